@@ -1,0 +1,67 @@
+"""leaktrace's private side: source trees -> fingerprint store. No network, no scanner."""
+
+from fingerprints.errors import (
+    ConfigError,
+    InputError,
+    LeaktraceError,
+    NotAStoreError,
+    StoreError,
+    StoreVersionError,
+)
+from fingerprints.fingerprinter import Analysis, FileFingerprint, analyze, fingerprint_file
+from fingerprints.languages import LANGUAGES, language_for_path, load_language
+from fingerprints.normalize import TokenStream, count_lines, tokenize
+from fingerprints.params import FingerprintParams
+from fingerprints.policy import content_problem, third_party_reason
+from fingerprints.shingles import FINGERPRINT_DTYPE, KGrams, kgrams, rolling_hash, winnow
+from fingerprints.signature import minhash
+from fingerprints.store import RepoInfo, SQLiteStore, StoredFile, open_store
+from fingerprints.tree import (
+    TreeEntry,
+    TreeSummary,
+    encoding_warning,
+    fingerprint_tree,
+    read_source,
+    walk_tree,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "FINGERPRINT_DTYPE",
+    "LANGUAGES",
+    "Analysis",
+    "ConfigError",
+    "FileFingerprint",
+    "FingerprintParams",
+    "InputError",
+    "KGrams",
+    "LeaktraceError",
+    "NotAStoreError",
+    "RepoInfo",
+    "SQLiteStore",
+    "StoreError",
+    "StoreVersionError",
+    "StoredFile",
+    "TokenStream",
+    "TreeEntry",
+    "TreeSummary",
+    "__version__",
+    "analyze",
+    "content_problem",
+    "count_lines",
+    "encoding_warning",
+    "fingerprint_file",
+    "fingerprint_tree",
+    "kgrams",
+    "language_for_path",
+    "load_language",
+    "minhash",
+    "open_store",
+    "read_source",
+    "rolling_hash",
+    "third_party_reason",
+    "tokenize",
+    "walk_tree",
+    "winnow",
+]

@@ -1,0 +1,42 @@
+"""The exceptions leaktrace raises.
+
+    LeaktraceError                 base of everything below
+    ├── ConfigError                a setting is out of range or unknown (names the key)
+    ├── StoreError                 the store file cannot be used
+    │   ├── NotAStoreError         the file is not a leaktrace store
+    │   └── StoreVersionError      schema or fingerprint parameters do not match
+    └── InputError                 a source tree, archive or file cannot be read
+
+Library errors (sqlite3, tarfile, zipfile, OSError) are wrapped with ``raise ... from exc``;
+only the CLI turns an exception into a line on stderr and an exit code.
+"""
+
+from __future__ import annotations
+
+
+class LeaktraceError(Exception):
+    """Base class for every error leaktrace raises on purpose."""
+
+
+class ConfigError(LeaktraceError):
+    """A setting is invalid. ``key`` names it."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(f"{key}: {message}")
+        self.key = key
+
+
+class StoreError(LeaktraceError):
+    """The fingerprint store cannot be opened or written."""
+
+
+class NotAStoreError(StoreError):
+    """The file exists but is not a leaktrace fingerprint store."""
+
+
+class StoreVersionError(StoreError):
+    """The store was written with another schema or other fingerprint parameters."""
+
+
+class InputError(LeaktraceError):
+    """A source tree, archive or file cannot be read as a whole."""

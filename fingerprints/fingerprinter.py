@@ -1,0 +1,79 @@
+"""One file's bytes -> its fingerprints. Pure functions; no file system, no store."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+import tree_sitter
+
+from fingerprints.languages import load_language
+from fingerprints.normalize import TokenStream, tokenize
+from fingerprints.params import FingerprintParams
+from fingerprints.shingles import KGrams, kgrams, winnow
+from fingerprints.signature import minhash, to_bytes
+
+
+@functools.cache
+def _parser(language: str) -> tree_sitter.Parser:
+    return load_language(language).parser()
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """A file's normalized tokens and all of its k-grams (what a candidate needs)."""
+
+    language: str
+    tokens: TokenStream
+    kgrams: KGrams
+
+    @property
+    def warning(self) -> str | None:
+        if self.tokens.error_line is not None:
+            return f"syntax error near line {self.tokens.error_line}; fingerprinted what parsed"
+        return None
+
+
+def analyze(data: bytes, language: str, params: FingerprintParams) -> Analysis:
+    """Tokenize and k-gram one file's bytes."""
+    tokens = tokenize(data, load_language(language), _parser(language))
+    return Analysis(language, tokens, kgrams(tokens, params.k))
+
+
+@dataclass(frozen=True, slots=True)
+class FileFingerprint:
+    """What the store keeps of one private file: no source text, only hashes and positions."""
+
+    path: str
+    language: str
+    size: int
+    sha256: str
+    mtime_ns: int
+    tokens: int
+    lines: int
+    fingerprints: np.ndarray  # FINGERPRINT_DTYPE
+    signature: bytes  # LeanMinHash
+    warning: str | None = None
+
+
+def fingerprint_file(
+    path: str, data: bytes, language: str, params: FingerprintParams, mtime_ns: int = 0
+) -> FileFingerprint:
+    """Winnowed fingerprints and MinHash signature of one file."""
+    analysis = analyze(data, language, params)
+    selected = analysis.kgrams.select(winnow(analysis.kgrams.hashes, params.w))
+    signature = minhash(selected["hash"], params.num_perm, params.seed)
+    return FileFingerprint(
+        path=path,
+        language=language,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        mtime_ns=mtime_ns,
+        tokens=len(analysis.tokens),
+        lines=analysis.tokens.lines,
+        fingerprints=selected,
+        signature=to_bytes(signature),
+        warning=analysis.warning,
+    )

@@ -1,0 +1,338 @@
+"""The fingerprint store: one SQLite file, the contract between the private and the public side.
+
+It holds, per repository, each file's path, size, content hash, token and line counts, winnowed
+fingerprints with their line spans (a packed numpy array per file) and MinHash signature. It never
+holds source text. The ``meta`` table records the schema version and the fingerprint parameters;
+opening a store with other parameters, or one written by a newer leaktrace, is refused.
+
+Writes go in one transaction per batch of files, in WAL mode, so an interrupted run leaves every
+batch either fully stored or not at all. ``SQLiteStore(":memory:")`` is the in-memory store the
+tests use: the same code on SQLite's own in-memory database.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from fingerprints.errors import NotAStoreError, StoreError, StoreVersionError
+from fingerprints.fingerprinter import FileFingerprint
+from fingerprints.params import FingerprintParams
+from fingerprints.shingles import FINGERPRINT_DTYPE
+
+FORMAT = "leaktrace-store"
+SCHEMA_VERSION = 1
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+_SCHEMA_V1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE repos (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    root TEXT NOT NULL,
+    public INTEGER NOT NULL DEFAULT 0,
+    updated_at TEXT
+);
+CREATE TABLE files (
+    id INTEGER PRIMARY KEY,
+    repo_id INTEGER NOT NULL REFERENCES repos(id) ON DELETE CASCADE,
+    path TEXT NOT NULL,
+    language TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    tokens INTEGER NOT NULL,
+    lines INTEGER NOT NULL,
+    fingerprints BLOB NOT NULL,
+    signature BLOB NOT NULL,
+    UNIQUE (repo_id, path)
+);
+CREATE TABLE skipped (
+    repo_id INTEGER NOT NULL REFERENCES repos(id) ON DELETE CASCADE,
+    path TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    PRIMARY KEY (repo_id, path)
+);
+"""
+
+#: Numbered migrations: MIGRATIONS[n] upgrades a store from schema n to n + 1.
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class RepoInfo:
+    id: int
+    name: str
+    root: str
+    public: bool
+    updated_at: str | None
+    files: int
+    tokens: int
+    lines: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFile:
+    """One file as the scanner sees it: metadata and fingerprints, no source."""
+
+    id: int
+    repo_id: int
+    path: str
+    language: str
+    tokens: int
+    lines: int
+    sha256: str
+    fingerprints: np.ndarray  # FINGERPRINT_DTYPE
+
+
+@dataclass(frozen=True, slots=True)
+class KnownFile:
+    sha256: str
+    size: int
+    mtime_ns: int
+
+
+class SQLiteStore:
+    """The fingerprint store on SQLite. Use ``open_store`` to open or create one."""
+
+    def __init__(
+        self, path: str | Path, params: FingerprintParams | None = None, *, create: bool = False
+    ) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            _check_is_store_file(Path(self.path), create)
+        try:
+            self._db = sqlite3.connect(self.path)
+            self._db.execute("PRAGMA foreign_keys = ON")
+            if self.path != ":memory:":
+                self._db.execute("PRAGMA journal_mode = WAL")
+            self.params = self._init_or_check(params, create)
+        except sqlite3.DatabaseError as exc:
+            raise NotAStoreError(f"{self.path}: not a leaktrace store ({exc})") from exc
+
+    # -- opening -----------------------------------------------------------------------------
+
+    def _meta(self) -> dict[str, str]:
+        try:
+            rows = self._db.execute("SELECT key, value FROM meta").fetchall()
+        except sqlite3.OperationalError:
+            return {}
+        return dict(rows)
+
+    def _init_or_check(self, params: FingerprintParams | None, create: bool) -> FingerprintParams:
+        meta = self._meta()
+        if not meta:
+            tables = self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            if tables or not create:
+                raise NotAStoreError(f"{self.path}: not a leaktrace store (no leaktrace metadata)")
+            params = params or FingerprintParams()
+            with self._db:
+                self._db.executescript(_SCHEMA_V1)
+                self._db.executemany(
+                    "INSERT INTO meta (key, value) VALUES (?, ?)",
+                    [
+                        ("format", FORMAT),
+                        ("schema_version", str(SCHEMA_VERSION)),
+                        ("params", json.dumps(params.identity(), sort_keys=True)),
+                        ("created_at", _now()),
+                    ],
+                )
+            return params
+        if meta.get("format") != FORMAT:
+            raise NotAStoreError(
+                f"{self.path}: not a leaktrace store (format {meta.get('format')!r})"
+            )
+        version = int(meta.get("schema_version", "0"))
+        if version > SCHEMA_VERSION:
+            raise StoreVersionError(
+                f"{self.path}: store schema {version} is newer than this leaktrace reads "
+                f"({SCHEMA_VERSION}); upgrade leaktrace"
+            )
+        while version < SCHEMA_VERSION:
+            if version not in MIGRATIONS:
+                raise StoreVersionError(f"{self.path}: no migration from store schema {version}")
+            with self._db:
+                MIGRATIONS[version](self._db)
+                version += 1
+                self._db.execute(
+                    "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(version),)
+                )
+        stored = json.loads(meta["params"])
+        stored_params = FingerprintParams(
+            **{key: value for key, value in stored.items() if key != "normalizer"}
+        )
+        if params is not None and params.identity() != stored_params.identity():
+            raise StoreVersionError(
+                f"{self.path}: store was made with {stored}, not {params.identity()}; "
+                "use a new store file for other fingerprint parameters"
+            )
+        if stored.get("normalizer") != stored_params.identity()["normalizer"]:
+            raise StoreVersionError(
+                f"{self.path}: fingerprints made by normalizer {stored.get('normalizer')}, this "
+                f"leaktrace uses {stored_params.identity()['normalizer']}; fingerprint again"
+            )
+        return stored_params if params is None else params
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> SQLiteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def upsert_repo(self, name: str, root: str, public: bool) -> int:
+        with self._db:
+            self._db.execute(
+                "INSERT INTO repos (name, root, public) VALUES (?, ?, ?) "
+                "ON CONFLICT(name) DO UPDATE SET root = excluded.root, public = excluded.public",
+                (name, root, int(public)),
+            )
+        return int(self._db.execute("SELECT id FROM repos WHERE name = ?", (name,)).fetchone()[0])
+
+    def put_files(
+        self,
+        repo_id: int,
+        files: Iterable[FileFingerprint],
+        skipped: Iterable[tuple[str, str]] = (),
+    ) -> None:
+        """Store (or replace) files and skip records in one transaction."""
+        try:
+            with self._db:
+                self._db.executemany(
+                    "INSERT INTO files (repo_id, path, language, size, sha256, mtime_ns, tokens,"
+                    " lines, fingerprints, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT(repo_id, path) DO UPDATE SET language = excluded.language,"
+                    " size = excluded.size, sha256 = excluded.sha256,"
+                    " mtime_ns = excluded.mtime_ns, tokens = excluded.tokens,"
+                    " lines = excluded.lines, fingerprints = excluded.fingerprints,"
+                    " signature = excluded.signature",
+                    [
+                        (
+                            repo_id,
+                            f.path,
+                            f.language,
+                            f.size,
+                            f.sha256,
+                            f.mtime_ns,
+                            f.tokens,
+                            f.lines,
+                            f.fingerprints.tobytes(),
+                            f.signature,
+                        )
+                        for f in files
+                    ],
+                )
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO skipped (repo_id, path, reason) VALUES (?, ?, ?)",
+                    [(repo_id, path, reason) for path, reason in skipped],
+                )
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: cannot write fingerprints ({exc})") from exc
+
+    def forget_missing(self, repo_id: int, present: set[str]) -> int:
+        """Remove stored files and skip records of this repo whose path is not in ``present``."""
+        stored = {
+            row[0]
+            for row in self._db.execute(
+                "SELECT path FROM files WHERE repo_id = ?"
+                " UNION SELECT path FROM skipped WHERE repo_id = ?",
+                (repo_id, repo_id),
+            )
+        }
+        gone = sorted(stored - present)
+        with self._db:
+            for table in ("files", "skipped"):
+                self._db.executemany(
+                    f"DELETE FROM {table} WHERE repo_id = ? AND path = ?",
+                    [(repo_id, path) for path in gone],
+                )
+            self._db.execute("UPDATE repos SET updated_at = ? WHERE id = ?", (_now(), repo_id))
+        return len(gone)
+
+    def clear_skipped(self, repo_id: int, paths: Iterable[str]) -> None:
+        with self._db:
+            self._db.executemany(
+                "DELETE FROM skipped WHERE repo_id = ? AND path = ?",
+                [(repo_id, path) for path in paths],
+            )
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def known_files(self, repo_id: int) -> dict[str, KnownFile]:
+        rows = self._db.execute(
+            "SELECT path, sha256, size, mtime_ns FROM files WHERE repo_id = ?", (repo_id,)
+        )
+        return {path: KnownFile(sha, size, mtime) for path, sha, size, mtime in rows}
+
+    def repos(self) -> list[RepoInfo]:
+        rows = self._db.execute(
+            "SELECT r.id, r.name, r.root, r.public, r.updated_at, count(f.id),"
+            " coalesce(sum(f.tokens), 0), coalesce(sum(f.lines), 0)"
+            " FROM repos r LEFT JOIN files f ON f.repo_id = r.id GROUP BY r.id ORDER BY r.id"
+        )
+        return [RepoInfo(i, n, root, bool(p), u, c, t, ln) for i, n, root, p, u, c, t, ln in rows]
+
+    def skipped(self, repo_id: int) -> list[tuple[str, str]]:
+        return self._db.execute(
+            "SELECT path, reason FROM skipped WHERE repo_id = ? ORDER BY path", (repo_id,)
+        ).fetchall()
+
+    def iter_files(self) -> Iterator[StoredFile]:
+        rows = self._db.execute(
+            "SELECT id, repo_id, path, language, tokens, lines, sha256, fingerprints FROM files"
+            " ORDER BY id"
+        )
+        for file_id, repo_id, path, language, tokens, lines, sha, blob in rows:
+            yield StoredFile(
+                file_id,
+                repo_id,
+                path,
+                language,
+                tokens,
+                lines,
+                sha,
+                np.frombuffer(blob, dtype=FINGERPRINT_DTYPE),
+            )
+
+    def signature_bytes(self, file_id: int) -> bytes:
+        row = self._db.execute("SELECT signature FROM files WHERE id = ?", (file_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"{self.path}: no file with id {file_id}")
+        return bytes(row[0])
+
+
+def _check_is_store_file(path: Path, create: bool) -> None:
+    if not path.exists():
+        if not create:
+            raise StoreError(f"{path}: no such store; make one with 'leaktrace fingerprint'")
+        return
+    if path.is_dir():
+        raise NotAStoreError(f"{path}: is a folder, not a leaktrace store")
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(len(_SQLITE_MAGIC))
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot read store ({exc.strerror})") from exc
+    if head and head != _SQLITE_MAGIC:
+        raise NotAStoreError(f"{path}: not a leaktrace store (not an SQLite database)")
+
+
+def open_store(
+    path: str | Path, params: FingerprintParams | None = None, *, create: bool = False
+) -> SQLiteStore:
+    """Open a store; create it (with ``params`` or the defaults) when ``create`` is true."""
+    return SQLiteStore(path, params, create=create)
+
+
+def _now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()

@@ -1,0 +1,19 @@
+"""Scanner errors. The tree lives in ``fingerprints.errors``; the scanner adds:
+
+LeaktraceError
+├── ConfigError               (fingerprints) a threshold or setting is invalid
+├── InputError                (fingerprints) a target cannot be read as a whole
+│   └── TargetError           a scan target is of no kind leaktrace knows
+└── StoreError                (fingerprints) the store cannot be used
+"""
+
+from __future__ import annotations
+
+from fingerprints import ConfigError, InputError, LeaktraceError, StoreError
+
+
+class TargetError(InputError):
+    """A scan target names nothing leaktrace can read."""
+
+
+__all__ = ["ConfigError", "InputError", "LeaktraceError", "StoreError", "TargetError"]

@@ -1,0 +1,123 @@
+"""The lookup side of the store: every private fingerprint, sorted by hash, in numpy arrays.
+
+A candidate's k-gram hashes are looked up with one vectorized binary search (``searchsorted``),
+so the cost of a lookup grows with log(number of fingerprints), never with the number of private
+files, and no file is ever compared pairwise with every other. Fingerprints of public repos are
+kept apart as a sorted set: a k-gram found there is never evidence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from fingerprints import FINGERPRINT_DTYPE, SQLiteStore, StoredFile
+
+
+@dataclass(frozen=True, slots=True)
+class PrivateFile:
+    repo: str
+    path: str
+    language: str
+    tokens: int
+    lines: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class FingerprintIndex:
+    hashes: np.ndarray  # uint64, sorted
+    raw: np.ndarray  # uint64
+    file: np.ndarray  # int32, index into ``files``
+    pos: np.ndarray  # int64, token position in that file
+    line_start: np.ndarray  # uint32
+    line_end: np.ndarray  # uint32
+    fanout: np.ndarray  # int32, how many private places share this entry's hash
+    public_hashes: np.ndarray  # uint64, sorted unique
+    files: list[PrivateFile]
+    k: int
+    w: int
+
+    @property
+    def private_tokens(self) -> int:
+        return sum(f.tokens for f in self.files)
+
+    def __len__(self) -> int:
+        return int(self.hashes.shape[0])
+
+    @classmethod
+    def from_store(cls, store: SQLiteStore) -> FingerprintIndex:
+        repos = {repo.id: repo for repo in store.repos()}
+        private: list[StoredFile] = []
+        public: list[np.ndarray] = []
+        for stored in store.iter_files():
+            if repos[stored.repo_id].public:
+                public.append(stored.fingerprints["hash"])
+            else:
+                private.append(stored)
+        return cls.build(
+            private, public, {i: r.name for i, r in repos.items()}, store.params.k, store.params.w
+        )
+
+    @classmethod
+    def build(
+        cls,
+        private: list[StoredFile],
+        public: list[np.ndarray],
+        repo_names: dict[int, str],
+        k: int,
+        w: int,
+    ) -> FingerprintIndex:
+        files = [
+            PrivateFile(
+                repo_names.get(f.repo_id, str(f.repo_id)),
+                f.path,
+                f.language,
+                f.tokens,
+                f.lines,
+                f.sha256,
+            )
+            for f in private
+        ]
+        arrays = [f.fingerprints for f in private]
+        merged = np.concatenate(arrays) if arrays else np.zeros(0, dtype=FINGERPRINT_DTYPE)
+        owner = (
+            np.repeat(np.arange(len(private), dtype=np.int32), [a.shape[0] for a in arrays])
+            if arrays
+            else np.zeros(0, np.int32)
+        )
+        order = np.argsort(merged["hash"], kind="stable")
+        merged, owner = merged[order], owner[order]
+        hashes = np.ascontiguousarray(merged["hash"])
+        _, counts = np.unique(hashes, return_counts=True)
+        fanout = np.repeat(counts.astype(np.int32), counts)
+        public_hashes = np.unique(np.concatenate(public)) if public else np.zeros(0, np.uint64)
+        return cls(
+            hashes=hashes,
+            raw=np.ascontiguousarray(merged["raw"]),
+            file=owner,
+            pos=merged["pos"].astype(np.int64),
+            line_start=np.ascontiguousarray(merged["line_start"]),
+            line_end=np.ascontiguousarray(merged["line_end"]),
+            fanout=fanout,
+            public_hashes=public_hashes,
+            files=files,
+            k=k,
+            w=w,
+        )
+
+    def is_public(self, hashes: np.ndarray) -> np.ndarray:
+        """Boolean mask: which of ``hashes`` occur in public code."""
+        if self.public_hashes.shape[0] == 0:
+            return np.zeros(hashes.shape[0], dtype=bool)
+        at = np.searchsorted(self.public_hashes, hashes)
+        at[at == self.public_hashes.shape[0]] = 0
+        return self.public_hashes[at] == hashes
+
+    def ranges(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each hash, the [lo, hi) range of index entries holding it."""
+        return (
+            np.searchsorted(self.hashes, hashes, side="left"),
+            np.searchsorted(self.hashes, hashes, side="right"),
+        )

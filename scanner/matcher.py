@@ -1,0 +1,243 @@
+"""Candidate k-grams + fingerprint index -> fragments, file pairs and coverage.
+
+For one candidate file:
+
+1. Every k-gram hash is looked up in the index (one vectorized binary search). K-grams found in
+   public code, and k-grams whose hash sits at more than ``max_fanout`` private places (templates,
+   idioms), are set aside and counted as discounted evidence.
+2. Each remaining (candidate position, private entry) pair lies on a *diagonal*
+   ``candidate_pos - private_pos`` of one private file. Pairs on the same diagonal whose candidate
+   positions are at most ``w`` apart form one fragment: a run of tokens shared in order. Private
+   fingerprints are winnowed, so inside a continuous shared run consecutive fingerprints are never
+   more than ``w`` positions apart (every window of ``w`` k-grams holds one).
+3. A fragment spans private tokens ``[first_pos, last_pos + k)``; fragments shorter than
+   ``min_fragment_tokens`` are not evidence. Coverage of a private file is the union of its
+   fragments' spans, so overlapping or repeated fragments never count twice.
+
+A fragment is *verbatim* when every matched k-gram also agrees on the raw (un-normalized) token
+hashes: the same code up to whitespace and comments. Otherwise it matched only after
+normalization (renamed identifiers, changed literals).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from fingerprints import KGrams
+from scanner.index import FingerprintIndex, PrivateFile
+from scanner.thresholds import Thresholds
+
+
+@dataclass(frozen=True, slots=True)
+class Fragment:
+    private_file: int  # index into FingerprintIndex.files
+    candidate_path: str
+    candidate_tokens: tuple[int, int]  # [start, end)
+    private_tokens: tuple[int, int]  # [start, end)
+    candidate_lines: tuple[int, int]  # inclusive, 1-based
+    private_lines: tuple[int, int]
+    fingerprints: int  # matched private fingerprints in it
+    verbatim: bool
+
+    @property
+    def tokens(self) -> int:
+        return self.private_tokens[1] - self.private_tokens[0]
+
+
+@dataclass
+class Discounts:
+    """Candidate tokens set aside, by reason."""
+
+    public: int = 0
+    common: int = 0
+    short: int = 0
+
+    def add(self, other: Discounts) -> None:
+        self.public += other.public
+        self.common += other.common
+        self.short += other.short
+
+
+@dataclass(frozen=True, slots=True)
+class FilePair:
+    candidate_path: str
+    private: PrivateFile
+    fragments: list[Fragment]
+    matched_tokens: int  # private tokens covered
+    containment: float  # matched_tokens / private file tokens
+    longest_fragment: int
+    verbatim: bool
+    candidate_lines: list[tuple[int, int]]
+    private_lines: list[tuple[int, int]]
+
+
+@dataclass
+class CandidateMatch:
+    pairs: list[FilePair] = field(default_factory=list)
+    matched_tokens: int = 0  # private tokens covered, each private token counted once
+    longest_fragment: int = 0
+    score: float = 0.0  # matched_tokens / all private tokens
+    discounts: Discounts = field(default_factory=Discounts)
+    files: int = 0
+    lines: int = 0
+    tokens: int = 0
+
+
+def _covered(positions: np.ndarray, k: int, length: int) -> int:
+    """Tokens covered by k-grams starting at ``positions`` in a stream of ``length`` tokens."""
+    if positions.shape[0] == 0:
+        return 0
+    marks = np.zeros(length + 1, dtype=np.int32)
+    np.add.at(marks, positions, 1)
+    np.add.at(marks, np.minimum(positions + k, length), -1)
+    return int(np.count_nonzero(np.cumsum(marks)[:length]))
+
+
+def match_file(
+    path: str, grams: KGrams, token_count: int, index: FingerprintIndex, thresholds: Thresholds
+) -> tuple[list[Fragment], Discounts]:
+    """Fragments shared by one candidate file and the private code."""
+    discounts = Discounts()
+    hashes = grams.hashes
+    if hashes.shape[0] == 0 or len(index) == 0:
+        return [], discounts
+    k = index.k
+    lo, hi = index.ranges(hashes)
+    counts = hi - lo
+    public = index.is_public(hashes)
+    fanout = np.zeros(hashes.shape[0], dtype=np.int32)
+    found = counts > 0
+    fanout[found] = index.fanout[lo[found]]
+    common = (fanout > thresholds.max_fanout) & ~public
+    discounts.public = _covered(np.flatnonzero(public), k, token_count)
+    discounts.common = _covered(np.flatnonzero(common), k, token_count)
+    counts[public | common] = 0
+    total = int(counts.sum())
+    if total == 0:
+        return [], discounts
+
+    cand_pos = np.repeat(np.arange(hashes.shape[0], dtype=np.int64), counts)
+    entry = np.repeat(lo, counts) + (
+        np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+    )
+    owner = index.file[entry]
+    priv_pos = index.pos[entry]
+    diagonal = cand_pos - priv_pos
+    order = np.lexsort((cand_pos, diagonal, owner))
+    cand_pos, entry, owner, priv_pos, diagonal = (
+        cand_pos[order],
+        entry[order],
+        owner[order],
+        priv_pos[order],
+        diagonal[order],
+    )
+
+    starts_new = np.ones(total, dtype=bool)
+    starts_new[1:] = (
+        (owner[1:] != owner[:-1])
+        | (diagonal[1:] != diagonal[:-1])
+        | (cand_pos[1:] - cand_pos[:-1] > index.w)
+    )
+    first = np.flatnonzero(starts_new)
+    last = np.append(first[1:] - 1, total - 1)
+    lengths = priv_pos[last] - priv_pos[first] + k
+    same_raw = (grams.raw[cand_pos] == index.raw[entry]).astype(np.int64)
+    raw_agree = np.add.reduceat(same_raw, first)
+    sizes = last - first + 1
+
+    long_enough = lengths >= thresholds.min_fragment_tokens
+    discounts.short = int(lengths[~long_enough].sum())
+    fragments = [
+        Fragment(
+            private_file=int(owner[a]),
+            candidate_path=path,
+            candidate_tokens=(int(cand_pos[a]), int(cand_pos[b]) + k),
+            private_tokens=(int(priv_pos[a]), int(priv_pos[b]) + k),
+            candidate_lines=(int(grams.line_start[cand_pos[a]]), int(grams.line_end[cand_pos[b]])),
+            private_lines=(int(index.line_start[entry[a]]), int(index.line_end[entry[b]])),
+            fingerprints=int(n),
+            verbatim=bool(agree == n),
+        )
+        for a, b, n, agree in zip(
+            first[long_enough],
+            last[long_enough],
+            sizes[long_enough],
+            raw_agree[long_enough],
+            strict=True,
+        )
+    ]
+    return fragments, discounts
+
+
+def union_length(spans: Iterable[tuple[int, int]]) -> int:
+    """Total length of the union of half-open spans."""
+    total, end = 0, None
+    for start, stop in sorted(spans):
+        if end is None or start > end:
+            total += stop - start
+            end = stop
+        elif stop > end:
+            total += stop - end
+            end = stop
+    return total
+
+
+def merge_lines(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Merge inclusive line ranges that overlap or touch."""
+    merged: list[list[int]] = []
+    for start, stop in sorted(ranges):
+        if merged and start <= merged[-1][1] + 1:
+            merged[-1][1] = max(merged[-1][1], stop)
+        else:
+            merged.append([start, stop])
+    return [(a, b) for a, b in merged]
+
+
+def combine(
+    fragments: list[Fragment],
+    index: FingerprintIndex,
+    discounts: Discounts,
+    files: int,
+    lines: int,
+    tokens: int,
+) -> CandidateMatch:
+    """Group fragments into file pairs and measure the candidate as a whole."""
+    by_pair: dict[tuple[str, int], list[Fragment]] = defaultdict(list)
+    by_private: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for fragment in fragments:
+        by_pair[(fragment.candidate_path, fragment.private_file)].append(fragment)
+        by_private[fragment.private_file].append(fragment.private_tokens)
+    pairs = []
+    for (path, private_index), group in by_pair.items():
+        private = index.files[private_index]
+        matched = union_length(f.private_tokens for f in group)
+        pairs.append(
+            FilePair(
+                candidate_path=path,
+                private=private,
+                fragments=sorted(group, key=lambda f: f.candidate_tokens),
+                matched_tokens=matched,
+                containment=round(matched / private.tokens, 4) if private.tokens else 0.0,
+                longest_fragment=max(f.tokens for f in group),
+                verbatim=all(f.verbatim for f in group),
+                candidate_lines=merge_lines(f.candidate_lines for f in group),
+                private_lines=merge_lines(f.private_lines for f in group),
+            )
+        )
+    pairs.sort(key=lambda p: (-p.matched_tokens, p.candidate_path, p.private.path))
+    matched_tokens = sum(union_length(spans) for spans in by_private.values())
+    private_total = index.private_tokens
+    return CandidateMatch(
+        pairs=pairs,
+        matched_tokens=matched_tokens,
+        longest_fragment=max((f.tokens for f in fragments), default=0),
+        score=round(matched_tokens / private_total, 6) if private_total else 0.0,
+        discounts=discounts,
+        files=files,
+        lines=lines,
+        tokens=tokens,
+    )

@@ -1,0 +1,95 @@
+"""The JSON report, ``leaktrace/report/1``: the contract other tools read.
+
+Fields are only ever added. Paths are relative to the candidate root and to the private repo
+root; line ranges are inclusive and 1-based. No source text is written.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TextIO
+
+from scanner.matcher import FilePair
+from scanner.results import CandidateResult, ScanResult
+
+SCHEMA = "leaktrace/report/1"
+
+
+def _pair(pair: FilePair) -> dict[str, Any]:
+    return {
+        "candidate_path": pair.candidate_path,
+        "private_repo": pair.private.repo,
+        "private_path": pair.private.path,
+        "candidate_lines": [list(r) for r in pair.candidate_lines],
+        "private_lines": [list(r) for r in pair.private_lines],
+        "matched_tokens": pair.matched_tokens,
+        "containment": pair.containment,
+        "verbatim": pair.verbatim,
+        "longest_fragment": pair.longest_fragment,
+        "private_sha256": pair.private.sha256,
+        "fragments": [
+            {
+                "candidate_lines": list(f.candidate_lines),
+                "private_lines": list(f.private_lines),
+                "tokens": f.tokens,
+                "fingerprints": f.fingerprints,
+                "verbatim": f.verbatim,
+            }
+            for f in pair.fragments
+        ],
+    }
+
+
+def _candidate(result: CandidateResult) -> dict[str, Any]:
+    match = result.match
+    return {
+        "target": result.target,
+        "verdict": result.verdict.value,
+        "score": match.score,
+        "matched_tokens": match.matched_tokens,
+        "longest_fragment": match.longest_fragment,
+        "reasons": result.reasons,
+        "checks": [
+            {
+                "name": c.name,
+                "value": c.value,
+                "limit": c.limit,
+                "passed": c.passed,
+                "source": c.source,
+                "meaning": c.meaning,
+            }
+            for c in result.checks
+        ],
+        "discounted_tokens": {
+            "public": match.discounts.public,
+            "common": match.discounts.common,
+            "short": match.discounts.short,
+        },
+        "partial": result.partial,
+        "problems": [{"path": p.path, "message": p.message} for p in result.problems],
+        "scanned": {
+            "files": match.files,
+            "lines": match.lines,
+            "tokens": match.tokens,
+            "seconds": round(result.seconds, 3),
+        },
+        "files": [_pair(pair) for pair in match.pairs],
+    }
+
+
+def to_dict(result: ScanResult) -> dict[str, Any]:
+    thresholds = result.thresholds
+    return {
+        "schema": SCHEMA,
+        "tool": {"name": "leaktrace", "version": result.tool_version},
+        "thresholds": {name: getattr(thresholds, name) for name in thresholds.names()},
+        "threshold_sources": {name: thresholds.origin(name) for name in thresholds.names()},
+        "fingerprint_params": result.fingerprint_params,
+        "store": result.store_path,
+        "candidates": [_candidate(c) for c in result.candidates],
+    }
+
+
+def write(result: ScanResult, out: TextIO) -> None:
+    json.dump(to_dict(result), out, indent=2)
+    out.write("\n")

@@ -1,0 +1,38 @@
+"""The outcome of a scan, as plain data that every report writer reads (and none recomputes)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from scanner.matcher import CandidateMatch
+from scanner.sources import Problem
+from scanner.thresholds import Thresholds
+from scanner.verdict import Check, Verdict
+
+
+@dataclass
+class CandidateResult:
+    target: str
+    verdict: Verdict
+    match: CandidateMatch
+    checks: list[Check]
+    reasons: list[str]
+    problems: list[Problem] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.problems)
+
+
+@dataclass
+class ScanResult:
+    tool_version: str
+    thresholds: Thresholds
+    fingerprint_params: dict[str, int]
+    store_path: str
+    candidates: list[CandidateResult] = field(default_factory=list)
+
+    @property
+    def flagged(self) -> bool:
+        return any(c.verdict is Verdict.DERIVATIVE for c in self.candidates)

@@ -1,0 +1,53 @@
+"""Scanning: each candidate's files -> the same fingerprinting -> matcher -> verdict."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from fingerprints import FingerprintParams, analyze
+from scanner.index import FingerprintIndex
+from scanner.matcher import Discounts, Fragment, combine, match_file
+from scanner.results import CandidateResult
+from scanner.sources import Candidate
+from scanner.thresholds import Thresholds
+from scanner.verdict import decide
+
+
+def scan_candidate(
+    candidate: Candidate,
+    index: FingerprintIndex,
+    params: FingerprintParams,
+    thresholds: Thresholds,
+    on_file: Callable[[str, int], None] | None = None,
+) -> CandidateResult:
+    """Fingerprint every file of ``candidate`` and judge it against the index."""
+    started = time.perf_counter()
+    fragments: list[Fragment] = []
+    discounts = Discounts()
+    files = lines = tokens = 0
+    for file in candidate.iter_files():
+        analysis = analyze(file.data, file.language, params)
+        found, discounted = match_file(
+            file.path, analysis.kgrams, len(analysis.tokens), index, thresholds
+        )
+        fragments.extend(found)
+        discounts.add(discounted)
+        files += 1
+        lines += analysis.tokens.lines
+        tokens += len(analysis.tokens)
+        if on_file:
+            on_file(file.path, analysis.tokens.lines)
+    match = combine(fragments, index, discounts, files, lines, tokens)
+    verdict, checks, reasons = decide(match, thresholds)
+    if candidate.problems:
+        reasons.append(f"partial: {len(candidate.problems)} file(s) or entries could not be used")
+    return CandidateResult(
+        target=candidate.target,
+        verdict=verdict,
+        match=match,
+        checks=checks,
+        reasons=reasons,
+        problems=list(candidate.problems),
+        seconds=time.perf_counter() - started,
+    )

@@ -1,0 +1,16 @@
+"""Candidate sources: one module each, all following ``Candidate``."""
+
+from scanner.sources.archive import Archive, is_archive, unsafe_member_name
+from scanner.sources.base import Candidate, CandidateFile, Limits, Problem
+from scanner.sources.local import LocalTree
+
+__all__ = [
+    "Archive",
+    "Candidate",
+    "CandidateFile",
+    "Limits",
+    "LocalTree",
+    "Problem",
+    "is_archive",
+    "unsafe_member_name",
+]

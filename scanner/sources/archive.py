@@ -1,0 +1,168 @@
+"""Candidates that are archives: .tar, .tar.gz, .tgz, .zip.
+
+Archives are read in memory, member by member; nothing is ever extracted to disk, so no entry can
+write outside the scan's folder. Entries are still checked as if they were to be extracted, and
+each refusal is one line: absolute paths and ``..`` components, links of any kind, devices and
+FIFOs, and bombs (a total uncompressed size, a file count, and for zip a compression ratio cap).
+"""
+
+from __future__ import annotations
+
+import tarfile
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
+
+from fingerprints import content_problem, encoding_warning, language_for_path
+from scanner.errors import InputError
+from scanner.sources.base import CandidateFile, Limits, Problem
+
+ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")
+
+
+def is_archive(path: Path) -> bool:
+    return path.name.lower().endswith(ARCHIVE_SUFFIXES)
+
+
+def unsafe_member_name(name: str) -> str | None:
+    """Why an archive member name would escape the extraction folder, or None."""
+    if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
+        return "absolute path"
+    if ".." in PurePosixPath(name.replace("\\", "/")).parts:
+        return "'..' in path"
+    return None
+
+
+class Archive:
+    """The source files inside one archive."""
+
+    def __init__(self, path: Path, target: str | None = None, limits: Limits | None = None) -> None:
+        self.path = path
+        self.target = target or str(path)
+        self.limits = limits or Limits()
+        self.problems: list[Problem] = []
+        self.notes: list[Problem] = []
+        self._total = 0
+        self._count = 0
+
+    def iter_files(self) -> Iterator[CandidateFile]:
+        try:
+            if self.path.name.lower().endswith(".zip"):
+                yield from self._zip()
+            else:
+                yield from self._tar()
+        except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError) as exc:
+            self.problems.append(Problem("", f"corrupt or unreadable archive ({exc})"))
+
+    def _account(self, size: int) -> None:
+        """Count every member against the whole-archive caps before any of it is read."""
+        self._count += 1
+        if self._count > self.limits.max_files:
+            raise _Stop(f"more than {self.limits.max_files:,} files; the rest is not read")
+        self._total += size
+        if self._total > self.limits.max_total_bytes:
+            raise _Stop(
+                f"more than {self.limits.max_total_bytes:,} bytes uncompressed "
+                "(an archive bomb?); the rest is not read"
+            )
+
+    def _refusal(self, name: str, size: int) -> str | None:
+        """Why one member is not read, or None when it should be."""
+        reason = unsafe_member_name(name)
+        if reason:
+            return f"refused: {reason}"
+        if size > self.limits.max_file_bytes:
+            return f"larger than the size cap ({size:,} > {self.limits.max_file_bytes:,} bytes)"
+        return None
+
+    def _emit(self, name: str, data: bytes) -> Iterator[CandidateFile]:
+        language = language_for_path(name)
+        if language is None:
+            return
+        reason = content_problem(data, self.limits.max_file_bytes)
+        if reason:
+            self.problems.append(Problem(name, reason))
+            return
+        warning = encoding_warning(data)
+        if warning:
+            self.problems.append(Problem(name, warning))
+        yield CandidateFile(name, data, language)
+
+    def _tar(self) -> Iterator[CandidateFile]:
+        with tarfile.open(self.path, mode="r:*") as archive:
+            try:
+                for member in archive:
+                    name = member.name[2:] if member.name.startswith("./") else member.name
+                    if member.isdir():
+                        continue
+                    self._account(member.size)
+                    if member.issym() or member.islnk():
+                        self.problems.append(Problem(name, f"refused: link to {member.linkname!r}"))
+                        continue
+                    if not member.isfile():
+                        self.problems.append(Problem(name, "refused: device, FIFO or special file"))
+                        continue
+                    if language_for_path(name) is None:
+                        unsafe = unsafe_member_name(name)
+                        if unsafe:
+                            self.problems.append(Problem(name, f"refused: {unsafe}"))
+                        continue
+                    reason = self._refusal(name, member.size)
+                    if reason:
+                        self.problems.append(Problem(name, reason))
+                        continue
+                    handle = archive.extractfile(member)
+                    if handle is None:
+                        continue
+                    data = handle.read(self.limits.max_file_bytes + 1)
+                    yield from self._emit(name, data)
+            except _Stop as stop:
+                self.problems.append(Problem("", str(stop)))
+
+    def _zip(self) -> Iterator[CandidateFile]:
+        with zipfile.ZipFile(self.path) as archive:
+            try:
+                for info in archive.infolist():
+                    name = info.filename
+                    if info.is_dir():
+                        continue
+                    self._account(info.file_size)
+                    mode = info.external_attr >> 16
+                    if mode & 0o170000 == 0o120000:
+                        self.problems.append(Problem(name, "refused: symbolic link"))
+                        continue
+                    if language_for_path(name) is None:
+                        unsafe = unsafe_member_name(name)
+                        if unsafe:
+                            self.problems.append(Problem(name, f"refused: {unsafe}"))
+                        continue
+                    reason = self._refusal(name, info.file_size)
+                    if reason:
+                        self.problems.append(Problem(name, reason))
+                        continue
+                    if (
+                        info.compress_size
+                        and info.file_size / info.compress_size > self.limits.max_ratio
+                    ):
+                        self.problems.append(
+                            Problem(
+                                name,
+                                f"refused: compression ratio over {self.limits.max_ratio} (bomb?)",
+                            )
+                        )
+                        continue
+                    with archive.open(info) as handle:
+                        data = handle.read(self.limits.max_file_bytes + 1)
+                    yield from self._emit(name, data)
+            except _Stop as stop:
+                self.problems.append(Problem("", str(stop)))
+
+
+class _Stop(Exception):
+    """Raised inside the member loop when a whole-archive cap is reached."""
+
+
+def open_archive(path: Path, limits: Limits | None = None) -> Archive:
+    if not path.is_file():
+        raise InputError(f"{path}: no such archive")
+    return Archive(path, limits=limits)

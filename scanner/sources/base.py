@@ -1,0 +1,57 @@
+"""The protocol every candidate source follows.
+
+A source yields ``CandidateFile``s (a path relative to the candidate's root and its bytes). A file
+it cannot use is recorded as a ``Problem`` and skipped; a candidate with problems is *partial*,
+and its report says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateFile:
+    path: str  # POSIX, relative to the candidate root
+    data: bytes
+    language: str
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One file (or the whole candidate, path "") that could not be used, and why."""
+
+    path: str
+    message: str
+
+
+@dataclass
+class Limits:
+    """Caps that keep a hostile or huge candidate from exhausting the machine."""
+
+    max_file_bytes: int = 4 * 1024 * 1024
+    max_total_bytes: int = 2 * 1024 * 1024 * 1024
+    max_files: int = 200_000
+    max_ratio: int = 200
+    """Largest uncompressed/compressed ratio a zip entry may have (zip bombs exceed ~1000)."""
+
+
+class Candidate(Protocol):
+    """One thing that gets its own verdict."""
+
+    target: str
+    problems: list[Problem]
+
+    def iter_files(self) -> Iterator[CandidateFile]: ...
+
+
+@dataclass
+class ProblemLog:
+    """Problems met while reading a candidate; shared by the concrete sources."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, path: str, message: str) -> None:
+        self.problems.append(Problem(path, message))

@@ -1,0 +1,40 @@
+"""A candidate that is a folder on disk."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from fingerprints import encoding_warning, read_source, walk_tree
+from fingerprints.tree import UNKNOWN_LANGUAGE
+from scanner.sources.base import CandidateFile, Limits, Problem
+
+
+class LocalTree:
+    """Every source file below a folder; links are not followed."""
+
+    def __init__(self, root: Path, target: str | None = None, limits: Limits | None = None) -> None:
+        self.root = root
+        self.target = target or str(root)
+        self.limits = limits or Limits()
+        self.problems: list[Problem] = []
+        self.notes: list[Problem] = []
+
+    def iter_files(self) -> Iterator[CandidateFile]:
+        for entry in walk_tree(self.root, private=False):
+            if entry.skip == UNKNOWN_LANGUAGE:
+                continue
+            if entry.skip:
+                (self.problems if entry.problem else self.notes).append(
+                    Problem(entry.path, entry.skip)
+                )
+                continue
+            data, reason = read_source(entry.absolute, self.limits.max_file_bytes)
+            if data is None or reason:
+                self.problems.append(Problem(entry.path, reason or "cannot read"))
+                continue
+            warning = encoding_warning(data)
+            if warning:
+                self.problems.append(Problem(entry.path, warning))
+            assert entry.language is not None
+            yield CandidateFile(entry.path, data, entry.language)

@@ -1,0 +1,86 @@
+"""Every threshold a verdict depends on, in one typed, frozen object.
+
+Evidence is counted in *private tokens covered*: normalized tokens of private files that lie
+inside a shared fragment long enough to count. Percentages alone mislead (a 30-line file that is
+all template, against 3 files of a 2,000-file repository copied exactly), so the verdict rests
+on absolute token counts, and the score (the fraction of all private tokens found) is reported
+beside them, never used alone.
+
+- ``min_fragment_tokens`` (50): a fragment (a run of k-grams shared in order, on one diagonal of
+  the two token streams) shorter than this is not evidence. 50 tokens is ~10 lines of Python; the
+  winnowing guarantee (k + w - 1 = 31 by default) sits below it, so every such run is seen.
+- ``max_fanout`` (16): a fingerprint found at more than this many places of the private code is a
+  private template or idiom, not a fingerprint of any one file; it is ignored.
+- ``review_tokens`` (80): at least this many private tokens covered puts a candidate up for review.
+- ``derivative_tokens`` (200): at least this many covered private tokens, *and*
+- ``derivative_fragment_tokens`` (100): a longest fragment of at least this length, make it a
+  derivative. Requiring one long fragment keeps a scatter of short common snippets from adding up
+  to a verdict; 100 tokens is ~20 lines of code copied in one piece.
+
+The defaults come from a calibration over unrelated code (see the README, "Calibration").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+
+from scanner.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    min_fragment_tokens: int = 50
+    max_fanout: int = 16
+    review_tokens: int = 80
+    derivative_tokens: int = 200
+    derivative_fragment_tokens: int = 100
+    origins: Mapping[str, str] = field(default_factory=dict, compare=False)
+    """Where each value came from: "default", a config file path, or "command line"."""
+
+    def __post_init__(self) -> None:
+        for name in self.names():
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ConfigError(name, f"must be a whole number of at least 1, got {value!r}")
+        if self.review_tokens > self.derivative_tokens:
+            raise ConfigError("review_tokens", "must not exceed derivative_tokens")
+
+    @classmethod
+    def names(cls) -> list[str]:
+        return [f.name for f in fields(cls) if f.name != "origins"]
+
+    def origin(self, name: str) -> str:
+        return self.origins.get(name, "default")
+
+    def with_overrides(self, values: Mapping[str, object], source: str) -> Thresholds:
+        """A copy with ``values`` applied, each recorded as coming from ``source``."""
+        known = set(self.names())
+        for key in values:
+            if key not in known:
+                raise ConfigError(key, f"unknown threshold (known: {', '.join(sorted(known))})")
+        converted: dict[str, int] = {}
+        for key, value in values.items():
+            try:
+                converted[key] = int(str(value), 10)
+            except ValueError:
+                raise ConfigError(key, f"must be a whole number, got {value!r}") from None
+        origins = dict(self.origins) | {key: source for key in converted}
+        return replace(self, **converted, origins=origins)
+
+    def as_dict(self) -> dict[str, dict[str, object]]:
+        return {
+            name: {"value": getattr(self, name), "source": self.origin(name)}
+            for name in self.names()
+        }
+
+
+def parse_assignments(items: list[str]) -> dict[str, str]:
+    """``["name=value", ...]`` from the command line into a mapping."""
+    out: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ConfigError(item, "expected NAME=VALUE")
+        out[key.strip().replace("-", "_")] = value.strip()
+    return out
