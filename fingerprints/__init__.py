@@ -28,14 +28,14 @@ from fingerprints.tree import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "FINGERPRINT_DTYPE",
-    "LANGUAGES",
     "Analysis",
     "ConfigError",
+    "FINGERPRINT_DTYPE",
     "FileFingerprint",
     "FingerprintParams",
     "InputError",
     "KGrams",
+    "LANGUAGES",
     "LeaktraceError",
     "NotAStoreError",
     "RepoInfo",

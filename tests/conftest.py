@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLES = REPO / "samples"
+
+
+def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
+    """Create files below ``root`` from a {relative path: content} mapping."""
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def tree(tmp_path: Path):
+    def make(name: str, files: dict[str, str | bytes]) -> Path:
+        return write_tree(tmp_path / name, files)
+
+    return make

@@ -1,0 +1,31 @@
+"""The public face of each package, and the one-way dependency between them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+import fingerprints
+import scanner
+
+
+@pytest.mark.parametrize("module", [fingerprints, scanner])
+def test_all_is_sorted_and_complete(module):
+    assert module.__all__ == sorted(module.__all__)
+    for name in module.__all__:
+        assert hasattr(module, name), name
+
+
+def test_fingerprints_never_needs_scanner_network_or_cli():
+    code = (
+        "import sys\n"
+        "for name in ('scanner', 'httpx', 'typer', 'rich', 'requests', 'urllib3'):\n"
+        "    sys.modules[name] = None\n"
+        "import fingerprints, fingerprints.tree, fingerprints.store\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"

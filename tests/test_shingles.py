@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fingerprints import FingerprintParams, minhash, rolling_hash, winnow
+from fingerprints.signature import from_bytes, to_bytes
+
+U64 = st.integers(min_value=1, max_value=2**64 - 1)
+
+
+def test_rolling_hash_depends_only_on_the_window():
+    values = np.array([5, 6, 7, 8, 5, 6, 7, 8, 9], dtype=np.uint64)
+    hashes = rolling_hash(values, 4)
+    assert hashes.shape[0] == 6
+    assert hashes[0] == hashes[4]
+    assert len(set(hashes[:4].tolist())) == 4
+    assert rolling_hash(values[:3], 4).shape[0] == 0
+
+
+def test_winnow_picks_rightmost_minimum_in_each_window():
+    hashes = np.array([77, 74, 42, 17, 98, 50, 17, 98, 8, 88, 67, 39, 77, 74, 42, 17, 98],
+                      dtype=np.uint64)  # Schleimer et al.'s example, w = 4
+    assert winnow(hashes, 4).tolist() == [3, 6, 8, 11, 15]
+
+
+def test_short_sequences_keep_one_fingerprint():
+    assert winnow(np.array([9, 3, 3], dtype=np.uint64), 5).tolist() == [2]
+    assert winnow(np.zeros(0, dtype=np.uint64), 5).tolist() == []
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    k=st.integers(3, 12),
+    w=st.integers(1, 12),
+    left=st.lists(U64, max_size=60),
+    right=st.lists(U64, max_size=60),
+    shared=st.lists(U64, min_size=1, max_size=80),
+    extra=st.integers(0, 10),
+    data=st.data(),
+)
+def test_winnowing_guarantee(k, w, left, right, shared, extra, data):
+    """Any run of at least k + w - 1 shared tokens yields a common fingerprint."""
+    need = k + w - 1 + extra
+    if len(shared) < need:
+        shared = shared + data.draw(st.lists(U64, min_size=need - len(shared),
+                                             max_size=need - len(shared)))
+    a = np.array(left + shared + right, dtype=np.uint64)
+    b = np.array(right[::-1] + shared + left[::-1], dtype=np.uint64)
+    ha, hb = rolling_hash(a, k), rolling_hash(b, k)
+    common = set(ha[winnow(ha, w)].tolist()) & set(hb[winnow(hb, w)].tolist())
+    assert common
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(U64, min_size=30, max_size=400), st.integers(2, 20))
+def test_winnow_density_and_order(values, w):
+    hashes = rolling_hash(np.array(values, dtype=np.uint64), 5)
+    positions = winnow(hashes, w)
+    assert np.all(np.diff(positions) > 0)
+    # Every window of w hashes holds a selected position.
+    assert np.all(np.diff(np.concatenate(([-1], positions, [len(hashes)]))) <= w)
+
+
+def test_minhash_signature_round_trip_and_similarity():
+    rng = np.random.default_rng(7)
+    a = rng.integers(1, 2**63, size=2000, dtype=np.uint64)
+    b = np.concatenate([a[:1500], rng.integers(1, 2**63, size=500, dtype=np.uint64)])
+    params = FingerprintParams()
+    sa, sb = minhash(a, params.num_perm, params.seed), minhash(b, params.num_perm, params.seed)
+    assert from_bytes(to_bytes(sa)).jaccard(sa) == 1.0
+    assert abs(sa.jaccard(sb) - 1500 / 2500) < 0.12
+
+
+def test_params_are_validated_by_name():
+    import pytest
+
+    from fingerprints import ConfigError
+
+    with pytest.raises(ConfigError, match="^k:"):
+        FingerprintParams(k=1)
+    assert FingerprintParams().guarantee == 31

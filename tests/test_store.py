@@ -1,0 +1,177 @@
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fingerprints import (
+    FingerprintParams,
+    NotAStoreError,
+    StoreError,
+    StoreVersionError,
+    fingerprint_tree,
+    open_store,
+)
+from fingerprints.store import SCHEMA_VERSION
+from tests.code import GO, PYTHON
+
+
+def test_round_trip(tree, tmp_path):
+    repo = tree("repo", {"ledger.py": PYTHON, "svc/batch.go": GO, "notes.txt": "hello"})
+    with open_store(tmp_path / "s.db", create=True) as store:
+        summary = fingerprint_tree(repo, store, name="acme")
+        assert summary.fingerprinted == 2 and summary.unknown_language == 1
+    with open_store(tmp_path / "s.db") as store:
+        files = {f.path: f for f in store.iter_files()}
+        assert set(files) == {"ledger.py", "svc/batch.go"}
+        fps = files["ledger.py"].fingerprints
+        assert fps.shape[0] > 5
+        assert np.all(fps["line_start"] >= 1) and np.all(fps["line_end"] <= PYTHON.count("\n"))
+        assert np.all(np.diff(fps["pos"].astype(int)) > 0)
+        [repo_info] = store.repos()
+        assert (repo_info.name, repo_info.files, repo_info.public) == ("acme", 2, False)
+        assert store.params == FingerprintParams()
+
+
+def test_store_holds_no_source_text(tree, tmp_path):
+    secret_identifier = "reconcile_wire_transfer_batch_v7"
+    secret_string = "ACME-INTERNAL-ROUTING-KEY-93f1"
+    source = PYTHON + f'\n\ndef {secret_identifier}(x):\n    return x + "{secret_string}"\n'
+    repo = tree("repo", {"core.py": source, "svc/batch.go": GO})
+    db = tmp_path / "s.db"
+    with open_store(db, create=True) as store:
+        fingerprint_tree(repo, store)
+    blob = b"".join(p.read_bytes() for p in tmp_path.glob("s.db*"))
+    for needle in (secret_identifier, secret_string, "trial_balance", "LedgerError",
+                   "entry does not balance", "ErrClosed", "batch is closed", "setdefault"):
+        assert needle.encode() not in blob, needle
+        assert needle.encode("utf-16-le") not in blob, needle
+
+
+def test_only_changed_files_are_redone(tree, tmp_path):
+    repo = tree("repo", {"a.py": PYTHON, "b.go": GO, "c.py": "x = 1\n" * 50})
+    with open_store(tmp_path / "s.db", create=True) as store:
+        first = fingerprint_tree(repo, store)
+        assert first.fingerprinted == 3
+        again = fingerprint_tree(repo, store)
+        assert (again.fingerprinted, again.unchanged) == (0, 3)
+        (repo / "b.go").write_text(GO.replace("positive", "strictly positive"))
+        os.utime(repo / "a.py", ns=(1, 1))  # touched, same content: read, hashed, not stored anew
+        (repo / "c.py").unlink()
+        third = fingerprint_tree(repo, store)
+        assert (third.fingerprinted, third.unchanged, third.removed) == (1, 1, 1)
+        assert {f.path for f in store.iter_files()} == {"a.py", "b.go"}
+
+
+def test_interrupted_run_leaves_a_consistent_store(tree, tmp_path, monkeypatch):
+    import fingerprints.tree as tree_module
+
+    monkeypatch.setattr(tree_module, "BATCH_FILES", 3)
+    files = {f"m{i:02}.py": PYTHON.replace("LedgerError", f"LedgerError{i}") for i in range(10)}
+    repo = tree("repo", files)
+    db = tmp_path / "s.db"
+    seen = []
+
+    def interrupt(path: str) -> None:
+        seen.append(path)
+        if len(seen) == 8:
+            raise KeyboardInterrupt
+
+    with open_store(db, create=True) as store, pytest.raises(KeyboardInterrupt):
+        fingerprint_tree(repo, store, on_file=interrupt)
+    with open_store(db) as store:
+        stored = [f.path for f in store.iter_files()]
+        assert stored == sorted(files)[:6]  # two full batches, nothing half-written
+        assert all(f.fingerprints.shape[0] > 0 for f in store.iter_files())
+        resumed = fingerprint_tree(repo, store)
+        assert (resumed.fingerprinted, resumed.unchanged) == (4, 6)
+
+
+def test_refuses_what_is_not_a_store(tmp_path):
+    text = tmp_path / "notes.txt"
+    text.write_text("not a database at all, just text\n")
+    with pytest.raises(NotAStoreError, match="not a leaktrace store"):
+        open_store(text)
+    other = tmp_path / "other.db"
+    sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.commit()
+    with pytest.raises(NotAStoreError, match="no leaktrace metadata"):
+        open_store(other, create=True)
+    with pytest.raises(StoreError, match="no such store"):
+        open_store(tmp_path / "missing.db")
+
+
+def test_refuses_newer_schema_and_other_params(tmp_path):
+    db = tmp_path / "s.db"
+    open_store(db, create=True).close()
+    with pytest.raises(StoreVersionError, match="use a new store"):
+        open_store(db, FingerprintParams(k=30))
+    con = sqlite3.connect(db)
+    con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION + 1),))
+    con.commit()
+    con.close()
+    with pytest.raises(StoreVersionError, match="newer"):
+        open_store(db)
+
+
+def test_private_side_skips_what_the_company_did_not_write(tree, tmp_path):
+    minified = "var a=1;" + ";".join(f"function f{i}(x){{return x+{i}}}" for i in range(400))
+    repo = tree("repo", {
+        "app.py": PYTHON,
+        "node_modules/lib/index.js": "module.exports = 1;\n",
+        "pkg/_vendor/six.py": "x = 1\n",
+        "api_pb2.py": "# Generated by the protocol buffer compiler.  DO NOT EDIT!\nx = 1\n",
+        "gen.go": "// Code generated by stringer. DO NOT EDIT.\npackage x\n",
+        "static/app.min.js": minified,
+        "static/bundle.js": minified,
+        "package-lock.json": "{}",
+    })  # fmt: skip
+    with open_store(tmp_path / "s.db", create=True) as store:
+        summary = fingerprint_tree(repo, store)
+        reasons = dict(summary.skipped)
+    assert summary.fingerprinted == 1
+    assert reasons["node_modules/"] == "vendored third-party folder"
+    assert reasons["pkg/_vendor/"] == "vendored third-party folder"
+    assert reasons["api_pb2.py"].startswith("generated")
+    assert reasons["gen.go"].startswith("generated")
+    assert reasons["static/app.min.js"] == reasons["static/bundle.js"] == "minified file"
+
+
+def test_bad_files_get_one_line_each_and_the_run_goes_on(tree, tmp_path):
+    repo = tree("repo", {
+        "good.py": PYTHON,
+        "binary.py": b"\x00\x01\x02binary",
+        "latin1.py": "name = 'caf\xe9'\n".encode("latin-1") + PYTHON.encode(),
+        "broken.py": "def broken(:\n    pass\n" + PYTHON,
+        "empty.go": "",
+        "huge.c": "int x;\n" * 200_000,
+    })  # fmt: skip
+    unreadable = repo / "locked.py"
+    unreadable.write_text(PYTHON)
+    unreadable.chmod(0)
+    problems = []
+    params = FingerprintParams(max_file_bytes=1_000_000)
+    with open_store(tmp_path / "s.db", params, create=True) as store:
+        summary = fingerprint_tree(repo, store, on_problem=lambda p, m: problems.append((p, m)))
+        stored = {f.path for f in store.iter_files()}
+    messages = dict(problems)
+    assert messages["binary.py"].startswith("binary file")
+    assert "UTF-8" in messages["latin1.py"]
+    assert "syntax error near line 1" in messages["broken.py"]
+    assert messages["empty.go"] == "empty file"
+    assert messages["huge.c"].startswith("larger than the size cap")
+    if os.geteuid() != 0:  # root reads everything
+        assert messages["locked.py"].startswith("cannot read")
+    assert {"good.py", "latin1.py", "broken.py"} <= stored
+    assert len(problems) == len(messages)  # one line per file
+    assert summary.fingerprinted >= 3
+
+
+def test_schema_is_numbered(tmp_path: Path):
+    with open_store(tmp_path / "s.db", create=True):
+        pass
+    meta = dict(sqlite3.connect(tmp_path / "s.db").execute("SELECT key, value FROM meta"))
+    assert meta["format"] == "leaktrace-store"
+    assert int(meta["schema_version"]) == SCHEMA_VERSION
