@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tarfile
+
+import pytest
+from typer.testing import CliRunner
+
+from scanner.cli import app
+from tests.code import GO, GO_RENAMED, PYTHON, PYTHON_RENAMED
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def store(tree, tmp_path):
+    repo = tree("acme", {"ledger/journal.py": PYTHON * 3, "svc/batch.go": GO})
+    db = tmp_path / "store.db"
+    done = runner.invoke(app, ["fingerprint", str(repo), "--store", str(db)])
+    assert done.exit_code == 0, done.output
+    assert "2 file(s) fingerprinted" in done.output
+    return db
+
+
+def test_scan_flags_a_renamed_copy_and_writes_the_report(tree, store, tmp_path):
+    leak = tree("leak", {"src/book.py": PYTHON_RENAMED * 3, "src/clearing.go": GO_RENAMED,
+                         "README.md": "# nothing to see\n"})
+    clean = tree("clean", {"app.py": "import sys\n\nprint(sys.argv)\n"})
+    report = tmp_path / "report.json"
+    done = runner.invoke(app, ["scan", str(leak), str(clean), "--store", str(store),
+                               "--json", str(report)])
+    assert done.exit_code == 1, done.output
+    data = json.loads(report.read_text())
+    assert data["schema"] == "leaktrace/report/1"
+    assert data["tool"]["name"] == "leaktrace"
+    assert set(data["thresholds"]) == {c["name"] for c in data["candidates"][0]["checks"]}
+    flagged, cleared = data["candidates"]
+    assert (flagged["target"], flagged["verdict"]) == (str(leak), "derivative")
+    assert cleared["verdict"] == "clear" and cleared["files"] == []
+    pair = next(f for f in flagged["files"] if f["candidate_path"] == "src/book.py")
+    assert pair["private_path"] == "ledger/journal.py"
+    assert pair["verbatim"] is False
+    assert 0 < pair["containment"] <= 1
+    for a, b in pair["candidate_lines"]:
+        assert 1 <= a <= b <= (PYTHON_RENAMED * 3).count("\n")
+    for check in flagged["checks"]:
+        assert set(check) >= {"name", "value", "limit", "passed", "source"}
+    assert 0 < flagged["score"] <= 1 and flagged["matched_tokens"] > 200
+
+
+def test_clean_scan_exits_zero_and_json_to_stdout(tree, store):
+    clean = tree("clean", {"app.py": "import sys\n\nprint(sys.argv)\n"})
+    done = runner.invoke(app, ["scan", str(clean), "--store", str(store), "--json", "-"])
+    assert done.exit_code == 0
+    payload = done.stdout[: done.stdout.rindex("}") + 1]
+    assert json.loads(payload)["candidates"][0]["verdict"] == "clear"
+
+
+def test_threshold_override_is_recorded(tree, store, tmp_path):
+    leak = tree("leak", {"book.py": PYTHON_RENAMED * 3})
+    report = tmp_path / "r.json"
+    done = runner.invoke(app, ["scan", str(leak), "--store", str(store), "--json", str(report),
+                               "--set", "derivative_tokens=100000"])
+    assert done.exit_code == 0
+    data = json.loads(report.read_text())
+    assert data["threshold_sources"]["derivative_tokens"] == "command line"
+    assert data["candidates"][0]["verdict"] == "review"
+    bad = runner.invoke(app, ["scan", str(leak), "--store", str(store), "--set", "nope=1"])
+    assert bad.exit_code == 2 and "nope: unknown threshold" in bad.output
+
+
+def test_bad_input_one_line_each_scan_goes_on(tree, store, tmp_path):
+    leak = tree("leak", {"book.py": PYTHON_RENAMED * 3, "blob.py": b"\0\0binary",
+                         "empty.js": ""})
+    corrupt = tmp_path / "broken.tgz"
+    corrupt.write_bytes(b"not an archive at all")
+    done = runner.invoke(app, ["scan", str(corrupt), str(leak), str(tmp_path / "missing"),
+                               "--store", str(store)])
+    assert done.exit_code == 1  # the derivative is the finding that matters
+    lines = done.stderr.splitlines()
+    assert f"leaktrace: {leak}:blob.py: binary file (NUL byte)" in lines
+    assert f"leaktrace: {leak}:empty.js: empty file" in lines
+    assert any(line.startswith(f"leaktrace: {corrupt}: corrupt") for line in lines)
+    assert f"leaktrace: {tmp_path / 'missing'}: no such file or folder" in lines
+
+
+def test_input_errors_exit_two(tmp_path):
+    not_store = tmp_path / "x.db"
+    not_store.write_text("hello")
+    done = runner.invoke(app, ["scan", str(tmp_path), "--store", str(not_store)])
+    assert done.exit_code == 2
+    assert "not a leaktrace store" in done.stderr
+    done = runner.invoke(app, ["scan", str(tmp_path), "--store", str(tmp_path / "none.db")])
+    assert done.exit_code == 2 and "no such store" in done.stderr
+    assert runner.invoke(app, ["scan"]).exit_code == 2
+
+
+def test_archive_target_and_console_script(tree, store, tmp_path):
+    leak = tree("leak", {"pkg/book.py": PYTHON_RENAMED * 3})
+    archive = tmp_path / "leak.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(leak, arcname="leak-1.0")
+    done = subprocess.run([sys.executable, "-m", "scanner", "scan", str(archive),
+                           "--store", str(store), "--json", "-"],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 1, done.stderr
+    data = json.loads(done.stdout)
+    assert data["candidates"][0]["files"][0]["candidate_path"] == "leak-1.0/pkg/book.py"

@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+import pytest
+
+from fingerprints import FingerprintParams, analyze, fingerprint_tree, open_store
+from scanner import FingerprintIndex, Thresholds, Verdict, combine, decide, match_file
+from scanner.matcher import Discounts, merge_lines, union_length
+from tests.code import GO, GO_RENAMED, PYTHON, PYTHON_RENAMED
+
+PARAMS = FingerprintParams()
+
+
+@pytest.fixture
+def index(tree):
+    repo = tree("private", {"ledger/journal.py": PYTHON, "svc/batch.go": GO})
+    store = open_store(":memory:", create=True)
+    fingerprint_tree(repo, store, name="acme")
+    yield FingerprintIndex.from_store(store)
+    store.close()
+
+
+def scan(index, files: dict[str, tuple[str, str]], thresholds=Thresholds()):
+    fragments, discounts, tokens = [], Discounts(), 0
+    for path, (source, language) in files.items():
+        analysis = analyze(source.encode(), language, PARAMS)
+        found, discounted = match_file(path, analysis.kgrams, len(analysis.tokens), index,
+                                       thresholds)
+        fragments += found
+        discounts.add(discounted)
+        tokens += len(analysis.tokens)
+    match = combine(fragments, index, discounts, len(files), 0, tokens)
+    return match, *decide(match, thresholds)
+
+
+def test_verbatim_copy_is_found_with_exact_lines(index):
+    padding = "import os\n\n\ndef unrelated():\n    return os.getcwd()\n\n\n"
+    match, verdict, checks, reasons = scan(index, {"vendor/j.py": (padding + PYTHON, "python")})
+    [pair] = match.pairs
+    assert pair.private.path == "ledger/journal.py" and pair.candidate_path == "vendor/j.py"
+    assert pair.verbatim
+    assert pair.containment > 0.9
+    offset = padding.count("\n")
+    # One fragment; its candidate lines are its private lines moved down by the padding.
+    assert [(a + offset, b + offset) for a, b in pair.private_lines] == pair.candidate_lines
+    # It starts within the first lines; winnowing may leave up to w - 1 trailing tokens unseen.
+    assert pair.private_lines[0][0] <= 3 and pair.private_lines[-1][1] >= 30
+    assert verdict is Verdict.DERIVATIVE
+    assert [c.name for c in checks] == Thresholds.names()
+
+
+def test_renamed_copy_is_found_but_not_verbatim(index):
+    match, verdict, _, _ = scan(index, {"x.py": (PYTHON_RENAMED, "python"),
+                                        "y.go": (GO_RENAMED, "go")})
+    paths = {(p.candidate_path, p.private.path): p for p in match.pairs}
+    py = paths[("x.py", "ledger/journal.py")]
+    assert not py.verbatim
+    assert py.matched_tokens > 150
+    # The renamed file has no blank lines or docstrings: its lines run 1..25.
+    assert py.candidate_lines[0][0] >= 1 and py.candidate_lines[-1][1] <= 25
+    go = paths[("y.go", "svc/batch.go")]
+    assert go.private_lines == [(21, 33)]  # the Add method, the part left in the same shape
+    assert verdict is not Verdict.CLEAR
+
+
+def test_unrelated_code_is_clear(index):
+    other = "import json\n\n\ndef load(path):\n    with open(path) as f:\n        return json.load(f)\n"
+    match, verdict, checks, reasons = scan(index, {"a.py": (other, "python")})
+    assert match.pairs == [] and verdict is Verdict.CLEAR
+    assert not any(c.passed for c in checks if c.name.startswith(("derivative", "review")))
+
+
+def test_public_code_is_never_evidence(tree):
+    repo = tree("private", {"journal.py": PYTHON})
+    published = tree("public", {"sdk/journal.py": PYTHON})
+    with open_store(":memory:", create=True) as store:
+        fingerprint_tree(repo, store)
+        fingerprint_tree(published, store, public=True)
+        index = FingerprintIndex.from_store(store)
+    match, verdict, _, reasons = scan(index, {"copy.py": (PYTHON, "python")})
+    assert verdict is Verdict.CLEAR and match.matched_tokens == 0
+    assert match.discounts.public > 150
+    assert any("public code" in r for r in reasons)
+
+
+def test_private_templates_are_discounted(tree):
+    template = PYTHON.split("def balance")[0]
+    repo = tree("private", {f"m{i}.py": template + f"\nVALUE_{i} = {i}\n" for i in range(20)})
+    with open_store(":memory:", create=True) as store:
+        fingerprint_tree(repo, store)
+        index = FingerprintIndex.from_store(store)
+    match, verdict, _, reasons = scan(index, {"t.py": (template, "python")})
+    assert match.matched_tokens == 0 and verdict is Verdict.CLEAR
+    assert match.discounts.common > 50
+    loose = Thresholds().with_overrides({"max_fanout": 100}, "test")
+    match, verdict, checks, _ = scan(index, {"t.py": (template, "python")}, loose)
+    assert match.matched_tokens > 50
+    assert {c.name: c.source for c in checks}["max_fanout"] == "test"
+
+
+def test_intervals():
+    assert union_length([(0, 10), (5, 15), (20, 25)]) == 20
+    assert union_length([]) == 0
+    assert merge_lines([(5, 9), (1, 3), (4, 4), (12, 14)]) == [(1, 9), (12, 14)]
+
+
+def test_thresholds_are_validated_by_name():
+    from fingerprints import ConfigError
+
+    with pytest.raises(ConfigError, match="^nonsense:"):
+        Thresholds().with_overrides({"nonsense": 1}, "command line")
+    with pytest.raises(ConfigError, match="^review_tokens:"):
+        Thresholds().with_overrides({"review_tokens": "lots"}, "command line")
+    with pytest.raises(ConfigError, match="^derivative_tokens:"):
+        Thresholds(derivative_tokens=0)
