@@ -39,7 +39,7 @@ def trial_balance(journal):
 '''
 
 # Every identifier renamed, comments and docstrings removed, 2-space indent, quotes changed.
-PYTHON_RENAMED = '''\
+PYTHON_RENAMED = """\
 import decimal
 class BookFault(Exception):
   pass
@@ -65,9 +65,9 @@ def totals(book):
   dr = sum(x for _, x in out if x > 0)
   cr = -sum(x for _, x in out if x < 0)
   return out, dr, cr
-'''
+"""
 
-GO = '''\
+GO = """\
 package settlement
 
 import (
@@ -102,9 +102,9 @@ func (b *Batch) Add(p Payment, now time.Time) error {
 \tb.Total += p.Amount
 \treturn nil
 }
-'''
+"""
 
-GO_RENAMED = '''\
+GO_RENAMED = """\
 package clearing
 import ("errors"; "time")
 type Group struct { Key string; Until time.Time; Items []Item; Sum int64 }
@@ -117,4 +117,4 @@ func (g *Group) Push(it Item, at time.Time) error {
     g.Sum += it.Value
     return nil
 }
-'''
+"""

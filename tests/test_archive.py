@@ -30,9 +30,14 @@ def link(name: str, target: str, kind: bytes = tarfile.SYMTYPE) -> tarfile.TarIn
 
 
 def test_tar_gz_files_are_read_in_memory(tmp_path):
-    path = make_tar(tmp_path / "c.tar.gz", [("pkg/ledger.py", PYTHON.encode()),
-                                            ("./svc/batch.go", GO.encode()),
-                                            ("README.md", b"# hi\n")])
+    path = make_tar(
+        tmp_path / "c.tar.gz",
+        [
+            ("pkg/ledger.py", PYTHON.encode()),
+            ("./svc/batch.go", GO.encode()),
+            ("README.md", b"# hi\n"),
+        ],
+    )
     archive = Archive(path)
     files = {f.path: f for f in archive.iter_files()}
     assert set(files) == {"pkg/ledger.py", "svc/batch.go"}
@@ -108,7 +113,7 @@ def test_zip_links_and_traversal_are_refused(tmp_path):
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("../../evil.py", "x = 1\n")
         info = zipfile.ZipInfo("link.py")
-        info.external_attr = (0o120777 << 16)
+        info.external_attr = 0o120777 << 16
         archive.writestr(info, "/etc/passwd")
         archive.writestr("src/fine.go", GO)
     archive_ = Archive(path)

@@ -25,12 +25,19 @@ def store(tree, tmp_path):
 
 
 def test_scan_flags_a_renamed_copy_and_writes_the_report(tree, store, tmp_path):
-    leak = tree("leak", {"src/book.py": PYTHON_RENAMED * 3, "src/clearing.go": GO_RENAMED,
-                         "README.md": "# nothing to see\n"})
+    leak = tree(
+        "leak",
+        {
+            "src/book.py": PYTHON_RENAMED * 3,
+            "src/clearing.go": GO_RENAMED,
+            "README.md": "# nothing to see\n",
+        },
+    )
     clean = tree("clean", {"app.py": "import sys\n\nprint(sys.argv)\n"})
     report = tmp_path / "report.json"
-    done = runner.invoke(app, ["scan", str(leak), str(clean), "--store", str(store),
-                               "--json", str(report)])
+    done = runner.invoke(
+        app, ["scan", str(leak), str(clean), "--store", str(store), "--json", str(report)]
+    )
     assert done.exit_code == 1, done.output
     data = json.loads(report.read_text())
     assert data["schema"] == "leaktrace/report/1"
@@ -61,8 +68,19 @@ def test_clean_scan_exits_zero_and_json_to_stdout(tree, store):
 def test_threshold_override_is_recorded(tree, store, tmp_path):
     leak = tree("leak", {"book.py": PYTHON_RENAMED * 3})
     report = tmp_path / "r.json"
-    done = runner.invoke(app, ["scan", str(leak), "--store", str(store), "--json", str(report),
-                               "--set", "derivative_tokens=100000"])
+    done = runner.invoke(
+        app,
+        [
+            "scan",
+            str(leak),
+            "--store",
+            str(store),
+            "--json",
+            str(report),
+            "--set",
+            "derivative_tokens=100000",
+        ],
+    )
     assert done.exit_code == 0
     data = json.loads(report.read_text())
     assert data["threshold_sources"]["derivative_tokens"] == "command line"
@@ -72,12 +90,12 @@ def test_threshold_override_is_recorded(tree, store, tmp_path):
 
 
 def test_bad_input_one_line_each_scan_goes_on(tree, store, tmp_path):
-    leak = tree("leak", {"book.py": PYTHON_RENAMED * 3, "blob.py": b"\0\0binary",
-                         "empty.js": ""})
+    leak = tree("leak", {"book.py": PYTHON_RENAMED * 3, "blob.py": b"\0\0binary", "empty.js": ""})
     corrupt = tmp_path / "broken.tgz"
     corrupt.write_bytes(b"not an archive at all")
-    done = runner.invoke(app, ["scan", str(corrupt), str(leak), str(tmp_path / "missing"),
-                               "--store", str(store)])
+    done = runner.invoke(
+        app, ["scan", str(corrupt), str(leak), str(tmp_path / "missing"), "--store", str(store)]
+    )
     assert done.exit_code == 1  # the derivative is the finding that matters
     lines = done.stderr.splitlines()
     assert f"leaktrace: {leak}:blob.py: binary file (NUL byte)" in lines
@@ -102,9 +120,22 @@ def test_archive_target_and_console_script(tree, store, tmp_path):
     archive = tmp_path / "leak.tar.gz"
     with tarfile.open(archive, "w:gz") as tar:
         tar.add(leak, arcname="leak-1.0")
-    done = subprocess.run([sys.executable, "-m", "scanner", "scan", str(archive),
-                           "--store", str(store), "--json", "-"],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "scanner",
+            "scan",
+            str(archive),
+            "--store",
+            str(store),
+            "--json",
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 1, done.stderr
     data = json.loads(done.stdout)
     assert data["candidates"][0]["files"][0]["candidate_path"] == "leak-1.0/pkg/book.py"

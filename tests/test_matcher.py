@@ -23,8 +23,9 @@ def scan(index, files: dict[str, tuple[str, str]], thresholds=Thresholds()):
     fragments, discounts, tokens = [], Discounts(), 0
     for path, (source, language) in files.items():
         analysis = analyze(source.encode(), language, PARAMS)
-        found, discounted = match_file(path, analysis.kgrams, len(analysis.tokens), index,
-                                       thresholds)
+        found, discounted = match_file(
+            path, analysis.kgrams, len(analysis.tokens), index, thresholds
+        )
         fragments += found
         discounts.add(discounted)
         tokens += len(analysis.tokens)
@@ -34,7 +35,7 @@ def scan(index, files: dict[str, tuple[str, str]], thresholds=Thresholds()):
 
 def test_verbatim_copy_is_found_with_exact_lines(index):
     padding = "import os\n\n\ndef unrelated():\n    return os.getcwd()\n\n\n"
-    match, verdict, checks, reasons = scan(index, {"vendor/j.py": (padding + PYTHON, "python")})
+    match, verdict, checks, _reasons = scan(index, {"vendor/j.py": (padding + PYTHON, "python")})
     [pair] = match.pairs
     assert pair.private.path == "ledger/journal.py" and pair.candidate_path == "vendor/j.py"
     assert pair.verbatim
@@ -49,8 +50,9 @@ def test_verbatim_copy_is_found_with_exact_lines(index):
 
 
 def test_renamed_copy_is_found_but_not_verbatim(index):
-    match, verdict, _, _ = scan(index, {"x.py": (PYTHON_RENAMED, "python"),
-                                        "y.go": (GO_RENAMED, "go")})
+    match, verdict, _, _ = scan(
+        index, {"x.py": (PYTHON_RENAMED, "python"), "y.go": (GO_RENAMED, "go")}
+    )
     paths = {(p.candidate_path, p.private.path): p for p in match.pairs}
     py = paths[("x.py", "ledger/journal.py")]
     assert not py.verbatim
@@ -63,8 +65,10 @@ def test_renamed_copy_is_found_but_not_verbatim(index):
 
 
 def test_unrelated_code_is_clear(index):
-    other = "import json\n\n\ndef load(path):\n    with open(path) as f:\n        return json.load(f)\n"
-    match, verdict, checks, reasons = scan(index, {"a.py": (other, "python")})
+    other = (
+        "import json\n\n\ndef load(path):\n    with open(path) as f:\n        return json.load(f)\n"
+    )
+    match, verdict, checks, _reasons = scan(index, {"a.py": (other, "python")})
     assert match.pairs == [] and verdict is Verdict.CLEAR
     assert not any(c.passed for c in checks if c.name.startswith(("derivative", "review")))
 
@@ -88,7 +92,7 @@ def test_private_templates_are_discounted(tree):
     with open_store(":memory:", create=True) as store:
         fingerprint_tree(repo, store)
         index = FingerprintIndex.from_store(store)
-    match, verdict, _, reasons = scan(index, {"t.py": (template, "python")})
+    match, verdict, _, _reasons = scan(index, {"t.py": (template, "python")})
     assert match.matched_tokens == 0 and verdict is Verdict.CLEAR
     assert match.discounts.common > 50
     loose = Thresholds().with_overrides({"max_fanout": 100}, "test")
@@ -106,9 +110,9 @@ def test_intervals():
 def test_thresholds_are_validated_by_name():
     from fingerprints import ConfigError
 
-    with pytest.raises(ConfigError, match="^nonsense:"):
+    with pytest.raises(ConfigError, match=r"^nonsense:"):
         Thresholds().with_overrides({"nonsense": 1}, "command line")
-    with pytest.raises(ConfigError, match="^review_tokens:"):
+    with pytest.raises(ConfigError, match=r"^review_tokens:"):
         Thresholds().with_overrides({"review_tokens": "lots"}, "command line")
-    with pytest.raises(ConfigError, match="^derivative_tokens:"):
+    with pytest.raises(ConfigError, match=r"^derivative_tokens:"):
         Thresholds(derivative_tokens=0)

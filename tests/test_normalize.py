@@ -89,7 +89,9 @@ def test_raw_hash_tells_verbatim_from_renamed():
 
 
 def test_syntax_errors_still_give_tokens_and_a_line():
-    stream = tokenize(b"def ok():\n    return 1\n\ndef broken(:\n    pass\n", load_language("python"))
+    stream = tokenize(
+        b"def ok():\n    return 1\n\ndef broken(:\n    pass\n", load_language("python")
+    )
     assert len(stream) > 5
     assert stream.error_line in (4, 5)
 

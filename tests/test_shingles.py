@@ -20,8 +20,9 @@ def test_rolling_hash_depends_only_on_the_window():
 
 
 def test_winnow_picks_rightmost_minimum_in_each_window():
-    hashes = np.array([77, 74, 42, 17, 98, 50, 17, 98, 8, 88, 67, 39, 77, 74, 42, 17, 98],
-                      dtype=np.uint64)  # Schleimer et al.'s example, w = 4
+    hashes = np.array(
+        [77, 74, 42, 17, 98, 50, 17, 98, 8, 88, 67, 39, 77, 74, 42, 17, 98], dtype=np.uint64
+    )  # Schleimer et al.'s example, w = 4
     assert winnow(hashes, 4).tolist() == [3, 6, 8, 11, 15]
 
 
@@ -44,8 +45,9 @@ def test_winnowing_guarantee(k, w, left, right, shared, extra, data):
     """Any run of at least k + w - 1 shared tokens yields a common fingerprint."""
     need = k + w - 1 + extra
     if len(shared) < need:
-        shared = shared + data.draw(st.lists(U64, min_size=need - len(shared),
-                                             max_size=need - len(shared)))
+        shared = shared + data.draw(
+            st.lists(U64, min_size=need - len(shared), max_size=need - len(shared))
+        )
     a = np.array(left + shared + right, dtype=np.uint64)
     b = np.array(right[::-1] + shared + left[::-1], dtype=np.uint64)
     ha, hb = rolling_hash(a, k), rolling_hash(b, k)
@@ -78,6 +80,6 @@ def test_params_are_validated_by_name():
 
     from fingerprints import ConfigError
 
-    with pytest.raises(ConfigError, match="^k:"):
+    with pytest.raises(ConfigError, match=r"^k:"):
         FingerprintParams(k=1)
     assert FingerprintParams().guarantee == 31

@@ -45,8 +45,16 @@ def test_store_holds_no_source_text(tree, tmp_path):
     with open_store(db, create=True) as store:
         fingerprint_tree(repo, store)
     blob = b"".join(p.read_bytes() for p in tmp_path.glob("s.db*"))
-    for needle in (secret_identifier, secret_string, "trial_balance", "LedgerError",
-                   "entry does not balance", "ErrClosed", "batch is closed", "setdefault"):
+    for needle in (
+        secret_identifier,
+        secret_string,
+        "trial_balance",
+        "LedgerError",
+        "entry does not balance",
+        "ErrClosed",
+        "batch is closed",
+        "setdefault",
+    ):
         assert needle.encode() not in blob, needle
         assert needle.encode("utf-16-le") not in blob, needle
 
@@ -109,7 +117,9 @@ def test_refuses_newer_schema_and_other_params(tmp_path):
     with pytest.raises(StoreVersionError, match="use a new store"):
         open_store(db, FingerprintParams(k=30))
     con = sqlite3.connect(db)
-    con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION + 1),))
+    con.execute(
+        "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION + 1),)
+    )
     con.commit()
     con.close()
     with pytest.raises(StoreVersionError, match="newer"):
