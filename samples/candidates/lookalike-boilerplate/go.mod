@@ -1,0 +1,3 @@
+module github.com/skycast-dev/skycast
+
+go 1.21

@@ -1,0 +1,3 @@
+module github.com/tallyhub/tallyhub
+
+go 1.19

@@ -1,0 +1,3 @@
+module github.com/acmepay/acme-ledger
+
+go 1.19
