@@ -116,7 +116,11 @@ def tokenize(
     if not kinds:
         return TokenStream(_EMPTY_U64, _EMPTY_U64, _EMPTY_U32, _EMPTY_U32, lines, error_line)
 
-    values = language.token_table[np.asarray(kinds, dtype=np.intp)]
+    kind_ids = np.asarray(kinds, dtype=np.intp)
+    # ERROR leaves carry tree-sitter's builtin error symbol (65535), outside the grammar's
+    # table; the table's last slot (dropped) takes them, and tokens around them still count.
+    np.minimum(kind_ids, language.token_table.shape[0] - 1, out=kind_ids)
+    values = language.token_table[kind_ids]
     starts = np.asarray(starts_list, dtype=np.int64)
     ends = np.asarray(ends_list, dtype=np.int64)
     keep = (values != 0) & (ends > starts)

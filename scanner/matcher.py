@@ -3,8 +3,10 @@
 For one candidate file:
 
 1. Every k-gram hash is looked up in the index (one vectorized binary search). K-grams found in
-   public code, and k-grams whose hash sits at more than ``max_fanout`` private places (templates,
-   idioms), are set aside and counted as discounted evidence.
+   public code, k-grams whose hash sits at more than ``max_fanout`` private places (templates,
+   idioms), and k-grams of fewer than ``min_distinct_tokens`` distinct token kinds (data: tables,
+   lists, enums, where folding leaves ``STR : NUM ,`` over and over) are set aside and counted as
+   discounted evidence.
 2. Each remaining (candidate position, private entry) pair lies on a *diagonal*
    ``candidate_pos - private_pos`` of one private file. Pairs on the same diagonal whose candidate
    positions are at most ``w`` apart form one fragment: a run of tokens shared in order. Private
@@ -27,7 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from fingerprints import KGrams
+from fingerprints import Analysis
 from scanner.index import FingerprintIndex, PrivateFile
 from scanner.thresholds import Thresholds
 
@@ -54,11 +56,13 @@ class Discounts:
 
     public: int = 0
     common: int = 0
+    data: int = 0
     short: int = 0
 
     def add(self, other: Discounts) -> None:
         self.public += other.public
         self.common += other.common
+        self.data += other.data
         self.short += other.short
 
 
@@ -97,11 +101,21 @@ def _covered(positions: np.ndarray, k: int, length: int) -> int:
     return int(np.count_nonzero(np.cumsum(marks)[:length]))
 
 
+def distinct_kinds(values: np.ndarray, positions: np.ndarray, k: int) -> np.ndarray:
+    """How many distinct token values the k-gram at each of ``positions`` holds."""
+    if positions.shape[0] == 0:
+        return np.zeros(0, dtype=np.int64)
+    windows = np.sort(values[positions[:, None] + np.arange(k)], axis=1)
+    return 1 + np.count_nonzero(np.diff(windows, axis=1), axis=1)
+
+
 def match_file(
-    path: str, grams: KGrams, token_count: int, index: FingerprintIndex, thresholds: Thresholds
+    path: str, analysis: Analysis, index: FingerprintIndex, thresholds: Thresholds
 ) -> tuple[list[Fragment], Discounts]:
     """Fragments shared by one candidate file and the private code."""
     discounts = Discounts()
+    grams = analysis.kgrams
+    token_count = len(analysis.tokens)
     hashes = grams.hashes
     if hashes.shape[0] == 0 or len(index) == 0:
         return [], discounts
@@ -113,9 +127,13 @@ def match_file(
     found = counts > 0
     fanout[found] = index.fanout[lo[found]]
     common = (fanout > thresholds.max_fanout) & ~public
+    data = np.zeros_like(found)
+    hits = np.flatnonzero(found & ~public & ~common)
+    data[hits] = distinct_kinds(analysis.tokens.values, hits, k) < thresholds.min_distinct_tokens
     discounts.public = _covered(np.flatnonzero(public), k, token_count)
     discounts.common = _covered(np.flatnonzero(common), k, token_count)
-    counts[public | common] = 0
+    discounts.data = _covered(np.flatnonzero(data), k, token_count)
+    counts[public | common | data] = 0
     total = int(counts.sum())
     if total == 0:
         return [], discounts

@@ -28,9 +28,7 @@ def scan_candidate(
     files = lines = tokens = 0
     for file in candidate.iter_files():
         analysis = analyze(file.data, file.language, params)
-        found, discounted = match_file(
-            file.path, analysis.kgrams, len(analysis.tokens), index, thresholds
-        )
+        found, discounted = match_file(file.path, analysis, index, thresholds)
         fragments.extend(found)
         discounts.add(discounted)
         files += 1

@@ -11,6 +11,10 @@ beside them, never used alone.
   winnowing guarantee (k + w - 1 = 31 by default) sits below it, so every such run is seen.
 - ``max_fanout`` (16): a fingerprint found at more than this many places of the private code is a
   private template or idiom, not a fingerprint of any one file; it is ignored.
+- ``min_distinct_tokens`` (6): a k-gram with fewer distinct token kinds than this is data (a
+  table, a list, an enum): after folding, ``{"AUD": 2, "BRL": 2}`` and ``{"or": 1, "and": 2}``
+  are the same ``STR : NUM ,`` over and over. About 6 % of the k-grams of real Python fall below
+  6 (measured on the standard library), nearly all of them such literals.
 - ``review_tokens`` (80): at least this many private tokens covered puts a candidate up for review.
 - ``derivative_tokens`` (200): at least this many covered private tokens, *and*
 - ``derivative_fragment_tokens`` (100): a longest fragment of at least this length, make it a
@@ -32,6 +36,7 @@ from scanner.errors import ConfigError
 class Thresholds:
     min_fragment_tokens: int = 50
     max_fanout: int = 16
+    min_distinct_tokens: int = 6
     review_tokens: int = 80
     derivative_tokens: int = 200
     derivative_fragment_tokens: int = 100

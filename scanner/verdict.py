@@ -27,54 +27,43 @@ class Check:
     meaning: str
 
 
+# name -> (what the value measures, whether the threshold is a filter applied before the
+# verdict rather than a bar the candidate must pass)
+_MEANING: dict[str, tuple[str, bool]] = {
+    "min_fragment_tokens": ("longest shared fragment; shorter fragments are not evidence", False),
+    "max_fanout": ("tokens ignored: fingerprints at more private places than the limit", True),
+    "min_distinct_tokens": ("tokens ignored as data: k-grams of too few distinct kinds", True),
+    "review_tokens": ("private tokens covered, needed for review", False),
+    "derivative_tokens": ("private tokens covered, needed for derivative", False),
+    "derivative_fragment_tokens": ("longest fragment, needed for derivative", False),
+}
+
+
+def _measured(match: CandidateMatch, name: str) -> int:
+    return {
+        "min_fragment_tokens": match.longest_fragment,
+        "max_fanout": match.discounts.common,
+        "min_distinct_tokens": match.discounts.data,
+        "review_tokens": match.matched_tokens,
+        "derivative_tokens": match.matched_tokens,
+        "derivative_fragment_tokens": match.longest_fragment,
+    }[name]
+
+
 def decide(match: CandidateMatch, thresholds: Thresholds) -> tuple[Verdict, list[Check], list[str]]:
     """The verdict for one candidate, the checks behind it, and its reasons in words."""
     t = thresholds
-    longest, covered = match.longest_fragment, match.matched_tokens
-    checks = [
-        Check(
-            "min_fragment_tokens",
-            longest,
-            t.min_fragment_tokens,
-            longest >= t.min_fragment_tokens,
-            t.origin("min_fragment_tokens"),
-            "longest shared fragment, in tokens; shorter fragments are not evidence",
-        ),
-        Check(
-            "max_fanout",
-            match.discounts.common,
-            t.max_fanout,
-            True,
-            t.origin("max_fanout"),
-            "tokens ignored because their fingerprints sit at more private places than the limit",
-        ),
-        Check(
-            "review_tokens",
-            covered,
-            t.review_tokens,
-            covered >= t.review_tokens,
-            t.origin("review_tokens"),
-            "private tokens covered, needed for review",
-        ),
-        Check(
-            "derivative_tokens",
-            covered,
-            t.derivative_tokens,
-            covered >= t.derivative_tokens,
-            t.origin("derivative_tokens"),
-            "private tokens covered, needed for derivative",
-        ),
-        Check(
-            "derivative_fragment_tokens",
-            longest,
-            t.derivative_fragment_tokens,
-            longest >= t.derivative_fragment_tokens,
-            t.origin("derivative_fragment_tokens"),
-            "longest fragment, needed for derivative",
-        ),
-    ]
+    checks = []
+    for name in t.names():
+        meaning, is_filter = _MEANING[name]
+        value, limit = _measured(match, name), getattr(t, name)
+        checks.append(
+            Check(
+                name, value, limit, True if is_filter else value >= limit, t.origin(name), meaning
+            )
+        )
     passed = {c.name: c.passed for c in checks}
-    pairs = len(match.pairs)
+    longest, covered, pairs = match.longest_fragment, match.matched_tokens, len(match.pairs)
     if passed["derivative_tokens"] and passed["derivative_fragment_tokens"]:
         verdict = Verdict.DERIVATIVE
         reasons = [
@@ -100,6 +89,7 @@ def decide(match: CandidateMatch, thresholds: Thresholds) -> tuple[Verdict, list
     for amount, what in (
         (d.public, "public code (fingerprinted with --public)"),
         (d.common, f"code common to more than {t.max_fanout} private places"),
+        (d.data, f"data literals (k-grams of fewer than {t.min_distinct_tokens} token kinds)"),
         (d.short, f"fragments shorter than {t.min_fragment_tokens} tokens"),
     ):
         if amount:

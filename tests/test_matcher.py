@@ -23,9 +23,7 @@ def scan(index, files: dict[str, tuple[str, str]], thresholds=Thresholds()):
     fragments, discounts, tokens = [], Discounts(), 0
     for path, (source, language) in files.items():
         analysis = analyze(source.encode(), language, PARAMS)
-        found, discounted = match_file(
-            path, analysis.kgrams, len(analysis.tokens), index, thresholds
-        )
+        found, discounted = match_file(path, analysis, index, thresholds)
         fragments += found
         discounts.add(discounted)
         tokens += len(analysis.tokens)

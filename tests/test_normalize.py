@@ -96,6 +96,13 @@ def test_syntax_errors_still_give_tokens_and_a_line():
     assert stream.error_line in (4, 5)
 
 
+def test_error_leaves_outside_the_grammar_table_are_dropped():
+    # A stray character makes an ERROR leaf with tree-sitter's builtin error symbol (65535).
+    for source, language in ((b"x = 1\n\x01 $ ` y = 2\n", "python"), (b"int a = 1; @@ \\", "c")):
+        stream = tokenize(source, load_language(language))
+        assert len(stream) >= 3 and stream.error_line is not None
+
+
 def test_empty_and_comment_only_sources():
     assert len(tokenize(b"", load_language("c"))) == 0
     assert len(tokenize(b"// only a comment\n/* and another */\n", load_language("c"))) == 0

@@ -63,6 +63,7 @@ def _candidate(result: CandidateResult) -> dict[str, Any]:
         "discounted_tokens": {
             "public": match.discounts.public,
             "common": match.discounts.common,
+            "data": match.discounts.data,
             "short": match.discounts.short,
         },
         "partial": result.partial,

@@ -1,0 +1,79 @@
+"""Fingerprinting and scanning speed on real code. Run on demand:
+
+    .venv/bin/python -m tests.benchmarks.bench_speed
+
+Prints lines/s of fingerprinting on one core (this process is single-threaded; CPU seconds are
+printed beside wall seconds), store bytes per 1,000 lines, and scan lines/s.
+"""
+
+from __future__ import annotations
+
+import resource
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from fingerprints import fingerprint_tree, open_store
+from scanner import FingerprintIndex, LocalTree, Thresholds, scan_candidate
+from tests.benchmarks.corpus import python_corpus
+
+STORE_SIDE = ["sqlalchemy", "rich", "click", "jinja2"]
+CANDIDATE_SIDE = ["pygments", "werkzeug", "flask", "httpx"]
+
+
+def main() -> None:
+    private_trees = python_corpus(STORE_SIDE)
+    other_trees = python_corpus(CANDIDATE_SIDE)
+    with tempfile.TemporaryDirectory(prefix="leaktrace-bench-") as tmp:
+        db = Path(tmp) / "bench.db"
+        lines = files = 0
+        wall0, cpu0 = time.perf_counter(), time.process_time()
+        with open_store(db, create=True) as store:
+            for tree in private_trees:
+                summary = fingerprint_tree(tree, store, name=tree.name)
+                lines += summary.lines
+                files += summary.fingerprinted
+        wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+        store_bytes = sum(p.stat().st_size for p in Path(tmp).glob("bench.db*"))
+        print(
+            f"fingerprint: {files:,} files, {lines:,} lines in {wall:.2f} s wall, {cpu:.2f} s CPU"
+        )
+        print(
+            f"fingerprint: {lines / cpu:,.0f} lines/s per core (CPU), "
+            f"{lines / wall:,.0f} lines/s wall"
+        )
+        print(
+            f"store: {store_bytes:,} bytes, {store_bytes / lines * 1000:,.0f} bytes per 1,000 lines"
+        )
+
+        # A candidate: unrelated code with one stored package copied in (a derivative).
+        candidate = Path(tmp) / "candidate"
+        for tree in other_trees:
+            shutil.copytree(tree, candidate / tree.name, symlinks=True)
+        shutil.copytree(
+            private_trees[2], candidate / "vendored" / private_trees[2].name, symlinks=True
+        )
+        with open_store(db) as store:
+            t0 = time.perf_counter()
+            index = FingerprintIndex.from_store(store)
+            load = time.perf_counter() - t0
+            wall0, cpu0 = time.perf_counter(), time.process_time()
+            result = scan_candidate(LocalTree(candidate), index, store.params, Thresholds())
+            wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+        scanned = result.match.lines
+        print(
+            f"index: {len(index):,} fingerprints of {len(index.files):,} files "
+            f"loaded in {load:.2f} s"
+        )
+        print(
+            f"scan: {result.match.files:,} files, {scanned:,} lines in {wall:.2f} s wall "
+            f"({scanned / wall:,.0f} lines/s, {scanned / cpu:,.0f} lines/s per core); "
+            f"verdict {result.verdict.value}, {result.match.matched_tokens:,} private tokens"
+        )
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory: {peak:,.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
