@@ -9,14 +9,20 @@ import pytest
 from typer.testing import CliRunner
 
 from scanner.cli import app
-from tests.code import GO, GO_RENAMED, PYTHON, PYTHON_RENAMED
+from tests.code import GO, GO_RENAMED
+from tests.conftest import SAMPLES
+
+PRIVATE = SAMPLES / "private" / "acme-ledger"
+JOURNAL = (PRIVATE / "acme_ledger" / "journal.py").read_text()
+# The same module with every identifier renamed, comments stripped, re-indented.
+RENAMED = (SAMPLES / "candidates" / "renamed-reformatted" / "tallyhub" / "book.py").read_text()
 
 runner = CliRunner()
 
 
 @pytest.fixture
 def store(tree, tmp_path):
-    repo = tree("acme", {"ledger/journal.py": PYTHON * 3, "svc/batch.go": GO})
+    repo = tree("acme", {"ledger/journal.py": JOURNAL, "svc/batch.go": GO})
     db = tmp_path / "store.db"
     done = runner.invoke(app, ["fingerprint", str(repo), "--store", str(db)])
     assert done.exit_code == 0, done.output
@@ -28,7 +34,7 @@ def test_scan_flags_a_renamed_copy_and_writes_the_report(tree, store, tmp_path):
     leak = tree(
         "leak",
         {
-            "src/book.py": PYTHON_RENAMED * 3,
+            "src/book.py": RENAMED,
             "src/clearing.go": GO_RENAMED,
             "README.md": "# nothing to see\n",
         },
@@ -51,7 +57,7 @@ def test_scan_flags_a_renamed_copy_and_writes_the_report(tree, store, tmp_path):
     assert pair["verbatim"] is False
     assert 0 < pair["containment"] <= 1
     for a, b in pair["candidate_lines"]:
-        assert 1 <= a <= b <= (PYTHON_RENAMED * 3).count("\n")
+        assert 1 <= a <= b <= RENAMED.count("\n")
     for check in flagged["checks"]:
         assert set(check) >= {"name", "value", "limit", "passed", "source"}
     assert 0 < flagged["score"] <= 1 and flagged["matched_tokens"] > 200
@@ -66,7 +72,7 @@ def test_clean_scan_exits_zero_and_json_to_stdout(tree, store):
 
 
 def test_threshold_override_is_recorded(tree, store, tmp_path):
-    leak = tree("leak", {"book.py": PYTHON_RENAMED * 3})
+    leak = tree("leak", {"book.py": RENAMED})
     report = tmp_path / "r.json"
     done = runner.invoke(
         app,
@@ -90,7 +96,7 @@ def test_threshold_override_is_recorded(tree, store, tmp_path):
 
 
 def test_bad_input_one_line_each_scan_goes_on(tree, store, tmp_path):
-    leak = tree("leak", {"book.py": PYTHON_RENAMED * 3, "blob.py": b"\0\0binary", "empty.js": ""})
+    leak = tree("leak", {"book.py": RENAMED, "blob.py": b"\0\0binary", "empty.js": ""})
     corrupt = tmp_path / "broken.tgz"
     corrupt.write_bytes(b"not an archive at all")
     done = runner.invoke(
@@ -116,7 +122,7 @@ def test_input_errors_exit_two(tmp_path):
 
 
 def test_archive_target_and_console_script(tree, store, tmp_path):
-    leak = tree("leak", {"pkg/book.py": PYTHON_RENAMED * 3})
+    leak = tree("leak", {"pkg/book.py": RENAMED})
     archive = tmp_path / "leak.tar.gz"
     with tarfile.open(archive, "w:gz") as tar:
         tar.add(leak, arcname="leak-1.0")

@@ -8,6 +8,11 @@ from scanner.matcher import Discounts, merge_lines, union_length
 from tests.code import GO, GO_RENAMED, PYTHON, PYTHON_RENAMED
 
 PARAMS = FingerprintParams()
+# The snippets here are ~200 tokens; these limits are scaled to them so that the tests exercise
+# matching itself. The calibrated defaults are exercised on samples/ (test_samples.py).
+SMALL = Thresholds(
+    min_fragment_tokens=50, review_tokens=80, derivative_tokens=150, derivative_fragment_tokens=90
+)
 
 
 @pytest.fixture
@@ -19,7 +24,7 @@ def index(tree):
     store.close()
 
 
-def scan(index, files: dict[str, tuple[str, str]], thresholds=Thresholds()):
+def scan(index, files: dict[str, tuple[str, str]], thresholds=SMALL):
     fragments, discounts, tokens = [], Discounts(), 0
     for path, (source, language) in files.items():
         analysis = analyze(source.encode(), language, PARAMS)
@@ -93,7 +98,7 @@ def test_private_templates_are_discounted(tree):
     match, verdict, _, _reasons = scan(index, {"t.py": (template, "python")})
     assert match.matched_tokens == 0 and verdict is Verdict.CLEAR
     assert match.discounts.common > 50
-    loose = Thresholds().with_overrides({"max_fanout": 100}, "test")
+    loose = SMALL.with_overrides({"max_fanout": 100}, "test")
     match, verdict, checks, _ = scan(index, {"t.py": (template, "python")}, loose)
     assert match.matched_tokens > 50
     assert {c.name: c.source for c in checks}["max_fanout"] == "test"
