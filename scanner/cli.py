@@ -139,10 +139,10 @@ def fingerprint(
 
 def _verdict_table(results: list[CandidateResult]) -> Table:
     table = Table(title="leaktrace verdicts", title_justify="left")
-    for column in ("candidate", "verdict", "score", "private tokens", "longest", "file pairs"):
-        table.add_column(
-            column, justify="right" if column not in ("candidate", "verdict") else "left"
-        )
+    table.add_column("candidate", overflow="fold")
+    table.add_column("verdict", no_wrap=True)
+    for column in ("score", "private tokens", "longest", "file pairs"):
+        table.add_column(column, justify="right", no_wrap=True)
     for result in results:
         match = result.match
         verdict = f"[{_VERDICT_STYLE[result.verdict]}]{result.verdict.value}[/]"

@@ -22,7 +22,7 @@ class CandidateResult:
 
     @property
     def partial(self) -> bool:
-        return bool(self.problems)
+        return any(p.partial for p in self.problems)
 
 
 @dataclass

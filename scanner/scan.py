@@ -38,8 +38,9 @@ def scan_candidate(
             on_file(file.path, analysis.tokens.lines)
     match = combine(fragments, index, discounts, files, lines, tokens)
     verdict, checks, reasons = decide(match, thresholds)
-    if candidate.problems:
-        reasons.append(f"partial: {len(candidate.problems)} file(s) or entries could not be used")
+    unusable = [p for p in candidate.problems if p.partial]
+    if unusable:
+        reasons.append(f"partial: {len(unusable)} file(s) or entries could not be used")
     return CandidateResult(
         target=candidate.target,
         verdict=verdict,

@@ -82,3 +82,11 @@ def test_fork_of_public_code_is_clear_because_public(results):
     assert result.verdict is Verdict.CLEAR
     assert result.match.discounts.public > 500
     assert any("public code" in reason for reason in result.reasons)
+
+
+def test_an_empty_file_is_reported_but_loses_no_evidence(results):
+    result = results["subset-copy"]
+    assert [(p.path, p.message) for p in result.problems] == [
+        ("invoicer_lite/core/__init__.py", "empty file")
+    ]
+    assert not result.partial

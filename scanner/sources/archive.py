@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 
 from fingerprints import content_problem, encoding_warning, language_for_path
 from scanner.errors import InputError
-from scanner.sources.base import CandidateFile, Limits, Problem
+from scanner.sources.base import CandidateFile, Limits, Problem, problem
 
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")
 
@@ -52,7 +52,7 @@ class Archive:
             else:
                 yield from self._tar()
         except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError) as exc:
-            self.problems.append(Problem("", f"corrupt or unreadable archive ({exc})"))
+            self.problems.append(problem("", f"corrupt or unreadable archive ({exc})"))
 
     def _account(self, size: int) -> None:
         """Count every member against the whole-archive caps before any of it is read."""
@@ -81,11 +81,11 @@ class Archive:
             return
         reason = content_problem(data, self.limits.max_file_bytes)
         if reason:
-            self.problems.append(Problem(name, reason))
+            self.problems.append(problem(name, reason))
             return
         warning = encoding_warning(data)
         if warning:
-            self.problems.append(Problem(name, warning))
+            self.problems.append(problem(name, warning))
         yield CandidateFile(name, data, language)
 
     def _tar(self) -> Iterator[CandidateFile]:
@@ -97,19 +97,19 @@ class Archive:
                         continue
                     self._account(member.size)
                     if member.issym() or member.islnk():
-                        self.problems.append(Problem(name, f"refused: link to {member.linkname!r}"))
+                        self.problems.append(problem(name, f"refused: link to {member.linkname!r}"))
                         continue
                     if not member.isfile():
-                        self.problems.append(Problem(name, "refused: device, FIFO or special file"))
+                        self.problems.append(problem(name, "refused: device, FIFO or special file"))
                         continue
                     if language_for_path(name) is None:
                         unsafe = unsafe_member_name(name)
                         if unsafe:
-                            self.problems.append(Problem(name, f"refused: {unsafe}"))
+                            self.problems.append(problem(name, f"refused: {unsafe}"))
                         continue
                     reason = self._refusal(name, member.size)
                     if reason:
-                        self.problems.append(Problem(name, reason))
+                        self.problems.append(problem(name, reason))
                         continue
                     handle = archive.extractfile(member)
                     if handle is None:
@@ -117,7 +117,7 @@ class Archive:
                     data = handle.read(self.limits.max_file_bytes + 1)
                     yield from self._emit(name, data)
             except _Stop as stop:
-                self.problems.append(Problem("", str(stop)))
+                self.problems.append(problem("", str(stop)))
 
     def _zip(self) -> Iterator[CandidateFile]:
         with zipfile.ZipFile(self.path) as archive:
@@ -129,23 +129,23 @@ class Archive:
                     self._account(info.file_size)
                     mode = info.external_attr >> 16
                     if mode & 0o170000 == 0o120000:
-                        self.problems.append(Problem(name, "refused: symbolic link"))
+                        self.problems.append(problem(name, "refused: symbolic link"))
                         continue
                     if language_for_path(name) is None:
                         unsafe = unsafe_member_name(name)
                         if unsafe:
-                            self.problems.append(Problem(name, f"refused: {unsafe}"))
+                            self.problems.append(problem(name, f"refused: {unsafe}"))
                         continue
                     reason = self._refusal(name, info.file_size)
                     if reason:
-                        self.problems.append(Problem(name, reason))
+                        self.problems.append(problem(name, reason))
                         continue
                     if (
                         info.compress_size
                         and info.file_size / info.compress_size > self.limits.max_ratio
                     ):
                         self.problems.append(
-                            Problem(
+                            problem(
                                 name,
                                 f"refused: compression ratio over {self.limits.max_ratio} (bomb?)",
                             )
@@ -155,7 +155,7 @@ class Archive:
                         data = handle.read(self.limits.max_file_bytes + 1)
                     yield from self._emit(name, data)
             except _Stop as stop:
-                self.problems.append(Problem("", str(stop)))
+                self.problems.append(problem("", str(stop)))
 
 
 class _Stop(Exception):

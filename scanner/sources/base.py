@@ -8,7 +8,7 @@ and its report says so.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 
@@ -21,10 +21,22 @@ class CandidateFile:
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One file (or the whole candidate, path "") that could not be used, and why."""
+    """One file (or the whole candidate, path "") that could not be used, and why.
+
+    ``partial`` is false for what is worth a line but loses no evidence (an empty file).
+    """
 
     path: str
     message: str
+    partial: bool = True
+
+
+EMPTY = "empty file"
+
+
+def problem(path: str, message: str) -> Problem:
+    """A problem line; an empty file is reported but does not make the candidate partial."""
+    return Problem(path, message, partial=message != EMPTY)
 
 
 @dataclass
@@ -45,13 +57,3 @@ class Candidate(Protocol):
     problems: list[Problem]
 
     def iter_files(self) -> Iterator[CandidateFile]: ...
-
-
-@dataclass
-class ProblemLog:
-    """Problems met while reading a candidate; shared by the concrete sources."""
-
-    problems: list[Problem] = field(default_factory=list)
-
-    def add(self, path: str, message: str) -> None:
-        self.problems.append(Problem(path, message))

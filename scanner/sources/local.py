@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fingerprints import encoding_warning, read_source, walk_tree
 from fingerprints.tree import UNKNOWN_LANGUAGE
-from scanner.sources.base import CandidateFile, Limits, Problem
+from scanner.sources.base import CandidateFile, Limits, Problem, problem
 
 
 class LocalTree:
@@ -26,15 +26,15 @@ class LocalTree:
                 continue
             if entry.skip:
                 (self.problems if entry.problem else self.notes).append(
-                    Problem(entry.path, entry.skip)
+                    problem(entry.path, entry.skip)
                 )
                 continue
             data, reason = read_source(entry.absolute, self.limits.max_file_bytes)
             if data is None or reason:
-                self.problems.append(Problem(entry.path, reason or "cannot read"))
+                self.problems.append(problem(entry.path, reason or "cannot read"))
                 continue
             warning = encoding_warning(data)
             if warning:
-                self.problems.append(Problem(entry.path, warning))
+                self.problems.append(problem(entry.path, warning))
             assert entry.language is not None
             yield CandidateFile(entry.path, data, entry.language)
