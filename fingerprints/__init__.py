@@ -1,5 +1,6 @@
 """leaktrace's private side: source trees -> fingerprint store. No network, no scanner."""
 
+from fingerprints.background import BackgroundSummary, learn_background
 from fingerprints.errors import (
     ConfigError,
     InputError,
@@ -8,18 +9,25 @@ from fingerprints.errors import (
     StoreError,
     StoreVersionError,
 )
-from fingerprints.fingerprinter import Analysis, FileFingerprint, analyze, fingerprint_file
+from fingerprints.fingerprinter import (
+    Analysis,
+    FileFingerprint,
+    SourceFile,
+    analyze,
+    fingerprint_file,
+)
 from fingerprints.languages import LANGUAGES, language_for_path, load_language
 from fingerprints.normalize import TokenStream, count_lines, tokenize
 from fingerprints.params import FingerprintParams
-from fingerprints.policy import content_problem, third_party_reason
+from fingerprints.policy import boilerplate_reason, content_problem, third_party_reason
 from fingerprints.shingles import FINGERPRINT_DTYPE, KGrams, kgrams, rolling_hash, winnow
 from fingerprints.signature import minhash
-from fingerprints.store import RepoInfo, SQLiteStore, StoredFile, open_store
+from fingerprints.store import Background, RepoInfo, SQLiteStore, StoredFile, open_store
 from fingerprints.tree import (
     TreeEntry,
     TreeSummary,
     encoding_warning,
+    fingerprint_files,
     fingerprint_tree,
     read_source,
     walk_tree,
@@ -29,6 +37,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Analysis",
+    "Background",
+    "BackgroundSummary",
     "ConfigError",
     "FINGERPRINT_DTYPE",
     "FileFingerprint",
@@ -40,6 +50,7 @@ __all__ = [
     "NotAStoreError",
     "RepoInfo",
     "SQLiteStore",
+    "SourceFile",
     "StoreError",
     "StoreVersionError",
     "StoredFile",
@@ -48,13 +59,16 @@ __all__ = [
     "TreeSummary",
     "__version__",
     "analyze",
+    "boilerplate_reason",
     "content_problem",
     "count_lines",
     "encoding_warning",
     "fingerprint_file",
+    "fingerprint_files",
     "fingerprint_tree",
     "kgrams",
     "language_for_path",
+    "learn_background",
     "load_language",
     "minhash",
     "open_store",

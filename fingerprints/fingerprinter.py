@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 import numpy as np
 import tree_sitter
@@ -12,8 +13,18 @@ import tree_sitter
 from fingerprints.languages import load_language
 from fingerprints.normalize import TokenStream, tokenize
 from fingerprints.params import FingerprintParams
+from fingerprints.policy import boilerplate_reason
 from fingerprints.shingles import KGrams, kgrams, winnow
 from fingerprints.signature import minhash, to_bytes
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """One file's bytes, wherever they came from (a folder, an archive, a clone, a registry)."""
+
+    path: str  # POSIX, relative to its tree's root
+    data: bytes
+    language: str
 
 
 @functools.cache
@@ -56,6 +67,8 @@ class FileFingerprint:
     fingerprints: np.ndarray  # FINGERPRINT_DTYPE
     signature: bytes  # LeanMinHash
     warning: str | None = None
+    boilerplate: str | None = None
+    """Why this file's matches never make a verdict on their own (see ``policy``), or None."""
 
 
 def fingerprint_file(
@@ -76,4 +89,5 @@ def fingerprint_file(
         fingerprints=selected,
         signature=to_bytes(signature),
         warning=analysis.warning,
+        boilerplate=boilerplate_reason(PurePosixPath(path), len(analysis.tokens), data),
     )

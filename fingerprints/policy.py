@@ -31,6 +31,26 @@ GENERATED_MARKERS = (
 _HEAD_BYTES = 1024
 _BINARY_PROBE = 8192
 
+#: Build scripts, manifests and tool configs that happen to be code: every project has them, and
+#: they look alike because they are written from the same templates.
+MANIFEST_FILES = frozenset(
+    {"setup.py", "conftest.py", "noxfile.py", "fabfile.py", "manage.py", "wsgi.py", "asgi.py",
+     "conf.py", "build.rs", "build.gradle.kts", "settings.gradle.kts", "Gruntfile.js",
+     "gulpfile.js", "webpack.config.js", "rollup.config.js", "babel.config.js", "jest.config.js",
+     "vite.config.js", "vite.config.ts", "vitest.config.ts", "karma.conf.js", "eslint.config.js",
+     ".eslintrc.js", "prettier.config.js", "tailwind.config.js", "postcss.config.js",
+     "next.config.js", "svelte.config.js", "Rakefile", "Gemfile"}
+)  # fmt: skip
+#: Files that mostly re-export what lives elsewhere; boilerplate while they are small.
+REEXPORT_FILES = frozenset(
+    {"__init__.py", "index.js", "index.ts", "index.mjs", "index.cjs", "index.tsx", "mod.rs",
+     "__main__.py", "main.go", "doc.go"}
+)  # fmt: skip
+REEXPORT_MAX_TOKENS = 200
+FIXTURE_DIRS = frozenset(
+    {"fixtures", "fixture", "testdata", "test_data", "__fixtures__", "__snapshots__"}
+)
+
 
 def skipped_dir_reason(name: str) -> str | None:
     """Why a folder of this name is not walked on the private side, or None."""
@@ -79,4 +99,21 @@ def third_party_reason(path: PurePosixPath, data: bytes | None = None) -> str | 
         return "generated file (header says so)"
     if is_minified(path, data):
         return "minified file"
+    return None
+
+
+def boilerplate_reason(path: PurePosixPath, tokens: int, data: bytes) -> str | None:
+    """Why a file's matches can never make a verdict on their own, or None.
+
+    Manifests and build scripts, small re-export files, generated files (on the candidate side
+    they are not skipped), and test fixtures.
+    """
+    if path.name in MANIFEST_FILES:
+        return "manifest or build script"
+    if path.name in REEXPORT_FILES and tokens <= REEXPORT_MAX_TOKENS:
+        return "small re-export file"
+    if any(part in FIXTURE_DIRS for part in path.parts[:-1]):
+        return "test fixture"
+    if any(marker in data[:_HEAD_BYTES] for marker in GENERATED_MARKERS):
+        return "generated file"
     return None

@@ -27,7 +27,7 @@ from fingerprints.params import FingerprintParams
 from fingerprints.shingles import FINGERPRINT_DTYPE
 
 FORMAT = "leaktrace-store"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 _SCHEMA_V1 = """
@@ -61,8 +61,24 @@ CREATE TABLE skipped (
 );
 """
 
+_V1_TO_V2 = """
+ALTER TABLE files ADD COLUMN boilerplate TEXT;
+CREATE TABLE background (hash INTEGER PRIMARY KEY, files INTEGER NOT NULL) WITHOUT ROWID;
+"""
+
+
+def _migrate_1_to_2(db: sqlite3.Connection) -> None:
+    """v2: a boilerplate reason per file, and the background's document frequencies.
+
+    Files stored by v1 have no boilerplate reason (NULL) until they are fingerprinted again.
+    """
+    for statement in _V1_TO_V2.strip().split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
 #: Numbered migrations: MIGRATIONS[n] upgrades a store from schema n to n + 1.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _migrate_1_to_2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +105,16 @@ class StoredFile:
     lines: int
     sha256: str
     fingerprints: np.ndarray  # FINGERPRINT_DTYPE
+    boilerplate: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Background:
+    """How many background (unrelated public) files hold each stored fingerprint hash."""
+
+    hashes: np.ndarray  # uint64, sorted
+    files: np.ndarray  # int64, aligned with hashes
+    info: dict[str, object]
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +160,8 @@ class SQLiteStore:
             params = params or FingerprintParams()
             with self._db:
                 self._db.executescript(_SCHEMA_V1)
+                for version in range(1, SCHEMA_VERSION):
+                    MIGRATIONS[version](self._db)
                 self._db.executemany(
                     "INSERT INTO meta (key, value) VALUES (?, ?)",
                     [
@@ -210,12 +238,13 @@ class SQLiteStore:
             with self._db:
                 self._db.executemany(
                     "INSERT INTO files (repo_id, path, language, size, sha256, mtime_ns, tokens,"
-                    " lines, fingerprints, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    " lines, fingerprints, signature, boilerplate)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                     " ON CONFLICT(repo_id, path) DO UPDATE SET language = excluded.language,"
                     " size = excluded.size, sha256 = excluded.sha256,"
                     " mtime_ns = excluded.mtime_ns, tokens = excluded.tokens,"
                     " lines = excluded.lines, fingerprints = excluded.fingerprints,"
-                    " signature = excluded.signature",
+                    " signature = excluded.signature, boilerplate = excluded.boilerplate",
                     [
                         (
                             repo_id,
@@ -228,6 +257,7 @@ class SQLiteStore:
                             f.lines,
                             f.fingerprints.tobytes(),
                             f.signature,
+                            f.boilerplate,
                         )
                         for f in files
                     ],
@@ -289,20 +319,57 @@ class SQLiteStore:
 
     def iter_files(self) -> Iterator[StoredFile]:
         rows = self._db.execute(
-            "SELECT id, repo_id, path, language, tokens, lines, sha256, fingerprints FROM files"
-            " ORDER BY id"
+            "SELECT id, repo_id, path, language, tokens, lines, sha256, fingerprints, boilerplate"
+            " FROM files ORDER BY id"
         )
-        for file_id, repo_id, path, language, tokens, lines, sha, blob in rows:
+        for file_id, repo_id, path, language, tokens, lines, sha, blob, boilerplate in rows:
             yield StoredFile(
-                file_id,
-                repo_id,
-                path,
-                language,
-                tokens,
-                lines,
-                sha,
-                np.frombuffer(blob, dtype=FINGERPRINT_DTYPE),
-            )
+                file_id, repo_id, path, language, tokens, lines, sha,
+                np.frombuffer(blob, dtype=FINGERPRINT_DTYPE), boilerplate,
+            )  # fmt: skip
+
+    def fingerprint_hashes(self) -> np.ndarray:
+        """Every distinct fingerprint hash in the store (sorted uint64)."""
+        parts = [
+            np.frombuffer(blob, dtype=FINGERPRINT_DTYPE)["hash"]
+            for (blob,) in self._db.execute("SELECT fingerprints FROM files")
+        ]
+        return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.uint64)
+
+    # -- background ----------------------------------------------------------------------------
+
+    def add_background(
+        self, hashes: np.ndarray, files: np.ndarray, source: dict[str, object]
+    ) -> None:
+        """Add document frequencies learned from one more background corpus."""
+        info = self.background().info
+        sources = [*info.get("sources", []), source]  # type: ignore[misc]
+        rows = [
+            (int(h), int(n))
+            for h, n in zip(hashes.view(np.int64).tolist(), files.tolist(), strict=True)
+            if n
+        ]
+        try:
+            with self._db:
+                self._db.executemany(
+                    "INSERT INTO background (hash, files) VALUES (?, ?)"
+                    " ON CONFLICT(hash) DO UPDATE SET files = files + excluded.files",
+                    rows,
+                )
+                self._db.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('background', ?)",
+                    (json.dumps({"sources": sources, "learned_at": _now()}, sort_keys=True),),
+                )
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: cannot write background ({exc})") from exc
+
+    def background(self) -> Background:
+        rows = self._db.execute("SELECT hash, files FROM background ORDER BY hash").fetchall()
+        hashes = np.array([h for h, _ in rows], dtype=np.int64).view(np.uint64)
+        order = np.argsort(hashes)
+        files = np.array([n for _, n in rows], dtype=np.int64)
+        meta = self._meta().get("background")
+        return Background(hashes[order], files[order], json.loads(meta) if meta else {})
 
     def signature_bytes(self, file_id: int) -> bytes:
         row = self._db.execute("SELECT signature FROM files WHERE id = ?", (file_id,)).fetchone()

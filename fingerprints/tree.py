@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from fingerprints.errors import InputError
-from fingerprints.fingerprinter import FileFingerprint, fingerprint_file
+from fingerprints.fingerprinter import FileFingerprint, SourceFile, fingerprint_file
 from fingerprints.languages import language_for_path
-from fingerprints.params import FingerprintParams
 from fingerprints.policy import (
     NOT_SOURCE_DIRS,
     content_problem,
@@ -142,6 +141,78 @@ class TreeSummary:
     seconds: float = 0.0
 
 
+class _Ingest:
+    """Batches fingerprinted files into the store for one repository and keeps the summary."""
+
+    def __init__(
+        self,
+        store: SQLiteStore,
+        summary: TreeSummary,
+        repo_id: int,
+        on_problem: Callable[[str, str], None] | None,
+    ) -> None:
+        self.store = store
+        self.summary = summary
+        self.repo_id = repo_id
+        self.on_problem = on_problem
+        self.known = store.known_files(repo_id)
+        self.present: set[str] = set()
+        self.batch: list[FileFingerprint] = []
+        self.skips: list[tuple[str, str]] = []
+
+    def problem(self, path: str, message: str) -> None:
+        self.summary.problems.append((path, message))
+        if self.on_problem:
+            self.on_problem(path, message)
+
+    def skip(self, path: str, reason: str) -> None:
+        self.summary.skipped.append((path, reason))
+        self.skips.append((path, reason))
+
+    def add(self, path: str, data: bytes, language: str, mtime_ns: int = 0) -> None:
+        """Fingerprint one file's bytes (unless unusable or unchanged) and queue it."""
+        params = self.store.params
+        reason = content_problem(data, params.max_file_bytes)
+        if reason:
+            self.problem(path, reason)
+            self.skip(path, reason)
+            return
+        if not self.summary.public:
+            reason = third_party_reason(PurePosixPath(path), data)
+            if reason:
+                self.skip(path, reason)
+                return
+        warning = encoding_warning(data)
+        if warning:
+            self.problem(path, warning)
+        result = fingerprint_file(path, data, language, params, mtime_ns)
+        if result.warning:
+            self.problem(path, result.warning)
+        previous = self.known.get(path)
+        if previous and previous.sha256 == result.sha256:
+            self.summary.unchanged += 1
+        else:
+            self.summary.fingerprinted += 1
+        self.summary.lines += result.lines
+        self.summary.tokens += result.tokens
+        self.summary.fingerprints += int(result.fingerprints.shape[0])
+        self.batch.append(result)
+        if len(self.batch) >= BATCH_FILES:
+            self.flush()
+
+    def flush(self) -> None:
+        self.store.put_files(self.repo_id, self.batch, self.skips)
+        self.store.clear_skipped(self.repo_id, [f.path for f in self.batch])
+        self.batch.clear()
+        self.skips.clear()
+
+    def finish(self, started: float) -> TreeSummary:
+        self.flush()
+        self.summary.removed = self.store.forget_missing(self.repo_id, self.present)
+        self.summary.seconds = time.perf_counter() - started
+        return self.summary
+
+
 def fingerprint_tree(
     root: Path,
     store: SQLiteStore,
@@ -151,85 +222,72 @@ def fingerprint_tree(
     on_file: Callable[[str], None] | None = None,
     on_problem: Callable[[str, str], None] | None = None,
 ) -> TreeSummary:
-    """Fingerprint every source file below ``root`` into ``store`` as repository ``name``."""
+    """Fingerprint every source file below ``root`` into ``store`` as repository ``name``.
+
+    A file whose size and modification time match the store is not even read.
+    """
     started = time.perf_counter()
     root = root.resolve()
-    params: FingerprintParams = store.params
-    name = name or root.name
-    summary = TreeSummary(name=name, public=public)
-    repo_id = store.upsert_repo(name, str(root), public)
-    known = store.known_files(repo_id)
-    present: set[str] = set()
-    batch: list[FileFingerprint] = []
-    batch_skips: list[tuple[str, str]] = []
-
-    def problem(path: str, message: str) -> None:
-        summary.problems.append((path, message))
-        if on_problem:
-            on_problem(path, message)
-
-    def skip(path: str, reason: str) -> None:
-        summary.skipped.append((path, reason))
-        batch_skips.append((path, reason))
-
-    def flush() -> None:
-        store.put_files(repo_id, batch, batch_skips)
-        store.clear_skipped(repo_id, [f.path for f in batch])
-        batch.clear()
-        batch_skips.clear()
-
+    summary = TreeSummary(name=name or root.name, public=public)
+    ingest = _Ingest(store, summary, store.upsert_repo(summary.name, str(root), public), on_problem)
     for entry in walk_tree(root, private=not public):
         if on_file:
             on_file(entry.path)
         if entry.skip == UNKNOWN_LANGUAGE:
             summary.unknown_language += 1
             continue
-        present.add(entry.path)
+        ingest.present.add(entry.path)
         if entry.problem:
-            problem(entry.path, entry.skip or "cannot read")
+            ingest.problem(entry.path, entry.skip or "cannot read")
         if entry.skip:
-            skip(entry.path, entry.skip)
+            ingest.skip(entry.path, entry.skip)
             continue
         reason = None if public else third_party_reason(PurePosixPath(entry.path))
         if reason:
-            skip(entry.path, reason)
+            ingest.skip(entry.path, reason)
             continue
-        previous = known.get(entry.path)
         try:
             stat = entry.absolute.stat()
         except OSError as exc:
-            problem(entry.path, f"cannot read ({exc.strerror})")
+            ingest.problem(entry.path, f"cannot read ({exc.strerror})")
             continue
+        previous = ingest.known.get(entry.path)
         if previous and previous.size == stat.st_size and previous.mtime_ns == stat.st_mtime_ns:
             summary.unchanged += 1
             continue
-        data, reason = read_source(entry.absolute, params.max_file_bytes)
-        if data is None or reason:
-            problem(entry.path, reason or "cannot read")
-            skip(entry.path, reason or "cannot read")
+        data, reason = read_source(entry.absolute, store.params.max_file_bytes)
+        if data is None:
+            ingest.problem(entry.path, reason or "cannot read")
+            ingest.skip(entry.path, reason or "cannot read")
             continue
-        reason = None if public else third_party_reason(PurePosixPath(entry.path), data)
-        if reason:
-            skip(entry.path, reason)
-            continue
-        warning = encoding_warning(data)
-        if warning:
-            problem(entry.path, warning)
         assert entry.language is not None
-        result = fingerprint_file(entry.path, data, entry.language, params, stat.st_mtime_ns)
-        if result.warning:
-            problem(entry.path, result.warning)
-        if previous and previous.sha256 == result.sha256:
-            summary.unchanged += 1
-        else:
-            summary.fingerprinted += 1
-        summary.lines += result.lines
-        summary.tokens += result.tokens
-        summary.fingerprints += int(result.fingerprints.shape[0])
-        batch.append(result)
-        if len(batch) >= BATCH_FILES:
-            flush()
-    flush()
-    summary.removed = store.forget_missing(repo_id, present)
-    summary.seconds = time.perf_counter() - started
-    return summary
+        ingest.add(entry.path, data, entry.language, stat.st_mtime_ns)
+    return ingest.finish(started)
+
+
+def fingerprint_files(
+    files: Iterable[SourceFile],
+    store: SQLiteStore,
+    *,
+    name: str,
+    origin: str,
+    public: bool = False,
+    on_problem: Callable[[str, str], None] | None = None,
+) -> TreeSummary:
+    """Fingerprint a stream of files (from an archive, a clone, a registry) as repository ``name``.
+
+    ``origin`` says where they came from (recorded as the repository's root). Unchanged files
+    are recognized by their content hash.
+    """
+    started = time.perf_counter()
+    summary = TreeSummary(name=name, public=public)
+    ingest = _Ingest(store, summary, store.upsert_repo(name, origin, public), on_problem)
+    for file in files:
+        ingest.present.add(file.path)
+        if not public:
+            reason = third_party_reason(PurePosixPath(file.path))
+            if reason:
+                ingest.skip(file.path, reason)
+                continue
+        ingest.add(file.path, file.data, file.language)
+    return ingest.finish(started)

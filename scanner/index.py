@@ -8,11 +8,11 @@ kept apart as a sorted set: a k-gram found there is never evidence.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from fingerprints import FINGERPRINT_DTYPE, SQLiteStore, StoredFile
+from fingerprints import FINGERPRINT_DTYPE, Background, SQLiteStore, StoredFile
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +23,7 @@ class PrivateFile:
     tokens: int
     lines: int
     sha256: str
+    boilerplate: str | None = None
 
 
 @dataclass(frozen=True)
@@ -34,10 +35,13 @@ class FingerprintIndex:
     line_start: np.ndarray  # uint32
     line_end: np.ndarray  # uint32
     fanout: np.ndarray  # int32, how many private places share this entry's hash
+    background: np.ndarray  # int64, in how many background files this entry's hash was seen
+    boilerplate: np.ndarray  # bool, per file: its matches never make a verdict on their own
     public_hashes: np.ndarray  # uint64, sorted unique
     files: list[PrivateFile]
     k: int
     w: int
+    background_info: dict[str, object] = field(default_factory=dict)
 
     @property
     def private_tokens(self) -> int:
@@ -56,9 +60,8 @@ class FingerprintIndex:
                 public.append(stored.fingerprints["hash"])
             else:
                 private.append(stored)
-        return cls.build(
-            private, public, {i: r.name for i, r in repos.items()}, store.params.k, store.params.w
-        )
+        names = {i: r.name for i, r in repos.items()}
+        return cls.build(private, public, names, store.params.k, store.params.w, store.background())
 
     @classmethod
     def build(
@@ -68,6 +71,7 @@ class FingerprintIndex:
         repo_names: dict[int, str],
         k: int,
         w: int,
+        background: Background | None = None,
     ) -> FingerprintIndex:
         files = [
             PrivateFile(
@@ -77,6 +81,7 @@ class FingerprintIndex:
                 f.tokens,
                 f.lines,
                 f.sha256,
+                f.boilerplate,
             )
             for f in private
         ]
@@ -93,6 +98,13 @@ class FingerprintIndex:
         _, counts = np.unique(hashes, return_counts=True)
         fanout = np.repeat(counts.astype(np.int32), counts)
         public_hashes = np.unique(np.concatenate(public)) if public else np.zeros(0, np.uint64)
+        seen = np.zeros(hashes.shape[0], dtype=np.int64)
+        if background is not None and background.hashes.shape[0]:
+            at = np.searchsorted(background.hashes, hashes)
+            inside = at < background.hashes.shape[0]
+            hit = np.zeros_like(inside)
+            hit[inside] = background.hashes[at[inside]] == hashes[inside]
+            seen[hit] = background.files[at[hit]]
         return cls(
             hashes=hashes,
             raw=np.ascontiguousarray(merged["raw"]),
@@ -101,10 +113,13 @@ class FingerprintIndex:
             line_start=np.ascontiguousarray(merged["line_start"]),
             line_end=np.ascontiguousarray(merged["line_end"]),
             fanout=fanout,
+            background=seen,
+            boilerplate=np.array([f.boilerplate is not None for f in files], dtype=bool),
             public_hashes=public_hashes,
             files=files,
             k=k,
             w=w,
+            background_info=background.info if background is not None else {},
         )
 
     def is_public(self, hashes: np.ndarray) -> np.ndarray:

@@ -2,11 +2,13 @@
 
 For one candidate file:
 
-1. Every k-gram hash is looked up in the index (one vectorized binary search). K-grams found in
-   public code, k-grams whose hash sits at more than ``max_fanout`` private places (templates,
-   idioms), and k-grams of fewer than ``min_distinct_tokens`` distinct token kinds (data: tables,
-   lists, enums, where folding leaves ``STR : NUM ,`` over and over) are set aside and counted as
-   discounted evidence.
+1. Every k-gram hash is looked up in the index (one vectorized binary search). Set aside, and
+   counted as discounted evidence: k-grams found in the company's public code; k-grams whose hash
+   sits at more than ``max_fanout`` private places (private templates); k-grams seen in at least
+   ``background_files`` files of unrelated public code (common code); k-grams of fewer than
+   ``min_distinct_tokens`` distinct token kinds (data: tables, lists, enums, where folding leaves
+   ``STR : NUM ,`` over and over); and whatever a boilerplate file shares (a manifest, a small
+   re-export file, a generated file or a fixture, on either side).
 2. Each remaining (candidate position, private entry) pair lies on a *diagonal*
    ``candidate_pos - private_pos`` of one private file. Pairs on the same diagonal whose candidate
    positions are at most ``w`` apart form one fragment: a run of tokens shared in order. Private
@@ -54,16 +56,22 @@ class Fragment:
 class Discounts:
     """Candidate tokens set aside, by reason."""
 
-    public: int = 0
-    common: int = 0
-    data: int = 0
-    short: int = 0
+    public: int = 0  # found in the company's public code
+    common: int = 0  # found in the background (unrelated public code)
+    template: int = 0  # at more than max_fanout places of the private code
+    data: int = 0  # data literals of little variety
+    boilerplate: int = 0  # manifests, re-export files, generated files, fixtures
+    short: int = 0  # in fragments shorter than min_fragment_tokens
 
     def add(self, other: Discounts) -> None:
-        self.public += other.public
-        self.common += other.common
-        self.data += other.data
-        self.short += other.short
+        for name in ("public", "common", "template", "data", "boilerplate", "short"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "public": self.public, "common": self.common, "template": self.template,
+            "data": self.data, "boilerplate": self.boilerplate, "short": self.short,
+        }  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,9 +118,17 @@ def distinct_kinds(values: np.ndarray, positions: np.ndarray, k: int) -> np.ndar
 
 
 def match_file(
-    path: str, analysis: Analysis, index: FingerprintIndex, thresholds: Thresholds
+    path: str,
+    analysis: Analysis,
+    index: FingerprintIndex,
+    thresholds: Thresholds,
+    boilerplate: bool = False,
 ) -> tuple[list[Fragment], Discounts]:
-    """Fragments shared by one candidate file and the private code."""
+    """Fragments shared by one candidate file and the private code.
+
+    ``boilerplate``: the candidate file itself is boilerplate (see ``policy.boilerplate_reason``);
+    whatever it shares is discounted.
+    """
     discounts = Discounts()
     grams = analysis.kgrams
     token_count = len(analysis.tokens)
@@ -122,18 +138,27 @@ def match_file(
     k = index.k
     lo, hi = index.ranges(hashes)
     counts = hi - lo
-    public = index.is_public(hashes)
-    fanout = np.zeros(hashes.shape[0], dtype=np.int32)
     found = counts > 0
-    fanout[found] = index.fanout[lo[found]]
-    common = (fanout > thresholds.max_fanout) & ~public
+    first = lo[found]
+    public = index.is_public(hashes)
+    template = np.zeros_like(found)
+    template[found] = index.fanout[first] > thresholds.max_fanout
+    template &= ~public
+    common = np.zeros_like(found)
+    common[found] = index.background[first] >= thresholds.background_files
+    common &= ~public & ~template
     data = np.zeros_like(found)
-    hits = np.flatnonzero(found & ~public & ~common)
+    hits = np.flatnonzero(found & ~public & ~template & ~common)
     data[hits] = distinct_kinds(analysis.tokens.values, hits, k) < thresholds.min_distinct_tokens
+    dropped = public | template | common | data
+    if boilerplate:
+        discounts.boilerplate = _covered(np.flatnonzero(found & ~dropped), k, token_count)
+        dropped |= found
     discounts.public = _covered(np.flatnonzero(public), k, token_count)
+    discounts.template = _covered(np.flatnonzero(template), k, token_count)
     discounts.common = _covered(np.flatnonzero(common), k, token_count)
     discounts.data = _covered(np.flatnonzero(data), k, token_count)
-    counts[public | common | data] = 0
+    counts[dropped] = 0
     total = int(counts.sum())
     if total == 0:
         return [], discounts
@@ -143,6 +168,16 @@ def match_file(
         np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
     )
     owner = index.file[entry]
+    private_boilerplate = index.boilerplate[owner]
+    if private_boilerplate.any():
+        evidence_at = np.unique(cand_pos[~private_boilerplate])
+        only_boilerplate = np.setdiff1d(np.unique(cand_pos[private_boilerplate]), evidence_at)
+        discounts.boilerplate += _covered(only_boilerplate, k, token_count)
+        keep = ~private_boilerplate
+        cand_pos, entry, owner = cand_pos[keep], entry[keep], owner[keep]
+        total = int(cand_pos.shape[0])
+        if total == 0:
+            return [], discounts
     priv_pos = index.pos[entry]
     diagonal = cand_pos - priv_pos
     order = np.lexsort((cand_pos, diagonal, owner))

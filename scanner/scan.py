@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import PurePosixPath
 
-from fingerprints import FingerprintParams, analyze
+from fingerprints import FingerprintParams, analyze, boilerplate_reason
 from scanner.index import FingerprintIndex
 from scanner.matcher import Discounts, Fragment, combine, match_file
 from scanner.results import CandidateResult
@@ -28,7 +29,10 @@ def scan_candidate(
     files = lines = tokens = 0
     for file in candidate.iter_files():
         analysis = analyze(file.data, file.language, params)
-        found, discounted = match_file(file.path, analysis, index, thresholds)
+        boilerplate = boilerplate_reason(PurePosixPath(file.path), len(analysis.tokens), file.data)
+        found, discounted = match_file(
+            file.path, analysis, index, thresholds, boilerplate=boilerplate is not None
+        )
         fragments.extend(found)
         discounts.add(discounted)
         files += 1

@@ -11,6 +11,9 @@ beside them, never used alone.
   winnowing guarantee (k + w - 1 = 31 by default) sits well below it, so every such run is seen.
 - ``max_fanout`` (16): a fingerprint found at more than this many places of the private code is a
   private template or idiom, not a fingerprint of any one file; it is ignored.
+- ``background_files`` (2): a fingerprint seen in at least this many files of the background
+  (unrelated public code learned with ``leaktrace background``) is common code, not evidence.
+  Two, not one: a background sampled from public code may itself hold one copy of the leak.
 - ``min_distinct_tokens`` (6): a k-gram with fewer distinct token kinds than this is data (a
   table, a list, an enum): after folding, ``{"AUD": 2, "BRL": 2}`` and ``{"or": 1, "and": 2}``
   are the same ``STR : NUM ,`` over and over. About 6 % of the k-grams of real Python fall below
@@ -41,6 +44,7 @@ from scanner.errors import ConfigError
 class Thresholds:
     min_fragment_tokens: int = 70
     max_fanout: int = 16
+    background_files: int = 2
     min_distinct_tokens: int = 6
     review_tokens: int = 120
     derivative_tokens: int = 250

@@ -32,6 +32,7 @@ class Check:
 _MEANING: dict[str, tuple[str, bool]] = {
     "min_fragment_tokens": ("longest shared fragment; shorter fragments are not evidence", False),
     "max_fanout": ("tokens ignored: fingerprints at more private places than the limit", True),
+    "background_files": ("tokens ignored: seen in at least this many background files", True),
     "min_distinct_tokens": ("tokens ignored as data: k-grams of too few distinct kinds", True),
     "review_tokens": ("private tokens covered, needed for review", False),
     "derivative_tokens": ("private tokens covered, needed for derivative", False),
@@ -42,7 +43,8 @@ _MEANING: dict[str, tuple[str, bool]] = {
 def _measured(match: CandidateMatch, name: str) -> int:
     return {
         "min_fragment_tokens": match.longest_fragment,
-        "max_fanout": match.discounts.common,
+        "max_fanout": match.discounts.template,
+        "background_files": match.discounts.common,
         "min_distinct_tokens": match.discounts.data,
         "review_tokens": match.matched_tokens,
         "derivative_tokens": match.matched_tokens,
@@ -88,7 +90,9 @@ def decide(match: CandidateMatch, thresholds: Thresholds) -> tuple[Verdict, list
     d = match.discounts
     for amount, what in (
         (d.public, "public code (fingerprinted with --public)"),
-        (d.common, f"code common to more than {t.max_fanout} private places"),
+        (d.template, f"private templates (at more than {t.max_fanout} private places)"),
+        (d.common, f"common code (in {t.background_files}+ background files)"),
+        (d.boilerplate, "boilerplate (manifests, re-export files, generated files, fixtures)"),
         (d.data, f"data literals (k-grams of fewer than {t.min_distinct_tokens} token kinds)"),
         (d.short, f"fragments shorter than {t.min_fragment_tokens} tokens"),
     ):

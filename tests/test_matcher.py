@@ -97,7 +97,7 @@ def test_private_templates_are_discounted(tree):
         index = FingerprintIndex.from_store(store)
     match, verdict, _, _reasons = scan(index, {"t.py": (template, "python")})
     assert match.matched_tokens == 0 and verdict is Verdict.CLEAR
-    assert match.discounts.common > 50
+    assert match.discounts.template > 50
     loose = SMALL.with_overrides({"max_fanout": 100}, "test")
     match, verdict, checks, _ = scan(index, {"t.py": (template, "python")}, loose)
     assert match.matched_tokens > 50

@@ -60,12 +60,7 @@ def _candidate(result: CandidateResult) -> dict[str, Any]:
             }
             for c in result.checks
         ],
-        "discounted_tokens": {
-            "public": match.discounts.public,
-            "common": match.discounts.common,
-            "data": match.discounts.data,
-            "short": match.discounts.short,
-        },
+        "discounted_tokens": match.discounts.as_dict(),
         "partial": result.partial,
         "problems": [{"path": p.path, "message": p.message} for p in result.problems],
         "scanned": {

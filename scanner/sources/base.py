@@ -11,12 +11,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
+from fingerprints import SourceFile
 
-@dataclass(frozen=True, slots=True)
-class CandidateFile:
-    path: str  # POSIX, relative to the candidate root
-    data: bytes
-    language: str
+#: A candidate's file: a path relative to the candidate root, its bytes and language.
+CandidateFile = SourceFile
 
 
 @dataclass(frozen=True, slots=True)
