@@ -19,17 +19,22 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from fingerprints import (
     FingerprintParams,
     LeaktraceError,
+    SQLiteStore,
     TreeSummary,
     __version__,
+    fingerprint_files,
     fingerprint_tree,
+    learn_background,
     open_store,
 )
+from scanner.calibrate import MARGIN, measure, recommend
+from scanner.config import load_thresholds, save_thresholds
 from scanner.index import FingerprintIndex
 from scanner.reports import write_report
 from scanner.results import CandidateResult, ScanResult
@@ -85,11 +90,56 @@ def _print_tree_summary(summary: TreeSummary, verbose: bool) -> None:
         err.print("  (--verbose lists the skipped files and why)", markup=False)
 
 
+def _target_name(target: str) -> str:
+    """A repository name for a target: the folder, archive or repository name."""
+    name = target.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+    for suffix in (".tar.gz", ".tgz", ".tar", ".zip", ".git"):
+        name = name.removesuffix(suffix)
+    return name or target
+
+
+def _report_problems(target: str, candidate: Candidate) -> None:
+    for problem in candidate.problems:
+        _problem(f"{target}:{problem.path}" if problem.path else target, problem.message)
+
+
+def _ingest(
+    target: str,
+    store: SQLiteStore,
+    name: str | None,
+    public: bool,
+    progress: Progress,
+    task: TaskID,
+) -> TreeSummary:
+    """Fingerprint one target (folder, archive or git URL) into the store."""
+    path = Path(target)
+    if path.is_dir():
+        return fingerprint_tree(
+            path,
+            store,
+            name=name,
+            public=public,
+            on_problem=_problem,
+            on_file=lambda item: progress.update(task, advance=1, item=item),
+        )
+    candidate = resolve(target)
+    summary = fingerprint_files(
+        candidate.iter_files(),
+        store,
+        name=name or _target_name(target),
+        origin=target,
+        public=public,
+        on_problem=lambda item, message: _problem(f"{target}:{item}", message),
+    )
+    _report_problems(target, candidate)
+    return summary
+
+
 def _fingerprint(
-    sources: list[Path],
+    sources: list[str],
     store_path: Path,
     name: str | None,
-    public: list[Path],
+    public: list[str],
     params: FingerprintParams | None,
     verbose: bool,
 ) -> None:
@@ -97,27 +147,24 @@ def _fingerprint(
         task = progress.add_task("fingerprinting", total=None, item="")
         jobs = [(src, name, False) for src in sources] + [(p, None, True) for p in public]
         for src, repo_name, is_public in jobs:
-            summary = fingerprint_tree(
-                src,
-                store,
-                name=repo_name,
-                public=is_public,
-                on_file=lambda path: progress.update(task, advance=1, item=path),
-                on_problem=_problem,
-            )
-            _print_tree_summary(summary, verbose)
+            _print_tree_summary(_ingest(src, store, repo_name, is_public, progress, task), verbose)
 
 
 @app.command()
 def fingerprint(
-    src: Annotated[list[Path], typer.Argument(help="Private source trees to fingerprint.")],
+    src: Annotated[
+        list[str], typer.Argument(help="Private source: folders, archives or git URLs.")
+    ],
     store: Annotated[Path, typer.Option("--store", "-s", help="Store file (created if missing).")],
     name: Annotated[
-        str | None, typer.Option(help="Repository name (default: folder name).")
+        str | None, typer.Option(help="Repository name (default: its own name).")
     ] = None,
     public: Annotated[
-        list[Path] | None,
-        typer.Option("--public", help="Code the company already published: never evidence."),
+        list[str] | None,
+        typer.Option(
+            "--public",
+            help="Code the company already published (folder, archive or git URL): never evidence.",
+        ),
     ] = None,
     k: Annotated[int | None, typer.Option(help="Tokens per k-gram (new stores only).")] = None,
     w: Annotated[int | None, typer.Option(help="Winnowing window (new stores only).")] = None,
@@ -135,6 +182,47 @@ def fingerprint(
     except LeaktraceError as exc:
         err.print(f"leaktrace: {exc}", markup=False)
         raise typer.Exit(EXIT_INPUT) from None
+
+
+@app.command()
+def background(
+    corpus: Annotated[
+        list[str], typer.Argument(help="Unrelated public code: folders, archives or git URLs.")
+    ],
+    store: Annotated[Path, typer.Option("--store", "-s", help="Store to add the background to.")],
+) -> None:
+    """Learn which stored fingerprints are common in unrelated public code (never evidence)."""
+    try:
+        with open_store(store) as opened:
+            for target in corpus:
+                candidate = resolve(target)
+                summary = learn_background(
+                    candidate.iter_files(),
+                    opened,
+                    label=target,
+                    on_problem=lambda item, message, t=target: _problem(f"{t}:{item}", message),
+                )
+                _report_problems(target, candidate)
+                err.print(
+                    f"{target}: {summary.files:,} background file(s), {summary.lines:,} lines; "
+                    f"{summary.common:,} stored fingerprints seen there "
+                    f"({summary.seconds:.1f} s)",
+                    markup=False,
+                )
+    except LeaktraceError as exc:
+        err.print(f"leaktrace: {exc}", markup=False)
+        raise typer.Exit(EXIT_INPUT) from None
+
+
+CONFIG_OPTION = typer.Option(
+    "--config", help="leaktrace.toml or pyproject.toml (default: the one in this folder)."
+)
+
+
+def _thresholds(config: Path | None, assignments: list[str] | None) -> Thresholds:
+    """Defaults < config file < --set NAME=VALUE."""
+    loaded = load_thresholds(config)
+    return loaded.with_overrides(parse_assignments(assignments or []), "command line")
 
 
 def _verdict_table(results: list[CandidateResult]) -> Table:
@@ -195,7 +283,9 @@ def run_scan(
 def scan(
     targets: Annotated[
         list[str],
-        typer.Argument(help="Folders or .tar/.tar.gz/.tgz/.zip archives; each is one candidate."),
+        typer.Argument(
+            help="Folders, .tar/.tar.gz/.tgz/.zip archives or git URLs; each is one candidate."
+        ),
     ],
     store: Annotated[
         Path, typer.Option("--store", "-s", help="Fingerprint store to match against.")
@@ -207,11 +297,12 @@ def scan(
         list[str] | None,
         typer.Option("--set", help="Override a threshold: NAME=VALUE (repeatable)."),
     ] = None,
+    config: Annotated[Path | None, CONFIG_OPTION] = None,
 ) -> None:
     """Scan candidates against a store and give each a verdict with its evidence."""
     bad: list[str] = []
     try:
-        thresholds = Thresholds().with_overrides(parse_assignments(set_ or []), "command line")
+        thresholds = _thresholds(config, set_)
         result = run_scan(targets, store, thresholds, bad)
         if json_out:
             write_report(result, json_out, "json")
@@ -279,6 +370,102 @@ def demo(
             markup=False,
         )
     raise typer.Exit(0 if wrong == 0 else 1)
+
+
+@app.command()
+def calibrate(
+    corpus: Annotated[
+        list[str],
+        typer.Argument(
+            help="Unrelated public code that must come out clear: folders, archives or git URLs."
+        ),
+    ],
+    store: Annotated[Path, typer.Option("--store", "-s", help="Fingerprint store.")],
+    split: Annotated[
+        bool, typer.Option(help="Treat each subfolder of a folder as its own candidate.")
+    ] = False,
+    save: Annotated[
+        Path | None, typer.Option(help="Write the recommended thresholds into this leaktrace.toml.")
+    ] = None,
+    config: Annotated[Path | None, CONFIG_OPTION] = None,
+) -> None:
+    """Scan unrelated code against the store, show what it reaches, recommend thresholds."""
+    try:
+        current = _thresholds(config, None)
+        targets = []
+        for target in corpus:
+            path = Path(target)
+            if split and path.is_dir():
+                targets += [str(p) for p in sorted(path.iterdir()) if p.is_dir()]
+            else:
+                targets.append(target)
+        with open_store(store) as opened:
+            index = FingerprintIndex.from_store(opened)
+            rows = []
+            with _progress() as progress:
+                task = progress.add_task("calibrating", total=len(targets), item="")
+                for target in targets:
+                    progress.update(task, item=target)
+                    candidate = resolve(target)
+                    rows.append(measure(candidate, index, opened.params, current))
+                    _report_problems(target, candidate)
+                    progress.advance(task)
+        advice = recommend(rows, current)
+    except LeaktraceError as exc:
+        err.print(f"leaktrace: {exc}", markup=False)
+        raise typer.Exit(EXIT_INPUT) from None
+    table = Table(title="unrelated code against the store", title_justify="left")
+    for column in ("candidate", "files", "lines", "longest fragment", "covered tokens"):
+        table.add_column(
+            column,
+            justify="left" if column == "candidate" else "right",
+            overflow="fold" if column == "candidate" else None,
+        )
+    for row in sorted(rows, key=lambda r: (-r.longest, r.target)):
+        table.add_row(
+            row.target, f"{row.files:,}", f"{row.lines:,}", f"{row.longest:,}", f"{row.covered:,}"
+        )
+    out.print(table)
+    lengths = sorted(length for row in rows for length in row.fragments)
+    if lengths:
+
+        def pct(q: float) -> int:
+            return lengths[min(len(lengths) - 1, int(q * len(lengths)))]
+
+        out.print(
+            f"fragments >= {opened.params.guarantee} tokens: {len(lengths):,}; "
+            f"median {pct(0.5)}, p90 {pct(0.9)}, p99 {pct(0.99)}, max {lengths[-1]}",
+            markup=False,
+        )
+    out.print(
+        f"at the current thresholds: {advice.flagged_now} of {advice.candidates} unrelated "
+        f"candidate(s) would be derivative, {advice.review_now} review",
+        markup=False,
+    )
+    changes = advice.changes(current)
+    if changes:
+        for name, (old, new) in changes.items():
+            out.print(f"recommend {name} = {new} (now {old})", markup=False)
+    else:
+        out.print(
+            "recommend the current thresholds: unrelated code stays below them "
+            f"with a margin of {MARGIN:.1f}x",
+            markup=False,
+        )
+    out.print(
+        f"with the recommendation: {advice.flagged_after} false flag(s) in "
+        f"{advice.candidates} unrelated candidate(s); estimated false-flag rate at most "
+        f"{advice.false_flag_bound:.1%} (95 % bound)",
+        markup=False,
+    )
+    if save:
+        values = {name: getattr(advice.thresholds, name) for name in advice.thresholds.names()}
+        try:
+            save_thresholds(save, values)
+        except LeaktraceError as exc:
+            err.print(f"leaktrace: {exc}", markup=False)
+            raise typer.Exit(EXIT_INPUT) from None
+        out.print(f"saved to {save}", markup=False)
 
 
 @app.command()

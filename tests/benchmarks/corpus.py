@@ -1,12 +1,14 @@
 """Real open-source code for the benchmarks, downloaded at benchmark time, never committed.
 
-Sdists come from PyPI at pinned versions through pip (the ordinary client), and are unpacked into
-a cache outside the repository (``$LEAKTRACE_BENCH_CACHE``, default ``~/.cache/leaktrace-bench``).
+Sdists come from PyPI at pinned versions through pip, and npm packages from the npm registry
+through ``npm pack`` (the ordinary clients). Both are unpacked into a cache outside the repository
+(``$LEAKTRACE_BENCH_CACHE``, default ``~/.cache/leaktrace-bench``).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -47,7 +49,8 @@ def pypi_sdist(name: str, version: str) -> Path:
         or p.name.lower().startswith(f"{name.lower()}-{version}")
     ]
     partial = target.with_suffix(".partial")
-    partial.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
     if archive.suffix == ".zip":
         with zipfile.ZipFile(archive) as zipped:
             zipped.extractall(partial)
@@ -55,6 +58,31 @@ def pypi_sdist(name: str, version: str) -> Path:
         with tarfile.open(archive) as tarred:
             tarred.extractall(partial, filter="data")
     partial.rename(target)
+    return target
+
+
+def npm_package(name: str, version: str) -> Path:
+    """The unpacked tarball of the npm package ``name@version`` (downloaded once)."""
+    safe = name.replace("/", "__").lstrip("@")
+    target = CACHE / "npm" / f"{safe}-{version}"
+    if target.is_dir():
+        return target
+    download = CACHE / "downloads" / "npm"
+    download.mkdir(parents=True, exist_ok=True)
+    packed = subprocess.run(
+        ["npm", "pack", "--silent", f"{name}@{version}"],
+        cwd=download, check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    archive = download / packed.stdout.strip().splitlines()[-1]
+    partial = target.with_suffix(".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    with tarfile.open(archive) as tarred:
+        tarred.extractall(partial, filter="data")
+    inner = partial / "package"  # npm tarballs hold one top folder, usually ``package``
+    [top] = [inner] if inner.is_dir() else list(partial.iterdir())
+    top.rename(target)
+    shutil.rmtree(partial)
     return target
 
 

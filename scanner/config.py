@@ -1,0 +1,78 @@
+"""Settings from a config file: ``leaktrace.toml``, or ``[tool.leaktrace]`` in pyproject.toml.
+
+    # leaktrace.toml                      # pyproject.toml
+    [thresholds]                          [tool.leaktrace.thresholds]
+    derivative_tokens = 300               derivative_tokens = 300
+
+Without ``--config``, the current folder's ``leaktrace.toml`` is read, else its pyproject.toml's
+``[tool.leaktrace]`` table, else nothing. Values are translated into ``Thresholds`` here and
+nowhere else; each remembers the file it came from.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from scanner.errors import ConfigError
+from scanner.thresholds import Thresholds
+
+CONFIG_NAME = "leaktrace.toml"
+_SECTIONS = {"thresholds"}
+
+
+def find_config(folder: Path) -> Path | None:
+    """The config file that applies in ``folder``, if any."""
+    own = folder / CONFIG_NAME
+    if own.is_file():
+        return own
+    pyproject = folder / "pyproject.toml"
+    if pyproject.is_file() and "leaktrace" in _read(pyproject).get("tool", {}):
+        return pyproject
+    return None
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(str(path), f"cannot read ({exc.strerror})") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(path), f"not valid TOML ({exc})") from exc
+
+
+def _section(path: Path) -> dict[str, Any]:
+    data = _read(path)
+    if path.name == "pyproject.toml":
+        data = data.get("tool", {}).get("leaktrace", {})
+    for key in data:
+        if key not in _SECTIONS:
+            raise ConfigError(f"{path}: {key}", f"unknown section (known: {', '.join(_SECTIONS)})")
+    return data
+
+
+def load_thresholds(config: Path | None = None, folder: Path | None = None) -> Thresholds:
+    """Defaults, overridden by the config file (given, or found in ``folder``)."""
+    path = config or find_config(folder or Path.cwd())
+    if path is None:
+        return Thresholds()
+    if not path.is_file():
+        raise ConfigError(str(path), "no such config file")
+    values = _section(path).get("thresholds", {})
+    if not isinstance(values, dict):
+        raise ConfigError(f"{path}: thresholds", "must be a table")
+    return Thresholds().with_overrides(values, str(path))
+
+
+def save_thresholds(path: Path, values: dict[str, int]) -> None:
+    """Write ``values`` into the ``[thresholds]`` table of a leaktrace.toml, keeping the others."""
+    current: dict[str, Any] = _read(path) if path.is_file() else {}
+    merged = {**current.get("thresholds", {}), **values}
+    Thresholds().with_overrides(merged, str(path))  # validate before writing
+    lines = ["# Written by leaktrace calibrate; see the README for what each threshold means.",
+             "[thresholds]"]  # fmt: skip
+    lines += [f"{key} = {int(value)}" for key, value in sorted(merged.items())]
+    partial = path.with_name(path.name + ".part")
+    partial.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    partial.replace(path)
