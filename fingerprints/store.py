@@ -12,6 +12,7 @@ tests use: the same code on SQLite's own in-memory database.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
@@ -327,6 +328,19 @@ class SQLiteStore:
                 file_id, repo_id, path, language, tokens, lines, sha,
                 np.frombuffer(blob, dtype=FINGERPRINT_DTYPE), boilerplate,
             )  # fmt: skip
+
+    def digest(self) -> str:
+        """SHA-256 of everything a verdict depends on: parameters, and every repository's files,
+        content hashes and fingerprints (not timestamps). Equal stores give equal digests."""
+        digest = hashlib.sha256(json.dumps(self.params.identity(), sort_keys=True).encode())
+        rows = self._db.execute(
+            "SELECT r.name, r.public, f.path, f.sha256, f.fingerprints FROM files f"
+            " JOIN repos r ON r.id = f.repo_id ORDER BY r.name, f.path"
+        )
+        for name, public, path, sha, blob in rows:
+            digest.update(f"{name}\0{public}\0{path}\0{sha}\0".encode())
+            digest.update(blob)
+        return digest.hexdigest()
 
     def fingerprint_hashes(self) -> np.ndarray:
         """Every distinct fingerprint hash in the store (sorted uint64)."""

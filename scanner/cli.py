@@ -38,7 +38,7 @@ from scanner.config import load_thresholds, save_thresholds
 from scanner.index import FingerprintIndex
 from scanner.reports import write_report
 from scanner.results import CandidateResult, ScanResult
-from scanner.scan import scan_candidate
+from scanner.scan import now, scan_candidate
 from scanner.sources import Candidate
 from scanner.targets import resolve
 from scanner.thresholds import Thresholds, parse_assignments
@@ -258,6 +258,9 @@ def run_scan(
             thresholds=thresholds,
             fingerprint_params=store.params.identity(),
             store_path=str(store_path),
+            store_digest=store.digest(),
+            background=index.background_info,
+            started_at=now(),
         )
         with _progress() as progress:
             task = progress.add_task("scanning", total=len(targets), item="")

@@ -46,6 +46,9 @@ class Fragment:
     private_lines: tuple[int, int]
     fingerprints: int  # matched private fingerprints in it
     verbatim: bool
+    hashes: tuple[int, ...] = ()
+    """The distinct private fingerprint hashes matched, in order: anyone holding the store can
+    check that these fingerprints belong to the private file at these lines."""
 
     @property
     def tokens(self) -> int:
@@ -214,6 +217,7 @@ def match_file(
             private_lines=(int(index.line_start[entry[a]]), int(index.line_end[entry[b]])),
             fingerprints=int(n),
             verbatim=bool(agree == n),
+            hashes=tuple(dict.fromkeys(index.hashes[entry[a : b + 1]].tolist())),
         )
         for a, b, n, agree in zip(
             first[long_enough],

@@ -19,6 +19,14 @@ class CandidateResult:
     reasons: list[str]
     problems: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
+    kind: str = "folder"
+    revision: str | None = None
+    fetched_at: str | None = None
+    scanned_at: str | None = None
+    file_hashes: dict[str, str] = field(default_factory=dict)
+    """SHA-256 of each candidate file that shares fragments (its stable identity for reviews)."""
+    excerpts: dict[str, str] = field(default_factory=dict)
+    """Text of each candidate file that shares fragments (public material, for side-by-side)."""
 
     @property
     def partial(self) -> bool:
@@ -32,6 +40,9 @@ class ScanResult:
     fingerprint_params: dict[str, int]
     store_path: str
     candidates: list[CandidateResult] = field(default_factory=list)
+    store_digest: str = ""
+    background: dict[str, object] = field(default_factory=dict)
+    started_at: str = ""
 
     @property
     def flagged(self) -> bool:

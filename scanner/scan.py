@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import PurePosixPath
 
 from fingerprints import FingerprintParams, analyze, boilerplate_reason
@@ -24,6 +26,9 @@ def scan_candidate(
 ) -> CandidateResult:
     """Fingerprint every file of ``candidate`` and judge it against the index."""
     started = time.perf_counter()
+    fetched_at = now()
+    file_hashes: dict[str, str] = {}
+    excerpts: dict[str, str] = {}
     fragments: list[Fragment] = []
     discounts = Discounts()
     files = lines = tokens = 0
@@ -33,6 +38,9 @@ def scan_candidate(
         found, discounted = match_file(
             file.path, analysis, index, thresholds, boilerplate=boilerplate is not None
         )
+        if found:
+            file_hashes[file.path] = hashlib.sha256(file.data).hexdigest()
+            excerpts[file.path] = file.data.decode("utf-8", errors="replace")
         fragments.extend(found)
         discounts.add(discounted)
         files += 1
@@ -53,4 +61,14 @@ def scan_candidate(
         reasons=reasons,
         problems=list(candidate.problems),
         seconds=time.perf_counter() - started,
+        kind=candidate.kind,
+        revision=candidate.revision,
+        fetched_at=fetched_at,
+        scanned_at=now(),
+        file_hashes=file_hashes,
+        excerpts=excerpts,
     )
+
+
+def now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()

@@ -10,12 +10,13 @@ import json
 from typing import Any, TextIO
 
 from scanner.matcher import FilePair
+from scanner.reports.links import permalink
 from scanner.results import CandidateResult, ScanResult
 
 SCHEMA = "leaktrace/report/1"
 
 
-def _pair(pair: FilePair) -> dict[str, Any]:
+def _pair(pair: FilePair, result: CandidateResult) -> dict[str, Any]:
     return {
         "candidate_path": pair.candidate_path,
         "private_repo": pair.private.repo,
@@ -27,6 +28,7 @@ def _pair(pair: FilePair) -> dict[str, Any]:
         "verbatim": pair.verbatim,
         "longest_fragment": pair.longest_fragment,
         "private_sha256": pair.private.sha256,
+        "candidate_sha256": result.file_hashes.get(pair.candidate_path),
         "fragments": [
             {
                 "candidate_lines": list(f.candidate_lines),
@@ -34,6 +36,10 @@ def _pair(pair: FilePair) -> dict[str, Any]:
                 "tokens": f.tokens,
                 "fingerprints": f.fingerprints,
                 "verbatim": f.verbatim,
+                "fingerprint_hashes": [f"{h:016x}" for h in f.hashes],
+                "link": permalink(
+                    result.target, result.revision, pair.candidate_path, f.candidate_lines
+                ),
             }
             for f in pair.fragments
         ],
@@ -44,6 +50,10 @@ def _candidate(result: CandidateResult) -> dict[str, Any]:
     match = result.match
     return {
         "target": result.target,
+        "kind": result.kind,
+        "revision": result.revision,
+        "fetched_at": result.fetched_at,
+        "scanned_at": result.scanned_at,
         "verdict": result.verdict.value,
         "score": match.score,
         "matched_tokens": match.matched_tokens,
@@ -69,7 +79,7 @@ def _candidate(result: CandidateResult) -> dict[str, Any]:
             "tokens": match.tokens,
             "seconds": round(result.seconds, 3),
         },
-        "files": [_pair(pair) for pair in match.pairs],
+        "files": [_pair(pair, result) for pair in match.pairs],
     }
 
 
@@ -82,6 +92,13 @@ def to_dict(result: ScanResult) -> dict[str, Any]:
         "threshold_sources": {name: thresholds.origin(name) for name in thresholds.names()},
         "fingerprint_params": result.fingerprint_params,
         "store": result.store_path,
+        "provenance": {
+            "tool": {"name": "leaktrace", "version": result.tool_version},
+            "started_at": result.started_at,
+            "store_digest": result.store_digest,
+            "background": result.background,
+            "private_source_included": False,
+        },
         "candidates": [_candidate(c) for c in result.candidates],
     }
 

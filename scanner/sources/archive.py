@@ -8,6 +8,7 @@ FIFOs, and bombs (a total uncompressed size, a file count, and for zip a compres
 
 from __future__ import annotations
 
+import hashlib
 import tarfile
 import zipfile
 from collections.abc import Iterator
@@ -36,6 +37,8 @@ def unsafe_member_name(name: str) -> str | None:
 class Archive:
     """The source files inside one archive."""
 
+    kind = "archive"
+
     def __init__(self, path: Path, target: str | None = None, limits: Limits | None = None) -> None:
         self.path = path
         self.target = target or str(path)
@@ -44,6 +47,18 @@ class Archive:
         self.notes: list[Problem] = []
         self._total = 0
         self._count = 0
+
+    @property
+    def revision(self) -> str | None:
+        """SHA-256 of the archive file itself."""
+        try:
+            digest = hashlib.sha256()
+            with self.path.open("rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+        except OSError:
+            return None
+        return "sha256:" + digest.hexdigest()
 
     def iter_files(self) -> Iterator[CandidateFile]:
         try:

@@ -49,9 +49,17 @@ class Limits:
 
 
 class Candidate(Protocol):
-    """One thing that gets its own verdict."""
+    """One thing that gets its own verdict.
+
+    ``kind`` says what it is (folder, archive, git, ...); ``revision`` pins the exact content
+    scanned (a commit, a version, an archive's SHA-256), known once its files have been read.
+    """
 
     target: str
+    kind: str
     problems: list[Problem]
+
+    @property
+    def revision(self) -> str | None: ...
 
     def iter_files(self) -> Iterator[CandidateFile]: ...

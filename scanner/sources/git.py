@@ -24,6 +24,8 @@ def is_git_url(target: str) -> bool:
 class GitRepo:
     """Every source file at the tip of ``ref`` (default branch when None) of a git URL."""
 
+    kind = "git"
+
     def __init__(
         self,
         url: str,
@@ -38,6 +40,10 @@ class GitRepo:
         self.problems: list[Problem] = []
         self.notes: list[Problem] = []
         self.commit: str | None = None
+
+    @property
+    def revision(self) -> str | None:
+        return self.commit
 
     def iter_files(self) -> Iterator[CandidateFile]:
         with tempfile.TemporaryDirectory(prefix="leaktrace-git-") as tmp:

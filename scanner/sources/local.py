@@ -13,6 +13,9 @@ from scanner.sources.base import CandidateFile, Limits, Problem, problem
 class LocalTree:
     """Every source file below a folder; links are not followed."""
 
+    kind = "folder"
+    revision = None
+
     def __init__(self, root: Path, target: str | None = None, limits: Limits | None = None) -> None:
         self.root = root
         self.target = target or str(root)

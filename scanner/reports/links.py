@@ -1,0 +1,21 @@
+"""Permanent links to a candidate's exact lines, where the host has a known URL scheme."""
+
+from __future__ import annotations
+
+import re
+
+_GITHUB = re.compile(
+    r"^(?:github:|https?://github\.com/|git@github\.com:)(?P<owner>[\w.-]+)/(?P<repo>[\w.-]+?)"
+    r"(?:\.git)?(?:/tree/[^@]+)?(?:@[^/]+)?/?$"
+)
+
+
+def permalink(target: str, revision: str | None, path: str, lines: tuple[int, int]) -> str | None:
+    """``https://github.com/OWNER/REPO/blob/COMMIT/PATH#La-Lb``, or None when unknown."""
+    match = _GITHUB.match(target)
+    if not match or not revision or not re.fullmatch(r"[0-9a-f]{40}", revision):
+        return None
+    start, end = lines
+    anchor = f"#L{start}" if start == end else f"#L{start}-L{end}"
+    return (f"https://github.com/{match['owner']}/{match['repo']}/blob/{revision}/{path}"
+            f"{anchor}")  # fmt: skip
