@@ -11,6 +11,7 @@ candidate ``partial``.
 
 from __future__ import annotations
 
+import getpass
 import json
 import sys
 import tempfile
@@ -35,9 +36,14 @@ from fingerprints import (
 )
 from scanner.calibrate import MARGIN, measure, recommend
 from scanner.config import load_thresholds, save_thresholds
+from scanner.errors import InputError
 from scanner.index import FingerprintIndex
-from scanner.reports import write_report
+from scanner.reports import Sources, format_for, write_report, write_text
+from scanner.reports.json_report import candidate_dict, to_dict
+from scanner.reports.notice import draft_notice
 from scanner.results import CandidateResult, ScanResult
+from scanner.resultsdb import DEFAULT_PATH as DEFAULT_RESULTS
+from scanner.resultsdb import ResultsDB
 from scanner.scan import now, scan_candidate
 from scanner.sources import Candidate
 from scanner.targets import resolve
@@ -247,10 +253,10 @@ def _verdict_table(results: list[CandidateResult]) -> Table:
     return table
 
 
-def run_scan(
-    targets: list[str], store_path: Path, thresholds: Thresholds, bad_target: list[str]
-) -> ScanResult:
-    """Scan every target against the store; unusable targets are named in ``bad_target``."""
+def run_scan(targets: list[str], store_path: Path, thresholds: Thresholds, bad_target: list[str],
+             results: ResultsDB | None = None) -> tuple[ScanResult, int | None]:  # fmt: skip
+    """Scan every target against the store, recording each verdict in ``results`` as soon as it
+    is known; unusable targets are named in ``bad_target``. Returns the result and its run id."""
     with open_store(store_path) as store:
         index = FingerprintIndex.from_store(store)
         result = ScanResult(
@@ -262,24 +268,48 @@ def run_scan(
             background=index.background_info,
             started_at=now(),
         )
-        with _progress() as progress:
-            task = progress.add_task("scanning", total=len(targets), item="")
-            for target in targets:
-                progress.update(task, item=target)
-                try:
-                    candidate: Candidate = resolve(target)
-                    outcome = scan_candidate(candidate, index, store.params, thresholds)
-                except LeaktraceError as exc:
-                    _problem(target, str(exc).removeprefix(f"{target}: "))
-                    bad_target.append(target)
-                    continue
-                for problem in outcome.problems:
-                    _problem(
-                        f"{target}:{problem.path}" if problem.path else target, problem.message
-                    )
-                result.candidates.append(outcome)
-                progress.advance(task)
-    return result
+        run_id = results.start_run(to_dict(result)) if results else None
+        status = "interrupted"
+        try:
+            with _progress() as progress:
+                task = progress.add_task("scanning", total=len(targets), item="")
+                for target in targets:
+                    progress.update(task, item=target)
+                    try:
+                        candidate: Candidate = resolve(target)
+                        outcome = scan_candidate(candidate, index, store.params, thresholds)
+                    except LeaktraceError as exc:
+                        _problem(target, str(exc).removeprefix(f"{target}: "))
+                        bad_target.append(target)
+                        continue
+                    for problem in outcome.problems:
+                        where = f"{target}:{problem.path}" if problem.path else target
+                        _problem(where, problem.message)
+                    result.candidates.append(outcome)
+                    if results and run_id is not None:
+                        excerpts = {path: (outcome.file_hashes[path], text)
+                                    for path, text in outcome.excerpts.items()}  # fmt: skip
+                        results.add_candidate(run_id, candidate_dict(outcome), excerpts)
+                    progress.advance(task)
+            status = "done"
+        finally:
+            if results and run_id is not None:
+                results.finish_run(run_id, status)
+    return result, run_id
+
+
+def _write_reports(results: ResultsDB, run_id: int, outputs: dict[str, str | None],
+                   private_source: Path | None = None) -> None:  # fmt: skip
+    report = results.report(run_id)
+    sources = Sources(lambda target: results.excerpts(run_id, target), private_source)
+    for fmt, destination in outputs.items():
+        if destination:
+            write_report(report, destination, fmt, sources)
+
+
+RESULTS_OPTION = typer.Option(
+    "--results", help="Results database every scan is recorded in (created if missing)."
+)
 
 
 @app.command()
@@ -296,23 +326,30 @@ def scan(
     json_out: Annotated[
         str | None, typer.Option("--json", help="Write the JSON report to FILE ('-' for stdout).")
     ] = None,
+    html_out: Annotated[str | None, typer.Option("--html", help="Write the HTML report.")] = None,
+    md_out: Annotated[str | None, typer.Option("--md", help="Write the Markdown summary.")] = None,
+    sarif_out: Annotated[str | None, typer.Option("--sarif", help="Write SARIF 2.1.0.")] = None,
     set_: Annotated[
         list[str] | None,
         typer.Option("--set", help="Override a threshold: NAME=VALUE (repeatable)."),
     ] = None,
     config: Annotated[Path | None, CONFIG_OPTION] = None,
+    results_path: Annotated[Path, RESULTS_OPTION] = DEFAULT_RESULTS,
 ) -> None:
     """Scan candidates against a store and give each a verdict with its evidence."""
     bad: list[str] = []
     try:
         thresholds = _thresholds(config, set_)
-        result = run_scan(targets, store, thresholds, bad)
-        if json_out:
-            write_report(result, json_out, "json")
+        with ResultsDB(results_path, create=True) as results:
+            result, run_id = run_scan(targets, store, thresholds, bad, results)
+            assert run_id is not None
+            outputs = {"json": json_out, "html": html_out, "md": md_out, "sarif": sarif_out}
+            _write_reports(results, run_id, outputs)
     except LeaktraceError as exc:
         err.print(f"leaktrace: {exc}", markup=False)
         raise typer.Exit(EXIT_INPUT) from None
-    (err if json_out == "-" else out).print(_verdict_table(result.candidates))
+    (err if "-" in (json_out, md_out, sarif_out) else out).print(_verdict_table(result.candidates))
+    err.print(f"run {run_id} recorded in {results_path}", markup=False)
     if result.flagged:
         raise typer.Exit(EXIT_DERIVATIVE)
     if bad:
@@ -320,10 +357,120 @@ def scan(
 
 
 @app.command()
+def report(
+    run: Annotated[str, typer.Argument(help="Run id, or 'latest'.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="json, html, md or sarif.")] = "",
+    out_path: Annotated[str, typer.Option("--out", help="File to write ('-': stdout).")] = "-",
+    include_private_source: Annotated[
+        Path | None,
+        typer.Option(
+            "--include-private-source",
+            help="Private checkout: show the private code side by side (internal use only).",
+        ),
+    ] = None,
+    results_path: Annotated[Path, RESULTS_OPTION] = DEFAULT_RESULTS,
+) -> None:
+    """Write the report of a recorded run, with the decisions taken since."""
+    try:
+        chosen = fmt or format_for(out_path)
+        with ResultsDB(results_path) as results:
+            run_id = results.resolve_run(run)
+            _write_reports(results, run_id, {chosen: out_path}, include_private_source)
+    except LeaktraceError as exc:
+        err.print(f"leaktrace: {exc}", markup=False)
+        raise typer.Exit(EXIT_INPUT) from None
+
+
+def _find_candidate(report_data: dict, name: str) -> dict:
+    matches = [c for c in report_data["candidates"] if c["target"] == name]
+    matches = matches or [c for c in report_data["candidates"] if c["target"].endswith(name)]
+    if len(matches) != 1:
+        raise InputError(f"{name}: {'no' if not matches else 'more than one'} candidate by "
+                         "that name in this run")  # fmt: skip
+    return matches[0]
+
+
+@app.command()
+def review(
+    run: Annotated[str, typer.Argument(help="Run id, or 'latest'.")],
+    candidate: Annotated[str | None, typer.Argument(help="Candidate target to decide on.")] = None,
+    confirm: Annotated[bool, typer.Option("--confirm", help="Confirm: it is a copy.")] = False,
+    dismiss: Annotated[bool, typer.Option("--dismiss", help="Dismiss: it is not.")] = False,
+    reason: Annotated[str, typer.Option("--reason", help="Why (kept with the decision).")] = "",
+    files: Annotated[
+        list[str] | None,
+        typer.Option("--files", help="Only these candidate files (default: all matched files)."),
+    ] = None,
+    by: Annotated[str, typer.Option("--by", help="Who decides.")] = "",
+    results_path: Annotated[Path, RESULTS_OPTION] = DEFAULT_RESULTS,
+) -> None:
+    """List candidates awaiting a decision, or record one (who, what, when, why)."""
+    try:
+        with ResultsDB(results_path) as results:
+            run_id = results.resolve_run(run)
+            data = results.report(run_id)
+            if candidate is None:
+                _print_review_queue(data)
+                return
+            if confirm == dismiss:
+                raise InputError("give exactly one of --confirm or --dismiss")
+            if not reason.strip():
+                raise InputError("--reason is required: say why")
+            chosen = _find_candidate(data, candidate)
+            decided = results.decide(chosen, "confirmed" if confirm else "dismissed",
+                                     reason.strip(), by or getpass.getuser(), files)  # fmt: skip
+            out.print(
+                f"{'confirmed' if confirm else 'dismissed'} {chosen['target']}: "
+                + (", ".join(decided) or "(no matched files)"),
+                markup=False,
+            )
+    except LeaktraceError as exc:
+        err.print(f"leaktrace: {exc}", markup=False)
+        raise typer.Exit(EXIT_INPUT) from None
+
+
+def _print_review_queue(data: dict) -> None:
+    table = Table(title=f"run {data['run']['id']}: awaiting a decision", title_justify="left")
+    for column in ("candidate", "verdict", "private tokens", "files awaiting"):
+        table.add_column(column, overflow="fold")
+    waiting = [c for c in data["candidates"]
+               if c["verdict"] != "clear" and c["review"]["awaiting"]]  # fmt: skip
+    for c in sorted(waiting, key=lambda c: (c["verdict"] != "derivative", -c["matched_tokens"])):
+        table.add_row(
+            c["target"],
+            c["verdict"],
+            f"{c['matched_tokens']:,}",
+            "\n".join(c["review"]["awaiting"]),
+        )
+    out.print(table)
+    if not waiting:
+        out.print("nothing awaits a decision", markup=False)
+
+
+@app.command()
+def notice(
+    run: Annotated[str, typer.Argument(help="Run id, or 'latest'.")],
+    out_path: Annotated[str, typer.Option("--out", help="File to write ('-': stdout).")] = "-",
+    results_path: Annotated[Path, RESULTS_OPTION] = DEFAULT_RESULTS,
+) -> None:
+    """Draft a takedown notice listing only confirmed files of confirmed candidates."""
+    try:
+        with ResultsDB(results_path) as results:
+            text = draft_notice(results.report(results.resolve_run(run)))
+        write_text(out_path, text)
+    except LeaktraceError as exc:
+        err.print(f"leaktrace: {exc}", markup=False)
+        raise typer.Exit(EXIT_INPUT) from None
+
+
+@app.command()
 def demo(
     samples: Annotated[Path, typer.Option(help="The bundled samples folder.")] = Path("samples"),
     json_out: Annotated[
         str | None, typer.Option("--json", help="Also write the JSON report.")
+    ] = None,
+    html_out: Annotated[
+        str | None, typer.Option("--html", help="Also write the HTML report.")
     ] = None,
 ) -> None:
     """Fingerprint the bundled samples and scan every sample candidate (no network, no token).
@@ -354,9 +501,11 @@ def demo(
         try:
             _fingerprint(private, store_path, None, public, None, verbose=False)
             err.print(f"$ leaktrace scan {' '.join(targets)} --store STORE", markup=False)
-            result = run_scan(targets, store_path, Thresholds(), [])
-            if json_out:
-                write_report(result, json_out, "json")
+            with ResultsDB(Path(tmp) / "results.db", create=True) as results:
+                result, run_id = run_scan(targets, store_path, Thresholds(), [], results)
+                assert run_id is not None
+                outputs = {"json": json_out, "html": html_out}
+                _write_reports(results, run_id, outputs)
         except LeaktraceError as exc:
             err.print(f"leaktrace: {exc}", markup=False)
             raise typer.Exit(EXIT_INPUT) from None

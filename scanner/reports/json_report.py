@@ -7,11 +7,14 @@ root; line ranges are inclusive and 1-based. No source text is written.
 from __future__ import annotations
 
 import json
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from scanner.matcher import FilePair
 from scanner.reports.links import permalink
 from scanner.results import CandidateResult, ScanResult
+
+if TYPE_CHECKING:
+    from scanner.reports import Sources
 
 SCHEMA = "leaktrace/report/1"
 
@@ -46,7 +49,7 @@ def _pair(pair: FilePair, result: CandidateResult) -> dict[str, Any]:
     }
 
 
-def _candidate(result: CandidateResult) -> dict[str, Any]:
+def candidate_dict(result: CandidateResult) -> dict[str, Any]:
     match = result.match
     return {
         "target": result.target,
@@ -99,10 +102,27 @@ def to_dict(result: ScanResult) -> dict[str, Any]:
             "background": result.background,
             "private_source_included": False,
         },
-        "candidates": [_candidate(c) for c in result.candidates],
+        "candidates": [candidate_dict(c) for c in result.candidates],
     }
 
 
-def write(result: ScanResult, out: TextIO) -> None:
-    json.dump(to_dict(result), out, indent=2)
+def with_private_excerpts(report: dict[str, Any], sources: Sources) -> dict[str, Any]:
+    """A copy of ``report`` in which each fragment carries the private lines it matched."""
+    copy = json.loads(json.dumps(report))
+    copy["provenance"]["private_source_included"] = True
+    for candidate in copy["candidates"]:
+        for pair in candidate["files"]:
+            text = sources.private(pair["private_repo"], pair["private_path"],
+                                   pair.get("private_sha256"))  # fmt: skip
+            lines = text.splitlines() if text is not None else None
+            for fragment in pair["fragments"]:
+                a, b = fragment["private_lines"]
+                fragment["private_excerpt"] = "\n".join(lines[a - 1 : b]) if lines else None
+    return copy
+
+
+def write(report: dict[str, Any], out: TextIO, sources: Sources) -> None:
+    if sources.include_private:
+        report = with_private_excerpts(report, sources)
+    json.dump(report, out, indent=2)
     out.write("\n")

@@ -1,0 +1,50 @@
+"""A short Markdown summary, fit for a ticket or an email. No source text, ever."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from scanner.reports import Sources
+
+_ORDER = {"derivative": 0, "review": 1, "clear": 2}
+
+
+def _ranges(ranges: list[list[int]]) -> str:
+    return ", ".join(f"{a}-{b}" if a != b else str(a) for a, b in ranges)
+
+
+def write(report: dict[str, Any], out: TextIO, sources: Sources) -> None:
+    candidates = sorted(report["candidates"],
+                        key=lambda c: (_ORDER[c["verdict"]], -c["matched_tokens"]))  # fmt: skip
+    counts = {v: sum(c["verdict"] == v for c in candidates) for v in _ORDER}
+    run = report.get("run", {})
+    out.write(f"# leaktrace: {counts['derivative']} derivative, {counts['review']} to review, "
+              f"{counts['clear']} clear\n\n")  # fmt: skip
+    out.write(f"leaktrace {report['tool']['version']}"
+              + (f", run {run['id']}" if run else "")
+              + f", store digest `{report['provenance']['store_digest'][:16]}`\n\n")  # fmt: skip
+    flagged = [c for c in candidates if c["verdict"] != "clear"]
+    if flagged:
+        out.write("| candidate | verdict | private tokens | longest fragment | files | review |\n")
+        out.write("| --- | --- | ---: | ---: | ---: | --- |\n")
+        for c in flagged:
+            review = c.get("review", {})
+            state = (f"{len(review.get('confirmed', []))} confirmed, "
+                     f"{len(review.get('awaiting', []))} awaiting") if review else ""  # fmt: skip
+            out.write(f"| `{c['target']}` | **{c['verdict']}** | {c['matched_tokens']:,} | "
+                      f"{c['longest_fragment']:,} | {len(c['files'])} | {state} |\n")  # fmt: skip
+        for c in flagged:
+            out.write(f"\n## `{c['target']}`: {c['verdict']}\n\n{c['reasons'][0]}.\n\n")
+            for pair in c["files"][:10]:
+                kind = "verbatim" if pair["verbatim"] else "after normalization"
+                out.write(f"- `{pair['candidate_path']}` lines {_ranges(pair['candidate_lines'])} "
+                          f"= `{pair['private_repo']}/{pair['private_path']}` lines "
+                          f"{_ranges(pair['private_lines'])} ({pair['matched_tokens']:,} tokens, "
+                          f"{kind})\n")  # fmt: skip
+            if len(c["files"]) > 10:
+                out.write(f"- … and {len(c['files']) - 10} more file pairs\n")
+    else:
+        out.write("No candidate shares private code above the thresholds.\n")
+    if counts["clear"]:
+        out.write(f"\n{counts['clear']} candidate(s) clear.\n")

@@ -1,0 +1,116 @@
+"""A takedown-notice draft: only confirmed files of confirmed candidates, each location listed.
+
+It carries the elements a DMCA notice to GitHub needs (the work, each infringing location, contact
+details, the good-faith and accuracy statements, a signature), with placeholders for the sender.
+It never asks for a repository network or for forks as a class: every location is listed on its
+own, and nothing else is covered.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scanner.errors import InputError
+
+
+def _ranges(ranges: list[list[int]]) -> str:
+    return ", ".join(f"{a}-{b}" if a != b else str(a) for a, b in ranges)
+
+
+def confirmed_items(report: dict[str, Any]) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """(candidate, its confirmed file pairs) for every candidate with confirmed files."""
+    items = []
+    for candidate in report["candidates"]:
+        review = candidate.get("review", {})
+        if review.get("dismissed_whole"):
+            continue
+        confirmed = set(review.get("confirmed", []))
+        pairs = [p for p in candidate["files"] if p["candidate_path"] in confirmed]
+        if pairs:
+            items.append((candidate, pairs))
+    return items
+
+
+def _location(candidate: dict[str, Any], pair: dict[str, Any]) -> str:
+    links = [f["link"] for f in pair["fragments"] if f.get("link")]
+    if links:
+        return "\n".join(f"   - {link}" for link in links)
+    where = f"{candidate['target']} : {pair['candidate_path']}"
+    if candidate.get("revision"):
+        where += f" (revision {candidate['revision']})"
+    return f"   - {where}, lines {_ranges(pair['candidate_lines'])}"
+
+
+def draft_notice(report: dict[str, Any]) -> str:
+    items = confirmed_items(report)
+    if not items:
+        raise InputError(
+            f"run {report.get('run', {}).get('id', '?')}: nothing is confirmed, so there is "
+            "nothing to notice; confirm files with 'leaktrace review RUN CANDIDATE --confirm'"
+        )
+    repos = sorted({p["private_repo"] for _, pairs in items for p in pairs})
+    lines = [
+        "# Copyright infringement notice (DMCA) - DRAFT",
+        "",
+        "DRAFT prepared by leaktrace from confirmed findings only. A person must check every",
+        "location below, and fill in every [bracketed] field, before this is sent.",
+        "",
+        "To: [the host's designated copyright agent, e.g. GitHub, Inc.]",
+        "Date: [DATE]",
+        "",
+        "## 1. The copyrighted work",
+        "",
+        'I am [NAME], [TITLE] of [COMPANY] ("the owner"). The work is the owner\'s proprietary, '
+        "unpublished source code, kept in its private repositories "
+        + ", ".join(f'"{r}"' for r in repos)
+        + ". It has not been published under any licence.",
+        "",
+        "## 2. The infringing material",
+        "",
+        "Each location below holds a copy of part of that work. The request covers exactly these "
+        f"{sum(len(pairs) for _, pairs in items)} file(s) in {len(items)} location(s), each "
+        "listed individually, and no other repository or file.",
+        "",
+    ]
+    for number, (candidate, pairs) in enumerate(items, 1):
+        lines.append(f"### 2.{number} {candidate['target']}")
+        if candidate.get("revision"):
+            lines.append(f"Revision: {candidate['revision']}")
+        lines.append("")
+        for pair in pairs:
+            lines.append(f"- {pair['candidate_path']}, lines {_ranges(pair['candidate_lines'])}: "
+                         f"copies {pair['private_repo']}/{pair['private_path']}, lines "
+                         f"{_ranges(pair['private_lines'])}")  # fmt: skip
+            lines.append(_location(candidate, pair))
+        decided = [h for h in candidate.get("review", {}).get("history", [])
+                   if h["decision"] == "confirmed"]  # fmt: skip
+        if decided:
+            last = decided[-1]
+            lines.append(f"\n  Confirmed by {last['by']} on {last['at']}: {last['reason']}")
+        lines.append("")
+    lines += [
+        "## 3. Contact",
+        "",
+        "[NAME], [ADDRESS], [TELEPHONE], [EMAIL]",
+        "",
+        "## 4. Statements",
+        "",
+        "I have a good faith belief that use of the copyrighted materials described above at the "
+        "locations listed is not authorized by the copyright owner, its agent, or the law.",
+        "",
+        "I swear, under penalty of perjury, that the information in this notification is accurate "
+        "and that I am the copyright owner, or am authorized to act on behalf of the owner of an "
+        "exclusive right that is allegedly infringed.",
+        "",
+        "## 5. Signature",
+        "",
+        "[SIGNATURE]",
+        "[NAME]",
+        "",
+        "---",
+        f"Evidence: leaktrace {report['tool']['version']}, run {report.get('run', {}).get('id')}"
+        f", store digest {report['provenance']['store_digest']}. The full evidence report "
+        "(fragments, line ranges, fingerprint hashes) is available on request.",
+        "",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,112 @@
+"""SARIF 2.1.0: one result per matched candidate file, for code-scanning dashboards.
+
+Locations point at the candidate file's lines; the private side appears only as a path and line
+ranges in ``relatedLocations`` (never its text).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from scanner.reports import Sources
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+RULE_ID = "leaktrace/private-code"
+_LEVEL = {"derivative": "error", "review": "warning", "clear": "note"}
+
+
+def _region(lines: list[int]) -> dict[str, int]:
+    return {"startLine": lines[0], "endLine": lines[1]}
+
+
+def _result(candidate: dict[str, Any], pair: dict[str, Any]) -> dict[str, Any]:
+    identity = f"{candidate['target']}\0{pair['candidate_path']}\0{pair['private_path']}"
+    return {
+        "ruleId": RULE_ID,
+        "ruleIndex": 0,
+        "level": _LEVEL[candidate["verdict"]],
+        "message": {
+            "text": (
+                f"{pair['matched_tokens']:,} tokens of private file "
+                f"{pair['private_repo']}/{pair['private_path']} "
+                f"({'verbatim' if pair['verbatim'] else 'after normalization'}; candidate "
+                f"{candidate['target']} is {candidate['verdict']})"
+            )
+        },
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": pair["candidate_path"]},
+                    "region": _region(f["candidate_lines"]),
+                }
+            }
+            for f in pair["fragments"]
+        ][:1],
+        "relatedLocations": [
+            {
+                "id": i,
+                "physicalLocation": {
+                    "artifactLocation": {"uri": f"{pair['private_repo']}/{pair['private_path']}"},
+                    "region": _region(f["private_lines"]),
+                },
+                "message": {"text": f"private fragment, {f['tokens']} tokens"},
+            }
+            for i, f in enumerate(pair["fragments"])
+        ],
+        "partialFingerprints": {
+            "leaktrace/candidate-file/v1": hashlib.sha256(identity.encode()).hexdigest()
+        },
+        "properties": {
+            "candidate": candidate["target"],
+            "revision": candidate.get("revision"),
+            "verdict": candidate["verdict"],
+            "containment": pair["containment"],
+            "candidateSha256": pair.get("candidate_sha256"),
+            "candidateLines": pair["candidate_lines"],
+            "privateLines": pair["private_lines"],
+        },
+    }
+
+
+def to_sarif(report: dict[str, Any]) -> dict[str, Any]:
+    results = [_result(c, pair) for c in report["candidates"] for pair in c["files"]]
+    return {
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "leaktrace",
+                        "version": report["tool"]["version"],
+                        "rules": [
+                            {
+                                "id": RULE_ID,
+                                "name": "PrivateCodeCopy",
+                                "shortDescription": {"text": "Copy of private source code"},
+                                "fullDescription": {
+                                    "text": "A candidate file shares fragments of private source "
+                                    "code with a fingerprint store, beyond public, common and "
+                                    "boilerplate code."
+                                },
+                                "defaultConfiguration": {"level": "error"},
+                            }
+                        ],
+                    }
+                },
+                "results": results,
+                "properties": {
+                    "thresholds": report["thresholds"],
+                    "storeDigest": report["provenance"]["store_digest"],
+                },
+            }
+        ],
+    }
+
+
+def write(report: dict[str, Any], out: TextIO, sources: Sources) -> None:
+    json.dump(to_sarif(report), out, indent=2)
+    out.write("\n")

@@ -1,0 +1,244 @@
+"""The results database: every scan's report, candidate by candidate, and people's decisions.
+
+Reports and reviews are produced from it later without scanning again. Each candidate is written
+in its own transaction as soon as its verdict is known, so Ctrl-C or a crash loses nothing that
+was already judged. Decisions are kept apart from runs and keyed on stable identities: the
+candidate's target and each candidate file's path *and SHA-256*, never on line numbers, so a
+decision carries over to a re-scan of the same content and lapses when the content changes.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from scanner.errors import InputError, LeaktraceError
+
+FORMAT = "leaktrace-results"
+SCHEMA_VERSION = 1
+DEFAULT_PATH = Path("leaktrace-results.db")
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    status TEXT NOT NULL,
+    header TEXT NOT NULL
+);
+CREATE TABLE candidates (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    target TEXT NOT NULL,
+    verdict TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (run_id, target)
+);
+CREATE TABLE excerpts (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    target TEXT NOT NULL,
+    path TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    text TEXT NOT NULL,
+    PRIMARY KEY (run_id, target, path)
+);
+CREATE TABLE decisions (
+    id INTEGER PRIMARY KEY,
+    target TEXT NOT NULL,
+    path TEXT,
+    sha256 TEXT,
+    decision TEXT NOT NULL CHECK (decision IN ('confirmed', 'dismissed')),
+    reason TEXT NOT NULL,
+    decided_by TEXT NOT NULL,
+    decided_at TEXT NOT NULL
+);
+CREATE INDEX decisions_target ON decisions (target);
+"""
+
+
+class ResultsError(LeaktraceError):
+    """The results database cannot be used, or a run or candidate is not in it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    target: str
+    path: str | None  # None: the whole candidate
+    sha256: str | None
+    decision: str
+    reason: str
+    decided_by: str
+    decided_at: str
+
+
+def now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+class ResultsDB:
+    def __init__(self, path: Path, *, create: bool = False) -> None:
+        self.path = path
+        if not path.exists() and not create:
+            raise ResultsError(f"{path}: no results database; 'leaktrace scan' makes one")
+        try:
+            self._db = sqlite3.connect(path)
+            self._db.execute("PRAGMA foreign_keys = ON")
+            self._db.execute("PRAGMA journal_mode = WAL")
+            tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master")}
+            if not tables:
+                with self._db:
+                    self._db.executescript(_SCHEMA)
+                    self._db.executemany("INSERT INTO meta VALUES (?, ?)",
+                                         [("format", FORMAT), ("schema_version", "1")])  # fmt: skip
+            meta = dict(self._db.execute("SELECT key, value FROM meta"))
+        except sqlite3.DatabaseError as exc:
+            raise ResultsError(f"{path}: not a leaktrace results database ({exc})") from exc
+        if meta.get("format") != FORMAT:
+            raise ResultsError(f"{path}: not a leaktrace results database")
+        if int(meta.get("schema_version", "0")) > SCHEMA_VERSION:
+            raise ResultsError(f"{path}: written by a newer leaktrace; upgrade leaktrace")
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> ResultsDB:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- runs ------------------------------------------------------------------------------------
+
+    def start_run(self, header: dict[str, Any]) -> int:
+        with self._db:
+            cursor = self._db.execute(
+                "INSERT INTO runs (started_at, status, header) VALUES (?, 'running', ?)",
+                (header.get("provenance", {}).get("started_at") or now(), json.dumps(header)),
+            )
+        return int(cursor.lastrowid or 0)
+
+    def add_candidate(self, run_id: int, candidate: dict[str, Any],
+                      excerpts: dict[str, tuple[str, str]]) -> None:  # fmt: skip
+        """Record one judged candidate (and the text of its matched files) at once."""
+        with self._db:
+            seq = self._db.execute("SELECT count(*) FROM candidates WHERE run_id = ?",
+                                   (run_id,)).fetchone()[0]  # fmt: skip
+            self._db.execute(
+                "INSERT OR REPLACE INTO candidates (run_id, seq, target, verdict, data)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (run_id, seq, candidate["target"], candidate["verdict"], json.dumps(candidate)),
+            )
+            self._db.executemany(
+                "INSERT OR REPLACE INTO excerpts (run_id, target, path, sha256, text)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [(run_id, candidate["target"], path, sha, text)
+                 for path, (sha, text) in excerpts.items()],
+            )  # fmt: skip
+
+    def finish_run(self, run_id: int, status: str = "done") -> None:
+        with self._db:
+            self._db.execute("UPDATE runs SET finished_at = ?, status = ? WHERE id = ?",
+                             (now(), status, run_id))  # fmt: skip
+
+    def runs(self) -> list[tuple[int, str, str, int]]:
+        return self._db.execute(
+            "SELECT r.id, r.started_at, r.status, count(c.target) FROM runs r"
+            " LEFT JOIN candidates c ON c.run_id = r.id GROUP BY r.id ORDER BY r.id"
+        ).fetchall()
+
+    def resolve_run(self, spec: str) -> int:
+        """A run id from ``latest`` or a number."""
+        if spec == "latest":
+            row = self._db.execute("SELECT max(id) FROM runs").fetchone()
+            if row[0] is None:
+                raise ResultsError(f"{self.path}: no runs yet")
+            return int(row[0])
+        if (
+            not spec.isdigit()
+            or not self._db.execute("SELECT 1 FROM runs WHERE id = ?", (int(spec),)).fetchone()
+        ):
+            raise ResultsError(f"{self.path}: no run {spec!r} (try 'latest')")
+        return int(spec)
+
+    def report(self, run_id: int) -> dict[str, Any]:
+        """The run's report, each candidate with the decisions that apply to it now."""
+        header, status, finished = self._db.execute(
+            "SELECT header, status, finished_at FROM runs WHERE id = ?", (run_id,)
+        ).fetchone()
+        report = json.loads(header)
+        report["run"] = {"id": run_id, "status": status, "finished_at": finished,
+                         "results": str(self.path)}  # fmt: skip
+        report["candidates"] = []
+        for (data,) in self._db.execute(
+            "SELECT data FROM candidates WHERE run_id = ? ORDER BY seq", (run_id,)
+        ):
+            candidate = json.loads(data)
+            candidate["review"] = self.review_state(candidate)
+            report["candidates"].append(candidate)
+        return report
+
+    def excerpts(self, run_id: int, target: str) -> dict[str, str]:
+        rows = self._db.execute(
+            "SELECT path, text FROM excerpts WHERE run_id = ? AND target = ?", (run_id, target)
+        )
+        return dict(rows)
+
+    # -- decisions -------------------------------------------------------------------------------
+
+    def decide(self, candidate: dict[str, Any], decision: str, reason: str, by: str,
+               files: list[str] | None = None) -> list[str]:  # fmt: skip
+        """Record a decision on a candidate's matched files (all, or ``files``)."""
+        matched = {f["candidate_path"]: f.get("candidate_sha256") for f in candidate["files"]}
+        chosen = files if files else sorted(matched)
+        unknown = [path for path in chosen if path not in matched]
+        if unknown:
+            raise InputError(f"{candidate['target']}: no matched file {', '.join(unknown)}")
+        stamp = now()
+        rows = [(candidate["target"], path, matched[path], decision, reason, by, stamp)
+                for path in chosen]  # fmt: skip
+        if not files:
+            rows.append((candidate["target"], None, None, decision, reason, by, stamp))
+        with self._db:
+            self._db.executemany(
+                "INSERT INTO decisions (target, path, sha256, decision, reason, decided_by,"
+                " decided_at) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)  # fmt: skip
+        return chosen
+
+    def decisions(self, target: str) -> list[Decision]:
+        rows = self._db.execute(
+            "SELECT target, path, sha256, decision, reason, decided_by, decided_at"
+            " FROM decisions WHERE target = ? ORDER BY id", (target,))  # fmt: skip
+        return [Decision(*row) for row in rows]
+
+    def review_state(self, candidate: dict[str, Any]) -> dict[str, Any]:
+        """Which of the candidate's files are confirmed, dismissed or awaiting a decision.
+
+        The latest decision on a (path, sha256) wins; a decision on other content of the same
+        path does not apply. A whole-candidate dismissal covers files decided no later than it.
+        """
+        latest: dict[str, Decision] = {}
+        whole: Decision | None = None
+        for decision in self.decisions(candidate["target"]):
+            if decision.path is None:
+                whole = decision
+            else:
+                latest[f"{decision.path}\0{decision.sha256}"] = decision
+        state: dict[str, Any] = {"confirmed": [], "dismissed": [], "awaiting": [], "history": []}
+        for file in candidate["files"]:
+            decision = latest.get(f"{file['candidate_path']}\0{file.get('candidate_sha256')}")
+            key = decision.decision if decision else "awaiting"
+            state[key].append(file["candidate_path"])
+        state["dismissed_whole"] = bool(
+            whole and whole.decision == "dismissed" and not state["awaiting"]
+        )
+        state["history"] = [
+            {"path": d.path, "decision": d.decision, "reason": d.reason, "by": d.decided_by,
+             "at": d.decided_at}
+            for d in self.decisions(candidate["target"])
+        ]  # fmt: skip
+        return state
