@@ -430,21 +430,16 @@ def review(
 
 
 def _print_review_queue(data: dict) -> None:
-    table = Table(title=f"run {data['run']['id']}: awaiting a decision", title_justify="left")
-    for column in ("candidate", "verdict", "private tokens", "files awaiting"):
-        table.add_column(column, overflow="fold")
-    waiting = [c for c in data["candidates"]
-               if c["verdict"] != "clear" and c["review"]["awaiting"]]  # fmt: skip
-    for c in sorted(waiting, key=lambda c: (c["verdict"] != "derivative", -c["matched_tokens"])):
-        table.add_row(
-            c["target"],
-            c["verdict"],
-            f"{c['matched_tokens']:,}",
-            "\n".join(c["review"]["awaiting"]),
-        )
-    out.print(table)
-    if not waiting:
-        out.print("nothing awaits a decision", markup=False)
+    """One line per candidate awaiting a decision (targets whole, to paste into ``review``)."""
+    waiting = [c for c in data["candidates"] if c["verdict"] != "clear" and c["review"]["awaiting"]]
+    waiting.sort(key=lambda c: (c["verdict"] != "derivative", -c["matched_tokens"]))
+    out.print(f"run {data['run']['id']}: {len(waiting)} candidate(s) awaiting a decision",
+              markup=False)  # fmt: skip
+    for c in waiting:
+        out.print(f"{c['verdict']:<10} {c['matched_tokens']:>9,} tokens  {c['target']}",
+                  markup=False, soft_wrap=True)  # fmt: skip
+        for path in c["review"]["awaiting"]:
+            out.print(f"{'':<28}{path}", markup=False, soft_wrap=True)
 
 
 @app.command()

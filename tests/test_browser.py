@@ -1,0 +1,107 @@
+"""The HTML report in a real browser: Debian's headless Chromium driven by Selenium.
+
+The screenshot is kept as an artifact at ``<tmp_path>/report.png`` (pytest prints where). On a
+machine without Chromium the test is skipped, except in CI (``CI=true``), where ``.ci/run``
+installs it and a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from typer.testing import CliRunner
+
+from scanner.cli import app
+from tests.conftest import SAMPLES
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+if not (CHROMIUM and CHROMEDRIVER):
+    if os.environ.get("CI") == "true":
+        pytest.fail("CI needs Debian's chromium and chromium-driver (see .ci/run)")
+    pytest.skip("needs Debian's chromium and chromium-driver", allow_module_level=True)
+
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def browser(tmp_path):
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-sync",
+        "--disable-component-update",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--window-size=1400,1000",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    yield driver
+    driver.quit()
+
+
+def test_report_is_usable_in_a_browser(browser, tmp_path):
+    page = tmp_path / "report.html"
+    done = runner.invoke(app, ["demo", "--samples", str(SAMPLES), "--html", str(page)])
+    assert done.exit_code == 0, done.output
+    browser.get(page.as_uri())
+
+    rows = browser.find_elements(By.CSS_SELECTOR, "#summary tbody tr")
+    names = [row.find_element(By.CSS_SELECTOR, "td").text.rsplit("/", 1)[-1] for row in rows]
+    assert sorted(names) == sorted(
+        [
+            "subset-copy",
+            "renamed-reformatted",
+            "fork-of-public-sdk",
+            "pasted-into-large.tar.gz",
+            "unrelated-large",
+            "lookalike-independent",
+            "lookalike-boilerplate",
+        ]
+    )
+    verdicts = [row.find_elements(By.CSS_SELECTOR, "td")[1].text for row in rows]
+    assert verdicts[:3] == ["derivative"] * 3  # flagged first
+
+    # Follow the renamed copy's link: its pair shows both panes, fragments highlighted in each.
+    link = next(
+        a
+        for a in browser.find_elements(By.CSS_SELECTOR, "#summary a")
+        if a.text.endswith("renamed-reformatted")
+    )
+    link.click()
+    section = browser.find_element(By.ID, link.get_attribute("href").rsplit("#", 1)[-1])
+    pair = section.find_element(By.CSS_SELECTOR, ".pair")
+    browser.execute_script("arguments[0].scrollIntoView()", pair)
+    left = pair.find_elements(By.CSS_SELECTOR, ".pane.candidate mark.frag")
+    right = pair.find_elements(By.CSS_SELECTOR, ".pane.private .frag")
+    assert left and right
+    for element in (left[0], right[0]):
+        assert element.is_displayed()
+        assert element.size["height"] > 0 and element.size["width"] > 100
+        assert element.value_of_css_property("background-color") == "rgba(255, 224, 138, 1)"
+    left_box, right_box = left[0].rect, right[0].rect
+    assert right_box["x"] > left_box["x"] + left_box["width"] / 2  # side by side
+    assert "tallyhub/book.py" in pair.text and "acme_ledger/journal.py" in pair.text
+
+    # Sorting by private tokens, ascending, puts a clear candidate first.
+    browser.find_elements(By.CSS_SELECTOR, "#summary th")[3].click()
+    first = browser.find_element(By.CSS_SELECTOR, "#summary tbody tr td:nth-child(2)").text
+    assert first == "clear"
+
+    shot = tmp_path / "report.png"
+    browser.execute_script("arguments[0].scrollIntoView()", pair)
+    assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 10_000
+    print(f"screenshot: {shot}")

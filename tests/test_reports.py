@@ -1,0 +1,290 @@
+"""Reports in every format, review decisions and the takedown notice (issue: evidence)."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import tarfile
+from importlib import resources
+
+import jsonschema
+import pytest
+from typer.testing import CliRunner
+
+from scanner.cli import app
+from tests.conftest import SAMPLES
+
+runner = CliRunner()
+PRIVATE = SAMPLES / "private" / "acme-ledger"
+PUBLIC = SAMPLES / "public" / "acme-pay-sdk"
+CANDIDATES = SAMPLES / "candidates"
+TARGETS = [
+    str(CANDIDATES / n)
+    for n in (
+        "subset-copy",
+        "renamed-reformatted",
+        "pasted-into-large.tar.gz",
+        "lookalike-independent",
+        "fork-of-public-sdk",
+    )
+]
+TOKEN = "ghp_" + "Z9" * 18  # a GitHub-token-shaped secret that must never reach a report
+FORMATS = ("json", "html", "md", "sarif")
+
+
+def candidate_texts() -> str:
+    """Every byte of every sample candidate (folders and the archive), as text."""
+    parts = [
+        p.read_text(errors="replace")
+        for p in CANDIDATES.rglob("*")
+        if p.is_file() and not p.name.endswith(".tar.gz")
+    ]
+    with tarfile.open(CANDIDATES / "pasted-into-large.tar.gz") as tar:
+        for member in tar.getmembers():
+            if member.isfile():
+                parts.append(tar.extractfile(member).read().decode(errors="replace"))
+    return "\n".join(parts)
+
+
+def private_only_strings() -> list[str]:
+    """Distinctive words of the private code that no candidate contains: if a report holds one,
+    it came from the private side."""
+    public = candidate_texts()
+    words: set[str] = set()
+    for path in PRIVATE.rglob("*.py"):
+        if "_vendor" in path.parts or "proto" in path.parts:
+            continue
+        words |= set(re.findall(r"[A-Za-z_][A-Za-z0-9_]{11,}", path.read_text()))
+        words |= {s for s in re.findall(r'"([^"\n]{16,})"', path.read_text())}
+    found = sorted(w for w in words if w not in public)
+    assert len(found) > 50
+    return found
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("run")
+    store, results = folder / "store.db", folder / "results.db"
+    done = runner.invoke(
+        app,
+        ["fingerprint", str(PRIVATE), "--public", str(PUBLIC), "--store", str(store)],
+        env={"GITHUB_TOKEN": TOKEN},
+    )
+    assert done.exit_code == 0, done.output
+    outputs = {fmt: folder / f"report.{fmt}" for fmt in FORMATS}
+    done = runner.invoke(
+        app,
+        [
+            "scan",
+            *TARGETS,
+            "--store",
+            str(store),
+            "--results",
+            str(results),
+            "--json",
+            str(outputs["json"]),
+            "--html",
+            str(outputs["html"]),
+            "--md",
+            str(outputs["md"]),
+            "--sarif",
+            str(outputs["sarif"]),
+        ],
+        env={"GITHUB_TOKEN": TOKEN},
+    )
+    assert done.exit_code == 1, done.output
+    return {"folder": folder, "store": store, "results": results, "outputs": outputs}
+
+
+def test_json_report_validates_against_the_shipped_schema(run):
+    schema = json.loads(
+        resources.files("scanner.schemas").joinpath("report-1.schema.json").read_text()
+    )
+    report = json.loads(run["outputs"]["json"].read_text())
+    jsonschema.Draft202012Validator(schema).validate(report)
+    assert report["provenance"]["private_source_included"] is False
+    assert len(report["provenance"]["store_digest"]) == 64
+    verdicts = {c["target"].rsplit("/", 1)[-1]: c["verdict"] for c in report["candidates"]}
+    assert verdicts == {
+        "subset-copy": "derivative",
+        "renamed-reformatted": "derivative",
+        "pasted-into-large.tar.gz": "derivative",
+        "lookalike-independent": "clear",
+        "fork-of-public-sdk": "clear",
+    }
+    archive = next(c for c in report["candidates"] if c["kind"] == "archive")
+    assert re.fullmatch(r"sha256:[0-9a-f]{64}", archive["revision"])
+    fragment = report["candidates"][0]["files"][0]["fragments"][0]
+    assert fragment["fingerprint_hashes"] and fragment["fingerprints"] >= 1
+
+
+def test_sarif_validates_against_the_sarif_2_1_0_schema(run):
+    schema = json.loads((SAMPLES.parent / "tests/schemas/sarif-2.1.0-rtm.5.json").read_text())
+    sarif = json.loads(run["outputs"]["sarif"].read_text())
+    jsonschema.Draft4Validator(schema).validate(sarif)
+    report = json.loads(run["outputs"]["json"].read_text())
+    pairs = sum(len(c["files"]) for c in report["candidates"])
+    assert len(sarif["runs"][0]["results"]) == pairs > 0
+    levels = {r["level"] for r in sarif["runs"][0]["results"]}
+    assert levels == {"error"}
+
+
+def test_html_is_self_contained(run):
+    page = run["outputs"]["html"].read_text()
+    assert page.startswith("<!doctype html>")
+    assert not re.search(r"<script[^>]+src=|<link[^>]+href=|@import|url\(", page)
+    assert "private-source-banner" not in page
+    assert page.count('class="summary-row"') == len(TARGETS)
+
+
+def test_markdown_summary_names_flagged_candidates(run):
+    text = run["outputs"]["md"].read_text()
+    assert text.startswith("# leaktrace: 3 derivative, 0 to review, 2 clear")
+    assert "invoicer_lite/core/bankmatch.py" in text and "acme_ledger/reconciliation.py" in text
+
+
+def test_no_report_holds_private_source_or_the_token_unless_asked(run):
+    secrets = private_only_strings()
+    for fmt in FORMATS:
+        text = run["outputs"][fmt].read_text()
+        assert TOKEN not in text, fmt
+        leaked = [s for s in secrets if s in text]
+        assert leaked == [], (fmt, leaked[:5])
+    # Reports made later from the results database: the same, and the database too.
+    for fmt in FORMATS:
+        done = runner.invoke(
+            app, ["report", "latest", "--format", fmt, "--results", str(run["results"])]
+        )
+        assert done.exit_code == 0, done.output
+        assert not [s for s in secrets if s in done.stdout] and TOKEN not in done.stdout
+    assert not [s for s in secrets if s.encode() in run["results"].read_bytes()]
+
+    # With --include-private-source the private code is there, and the report says so at the top.
+    html = run["folder"] / "internal.html"
+    done = runner.invoke(
+        app,
+        [
+            "report",
+            "latest",
+            "--out",
+            str(html),
+            "--results",
+            str(run["results"]),
+            "--include-private-source",
+            str(PRIVATE),
+        ],
+    )
+    assert done.exit_code == 0, done.output
+    page = html.read_text()
+    assert 'id="private-source-banner"' in page[:3000]
+    assert [s for s in secrets if s in page]
+    done = runner.invoke(
+        app,
+        [
+            "report",
+            "latest",
+            "--format",
+            "json",
+            "--results",
+            str(run["results"]),
+            "--include-private-source",
+            str(PRIVATE),
+        ],
+    )
+    data = json.loads(done.stdout)
+    assert data["provenance"]["private_source_included"] is True
+    excerpts = [
+        f["private_excerpt"] for c in data["candidates"] for p in c["files"] for f in p["fragments"]
+    ]
+    assert all(excerpts) and [s for s in secrets if any(s in e for e in excerpts)]
+
+
+def _json(args: list[str]) -> dict:
+    done = runner.invoke(app, args)
+    assert done.exit_code == 0, done.output
+    return json.loads(done.stdout)
+
+
+def test_review_decisions_drive_the_notice_and_survive_a_rescan(run, tmp_path):
+    results = str(run["results"])
+    queue = runner.invoke(app, ["review", "latest", "--results", results])
+    assert queue.exit_code == 0
+    for name in ("subset-copy", "renamed-reformatted", "pasted-into-large.tar.gz"):
+        assert name in queue.stdout
+    refused = runner.invoke(app, ["notice", "latest", "--results", results])
+    assert refused.exit_code == 2 and "nothing is confirmed" in refused.stderr
+
+    subset = str(CANDIDATES / "subset-copy")
+    done = runner.invoke(
+        app,
+        [
+            "review",
+            "latest",
+            subset,
+            "--confirm",
+            "--reason",
+            "checked line by line",
+            "--by",
+            "analyst@acme",
+            "--files",
+            "invoicer_lite/core/money.py",
+            "--files",
+            "tools/payout-batcher/batch.go",
+            "--results",
+            results,
+        ],
+    )
+    assert done.exit_code == 0, done.output
+    done = runner.invoke(
+        app,
+        [
+            "review",
+            "latest",
+            "renamed-reformatted",
+            "--dismiss",
+            "--reason",
+            "our own contractor's sanctioned copy",
+            "--results",
+            results,
+        ],
+    )
+    assert done.exit_code == 0, done.output
+    bad = runner.invoke(app, ["review", "latest", subset, "--confirm", "--results", results])
+    assert bad.exit_code == 2 and "--reason is required" in bad.stderr
+
+    def notice_text() -> str:
+        out = tmp_path / "notice.md"
+        done = runner.invoke(app, ["notice", "latest", "--out", str(out), "--results", results])
+        assert done.exit_code == 0, done.output
+        return out.read_text()
+
+    text = notice_text()
+    assert "invoicer_lite/core/money.py, lines" in text
+    assert "tools/payout-batcher/batch.go, lines" in text
+    assert "bankmatch.py" not in text  # matched, but not confirmed
+    assert "renamed-reformatted" not in text and "tallyhub" not in text  # dismissed
+    assert "pasted-into-large" not in text  # awaiting a decision
+    assert "representative number" not in text.lower()
+    assert "penalty of perjury" in text and "[SIGNATURE]" in text
+    assert "Confirmed by analyst@acme" in text
+
+    # A re-scan of the same candidates: the decisions still apply, and show in every report.
+    done = runner.invoke(
+        app, ["scan", *TARGETS, "--store", str(run["store"]), "--results", results]
+    )
+    assert done.exit_code == 1
+    data = _json(["report", "latest", "--format", "json", "--results", results])
+    assert data["run"]["id"] == 2
+    by_name = {c["target"].rsplit("/", 1)[-1]: c for c in data["candidates"]}
+    assert sorted(by_name["subset-copy"]["review"]["confirmed"]) == [
+        "invoicer_lite/core/money.py",
+        "tools/payout-batcher/batch.go",
+    ]
+    assert by_name["subset-copy"]["review"]["awaiting"] == ["invoicer_lite/core/bankmatch.py"]
+    assert by_name["renamed-reformatted"]["review"]["dismissed_whole"] is True
+    assert notice_text() == text.replace("run 1,", "run 2,")
+    page = io.StringIO()
+    done = runner.invoke(app, ["report", "latest", "--format", "html", "--results", results])
+    page.write(done.stdout)
+    assert "checked line by line" in page.getvalue()
