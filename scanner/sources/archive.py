@@ -9,6 +9,7 @@ FIFOs, and bombs (a total uncompressed size, a file count, and for zip a compres
 from __future__ import annotations
 
 import hashlib
+import io
 import tarfile
 import zipfile
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from pathlib import Path, PurePosixPath
 from fingerprints import content_problem, encoding_warning, language_for_path
 from scanner.errors import InputError
 from scanner.sources.base import CandidateFile, Limits, Problem, problem
+from scanner.sources.sourcemap import expand_source_map, is_source_map
 
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")
 
@@ -39,8 +41,11 @@ class Archive:
 
     kind = "archive"
 
-    def __init__(self, path: Path, target: str | None = None, limits: Limits | None = None) -> None:
+    def __init__(self, path: Path, target: str | None = None, limits: Limits | None = None,
+                 data: bytes | None = None, revision: str | None = None) -> None:  # fmt: skip
         self.path = path
+        self.data = data
+        self._revision = revision
         self.target = target or str(path)
         self.limits = limits or Limits()
         self.problems: list[Problem] = []
@@ -50,7 +55,11 @@ class Archive:
 
     @property
     def revision(self) -> str | None:
-        """SHA-256 of the archive file itself."""
+        """SHA-256 of the archive file itself (or the version it was fetched as)."""
+        if self._revision:
+            return self._revision
+        if self.data is not None:
+            return "sha256:" + hashlib.sha256(self.data).hexdigest()
         try:
             digest = hashlib.sha256()
             with self.path.open("rb") as handle:
@@ -86,11 +95,18 @@ class Archive:
         reason = unsafe_member_name(name)
         if reason:
             return f"refused: {reason}"
-        if size > self.limits.max_file_bytes:
-            return f"larger than the size cap ({size:,} > {self.limits.max_file_bytes:,} bytes)"
+        cap = self.limits.max_map_bytes if is_source_map(name) else self.limits.max_file_bytes
+        if size > cap:
+            return f"larger than the size cap ({size:,} > {cap:,} bytes)"
         return None
 
+    def _wanted(self, name: str) -> bool:
+        return language_for_path(name) is not None or is_source_map(name)
+
     def _emit(self, name: str, data: bytes) -> Iterator[CandidateFile]:
+        if is_source_map(name):
+            yield from expand_source_map(name, data, self.problems)
+            return
         language = language_for_path(name)
         if language is None:
             return
@@ -104,7 +120,10 @@ class Archive:
         yield CandidateFile(name, data, language)
 
     def _tar(self) -> Iterator[CandidateFile]:
-        with tarfile.open(self.path, mode="r:*") as archive:
+        source = (
+            {"fileobj": io.BytesIO(self.data)} if self.data is not None else {"name": self.path}
+        )
+        with tarfile.open(mode="r:*", **source) as archive:
             try:
                 for member in archive:
                     name = member.name[2:] if member.name.startswith("./") else member.name
@@ -117,7 +136,7 @@ class Archive:
                     if not member.isfile():
                         self.problems.append(problem(name, "refused: device, FIFO or special file"))
                         continue
-                    if language_for_path(name) is None:
+                    if not self._wanted(name):
                         unsafe = unsafe_member_name(name)
                         if unsafe:
                             self.problems.append(problem(name, f"refused: {unsafe}"))
@@ -129,13 +148,15 @@ class Archive:
                     handle = archive.extractfile(member)
                     if handle is None:
                         continue
-                    data = handle.read(self.limits.max_file_bytes + 1)
+                    data = handle.read(self.limits.max_map_bytes + 1)
                     yield from self._emit(name, data)
             except _Stop as stop:
                 self.problems.append(problem("", str(stop)))
 
     def _zip(self) -> Iterator[CandidateFile]:
-        with zipfile.ZipFile(self.path) as archive:
+        with zipfile.ZipFile(
+            io.BytesIO(self.data) if self.data is not None else self.path
+        ) as archive:
             try:
                 for info in archive.infolist():
                     name = info.filename
@@ -146,7 +167,7 @@ class Archive:
                     if mode & 0o170000 == 0o120000:
                         self.problems.append(problem(name, "refused: symbolic link"))
                         continue
-                    if language_for_path(name) is None:
+                    if not self._wanted(name):
                         unsafe = unsafe_member_name(name)
                         if unsafe:
                             self.problems.append(problem(name, f"refused: {unsafe}"))
@@ -167,7 +188,7 @@ class Archive:
                         )
                         continue
                     with archive.open(info) as handle:
-                        data = handle.read(self.limits.max_file_bytes + 1)
+                        data = handle.read(self.limits.max_map_bytes + 1)
                     yield from self._emit(name, data)
             except _Stop as stop:
                 self.problems.append(problem("", str(stop)))

@@ -42,6 +42,8 @@ class Limits:
     """Caps that keep a hostile or huge candidate from exhausting the machine."""
 
     max_file_bytes: int = 4 * 1024 * 1024
+    max_map_bytes: int = 256 * 1024 * 1024
+    """Source maps embed whole projects (the real leak: one 60 MB map); they get a larger cap."""
     max_total_bytes: int = 2 * 1024 * 1024 * 1024
     max_files: int = 200_000
     max_ratio: int = 200

@@ -8,6 +8,7 @@ from pathlib import Path
 from fingerprints import encoding_warning, read_source, walk_tree
 from fingerprints.tree import UNKNOWN_LANGUAGE
 from scanner.sources.base import CandidateFile, Limits, Problem, problem
+from scanner.sources.sourcemap import expand_source_map, is_source_map
 
 
 class LocalTree:
@@ -26,6 +27,12 @@ class LocalTree:
     def iter_files(self) -> Iterator[CandidateFile]:
         for entry in walk_tree(self.root, private=False):
             if entry.skip == UNKNOWN_LANGUAGE:
+                if is_source_map(entry.path):
+                    data, reason = read_source(entry.absolute, self.limits.max_map_bytes)
+                    if data is None or reason:
+                        self.problems.append(problem(entry.path, reason or "cannot read"))
+                    else:
+                        yield from expand_source_map(entry.path, data, self.problems)
                 continue
             if entry.skip:
                 (self.problems if entry.problem else self.notes).append(

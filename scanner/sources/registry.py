@@ -1,0 +1,96 @@
+"""Published packages as candidates: ``npm:NAME[@VERSION]`` and ``pypi:NAME[==VERSION]``.
+
+The registries' JSON APIs name the tarball; it is downloaded (size-capped) and read in memory by
+the same safe archive reader as any other archive, source maps and all. Registry base URLs are
+settings (``--npm-registry``, ``--pypi-url``), for mirrors and for tests.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from scanner.errors import TargetError
+from scanner.http import FetchError, Http
+from scanner.sources.archive import Archive
+from scanner.sources.base import CandidateFile, Limits, Problem, problem
+
+NPM_REGISTRY = "https://registry.npmjs.org"
+PYPI_URL = "https://pypi.org"
+_NPM = re.compile(r"^npm:(?P<name>(?:@[\w.-]+/)?[\w.-]+)(?:@(?P<version>[\w.+-]+))?$")
+_PYPI = re.compile(r"^pypi:(?P<name>[\w.-]+)(?:==(?P<version>[\w.+!-]+))?$")
+
+
+def is_registry_target(target: str) -> bool:
+    return target.startswith(("npm:", "pypi:"))
+
+
+class RegistryPackage:
+    """The files of one published package version."""
+
+    def __init__(self, http: Http, kind: str, name: str, version: str | None, base: str,
+                 target: str, limits: Limits | None = None) -> None:  # fmt: skip
+        self.http = http
+        self.kind = kind
+        self.name = name
+        self.version = version
+        self.base = base.rstrip("/")
+        self.target = target
+        self.limits = limits or Limits()
+        self.problems: list[Problem] = []
+        self.notes: list[Problem] = []
+        self._revision: str | None = None
+
+    @property
+    def revision(self) -> str | None:
+        return self._revision
+
+    def _npm_tarball(self) -> tuple[str, str]:
+        meta: dict[str, Any] = self.http.get_json(f"{self.base}/{quote(self.name, safe='@')}")
+        version = self.version or meta.get("dist-tags", {}).get("latest")
+        release = meta.get("versions", {}).get(version)
+        if not release:
+            raise FetchError(f"{self.target}: no version {version!r} on the registry")
+        return version, release["dist"]["tarball"]
+
+    def _pypi_file(self) -> tuple[str, str]:
+        path = f"{self.name}/{self.version}/json" if self.version else f"{self.name}/json"
+        meta: dict[str, Any] = self.http.get_json(f"{self.base}/pypi/{path}")
+        version = meta.get("info", {}).get("version", self.version)
+        files = meta.get("urls", [])
+        chosen = next((f for f in files if f.get("packagetype") == "sdist"), None) or next(
+            (f for f in files if str(f.get("filename", "")).endswith(".whl")), None
+        )
+        if not chosen:
+            raise FetchError(f"{self.target}: no sdist or wheel on the index")
+        return version, chosen["url"]
+
+    def iter_files(self) -> Iterator[CandidateFile]:
+        try:
+            version, url = self._npm_tarball() if self.kind == "npm" else self._pypi_file()
+            data = self.http.download(url, self.limits.max_total_bytes)
+        except FetchError as exc:
+            self.problems.append(problem("", str(exc)))
+            return
+        filename = url.rsplit("/", 1)[-1].split("?", 1)[0] or "package.tgz"
+        if filename.endswith(".whl"):
+            filename = filename[:-4] + ".zip"
+        archive = Archive(Path(filename), target=self.target, limits=self.limits, data=data)
+        self._revision = f"{version} {archive.revision}"
+        yield from archive.iter_files()
+        self.problems += archive.problems
+
+
+def registry_candidate(http: Http | None, target: str, npm_registry: str, pypi_url: str,
+                       limits: Limits | None = None) -> RegistryPackage:  # fmt: skip
+    if http is None:
+        raise TargetError(f"{target}: registry targets need the crawler (scan sets it up)")
+    for pattern, kind, base in ((_NPM, "npm", npm_registry), (_PYPI, "pypi", pypi_url)):
+        match = pattern.match(target)
+        if match:
+            return RegistryPackage(http, kind, match["name"], match["version"], base, target,
+                                   limits)  # fmt: skip
+    raise TargetError(f"{target}: expected npm:NAME[@VERSION] or pypi:NAME[==VERSION]")
