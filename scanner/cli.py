@@ -12,14 +12,17 @@ candidate ``partial``.
 from __future__ import annotations
 
 import getpass
+import hashlib
 import json
 import sys
 import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -36,16 +39,19 @@ from fingerprints import (
 )
 from scanner.calibrate import MARGIN, measure, recommend
 from scanner.config import load_thresholds, save_thresholds
+from scanner.crawl import Crawler, make_crawler, read_token
 from scanner.errors import InputError
 from scanner.index import FingerprintIndex
 from scanner.reports import Sources, format_for, write_report, write_text
 from scanner.reports.json_report import candidate_dict, to_dict
 from scanner.reports.notice import draft_notice
-from scanner.results import CandidateResult, ScanResult
+from scanner.results import ScanResult
 from scanner.resultsdb import DEFAULT_PATH as DEFAULT_RESULTS
 from scanner.resultsdb import ResultsDB
 from scanner.scan import now, scan_candidate
 from scanner.sources import Candidate
+from scanner.sources.github import DEFAULT_API
+from scanner.sources.registry import NPM_REGISTRY, PYPI_URL
 from scanner.targets import resolve
 from scanner.thresholds import Thresholds, parse_assignments
 from scanner.verdict import Verdict
@@ -231,32 +237,39 @@ def _thresholds(config: Path | None, assignments: list[str] | None) -> Threshold
     return loaded.with_overrides(parse_assignments(assignments or []), "command line")
 
 
-def _verdict_table(results: list[CandidateResult]) -> Table:
+def _verdict_table(candidates: list[dict]) -> Table:
+    """The verdicts of recorded candidates (dicts of the report), flagged first."""
     table = Table(title="leaktrace verdicts", title_justify="left")
     table.add_column("candidate", overflow="fold")
     table.add_column("verdict", no_wrap=True)
     for column in ("score", "private tokens", "longest", "file pairs"):
         table.add_column(column, justify="right", no_wrap=True)
-    for result in results:
-        match = result.match
-        verdict = f"[{_VERDICT_STYLE[result.verdict]}]{result.verdict.value}[/]"
-        if result.partial:
+    order = {v.value: i for i, v in enumerate(Verdict)}
+    for c in sorted(candidates, key=lambda c: order[c["verdict"]]):
+        verdict = f"[{_VERDICT_STYLE[Verdict(c['verdict'])]}]{c['verdict']}[/]"
+        if c["partial"]:
             verdict += " (partial)"
         table.add_row(
-            result.target,
+            escape(c["target"]),
             verdict,
-            f"{match.score:.3f}",
-            f"{match.matched_tokens:,}",
-            f"{match.longest_fragment:,}",
-            str(len(match.pairs)),
+            f"{c['score']:.3f}",
+            f"{c['matched_tokens']:,}",
+            f"{c['longest_fragment']:,}",
+            str(len(c["files"])),
         )
     return table
 
 
-def run_scan(targets: list[str], store_path: Path, thresholds: Thresholds, bad_target: list[str],
-             results: ResultsDB | None = None) -> tuple[ScanResult, int | None]:  # fmt: skip
+def run_scan(targets: Iterable[str], store_path: Path, thresholds: Thresholds,
+             bad_target: list[str], results: ResultsDB | None = None,
+             crawler: Crawler | None = None, job: str | None = None,
+             ) -> tuple[ScanResult, int | None]:  # fmt: skip
     """Scan every target against the store, recording each verdict in ``results`` as soon as it
-    is known; unusable targets are named in ``bad_target``. Returns the result and its run id."""
+    is known; unusable targets are named in ``bad_target``. Returns the result and its run id.
+
+    With a ``job`` key, an unfinished run of the same job is resumed: targets it already judged
+    are skipped, and the crawler's caches spare what was already downloaded.
+    """
     with open_store(store_path) as store:
         index = FingerprintIndex.from_store(store)
         result = ScanResult(
@@ -268,16 +281,29 @@ def run_scan(targets: list[str], store_path: Path, thresholds: Thresholds, bad_t
             background=index.background_info,
             started_at=now(),
         )
-        run_id = results.start_run(to_dict(result)) if results else None
-        status = "interrupted"
+        run_id, done_before = None, set()
+        if results is not None:
+            run_id = results.resumable_run(job) if job else None
+            if run_id is not None:
+                done_before = results.judged(run_id)
+                err.print(f"resuming run {run_id}: {len(done_before)} candidate(s) already "
+                          "judged", markup=False)  # fmt: skip
+            else:
+                run_id = results.start_run(to_dict(result))
+            if job:
+                results.set_job(run_id, job)
+        status, memo = "interrupted", {}
         try:
             with _progress() as progress:
-                task = progress.add_task("scanning", total=len(targets), item="")
+                task = progress.add_task("scanning", total=None, item="")
                 for target in targets:
+                    if target in done_before:
+                        continue
                     progress.update(task, item=target)
                     try:
-                        candidate: Candidate = resolve(target)
-                        outcome = scan_candidate(candidate, index, store.params, thresholds)
+                        candidate: Candidate = resolve(target, crawler=crawler)
+                        outcome = scan_candidate(candidate, index, store.params, thresholds,
+                                                 memo=memo)  # fmt: skip
                     except LeaktraceError as exc:
                         _problem(target, str(exc).removeprefix(f"{target}: "))
                         bad_target.append(target)
@@ -286,16 +312,62 @@ def run_scan(targets: list[str], store_path: Path, thresholds: Thresholds, bad_t
                         where = f"{target}:{problem.path}" if problem.path else target
                         _problem(where, problem.message)
                     result.candidates.append(outcome)
-                    if results and run_id is not None:
+                    if results is not None and run_id is not None:
                         excerpts = {path: (outcome.file_hashes[path], text)
                                     for path, text in outcome.excerpts.items()}  # fmt: skip
                         results.add_candidate(run_id, candidate_dict(outcome), excerpts)
                     progress.advance(task)
             status = "done"
         finally:
-            if results and run_id is not None:
+            if results is not None and run_id is not None:
                 results.finish_run(run_id, status)
     return result, run_id
+
+
+def expand_targets(targets: list[str], from_file: Path | None, forks: list[str],
+                   code_queries: list[str], repo_queries: list[str],
+                   crawler: Crawler | None) -> Iterator[str]:  # fmt: skip
+    """Every target of a scan, lazily: a fork network is listed as it is scanned."""
+    seen: set[str] = set()
+
+    def once(items: Iterable[str]) -> Iterator[str]:
+        for item in items:
+            if item not in seen:
+                seen.add(item)
+                yield item
+
+    yield from once(targets)
+    if from_file is not None:
+        try:
+            lines = from_file.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise InputError(f"{from_file}: cannot read ({exc.strerror})") from exc
+        yield from once(t.strip() for t in lines if t.strip() and not t.lstrip().startswith("#"))
+    if (forks or code_queries or repo_queries) and crawler is None:
+        raise InputError("--forks and --github-search need GitHub access")
+    assert crawler is not None or not (forks or code_queries or repo_queries)
+    for network in forks:
+        owner, _, repo = network.removeprefix("github:").partition("/")
+        if not owner or not repo:
+            raise InputError(f"--forks {network}: expected OWNER/REPO")
+        yield from once(
+            f"github:{f['full_name']}@{f.get('default_branch') or 'HEAD'}"
+            for f in crawler.github.network(owner, repo)
+        )  # type: ignore[union-attr]
+    for query in code_queries:
+        yield from once(
+            f"github:{item['repository']['full_name']}"
+            for item in crawler.github.search_code(query)
+        )  # type: ignore[union-attr]
+    for query in repo_queries:
+        yield from once(
+            f"github:{item['full_name']}@{item.get('default_branch') or 'HEAD'}"
+            for item in crawler.github.search_repos(query)
+        )  # type: ignore[union-attr]
+
+
+def job_key(parts: dict[str, object]) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _write_reports(results: ResultsDB, run_id: int, outputs: dict[str, str | None],
@@ -314,15 +386,16 @@ RESULTS_OPTION = typer.Option(
 
 @app.command()
 def scan(
-    targets: Annotated[
-        list[str],
-        typer.Argument(
-            help="Folders, .tar/.tar.gz/.tgz/.zip archives or git URLs; each is one candidate."
-        ),
-    ],
     store: Annotated[
         Path, typer.Option("--store", "-s", help="Fingerprint store to match against.")
     ],
+    targets: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Folders, archives, git URLs, github:OWNER/REPO[@REF], npm:NAME[@VER], "
+            "pypi:NAME[==VER]; each is one candidate."
+        ),
+    ] = None,
     json_out: Annotated[
         str | None, typer.Option("--json", help="Write the JSON report to FILE ('-' for stdout).")
     ] = None,
@@ -335,22 +408,77 @@ def scan(
     ] = None,
     config: Annotated[Path | None, CONFIG_OPTION] = None,
     results_path: Annotated[Path, RESULTS_OPTION] = DEFAULT_RESULTS,
+    from_file: Annotated[
+        Path | None, typer.Option("--from-file", help="More targets, one per line.")
+    ] = None,
+    forks: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--forks", help="OWNER/REPO: every fork in its network, forks of forks included."
+        ),
+    ] = None,
+    github_search: Annotated[
+        list[str] | None,
+        typer.Option("--github-search", help="GitHub code search query: each repository found."),
+    ] = None,
+    github_repos: Annotated[
+        list[str] | None, typer.Option("--github-repos", help="GitHub repository search query.")
+    ] = None,
+    api_url: Annotated[
+        str, typer.Option("--api-url", help="GitHub API (GitHub Enterprise: https://HOST/api/v3).")
+    ] = DEFAULT_API,
+    token_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--token-file", help="File holding the GitHub token (default: $GITHUB_TOKEN)."
+        ),
+    ] = None,
+    npm_registry: Annotated[str, typer.Option(help="npm registry base URL.")] = NPM_REGISTRY,
+    pypi_url: Annotated[str, typer.Option(help="PyPI base URL.")] = PYPI_URL,
 ) -> None:
-    """Scan candidates against a store and give each a verdict with its evidence."""
+    """Scan candidates against a store and give each a verdict with its evidence.
+
+    Every verdict is recorded in the results database as soon as it is reached; after Ctrl-C or
+    a crash, the same command resumes the unfinished run without fetching again what it has.
+    """
     bad: list[str] = []
+    crawler = None
     try:
         thresholds = _thresholds(config, set_)
         with ResultsDB(results_path, create=True) as results:
-            result, run_id = run_scan(targets, store, thresholds, bad, results)
+            crawler = make_crawler(token=read_token(token_file), api_url=api_url,
+                                   npm_registry=npm_registry, pypi_url=pypi_url, cache=results,
+                                   blobs=results)  # fmt: skip
+            wanted = expand_targets(targets or [], from_file, forks or [], github_search or [],
+                                    github_repos or [], crawler)  # fmt: skip
+            with open_store(store) as opened:
+                digest = opened.digest()
+            job = job_key({"targets": targets, "from_file": str(from_file), "forks": forks,
+                           "code": github_search, "repos": github_repos, "store": digest,
+                           "thresholds": thresholds.as_dict(), "api": api_url})  # fmt: skip
+            _, run_id = run_scan(wanted, store, thresholds, bad, results, crawler, job)
             assert run_id is not None
             outputs = {"json": json_out, "html": html_out, "md": md_out, "sarif": sarif_out}
             _write_reports(results, run_id, outputs)
+            recorded = results.report(run_id)["candidates"]
     except LeaktraceError as exc:
-        err.print(f"leaktrace: {exc}", markup=False)
+        message = crawler.http.redact(str(exc)) if crawler else str(exc)
+        err.print(f"leaktrace: {message}", markup=False)
         raise typer.Exit(EXIT_INPUT) from None
-    (err if "-" in (json_out, md_out, sarif_out) else out).print(_verdict_table(result.candidates))
+    finally:
+        if crawler is not None:
+            crawler.close()
+    console = err if "-" in (json_out, md_out, sarif_out) else out
+    console.print(_verdict_table(recorded))
+    if crawler is not None and crawler.http.stats.requests:
+        stats, blobs = crawler.http.stats, crawler.github.blob_stats
+        err.print(f"network: {stats.requests:,} HTTP requests ({stats.not_modified:,} not "
+                  f"modified, {stats.retries:,} retried, {stats.rate_limit_waits:,} rate-limit "
+                  f"waits), {blobs.downloaded:,} blob downloads, {blobs.reused:,} blobs reused; "
+                  f"by kind: {json.dumps(stats.by_kind, sort_keys=True)}",
+                  markup=False)  # fmt: skip
     err.print(f"run {run_id} recorded in {results_path}", markup=False)
-    if result.flagged:
+    if any(c["verdict"] == Verdict.DERIVATIVE.value for c in recorded):
         raise typer.Exit(EXIT_DERIVATIVE)
     if bad:
         raise typer.Exit(EXIT_INPUT)
@@ -501,10 +629,11 @@ def demo(
                 assert run_id is not None
                 outputs = {"json": json_out, "html": html_out}
                 _write_reports(results, run_id, outputs)
+                recorded = results.report(run_id)["candidates"]
         except LeaktraceError as exc:
             err.print(f"leaktrace: {exc}", markup=False)
             raise typer.Exit(EXIT_INPUT) from None
-    out.print(_verdict_table(result.candidates))
+    out.print(_verdict_table(recorded))
     wrong = 0
     for outcome in result.candidates:
         name = Path(outcome.target).name

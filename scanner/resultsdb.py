@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -60,6 +61,16 @@ CREATE TABLE decisions (
 CREATE INDEX decisions_target ON decisions (target);
 """
 
+# The crawler's state: content-addressed blobs and conditional-request bodies. Created on open
+# (``IF NOT EXISTS``), so results databases written before the crawler gain them.
+_CRAWL = """
+CREATE TABLE IF NOT EXISTS blobs (sha TEXT PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS http_cache (
+    url TEXT PRIMARY KEY, etag TEXT NOT NULL, body BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS jobs (run_id INTEGER PRIMARY KEY, job TEXT NOT NULL);
+"""
+
 
 class ResultsError(LeaktraceError):
     """The results database cannot be used, or a run or candidate is not in it."""
@@ -96,6 +107,9 @@ class ResultsDB:
                     self._db.executemany("INSERT INTO meta VALUES (?, ?)",
                                          [("format", FORMAT), ("schema_version", "1")])  # fmt: skip
             meta = dict(self._db.execute("SELECT key, value FROM meta"))
+            if meta.get("format") == FORMAT:
+                with self._db:
+                    self._db.executescript(_CRAWL)
         except sqlite3.DatabaseError as exc:
             raise ResultsError(f"{path}: not a leaktrace results database ({exc})") from exc
         if meta.get("format") != FORMAT:
@@ -139,6 +153,43 @@ class ResultsDB:
                 [(run_id, candidate["target"], path, sha, text)
                  for path, (sha, text) in excerpts.items()],
             )  # fmt: skip
+
+    def resumable_run(self, job: str) -> int | None:
+        """The latest run of the same job (same command and store) that did not finish."""
+        row = self._db.execute(
+            "SELECT r.id, r.status FROM runs r JOIN jobs j ON j.run_id = r.id WHERE j.job = ?"
+            " ORDER BY r.id DESC LIMIT 1", (job,)).fetchone()  # fmt: skip
+        return int(row[0]) if row and row[1] != "done" else None
+
+    def set_job(self, run_id: int, job: str) -> None:
+        with self._db:
+            self._db.execute("INSERT OR REPLACE INTO jobs VALUES (?, ?)", (run_id, job))
+            self._db.execute("UPDATE runs SET status = 'running' WHERE id = ?", (run_id,))
+
+    def judged(self, run_id: int) -> set[str]:
+        """Targets of the run that already have a verdict."""
+        rows = self._db.execute("SELECT target FROM candidates WHERE run_id = ?", (run_id,))
+        return {row[0] for row in rows}
+
+    # -- crawl state ---------------------------------------------------------------------------
+
+    def get_blob(self, sha: str) -> bytes | None:
+        row = self._db.execute("SELECT data FROM blobs WHERE sha = ?", (sha,)).fetchone()
+        return zlib.decompress(row[0]) if row else None
+
+    def put_blob(self, sha: str, data: bytes) -> None:
+        with self._db:
+            self._db.execute("INSERT OR REPLACE INTO blobs VALUES (?, ?)",
+                             (sha, zlib.compress(data, 6)))  # fmt: skip
+
+    def get(self, url: str) -> tuple[str, bytes] | None:
+        row = self._db.execute("SELECT etag, body FROM http_cache WHERE url = ?", (url,)).fetchone()
+        return (row[0], zlib.decompress(row[1])) if row else None
+
+    def put(self, url: str, etag: str, body: bytes) -> None:
+        with self._db:
+            self._db.execute("INSERT OR REPLACE INTO http_cache VALUES (?, ?, ?)",
+                             (url, etag, zlib.compress(body, 6)))  # fmt: skip
 
     def finish_run(self, run_id: int, status: str = "done") -> None:
         with self._db:

@@ -3,15 +3,30 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scanner.errors import TargetError
 from scanner.sources import Archive, Candidate, Limits, LocalTree, is_archive
 from scanner.sources.git import GitRepo, is_git_url
+from scanner.sources.github import github_candidate, parse_github_target
+from scanner.sources.registry import is_registry_target, registry_candidate
+
+if TYPE_CHECKING:
+    from scanner.crawl import Crawler
 
 
-def resolve(target: str, limits: Limits | None = None) -> Candidate:
-    """A candidate source for one target: a folder, a .tar/.tar.gz/.tgz/.zip archive, or a git
-    URL (``URL@REF`` names a branch or tag)."""
+def resolve(target: str, limits: Limits | None = None, crawler: Crawler | None = None) -> Candidate:
+    """A candidate source for one target: a folder; a .tar/.tar.gz/.tgz/.zip archive; a GitHub
+    repository (``github:OWNER/REPO[@REF]``, ``https://github.com/OWNER/REPO[/tree/REF]``),
+    read through the API when there is a crawler, else cloned; ``npm:NAME[@VERSION]`` or
+    ``pypi:NAME[==VERSION]``; or any git URL (``URL@REF`` names a branch or tag)."""
+    limits = limits or (crawler.limits if crawler else None)
+    if parse_github_target(target) and (crawler or target.startswith("github:")):
+        return github_candidate(crawler.github if crawler else None, target, limits)
+    if is_registry_target(target):
+        return registry_candidate(crawler.http if crawler else None, target,
+                                  crawler.npm_registry if crawler else "",
+                                  crawler.pypi_url if crawler else "", limits)  # fmt: skip
     if is_git_url(target):
         url, ref = _split_ref(target)
         return GitRepo(url, ref, target=target, limits=limits)

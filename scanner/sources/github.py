@@ -191,10 +191,13 @@ class GitHubRepo:
 
     @property
     def revision(self) -> str | None:
-        """The commit scanned (looked up once, for permanent links), else the tree SHA."""
+        """The commit scanned once ``pin`` looked it up, else the tree SHA."""
+        return self._commit or self.tree_sha
+
+    def pin(self) -> None:
+        """Look up the commit (one request), for permanent links; done for flagged ones only."""
         if self._commit is None and self.ref:
             self._commit = self.api.commit(self.owner, self.repo, self.ref)
-        return self._commit or self.tree_sha
 
     def iter_files(self) -> Iterator[CandidateFile]:
         try:
