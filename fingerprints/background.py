@@ -19,6 +19,7 @@ import numpy as np
 
 from fingerprints.fingerprinter import SourceFile, analyze
 from fingerprints.policy import content_problem
+from fingerprints.seeds import words
 from fingerprints.store import SQLiteStore
 
 
@@ -28,6 +29,7 @@ class BackgroundSummary:
     files: int = 0
     lines: int = 0
     common: int = 0  # store fingerprints seen in at least one of these files
+    seeds_dropped: int = 0  # seeds that these files also hold
     digest: str = ""
     seconds: float = 0.0
 
@@ -45,6 +47,8 @@ def learn_background(
     stored = store.fingerprint_hashes()
     counts = np.zeros(stored.shape[0], dtype=np.int64)
     digest = hashlib.sha256()
+    seeds = set(store.seeds())
+    seen_words: set[str] = set()
     for file in files:
         problem = content_problem(file.data, store.params.max_file_bytes)
         if problem:
@@ -58,10 +62,13 @@ def learn_background(
             inside = at < stored.shape[0]
             at = at[inside]
             counts[at[stored[at] == hashes[inside]]] += 1
+        if seeds:
+            seen_words |= words(file.data) & seeds
         summary.files += 1
         summary.lines += analysis.tokens.lines
         digest.update(f"{file.path}\0{hashlib.sha256(file.data).hexdigest()}\n".encode())
     summary.common = int(np.count_nonzero(counts))
+    summary.seeds_dropped = store.drop_seeds(seen_words) if seen_words else 0
     summary.digest = digest.hexdigest()
     store.add_background(
         stored,

@@ -28,7 +28,7 @@ from fingerprints.params import FingerprintParams
 from fingerprints.shingles import FINGERPRINT_DTYPE
 
 FORMAT = "leaktrace-store"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 _SCHEMA_V1 = """
@@ -78,8 +78,20 @@ def _migrate_1_to_2(db: sqlite3.Connection) -> None:
             db.execute(statement)
 
 
+def _migrate_2_to_3(db: sqlite3.Connection) -> None:
+    """v3: seeds, the distinctive words recorded only with ``fingerprint --seeds``."""
+    db.execute(
+        "CREATE TABLE seeds (repo_id INTEGER NOT NULL REFERENCES repos(id) ON DELETE CASCADE,"
+        " seed TEXT NOT NULL, files INTEGER NOT NULL, score REAL NOT NULL,"
+        " PRIMARY KEY (repo_id, seed))"
+    )
+
+
 #: Numbered migrations: MIGRATIONS[n] upgrades a store from schema n to n + 1.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _migrate_1_to_2}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    1: _migrate_1_to_2,
+    2: _migrate_2_to_3,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,8 +245,10 @@ class SQLiteStore:
         repo_id: int,
         files: Iterable[FileFingerprint],
         skipped: Iterable[tuple[str, str]] = (),
+        touched: Iterable[tuple[str, int]] = (),
     ) -> None:
-        """Store (or replace) files and skip records in one transaction."""
+        """Store (or replace) files, skip records and new times of unchanged files, in one
+        transaction."""
         try:
             with self._db:
                 self._db.executemany(
@@ -262,6 +276,10 @@ class SQLiteStore:
                         )
                         for f in files
                     ],
+                )
+                self._db.executemany(
+                    "UPDATE files SET mtime_ns = ? WHERE repo_id = ? AND path = ?",
+                    [(mtime, repo_id, path) for path, mtime in touched],
                 )
                 self._db.executemany(
                     "INSERT OR REPLACE INTO skipped (repo_id, path, reason) VALUES (?, ?, ?)",
@@ -341,6 +359,28 @@ class SQLiteStore:
             digest.update(f"{name}\0{public}\0{path}\0{sha}\0".encode())
             digest.update(blob)
         return digest.hexdigest()
+
+    # -- seeds -------------------------------------------------------------------------------------
+
+    def put_seeds(self, repo_id: int, seeds: list[tuple[str, int, float]]) -> None:
+        with self._db:
+            self._db.execute("DELETE FROM seeds WHERE repo_id = ?", (repo_id,))
+            rows = [(repo_id, seed, n, score) for seed, n, score in seeds]
+            self._db.executemany("INSERT INTO seeds VALUES (?, ?, ?, ?)", rows)
+
+    def seeds(self, limit: int | None = None) -> list[str]:
+        """The best seeds of the private repositories, best first."""
+        rows = self._db.execute(
+            "SELECT seed FROM seeds s JOIN repos r ON r.id = s.repo_id WHERE r.public = 0"
+            " GROUP BY seed ORDER BY max(score) DESC, seed LIMIT ?", (limit or -1,))  # fmt: skip
+        return [row[0] for row in rows]
+
+    def drop_seeds(self, common: set[str]) -> int:
+        """Forget seeds that unrelated code also has; how many were dropped."""
+        present = [s for s in self.seeds() if s in common]
+        with self._db:
+            self._db.executemany("DELETE FROM seeds WHERE seed = ?", [(s,) for s in present])
+        return len(present)
 
     def fingerprint_hashes(self) -> np.ndarray:
         """Every distinct fingerprint hash in the store (sorted uint64)."""

@@ -8,6 +8,7 @@ the store consistent; the next run picks up where this one stopped.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -19,13 +20,16 @@ from fingerprints.fingerprinter import FileFingerprint, SourceFile, fingerprint_
 from fingerprints.languages import language_for_path
 from fingerprints.policy import (
     NOT_SOURCE_DIRS,
+    boilerplate_reason,
     content_problem,
     skipped_dir_reason,
     third_party_reason,
 )
+from fingerprints.seeds import rank, words
 from fingerprints.store import SQLiteStore
 
 UNKNOWN_LANGUAGE = "not a supported source language"
+SEEDS_PER_REPO = 500
 BATCH_FILES = 256
 
 
@@ -159,6 +163,8 @@ class _Ingest:
         self.present: set[str] = set()
         self.batch: list[FileFingerprint] = []
         self.skips: list[tuple[str, str]] = []
+        self.seed_words: list[set[str]] | None = None
+        self.touched: list[tuple[str, int]] = []
 
     def problem(self, path: str, message: str) -> None:
         self.summary.problems.append((path, message))
@@ -185,14 +191,18 @@ class _Ingest:
         warning = encoding_warning(data)
         if warning:
             self.problem(path, warning)
+        if self.seed_words is not None and not boilerplate_reason(PurePosixPath(path), 0, data):
+            self.seed_words.append(words(data))
+        previous = self.known.get(path)
+        if previous and previous.sha256 == hashlib.sha256(data).hexdigest():
+            self.summary.unchanged += 1  # same content: not parsed again, only its time noted
+            if previous.mtime_ns != mtime_ns:
+                self.touched.append((path, mtime_ns))
+            return
         result = fingerprint_file(path, data, language, params, mtime_ns)
         if result.warning:
             self.problem(path, result.warning)
-        previous = self.known.get(path)
-        if previous and previous.sha256 == result.sha256:
-            self.summary.unchanged += 1
-        else:
-            self.summary.fingerprinted += 1
+        self.summary.fingerprinted += 1
         self.summary.lines += result.lines
         self.summary.tokens += result.tokens
         self.summary.fingerprints += int(result.fingerprints.shape[0])
@@ -201,13 +211,16 @@ class _Ingest:
             self.flush()
 
     def flush(self) -> None:
-        self.store.put_files(self.repo_id, self.batch, self.skips)
+        self.store.put_files(self.repo_id, self.batch, self.skips, self.touched)
+        self.touched.clear()
         self.store.clear_skipped(self.repo_id, [f.path for f in self.batch])
         self.batch.clear()
         self.skips.clear()
 
     def finish(self, started: float) -> TreeSummary:
         self.flush()
+        if self.seed_words is not None:
+            self.store.put_seeds(self.repo_id, rank(self.seed_words, SEEDS_PER_REPO))
         self.summary.removed = self.store.forget_missing(self.repo_id, self.present)
         self.summary.seconds = time.perf_counter() - started
         return self.summary
@@ -221,15 +234,19 @@ def fingerprint_tree(
     public: bool = False,
     on_file: Callable[[str], None] | None = None,
     on_problem: Callable[[str, str], None] | None = None,
+    seeds: bool = False,
 ) -> TreeSummary:
     """Fingerprint every source file below ``root`` into ``store`` as repository ``name``.
 
-    A file whose size and modification time match the store is not even read.
+    A file whose size and modification time match the store is not even read, except with
+    ``seeds`` (distinctive words are collected from every file, then stored).
     """
     started = time.perf_counter()
     root = root.resolve()
     summary = TreeSummary(name=name or root.name, public=public)
     ingest = _Ingest(store, summary, store.upsert_repo(summary.name, str(root), public), on_problem)
+    if seeds and not public:
+        ingest.seed_words = []
     for entry in walk_tree(root, private=not public):
         if on_file:
             on_file(entry.path)
@@ -252,7 +269,11 @@ def fingerprint_tree(
             ingest.problem(entry.path, f"cannot read ({exc.strerror})")
             continue
         previous = ingest.known.get(entry.path)
-        if previous and previous.size == stat.st_size and previous.mtime_ns == stat.st_mtime_ns:
+        unchanged = previous and (previous.size, previous.mtime_ns) == (
+            stat.st_size,
+            stat.st_mtime_ns,
+        )
+        if unchanged and ingest.seed_words is None:
             summary.unchanged += 1
             continue
         data, reason = read_source(entry.absolute, store.params.max_file_bytes)
@@ -273,6 +294,7 @@ def fingerprint_files(
     origin: str,
     public: bool = False,
     on_problem: Callable[[str, str], None] | None = None,
+    seeds: bool = False,
 ) -> TreeSummary:
     """Fingerprint a stream of files (from an archive, a clone, a registry) as repository ``name``.
 
@@ -282,6 +304,8 @@ def fingerprint_files(
     started = time.perf_counter()
     summary = TreeSummary(name=name, public=public)
     ingest = _Ingest(store, summary, store.upsert_repo(name, origin, public), on_problem)
+    if seeds and not public:
+        ingest.seed_words = []
     for file in files:
         ingest.present.add(file.path)
         if not public:

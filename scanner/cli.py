@@ -122,6 +122,7 @@ def _ingest(
     public: bool,
     progress: Progress,
     task: TaskID,
+    seeds: bool = False,
 ) -> TreeSummary:
     """Fingerprint one target (folder, archive or git URL) into the store."""
     path = Path(target)
@@ -133,6 +134,7 @@ def _ingest(
             public=public,
             on_problem=_problem,
             on_file=lambda item: progress.update(task, advance=1, item=item),
+            seeds=seeds,
         )
     candidate = resolve(target)
     summary = fingerprint_files(
@@ -142,6 +144,7 @@ def _ingest(
         origin=target,
         public=public,
         on_problem=lambda item, message: _problem(f"{target}:{item}", message),
+        seeds=seeds,
     )
     _report_problems(target, candidate)
     return summary
@@ -154,12 +157,17 @@ def _fingerprint(
     public: list[str],
     params: FingerprintParams | None,
     verbose: bool,
+    seeds: bool = False,
 ) -> None:
     with open_store(store_path, params, create=True) as store, _progress() as progress:
         task = progress.add_task("fingerprinting", total=None, item="")
         jobs = [(src, name, False) for src in sources] + [(p, None, True) for p in public]
         for src, repo_name, is_public in jobs:
-            _print_tree_summary(_ingest(src, store, repo_name, is_public, progress, task), verbose)
+            summary = _ingest(src, store, repo_name, is_public, progress, task, seeds)
+            _print_tree_summary(summary, verbose)
+        if seeds:
+            err.print(f"{len(store.seeds())} seed(s) recorded in plaintext for code search "
+                      "('leaktrace seeds' lists them)", markup=False)  # fmt: skip
 
 
 @app.command()
@@ -181,6 +189,14 @@ def fingerprint(
     k: Annotated[int | None, typer.Option(help="Tokens per k-gram (new stores only).")] = None,
     w: Annotated[int | None, typer.Option(help="Winnowing window (new stores only).")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List skipped files.")] = False,
+    seeds: Annotated[
+        bool,
+        typer.Option(
+            "--seeds",
+            help="Also record distinctive identifiers and strings IN PLAINTEXT, to drive "
+            "code search ('scan --seeds').",
+        ),
+    ] = False,
 ) -> None:
     """Fingerprint private repositories into a store (only changed files are redone)."""
     try:
@@ -190,7 +206,7 @@ def fingerprint(
         if k is not None or w is not None:
             defaults = FingerprintParams()
             params = FingerprintParams(k=k or defaults.k, w=w or defaults.w)
-        _fingerprint(src, store, name, public or [], params, verbose)
+        _fingerprint(src, store, name, public or [], params, verbose, seeds)
     except LeaktraceError as exc:
         err.print(f"leaktrace: {exc}", markup=False)
         raise typer.Exit(EXIT_INPUT) from None
@@ -424,6 +440,13 @@ def scan(
     github_repos: Annotated[
         list[str] | None, typer.Option("--github-repos", help="GitHub repository search query.")
     ] = None,
+    seeds: Annotated[
+        int,
+        typer.Option(
+            "--seeds",
+            help="Code-search the store's N most distinctive seeds (fingerprint --seeds).",
+        ),
+    ] = 0,
     api_url: Annotated[
         str, typer.Option("--api-url", help="GitHub API (GitHub Enterprise: https://HOST/api/v3).")
     ] = DEFAULT_API,
@@ -449,12 +472,18 @@ def scan(
             crawler = make_crawler(token=read_token(token_file), api_url=api_url,
                                    npm_registry=npm_registry, pypi_url=pypi_url, cache=results,
                                    blobs=results)  # fmt: skip
-            wanted = expand_targets(targets or [], from_file, forks or [], github_search or [],
-                                    github_repos or [], crawler)  # fmt: skip
             with open_store(store) as opened:
                 digest = opened.digest()
+                queries = list(github_search or [])
+                if seeds:
+                    found = opened.seeds(seeds)
+                    if not found:
+                        raise InputError(f"{store}: no seeds; fingerprint with --seeds first")
+                    queries += [f'"{seed}"' for seed in found]
+            wanted = expand_targets(targets or [], from_file, forks or [], queries,
+                                    github_repos or [], crawler)  # fmt: skip
             job = job_key({"targets": targets, "from_file": str(from_file), "forks": forks,
-                           "code": github_search, "repos": github_repos, "store": digest,
+                           "code": queries, "repos": github_repos, "store": digest,
                            "thresholds": thresholds.as_dict(), "api": api_url})  # fmt: skip
             _, run_id = run_scan(wanted, store, thresholds, bad, results, crawler, job)
             assert run_id is not None
@@ -742,6 +771,21 @@ def calibrate(
             err.print(f"leaktrace: {exc}", markup=False)
             raise typer.Exit(EXIT_INPUT) from None
         out.print(f"saved to {save}", markup=False)
+
+
+@app.command("seeds")
+def list_seeds(
+    store: Annotated[Path, typer.Option("--store", "-s", help="Fingerprint store.")],
+    limit: Annotated[int, typer.Option(help="How many.")] = 50,
+) -> None:
+    """List the seeds that 'scan --seeds' would send to code search, best first."""
+    try:
+        with open_store(store) as opened:
+            for seed in opened.seeds(limit):
+                out.print(seed, markup=False)
+    except LeaktraceError as exc:
+        err.print(f"leaktrace: {exc}", markup=False)
+        raise typer.Exit(EXIT_INPUT) from None
 
 
 @app.command()

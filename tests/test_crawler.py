@@ -275,3 +275,42 @@ def test_hostile_package_is_refused_and_nothing_is_written_outside(store, tmp_pa
     assert set(tmp_path.parent.iterdir()) == before[1]
     candidate = json.loads(done.stdout[: done.stdout.rindex("}") + 1])["candidates"][0]
     assert candidate["partial"] is True and candidate["verdict"] == "clear"
+
+
+def test_seeds_drive_code_search_and_are_opt_in(tmp_path):
+    plain, seeded = tmp_path / "plain.db", tmp_path / "seeded.db"
+    for db, extra in ((plain, []), (seeded, ["--seeds"])):
+        done = runner.invoke(app, ["fingerprint", str(PRIVATE), "--store", str(db), *extra])
+        assert done.exit_code == 0, done.output
+    listed = runner.invoke(app, ["seeds", "--store", str(plain)])
+    assert listed.exit_code == 0 and listed.stdout == ""
+    seeds = runner.invoke(app, ["seeds", "--store", str(seeded), "--limit", "200"]).stdout.split(
+        "\n"
+    )
+    assert len(seeds) > 20 and all(len(s) >= 12 for s in seeds if s)
+    assert not {"__init__", "self", "return"} & set(seeds)
+
+    # A seed that unrelated public code also uses is dropped when the background is learned.
+    common = seeds[0]
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "other.py").write_text(f"{common} = 1\n")
+    assert runner.invoke(app, ["background", str(corpus), "--store", str(seeded)]).exit_code == 0
+    after = runner.invoke(app, ["seeds", "--store", str(seeded), "--limit", "200"]).stdout.split()
+    assert common not in after
+
+    with FakeGitHub(token=TOKEN) as gh:
+        reconciliation = (PRIVATE / "acme_ledger" / "reconciliation.py").read_bytes()
+        gh.add_repo("someone", "finance-tools", {"lib/match.py": reconciliation,
+                                                 "README.md": b"# tools\n"})  # fmt: skip
+        gh.add_repo("other", "unrelated", {"main.py": b"print('hello world')\n"})
+        report = tmp_path / "r.json"
+        done = runner.invoke(app, ["scan", "--seeds", "5", "--store", str(seeded),
+                                   "--api-url", gh.url, "--results", str(tmp_path / "res.db"),
+                                   "--json", str(report)], env={"GITHUB_TOKEN": TOKEN})  # fmt: skip
+        assert done.exit_code == 1, done.output
+        searches = gh.requests_matching(r"/search/code")
+        assert 1 <= len(searches) <= 5 + 5  # at most one page per seed, plus retries
+    found = {c["target"]: c["verdict"] for c in json.loads(report.read_text())["candidates"]}
+    assert found.get("github:someone/finance-tools") == "derivative"
+    assert "github:other/unrelated" not in found
