@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 from fingerprints.errors import InputError
 from fingerprints.fingerprinter import FileFingerprint, SourceFile, fingerprint_file
 from fingerprints.languages import language_for_path
+from fingerprints.params import FingerprintParams
 from fingerprints.policy import (
     NOT_SOURCE_DIRS,
     boilerplate_reason,
@@ -145,6 +146,27 @@ class TreeSummary:
     seconds: float = 0.0
 
 
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One file to fingerprint: everything ``run_job`` needs, picklable for other processes."""
+
+    path: str
+    data: bytes
+    language: str
+    params: FingerprintParams
+    mtime_ns: int = 0
+
+
+def run_job(job: Job) -> FileFingerprint:
+    """The pure part of fingerprinting, run wherever the mapper sends it."""
+    return fingerprint_file(job.path, job.data, job.language, job.params, job.mtime_ns)
+
+
+#: Maps ``run_job`` over jobs, in order, lazily (the builtin ``map``, or a pool of processes or a
+#: cluster's workers from the scanner's runners). Results must come back in the jobs' order.
+Mapper = Callable[[Callable[[Job], FileFingerprint], Iterable[Job]], Iterable[FileFingerprint]]
+
+
 class _Ingest:
     """Batches fingerprinted files into the store for one repository and keeps the summary."""
 
@@ -175,19 +197,20 @@ class _Ingest:
         self.summary.skipped.append((path, reason))
         self.skips.append((path, reason))
 
-    def add(self, path: str, data: bytes, language: str, mtime_ns: int = 0) -> None:
-        """Fingerprint one file's bytes (unless unusable or unchanged) and queue it."""
+    def prepare(self, path: str, data: bytes, language: str, mtime_ns: int = 0) -> Job | None:
+        """The fingerprinting job for one file's bytes, or None when it is unusable or
+        unchanged (checks, skip records and seeds happen here, in the calling process)."""
         params = self.store.params
         reason = content_problem(data, params.max_file_bytes)
         if reason:
             self.problem(path, reason)
             self.skip(path, reason)
-            return
+            return None
         if not self.summary.public:
             reason = third_party_reason(PurePosixPath(path), data)
             if reason:
                 self.skip(path, reason)
-                return
+                return None
         warning = encoding_warning(data)
         if warning:
             self.problem(path, warning)
@@ -198,10 +221,52 @@ class _Ingest:
             self.summary.unchanged += 1  # same content: not parsed again, only its time noted
             if previous.mtime_ns != mtime_ns:
                 self.touched.append((path, mtime_ns))
-            return
-        result = fingerprint_file(path, data, language, params, mtime_ns)
+            return None
+        return Job(path, data, language, params, mtime_ns)
+
+    def entry(self, entry: TreeEntry) -> Job | None:
+        """One entry of a folder walk: record skips and problems; the job if there is work.
+
+        A file whose size and modification time match the store is not even read (unless
+        seeds are being collected).
+        """
+        summary = self.summary
+        if entry.skip == UNKNOWN_LANGUAGE:
+            summary.unknown_language += 1
+            return None
+        self.present.add(entry.path)
+        if entry.problem:
+            self.problem(entry.path, entry.skip or "cannot read")
+        if entry.skip:
+            self.skip(entry.path, entry.skip)
+            return None
+        reason = None if summary.public else third_party_reason(PurePosixPath(entry.path))
+        if reason:
+            self.skip(entry.path, reason)
+            return None
+        try:
+            stat = entry.absolute.stat()
+        except OSError as exc:
+            self.problem(entry.path, f"cannot read ({exc.strerror})")
+            return None
+        previous = self.known.get(entry.path)
+        same = previous is not None and (previous.size, previous.mtime_ns) == (
+            stat.st_size, stat.st_mtime_ns)  # fmt: skip
+        if same and self.seed_words is None:
+            summary.unchanged += 1
+            return None
+        data, reason = read_source(entry.absolute, self.store.params.max_file_bytes)
+        if data is None:
+            self.problem(entry.path, reason or "cannot read")
+            self.skip(entry.path, reason or "cannot read")
+            return None
+        assert entry.language is not None
+        return self.prepare(entry.path, data, entry.language, stat.st_mtime_ns)
+
+    def accept(self, result: FileFingerprint) -> None:
+        """Queue one fingerprinted file for the store."""
         if result.warning:
-            self.problem(path, result.warning)
+            self.problem(result.path, result.warning)
         self.summary.fingerprinted += 1
         self.summary.lines += result.lines
         self.summary.tokens += result.tokens
@@ -235,11 +300,12 @@ def fingerprint_tree(
     on_file: Callable[[str], None] | None = None,
     on_problem: Callable[[str, str], None] | None = None,
     seeds: bool = False,
+    mapper: Mapper = map,
 ) -> TreeSummary:
     """Fingerprint every source file below ``root`` into ``store`` as repository ``name``.
 
-    A file whose size and modification time match the store is not even read, except with
-    ``seeds`` (distinctive words are collected from every file, then stored).
+    ``mapper`` runs the pure fingerprinting (in this process by default; in a pool of processes
+    or on a cluster's workers when the caller passes one); everything else happens here.
     """
     started = time.perf_counter()
     root = root.resolve()
@@ -247,42 +313,17 @@ def fingerprint_tree(
     ingest = _Ingest(store, summary, store.upsert_repo(summary.name, str(root), public), on_problem)
     if seeds and not public:
         ingest.seed_words = []
-    for entry in walk_tree(root, private=not public):
-        if on_file:
-            on_file(entry.path)
-        if entry.skip == UNKNOWN_LANGUAGE:
-            summary.unknown_language += 1
-            continue
-        ingest.present.add(entry.path)
-        if entry.problem:
-            ingest.problem(entry.path, entry.skip or "cannot read")
-        if entry.skip:
-            ingest.skip(entry.path, entry.skip)
-            continue
-        reason = None if public else third_party_reason(PurePosixPath(entry.path))
-        if reason:
-            ingest.skip(entry.path, reason)
-            continue
-        try:
-            stat = entry.absolute.stat()
-        except OSError as exc:
-            ingest.problem(entry.path, f"cannot read ({exc.strerror})")
-            continue
-        previous = ingest.known.get(entry.path)
-        unchanged = previous and (previous.size, previous.mtime_ns) == (
-            stat.st_size,
-            stat.st_mtime_ns,
-        )
-        if unchanged and ingest.seed_words is None:
-            summary.unchanged += 1
-            continue
-        data, reason = read_source(entry.absolute, store.params.max_file_bytes)
-        if data is None:
-            ingest.problem(entry.path, reason or "cannot read")
-            ingest.skip(entry.path, reason or "cannot read")
-            continue
-        assert entry.language is not None
-        ingest.add(entry.path, data, entry.language, stat.st_mtime_ns)
+
+    def jobs() -> Iterator[Job]:
+        for entry in walk_tree(root, private=not public):
+            if on_file:
+                on_file(entry.path)
+            job = ingest.entry(entry)
+            if job is not None:
+                yield job
+
+    for result in mapper(run_job, jobs()):
+        ingest.accept(result)
     return ingest.finish(started)
 
 
@@ -295,6 +336,7 @@ def fingerprint_files(
     public: bool = False,
     on_problem: Callable[[str, str], None] | None = None,
     seeds: bool = False,
+    mapper: Mapper = map,
 ) -> TreeSummary:
     """Fingerprint a stream of files (from an archive, a clone, a registry) as repository ``name``.
 
@@ -306,12 +348,18 @@ def fingerprint_files(
     ingest = _Ingest(store, summary, store.upsert_repo(name, origin, public), on_problem)
     if seeds and not public:
         ingest.seed_words = []
-    for file in files:
-        ingest.present.add(file.path)
-        if not public:
-            reason = third_party_reason(PurePosixPath(file.path))
+
+    def jobs() -> Iterator[Job]:
+        for file in files:
+            ingest.present.add(file.path)
+            reason = None if public else third_party_reason(PurePosixPath(file.path))
             if reason:
                 ingest.skip(file.path, reason)
                 continue
-        ingest.add(file.path, file.data, file.language)
+            job = ingest.prepare(file.path, file.data, file.language)
+            if job is not None:
+                yield job
+
+    for result in mapper(run_job, jobs()):
+        ingest.accept(result)
     return ingest.finish(started)

@@ -37,6 +37,7 @@ from fingerprints import (
     learn_background,
     open_store,
 )
+from fingerprints.tree import Mapper
 from scanner.calibrate import MARGIN, measure, recommend
 from scanner.config import load_thresholds, save_thresholds
 from scanner.crawl import Crawler, make_crawler, read_token
@@ -48,7 +49,8 @@ from scanner.reports.notice import draft_notice
 from scanner.results import ScanResult
 from scanner.resultsdb import DEFAULT_PATH as DEFAULT_RESULTS
 from scanner.resultsdb import ResultsDB
-from scanner.scan import now, scan_candidate
+from scanner.runners import Runner, Serial, make_runner
+from scanner.scan import ScanContext, now, scan_candidate
 from scanner.sources import Candidate
 from scanner.sources.github import DEFAULT_API
 from scanner.sources.registry import NPM_REGISTRY, PYPI_URL
@@ -65,6 +67,11 @@ app = typer.Typer(
 )
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
+
+JOBS_OPTION = typer.Option("--jobs", "-j", help="Processes to use (default: every core).")
+SCHEDULER_OPTION = typer.Option(
+    "--scheduler", help="Run on a Dask cluster: tcp://HOST:PORT of its scheduler."
+)
 
 _VERDICT_STYLE = {Verdict.DERIVATIVE: "bold red", Verdict.REVIEW: "yellow", Verdict.CLEAR: "green"}
 
@@ -123,6 +130,7 @@ def _ingest(
     progress: Progress,
     task: TaskID,
     seeds: bool = False,
+    runner: Runner | None = None,
 ) -> TreeSummary:
     """Fingerprint one target (folder, archive or git URL) into the store."""
     path = Path(target)
@@ -135,6 +143,7 @@ def _ingest(
             on_problem=_problem,
             on_file=lambda item: progress.update(task, advance=1, item=item),
             seeds=seeds,
+            mapper=_mapper(runner),
         )
     candidate = resolve(target)
     summary = fingerprint_files(
@@ -145,9 +154,16 @@ def _ingest(
         public=public,
         on_problem=lambda item, message: _problem(f"{target}:{item}", message),
         seeds=seeds,
+        mapper=_mapper(runner),
     )
     _report_problems(target, candidate)
     return summary
+
+
+def _mapper(runner: Runner | None) -> Mapper:
+    if runner is None:
+        return map
+    return lambda fn, items: runner.map(fn, items)
 
 
 def _fingerprint(
@@ -158,12 +174,13 @@ def _fingerprint(
     params: FingerprintParams | None,
     verbose: bool,
     seeds: bool = False,
+    runner: Runner | None = None,
 ) -> None:
     with open_store(store_path, params, create=True) as store, _progress() as progress:
         task = progress.add_task("fingerprinting", total=None, item="")
         jobs = [(src, name, False) for src in sources] + [(p, None, True) for p in public]
         for src, repo_name, is_public in jobs:
-            summary = _ingest(src, store, repo_name, is_public, progress, task, seeds)
+            summary = _ingest(src, store, repo_name, is_public, progress, task, seeds, runner)
             _print_tree_summary(summary, verbose)
         if seeds:
             err.print(f"{len(store.seeds())} seed(s) recorded in plaintext for code search "
@@ -197,6 +214,8 @@ def fingerprint(
             "code search ('scan --seeds').",
         ),
     ] = False,
+    jobs: Annotated[int | None, JOBS_OPTION] = None,
+    scheduler: Annotated[str | None, SCHEDULER_OPTION] = None,
 ) -> None:
     """Fingerprint private repositories into a store (only changed files are redone)."""
     try:
@@ -206,7 +225,11 @@ def fingerprint(
         if k is not None or w is not None:
             defaults = FingerprintParams()
             params = FingerprintParams(k=k or defaults.k, w=w or defaults.w)
-        _fingerprint(src, store, name, public or [], params, verbose, seeds)
+        runner = make_runner(jobs, scheduler)
+        try:
+            _fingerprint(src, store, name, public or [], params, verbose, seeds, runner)
+        finally:
+            runner.close()
     except LeaktraceError as exc:
         err.print(f"leaktrace: {exc}", markup=False)
         raise typer.Exit(EXIT_INPUT) from None
@@ -279,7 +302,7 @@ def _verdict_table(candidates: list[dict]) -> Table:
 def run_scan(targets: Iterable[str], store_path: Path, thresholds: Thresholds,
              bad_target: list[str], results: ResultsDB | None = None,
              crawler: Crawler | None = None, job: str | None = None,
-             ) -> tuple[ScanResult, int | None]:  # fmt: skip
+             runner: Runner | None = None) -> tuple[ScanResult, int | None]:  # fmt: skip
     """Scan every target against the store, recording each verdict in ``results`` as soon as it
     is known; unusable targets are named in ``bad_target``. Returns the result and its run id.
 
@@ -309,6 +332,7 @@ def run_scan(targets: Iterable[str], store_path: Path, thresholds: Thresholds,
             if job:
                 results.set_job(run_id, job)
         status, memo = "interrupted", {}
+        context = ScanContext(index, store.params, thresholds)
         try:
             with _progress() as progress:
                 task = progress.add_task("scanning", total=None, item="")
@@ -318,8 +342,10 @@ def run_scan(targets: Iterable[str], store_path: Path, thresholds: Thresholds,
                     progress.update(task, item=target)
                     try:
                         candidate: Candidate = resolve(target, crawler=crawler)
-                        outcome = scan_candidate(candidate, index, store.params, thresholds,
-                                                 memo=memo)  # fmt: skip
+                        outcome = scan_candidate(
+                            candidate, index, store.params, thresholds,
+                            memo=memo, runner=runner, context=context,
+                        )  # fmt: skip
                     except LeaktraceError as exc:
                         _problem(target, str(exc).removeprefix(f"{target}: "))
                         bad_target.append(target)
@@ -458,6 +484,8 @@ def scan(
     ] = None,
     npm_registry: Annotated[str, typer.Option(help="npm registry base URL.")] = NPM_REGISTRY,
     pypi_url: Annotated[str, typer.Option(help="PyPI base URL.")] = PYPI_URL,
+    jobs: Annotated[int | None, JOBS_OPTION] = None,
+    scheduler: Annotated[str | None, SCHEDULER_OPTION] = None,
 ) -> None:
     """Scan candidates against a store and give each a verdict with its evidence.
 
@@ -466,8 +494,10 @@ def scan(
     """
     bad: list[str] = []
     crawler = None
+    runner: Runner = Serial()
     try:
         thresholds = _thresholds(config, set_)
+        runner = make_runner(jobs, scheduler)
         with ResultsDB(results_path, create=True) as results:
             crawler = make_crawler(token=read_token(token_file), api_url=api_url,
                                    npm_registry=npm_registry, pypi_url=pypi_url, cache=results,
@@ -485,7 +515,7 @@ def scan(
             job = job_key({"targets": targets, "from_file": str(from_file), "forks": forks,
                            "code": queries, "repos": github_repos, "store": digest,
                            "thresholds": thresholds.as_dict(), "api": api_url})  # fmt: skip
-            _, run_id = run_scan(wanted, store, thresholds, bad, results, crawler, job)
+            _, run_id = run_scan(wanted, store, thresholds, bad, results, crawler, job, runner)
             assert run_id is not None
             outputs = {"json": json_out, "html": html_out, "md": md_out, "sarif": sarif_out}
             _write_reports(results, run_id, outputs)
@@ -495,6 +525,7 @@ def scan(
         err.print(f"leaktrace: {message}", markup=False)
         raise typer.Exit(EXIT_INPUT) from None
     finally:
+        runner.close()
         if crawler is not None:
             crawler.close()
     console = err if "-" in (json_out, md_out, sarif_out) else out

@@ -4,30 +4,61 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
 
 from fingerprints import FingerprintParams, analyze, boilerplate_reason
+from fingerprints.policy import FIXTURE_DIRS, MANIFEST_FILES, REEXPORT_FILES
 from scanner.index import FingerprintIndex
 from scanner.matcher import Discounts, Fragment, combine, match_file
 from scanner.results import CandidateResult
-from scanner.sources import Candidate
+from scanner.runners import Ready, Runner, Serial
+from scanner.sources import Candidate, CandidateFile
 from scanner.thresholds import Thresholds
 from scanner.verdict import Verdict, decide
 
 
-@dataclass
-class _Seen:
-    """What one file content gave, kept so identical content is not fingerprinted again."""
+@dataclass(frozen=True, slots=True)
+class ScanContext:
+    """What every worker needs, sent once: the index and the settings."""
+
+    index: FingerprintIndex
+    params: FingerprintParams
+    thresholds: Thresholds
+
+
+@dataclass(frozen=True, slots=True)
+class FileOutcome:
+    """What one file's content gave: path-free, so identical content can share it."""
 
     tokens: int
     lines: int
-    results: dict[bool, tuple[list[Fragment], Discounts]] = field(default_factory=dict)
+    fragments: list[Fragment]
+    discounts: Discounts
 
 
-Memo = dict[tuple[str, str], _Seen]
+def scan_file(file: CandidateFile, context: ScanContext) -> FileOutcome:
+    """The pure part of scanning one file: normalize, fingerprint, look up, chain fragments."""
+    analysis = analyze(file.data, file.language, context.params)
+    tokens = len(analysis.tokens)
+    boilerplate = boilerplate_reason(PurePosixPath(file.path), tokens, file.data) is not None
+    fragments, discounts = match_file("", analysis, context.index, context.thresholds,
+                                      boilerplate)  # fmt: skip
+    return FileOutcome(tokens, analysis.tokens.lines, fragments, discounts)
+
+
+#: Content hash, language and what of the path can make a file boilerplate -> its outcome.
+Memo = dict[tuple[str, str, str], FileOutcome]
+
+
+def _memo_key(file: CandidateFile, digest: str) -> tuple[str, str, str]:
+    path = PurePosixPath(file.path)
+    special = path.name if path.name in MANIFEST_FILES | REEXPORT_FILES else ""
+    fixture = "fixture" if any(part in FIXTURE_DIRS for part in path.parts[:-1]) else ""
+    return digest, file.language, f"{special}/{fixture}"
 
 
 def scan_candidate(
@@ -37,44 +68,56 @@ def scan_candidate(
     thresholds: Thresholds,
     on_file: Callable[[str, int], None] | None = None,
     memo: Memo | None = None,
+    runner: Runner | None = None,
+    context: ScanContext | None = None,
 ) -> CandidateResult:
     """Fingerprint every file of ``candidate`` and judge it against the index.
 
-    ``memo`` (shared across candidates, e.g. a fork network) maps a file's content hash and
-    language to what matching gave, so each distinct content is fingerprinted once.
+    ``memo`` (shared across candidates, e.g. a fork network) keeps what each distinct content
+    gave, so it is fingerprinted once; ``runner`` runs the per-file work (in this process by
+    default), in order, so the result is the same wherever it ran.
     """
     started = time.perf_counter()
     fetched_at = now()
+    runner = runner or Serial()
+    context = context or ScanContext(index, params, thresholds)
+    memo = memo if memo is not None else {}
+    in_flight: dict[tuple[str, str, str], list[CandidateFile]] = {}
+    files_in_order: deque[tuple[CandidateFile, str, tuple[str, str, str], bool]] = deque()
+
+    def work() -> Iterator[CandidateFile | Ready]:
+        for file in candidate.iter_files():
+            digest = hashlib.sha256(file.data).hexdigest()
+            key = _memo_key(file, digest)
+            first = key not in memo and key not in in_flight
+            files_in_order.append((file, digest, key, first))
+            if first:
+                in_flight[key] = [file]
+                yield file
+            else:
+                yield Ready(None)
+
     file_hashes: dict[str, str] = {}
     excerpts: dict[str, str] = {}
     fragments: list[Fragment] = []
     discounts = Discounts()
     files = lines = tokens = 0
-    for file in candidate.iter_files():
-        digest = hashlib.sha256(file.data).hexdigest()
-        seen = memo.get((digest, file.language)) if memo is not None else None
-        analysis = None
-        if seen is None:
-            analysis = analyze(file.data, file.language, params)
-            seen = _Seen(len(analysis.tokens), analysis.tokens.lines)
-            if memo is not None:
-                memo[(digest, file.language)] = seen
-        path = PurePosixPath(file.path)
-        boilerplate = boilerplate_reason(path, seen.tokens, file.data) is not None
-        if boilerplate not in seen.results:
-            analysis = analysis or analyze(file.data, file.language, params)
-            seen.results[boilerplate] = match_file("", analysis, index, thresholds, boilerplate)
-        found, discounted = seen.results[boilerplate]
-        if found:
+    for result in runner.map(scan_file, work(), context):
+        file, digest, key, first = files_in_order.popleft()
+        if first:
+            memo[key] = result
+            in_flight.pop(key, None)
+        outcome = memo[key]
+        if outcome.fragments:
             file_hashes[file.path] = digest
             excerpts[file.path] = file.data.decode("utf-8", errors="replace")
-            fragments.extend(replace(f, candidate_path=file.path) for f in found)
-        discounts.add(discounted)
+            fragments.extend(replace(f, candidate_path=file.path) for f in outcome.fragments)
+        discounts.add(outcome.discounts)
         files += 1
-        lines += seen.lines
-        tokens += seen.tokens
+        lines += outcome.lines
+        tokens += outcome.tokens
         if on_file:
-            on_file(file.path, seen.lines)
+            on_file(file.path, outcome.lines)
     match = combine(fragments, index, discounts, files, lines, tokens)
     verdict, checks, reasons = decide(match, thresholds)
     pin = getattr(candidate, "pin", None)
