@@ -1,0 +1,70 @@
+"""Same results on one core, on every core, and on a real Dask cluster (issue: scale)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+from typer.testing import CliRunner
+
+from fingerprints import open_store
+from scanner.cli import app
+from tests.conftest import SAMPLES
+
+runner = CliRunner()
+EXPECTED = json.loads((SAMPLES / "expected.json").read_text())
+PRIVATE = SAMPLES / "private" / "acme-ledger"
+PUBLIC = SAMPLES / "public" / "acme-pay-sdk"
+TARGETS = [str(SAMPLES / "candidates" / name) for name in EXPECTED["candidates"]]
+
+
+def stable(report: dict) -> list[dict]:
+    """The candidates of a report without what differs from run to run (times)."""
+    keep = []
+    for candidate in report["candidates"]:
+        candidate = {k: v for k, v in candidate.items()
+                     if k not in ("fetched_at", "scanned_at", "scanned", "review")}  # fmt: skip
+        keep.append(candidate)
+    return keep
+
+
+def run(tmp_path, name: str, *extra: str) -> tuple[str, list[dict]]:
+    store, report = tmp_path / f"{name}.db", tmp_path / f"{name}.json"
+    done = runner.invoke(app, ["fingerprint", str(PRIVATE), "--public", str(PUBLIC),
+                               "--store", str(store), *extra])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    results = tmp_path / f"{name}-results.db"
+    done = runner.invoke(app, ["scan", *TARGETS, "--store", str(store), "--json", str(report),
+                               "--results", str(results), *extra])  # fmt: skip
+    assert done.exit_code == 1, done.output
+    with open_store(store) as opened:
+        digest = opened.digest()
+    return digest, stable(json.loads(report.read_text()))
+
+
+def test_every_core_gives_the_same_store_and_verdicts(tmp_path):
+    serial = run(tmp_path, "serial", "--jobs", "1")
+    parallel = run(tmp_path, "parallel", "--jobs", "2")
+    assert serial == parallel
+    verdicts = {c["target"].rsplit("/", 1)[-1]: c["verdict"] for c in serial[1]}
+    assert verdicts == {k: v["verdict"] for k, v in EXPECTED["candidates"].items()}
+
+
+def test_a_real_dask_cluster_gives_the_same_results(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    local = run(tmp_path, "local", "--jobs", "1")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  host="127.0.0.1", dashboard_address=None) as cluster:  # fmt: skip
+        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+        with distributed.Client(cluster) as client:
+            assert len(client.scheduler_info()["workers"]) == 2
+            with distributed.get_task_stream(client) as stream:
+                remote = run(tmp_path, "dask", "--scheduler", cluster.scheduler_address)
+            tasks = [t for t in stream.data if t["key"].startswith(("run_job", "scan_file"))]
+            assert {t["key"].split("-")[0] for t in tasks} == {"run_job", "scan_file"}
+            assert len({t["worker"] for t in tasks}) == 2  # both workers did part of it
+    assert remote == local
+    # The distributed store is a real, consistent store with the same content.
+    con = sqlite3.connect(tmp_path / "dask.db")
+    assert con.execute("SELECT count(*) FROM files").fetchone()[0] > 20
