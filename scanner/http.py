@@ -186,12 +186,7 @@ class Http:
             try:
                 response = self._get_following(full, extra, kind)
             except (httpx.TimeoutException, httpx.TransportError) as exc:
-                attempt += 1
-                if attempt > self.policy.max_retries:
-                    raise FetchError(self.redact(f"{full}: {type(exc).__name__} after "
-                                                 f"{attempt} attempts")) from None  # fmt: skip
-                self.stats.retries += 1
-                self._wait(self._backoff(attempt))
+                attempt = self._retry(attempt, full, type(exc).__name__)
                 continue
             if response.status_code == 304 and cached:
                 self.stats.not_modified += 1
@@ -208,12 +203,8 @@ class Http:
                 self._wait(delay)
                 continue
             if response.status_code >= 500:
-                attempt += 1
-                if attempt > self.policy.max_retries:
-                    raise FetchError(f"{self.redact(full)}: HTTP {response.status_code} after "
-                                     f"{attempt} attempts", response.status_code)  # fmt: skip
-                self.stats.retries += 1
-                self._wait(self._backoff(attempt))
+                attempt = self._retry(attempt, full, f"HTTP {response.status_code}",
+                                      response.status_code)  # fmt: skip
                 continue
             if response.status_code >= 400:
                 message = self._message(response)
@@ -229,6 +220,15 @@ class Http:
             return self.redact(str(response.json().get("message", "")))
         except (ValueError, AttributeError):
             return ""
+
+    def _retry(self, attempt: int, url: str, what: str, status: int | None = None) -> int:
+        """Count a failed attempt and wait (backoff) before the next, or raise if none is left."""
+        attempt += 1
+        if attempt > self.policy.max_retries:
+            raise FetchError(self.redact(f"{url}: {what} after {attempt} attempts"), status)
+        self.stats.retries += 1
+        self._wait(self._backoff(attempt))
+        return attempt
 
     def _backoff(self, attempt: int) -> float:
         base = min(self.policy.backoff_cap, self.policy.backoff_base * 2 ** (attempt - 1))
@@ -256,18 +256,11 @@ class Http:
             try:
                 return self._download_once(url, max_bytes, kind)
             except (httpx.TimeoutException, httpx.TransportError) as exc:
-                attempt += 1
-                if attempt > self.policy.max_retries:
-                    raise FetchError(self.redact(f"{url}: {type(exc).__name__} after "
-                                                 f"{attempt} attempts")) from None  # fmt: skip
-                self.stats.retries += 1
-                self._wait(self._backoff(attempt))
+                attempt = self._retry(attempt, url, type(exc).__name__)
             except FetchError as exc:
-                attempt += 1
-                if exc.status is None or exc.status < 500 or attempt > self.policy.max_retries:
+                if exc.status is None or exc.status < 500:
                     raise
-                self.stats.retries += 1
-                self._wait(self._backoff(attempt))
+                attempt = self._retry(attempt, url, f"HTTP {exc.status}", exc.status)
 
     def _download_once(self, url: str, max_bytes: int, kind: str) -> bytes:
         for _ in range(5):
