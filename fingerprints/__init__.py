@@ -19,17 +19,28 @@ from fingerprints.fingerprinter import (
 from fingerprints.languages import LANGUAGES, language_for_path, load_language
 from fingerprints.normalize import TokenStream, count_lines, tokenize
 from fingerprints.params import FingerprintParams
-from fingerprints.policy import boilerplate_reason, content_problem, third_party_reason
+from fingerprints.policy import (
+    FIXTURE_DIRS,
+    MANIFEST_FILES,
+    REEXPORT_FILES,
+    boilerplate_reason,
+    content_problem,
+    third_party_reason,
+)
 from fingerprints.shingles import FINGERPRINT_DTYPE, KGrams, kgrams, rolling_hash, winnow
 from fingerprints.signature import minhash
 from fingerprints.store import Background, RepoInfo, SQLiteStore, StoredFile, open_store
 from fingerprints.tree import (
+    UNKNOWN_LANGUAGE,
+    Job,
+    Mapper,
     TreeEntry,
     TreeSummary,
     encoding_warning,
     fingerprint_files,
     fingerprint_tree,
     read_source,
+    run_job,
     walk_tree,
 )
 
@@ -41,13 +52,18 @@ __all__ = [
     "BackgroundSummary",
     "ConfigError",
     "FINGERPRINT_DTYPE",
+    "FIXTURE_DIRS",
     "FileFingerprint",
     "FingerprintParams",
     "InputError",
+    "Job",
     "KGrams",
     "LANGUAGES",
     "LeaktraceError",
+    "MANIFEST_FILES",
+    "Mapper",
     "NotAStoreError",
+    "REEXPORT_FILES",
     "RepoInfo",
     "SQLiteStore",
     "SourceFile",
@@ -57,6 +73,7 @@ __all__ = [
     "TokenStream",
     "TreeEntry",
     "TreeSummary",
+    "UNKNOWN_LANGUAGE",
     "__version__",
     "analyze",
     "boilerplate_reason",
@@ -74,6 +91,7 @@ __all__ = [
     "open_store",
     "read_source",
     "rolling_hash",
+    "run_job",
     "third_party_reason",
     "tokenize",
     "walk_tree",

@@ -29,6 +29,7 @@ from rich.table import Table
 from fingerprints import (
     FingerprintParams,
     LeaktraceError,
+    Mapper,
     SQLiteStore,
     TreeSummary,
     __version__,
@@ -37,7 +38,6 @@ from fingerprints import (
     learn_background,
     open_store,
 )
-from fingerprints.tree import Mapper
 from scanner.calibrate import MARGIN, measure, recommend
 from scanner.config import load_thresholds, save_thresholds
 from scanner.crawl import Crawler, make_crawler, read_token

@@ -10,8 +10,14 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
 
-from fingerprints import FingerprintParams, analyze, boilerplate_reason
-from fingerprints.policy import FIXTURE_DIRS, MANIFEST_FILES, REEXPORT_FILES
+from fingerprints import (
+    FIXTURE_DIRS,
+    MANIFEST_FILES,
+    REEXPORT_FILES,
+    FingerprintParams,
+    analyze,
+    boilerplate_reason,
+)
 from scanner.index import FingerprintIndex
 from scanner.matcher import Discounts, Fragment, combine, match_file
 from scanner.results import CandidateResult

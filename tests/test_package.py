@@ -29,3 +29,17 @@ def test_fingerprints_never_needs_scanner_network_or_cli():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"
+
+
+def test_scanner_uses_only_the_public_names_of_fingerprints():
+    import re
+    from pathlib import Path
+
+    root = Path(scanner.__file__).parent
+    private = [
+        f"{path.relative_to(root)}: {line.strip()}"
+        for path in root.rglob("*.py")
+        for line in path.read_text().splitlines()
+        if re.match(r"\s*(from fingerprints\.\w+ import|import fingerprints\.)", line)
+    ]
+    assert private == []

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from fingerprints import encoding_warning, read_source, walk_tree
-from fingerprints.tree import UNKNOWN_LANGUAGE
+from fingerprints import UNKNOWN_LANGUAGE, encoding_warning, read_source, walk_tree
 from scanner.sources.base import CandidateFile, Limits, Problem, problem
 from scanner.sources.sourcemap import expand_source_map, is_source_map
 
