@@ -302,7 +302,8 @@ def _verdict_table(candidates: list[dict]) -> Table:
 def run_scan(targets: Iterable[str], store_path: Path, thresholds: Thresholds,
              bad_target: list[str], results: ResultsDB | None = None,
              crawler: Crawler | None = None, job: str | None = None,
-             runner: Runner | None = None) -> tuple[ScanResult, int | None]:  # fmt: skip
+             runner: Runner | None = None,
+             store_digest: str | None = None) -> tuple[ScanResult, int | None]:  # fmt: skip
     """Scan every target against the store, recording each verdict in ``results`` as soon as it
     is known; unusable targets are named in ``bad_target``. Returns the result and its run id.
 
@@ -316,7 +317,7 @@ def run_scan(targets: Iterable[str], store_path: Path, thresholds: Thresholds,
             thresholds=thresholds,
             fingerprint_params=store.params.identity(),
             store_path=str(store_path),
-            store_digest=store.digest(),
+            store_digest=store_digest or store.digest(),
             background=index.background_info,
             started_at=now(),
         )
@@ -515,7 +516,8 @@ def scan(
             job = job_key({"targets": targets, "from_file": str(from_file), "forks": forks,
                            "code": queries, "repos": github_repos, "store": digest,
                            "thresholds": thresholds.as_dict(), "api": api_url})  # fmt: skip
-            _, run_id = run_scan(wanted, store, thresholds, bad, results, crawler, job, runner)
+            _, run_id = run_scan(wanted, store, thresholds, bad, results, crawler, job, runner,
+                                 digest)  # fmt: skip
             assert run_id is not None
             outputs = {"json": json_out, "html": html_out, "md": md_out, "sarif": sarif_out}
             _write_reports(results, run_id, outputs)
