@@ -2,8 +2,9 @@
 
 - 0: nothing flagged (every candidate ``clear`` or ``review``)
 - 1: at least one candidate is ``derivative``
-- 2: usage or input error (bad option, unusable store, a target that cannot be read); a
-  derivative found in the other targets still gives 1, since that is the finding that matters.
+- 2: usage or input error (bad option, unusable store, a target that cannot be read), and any
+  unexpected internal error; a derivative found in the other targets still gives 1, since that
+  is the finding that matters.
 
 Bad files inside a target are one line each on stderr and the scan goes on; the report marks the
 candidate ``partial``.
@@ -14,8 +15,10 @@ from __future__ import annotations
 import getpass
 import hashlib
 import json
+import os
 import sys
 import tempfile
+import traceback
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Annotated
@@ -62,6 +65,7 @@ EXIT_CLEAR, EXIT_DERIVATIVE, EXIT_INPUT = 0, 1, 2
 
 app = typer.Typer(
     add_completion=False,
+    pretty_exceptions_enable=False,
     no_args_is_help=True,
     help="Find public copies of private source code, and prove them.",
 )
@@ -828,8 +832,15 @@ def version() -> None:
 
 
 def main() -> None:
+    """Entry point. An unexpected error is an error (2), never mistaken for a finding (1)."""
     try:
         app()
     except KeyboardInterrupt:
         err.print("leaktrace: interrupted; everything stored so far is kept", markup=False)
         sys.exit(130)
+    except Exception as exc:
+        if os.environ.get("LEAKTRACE_DEBUG"):
+            traceback.print_exc()
+        err.print(f"leaktrace: internal error: {type(exc).__name__}: {exc} (set LEAKTRACE_DEBUG=1 "
+                  "for the traceback; everything stored so far is kept)", markup=False)  # fmt: skip
+        sys.exit(EXIT_INPUT)

@@ -7,8 +7,8 @@ For one candidate file:
    sits at more than ``max_fanout`` private places (private templates); k-grams seen in at least
    ``background_files`` files of unrelated public code (common code); k-grams of fewer than
    ``min_distinct_tokens`` distinct token kinds (data: tables, lists, enums, where folding leaves
-   ``STR : NUM ,`` over and over); and whatever a boilerplate file shares (a manifest, a small
-   re-export file, a generated file or a fixture, on either side).
+   ``STR : NUM ,`` over and over); and matches with private boilerplate (a manifest or build
+   script, a small re-export file, a fixture). Boilerplate is judged on the private side only.
 2. Each remaining (candidate position, private entry) pair lies on a *diagonal*
    ``candidate_pos - private_pos`` of one private file. Pairs on the same diagonal whose candidate
    positions are at most ``w`` apart form one fragment: a run of tokens shared in order. Private
@@ -63,7 +63,7 @@ class Discounts:
     common: int = 0  # found in the background (unrelated public code)
     template: int = 0  # at more than max_fanout places of the private code
     data: int = 0  # data literals of little variety
-    boilerplate: int = 0  # manifests, re-export files, generated files, fixtures
+    boilerplate: int = 0  # matches with private manifests, re-export files, fixtures
     short: int = 0  # in fragments shorter than min_fragment_tokens
 
     def add(self, other: Discounts) -> None:
@@ -121,16 +121,14 @@ def distinct_kinds(values: np.ndarray, positions: np.ndarray, k: int) -> np.ndar
 
 
 def match_file(
-    path: str,
-    analysis: Analysis,
-    index: FingerprintIndex,
-    thresholds: Thresholds,
-    boilerplate: bool = False,
+    path: str, analysis: Analysis, index: FingerprintIndex, thresholds: Thresholds
 ) -> tuple[list[Fragment], Discounts]:
     """Fragments shared by one candidate file and the private code.
 
-    ``boilerplate``: the candidate file itself is boilerplate (see ``policy.boilerplate_reason``);
-    whatever it shares is discounted.
+    Boilerplate is judged on the private side only: a match with a private manifest, re-export
+    file or fixture is discounted. A candidate's own names and headers are not trusted, since
+    whoever published it chose them: calling a leaked file ``setup.py``, putting it under
+    ``fixtures/`` or writing "auto-generated" at its top must not hide it.
     """
     discounts = Discounts()
     grams = analysis.kgrams
@@ -154,9 +152,6 @@ def match_file(
     hits = np.flatnonzero(found & ~public & ~template & ~common)
     data[hits] = distinct_kinds(analysis.tokens.values, hits, k) < thresholds.min_distinct_tokens
     dropped = public | template | common | data
-    if boilerplate:
-        discounts.boilerplate = _covered(np.flatnonzero(found & ~dropped), k, token_count)
-        dropped |= found
     discounts.public = _covered(np.flatnonzero(public), k, token_count)
     discounts.template = _covered(np.flatnonzero(template), k, token_count)
     discounts.common = _covered(np.flatnonzero(common), k, token_count)

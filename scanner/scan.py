@@ -8,15 +8,10 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from pathlib import PurePosixPath
 
 from fingerprints import (
-    FIXTURE_DIRS,
-    MANIFEST_FILES,
-    REEXPORT_FILES,
     FingerprintParams,
     analyze,
-    boilerplate_reason,
 )
 from scanner.index import FingerprintIndex
 from scanner.matcher import Discounts, Fragment, combine, match_file
@@ -47,24 +42,21 @@ class FileOutcome:
 
 
 def scan_file(file: CandidateFile, context: ScanContext) -> FileOutcome:
-    """The pure part of scanning one file: normalize, fingerprint, look up, chain fragments."""
+    """The pure part of scanning one file: normalize, fingerprint, look up, chain fragments.
+
+    Nothing here depends on the file's path, so identical content gives an identical outcome.
+    """
     analysis = analyze(file.data, file.language, context.params)
-    tokens = len(analysis.tokens)
-    boilerplate = boilerplate_reason(PurePosixPath(file.path), tokens, file.data) is not None
-    fragments, discounts = match_file("", analysis, context.index, context.thresholds,
-                                      boilerplate)  # fmt: skip
-    return FileOutcome(tokens, analysis.tokens.lines, fragments, discounts)
+    fragments, discounts = match_file("", analysis, context.index, context.thresholds)
+    return FileOutcome(len(analysis.tokens), analysis.tokens.lines, fragments, discounts)
 
 
-#: Content hash, language and what of the path can make a file boilerplate -> its outcome.
-Memo = dict[tuple[str, str, str], FileOutcome]
+#: Content hash and language -> what scanning it gave.
+Memo = dict[tuple[str, str], FileOutcome]
 
 
-def _memo_key(file: CandidateFile, digest: str) -> tuple[str, str, str]:
-    path = PurePosixPath(file.path)
-    special = path.name if path.name in MANIFEST_FILES | REEXPORT_FILES else ""
-    fixture = "fixture" if any(part in FIXTURE_DIRS for part in path.parts[:-1]) else ""
-    return digest, file.language, f"{special}/{fixture}"
+def _memo_key(file: CandidateFile, digest: str) -> tuple[str, str]:
+    return digest, file.language
 
 
 def scan_candidate(
@@ -88,8 +80,8 @@ def scan_candidate(
     runner = runner or Serial()
     context = context or ScanContext(index, params, thresholds)
     memo = memo if memo is not None else {}
-    in_flight: dict[tuple[str, str, str], list[CandidateFile]] = {}
-    files_in_order: deque[tuple[CandidateFile, str, tuple[str, str, str], bool]] = deque()
+    in_flight: dict[tuple[str, str], list[CandidateFile]] = {}
+    files_in_order: deque[tuple[CandidateFile, str, tuple[str, str], bool]] = deque()
 
     def work() -> Iterator[CandidateFile | Ready]:
         for file in candidate.iter_files():

@@ -92,7 +92,7 @@ def decide(match: CandidateMatch, thresholds: Thresholds) -> tuple[Verdict, list
         (d.public, "public code (fingerprinted with --public)"),
         (d.template, f"private templates (at more than {t.max_fanout} private places)"),
         (d.common, f"common code (in {t.background_files}+ background files)"),
-        (d.boilerplate, "boilerplate (manifests, re-export files, generated files, fixtures)"),
+        (d.boilerplate, "private boilerplate (manifests, re-export files, fixtures)"),
         (d.data, f"data literals (k-grams of fewer than {t.min_distinct_tokens} token kinds)"),
         (d.short, f"fragments shorter than {t.min_fragment_tokens} tokens"),
     ):

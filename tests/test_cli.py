@@ -145,3 +145,17 @@ def test_archive_target_and_console_script(tree, store, tmp_path):
     assert done.returncode == 1, done.stderr
     data = json.loads(done.stdout)
     assert data["candidates"][0]["files"][0]["candidate_path"] == "leak-1.0/pkg/book.py"
+
+
+def test_an_unexpected_error_exits_two_not_one(tmp_path, monkeypatch, capsys):
+    import scanner.cli as cli
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(cli, "make_runner", broken)
+    monkeypatch.setattr(sys, "argv", ["leaktrace", "scan", str(tmp_path), "--store", "x.db"])
+    with pytest.raises(SystemExit) as stop:
+        cli.main()
+    assert stop.value.code == 2
+    assert "leaktrace: internal error: RuntimeError: boom" in capsys.readouterr().err
