@@ -52,12 +52,19 @@ FIXTURE_DIRS = frozenset(
 )
 
 
+#: Folders that documentation tools fill with their own files (Sphinx copies its searchtools.js,
+#: doctools.js and jQuery into ``_static``; found in SQLAlchemy's sdist by the calibration).
+TOOL_OUTPUT_DIRS = frozenset({"_static", "_build", "_site", "site-packages"})
+
+
 def skipped_dir_reason(name: str) -> str | None:
     """Why a folder of this name is not walked on the private side, or None."""
     if name in NOT_SOURCE_DIRS:
         return "not source (tool or version-control folder)"
     if name in VENDORED_DIRS:
         return "vendored third-party folder"
+    if name in TOOL_OUTPUT_DIRS:
+        return "documentation or build tool output"
     return None
 
 

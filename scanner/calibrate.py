@@ -7,6 +7,12 @@ current value (precision is the product: calibration only ever raises a bar) and
 ``derivative_fragment_tokens``, ``review_tokens`` and ``derivative_tokens`` to ``margin`` times the
 most that unrelated code reached. The false-flag rate it implies is the share of unrelated
 candidates that would be flagged (observed, with a 95 % upper bound by the rule of three).
+
+Thresholds measure how much *independent* code can look alike. A corpus candidate that shares a
+verbatim fragment as long as ``derivative_fragment_tokens`` is not independent: it holds a copy
+(SQLAlchemy's sdist ships Sphinx's own JavaScript, for one). Such candidates are listed apart as
+copies to look at, to add with ``--public`` or to the background, and left out of the
+recommendation, which would otherwise raise the bars past real leaks.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ class Measurement:
     fragments: list[int]  # lengths of every fragment of at least the guarantee, longest first
     longest: int  # longest fragment
     covered: int  # private tokens covered by fragments of at least min_fragment_tokens
+    verbatim_longest: int = 0  # longest fragment that is token-for-token identical
 
 
 def measure(
@@ -48,8 +55,9 @@ def measure(
     counted = [f for f in fragments if f.tokens >= thresholds.min_fragment_tokens]
     covered = combine(counted, index, Discounts(), files, lines, 0).matched_tokens
     lengths = sorted((f.tokens for f in fragments), reverse=True)
+    verbatim = max((f.tokens for f in fragments if f.verbatim), default=0)
     return Measurement(candidate.target, files, lines, lengths, lengths[0] if lengths else 0,
-                       covered)  # fmt: skip
+                       covered, verbatim)  # fmt: skip
 
 
 def _round_up(value: float) -> int:
@@ -64,6 +72,8 @@ class Recommendation:
     flagged_after: int
     review_after: int
     candidates: int
+    copies: list[Measurement]
+    """Corpus candidates that hold verbatim copies: left out, to be looked at."""
 
     @property
     def false_flag_bound(self) -> float:
@@ -92,6 +102,8 @@ def _verdicts(rows: list[Measurement], t: Thresholds) -> tuple[int, int]:
 def recommend(
     rows: list[Measurement], current: Thresholds, margin: float = MARGIN
 ) -> Recommendation:
+    copies = [r for r in rows if r.verbatim_longest >= current.derivative_fragment_tokens]
+    rows = [r for r in rows if r not in copies]
     longest = max((r.longest for r in rows), default=0)
     covered = max((r.covered for r in rows), default=0)
     fragment = max(current.derivative_fragment_tokens, _round_up(margin * longest))
@@ -103,4 +115,5 @@ def recommend(
     proposed = current.with_overrides(changed, "calibrate") if changed else current
     flagged_now, review_now = _verdicts(rows, current)
     flagged_after, review_after = _verdicts(rows, proposed)
-    return Recommendation(proposed, flagged_now, review_now, flagged_after, review_after, len(rows))
+    return Recommendation(proposed, flagged_now, review_now, flagged_after, review_after, len(rows),
+                          copies)  # fmt: skip

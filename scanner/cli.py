@@ -779,6 +779,11 @@ def calibrate(
             f"median {pct(0.5)}, p90 {pct(0.9)}, p99 {pct(0.99)}, max {lengths[-1]}",
             markup=False,
         )
+    for copy in advice.copies:
+        out.print(f"copied code, left out of the recommendation: {copy.target} shares a verbatim "
+                  f"fragment of {copy.verbatim_longest:,} tokens with the store; look at it "
+                  "('leaktrace scan'), and add it with --public or to the background if it is "
+                  "public", markup=False)  # fmt: skip
     out.print(
         f"at the current thresholds: {advice.flagged_now} of {advice.candidates} unrelated "
         f"candidate(s) would be derivative, {advice.review_now} review",

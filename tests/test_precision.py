@@ -231,3 +231,21 @@ def test_old_store_is_migrated(tmp_path):
     assert int(meta["schema_version"]) == SCHEMA_VERSION == 3
     tables = {r[0] for r in sqlite3.connect(db).execute("SELECT name FROM sqlite_master")}
     assert {"background", "seeds"} <= tables
+
+
+def test_calibration_sets_copies_apart_and_only_raises_bars():
+    from scanner.calibrate import Measurement, recommend
+    from scanner.thresholds import Thresholds
+
+    unrelated = [Measurement(f"pkg{i}", 10, 1000, [60, 40], 60 + i, 60 + i, 0) for i in range(5)]
+    copy = Measurement("ships-our-js", 3, 300, [705], 705, 3842, 705)
+    advice = recommend([*unrelated, copy], Thresholds())
+    assert [c.target for c in advice.copies] == ["ships-our-js"]
+    assert advice.thresholds == Thresholds()  # 64 * 1.4 = 90 stays under every default
+    assert (advice.candidates, advice.flagged_now, advice.flagged_after) == (5, 0, 0)
+    higher = recommend([Measurement("close", 1, 1, [110], 110, 130, 40)], Thresholds())
+    # 110 * 1.4 -> 160 and 130 * 1.4 -> 190 (rounded up to tens); derivative_tokens stays 250.
+    assert higher.changes(Thresholds()) == {
+        "review_tokens": (120, 190),
+        "derivative_fragment_tokens": (120, 160),
+    }
