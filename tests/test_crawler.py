@@ -314,3 +314,31 @@ def test_seeds_drive_code_search_and_are_opt_in(tmp_path):
     found = {c["target"]: c["verdict"] for c in json.loads(report.read_text())["candidates"]}
     assert found.get("github:someone/finance-tools") == "derivative"
     assert "github:other/unrelated" not in found
+
+
+def test_notice_for_a_github_candidate_gives_permanent_links(store, tmp_path):
+    import re
+
+    with FakeGitHub(token=TOKEN) as gh:
+        leak = gh.add_repo("someone", "tools", {
+            "lib/tax.py": (PRIVATE / "acme_ledger" / "tax.py").read_bytes(),
+            "lib/journal.py": (PRIVATE / "acme_ledger" / "journal.py").read_bytes(),
+            "README.md": b"# tools\n"})  # fmt: skip
+        results = str(tmp_path / "results.db")
+        done = runner.invoke(app, ["scan", "github:someone/tools@main", "--store", str(store),
+                                   "--api-url", gh.url, "--results", results],
+                             env={"GITHUB_TOKEN": TOKEN})  # fmt: skip
+        assert done.exit_code == 1, done.output
+    done = runner.invoke(app, ["review", "latest", "github:someone/tools@main", "--confirm",
+                               "--files", "lib/tax.py", "--reason", "same tax tables and code",
+                               "--results", results])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    notice = tmp_path / "notice.md"
+    assert runner.invoke(app, ["notice", "latest", "--out", str(notice),
+                               "--results", results]).exit_code == 0  # fmt: skip
+    text = notice.read_text()
+    links = re.findall(r"https://github\.com/\S+", text)
+    assert links and all(
+        re.fullmatch(rf"https://github\.com/someone/tools/blob/{leak.commit_sha}/lib/tax\.py"
+                     r"#L\d+(-L\d+)?", link) for link in links)  # fmt: skip
+    assert "lib/journal.py" not in text  # matched, not confirmed
