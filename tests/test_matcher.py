@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fingerprints import FingerprintParams, analyze, fingerprint_tree, open_store
 from scanner import FingerprintIndex, Thresholds, Verdict, combine, decide, match_file
+from scanner.index import bucket_table
 from scanner.matcher import Discounts, merge_lines, union_length
 from tests.code import GO, GO_RENAMED, PYTHON, PYTHON_RENAMED
 
@@ -119,3 +123,32 @@ def test_thresholds_are_validated_by_name():
         Thresholds().with_overrides({"review_tokens": "lots"}, "command line")
     with pytest.raises(ConfigError, match=r"^derivative_tokens:"):
         Thresholds(derivative_tokens=0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    stored=st.lists(st.integers(0, 2**64 - 1), max_size=400),
+    repeats=st.lists(st.integers(1, 4), max_size=400),
+    extra=st.lists(st.integers(0, 2**64 - 1), max_size=200),
+)
+def test_bucketed_lookup_equals_binary_search(stored, repeats, extra):
+    """The bucket table gives exactly the ranges two binary searches would."""
+    values = [
+        v for v, r in zip(stored, repeats + [1] * len(stored), strict=False) for _ in range(r)
+    ]
+    hashes = np.array(sorted(values), dtype=np.uint64)
+    _, counts = np.unique(hashes, return_counts=True)
+    bits, offsets = bucket_table(hashes)
+    index = FingerprintIndex(
+        hashes=hashes, raw=hashes, file=np.zeros(len(hashes), np.int32),
+        pos=np.zeros(len(hashes), np.int64), line_start=np.ones(len(hashes), np.uint32),
+        line_end=np.ones(len(hashes), np.uint32), fanout=np.repeat(counts, counts).astype(np.int32),
+        bucket_bits=bits, offsets=offsets, background=np.zeros(len(hashes), np.int64),
+        boilerplate=np.zeros(1, bool), public_hashes=np.zeros(0, np.uint64), files=[], k=20, w=12,
+    )  # fmt: skip
+    queries = np.array(stored[:50] + extra + [0, 2**64 - 1], dtype=np.uint64)
+    lo, hi = index.ranges(queries)
+    assert np.array_equal(hi - lo, np.searchsorted(hashes, queries, "right")
+                          - np.searchsorted(hashes, queries, "left"))  # fmt: skip
+    present = hi > lo
+    assert np.array_equal(lo[present], np.searchsorted(hashes, queries[present], "left"))
