@@ -144,7 +144,7 @@ def _ingest(
             store,
             name=name,
             public=public,
-            on_problem=_problem,
+            on_problem=lambda item, message: _problem(f"{target}:{item}", message),
             on_file=lambda item: progress.update(task, advance=1, item=item),
             seeds=seeds,
             mapper=_mapper(runner),
