@@ -236,7 +236,7 @@ def _candidate(candidate: dict[str, Any], sources: Sources, index: int) -> str:
         f"<ul>{''.join(f'<li>{escape(r)}</li>' for r in candidate['reasons'])}</ul>"
         + (f'<p class="muted">Discounted tokens: {escape(discounts)}</p>' if discounts else "")
         + (
-            f"<details><summary>{len(candidate['problems'])} file(s) not read</summary>"
+            f"<details><summary>{len(candidate['problems'])} file problem(s)</summary>"
             f"<ul>{problems}</ul></details>"
             if problems
             else ""
