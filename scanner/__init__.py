@@ -5,7 +5,7 @@ from scanner.index import FingerprintIndex, PrivateFile
 from scanner.matcher import CandidateMatch, Discounts, FilePair, Fragment, combine, match_file
 from scanner.reports import write_report
 from scanner.results import CandidateResult, ScanResult
-from scanner.scan import scan_candidate
+from scanner.scan import ScanContext, scan_candidate
 from scanner.sources import Archive, Candidate, CandidateFile, Limits, LocalTree, Problem
 from scanner.targets import resolve
 from scanner.thresholds import Thresholds
@@ -26,6 +26,7 @@ __all__ = [
     "LocalTree",
     "PrivateFile",
     "Problem",
+    "ScanContext",
     "ScanResult",
     "TargetError",
     "Thresholds",

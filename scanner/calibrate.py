@@ -20,9 +20,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-from fingerprints import FingerprintParams, analyze
+from fingerprints import FingerprintParams
 from scanner.index import FingerprintIndex
-from scanner.matcher import Discounts, Fragment, combine, match_file
+from scanner.matcher import Discounts, combine
+from scanner.scan import ScanContext, scan_candidate
 from scanner.sources import Candidate
 from scanner.thresholds import Thresholds
 
@@ -40,24 +41,18 @@ class Measurement:
     verbatim_longest: int = 0  # longest fragment that is token-for-token identical
 
 
-def measure(
-    candidate: Candidate, index: FingerprintIndex, params: FingerprintParams, thresholds: Thresholds
-) -> Measurement:
+def measure(candidate: Candidate, index: FingerprintIndex, params: FingerprintParams,
+            thresholds: Thresholds) -> Measurement:  # fmt: skip
     """What one unrelated candidate shares with the store, under every filter but length."""
     loose = replace(thresholds, min_fragment_tokens=params.guarantee)
-    fragments: list[Fragment] = []
-    files = lines = 0
-    for file in candidate.iter_files():
-        analysis = analyze(file.data, file.language, params)
-        fragments += match_file(file.path, analysis, index, loose)[0]
-        files += 1
-        lines += analysis.tokens.lines
+    match = scan_candidate(candidate, ScanContext(index, params, loose)).match
+    fragments = [f for pair in match.pairs for f in pair.fragments]
     counted = [f for f in fragments if f.tokens >= thresholds.min_fragment_tokens]
-    covered = combine(counted, index, Discounts(), files, lines, 0).matched_tokens
+    covered = combine(counted, index, Discounts(), match.files, match.lines, 0).matched_tokens
     lengths = sorted((f.tokens for f in fragments), reverse=True)
     verbatim = max((f.tokens for f in fragments if f.verbatim), default=0)
-    return Measurement(candidate.target, files, lines, lengths, lengths[0] if lengths else 0,
-                       covered, verbatim)  # fmt: skip
+    return Measurement(candidate.target, match.files, match.lines, lengths,
+                       lengths[0] if lengths else 0, covered, verbatim)  # fmt: skip
 
 
 def _round_up(value: float) -> int:

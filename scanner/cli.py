@@ -347,10 +347,7 @@ def run_scan(targets: Iterable[str], store_path: Path, thresholds: Thresholds,
                     progress.update(task, item=target)
                     try:
                         candidate: Candidate = resolve(target, crawler=crawler)
-                        outcome = scan_candidate(
-                            candidate, index, store.params, thresholds,
-                            memo=memo, runner=runner, context=context,
-                        )  # fmt: skip
+                        outcome = scan_candidate(candidate, context, memo=memo, runner=runner)
                     except LeaktraceError as exc:
                         _problem(target, str(exc).removeprefix(f"{target}: "))
                         bad_target.append(target)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -55,21 +55,14 @@ def scan_file(file: CandidateFile, context: ScanContext) -> FileOutcome:
 Memo = dict[tuple[str, str], FileOutcome]
 
 
-def _memo_key(file: CandidateFile, digest: str) -> tuple[str, str]:
-    return digest, file.language
-
-
 def scan_candidate(
     candidate: Candidate,
-    index: FingerprintIndex,
-    params: FingerprintParams,
-    thresholds: Thresholds,
-    on_file: Callable[[str, int], None] | None = None,
+    context: ScanContext,
+    *,
     memo: Memo | None = None,
     runner: Runner | None = None,
-    context: ScanContext | None = None,
 ) -> CandidateResult:
-    """Fingerprint every file of ``candidate`` and judge it against the index.
+    """Fingerprint every file of ``candidate`` and judge it against the context's index.
 
     ``memo`` (shared across candidates, e.g. a fork network) keeps what each distinct content
     gave, so it is fingerprinted once; ``runner`` runs the per-file work (in this process by
@@ -78,22 +71,21 @@ def scan_candidate(
     started = time.perf_counter()
     fetched_at = now()
     runner = runner or Serial()
-    context = context or ScanContext(index, params, thresholds)
     memo = memo if memo is not None else {}
-    in_flight: dict[tuple[str, str], list[CandidateFile]] = {}
-    files_in_order: deque[tuple[CandidateFile, str, tuple[str, str], bool]] = deque()
+    in_flight: set[tuple[str, str]] = set()
+    files_in_order: deque[tuple[CandidateFile, str, tuple[str, str]]] = deque()
 
     def work() -> Iterator[CandidateFile | Ready]:
+        """Each file to scan, or a placeholder for content already done or under way."""
         for file in candidate.iter_files():
             digest = hashlib.sha256(file.data).hexdigest()
-            key = _memo_key(file, digest)
-            first = key not in memo and key not in in_flight
-            files_in_order.append((file, digest, key, first))
-            if first:
-                in_flight[key] = [file]
-                yield file
-            else:
+            key = (digest, file.language)
+            files_in_order.append((file, digest, key))
+            if key in memo or key in in_flight:
                 yield Ready(None)
+            else:
+                in_flight.add(key)
+                yield file
 
     file_hashes: dict[str, str] = {}
     excerpts: dict[str, str] = {}
@@ -101,10 +93,10 @@ def scan_candidate(
     discounts = Discounts()
     files = lines = tokens = 0
     for result in runner.map(scan_file, work(), context):
-        file, digest, key, first = files_in_order.popleft()
-        if first:
+        file, digest, key = files_in_order.popleft()
+        if key in in_flight:  # the first file with this content: its result is the real one
             memo[key] = result
-            in_flight.pop(key, None)
+            in_flight.discard(key)
         outcome = memo[key]
         if outcome.fragments:
             file_hashes[file.path] = digest
@@ -114,10 +106,8 @@ def scan_candidate(
         files += 1
         lines += outcome.lines
         tokens += outcome.tokens
-        if on_file:
-            on_file(file.path, outcome.lines)
-    match = combine(fragments, index, discounts, files, lines, tokens)
-    verdict, checks, reasons = decide(match, thresholds)
+    match = combine(fragments, context.index, discounts, files, lines, tokens)
+    verdict, checks, reasons = decide(match, context.thresholds)
     pin = getattr(candidate, "pin", None)
     if verdict is not Verdict.CLEAR and callable(pin):
         pin()

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from fingerprints import fingerprint_tree, open_store
-from scanner import FingerprintIndex, Thresholds, Verdict, resolve, scan_candidate
+from scanner import FingerprintIndex, ScanContext, Thresholds, Verdict, resolve, scan_candidate
 from tests.conftest import REPO, SAMPLES
 
 EXPECTED = json.loads((SAMPLES / "expected.json").read_text())
@@ -20,10 +20,9 @@ def results(tmp_path_factory):
         fingerprint_tree(REPO / EXPECTED["private_repo"], store)
         for public in EXPECTED["public_repos"]:
             fingerprint_tree(REPO / public, store, public=True)
-        index = FingerprintIndex.from_store(store)
+        context = ScanContext(FingerprintIndex.from_store(store), store.params, Thresholds())
         return {
-            name: scan_candidate(resolve(str(SAMPLES / "candidates" / name)), index,
-                                 store.params, Thresholds())
+            name: scan_candidate(resolve(str(SAMPLES / "candidates" / name)), context)
             for name in EXPECTED["candidates"]
         }  # fmt: skip
 

@@ -49,7 +49,6 @@ class Archive:
         self.target = target or str(path)
         self.limits = limits or Limits()
         self.problems: list[Problem] = []
-        self.notes: list[Problem] = []
         self._total = 0
         self._count = 0
 

@@ -38,7 +38,6 @@ class GitRepo:
         self.target = target or url
         self.limits = limits or Limits()
         self.problems: list[Problem] = []
-        self.notes: list[Problem] = []
         self.commit: str | None = None
 
     @property
@@ -69,4 +68,3 @@ class GitRepo:
             tree = LocalTree(checkout, target=self.target, limits=self.limits)
             yield from tree.iter_files()
             self.problems += tree.problems
-            self.notes += tree.notes

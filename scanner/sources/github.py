@@ -185,7 +185,6 @@ class GitHubRepo:
         self.target = target or f"github:{owner}/{repo}" + (f"@{ref}" if ref else "")
         self.limits = limits or Limits()
         self.problems: list[Problem] = []
-        self.notes: list[Problem] = []
         self.tree_sha: str | None = None
         self._commit: str | None = None
 

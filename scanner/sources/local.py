@@ -21,7 +21,6 @@ class LocalTree:
         self.target = target or str(root)
         self.limits = limits or Limits()
         self.problems: list[Problem] = []
-        self.notes: list[Problem] = []
 
     def iter_files(self) -> Iterator[CandidateFile]:
         for entry in walk_tree(self.root, private=False):
@@ -33,10 +32,11 @@ class LocalTree:
                     else:
                         yield from expand_source_map(entry.path, data, self.problems)
                 continue
-            if entry.skip:
-                (self.problems if entry.problem else self.notes).append(
-                    problem(entry.path, entry.skip)
-                )
+            if (
+                entry.skip
+            ):  # tool folders and links are passed over; an unreadable folder is bad input
+                if entry.problem:
+                    self.problems.append(problem(entry.path, entry.skip))
                 continue
             data, reason = read_source(entry.absolute, self.limits.max_file_bytes)
             if data is None or reason:

@@ -41,7 +41,6 @@ class RegistryPackage:
         self.target = target
         self.limits = limits or Limits()
         self.problems: list[Problem] = []
-        self.notes: list[Problem] = []
         self._revision: str | None = None
 
     @property

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from fingerprints import fingerprint_tree, open_store
-from scanner import FingerprintIndex, LocalTree, Thresholds, scan_candidate
+from scanner import FingerprintIndex, LocalTree, ScanContext, Thresholds, scan_candidate
 from tests.benchmarks.corpus import python_corpus
 
 STORE_SIDE = ["sqlalchemy", "rich", "click", "jinja2"]
@@ -59,7 +59,8 @@ def main() -> None:
             index = FingerprintIndex.from_store(store)
             load = time.perf_counter() - t0
             wall0, cpu0 = time.perf_counter(), time.process_time()
-            result = scan_candidate(LocalTree(candidate), index, store.params, Thresholds())
+            context = ScanContext(index, store.params, Thresholds())
+            result = scan_candidate(LocalTree(candidate), context)
             wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
         scanned = result.match.lines
         print(
