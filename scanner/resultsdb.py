@@ -274,7 +274,8 @@ class ResultsDB:
         """
         latest: dict[str, Decision] = {}
         whole: Decision | None = None
-        for decision in self.decisions(candidate["target"]):
+        history = self.decisions(candidate["target"])
+        for decision in history:
             if decision.path is None:
                 whole = decision
             else:
@@ -290,6 +291,6 @@ class ResultsDB:
         state["history"] = [
             {"path": d.path, "decision": d.decision, "reason": d.reason, "by": d.decided_by,
              "at": d.decided_at}
-            for d in self.decisions(candidate["target"])
+            for d in history
         ]  # fmt: skip
         return state
