@@ -17,7 +17,7 @@ from scanner.index import FingerprintIndex
 from scanner.matcher import Discounts, Fragment, combine, match_file
 from scanner.results import CandidateResult
 from scanner.runners import Ready, Runner, Serial
-from scanner.sources import Candidate, CandidateFile
+from scanner.sources import Candidate, CandidateFile, Problem
 from scanner.thresholds import Thresholds
 from scanner.verdict import Verdict, decide
 
@@ -39,6 +39,7 @@ class FileOutcome:
     lines: int
     fragments: list[Fragment]
     discounts: Discounts
+    warning: str | None = None  # a syntax error: reported, the file is still scanned
 
 
 def scan_file(file: CandidateFile, context: ScanContext) -> FileOutcome:
@@ -48,7 +49,8 @@ def scan_file(file: CandidateFile, context: ScanContext) -> FileOutcome:
     """
     analysis = analyze(file.data, file.language, context.params)
     fragments, discounts = match_file("", analysis, context.index, context.thresholds)
-    return FileOutcome(len(analysis.tokens), analysis.tokens.lines, fragments, discounts)
+    return FileOutcome(len(analysis.tokens), analysis.tokens.lines, fragments, discounts,
+                       analysis.warning)  # fmt: skip
 
 
 #: Content hash and language -> what scanning it gave.
@@ -89,6 +91,7 @@ def scan_candidate(
 
     file_hashes: dict[str, str] = {}
     excerpts: dict[str, str] = {}
+    warnings: list[Problem] = []
     fragments: list[Fragment] = []
     discounts = Discounts()
     files = lines = tokens = 0
@@ -98,6 +101,8 @@ def scan_candidate(
             memo[key] = result
             in_flight.discard(key)
         outcome = memo[key]
+        if outcome.warning:
+            warnings.append(Problem(file.path, outcome.warning, partial=False))
         if outcome.fragments:
             file_hashes[file.path] = digest
             excerpts[file.path] = file.data.decode("utf-8", errors="replace")
@@ -120,7 +125,7 @@ def scan_candidate(
         match=match,
         checks=checks,
         reasons=reasons,
-        problems=list(candidate.problems),
+        problems=[*candidate.problems, *warnings],
         seconds=time.perf_counter() - started,
         kind=candidate.kind,
         revision=candidate.revision,

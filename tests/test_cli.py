@@ -96,7 +96,16 @@ def test_threshold_override_is_recorded(tree, store, tmp_path):
 
 
 def test_bad_input_one_line_each_scan_goes_on(tree, store, tmp_path):
-    leak = tree("leak", {"book.py": RENAMED, "blob.py": b"\0\0binary", "empty.js": ""})
+    leak = tree(
+        "leak",
+        {
+            "book.py": RENAMED,
+            "blob.py": b"\0\0binary",
+            "empty.js": "",
+            "latin.py": "x = 'caf\xe9'\n".encode("latin-1"),
+            "broken.py": "def broken(:\n    pass\n",
+        },
+    )
     corrupt = tmp_path / "broken.tgz"
     corrupt.write_bytes(b"not an archive at all")
     done = runner.invoke(
@@ -106,7 +115,14 @@ def test_bad_input_one_line_each_scan_goes_on(tree, store, tmp_path):
     lines = done.stderr.splitlines()
     assert f"leaktrace: {leak}:blob.py: binary file (NUL byte)" in lines
     assert f"leaktrace: {leak}:empty.js: empty file" in lines
-    assert any(line.startswith(f"leaktrace: {corrupt}: corrupt") for line in lines)
+    assert (
+        f"leaktrace: {leak}:broken.py: syntax error near line 1; fingerprinted what parsed" in lines
+    )
+    assert f"leaktrace: {leak}:latin.py: not valid UTF-8 (byte 8); parsed as raw bytes" in lines
+    assert [line for line in lines if "corrupt" in line] == [
+        f"leaktrace: {corrupt}: corrupt or unreadable archive (not a tar file, or not "
+        "compressed with gzip, bzip2 or xz)"
+    ]  # one line, not the library's five
     assert f"leaktrace: {tmp_path / 'missing'}: no such file or folder" in lines
 
 
@@ -159,3 +175,15 @@ def test_an_unexpected_error_exits_two_not_one(tmp_path, monkeypatch, capsys):
         cli.main()
     assert stop.value.code == 2
     assert "leaktrace: internal error: RuntimeError: boom" in capsys.readouterr().err
+
+
+def test_warnings_on_scanned_files_do_not_make_a_candidate_partial(tree, store):
+    odd = tree("odd", {"book.py": RENAMED, "latin.py": "x = 'caf\xe9'\n".encode("latin-1"),
+                       "broken.py": "def broken(:\n    pass\n"})  # fmt: skip
+    done = runner.invoke(app, ["scan", str(odd), "--store", str(store), "--json", "-"])
+    [candidate] = json.loads(done.stdout[: done.stdout.rindex("}") + 1])["candidates"]
+    assert candidate["partial"] is False and candidate["verdict"] == "derivative"
+    assert {p["path"] for p in candidate["problems"]} == {"latin.py", "broken.py"}
+    binary = tree("binary", {"book.py": RENAMED, "blob.py": b"\0\0binary"})
+    done = runner.invoke(app, ["scan", str(binary), "--store", str(store), "--json", "-"])
+    assert json.loads(done.stdout[: done.stdout.rindex("}") + 1])["candidates"][0]["partial"]

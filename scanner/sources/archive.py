@@ -74,8 +74,12 @@ class Archive:
                 yield from self._zip()
             else:
                 yield from self._tar()
+        except tarfile.ReadError:
+            self.problems.append(problem("", "corrupt or unreadable archive (not a tar file, or "
+                                             "not compressed with gzip, bzip2 or xz)"))  # fmt: skip
         except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError) as exc:
-            self.problems.append(problem("", f"corrupt or unreadable archive ({exc})"))
+            detail = " ".join(str(exc).split())  # one line, whatever the library said
+            self.problems.append(problem("", f"corrupt or unreadable archive ({detail})"))
 
     def _account(self, size: int) -> None:
         """Count every member against the whole-archive caps before any of it is read."""
@@ -115,7 +119,7 @@ class Archive:
             return
         warning = encoding_warning(data)
         if warning:
-            self.problems.append(problem(name, warning))
+            self.problems.append(Problem(name, warning, partial=False))  # still scanned
         yield CandidateFile(name, data, language)
 
     def _tar(self) -> Iterator[CandidateFile]:

@@ -44,6 +44,6 @@ class LocalTree:
                 continue
             warning = encoding_warning(data)
             if warning:
-                self.problems.append(problem(entry.path, warning))
+                self.problems.append(Problem(entry.path, warning, partial=False))  # still scanned
             assert entry.language is not None
             yield CandidateFile(entry.path, data, entry.language)
