@@ -387,27 +387,28 @@ def expand_targets(targets: list[str], from_file: Path | None, forks: list[str],
         except OSError as exc:
             raise InputError(f"{from_file}: cannot read ({exc.strerror})") from exc
         yield from once(t.strip() for t in lines if t.strip() and not t.lstrip().startswith("#"))
-    if (forks or code_queries or repo_queries) and crawler is None:
+    if not (forks or code_queries or repo_queries):
+        return
+    if crawler is None:
         raise InputError("--forks and --github-search need GitHub access")
-    assert crawler is not None or not (forks or code_queries or repo_queries)
+    github = crawler.github
     for network in forks:
         owner, _, repo = network.removeprefix("github:").partition("/")
         if not owner or not repo:
             raise InputError(f"--forks {network}: expected OWNER/REPO")
-        yield from once(
-            f"github:{f['full_name']}@{f.get('default_branch') or 'HEAD'}"
-            for f in crawler.github.network(owner, repo)
-        )  # type: ignore[union-attr]
+        yield from once(_github_target(f["full_name"], f.get("default_branch"))
+                        for f in github.network(owner, repo))  # fmt: skip
     for query in code_queries:
-        yield from once(
-            f"github:{item['repository']['full_name']}"
-            for item in crawler.github.search_code(query)
-        )  # type: ignore[union-attr]
+        yield from once(_github_target(item["repository"]["full_name"])
+                        for item in github.search_code(query))  # fmt: skip
     for query in repo_queries:
-        yield from once(
-            f"github:{item['full_name']}@{item.get('default_branch') or 'HEAD'}"
-            for item in crawler.github.search_repos(query)
-        )  # type: ignore[union-attr]
+        yield from once(_github_target(item["full_name"], item.get("default_branch"))
+                        for item in github.search_repos(query))  # fmt: skip
+
+
+def _github_target(full_name: str, branch: str | None = None) -> str:
+    """``github:OWNER/REPO[@BRANCH]``: with the branch known, no repository lookup is needed."""
+    return f"github:{full_name}@{branch}" if branch else f"github:{full_name}"
 
 
 def job_key(parts: dict[str, object]) -> str:
