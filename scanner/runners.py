@@ -83,31 +83,34 @@ def _call(fn: Callable[..., Any], item: Any) -> Any:
 
 
 class Processes:
-    """A pool of local processes, forked so that they inherit the context without copying it."""
+    """A pool of local processes, forked so that they inherit the context without copying it.
+
+    One pool at a time: a new context (the next scan's index) replaces the pool.
+    """
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
-        self._pools: dict[int, ProcessPoolExecutor] = {}
+        self._pool: ProcessPoolExecutor | None = None
+        self._context_id: int | None = None
 
-    def _pool(self, context: Any) -> ProcessPoolExecutor:
-        key = id(context)
-        if key not in self._pools:
-            for pool in self._pools.values():
-                pool.shutdown(cancel_futures=True)
-            self._pools = {key: ProcessPoolExecutor(
+    def _pool_for(self, context: Any) -> ProcessPoolExecutor:
+        if self._pool is None or self._context_id != id(context):
+            self.close()
+            self._pool = ProcessPoolExecutor(
                 max_workers=self.workers, mp_context=multiprocessing.get_context("fork"),
-                initializer=_install, initargs=(context,))}  # fmt: skip
-        return self._pools[key]
+                initializer=_install, initargs=(context,))  # fmt: skip
+            self._context_id = id(context)
+        return self._pool
 
     def map(self, fn: Callable[..., Any], items: Iterable[Any],
             context: Any = None) -> Iterator[Any]:  # fmt: skip
-        pool = self._pool(context)
+        pool = self._pool_for(context)
         yield from _ordered(lambda item: pool.submit(_call, fn, item), items, 4 * self.workers)
 
     def close(self) -> None:
-        for pool in self._pools.values():
-            pool.shutdown(cancel_futures=True)
-        self._pools = {}
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+        self._pool = None
 
 
 class DaskRunner:
