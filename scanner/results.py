@@ -43,7 +43,3 @@ class ScanResult:
     store_digest: str = ""
     background: dict[str, object] = field(default_factory=dict)
     started_at: str = ""
-
-    @property
-    def flagged(self) -> bool:
-        return any(c.verdict is Verdict.DERIVATIVE for c in self.candidates)

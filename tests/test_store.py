@@ -13,8 +13,10 @@ from fingerprints import (
     StoreError,
     StoreVersionError,
     fingerprint_tree,
+    minhash,
     open_store,
 )
+from fingerprints.signature import from_bytes
 from fingerprints.store import SCHEMA_VERSION
 from tests.code import GO, PYTHON
 
@@ -31,6 +33,8 @@ def test_round_trip(tree, tmp_path):
         assert fps.shape[0] > 5
         assert np.all(fps["line_start"] >= 1) and np.all(fps["line_end"] <= PYTHON.count("\n"))
         assert np.all(np.diff(fps["pos"].astype(int)) > 0)
+        signature = from_bytes(store.signature_bytes(files["ledger.py"].id))
+        assert signature.jaccard(minhash(fps["hash"], 128, 1)) == 1.0
         [repo_info] = store.repos()
         assert (repo_info.name, repo_info.files, repo_info.public) == ("acme", 2, False)
         assert store.params == FingerprintParams()
