@@ -30,6 +30,7 @@ from fingerprints.policy import (
 from fingerprints.shingles import FINGERPRINT_DTYPE, KGrams, kgrams, rolling_hash, winnow
 from fingerprints.signature import minhash
 from fingerprints.store import Background, RepoInfo, SQLiteStore, StoredFile, open_store
+from fingerprints.text import BinaryContent, decode_source
 from fingerprints.tree import (
     UNKNOWN_LANGUAGE,
     Job,
@@ -50,6 +51,7 @@ __all__ = [
     "Analysis",
     "Background",
     "BackgroundSummary",
+    "BinaryContent",
     "ConfigError",
     "FINGERPRINT_DTYPE",
     "FIXTURE_DIRS",
@@ -79,6 +81,7 @@ __all__ = [
     "boilerplate_reason",
     "content_problem",
     "count_lines",
+    "decode_source",
     "encoding_warning",
     "fingerprint_file",
     "fingerprint_files",

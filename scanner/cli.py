@@ -1,13 +1,15 @@
-"""The ``leaktrace`` command. Exit codes, set here and nowhere else:
+"""The ``leaktrace`` command. Exit codes, set here (``exit_code``) and nowhere else:
 
-- 0: nothing flagged (every candidate ``clear`` or ``review``)
-- 1: at least one candidate is ``derivative``
-- 2: usage or input error (bad option, unusable store, a target that cannot be read), and any
-  unexpected internal error; a derivative found in the other targets still gives 1, since that
-  is the finding that matters.
+- 0: every candidate ``clear`` (or ``review``, unless ``--fail-on review``)
+- 1: at least one candidate is ``derivative`` (or ``review`` with ``--fail-on review``)
+- 3: nothing flagged, but at least one candidate is ``incomplete``: part of it (or all of it: a
+  target that could not be fetched) was not read, so its absence of evidence proves nothing
+- 2: usage or input error (bad option, unusable store, no target), and any unexpected internal
+  error; a derivative found in the other targets still gives 1, since that is the finding that
+  matters.
 
-Bad files inside a target are one line each on stderr and the scan goes on; the report marks the
-candidate ``partial``.
+Bad files inside a target are one line each on stderr and the scan goes on; the report lists
+what was not read and the candidate is ``incomplete``, never ``clear``.
 """
 
 from __future__ import annotations
@@ -54,14 +56,29 @@ from scanner.resultsdb import DEFAULT_PATH as DEFAULT_RESULTS
 from scanner.resultsdb import ResultsDB
 from scanner.runners import Runner, Serial, make_runner
 from scanner.scan import ScanContext, now, scan_candidate
-from scanner.sources import Candidate
+from scanner.sources import Candidate, Unreadable
 from scanner.sources.github import DEFAULT_API
 from scanner.sources.registry import NPM_REGISTRY, PYPI_URL
-from scanner.targets import resolve
+from scanner.targets import resolve, target_kind
 from scanner.thresholds import Thresholds, parse_assignments
 from scanner.verdict import Verdict
 
-EXIT_CLEAR, EXIT_DERIVATIVE, EXIT_INPUT = 0, 1, 2
+EXIT_CLEAR, EXIT_DERIVATIVE, EXIT_INPUT, EXIT_INCOMPLETE = 0, 1, 2, 3
+FAIL_ON = ("derivative", "review")
+
+
+def exit_code(verdicts: Iterable[str], fail_on: str = "derivative") -> int:
+    """The exit code of a scan from its candidates' verdicts (see the module docstring)."""
+    found = set(verdicts)
+    failing = {Verdict.DERIVATIVE.value}
+    if fail_on == "review":
+        failing.add(Verdict.REVIEW.value)
+    if found & failing:
+        return EXIT_DERIVATIVE
+    if Verdict.INCOMPLETE.value in found:
+        return EXIT_INCOMPLETE
+    return EXIT_CLEAR
+
 
 app = typer.Typer(
     add_completion=False,
@@ -77,7 +94,8 @@ SCHEDULER_OPTION = typer.Option(
     "--scheduler", help="Run on a Dask cluster: tcp://HOST:PORT of its scheduler."
 )
 
-_VERDICT_STYLE = {Verdict.DERIVATIVE: "bold red", Verdict.REVIEW: "yellow", Verdict.CLEAR: "green"}
+_VERDICT_STYLE = {Verdict.DERIVATIVE: "bold red", Verdict.REVIEW: "yellow",
+                  Verdict.INCOMPLETE: "bold magenta", Verdict.CLEAR: "green"}  # fmt: skip
 
 
 def _problem(path: str, message: str) -> None:
@@ -290,8 +308,8 @@ def _verdict_table(candidates: list[dict]) -> Table:
     order = {v.value: i for i, v in enumerate(Verdict)}
     for c in sorted(candidates, key=lambda c: order[c["verdict"]]):
         verdict = f"[{_VERDICT_STYLE[Verdict(c['verdict'])]}]{c['verdict']}[/]"
-        if c["partial"]:
-            verdict += " (partial)"
+        if c["partial"] and c["verdict"] != Verdict.INCOMPLETE.value:
+            verdict += " (not all read)"
         table.add_row(
             escape(c["target"]),
             verdict,
@@ -304,12 +322,13 @@ def _verdict_table(candidates: list[dict]) -> Table:
 
 
 def run_scan(targets: Iterable[str], store_path: Path, thresholds: Thresholds,
-             bad_target: list[str], results: ResultsDB | None = None,
+             results: ResultsDB | None = None,
              crawler: Crawler | None = None, job: str | None = None,
              runner: Runner | None = None,
              store_digest: str | None = None) -> tuple[ScanResult, int | None]:  # fmt: skip
     """Scan every target against the store, recording each verdict in ``results`` as soon as it
-    is known; unusable targets are named in ``bad_target``. Returns the result and its run id.
+    is known; a target that cannot be read at all is an ``incomplete`` candidate like any other.
+    Returns the result and its run id.
 
     With a ``job`` key, an unfinished run of the same job is resumed: targets it already judged
     are skipped, and the crawler's caches spare what was already downloaded.
@@ -345,13 +364,16 @@ def run_scan(targets: Iterable[str], store_path: Path, thresholds: Thresholds,
                     if target in done_before:
                         continue
                     progress.update(task, item=target)
+                    candidate: Candidate
                     try:
-                        candidate: Candidate = resolve(target, crawler=crawler)
+                        candidate = resolve(target, crawler=crawler)
                         outcome = scan_candidate(candidate, context, memo=memo, runner=runner)
                     except LeaktraceError as exc:
-                        _problem(target, str(exc).removeprefix(f"{target}: "))
-                        bad_target.append(target)
-                        continue
+                        message = str(exc).removeprefix(f"{target}: ")
+                        if crawler is not None:
+                            message = crawler.http.redact(message)
+                        candidate = Unreadable(target, target_kind(target), message)
+                        outcome = scan_candidate(candidate, context, memo=memo, runner=runner)
                     for problem in outcome.problems:
                         where = f"{target}:{problem.path}" if problem.path else target
                         _problem(where, problem.message)
@@ -489,16 +511,25 @@ def scan(
     pypi_url: Annotated[str, typer.Option(help="PyPI base URL.")] = PYPI_URL,
     jobs: Annotated[int | None, JOBS_OPTION] = None,
     scheduler: Annotated[str | None, SCHEDULER_OPTION] = None,
+    fail_on: Annotated[
+        str,
+        typer.Option(
+            "--fail-on",
+            help="Lowest verdict that exits 1: derivative (default) or review (for CI gates).",
+        ),
+    ] = "derivative",
 ) -> None:
     """Scan candidates against a store and give each a verdict with its evidence.
 
     Every verdict is recorded in the results database as soon as it is reached; after Ctrl-C or
     a crash, the same command resumes the unfinished run without fetching again what it has.
     """
-    bad: list[str] = []
     crawler = None
     runner: Runner = Serial()
     try:
+        if fail_on not in FAIL_ON:
+            raise typer.BadParameter(f"expected one of {', '.join(FAIL_ON)}",
+                                     param_hint="--fail-on")  # fmt: skip
         thresholds = _thresholds(config, set_)
         runner = make_runner(jobs, scheduler)
         with ResultsDB(results_path, create=True) as results:
@@ -518,7 +549,7 @@ def scan(
             job = job_key({"targets": targets, "from_file": str(from_file), "forks": forks,
                            "code": queries, "repos": github_repos, "store": digest,
                            "thresholds": thresholds.as_dict(), "api": api_url})  # fmt: skip
-            _, run_id = run_scan(wanted, store, thresholds, bad, results, crawler, job, runner,
+            _, run_id = run_scan(wanted, store, thresholds, results, crawler, job, runner,
                                  digest)  # fmt: skip
             assert run_id is not None
             outputs = {"json": json_out, "html": html_out, "md": md_out, "sarif": sarif_out}
@@ -542,10 +573,9 @@ def scan(
                   f"by kind: {json.dumps(stats.by_kind, sort_keys=True)}",
                   markup=False)  # fmt: skip
     err.print(f"run {run_id} recorded in {results_path}", markup=False)
-    if any(c["verdict"] == Verdict.DERIVATIVE.value for c in recorded):
-        raise typer.Exit(EXIT_DERIVATIVE)
-    if bad:
-        raise typer.Exit(EXIT_INPUT)
+    code = exit_code((c["verdict"] for c in recorded), fail_on)
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command()
@@ -689,7 +719,7 @@ def demo(
             _fingerprint(private, store_path, None, public, None, verbose=False)
             err.print(f"$ leaktrace scan {' '.join(targets)} --store STORE", markup=False)
             with ResultsDB(Path(tmp) / "results.db", create=True) as results:
-                result, run_id = run_scan(targets, store_path, Thresholds(), [], results)
+                result, run_id = run_scan(targets, store_path, Thresholds(), results)
                 assert run_id is not None
                 outputs = {"json": json_out, "html": html_out}
                 _write_reports(results, run_id, outputs)
