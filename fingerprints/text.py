@@ -77,7 +77,8 @@ def decode_source(data: bytes) -> tuple[bytes, str | None]:
             try:
                 text = data[len(bom) :].decode(codec)
             except UnicodeDecodeError as exc:
-                raise BinaryContent(f"starts with a {name} BOM but does not decode ({exc.reason})")
+                reason = f"starts with a {name} BOM but does not decode ({exc.reason})"
+                raise BinaryContent(reason) from None
             return text.encode("utf-8"), f"{name}, decoded"
     probe = data[:_PROBE]
     if b"\0" in probe:

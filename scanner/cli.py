@@ -44,7 +44,7 @@ from fingerprints import (
     open_store,
 )
 from scanner.calibrate import MARGIN, measure, recommend
-from scanner.config import load_thresholds, save_thresholds
+from scanner.config import load_limits, load_thresholds, save_thresholds
 from scanner.crawl import Crawler, make_crawler, read_token
 from scanner.errors import InputError
 from scanner.index import FingerprintIndex
@@ -56,7 +56,7 @@ from scanner.resultsdb import DEFAULT_PATH as DEFAULT_RESULTS
 from scanner.resultsdb import ResultsDB
 from scanner.runners import Runner, Serial, make_runner
 from scanner.scan import ScanContext, now, scan_candidate
-from scanner.sources import Candidate, Unreadable
+from scanner.sources import Candidate, Limits, Unreadable
 from scanner.sources.github import DEFAULT_API
 from scanner.sources.registry import NPM_REGISTRY, PYPI_URL
 from scanner.targets import resolve, target_kind
@@ -322,7 +322,7 @@ def _verdict_table(candidates: list[dict]) -> Table:
 
 
 def run_scan(targets: Iterable[str], store_path: Path, thresholds: Thresholds,
-             results: ResultsDB | None = None,
+             results: ResultsDB | None = None, limits: Limits | None = None,
              crawler: Crawler | None = None, job: str | None = None,
              runner: Runner | None = None,
              store_digest: str | None = None) -> tuple[ScanResult, int | None]:  # fmt: skip
@@ -356,7 +356,8 @@ def run_scan(targets: Iterable[str], store_path: Path, thresholds: Thresholds,
             if job:
                 results.set_job(run_id, job)
         status, memo = "interrupted", {}
-        context = ScanContext(index, store.params, thresholds)
+        limits = limits or Limits()
+        context = ScanContext(index, store.params, thresholds, limits.max_file_bytes)
         try:
             with _progress() as progress:
                 task = progress.add_task("scanning", total=None, item="")
@@ -366,7 +367,7 @@ def run_scan(targets: Iterable[str], store_path: Path, thresholds: Thresholds,
                     progress.update(task, item=target)
                     candidate: Candidate
                     try:
-                        candidate = resolve(target, crawler=crawler)
+                        candidate = resolve(target, limits, crawler)
                         outcome = scan_candidate(candidate, context, memo=memo, runner=runner)
                     except LeaktraceError as exc:
                         message = str(exc).removeprefix(f"{target}: ")
@@ -518,6 +519,19 @@ def scan(
             help="Lowest verdict that exits 1: derivative (default) or review (for CI gates).",
         ),
     ] = "derivative",
+    max_file_bytes: Annotated[
+        int | None,
+        typer.Option(help="Largest piece parsed at once; larger files are scanned in windows."),
+    ] = None,
+    max_read_bytes: Annotated[
+        int | None, typer.Option(help="Largest single file read (larger: not read, incomplete).")
+    ] = None,
+    max_total_bytes: Annotated[
+        int | None, typer.Option(help="Bytes read from one candidate, across nested archives.")
+    ] = None,
+    max_depth: Annotated[
+        int | None, typer.Option(help="Archives inside archives opened (default 3).")
+    ] = None,
 ) -> None:
     """Scan candidates against a store and give each a verdict with its evidence.
 
@@ -531,11 +545,14 @@ def scan(
             raise typer.BadParameter(f"expected one of {', '.join(FAIL_ON)}",
                                      param_hint="--fail-on")  # fmt: skip
         thresholds = _thresholds(config, set_)
+        limits = load_limits(config, overrides={
+            "max_file_bytes": max_file_bytes, "max_read_bytes": max_read_bytes,
+            "max_total_bytes": max_total_bytes, "max_depth": max_depth})  # fmt: skip
         runner = make_runner(jobs, scheduler)
         with ResultsDB(results_path, create=True) as results:
             crawler = make_crawler(token=read_token(token_file), api_url=api_url,
                                    npm_registry=npm_registry, pypi_url=pypi_url, cache=results,
-                                   blobs=results)  # fmt: skip
+                                   blobs=results, limits=limits)  # fmt: skip
             with open_store(store) as opened:
                 digest = opened.digest()
                 queries = list(github_search or [])
@@ -548,9 +565,10 @@ def scan(
                                     github_repos or [], crawler)  # fmt: skip
             job = job_key({"targets": targets, "from_file": str(from_file), "forks": forks,
                            "code": queries, "repos": github_repos, "store": digest,
-                           "thresholds": thresholds.as_dict(), "api": api_url})  # fmt: skip
-            _, run_id = run_scan(wanted, store, thresholds, results, crawler, job, runner,
-                                 digest)  # fmt: skip
+                           "thresholds": thresholds.as_dict(), "api": api_url,
+                           "limits": limits})  # fmt: skip
+            _, run_id = run_scan(wanted, store, thresholds, results, limits, crawler, job,
+                                 runner, digest)  # fmt: skip
             assert run_id is not None
             outputs = {"json": json_out, "html": html_out, "md": md_out, "sarif": sarif_out}
             _write_reports(results, run_id, outputs)
