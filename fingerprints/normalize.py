@@ -15,7 +15,7 @@ walk is vectorized numpy.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import tree_sitter
@@ -26,6 +26,7 @@ _RAW_BASE = np.uint64(0x100000001B3)
 _RAW_BASE_INV = np.uint64(pow(0x100000001B3, -1, 1 << 64))
 _EMPTY_U64 = np.zeros(0, dtype=np.uint64)
 _EMPTY_U32 = np.zeros(0, dtype=np.uint32)
+_EMPTY_I64 = np.zeros(0, dtype=np.int64)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +39,8 @@ class TokenStream:
     line_end: np.ndarray  # uint32, 1-based, inclusive
     lines: int  # lines in the file
     error_line: int | None  # first line with a syntax error, or None
+    start_byte: np.ndarray = field(default_factory=lambda: _EMPTY_I64)  # int64, per token
+    end_byte: np.ndarray = field(default_factory=lambda: _EMPTY_I64)  # int64, exclusive
 
     def __len__(self) -> int:
         return int(self.values.shape[0])
@@ -139,4 +142,4 @@ def tokenize(
     line_start = (np.searchsorted(newlines, starts, side="right") + 1).astype(np.uint32)
     line_end = (np.searchsorted(newlines, ends - 1, side="right") + 1).astype(np.uint32)
     raw = _raw_hashes(source, starts, ends)
-    return TokenStream(values, raw, line_start, line_end, lines, error_line)
+    return TokenStream(values, raw, line_start, line_end, lines, error_line, starts, ends)

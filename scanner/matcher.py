@@ -49,6 +49,9 @@ class Fragment:
     hashes: tuple[int, ...] = ()
     """The distinct private fingerprint hashes matched, in order: anyone holding the store can
     check that these fingerprints belong to the private file at these lines."""
+    candidate_columns: tuple[int, int] | None = None
+    """1-based byte columns (inclusive) on the first and last candidate line, given when either
+    line is so long (a minified bundle) that a line number alone locates nothing."""
 
     @property
     def tokens(self) -> int:

@@ -9,10 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from fingerprints import (
-    FingerprintParams,
-    analyze,
-)
+from fingerprints import FingerprintParams, TokenStream, analyze
 from scanner.index import FingerprintIndex
 from scanner.matcher import Discounts, Fragment, combine, match_file
 from scanner.results import CandidateResult
@@ -51,6 +48,7 @@ def scan_file(file: CandidateFile, context: ScanContext) -> FileOutcome:
     """
     analysis = analyze(file.data, file.language, context.params)
     fragments, discounts = match_file("", analysis, context.index, context.thresholds)
+    fragments = [with_columns(f, file.data, analysis.tokens) for f in fragments]
     return FileOutcome(len(analysis.tokens), analysis.tokens.lines, fragments, discounts,
                        analysis.warning)  # fmt: skip
 
@@ -63,18 +61,20 @@ class _Piece:
     whole: str  # SHA-256 of the whole file
     key: tuple[str, str]  # content hash of this piece, language
     first_line: int
+    first_column: int  # bytes of its first line that come before the piece
     windowed: bool
 
 
-def windows(data: bytes, size: int) -> Iterator[tuple[int, bytes]]:
-    """``data`` in pieces of at most ``size`` bytes, each with the line number it starts on.
+def windows(data: bytes, size: int) -> Iterator[tuple[int, int, bytes]]:
+    """``data`` in pieces of at most ``size`` bytes, each with the line it starts on and how many
+    bytes of that line come before it (a piece may start inside a long line).
 
     A cut falls just after a newline in the second half of the piece when there is one, else
     after a ``;``, ``,``, ``}`` or space (a minified bundle is one long line), else anywhere.
     A fragment that spans a cut is found as two shorter ones.
     """
     if len(data) <= size:
-        yield 1, data
+        yield 1, 0, data
         return
     start, line = 0, 1
     while start < len(data):
@@ -86,19 +86,48 @@ def windows(data: bytes, size: int) -> Iterator[tuple[int, bytes]]:
                 cut = max(data.rfind(sep, half, end) for sep in (b";", b",", b"}", b" "))
             if cut != -1:
                 end = cut + 1
-        yield line, data[start:end]
+        yield line, start - (data.rfind(b"\n", 0, start) + 1), data[start:end]
         line += data.count(b"\n", start, end)
         start = end
 
 
-def _placed(fragment: Fragment, path: str, line_shift: int, token_shift: int) -> Fragment:
-    """A fragment found in a piece, placed in its file: path, lines and tokens of the file."""
-    if not (line_shift or token_shift):
+def _placed(fragment: Fragment, path: str, piece: _Piece, token_shift: int) -> Fragment:
+    """A fragment found in a piece, placed in its file: path, lines, tokens and columns."""
+    line_shift, column_shift = piece.first_line - 1, piece.first_column
+    if not (line_shift or token_shift or column_shift):
         return replace(fragment, candidate_path=path)
     a, b = fragment.candidate_lines
     t0, t1 = fragment.candidate_tokens
+    columns = fragment.candidate_columns
+    if columns is not None and column_shift:  # only the piece's first line starts mid-line
+        columns = (columns[0] + (column_shift if a == 1 else 0),
+                   columns[1] + (column_shift if b == 1 else 0))  # fmt: skip
     return replace(fragment, candidate_path=path, candidate_lines=(a + line_shift, b + line_shift),
-                   candidate_tokens=(t0 + token_shift, t1 + token_shift))  # fmt: skip
+                   candidate_tokens=(t0 + token_shift, t1 + token_shift),
+                   candidate_columns=columns)  # fmt: skip
+
+
+LONG_LINE = 1000
+"""A line longer than this (in bytes) gets column ranges in the evidence."""
+
+
+def with_columns(fragment: Fragment, data: bytes, tokens: TokenStream) -> Fragment:
+    """``fragment`` with byte columns when its first or last line is longer than LONG_LINE."""
+    t0, t1 = fragment.candidate_tokens
+    if not len(tokens.start_byte) or t1 <= t0:
+        return fragment
+    first, last = int(tokens.start_byte[t0]), int(tokens.end_byte[t1 - 1])
+    first_line_start = data.rfind(b"\n", 0, first) + 1
+    last_line_start = data.rfind(b"\n", 0, last - 1) + 1
+
+    def length(start: int) -> int:
+        end = data.find(b"\n", start)
+        return (len(data) if end == -1 else end) - start
+
+    if max(length(first_line_start), length(last_line_start)) <= LONG_LINE:
+        return fragment
+    columns = (first - first_line_start + 1, last - last_line_start)
+    return replace(fragment, candidate_columns=columns)
 
 
 #: Content hash and language -> what scanning it gave.
@@ -136,11 +165,13 @@ def scan_candidate(
                 note = (f"{len(file.data):,} bytes: scanned in {len(pieces)} windows of at most "
                         f"{context.window_bytes:,} bytes")  # fmt: skip
                 windowed.append(Problem(file.path, note, partial=False))
-            for first_line, data in pieces:
+            for first_line, first_column, data in pieces:
                 piece = file if len(pieces) == 1 else CandidateFile(file.path, data, file.language)
                 digest = whole if len(pieces) == 1 else hashlib.sha256(data).hexdigest()
                 key = (digest, file.language)
-                files_in_order.append(_Piece(file, whole, key, first_line, len(pieces) > 1))
+                files_in_order.append(
+                    _Piece(file, whole, key, first_line, first_column, len(pieces) > 1)
+                )
                 if key in memo or key in in_flight:
                     yield Ready(None)
                 else:
@@ -161,13 +192,14 @@ def scan_candidate(
             memo[key] = result
             in_flight.discard(key)
         outcome = memo[key]
-        if outcome.warning:
-            warnings.append(Problem(file.path, outcome.warning, partial=False))
+        warning = Problem(file.path, outcome.warning, partial=False) if outcome.warning else None
+        if warning and warning not in warnings:  # once per file, not once per window
+            warnings.append(warning)
         if outcome.fragments:
             file_hashes[file.path] = piece.whole
             excerpts[file.path] = file.data.decode("utf-8", errors="replace")
-            shift, skip = piece.first_line - 1, token_offset.get(file.path, 0)
-            fragments.extend(_placed(f, file.path, shift, skip) for f in outcome.fragments)
+            skip = token_offset.get(file.path, 0)
+            fragments.extend(_placed(f, file.path, piece, skip) for f in outcome.fragments)
         if piece.windowed:
             token_offset[file.path] = token_offset.get(file.path, 0) + outcome.tokens
         files += not piece.windowed or piece.first_line == 1

@@ -11,6 +11,7 @@ import gzip
 import hashlib
 import io
 import json
+import re
 import tarfile
 import zipfile
 from pathlib import Path
@@ -268,3 +269,25 @@ def test_a_zip_that_overstates_a_size_does_not_hide_the_next_entry(store, tmp_pa
     code, candidate, _ = scan(store, path)
     assert code == 1 and evidence(candidate) == {"b/journal.py"}
     assert [u["path"] for u in candidate["unread"]] == ["a/lie.py"]
+
+
+def minified_java() -> str:
+    """The private Java file on one line, as a minifier leaves it (comments out, newlines out)."""
+    text = re.sub(r"/\*.*?\*/", " ", JAVA.decode(), flags=re.S)
+    kept = [line.split("//")[0] if "//" in line and '"' not in line else line
+            for line in text.splitlines()]  # fmt: skip
+    return " ".join(line.strip() for line in kept if line.strip())
+
+
+def test_evidence_in_a_minified_line_gives_columns(store, tmp_path):
+    """A bundle on one line: the evidence names the byte columns, also past a window cut."""
+    filler = "/*" + "x" * 150_000 + "*/ "  # 150 KB of the same line before the copy
+    folder = tmp_path / "dist"
+    folder.mkdir()
+    (folder / "Bundle.java").write_text(filler + minified_java())
+    code, candidate, _ = scan(store, folder, "--max-file-bytes", "65536")
+    assert code == 1
+    [pair] = candidate["files"]
+    assert pair["candidate_lines"] == [[1, 1]]
+    columns = [f["candidate_columns"] for f in pair["fragments"]]
+    assert all(columns) and min(c[0] for c in columns) > len(filler)  # columns of the whole line

@@ -14,6 +14,7 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING, Any, TextIO
 
+from scanner.reports.columns import columns_text
 from scanner.verdict import VERDICT_ORDER
 
 if TYPE_CHECKING:
@@ -161,7 +162,8 @@ def _pair(candidate: dict[str, Any], pair: dict[str, Any], sources: Sources, n: 
         )
     title += "</div>"
     text = sources.candidate(candidate["target"], pair["candidate_path"])
-    label = f'<div class="label">candidate: <code>{escape(pair["candidate_path"])}</code></div>'
+    label = (f'<div class="label">candidate: <code>{escape(pair["candidate_path"])}</code>'
+             f"{escape(columns_text(pair))}</div>")  # fmt: skip
     if text is None:
         left = (
             label

@@ -35,6 +35,7 @@ def _pair(pair: FilePair, result: CandidateResult) -> dict[str, Any]:
         "fragments": [
             {
                 "candidate_lines": list(f.candidate_lines),
+                "candidate_columns": list(f.candidate_columns) if f.candidate_columns else None,
                 "private_lines": list(f.private_lines),
                 "tokens": f.tokens,
                 "fingerprints": f.fingerprints,

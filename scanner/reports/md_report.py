@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TextIO
 
+from scanner.reports.columns import columns_text
 from scanner.verdict import VERDICT_ORDER
 
 if TYPE_CHECKING:
@@ -47,7 +48,8 @@ def write(report: dict[str, Any], out: TextIO, sources: Sources) -> None:
                 out.write("\n")
             for pair in c["files"][:10]:
                 kind = "verbatim" if pair["verbatim"] else "after normalization"
-                out.write(f"- `{pair['candidate_path']}` lines {_ranges(pair['candidate_lines'])} "
+                out.write(f"- `{pair['candidate_path']}` lines {_ranges(pair['candidate_lines'])}"
+                          f"{columns_text(pair)} "
                           f"= `{pair['private_repo']}/{pair['private_path']}` lines "
                           f"{_ranges(pair['private_lines'])} ({pair['matched_tokens']:,} tokens, "
                           f"{kind})\n")  # fmt: skip

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from scanner.errors import InputError
+from scanner.reports.columns import columns_text
 
 
 def _ranges(ranges: list[list[int]]) -> str:
@@ -38,7 +39,7 @@ def _location(candidate: dict[str, Any], pair: dict[str, Any]) -> str:
     where = f"{candidate['target']} : {pair['candidate_path']}"
     if candidate.get("revision"):
         where += f" (revision {candidate['revision']})"
-    return f"   - {where}, lines {_ranges(pair['candidate_lines'])}"
+    return f"   - {where}, lines {_ranges(pair['candidate_lines'])}{columns_text(pair)}"
 
 
 def draft_notice(report: dict[str, Any]) -> str:
@@ -78,7 +79,8 @@ def draft_notice(report: dict[str, Any]) -> str:
             lines.append(f"Revision: {candidate['revision']}")
         lines.append("")
         for pair in pairs:
-            lines.append(f"- {pair['candidate_path']}, lines {_ranges(pair['candidate_lines'])}: "
+            lines.append(f"- {pair['candidate_path']}, lines {_ranges(pair['candidate_lines'])}"
+                         f"{columns_text(pair)}: "
                          f"copies {pair['private_repo']}/{pair['private_path']}, lines "
                          f"{_ranges(pair['private_lines'])}")  # fmt: skip
             lines.append(_location(candidate, pair))
