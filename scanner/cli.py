@@ -12,6 +12,7 @@ candidate ``partial``.
 
 from __future__ import annotations
 
+import functools
 import getpass
 import hashlib
 import json
@@ -19,7 +20,7 @@ import os
 import sys
 import tempfile
 import traceback
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -42,6 +43,8 @@ from fingerprints import (
     open_store,
 )
 from scanner.calibrate import MARGIN, measure, recommend
+from scanner.commands.repos import repos
+from scanner.commands.sources import RepoSource, check_sources, plan_sources
 from scanner.config import load_thresholds, save_thresholds
 from scanner.crawl import Crawler, make_crawler, read_token
 from scanner.errors import InputError
@@ -111,14 +114,10 @@ def _print_tree_summary(summary: TreeSummary, verbose: bool) -> None:
             err.print(f"  skipped {path}: {reason}", markup=False)
     elif summary.skipped:
         err.print("  (--verbose lists the skipped files and why)", markup=False)
-
-
-def _target_name(target: str) -> str:
-    """A repository name for a target: the folder, archive or repository name."""
-    name = target.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1]
-    for suffix in (".tar.gz", ".tgz", ".tar", ".zip", ".git"):
-        name = name.removesuffix(suffix)
-    return name or target
+    for other, count in summary.identical:
+        err.print(f"  {count} file(s) of {summary.name} are identical to files already stored in "
+                  f"{other.kind} repo {other.name!r}; the same content counts once as evidence",
+                  markup=False)  # fmt: skip
 
 
 def _report_problems(target: str, candidate: Candidate) -> None:
@@ -127,23 +126,22 @@ def _report_problems(target: str, candidate: Candidate) -> None:
 
 
 def _ingest(
-    target: str,
+    source: RepoSource,
     store: SQLiteStore,
-    name: str | None,
-    public: bool,
     progress: Progress,
     task: TaskID,
     seeds: bool = False,
     runner: Runner | None = None,
 ) -> TreeSummary:
-    """Fingerprint one target (folder, archive or git URL) into the store."""
+    """Fingerprint one source (folder, archive or git URL) into the store."""
+    target = source.target
     path = Path(target)
     if path.is_dir():
         return fingerprint_tree(
             path,
             store,
-            name=name,
-            public=public,
+            name=source.name,
+            public=source.public,
             on_problem=lambda item, message: _problem(f"{target}:{item}", message),
             on_file=lambda item: progress.update(task, advance=1, item=item),
             seeds=seeds,
@@ -153,9 +151,10 @@ def _ingest(
     summary = fingerprint_files(
         candidate.iter_files(),
         store,
-        name=name or _target_name(target),
-        origin=target,
-        public=public,
+        name=source.name,
+        origin=source.origin,
+        root=target,
+        public=source.public,
         on_problem=lambda item, message: _problem(f"{target}:{item}", message),
         seeds=seeds,
         mapper=_mapper(runner),
@@ -171,20 +170,21 @@ def _mapper(runner: Runner | None) -> Mapper:
 
 
 def _fingerprint(
-    sources: list[str],
+    sources: list[str] | list[Path],
     store_path: Path,
     name: str | None,
-    public: list[str],
+    public: list[str] | list[Path],
     params: FingerprintParams | None,
     verbose: bool,
     seeds: bool = False,
     runner: Runner | None = None,
 ) -> None:
+    planned = plan_sources([str(s) for s in sources], [str(p) for p in public], name)
     with open_store(store_path, params, create=True) as store, _progress() as progress:
+        check_sources(store, planned)
         task = progress.add_task("fingerprinting", total=None, item="")
-        jobs = [(src, name, False) for src in sources] + [(p, None, True) for p in public]
-        for src, repo_name, is_public in jobs:
-            summary = _ingest(src, store, repo_name, is_public, progress, task, seeds, runner)
+        for source in planned:
+            summary = _ingest(source, store, progress, task, seeds, runner)
             _print_tree_summary(summary, verbose)
         if seeds:
             err.print(f"{len(store.seeds())} seed(s) recorded in plaintext for code search "
@@ -193,18 +193,23 @@ def _fingerprint(
 
 @app.command()
 def fingerprint(
-    src: Annotated[
-        list[str], typer.Argument(help="Private source: folders, archives or git URLs.")
-    ],
     store: Annotated[Path, typer.Option("--store", "-s", help="Store file (created if missing).")],
+    src: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Private source: folders, archives or git URLs; SRC=NAME names its repository."
+        ),
+    ] = None,
     name: Annotated[
-        str | None, typer.Option(help="Repository name (default: its own name).")
+        str | None,
+        typer.Option(help="Repository name of the one SRC (default: its own name)."),
     ] = None,
     public: Annotated[
         list[str] | None,
         typer.Option(
             "--public",
-            help="Code the company already published (folder, archive or git URL): never evidence.",
+            help="Code the company already published (folder, archive or git URL; SRC=NAME "
+            "names it): never evidence.",
         ),
     ] = None,
     k: Annotated[int | None, typer.Option(help="Tokens per k-gram (new stores only).")] = None,
@@ -223,15 +228,13 @@ def fingerprint(
 ) -> None:
     """Fingerprint private repositories into a store (only changed files are redone)."""
     try:
-        if name and len(src) > 1:
-            raise typer.BadParameter("--name needs exactly one SRC")
         params = None
         if k is not None or w is not None:
             defaults = FingerprintParams()
             params = FingerprintParams(k=k or defaults.k, w=w or defaults.w)
         runner = make_runner(jobs, scheduler)
         try:
-            _fingerprint(src, store, name, public or [], params, verbose, seeds, runner)
+            _fingerprint(src or [], store, name, public or [], params, verbose, seeds, runner)
         finally:
             runner.close()
     except LeaktraceError as exc:
@@ -826,6 +829,23 @@ def list_seeds(
     except LeaktraceError as exc:
         err.print(f"leaktrace: {exc}", markup=False)
         raise typer.Exit(EXIT_INPUT) from None
+
+
+def _guarded(command: Callable[..., None]) -> Callable[..., None]:
+    """A command whose errors become one line on stderr and exit code 2."""
+
+    @functools.wraps(command)
+    def run(*args: object, **kwargs: object) -> None:
+        try:
+            command(*args, **kwargs)
+        except LeaktraceError as exc:
+            err.print(f"leaktrace: {exc}", markup=False)
+            raise typer.Exit(EXIT_INPUT) from None
+
+    return run
+
+
+app.command("repos")(_guarded(repos))
 
 
 @app.command()
