@@ -4,6 +4,7 @@ public, identical content counts once, and ``leaktrace repos`` lists, removes an
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -14,8 +15,11 @@ from fingerprints import RepoConflictError, fingerprint_tree, open_store
 from fingerprints.store import _SCHEMA_V1, MIGRATIONS
 from scanner.cli import app
 from tests.code import GO, PYTHON
+from tests.conftest import SAMPLES
 
 runner = CliRunner()
+PRIVATE = SAMPLES / "private" / "acme-ledger"
+RENAMED = SAMPLES / "candidates" / "renamed-reformatted"
 
 
 def fingerprint(*args: str | Path) -> tuple[int, str]:
@@ -103,6 +107,39 @@ def test_the_library_refuses_too_and_writes_nothing(two_cores, tmp_path):
             fingerprint_tree(a, store, public=True)
         assert store.digest() == before
         assert [r.files for r in store.repos()] == [1]
+
+
+def scan(target: Path, db: Path, tmp_path: Path) -> dict:
+    done = runner.invoke(app, ["scan", str(target), "--store", str(db), "--json", "-",
+                               "--results", str(tmp_path / "results.db")])  # fmt: skip
+    assert done.exit_code == 1, done.output
+    return json.loads(done.stdout[: done.stdout.rindex("}") + 1])["candidates"][0]
+
+
+def test_identical_content_under_two_names_counts_once(tmp_path):
+    once, twice = tmp_path / "once.db", tmp_path / "twice.db"
+    other = tmp_path / "elsewhere" / "acme-ledger"
+    shutil.copytree(PRIVATE, other)
+    assert fingerprint(PRIVATE, "--store", once)[0] == 0
+    assert fingerprint(PRIVATE, "--store", twice)[0] == 0
+    code, output = fingerprint(f"{other}=ledger-copy", "--store", twice)
+    assert code == 0, output
+    files = state(twice)[1][0][1]
+    assert (
+        f"{files} file(s) of ledger-copy are identical to files already stored in private repo "
+        "'acme-ledger'; the same content counts once as evidence" in output
+    )
+
+    single, double = scan(RENAMED, once, tmp_path), scan(RENAMED, twice, tmp_path)
+    assert double["matched_tokens"] == single["matched_tokens"] > 1000
+    assert double["score"] == single["score"]
+    assert double["longest_fragment"] == single["longest_fragment"]
+    assert len(double["files"]) == len(single["files"])
+    shas = [pair["private_sha256"] for pair in double["files"]]
+    assert len(shas) == len(set(shas)), "one private content listed twice as coverage"
+    for pair in double["files"]:
+        assert pair["private_copies"] == [{"repo": "ledger-copy", "path": pair["private_path"]}]
+    assert all(pair["private_copies"] == [] for pair in single["files"])
 
 
 def repos(*args: str | Path) -> tuple[int, str]:
