@@ -306,6 +306,14 @@ def _verdict_table(candidates: list[dict]) -> Table:
     return table
 
 
+def _require_private_code(store: SQLiteStore) -> None:
+    """Refuse to judge candidates against a store without private files: all would be clear."""
+    if not any(repo.files and not repo.public for repo in store.repos()):
+        raise InputError(f"{store.path}: the store holds no private files, so nothing could be "
+                         "found; fingerprint the private code into it first (leaktrace "
+                         f"fingerprint SRC --store {store.path})")  # fmt: skip
+
+
 def run_scan(targets: Iterable[str], store_path: Path, thresholds: Thresholds,
              bad_target: list[str], results: ResultsDB | None = None,
              crawler: Crawler | None = None, job: str | None = None,
@@ -502,6 +510,10 @@ def scan(
     crawler = None
     runner: Runner = Serial()
     try:
+        if not (targets or from_file or forks or github_search or github_repos or seeds):
+            raise InputError("nothing to scan: give a TARGET (folder, archive, git URL, "
+                             "github:OWNER/REPO, npm:NAME, pypi:NAME), --from-file, --forks or "
+                             "--github-search")  # fmt: skip
         thresholds = _thresholds(config, set_)
         runner = make_runner(jobs, scheduler)
         with ResultsDB(results_path, create=True) as results:
@@ -509,6 +521,7 @@ def scan(
                                    npm_registry=npm_registry, pypi_url=pypi_url, cache=results,
                                    blobs=results)  # fmt: skip
             with open_store(store) as opened:
+                _require_private_code(opened)
                 digest = opened.digest()
                 queries = list(github_search or [])
                 if seeds:
@@ -527,6 +540,9 @@ def scan(
             outputs = {"json": json_out, "html": html_out, "md": md_out, "sarif": sarif_out}
             _write_reports(results, run_id, outputs)
             recorded = results.report(run_id)["candidates"]
+            if not recorded and not bad:
+                raise InputError("nothing scanned: the targets asked for (--from-file, --forks, "
+                                 "--github-search) named no candidate")  # fmt: skip
     except LeaktraceError as exc:
         message = crawler.http.redact(str(exc)) if crawler else str(exc)
         err.print(f"leaktrace: {message}", markup=False)
@@ -743,6 +759,7 @@ def calibrate(
             else:
                 targets.append(target)
         with open_store(store) as opened:
+            _require_private_code(opened)
             index = FingerprintIndex.from_store(opened)
             rows = []
             with _progress() as progress:
