@@ -49,6 +49,7 @@ from scanner.config import load_thresholds, save_thresholds
 from scanner.crawl import Crawler, make_crawler, read_token
 from scanner.errors import InputError
 from scanner.index import FingerprintIndex
+from scanner.private_source import load_private_source
 from scanner.reports import Sources, format_for, write_report, write_text
 from scanner.reports.json_report import candidate_dict, to_dict
 from scanner.reports.notice import draft_notice
@@ -427,9 +428,9 @@ def job_key(parts: dict[str, object]) -> str:
 
 
 def _write_reports(results: ResultsDB, run_id: int, outputs: dict[str, str | None],
-                   private_source: Path | None = None) -> None:  # fmt: skip
+                   private: dict[str, str] | None = None) -> None:  # fmt: skip
     report = results.report(run_id)
-    sources = Sources(lambda target: results.excerpts(run_id, target), private_source)
+    sources = Sources(lambda target: results.excerpts(run_id, target), private)
     for fmt, destination in outputs.items():
         if destination:
             write_report(report, destination, fmt, sources)
@@ -570,23 +571,45 @@ def scan(
 @app.command()
 def report(
     run: Annotated[str, typer.Argument(help="Run id, or 'latest'.")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="json, html, md or sarif.")] = "",
-    out_path: Annotated[str, typer.Option("--out", help="File to write ('-': stdout).")] = "-",
+    fmt: Annotated[
+        str,
+        typer.Option("--format", "-f", help="json, html, md or sarif (default: from --out)."),
+    ] = "",
+    out_path: Annotated[
+        str, typer.Option("--out", help="File to write ('-': stdout; alone, a summary).")
+    ] = "-",
     include_private_source: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             "--include-private-source",
-            help="Private checkout: show the private code side by side (internal use only).",
+            help="The private checkout, archive or git URL that was fingerprinted: show the "
+            "private code side by side (internal use only).",
         ),
     ] = None,
     results_path: Annotated[Path, RESULTS_OPTION] = DEFAULT_RESULTS,
 ) -> None:
-    """Write the report of a recorded run, with the decisions taken since."""
+    """Write the report of a recorded run, with the decisions taken since (without --format
+    or --out: a summary of its verdicts)."""
     try:
-        chosen = fmt or format_for(out_path)
+        summary = not fmt and out_path == "-"
+        if summary and include_private_source is not None:
+            raise InputError("--include-private-source needs --out FILE or --format")
+        chosen = fmt or ("" if summary else format_for(out_path))
         with ResultsDB(results_path) as results:
             run_id = results.resolve_run(run)
-            _write_reports(results, run_id, {chosen: out_path}, include_private_source)
+            if summary:
+                out.print(_verdict_table(results.report(run_id)["candidates"]))
+                out.print(f"run {run_id}; the full report: --out FILE.html (or .json, .md, "
+                          ".sarif) or --format", markup=False)  # fmt: skip
+                return
+            private = None
+            if include_private_source is not None:
+                loaded = load_private_source(results.report(run_id), include_private_source)
+                if loaded.missing:
+                    missing = f"{loaded.missing} matched private file(s) not found there"
+                    _problem(include_private_source, f"{missing}; shown as hashes only")
+                private = loaded.texts
+            _write_reports(results, run_id, {chosen: out_path}, private)
     except LeaktraceError as exc:
         err.print(f"leaktrace: {exc}", markup=False)
         raise typer.Exit(EXIT_INPUT) from None
