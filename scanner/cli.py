@@ -116,9 +116,10 @@ def _print_tree_summary(summary: TreeSummary, verbose: bool) -> None:
     elif summary.skipped:
         err.print("  (--verbose lists the skipped files and why)", markup=False)
     for other, count in summary.identical:
+        effect = ("public code is never evidence" if other.public or summary.public
+                  else "the same content counts once as evidence")  # fmt: skip
         err.print(f"  {count} file(s) of {summary.name} are identical to files already stored in "
-                  f"{other.kind} repo {other.name!r}; the same content counts once as evidence",
-                  markup=False)  # fmt: skip
+                  f"{other.kind} repo {other.name!r}; {effect}", markup=False)  # fmt: skip
 
 
 def _report_problems(target: str, candidate: Candidate) -> None:
