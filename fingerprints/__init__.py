@@ -38,6 +38,7 @@ from fingerprints.store import (
     open_store,
     repo_name_problem,
 )
+from fingerprints.text import BinaryContent, decode_source
 from fingerprints.tree import (
     UNKNOWN_LANGUAGE,
     Job,
@@ -58,6 +59,7 @@ __all__ = [
     "Analysis",
     "Background",
     "BackgroundSummary",
+    "BinaryContent",
     "ConfigError",
     "FINGERPRINT_DTYPE",
     "FIXTURE_DIRS",
@@ -88,6 +90,7 @@ __all__ = [
     "boilerplate_reason",
     "content_problem",
     "count_lines",
+    "decode_source",
     "encoding_warning",
     "fingerprint_file",
     "fingerprint_files",

@@ -8,6 +8,7 @@ the store consistent; the next run picks up where this one stopped.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import time
@@ -28,6 +29,7 @@ from fingerprints.policy import (
 )
 from fingerprints.seeds import rank, words
 from fingerprints.store import RepoInfo, SQLiteStore
+from fingerprints.text import BinaryContent, decode_source
 
 UNKNOWN_LANGUAGE = "not a supported source language"
 SEEDS_PER_REPO = 500
@@ -211,6 +213,12 @@ class _Ingest:
         """The fingerprinting job for one file's bytes, or None when it is unusable or
         unchanged (checks, skip records and seeds happen here, in the calling process)."""
         params = self.store.params
+        note = None
+        if len(data) <= params.max_file_bytes:
+            # UTF-16/32 and legacy encodings are text, the same code as a UTF-8 copy; what is
+            # not text is named by content_problem below
+            with contextlib.suppress(BinaryContent):
+                data, note = decode_source(data)
         reason = content_problem(data, params.max_file_bytes)
         if reason:
             self.problem(path, reason)
@@ -221,9 +229,8 @@ class _Ingest:
             if reason:
                 self.skip(path, reason)
                 return None
-        warning = encoding_warning(data)
-        if warning:
-            self.problem(path, warning)
+        if note:
+            self.problem(path, note)
         if self.seed_words is not None and not boilerplate_reason(PurePosixPath(path), 0, data):
             self.seed_words.append(words(data))
         previous = self.known.get(path)

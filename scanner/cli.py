@@ -1,13 +1,15 @@
-"""The ``leaktrace`` command. Exit codes, set here and nowhere else:
+"""The ``leaktrace`` command. Exit codes, set here (``exit_code``) and nowhere else:
 
-- 0: nothing flagged (every candidate ``clear`` or ``review``)
-- 1: at least one candidate is ``derivative``
-- 2: usage or input error (bad option, unusable store, a target that cannot be read), and any
-  unexpected internal error; a derivative found in the other targets still gives 1, since that
-  is the finding that matters.
+- 0: every candidate ``clear`` (or ``review``, unless ``--fail-on review``)
+- 1: at least one candidate is ``derivative`` (or ``review`` with ``--fail-on review``)
+- 3: nothing flagged, but at least one candidate is ``incomplete``: part of it (or all of it: a
+  target that could not be fetched) was not read, so its absence of evidence proves nothing
+- 2: usage or input error (bad option, unusable store, no target), and any unexpected internal
+  error; a derivative found in the other targets still gives 1, since that is the finding that
+  matters.
 
-Bad files inside a target are one line each on stderr and the scan goes on; the report marks the
-candidate ``partial``.
+Bad files inside a target are one line each on stderr and the scan goes on; the report lists
+what was not read and the candidate is ``incomplete``, never ``clear``.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ from fingerprints import (
 from scanner.calibrate import MARGIN, measure, recommend
 from scanner.commands.repos import repos
 from scanner.commands.sources import RepoSource, check_sources, plan_sources
-from scanner.config import load_thresholds, save_thresholds
+from scanner.config import load_limits, load_thresholds, save_thresholds
 from scanner.crawl import Crawler, make_crawler, read_token
 from scanner.errors import InputError
 from scanner.index import FingerprintIndex
@@ -58,14 +60,29 @@ from scanner.resultsdb import DEFAULT_PATH as DEFAULT_RESULTS
 from scanner.resultsdb import ResultsDB
 from scanner.runners import Runner, Serial, make_runner
 from scanner.scan import ScanContext, now, scan_candidate
-from scanner.sources import Candidate
+from scanner.sources import Candidate, Limits, Unreadable
 from scanner.sources.github import DEFAULT_API
 from scanner.sources.registry import NPM_REGISTRY, PYPI_URL
-from scanner.targets import resolve
+from scanner.targets import resolve, target_kind
 from scanner.thresholds import Thresholds, parse_assignments
 from scanner.verdict import Verdict
 
-EXIT_CLEAR, EXIT_DERIVATIVE, EXIT_INPUT = 0, 1, 2
+EXIT_CLEAR, EXIT_DERIVATIVE, EXIT_INPUT, EXIT_INCOMPLETE = 0, 1, 2, 3
+FAIL_ON = ("derivative", "review")
+
+
+def exit_code(verdicts: Iterable[str], fail_on: str = "derivative") -> int:
+    """The exit code of a scan from its candidates' verdicts (see the module docstring)."""
+    found = set(verdicts)
+    failing = {Verdict.DERIVATIVE.value}
+    if fail_on == "review":
+        failing.add(Verdict.REVIEW.value)
+    if found & failing:
+        return EXIT_DERIVATIVE
+    if Verdict.INCOMPLETE.value in found:
+        return EXIT_INCOMPLETE
+    return EXIT_CLEAR
+
 
 app = typer.Typer(
     add_completion=False,
@@ -81,7 +98,8 @@ SCHEDULER_OPTION = typer.Option(
     "--scheduler", help="Run on a Dask cluster: tcp://HOST:PORT of its scheduler."
 )
 
-_VERDICT_STYLE = {Verdict.DERIVATIVE: "bold red", Verdict.REVIEW: "yellow", Verdict.CLEAR: "green"}
+_VERDICT_STYLE = {Verdict.DERIVATIVE: "bold red", Verdict.REVIEW: "yellow",
+                  Verdict.INCOMPLETE: "bold magenta", Verdict.CLEAR: "green"}  # fmt: skip
 
 
 def _problem(path: str, message: str) -> None:
@@ -295,8 +313,8 @@ def _verdict_table(candidates: list[dict]) -> Table:
     order = {v.value: i for i, v in enumerate(Verdict)}
     for c in sorted(candidates, key=lambda c: order[c["verdict"]]):
         verdict = f"[{_VERDICT_STYLE[Verdict(c['verdict'])]}]{c['verdict']}[/]"
-        if c["partial"]:
-            verdict += " (partial)"
+        if c["partial"] and c["verdict"] != Verdict.INCOMPLETE.value:
+            verdict += " (not all read)"
         table.add_row(
             escape(c["target"]),
             verdict,
@@ -317,12 +335,13 @@ def _require_private_code(store: SQLiteStore) -> None:
 
 
 def run_scan(targets: Iterable[str], store_path: Path, thresholds: Thresholds,
-             bad_target: list[str], results: ResultsDB | None = None,
+             results: ResultsDB | None = None, limits: Limits | None = None,
              crawler: Crawler | None = None, job: str | None = None,
              runner: Runner | None = None,
              store_digest: str | None = None) -> tuple[ScanResult, int | None]:  # fmt: skip
     """Scan every target against the store, recording each verdict in ``results`` as soon as it
-    is known; unusable targets are named in ``bad_target``. Returns the result and its run id.
+    is known; a target that cannot be read at all is an ``incomplete`` candidate like any other.
+    Returns the result and its run id.
 
     With a ``job`` key, an unfinished run of the same job is resumed: targets it already judged
     are skipped, and the crawler's caches spare what was already downloaded.
@@ -350,7 +369,8 @@ def run_scan(targets: Iterable[str], store_path: Path, thresholds: Thresholds,
             if job:
                 results.set_job(run_id, job)
         status, memo = "interrupted", {}
-        context = ScanContext(index, store.params, thresholds)
+        limits = limits or Limits()
+        context = ScanContext(index, store.params, thresholds, limits.max_file_bytes)
         try:
             with _progress() as progress:
                 task = progress.add_task("scanning", total=None, item="")
@@ -358,13 +378,16 @@ def run_scan(targets: Iterable[str], store_path: Path, thresholds: Thresholds,
                     if target in done_before:
                         continue
                     progress.update(task, item=target)
+                    candidate: Candidate
                     try:
-                        candidate: Candidate = resolve(target, crawler=crawler)
+                        candidate = resolve(target, limits, crawler)
                         outcome = scan_candidate(candidate, context, memo=memo, runner=runner)
                     except LeaktraceError as exc:
-                        _problem(target, str(exc).removeprefix(f"{target}: "))
-                        bad_target.append(target)
-                        continue
+                        message = str(exc).removeprefix(f"{target}: ")
+                        if crawler is not None:
+                            message = crawler.http.redact(message)
+                        candidate = Unreadable(target, target_kind(target), message)
+                        outcome = scan_candidate(candidate, context, memo=memo, runner=runner)
                     for problem in outcome.problems:
                         where = f"{target}:{problem.path}" if problem.path else target
                         _problem(where, problem.message)
@@ -502,26 +525,51 @@ def scan(
     pypi_url: Annotated[str, typer.Option(help="PyPI base URL.")] = PYPI_URL,
     jobs: Annotated[int | None, JOBS_OPTION] = None,
     scheduler: Annotated[str | None, SCHEDULER_OPTION] = None,
+    fail_on: Annotated[
+        str,
+        typer.Option(
+            "--fail-on",
+            help="Lowest verdict that exits 1: derivative (default) or review (for CI gates).",
+        ),
+    ] = "derivative",
+    max_file_bytes: Annotated[
+        int | None,
+        typer.Option(help="Largest piece parsed at once; larger files are scanned in windows."),
+    ] = None,
+    max_read_bytes: Annotated[
+        int | None, typer.Option(help="Largest single file read (larger: not read, incomplete).")
+    ] = None,
+    max_total_bytes: Annotated[
+        int | None, typer.Option(help="Bytes read from one candidate, across nested archives.")
+    ] = None,
+    max_depth: Annotated[
+        int | None, typer.Option(help="Archives inside archives opened (default 3).")
+    ] = None,
 ) -> None:
     """Scan candidates against a store and give each a verdict with its evidence.
 
     Every verdict is recorded in the results database as soon as it is reached; after Ctrl-C or
     a crash, the same command resumes the unfinished run without fetching again what it has.
     """
-    bad: list[str] = []
     crawler = None
     runner: Runner = Serial()
     try:
+        if fail_on not in FAIL_ON:
+            raise typer.BadParameter(f"expected one of {', '.join(FAIL_ON)}",
+                                     param_hint="--fail-on")  # fmt: skip
         if not (targets or from_file or forks or github_search or github_repos or seeds):
             raise InputError("nothing to scan: give a TARGET (folder, archive, git URL, "
                              "github:OWNER/REPO, npm:NAME, pypi:NAME), --from-file, --forks or "
                              "--github-search")  # fmt: skip
         thresholds = _thresholds(config, set_)
+        limits = load_limits(config, overrides={
+            "max_file_bytes": max_file_bytes, "max_read_bytes": max_read_bytes,
+            "max_total_bytes": max_total_bytes, "max_depth": max_depth})  # fmt: skip
         runner = make_runner(jobs, scheduler)
         with ResultsDB(results_path, create=True) as results:
             crawler = make_crawler(token=read_token(token_file), api_url=api_url,
                                    npm_registry=npm_registry, pypi_url=pypi_url, cache=results,
-                                   blobs=results)  # fmt: skip
+                                   blobs=results, limits=limits)  # fmt: skip
             with open_store(store) as opened:
                 _require_private_code(opened)
                 digest = opened.digest()
@@ -535,14 +583,15 @@ def scan(
                                     github_repos or [], crawler)  # fmt: skip
             job = job_key({"targets": targets, "from_file": str(from_file), "forks": forks,
                            "code": queries, "repos": github_repos, "store": digest,
-                           "thresholds": thresholds.as_dict(), "api": api_url})  # fmt: skip
-            _, run_id = run_scan(wanted, store, thresholds, bad, results, crawler, job, runner,
-                                 digest)  # fmt: skip
+                           "thresholds": thresholds.as_dict(), "api": api_url,
+                           "limits": limits})  # fmt: skip
+            _, run_id = run_scan(wanted, store, thresholds, results, limits, crawler, job,
+                                 runner, digest)  # fmt: skip
             assert run_id is not None
             outputs = {"json": json_out, "html": html_out, "md": md_out, "sarif": sarif_out}
             _write_reports(results, run_id, outputs)
             recorded = results.report(run_id)["candidates"]
-            if not recorded and not bad:
+            if not recorded:
                 raise InputError("nothing scanned: the targets asked for (--from-file, --forks, "
                                  "--github-search) named no candidate")  # fmt: skip
     except LeaktraceError as exc:
@@ -563,10 +612,9 @@ def scan(
                   f"by kind: {json.dumps(stats.by_kind, sort_keys=True)}",
                   markup=False)  # fmt: skip
     err.print(f"run {run_id} recorded in {results_path}", markup=False)
-    if any(c["verdict"] == Verdict.DERIVATIVE.value for c in recorded):
-        raise typer.Exit(EXIT_DERIVATIVE)
-    if bad:
-        raise typer.Exit(EXIT_INPUT)
+    code = exit_code((c["verdict"] for c in recorded), fail_on)
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command()
@@ -732,7 +780,7 @@ def demo(
             _fingerprint(private, store_path, None, public, None, verbose=False)
             err.print(f"$ leaktrace scan {' '.join(targets)} --store STORE", markup=False)
             with ResultsDB(Path(tmp) / "results.db", create=True) as results:
-                result, run_id = run_scan(targets, store_path, Thresholds(), [], results)
+                result, run_id = run_scan(targets, store_path, Thresholds(), results)
                 assert run_id is not None
                 outputs = {"json": json_out, "html": html_out}
                 _write_reports(results, run_id, outputs)

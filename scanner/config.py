@@ -3,6 +3,8 @@
     # leaktrace.toml                      # pyproject.toml
     [thresholds]                          [tool.leaktrace.thresholds]
     derivative_tokens = 300               derivative_tokens = 300
+    [limits]                              [tool.leaktrace.limits]
+    max_read_bytes = 536870912            max_depth = 4
 
 Without ``--config``, the current folder's ``leaktrace.toml`` is read, else its pyproject.toml's
 ``[tool.leaktrace]`` table, else nothing. Values are translated into ``Thresholds`` here and
@@ -12,14 +14,16 @@ nowhere else; each remembers the file it came from.
 from __future__ import annotations
 
 import tomllib
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 from scanner.errors import ConfigError
+from scanner.sources.base import Limits
 from scanner.thresholds import Thresholds
 
 CONFIG_NAME = "leaktrace.toml"
-_SECTIONS = {"thresholds"}
+_SECTIONS = {"thresholds", "limits"}
 
 
 def find_config(folder: Path) -> Path | None:
@@ -63,6 +67,26 @@ def load_thresholds(config: Path | None = None, folder: Path | None = None) -> T
     if not isinstance(values, dict):
         raise ConfigError(f"{path}: thresholds", "must be a table")
     return Thresholds().with_overrides(values, str(path))
+
+
+def load_limits(config: Path | None = None, folder: Path | None = None,
+                overrides: dict[str, int | None] | None = None) -> Limits:  # fmt: skip
+    """Defaults < the config file's ``[limits]`` < command-line values (None: not given)."""
+    path = config or find_config(folder or Path.cwd())
+    values: dict[str, Any] = {}
+    if path is not None and path.is_file():
+        values = _section(path).get("limits", {})
+        if not isinstance(values, dict):
+            raise ConfigError(f"{path}: limits", "must be a table")
+    values = {**values, **{k: v for k, v in (overrides or {}).items() if v is not None}}
+    known = {f.name for f in fields(Limits)}
+    for key, value in values.items():
+        where = f"{path}: limits.{key}" if path else key
+        if key not in known:
+            raise ConfigError(where, f"unknown limit (known: {', '.join(sorted(known))})")
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ConfigError(where, "must be a positive integer")
+    return Limits(**values)
 
 
 def save_thresholds(path: Path, values: dict[str, int]) -> None:

@@ -28,6 +28,9 @@ import httpx
 
 from scanner.errors import LeaktraceError
 
+#: Failures that the same request would meet again: an unsupported scheme, a malformed URL.
+_NOT_RETRYABLE = (httpx.UnsupportedProtocol, httpx.InvalidURL)
+
 
 class FetchError(LeaktraceError):
     """A request failed for good (after its retries), or was refused."""
@@ -185,6 +188,8 @@ class Http:
                 extra["If-None-Match"] = cached[0]
             try:
                 response = self._get_following(full, extra, kind)
+            except _NOT_RETRYABLE as exc:
+                raise FetchError(self.redact(f"{full}: cannot be fetched ({exc})")) from exc
             except (httpx.TimeoutException, httpx.TransportError) as exc:
                 attempt = self._retry(attempt, full, type(exc).__name__)
                 continue
@@ -255,6 +260,8 @@ class Http:
         while True:
             try:
                 return self._download_once(url, max_bytes, kind)
+            except _NOT_RETRYABLE as exc:
+                raise FetchError(self.redact(f"{url}: cannot be fetched ({exc})")) from exc
             except (httpx.TimeoutException, httpx.TransportError) as exc:
                 attempt = self._retry(attempt, url, type(exc).__name__)
             except FetchError as exc:

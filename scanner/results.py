@@ -30,7 +30,12 @@ class CandidateResult:
 
     @property
     def partial(self) -> bool:
+        """Something that can hold code was not read (the verdict is then never ``clear``)."""
         return any(p.partial for p in self.problems)
+
+    @property
+    def unread(self) -> list[Problem]:
+        return [p for p in self.problems if p.partial]
 
 
 @dataclass

@@ -17,7 +17,7 @@ from scanner.index import FingerprintIndex
 from scanner.matcher import Discounts, Fragment, combine, match_file
 from scanner.results import CandidateResult
 from scanner.runners import Ready, Runner, Serial
-from scanner.sources import Candidate, CandidateFile, Problem
+from scanner.sources import Candidate, CandidateFile, Limits, Problem
 from scanner.thresholds import Thresholds
 from scanner.verdict import Verdict, decide
 
@@ -29,6 +29,8 @@ class ScanContext:
     index: FingerprintIndex
     params: FingerprintParams
     thresholds: Thresholds
+    window_bytes: int = Limits().max_file_bytes
+    """The most one parse sees: a larger file is scanned in windows (``windows``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,52 @@ def scan_file(file: CandidateFile, context: ScanContext) -> FileOutcome:
                        analysis.warning)  # fmt: skip
 
 
+@dataclass(frozen=True, slots=True)
+class _Piece:
+    """One unit of work in candidate order: a whole file, or one window of a large one."""
+
+    file: CandidateFile
+    whole: str  # SHA-256 of the whole file
+    key: tuple[str, str]  # content hash of this piece, language
+    first_line: int
+    windowed: bool
+
+
+def windows(data: bytes, size: int) -> Iterator[tuple[int, bytes]]:
+    """``data`` in pieces of at most ``size`` bytes, each with the line number it starts on.
+
+    A cut falls just after a newline in the second half of the piece when there is one, else
+    after a ``;``, ``,``, ``}`` or space (a minified bundle is one long line), else anywhere.
+    A fragment that spans a cut is found as two shorter ones.
+    """
+    if len(data) <= size:
+        yield 1, data
+        return
+    start, line = 0, 1
+    while start < len(data):
+        end = min(len(data), start + size)
+        if end < len(data):
+            half = start + size // 2
+            cut = data.rfind(b"\n", half, end)
+            if cut == -1:
+                cut = max(data.rfind(sep, half, end) for sep in (b";", b",", b"}", b" "))
+            if cut != -1:
+                end = cut + 1
+        yield line, data[start:end]
+        line += data.count(b"\n", start, end)
+        start = end
+
+
+def _placed(fragment: Fragment, path: str, line_shift: int, token_shift: int) -> Fragment:
+    """A fragment found in a piece, placed in its file: path, lines and tokens of the file."""
+    if not (line_shift or token_shift):
+        return replace(fragment, candidate_path=path)
+    a, b = fragment.candidate_lines
+    t0, t1 = fragment.candidate_tokens
+    return replace(fragment, candidate_path=path, candidate_lines=(a + line_shift, b + line_shift),
+                   candidate_tokens=(t0 + token_shift, t1 + token_shift))  # fmt: skip
+
+
 #: Content hash and language -> what scanning it gave.
 Memo = dict[tuple[str, str], FileOutcome]
 
@@ -75,19 +123,29 @@ def scan_candidate(
     runner = runner or Serial()
     memo = memo if memo is not None else {}
     in_flight: set[tuple[str, str]] = set()
-    files_in_order: deque[tuple[CandidateFile, str, tuple[str, str]]] = deque()
+    files_in_order: deque[_Piece] = deque()
+    windowed: list[Problem] = []
 
     def work() -> Iterator[CandidateFile | Ready]:
-        """Each file to scan, or a placeholder for content already done or under way."""
+        """Each file (or window of a large file) to scan, or a placeholder for content already
+        done or under way."""
         for file in candidate.iter_files():
-            digest = hashlib.sha256(file.data).hexdigest()
-            key = (digest, file.language)
-            files_in_order.append((file, digest, key))
-            if key in memo or key in in_flight:
-                yield Ready(None)
-            else:
-                in_flight.add(key)
-                yield file
+            whole = hashlib.sha256(file.data).hexdigest()
+            pieces = list(windows(file.data, context.window_bytes))
+            if len(pieces) > 1:
+                note = (f"{len(file.data):,} bytes: scanned in {len(pieces)} windows of at most "
+                        f"{context.window_bytes:,} bytes")  # fmt: skip
+                windowed.append(Problem(file.path, note, partial=False))
+            for first_line, data in pieces:
+                piece = file if len(pieces) == 1 else CandidateFile(file.path, data, file.language)
+                digest = whole if len(pieces) == 1 else hashlib.sha256(data).hexdigest()
+                key = (digest, file.language)
+                files_in_order.append(_Piece(file, whole, key, first_line, len(pieces) > 1))
+                if key in memo or key in in_flight:
+                    yield Ready(None)
+                else:
+                    in_flight.add(key)
+                    yield piece
 
     file_hashes: dict[str, str] = {}
     excerpts: dict[str, str] = {}
@@ -95,8 +153,10 @@ def scan_candidate(
     fragments: list[Fragment] = []
     discounts = Discounts()
     files = lines = tokens = 0
+    token_offset: dict[str, int] = {}  # tokens of the earlier windows of a windowed file
     for result in runner.map(scan_file, work(), context):
-        file, digest, key = files_in_order.popleft()
+        piece = files_in_order.popleft()
+        file, key = piece.file, piece.key
         if key in in_flight:  # the first file with this content: its result is the real one
             memo[key] = result
             in_flight.discard(key)
@@ -104,28 +164,29 @@ def scan_candidate(
         if outcome.warning:
             warnings.append(Problem(file.path, outcome.warning, partial=False))
         if outcome.fragments:
-            file_hashes[file.path] = digest
+            file_hashes[file.path] = piece.whole
             excerpts[file.path] = file.data.decode("utf-8", errors="replace")
-            fragments.extend(replace(f, candidate_path=file.path) for f in outcome.fragments)
+            shift, skip = piece.first_line - 1, token_offset.get(file.path, 0)
+            fragments.extend(_placed(f, file.path, shift, skip) for f in outcome.fragments)
+        if piece.windowed:
+            token_offset[file.path] = token_offset.get(file.path, 0) + outcome.tokens
+        files += not piece.windowed or piece.first_line == 1
         discounts.add(outcome.discounts)
-        files += 1
         lines += outcome.lines
         tokens += outcome.tokens
     match = combine(fragments, context.index, discounts, files, lines, tokens)
     verdict, checks, reasons = decide(match, context.thresholds)
+    verdict, reasons = coverage(verdict, reasons, candidate.problems)
     pin = getattr(candidate, "pin", None)
     if verdict is not Verdict.CLEAR and callable(pin):
         pin()
-    unusable = [p for p in candidate.problems if p.partial]
-    if unusable:
-        reasons.append(f"partial: {len(unusable)} file(s) or entries could not be used")
     return CandidateResult(
         target=candidate.target,
         verdict=verdict,
         match=match,
         checks=checks,
         reasons=reasons,
-        problems=[*candidate.problems, *warnings],
+        problems=[*candidate.problems, *windowed, *warnings],
         seconds=time.perf_counter() - started,
         kind=candidate.kind,
         revision=candidate.revision,
@@ -134,6 +195,29 @@ def scan_candidate(
         file_hashes=file_hashes,
         excerpts=excerpts,
     )
+
+
+def coverage(verdict: Verdict, reasons: list[str],
+             problems: list[Problem]) -> tuple[Verdict, list[str]]:  # fmt: skip
+    """The verdict once what could not be read is taken into account.
+
+    ``clear`` means "read all of it and found nothing": a candidate with anything unread is
+    ``incomplete`` instead (and so is a ``review``, whose evidence is then partial too). A
+    ``derivative`` stays one, since its evidence stands; its reasons still say what was not read.
+    """
+    unread = [p for p in problems if p.partial]
+    if not unread:
+        return verdict, reasons
+    whole = next((p for p in unread if not p.path), None)
+    if whole is not None and len(unread) == 1:
+        summary = f"incomplete: the target could not be read ({whole.message})"
+    else:
+        first = unread[0]
+        summary = (f"incomplete: {len(unread):,} file(s) or entries that can hold code were not "
+                   f"read (first: {first.path or 'the target'}: {first.message})")  # fmt: skip
+    if verdict is Verdict.DERIVATIVE:
+        return verdict, [*reasons, summary]
+    return Verdict.INCOMPLETE, [summary, *reasons]
 
 
 def now() -> str:

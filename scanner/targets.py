@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from fingerprints import language_for_path
 from scanner.errors import TargetError
 from scanner.sources import Archive, Candidate, Limits, LocalTree, is_archive
+from scanner.sources.carriers import might_be_carrier
 from scanner.sources.git import GitRepo, is_git_url
 from scanner.sources.github import github_candidate, parse_github_target
 from scanner.sources.registry import is_registry_target, registry_candidate
@@ -16,7 +18,8 @@ if TYPE_CHECKING:
 
 
 def resolve(target: str, limits: Limits | None = None, crawler: Crawler | None = None) -> Candidate:
-    """A candidate source for one target: a folder; a .tar/.tar.gz/.tgz/.zip archive; a GitHub
+    """A candidate source for one target: a folder; one file (an archive, package, image,
+    notebook or compressed file, recognised by its bytes, or a source file); a GitHub
     repository (``github:OWNER/REPO[@REF]``, ``https://github.com/OWNER/REPO[/tree/REF]``),
     read through the API when there is a crawler, else cloned; ``npm:NAME[@VERSION]`` or
     ``pypi:NAME[==VERSION]``; or any git URL (``URL@REF`` names a branch or tag)."""
@@ -33,11 +36,29 @@ def resolve(target: str, limits: Limits | None = None, crawler: Crawler | None =
     path = Path(target)
     if path.is_dir():
         return LocalTree(path, target=target, limits=limits)
-    if path.is_file() and is_archive(path):
+    if path.is_file() and (
+        is_archive(path) or might_be_carrier(path.name) or language_for_path(path.name)
+    ):
         return Archive(path, target=target, limits=limits)
     if path.exists():
-        raise TargetError(f"{target}: not a folder or a .tar, .tar.gz, .tgz or .zip archive")
+        raise TargetError(f"{target}: not a folder, an archive or package leaktrace opens, or a "
+                          "source file")  # fmt: skip
     raise TargetError(f"{target}: no such file or folder")
+
+
+def target_kind(target: str) -> str:
+    """What kind of candidate a target names, from its text alone (for one that cannot be read)."""
+    if parse_github_target(target) or target.startswith("github:"):
+        return "github"
+    if target.startswith("npm:"):
+        return "npm"
+    if target.startswith("pypi:"):
+        return "pypi"
+    if is_git_url(target):
+        return "git"
+    if is_archive(Path(target)):
+        return "archive"
+    return "folder"
 
 
 def split_ref(target: str) -> tuple[str, str | None]:

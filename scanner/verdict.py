@@ -10,9 +10,21 @@ from scanner.thresholds import Thresholds
 
 
 class Verdict(StrEnum):
+    """In the order reports list them: what needs action first.
+
+    ``incomplete`` is a coverage verdict, not a measurement: part of the candidate could not be
+    read, so the absence of evidence proves nothing. Only ``derivative`` outranks it, since
+    evidence found in what was read stands whatever was not read.
+    """
+
     DERIVATIVE = "derivative"
     REVIEW = "review"
+    INCOMPLETE = "incomplete"
     CLEAR = "clear"
+
+
+#: Verdict value -> its rank in reports (what needs action first).
+VERDICT_ORDER = {v.value: i for i, v in enumerate(Verdict)}
 
 
 @dataclass(frozen=True, slots=True)

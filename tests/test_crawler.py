@@ -266,15 +266,22 @@ def test_hostile_package_is_refused_and_nothing_is_written_outside(store, tmp_pa
         registry.add_npm("evil", "1.0.0", tarball=hostile_tarball())
         done = runner.invoke(app, ["scan", "npm:evil@1.0.0", "--store", str(store),
                                    "--npm-registry", registry.url, "--json", "-"])  # fmt: skip
-    assert done.exit_code == 0, done.output
+    assert done.exit_code == 3, done.output  # big.py is not text: not all of it was read
     lines = done.stderr.splitlines()
-    assert "leaktrace: npm:evil@1.0.0:package/../../escape.js: refused: '..' in path" in lines
-    assert "leaktrace: npm:evil@1.0.0:/etc/evil.py: refused: absolute path" in lines
-    assert "leaktrace: npm:evil@1.0.0:package/passwd.js: refused: link to '/etc/passwd'" in lines
+    unsafe = "read in memory only, never extracted"
+    assert (
+        f"leaktrace: npm:evil@1.0.0:package/../../escape.js: unsafe name ('..' in path): {unsafe}"
+        in lines
+    )
+    assert f"leaktrace: npm:evil@1.0.0:/etc/evil.py: unsafe name (absolute path): {unsafe}" in lines
+    assert (
+        "leaktrace: npm:evil@1.0.0:package/passwd.js: link to '/etc/passwd'; not followed" in lines
+    )
     assert not (tmp_path.parent / "escape.js").exists() and not Path("/escape.js").exists()
     assert set(tmp_path.parent.iterdir()) == before[1]
     candidate = json.loads(done.stdout[: done.stdout.rindex("}") + 1])["candidates"][0]
-    assert candidate["partial"] is True and candidate["verdict"] == "clear"
+    assert candidate["partial"] is True and candidate["verdict"] == "incomplete"
+    assert candidate["unread"] == [{"path": "package/big.py", "message": "binary file (NUL byte)"}]
 
 
 def test_seeds_drive_code_search_and_are_opt_in(tmp_path):

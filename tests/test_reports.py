@@ -140,7 +140,7 @@ def test_html_is_self_contained(run):
 
 def test_markdown_summary_names_flagged_candidates(run):
     text = run["outputs"]["md"].read_text()
-    assert text.startswith("# leaktrace: 3 derivative, 0 to review, 2 clear")
+    assert text.startswith("# leaktrace: 3 derivative, 0 to review, 0 incomplete, 2 clear")
     assert "invoicer_lite/core/bankmatch.py" in text and "acme_ledger/reconciliation.py" in text
 
 

@@ -14,12 +14,13 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING, Any, TextIO
 
+from scanner.verdict import VERDICT_ORDER
+
 if TYPE_CHECKING:
     from scanner.reports import Sources
 
 CONTEXT_LINES = 3
 MAX_PAIRS_SHOWN = 40
-_ORDER = {"derivative": 0, "review": 1, "clear": 2}
 
 _STYLE = """
 :root { --bg:#fff; --fg:#1d2430; --muted:#5b6573; --line:#d9dee5; --hl:#ffe08a; --hl2:#ffd166;
@@ -48,6 +49,7 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .derivative { background: #fee4e2; color: var(--red); } .review { background: #fef0c7;
   color: var(--amber); }
 .clear { background: #dcfae6; color: var(--green); }
+.incomplete { background: #ece7fd; color: #5925dc; }
 .pass { color: var(--green); } .fail { color: var(--muted); }
 .pair { border: 1px solid var(--line); border-radius: 6px; margin: 10px 0 18px; }
 .pair > .title { padding: 6px 10px; background: #f6f8fa; border-bottom: 1px solid var(--line); }
@@ -212,6 +214,19 @@ def _review(candidate: dict[str, Any]) -> str:
     )
 
 
+def _unread(candidate: dict[str, Any]) -> str:
+    """What could not be read: shown open, since it limits what the verdict can say."""
+    unread = candidate.get("unread") or []
+    if not unread:
+        return ""
+    items = "".join(
+        f"<li><code>{escape(p['path'] or candidate['target'])}</code>: {escape(p['message'])}</li>"
+        for p in unread
+    )
+    return (f'<div class="unread"><b>Not read ({len(unread)}):</b> no verdict of "clear" can be '
+            f"given while these were not read.<ul>{items}</ul></div>")  # fmt: skip
+
+
 def _candidate(candidate: dict[str, Any], sources: Sources, index: int) -> str:
     anchor = f"cand-{index}"
     meta = [f"kind {escape(candidate.get('kind') or '?')}"]
@@ -239,6 +254,7 @@ def _candidate(candidate: dict[str, Any], sources: Sources, index: int) -> str:
         f'<p class="muted">{" &middot; ".join(meta)}</p>'
         f"<ul>{''.join(f'<li>{escape(r)}</li>' for r in candidate['reasons'])}</ul>"
         + (f'<p class="muted">Discounted tokens: {escape(discounts)}</p>' if discounts else "")
+        + _unread(candidate)
         + (
             f"<details><summary>{len(candidate['problems'])} file problem(s)</summary>"
             f"<ul>{problems}</ul></details>"
@@ -278,7 +294,7 @@ def _summary(candidates: list[dict[str, Any]]) -> str:
         )
         rows.append(
             f'<tr class="summary-row"><td>{link}</td>'
-            f'<td data-key="{_ORDER[c["verdict"]]}">{_badge(c["verdict"])}</td>'
+            f'<td data-key="{VERDICT_ORDER[c["verdict"]]}">{_badge(c["verdict"])}</td>'
             f'<td class="num">{c["score"]:.4f}</td><td class="num">{c["matched_tokens"]:,}</td>'
             f'<td class="num">{c["longest_fragment"]:,}</td><td class="num">{len(c["files"])}</td>'
             f"<td>{escape(state)}</td></tr>"
@@ -305,9 +321,9 @@ def _cleared(candidates: list[dict[str, Any]]) -> str:
 def write(report: dict[str, Any], out: TextIO, sources: Sources) -> None:
     candidates = sorted(
         report["candidates"],
-        key=lambda c: (_ORDER[c["verdict"]], -c["matched_tokens"], c["target"]),
+        key=lambda c: (VERDICT_ORDER[c["verdict"]], -c["matched_tokens"], c["target"]),
     )
-    counts = {v: sum(c["verdict"] == v for c in candidates) for v in _ORDER}
+    counts = {v: sum(c["verdict"] == v for c in candidates) for v in VERDICT_ORDER}
     provenance = report["provenance"]
     run = report.get("run") or {}
     thresholds = "".join(
@@ -332,8 +348,9 @@ def write(report: dict[str, Any], out: TextIO, sources: Sources) -> None:
             "company.</div>"
         )
     out.write(
-        f"<p>{counts['derivative']} derivative, {counts['review']} to review, {counts['clear']} "
-        f"clear &middot; leaktrace {escape(report['tool']['version'])}"
+        f"<p>{counts['derivative']} derivative, {counts['review']} to review, "
+        f"{counts['incomplete']} incomplete, {counts['clear']} clear &middot; "
+        f"leaktrace {escape(report['tool']['version'])}"
         + (f" &middot; run {run['id']} ({escape(run.get('status', ''))})" if run else "")
         + f" &middot; started {escape(provenance.get('started_at') or '')}</p>"
         f'<p class="muted">Store digest <code>{escape(provenance["store_digest"])}</code>; '

@@ -76,6 +76,8 @@ def candidate_dict(result: CandidateResult) -> dict[str, Any]:
         ],
         "discounted_tokens": match.discounts.as_dict(),
         "partial": result.partial,
+        "complete": not result.partial,
+        "unread": [{"path": p.path, "message": p.message} for p in result.unread],
         "problems": [{"path": p.path, "message": p.message} for p in result.problems],
         "scanned": {
             "files": match.files,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TextIO
 
+from scanner.verdict import VERDICT_ORDER
+
 if TYPE_CHECKING:
     from scanner.reports import Sources
-
-_ORDER = {"derivative": 0, "review": 1, "clear": 2}
 
 
 def _ranges(ranges: list[list[int]]) -> str:
@@ -15,12 +15,13 @@ def _ranges(ranges: list[list[int]]) -> str:
 
 
 def write(report: dict[str, Any], out: TextIO, sources: Sources) -> None:
-    candidates = sorted(report["candidates"],
-                        key=lambda c: (_ORDER[c["verdict"]], -c["matched_tokens"]))  # fmt: skip
-    counts = {v: sum(c["verdict"] == v for c in candidates) for v in _ORDER}
+    candidates = sorted(
+        report["candidates"], key=lambda c: (VERDICT_ORDER[c["verdict"]], -c["matched_tokens"])
+    )
+    counts = {v: sum(c["verdict"] == v for c in candidates) for v in VERDICT_ORDER}
     run = report.get("run", {})
     out.write(f"# leaktrace: {counts['derivative']} derivative, {counts['review']} to review, "
-              f"{counts['clear']} clear\n\n")  # fmt: skip
+              f"{counts['incomplete']} incomplete, {counts['clear']} clear\n\n")  # fmt: skip
     out.write(f"leaktrace {report['tool']['version']}"
               + (f", run {run['id']}" if run else "")
               + f", store digest `{report['provenance']['store_digest'][:16]}`\n\n")  # fmt: skip
@@ -36,6 +37,14 @@ def write(report: dict[str, Any], out: TextIO, sources: Sources) -> None:
                       f"{c['longest_fragment']:,} | {len(c['files'])} | {state} |\n")  # fmt: skip
         for c in flagged:
             out.write(f"\n## `{c['target']}`: {c['verdict']}\n\n{c['reasons'][0]}.\n\n")
+            unread = c.get("unread", [])
+            if unread:
+                out.write(f"Not read ({len(unread)}):\n\n")
+                for p in unread[:20]:
+                    out.write(f"- `{p['path'] or c['target']}`: {p['message']}\n")
+                if len(unread) > 20:
+                    out.write(f"- … and {len(unread) - 20} more (see the JSON report)\n")
+                out.write("\n")
             for pair in c["files"][:10]:
                 kind = "verbatim" if pair["verbatim"] else "after normalization"
                 out.write(f"- `{pair['candidate_path']}` lines {_ranges(pair['candidate_lines'])} "

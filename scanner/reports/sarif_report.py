@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 RULE_ID = "leaktrace/private-code"
-_LEVEL = {"derivative": "error", "review": "warning", "clear": "note"}
+_LEVEL = {"derivative": "error", "review": "warning", "incomplete": "warning", "clear": "note"}
 
 
 def _region(lines: list[int]) -> dict[str, int]:
@@ -71,6 +71,19 @@ def _result(candidate: dict[str, Any], pair: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _unread(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """One warning per thing a candidate could not read: its verdict cannot be "clear"."""
+    return [
+        {
+            "level": "warning",
+            "message": {"text": f"not read: {p['path'] or '(the whole target)'}: {p['message']}"},
+            "properties": {"candidate": c["target"], "path": p["path"]},
+        }
+        for c in report["candidates"]
+        for p in c.get("unread", [])
+    ]
+
+
 def to_sarif(report: dict[str, Any]) -> dict[str, Any]:
     results = [_result(c, pair) for c in report["candidates"] for pair in c["files"]]
     return {
@@ -98,6 +111,12 @@ def to_sarif(report: dict[str, Any]) -> dict[str, Any]:
                     }
                 },
                 "results": results,
+                "invocations": [
+                    {
+                        "executionSuccessful": True,
+                        "toolExecutionNotifications": _unread(report),
+                    }
+                ],
                 "properties": {
                     "thresholds": report["thresholds"],
                     "storeDigest": report["provenance"]["store_digest"],

@@ -1,7 +1,8 @@
 """Candidate sources: one module each, all following ``Candidate``."""
 
-from scanner.sources.archive import Archive, is_archive, unsafe_member_name
-from scanner.sources.base import Candidate, CandidateFile, Limits, Problem
+from scanner.sources.archive import Archive, is_archive
+from scanner.sources.base import Candidate, CandidateFile, Limits, Problem, Unreadable
+from scanner.sources.carriers import unsafe_member_name
 from scanner.sources.local import LocalTree
 
 __all__ = [
@@ -11,6 +12,7 @@ __all__ = [
     "Limits",
     "LocalTree",
     "Problem",
+    "Unreadable",
     "is_archive",
     "unsafe_member_name",
 ]

@@ -39,15 +39,41 @@ def problem(path: str, message: str) -> Problem:
 
 @dataclass
 class Limits:
-    """Caps that keep a hostile or huge candidate from exhausting the machine."""
+    """Caps that keep a hostile or huge candidate from exhausting the machine.
+
+    None of them makes a candidate ``clear`` by leaving something out: what a cap stops is a
+    problem line, and the candidate is ``incomplete``. Settable in the config file
+    (``[limits]``) and on the command line.
+    """
 
     max_file_bytes: int = 4 * 1024 * 1024
-    max_map_bytes: int = 256 * 1024 * 1024
-    """Source maps embed whole projects (the real leak: one 60 MB map); they get a larger cap."""
+    """The most one parse sees: a larger file is scanned in windows of this size."""
+    max_read_bytes: int = 256 * 1024 * 1024
+    """The largest single file read at all (a 60 MB source map is a real leak)."""
     max_total_bytes: int = 2 * 1024 * 1024 * 1024
+    """Bytes actually read from one candidate, across every nested carrier."""
     max_files: int = 200_000
+    """Entries (files, folders, links) of one candidate, across every nested carrier."""
+    max_depth: int = 3
+    """Carriers inside carriers: an archive in a folder is 1 deep, a layer in an image 2."""
     max_ratio: int = 200
-    """Largest uncompressed/compressed ratio a zip entry may have (zip bombs exceed ~1000)."""
+    """Largest uncompressed/compressed ratio a zip entry over 1 MiB may have (bombs: ~1000)."""
+
+
+class Unreadable:
+    """A target that could not be opened at all (a failed download, a missing path, a target of
+    no known kind): no files and one problem, so its verdict is ``incomplete``, the same way for
+    every kind of target."""
+
+    revision = None
+
+    def __init__(self, target: str, kind: str, message: str) -> None:
+        self.target = target
+        self.kind = kind
+        self.problems = [problem("", message)]
+
+    def iter_files(self) -> Iterator[CandidateFile]:
+        return iter(())
 
 
 class Candidate(Protocol):

@@ -24,7 +24,7 @@ from fingerprints import language_for_path
 from scanner.errors import TargetError
 from scanner.http import FetchError, Http
 from scanner.sources.base import CandidateFile, Limits, Problem, problem
-from scanner.sources.sourcemap import expand_source_map, is_source_map
+from scanner.sources.carriers import Unpacker, might_be_carrier
 
 DEFAULT_API = "https://api.github.com"
 _TARGET = re.compile(
@@ -206,27 +206,25 @@ class GitHubRepo:
         except FetchError as exc:
             self.problems.append(problem("", str(exc)))
             return
+        unpacker = Unpacker(self.limits, self.problems)
         for entry in sorted(entries, key=lambda e: e["path"]):
             path = entry["path"]
-            language = language_for_path(path)
-            source_map = is_source_map(path)
-            if language is None and not source_map:
+            if language_for_path(path) is None and not might_be_carrier(path):
                 continue
-            cap = self.limits.max_map_bytes if source_map else self.limits.max_file_bytes
+            cap = self.limits.max_read_bytes
             if entry.get("size", 0) > cap:
                 size = entry["size"]
-                message = f"larger than the size cap ({size:,} > {cap:,} bytes)"
-                self.problems.append(problem(path, message))
+                self.problems.append(problem(path, f"not read: {size:,} bytes, over "
+                                                   f"max_read_bytes {cap:,}"))  # fmt: skip
                 continue
             try:
                 data = self.api.blob(self.owner, self.repo, entry["sha"])
             except FetchError as exc:
                 self.problems.append(problem(path, str(exc)))
                 continue
-            if source_map:
-                yield from expand_source_map(path, data, self.problems)
-            elif language is not None:
-                yield CandidateFile(path, data, language)
+            yield from unpacker.data(path, data)
+            if unpacker.stopped:
+                return
 
 
 def github_candidate(

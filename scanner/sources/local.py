@@ -1,17 +1,21 @@
-"""A candidate that is a folder on disk."""
+"""A candidate that is a folder on disk: every file that can hold code, carriers opened."""
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
-from fingerprints import UNKNOWN_LANGUAGE, encoding_warning, read_source, walk_tree
+from fingerprints import UNKNOWN_LANGUAGE, walk_tree
 from scanner.sources.base import CandidateFile, Limits, Problem, problem
-from scanner.sources.sourcemap import expand_source_map, is_source_map
+from scanner.sources.carriers import HEAD, Unpacker, sniff
 
 
 class LocalTree:
-    """Every source file below a folder; links are not followed."""
+    """Every source file below a folder, and what archives, images and notebooks there hold;
+    links are not followed and only regular files are opened (a FIFO or a device never is)."""
 
     kind = "folder"
     revision = None
@@ -23,27 +27,45 @@ class LocalTree:
         self.problems: list[Problem] = []
 
     def iter_files(self) -> Iterator[CandidateFile]:
+        unpacker = Unpacker(self.limits, self.problems)
         for entry in walk_tree(self.root, private=False):
-            if entry.skip == UNKNOWN_LANGUAGE:
-                if is_source_map(entry.path):
-                    data, reason = read_source(entry.absolute, self.limits.max_map_bytes)
-                    if data is None or reason:
-                        self.problems.append(problem(entry.path, reason or "cannot read"))
-                    else:
-                        yield from expand_source_map(entry.path, data, self.problems)
-                continue
-            if (
-                entry.skip
-            ):  # tool folders and links are passed over; an unreadable folder is bad input
+            if unpacker.stopped:
+                return
+            if entry.skip and entry.skip != UNKNOWN_LANGUAGE:
+                # tool folders and links are passed over; an unreadable folder is bad input
                 if entry.problem:
                     self.problems.append(problem(entry.path, entry.skip))
                 continue
-            data, reason = read_source(entry.absolute, self.limits.max_file_bytes)
-            if data is None or reason:
-                self.problems.append(problem(entry.path, reason or "cannot read"))
-                continue
-            warning = encoding_warning(data)
-            if warning:
-                self.problems.append(Problem(entry.path, warning, partial=False))  # still scanned
-            assert entry.language is not None
-            yield CandidateFile(entry.path, data, entry.language)
+            try:
+                handle = _open_regular(entry.absolute)
+                if handle is None:
+                    self.problems.append(Problem(entry.path, _NOT_REGULAR, partial=False))
+                    continue
+                with handle:
+                    if entry.skip == UNKNOWN_LANGUAGE:
+                        head = handle.read(HEAD)
+                        if sniff(head, entry.absolute.name) is None:
+                            continue  # not source, not a carrier
+                        handle.seek(0)
+                    yield from unpacker.file(entry.path, handle)
+            except OSError as exc:
+                self.problems.append(problem(entry.path, f"cannot read ({exc.strerror})"))
+
+
+_NOT_REGULAR = "not a regular file (FIFO, device or socket); not opened"
+
+
+def _open_regular(path: Path) -> BinaryIO | None:
+    """The file opened for reading, or None when it is not a regular file. Opened without
+    blocking and without following a link, then checked on the open descriptor, so a FIFO or a
+    device swapped in after the folder was listed is never read."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            return None
+        os.set_blocking(fd, True)
+    except OSError:
+        os.close(fd)
+        raise
+    return os.fdopen(fd, "rb")

@@ -75,8 +75,6 @@ class RegistryPackage:
             self.problems.append(problem("", str(exc)))
             return
         filename = url.rsplit("/", 1)[-1].split("?", 1)[0] or "package.tgz"
-        if filename.endswith(".whl"):
-            filename = filename[:-4] + ".zip"
         archive = Archive(Path(filename), target=self.target, limits=self.limits, data=data)
         self._revision = f"{version} {archive.revision}"
         yield from archive.iter_files()

@@ -1,0 +1,485 @@
+"""Carriers: what a file's bytes hold, opened by what they are (magic bytes), not by their name.
+
+Leaks travel inside other things: a wheel or a jar is a zip, a ``.gem`` is a tar of tars, a
+``docker save`` image is a tar of layer tars, an OCI layout keeps its layers as nameless gzip
+blobs, a notebook is JSON with code cells, a source map embeds whole files. Each is opened here,
+recursively, and each file found inside is named by the path that leads to it, one ``!/`` per
+carrier: ``image.tar!/blobs/sha256/ab12…!/app/ledger.py``, ``report.ipynb!/cell-4.py``.
+
+Bounds, all counted across the whole nest of one candidate (``Limits``):
+
+- ``max_depth`` carriers inside carriers (a folder or the candidate's own archive is level 0);
+  a deeper one is not opened and the candidate is incomplete;
+- ``max_files`` entries of any kind, ``max_total_bytes`` of bytes *actually read* (a refused
+  entry costs nothing, so it cannot hide the entries after it);
+- ``max_read_bytes`` for one file; a larger one is not read (and said so). Files larger than
+  ``max_file_bytes`` are read and then scanned in windows of that size (see ``scan``).
+
+Nothing is ever extracted to disk: archives are read as streams, entry by entry; a zip inside
+another carrier (zip needs random access) is copied into a spooled temporary file first. Links,
+devices and FIFOs inside archives are never read (they hold no content of their own).
+"""
+
+from __future__ import annotations
+
+import bz2
+import contextlib
+import gzip
+import io
+import json
+import lzma
+import posixpath
+import stat
+import sys
+import tarfile
+import tempfile
+import zipfile
+import zlib
+from collections.abc import Iterator
+from pathlib import PurePosixPath
+from typing import IO, Any
+
+from fingerprints import BinaryContent, decode_source, language_for_path
+from scanner.sources.base import EMPTY, CandidateFile, Limits, Problem, problem
+from scanner.sources.sourcemap import SEPARATOR, expand_source_map, is_source_map
+
+HEAD = 512
+_SPOOL_IN_MEMORY = 64 * 1024 * 1024
+_MAX_COMPRESSION_LAYERS = 4
+_COMPRESSED_SUFFIXES = {".gz": "", ".tgz": ".tar", ".xz": "", ".txz": ".tar", ".bz2": "",
+                        ".tbz2": ".tar", ".tbz": ".tar", ".zst": "", ".tzst": ".tar",
+                        ".crate": ".tar"}  # fmt: skip
+#: Names worth downloading from a remote tree to look inside (remote sources cannot sniff bytes
+#: they have not fetched); local files are recognised by content whatever their name.
+CARRIER_SUFFIXES = (
+    ".zip", ".whl", ".egg", ".jar", ".war", ".ear", ".aar", ".apk", ".nupkg", ".vsix", ".crx",
+    ".xpi", ".gem", ".crate", ".tar", ".tgz", ".gz", ".txz", ".xz", ".tbz", ".tbz2", ".bz2",
+    ".zst", ".tzst", ".ipynb", ".map",
+)  # fmt: skip
+
+
+def might_be_carrier(name: str) -> bool:
+    return name.lower().endswith(CARRIER_SUFFIXES)
+
+
+def sniff(head: bytes, name: str = "") -> str | None:
+    """What kind of carrier starts with ``head``: zip, tar, gzip, xz, bzip2, zstd, notebook,
+    sourcemap; or None for anything else (plain text, images, binaries)."""
+    if head[:4] in (b"PK\x03\x04", b"PK\x05\x06", b"Cr24"):
+        return "zip"
+    if head[:2] == b"\x1f\x8b":
+        return "gzip"
+    if head[:6] == b"\xfd7zXZ\x00":
+        return "xz"
+    if head[:3] == b"BZh" and head[3:4].isdigit():
+        return "bzip2"
+    if head[:4] == b"\x28\xb5\x2f\xfd":
+        return "zstd"
+    if head[257:262] == b"ustar" or _old_tar_header(head):
+        return "tar"
+    lower = name.lower()
+    stripped = head.lstrip()
+    if lower.endswith(".ipynb") and stripped.startswith(b"{"):
+        return "notebook"
+    if is_source_map(lower) and stripped.startswith(b"{"):
+        return "sourcemap"
+    if stripped.startswith(b"{") and b'"version"' in head and b'"mappings"' in head:
+        return "sourcemap"
+    return None
+
+
+def _old_tar_header(head: bytes) -> bool:
+    """A pre-POSIX tar header: no magic, so its checksum is what proves it."""
+    if len(head) < 512 or head[:1] == b"\0":
+        return False
+    try:
+        tarfile.TarInfo.frombuf(head[:512], "utf-8", "surrogateescape")
+    except tarfile.HeaderError:
+        return False
+    return True
+
+
+class _Stop(Exception):
+    """A whole-candidate cap was reached: the rest is not read."""
+
+
+class _Chain(io.RawIOBase):
+    """A read-only stream that gives back ``head`` before the rest of ``stream``."""
+
+    def __init__(self, head: bytes, stream: IO[bytes]) -> None:
+        self._head = head
+        self._stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        if self._head:
+            n = min(len(view), len(self._head))
+            view[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        data = self._stream.read(len(view))
+        view[: len(data)] = data
+        return len(data)
+
+
+def _reader(stream: IO[bytes]) -> io.BufferedReader:
+    return io.BufferedReader(stream if isinstance(stream, io.RawIOBase) else _Raw(stream))
+
+
+class _Raw(io.RawIOBase):
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        data = self._stream.read(len(view))
+        view[: len(data)] = data
+        return len(data)
+
+
+def _decompressor(kind: str, stream: IO[bytes]) -> IO[bytes]:
+    if kind == "gzip":
+        return gzip.GzipFile(fileobj=stream, mode="rb")
+    if kind == "xz":
+        return lzma.LZMAFile(stream, mode="rb")
+    if kind == "bzip2":
+        return bz2.BZ2File(stream, mode="rb")
+    import zstandard  # only when a zstd stream is met
+
+    return zstandard.ZstdDecompressor().stream_reader(stream, read_across_frames=True)
+
+
+def _inner_name(name: str) -> str:
+    """``pkg.tar.gz`` -> ``pkg.tar``; ``a.py.gz`` -> ``a.py``; ``blob`` -> ``blob``."""
+    lower = name.lower()
+    for suffix, replacement in _COMPRESSED_SUFFIXES.items():
+        if lower.endswith(suffix):
+            return name[: -len(suffix)] + replacement
+    return name
+
+
+class Unpacker:
+    """Opens every carrier of one candidate, sharing the candidate's caps and problem list."""
+
+    def __init__(self, limits: Limits, problems: list[Problem]) -> None:
+        self.limits = limits
+        self.problems = problems
+        self.entries = 0
+        self.bytes_read = 0
+        self.stopped = False
+
+    # -- accounting ---------------------------------------------------------------------------
+
+    def _count_entry(self) -> None:
+        self.entries += 1
+        if self.entries > self.limits.max_files:
+            raise _Stop(f"more than {self.limits.max_files:,} entries; the rest is not read")
+
+    def _count_bytes(self, size: int) -> None:
+        self.bytes_read += size
+        if self.bytes_read > self.limits.max_total_bytes:
+            raise _Stop(f"more than {self.limits.max_total_bytes:,} bytes read (an archive "
+                        "bomb?); the rest is not read")  # fmt: skip
+
+    def _read(self, path: str, stream: IO[bytes], head: bytes = b"") -> bytes | None:
+        """At most ``max_read_bytes`` of a stream (after ``head``), counted; None if larger.
+        Never reads past what is left of the candidate's byte budget."""
+        cap = self.limits.max_read_bytes
+        left = self.limits.max_total_bytes - self.bytes_read
+        data = head + stream.read(max(0, min(cap, left) + 1 - len(head)))
+        if len(data) > cap:
+            self._count_bytes(len(data))
+            self._unread(path, f"larger than max_read_bytes ({cap:,} bytes)")
+            return None
+        self._count_bytes(len(data))
+        return data
+
+    # -- entry points -------------------------------------------------------------------------
+
+    def top(self, name: str, stream: IO[bytes]) -> Iterator[CandidateFile]:
+        """The files of a candidate that is one file (an archive, an image, a notebook, ...):
+        entries of a top-level container are named without a prefix."""
+        try:
+            yield from self._stream(name, stream, depth=0, top=True)
+        except _Stop as stop:
+            self.stopped = True
+            self.problems.append(problem("", str(stop)))
+
+    def file(self, path: str, stream: IO[bytes], depth: int = 0) -> Iterator[CandidateFile]:
+        """The files held by one file of a folder or a remote tree (itself, if it is source)."""
+        if self.stopped:
+            return
+        try:
+            yield from self._stream(path, stream, depth)
+        except _Stop as stop:
+            self.stopped = True
+            self.problems.append(problem("", str(stop)))
+
+    def data(self, path: str, data: bytes, depth: int = 0) -> Iterator[CandidateFile]:
+        yield from self.file(path, io.BytesIO(data), depth)
+
+    # -- dispatch -----------------------------------------------------------------------------
+
+    def _stream(self, path: str, stream: IO[bytes], depth: int, top: bool = False,
+                layers: int = 0, name: str | None = None) -> Iterator[CandidateFile]:  # fmt: skip
+        """Everything readable in one stream. ``path`` names the file where it is stored;
+        ``name`` decides what it is, and differs after decompression (``a.py.gz`` holds
+        ``a.py``, named ``a.py.gz!/a.py`` in the evidence)."""
+        own = PurePosixPath(path).name
+        name = name or own
+        language = language_for_path(name)
+        if language is not None:
+            where = path if name == own else (name if top else path + SEPARATOR + name)
+            data = self._read(where, stream)
+            if data is not None:
+                yield from self._source(where, data, language)
+            return
+        head = stream.read(HEAD)
+        kind = sniff(head, name)
+        if kind is None:
+            if top and layers == 0:
+                reason = "its bytes are no archive, package or notebook format"
+                self.problems.append(problem("", f"corrupt or unreadable archive ({reason})"))
+            return  # not code, not a carrier: nothing to read
+        if kind in ("gzip", "xz", "bzip2", "zstd"):
+            if layers >= _MAX_COMPRESSION_LAYERS:
+                self._unread(path, f"compressed more than {_MAX_COMPRESSION_LAYERS} times")
+                return
+            inner = _reader(_decompressor(kind, _Chain(head, stream)))
+            try:
+                yield from self._stream(path, inner, depth, top, layers + 1,
+                                        PurePosixPath(_inner_name(name)).name)  # fmt: skip
+            except _corrupt() as exc:
+                reason = f"corrupt or unreadable {kind} data ({_one_line(exc)})"
+                self.problems.append(problem("" if top else path, reason))
+            return
+        if kind in ("notebook", "sourcemap"):
+            data = self._read(path, stream, head)
+            if data is None:
+                return
+            if kind == "notebook":
+                yield from self._notebook(path, data)
+            else:
+                yield from expand_source_map(path, data, self.problems)
+            return
+        level = depth if top else depth + 1
+        if level > self.limits.max_depth:
+            self._unread(path, f"a {kind} archive nested {level} deep (max_depth is "
+                               f"{self.limits.max_depth})")  # fmt: skip
+            return
+        prefix = "" if top else path + SEPARATOR
+        try:
+            if kind == "tar":
+                yield from self._tar(prefix, _Chain(head, stream), level)
+            elif top and layers == 0 and stream.seekable():
+                stream.seek(0)
+                yield from self._zip(path, prefix, stream, level)
+            else:
+                with _spooled(path, head, stream, self.limits.max_total_bytes) as spool:
+                    yield from self._zip(path, prefix, spool, level)
+        except _corrupt() as exc:
+            reason = f"corrupt or unreadable {kind} archive ({_one_line(exc)})"
+            self.problems.append(problem("" if top else path, reason))
+
+    # -- what is finally read -----------------------------------------------------------------
+
+    def _source(self, path: str, data: bytes, language: str) -> Iterator[CandidateFile]:
+        if not data.strip():
+            self.problems.append(problem(path, EMPTY))
+            return
+        try:
+            text, note = decode_source(data)
+        except BinaryContent as exc:
+            self.problems.append(problem(path, str(exc)))
+            return
+        if note:
+            self._note(path, note)  # still scanned
+        yield CandidateFile(path, text, language)
+
+    def _notebook(self, path: str, data: bytes) -> Iterator[CandidateFile]:
+        """Each code cell of a Jupyter notebook as ``NB!/cell-N.EXT`` (N counts every cell)."""
+        try:
+            notebook = json.loads(data)
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+            self.problems.append(problem(path, f"not a valid notebook ({_one_line(exc)})"))
+            return
+        cells = notebook.get("cells") if isinstance(notebook, dict) else None
+        if not isinstance(cells, list):
+            worksheets = notebook.get("worksheets") if isinstance(notebook, dict) else None
+            cells = (worksheets[0].get("cells") if isinstance(worksheets, list) and worksheets
+                     and isinstance(worksheets[0], dict) else None)  # fmt: skip
+        if not isinstance(cells, list):
+            self.problems.append(problem(path, "not a valid notebook (no cells)"))
+            return
+        extension = _notebook_extension(notebook)
+        language = language_for_path("cell" + extension)
+        if language is None:
+            self._unread(
+                path, f"notebook cells in a language leaktrace does not read ({extension})"
+            )
+            return
+        for number, cell in enumerate(cells, start=1):
+            if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+                continue
+            source = cell.get("source", cell.get("input", ""))
+            text = "".join(source) if isinstance(source, list) else source
+            if not isinstance(text, str) or not text.strip():
+                continue
+            yield CandidateFile(f"{path}{SEPARATOR}cell-{number}{extension}",
+                                _without_magics(text).encode("utf-8", "surrogatepass"),
+                                language)  # fmt: skip
+
+    # -- containers ---------------------------------------------------------------------------
+
+    def _tar(self, prefix: str, stream: IO[bytes], level: int) -> Iterator[CandidateFile]:
+        seen: dict[str, int] = {}
+        with tarfile.open(fileobj=_reader(stream), mode="r|", errors="surrogateescape") as archive:
+            while True:
+                member = archive.next()
+                if member is None:
+                    return
+                archive.members.clear()  # stream mode: do not keep every header in memory
+                self._count_entry()
+                name = _clean(member.name)
+                self._check_name(prefix + name, name)
+                if member.isdir() or posixpath.basename(name).startswith(".wh."):
+                    continue  # folders and image-layer whiteouts hold no content
+                path = prefix + _unique(name, seen)
+                if member.issym() or member.islnk():
+                    self._note(path, f"link to {member.linkname!r}; not followed")
+                    continue
+                if not member.isfile():
+                    self._note(path, "device, FIFO or special file; not read")
+                    continue
+                cap = self.limits.max_read_bytes
+                if member.size > cap:
+                    self._unread(path, f"{member.size:,} bytes, over max_read_bytes {cap:,}")
+                    continue
+                handle = archive.extractfile(member)
+                if handle is None:
+                    continue
+                yield from self._stream(path, handle, level)
+
+    def _zip(self, path: str, prefix: str, stream: IO[bytes],
+             level: int) -> Iterator[CandidateFile]:  # fmt: skip
+        seen: dict[str, int] = {}
+        cap = self.limits.max_read_bytes
+        with zipfile.ZipFile(stream) as archive:
+            for info in archive.infolist():
+                self._count_entry()
+                name = _clean(info.filename)
+                self._check_name(prefix + name, name)
+                if info.is_dir():
+                    continue
+                entry = prefix + _unique(name, seen)
+                mode = info.external_attr >> 16
+                if info.create_system == 3 and stat.S_IFMT(mode) not in (0, stat.S_IFREG):
+                    what = "link" if stat.S_ISLNK(mode) else "device, FIFO or special file"
+                    self._note(entry, f"{what}; not read")
+                    continue
+                if info.file_size > cap:
+                    self._unread(entry, f"{info.file_size:,} bytes, over max_read_bytes {cap:,}")
+                    continue
+                ratio = info.file_size / info.compress_size if info.compress_size else 0
+                if ratio > self.limits.max_ratio and info.file_size > (1 << 20):
+                    self._unread(entry, f"compression ratio over {self.limits.max_ratio} (bomb?)")
+                    continue
+                with archive.open(info) as handle:
+                    yield from self._stream(entry, handle, level)
+
+    def _check_name(self, path: str, name: str) -> None:
+        """Names that would escape an extraction folder are noted; nothing is ever extracted,
+        so the entry is still read (a leak must not hide behind a hostile name)."""
+        reason = unsafe_member_name(name)
+        if reason:
+            self._note(path, f"unsafe name ({reason}): read in memory only, never extracted")
+
+    def _note(self, path: str, message: str) -> None:
+        """A line worth showing that loses nothing (a link, a device, a decoded encoding)."""
+        self.problems.append(Problem(path, message, partial=False))
+
+    def _unread(self, path: str, message: str) -> None:
+        """Something that may hold code was not read: the candidate cannot be ``clear``."""
+        self.problems.append(problem(path, f"not read: {message}"))
+
+
+@contextlib.contextmanager
+def _spooled(path: str, head: bytes, stream: IO[bytes], cap: int) -> Iterator[IO[bytes]]:
+    """A seekable copy of a stream (zip needs random access): in memory while small, then in a
+    temporary file that is removed on close. Never an extraction: one file, ours."""
+    with tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY, prefix="leaktrace-") as spool:
+        spool.write(head)
+        copied = len(head)
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            copied += len(block)
+            if copied > cap:
+                raise _Stop(f"{path}: larger than max_total_bytes ({cap:,}); the rest is not read")
+            spool.write(block)
+        spool.seek(0)
+        yield spool  # type: ignore[misc]
+
+
+def _clean(name: str) -> str:
+    """An entry name as the archive gives it, with ``/`` separators and no leading ``./``."""
+    name = name.replace("\\", "/")
+    while name.startswith("./"):
+        name = name[2:]
+    return name or "unnamed"
+
+
+def unsafe_member_name(name: str) -> str | None:
+    """Why an archive member name would escape an extraction folder, or None."""
+    if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
+        return "absolute path"
+    if ".." in PurePosixPath(name.replace("\\", "/")).parts:
+        return "'..' in path"
+    return None
+
+
+def _unique(name: str, seen: dict[str, int]) -> str:
+    """Entries that share a name in one archive are told apart: ``a.py``, ``a.py#2``, ..."""
+    count = seen.get(name, 0) + 1
+    seen[name] = count
+    return name if count == 1 else f"{name}#{count}"
+
+
+def _corrupt() -> tuple[type[BaseException], ...]:
+    """What the archive and decompression libraries raise on damaged or hostile data."""
+    errors: tuple[type[BaseException], ...] = (
+        tarfile.TarError, zipfile.BadZipFile, EOFError, OSError, lzma.LZMAError, zlib.error,
+        ValueError, NotImplementedError, RecursionError,
+    )  # fmt: skip
+    zstandard = sys.modules.get("zstandard")  # imported only once a zstd stream was met
+    return (*errors, zstandard.ZstdError) if zstandard else errors
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _notebook_extension(notebook: Any) -> str:
+    meta = notebook.get("metadata") if isinstance(notebook, dict) else None
+    meta = meta if isinstance(meta, dict) else {}
+    info = meta.get("language_info") if isinstance(meta.get("language_info"), dict) else {}
+    extension = info.get("file_extension")
+    if isinstance(extension, str) and extension.startswith(".") and len(extension) < 10:
+        return extension
+    language = info.get("name") or (meta.get("kernelspec") or {}).get("language") or "python"
+    return {"python": ".py", "javascript": ".js", "typescript": ".ts", "go": ".go",
+            "rust": ".rs", "java": ".java", "kotlin": ".kt", "c#": ".cs", "csharp": ".cs",
+            "ruby": ".rb", "php": ".php", "c++": ".cpp", "c": ".c"}.get(
+        str(language).lower(), "." + str(language).lower()[:8])  # fmt: skip
+
+
+def _without_magics(text: str) -> str:
+    """IPython magics (``%time``, ``%%bash``) and shell lines (``!pip``) are not the language:
+    each becomes a comment, so line numbers stay those of the cell."""
+    lines = text.split("\n")
+    return "\n".join(("#" + line) if line.lstrip().startswith(("%", "!")) else line
+                     for line in lines)  # fmt: skip
