@@ -6,6 +6,7 @@ from fingerprints.errors import (
     InputError,
     LeaktraceError,
     NotAStoreError,
+    RepoConflictError,
     StoreError,
     StoreVersionError,
 )
@@ -29,7 +30,14 @@ from fingerprints.policy import (
 )
 from fingerprints.shingles import FINGERPRINT_DTYPE, KGrams, kgrams, rolling_hash, winnow
 from fingerprints.signature import minhash
-from fingerprints.store import Background, RepoInfo, SQLiteStore, StoredFile, open_store
+from fingerprints.store import (
+    Background,
+    RepoInfo,
+    SQLiteStore,
+    StoredFile,
+    open_store,
+    repo_name_problem,
+)
 from fingerprints.text import BinaryContent, decode_source
 from fingerprints.tree import (
     UNKNOWN_LANGUAGE,
@@ -66,6 +74,7 @@ __all__ = [
     "Mapper",
     "NotAStoreError",
     "REEXPORT_FILES",
+    "RepoConflictError",
     "RepoInfo",
     "SQLiteStore",
     "SourceFile",
@@ -93,6 +102,7 @@ __all__ = [
     "minhash",
     "open_store",
     "read_source",
+    "repo_name_problem",
     "rolling_hash",
     "run_job",
     "third_party_reason",

@@ -4,7 +4,8 @@
     ├── ConfigError                a setting is out of range or unknown (names the key)
     ├── StoreError                 the store file cannot be used
     │   ├── NotAStoreError         the file is not a leaktrace store
-    │   └── StoreVersionError      schema or fingerprint parameters do not match
+    │   ├── StoreVersionError      schema or fingerprint parameters do not match
+    │   └── RepoConflictError      a repository would replace or contradict a stored one
     └── InputError                 a source tree, archive or file cannot be read
 
 Library errors (sqlite3, tarfile, zipfile, OSError) are wrapped with ``raise ... from exc``;
@@ -36,6 +37,12 @@ class NotAStoreError(StoreError):
 
 class StoreVersionError(StoreError):
     """The store was written with another schema or other fingerprint parameters."""
+
+
+class RepoConflictError(StoreError):
+    """Storing a repository would replace another one of the same name, or store the same code
+    as private and as public; or a repository named in a command does not exist. Nothing is
+    changed."""
 
 
 class InputError(LeaktraceError):

@@ -22,13 +22,13 @@ from pathlib import Path
 
 import numpy as np
 
-from fingerprints.errors import NotAStoreError, StoreError, StoreVersionError
+from fingerprints.errors import NotAStoreError, RepoConflictError, StoreError, StoreVersionError
 from fingerprints.fingerprinter import FileFingerprint
 from fingerprints.params import FingerprintParams
 from fingerprints.shingles import FINGERPRINT_DTYPE
 
 FORMAT = "leaktrace-store"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 _SCHEMA_V1 = """
@@ -87,10 +87,24 @@ def _migrate_2_to_3(db: sqlite3.Connection) -> None:
     )
 
 
+def _migrate_3_to_4(db: sqlite3.Connection) -> None:
+    """v4: each repository's origin, the identity a second repository of the same name is checked
+    against, and an index on content hashes (identical files across repositories).
+
+    Schema 3 kept only the root as typed. A folder's root was already absolute and becomes its
+    origin; an archive or URL root may have been relative or carried a ``@REF``, so its origin is
+    left unknown and the next ``fingerprint`` under that name records it.
+    """
+    db.execute("ALTER TABLE repos ADD COLUMN origin TEXT")
+    db.execute("UPDATE repos SET origin = root WHERE root LIKE '/%'")
+    db.execute("CREATE INDEX files_sha256 ON files (sha256)")
+
+
 #: Numbered migrations: MIGRATIONS[n] upgrades a store from schema n to n + 1.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _migrate_1_to_2,
     2: _migrate_2_to_3,
+    3: _migrate_3_to_4,
 }
 
 
@@ -99,11 +113,18 @@ class RepoInfo:
     id: int
     name: str
     root: str
+    """What was read, as given (a folder, an archive, a git URL with its ref)."""
     public: bool
     updated_at: str | None
     files: int
     tokens: int
     lines: int
+    origin: str | None = None
+    """Where it comes from, the repository's identity (None: not recorded by schema 3)."""
+
+    @property
+    def kind(self) -> str:
+        return "public" if self.public else "private"
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,14 +252,80 @@ class SQLiteStore:
 
     # -- writing -----------------------------------------------------------------------------
 
-    def upsert_repo(self, name: str, root: str, public: bool) -> int:
-        with self._db:
-            self._db.execute(
-                "INSERT INTO repos (name, root, public) VALUES (?, ?, ?) "
-                "ON CONFLICT(name) DO UPDATE SET root = excluded.root, public = excluded.public",
-                (name, root, int(public)),
+    def check_repo(self, name: str, origin: str, public: bool) -> RepoInfo | None:
+        """The stored repository ``name``, if any, after checking that storing ``origin`` under
+        it would neither replace another repository nor change what kind of code it is.
+
+        Raises ``RepoConflictError`` when a repository of that name comes from another origin,
+        or when ``origin`` is already stored as the other kind (private or public). Writes
+        nothing.
+        """
+        existing = self.repo(name)
+        if existing is not None and existing.origin not in (None, origin):
+            raise RepoConflictError(
+                f"a repo named {name!r} already comes from {existing.origin}; give this one "
+                "another name with --name NAME (or SRC=NAME)"
             )
-        return int(self._db.execute("SELECT id FROM repos WHERE name = ?", (name,)).fetchone()[0])
+        kind = "public" if public else "private"
+        for other in self.repos():
+            if other.public != public and (other.name == name or other.origin == origin):
+                raise RepoConflictError(
+                    f"already stored as {other.kind} repo {other.name!r}; to store it as "
+                    f"{kind}, remove that one first (leaktrace repos --remove {other.name})"
+                )
+        return existing
+
+    def claim_repo(self, name: str, root: str, origin: str, public: bool) -> int:
+        """Create repository ``name`` for ``origin``, or take the existing one over again (same
+        origin, same kind: an incremental update); checked as ``check_repo``, in one transaction.
+        """
+        try:
+            with self._db:
+                existing = self.check_repo(name, origin, public)
+                if existing is None:
+                    cursor = self._db.execute(
+                        "INSERT INTO repos (name, root, origin, public) VALUES (?, ?, ?, ?)",
+                        (name, root, origin, int(public)),
+                    )
+                    return int(cursor.lastrowid or 0)
+                self._db.execute(
+                    "UPDATE repos SET root = ?, origin = ? WHERE id = ?",
+                    (root, origin, existing.id),
+                )
+                return existing.id
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: cannot record repo {name!r} ({exc})") from exc
+
+    def remove_repo(self, name: str) -> RepoInfo:
+        """Remove a repository with its files, skip records and seeds, in one transaction."""
+        existing = self._existing(name)
+        try:
+            with self._db:
+                self._db.execute("DELETE FROM repos WHERE id = ?", (existing.id,))
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: cannot remove repo {name!r} ({exc})") from exc
+        return existing
+
+    def rename_repo(self, old: str, new: str) -> None:
+        """Give a repository another name; refused if ``new`` is taken or not a usable name."""
+        existing = self._existing(old)
+        problem = repo_name_problem(new)
+        if problem:
+            raise RepoConflictError(f"cannot rename {old!r} to {new!r}: {problem}")
+        if self.repo(new) is not None:
+            raise RepoConflictError(f"cannot rename {old!r}: a repo named {new!r} already exists")
+        try:
+            with self._db:
+                self._db.execute("UPDATE repos SET name = ? WHERE id = ?", (new, existing.id))
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: cannot rename repo {old!r} ({exc})") from exc
+
+    def _existing(self, name: str) -> RepoInfo:
+        existing = self.repo(name)
+        if existing is None:
+            known = ", ".join(repr(r.name) for r in self.repos()) or "none"
+            raise RepoConflictError(f"no repo named {name!r} in {self.path} (repos: {known})")
+        return existing
 
     def put_files(
         self,
@@ -324,12 +411,37 @@ class SQLiteStore:
         return {path: KnownFile(sha, size, mtime) for path, sha, size, mtime in rows}
 
     def repos(self) -> list[RepoInfo]:
+        return self._repo_rows("", ())
+
+    def repo(self, name: str) -> RepoInfo | None:
+        """The repository called ``name``, or None."""
+        found = self._repo_rows("WHERE r.name = ?", (name,))
+        return found[0] if found else None
+
+    def _repo_rows(self, where: str, args: tuple[object, ...]) -> list[RepoInfo]:
         rows = self._db.execute(
             "SELECT r.id, r.name, r.root, r.public, r.updated_at, count(f.id),"
-            " coalesce(sum(f.tokens), 0), coalesce(sum(f.lines), 0)"
-            " FROM repos r LEFT JOIN files f ON f.repo_id = r.id GROUP BY r.id ORDER BY r.id"
+            " coalesce(sum(f.tokens), 0), coalesce(sum(f.lines), 0), r.origin"
+            f" FROM repos r LEFT JOIN files f ON f.repo_id = r.id {where}"
+            " GROUP BY r.id ORDER BY r.id",
+            args,
         )
-        return [RepoInfo(i, n, root, bool(p), u, c, t, ln) for i, n, root, p, u, c, t, ln in rows]
+        return [
+            RepoInfo(i, n, root, bool(p), u, c, t, ln, o) for i, n, root, p, u, c, t, ln, o in rows
+        ]
+
+    def identical_files(self, repo_id: int) -> list[tuple[RepoInfo, int]]:
+        """Other repositories holding files whose content equals one of this repository's, and
+        how many of this repository's files each holds, most first."""
+        rows = self._db.execute(
+            "SELECT other.repo_id, count(DISTINCT mine.id) FROM files mine"
+            " JOIN files other ON other.sha256 = mine.sha256 AND other.repo_id != mine.repo_id"
+            " WHERE mine.repo_id = ? GROUP BY other.repo_id",
+            (repo_id,),
+        ).fetchall()
+        repos = {r.id: r for r in self.repos()}
+        found = [(repos[other], count) for other, count in rows]
+        return sorted(found, key=lambda item: (-item[1], item[0].name))
 
     def skipped(self, repo_id: int) -> list[tuple[str, str]]:
         return self._db.execute(
@@ -430,6 +542,16 @@ class SQLiteStore:
         if row is None:
             raise StoreError(f"{self.path}: no file with id {file_id}")
         return bytes(row[0])
+
+
+def repo_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot name a repository, or None: it must be non-empty, printable and
+    hold no ``/`` (reports look private files up as CHECKOUT/NAME/PATH)."""
+    if not name.strip():
+        return "a repo name cannot be empty"
+    if "/" in name or not name.isprintable():
+        return "a repo name cannot hold '/' or control characters"
+    return None
 
 
 def _check_is_store_file(path: Path, create: bool) -> None:

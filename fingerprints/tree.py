@@ -28,7 +28,7 @@ from fingerprints.policy import (
     third_party_reason,
 )
 from fingerprints.seeds import rank, words
-from fingerprints.store import SQLiteStore
+from fingerprints.store import RepoInfo, SQLiteStore
 from fingerprints.text import BinaryContent, decode_source
 
 UNKNOWN_LANGUAGE = "not a supported source language"
@@ -146,6 +146,8 @@ class TreeSummary:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     problems: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
+    identical: list[tuple[RepoInfo, int]] = field(default_factory=list)
+    """Other stored repositories holding files identical to this one's, and how many."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,20 +172,28 @@ Mapper = Callable[[Callable[[Job], FileFingerprint], Iterable[Job]], Iterable[Fi
 
 
 class _Ingest:
-    """Batches fingerprinted files into the store for one repository and keeps the summary."""
+    """Batches fingerprinted files into the store for one repository and keeps the summary.
+
+    The repository is checked before anything is read (``check_repo``) and recorded with the
+    first batch of files, so a source that turns out to hold no source files changes nothing.
+    """
 
     def __init__(
         self,
         store: SQLiteStore,
         summary: TreeSummary,
-        repo_id: int,
+        root: str,
+        origin: str,
         on_problem: Callable[[str, str], None] | None,
     ) -> None:
         self.store = store
         self.summary = summary
-        self.repo_id = repo_id
+        self.root = root
+        self.origin = origin
         self.on_problem = on_problem
-        self.known = store.known_files(repo_id)
+        existing = store.check_repo(summary.name, origin, summary.public)
+        self.repo_id: int | None = None
+        self.known = store.known_files(existing.id) if existing else {}
         self.present: set[str] = set()
         self.batch: list[FileFingerprint] = []
         self.skips: list[tuple[str, str]] = []
@@ -282,20 +292,49 @@ class _Ingest:
         if len(self.batch) >= BATCH_FILES:
             self.flush()
 
+    def claim(self) -> int:
+        if self.repo_id is None:
+            summary = self.summary
+            self.repo_id = self.store.claim_repo(
+                summary.name, self.root, self.origin, summary.public
+            )
+        return self.repo_id
+
     def flush(self) -> None:
-        self.store.put_files(self.repo_id, self.batch, self.skips, self.touched)
+        repo_id = self.claim()
+        self.store.put_files(repo_id, self.batch, self.skips, self.touched)
         self.touched.clear()
-        self.store.clear_skipped(self.repo_id, [f.path for f in self.batch])
+        self.store.clear_skipped(repo_id, [f.path for f in self.batch])
         self.batch.clear()
         self.skips.clear()
 
     def finish(self, started: float) -> TreeSummary:
+        """Store what is left and forget files that are gone; refused (nothing written or
+        removed) when the source held no usable source file at all."""
+        summary = self.summary
+        if summary.fingerprinted + summary.unchanged == 0:
+            raise InputError(f"{self.root}: {_nothing_to_fingerprint(summary)}")
         self.flush()
+        repo_id = self.claim()
         if self.seed_words is not None:
-            self.store.put_seeds(self.repo_id, rank(self.seed_words, SEEDS_PER_REPO))
-        self.summary.removed = self.store.forget_missing(self.repo_id, self.present)
-        self.summary.seconds = time.perf_counter() - started
-        return self.summary
+            self.store.put_seeds(repo_id, rank(self.seed_words, SEEDS_PER_REPO))
+        summary.removed = self.store.forget_missing(repo_id, self.present)
+        summary.identical = self.store.identical_files(repo_id)
+        summary.seconds = time.perf_counter() - started
+        return summary
+
+
+def _nothing_to_fingerprint(summary: TreeSummary) -> str:
+    found = [
+        f"{summary.unknown_language} file(s) not in a supported language"
+        if summary.unknown_language else "",
+        f"{len(summary.skipped)} skipped (--verbose says why)" if summary.skipped else "",
+    ]  # fmt: skip
+    seen = "; ".join(part for part in found if part) or "no files at all"
+    return (
+        f"no source files to fingerprint ({seen}); nothing stored. Give the folder, archive or "
+        "git URL that holds the code"
+    )
 
 
 def fingerprint_tree(
@@ -317,7 +356,7 @@ def fingerprint_tree(
     started = time.perf_counter()
     root = root.resolve()
     summary = TreeSummary(name=name or root.name, public=public)
-    ingest = _Ingest(store, summary, store.upsert_repo(summary.name, str(root), public), on_problem)
+    ingest = _Ingest(store, summary, str(root), str(root), on_problem)
     if seeds and not public:
         ingest.seed_words = []
 
@@ -340,6 +379,7 @@ def fingerprint_files(
     *,
     name: str,
     origin: str,
+    root: str | None = None,
     public: bool = False,
     on_problem: Callable[[str, str], None] | None = None,
     seeds: bool = False,
@@ -347,12 +387,13 @@ def fingerprint_files(
 ) -> TreeSummary:
     """Fingerprint a stream of files (from an archive, a clone, a registry) as repository ``name``.
 
-    ``origin`` says where they came from (recorded as the repository's root). Unchanged files
-    are recognized by their content hash.
+    ``origin`` says where they come from, the repository's identity (an archive's absolute
+    path, a git URL without its ref); ``root`` what exactly was read (default: ``origin``).
+    Unchanged files are recognized by their content hash.
     """
     started = time.perf_counter()
     summary = TreeSummary(name=name, public=public)
-    ingest = _Ingest(store, summary, store.upsert_repo(name, origin, public), on_problem)
+    ingest = _Ingest(store, summary, root or origin, origin, on_problem)
     if seeds and not public:
         ingest.seed_words = []
 

@@ -14,6 +14,7 @@ what was not read and the candidate is ``incomplete``, never ``clear``.
 
 from __future__ import annotations
 
+import functools
 import getpass
 import hashlib
 import json
@@ -21,7 +22,7 @@ import os
 import sys
 import tempfile
 import traceback
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -44,10 +45,13 @@ from fingerprints import (
     open_store,
 )
 from scanner.calibrate import MARGIN, measure, recommend
+from scanner.commands.repos import repos
+from scanner.commands.sources import RepoSource, check_sources, plan_sources
 from scanner.config import load_limits, load_thresholds, save_thresholds
 from scanner.crawl import Crawler, make_crawler, read_token
 from scanner.errors import InputError
 from scanner.index import FingerprintIndex
+from scanner.private_source import load_private_source
 from scanner.reports import Sources, format_for, write_report, write_text
 from scanner.reports.json_report import candidate_dict, to_dict
 from scanner.reports.notice import draft_notice
@@ -129,14 +133,11 @@ def _print_tree_summary(summary: TreeSummary, verbose: bool) -> None:
             err.print(f"  skipped {path}: {reason}", markup=False)
     elif summary.skipped:
         err.print("  (--verbose lists the skipped files and why)", markup=False)
-
-
-def _target_name(target: str) -> str:
-    """A repository name for a target: the folder, archive or repository name."""
-    name = target.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1]
-    for suffix in (".tar.gz", ".tgz", ".tar", ".zip", ".git"):
-        name = name.removesuffix(suffix)
-    return name or target
+    for other, count in summary.identical:
+        effect = ("public code is never evidence" if other.public or summary.public
+                  else "the same content counts once as evidence")  # fmt: skip
+        err.print(f"  {count} file(s) of {summary.name} are identical to files already stored in "
+                  f"{other.kind} repo {other.name!r}; {effect}", markup=False)  # fmt: skip
 
 
 def _report_problems(target: str, candidate: Candidate) -> None:
@@ -145,23 +146,22 @@ def _report_problems(target: str, candidate: Candidate) -> None:
 
 
 def _ingest(
-    target: str,
+    source: RepoSource,
     store: SQLiteStore,
-    name: str | None,
-    public: bool,
     progress: Progress,
     task: TaskID,
     seeds: bool = False,
     runner: Runner | None = None,
 ) -> TreeSummary:
-    """Fingerprint one target (folder, archive or git URL) into the store."""
+    """Fingerprint one source (folder, archive or git URL) into the store."""
+    target = source.target
     path = Path(target)
     if path.is_dir():
         return fingerprint_tree(
             path,
             store,
-            name=name,
-            public=public,
+            name=source.name,
+            public=source.public,
             on_problem=lambda item, message: _problem(f"{target}:{item}", message),
             on_file=lambda item: progress.update(task, advance=1, item=item),
             seeds=seeds,
@@ -171,9 +171,10 @@ def _ingest(
     summary = fingerprint_files(
         candidate.iter_files(),
         store,
-        name=name or _target_name(target),
-        origin=target,
-        public=public,
+        name=source.name,
+        origin=source.origin,
+        root=target,
+        public=source.public,
         on_problem=lambda item, message: _problem(f"{target}:{item}", message),
         seeds=seeds,
         mapper=_mapper(runner),
@@ -189,20 +190,21 @@ def _mapper(runner: Runner | None) -> Mapper:
 
 
 def _fingerprint(
-    sources: list[str],
+    sources: list[str] | list[Path],
     store_path: Path,
     name: str | None,
-    public: list[str],
+    public: list[str] | list[Path],
     params: FingerprintParams | None,
     verbose: bool,
     seeds: bool = False,
     runner: Runner | None = None,
 ) -> None:
+    planned = plan_sources([str(s) for s in sources], [str(p) for p in public], name)
     with open_store(store_path, params, create=True) as store, _progress() as progress:
+        check_sources(store, planned)
         task = progress.add_task("fingerprinting", total=None, item="")
-        jobs = [(src, name, False) for src in sources] + [(p, None, True) for p in public]
-        for src, repo_name, is_public in jobs:
-            summary = _ingest(src, store, repo_name, is_public, progress, task, seeds, runner)
+        for source in planned:
+            summary = _ingest(source, store, progress, task, seeds, runner)
             _print_tree_summary(summary, verbose)
         if seeds:
             err.print(f"{len(store.seeds())} seed(s) recorded in plaintext for code search "
@@ -211,18 +213,23 @@ def _fingerprint(
 
 @app.command()
 def fingerprint(
-    src: Annotated[
-        list[str], typer.Argument(help="Private source: folders, archives or git URLs.")
-    ],
     store: Annotated[Path, typer.Option("--store", "-s", help="Store file (created if missing).")],
+    src: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Private source: folders, archives or git URLs; SRC=NAME names its repository."
+        ),
+    ] = None,
     name: Annotated[
-        str | None, typer.Option(help="Repository name (default: its own name).")
+        str | None,
+        typer.Option(help="Repository name of the one SRC (default: its own name)."),
     ] = None,
     public: Annotated[
         list[str] | None,
         typer.Option(
             "--public",
-            help="Code the company already published (folder, archive or git URL): never evidence.",
+            help="Code the company already published (folder, archive or git URL; SRC=NAME "
+            "names it): never evidence.",
         ),
     ] = None,
     k: Annotated[int | None, typer.Option(help="Tokens per k-gram (new stores only).")] = None,
@@ -241,15 +248,13 @@ def fingerprint(
 ) -> None:
     """Fingerprint private repositories into a store (only changed files are redone)."""
     try:
-        if name and len(src) > 1:
-            raise typer.BadParameter("--name needs exactly one SRC")
         params = None
         if k is not None or w is not None:
             defaults = FingerprintParams()
             params = FingerprintParams(k=k or defaults.k, w=w or defaults.w)
         runner = make_runner(jobs, scheduler)
         try:
-            _fingerprint(src, store, name, public or [], params, verbose, seeds, runner)
+            _fingerprint(src or [], store, name, public or [], params, verbose, seeds, runner)
         finally:
             runner.close()
     except LeaktraceError as exc:
@@ -319,6 +324,14 @@ def _verdict_table(candidates: list[dict]) -> Table:
             str(len(c["files"])),
         )
     return table
+
+
+def _require_private_code(store: SQLiteStore) -> None:
+    """Refuse to judge candidates against a store without private files: all would be clear."""
+    if not any(repo.files and not repo.public for repo in store.repos()):
+        raise InputError(f"{store.path}: the store holds no private files, so nothing could be "
+                         "found; fingerprint the private code into it first (leaktrace "
+                         f"fingerprint SRC --store {store.path})")  # fmt: skip
 
 
 def run_scan(targets: Iterable[str], store_path: Path, thresholds: Thresholds,
@@ -439,9 +452,9 @@ def job_key(parts: dict[str, object]) -> str:
 
 
 def _write_reports(results: ResultsDB, run_id: int, outputs: dict[str, str | None],
-                   private_source: Path | None = None) -> None:  # fmt: skip
+                   private: dict[str, str] | None = None) -> None:  # fmt: skip
     report = results.report(run_id)
-    sources = Sources(lambda target: results.excerpts(run_id, target), private_source)
+    sources = Sources(lambda target: results.excerpts(run_id, target), private)
     for fmt, destination in outputs.items():
         if destination:
             write_report(report, destination, fmt, sources)
@@ -544,6 +557,10 @@ def scan(
         if fail_on not in FAIL_ON:
             raise typer.BadParameter(f"expected one of {', '.join(FAIL_ON)}",
                                      param_hint="--fail-on")  # fmt: skip
+        if not (targets or from_file or forks or github_search or github_repos or seeds):
+            raise InputError("nothing to scan: give a TARGET (folder, archive, git URL, "
+                             "github:OWNER/REPO, npm:NAME, pypi:NAME), --from-file, --forks or "
+                             "--github-search")  # fmt: skip
         thresholds = _thresholds(config, set_)
         limits = load_limits(config, overrides={
             "max_file_bytes": max_file_bytes, "max_read_bytes": max_read_bytes,
@@ -554,6 +571,7 @@ def scan(
                                    npm_registry=npm_registry, pypi_url=pypi_url, cache=results,
                                    blobs=results, limits=limits)  # fmt: skip
             with open_store(store) as opened:
+                _require_private_code(opened)
                 digest = opened.digest()
                 queries = list(github_search or [])
                 if seeds:
@@ -573,6 +591,9 @@ def scan(
             outputs = {"json": json_out, "html": html_out, "md": md_out, "sarif": sarif_out}
             _write_reports(results, run_id, outputs)
             recorded = results.report(run_id)["candidates"]
+            if not recorded:
+                raise InputError("nothing scanned: the targets asked for (--from-file, --forks, "
+                                 "--github-search) named no candidate")  # fmt: skip
     except LeaktraceError as exc:
         message = crawler.http.redact(str(exc)) if crawler else str(exc)
         err.print(f"leaktrace: {message}", markup=False)
@@ -599,23 +620,45 @@ def scan(
 @app.command()
 def report(
     run: Annotated[str, typer.Argument(help="Run id, or 'latest'.")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="json, html, md or sarif.")] = "",
-    out_path: Annotated[str, typer.Option("--out", help="File to write ('-': stdout).")] = "-",
+    fmt: Annotated[
+        str,
+        typer.Option("--format", "-f", help="json, html, md or sarif (default: from --out)."),
+    ] = "",
+    out_path: Annotated[
+        str, typer.Option("--out", help="File to write ('-': stdout; alone, a summary).")
+    ] = "-",
     include_private_source: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             "--include-private-source",
-            help="Private checkout: show the private code side by side (internal use only).",
+            help="The private checkout, archive or git URL that was fingerprinted: show the "
+            "private code side by side (internal use only).",
         ),
     ] = None,
     results_path: Annotated[Path, RESULTS_OPTION] = DEFAULT_RESULTS,
 ) -> None:
-    """Write the report of a recorded run, with the decisions taken since."""
+    """Write the report of a recorded run, with the decisions taken since (without --format
+    or --out: a summary of its verdicts)."""
     try:
-        chosen = fmt or format_for(out_path)
+        summary = not fmt and out_path == "-"
+        if summary and include_private_source is not None:
+            raise InputError("--include-private-source needs --out FILE or --format")
+        chosen = fmt or ("" if summary else format_for(out_path))
         with ResultsDB(results_path) as results:
             run_id = results.resolve_run(run)
-            _write_reports(results, run_id, {chosen: out_path}, include_private_source)
+            if summary:
+                out.print(_verdict_table(results.report(run_id)["candidates"]))
+                out.print(f"run {run_id}; the full report: --out FILE.html (or .json, .md, "
+                          ".sarif) or --format", markup=False)  # fmt: skip
+                return
+            private = None
+            if include_private_source is not None:
+                loaded = load_private_source(results.report(run_id), include_private_source)
+                if loaded.missing:
+                    missing = f"{loaded.missing} matched private file(s) not found there"
+                    _problem(include_private_source, f"{missing}; shown as hashes only")
+                private = loaded.texts
+            _write_reports(results, run_id, {chosen: out_path}, private)
     except LeaktraceError as exc:
         err.print(f"leaktrace: {exc}", markup=False)
         raise typer.Exit(EXIT_INPUT) from None
@@ -788,6 +831,7 @@ def calibrate(
             else:
                 targets.append(target)
         with open_store(store) as opened:
+            _require_private_code(opened)
             index = FingerprintIndex.from_store(opened)
             rows = []
             with _progress() as progress:
@@ -874,6 +918,23 @@ def list_seeds(
     except LeaktraceError as exc:
         err.print(f"leaktrace: {exc}", markup=False)
         raise typer.Exit(EXIT_INPUT) from None
+
+
+def _guarded(command: Callable[..., None]) -> Callable[..., None]:
+    """A command whose errors become one line on stderr and exit code 2."""
+
+    @functools.wraps(command)
+    def run(*args: object, **kwargs: object) -> None:
+        try:
+            command(*args, **kwargs)
+        except LeaktraceError as exc:
+            err.print(f"leaktrace: {exc}", markup=False)
+            raise typer.Exit(EXIT_INPUT) from None
+
+    return run
+
+
+app.command("repos")(_guarded(repos))
 
 
 @app.command()

@@ -10,6 +10,11 @@ bucket table stays close to flat (tests/benchmarks/bench_scale.py, section 5).
 
 Fingerprints of public repos are kept apart as a sorted set: a k-gram found there is never
 evidence.
+
+Each distinct private content is indexed once. The same file stored twice (one tree fingerprinted
+under two names, a file copied between repositories) would otherwise be counted twice as
+evidence, and would double the fanout of all its fingerprints, pushing them towards
+``max_fanout``; the other places holding it are kept as the indexed file's ``copies``.
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ class PrivateFile:
     lines: int
     sha256: str
     boilerplate: str | None = None
+    copies: tuple[tuple[str, str], ...] = ()
+    """Other (repo, path) places holding the same content: stored again, counted once."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +88,7 @@ class FingerprintIndex:
         w: int,
         background: Background | None = None,
     ) -> FingerprintIndex:
+        private, copies = distinct_contents(private)
         files = [
             PrivateFile(
                 repo_names.get(f.repo_id, str(f.repo_id)),
@@ -90,8 +98,9 @@ class FingerprintIndex:
                 f.lines,
                 f.sha256,
                 f.boilerplate,
+                tuple((repo_names.get(c.repo_id, str(c.repo_id)), c.path) for c in copies[i]),
             )
-            for f in private
+            for i, f in enumerate(private)
         ]
         arrays = [f.fingerprints for f in private]
         merged = np.concatenate(arrays) if arrays else np.zeros(0, dtype=FINGERPRINT_DTYPE)
@@ -163,6 +172,27 @@ class FingerprintIndex:
         end = lo.copy()
         end[found] += self.fanout[lo[found]]
         return lo, end
+
+
+def distinct_contents(
+    private: list[StoredFile],
+) -> tuple[list[StoredFile], list[list[StoredFile]]]:
+    """One stored file per distinct content (SHA-256), in store order, and the other files that
+    hold the same content.
+
+    The file kept is the first that is not private boilerplate: a content stored both as a
+    fixture and as ordinary code is evidence, as it was when both places were indexed.
+    """
+    groups: dict[str, list[StoredFile]] = {}
+    for stored in private:
+        groups.setdefault(stored.sha256, []).append(stored)
+    kept: list[StoredFile] = []
+    copies: list[list[StoredFile]] = []
+    for group in groups.values():
+        first = next((f for f in group if f.boilerplate is None), group[0])
+        kept.append(first)
+        copies.append([f for f in group if f is not first])
+    return kept, copies
 
 
 def bucket_table(hashes: np.ndarray) -> tuple[int, np.ndarray]:

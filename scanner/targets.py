@@ -31,7 +31,7 @@ def resolve(target: str, limits: Limits | None = None, crawler: Crawler | None =
                                   crawler.npm_registry if crawler else "",
                                   crawler.pypi_url if crawler else "", limits)  # fmt: skip
     if is_git_url(target):
-        url, ref = _split_ref(target)
+        url, ref = split_ref(target)
         return GitRepo(url, ref, target=target, limits=limits)
     path = Path(target)
     if path.is_dir():
@@ -61,7 +61,7 @@ def target_kind(target: str) -> str:
     return "folder"
 
 
-def _split_ref(target: str) -> tuple[str, str | None]:
+def split_ref(target: str) -> tuple[str, str | None]:
     """``URL@REF`` -> (URL, REF). What follows the last ``@`` is a ref only if it holds no ``/``
     or ``:``, so ``git@host:owner/repo`` and ``https://user@host/repo`` are never split."""
     head, _, ref = target.rpartition("@")

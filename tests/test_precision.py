@@ -228,7 +228,7 @@ def test_old_store_is_migrated(tmp_path):
         fingerprint_tree(PUBLIC, opened, public=True)
         assert opened.repos()[0].files >= 5
     meta = dict(sqlite3.connect(db).execute("SELECT key, value FROM meta"))
-    assert int(meta["schema_version"]) == SCHEMA_VERSION == 3
+    assert int(meta["schema_version"]) == SCHEMA_VERSION == 4
     tables = {r[0] for r in sqlite3.connect(db).execute("SELECT name FROM sqlite_master")}
     assert {"background", "seeds"} <= tables
 

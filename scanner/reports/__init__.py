@@ -8,7 +8,6 @@ side only when ``--include-private-source`` named a checkout.
 
 from __future__ import annotations
 
-import hashlib
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -28,17 +27,18 @@ _SUFFIXES = {".json": "json", ".html": "html", ".htm": "html", ".md": "md", ".sa
 
 
 class Sources:
-    """Text for the writers: candidate files from the run, private files from a checkout."""
+    """Text for the writers: candidate files from the run, and private files (by SHA-256) only
+    when ``--include-private-source`` gave them (``scanner.private_source``)."""
 
     def __init__(self, excerpts: Callable[[str], dict[str, str]] | None = None,
-                 private_root: Path | None = None) -> None:  # fmt: skip
+                 private: dict[str, str] | None = None) -> None:  # fmt: skip
         self._excerpts = excerpts
         self._cache: dict[str, dict[str, str]] = {}
-        self.private_root = private_root
+        self._private = private
 
     @property
     def include_private(self) -> bool:
-        return self.private_root is not None
+        return self._private is not None
 
     def candidate(self, target: str, path: str) -> str | None:
         if self._excerpts is None:
@@ -48,17 +48,10 @@ class Sources:
         return self._cache[target].get(path)
 
     def private(self, repo: str, path: str, sha256: str | None) -> str | None:
-        """The private file's text, only if a checkout was given and it is the stored content."""
-        if self.private_root is None:
+        """The private file's text, only if it was given and is the stored content."""
+        if self._private is None or sha256 is None:
             return None
-        for candidate in (self.private_root / path, self.private_root / repo / path):
-            try:
-                data = candidate.read_bytes()
-            except OSError:
-                continue
-            if sha256 is None or hashlib.sha256(data).hexdigest() == sha256:
-                return data.decode("utf-8", errors="replace")
-        return None
+        return self._private.get(sha256)
 
 
 def format_for(destination: str) -> str:

@@ -150,8 +150,12 @@ def _pair(candidate: dict[str, Any], pair: dict[str, Any], sources: Sources, n: 
     kind = "verbatim" if pair["verbatim"] else "after normalization (renamed or reformatted)"
     title = (
         f'<div class="title"><code>{escape(pair["candidate_path"])}</code> &harr; '
-        f"<code>{escape(pair['private_repo'])}/{escape(pair['private_path'])}</code> &middot; "
-        f"{pair['matched_tokens']:,} private tokens &middot; containment "
+        f"<code>{escape(pair['private_repo'])}/{escape(pair['private_path'])}</code>"
+        + "".join(
+            f" (also <code>{escape(copy['repo'])}/{escape(copy['path'])}</code>)"
+            for copy in pair.get("private_copies", [])
+        )
+        + f" &middot; {pair['matched_tokens']:,} private tokens &middot; containment "
         f"{pair['containment']:.0%} &middot; longest {pair['longest_fragment']:,} &middot; {kind}"
     )
     links = [f["link"] for f in pair["fragments"] if f.get("link")]

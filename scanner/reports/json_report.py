@@ -31,6 +31,7 @@ def _pair(pair: FilePair, result: CandidateResult) -> dict[str, Any]:
         "verbatim": pair.verbatim,
         "longest_fragment": pair.longest_fragment,
         "private_sha256": pair.private.sha256,
+        "private_copies": [{"repo": repo, "path": path} for repo, path in pair.private.copies],
         "candidate_sha256": result.file_hashes.get(pair.candidate_path),
         "fragments": [
             {

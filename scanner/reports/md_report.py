@@ -52,10 +52,16 @@ def write(report: dict[str, Any], out: TextIO, sources: Sources) -> None:
                           f"{columns_text(pair)} "
                           f"= `{pair['private_repo']}/{pair['private_path']}` lines "
                           f"{_ranges(pair['private_lines'])} ({pair['matched_tokens']:,} tokens, "
-                          f"{kind})\n")  # fmt: skip
+                          f"{kind}{_copies(pair)})\n")  # fmt: skip
             if len(c["files"]) > 10:
                 out.write(f"- … and {len(c['files']) - 10} more file pairs\n")
     else:
         out.write("No candidate shares private code above the thresholds.\n")
     if counts["clear"]:
         out.write(f"\n{counts['clear']} candidate(s) clear.\n")
+
+
+def _copies(pair: dict[str, Any]) -> str:
+    """Other private places holding the same content (counted once as evidence)."""
+    copies = pair.get("private_copies", [])
+    return "".join(f"; also `{c['repo']}/{c['path']}`" for c in copies)

@@ -1,0 +1,91 @@
+"""``leaktrace report``: a summary without --format, the format from --out, and private source
+only from what was fingerprinted (issue 9)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import tarfile
+
+import pytest
+from typer.testing import CliRunner
+
+from scanner.cli import app
+from tests.conftest import SAMPLES
+
+runner = CliRunner()
+PRIVATE = SAMPLES / "private" / "acme-ledger"
+COPY = SAMPLES / "candidates" / "renamed-reformatted"
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("run")
+    db, recorded = folder / "s.db", folder / "results.db"
+    assert runner.invoke(app, ["fingerprint", str(PRIVATE), "--store", str(db)]).exit_code == 0
+    done = runner.invoke(app, ["scan", str(COPY), "--store", str(db), "--results", str(recorded)])
+    assert done.exit_code == 1, done.output
+    return recorded
+
+
+def report(results, *args: str) -> tuple[int, str]:
+    done = runner.invoke(app, ["report", "latest", "--results", str(results), *args])
+    return done.exit_code, done.output
+
+
+def test_without_format_a_summary_or_the_format_of_the_file(results, tmp_path):
+    code, output = report(results)
+    assert code == 0, output
+    assert "leaktrace verdicts" in output and "derivative" in output
+    assert "the full report: --out FILE.html" in output
+    out = tmp_path / "r.json"
+    assert report(results, "--out", str(out)) == (0, "")
+    assert json.loads(out.read_text())["candidates"][0]["verdict"] == "derivative"
+    code, output = report(results, "--out", str(tmp_path / "r.txt"))
+    assert code == 2 and "cannot tell the format" in output
+    code, output = report(results, "--include-private-source", str(PRIVATE))
+    assert (code, output) == (2, "leaktrace: --include-private-source needs --out FILE or "
+                                 "--format\n")  # fmt: skip
+
+
+def excerpts(results, source: str) -> list[str | None]:
+    code, output = report(results, "--format", "json", "--include-private-source", source)
+    assert code == 0, output
+    data = json.loads(output)
+    assert data["provenance"]["private_source_included"] is True
+    return [f["private_excerpt"] for p in data["candidates"][0]["files"] for f in p["fragments"]]
+
+
+def test_private_source_must_be_what_was_fingerprinted(results, tree, tmp_path):
+    wrong = tree("other-checkout", {"acme_ledger/journal.py": "print('something else')\n"})
+    page = tmp_path / "internal.html"
+    code, output = report(results, "--out", str(page), "--include-private-source", str(wrong))
+    assert code == 2
+    assert output.startswith(f"leaktrace: {wrong}: holds none of the ")
+    assert "private file(s) this run matched" in output and output.count("\n") == 1
+    assert not page.exists()
+    assert report(results, "--format", "json", "--include-private-source",
+                  str(tmp_path / "missing"))[0] == 2  # fmt: skip
+
+    assert all(excerpts(results, str(PRIVATE)))
+    assert all(excerpts(results, str(PRIVATE.parent)))  # the folder above: REPO/PATH
+
+    archive = tmp_path / "acme-ledger.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(PRIVATE, arcname="acme-ledger")
+    assert all(excerpts(results, str(archive)))
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_private_source_from_a_git_url(results, tmp_path):
+    checkout = tmp_path / "acme-ledger"
+    shutil.copytree(PRIVATE, checkout)
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-C", str(checkout), *args], check=True, capture_output=True)
+
+    git("init", "-q")
+    git("add", "-A")
+    git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "-m", "x")
+    assert all(excerpts(results, f"file://{checkout}"))
