@@ -112,8 +112,15 @@ class FingerprintIndex:
         order = np.argsort(merged["hash"], kind="stable")
         merged, owner = merged[order], owner[order]
         hashes = np.ascontiguousarray(merged["hash"])
-        _, counts = np.unique(hashes, return_counts=True)
-        fanout = np.repeat(counts.astype(np.int32), counts)
+        # Fanout counts private *places*: a content indexed once still counts at every path that
+        # holds it (a template copied to 20 folders stays a template), while the same tree
+        # stored under two names (same paths) does not double it.
+        places = np.array([len({f.path, *(c.path for c in copies[i])})
+                           for i, f in enumerate(private)], dtype=np.int32)  # fmt: skip
+        _, starts, counts = np.unique(hashes, return_index=True, return_counts=True)
+        weights = places[owner] if owner.shape[0] else np.zeros(0, np.int32)
+        per_hash = np.add.reduceat(weights, starts) if starts.shape[0] else weights
+        fanout = np.repeat(per_hash.astype(np.int32), counts)
         bits, offsets = bucket_table(hashes)
         public_hashes = np.unique(np.concatenate(public)) if public else np.zeros(0, np.uint64)
         seen = np.zeros(hashes.shape[0], dtype=np.int64)

@@ -108,6 +108,20 @@ def test_private_templates_are_discounted(tree):
     assert {c.name: c.source for c in checks}["max_fanout"] == "test"
 
 
+def test_identical_template_copies_still_count_as_places(tree):
+    """Each distinct content is indexed once, but a file copied verbatim to 20 folders is still
+    at 20 private places: a template, never evidence."""
+    template = PYTHON.split("def balance")[0]
+    repo = tree("private", {f"svc{i}/settings.py": template for i in range(20)})
+    with open_store(":memory:", create=True) as store:
+        fingerprint_tree(repo, store)
+        index = FingerprintIndex.from_store(store)
+    assert len(index.files) == 1
+    match, verdict, _, _reasons = scan(index, {"t.py": (template, "python")})
+    assert match.matched_tokens == 0 and verdict is Verdict.CLEAR
+    assert match.discounts.template > 50
+
+
 def test_intervals():
     assert union_length([(0, 10), (5, 15), (20, 25)]) == 20
     assert union_length([]) == 0
