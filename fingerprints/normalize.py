@@ -15,6 +15,7 @@ walk is vectorized numpy.
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -46,10 +47,12 @@ class TokenStream:
         return int(self.values.shape[0])
 
 
-def _walk_leaves(tree: tree_sitter.Tree) -> tuple[list[int], list[int], list[int]]:
-    kinds: list[int] = []
-    starts: list[int] = []
-    ends: list[int] = []
+def _walk_leaves(tree: tree_sitter.Tree) -> tuple[array[int], array[int], array[int]]:
+    """Kind, start byte and end byte of every leaf, in order (compact arrays: a 4 MB minified
+    bundle has millions of leaves, and a list would keep an int object for each)."""
+    kinds: array[int] = array("l")
+    starts: array[int] = array("q")
+    ends: array[int] = array("q")
     cursor = tree.walk()
     first_child = cursor.goto_first_child
     next_sibling = cursor.goto_next_sibling
@@ -119,13 +122,13 @@ def tokenize(
     if not kinds:
         return TokenStream(_EMPTY_U64, _EMPTY_U64, _EMPTY_U32, _EMPTY_U32, lines, error_line)
 
-    kind_ids = np.asarray(kinds, dtype=np.intp)
+    kind_ids = np.frombuffer(kinds, dtype=np.dtype(f"i{kinds.itemsize}")).astype(np.intp)
     # ERROR leaves carry tree-sitter's builtin error symbol (65535), outside the grammar's
     # table; the table's last slot (dropped) takes them, and tokens around them still count.
     np.minimum(kind_ids, language.token_table.shape[0] - 1, out=kind_ids)
     values = language.token_table[kind_ids]
-    starts = np.asarray(starts_list, dtype=np.int64)
-    ends = np.asarray(ends_list, dtype=np.int64)
+    starts = np.frombuffer(starts_list, dtype=np.int64)
+    ends = np.frombuffer(ends_list, dtype=np.int64)
     keep = (values != 0) & (ends > starts)
     values, starts, ends = values[keep], starts[keep], ends[keep]
 

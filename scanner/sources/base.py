@@ -46,8 +46,10 @@ class Limits:
     (``[limits]``) and on the command line.
     """
 
-    max_file_bytes: int = 4 * 1024 * 1024
-    """The most one parse sees: a larger file is scanned in windows of this size."""
+    max_file_bytes: int = 1024 * 1024
+    """The most one parse sees: a larger file is scanned in windows of this size. A parse holds
+    about 250 bytes of memory per byte of dense code (tree, tokens, hashes): 1 MiB keeps one
+    window near 250 MB, 4 MiB would pass 1 GB."""
     max_read_bytes: int = 256 * 1024 * 1024
     """The largest single file read at all (a 60 MB source map is a real leak)."""
     max_total_bytes: int = 2 * 1024 * 1024 * 1024

@@ -81,7 +81,7 @@ def sniff(head: bytes, name: str = "") -> str | None:
     stripped = head.lstrip()
     if lower.endswith(".ipynb") and stripped.startswith(b"{"):
         return "notebook"
-    if is_source_map(lower) and stripped.startswith(b"{"):
+    if is_source_map(lower) and stripped[:1] in (b"{", b"["):  # a JSON array is a bad map
         return "sourcemap"
     if stripped.startswith(b"{") and b'"version"' in head and b'"mappings"' in head:
         return "sourcemap"
@@ -97,6 +97,33 @@ def _old_tar_header(head: bytes) -> bool:
     except tarfile.HeaderError:
         return False
     return True
+
+
+MAX_LONG_NAME = 64 * 1024
+"""Largest GNU long-name or long-link header read (PATH_MAX is 4,096 bytes)."""
+MAX_PAX_HEADER = 1024 * 1024
+"""Largest PAX extended header read (names, times and a few attributes)."""
+
+
+class HeaderTooLarge(tarfile.HeaderError):
+    """A tar header that declares more bytes than any real one needs."""
+
+
+class _BoundedTarInfo(tarfile.TarInfo):
+    """tarfile reads a long-name or PAX header whole into memory, whatever size it declares (a
+    400 MB long name in a 411 KB .tar.gz): these refuse sizes past the caps before reading."""
+
+    def _proc_gnulong(self, tarfile_: tarfile.TarFile) -> tarfile.TarInfo:  # type: ignore[override]
+        if self.size > MAX_LONG_NAME:
+            raise HeaderTooLarge(f"a long-name header of {self.size:,} bytes (over "
+                                 f"{MAX_LONG_NAME:,}); the rest is not read")  # fmt: skip
+        return super()._proc_gnulong(tarfile_)  # type: ignore[misc]
+
+    def _proc_pax(self, tarfile_: tarfile.TarFile) -> tarfile.TarInfo:  # type: ignore[override]
+        if self.size > MAX_PAX_HEADER:
+            raise HeaderTooLarge(f"a PAX header of {self.size:,} bytes (over "
+                                 f"{MAX_PAX_HEADER:,}); the rest is not read")  # fmt: skip
+        return super()._proc_pax(tarfile_)  # type: ignore[misc]
 
 
 class _Stop(Exception):
@@ -339,7 +366,8 @@ class Unpacker:
 
     def _tar(self, prefix: str, stream: IO[bytes], level: int) -> Iterator[CandidateFile]:
         seen: dict[str, int] = {}
-        with tarfile.open(fileobj=_reader(stream), mode="r|", errors="surrogateescape") as archive:
+        with tarfile.open(fileobj=_reader(stream), mode="r|", errors="surrogateescape",
+                          tarinfo=_BoundedTarInfo) as archive:  # fmt: skip
             while True:
                 member = archive.next()
                 if member is None:

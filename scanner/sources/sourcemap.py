@@ -53,11 +53,19 @@ def expand_source_map(path: str, data: bytes, problems: list[Problem]) -> Iterat
     except (ValueError, UnicodeDecodeError) as exc:
         problems.append(problem(path, f"not a valid source map ({exc})"))
         return
+    except RecursionError:
+        problems.append(problem(path, "not a valid source map (JSON nested too deep)"))
+        return
     if not isinstance(parsed, dict):
         problems.append(problem(path, "not a valid source map (not a JSON object)"))
         return
     seen: set[str] = set()
-    for name, content in _sources(parsed):
+    try:
+        entries = list(_sources(parsed))
+    except RecursionError:
+        problems.append(problem(path, "not a valid source map (sections nested too deep)"))
+        return
+    for name, content in entries:
         language = language_for_path(name)
         virtual = f"{path}{SEPARATOR}{name}"
         if language is None or virtual in seen:
