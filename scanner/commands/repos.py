@@ -22,7 +22,12 @@ out = Console(highlight=False, soft_wrap=True)
 
 
 def repos(
-    store: Annotated[Path, typer.Option("--store", "-s", help="Fingerprint store.")],
+    store_arg: Annotated[
+        Path | None, typer.Argument(metavar="STORE", help="Fingerprint store.", show_default=False)
+    ] = None,
+    store_opt: Annotated[
+        Path | None, typer.Option("--store", "-s", help="Fingerprint store (or as STORE).")
+    ] = None,
     remove: Annotated[
         str | None, typer.Option("--remove", help="Remove this repository and its files.")
     ] = None,
@@ -34,6 +39,9 @@ def repos(
     """List the repositories in a store (name, kind, origin, size, when); remove or rename one."""
     if remove is not None and rename is not None:
         raise InputError("give one of --remove or --rename")
+    store = store_arg or store_opt
+    if store is None or (store_arg and store_opt and store_arg != store_opt):
+        raise InputError("name the store once: leaktrace repos STORE (or --store STORE)")
     with open_store(store) as opened:
         if remove is not None:
             gone = opened.remove_repo(remove)
