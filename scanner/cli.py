@@ -337,14 +337,15 @@ def _require_private_code(store: SQLiteStore) -> None:
 def run_scan(targets: Iterable[str], store_path: Path, thresholds: Thresholds,
              results: ResultsDB | None = None, limits: Limits | None = None,
              crawler: Crawler | None = None, job: str | None = None,
-             runner: Runner | None = None,
-             store_digest: str | None = None) -> tuple[ScanResult, int | None]:  # fmt: skip
+             runner: Runner | None = None, store_digest: str | None = None,
+             history: bool = False) -> tuple[ScanResult, int | None]:  # fmt: skip
     """Scan every target against the store, recording each verdict in ``results`` as soon as it
     is known; a target that cannot be read at all is an ``incomplete`` candidate like any other.
     Returns the result and its run id.
 
     With a ``job`` key, an unfinished run of the same job is resumed: targets it already judged
-    are skipped, and the crawler's caches spare what was already downloaded.
+    are skipped, and the crawler's caches spare what was already downloaded. With ``history``,
+    git repositories are read commit by commit (``resolve``).
     """
     with open_store(store_path) as store:
         index = FingerprintIndex.from_store(store)
@@ -380,7 +381,7 @@ def run_scan(targets: Iterable[str], store_path: Path, thresholds: Thresholds,
                     progress.update(task, item=target)
                     candidate: Candidate
                     try:
-                        candidate = resolve(target, limits, crawler)
+                        candidate = resolve(target, limits, crawler, history)
                         outcome = scan_candidate(candidate, context, memo=memo, runner=runner)
                     except LeaktraceError as exc:
                         message = str(exc).removeprefix(f"{target}: ")
@@ -406,8 +407,9 @@ def run_scan(targets: Iterable[str], store_path: Path, thresholds: Thresholds,
 
 def expand_targets(targets: list[str], from_file: Path | None, forks: list[str],
                    code_queries: list[str], repo_queries: list[str],
-                   crawler: Crawler | None) -> Iterator[str]:  # fmt: skip
-    """Every target of a scan, lazily: a fork network is listed as it is scanned."""
+                   crawler: Crawler | None, history: bool = False) -> Iterator[str]:  # fmt: skip
+    """Every target of a scan, lazily: a fork network is listed as it is scanned. With
+    ``history`` a fork is named without its default branch, so that all its branches are read."""
     seen: set[str] = set()
 
     def once(items: Iterable[str]) -> Iterator[str]:
@@ -432,7 +434,7 @@ def expand_targets(targets: list[str], from_file: Path | None, forks: list[str],
         owner, _, repo = network.removeprefix("github:").partition("/")
         if not owner or not repo:
             raise InputError(f"--forks {network}: expected OWNER/REPO")
-        yield from once(_github_target(f["full_name"], f.get("default_branch"))
+        yield from once(_github_target(f["full_name"], None if history else f.get("default_branch"))
                         for f in github.network(owner, repo))  # fmt: skip
     for query in code_queries:
         yield from once(_github_target(item["repository"]["full_name"])
@@ -545,6 +547,14 @@ def scan(
     max_depth: Annotated[
         int | None, typer.Option(help="Archives inside archives opened (default 3).")
     ] = None,
+    history: Annotated[
+        bool,
+        typer.Option(
+            "--history",
+            help="Read git repositories (URLs, GitHub, folders that are repositories) commit "
+            "by commit: every branch and tag, each distinct file content once.",
+        ),
+    ] = False,
 ) -> None:
     """Scan candidates against a store and give each a verdict with its evidence.
 
@@ -580,13 +590,13 @@ def scan(
                         raise InputError(f"{store}: no seeds; fingerprint with --seeds first")
                     queries += [f'"{seed}"' for seed in found]
             wanted = expand_targets(targets or [], from_file, forks or [], queries,
-                                    github_repos or [], crawler)  # fmt: skip
+                                    github_repos or [], crawler, history)  # fmt: skip
             job = job_key({"targets": targets, "from_file": str(from_file), "forks": forks,
                            "code": queries, "repos": github_repos, "store": digest,
                            "thresholds": thresholds.as_dict(), "api": api_url,
-                           "limits": limits})  # fmt: skip
+                           "limits": limits, **({"history": True} if history else {})})  # fmt: skip
             _, run_id = run_scan(wanted, store, thresholds, results, limits, crawler, job,
-                                 runner, digest)  # fmt: skip
+                                 runner, digest, history)  # fmt: skip
             assert run_id is not None
             outputs = {"json": json_out, "html": html_out, "md": md_out, "sarif": sarif_out}
             _write_reports(results, run_id, outputs)

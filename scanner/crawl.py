@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -12,6 +12,7 @@ from scanner.errors import ConfigError
 from scanner.http import Http, Policy, ResponseCache
 from scanner.sources import Limits
 from scanner.sources.github import DEFAULT_API, BlobCache, GitHubAPI
+from scanner.sources.gitobjects import ObjectStore
 from scanner.sources.registry import NPM_REGISTRY, PYPI_URL
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
@@ -25,9 +26,20 @@ class Crawler:
     npm_registry: str = NPM_REGISTRY
     pypi_url: str = PYPI_URL
     limits: Limits | None = None
+    _git: ObjectStore | None = field(default=None, repr=False)
+
+    def git_store(self) -> ObjectStore:
+        """One git object store for the whole crawl (made on first use): a fork fetched into it
+        downloads only the objects that the forks before it did not bring."""
+        if self._git is None:
+            self._git = ObjectStore()
+        return self._git
 
     def close(self) -> None:
         self.http.client.close()
+        if self._git is not None:
+            self._git.close()
+            self._git = None
 
 
 def read_token(token_file: Path | None) -> str | None:

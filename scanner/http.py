@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import base64
 import random
 import threading
 import time
@@ -110,6 +111,18 @@ class Http:
 
     def redact(self, text: str) -> str:
         return redact(text, self._token)
+
+    def git_header(self, url: str) -> str | None:
+        """The header that lets git fetch ``url`` with the token, or None: only over HTTPS, and
+        only on the API's own host (``api.HOST`` is the API of ``HOST``; GitHub Enterprise
+        serves both on one host)."""
+        parts = urlsplit(url)
+        if not self._token or not self.api_host or parts.scheme != "https":
+            return None
+        if parts.netloc != self.api_host and f"api.{parts.netloc}" != self.api_host:
+            return None
+        basic = base64.b64encode(f"x-access-token:{self._token}".encode()).decode()
+        return f"Authorization: Basic {basic}"
 
     def _headers_for(self, url: str, extra: dict[str, str] | None) -> dict[str, str]:
         headers = {"Accept": "application/vnd.github+json", "User-Agent": "leaktrace"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from scanner.matcher import CandidateMatch
-from scanner.sources import Problem
+from scanner.sources import FileHistory, Problem
 from scanner.thresholds import Thresholds
 from scanner.verdict import Check, Verdict
 
@@ -27,6 +27,8 @@ class CandidateResult:
     """SHA-256 of each candidate file that shares fragments (its stable identity for reviews)."""
     excerpts: dict[str, str] = field(default_factory=dict)
     """Text of each candidate file that shares fragments (public material, for side-by-side)."""
+    history: dict[str, FileHistory] = field(default_factory=dict)
+    """Where each candidate file that shares fragments is in a git history (``--history``)."""
 
     @property
     def partial(self) -> bool:

@@ -226,6 +226,7 @@ def scan_candidate(
         scanned_at=now(),
         file_hashes=file_hashes,
         excerpts=excerpts,
+        history={p: h for p, h in getattr(candidate, "history", {}).items() if p in file_hashes},
     )
 
 

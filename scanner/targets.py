@@ -9,7 +9,7 @@ from fingerprints import language_for_path
 from scanner.errors import TargetError
 from scanner.sources import Archive, Candidate, Limits, LocalTree, is_archive
 from scanner.sources.carriers import might_be_carrier
-from scanner.sources.git import GitRepo, is_git_url
+from scanner.sources.git import GitRepo, is_git_folder, is_git_url
 from scanner.sources.github import github_candidate, parse_github_target
 from scanner.sources.registry import is_registry_target, registry_candidate
 
@@ -17,23 +17,36 @@ if TYPE_CHECKING:
     from scanner.crawl import Crawler
 
 
-def resolve(target: str, limits: Limits | None = None, crawler: Crawler | None = None) -> Candidate:
+def resolve(target: str, limits: Limits | None = None, crawler: Crawler | None = None,
+            history: bool = False) -> Candidate:  # fmt: skip
     """A candidate source for one target: a folder; one file (an archive, package, image,
     notebook or compressed file, recognised by its bytes, or a source file); a GitHub
     repository (``github:OWNER/REPO[@REF]``, ``https://github.com/OWNER/REPO[/tree/REF]``),
     read through the API when there is a crawler, else cloned; ``npm:NAME[@VERSION]`` or
-    ``pypi:NAME[==VERSION]``; or any git URL (``URL@REF`` names a branch or tag)."""
+    ``pypi:NAME[==VERSION]``; or any git URL (``URL@REF``: a branch, a tag or a commit SHA).
+
+    With ``history``, git repositories (URLs, GitHub, and folders that are repositories) are
+    read commit by commit, every branch and tag; a crawler lends one object store to them all.
+    """
     limits = limits or (crawler.limits if crawler else None)
+    store = crawler.git_store() if crawler and history else None
     if parse_github_target(target) and (crawler or target.startswith("github:")):
-        return github_candidate(crawler.github if crawler else None, target, limits)
+        return github_candidate(crawler.github if crawler else None, target, limits,
+                                history=history, store=store)  # fmt: skip
     if is_registry_target(target):
         return registry_candidate(crawler.http if crawler else None, target,
                                   crawler.npm_registry if crawler else "",
                                   crawler.pypi_url if crawler else "", limits)  # fmt: skip
     if is_git_url(target):
         url, ref = split_ref(target)
-        return GitRepo(url, ref, target=target, limits=limits)
+        return GitRepo(url, ref, target=target, limits=limits, history=history, store=store)
     path = Path(target)
+    if history and path.is_dir() and is_git_folder(path):
+        return GitRepo(str(path.resolve()), None, target, limits, history=True, store=store)
+    head, ref = split_ref(target)
+    if ref and not path.exists() and Path(head).is_dir() and is_git_folder(Path(head)):
+        return GitRepo(str(Path(head).resolve()), ref, target, limits, history=history,
+                       store=store)  # fmt: skip
     if path.is_dir():
         return LocalTree(path, target=target, limits=limits)
     if path.is_file() and (

@@ -164,7 +164,7 @@ def _pair(candidate: dict[str, Any], pair: dict[str, Any], sources: Sources, n: 
             f'<a href="{escape(link)}">lines {escape(link.rsplit("#", 1)[-1])}</a>'
             for link in links
         )
-    title += "</div>"
+    title += "</div>" + _history(pair.get("history"))
     text = sources.candidate(candidate["target"], pair["candidate_path"])
     label = (f'<div class="label">candidate: <code>{escape(pair["candidate_path"])}</code>'
              f"{escape(columns_text(pair))}</div>")  # fmt: skip
@@ -182,6 +182,24 @@ def _pair(candidate: dict[str, Any], pair: dict[str, Any], sources: Sources, n: 
     return (
         f'<div class="pair">{title}<div class="panes"><div class="pane candidate">{left}'
         f'</div><div class="pane private">{_private_pane(pair, sources)}</div></div></div>'
+    )
+
+
+def _history(history: dict[str, Any] | None) -> str:
+    """Where a history scan found this content: the commits, and whether a branch still has it."""
+    if not history:
+        return ""
+    where = "still at a branch tip" if history["at_tip"] else "<b>in history only</b>"
+    seen = "; ".join(
+        f"<code>{escape(s['commit'][:12])}</code> {escape(s['path'])} ({escape(s['date'])})"
+        for s in history["seen"]
+    )
+    more = history["commits"] - len(history["seen"])
+    return (
+        f'<div class="label">git blob <code>{escape(history["blob"])}</code> &middot; {where} '
+        f"&middot; in {history['commits']:,} commit(s): {seen}"
+        + (f" and {more:,} more" if more > 0 else "")
+        + "</div>"
     )
 
 

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 from scanner.matcher import FilePair
 from scanner.reports.links import permalink
 from scanner.results import CandidateResult, ScanResult
+from scanner.sources import FileHistory
+from scanner.sources.git import history_link
 
 if TYPE_CHECKING:
     from scanner.reports import Sources
@@ -19,7 +21,21 @@ if TYPE_CHECKING:
 SCHEMA = "leaktrace/report/1"
 
 
+def _history(history: FileHistory) -> dict[str, Any]:
+    return {
+        "blob": history.blob,
+        "at_tip": history.at_tip,
+        "commits": history.commits,
+        "seen": [{"commit": s.commit, "path": s.path, "date": s.date} for s in history.seen],
+    }
+
+
 def _pair(pair: FilePair, result: CandidateResult) -> dict[str, Any]:
+    revision, path = result.revision, pair.candidate_path
+    history = result.history.get(pair.candidate_path)
+    if history is not None:  # link to the newest commit holding this content, at its real path
+        revision, path = history_link(history, pair.candidate_path) or (None, path)
+    extra = {"history": _history(history)} if history is not None else {}
     return {
         "candidate_path": pair.candidate_path,
         "private_repo": pair.private.repo,
@@ -42,12 +58,11 @@ def _pair(pair: FilePair, result: CandidateResult) -> dict[str, Any]:
                 "fingerprints": f.fingerprints,
                 "verbatim": f.verbatim,
                 "fingerprint_hashes": [f"{h:016x}" for h in f.hashes],
-                "link": permalink(
-                    result.target, result.revision, pair.candidate_path, f.candidate_lines
-                ),
+                "link": permalink(result.target, revision, path, f.candidate_lines),
             }
             for f in pair.fragments
         ],
+        **extra,
     }
 
 

@@ -15,6 +15,17 @@ def _ranges(ranges: list[list[int]]) -> str:
     return ", ".join(f"{a}-{b}" if a != b else str(a) for a, b in ranges)
 
 
+def _history(history: dict[str, Any] | None) -> str:
+    if not history:
+        return ""
+    newest, oldest = history["seen"][0], history["seen"][-1]
+    where = "still at a branch tip" if history["at_tip"] else "**in history only**"
+    first = (f", first in `{oldest['commit'][:12]}` ({oldest['date']})"
+             if history["commits"] > 1 else "")  # fmt: skip
+    return (f"; {where}: commit `{newest['commit'][:12]}` ({newest['date']}) at "
+            f"`{newest['path']}`{first}, {history['commits']} commit(s) in all")  # fmt: skip
+
+
 def write(report: dict[str, Any], out: TextIO, sources: Sources) -> None:
     candidates = sorted(
         report["candidates"], key=lambda c: (VERDICT_ORDER[c["verdict"]], -c["matched_tokens"])
@@ -52,7 +63,7 @@ def write(report: dict[str, Any], out: TextIO, sources: Sources) -> None:
                           f"{columns_text(pair)} "
                           f"= `{pair['private_repo']}/{pair['private_path']}` lines "
                           f"{_ranges(pair['private_lines'])} ({pair['matched_tokens']:,} tokens, "
-                          f"{kind}{_copies(pair)})\n")  # fmt: skip
+                          f"{kind}{_copies(pair)}){_history(pair.get('history'))}\n")  # fmt: skip
             if len(c["files"]) > 10:
                 out.write(f"- … and {len(c['files']) - 10} more file pairs\n")
     else:

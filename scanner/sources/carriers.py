@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import bz2
 import contextlib
+import dataclasses
 import gzip
 import io
 import json
@@ -248,8 +249,27 @@ class Unpacker:
             self.stopped = True
             self.problems.append(problem("", str(stop)))
 
-    def data(self, path: str, data: bytes, depth: int = 0) -> Iterator[CandidateFile]:
-        yield from self.file(path, io.BytesIO(data), depth)
+    def data(self, path: str, data: bytes, depth: int = 0,
+             real: str | None = None) -> Iterator[CandidateFile]:  # fmt: skip
+        """The files held by one blob. ``real`` is its path where that differs from the name it
+        is shown under (a git blob in history only is shown as ``PATH@COMMIT``): what the blob
+        is comes from ``real``, and everything found is named under ``path``."""
+        if real is None or real == path:
+            yield from self.file(path, io.BytesIO(data), depth)
+            return
+        seen = len(self.problems)
+        for found in self.file(real, io.BytesIO(data), depth):
+            seen = self._rename(seen, real, path)
+            yield dataclasses.replace(found, path=path + found.path[len(real) :])
+        self._rename(seen, real, path)
+
+    def _rename(self, start: int, real: str, shown: str) -> int:
+        """Problems recorded since ``start`` under ``real``, renamed to ``shown``."""
+        for i in range(start, len(self.problems)):
+            found = self.problems[i]
+            if found.path.startswith(real):
+                self.problems[i] = dataclasses.replace(found, path=shown + found.path[len(real) :])
+        return len(self.problems)
 
     # -- dispatch -----------------------------------------------------------------------------
 

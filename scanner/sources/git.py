@@ -1,70 +1,275 @@
-"""A candidate that is a git repository: cloned shallowly into a temporary folder, then read
-like any local tree; the clone is removed when the files have been read."""
+"""A candidate that is a git repository: fetched into a bare object store in a temporary folder
+(``gitobjects``), read without any checkout, removed afterwards.
+
+Without history, the files of one commit are read: the tip of the default branch, or ``@REF``
+(a branch, a tag, or a full or abbreviated commit SHA); the fetch is shallow when it can be.
+
+With history, every commit reachable from every branch and tag (or from ``@REF``) is walked,
+and each distinct blob of a supported language is read once. Its candidate path is its path at
+the default branch's tip if it is still there, else ``PATH@COMMIT`` with the newest commit that
+introduced it, and ``history`` tells, per candidate path, where that content appears.
+"""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from scanner.sources.base import CandidateFile, Limits, Problem, problem
-from scanner.sources.local import LocalTree
+from scanner.sources.carriers import Unpacker
+from scanner.sources.content import is_wanted
+from scanner.sources.gitobjects import Auth, GitError, ObjectStore
+from scanner.sources.sourcemap import SEPARATOR
 
 _GIT_URL = re.compile(r"^(https?://|ssh://|git://|file://|git@[^:]+:).+|.+\.git/?$")
-CLONE_TIMEOUT = 600
+_SHA = re.compile(r"^[0-9a-fA-F]{4,40}$")
+MAX_SIGHTINGS = 5
+"""Commits listed per blob in the evidence: the newest ones and the oldest (plus a count)."""
+ABBREV = 12
 
 
 def is_git_url(target: str) -> bool:
     return bool(_GIT_URL.match(target)) and not Path(target).is_dir()
 
 
+def is_git_folder(path: Path) -> bool:
+    """A work tree with its ``.git``, or a bare repository."""
+    if (path / ".git").exists():
+        return True
+    return (path / "HEAD").is_file() and (path / "objects").is_dir() and (path / "refs").is_dir()
+
+
+@dataclass(frozen=True, slots=True)
+class Sighting:
+    """A commit at which the content appeared at ``path`` (added or changed to it)."""
+
+    commit: str
+    path: str
+    date: str
+
+
+@dataclass(frozen=True, slots=True)
+class FileHistory:
+    """Where one candidate file's content (one git blob) is in the history that was scanned.
+
+    ``at_tip`` is true when it is still in the tree of some branch tip (or of ``@REF``), false
+    when it is in history only. ``commits`` counts every sighting; ``seen`` lists at most
+    ``MAX_SIGHTINGS``, newest first, the oldest always last.
+    """
+
+    blob: str
+    at_tip: bool
+    commits: int
+    seen: tuple[Sighting, ...]
+
+
 class GitRepo:
-    """Every source file at the tip of ``ref`` (default branch when None) of a git URL."""
+    """The source files of a git repository: one commit, or with ``history`` all of them."""
 
     kind = "git"
 
-    def __init__(
-        self,
-        url: str,
-        ref: str | None = None,
-        target: str | None = None,
-        limits: Limits | None = None,
-    ) -> None:
+    def __init__(self, url: str, ref: str | None = None, target: str | None = None,
+                 limits: Limits | None = None, *, history: bool = False,
+                 store: ObjectStore | None = None) -> None:  # fmt: skip
         self.url = url
         self.ref = ref
         self.target = target or url
         self.limits = limits or Limits()
+        self.with_history = history
+        self.store = store
+        """A shared object store (e.g. for a fork network); used for full fetches only."""
         self.problems: list[Problem] = []
         self.commit: str | None = None
+        self.history: dict[str, FileHistory] = {}
+        self._files = self._bytes = 0
+        self._unpacker: Unpacker | None = None
 
     @property
     def revision(self) -> str | None:
         return self.commit
 
+    def locate(self) -> tuple[str, Auth | None]:
+        """The URL to fetch and the credentials for it (none for a plain git URL)."""
+        return self.url, None
+
     def iter_files(self) -> Iterator[CandidateFile]:
-        with tempfile.TemporaryDirectory(prefix="leaktrace-git-") as tmp:
-            checkout = Path(tmp) / "repo"
-            command = ["git", "clone", "--quiet", "--depth", "1", "--no-tags"]
-            if self.ref:
-                command += ["--branch", self.ref]
-            env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_LFS_SKIP_SMUDGE": "1"}
+        try:
+            url, auth = self.locate()
+        except GitError as exc:
+            self.problems.append(problem("", str(exc)))
+            return
+        shared = self.store if self.with_history or self._needs_full_fetch() else None
+        store = shared or ObjectStore()
+        try:
+            if self.with_history:
+                yield from self._history(store, url, auth)
+            else:
+                yield from self._snapshot(store, url, auth)
+        except GitError as exc:
+            self.problems.append(problem("", f"git: {exc}"))
+        except _Stop as stop:
+            self.problems.append(problem("", str(stop)))
+        finally:
+            if store is not shared:
+                store.close()
+
+    def _needs_full_fetch(self) -> bool:
+        return self.ref is not None and bool(_SHA.match(self.ref))
+
+    # -- one commit ---------------------------------------------------------------------------
+
+    def _snapshot(self, store: ObjectStore, url: str, auth: Auth | None) -> Iterator[CandidateFile]:
+        ns = store.namespace()
+        if self.ref is None:
+            store.fetch(url, [f"+HEAD:{ns}HEAD"], depth=1, auth=auth)
+            commit = store.refs(ns).get(f"{ns}HEAD")
+        elif not self._needs_full_fetch():
             try:
-                done = subprocess.run([*command, "--", self.url, str(checkout)], env=env,
-                                      capture_output=True, text=True, timeout=CLONE_TIMEOUT,
-                                      check=False)  # fmt: skip
-            except (OSError, subprocess.TimeoutExpired) as exc:
-                self.problems.append(problem("", f"git clone failed ({exc})"))
-                return
-            if done.returncode != 0:
-                last = (done.stderr.strip().splitlines() or ["unknown error"])[-1]
-                self.problems.append(problem("", f"git clone failed: {last}"))
-                return
-            head = subprocess.run(["git", "-C", str(checkout), "rev-parse", "HEAD"],
-                                  capture_output=True, text=True, check=False)  # fmt: skip
-            self.commit = head.stdout.strip() or None
-            tree = LocalTree(checkout, target=self.target, limits=self.limits)
-            yield from tree.iter_files()
-            self.problems += tree.problems
+                store.fetch(url, [f"+{self.ref}:{ns}ref"], depth=1, auth=auth)
+            except GitError as exc:
+                if "couldn't find remote ref" not in str(exc):
+                    raise
+                raise GitError(f"{self.ref}: no such branch, tag or commit ({exc})") from exc
+            commit = store.refs(ns).get(f"{ns}ref")
+        else:
+            commit = self._fetch_all(store, url, auth, ns)
+        if commit is None:
+            raise GitError("nothing to read (an empty repository?)")
+        self.commit = commit
+        entries = sorted((e for e in store.tree(commit) if is_wanted(e.path)), key=lambda e: e.path)
+        entries = [e for e in entries if not self._too_big(e.path, e.size)]
+        sizes = {e.blob: e.size for e in entries}
+        blobs = self._counted([e.blob for e in entries], sizes)
+        for entry, (_, data) in zip(entries, store.read(blobs), strict=False):
+            yield from self._emit(entry.path, data)
+
+    # -- every commit -------------------------------------------------------------------------
+
+    def _fetch_all(self, store: ObjectStore, url: str, auth: Auth | None, ns: str) -> str | None:
+        """Fetch every branch and tag under ``ns``; the commit of ``@REF`` or of HEAD."""
+        specs = [f"+refs/heads/*:{ns}heads/*", f"+refs/tags/*:{ns}tags/*"]
+        try:
+            store.fetch(url, [f"+HEAD:{ns}HEAD", *specs], auth=auth)
+        except GitError as exc:
+            if "HEAD" not in str(exc):
+                raise
+            store.fetch(url, specs, auth=auth)  # no default branch (HEAD names nothing)
+        refs = store.refs(ns)
+        if self.ref is None:
+            return refs.get(f"{ns}HEAD")
+        for name in (f"{ns}heads/{self.ref}", f"{ns}tags/{self.ref}"):
+            if name in refs:
+                return refs[name]
+        commit = store.resolve(self.ref) if _SHA.match(self.ref) else None
+        if commit is None or not store.reachable(commit, ns):
+            raise GitError(f"{self.ref}: no such branch, tag or commit in {self.target}")
+        return commit
+
+    def _history(self, store: ObjectStore, url: str, auth: Auth | None) -> Iterator[CandidateFile]:
+        ns = store.namespace()
+        head = self._fetch_all(store, url, auth, ns)
+        refs = store.refs(ns)
+        if self.ref is not None and head is not None:
+            tips = [head]
+            branch_tips = {head}
+        else:
+            tips = sorted(set(refs.values()))
+            branch_tips = {sha for name, sha in refs.items() if not name.startswith(f"{ns}tags/")}
+        if not tips:
+            raise GitError("nothing to read (an empty repository?)")
+        self.commit = head
+        at_tip: set[str] = set()
+        head_paths: dict[str, str] = {}
+        for tip in sorted(branch_tips):
+            for entry in store.tree(tip):
+                if is_wanted(entry.path):
+                    at_tip.add(entry.blob)
+                    if tip == head:
+                        head_paths.setdefault(entry.blob, entry.path)
+        sightings: dict[str, list[Sighting]] = {}
+        counts: dict[str, int] = {}
+        for found in store.introductions(tips):
+            if not is_wanted(found.path):
+                continue
+            seen = sightings.setdefault(found.blob, [])
+            counts[found.blob] = counts.get(found.blob, 0) + 1
+            sighting = Sighting(found.commit, found.path, found.date)
+            if len(seen) < MAX_SIGHTINGS:
+                seen.append(sighting)
+            else:
+                seen[-1] = sighting  # the oldest so far stays last
+        names = self._names(sightings, head_paths)
+        sizes = store.sizes(sightings)
+        order = sorted(sightings, key=lambda blob: names[blob])
+        readable = []
+        for blob in order:
+            if not self._too_big(names[blob], sizes.get(blob, 0)):
+                readable.append(blob)
+        for blob, data in store.read(self._counted(readable, sizes)):
+            name = names[blob]
+            record = FileHistory(blob, blob in at_tip, counts[blob], tuple(sightings[blob]))
+            for file in self._emit(name, data, sightings[blob][0].path):
+                self.history[file.path] = record
+                yield file
+
+    def _counted(self, blobs: list[str], sizes: dict[str, int]) -> Iterator[tuple[str, int]]:
+        """(blob, size) of each blob, counted against the caps just before it is read."""
+        for blob in blobs:
+            size = sizes.get(blob, 0)
+            self._account(size)
+            yield blob, size
+
+    @staticmethod
+    def _names(sightings: dict[str, list[Sighting]], head_paths: dict[str, str]) -> dict[str, str]:
+        """A distinct candidate path per blob: its path at the default tip, else PATH@COMMIT."""
+        names: dict[str, str] = {}
+        used: set[str] = set(head_paths.values())
+        for blob, seen in sightings.items():
+            if blob in head_paths:
+                names[blob] = head_paths[blob]
+                continue
+            newest = seen[0]
+            name = f"{newest.path}@{newest.commit[:ABBREV]}"
+            if name in used:  # an abbreviation shared by two commits: spell the commit out
+                name = f"{newest.path}@{newest.commit}"
+            used.add(name)
+            names[blob] = name
+        return names
+
+    # -- shared -------------------------------------------------------------------------------
+
+    def _too_big(self, path: str, size: int) -> bool:
+        cap = self.limits.max_read_bytes
+        if size > cap:
+            self.problems.append(problem(path, f"not read: {size:,} bytes, over max_read_bytes "
+                                               f"{cap:,}"))  # fmt: skip
+            return True
+        return False
+
+    def _account(self, size: int) -> None:
+        """Count a file about to be read against the candidate's caps."""
+        self._files += 1
+        if self._files > self.limits.max_files:
+            raise _Stop(f"more than {self.limits.max_files:,} files; the rest is not read")
+        self._bytes += size
+        if self._bytes > self.limits.max_total_bytes:
+            raise _Stop(f"more than {self.limits.max_total_bytes:,} bytes; the rest is not read")
+
+    def _emit(self, name: str, data: bytes, path: str | None = None) -> Iterator[CandidateFile]:
+        """The files one blob holds (itself, or what a carrier inside the repository holds)."""
+        if self._unpacker is None:
+            self._unpacker = Unpacker(self.limits, self.problems)
+        return self._unpacker.data(name, data, real=path)
+
+
+class _Stop(Exception):
+    """A whole-candidate cap was reached."""
+
+
+def history_link(history: FileHistory, candidate_path: str) -> tuple[str, str] | None:
+    """(commit, path) of the newest sighting, for a permanent link; none inside a source map."""
+    if SEPARATOR in candidate_path or not history.seen:
+        return None
+    return history.seen[0].commit, history.seen[0].path

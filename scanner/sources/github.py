@@ -25,6 +25,8 @@ from scanner.errors import TargetError
 from scanner.http import FetchError, Http
 from scanner.sources.base import CandidateFile, Limits, Problem, problem
 from scanner.sources.carriers import Unpacker, might_be_carrier
+from scanner.sources.git import GitRepo
+from scanner.sources.gitobjects import Auth, GitError, ObjectStore
 
 DEFAULT_API = "https://api.github.com"
 _TARGET = re.compile(
@@ -227,13 +229,41 @@ class GitHubRepo:
                 return
 
 
-def github_candidate(
-    api: GitHubAPI | None, target: str, limits: Limits | None = None
-) -> GitHubRepo:
+class GitHubHistory(GitRepo):
+    """Every commit of a GitHub repository: cloned with git from the ``clone_url`` the API
+    names, the token sent (as a header, never in the URL) only to the API's own host over
+    HTTPS."""
+
+    kind = "github"
+
+    def __init__(self, api: GitHubAPI, owner: str, repo: str, ref: str | None, target: str,
+                 limits: Limits | None = None,
+                 store: ObjectStore | None = None) -> None:  # fmt: skip
+        super().__init__("", ref, target, limits, history=True, store=store)
+        self.api, self.owner, self.repo = api, owner, repo
+
+    def locate(self) -> tuple[str, Auth | None]:
+        try:
+            url = self.api.repo(self.owner, self.repo).get("clone_url")
+        except FetchError as exc:
+            raise GitError(str(exc)) from exc
+        if not isinstance(url, str) or not url:
+            raise GitError(f"{self.owner}/{self.repo}: the API names no clone_url")
+        header = self.api.http.git_header(url)
+        self.url = url
+        return url, Auth(url, header) if header else None
+
+
+def github_candidate(api: GitHubAPI | None, target: str, limits: Limits | None = None, *,
+                     history: bool = False,
+                     store: ObjectStore | None = None) -> GitHubRepo | GitHubHistory:  # fmt: skip
+    """Read through the REST API; with ``history``, every commit, cloned with git."""
     parsed = parse_github_target(target)
     if parsed is None:
         raise TargetError(f"{target}: not a GitHub repository (github:OWNER/REPO[@REF])")
     if api is None:
         raise TargetError(f"{target}: GitHub targets need the crawler (scan sets it up)")
     owner, repo, ref = parsed
+    if history:
+        return GitHubHistory(api, owner, repo, ref, target, limits, store)
     return GitHubRepo(api, owner, repo, ref, target=target, limits=limits)

@@ -1,0 +1,276 @@
+"""A bare git repository used as an object store: candidates are fetched into it, each under its
+own ref namespace, and read with plumbing (``log --raw``, ``ls-tree``, ``cat-file --batch``).
+
+Nothing is ever checked out, so no hook, filter, smudge or LFS download of a candidate runs. One
+store can hold a whole fork network: a fork's fetch then downloads only the objects the store
+does not have yet. Never shallow-fetch into a shared store: a shallow boundary is recorded for
+the whole repository and would cut every other candidate's history short.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+FETCH_TIMEOUT = 1800
+"""Seconds one fetch may take; a stalled transfer is cut sooner (``_SAFE`` low-speed limit)."""
+LOCAL_TIMEOUT = 600
+"""Seconds one local command (ref listing, a batch of blobs) may take."""
+BATCH_BYTES = 32 * 1024 * 1024
+BATCH_BLOBS = 4096
+
+_SAFE = (
+    "-c", "core.hooksPath=/dev/null",  # no hook of any kind
+    "-c", "core.fsmonitor=false",
+    "-c", "protocol.ext.allow=never",  # no URL may run a command
+    "-c", "http.lowSpeedLimit=1000", "-c", "http.lowSpeedTime=120",
+    "-c", "gc.auto=0", "-c", "maintenance.auto=false",
+)  # fmt: skip
+_DROP = ("GIT_TRACE", "GIT_TRACE_CURL", "GIT_TRACE_PACKET", "GIT_CURL_VERBOSE", "GIT_DIR",
+         "GIT_WORK_TREE", "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+         "GIT_INDEX_FILE", "GIT_NAMESPACE", "GIT_CONFIG_PARAMETERS",
+         "GIT_CONFIG_COUNT")  # fmt: skip
+"""Variables that would point git elsewhere, log what it sends, or clash with ``Auth``."""
+
+
+class GitError(Exception):
+    """A git command failed; the message is git's own last line (token-free)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Auth:
+    """An HTTP header git sends to URLs below ``prefix`` only (``http.<prefix>.extraHeader``).
+
+    It reaches git through ``GIT_CONFIG_*`` variables: never in a URL, a command line or a log.
+    """
+
+    prefix: str
+    header: str
+
+
+@dataclass(frozen=True, slots=True)
+class Introduced:
+    """A commit at which ``path`` took the content ``blob`` (added, changed, or a type change)."""
+
+    commit: str
+    date: str
+    blob: str
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class TreeBlob:
+    mode: str
+    blob: str
+    size: int
+    path: str
+
+
+def _env(auth: Auth | None = None) -> dict[str, str]:
+    numbered = ("GIT_CONFIG_KEY_", "GIT_CONFIG_VALUE_")
+    env = {k: v for k, v in os.environ.items() if k not in _DROP and not k.startswith(numbered)}
+    env.update(GIT_TERMINAL_PROMPT="0", GIT_LFS_SKIP_SMUDGE="1", GIT_ASKPASS="",
+               SSH_ASKPASS="", GCM_INTERACTIVE="never")  # fmt: skip
+    env["GIT_SSH_COMMAND"] = env.get("GIT_SSH_COMMAND") or "ssh -o BatchMode=yes"
+    if auth is not None:
+        env.update(GIT_CONFIG_COUNT="1", GIT_CONFIG_KEY_0=f"http.{auth.prefix}.extraHeader",
+                   GIT_CONFIG_VALUE_0=auth.header)  # fmt: skip
+    return env
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else "unknown error"
+
+
+class ObjectStore:
+    """A bare repository in a temporary folder; ``close`` removes it."""
+
+    def __init__(self) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="leaktrace-git-"))
+        self._namespaces = 0
+        self.run("init", "--quiet", "--bare", str(self.root))
+
+    def __enter__(self) -> ObjectStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def namespace(self) -> str:
+        """A fresh ref prefix (``refs/leaktrace/N/``) for one candidate."""
+        self._namespaces += 1
+        return f"refs/leaktrace/{self._namespaces}/"
+
+    def _command(self, args: Iterable[str]) -> list[str]:
+        return ["git", *_SAFE, "--git-dir", str(self.root), *args]
+
+    def run(self, *args: str, auth: Auth | None = None, timeout: float = LOCAL_TIMEOUT,
+            stdin: str | None = None) -> str:  # fmt: skip
+        """Run one git command to completion; its stdout, or GitError with git's message."""
+        command = self._command(args) if args[0] != "init" else ["git", *_SAFE, *args]
+        try:
+            done = subprocess.run(command, env=_env(auth), input=stdin, capture_output=True,
+                                  text=True, timeout=timeout, check=False)  # fmt: skip
+        except subprocess.TimeoutExpired as exc:
+            raise GitError(f"git {args[0]} took longer than {timeout:.0f} s") from exc
+        except OSError as exc:
+            raise GitError(f"cannot run git ({exc.strerror or exc})") from exc
+        if done.returncode != 0:
+            raise GitError(_last_line(done.stderr))
+        return done.stdout
+
+    def fetch(self, url: str, refspecs: list[str], *, depth: int | None = None,
+              auth: Auth | None = None) -> None:  # fmt: skip
+        """Fetch ``refspecs`` of ``url`` (no tags beyond those the refspecs name)."""
+        args = ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--no-recurse-submodules"]
+        if depth is not None:
+            args.append(f"--depth={depth}")
+        self.run(*args, "--", url, *refspecs, auth=auth, timeout=FETCH_TIMEOUT)
+
+    def refs(self, prefix: str) -> dict[str, str]:
+        """Every ref below ``prefix`` that leads to a commit -> that commit."""
+        out = self.run("for-each-ref", "--format=%(refname)%00%(objecttype)%00%(objectname)"
+                       "%00%(*objecttype)%00%(*objectname)", prefix)  # fmt: skip
+        found: dict[str, str] = {}
+        for line in out.splitlines():
+            name, kind, sha, peeled_kind, peeled = line.split("\0")
+            if kind == "commit":
+                found[name] = sha
+            elif peeled_kind == "commit":
+                found[name] = peeled
+        return found
+
+    def resolve(self, revision: str) -> str | None:
+        """The commit a name or (abbreviated) SHA means in this store, or None."""
+        try:
+            out = self.run("rev-parse", "--verify", "--quiet", "--end-of-options",
+                           f"{revision}^{{commit}}")  # fmt: skip
+        except GitError:
+            return None
+        return out.strip() or None
+
+    def reachable(self, commit: str, prefix: str) -> bool:
+        """Whether ``commit`` is in the history of some ref below ``prefix``."""
+        out = self.run("for-each-ref", "--count=1", f"--contains={commit}", prefix)
+        return bool(out.strip())
+
+    def tree(self, commit: str) -> Iterator[TreeBlob]:
+        """Every regular file (not links, not submodules) of a commit's tree."""
+        out = self.run("ls-tree", "-r", "-z", "--long", "--full-tree", commit)
+        for entry in out.split("\0"):
+            if not entry:
+                continue
+            meta, _, path = entry.partition("\t")
+            mode, kind, sha, size = meta.split()
+            if kind == "blob" and mode in ("100644", "100755"):
+                yield TreeBlob(mode, sha, int(size), path)
+
+    def introductions(self, tips: list[str]) -> Iterator[Introduced]:
+        """Every (commit, path) at which a regular file took new content, newest commits first,
+        over the whole history of ``tips``.
+
+        A merge is compared with its first parent only: what a side branch brought is listed at
+        the side branch's own commits (they are walked too), and what the merge itself changed
+        at the merge. Every blob of every commit's tree is thus introduced somewhere.
+        """
+        command = self._command(["log", "--stdin", "--raw", "-z", "--no-renames", "--no-abbrev",
+                                 "--no-textconv", "--no-ext-diff", "--diff-merges=first-parent",
+                                 "--format=%x01%H %cI"])  # fmt: skip
+        with subprocess.Popen(command, env=_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE) as proc:  # fmt: skip
+            assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+            proc.stdin.write("".join(f"{tip}\n" for tip in tips).encode())
+            proc.stdin.close()
+            commit = date = ""
+            pending: bytes | None = None  # a raw line whose path comes in the next field
+            for field in _fields(proc.stdout):
+                if pending is not None:
+                    parts = pending.split()
+                    mode, blob, status = parts[1].decode(), parts[3].decode(), parts[4][:1]
+                    pending = None
+                    if status in b"AMT" and mode in ("100644", "100755"):
+                        yield Introduced(commit, date, blob, field.decode("utf-8", "replace"))
+                    continue
+                field = field.lstrip(b"\n")
+                if field.startswith(b"\x01"):
+                    commit, _, date = field[1:].decode().partition(" ")
+                elif field.startswith(b":"):
+                    pending = field
+            error = proc.stderr.read().decode("utf-8", "replace")
+        if proc.returncode != 0:
+            raise GitError(_last_line(error))
+
+    def read(self, blobs: Iterable[tuple[str, int]]) -> Iterator[tuple[str, bytes]]:
+        """(sha, content) of each (sha, size) asked, in order.
+
+        Read in batches of about ``BATCH_BYTES``, each by one finished ``cat-file --batch``: no
+        pipe stays open while the caller works (a worker process forked meanwhile would inherit
+        it, and git would wait forever for the end of its input).
+        """
+        batch: list[str] = []
+        size = 0
+        try:
+            for sha, length in blobs:
+                batch.append(sha)
+                size += length
+                if size >= BATCH_BYTES or len(batch) >= BATCH_BLOBS:
+                    yield from self._read_batch(batch)
+                    batch, size = [], 0
+        except Exception:  # the caller stopped asking (a cap): what it asked before is read
+            if batch:
+                yield from self._read_batch(batch)
+            raise
+        if batch:
+            yield from self._read_batch(batch)
+
+    def _read_batch(self, blobs: list[str]) -> Iterator[tuple[str, bytes]]:
+        try:
+            done = subprocess.run(self._command(["cat-file", "--batch"]), env=_env(),
+                                  input="".join(f"{sha}\n" for sha in blobs).encode(),
+                                  capture_output=True, timeout=LOCAL_TIMEOUT,
+                                  check=False)  # fmt: skip
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise GitError(f"cannot read blobs ({exc})") from exc
+        if done.returncode != 0:
+            raise GitError(_last_line(done.stderr.decode("utf-8", "replace")))
+        out, at = done.stdout, 0
+        for sha in blobs:
+            end = out.index(b"\n", at)
+            header = out[at:end].split()
+            if len(header) != 3:
+                raise GitError(f"{sha}: missing from the repository")
+            start = end + 1
+            at = start + int(header[2]) + 1
+            yield sha, out[start : at - 1]
+
+    def sizes(self, blobs: Iterable[str]) -> dict[str, int]:
+        """The size of each blob, without reading it."""
+        wanted = "".join(f"{sha}\n" for sha in blobs)
+        out = self.run("cat-file", "--batch-check=%(objectname) %(objectsize)", stdin=wanted)
+        found = {}
+        for line in out.splitlines():
+            parts = line.split()
+            if len(parts) == 2 and parts[1].isdigit():
+                found[parts[0]] = int(parts[1])
+        return found
+
+
+def _fields(stream: IO[bytes], chunk: int = 1 << 16) -> Iterator[bytes]:
+    """NUL-separated fields of a byte stream, read in chunks."""
+    rest = b""
+    while block := stream.read(chunk):
+        parts = (rest + block).split(b"\0")
+        rest = parts.pop()
+        yield from parts
+    if rest:
+        yield rest

@@ -1,0 +1,241 @@
+"""``scan --history`` and ``@REF`` pins on real git repositories made here: a leak committed then
+deleted, leaks only on a branch or in a tag, commit SHAs, bad refs, and GitHub repositories and
+fork networks cloned over git's smart HTTP protocol from a server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from hashlib import sha256
+from itertools import count
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from scanner.cli import app
+from scanner.http import Http
+from scanner.sources import Limits
+from scanner.sources.git import GitRepo
+from tests.conftest import SAMPLES
+from tests.servers import FakeGitHub
+from tests.servers.git_http import GitHTTPServer
+
+runner = CliRunner()
+PRIVATE = SAMPLES / "private" / "acme-ledger"
+PUBLIC = SAMPLES / "public" / "acme-pay-sdk"
+LEAKED = (PRIVATE / "acme_ledger" / "reconciliation.py").read_bytes()
+OTHER_LEAK = (PRIVATE / "services" / "settlement" / "export.go").read_bytes()
+_clock = count(1_700_000_000, 3600)
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory) -> Path:
+    db = tmp_path_factory.mktemp("store") / "acme.db"
+    done = runner.invoke(app, ["fingerprint", str(PRIVATE), "--public", str(PUBLIC),
+                               "--store", str(db)])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    return db
+
+
+def git(repo: Path, *args: str) -> str:
+    stamp = f"@{next(_clock)} +0000"
+    env = {**os.environ, "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp}
+    done = subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c",
+                           "user.email=t@example.com", *args], env=env, capture_output=True,
+                          text=True, check=True)  # fmt: skip
+    return done.stdout.strip()
+
+
+def commit(repo: Path, files: dict[str, bytes], message: str, remove: tuple[str, ...] = ()) -> str:
+    for name, data in files.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_bytes(data)
+    for name in remove:
+        (repo / name).unlink()
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", message)
+    return git(repo, "rev-parse", "HEAD")
+
+
+def new_repo(path: Path) -> Path:
+    path.mkdir(parents=True)
+    git(path, "init", "-q", "-b", "main")
+    commit(path, {"app.py": b"def main():\n    print('hello')\n"}, "start")
+    return path
+
+
+def deleted_leak(path: Path) -> tuple[Path, str]:
+    """A repository whose tip deleted a private file; the commit that added it."""
+    repo = new_repo(path)
+    leak = commit(repo, {"lib/recon.py": LEAKED}, "add reconciliation")
+    commit(repo, {}, "remove it", remove=("lib/recon.py",))
+    return repo, leak
+
+
+def scan(store: Path, tmp: Path, *args: str) -> tuple[int, dict]:
+    out = tmp / f"report-{next(_clock)}.json"
+    done = runner.invoke(app, ["scan", *args, "--store", str(store), "--results",
+                               str(tmp / "results.db"), "--json", str(out)])  # fmt: skip
+    assert done.exit_code in (0, 1, 3), done.output  # 3: incomplete, once that verdict exists
+    return done.exit_code, json.loads(out.read_text())
+
+
+def test_a_deleted_leak_is_found_in_history_only(store, tmp_path):
+    repo, leak = deleted_leak(tmp_path / "repo")
+    for target in (str(repo), f"file://{repo}"):
+        _, plain = scan(store, tmp_path, target)
+        assert plain["candidates"][0]["verdict"] != "derivative"
+        code, report = scan(store, tmp_path, target, "--history")
+        [candidate] = report["candidates"]
+        assert (code, candidate["verdict"], candidate["partial"]) == (1, "derivative", False)
+        assert candidate["revision"] == git(repo, "rev-parse", "HEAD")
+        [pair] = candidate["files"]
+        assert pair["candidate_path"] == f"lib/recon.py@{leak[:12]}"
+        history = pair["history"]
+        assert history["at_tip"] is False and history["commits"] == 1
+        assert [(s["commit"], s["path"]) for s in history["seen"]] == [(leak, "lib/recon.py")]
+        assert history["seen"][0]["date"].endswith("+00:00")
+        assert history["blob"] == git(repo, "rev-parse", f"{leak}:lib/recon.py")
+
+
+def test_an_abbreviated_sha_pins_a_commit(store, tmp_path):
+    repo, leak = deleted_leak(tmp_path / "repo")
+    for target in (f"file://{repo}@{leak[:7]}", f"{repo}@{leak[:9]}", f"file://{repo}@{leak}"):
+        code, report = scan(store, tmp_path, target)
+        [candidate] = report["candidates"]
+        assert (code, candidate["verdict"]) == (1, "derivative"), target
+        assert candidate["revision"] == leak
+        assert [f["candidate_path"] for f in candidate["files"]] == ["lib/recon.py"]
+    _, report = scan(store, tmp_path, f"file://{repo}@main")
+    assert report["candidates"][0]["verdict"] != "derivative"
+
+
+def test_leaks_only_on_a_branch_or_in_a_tag_are_found_with_history(store, tmp_path):
+    repo = new_repo(tmp_path / "repo")
+    git(repo, "checkout", "-q", "-b", "wip")
+    on_branch = commit(repo, {"lib/recon.py": LEAKED}, "wip")
+    git(repo, "checkout", "-q", "-b", "gone", "main")
+    in_tag = commit(repo, {"export.go": OTHER_LEAK}, "tagged only")
+    git(repo, "tag", "-a", "v0.1", "-m", "release")
+    git(repo, "checkout", "-q", "main")
+    git(repo, "branch", "-q", "-D", "gone")
+    _, plain = scan(store, tmp_path, f"file://{repo}")
+    assert plain["candidates"][0]["verdict"] != "derivative"
+    code, report = scan(store, tmp_path, f"file://{repo}", "--history")
+    [candidate] = report["candidates"]
+    assert (code, candidate["verdict"]) == (1, "derivative")
+    found = {f["candidate_path"]: f["history"] for f in candidate["files"]}
+    assert set(found) == {f"lib/recon.py@{on_branch[:12]}", f"export.go@{in_tag[:12]}"}
+    assert found[f"lib/recon.py@{on_branch[:12]}"]["at_tip"] is True  # the tip of branch wip
+    assert found[f"export.go@{in_tag[:12]}"]["at_tip"] is False  # only a tag holds it
+    # @REF with --history walks that ref's history only
+    _, report = scan(store, tmp_path, f"file://{repo}@v0.1", "--history")
+    [candidate] = report["candidates"]
+    assert [f["candidate_path"] for f in candidate["files"]] == ["export.go"]
+    assert candidate["files"][0]["history"]["at_tip"] is True
+
+
+@pytest.mark.parametrize("ref", ["no-such-branch", "deadbeef", "0" * 40])
+def test_a_bad_ref_is_a_problem_line(store, tmp_path, ref):
+    repo, _ = deleted_leak(tmp_path / "repo")
+    for history in ((), ("--history",)):
+        _, report = scan(store, tmp_path, f"file://{repo}@{ref}", *history)
+        [candidate] = report["candidates"]
+        assert candidate["partial"] is True and candidate["verdict"] != "derivative"
+        [problem] = candidate["problems"]
+        assert problem["path"] == "" and ref in problem["message"], problem
+
+
+def test_history_respects_the_caps(tmp_path):
+    repo, _ = deleted_leak(tmp_path / "repo")
+    candidate = GitRepo(str(repo), history=True, limits=Limits(max_files=1))
+    files = list(candidate.iter_files())
+    assert len(files) == 1
+    assert any("more than 1 files" in p.message and p.partial for p in candidate.problems)
+    candidate = GitRepo(str(repo), history=True, limits=Limits(max_read_bytes=1000))
+    assert [f.path for f in candidate.iter_files()] == ["app.py"]
+    assert any("over max_read_bytes" in p.message and p.partial for p in candidate.problems)
+
+
+def bare(path: Path, source: Path) -> Path:
+    subprocess.run(["git", "clone", "-q", "--bare", "--no-local", str(source), str(path)],
+                   check=True, capture_output=True)  # fmt: skip
+    return path
+
+
+def test_a_github_repository_is_cloned_from_its_clone_url(store, tmp_path, monkeypatch):
+    monkeypatch.setenv("GITHUB_TOKEN", "t0ken")
+    source, leak = deleted_leak(tmp_path / "work")
+    served = tmp_path / "served"
+    bare(served / "someone" / "tools.git", source)
+    with GitHTTPServer(served) as git_server, FakeGitHub(token="t0ken") as gh:
+        gh.html_base = git_server.url  # clone_url: http://127.0.0.1:PORT/someone/tools.git
+        gh.add_repo("someone", "tools", {"app.py": b"def main():\n    print('hello')\n"})
+        code, report = scan(store, tmp_path, "github:someone/tools", "--history",
+                            "--api-url", gh.url)  # fmt: skip
+        [candidate] = report["candidates"]
+        assert (code, candidate["verdict"], candidate["kind"]) == (1, "derivative", "github")
+        [pair] = candidate["files"]
+        assert pair["history"]["seen"][0]["commit"] == leak
+        assert pair["fragments"][0]["link"].startswith(
+            f"https://github.com/someone/tools/blob/{leak}/lib/recon.py#L"
+        )
+        # the token goes to the API; git's host is plain http on another port: never to it
+        assert git_server.requests and not any(r["authorization"] for r in git_server.requests)
+
+
+def test_the_token_goes_only_to_the_api_host_over_https():
+    http = Http(None, token="s3cret", api_url="https://api.github.com")  # type: ignore[arg-type]
+    assert http.git_header("https://github.com/o/r.git") is not None
+    assert "s3cret" not in (http.git_header("https://github.com/o/r.git") or "")
+    for url in ("http://github.com/o/r.git", "https://evil.example/o/r.git",
+                "https://gist.github.com/o/r.git", "git@github.com:o/r.git"):  # fmt: skip
+        assert http.git_header(url) is None, url
+    ghe = Http(None, token="s3cret", api_url="https://ghe.example/api/v3")  # type: ignore[arg-type]
+    assert ghe.git_header("https://ghe.example/o/r.git") is not None
+    assert (
+        Http(None, api_url="https://api.github.com").git_header(  # type: ignore[arg-type]
+            "https://github.com/o/r.git"
+        )
+        is None
+    )
+
+
+def test_a_fork_network_shares_one_object_store(store, tmp_path):
+    base = new_repo(tmp_path / "work" / "base")
+    library = {f"pkg/m{i}.py": "".join(f"K{j} = '{sha256(f'{i}-{j}'.encode()).hexdigest()}'\n"
+                                       for j in range(60)).encode() for i in range(30)}  # fmt: skip
+    commit(base, library, "a library")
+    served = tmp_path / "served"
+    bare(served / "acme" / "sdk.git", base)
+    leaks = {}
+    for i in range(4):
+        fork = tmp_path / "work" / f"fork{i}"
+        subprocess.run(["git", "clone", "-q", str(base), str(fork)], check=True)
+        commit(fork, {"NOTES.py": f"NOTE = {i}\n".encode()}, f"fork {i}")
+        if i == 2:
+            leaks[i] = commit(fork, {"lib/recon.py": LEAKED}, "oops")
+            commit(fork, {}, "removed", remove=("lib/recon.py",))
+        bare(served / f"user{i}" / "sdk.git", fork)
+    with GitHTTPServer(served) as git_server, FakeGitHub() as gh:
+        gh.html_base = git_server.url
+        gh.add_repo("acme", "sdk", {"app.py": b"x = 1\n"})
+        for i in range(4):
+            gh.add_repo(f"user{i}", "sdk", {"app.py": f"x = {i}\n".encode()},
+                        fork_of=("acme", "sdk"))  # fmt: skip
+        code, report = scan(store, tmp_path, "github:acme/sdk", "--forks", "acme/sdk",
+                            "--history", "--api-url", gh.url)  # fmt: skip
+    verdicts = {c["target"]: c["verdict"] for c in report["candidates"]}
+    assert code == 1
+    assert verdicts.pop("github:user2/sdk") == "derivative"
+    assert set(verdicts.values()) == {"clear"} and len(verdicts) == 4
+    packs = {}
+    for request in git_server.requests:
+        if request["method"] == "POST":
+            owner = request["path"].split("/")[1]
+            packs[owner] = packs.get(owner, 0) + request["bytes"]
+    # the first repository brings the library; each fork then brings only its own commits
+    assert all(packs[f"user{i}"] * 20 < packs["acme"] for i in (0, 1, 3)), packs
+    assert packs["user2"] * 5 < packs["acme"], packs  # its own commits carry the leak
