@@ -286,3 +286,21 @@ def test_a_corrupt_gzip_answer_is_refused_not_a_crash():
 
 def test_answer_error_is_a_fetch_error():
     assert issubclass(AnswerError, FetchError)
+
+
+def test_a_fork_whose_forks_cannot_be_listed_does_not_end_the_network(store, tmp_path):
+    with FakeGitHub(token=TOKEN) as gh:
+        add_repos(gh)
+        for owner, parent in (("a", "acme"), ("b", "acme"), ("c", "a"), ("d", "b")):
+            gh.add_repo(owner, "app", {"app.py": "def main():\n    return 1\n"},
+                        fork_of=(parent, "app"))  # fmt: skip
+        gh.faults.add(path_regex=r"^/repos/a/app/forks$", kind="body", body="nope", times=None)
+        done, found = scan(store, tmp_path, gh, "--forks", "acme/app")
+    assert done.exit_code == 3, done.output
+    assert {t for t, c in found.items() if c["verdict"] == "clear"} == {
+        "github:a/app@main",
+        "github:b/app@main",
+        "github:d/app@main",
+    }  # c/app, below the fork that could not be listed, is what is missing: said below
+    assert found["forks:acme/app"]["verdict"] == "incomplete"
+    assert "/repos/a/app/forks: malformed answer: answer should be an array" in done.stderr

@@ -37,8 +37,8 @@ from scanner.sources.carriers import Unpacker, might_be_carrier
 
 DEFAULT_API = "https://api.github.com"
 T = TypeVar("T")
-Skipped = Callable[[AnswerError], None]
-"""Told of each malformed item of a listing, which is then skipped."""
+Skipped = Callable[[FetchError], None]
+"""Told of each malformed item of a listing (or fork that cannot be listed), then skipped."""
 _TARGET = re.compile(
     r"^(?:github:|https?://github\.com/)(?P<owner>[\w.-]+)/(?P<repo>[\w.-]+?)(?:\.git)?"
     r"(?:/tree/(?P<tree>.+?))?(?:@(?P<ref>[^/@]+))?/?$"
@@ -167,23 +167,30 @@ class GitHubAPI:
 
     def network(self, owner: str, repo: str, limit: int | None = None,
                 skipped: Skipped | None = None) -> Iterator[Repo]:  # fmt: skip
-        """Every fork of ``owner/repo``, forks of forks included (breadth first)."""
+        """Every fork of ``owner/repo``, forks of forks included (breadth first). With
+        ``skipped``, a fork whose own forks cannot be listed is handed to it and the walk goes
+        on; the root's listing failing always raises."""
         queue = deque([(owner, repo)])
         seen = {f"{owner}/{repo}".lower()}
         count = 0
         while queue:
             parent = queue.popleft()
-            for fork in self.forks(*parent, skipped=skipped):
-                name = fork.full_name.lower()
-                if name in seen:
-                    continue
-                seen.add(name)
-                yield fork
-                count += 1
-                if limit is not None and count >= limit:
-                    return
-                if fork.forks_count is None or fork.forks_count:
-                    queue.append((fork.owner, fork.name))
+            try:
+                for fork in self.forks(*parent, skipped=skipped):
+                    name = fork.full_name.lower()
+                    if name in seen:
+                        continue
+                    seen.add(name)
+                    yield fork
+                    count += 1
+                    if limit is not None and count >= limit:
+                        return
+                    if fork.forks_count is None or fork.forks_count:
+                        queue.append((fork.owner, fork.name))
+            except FetchError as exc:
+                if skipped is None or parent == (owner, repo):
+                    raise
+                skipped(exc)
 
     def search_code(self, query: str, limit: int = 1000,
                     skipped: Skipped | None = None) -> Iterator[CodeHit]:  # fmt: skip
