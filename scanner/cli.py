@@ -24,7 +24,7 @@ import tempfile
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -50,6 +50,7 @@ from scanner.commands.sources import RepoSource, check_sources, plan_sources
 from scanner.config import load_limits, load_thresholds, save_thresholds
 from scanner.crawl import Crawler, make_crawler, read_token
 from scanner.errors import InputError
+from scanner.http import FetchError
 from scanner.index import FingerprintIndex
 from scanner.private_source import load_private_source
 from scanner.reports import Sources, format_for, write_report, write_text
@@ -61,6 +62,7 @@ from scanner.resultsdb import ResultsDB
 from scanner.runners import Runner, Serial, make_runner
 from scanner.scan import ScanContext, now, scan_candidate
 from scanner.sources import Candidate, Limits, Unreadable
+from scanner.sources.answers import Repo
 from scanner.sources.github import DEFAULT_API
 from scanner.sources.registry import NPM_REGISTRY, PYPI_URL
 from scanner.targets import resolve, target_kind
@@ -334,13 +336,14 @@ def _require_private_code(store: SQLiteStore) -> None:
                          f"fingerprint SRC --store {store.path})")  # fmt: skip
 
 
-def run_scan(targets: Iterable[str], store_path: Path, thresholds: Thresholds,
+def run_scan(targets: Iterable[str | Candidate], store_path: Path, thresholds: Thresholds,
              results: ResultsDB | None = None, limits: Limits | None = None,
              crawler: Crawler | None = None, job: str | None = None,
              runner: Runner | None = None, store_digest: str | None = None,
              history: bool = False) -> tuple[ScanResult, int | None]:  # fmt: skip
     """Scan every target against the store, recording each verdict in ``results`` as soon as it
     is known; a target that cannot be read at all is an ``incomplete`` candidate like any other.
+    A target may also be a ready candidate (a listing that failed, from ``expand_targets``).
     Returns the result and its run id.
 
     With a ``job`` key, an unfinished run of the same job is resumed: targets it already judged
@@ -375,13 +378,15 @@ def run_scan(targets: Iterable[str], store_path: Path, thresholds: Thresholds,
         try:
             with _progress() as progress:
                 task = progress.add_task("scanning", total=None, item="")
-                for target in targets:
+                for wanted in targets:
+                    target = wanted if isinstance(wanted, str) else wanted.target
                     if target in done_before:
                         continue
                     progress.update(task, item=target)
                     candidate: Candidate
                     try:
-                        candidate = resolve(target, limits, crawler, history)
+                        candidate = (resolve(target, limits, crawler, history)
+                                     if isinstance(wanted, str) else wanted)  # fmt: skip
                         outcome = scan_candidate(candidate, context, memo=memo, runner=runner)
                     except LeaktraceError as exc:
                         message = str(exc).removeprefix(f"{target}: ")
@@ -407,9 +412,15 @@ def run_scan(targets: Iterable[str], store_path: Path, thresholds: Thresholds,
 
 def expand_targets(targets: list[str], from_file: Path | None, forks: list[str],
                    code_queries: list[str], repo_queries: list[str],
-                   crawler: Crawler | None, history: bool = False) -> Iterator[str]:  # fmt: skip
+                   crawler: Crawler | None,
+                   history: bool = False) -> Iterator[str | Candidate]:  # fmt: skip
     """Every target of a scan, lazily: a fork network is listed as it is scanned. With
-    ``history`` a fork is named without its default branch, so that all its branches are read."""
+    ``history`` a fork is named without its default branch, so that all its branches are read.
+
+    A listing (``--forks``, ``--github-search``, ``--github-repos``) that fails, or has items
+    that are malformed, adds one ``incomplete`` candidate named after it (``forks:OWNER/REPO``,
+    ``github-search:QUERY``, ``github-repos:QUERY``) with one line per failure, after what it
+    did list: the rest of the run goes on, and the exit code says the scan is incomplete."""
     seen: set[str] = set()
 
     def once(items: Iterable[str]) -> Iterator[str]:
@@ -434,14 +445,38 @@ def expand_targets(targets: list[str], from_file: Path | None, forks: list[str],
         owner, _, repo = network.removeprefix("github:").partition("/")
         if not owner or not repo:
             raise InputError(f"--forks {network}: expected OWNER/REPO")
-        yield from once(_github_target(f["full_name"], None if history else f.get("default_branch"))
-                        for f in github.network(owner, repo))  # fmt: skip
+        walk = functools.partial(github.network, owner, repo)
+        fork_target = _repo_target if not history else (lambda r: _github_target(r.full_name))
+        yield from _listing(f"forks:{owner}/{repo}", once, walk, fork_target)
     for query in code_queries:
-        yield from once(_github_target(item["repository"]["full_name"])
-                        for item in github.search_code(query))  # fmt: skip
+        yield from _listing(f"github-search:{query}", once,
+                            functools.partial(github.search_code, query),
+                            lambda hit: _github_target(hit.full_name))  # fmt: skip
     for query in repo_queries:
-        yield from once(_github_target(item["full_name"], item.get("default_branch"))
-                        for item in github.search_repos(query))  # fmt: skip
+        walk = functools.partial(github.search_repos, query)
+        yield from _listing(f"github-repos:{query}", once, walk, _repo_target)
+
+
+def _listing(name: str, once: Callable[[Iterable[str]], Iterator[str]],
+             walk: Callable[..., Iterable[Any]],
+             target: Callable[[Any], str]) -> Iterator[str | Candidate]:  # fmt: skip
+    """The targets a listing names (``walk(skipped=...)``, each item through ``target``), then,
+    if any of it failed, one ``incomplete`` candidate that says what."""
+    failures: list[str] = []
+
+    def skipped(exc: FetchError) -> None:
+        failures.append(str(exc))
+
+    try:
+        yield from once(target(item) for item in walk(skipped=skipped))
+    except FetchError as exc:
+        failures.append(str(exc))
+    if failures:
+        yield Unreadable(name, "github", *failures)
+
+
+def _repo_target(repo: Repo) -> str:
+    return _github_target(repo.full_name, repo.default_branch)
 
 
 def _github_target(full_name: str, branch: str | None = None) -> str:

@@ -4,6 +4,8 @@ LeaktraceError
 ├── ConfigError               (fingerprints) a threshold or setting is invalid
 ├── InputError                (fingerprints) a target cannot be read as a whole
 │   └── TargetError           a scan target is of no kind leaktrace knows
+├── FetchError                (scanner.http) a request failed for good, or was refused
+│   └── AnswerError           (scanner.sources.answers) an answer of the wrong shape
 └── StoreError                (fingerprints) the store cannot be used
 """
 

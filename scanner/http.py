@@ -8,14 +8,23 @@
   in any 60 s, since GitHub allows only 10.
 - Conditional requests: answers with an ``ETag`` are kept (in the scan database when there is
   one) and revalidated with ``If-None-Match``; a 304 reuses the kept body and costs no budget.
-- Redirects are followed by hand: the ``Authorization`` header goes only to the API's own host,
-  never to another (the tarball's 302 to a download host).
+- Credentials are bound to one origin (``Credential``): a header such as ``Authorization`` is
+  sent only to a URL whose scheme, host and port all equal the API URL's, checked again on every
+  redirect hop (the tarball's 302 to a download host gets none), and only over HTTPS, or plain
+  HTTP to a loopback host (the test servers). A token with a plain-HTTP API URL elsewhere is a
+  ``ConfigError`` before anything is sent.
+- A redirect from ``https`` to ``http`` is refused (``FetchError``): nothing is requested from
+  the ``http`` URL, with or without the token.
+- Hostile answers are one ``FetchError`` each, never a crash: a JSON body larger than
+  ``Policy.max_json_bytes`` (64 MiB) is cut off, JSON that is not JSON or nests too deeply is
+  refused, and a body that cannot be decoded (a corrupt gzip) is refused.
 - The token is never printed, logged or written: ``redact`` removes it from any message.
 """
 
 from __future__ import annotations
 
 import base64
+import ipaddress
 import random
 import threading
 import time
@@ -27,10 +36,13 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from scanner.errors import LeaktraceError
+from scanner.errors import ConfigError, LeaktraceError
 
-#: Failures that the same request would meet again: an unsupported scheme, a malformed URL.
-_NOT_RETRYABLE = (httpx.UnsupportedProtocol, httpx.InvalidURL)
+#: Failures that the same request would meet again: an unsupported scheme, a malformed URL, a
+#: body that cannot be decoded.
+_NOT_RETRYABLE = (httpx.UnsupportedProtocol, httpx.InvalidURL, httpx.DecodingError)
+_REDIRECTS = (301, 302, 303, 307, 308)
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class FetchError(LeaktraceError):
@@ -83,10 +95,72 @@ class Policy:
     max_wait: float = 3600.0  # the longest a rate limit may make us wait, once
     code_search_per_minute: int = 9
     code_search_window: float = 60.0
+    max_json_bytes: int = 64 * 1024 * 1024  # an API answer larger than this is refused
 
 
 def redact(text: str, secret: str | None) -> str:
     return text.replace(secret, "***") if secret else text
+
+
+Origin = tuple[str, str, int]
+"""(scheme, host, port) of a URL, the port filled in from the scheme when it is implicit."""
+
+
+def origin(url: str) -> Origin | None:
+    """The origin of ``url``, or None for a URL that cannot be parsed or has no host."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, ValueError, TypeError):
+        return None
+    scheme = parsed.scheme.lower()
+    port = parsed.port or _DEFAULT_PORTS.get(scheme)
+    if not parsed.host or port is None:
+        return None
+    return scheme, parsed.host.lower(), port
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class Credential:
+    """One secret header, bound to the origin it belongs to (any credential, not only GitHub's).
+
+    It goes with a request only when the request's scheme, host and port all equal its origin's,
+    and the origin is HTTPS or a loopback host; ``for_origin`` refuses any other origin up front.
+    """
+
+    origin: Origin
+    header: str
+    value: str
+    secret: str
+
+    @classmethod
+    def for_origin(cls, url: str, header: str, value: str, secret: str, *,
+                   setting: str) -> Credential:  # fmt: skip
+        """A credential for ``url``'s origin; a ``ConfigError`` naming ``setting`` when that
+        origin would carry it in clear (plain HTTP to a host that is not loopback)."""
+        bound = origin(url)
+        if bound is None or bound[0] not in ("https", "http"):
+            raise ConfigError(setting, f"{url!r} is not an http(s) URL")
+        if bound[0] != "https" and not is_loopback(bound[1]):
+            raise ConfigError(setting, f"{url} is plain HTTP; the token is only ever sent "
+                                       "over HTTPS (or to a loopback host)")  # fmt: skip
+        return cls(bound, header, value, secret)
+
+    @classmethod
+    def bearer(cls, token: str, api_url: str, *, setting: str = "--api-url") -> Credential:
+        return cls.for_origin(api_url, "Authorization", f"Bearer {token}", token, setting=setting)
+
+    def allows(self, url: str) -> bool:
+        """Whether this credential may travel with a request to ``url``."""
+        return origin(url) == self.origin
 
 
 class Http:
@@ -98,7 +172,9 @@ class Http:
                  clock: Callable[[], float] = time.time) -> None:  # fmt: skip
         self.client = client
         self._token = token
-        self.api_host = urlsplit(api_url).netloc if api_url else None
+        self.credentials: list[Credential] = []
+        if token and api_url:
+            self.credentials.append(Credential.bearer(token, api_url))
         self.cache = cache or MemoryCache()
         self.policy = policy or Policy()
         self.stats = Stats()
@@ -110,25 +186,45 @@ class Http:
     # -- the token ---------------------------------------------------------------------------
 
     def redact(self, text: str) -> str:
+        for credential in self.credentials:
+            text = redact(text, credential.secret)
         return redact(text, self._token)
 
     def git_header(self, url: str) -> str | None:
         """The header that lets git fetch ``url`` with the token, or None: only over HTTPS, and
-        only on the API's own host (``api.HOST`` is the API of ``HOST``; GitHub Enterprise
-        serves both on one host)."""
-        parts = urlsplit(url)
-        if not self._token or not self.api_host or parts.scheme != "https":
+        only to the API's own host and port (``api.HOST`` is the API of ``HOST``; GitHub
+        Enterprise serves both on one host)."""
+        target = origin(url)
+        if not self._token or target is None or target[0] != "https":
             return None
-        if parts.netloc != self.api_host and f"api.{parts.netloc}" != self.api_host:
-            return None
-        basic = base64.b64encode(f"x-access-token:{self._token}".encode()).decode()
-        return f"Authorization: Basic {basic}"
+        for credential in self.credentials:
+            scheme, host, port = credential.origin
+            if credential.header != "Authorization" or scheme != "https" or port != target[2]:
+                continue
+            if target[1] == host or f"api.{target[1]}" == host:
+                basic = base64.b64encode(f"x-access-token:{self._token}".encode()).decode()
+                return f"Authorization: Basic {basic}"
+        return None
 
     def _headers_for(self, url: str, extra: dict[str, str] | None) -> dict[str, str]:
         headers = {"Accept": "application/vnd.github+json", "User-Agent": "leaktrace"}
-        if self._token and self.api_host and urlsplit(url).netloc == self.api_host:
-            headers["Authorization"] = f"Bearer {self._token}"
-        return headers | (extra or {})
+        bound = {credential.header.lower() for credential in self.credentials}
+        headers |= {k: v for k, v in (extra or {}).items() if k.lower() not in bound}
+        for credential in self.credentials:
+            if credential.allows(url):
+                headers[credential.header] = credential.value
+        return headers
+
+    def _redirect(self, url: str, response: httpx.Response) -> str:
+        """Where a redirect answer points; a downgrade from https to http is refused."""
+        try:
+            target = urljoin(url, response.headers.get("location", url))
+        except ValueError as exc:
+            raise FetchError(self.redact(f"{url}: redirect to a malformed URL; refused")) from exc
+        if urlsplit(url).scheme.lower() == "https" and urlsplit(target).scheme.lower() != "https":
+            raise FetchError(self.redact(f"{url}: redirect from https to {target} refused "
+                                         "(a downgrade travels in clear)"))  # fmt: skip
+        return target
 
     # -- pacing ------------------------------------------------------------------------------
 
@@ -185,12 +281,15 @@ class Http:
         kind: str = "api",
         headers: dict[str, str] | None = None,
         conditional: bool = True,
+        max_bytes: int | None = None,
     ) -> httpx.Response:
         """GET ``url`` (redirects followed safely), retrying what deserves a retry.
 
-        ``kind`` labels the request in the stats; ``code_search`` requests are paced.
+        ``kind`` labels the request in the stats; ``code_search`` requests are paced. A body
+        larger than ``max_bytes`` (default ``Policy.max_json_bytes``) is refused.
         """  # fmt: skip
         full = str(httpx.URL(url, params=params)) if params else url
+        cap = self.policy.max_json_bytes if max_bytes is None else max_bytes
         cached = self.cache.get(full) if conditional else None
         attempt = 0
         while True:
@@ -200,7 +299,7 @@ class Http:
             if cached:
                 extra["If-None-Match"] = cached[0]
             try:
-                response = self._get_following(full, extra, kind)
+                response, body = self._get_following(full, extra, kind, cap)
             except _NOT_RETRYABLE as exc:
                 raise FetchError(self.redact(f"{full}: cannot be fetched ({exc})")) from exc
             except (httpx.TimeoutException, httpx.TransportError) as exc:
@@ -208,10 +307,8 @@ class Http:
                 continue
             if response.status_code == 304 and cached:
                 self.stats.not_modified += 1
-                kept = {k: v for k, v in response.headers.items()
-                        if k.lower() not in ("content-length", "content-encoding")}  # fmt: skip
-                return httpx.Response(200, headers=kept, content=cached[1],
-                                      request=response.request)  # fmt: skip
+                return _with_body(response, cached[1], 200)
+            response = _with_body(response, body)
             delay = self._rate_limit_delay(response)
             if delay is not None:
                 attempt += 1
@@ -236,7 +333,7 @@ class Http:
     def _message(self, response: httpx.Response) -> str:
         try:
             return self.redact(str(response.json().get("message", "")))
-        except (ValueError, AttributeError):
+        except (ValueError, AttributeError, RecursionError):
             return ""
 
     def _retry(self, attempt: int, url: str, what: str, status: int | None = None) -> int:
@@ -252,83 +349,87 @@ class Http:
         base = min(self.policy.backoff_cap, self.policy.backoff_base * 2 ** (attempt - 1))
         return base * (0.5 + random.random() / 2)
 
-    def _get_following(self, url: str, extra: dict[str, str], kind: str) -> httpx.Response:
+    def _get_following(self, url: str, extra: dict[str, str], kind: str,
+                       max_bytes: int) -> tuple[httpx.Response, bytes]:  # fmt: skip
+        """The final answer and its body (at most ``max_bytes``), redirects followed by hand:
+        each hop gets only the credentials its own origin allows, and no downgrade."""
         for _ in range(5):
             self.stats.requests += 1
             self.stats.count(kind)
-            response = self.client.get(url, headers=self._headers_for(url, extra),
-                                       follow_redirects=False)  # fmt: skip
-            response.read()  # a body cut off half way raises here, inside the retry loop
-            if response.status_code in (301, 302, 303, 307, 308) and "location" in response.headers:
-                url = urljoin(url, response.headers["location"])
-                extra = {k: v for k, v in extra.items() if k.lower() != "if-none-match"}
-                continue
-            return response
+            with self.client.stream("GET", url, headers=self._headers_for(url, extra),
+                                    follow_redirects=False) as response:  # fmt: skip
+                if response.status_code in _REDIRECTS:
+                    url = self._redirect(url, response)
+                    extra = {k: v for k, v in extra.items() if k.lower() != "if-none-match"}
+                    continue
+                # A body cut off half way raises here, inside the caller's retry loop.
+                return response, self._read_capped(response, url, max_bytes)
         raise FetchError(f"{self.redact(url)}: too many redirects")
+
+    def _read_capped(self, response: httpx.Response, url: str, max_bytes: int) -> bytes:
+        chunks, size = [], 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > max_bytes:
+                raise FetchError(f"{self.redact(url)}: answer larger than {max_bytes:,} bytes; "
+                                 "refused")  # fmt: skip
+            chunks.append(chunk)
+        return b"".join(chunks)
 
     def download(self, url: str, max_bytes: int, *, kind: str = "download") -> bytes:
         """A file's bytes, streamed and cut off (as an error) past ``max_bytes``; redirects are
-        followed without the Authorization header leaving the API host; retried like ``get``."""
+        followed like ``get``'s (credentials stay with their origin, no downgrade); retried
+        like ``get``."""
         attempt = 0
         while True:
             try:
-                return self._download_once(url, max_bytes, kind)
+                response, body = self._get_following(url, {}, kind, max_bytes)
             except _NOT_RETRYABLE as exc:
                 raise FetchError(self.redact(f"{url}: cannot be fetched ({exc})")) from exc
             except (httpx.TimeoutException, httpx.TransportError) as exc:
                 attempt = self._retry(attempt, url, type(exc).__name__)
-            except FetchError as exc:
-                if exc.status is None or exc.status < 500:
-                    raise
-                attempt = self._retry(attempt, url, f"HTTP {exc.status}", exc.status)
+                continue
+            status = response.status_code
+            if status >= 500:
+                attempt = self._retry(attempt, url, f"HTTP {status}", status)
+                continue
+            if status >= 300:
+                raise FetchError(f"{self.redact(url)}: HTTP {status}", status)
+            return body
 
-    def _download_once(self, url: str, max_bytes: int, kind: str) -> bytes:
-        for _ in range(5):
-            self.stats.requests += 1
-            self.stats.count(kind)
-            with self.client.stream("GET", url, headers=self._headers_for(url, None),
-                                    follow_redirects=False) as response:  # fmt: skip
-                if response.status_code in (301, 302, 303, 307, 308):
-                    url = urljoin(url, response.headers.get("location", url))
-                    continue
-                if response.status_code >= 400:
-                    raise FetchError(f"{self.redact(url)}: HTTP {response.status_code}",
-                                     response.status_code)  # fmt: skip
-                chunks, size = [], 0
-                for chunk in response.iter_bytes():
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise FetchError(f"{self.redact(url)}: larger than {max_bytes:,} bytes; "
-                                         "refused")  # fmt: skip
-                    chunks.append(chunk)
-                return b"".join(chunks)
-        raise FetchError(f"{self.redact(url)}: too many redirects")
+    def get_json(self, url: str, *, params: dict[str, Any] | None = None, kind: str = "api",
+                 max_bytes: int | None = None) -> Any:  # fmt: skip
+        """The JSON of an answer; not JSON, nested too deeply or too large: ``FetchError``.
+        What the JSON holds is the caller's to check (``scanner.sources.answers``)."""
+        return self._json(self.get(url, params=params, kind=kind, max_bytes=max_bytes), url)
 
-    def get_json(self, url: str, *, params: dict[str, Any] | None = None,
-                 kind: str = "api") -> Any:  # fmt: skip
-        response = self.get(url, params=params, kind=kind)
+    def _json(self, response: httpx.Response, url: str) -> Any:
         try:
             return response.json()
+        except RecursionError as exc:
+            raise FetchError(f"{self.redact(url)}: answer nests too deeply; refused") from exc
         except ValueError as exc:
             raise FetchError(f"{self.redact(url)}: answer is not JSON") from exc
 
-    def paginate(
-        self,
-        url: str,
-        *,
-        params: dict[str, Any] | None = None,
-        kind: str = "api",
-        items_key: str | None = None,
-    ) -> Iterator[Any]:
-        """Every item of a paginated list, following ``Link: <...>; rel="next"``."""
+    def paginate(self, url: str, *, params: dict[str, Any] | None = None,
+                 kind: str = "api") -> Iterator[tuple[str, Any]]:  # fmt: skip
+        """(page URL, page JSON) of every page of a paginated list, following
+        ``Link: <...>; rel="next"``; the caller checks each page's shape."""
         next_url: str | None = url
         next_params = params
         while next_url:
             response = self.get(next_url, params=next_params, kind=kind)
+            yield next_url, self._json(response, next_url)
             try:
-                page = response.json()
-            except ValueError as exc:
-                raise FetchError(f"{self.redact(next_url)}: answer is not JSON") from exc
-            yield from (page.get(items_key, []) if items_key else page)
-            next_url = response.links.get("next", {}).get("url")
+                next_url = response.links.get("next", {}).get("url")
+            except (ValueError, AttributeError):
+                next_url = None
             next_params = None
+
+
+def _with_body(response: httpx.Response, body: bytes, status: int | None = None) -> httpx.Response:
+    """A read answer with ``body`` (already decoded: no content-encoding, its own length)."""
+    dropped = ("content-length", "content-encoding", "transfer-encoding")
+    kept = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in dropped]
+    return httpx.Response(status or response.status_code, headers=kept, content=body,
+                          request=response.request)  # fmt: skip

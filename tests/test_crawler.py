@@ -191,7 +191,7 @@ def test_code_search_pacing_hangs_and_the_redirect_host():
         http = Http(client, token=TOKEN, api_url=gh.url,
                     policy=Policy(code_search_per_minute=3, code_search_window=1.0))  # fmt: skip
         api = GitHubAPI(http, gh.url)
-        assert api.repo("acme", "tool")["full_name"] == "acme/tool"  # timed out once, retried
+        assert api.repo("acme", "tool").full_name == "acme/tool"  # timed out once, retried
         assert http.stats.retries >= 1
         for _ in range(8):
             http.get(f"{gh.url}/search/code", params={"q": "SECRET_MARKER"}, kind="code_search",

@@ -79,6 +79,7 @@ def scan(store: Path, tmp: Path, *args: str) -> tuple[int, dict]:
     done = runner.invoke(app, ["scan", *args, "--store", str(store), "--results",
                                str(tmp / "results.db"), "--json", str(out)])  # fmt: skip
     assert done.exit_code in (0, 1, 3), done.output  # 3: incomplete, once that verdict exists
+    assert out.exists(), done.output
     return done.exit_code, json.loads(out.read_text())
 
 

@@ -69,10 +69,10 @@ class Unreadable:
 
     revision = None
 
-    def __init__(self, target: str, kind: str, message: str) -> None:
+    def __init__(self, target: str, kind: str, message: str, *more: str) -> None:
         self.target = target
         self.kind = kind
-        self.problems = [problem("", message)]
+        self.problems = [problem("", text) for text in (message, *more)]
 
     def iter_files(self) -> Iterator[CandidateFile]:
         return iter(())

@@ -12,23 +12,35 @@ forks API instead of searching.
 
 from __future__ import annotations
 
-import base64
 import re
 from collections import deque
-from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any, Protocol
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from typing import Any, Protocol, TypeVar
 from urllib.parse import quote
 
 from fingerprints import language_for_path
 from scanner.errors import TargetError
 from scanner.http import FetchError, Http
+from scanner.sources.answers import (
+    AnswerError,
+    CodeHit,
+    Repo,
+    Tree,
+    TreeEntry,
+    blob_bytes,
+    commit_sha,
+    page_items,
+)
 from scanner.sources.base import CandidateFile, Limits, Problem, problem
 from scanner.sources.carriers import Unpacker, might_be_carrier
 from scanner.sources.git import GitRepo
 from scanner.sources.gitobjects import Auth, GitError, ObjectStore
 
 DEFAULT_API = "https://api.github.com"
+T = TypeVar("T")
+Skipped = Callable[[FetchError], None]
+"""Told of each malformed item of a listing (or fork that cannot be listed), then skipped."""
 _TARGET = re.compile(
     r"^(?:github:|https?://github\.com/)(?P<owner>[\w.-]+)/(?P<repo>[\w.-]+?)(?:\.git)?"
     r"(?:/tree/(?P<tree>.+?))?(?:@(?P<ref>[^/@]+))?/?$"
@@ -80,99 +92,118 @@ class GitHubAPI:
     def _repo_url(self, owner: str, repo: str) -> str:
         return f"{self.api}/repos/{quote(owner)}/{quote(repo)}"
 
-    def repo(self, owner: str, repo: str) -> dict[str, Any]:
-        return self.http.get_json(self._repo_url(owner, repo))
+    def repo(self, owner: str, repo: str) -> Repo:
+        url = self._repo_url(owner, repo)
+        return Repo.parse(self.http.get_json(url), url)
 
     def commit(self, owner: str, repo: str, ref: str) -> str | None:
         """The commit SHA a ref points at (for permanent links), or None."""
+        url = f"{self._repo_url(owner, repo)}/commits/{quote(ref)}"
         try:
-            data = self.http.get_json(f"{self._repo_url(owner, repo)}/commits/{quote(ref)}")
+            return commit_sha(self.http.get_json(url), url)
         except FetchError:
+            url = f"{self._repo_url(owner, repo)}/branches/{quote(ref)}"
             try:
-                data = self.http.get_json(f"{self._repo_url(owner, repo)}/branches/{quote(ref)}")
-                data = data.get("commit", {})
+                return commit_sha(self.http.get_json(url), url, branch=True)
             except FetchError:
                 return None
-        sha = data.get("sha")
-        return sha if isinstance(sha, str) else None
 
-    def tree(self, owner: str, repo: str, ref: str) -> tuple[str, list[dict[str, Any]]]:
+    def tree(self, owner: str, repo: str, ref: str) -> tuple[str, list[TreeEntry]]:
         """(tree SHA, every blob entry) of a ref; a truncated listing is walked tree by tree."""
         url = f"{self._repo_url(owner, repo)}/git/trees/{quote(ref, safe='')}"
-        data = self.http.get_json(url, params={"recursive": "1"}, kind="tree")
-        if not data.get("truncated"):
-            return data["sha"], [e for e in data.get("tree", []) if e.get("type") == "blob"]
-        entries: list[dict[str, Any]] = []
-        pending = deque([("", data["sha"])])
+        top = Tree.parse(self.http.get_json(url, params={"recursive": "1"}, kind="tree"), url)
+        if not top.truncated:
+            return top.sha, [e for e in top.entries if e.type == "blob"]
+        entries: list[TreeEntry] = []
+        pending = deque([("", top.sha)])
         while pending:
             prefix, sha = pending.popleft()
-            listing = self.http.get_json(f"{self._repo_url(owner, repo)}/git/trees/{sha}",
-                                         kind="tree")  # fmt: skip
-            for entry in listing.get("tree", []):
-                path = f"{prefix}{entry['path']}"
-                if entry.get("type") == "tree":
-                    pending.append((f"{path}/", entry["sha"]))
-                elif entry.get("type") == "blob":
-                    entries.append(entry | {"path": path})
-        return data["sha"], entries
+            url = f"{self._repo_url(owner, repo)}/git/trees/{sha}"
+            for entry in Tree.parse(self.http.get_json(url, kind="tree"), url).entries:
+                path = f"{prefix}{entry.path}"
+                if entry.type == "tree":
+                    pending.append((f"{path}/", entry.sha))
+                elif entry.type == "blob":
+                    entries.append(replace(entry, path=path))
+        return top.sha, entries
 
-    def blob(self, owner: str, repo: str, sha: str) -> bytes:
+    def blob(self, owner: str, repo: str, sha: str, max_bytes: int | None = None) -> bytes:
+        """A blob's bytes, checked against its SHA; an answer for a blob over ``max_bytes``
+        (base64 makes it a third larger) is refused unread."""
         cached = self.blobs.get_blob(sha)
         if cached is not None:
             self.blob_stats.reused += 1
             return cached
-        data = self.http.get_json(f"{self._repo_url(owner, repo)}/git/blobs/{sha}", kind="blob")
-        if data.get("encoding") == "base64":
-            content = base64.b64decode(data.get("content", ""))
-        else:
-            content = str(data.get("content", "")).encode()
+        url = f"{self._repo_url(owner, repo)}/git/blobs/{sha}"
+        cap = None if max_bytes is None else max_bytes * 3 // 2 + 64 * 1024
+        content = blob_bytes(self.http.get_json(url, kind="blob", max_bytes=cap), url, sha)
         self.blobs.put_blob(sha, content)
         self.blob_stats.downloaded += 1
         self.blob_stats.bytes += len(content)
         return content
 
-    def forks(self, owner: str, repo: str) -> Iterator[dict[str, Any]]:
-        yield from self.http.paginate(
-            f"{self._repo_url(owner, repo)}/forks",
-            params={"per_page": 100, "sort": "oldest"},
-            kind="forks",
-        )
+    def _listing(self, url: str, params: dict[str, Any], kind: str, key: str | None,
+                 parse: Callable[[Any, str, str], T], skipped: Skipped | None,
+                 limit: int | None = None) -> Iterator[T]:  # fmt: skip
+        """The items of a paginated listing, each checked: a malformed item is handed to
+        ``skipped`` (raised without one); a malformed page ends the listing (raised)."""
+        count = 0
+        for page_url, page in self.http.paginate(url, params=params, kind=kind):
+            for number, raw in enumerate(page_items(page, page_url, key)):
+                if limit is not None and count >= limit:
+                    return
+                try:
+                    item = parse(raw, page_url, f"{key or 'answer'}[{number}]")
+                except AnswerError as exc:
+                    if skipped is None:
+                        raise
+                    skipped(exc)
+                    continue
+                count += 1
+                yield item
 
-    def network(self, owner: str, repo: str, limit: int | None = None) -> Iterator[dict[str, Any]]:
-        """Every fork of ``owner/repo``, forks of forks included (breadth first)."""
+    def forks(self, owner: str, repo: str, skipped: Skipped | None = None) -> Iterator[Repo]:
+        yield from self._listing(f"{self._repo_url(owner, repo)}/forks",
+                                 {"per_page": 100, "sort": "oldest"}, "forks", None, Repo.parse,
+                                 skipped)  # fmt: skip
+
+    def network(self, owner: str, repo: str, limit: int | None = None,
+                skipped: Skipped | None = None) -> Iterator[Repo]:  # fmt: skip
+        """Every fork of ``owner/repo``, forks of forks included (breadth first). With
+        ``skipped``, a fork whose own forks cannot be listed is handed to it and the walk goes
+        on; the root's listing failing always raises."""
         queue = deque([(owner, repo)])
         seen = {f"{owner}/{repo}".lower()}
         count = 0
         while queue:
             parent = queue.popleft()
-            for fork in self.forks(*parent):
-                name = str(fork.get("full_name", "")).lower()
-                if not name or name in seen:
-                    continue
-                seen.add(name)
-                yield fork
-                count += 1
-                if limit is not None and count >= limit:
-                    return
-                if fork.get("forks_count", 1):
-                    queue.append((fork["owner"]["login"], fork["name"]))
+            try:
+                for fork in self.forks(*parent, skipped=skipped):
+                    name = fork.full_name.lower()
+                    if name in seen:
+                        continue
+                    seen.add(name)
+                    yield fork
+                    count += 1
+                    if limit is not None and count >= limit:
+                        return
+                    if fork.forks_count is None or fork.forks_count:
+                        queue.append((fork.owner, fork.name))
+            except FetchError as exc:
+                if skipped is None or parent == (owner, repo):
+                    raise
+                skipped(exc)
 
-    def search_code(self, query: str, limit: int = 1000) -> Iterator[dict[str, Any]]:
-        items = self.http.paginate(f"{self.api}/search/code", params={"q": query, "per_page": 100},
-                                   kind="code_search", items_key="items")  # fmt: skip
-        for count, item in enumerate(items):
-            if count >= limit:
-                return
-            yield item
+    def search_code(self, query: str, limit: int = 1000,
+                    skipped: Skipped | None = None) -> Iterator[CodeHit]:  # fmt: skip
+        yield from self._listing(f"{self.api}/search/code", {"q": query, "per_page": 100},
+                                 "code_search", "items", CodeHit.parse, skipped, limit)  # fmt: skip
 
-    def search_repos(self, query: str, limit: int = 1000) -> Iterator[dict[str, Any]]:
-        items = self.http.paginate(f"{self.api}/search/repositories",
-                                   params={"q": query, "per_page": 100}, kind="search",
-                                   items_key="items")  # fmt: skip
-        for count, item in enumerate(items):
-            if count >= limit:
-                return
-            yield item
+    def search_repos(self, query: str, limit: int = 1000,
+                     skipped: Skipped | None = None) -> Iterator[Repo]:  # fmt: skip
+        yield from self._listing(f"{self.api}/search/repositories",
+                                 {"q": query, "per_page": 100}, "search", "items", Repo.parse,
+                                 skipped, limit)  # fmt: skip
 
 
 class GitHubRepo:
@@ -203,24 +234,23 @@ class GitHubRepo:
     def iter_files(self) -> Iterator[CandidateFile]:
         try:
             if self.ref is None:
-                self.ref = self.api.repo(self.owner, self.repo).get("default_branch") or "HEAD"
+                self.ref = self.api.repo(self.owner, self.repo).default_branch or "HEAD"
             self.tree_sha, entries = self.api.tree(self.owner, self.repo, self.ref)
         except FetchError as exc:
             self.problems.append(problem("", str(exc)))
             return
         unpacker = Unpacker(self.limits, self.problems)
-        for entry in sorted(entries, key=lambda e: e["path"]):
-            path = entry["path"]
+        for entry in sorted(entries, key=lambda e: e.path):
+            path = entry.path
             if language_for_path(path) is None and not might_be_carrier(path):
                 continue
             cap = self.limits.max_read_bytes
-            if entry.get("size", 0) > cap:
-                size = entry["size"]
-                self.problems.append(problem(path, f"not read: {size:,} bytes, over "
+            if (entry.size or 0) > cap:
+                self.problems.append(problem(path, f"not read: {entry.size:,} bytes, over "
                                                    f"max_read_bytes {cap:,}"))  # fmt: skip
                 continue
             try:
-                data = self.api.blob(self.owner, self.repo, entry["sha"])
+                data = self.api.blob(self.owner, self.repo, entry.sha, cap)
             except FetchError as exc:
                 self.problems.append(problem(path, str(exc)))
                 continue
@@ -244,7 +274,7 @@ class GitHubHistory(GitRepo):
 
     def locate(self) -> tuple[str, Auth | None]:
         try:
-            url = self.api.repo(self.owner, self.repo).get("clone_url")
+            url = self.api.repo(self.owner, self.repo).clone_url
         except FetchError as exc:
             raise GitError(str(exc)) from exc
         if not isinstance(url, str) or not url:

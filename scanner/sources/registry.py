@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 from scanner.errors import TargetError
 from scanner.http import FetchError, Http
+from scanner.sources.answers import npm_release, pypi_release
 from scanner.sources.archive import Archive
 from scanner.sources.base import CandidateFile, Limits, Problem, problem
 
@@ -48,24 +48,20 @@ class RegistryPackage:
         return self._revision
 
     def _npm_tarball(self) -> tuple[str, str]:
-        meta: dict[str, Any] = self.http.get_json(f"{self.base}/{quote(self.name, safe='@')}")
-        version = self.version or meta.get("dist-tags", {}).get("latest")
-        release = meta.get("versions", {}).get(version)
-        if not release:
-            raise FetchError(f"{self.target}: no version {version!r} on the registry")
-        return version, release["dist"]["tarball"]
+        url = f"{self.base}/{quote(self.name, safe='@')}"
+        release = npm_release(self.http.get_json(url), url, self.version)
+        if release is None:
+            raise FetchError(f"{self.target}: no version {self.version or 'latest'!r} on the "
+                             "registry")  # fmt: skip
+        return release.version, release.url
 
     def _pypi_file(self) -> tuple[str, str]:
         path = f"{self.name}/{self.version}/json" if self.version else f"{self.name}/json"
-        meta: dict[str, Any] = self.http.get_json(f"{self.base}/pypi/{path}")
-        version = meta.get("info", {}).get("version", self.version)
-        files = meta.get("urls", [])
-        chosen = next((f for f in files if f.get("packagetype") == "sdist"), None) or next(
-            (f for f in files if str(f.get("filename", "")).endswith(".whl")), None
-        )
-        if not chosen:
+        url = f"{self.base}/pypi/{path}"
+        release = pypi_release(self.http.get_json(url), url, self.version)
+        if release is None:
             raise FetchError(f"{self.target}: no sdist or wheel on the index")
-        return version, chosen["url"]
+        return release.version, release.url
 
     def iter_files(self) -> Iterator[CandidateFile]:
         try:

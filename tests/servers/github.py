@@ -29,6 +29,7 @@ import math
 import re
 import socket
 import socketserver
+import ssl
 import tarfile
 import threading
 import time
@@ -63,7 +64,7 @@ __all__ = [
 STATUS_KINDS = re.compile(r"^[1-5]\d\d$")
 """A fault kind made of three digits answers with that HTTP status."""
 
-SPECIAL_KINDS = frozenset({"hang", "reset", "drop", "secondary", "ratelimit"})
+SPECIAL_KINDS = frozenset({"hang", "reset", "drop", "secondary", "ratelimit", "body"})
 """The other fault kinds, see ``FaultPlan.add``."""
 
 
@@ -78,6 +79,7 @@ class Fault:
     retry_after: int | None = None
     method: str | None = None
     hits: int = 0
+    body: Any = None
 
     def matches(self, method: str, path: str) -> bool:
         """Whether a request (method, raw path without query) is due for this fault."""
@@ -109,6 +111,7 @@ class FaultPlan:
         seconds: float = 0.0,
         retry_after: int | None = None,
         method: str | None = None,
+        body: Any = None,
     ) -> Fault:
         """Arm a fault for the next ``times`` requests (``None``: forever) whose path matches.
 
@@ -125,11 +128,13 @@ class FaultPlan:
         - ``"hang"``: sleep ``seconds`` (woken early by ``stop()``), then answer normally.
         - ``"reset"``: send the status line, headers and half the body, then shut the socket.
         - ``"drop"``: close the connection without answering anything.
+        - ``"body"``: answer 200 with ``body`` instead of the real answer: bytes as they are,
+          anything else as JSON (a malformed answer: ``[]`` where an object belongs, ...).
         """
         if not (STATUS_KINDS.match(kind) or kind in SPECIAL_KINDS):
             raise ValueError(f"unknown fault kind {kind!r}")
         re.compile(path_regex)
-        fault = Fault(path_regex, kind, times, seconds, retry_after, method)
+        fault = Fault(path_regex, kind, times, seconds, retry_after, method, body=body)
         with self._lock:
             self._faults.append(fault)
         return fault
@@ -256,6 +261,9 @@ class _Handler(BaseHTTPRequestHandler):
     server: _ThreadingServer
 
     def setup(self) -> None:
+        if isinstance(self.request, ssl.SSLSocket):
+            self.request.settimeout(self.timeout)
+            self.request.do_handshake()  # in the connection's thread, not the accept loop
         super().setup()
         self.server.track(self.connection)
 
@@ -281,6 +289,7 @@ class _ThreadingServer(ThreadingHTTPServer):
 
     def __init__(self, app: LocalHTTPServer) -> None:
         self.app = app
+        self._tls = app.tls
         self._sockets: set[socket.socket] = set()
         self._handler_threads: list[threading.Thread] = []
         self._track_lock = threading.Lock()
@@ -289,6 +298,10 @@ class _ThreadingServer(ThreadingHTTPServer):
     def server_bind(self) -> None:
         """Bind without ``HTTPServer``'s reverse DNS lookup of the host."""
         socketserver.TCPServer.server_bind(self)
+        if self._tls is not None:
+            self.socket = self._tls.wrap_socket(
+                self.socket, server_side=True, do_handshake_on_connect=False
+            )
         host, port = self.server_address[:2]
         self.server_name = str(host)
         self.server_port = int(port)
@@ -334,9 +347,12 @@ class LocalHTTPServer:
     lower-case names), ``status`` (None when the connection was dropped), ``fault`` (the fault
     kind served, or None), ``time`` (epoch seconds) and ``error`` (a traceback if the fake
     itself crashed), plus whatever ``describe()`` adds.
+
+    ``tls``: a server-side ``ssl.SSLContext`` makes it serve HTTPS (``url`` is then https).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, tls: ssl.SSLContext | None = None) -> None:
+        self.tls = tls
         self.requests: list[dict[str, Any]] = []
         self.faults = FaultPlan()
         self.errors: list[str] = []
@@ -390,8 +406,8 @@ class LocalHTTPServer:
 
     @property
     def url(self) -> str:
-        """``http://127.0.0.1:PORT`` (the server must be started)."""
-        return f"http://127.0.0.1:{self.port}"
+        """``http://127.0.0.1:PORT``, or ``https://`` with ``tls`` (the server must be started)."""
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     def __enter__(self) -> Self:
         return self.start()
@@ -420,6 +436,10 @@ class LocalHTTPServer:
     def fault_response(self, fault: Fault, request: Request) -> Response:
         """The answer for a status-like fault (numeric kinds, ``secondary``, ``ratelimit``)."""
         headers: dict[str, str] = {}
+        if fault.kind == "body":
+            if isinstance(fault.body, bytes):
+                return Response(200, fault.body, {"content-type": "application/json"})
+            return Response.json(200, fault.body)
         if fault.retry_after is not None:
             headers["retry-after"] = str(fault.retry_after)
         if fault.kind in ("secondary", "ratelimit"):
@@ -1618,6 +1638,10 @@ class FakeGitHub(LocalHTTPServer):
     def fault_response(self, fault: Fault, request: Request) -> Response:
         _, resource = self.classify(request.route)
         headers = self._headers(resource)
+        if fault.kind == "body":
+            response = super().fault_response(fault, request)
+            response.headers = headers | response.headers
+            return response
         if fault.kind in ("secondary", "429"):
             headers["retry-after"] = str(fault.retry_after if fault.retry_after is not None else 60)
             status = 403 if fault.kind == "secondary" else 429
