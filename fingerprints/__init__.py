@@ -18,6 +18,7 @@ from fingerprints.fingerprinter import (
     fingerprint_file,
 )
 from fingerprints.languages import LANGUAGES, language_for_path, load_language
+from fingerprints.names import carried_name, printable
 from fingerprints.normalize import TokenStream, count_lines, tokenize
 from fingerprints.params import FingerprintParams
 from fingerprints.policy import (
@@ -40,6 +41,7 @@ from fingerprints.store import (
 )
 from fingerprints.text import BinaryContent, decode_source
 from fingerprints.tree import (
+    MAX_TREE_DEPTH,
     UNKNOWN_LANGUAGE,
     Job,
     Mapper,
@@ -71,6 +73,7 @@ __all__ = [
     "LANGUAGES",
     "LeaktraceError",
     "MANIFEST_FILES",
+    "MAX_TREE_DEPTH",
     "Mapper",
     "NotAStoreError",
     "REEXPORT_FILES",
@@ -88,6 +91,7 @@ __all__ = [
     "__version__",
     "analyze",
     "boilerplate_reason",
+    "carried_name",
     "content_problem",
     "count_lines",
     "decode_source",
@@ -101,6 +105,7 @@ __all__ = [
     "load_language",
     "minhash",
     "open_store",
+    "printable",
     "read_source",
     "repo_name_problem",
     "rolling_hash",

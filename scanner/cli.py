@@ -43,6 +43,7 @@ from fingerprints import (
     fingerprint_tree,
     learn_background,
     open_store,
+    printable,
 )
 from scanner.calibrate import MARGIN, measure, recommend
 from scanner.commands.repos import repos
@@ -103,7 +104,14 @@ _VERDICT_STYLE = {Verdict.DERIVATIVE: "bold red", Verdict.REVIEW: "yellow",
 
 
 def _problem(path: str, message: str) -> None:
-    err.print(f"leaktrace: {path}: {message}", markup=False)
+    """One line on stderr, ``leaktrace: TARGET:PATH: message``: names come from strangers, so
+    nothing in them may start another line or reach the terminal as a control sequence."""
+    err.print(printable(f"leaktrace: {path}: {message}"), markup=False)
+
+
+def _error(message: object) -> None:
+    """An error as one line on stderr (its text may quote a hostile name)."""
+    err.print(printable(f"leaktrace: {message}"), markup=False)
 
 
 def _progress() -> Progress:
@@ -130,7 +138,7 @@ def _print_tree_summary(summary: TreeSummary, verbose: bool) -> None:
     )
     if verbose:
         for path, reason in summary.skipped:
-            err.print(f"  skipped {path}: {reason}", markup=False)
+            err.print(printable(f"  skipped {path}: {reason}"), markup=False)
     elif summary.skipped:
         err.print("  (--verbose lists the skipped files and why)", markup=False)
     for other, count in summary.identical:
@@ -258,7 +266,7 @@ def fingerprint(
         finally:
             runner.close()
     except LeaktraceError as exc:
-        err.print(f"leaktrace: {exc}", markup=False)
+        _error(exc)
         raise typer.Exit(EXIT_INPUT) from None
 
 
@@ -288,7 +296,7 @@ def background(
                     markup=False,
                 )
     except LeaktraceError as exc:
-        err.print(f"leaktrace: {exc}", markup=False)
+        _error(exc)
         raise typer.Exit(EXIT_INPUT) from None
 
 
@@ -316,7 +324,7 @@ def _verdict_table(candidates: list[dict]) -> Table:
         if c["partial"] and c["verdict"] != Verdict.INCOMPLETE.value:
             verdict += " (not all read)"
         table.add_row(
-            escape(c["target"]),
+            escape(printable(c["target"])),
             verdict,
             f"{c['score']:.3f}",
             f"{c['matched_tokens']:,}",
@@ -596,7 +604,7 @@ def scan(
                                  "--github-search) named no candidate")  # fmt: skip
     except LeaktraceError as exc:
         message = crawler.http.redact(str(exc)) if crawler else str(exc)
-        err.print(f"leaktrace: {message}", markup=False)
+        _error(message)
         raise typer.Exit(EXIT_INPUT) from None
     finally:
         runner.close()
@@ -660,12 +668,14 @@ def report(
                 private = loaded.texts
             _write_reports(results, run_id, {chosen: out_path}, private)
     except LeaktraceError as exc:
-        err.print(f"leaktrace: {exc}", markup=False)
+        _error(exc)
         raise typer.Exit(EXIT_INPUT) from None
 
 
 def _find_candidate(report_data: dict, name: str) -> dict:
-    matches = [c for c in report_data["candidates"] if c["target"] == name]
+    matches = [
+        c for c in report_data["candidates"] if name in (c["target"], printable(c["target"]))
+    ]
     matches = matches or [c for c in report_data["candidates"] if c["target"].endswith(name)]
     if len(matches) != 1:
         raise InputError(f"{name}: {'no' if not matches else 'more than one'} candidate by "
@@ -703,12 +713,14 @@ def review(
             decided = results.decide(chosen, "confirmed" if confirm else "dismissed",
                                      reason.strip(), by or getpass.getuser(), files)  # fmt: skip
             out.print(
-                f"{'confirmed' if confirm else 'dismissed'} {chosen['target']}: "
-                + (", ".join(decided) or "(no matched files)"),
+                printable(
+                    f"{'confirmed' if confirm else 'dismissed'} {chosen['target']}: "
+                    + (", ".join(decided) or "(no matched files)")
+                ),
                 markup=False,
             )
     except LeaktraceError as exc:
-        err.print(f"leaktrace: {exc}", markup=False)
+        _error(exc)
         raise typer.Exit(EXIT_INPUT) from None
 
 
@@ -719,10 +731,10 @@ def _print_review_queue(data: dict) -> None:
     out.print(f"run {data['run']['id']}: {len(waiting)} candidate(s) awaiting a decision",
               markup=False)  # fmt: skip
     for c in waiting:
-        out.print(f"{c['verdict']:<10} {c['matched_tokens']:>9,} tokens  {c['target']}",
+        out.print(f"{c['verdict']:<10} {c['matched_tokens']:>9,} tokens  {printable(c['target'])}",
                   markup=False, soft_wrap=True)  # fmt: skip
         for path in c["review"]["awaiting"]:
-            out.print(f"{'':<28}{path}", markup=False, soft_wrap=True)
+            out.print(f"{'':<28}{printable(path)}", markup=False, soft_wrap=True)
 
 
 @app.command()
@@ -737,7 +749,7 @@ def notice(
             text = draft_notice(results.report(results.resolve_run(run)))
         write_text(out_path, text)
     except LeaktraceError as exc:
-        err.print(f"leaktrace: {exc}", markup=False)
+        _error(exc)
         raise typer.Exit(EXIT_INPUT) from None
 
 
@@ -786,7 +798,7 @@ def demo(
                 _write_reports(results, run_id, outputs)
                 recorded = results.report(run_id)["candidates"]
         except LeaktraceError as exc:
-            err.print(f"leaktrace: {exc}", markup=False)
+            _error(exc)
             raise typer.Exit(EXIT_INPUT) from None
     out.print(_verdict_table(recorded))
     wrong = 0
@@ -844,7 +856,7 @@ def calibrate(
                     progress.advance(task)
         advice = recommend(rows, current)
     except LeaktraceError as exc:
-        err.print(f"leaktrace: {exc}", markup=False)
+        _error(exc)
         raise typer.Exit(EXIT_INPUT) from None
     table = Table(title="unrelated code against the store", title_justify="left")
     for column in ("candidate", "files", "lines", "longest fragment", "covered tokens"):
@@ -855,7 +867,11 @@ def calibrate(
         )
     for row in sorted(rows, key=lambda r: (-r.longest, r.target)):
         table.add_row(
-            row.target, f"{row.files:,}", f"{row.lines:,}", f"{row.longest:,}", f"{row.covered:,}"
+            escape(printable(row.target)),
+            f"{row.files:,}",
+            f"{row.lines:,}",
+            f"{row.longest:,}",
+            f"{row.covered:,}",
         )
     out.print(table)
     lengths = sorted(length for row in rows for length in row.fragments)
@@ -870,10 +886,10 @@ def calibrate(
             markup=False,
         )
     for copy in advice.copies:
-        out.print(f"copied code, left out of the recommendation: {copy.target} shares a verbatim "
-                  f"fragment of {copy.verbatim_longest:,} tokens with the store; look at it "
-                  "('leaktrace scan'), and add it with --public or to the background if it is "
-                  "public", markup=False)  # fmt: skip
+        out.print(f"copied code, left out of the recommendation: {printable(copy.target)} "
+                  f"shares a verbatim fragment of {copy.verbatim_longest:,} tokens with the "
+                  "store; look at it ('leaktrace scan'), and add it with --public or to the "
+                  "background if it is public", markup=False)  # fmt: skip
     out.print(
         f"at the current thresholds: {advice.flagged_now} of {advice.candidates} unrelated "
         f"candidate(s) would be derivative, {advice.review_now} review",
@@ -900,7 +916,7 @@ def calibrate(
         try:
             save_thresholds(save, values)
         except LeaktraceError as exc:
-            err.print(f"leaktrace: {exc}", markup=False)
+            _error(exc)
             raise typer.Exit(EXIT_INPUT) from None
         out.print(f"saved to {save}", markup=False)
 
@@ -914,9 +930,9 @@ def list_seeds(
     try:
         with open_store(store) as opened:
             for seed in opened.seeds(limit):
-                out.print(seed, markup=False)
+                out.print(printable(seed), markup=False)
     except LeaktraceError as exc:
-        err.print(f"leaktrace: {exc}", markup=False)
+        _error(exc)
         raise typer.Exit(EXIT_INPUT) from None
 
 
@@ -928,7 +944,7 @@ def _guarded(command: Callable[..., None]) -> Callable[..., None]:
         try:
             command(*args, **kwargs)
         except LeaktraceError as exc:
-            err.print(f"leaktrace: {exc}", markup=False)
+            _error(exc)
             raise typer.Exit(EXIT_INPUT) from None
 
     return run
@@ -953,6 +969,7 @@ def main() -> None:
     except Exception as exc:
         if os.environ.get("LEAKTRACE_DEBUG"):
             traceback.print_exc()
-        err.print(f"leaktrace: internal error: {type(exc).__name__}: {exc} (set LEAKTRACE_DEBUG=1 "
-                  "for the traceback; everything stored so far is kept)", markup=False)  # fmt: skip
+        err.print(printable(f"leaktrace: internal error: {type(exc).__name__}: {exc} (set "
+                            "LEAKTRACE_DEBUG=1 for the traceback; everything stored so far is "
+                            "kept)"), markup=False)  # fmt: skip
         sys.exit(EXIT_INPUT)

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from fingerprints import printable
 from scanner.errors import InputError, LeaktraceError
 
 FORMAT = "leaktrace-results"
@@ -243,9 +244,13 @@ class ResultsDB:
 
     def decide(self, candidate: dict[str, Any], decision: str, reason: str, by: str,
                files: list[str] | None = None) -> list[str]:  # fmt: skip
-        """Record a decision on a candidate's matched files (all, or ``files``)."""
+        """Record a decision on a candidate's matched files (all, or ``files``, each named as
+        stored or as shown: a name holding a newline is given as the ``\\n`` it is shown as)."""
         matched = {f["candidate_path"]: f.get("candidate_sha256") for f in candidate["files"]}
-        chosen = files if files else sorted(matched)
+        shown = {printable(path): path for path in matched}
+        chosen = (
+            [p if p in matched else shown.get(p, p) for p in files] if files else sorted(matched)
+        )
         unknown = [path for path in chosen if path not in matched]
         if unknown:
             raise InputError(f"{candidate['target']}: no matched file {', '.join(unknown)}")
