@@ -3,6 +3,7 @@
 from fingerprints.background import BackgroundSummary, learn_background
 from fingerprints.errors import (
     ConfigError,
+    DamagedStoreError,
     InputError,
     LeaktraceError,
     NotAStoreError,
@@ -63,6 +64,7 @@ __all__ = [
     "BackgroundSummary",
     "BinaryContent",
     "ConfigError",
+    "DamagedStoreError",
     "FINGERPRINT_DTYPE",
     "FIXTURE_DIRS",
     "FileFingerprint",

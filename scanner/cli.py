@@ -50,7 +50,7 @@ from scanner.commands.repos import repos
 from scanner.commands.sources import RepoSource, check_sources, plan_sources
 from scanner.config import load_limits, load_thresholds, save_thresholds
 from scanner.crawl import Crawler, make_crawler, read_token
-from scanner.errors import InputError
+from scanner.errors import InputError, ReportError
 from scanner.index import FingerprintIndex
 from scanner.private_source import load_private_source
 from scanner.reports import Sources, format_for, write_report, write_text
@@ -354,7 +354,7 @@ def run_scan(targets: Iterable[str], store_path: Path, thresholds: Thresholds,
     With a ``job`` key, an unfinished run of the same job is resumed: targets it already judged
     are skipped, and the crawler's caches spare what was already downloaded.
     """
-    with open_store(store_path) as store:
+    with open_store(store_path, read_only=True) as store:
         index = FingerprintIndex.from_store(store)
         result = ScanResult(
             tool_version=__version__,
@@ -465,7 +465,12 @@ def _write_reports(results: ResultsDB, run_id: int, outputs: dict[str, str | Non
     sources = Sources(lambda target: results.excerpts(run_id, target), private)
     for fmt, destination in outputs.items():
         if destination:
-            write_report(report, destination, fmt, sources)
+            try:
+                write_report(report, destination, fmt, sources)
+            except ReportError as exc:
+                again = f"leaktrace report {run_id} --out FILE"
+                raise ReportError(f"{exc}; run {run_id} is recorded in {results.path}: write "
+                                  f"it again with '{again}'") from exc  # fmt: skip
 
 
 RESULTS_OPTION = typer.Option(
@@ -578,7 +583,7 @@ def scan(
             crawler = make_crawler(token=read_token(token_file), api_url=api_url,
                                    npm_registry=npm_registry, pypi_url=pypi_url, cache=results,
                                    blobs=results, limits=limits)  # fmt: skip
-            with open_store(store) as opened:
+            with open_store(store, read_only=True) as opened:
                 _require_private_code(opened)
                 digest = opened.digest()
                 queries = list(github_search or [])
@@ -842,7 +847,7 @@ def calibrate(
                 targets += [str(p) for p in sorted(path.iterdir()) if p.is_dir()]
             else:
                 targets.append(target)
-        with open_store(store) as opened:
+        with open_store(store, read_only=True) as opened:
             _require_private_code(opened)
             index = FingerprintIndex.from_store(opened)
             rows = []
@@ -928,7 +933,7 @@ def list_seeds(
 ) -> None:
     """List the seeds that 'scan --seeds' would send to code search, best first."""
     try:
-        with open_store(store) as opened:
+        with open_store(store, read_only=True) as opened:
             for seed in opened.seeds(limit):
                 out.print(printable(seed), markup=False)
     except LeaktraceError as exc:

@@ -4,6 +4,7 @@ LeaktraceError
 ├── ConfigError               (fingerprints) a threshold or setting is invalid
 ├── InputError                (fingerprints) a target cannot be read as a whole
 │   └── TargetError           a scan target is of no kind leaktrace knows
+├── ReportError               a report cannot be written (a full disk, a missing folder)
 └── StoreError                (fingerprints) the store cannot be used
 """
 
@@ -16,4 +17,15 @@ class TargetError(InputError):
     """A scan target names nothing leaktrace can read."""
 
 
-__all__ = ["ConfigError", "InputError", "LeaktraceError", "StoreError", "TargetError"]
+class ReportError(LeaktraceError):
+    """A report could not be written; nothing half-written is left behind."""
+
+
+__all__ = [
+    "ConfigError",
+    "InputError",
+    "LeaktraceError",
+    "ReportError",
+    "StoreError",
+    "TargetError",
+]
