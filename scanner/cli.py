@@ -39,6 +39,7 @@ from fingerprints import (
     SQLiteStore,
     TreeSummary,
     __version__,
+    carried_name,
     fingerprint_files,
     fingerprint_tree,
     learn_background,
@@ -383,7 +384,7 @@ def run_scan(targets: Iterable[str], store_path: Path, thresholds: Thresholds,
             with _progress() as progress:
                 task = progress.add_task("scanning", total=None, item="")
                 for target in targets:
-                    if target in done_before:
+                    if carried_name(target) in done_before:
                         continue
                     progress.update(task, item=target)
                     candidate: Candidate
@@ -396,6 +397,7 @@ def run_scan(targets: Iterable[str], store_path: Path, thresholds: Thresholds,
                             message = crawler.http.redact(message)
                         candidate = Unreadable(target, target_kind(target), message)
                         outcome = scan_candidate(candidate, context, memo=memo, runner=runner)
+                    outcome.target = carried_name(outcome.target)  # a name not UTF-8: \xNN
                     for problem in outcome.problems:
                         where = f"{target}:{problem.path}" if problem.path else target
                         _problem(where, problem.message)

@@ -214,6 +214,16 @@ def test_names_not_utf8_in_a_folder_a_zip_and_the_private_side(store, tmp_path):
     ]
     assert by_target[str(tmp_path / "drop.zip")]["verdict"] == "derivative"
 
+    # A target whose own name is not UTF-8 (a command-line argument).
+    target = tmp_path / os.fsdecode(b"t\xffdir")
+    folder.rename(target)
+    done = runner.invoke(app, ["scan", str(target), "--store", str(store), "--results",
+                               str(tmp_path / "r.db"), "--json", str(report)])  # fmt: skip
+    assert done.exit_code == 1, done.output
+    (candidate,) = json.loads(report.read_bytes().decode("utf-8"))["candidates"]
+    assert candidate["target"] == str(tmp_path / "t\\xffdir")
+    folder = target
+
     # The private side: fingerprinted, stored as TEXT, found again by a scan of the same tree.
     private_store = tmp_path / "private.db"
     private = _bad_utf8_tree(tmp_path / "private")
