@@ -3,6 +3,7 @@
 from fingerprints.background import BackgroundSummary, learn_background
 from fingerprints.errors import (
     ConfigError,
+    DamagedStoreError,
     InputError,
     LeaktraceError,
     NotAStoreError,
@@ -18,6 +19,7 @@ from fingerprints.fingerprinter import (
     fingerprint_file,
 )
 from fingerprints.languages import LANGUAGES, language_for_path, load_language
+from fingerprints.names import carried_name, printable
 from fingerprints.normalize import TokenStream, count_lines, tokenize
 from fingerprints.params import FingerprintParams
 from fingerprints.policy import (
@@ -40,6 +42,7 @@ from fingerprints.store import (
 )
 from fingerprints.text import BinaryContent, decode_source
 from fingerprints.tree import (
+    MAX_TREE_DEPTH,
     UNKNOWN_LANGUAGE,
     Job,
     Mapper,
@@ -61,6 +64,7 @@ __all__ = [
     "BackgroundSummary",
     "BinaryContent",
     "ConfigError",
+    "DamagedStoreError",
     "FINGERPRINT_DTYPE",
     "FIXTURE_DIRS",
     "FileFingerprint",
@@ -71,6 +75,7 @@ __all__ = [
     "LANGUAGES",
     "LeaktraceError",
     "MANIFEST_FILES",
+    "MAX_TREE_DEPTH",
     "Mapper",
     "NotAStoreError",
     "REEXPORT_FILES",
@@ -88,6 +93,7 @@ __all__ = [
     "__version__",
     "analyze",
     "boilerplate_reason",
+    "carried_name",
     "content_problem",
     "count_lines",
     "decode_source",
@@ -101,6 +107,7 @@ __all__ = [
     "load_language",
     "minhash",
     "open_store",
+    "printable",
     "read_source",
     "repo_name_problem",
     "rolling_hash",

@@ -5,6 +5,7 @@
     ├── StoreError                 the store file cannot be used
     │   ├── NotAStoreError         the file is not a leaktrace store
     │   ├── StoreVersionError      schema or fingerprint parameters do not match
+    │   ├── DamagedStoreError      part of the store cannot be read (damaged bytes, lost metadata)
     │   └── RepoConflictError      a repository would replace or contradict a stored one
     └── InputError                 a source tree, archive or file cannot be read
 
@@ -37,6 +38,11 @@ class NotAStoreError(StoreError):
 
 class StoreVersionError(StoreError):
     """The store was written with another schema or other fingerprint parameters."""
+
+
+class DamagedStoreError(StoreError):
+    """The store file is a leaktrace store, but part of it cannot be read: a damaged page or
+    fingerprint record, or metadata that lost a key. The message names the file and the part."""
 
 
 class RepoConflictError(StoreError):

@@ -12,17 +12,28 @@ tests use: the same code on SQLite's own in-memory database.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import quote
 
 import numpy as np
 
-from fingerprints.errors import NotAStoreError, RepoConflictError, StoreError, StoreVersionError
+from fingerprints.errors import (
+    DamagedStoreError,
+    LeaktraceError,
+    NotAStoreError,
+    RepoConflictError,
+    StoreError,
+    StoreVersionError,
+)
 from fingerprints.fingerprinter import FileFingerprint
 from fingerprints.params import FingerprintParams
 from fingerprints.shingles import FINGERPRINT_DTYPE
@@ -158,23 +169,56 @@ class KnownFile:
     mtime_ns: int
 
 
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _reading(what: str) -> Callable[[_Method], _Method]:
+    """A store method whose SQLite errors (a damaged page: "database disk image is malformed")
+    become one ``DamagedStoreError`` naming the store file and what could not be read."""
+
+    def wrap(method: _Method) -> _Method:
+        @functools.wraps(method)
+        def run(self: SQLiteStore, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return method(self, *args, **kwargs)
+            except sqlite3.DatabaseError as exc:
+                raise self._damaged(what, exc) from exc
+
+        return run  # type: ignore[return-value]
+
+    return wrap
+
+
 class SQLiteStore:
     """The fingerprint store on SQLite. Use ``open_store`` to open or create one."""
 
     def __init__(
-        self, path: str | Path, params: FingerprintParams | None = None, *, create: bool = False
+        self,
+        path: str | Path,
+        params: FingerprintParams | None = None,
+        *,
+        create: bool = False,
+        read_only: bool = False,
     ) -> None:
         self.path = str(path)
         if self.path != ":memory:":
             _check_is_store_file(Path(self.path), create)
         try:
-            self._db = sqlite3.connect(self.path)
+            self._db, self.read_only = _connect(self.path, read_only and not create)
             self._db.execute("PRAGMA foreign_keys = ON")
-            if self.path != ":memory:":
+            if self.path != ":memory:" and not self.read_only:
                 self._db.execute("PRAGMA journal_mode = WAL")
             self.params = self._init_or_check(params, create)
         except sqlite3.DatabaseError as exc:
+            if "malformed" in str(exc):  # an SQLite file whose own schema pages are damaged
+                raise self._damaged("its tables", exc) from exc
             raise NotAStoreError(f"{self.path}: not a leaktrace store ({exc})") from exc
+
+    def _damaged(self, what: str, problem: object) -> DamagedStoreError:
+        return DamagedStoreError(
+            f"{self.path}: damaged store: {what} cannot be read ({problem}); restore the file "
+            "from a backup, or fingerprint the private code into a new store"
+        )
 
     # -- opening -----------------------------------------------------------------------------
 
@@ -210,11 +254,20 @@ class SQLiteStore:
             raise NotAStoreError(
                 f"{self.path}: not a leaktrace store (format {meta.get('format')!r})"
             )
-        version = int(meta.get("schema_version", "0"))
+        try:
+            version = int(meta.get("schema_version", "0"))
+        except ValueError:
+            raise self._damaged("its schema version", repr(meta["schema_version"])) from None
         if version > SCHEMA_VERSION:
             raise StoreVersionError(
                 f"{self.path}: store schema {version} is newer than this leaktrace reads "
                 f"({SCHEMA_VERSION}); upgrade leaktrace"
+            )
+        if version < SCHEMA_VERSION and self.read_only:
+            raise StoreVersionError(
+                f"{self.path}: store schema {version} must be upgraded to {SCHEMA_VERSION}, which "
+                "writes to it, and this store cannot be written; run 'leaktrace repos --store "
+                "STORE' once on a writable copy"
             )
         while version < SCHEMA_VERSION:
             if version not in MIGRATIONS:
@@ -225,10 +278,7 @@ class SQLiteStore:
                 self._db.execute(
                     "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(version),)
                 )
-        stored = json.loads(meta["params"])
-        stored_params = FingerprintParams(
-            **{key: value for key, value in stored.items() if key != "normalizer"}
-        )
+        stored, stored_params = self._stored_params(meta)
         if params is not None and params.identity() != stored_params.identity():
             raise StoreVersionError(
                 f"{self.path}: store was made with {stored}, not {params.identity()}; "
@@ -240,6 +290,22 @@ class SQLiteStore:
                 f"leaktrace uses {stored_params.identity()['normalizer']}; fingerprint again"
             )
         return stored_params if params is None else params
+
+    def _stored_params(self, meta: dict[str, str]) -> tuple[dict[str, Any], FingerprintParams]:
+        """The fingerprint parameters recorded in ``meta``; a clear error when they are lost or
+        unreadable (a scan cannot judge anything without them)."""
+        if "params" not in meta:
+            raise self._damaged("its fingerprint parameters", "'params' is missing from meta")
+        try:
+            stored = json.loads(meta["params"])
+            params = FingerprintParams(
+                **{key: value for key, value in stored.items() if key != "normalizer"}
+            )
+        except (ValueError, TypeError, AttributeError, LeaktraceError) as exc:
+            raise self._damaged(
+                "its fingerprint parameters", f"meta 'params' is {meta['params'][:80]!r}: {exc}"
+            ) from exc
+        return stored, params
 
     def close(self) -> None:
         self._db.close()
@@ -404,6 +470,7 @@ class SQLiteStore:
 
     # -- reading -----------------------------------------------------------------------------
 
+    @_reading("its files")
     def known_files(self, repo_id: int) -> dict[str, KnownFile]:
         rows = self._db.execute(
             "SELECT path, sha256, size, mtime_ns FROM files WHERE repo_id = ?", (repo_id,)
@@ -418,6 +485,7 @@ class SQLiteStore:
         found = self._repo_rows("WHERE r.name = ?", (name,))
         return found[0] if found else None
 
+    @_reading("its repositories")
     def _repo_rows(self, where: str, args: tuple[object, ...]) -> list[RepoInfo]:
         rows = self._db.execute(
             "SELECT r.id, r.name, r.root, r.public, r.updated_at, count(f.id),"
@@ -430,6 +498,7 @@ class SQLiteStore:
             RepoInfo(i, n, root, bool(p), u, c, t, ln, o) for i, n, root, p, u, c, t, ln, o in rows
         ]
 
+    @_reading("its files")
     def identical_files(self, repo_id: int) -> list[tuple[RepoInfo, int]]:
         """Other repositories holding files whose content equals one of this repository's, and
         how many of this repository's files each holds, most first."""
@@ -443,22 +512,39 @@ class SQLiteStore:
         found = [(repos[other], count) for other, count in rows]
         return sorted(found, key=lambda item: (-item[1], item[0].name))
 
+    @_reading("its skip records")
     def skipped(self, repo_id: int) -> list[tuple[str, str]]:
         return self._db.execute(
             "SELECT path, reason FROM skipped WHERE repo_id = ? ORDER BY path", (repo_id,)
         ).fetchall()
 
     def iter_files(self) -> Iterator[StoredFile]:
-        rows = self._db.execute(
-            "SELECT id, repo_id, path, language, tokens, lines, sha256, fingerprints, boilerplate"
-            " FROM files ORDER BY id"
-        )
-        for file_id, repo_id, path, language, tokens, lines, sha, blob, boilerplate in rows:
-            yield StoredFile(
-                file_id, repo_id, path, language, tokens, lines, sha,
-                np.frombuffer(blob, dtype=FINGERPRINT_DTYPE), boilerplate,
-            )  # fmt: skip
+        try:
+            rows = self._db.execute(
+                "SELECT id, repo_id, path, language, tokens, lines, sha256, fingerprints,"
+                " boilerplate FROM files ORDER BY id"
+            )
+            for file_id, repo_id, path, language, tokens, lines, sha, blob, boilerplate in rows:
+                yield StoredFile(
+                    file_id, repo_id, path, language, tokens, lines, sha,
+                    self._fingerprints(blob, file_id, path), boilerplate,
+                )  # fmt: skip
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged("its files", exc) from exc
 
+    def _fingerprints(self, blob: object, file_id: int, path: str) -> np.ndarray:
+        """A stored file's fingerprint array, checked: a record of the wrong type or length is
+        damage, named with the file it belongs to."""
+        size = FINGERPRINT_DTYPE.itemsize
+        if not isinstance(blob, bytes) or len(blob) % size:
+            length = f"{len(blob)} bytes" if isinstance(blob, bytes) else type(blob).__name__
+            raise self._damaged(
+                f"the fingerprints of file {path!r} (id {file_id})",
+                f"{length}, not a whole number of {size}-byte fingerprints",
+            )
+        return np.frombuffer(blob, dtype=FINGERPRINT_DTYPE)
+
+    @_reading("its files")
     def digest(self) -> str:
         """SHA-256 of everything a verdict depends on: parameters, and every repository's files,
         content hashes and fingerprints (not timestamps). Equal stores give equal digests."""
@@ -480,6 +566,7 @@ class SQLiteStore:
             rows = [(repo_id, seed, n, score) for seed, n, score in seeds]
             self._db.executemany("INSERT INTO seeds VALUES (?, ?, ?, ?)", rows)
 
+    @_reading("its seeds")
     def seeds(self, limit: int | None = None) -> list[str]:
         """The best seeds of the private repositories, best first."""
         rows = self._db.execute(
@@ -494,11 +581,12 @@ class SQLiteStore:
             self._db.executemany("DELETE FROM seeds WHERE seed = ?", [(s,) for s in present])
         return len(present)
 
+    @_reading("its fingerprints")
     def fingerprint_hashes(self) -> np.ndarray:
         """Every distinct fingerprint hash in the store (sorted uint64)."""
         parts = [
-            np.frombuffer(blob, dtype=FINGERPRINT_DTYPE)["hash"]
-            for (blob,) in self._db.execute("SELECT fingerprints FROM files")
+            self._fingerprints(blob, file_id, path)["hash"]
+            for file_id, path, blob in self._db.execute("SELECT id, path, fingerprints FROM files")
         ]
         return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.uint64)
 
@@ -529,6 +617,7 @@ class SQLiteStore:
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: cannot write background ({exc})") from exc
 
+    @_reading("its background")
     def background(self) -> Background:
         rows = self._db.execute("SELECT hash, files FROM background ORDER BY hash").fetchall()
         hashes = np.array([h for h, _ in rows], dtype=np.int64).view(np.uint64)
@@ -537,11 +626,26 @@ class SQLiteStore:
         meta = self._meta().get("background")
         return Background(hashes[order], files[order], json.loads(meta) if meta else {})
 
+    @_reading("its signatures")
     def signature_bytes(self, file_id: int) -> bytes:
         row = self._db.execute("SELECT signature FROM files WHERE id = ?", (file_id,)).fetchone()
         if row is None:
             raise StoreError(f"{self.path}: no file with id {file_id}")
         return bytes(row[0])
+
+
+def _connect(path: str, read_only: bool) -> tuple[sqlite3.Connection, bool]:
+    """A connection to the store, and whether it is read-only. A store opened only for reading
+    (scanning) whose file or folder cannot be written (read-only media, where SQLite could not
+    even make its WAL index) is opened with ``mode=ro&immutable=1``: nothing is written or
+    locked. Otherwise it is opened as usual (a writable store is still upgraded and its WAL
+    cleaned up on close)."""
+    if read_only and path != ":memory:":
+        file = Path(path).resolve()
+        if not (os.access(file, os.W_OK) and os.access(file.parent, os.W_OK)):
+            uri = f"file:{quote(str(file))}?mode=ro&immutable=1"
+            return sqlite3.connect(uri, uri=True), True
+    return sqlite3.connect(path), False
 
 
 def repo_name_problem(name: str) -> str | None:
@@ -571,10 +675,15 @@ def _check_is_store_file(path: Path, create: bool) -> None:
 
 
 def open_store(
-    path: str | Path, params: FingerprintParams | None = None, *, create: bool = False
+    path: str | Path,
+    params: FingerprintParams | None = None,
+    *,
+    create: bool = False,
+    read_only: bool = False,
 ) -> SQLiteStore:
-    """Open a store; create it (with ``params`` or the defaults) when ``create`` is true."""
-    return SQLiteStore(path, params, create=create)
+    """Open a store; create it (with ``params`` or the defaults) when ``create`` is true; only
+    for reading (scans: the store may sit on read-only media) when ``read_only`` is true."""
+    return SQLiteStore(path, params, create=create, read_only=read_only)
 
 
 def _now() -> str:

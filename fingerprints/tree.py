@@ -19,6 +19,7 @@ from pathlib import Path, PurePosixPath
 from fingerprints.errors import InputError
 from fingerprints.fingerprinter import FileFingerprint, SourceFile, fingerprint_file
 from fingerprints.languages import language_for_path
+from fingerprints.names import carried_name
 from fingerprints.params import FingerprintParams
 from fingerprints.policy import (
     NOT_SOURCE_DIRS,
@@ -48,66 +49,77 @@ class TreeEntry:
     """True when the skip is bad input worth a line of its own (an unreadable folder)."""
 
 
-def walk_tree(root: Path, *, private: bool) -> Iterator[TreeEntry]:
-    """Every file below ``root`` in a stable order, without following links.
+MAX_TREE_DEPTH = 256
+"""Folders nested deeper than this below a root are not entered (one problem entry says so)."""
+
+
+def walk_tree(root: Path, *, private: bool, max_depth: int = MAX_TREE_DEPTH) -> Iterator[TreeEntry]:
+    """Every file below ``root`` in a stable order (each folder's entries sorted, folders
+    depth-first), without following links and without recursion: an explicit stack of
+    folders, so a tree thousands of levels deep costs no Python stack.
 
     On the private side, vendored and tool folders are not entered (one entry says why);
-    elsewhere only version-control and tool folders are left out.
+    elsewhere only version-control and tool folders are left out. A folder more than
+    ``max_depth`` levels below the root is not entered: one problem entry says so. Names that
+    are not UTF-8 are carried as ``\\xNN`` text (``carried_name``); ``absolute`` opens the file.
     """
     if not root.is_dir():
         raise InputError(f"{root}: not a folder")
-
-    unlistable: list[OSError] = []
-    for folder, dirs, files in os.walk(root, onerror=unlistable.append, followlinks=False):
-        while unlistable:
-            exc = unlistable.pop()
-            bad = Path(exc.filename or folder)
-            yield TreeEntry(
-                _relative(bad, root) + "/",
-                bad,
-                None,
-                f"cannot list folder ({exc.strerror})",
-                problem=True,
-            )
-        here = Path(folder)
-        rel_here = PurePosixPath(here.relative_to(root).as_posix())
-        kept = []
-        for name in sorted(dirs):
-            reason = (
-                skipped_dir_reason(name)
-                if private
-                else (
-                    "not source (tool or version-control folder)"
-                    if name in NOT_SOURCE_DIRS
-                    else None
-                )
-            )
+    stack: list[tuple[Path, str, int]] = [(root, "", 0)]
+    while stack:
+        here, rel_here, depth = stack.pop()
+        try:
+            with os.scandir(here) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as exc:
+            yield TreeEntry(rel_here + "/" if rel_here else "./", here, None,
+                            f"cannot list folder ({exc.strerror})", problem=True)  # fmt: skip
+            continue
+        below = []
+        for entry in (e for e in entries if _is_dir(e)):
+            rel = _join(rel_here, entry.name)
+            reason = (skipped_dir_reason(entry.name) if private
+                      else _NOT_SOURCE if entry.name in NOT_SOURCE_DIRS else None)  # fmt: skip
             if reason:
-                yield TreeEntry(str(rel_here / name) + "/", here / name, None, reason)
-            elif (here / name).is_symlink():
-                yield TreeEntry(
-                    str(rel_here / name), here / name, None, "symbolic link, not followed"
-                )
+                yield TreeEntry(rel + "/", here / entry.name, None, reason)
+            elif entry.is_symlink():
+                yield TreeEntry(rel, here / entry.name, None, "symbolic link, not followed")
+            elif depth + 1 > max_depth:
+                yield TreeEntry(rel + "/", here / entry.name, None,
+                                f"folder nested more than {max_depth} levels deep; not read",
+                                problem=True)  # fmt: skip
             else:
-                kept.append(name)
-        dirs[:] = kept
-        for name in sorted(files):
-            rel = str(rel_here / name) if str(rel_here) != "." else name
-            absolute = here / name
-            language = language_for_path(name)
-            if absolute.is_symlink():
-                yield TreeEntry(rel, absolute, language, "symbolic link, not followed")
-            elif language is None:
-                yield TreeEntry(rel, absolute, None, UNKNOWN_LANGUAGE)
-            else:
-                yield TreeEntry(rel, absolute, language)
+                below.append((here / entry.name, rel, depth + 1))
+        for entry in entries:
+            if not _is_dir(entry):
+                yield _file_entry(entry, here, rel_here)
+        stack.extend(reversed(below))
 
 
-def _relative(path: Path, root: Path) -> str:
+_NOT_SOURCE = "not source (tool or version-control folder)"
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
     try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
+        return entry.is_dir()  # follows a link, as os.walk does: a link to a folder is a folder
+    except OSError:
+        return False
+
+
+def _join(rel_here: str, name: str) -> str:
+    name = carried_name(name)
+    return f"{rel_here}/{name}" if rel_here else name
+
+
+def _file_entry(entry: os.DirEntry[str], here: Path, rel_here: str) -> TreeEntry:
+    rel = _join(rel_here, entry.name)
+    absolute = here / entry.name
+    language = language_for_path(carried_name(entry.name))
+    if entry.is_symlink():
+        return TreeEntry(rel, absolute, language, "symbolic link, not followed")
+    if language is None:
+        return TreeEntry(rel, absolute, None, UNKNOWN_LANGUAGE)
+    return TreeEntry(rel, absolute, language)
 
 
 def read_source(path: Path, max_bytes: int) -> tuple[bytes | None, str | None]:

@@ -39,17 +39,19 @@ from fingerprints import (
     SQLiteStore,
     TreeSummary,
     __version__,
+    carried_name,
     fingerprint_files,
     fingerprint_tree,
     learn_background,
     open_store,
+    printable,
 )
 from scanner.calibrate import MARGIN, measure, recommend
 from scanner.commands.repos import repos
 from scanner.commands.sources import RepoSource, check_sources, plan_sources
 from scanner.config import load_limits, load_thresholds, save_thresholds
 from scanner.crawl import Crawler, make_crawler, read_token
-from scanner.errors import InputError
+from scanner.errors import InputError, ReportError
 from scanner.http import FetchError
 from scanner.index import FingerprintIndex
 from scanner.private_source import load_private_source
@@ -105,7 +107,14 @@ _VERDICT_STYLE = {Verdict.DERIVATIVE: "bold red", Verdict.REVIEW: "yellow",
 
 
 def _problem(path: str, message: str) -> None:
-    err.print(f"leaktrace: {path}: {message}", markup=False)
+    """One line on stderr, ``leaktrace: TARGET:PATH: message``: names come from strangers, so
+    nothing in them may start another line or reach the terminal as a control sequence."""
+    err.print(printable(f"leaktrace: {path}: {message}"), markup=False)
+
+
+def _error(message: object) -> None:
+    """An error as one line on stderr (its text may quote a hostile name)."""
+    err.print(printable(f"leaktrace: {message}"), markup=False)
 
 
 def _progress() -> Progress:
@@ -132,7 +141,7 @@ def _print_tree_summary(summary: TreeSummary, verbose: bool) -> None:
     )
     if verbose:
         for path, reason in summary.skipped:
-            err.print(f"  skipped {path}: {reason}", markup=False)
+            err.print(printable(f"  skipped {path}: {reason}"), markup=False)
     elif summary.skipped:
         err.print("  (--verbose lists the skipped files and why)", markup=False)
     for other, count in summary.identical:
@@ -260,7 +269,7 @@ def fingerprint(
         finally:
             runner.close()
     except LeaktraceError as exc:
-        err.print(f"leaktrace: {exc}", markup=False)
+        _error(exc)
         raise typer.Exit(EXIT_INPUT) from None
 
 
@@ -290,7 +299,7 @@ def background(
                     markup=False,
                 )
     except LeaktraceError as exc:
-        err.print(f"leaktrace: {exc}", markup=False)
+        _error(exc)
         raise typer.Exit(EXIT_INPUT) from None
 
 
@@ -318,7 +327,7 @@ def _verdict_table(candidates: list[dict]) -> Table:
         if c["partial"] and c["verdict"] != Verdict.INCOMPLETE.value:
             verdict += " (not all read)"
         table.add_row(
-            escape(c["target"]),
+            escape(printable(c["target"])),
             verdict,
             f"{c['score']:.3f}",
             f"{c['matched_tokens']:,}",
@@ -350,7 +359,7 @@ def run_scan(targets: Iterable[str | Candidate], store_path: Path, thresholds: T
     are skipped, and the crawler's caches spare what was already downloaded. With ``history``,
     git repositories are read commit by commit (``resolve``).
     """
-    with open_store(store_path) as store:
+    with open_store(store_path, read_only=True) as store:
         index = FingerprintIndex.from_store(store)
         result = ScanResult(
             tool_version=__version__,
@@ -380,7 +389,7 @@ def run_scan(targets: Iterable[str | Candidate], store_path: Path, thresholds: T
                 task = progress.add_task("scanning", total=None, item="")
                 for wanted in targets:
                     target = wanted if isinstance(wanted, str) else wanted.target
-                    if target in done_before:
+                    if carried_name(target) in done_before:
                         continue
                     progress.update(task, item=target)
                     candidate: Candidate
@@ -394,6 +403,7 @@ def run_scan(targets: Iterable[str | Candidate], store_path: Path, thresholds: T
                             message = crawler.http.redact(message)
                         candidate = Unreadable(target, target_kind(target), message)
                         outcome = scan_candidate(candidate, context, memo=memo, runner=runner)
+                    outcome.target = carried_name(outcome.target)  # a name not UTF-8: \xNN
                     for problem in outcome.problems:
                         where = f"{target}:{problem.path}" if problem.path else target
                         _problem(where, problem.message)
@@ -494,7 +504,12 @@ def _write_reports(results: ResultsDB, run_id: int, outputs: dict[str, str | Non
     sources = Sources(lambda target: results.excerpts(run_id, target), private)
     for fmt, destination in outputs.items():
         if destination:
-            write_report(report, destination, fmt, sources)
+            try:
+                write_report(report, destination, fmt, sources)
+            except ReportError as exc:
+                again = f"leaktrace report {run_id} --out FILE"
+                raise ReportError(f"{exc}; run {run_id} is recorded in {results.path}: write "
+                                  f"it again with '{again}'") from exc  # fmt: skip
 
 
 RESULTS_OPTION = typer.Option(
@@ -615,7 +630,7 @@ def scan(
             crawler = make_crawler(token=read_token(token_file), api_url=api_url,
                                    npm_registry=npm_registry, pypi_url=pypi_url, cache=results,
                                    blobs=results, limits=limits)  # fmt: skip
-            with open_store(store) as opened:
+            with open_store(store, read_only=True) as opened:
                 _require_private_code(opened)
                 digest = opened.digest()
                 queries = list(github_search or [])
@@ -641,7 +656,7 @@ def scan(
                                  "--github-search) named no candidate")  # fmt: skip
     except LeaktraceError as exc:
         message = crawler.http.redact(str(exc)) if crawler else str(exc)
-        err.print(f"leaktrace: {message}", markup=False)
+        _error(message)
         raise typer.Exit(EXIT_INPUT) from None
     finally:
         runner.close()
@@ -705,12 +720,14 @@ def report(
                 private = loaded.texts
             _write_reports(results, run_id, {chosen: out_path}, private)
     except LeaktraceError as exc:
-        err.print(f"leaktrace: {exc}", markup=False)
+        _error(exc)
         raise typer.Exit(EXIT_INPUT) from None
 
 
 def _find_candidate(report_data: dict, name: str) -> dict:
-    matches = [c for c in report_data["candidates"] if c["target"] == name]
+    matches = [
+        c for c in report_data["candidates"] if name in (c["target"], printable(c["target"]))
+    ]
     matches = matches or [c for c in report_data["candidates"] if c["target"].endswith(name)]
     if len(matches) != 1:
         raise InputError(f"{name}: {'no' if not matches else 'more than one'} candidate by "
@@ -748,12 +765,14 @@ def review(
             decided = results.decide(chosen, "confirmed" if confirm else "dismissed",
                                      reason.strip(), by or getpass.getuser(), files)  # fmt: skip
             out.print(
-                f"{'confirmed' if confirm else 'dismissed'} {chosen['target']}: "
-                + (", ".join(decided) or "(no matched files)"),
+                printable(
+                    f"{'confirmed' if confirm else 'dismissed'} {chosen['target']}: "
+                    + (", ".join(decided) or "(no matched files)")
+                ),
                 markup=False,
             )
     except LeaktraceError as exc:
-        err.print(f"leaktrace: {exc}", markup=False)
+        _error(exc)
         raise typer.Exit(EXIT_INPUT) from None
 
 
@@ -764,10 +783,10 @@ def _print_review_queue(data: dict) -> None:
     out.print(f"run {data['run']['id']}: {len(waiting)} candidate(s) awaiting a decision",
               markup=False)  # fmt: skip
     for c in waiting:
-        out.print(f"{c['verdict']:<10} {c['matched_tokens']:>9,} tokens  {c['target']}",
+        out.print(f"{c['verdict']:<10} {c['matched_tokens']:>9,} tokens  {printable(c['target'])}",
                   markup=False, soft_wrap=True)  # fmt: skip
         for path in c["review"]["awaiting"]:
-            out.print(f"{'':<28}{path}", markup=False, soft_wrap=True)
+            out.print(f"{'':<28}{printable(path)}", markup=False, soft_wrap=True)
 
 
 @app.command()
@@ -782,7 +801,7 @@ def notice(
             text = draft_notice(results.report(results.resolve_run(run)))
         write_text(out_path, text)
     except LeaktraceError as exc:
-        err.print(f"leaktrace: {exc}", markup=False)
+        _error(exc)
         raise typer.Exit(EXIT_INPUT) from None
 
 
@@ -831,7 +850,7 @@ def demo(
                 _write_reports(results, run_id, outputs)
                 recorded = results.report(run_id)["candidates"]
         except LeaktraceError as exc:
-            err.print(f"leaktrace: {exc}", markup=False)
+            _error(exc)
             raise typer.Exit(EXIT_INPUT) from None
     out.print(_verdict_table(recorded))
     wrong = 0
@@ -875,7 +894,7 @@ def calibrate(
                 targets += [str(p) for p in sorted(path.iterdir()) if p.is_dir()]
             else:
                 targets.append(target)
-        with open_store(store) as opened:
+        with open_store(store, read_only=True) as opened:
             _require_private_code(opened)
             index = FingerprintIndex.from_store(opened)
             rows = []
@@ -889,7 +908,7 @@ def calibrate(
                     progress.advance(task)
         advice = recommend(rows, current)
     except LeaktraceError as exc:
-        err.print(f"leaktrace: {exc}", markup=False)
+        _error(exc)
         raise typer.Exit(EXIT_INPUT) from None
     table = Table(title="unrelated code against the store", title_justify="left")
     for column in ("candidate", "files", "lines", "longest fragment", "covered tokens"):
@@ -900,7 +919,11 @@ def calibrate(
         )
     for row in sorted(rows, key=lambda r: (-r.longest, r.target)):
         table.add_row(
-            row.target, f"{row.files:,}", f"{row.lines:,}", f"{row.longest:,}", f"{row.covered:,}"
+            escape(printable(row.target)),
+            f"{row.files:,}",
+            f"{row.lines:,}",
+            f"{row.longest:,}",
+            f"{row.covered:,}",
         )
     out.print(table)
     lengths = sorted(length for row in rows for length in row.fragments)
@@ -915,10 +938,10 @@ def calibrate(
             markup=False,
         )
     for copy in advice.copies:
-        out.print(f"copied code, left out of the recommendation: {copy.target} shares a verbatim "
-                  f"fragment of {copy.verbatim_longest:,} tokens with the store; look at it "
-                  "('leaktrace scan'), and add it with --public or to the background if it is "
-                  "public", markup=False)  # fmt: skip
+        out.print(f"copied code, left out of the recommendation: {printable(copy.target)} "
+                  f"shares a verbatim fragment of {copy.verbatim_longest:,} tokens with the "
+                  "store; look at it ('leaktrace scan'), and add it with --public or to the "
+                  "background if it is public", markup=False)  # fmt: skip
     out.print(
         f"at the current thresholds: {advice.flagged_now} of {advice.candidates} unrelated "
         f"candidate(s) would be derivative, {advice.review_now} review",
@@ -945,7 +968,7 @@ def calibrate(
         try:
             save_thresholds(save, values)
         except LeaktraceError as exc:
-            err.print(f"leaktrace: {exc}", markup=False)
+            _error(exc)
             raise typer.Exit(EXIT_INPUT) from None
         out.print(f"saved to {save}", markup=False)
 
@@ -957,11 +980,11 @@ def list_seeds(
 ) -> None:
     """List the seeds that 'scan --seeds' would send to code search, best first."""
     try:
-        with open_store(store) as opened:
+        with open_store(store, read_only=True) as opened:
             for seed in opened.seeds(limit):
-                out.print(seed, markup=False)
+                out.print(printable(seed), markup=False)
     except LeaktraceError as exc:
-        err.print(f"leaktrace: {exc}", markup=False)
+        _error(exc)
         raise typer.Exit(EXIT_INPUT) from None
 
 
@@ -973,7 +996,7 @@ def _guarded(command: Callable[..., None]) -> Callable[..., None]:
         try:
             command(*args, **kwargs)
         except LeaktraceError as exc:
-            err.print(f"leaktrace: {exc}", markup=False)
+            _error(exc)
             raise typer.Exit(EXIT_INPUT) from None
 
     return run
@@ -998,6 +1021,7 @@ def main() -> None:
     except Exception as exc:
         if os.environ.get("LEAKTRACE_DEBUG"):
             traceback.print_exc()
-        err.print(f"leaktrace: internal error: {type(exc).__name__}: {exc} (set LEAKTRACE_DEBUG=1 "
-                  "for the traceback; everything stored so far is kept)", markup=False)  # fmt: skip
+        err.print(printable(f"leaktrace: internal error: {type(exc).__name__}: {exc} (set "
+                            "LEAKTRACE_DEBUG=1 for the traceback; everything stored so far is "
+                            "kept)"), markup=False)  # fmt: skip
         sys.exit(EXIT_INPUT)

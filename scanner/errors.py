@@ -6,6 +6,7 @@ LeaktraceError
 │   └── TargetError           a scan target is of no kind leaktrace knows
 ├── FetchError                (scanner.http) a request failed for good, or was refused
 │   └── AnswerError           (scanner.sources.answers) an answer of the wrong shape
+├── ReportError               a report cannot be written (a full disk, a missing folder)
 └── StoreError                (fingerprints) the store cannot be used
 """
 
@@ -18,4 +19,15 @@ class TargetError(InputError):
     """A scan target names nothing leaktrace can read."""
 
 
-__all__ = ["ConfigError", "InputError", "LeaktraceError", "StoreError", "TargetError"]
+class ReportError(LeaktraceError):
+    """A report could not be written; nothing half-written is left behind."""
+
+
+__all__ = [
+    "ConfigError",
+    "InputError",
+    "LeaktraceError",
+    "ReportError",
+    "StoreError",
+    "TargetError",
+]

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from fingerprints import printable
 from scanner.errors import InputError, LeaktraceError
 
 FORMAT = "leaktrace-results"
@@ -72,6 +73,17 @@ CREATE TABLE IF NOT EXISTS jobs (run_id INTEGER PRIMARY KEY, job TEXT NOT NULL);
 """
 
 
+BUSY_TIMEOUT = 60.0
+"""Seconds to wait for another process's write (a scan recording a candidate, a new file being
+created) before giving up."""
+
+
+def _statements(script: str) -> list[str]:
+    """The statements of a schema script, to run inside one transaction (``executescript``
+    would commit first)."""
+    return [part.strip() for part in script.split(";") if part.strip()]
+
+
 class ResultsError(LeaktraceError):
     """The results database cannot be used, or a run or candidate is not in it."""
 
@@ -97,25 +109,41 @@ class ResultsDB:
         if not path.exists() and not create:
             raise ResultsError(f"{path}: no results database; 'leaktrace scan' makes one")
         try:
-            self._db = sqlite3.connect(path)
+            self._db = sqlite3.connect(path, timeout=BUSY_TIMEOUT)
             self._db.execute("PRAGMA foreign_keys = ON")
             self._db.execute("PRAGMA journal_mode = WAL")
-            tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master")}
-            if not tables:
-                with self._db:
-                    self._db.executescript(_SCHEMA)
-                    self._db.executemany("INSERT INTO meta VALUES (?, ?)",
-                                         [("format", FORMAT), ("schema_version", "1")])  # fmt: skip
-            meta = dict(self._db.execute("SELECT key, value FROM meta"))
-            if meta.get("format") == FORMAT:
-                with self._db:
-                    self._db.executescript(_CRAWL)
+            meta = self._create_or_read()
         except sqlite3.DatabaseError as exc:
             raise ResultsError(f"{path}: not a leaktrace results database ({exc})") from exc
         if meta.get("format") != FORMAT:
             raise ResultsError(f"{path}: not a leaktrace results database")
         if int(meta.get("schema_version", "0")) > SCHEMA_VERSION:
             raise ResultsError(f"{path}: written by a newer leaktrace; upgrade leaktrace")
+
+    def _create_or_read(self) -> dict[str, str]:
+        """The meta table, after creating the schema if the file is new: in one ``BEGIN
+        IMMEDIATE`` transaction, so of several scans starting at once on a new file one creates
+        it and the others wait (up to ``BUSY_TIMEOUT``) and then find it made."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            if not db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+                for statement in _statements(_SCHEMA):
+                    db.execute(statement)
+                db.executemany("INSERT INTO meta VALUES (?, ?)",
+                               [("format", FORMAT), ("schema_version", "1")])  # fmt: skip
+            meta: dict[str, str] = {}
+            if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone():
+                meta = dict(db.execute("SELECT key, value FROM meta"))
+            if meta.get("format") == FORMAT:
+                for statement in _statements(_CRAWL):
+                    db.execute(statement)
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+        return meta
 
     def close(self) -> None:
         self._db.close()
@@ -243,9 +271,13 @@ class ResultsDB:
 
     def decide(self, candidate: dict[str, Any], decision: str, reason: str, by: str,
                files: list[str] | None = None) -> list[str]:  # fmt: skip
-        """Record a decision on a candidate's matched files (all, or ``files``)."""
+        """Record a decision on a candidate's matched files (all, or ``files``, each named as
+        stored or as shown: a name holding a newline is given as the ``\\n`` it is shown as)."""
         matched = {f["candidate_path"]: f.get("candidate_sha256") for f in candidate["files"]}
-        chosen = files if files else sorted(matched)
+        shown = {printable(path): path for path in matched}
+        chosen = (
+            [p if p in matched else shown.get(p, p) for p in files] if files else sorted(matched)
+        )
         unknown = [path for path in chosen if path not in matched]
         if unknown:
             raise InputError(f"{candidate['target']}: no matched file {', '.join(unknown)}")

@@ -105,3 +105,25 @@ def test_report_is_usable_in_a_browser(browser, tmp_path):
     browser.execute_script("arguments[0].scrollIntoView()", pair)
     assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 10_000
     print(f"screenshot: {shot}")
+
+
+def test_the_report_runs_only_its_own_code(browser, tmp_path):
+    """Under the report's Content-Security-Policy, markup that got into the page runs nothing:
+    no inline event handler, no inline script without the page's own hash; its own still runs."""
+    page = tmp_path / "report.html"
+    done = runner.invoke(app, ["demo", "--samples", str(SAMPLES), "--html", str(page)])
+    assert done.exit_code == 0, done.output
+    browser.get(page.as_uri())
+    title = browser.title
+    browser.execute_script(
+        "document.body.insertAdjacentHTML('beforeend',"
+        ' \'<img src="x.png" onerror="document.title=&quot;handler ran&quot;">\');'
+        "var s = document.createElement('script');"
+        "s.textContent = 'document.title = \"script ran\"';"
+        "document.body.appendChild(s);"
+    )
+    browser.execute_script("return new Promise(function (done) { setTimeout(done, 300); });")
+    assert browser.title == title
+    header = browser.find_elements(By.CSS_SELECTOR, "#summary th")[3]
+    header.click()
+    assert header.get_attribute("data-dir") == "asc"  # the page's own script, allowed by hash

@@ -177,7 +177,7 @@ def test_no_report_holds_private_source_or_the_token_unless_asked(run):
     )
     assert done.exit_code == 0, done.output
     page = html.read_text()
-    assert 'id="private-source-banner"' in page[:3000]
+    assert 'id="private-source-banner"' in page[:3500]
     assert [s for s in secrets if s in page]
     done = runner.invoke(
         app,
@@ -260,14 +260,14 @@ def test_review_decisions_drive_the_notice_and_survive_a_rescan(run, tmp_path):
         return out.read_text()
 
     text = notice_text()
-    assert "invoicer_lite/core/money.py, lines" in text
-    assert "tools/payout-batcher/batch.go, lines" in text
+    assert "`invoicer_lite/core/money.py`, lines" in text
+    assert "`tools/payout-batcher/batch.go`, lines" in text
     assert "bankmatch.py" not in text  # matched, but not confirmed
     assert "renamed-reformatted" not in text and "tallyhub" not in text  # dismissed
     assert "pasted-into-large" not in text  # awaiting a decision
     assert "representative number" not in text.lower()
     assert "penalty of perjury" in text and "[SIGNATURE]" in text
-    assert "Confirmed by analyst@acme" in text
+    assert "Confirmed by `analyst@acme" in text
 
     # A re-scan of the same candidates: the decisions still apply, and show in every report.
     done = runner.invoke(

@@ -8,12 +8,15 @@ side only when ``--include-private-source`` named a checkout.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from scanner.errors import ConfigError
+from scanner.errors import ConfigError, ReportError
 from scanner.reports import html_report, json_report, md_report, sarif_report
 
 Writer = Callable[[dict[str, Any], TextIO, "Sources"], None]
@@ -64,13 +67,7 @@ def format_for(destination: str) -> str:
 
 def write_text(destination: str, text: str) -> None:
     """Write to a file atomically (no half-written report on a crash), or to stdout for ``-``."""
-    if destination == "-":
-        sys.stdout.write(text)
-        return
-    path = Path(destination)
-    partial = path.with_name(path.name + ".part")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(path)
+    _write(destination, lambda out: out.write(text))
 
 
 def write_report(report: dict[str, Any], destination: str, fmt: str,
@@ -78,14 +75,40 @@ def write_report(report: dict[str, Any], destination: str, fmt: str,
     writer = WRITERS.get(fmt)
     if writer is None:
         raise ConfigError("format", f"unknown report format {fmt!r} (known: {', '.join(WRITERS)})")
+    _write(destination, lambda out: writer(report, out, sources or Sources()))
+
+
+def _write(destination: str, write: Callable[[TextIO], object]) -> None:
+    """Run ``write`` on stdout (``-``), or on a temporary file beside ``destination`` that is
+    renamed onto it once complete. On any failure (a full disk) the temporary file is removed
+    and the destination left as it was; an OSError becomes one ``ReportError`` line."""
     if destination == "-":
-        writer(report, sys.stdout, sources or Sources())
+        write(sys.stdout)
         return
     path = Path(destination)
-    partial = path.with_name(path.name + ".part")
-    with partial.open("w", encoding="utf-8") as out:
-        writer(report, out, sources or Sources())
-    partial.replace(path)
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part",
+                                         dir=path.parent)  # fmt: skip
+    except OSError as exc:
+        raise ReportError(f"{destination}: cannot write the report ({exc.strerror})") from exc
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            os.fchmod(out.fileno(), 0o666 & ~_umask())  # mkstemp makes 0600; not a secret
+            write(out)
+        os.replace(temporary, path)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        if isinstance(exc, OSError):
+            raise ReportError(f"{destination}: cannot write the report ({exc.strerror or exc}); "
+                              "nothing was written") from exc  # fmt: skip
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 __all__ = ["WRITERS", "Sources", "Writer", "format_for", "write_report", "write_text"]

@@ -7,13 +7,20 @@ numbers, and the private side as path, line ranges and fingerprint hashes, or as
 report was made with ``--include-private-source`` (and then a banner says so at the top).
 Cleared candidates are listed with the reason each was cleared. Only lines near fragments are
 rendered, so that a scan of thousands of candidates stays a page that loads fast.
+
+Names come from strangers: everything is HTML-escaped (and ``printable``), and a
+Content-Security-Policy allows only the page's own inline style and script, by their SHA-256, so
+even markup that slipped through could run nothing.
 """
 
 from __future__ import annotations
 
-from html import escape
+import base64
+import hashlib
+import html
 from typing import TYPE_CHECKING, Any, TextIO
 
+from fingerprints import printable
 from scanner.reports.columns import columns_text
 from scanner.verdict import VERDICT_ORDER
 
@@ -90,6 +97,22 @@ document.querySelectorAll('table.sortable').forEach(function (table) {
 """
 
 
+def _csp_source(code: str) -> str:
+    """A CSP hash source for one inline ``<style>`` or ``<script>`` element's exact text."""
+    return f"'sha256-{base64.b64encode(hashlib.sha256(code.encode()).digest()).decode()}'"
+
+
+#: Nothing but this page's own inline style and script; no fetch, image, frame, form or base.
+CSP = (f"default-src 'none'; style-src {_csp_source(_STYLE)}; script-src {_csp_source(_SCRIPT)}; "
+       "base-uri 'none'; form-action 'none'")  # fmt: skip
+
+
+def escape(text: str) -> str:
+    """Report text (names from strangers included) as HTML: markup escaped, and characters
+    that print as nothing (a newline, an escape, a bidi override) shown as escapes."""
+    return html.escape(printable(text))
+
+
 def _badge(verdict: str) -> str:
     return f'<span class="badge {escape(verdict)}">{escape(verdict)}</span>'
 
@@ -111,7 +134,7 @@ def _code(text: str, fragments: list[list[int]], anchor: str) -> str:
     for number in sorted(n for n in shown if 1 <= n <= len(lines)):
         if number > previous + 1:
             out.append(f'<span class="gap">… lines {previous + 1}-{number - 1} …</span>')
-        row = f'<span class="ln">{number}</span>{escape(lines[number - 1])}'
+        row = f'<span class="ln">{number}</span>{html.escape(lines[number - 1])}'
         if number in marked:
             out.append(f'<mark class="frag row" id="{anchor}-L{number}">{row}</mark>')
         else:
@@ -356,6 +379,7 @@ def write(report: dict[str, Any], out: TextIO, sources: Sources) -> None:
     learned = ", ".join(f"{s.get('label')} ({str(s.get('digest', ''))[:12]})" for s in sources_bg)
     out.write(
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>leaktrace report: {counts['derivative']} derivative</title>"
         f"<style>{_STYLE}</style></head><body>"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 _GITHUB = re.compile(
     r"^(?:github:|https?://github\.com/|git@github\.com:)(?P<owner>[\w.-]+)/(?P<repo>[\w.-]+?)"
@@ -17,5 +18,6 @@ def permalink(target: str, revision: str | None, path: str, lines: tuple[int, in
         return None
     start, end = lines
     anchor = f"#L{start}" if start == end else f"#L{start}-L{end}"
-    return (f"https://github.com/{match['owner']}/{match['repo']}/blob/{revision}/{path}"
+    where = quote(path, safe="/!$&'()*+,;=:@")  # a name holding '#', '?' or a newline
+    return (f"https://github.com/{match['owner']}/{match['repo']}/blob/{revision}/{where}"
             f"{anchor}")  # fmt: skip

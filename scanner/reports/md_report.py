@@ -1,10 +1,15 @@
-"""A short Markdown summary, fit for a ticket or an email. No source text, ever."""
+"""A short Markdown summary, fit for a ticket or an email. No source text, ever.
+
+Every name (target, path, repository) is a code span and every message is escaped text
+(``scanner.reports.text``): a hostile name renders as itself, with or without raw HTML allowed.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TextIO
 
 from scanner.reports.columns import columns_text
+from scanner.reports.text import md_code, md_text
 from scanner.verdict import VERDICT_ORDER
 
 if TYPE_CHECKING:
@@ -45,23 +50,26 @@ def write(report: dict[str, Any], out: TextIO, sources: Sources) -> None:
             review = c.get("review", {})
             state = (f"{len(review.get('confirmed', []))} confirmed, "
                      f"{len(review.get('awaiting', []))} awaiting") if review else ""  # fmt: skip
-            out.write(f"| `{c['target']}` | **{c['verdict']}** | {c['matched_tokens']:,} | "
-                      f"{c['longest_fragment']:,} | {len(c['files'])} | {state} |\n")  # fmt: skip
+            out.write(f"| {md_code(c['target'], in_table=True)} | **{c['verdict']}** | "
+                      f"{c['matched_tokens']:,} | {c['longest_fragment']:,} | "
+                      f"{len(c['files'])} | {state} |\n")  # fmt: skip
         for c in flagged:
-            out.write(f"\n## `{c['target']}`: {c['verdict']}\n\n{c['reasons'][0]}.\n\n")
+            out.write(
+                f"\n## {md_code(c['target'])}: {c['verdict']}\n\n{md_text(c['reasons'][0])}.\n\n"
+            )
             unread = c.get("unread", [])
             if unread:
                 out.write(f"Not read ({len(unread)}):\n\n")
                 for p in unread[:20]:
-                    out.write(f"- `{p['path'] or c['target']}`: {p['message']}\n")
+                    out.write(f"- {md_code(p['path'] or c['target'])}: {md_text(p['message'])}\n")
                 if len(unread) > 20:
                     out.write(f"- … and {len(unread) - 20} more (see the JSON report)\n")
                 out.write("\n")
             for pair in c["files"][:10]:
                 kind = "verbatim" if pair["verbatim"] else "after normalization"
-                out.write(f"- `{pair['candidate_path']}` lines {_ranges(pair['candidate_lines'])}"
-                          f"{columns_text(pair)} "
-                          f"= `{pair['private_repo']}/{pair['private_path']}` lines "
+                out.write(f"- {md_code(pair['candidate_path'])} lines "
+                          f"{_ranges(pair['candidate_lines'])}{columns_text(pair)} "
+                          f"= {md_code(pair['private_repo'] + '/' + pair['private_path'])} lines "
                           f"{_ranges(pair['private_lines'])} ({pair['matched_tokens']:,} tokens, "
                           f"{kind}{_copies(pair)}){_history(pair.get('history'))}\n")  # fmt: skip
             if len(c["files"]) > 10:
@@ -75,4 +83,4 @@ def write(report: dict[str, Any], out: TextIO, sources: Sources) -> None:
 def _copies(pair: dict[str, Any]) -> str:
     """Other private places holding the same content (counted once as evidence)."""
     copies = pair.get("private_copies", [])
-    return "".join(f"; also `{c['repo']}/{c['path']}`" for c in copies)
+    return "".join(f"; also {md_code(c['repo'] + '/' + c['path'])}" for c in copies)

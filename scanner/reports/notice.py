@@ -3,7 +3,8 @@
 It carries the elements a DMCA notice to GitHub needs (the work, each infringing location, contact
 details, the good-faith and accuracy statements, a signature), with placeholders for the sender.
 It never asks for a repository network or for forks as a class: every location is listed on its
-own, and nothing else is covered.
+own, and nothing else is covered. Names are code spans and ``printable`` (``reports.text``): a
+hostile name can neither add a line to the notice nor become markup where it is rendered.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 from scanner.errors import InputError
 from scanner.reports.columns import columns_text
+from scanner.reports.text import md_code, md_text
 
 
 def _ranges(ranges: list[list[int]]) -> str:
@@ -36,9 +38,9 @@ def _location(candidate: dict[str, Any], pair: dict[str, Any]) -> str:
     links = [f["link"] for f in pair["fragments"] if f.get("link")]
     if links:
         return "\n".join(f"   - {link}" for link in links)
-    where = f"{candidate['target']} : {pair['candidate_path']}"
+    where = f"{md_code(candidate['target'])} : {md_code(pair['candidate_path'])}"
     if candidate.get("revision"):
-        where += f" (revision {candidate['revision']})"
+        where += f" (revision {md_code(candidate['revision'])})"
     return f"   - {where}, lines {_ranges(pair['candidate_lines'])}{columns_text(pair)}"
 
 
@@ -63,7 +65,7 @@ def draft_notice(report: dict[str, Any]) -> str:
         "",
         'I am [NAME], [TITLE] of [COMPANY] ("the owner"). The work is the owner\'s proprietary, '
         "unpublished source code, kept in its private repositories "
-        + ", ".join(f'"{r}"' for r in repos)
+        + ", ".join(md_code(r) for r in repos)
         + ". It has not been published under any licence.",
         "",
         "## 2. The infringing material",
@@ -74,21 +76,22 @@ def draft_notice(report: dict[str, Any]) -> str:
         "",
     ]
     for number, (candidate, pairs) in enumerate(items, 1):
-        lines.append(f"### 2.{number} {candidate['target']}")
+        lines.append(f"### 2.{number} {md_code(candidate['target'])}")
         if candidate.get("revision"):
-            lines.append(f"Revision: {candidate['revision']}")
+            lines.append(f"Revision: {md_code(candidate['revision'])}")
         lines.append("")
         for pair in pairs:
-            lines.append(f"- {pair['candidate_path']}, lines {_ranges(pair['candidate_lines'])}"
-                         f"{columns_text(pair)}: "
-                         f"copies {pair['private_repo']}/{pair['private_path']}, lines "
+            lines.append(f"- {md_code(pair['candidate_path'])}, lines "
+                         f"{_ranges(pair['candidate_lines'])}{columns_text(pair)}: copies "
+                         f"{md_code(pair['private_repo'] + '/' + pair['private_path'])}, lines "
                          f"{_ranges(pair['private_lines'])}")  # fmt: skip
             lines.append(_location(candidate, pair))
         decided = [h for h in candidate.get("review", {}).get("history", [])
                    if h["decision"] == "confirmed"]  # fmt: skip
         if decided:
             last = decided[-1]
-            lines.append(f"\n  Confirmed by {last['by']} on {last['at']}: {last['reason']}")
+            lines.append(f"\n  Confirmed by {md_code(last['by'])} on {last['at']}: "
+                         f"{md_text(last['reason'])}")  # fmt: skip
         lines.append("")
     lines += [
         "## 3. Contact",

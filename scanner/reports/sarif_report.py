@@ -1,7 +1,8 @@
 """SARIF 2.1.0: one result per matched candidate file, for code-scanning dashboards.
 
 Locations point at the candidate file's lines; the private side appears only as a path and line
-ranges in ``relatedLocations`` (never its text).
+ranges in ``relatedLocations`` (never its text). URIs are percent-encoded and names in message
+texts are ``printable``: a hostile name neither breaks a URI nor forges a line in a viewer.
 """
 
 from __future__ import annotations
@@ -9,6 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 from typing import TYPE_CHECKING, Any, TextIO
+
+from fingerprints import printable
+from scanner.reports.text import uri_path
 
 if TYPE_CHECKING:
     from scanner.reports import Sources
@@ -31,15 +35,15 @@ def _result(candidate: dict[str, Any], pair: dict[str, Any]) -> dict[str, Any]:
         "message": {
             "text": (
                 f"{pair['matched_tokens']:,} tokens of private file "
-                f"{pair['private_repo']}/{pair['private_path']} "
+                f"{printable(pair['private_repo'] + '/' + pair['private_path'])} "
                 f"({'verbatim' if pair['verbatim'] else 'after normalization'}; candidate "
-                f"{candidate['target']} is {candidate['verdict']})"
+                f"{printable(candidate['target'])} is {candidate['verdict']})"
             )
         },
         "locations": [
             {
                 "physicalLocation": {
-                    "artifactLocation": {"uri": pair["candidate_path"]},
+                    "artifactLocation": {"uri": uri_path(pair["candidate_path"])},
                     "region": _region(f["candidate_lines"]),
                 }
             }
@@ -49,7 +53,9 @@ def _result(candidate: dict[str, Any], pair: dict[str, Any]) -> dict[str, Any]:
             {
                 "id": i,
                 "physicalLocation": {
-                    "artifactLocation": {"uri": f"{pair['private_repo']}/{pair['private_path']}"},
+                    "artifactLocation": {
+                        "uri": uri_path(f"{pair['private_repo']}/{pair['private_path']}")
+                    },
                     "region": _region(f["private_lines"]),
                 },
                 "message": {"text": f"private fragment, {f['tokens']} tokens"},
@@ -76,7 +82,9 @@ def _unread(report: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         {
             "level": "warning",
-            "message": {"text": f"not read: {p['path'] or '(the whole target)'}: {p['message']}"},
+            "message": {
+                "text": printable(f"not read: {p['path'] or '(the whole target)'}: {p['message']}")
+            },
             "properties": {"candidate": c["target"], "path": p["path"]},
         }
         for c in report["candidates"]

@@ -40,7 +40,7 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 from typing import IO, Any
 
-from fingerprints import BinaryContent, decode_source, language_for_path
+from fingerprints import BinaryContent, carried_name, decode_source, language_for_path
 from scanner.sources.base import EMPTY, CandidateFile, Limits, Problem, problem
 from scanner.sources.sourcemap import SEPARATOR, expand_source_map, is_source_map
 
@@ -234,7 +234,7 @@ class Unpacker:
         """The files of a candidate that is one file (an archive, an image, a notebook, ...):
         entries of a top-level container are named without a prefix."""
         try:
-            yield from self._stream(name, stream, depth=0, top=True)
+            yield from self._stream(carried_name(name), stream, depth=0, top=True)
         except _Stop as stop:
             self.stopped = True
             self.problems.append(problem("", str(stop)))
@@ -400,7 +400,7 @@ class Unpacker:
                     continue  # folders and image-layer whiteouts hold no content
                 path = prefix + _unique(name, seen)
                 if member.issym() or member.islnk():
-                    self._note(path, f"link to {member.linkname!r}; not followed")
+                    self._note(path, f"link to {carried_name(member.linkname)!r}; not followed")
                     continue
                 if not member.isfile():
                     self._note(path, "device, FIFO or special file; not read")
@@ -474,8 +474,9 @@ def _spooled(path: str, head: bytes, stream: IO[bytes], cap: int) -> Iterator[IO
 
 
 def _clean(name: str) -> str:
-    """An entry name as the archive gives it, with ``/`` separators and no leading ``./``."""
-    name = name.replace("\\", "/")
+    """An entry name as the archive gives it, with ``/`` separators and no leading ``./``;
+    bytes that are not UTF-8 are carried as ``\\xNN`` text."""
+    name = carried_name(name.replace("\\", "/"))
     while name.startswith("./"):
         name = name[2:]
     return name or "unnamed"

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from fingerprints import language_for_path
+from fingerprints import carried_name, language_for_path
 from scanner.sources.base import CandidateFile, Problem, problem
 
 SEPARATOR = "!/"
@@ -27,7 +27,7 @@ def is_source_map(path: str) -> bool:
 
 def embedded_name(source: str, root: str = "") -> str:
     """A clean relative path for a ``sources`` entry (``webpack:///./src/a.ts`` -> ``src/a.ts``)."""
-    name = _SCHEME.sub("", f"{root.rstrip('/')}/{source}" if root else source)
+    name = _SCHEME.sub("", carried_name(f"{root.rstrip('/')}/{source}" if root else source))
     name = posixpath.normpath("/" + name.split("?", 1)[0]).lstrip("/")
     return name if name and name != "." else "unnamed"
 

@@ -1,0 +1,57 @@
+"""Names from strangers: file names inside folders, archives and repositories, made safe to
+carry and to show.
+
+Two steps, at two places:
+
+- ``carried_name`` where a name enters (a folder listing, an archive entry, a source map): bytes
+  that are not UTF-8 (Python hands them over as lone surrogates, ``surrogateescape``) become the
+  text ``\\xff``, so every name is valid Unicode that JSON, SQLite TEXT and UTF-8 files take as
+  it is. Nothing else changes: a name stays the name the candidate gave.
+- ``printable`` where a name leaves for a terminal or a line of text: control characters, line
+  breaks, escapes, bidirectional overrides and other characters that print as nothing are shown
+  as escapes (``\\n``, ``\\x1b``, ``\\u202e``), so a name can neither forge a line nor drive the
+  terminal.
+"""
+
+from __future__ import annotations
+
+_SHORT = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _surrogate(char: str) -> str:
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8 (surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\u{code:04x}"
+
+
+def carried_name(name: str) -> str:
+    """``name`` with every lone surrogate (an undecodable byte) written as ``\\xNN`` text."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return "".join(_surrogate(c) if 0xD800 <= ord(c) <= 0xDFFF else c for c in name)
+    return name
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if char in _SHORT:
+        return _SHORT[char]
+    if 0xD800 <= code <= 0xDFFF:
+        return _surrogate(char)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def printable(text: str) -> str:
+    """``text`` fit for one line of a terminal or a text file: every character that is not
+    printable (controls, line and paragraph separators, format characters such as bidi
+    overrides, surrogates, spaces other than the plain space) is shown as an escape."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else _escape(c) for c in text)
+
+
+__all__ = ["carried_name", "printable"]

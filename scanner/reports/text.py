@@ -1,0 +1,51 @@
+"""Names and messages from strangers, written into Markdown, text and URIs so that nothing in
+them can act: no line they forge, no tag or link a Markdown renderer makes of them, with or
+without raw HTML allowed.
+
+The method in Markdown: a *name* (a target, a path, a repository) is a code span, whose
+content no CommonMark renderer interprets (no HTML, no emphasis, no links); its fence is one
+backtick longer than the longest run of backticks in the name, padded with a space when the name
+starts or ends with a backtick or a space, so a name cannot close its own span. Other *text*
+(messages, reasons) has every ASCII punctuation character that Markdown gives a meaning
+backslash-escaped, so ``<img ...>`` is the text ``<img ...>`` and never a tag. Both first go
+through ``printable``: a newline is ``\\n``, never a new Markdown line.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+from fingerprints import printable
+
+_RUNS = re.compile(r"`+")
+# Every ASCII punctuation character CommonMark lets a backslash escape, but those that are
+# harmless in running text and common in messages: , ; : ' " / ? % = and @.
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~&])")
+
+
+def md_code(name: str, *, in_table: bool = False) -> str:
+    """``name`` as a Markdown code span no content can break out of (``|`` is escaped inside
+    a table cell, where GFM splits cells before it reads code spans)."""
+    text = printable(name) or " "
+    fence = "`" * (max((len(run) for run in _RUNS.findall(text)), default=0) + 1)
+    if text[0] in "` " or text[-1] in "` ":
+        text = f" {text} "
+    if in_table:
+        text = text.replace("|", "\\|")
+    return f"{fence}{text}{fence}"
+
+
+def md_text(text: str) -> str:
+    """``text`` as Markdown prose: shown as it is, never read as markup or HTML."""
+    return _MARKDOWN.sub(r"\\\1", printable(text))
+
+
+def uri_path(path: str) -> str:
+    """A relative path as a URI reference (RFC 3986): every byte that may not stand in a path
+    is percent-encoded (a newline is ``%0A``, ``#`` ``%23``, a space ``%20``); ``:`` too, so a
+    first segment never reads as a scheme. ``/`` and ``!`` (``a.tgz!/x.js``) stay."""
+    return quote(path, safe="/!$&'()*+,;=@")
+
+
+__all__ = ["md_code", "md_text", "uri_path"]

@@ -1,0 +1,295 @@
+"""Names from strangers (issue 11, rows 5 and 9): a file name holding a newline, a backtick, an
+``<img onerror>``, a terminal escape or bytes that are not UTF-8 is one escaped line wherever it
+is shown, runs nothing in any report, crashes nothing, and does not hide the private copy next to
+it. Folders deeper than the walk's cap are one problem line, not a RecursionError.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import io
+import json
+import os
+import re
+import sqlite3
+import tarfile
+import zipfile
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from markdown_it import MarkdownIt
+from typer.testing import CliRunner
+
+from fingerprints import MAX_TREE_DEPTH, carried_name, printable, walk_tree
+from scanner.cli import app
+from scanner.reports.html_report import CSP
+from scanner.reports.text import md_code, md_text, uri_path
+from tests.conftest import SAMPLES
+
+runner = CliRunner()
+PRIVATE = SAMPLES / "private" / "acme-ledger"
+JOURNAL = (PRIVATE / "acme_ledger" / "journal.py").read_bytes()
+
+IMG = "evil`<img src=x onerror=alert(1)>`\nleaktrace: forged.py: all clear.py"
+CLEAR = "clear\x1b[2J\x1b]0;owned\x07.py"
+BIDI = "invoice\u202etxt.py"
+BAD_UTF8 = os.fsdecode(b"bad\xff\xfe.py")
+BINARY = "bin\nleaktrace: forged: line.py"  # a problem line of its own: a binary .py
+HOSTILE = [IMG, CLEAR, BIDI, BAD_UTF8]
+
+
+def _tar(path: Path) -> Path:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.GNU_FORMAT,
+                      errors="surrogateescape") as archive:  # fmt: skip
+        for name, data in [*((n, JOURNAL) for n in HOSTILE), (BINARY, b"\0\1\2" * 100),
+                           ("copy/journal.py", JOURNAL)]:  # fmt: skip
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    db = tmp_path_factory.mktemp("store") / "store.db"
+    done = runner.invoke(app, ["fingerprint", str(PRIVATE), "--store", str(db)])
+    assert done.exit_code == 0, done.output
+    return db
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, attrs))
+
+
+def _tags(page: str) -> list[tuple[str, list[tuple[str, str | None]]]]:
+    parser = _Tags()
+    parser.feed(page)
+    return parser.tags
+
+
+def _assert_markdown_runs_nothing(text: str) -> None:
+    """Rendered by a real CommonMark renderer with raw HTML allowed (and GFM tables), the
+    Markdown holds only the tags the writer meant, with no attribute but table alignment."""
+    rendered = MarkdownIt("commonmark", {"html": True}).enable("table").render(text)
+    allowed = {"h1", "h2", "h3", "p", "ul", "ol", "li", "code", "strong", "em", "table",
+               "thead", "tbody", "tr", "th", "td", "hr", "br"}  # fmt: skip
+    for tag, attrs in _tags(rendered):
+        assert tag in allowed, (tag, rendered)
+        assert all(name == "style" and value in ("text-align:right", "text-align:left")
+                   for name, value in attrs), (tag, attrs)  # fmt: skip
+    assert "onerror" not in rendered or "&lt;img" in rendered
+
+
+def test_names_are_carried_and_shown_escaped():
+    assert carried_name(os.fsdecode(b"a\xffb")) == "a\\xffb"
+    assert carried_name("ok/é.py") == "ok/é.py"
+    assert carried_name("\ud800x") == "\\ud800x"  # a lone surrogate from a JSON source map
+    assert printable("a\nb\x1b[2J\u202ec\td") == "a\\nb\\x1b[2J\\u202ec\\td"
+    assert printable("ok/é ü.py") == "ok/é ü.py"
+    for name in [*HOSTILE, BINARY, "``", " ` ", "a|b", "\\"]:
+        span = md_code(carried_name(name), in_table=True)
+        rendered = (
+            MarkdownIt("commonmark", {"html": True})
+            .enable("table")
+            .render(f"| a |\n| --- |\n| {span} |\n\n- {md_code(carried_name(name))}\n")
+        )
+        shown = printable(carried_name(name))
+        # the cell and the list item each hold exactly one code span with the whole name
+        codes = re.findall(r"<code>(.*?)</code>", rendered, re.S)
+        assert len(codes) == 2, rendered
+        assert {html.unescape(c).strip() for c in codes} == {shown.strip()}, rendered
+        _assert_markdown_runs_nothing(f"{md_text(name)}\n")
+    assert uri_path("a b/#?.py") == "a%20b/%23%3F.py"
+
+
+def test_hostile_names_in_an_archive_stay_one_line_and_run_nothing(store, tmp_path):
+    tar = _tar(tmp_path / "drop.tar")
+    out = {fmt: tmp_path / f"report.{fmt}" for fmt in ("json", "md", "html", "sarif")}
+    results = str(tmp_path / "results.db")
+    flags = [a for fmt, p in out.items() for a in (f"--{fmt}", str(p))]
+    done = runner.invoke(app, ["scan", str(tar), "--store", str(store), "--results", results,
+                               *flags])  # fmt: skip
+    assert done.exit_code == 1, done.output  # the private copy beside them is still found
+    assert "\x1b" not in done.output and "\u202e" not in done.output
+    lines = done.output.splitlines()
+    assert not any(line.startswith("leaktrace: forged") for line in lines)
+    problem = [line for line in lines if line.startswith("leaktrace: ")]
+    assert len(problem) == 1 and "bin\\nleaktrace: forged: line.py" in problem[0], problem
+
+    # JSON: valid UTF-8, names as given (bad bytes as \xNN text), the copy found.
+    data = json.loads(out["json"].read_bytes().decode("utf-8"))
+    (candidate,) = data["candidates"]
+    assert candidate["verdict"] == "derivative"
+    paths = {pair["candidate_path"] for pair in candidate["files"]}
+    assert paths == {IMG, CLEAR, BIDI, "bad\\xff\\xfe.py", "copy/journal.py"}
+
+    # Markdown: rendered with raw HTML allowed, no tag or attribute of a name survives.
+    markdown = out["md"].read_text()
+    assert "\x1b" not in markdown and "\u202e" not in markdown
+    assert not any(line.startswith("leaktrace: forged") for line in markdown.splitlines())
+    _assert_markdown_runs_nothing(markdown)
+
+    # HTML: no element from a name, and a CSP that allows only the page's own code.
+    page = out["html"].read_text()
+    assert "img" not in {tag for tag, _ in _tags(page)}
+    assert f'content="{CSP}"' in page
+    for tag in ("style", "script"):
+        code = re.search(f"<{tag}>(.*?)</{tag}>", page, re.S)[1]
+        digest = base64.b64encode(hashlib.sha256(code.encode()).digest()).decode()
+        assert f"{tag}-src 'sha256-{digest}'" in CSP
+    assert "default-src 'none'" in CSP
+
+    # SARIF: every URI a valid URI reference, percent-encoded.
+    sarif = json.loads(out["sarif"].read_text())
+    uris = [loc["physicalLocation"]["artifactLocation"]["uri"]
+            for result in sarif["runs"][0]["results"]
+            for loc in result["locations"] + result["relatedLocations"]]  # fmt: skip
+    assert uris and all(re.fullmatch(r"[A-Za-z0-9\-._~%!$&'()*+,;=@/]+", uri) for uri in uris)
+    assert "evil%60%3Cimg%20src=x%20onerror=alert(1)%3E%60%0Aleaktrace" in " ".join(uris)
+
+    # Review queue: one line per name, escaped; a decision takes the name as shown.
+    queue = runner.invoke(app, ["review", "latest", "--results", results])
+    assert queue.exit_code == 0
+    assert "\x1b" not in queue.output
+    assert not any(line.startswith("leaktrace: forged") for line in queue.output.splitlines())
+    assert printable(IMG) in queue.output and printable(CLEAR) in queue.output
+    decided = runner.invoke(app, ["review", "latest", str(tar), "--confirm", "--reason",
+                                  "copy <b>checked</b>", "--files", printable(IMG), "--files",
+                                  printable(CLEAR), "--files", "bad\\xff\\xfe.py",
+                                  "--results", results])  # fmt: skip
+    assert decided.exit_code == 0, decided.output
+    assert "\x1b" not in decided.output
+
+    # Notice: each confirmed file on its own line, no forged line, nothing runs when rendered.
+    notice = runner.invoke(app, ["notice", "latest", "--results", results])
+    assert notice.exit_code == 0, notice.output
+    text = notice.stdout
+    assert "\x1b" not in text
+    assert not any(line.startswith("leaktrace: forged") for line in text.splitlines())
+    assert text.count("copies `acme-ledger/acme_ledger/journal.py`") == 3
+    _assert_markdown_runs_nothing(text)
+
+    # The results database holds the names as TEXT.
+    with sqlite3.connect(results) as db:
+        stored = db.execute("SELECT path FROM excerpts").fetchall()
+    assert ("bad\\xff\\xfe.py",) in stored
+
+
+def _bad_utf8_tree(root: Path) -> Path:
+    folder = root / os.fsdecode(b"sub\xff")
+    folder.mkdir(parents=True)
+    (folder / os.fsdecode(b"ledger\xfe.py")).write_bytes(JOURNAL)
+    (root / os.fsdecode(b"notes\xfd.py")).write_bytes(b"\0\1" * 50)  # binary: a problem line
+    return root
+
+
+def test_names_not_utf8_in_a_folder_a_zip_and_the_private_side(store, tmp_path):
+    folder = _bad_utf8_tree(tmp_path / "suspect")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("PLACEH.py", JOURNAL)
+    data = buffer.getvalue().replace(b"PLACEH", b"bad\xff\xfe\xfd")  # no UTF-8 flag: cp437
+    (tmp_path / "drop.zip").write_bytes(data)
+    report = tmp_path / "r.json"
+    done = runner.invoke(app, ["scan", str(folder), str(tmp_path / "drop.zip"), "--store",
+                               str(store), "--results", str(tmp_path / "r.db"), "--json",
+                               str(report)])  # fmt: skip
+    assert done.exit_code == 1, done.output
+    assert "internal error" not in done.output
+    assert f"leaktrace: {folder}:notes\\xfd.py: " in done.output
+    data = json.loads(report.read_bytes().decode("utf-8"))
+    by_target = {c["target"]: c for c in data["candidates"]}
+    assert [p["candidate_path"] for p in by_target[str(folder)]["files"]] == [
+        "sub\\xff/ledger\\xfe.py"
+    ]
+    assert by_target[str(tmp_path / "drop.zip")]["verdict"] == "derivative"
+
+    # A target whose own name is not UTF-8 (a command-line argument).
+    target = tmp_path / os.fsdecode(b"t\xffdir")
+    folder.rename(target)
+    done = runner.invoke(app, ["scan", str(target), "--store", str(store), "--results",
+                               str(tmp_path / "r.db"), "--json", str(report)])  # fmt: skip
+    assert done.exit_code == 1, done.output
+    (candidate,) = json.loads(report.read_bytes().decode("utf-8"))["candidates"]
+    assert candidate["target"] == str(tmp_path / "t\\xffdir")
+    folder = target
+
+    # The private side: fingerprinted, stored as TEXT, found again by a scan of the same tree.
+    private_store = tmp_path / "private.db"
+    private = _bad_utf8_tree(tmp_path / "private")
+    done = runner.invoke(app, ["fingerprint", str(private), "--store", str(private_store)])
+    assert done.exit_code == 0, done.output
+    assert "1 file(s) fingerprinted" in done.output
+    with sqlite3.connect(private_store) as db:
+        assert db.execute("SELECT path FROM files").fetchall() == [("sub\\xff/ledger\\xfe.py",)]
+    again = runner.invoke(app, ["fingerprint", str(private), "--store", str(private_store)])
+    assert "1 unchanged" in again.output
+    done = runner.invoke(app, ["scan", str(folder), "--store", str(private_store),
+                               "--results", str(tmp_path / "r2.db")])  # fmt: skip
+    assert done.exit_code == 1, done.output
+
+
+def _deep(root: Path, levels: int) -> Path:
+    """``levels`` nested folders below ``root`` (by relative steps: no path grows too long)."""
+    root.mkdir(parents=True)
+    cwd = os.getcwd()
+    try:
+        os.chdir(root)
+        for _ in range(levels):
+            os.mkdir("d")
+            os.chdir("d")
+        Path("deep.py").write_bytes(JOURNAL)
+    finally:
+        os.chdir(cwd)
+    return root
+
+
+def _remove_deep(root: Path) -> None:
+    """Without recursion (shutil.rmtree recurses on Python 3.11)."""
+    stack = [root]
+    while stack:
+        here = stack[-1]
+        children = list(os.scandir(here))
+        folders = [Path(e.path) for e in children if e.is_dir(follow_symlinks=False)]
+        for entry in children:
+            if not entry.is_dir(follow_symlinks=False):
+                os.unlink(entry.path)
+        if folders:
+            stack.extend(folders)
+        else:
+            os.rmdir(here)
+            stack.pop()
+
+
+def test_a_folder_1500_levels_deep_is_one_problem_line_on_both_sides(store, tmp_path):
+    suspect = tmp_path / "suspect"
+    _deep(suspect / "nest", 1500)
+    (suspect / "copy.py").write_bytes(JOURNAL)
+    try:
+        entries = list(walk_tree(suspect, private=False))
+        deepest = [e for e in entries if e.problem]
+        assert len(deepest) == 1 and deepest[0].path.count("/") == MAX_TREE_DEPTH + 1
+        done = runner.invoke(app, ["scan", str(suspect), "--store", str(store),
+                                   "--results", str(tmp_path / "r.db")])  # fmt: skip
+        assert done.exit_code == 1, done.output  # the copy beside it: derivative
+        assert "RecursionError" not in done.output
+        lines = [line for line in done.output.splitlines() if line.startswith("leaktrace: ")]
+        assert len(lines) == 1 and f"more than {MAX_TREE_DEPTH} levels deep" in lines[0]
+
+        done = runner.invoke(app, ["fingerprint", str(suspect), "--store",
+                                   str(tmp_path / "deep.db")])  # fmt: skip
+        assert done.exit_code == 0, done.output
+        lines = [line for line in done.output.splitlines() if line.startswith("leaktrace: ")]
+        assert len(lines) == 1 and f"more than {MAX_TREE_DEPTH} levels deep" in lines[0]
+    finally:
+        _remove_deep(suspect)
