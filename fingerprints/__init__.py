@@ -6,6 +6,7 @@ from fingerprints.errors import (
     InputError,
     LeaktraceError,
     NotAStoreError,
+    ParseFailure,
     RepoConflictError,
     StoreError,
     StoreVersionError,
@@ -16,6 +17,12 @@ from fingerprints.fingerprinter import (
     SourceFile,
     analyze,
     fingerprint_file,
+)
+from fingerprints.isolation import (
+    DEFAULT_PARSE_MEMORY,
+    DEFAULT_PARSE_SECONDS,
+    ParseLimits,
+    isolated_tokenize,
 )
 from fingerprints.languages import LANGUAGES, language_for_path, load_language
 from fingerprints.normalize import TokenStream, count_lines, tokenize
@@ -45,6 +52,7 @@ from fingerprints.tree import (
     Mapper,
     TreeEntry,
     TreeSummary,
+    Unparsed,
     encoding_warning,
     fingerprint_files,
     fingerprint_tree,
@@ -61,6 +69,8 @@ __all__ = [
     "BackgroundSummary",
     "BinaryContent",
     "ConfigError",
+    "DEFAULT_PARSE_MEMORY",
+    "DEFAULT_PARSE_SECONDS",
     "FINGERPRINT_DTYPE",
     "FIXTURE_DIRS",
     "FileFingerprint",
@@ -73,6 +83,8 @@ __all__ = [
     "MANIFEST_FILES",
     "Mapper",
     "NotAStoreError",
+    "ParseFailure",
+    "ParseLimits",
     "REEXPORT_FILES",
     "RepoConflictError",
     "RepoInfo",
@@ -85,6 +97,7 @@ __all__ = [
     "TreeEntry",
     "TreeSummary",
     "UNKNOWN_LANGUAGE",
+    "Unparsed",
     "__version__",
     "analyze",
     "boilerplate_reason",
@@ -95,6 +108,7 @@ __all__ = [
     "fingerprint_file",
     "fingerprint_files",
     "fingerprint_tree",
+    "isolated_tokenize",
     "kgrams",
     "language_for_path",
     "learn_background",
