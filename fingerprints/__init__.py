@@ -7,6 +7,7 @@ from fingerprints.errors import (
     InputError,
     LeaktraceError,
     NotAStoreError,
+    ParseFailure,
     RepoConflictError,
     StoreError,
     StoreVersionError,
@@ -17,6 +18,12 @@ from fingerprints.fingerprinter import (
     SourceFile,
     analyze,
     fingerprint_file,
+)
+from fingerprints.isolation import (
+    DEFAULT_PARSE_MEMORY,
+    DEFAULT_PARSE_SECONDS,
+    ParseLimits,
+    isolated_tokenize,
 )
 from fingerprints.languages import LANGUAGES, language_for_path, load_language
 from fingerprints.names import carried_name, printable
@@ -48,6 +55,7 @@ from fingerprints.tree import (
     Mapper,
     TreeEntry,
     TreeSummary,
+    Unparsed,
     encoding_warning,
     fingerprint_files,
     fingerprint_tree,
@@ -64,6 +72,8 @@ __all__ = [
     "BackgroundSummary",
     "BinaryContent",
     "ConfigError",
+    "DEFAULT_PARSE_MEMORY",
+    "DEFAULT_PARSE_SECONDS",
     "DamagedStoreError",
     "FINGERPRINT_DTYPE",
     "FIXTURE_DIRS",
@@ -78,6 +88,8 @@ __all__ = [
     "MAX_TREE_DEPTH",
     "Mapper",
     "NotAStoreError",
+    "ParseFailure",
+    "ParseLimits",
     "REEXPORT_FILES",
     "RepoConflictError",
     "RepoInfo",
@@ -90,6 +102,7 @@ __all__ = [
     "TreeEntry",
     "TreeSummary",
     "UNKNOWN_LANGUAGE",
+    "Unparsed",
     "__version__",
     "analyze",
     "boilerplate_reason",
@@ -101,6 +114,7 @@ __all__ = [
     "fingerprint_file",
     "fingerprint_files",
     "fingerprint_tree",
+    "isolated_tokenize",
     "kgrams",
     "language_for_path",
     "learn_background",

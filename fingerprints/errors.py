@@ -8,6 +8,7 @@
     │   ├── DamagedStoreError      part of the store cannot be read (damaged bytes, lost metadata)
     │   └── RepoConflictError      a repository would replace or contradict a stored one
     └── InputError                 a source tree, archive or file cannot be read
+        └── ParseFailure           the parser crashed, hung or blew up on one file
 
 Library errors (sqlite3, tarfile, zipfile, OSError) are wrapped with ``raise ... from exc``;
 only the CLI turns an exception into a line on stderr and an exit code.
@@ -53,3 +54,15 @@ class RepoConflictError(StoreError):
 
 class InputError(LeaktraceError):
     """A source tree, archive or file cannot be read as a whole."""
+
+
+class ParseFailure(InputError):
+    """The parser crashed on one file, took longer than its time limit or used more memory than
+    its limit (see ``isolation``). ``kind`` is ``crash``, ``time`` or ``memory``."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+    def __reduce__(self) -> tuple[type[ParseFailure], tuple[str, str]]:
+        return ParseFailure, (self.kind, str(self))

@@ -10,6 +10,7 @@ from pathlib import PurePosixPath
 import numpy as np
 import tree_sitter
 
+from fingerprints.isolation import ParseLimits, isolated_tokenize
 from fingerprints.languages import load_language
 from fingerprints.normalize import TokenStream, tokenize
 from fingerprints.params import FingerprintParams
@@ -47,9 +48,18 @@ class Analysis:
         return None
 
 
-def analyze(data: bytes, language: str, params: FingerprintParams) -> Analysis:
-    """Tokenize and k-gram one file's bytes."""
-    tokens = tokenize(data, load_language(language), _parser(language))
+def analyze(data: bytes, language: str, params: FingerprintParams,
+            limits: ParseLimits | None = None) -> Analysis:  # fmt: skip
+    """Tokenize and k-gram one file's bytes.
+
+    With ``limits`` the parse runs in a separate process under them (``isolation``) and a
+    file that crashes, hangs or blows up the parser raises ``ParseFailure``; without, it runs
+    here (trusted input).
+    """
+    if limits is None:
+        tokens = tokenize(data, load_language(language), _parser(language))
+    else:
+        tokens = isolated_tokenize(data, language, limits)
     return Analysis(language, tokens, kgrams(tokens, params.k))
 
 
@@ -72,10 +82,15 @@ class FileFingerprint:
 
 
 def fingerprint_file(
-    path: str, data: bytes, language: str, params: FingerprintParams, mtime_ns: int = 0
+    path: str,
+    data: bytes,
+    language: str,
+    params: FingerprintParams,
+    mtime_ns: int = 0,
+    limits: ParseLimits | None = None,
 ) -> FileFingerprint:
-    """Winnowed fingerprints and MinHash signature of one file."""
-    analysis = analyze(data, language, params)
+    """Winnowed fingerprints and MinHash signature of one file (``limits``: see ``analyze``)."""
+    analysis = analyze(data, language, params, limits)
     selected = analysis.kgrams.select(winnow(analysis.kgrams.hashes, params.w))
     signature = minhash(selected["hash"], params.num_perm, params.seed)
     return FileFingerprint(

@@ -16,8 +16,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from fingerprints.errors import InputError
+from fingerprints.errors import InputError, ParseFailure
 from fingerprints.fingerprinter import FileFingerprint, SourceFile, fingerprint_file
+from fingerprints.isolation import ParseLimits
 from fingerprints.languages import language_for_path
 from fingerprints.names import carried_name
 from fingerprints.params import FingerprintParams
@@ -171,16 +172,33 @@ class Job:
     language: str
     params: FingerprintParams
     mtime_ns: int = 0
+    limits: ParseLimits | None = None
+    """Parse in a separate process under these limits (None: in this one)."""
 
 
-def run_job(job: Job) -> FileFingerprint:
+@dataclass(frozen=True, slots=True)
+class Unparsed:
+    """A file the parser crashed, hung or blew up on: not fingerprinted, and why."""
+
+    path: str
+    reason: str
+
+
+def run_job(job: Job) -> FileFingerprint | Unparsed:
     """The pure part of fingerprinting, run wherever the mapper sends it."""
-    return fingerprint_file(job.path, job.data, job.language, job.params, job.mtime_ns)
+    try:
+        return fingerprint_file(job.path, job.data, job.language, job.params, job.mtime_ns,
+                                job.limits)  # fmt: skip
+    except ParseFailure as failure:
+        return Unparsed(job.path, f"{failure}; not read")
 
 
 #: Maps ``run_job`` over jobs, in order, lazily (the builtin ``map``, or a pool of processes or a
 #: cluster's workers from the scanner's runners). Results must come back in the jobs' order.
-Mapper = Callable[[Callable[[Job], FileFingerprint], Iterable[Job]], Iterable[FileFingerprint]]
+Mapper = Callable[
+    [Callable[[Job], FileFingerprint | Unparsed], Iterable[Job]],
+    Iterable[FileFingerprint | Unparsed],
+]
 
 
 class _Ingest:
@@ -197,8 +215,10 @@ class _Ingest:
         root: str,
         origin: str,
         on_problem: Callable[[str, str], None] | None,
+        parse_limits: ParseLimits | None = None,
     ) -> None:
         self.store = store
+        self.parse_limits = parse_limits
         self.summary = summary
         self.root = root
         self.origin = origin
@@ -251,7 +271,7 @@ class _Ingest:
             if previous.mtime_ns != mtime_ns:
                 self.touched.append((path, mtime_ns))
             return None
-        return Job(path, data, language, params, mtime_ns)
+        return Job(path, data, language, params, mtime_ns, self.parse_limits)
 
     def entry(self, entry: TreeEntry) -> Job | None:
         """One entry of a folder walk: record skips and problems; the job if there is work.
@@ -292,8 +312,13 @@ class _Ingest:
         assert entry.language is not None
         return self.prepare(entry.path, data, entry.language, stat.st_mtime_ns)
 
-    def accept(self, result: FileFingerprint) -> None:
-        """Queue one fingerprinted file for the store."""
+    def accept(self, result: FileFingerprint | Unparsed) -> None:
+        """Queue one fingerprinted file for the store (one that could not be parsed is a
+        problem and a skip)."""
+        if isinstance(result, Unparsed):
+            self.problem(result.path, result.reason)
+            self.skip(result.path, result.reason)
+            return
         if result.warning:
             self.problem(result.path, result.warning)
         self.summary.fingerprinted += 1
@@ -359,16 +384,19 @@ def fingerprint_tree(
     on_problem: Callable[[str, str], None] | None = None,
     seeds: bool = False,
     mapper: Mapper = map,
+    parse_limits: ParseLimits | None = None,
 ) -> TreeSummary:
     """Fingerprint every source file below ``root`` into ``store`` as repository ``name``.
 
     ``mapper`` runs the pure fingerprinting (in this process by default; in a pool of processes
-    or on a cluster's workers when the caller passes one); everything else happens here.
+    or on a cluster's workers when the caller passes one); everything else happens here. With
+    ``parse_limits``, each parse runs in a separate process under them, and a file that crashes,
+    hangs or blows up the parser is one problem and a skip.
     """
     started = time.perf_counter()
     root = root.resolve()
     summary = TreeSummary(name=name or root.name, public=public)
-    ingest = _Ingest(store, summary, str(root), str(root), on_problem)
+    ingest = _Ingest(store, summary, str(root), str(root), on_problem, parse_limits)
     if seeds and not public:
         ingest.seed_words = []
 
@@ -396,16 +424,17 @@ def fingerprint_files(
     on_problem: Callable[[str, str], None] | None = None,
     seeds: bool = False,
     mapper: Mapper = map,
+    parse_limits: ParseLimits | None = None,
 ) -> TreeSummary:
     """Fingerprint a stream of files (from an archive, a clone, a registry) as repository ``name``.
 
     ``origin`` says where they come from, the repository's identity (an archive's absolute
     path, a git URL without its ref); ``root`` what exactly was read (default: ``origin``).
-    Unchanged files are recognized by their content hash.
+    Unchanged files are recognized by their content hash; ``parse_limits`` as above.
     """
     started = time.perf_counter()
     summary = TreeSummary(name=name, public=public)
-    ingest = _Ingest(store, summary, root or origin, origin, on_problem)
+    ingest = _Ingest(store, summary, root or origin, origin, on_problem, parse_limits)
     if seeds and not public:
         ingest.seed_words = []
 

@@ -36,6 +36,7 @@ from fingerprints import (
     FingerprintParams,
     LeaktraceError,
     Mapper,
+    ParseLimits,
     SQLiteStore,
     TreeSummary,
     __version__,
@@ -62,7 +63,7 @@ from scanner.results import ScanResult
 from scanner.resultsdb import DEFAULT_PATH as DEFAULT_RESULTS
 from scanner.resultsdb import ResultsDB
 from scanner.runners import Runner, Serial, make_runner
-from scanner.scan import ScanContext, now, scan_candidate
+from scanner.scan import FileOutcome, ScanContext, now, scan_candidate, unparsed
 from scanner.sources import Candidate, Limits, Unreadable
 from scanner.sources.answers import Repo
 from scanner.sources.github import DEFAULT_API
@@ -100,6 +101,13 @@ out = Console(highlight=False, soft_wrap=True)
 JOBS_OPTION = typer.Option("--jobs", "-j", help="Processes to use (default: every core).")
 SCHEDULER_OPTION = typer.Option(
     "--scheduler", help="Run on a Dask cluster: tcp://HOST:PORT of its scheduler."
+)
+
+PARSE_SECONDS_OPTION = typer.Option(
+    help="Seconds one file's parse may take (default 10; past it: not read)."
+)
+PARSE_MEMORY_OPTION = typer.Option(
+    help="Bytes of memory one file's parse may use (default 1 GiB; past it: not read)."
 )
 
 _VERDICT_STYLE = {Verdict.DERIVATIVE: "bold red", Verdict.REVIEW: "yellow",
@@ -163,6 +171,7 @@ def _ingest(
     task: TaskID,
     seeds: bool = False,
     runner: Runner | None = None,
+    parse_limits: ParseLimits | None = None,
 ) -> TreeSummary:
     """Fingerprint one source (folder, archive or git URL) into the store."""
     target = source.target
@@ -177,6 +186,7 @@ def _ingest(
             on_file=lambda item: progress.update(task, advance=1, item=item),
             seeds=seeds,
             mapper=_mapper(runner),
+            parse_limits=parse_limits,
         )
     candidate = resolve(target)
     summary = fingerprint_files(
@@ -189,6 +199,7 @@ def _ingest(
         on_problem=lambda item, message: _problem(f"{target}:{item}", message),
         seeds=seeds,
         mapper=_mapper(runner),
+        parse_limits=parse_limits,
     )
     _report_problems(target, candidate)
     return summary
@@ -209,13 +220,14 @@ def _fingerprint(
     verbose: bool,
     seeds: bool = False,
     runner: Runner | None = None,
+    parse_limits: ParseLimits | None = None,
 ) -> None:
     planned = plan_sources([str(s) for s in sources], [str(p) for p in public], name)
     with open_store(store_path, params, create=True) as store, _progress() as progress:
         check_sources(store, planned)
         task = progress.add_task("fingerprinting", total=None, item="")
         for source in planned:
-            summary = _ingest(source, store, progress, task, seeds, runner)
+            summary = _ingest(source, store, progress, task, seeds, runner, parse_limits)
             _print_tree_summary(summary, verbose)
         if seeds:
             err.print(f"{len(store.seeds())} seed(s) recorded in plaintext for code search "
@@ -256,6 +268,8 @@ def fingerprint(
     ] = False,
     jobs: Annotated[int | None, JOBS_OPTION] = None,
     scheduler: Annotated[str | None, SCHEDULER_OPTION] = None,
+    max_parse_seconds: Annotated[int | None, PARSE_SECONDS_OPTION] = None,
+    max_parse_memory: Annotated[int | None, PARSE_MEMORY_OPTION] = None,
 ) -> None:
     """Fingerprint private repositories into a store (only changed files are redone)."""
     try:
@@ -263,9 +277,12 @@ def fingerprint(
         if k is not None or w is not None:
             defaults = FingerprintParams()
             params = FingerprintParams(k=k or defaults.k, w=w or defaults.w)
+        parse = load_limits(overrides={"max_parse_seconds": max_parse_seconds,
+                                       "max_parse_memory": max_parse_memory})  # fmt: skip
         runner = make_runner(jobs, scheduler)
         try:
-            _fingerprint(src or [], store, name, public or [], params, verbose, seeds, runner)
+            _fingerprint(src or [], store, name, public or [], params, verbose, seeds, runner,
+                         parse.parse_limits())  # fmt: skip
         finally:
             runner.close()
     except LeaktraceError as exc:
@@ -381,9 +398,23 @@ def run_scan(targets: Iterable[str | Candidate], store_path: Path, thresholds: T
                 run_id = results.start_run(to_dict(result))
             if job:
                 results.set_job(run_id, job)
-        status, memo = "interrupted", {}
+        status = "interrupted"
         limits = limits or Limits()
-        context = ScanContext(index, store.params, thresholds, limits.max_file_bytes)
+        parse = limits.parse_limits()
+        context = ScanContext(index, store.params, thresholds, limits.max_file_bytes, parse)
+        memo: dict[tuple[str, str], FileOutcome] = {}
+        on_unread: Callable[[tuple[str, str], FileOutcome], None] | None = None
+        if results is not None:
+            # contents that failed to parse before, under limits no tighter: not tried again
+            remembered = results.parse_failures(parse.seconds, parse.memory_bytes, __version__)
+            memo = {key: unparsed(message) for key, message in remembered.items()}
+
+            def remember(key: tuple[str, str], outcome: FileOutcome,
+                         db: ResultsDB = results) -> None:  # fmt: skip
+                db.remember_parse_failure(*key, outcome.unread or "", parse.seconds,
+                                          parse.memory_bytes, __version__)  # fmt: skip
+
+            on_unread = remember
         try:
             with _progress() as progress:
                 task = progress.add_task("scanning", total=None, item="")
@@ -396,7 +427,8 @@ def run_scan(targets: Iterable[str | Candidate], store_path: Path, thresholds: T
                     try:
                         candidate = (resolve(target, limits, crawler, history)
                                      if isinstance(wanted, str) else wanted)  # fmt: skip
-                        outcome = scan_candidate(candidate, context, memo=memo, runner=runner)
+                        outcome = scan_candidate(candidate, context, memo=memo, runner=runner,
+                                                 on_unread=on_unread)  # fmt: skip
                     except LeaktraceError as exc:
                         message = str(exc).removeprefix(f"{target}: ")
                         if crawler is not None:
@@ -605,6 +637,8 @@ def scan(
             "by commit: every branch and tag, each distinct file content once.",
         ),
     ] = False,
+    max_parse_seconds: Annotated[int | None, PARSE_SECONDS_OPTION] = None,
+    max_parse_memory: Annotated[int | None, PARSE_MEMORY_OPTION] = None,
 ) -> None:
     """Scan candidates against a store and give each a verdict with its evidence.
 
@@ -624,7 +658,9 @@ def scan(
         thresholds = _thresholds(config, set_)
         limits = load_limits(config, overrides={
             "max_file_bytes": max_file_bytes, "max_read_bytes": max_read_bytes,
-            "max_total_bytes": max_total_bytes, "max_depth": max_depth})  # fmt: skip
+            "max_total_bytes": max_total_bytes, "max_depth": max_depth,
+            "max_parse_seconds": max_parse_seconds, "max_parse_memory": max_parse_memory,
+        })  # fmt: skip
         runner = make_runner(jobs, scheduler)
         with ResultsDB(results_path, create=True) as results:
             crawler = make_crawler(token=read_token(token_file), api_url=api_url,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +22,7 @@ from fingerprints import printable
 from scanner.errors import InputError, LeaktraceError
 
 FORMAT = "leaktrace-results"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DEFAULT_PATH = Path("leaktrace-results.db")
 
 _SCHEMA = """
@@ -84,6 +85,19 @@ def _statements(script: str) -> list[str]:
     return [part.strip() for part in script.split(";") if part.strip()]
 
 
+def _migrate_1_to_2(db: sqlite3.Connection) -> None:
+    """v2: contents the parser crashed, hung or blew up on (``remember_parse_failure``)."""
+    db.execute(
+        "CREATE TABLE parse_failures (sha256 TEXT NOT NULL, language TEXT NOT NULL,"
+        " message TEXT NOT NULL, seconds REAL NOT NULL, memory INTEGER NOT NULL,"
+        " version TEXT NOT NULL, seen_at TEXT NOT NULL, PRIMARY KEY (sha256, language))"
+    )
+
+
+#: Numbered migrations: MIGRATIONS[n] upgrades a results database from schema n to n + 1.
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _migrate_1_to_2}
+
+
 class ResultsError(LeaktraceError):
     """The results database cannot be used, or a run or candidate is not in it."""
 
@@ -117,8 +131,31 @@ class ResultsDB:
             raise ResultsError(f"{path}: not a leaktrace results database ({exc})") from exc
         if meta.get("format") != FORMAT:
             raise ResultsError(f"{path}: not a leaktrace results database")
-        if int(meta.get("schema_version", "0")) > SCHEMA_VERSION:
+        version = int(meta.get("schema_version", "0"))
+        if version > SCHEMA_VERSION:
             raise ResultsError(f"{path}: written by a newer leaktrace; upgrade leaktrace")
+        if version < SCHEMA_VERSION:
+            self._migrate()
+
+    def _migrate(self) -> None:
+        """Numbered migrations up to SCHEMA_VERSION, in one ``BEGIN IMMEDIATE`` transaction that
+        reads the version again: of several scans opening an old file at once, one migrates."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            version = int(row[0]) if row else 0
+            while version < SCHEMA_VERSION:
+                if version not in MIGRATIONS:
+                    raise ResultsError(f"{self.path}: no migration from results schema {version}")
+                MIGRATIONS[version](db)
+                version += 1
+            db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(version),))
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
 
     def _create_or_read(self) -> dict[str, str]:
         """The meta table, after creating the schema if the file is new: in one ``BEGIN
@@ -198,6 +235,29 @@ class ResultsDB:
         """Targets of the run that already have a verdict."""
         rows = self._db.execute("SELECT target FROM candidates WHERE run_id = ?", (run_id,))
         return {row[0] for row in rows}
+
+    # -- contents the parser could not read ------------------------------------------------------
+
+    def remember_parse_failure(self, sha256: str, language: str, message: str,
+                               seconds: float, memory: int, version: str) -> None:  # fmt: skip
+        """Remember that parsing this content failed under these limits (at once, so a run
+        that dies afterwards still knows)."""
+        with self._db:
+            self._db.execute("INSERT OR REPLACE INTO parse_failures VALUES (?, ?, ?, ?, ?, ?, ?)",
+                             (sha256, language, message, seconds, memory, version,
+                              now()))  # fmt: skip
+
+    def parse_failures(self, seconds: float, memory: int,
+                       version: str) -> dict[tuple[str, str], str]:  # fmt: skip
+        """(content hash, language) -> problem line, for each content whose parse failed under
+        limits at least as generous as these, with this version: trying again would fail the
+        same way. Raising a limit (or upgrading) tries them again."""
+        rows = self._db.execute(
+            "SELECT sha256, language, message FROM parse_failures"
+            " WHERE seconds >= ? AND memory >= ? AND version = ?",
+            (seconds, memory, version),
+        )
+        return {(sha, language): message for sha, language, message in rows}
 
     # -- crawl state ---------------------------------------------------------------------------
 

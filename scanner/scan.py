@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from fingerprints import FingerprintParams, TokenStream, analyze
+from fingerprints import FingerprintParams, ParseFailure, ParseLimits, TokenStream, analyze
 from scanner.index import FingerprintIndex
 from scanner.matcher import Discounts, Fragment, combine, match_file
 from scanner.results import CandidateResult
@@ -28,6 +28,8 @@ class ScanContext:
     thresholds: Thresholds
     window_bytes: int = Limits().max_file_bytes
     """The most one parse sees: a larger file is scanned in windows (``windows``)."""
+    parse_limits: ParseLimits | None = None
+    """Parse each file in a separate process under these limits (None: in the worker itself)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +41,13 @@ class FileOutcome:
     fragments: list[Fragment]
     discounts: Discounts
     warning: str | None = None  # a syntax error: reported, the file is still scanned
+    unread: str | None = None  # the parser crashed, hung or blew up: not read (incomplete)
+
+
+def unparsed(failure: ParseFailure | str) -> FileOutcome:
+    """The outcome of content the parser could not read."""
+    message = failure if isinstance(failure, str) else f"{failure}; not read"
+    return FileOutcome(0, 0, [], Discounts(), unread=message)
 
 
 def scan_file(file: CandidateFile, context: ScanContext) -> FileOutcome:
@@ -46,7 +55,10 @@ def scan_file(file: CandidateFile, context: ScanContext) -> FileOutcome:
 
     Nothing here depends on the file's path, so identical content gives an identical outcome.
     """
-    analysis = analyze(file.data, file.language, context.params)
+    try:
+        analysis = analyze(file.data, file.language, context.params, context.parse_limits)
+    except ParseFailure as failure:
+        return unparsed(failure)
     fragments, discounts = match_file("", analysis, context.index, context.thresholds)
     fragments = [with_columns(f, file.data, analysis.tokens) for f in fragments]
     return FileOutcome(len(analysis.tokens), analysis.tokens.lines, fragments, discounts,
@@ -140,12 +152,14 @@ def scan_candidate(
     *,
     memo: Memo | None = None,
     runner: Runner | None = None,
+    on_unread: Callable[[tuple[str, str], FileOutcome], None] | None = None,
 ) -> CandidateResult:
     """Fingerprint every file of ``candidate`` and judge it against the context's index.
 
     ``memo`` (shared across candidates, e.g. a fork network) keeps what each distinct content
     gave, so it is fingerprinted once; ``runner`` runs the per-file work (in this process by
-    default), in order, so the result is the same wherever it ran.
+    default), in order, so the result is the same wherever it ran. ``on_unread`` hears of each
+    content (hash, language) the parser newly could not read, as soon as that is known.
     """
     started = time.perf_counter()
     fetched_at = now()
@@ -181,6 +195,7 @@ def scan_candidate(
     file_hashes: dict[str, str] = {}
     excerpts: dict[str, str] = {}
     warnings: list[Problem] = []
+    unread: list[Problem] = []
     fragments: list[Fragment] = []
     discounts = Discounts()
     files = lines = tokens = 0
@@ -191,7 +206,13 @@ def scan_candidate(
         if key in in_flight:  # the first file with this content: its result is the real one
             memo[key] = result
             in_flight.discard(key)
+            if result.unread and on_unread is not None:
+                on_unread(key, result)
         outcome = memo[key]
+        if outcome.unread:
+            problem = Problem(file.path, outcome.unread)
+            if problem not in unread:  # once per file, not once per window
+                unread.append(problem)
         warning = Problem(file.path, outcome.warning, partial=False) if outcome.warning else None
         if warning and warning not in warnings:  # once per file, not once per window
             warnings.append(warning)
@@ -202,13 +223,13 @@ def scan_candidate(
             fragments.extend(_placed(f, file.path, piece, skip) for f in outcome.fragments)
         if piece.windowed:
             token_offset[file.path] = token_offset.get(file.path, 0) + outcome.tokens
-        files += not piece.windowed or piece.first_line == 1
+        files += (not piece.windowed or piece.first_line == 1) and not outcome.unread
         discounts.add(outcome.discounts)
         lines += outcome.lines
         tokens += outcome.tokens
     match = combine(fragments, context.index, discounts, files, lines, tokens)
     verdict, checks, reasons = decide(match, context.thresholds)
-    verdict, reasons = coverage(verdict, reasons, candidate.problems)
+    verdict, reasons = coverage(verdict, reasons, [*candidate.problems, *unread])
     pin = getattr(candidate, "pin", None)
     if verdict is not Verdict.CLEAR and callable(pin):
         pin()
@@ -218,7 +239,7 @@ def scan_candidate(
         match=match,
         checks=checks,
         reasons=reasons,
-        problems=[*candidate.problems, *windowed, *warnings],
+        problems=[*candidate.problems, *windowed, *unread, *warnings],
         seconds=time.perf_counter() - started,
         kind=candidate.kind,
         revision=candidate.revision,

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
-from fingerprints import SourceFile
+from fingerprints import DEFAULT_PARSE_MEMORY, DEFAULT_PARSE_SECONDS, ParseLimits, SourceFile
 
 #: A candidate's file: a path relative to the candidate root, its bytes and language.
 CandidateFile = SourceFile
@@ -60,6 +60,13 @@ class Limits:
     """Carriers inside carriers: an archive in a folder is 1 deep, a layer in an image 2."""
     max_ratio: int = 200
     """Largest uncompressed/compressed ratio a zip entry over 1 MiB may have (bombs: ~1000)."""
+    max_parse_seconds: int = DEFAULT_PARSE_SECONDS
+    """Time one parse (a file, or one window of a large one) may take in its parser process."""
+    max_parse_memory: int = DEFAULT_PARSE_MEMORY
+    """Bytes of memory one parse may add to its parser process."""
+
+    def parse_limits(self) -> ParseLimits:
+        return ParseLimits(self.max_parse_seconds, self.max_parse_memory)
 
 
 class Unreadable:

@@ -1,0 +1,319 @@
+"""Parsing that one hostile file cannot turn into a crashed, stalled or exhausted scan.
+
+tree-sitter is C code. Some inputs make it overflow its native stack (100,000 nested ``([{`` in
+a ``.java`` file: the parse stack is released recursively, one C frame per unreduced token, and
+the 8 MiB main-thread stack runs out at about 300 KB of input), run for minutes or allocate
+gigabytes (a 2 KB mutated Kotlin file). None of these is a Python exception that could be caught
+where it happens, so ``IsolatedParser`` tokenizes in a long-lived child process:
+
+- **native stack**: the child parses in a thread whose stack is ``STACK_BYTES`` (address space
+  reserved up front, memory committed only as deep as a parse really goes). Measured on the
+  ``([{`` input, a parse needs about 40 bytes of C stack per input byte: 32 MiB holds 900 KB,
+  256 MiB a whole 4 MiB window (128 MiB does not). So the deep-nesting file is *parsed*, not
+  refused: its evidence is kept. A deeper need still only kills the child (below).
+- **memory**: the child's address space may grow by at most ``memory_bytes`` past its size when
+  ready (``RLIMIT_AS``). Past it tree-sitter's allocator aborts (it prints "failed to allocate")
+  and Python raises ``MemoryError``; both are reported as over the limit.
+- **time**: the parent waits at most ``seconds`` for the answer, then kills the child.
+- **crash**: a child that dies is reported with its signal.
+
+The child is replaced at the next file, so the caller goes on. Per file the cost is one round
+trip over a pipe: the bytes go in, the token arrays come back.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import IO, Any
+
+from fingerprints.errors import LeaktraceError, ParseFailure
+from fingerprints.languages import load_language
+from fingerprints.normalize import TokenStream, tokenize
+
+DEFAULT_PARSE_SECONDS = 10
+DEFAULT_PARSE_MEMORY = 1024**3
+STACK_BYTES = 512 * 1024**2
+"""The parsing thread's stack: twice what a 4 MiB window of ``([{`` needs (see above)."""
+STARTUP_SECONDS = 60.0
+"""How long a new child may take to import and get ready (not counted against a file)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ParseLimits:
+    """What one parse may take before the file is given up as unreadable."""
+
+    seconds: float = DEFAULT_PARSE_SECONDS
+    memory_bytes: int = DEFAULT_PARSE_MEMORY
+
+    def __post_init__(self) -> None:
+        if self.seconds <= 0 or self.memory_bytes <= 0:
+            raise ValueError(f"parse limits must be positive: {self}")
+
+
+def size_text(count: int) -> str:
+    """``count`` bytes as people write it: 1 GiB, 512 MiB, 1,000 bytes."""
+    for unit, name in ((1024**3, "GiB"), (1024**2, "MiB"), (1024, "KiB")):
+        if count >= unit and count % unit == 0:
+            return f"{count // unit:,} {name}"
+    return f"{count:,} bytes"
+
+
+class IsolatedParser:
+    """A child process that tokenizes files, one at a time, under ``limits``.
+
+    Not shared between threads (``isolated_tokenize`` keeps one per thread).
+    """
+
+    def __init__(self, limits: ParseLimits) -> None:
+        self.limits = limits
+        self.owner = os.getpid()
+        self._process: subprocess.Popen[bytes] | None = None
+        self._requests: Connection | None = None
+        self._replies: Connection | None = None
+        self._stderr: IO[bytes] | None = None
+        self._baseline = 0  # the child's address space when its limit was set, in bytes
+        self._largest = 0  # the largest address space seen during the current parse
+
+    def tokenize(self, data: bytes, language: str) -> TokenStream:
+        """``data``'s token stream, or ``ParseFailure`` when the parse crashed, took longer
+        than the limit or used more memory than it."""
+        requests, replies = self._start()
+        try:
+            requests.send((language, data))
+            answered = self._wait(replies)
+        except OSError:  # the child died before reading the file
+            raise self._failure() from None
+        if not answered:
+            self.close(kill=True)
+            raise ParseFailure("time", f"parser took longer than {self.limits.seconds:g} s")
+        try:
+            kind, value = replies.recv()
+        except (EOFError, OSError):
+            raise self._failure() from None
+        if kind == "ok":
+            return value  # type: ignore[no-any-return]
+        if kind == "memory":
+            self.close(kill=True)
+            raise ParseFailure("memory", self._memory_message())
+        raise value  # an ordinary exception of tokenize, raised as if it happened here
+
+    def _wait(self, replies: Connection) -> bool:
+        """Wait for the answer up to the time limit, noting how large the child grows.
+
+        A small file is answered at the first look; a long parse is looked at every 0.1 s.
+        """
+        deadline = time.monotonic() + self.limits.seconds
+        self._largest, step = 0, 0.005
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            if replies.poll(min(step, remaining)):
+                return True
+            assert self._process is not None
+            self._largest = max(self._largest, _address_space(self._process.pid) or 0)
+            step = min(step * 2, 0.1)
+
+    def _memory_message(self) -> str:
+        return f"parser used more than {size_text(self.limits.memory_bytes)}"
+
+    def _failure(self) -> ParseFailure:
+        """Why the child died, once it has.
+
+        Past ``RLIMIT_AS`` a parse dies in more than one way: tree-sitter's allocator aborts
+        (saying "failed to allocate"), or code that does not check for a failed allocation
+        crashes (SIGSEGV). A child seen (``_wait``) to have grown by half the limit or more
+        before it died is taken to have died of the limit; one that blew up faster than
+        the first look is reported as the crash it was.
+        """
+        assert self._process is not None
+        status = _reap(self._process)
+        said = b""
+        if self._stderr is not None:
+            self._stderr.seek(0)
+            said = self._stderr.read()[-4096:]
+        self.close(kill=True)
+        grown = self._largest - self._baseline
+        if b"failed to allocate" in said or grown * 2 >= self.limits.memory_bytes:
+            return ParseFailure("memory", self._memory_message())
+        if status is not None and status < 0:
+            return ParseFailure("crash", f"parser crashed (signal {-status})")
+        return ParseFailure("crash", f"parser crashed (exit status {status})")
+
+    def _start(self) -> tuple[Connection, Connection]:
+        if self._process is not None and self._requests and self._replies:
+            return self._requests, self._replies
+        to_child, from_parent = os.pipe()
+        from_child, to_parent = os.pipe()
+        # where the child's last words go (read after it died); closed in ``close``
+        self._stderr = tempfile.TemporaryFile(prefix="leaktrace-parser-")  # noqa: SIM115
+        code = _CHILD.format(package=str(Path(__file__).resolve().parent), inbox=to_child,
+                             outbox=to_parent, memory=self.limits.memory_bytes,
+                             stack=STACK_BYTES)  # fmt: skip
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable, "-c", code],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=self._stderr,
+                pass_fds=(to_child, to_parent),
+            )
+        finally:
+            os.close(to_child)
+            os.close(to_parent)
+        self._requests = Connection(from_parent, readable=False)
+        self._replies = Connection(from_child, writable=False)
+        _LIVE.add(self)
+        try:
+            ready = self._replies.poll(STARTUP_SECONDS) and self._replies.recv()
+        except (EOFError, OSError):
+            ready = None
+        if not (isinstance(ready, tuple) and ready[0] == "ready"):
+            failure = self._failure()
+            raise LeaktraceError(f"cannot start the parser process ({failure})")
+        self._baseline = ready[1]
+        return self._requests, self._replies
+
+    def close(self, *, kill: bool = False) -> None:
+        """Stop the child (at once with ``kill``; else it exits when its input closes)."""
+        _LIVE.discard(self)
+        process, self._process = self._process, None
+        for conn in (self._requests, self._replies):
+            if conn is not None:
+                conn.close()
+        self._requests = self._replies = None
+        if self._stderr is not None:
+            self._stderr.close()
+            self._stderr = None
+        if process is None or self.owner != os.getpid():
+            return
+        if kill:
+            with contextlib.suppress(ProcessLookupError):
+                process.send_signal(signal.SIGKILL)
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+# The child imports only this module and what it needs (numpy, tree-sitter, the grammars), not
+# the whole package: a stand-in ``fingerprints`` package skips its __init__ (0.2 s, not 0.5 s).
+_CHILD = """import sys, types
+package = types.ModuleType("fingerprints")
+package.__path__ = [{package!r}]
+sys.modules["fingerprints"] = package
+from fingerprints.isolation import serve
+serve({inbox}, {outbox}, {memory}, {stack})
+"""
+
+_LIVE: set[IsolatedParser] = set()
+_LOCAL = threading.local()
+
+
+@atexit.register
+def close_parsers() -> None:
+    """Stop every parser process this process started (they are started again when needed)."""
+    for parser in list(_LIVE):
+        if parser.owner == os.getpid():
+            parser.close()
+    _LOCAL.__dict__.clear()
+
+
+def isolated_tokenize(data: bytes, language: str, limits: ParseLimits) -> TokenStream:
+    """``tokenize`` in this thread's parser process (started on first use, replaced when it
+    dies or is killed); raises ``ParseFailure``."""
+    parsers: dict[ParseLimits, IsolatedParser] = getattr(_LOCAL, "parsers", None) or {}
+    if getattr(_LOCAL, "pid", None) != os.getpid():  # inherited by fork: the parent's children
+        parsers = {}
+        _LOCAL.pid = os.getpid()
+    _LOCAL.parsers = parsers
+    parser = parsers.get(limits)
+    if parser is None:
+        parser = parsers[limits] = IsolatedParser(limits)
+    return parser.tokenize(data, language)
+
+
+# -- the child -----------------------------------------------------------------------------------
+
+
+def serve(inbox: int, outbox: int, memory_bytes: int, stack_bytes: int = STACK_BYTES) -> None:
+    """The child's main: answer ``(language, data)`` requests until the parent closes the pipe.
+
+    Runs the loop in a thread with a ``stack_bytes`` stack (see the module docstring).
+    """
+    threading.stack_size(stack_bytes)
+    worker = threading.Thread(target=_serve, args=(inbox, outbox, memory_bytes))
+    worker.start()
+    worker.join()
+
+
+def _serve(inbox: int, outbox: int, memory_bytes: int) -> None:
+    requests = Connection(inbox, writable=False)
+    replies = Connection(outbox, readable=False)
+    tokenize(b"x = 1\n", load_language("python"))  # warm up this thread's allocator and caches
+    _limit_address_space(memory_bytes)
+    replies.send(("ready", _address_space(os.getpid()) or 0))
+    parsers: dict[str, Any] = {}
+    while True:
+        try:
+            language, data = requests.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            grammar = load_language(language)
+            if language not in parsers:
+                parsers[language] = grammar.parser()
+            replies.send(("ok", tokenize(data, grammar, parsers[language])))
+        except MemoryError:
+            replies.send(("memory", None))
+            return  # a fresh child for the next file
+        except Exception as exc:
+            try:
+                replies.send(("raise", exc))
+            except Exception:
+                replies.send(("raise", RuntimeError(f"{type(exc).__name__}: {exc}")))
+
+
+def _address_space(pid: int) -> int | None:
+    """The size of a process's address space in bytes (Linux; None elsewhere or once gone)."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as statm:
+            return int(statm.read().split()[0]) * _PAGE
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def _reap(process: subprocess.Popen[bytes]) -> int | None:
+    """Wait (up to 5 s) for a dying child: its exit code (negative: the signal)."""
+    try:
+        return process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        return None
+
+
+def _limit_address_space(memory_bytes: int) -> None:
+    """Let this process's address space grow by at most ``memory_bytes`` from now (Linux)."""
+    size = _address_space(os.getpid())
+    if size is None:
+        return
+    limit = size + memory_bytes
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))

@@ -1,0 +1,232 @@
+"""One hostile file never stops, stalls or fools a scan (issue 11): the parser runs in a child
+process under a time and a memory limit, in a thread with a stack deep enough for 4 MiB of
+nesting; a file that still crashes, hangs or blows it up is one problem line, ``incomplete``,
+and the scan goes on, on one core and on several, and is not tried again by a later run."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from fingerprints import (
+    FingerprintParams,
+    ParseFailure,
+    ParseLimits,
+    analyze,
+    isolated_tokenize,
+    isolation,
+    load_language,
+    open_store,
+    tokenize,
+)
+from scanner.cli import EXIT_CLEAR, EXIT_DERIVATIVE, EXIT_INCOMPLETE, app
+from scanner.resultsdb import SCHEMA_VERSION, ResultsDB
+from tests.conftest import SAMPLES
+
+runner = CliRunner()
+PRIVATE = SAMPLES / "private" / "acme-ledger"
+JOURNAL = (PRIVATE / "acme_ledger" / "journal.py").read_text()
+DEEP = b"([{" * 100_000  # 300 KB: overflowed an 8 MiB native stack (exit 139)
+
+
+@pytest.fixture(autouse=True)
+def fresh_parsers():
+    """Each test starts its own parser processes (some change their stack), and stops them."""
+    isolation.close_parsers()
+    yield
+    isolation.close_parsers()
+
+
+@pytest.fixture
+def small_stack(monkeypatch):
+    """Parser processes with an 8 MiB stack, on which DEEP still crashes the parser: a stand-in
+    for an input that crashes it whatever the stack."""
+    monkeypatch.setattr(isolation, "STACK_BYTES", 8 * 1024**2)
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory) -> Path:
+    db = tmp_path_factory.mktemp("store") / "store.db"
+    assert runner.invoke(app, ["fingerprint", str(PRIVATE), "--store", str(db)]).exit_code == 0
+    return db
+
+
+def candidate(root: Path, files: dict[str, bytes]) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        (root / name).write_bytes(data)
+    return root
+
+
+def scan(store: Path, results: Path, *args: str):
+    return runner.invoke(app, ["scan", *args, "--store", str(store), "--results", str(results)])
+
+
+# -- the parser process ---------------------------------------------------------------------
+
+
+def test_isolated_tokens_are_the_same_tokens():
+    data = JOURNAL.encode()
+    here = tokenize(data, load_language("python"))
+    there = isolated_tokenize(data, "python", ParseLimits())
+    for name in ("values", "raw", "line_start", "line_end", "start_byte", "end_byte"):
+        assert np.array_equal(getattr(here, name), getattr(there, name))
+    assert (here.lines, here.error_line) == (there.lines, there.error_line)
+
+
+def test_the_deep_nesting_that_overflowed_the_stack_is_parsed():
+    tokens = isolated_tokenize(DEEP, "java", ParseLimits())
+    assert len(tokens) == 300_000 and tokens.error_line == 1
+
+
+def test_a_crashed_parser_is_reported_with_its_signal_and_replaced(small_stack):
+    with pytest.raises(ParseFailure, match=r"^parser crashed \(signal 11\)$") as failure:
+        isolated_tokenize(DEEP, "java", ParseLimits())
+    assert failure.value.kind == "crash"
+    assert len(isolated_tokenize(b"x = 1\n", "python", ParseLimits())) == 3
+
+
+def test_a_parser_killed_from_outside_is_a_crash_too():
+    parser = isolation.IsolatedParser(ParseLimits())
+    parser.tokenize(b"x = 1\n", "python")
+    assert parser._process is not None
+    os.kill(parser._process.pid, signal.SIGSEGV)
+    time.sleep(0.2)
+    with pytest.raises(ParseFailure, match=r"signal 11"):
+        parser.tokenize(b"x = 1\n", "python")
+    assert len(parser.tokenize(b"x = 1\n", "python")) == 3
+    parser.close()
+
+
+def test_a_parse_past_the_time_limit_is_killed():
+    started = time.perf_counter()
+    with pytest.raises(ParseFailure, match=r"^parser took longer than 0.05 s$"):
+        isolated_tokenize(DEEP, "java", ParseLimits(seconds=0.05))
+    assert time.perf_counter() - started < 2
+    assert len(isolated_tokenize(b"x = 1\n", "python", ParseLimits(seconds=0.05))) == 3
+
+
+def test_a_parse_past_the_memory_limit_is_stopped():
+    limits = ParseLimits(memory_bytes=32 * 1024**2)
+    with pytest.raises(ParseFailure, match=r"^parser used more than 32 MiB$"):
+        isolated_tokenize(b"x = [" + b"1, " * 2_000_000 + b"]\n", "python", limits)
+    assert len(isolated_tokenize(b"x = 1\n", "python", limits)) == 3
+
+
+def test_analyze_passes_limits_through():
+    with pytest.raises(ParseFailure):
+        analyze(DEEP, "java", FingerprintParams(), ParseLimits(seconds=0.05))
+
+
+# -- scans --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_file_that_crashes_the_parser_is_one_line_and_the_copy_still_counts(
+    store, tmp_path, small_stack, jobs
+):
+    folder = candidate(tmp_path / "cand", {"Deep.java": DEEP, "journal.py": JOURNAL.encode()})
+    done = scan(store, tmp_path / "r.db", str(folder), "--jobs", jobs, "--json",
+                str(tmp_path / "r.json"))  # fmt: skip
+    assert done.exit_code == EXIT_DERIVATIVE, done.output
+    lines = [line for line in done.stderr.splitlines() if line.startswith("leaktrace:")]
+    assert lines == [f"leaktrace: {folder}:Deep.java: parser crashed (signal 11); not read"]
+    assert "derivative (not all read)" in done.stdout
+
+
+def test_the_deep_file_is_read_with_the_default_stack(store, tmp_path):
+    folder = candidate(tmp_path / "cand", {"Deep.java": DEEP, "journal.py": JOURNAL.encode()})
+    done = scan(store, tmp_path / "r.db", str(folder), "--jobs", "1")
+    assert done.exit_code == EXIT_DERIVATIVE, done.output
+    assert f"{folder}:Deep.java: syntax error near line 1" in done.stderr
+    assert "not all read" not in done.stdout
+
+
+def test_a_parse_past_the_time_limit_makes_the_candidate_incomplete(store, tmp_path):
+    folder = candidate(tmp_path / "cand", {"Deep.java": b"([{" * 1_000_000})
+    done = scan(store, tmp_path / "r.db", str(folder), "--jobs", "1", "--max-parse-seconds", "1")
+    assert done.exit_code == EXIT_INCOMPLETE, done.output
+    assert f"leaktrace: {folder}:Deep.java: parser took longer than 1 s; not read" in done.stderr
+
+
+def test_the_parse_limits_come_from_the_config_file_too(store, tmp_path, monkeypatch):
+    (tmp_path / "leaktrace.toml").write_text("[limits]\nmax_parse_seconds = 1\n")
+    monkeypatch.chdir(tmp_path)
+    folder = candidate(tmp_path / "cand", {"Deep.java": b"([{" * 1_000_000})
+    done = scan(store, tmp_path / "r.db", str(folder), "--jobs", "1")
+    assert done.exit_code == EXIT_INCOMPLETE, done.output
+    assert "parser took longer than 1 s; not read" in done.stderr
+
+
+def test_a_later_run_does_not_try_a_remembered_crasher_again(store, tmp_path, monkeypatch):
+    folder = candidate(tmp_path / "cand", {"Deep.java": DEEP, "journal.py": JOURNAL.encode()})
+    results = tmp_path / "r.db"
+    default = isolation.STACK_BYTES
+    monkeypatch.setattr(isolation, "STACK_BYTES", 8 * 1024**2)
+    assert scan(store, results, str(folder), "--jobs", "1").exit_code == EXIT_DERIVATIVE
+    # The parser would now read the file (default stack): the line shows it was not tried.
+    monkeypatch.setattr(isolation, "STACK_BYTES", default)
+    isolation.close_parsers()
+    again = scan(store, results, str(folder), "--jobs", "2")
+    assert again.exit_code == EXIT_DERIVATIVE, again.output
+    assert f"{folder}:Deep.java: parser crashed (signal 11); not read" in again.stderr
+    # More room than it failed with: tried again, and read.
+    more = scan(store, results, str(folder), "--jobs", "1", "--max-parse-seconds", "20")
+    assert f"{folder}:Deep.java: syntax error near line 1" in more.stderr
+
+
+def test_a_crasher_is_remembered_before_the_run_ends(store, tmp_path, small_stack):
+    """Remembered as soon as it is seen, so a run that dies later does not meet it again."""
+    folder = candidate(tmp_path / "cand", {"Deep.java": DEEP})
+    results = tmp_path / "r.db"
+    seen: list[list[tuple]] = []
+    original = ResultsDB.add_candidate
+
+    def spy(self, run_id, data, excerpts):
+        seen.append(self._db.execute("SELECT sha256, language FROM parse_failures").fetchall())
+        return original(self, run_id, data, excerpts)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ResultsDB, "add_candidate", spy)
+        assert scan(store, results, str(folder), "--jobs", "1").exit_code == EXIT_INCOMPLETE
+    assert seen and len(seen[0]) == 1 and seen[0][0][1] == "java"
+
+
+def test_an_old_results_database_gains_the_table(tmp_path):
+    path = tmp_path / "old.db"
+    con = sqlite3.connect(path)
+    con.executescript("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+                      "INSERT INTO meta VALUES ('format', 'leaktrace-results'),"
+                      " ('schema_version', '1');")  # fmt: skip
+    con.close()
+    with ResultsDB(path) as results:
+        results.remember_parse_failure("ab", "java", "parser crashed (signal 11); not read",
+                                       10, 1024**3, "0")  # fmt: skip
+        assert results.parse_failures(10, 1024**3, "0") == {
+            ("ab", "java"): "parser crashed (signal 11); not read"
+        }
+        assert results.parse_failures(11, 1024**3, "0") == {}
+    meta = dict(sqlite3.connect(path).execute("SELECT key, value FROM meta"))
+    assert int(meta["schema_version"]) == SCHEMA_VERSION == 2
+
+
+# -- the private side ---------------------------------------------------------------------------
+
+
+def test_fingerprint_gets_the_same_protection(tmp_path, monkeypatch):
+    monkeypatch.setattr(isolation, "STACK_BYTES", 2 * 1024**2)
+    deep = b"([{\n" * 40_000  # short lines: not skipped as minified on the private side
+    source = candidate(tmp_path / "src", {"Deep.java": deep, "journal.py": JOURNAL.encode()})
+    db = tmp_path / "store.db"
+    done = runner.invoke(app, ["fingerprint", str(source), "--store", str(db), "--jobs", "1"])
+    assert done.exit_code == EXIT_CLEAR, done.output
+    assert f"leaktrace: {source}:Deep.java: parser crashed (signal 11); not read" in done.stderr
+    with open_store(db) as opened:
+        assert list(opened.known_files(opened.repos()[0].id)) == ["journal.py"]
