@@ -30,6 +30,7 @@ import io
 import json
 import lzma
 import posixpath
+import re
 import stat
 import sys
 import tarfile
@@ -528,9 +529,16 @@ def _notebook_extension(notebook: Any) -> str:
         str(language).lower(), "." + str(language).lower()[:8])  # fmt: skip
 
 
+_MAGIC = re.compile(r"^\s*(%%?[A-Za-z_]|![^=\s])")
+"""An IPython line magic (``%time``), cell magic (``%%bash``) or shell line (``!pip``); not a
+continuation line of code such as ``% (a, b)`` or ``!= x``."""
+
+
 def _without_magics(text: str) -> str:
-    """IPython magics (``%time``, ``%%bash``) and shell lines (``!pip``) are not the language:
-    each becomes a comment, so line numbers stay those of the cell."""
+    """IPython magics and shell lines are not the language: each becomes a comment, so line
+    numbers stay those of the cell. A cell magic (``%%bash`` on the first line) makes the whole
+    cell another language: all of it is commented out."""
     lines = text.split("\n")
-    return "\n".join(("#" + line) if line.lstrip().startswith(("%", "!")) else line
-                     for line in lines)  # fmt: skip
+    if lines and lines[0].lstrip().startswith("%%"):
+        return "\n".join("#" + line for line in lines)
+    return "\n".join(("#" + line) if _MAGIC.match(line) else line for line in lines)
