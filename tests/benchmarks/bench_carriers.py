@@ -473,9 +473,9 @@ EXAMPLE_LIST = [
     Example("docker", "docker save image", "acme-ledger-app-image.tar", build_docker),
     Example("notebook", "Jupyter notebook", EXAMPLE_NOTEBOOK, build_notebook),
     Example("utf16", "UTF-16 (BOM) tree", "rich-13.7.1-utf16", build_utf16),
-    Example("padded-ts", "file > 4 MiB window (.ts)", "ledger_client_padded.ts",
+    Example("padded-ts", "file > 1 MiB window (.ts)", "ledger_client_padded.ts",
             build_padded(PLANT_TS, "typescript lib/*.js", b"// ", typescript_bundles)),
-    Example("padded-py", "file > 4 MiB window (.py)", "ledger_journal_padded.py",
+    Example("padded-py", "file > 1 MiB window (.py)", "ledger_journal_padded.py",
             build_padded(PLANT_PY, "SQLAlchemy", b"# ", sqlalchemy_modules)),
 ]  # fmt: skip
 
