@@ -1,6 +1,16 @@
 """leaktrace's private side: source trees -> fingerprint store. No network, no scanner."""
 
-from fingerprints.background import BackgroundSummary, learn_background
+from fingerprints.direction import (
+    HOLDS_PRIVATE_CODE,
+    IN_SOURCE,
+    PUBLIC,
+    Dates,
+    Decision,
+    Overlap,
+    RepoOverlap,
+    containment,
+    decide,
+)
 from fingerprints.errors import (
     ConfigError,
     InputError,
@@ -17,6 +27,7 @@ from fingerprints.fingerprinter import (
     analyze,
     fingerprint_file,
 )
+from fingerprints.history import commit_dates
 from fingerprints.languages import LANGUAGES, language_for_path, load_language
 from fingerprints.normalize import TokenStream, count_lines, tokenize
 from fingerprints.params import FingerprintParams
@@ -28,10 +39,28 @@ from fingerprints.policy import (
     content_problem,
     third_party_reason,
 )
-from fingerprints.shingles import FINGERPRINT_DTYPE, KGrams, kgrams, rolling_hash, winnow
+from fingerprints.reference import (
+    ReferenceSummary,
+    SourceMeta,
+    learn_reference,
+    matching_sources,
+    redecide,
+    set_trust,
+)
+from fingerprints.shingles import (
+    FINGERPRINT_DTYPE,
+    KGrams,
+    covered_tokens,
+    distinct_kinds,
+    kgrams,
+    rolling_hash,
+    winnow,
+)
 from fingerprints.signature import minhash
 from fingerprints.store import (
     Background,
+    ReferenceFile,
+    ReferenceSource,
     RepoInfo,
     SQLiteStore,
     StoredFile,
@@ -58,13 +87,16 @@ __version__ = "0.1.0"
 __all__ = [
     "Analysis",
     "Background",
-    "BackgroundSummary",
     "BinaryContent",
     "ConfigError",
+    "Dates",
+    "Decision",
     "FINGERPRINT_DTYPE",
     "FIXTURE_DIRS",
     "FileFingerprint",
     "FingerprintParams",
+    "HOLDS_PRIVATE_CODE",
+    "IN_SOURCE",
     "InputError",
     "Job",
     "KGrams",
@@ -73,11 +105,18 @@ __all__ = [
     "MANIFEST_FILES",
     "Mapper",
     "NotAStoreError",
+    "Overlap",
+    "PUBLIC",
     "REEXPORT_FILES",
+    "ReferenceFile",
+    "ReferenceSource",
+    "ReferenceSummary",
     "RepoConflictError",
     "RepoInfo",
+    "RepoOverlap",
     "SQLiteStore",
     "SourceFile",
+    "SourceMeta",
     "StoreError",
     "StoreVersionError",
     "StoredFile",
@@ -88,23 +127,31 @@ __all__ = [
     "__version__",
     "analyze",
     "boilerplate_reason",
+    "commit_dates",
+    "containment",
     "content_problem",
     "count_lines",
+    "covered_tokens",
+    "decide",
     "decode_source",
+    "distinct_kinds",
     "encoding_warning",
     "fingerprint_file",
     "fingerprint_files",
     "fingerprint_tree",
     "kgrams",
     "language_for_path",
-    "learn_background",
+    "learn_reference",
     "load_language",
+    "matching_sources",
     "minhash",
     "open_store",
     "read_source",
+    "redecide",
     "repo_name_problem",
     "rolling_hash",
     "run_job",
+    "set_trust",
     "third_party_reason",
     "tokenize",
     "walk_tree",

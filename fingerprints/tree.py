@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 
 from fingerprints.errors import InputError
 from fingerprints.fingerprinter import FileFingerprint, SourceFile, fingerprint_file
+from fingerprints.history import commit_dates
 from fingerprints.languages import language_for_path
 from fingerprints.params import FingerprintParams
 from fingerprints.policy import (
@@ -148,6 +149,8 @@ class TreeSummary:
     seconds: float = 0.0
     identical: list[tuple[RepoInfo, int]] = field(default_factory=list)
     """Other stored repositories holding files identical to this one's, and how many."""
+    dated: int = 0
+    """Files whose first and last commit dates were recorded (a git checkout's history)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,7 +354,9 @@ def fingerprint_tree(
     """Fingerprint every source file below ``root`` into ``store`` as repository ``name``.
 
     ``mapper`` runs the pure fingerprinting (in this process by default; in a pool of processes
-    or on a cluster's workers when the caller passes one); everything else happens here.
+    or on a cluster's workers when the caller passes one); everything else happens here. When
+    ``root`` is in a git checkout with its history, each file's first and last commit dates are
+    recorded too (``history``).
     """
     started = time.perf_counter()
     root = root.resolve()
@@ -370,7 +375,12 @@ def fingerprint_tree(
 
     for result in mapper(run_job, jobs()):
         ingest.accept(result)
-    return ingest.finish(started)
+    summary = ingest.finish(started)
+    dates = commit_dates(root)
+    if dates and ingest.repo_id is not None:
+        ingest.store.set_commit_dates(ingest.repo_id, dates)
+        summary.dated = sum(1 for path in ingest.present if path in dates)
+    return summary
 
 
 def fingerprint_files(

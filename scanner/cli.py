@@ -41,10 +41,11 @@ from fingerprints import (
     __version__,
     fingerprint_files,
     fingerprint_tree,
-    learn_background,
     open_store,
 )
 from scanner.calibrate import MARGIN, measure, recommend
+from scanner.commands.background import background, learn_targets
+from scanner.commands.inventory import inventory
 from scanner.commands.repos import repos
 from scanner.commands.sources import RepoSource, check_sources, plan_sources
 from scanner.config import load_limits, load_thresholds, save_thresholds
@@ -262,36 +263,6 @@ def fingerprint(
         raise typer.Exit(EXIT_INPUT) from None
 
 
-@app.command()
-def background(
-    corpus: Annotated[
-        list[str], typer.Argument(help="Unrelated public code: folders, archives or git URLs.")
-    ],
-    store: Annotated[Path, typer.Option("--store", "-s", help="Store to add the background to.")],
-) -> None:
-    """Learn which stored fingerprints are common in unrelated public code (never evidence)."""
-    try:
-        with open_store(store) as opened:
-            for target in corpus:
-                candidate = resolve(target)
-                summary = learn_background(
-                    candidate.iter_files(),
-                    opened,
-                    label=target,
-                    on_problem=lambda item, message, t=target: _problem(f"{t}:{item}", message),
-                )
-                _report_problems(target, candidate)
-                err.print(
-                    f"{target}: {summary.files:,} background file(s), {summary.lines:,} lines; "
-                    f"{summary.common:,} stored fingerprints seen there "
-                    f"({summary.seconds:.1f} s)",
-                    markup=False,
-                )
-    except LeaktraceError as exc:
-        err.print(f"leaktrace: {exc}", markup=False)
-        raise typer.Exit(EXIT_INPUT) from None
-
-
 CONFIG_OPTION = typer.Option(
     "--config", help="leaktrace.toml or pyproject.toml (default: the one in this folder)."
 )
@@ -357,6 +328,7 @@ def run_scan(targets: Iterable[str], store_path: Path, thresholds: Thresholds,
             store_digest=store_digest or store.digest(),
             background=index.background_info,
             started_at=now(),
+            references=index.reference_info,
         )
         run_id, done_before = None, set()
         if results is not None:
@@ -777,6 +749,7 @@ def demo(
     root = samples.parent
     private = [root / expected["private_repo"]]
     public = [root / p for p in expected.get("public_repos", [])]
+    references = [str(root / p) for p in expected.get("references", [])]
     targets = [str(samples / "candidates" / name) for name in expected["candidates"]]
     with tempfile.TemporaryDirectory(prefix="leaktrace-demo-") as tmp:
         store_path = Path(tmp) / "samples.db"
@@ -788,6 +761,12 @@ def demo(
         )
         try:
             _fingerprint(private, store_path, None, public, None, verbose=False)
+            if references:
+                err.print(f"$ leaktrace background {' '.join(references)} --store STORE",
+                          markup=False)  # fmt: skip
+                with open_store(store_path) as opened:
+                    if learn_targets(opened, references, jobs=1):
+                        raise InputError("the sample references could not be learned")
             err.print(f"$ leaktrace scan {' '.join(targets)} --store STORE", markup=False)
             with ResultsDB(Path(tmp) / "results.db", create=True) as results:
                 result, run_id = run_scan(targets, store_path, Thresholds(), results)
@@ -805,9 +784,10 @@ def demo(
         want = expected["candidates"][name]["verdict"]
         ok = outcome.verdict.value == want
         wrong += not ok
+        attributed = [r for r in outcome.reasons[1:] if "public code (in " in r]
         out.print(
             f"{'ok  ' if ok else 'FAIL'} {name}: {outcome.verdict.value} (expected {want}); "
-            + outcome.reasons[0],
+            + "; ".join([outcome.reasons[0], *attributed]),
             markup=False,
         )
     raise typer.Exit(0 if wrong == 0 else 1)
@@ -945,6 +925,9 @@ def _guarded(command: Callable[..., None]) -> Callable[..., None]:
 
 
 app.command("repos")(_guarded(repos))
+app.command("background")(_guarded(background))
+app.command("reference", help="The same as 'background'.")(_guarded(background))
+app.command("inventory")(_guarded(inventory))
 
 
 @app.command()
