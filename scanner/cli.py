@@ -861,9 +861,13 @@ def calibrate(
         )
     for copy in advice.copies:
         out.print(f"copied code, left out of the recommendation: {copy.target} shares a verbatim "
-                  f"fragment of {copy.verbatim_longest:,} tokens with the store; look at it "
-                  "('leaktrace scan'), and add it with --public or to the background if it is "
-                  "public", markup=False)  # fmt: skip
+                  f"fragment of {copy.verbatim_longest:,} tokens with the store; look at it: "
+                  f"leaktrace scan {copy.target} --store {store}", markup=False)  # fmt: skip
+        for path, repo, private_path, tokens in copy.copy_pairs[:10]:
+            out.print(f"  {path} = {repo}/{private_path} (verbatim fragment of {tokens:,} "
+                      "tokens)", markup=False)  # fmt: skip
+        if len(copy.copy_pairs) > 10:
+            out.print(f"  ... and {len(copy.copy_pairs) - 10} more file pair(s)", markup=False)
     out.print(
         f"at the current thresholds: {advice.flagged_now} of {advice.candidates} unrelated "
         f"candidate(s) would be derivative, {advice.review_now} review",

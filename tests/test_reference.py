@@ -361,3 +361,11 @@ def test_a_reference_keeps_only_stored_private_hashes(copied_library):
     held = np.array([h for (h,) in con.execute("SELECT hash FROM reference_hashes")],
                     dtype=np.int64).view(np.uint64)  # fmt: skip
     assert held.shape[0] == 70 and np.isin(held, stored).all()
+
+
+def test_calibrate_lists_a_found_copy_and_its_file_pair_never_the_background(copied_library, tree):
+    corpus = tree("corpus", {"feedstamp/iso8601.py": ISO8601, "feedstamp/x.py": "x = 1\n"})
+    said = cli("calibrate", str(corpus), "--store", str(copied_library))
+    assert f"copied code, left out of the recommendation: {corpus} shares a verbatim" in said
+    assert "  feedstamp/iso8601.py = private/internal/compat/isodates/parse.py" in said
+    assert "background" not in said
