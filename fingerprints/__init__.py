@@ -40,6 +40,7 @@ from fingerprints.policy import (
     third_party_reason,
 )
 from fingerprints.reference import (
+    PrivateSide,
     ReferenceSummary,
     SourceMeta,
     learn_reference,
@@ -107,6 +108,7 @@ __all__ = [
     "NotAStoreError",
     "Overlap",
     "PUBLIC",
+    "PrivateSide",
     "REEXPORT_FILES",
     "ReferenceFile",
     "ReferenceSource",

@@ -118,8 +118,11 @@ class ReferenceSummary:
     """Other sources whose decision this one changed, with their former decision."""
 
 
-class _Private:
-    """The private side as sorted arrays: every private file's distinct fingerprint hashes."""
+class PrivateSide:
+    """The private side as sorted arrays: every private file's distinct fingerprint hashes.
+
+    Built once per command and handed to each ``learn_reference`` (it depends only on the
+    private files, which learning never changes)."""
 
     def __init__(self, store: SQLiteStore) -> None:
         repos = {r.id: r for r in store.repos()}
@@ -157,6 +160,7 @@ def learn_reference(
     trust: str = "auto",
     on_problem: Callable[[str, str], None] | None = None,
     mapper: AnyMapper = map,
+    private: PrivateSide | None = None,
 ) -> ReferenceSummary:
     """Learn one reference source into ``store``, decide which way its overlap went, record it
     (replacing an earlier source of the same name and version) and decide the others again.
@@ -165,7 +169,7 @@ def learn_reference(
     its dates and the tarball's hash only once it has answered.
     """
     started = time.perf_counter()
-    private = _Private(store)
+    private = private or PrivateSide(store)
     k = store.params.k
     present = np.zeros(private.unique.shape[0], dtype=bool)
     best_count = np.zeros(len(private.files), dtype=np.int64)
@@ -252,7 +256,7 @@ def learn_reference(
 
 
 def _inventory(
-    private: _Private,
+    private: PrivateSide,
     shared: np.ndarray,
     best_count: np.ndarray,
     best_ref: np.ndarray,
@@ -271,7 +275,7 @@ def _inventory(
 
 
 def _overlap(
-    store: SQLiteStore, private: _Private, shared: np.ndarray, totals: dict[str, int]
+    store: SQLiteStore, private: PrivateSide, shared: np.ndarray, totals: dict[str, int]
 ) -> Overlap:
     dates = store.commit_dates()
     share = np.divide(shared, np.maximum(private.distinct, 1))

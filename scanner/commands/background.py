@@ -23,6 +23,7 @@ from fingerprints import (
     PUBLIC,
     LeaktraceError,
     Overlap,
+    PrivateSide,
     ReferenceSource,
     SourceFile,
     SourceMeta,
@@ -30,12 +31,15 @@ from fingerprints import (
     learn_reference,
     matching_sources,
     open_store,
+    read_source,
     set_trust,
+    walk_tree,
 )
 from scanner.crawl import Crawler, make_crawler
 from scanner.errors import InputError
 from scanner.runners import make_runner
-from scanner.sources import Archive, Candidate, is_archive
+from scanner.sources import Archive, Candidate, Limits, LocalTree, is_archive
+from scanner.sources.base import problem as make_problem
 from scanner.sources.git import GitRepo
 from scanner.sources.registry import NPM_REGISTRY, PYPI_URL, RegistryPackage, is_registry_target
 from scanner.targets import resolve
@@ -81,7 +85,24 @@ class _Source:
     candidate: Candidate
 
     def files(self) -> Iterator[SourceFile]:
-        yield from self.candidate.iter_files()
+        """A folder's source files are read directly (reference code needs no carrier sniffing:
+        give an archive inside a folder as its own target, or use --split); anything else
+        through its candidate source."""
+        root = Path(self.target)
+        if not isinstance(self.candidate, LocalTree) or not root.is_dir():
+            yield from self.candidate.iter_files()
+            return
+        limit = Limits().max_read_bytes
+        for entry in walk_tree(root, private=False):
+            if entry.skip or entry.language is None:
+                if entry.problem:
+                    self.candidate.problems.append(make_problem(entry.path, entry.skip or "unread"))
+                continue
+            data, reason = read_source(entry.absolute, limit)
+            if data is None:
+                self.candidate.problems.append(make_problem(entry.path, reason or "cannot read"))
+                continue
+            yield SourceFile(entry.path, data, entry.language)
 
     def meta(self) -> SourceMeta:
         candidate, target = self.candidate, self.target
@@ -143,6 +164,7 @@ def _learn(store: SQLiteStore, sources: Iterable[_Source], trust: dict[str, str]
            mapper: Any) -> int:  # fmt: skip
     """Learn each source; returns how many could not be learned (each said on stderr)."""
     failed = 0
+    private = PrivateSide(store)
     for source in sources:
         target = source.target
         try:
@@ -150,7 +172,7 @@ def _learn(store: SQLiteStore, sources: Iterable[_Source], trust: dict[str, str]
                 source.files(), store, source.meta,
                 on_problem=lambda item, message, t=target: err.print(
                     f"leaktrace: {t}:{item}: {message}", markup=False),
-                mapper=mapper,
+                mapper=mapper, private=private,
             )  # fmt: skip
         except LeaktraceError as exc:
             failed += 1
