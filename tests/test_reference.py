@@ -175,7 +175,7 @@ def test_a_package_that_vendors_the_private_repo_holds_private_code(tree, tmp_pa
         tar.add(package, arcname="bigtool-3.1")
     learned = cli("background", str(archive), "--store", str(store))
     assert learned.startswith(
-        "bigtool 3.1 (archive): HOLDS PRIVATE CODE: most of a private "
+        "bigtool 3.1 (archive): HOLDS PRIVATE CODE: a substantial part of a private "
         "repository sits inside a package that holds much other code; "
         "100% of private repo ledgerlib (4 file(s) at ledgerlib/) is in it"
     )
