@@ -369,3 +369,13 @@ def test_calibrate_lists_a_found_copy_and_its_file_pair_never_the_background(cop
     assert f"copied code, left out of the recommendation: {corpus} shares a verbatim" in said
     assert "  feedstamp/iso8601.py = private/internal/compat/isodates/parse.py" in said
     assert "background" not in said
+
+
+def test_a_git_repository_at_a_tag_is_a_source(copied_library, tmp_path):
+    repo = _git_repo(tmp_path / "isodates", {"isodates/parse.py": ISO8601},
+                     {"isodates/parse.py": "2023-01-01T00:00:00+00:00"})  # fmt: skip
+    subprocess.run(["git", "-C", str(repo), "tag", "v2.1.0"], check=True)
+    said = cli("background", f"file://{repo}@v2.1.0", "--store", str(copied_library))
+    assert said.startswith("isodates v2.1.0 (git): public code in private")
+    [source] = open_store(copied_library).reference_sources()
+    assert (source.kind, source.origin, len(source.sha256)) == ("git", f"file://{repo}", 64)

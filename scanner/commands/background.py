@@ -42,7 +42,7 @@ from scanner.sources import Archive, Candidate, Limits, LocalTree, is_archive
 from scanner.sources.base import problem as make_problem
 from scanner.sources.git import GitRepo
 from scanner.sources.registry import NPM_REGISTRY, PYPI_URL, RegistryPackage, is_registry_target
-from scanner.targets import resolve
+from scanner.targets import resolve, split_ref
 from scanner.verdict import KIND_NAMES
 
 out = Console(highlight=False, soft_wrap=True)
@@ -111,11 +111,9 @@ class _Source:
                               f"{candidate.kind}:{candidate.name}", candidate.sha256,
                               candidate.published, candidate.first_release())  # fmt: skip
         if isinstance(candidate, GitRepo):
-            url, _, ref = (
-                target.rpartition("@") if "@" in target.split("/")[-1] else (target, "", "")
-            )
+            url, ref = split_ref(target)
             name, _ = name_version(url.rstrip("/").rsplit("/", 1)[-1])
-            return SourceMeta(name, ref, "git", url or target)
+            return SourceMeta(name, ref or "", "git", url)
         path = Path(target)
         name, version = name_version(path.resolve().name)
         if isinstance(candidate, Archive):

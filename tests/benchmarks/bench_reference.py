@@ -98,10 +98,11 @@ def main() -> None:
         if not big:
             print("no Debian trees in the cache: run tests.benchmarks.bench_scale once first")
             return
-        go_http = big[0] / "src" / "net" / "http"
-        if go_http.is_dir():
-            with open_store(db) as store:
-                fingerprint_tree(go_http, store, name="go-net-http")
+        [go_http] = [p for p in (big[0] / "net" / "http", big[0] / "src" / "net" / "http")
+                     if p.is_dir()]  # fmt: skip
+        with open_store(db) as store:
+            added = fingerprint_tree(go_http, store, name="go-net-http").lines
+        print(f"private side: also {added:,} lines of Go's net/http")
         candidate = Path(tmp) / "candidate"
         shutil.copytree(reference_trees[0], candidate / "a", symlinks=True)
         shutil.copytree(store_trees[2], candidate / "vendored", symlinks=True)
