@@ -26,6 +26,7 @@ from urllib.parse import quote
 
 import numpy as np
 
+from fingerprints.direction import PUBLIC
 from fingerprints.errors import (
     DamagedStoreError,
     LeaktraceError,
@@ -39,7 +40,7 @@ from fingerprints.params import FingerprintParams
 from fingerprints.shingles import FINGERPRINT_DTYPE
 
 FORMAT = "leaktrace-store"
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 _SCHEMA_V1 = """
@@ -111,11 +112,71 @@ def _migrate_3_to_4(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX files_sha256 ON files (sha256)")
 
 
+_V4_TO_V5 = """
+ALTER TABLE files ADD COLUMN first_commit TEXT;
+ALTER TABLE files ADD COLUMN last_commit TEXT;
+CREATE TABLE reference_sources (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    version TEXT NOT NULL DEFAULT '',
+    kind TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    published_at TEXT,
+    files INTEGER NOT NULL,
+    lines INTEGER NOT NULL,
+    tokens INTEGER NOT NULL,
+    learned_at TEXT NOT NULL,
+    trust TEXT NOT NULL DEFAULT 'auto',
+    decision TEXT NOT NULL,
+    reasons TEXT NOT NULL,
+    evidence TEXT NOT NULL,
+    UNIQUE (name, version)
+);
+CREATE TABLE reference_hashes (
+    hash INTEGER NOT NULL,
+    source_id INTEGER NOT NULL,
+    PRIMARY KEY (hash, source_id)
+) WITHOUT ROWID;
+CREATE TABLE reference_files (
+    source_id INTEGER NOT NULL REFERENCES reference_sources(id) ON DELETE CASCADE,
+    repo_id INTEGER NOT NULL REFERENCES repos(id) ON DELETE CASCADE,
+    path TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    fingerprints INTEGER NOT NULL,
+    shared INTEGER NOT NULL,
+    reference_path TEXT,
+    reference_shared INTEGER NOT NULL,
+    PRIMARY KEY (source_id, repo_id, path)
+);
+"""
+
+
+def _migrate_4_to_5(db: sqlite3.Connection) -> None:
+    """v5: reference sources with provenance, and first/last commit dates per private file.
+
+    ``reference_sources`` holds one row per learned source (package, archive, folder, git
+    repository): what it is, where it came from, its SHA-256 and publish date, and the decision
+    taken on it with its reasons and evidence. ``reference_hashes`` says which sources hold each
+    *stored* private fingerprint hash (the reference's own text and hashes are never stored);
+    ``reference_files`` keeps, per private file that shares fingerprints with a source, how many
+    and the reference file holding most of them (the inventory).
+
+    The ``background`` table of schema 2-4 is left as it was, and read with its old meaning (a
+    hash in ``background_files`` background files is common): such a store gives the same
+    verdicts as before until its background is learned again as reference sources.
+    """
+    for statement in _V4_TO_V5.strip().split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
 #: Numbered migrations: MIGRATIONS[n] upgrades a store from schema n to n + 1.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _migrate_1_to_2,
     2: _migrate_2_to_3,
     3: _migrate_3_to_4,
+    4: _migrate_4_to_5,
 }
 
 
@@ -160,6 +221,60 @@ class Background:
     hashes: np.ndarray  # uint64, sorted
     files: np.ndarray  # int64, aligned with hashes
     info: dict[str, object]
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceSource:
+    """One learned reference source (a package, archive, folder or git repository) and the
+    decision taken on it: ``public`` (its code is public code: never evidence) or
+    ``holds-private-code`` (it clears nothing)."""
+
+    id: int
+    name: str
+    version: str
+    kind: str  # pypi, npm, archive, folder, git
+    origin: str
+    sha256: str
+    published_at: str | None
+    files: int
+    lines: int
+    tokens: int
+    learned_at: str
+    trust: str  # auto, trusted, distrusted
+    decision: str
+    reasons: tuple[str, ...]
+    evidence: dict[str, Any]
+
+    @property
+    def label(self) -> str:
+        """``name version``, as reports name it."""
+        return f"{self.name} {self.version}".strip()
+
+    @property
+    def public(self) -> bool:
+        return self.decision == PUBLIC
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceFile:
+    """How much of one private file a reference source holds (an inventory row)."""
+
+    source_id: int
+    repo_id: int
+    path: str
+    sha256: str
+    """The private file's content when the source was learned (a changed file is not matched)."""
+    fingerprints: int  # distinct fingerprint hashes of the private file
+    shared: int  # how many of them the source holds
+    reference_path: str | None  # the reference file holding most of them
+    reference_shared: int  # how many that one file holds
+
+    @property
+    def share(self) -> float:
+        return self.shared / self.fingerprints if self.fingerprints else 0.0
+
+
+TRUST_LEVELS = ("auto", "trusted", "distrusted")
 
 
 @dataclass(frozen=True, slots=True)
@@ -556,6 +671,10 @@ class SQLiteStore:
         for name, public, path, sha, blob in rows:
             digest.update(f"{name}\0{public}\0{path}\0{sha}\0".encode())
             digest.update(blob)
+        for ref in sorted(self.reference_sources(), key=lambda r: (r.name, r.version)):
+            digest.update(
+                f"ref\0{ref.name}\0{ref.version}\0{ref.sha256}\0{ref.decision}\0".encode()
+            )
         return digest.hexdigest()
 
     # -- seeds -------------------------------------------------------------------------------------
@@ -625,6 +744,120 @@ class SQLiteStore:
         files = np.array([n for _, n in rows], dtype=np.int64)
         meta = self._meta().get("background")
         return Background(hashes[order], files[order], json.loads(meta) if meta else {})
+
+    # -- reference sources -------------------------------------------------------------------
+
+    def put_reference(
+        self,
+        source: ReferenceSource,
+        hashes: np.ndarray,
+        files: Iterable[ReferenceFile],
+    ) -> int:
+        """Record one learned source (replacing an earlier one of the same name and version)
+        with the stored hashes it holds and its inventory rows, in one transaction."""
+        row = (source.name, source.version, source.kind, source.origin, source.sha256,
+               source.published_at, source.files, source.lines, source.tokens, source.learned_at,
+               source.trust, source.decision, json.dumps(list(source.reasons)),
+               json.dumps(source.evidence, sort_keys=True))  # fmt: skip
+        try:
+            with self._db:
+                old = self._db.execute(
+                    "SELECT id FROM reference_sources WHERE name = ? AND version = ?",
+                    (source.name, source.version),
+                ).fetchone()
+                if old is not None:
+                    self._forget_reference(old[0])
+                cursor = self._db.execute(
+                    "INSERT INTO reference_sources (name, version, kind, origin, sha256,"
+                    " published_at, files, lines, tokens, learned_at, trust, decision, reasons,"
+                    " evidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    row,
+                )
+                source_id = int(cursor.lastrowid or 0)
+                self._db.executemany(
+                    "INSERT OR IGNORE INTO reference_hashes (hash, source_id) VALUES (?, ?)",
+                    ((h, source_id) for h in hashes.astype(np.uint64).view(np.int64).tolist()),
+                )
+                self._db.executemany(
+                    "INSERT INTO reference_files (source_id, repo_id, path, sha256, fingerprints,"
+                    " shared, reference_path, reference_shared) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(source_id, f.repo_id, f.path, f.sha256, f.fingerprints, f.shared,
+                      f.reference_path, f.reference_shared) for f in files],
+                )  # fmt: skip
+        except sqlite3.Error as exc:
+            raise StoreError(
+                f"{self.path}: cannot write reference {source.label!r} ({exc})"
+            ) from exc
+        return source_id
+
+    def _forget_reference(self, source_id: int) -> None:
+        self._db.execute("DELETE FROM reference_hashes WHERE source_id = ?", (source_id,))
+        self._db.execute("DELETE FROM reference_files WHERE source_id = ?", (source_id,))
+        self._db.execute("DELETE FROM reference_sources WHERE id = ?", (source_id,))
+
+    def remove_reference(self, source_id: int) -> None:
+        with self._db:
+            self._forget_reference(source_id)
+
+    def reference_sources(self) -> list[ReferenceSource]:
+        """Every learned reference source, in the order they were learned."""
+        rows = self._db.execute(
+            "SELECT id, name, version, kind, origin, sha256, published_at, files, lines, tokens,"
+            " learned_at, trust, decision, reasons, evidence FROM reference_sources ORDER BY id"
+        ).fetchall()
+        return [
+            ReferenceSource(*row[:13], tuple(json.loads(row[13])), json.loads(row[14]))
+            for row in rows
+        ]
+
+    def set_reference_decision(
+        self, source_id: int, decision: str, reasons: Iterable[str], trust: str | None = None
+    ) -> None:
+        with self._db:
+            self._db.execute(
+                "UPDATE reference_sources SET decision = ?, reasons = ?,"
+                " trust = coalesce(?, trust) WHERE id = ?",
+                (decision, json.dumps(list(reasons)), trust, source_id),
+            )
+
+    def reference_hashes(self) -> tuple[np.ndarray, np.ndarray]:
+        """(hashes, source ids): every (stored hash, source holding it) pair, sorted by hash."""
+        rows = self._db.execute(
+            "SELECT hash, source_id FROM reference_hashes ORDER BY hash, source_id"
+        ).fetchall()
+        if not rows:
+            return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
+        pairs = np.array(rows, dtype=np.int64)
+        hashes = pairs[:, 0].view(np.uint64)
+        order = np.argsort(hashes, kind="stable")  # signed order in SQLite, unsigned here
+        return np.ascontiguousarray(hashes[order]), np.ascontiguousarray(pairs[order, 1])
+
+    def reference_files(self, source_id: int | None = None) -> list[ReferenceFile]:
+        where, args = ("WHERE source_id = ?", (source_id,)) if source_id is not None else ("", ())
+        rows = self._db.execute(
+            "SELECT source_id, repo_id, path, sha256, fingerprints, shared, reference_path,"
+            f" reference_shared FROM reference_files {where} ORDER BY source_id, repo_id, path",
+            args,
+        ).fetchall()
+        return [ReferenceFile(*row) for row in rows]
+
+    # -- commit dates --------------------------------------------------------------------------
+
+    def set_commit_dates(self, repo_id: int, dates: dict[str, tuple[str, str]]) -> None:
+        """Record each file's first and last commit date (ISO 8601) from its git history."""
+        with self._db:
+            self._db.executemany(
+                "UPDATE files SET first_commit = ?, last_commit = ? WHERE repo_id = ? AND path = ?",
+                [(first, last, repo_id, path) for path, (first, last) in dates.items()],
+            )
+
+    def commit_dates(self) -> dict[tuple[int, str], tuple[str, str]]:
+        """(repo id, path) -> (first, last) commit date, for files whose history is known."""
+        rows = self._db.execute(
+            "SELECT repo_id, path, first_commit, last_commit FROM files"
+            " WHERE first_commit IS NOT NULL"
+        )
+        return {(repo, path): (first, last) for repo, path, first, last in rows}
 
     @_reading("its signatures")
     def signature_bytes(self, file_id: int) -> bytes:

@@ -9,7 +9,11 @@ the whole array grew 9.8x from 10,000 to 1,000,000 files (cache misses on a 480 
 bucket table stays close to flat (tests/benchmarks/bench_scale.py, section 5).
 
 Fingerprints of public repos are kept apart as a sorted set: a k-gram found there is never
-evidence.
+evidence. Reference sources decided public (``leaktrace background``) mark, per entry, one public
+source that holds its hash (``reference``), and, per private file, the public source that holds
+most of it when it is public code copied into the private tree (``file_reference``, the
+inventory): both are discounted and named in the report, never evidence. Sources that hold
+private code (or that the user distrusts) mark nothing.
 
 Each distinct private content is indexed once. The same file stored twice (one tree fingerprinted
 under two names, a file copied between repositories) would otherwise be counted twice as
@@ -23,7 +27,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from fingerprints import FINGERPRINT_DTYPE, Background, SQLiteStore, StoredFile
+from fingerprints import (
+    FINGERPRINT_DTYPE,
+    IN_SOURCE,
+    Background,
+    ReferenceFile,
+    ReferenceSource,
+    SQLiteStore,
+    StoredFile,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +49,39 @@ class PrivateFile:
     boilerplate: str | None = None
     copies: tuple[tuple[str, str], ...] = ()
     """Other (repo, path) places holding the same content: stored again, counted once."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceRef:
+    """A public reference source, as reports name it."""
+
+    name: str
+    version: str
+    kind: str  # pypi, npm, archive, folder, git
+    origin: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} {self.version}".strip()
+
+
+@dataclass(frozen=True)
+class References:
+    """What the store knows of reference sources, as the index needs it."""
+
+    sources: list[ReferenceSource]
+    hashes: np.ndarray  # uint64, sorted (with repeats: one per source holding the hash)
+    source_ids: np.ndarray  # int64, aligned with hashes
+    files: list[ReferenceFile]
+
+    @classmethod
+    def from_store(cls, store: SQLiteStore) -> References:
+        hashes, ids = store.reference_hashes()
+        return cls(store.reference_sources(), hashes, ids, store.reference_files())
+
+
+def _no_references() -> np.ndarray:
+    return np.zeros(0, dtype=np.int32)
 
 
 @dataclass(frozen=True)
@@ -57,6 +102,15 @@ class FingerprintIndex:
     k: int
     w: int
     background_info: dict[str, object] = field(default_factory=dict)
+    reference: np.ndarray = field(default_factory=_no_references)
+    """int32 per entry: position in ``references`` of a public source holding its hash, or -1."""
+    file_reference: np.ndarray = field(default_factory=_no_references)
+    """int32 per file: the public source this private file mostly is (inventory), or -1."""
+    references: list[ReferenceRef] = field(default_factory=list)
+    reference_paths: dict[tuple[int, int], str] = field(default_factory=dict)
+    """(reference position, file index) -> the reference file holding most of that file."""
+    reference_info: list[dict[str, object]] = field(default_factory=list)
+    """Every learned source with its decision, for the report's provenance."""
 
     @property
     def private_tokens(self) -> int:
@@ -76,7 +130,8 @@ class FingerprintIndex:
             else:
                 private.append(stored)
         names = {i: r.name for i, r in repos.items()}
-        return cls.build(private, public, names, store.params.k, store.params.w, store.background())
+        return cls.build(private, public, names, store.params.k, store.params.w, store.background(),
+                         References.from_store(store))  # fmt: skip
 
     @classmethod
     def build(
@@ -87,6 +142,7 @@ class FingerprintIndex:
         k: int,
         w: int,
         background: Background | None = None,
+        references: References | None = None,
     ) -> FingerprintIndex:
         private, copies = distinct_contents(private)
         files = [
@@ -130,7 +186,9 @@ class FingerprintIndex:
             hit = np.zeros_like(inside)
             hit[inside] = background.hashes[at[inside]] == hashes[inside]
             seen[hit] = background.files[at[hit]]
+        marks = _reference_marks(references, hashes, files) if references else {}
         return cls(
+            **marks,  # type: ignore[arg-type]
             hashes=hashes,
             raw=np.ascontiguousarray(merged["raw"]),
             file=owner,
@@ -179,6 +237,53 @@ class FingerprintIndex:
         end = lo.copy()
         end[found] += self.fanout[lo[found]]
         return lo, end
+
+
+def _reference_marks(
+    references: References, hashes: np.ndarray, files: list[PrivateFile]
+) -> dict[str, object]:
+    """The index's reference fields: per entry and per file, which public source holds it."""
+    public = [s for s in references.sources if s.public]
+    position = {s.id: i for i, s in enumerate(public)}
+    refs = [ReferenceRef(s.name, s.version, s.kind, s.origin) for s in public]
+    info: list[dict[str, object]] = [
+        {"name": s.name, "version": s.version, "kind": s.kind, "origin": s.origin,
+         "sha256": s.sha256, "published_at": s.published_at, "learned_at": s.learned_at,
+         "files": s.files, "lines": s.lines, "trust": s.trust, "decision": s.decision,
+         "reasons": list(s.reasons)}
+        for s in references.sources
+    ]  # fmt: skip
+    entry = np.full(hashes.shape[0], -1, dtype=np.int32)
+    if public and references.hashes.shape[0] and hashes.shape[0]:
+        lookup = np.full(max(position) + 1, -1, dtype=np.int64)
+        for source_id, i in position.items():
+            lookup[source_id] = i
+        ids = references.source_ids
+        pos = np.where(ids < lookup.shape[0], lookup[np.minimum(ids, lookup.shape[0] - 1)], -1)
+        keep = pos >= 0
+        ref_hashes, pos = references.hashes[keep], pos[keep]
+        if ref_hashes.shape[0]:
+            unique, starts = np.unique(ref_hashes, return_index=True)
+            first = np.minimum.reduceat(pos, starts)  # the earliest learned public source
+            at = np.minimum(np.searchsorted(unique, hashes), unique.shape[0] - 1)
+            hit = unique[at] == hashes
+            entry[hit] = first[at[hit]]
+    by_content: dict[str, list[int]] = {}
+    for i, f in enumerate(files):
+        by_content.setdefault(f.sha256, []).append(i)
+    per_file = np.full(len(files), -1, dtype=np.int32)
+    best = np.zeros(len(files))
+    paths: dict[tuple[int, int], str] = {}
+    for row in references.files:
+        if row.source_id not in position:
+            continue
+        for i in by_content.get(row.sha256, []):
+            if row.reference_path:
+                paths[(position[row.source_id], i)] = row.reference_path
+            if row.share >= IN_SOURCE and row.share > best[i]:
+                best[i], per_file[i] = row.share, position[row.source_id]
+    return {"reference": entry, "file_reference": per_file, "references": refs,
+            "reference_paths": paths, "reference_info": info}  # fmt: skip
 
 
 def distinct_contents(
