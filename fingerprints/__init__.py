@@ -17,6 +17,7 @@ from fingerprints.fingerprinter import (
     analyze,
     fingerprint_file,
 )
+from fingerprints.generated import BANNERS, Banner, generator_of
 from fingerprints.languages import LANGUAGES, language_for_path, load_language
 from fingerprints.normalize import TokenStream, count_lines, tokenize
 from fingerprints.params import FingerprintParams
@@ -57,8 +58,10 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Analysis",
+    "BANNERS",
     "Background",
     "BackgroundSummary",
+    "Banner",
     "BinaryContent",
     "ConfigError",
     "FINGERPRINT_DTYPE",
@@ -95,6 +98,7 @@ __all__ = [
     "fingerprint_file",
     "fingerprint_files",
     "fingerprint_tree",
+    "generator_of",
     "kgrams",
     "language_for_path",
     "learn_background",
