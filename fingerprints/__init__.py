@@ -29,6 +29,7 @@ from fingerprints.fingerprinter import (
     analyze,
     fingerprint_file,
 )
+from fingerprints.generated import BANNERS, Banner, generator_of
 from fingerprints.history import commit_dates
 from fingerprints.isolation import (
     DEFAULT_PARSE_MEMORY,
@@ -98,7 +99,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Analysis",
+    "BANNERS",
     "Background",
+    "Banner",
     "BinaryContent",
     "ConfigError",
     "DEFAULT_PARSE_MEMORY",
@@ -160,6 +163,7 @@ __all__ = [
     "fingerprint_file",
     "fingerprint_files",
     "fingerprint_tree",
+    "generator_of",
     "isolated_tokenize",
     "kgrams",
     "language_for_path",

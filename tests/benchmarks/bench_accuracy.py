@@ -50,6 +50,7 @@ from pathlib import Path
 import numpy as np
 
 from fingerprints import language_for_path
+from tests.benchmarks.bench_scale import DebTree, deb_tree
 from tests.benchmarks.corpus import npm_package, pypi_sdist
 
 # Unrelated public code for ``leaktrace background``: used by no case, on either side.
@@ -67,6 +68,33 @@ PIP_VENDORED = (
     "distro-1.8.0",
     "platformdirs-3.8.1",
 )
+
+_GOCODE = "usr/share/gocode/src"
+_CARGO = "usr/share/cargo/registry"
+#: Go and Rust sources from Debian's -dev packages and toolchain source packages (``deb:LABEL``).
+DEBIAN = {
+    tree.label: tree
+    for tree in (
+        DebTree("golang-x-sync-0.1.0", "golang-golang-x-sync-dev", "0.1.0-1", _GOCODE),
+        DebTree("golang-x-net-0.7.0", "golang-golang-x-net-dev", "1:0.7.0+dfsg-1", _GOCODE),
+        DebTree(
+            "golang-pflag-1.0.6",
+            "golang-github-spf13-pflag-dev",
+            "1.0.6~git20210604-d5e0c0615ace-1",
+            _GOCODE,
+        ),
+        DebTree("golang-uuid-1.3.0", "golang-github-google-uuid-dev", "1.3.0-1", _GOCODE),
+        DebTree("go-1.19.8-src", "golang-1.19-src", "1.19.8-2", "usr/share/go-1.19/src"),
+        DebTree(
+            "rust-siphasher-0.3.10",
+            "librust-siphasher-dev",
+            "0.3.10-1",
+            f"{_CARGO}/siphasher-0.3.10",
+        ),
+        DebTree("rust-semver-1.0.14", "librust-semver-dev", "1.0.14-1", f"{_CARGO}/semver-1.0.14"),
+        DebTree("rustc-1.63.0-src", "rust-src", "1.63.0+dfsg1-2", "usr/src/rustc-1.63.0"),
+    )
+}
 
 DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -113,7 +141,14 @@ CATEGORIES: dict[str, tuple[bool, str]] = {
     "shared-vendored": (False, "a public library vendored by the private side too"),
     "own-public-fork": (False, "fork of the company's own public code (--public)"),
     "boilerplate": (False, "only licence, setup, CI, docs config, re-export __init__"),
+    # Public code with provenance (issue 10): the reference set is learnt with ``background``.
+    "undeclared-copy": (False, "a library copied into a private folder; candidate ships it too"),
+    "undeclared+leak": (True, "the same candidates with 2 private files copied in"),
+    "generated": (False, "unrelated projects shipping output of the same generator"),
+    "leak-in-reference": (True, "the reference set holds the private code; a copy is scanned"),
 }
+#: The categories whose cases learn a reference set of their own (``Case.references``).
+REFERENCE_CATEGORIES = ("undeclared-copy", "undeclared+leak", "generated", "leak-in-reference")
 
 
 @dataclass(frozen=True)
@@ -124,6 +159,9 @@ class Case:
     candidate: Path
     public: tuple[Path, ...] = ()
     note: str = ""
+    #: Reference sources (public packages) learnt into the store with ``leaktrace background``,
+    #: beside the benchmark's background: the library's own package, or a package holding the leak.
+    references: tuple[Path, ...] = ()
 
     @property
     def key(self) -> str:
@@ -139,10 +177,18 @@ class Case:
 
 
 def release(spec: str) -> Path:
-    """A pinned release, downloaded once: ``name-version`` (PyPI) or ``npm:name-version``."""
-    registry, _, rest = spec.rpartition(":")
-    name, version = rest.rsplit("-", 1)
-    return npm_package(name, version) if registry == "npm" else pypi_sdist(name, version)
+    """A pinned release, downloaded once: ``name-version`` (PyPI), ``npm:name-version``, or
+    ``deb:LABEL`` (a tree of ``DEBIAN``); ``:PATH`` names a part (``deb:go-1.19.8-src:net``)."""
+    registry = ""
+    if spec.startswith(("npm:", "deb:")):
+        registry, spec = spec[:3], spec[4:]
+    spec, _, sub = spec.partition(":")
+    if registry == "deb":
+        root = deb_tree(DEBIAN[spec])
+    else:
+        name, version = spec.rsplit("-", 1)
+        root = npm_package(name, version) if registry == "npm" else pypi_sdist(name, version)
+    return root / sub if sub else root
 
 
 def top(root: Path) -> Path:
@@ -348,6 +394,7 @@ class Builder:
     def __init__(self, work: Path) -> None:
         self.work = work
         self.cases: list[Case] = []
+        self.leaked_languages: set[str] = set()
 
     def _dir(self, key: str) -> Path:
         path = self.work / "cases" / re.sub(r"[^A-Za-z0-9_.-]+", "_", key)
@@ -615,6 +662,137 @@ class Builder:
         note = f"{len(shared)} files: {', '.join(str(r) for r in shared)}"
         self.add("boilerplate", f"{spec} into {host_spec}", private, cand, note=note)
 
+    # public code with provenance (issue 10) ----------------------------------------------------
+
+    def compose(self, name: str, parts: dict[str, str]) -> Path:
+        """A candidate made of parts of real releases: {folder in the candidate: release spec}."""
+        root = self._dir(f"compose-{name}") / name
+        for folder, spec in parts.items():
+            link_tree(release(spec), root / folder)
+        return root
+
+    def undeclared_copy(
+        self, base: str, copies: dict[str, str], reference: str, candidate: str | Path, lang: str
+    ) -> None:
+        """Private: the real project ``base`` with library code copied into a folder of its own
+        ({folder in the private tree: release spec of the library part}), undeclared. The
+        reference set is the library's published package; the candidate, another real project
+        that ships the same library, is clear. The same candidate with 2 of ``base``'s own files
+        copied in is a leak (``undeclared+leak``, one per language)."""
+        label = "+".join(sorted(copies))
+        private = link_tree(
+            release(base), self.work / "private" / re.sub(r"\W+", "_", f"{base}+{label}")
+        )
+        for folder, spec in copies.items():
+            source = release(spec)
+            if source.is_file():
+                put(top(private) / folder, source.read_text(encoding="utf-8"))
+            else:
+                link_tree(source, top(private) / folder)
+        cand = candidate if isinstance(candidate, Path) else release(candidate)
+        name = f"{base}+{label} vs {cand.name}"
+        note = f"{', '.join(f'{s} at {f}' for f, s in copies.items())}; reference {reference}"
+        refs = (release(reference),)
+        self.add("undeclared-copy", name, private, cand, references=refs, note=note)
+        if lang in self.leaked_languages:
+            return
+        self.leaked_languages.add(lang)
+        own = [
+            p
+            for p in source_files(release(base))
+            if language_for_path(p)
+            and 60 <= (read(p) or "").count("\n") <= 1500
+            and not {"test", "tests", "examples", "typings", "docs"} & set(p.parts)
+            and not p.name.endswith(("_test.go", ".d.ts"))
+        ]
+        chosen = random.Random(f"undeclared+leak/{base}").sample(sorted(own), 2)
+        leak = link_tree(cand, self._dir(f"undeclared+leak-{base}") / cand.name)
+        for path in chosen:
+            put(leak / "src" / "internal" / path.name, path.read_text(encoding="utf-8"))
+        files = ", ".join(str(p.relative_to(release(base))) for p in chosen)
+        note = f"{files} of {base} copied into {cand.name}/src/internal/"
+        self.add("undeclared+leak", name, private, leak, references=refs, note=note)
+
+    def generated(self, spec: str, cand_spec: str, generator: str) -> None:
+        """Two unrelated real projects, each shipping a parser made by the same generator."""
+        note = f"both ship {generator} output"
+        self.add(
+            "generated", f"{spec} vs {cand_spec}", release(spec), release(cand_spec), note=note
+        )
+
+    def leak_in_reference(self, spec: str, references: tuple[str, ...]) -> None:
+        """The private code is a real package; the reference set holds a copy of it (pip
+        vendoring requests, npm bundling semver). A copy of the private package must still be
+        found."""
+        private = release(spec)
+        cand = link_tree(top(private), self._dir(f"leak-in-reference-{spec}") / "project")
+        refs = tuple(release(r) for r in references)
+        note = f"reference set {', '.join(references)} holds {spec}"
+        self.add(
+            "leak-in-reference", f"{spec} in {'+'.join(references)}", private, cand.parent,
+            references=refs, note=note,
+        )  # fmt: skip
+
+
+def reference_steps(b: Builder) -> list[tuple[str, Callable[[], None]]]:
+    """The cases of issue 10's categories, as (category, build) steps."""
+    go_cmd = {"cmd/go": "deb:go-1.19.8-src:cmd/go", "cmd/vendor": "deb:go-1.19.8-src:cmd/vendor"}
+    go_net = {"net": "deb:go-1.19.8-src:net", "vendor": "deb:go-1.19.8-src:vendor"}
+    rust = {
+        "library/core": "deb:rustc-1.63.0-src:library/core",
+        "compiler/rustc_data_structures": "deb:rustc-1.63.0-src:compiler/rustc_data_structures",
+    }
+    sync = "deb:golang-x-sync-0.1.0:golang.org/x/sync"
+    hpack = "deb:golang-x-net-0.7.0:golang.org/x/net/http2/hpack"
+    pflag = "deb:golang-pflag-1.0.6:github.com/spf13/pflag"
+    steps: list[tuple[str, Callable[[], None]]] = []
+
+    def copy(
+        lang: str, base: str, copies: dict[str, str], ref: str, cand: str | Callable[[], Path]
+    ) -> None:
+        def run() -> None:  # builds the language's undeclared+leak case too, the first time
+            b.undeclared_copy(base, copies, ref, cand if isinstance(cand, str) else cand(), lang)
+
+        steps.append(("undeclared-copy", run))
+
+    # Python: pip 24.0 vendors six 1.16.0, idna 3.4, tomli 2.0.1; urllib3 1.26.17 ships six.py
+    copy("py", "click-8.1.7", {"src/click/compat/six.py": "six-1.16.0:six-1.16.0/six.py"},
+         "six-1.16.0", "urllib3-1.26.17")  # fmt: skip
+    copy("py", "itsdangerous-2.2.0", {"src/itsdangerous/internal/idna": "idna-3.4:idna-3.4/idna"},
+         "idna-3.4", "pip-24.0")  # fmt: skip
+    copy("py", "attrs-23.2.0", {"src/attr/_config/tomli": "tomli-2.0.1:tomli-2.0.1/src/tomli"},
+         "tomli-2.0.1", "setuptools-69.5.1")  # fmt: skip
+    # JavaScript: npm 10.8.2 bundles ms 2.1.3 and semver 7.6.2 in its tarball
+    copy("js", "npm:commander-12.1.0", {"lib/utils/ms.js": "npm:ms-2.1.3:index.js"},
+         "npm:ms-2.1.3", "npm:npm-10.8.2")  # fmt: skip
+    copy("js", "npm:minimist-1.2.8", {"internal/semver": "npm:semver-7.6.2"},
+         "npm:semver-7.6.2", "npm:npm-10.8.2")  # fmt: skip
+    # Go: the Go 1.19 tree vendors x/sync/semaphore (cmd/vendor) and x/net/http2/hpack (vendor)
+    copy("go", pflag, {"internal/sema": f"{sync}/semaphore"},
+         "deb:golang-x-sync-0.1.0", lambda: b.compose("go-1.19.8-cmd", go_cmd))  # fmt: skip
+    copy("go", "deb:golang-uuid-1.3.0:github.com/google/uuid", {"pkg/hpack": hpack},
+         "deb:golang-x-net-0.7.0", lambda: b.compose("go-1.19.8-net", go_net))  # fmt: skip
+    # Rust: siphasher is std's SipHash taken out of rustc (core::hash::sip, rustc_data_structures)
+    copy("rust", "deb:rust-semver-1.0.14", {"src/hashing": "deb:rust-siphasher-0.3.10:src"},
+         "deb:rust-siphasher-0.3.10", lambda: b.compose("rustc-1.63.0-core", rust))  # fmt: skip
+
+    for spec, cand, generator in (
+        ("npm:catharsis-0.9.0", "npm:pegjs-0.10.0", "PEG.js 0.10.0"),
+        ("npm:handlebars-4.7.8", "npm:coffeescript-2.7.0", "Jison"),
+        ("tree-sitter-json-0.24.8", "tree-sitter-css-0.23.2", "tree-sitter generate"),
+        ("tree-sitter-toml-0.6.0", "tree-sitter-json-0.24.8", "tree-sitter generate"),
+        ("grpcio-health-checking-1.62.1", "grpcio-reflection-1.62.1", "protoc + gRPC 1.62.1"),
+    ):
+        steps.append(("generated", lambda s=spec, c=cand, g=generator: b.generated(s, c, g)))
+    for spec, refs in (
+        ("requests-2.31.0", ("pip-24.0",)),
+        ("urllib3-1.26.17", ("pip-24.0",)),
+        ("npm:semver-7.6.2", ("npm:npm-10.8.2",)),
+        ("tomli-2.0.1", ("pip-24.0", "setuptools-69.5.1")),
+    ):
+        steps.append(("leak-in-reference", lambda s=spec, r=refs: b.leak_in_reference(s, r)))
+    return steps
+
 
 def build_cases(work: Path, only: set[str]) -> list[Case]:
     b = Builder(work)
@@ -756,6 +934,9 @@ def build_cases(work: Path, only: set[str]) -> list[Case]:
     ):
         step("boilerplate", b.boilerplate, spec, pkg, host, extra)
 
+    steps += reference_steps(b)
+    if "undeclared+leak" in only:  # built from the undeclared-copy cases
+        only = only | {"undeclared-copy"}
     for category, run in steps:
         if not only or category in only:
             try:
@@ -820,8 +1001,11 @@ class Leaktrace:
     def has_background(self) -> bool:
         return _run([*self.cli, "background", "--help"], self.work).returncode == 0
 
-    def build_store(self, db: Path, private: Path, public: tuple[Path, ...]) -> str:
-        """Fingerprint (and background) a store; an error message, or ''."""
+    def build_store(
+        self, db: Path, private: Path, public: tuple[Path, ...], references: tuple[Path, ...] = ()
+    ) -> str:
+        """Fingerprint a store and learn its background and the case's references (one
+        ``background`` command: each target is one source); an error message, or ''."""
         t0 = time.perf_counter()
         cmd = [*self.cli, "fingerprint", str(private), "--store", str(db), "--name", private.name]
         for path in public:
@@ -830,9 +1014,10 @@ class Leaktrace:
         self.seconds["fingerprint"] += time.perf_counter() - t0
         if proc.returncode != 0:
             return f"fingerprint exit {proc.returncode}: {_tail(proc.stderr)}"
-        if self.background:
+        learnt = [*(self.background or []), *references]
+        if learnt:
             t0 = time.perf_counter()
-            cmd = [*self.cli, "background", *map(str, self.background), "--store", str(db)]
+            cmd = [*self.cli, "background", *map(str, learnt), "--store", str(db)]
             proc = _run(cmd, db.parent)
             self.seconds["background"] += time.perf_counter() - t0
             if proc.returncode != 0:
@@ -880,16 +1065,18 @@ class Leaktrace:
         return out
 
     def run(self, cases: list[Case]) -> dict[str, LtResult]:
-        groups: dict[tuple[Path, tuple[Path, ...]], list[Case]] = defaultdict(list)
+        groups: dict[tuple[Path, tuple[Path, ...], tuple[Path, ...]], list[Case]] = defaultdict(
+            list
+        )
         for case in cases:
-            groups[(case.private, case.public)].append(case)
+            groups[(case.private, case.public, case.references)].append(case)
         results: dict[str, LtResult] = {}
-        for n, ((private, public), members) in enumerate(groups.items()):
+        for n, ((private, public, references), members) in enumerate(groups.items()):
             # each store in its own folder, the working folder of its commands: no config file
             # and no results database is shared between stores
             db = self.work / "stores" / f"{n:02d}-{private.name[:40]}" / "store.db"
             db.parent.mkdir(parents=True)
-            error = self.build_store(db, private, public)
+            error = self.build_store(db, private, public, references)
             if error:
                 for case in members:
                     results[case.key] = LtResult(error=error)
@@ -1002,7 +1189,9 @@ class Copydetect:
 
     def score(self, case: Case) -> CdScore:
         t0 = time.perf_counter()
-        boilerplate, bp_id = self.boilerplate(case.public) if case.public else (np.zeros(0), -1)
+        # copydetect's only way to know public code: its boilerplate, given the same references
+        known = case.public + case.references
+        boilerplate, bp_id = self.boilerplate(known) if known else (np.zeros(0), -1)
 
         def load(root: Path) -> list[tuple[Path, CdFile]]:
             out = []
@@ -1073,7 +1262,7 @@ class Copydetect:
         detector = CopyDetector(
             test_dirs=[str(case.candidate)],
             ref_dirs=[str(case.private)],
-            boilerplate_dirs=[str(p) for p in case.public],
+            boilerplate_dirs=[str(p) for p in case.public + case.references],
             extensions=exts,
             display_t=0.0,
             silent=True,
@@ -1228,6 +1417,7 @@ class Report:
             )
         for line in self.cd_alternatives:
             print(line)
+        self._confusion(REFERENCE_CATEGORIES, has_cd)
         if total_lt.errors:
             print(f"leaktrace errors: {total_lt.errors} case(s), counted as not flagged")
         print()
@@ -1323,6 +1513,31 @@ class Report:
                 print(f"  {o.case.key}: {o.case.note}")
         print()
         print("Time: " + ", ".join(f"{k} {v:.1f} s" for k, v in self.timings.items()))
+
+    def _confusion(self, categories: tuple[str, ...], has_cd: bool) -> None:
+        """TP/FP/FN/TN per category, leaktrace beside copydetect at its best threshold."""
+        rows = [(c, [o for o in self.outcomes if o.case.category == c]) for c in categories]
+        rows = [(c, members) for c, members in rows if members]
+        if not rows:
+            return
+        print()
+        head = f"{'category':<19}{'cases':>5} | {'leaktrace: TP':>13}{'FP':>4}{'FN':>4}{'TN':>4}"
+        head += f"{'prec':>6}{'recall':>7}"
+        if has_cd:
+            head += f" | {'copydetect: TP':>14}{'FP':>4}{'FN':>4}{'TN':>4}{'prec':>6}{'recall':>7}"
+        print(head)
+        print("-" * len(head))
+        for category, members in rows:
+            lt, cd = Tally(), Tally()
+            for o in members:
+                lt.add(o.case.derivative, o.lt_flag)
+                cd.add(o.case.derivative, o.cd_flag)
+            row = f"{category:<19}{len(members):>5} | {lt.tp:>13}{lt.fp:>4}{lt.fn:>4}{lt.tn:>4}"
+            row += f"{lt.precision:>6}{lt.recall:>7}"
+            if has_cd:
+                row += f" | {cd.tp:>14}{cd.fp:>4}{cd.fn:>4}{cd.tn:>4}"
+                row += f"{cd.precision:>6}{cd.recall:>7}"
+            print(row)
 
     @staticmethod
     def _list(title: str, items: list[Outcome], detail: Callable[[Outcome], str]) -> None:
