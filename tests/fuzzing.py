@@ -379,7 +379,7 @@ def _assert_problems(problems: list[Problem]) -> None:
         assert problem.message.strip(), problem
 
 
-def check_normalize(data: bytes, name: str) -> ParseFailure | None:
+def check_normalize(data: bytes, name: str, limits: ParseLimits = LIMITS) -> ParseFailure | None:
     """``data`` parsed as the language of ``name`` through the scan's isolated parse. A
     ``ParseFailure`` (the documented way a parse gives up) is returned, not raised: the long
     mode keeps such inputs too."""
@@ -387,14 +387,14 @@ def check_normalize(data: bytes, name: str) -> ParseFailure | None:
     assert language is not None, name
     started = time.monotonic()
     try:
-        analysis = analyze(data, language, FingerprintParams(), LIMITS)
+        analysis = analyze(data, language, FingerprintParams(), limits)
     except ParseFailure as failure:
         assert failure.kind in ("crash", "time", "memory"), failure
         assert "\n" not in str(failure)
         return failure
     finally:
         elapsed = time.monotonic() - started
-        assert elapsed < LIMITS.seconds + SLACK_SECONDS, f"{elapsed:.1f} s for {name}"
+        assert elapsed < limits.seconds + SLACK_SECONDS, f"{elapsed:.1f} s for {name}"
     tokens = analysis.tokens
     n = len(tokens)
     for array in (tokens.raw, tokens.line_start, tokens.line_end):

@@ -9,7 +9,8 @@ whole or mutated and then packed into a valid zip or tar.gz), the source-map rea
 structure and byte mutations) and the report writers (hostile strings). An input that fails
 (an exception, a broken invariant, or a parse that gives up: over the time or memory limit, or
 crashed) is saved into ``tests/fuzz_seeds/<target>/``, where ``tests/test_fuzz.py`` replays it;
-at most ``--keep`` inputs per kind of failure. Prints how many inputs each target tried.
+at most ``--keep`` inputs per kind of failure (one per language for a parse that gives up: each
+replays for seconds). Prints how many inputs each target tried.
 """
 
 from __future__ import annotations
@@ -131,7 +132,8 @@ class Fuzzer:
                text: str) -> None:  # fmt: skip
         self.failed[label] += 1
         self.kinds[(label, kind)] += 1
-        if self.kinds[(label, kind)] <= self.keep:
+        keep = 1 if kind.startswith("parse") else self.keep  # each replays for seconds
+        if self.kinds[(label, kind)] <= keep:
             path = fuzzing.save_seed(target, data, name)
             self.saved.append((label, path, text))
             print(f"FAILED {label}: {text} -> {path.relative_to(fuzzing.REPO)}", flush=True)
