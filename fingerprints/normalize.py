@@ -163,8 +163,10 @@ def tokenize(
         run_last = np.append(kept[1:] - 1, values.shape[0] - 1)
         values, starts, ends = values[kept], starts[kept], ends[run_last]
 
+    # A byte's line is one more than the newlines *before* it: a newline belongs to the line it
+    # ends, so a token ending in one (PHP's inline text, a heredoc) does not reach the next line.
     newlines = np.flatnonzero(np.frombuffer(source, dtype=np.uint8) == 10)
-    line_start = (np.searchsorted(newlines, starts, side="right") + 1).astype(np.uint32)
-    line_end = (np.searchsorted(newlines, ends - 1, side="right") + 1).astype(np.uint32)
+    line_start = (np.searchsorted(newlines, starts, side="left") + 1).astype(np.uint32)
+    line_end = (np.searchsorted(newlines, ends - 1, side="left") + 1).astype(np.uint32)
     raw = _raw_hashes(source, starts, ends)
     return TokenStream(values, raw, line_start, line_end, lines, error_line, starts, ends)

@@ -37,8 +37,11 @@ def md_code(name: str, *, in_table: bool = False) -> str:
 
 
 def md_text(text: str) -> str:
-    """``text`` as Markdown prose: shown as it is, never read as markup or HTML."""
-    return _MARKDOWN.sub(r"\\\1", printable(text))
+    """``text`` as Markdown prose: shown as it is, never read as markup or HTML. A leading
+    space is written as a character reference, so text at the start of a line is never
+    indented into a code block."""
+    escaped = _MARKDOWN.sub(r"\\\1", printable(text))
+    return "&#32;" + escaped[1:] if escaped.startswith(" ") else escaped
 
 
 def uri_path(path: str) -> str:

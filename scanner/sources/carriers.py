@@ -41,7 +41,13 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 from typing import IO, Any
 
-from fingerprints import BinaryContent, carried_name, decode_source, language_for_path
+from fingerprints import (
+    BinaryContent,
+    carried_name,
+    decode_source,
+    language_for_path,
+    printable,
+)
 from scanner.sources.base import EMPTY, CandidateFile, Limits, Problem, problem
 from scanner.sources.sourcemap import SEPARATOR, expand_source_map, is_source_map
 
@@ -370,16 +376,21 @@ class Unpacker:
         extension = _notebook_extension(notebook)
         language = language_for_path("cell" + extension)
         if language is None:
-            self._unread(
-                path, f"notebook cells in a language leaktrace does not read ({extension})"
-            )
+            self._unread(path, "notebook cells in a language leaktrace does not read "
+                               f"({printable(extension)})")  # fmt: skip
             return
         for number, cell in enumerate(cells, start=1):
             if not isinstance(cell, dict) or cell.get("cell_type") != "code":
                 continue
             source = cell.get("source", cell.get("input", ""))
-            text = "".join(source) if isinstance(source, list) else source
-            if not isinstance(text, str) or not text.strip():
+            if isinstance(source, list) and all(isinstance(line, str) for line in source):
+                source = "".join(source)
+            if not isinstance(source, str):
+                self._unread(f"{path}{SEPARATOR}cell-{number}{extension}",
+                             "a code cell whose source is not text")  # fmt: skip
+                continue
+            text = source
+            if not text.strip():
                 continue
             yield CandidateFile(f"{path}{SEPARATOR}cell-{number}{extension}",
                                 _without_magics(text).encode("utf-8", "surrogatepass"),
@@ -522,7 +533,8 @@ def _notebook_extension(notebook: Any) -> str:
     extension = info.get("file_extension")
     if isinstance(extension, str) and extension.startswith(".") and len(extension) < 10:
         return extension
-    language = info.get("name") or (meta.get("kernelspec") or {}).get("language") or "python"
+    kernel = meta.get("kernelspec") if isinstance(meta.get("kernelspec"), dict) else {}
+    language = info.get("name") or kernel.get("language") or "python"
     return {"python": ".py", "javascript": ".js", "typescript": ".ts", "go": ".go",
             "rust": ".rs", "java": ".java", "kotlin": ".kt", "c#": ".cs", "csharp": ".cs",
             "ruby": ".rb", "php": ".php", "c++": ".cpp", "c": ".c"}.get(

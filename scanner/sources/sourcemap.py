@@ -32,14 +32,21 @@ def embedded_name(source: str, root: str = "") -> str:
     return name if name and name != "." else "unnamed"
 
 
+class _WrongShape(ValueError):
+    """A map whose embedded sources cannot be read: not the JSON shape of a source map."""
+
+
 def _sources(data: dict[str, Any]) -> Iterator[tuple[str, str]]:
     if isinstance(data.get("sections"), list):
         for section in data["sections"]:
             if isinstance(section, dict) and isinstance(section.get("map"), dict):
                 yield from _sources(section["map"])
         return
-    sources = data.get("sources") or []
-    contents = data.get("sourcesContent") or []
+    sources, contents = data.get("sources"), data.get("sourcesContent")
+    if contents is None:
+        return  # a map without embedded sources
+    if not isinstance(sources, list) or not isinstance(contents, list):
+        raise _WrongShape("'sources' and 'sourcesContent' must be lists")
     root = data.get("sourceRoot") or ""
     for source, content in zip(sources, contents, strict=False):
         if isinstance(source, str) and isinstance(content, str) and content:
@@ -64,6 +71,9 @@ def expand_source_map(path: str, data: bytes, problems: list[Problem]) -> Iterat
         entries = list(_sources(parsed))
     except RecursionError:
         problems.append(problem(path, "not a valid source map (sections nested too deep)"))
+        return
+    except _WrongShape as exc:
+        problems.append(problem(path, f"not a valid source map ({exc})"))
         return
     for name, content in entries:
         language = language_for_path(name)

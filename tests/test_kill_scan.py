@@ -1,0 +1,21 @@
+"""kill -9 during ``scan`` (issue 11), the short version of ``tests/benchmarks/kill_scan.py``
+(which runs 20 trials at random moments): one scan killed as soon as its first verdict is
+recorded, one killed while it starts. Each time the results database opens, ``report latest``
+reads it, nothing of the killed scan is left running, and the same command resumes to the
+verdicts of an uninterrupted run."""
+
+from __future__ import annotations
+
+from tests.benchmarks.kill_scan import Bench
+
+
+def test_a_scan_killed_mid_run_resumes_to_the_same_verdicts(tmp_path):
+    bench = Bench(tmp_path, jobs=1, most=3)
+    expected, _ = bench.reference()
+    assert sorted(expected.values()) == ["derivative"] * 3
+    first = bench.trial(1, 0.0, expected, after_judged=1)
+    assert not first.problems, first.line()
+    if not first.killed_at.startswith("finished"):  # killed with a verdict or two recorded
+        assert first.resumed.startswith("resumed"), first.line()
+    early = bench.trial(2, 0.3, expected)
+    assert not early.problems, early.line()
