@@ -15,8 +15,11 @@ with a scheduler and workers any team can start with two commands (``dask schedu
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -73,9 +76,27 @@ class Serial:
         pass
 
 
-def _install(context: Any) -> None:
+def _install(context: Any, parent: int | None = None) -> None:
     global _CONTEXT
     _CONTEXT = context
+    if parent is not None:
+        _die_with(parent)
+
+
+def _die_with(parent: int) -> None:
+    """End this worker when the scan that forked it dies (kill -9 included): forked siblings
+    hold each other's pipe ends, so without this they would wait for work forever."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 def _call(fn: Callable[..., Any], item: Any) -> Any:
@@ -98,7 +119,7 @@ class Processes:
             self.close()
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers, mp_context=multiprocessing.get_context("fork"),
-                initializer=_install, initargs=(context,))  # fmt: skip
+                initializer=_install, initargs=(context, os.getpid()))  # fmt: skip
             self._context_id = id(context)
         return self._pool
 

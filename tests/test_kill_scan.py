@@ -19,3 +19,12 @@ def test_a_scan_killed_mid_run_resumes_to_the_same_verdicts(tmp_path):
         assert first.resumed.startswith("resumed"), first.line()
     early = bench.trial(2, 0.3, expected)
     assert not early.problems, early.line()
+
+
+def test_pool_workers_die_with_a_killed_scan(tmp_path):
+    """With --jobs 2 the forked workers hold each other's pipe ends; they must not outlive a
+    scan killed with -9 (check_orphans looks for any process of the killed scan)."""
+    bench = Bench(tmp_path, jobs=2, most=3)
+    expected, _ = bench.reference()
+    trial = bench.trial(1, 0.0, expected, after_judged=1)
+    assert not trial.problems, trial.line()
