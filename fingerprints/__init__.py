@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # the names below, imported on first use (``__getattr__``)
         DEFAULT_PARSE_SECONDS,
         ParseLimits,
         isolated_tokenize,
+        start_parser,
     )
     from fingerprints.languages import LANGUAGES, language_for_path, load_language
     from fingerprints.names import carried_name, printable
@@ -103,6 +104,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "DEFAULT_PARSE_SECONDS",
         "ParseLimits",
         "isolated_tokenize",
+        "start_parser",
     ),
     "fingerprints.languages": (
         "LANGUAGES",
@@ -225,6 +227,7 @@ __all__ = [
     "repo_name_problem",
     "rolling_hash",
     "run_job",
+    "start_parser",
     "third_party_reason",
     "tokenize",
     "walk_tree",
