@@ -40,6 +40,7 @@ if TYPE_CHECKING:  # imported where used: each command loads only what it needs
     from fingerprints import FingerprintParams, Mapper, ParseLimits, SQLiteStore, TreeSummary
     from scanner.commands.sources import RepoSource
     from scanner.crawl import Crawler
+    from scanner.index import FingerprintIndex
     from scanner.results import ScanResult
     from scanner.resultsdb import ResultsDB
     from scanner.runners import Runner
@@ -114,9 +115,26 @@ def _problem(path: str, message: str) -> None:
     err.print(printable(f"leaktrace: {path}: {message}"), markup=False)
 
 
+def _note(message: str) -> None:
+    """A line about what leaktrace did on its own (an index rebuilt), on stderr."""
+    err.print(printable(f"leaktrace: {message}"), markup=False)
+
+
 def _error(message: object) -> None:
     """An error as one line on stderr (its text may quote a hostile name)."""
     err.print(printable(f"leaktrace: {message}"), markup=False)
+
+
+def _refresh_index(store: SQLiteStore) -> None:
+    """Bring the index beside the store up to date after a change, with one line when it was
+    rebuilt."""
+    from scanner.index_file import refresh_index
+
+    stats = refresh_index(store)
+    if stats is not None:
+        err.print(f"index: {stats.entries:,} fingerprints of {stats.files:,} distinct private "
+                  f"file(s), {stats.bytes / 2**20:,.1f} MiB, built in {stats.seconds:.2f} s",
+                  markup=False)  # fmt: skip
 
 
 def _progress() -> Progress:
@@ -231,6 +249,7 @@ def _fingerprint(
         for source in planned:
             summary = _ingest(source, store, progress, task, seeds, runner, parse_limits)
             _print_tree_summary(summary, verbose)
+        _refresh_index(store)
         if seeds:
             err.print(f"{len(store.seeds())} seed(s) recorded in plaintext for code search "
                       "('leaktrace seeds' lists them)", markup=False)  # fmt: skip
@@ -324,6 +343,7 @@ def background(
                     f"({summary.seconds:.1f} s)",
                     markup=False,
                 )
+            _refresh_index(opened)
     except LeaktraceError as exc:
         _error(exc)
         raise typer.Exit(EXIT_INPUT) from None
@@ -381,7 +401,8 @@ def run_scan(targets: Iterable[str | Candidate], store_path: Path, thresholds: T
              results: ResultsDB | None = None, limits: Limits | None = None,
              crawler: Crawler | None = None, job: str | None = None,
              runner: Runner | None = None, store_digest: str | None = None,
-             history: bool = False) -> tuple[ScanResult, int | None]:  # fmt: skip
+             history: bool = False,
+             index: FingerprintIndex | None = None) -> tuple[ScanResult, int | None]:  # fmt: skip
     """Scan every target against the store, recording each verdict in ``results`` as soon as it
     is known; a target that cannot be read at all is an ``incomplete`` candidate like any other.
     A target may also be a ready candidate (a listing that failed, from ``expand_targets``).
@@ -400,13 +421,13 @@ def run_scan(targets: Iterable[str | Candidate], store_path: Path, thresholds: T
     from scanner.targets import resolve, target_kind
 
     with open_store(store_path, read_only=True) as store:
-        index = FingerprintIndex.from_store(store)
+        index = index or FingerprintIndex.from_store(store, _note)
         result = ScanResult(
             tool_version=__version__,
             thresholds=thresholds,
             fingerprint_params=store.params.identity(),
             store_path=str(store_path),
-            store_digest=store_digest or store.digest(),
+            store_digest=store_digest or index.store_digest or store.digest(),
             background=index.background_info,
             started_at=now(),
         )
@@ -680,8 +701,9 @@ def scan(
     Every verdict is recorded in the results database as soon as it is reached; after Ctrl-C or
     a crash, the same command resumes the unfinished run without fetching again what it has.
     """
-    from fingerprints import open_store
+    from fingerprints import open_store, start_parser
     from scanner.config import load_limits
+    from scanner.index import FingerprintIndex
     from scanner.resultsdb import ResultsDB
     from scanner.runners import Serial, make_runner
 
@@ -702,6 +724,8 @@ def scan(
             "max_parse_seconds": max_parse_seconds, "max_parse_memory": max_parse_memory,
         })  # fmt: skip
         runner = make_runner(jobs, scheduler)
+        if isinstance(runner, Serial):  # parsing happens here: let the parser start meanwhile
+            start_parser(limits.parse_limits())
         with ResultsDB(results_path, create=True) as results:
             if _needs_network(targets or [], from_file, forks, github_search, github_repos,
                               seeds, history):  # fmt: skip
@@ -712,7 +736,8 @@ def scan(
                                        cache=results, blobs=results, limits=limits)  # fmt: skip
             with open_store(store, read_only=True) as opened:
                 _require_private_code(opened)
-                digest = opened.digest()
+                index = FingerprintIndex.from_store(opened, _note)
+                digest = index.store_digest or opened.digest()
                 queries = list(github_search or [])
                 if seeds:
                     found = opened.seeds(seeds)
@@ -726,7 +751,7 @@ def scan(
                            "thresholds": thresholds.as_dict(), "api": api_url,
                            "limits": limits, **({"history": True} if history else {})})  # fmt: skip
             _, run_id = run_scan(wanted, store, thresholds, results, limits, crawler, job,
-                                 runner, digest, history)  # fmt: skip
+                                 runner, digest, history, index)  # fmt: skip
             assert run_id is not None
             outputs = {"json": json_out, "html": html_out, "md": md_out, "sarif": sarif_out}
             _write_reports(results, run_id, outputs)
@@ -1002,7 +1027,7 @@ def calibrate(
                 targets.append(target)
         with open_store(store, read_only=True) as opened:
             _require_private_code(opened)
-            index = FingerprintIndex.from_store(opened)
+            index = FingerprintIndex.from_store(opened, _note)
             rows = []
             with _progress() as progress:
                 task = progress.add_task("calibrating", total=len(targets), item="")

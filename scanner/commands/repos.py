@@ -55,6 +55,10 @@ def repos(
             old, new = rename
             opened.rename_repo(old, new)
             out.print(f"renamed {old!r} to {new!r}", markup=False)
+        if remove is not None or rename is not None:
+            from scanner.index_file import refresh_index
+
+            refresh_index(opened)  # the index follows the store (silently: it was expected)
         else:
             out.print(repo_table(opened.repos()))
 
