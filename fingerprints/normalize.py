@@ -15,6 +15,7 @@ walk is vectorized numpy.
 
 from __future__ import annotations
 
+import re
 from array import array
 from dataclasses import dataclass, field
 
@@ -100,6 +101,26 @@ def _raw_hashes(source: bytes, starts: np.ndarray, ends: np.ndarray) -> np.ndarr
     return (prefix[ends] - prefix[starts]) * inverse[starts]
 
 
+_COMMENT_LINE = re.compile(rb"(?m)^[ \t]*#[^\n]*")
+
+
+def _blank_python_comment_lines(source: bytes) -> bytes:
+    """``source`` with every comment-only line turned into spaces of the same length.
+
+    tree-sitter-python's external scanner takes time quadratic in a run of comment lines after
+    code (20 MB of ``#`` lines padding a copy never finishes; upstream tree-sitter-python #242,
+    #245), while lines of spaces parse in linear time. Comments are not tokens, byte offsets and
+    line numbers stay the same, and raw token hashes are taken from the original bytes.
+    """
+    if b"#" not in source:
+        return source
+    return _COMMENT_LINE.sub(lambda m: b" " * len(m.group()), source)
+
+
+#: Grammars whose parser needs the source prepared (language name -> preparation).
+_BLANKED_COMMENTS = {"python": _blank_python_comment_lines}
+
+
 def count_lines(source: bytes) -> int:
     if not source:
         return 0
@@ -115,7 +136,8 @@ def tokenize(
     used; ``error_line`` tells where the first error is.
     """
     parser = parser or language.parser()
-    tree = parser.parse(source)
+    tree = parser.parse(_BLANKED_COMMENTS[language.name](source) if language.name in
+                        _BLANKED_COMMENTS else source)  # fmt: skip
     kinds, starts_list, ends_list = _walk_leaves(tree)
     lines = count_lines(source)
     error_line = _first_error_line(tree)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -103,6 +104,16 @@ def windows(data: bytes, size: int) -> Iterator[tuple[int, int, bytes]]:
         start = end
 
 
+def _shift_line(warning: str, shift: int) -> str:
+    """A parser warning found in a window, with its line number counted in the whole file."""
+    if not shift:
+        return warning
+    return _NEAR_LINE.sub(lambda m: f"near line {int(m.group(1)) + shift}", warning)
+
+
+_NEAR_LINE = re.compile(r"near line (\d+)")
+
+
 def _placed(fragment: Fragment, path: str, piece: _Piece, token_shift: int) -> Fragment:
     """A fragment found in a piece, placed in its file: path, lines, tokens and columns."""
     line_shift, column_shift = piece.first_line - 1, piece.first_column
@@ -195,6 +206,7 @@ def scan_candidate(
     file_hashes: dict[str, str] = {}
     excerpts: dict[str, str] = {}
     warnings: list[Problem] = []
+    warned: set[str] = set()
     unread: list[Problem] = []
     fragments: list[Fragment] = []
     discounts = Discounts()
@@ -213,8 +225,10 @@ def scan_candidate(
             problem = Problem(file.path, outcome.unread)
             if problem not in unread:  # once per file, not once per window
                 unread.append(problem)
-        warning = Problem(file.path, outcome.warning, partial=False) if outcome.warning else None
-        if warning and warning not in warnings:  # once per file, not once per window
+        text = _shift_line(outcome.warning, piece.first_line - 1) if outcome.warning else None
+        warning = Problem(file.path, text, partial=False) if text else None
+        if warning and file.path not in warned:  # the first per file, not one per window
+            warned.add(file.path)
             warnings.append(warning)
         if outcome.fragments:
             file_hashes[file.path] = piece.whole

@@ -235,6 +235,26 @@ def test_wide_encodings_are_decoded_never_called_binary(store, tmp_path, encoded
     assert "decoded" in stderr and "binary" not in stderr
 
 
+def test_a_copy_padded_with_megabytes_of_comments_is_found(store, tmp_path):
+    """tree-sitter-python is quadratic in a run of comment lines after code: 5 MB of them would
+    take hours; comment-only lines are blanked before parsing, so this takes seconds."""
+    padding = b"# " + b"x" * 60 + b"\n"
+    folder = tmp_path / "padded-py"
+    folder.mkdir()
+    (folder / "journal.py").write_bytes(JOURNAL + padding * 80_000)
+    code, candidate, _ = scan(store, folder)
+    assert code == 1 and candidate["complete"] and evidence(candidate) == {"journal.py"}
+
+
+def test_notebook_magics_and_continuation_lines():
+    from scanner.sources.carriers import _without_magics
+
+    cell = "%time x = 1\n!pip install x\ny = ('%d'\n     % (1,))\nz = (1\n != 2)\n"
+    assert _without_magics(cell).split("\n")[:5] == [
+        "#%time x = 1", "#!pip install x", "y = ('%d'", "     % (1,))", "z = (1"]  # fmt: skip
+    assert _without_magics("%%bash\nls -l\n").split("\n")[:2] == ["#%%bash", "#ls -l"]
+
+
 def test_a_padded_file_is_scanned_in_windows(store, tmp_path):
     padding = b"# " + b"x" * 60 + b"\n"
     before = padding * 2000  # 126 KB of comment, then the code, then more comment

@@ -132,3 +132,82 @@ def test_inputs_of_at_most_1_mb_stay_under_512_mb(store, tmp_path):
     done, _, peak = scan(store, folder)
     assert done.returncode == 3, done.stderr
     assert peak < 512, f"{peak} MiB"
+
+
+def test_duplicate_entry_names_are_both_kept_each_with_its_own_hash(store, tmp_path):
+    """Row 10: two zip entries of one name: both read, told apart, each with its own SHA-256."""
+    import hashlib
+    import warnings
+    import zipfile
+
+    path = tmp_path / "twice.zip"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns about the duplicate name
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("pkg/money.py", "x = 1\n")
+            archive.writestr("pkg/money.py", JOURNAL)
+    done, report, _ = scan(store, path)
+    assert done.returncode == 1, done.stderr
+    [candidate] = report["candidates"]
+    [pair] = candidate["files"]
+    assert pair["candidate_path"] == "pkg/money.py#2"
+    assert pair["candidate_sha256"] == hashlib.sha256(JOURNAL.encode()).hexdigest()
+
+
+def test_every_entry_kind_counts_against_the_entry_cap(tmp_path):
+    """Row 11: folders count too, so a million empty folders cannot make a scan crawl."""
+    from scanner.sources import Archive, Limits
+
+    many = io.BytesIO()
+    with tarfile.open(fileobj=many, mode="w:gz") as archive:
+        for i in range(2_000):
+            info = tarfile.TarInfo(f"d{i}")
+            info.type = tarfile.DIRTYPE
+            archive.addfile(info)
+        data = JOURNAL.encode()
+        info = tarfile.TarInfo("late/journal.py")
+        info.size = len(data)
+        archive.addfile(info, io.BytesIO(data))
+    path = tmp_path / "dirs.tgz"
+    path.write_bytes(many.getvalue())
+    capped = Archive(path, limits=Limits(max_files=1_000))
+    assert list(capped.iter_files()) == []
+    assert capped.problems[-1].partial and "more than 1,000 entries" in capped.problems[-1].message
+
+
+def test_zip_entries_whose_mode_says_fifo_or_device_are_not_read(tmp_path):
+    """Row 12: the external attributes of a zip entry are believed: a FIFO is never read."""
+    import stat
+    import zipfile
+
+    from scanner.sources import Archive
+
+    path = tmp_path / "modes.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, mode in (("fifo.py", stat.S_IFIFO), ("dev.py", stat.S_IFCHR)):
+            info = zipfile.ZipInfo(name)
+            info.create_system = 3
+            info.external_attr = (mode | 0o644) << 16
+            archive.writestr(info, "x = 1\n")
+        archive.writestr("ok.py", JOURNAL)
+    found = Archive(path)
+    assert [f.path for f in found.iter_files()] == ["ok.py"]
+    notes = {p.path: p.message for p in found.problems}
+    assert notes == {"fifo.py": "device, FIFO or special file; not read",
+                     "dev.py": "device, FIFO or special file; not read"}  # fmt: skip
+
+
+def test_a_character_device_in_a_candidate_folder_is_never_read(store, tmp_path):
+    """Row 6: ``zero.py`` made as /dev/zero's twin would read forever: it is never opened."""
+    import os
+    import stat
+
+    folder = leak(tmp_path)
+    try:
+        os.mknod(folder / "zero.py", stat.S_IFCHR | 0o644, os.makedev(1, 5))
+    except (PermissionError, OSError):
+        pytest.skip("cannot make a device node here")
+    done, _, peak = scan(store, folder)
+    assert done.returncode == 1
+    assert "zero.py: not a regular file" in done.stderr
+    assert peak < 512

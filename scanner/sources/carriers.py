@@ -30,6 +30,7 @@ import io
 import json
 import lzma
 import posixpath
+import re
 import stat
 import sys
 import tarfile
@@ -274,15 +275,17 @@ class Unpacker:
     # -- dispatch -----------------------------------------------------------------------------
 
     def _stream(self, path: str, stream: IO[bytes], depth: int, top: bool = False,
-                layers: int = 0, name: str | None = None) -> Iterator[CandidateFile]:  # fmt: skip
+                layers: int = 0, name: str | None = None,
+                unwrapped: bool = False) -> Iterator[CandidateFile]:  # fmt: skip
         """Everything readable in one stream. ``path`` names the file where it is stored;
-        ``name`` decides what it is, and differs after decompression (``a.py.gz`` holds
-        ``a.py``, named ``a.py.gz!/a.py`` in the evidence)."""
-        own = PurePosixPath(path).name
-        name = name or own
+        ``name`` decides what it is when that differs from the path's last part (``a.py#2``,
+        the second entry of that name, is still Python); ``unwrapped`` says the stream is the
+        decompressed content of ``path`` (``a.py.gz`` holds ``a.py``, named ``a.py.gz!/a.py``
+        in the evidence)."""
+        name = name or PurePosixPath(path).name
         language = language_for_path(name)
         if language is not None:
-            where = path if name == own else (name if top else path + SEPARATOR + name)
+            where = (name if top else path + SEPARATOR + name) if unwrapped else path
             data = self._read(where, stream)
             if data is not None:
                 yield from self._source(where, data, language)
@@ -301,7 +304,7 @@ class Unpacker:
             inner = _reader(_decompressor(kind, _Chain(head, stream)))
             try:
                 yield from self._stream(path, inner, depth, top, layers + 1,
-                                        PurePosixPath(_inner_name(name)).name)  # fmt: skip
+                                        PurePosixPath(_inner_name(name)).name, True)  # fmt: skip
             except _corrupt() as exc:
                 reason = f"corrupt or unreadable {kind} data ({_one_line(exc)})"
                 self.problems.append(problem("" if top else path, reason))
@@ -412,7 +415,7 @@ class Unpacker:
                 handle = archive.extractfile(member)
                 if handle is None:
                     continue
-                yield from self._stream(path, handle, level)
+                yield from self._stream(path, handle, level, name=posixpath.basename(name))
 
     def _zip(self, path: str, prefix: str, stream: IO[bytes],
              level: int) -> Iterator[CandidateFile]:  # fmt: skip
@@ -439,7 +442,7 @@ class Unpacker:
                     self._unread(entry, f"compression ratio over {self.limits.max_ratio} (bomb?)")
                     continue
                 with archive.open(info) as handle:
-                    yield from self._stream(entry, handle, level)
+                    yield from self._stream(entry, handle, level, name=posixpath.basename(name))
 
     def _check_name(self, path: str, name: str) -> None:
         """Names that would escape an extraction folder are noted; nothing is ever extracted,
@@ -526,9 +529,16 @@ def _notebook_extension(notebook: Any) -> str:
         str(language).lower(), "." + str(language).lower()[:8])  # fmt: skip
 
 
+_MAGIC = re.compile(r"^\s*(%%?[A-Za-z_]|![^=\s])")
+"""An IPython line magic (``%time``), cell magic (``%%bash``) or shell line (``!pip``); not a
+continuation line of code such as ``% (a, b)`` or ``!= x``."""
+
+
 def _without_magics(text: str) -> str:
-    """IPython magics (``%time``, ``%%bash``) and shell lines (``!pip``) are not the language:
-    each becomes a comment, so line numbers stay those of the cell."""
+    """IPython magics and shell lines are not the language: each becomes a comment, so line
+    numbers stay those of the cell. A cell magic (``%%bash`` on the first line) makes the whole
+    cell another language: all of it is commented out."""
     lines = text.split("\n")
-    return "\n".join(("#" + line) if line.lstrip().startswith(("%", "!")) else line
-                     for line in lines)  # fmt: skip
+    if lines and lines[0].lstrip().startswith("%%"):
+        return "\n".join("#" + line for line in lines)
+    return "\n".join(("#" + line) if _MAGIC.match(line) else line for line in lines)
