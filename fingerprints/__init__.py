@@ -6,7 +6,17 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the names below, imported on first use (``__getattr__``)
-    from fingerprints.background import BackgroundSummary, learn_background
+    from fingerprints.direction import (
+        HOLDS_PRIVATE_CODE,
+        IN_SOURCE,
+        PUBLIC,
+        Dates,
+        Decision,
+        Overlap,
+        RepoOverlap,
+        containment,
+        decide,
+    )
     from fingerprints.errors import (
         ConfigError,
         DamagedStoreError,
@@ -25,6 +35,7 @@ if TYPE_CHECKING:  # the names below, imported on first use (``__getattr__``)
         analyze,
         fingerprint_file,
     )
+    from fingerprints.history import commit_dates
     from fingerprints.isolation import (
         DEFAULT_PARSE_MEMORY,
         DEFAULT_PARSE_SECONDS,
@@ -44,10 +55,29 @@ if TYPE_CHECKING:  # the names below, imported on first use (``__getattr__``)
         content_problem,
         third_party_reason,
     )
-    from fingerprints.shingles import FINGERPRINT_DTYPE, KGrams, kgrams, rolling_hash, winnow
+    from fingerprints.reference import (
+        PrivateSide,
+        ReferenceSummary,
+        SourceMeta,
+        learn_reference,
+        matching_sources,
+        redecide,
+        set_trust,
+    )
+    from fingerprints.shingles import (
+        FINGERPRINT_DTYPE,
+        KGrams,
+        covered_tokens,
+        distinct_kinds,
+        kgrams,
+        rolling_hash,
+        winnow,
+    )
     from fingerprints.signature import minhash
     from fingerprints.store import (
         Background,
+        ReferenceFile,
+        ReferenceSource,
         RepoInfo,
         SQLiteStore,
         StoredFile,
@@ -77,9 +107,16 @@ __version__ = "0.1.0"
 #: version`` needs none of the parsers, and only what computes or reads MinHash signatures
 #: imports datasketch (and with it scipy).
 _EXPORTS: dict[str, tuple[str, ...]] = {
-    "fingerprints.background": (
-        "BackgroundSummary",
-        "learn_background",
+    "fingerprints.direction": (
+        "HOLDS_PRIVATE_CODE",
+        "IN_SOURCE",
+        "PUBLIC",
+        "Dates",
+        "Decision",
+        "Overlap",
+        "RepoOverlap",
+        "containment",
+        "decide",
     ),
     "fingerprints.errors": (
         "ConfigError",
@@ -99,6 +136,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "analyze",
         "fingerprint_file",
     ),
+    "fingerprints.history": ("commit_dates",),
     "fingerprints.isolation": (
         "DEFAULT_PARSE_MEMORY",
         "DEFAULT_PARSE_SECONDS",
@@ -129,9 +167,20 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "content_problem",
         "third_party_reason",
     ),
+    "fingerprints.reference": (
+        "PrivateSide",
+        "ReferenceSummary",
+        "SourceMeta",
+        "learn_reference",
+        "matching_sources",
+        "redecide",
+        "set_trust",
+    ),
     "fingerprints.shingles": (
         "FINGERPRINT_DTYPE",
         "KGrams",
+        "covered_tokens",
+        "distinct_kinds",
         "kgrams",
         "rolling_hash",
         "winnow",
@@ -139,6 +188,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "fingerprints.signature": ("minhash",),
     "fingerprints.store": (
         "Background",
+        "ReferenceFile",
+        "ReferenceSource",
         "RepoInfo",
         "SQLiteStore",
         "StoredFile",
@@ -170,16 +221,19 @@ _HOME = {name: module for module, names in _EXPORTS.items() for name in names}
 __all__ = [
     "Analysis",
     "Background",
-    "BackgroundSummary",
     "BinaryContent",
     "ConfigError",
     "DEFAULT_PARSE_MEMORY",
     "DEFAULT_PARSE_SECONDS",
     "DamagedStoreError",
+    "Dates",
+    "Decision",
     "FINGERPRINT_DTYPE",
     "FIXTURE_DIRS",
     "FileFingerprint",
     "FingerprintParams",
+    "HOLDS_PRIVATE_CODE",
+    "IN_SOURCE",
     "InputError",
     "Job",
     "KGrams",
@@ -189,13 +243,21 @@ __all__ = [
     "MAX_TREE_DEPTH",
     "Mapper",
     "NotAStoreError",
+    "Overlap",
+    "PUBLIC",
     "ParseFailure",
     "ParseLimits",
+    "PrivateSide",
     "REEXPORT_FILES",
+    "ReferenceFile",
+    "ReferenceSource",
+    "ReferenceSummary",
     "RepoConflictError",
     "RepoInfo",
+    "RepoOverlap",
     "SQLiteStore",
     "SourceFile",
+    "SourceMeta",
     "StoreError",
     "StoreVersionError",
     "StoredFile",
@@ -208,9 +270,14 @@ __all__ = [
     "analyze",
     "boilerplate_reason",
     "carried_name",
+    "commit_dates",
+    "containment",
     "content_problem",
     "count_lines",
+    "covered_tokens",
+    "decide",
     "decode_source",
+    "distinct_kinds",
     "encoding_warning",
     "fingerprint_file",
     "fingerprint_files",
@@ -218,15 +285,18 @@ __all__ = [
     "isolated_tokenize",
     "kgrams",
     "language_for_path",
-    "learn_background",
+    "learn_reference",
     "load_language",
+    "matching_sources",
     "minhash",
     "open_store",
     "printable",
     "read_source",
+    "redecide",
     "repo_name_problem",
     "rolling_hash",
     "run_job",
+    "set_trust",
     "start_parser",
     "third_party_reason",
     "tokenize",

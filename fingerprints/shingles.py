@@ -94,3 +94,21 @@ def winnow(hashes: np.ndarray, w: int) -> np.ndarray:
     windows = sliding_window_view(hashes, w)
     rightmost = w - 1 - np.argmin(windows[:, ::-1], axis=1)
     return np.unique(np.arange(windows.shape[0]) + rightmost)
+
+
+def distinct_kinds(values: np.ndarray, positions: np.ndarray, k: int) -> np.ndarray:
+    """How many distinct token values the k-gram at each of ``positions`` holds."""
+    if positions.shape[0] == 0:
+        return np.zeros(0, dtype=np.int64)
+    windows = np.sort(values[positions[:, None] + np.arange(k)], axis=1)
+    return 1 + np.count_nonzero(np.diff(windows, axis=1), axis=1)
+
+
+def covered_tokens(positions: np.ndarray, k: int, length: int) -> int:
+    """Tokens covered by k-grams starting at ``positions`` in a stream of ``length`` tokens."""
+    if positions.shape[0] == 0:
+        return 0
+    marks = np.zeros(length + 1, dtype=np.int32)
+    np.add.at(marks, positions, 1)
+    np.add.at(marks, np.minimum(positions + k, length), -1)
+    return int(np.count_nonzero(np.cumsum(marks)[:length]))

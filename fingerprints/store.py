@@ -27,6 +27,7 @@ from urllib.parse import quote
 
 import numpy as np
 
+from fingerprints.direction import PUBLIC
 from fingerprints.errors import (
     DamagedStoreError,
     LeaktraceError,
@@ -40,7 +41,7 @@ from fingerprints.params import FingerprintParams
 from fingerprints.shingles import FINGERPRINT_DTYPE
 
 FORMAT = "leaktrace-store"
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 _SCHEMA_V1 = """
@@ -112,29 +113,101 @@ def _migrate_3_to_4(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX files_sha256 ON files (sha256)")
 
 
-#: Tables whose rows the scanner's index is built from: any change to them bumps the generation.
-INDEXED_TABLES = {
-    "files": "repo_id, path, language, sha256, tokens, lines, fingerprints, boilerplate",
-    "repos": "name, public",
-    "background": "hash, files",
-}
+_V4_TO_V5 = """
+ALTER TABLE files ADD COLUMN first_commit TEXT;
+ALTER TABLE files ADD COLUMN last_commit TEXT;
+CREATE TABLE reference_sources (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    version TEXT NOT NULL DEFAULT '',
+    kind TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    published_at TEXT,
+    files INTEGER NOT NULL,
+    lines INTEGER NOT NULL,
+    tokens INTEGER NOT NULL,
+    learned_at TEXT NOT NULL,
+    trust TEXT NOT NULL DEFAULT 'auto',
+    decision TEXT NOT NULL,
+    reasons TEXT NOT NULL,
+    evidence TEXT NOT NULL,
+    UNIQUE (name, version)
+);
+CREATE TABLE reference_hashes (
+    hash INTEGER NOT NULL,
+    source_id INTEGER NOT NULL,
+    PRIMARY KEY (hash, source_id)
+) WITHOUT ROWID;
+CREATE TABLE reference_files (
+    source_id INTEGER NOT NULL REFERENCES reference_sources(id) ON DELETE CASCADE,
+    repo_id INTEGER NOT NULL REFERENCES repos(id) ON DELETE CASCADE,
+    path TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    fingerprints INTEGER NOT NULL,
+    shared INTEGER NOT NULL,
+    reference_path TEXT,
+    reference_shared INTEGER NOT NULL,
+    PRIMARY KEY (source_id, repo_id, path)
+);
+"""
 
 
 def _migrate_4_to_5(db: sqlite3.Connection) -> None:
-    """v5: a generation counter, bumped by triggers in the same transaction as every change to
-    what the scanner's index is built from (files, repositories, background), and a random
-    instance id. An index records both: it is fresh exactly when they still match, whichever
-    program wrote to the store and however it stopped (a crash rolls the bump back with the
-    change). Touching a file's modification time alone does not bump it."""
-    db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('generation', '0')")
+    """v5: reference sources with provenance, and first/last commit dates per private file.
+
+    ``reference_sources`` holds one row per learned source (package, archive, folder, git
+    repository): what it is, where it came from, its SHA-256 and publish date, and the decision
+    taken on it with its reasons and evidence. ``reference_hashes`` says which sources hold each
+    *stored* private fingerprint hash (the reference's own text and hashes are never stored);
+    ``reference_files`` keeps, per private file that shares fingerprints with a source, how many
+    and the reference file holding most of them (the inventory).
+
+    The ``background`` table of schema 2-4 is left as it was, and read with its old meaning (a
+    hash in ``background_files`` background files is common): such a store gives the same
+    verdicts as before until its background is learned again as reference sources.
+    """
+    for statement in _V4_TO_V5.strip().split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+#: Tables whose rows the scanner's index is built from, with the columns it reads (None: all of
+#: them): any change to them bumps the generation. A file's commit dates are not read by it.
+INDEXED_TABLES: dict[str, str | None] = {
+    "files": "repo_id, path, language, sha256, tokens, lines, fingerprints, boilerplate",
+    "repos": "name, public",
+    "background": "hash, files",
+    "reference_sources": None,  # names, decisions and reasons are in the index (and reports)
+    "reference_hashes": "hash, source_id",
+    "reference_files": None,
+}
+
+
+def _migrate_5_to_6(db: sqlite3.Connection) -> None:
+    """v6: a generation counter, bumped by triggers in the same transaction as every change to
+    what the scanner's index is built from (files, repositories, background, reference
+    sources), and a random instance id. An index records both: it is fresh exactly when they
+    still match, whichever program wrote to the store and however it stopped (a crash rolls the
+    bump back with the change). Touching a file's modification time, or recording its commit
+    dates, does not bump it.
+
+    A store that a development build of the persistent index numbered 5 (generation and
+    triggers, no reference tables) gets the reference tables here, and keeps its counter."""
+    tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if "reference_sources" not in tables:
+        _migrate_4_to_5(db)
+    db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('generation', '0')")
     db.execute(
-        "INSERT OR REPLACE INTO meta (key, value) VALUES ('instance', lower(hex(randomblob(16))))"
+        "INSERT OR IGNORE INTO meta (key, value) VALUES ('instance', lower(hex(randomblob(16))))"
     )
     bump = "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'"
     for table, columns in INDEXED_TABLES.items():
-        for event in ("INSERT", f"UPDATE OF {columns}", "DELETE"):
+        for event in ("INSERT", f"UPDATE OF {columns}" if columns else "UPDATE", "DELETE"):
             name = f"{table}_{event.split()[0].lower()}_generation"
-            db.execute(f"CREATE TRIGGER {name} AFTER {event} ON {table} BEGIN {bump}; END")
+            db.execute(
+                f"CREATE TRIGGER IF NOT EXISTS {name} AFTER {event} ON {table} BEGIN {bump}; END"
+            )
 
 
 #: Numbered migrations: MIGRATIONS[n] upgrades a store from schema n to n + 1.
@@ -143,6 +216,7 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     2: _migrate_2_to_3,
     3: _migrate_3_to_4,
     4: _migrate_4_to_5,
+    5: _migrate_5_to_6,
 }
 
 
@@ -187,6 +261,60 @@ class Background:
     hashes: np.ndarray  # uint64, sorted
     files: np.ndarray  # int64, aligned with hashes
     info: dict[str, object]
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceSource:
+    """One learned reference source (a package, archive, folder or git repository) and the
+    decision taken on it: ``public`` (its code is public code: never evidence) or
+    ``holds-private-code`` (it clears nothing)."""
+
+    id: int
+    name: str
+    version: str
+    kind: str  # pypi, npm, archive, folder, git
+    origin: str
+    sha256: str
+    published_at: str | None
+    files: int
+    lines: int
+    tokens: int
+    learned_at: str
+    trust: str  # auto, trusted, distrusted
+    decision: str
+    reasons: tuple[str, ...]
+    evidence: dict[str, Any]
+
+    @property
+    def label(self) -> str:
+        """``name version``, as reports name it."""
+        return f"{self.name} {self.version}".strip()
+
+    @property
+    def public(self) -> bool:
+        return self.decision == PUBLIC
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceFile:
+    """How much of one private file a reference source holds (an inventory row)."""
+
+    source_id: int
+    repo_id: int
+    path: str
+    sha256: str
+    """The private file's content when the source was learned (a changed file is not matched)."""
+    fingerprints: int  # distinct fingerprint hashes of the private file
+    shared: int  # how many of them the source holds
+    reference_path: str | None  # the reference file holding most of them
+    reference_shared: int  # how many that one file holds
+
+    @property
+    def share(self) -> float:
+        return self.shared / self.fingerprints if self.fingerprints else 0.0
+
+
+TRUST_LEVELS = ("auto", "trusted", "distrusted")
 
 
 @dataclass(frozen=True, slots=True)
@@ -617,6 +745,19 @@ class SQLiteStore:
         return ids, places, boilerplate, sum(by_id[i][1] for i in ids.tolist())
 
     @_reading("its files")
+    def file_sha256s(self, ids: np.ndarray) -> list[str]:
+        """The content hash (SHA-256) of each stored file in ``ids``, in that order."""
+        wanted = [int(i) for i in ids.tolist()]
+        found: dict[int, str] = {}
+        for at in range(0, len(wanted), 500):
+            chunk = wanted[at : at + 500]
+            rows = self._db.execute(
+                f"SELECT id, sha256 FROM files WHERE id IN ({', '.join('?' * len(chunk))})", chunk
+            )
+            found.update(rows)
+        return [found[i] for i in wanted]
+
+    @_reading("its files")
     def public_file_ids(self) -> list[int]:
         rows = self._db.execute(
             "SELECT f.id FROM files f JOIN repos r ON r.id = f.repo_id WHERE r.public = 1"
@@ -678,6 +819,10 @@ class SQLiteStore:
         for name, public, path, sha, blob in rows:
             digest.update(f"{name}\0{public}\0{path}\0{sha}\0".encode())
             digest.update(blob)
+        for ref in sorted(self.reference_sources(), key=lambda r: (r.name, r.version)):
+            digest.update(
+                f"ref\0{ref.name}\0{ref.version}\0{ref.sha256}\0{ref.decision}\0".encode()
+            )
         return digest.hexdigest()
 
     # -- seeds -------------------------------------------------------------------------------------
@@ -747,6 +892,120 @@ class SQLiteStore:
         files = np.array([n for _, n in rows], dtype=np.int64)
         meta = self._meta().get("background")
         return Background(hashes[order], files[order], json.loads(meta) if meta else {})
+
+    # -- reference sources -------------------------------------------------------------------
+
+    def put_reference(
+        self,
+        source: ReferenceSource,
+        hashes: np.ndarray,
+        files: Iterable[ReferenceFile],
+    ) -> int:
+        """Record one learned source (replacing an earlier one of the same name and version)
+        with the stored hashes it holds and its inventory rows, in one transaction."""
+        row = (source.name, source.version, source.kind, source.origin, source.sha256,
+               source.published_at, source.files, source.lines, source.tokens, source.learned_at,
+               source.trust, source.decision, json.dumps(list(source.reasons)),
+               json.dumps(source.evidence, sort_keys=True))  # fmt: skip
+        try:
+            with self._db:
+                old = self._db.execute(
+                    "SELECT id FROM reference_sources WHERE name = ? AND version = ?",
+                    (source.name, source.version),
+                ).fetchone()
+                if old is not None:
+                    self._forget_reference(old[0])
+                cursor = self._db.execute(
+                    "INSERT INTO reference_sources (name, version, kind, origin, sha256,"
+                    " published_at, files, lines, tokens, learned_at, trust, decision, reasons,"
+                    " evidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    row,
+                )
+                source_id = int(cursor.lastrowid or 0)
+                self._db.executemany(
+                    "INSERT OR IGNORE INTO reference_hashes (hash, source_id) VALUES (?, ?)",
+                    ((h, source_id) for h in hashes.astype(np.uint64).view(np.int64).tolist()),
+                )
+                self._db.executemany(
+                    "INSERT INTO reference_files (source_id, repo_id, path, sha256, fingerprints,"
+                    " shared, reference_path, reference_shared) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(source_id, f.repo_id, f.path, f.sha256, f.fingerprints, f.shared,
+                      f.reference_path, f.reference_shared) for f in files],
+                )  # fmt: skip
+        except sqlite3.Error as exc:
+            raise StoreError(
+                f"{self.path}: cannot write reference {source.label!r} ({exc})"
+            ) from exc
+        return source_id
+
+    def _forget_reference(self, source_id: int) -> None:
+        self._db.execute("DELETE FROM reference_hashes WHERE source_id = ?", (source_id,))
+        self._db.execute("DELETE FROM reference_files WHERE source_id = ?", (source_id,))
+        self._db.execute("DELETE FROM reference_sources WHERE id = ?", (source_id,))
+
+    def remove_reference(self, source_id: int) -> None:
+        with self._db:
+            self._forget_reference(source_id)
+
+    def reference_sources(self) -> list[ReferenceSource]:
+        """Every learned reference source, in the order they were learned."""
+        rows = self._db.execute(
+            "SELECT id, name, version, kind, origin, sha256, published_at, files, lines, tokens,"
+            " learned_at, trust, decision, reasons, evidence FROM reference_sources ORDER BY id"
+        ).fetchall()
+        return [
+            ReferenceSource(*row[:13], tuple(json.loads(row[13])), json.loads(row[14]))
+            for row in rows
+        ]
+
+    def set_reference_decision(
+        self, source_id: int, decision: str, reasons: Iterable[str], trust: str | None = None
+    ) -> None:
+        with self._db:
+            self._db.execute(
+                "UPDATE reference_sources SET decision = ?, reasons = ?,"
+                " trust = coalesce(?, trust) WHERE id = ?",
+                (decision, json.dumps(list(reasons)), trust, source_id),
+            )
+
+    def reference_hashes(self) -> tuple[np.ndarray, np.ndarray]:
+        """(hashes, source ids): every (stored hash, source holding it) pair, sorted by hash."""
+        rows = self._db.execute(
+            "SELECT hash, source_id FROM reference_hashes ORDER BY hash, source_id"
+        ).fetchall()
+        if not rows:
+            return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
+        pairs = np.array(rows, dtype=np.int64)
+        hashes = pairs[:, 0].view(np.uint64)
+        order = np.argsort(hashes, kind="stable")  # signed order in SQLite, unsigned here
+        return np.ascontiguousarray(hashes[order]), np.ascontiguousarray(pairs[order, 1])
+
+    def reference_files(self, source_id: int | None = None) -> list[ReferenceFile]:
+        where, args = ("WHERE source_id = ?", (source_id,)) if source_id is not None else ("", ())
+        rows = self._db.execute(
+            "SELECT source_id, repo_id, path, sha256, fingerprints, shared, reference_path,"
+            f" reference_shared FROM reference_files {where} ORDER BY source_id, repo_id, path",
+            args,
+        ).fetchall()
+        return [ReferenceFile(*row) for row in rows]
+
+    # -- commit dates --------------------------------------------------------------------------
+
+    def set_commit_dates(self, repo_id: int, dates: dict[str, tuple[str, str]]) -> None:
+        """Record each file's first and last commit date (ISO 8601) from its git history."""
+        with self._db:
+            self._db.executemany(
+                "UPDATE files SET first_commit = ?, last_commit = ? WHERE repo_id = ? AND path = ?",
+                [(first, last, repo_id, path) for path, (first, last) in dates.items()],
+            )
+
+    def commit_dates(self) -> dict[tuple[int, str], tuple[str, str]]:
+        """(repo id, path) -> (first, last) commit date, for files whose history is known."""
+        rows = self._db.execute(
+            "SELECT repo_id, path, first_commit, last_commit FROM files"
+            " WHERE first_commit IS NOT NULL"
+        )
+        return {(repo, path): (first, last) for repo, path, first, last in rows}
 
     @_reading("its signatures")
     def signature_bytes(self, file_id: int) -> bytes:

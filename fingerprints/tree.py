@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 
 from fingerprints.errors import InputError, ParseFailure
 from fingerprints.fingerprinter import FileFingerprint, SourceFile, fingerprint_file
+from fingerprints.history import commit_dates
 from fingerprints.isolation import ParseLimits
 from fingerprints.languages import language_for_path
 from fingerprints.names import carried_name
@@ -161,6 +162,8 @@ class TreeSummary:
     seconds: float = 0.0
     identical: list[tuple[RepoInfo, int]] = field(default_factory=list)
     """Other stored repositories holding files identical to this one's, and how many."""
+    dated: int = 0
+    """Files whose first and last commit dates were recorded (a git checkout's history)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -391,7 +394,8 @@ def fingerprint_tree(
     ``mapper`` runs the pure fingerprinting (in this process by default; in a pool of processes
     or on a cluster's workers when the caller passes one); everything else happens here. With
     ``parse_limits``, each parse runs in a separate process under them, and a file that crashes,
-    hangs or blows up the parser is one problem and a skip.
+    hangs or blows up the parser is one problem and a skip. When ``root`` is in a git checkout
+    with its history, each file's first and last commit dates are recorded too (``history``).
     """
     started = time.perf_counter()
     root = root.resolve()
@@ -410,7 +414,12 @@ def fingerprint_tree(
 
     for result in mapper(run_job, jobs()):
         ingest.accept(result)
-    return ingest.finish(started)
+    summary = ingest.finish(started)
+    dates = commit_dates(root)
+    if dates and ingest.repo_id is not None:
+        ingest.store.set_commit_dates(ingest.repo_id, dates)
+        summary.dated = sum(1 for path in ingest.present if path in dates)
+    return summary
 
 
 def fingerprint_files(

@@ -11,8 +11,10 @@ candidates that would be flagged (observed, with a 95 % upper bound by the rule 
 Thresholds measure how much *independent* code can look alike. A corpus candidate that shares a
 verbatim fragment as long as ``derivative_fragment_tokens`` is not independent: it holds a copy
 (SQLAlchemy's sdist ships Sphinx's own JavaScript, for one). Such candidates are listed apart as
-copies to look at, to add with ``--public`` or to the background, and left out of the
-recommendation, which would otherwise raise the bars past real leaks.
+copies to look at, with the file pairs behind them, and left out of the recommendation, which
+would otherwise raise the bars past real leaks. A found copy is never advised into the reference
+sources: it may be the leak itself. If the private file turns out to be public code the company
+copied, the package it came from is the reference to learn.
 """
 
 from __future__ import annotations
@@ -39,6 +41,9 @@ class Measurement:
     longest: int  # longest fragment
     covered: int  # private tokens covered by fragments of at least min_fragment_tokens
     verbatim_longest: int = 0  # longest fragment that is token-for-token identical
+    copy_pairs: tuple[tuple[str, str, str, int], ...] = ()
+    """(candidate path, private repo, private path, longest verbatim fragment) of each file pair
+    whose verbatim fragment reaches ``derivative_fragment_tokens``: the copy to look at."""
 
 
 def measure(candidate: Candidate, index: FingerprintIndex, params: FingerprintParams,
@@ -51,8 +56,14 @@ def measure(candidate: Candidate, index: FingerprintIndex, params: FingerprintPa
     covered = combine(counted, index, Discounts(), match.files, match.lines, 0).matched_tokens
     lengths = sorted((f.tokens for f in fragments), reverse=True)
     verbatim = max((f.tokens for f in fragments if f.verbatim), default=0)
+    pairs = []
+    for pair in match.pairs:
+        longest = max((f.tokens for f in pair.fragments if f.verbatim), default=0)
+        if longest >= thresholds.derivative_fragment_tokens:
+            pairs.append((pair.candidate_path, pair.private.repo, pair.private.path, longest))
+    pairs.sort(key=lambda p: (-p[3], p[0]))
     return Measurement(candidate.target, match.files, match.lines, lengths,
-                       lengths[0] if lengths else 0, covered, verbatim)  # fmt: skip
+                       lengths[0] if lengths else 0, covered, verbatim, tuple(pairs))  # fmt: skip
 
 
 def _round_up(value: float) -> int:

@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from fingerprints import LeaktraceError, __version__, printable
+from scanner.commands.background import background, learn_targets
+from scanner.commands.inventory import inventory
 from scanner.commands.repos import repos
 from scanner.endpoints import DEFAULT_API, DEFAULT_RESULTS, NPM_REGISTRY, PYPI_URL
 from scanner.errors import InputError, ReportError
@@ -315,40 +317,6 @@ def fingerprint(
         raise typer.Exit(EXIT_INPUT) from None
 
 
-@app.command()
-def background(
-    corpus: Annotated[
-        list[str], typer.Argument(help="Unrelated public code: folders, archives or git URLs.")
-    ],
-    store: Annotated[Path, typer.Option("--store", "-s", help="Store to add the background to.")],
-) -> None:
-    """Learn which stored fingerprints are common in unrelated public code (never evidence)."""
-    from fingerprints import learn_background, open_store
-    from scanner.targets import resolve
-
-    try:
-        with open_store(store) as opened:
-            for target in corpus:
-                candidate = resolve(target)
-                summary = learn_background(
-                    candidate.iter_files(),
-                    opened,
-                    label=target,
-                    on_problem=lambda item, message, t=target: _problem(f"{t}:{item}", message),
-                )
-                _report_problems(target, candidate)
-                err.print(
-                    f"{target}: {summary.files:,} background file(s), {summary.lines:,} lines; "
-                    f"{summary.common:,} stored fingerprints seen there "
-                    f"({summary.seconds:.1f} s)",
-                    markup=False,
-                )
-            _refresh_index(opened)
-    except LeaktraceError as exc:
-        _error(exc)
-        raise typer.Exit(EXIT_INPUT) from None
-
-
 CONFIG_OPTION = typer.Option(
     "--config", help="leaktrace.toml or pyproject.toml (default: the one in this folder)."
 )
@@ -430,6 +398,7 @@ def run_scan(targets: Iterable[str | Candidate], store_path: Path, thresholds: T
             store_digest=store_digest or index.store_digest or store.digest(),
             background=index.background_info,
             started_at=now(),
+            references=index.reference_info,
         )
         run_id, done_before = None, set()
         if results is not None:
@@ -953,6 +922,7 @@ def demo(
     root = samples.parent
     private = [root / expected["private_repo"]]
     public = [root / p for p in expected.get("public_repos", [])]
+    references = [str(root / p) for p in expected.get("references", [])]
     targets = [str(samples / "candidates" / name) for name in expected["candidates"]]
     with tempfile.TemporaryDirectory(prefix="leaktrace-demo-") as tmp:
         store_path = Path(tmp) / "samples.db"
@@ -964,6 +934,15 @@ def demo(
         )
         try:
             _fingerprint(private, store_path, None, public, None, verbose=False)
+            if references:
+                err.print(f"$ leaktrace background {' '.join(references)} --store STORE",
+                          markup=False)  # fmt: skip
+                from fingerprints import open_store
+
+                with open_store(store_path) as opened:
+                    if learn_targets(opened, references, jobs=1):
+                        raise InputError("the sample references could not be learned")
+                    _refresh_index(opened)
             err.print(f"$ leaktrace scan {' '.join(targets)} --store STORE", markup=False)
             with ResultsDB(Path(tmp) / "results.db", create=True) as results:
                 result, run_id = run_scan(targets, store_path, Thresholds(), results)
@@ -981,9 +960,10 @@ def demo(
         want = expected["candidates"][name]["verdict"]
         ok = outcome.verdict.value == want
         wrong += not ok
+        attributed = [r for r in outcome.reasons[1:] if "public code (in " in r]
         out.print(
             f"{'ok  ' if ok else 'FAIL'} {name}: {outcome.verdict.value} (expected {want}); "
-            + outcome.reasons[0],
+            + "; ".join([outcome.reasons[0], *attributed]),
             markup=False,
         )
     raise typer.Exit(0 if wrong == 0 else 1)
@@ -1071,8 +1051,13 @@ def calibrate(
     for copy in advice.copies:
         out.print(f"copied code, left out of the recommendation: {printable(copy.target)} "
                   f"shares a verbatim fragment of {copy.verbatim_longest:,} tokens with the "
-                  "store; look at it ('leaktrace scan'), and add it with --public or to the "
-                  "background if it is public", markup=False)  # fmt: skip
+                  f"store; look at it: leaktrace scan {printable(copy.target)} --store {store}",
+                  markup=False)  # fmt: skip
+        for path, repo, private_path, tokens in copy.copy_pairs[:10]:
+            out.print(f"  {printable(path)} = {repo}/{private_path} (verbatim fragment of "
+                      f"{tokens:,} tokens)", markup=False)  # fmt: skip
+        if len(copy.copy_pairs) > 10:
+            out.print(f"  ... and {len(copy.copy_pairs) - 10} more file pair(s)", markup=False)
     out.print(
         f"at the current thresholds: {advice.flagged_now} of {advice.candidates} unrelated "
         f"candidate(s) would be derivative, {advice.review_now} review",
@@ -1136,6 +1121,9 @@ def _guarded(command: Callable[..., None]) -> Callable[..., None]:
 
 
 app.command("repos")(_guarded(repos))
+app.command("background")(_guarded(background))
+app.command("reference", help="The same as 'background'.")(_guarded(background))
+app.command("inventory")(_guarded(inventory))
 
 
 @app.command()

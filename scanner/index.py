@@ -14,7 +14,13 @@ the whole array grew 9.8x from 10,000 to 1,000,000 files (cache misses on a 480 
 bucket table stays close to flat (tests/benchmarks/bench_scale.py, section 5).
 
 Fingerprints of public repos are kept apart as a sorted set: a k-gram found there is never
-evidence.
+evidence. Reference sources decided public (``leaktrace background``) mark, once per distinct
+hash they hold (like the background's counts, never per entry), the earliest learned public
+source holding it (``reference_hashes``, ``reference_sources``, looked up by ``reference``), and,
+per private file, the public source that holds
+most of it when it is public code copied into the private tree (``file_reference``, the
+inventory): both are discounted and named in the report, never evidence. Sources that hold
+private code (or that the user distrusts) mark nothing.
 
 Each distinct private content is indexed once. The same file stored twice (one tree fingerprinted
 under two names, a file copied between repositories) would otherwise be counted twice as
@@ -34,7 +40,10 @@ import numpy as np
 
 from fingerprints import (
     FINGERPRINT_DTYPE,
+    IN_SOURCE,
     Background,
+    ReferenceFile,
+    ReferenceSource,
     SQLiteStore,
     StoredFile,
     StoreError,
@@ -54,6 +63,43 @@ class PrivateFile:
     boilerplate: str | None = None
     copies: tuple[tuple[str, str], ...] = ()
     """Other (repo, path) places holding the same content: stored again, counted once."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceRef:
+    """A public reference source, as reports name it."""
+
+    name: str
+    version: str
+    kind: str  # pypi, npm, archive, folder, git
+    origin: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} {self.version}".strip()
+
+
+@dataclass(frozen=True)
+class References:
+    """What the store knows of reference sources, as the index needs it."""
+
+    sources: list[ReferenceSource]
+    hashes: np.ndarray  # uint64, sorted (with repeats: one per source holding the hash)
+    source_ids: np.ndarray  # int64, aligned with hashes
+    files: list[ReferenceFile]
+
+    @classmethod
+    def from_store(cls, store: SQLiteStore) -> References:
+        hashes, ids = store.reference_hashes()
+        return cls(store.reference_sources(), hashes, ids, store.reference_files())
+
+
+def _no_references() -> np.ndarray:
+    return np.zeros(0, dtype=np.int32)
+
+
+def _no_hashes() -> np.ndarray:
+    return np.zeros(0, dtype=np.uint64)
 
 
 @dataclass(frozen=True)
@@ -86,6 +132,18 @@ class FingerprintIndex:
     background_info: dict[str, object] = field(default_factory=dict)
     store_digest: str | None = None
     """The store's digest when the index was built from a file (None: not recorded)."""
+    reference_hashes: np.ndarray = field(default_factory=_no_hashes)
+    """uint64, sorted unique: the hashes a public reference source holds (once per hash)."""
+    reference_sources: np.ndarray = field(default_factory=_no_references)
+    """int32, aligned with ``reference_hashes``: position in ``references`` of the earliest
+    learned public source holding that hash."""
+    file_reference: np.ndarray = field(default_factory=_no_references)
+    """int32 per file: the public source this private file mostly is (inventory), or -1."""
+    references: list[ReferenceRef] = field(default_factory=list)
+    reference_paths: dict[tuple[int, int], str] = field(default_factory=dict)
+    """(reference position, file index) -> the reference file holding most of that file."""
+    reference_info: list[dict[str, object]] = field(default_factory=list)
+    """Every learned source with its decision, for the report's provenance."""
 
     def __len__(self) -> int:
         return int(self.hashes.shape[0])
@@ -143,6 +201,12 @@ class FingerprintIndex:
             private_tokens=int(header["private_tokens"]),
             background_info=header.get("background_info", {}),
             store_digest=header.get("digest"),
+            reference_hashes=arrays["reference_hashes"],
+            reference_sources=np.asarray(arrays["reference_sources"]),
+            file_reference=np.asarray(arrays["file_reference"]),
+            references=[ReferenceRef(*ref) for ref in header["references"]],
+            reference_paths={(ref, file): path for ref, file, path in header["reference_paths"]},
+            reference_info=header["reference_info"],
         )
 
     @classmethod
@@ -157,7 +221,8 @@ class FingerprintIndex:
             else:
                 private.append(stored)
         names = {i: r.name for i, r in repos.items()}
-        return cls.build(private, public, names, store.params.k, store.params.w, store.background())
+        return cls.build(private, public, names, store.params.k, store.params.w, store.background(),
+                         References.from_store(store))  # fmt: skip
 
     @classmethod
     def build(
@@ -168,6 +233,7 @@ class FingerprintIndex:
         k: int,
         w: int,
         background: Background | None = None,
+        references: References | None = None,
     ) -> FingerprintIndex:
         private, copies = distinct_contents(private)
         files = [
@@ -199,7 +265,9 @@ class FingerprintIndex:
         public_hashes = np.unique(np.concatenate(public)) if public else np.zeros(0, np.uint64)
         no_background = Background(np.zeros(0, np.uint64), np.zeros(0, np.int64), {})
         background = background or no_background
+        marks = reference_marks(references, [f.sha256 for f in files]) if references else {}
         return cls(
+            **marks,  # type: ignore[arg-type]
             hashes=hashes,
             entries=order.astype(np.uint32 if hashes.shape[0] < 2**32 else np.uint64),
             starts=starts,
@@ -229,6 +297,16 @@ class FingerprintIndex:
         if hit.any():
             seen[hit] = self.background_files[np.searchsorted(self.background_hashes, hashes[hit])]
         return seen
+
+    def reference(self, hashes: np.ndarray) -> np.ndarray:
+        """For each of ``hashes``, the position in ``references`` of a public reference source
+        holding it (the earliest learned), or -1."""
+        source = np.full(hashes.shape[0], -1, dtype=np.int32)
+        hit = _member(self.reference_hashes, hashes)
+        if hit.any():
+            at = np.searchsorted(self.reference_hashes, hashes[hit])
+            source[hit] = self.reference_sources[at]
+        return source
 
     def ranges(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For each hash, the [lo, hi) range of index entries holding it (empty if absent)."""
@@ -404,6 +482,50 @@ class StoredFiles(_StoreReader, Sequence[PrivateFile]):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return list, (list(self),)
+
+
+def reference_marks(references: References, sha256s: Sequence[str]) -> dict[str, Any]:
+    """The index's reference fields, for indexed files of contents ``sha256s``: per distinct
+    hash and per file, which public source holds it (the same in memory and in the file)."""
+    public = [s for s in references.sources if s.public]
+    position = {s.id: i for i, s in enumerate(public)}
+    refs = [ReferenceRef(s.name, s.version, s.kind, s.origin) for s in public]
+    info: list[dict[str, object]] = [
+        {"name": s.name, "version": s.version, "kind": s.kind, "origin": s.origin,
+         "sha256": s.sha256, "published_at": s.published_at, "learned_at": s.learned_at,
+         "files": s.files, "lines": s.lines, "trust": s.trust, "decision": s.decision,
+         "reasons": list(s.reasons)}
+        for s in references.sources
+    ]  # fmt: skip
+    unique, first = np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int32)
+    if public and references.hashes.shape[0]:
+        lookup = np.full(max(position) + 1, -1, dtype=np.int64)
+        for source_id, i in position.items():
+            lookup[source_id] = i
+        ids = references.source_ids
+        pos = np.where(ids < lookup.shape[0], lookup[np.minimum(ids, lookup.shape[0] - 1)], -1)
+        keep = pos >= 0
+        ref_hashes, pos = references.hashes[keep], pos[keep]
+        if ref_hashes.shape[0]:
+            unique, starts = np.unique(ref_hashes, return_index=True)
+            # the earliest learned public source holding each hash
+            first = np.minimum.reduceat(pos, starts).astype(np.int32)
+    by_content: dict[str, list[int]] = {}
+    for i, sha256 in enumerate(sha256s):
+        by_content.setdefault(sha256, []).append(i)
+    per_file = np.full(len(sha256s), -1, dtype=np.int32)
+    best = np.zeros(len(sha256s))
+    paths: dict[tuple[int, int], str] = {}
+    for row in references.files:
+        if row.source_id not in position:
+            continue
+        for i in by_content.get(row.sha256, []):
+            if row.reference_path:
+                paths[(position[row.source_id], i)] = row.reference_path
+            if row.share >= IN_SOURCE and row.share > best[i]:
+                best[i], per_file[i] = row.share, position[row.source_id]
+    return {"reference_hashes": unique, "reference_sources": first, "file_reference": per_file,
+            "references": refs, "reference_paths": paths, "reference_info": info}  # fmt: skip
 
 
 def distinct_contents(

@@ -1,15 +1,16 @@
 """The persistent index: a file of named arrays beside the store (``STORE.index``), memory-mapped
 at scan start instead of rebuilt.
 
-Format (version 1): ``LTINDEX1``, a little-endian uint64 header length, a JSON header, then each
+Format (version 2): ``LTINDEX1``, a little-endian uint64 header length, a JSON header, then each
 array at a 64-byte-aligned offset. The header names every array with its dtype, shape and offset,
-so arrays can be added (a new per-hash fact) without a new format: a reader maps the ones it
-knows. The header also records what the index was built from: the store's instance id and
+so arrays can be added (a new per-hash fact) without a new layout: a reader maps the ones it
+knows (version 2 added the reference arrays, which a reader now needs: a version-1 index is
+rebuilt). The header also records what the index was built from: the store's instance id and
 generation (bumped by SQLite triggers in the same transaction as every change to files,
-repositories and background), its fingerprint parameters and its digest. An index whose stamp
-differs from the store's is stale and is rebuilt; a missing, truncated or unreadable one is
-rebuilt too. The file is written under a temporary name and renamed into place, so a crash
-leaves either the old index (then stale) or the new one, never half of one.
+repositories, background and reference sources), its fingerprint parameters and its digest. An
+index whose stamp differs from the store's is stale and is rebuilt; a missing, truncated or
+unreadable one is rebuilt too. The file is written under a temporary name and renamed into
+place, so a crash leaves either the old index (then stale) or the new one, never half of one.
 
 What it holds, per fingerprint of the private code: its hash (8 bytes, sorted) and where it sits
 in the concatenation of the files' fingerprint arrays (4 bytes; 8 past 2**32 fingerprints), plus
@@ -17,7 +18,11 @@ a bucket table of at most half a byte per fingerprint. Everything else about a f
 hash, token position, lines) stays in the store, which keeps it already, and is read for the few
 files a candidate matches. Per file: its store id, where its fingerprints start, at how many
 places its content is stored, whether it is boilerplate. The public code's hashes and the
-background's counts are stored once per distinct hash.
+background's counts are stored once per distinct hash, and so are the hashes held by reference
+sources decided public, each with the earliest learned such source (``reference_hashes``,
+``reference_sources``); per file, the public source it mostly is (``file_reference``). The sources
+themselves, the reference file behind each inventoried private file and every learned source's
+decision (for the report) are in the header.
 
 Building never holds the index in memory: the store is read twice, file by file. The first pass
 counts fingerprints per file and per partition (the top bits of a hash; hashes are uniform), the
@@ -40,7 +45,8 @@ import numpy as np
 from fingerprints import SQLiteStore, StoreError
 
 MAGIC = b"LTINDEX1"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""2: the hashes of public reference sources and the inventory (``reference_*``)."""
 ALIGN = 64
 PARTITION = 1 << 20
 """Most entries sorted at once while building (each partition is sorted in memory)."""
@@ -164,8 +170,11 @@ def write_index(store: SQLiteStore, path: Path | None = None) -> BuildStats:
 
 
 def _build(store: SQLiteStore, path: Path) -> tuple[int, int]:
+    from scanner.index import References, reference_marks  # scanner.index imports this module
+
     stamp = store.stamp()
     ids, places, boilerplate, tokens = store.distinct_private_files()
+    marks = reference_marks(References.from_store(store), store.file_sha256s(ids))
     position = {file_id: i for i, file_id in enumerate(ids.tolist())}
     public_ids = set(store.public_file_ids())
     # Pass 1: fingerprints per file, per 16-bit hash prefix; the public code's distinct hashes.
@@ -200,6 +209,11 @@ def _build(store: SQLiteStore, path: Path) -> tuple[int, int]:
         "private_tokens": int(tokens),
         "bucket_bits": bits,
         "background_info": background.info,
+        "references": [[r.name, r.version, r.kind, r.origin] for r in marks["references"]],
+        "reference_paths": [
+            [ref, file, path] for (ref, file), path in sorted(marks["reference_paths"].items())
+        ],
+        "reference_info": marks["reference_info"],
     }
     specs = {
         "hashes": ("<u8", size),
@@ -212,15 +226,21 @@ def _build(store: SQLiteStore, path: Path) -> tuple[int, int]:
         "public_hashes": ("<u8", public_hashes.shape[0]),
         "background_hashes": ("<u8", background.hashes.shape[0]),
         "background_files": ("<i8", background.files.shape[0]),
+        "reference_hashes": ("<u8", marks["reference_hashes"].shape[0]),
+        "reference_sources": ("<i4", marks["reference_sources"].shape[0]),
+        "file_reference": ("<i4", len(ids)),
     }
     out = _Writer(path, header, specs)
     try:
         for name, values in (("starts", starts), ("file_ids", ids), ("places", places),
                              ("boilerplate", boilerplate), ("public_hashes", public_hashes),
                              ("background_hashes", background.hashes),
-                             ("background_files", background.files)):  # fmt: skip
+                             ("background_files", background.files),
+                             ("reference_hashes", marks["reference_hashes"]),
+                             ("reference_sources", marks["reference_sources"]),
+                             ("file_reference", marks["file_reference"])):  # fmt: skip
             out.write(name, 0, values)
-        del public_hashes, background
+        del public_hashes, background, marks
         _scatter(store, out, position, starts, part_bits, part_starts)
         _sort_partitions(out, part_bits, part_starts, bits, size)
     finally:

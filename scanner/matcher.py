@@ -3,9 +3,12 @@
 For one candidate file:
 
 1. Every k-gram hash is looked up in the index (one vectorized binary search). Set aside, and
-   counted as discounted evidence: k-grams found in the company's public code; k-grams whose hash
-   sits at more than ``max_fanout`` private places (private templates); k-grams seen in at least
-   ``background_files`` files of unrelated public code (common code); k-grams of fewer than
+   counted as discounted evidence: k-grams found in the company's public code; k-grams held by a
+   reference source decided public (``reference``: public code, named with its source), and
+   matches with private files that the inventory found to be public code copied into the private
+   tree; k-grams whose hash sits at more than ``max_fanout`` private places (private templates);
+   k-grams seen in at least ``background_files`` files of a legacy background (common code,
+   stores learned before reference sources); k-grams of fewer than
    ``min_distinct_tokens`` distinct token kinds (data: tables, lists, enums, where folding leaves
    ``STR : NUM ,`` over and over); and matches with private boilerplate (a manifest or build
    script, a small re-export file, a fixture). Boilerplate is judged on the private side only.
@@ -31,7 +34,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from fingerprints import Analysis
+from fingerprints import Analysis, covered_tokens, distinct_kinds
 from scanner.index import FingerprintIndex, PrivateFile
 from scanner.thresholds import Thresholds
 
@@ -58,26 +61,46 @@ class Fragment:
         return self.private_tokens[1] - self.private_tokens[0]
 
 
+_COUNTS = ("public", "reference", "common", "template", "data", "boilerplate", "short")
+
+
 @dataclass
 class Discounts:
     """Candidate tokens set aside, by reason."""
 
     public: int = 0  # found in the company's public code
-    common: int = 0  # found in the background (unrelated public code)
+    common: int = 0  # found in a legacy background (unrelated public code, counted in files)
     template: int = 0  # at more than max_fanout places of the private code
     data: int = 0  # data literals of little variety
     boilerplate: int = 0  # matches with private manifests, re-export files, fixtures
     short: int = 0  # in fragments shorter than min_fragment_tokens
+    reference: int = 0  # public code of a reference source (hashes it holds, files it is)
+    attribution: dict[tuple[int, int], int] = field(default_factory=dict)
+    """(reference position, private file index) -> ``reference`` tokens matched there."""
 
     def add(self, other: Discounts) -> None:
-        for name in ("public", "common", "template", "data", "boilerplate", "short"):
+        for name in _COUNTS:
             setattr(self, name, getattr(self, name) + getattr(other, name))
+        for key, tokens in other.attribution.items():
+            self.attribution[key] = self.attribution.get(key, 0) + tokens
 
     def as_dict(self) -> dict[str, int]:
-        return {
-            "public": self.public, "common": self.common, "template": self.template,
-            "data": self.data, "boilerplate": self.boilerplate, "short": self.short,
-        }  # fmt: skip
+        return {name: getattr(self, name) for name in _COUNTS}
+
+
+@dataclass(frozen=True, slots=True)
+class PublicCode:
+    """Candidate tokens discounted as public code of one reference source, matched at one private
+    file (the attribution a report shows)."""
+
+    source: str
+    version: str
+    kind: str
+    origin: str
+    reference_path: str | None  # the reference file that holds most of the private file
+    private_repo: str
+    private_path: str
+    tokens: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,24 +126,8 @@ class CandidateMatch:
     files: int = 0
     lines: int = 0
     tokens: int = 0
-
-
-def _covered(positions: np.ndarray, k: int, length: int) -> int:
-    """Tokens covered by k-grams starting at ``positions`` in a stream of ``length`` tokens."""
-    if positions.shape[0] == 0:
-        return 0
-    marks = np.zeros(length + 1, dtype=np.int32)
-    np.add.at(marks, positions, 1)
-    np.add.at(marks, np.minimum(positions + k, length), -1)
-    return int(np.count_nonzero(np.cumsum(marks)[:length]))
-
-
-def distinct_kinds(values: np.ndarray, positions: np.ndarray, k: int) -> np.ndarray:
-    """How many distinct token values the k-gram at each of ``positions`` holds."""
-    if positions.shape[0] == 0:
-        return np.zeros(0, dtype=np.int64)
-    windows = np.sort(values[positions[:, None] + np.arange(k)], axis=1)
-    return 1 + np.count_nonzero(np.diff(windows, axis=1), axis=1)
+    public_code: list[PublicCode] = field(default_factory=list)
+    """Where the ``reference`` discount comes from, most tokens first."""
 
 
 def match_file(
@@ -144,22 +151,28 @@ def match_file(
     counts = hi - lo
     found = counts > 0
     public = index.is_public(hashes)
+    source = np.full(hashes.shape[0], -1, dtype=np.int32)
+    source[found] = index.reference(hashes[found])
+    reference = (source >= 0) & ~public
     template = np.zeros_like(found)
     template[found] = index.fanout(lo[found], hi[found], thresholds.max_fanout) > (
         thresholds.max_fanout
     )
-    template &= ~public
+    template &= ~public & ~reference
     common = np.zeros_like(found)
     common[found] = index.background(hashes[found]) >= thresholds.background_files
-    common &= ~public & ~template
+    common &= ~public & ~reference & ~template
     data = np.zeros_like(found)
-    hits = np.flatnonzero(found & ~public & ~template & ~common)
+    hits = np.flatnonzero(found & ~public & ~reference & ~template & ~common)
     data[hits] = distinct_kinds(analysis.tokens.values, hits, k) < thresholds.min_distinct_tokens
-    dropped = public | template | common | data
-    discounts.public = _covered(np.flatnonzero(public), k, token_count)
-    discounts.template = _covered(np.flatnonzero(template), k, token_count)
-    discounts.common = _covered(np.flatnonzero(common), k, token_count)
-    discounts.data = _covered(np.flatnonzero(data), k, token_count)
+    dropped = public | reference | template | common | data
+    if reference.any():
+        at = np.flatnonzero(reference)
+        _attribute(discounts, at, source[at], index.owners(lo[at]), k, token_count)
+    discounts.public = covered_tokens(np.flatnonzero(public), k, token_count)
+    discounts.template = covered_tokens(np.flatnonzero(template), k, token_count)
+    discounts.common = covered_tokens(np.flatnonzero(common), k, token_count)
+    discounts.data = covered_tokens(np.flatnonzero(data), k, token_count)
     counts[dropped] = 0
     total = int(counts.sum())
     if total == 0:
@@ -170,11 +183,26 @@ def match_file(
         np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
     )
     owner = index.owners(entry)
+    if index.file_reference.shape[0]:
+        copied = index.file_reference[owner]
+        inventoried = copied >= 0
+        if inventoried.any():  # public code copied into the private tree: never evidence
+            evidence_at = np.unique(cand_pos[~inventoried])
+            only = inventoried & ~np.isin(cand_pos, evidence_at)
+            at = np.flatnonzero(only)
+            _, first_of = np.unique(cand_pos[at], return_index=True)
+            at = at[first_of]
+            _attribute(discounts, cand_pos[at], copied[at], owner[at], k, token_count)
+            keep = ~inventoried
+            cand_pos, entry, owner = cand_pos[keep], entry[keep], owner[keep]
+            total = int(cand_pos.shape[0])
+            if total == 0:
+                return [], discounts
     private_boilerplate = index.boilerplate[owner]
     if private_boilerplate.any():
         evidence_at = np.unique(cand_pos[~private_boilerplate])
         only_boilerplate = np.setdiff1d(np.unique(cand_pos[private_boilerplate]), evidence_at)
-        discounts.boilerplate += _covered(only_boilerplate, k, token_count)
+        discounts.boilerplate += covered_tokens(only_boilerplate, k, token_count)
         keep = ~private_boilerplate
         cand_pos, entry, owner = cand_pos[keep], entry[keep], owner[keep]
         total = int(cand_pos.shape[0])
@@ -228,6 +256,20 @@ def match_file(
         )
     ]
     return fragments, discounts
+
+
+def _attribute(discounts: Discounts, positions: np.ndarray, sources: np.ndarray,
+               files: np.ndarray, k: int, length: int) -> None:  # fmt: skip
+    """Count the ``reference`` discount of candidate k-grams at ``positions``, in all and per
+    (source, private file) they were matched with."""
+    discounts.reference += covered_tokens(positions, k, length)
+    keys = sources.astype(np.int64) << 32 | files.astype(np.int64)
+    for key in np.unique(keys).tolist():
+        key_at = positions[keys == key]
+        start = int(key_at.min())  # measured on its own span: cheap in a long file
+        covered = covered_tokens(key_at - start, k, min(length, int(key_at.max()) + k) - start)
+        pair = (key >> 32, key & 0xFFFFFFFF)
+        discounts.attribution[pair] = discounts.attribution.get(pair, 0) + covered
 
 
 def union_length(spans: Iterable[tuple[int, int]]) -> int:
@@ -288,6 +330,13 @@ def combine(
     pairs.sort(key=lambda p: (-p.matched_tokens, p.candidate_path, p.private.path))
     matched_tokens = sum(union_length(spans) for spans in by_private.values())
     private_total = index.private_tokens
+    public_code = []
+    for (source, private_index), amount in discounts.attribution.items():
+        ref, private = index.references[source], index.files[private_index]
+        public_code.append(PublicCode(ref.name, ref.version, ref.kind, ref.origin,
+                                      index.reference_paths.get((source, private_index)),
+                                      private.repo, private.path, amount))  # fmt: skip
+    public_code.sort(key=lambda c: (-c.tokens, c.source, c.private_repo, c.private_path))
     return CandidateMatch(
         pairs=pairs,
         matched_tokens=matched_tokens,
@@ -297,4 +346,5 @@ def combine(
         files=files,
         lines=lines,
         tokens=tokens,
+        public_code=public_code,
     )

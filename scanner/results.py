@@ -50,3 +50,5 @@ class ScanResult:
     store_digest: str = ""
     background: dict[str, object] = field(default_factory=dict)
     started_at: str = ""
+    references: list[dict[str, object]] = field(default_factory=list)
+    """Every reference source of the store, with its provenance and decision."""

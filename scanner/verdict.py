@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from scanner.matcher import CandidateMatch
+    from scanner.matcher import CandidateMatch, PublicCode
     from scanner.thresholds import Thresholds
 
 
@@ -46,7 +46,11 @@ class Check:
 _MEANING: dict[str, tuple[str, bool]] = {
     "min_fragment_tokens": ("longest shared fragment; shorter fragments are not evidence", False),
     "max_fanout": ("tokens ignored: fingerprints at more private places than the limit", True),
-    "background_files": ("tokens ignored: seen in at least this many background files", True),
+    "background_files": (
+        "tokens ignored: seen in at least this many files of a legacy background "
+        "(stores learned before reference sources)",
+        True,
+    ),
     "min_distinct_tokens": ("tokens ignored as data: k-grams of too few distinct kinds", True),
     "review_tokens": ("private tokens covered, needed for review", False),
     "derivative_tokens": ("private tokens covered, needed for derivative", False),
@@ -64,6 +68,24 @@ def _measured(match: CandidateMatch, name: str) -> int:
         "derivative_tokens": match.matched_tokens,
         "derivative_fragment_tokens": match.longest_fragment,
     }[name]
+
+
+KIND_NAMES = {"pypi": "PyPI", "npm": "npm", "archive": "archive", "folder": "folder",
+              "git": "git"}  # fmt: skip
+
+
+def sources_named(public_code: list[PublicCode], most: int = 3) -> str:
+    """``in python-dateutil 2.9.0, PyPI; lodash 4.17.21, npm``: the reference sources behind a
+    ``reference`` discount, most tokens first."""
+    tokens: dict[tuple[str, str], int] = {}
+    for code in public_code:
+        key = (f"{code.source} {code.version}".strip(), KIND_NAMES.get(code.kind, code.kind))
+        tokens[key] = tokens.get(key, 0) + code.tokens
+    named = sorted(tokens, key=lambda key: (-tokens[key], key))
+    if not named:
+        return "in reference sources"
+    more = f" and {len(named) - most} more" if len(named) > most else ""
+    return "in " + "; ".join(f"{label}, {kind}" for label, kind in named[:most]) + more
 
 
 def decide(match: CandidateMatch, thresholds: Thresholds) -> tuple[Verdict, list[Check], list[str]]:
@@ -104,8 +126,9 @@ def decide(match: CandidateMatch, thresholds: Thresholds) -> tuple[Verdict, list
     d = match.discounts
     for amount, what in (
         (d.public, "public code (fingerprinted with --public)"),
+        (d.reference, f"public code ({sources_named(match.public_code)})"),
         (d.template, f"private templates (at more than {t.max_fanout} private places)"),
-        (d.common, f"common code (in {t.background_files}+ background files)"),
+        (d.common, f"common code (in {t.background_files}+ files of the legacy background)"),
         (d.boilerplate, "private boilerplate (manifests, re-export files, fixtures)"),
         (d.data, f"data literals (k-grams of fewer than {t.min_distinct_tokens} token kinds)"),
         (d.short, f"fragments shorter than {t.min_fragment_tokens} tokens"),

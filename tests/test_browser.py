@@ -70,6 +70,7 @@ def test_report_is_usable_in_a_browser(browser, tmp_path):
             "unrelated-large",
             "lookalike-independent",
             "lookalike-boilerplate",
+            "vendors-iso8601",
         ]
     )
     verdicts = [row.find_elements(By.CSS_SELECTOR, "td")[1].text for row in rows]

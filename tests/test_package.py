@@ -65,6 +65,8 @@ def test_version_and_help_import_nothing_heavy():
         ["leaktrace", "version"],
         ["leaktrace", "--help"],
         ["leaktrace", "scan", "--help"],
+        ["leaktrace", "background", "--help"],
+        ["leaktrace", "inventory", "--help"],
     ):
         code = (f"sys.argv = {argv!r}\nfrom scanner.cli import main\n"
                 "try:\n    main()\nexcept SystemExit:\n    pass")  # fmt: skip

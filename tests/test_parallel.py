@@ -34,6 +34,9 @@ def run(tmp_path, name: str, *extra: str) -> tuple[str, list[dict]]:
     done = runner.invoke(app, ["fingerprint", str(PRIVATE), "--public", str(PUBLIC),
                                "--store", str(store), *extra])  # fmt: skip
     assert done.exit_code == 0, done.output
+    references = [str(SAMPLES.parent / r) for r in EXPECTED["references"]]
+    done = runner.invoke(app, ["background", *references, "--store", str(store)])
+    assert done.exit_code == 0, done.output
     results = tmp_path / f"{name}-results.db"
     done = runner.invoke(app, ["scan", *TARGETS, "--store", str(store), "--json", str(report),
                                "--results", str(results), *extra])  # fmt: skip

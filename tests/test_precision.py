@@ -81,7 +81,7 @@ def test_public_code_from_an_archive_and_a_git_url(tmp_path):
         assert report["candidates"][0]["discounted_tokens"]["public"] > 500
 
 
-def test_background_makes_shared_code_common(tree, tmp_path):
+def test_a_reference_source_makes_shared_code_public(tree, tmp_path):
     money = (PRIVATE / "acme_ledger" / "money.py").read_text()
     journal = (PRIVATE / "acme_ledger" / "journal.py").read_text()
     private = tree("private", {"money.py": money, "journal.py": journal})
@@ -90,24 +90,23 @@ def test_background_makes_shared_code_common(tree, tmp_path):
     leak = tree("leak", {"vendor/money.py": money})
     code, before = scan_json(str(leak), "--store", str(db))
     assert before["candidates"][0]["verdict"] == "derivative"
-    # money.py turns out to be common in unrelated public code: two projects carry it.
-    corpus = tree(
-        "corpus", {"a/m.py": money, "b/lib/money_utils.py": money, "c/other.py": "print('hello')\n"}
-    )
+    # money.py turns out to be public code: a reference source holds it. One source is enough
+    # (commonness is counted in sources, not in files).
+    corpus = tree("corpus", {"lib/money_utils.py": money, "c/other.py": "print('hello')\n"})
     done = runner.invoke(app, ["background", str(corpus), "--store", str(db)])
     assert done.exit_code == 0, done.output
-    assert "3 background file(s)" in done.output
+    assert "corpus (folder): public code in private: (root) (1 file(s))" in done.stdout
     code, after = scan_json(str(leak), "--store", str(db))
     [candidate] = after["candidates"]
     assert code == 0 and candidate["verdict"] == "clear"
-    assert candidate["discounted_tokens"]["common"] > 1000
-    assert any("common code" in r for r in candidate["reasons"])
-    # journal.py is still private: one background file is not enough (background_files = 2).
+    assert candidate["discounted_tokens"]["reference"] > 1000
+    assert "public code (in corpus, folder)" in " ".join(candidate["reasons"])
+    # journal.py is in no reference source: still private.
     leak2 = tree("leak2", {"journal.py": journal})
     assert scan_json(str(leak2), "--store", str(db))[1]["candidates"][0]["verdict"] == "derivative"
     with open_store(db) as opened:
-        info = opened.background().info
-    assert info["sources"][0]["files"] == 3 and len(info["sources"][0]["digest"]) == 64
+        [source] = opened.reference_sources()
+    assert (source.files, source.kind, len(source.sha256)) == (2, "folder", 64)
 
 
 def test_boilerplate_never_makes_a_verdict(tree, tmp_path):
@@ -228,10 +227,11 @@ def test_old_store_is_migrated(tmp_path):
         fingerprint_tree(PUBLIC, opened, public=True)
         assert opened.repos()[0].files >= 5
     meta = dict(sqlite3.connect(db).execute("SELECT key, value FROM meta"))
-    assert int(meta["schema_version"]) == SCHEMA_VERSION == 5
+    assert int(meta["schema_version"]) == SCHEMA_VERSION == 6
     assert meta["instance"] and int(meta["generation"]) > 0  # the files stored after migrating
     tables = {r[0] for r in sqlite3.connect(db).execute("SELECT name FROM sqlite_master")}
-    assert {"background", "seeds", "files_insert_generation"} <= tables
+    assert {"background", "seeds", "reference_sources", "reference_hashes"} <= tables
+    assert {"files_insert_generation", "reference_hashes_insert_generation"} <= tables
 
 
 def test_calibration_sets_copies_apart_and_only_raises_bars():

@@ -8,6 +8,7 @@ import pytest
 
 from fingerprints import fingerprint_tree, open_store
 from scanner import FingerprintIndex, ScanContext, Thresholds, Verdict, resolve, scan_candidate
+from scanner.commands.background import learn_targets
 from tests.conftest import REPO, SAMPLES
 
 EXPECTED = json.loads((SAMPLES / "expected.json").read_text())
@@ -20,6 +21,7 @@ def results(tmp_path_factory):
         fingerprint_tree(REPO / EXPECTED["private_repo"], store)
         for public in EXPECTED["public_repos"]:
             fingerprint_tree(REPO / public, store, public=True)
+        assert learn_targets(store, [str(REPO / r) for r in EXPECTED["references"]], jobs=1) == 0
         context = ScanContext(FingerprintIndex.from_store(store), store.params, Thresholds())
         return {
             name: scan_candidate(resolve(str(SAMPLES / "candidates" / name)), context)

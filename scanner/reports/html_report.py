@@ -297,6 +297,7 @@ def _candidate(candidate: dict[str, Any], sources: Sources, index: int) -> str:
         f'<p class="muted">{" &middot; ".join(meta)}</p>'
         f"<ul>{''.join(f'<li>{escape(r)}</li>' for r in candidate['reasons'])}</ul>"
         + (f'<p class="muted">Discounted tokens: {escape(discounts)}</p>' if discounts else "")
+        + _public_code(candidate)
         + _unread(candidate)
         + (
             f"<details><summary>{len(candidate['problems'])} file problem(s)</summary>"
@@ -348,10 +349,29 @@ def _summary(candidates: list[dict[str, Any]]) -> str:
     )
 
 
+def _public_code(candidate: dict[str, Any]) -> str:
+    """The reference sources behind the candidate's ``reference`` discount: never evidence."""
+    found = candidate.get("public_code") or []
+    if not found:
+        return ""
+    rows = "".join(
+        f"<tr><td>{escape(c['source'])} {escape(c['version'])} ({escape(c['kind'])})</td>"
+        f"<td><code>{escape(c['reference_path'] or '?')}</code></td>"
+        f"<td><code>{escape(c['private_repo'])}/{escape(c['private_path'])}</code></td>"
+        f'<td class="num">{c["tokens"]:,}</td></tr>'
+        for c in found[:MAX_PAIRS_SHOWN]
+    )
+    return (
+        f"<details><summary>Public code, not evidence ({len(found)} file(s))</summary>"
+        "<table><thead><tr><th>reference source</th><th>reference file</th><th>also in private"
+        f'</th><th class="num">tokens</th></tr></thead><tbody>{rows}</tbody></table></details>'
+    )
+
+
 def _cleared(candidates: list[dict[str, Any]]) -> str:
     rows = "".join(
         f"<tr><td><code>{escape(c['target'])}</code></td>"
-        f"<td>{escape('; '.join(c['reasons']))}</td></tr>"
+        f"<td>{escape('; '.join(c['reasons']))}{_public_code(c)}</td></tr>"
         for c in candidates
     )
     return (
@@ -377,6 +397,10 @@ def write(report: dict[str, Any], out: TextIO, sources: Sources) -> None:
     background = provenance.get("background") or {}
     sources_bg = background.get("sources", []) if isinstance(background, dict) else []
     learned = ", ".join(f"{s.get('label')} ({str(s.get('digest', ''))[:12]})" for s in sources_bg)
+    references = "; ".join(
+        f"{r['name']} {r['version']} ({r['kind']}, sha256 {str(r['sha256'])[:12]}): {r['decision']}"
+        for r in provenance.get("references") or []
+    )
     out.write(
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
@@ -400,7 +424,8 @@ def write(report: dict[str, Any], out: TextIO, sources: Sources) -> None:
         f'<p class="muted">Store digest <code>{escape(provenance["store_digest"])}</code>; '
         f"fingerprints k={report['fingerprint_params']['k']}, w={report['fingerprint_params']['w']}"
         f"; background: {escape(learned or 'none')}"
-        "</p></header><main>"
+        + (f"; reference sources: {escape(references)}" if references else "")
+        + "</p></header><main>"
     )
     out.write("<h2>Summary</h2>" + _summary(candidates))
     out.write(

@@ -102,6 +102,19 @@ def candidate_dict(result: CandidateResult) -> dict[str, Any]:
             "seconds": round(result.seconds, 3),
         },
         "files": [_pair(pair, result) for pair in match.pairs],
+        "public_code": [
+            {
+                "source": c.source,
+                "version": c.version,
+                "kind": c.kind,
+                "origin": c.origin,
+                "reference_path": c.reference_path,
+                "private_repo": c.private_repo,
+                "private_path": c.private_path,
+                "tokens": c.tokens,
+            }
+            for c in match.public_code
+        ],
     }
 
 
@@ -119,6 +132,7 @@ def to_dict(result: ScanResult) -> dict[str, Any]:
             "started_at": result.started_at,
             "store_digest": result.store_digest,
             "background": result.background,
+            "references": result.references,
             "private_source_included": False,
         },
         "candidates": [candidate_dict(c) for c in result.candidates],

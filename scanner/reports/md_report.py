@@ -78,6 +78,17 @@ def write(report: dict[str, Any], out: TextIO, sources: Sources) -> None:
         out.write("No candidate shares private code above the thresholds.\n")
     if counts["clear"]:
         out.write(f"\n{counts['clear']} candidate(s) clear.\n")
+    attributed = [c for c in candidates if c.get("public_code")]
+    if attributed:
+        out.write("\n## Public code (discounted, never evidence)\n\n")
+        for c in attributed:
+            for code in c["public_code"][:10]:
+                out.write(f"- `{c['target']}`: {code['tokens']:,} tokens of public code, also in "
+                          f"{code['source']} {code['version']} ({code['kind']}) at "
+                          f"`{code['reference_path'] or '?'}`, matched at "
+                          f"`{code['private_repo']}/{code['private_path']}`\n")  # fmt: skip
+            if len(c["public_code"]) > 10:
+                out.write(f"- … and {len(c['public_code']) - 10} more (see the JSON report)\n")
 
 
 def _copies(pair: dict[str, Any]) -> str:

@@ -250,6 +250,15 @@ class Release:
 
     version: str
     url: str
+    published: str | None = None
+    """When this version was published, as the registry says (ISO 8601), if it says."""
+    first_published: str | None = None
+    """When the package's first version was published (npm's ``time.created``), if known."""
+
+
+def _time_text(value: Any) -> str | None:
+    """A registry time stamp, or None for anything that is not a short string."""
+    return value if isinstance(value, str) and len(value) < 64 else None
 
 
 def npm_release(value: Any, where: str, wanted: str | None) -> Release | None:
@@ -264,7 +273,15 @@ def npm_release(value: Any, where: str, wanted: str | None) -> Release | None:
     if version is None or versions is None or versions.data.get(version) is None:
         return None
     release = versions.obj(version)
-    return Release(version, release.obj("dist").url("tarball"))
+    times = obj.data.get("time") if isinstance(obj.data.get("time"), dict) else {}
+    dated = sorted(t for k, v in times.items() if k not in ("created", "modified")
+                   and (t := _time_text(v)))  # fmt: skip
+    return Release(
+        version,
+        release.obj("dist").url("tarball"),
+        _time_text(times.get(version)),
+        _time_text(times.get("created")) or (dated[0] if dated else None),
+    )
 
 
 def pypi_release(value: Any, where: str, wanted: str | None) -> Release | None:
@@ -279,4 +296,6 @@ def pypi_release(value: Any, where: str, wanted: str | None) -> Release | None:
     chosen = (sdists or wheels or [None])[0]
     if chosen is None or version is None:
         return None
-    return Release(version, chosen.url("url"))
+    published = _time_text(chosen.data.get("upload_time_iso_8601")) or _time_text(
+        chosen.data.get("upload_time"))  # fmt: skip
+    return Release(version, chosen.url("url"), published)

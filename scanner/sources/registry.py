@@ -7,9 +7,11 @@ settings (``--npm-registry``, ``--pypi-url``), for mirrors and for tests.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from scanner.errors import TargetError
@@ -40,6 +42,12 @@ class RegistryPackage:
         self.limits = limits or Limits()
         self.problems: list[Problem] = []
         self._revision: str | None = None
+        self.published: str | None = None
+        """When this version was published (npm ``time[version]``, PyPI ``upload_time``)."""
+        self.first_published: str | None = None
+        """When the package's first release was published (npm ``time.created``)."""
+        self.sha256: str | None = None
+        """SHA-256 of the downloaded tarball."""
 
     @property
     def revision(self) -> str | None:
@@ -51,6 +59,7 @@ class RegistryPackage:
         if release is None:
             raise FetchError(f"{self.target}: no version {self.version or 'latest'!r} on the "
                              "registry")  # fmt: skip
+        self.published, self.first_published = release.published, release.first_published
         return release.version, release.url
 
     def _pypi_file(self) -> tuple[str, str]:
@@ -59,7 +68,27 @@ class RegistryPackage:
         release = pypi_release(self.http.get_json(url), url, self.version)
         if release is None:
             raise FetchError(f"{self.target}: no sdist or wheel on the index")
+        self.published = release.published
         return release.version, release.url
+
+    def first_release(self) -> str | None:
+        """When the package first existed: npm's packument says it; on PyPI the project's JSON
+        lists every release (one more request). None when the registry does not say."""
+        if self.kind == "npm" or self.first_published:
+            return self.first_published
+        try:
+            meta: Any = self.http.get_json(f"{self.base}/pypi/{self.name}/json")
+        except FetchError:
+            return None
+        if not isinstance(meta, dict):  # a malformed answer dates nothing
+            return None
+        releases = meta.get("releases") if isinstance(meta.get("releases"), dict) else {}
+        self.first_published = _earliest(
+            f.get("upload_time_iso_8601") or f.get("upload_time")
+            for files in releases.values() if isinstance(files, list)
+            for f in files if isinstance(f, dict)
+        )  # fmt: skip
+        return self.first_published
 
     def iter_files(self) -> Iterator[CandidateFile]:
         try:
@@ -70,9 +99,17 @@ class RegistryPackage:
             return
         filename = url.rsplit("/", 1)[-1].split("?", 1)[0] or "package.tgz"
         archive = Archive(Path(filename), target=self.target, limits=self.limits, data=data)
+        self.version = version
+        self.sha256 = hashlib.sha256(data).hexdigest()
         self._revision = f"{version} {archive.revision}"
         yield from archive.iter_files()
         self.problems += archive.problems
+
+
+def _earliest(times: Iterator[Any] | Any) -> str | None:
+    """The earliest of ISO 8601 times (the registries write them in UTC)."""
+    found = sorted(str(t) for t in times if t)
+    return found[0] if found else None
 
 
 def registry_candidate(http: Http | None, target: str, npm_registry: str, pypi_url: str,

@@ -89,12 +89,14 @@ class _NpmVersion:
     manifest: dict[str, Any]
     file_count: int
     unpacked_size: int
+    published: str = UPLOAD_TIME
 
 
 @dataclass(frozen=True)
 class _PypiRelease:
     artifact: Artifact
     summary: str
+    published: str = UPLOAD_TIME
 
 
 def _as_bytes(files: Mapping[str, bytes | str] | None) -> dict[str, bytes]:
@@ -124,13 +126,15 @@ class FakeRegistry(LocalHTTPServer):
         tarball: bytes | None = None,
         tag: str | None = "latest",
         description: str = "",
+        published: str = UPLOAD_TIME,
     ) -> Artifact:
         """Publish ``name@version``; files go under ``package/`` in a real ``.tgz``.
 
         A ``package.json`` with name and version is added when ``files`` has none (fields of a
         given valid ``package.json`` are merged into the version document). ``tarball`` replaces
         the generated archive (e.g. a hostile one) while keeping the metadata.
-        ``tag`` is moved to this version (``None``: no dist-tag change).
+        ``tag`` is moved to this version (``None``: no dist-tag change). ``published``
+        (``YYYY-MM-DDTHH:MM:SS``, UTC) is its time in the packument's ``time``.
         """
         data = _as_bytes(files)
         manifest: dict[str, Any] = {}
@@ -153,7 +157,9 @@ class FakeRegistry(LocalHTTPServer):
         artifact = Artifact(name, version, filename, f"/{name}/-/{filename}", body, self)
         manifest.update(name=name, version=version)
         manifest.setdefault("description", description)
-        entry = _NpmVersion(artifact, manifest, len(data), sum(len(d) for d in data.values()))
+        entry = _NpmVersion(
+            artifact, manifest, len(data), sum(len(d) for d in data.values()), published
+        )
         with self.lock:
             self._npm.setdefault(name, {})[version] = entry
             if tag is not None:
@@ -169,11 +175,13 @@ class FakeRegistry(LocalHTTPServer):
         *,
         sdist: bytes | None = None,
         summary: str = "",
+        published: str = UPLOAD_TIME,
     ) -> Artifact:
         """Publish an sdist ``{name}-{version}.tar.gz`` with files under ``{name}-{version}/``.
 
         A ``PKG-INFO`` is added when ``files`` has none; ``sdist`` replaces the generated archive.
-        The file is served at ``/packages/<sha256 split 2/2/60>/{filename}`` like PyPI's CDN.
+        The file is served at ``/packages/<sha256 split 2/2/60>/{filename}`` like PyPI's CDN;
+        ``published`` (``YYYY-MM-DDTHH:MM:SS``, UTC) is its ``upload_time``.
         """
         data = _as_bytes(files)
         if "PKG-INFO" not in data:
@@ -187,7 +195,7 @@ class FakeRegistry(LocalHTTPServer):
         artifact = Artifact(name, version, filename, path, body, self)
         key = normalize_pypi_name(name)
         with self.lock:
-            self._pypi.setdefault(key, {})[version] = _PypiRelease(artifact, summary)
+            self._pypi.setdefault(key, {})[version] = _PypiRelease(artifact, summary, published)
             self._pypi_names.setdefault(key, name)
             self._files[path] = (body, "application/x-tar")
         return artifact
@@ -251,8 +259,9 @@ class FakeRegistry(LocalHTTPServer):
             return 404, {"error": "Not found"}
         tags = self._npm_tags.get(name, {})
         latest = tags.get("latest") or list(versions)[-1]
-        times = {"created": UPLOAD_TIME + ".000Z", "modified": UPLOAD_TIME + ".000Z"}
-        times.update({v: UPLOAD_TIME + ".000Z" for v in versions})
+        published = sorted(e.published for e in versions.values())
+        times = {"created": published[0] + ".000Z", "modified": published[-1] + ".000Z"}
+        times.update({v: e.published + ".000Z" for v, e in versions.items()})
         return 200, {
             "_id": name,
             "name": name,
@@ -287,8 +296,8 @@ class FakeRegistry(LocalHTTPServer):
             "python_version": "source",
             "requires_python": None,
             "size": len(artifact.data),
-            "upload_time": UPLOAD_TIME,
-            "upload_time_iso_8601": UPLOAD_TIME + ".000000Z",
+            "upload_time": release.published,
+            "upload_time_iso_8601": release.published + ".000000Z",
             "url": artifact.url,
             "yanked": False,
             "yanked_reason": None,

@@ -1,0 +1,247 @@
+"""Which way the copy went: is a reference source public code that the private repos hold, or does
+it hold the company's private code? Pure: evidence in, a decision and its reasons out.
+
+A reference source and the private code may share files. Either the company copied public code
+(a library pasted into ``internal/compat/``: then that code is public and must never be evidence),
+or the source holds private code (a package that vendors a leaked repository: then it must clear
+nothing). The evidence, in the order it is weighed:
+
+1. **The user's word.** ``--trust NAME`` makes a source public, ``--distrust NAME`` makes it
+   clear nothing, whatever the evidence says (the evidence is still recorded and shown).
+2. **Containment.** Let *S* be the share of the source's tokens that are private code (covered by
+   stored private fingerprints), and *P* the largest share of one private repository's tokens
+   that sits in files mostly found in the source (``IN_SOURCE``):
+
+   - ``vendored`` (*S* >= ``MOST``, *P* < ``MOST``): the package lies whole inside a larger
+     private tree: a vendored library, public.
+   - ``inside`` (*P* >= ``SUBSTANTIAL`` and *P* >= ``LOPSIDED`` x *S*): a substantial part of a
+     private repository sits inside a package that holds much other code: the source holds
+     private code. Measured on the real case: requests 2.31.0 as the private repository and pip
+     24.0 as the source give *P* = 42 % (pip vendors the whole ``requests/`` package, 14 files;
+     the sdist's tests and docs are the rest of the repository) and *S* = 2 %. "Most of the
+     repository" (*P* >= 50 %) would have missed it.
+   - ``same`` (both >= ``MOST``): the package and a private repository are the same code;
+     containment cannot tell which came first.
+   - ``small`` (both < ``MOST``): a few files in common (one ``debounce.js``); containment
+     cannot tell either, and one source is enough to call code public by default.
+   - ``none``: no private file is mostly in the source: only common snippets are shared.
+
+3. **Independent sources.** Another source of a different name (not distrusted, not itself a
+   package holding a private repository) that holds the same private files: code found in two
+   unrelated public packages is public code.
+4. **Dates**, when the source's publish dates and the matched files' first commit dates are both
+   known. Publication of this version before the company first committed any of the files
+   supports "public". A first commit before the package *first existed* (its first release)
+   supports "holds private code". A first commit between the two proves nothing: the company may
+   have copied an earlier release of the same library, so a newer reference version must not
+   make old copied code look private.
+
+Ambiguous containment (``same``, ``small``) is settled by independent sources, then by dates,
+then by the default (``small``: public; ``same``: holds private code, since a whole private
+repository published as a package is the worst leak to clear silently). ``inside`` stands unless
+independent sources *and* dates both say public. ``vendored`` stands unless the company had the
+code before the package first existed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+PUBLIC = "public"
+HOLDS_PRIVATE_CODE = "holds-private-code"
+
+IN_SOURCE = 0.5
+"""A private file with at least this share of its fingerprints in a source is *in* it: the
+inventory lists it as public code (when the source is public) and scans treat it as public."""
+MOST = 0.5
+""""Most of" a source or a repository, for the containment classes above."""
+SUBSTANTIAL = 0.25
+"""A share of a private repository that is more than a few copied files (``inside``)."""
+LOPSIDED = 4.0
+"""``inside`` needs the repository's share in the source to be this many times the source's
+share that is private code: the package is much larger than what it shares."""
+
+
+@dataclass(frozen=True, slots=True)
+class RepoOverlap:
+    """What one private repository shares with a source."""
+
+    repo: str
+    tokens: int  # all private tokens of the repository
+    in_source_tokens: int  # tokens of its files that are in the source (IN_SOURCE)
+    files: int  # how many of its files are in the source
+    lines: int
+    folder: str  # the deepest folder holding all of those files ("" for the root)
+    first_commit: str | None = None  # the earliest first commit of those files, when known
+    dated_files: int = 0  # how many of them have commit dates
+
+    @property
+    def share(self) -> float:
+        return self.in_source_tokens / self.tokens if self.tokens else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Overlap:
+    """What a source shares with all the private repositories."""
+
+    source_tokens: int
+    covered_tokens: int  # source tokens inside runs shared with private code
+    source_files: int
+    matched_files: int  # source files at least half covered by private code
+    repos: tuple[RepoOverlap, ...] = ()
+
+    @property
+    def share(self) -> float:
+        """S: the share of the source that is private code."""
+        return self.covered_tokens / self.source_tokens if self.source_tokens else 0.0
+
+    @property
+    def top(self) -> RepoOverlap | None:
+        """The repository with the largest share in the source."""
+        return max(self.repos, key=lambda r: (r.share, r.files), default=None)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "source_tokens": self.source_tokens,
+            "covered_tokens": self.covered_tokens,
+            "source_files": self.source_files,
+            "matched_files": self.matched_files,
+            "repos": [
+                {"repo": r.repo, "tokens": r.tokens, "in_source_tokens": r.in_source_tokens,
+                 "files": r.files, "lines": r.lines, "folder": r.folder,
+                 "first_commit": r.first_commit, "dated_files": r.dated_files}
+                for r in self.repos
+            ],
+        }  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> Overlap:
+        repos = tuple(RepoOverlap(**r) for r in data.get("repos", []))  # type: ignore[arg-type, union-attr]
+        return cls(int(data["source_tokens"]), int(data["covered_tokens"]),  # type: ignore[call-overload]
+                   int(data["source_files"]), int(data["matched_files"]), repos)  # type: ignore[call-overload]  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Dates:
+    published: str | None = None  # this version's publication (ISO 8601)
+    first_published: str | None = None  # the package's first release
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    decision: str
+    containment: str
+    reasons: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def public(self) -> bool:
+        return self.decision == PUBLIC
+
+
+def containment(overlap: Overlap) -> str:
+    """``none``, ``vendored``, ``inside``, ``same`` or ``small`` (module docstring)."""
+    top = overlap.top
+    if top is None or top.files == 0:
+        return "none"
+    source, repo = overlap.share, top.share
+    if source >= MOST:
+        return "same" if repo >= MOST else "vendored"
+    if repo >= SUBSTANTIAL and repo >= LOPSIDED * source:
+        return "inside"
+    return "small"
+
+
+def _pct(value: float) -> str:
+    return f"{value:.0%}" if value >= 0.01 or value == 0 else "<1%"
+
+
+def _day(iso: str | None) -> str:
+    return (iso or "?")[:10]
+
+
+def date_evidence(overlap: Overlap, dates: Dates) -> tuple[str | None, str | None]:
+    """(``public`` | ``holds-private-code`` | None, the sentence saying why)."""
+    firsts = [r.first_commit for r in overlap.repos if r.first_commit]
+    if not firsts or not dates.published:
+        return None, None
+    first_commit = min(firsts)
+    origin = dates.first_published or dates.published
+    said = (f"published {_day(dates.published)}"
+            + (f" (first release {_day(origin)})" if origin != dates.published else "")
+            + f", private files first committed {_day(first_commit)}")  # fmt: skip
+    if _instant(dates.published) <= _instant(first_commit):
+        return PUBLIC, said + ": published before the company committed them"
+    if _instant(first_commit) < _instant(origin):
+        return HOLDS_PRIVATE_CODE, said + ": committed privately before the package existed"
+    return None, said + ": an earlier release may have been copied, so the dates prove nothing"
+
+
+def _instant(iso: str) -> str:
+    """ISO 8601 text comparable as a string: in UTC, to the second."""
+    from datetime import UTC, datetime
+
+    try:
+        parsed = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return iso
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def describe(overlap: Overlap) -> str:
+    """The containment evidence in words."""
+    top = overlap.top
+    if top is None or top.files == 0:
+        return "no private file is in it"
+    where = f"{top.folder}/" if top.folder else "its root"
+    return (f"{_pct(top.share)} of private repo {top.repo} ({top.files} file(s) at {where}) is in "
+            f"it, and {_pct(overlap.share)} of it is private code")  # fmt: skip
+
+
+def decide(overlap: Overlap, dates: Dates, trust: str = "auto", independent: int = 0) -> Decision:
+    """The decision on one source (module docstring). ``independent`` counts the other sources,
+    of other names, that hold the same private files."""
+    kind = containment(overlap)
+    reasons = [describe(overlap)]
+    dated, date_reason = date_evidence(overlap, dates)
+    if date_reason:
+        reasons.append(date_reason)
+    if independent:
+        reasons.append(f"{independent + 1} independent sources hold the same private files")
+    if trust == "trusted":
+        return Decision(PUBLIC, kind, ("trusted by the user (--trust)", *reasons))
+    if trust == "distrusted":
+        return Decision(HOLDS_PRIVATE_CODE, kind, ("distrusted by the user (--distrust)", *reasons))
+    if kind == "none":
+        return Decision(PUBLIC, kind, tuple(reasons))
+    if kind == "vendored":
+        if dated == HOLDS_PRIVATE_CODE:
+            return Decision(HOLDS_PRIVATE_CODE, kind,
+                            ("the package sits inside a larger private tree, but the company "
+                             "had its code before the package existed", *reasons))  # fmt: skip
+        return Decision(PUBLIC, kind, ("the whole package sits inside a larger private tree: a "
+                                       "vendored library", *reasons))  # fmt: skip
+    if kind == "inside":
+        if independent and dated == PUBLIC:
+            return Decision(PUBLIC, kind, ("private code inside a larger package, but other "
+                                           "packages hold it too and it was published first",
+                                           *reasons))  # fmt: skip
+        return Decision(HOLDS_PRIVATE_CODE, kind,
+                        ("a substantial part of a private repository sits inside a package "
+                         "that holds much other code", *reasons))  # fmt: skip
+    # same, small: containment cannot tell
+    if independent:
+        return Decision(PUBLIC, kind, ("other independent sources hold the same code", *reasons))
+    if dated == PUBLIC:
+        return Decision(PUBLIC, kind, ("the dates say it was published first", *reasons))
+    if dated == HOLDS_PRIVATE_CODE:
+        return Decision(HOLDS_PRIVATE_CODE, kind,
+                        ("the dates say the company had it first", *reasons))  # fmt: skip
+    if kind == "small":
+        return Decision(PUBLIC, kind, ("a few files in common and nothing says they are the "
+                                       "company's: one source is enough to call code public",
+                                       *reasons))  # fmt: skip
+    return Decision(HOLDS_PRIVATE_CODE, kind,
+                    ("the package and a private repository are the same code and nothing shows "
+                     "which came first", *reasons))  # fmt: skip

@@ -1,0 +1,370 @@
+"""Reference sources: public code with provenance, and which private files it holds.
+
+A reference source is one package, archive, folder or git repository of public code. Learning it
+reads every k-gram of every file and looks each up among the store's *private* fingerprint
+hashes; only what the private code already holds is kept (``reference_hashes``: which sources
+hold each stored hash), so the reference's text is never stored and a large reference adds
+little to the store. Alongside, per private file: how many of its distinct fingerprints the
+source holds, and which reference file holds most of them (the inventory: "public code, also in
+python-dateutil 2.9.0 at dateutil/parser/_parser.py (97 %)").
+
+How a reference file's hits are counted: the private side is one array of (hash, owner) pairs,
+each private file's distinct hashes, sorted by hash. A reference file's distinct k-gram hashes
+are searched in it (``searchsorted`` for both ends of each hash's run); the owners in the runs
+are counted (``np.unique``), which gives, for this reference file, the fingerprints it shares
+with every private file at once. The best reference file per private file is kept as it goes.
+
+Then the source is decided (``direction``): public code, or a source that holds private code and
+clears nothing. Each new source can change the decision on others (independent sources), so all
+automatic decisions are taken again from their stored evidence after each learning.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+
+from fingerprints.direction import (
+    IN_SOURCE,
+    Dates,
+    Decision,
+    Overlap,
+    RepoOverlap,
+    containment,
+    decide,
+)
+from fingerprints.errors import InputError
+from fingerprints.fingerprinter import SourceFile, analyze
+from fingerprints.params import FingerprintParams
+from fingerprints.policy import content_problem
+from fingerprints.seeds import words
+from fingerprints.shingles import covered_tokens, distinct_kinds
+from fingerprints.store import ReferenceFile, ReferenceSource, SQLiteStore
+
+MIN_DISTINCT_KINDS = 6
+"""K-grams of fewer distinct token kinds are data (tables, parametrize lists), not code: they are
+left out of a source's hits, as the scanner's ``min_distinct_tokens`` (default 6) leaves them out
+of evidence, so a test file full of literals does not make a package look like private code."""
+
+MIN_RECORDED = 3
+"""Inventory rows are kept for private files sharing at least this many fingerprints with a
+source (fewer is a common snippet; its hashes still count, its file is not named)."""
+
+#: Maps a function over items, in order (the builtin ``map``, or a runner's).
+AnyMapper = Callable[[Callable[[Any], Any], Iterable[Any]], Iterable[Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceMeta:
+    """What is known of a source before it is read."""
+
+    name: str
+    version: str
+    kind: str  # pypi, npm, archive, folder, git
+    origin: str
+    sha256: str | None = None
+    """The archive's SHA-256; None: computed from the files (sorted path and content hashes)."""
+    published_at: str | None = None
+    first_published_at: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} {self.version}".strip()
+
+
+@dataclass(frozen=True, slots=True)
+class RefJob:
+    path: str
+    data: bytes
+    language: str
+    params: FingerprintParams
+
+
+@dataclass(frozen=True, slots=True)
+class RefFile:
+    """One reference file, analyzed: every k-gram hash (the pure part, run by the mapper)."""
+
+    path: str
+    sha256: str
+    tokens: int
+    lines: int
+    hashes: np.ndarray  # uint64, every k-gram
+    values: np.ndarray  # the normalized token values (to tell data k-grams apart)
+
+
+def analyze_reference(job: RefJob) -> RefFile:
+    analysis = analyze(job.data, job.language, job.params)
+    return RefFile(job.path, hashlib.sha256(job.data).hexdigest(), len(analysis.tokens),
+                   analysis.tokens.lines, analysis.kgrams.hashes,
+                   analysis.tokens.values)  # fmt: skip
+
+
+@dataclass
+class ReferenceSummary:
+    source: ReferenceSource
+    overlap: Overlap
+    inventory: list[ReferenceFile] = field(default_factory=list)
+    """Private files in the source (share >= IN_SOURCE), most shared first."""
+    shared_hashes: int = 0
+    seeds_dropped: int = 0
+    seconds: float = 0.0
+    changed: list[tuple[ReferenceSource, str]] = field(default_factory=list)
+    """Other sources whose decision this one changed, with their former decision."""
+
+
+class PrivateSide:
+    """The private side as sorted arrays: every private file's distinct fingerprint hashes.
+
+    Built once per command and handed to each ``learn_reference`` (it depends only on the
+    private files, which learning never changes)."""
+
+    def __init__(self, store: SQLiteStore) -> None:
+        repos = {r.id: r for r in store.repos()}
+        self.files = [f for f in store.iter_files() if not repos[f.repo_id].public]
+        self.repo_names = {i: r.name for i, r in repos.items() if not r.public}
+        per_file = [np.unique(f.fingerprints["hash"]) for f in self.files]
+        sizes = np.array([a.shape[0] for a in per_file], dtype=np.int64)
+        hashes = np.concatenate(per_file) if per_file else np.zeros(0, np.uint64)
+        owner = np.repeat(np.arange(len(self.files), dtype=np.int64), sizes)
+        order = np.argsort(hashes, kind="stable")
+        self.hashes, self.owner = hashes[order], owner[order]
+        self.distinct = sizes
+        self.unique = np.unique(self.hashes)
+        self.entry_unique = np.searchsorted(self.unique, self.hashes)
+
+
+def _folder(paths: list[str]) -> str:
+    """The deepest folder holding every path ("" when they share none)."""
+    if not paths:
+        return ""
+    folders = [p.split("/")[:-1] for p in paths]
+    common: list[str] = []
+    for parts in zip(*folders, strict=False):
+        if len(set(parts)) != 1:
+            break
+        common.append(parts[0])
+    return "/".join(common)
+
+
+def learn_reference(
+    files: Iterable[SourceFile],
+    store: SQLiteStore,
+    meta: SourceMeta | Callable[[], SourceMeta],
+    *,
+    trust: str = "auto",
+    on_problem: Callable[[str, str], None] | None = None,
+    mapper: AnyMapper = map,
+    private: PrivateSide | None = None,
+) -> ReferenceSummary:
+    """Learn one reference source into ``store``, decide which way its overlap went, record it
+    (replacing an earlier source of the same name and version) and decide the others again.
+
+    ``meta`` may be a function, called once the files are read: a registry names the version,
+    its dates and the tarball's hash only once it has answered.
+    """
+    started = time.perf_counter()
+    private = private or PrivateSide(store)
+    k = store.params.k
+    present = np.zeros(private.unique.shape[0], dtype=bool)
+    best_count = np.zeros(len(private.files), dtype=np.int64)
+    best_ref = np.full(len(private.files), -1, dtype=np.int64)
+    ref_paths: list[str] = []
+    digest_lines: list[str] = []
+    seeds = set(store.seeds())
+    seen_words: set[str] = set()
+    totals = {"files": 0, "lines": 0, "tokens": 0, "covered": 0, "matched": 0}
+
+    def jobs() -> Iterator[RefJob]:
+        for file in files:
+            problem = content_problem(file.data, store.params.max_file_bytes)
+            if problem:
+                if on_problem:
+                    on_problem(file.path, problem)
+                continue
+            if seeds:
+                seen_words.update(words(file.data) & seeds)
+            yield RefJob(file.path, file.data, file.language, store.params)
+
+    for ref in mapper(analyze_reference, jobs()):
+        totals["files"] += 1
+        totals["lines"] += ref.lines
+        totals["tokens"] += ref.tokens
+        digest_lines.append(f"{ref.path}\0{ref.sha256}\n")
+        if not private.unique.shape[0] or not ref.hashes.shape[0]:
+            continue
+        at = np.minimum(np.searchsorted(private.unique, ref.hashes), private.unique.shape[0] - 1)
+        hit = private.unique[at] == ref.hashes
+        if not hit.any():
+            continue
+        where = np.flatnonzero(hit)
+        hit[where[distinct_kinds(ref.values, where, k) < MIN_DISTINCT_KINDS]] = False
+        present[at[hit]] = True
+        covered = covered_tokens(np.flatnonzero(hit), k, ref.tokens)
+        totals["covered"] += covered
+        totals["matched"] += covered * 2 >= ref.tokens
+        shared = np.unique(ref.hashes[hit])
+        lo = np.searchsorted(private.hashes, shared, side="left")
+        hi = np.searchsorted(private.hashes, shared, side="right")
+        runs = hi - lo
+        total = int(runs.sum())
+        entries = np.repeat(lo, runs) + (np.arange(total) - np.repeat(np.cumsum(runs) - runs, runs))
+        owners, counts = np.unique(private.owner[entries], return_counts=True)
+        better = counts > best_count[owners]
+        if better.any():
+            best_count[owners[better]] = counts[better]
+            best_ref[owners[better]] = len(ref_paths)
+            ref_paths.append(ref.path)
+
+    if callable(meta):
+        meta = meta()
+    if totals["files"] == 0:
+        raise InputError(f"{meta.label}: no source files to learn from; nothing stored")
+    shared_per_file = np.bincount(
+        private.owner[present[private.entry_unique]], minlength=len(private.files)
+    )
+    rows, inventory = _inventory(private, shared_per_file, best_count, best_ref, ref_paths)
+    overlap = _overlap(store, private, shared_per_file, totals)
+    sha = meta.sha256 or hashlib.sha256("".join(sorted(digest_lines)).encode()).hexdigest()
+    evidence = {"overlap": overlap.as_dict(), "published_at": meta.published_at,
+                "first_published_at": meta.first_published_at,
+                "containment": containment(overlap)}  # fmt: skip
+    source = ReferenceSource(
+        id=0, name=meta.name, version=meta.version, kind=meta.kind, origin=meta.origin,
+        sha256=sha, published_at=meta.published_at, files=totals["files"],
+        lines=totals["lines"], tokens=totals["tokens"], learned_at=_now(), trust=trust,
+        decision="", reasons=(), evidence=evidence,
+    )  # fmt: skip
+    first = _decide(source, overlap, [], {})
+    source = replace(source, decision=first.decision, reasons=first.reasons)
+    source_id = store.put_reference(source, private.unique[present], rows)
+    changed = redecide(store)
+    final = next(s for s in store.reference_sources() if s.id == source_id)
+    changed = [(s, old) for s, old in changed if s.id != source_id]
+    dropped = store.drop_seeds(seen_words) if seen_words and final.public else 0
+    return ReferenceSummary(
+        source=final, overlap=overlap,
+        inventory=[replace(f, source_id=source_id) for f in inventory],
+        shared_hashes=int(np.count_nonzero(present)), seeds_dropped=dropped,
+        seconds=time.perf_counter() - started, changed=changed,
+    )  # fmt: skip
+
+
+def _inventory(
+    private: PrivateSide,
+    shared: np.ndarray,
+    best_count: np.ndarray,
+    best_ref: np.ndarray,
+    ref_paths: list[str],
+) -> tuple[list[ReferenceFile], list[ReferenceFile]]:
+    """(rows to record, the files in the source, most shared first)."""
+    rows = []
+    for i in np.flatnonzero(shared >= MIN_RECORDED).tolist():
+        f = private.files[i]
+        ref = ref_paths[best_ref[i]] if best_ref[i] >= 0 else None
+        rows.append(ReferenceFile(0, f.repo_id, f.path, f.sha256, int(private.distinct[i]),
+                                  int(shared[i]), ref, int(best_count[i])))  # fmt: skip
+    inside = [r for r in rows if r.share >= IN_SOURCE]
+    inside.sort(key=lambda r: (-r.share, r.repo_id, r.path))
+    return rows, inside
+
+
+def _overlap(
+    store: SQLiteStore, private: PrivateSide, shared: np.ndarray, totals: dict[str, int]
+) -> Overlap:
+    dates = store.commit_dates()
+    share = np.divide(shared, np.maximum(private.distinct, 1))
+    repos = []
+    for repo_id, name in private.repo_names.items():
+        mine = [i for i, f in enumerate(private.files) if f.repo_id == repo_id]
+        inside = [i for i in mine if share[i] >= IN_SOURCE and shared[i] >= MIN_RECORDED]
+        if not inside:
+            continue
+        firsts = [dates[(repo_id, private.files[i].path)][0] for i in inside
+                  if (repo_id, private.files[i].path) in dates]  # fmt: skip
+        repos.append(RepoOverlap(
+            repo=name,
+            tokens=sum(private.files[i].tokens for i in mine),
+            in_source_tokens=sum(private.files[i].tokens for i in inside),
+            files=len(inside),
+            lines=sum(private.files[i].lines for i in inside),
+            folder=_folder([private.files[i].path for i in inside]),
+            first_commit=min(firsts) if firsts else None,
+            dated_files=len(firsts),
+        ))  # fmt: skip
+    return Overlap(totals["tokens"], totals["covered"], totals["files"], totals["matched"],
+                   tuple(repos))  # fmt: skip
+
+
+def _decide(
+    source: ReferenceSource,
+    overlap: Overlap,
+    others: list[ReferenceSource],
+    inside_keys: dict[int, set[tuple[int, str]]],
+) -> Decision:
+    mine = inside_keys.get(source.id, set())
+    independent = len({
+        other.name for other in others
+        if other.name != source.name and other.trust != "distrusted"
+        and other.evidence.get("containment") != "inside"
+        and mine & inside_keys.get(other.id, set())
+    })  # fmt: skip
+    dates = Dates(source.evidence.get("published_at"), source.evidence.get("first_published_at"))
+    return decide(overlap, dates, source.trust, independent)
+
+
+def redecide(store: SQLiteStore) -> list[tuple[ReferenceSource, str]]:
+    """Take every decision again from its stored evidence (and the other sources); record those
+    that changed. Returns the sources whose decision changed, with their former decision."""
+    sources = store.reference_sources()
+    inside_keys: dict[int, set[tuple[int, str]]] = {}
+    for row in store.reference_files():
+        if row.share >= IN_SOURCE:
+            inside_keys.setdefault(row.source_id, set()).add((row.repo_id, row.path))
+    changed = []
+    for source in sources:
+        overlap = Overlap.from_dict(source.evidence["overlap"])
+        decision = _decide(source, overlap, sources, inside_keys)
+        if (decision.decision, decision.reasons) != (source.decision, source.reasons):
+            store.set_reference_decision(source.id, decision.decision, decision.reasons)
+            if decision.decision != source.decision:
+                changed.append((replace(source, decision=decision.decision,
+                                        reasons=decision.reasons), source.decision))  # fmt: skip
+    return changed
+
+
+def matching_sources(store: SQLiteStore, name: str) -> list[ReferenceSource]:
+    """The sources ``name`` designates: ``NAME`` (every version), ``NAME==VERSION``,
+    ``NAME@VERSION`` or ``NAME VERSION``."""
+    found = []
+    for source in store.reference_sources():
+        spellings = {source.name, source.label}
+        if source.version:
+            spellings |= {f"{source.name}=={source.version}", f"{source.name}@{source.version}",
+                          f"{source.name}-{source.version}"}  # fmt: skip
+        if name in spellings:
+            found.append(source)
+    return found
+
+
+def set_trust(store: SQLiteStore, name: str, trust: str) -> list[ReferenceSource]:
+    """Record the user's word on the sources ``name`` designates and decide again; returns
+    them as now decided. Raises ``InputError`` when no source has that name."""
+    targets = matching_sources(store, name)
+    if not targets:
+        known = ", ".join(sorted({s.label for s in store.reference_sources()})) or "none"
+        raise InputError(f"no reference source named {name!r} (sources: {known})")
+    for source in targets:
+        store.set_reference_decision(source.id, source.decision, source.reasons, trust)
+    redecide(store)
+    ids = {s.id for s in targets}
+    return [s for s in store.reference_sources() if s.id in ids]
+
+
+def _now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()

@@ -1,0 +1,318 @@
+"""``leaktrace background`` (alias ``reference``): learn reference sources of public code, each with
+its provenance, and decide for each which way its overlap with the private code went.
+
+Every source gets one line, never a silent decision: how much of it is private code, how much of
+which private repository is in it, the dates, and whether it is treated as public code (never
+evidence) or as a source that holds private code (it clears nothing, and is worth a scan).
+``--trust NAME`` / ``--distrust NAME`` give the user's word, at learn time or later without a
+target (the decision is then taken again from the stored evidence).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from scanner.endpoints import NPM_REGISTRY, PYPI_URL
+from scanner.errors import InputError
+from scanner.verdict import KIND_NAMES
+
+if TYPE_CHECKING:  # imported where used: 'leaktrace --help' loads none of them
+    from rich.console import Console
+
+    from fingerprints import ReferenceSource, SourceFile, SourceMeta, SQLiteStore
+    from scanner.crawl import Crawler
+    from scanner.sources import Candidate
+
+
+class _LazyConsole:
+    """A rich ``Console`` made on first use (importing rich costs more than printing help)."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return getattr(self._console, name)
+
+
+out: Console = _LazyConsole(highlight=False, soft_wrap=True)  # type: ignore[assignment]
+err: Console = _LazyConsole(stderr=True, highlight=False, soft_wrap=True)  # type: ignore[assignment]
+
+_NAME_VERSION = re.compile(r"^(?P<name>.+?)-(?P<version>\d[\w.+!]*)$")
+_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar.zst", ".tar", ".zip", ".whl",
+             ".crate", ".gem", ".jar", ".git")  # fmt: skip
+
+
+def name_version(stem: str) -> tuple[str, str]:
+    """``python-dateutil-2.9.0`` -> (``python-dateutil``, ``2.9.0``); no version: ("x", "")."""
+    for suffix in _SUFFIXES:
+        stem = stem.removesuffix(suffix)
+    match = _NAME_VERSION.match(stem)
+    return (match["name"], match["version"]) if match else (stem, "")
+
+
+def split_targets(targets: list[str], split: bool) -> list[str]:
+    """With ``split``, a folder stands for its subfolders and archives, each one source."""
+    from scanner.sources import is_archive
+
+    expanded: list[str] = []
+    for target in targets:
+        path = Path(target)
+        if split and path.is_dir():
+            inside = [p for p in sorted(path.iterdir())
+                      if p.is_dir() or (p.is_file() and is_archive(p))]  # fmt: skip
+            if not inside:
+                raise InputError(f"{target}: --split found no subfolder or archive in it")
+            expanded += [str(p) for p in inside]
+        else:
+            expanded.append(target)
+    return expanded
+
+
+@dataclass
+class _Source:
+    """One target being learned: its files, and what it is once they have been read."""
+
+    target: str
+    candidate: Candidate
+
+    def files(self) -> Iterator[SourceFile]:
+        """A folder's source files are read directly (reference code needs no carrier sniffing:
+        give an archive inside a folder as its own target, or use --split); anything else
+        through its candidate source."""
+        from fingerprints import SourceFile, read_source, walk_tree
+        from scanner.sources import Limits, LocalTree
+        from scanner.sources.base import problem as make_problem
+
+        root = Path(self.target)
+        if not isinstance(self.candidate, LocalTree) or not root.is_dir():
+            yield from self.candidate.iter_files()
+            return
+        limit = Limits().max_read_bytes
+        for entry in walk_tree(root, private=False):
+            if entry.skip or entry.language is None:
+                if entry.problem:
+                    self.candidate.problems.append(make_problem(entry.path, entry.skip or "unread"))
+                continue
+            data, reason = read_source(entry.absolute, limit)
+            if data is None:
+                self.candidate.problems.append(make_problem(entry.path, reason or "cannot read"))
+                continue
+            yield SourceFile(entry.path, data, entry.language)
+
+    def meta(self) -> SourceMeta:
+        from fingerprints import SourceMeta
+        from scanner.sources import Archive
+        from scanner.sources.git import GitRepo
+        from scanner.sources.registry import RegistryPackage
+        from scanner.targets import split_ref
+
+        candidate, target = self.candidate, self.target
+        if isinstance(candidate, RegistryPackage):
+            return SourceMeta(candidate.name, candidate.version or "", candidate.kind,
+                              f"{candidate.kind}:{candidate.name}", candidate.sha256,
+                              candidate.published, candidate.first_release())  # fmt: skip
+        if isinstance(candidate, GitRepo):
+            url, ref = split_ref(target)
+            name, _ = name_version(url.rstrip("/").rsplit("/", 1)[-1])
+            return SourceMeta(name, ref or "", "git", url)
+        path = Path(target)
+        name, version = name_version(path.resolve().name)
+        if isinstance(candidate, Archive):
+            revision = candidate.revision or ""
+            return SourceMeta(name, version, "archive", str(path.resolve()),
+                              revision.removeprefix("sha256:") or None)  # fmt: skip
+        return SourceMeta(name, version, "folder", str(path.resolve()))
+
+
+def _pct(value: float) -> str:
+    return f"{value:.0%}" if value >= 0.01 or value == 0 else "<1%"
+
+
+def source_line(source: ReferenceSource, target: str | None = None) -> str:
+    """The one line that says what was decided on a source, and why."""
+    from fingerprints import PUBLIC, Overlap
+
+    overlap = Overlap.from_dict(source.evidence["overlap"])
+    kind = KIND_NAMES.get(source.kind, source.kind)
+    head = f"{source.label} ({kind})"
+    reasons = "; ".join(source.reasons)
+    top = overlap.top
+    if source.decision == PUBLIC:
+        if top is None:
+            return f"{head}: public code; no private file is in it ({reasons})"
+        places = "; ".join(
+            f"{r.repo}: {r.folder + '/' if r.folder else '(root)'} ({r.files} file(s))"
+            for r in overlap.repos
+        )
+        return (f"{head}: public code in {places}, {_pct(overlap.share)} of the package; "
+                f"treated as public ({reasons})")  # fmt: skip
+    label = "DISTRUSTED" if source.trust == "distrusted" else "HOLDS PRIVATE CODE"
+    scan = f"; scan it: leaktrace scan {target or _scan_target(source)}"
+    return f"{head}: {label}: {reasons}; not used to clear anything{scan}"
+
+
+def _scan_target(source: ReferenceSource) -> str:
+    if source.kind == "pypi":
+        return f"pypi:{source.name}" + (f"=={source.version}" if source.version else "")
+    if source.kind == "npm":
+        return f"npm:{source.name}" + (f"@{source.version}" if source.version else "")
+    if source.kind == "git" and source.version:
+        return f"{source.origin}@{source.version}"
+    return source.origin
+
+
+def _learn(store: SQLiteStore, sources: Iterable[_Source], trust: dict[str, str],
+           mapper: Any) -> int:  # fmt: skip
+    """Learn each source; returns how many could not be learned (each said on stderr)."""
+    from fingerprints import (
+        LeaktraceError,
+        PrivateSide,
+        learn_reference,
+        matching_sources,
+        set_trust,
+    )
+
+    failed = 0
+    private = PrivateSide(store)
+    for source in sources:
+        target = source.target
+        try:
+            summary = learn_reference(
+                source.files(), store, source.meta,
+                on_problem=lambda item, message, t=target: err.print(
+                    f"leaktrace: {t}:{item}: {message}", markup=False),
+                mapper=mapper, private=private,
+            )  # fmt: skip
+        except LeaktraceError as exc:
+            failed += 1
+            _problems(source)
+            err.print(f"leaktrace: {target}: not learned ({exc})", markup=False)
+            continue
+        _problems(source)
+        learned = summary.source
+        for name, word in trust.items():
+            if learned in matching_sources(store, name):
+                learned = next(s for s in set_trust(store, name, word) if s.id == learned.id)
+        rate = learned.lines / summary.seconds if summary.seconds else 0.0
+        err.print(f"{target}: {learned.files:,} file(s), {learned.lines:,} lines; "
+                  f"{summary.shared_hashes:,} stored fingerprints seen there, "
+                  f"{len(summary.inventory)} private file(s) in it ({summary.seconds:.1f} s, "
+                  f"{rate:,.0f} lines/s)", markup=False)  # fmt: skip
+        out.print(source_line(learned, target), markup=False)
+        for changed, old in summary.changed:
+            out.print(f"  now {changed.decision} (was {old}): " + source_line(changed),
+                      markup=False)  # fmt: skip
+    return failed
+
+
+def _problems(source: _Source) -> None:
+    for problem in source.candidate.problems:
+        where = f"{source.target}:{problem.path}" if problem.path else source.target
+        err.print(f"leaktrace: {where}: {problem.message}", markup=False)
+
+
+def background(
+    targets: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Reference code: folders, archives, git URLs, pypi:NAME==VERSION, "
+            "npm:NAME@VERSION; each is one source."
+        ),
+    ] = None,
+    store: Annotated[Path | None, typer.Option("--store", "-s", help="Fingerprint store.")] = None,
+    split: Annotated[
+        bool, typer.Option(help="Each subfolder (or archive) of a folder is its own source.")
+    ] = False,
+    trust: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--trust",
+            help="NAME[==VERSION]: this source is public code, whatever the "
+            "evidence says (without TARGET: change a recorded decision).",
+        ),
+    ] = None,
+    distrust: Annotated[
+        list[str] | None,
+        typer.Option("--distrust", help="NAME[==VERSION]: this source never clears anything."),
+    ] = None,
+    npm_registry: Annotated[str, typer.Option(help="npm registry base URL.")] = NPM_REGISTRY,
+    pypi_url: Annotated[str, typer.Option(help="PyPI base URL.")] = PYPI_URL,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", help="Processes to use (default: every core).")
+    ] = None,
+) -> None:
+    """Learn reference sources of public code (packages, archives, folders, git repositories),
+    each with its provenance; decide and say for each whether it is public code or holds
+    private code."""
+    if store is None:
+        raise InputError("name the store: leaktrace background TARGET... --store STORE")
+    words = {name: "trusted" for name in trust or []}
+    for name in distrust or []:
+        if name in words:
+            raise InputError(f"{name}: given to both --trust and --distrust")
+        words[name] = "distrusted"
+    if not targets and not words:
+        raise InputError(
+            "nothing to learn: give TARGET (folder, archive, git URL, pypi:NAME==VERSION, "
+            "npm:NAME@VERSION) or --trust/--distrust NAME"
+        )
+    from fingerprints import open_store, set_trust
+
+    with open_store(store) as opened:
+        if not targets:
+            for name, word in words.items():
+                for source in set_trust(opened, name, word):
+                    out.print(source_line(source), markup=False)
+            refresh(opened)
+            return
+        expanded = split_targets(targets, split)
+        failed = learn_targets(opened, expanded, words, npm_registry, pypi_url, jobs)
+        refresh(opened)
+    if failed:
+        raise InputError(f"{failed} of {len(expanded)} source(s) could not be learned (see above)")
+
+
+def learn_targets(store: SQLiteStore, targets: list[str], trust: dict[str, str] | None = None,
+                  npm_registry: str = NPM_REGISTRY, pypi_url: str = PYPI_URL,
+                  jobs: int | None = None) -> int:  # fmt: skip
+    """Learn each target as one reference source, a line each on stdout; ``trust`` maps source
+    names to the user's word. Returns how many could not be learned."""
+    from scanner.crawl import make_crawler
+    from scanner.runners import make_runner
+    from scanner.sources.registry import is_registry_target
+    from scanner.targets import resolve
+
+    crawler: Crawler | None = None
+    if any(is_registry_target(t) for t in targets):
+        crawler = make_crawler(token=None, npm_registry=npm_registry, pypi_url=pypi_url)
+    runner = make_runner(jobs, None)
+    try:
+        sources = (_Source(t, resolve(t, crawler=crawler)) for t in targets)
+        return _learn(store, sources, trust or {}, lambda fn, items: runner.map(fn, items))
+    finally:
+        runner.close()
+        if crawler is not None:
+            crawler.close()
+
+
+def refresh(store: SQLiteStore) -> None:
+    """Bring the index beside the store up to date after learning (a source learned, or a
+    decision changed, makes it stale), with one line on stderr when it was rebuilt."""
+    from scanner.index_file import refresh_index
+
+    stats = refresh_index(store)
+    if stats is not None:
+        err.print(f"index: {stats.entries:,} fingerprints of {stats.files:,} distinct private "
+                  f"file(s), {stats.bytes / 2**20:,.1f} MiB, built in {stats.seconds:.2f} s",
+                  markup=False)  # fmt: skip
