@@ -1,101 +1,224 @@
 """leaktrace's private side: source trees -> fingerprint store. No network, no scanner."""
 
-from fingerprints.direction import (
-    HOLDS_PRIVATE_CODE,
-    IN_SOURCE,
-    PUBLIC,
-    Dates,
-    Decision,
-    Overlap,
-    RepoOverlap,
-    containment,
-    decide,
-)
-from fingerprints.errors import (
-    ConfigError,
-    DamagedStoreError,
-    InputError,
-    LeaktraceError,
-    NotAStoreError,
-    ParseFailure,
-    RepoConflictError,
-    StoreError,
-    StoreVersionError,
-)
-from fingerprints.fingerprinter import (
-    Analysis,
-    FileFingerprint,
-    SourceFile,
-    analyze,
-    fingerprint_file,
-)
-from fingerprints.generated import BANNERS, Banner, generator_of
-from fingerprints.history import commit_dates
-from fingerprints.isolation import (
-    DEFAULT_PARSE_MEMORY,
-    DEFAULT_PARSE_SECONDS,
-    ParseLimits,
-    isolated_tokenize,
-)
-from fingerprints.languages import LANGUAGES, language_for_path, load_language
-from fingerprints.names import carried_name, printable
-from fingerprints.normalize import TokenStream, count_lines, tokenize
-from fingerprints.params import FingerprintParams
-from fingerprints.policy import (
-    FIXTURE_DIRS,
-    MANIFEST_FILES,
-    REEXPORT_FILES,
-    boilerplate_reason,
-    content_problem,
-    third_party_reason,
-)
-from fingerprints.reference import (
-    PrivateSide,
-    ReferenceSummary,
-    SourceMeta,
-    learn_reference,
-    matching_sources,
-    redecide,
-    set_trust,
-)
-from fingerprints.shingles import (
-    FINGERPRINT_DTYPE,
-    KGrams,
-    covered_tokens,
-    distinct_kinds,
-    kgrams,
-    rolling_hash,
-    winnow,
-)
-from fingerprints.signature import minhash
-from fingerprints.store import (
-    Background,
-    ReferenceFile,
-    ReferenceSource,
-    RepoInfo,
-    SQLiteStore,
-    StoredFile,
-    open_store,
-    repo_name_problem,
-)
-from fingerprints.text import BinaryContent, decode_source
-from fingerprints.tree import (
-    MAX_TREE_DEPTH,
-    UNKNOWN_LANGUAGE,
-    Job,
-    Mapper,
-    TreeEntry,
-    TreeSummary,
-    Unparsed,
-    encoding_warning,
-    fingerprint_files,
-    fingerprint_tree,
-    read_source,
-    run_job,
-    walk_tree,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the names below, imported on first use (``__getattr__``)
+    from fingerprints.direction import (
+        HOLDS_PRIVATE_CODE,
+        IN_SOURCE,
+        PUBLIC,
+        Dates,
+        Decision,
+        Overlap,
+        RepoOverlap,
+        containment,
+        decide,
+    )
+    from fingerprints.errors import (
+        ConfigError,
+        DamagedStoreError,
+        InputError,
+        LeaktraceError,
+        NotAStoreError,
+        ParseFailure,
+        RepoConflictError,
+        StoreError,
+        StoreVersionError,
+    )
+    from fingerprints.fingerprinter import (
+        Analysis,
+        FileFingerprint,
+        SourceFile,
+        analyze,
+        fingerprint_file,
+    )
+    from fingerprints.generated import BANNERS, Banner, generator_of
+    from fingerprints.history import commit_dates
+    from fingerprints.isolation import (
+        DEFAULT_PARSE_MEMORY,
+        DEFAULT_PARSE_SECONDS,
+        ParseLimits,
+        isolated_tokenize,
+        start_parser,
+    )
+    from fingerprints.languages import LANGUAGES, language_for_path, load_language
+    from fingerprints.names import carried_name, printable
+    from fingerprints.normalize import TokenStream, count_lines, tokenize
+    from fingerprints.params import FingerprintParams
+    from fingerprints.policy import (
+        FIXTURE_DIRS,
+        MANIFEST_FILES,
+        REEXPORT_FILES,
+        boilerplate_reason,
+        content_problem,
+        third_party_reason,
+    )
+    from fingerprints.reference import (
+        PrivateSide,
+        ReferenceSummary,
+        SourceMeta,
+        learn_reference,
+        matching_sources,
+        redecide,
+        set_trust,
+    )
+    from fingerprints.shingles import (
+        FINGERPRINT_DTYPE,
+        KGrams,
+        covered_tokens,
+        distinct_kinds,
+        kgrams,
+        rolling_hash,
+        winnow,
+    )
+    from fingerprints.signature import minhash
+    from fingerprints.store import (
+        Background,
+        ReferenceFile,
+        ReferenceSource,
+        RepoInfo,
+        SQLiteStore,
+        StoredFile,
+        open_store,
+        repo_name_problem,
+    )
+    from fingerprints.text import BinaryContent, decode_source
+    from fingerprints.tree import (
+        MAX_TREE_DEPTH,
+        UNKNOWN_LANGUAGE,
+        Job,
+        Mapper,
+        TreeEntry,
+        TreeSummary,
+        Unparsed,
+        encoding_warning,
+        fingerprint_files,
+        fingerprint_tree,
+        read_source,
+        run_job,
+        walk_tree,
+    )
 
 __version__ = "0.1.0"
+
+#: Where each public name lives. A command imports only the modules it uses: ``leaktrace
+#: version`` needs none of the parsers, and only what computes or reads MinHash signatures
+#: imports datasketch (and with it scipy).
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    "fingerprints.direction": (
+        "HOLDS_PRIVATE_CODE",
+        "IN_SOURCE",
+        "PUBLIC",
+        "Dates",
+        "Decision",
+        "Overlap",
+        "RepoOverlap",
+        "containment",
+        "decide",
+    ),
+    "fingerprints.errors": (
+        "ConfigError",
+        "DamagedStoreError",
+        "InputError",
+        "LeaktraceError",
+        "NotAStoreError",
+        "ParseFailure",
+        "RepoConflictError",
+        "StoreError",
+        "StoreVersionError",
+    ),
+    "fingerprints.fingerprinter": (
+        "Analysis",
+        "FileFingerprint",
+        "SourceFile",
+        "analyze",
+        "fingerprint_file",
+    ),
+    "fingerprints.generated": ("BANNERS", "Banner", "generator_of"),
+    "fingerprints.history": ("commit_dates",),
+    "fingerprints.isolation": (
+        "DEFAULT_PARSE_MEMORY",
+        "DEFAULT_PARSE_SECONDS",
+        "ParseLimits",
+        "isolated_tokenize",
+        "start_parser",
+    ),
+    "fingerprints.languages": (
+        "LANGUAGES",
+        "language_for_path",
+        "load_language",
+    ),
+    "fingerprints.names": (
+        "carried_name",
+        "printable",
+    ),
+    "fingerprints.normalize": (
+        "TokenStream",
+        "count_lines",
+        "tokenize",
+    ),
+    "fingerprints.params": ("FingerprintParams",),
+    "fingerprints.policy": (
+        "FIXTURE_DIRS",
+        "MANIFEST_FILES",
+        "REEXPORT_FILES",
+        "boilerplate_reason",
+        "content_problem",
+        "third_party_reason",
+    ),
+    "fingerprints.reference": (
+        "PrivateSide",
+        "ReferenceSummary",
+        "SourceMeta",
+        "learn_reference",
+        "matching_sources",
+        "redecide",
+        "set_trust",
+    ),
+    "fingerprints.shingles": (
+        "FINGERPRINT_DTYPE",
+        "KGrams",
+        "covered_tokens",
+        "distinct_kinds",
+        "kgrams",
+        "rolling_hash",
+        "winnow",
+    ),
+    "fingerprints.signature": ("minhash",),
+    "fingerprints.store": (
+        "Background",
+        "ReferenceFile",
+        "ReferenceSource",
+        "RepoInfo",
+        "SQLiteStore",
+        "StoredFile",
+        "open_store",
+        "repo_name_problem",
+    ),
+    "fingerprints.text": (
+        "BinaryContent",
+        "decode_source",
+    ),
+    "fingerprints.tree": (
+        "MAX_TREE_DEPTH",
+        "UNKNOWN_LANGUAGE",
+        "Job",
+        "Mapper",
+        "TreeEntry",
+        "TreeSummary",
+        "Unparsed",
+        "encoding_warning",
+        "fingerprint_files",
+        "fingerprint_tree",
+        "read_source",
+        "run_job",
+        "walk_tree",
+    ),
+}
+_HOME = {name: module for module, names in _EXPORTS.items() for name in names}
 
 __all__ = [
     "Analysis",
@@ -179,8 +302,22 @@ __all__ = [
     "rolling_hash",
     "run_job",
     "set_trust",
+    "start_parser",
     "third_party_reason",
     "tokenize",
     "walk_tree",
     "winnow",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

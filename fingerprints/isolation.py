@@ -85,6 +85,7 @@ class IsolatedParser:
         self._stderr: IO[bytes] | None = None
         self._baseline = 0  # the child's address space when its limit was set, in bytes
         self._largest = 0  # the largest address space seen during the current parse
+        self._starting = False  # spawned, "ready" not read yet
 
     def tokenize(self, data: bytes, language: str) -> TokenStream:
         """``data``'s token stream, or ``ParseFailure`` when the parse crashed, took longer
@@ -153,8 +154,26 @@ class IsolatedParser:
         return ParseFailure("crash", f"parser crashed (exit status {status})")
 
     def _start(self) -> tuple[Connection, Connection]:
-        if self._process is not None and self._requests and self._replies:
-            return self._requests, self._replies
+        if self._process is None or not (self._requests and self._replies):
+            self.spawn()
+        assert self._requests is not None and self._replies is not None
+        if self._starting:
+            self._starting = False
+            try:
+                ready = self._replies.poll(STARTUP_SECONDS) and self._replies.recv()
+            except (EOFError, OSError):
+                ready = None
+            if not (isinstance(ready, tuple) and ready[0] == "ready"):
+                failure = self._failure()
+                raise LeaktraceError(f"cannot start the parser process ({failure})")
+            self._baseline = ready[1]
+        return self._requests, self._replies
+
+    def spawn(self) -> None:
+        """Start the child without waiting for it to be ready (it imports while the caller
+        goes on); the first ``tokenize`` waits for it."""
+        if self._process is not None:
+            return
         to_child, from_parent = os.pipe()
         from_child, to_parent = os.pipe()
         # where the child's last words go (read after it died); closed in ``close``
@@ -175,20 +194,13 @@ class IsolatedParser:
             os.close(to_parent)
         self._requests = Connection(from_parent, readable=False)
         self._replies = Connection(from_child, writable=False)
+        self._starting = True
         _LIVE.add(self)
-        try:
-            ready = self._replies.poll(STARTUP_SECONDS) and self._replies.recv()
-        except (EOFError, OSError):
-            ready = None
-        if not (isinstance(ready, tuple) and ready[0] == "ready"):
-            failure = self._failure()
-            raise LeaktraceError(f"cannot start the parser process ({failure})")
-        self._baseline = ready[1]
-        return self._requests, self._replies
 
     def close(self, *, kill: bool = False) -> None:
         """Stop the child (at once with ``kill``; else it exits when its input closes)."""
         _LIVE.discard(self)
+        self._starting = False
         process, self._process = self._process, None
         for conn in (self._requests, self._replies):
             if conn is not None:
@@ -232,9 +244,8 @@ def close_parsers() -> None:
     _LOCAL.__dict__.clear()
 
 
-def isolated_tokenize(data: bytes, language: str, limits: ParseLimits) -> TokenStream:
-    """``tokenize`` in this thread's parser process (started on first use, replaced when it
-    dies or is killed); raises ``ParseFailure``."""
+def _parser(limits: ParseLimits) -> IsolatedParser:
+    """This thread's parser process for ``limits`` (a forked child starts its own)."""
     parsers: dict[ParseLimits, IsolatedParser] = getattr(_LOCAL, "parsers", None) or {}
     if getattr(_LOCAL, "pid", None) != os.getpid():  # inherited by fork: the parent's children
         parsers = {}
@@ -243,7 +254,19 @@ def isolated_tokenize(data: bytes, language: str, limits: ParseLimits) -> TokenS
     parser = parsers.get(limits)
     if parser is None:
         parser = parsers[limits] = IsolatedParser(limits)
-    return parser.tokenize(data, language)
+    return parser
+
+
+def start_parser(limits: ParseLimits) -> None:
+    """Start this thread's parser process now, so that its start-up (importing numpy and
+    tree-sitter: a few tenths of a second) overlaps whatever the caller does before it parses."""
+    _parser(limits).spawn()
+
+
+def isolated_tokenize(data: bytes, language: str, limits: ParseLimits) -> TokenStream:
+    """``tokenize`` in this thread's parser process (started on first use, replaced when it
+    dies or is killed); raises ``ParseFailure``."""
+    return _parser(limits).tokenize(data, language)
 
 
 # -- the child -----------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ tests use: the same code on SQLite's own in-memory database.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -40,7 +41,7 @@ from fingerprints.params import FingerprintParams
 from fingerprints.shingles import FINGERPRINT_DTYPE
 
 FORMAT = "leaktrace-store"
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 _SCHEMA_V1 = """
@@ -171,12 +172,51 @@ def _migrate_4_to_5(db: sqlite3.Connection) -> None:
             db.execute(statement)
 
 
+#: Tables whose rows the scanner's index is built from, with the columns it reads (None: all of
+#: them): any change to them bumps the generation. A file's commit dates are not read by it.
+INDEXED_TABLES: dict[str, str | None] = {
+    "files": "repo_id, path, language, sha256, tokens, lines, fingerprints, boilerplate",
+    "repos": "name, public",
+    "background": "hash, files",
+    "reference_sources": None,  # names, decisions and reasons are in the index (and reports)
+    "reference_hashes": "hash, source_id",
+    "reference_files": None,
+}
+
+
+def _migrate_5_to_6(db: sqlite3.Connection) -> None:
+    """v6: a generation counter, bumped by triggers in the same transaction as every change to
+    what the scanner's index is built from (files, repositories, background, reference
+    sources), and a random instance id. An index records both: it is fresh exactly when they
+    still match, whichever program wrote to the store and however it stopped (a crash rolls the
+    bump back with the change). Touching a file's modification time, or recording its commit
+    dates, does not bump it.
+
+    A store that a development build of the persistent index numbered 5 (generation and
+    triggers, no reference tables) gets the reference tables here, and keeps its counter."""
+    tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if "reference_sources" not in tables:
+        _migrate_4_to_5(db)
+    db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('generation', '0')")
+    db.execute(
+        "INSERT OR IGNORE INTO meta (key, value) VALUES ('instance', lower(hex(randomblob(16))))"
+    )
+    bump = "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'"
+    for table, columns in INDEXED_TABLES.items():
+        for event in ("INSERT", f"UPDATE OF {columns}" if columns else "UPDATE", "DELETE"):
+            name = f"{table}_{event.split()[0].lower()}_generation"
+            db.execute(
+                f"CREATE TRIGGER IF NOT EXISTS {name} AFTER {event} ON {table} BEGIN {bump}; END"
+            )
+
+
 #: Numbered migrations: MIGRATIONS[n] upgrades a store from schema n to n + 1.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _migrate_1_to_2,
     2: _migrate_2_to_3,
     3: _migrate_3_to_4,
     4: _migrate_4_to_5,
+    5: _migrate_5_to_6,
 }
 
 
@@ -658,6 +698,114 @@ class SQLiteStore:
                 f"{length}, not a whole number of {size}-byte fingerprints",
             )
         return np.frombuffer(blob, dtype=FINGERPRINT_DTYPE)
+
+    @_reading("its generation")
+    def stamp(self) -> tuple[str, int]:
+        """(instance id, generation): which store this is, and how many changes to what an index
+        is built from it has seen (see ``_migrate_4_to_5``)."""
+        meta = self._meta()
+        return meta.get("instance", ""), int(meta.get("generation", "0"))
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Every read inside sees the store as of one moment, even while another process writes
+        (a read transaction; in WAL mode writers are not blocked)."""
+        if self._db.in_transaction:
+            yield
+            return
+        self._db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self._db.execute("COMMIT")
+
+    @_reading("its files")
+    def distinct_private_files(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+        """One private file per distinct content, as the index keeps them: (file ids, places,
+        boilerplate flags, tokens in all).
+
+        The file kept for a content is its first (by id) that is not private boilerplate, else
+        its first; contents come in the order their first file was stored. ``places`` counts the
+        distinct paths holding the content (a template copied to 20 folders is at 20 places;
+        one tree stored under two names is not at twice as many).
+        """
+        rows = self._db.execute(
+            "SELECT coalesce(min(CASE WHEN f.boilerplate IS NULL THEN f.id END), min(f.id)),"
+            " count(DISTINCT f.path), min(f.id) FROM files f JOIN repos r ON r.id = f.repo_id"
+            " WHERE r.public = 0 GROUP BY f.sha256 ORDER BY min(f.id)"
+        ).fetchall()
+        ids = np.array([row[0] for row in rows], dtype=np.int64)
+        places = np.array([row[1] for row in rows], dtype=np.int32)
+        flags = self._db.execute(
+            "SELECT id, boilerplate IS NOT NULL, tokens FROM files WHERE id IN"
+            " (SELECT f.id FROM files f JOIN repos r ON r.id = f.repo_id WHERE r.public = 0)"
+        ).fetchall()
+        by_id = {file_id: (bool(flag), tokens) for file_id, flag, tokens in flags}
+        boilerplate = np.array([by_id[i][0] for i in ids.tolist()], dtype=bool)
+        return ids, places, boilerplate, sum(by_id[i][1] for i in ids.tolist())
+
+    @_reading("its files")
+    def file_sha256s(self, ids: np.ndarray) -> list[str]:
+        """The content hash (SHA-256) of each stored file in ``ids``, in that order."""
+        wanted = [int(i) for i in ids.tolist()]
+        found: dict[int, str] = {}
+        for at in range(0, len(wanted), 500):
+            chunk = wanted[at : at + 500]
+            rows = self._db.execute(
+                f"SELECT id, sha256 FROM files WHERE id IN ({', '.join('?' * len(chunk))})", chunk
+            )
+            found.update(rows)
+        return [found[i] for i in wanted]
+
+    @_reading("its files")
+    def public_file_ids(self) -> list[int]:
+        rows = self._db.execute(
+            "SELECT f.id FROM files f JOIN repos r ON r.id = f.repo_id WHERE r.public = 1"
+            " ORDER BY f.id"
+        )
+        return [row[0] for row in rows]
+
+    def iter_fingerprints(self, wanted: set[int] | None = None) -> Iterator[tuple[int, np.ndarray]]:
+        """(file id, fingerprint array) of every stored file (or of those in ``wanted``), by id,
+        streamed: one file's fingerprints in memory at a time."""
+        try:
+            rows = self._db.execute("SELECT id, path, fingerprints FROM files ORDER BY id")
+            for file_id, path, blob in rows:
+                if wanted is None or file_id in wanted:
+                    yield file_id, self._fingerprints(blob, file_id, path)
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged("its files", exc) from exc
+
+    @_reading("its files")
+    def private_file(self, file_id: int) -> tuple[StoredFile, list[tuple[int, str]]]:
+        """One stored file (without its fingerprints) and the (repo id, path) of the other
+        private files holding the same content, by id."""
+        row = self._db.execute(
+            "SELECT id, repo_id, path, language, tokens, lines, sha256, boilerplate FROM files"
+            " WHERE id = ?",
+            (file_id,),
+        ).fetchone()
+        if row is None:
+            raise StoreError(f"{self.path}: no file with id {file_id}")
+        stored = StoredFile(*row[:7], np.zeros(0, FINGERPRINT_DTYPE), row[7])  # type: ignore[call-arg]
+        copies = self._db.execute(
+            "SELECT f.repo_id, f.path FROM files f JOIN repos r ON r.id = f.repo_id"
+            " WHERE f.sha256 = ? AND r.public = 0 AND f.id != ? ORDER BY f.id",
+            (stored.sha256, file_id),
+        ).fetchall()
+        return stored, [(repo_id, path) for repo_id, path in copies]
+
+    def fingerprints_of(self, file_id: int) -> np.ndarray:
+        """One stored file's fingerprint array (``FINGERPRINT_DTYPE``), by file id."""
+        try:
+            row = self._db.execute(
+                "SELECT path, fingerprints FROM files WHERE id = ?", (file_id,)
+            ).fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged("its files", exc) from exc
+        if row is None:
+            raise StoreError(f"{self.path}: no file with id {file_id}")
+        return self._fingerprints(row[1], file_id, row[0])
 
     @_reading("its files")
     def digest(self) -> str:

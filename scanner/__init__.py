@@ -1,15 +1,65 @@
 """leaktrace's public side: candidates -> fingerprints -> matches -> verdicts and reports."""
 
-from scanner.errors import TargetError
-from scanner.index import FingerprintIndex, PrivateFile
-from scanner.matcher import CandidateMatch, Discounts, FilePair, Fragment, combine, match_file
-from scanner.reports import write_report
-from scanner.results import CandidateResult, ScanResult
-from scanner.scan import ScanContext, scan_candidate
-from scanner.sources import Archive, Candidate, CandidateFile, Limits, LocalTree, Problem
-from scanner.targets import resolve
-from scanner.thresholds import Thresholds
-from scanner.verdict import Check, Verdict, decide
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the names below, imported on first use (``__getattr__``)
+    from scanner.errors import TargetError
+    from scanner.index import FingerprintIndex, PrivateFile
+    from scanner.matcher import CandidateMatch, Discounts, FilePair, Fragment, combine, match_file
+    from scanner.reports import write_report
+    from scanner.results import CandidateResult, ScanResult
+    from scanner.scan import ScanContext, scan_candidate
+    from scanner.sources import Archive, Candidate, CandidateFile, Limits, LocalTree, Problem
+    from scanner.targets import resolve
+    from scanner.thresholds import Thresholds
+    from scanner.verdict import Check, Verdict, decide
+
+#: Where each public name lives. A command imports only the modules it uses: ``leaktrace
+#: version`` needs none of the parsers, and only what computes or reads MinHash signatures
+#: imports datasketch (and with it scipy).
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    "scanner.errors": ("TargetError",),
+    "scanner.index": (
+        "FingerprintIndex",
+        "PrivateFile",
+    ),
+    "scanner.matcher": (
+        "CandidateMatch",
+        "Discounts",
+        "FilePair",
+        "Fragment",
+        "combine",
+        "match_file",
+    ),
+    "scanner.reports": ("write_report",),
+    "scanner.results": (
+        "CandidateResult",
+        "ScanResult",
+    ),
+    "scanner.scan": (
+        "ScanContext",
+        "scan_candidate",
+    ),
+    "scanner.sources": (
+        "Archive",
+        "Candidate",
+        "CandidateFile",
+        "Limits",
+        "LocalTree",
+        "Problem",
+    ),
+    "scanner.targets": ("resolve",),
+    "scanner.thresholds": ("Thresholds",),
+    "scanner.verdict": (
+        "Check",
+        "Verdict",
+        "decide",
+    ),
+}
+_HOME = {name: module for module, names in _EXPORTS.items() for name in names}
 
 __all__ = [
     "Archive",
@@ -38,3 +88,16 @@ __all__ = [
     "scan_candidate",
     "write_report",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

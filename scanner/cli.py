@@ -15,63 +15,41 @@ what was not read and the candidate is ``incomplete``, never ``clear``.
 from __future__ import annotations
 
 import functools
-import getpass
 import hashlib
 import json
 import os
 import sys
-import tempfile
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from fingerprints import (
-    FingerprintParams,
-    LeaktraceError,
-    Mapper,
-    ParseLimits,
-    SQLiteStore,
-    TreeSummary,
-    __version__,
-    carried_name,
-    fingerprint_files,
-    fingerprint_tree,
-    open_store,
-    printable,
-)
-from scanner.calibrate import MARGIN, measure, recommend
+from fingerprints import LeaktraceError, __version__, printable
 from scanner.commands.background import background, learn_targets
 from scanner.commands.inventory import inventory
 from scanner.commands.repos import repos
-from scanner.commands.sources import RepoSource, check_sources, plan_sources
-from scanner.config import load_limits, load_thresholds, save_thresholds
-from scanner.crawl import Crawler, make_crawler, read_token
+from scanner.endpoints import DEFAULT_API, DEFAULT_RESULTS, NPM_REGISTRY, PYPI_URL
 from scanner.errors import InputError, ReportError
-from scanner.http import FetchError
-from scanner.index import FingerprintIndex
-from scanner.private_source import load_private_source
-from scanner.reports import Sources, format_for, write_report, write_text
-from scanner.reports.json_report import candidate_dict, to_dict
-from scanner.reports.notice import draft_notice
-from scanner.results import ScanResult
-from scanner.resultsdb import DEFAULT_PATH as DEFAULT_RESULTS
-from scanner.resultsdb import ResultsDB
-from scanner.runners import Runner, Serial, make_runner
-from scanner.scan import FileOutcome, ScanContext, now, scan_candidate, unparsed
-from scanner.sources import Candidate, Limits, Unreadable
-from scanner.sources.answers import Repo
-from scanner.sources.github import DEFAULT_API
-from scanner.sources.registry import NPM_REGISTRY, PYPI_URL
-from scanner.targets import resolve, target_kind
-from scanner.thresholds import Thresholds, parse_assignments
 from scanner.verdict import Verdict
+
+if TYPE_CHECKING:  # imported where used: each command loads only what it needs
+    from rich.console import Console
+    from rich.progress import Progress, TaskID
+    from rich.table import Table
+
+    from fingerprints import FingerprintParams, Mapper, ParseLimits, SQLiteStore, TreeSummary
+    from scanner.commands.sources import RepoSource
+    from scanner.crawl import Crawler
+    from scanner.index import FingerprintIndex
+    from scanner.results import ScanResult
+    from scanner.resultsdb import ResultsDB
+    from scanner.runners import Runner
+    from scanner.scan import FileOutcome
+    from scanner.sources import Candidate, Limits
+    from scanner.sources.answers import Repo
+    from scanner.thresholds import Thresholds
 
 EXIT_CLEAR, EXIT_DERIVATIVE, EXIT_INPUT, EXIT_INCOMPLETE = 0, 1, 2, 3
 FAIL_ON = ("derivative", "review")
@@ -94,10 +72,28 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     no_args_is_help=True,
+    rich_markup_mode=None,  # plain help: importing rich's help formatter costs over 0.1 s
     help="Find public copies of private source code, and prove them.",
 )
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-out = Console(highlight=False, soft_wrap=True)
+
+
+class _LazyConsole:
+    """A rich ``Console`` made on first use: importing rich costs more than printing a version."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return getattr(self._console, name)
+
+
+err: Console = _LazyConsole(stderr=True, highlight=False, soft_wrap=True)  # type: ignore[assignment]
+out: Console = _LazyConsole(highlight=False, soft_wrap=True)  # type: ignore[assignment]
 
 JOBS_OPTION = typer.Option("--jobs", "-j", help="Processes to use (default: every core).")
 SCHEDULER_OPTION = typer.Option(
@@ -121,12 +117,31 @@ def _problem(path: str, message: str) -> None:
     err.print(printable(f"leaktrace: {path}: {message}"), markup=False)
 
 
+def _note(message: str) -> None:
+    """A line about what leaktrace did on its own (an index rebuilt), on stderr."""
+    err.print(printable(f"leaktrace: {message}"), markup=False)
+
+
 def _error(message: object) -> None:
     """An error as one line on stderr (its text may quote a hostile name)."""
     err.print(printable(f"leaktrace: {message}"), markup=False)
 
 
+def _refresh_index(store: SQLiteStore) -> None:
+    """Bring the index beside the store up to date after a change, with one line when it was
+    rebuilt."""
+    from scanner.index_file import refresh_index
+
+    stats = refresh_index(store)
+    if stats is not None:
+        err.print(f"index: {stats.entries:,} fingerprints of {stats.files:,} distinct private "
+                  f"file(s), {stats.bytes / 2**20:,.1f} MiB, built in {stats.seconds:.2f} s",
+                  markup=False)  # fmt: skip
+
+
 def _progress() -> Progress:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -175,6 +190,9 @@ def _ingest(
     parse_limits: ParseLimits | None = None,
 ) -> TreeSummary:
     """Fingerprint one source (folder, archive or git URL) into the store."""
+    from fingerprints import fingerprint_files, fingerprint_tree
+    from scanner.targets import resolve
+
     target = source.target
     path = Path(target)
     if path.is_dir():
@@ -223,6 +241,9 @@ def _fingerprint(
     runner: Runner | None = None,
     parse_limits: ParseLimits | None = None,
 ) -> None:
+    from fingerprints import open_store
+    from scanner.commands.sources import check_sources, plan_sources
+
     planned = plan_sources([str(s) for s in sources], [str(p) for p in public], name)
     with open_store(store_path, params, create=True) as store, _progress() as progress:
         check_sources(store, planned)
@@ -230,6 +251,7 @@ def _fingerprint(
         for source in planned:
             summary = _ingest(source, store, progress, task, seeds, runner, parse_limits)
             _print_tree_summary(summary, verbose)
+        _refresh_index(store)
         if seeds:
             err.print(f"{len(store.seeds())} seed(s) recorded in plaintext for code search "
                       "('leaktrace seeds' lists them)", markup=False)  # fmt: skip
@@ -273,6 +295,10 @@ def fingerprint(
     max_parse_memory: Annotated[int | None, PARSE_MEMORY_OPTION] = None,
 ) -> None:
     """Fingerprint private repositories into a store (only changed files are redone)."""
+    from fingerprints import FingerprintParams
+    from scanner.config import load_limits
+    from scanner.runners import make_runner
+
     try:
         params = None
         if k is not None or w is not None:
@@ -298,12 +324,18 @@ CONFIG_OPTION = typer.Option(
 
 def _thresholds(config: Path | None, assignments: list[str] | None) -> Thresholds:
     """Defaults < config file < --set NAME=VALUE."""
+    from scanner.config import load_thresholds
+    from scanner.thresholds import parse_assignments
+
     loaded = load_thresholds(config)
     return loaded.with_overrides(parse_assignments(assignments or []), "command line")
 
 
 def _verdict_table(candidates: list[dict]) -> Table:
     """The verdicts of recorded candidates (dicts of the report), flagged first."""
+    from rich.markup import escape
+    from rich.table import Table
+
     table = Table(title="leaktrace verdicts", title_justify="left")
     table.add_column("candidate", overflow="fold")
     table.add_column("verdict", no_wrap=True)
@@ -337,7 +369,8 @@ def run_scan(targets: Iterable[str | Candidate], store_path: Path, thresholds: T
              results: ResultsDB | None = None, limits: Limits | None = None,
              crawler: Crawler | None = None, job: str | None = None,
              runner: Runner | None = None, store_digest: str | None = None,
-             history: bool = False) -> tuple[ScanResult, int | None]:  # fmt: skip
+             history: bool = False,
+             index: FingerprintIndex | None = None) -> tuple[ScanResult, int | None]:  # fmt: skip
     """Scan every target against the store, recording each verdict in ``results`` as soon as it
     is known; a target that cannot be read at all is an ``incomplete`` candidate like any other.
     A target may also be a ready candidate (a listing that failed, from ``expand_targets``).
@@ -347,14 +380,22 @@ def run_scan(targets: Iterable[str | Candidate], store_path: Path, thresholds: T
     are skipped, and the crawler's caches spare what was already downloaded. With ``history``,
     git repositories are read commit by commit (``resolve``).
     """
+    from fingerprints import carried_name, open_store
+    from scanner.index import FingerprintIndex
+    from scanner.reports.json_report import candidate_dict, to_dict
+    from scanner.results import ScanResult
+    from scanner.scan import ScanContext, now, scan_candidate, unparsed
+    from scanner.sources import Limits, Unreadable
+    from scanner.targets import resolve, target_kind
+
     with open_store(store_path, read_only=True) as store:
-        index = FingerprintIndex.from_store(store)
+        index = index or FingerprintIndex.from_store(store, _note)
         result = ScanResult(
             tool_version=__version__,
             thresholds=thresholds,
             fingerprint_params=store.params.identity(),
             store_path=str(store_path),
-            store_digest=store_digest or store.digest(),
+            store_digest=store_digest or index.store_digest or store.digest(),
             background=index.background_info,
             started_at=now(),
             references=index.reference_info,
@@ -476,6 +517,9 @@ def _listing(name: str, once: Callable[[Iterable[str]], Iterator[str]],
              target: Callable[[Any], str]) -> Iterator[str | Candidate]:  # fmt: skip
     """The targets a listing names (``walk(skipped=...)``, each item through ``target``), then,
     if any of it failed, one ``incomplete`` candidate that says what."""
+    from scanner.http import FetchError
+    from scanner.sources import Unreadable
+
     failures: list[str] = []
 
     def skipped(exc: FetchError) -> None:
@@ -504,6 +548,8 @@ def job_key(parts: dict[str, object]) -> str:
 
 def _write_reports(results: ResultsDB, run_id: int, outputs: dict[str, str | None],
                    private: dict[str, str] | None = None) -> None:  # fmt: skip
+    from scanner.reports import Sources, write_report
+
     report = results.report(run_id)
     sources = Sources(lambda target: results.excerpts(run_id, target), private)
     for fmt, destination in outputs.items():
@@ -514,6 +560,13 @@ def _write_reports(results: ResultsDB, run_id: int, outputs: dict[str, str | Non
                 again = f"leaktrace report {run_id} --out FILE"
                 raise ReportError(f"{exc}; run {run_id} is recorded in {results.path}: write "
                                   f"it again with '{again}'") from exc  # fmt: skip
+
+
+def _needs_network(targets: list[str], from_file: Path | None, *more: object) -> bool:
+    """Whether a scan may fetch anything (a target that is not a local path, a listing, a
+    search, a file of targets, git history): otherwise no HTTP client is made (nor httpx
+    imported), and no token is read."""
+    return bool(from_file or any(more) or any(not Path(t).exists() for t in targets))
 
 
 RESULTS_OPTION = typer.Option(
@@ -617,6 +670,12 @@ def scan(
     Every verdict is recorded in the results database as soon as it is reached; after Ctrl-C or
     a crash, the same command resumes the unfinished run without fetching again what it has.
     """
+    from fingerprints import open_store, start_parser
+    from scanner.config import load_limits
+    from scanner.index import FingerprintIndex
+    from scanner.resultsdb import ResultsDB
+    from scanner.runners import Serial, make_runner
+
     crawler = None
     runner: Runner = Serial()
     try:
@@ -634,13 +693,20 @@ def scan(
             "max_parse_seconds": max_parse_seconds, "max_parse_memory": max_parse_memory,
         })  # fmt: skip
         runner = make_runner(jobs, scheduler)
+        if isinstance(runner, Serial):  # parsing happens here: let the parser start meanwhile
+            start_parser(limits.parse_limits())
         with ResultsDB(results_path, create=True) as results:
-            crawler = make_crawler(token=read_token(token_file), api_url=api_url,
-                                   npm_registry=npm_registry, pypi_url=pypi_url, cache=results,
-                                   blobs=results, limits=limits)  # fmt: skip
+            if _needs_network(targets or [], from_file, forks, github_search, github_repos,
+                              seeds, history):  # fmt: skip
+                from scanner.crawl import make_crawler, read_token
+
+                crawler = make_crawler(token=read_token(token_file), api_url=api_url,
+                                       npm_registry=npm_registry, pypi_url=pypi_url,
+                                       cache=results, blobs=results, limits=limits)  # fmt: skip
             with open_store(store, read_only=True) as opened:
                 _require_private_code(opened)
-                digest = opened.digest()
+                index = FingerprintIndex.from_store(opened, _note)
+                digest = index.store_digest or opened.digest()
                 queries = list(github_search or [])
                 if seeds:
                     found = opened.seeds(seeds)
@@ -654,7 +720,7 @@ def scan(
                            "thresholds": thresholds.as_dict(), "api": api_url,
                            "limits": limits, **({"history": True} if history else {})})  # fmt: skip
             _, run_id = run_scan(wanted, store, thresholds, results, limits, crawler, job,
-                                 runner, digest, history)  # fmt: skip
+                                 runner, digest, history, index)  # fmt: skip
             assert run_id is not None
             outputs = {"json": json_out, "html": html_out, "md": md_out, "sarif": sarif_out}
             _write_reports(results, run_id, outputs)
@@ -707,6 +773,10 @@ def report(
 ) -> None:
     """Write the report of a recorded run, with the decisions taken since (without --format
     or --out: a summary of its verdicts)."""
+    from scanner.private_source import load_private_source
+    from scanner.reports import format_for
+    from scanner.resultsdb import ResultsDB
+
     try:
         summary = not fmt and out_path == "-"
         if summary and include_private_source is not None:
@@ -758,6 +828,10 @@ def review(
     results_path: Annotated[Path, RESULTS_OPTION] = DEFAULT_RESULTS,
 ) -> None:
     """List candidates awaiting a decision, or record one (who, what, when, why)."""
+    import getpass
+
+    from scanner.resultsdb import ResultsDB
+
     try:
         with ResultsDB(results_path) as results:
             run_id = results.resolve_run(run)
@@ -804,6 +878,10 @@ def notice(
     results_path: Annotated[Path, RESULTS_OPTION] = DEFAULT_RESULTS,
 ) -> None:
     """Draft a takedown notice listing only confirmed files of confirmed candidates."""
+    from scanner.reports import write_text
+    from scanner.reports.notice import draft_notice
+    from scanner.resultsdb import ResultsDB
+
     try:
         with ResultsDB(results_path) as results:
             text = draft_notice(results.report(results.resolve_run(run)))
@@ -827,6 +905,11 @@ def demo(
 
     Exits 0 when every verdict is the one samples/expected.json states, 1 otherwise.
     """
+    import tempfile
+
+    from scanner.resultsdb import ResultsDB
+    from scanner.thresholds import Thresholds
+
     expected_file = samples / "expected.json"
     if not expected_file.is_file():
         err.print(
@@ -854,9 +937,12 @@ def demo(
             if references:
                 err.print(f"$ leaktrace background {' '.join(references)} --store STORE",
                           markup=False)  # fmt: skip
+                from fingerprints import open_store
+
                 with open_store(store_path) as opened:
                     if learn_targets(opened, references, jobs=1):
                         raise InputError("the sample references could not be learned")
+                    _refresh_index(opened)
             err.print(f"$ leaktrace scan {' '.join(targets)} --store STORE", markup=False)
             with ResultsDB(Path(tmp) / "results.db", create=True) as results:
                 result, run_id = run_scan(targets, store_path, Thresholds(), results)
@@ -901,6 +987,15 @@ def calibrate(
     config: Annotated[Path | None, CONFIG_OPTION] = None,
 ) -> None:
     """Scan unrelated code against the store, show what it reaches, recommend thresholds."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from fingerprints import open_store
+    from scanner.calibrate import MARGIN, measure, recommend
+    from scanner.config import save_thresholds
+    from scanner.index import FingerprintIndex
+    from scanner.targets import resolve
+
     try:
         current = _thresholds(config, None)
         targets = []
@@ -912,7 +1007,7 @@ def calibrate(
                 targets.append(target)
         with open_store(store, read_only=True) as opened:
             _require_private_code(opened)
-            index = FingerprintIndex.from_store(opened)
+            index = FingerprintIndex.from_store(opened, _note)
             rows = []
             with _progress() as progress:
                 task = progress.add_task("calibrating", total=len(targets), item="")
@@ -1000,6 +1095,8 @@ def list_seeds(
     limit: Annotated[int, typer.Option(help="How many.")] = 50,
 ) -> None:
     """List the seeds that 'scan --seeds' would send to code search, best first."""
+    from fingerprints import open_store
+
     try:
         with open_store(store, read_only=True) as opened:
             for seed in opened.seeds(limit):
@@ -1032,7 +1129,7 @@ app.command("inventory")(_guarded(inventory))
 @app.command()
 def version() -> None:
     """Print the leaktrace version."""
-    out.print(f"leaktrace {__version__}")
+    typer.echo(f"leaktrace {__version__}")
 
 
 def main() -> None:

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import httpx
 
+from scanner.endpoints import DEFAULT_API, NPM_REGISTRY, PYPI_URL
 from scanner.errors import ConfigError
 from scanner.http import Http, Policy, ResponseCache
 from scanner.sources import Limits
-from scanner.sources.github import DEFAULT_API, BlobCache, GitHubAPI
+from scanner.sources.github import BlobCache, GitHubAPI
 from scanner.sources.gitobjects import ObjectStore
-from scanner.sources.registry import NPM_REGISTRY, PYPI_URL
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 MAX_CONNECTIONS = 8

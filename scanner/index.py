@@ -1,16 +1,23 @@
 """The lookup side of the store: every private fingerprint, sorted by hash, in numpy arrays.
 
+Kept beside the store in ``STORE.index`` (``scanner/index_file.py``) and memory-mapped at scan
+start; built in memory only where that file cannot be written. A scan reads from the store only
+the fingerprint arrays and details of the private files a candidate matches.
+
 A candidate's k-gram hashes are looked up all at once, never file against file. Hashes are
-uniform 64-bit values, so their top bits index a table of bucket offsets sized to hold about
-eight fingerprints per bucket: a lookup is one table read and a few vectorized bisection steps
-inside a small bucket, and the fanout array (how many entries share a hash) gives the end of the
-run without a second search. Its cost barely grows with the store: a plain binary search over
+uniform 64-bit values, so their top bits index a table of bucket offsets sized to hold 8 to 16
+fingerprints per bucket: a lookup is one table read and a few vectorized bisection steps inside
+a small bucket, and a second bisection finds the end of the run. Fanout (at how many private
+places a hash is stored) is summed at lookup, only for runs no longer than ``max_fanout``. Its
+cost barely grows with the store: a plain binary search over
 the whole array grew 9.8x from 10,000 to 1,000,000 files (cache misses on a 480 MB array); the
 bucket table stays close to flat (tests/benchmarks/bench_scale.py, section 5).
 
 Fingerprints of public repos are kept apart as a sorted set: a k-gram found there is never
-evidence. Reference sources decided public (``leaktrace background``) mark, per entry, one public
-source that holds its hash (``reference``), and, per private file, the public source that holds
+evidence. Reference sources decided public (``leaktrace background``) mark, once per distinct
+hash they hold (like the background's counts, never per entry), the earliest learned public
+source holding it (``reference_hashes``, ``reference_sources``, looked up by ``reference``), and,
+per private file, the public source that holds
 most of it when it is public code copied into the private tree (``file_reference``, the
 inventory): both are discounted and named in the report, never evidence. Sources that hold
 private code (or that the user distrusts) mark nothing.
@@ -23,7 +30,11 @@ evidence, and would double the fanout of all its fingerprints, pushing them towa
 
 from __future__ import annotations
 
+import os
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, overload
 
 import numpy as np
 
@@ -35,7 +46,10 @@ from fingerprints import (
     ReferenceSource,
     SQLiteStore,
     StoredFile,
+    StoreError,
+    open_store,
 )
+from scanner.index_file import IndexFile, bucket_bits, index_path, write_index
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,26 +98,45 @@ def _no_references() -> np.ndarray:
     return np.zeros(0, dtype=np.int32)
 
 
+def _no_hashes() -> np.ndarray:
+    return np.zeros(0, dtype=np.uint64)
+
+
 @dataclass(frozen=True)
 class FingerprintIndex:
+    """Every private fingerprint hash, sorted, and where each one sits.
+
+    An *entry* is one private fingerprint. ``entries[i]`` says where the fingerprint of hash
+    ``hashes[i]`` sits in the concatenation of the indexed files' fingerprint arrays (file ``f``
+    holds ``starts[f]:starts[f + 1]``); its raw hash, token position and lines are read from
+    that array (``records``), which the store keeps anyway. The same layout is built in memory
+    (``build``) or memory-mapped from the file beside the store (``from_store``).
+    """
+
     hashes: np.ndarray  # uint64, sorted
-    raw: np.ndarray  # uint64
-    file: np.ndarray  # int32, index into ``files``
-    pos: np.ndarray  # int64, token position in that file
-    line_start: np.ndarray  # uint32
-    line_end: np.ndarray  # uint32
-    fanout: np.ndarray  # int32, how many private places share this entry's hash
+    entries: np.ndarray  # uint32 (uint64 past 2**32): place in the files' concatenation
+    starts: np.ndarray  # int64, files + 1
+    places: np.ndarray  # int32 per file: at how many private places its content is stored
+    boilerplate: np.ndarray  # bool per file: its matches never make a verdict on their own
     bucket_bits: int  # the top bits of a hash that pick its bucket
-    offsets: np.ndarray  # int64, 2**bucket_bits + 1: where each bucket starts in ``hashes``
-    background: np.ndarray  # int64, in how many background files this entry's hash was seen
-    boilerplate: np.ndarray  # bool, per file: its matches never make a verdict on their own
+    offsets: np.ndarray  # 2**bucket_bits + 1: where each bucket starts in ``hashes``
     public_hashes: np.ndarray  # uint64, sorted unique
-    files: list[PrivateFile]
+    background_hashes: np.ndarray  # uint64, sorted: hashes seen in background files
+    background_files: np.ndarray  # int64: in how many background files each was seen
+    files: Sequence[PrivateFile]
+    fingerprints: Callable[[int], np.ndarray]
+    """File number -> its fingerprint array (``FINGERPRINT_DTYPE``, in stored order)."""
     k: int
     w: int
+    private_tokens: int
     background_info: dict[str, object] = field(default_factory=dict)
-    reference: np.ndarray = field(default_factory=_no_references)
-    """int32 per entry: position in ``references`` of a public source holding its hash, or -1."""
+    store_digest: str | None = None
+    """The store's digest when the index was built from a file (None: not recorded)."""
+    reference_hashes: np.ndarray = field(default_factory=_no_hashes)
+    """uint64, sorted unique: the hashes a public reference source holds (once per hash)."""
+    reference_sources: np.ndarray = field(default_factory=_no_references)
+    """int32, aligned with ``reference_hashes``: position in ``references`` of the earliest
+    learned public source holding that hash."""
     file_reference: np.ndarray = field(default_factory=_no_references)
     """int32 per file: the public source this private file mostly is (inventory), or -1."""
     references: list[ReferenceRef] = field(default_factory=list)
@@ -112,15 +145,73 @@ class FingerprintIndex:
     reference_info: list[dict[str, object]] = field(default_factory=list)
     """Every learned source with its decision, for the report's provenance."""
 
-    @property
-    def private_tokens(self) -> int:
-        return sum(f.tokens for f in self.files)
-
     def __len__(self) -> int:
         return int(self.hashes.shape[0])
 
     @classmethod
-    def from_store(cls, store: SQLiteStore) -> FingerprintIndex:
+    def from_store(
+        cls, store: SQLiteStore, on_rebuild: Callable[[str], None] | None = None
+    ) -> FingerprintIndex:
+        """The store's index: memory-mapped from ``STORE.index`` when that is fresh; rebuilt
+        there first when it is missing or stale (``on_rebuild`` hears one line saying so), or
+        built in memory when it cannot be written (a read-only folder, ``:memory:``)."""
+        if store.path == ":memory:":
+            return cls.in_memory(store)
+        path = index_path(store.path)
+        stamp, params = store.stamp(), store.params.identity()
+        try:
+            opened = IndexFile.open(path)
+            if opened.matches(stamp, params):
+                return cls.from_file(opened, store)
+            why = "stale (the store changed since it was built)"
+        except StoreError:
+            why = "missing" if not path.exists() else "unreadable"
+        if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+            if on_rebuild:
+                on_rebuild(f"{path}: index {why} and cannot be written here; built in memory")
+            return cls.in_memory(store)
+        stats = write_index(store, path)
+        if on_rebuild:
+            on_rebuild(f"{path}: index {why}; rebuilt ({stats.entries:,} fingerprints, "
+                       f"{stats.bytes / 2**20:,.1f} MiB, {stats.seconds:.1f} s)")  # fmt: skip
+        return cls.from_file(IndexFile.open(path), store)
+
+    @classmethod
+    def from_file(cls, opened: IndexFile, store: SQLiteStore) -> FingerprintIndex:
+        """The index in an opened ``IndexFile`` of ``store``; the files' fingerprints and
+        details are read from the store when a match needs them."""
+        arrays, header = opened.arrays, opened.header
+        names = {repo.id: repo.name for repo in store.repos()}
+        file_ids = np.asarray(arrays["file_ids"])
+        return cls(
+            hashes=arrays["hashes"],
+            entries=arrays["entries"],
+            starts=np.asarray(arrays["starts"]),
+            places=np.asarray(arrays["places"]),
+            boilerplate=np.asarray(arrays["boilerplate"]),
+            bucket_bits=int(header["bucket_bits"]),
+            offsets=arrays["offsets"],
+            public_hashes=arrays["public_hashes"],
+            background_hashes=arrays["background_hashes"],
+            background_files=arrays["background_files"],
+            files=StoredFiles(store.path, file_ids, names, store.stamp()),
+            fingerprints=StoredFingerprints(store.path, file_ids, store.stamp()),
+            k=store.params.k,
+            w=store.params.w,
+            private_tokens=int(header["private_tokens"]),
+            background_info=header.get("background_info", {}),
+            store_digest=header.get("digest"),
+            reference_hashes=arrays["reference_hashes"],
+            reference_sources=np.asarray(arrays["reference_sources"]),
+            file_reference=np.asarray(arrays["file_reference"]),
+            references=[ReferenceRef(*ref) for ref in header["references"]],
+            reference_paths={(ref, file): path for ref, file, path in header["reference_paths"]},
+            reference_info=header["reference_info"],
+        )
+
+    @classmethod
+    def in_memory(cls, store: SQLiteStore) -> FingerprintIndex:
+        """The index of ``store`` built in memory (every fingerprint read)."""
         repos = {repo.id: repo for repo in store.repos()}
         private: list[StoredFile] = []
         public: list[np.ndarray] = []
@@ -159,61 +250,63 @@ class FingerprintIndex:
             for i, f in enumerate(private)
         ]
         arrays = [f.fingerprints for f in private]
-        merged = np.concatenate(arrays) if arrays else np.zeros(0, dtype=FINGERPRINT_DTYPE)
-        owner = (
-            np.repeat(np.arange(len(private), dtype=np.int32), [a.shape[0] for a in arrays])
-            if arrays
-            else np.zeros(0, np.int32)
-        )
-        order = np.argsort(merged["hash"], kind="stable")
-        merged, owner = merged[order], owner[order]
-        hashes = np.ascontiguousarray(merged["hash"])
+        starts = np.zeros(len(arrays) + 1, dtype=np.int64)
+        np.cumsum([a.shape[0] for a in arrays], out=starts[1:])
+        merged = (np.concatenate([a["hash"] for a in arrays]) if arrays
+                  else np.zeros(0, dtype=np.uint64))  # fmt: skip
+        order = np.argsort(merged, kind="stable")
+        hashes = np.ascontiguousarray(merged[order])
         # Fanout counts private *places*: a content indexed once still counts at every path that
         # holds it (a template copied to 20 folders stays a template), while the same tree
         # stored under two names (same paths) does not double it.
         places = np.array([len({f.path, *(c.path for c in copies[i])})
                            for i, f in enumerate(private)], dtype=np.int32)  # fmt: skip
-        _, starts, counts = np.unique(hashes, return_index=True, return_counts=True)
-        weights = places[owner] if owner.shape[0] else np.zeros(0, np.int32)
-        per_hash = np.add.reduceat(weights, starts) if starts.shape[0] else weights
-        fanout = np.repeat(per_hash.astype(np.int32), counts)
         bits, offsets = bucket_table(hashes)
         public_hashes = np.unique(np.concatenate(public)) if public else np.zeros(0, np.uint64)
-        seen = np.zeros(hashes.shape[0], dtype=np.int64)
-        if background is not None and background.hashes.shape[0]:
-            at = np.searchsorted(background.hashes, hashes)
-            inside = at < background.hashes.shape[0]
-            hit = np.zeros_like(inside)
-            hit[inside] = background.hashes[at[inside]] == hashes[inside]
-            seen[hit] = background.files[at[hit]]
-        marks = _reference_marks(references, hashes, files) if references else {}
+        no_background = Background(np.zeros(0, np.uint64), np.zeros(0, np.int64), {})
+        background = background or no_background
+        marks = reference_marks(references, [f.sha256 for f in files]) if references else {}
         return cls(
             **marks,  # type: ignore[arg-type]
             hashes=hashes,
-            raw=np.ascontiguousarray(merged["raw"]),
-            file=owner,
-            pos=merged["pos"].astype(np.int64),
-            line_start=np.ascontiguousarray(merged["line_start"]),
-            line_end=np.ascontiguousarray(merged["line_end"]),
-            fanout=fanout,
+            entries=order.astype(np.uint32 if hashes.shape[0] < 2**32 else np.uint64),
+            starts=starts,
+            places=places,
+            boilerplate=np.array([f.boilerplate is not None for f in files], dtype=bool),
             bucket_bits=bits,
             offsets=offsets,
-            background=seen,
-            boilerplate=np.array([f.boilerplate is not None for f in files], dtype=bool),
             public_hashes=public_hashes,
+            background_hashes=background.hashes,
+            background_files=background.files,
             files=files,
+            fingerprints=InMemoryFingerprints(arrays),
             k=k,
             w=w,
-            background_info=background.info if background is not None else {},
+            private_tokens=sum(f.tokens for f in files),
+            background_info=background.info,
         )
 
     def is_public(self, hashes: np.ndarray) -> np.ndarray:
         """Boolean mask: which of ``hashes`` occur in public code."""
-        if self.public_hashes.shape[0] == 0:
-            return np.zeros(hashes.shape[0], dtype=bool)
-        at = np.searchsorted(self.public_hashes, hashes)
-        at[at == self.public_hashes.shape[0]] = 0
-        return self.public_hashes[at] == hashes
+        return _member(self.public_hashes, hashes)
+
+    def background(self, hashes: np.ndarray) -> np.ndarray:
+        """In how many background files each of ``hashes`` was seen (0: never)."""
+        seen = np.zeros(hashes.shape[0], dtype=np.int64)
+        hit = _member(self.background_hashes, hashes)
+        if hit.any():
+            seen[hit] = self.background_files[np.searchsorted(self.background_hashes, hashes[hit])]
+        return seen
+
+    def reference(self, hashes: np.ndarray) -> np.ndarray:
+        """For each of ``hashes``, the position in ``references`` of a public reference source
+        holding it (the earliest learned), or -1."""
+        source = np.full(hashes.shape[0], -1, dtype=np.int32)
+        hit = _member(self.reference_hashes, hashes)
+        if hit.any():
+            at = np.searchsorted(self.reference_hashes, hashes[hit])
+            source[hit] = self.reference_sources[at]
+        return source
 
     def ranges(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For each hash, the [lo, hi) range of index entries holding it (empty if absent)."""
@@ -221,28 +314,179 @@ class FingerprintIndex:
         if size == 0 or hashes.shape[0] == 0:
             empty = np.zeros(hashes.shape[0], dtype=np.intp)
             return empty, empty.copy()
-        bucket = (hashes >> np.uint64(64 - self.bucket_bits)).astype(np.intp)
-        lo = self.offsets[bucket]
-        hi = self.offsets[bucket + 1]
-        active = np.flatnonzero(lo < hi)
-        while active.shape[0]:  # bisect every open bucket at once: lower bound of each hash
-            mid = (lo[active] + hi[active]) >> 1
-            below = self.hashes[mid] < hashes[active]
-            lo[active[below]] = mid[below] + 1
-            hi[active[~below]] = mid[~below]
-            active = active[lo[active] < hi[active]]
+        lo = self._bound(hashes, right=False)
+        hi = lo.copy()
         found = np.zeros(hashes.shape[0], dtype=bool)
         inside = lo < size
         found[inside] = self.hashes[lo[inside]] == hashes[inside]
-        end = lo.copy()
-        end[found] += self.fanout[lo[found]]
-        return lo, end
+        if found.any():
+            hi[found] = self._bound(hashes[found], right=True)
+        return lo, hi
+
+    def _bound(self, hashes: np.ndarray, right: bool) -> np.ndarray:
+        """Lower (or upper, with ``right``) bound of each hash, bisecting inside its bucket."""
+        bucket = (hashes >> np.uint64(64 - self.bucket_bits)).astype(np.intp)
+        lo = self.offsets[bucket].astype(np.intp)
+        hi = self.offsets[bucket + 1].astype(np.intp)
+        active = np.flatnonzero(lo < hi)
+        while active.shape[0]:  # bisect every open bucket at once
+            mid = (lo[active] + hi[active]) >> 1
+            stored = self.hashes[mid]
+            below = stored <= hashes[active] if right else stored < hashes[active]
+            lo[active[below]] = mid[below] + 1
+            hi[active[~below]] = mid[~below]
+            active = active[lo[active] < hi[active]]
+        return lo
+
+    def owners(self, entry: np.ndarray) -> np.ndarray:
+        """The file number of each index entry."""
+        places = np.asarray(self.entries[entry], dtype=np.int64)
+        return np.searchsorted(self.starts, places, side="right") - 1
+
+    def fanout(self, lo: np.ndarray, hi: np.ndarray, cap: int) -> np.ndarray:
+        """At how many private places each range's hash is stored, exactly up to ``cap``: a range
+        of more than ``cap`` entries gives its length (every entry is at one place or more, so
+        both are above ``cap``), which keeps a common hash from costing its whole run."""
+        counts = hi - lo
+        result = counts.astype(np.int64)
+        small = np.flatnonzero((counts > 0) & (counts <= cap))
+        if small.shape[0]:
+            sizes = counts[small]
+            entry = np.repeat(lo[small], sizes) + (
+                np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+            )
+            weights = self.places[self.owners(entry)]
+            result[small] = np.add.reduceat(weights, np.cumsum(sizes) - sizes)
+        return result
+
+    def records(self, entry: np.ndarray, owner: np.ndarray) -> np.ndarray:
+        """The stored fingerprint record (hash, raw, pos, lines) of each entry, whose file
+        numbers are ``owner``: each file's array is read once."""
+        out = np.empty(entry.shape[0], dtype=FINGERPRINT_DTYPE)
+        if entry.shape[0] == 0:
+            return out
+        within = np.asarray(self.entries[entry], dtype=np.int64) - self.starts[owner]
+        order = np.argsort(owner, kind="stable")
+        sorted_owner = owner[order]
+        cuts = np.flatnonzero(np.diff(sorted_owner)) + 1
+        for group in np.split(order, cuts):
+            out[group] = self.fingerprints(int(owner[group[0]]))[within[group]]
+        return out
 
 
-def _reference_marks(
-    references: References, hashes: np.ndarray, files: list[PrivateFile]
-) -> dict[str, object]:
-    """The index's reference fields: per entry and per file, which public source holds it."""
+def _member(sorted_values: np.ndarray, hashes: np.ndarray) -> np.ndarray:
+    if sorted_values.shape[0] == 0:
+        return np.zeros(hashes.shape[0], dtype=bool)
+    at = np.searchsorted(sorted_values, hashes)
+    at[at == sorted_values.shape[0]] = 0
+    return np.asarray(sorted_values[at] == hashes)
+
+
+class InMemoryFingerprints:
+    """File number -> fingerprint array, all held (an index built in memory or sent to a
+    cluster's workers)."""
+
+    def __init__(self, arrays: list[np.ndarray]) -> None:
+        self.arrays = arrays
+
+    def __call__(self, number: int) -> np.ndarray:
+        return self.arrays[number]
+
+
+class _StoreReader:
+    """A read-only store opened on first use in each process (a forked worker opens its own),
+    checked to be the store the index was built from."""
+
+    def __init__(self, path: str, file_ids: np.ndarray, stamp: tuple[str, int]) -> None:
+        self.path, self.file_ids, self.stamp = path, file_ids, stamp
+        self._store: SQLiteStore | None = None
+        self._pid = 0
+
+    def store(self) -> SQLiteStore:
+        if self._store is None or self._pid != os.getpid():
+            store = open_store(self.path, read_only=True)
+            if store.stamp() != self.stamp:
+                store.close()
+                raise StoreError(f"{self.path}: the store changed during the scan; scan again")
+            self._store, self._pid = store, os.getpid()
+        return self._store
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"path": self.path, "file_ids": np.asarray(self.file_ids), "stamp": self.stamp}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["path"], state["file_ids"], state["stamp"])  # type: ignore[misc]
+
+
+class StoredFingerprints(_StoreReader):
+    """File number -> fingerprint array, read from the store when first needed (a few recent
+    ones kept). Sent to another machine, it carries every array (the store stays here)."""
+
+    CACHE_BYTES = 64 * 2**20
+
+    def __init__(self, path: str, file_ids: np.ndarray, stamp: tuple[str, int]) -> None:
+        super().__init__(path, file_ids, stamp)
+        self._cache: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._bytes = 0
+
+    def __call__(self, number: int) -> np.ndarray:
+        found = self._cache.get(number)
+        if found is not None:
+            self._cache.move_to_end(number)
+            return found
+        found = self.store().fingerprints_of(int(self.file_ids[number]))
+        self._cache[number] = found
+        self._bytes += found.nbytes
+        while self._bytes > self.CACHE_BYTES and len(self._cache) > 1:
+            _, dropped = self._cache.popitem(last=False)
+            self._bytes -= dropped.nbytes
+        return found
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return InMemoryFingerprints, ([self(i) for i in range(len(self.file_ids))],)
+
+
+class StoredFiles(_StoreReader, Sequence[PrivateFile]):
+    """The indexed files' details, read from the store when first needed."""
+
+    def __init__(self, path: str, file_ids: np.ndarray, repo_names: dict[int, str],
+                 stamp: tuple[str, int]) -> None:  # fmt: skip
+        super().__init__(path, file_ids, stamp)
+        self.repo_names = repo_names
+        self._known: dict[int, PrivateFile] = {}
+
+    def __len__(self) -> int:
+        return int(self.file_ids.shape[0])
+
+    @overload
+    def __getitem__(self, number: int) -> PrivateFile: ...
+    @overload
+    def __getitem__(self, number: slice) -> list[PrivateFile]: ...
+    def __getitem__(self, number: int | slice) -> PrivateFile | list[PrivateFile]:
+        if isinstance(number, slice):
+            return [self[i] for i in range(len(self))[number]]
+        if number < 0:
+            number += len(self)
+        if not 0 <= number < len(self):
+            raise IndexError(number)
+        known = self._known.get(number)
+        if known is None:
+            stored, copies = self.store().private_file(int(self.file_ids[number]))
+            name = self.repo_names.get
+            known = self._known[number] = PrivateFile(
+                name(stored.repo_id, str(stored.repo_id)), stored.path, stored.language,
+                stored.tokens, stored.lines, stored.sha256, stored.boilerplate,
+                tuple((name(repo, str(repo)), path) for repo, path in copies),
+            )  # fmt: skip
+        return known
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return list, (list(self),)
+
+
+def reference_marks(references: References, sha256s: Sequence[str]) -> dict[str, Any]:
+    """The index's reference fields, for indexed files of contents ``sha256s``: per distinct
+    hash and per file, which public source holds it (the same in memory and in the file)."""
     public = [s for s in references.sources if s.public]
     position = {s.id: i for i, s in enumerate(public)}
     refs = [ReferenceRef(s.name, s.version, s.kind, s.origin) for s in public]
@@ -253,8 +497,8 @@ def _reference_marks(
          "reasons": list(s.reasons)}
         for s in references.sources
     ]  # fmt: skip
-    entry = np.full(hashes.shape[0], -1, dtype=np.int32)
-    if public and references.hashes.shape[0] and hashes.shape[0]:
+    unique, first = np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int32)
+    if public and references.hashes.shape[0]:
         lookup = np.full(max(position) + 1, -1, dtype=np.int64)
         for source_id, i in position.items():
             lookup[source_id] = i
@@ -264,15 +508,13 @@ def _reference_marks(
         ref_hashes, pos = references.hashes[keep], pos[keep]
         if ref_hashes.shape[0]:
             unique, starts = np.unique(ref_hashes, return_index=True)
-            first = np.minimum.reduceat(pos, starts)  # the earliest learned public source
-            at = np.minimum(np.searchsorted(unique, hashes), unique.shape[0] - 1)
-            hit = unique[at] == hashes
-            entry[hit] = first[at[hit]]
+            # the earliest learned public source holding each hash
+            first = np.minimum.reduceat(pos, starts).astype(np.int32)
     by_content: dict[str, list[int]] = {}
-    for i, f in enumerate(files):
-        by_content.setdefault(f.sha256, []).append(i)
-    per_file = np.full(len(files), -1, dtype=np.int32)
-    best = np.zeros(len(files))
+    for i, sha256 in enumerate(sha256s):
+        by_content.setdefault(sha256, []).append(i)
+    per_file = np.full(len(sha256s), -1, dtype=np.int32)
+    best = np.zeros(len(sha256s))
     paths: dict[tuple[int, int], str] = {}
     for row in references.files:
         if row.source_id not in position:
@@ -282,8 +524,8 @@ def _reference_marks(
                 paths[(position[row.source_id], i)] = row.reference_path
             if row.share >= IN_SOURCE and row.share > best[i]:
                 best[i], per_file[i] = row.share, position[row.source_id]
-    return {"reference": entry, "file_reference": per_file, "references": refs,
-            "reference_paths": paths, "reference_info": info}  # fmt: skip
+    return {"reference_hashes": unique, "reference_sources": first, "file_reference": per_file,
+            "references": refs, "reference_paths": paths, "reference_info": info}  # fmt: skip
 
 
 def distinct_contents(
@@ -309,9 +551,9 @@ def distinct_contents(
 
 def bucket_table(hashes: np.ndarray) -> tuple[int, np.ndarray]:
     """(bits, offsets): ``offsets[b]`` is where hashes whose top ``bits`` bits equal ``b`` start
-    in the sorted ``hashes``; about eight entries per bucket."""
+    in the sorted ``hashes``; 8 to 16 entries per bucket."""
     size = hashes.shape[0]
-    bits = max(0, min(32, int(np.ceil(np.log2(max(size, 1)))) - 3))
+    bits = bucket_bits(size)
     starts = np.arange(2**bits, dtype=np.uint64) << np.uint64(64 - bits) if bits else np.zeros(
         1, dtype=np.uint64)  # fmt: skip
     offsets = np.empty(2**bits + 1, dtype=np.int64)

@@ -150,17 +150,17 @@ def match_file(
     lo, hi = index.ranges(hashes)
     counts = hi - lo
     found = counts > 0
-    first = lo[found]
     public = index.is_public(hashes)
     source = np.full(hashes.shape[0], -1, dtype=np.int32)
-    if index.reference.shape[0]:
-        source[found] = index.reference[first]
+    source[found] = index.reference(hashes[found])
     reference = (source >= 0) & ~public
     template = np.zeros_like(found)
-    template[found] = index.fanout[first] > thresholds.max_fanout
+    template[found] = index.fanout(lo[found], hi[found], thresholds.max_fanout) > (
+        thresholds.max_fanout
+    )
     template &= ~public & ~reference
     common = np.zeros_like(found)
-    common[found] = index.background[first] >= thresholds.background_files
+    common[found] = index.background(hashes[found]) >= thresholds.background_files
     common &= ~public & ~reference & ~template
     data = np.zeros_like(found)
     hits = np.flatnonzero(found & ~public & ~reference & ~template & ~common)
@@ -168,7 +168,7 @@ def match_file(
     dropped = public | reference | template | common | data
     if reference.any():
         at = np.flatnonzero(reference)
-        _attribute(discounts, at, source[at], index.file[lo[at]], k, token_count)
+        _attribute(discounts, at, source[at], index.owners(lo[at]), k, token_count)
     discounts.public = covered_tokens(np.flatnonzero(public), k, token_count)
     discounts.template = covered_tokens(np.flatnonzero(template), k, token_count)
     discounts.common = covered_tokens(np.flatnonzero(common), k, token_count)
@@ -182,7 +182,7 @@ def match_file(
     entry = np.repeat(lo, counts) + (
         np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
     )
-    owner = index.file[entry]
+    owner = index.owners(entry)
     if index.file_reference.shape[0]:
         copied = index.file_reference[owner]
         inventoried = copied >= 0
@@ -208,12 +208,13 @@ def match_file(
         total = int(cand_pos.shape[0])
         if total == 0:
             return [], discounts
-    priv_pos = index.pos[entry]
+    record = index.records(entry, owner)
+    priv_pos = record["pos"].astype(np.int64)
     diagonal = cand_pos - priv_pos
     order = np.lexsort((cand_pos, diagonal, owner))
-    cand_pos, entry, owner, priv_pos, diagonal = (
+    cand_pos, record, owner, priv_pos, diagonal = (
         cand_pos[order],
-        entry[order],
+        record[order],
         owner[order],
         priv_pos[order],
         diagonal[order],
@@ -228,7 +229,7 @@ def match_file(
     first = np.flatnonzero(starts_new)
     last = np.append(first[1:] - 1, total - 1)
     lengths = priv_pos[last] - priv_pos[first] + k
-    same_raw = (grams.raw[cand_pos] == index.raw[entry]).astype(np.int64)
+    same_raw = (grams.raw[cand_pos] == record["raw"]).astype(np.int64)
     raw_agree = np.add.reduceat(same_raw, first)
     sizes = last - first + 1
 
@@ -241,10 +242,10 @@ def match_file(
             candidate_tokens=(int(cand_pos[a]), int(cand_pos[b]) + k),
             private_tokens=(int(priv_pos[a]), int(priv_pos[b]) + k),
             candidate_lines=(int(grams.line_start[cand_pos[a]]), int(grams.line_end[cand_pos[b]])),
-            private_lines=(int(index.line_start[entry[a]]), int(index.line_end[entry[b]])),
+            private_lines=(int(record["line_start"][a]), int(record["line_end"][b])),
             fingerprints=int(n),
             verbatim=bool(agree == n),
-            hashes=tuple(dict.fromkeys(index.hashes[entry[a : b + 1]].tolist())),
+            hashes=tuple(dict.fromkeys(record["hash"][a : b + 1].tolist())),
         )
         for a, b, n, agree in zip(
             first[long_enough],

@@ -19,11 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from fingerprints import printable
+from scanner.endpoints import DEFAULT_RESULTS
 from scanner.errors import InputError, LeaktraceError
 
 FORMAT = "leaktrace-results"
 SCHEMA_VERSION = 2
-DEFAULT_PATH = Path("leaktrace-results.db")
+DEFAULT_PATH = DEFAULT_RESULTS
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

@@ -10,8 +10,6 @@ from scanner.errors import TargetError
 from scanner.sources import Archive, Candidate, Limits, LocalTree, is_archive
 from scanner.sources.carriers import might_be_carrier
 from scanner.sources.git import GitRepo, is_git_folder, is_git_url
-from scanner.sources.github import github_candidate, parse_github_target
-from scanner.sources.registry import is_registry_target, registry_candidate
 
 if TYPE_CHECKING:
     from scanner.crawl import Crawler
@@ -30,13 +28,17 @@ def resolve(target: str, limits: Limits | None = None, crawler: Crawler | None =
     """
     limits = limits or (crawler.limits if crawler else None)
     store = crawler.git_store() if crawler and history else None
-    if parse_github_target(target) and (crawler or target.startswith("github:")):
-        return github_candidate(crawler.github if crawler else None, target, limits,
-                                history=history, store=store)  # fmt: skip
-    if is_registry_target(target):
-        return registry_candidate(crawler.http if crawler else None, target,
-                                  crawler.npm_registry if crawler else "",
-                                  crawler.pypi_url if crawler else "", limits)  # fmt: skip
+    if ":" in target:  # GitHub and registry targets (imported only then: they bring httpx)
+        from scanner.sources.github import github_candidate, parse_github_target
+        from scanner.sources.registry import is_registry_target, registry_candidate
+
+        if parse_github_target(target) and (crawler or target.startswith("github:")):
+            return github_candidate(crawler.github if crawler else None, target, limits,
+                                    history=history, store=store)  # fmt: skip
+        if is_registry_target(target):
+            return registry_candidate(crawler.http if crawler else None, target,
+                                      crawler.npm_registry if crawler else "",
+                                      crawler.pypi_url if crawler else "", limits)  # fmt: skip
     if is_git_url(target):
         url, ref = split_ref(target)
         return GitRepo(url, ref, target=target, limits=limits, history=history, store=store)
@@ -61,6 +63,8 @@ def resolve(target: str, limits: Limits | None = None, crawler: Crawler | None =
 
 def target_kind(target: str) -> str:
     """What kind of candidate a target names, from its text alone (for one that cannot be read)."""
+    from scanner.sources.github import parse_github_target
+
     if parse_github_target(target) or target.startswith("github:"):
         return "github"
     if target.startswith("npm:"):

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from scanner.matcher import CandidateMatch, PublicCode
-from scanner.thresholds import Thresholds
+if TYPE_CHECKING:
+    from scanner.matcher import CandidateMatch, PublicCode
+    from scanner.thresholds import Thresholds
 
 
 class Verdict(StrEnum):

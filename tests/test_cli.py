@@ -166,11 +166,12 @@ def test_archive_target_and_console_script(tree, store, tmp_path):
 
 def test_an_unexpected_error_exits_two_not_one(tmp_path, monkeypatch, capsys):
     import scanner.cli as cli
+    import scanner.runners
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(cli, "make_runner", broken)
+    monkeypatch.setattr(scanner.runners, "make_runner", broken)  # imported by the command
     monkeypatch.setattr(sys, "argv", ["leaktrace", "scan", str(tmp_path), "--store", "x.db"])
     with pytest.raises(SystemExit) as stop:
         cli.main()

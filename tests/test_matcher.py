@@ -151,14 +151,14 @@ def test_bucketed_lookup_equals_binary_search(stored, repeats, extra):
         v for v, r in zip(stored, repeats + [1] * len(stored), strict=False) for _ in range(r)
     ]
     hashes = np.array(sorted(values), dtype=np.uint64)
-    _, counts = np.unique(hashes, return_counts=True)
     bits, offsets = bucket_table(hashes)
     index = FingerprintIndex(
-        hashes=hashes, raw=hashes, file=np.zeros(len(hashes), np.int32),
-        pos=np.zeros(len(hashes), np.int64), line_start=np.ones(len(hashes), np.uint32),
-        line_end=np.ones(len(hashes), np.uint32), fanout=np.repeat(counts, counts).astype(np.int32),
-        bucket_bits=bits, offsets=offsets, background=np.zeros(len(hashes), np.int64),
-        boilerplate=np.zeros(1, bool), public_hashes=np.zeros(0, np.uint64), files=[], k=20, w=12,
+        hashes=hashes, entries=np.arange(len(hashes), dtype=np.uint32),
+        starts=np.array([0, len(hashes)]), places=np.ones(1, np.int32),
+        boilerplate=np.zeros(1, bool), bucket_bits=bits, offsets=offsets,
+        public_hashes=np.zeros(0, np.uint64), background_hashes=np.zeros(0, np.uint64),
+        background_files=np.zeros(0, np.int64), files=[], fingerprints=lambda n: hashes,
+        k=20, w=12, private_tokens=0,
     )  # fmt: skip
     queries = np.array(stored[:50] + extra + [0, 2**64 - 1], dtype=np.uint64)
     lo, hi = index.ranges(queries)

@@ -43,3 +43,38 @@ def test_scanner_uses_only_the_public_names_of_fingerprints():
         if re.match(r"\s*(from fingerprints\.\w+ import|import fingerprints\.)", line)
     ]
     assert private == []
+
+
+@pytest.mark.parametrize("module", [fingerprints, scanner])
+def test_every_public_name_has_a_lazy_home(module):
+    assert sorted(module._HOME) == sorted(set(module.__all__) - {"__version__"})
+
+
+def _imported_after(code: str) -> set[str]:
+    script = f"import sys\n{code}\nprint('MODULES', *sorted(sys.modules), file=sys.stderr)\n"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=False)  # fmt: skip
+    return set(done.stderr.rpartition("MODULES")[2].split())
+
+
+HEAVY = {"numpy", "scipy", "datasketch", "httpx", "rich", "tree_sitter", "pydantic"}
+
+
+def test_version_and_help_import_nothing_heavy():
+    for argv in (
+        ["leaktrace", "version"],
+        ["leaktrace", "--help"],
+        ["leaktrace", "scan", "--help"],
+        ["leaktrace", "background", "--help"],
+        ["leaktrace", "inventory", "--help"],
+    ):
+        code = (f"sys.argv = {argv!r}\nfrom scanner.cli import main\n"
+                "try:\n    main()\nexcept SystemExit:\n    pass")  # fmt: skip
+        assert not HEAVY & _imported_after(code), argv
+
+
+def test_fingerprints_and_the_store_need_no_datasketch():
+    loaded = _imported_after("import fingerprints\nfingerprints.open_store\nfingerprints.analyze")
+    assert not {"datasketch", "scipy"} & loaded
+    assert "datasketch" in _imported_after("import fingerprints\nfingerprints.minhash(__import__("
+                                           "'numpy').zeros(3, 'u8'), 16, 1)")  # fmt: skip

@@ -227,9 +227,11 @@ def test_old_store_is_migrated(tmp_path):
         fingerprint_tree(PUBLIC, opened, public=True)
         assert opened.repos()[0].files >= 5
     meta = dict(sqlite3.connect(db).execute("SELECT key, value FROM meta"))
-    assert int(meta["schema_version"]) == SCHEMA_VERSION == 5
+    assert int(meta["schema_version"]) == SCHEMA_VERSION == 6
+    assert meta["instance"] and int(meta["generation"]) > 0  # the files stored after migrating
     tables = {r[0] for r in sqlite3.connect(db).execute("SELECT name FROM sqlite_master")}
     assert {"background", "seeds", "reference_sources", "reference_hashes"} <= tables
+    assert {"files_insert_generation", "reference_hashes_insert_generation"} <= tables
 
 
 def test_calibration_sets_copies_apart_and_only_raises_bars():

@@ -14,39 +14,39 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
-from fingerprints import (
-    PUBLIC,
-    LeaktraceError,
-    Overlap,
-    PrivateSide,
-    ReferenceSource,
-    SourceFile,
-    SourceMeta,
-    SQLiteStore,
-    learn_reference,
-    matching_sources,
-    open_store,
-    read_source,
-    set_trust,
-    walk_tree,
-)
-from scanner.crawl import Crawler, make_crawler
+from scanner.endpoints import NPM_REGISTRY, PYPI_URL
 from scanner.errors import InputError
-from scanner.runners import make_runner
-from scanner.sources import Archive, Candidate, Limits, LocalTree, is_archive
-from scanner.sources.base import problem as make_problem
-from scanner.sources.git import GitRepo
-from scanner.sources.registry import NPM_REGISTRY, PYPI_URL, RegistryPackage, is_registry_target
-from scanner.targets import resolve, split_ref
 from scanner.verdict import KIND_NAMES
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+if TYPE_CHECKING:  # imported where used: 'leaktrace --help' loads none of them
+    from rich.console import Console
+
+    from fingerprints import ReferenceSource, SourceFile, SourceMeta, SQLiteStore
+    from scanner.crawl import Crawler
+    from scanner.sources import Candidate
+
+
+class _LazyConsole:
+    """A rich ``Console`` made on first use (importing rich costs more than printing help)."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return getattr(self._console, name)
+
+
+out: Console = _LazyConsole(highlight=False, soft_wrap=True)  # type: ignore[assignment]
+err: Console = _LazyConsole(stderr=True, highlight=False, soft_wrap=True)  # type: ignore[assignment]
 
 _NAME_VERSION = re.compile(r"^(?P<name>.+?)-(?P<version>\d[\w.+!]*)$")
 _SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar.zst", ".tar", ".zip", ".whl",
@@ -63,6 +63,8 @@ def name_version(stem: str) -> tuple[str, str]:
 
 def split_targets(targets: list[str], split: bool) -> list[str]:
     """With ``split``, a folder stands for its subfolders and archives, each one source."""
+    from scanner.sources import is_archive
+
     expanded: list[str] = []
     for target in targets:
         path = Path(target)
@@ -88,6 +90,10 @@ class _Source:
         """A folder's source files are read directly (reference code needs no carrier sniffing:
         give an archive inside a folder as its own target, or use --split); anything else
         through its candidate source."""
+        from fingerprints import SourceFile, read_source, walk_tree
+        from scanner.sources import Limits, LocalTree
+        from scanner.sources.base import problem as make_problem
+
         root = Path(self.target)
         if not isinstance(self.candidate, LocalTree) or not root.is_dir():
             yield from self.candidate.iter_files()
@@ -105,6 +111,12 @@ class _Source:
             yield SourceFile(entry.path, data, entry.language)
 
     def meta(self) -> SourceMeta:
+        from fingerprints import SourceMeta
+        from scanner.sources import Archive
+        from scanner.sources.git import GitRepo
+        from scanner.sources.registry import RegistryPackage
+        from scanner.targets import split_ref
+
         candidate, target = self.candidate, self.target
         if isinstance(candidate, RegistryPackage):
             return SourceMeta(candidate.name, candidate.version or "", candidate.kind,
@@ -129,6 +141,8 @@ def _pct(value: float) -> str:
 
 def source_line(source: ReferenceSource, target: str | None = None) -> str:
     """The one line that says what was decided on a source, and why."""
+    from fingerprints import PUBLIC, Overlap
+
     overlap = Overlap.from_dict(source.evidence["overlap"])
     kind = KIND_NAMES.get(source.kind, source.kind)
     head = f"{source.label} ({kind})"
@@ -161,6 +175,14 @@ def _scan_target(source: ReferenceSource) -> str:
 def _learn(store: SQLiteStore, sources: Iterable[_Source], trust: dict[str, str],
            mapper: Any) -> int:  # fmt: skip
     """Learn each source; returns how many could not be learned (each said on stderr)."""
+    from fingerprints import (
+        LeaktraceError,
+        PrivateSide,
+        learn_reference,
+        matching_sources,
+        set_trust,
+    )
+
     failed = 0
     private = PrivateSide(store)
     for source in sources:
@@ -245,14 +267,18 @@ def background(
             "nothing to learn: give TARGET (folder, archive, git URL, pypi:NAME==VERSION, "
             "npm:NAME@VERSION) or --trust/--distrust NAME"
         )
+    from fingerprints import open_store, set_trust
+
     with open_store(store) as opened:
         if not targets:
             for name, word in words.items():
                 for source in set_trust(opened, name, word):
                     out.print(source_line(source), markup=False)
+            refresh(opened)
             return
         expanded = split_targets(targets, split)
         failed = learn_targets(opened, expanded, words, npm_registry, pypi_url, jobs)
+        refresh(opened)
     if failed:
         raise InputError(f"{failed} of {len(expanded)} source(s) could not be learned (see above)")
 
@@ -262,6 +288,11 @@ def learn_targets(store: SQLiteStore, targets: list[str], trust: dict[str, str] 
                   jobs: int | None = None) -> int:  # fmt: skip
     """Learn each target as one reference source, a line each on stdout; ``trust`` maps source
     names to the user's word. Returns how many could not be learned."""
+    from scanner.crawl import make_crawler
+    from scanner.runners import make_runner
+    from scanner.sources.registry import is_registry_target
+    from scanner.targets import resolve
+
     crawler: Crawler | None = None
     if any(is_registry_target(t) for t in targets):
         crawler = make_crawler(token=None, npm_registry=npm_registry, pypi_url=pypi_url)
@@ -273,3 +304,15 @@ def learn_targets(store: SQLiteStore, targets: list[str], trust: dict[str, str] 
         runner.close()
         if crawler is not None:
             crawler.close()
+
+
+def refresh(store: SQLiteStore) -> None:
+    """Bring the index beside the store up to date after learning (a source learned, or a
+    decision changed, makes it stale), with one line on stderr when it was rebuilt."""
+    from scanner.index_file import refresh_index
+
+    stats = refresh_index(store)
+    if stats is not None:
+        err.print(f"index: {stats.entries:,} fingerprints of {stats.files:,} distinct private "
+                  f"file(s), {stats.bytes / 2**20:,.1f} MiB, built in {stats.seconds:.2f} s",
+                  markup=False)  # fmt: skip

@@ -12,20 +12,21 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
-from fingerprints import IN_SOURCE, PUBLIC, ReferenceSource, SQLiteStore, open_store
-from scanner.commands.background import source_line
+from scanner.commands.background import out, source_line
 from scanner.verdict import KIND_NAMES
 
-out = Console(highlight=False, soft_wrap=True)
+if TYPE_CHECKING:
+    from fingerprints import ReferenceSource, SQLiteStore
 
 
 def inventory_data(store: SQLiteStore) -> dict[str, Any]:
     """The inventory as plain data (the ``--json`` output)."""
+    from fingerprints import IN_SOURCE, PUBLIC
+
     sources = {s.id: s for s in store.reference_sources()}
     repos = {r.id: r for r in store.repos() if not r.public}
     current = {(f.repo_id, f.path): f.sha256 for f in store.iter_files()}
@@ -98,6 +99,8 @@ def inventory(
 ) -> None:
     """List the public code inside the private repositories (files mostly found in a learned
     reference source), per repository, and the decision on each source."""
+    from fingerprints import open_store
+
     with open_store(store) as opened:
         data = inventory_data(opened)
         sources = opened.reference_sources()

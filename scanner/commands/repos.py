@@ -8,17 +8,16 @@ markup: a folder may be called ``[red]x``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
-from fingerprints import RepoInfo, open_store
 from scanner.errors import InputError
 
-out = Console(highlight=False, soft_wrap=True)
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from fingerprints import RepoInfo
 
 
 def repos(
@@ -42,6 +41,11 @@ def repos(
     store = store_arg or store_opt
     if store is None or (store_arg and store_opt and store_arg != store_opt):
         raise InputError("name the store once: leaktrace repos STORE (or --store STORE)")
+    from rich.console import Console
+
+    from fingerprints import open_store
+
+    out = Console(highlight=False, soft_wrap=True)
     with open_store(store) as opened:
         if remove is not None:
             gone = opened.remove_repo(remove)
@@ -51,12 +55,19 @@ def repos(
             old, new = rename
             opened.rename_repo(old, new)
             out.print(f"renamed {old!r} to {new!r}", markup=False)
+        if remove is not None or rename is not None:
+            from scanner.index_file import refresh_index
+
+            refresh_index(opened)  # the index follows the store (silently: it was expected)
         else:
             out.print(repo_table(opened.repos()))
 
 
 def repo_table(found: list[RepoInfo]) -> Table:
     """One row per repository, names and origins escaped."""
+    from rich.markup import escape
+    from rich.table import Table
+
     table = Table(title=f"{len(found)} repo(s)", title_justify="left")
     table.add_column("name", overflow="fold")
     table.add_column("kind", no_wrap=True)

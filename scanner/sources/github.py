@@ -20,6 +20,7 @@ from typing import Any, Protocol, TypeVar
 from urllib.parse import quote
 
 from fingerprints import language_for_path
+from scanner.endpoints import DEFAULT_API
 from scanner.errors import TargetError
 from scanner.http import FetchError, Http
 from scanner.sources.answers import (
@@ -37,7 +38,6 @@ from scanner.sources.carriers import Unpacker, might_be_carrier
 from scanner.sources.git import GitRepo
 from scanner.sources.gitobjects import Auth, GitError, ObjectStore
 
-DEFAULT_API = "https://api.github.com"
 T = TypeVar("T")
 Skipped = Callable[[FetchError], None]
 """Told of each malformed item of a listing (or fork that cannot be listed), then skipped."""

@@ -20,8 +20,6 @@ from scanner.sources.answers import npm_release, pypi_release
 from scanner.sources.archive import Archive
 from scanner.sources.base import CandidateFile, Limits, Problem, problem
 
-NPM_REGISTRY = "https://registry.npmjs.org"
-PYPI_URL = "https://pypi.org"
 _NPM = re.compile(r"^npm:(?P<name>(?:@[\w.-]+/)?[\w.-]+)(?:@(?P<version>[\w.+-]+))?$")
 _PYPI = re.compile(r"^pypi:(?P<name>[\w.-]+)(?:==(?P<version>[\w.+!-]+))?$")
 

@@ -1,0 +1,337 @@
+"""The persistent index: a file of named arrays beside the store (``STORE.index``), memory-mapped
+at scan start instead of rebuilt.
+
+Format (version 2): ``LTINDEX1``, a little-endian uint64 header length, a JSON header, then each
+array at a 64-byte-aligned offset. The header names every array with its dtype, shape and offset,
+so arrays can be added (a new per-hash fact) without a new layout: a reader maps the ones it
+knows (version 2 added the reference arrays, which a reader now needs: a version-1 index is
+rebuilt). The header also records what the index was built from: the store's instance id and
+generation (bumped by SQLite triggers in the same transaction as every change to files,
+repositories, background and reference sources), its fingerprint parameters and its digest. An
+index whose stamp differs from the store's is stale and is rebuilt; a missing, truncated or
+unreadable one is rebuilt too. The file is written under a temporary name and renamed into
+place, so a crash leaves either the old index (then stale) or the new one, never half of one.
+
+What it holds, per fingerprint of the private code: its hash (8 bytes, sorted) and where it sits
+in the concatenation of the files' fingerprint arrays (4 bytes; 8 past 2**32 fingerprints), plus
+a bucket table of at most half a byte per fingerprint. Everything else about a fingerprint (raw
+hash, token position, lines) stays in the store, which keeps it already, and is read for the few
+files a candidate matches. Per file: its store id, where its fingerprints start, at how many
+places its content is stored, whether it is boilerplate. The public code's hashes and the
+background's counts are stored once per distinct hash, and so are the hashes held by reference
+sources decided public, each with the earliest learned such source (``reference_hashes``,
+``reference_sources``); per file, the public source it mostly is (``file_reference``). The sources
+themselves, the reference file behind each inventoried private file and every learned source's
+decision (for the report) are in the header.
+
+Building never holds the index in memory: the store is read twice, file by file. The first pass
+counts fingerprints per file and per partition (the top bits of a hash; hashes are uniform), the
+second writes each fingerprint straight into its partition's place in the file, then each
+partition (at most ``PARTITION`` entries) is sorted in place. Peak memory is a few partitions,
+not the index; the disk holds only the index being written (and the old one until the rename).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from fingerprints import SQLiteStore, StoreError
+
+MAGIC = b"LTINDEX1"
+FORMAT_VERSION = 2
+"""2: the hashes of public reference sources and the inventory (``reference_*``)."""
+ALIGN = 64
+PARTITION = 1 << 20
+"""Most entries sorted at once while building (each partition is sorted in memory)."""
+CHUNK = 1 << 20
+"""Entries gathered from the store before they are written into their partitions."""
+
+
+def index_path(store_path: str | Path) -> Path:
+    """Where a store's index lives: beside it, ``STORE.index``."""
+    return Path(f"{store_path}.index")
+
+
+@dataclass(frozen=True)
+class IndexFile:
+    """An opened index file: its header and its arrays (memory-mapped, read-only)."""
+
+    path: Path
+    header: dict[str, Any]
+    arrays: dict[str, np.ndarray]
+
+    @classmethod
+    def open(cls, path: Path) -> IndexFile:
+        """Map an index file; ``StoreError`` if it is missing, truncated or not an index."""
+        try:
+            with path.open("rb") as handle:
+                head = handle.read(16)
+                if len(head) < 16 or head[:8] != MAGIC:
+                    raise StoreError(f"{path}: not a leaktrace index")
+                length = int.from_bytes(head[8:16], "little")
+                header = json.loads(handle.read(length))
+            size = path.stat().st_size
+        except (OSError, ValueError) as exc:
+            raise StoreError(f"{path}: cannot read the index ({exc})") from exc
+        arrays = {}
+        for name, spec in header.get("arrays", {}).items():
+            dtype, shape, offset = np.dtype(spec["dtype"]), tuple(spec["shape"]), spec["offset"]
+            count = int(np.prod(shape))
+            if offset + count * dtype.itemsize > size:
+                raise StoreError(f"{path}: the index is truncated (array {name!r})")
+            arrays[name] = (
+                np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape)
+                if count
+                else np.zeros(shape, dtype=dtype)
+            )
+        return cls(path, header, arrays)
+
+    def matches(self, stamp: tuple[str, int], params: dict[str, Any]) -> bool:
+        """Whether this index was built from the store as it is now."""
+        return (
+            self.header.get("format") == FORMAT_VERSION
+            and self.header.get("store") == [stamp[0], stamp[1]]
+            and self.header.get("params") == params
+        )
+
+
+class _Writer:
+    """Lays out named arrays after a JSON header, then fills them in (any order, any pieces)."""
+
+    def __init__(self, path: Path, header: dict[str, Any], specs: dict[str, tuple[str, int]]):
+        self.path = path
+        arrays, offset = {}, 0
+        for name, (dtype, count) in specs.items():
+            arrays[name] = {"dtype": np.dtype(dtype).str, "shape": [count], "offset": offset}
+            offset += -(-count * np.dtype(dtype).itemsize // ALIGN) * ALIGN
+        header = {**header, "arrays": arrays}
+        body = json.dumps(header, sort_keys=True).encode()
+        start = -(-(16 + len(body) + 256) // 4096) * 4096  # room for the offsets growing digits
+        for spec in arrays.values():
+            spec["offset"] += start
+        body = json.dumps(header, sort_keys=True).encode()
+        assert 16 + len(body) <= start
+        self.header = header
+        self.fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.pwrite(self.fd, MAGIC + len(body).to_bytes(8, "little") + body, 0)
+        os.ftruncate(self.fd, start + offset)
+
+    def write(self, name: str, at: int, values: np.ndarray) -> None:
+        """Write ``values`` into array ``name`` from element ``at`` on."""
+        spec = self.header["arrays"][name]
+        data = np.ascontiguousarray(values, dtype=np.dtype(spec["dtype"])).tobytes()
+        os.pwrite(self.fd, data, spec["offset"] + at * np.dtype(spec["dtype"]).itemsize)
+
+    def read(self, name: str, start: int, stop: int) -> np.ndarray:
+        spec = self.header["arrays"][name]
+        dtype = np.dtype(spec["dtype"])
+        data = os.pread(self.fd, (stop - start) * dtype.itemsize,
+                        spec["offset"] + start * dtype.itemsize)  # fmt: skip
+        return np.frombuffer(data, dtype=dtype)
+
+    def close(self) -> None:
+        os.fsync(self.fd)
+        os.close(self.fd)
+
+
+@dataclass(frozen=True, slots=True)
+class BuildStats:
+    entries: int
+    files: int
+    bytes: int
+    seconds: float
+
+
+def bucket_bits(size: int) -> int:
+    """Bits of the bucket table for ``size`` entries: 8 to 16 entries per bucket."""
+    return max(0, min(32, int(size).bit_length() - 4))
+
+
+def write_index(store: SQLiteStore, path: Path | None = None) -> BuildStats:
+    """Build the index of ``store`` into ``path`` (default: beside it), atomically."""
+    started = time.perf_counter()
+    path = path or index_path(store.path)
+    temporary = path.with_name(f"{path.name}.tmp{os.getpid()}")
+    try:
+        with store.snapshot():
+            stats = _build(store, temporary)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    _fsync_folder(path.parent)
+    return BuildStats(stats[0], stats[1], path.stat().st_size, time.perf_counter() - started)
+
+
+def _build(store: SQLiteStore, path: Path) -> tuple[int, int]:
+    from scanner.index import References, reference_marks  # scanner.index imports this module
+
+    stamp = store.stamp()
+    ids, places, boilerplate, tokens = store.distinct_private_files()
+    marks = reference_marks(References.from_store(store), store.file_sha256s(ids))
+    position = {file_id: i for i, file_id in enumerate(ids.tolist())}
+    public_ids = set(store.public_file_ids())
+    # Pass 1: fingerprints per file, per 16-bit hash prefix; the public code's distinct hashes.
+    counts = np.zeros(len(ids), dtype=np.int64)
+    prefixes = np.zeros(1 << 16, dtype=np.int64)
+    public: list[np.ndarray] = []
+    for file_id, records in store.iter_fingerprints(set(position) | public_ids):
+        hashes = records["hash"]
+        if file_id in position:
+            counts[position[file_id]] = hashes.shape[0]
+            prefixes += np.bincount((hashes >> np.uint64(48)).astype(np.intp), minlength=1 << 16)
+        else:
+            public.append(np.unique(hashes))
+    public_hashes = np.unique(np.concatenate(public)) if public else np.zeros(0, np.uint64)
+    del public
+    starts = np.zeros(len(ids) + 1, dtype=np.int64)
+    np.cumsum(counts, out=starts[1:])
+    size = int(starts[-1])
+    entry_type = "<u4" if size < 2**32 else "<u8"
+    bits = bucket_bits(size)
+    offset_type = "<u4" if size < 2**32 else "<u8"
+    part_bits = min(16, bits, max(0, (max(size, 1) - 1) // PARTITION).bit_length())
+    part_counts = prefixes.reshape(1 << part_bits, -1).sum(axis=1)
+    part_starts = np.zeros((1 << part_bits) + 1, dtype=np.int64)
+    np.cumsum(part_counts, out=part_starts[1:])
+    background = store.background()
+    header = {
+        "format": FORMAT_VERSION,
+        "store": [stamp[0], stamp[1]],
+        "params": store.params.identity(),
+        "digest": store.digest(),
+        "private_tokens": int(tokens),
+        "bucket_bits": bits,
+        "background_info": background.info,
+        "references": [[r.name, r.version, r.kind, r.origin] for r in marks["references"]],
+        "reference_paths": [
+            [ref, file, path] for (ref, file), path in sorted(marks["reference_paths"].items())
+        ],
+        "reference_info": marks["reference_info"],
+    }
+    specs = {
+        "hashes": ("<u8", size),
+        "entries": (entry_type, size),
+        "offsets": (offset_type, (1 << bits) + 1),
+        "starts": ("<i8", len(starts)),
+        "file_ids": ("<i8", len(ids)),
+        "places": ("<i4", len(ids)),
+        "boilerplate": ("|b1", len(ids)),
+        "public_hashes": ("<u8", public_hashes.shape[0]),
+        "background_hashes": ("<u8", background.hashes.shape[0]),
+        "background_files": ("<i8", background.files.shape[0]),
+        "reference_hashes": ("<u8", marks["reference_hashes"].shape[0]),
+        "reference_sources": ("<i4", marks["reference_sources"].shape[0]),
+        "file_reference": ("<i4", len(ids)),
+    }
+    out = _Writer(path, header, specs)
+    try:
+        for name, values in (("starts", starts), ("file_ids", ids), ("places", places),
+                             ("boilerplate", boilerplate), ("public_hashes", public_hashes),
+                             ("background_hashes", background.hashes),
+                             ("background_files", background.files),
+                             ("reference_hashes", marks["reference_hashes"]),
+                             ("reference_sources", marks["reference_sources"]),
+                             ("file_reference", marks["file_reference"])):  # fmt: skip
+            out.write(name, 0, values)
+        del public_hashes, background, marks
+        _scatter(store, out, position, starts, part_bits, part_starts)
+        _sort_partitions(out, part_bits, part_starts, bits, size)
+    finally:
+        out.close()
+    return size, len(ids)
+
+
+def _scatter(store: SQLiteStore, out: _Writer, position: dict[int, int], starts: np.ndarray,
+             part_bits: int, part_starts: np.ndarray) -> None:  # fmt: skip
+    """Pass 2: every private fingerprint (hash, place in the concatenation) into its partition,
+    in chunks of about ``CHUNK`` entries."""
+    cursor = part_starts[:-1].copy()
+    shift = np.uint64(64 - part_bits) if part_bits else None
+    pending_hashes: list[np.ndarray] = []
+    pending_entries: list[np.ndarray] = []
+    pending = 0
+
+    def flush() -> None:
+        hashes = np.concatenate(pending_hashes)
+        entries = np.concatenate(pending_entries)
+        pending_hashes.clear()
+        pending_entries.clear()
+        if hashes.shape[0] == 0:  # files without a fingerprint (a few tokens each)
+            return
+        if shift is None:
+            parts = np.zeros(hashes.shape[0], dtype=np.intp)
+        else:
+            parts = (hashes >> shift).astype(np.intp)
+        order = np.argsort(parts, kind="stable")
+        hashes, entries, parts = hashes[order], entries[order], parts[order]
+        present, first = np.unique(parts, return_index=True)
+        last = np.append(first[1:], parts.shape[0])
+        for part, a, b in zip(present.tolist(), first.tolist(), last.tolist(), strict=True):
+            out.write("hashes", int(cursor[part]), hashes[a:b])
+            out.write("entries", int(cursor[part]), entries[a:b])
+            cursor[part] += b - a
+
+    for file_id, records in store.iter_fingerprints(set(position)):
+        at = position[file_id]
+        pending_hashes.append(records["hash"].copy())
+        pending_entries.append(np.arange(starts[at], starts[at + 1], dtype=np.int64))
+        pending += records.shape[0]
+        if pending >= CHUNK:
+            flush()
+            pending = 0
+    if pending_hashes:
+        flush()
+    if not np.array_equal(cursor, part_starts[1:]):
+        raise StoreError(f"{store.path}: the store changed while its index was built")
+
+
+def _sort_partitions(out: _Writer, part_bits: int, part_starts: np.ndarray, bits: int,
+                     size: int) -> None:  # fmt: skip
+    """Pass 3: sort each partition by hash in place (stable), and fill the bucket table."""
+    per_part = 1 << (bits - part_bits)
+    for part in range(1 << part_bits):
+        a, b = int(part_starts[part]), int(part_starts[part + 1])
+        hashes = out.read("hashes", a, b)
+        order = np.argsort(hashes, kind="stable")
+        hashes = hashes[order]
+        out.write("hashes", a, hashes)
+        out.write("entries", a, out.read("entries", a, b)[order])
+        first = part * per_part
+        bounds = np.arange(first, first + per_part, dtype=np.uint64)
+        bounds = bounds << np.uint64(64 - bits) if bits else np.zeros(1, np.uint64)
+        out.write("offsets", first, a + np.searchsorted(hashes, bounds, side="left"))
+    out.write("offsets", 1 << bits, np.array([size]))
+
+
+def _fsync_folder(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def refresh_index(store: SQLiteStore) -> BuildStats | None:
+    """Rebuild the index beside ``store`` if it is missing or stale (after ``fingerprint``,
+    ``background``, ``repos --remove`` or ``--rename``); None when it was fresh."""
+    if store.path == ":memory:":
+        return None
+    path = index_path(store.path)
+    try:
+        if IndexFile.open(path).matches(store.stamp(), store.params.identity()):
+            return None
+    except StoreError:
+        pass
+    return write_index(store, path)

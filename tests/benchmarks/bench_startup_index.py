@@ -1,0 +1,203 @@
+"""Start-up and the persistent index, whole process (issue 12).
+
+    .venv/bin/python -m tests.benchmarks.bench_startup_index [--lines 10000000 100000000]
+
+Prints, each as the best of several runs (this machine is shared; timings are noisy):
+
+1. start-up: ``leaktrace --help``, ``leaktrace version``, and a scan of a 1,000-line candidate
+   against the samples' store;
+2. for each store size: building the index (time, peak memory of the process, size on disk)
+   and scanning a 1,000-line candidate (time and peak resident memory, whole process).
+
+The big stores are real code plus synthetic fingerprint arrays with the real distribution: the
+real part is rich 13.7.1, click 8.1.7, Jinja2 3.1.4 and Flask 3.0.3 fingerprinted by leaktrace
+(from the accuracy benchmark's cache, ``~/.cache/leaktrace-bench/pypi``; the samples' private
+repository when that cache is absent); each synthetic file copies a real file's fingerprint
+array (positions, line spans, size) with new hashes: uniform 64-bit values, except that the
+share of a real file's hashes also found in other real files is drawn from the real hashes
+found in several files, so runs of equal hashes have the real shape. The candidate is the first
+1,000 lines of real private files (a derivative).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from fingerprints import FINGERPRINT_DTYPE
+
+REPO = Path(__file__).resolve().parents[2]
+LEAKTRACE = [sys.executable, "-c", "from scanner.cli import main; main()"]
+CACHE = Path.home() / ".cache" / "leaktrace-bench" / "pypi"
+REAL = ["rich-13.7.1", "click-8.1.7", "jinja2-3.1.4", "flask-3.0.3"]
+TIME = Path("/usr/bin/time")
+REPEATS = 5
+#: Installed packages run from compiled bytecode; this shell may forbid writing it, which would
+#: time the compiler on every start.
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def timed(argv: list[str], cwd: Path, repeats: int = REPEATS) -> tuple[float, int, str]:
+    """Best wall time of ``repeats`` runs, the peak resident set (KiB) of that run, stderr."""
+    best = (float("inf"), 0, "")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        done = subprocess.run([str(TIME), "-f", "MAXRSS %M", *argv], cwd=cwd, env=ENV,
+                              capture_output=True, text=True, check=False)  # fmt: skip
+        seconds = time.perf_counter() - started
+        if done.returncode not in (0, 1):
+            raise RuntimeError(f"{argv}: exit {done.returncode}: {done.stderr[-2000:]}")
+        rss = int(done.stderr.rsplit("MAXRSS ", 1)[1].split()[0])
+        if seconds < best[0]:
+            best = (seconds, rss, done.stderr)
+    return best
+
+
+def real_sources() -> list[Path]:
+    found = [CACHE / name / name for name in REAL if (CACHE / name / name).is_dir()]
+    return found or [REPO / "samples" / "private" / "acme-ledger"]
+
+
+def candidate(sources: list[Path], folder: Path) -> Path:
+    """The first 1,000 lines of real private Python files, as one candidate file."""
+    lines: list[str] = []
+    for path in sorted(sources[0].rglob("*.py")):
+        if "test" in path.parts[-2:]:
+            continue
+        lines += path.read_text(encoding="utf-8", errors="replace").splitlines()
+        if len(lines) >= 1000:
+            break
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "copied.py").write_text("\n".join(lines[:1000]) + "\n")
+    return folder
+
+
+def grow(store_path: Path, target_lines: int, seed: int = 7) -> tuple[int, int]:
+    """Add synthetic private files to ``store_path`` until it holds ``target_lines`` lines;
+    (files, fingerprints) in all."""
+    rng = np.random.default_rng(seed)
+    db = sqlite3.connect(store_path)
+    rows = db.execute(
+        "SELECT f.fingerprints, f.lines, f.tokens, f.language, f.signature FROM files f"
+        " JOIN repos r ON r.id = f.repo_id WHERE r.public = 0"
+    ).fetchall()
+    real = [np.frombuffer(blob, FINGERPRINT_DTYPE) for blob, *_ in rows]
+    all_hashes = np.concatenate([a["hash"] for a in real])
+    values, counts = np.unique(all_hashes, return_counts=True)
+    shared_pool = values[counts > 1]
+    shared_share = float(np.isin(all_hashes, shared_pool).mean()) if shared_pool.size else 0.0
+    lines = db.execute("SELECT coalesce(sum(lines), 0) FROM files").fetchone()[0]
+    db.execute("INSERT INTO repos (name, root, origin, public) VALUES ('synthetic', 'synthetic',"
+               " 'synthetic', 0)")  # fmt: skip
+    repo_id = db.execute("SELECT id FROM repos WHERE name = 'synthetic'").fetchone()[0]
+    number = 0
+    while lines < target_lines:
+        batch = []
+        for _ in range(2000):
+            i = int(rng.integers(len(rows)))
+            array = real[i].copy()
+            fresh = rng.integers(0, 2**64, size=array.shape[0], dtype=np.uint64)
+            if shared_pool.size:
+                shared = rng.random(array.shape[0]) < shared_share
+                fresh[shared] = shared_pool[rng.integers(shared_pool.size, size=int(shared.sum()))]
+            array["hash"] = fresh
+            array["raw"] = rng.integers(0, 2**64, size=array.shape[0], dtype=np.uint64)
+            _, file_lines, tokens, language, signature = rows[i]
+            path = f"gen/{number // 1000}/{number}.x"
+            batch.append((repo_id, path, language, 0, f"{number:064x}", 0, tokens, file_lines,
+                          array.tobytes(), signature))  # fmt: skip
+            number += 1
+            lines += file_lines
+            if lines >= target_lines:
+                break
+        with db:
+            db.executemany(
+                "INSERT INTO files (repo_id, path, language, size, sha256, mtime_ns, tokens,"
+                " lines, fingerprints, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                batch,
+            )
+    files, total = db.execute("SELECT count(*), sum(length(fingerprints)) FROM files").fetchone()
+    db.close()
+    return files, total // FINGERPRINT_DTYPE.itemsize
+
+
+def mib(kib: int | float) -> str:
+    return f"{kib / 1024:,.0f} MiB"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--lines", type=int, nargs="*", default=[10_000_000])
+    parser.add_argument("--work", type=Path, default=None)
+    args = parser.parse_args()
+    work = args.work or Path(tempfile.mkdtemp(prefix="leaktrace-bench-index-"))
+    work.mkdir(parents=True, exist_ok=True)
+    print(f"work folder {work}; {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
+
+    print("\n== start-up (whole process, best of 5) ==")
+    samples = work / "samples.db"
+    subprocess.run([*LEAKTRACE, "fingerprint", str(REPO / "samples/private/acme-ledger"),
+                    "--public", str(REPO / "samples/public/acme-pay-sdk"), "--store",
+                    str(samples), "--jobs", "1"],
+                   cwd=work, capture_output=True, check=True)  # fmt: skip
+    small = candidate([REPO / "samples/private/acme-ledger"], work / "cand-samples")
+    scan = ["scan", str(small), "--store", str(samples), "--jobs", "1", "--results",
+            str(work / "r.db")]  # fmt: skip
+    for label, argv, target in (("leaktrace --help", ["--help"], 0.3),
+                                ("leaktrace version", ["version"], 0.3),
+                                ("scan 1,000 lines vs samples", scan, 0.6)):  # fmt: skip
+        seconds, rss, _ = timed([*LEAKTRACE, *argv], work)
+        verdict = "ok" if seconds < target else "OVER"
+        print(f"{label:<32} {seconds:6.3f} s  {mib(rss):>8}  (target < {target} s: {verdict})")
+
+    sources = real_sources()
+    print(f"\nreal part of the big stores: {', '.join(p.name for p in sources)}")
+    real = work / "real.db"
+    if not real.exists():
+        subprocess.run([*LEAKTRACE, "fingerprint", *map(str, sources), "--store", str(real)],
+                       cwd=work, capture_output=True, check=True)  # fmt: skip
+    copied = candidate(sources, work / "cand-real")
+    targets = {10_000_000: (1.0, 300), 100_000_000: (3.0, 2048)}
+    for lines in args.lines:
+        print(f"\n== store of {lines:,} lines ==")
+        store = work / f"store-{lines}.db"
+        if not store.exists():
+            started = time.perf_counter()
+            shutil.copy(real, store)
+            files, entries = grow(store, lines)
+            print(f"made: {files:,} files, {entries:,} fingerprints, "
+                  f"{store.stat().st_size / 2**20:,.0f} MiB store, "
+                  f"{time.perf_counter() - started:.0f} s")  # fmt: skip
+        Path(f"{store}.index").unlink(missing_ok=True)
+        build = [sys.executable, "-c", "import sys; from fingerprints import open_store; from "
+                 "scanner.index_file import write_index; s = open_store(sys.argv[1]); "
+                 "print(write_index(s))", str(store)]  # fmt: skip
+        seconds, rss, _ = timed(build, work, repeats=1)
+        size = Path(f"{store}.index").stat().st_size
+        baseline = timed([sys.executable, "-c", "import numpy, fingerprints.store, "
+                          "scanner.index_file"], work, repeats=3)[1]  # fmt: skip
+        print(f"index build: {seconds:.1f} s, peak {mib(rss)} whole process ({mib(rss - baseline)}"
+              f" above the interpreter with numpy), {size / 2**20:,.1f} MiB on disk; "
+              f"peak/size {(rss - baseline) * 1024 / size:.2f} (target <= 1.5)")  # fmt: skip
+        argv = [*LEAKTRACE, "scan", str(copied), "--store", str(store), "--jobs", "1",
+                "--results", str(work / f"r-{lines}.db")]  # fmt: skip
+        seconds, rss, stderr = timed(argv, work)
+        goal = targets.get(lines)
+        met = goal is not None and seconds < goal[0] and rss / 1024 < goal[1]
+        verdict = ("" if goal is None else f" (target < {goal[0]} s, < {goal[1]} MiB: "
+                   f"{'ok' if met else 'OVER'})")  # fmt: skip
+        print(f"scan 1,000 lines: {seconds:.3f} s, peak {mib(rss)} resident{verdict}")
+        assert "rebuilt" not in stderr, stderr
+
+
+if __name__ == "__main__":
+    main()
