@@ -36,9 +36,19 @@ nothing). The evidence, in the order it is weighed:
    have copied an earlier release of the same library, so a newer reference version must not
    make old copied code look private.
 
+5. **Where each side keeps the shared code.** A package that keeps it in a third-party folder of
+   its own (``pip/_vendor/requests/``, ``node_modules/semver/``) says it took it from elsewhere:
+   it is not the code's origin. A private repository that keeps the package apart in a subfolder
+   (``internal/semver/``, ``pkg/hpack/``) beside code of its own has copied a library.
+
 Ambiguous containment (``same``, ``small``) is settled by independent sources, then by dates,
-then by the default (``small``: public; ``same``: holds private code, since a whole private
-repository published as a package is the worst leak to clear silently). ``inside`` stands unless
+then by where the code is kept (``same`` with the package in a private subfolder beside at least
+``1 - WHOLE`` of the repository's own code, and not in a third-party folder of the package:
+public), then by the default (``small``: public; ``same``: holds private code, since a whole
+private repository published as a package is the worst leak to clear silently). ``inside`` is
+public when the package holds the code as its own and the private repository keeps it apart in
+a subfolder beside at least ``1 - WHOLE`` of code of its own (``x/net`` holding ``http2/hpack``,
+copied to ``pkg/hpack``), unless the dates say the company had it first; else it stands unless
 independent sources *and* dates both say public. ``vendored`` stands unless the company had the
 code before the package first existed.
 """
@@ -57,6 +67,9 @@ MOST = 0.5
 """"Most of" a source or a repository, for the containment classes above."""
 SUBSTANTIAL = 0.25
 """A share of a private repository that is more than a few copied files (``inside``)."""
+WHOLE = 0.9
+"""A source holding this share of a private repository holds all of it that matters (``same``
+is then a whole repository published as a package, never a copied library)."""
 LOPSIDED = 4.0
 """``inside`` needs the repository's share in the source to be this many times the source's
 share that is private code: the package is much larger than what it shares."""
@@ -89,6 +102,14 @@ class Overlap:
     source_files: int
     matched_files: int  # source files at least half covered by private code
     repos: tuple[RepoOverlap, ...] = ()
+    third_party_tokens: int = 0
+    """Of ``covered_tokens``, those in source files under a third-party folder of the source
+    (``pip/_vendor/``, ``node_modules/``, ``vendor/``): code the package says it took elsewhere."""
+
+    @property
+    def third_party_share(self) -> float:
+        """How much of what the source shares with private code it keeps as someone else's."""
+        return self.third_party_tokens / self.covered_tokens if self.covered_tokens else 0.0
 
     @property
     def share(self) -> float:
@@ -106,6 +127,7 @@ class Overlap:
             "covered_tokens": self.covered_tokens,
             "source_files": self.source_files,
             "matched_files": self.matched_files,
+            "third_party_tokens": self.third_party_tokens,
             "repos": [
                 {"repo": r.repo, "tokens": r.tokens, "in_source_tokens": r.in_source_tokens,
                  "files": r.files, "lines": r.lines, "folder": r.folder,
@@ -118,7 +140,8 @@ class Overlap:
     def from_dict(cls, data: dict[str, object]) -> Overlap:
         repos = tuple(RepoOverlap(**r) for r in data.get("repos", []))  # type: ignore[arg-type, union-attr]
         return cls(int(data["source_tokens"]), int(data["covered_tokens"]),  # type: ignore[call-overload]
-                   int(data["source_files"]), int(data["matched_files"]), repos)  # type: ignore[call-overload]  # fmt: skip
+                   int(data["source_files"]), int(data["matched_files"]), repos,  # type: ignore[call-overload]
+                   int(data.get("third_party_tokens", 0)))  # type: ignore[call-overload]  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,7 +245,25 @@ def decide(overlap: Overlap, dates: Dates, trust: str = "auto", independent: int
                              "had its code before the package existed", *reasons))  # fmt: skip
         return Decision(PUBLIC, kind, ("the whole package sits inside a larger private tree: a "
                                        "vendored library", *reasons))  # fmt: skip
+    top = overlap.top
+    in_subfolder = top is not None and bool(top.folder)
+    copied_apart = (in_subfolder and top is not None and top.share < WHOLE
+                    and overlap.third_party_share < MOST)  # fmt: skip
+    if kind == "inside" and copied_apart:
+        if dated == HOLDS_PRIVATE_CODE:
+            return Decision(HOLDS_PRIVATE_CODE, kind,
+                            ("the package holds the shared code as its own, but the company had "
+                             "it before the package existed", *reasons))  # fmt: skip
+        return Decision(PUBLIC, kind,
+                        (f"the package holds the shared code as its own (not in a third-party "
+                         f"folder of it), and the private repository keeps it apart at "
+                         f"{top.folder}/: a library copied into the private tree",
+                         *reasons))  # fmt: skip
     if kind == "inside":
+        if overlap.third_party_share >= MOST:
+            reasons.append(f"the package keeps {_pct(overlap.third_party_share)} of the shared "
+                           "code in its own third-party folders: it is not where the code "
+                           "comes from")  # fmt: skip
         if independent and dated == PUBLIC:
             return Decision(PUBLIC, kind, ("private code inside a larger package, but other "
                                            "packages hold it too and it was published first",
@@ -242,6 +283,11 @@ def decide(overlap: Overlap, dates: Dates, trust: str = "auto", independent: int
         return Decision(PUBLIC, kind, ("a few files in common and nothing says they are the "
                                        "company's: one source is enough to call code public",
                                        *reasons))  # fmt: skip
+    if copied_apart and top is not None:
+        return Decision(PUBLIC, kind,
+                        (f"the private repository keeps the package apart at {top.folder}/ "
+                         f"beside {_pct(1 - top.share)} of code of its own: a library copied "
+                         "whole into the private tree", *reasons))  # fmt: skip
     return Decision(HOLDS_PRIVATE_CODE, kind,
                     ("the package and a private repository are the same code and nothing shows "
                      "which came first", *reasons))  # fmt: skip

@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from pathlib import PurePosixPath
 from typing import Any
 
 import numpy as np
@@ -42,7 +43,7 @@ from fingerprints.direction import (
 from fingerprints.errors import InputError
 from fingerprints.fingerprinter import SourceFile, analyze
 from fingerprints.params import FingerprintParams
-from fingerprints.policy import content_problem
+from fingerprints.policy import VENDORED_DIRS, content_problem
 from fingerprints.seeds import words
 from fingerprints.shingles import covered_tokens, distinct_kinds
 from fingerprints.store import ReferenceFile, ReferenceSource, SQLiteStore
@@ -178,7 +179,7 @@ def learn_reference(
     digest_lines: list[str] = []
     seeds = set(store.seeds())
     seen_words: set[str] = set()
-    totals = {"files": 0, "lines": 0, "tokens": 0, "covered": 0, "matched": 0}
+    totals = {"files": 0, "lines": 0, "tokens": 0, "covered": 0, "matched": 0, "third_party": 0}
 
     def jobs() -> Iterator[RefJob]:
         for file in files:
@@ -208,6 +209,8 @@ def learn_reference(
         covered = covered_tokens(np.flatnonzero(hit), k, ref.tokens)
         totals["covered"] += covered
         totals["matched"] += covered * 2 >= ref.tokens
+        if any(part in VENDORED_DIRS for part in PurePosixPath(ref.path).parts[:-1]):
+            totals["third_party"] += covered
         shared = np.unique(ref.hashes[hit])
         lo = np.searchsorted(private.hashes, shared, side="left")
         hi = np.searchsorted(private.hashes, shared, side="right")
@@ -298,7 +301,7 @@ def _overlap(
             dated_files=len(firsts),
         ))  # fmt: skip
     return Overlap(totals["tokens"], totals["covered"], totals["files"], totals["matched"],
-                   tuple(repos))  # fmt: skip
+                   tuple(repos), totals["third_party"])  # fmt: skip
 
 
 def _decide(

@@ -379,3 +379,23 @@ def test_a_git_repository_at_a_tag_is_a_source(copied_library, tmp_path):
     assert said.startswith("isodates v2.1.0 (git): public code in private")
     [source] = open_store(copied_library).reference_sources()
     assert (source.kind, source.origin, len(source.sha256)) == ("git", f"file://{repo}", 64)
+
+
+def test_where_each_side_keeps_the_shared_code():
+    """A package's own code copied apart into a private subfolder beside the repository's own
+    code is a copied library; the same share kept in the package's third-party folder (pip's
+    ``_vendor/``) is not the code's origin; a repository that is almost all the package is the
+    worst leak to clear and keeps its decision."""
+    copied = RepoOverlap("uuid", 10_000, 5_500, 9, 2_400, "pkg/hpack", None, 0)
+    own = Overlap(400_000, 5_600, 900, 9, (copied,))
+    assert containment(own) == "inside" and decide(own, Dates()).decision == PUBLIC
+    vendored = Overlap(400_000, 5_600, 900, 9, (copied,), third_party_tokens=5_000)
+    assert decide(vendored, Dates()).decision == HOLDS_PRIVATE_CODE
+    first = Dates("2024-01-01T00:00:00Z", "2024-01-01T00:00:00Z")
+    dated = RepoOverlap("uuid", 10_000, 5_500, 9, 2_400, "pkg/hpack", "2020-01-01T00:00:00Z", 9)
+    assert decide(Overlap(400_000, 5_600, 900, 9, (dated,)), first).decision == HOLDS_PRIVATE_CODE
+    library = RepoOverlap("minimist", 10_000, 5_800, 29, 2_400, "internal/semver", None, 0)
+    same = Overlap(6_000, 5_700, 48, 29, (library,))
+    assert containment(same) == "same" and decide(same, Dates()).decision == PUBLIC
+    whole = RepoOverlap("ledger", 10_000, 9_500, 29, 2_400, "src", None, 0)
+    assert decide(Overlap(10_000, 9_400, 48, 29, (whole,)), Dates()).decision == HOLDS_PRIVATE_CODE
