@@ -43,14 +43,15 @@ nothing). The evidence, in the order it is weighed:
 
 Ambiguous containment (``same``, ``small``) is settled by independent sources, then by dates,
 then by where the code is kept (``same`` with the package in a private subfolder beside at least
-``1 - WHOLE`` of the repository's own code, and not in a third-party folder of the package:
-public), then by the default (``small``: public; ``same``: holds private code, since a whole
-private repository published as a package is the worst leak to clear silently). ``inside`` is
-public when the package holds the code as its own and the private repository keeps it apart in
-a subfolder beside at least ``1 - WHOLE`` of code of its own (``x/net`` holding ``http2/hpack``,
-copied to ``pkg/hpack``), unless the dates say the company had it first; else it stands unless
-independent sources *and* dates both say public. ``vendored`` stands unless the company had the
-code before the package first existed.
+``1 - WHOLE`` of the repository's own code, or in a subfolder named after the package beside
+anything of its own (``internal/idna/`` for idna), and not in a third-party folder of the
+package: public), then by the default (``small``: public; ``same``: holds private code, since a
+whole private repository published as a package is the worst leak to clear silently).
+``inside`` is public when the package holds the code as its own and the private repository keeps
+it apart the same way (``x/net`` holding ``http2/hpack``, copied to ``pkg/hpack``), unless the
+dates say the company had it first; else it stands unless independent sources *and* dates both
+say public. ``vendored`` stands unless the company had the code before the package first
+existed.
 """
 
 from __future__ import annotations
@@ -70,6 +71,8 @@ SUBSTANTIAL = 0.25
 WHOLE = 0.9
 """A source holding this share of a private repository holds all of it that matters (``same``
 is then a whole repository published as a package, never a copied library)."""
+ALL = 0.98
+"""A repository this much inside a package has nothing of its own beside it."""
 LOPSIDED = 4.0
 """``inside`` needs the repository's share in the source to be this many times the source's
 share that is private code: the package is much larger than what it shares."""
@@ -222,9 +225,20 @@ def describe(overlap: Overlap) -> str:
             f"it, and {_pct(overlap.share)} of it is private code")  # fmt: skip
 
 
-def decide(overlap: Overlap, dates: Dates, trust: str = "auto", independent: int = 0) -> Decision:
+def _same_name(folder: str, name: str) -> bool:
+    """Whether a private folder is named after the package (``internal/idna`` and ``idna``,
+    ``vendor/left_pad`` and ``left-pad``, ``x/@scope/pkg`` and ``@scope/pkg``)."""
+
+    def key(text: str) -> str:
+        return text.rsplit("/", 1)[-1].lower().replace("-", "_").replace(".", "_")
+
+    return bool(folder) and bool(name) and key(folder) == key(name)
+
+
+def decide(overlap: Overlap, dates: Dates, trust: str = "auto", independent: int = 0,
+           name: str = "") -> Decision:  # fmt: skip
     """The decision on one source (module docstring). ``independent`` counts the other sources,
-    of other names, that hold the same private files."""
+    of other names, that hold the same private files; ``name`` is the source's package name."""
     kind = containment(overlap)
     reasons = [describe(overlap)]
     dated, date_reason = date_evidence(overlap, dates)
@@ -247,8 +261,12 @@ def decide(overlap: Overlap, dates: Dates, trust: str = "auto", independent: int
                                        "vendored library", *reasons))  # fmt: skip
     top = overlap.top
     in_subfolder = top is not None and bool(top.folder)
-    copied_apart = (in_subfolder and top is not None and top.share < WHOLE
+    named_after = top is not None and _same_name(top.folder, name) and top.share < ALL
+    copied_apart = (in_subfolder and top is not None and (top.share < WHOLE or named_after)
                     and overlap.third_party_share < MOST)  # fmt: skip
+    if named_after and top is not None:
+        reasons.append(f"the private repository keeps it in a folder named after the package "
+                       f"({top.folder}/)")  # fmt: skip
     if kind == "inside" and copied_apart:
         if dated == HOLDS_PRIVATE_CODE:
             return Decision(HOLDS_PRIVATE_CODE, kind,

@@ -318,7 +318,7 @@ def _decide(
         and mine & inside_keys.get(other.id, set())
     })  # fmt: skip
     dates = Dates(source.evidence.get("published_at"), source.evidence.get("first_published_at"))
-    return decide(overlap, dates, source.trust, independent)
+    return decide(overlap, dates, source.trust, independent, source.name)
 
 
 def redecide(store: SQLiteStore) -> list[tuple[ReferenceSource, str]]:

@@ -399,3 +399,15 @@ def test_where_each_side_keeps_the_shared_code():
     assert containment(same) == "same" and decide(same, Dates()).decision == PUBLIC
     whole = RepoOverlap("ledger", 10_000, 9_500, 29, 2_400, "src", None, 0)
     assert decide(Overlap(10_000, 9_400, 48, 29, (whole,)), Dates()).decision == HOLDS_PRIVATE_CODE
+
+
+def test_a_private_folder_named_after_the_package_is_a_copied_library():
+    """idna's data tables make it 90 % of a small repository's tokens; kept at
+    ``internal/idna/`` it is still a copy of idna, while a repository that is all of it is not."""
+    idna = RepoOverlap("itsdangerous", 100_000, 90_000, 7, 9_000, "src/x/internal/idna", None, 0)
+    overlap = Overlap(120_000, 13_000, 15, 7, (idna,))
+    assert decide(overlap, Dates(), name="idna").decision == PUBLIC
+    assert decide(overlap, Dates(), name="other").decision == HOLDS_PRIVATE_CODE
+    whole = RepoOverlap("idna", 100_000, 99_000, 7, 9_000, "src/idna", None, 0)
+    alone = Overlap(120_000, 13_000, 15, 7, (whole,))
+    assert decide(alone, Dates(), name="idna").decision == HOLDS_PRIVATE_CODE
