@@ -15,7 +15,10 @@ def test_a_scan_killed_mid_run_resumes_to_the_same_verdicts(tmp_path):
     assert sorted(expected.values()) == ["derivative"] * 3
     first = bench.trial(1, 0.0, expected, after_judged=1)
     assert not first.problems, first.line()
-    if not first.killed_at.startswith("finished"):  # killed with a verdict or two recorded
+    judged_all = f"{len(expected)} candidate(s) judged" in first.killed_at
+    if not first.killed_at.startswith("finished") and not judged_all:
+        # killed with a verdict or two recorded (on a fast machine the kill may land only once
+        # every verdict is in and the run is done: then the re-run is rightly a new run)
         assert first.resumed.startswith("resumed"), first.line()
     early = bench.trial(2, 0.3, expected)
     assert not early.problems, early.line()
