@@ -20,6 +20,9 @@ NOT_SOURCE_DIRS = frozenset(
     {".git", ".hg", ".svn", "__pycache__", ".venv", "venv", ".tox", ".nox", ".mypy_cache",
      ".pytest_cache", ".ruff_cache", ".idea", ".vscode"}
 )  # fmt: skip
+VCS_DIRS = frozenset({".git", ".hg", ".svn"})
+"""Version-control metadata: a candidate's history is read by ``scan --history``, never as
+files. Every other folder of a candidate is read: a leak may sit under ``venv/`` or ``.idea/``."""
 LOCK_FILES = frozenset(
     {"package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "Cargo.lock",
      "poetry.lock", "Pipfile.lock", "uv.lock", "pdm.lock", "go.sum", "composer.lock",

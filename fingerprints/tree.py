@@ -24,7 +24,7 @@ from fingerprints.languages import language_for_path
 from fingerprints.names import carried_name
 from fingerprints.params import FingerprintParams
 from fingerprints.policy import (
-    NOT_SOURCE_DIRS,
+    VCS_DIRS,
     boilerplate_reason,
     content_problem,
     skipped_dir_reason,
@@ -81,7 +81,7 @@ def walk_tree(root: Path, *, private: bool, max_depth: int = MAX_TREE_DEPTH) -> 
         for entry in (e for e in entries if _is_dir(e)):
             rel = _join(rel_here, entry.name)
             reason = (skipped_dir_reason(entry.name) if private
-                      else _NOT_SOURCE if entry.name in NOT_SOURCE_DIRS else None)  # fmt: skip
+                      else _VCS if entry.name in VCS_DIRS else None)  # fmt: skip
             if reason:
                 yield TreeEntry(rel + "/", here / entry.name, None, reason)
             elif entry.is_symlink():
@@ -98,7 +98,7 @@ def walk_tree(root: Path, *, private: bool, max_depth: int = MAX_TREE_DEPTH) -> 
         stack.extend(reversed(below))
 
 
-_NOT_SOURCE = "not source (tool or version-control folder)"
+_VCS = "version-control metadata (scan --history reads a repository's history)"
 
 
 def _is_dir(entry: os.DirEntry[str]) -> bool:

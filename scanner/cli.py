@@ -30,12 +30,15 @@ from fingerprints import LeaktraceError, __version__, printable
 from scanner.commands.background import background, learn_targets
 from scanner.commands.inventory import inventory
 from scanner.commands.repos import repos
+from scanner.console import err, out
+from scanner.console import error as _error
+from scanner.console import note as _note
+from scanner.console import problem as _problem
 from scanner.endpoints import DEFAULT_API, DEFAULT_RESULTS, NPM_REGISTRY, PYPI_URL
 from scanner.errors import InputError, ReportError
 from scanner.verdict import Verdict
 
 if TYPE_CHECKING:  # imported where used: each command loads only what it needs
-    from rich.console import Console
     from rich.progress import Progress, TaskID
     from rich.table import Table
 
@@ -77,24 +80,6 @@ app = typer.Typer(
 )
 
 
-class _LazyConsole:
-    """A rich ``Console`` made on first use: importing rich costs more than printing a version."""
-
-    def __init__(self, **options: Any) -> None:
-        self._options = options
-        self._console: Console | None = None
-
-    def __getattr__(self, name: str) -> Any:
-        if self._console is None:
-            from rich.console import Console
-
-            self._console = Console(**self._options)
-        return getattr(self._console, name)
-
-
-err: Console = _LazyConsole(stderr=True, highlight=False, soft_wrap=True)  # type: ignore[assignment]
-out: Console = _LazyConsole(highlight=False, soft_wrap=True)  # type: ignore[assignment]
-
 JOBS_OPTION = typer.Option("--jobs", "-j", help="Processes to use (default: every core).")
 SCHEDULER_OPTION = typer.Option(
     "--scheduler", help="Run on a Dask cluster: tcp://HOST:PORT of its scheduler."
@@ -109,22 +94,6 @@ PARSE_MEMORY_OPTION = typer.Option(
 
 _VERDICT_STYLE = {Verdict.DERIVATIVE: "bold red", Verdict.REVIEW: "yellow",
                   Verdict.INCOMPLETE: "bold magenta", Verdict.CLEAR: "green"}  # fmt: skip
-
-
-def _problem(path: str, message: str) -> None:
-    """One line on stderr, ``leaktrace: TARGET:PATH: message``: names come from strangers, so
-    nothing in them may start another line or reach the terminal as a control sequence."""
-    err.print(printable(f"leaktrace: {path}: {message}"), markup=False)
-
-
-def _note(message: str) -> None:
-    """A line about what leaktrace did on its own (an index rebuilt), on stderr."""
-    err.print(printable(f"leaktrace: {message}"), markup=False)
-
-
-def _error(message: object) -> None:
-    """An error as one line on stderr (its text may quote a hostile name)."""
-    err.print(printable(f"leaktrace: {message}"), markup=False)
 
 
 def _refresh_index(store: SQLiteStore) -> None:

@@ -104,3 +104,17 @@ def test_a_fifo_in_a_candidate_folder_is_never_opened(store, tmp_path):
                                "--results", str(tmp_path / "r.db")])  # fmt: skip
     assert done.exit_code == EXIT_DERIVATIVE
     assert f"leaktrace: {folder}:pipe.py: not a regular file" in done.stderr
+
+
+def test_tool_folders_of_a_candidate_are_read(store, tmp_path):
+    """Only version-control metadata is passed over in a candidate: a copy under ``venv/`` or
+    ``.idea/`` is read like any other file (a leak may sit in an installed package)."""
+    folder = tmp_path / "cand"
+    for hidden in ("venv/lib/acme", ".idea"):
+        (folder / hidden).mkdir(parents=True)
+    (folder / "venv/lib/acme/journal.py").write_text(JOURNAL)
+    done = runner.invoke(app, ["scan", str(folder), "--store", str(store), "--json", "-",
+                               "--results", str(tmp_path / "r.db")])  # fmt: skip
+    assert done.exit_code == EXIT_DERIVATIVE, done.output
+    report = json.loads(done.stdout[: done.stdout.rindex("}") + 1])
+    assert report["candidates"][0]["files"][0]["candidate_path"] == "venv/lib/acme/journal.py"

@@ -18,35 +18,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from scanner.console import err, problem, say
 from scanner.endpoints import NPM_REGISTRY, PYPI_URL
 from scanner.errors import InputError
 from scanner.verdict import KIND_NAMES
 
 if TYPE_CHECKING:  # imported where used: 'leaktrace --help' loads none of them
-    from rich.console import Console
-
     from fingerprints import ReferenceSource, SourceFile, SourceMeta, SQLiteStore
     from scanner.crawl import Crawler
     from scanner.sources import Candidate
 
-
-class _LazyConsole:
-    """A rich ``Console`` made on first use (importing rich costs more than printing help)."""
-
-    def __init__(self, **options: Any) -> None:
-        self._options = options
-        self._console: Console | None = None
-
-    def __getattr__(self, name: str) -> Any:
-        if self._console is None:
-            from rich.console import Console
-
-            self._console = Console(**self._options)
-        return getattr(self._console, name)
-
-
-out: Console = _LazyConsole(highlight=False, soft_wrap=True)  # type: ignore[assignment]
-err: Console = _LazyConsole(stderr=True, highlight=False, soft_wrap=True)  # type: ignore[assignment]
 
 _NAME_VERSION = re.compile(r"^(?P<name>.+?)-(?P<version>\d[\w.+!]*)$")
 _SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar.zst", ".tar", ".zip", ".whl",
@@ -190,14 +171,13 @@ def _learn(store: SQLiteStore, sources: Iterable[_Source], trust: dict[str, str]
         try:
             summary = learn_reference(
                 source.files(), store, source.meta,
-                on_problem=lambda item, message, t=target: err.print(
-                    f"leaktrace: {t}:{item}: {message}", markup=False),
+                on_problem=lambda item, message, t=target: problem(f"{t}:{item}", message),
                 mapper=mapper, private=private,
             )  # fmt: skip
         except LeaktraceError as exc:
             failed += 1
             _problems(source)
-            err.print(f"leaktrace: {target}: not learned ({exc})", markup=False)
+            problem(target, f"not learned ({exc})")
             continue
         _problems(source)
         learned = summary.source
@@ -205,21 +185,19 @@ def _learn(store: SQLiteStore, sources: Iterable[_Source], trust: dict[str, str]
             if learned in matching_sources(store, name):
                 learned = next(s for s in set_trust(store, name, word) if s.id == learned.id)
         rate = learned.lines / summary.seconds if summary.seconds else 0.0
-        err.print(f"{target}: {learned.files:,} file(s), {learned.lines:,} lines; "
-                  f"{summary.shared_hashes:,} stored fingerprints seen there, "
-                  f"{len(summary.inventory)} private file(s) in it ({summary.seconds:.1f} s, "
-                  f"{rate:,.0f} lines/s)", markup=False)  # fmt: skip
-        out.print(source_line(learned, target), markup=False)
+        say(f"{target}: {learned.files:,} file(s), {learned.lines:,} lines; "
+            f"{summary.shared_hashes:,} stored fingerprints seen there, "
+            f"{len(summary.inventory)} private file(s) in it ({summary.seconds:.1f} s, "
+            f"{rate:,.0f} lines/s)", to_stderr=True)  # fmt: skip
+        say(source_line(learned, target))
         for changed, old in summary.changed:
-            out.print(f"  now {changed.decision} (was {old}): " + source_line(changed),
-                      markup=False)  # fmt: skip
+            say(f"  now {changed.decision} (was {old}): " + source_line(changed))
     return failed
 
 
 def _problems(source: _Source) -> None:
-    for problem in source.candidate.problems:
-        where = f"{source.target}:{problem.path}" if problem.path else source.target
-        err.print(f"leaktrace: {where}: {problem.message}", markup=False)
+    for found in source.candidate.problems:
+        problem(f"{source.target}:{found.path}" if found.path else source.target, found.message)
 
 
 def background(
@@ -273,7 +251,7 @@ def background(
         if not targets:
             for name, word in words.items():
                 for source in set_trust(opened, name, word):
-                    out.print(source_line(source), markup=False)
+                    say(source_line(source))
             refresh(opened)
             return
         expanded = split_targets(targets, split)

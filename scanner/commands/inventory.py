@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from scanner.commands.background import out, source_line
+from scanner.commands.background import source_line
+from scanner.console import out, say
 from scanner.verdict import KIND_NAMES
 
 if TYPE_CHECKING:
@@ -114,11 +115,12 @@ def inventory(
     for repo in data["repos"]:
         public = sum(f["public"] for f in repo["files"])
         held = len(repo["files"]) - public
-        out.print(f"{repo['repo']}: {public} file(s) of public code"
-                  + (f", {held} file(s) of private code held by a source" if held else ""),
-                  markup=False)  # fmt: skip
+        say(
+            f"{repo['repo']}: {public} file(s) of public code"
+            + (f", {held} file(s) of private code held by a source" if held else "")
+        )
         for entry in repo["files"]:
-            out.print(_file_line(entry), markup=False)
-    out.print(f"{len(sources)} reference source(s):", markup=False)
+            say(_file_line(entry))
+    say(f"{len(sources)} reference source(s):")
     for source in sources:
-        out.print("  " + source_line(source), markup=False)
+        say("  " + source_line(source))

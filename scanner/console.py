@@ -1,0 +1,52 @@
+"""The terminal: two rich consoles made on first use, and the one-line messages every command
+prints. Names come from strangers (files inside packages, archives and repositories), so every
+line goes through ``printable``: nothing in it may start another line or reach the terminal as a
+control sequence."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from fingerprints import printable
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+class _LazyConsole:
+    """A rich ``Console`` made on first use: importing rich costs more than printing a version."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return getattr(self._console, name)
+
+
+err: Console = _LazyConsole(stderr=True, highlight=False, soft_wrap=True)  # type: ignore[assignment]
+out: Console = _LazyConsole(highlight=False, soft_wrap=True)  # type: ignore[assignment]
+
+
+def say(text: str, *, to_stderr: bool = False) -> None:
+    """One line of output, escaped."""
+    (err if to_stderr else out).print(printable(text), markup=False)
+
+
+def problem(path: str, message: str) -> None:
+    """One line on stderr, ``leaktrace: TARGET:PATH: message``."""
+    err.print(printable(f"leaktrace: {path}: {message}"), markup=False)
+
+
+def note(message: str) -> None:
+    """A line about what leaktrace did on its own (an index rebuilt), on stderr."""
+    err.print(printable(f"leaktrace: {message}"), markup=False)
+
+
+def error(message: object) -> None:
+    """An error as one line on stderr (its text may quote a hostile name)."""
+    err.print(printable(f"leaktrace: {message}"), markup=False)
