@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -80,6 +81,20 @@ BUSY_TIMEOUT = 60.0
 created) before giving up."""
 
 
+def _wal(db: sqlite3.Connection) -> None:
+    """Switch to write-ahead logging. The switch needs the file to itself and SQLite does not
+    wait for it (no busy handler), so scans opening a new file at once retry it briefly."""
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 def _statements(script: str) -> list[str]:
     """The statements of a schema script, to run inside one transaction (``executescript``
     would commit first)."""
@@ -126,7 +141,7 @@ class ResultsDB:
         try:
             self._db = sqlite3.connect(path, timeout=BUSY_TIMEOUT)
             self._db.execute("PRAGMA foreign_keys = ON")
-            self._db.execute("PRAGMA journal_mode = WAL")
+            _wal(self._db)
             meta = self._create_or_read()
         except sqlite3.DatabaseError as exc:
             raise ResultsError(f"{path}: not a leaktrace results database ({exc})") from exc
