@@ -30,6 +30,7 @@ from fingerprints import LeaktraceError, __version__, printable
 from scanner.commands.background import background, learn_targets
 from scanner.commands.inventory import inventory
 from scanner.commands.repos import repos
+from scanner.commands.serve import serve
 from scanner.console import err, out
 from scanner.console import error as _error
 from scanner.console import note as _note
@@ -338,8 +339,8 @@ def run_scan(targets: Iterable[str | Candidate], store_path: Path, thresholds: T
              results: ResultsDB | None = None, limits: Limits | None = None,
              crawler: Crawler | None = None, job: str | None = None,
              runner: Runner | None = None, store_digest: str | None = None,
-             history: bool = False,
-             index: FingerprintIndex | None = None) -> tuple[ScanResult, int | None]:  # fmt: skip
+             history: bool = False, index: FingerprintIndex | None = None,
+             networks: dict[str, str] | None = None) -> tuple[ScanResult, int | None]:  # fmt: skip
     """Scan every target against the store, recording each verdict in ``results`` as soon as it
     is known; a target that cannot be read at all is an ``incomplete`` candidate like any other.
     A target may also be a ready candidate (a listing that failed, from ``expand_targets``).
@@ -347,7 +348,8 @@ def run_scan(targets: Iterable[str | Candidate], store_path: Path, thresholds: T
 
     With a ``job`` key, an unfinished run of the same job is resumed: targets it already judged
     are skipped, and the crawler's caches spare what was already downloaded. With ``history``,
-    git repositories are read commit by commit (``resolve``).
+    git repositories are read commit by commit (``resolve``). ``networks`` names the fork
+    network each target was listed from (``expand_targets``), recorded with its candidate.
     """
     from fingerprints import carried_name, open_store
     from scanner.index import FingerprintIndex
@@ -425,7 +427,10 @@ def run_scan(targets: Iterable[str | Candidate], store_path: Path, thresholds: T
                     if results is not None and run_id is not None:
                         excerpts = {path: (outcome.file_hashes[path], text)
                                     for path, text in outcome.excerpts.items()}  # fmt: skip
-                        results.add_candidate(run_id, candidate_dict(outcome), excerpts)
+                        recorded = candidate_dict(outcome)
+                        if networks and target in networks:
+                            recorded["network"] = networks[target]
+                        results.add_candidate(run_id, recorded, excerpts)
                     progress.advance(task)
             status = "done"
         finally:
@@ -436,15 +441,17 @@ def run_scan(targets: Iterable[str | Candidate], store_path: Path, thresholds: T
 
 def expand_targets(targets: list[str], from_file: Path | None, forks: list[str],
                    code_queries: list[str], repo_queries: list[str],
-                   crawler: Crawler | None,
-                   history: bool = False) -> Iterator[str | Candidate]:  # fmt: skip
+                   crawler: Crawler | None, history: bool = False,
+                   networks: dict[str, str] | None = None,
+                   ) -> Iterator[str | Candidate]:  # fmt: skip
     """Every target of a scan, lazily: a fork network is listed as it is scanned. With
     ``history`` a fork is named without its default branch, so that all its branches are read.
 
     A listing (``--forks``, ``--github-search``, ``--github-repos``) that fails, or has items
     that are malformed, adds one ``incomplete`` candidate named after it (``forks:OWNER/REPO``,
     ``github-search:QUERY``, ``github-repos:QUERY``) with one line per failure, after what it
-    did list: the rest of the run goes on, and the exit code says the scan is incomplete."""
+    did list: the rest of the run goes on, and the exit code says the scan is incomplete.
+    Each fork listed is entered in ``networks`` (target -> ``OWNER/REPO`` of the network)."""
     seen: set[str] = set()
 
     def once(items: Iterable[str]) -> Iterator[str]:
@@ -470,7 +477,15 @@ def expand_targets(targets: list[str], from_file: Path | None, forks: list[str],
         if not owner or not repo:
             raise InputError(f"--forks {network}: expected OWNER/REPO")
         walk = functools.partial(github.network, owner, repo)
-        fork_target = _repo_target if not history else (lambda r: _github_target(r.full_name))
+        name = _repo_target if not history else (lambda r: _github_target(r.full_name))
+
+        def fork_target(fork: Repo, name: Callable[[Repo], str] = name,
+                        network: str = f"{owner}/{repo}") -> str:  # fmt: skip
+            target = name(fork)
+            if networks is not None:
+                networks.setdefault(target, network)
+            return target
+
         yield from _listing(f"forks:{owner}/{repo}", once, walk, fork_target)
     for query in code_queries:
         yield from _listing(f"github-search:{query}", once,
@@ -682,14 +697,15 @@ def scan(
                     if not found:
                         raise InputError(f"{store}: no seeds; fingerprint with --seeds first")
                     queries += [f'"{seed}"' for seed in found]
+            networks: dict[str, str] = {}
             wanted = expand_targets(targets or [], from_file, forks or [], queries,
-                                    github_repos or [], crawler, history)  # fmt: skip
+                                    github_repos or [], crawler, history, networks)  # fmt: skip
             job = job_key({"targets": targets, "from_file": str(from_file), "forks": forks,
                            "code": queries, "repos": github_repos, "store": digest,
                            "thresholds": thresholds.as_dict(), "api": api_url,
                            "limits": limits, **({"history": True} if history else {})})  # fmt: skip
             _, run_id = run_scan(wanted, store, thresholds, results, limits, crawler, job,
-                                 runner, digest, history, index)  # fmt: skip
+                                 runner, digest, history, index, networks)  # fmt: skip
             assert run_id is not None
             outputs = {"json": json_out, "html": html_out, "md": md_out, "sarif": sarif_out}
             _write_reports(results, run_id, outputs)
@@ -1093,6 +1109,7 @@ app.command("repos")(_guarded(repos))
 app.command("background")(_guarded(background))
 app.command("reference", help="The same as 'background'.")(_guarded(background))
 app.command("inventory")(_guarded(inventory))
+app.command("serve")(_guarded(serve))
 
 
 @app.command()
