@@ -11,8 +11,8 @@
 - **CSRF**: every POST carries the server's CSRF token (a hidden form field, random per server
   start) and, when the browser sends one, an ``Origin`` equal to the page's own; else 403.
 - **Headers**: the same Content-Security-Policy rules as the HTML report (no inline script or
-  style at all here: only the server's own static files), no referrer (so a link to GitHub
-  carries no address of this server), no framing, no caching, no sniffing.
+  style at all here: only the server's own static files), no referrer beyond this origin (a
+  link to GitHub carries no address of this server), no framing, no caching, no sniffing.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ CSP = (
 )
 HEADERS = [
     (b"content-security-policy", CSP.encode()),
-    (b"referrer-policy", b"no-referrer"),
+    (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
     (b"x-content-type-options", b"nosniff"),
     (b"cache-control", b"no-store"),
