@@ -7,7 +7,10 @@ from __future__ import annotations
 import copy
 import json
 import re
+import signal
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -242,6 +245,27 @@ def test_with_a_token_every_request_needs_it_and_it_is_never_logged(results, cap
         assert client.get("/").status_code == 200  # the cookie from now on
     printed = capfd.readouterr()
     assert secret not in printed.out + printed.err
+
+
+def test_the_command_serves_until_stopped(results):
+    """``leaktrace serve --port 0`` in its own process: it says where it listens, serves the
+    queue there, and stops on SIGTERM."""
+    command = [sys.executable, "-m", "scanner", "serve", "--results", str(results),
+               "--port", "0", "--by", "ana"]  # fmt: skip
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True) as process:  # fmt: skip
+        try:
+            line = process.stdout.readline() if process.stdout else ""
+            found = re.search(r"http://127\.0\.0\.1:\d+/", line)
+            assert found, line
+            page = httpx.get(found[0])
+            assert page.status_code == 200 and "github:user1/pay-sdk@main" in page.text
+            assert "deciding as <code>ana</code>" in page.text
+        finally:
+            process.send_signal(signal.SIGTERM)
+            _, errors = process.communicate(timeout=20)
+    assert process.returncode in (0, -signal.SIGTERM)  # uvicorn re-raises the signal it handled
+    assert "Traceback" not in errors
 
 
 def test_only_loopback_host_names_are_answered(results):

@@ -16,19 +16,21 @@ from pathlib import Path
 import httpx
 import pytest
 
+from scanner.private_source import load_private_source
 from scanner.resultsdb import ResultsDB
 from scanner.serve import ServeConfig
 from tests.test_browser import CHROMEDRIVER, CHROMIUM
+from tests.test_crawler import PRIVATE
 from tests.test_serve import HOSTILE, LEAKY, LOOKALIKE, results, scanned, serving  # noqa: F401
 
 if not (CHROMIUM and CHROMEDRIVER):  # tests.test_browser skips or fails the module already
     pytest.skip("needs Debian's chromium and chromium-driver", allow_module_level=True)
 
-from selenium import webdriver  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.common.keys import Keys  # noqa: E402
-from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 ARTIFACTS = Path(__file__).parent / ".artifacts" / "serve"
 TAX = "acme_pay_sdk/tax_rules.py"
@@ -101,7 +103,10 @@ def decide_copy(browser, path: str, action: str, reason: str) -> None:
 def test_a_whole_review_of_a_fork_network(browser, results):  # noqa: F811
     if ARTIFACTS.exists():
         shutil.rmtree(ARTIFACTS)
-    with serving(ServeConfig(results, "ana")) as url:
+    with ResultsDB(results) as db:
+        flagged = {"candidates": [candidate for _, candidate in db.flagged()]}
+    private = load_private_source(flagged, str(PRIVATE)).texts  # side by side, as --private-source
+    with serving(ServeConfig(results, "ana", private=private)) as url:
         # The queue: four forks await a decision, strongest first, counts at the top.
         browser.get(url)
         rows = browser.find_elements(By.CSS_SELECTOR, "#queue tbody tr")
@@ -143,9 +148,13 @@ def test_a_whole_review_of_a_fork_network(browser, results):  # noqa: F811
         assert copy_states(browser) == {TAX: "confirmed", EXPORT: "confirmed"}
         elsewhere = browser.find_element(By.CSS_SELECTOR, "ul.elsewhere").text
         assert all(f"github:{owner}/" in elsewhere for owner in LEAKY if owner != "user1")
-        panes = browser.find_elements(By.CSS_SELECTOR, "section[data-copy] .panes")[0]
-        browser.execute_script("arguments[0].scrollIntoView()", panes)
+        right = browser.find_elements(By.CSS_SELECTOR, ".pane.private mark.frag")
+        left = browser.find_elements(By.CSS_SELECTOR, ".pane.candidate mark.frag")
+        assert left and right and right[0].rect["x"] > left[0].rect["x"] + 300  # side by side
+        browser.set_window_size(1400, 2000)
+        browser.execute_script("window.scrollTo(0, 0)")
         shot(browser, "candidate.png")
+        browser.set_window_size(1400, 1000)
 
         # The other forks holding the same blobs are confirmed too, each still listed.
         for owner in LEAKY[1:]:

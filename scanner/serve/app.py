@@ -24,6 +24,7 @@ from starlette.staticfiles import StaticFiles
 
 from fingerprints import printable
 from scanner.errors import InputError, LeaktraceError
+from scanner.reports.columns import columns_text
 from scanner.reports.grouping import Copy, group_candidate
 from scanner.reports.notice import draft_notice
 from scanner.reports.wording import decisive_checks, set_aside, shown_verdict
@@ -158,6 +159,7 @@ class Workspace:
             "right": (code_rows(private_text, private_marks(pair))
                       if private_text is not None else None),
             "links": links,
+            "columns": columns_text(pair),
         }  # fmt: skip
 
     def notice(self, request: Request) -> Response:
