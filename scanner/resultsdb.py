@@ -389,10 +389,11 @@ class ResultsDB:
             else:
                 latest[f"{decision.path}\0{decision.sha256}"] = decision
         state: dict[str, Any] = {"confirmed": [], "dismissed": [], "awaiting": [], "history": []}
-        for file in candidate["files"]:
-            decision = latest.get(f"{file['candidate_path']}\0{file.get('candidate_sha256')}")
+        files = {(f["candidate_path"], f.get("candidate_sha256")): None for f in candidate["files"]}
+        for path, sha256 in files:  # a file matching several private files is listed once
+            decision = latest.get(f"{path}\0{sha256}")
             key = decision.decision if decision else "awaiting"
-            state[key].append(file["candidate_path"])
+            state[key].append(path)
         state["dismissed_whole"] = bool(
             whole and whole.decision == "dismissed" and not state["awaiting"]
         )
