@@ -40,7 +40,7 @@ CONTEXT_LINES = 3
 #: Caps that keep the page of a candidate with thousands of file pairs under a few megabytes;
 #: the JSON report keeps everything.
 MAX_GROUPS_SHOWN = 20  # private files shown side by side
-MAX_COPIES_SHOWN = 3  # other distinct contents listed under a private file
+MAX_COPIES_SHOWN = 10  # other distinct contents listed under a private file
 MAX_PLACES_SHOWN = 12  # places listed for one content
 MAX_ROWS = 1500  # private files summarised in a table, public-code rows, problems
 MAX_PANE_LINES = 160  # lines of code in one pane

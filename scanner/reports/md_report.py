@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from scanner.reports import Sources
 
 
-MAX_GROUPS, MAX_COPIES, MAX_PLACES = 10, 3, 8
+MAX_GROUPS, MAX_COPIES, MAX_PLACES = 10, 8, 8
 
 
 def _ranges(ranges: list[list[int]], most: int = 6) -> str:
