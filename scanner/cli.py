@@ -161,6 +161,8 @@ def _ingest(
 ) -> TreeSummary:
     """Fingerprint one source (folder, archive or git URL) into the store."""
     from fingerprints import fingerprint_files, fingerprint_tree
+    from scanner.commands.sources import unwrapped
+    from scanner.sources.git import is_git_url
     from scanner.targets import resolve
 
     target = source.target
@@ -178,8 +180,9 @@ def _ingest(
             parse_limits=parse_limits,
         )
     candidate = resolve(target)
+    files = candidate.iter_files()
     summary = fingerprint_files(
-        candidate.iter_files(),
+        files if is_git_url(target) and not path.exists() else unwrapped(files, target),
         store,
         name=source.name,
         origin=source.origin,
@@ -306,15 +309,18 @@ def _verdict_table(candidates: list[dict]) -> Table:
     from rich.markup import escape
     from rich.table import Table
 
+    from scanner.reports.wording import shown_verdict
+
     table = Table(title="leaktrace verdicts", title_justify="left")
     table.add_column("candidate", overflow="fold")
     table.add_column("verdict", no_wrap=True)
     for column in ("score", "private tokens", "longest", "file pairs"):
         table.add_column(column, justify="right", no_wrap=True)
     order = {v.value: i for i, v in enumerate(Verdict)}
-    for c in sorted(candidates, key=lambda c: order[c["verdict"]]):
-        verdict = f"[{_VERDICT_STYLE[Verdict(c['verdict'])]}]{c['verdict']}[/]"
-        if c["partial"] and c["verdict"] != Verdict.INCOMPLETE.value:
+    for c in sorted(candidates, key=lambda c: order[shown_verdict(c)]):
+        shown = shown_verdict(c)  # never "clear" for a candidate not read wholly
+        verdict = f"[{_VERDICT_STYLE[Verdict(shown)]}]{shown}[/]"
+        if c["partial"] and shown != Verdict.INCOMPLETE.value:
             verdict += " (not all read)"
         table.add_row(
             escape(printable(c["target"])),
@@ -787,17 +793,6 @@ def report(
         raise typer.Exit(EXIT_INPUT) from None
 
 
-def _find_candidate(report_data: dict, name: str) -> dict:
-    matches = [
-        c for c in report_data["candidates"] if name in (c["target"], printable(c["target"]))
-    ]
-    matches = matches or [c for c in report_data["candidates"] if c["target"].endswith(name)]
-    if len(matches) != 1:
-        raise InputError(f"{name}: {'no' if not matches else 'more than one'} candidate by "
-                         "that name in this run")  # fmt: skip
-    return matches[0]
-
-
 @app.command()
 def review(
     run: Annotated[str, typer.Argument(help="Run id, or 'latest'.")],
@@ -807,7 +802,11 @@ def review(
     reason: Annotated[str, typer.Option("--reason", help="Why (kept with the decision).")] = "",
     files: Annotated[
         list[str] | None,
-        typer.Option("--files", help="Only these candidate files (default: all matched files)."),
+        typer.Option(
+            "--files",
+            help="Only these candidate files, as shown or as globs ('src/**/*.py'; quote them); "
+            "repeat for more (default: all matched files).",
+        ),
     ] = None,
     by: Annotated[str, typer.Option("--by", help="Who decides.")] = "",
     results_path: Annotated[Path, RESULTS_OPTION] = DEFAULT_RESULTS,
@@ -815,6 +814,7 @@ def review(
     """List candidates awaiting a decision, or record one (who, what, when, why)."""
     import getpass
 
+    from scanner.commands.review import find_candidate, matched_files
     from scanner.resultsdb import ResultsDB
 
     try:
@@ -828,9 +828,10 @@ def review(
                 raise InputError("give exactly one of --confirm or --dismiss")
             if not reason.strip():
                 raise InputError("--reason is required: say why")
-            chosen = _find_candidate(data, candidate)
+            chosen = find_candidate(data, candidate)
+            paths = matched_files(chosen, files) if files else None
             decided = results.decide(chosen, "confirmed" if confirm else "dismissed",
-                                     reason.strip(), by or getpass.getuser(), files)  # fmt: skip
+                                     reason.strip(), by or getpass.getuser(), paths)  # fmt: skip
             out.print(
                 printable(
                     f"{'confirmed' if confirm else 'dismissed'} {chosen['target']}: "
@@ -844,7 +845,10 @@ def review(
 
 
 def _print_review_queue(data: dict) -> None:
-    """One line per candidate awaiting a decision (targets whole, to paste into ``review``)."""
+    """One line per candidate awaiting a decision (targets whole, to paste into ``review``), the
+    checks that decided its verdict, and each file awaiting a decision once."""
+    from scanner.reports.wording import verdict_sentence
+
     waiting = [c for c in data["candidates"] if c["verdict"] != "clear" and c["review"]["awaiting"]]
     waiting.sort(key=lambda c: (c["verdict"] != "derivative", -c["matched_tokens"]))
     out.print(f"run {data['run']['id']}: {len(waiting)} candidate(s) awaiting a decision",
@@ -852,6 +856,7 @@ def _print_review_queue(data: dict) -> None:
     for c in waiting:
         out.print(f"{c['verdict']:<10} {c['matched_tokens']:>9,} tokens  {printable(c['target'])}",
                   markup=False, soft_wrap=True)  # fmt: skip
+        out.print(f"{'':<28}why: {verdict_sentence(c)}", markup=False, soft_wrap=True)
         for path in c["review"]["awaiting"]:
             out.print(f"{'':<28}{printable(path)}", markup=False, soft_wrap=True)
 

@@ -534,13 +534,13 @@ class ResultsDB:
             else:
                 latest[f"{decision.path}\0{decision.sha256}"] = decision
         state: dict[str, Any] = {"confirmed": [], "dismissed": [], "awaiting": [], "history": []}
-        for file in candidate["files"]:
-            sha = file.get("candidate_sha256")
-            options = [d for d in (latest.get(f"{file['candidate_path']}\0{sha}"),
-                                   by_content.get(sha or "")) if d]  # fmt: skip
+        files = {(f["candidate_path"], f.get("candidate_sha256")): None for f in candidate["files"]}
+        for path, sha in files:  # a file matching several private files is listed once
+            options = [d for d in (latest.get(f"{path}\0{sha}"), by_content.get(sha or ""))
+                       if d]  # fmt: skip
             decision = max(options, key=lambda d: d.batch) if options else None
             key = decision.decision if decision else "awaiting"
-            state[key].append(file["candidate_path"])
+            state[key].append(path)
         state["dismissed_whole"] = bool(
             whole and whole.decision == "dismissed" and not state["awaiting"]
         )

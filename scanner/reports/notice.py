@@ -13,6 +13,7 @@ from typing import Any
 
 from scanner.errors import InputError
 from scanner.reports.columns import columns_text
+from scanner.reports.locations import locate
 from scanner.reports.text import md_code, md_text
 
 
@@ -35,13 +36,12 @@ def confirmed_items(report: dict[str, Any]) -> list[tuple[dict[str, Any], list[d
 
 
 def _location(candidate: dict[str, Any], pair: dict[str, Any]) -> str:
+    """Where the file is, as URLs (its lines and revision are on the line above, once)."""
     links = [f["link"] for f in pair["fragments"] if f.get("link")]
-    if links:
-        return "\n".join(f"   - {link}" for link in links)
-    where = f"{md_code(candidate['target'])} : {md_code(pair['candidate_path'])}"
-    if candidate.get("revision"):
-        where += f" (revision {md_code(candidate['revision'])})"
-    return f"   - {where}, lines {_ranges(pair['candidate_lines'])}{columns_text(pair)}"
+    if not links:
+        where = locate(candidate["target"], candidate.get("revision"), pair["candidate_path"])
+        links = [url for url in (where.file_url, where.page) if url]
+    return "\n".join(f"   - {link}" for link in links)
 
 
 def _checked(candidate: dict[str, Any]) -> str:
@@ -109,7 +109,8 @@ def draft_notice(report: dict[str, Any]) -> str:
                          f"{_ranges(pair['candidate_lines'])}{columns_text(pair)}: copies "
                          f"{md_code(pair['private_repo'] + '/' + pair['private_path'])}, lines "
                          f"{_ranges(pair['private_lines'])}")  # fmt: skip
-            lines.append(_location(candidate, pair))
+            if location := _location(candidate, pair):
+                lines.append(location)
         lines.append("")
         lines.append(_checked(candidate))
         last = _confirmation(candidate)

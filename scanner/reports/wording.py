@@ -115,6 +115,33 @@ def set_aside(candidate: dict[str, Any]) -> list[str]:
     return [f"{amounts[k]:,} tokens set aside as {why[k]}" for k in kinds]
 
 
+def copy_kind(pair: dict[str, Any]) -> str:
+    """How a candidate file relates to the private file it matched, from its fragments.
+
+    A fragment is verbatim when its raw tokens agree too (whitespace, comments and layout never
+    count), so reformatting alone keeps code verbatim. Identical contents say so; all fragments
+    verbatim is "verbatim"; two versions of one file (the same file name) differ by edits, so
+    some fragments lose their verbatim match where a literal or a name was edited: "edited";
+    only where most shared code changed names and the file is named otherwise is it "renamed".
+    """
+    if pair.get("candidate_sha256") and pair.get("candidate_sha256") == pair.get("private_sha256"):
+        return "identical file"
+    fragments = pair.get("fragments") or []
+    total = sum(f["tokens"] for f in fragments) or 1
+    unchanged = sum(f["tokens"] for f in fragments if f["verbatim"]) / total
+    if unchanged >= 1:
+        return "verbatim: the shared code is unchanged (up to whitespace and comments)"
+    name = pair["candidate_path"].rsplit("!/", 1)[-1].rsplit("/", 1)[-1]
+    if name == pair["private_path"].rsplit("!/", 1)[-1].rsplit("/", 1)[-1]:
+        return (f"edited: another version of the same file ({unchanged:.0%} of the shared code "
+                "unchanged, the rest with edited names or literals)")  # fmt: skip
+    if unchanged >= 0.5:
+        return (f"edited: {unchanged:.0%} of the shared code unchanged, the rest with edited "
+                "names or literals")  # fmt: skip
+    return (f"renamed: names or literals changed in {1 - unchanged:.0%} of the shared code, "
+            "under another file name")  # fmt: skip
+
+
 def verdict_sentence(candidate: dict[str, Any]) -> str:
     """``derivative: private tokens shared: 39,699; needed for derivative: 250 (met); ...``."""
     checks = "; ".join(
@@ -129,6 +156,7 @@ def verdict_sentence(candidate: dict[str, Any]) -> str:
 
 __all__ = [
     "Decided",
+    "copy_kind",
     "decisive_checks",
     "is_complete",
     "set_aside",
