@@ -26,8 +26,9 @@ from fingerprints import printable
 from scanner.errors import InputError, LeaktraceError
 from scanner.reports.columns import columns_text
 from scanner.reports.grouping import Copy, group_candidate
+from scanner.reports.locations import legend, locate
 from scanner.reports.notice import draft_notice
-from scanner.reports.wording import decisive_checks, set_aside, shown_verdict
+from scanner.reports.wording import copy_kind, decisive_checks, set_aside, shown_verdict
 from scanner.resultsdb import ResultsDB
 from scanner.serve.panes import candidate_marks, code_rows, private_marks
 from scanner.serve.queue import KINDS, STATES, VERDICTS, Filters, build_queue, kind_of, state_of
@@ -140,6 +141,8 @@ class Workspace:
             kind=KINDS[kind_of(candidate)], state=state_of(candidate), groups=groups,
             copies=copies, checks=decisive_checks(candidate), set_aside=set_aside(candidate),
             history=list(batches.values()), candidate_url=_candidate_url,
+            page=locate(target, candidate.get("revision"), "").page,
+            legend=legend(f["candidate_path"] for f in candidate["files"]),
         )  # fmt: skip
 
     def _copy_view(self, candidate: dict[str, Any], group: Any, copy: Copy, anchor: str,
@@ -160,6 +163,8 @@ class Workspace:
                       if private_text is not None else None),
             "links": links,
             "columns": columns_text(pair),
+            "kind": copy_kind(pair),
+            "where": locate(candidate["target"], candidate.get("revision"), pair["candidate_path"]),
         }  # fmt: skip
 
     def notice(self, request: Request) -> Response:
