@@ -346,3 +346,42 @@ def test_a_long_line_is_shown_around_its_columns():
     assert marked and marked[0].text == "SHARED" * 100 and marked[0].first
     assert sum(len(piece.text) for piece in long_row.pieces) < 1000
     assert long_row.columns == "columns 5,001-5,600"
+
+
+def test_a_candidate_with_thousands_of_pairs_stays_a_small_page(results):
+    """3,000 distinct contents (a bundle's source maps): the first MAX_PANES side by side, every
+    other content still listed with its decision form, and one of them opens on its own."""
+    from scanner.serve.app import MAX_PANES, PAGE_SIZE
+
+    run, first = target_of(results, "user1")
+    big = copy.deepcopy(first)
+    big.pop("review")
+    big["target"] = "npm:bundle@1.0.0"
+    big["kind"] = "npm"
+    pair, text = first["files"][0], None
+    with ResultsDB(results) as db:
+        text = db.excerpts(run, first["target"])[pair["candidate_path"]]
+    big["files"] = []
+    for i in range(3000):
+        clone = copy.deepcopy(pair)
+        clone["candidate_path"] = f"package/dist/app.js.map!/src/module_{i}.py"
+        clone["candidate_sha256"] = f"{i:064x}"
+        big["files"].append(clone)
+    with ResultsDB(results) as db:
+        db.add_candidate(run, big, {f["candidate_path"]: (f["candidate_sha256"], text)
+                                    for f in big["files"]})  # fmt: skip
+    with serving(ServeConfig(results, "ana")) as url, httpx.Client(base_url=url) as client:
+        params = {"run": run, "target": big["target"]}
+        page = client.get("/candidate", params=params, timeout=60).text
+        single = client.get("/candidate", params={**params, "copy": "g0c2999"}).text
+        last = client.get("/candidate", params={**params, "from": 3000 - PAGE_SIZE}).text
+    size = len(page.encode())
+    print(f"3,000 contents: candidate page {size / 1e6:.2f} MB")
+    assert page.count('<div class="panes">') == MAX_PANES
+    assert page.count('class="decision"') == PAGE_SIZE + 1  # each content listed, the candidate
+    assert size < 1_000_000
+    assert single.count('<div class="panes">') == 1 and "module_" in single
+    assert "MAP!/PATH" in page  # the legend of the path notation
+    listed = set(re.findall(r"module_\d+\.py", page)) | set(re.findall(r"module_\d+\.py", last))
+    assert len(set(re.findall(r"from=(\d+)", page))) == 3000 // PAGE_SIZE - 1  # links to the rest
+    assert "module_2999.py" in last and "module_0.py" in page and len(listed) == 2 * PAGE_SIZE

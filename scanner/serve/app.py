@@ -36,6 +36,12 @@ from scanner.serve.security import Guard, is_loopback, new_csrf_token, origin_ok
 
 HERE = Path(__file__).parent
 MAX_REASON = 2000
+MAX_PANES = 25
+PAGE_SIZE = 200
+"""A candidate's page lists PAGE_SIZE distinct contents (``?from=N`` for the next) and shows the
+first MAX_PANES side by side; the others keep their places and decision forms and open side by
+side on a page of their own (``?copy=ANCHOR``): a candidate with thousands of file pairs stays
+a page that loads fast."""
 
 
 @dataclass(slots=True)
@@ -107,7 +113,9 @@ class Workspace:
                           candidate_url=_candidate_url)  # fmt: skip
 
     def candidate(self, request: Request) -> Response:
-        run, target = self._which(dict(request.query_params))
+        query = dict(request.query_params)
+        run, target = self._which(query)
+        only = query.get("copy")
         with self._db() as db:
             candidate = db.candidate(run, target)
             if candidate is None:
@@ -115,19 +123,29 @@ class Workspace:
                                   f"{printable(target)}")  # fmt: skip
             excerpts = db.excerpts(run, target)
             groups = group_candidate(candidate)
+            every = [(f"g{g}c{c}", group, copy) for g, group in enumerate(groups)
+                     for c, copy in enumerate(group.copies)]  # fmt: skip
+            start = int(query["from"]) if query.get("from", "").isdigit() else 0
+            chosen = ([item for item in every if item[0] == only] if only
+                      else every[start:start + PAGE_SIZE])  # fmt: skip
             copies = []
-            for g, group in enumerate(groups):
-                for c, copy in enumerate(group.copies):
-                    sha = copy.pair.get("candidate_sha256")
-                    elsewhere = []
-                    if sha:
-                        seen = {target}
-                        for place in db.placements(sha):
-                            if place.target not in seen:
-                                seen.add(place.target)
-                                elsewhere.append(place)
-                    copies.append(self._copy_view(candidate, group, copy, f"g{g}c{c}",
-                                                  excerpts, elsewhere))  # fmt: skip
+            for anchor, group, copy in chosen:
+                sha = copy.pair.get("candidate_sha256")
+                elsewhere = []
+                if sha:
+                    seen = {target}
+                    for place in db.placements(sha):
+                        if place.target not in seen:
+                            seen.add(place.target)
+                            elsewhere.append(place)
+                panes = bool(only) or len(copies) < MAX_PANES
+                copies.append(self._copy_view(candidate, group, copy, anchor,
+                                              excerpts if panes else None,
+                                              elsewhere))  # fmt: skip
+            pages = []
+            if len(every) > PAGE_SIZE:
+                pages = [(n, min(n + PAGE_SIZE, len(every)))
+                         for n in range(0, len(every), PAGE_SIZE)]  # fmt: skip
         review = candidate["review"]
         batches: dict[int, dict[str, Any]] = {}
         for entry in review["history"]:
@@ -141,20 +159,24 @@ class Workspace:
             kind=KINDS[kind_of(candidate)], state=state_of(candidate), groups=groups,
             copies=copies, checks=decisive_checks(candidate), set_aside=set_aside(candidate),
             history=list(batches.values()), candidate_url=_candidate_url,
-            page=locate(target, candidate.get("revision"), "").page,
-            legend=legend(f["candidate_path"] for f in candidate["files"]),
+            page=locate(target, candidate.get("revision"), "").page, max_panes=MAX_PANES,
+            legend=legend(f["candidate_path"] for f in candidate["files"]), only=only,
+            pages=pages, start=start, contents=len(every),
         )  # fmt: skip
 
     def _copy_view(self, candidate: dict[str, Any], group: Any, copy: Copy, anchor: str,
-                   excerpts: dict[str, str], elsewhere: list[Any]) -> dict[str, Any]:  # fmt: skip
+                   excerpts: dict[str, str] | None,
+                   elsewhere: list[Any]) -> dict[str, Any]:  # fmt: skip
+        """One content's view; with ``excerpts`` None, without its panes (past MAX_PANES)."""
         pair = copy.pair
-        text = excerpts.get(pair["candidate_path"])
+        text = excerpts.get(pair["candidate_path"]) if excerpts is not None else None
         private_text = None
-        if self.config.private is not None and pair.get("private_sha256"):
+        if excerpts is not None and self.config.private and pair.get("private_sha256"):
             private_text = self.config.private.get(pair["private_sha256"])
         links = [_https(f.get("link")) for f in pair["fragments"]]
         return {
             "anchor": anchor, "group": group, "copy": copy, "pair": pair,
+            "panes": excerpts is not None,
             "paths": [place.path for place in copy.places],
             "state": _copy_state(copy, candidate["review"]),
             "elsewhere": elsewhere,
