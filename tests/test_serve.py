@@ -144,6 +144,30 @@ def test_a_decision_on_a_content_applies_everywhere_and_undo_is_recorded(results
             db.undo(batch, "twice", "ben")
 
 
+def test_reports_and_notice_show_content_decisions_and_undos(results, tmp_path):
+    """The static report and the notice read the same decisions as the workspace."""
+    _, first = target_of(results, "user1")
+    with ResultsDB(results) as db:
+        db.decide(first, "confirmed", "verbatim", "ana", scope="content")
+        db.decide(first, "dismissed", "second thoughts", "ana", ["internal/export.go"],
+                  scope="content")  # fmt: skip
+        db.undo(db.decisions(first["target"])[-1].batch, "no: it is the export code", "ben")
+    page = tmp_path / "r.html"
+    done = runner.invoke(app, ["report", "latest", "--out", str(page), "--results", str(results)])
+    assert done.exit_code == 0, done.output
+    html = page.read_text()
+    assert "decided on the same content in <code>github:user1/pay-sdk@main</code>" in html
+    assert "<b>undone</b> by ben" in html and "no: it is the export code" in html
+    notice = tmp_path / "n.md"
+    done = runner.invoke(app, ["notice", "latest", "--out", str(notice), "--results", str(results)])
+    assert done.exit_code == 0, done.output
+    text = notice.read_text()
+    for owner in LEAKY:  # confirmed once, in every fork holding the contents
+        assert f"`github:{owner}/pay-sdk@main`" in text
+    assert text.count("`internal/export.go`, lines") == len(LEAKY)
+    assert LOOKALIKE not in text
+
+
 def test_a_version_2_database_is_migrated_with_its_decisions(results, tmp_path):
     """A database written before schema 3 (decisions per location only) keeps its decisions'
     meaning and gains placements for its recorded runs."""

@@ -122,6 +122,10 @@ def test_a_whole_review_of_a_fork_network(browser, results):  # noqa: F811
         assert "kind=network" in browser.current_url
         assert len(browser.find_elements(By.CSS_SELECTOR, "#queue tbody tr")) >= 3
         shot(browser, "queue.png")
+        browser.find_element(By.TAG_NAME, "body").send_keys("j")  # the first row, by keyboard
+        chosen = browser.switch_to.active_element
+        assert chosen.get_attribute("class") == "target current"
+        assert chosen.text == browser.find_element(By.CSS_SELECTOR, "#queue a.target").text
 
         # One fork: two leaked contents. The first is confirmed by keyboard (n: the next
         # content, c: confirm, the reason, Enter), the second with its button.

@@ -396,12 +396,25 @@ def _review(candidate: dict[str, Any]) -> str:
     parts = [f"{len(review[k])} {k}" for k in ("confirmed", "dismissed", "awaiting") if review[k]]
     history = "".join(
         f"<li>{escape(h['at'])}: {escape(h['by'])} {escape(h['decision'])} "
-        f"{escape(h['path'] or 'the candidate')}: {escape(h['reason'])}</li>"
+        f"{escape(h['path'] or 'the candidate')}: {escape(h['reason'])}{_decided_how(h, candidate)}"
+        "</li>"
         for h in review.get("history", [])
     )
     return f"<p><b>Review:</b> {', '.join(parts) or 'nothing matched'}</p>" + (
         f"<ul>{history}</ul>" if history else ""
     )
+
+
+def _decided_how(entry: dict[str, Any], candidate: dict[str, Any]) -> str:
+    """Where a decision was taken (the same content in another candidate) and its undo."""
+    text = ""
+    if entry.get("target", candidate["target"]) != candidate["target"]:
+        text += f" (decided on the same content in <code>{escape(entry['target'])}</code>)"
+    if entry.get("undone"):
+        undone = entry["undone"]
+        text += (f" <b>undone</b> by {escape(undone['by'])} at {escape(undone['at'])}: "
+                 f"{escape(undone['reason'])}")  # fmt: skip
+    return text
 
 
 def _unread(candidate: dict[str, Any]) -> str:

@@ -1,6 +1,7 @@
 // leaktrace review: keyboard shortcuts. Every action is also a plain form; this only moves
-// focus. j/k: next/previous shared fragment; n/p: next/previous content; c/x: confirm/dismiss
-// the current content (focus its reason, Enter sends); Esc: leave a text field.
+// focus. j/k: next/previous shared fragment (in the queue: row, Enter opens it); n/p:
+// next/previous content; c/x: confirm/dismiss the current content (focus its reason, Enter
+// sends); Esc: leave a text field.
 (function () {
   "use strict";
   var stops = [], copies = [], at = -1, copyAt = -1;
@@ -9,6 +10,7 @@
     element.scrollIntoView({ block: "center" });
     document.querySelectorAll(".current").forEach(function (e) { e.classList.remove("current"); });
     element.classList.add("current");
+    if (element.tagName === "A") { element.focus(); }  // a queue row: Enter opens it
   }
 
   function step(list, index, delta) {
@@ -37,6 +39,9 @@
   document.addEventListener("DOMContentLoaded", function () {
     stops = Array.prototype.slice.call(document.querySelectorAll(".pane.candidate [data-stop]"));
     copies = Array.prototype.slice.call(document.querySelectorAll("[data-copy]"));
+    if (!stops.length) {  // the queue: j/k move through its rows, Enter opens one
+      stops = Array.prototype.slice.call(document.querySelectorAll("#queue a.target"));
+    }
   });
 
   document.addEventListener("keydown", function (event) {
