@@ -138,6 +138,8 @@ def _migrate_2_to_3(db: sqlite3.Connection) -> None:
     )
     db.execute("CREATE INDEX placements_sha256 ON placements (sha256)")
     if "candidates" in tables:
+        # the queue asks, for each target, for the latest run that judged it
+        db.execute("CREATE INDEX candidates_target ON candidates (target, run_id)")
         for run_id, data in db.execute("SELECT run_id, data FROM candidates").fetchall():
             db.executemany("INSERT OR REPLACE INTO placements VALUES (?, ?, ?, ?)",
                            _placements(run_id, json.loads(data)))  # fmt: skip
@@ -449,7 +451,7 @@ class ResultsDB:
         contents, wherever they appear (every fork holding the same blob). Deciding on all
         files also records a decision on the candidate as a whole. The rows are one batch,
         undone together (``undo``)."""
-        if scope not in ("location", "content"):
+        if scope not in SCOPES[:2]:  # "candidate" is recorded with the files, not asked for
             raise InputError(f"unknown decision scope {scope!r}")
         matched = {f["candidate_path"]: f.get("candidate_sha256") for f in candidate["files"]}
         shown = {printable(path): path for path in matched}
