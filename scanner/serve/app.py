@@ -29,7 +29,7 @@ from scanner.reports.grouping import Copy, group_candidate
 from scanner.reports.locations import legend, locate
 from scanner.reports.notice import draft_notice
 from scanner.reports.wording import copy_kind, decisive_checks, set_aside, shown_verdict
-from scanner.resultsdb import ResultsDB
+from scanner.resultsdb import Placement, ResultsDB
 from scanner.serve.panes import candidate_marks, code_rows, private_marks
 from scanner.serve.queue import KINDS, STATES, VERDICTS, Filters, build_queue, kind_of, state_of
 from scanner.serve.security import Guard, is_loopback, new_csrf_token, origin_ok, same
@@ -85,6 +85,17 @@ def _copy_state(copy: Copy, review: dict[str, Any]) -> str:
     return states.pop() if len(states) == 1 else "mixed"
 
 
+def _elsewhere(db: ResultsDB, copy: Copy, target: str) -> list[Placement]:
+    """The other candidates holding this content (each once, from its latest run)."""
+    sha = copy.pair.get("candidate_sha256")
+    seen, places = {target}, []
+    for place in db.placements(sha) if sha else []:
+        if place.target not in seen:
+            seen.add(place.target)
+            places.append(place)
+    return places
+
+
 class Workspace:
     """The pages and actions, over one results database."""
 
@@ -130,18 +141,10 @@ class Workspace:
                       else every[start:start + PAGE_SIZE])  # fmt: skip
             copies = []
             for anchor, group, copy in chosen:
-                sha = copy.pair.get("candidate_sha256")
-                elsewhere = []
-                if sha:
-                    seen = {target}
-                    for place in db.placements(sha):
-                        if place.target not in seen:
-                            seen.add(place.target)
-                            elsewhere.append(place)
                 panes = bool(only) or len(copies) < MAX_PANES
                 copies.append(self._copy_view(candidate, group, copy, anchor,
                                               excerpts if panes else None,
-                                              elsewhere))  # fmt: skip
+                                              _elsewhere(db, copy, target)))  # fmt: skip
             pages = []
             if len(every) > PAGE_SIZE:
                 pages = [(n, min(n + PAGE_SIZE, len(every)))
@@ -166,7 +169,7 @@ class Workspace:
 
     def _copy_view(self, candidate: dict[str, Any], group: Any, copy: Copy, anchor: str,
                    excerpts: dict[str, str] | None,
-                   elsewhere: list[Any]) -> dict[str, Any]:  # fmt: skip
+                   elsewhere: list[Placement]) -> dict[str, Any]:  # fmt: skip
         """One content's view; with ``excerpts`` None, without its panes (past MAX_PANES)."""
         pair = copy.pair
         text = excerpts.get(pair["candidate_path"]) if excerpts is not None else None
