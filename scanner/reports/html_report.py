@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from fingerprints import printable
 from scanner.reports.columns import columns_text
-from scanner.reports.grouping import Copy, PrivateGroup, group_candidate
+from scanner.reports.grouping import Copy, PrivateGroup, distinct_contents, group_candidate
 from scanner.reports.locations import legend, locate, registry_page
 from scanner.reports.wording import (
     copy_kind,
@@ -432,7 +432,7 @@ def _candidate(candidate: dict[str, Any], sources: Sources, index: int) -> str:
         for p in candidate["problems"][:MAX_ROWS]
     )
     groups = group_candidate(candidate)
-    contents = sum(len(g.copies) for g in groups)
+    contents = distinct_contents(candidate)
     body = "".join(
         _group(group, sources, index * 1000 + i)
         for i, group in enumerate(groups[:MAX_GROUPS_SHOWN])
