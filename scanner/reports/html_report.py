@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from fingerprints import printable
 from scanner.reports.columns import columns_text
-from scanner.reports.grouping import Copy, PrivateGroup, group_candidate
+from scanner.reports.grouping import Copy, PrivateGroup, distinct_contents, group_candidate
 from scanner.reports.locations import legend, locate, registry_page
 from scanner.reports.wording import (
     copy_kind,
@@ -256,13 +256,11 @@ def _link(url: str, text: str) -> str:
     return f'<a href="{escape(url)}">{escape(text)}</a>'
 
 
-def _place(candidate: dict[str, Any], pair: dict[str, Any], *, target: bool = False) -> str:
+def _place(candidate: dict[str, Any], pair: dict[str, Any]) -> str:
     """One place a content appears: path, lines (and byte columns), and the links to it."""
     where = locate(candidate["target"], candidate.get("revision"), pair["candidate_path"])
     links = [f["link"] for f in pair["fragments"] if f.get("link")][:MAX_LINKS]
     parts = [f"<code>{escape(pair['candidate_path'])}</code>"]
-    if target:
-        parts.insert(0, f"<code>{escape(candidate['target'])}</code> :")
     parts.append(f"lines {_ranges(pair['candidate_lines'])}{escape(columns_text(pair))}")
     if links:
         parts.append(" ".join(_link(link, "lines " + link.rsplit("#", 1)[-1]) for link in links))
@@ -278,9 +276,9 @@ def _copy_title(copy: Copy) -> str:
             f"{escape(copy_kind(pair))}")  # fmt: skip
 
 
-def _places(copy: Copy, *, target: bool = False) -> str:
+def _places(copy: Copy) -> str:
     shown = copy.places[:MAX_PLACES_SHOWN]
-    items = "".join(f"<li>{_place(p.candidate, p.pair, target=target)}</li>" for p in shown)
+    items = "".join(f"<li>{_place(p.candidate, p.pair)}</li>" for p in shown)
     if len(copy.places) > MAX_PLACES_SHOWN:
         items += (f'<li class="muted">… and {len(copy.places) - MAX_PLACES_SHOWN:,} more places '
                   "(every one is in the JSON report)</li>")  # fmt: skip
@@ -398,11 +396,20 @@ def _review(candidate: dict[str, Any]) -> str:
         f"<li>{escape(h['at'])}: {escape(h['by'])} {escape(h['decision'])} "
         f"{escape(h['path'] or 'the candidate')}: {escape(h['reason'])}{_decided_how(h, candidate)}"
         "</li>"
-        for h in review.get("history", [])
+        for h in review.get("history", [])[-MAX_ROWS:]
     )
     return f"<p><b>Review:</b> {', '.join(parts) or 'nothing matched'}</p>" + (
-        f"<ul>{history}</ul>" if history else ""
+        f"<ul>{history}{_more(review.get('history', []), 'earlier decisions')}</ul>"
+        if history
+        else ""
     )
+
+
+def _more(items: list[Any], what: str) -> str:
+    """A list item saying how many of ``items`` were left out past MAX_ROWS, or nothing."""
+    if len(items) <= MAX_ROWS:
+        return ""
+    return f'<li class="muted">… and {len(items) - MAX_ROWS:,} {what} (see the JSON report)</li>'
 
 
 def _decided_how(entry: dict[str, Any], candidate: dict[str, Any]) -> str:
@@ -424,10 +431,11 @@ def _unread(candidate: dict[str, Any]) -> str:
         return ""
     items = "".join(
         f"<li><code>{escape(p['path'] or candidate['target'])}</code>: {escape(p['message'])}</li>"
-        for p in unread
+        for p in unread[:MAX_ROWS]
     )
     return (f'<div class="unread"><b>Not read ({len(unread)}):</b> no verdict of "clear" can be '
-            f"given while these were not read.<ul>{items}</ul></div>")  # fmt: skip
+            f"given while these were not read.<ul>{items}{_more(unread, 'more')}</ul>"
+            "</div>")  # fmt: skip
 
 
 def _candidate(candidate: dict[str, Any], sources: Sources, index: int) -> str:
@@ -445,7 +453,7 @@ def _candidate(candidate: dict[str, Any], sources: Sources, index: int) -> str:
         for p in candidate["problems"][:MAX_ROWS]
     )
     groups = group_candidate(candidate)
-    contents = sum(len(g.copies) for g in groups)
+    contents = distinct_contents(candidate)
     body = "".join(
         _group(group, sources, index * 1000 + i)
         for i, group in enumerate(groups[:MAX_GROUPS_SHOWN])
@@ -461,7 +469,7 @@ def _candidate(candidate: dict[str, Any], sources: Sources, index: int) -> str:
         + _unread(candidate)
         + (
             f"<details><summary>{len(candidate['problems'])} file problem(s)</summary>"
-            f"<ul>{problems}</ul></details>"
+            f"<ul>{problems}{_more(candidate['problems'], 'more')}</ul></details>"
             if problems
             else ""
         )

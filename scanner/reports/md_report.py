@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, TextIO
 
 from scanner.reports.columns import columns_text
-from scanner.reports.grouping import Copy, group_candidate
+from scanner.reports.grouping import Copy, distinct_contents, group_candidate
 from scanner.reports.locations import legend, locate, registry_page
 from scanner.reports.text import md_code, md_text
 from scanner.reports.wording import copy_kind, decisive_checks, set_aside, shown_verdict
@@ -106,7 +106,7 @@ def _candidate(c: dict[str, Any], out: TextIO) -> None:
         out.write("\n")
     groups = group_candidate(c)
     out.write(f"Evidence: {len(groups):,} private file(s), "
-              f"{sum(len(g.copies) for g in groups):,} distinct candidate content(s), "
+              f"{distinct_contents(c):,} distinct candidate content(s), "
               f"{len(c['files']):,} file pair(s).\n\n")  # fmt: skip
     for notation, meaning in legend(p["candidate_path"] for p in c["files"]):
         out.write(f"- {md_code(notation)}: {md_text(meaning)}\n")
