@@ -112,6 +112,8 @@ def test_a_whole_review_of_a_fork_network(browser, results):  # noqa: F811
         rows = browser.find_elements(By.CSS_SELECTOR, "#queue tbody tr")
         assert len(rows) == 4
         assert all("fork network" in row.text for row in rows)
+        sharing = [row.find_element(By.CSS_SELECTOR, "td.sharing").text for row in rows]
+        assert sharing == ["2 others", "2 others", "2 others", ""]  # three forks, one blob pair
         assert rows[-1].find_element(By.CSS_SELECTOR, "a.target").text.startswith(
             f"github:{LOOKALIKE}/")  # the partial copy has the least evidence  # fmt: skip
         counts = browser.find_element(By.ID, "counts").text

@@ -88,6 +88,7 @@ class QueueRow:
     kind: str
     state: str
     contents: int  # distinct matched contents
+    sharing: int  # other flagged candidates holding one of these contents (forks of one blob)
 
 
 @dataclass(slots=True)
@@ -102,14 +103,22 @@ def build_queue(flagged: list[tuple[int, dict[str, Any]]], filters: Filters,
     """The rows the filters keep, strongest first (verdict, private tokens, longest fragment),
     and counts by verdict and state over every flagged candidate of the chosen run(s)."""
     counts: dict[str, int] = {name: 0 for name in (*VERDICTS, *STATES[:3])}
+    holders: dict[str, set[str]] = {}
+    for _, candidate in flagged:
+        for pair in candidate["files"]:
+            if pair.get("candidate_sha256"):
+                holders.setdefault(pair["candidate_sha256"], set()).add(candidate["target"])
     rows = []
     for run, candidate in flagged:
         verdict, state = shown_verdict(candidate), state_of(candidate)
         counts[verdict] = counts.get(verdict, 0) + 1
         counts[state] += 1
         if filters.keeps(candidate):
+            shas = {p.get("candidate_sha256") or "" for p in candidate["files"]}
+            sharing = set().union(*(holders.get(sha, set()) for sha in shas))
+            sharing.discard(candidate["target"])
             rows.append(QueueRow(run, candidate, verdict, kind_of(candidate), state,
-                                 distinct_contents(candidate)))  # fmt: skip
+                                 distinct_contents(candidate), len(sharing)))  # fmt: skip
     rows.sort(key=lambda r: (_RANK.get(r.verdict, 9), -r.candidate["matched_tokens"],
                              -r.candidate["longest_fragment"], r.candidate["target"]))  # fmt: skip
     counts["all"] = len(flagged)
