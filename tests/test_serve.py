@@ -219,7 +219,9 @@ def test_a_post_without_the_csrf_token_is_refused(results):
     with serving(ServeConfig(results, "ana")) as url, httpx.Client(base_url=url) as client:
         page = client.get("/candidate", params={"run": run, "target": first["target"]}).text
         token = csrf_of(page)
-        assert client.post("/decide", data=fields).status_code == 403
+        refused = client.post("/decide", data=fields)
+        assert refused.status_code == 403
+        assert "script-src 'self'" in refused.headers["content-security-policy"]
         assert client.post("/decide", data={**fields, "csrf": "x" * 43}).status_code == 403
         assert client.post("/undo", data={"run": run, "target": first["target"], "batch": "1",
                                           "reason": "forged"}).status_code == 403  # fmt: skip
