@@ -19,7 +19,7 @@ import pytest
 from scanner.private_source import load_private_source
 from scanner.resultsdb import ResultsDB
 from scanner.serve import ServeConfig
-from tests.test_browser import CHROMEDRIVER, CHROMIUM
+from tests.test_browser import CHROMEDRIVER, CHROMIUM, assert_injected_markup_runs_nothing
 from tests.test_crawler import PRIVATE
 from tests.test_serve import HOSTILE, LEAKY, LOOKALIKE, results, scanned, serving  # noqa: F401
 
@@ -252,16 +252,7 @@ def test_hostile_names_run_nothing_in_the_browser(browser, results):  # noqa: F8
         assert not browser.find_elements(By.CSS_SELECTOR, "main img, a[href^='javascript']")
         assert title  # the queue had a title of its own
         # Markup that got in anyway would run nothing: the policy allows no inline script.
-        before = browser.title
-        browser.execute_script(
-            "document.body.insertAdjacentHTML('beforeend',"
-            ' \'<img src="x.png" onerror="document.title=&quot;handler ran&quot;">\');'
-            "var s = document.createElement('script');"
-            "s.textContent = 'document.title = \"script ran\"';"
-            "document.body.appendChild(s);"
-        )
-        browser.execute_script("return new Promise(function (done) { setTimeout(done, 300); });")
-        assert browser.title == before
+        assert_injected_markup_runs_nothing(browser)
         body = browser.find_element(By.TAG_NAME, "body")
         body.send_keys("n")  # the page's own script still runs
         assert browser.find_elements(By.CSS_SELECTOR, "section[data-copy].current")
