@@ -809,6 +809,14 @@ def review(
         ),
     ] = None,
     by: Annotated[str, typer.Option("--by", help="Who decides.")] = "",
+    everywhere: Annotated[
+        bool,
+        typer.Option(
+            "--everywhere",
+            help="Decide on these files' contents wherever they "
+            "appear (every fork holding the same blob), as 'serve' does.",
+        ),
+    ] = False,
     results_path: Annotated[Path, RESULTS_OPTION] = DEFAULT_RESULTS,
 ) -> None:
     """List candidates awaiting a decision, or record one (who, what, when, why)."""
@@ -831,7 +839,8 @@ def review(
             chosen = find_candidate(data, candidate)
             paths = matched_files(chosen, files) if files else None
             decided = results.decide(chosen, "confirmed" if confirm else "dismissed",
-                                     reason.strip(), by or getpass.getuser(), paths)  # fmt: skip
+                                     reason.strip(), by or getpass.getuser(), paths,
+                                     scope="content" if everywhere else "location")  # fmt: skip
             out.print(
                 printable(
                     f"{'confirmed' if confirm else 'dismissed'} {chosen['target']}: "

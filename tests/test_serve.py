@@ -168,6 +168,19 @@ def test_reports_and_notice_show_content_decisions_and_undos(results, tmp_path):
     assert LOOKALIKE not in text
 
 
+def test_review_everywhere_decides_once_for_every_fork(results):
+    """The command line's ``review --everywhere`` is the workspace's content decision."""
+    _, first = target_of(results, "user1")
+    done = runner.invoke(app, ["review", "latest", first["target"], "--confirm", "--everywhere",
+                               "--reason", "verbatim", "--files", "internal/*.go", "--by", "ana",
+                               "--results", str(results)])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    with ResultsDB(results) as db:
+        states = {c["target"].split("/")[0]: c["review"]["confirmed"] for _, c in db.flagged()}
+    assert states == {**{f"github:{owner}": ["internal/export.go"] for owner in LEAKY},
+                      f"github:{LOOKALIKE}": []}  # fmt: skip
+
+
 def test_a_version_2_database_is_migrated_with_its_decisions(results, tmp_path):
     """A database written before schema 3 (decisions per location only) keeps its decisions'
     meaning and gains placements for its recorded runs."""
