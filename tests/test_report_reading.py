@@ -275,3 +275,22 @@ def test_review_takes_globs_and_normalised_candidate_paths(packages, tmp_path, m
     bad = runner.invoke(app, ["review", "latest", "paste/x", "--confirm", "--reason", "x",
                               "--files", "lib/no/*.ts", "--results", str(results)])  # fmt: skip
     assert bad.exit_code == 2 and "no matched file lib/no/*.ts" in bad.output
+
+
+def test_a_decision_on_many_files_is_one_line_of_history(run):
+    target = "npm:immer@10.1.1"
+    done = runner.invoke(app, ["review", "latest", target, "--dismiss", "--reason",
+                               "kept for later", "--files", "package/src/core/*.ts", "--results",
+                               str(run["results"])])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    immer = candidate(run, target)
+    chosen = [p for p in dict.fromkeys(f["candidate_path"] for f in immer["files"])
+               if re.fullmatch(r"package/src/core/[^/]+\.ts", p)]  # fmt: skip
+    assert len(chosen) >= 2
+    page = run["folder"] / "after.html"
+    done = runner.invoke(app, ["report", "latest", "--results", str(run["results"]), "--out",
+                               str(page)])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    section = page.read_text().split(f"<code>{target}</code></h2>", 1)[1].split("<section", 1)[0]
+    lines = [li for li in section.split("<li>") if "dismissed" in li and "kept for later" in li]
+    assert len(lines) == 1 and f"dismissed {len(chosen)} files (" in lines[0]

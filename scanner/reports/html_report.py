@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import itertools
 from typing import TYPE_CHECKING, Any, TextIO
 
 from fingerprints import printable
@@ -392,14 +393,26 @@ def _review(candidate: dict[str, Any]) -> str:
     if not review:
         return ""
     parts = [f"{len(review[k])} {k}" for k in ("confirmed", "dismissed", "awaiting") if review[k]]
+    # one line per decision taken (a confirmation of 119 files at once is one line; ``batch``,
+    # from results schema 3, tells two decisions alike in every word apart)
+    taken = [
+        (key, list(items))
+        for key, items in itertools.groupby(
+            review.get("history", []),
+            key=lambda h: (h.get("batch"), h["at"], h["by"], h["decision"], h["reason"]),
+        )
+    ]
     history = "".join(
-        f"<li>{escape(h['at'])}: {escape(h['by'])} {escape(h['decision'])} "
-        f"{escape(h['path'] or 'the candidate')}: {escape(h['reason'])}{_decided_how(h, candidate)}"
-        "</li>"
-        for h in review.get("history", [])[-MAX_ROWS:]
-    )
+        f"<li>{escape(at)}: {escape(by)} {escape(decision)} "
+        + (escape(paths[0]) if len(paths) == 1 else f"{len(paths):,} files ("
+           f"{escape(', '.join(paths[:3]))}{', …' if len(paths) > 3 else ''})")
+        + f": {escape(reason)}{_decided_how(items[0], candidate)}</li>"
+        for (_, at, by, decision, reason), items in taken[-MAX_ROWS:]
+        for paths in [[h["path"] or "the candidate" for h in items]]
+    )  # fmt: skip
     return f"<p><b>Review:</b> {', '.join(parts) or 'nothing matched'}</p>" + (
-        f"<ul>{history}{_more(review.get('history', []), 'earlier decisions')}</ul>"
+        f"<details><summary>{len(taken):,} decision(s)</summary><ul>{history}"
+        f"{_more(taken, 'earlier decisions')}</ul></details>"
         if history
         else ""
     )
