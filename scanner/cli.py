@@ -173,7 +173,7 @@ def _ingest(
             on_problem=lambda item, message: _problem(f"{target}:{item}", message),
             on_file=lambda item: progress.update(task, advance=1, item=item),
             seeds=seeds,
-            mapper=_mapper(runner),
+            mapper=_mapper(runner, parse_limits),
             parse_limits=parse_limits,
         )
     candidate = resolve(target)
@@ -186,16 +186,23 @@ def _ingest(
         public=source.public,
         on_problem=lambda item, message: _problem(f"{target}:{item}", message),
         seeds=seeds,
-        mapper=_mapper(runner),
+        mapper=_mapper(runner, parse_limits),
         parse_limits=parse_limits,
     )
     _report_problems(target, candidate)
     return summary
 
 
-def _mapper(runner: Runner | None) -> Mapper:
+def _mapper(runner: Runner | None, parse_limits: ParseLimits | None = None) -> Mapper:
+    """How files are fingerprinted. On this machine, isolated: wholly in the parser processes
+    (one per job), with no pool of workers in between; on a cluster, by its workers."""
+    from fingerprints import isolated_mapper
+    from scanner.runners import DaskRunner
+
     if runner is None:
         return map
+    if parse_limits is not None and not isinstance(runner, DaskRunner):
+        return isolated_mapper(parse_limits, runner.workers)
     return lambda fn, items: runner.map(fn, items)
 
 
