@@ -29,9 +29,11 @@ project's), Dolos with npm (``bench_scale.ensure_dolos``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -70,6 +72,8 @@ for path in sorted(Path(sys.argv[1]).rglob("*.py")):
 print(lines)
 """
 PERF = shutil.which("perf")
+#: Fingerprinted with pip on Dask (cached sdists of the accuracy and speed benchmarks).
+DASK_EXTRA = [("rich", "13.7.1"), ("click", "8.1.7"), ("jinja2", "3.1.4"), ("flask", "3.0.3")]
 
 
 def pip_tree() -> Path:
@@ -259,6 +263,49 @@ def peers_section(work: Path, pip: Path) -> None:
               f"{'ok' if factor >= 6 else 'UNDER'})")  # fmt: skip
 
 
+def dask_section(work: Path, pip: Path) -> None:
+    """A store built on a Dask cluster (a local one: a scheduler and two worker processes on
+    127.0.0.1) against the same store built here with ``--jobs 2``."""
+    from distributed import LocalCluster
+
+    from fingerprints import open_store
+    from scanner.index_file import IndexFile, index_path
+
+    trees = [pip, *(pypi_sdist(name, version) for name, version in DASK_EXTRA)]
+    print(f"\n== a store built on Dask (LocalCluster: 2 worker processes) vs --jobs 2: pip "
+          f"{PIP_VERSION}, {', '.join(f'{n}-{v}' for n, v in DASK_EXTRA)} ==")  # fmt: skip
+    stores = {"dask": work / "dask.db", "local": work / "dask-local.db"}
+    for path in work.glob("dask*.db*"):
+        path.unlink()
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster:  # fmt: skip
+        remote = run([*LEAKTRACE, "fingerprint", *map(str, trees), "--store", str(stores["dask"]),
+                      "--scheduler", cluster.scheduler_address], work)  # fmt: skip
+    local = run([*LEAKTRACE, "fingerprint", *map(str, trees), "--store", str(stores["local"]),
+                 "--jobs", "2"], work)  # fmt: skip
+    digests, indexes = {}, {}
+    for name, path in stores.items():
+        with open_store(path, read_only=True) as opened:
+            digests[name] = opened.digest()
+        with contextlib.closing(sqlite3.connect(path)) as db:
+            lines = db.execute("SELECT sum(lines) FROM files").fetchone()[0]
+        index = IndexFile.open(index_path(path))
+        indexes[name] = {k: a.tobytes() for k, a in index.arrays.items()}
+    print(f"Dask        {remote.wall:6.2f} s ({lines / remote.wall:,.0f} lines/s); the calling "
+          f"process {remote.cpu_text().lstrip(', ') or 'CPU not measured'} (the workers' CPU "
+          f"is not in its tree)")  # fmt: skip
+    print(f"--jobs 2    {local.wall:6.2f} s{local.cpu_text()}; {lines:,} lines; {load()}")
+    print(f"same store digest: {digests['dask'] == digests['local']}; same index, array for "
+          f"array: {indexes['dask'] == indexes['local']}")  # fmt: skip
+    if remote.cpu:
+        ceiling = lines / remote.cpu
+        print(f"100M lines: the calling machine reads every file, sends it to a worker and "
+              f"writes the store: {remote.cpu / lines * 1e8 / 60:,.0f} min of its CPU at this "
+              f"rate (at most {ceiling:,.0f} lines/s whatever the number of workers), plus the "
+              f"index build (the 100M-line store below); the workers' share divides by their "
+              f"number")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, nargs="*", default=[10_000_000, 100_000_000])
@@ -274,6 +321,7 @@ def main() -> None:
     fingerprint_section(work, pip, args.repeats)
     scan_section(work, pip, args.repeats)
     peers_section(work, pip)
+    dask_section(work, pip)
     if args.lines:
         real, copied = real_store(work)
         for lines in args.lines:
