@@ -141,15 +141,17 @@ class IsolatedParser:
     def _wait(self, replies: Connection, deadline: float) -> bool:
         """Wait for the answer up to ``deadline``, noting how large the child grows.
 
-        A small file is answered at the first look; a long parse is looked at every 0.1 s.
+        A small file is answered at the first look; a long parse is looked at every 0.1 s. An
+        answer that came in time is taken even when this process looks late (it was busy
+        storing the last file while the child parsed this one).
         """
         self._largest, step = 0, 0.005
         while True:
             remaining = deadline - time.monotonic()
+            if replies.poll(max(0.0, min(step, remaining))):
+                return True
             if remaining <= 0:
                 return False
-            if replies.poll(min(step, remaining)):
-                return True
             assert self._process is not None
             self._largest = max(self._largest, _address_space(self._process.pid) or 0)
             step = min(step * 2, 0.1)

@@ -253,3 +253,11 @@ def test_isolated_map_gives_up_a_slow_file_and_goes_on():
     answers = list(isolation.isolated_map([fast, slow, fast], ParseLimits(seconds=0.05)))
     assert isinstance(answers[1], ParseFailure) and answers[1].kind == "time"
     assert [len(answers[0]), len(answers[2])] == [3, 3]
+
+
+def test_an_answer_that_came_in_time_is_taken_when_the_parent_looks_late():
+    parser = isolation.IsolatedParser(ParseLimits(seconds=0.3))
+    parser.submit(isolation.TOKENIZE, ("python", b"x = 1\n"))
+    time.sleep(0.6)  # the parent stores the last file meanwhile
+    assert len(parser.collect()) == 3
+    parser.close()
