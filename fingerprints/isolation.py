@@ -53,7 +53,7 @@ TOKENIZE = "tokenize"
 FINGERPRINT = "fingerprint"
 """A call: ``fingerprint_file``'s arguments but the limits -> ``FileFingerprint``: the k-grams,
 winnowing and signature happen in the child too, and only the selected fingerprints cross the
-pipe (about a fifth of the bytes of the token stream)."""
+pipe (pip 24.2: 2.9 MB pickled instead of 22.6 MB of token streams)."""
 STARTUP_SECONDS = 60.0
 """How long a new child may take to import and get ready (not counted against a file)."""
 
@@ -306,9 +306,10 @@ def isolated_map(
     ``processes`` parser processes working at once.
 
     The calls are taken one ahead: while the children parse, this process reads and prepares
-    the next file and stores the last answer (the caller's work between two ``next``), so on
-    one core's worth of children the parent's own work is no longer added to theirs. Each
-    child has one call at a time, so the time limit counts from the moment it got the file.
+    the next file and stores the last answer (the caller's work between two ``next``), so its
+    own work overlaps theirs instead of adding to it. Each child has one call at a time, so the
+    time limit counts from the moment it got the file. Left before the end (the caller raised),
+    the children still holding a call are stopped, so no late answer is taken for a later one.
     """
     children = [_parser(limits, slot) for slot in range(processes)]
     free = list(reversed(children))
@@ -322,15 +323,19 @@ def isolated_map(
         except ParseFailure as failure:
             return failure
 
-    for call, args in calls:
-        answer = oldest() if not free else _NOTHING
-        child = free.pop()
-        child.submit(call, args)
-        pending.append(child)
-        if answer is not _NOTHING:
-            yield answer
-    while pending:
-        yield oldest()
+    try:
+        for call, args in calls:
+            answer = oldest() if not free else _NOTHING
+            child = free.pop()
+            child.submit(call, args)
+            pending.append(child)
+            if answer is not _NOTHING:
+                yield answer
+        while pending:
+            yield oldest()
+    finally:
+        for child in pending:
+            child.close(kill=True)
 
 
 _NOTHING = object()

@@ -261,3 +261,12 @@ def test_an_answer_that_came_in_time_is_taken_when_the_parent_looks_late():
     time.sleep(0.6)  # the parent stores the last file meanwhile
     assert len(parser.collect()) == 3
     parser.close()
+
+
+def test_isolated_map_left_early_stops_the_children_still_parsing():
+    calls = [(isolation.TOKENIZE, ("python", b"x = 1\n"))] * 3
+    answers = isolation.isolated_map(calls, ParseLimits(), 2)
+    assert len(next(answers)) == 3  # the second call is under way in the other child
+    answers.close()
+    assert len(isolated_tokenize(b"y = 2\nz = 3\n", "python", ParseLimits())) == 6
+    assert len(isolation._parser(ParseLimits(), 1).tokenize(b"x = 1\n", "python")) == 3

@@ -37,7 +37,6 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import time
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -50,12 +49,14 @@ from tests.benchmarks.bench_scale import (
     ensure_dolos,
 )
 from tests.benchmarks.bench_startup_index import (
-    ENV,
     LEAKTRACE,
-    TIME,
+    PERF,
+    Run,
     real_store,
+    run,
     startup_section,
     store_section,
+    timed,
 )
 from tests.benchmarks.corpus import CACHE, pypi_sdist
 
@@ -71,7 +72,6 @@ for path in sorted(Path(sys.argv[1]).rglob("*.py")):
     lines += data.count(b"\\n")
 print(lines)
 """
-PERF = shutil.which("perf")
 #: Fingerprinted with pip on Dask (cached sdists of the accuracy and speed benchmarks).
 DASK_EXTRA = [("rich", "13.7.1"), ("click", "8.1.7"), ("jinja2", "3.1.4"), ("flask", "3.0.3")]
 
@@ -94,52 +94,6 @@ def pip_tree() -> Path:
     return target
 
 
-class Run:
-    """One whole-process run: wall seconds, CPU seconds of the process tree, peak RSS (KiB)."""
-
-    def __init__(self, wall: float, cpu: float | None, rss: int, code: int, output: str):
-        self.wall, self.cpu, self.rss, self.code, self.output = wall, cpu, rss, code, output
-
-    def cpu_text(self) -> str:
-        return "" if self.cpu is None else f", {self.cpu:.2f} s CPU"
-
-
-def run(argv: list[str], cwd: Path, *, allowed: tuple[int, ...] = (0,)) -> Run:
-    """``argv`` under GNU time (peak RSS) and, when it works, ``perf stat`` (CPU of every
-    process of the tree, the parser processes and pool workers included)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        rss_file, perf_file = Path(tmp) / "rss", Path(tmp) / "perf"
-        wrapped = [str(TIME), "-q", "-f", "%M", "-o", str(rss_file), *argv]
-        if PERF:
-            wrapped = [PERF, "stat", "-x,", "-e", "task-clock", "-o", str(perf_file), *wrapped]
-        started = time.perf_counter()
-        done = subprocess.run(wrapped, cwd=cwd, env=ENV, capture_output=True, text=True,
-                              check=False)  # fmt: skip
-        wall = time.perf_counter() - started
-        if done.returncode not in allowed:
-            raise RuntimeError(f"{argv[:4]}: exit {done.returncode}: {done.stderr[-2000:]}")
-        rss = int(rss_file.read_text().split()[-1])
-        cpu = None
-        if PERF and perf_file.exists():
-            for line in perf_file.read_text().splitlines():
-                fields = line.split(",")
-                if len(fields) > 2 and fields[2] == "task-clock" and fields[0][:1].isdigit():
-                    cpu = float(fields[0]) / 1000
-        return Run(wall, cpu, rss, done.returncode, done.stdout + done.stderr)
-
-
-def best(argv: list[str], cwd: Path, repeats: int, *, allowed: tuple[int, ...] = (0,),
-         before: Path | None = None) -> Run:  # fmt: skip
-    """The fastest of ``repeats`` runs (``before``: a store removed before each run)."""
-    runs = []
-    for _ in range(repeats):
-        if before is not None:
-            for path in before.parent.glob(f"{before.name}*"):
-                path.unlink()
-        runs.append(run(argv, cwd, allowed=allowed))
-    return min(runs, key=lambda r: r.wall)
-
-
 def load() -> str:
     return f"load {os.getloadavg()[0]:.1f}"
 
@@ -147,13 +101,13 @@ def load() -> str:
 def fingerprint_section(work: Path, pip: Path, repeats: int) -> dict[str, Run]:
     print(f"\n== fingerprint pip {PIP_VERSION} (131,000 lines) vs a bare tree-sitter parse, "
           f"best of {repeats} ==")  # fmt: skip
-    bare = best([sys.executable, "-c", BARE_PARSE, str(pip)], work, repeats)
+    bare = timed([sys.executable, "-c", BARE_PARSE, str(pip)], work, repeats)
     lines = int(bare.output.split()[0])
     runs = {"bare": bare}
     for jobs in (1, 2):
         store = work / f"pip-jobs{jobs}.db"
         argv = [*LEAKTRACE, "fingerprint", str(pip), "--store", str(store), "--jobs", str(jobs)]
-        runs[f"jobs{jobs}"] = best(argv, work, repeats, before=store)
+        runs[f"jobs{jobs}"] = timed(argv, work, repeats, before=store)
     one, two = runs["jobs1"], runs["jobs2"]
     ratio = one.wall / bare.wall
     print(f"bare parse ({lines:,} lines)      {bare.wall:6.2f} s{bare.cpu_text()}")
@@ -185,7 +139,7 @@ def scan_section(work: Path, pip: Path, repeats: int) -> dict[str, Run]:
         report = work / f"large-jobs{jobs}.json"
         argv = [*LEAKTRACE, "scan", str(candidate), "--store", str(store), "--jobs", str(jobs),
                 "--json", str(report), "--results", str(work / f"large-{jobs}.db")]  # fmt: skip
-        runs[jobs] = best(argv, work, repeats, allowed=(0, 1, 3),
+        runs[jobs] = timed(argv, work, repeats, allowed=(0, 1, 3),
                           before=work / f"large-{jobs}.db")  # fmt: skip
         reports[jobs] = [stable(c) for c in json.loads(report.read_text())["candidates"]]
         print(f"scan --jobs {jobs}                      {runs[jobs].wall:6.2f} s"
