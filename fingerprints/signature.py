@@ -7,9 +7,10 @@ fraction of the hashing cost. Signatures are stored as ``LeanMinHash`` bytes, ne
 
 datasketch is imported only here, when a signature is read or compared: importing it imports
 scipy (0.3 to 0.5 s per process), which nothing else needs. Fingerprinting only *writes*
-signatures, so ``signature_bytes`` computes the bytes datasketch (2.0 and later) writes, in its
-default ``affine32`` scheme (``MinHash.update_batch`` then ``LeanMinHash.serialize``), with numpy
-alone; a test checks them byte for byte against datasketch's own, so the library stays the
+signatures, so ``signature_bytes`` computes the bytes datasketch (2.0 and later) writes
+(``MinHash.update_batch`` then ``LeanMinHash.serialize``) with numpy alone, in the ``affine32``
+scheme: datasketch's default, named in ``minhash`` too so that a new default cannot change what
+is stored. A test checks them byte for byte against datasketch's own: the library stays the
 reference.
 """
 
@@ -36,7 +37,7 @@ def minhash(hashes: np.ndarray, num_perm: int, seed: int) -> LeanMinHash:
     """MinHash of a set of 64-bit fingerprint hashes."""
     from datasketch import LeanMinHash, MinHash
 
-    signature = MinHash(num_perm=num_perm, seed=seed, hashfunc=int)
+    signature = MinHash(num_perm=num_perm, seed=seed, hashfunc=int, scheme="affine32")
     if hashes.shape[0]:
         signature.update_batch(_folded(hashes).tolist())
     return LeanMinHash(signature)
