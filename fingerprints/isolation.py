@@ -287,10 +287,12 @@ def _parser(limits: ParseLimits, slot: int = 0) -> IsolatedParser:
     return parser
 
 
-def start_parser(limits: ParseLimits) -> None:
-    """Start this thread's parser process now, so that its start-up (importing numpy and
-    tree-sitter: a few tenths of a second) overlaps whatever the caller does before it parses."""
-    _parser(limits).spawn()
+def start_parser(limits: ParseLimits, processes: int = 1) -> None:
+    """Start this thread's parser processes now (``processes`` of them: ``isolated_map``'s), so
+    that their start-up (importing numpy and tree-sitter: a tenth of a second of CPU each)
+    overlaps whatever the caller does before it parses."""
+    for slot in range(processes):
+        _parser(limits, slot).spawn()
 
 
 def isolated_tokenize(data: bytes, language: str, limits: ParseLimits) -> TokenStream:

@@ -271,9 +271,9 @@ def fingerprint(
     max_parse_memory: Annotated[int | None, PARSE_MEMORY_OPTION] = None,
 ) -> None:
     """Fingerprint private repositories into a store (only changed files are redone)."""
-    from fingerprints import FingerprintParams
+    from fingerprints import FingerprintParams, start_parser
     from scanner.config import load_limits
-    from scanner.runners import make_runner
+    from scanner.runners import DaskRunner, make_runner
 
     try:
         params = None
@@ -283,6 +283,8 @@ def fingerprint(
         parse = load_limits(overrides={"max_parse_seconds": max_parse_seconds,
                                        "max_parse_memory": max_parse_memory})  # fmt: skip
         runner = make_runner(jobs, scheduler)
+        if not isinstance(runner, DaskRunner):  # they start while the store opens
+            start_parser(parse.parse_limits(), runner.workers)
         try:
             _fingerprint(src or [], store, name, public or [], params, verbose, seeds, runner,
                          parse.parse_limits())  # fmt: skip
