@@ -176,7 +176,7 @@ def _ingest(
             on_problem=lambda item, message: _problem(f"{target}:{item}", message),
             on_file=lambda item: progress.update(task, advance=1, item=item),
             seeds=seeds,
-            mapper=_mapper(runner),
+            mapper=_mapper(runner, parse_limits),
             parse_limits=parse_limits,
         )
     candidate = resolve(target)
@@ -190,16 +190,23 @@ def _ingest(
         public=source.public,
         on_problem=lambda item, message: _problem(f"{target}:{item}", message),
         seeds=seeds,
-        mapper=_mapper(runner),
+        mapper=_mapper(runner, parse_limits),
         parse_limits=parse_limits,
     )
     _report_problems(target, candidate)
     return summary
 
 
-def _mapper(runner: Runner | None) -> Mapper:
+def _mapper(runner: Runner | None, parse_limits: ParseLimits | None = None) -> Mapper:
+    """How files are fingerprinted. On this machine, isolated: wholly in the parser processes
+    (one per job), with no pool of workers in between; on a cluster, by its workers."""
+    from fingerprints import isolated_mapper
+    from scanner.runners import DaskRunner
+
     if runner is None:
         return map
+    if parse_limits is not None and not isinstance(runner, DaskRunner):
+        return isolated_mapper(parse_limits, runner.workers)
     return lambda fn, items: runner.map(fn, items)
 
 
@@ -268,9 +275,9 @@ def fingerprint(
     max_parse_memory: Annotated[int | None, PARSE_MEMORY_OPTION] = None,
 ) -> None:
     """Fingerprint private repositories into a store (only changed files are redone)."""
-    from fingerprints import FingerprintParams
+    from fingerprints import FingerprintParams, start_parser
     from scanner.config import load_limits
-    from scanner.runners import make_runner
+    from scanner.runners import DaskRunner, make_runner
 
     try:
         params = None
@@ -280,6 +287,8 @@ def fingerprint(
         parse = load_limits(overrides={"max_parse_seconds": max_parse_seconds,
                                        "max_parse_memory": max_parse_memory})  # fmt: skip
         runner = make_runner(jobs, scheduler)
+        if not isinstance(runner, DaskRunner):  # they start while the store opens
+            start_parser(parse.parse_limits(), runner.workers)
         try:
             _fingerprint(src or [], store, name, public or [], params, verbose, seeds, runner,
                          parse.parse_limits())  # fmt: skip
@@ -335,7 +344,7 @@ def _verdict_table(candidates: list[dict]) -> Table:
 
 def _require_private_code(store: SQLiteStore) -> None:
     """Refuse to judge candidates against a store without private files: all would be clear."""
-    if not any(repo.files and not repo.public for repo in store.repos()):
+    if not store.has_private_files():
         raise InputError(f"{store.path}: the store holds no private files, so nothing could be "
                          "found; fingerprint the private code into it first (leaktrace "
                          f"fingerprint SRC --store {store.path})")  # fmt: skip
@@ -1132,8 +1141,17 @@ def version() -> None:
     typer.echo(f"leaktrace {__version__}")
 
 
+#: Set before numpy is first imported (no command imports it at module level). leaktrace does
+#: no linear algebra, yet OpenBLAS starts a thread per core when numpy is imported: 45 ms of CPU
+#: in every process that imports numpy (this one, each parser process, each worker), competing
+#: for the cores with the work. The parser processes inherit it.
+_SINGLE_THREADED_BLAS = {"OPENBLAS_NUM_THREADS": "1"}
+
+
 def main() -> None:
     """Entry point. An unexpected error is an error (2), never mistaken for a finding (1)."""
+    for name, value in _SINGLE_THREADED_BLAS.items():
+        os.environ.setdefault(name, value)
     try:
         app()
     except KeyboardInterrupt:

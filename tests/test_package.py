@@ -54,6 +54,7 @@ def _imported_after(code: str) -> set[str]:
     script = f"import sys\n{code}\nprint('MODULES', *sorted(sys.modules), file=sys.stderr)\n"
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           check=False)  # fmt: skip
+    assert "MODULES" in done.stderr, done.stderr[-2000:]  # the code ran to its end
     return set(done.stderr.rpartition("MODULES")[2].split())
 
 
@@ -80,3 +81,8 @@ def test_fingerprints_and_the_store_need_no_datasketch():
     assert not {"datasketch", "scipy"} & loaded
     assert "datasketch" in _imported_after("import fingerprints\nfingerprints.minhash(__import__("
                                            "'numpy').zeros(3, 'u8'), 16, 1)")  # fmt: skip
+    # Fingerprinting writes signatures without datasketch (fingerprints.signature_bytes).
+    fingerprinted = _imported_after("import fingerprints\nfingerprints.fingerprint_file('a.py', "
+                                    "b'def f(x):\\n    return x + 1\\n', 'python', "
+                                    "fingerprints.FingerprintParams())")  # fmt: skip
+    assert "tree_sitter" in fingerprinted and not {"datasketch", "scipy"} & fingerprinted
