@@ -516,8 +516,9 @@ class ResultsDB:
         """Which of the candidate's files are confirmed, dismissed or awaiting a decision.
 
         The latest decision that is not undone wins, among those on this candidate's (path,
-        sha256) and those on the same content anywhere (``content`` scope); a decision on other
-        content of the same path does not apply. A whole-candidate dismissal covers files
+        sha256) and those on the same content anywhere (``content`` scope), except that one
+        taken on this candidate outranks one taken elsewhere; a decision on other content of
+        the same path does not apply. A whole-candidate dismissal covers files
         decided no later than it.
         """
         latest: dict[str, Decision] = {}
@@ -540,7 +541,10 @@ class ResultsDB:
         for path, sha in files:  # a file matching several private files is listed once
             options = [d for d in (latest.get(f"{path}\0{sha}"), by_content.get(sha or ""))
                        if d]  # fmt: skip
-            decision = max(options, key=lambda d: d.batch) if options else None
+            # a decision taken on this candidate outranks one taken on the same content
+            # elsewhere: a place dismissed for its own reason is never confirmed from afar
+            decision = (max(options, key=lambda d: (d.target == candidate["target"], d.batch))
+                        if options else None)  # fmt: skip
             key = decision.decision if decision else "awaiting"
             state[key].append(path)
         state["dismissed_whole"] = bool(

@@ -250,8 +250,11 @@ class Workspace:
                 candidate = db.candidate(run, target)
                 if candidate is None:
                     raise InputError(f"run {run} has no candidate {printable(target)}")
+                # a confirmation covers the content wherever it appears; a dismissal stays on
+                # this candidate (its reason is about this place: it must never silently
+                # dismiss the same leak in another fork)
                 db.decide(candidate, action, reason, self.config.by, fields["files"] or None,
-                          scope="content")  # fmt: skip
+                          scope="content" if action == "confirmed" else "location")  # fmt: skip
 
         await run_in_threadpool(record)
         anchor = f"#{fields['anchor']}" if str(fields.get("anchor", "")).isalnum() else ""
