@@ -187,6 +187,14 @@ class Placement:
     path: str
 
 
+def row_number(text: str) -> int | None:
+    """A run or decision number given as text: ASCII digits fitting SQLite's integers, else
+    None (``str.isdigit`` takes "²" and "٣", which ``int`` refuses)."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+        return None
+    return int(text)
+
+
 def now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
@@ -373,12 +381,11 @@ class ResultsDB:
             if row[0] is None:
                 raise ResultsError(f"{self.path}: no runs yet")
             return int(row[0])
-        if (
-            not spec.isdigit()
-            or not self._db.execute("SELECT 1 FROM runs WHERE id = ?", (int(spec),)).fetchone()
-        ):
+        run = row_number(spec)
+        if run is None or not self._db.execute("SELECT 1 FROM runs WHERE id = ?",
+                                               (run,)).fetchone():  # fmt: skip
             raise ResultsError(f"{self.path}: no run {spec!r} (try 'latest')")
-        return int(spec)
+        return run
 
     def report(self, run_id: int) -> dict[str, Any]:
         """The run's report, each candidate with the decisions that apply to it now."""

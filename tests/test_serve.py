@@ -78,10 +78,12 @@ def results(scanned, tmp_path) -> Path:
 
 
 @contextmanager
-def serving(config: ServeConfig) -> Iterator[str]:
-    """The workspace on a real uvicorn server on 127.0.0.1, in a thread; yields its URL."""
+def serving(config: ServeConfig, tls: tuple[Path, Path] | None = None) -> Iterator[str]:
+    """The workspace on a real uvicorn server on 127.0.0.1, in a thread; yields its URL.
+    ``tls``: (certificate, key) files to serve HTTPS with."""
     sock = bind("127.0.0.1", 0)
-    server = make_server(config)
+    server = make_server(config, tls_cert=str(tls[0]) if tls else None,
+                         tls_key=str(tls[1]) if tls else None)  # fmt: skip
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -89,7 +91,7 @@ def serving(config: ServeConfig) -> Iterator[str]:
         assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
         time.sleep(0.02)
     try:
-        yield address(sock, tls=False).rstrip("/")
+        yield address(sock, tls=tls is not None).rstrip("/")
     finally:
         server.should_exit = True
         thread.join(10)

@@ -5,13 +5,16 @@ that added them and have their tests in ``test_serve.py`` and ``test_hostile_nam
 
 from __future__ import annotations
 
+import ssl
+
 import httpx
 
 from scanner.resultsdb import ResultsDB
 from scanner.serve import ServeConfig
 from tests.test_serve import LEAKY, csrf_of, results, scanned, serving, target_of
+from tests.test_token_origin import certificate
 
-__all__ = ["results", "scanned"]  # the fixtures, shared with test_serve.py
+__all__ = ["certificate", "results", "scanned"]  # fixtures shared with other test modules
 
 
 def _states(path) -> dict[str, dict]:
@@ -49,3 +52,57 @@ def test_dismissing_one_candidate_in_the_workspace_leaves_the_same_leak_elsewher
         assert "internal/export.go" in states["user4"]["confirmed"]  # confirmations spread
         # a confirmation taken later elsewhere does not overturn the dismissal taken here
         assert "internal/export.go" in states["user3"]["dismissed"]
+
+
+ODD_NUMBERS = ("²", "٣", "99999999999999999999999", "-1", "1e3", "")
+
+
+def test_odd_numbers_in_any_parameter_are_a_clear_400_not_a_crash(results):
+    """``isdigit`` takes "²" and "٣", which ``int`` refuses, and SQLite refuses integers past 64
+    bits: each was a 500 with a traceback on the server's stderr and a reset connection."""
+    run, first = target_of(results, "user1")
+    with serving(ServeConfig(results, "ana")) as url:
+        token = csrf_of(
+            httpx.get(f"{url}/candidate", params={"run": run, "target": first["target"]}).text
+        )
+        for odd in ODD_NUMBERS:
+            pages = [("/candidate", {"run": odd, "target": first["target"]}),
+                     ("/candidate", {"run": run, "target": first["target"], "from": odd}),
+                     ("/", {"run": odd}), ("/notice", {"run": odd})]  # fmt: skip
+            for path, params in pages:
+                got = httpx.get(url + path, params=params)
+                assert got.status_code in (200, 400), (path, params, got.status_code)
+            forms = [("/decide", {"run": odd, "target": "x", "action": "confirm"}),
+                     ("/undo", {"run": str(run), "target": "x", "batch": odd})]  # fmt: skip
+            for path, fields in forms:
+                got = httpx.post(url + path, data={**fields, "csrf": token, "reason": "r"})
+                assert got.status_code == 400, (path, fields, got.status_code)
+
+
+def test_signing_in_never_redirects_to_another_site(results):
+    """``/?token=`` redirects to the same address without the token; an address starting
+    ``//host`` or ``/\\host`` would send the browser (with its fresh cookie) to another site."""
+    secret = "s3cr3t-" + "t0k3n" * 6
+    with serving(ServeConfig(results, "ana", token=secret)) as url:
+        for path in ("//evil.example/x", "/\\evil.example/x", "/\\/evil.example/", "///evil"):
+            signed = httpx.get(url + path, params={"token": secret, "a": "1"})
+            assert signed.status_code == 303, path
+            location = signed.headers["location"]
+            assert location.startswith("/") and location[1:2] not in ("/", "\\"), location
+            assert secret not in location
+
+
+def test_over_https_the_token_cookie_is_never_sent_in_clear(results, certificate):
+    """Cookies ignore ports: without ``Secure``, the cookie set by ``https://host:8765`` goes
+    in clear to any ``http://host/`` the browser is led to (a network attacker's redirect)."""
+    secret = "s3cr3t-" + "t0k3n" * 6
+    verify = ssl.create_default_context(cafile=str(certificate[0]))
+    with serving(ServeConfig(results, "ana", token=secret), tls=certificate) as url:
+        assert url.startswith("https://")
+        signed = httpx.get(url + "/", params={"token": secret}, verify=verify)
+        assert signed.status_code == 303
+        cookie = signed.headers["set-cookie"]
+        assert "; Secure" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    with serving(ServeConfig(results, "ana", token=secret)) as url:  # loopback, plain HTTP
+        signed = httpx.get(url + "/", params={"token": secret})
+        assert "Secure" not in signed.headers["set-cookie"]  # a browser would drop it there

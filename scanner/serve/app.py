@@ -29,7 +29,7 @@ from scanner.reports.grouping import Copy, group_candidate
 from scanner.reports.locations import legend, locate
 from scanner.reports.notice import draft_notice
 from scanner.reports.wording import copy_kind, decisive_checks, set_aside, shown_verdict
-from scanner.resultsdb import Placement, ResultsDB
+from scanner.resultsdb import Placement, ResultsDB, row_number
 from scanner.serve.panes import candidate_marks, code_rows, private_marks
 from scanner.serve.queue import KINDS, STATES, VERDICTS, Filters, build_queue, kind_of, state_of
 from scanner.serve.security import Guard, is_loopback, new_csrf_token, origin_ok, same
@@ -136,7 +136,7 @@ class Workspace:
             groups = group_candidate(candidate)
             every = [(f"g{g}c{c}", group, copy) for g, group in enumerate(groups)
                      for c, copy in enumerate(group.copies)]  # fmt: skip
-            start = int(query["from"]) if query.get("from", "").isdigit() else 0
+            start = row_number(query.get("from", "")) or 0
             chosen = ([item for item in every if item[0] == only] if only
                       else every[start:start + PAGE_SIZE])  # fmt: skip
             copies = []
@@ -225,10 +225,10 @@ class Workspace:
         return fields
 
     def _which(self, fields: dict[str, Any]) -> tuple[int, str]:
-        run = str(fields.get("run", ""))
-        if not run.isdigit() or "target" not in fields:
+        run = row_number(str(fields.get("run", "")))
+        if run is None or "target" not in fields:
             raise InputError("give run=NUMBER and target=NAME")
-        return int(run), str(fields["target"])
+        return run, str(fields["target"])
 
     @staticmethod
     def _reason(fields: dict[str, Any]) -> str:
@@ -263,14 +263,14 @@ class Workspace:
     async def undo(self, request: Request) -> Response:
         fields = await self._form(request)
         run, target = self._which(fields)
-        batch = str(fields.get("batch", ""))
-        if not batch.isdigit():
+        batch = row_number(str(fields.get("batch", "")))
+        if batch is None:
             raise InputError("undo needs the decision's number")
         reason = self._reason(fields)
 
         def record() -> None:
             with self._db() as db:
-                db.undo(int(batch), reason, self.config.by)
+                db.undo(batch, reason, self.config.by)
 
         await run_in_threadpool(record)
         return RedirectResponse(_candidate_url(run, target, "#history"), status_code=303)

@@ -12,6 +12,7 @@ from typing import Any
 
 from scanner.reports.grouping import distinct_contents
 from scanner.reports.wording import shown_verdict
+from scanner.resultsdb import row_number
 
 VERDICTS = ("derivative", "review", "incomplete")
 KINDS = {"github": "GitHub", "network": "fork network", "npm": "npm", "pypi": "PyPI",
@@ -66,7 +67,7 @@ class Filters:
         run = query.get("run", "")
         state = query.get("state", "awaiting")
         return cls(
-            run=int(run) if run.isdigit() else None,
+            run=row_number(run),
             verdict=query.get("verdict", "") if query.get("verdict") in VERDICTS else "",
             kind=query.get("kind", "") if query.get("kind") in KINDS else "",
             state=state if state in STATES else "awaiting",

@@ -22,7 +22,7 @@ import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
 from http.cookies import SimpleCookie
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from scanner.errors import InputError
 from scanner.http import is_loopback  # the rule the token's origin check uses
@@ -125,11 +125,15 @@ class Guard:
         given = next((value for key, value in query if key == "token"), None)
         if scope["method"] == "GET" and same(given, self.token):
             rest = urlencode([(k, v) for k, v in query if k != "token"])
-            location = scope["path"] + (f"?{rest}" if rest else "")
+            # one leading slash: "//evil.example/" or "/\\evil.example/" is another site
+            location = "/" + scope["path"].lstrip("/\\") + (f"?{rest}" if rest else "")
+            # Secure over HTTPS: cookies ignore ports, so without it any http:// address of
+            # this host the browser is led to would receive the token in clear
+            secure = "; Secure" if scope.get("scheme") == "https" else ""
             await _plain(send, 303, "signed in", [
-                (b"location", location.encode("latin-1", errors="replace")),
+                (b"location", quote(location, safe="/?=&%").encode()),
                 (b"set-cookie", f"{COOKIE}={self.token}; HttpOnly; SameSite=Strict; Path=/"
-                 .encode()),
+                 f"{secure}".encode()),
             ])  # fmt: skip
             return False
         await _plain(send, 401, "an access token is needed: open the address with ?token=... "
