@@ -492,8 +492,11 @@ class ResultsDB:
             raise InputError(f"no decision {batch}")
         if undone[0].undone:
             raise InputError(f"decision {batch} was already undone")
-        with self._db:
-            self._db.execute("INSERT INTO undos VALUES (?, ?, ?, ?)", (batch, reason, by, now()))
+        with self._db:  # of two undos at once, the second inserts nothing
+            added = self._db.execute("INSERT OR IGNORE INTO undos VALUES (?, ?, ?, ?)",
+                                     (batch, reason, by, now())).rowcount  # fmt: skip
+        if not added:
+            raise InputError(f"decision {batch} was already undone")
         return undone
 
     def _decisions(self, where: str, args: tuple[Any, ...]) -> list[Decision]:

@@ -6,9 +6,11 @@ that added them and have their tests in ``test_serve.py`` and ``test_hostile_nam
 from __future__ import annotations
 
 import ssl
+import threading
 
 import httpx
 
+from scanner.errors import InputError
 from scanner.resultsdb import ResultsDB
 from scanner.serve import ServeConfig
 from tests.test_serve import LEAKY, csrf_of, results, scanned, serving, target_of
@@ -106,3 +108,34 @@ def test_over_https_the_token_cookie_is_never_sent_in_clear(results, certificate
     with serving(ServeConfig(results, "ana", token=secret)) as url:  # loopback, plain HTTP
         signed = httpx.get(url + "/", params={"token": secret})
         assert "Secure" not in signed.headers["set-cookie"]  # a browser would drop it there
+
+
+def test_concurrent_undos_of_one_decision_record_one_undo(results):
+    """Two reviewers (or a double click) undo the same decision at once, each on its own
+    connection: one undo is recorded, the others are told it was already undone (it was an
+    IntegrityError: a 500 in the workspace)."""
+    _, first = target_of(results, "user1")
+    with ResultsDB(results) as db:
+        db.decide(first, "confirmed", "verbatim", "ana", scope="content")
+        batch = db.decisions(first["target"])[-1].batch
+    together = threading.Barrier(8)
+    outcomes: list[str] = []
+
+    def undo() -> None:
+        with ResultsDB(results) as db:
+            together.wait()
+            try:
+                db.undo(batch, "too early", "ben")
+                outcomes.append("undone")
+            except InputError as exc:
+                outcomes.append(str(exc))
+
+    threads = [threading.Thread(target=undo) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == [f"decision {batch} was already undone"] * 7 + ["undone"]
+    with ResultsDB(results) as db:
+        assert all(d.undone == ("ben", d.undone[1], "too early")
+                   for d in db.decisions(first["target"]))  # fmt: skip
