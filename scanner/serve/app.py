@@ -37,6 +37,7 @@ from scanner.serve.security import Guard, is_loopback, new_csrf_token, origin_ok
 HERE = Path(__file__).parent
 MAX_REASON = 2000
 MAX_PANES = 25
+MAX_ELSEWHERE = 100
 PAGE_SIZE = 200
 """A candidate's page lists PAGE_SIZE distinct contents (``?from=N`` for the next) and shows the
 first MAX_PANES side by side; the others keep their places and decision forms and open side by
@@ -85,15 +86,17 @@ def _copy_state(copy: Copy, review: dict[str, Any]) -> str:
     return states.pop() if len(states) == 1 else "mixed"
 
 
-def _elsewhere(db: ResultsDB, copy: Copy, target: str) -> list[Placement]:
-    """The other candidates holding this content (each once, from its latest run)."""
+def _elsewhere(db: ResultsDB, copy: Copy, target: str) -> tuple[list[Placement], int]:
+    """The other candidates holding this content (each once, from its latest run): the first
+    MAX_ELSEWHERE, and how many there are (10,000 forks of one blob listed on every content
+    made a 4 MB page)."""
     sha = copy.pair.get("candidate_sha256")
     seen, places = {target}, []
     for place in db.placements(sha) if sha else []:
         if place.target not in seen:
             seen.add(place.target)
             places.append(place)
-    return places
+    return places[:MAX_ELSEWHERE], len(places)
 
 
 class Workspace:
@@ -118,7 +121,8 @@ class Workspace:
         filters = Filters.parse(dict(request.query_params))
         with self._db() as db:
             runs = [row[0] for row in db.runs()]
-            queue = build_queue(db.flagged(filters.run), filters, runs)
+            start = row_number(request.query_params.get("from", "")) or 0
+            queue = build_queue(db.flagged(filters.run), filters, runs, start)
         return self._page("queue.html", queue=queue, filters=filters, kinds=KINDS,
                           verdicts=VERDICTS, states=STATES,
                           candidate_url=_candidate_url)  # fmt: skip
@@ -169,7 +173,7 @@ class Workspace:
 
     def _copy_view(self, candidate: dict[str, Any], group: Any, copy: Copy, anchor: str,
                    excerpts: dict[str, str] | None,
-                   elsewhere: list[Placement]) -> dict[str, Any]:  # fmt: skip
+                   elsewhere: tuple[list[Placement], int]) -> dict[str, Any]:  # fmt: skip
         """One content's view; with ``excerpts`` None, without its panes (past MAX_PANES)."""
         pair = copy.pair
         text = excerpts.get(pair["candidate_path"]) if excerpts is not None else None
@@ -182,7 +186,8 @@ class Workspace:
             "panes": excerpts is not None,
             "paths": [place.path for place in copy.places],
             "state": _copy_state(copy, candidate["review"]),
-            "elsewhere": elsewhere,
+            "elsewhere": elsewhere[0],
+            "elsewhere_count": elsewhere[1],
             "left": code_rows(text, candidate_marks(pair)) if text is not None else None,
             "right": (code_rows(private_text, private_marks(pair))
                       if private_text is not None else None),

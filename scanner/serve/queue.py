@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from scanner.reports.grouping import distinct_contents
 from scanner.reports.wording import shown_verdict
@@ -73,6 +74,12 @@ class Filters:
             state=state if state in STATES else "awaiting",
         )
 
+    def query(self, **more: Any) -> str:
+        """These filters (and ``more``) as a query string."""
+        fields = {"run": self.run or "", "verdict": self.verdict, "kind": self.kind,
+                  "state": self.state, **more}  # fmt: skip
+        return urlencode({key: value for key, value in fields.items() if value != ""})
+
     def keeps(self, candidate: dict[str, Any]) -> bool:
         return (
             (not self.verdict or shown_verdict(candidate) == self.verdict)
@@ -92,39 +99,55 @@ class QueueRow:
     sharing: int  # other flagged candidates holding one of these contents (forks of one blob)
 
 
+QUEUE_PAGE = 200
+"""Rows on one page of the queue (``?from=N`` for the next): a fork network of thousands of
+forks holding one blob stays a page that loads fast."""
+
+
 @dataclass(slots=True)
 class Queue:
-    rows: list[QueueRow]
+    rows: list[QueueRow]  # this page's
     counts: dict[str, int] = field(default_factory=dict)  # of every candidate the run filter keeps
     runs: list[int] = field(default_factory=list)
+    kept: int = 0  # rows the filters keep, on every page
+    pages: list[tuple[int, int]] = field(default_factory=list)  # (from, to), when more than one
+    start: int = 0
 
 
 def build_queue(flagged: list[tuple[int, dict[str, Any]]], filters: Filters,
-                runs: list[int]) -> Queue:  # fmt: skip
+                runs: list[int], start: int = 0) -> Queue:  # fmt: skip
     """The rows the filters keep, strongest first (verdict, private tokens, longest fragment),
-    and counts by verdict and state over every flagged candidate of the chosen run(s)."""
+    QUEUE_PAGE of them from ``start``, and counts by verdict and state over every flagged
+    candidate of the chosen run(s). Only the page's rows count who else holds their contents
+    (each row unites the holders of its contents: over every row, quadratic in the forks)."""
     counts: dict[str, int] = {name: 0 for name in (*VERDICTS, *STATES[:3])}
     holders: dict[str, set[str]] = {}
     for _, candidate in flagged:
         for pair in candidate["files"]:
             if pair.get("candidate_sha256"):
                 holders.setdefault(pair["candidate_sha256"], set()).add(candidate["target"])
-    rows = []
+    kept = []
     for run, candidate in flagged:
         verdict, state = shown_verdict(candidate), state_of(candidate)
         counts[verdict] = counts.get(verdict, 0) + 1
         counts[state] += 1
         if filters.keeps(candidate):
-            shas = {p.get("candidate_sha256") or "" for p in candidate["files"]}
-            sharing = set().union(*(holders.get(sha, set()) for sha in shas))
-            sharing.discard(candidate["target"])
-            rows.append(QueueRow(run, candidate, verdict, kind_of(candidate), state,
-                                 distinct_contents(candidate), len(sharing)))  # fmt: skip
-    rows.sort(key=lambda r: (_RANK.get(r.verdict, 9), -r.candidate["matched_tokens"],
-                             -r.candidate["longest_fragment"], r.candidate["target"]))  # fmt: skip
+            kept.append((run, candidate, verdict, state))
+    kept.sort(key=lambda r: (_RANK.get(r[2], 9), -r[1]["matched_tokens"],
+                             -r[1]["longest_fragment"], r[1]["target"]))  # fmt: skip
+    start = start if 0 <= start < len(kept) else 0
+    rows = []
+    for run, candidate, verdict, state in kept[start : start + QUEUE_PAGE]:
+        shas = {p.get("candidate_sha256") or "" for p in candidate["files"]}
+        sharing = set().union(*(holders.get(sha, set()) for sha in shas))
+        sharing.discard(candidate["target"])
+        rows.append(QueueRow(run, candidate, verdict, kind_of(candidate), state,
+                             distinct_contents(candidate), len(sharing)))  # fmt: skip
+    pages = ([(n, min(n + QUEUE_PAGE, len(kept))) for n in range(0, len(kept), QUEUE_PAGE)]
+             if len(kept) > QUEUE_PAGE else [])  # fmt: skip
     counts["all"] = len(flagged)
-    return Queue(rows, counts, runs)
+    return Queue(rows, counts, runs, len(kept), pages, start)
 
 
-__all__ = ["KINDS", "STATES", "VERDICTS", "Filters", "Queue", "QueueRow", "build_queue",
-           "kind_of", "state_of", "whole_decision"]  # fmt: skip
+__all__ = ["KINDS", "QUEUE_PAGE", "STATES", "VERDICTS", "Filters", "Queue", "QueueRow",
+           "build_queue", "kind_of", "state_of", "whole_decision"]  # fmt: skip
