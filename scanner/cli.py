@@ -822,8 +822,10 @@ def review(
         bool,
         typer.Option(
             "--everywhere",
-            help="Decide on these files' contents wherever they "
-            "appear (every fork holding the same blob), as 'serve' does.",
+            help="Decide on these files' contents wherever they appear (every fork "
+            "holding the same blob), as 'serve' confirms; each other candidate reached is "
+            "named. Dismiss everywhere only for a reason about the content (public code), "
+            "never about a place.",
         ),
     ] = False,
     results_path: Annotated[Path, RESULTS_OPTION] = DEFAULT_RESULTS,
@@ -831,7 +833,7 @@ def review(
     """List candidates awaiting a decision, or record one (who, what, when, why)."""
     import getpass
 
-    from scanner.commands.review import find_candidate, matched_files
+    from scanner.commands.review import find_candidate, matched_files, other_places
     from scanner.resultsdb import ResultsDB
 
     try:
@@ -857,6 +859,13 @@ def review(
                 ),
                 markup=False,
             )
+            reached = other_places(results, chosen, decided) if everywhere else []
+            if reached:
+                out.print(f"also decides {len({p.target for p in reached})} other candidate(s) "
+                          "holding the same content (one with a decision of its own keeps it):",
+                          markup=False)  # fmt: skip
+            for place in reached:
+                out.print(printable(f"  {place.target}: {place.path}"), markup=False)
     except LeaktraceError as exc:
         _error(exc)
         raise typer.Exit(EXIT_INPUT) from None

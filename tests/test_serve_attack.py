@@ -11,13 +11,16 @@ import ssl
 import threading
 
 import httpx
+from typer.testing import CliRunner
 
+from scanner.cli import app
 from scanner.errors import InputError
 from scanner.resultsdb import ResultsDB
 from scanner.serve import ServeConfig
 from tests.test_serve import LEAKY, csrf_of, results, scanned, serving, target_of
 from tests.test_token_origin import certificate
 
+runner = CliRunner()
 __all__ = ["certificate", "results", "scanned"]  # fixtures shared with other test modules
 
 
@@ -179,3 +182,21 @@ def test_thousands_of_forks_make_a_paged_queue(results):
         listed = re.findall(r'<ul class="elsewhere">(.*?)</ul>', page, re.S)
         assert listed and all(item.count("<li><a") == 100 for item in listed)
         assert "and 352 more, each in the queue" in page
+
+
+def test_review_everywhere_says_which_other_candidates_it_decides(results):
+    """``review --dismiss --everywhere`` is the one way to dismiss a content in other
+    candidates: the command names each one it reached, so it is never silent."""
+    _, lookalike = target_of(results, "user3")
+    done = runner.invoke(app, ["review", "latest", lookalike["target"], "--dismiss",
+                               "--everywhere", "--reason", "vendored public code", "--files",
+                               "internal/export.go", "--results", str(results)])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert "dismissed github:user3/pay-sdk@main: internal/export.go" in done.output
+    assert "also decides 2 other candidate(s)" in done.output
+    for owner in ("user1", "user4"):
+        assert f"github:{owner}/pay-sdk@main: internal/export.go" in done.output
+    assert _states(results)["user1"]["dismissed"] == ["internal/export.go"]
+    alone = runner.invoke(app, ["review", "latest", lookalike["target"], "--confirm",
+                                "--reason", "ours", "--results", str(results)])  # fmt: skip
+    assert alone.exit_code == 0 and "other candidate" not in alone.output

@@ -16,6 +16,7 @@ from wcmatch import glob
 
 from fingerprints import printable
 from scanner.errors import InputError
+from scanner.resultsdb import Placement, ResultsDB
 
 _GLOB = glob.GLOBSTAR | glob.DOTGLOB | glob.BRACE
 _URL_LIKE = ("http://", "https://", "ssh://", "git@", "file://", "github:", "npm:", "pypi:")
@@ -70,4 +71,15 @@ def matched_files(candidate: dict[str, Any], patterns: list[str]) -> list[str]:
     return [p for p in paths if p in chosen]
 
 
-__all__ = ["find_candidate", "matched_files", "normal_target"]
+def other_places(results: ResultsDB, candidate: dict[str, Any],
+                 paths: list[str]) -> list[Placement]:  # fmt: skip
+    """Where else the contents of ``paths`` of ``candidate`` were matched (other candidates,
+    each place once): what ``review --everywhere`` decided too, to be named, never silent."""
+    shas = {f["candidate_sha256"] for f in candidate["files"]
+            if f["candidate_path"] in paths and f.get("candidate_sha256")}  # fmt: skip
+    places = {(p.target, p.path): p for sha in sorted(shas) for p in results.placements(sha)
+              if p.target != candidate["target"]}  # fmt: skip
+    return list(places.values())
+
+
+__all__ = ["find_candidate", "matched_files", "normal_target", "other_places"]
