@@ -344,7 +344,7 @@ def test_notice_for_a_github_candidate_gives_permanent_links(store, tmp_path):
     assert runner.invoke(app, ["notice", "latest", "--out", str(notice),
                                "--results", results]).exit_code == 0  # fmt: skip
     text = notice.read_text()
-    links = re.findall(r"https://github\.com/\S+", text)
+    links = re.findall(r"https://github\.com/[^\s>]+", text)  # each an autolink <URL>
     assert links and all(
         re.fullmatch(rf"https://github\.com/someone/tools/blob/{leak.commit_sha}/lib/tax\.py"
                      r"#L\d+(-L\d+)?", link) for link in links)  # fmt: skip

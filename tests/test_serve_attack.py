@@ -9,12 +9,16 @@ import html
 import re
 import ssl
 import threading
+from urllib.parse import unquote
 
 import httpx
+from markdown_it import MarkdownIt
 from typer.testing import CliRunner
 
 from scanner.cli import app
 from scanner.errors import InputError
+from scanner.reports.links import permalink
+from scanner.reports.notice import draft_notice
 from scanner.resultsdb import ResultsDB
 from scanner.serve import ServeConfig
 from tests.test_serve import LEAKY, csrf_of, results, scanned, serving, target_of
@@ -200,3 +204,35 @@ def test_review_everywhere_says_which_other_candidates_it_decides(results):
     alone = runner.invoke(app, ["review", "latest", lookalike["target"], "--confirm",
                                 "--reason", "ours", "--results", str(results)])  # fmt: skip
     assert alone.exit_code == 0 and "other candidate" not in alone.output
+
+
+MARKUP_PATH = "**all**/~~clear~~/_x_ (see [here](https://evil.example))!.py"
+
+
+def test_a_notice_shows_each_url_as_the_url_it_is(results):
+    """A file path with Markdown emphasis, strikethrough and a link in it: percent-encoding
+    keeps ``*``, ``~``, ``_``, ``(`` and ``!`` (they may stand in a URL), so the bare URL lines
+    of the notice rendered with bold and struck-out parts, a URL counsel would copy wrong. Each
+    URL is an autolink ``<...>``: one link, its text the URL, nothing else made of it."""
+    run, first = target_of(results, "user1")
+    with ResultsDB(results) as db:
+        db.decide(first, "confirmed", "verbatim", "ana", ["internal/export.go"])
+        report = db.report(run)
+    (candidate,) = [c for c in report["candidates"] if c["target"] == first["target"]]
+    for pair in candidate["files"]:
+        if pair["candidate_path"] == "internal/export.go":
+            pair["candidate_path"] = MARKUP_PATH
+            for fragment in pair["fragments"]:
+                fragment["link"] = permalink(candidate["target"], candidate["revision"],
+                                             MARKUP_PATH, fragment["candidate_lines"])  # fmt: skip
+    candidate["review"]["confirmed"] = [MARKUP_PATH]
+    text = draft_notice(report)
+    urls = [f["link"] for p in candidate["files"] if p["candidate_path"] == MARKUP_PATH
+            for f in p["fragments"]]  # fmt: skip
+    rendered = MarkdownIt("commonmark").enable("strikethrough").render(text)
+    assert urls and "<strong>" not in rendered and "<del>" not in rendered
+    assert "<em>" not in rendered.split("## 2.", 1)[-1].split("## 3.", 1)[0]
+    hrefs = re.findall(r'<a href="([^"]*)">([^<]*)</a>', rendered)
+    assert sorted(html.unescape(h) for h, _ in hrefs) == sorted(urls)
+    # the text is the URL (markdown-it shows it percent-decoded)
+    assert all(unquote(html.unescape(h)) == html.unescape(shown) for h, shown in hrefs)
