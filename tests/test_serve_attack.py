@@ -19,6 +19,7 @@ from scanner.cli import app
 from scanner.errors import InputError
 from scanner.reports.links import permalink
 from scanner.reports.notice import draft_notice
+from scanner.reports.sarif_report import to_sarif
 from scanner.resultsdb import ResultsDB
 from scanner.serve import ServeConfig
 from tests.test_serve import LEAKY, csrf_of, results, scanned, serving, target_of
@@ -236,3 +237,33 @@ def test_a_notice_shows_each_url_as_the_url_it_is(results):
     assert sorted(html.unescape(h) for h, _ in hrefs) == sorted(urls)
     # the text is the URL (markdown-it shows it percent-decoded)
     assert all(unquote(html.unescape(h)) == html.unescape(shown) for h, shown in hrefs)
+
+
+def _embedded_links(text: str) -> list[str]:
+    """The embedded links a SARIF viewer makes of a plain-text message (SARIF 2.1.0 §3.11.6:
+    ``[text](target)``, where ``\\[``, ``\\]`` and ``\\\\`` are literal characters)."""
+    plain, i = [], 0
+    while i < len(text):  # unescaped characters; escaped ones as a placeholder
+        if text[i] == "\\" and i + 1 < len(text):
+            plain.append("_")
+            i += 2
+        else:
+            plain.append(text[i])
+            i += 1
+    return re.findall(r"\[[^\[\]]*\]\([^)]*\)", "".join(plain))
+
+
+def test_sarif_messages_carry_no_embedded_link_from_a_name(results):
+    """A candidate or file named ``[see the original](https://evil.example)``: in a SARIF
+    message that is an embedded link, which viewers (GitHub code scanning) render as one."""
+    run, first = target_of(results, "user1")
+    with ResultsDB(results) as db:
+        report = db.report(run)
+    (candidate,) = [c for c in report["candidates"] if c["target"] == first["target"]]
+    candidate["target"] = "x[see the original](https://evil.example)\\[y\\](1)"
+    for pair in candidate["files"]:
+        pair["private_path"] = "a.py[here](0)"
+    candidate["unread"] = [{"path": "b\\[c](https://evil.example)", "message": "[z](2)"}]
+    messages = [r["message"]["text"] for r in to_sarif(report)["runs"][0]["results"]]
+    assert any("evil.example" in m for m in messages)
+    assert [m for m in messages if _embedded_links(m)] == []

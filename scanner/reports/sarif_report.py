@@ -11,9 +11,8 @@ import hashlib
 import json
 from typing import TYPE_CHECKING, Any, TextIO
 
-from fingerprints import printable
 from scanner.reports.locations import locate
-from scanner.reports.text import uri_path
+from scanner.reports.text import sarif_text, uri_path
 from scanner.reports.wording import copy_kind, set_aside, shown_verdict, verdict_sentence
 
 if TYPE_CHECKING:
@@ -37,10 +36,10 @@ def _result(candidate: dict[str, Any], pair: dict[str, Any]) -> dict[str, Any]:
         "ruleIndex": 0,
         "level": _LEVEL[verdict],
         "message": {
-            "text": (
+            "text": sarif_text(
                 f"{pair['matched_tokens']:,} tokens of private file "
-                f"{printable(pair['private_repo'] + '/' + pair['private_path'])} "
-                f"({copy_kind(pair)}; candidate {printable(candidate['target'])} is "
+                f"{pair['private_repo']}/{pair['private_path']} "
+                f"({copy_kind(pair)}; candidate {candidate['target']} is "
                 f"{verdict_sentence(candidate)})"
             )
         },
@@ -90,7 +89,7 @@ def _unread(report: dict[str, Any]) -> list[dict[str, Any]]:
         {
             "level": "warning",
             "message": {
-                "text": printable(f"not read: {p['path'] or '(the whole target)'}: {p['message']}")
+                "text": sarif_text(f"not read: {p['path'] or '(the whole target)'}: {p['message']}")
             },
             "properties": {"candidate": c["target"], "path": p["path"]},
         }

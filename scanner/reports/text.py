@@ -44,6 +44,13 @@ def md_text(text: str) -> str:
     return "&#32;" + escaped[1:] if escaped.startswith(" ") else escaped
 
 
+def sarif_text(text: str) -> str:
+    """``text`` for a SARIF plain-text message: ``printable``, and ``\\``, ``[`` and ``]``
+    backslash-escaped, so a name holding ``[text](https://...)`` or ``[text](0)`` is no embedded
+    link (SARIF 2.1.0 §3.11.6), which viewers such as GitHub code scanning render as a link."""
+    return re.sub(r"([\\\[\]])", r"\\\1", printable(text))
+
+
 def uri_path(path: str) -> str:
     """A relative path as a URI reference (RFC 3986): every byte that may not stand in a path
     is percent-encoded (a newline is ``%0A``, ``#`` ``%23``, a space ``%20``); ``:`` too, so a
@@ -51,4 +58,4 @@ def uri_path(path: str) -> str:
     return quote(path, safe="/!$&'()*+,;=@")
 
 
-__all__ = ["md_code", "md_text", "uri_path"]
+__all__ = ["md_code", "md_text", "sarif_text", "uri_path"]
