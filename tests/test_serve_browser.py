@@ -209,7 +209,7 @@ def test_a_whole_review_of_a_fork_network(browser, results):  # noqa: F811
                 ):
                     expected.update(f["link"] for f in pair["fragments"])
     assert len(expected) >= 3 and all(re.search(r"#L\d+(-L\d+)?$", link) for link in expected)
-    urls = set(re.findall(r"https://github\.com/\S+", text))
+    urls = set(re.findall(r"https://github\.com/[^\s>]+", text))
     assert urls == expected
     for owner in LEAKY:
         assert f"`github:{owner}/pay-sdk@main`" in text
@@ -256,3 +256,29 @@ def test_hostile_names_run_nothing_in_the_browser(browser, results):  # noqa: F8
         body = browser.find_element(By.TAG_NAME, "body")
         body.send_keys("n")  # the page's own script still runs
         assert browser.find_elements(By.CSS_SELECTOR, "section[data-copy].current")
+
+
+def test_a_file_named_with_a_newline_or_nul_can_be_decided_in_the_browser(browser, results):  # noqa: F811
+    """A browser sends a form's newlines as CRLF and a NUL as U+FFFD (HTML's form encoding):
+    a leaked file whose name holds them could not be decided in the workspace (400, "no
+    matched file"), a way for its publisher to keep it out of a notice. The form sends each
+    name percent-encoded."""
+    import copy
+
+    odd = "internal/ex\nport\r\0.go"
+    with ResultsDB(results) as db:
+        run, first = next((r, c) for r, c in db.flagged() if "user1/" in c["target"])
+        hostile = copy.deepcopy(first)
+        hostile.pop("review")
+        hostile["target"] = "github:odd/pay-sdk@main"
+        for pair in hostile["files"]:
+            if pair["candidate_path"] == EXPORT:
+                pair["candidate_path"] = odd
+        db.add_candidate(run, hostile, {})
+    with serving(ServeConfig(results, "ana")) as url:
+        open_candidate(browser, url, "odd")
+        decide_copy(browser, "ex\\nport\\r\\x00.go", "confirm", "verbatim, whatever its name")
+        assert "no matched file" not in browser.page_source
+        assert copy_states(browser)["internal/ex\\nport\\r\\x00.go"] == "confirmed"
+    with ResultsDB(results) as db:
+        assert db.candidate(run, hostile["target"])["review"]["confirmed"] == [odd]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, unquote, urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
@@ -60,6 +60,13 @@ def _https(url: str | None) -> str | None:
     return url if url and url.startswith("https://") else None
 
 
+def form_value(name: str) -> str:
+    """A name as a hidden form field's value: percent-encoded, because a browser sends a
+    newline or a lone CR as CRLF and a NUL as U+FFFD (HTML's form encoding), so a file named
+    with them could not be decided. ``_form`` decodes it (a name without ``%`` is as given)."""
+    return quote(name, safe="/:@", errors="surrogatepass")
+
+
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(HERE / "templates"),
                       autoescape=select_autoescape(default=True), trim_blocks=True,
@@ -67,6 +74,7 @@ def _environment() -> Environment:
     env.filters["shown"] = lambda text: printable(str(text))
     env.filters["num"] = lambda n: f"{n:,}"
     env.filters["https"] = _https
+    env.filters["field"] = form_value
     env.filters["ranges"] = lambda ranges: ", ".join(
         f"{a}-{b}" if a != b else str(a) for a, b in ranges
     )
@@ -226,7 +234,10 @@ class Workspace:
         ):
             raise PermissionError
         fields: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
-        fields["files"] = [v for v in form.getlist("files") if isinstance(v, str)]
+        if isinstance(fields.get("target"), str):
+            fields["target"] = unquote(fields["target"], errors="surrogatepass")
+        fields["files"] = [unquote(v, errors="surrogatepass") for v in form.getlist("files")
+                           if isinstance(v, str)]  # fmt: skip
         return fields
 
     def _which(self, fields: dict[str, Any]) -> tuple[int, str]:
