@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import re
+import socket
 import ssl
 import threading
 from urllib.parse import unquote
@@ -267,3 +268,29 @@ def test_sarif_messages_carry_no_embedded_link_from_a_name(results):
     messages = [r["message"]["text"] for r in to_sarif(report)["runs"][0]["results"]]
     assert any("evil.example" in m for m in messages)
     assert [m for m in messages if _embedded_links(m)] == []
+
+
+def _raw_post(url: str, headers: dict[str, str]) -> str:
+    """Send a POST's head (no body yet) and read what the server answers within 5 s."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        sock.sendall(f"POST /decide HTTP/1.1\r\nHost: {host}:{port}\r\n{head}\r\n".encode())
+        try:
+            return sock.recv(4096).decode("latin-1")
+        except TimeoutError:
+            return "(no answer: the server is reading the body)"
+
+
+def test_a_web_page_cannot_make_the_server_read_a_huge_body(results):
+    """Any web page the analyst visits can POST to 127.0.0.1 (a form or a no-cors fetch is a
+    "simple" request). The server read the whole body into memory before checking anything:
+    now a foreign Origin is refused before the body is read, and a body declared larger than
+    any decision needs is refused (413) unread."""
+    with serving(ServeConfig(results, "ana")) as url:
+        form = {"content-type": "application/x-www-form-urlencoded"}
+        foreign = _raw_post(url, {**form, "origin": "https://evil.example",
+                                  "content-length": str(2**31)})  # fmt: skip
+        assert foreign.startswith("HTTP/1.1 403"), foreign
+        huge = _raw_post(url, {**form, "content-length": str(2**31)})
+        assert huge.startswith("HTTP/1.1 413"), huge
