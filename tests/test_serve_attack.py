@@ -294,3 +294,27 @@ def test_a_web_page_cannot_make_the_server_read_a_huge_body(results):
         assert foreign.startswith("HTTP/1.1 403"), foreign
         huge = _raw_post(url, {**form, "content-length": str(2**31)})
         assert huge.startswith("HTTP/1.1 413"), huge
+
+
+def test_a_content_in_thousands_of_places_of_one_candidate_can_be_decided(results):
+    """A package holding one leaked file at 1,500 paths: the content's form sends every path,
+    and Starlette parsed at most 1,000 fields ("Too many fields", 400), so the content could
+    not be decided at all. The body is bounded (MAX_BODY) instead of the field count."""
+    run, first = target_of(results, "user1")
+    many = {**first, "target": "npm:evil@1.0.0"}
+    many.pop("review")
+    pair = first["files"][0]
+    many["files"] = [{**pair, "candidate_path": f"package/c{i:04}/tax.py"} for i in range(1500)]
+    with ResultsDB(results) as db:
+        db.add_candidate(run, many, {})
+    with serving(ServeConfig(results, "ana")) as url:
+        page = httpx.get(f"{url}/candidate", params={"run": run, "target": many["target"]}).text
+        form = re.search(r'<form method="post" action="/decide" class="decision">(.*?)</form>',
+                         page, re.S)[1]  # fmt: skip
+        files = [unquote(v) for v in re.findall(r'name="files" value="([^"]+)"', form)]
+        assert len(files) == 1500
+        fields = {"csrf": csrf_of(page), "run": str(run), "target": many["target"],
+                  "action": "dismiss", "reason": "a test fixture", "files": files}  # fmt: skip
+        assert httpx.post(f"{url}/decide", data=fields, timeout=60).status_code == 303
+    with ResultsDB(results) as db:
+        assert len(db.candidate(run, many["target"])["review"]["dismissed"]) == 1500

@@ -32,7 +32,14 @@ from scanner.reports.wording import copy_kind, decisive_checks, set_aside, shown
 from scanner.resultsdb import Placement, ResultsDB, row_number
 from scanner.serve.panes import candidate_marks, code_rows, private_marks
 from scanner.serve.queue import KINDS, STATES, VERDICTS, Filters, build_queue, kind_of, state_of
-from scanner.serve.security import Guard, is_loopback, new_csrf_token, origin_ok, same
+from scanner.serve.security import (
+    MAX_BODY,
+    Guard,
+    is_loopback,
+    new_csrf_token,
+    origin_ok,
+    same,
+)
 
 HERE = Path(__file__).parent
 MAX_REASON = 2000
@@ -227,7 +234,9 @@ class Workspace:
 
     async def _form(self, request: Request) -> dict[str, Any]:
         """The POST's fields, once its CSRF token and origin are checked."""
-        form = await request.form()
+        # the body is bounded (security.MAX_BODY), not the fields: a content held at thousands
+        # of paths of one candidate is one form naming each
+        form = await request.form(max_fields=MAX_BODY)
         token = form.get("csrf")
         if not same(token if isinstance(token, str) else None, self.config.csrf) or not origin_ok(
             request.headers.get("origin"), request.headers.get("host")

@@ -186,4 +186,13 @@ def origin_ok(origin: str | None, host: str | None) -> bool:
     return urlsplit(origin).netloc == (host or "")
 
 
-__all__ = ["CSP", "Guard", "check_bind", "is_loopback", "new_csrf_token", "origin_ok", "same"]
+__all__ = [
+    "CSP",
+    "MAX_BODY",
+    "Guard",
+    "check_bind",
+    "is_loopback",
+    "new_csrf_token",
+    "origin_ok",
+    "same",
+]
