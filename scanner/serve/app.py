@@ -328,7 +328,7 @@ def create_app(config: ServeConfig) -> Guard:
             LeaktraceError: workspace.bad_input,
         },
     )
-    return Guard(app, token=config.token, loopback=is_loopback(config.host))
+    return Guard(app, token=config.token, loopback=is_loopback(config.host), host=config.host)
 
 
 __all__ = ["ServeConfig", "Workspace", "create_app"]

@@ -89,10 +89,13 @@ async def _plain(send: Send, status: int, text: str,
 class Guard:
     """ASGI middleware: host check, access token, security headers on every response."""
 
-    def __init__(self, app: ASGIApp, *, token: str | None, loopback: bool) -> None:
+    def __init__(self, app: ASGIApp, *, token: str | None, loopback: bool,
+                 host: str = "127.0.0.1") -> None:  # fmt: skip
         self.app = app
         self.token = token
         self.loopback = loopback
+        # the names served on loopback: the usual ones and the address bound (127.0.0.2)
+        self.names = {*LOOPBACK_NAMES, host.strip("[]").lower()}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -100,7 +103,7 @@ class Guard:
             return
         host = _header(scope, b"host") or ""
         name = urlsplit(f"//{host}").hostname or ""
-        if self.loopback and name not in LOOPBACK_NAMES:
+        if self.loopback and name not in self.names:
             await _plain(send, 421, "this workspace answers to 127.0.0.1 and localhost only")
             return
         if self.token is not None and not await self._authorized(scope, send):
