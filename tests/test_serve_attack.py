@@ -340,3 +340,16 @@ def test_a_workspace_bound_to_another_loopback_address_answers_to_it(results):
         finally:
             process.send_signal(signal.SIGTERM)
             process.communicate(timeout=20)
+
+
+def test_another_sites_odd_cookie_does_not_lock_the_reviewer_out(results):
+    """Cookies ignore ports: a cookie of another local app (``prefs={"a": 1}``, ``a=b c``)
+    comes with every request. ``http.cookies.SimpleCookie`` stops at the first cookie it
+    cannot parse, so the token cookie after it was lost: 401 after signing in, every time."""
+    secret = "s3cr3t-" + "t0k3n" * 6
+    with serving(ServeConfig(results, "ana", token=secret)) as url:
+        for other in ('prefs={"a": 1}', "a=b c", "x=[1]"):
+            got = httpx.get(url + "/", headers={"cookie": f"{other}; leaktrace_token={secret}"})
+            assert got.status_code == 200, other
+        wrong = httpx.get(url + "/", headers={"cookie": "a=b c; leaktrace_token=wrong"})
+        assert wrong.status_code == 401

@@ -20,9 +20,10 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
-from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
+
+from starlette.requests import cookie_parser
 
 from scanner.errors import InputError
 from scanner.http import is_loopback  # the rule the token's origin check uses
@@ -159,8 +160,9 @@ class Guard:
         redirects to the same address without it."""
         assert self.token is not None
         bearer = (_header(scope, b"authorization") or "").removeprefix("Bearer ").strip()
-        cookie = SimpleCookie(_header(scope, b"cookie") or "").get(COOKIE)
-        if same(bearer or None, self.token) or same(cookie.value if cookie else None, self.token):
+        # Starlette's lenient parser: http.cookies stops at another app's odd cookie
+        cookie = cookie_parser(_header(scope, b"cookie") or "").get(COOKIE)
+        if same(bearer or None, self.token) or same(cookie, self.token):
             return True
         query = parse_qsl(scope.get("query_string", b"").decode("latin-1"))
         given = next((value for key, value in query if key == "token"), None)
