@@ -288,20 +288,24 @@ def test_with_a_token_every_request_needs_it_and_it_is_never_logged(results, cap
     assert secret not in printed.out + printed.err
 
 
-def test_the_command_serves_until_stopped(results):
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2"])
+def test_the_command_serves_until_stopped(results, host):
     """``leaktrace serve --port 0`` in its own process: it says where it listens, serves the
-    queue there, and stops on SIGTERM."""
+    queue there, and stops on SIGTERM. Bound to another loopback address it answers to that
+    address (it answered 421: the Host check knew only 127.0.0.1, localhost and [::1]), and
+    still to no other name."""
     command = [sys.executable, "-m", "scanner", "serve", "--results", str(results),
-               "--port", "0", "--by", "ana"]  # fmt: skip
+               "--host", host, "--port", "0", "--by", "ana"]  # fmt: skip
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           text=True) as process:  # fmt: skip
         try:
             line = process.stdout.readline() if process.stdout else ""
-            found = re.search(r"http://127\.0\.0\.1:\d+/", line)
+            found = re.search(rf"http://{re.escape(host)}:\d+/", line)
             assert found, line
             page = httpx.get(found[0])
             assert page.status_code == 200 and "github:user1/pay-sdk@main" in page.text
             assert "deciding as <code>ana</code>" in page.text
+            assert httpx.get(found[0], headers={"host": "attacker.example"}).status_code == 421
         finally:
             process.send_signal(signal.SIGTERM)
             _, errors = process.communicate(timeout=20)
