@@ -6,8 +6,10 @@
   the cookie the browser gets by opening ``/?token=...`` once (HttpOnly, SameSite=Strict; the
   token is then dropped from the address by a redirect). Compared in constant time; never
   logged (the server's access log is off, and our own lines name no query string).
-- **Host**: on loopback, only ``127.0.0.1``, ``localhost`` and ``[::1]`` are served, so a web
-  page that rebinds its own name to 127.0.0.1 reads nothing.
+- **Host**: on loopback, only ``127.0.0.1``, ``localhost``, ``[::1]`` and the address bound are
+  served, so a web page that rebinds its own name to 127.0.0.1 reads nothing.
+- **Body**: a POST from another ``Origin`` is refused before its body is read, and a body over
+  MAX_BODY is refused unread (any web page can POST to 127.0.0.1).
 - **CSRF**: every POST carries the server's CSRF token (a hidden form field, random per server
   start) and, when the browser sends one, an ``Origin`` equal to the page's own; else 403.
 - **Headers**: the same Content-Security-Policy rules as the HTML report (no inline script or
