@@ -24,10 +24,12 @@ def rng() -> random.Random:
     return random.Random(SEED)
 
 
-def load(path: Path, name: str) -> ModuleType:
+def load(path: Path, name: str, package: bool = False) -> ModuleType:
     """Import the file at ``path`` as a module named ``name`` (registered in sys.modules, so
-    dataclasses and relative look-ups work)."""
-    spec = importlib.util.spec_from_file_location(name, path)
+    dataclasses and relative look-ups work); with ``package``, an ``__init__.py`` whose folder
+    holds its submodules (for relative imports)."""
+    search = [str(path.parent)] if package else None
+    spec = importlib.util.spec_from_file_location(name, path, submodule_search_locations=search)
     assert spec is not None and spec.loader is not None, path
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
@@ -35,10 +37,10 @@ def load(path: Path, name: str) -> ModuleType:
     return module
 
 
-def outcome(call: Callable[[], Any]) -> tuple[str, Any]:
-    """What a call did: its result, or the type of exception it raised."""
+def outcome(call: Callable[..., Any], *args: Any) -> tuple[str, Any]:
+    """What ``call(*args)`` did: its result, or the type of exception it raised."""
     try:
-        return ("returned", call())
+        return ("returned", call(*args))
     except Exception as error:  # the behaviour compared includes the exception raised
         return ("raised", type(error).__name__)
 
@@ -56,8 +58,7 @@ def same(
     count = 0
     for args in inputs:
         count += 1
-        a = outcome(lambda args=args: original(*args))
-        b = outcome(lambda args=args: written(*args))
+        a, b = outcome(original, *args), outcome(written, *args)
         if not exceptions and a[0] == b[0] == "raised":
             continue
         if a != b:
