@@ -90,10 +90,9 @@ def python_shape(path: Path) -> dict[str, tuple[int, int, int]]:
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 inner = list(ast.walk(node))[1:]
                 statements = sum(isinstance(n, ast.stmt) for n in inner)
-                branches = sum(isinstance(n, (ast.If, ast.Try, ast.Match, ast.IfExp)) for n in inner)
-                loops = sum(
-                    isinstance(n, (ast.For, ast.While, ast.comprehension)) for n in inner
-                )
+                branch_kinds = (ast.If, ast.Try, ast.Match, ast.IfExp)
+                branches = sum(isinstance(n, branch_kinds) for n in inner)
+                loops = sum(isinstance(n, (ast.For, ast.While, ast.comprehension)) for n in inner)
                 shape[prefix + node.name] = (statements, branches, loops)
 
     visit(ast.parse(path.read_text(encoding="utf-8")).body, "")

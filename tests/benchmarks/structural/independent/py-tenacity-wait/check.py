@@ -61,7 +61,7 @@ for n in range(1, 12):
     expect(f"random exponential {n}", all(0 <= x <= min(2 ** (n - 1), 60) for x in drawn))
 # README: wait_chain(3s x3, 7s x2, 9s): "Wait 3s for 3 attempts, 7s for the next 2 attempts and
 # 9s for all attempts thereafter"
-chain = w.wait_chain(*[w.wait_fixed(3) for _ in range(3)] + [w.wait_fixed(7)] * 2 + [w.wait_fixed(9)])
+chain = w.wait_chain(*[w.wait_fixed(3)] * 3, *[w.wait_fixed(7)] * 2, w.wait_fixed(9))
 expect("wait_chain", waits(chain) == [3, 3, 3, 7, 7, 9, 9, 9])
 # docstring: incrementing from a start by an increment, up to a maximum
 expect("wait_incrementing", waits(w.wait_incrementing(1, 2, 6), 5) == [1, 3, 5, 6, 6])
