@@ -67,6 +67,19 @@ def same(
     return count
 
 
+class Expectations:
+    """Documented behaviours, asserted one by one: ``expect(label, holds)``; the first one that
+    does not hold ends the checker with its label."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def expect(self, label: str, holds: bool) -> None:
+        self.count += 1
+        if not holds:
+            raise SystemExit(f"not as documented: {label}")
+
+
 def run(cmd: list[str], cwd: Path) -> str:
     """Run a command (a compiler, node, a test runner); fail with its output if it fails."""
     done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
-from _check import compare_shapes, load  # noqa: E402
+from _check import Expectations, compare_shapes, load  # noqa: E402
 
 w = load(HERE / "candidate" / "backoff.py", "independent_backoff")
 random.seed(20261201)
@@ -24,14 +24,8 @@ def waits(strategy, attempts=8):
     return [strategy(State(n)) for n in range(1, attempts + 1)]
 
 
-checks = 0
-
-
-def expect(label, condition):
-    global checks
-    checks += 1
-    if not condition:
-        raise SystemExit(f"not as documented: {label}")
+checks = Expectations()
+expect = checks.expect
 
 
 # README: "@retry(wait=wait_fixed(2))": wait 2 seconds between retries
@@ -69,5 +63,5 @@ expect("wait_incrementing", waits(w.wait_incrementing(1, 2, 6), 5) == [1, 3, 5, 
 for n in range(1, 10):
     x = w.wait_exponential_jitter(initial=1, max=100, jitter=1)(State(n))
     expect(f"exponential jitter {n}", min(2 ** (n - 1), 100) <= x <= min(2 ** (n - 1) + 1, 100))
-print(f"tenacity wait: {checks} documented behaviours hold")
+print(f"tenacity wait: {checks.count} documented behaviours hold")
 compare_shapes(HERE / "original" / "wait.py", HERE / "candidate" / "backoff.py")

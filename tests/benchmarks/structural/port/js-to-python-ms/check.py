@@ -76,7 +76,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="ms-port-check-") as tmp:
         (Path(tmp) / "run.js").write_text(NODE)
         (Path(tmp) / "inputs.json").write_text(json.dumps(inputs))
-        original = HERE / "original" / "index.js"
+        original = HERE.parents[1] / "rewrite" / "js-ms" / "original" / "index.js"  # shared
         command = f"node run.js '{original}' < inputs.json"
         answers = json.loads(run(["sh", "-c", command], Path(tmp)))
     for args, expected in zip(inputs, answers, strict=True):

@@ -68,7 +68,9 @@ def view(module, text: str) -> dict:
 def main() -> None:
     if not shutil.which("node"):
         raise SystemExit("node is not installed")
-    original = load(HERE / "original" / "__init__.py", "original_iniconfig_p1", package=True)
+    # the original is shared with the rewrite case of the same module
+    source = HERE.parents[1] / "rewrite" / "py-iniconfig" / "original" / "__init__.py"
+    original = load(source, "original_iniconfig_p1", package=True)
     r = rng()
     texts = [
         "\n".join(r.choice(PIECES) for _ in range(r.randint(0, 9))) + r.choice(["", "\n", "\r\n"])
