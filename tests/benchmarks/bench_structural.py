@@ -157,12 +157,12 @@ def summary(outcomes: list[acc.Outcome], has_cd: bool) -> None:
     )
     if has_cd:
         head += f" | {'copydetect: flags':>17}{'recall':>7}{'false':>6}"
-    print(head)
-    print("-" * len(head))
-    for category, (positive, _) in acc.CATEGORIES.items():
-        members = [o for o in outcomes if o.case.category == category]
-        if not members:
-            continue
+    print(f"{head}\n{'-' * len(head)}")
+    groups: dict[str, list[acc.Outcome]] = {}
+    for o in outcomes:
+        groups.setdefault(o.case.category, []).append(o)
+    for category, members in sorted(groups.items(), key=lambda g: list(acc.CATEGORIES).index(g[0])):
+        positive = acc.CATEGORIES[category][0]
         review = sum(o.lt.verdict in ("review", "derivative") for o in members)
         derivative = sum(o.lt.verdict == "derivative" for o in members)
         cd = sum(o.cd_flag for o in members)
@@ -262,15 +262,9 @@ def main(argv: list[str] | None = None) -> int:
 
         if not args.no_copydetect:
             ensure_copydetect()
-            cd = acc.Copydetect()
             print("running copydetect", flush=True)
             t1 = time.perf_counter()
-            for o in outcomes:
-                try:
-                    o.cd = cd.score(o.case)
-                except Exception as error:  # one case must not end the measurement
-                    o.cd = acc.CdScore(pair=f"copydetect failed: {error!r}")
-            acc.choose_copydetect_threshold(report)
+            acc.score_copydetect(acc.Copydetect(), report)
             timings["copydetect"] = time.perf_counter() - t1
         timings["total"] = time.perf_counter() - t0
         report.print()
