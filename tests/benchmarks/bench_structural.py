@@ -203,7 +203,11 @@ def summary(outcomes: list[acc.Outcome], has_cd: bool) -> None:
         f"review or above (must be 0)"
     )
     print()
-    print("Structural cases (leaktrace verdict, private tokens / longest fragment; copydetect):")
+    print(
+        "Structural cases (leaktrace verdict, private tokens / longest fragment, evidence; "
+        "copydetect similarity / shared characters and its best file pair, which may be the "
+        "host's own code):"
+    )
     for o in mine:
         cd = f"  | cd {o.cd.similarity:5.3f} {o.cd.overlap:>6}" if o.cd is not None else ""
         evidence = f"  {o.lt.evidence}" if o.lt.evidence else ""
@@ -211,6 +215,8 @@ def summary(outcomes: list[acc.Outcome], has_cd: bool) -> None:
             f"  {o.lt.verdict:<10} {o.lt.matched:>6} {o.lt.longest:>5}{cd}  {o.case.key}"
             f"{evidence}{'  ' + o.lt.error if o.lt.error else ''}"
         )
+        if o.cd is not None and o.cd.pair:
+            print(f"{'':>14}copydetect: {o.cd.pair}")
 
 
 def main(argv: list[str] | None = None) -> int:
