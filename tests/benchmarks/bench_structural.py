@@ -46,8 +46,8 @@ FOLDERS = {"rewrite": "ai-rewrite", "port": "port", "independent": "from-spec"}
 _CARGO = "usr/share/cargo/registry"
 #: Debian trees of the cases beyond bench_accuracy's ``DEBIAN`` (``deb:LABEL`` in case.json).
 DEBIAN = {
-    tree.label: tree
-    for tree in (
+    deb.label: deb
+    for deb in (
         DebTree("rust-fnv-1.0.7", "librust-fnv-dev", "1.0.7-1", f"{_CARGO}/fnv-1.0.7"),
         DebTree(
             "rust-humantime-2.1.0",
