@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from fingerprints import carried_name, language_for_path
@@ -36,25 +36,42 @@ class _WrongShape(ValueError):
     """A map whose embedded sources cannot be read: not the JSON shape of a source map."""
 
 
-def _sources(data: dict[str, Any]) -> Iterator[tuple[str, str]]:
+def map_sources(data: dict[str, Any]) -> Iterator[tuple[str, str, str | None]]:
+    """Each ``sources`` entry of a parsed map (indexed maps' ``sections`` followed): the source
+    as written, the map's ``sourceRoot`` and its ``sourcesContent`` entry (None when absent)."""
     if isinstance(data.get("sections"), list):
         for section in data["sections"]:
             if isinstance(section, dict) and isinstance(section.get("map"), dict):
-                yield from _sources(section["map"])
+                yield from map_sources(section["map"])
         return
     sources, contents = data.get("sources"), data.get("sourcesContent")
-    if contents is None:
-        return  # a map without embedded sources
-    if not isinstance(sources, list) or not isinstance(contents, list):
+    if contents is None and not isinstance(sources, list):
+        return  # no sources named: nothing embedded, nothing to audit
+    if not isinstance(sources, list) or not isinstance(contents, list | None):
         raise _WrongShape("'sources' and 'sourcesContent' must be lists")
     root = data.get("sourceRoot") or ""
-    for source, content in zip(sources, contents, strict=False):
-        if isinstance(source, str) and isinstance(content, str) and content:
-            yield embedded_name(source, root if isinstance(root, str) else ""), content
+    root = root if isinstance(root, str) else ""
+    contents = contents or []
+    for i, source in enumerate(sources):
+        content = contents[i] if i < len(contents) else None
+        if isinstance(source, str):
+            yield source, root, content if isinstance(content, str) else None
 
 
-def expand_source_map(path: str, data: bytes, problems: list[Problem]) -> Iterator[CandidateFile]:
-    """The embedded sources of the map at ``path`` that are in a known language."""
+def _sources(data: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    for source, root, content in map_sources(data):
+        if content:
+            yield embedded_name(source, root), content
+
+
+#: Hears of every source map read, parsed: its path and its JSON object (guard audits it).
+MapObserver = Callable[[str, dict[str, Any]], None]
+
+
+def expand_source_map(path: str, data: bytes, problems: list[Problem],
+                      on_map: MapObserver | None = None) -> Iterator[CandidateFile]:  # fmt: skip
+    """The embedded sources of the map at ``path`` that are in a known language; ``on_map``
+    also hears of the parsed map (once its shape is known to be a map's)."""
     try:
         parsed = json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -75,6 +92,8 @@ def expand_source_map(path: str, data: bytes, problems: list[Problem]) -> Iterat
     except _WrongShape as exc:
         problems.append(problem(path, f"not a valid source map ({exc})"))
         return
+    if on_map is not None:
+        on_map(path, parsed)
     for name, content in entries:
         language = language_for_path(name)
         virtual = f"{path}{SEPARATOR}{name}"
