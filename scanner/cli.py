@@ -28,6 +28,7 @@ import typer
 
 from fingerprints import LeaktraceError, __version__, printable
 from scanner.commands.background import background, learn_targets
+from scanner.commands.guard import guard
 from scanner.commands.inventory import inventory
 from scanner.commands.repos import repos
 from scanner.console import err, out
@@ -1093,6 +1094,7 @@ app.command("repos")(_guarded(repos))
 app.command("background")(_guarded(background))
 app.command("reference", help="The same as 'background'.")(_guarded(background))
 app.command("inventory")(_guarded(inventory))
+app.command("guard")(_guarded(guard))
 
 
 @app.command()

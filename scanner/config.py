@@ -5,6 +5,8 @@
     derivative_tokens = 300               derivative_tokens = 300
     [limits]                              [tool.leaktrace.limits]
     max_read_bytes = 536870912            max_depth = 4
+    [guard]                               [tool.leaktrace.guard]
+    embedded_sources = "warn"             private_paths = "fail"
 
 Without ``--config``, the current folder's ``leaktrace.toml`` is read, else its pyproject.toml's
 ``[tool.leaktrace]`` table, else nothing. Values are translated into ``Thresholds`` here and
@@ -16,14 +18,17 @@ from __future__ import annotations
 import tomllib
 from dataclasses import fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scanner.errors import ConfigError
 from scanner.sources.base import Limits
 from scanner.thresholds import Thresholds
 
+if TYPE_CHECKING:
+    from scanner.guard import GuardPolicy
+
 CONFIG_NAME = "leaktrace.toml"
-_SECTIONS = {"thresholds", "limits"}
+_SECTIONS = {"thresholds", "limits", "guard"}
 
 
 def find_config(folder: Path) -> Path | None:
@@ -87,6 +92,21 @@ def load_limits(config: Path | None = None, folder: Path | None = None,
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise ConfigError(where, "must be a positive integer")
     return Limits(**values)
+
+
+def load_guard_policy(config: Path | None = None, folder: Path | None = None) -> GuardPolicy:
+    """What each ``guard`` finding class does: defaults, overridden by the ``[guard]`` table."""
+    from scanner.guard import GuardPolicy
+
+    path = config or find_config(folder or Path.cwd())
+    if path is None:
+        return GuardPolicy()
+    if not path.is_file():
+        raise ConfigError(str(path), "no such config file")
+    values = _section(path).get("guard", {})
+    if not isinstance(values, dict):
+        raise ConfigError(f"{path}: guard", "must be a table")
+    return GuardPolicy().with_overrides(values, str(path))
 
 
 def save_thresholds(path: Path, values: dict[str, int]) -> None:

@@ -101,3 +101,59 @@ def expand_source_map(path: str, data: bytes, problems: list[Problem],
             continue
         seen.add(virtual)
         yield CandidateFile(virtual, content.encode("utf-8", errors="replace"), language)
+
+
+# -- what a map's ``sources`` reveal (guard) ---------------------------------------------------
+
+_WEBPACK = re.compile(r"^webpack://[^/]*/")
+"""``webpack://NAME/`` (or ``webpack:///``): what follows is relative to webpack's context, the
+project folder (``webpack://acme-ui/./src/a.ts``, ``webpack:///../shared/x.ts``)."""
+_TURBOPACK = re.compile(r"^turbopack:///?(?:\[project\]/)?")
+_HOME = re.compile(
+    r"^(?:/home/[^/]+|/Users/[^/]+|/root|/var/root|[a-zA-Z]:/Users/[^/]+|~[^/]*)(?:/|$)"
+)
+_ABSOLUTE = re.compile(r"^(?:/|[a-zA-Z]:/)")
+_DRIVE = re.compile(r"^[a-zA-Z]:/")
+_BUNDLER_INTERNAL = re.compile(
+    r"^(?:webpack/(?:bootstrap|runtime/|universalModuleDefinition|startup|before-startup|"
+    r"after-startup)|\(webpack\)|external |ignored\||\x00|<|vite/|\[turbopack\]|\[externals\])"
+)
+"""Names bundlers give their own code, not files: webpack's runtime and externals, rollup's
+``\\0`` virtual modules, esbuild's ``<stdin>``, vite's preload helpers."""
+
+
+def private_path(source: str, source_root: str = "", map_folder: str = "") -> str | None:
+    """Why a map's ``sources`` entry names a place that is not part of the package, or None.
+
+    ``map_folder`` is the map's folder inside the package. What real bundlers emit, and what
+    each gives away: an absolute path (``/builds/acme/ledger/src/x.ts``: the build machine's
+    layout), one in a home folder (``/Users/alice/...``: a person's name too), ``file://`` URLs,
+    and a relative path that climbs out of the package (``../../services/billing/src/x.ts``
+    from ``dist/``, or ``webpack://app/../internal/x.ts``: a monorepo's private folders).
+    Paths into ``node_modules`` outside the package (a monorepo's hoisted dependencies) are
+    third-party code and not reported; bundler runtime names are not files at all.
+    """
+    name = source.replace("\\", "/")
+    root = source_root.replace("\\", "/")
+    if root and not _SCHEME.match(name) and not _ABSOLUTE.match(name):
+        name = f"{root.rstrip('/')}/{name}"
+    base = map_folder
+    if name.lower().startswith("file://"):
+        name = name[len("file://") :]
+        name = name[1:] if _DRIVE.match(name[1:]) else name
+    elif match := (_WEBPACK.match(name) or _TURBOPACK.match(name)):
+        name, base = name[match.end() :], ""  # relative to the project folder
+        if _BUNDLER_INTERNAL.match(name):
+            return None
+    elif _SCHEME.match(name) and not _DRIVE.match(name):
+        return None  # a URL (https://, ng://): not a path on the build machine
+    if _BUNDLER_INTERNAL.match(name) or not name:
+        return None
+    if _HOME.match(name):
+        return "a home folder"
+    if _ABSOLUTE.match(name) or name.startswith("//"):
+        return "an absolute path"
+    resolved = posixpath.normpath(posixpath.join(base, name))
+    if (resolved == ".." or resolved.startswith("../")) and "node_modules" not in name.split("/"):
+        return "outside the package"
+    return None
