@@ -50,6 +50,9 @@ _ROOT_IGNORE_FILES = [_DEFAULT, "package.json", ".npmignore", ".gitignore", _STR
 _CHILD_IGNORE_FILES = [_DEFAULT, ".npmignore", ".gitignore", _STRICT]
 
 
+_SLASHES = re.compile(r"/{2,}")
+
+
 class _Globstar:
     """``**`` as a whole segment: any number of segments."""
 
@@ -181,7 +184,8 @@ class Rule:
         while text.startswith("!"):
             negate = not negate
             text = text[1:]
-        parts = tuple(tuple(_segment(s) for s in alt.split("/")) for alt in expand_braces(text))
+        alternatives = [_SLASHES.sub("/", alt) for alt in expand_braces(text)]  # a//b is a/b
+        parts = tuple(tuple(_segment(s) for s in alt.split("/")) for alt in alternatives)
         return cls(line, negate, parts)
 
     def relative(self) -> bool:
@@ -304,7 +308,7 @@ class _Walker:
                 if file.endswith("/*"):
                     file += "*"
                 try:
-                    mode = os.lstat(self.path / file.lstrip("!").lstrip("/")).st_mode
+                    mode = os.lstat(os.path.join(self.path, file.lstrip("!").lstrip("/"))).st_mode
                 except (OSError, ValueError):
                     ignores.append(f"!{file}")  # a pattern
                     continue
