@@ -93,15 +93,17 @@ class MapAudit:
     """Findings about every source map read from one artifact."""
 
     artifact: str
+    in_archive: bool = False
+    """The artifact is one file (its entries are inside an archive)."""
     findings: list[Finding] = field(default_factory=list)
     maps: int = 0
 
     def observe(self, path: str, parsed: dict[str, Any], folder: str | None = None) -> None:
         """Audit one parsed map read at ``path`` (its folder in the package: ``folder``, else
-        the path's own, inside its innermost carrier, without npm's ``package/``)."""
+        the path's own in its package: ``package_folder``)."""
         self.maps += 1
         if folder is None:
-            folder = package_folder(path)
+            folder = package_folder(path, self.in_archive)
         embedded: list[str] = []
         private: list[str] = []
         for source, root, content in map_sources(parsed):  # its shape was checked already
@@ -119,12 +121,17 @@ class MapAudit:
                                          "the package", tuple(private)))  # fmt: skip
 
 
-def package_folder(path: str) -> str:
-    """The folder of ``path`` inside its innermost carrier; an npm tarball's ``package/`` (the
-    folder every npm tarball puts the package in) is the package root."""
-    inner = path.rsplit(SEPARATOR, 1)[-1]
-    parts = inner.split("/")
-    if len(parts) > 1 and parts[0] == "package":
+_TOP_FOLDER = re.compile(r"^(?:package|[\w.-]+-v?\d[\w.+!-]*)$")
+"""The one folder an archive wraps its package in: npm's ``package/``, an sdist's (or a
+crate's, or a GitHub tarball's) ``NAME-VERSION/``."""
+
+
+def package_folder(path: str, in_archive: bool = False) -> str:
+    """The folder of ``path`` inside its package: inside its innermost carrier, without the
+    folder an archive wraps the package in (``_TOP_FOLDER``)."""
+    in_archive = in_archive or SEPARATOR in path
+    parts = path.rsplit(SEPARATOR, 1)[-1].split("/")
+    if in_archive and len(parts) > 1 and _TOP_FOLDER.match(parts[0]):
         parts = parts[1:]
     return posixpath.dirname("/".join(parts))
 
@@ -171,7 +178,7 @@ class Guarded:
     def iter_files(self) -> Iterator[CandidateFile]:
         for file in self.inner.iter_files():
             yield file
-            folder = package_folder(file.path)
+            folder = package_folder(file.path, self.audit.in_archive)
             for number, data in enumerate(inline_maps(file), start=1):
                 path = f"{file.path}{SEPARATOR}{INLINE_MAP}" + (f"-{number}" if number > 1 else "")
 

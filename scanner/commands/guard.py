@@ -57,7 +57,7 @@ def check_artifact(artifact: str, candidate: Candidate,
     from scanner.reports.json_report import candidate_dict
     from scanner.scan import scan_candidate
 
-    audit = MapAudit(artifact)
+    audit = MapAudit(artifact, in_archive=Path(artifact).is_file())
     guarded = Guarded(candidate, audit)
     outcome = ArtifactOutcome(artifact, candidate.kind)
     if context is not None:
@@ -85,8 +85,8 @@ def _print(outcomes: list[ArtifactOutcome], policy: GuardPolicy, code: int,
     failing = warned = 0
     for outcome in outcomes:
         how = f", listed by {outcome.listed_by}" if outcome.listed_by else ""
-        say(f"{outcome.artifact}: {outcome.files:,} file(s) read, {outcome.maps:,} source "
-            f"map(s) audited{how}", to_stderr=to_stderr)  # fmt: skip
+        say(f"{outcome.artifact}: {outcome.files:,} source file(s) read, {outcome.maps:,} "
+            f"source map(s) audited{how}", to_stderr=to_stderr)  # fmt: skip
         for finding in outcome.findings:
             fails = policy.action(finding.finding_class) == "fail"
             failing += fails
