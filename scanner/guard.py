@@ -95,6 +95,9 @@ class MapAudit:
     artifact: str
     in_archive: bool = False
     """The artifact is one file (its entries are inside an archive)."""
+    alone: bool = False
+    """The artifact is one map or one bundle, outside any package: where the package starts is
+    not known, so a relative path is never said to climb out of it (absolute ones still are)."""
     findings: list[Finding] = field(default_factory=list)
     maps: int = 0
 
@@ -104,12 +107,14 @@ class MapAudit:
         self.maps += 1
         if folder is None:
             folder = package_folder(path, self.in_archive)
+        if self.alone and SEPARATOR not in path:
+            path, folder = "", None  # the artifact itself
         embedded: list[str] = []
         private: list[str] = []
         for source, root, content in map_sources(parsed):  # its shape was checked already
             if content:
                 embedded.append(embedded_name(source, root))
-            reason = private_path(source, root, folder)
+            reason = private_path(source, root, folder if not self.alone else None)
             if reason:
                 private.append(f"{source} ({reason})")
         if embedded:

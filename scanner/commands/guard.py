@@ -32,6 +32,7 @@ SHOWN_ITEMS = 20
 
 def open_artifact(artifact: str, limits: Limits, use_npm: bool) -> Candidate:
     """The candidate for one artifact: an npm package folder, a folder, or one file."""
+    from fingerprints import language_for_path
     from scanner.sources import Archive, LocalTree, is_archive
     from scanner.sources.carriers import might_be_carrier
     from scanner.sources.npm_folder import NpmFolder, is_npm_folder
@@ -41,8 +42,10 @@ def open_artifact(artifact: str, limits: Limits, use_npm: bool) -> Candidate:
         return NpmFolder(path, artifact, limits, use_npm)
     if path.is_dir():
         return LocalTree(path, artifact, limits)
-    if path.is_file() and (is_archive(path) or might_be_carrier(path.name)):
-        return Archive(path, artifact, limits)
+    if path.is_file() and (
+        is_archive(path) or might_be_carrier(path.name) or language_for_path(path.name)
+    ):
+        return Archive(path, artifact, limits)  # a bundle alone may carry an inline map
     if path.exists():
         raise InputError(f"{artifact}: not a folder, a package, an archive or an image")
     raise InputError(f"{artifact}: no such file or folder")
@@ -52,12 +55,16 @@ def check_artifact(artifact: str, candidate: Candidate,
                    context: ScanContext | None) -> ArtifactOutcome:  # fmt: skip
     """Read one artifact whole: the map audit always, the scan against the store when there is
     one. Each problem is one line on stderr."""
+    from fingerprints import language_for_path
     from scanner.guard import Guarded, MapAudit, scan_findings, unread_findings
     from scanner.reports.guard_report import ArtifactOutcome
     from scanner.reports.json_report import candidate_dict
     from scanner.scan import scan_candidate
+    from scanner.sources.sourcemap import is_source_map
 
-    audit = MapAudit(artifact, in_archive=Path(artifact).is_file())
+    path = Path(artifact)
+    alone = path.is_file() and (is_source_map(path.name) or bool(language_for_path(path.name)))
+    audit = MapAudit(artifact, in_archive=path.is_file() and not alone, alone=alone)
     guarded = Guarded(candidate, audit)
     outcome = ArtifactOutcome(artifact, candidate.kind)
     if context is not None:

@@ -122,10 +122,11 @@ _BUNDLER_INTERNAL = re.compile(
 ``\\0`` virtual modules, esbuild's ``<stdin>``, vite's preload helpers."""
 
 
-def private_path(source: str, source_root: str = "", map_folder: str = "") -> str | None:
+def private_path(source: str, source_root: str = "", map_folder: str | None = "") -> str | None:
     """Why a map's ``sources`` entry names a place that is not part of the package, or None.
 
-    ``map_folder`` is the map's folder inside the package. What real bundlers emit, and what
+    ``map_folder`` is the map's folder inside the package (None: where the package starts is not
+    known, so only absolute paths are reported). What real bundlers emit, and what
     each gives away: an absolute path (``/builds/acme/ledger/src/x.ts``: the build machine's
     layout), one in a home folder (``/Users/alice/...``: a person's name too), ``file://`` URLs,
     and a relative path that climbs out of the package (``../../services/billing/src/x.ts``
@@ -153,6 +154,8 @@ def private_path(source: str, source_root: str = "", map_folder: str = "") -> st
         return "a home folder"
     if _ABSOLUTE.match(name) or name.startswith("//"):
         return "an absolute path"
+    if base is None:
+        return None
     resolved = posixpath.normpath(posixpath.join(base, name))
     if (resolved == ".." or resolved.startswith("../")) and "node_modules" not in name.split("/"):
         return "outside the package"
