@@ -8,6 +8,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -162,3 +163,37 @@ def test_the_pre_commit_hook_is_valid_and_its_entry_runs(tmp_path):
 @pytest.mark.parametrize("name", ["action.yml", ".pre-commit-hooks.yaml"])
 def test_the_integration_files_are_yaml(name):
     assert yaml.safe_load((REPO / name).read_text())
+
+
+def readme_block(after: str, language: str) -> str:
+    """The first ``language`` code block of the README after the line holding ``after``."""
+    text = (REPO / "README.md").read_text()
+    start = text.index(f"```{language}\n", text.index(after)) + len(language) + 4
+    return text[start : text.index("```", start)]
+
+
+@pytest.mark.skipif(shutil.which("npm") is None, reason="npm is not on PATH")
+def test_the_readme_prepublish_snippet_stops_a_leaky_publish(tmp_path, store):
+    snippet = json.loads("{" + readme_block("**npm** (`package.json`", "json") + "}")
+    package = build_package(tmp_path / "ui", files=["dist/"])
+    manifest = json.loads((package / "package.json").read_text())
+    manifest["scripts"] = snippet["scripts"]
+    (package / "package.json").write_text(json.dumps(manifest))
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
+           "LEAKTRACE_STORE": str(store)}  # fmt: skip
+    npm = ["npm", "run", "--silent", "prepublishOnly"]
+    done = subprocess.run(npm, cwd=package, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "FAIL private-code" in done.stdout
+    manifest["files"] = ["dist/*.js"]
+    (package / "package.json").write_text(json.dumps(manifest))
+    done = subprocess.run(npm, cwd=package, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_readme_gitlab_snippet_runs_guard_with_the_store(tmp_path):
+    job = yaml.safe_load(readme_block("**GitLab CI**", "yaml"))["guard"]
+    (command,) = [line for line in job["script"] if line.startswith("leaktrace guard")]
+    argv = shlex.split(command)
+    assert argv[argv.index("--store") + 1] == "$LEAKTRACE_STORE"
+    assert job["artifacts"]["paths"] == [argv[argv.index("--sarif") + 1]]
