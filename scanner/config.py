@@ -63,15 +63,22 @@ def _section(path: Path) -> dict[str, Any]:
 
 def load_thresholds(config: Path | None = None, folder: Path | None = None) -> Thresholds:
     """Defaults, overridden by the config file (given, or found in ``folder``)."""
+    path, values = _table("thresholds", config, folder)
+    return Thresholds().with_overrides(values, str(path)) if path else Thresholds()
+
+
+def _table(name: str, config: Path | None, folder: Path | None) -> tuple[Path | None, dict]:
+    """The config file that applies (given, or found in ``folder``) and its ``[name]`` table:
+    (None, {}) without a file; a given file that does not exist is an error."""
     path = config or find_config(folder or Path.cwd())
     if path is None:
-        return Thresholds()
+        return None, {}
     if not path.is_file():
         raise ConfigError(str(path), "no such config file")
-    values = _section(path).get("thresholds", {})
+    values = _section(path).get(name, {})
     if not isinstance(values, dict):
-        raise ConfigError(f"{path}: thresholds", "must be a table")
-    return Thresholds().with_overrides(values, str(path))
+        raise ConfigError(f"{path}: {name}", "must be a table")
+    return path, values
 
 
 def load_limits(config: Path | None = None, folder: Path | None = None,
@@ -98,15 +105,8 @@ def load_guard_policy(config: Path | None = None, folder: Path | None = None) ->
     """What each ``guard`` finding class does: defaults, overridden by the ``[guard]`` table."""
     from scanner.guard import GuardPolicy
 
-    path = config or find_config(folder or Path.cwd())
-    if path is None:
-        return GuardPolicy()
-    if not path.is_file():
-        raise ConfigError(str(path), "no such config file")
-    values = _section(path).get("guard", {})
-    if not isinstance(values, dict):
-        raise ConfigError(f"{path}: guard", "must be a table")
-    return GuardPolicy().with_overrides(values, str(path))
+    path, values = _table("guard", config, folder)
+    return GuardPolicy().with_overrides(values, str(path)) if path else GuardPolicy()
 
 
 def save_thresholds(path: Path, values: dict[str, int]) -> None:
