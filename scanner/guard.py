@@ -200,16 +200,17 @@ def pair_line(pair: dict[str, Any]) -> str:
             f"({pair['matched_tokens']:,} tokens; lines {lines})")  # fmt: skip
 
 
-def scan_findings(artifact: str, candidate: dict[str, Any]) -> list[Finding]:
-    """The findings of one scanned artifact (a candidate of the JSON report)."""
-    verdict = candidate["verdict"]
-    if verdict not in ("derivative", "review"):
+def scan_findings(artifact: str, candidate: dict[str, Any], evidence: str) -> list[Finding]:
+    """The findings of one scanned artifact (a candidate of the JSON report). ``evidence`` is
+    the verdict its evidence alone gives (``verdict.decide``): an artifact not read whole is
+    ``incomplete``, yet the private code it was seen to hold is still reported."""
+    if evidence not in ("derivative", "review"):
         return []
-    message = (f"{verdict}: {candidate['matched_tokens']:,} tokens of private code in "
+    message = (f"{evidence}: {candidate['matched_tokens']:,} tokens of private code in "
                f"{len(candidate['files']):,} file(s), longest fragment "
                f"{candidate['longest_fragment']:,} tokens")  # fmt: skip
     pairs = tuple(pair_line(p) for p in candidate["files"])
-    return [Finding(PRIVATE_CODE if verdict == "derivative" else POSSIBLE, artifact, "", message,
+    return [Finding(PRIVATE_CODE if evidence == "derivative" else POSSIBLE, artifact, "", message,
                     pairs)]  # fmt: skip
 
 

@@ -335,3 +335,30 @@ def test_inline_maps_in_url_encoding_too():
     encoded = themap.replace('"', "%22").replace(",", "%2C")
     data = f"x()\n//# sourceMappingURL=data:application/json,{encoded}\n".encode()
     assert list(inline_maps(CandidateFile("a.js", data, "javascript"))) == [themap.encode()]
+
+
+def test_review_level_evidence_in_an_artifact_not_read_whole_is_still_reported(tmp_path, store):
+    client = (WEB / SOURCES[0]).read_text().splitlines()
+    site = write_tree(tmp_path / "site", {
+        "assets/client.ts": "\n".join(client[40:75]) + "\n",  # some private code, not much
+        "assets/bundle.tgz": b"\x1f\x8b\x08\x00broken",
+    })  # fmt: skip
+    out = tmp_path / "guard.json"
+    code, output = guard(site, "--store", store, "--set", "review_tokens=60", "--json", out)
+    (artifact,) = report(out)["artifacts"]
+    assert artifact["scan"]["verdict"] == "incomplete"
+    classes = [f["class"] for f in artifact["findings"]]
+    assert classes == ["possible-private-code", "unread"], output
+    assert code == 3  # review-level evidence warns; what was not read fails
+
+
+def test_an_npm_folder_nested_too_deep_for_npms_rules_is_unread(tmp_path):
+    package = write_tree(tmp_path / "p", {"package.json": '{"name": "p", "version": "1.0.0"}'})
+    deep = package
+    for _ in range(40):
+        deep = deep / "d"
+    deep.mkdir(parents=True)
+    (deep / "x.js").write_text("x")
+    code, output = guard(package, "--no-npm")
+    assert code == 3, output
+    assert f"{'d/' * 33}: folder nested more than 32 levels deep; not read" in output

@@ -117,7 +117,7 @@ def test_bundled_dependencies_are_said_not_followed(tmp_path):
     package = {"name": "e", "version": "1.0.0", "bundleDependencies": ["dep"]}
     folder = write_tree(tmp_path / "e", {"package.json": json.dumps(package)})
     files, notes = packlist(folder)
-    assert files == ["package.json"] and "bundleDependencies" in notes[0]
+    assert files == ["package.json"] and "bundleDependencies" in notes[0][1]
 
 
 #: (rule, path, partial, what npm's minimatch 10 answers with ignore-walk's options)

@@ -23,7 +23,7 @@ from scanner.errors import InputError
 if TYPE_CHECKING:
     from scanner.guard import Finding, GuardPolicy
     from scanner.reports.guard_report import ArtifactOutcome
-    from scanner.scan import ScanContext
+    from scanner.scan import Memo, ScanContext
     from scanner.sources import Candidate, Limits
 
 SHOWN_ITEMS = 20
@@ -51,16 +51,18 @@ def open_artifact(artifact: str, limits: Limits, use_npm: bool) -> Candidate:
     raise InputError(f"{artifact}: no such file or folder")
 
 
-def check_artifact(artifact: str, candidate: Candidate,
-                   context: ScanContext | None) -> ArtifactOutcome:  # fmt: skip
+def check_artifact(artifact: str, candidate: Candidate, context: ScanContext | None,
+                   memo: Memo | None = None) -> ArtifactOutcome:  # fmt: skip
     """Read one artifact whole: the map audit always, the scan against the store when there is
-    one. Each problem is one line on stderr."""
+    one (``memo``: contents already scanned, shared by the artifacts of one run). Each problem is
+    one line on stderr."""
     from fingerprints import language_for_path
     from scanner.guard import Guarded, MapAudit, scan_findings, unread_findings
     from scanner.reports.guard_report import ArtifactOutcome
     from scanner.reports.json_report import candidate_dict
     from scanner.scan import scan_candidate
     from scanner.sources.sourcemap import is_source_map
+    from scanner.verdict import decide
 
     path = Path(artifact)
     alone = path.is_file() and (is_source_map(path.name) or bool(language_for_path(path.name)))
@@ -68,11 +70,12 @@ def check_artifact(artifact: str, candidate: Candidate,
     guarded = Guarded(candidate, audit)
     outcome = ArtifactOutcome(artifact, candidate.kind)
     if context is not None:
-        result = scan_candidate(guarded, context)  # type: ignore[arg-type]
+        result = scan_candidate(guarded, context, memo=memo)  # type: ignore[arg-type]
         problems = result.problems
         outcome.scan = candidate_dict(result)
         outcome.files = result.match.files
-        outcome.findings += scan_findings(artifact, outcome.scan)
+        evidence, _, _ = decide(result.match, context.thresholds)
+        outcome.findings += scan_findings(artifact, outcome.scan, evidence.value)
     else:
         outcome.files = sum(1 for _ in guarded.iter_files())
         problems = guarded.problems
@@ -204,8 +207,9 @@ def _scan(artifacts: list[str], candidates: list[Candidate], store: Path, config
                             store_digest=index.store_digest or opened.digest(),
                             background=index.background_info, started_at=now(),
                             references=index.reference_info)  # fmt: skip
+        memo: Memo = {}
         for artifact, candidate in zip(artifacts, candidates, strict=True):
-            outcomes.append(check_artifact(artifact, candidate, context))
+            outcomes.append(check_artifact(artifact, candidate, context, memo))
     report = to_dict(header)
     report["candidates"] = [o.scan for o in outcomes]
     return report

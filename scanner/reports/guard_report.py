@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from fingerprints import __version__, printable
 from scanner.guard import (
@@ -89,10 +91,18 @@ def _level(policy: GuardPolicy, finding_class: str) -> str:
     return "error" if policy.action(finding_class) == FAIL else "warning"
 
 
-def _location(artifact: str, path: str) -> dict[str, Any]:
+def artifact_uri(artifact: str, path: str) -> str:
+    """Where a finding is, as a file of the repository: for an artifact that is one file (a
+    tarball, a wheel, an image) that file; in a folder, the file inside it that holds the finding
+    (the map, or the map that embeds the matched source)."""
     where = path.split(SEPARATOR, 1)[0] if path else ""
-    uri = f"{artifact.rstrip('/')}/{where}" if where else artifact
-    return {"physicalLocation": {"artifactLocation": {"uri": uri_path(uri)}}}
+    if not where or Path(artifact).is_file():
+        return uri_path(artifact)
+    return uri_path(f"{artifact.rstrip('/')}/{where}")
+
+
+def _location(artifact: str, path: str) -> dict[str, Any]:
+    return {"physicalLocation": {"artifactLocation": {"uri": artifact_uri(artifact, path)}}}
 
 
 def _result(finding: Finding, policy: GuardPolicy) -> dict[str, Any]:
@@ -128,8 +138,12 @@ def to_sarif_guard(outcomes: list[ArtifactOutcome], policy: GuardPolicy,
     sarif = to_sarif(report)
     run = sarif["runs"][0]
     levels = {"derivative": _level(policy, PRIVATE_CODE), "review": _level(policy, POSSIBLE)}
-    for result in run["results"]:
+    for result in run["results"]:  # scan's results: each file pair, placed in its artifact
         result["level"] = levels.get(result["properties"]["verdict"], "warning")
+        for location in result["locations"]:
+            found = location["physicalLocation"]["artifactLocation"]
+            path = result["properties"]["candidatePath"] = unquote(found["uri"])
+            found["uri"] = artifact_uri(result["properties"]["candidate"], path)
     rules = run["tool"]["driver"]["rules"]
     for finding_class, (name, text) in _RULES.items():
         rules.append({

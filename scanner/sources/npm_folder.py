@@ -79,9 +79,13 @@ class NpmFolder:
             except (OSError, ValueError, subprocess.SubprocessError) as exc:
                 self.problems.append(Problem("package.json", f"{exc}; using npm's rules "
                                              "instead", partial=False))  # fmt: skip
-        listed, notes = packlist(self.root)
-        self.problems += [problem("package.json", note) for note in notes]
         self.listed_by = "npm's rules (no npm)"
+        try:
+            listed, notes = packlist(self.root)
+        except OSError as exc:
+            self.problems.append(problem("", f"cannot list the package ({exc}); not read"))
+            return []
+        self.problems += [problem(path, note) for path, note in notes]
         return listed
 
     def iter_files(self) -> Iterator[CandidateFile]:

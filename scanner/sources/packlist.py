@@ -17,7 +17,8 @@ matched the way ``minimatch`` 10 does with the options ignore-walk passes (``mat
 - links and anything that is not a file or a folder are never packed, nor names holding ``*``.
 
 Bundled dependencies (``bundleDependencies``) need npm's dependency tree: they are not followed
-here, and the package says so (``packlist`` returns a note), so guard reports it unread.
+here, nor folders more than ``MAX_DEPTH`` levels deep; ``packlist`` says so, and guard reports
+them as not read.
 
 No library does this: ``pathspec`` implements git's rules, which differ from npm's (npm matches
 case-insensitively, lets a rule without a slash match at any depth through ``matchBase``, and
@@ -50,6 +51,10 @@ _ROOT_IGNORE_FILES = [_DEFAULT, "package.json", ".npmignore", ".gitignore", _STR
 _CHILD_IGNORE_FILES = [_DEFAULT, ".npmignore", ".gitignore", _STRICT]
 
 
+MAX_DEPTH = 32
+"""Folders deeper than this below the package are not entered (and said so: not read). npm's
+rules walk each entry up through every parent folder, and a ``**`` rule walks its path, so a
+level costs about its depth squared; real packages stay within ten levels."""
 _SLASHES = re.compile(r"/{2,}")
 
 
@@ -234,6 +239,7 @@ class _Walker:
     def __init__(self, path: Path, parent: _Walker | None, ignore_files: list[str],
                  required: list[str], exact: bool = False) -> None:  # fmt: skip
         self.path = path
+        self.depth: int = parent.depth + 1 if parent else 0
         self.parent = parent
         self.root: Path = parent.root if parent else path
         self.basename = path.name
@@ -241,7 +247,8 @@ class _Walker:
         self.required = required
         self.exact = exact
         self.rules: dict[str, list[Rule] | None] = {_DEFAULT: parse_rules("\n".join(_DEFAULTS))}
-        self.notes: list[str] = parent.notes if parent else []
+        self.notes: list[tuple[str, str]] = parent.notes if parent else []
+        """(path, message) for what these rules could not decide: not read."""
 
     def filter_entry(self, entry: str, partial: bool = False,
                      entry_basename: str | None = None) -> bool:  # fmt: skip
@@ -286,6 +293,9 @@ class _Walker:
             if stat.S_ISREG(mode):
                 if as_file:
                     result.add(relative)
+            elif stat.S_ISDIR(mode) and as_dir and self.depth + 1 > MAX_DEPTH:
+                self.notes.append((relative + "/", f"folder nested more than {MAX_DEPTH} "
+                                   "levels deep; not read"))  # fmt: skip
             elif stat.S_ISDIR(mode) and as_dir:
                 required = [f.split("/", 1)[1] for f in self.required
                             if f.count("/") == 1 and f.split("/", 1)[0] == entry]  # fmt: skip
@@ -327,7 +337,8 @@ class _Walker:
         elif isinstance(bins, dict):
             strict += [f"!/{b}" for b in bins.values() if isinstance(b, str)]
         if package.get("bundleDependencies") or package.get("bundledDependencies"):
-            self.notes.append("bundleDependencies are not followed without npm; not read")
+            self.notes.append(("package.json", "bundleDependencies are not followed without "
+                               "npm; not read"))  # fmt: skip
         self.rules[_STRICT] = parse_rules("\n".join(strict))
 
 
@@ -341,9 +352,10 @@ def read_package_json(folder: Path) -> dict[str, Any]:
     return package
 
 
-def packlist(folder: Path) -> tuple[list[str], list[str]]:
-    """The files ``npm pack`` would put in the package at ``folder`` (sorted), and notes on
-    what could not be worked out without npm."""
+def packlist(folder: Path) -> tuple[list[str], list[tuple[str, str]]]:
+    """The files ``npm pack`` would put in the package at ``folder`` (sorted), and (path,
+    message) for what could not be worked out without npm (not read), such as folders more
+    than ``MAX_DEPTH`` levels deep."""
     walker = _Walker(folder, None, _ROOT_IGNORE_FILES, [])
     result: set[str] = set()
     walker.walk(result, read_package_json(folder))
