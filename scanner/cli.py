@@ -329,7 +329,7 @@ def _verdict_table(candidates: list[dict]) -> Table:
 
 def _require_private_code(store: SQLiteStore) -> None:
     """Refuse to judge candidates against a store without private files: all would be clear."""
-    if not store.has_private_files():
+    if not any(repo.files and not repo.public for repo in store.repos()):
         raise InputError(f"{store.path}: the store holds no private files, so nothing could be "
                          "found; fingerprint the private code into it first (leaktrace "
                          f"fingerprint SRC --store {store.path})")  # fmt: skip
