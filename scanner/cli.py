@@ -28,6 +28,7 @@ import typer
 
 from fingerprints import LeaktraceError, __version__, printable
 from scanner.commands.background import background, learn_targets
+from scanner.commands.guard import guard
 from scanner.commands.inventory import inventory
 from scanner.commands.repos import repos
 from scanner.commands.serve import serve
@@ -1133,6 +1134,7 @@ app.command("background")(_guarded(background))
 app.command("reference", help="The same as 'background'.")(_guarded(background))
 app.command("inventory")(_guarded(inventory))
 app.command("serve")(_guarded(serve))
+app.command("guard")(_guarded(guard))
 
 
 @app.command()
