@@ -648,12 +648,6 @@ class SQLiteStore:
         return found[0] if found else None
 
     @_reading("its repositories")
-    def repo_names(self) -> dict[int, str]:
-        """Repository id -> name, without counting their files (``repos`` reads every file's
-        row: seconds on a store of 100 million lines)."""
-        return dict(self._db.execute("SELECT id, name FROM repos").fetchall())
-
-    @_reading("its repositories")
     def has_private_files(self) -> bool:
         """Whether any private repository holds a file (one row read, through the index on
         ``files (repo_id, path)``)."""

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from fingerprints import LeaktraceError, __version__, printable
+from fingerprints.errors import StoreError
 from scanner.commands.background import background, learn_targets
 from scanner.commands.guard import guard
 from scanner.commands.inventory import inventory
@@ -429,6 +430,8 @@ def run_scan(targets: Iterable[str | Candidate], store_path: Path, thresholds: T
                                      if isinstance(wanted, str) else wanted)  # fmt: skip
                         outcome = scan_candidate(candidate, context, memo=memo, runner=runner,
                                                  on_unread=on_unread)  # fmt: skip
+                    except StoreError:
+                        raise  # the store, not this candidate: no verdict can be trusted
                     except LeaktraceError as exc:
                         message = str(exc).removeprefix(f"{target}: ")
                         if crawler is not None:
