@@ -30,6 +30,7 @@ from fingerprints import LeaktraceError, __version__, printable
 from scanner.commands.background import background, learn_targets
 from scanner.commands.inventory import inventory
 from scanner.commands.repos import repos
+from scanner.commands.watch import watch
 from scanner.console import err, out
 from scanner.console import error as _error
 from scanner.console import note as _note
@@ -1093,6 +1094,7 @@ app.command("repos")(_guarded(repos))
 app.command("background")(_guarded(background))
 app.command("reference", help="The same as 'background'.")(_guarded(background))
 app.command("inventory")(_guarded(inventory))
+app.command("watch")(watch)
 
 
 @app.command()
