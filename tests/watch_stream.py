@@ -19,10 +19,46 @@ from tests.servers import FakeFeeds
 
 PRIVATE = SAMPLES / "private" / "acme-ledger"
 WORDS = (
-    "alpha beta gamma delta value item node list map key index count total range queue "
-    "cache token buffer stream event handler config option parse format render update "
-    "merge split join filter reduce visit walk scope frame state store apply"
-).split()
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "value",
+    "item",
+    "node",
+    "list",
+    "map",
+    "key",
+    "index",
+    "count",
+    "total",
+    "range",
+    "queue",
+    "cache",
+    "token",
+    "buffer",
+    "stream",
+    "event",
+    "handler",
+    "config",
+    "option",
+    "parse",
+    "format",
+    "render",
+    "update",
+    "merge",
+    "split",
+    "join",
+    "filter",
+    "reduce",
+    "visit",
+    "walk",
+    "scope",
+    "frame",
+    "state",
+    "store",
+    "apply",
+)
 
 
 @dataclass
@@ -84,30 +120,46 @@ def build(feeds: FakeFeeds, total: int = 10_000, *, size: str = "small",
     for n in range(total):
         leak = plan.get(n)
         if leak == "npm-plain":
-            stream.leaky[leak] = feeds.publish_npm("@evil/ledger-tools", "1.0.0", {
-                "lib/reconciliation.py": _private("acme_ledger/reconciliation.py")})  # fmt: skip
+            stream.leaky[leak] = feeds.publish_npm(
+                "@evil/ledger-tools",
+                "1.0.0",
+                {"lib/reconciliation.py": _private("acme_ledger/reconciliation.py")},
+            )
             stream.leaky_targets[leak] = "npm:@evil/ledger-tools@1.0.0"
         elif leak == "npm-source-map":
-            source_map = {"version": 3, "file": "cli.js", "mappings": "AAAA",
-                          "sources": ["webpack:///./src/api/ledgerClient.ts",
-                                      "webpack:///./lib/journal.py"],
-                          "sourcesContent": [_private("web/src/api/ledgerClient.ts").decode(),
-                                             _private("acme_ledger/journal.py").decode()]}  # fmt: skip
-            stream.leaky[leak] = feeds.publish_npm("cli-bundle", "3.1.0", {
-                "cli.js": js_module(rng, 2), "cli.js.map": json.dumps(source_map).encode()})  # fmt: skip
+            source_map = {
+                "version": 3,
+                "file": "cli.js",
+                "mappings": "AAAA",
+                "sources": ["webpack:///./src/api/ledgerClient.ts", "webpack:///./lib/journal.py"],
+                "sourcesContent": [
+                    _private("web/src/api/ledgerClient.ts").decode(),
+                    _private("acme_ledger/journal.py").decode(),
+                ],
+            }
+            stream.leaky[leak] = feeds.publish_npm(
+                "cli-bundle",
+                "3.1.0",
+                {"cli.js": js_module(rng, 2), "cli.js.map": json.dumps(source_map).encode()},
+            )
             stream.leaky_targets[leak] = "npm:cli-bundle@3.1.0"
         elif leak == "pypi-sdist":
-            stream.leaky[leak] = feeds.publish_pypi("ledger-mirror", "0.1", {
-                "ledger_mirror/invoicing.py": _private("acme_ledger/invoicing.py")})  # fmt: skip
+            stream.leaky[leak] = feeds.publish_pypi(
+                "ledger-mirror",
+                "0.1",
+                {"ledger_mirror/invoicing.py": _private("acme_ledger/invoicing.py")},
+            )
             stream.leaky_targets[leak] = "pypi:ledger-mirror==0.1/ledger-mirror-0.1.tar.gz"
         elif leak == "github-fork-push":
-            stream.leaky[leak] = feeds.push("someone/public-sdk", {
-                "src/accounts.py": _private("acme_ledger/accounts.py")})  # fmt: skip
+            stream.leaky[leak] = feeds.push(
+                "someone/public-sdk", {"src/accounts.py": _private("acme_ledger/accounts.py")}
+            )
             head = feeds._repos["someone/public-sdk"]["head"]
             stream.leaky_targets[leak] = f"github:someone/public-sdk@{head}"
         elif leak == "github-archive-push":
-            stream.leaky[leak] = feeds.push("busy/app", {"vendor/money.py":
-                                                         _private("acme_ledger/money.py")})  # fmt: skip
+            stream.leaky[leak] = feeds.push(
+                "busy/app", {"vendor/money.py": _private("acme_ledger/money.py")}
+            )
             head = feeds._repos["busy/app"]["head"]
             stream.leaky_targets[leak] = f"github:busy/app@{head}"
         elif n == fork_at:
@@ -119,8 +171,9 @@ def build(feeds: FakeFeeds, total: int = 10_000, *, size: str = "small",
                 feeds.publish_npm(f"pkg-{n}", f"1.0.{n % 7}", files)
                 stream.tarball_sizes.append(feeds.entries[-1].data["size"])
             elif roll < 0.92:
-                feeds.publish_pypi(f"py-pkg-{n}", "0.1.0", {
-                    f"py_pkg_{n}/__init__.py": f"VALUE = {n}\n".encode()})  # fmt: skip
+                feeds.publish_pypi(
+                    f"py-pkg-{n}", "0.1.0", {f"py_pkg_{n}/__init__.py": f"VALUE = {n}\n".encode()}
+                )
             elif roll < 0.96:
                 feeds.push(rng.choice(github_repos), {f"src/m{n}.js": js_module(rng, 1)})
             elif roll < 0.98:
@@ -128,6 +181,8 @@ def build(feeds: FakeFeeds, total: int = 10_000, *, size: str = "small",
                 feeds.create(name, {"main.js": js_module(rng, 1)})
                 github_repos.append(name)
             else:
+                feeds.create(f"dev{n}/empty{n}", {"README.md": b"# empty\n"})
+            if roll > 0.99:  # an event that publishes nothing: read past, not a publication
                 feeds.other_event("WatchEvent", "octo/public-sdk")
         stream.publications += 1
     return stream

@@ -154,8 +154,11 @@ def newest_version(doc: Any) -> str | None:
     times, versions = doc.get("time"), doc.get("versions")
     if not isinstance(times, dict) or not isinstance(versions, dict):
         return None
-    dated = [(t, v) for v, t in times.items()
-             if v not in ("created", "modified") and v in versions and isinstance(t, str)]  # fmt: skip
+    dated = [
+        (t, v)
+        for v, t in times.items()
+        if v not in ("created", "modified") and v in versions and isinstance(t, str)
+    ]
     return max(dated)[1] if dated else None
 
 
@@ -303,8 +306,8 @@ class GitHubFeed:
     name = "github"
 
     def __init__(self, api: GitHubAPI, limits: Limits, cursor: str | None,
-                 gharchive_url: str | None, backfill_from: str | None = None, *, say: Callable[[str], None] = print,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:  # fmt: skip
+                 gharchive_url: str | None, backfill_from: str | None = None, *,
+                 say: Callable[[str], None] = print) -> None:  # fmt: skip
         self.api = api
         self.http = api.http
         self.limits = limits
@@ -313,7 +316,6 @@ class GitHubFeed:
         if backfill_from and "hour" not in self.state and not cursor:
             self.state["hour"], self.state["line"] = backfill_from, 0
         self.say = say
-        self.clock = clock
         self.interval = 0.0
 
     @property

@@ -60,8 +60,10 @@ class Entry:
 
 class FakeFeeds(FakeRegistry):
     def __init__(self, *, live_window: int = 300, per_page: int = 100,
-                 poll_interval: int = 1) -> None:  # fmt: skip
+                 poll_interval: int = 1, string_seqs: bool = False) -> None:  # fmt: skip
         super().__init__()
+        self.string_seqs = string_seqs
+        """Sequence values like CouchDB 2's (``"12-g1AAAA..."``) instead of numbers."""
         self.entries: list[Entry] = []
         self.visible = 0
         self.appeared: dict[int, float] = {}
@@ -217,17 +219,23 @@ class FakeFeeds(FakeRegistry):
         return {"body": request.body[:2000]} if request.method == "POST" else {}
 
     def _changes(self, request: Request) -> Response:
-        since_text = request.query.get("since", "0")
+        since_text = request.query.get("since", "0").split("-", 1)[0]
         visible = self._visible(self._npm_seq)
         since = int(since_text) if since_text.isdigit() else 0
         if since_text == "now":
             since = len(visible)
         limit = int(request.query.get("limit", "1000"))
         chosen = visible[since : since + limit]
-        results = [{"seq": since + n + 1, "id": self.entries[i].data["name"],
+        results = [{"seq": self._seq(since + n + 1), "id": self.entries[i].data["name"],
                     "changes": [{"rev": f"1-{hashlib.md5(str(i).encode()).hexdigest()}"}]}
                    for n, i in enumerate(chosen)]  # fmt: skip
-        return Response.json(200, {"results": results, "last_seq": since + len(chosen)})
+        return Response.json(200, {"results": results,
+                                   "last_seq": self._seq(since + len(chosen))})  # fmt: skip
+
+    def _seq(self, number: int) -> int | str:
+        if not self.string_seqs:
+            return number
+        return f"{number}-g1AAAA" + hashlib.sha1(str(number).encode()).hexdigest()[:24]
 
     def _visible(self, indexes: list[int]) -> list[int]:
         return [i for i in indexes if i < self.visible]
