@@ -3,8 +3,8 @@ npm, PyPI and GitHub publications and five leaks of the sample private repositor
 source map, one pushed to a GitHub fork, one found only by the GH Archive backfill).
 
 ``size`` picks the ordinary publications' size: ``small`` (one short file, for the test) or
-``npm`` (for the benchmark): JavaScript of a log-normal size whose compressed tarball has a
-median near 20 KB, like npm's.
+``npm`` (for the benchmark): a README, a licence and JavaScript of a log-normal size, whose
+compressed tarball has a median near 20 KB, like npm's.
 """
 
 from __future__ import annotations
@@ -93,11 +93,23 @@ def js_module(rng: random.Random, functions: int) -> bytes:
     return "".join(out).encode()
 
 
+MIT = (
+    b"MIT License\n\nCopyright (c) 2026\n\nPermission is hereby granted, free of charge, to any "
+    b"person obtaining a copy of this software...\n" * 4
+)
+
+
+def readme(rng: random.Random) -> bytes:
+    """A README of 2-12 KB of words: what most npm tarballs carry beside their code."""
+    words = [rng.choice(WORDS) for _ in range(rng.randint(300, 1800))]
+    return ("# package\n\n" + " ".join(words) + "\n").encode()
+
+
 def _functions(rng: random.Random, size: str) -> int:
     if size == "small":
         return rng.randint(1, 3)
-    # ~300 bytes of source per function, ~4.5x compression: 20 KB compressed ~ 300 functions
-    return max(2, min(4000, int(rng.lognormvariate(5.7, 1.0))))
+    # ~300 bytes of source per function, ~4.5x compressed: log-normal, median ~380 functions
+    return max(2, min(4000, int(rng.lognormvariate(5.95, 1.0))))
 
 
 def build(feeds: FakeFeeds, total: int = 10_000, *, size: str = "small",
@@ -168,6 +180,8 @@ def build(feeds: FakeFeeds, total: int = 10_000, *, size: str = "small",
             roll = rng.random()
             if roll < 0.80:
                 files = {"index.js": js_module(rng, _functions(rng, size))}
+                if size == "npm":
+                    files |= {"README.md": readme(rng), "LICENSE": MIT}
                 feeds.publish_npm(f"pkg-{n}", f"1.0.{n % 7}", files)
                 stream.tarball_sizes.append(feeds.entries[-1].data["size"])
             elif roll < 0.92:

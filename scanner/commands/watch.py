@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import signal
 import threading
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -21,7 +23,15 @@ from scanner.endpoints import DEFAULT_API, DEFAULT_RESULTS, NPM_REGISTRY, PYPI_U
 from scanner.errors import ConfigError, LeaktraceError
 
 if TYPE_CHECKING:
+    from fingerprints import FingerprintParams
+    from scanner.crawl import Crawler
+    from scanner.index import FingerprintIndex
+    from scanner.resultsdb import ResultsDB
+    from scanner.sources import Limits
+    from scanner.thresholds import Thresholds
+    from scanner.watch.alerts import Outbox
     from scanner.watch.engine import Feed
+    from scanner.watch.state import WatchState
 
 NPM_CHANGES = "https://replicate.npmjs.com/registry"
 GHARCHIVE = "https://data.gharchive.org"
@@ -98,8 +108,18 @@ def watch(
     ] = None,
 ) -> None:
     """Follow npm, PyPI and GitHub as they publish, and scan each new publication."""
+    settings = Settings(
+        store=store, feeds=tuple(feed or FEEDS), results=results_path, webhook=webhook,
+        webhook_format=webhook_format, alert_review=alert_review,
+        packages=tuple(package or ()), scopes=tuple(scope or ()),
+        orgs=tuple(github_org or ()), keywords=tuple(keyword or ()), max_size=max_size,
+        from_beginning=from_beginning, gharchive_from=gharchive_from, once=once, poll=poll,
+        prefetch=prefetch, npm_changes=npm_changes, npm_registry=npm_registry,
+        pypi_url=pypi_url, api_url=api_url, gharchive_url=gharchive_url, token_file=token_file,
+        config=config, assignments=tuple(set_ or ()),
+    )  # fmt: skip
     try:
-        code = _watch(**locals())
+        code = run_watch(settings)
     except LeaktraceError as exc:
         error(exc)
         raise typer.Exit(EXIT_INPUT) from None
@@ -107,114 +127,106 @@ def watch(
         raise typer.Exit(code)
 
 
-def _watch(**options: object) -> int:
-    import httpx
+@dataclass(frozen=True)
+class Settings:
+    """The command line of ``watch``, as plain fields."""
 
-    from fingerprints import __version__, open_store
+    store: Path
+    feeds: tuple[str, ...]
+    results: Path
+    webhook: str | None
+    webhook_format: str
+    alert_review: bool
+    packages: tuple[str, ...]
+    scopes: tuple[str, ...]
+    orgs: tuple[str, ...]
+    keywords: tuple[str, ...]
+    max_size: int | None
+    from_beginning: bool
+    gharchive_from: str | None
+    once: bool
+    poll: float
+    prefetch: int
+    npm_changes: str
+    npm_registry: str
+    pypi_url: str
+    api_url: str
+    gharchive_url: str
+    token_file: Path | None
+    config: Path | None
+    assignments: tuple[str, ...]
+
+    def check(self) -> None:
+        """A ``ConfigError`` naming the first bad option."""
+        from scanner.watch.alerts import FORMATS, check_webhook
+        from scanner.watch.feeds import parse_hour
+
+        for name in self.feeds:
+            if name not in FEEDS:
+                raise ConfigError("--feed", f"{name!r}: expected one of {', '.join(FEEDS)}")
+        if self.webhook_format not in FORMATS:
+            raise ConfigError("--webhook-format", f"expected one of {', '.join(FORMATS)}")
+        if self.webhook:
+            check_webhook(self.webhook)
+        if self.gharchive_from:
+            try:
+                parse_hour(self.gharchive_from)
+            except ValueError:
+                raise ConfigError("--gharchive-from", "expected YYYY-MM-DD-H") from None
+
+
+def _say(text: str) -> None:
+    say(f"leaktrace: watch: {text}", to_stderr=True)
+
+
+def run_watch(settings: Settings) -> int:
+    """Watch until stopped (``--once``: until caught up); the exit code."""
+    from fingerprints import open_store
     from scanner.config import load_limits, load_thresholds
     from scanner.crawl import make_crawler, read_token
-    from scanner.http import Http
     from scanner.index import FingerprintIndex
-    from scanner.reports.json_report import to_dict
-    from scanner.results import ScanResult
     from scanner.resultsdb import ResultsDB
-    from scanner.scan import ScanContext, now
+    from scanner.scan import ScanContext
     from scanner.thresholds import parse_assignments
-    from scanner.watch.alerts import FORMATS, Outbox, check_webhook
     from scanner.watch.engine import BoundedCache, Filters, Watcher
-    from scanner.watch.feeds import GitHubFeed, NpmFeed, PyPIFeed, parse_hour
     from scanner.watch.state import WatchState
 
-    o = options
-    feeds_wanted = list(o["feed"] or FEEDS)  # type: ignore[call-overload]
-    for name in feeds_wanted:
-        if name not in FEEDS:
-            raise ConfigError("--feed", f"{name!r}: expected one of {', '.join(FEEDS)}")
-    fmt = str(o["webhook_format"])
-    if fmt not in FORMATS:
-        raise ConfigError("--webhook-format", f"expected one of {', '.join(FORMATS)}")
-    if o["webhook"]:
-        check_webhook(str(o["webhook"]))
-    if o["gharchive_from"]:
-        try:
-            parse_hour(str(o["gharchive_from"]))
-        except ValueError:
-            raise ConfigError("--gharchive-from", "expected YYYY-MM-DD-H") from None
-    config = o["config"]
-    thresholds = load_thresholds(config).with_overrides(  # type: ignore[arg-type]
-        parse_assignments(o["set_"] or []), "command line")  # type: ignore[arg-type]  # fmt: skip
-    limits = load_limits(config)  # type: ignore[arg-type]
-    cache = BoundedCache(256)
-    crawler = make_crawler(token=read_token(o["token_file"]),  # type: ignore[arg-type]
-                           api_url=str(o["api_url"]), npm_registry=str(o["npm_registry"]),
-                           pypi_url=str(o["pypi_url"]), cache=cache,
-                           blobs=BoundedCache(4096), limits=limits)  # fmt: skip
-    redact = crawler.http.redact
-    filters = Filters(tuple(o["package"] or ()), tuple(o["scope"] or ()),  # type: ignore[arg-type]
-                      tuple(o["github_org"] or ()), tuple(o["keyword"] or ()))  # type: ignore[arg-type]  # fmt: skip
-    max_size = o["max_size"]
+    settings.check()
+    thresholds = load_thresholds(settings.config).with_overrides(
+        parse_assignments(list(settings.assignments)), "command line")  # fmt: skip
+    limits = load_limits(settings.config)
+    with open_store(settings.store, read_only=True) as opened:
+        if not any(repo.files and not repo.public for repo in opened.repos()):
+            raise ConfigError("--store", f"{settings.store} holds no private files; fingerprint "
+                              "the private code into it first")  # fmt: skip
+        index = FingerprintIndex.from_store(opened, _say)
+        params = opened.params
+        digest = index.store_digest or opened.digest()
+    context = ScanContext(index, params, thresholds, limits.max_file_bytes, None)
+    filters = Filters(settings.packages, settings.scopes, settings.orgs, settings.keywords)
+    crawler = make_crawler(token=read_token(settings.token_file), api_url=settings.api_url,
+                           npm_registry=settings.npm_registry, pypi_url=settings.pypi_url,
+                           cache=BoundedCache(256), blobs=BoundedCache(4096),
+                           limits=limits)  # fmt: skip
     stop = threading.Event()
-    outbox: Outbox | None = None
-    watcher: Watcher | None = None
-
-    def note(text: str) -> None:
-        say(f"leaktrace: watch: {text}", to_stderr=True)
-
-    store_path = Path(str(o["store"]))
-    results_path = Path(str(o["results_path"]))
+    outbox = watcher = None
     try:
-        with open_store(store_path, read_only=True) as opened:
-            if not any(repo.files and not repo.public for repo in opened.repos()):
-                raise ConfigError("--store", f"{store_path} holds no private files")
-            index = FingerprintIndex.from_store(opened, note)
-            params = opened.params
-            digest = index.store_digest or opened.digest()
-        context = ScanContext(index, params, thresholds, limits.max_file_bytes, None)
-        with ResultsDB(results_path, create=True) as results:
+        with ResultsDB(settings.results, create=True) as results:
             state = WatchState(results)
-            job = "watch " + json.dumps({"store": digest, "feeds": sorted(feeds_wanted),
-                                         "thresholds": thresholds.as_dict()},
-                                        sort_keys=True, default=str)  # fmt: skip
-            run_id = results.resumable_run(job)
-            if run_id is None:
-                header = to_dict(ScanResult(__version__, thresholds, params.identity(),
-                                            str(store_path), store_digest=digest,
-                                            background=index.background_info, started_at=now(),
-                                            references=index.reference_info))  # fmt: skip
-                run_id = results.start_run(header)
-            results.set_job(run_id, job)
-            feeds: list[Feed] = []
-            start = "0" if o["from_beginning"] else None
-            if "npm" in feeds_wanted:
-                feeds.append(NpmFeed(crawler.http, str(o["npm_changes"]), str(o["npm_registry"]),
-                                     limits, state.checkpoint("npm") or start,
-                                     max_size=max_size))  # type: ignore[arg-type]  # fmt: skip
-            if "pypi" in feeds_wanted:
-                feeds.append(PyPIFeed(crawler.http, str(o["pypi_url"]), limits,
-                                      state.checkpoint("pypi") or start,
-                                      max_size=max_size))  # type: ignore[arg-type]  # fmt: skip
-            if "github" in feeds_wanted:
-                feeds.append(GitHubFeed(crawler.github, limits, state.checkpoint("github"),
-                                        str(o["gharchive_url"]),
-                                        o["gharchive_from"], say=note))  # type: ignore[arg-type]  # fmt: skip
-            for name, (_cursor, count, at) in state.checkpoints().items():
-                note(f"{name}: resuming after {count:,} publication(s) (checkpoint of {at})")
-            if o["webhook"]:
-                outbox_http = Http(httpx.Client(timeout=httpx.Timeout(10.0, connect=5.0)))
-                outbox = Outbox(results_path, outbox_http, str(o["webhook"]), fmt, note)
-                outbox.start()
-                if state.pending():
-                    note(f"{state.pending()} alert(s) waiting in the outbox from before")
+            run_id = _run_id(results, settings, index, params, thresholds, digest)
+            feeds = _feeds(settings, crawler, state, limits)
+            for name, (_, count, at) in state.checkpoints().items():
+                _say(f"{name}: resuming after {count:,} publication(s) (checkpoint of {at})")
+            outbox = _outbox(settings, state)
             watcher = Watcher(feeds, state, context, filters, run_id,
-                              alert_review=bool(o["alert_review"]), prefetch=int(o["prefetch"]),  # type: ignore[call-overload]
-                              on_alert=outbox.poke if outbox else None, say=note,
-                              redact=redact)  # fmt: skip
+                              alert_review=settings.alert_review, prefetch=settings.prefetch,
+                              on_alert=outbox.poke if outbox else None, say=_say,
+                              redact=crawler.http.redact)  # fmt: skip
             previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
             try:
-                watcher.run(once=bool(o["once"]), poll=float(o["poll"]),  # type: ignore[arg-type]
-                            stop=stop.is_set)  # fmt: skip
-                if o["once"] and outbox is not None:
-                    _drain(state, outbox, note)
+                watcher.run(once=settings.once, poll=settings.poll, stop=stop.is_set)
+                if settings.once and outbox is not None:
+                    _drain(state, outbox)
             finally:
                 signal.signal(signal.SIGTERM, previous)
                 results.finish_run(run_id, "stopped")
@@ -223,28 +235,84 @@ def _watch(**options: object) -> int:
                       f"scanned, {counts.filtered:,} filtered out, {counts.flagged:,} flagged, "
                       f"{counts.incomplete:,} incomplete; by feed: "
                       f"{json.dumps(counts.by_feed, sort_keys=True)}; run {run_id} in "
-                      f"{results_path}", markup=False)  # fmt: skip
+                      f"{settings.results}", markup=False)  # fmt: skip
     finally:
         if watcher is not None:
             watcher.close()
         if outbox is not None:
             outbox.stop()
         crawler.close()
-    if watcher.counts.flagged:
+    if counts.flagged:
         return EXIT_FLAGGED
-    return EXIT_INCOMPLETE if watcher.counts.incomplete else EXIT_CLEAR
+    return EXIT_INCOMPLETE if counts.incomplete else EXIT_CLEAR
 
 
-def _drain(state: object, outbox: object, note: object, seconds: float = 30.0) -> None:
-    """With ``--once``: give the outbox a while to deliver what this run found."""
-    import time
+def _run_id(results: ResultsDB, settings: Settings, index: FingerprintIndex,
+            params: FingerprintParams, thresholds: Thresholds, digest: str) -> int:  # fmt: skip
+    """The watch's run in the results database: one per store, feeds and thresholds, carried
+    on across restarts (``review latest`` shows its findings)."""
+    from fingerprints import __version__
+    from scanner.reports.json_report import to_dict
+    from scanner.results import ScanResult
+    from scanner.scan import now
 
-    from scanner.watch.state import WatchState
+    job = "watch " + json.dumps({"store": digest, "feeds": sorted(settings.feeds),
+                                 "thresholds": thresholds.as_dict()},
+                                sort_keys=True, default=str)  # fmt: skip
+    run_id = results.resumable_run(job)
+    if run_id is None:
+        header = to_dict(ScanResult(__version__, thresholds, params.identity(),
+                                    str(settings.store), store_digest=digest,
+                                    background=index.background_info, started_at=now(),
+                                    references=index.reference_info))  # fmt: skip
+        run_id = results.start_run(header)
+    results.set_job(run_id, job)
+    return run_id
 
-    assert isinstance(state, WatchState)
+
+def _feeds(settings: Settings, crawler: Crawler, state: WatchState, limits: Limits) -> list[Feed]:
+    from scanner.watch.feeds import GitHubFeed, NpmFeed, PyPIFeed
+
+    start = "0" if settings.from_beginning else None
+    feeds: list[Feed] = []
+    if "npm" in settings.feeds:
+        feeds.append(NpmFeed(crawler.http, settings.npm_changes, settings.npm_registry, limits,
+                             state.checkpoint("npm") or start,
+                             max_size=settings.max_size))  # fmt: skip
+    if "pypi" in settings.feeds:
+        feeds.append(PyPIFeed(crawler.http, settings.pypi_url, limits,
+                              state.checkpoint("pypi") or start,
+                              max_size=settings.max_size))  # fmt: skip
+    if "github" in settings.feeds:
+        feeds.append(GitHubFeed(crawler.github, limits, state.checkpoint("github"),
+                                settings.gharchive_url, settings.gharchive_from,
+                                say=_say))  # fmt: skip
+    return feeds
+
+
+def _outbox(settings: Settings, state: WatchState) -> Outbox | None:
+    """The webhook's delivery thread, started, on a client of its own (it never carries the
+    GitHub token)."""
+    if not settings.webhook:
+        return None
+    import httpx
+
+    from scanner.http import Http
+    from scanner.watch.alerts import Outbox
+
+    http = Http(httpx.Client(timeout=httpx.Timeout(10.0, connect=5.0)))
+    outbox = Outbox(settings.results, http, settings.webhook, settings.webhook_format, _say)
+    outbox.start()
+    if state.pending():
+        _say(f"{state.pending()} alert(s) waiting in the outbox from before")
+    return outbox
+
+
+def _drain(state: WatchState, outbox: Outbox, seconds: float = 30.0) -> None:
+    """With ``--once``: give the outbox a while to deliver what is waiting."""
     deadline = time.monotonic() + seconds
     while state.pending() and time.monotonic() < deadline:
-        outbox.poke()  # type: ignore[attr-defined]
+        outbox.poke()
         time.sleep(0.1)
     if state.pending():
-        note(f"{state.pending()} alert(s) still in the outbox; the next watch delivers them")  # type: ignore[operator]
+        _say(f"{state.pending()} alert(s) still in the outbox; the next watch delivers them")
