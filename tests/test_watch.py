@@ -205,3 +205,88 @@ def test_filters_and_webhook_rules():
     slack = json.loads(render(payload, "slack"))
     assert "<@here>" not in slack["text"] and "&lt;@here&gt;&amp;x\\n" in slack["text"]
     assert "\x1b" not in slack["text"]
+
+
+def test_the_token_goes_only_to_the_api_never_to_gh_archive(tmp_path):
+    token = "ghp_" + "W4tch" * 7
+    with FakeFeeds() as api, FakeFeeds(seconds_per_entry=1800) as archive:
+        for feeds in (api, archive):
+            feeds.create_repo("a/b", {"x.js": b"var x = 1;\n"})
+            feeds.push("a/b", {"y.js": b"var y = 2;\n"})  # hour 0
+            feeds.push("a/b", {"z.js": b"var z = 3;\n"})  # hour 0
+            feeds.push("a/b", {"w.js": b"var w = 4;\n"})  # hour 1: the live feed's
+            feeds.show()
+        said: list[str] = []
+        http = Http(httpx.Client(timeout=5), token=token, api_url=api.url)
+        feed = GitHubFeed(GitHubAPI(http, api.url), Limits(), None, f"{archive.url}/gharchive",
+                          "2026-12-01-0", say=said.append)  # fmt: skip
+        targets = [p.target for p in feed.poll()]
+        assert len(targets) == 3  # two from the archive, then the live feed's newest only
+        assert json.loads(feed.cursor)["id"] == 40_000_000_002
+    assert archive.requests_matching(r"^/gharchive/2026-12-01-0\.json\.gz$")
+    assert all("authorization" not in r["headers"] for r in archive.requests)
+    assert all(r["headers"].get("authorization") == f"Bearer {token}" for r in api.requests)
+    assert token not in " ".join(said)
+
+
+def test_outbox_keeps_alerts_while_the_webhook_is_down_and_honours_retry_after(tmp_path):
+    from scanner.resultsdb import ResultsDB
+    from scanner.watch import Outbox, WatchState
+
+    path = tmp_path / "results.db"
+    with FakeWebhook() as hook, ResultsDB(path, create=True) as results:
+        hook.down, hook.retry_after = True, 1
+        state = WatchState(results)
+        state.commit("npm", "7", 1, alert=("a1", {"id": "a1", "target": "npm:x@1"}))
+        said: list[str] = []
+        outbox = Outbox(path, Http(httpx.Client(timeout=5)), f"{hook.url}/secret", "json",
+                        said.append)  # fmt: skip
+        outbox.start()
+        try:
+            deadline = time.monotonic() + 10
+            while len(hook.requests) < 1 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            hook.down = False
+            while state.pending() and time.monotonic() < deadline:
+                time.sleep(0.05)
+        finally:
+            outbox.stop()
+        assert state.pending() == 0 and hook.alerts() == [{"id": "a1", "target": "npm:x@1"}]
+        first, second = hook.requests[0]["time"], hook.requests[-1]["time"]
+        assert second - first >= 0.9  # waited the Retry-After
+        assert state.checkpoint("npm") == "7"
+    assert all("secret" not in line for line in said) and any("503" in s for s in said)
+
+
+def test_results_database_schema_2_gains_the_watch_tables(tmp_path):
+    from scanner.resultsdb import ResultsDB
+
+    path = tmp_path / "old.db"
+    ResultsDB(path, create=True).close()
+    with sqlite3.connect(path) as db:
+        db.execute("DROP TABLE watch_checkpoints")
+        db.execute("DROP TABLE watch_outbox")
+        db.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    with ResultsDB(path) as results:
+        version = results.connection.execute(
+            "SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]  # fmt: skip
+        tables = {r[0] for r in results.connection.execute("SELECT name FROM sqlite_master")}
+    assert version == "3" and {"watch_checkpoints", "watch_outbox"} <= tables
+
+
+def test_a_malformed_feed_answer_is_one_line_and_the_other_feeds_go_on(store, tmp_path):
+    from typer.testing import CliRunner
+
+    from scanner.cli import app
+
+    with FakeFeeds() as feeds:
+        feeds.publish_pypi("fine", "1.0", {"fine/__init__.py": b"X = 1\n"})
+        feeds.show()
+        feeds.faults.add("^/_changes$", "body", body=[], times=None)
+        done = CliRunner().invoke(app, [
+            "watch", "--store", str(store), "--results", str(tmp_path / "r.db"), "--feed", "npm",
+            "--feed", "pypi", "--from-beginning", "--once", "--npm-changes", feeds.url,
+            "--npm-registry", feeds.url, "--pypi-url", feeds.url])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert "npm: " in done.output and "malformed answer" in done.output
+    assert "1 publication(s) scanned" in done.output

@@ -60,8 +60,11 @@ class Entry:
 
 class FakeFeeds(FakeRegistry):
     def __init__(self, *, live_window: int = 300, per_page: int = 100,
-                 poll_interval: int = 1, string_seqs: bool = False) -> None:  # fmt: skip
+                 poll_interval: int = 1, string_seqs: bool = False,
+                 seconds_per_entry: int = 1) -> None:  # fmt: skip
         super().__init__()
+        self.seconds_per_entry = seconds_per_entry
+        """Entry ``i`` is published at 2026-12-01T00:00:00Z + i times this."""
         self.string_seqs = string_seqs
         """Sequence values like CouchDB 2's (``"12-g1AAAA..."``) instead of numbers."""
         self.entries: list[Entry] = []
@@ -150,7 +153,7 @@ class FakeFeeds(FakeRegistry):
 
     def _event(self, kind: str, full_name: str, payload: dict[str, Any]) -> int:
         event_id = 40_000_000_000 + len(self.entries)
-        created = START + timedelta(seconds=len(self.entries))
+        created = START + timedelta(seconds=len(self.entries) * self.seconds_per_entry)
         event = {
             "id": str(event_id),
             "type": kind,
