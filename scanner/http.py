@@ -309,17 +309,9 @@ class Http:
                 self.stats.not_modified += 1
                 return _with_body(response, cached[1], 200)
             response = _with_body(response, body)
-            delay = self._rate_limit_delay(response)
-            if delay is not None:
-                attempt += 1
-                if attempt > self.policy.max_retries + 3:
-                    raise FetchError(f"{self.redact(full)}: still rate limited", 429)
-                self.stats.rate_limit_waits += 1
-                self._wait(delay)
-                continue
-            if response.status_code >= 500:
-                attempt = self._retry(attempt, full, f"HTTP {response.status_code}",
-                                      response.status_code)  # fmt: skip
+            again = self._again(response, attempt, full)
+            if again is not None:
+                attempt = again
                 continue
             if response.status_code >= 400:
                 message = self._message(response)
@@ -329,6 +321,22 @@ class Http:
             if etag and conditional:
                 self.cache.put(full, etag, response.content)
             return response
+
+    def _again(self, response: httpx.Response, attempt: int, url: str) -> int | None:
+        """For a rate-limited answer (waited out) or a 5xx (backed off), the attempts so far,
+        to try again; None for an answer that is final. Raises when no attempt is left."""
+        delay = self._rate_limit_delay(response)
+        if delay is not None:
+            attempt += 1
+            if attempt > self.policy.max_retries + 3:
+                raise FetchError(f"{self.redact(url)}: still rate limited", 429)
+            self.stats.rate_limit_waits += 1
+            self._wait(delay)
+            return attempt
+        if response.status_code >= 500:
+            return self._retry(attempt, url, f"HTTP {response.status_code}",
+                               response.status_code)  # fmt: skip
+        return None
 
     def _message(self, response: httpx.Response) -> str:
         try:
@@ -425,17 +433,9 @@ class Http:
             response = _with_body(response, body)
             if not retry:
                 return response
-            delay = self._rate_limit_delay(response)
-            if delay is not None:
-                attempt += 1
-                if attempt > self.policy.max_retries + 3:
-                    raise FetchError(f"{self.redact(url)}: still rate limited", 429)
-                self.stats.rate_limit_waits += 1
-                self._wait(delay)
-                continue
-            if response.status_code >= 500:
-                attempt = self._retry(attempt, url, f"HTTP {response.status_code}",
-                                      response.status_code)  # fmt: skip
+            again = self._again(response, attempt, url)
+            if again is not None:
+                attempt = again
                 continue
             if response.status_code >= 300:
                 raise FetchError(f"{self.redact(url)}: HTTP {response.status_code}",

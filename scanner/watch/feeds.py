@@ -41,9 +41,9 @@ from fingerprints import language_for_path
 from scanner.http import FetchError, Http
 from scanner.sources.answers import AnswerError, npm_release
 from scanner.sources.archive import Archive
-from scanner.sources.base import CandidateFile, Limits, Problem, problem
-from scanner.sources.carriers import Unpacker, might_be_carrier
-from scanner.sources.github import GitHubAPI, GitHubRepo
+from scanner.sources.base import CandidateFile, Limits, Problem
+from scanner.sources.carriers import might_be_carrier
+from scanner.sources.github import GitHubAPI, GitHubRepo, read_blobs
 
 Opener = Callable[[], "Opened"]
 """Fetches what a publication needs before it is scanned (run ahead, on a prefetch thread)."""
@@ -282,21 +282,8 @@ class GitHubChanges:
         return self.head
 
     def iter_files(self) -> Iterator[CandidateFile]:
-        unpacker = Unpacker(self.limits, self.problems)
-        cap = self.limits.max_read_bytes
-        for path, sha, size in self.files:
-            if (size or 0) > cap:
-                self.problems.append(problem(path, f"not read: {size:,} bytes, over "
-                                                   f"max_read_bytes {cap:,}"))  # fmt: skip
-                continue
-            try:
-                data = self.api.blob(self.owner, self.repo, sha, cap)
-            except FetchError as exc:
-                self.problems.append(problem(path, str(exc)))
-                continue
-            yield from unpacker.data(path, data)
-            if unpacker.stopped:
-                return
+        yield from read_blobs(self.api, self.owner, self.repo, self.files, self.limits,
+                              self.problems)  # fmt: skip
 
 
 class GitHubFeed:
