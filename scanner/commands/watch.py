@@ -181,7 +181,7 @@ def _say(text: str) -> None:
 
 def run_watch(settings: Settings) -> int:
     """Watch until stopped (``--once``: until caught up); the exit code."""
-    from fingerprints import open_store
+    from fingerprints import open_store, start_parser
     from scanner.config import load_limits, load_thresholds
     from scanner.crawl import make_crawler, read_token
     from scanner.index import FingerprintIndex
@@ -202,7 +202,11 @@ def run_watch(settings: Settings) -> int:
         index = FingerprintIndex.from_store(opened, _say)
         params = opened.params
         digest = index.store_digest or opened.digest()
-    context = ScanContext(index, params, thresholds, limits.max_file_bytes, None)
+    # every publication is a stranger's: each file is parsed in the isolated parser process,
+    # under the time and memory limits, as in 'scan' (a parser crash is one line, not the end)
+    parse = limits.parse_limits()
+    start_parser(parse)
+    context = ScanContext(index, params, thresholds, limits.max_file_bytes, parse)
     filters = Filters(settings.packages, settings.scopes, settings.orgs, settings.keywords)
     crawler = make_crawler(token=read_token(settings.token_file), api_url=settings.api_url,
                            npm_registry=settings.npm_registry, pypi_url=settings.pypi_url,

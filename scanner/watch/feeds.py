@@ -30,6 +30,7 @@ import io
 import json
 import time
 import xmlrpc.client
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -330,19 +331,29 @@ class GitHubFeed:
                     return
                 raise
             skip = int(self.state.get("line", 0))
-            with gzip.GzipFile(fileobj=io.BytesIO(data)) as lines:
-                for number, line in enumerate(lines, 1):
-                    if number <= skip:
-                        continue
-                    self.state["line"] = number
-                    try:
-                        event = json.loads(line)
-                    except ValueError:
-                        self.say(f"github: {url}: line {number} is not JSON; skipped")
-                        event = None
-                    yield self._publication(event, archived=True)
+            yield from self._hour_file(url, data, skip)
             self.state["hour"] = _next_hour(hour)
             self.state["line"] = 0
+
+    def _hour_file(self, url: str, data: bytes, skip: int) -> Iterator[Publication]:
+        """The events of one hour file from line ``skip + 1``, decompressed as they are read (an
+        hour is hundreds of MB of JSON). A damaged file is a ``FetchError``: the feed tries it
+        again at the next poll, from the line it had reached."""
+        lines = gzip.GzipFile(fileobj=io.BytesIO(data))
+        number = 0
+        try:
+            for number, line in enumerate(lines, 1):
+                if number <= skip:
+                    continue
+                self.state["line"] = number
+                try:
+                    event = json.loads(line)
+                except (ValueError, RecursionError):
+                    self.say(f"github: {url}: line {number} is not JSON; skipped")
+                    event = None
+                yield self._publication(event, archived=True)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise FetchError(f"{url}: damaged after line {number} ({exc})") from exc
 
     # live
 
