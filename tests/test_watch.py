@@ -188,8 +188,9 @@ def test_filters_and_webhook_rules():
     assert filters.wanted(pub("github", "someone/ledger-copy"))
     assert not filters.wanted(pub("github", "someone/tools"))
     assert Filters().wanted(pub("npm", "anything"))
-    with pytest.raises(ConfigError):
+    with pytest.raises(ConfigError) as refused:
         check_webhook("http://hooks.example.com/secret")  # would travel in clear
+    assert "secret" not in str(refused.value) and "hooks.example.com" in str(refused.value)
     assert (
         check_webhook("https://hooks.slack.com/services/T/B/secret")
         == "https://hooks.slack.com:443"

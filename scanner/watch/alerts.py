@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from fingerprints import printable
-from scanner.http import Credential, FetchError, Http, origin
+from scanner.errors import ConfigError
+from scanner.http import FetchError, Http, is_loopback, origin
 from scanner.resultsdb import ResultsDB
 from scanner.watch.state import WatchState
 
@@ -37,9 +38,15 @@ def check_webhook(url: str) -> str:
     """The webhook's origin as shown (``https://hooks.example``); a ``ConfigError`` for a URL
     that is not http(s), or plain HTTP to a host that is not loopback (it would travel in
     clear)."""
-    Credential.for_origin(url, "X-Webhook", "", url, setting="--webhook")
-    scheme, host, port = origin(url) or ("", "", 0)
-    return f"{scheme}://{host}:{port}"
+    bound = origin(url)
+    if bound is None or bound[0] not in ("https", "http"):
+        raise ConfigError("--webhook", "not an http(s) URL")  # the URL itself is not shown
+    scheme, host, port = bound
+    shown = f"{scheme}://{host}:{port}"
+    if scheme != "https" and not is_loopback(host):
+        raise ConfigError("--webhook", f"{shown} is plain HTTP; a webhook URL is a secret and "
+                                       "only goes over HTTPS (or to a loopback host)")  # fmt: skip
+    return shown
 
 
 def alert_payload(candidate: dict[str, Any], feed: str, seen: float,

@@ -132,6 +132,7 @@ class Watcher:
         self.counts = Counts()
         self.memo: dict[tuple[str, str], FileOutcome] = {}
         self._pool = ThreadPoolExecutor(max(1, self.prefetch), thread_name_prefix="watch-fetch")
+        self._stop: Callable[[], bool] = lambda: False
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
@@ -139,6 +140,7 @@ class Watcher:
     def run(self, *, once: bool = False, poll: float = 5.0,
             stop: Callable[[], bool] = lambda: False) -> None:  # fmt: skip
         """Follow every feed; with ``once``, stop when each is caught up."""
+        self._stop = stop
         while not stop():
             waits = []
             for feed in self.feeds:
@@ -168,9 +170,11 @@ class Watcher:
             while len(window) > self.prefetch:
                 skipped = self._finish(*window.popleft(), skipped)
             last = publication.cursor
+            if self._stop():  # SIGTERM: what is fetched is finished and committed, then stop
+                break
         while window:
             skipped = self._finish(*window.popleft(), skipped)
-        cursor = feed.cursor or last
+        cursor = last if self._stop() else (feed.cursor or last)
         if cursor is not None and (skipped or cursor != last):
             self.state.commit(feed.name, cursor, skipped)
 
