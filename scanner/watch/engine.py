@@ -29,7 +29,7 @@ from scanner.watch.alerts import alert_payload
 from scanner.watch.feeds import Opened, Publication
 from scanner.watch.state import WatchState
 
-MEMO_ENTRIES = 50_000
+MEMO_ENTRIES = 10_000
 """Distinct file contents whose outcome is remembered across publications (new versions repeat
 most files of the last one); past it the memo starts empty again."""
 
