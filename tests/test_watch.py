@@ -291,3 +291,27 @@ def test_a_malformed_feed_answer_is_one_line_and_the_other_feeds_go_on(store, tm
     assert done.exit_code == 0, done.output
     assert "npm: " in done.output and "malformed answer" in done.output
     assert "1 publication(s) scanned" in done.output
+
+
+def test_filtered_publications_are_never_fetched(store, tmp_path):
+    from typer.testing import CliRunner
+
+    from scanner.cli import app
+
+    rng = random.Random(3)
+    with FakeFeeds() as feeds:
+        wanted = feeds.publish_npm("@acme/ui", "1.0.0", {"a.js": js_module(rng, 2)})
+        other = feeds.publish_npm("@other/ui", "1.0.0", {"a.js": js_module(rng, 2)})
+        big = feeds.publish_npm("@acme/huge", "1.0.0", {"a.js": js_module(rng, 400)})
+        feeds.show()
+        done = CliRunner().invoke(app, [
+            "watch", "--store", str(store), "--results", str(tmp_path / "r.db"), "--feed", "npm",
+            "--scope", "@acme", "--max-size", "20000", "--from-beginning", "--once",
+            "--npm-changes", feeds.url, "--npm-registry", feeds.url])  # fmt: skip
+        fetched = {r["path"] for r in feeds.requests}
+    assert done.exit_code == 0, done.output
+    assert feeds.entries[wanted].data["path"] in fetched
+    assert feeds.entries[other].data["path"] not in fetched
+    assert "/@other/ui" not in fetched  # not even its document
+    assert feeds.entries[big].data["path"] not in fetched  # over --max-size: document only
+    assert "1 publication(s) scanned, 2 filtered out" in done.output
