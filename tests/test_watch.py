@@ -315,3 +315,24 @@ def test_filtered_publications_are_never_fetched(store, tmp_path):
     assert "/@other/ui" not in fetched  # not even its document
     assert feeds.entries[big].data["path"] not in fetched  # over --max-size: document only
     assert "1 publication(s) scanned, 2 filtered out" in done.output
+
+
+def test_a_lagging_live_feed_is_backfilled_from_gh_archive_once():
+    with FakeFeeds(live_window=2, seconds_per_entry=1800) as feeds:
+        feeds.create_repo("a/b", {"x.js": b"var x = 0;\n"})
+        pushes = [feeds.push("a/b", {f"f{n}.js": f"var v{n} = {n};\n".encode()}) for n in range(6)]
+        ids = [int(feeds.entries[i].data["event"]["id"]) for i in pushes]
+        feeds.show(2)  # the first two events (hour 0) are done live
+        said: list[str] = []
+        feed = GitHubFeed(GitHubAPI(_http(), feeds.url), Limits(), None,
+                          f"{feeds.url}/gharchive", say=said.append)  # fmt: skip
+        first = [p for p in feed.poll() if p.open]
+        assert len(first) == 2 and json.loads(feed.cursor)["id"] == ids[1]
+        feeds.show()  # four more, while the live feed shows only the newest two
+        second = [p for p in feed.poll() if p.open]
+    assert len(second) == 4 and json.loads(feed.cursor)["id"] == ids[5]
+    assert "after" not in json.loads(feed.cursor)
+    heads = [p.target for p in first + second]
+    assert len(set(heads)) == 6  # each push once, none twice
+    assert any("no longer reaches back" in line for line in said)
+    assert feeds.requests_matching(r"^/gharchive/2026-12-01-0\.json\.gz$")

@@ -289,7 +289,8 @@ class GitHubChanges:
 
 class GitHubFeed:
     """Live events, with GH Archive hours for backfill. The cursor is JSON: ``id`` (the newest
-    event done), ``at`` (its time), and while backfilling ``hour`` and ``line``."""
+    event done), ``at`` (its time), and while backfilling ``hour``, ``line`` and, when the live
+    feed lagged, ``after`` (the events up to it were done live)."""
 
     name = "github"
 
@@ -326,8 +327,8 @@ class GitHubFeed:
             except FetchError as exc:
                 if exc.status == 404:  # not published yet: the live feed takes over
                     self.say(f"github: GH Archive has no {hour} yet; following the live feed")
-                    self.state.pop("hour")
-                    self.state.pop("line", None)
+                    for key in ("hour", "line", "after"):
+                        self.state.pop(key, None)
                     return
                 raise
             skip = int(self.state.get("line", 0))
@@ -351,6 +352,8 @@ class GitHubFeed:
                 except (ValueError, RecursionError):
                     self.say(f"github: {url}: line {number} is not JSON; skipped")
                     event = None
+                if (_event_id(event) or 0) <= int(self.state.get("after", 0)):
+                    event = None  # done from the live feed before it lagged
                 yield self._publication(event, archived=True)
         except (OSError, EOFError, zlib.error) as exc:
             raise FetchError(f"{url}: damaged after line {number} ({exc})") from exc
@@ -382,7 +385,7 @@ class GitHubFeed:
             if hour:
                 self.say(f"github: the live feed no longer reaches back to event {last}; "
                          f"backfilling from GH Archive hour {hour}")  # fmt: skip
-                self.state["hour"], self.state["line"] = hour, 0
+                self.state.update(hour=hour, line=0, after=last)
                 yield from self._backfill()
                 last = int(self.state.get("id", 0))
         for event in sorted(events, key=lambda e: _event_id(e) or 0):
