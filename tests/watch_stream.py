@@ -194,8 +194,12 @@ def build(feeds: FakeFeeds, total: int = 10_000, *, size: str = "small",
                 name = f"dev{n}/tool{n}"
                 feeds.create(name, {"main.js": js_module(rng, 1)})
                 github_repos.append(name)
-            else:
+            elif roll < 0.985:
                 feeds.create(f"dev{n}/empty{n}", {"README.md": b"# empty\n"})
+            elif roll < 0.99:
+                feeds.release(rng.choice(github_repos), f"v{n}")
+            else:
+                feeds.make_public(f"corp{n}/opened{n}", {"lib.js": js_module(rng, 1)})
             if roll > 0.99:  # an event that publishes nothing: read past, not a publication
                 feeds.other_event("WatchEvent", "octo/public-sdk")
         stream.publications += 1

@@ -196,6 +196,20 @@ class FakeFeeds(FakeRegistry):
             "ref": None, "ref_type": "repository", "master_branch": "main",
             "description": None, "pusher_type": "user"})  # fmt: skip
 
+    def release(self, full_name: str, tag: str) -> int:
+        """A ReleaseEvent: ``tag`` on the repository's head."""
+        with self.lock:
+            repo = self._repos[full_name]
+            repo.setdefault("tags", {})[tag] = repo["head"]
+        return self._event("ReleaseEvent", full_name, {"action": "published", "release": {
+            "tag_name": tag, "name": tag, "draft": False, "prerelease": False,
+            "target_commitish": "main"}})  # fmt: skip
+
+    def make_public(self, full_name: str, files: dict[str, bytes]) -> int:
+        """A PublicEvent: a private repository (holding ``files``) made public."""
+        self.create_repo(full_name, files)
+        return self._event("PublicEvent", full_name, {})
+
     def other_event(self, kind: str, full_name: str) -> int:
         """An event watch does not read (WatchEvent, IssuesEvent...)."""
         return self._event(kind, full_name, {"action": "started"})
@@ -317,7 +331,8 @@ class FakeFeeds(FakeRegistry):
                                        "total_commits": 1, "files": files})  # fmt: skip
         if m := re.fullmatch(r"/git/trees/([^/]+)", rest):
             ref = m.group(1)
-            commit = self._repos[full_name]["head"] if ref in ("main", "HEAD") else ref
+            repo = self._repos[full_name]
+            commit = repo["head"] if ref in ("main", "HEAD") else repo.get("tags", {}).get(ref, ref)
             tree = self._commits.get(commit)
             if tree is None:
                 return Response.json(404, {"message": "Not Found"})
