@@ -336,3 +336,16 @@ def test_a_lagging_live_feed_is_backfilled_from_gh_archive_once():
     assert len(set(heads)) == 6  # each push once, none twice
     assert any("no longer reaches back" in line for line in said)
     assert feeds.requests_matching(r"^/gharchive/2026-12-01-0\.json\.gz$")
+
+
+def test_bounded_cache_keeps_entries_and_bytes_bounded():
+    from scanner.watch import BoundedCache
+
+    cache = BoundedCache(entries=3, max_bytes=100)
+    for n in range(5):
+        cache.put(f"u{n}", "e", b"x" * 10)
+    assert cache.get("u0") is None and cache.get("u4") == ("e", b"x" * 10)
+    cache.put_blob("big", b"y" * 90)
+    assert cache.bytes <= 100 and cache.get_blob("big") == b"y" * 90
+    cache.put_blob("huge", b"z" * 101)  # larger than the whole cache: not kept
+    assert cache.get_blob("huge") is None and cache.bytes <= 100

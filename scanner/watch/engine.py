@@ -80,36 +80,44 @@ class Counts:
 
 
 class BoundedCache:
-    """An LRU of ETag answers (``ResponseCache``) or blobs (``BlobCache``), at most
-    ``entries``: the live events page is revalidated, nothing grows with time."""
+    """An LRU of ETag answers (``ResponseCache``) or blobs (``BlobCache``), at most ``entries``
+    and ``max_bytes`` of bodies: the live events page is revalidated, a package document seen
+    again may be, and nothing grows with time."""
 
-    def __init__(self, entries: int = 256) -> None:
+    def __init__(self, entries: int = 256, max_bytes: int = 64 * 1024 * 1024) -> None:
         self.entries = entries
-        self._data: OrderedDict[str, Any] = OrderedDict()
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self._data: OrderedDict[str, tuple[Any, int]] = OrderedDict()
 
     def _get(self, key: str) -> Any:
-        value = self._data.get(key)
-        if value is not None:
-            self._data.move_to_end(key)
-        return value
-
-    def _put(self, key: str, value: Any) -> None:
-        self._data[key] = value
+        found = self._data.get(key)
+        if found is None:
+            return None
         self._data.move_to_end(key)
-        while len(self._data) > self.entries:
-            self._data.popitem(last=False)
+        return found[0]
+
+    def _put(self, key: str, value: Any, size: int) -> None:
+        if size > self.max_bytes:
+            return
+        old = self._data.pop(key, None)
+        self.bytes += size - (old[1] if old else 0)
+        self._data[key] = (value, size)
+        while len(self._data) > self.entries or self.bytes > self.max_bytes:
+            _, (_, dropped) = self._data.popitem(last=False)
+            self.bytes -= dropped
 
     def get(self, url: str) -> tuple[str, bytes] | None:
         return self._get(url)  # type: ignore[no-any-return]
 
     def put(self, url: str, etag: str, body: bytes) -> None:
-        self._put(url, (etag, body))
+        self._put(url, (etag, body), len(body))
 
     def get_blob(self, sha: str) -> bytes | None:
         return self._get(sha)  # type: ignore[no-any-return]
 
     def put_blob(self, sha: str, data: bytes) -> None:
-        self._put(sha, data)
+        self._put(sha, data, len(data))
 
 
 class Watcher:
