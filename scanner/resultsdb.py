@@ -113,7 +113,7 @@ def _migrate_1_to_2(db: sqlite3.Connection) -> None:
 def _migrate_2_to_3(db: sqlite3.Connection) -> None:
     """v3: ``leaktrace watch``. One checkpoint per feed, moved in the same transaction as the
     finding of the publication it passes (so a publication is recorded once or not at all), and
-    the webhook outbox: every alert is written beside its finding and deleted from nowhere;
+    the webhook outbox: every alert is written beside its finding and never deleted;
     ``delivered_at`` is set once the webhook took it."""
     db.execute(
         "CREATE TABLE watch_checkpoints (feed TEXT PRIMARY KEY, cursor TEXT NOT NULL,"
