@@ -1,6 +1,7 @@
 """``leaktrace watch`` under a realistic stream: throughput, alert delay, memory.
 
     .venv/bin/python -m tests.benchmarks.bench_watch [--total 10000] [--paced 3000] [--rate 2000]
+    .venv/bin/python -m tests.benchmarks.bench_watch --total 0 --paced 600 --rate 300  # delay only
 
 1. **Throughput**: ``--total`` publications (80 % npm, 12 % PyPI, 8 % GitHub events, five
    leaks; npm tarballs of generated JavaScript, log-normal sizes with a median near 20 KB
@@ -198,7 +199,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         store = write_store(folder / "acme.db")
-        throughput(store, folder, args.total)
+        if args.total:
+            throughput(store, folder, args.total)
         if args.paced:
             delay(store, folder, args.paced, args.rate)
     print(f"load average at end: {os.getloadavg()[0]:.1f}")
