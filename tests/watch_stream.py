@@ -112,6 +112,38 @@ def _functions(rng: random.Random, size: str) -> int:
     return max(2, min(4000, int(rng.lognormvariate(5.95, 1.0))))
 
 
+def _leak(feeds: FakeFeeds, leak: str, rng: random.Random) -> tuple[int, str]:
+    """Publish one leak of the sample private repository: (entry index, target watch reports)."""
+    if leak == "npm-plain":
+        files = {"lib/reconciliation.py": _private("acme_ledger/reconciliation.py")}
+        return feeds.publish_npm(
+            "@evil/ledger-tools", "1.0.0", files
+        ), "npm:@evil/ledger-tools@1.0.0"
+    if leak == "npm-source-map":
+        source_map = {
+            "version": 3,
+            "file": "cli.js",
+            "mappings": "AAAA",
+            "sources": ["webpack:///./src/api/ledgerClient.ts", "webpack:///./lib/journal.py"],
+            "sourcesContent": [
+                _private("web/src/api/ledgerClient.ts").decode(),
+                _private("acme_ledger/journal.py").decode(),
+            ],
+        }
+        files = {"cli.js": js_module(rng, 2), "cli.js.map": json.dumps(source_map).encode()}
+        return feeds.publish_npm("cli-bundle", "3.1.0", files), "npm:cli-bundle@3.1.0"
+    if leak == "pypi-sdist":
+        files = {"ledger_mirror/invoicing.py": _private("acme_ledger/invoicing.py")}
+        index = feeds.publish_pypi("ledger-mirror", "0.1", files)
+        return index, "pypi:ledger-mirror==0.1/ledger-mirror-0.1.tar.gz"
+    repo, path, private = {
+        "github-fork-push": ("someone/public-sdk", "src/accounts.py", "acme_ledger/accounts.py"),
+        "github-archive-push": ("busy/app", "vendor/money.py", "acme_ledger/money.py"),
+    }[leak]
+    index = feeds.push(repo, {path: _private(private)})
+    return index, f"github:{repo}@{feeds.head(repo)}"
+
+
 def build(feeds: FakeFeeds, total: int = 10_000, *, size: str = "small",
           seed: int = 13) -> Stream:  # fmt: skip
     """Fill ``feeds`` with ``total`` publications, five of them leaky, in stream order."""
@@ -131,49 +163,8 @@ def build(feeds: FakeFeeds, total: int = 10_000, *, size: str = "small",
     fork_at = int(total * 0.86)
     for n in range(total):
         leak = plan.get(n)
-        if leak == "npm-plain":
-            stream.leaky[leak] = feeds.publish_npm(
-                "@evil/ledger-tools",
-                "1.0.0",
-                {"lib/reconciliation.py": _private("acme_ledger/reconciliation.py")},
-            )
-            stream.leaky_targets[leak] = "npm:@evil/ledger-tools@1.0.0"
-        elif leak == "npm-source-map":
-            source_map = {
-                "version": 3,
-                "file": "cli.js",
-                "mappings": "AAAA",
-                "sources": ["webpack:///./src/api/ledgerClient.ts", "webpack:///./lib/journal.py"],
-                "sourcesContent": [
-                    _private("web/src/api/ledgerClient.ts").decode(),
-                    _private("acme_ledger/journal.py").decode(),
-                ],
-            }
-            stream.leaky[leak] = feeds.publish_npm(
-                "cli-bundle",
-                "3.1.0",
-                {"cli.js": js_module(rng, 2), "cli.js.map": json.dumps(source_map).encode()},
-            )
-            stream.leaky_targets[leak] = "npm:cli-bundle@3.1.0"
-        elif leak == "pypi-sdist":
-            stream.leaky[leak] = feeds.publish_pypi(
-                "ledger-mirror",
-                "0.1",
-                {"ledger_mirror/invoicing.py": _private("acme_ledger/invoicing.py")},
-            )
-            stream.leaky_targets[leak] = "pypi:ledger-mirror==0.1/ledger-mirror-0.1.tar.gz"
-        elif leak == "github-fork-push":
-            stream.leaky[leak] = feeds.push(
-                "someone/public-sdk", {"src/accounts.py": _private("acme_ledger/accounts.py")}
-            )
-            head = feeds._repos["someone/public-sdk"]["head"]
-            stream.leaky_targets[leak] = f"github:someone/public-sdk@{head}"
-        elif leak == "github-archive-push":
-            stream.leaky[leak] = feeds.push(
-                "busy/app", {"vendor/money.py": _private("acme_ledger/money.py")}
-            )
-            head = feeds._repos["busy/app"]["head"]
-            stream.leaky_targets[leak] = f"github:busy/app@{head}"
+        if leak is not None:
+            stream.leaky[leak], stream.leaky_targets[leak] = _leak(feeds, leak, rng)
         elif n == fork_at:
             feeds.fork("octo/public-sdk", "someone/public-sdk")
         else:

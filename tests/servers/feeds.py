@@ -145,6 +145,11 @@ class FakeFeeds(FakeRegistry):
             self._repos[full_name] = {"head": commit}
         return commit
 
+    def head(self, full_name: str) -> str:
+        """The commit a repository's default branch points at."""
+        with self.lock:
+            return str(self._repos[full_name]["head"])
+
     def _blob(self, data: bytes) -> str:
         sha = git_blob_sha(data)
         with self.lock:
