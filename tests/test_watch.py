@@ -349,3 +349,40 @@ def test_bounded_cache_keeps_entries_and_bytes_bounded():
     assert cache.bytes <= 100 and cache.get_blob("big") == b"y" * 90
     cache.put_blob("huge", b"z" * 101)  # larger than the whole cache: not kept
     assert cache.get_blob("huge") is None and cache.bytes <= 100
+
+
+def test_pypi_journal_waits_out_rate_limits():
+    from scanner.watch import PyPIFeed
+
+    with FakeFeeds() as feeds:
+        feeds.publish_pypi("one", "1.0", {"one/__init__.py": b"X = 1\n"})
+        feeds.show()
+        feeds.faults.add("^/pypi$", "429", retry_after=2, method="POST")
+        waited: list[float] = []
+        feed = PyPIFeed(Http(httpx.Client(timeout=5), sleep=waited.append), feeds.url,
+                        Limits(), "0")  # fmt: skip
+        entries = list(feed.poll())
+        assert [e.target for e in entries] == ["pypi:one==1.0"] and waited == [2.0]
+        assert feed.cursor == "1"
+        assert entries[0].open().candidate.target == "pypi:one==1.0/one-1.0.tar.gz"
+
+
+def test_sigterm_commits_what_was_read_and_stops(store, tmp_path):
+    results = tmp_path / "results.db"
+    with FakeFeeds() as feeds, FakeWebhook() as hook:
+        build(feeds, 400)
+        feeds.show()
+        watch = subprocess.Popen(watch_command(store, results, feeds, hook, "--feed", "npm"),
+                                 env=_env(), stderr=subprocess.PIPE, text=True)  # fmt: skip
+        deadline = time.monotonic() + 120
+        while not feeds.requests_matching(r"\.tgz$") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        watch.send_signal(signal.SIGTERM)
+        _, stderr = watch.communicate(timeout=60)
+        tarballs = {r["path"] for r in feeds.requests_matching(r"\.tgz$")}
+    assert watch.returncode in (0, 1), stderr
+    with sqlite3.connect(results) as db:
+        done = db.execute("SELECT publications FROM watch_checkpoints WHERE feed = 'npm'")
+        status = db.execute("SELECT status FROM runs").fetchone()[0]
+        assert status == "stopped"
+        assert 0 < done.fetchone()[0] <= len(tarballs) + 1  # what it read, and no more
