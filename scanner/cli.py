@@ -33,6 +33,7 @@ from scanner.commands.guard import guard
 from scanner.commands.inventory import inventory
 from scanner.commands.repos import repos
 from scanner.commands.serve import serve
+from scanner.commands.watch import watch
 from scanner.console import err, out
 from scanner.console import error as _error
 from scanner.console import note as _note
@@ -1138,6 +1139,7 @@ app.command("reference", help="The same as 'background'.")(_guarded(background))
 app.command("inventory")(_guarded(inventory))
 app.command("serve")(_guarded(serve))
 app.command("guard")(_guarded(guard))
+app.command("watch")(watch)
 
 
 @app.command()
