@@ -26,8 +26,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from fingerprints import LeaktraceError, __version__, printable
-from fingerprints.errors import StoreError
+from fingerprints import LeaktraceError, StoreError, __version__, printable
 from scanner.commands.background import background, learn_targets
 from scanner.commands.guard import guard
 from scanner.commands.inventory import inventory
