@@ -26,11 +26,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from fingerprints import LeaktraceError, __version__, printable
+from fingerprints import LeaktraceError, StoreError, __version__, printable
 from scanner.commands.background import background, learn_targets
+from scanner.commands.guard import guard
 from scanner.commands.inventory import inventory
 from scanner.commands.repos import repos
 from scanner.commands.serve import serve
+from scanner.commands.watch import watch
 from scanner.console import err, out
 from scanner.console import error as _error
 from scanner.console import note as _note
@@ -428,6 +430,8 @@ def run_scan(targets: Iterable[str | Candidate], store_path: Path, thresholds: T
                                      if isinstance(wanted, str) else wanted)  # fmt: skip
                         outcome = scan_candidate(candidate, context, memo=memo, runner=runner,
                                                  on_unread=on_unread)  # fmt: skip
+                    except StoreError:
+                        raise  # the store, not this candidate: no verdict can be trusted
                     except LeaktraceError as exc:
                         message = str(exc).removeprefix(f"{target}: ")
                         if crawler is not None:
@@ -1142,6 +1146,8 @@ app.command("background")(_guarded(background))
 app.command("reference", help="The same as 'background'.")(_guarded(background))
 app.command("inventory")(_guarded(inventory))
 app.command("serve")(_guarded(serve))
+app.command("guard")(_guarded(guard))
+app.command("watch")(watch)
 
 
 @app.command()

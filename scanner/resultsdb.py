@@ -24,7 +24,7 @@ from scanner.endpoints import DEFAULT_RESULTS
 from scanner.errors import InputError, LeaktraceError
 
 FORMAT = "leaktrace-results"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 DEFAULT_PATH = DEFAULT_RESULTS
 
 _SCHEMA = """
@@ -150,10 +150,28 @@ def _placements(run_id: int, candidate: dict[str, Any]) -> list[tuple[int, str, 
             for f in candidate.get("files", []) if f.get("candidate_sha256")]  # fmt: skip
 
 
+def _migrate_3_to_4(db: sqlite3.Connection) -> None:
+    """v4: ``leaktrace watch``. One checkpoint per feed, moved in the same transaction as the
+    finding of the publication it passes (so a publication is recorded once or not at all), and
+    the webhook outbox: every alert is written beside its finding and never deleted;
+    ``delivered_at`` is set once the webhook took it."""
+    db.execute(
+        "CREATE TABLE watch_checkpoints (feed TEXT PRIMARY KEY, cursor TEXT NOT NULL,"
+        " publications INTEGER NOT NULL DEFAULT 0, updated_at TEXT NOT NULL)"
+    )
+    db.execute(
+        "CREATE TABLE watch_outbox (id INTEGER PRIMARY KEY, alert TEXT NOT NULL UNIQUE,"
+        " payload TEXT NOT NULL, created_at REAL NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
+        " next_at REAL NOT NULL, delivered_at REAL, last_error TEXT)"
+    )
+    db.execute("CREATE INDEX watch_outbox_due ON watch_outbox (delivered_at, next_at)")
+
+
 #: Numbered migrations: MIGRATIONS[n] upgrades a results database from schema n to n + 1.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _migrate_1_to_2,
     2: _migrate_2_to_3,
+    3: _migrate_3_to_4,
 }
 
 #: What a decision covers (``decisions.scope``, schema 3).
@@ -263,6 +281,12 @@ class ResultsDB:
                 db.execute("ROLLBACK")
             raise
         return meta
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The open connection, for modules that keep tables of their own in the results
+        database (``scanner.watch.state``)."""
+        return self._db
 
     def close(self) -> None:
         self._db.close()

@@ -215,7 +215,7 @@ def test_an_old_results_database_gains_the_table(tmp_path):
         }
         assert results.parse_failures(11, 1024**3, "0") == {}
     meta = dict(sqlite3.connect(path).execute("SELECT key, value FROM meta"))
-    assert int(meta["schema_version"]) == SCHEMA_VERSION == 3
+    assert int(meta["schema_version"]) == SCHEMA_VERSION  # every migration ran
 
 
 # -- the private side ---------------------------------------------------------------------------
