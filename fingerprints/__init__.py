@@ -48,6 +48,7 @@ if TYPE_CHECKING:  # the names below, imported on first use (``__getattr__``)
     from fingerprints.names import carried_name, printable
     from fingerprints.normalize import TokenStream, count_lines, tokenize
     from fingerprints.params import FingerprintParams
+    from fingerprints.structure import CONTROL_CODES, CONTROL_NAMES, Structure
     from fingerprints.policy import (
         FIXTURE_DIRS,
         MANIFEST_FILES,
@@ -161,6 +162,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "tokenize",
     ),
     "fingerprints.params": ("FingerprintParams",),
+    "fingerprints.structure": ("CONTROL_CODES", "CONTROL_NAMES", "Structure"),
     "fingerprints.policy": (
         "FIXTURE_DIRS",
         "MANIFEST_FILES",
@@ -221,6 +223,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
 _HOME = {name: module for module, names in _EXPORTS.items() for name in names}
 
 __all__ = [
+    "CONTROL_CODES",
+    "CONTROL_NAMES",
     "Analysis",
     "BANNERS",
     "Background",
@@ -265,6 +269,7 @@ __all__ = [
     "StoreError",
     "StoreVersionError",
     "StoredFile",
+    "Structure",
     "TokenStream",
     "TreeEntry",
     "TreeSummary",

@@ -50,6 +50,7 @@ from fingerprints import (
     open_store,
 )
 from scanner.index_file import IndexFile, bucket_bits, index_path, write_index
+from scanner.structural import EMPTY_INDEX, StructureIndex, structures_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +145,8 @@ class FingerprintIndex:
     """(reference position, file index) -> the reference file holding most of that file."""
     reference_info: list[dict[str, object]] = field(default_factory=list)
     """Every learned source with its decision, for the report's provenance."""
+    structure: StructureIndex = EMPTY_INDEX
+    """The indexed files' functions, for the structural signal (``structural``)."""
 
     def __len__(self) -> int:
         return int(self.hashes.shape[0])
@@ -207,6 +210,7 @@ class FingerprintIndex:
             references=[ReferenceRef(*ref) for ref in header["references"]],
             reference_paths={(ref, file): path for ref, file, path in header["reference_paths"]},
             reference_info=header["reference_info"],
+            structure=StructureIndex.from_arrays(arrays),
         )
 
     @classmethod
@@ -284,6 +288,9 @@ class FingerprintIndex:
             w=w,
             private_tokens=sum(f.tokens for f in files),
             background_info=background.info,
+            structure=StructureIndex.build(
+                structures_of([(f.path, f.structure) for f in private], "an in-memory index")
+            ),
         )
 
     def is_public(self, hashes: np.ndarray) -> np.ndarray:

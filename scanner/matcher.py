@@ -30,12 +30,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from fingerprints import Analysis, covered_tokens, distinct_kinds
 from scanner.index import FingerprintIndex, PrivateFile
+from scanner.structural import FunctionPair, one_to_one
 from scanner.thresholds import Thresholds
 
 
@@ -128,6 +129,16 @@ class CandidateMatch:
     tokens: int = 0
     public_code: list[PublicCode] = field(default_factory=list)
     """Where the ``reference`` discount comes from, most tokens first."""
+    functions: list[FunctionPair] = field(default_factory=list)
+    """Candidate functions matched to private functions by structure (``structural``)."""
+    structural_idioms: int = 0
+    """Calls and constants ignored as idioms (at more than ``structural_max_fanout`` private
+    functions)."""
+
+    @property
+    def structural_events(self) -> int:
+        """Events lined up in the matched function pairs."""
+        return sum(pair.weight for pair in self.functions)
 
 
 def match_file(
@@ -303,8 +314,11 @@ def combine(
     files: int,
     lines: int,
     tokens: int,
+    functions: list[FunctionPair] | None = None,
+    idioms: int = 0,
 ) -> CandidateMatch:
-    """Group fragments into file pairs and measure the candidate as a whole."""
+    """Group fragments into file pairs and measure the candidate as a whole (with the function
+    pairs the structural signal found, each private function counted once)."""
     by_pair: dict[tuple[str, int], list[Fragment]] = defaultdict(list)
     by_private: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for fragment in fragments:
@@ -347,4 +361,8 @@ def combine(
         lines=lines,
         tokens=tokens,
         public_code=public_code,
+        functions=[replace(f, private_repo=index.files[f.private_file].repo,
+                           private_path=index.files[f.private_file].path)
+                   for f in one_to_one(functions or [])],  # fmt: skip
+        structural_idioms=idioms,
     )

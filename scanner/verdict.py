@@ -55,11 +55,33 @@ _MEANING: dict[str, tuple[str, bool]] = {
     "review_tokens": ("private tokens covered, needed for review", False),
     "derivative_tokens": ("private tokens covered, needed for derivative", False),
     "derivative_fragment_tokens": ("longest fragment, needed for derivative", False),
-}
+    "structural_min_events": (
+        "fewest events of a matched function; smaller functions are not compared", True),
+    "structural_min_shared": (
+        "fewest calls and constants a matched function pair shares (the cheap filter)", True),
+    "structural_max_fanout": (
+        "calls and constants ignored as idioms: held by more private functions than the limit",
+        True),
+    "structural_similarity": (
+        "lowest similarity of a matched function pair, percent of events lined up", True),
+    "structural_review_pairs": (
+        "function pairs matched by structure (calls, constants, control flow), needed for "
+        "review on structure alone", False),
+    "structural_review_events": (
+        "events lined up in those pairs, needed for review on structure alone", False),
+}  # fmt: skip
 
 
 def _measured(match: CandidateMatch, name: str) -> int:
+    functions = match.functions
     return {
+        "structural_min_events": min((min(p.events) for p in functions), default=0),
+        "structural_min_shared": min(
+            (p.shared_calls + p.shared_constants for p in functions), default=0),
+        "structural_max_fanout": match.structural_idioms,
+        "structural_similarity": min((int(p.similarity * 100) for p in functions), default=0),
+        "structural_review_pairs": len(functions),
+        "structural_review_events": match.structural_events,
         "min_fragment_tokens": match.longest_fragment,
         "max_fanout": match.discounts.template,
         "background_files": match.discounts.common,
@@ -86,6 +108,21 @@ def sources_named(public_code: list[PublicCode], most: int = 3) -> str:
         return "in reference sources"
     more = f" and {len(named) - most} more" if len(named) > most else ""
     return "in " + "; ".join(f"{label}, {kind}" for label, kind in named[:most]) + more
+
+
+def structural_reason(match: CandidateMatch, t: Thresholds, *, alone: bool) -> str:
+    """The structural evidence in words; ``alone``: the only evidence (a rewritten copy)."""
+    functions = match.functions
+    files = len({p.private_file for p in functions})
+    found = (f"{len(functions)} function pair(s) in {files} private file(s) keep the private "
+             f"functions' calls, constants and control flow ({match.structural_events:,} events "
+             f"lined up; structural_review_pairs {t.structural_review_pairs}, "
+             f"structural_review_events {t.structural_review_events})")  # fmt: skip
+    if alone:
+        return ("found after rewriting: no token run is left long enough to count, but "
+                f"{found}; a rewritten copy or port is likely, a person decides "
+                "(structure alone never makes a derivative)")  # fmt: skip
+    return f"also by structure: {found}"
 
 
 def decide(match: CandidateMatch, thresholds: Thresholds) -> tuple[Verdict, list[Check], list[str]]:
@@ -123,6 +160,12 @@ def decide(match: CandidateMatch, thresholds: Thresholds) -> tuple[Verdict, list
             if covered
             else "no private code found in fragments long enough to count"
         ]
+    structural = passed["structural_review_pairs"] and passed["structural_review_events"]
+    if structural and verdict is Verdict.CLEAR:
+        verdict = Verdict.REVIEW
+        reasons = [structural_reason(match, t, alone=True), *reasons]
+    elif structural:
+        reasons.append(structural_reason(match, t, alone=False))
     d = match.discounts
     for amount, what in (
         (d.public, "public code (fingerprinted with --public)"),

@@ -1,0 +1,253 @@
+"""The structural signal: per function, what a rewrite must keep to keep the behaviour.
+
+An AI-assisted rewrite renames every identifier, turns loops into comprehensions, nested ifs
+into early returns, reorders functions and rewords messages, so the token winnowing finds
+nothing. What it cannot change without changing the behaviour is, per function: the external
+calls it makes (a standard-library or third-party name cannot be renamed), the constants it
+uses (numbers, short strings), and roughly the order and shape of its control flow. This
+module turns each function of a parsed file into a sequence of such *events* over a
+language-neutral alphabet:
+
+- control flow: ``LOOP`` (``for``, ``while``, ``loop``, ``do``; a comprehension's ``for``
+  too, so a loop rewritten as a comprehension is the same event), ``BRANCH`` (``if``,
+  ``elif``, ``switch``, ``case``, ``match``, ``when``, ``unless``), ``RETURN``, ``RAISE``
+  (``raise``, ``throw``), ``TRY``;
+- a call: the hash of the called name (the identifier just before the argument list; lower
+  case, underscores dropped, so ``startswith``, ``startsWith`` and ``starts_with`` agree across
+  languages);
+- a constant: the hash of a number's value (``0x10``, ``16`` and ``16.0`` agree) or of a
+  short string's normalized text (prose, three spaces or more, is dropped: messages get
+  reworded).
+
+Functions are the grammar's function, method, lambda and closure nodes; one of fewer than
+``MIN_FUNCTION_TOKENS`` tokens stays part of the function around it (``x => x * 2`` is part of
+the loop it replaces). Each token's event goes to the innermost function holding it. Only
+functions with at least ``MIN_EVENTS`` events are kept.
+
+What is stored per function: its line range, its arity and its event codes (uint32 hashes,
+no text), a few bytes per line of code. Nothing here can give the source back.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import tree_sitter
+
+from fingerprints.languages import IDENT, NUMBER, STRING, Language, _value, load_language
+
+#: Event codes below this are control-flow events; hashes are moved above it.
+CONTROL_CODES = 256
+LOOP, BRANCH, RETURN, RAISE, TRY, COMPARE, ARITHMETIC = 1, 2, 3, 4, 5, 6, 7
+CONTROL_NAMES = {LOOP: "loop", BRANCH: "branch", RETURN: "return", RAISE: "raise", TRY: "try",
+                 COMPARE: "compare", ARITHMETIC: "arithmetic"}  # fmt: skip
+
+MIN_FUNCTION_TOKENS = 25
+"""A function node with fewer tokens is part of the function around it."""
+MIN_EVENTS = 6
+"""Functions with fewer events are not stored (``structural_min_events`` can go no lower)."""
+FORMAT = 1
+"""Version of the stored bytes (``Structure.to_bytes``)."""
+
+FUNCTION_KINDS = (
+    "function_definition", "function_declaration", "function_item", "method_definition",
+    "method_declaration", "constructor_declaration", "function_expression", "arrow_function",
+    "generator_function_declaration", "generator_function", "func_literal", "method",
+    "singleton_method", "closure_expression", "lambda", "lambda_expression",
+    "anonymous_function", "local_function_statement", "anonymous_function_creation_expression",
+    "secondary_constructor", "anonymous_function_definition",
+)  # fmt: skip
+
+_KEYWORDS = {
+    LOOP: ("for", "while", "loop", "do", "foreach", "until"),
+    BRANCH: ("if", "elif", "elsif", "switch", "case", "match", "when", "unless"),
+    RETURN: ("return",),
+    RAISE: ("raise", "throw"),
+    TRY: ("try",),
+    COMPARE: ("==", "!=", "<", ">", "<=", ">=", "===", "!==", "is", "in", "not in", "is not"),
+    ARITHMETIC: ("+", "-", "*", "/", "%", "//", "**", "<<", ">>", "&", "|", "^", "+=", "-=",
+                 "*=", "/=", "%=", "//=", "<<=", ">>=", "&=", "|=", "^=", "++", "--"),
+}
+_CONTROL = {int(_value("k:" + word)): code for code, words in _KEYWORDS.items() for word in words}
+_OPEN_PAREN = _value("k:(")
+_DOT = _value("k:.")
+_DEFINERS = np.array(
+    [int(_value("k:" + word)) for word in ("def", "function", "func", "fn", "class", "fun")],
+    dtype=np.uint64,
+)
+
+FUNCTION_DTYPE = np.dtype(
+    [("line_start", "<u4"), ("line_end", "<u4"), ("arity", "<u2"), ("events", "<u4")]
+)
+
+
+def event_code(text: str) -> int:
+    """A call's or constant's event code: a 32-bit hash, above the control codes."""
+    value = int.from_bytes(hashlib.blake2b(text.encode(), digest_size=4).digest(), "little")
+    return value if value >= CONTROL_CODES else value + CONTROL_CODES
+
+
+@dataclass(frozen=True, slots=True)
+class Structure:
+    """The functions of one file: line ranges, arities and event sequences."""
+
+    functions: np.ndarray  # FUNCTION_DTYPE
+    events: np.ndarray  # uint32, every function's events one after the other
+
+    def __len__(self) -> int:
+        return int(self.functions.shape[0])
+
+    def starts(self) -> np.ndarray:
+        """Where each function's events start in ``events`` (and the end, last)."""
+        starts = np.zeros(len(self) + 1, dtype=np.int64)
+        np.cumsum(self.functions["events"], out=starts[1:])
+        return starts
+
+    def to_bytes(self) -> bytes:
+        head = bytes([FORMAT]) + len(self).to_bytes(4, "little")
+        return head + self.functions.tobytes() + self.events.astype("<u4").tobytes()
+
+    @classmethod
+    def from_bytes(cls, blob: bytes | None) -> Structure:
+        """The stored bytes back; ``ValueError`` when they are not a structure."""
+        if not blob:
+            return EMPTY
+        if blob[0] != FORMAT or len(blob) < 5:
+            raise ValueError("not a structure record of format 1")
+        count = int.from_bytes(blob[1:5], "little")
+        end = 5 + count * FUNCTION_DTYPE.itemsize
+        if end > len(blob) or (len(blob) - end) % 4:
+            raise ValueError(f"{len(blob)} bytes do not hold {count} functions")
+        functions = np.frombuffer(blob, dtype=FUNCTION_DTYPE, count=count, offset=5)
+        events = np.frombuffer(blob, dtype="<u4", offset=end)
+        if int(functions["events"].sum()) != events.shape[0]:
+            raise ValueError("event counts do not add up")
+        return cls(functions, events)
+
+
+EMPTY = Structure(np.zeros(0, FUNCTION_DTYPE), np.zeros(0, np.uint32))
+
+
+@functools.cache
+def _function_query(name: str) -> tree_sitter.Query | None:
+    ts_language = load_language(name).ts_language
+    kinds = [k for k in FUNCTION_KINDS if ts_language.id_for_node_kind(k, True) is not None]
+    if not kinds:
+        return None
+    return tree_sitter.Query(ts_language, "[" + " ".join(f"({k})" for k in kinds) + "] @f")
+
+
+_NUMBER_TEXT = re.compile(r"0x[0-9a-f]+|0o[0-7]+|0b[01]+|(\d+\.?\d*|\.\d+)(e[+-]?\d+)?")
+_STRING_EDGES = re.compile(r"^[a-z]{0,3}(['\"`]+)|(['\"`]+)$", re.IGNORECASE)
+
+
+def _number(text: str) -> str:
+    """A number literal's value as text: ``0x10``, ``16``, ``16L`` and ``16.0`` give ``16``."""
+    text = text.lower().replace("_", "").replace("'", "")
+    found = _NUMBER_TEXT.match(text)
+    if not found:
+        return text
+    literal = found.group()
+    try:
+        value = int(literal, 0) if literal[:2] in ("0x", "0o", "0b") else float(literal)
+    except ValueError:
+        return literal
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
+        value = int(value)
+    return repr(value)
+
+
+def _string(text: str) -> str | None:
+    """A string literal's normalized text, or None for prose (reworded by any rewrite)."""
+    inner = " ".join(_STRING_EDGES.sub("", text).lower().split())
+    if inner.count(" ") >= 3 or len(inner) > 60:
+        return None
+    return inner
+
+
+def _event_of_token(kind: int, text: str) -> int | None:
+    if kind == 0:
+        return event_code("c:" + text.lower().replace("_", ""))
+    if kind == 1:
+        return event_code("n:" + _number(text))
+    normalized = _string(text)
+    return None if normalized is None else event_code("s:" + normalized)
+
+
+def _hashed_tokens(source: bytes, values: np.ndarray, starts: np.ndarray, ends: np.ndarray,
+                   wanted: np.ndarray) -> Iterator[tuple[int, int, str, int | None]]:  # fmt: skip
+    """(token index, kind: 0 call or member, 1 number, 2 string, its text, event code or None)
+    of every call, member access and constant token where ``wanted``."""
+    is_call = np.zeros(values.shape[0], dtype=bool)
+    is_call[:-1] = (values[:-1] == IDENT) & (values[1:] == _OPEN_PAREN)
+    is_call[1:] &= ~np.isin(values[:-1], _DEFINERS)
+    is_call[1:] |= (values[1:] == IDENT) & (values[:-1] == _DOT)  # x.name: a member, kept too
+    hashed = np.flatnonzero((is_call | (values == NUMBER) | (values == STRING)) & wanted)
+    kinds = np.where(is_call[hashed], 0, np.where(values[hashed] == NUMBER, 1, 2))
+    for at, kind in zip(hashed.tolist(), kinds.tolist(), strict=True):
+        text = source[int(starts[at]) : int(ends[at])].decode("utf-8", "replace")
+        yield at, kind, text, _event_of_token(kind, text)
+
+
+def event_texts(source: bytes, values: np.ndarray, starts: np.ndarray,
+                ends: np.ndarray) -> dict[int, tuple[str, str]]:  # fmt: skip
+    """Event code -> (``call`` or ``constant``, the text a file writes it with): how a report
+    names what a matched function shares (the candidate's own text, which is public)."""
+    found: dict[int, tuple[str, str]] = {}
+    wanted = np.ones(values.shape[0], dtype=bool)
+    for _at, kind, text, code in _hashed_tokens(source, values, starts, ends, wanted):
+        if code is not None and code not in found:
+            found[code] = ("call" if kind == 0 else "constant", text[:60])
+    return found
+
+
+def extract(source: bytes, tree: tree_sitter.Tree, language: Language, values: np.ndarray,
+            starts: np.ndarray, ends: np.ndarray) -> Structure:  # fmt: skip
+    """The functions of a parsed file and their events, from its tree and its token stream
+    (``values``, ``starts``, ``ends``: ``normalize.tokenize``'s arrays)."""
+    query = _function_query(language.name)
+    if query is None or values.shape[0] == 0:
+        return EMPTY
+    nodes = tree_sitter.QueryCursor(query).captures(tree.root_node).get("f", [])
+    if not nodes:
+        return EMPTY
+    nodes.sort(key=lambda n: (n.start_byte, -n.end_byte))
+    owner = np.full(values.shape[0], -1, dtype=np.int64)
+    units: list[tuple[int, int, int]] = []  # (first line, last line, arity)
+    for node in nodes:  # outer functions come first, inner ones paint over them
+        first = int(np.searchsorted(starts, node.start_byte, side="left"))
+        last = int(np.searchsorted(starts, node.end_byte, side="left"))
+        if last - first < MIN_FUNCTION_TOKENS:
+            continue
+        body = node.child_by_field_name("body")
+        if body is not None:  # the name and parameters are not events of the body
+            first = int(np.searchsorted(starts, body.start_byte, side="left"))
+        params = node.child_by_field_name("parameters")
+        arity = params.named_child_count if params is not None else 0
+        owner[first:last] = len(units)
+        units.append((node.start_point[0] + 1, node.end_point[0] + 1, min(arity, 65535)))
+    if not units:
+        return EMPTY
+    codes = np.zeros(values.shape[0], dtype=np.int64)
+    for value, code in _CONTROL.items():
+        codes[values == np.uint64(value)] = code
+    for at, _kind, _text, code in _hashed_tokens(source, values, starts, ends, owner >= 0):
+        codes[at] = -1 if code is None else code
+    keep = (codes > 0) & (owner >= 0)
+    order = np.argsort(owner[keep], kind="stable")
+    event_owner = owner[keep][order]
+    events = codes[keep][order].astype(np.uint32)
+    counts = np.bincount(event_owner, minlength=len(units))
+    functions = np.zeros(len(units), dtype=FUNCTION_DTYPE)
+    for i, (first_line, last_line, arity) in enumerate(units):
+        functions[i] = (first_line, last_line, arity, counts[i])
+    kept = counts >= MIN_EVENTS
+    if not kept.all():
+        events = events[np.repeat(kept, counts)]
+        functions = functions[kept]
+    return Structure(np.ascontiguousarray(functions), np.ascontiguousarray(events))

@@ -1,0 +1,264 @@
+"""The structural second signal, public side: candidate functions against private functions.
+
+Every private function with enough events (``fingerprints.structure``) is in the index with its
+file, line range, arity and event codes, and an inverted list from each *feature* (a call or
+constant code, not a trivial one like ``0``, ``1`` or ``""``) to the functions holding it.
+
+A candidate file's functions are compared in two steps:
+
+1. **Cheap filter.** All features of all its functions are looked up at once (sorted arrays,
+   vectorized). A feature held by more than ``structural_max_fanout`` private functions is an
+   idiom (``append``, ``len``), not evidence, and is ignored. A (candidate, private) function pair
+   goes on only when it shares at least ``structural_min_shared`` features and at least half
+   of the smaller function's features.
+2. **Comparison.** The two event sequences are aligned (an LCS, RapidFuzz's Indel distance, in
+   C++): similarity = 2 * LCS / (len1 + len2), the share of both sequences that lines up in
+   order, gaps anywhere. A pair at ``structural_similarity`` percent or more is a match.
+
+Each candidate function keeps its best private function and each private function is used once
+(greedy, best first), so a candidate cannot count one private function many times.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+from rapidfuzz.distance import Indel
+
+from fingerprints import CONTROL_CODES, CONTROL_NAMES, DamagedStoreError, Structure
+from fingerprints.structure import event_code
+
+if TYPE_CHECKING:
+    from scanner.thresholds import Thresholds
+
+TRIVIAL = np.array(
+    sorted(event_code(t) for t in ("n:0", "n:1", "n:2", "n:-1", "s:", "s: ", "c:len", "c:str")),
+    dtype=np.uint32,
+)
+"""Calls and constants nearly every function has: never features."""
+
+#: The arrays of the index, by their name in the index file.
+ARRAYS = {
+    "struct_file": "<i4", "struct_line_start": "<u4", "struct_line_end": "<u4",
+    "struct_arity": "<u2", "struct_starts": "<i8", "struct_events": "<u4",
+    "struct_features": "<i4", "struct_feature_hashes": "<u4", "struct_feature_functions": "<i4",
+}  # fmt: skip
+
+
+def features(events: np.ndarray) -> np.ndarray:
+    """A function's distinct non-trivial call and constant codes (sorted)."""
+    codes = np.unique(events[events >= CONTROL_CODES])
+    return codes[~np.isin(codes, TRIVIAL)]
+
+
+@dataclass(frozen=True)
+class StructureIndex:
+    """Every private function's structure, and which functions hold each feature."""
+
+    file: np.ndarray  # int32 per function: its file number in the fingerprint index
+    line_start: np.ndarray  # uint32 per function
+    line_end: np.ndarray  # uint32 per function
+    arity: np.ndarray  # uint16 per function
+    starts: np.ndarray  # int64, functions + 1: where each function's events start
+    events: np.ndarray  # uint32, all events
+    features: np.ndarray  # int32 per function: how many features it has
+    feature_hashes: np.ndarray  # uint32, sorted
+    feature_functions: np.ndarray  # int32, aligned: the function holding that feature
+
+    def __len__(self) -> int:
+        return int(self.file.shape[0])
+
+    @classmethod
+    def build(cls, structures: list[Structure | None]) -> StructureIndex:
+        """The index of each indexed file's structure (None: stored without one)."""
+        files, lines_a, lines_b, arity, counts, events = [], [], [], [], [], []
+        for number, structure in enumerate(structures):
+            if structure is None or not len(structure):
+                continue
+            f = structure.functions
+            files.append(np.full(len(structure), number, dtype=np.int32))
+            lines_a.append(f["line_start"])
+            lines_b.append(f["line_end"])
+            arity.append(f["arity"])
+            counts.append(f["events"].astype(np.int64))
+            events.append(structure.events)
+
+        def joined(parts: list[np.ndarray], dtype: str) -> np.ndarray:
+            return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
+
+        starts = np.zeros(sum(len(c) for c in counts) + 1, dtype=np.int64)
+        np.cumsum(joined(counts, "<i8"), out=starts[1:])
+        all_events = joined(events, "<u4")
+        functions = starts.shape[0] - 1
+        # each function's distinct features at once: unique (function, code) keys
+        owner = np.repeat(np.arange(functions, dtype=np.int64), np.diff(starts))
+        wanted = (all_events >= CONTROL_CODES) & ~np.isin(all_events, TRIVIAL)
+        keys = np.unique((owner[wanted] << 32) | all_events[wanted].astype(np.int64))
+        owners = (keys >> 32).astype(np.int32)
+        hashes = (keys & 0xFFFFFFFF).astype(np.uint32)
+        order = np.argsort(hashes, kind="stable")
+        return cls(
+            file=joined(files, "<i4"),
+            line_start=joined(lines_a, "<u4"),
+            line_end=joined(lines_b, "<u4"),
+            arity=joined(arity, "<u2"),
+            starts=starts,
+            events=all_events,
+            features=np.bincount(owners, minlength=functions).astype(np.int32),
+            feature_hashes=np.ascontiguousarray(hashes[order]),
+            feature_functions=np.ascontiguousarray(owners[order]),
+        )
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Its arrays by their name in the index file."""
+        return {name: getattr(self, name.removeprefix("struct_")) for name in ARRAYS}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> StructureIndex:
+        return cls(**{name.removeprefix("struct_"): arrays[name] for name in ARRAYS})
+
+    def function_events(self, number: int) -> np.ndarray:
+        return np.asarray(self.events[int(self.starts[number]) : int(self.starts[number + 1])])
+
+
+EMPTY_INDEX = StructureIndex.build([])
+
+
+def structures_of(stored: list[tuple[str, bytes | None]], where: str) -> list[Structure | None]:
+    """Each stored file's structure from its (path, stored bytes); None where the file was
+    stored before schema 7. Bytes that are not a structure are damage: ``StoreError``."""
+    out: list[Structure | None] = []
+    for path, blob in stored:
+        try:
+            out.append(None if blob is None else Structure.from_bytes(blob))
+        except ValueError as exc:
+            raise DamagedStoreError(f"{where}: damaged structure of file {path!r}: {exc}") from exc
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionPair:
+    """A candidate function matched to a private function by structure."""
+
+    candidate_lines: tuple[int, int]
+    private_file: int  # file number in the fingerprint index
+    private_lines: tuple[int, int]
+    similarity: float  # 2 * LCS / (len1 + len2) of the event sequences
+    events: tuple[int, int]  # events of the candidate function, of the private one
+    arity: tuple[int, int]
+    shared_calls: int  # distinct call and constant codes both hold
+    shared_constants: int
+    shape: dict[str, tuple[int, int]]  # control event -> (candidate count, private count)
+    candidate_path: str = ""
+    private_repo: str = ""
+    private_path: str = ""
+    calls: tuple[str, ...] = field(default=())
+    """The shared calls and constants as the candidate writes them (public text)."""
+    constants: tuple[str, ...] = field(default=())
+
+    @property
+    def weight(self) -> int:
+        """Events lined up: the size of the evidence."""
+        return round(self.similarity * (self.events[0] + self.events[1]) / 2)
+
+
+def _shape(events: np.ndarray) -> dict[int, int]:
+    control = events[events < CONTROL_CODES]
+    return {code: int((control == code).sum()) for code in CONTROL_NAMES}
+
+
+Texts = Callable[[], dict[int, tuple[str, str]]]
+"""Called only when a file has matched functions: event code -> (``call`` or ``constant``, the
+candidate's text for it), to name what a pair shares."""
+
+
+def match_structure(structure: Structure, index: StructureIndex, thresholds: Thresholds,
+                    texts: Texts | None = None) -> tuple[list[FunctionPair], int]:  # fmt: skip
+    """The candidate file's functions matched to private functions (see the module docstring),
+    and how many of its features were ignored as idioms (``structural_max_fanout``)."""
+    t = thresholds
+    min_events, min_shared, max_fanout = (t.structural_min_events, t.structural_min_shared,
+                                          t.structural_max_fanout)  # fmt: skip
+    if not len(structure) or not len(index):
+        return [], 0
+    starts = structure.starts()
+    wanted: list[tuple[int, np.ndarray, np.ndarray]] = []
+    for number in range(len(structure)):
+        events = structure.events[starts[number] : starts[number + 1]]
+        if events.shape[0] >= min_events:
+            wanted.append((number, events, features(events)))
+    if not wanted:
+        return [], 0
+    owner = np.repeat(np.arange(len(wanted)), [w[2].shape[0] for w in wanted])
+    looked = np.concatenate([w[2] for w in wanted])
+    lo = np.searchsorted(index.feature_hashes, looked, side="left")
+    hi = np.searchsorted(index.feature_hashes, looked, side="right")
+    keep = (hi > lo) & (hi - lo <= max_fanout)
+    idioms = int((hi - lo > max_fanout).sum())
+    owner, lo, hi = owner[keep], lo[keep], hi[keep]
+    if not owner.shape[0]:
+        return [], idioms
+    sizes = hi - lo
+    at = np.repeat(lo, sizes) + (np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes,
+                                                                        sizes))  # fmt: skip
+    private = np.asarray(index.feature_functions[at], dtype=np.int64)
+    cand = np.repeat(owner, sizes).astype(np.int64)
+    keys, shared = np.unique(cand * len(index) + private, return_counts=True)
+    cand, private = keys // len(index), keys % len(index)
+    smaller = np.minimum(np.array([w[2].shape[0] for w in wanted])[cand], index.features[private])
+    passing = (shared >= min_shared) & (2 * shared >= smaller)
+    found: list[tuple[float, int, int]] = []
+    for c, p in zip(cand[passing].tolist(), private[passing].tolist(), strict=True):
+        theirs = index.function_events(p)
+        if 2 * min(theirs.shape[0], wanted[c][1].shape[0]) < max(theirs.shape[0],
+                                                                 wanted[c][1].shape[0]):
+            continue  # one is more than twice the other: not the same function rewritten
+        score = Indel.normalized_similarity(wanted[c][1].tolist(), theirs.tolist())
+        if score * 100 >= t.structural_similarity:
+            found.append((score, c, p))
+    found.sort(key=lambda item: (-item[0], item[1], item[2]))
+    pairs: list[FunctionPair] = []
+    used_c: set[int] = set()
+    used_p: set[int] = set()
+    named = texts() if found and texts is not None else {}
+    for score, c, p in found:
+        if c in used_c or p in used_p:
+            continue
+        used_c.add(c)
+        used_p.add(p)
+        number, mine, my_features = wanted[c]
+        theirs = index.function_events(p)
+        common = np.intersect1d(my_features, features(theirs)).tolist()
+        shared = [named.get(code, ("call", "")) for code in common]
+        mine_shape, their_shape = _shape(mine), _shape(theirs)
+        f = structure.functions[number]
+        pairs.append(FunctionPair(
+            candidate_lines=(int(f["line_start"]), int(f["line_end"])),
+            private_file=int(index.file[p]),
+            private_lines=(int(index.line_start[p]), int(index.line_end[p])),
+            similarity=round(score, 4),
+            events=(int(mine.shape[0]), int(theirs.shape[0])),
+            arity=(int(f["arity"]), int(index.arity[p])),
+            shared_calls=sum(1 for kind, _ in shared if kind == "call"),
+            shared_constants=sum(1 for kind, _ in shared if kind == "constant"),
+            shape={CONTROL_NAMES[code]: (mine_shape[code], their_shape[code])
+                   for code in CONTROL_NAMES if mine_shape[code] or their_shape[code]},
+            calls=tuple(sorted({text for kind, text in shared if kind == "call" and text})),
+            constants=tuple(sorted({text for kind, text in shared
+                                    if kind == "constant" and text})),
+        ))  # fmt: skip
+    return pairs, idioms
+
+
+def one_to_one(pairs: list[FunctionPair]) -> list[FunctionPair]:
+    """The pairs of a whole candidate, each private function used once (best first)."""
+    kept, used = [], set()
+    for pair in sorted(pairs, key=lambda p: (-p.similarity, p.candidate_path, p.candidate_lines)):
+        key = (pair.private_file, pair.private_lines)
+        if key not in used:
+            used.add(key)
+            kept.append(pair)
+    return sorted(kept, key=lambda p: (p.candidate_path, p.candidate_lines))
