@@ -48,7 +48,6 @@ if TYPE_CHECKING:  # the names below, imported on first use (``__getattr__``)
     from fingerprints.names import carried_name, printable
     from fingerprints.normalize import TokenStream, count_lines, tokenize
     from fingerprints.params import FingerprintParams
-    from fingerprints.structure import CONTROL_CODES, CONTROL_NAMES, Structure
     from fingerprints.policy import (
         FIXTURE_DIRS,
         MANIFEST_FILES,
@@ -86,6 +85,7 @@ if TYPE_CHECKING:  # the names below, imported on first use (``__getattr__``)
         open_store,
         repo_name_problem,
     )
+    from fingerprints.structure import CONTROL_CODES, CONTROL_NAMES, Structure
     from fingerprints.text import BinaryContent, decode_source
     from fingerprints.tree import (
         MAX_TREE_DEPTH,

@@ -175,8 +175,7 @@ def _migrate_4_to_5(db: sqlite3.Connection) -> None:
 #: Tables whose rows the scanner's index is built from, with the columns it reads (None: all of
 #: them): any change to them bumps the generation. A file's commit dates are not read by it.
 INDEXED_TABLES: dict[str, str | None] = {
-    "files": "repo_id, path, language, sha256, tokens, lines, fingerprints, boilerplate,"
-    " structure",
+    "files": "repo_id, path, language, sha256, tokens, lines, fingerprints, boilerplate, structure",
     "repos": "name, public",
     "background": "hash, files",
     "reference_sources": None,  # names, decisions and reasons are in the index (and reports)

@@ -43,9 +43,9 @@ from fingerprints.languages import IDENT, NUMBER, STRING, Language, _value, load
 
 #: Event codes below this are control-flow events; hashes are moved above it.
 CONTROL_CODES = 256
-LOOP, BRANCH, RETURN, RAISE, TRY, COMPARE, ARITHMETIC = 1, 2, 3, 4, 5, 6, 7
+LOOP, BRANCH, RETURN, RAISE, TRY, COMPARE, ARITHMETIC, LOCAL = 1, 2, 3, 4, 5, 6, 7, 8
 CONTROL_NAMES = {LOOP: "loop", BRANCH: "branch", RETURN: "return", RAISE: "raise", TRY: "try",
-                 COMPARE: "compare", ARITHMETIC: "arithmetic"}  # fmt: skip
+                 COMPARE: "compare", ARITHMETIC: "arithmetic", LOCAL: "local call"}  # fmt: skip
 
 MIN_FUNCTION_TOKENS = 25
 """A function node with fewer tokens is part of the function around it."""
@@ -70,8 +70,33 @@ _KEYWORDS = {
     RAISE: ("raise", "throw"),
     TRY: ("try",),
     COMPARE: ("==", "!=", "<", ">", "<=", ">=", "===", "!==", "is", "in", "not in", "is not"),
-    ARITHMETIC: ("+", "-", "*", "/", "%", "//", "**", "<<", ">>", "&", "|", "^", "+=", "-=",
-                 "*=", "/=", "%=", "//=", "<<=", ">>=", "&=", "|=", "^=", "++", "--"),
+    ARITHMETIC: (
+        "+",
+        "-",
+        "*",
+        "/",
+        "%",
+        "//",
+        "**",
+        "<<",
+        ">>",
+        "&",
+        "|",
+        "^",
+        "+=",
+        "-=",
+        "*=",
+        "/=",
+        "%=",
+        "//=",
+        "<<=",
+        ">>=",
+        "&=",
+        "|=",
+        "^=",
+        "++",
+        "--",
+    ),
 }
 _CONTROL = {int(_value("k:" + word)): code for code, words in _KEYWORDS.items() for word in words}
 _OPEN_PAREN = _value("k:(")
@@ -80,6 +105,11 @@ _DEFINERS = np.array(
     [int(_value("k:" + word)) for word in ("def", "function", "func", "fn", "class", "fun")],
     dtype=np.uint64,
 )
+_TYPE_DEFINERS = np.array(
+    [int(_value("k:" + word)) for word in ("def", "function", "func", "fn", "class", "fun",
+                                           "struct", "type", "interface", "enum", "trait")],
+    dtype=np.uint64,
+)  # fmt: skip
 
 FUNCTION_DTYPE = np.dtype(
     [("line_start", "<u4"), ("line_end", "<u4"), ("arity", "<u2"), ("events", "<u4")]
@@ -170,17 +200,38 @@ def _string(text: str) -> str | None:
     return inner
 
 
-def _event_of_token(kind: int, text: str) -> int | None:
+def _name(text: str) -> str:
+    """A called or defined name as events compare it: ``starts_with`` is ``startsWith``."""
+    return text.lower().replace("_", "")
+
+
+def _event_of_token(kind: int, text: str, local: set[str]) -> int | None:
     if kind == 0:
-        return event_code("c:" + text.lower().replace("_", ""))
+        private = text.startswith("_") and not text.endswith("__")
+        if private or _name(text) in local:
+            return LOCAL  # the file's own helpers and fields: a rewrite renames them
+        return event_code("c:" + _name(text))
     if kind == 1:
         return event_code("n:" + _number(text))
     normalized = _string(text)
     return None if normalized is None else event_code("s:" + normalized)
 
 
+def _local_names(source: bytes, values: np.ndarray, starts: np.ndarray, ends: np.ndarray,
+                 nodes: list[tree_sitter.Node]) -> set[str]:  # fmt: skip
+    """Names the file defines (functions, methods, classes, types): calls to them are the
+    file's own, which a rewrite renames."""
+    names = {_name(n.text.decode("utf-8", "replace")) for node in nodes
+             if (n := node.child_by_field_name("name")) is not None and n.text}  # fmt: skip
+    defined = np.flatnonzero((values[1:] == IDENT) & np.isin(values[:-1], _TYPE_DEFINERS)) + 1
+    names.update(_name(source[int(starts[i]) : int(ends[i])].decode("utf-8", "replace"))
+                 for i in defined.tolist())  # fmt: skip
+    return names
+
+
 def _hashed_tokens(source: bytes, values: np.ndarray, starts: np.ndarray, ends: np.ndarray,
-                   wanted: np.ndarray) -> Iterator[tuple[int, int, str, int | None]]:  # fmt: skip
+                   wanted: np.ndarray,
+                   local: set[str]) -> Iterator[tuple[int, int, str, int | None]]:  # fmt: skip
     """(token index, kind: 0 call or member, 1 number, 2 string, its text, event code or None)
     of every call, member access and constant token where ``wanted``."""
     is_call = np.zeros(values.shape[0], dtype=bool)
@@ -191,7 +242,7 @@ def _hashed_tokens(source: bytes, values: np.ndarray, starts: np.ndarray, ends: 
     kinds = np.where(is_call[hashed], 0, np.where(values[hashed] == NUMBER, 1, 2))
     for at, kind in zip(hashed.tolist(), kinds.tolist(), strict=True):
         text = source[int(starts[at]) : int(ends[at])].decode("utf-8", "replace")
-        yield at, kind, text, _event_of_token(kind, text)
+        yield at, kind, text, _event_of_token(kind, text, local)
 
 
 def event_texts(source: bytes, values: np.ndarray, starts: np.ndarray,
@@ -200,7 +251,7 @@ def event_texts(source: bytes, values: np.ndarray, starts: np.ndarray,
     names what a matched function shares (the candidate's own text, which is public)."""
     found: dict[int, tuple[str, str]] = {}
     wanted = np.ones(values.shape[0], dtype=bool)
-    for _at, kind, text, code in _hashed_tokens(source, values, starts, ends, wanted):
+    for _at, kind, text, code in _hashed_tokens(source, values, starts, ends, wanted, set()):
         if code is not None and code not in found:
             found[code] = ("call" if kind == 0 else "constant", text[:60])
     return found
@@ -236,7 +287,9 @@ def extract(source: bytes, tree: tree_sitter.Tree, language: Language, values: n
     codes = np.zeros(values.shape[0], dtype=np.int64)
     for value, code in _CONTROL.items():
         codes[values == np.uint64(value)] = code
-    for at, _kind, _text, code in _hashed_tokens(source, values, starts, ends, owner >= 0):
+    local = _local_names(source, values, starts, ends, nodes)
+    for at, _kind, _text, code in _hashed_tokens(source, values, starts, ends, owner >= 0,
+                                                 local):  # fmt: skip
         codes[at] = -1 if code is None else code
     keep = (codes > 0) & (owner >= 0)
     order = np.argsort(owner[keep], kind="stable")

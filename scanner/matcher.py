@@ -36,7 +36,7 @@ import numpy as np
 
 from fingerprints import Analysis, covered_tokens, distinct_kinds
 from scanner.index import FingerprintIndex, PrivateFile
-from scanner.structural import FunctionPair, one_to_one
+from scanner.structural import FunctionPair, StructuralFile, by_private_file, one_to_one
 from scanner.thresholds import Thresholds
 
 
@@ -131,14 +131,11 @@ class CandidateMatch:
     """Where the ``reference`` discount comes from, most tokens first."""
     functions: list[FunctionPair] = field(default_factory=list)
     """Candidate functions matched to private functions by structure (``structural``)."""
+    structural_files: list[StructuralFile] = field(default_factory=list)
+    """The private files those functions belong to, most covered first."""
     structural_idioms: int = 0
     """Calls and constants ignored as idioms (at more than ``structural_max_fanout`` private
     functions)."""
-
-    @property
-    def structural_events(self) -> int:
-        """Events lined up in the matched function pairs."""
-        return sum(pair.weight for pair in self.functions)
 
 
 def match_file(
@@ -316,6 +313,7 @@ def combine(
     tokens: int,
     functions: list[FunctionPair] | None = None,
     idioms: int = 0,
+    min_events: int = 10,
 ) -> CandidateMatch:
     """Group fragments into file pairs and measure the candidate as a whole (with the function
     pairs the structural signal found, each private function counted once)."""
@@ -351,6 +349,9 @@ def combine(
                                       index.reference_paths.get((source, private_index)),
                                       private.repo, private.path, amount))  # fmt: skip
     public_code.sort(key=lambda c: (-c.tokens, c.source, c.private_repo, c.private_path))
+    matched = [replace(f, private_repo=index.files[f.private_file].repo,
+                       private_path=index.files[f.private_file].path)
+               for f in one_to_one(functions or [])]  # fmt: skip
     return CandidateMatch(
         pairs=pairs,
         matched_tokens=matched_tokens,
@@ -361,8 +362,7 @@ def combine(
         lines=lines,
         tokens=tokens,
         public_code=public_code,
-        functions=[replace(f, private_repo=index.files[f.private_file].repo,
-                           private_path=index.files[f.private_file].path)
-                   for f in one_to_one(functions or [])],  # fmt: skip
+        functions=matched,
+        structural_files=by_private_file(matched, index.structure, min_events),
         structural_idioms=idioms,
     )

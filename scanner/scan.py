@@ -246,8 +246,14 @@ def scan_candidate(
             skip = token_offset.get(file.path, 0)
             fragments.extend(_placed(f, file.path, piece, skip) for f in outcome.fragments)
         shift = piece.first_line - 1
-        functions.extend(replace(f, candidate_path=file.path, candidate_lines=(
-            f.candidate_lines[0] + shift, f.candidate_lines[1] + shift)) for f in outcome.functions)
+        functions.extend(
+            replace(
+                f,
+                candidate_path=file.path,
+                candidate_lines=(f.candidate_lines[0] + shift, f.candidate_lines[1] + shift),
+            )
+            for f in outcome.functions
+        )
         idioms += outcome.idioms
         if piece.windowed:
             token_offset[file.path] = token_offset.get(file.path, 0) + outcome.tokens
@@ -255,7 +261,8 @@ def scan_candidate(
         discounts.add(outcome.discounts)
         lines += outcome.lines
         tokens += outcome.tokens
-    match = combine(fragments, context.index, discounts, files, lines, tokens, functions, idioms)
+    match = combine(fragments, context.index, discounts, files, lines, tokens, functions, idioms,
+                    context.thresholds.structural_min_events)  # fmt: skip
     verdict, checks, reasons = decide(match, context.thresholds)
     verdict, reasons = coverage(verdict, reasons, [*candidate.problems, *unread])
     pin = getattr(candidate, "pin", None)

@@ -40,6 +40,9 @@ TRIVIAL = np.array(
 )
 """Calls and constants nearly every function has: never features."""
 
+FILTER_SHARE = 0.3
+"""Share of the smaller function's features a pair must share to be compared."""
+
 #: The arrays of the index, by their name in the index file.
 ARRAYS = {
     "struct_file": "<i4", "struct_line_start": "<u4", "struct_line_end": "<u4",
@@ -48,10 +51,27 @@ ARRAYS = {
 }  # fmt: skip
 
 
+_GRAM = (np.uint64(0x9E3779B1), np.uint64(0x85EBCA77), np.uint64(0xC2B2AE3D))
+
+
+def grams(events: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(hash, owner) of every run of three events inside one function (``owner``: the function
+    of each event): the control-flow shape as features, where calls and constants are few."""
+    if events.shape[0] < 3:
+        return np.zeros(0, np.uint32), np.zeros(0, owner.dtype)
+    e = events.astype(np.uint64)
+    mixed = e[:-2] * _GRAM[0] + e[1:-1] * _GRAM[1] + e[2:] * _GRAM[2]
+    hashes = ((mixed >> np.uint64(29)) ^ mixed).astype(np.uint32)
+    inside = owner[:-2] == owner[2:]
+    return hashes[inside], owner[:-2][inside]
+
+
 def features(events: np.ndarray) -> np.ndarray:
-    """A function's distinct non-trivial call and constant codes (sorted)."""
-    codes = np.unique(events[events >= CONTROL_CODES])
-    return codes[~np.isin(codes, TRIVIAL)]
+    """A function's features (sorted, distinct): its non-trivial call and constant codes and
+    the hashes of its runs of three events."""
+    codes = events[(events >= CONTROL_CODES) & ~np.isin(events, TRIVIAL)]
+    shape, _ = grams(events, np.zeros(events.shape[0], np.int64))
+    return np.unique(np.concatenate([codes, shape]))
 
 
 @dataclass(frozen=True)
@@ -96,7 +116,11 @@ class StructureIndex:
         # each function's distinct features at once: unique (function, code) keys
         owner = np.repeat(np.arange(functions, dtype=np.int64), np.diff(starts))
         wanted = (all_events >= CONTROL_CODES) & ~np.isin(all_events, TRIVIAL)
-        keys = np.unique((owner[wanted] << 32) | all_events[wanted].astype(np.int64))
+        shape, shape_owner = grams(all_events, owner)
+        keys = np.unique(np.concatenate([
+            (owner[wanted] << 32) | all_events[wanted].astype(np.int64),
+            (shape_owner << 32) | shape.astype(np.int64),
+        ]))  # fmt: skip
         owners = (keys >> 32).astype(np.int32)
         hashes = (keys & 0xFFFFFFFF).astype(np.uint32)
         order = np.argsort(hashes, kind="stable")
@@ -119,6 +143,16 @@ class StructureIndex:
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray]) -> StructureIndex:
         return cls(**{name.removeprefix("struct_"): arrays[name] for name in ARRAYS})
+
+    def file_events(self, min_events: int) -> np.ndarray:
+        """Per indexed file, the events of its functions of at least ``min_events`` events
+        (what a rewrite of the whole file could line up)."""
+        cached = self.__dict__.setdefault("_file_events", {})
+        if min_events not in cached:
+            sizes = np.diff(self.starts)
+            big = sizes >= min_events
+            cached[min_events] = np.bincount(self.file[big], weights=sizes[big]).astype(np.int64)
+        return cached[min_events]  # type: ignore[no-any-return]
 
     def function_events(self, number: int) -> np.ndarray:
         return np.asarray(self.events[int(self.starts[number]) : int(self.starts[number + 1])])
@@ -161,8 +195,20 @@ class FunctionPair:
 
     @property
     def weight(self) -> int:
-        """Events lined up: the size of the evidence."""
-        return round(self.similarity * (self.events[0] + self.events[1]) / 2)
+        """Private events lined up: the size of the evidence."""
+        return round(self.similarity * self.events[1])
+
+
+def similarity(a: np.ndarray, b: np.ndarray) -> float:
+    """How alike two event sequences are, 0 to 1: the larger of the share lined up in order
+    (2 * LCS / (len1 + len2)) and the share held by both as multisets (the same, order
+    ignored: statements moved around, a branch's arms swapped)."""
+    in_order = Indel.normalized_similarity(a.tolist(), b.tolist())
+    codes_a, counts_a = np.unique(a, return_counts=True)
+    codes_b, counts_b = np.unique(b, return_counts=True)
+    _, at_a, at_b = np.intersect1d(codes_a, codes_b, assume_unique=True, return_indices=True)
+    as_bags = 2 * int(np.minimum(counts_a[at_a], counts_b[at_b]).sum()) / (a.shape[0] + b.shape[0])
+    return max(in_order, as_bags)
 
 
 def _shape(events: np.ndarray) -> dict[int, int]:
@@ -209,14 +255,14 @@ def match_structure(structure: Structure, index: StructureIndex, thresholds: Thr
     keys, shared = np.unique(cand * len(index) + private, return_counts=True)
     cand, private = keys // len(index), keys % len(index)
     smaller = np.minimum(np.array([w[2].shape[0] for w in wanted])[cand], index.features[private])
-    passing = (shared >= min_shared) & (2 * shared >= smaller)
+    passing = (shared >= min_shared) & (shared >= FILTER_SHARE * smaller)
     found: list[tuple[float, int, int]] = []
     for c, p in zip(cand[passing].tolist(), private[passing].tolist(), strict=True):
         theirs = index.function_events(p)
-        if 2 * min(theirs.shape[0], wanted[c][1].shape[0]) < max(theirs.shape[0],
-                                                                 wanted[c][1].shape[0]):
-            continue  # one is more than twice the other: not the same function rewritten
-        score = Indel.normalized_similarity(wanted[c][1].tolist(), theirs.tolist())
+        small, large = sorted((theirs.shape[0], wanted[c][1].shape[0]))
+        if small < min_events or 2 * small < large:
+            continue  # too small, or one is more than twice the other: not one rewritten
+        score = similarity(wanted[c][1], theirs)
         if score * 100 >= t.structural_similarity:
             found.append((score, c, p))
     found.sort(key=lambda item: (-item[0], item[1], item[2]))
@@ -251,6 +297,38 @@ def match_structure(structure: Structure, index: StructureIndex, thresholds: Thr
                                     if kind == "constant" and text})),
         ))  # fmt: skip
     return pairs, idioms
+
+
+@dataclass(frozen=True, slots=True)
+class StructuralFile:
+    """How much of one private file the matched candidate functions cover."""
+
+    private_repo: str
+    private_path: str
+    pairs: int
+    events: int  # private events lined up in the matched pairs
+    total: int  # events of the file's functions of at least structural_min_events
+
+    @property
+    def share(self) -> int:
+        """Percent of the file's events lined up."""
+        return min(100, 100 * self.events // self.total) if self.total else 0
+
+
+def by_private_file(pairs: list[FunctionPair], index: StructureIndex,
+                    min_events: int) -> list[StructuralFile]:  # fmt: skip
+    """The matched pairs grouped by private file, most covered first."""
+    totals = index.file_events(min_events)
+    groups: dict[int, list[FunctionPair]] = {}
+    for pair in pairs:
+        groups.setdefault(pair.private_file, []).append(pair)
+    files = [
+        StructuralFile(group[0].private_repo, group[0].private_path, len(group),
+                       sum(p.weight for p in group),
+                       int(totals[number]) if number < totals.shape[0] else 0)
+        for number, group in groups.items()
+    ]  # fmt: skip
+    return sorted(files, key=lambda f: (-f.share, -f.events, f.private_path))
 
 
 def one_to_one(pairs: list[FunctionPair]) -> list[FunctionPair]:

@@ -34,12 +34,13 @@ def _public_api(tree: ast.Module) -> set[str]:
             isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
         ):
             keep |= {e.value for e in ast.walk(node.value) if isinstance(e, ast.Constant)}
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            if not node.name.startswith("_"):
-                keep.add(node.name)
-                if not isinstance(node, ast.ClassDef):
-                    args = node.args
-                    keep |= {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
+        public = isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and (
+            not node.name.startswith("_"))  # fmt: skip
+        if public:
+            keep.add(node.name)  # type: ignore[union-attr]
+            if not isinstance(node, ast.ClassDef):
+                args = node.args  # type: ignore[union-attr]
+                keep |= {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
         if isinstance(node, ast.Import | ast.ImportFrom):
             keep |= {(a.asname or a.name).split(".")[0] for a in node.names}
     return keep
@@ -103,8 +104,9 @@ class _ControlFlow(ast.NodeTransformer):
         it = node.iter
         simple = (isinstance(node.target, ast.Name) and not node.orelse
                   and not any(isinstance(n, ast.Continue) for n in ast.walk(node)))  # fmt: skip
-        if (simple and isinstance(it, ast.Call) and isinstance(it.func, ast.Name)
-                and it.func.id == "range" and 1 <= len(it.args) <= 2 and not it.keywords):  # fmt: skip
+        ranged = (isinstance(it, ast.Call) and isinstance(it.func, ast.Name)
+                  and it.func.id == "range" and 1 <= len(it.args) <= 2)  # fmt: skip
+        if simple and ranged and not it.keywords:  # type: ignore[attr-defined]
             name = node.target.id  # type: ignore[attr-defined]
             start = it.args[0] if len(it.args) == 2 else ast.Constant(0)
             stop = it.args[-1]
