@@ -304,6 +304,16 @@ def merge_lines(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     return [(a, b) for a, b in merged]
 
 
+def structural_evidence(functions: list[FunctionPair],
+                        index: FingerprintIndex) -> list[FunctionPair]:  # fmt: skip
+    """The function pairs that can be evidence: not with a private file that is public code
+    copied into the private tree (a reference source's, the inventory) or private boilerplate,
+    as for fragments."""
+    public = index.file_reference
+    return [f for f in functions if not index.boilerplate[f.private_file]
+            and not (public.shape[0] and public[f.private_file] >= 0)]  # fmt: skip
+
+
 def combine(
     fragments: list[Fragment],
     index: FingerprintIndex,
@@ -351,7 +361,7 @@ def combine(
     public_code.sort(key=lambda c: (-c.tokens, c.source, c.private_repo, c.private_path))
     matched = [replace(f, private_repo=index.files[f.private_file].repo,
                        private_path=index.files[f.private_file].path)
-               for f in one_to_one(functions or [])]  # fmt: skip
+               for f in one_to_one(structural_evidence(functions or [], index))]  # fmt: skip
     return CandidateMatch(
         pairs=pairs,
         matched_tokens=matched_tokens,

@@ -120,7 +120,17 @@ def candidate_dict(result: CandidateResult) -> dict[str, Any]:
         ],
         "structural": {
             "pairs": len(match.functions),
-            "events": match.structural_events,
+            "files": [
+                {
+                    "private_repo": f.private_repo,
+                    "private_path": f.private_path,
+                    "pairs": f.pairs,
+                    "events": f.events,
+                    "total_events": f.total,
+                    "share": f.share,
+                }
+                for f in match.structural_files
+            ],
             "functions": [_function(f) for f in match.functions],
         },
     }
