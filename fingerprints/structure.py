@@ -69,7 +69,7 @@ _KEYWORDS = {
     RETURN: ("return",),
     RAISE: ("raise", "throw"),
     TRY: ("try",),
-    COMPARE: ("==", "!=", "<", ">", "<=", ">=", "===", "!==", "is", "in", "not in", "is not"),
+    COMPARE: ("==", "!=", "<", ">", "<=", ">=", "===", "!==", "is", "is not"),
     ARITHMETIC: (
         "+",
         "-",

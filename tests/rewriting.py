@@ -35,12 +35,15 @@ def _public_api(tree: ast.Module) -> set[str]:
         ):
             keep |= {e.value for e in ast.walk(node.value) if isinstance(e, ast.Constant)}
         public = isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and (
-            not node.name.startswith("_"))  # fmt: skip
+            not node.name.startswith("_") or node.name.endswith("__"))  # fmt: skip
         if public:
             keep.add(node.name)  # type: ignore[union-attr]
             if not isinstance(node, ast.ClassDef):
                 args = node.args  # type: ignore[union-attr]
                 keep |= {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
+        if isinstance(node, ast.ClassDef):  # class attributes are read as self.name
+            keep |= {t.id for stmt in node.body if isinstance(stmt, ast.Assign)
+                     for t in stmt.targets if isinstance(t, ast.Name)}  # fmt: skip
         if isinstance(node, ast.Import | ast.ImportFrom):
             keep |= {(a.asname or a.name).split(".")[0] for a in node.names}
     return keep
