@@ -36,12 +36,14 @@ runner = CliRunner()
 PRIVATE_MODULE = Path(textwrap.__file__)
 INDEPENDENT = Path(__file__).parent / "data" / "structural" / "textfmt.py"
 HOST = SAMPLES / "candidates" / "unrelated-large"
-TEXT = ("Structural signals survive renaming: a rewrite keeps the calls, the constants and "
-        "the shape of the control flow of every function it rewrites.\n\n  Indented   text\n"
-        "\twith tabs and a verylongwordthatdoesnotfitonanylineatallwhateverthewidth. ") * 3  # fmt: skip
+TEXT = 3 * (
+    "Structural signals survive renaming: a rewrite keeps the calls, the constants and the "
+    "shape of the control flow of every function it rewrites.\n\n  Indented   text\n"
+    "\twith tabs and a verylongwordthatdoesnotfitonanylineatallwhateverthewidth. "
+)
 
 
-def _load(path: Path, name: str):  # noqa: ANN202 (a module)
+def _load(path: Path, name: str):  # a module
     spec = importlib.util.spec_from_file_location(name, path)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
@@ -73,8 +75,9 @@ def _candidate(tmp_path: Path, name: str, source: str) -> Path:
 
 def _scan(store: Path, target: Path, tmp_path: Path) -> dict:
     report = tmp_path / "report.json"
+    results = str(tmp_path / "results.db")
     done = runner.invoke(app, ["scan", str(target), "--store", str(store), "--json", str(report),
-                               "--results", str(tmp_path / "results.db"), "--jobs", "1"])  # fmt: skip
+                               "--results", results, "--jobs", "1"])  # fmt: skip
     assert done.exit_code == 0, done.output  # review and clear both exit 0
     data = json.loads(report.read_text())
     schema = json.loads(
@@ -116,7 +119,7 @@ def test_a_rewritten_module_in_an_unrelated_project_is_review_with_its_function_
     for pair in pairs:
         assert pair["candidate_path"] == "quarry/wrapping.py"
         assert pair["similarity"] >= 0.7
-        first, last = pair["private_lines"]
+        first = pair["private_lines"][0]
         assert lines[first - 1].lstrip().startswith("def ")  # a private function's lines
         assert 1 <= pair["candidate_lines"][0] <= pair["candidate_lines"][1]
         assert pair["shared"]["calls"] + pair["shared"]["constants"] >= 2
@@ -172,9 +175,12 @@ def test_stored_structures_round_trip_and_damage_is_named(store, tmp_path):
     con.execute("UPDATE files SET structure = x'01ffffffff' WHERE id = 1")
     con.commit()
     con.close()
-    with open_store(damaged, read_only=True) as opened, pytest.raises(DamagedStoreError,
-                                                                      match="structure"):  # fmt: skip
-        FingerprintIndex.in_memory(opened)
+    opened = open_store(damaged, read_only=True)
+    try:
+        with pytest.raises(DamagedStoreError, match="structure"):
+            FingerprintIndex.in_memory(opened)
+    finally:
+        opened.close()
 
 
 def test_a_schema_6_store_keeps_working_and_gets_structures_when_fingerprinted_again(tmp_path):

@@ -18,8 +18,17 @@ def _words(text, expand_tabs=True, tabsize=8):
     return _WORD.findall(text)
 
 
-def wrap(text, width=70, initial_indent="", subsequent_indent="", break_long_words=True,
-         expand_tabs=True, tabsize=8, max_lines=None, placeholder=" [...]"):
+def wrap(
+    text,
+    width=70,
+    initial_indent="",
+    subsequent_indent="",
+    break_long_words=True,
+    expand_tabs=True,
+    tabsize=8,
+    max_lines=None,
+    placeholder=" [...]",
+):
     """Lines of at most ``width`` characters holding the words of ``text``, in order."""
     if width <= 0:
         raise ValueError(f"invalid width {width!r} (must be > 0)")
@@ -80,7 +89,7 @@ def dedent(text):
             common += char
     out = []
     for line in lines:
-        out.append(line[len(common):] if line.startswith(common) else line.lstrip(" \t"))
+        out.append(line[len(common) :] if line.startswith(common) else line.lstrip(" \t"))
     return "\n".join(out)
 
 
