@@ -30,16 +30,18 @@ no text), a few bytes per line of code. Nothing here can give the source back.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import tree_sitter
 
-from fingerprints.languages import IDENT, NUMBER, STRING, Language, _value, load_language
+from fingerprints.languages import IDENT, NUMBER, STRING, _value
+
+if TYPE_CHECKING:
+    from fingerprints.normalize import TokenStream
 
 #: Event codes below this are control-flow events; hashes are moved above it.
 CONTROL_CODES = 256
@@ -99,6 +101,8 @@ _KEYWORDS = {
     ),
 }
 _CONTROL = {int(_value("k:" + word)): code for code, words in _KEYWORDS.items() for word in words}
+_CONTROL_KEYS = np.array(sorted(_CONTROL), dtype=np.uint64)
+_CONTROL_VALUES = np.array([_CONTROL[int(k)] for k in _CONTROL_KEYS], dtype=np.int64)
 _OPEN_PAREN = _value("k:(")
 _DOT = _value("k:.")
 _DEFINERS = np.array(
@@ -163,13 +167,35 @@ class Structure:
 EMPTY = Structure(np.zeros(0, FUNCTION_DTYPE), np.zeros(0, np.uint32))
 
 
-@functools.cache
-def _function_query(name: str) -> tree_sitter.Query | None:
-    ts_language = load_language(name).ts_language
-    kinds = [k for k in FUNCTION_KINDS if ts_language.id_for_node_kind(k, True) is not None]
-    if not kinds:
-        return None
-    return tree_sitter.Query(ts_language, "[" + " ".join(f"({k})" for k in kinds) + "] @f")
+_ANCHORS = np.array([int(_value("k:" + word)) for word in (
+    "def", "function", "func", "fn", "fun", "lambda", "=>")], dtype=np.uint64)  # fmt: skip
+_OPEN_BRACE, _CLOSE_PAREN = _value("k:{"), _value("k:)")
+_FUNCTION_KINDS = frozenset(FUNCTION_KINDS)
+
+
+def _function_nodes(tree: tree_sitter.Tree, values: np.ndarray, starts: np.ndarray,
+                    ends: np.ndarray) -> list[tree_sitter.Node]:  # fmt: skip
+    """The function nodes of a parsed file, found from its tokens: each keyword that starts a
+    function (``def``, ``function``, ``func``, ``fn``, ``fun``, ``lambda``, ``=>``) and each
+    ``{`` right after a ``)`` (a method of Java, C, C#, a JavaScript class) is looked up in the
+    tree and its function found among its nearest ancestors. A few node lookups per function,
+    where a query over the whole tree costs a third of the parse."""
+    brace = np.zeros(values.shape[0], dtype=bool)
+    brace[1:] = (values[1:] == _OPEN_BRACE) & (values[:-1] == _CLOSE_PAREN)
+    anchors = np.flatnonzero(np.isin(values, _ANCHORS) | brace)
+    root, found, seen = tree.root_node, [], set()
+    for at in anchors.tolist():
+        node = root.descendant_for_byte_range(int(starts[at]), int(ends[at]))
+        for _ in range(3):
+            if node is None or node.type in _FUNCTION_KINDS:
+                break
+            node = node.parent
+        if node is not None and node.type in _FUNCTION_KINDS:
+            key = (node.start_byte, node.end_byte)
+            if key not in seen:
+                seen.add(key)
+                found.append(node)
+    return found
 
 
 _NUMBER_TEXT = re.compile(r"0x[0-9a-f]+|0o[0-7]+|0b[01]+|(\d+\.?\d*|\.\d+)(e[+-]?\d+)?")
@@ -194,6 +220,8 @@ def _number(text: str) -> str:
 
 def _string(text: str) -> str | None:
     """A string literal's normalized text, or None for prose (reworded by any rewrite)."""
+    if len(text) > 70:  # 60 characters, quotes and prefixes: prose (checked first: docstrings)
+        return None
     inner = " ".join(_STRING_EDGES.sub("", text).lower().split())
     if inner.count(" ") >= 3 or len(inner) > 60:
         return None
@@ -205,7 +233,8 @@ def _name(text: str) -> str:
     return text.lower().replace("_", "")
 
 
-def _event_of_token(kind: int, text: str, local: set[str]) -> int | None:
+def _code_of(kind: int, text: str, local: set[str]) -> int:
+    """The event code of a call (kind 0), number (1) or string (2) token; 0 for none."""
     if kind == 0:
         private = text.startswith("_") and not text.endswith("__")
         if private or _name(text) in local:
@@ -214,67 +243,76 @@ def _event_of_token(kind: int, text: str, local: set[str]) -> int | None:
     if kind == 1:
         return event_code("n:" + _number(text))
     normalized = _string(text)
-    return None if normalized is None else event_code("s:" + normalized)
+    return 0 if normalized is None else event_code("s:" + normalized)
 
 
 def _local_names(source: bytes, values: np.ndarray, starts: np.ndarray, ends: np.ndarray,
                  nodes: list[tree_sitter.Node]) -> set[str]:  # fmt: skip
     """Names the file defines (functions, methods, classes, types): calls to them are the
     file's own, which a rewrite renames."""
-    names = {_name(n.text.decode("utf-8", "replace")) for node in nodes
-             if (n := node.child_by_field_name("name")) is not None and n.text}  # fmt: skip
+    named = [(n.start_byte, n.end_byte) for node in nodes
+             if (n := node.child_by_field_name("name")) is not None]  # fmt: skip
     defined = np.flatnonzero((values[1:] == IDENT) & np.isin(values[:-1], _TYPE_DEFINERS)) + 1
-    names.update(_name(source[int(starts[i]) : int(ends[i])].decode("utf-8", "replace"))
-                 for i in defined.tolist())  # fmt: skip
-    return names
+    named += zip(starts[defined].tolist(), ends[defined].tolist(), strict=True)
+    return {_name(source[a:b].decode("utf-8", "replace")) for a, b in set(named)}
 
 
-def _hashed_tokens(source: bytes, values: np.ndarray, starts: np.ndarray, ends: np.ndarray,
-                   wanted: np.ndarray,
-                   local: set[str]) -> Iterator[tuple[int, int, str, int | None]]:  # fmt: skip
-    """(token index, kind: 0 call or member, 1 number, 2 string, its text, event code or None)
-    of every call, member access and constant token where ``wanted``."""
+def _token_events(source: bytes, values: np.ndarray, raw: np.ndarray, starts: np.ndarray,
+                  ends: np.ndarray, wanted: np.ndarray,
+                  local: set[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """(token indices, kinds: 0 call or member, 1 number, 2 string, event codes, 0 for none)
+    of every call, member access and constant token where ``wanted``. Each distinct token
+    text (``raw``: the hash of its exact bytes) is worked out once."""
     is_call = np.zeros(values.shape[0], dtype=bool)
     is_call[:-1] = (values[:-1] == IDENT) & (values[1:] == _OPEN_PAREN)
     is_call[1:] &= ~np.isin(values[:-1], _DEFINERS)
     is_call[1:] |= (values[1:] == IDENT) & (values[:-1] == _DOT)  # x.name: a member, kept too
     hashed = np.flatnonzero((is_call | (values == NUMBER) | (values == STRING)) & wanted)
     kinds = np.where(is_call[hashed], 0, np.where(values[hashed] == NUMBER, 1, 2))
-    for at, kind in zip(hashed.tolist(), kinds.tolist(), strict=True):
-        text = source[int(starts[at]) : int(ends[at])].decode("utf-8", "replace")
-        yield at, kind, text, _event_of_token(kind, text, local)
+    if not hashed.shape[0]:
+        return hashed, kinds, np.zeros(0, dtype=np.int64)
+    keys = raw[hashed] ^ kinds.astype(np.uint64)  # a name and a string of the same text differ
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    distinct = np.array([
+        _code_of(int(kinds[i]), source[int(starts[hashed[i]]) : int(ends[hashed[i]])].decode(
+            "utf-8", "replace"), local)
+        for i in first.tolist()
+    ], dtype=np.int64)  # fmt: skip
+    return hashed, kinds, distinct[inverse.reshape(-1)]
 
 
-def event_texts(source: bytes, values: np.ndarray, starts: np.ndarray,
-                ends: np.ndarray) -> dict[int, tuple[str, str]]:  # fmt: skip
+def event_texts(source: bytes, tokens: TokenStream) -> dict[int, tuple[str, str]]:
     """Event code -> (``call`` or ``constant``, the text a file writes it with): how a report
     names what a matched function shares (the candidate's own text, which is public)."""
     found: dict[int, tuple[str, str]] = {}
-    wanted = np.ones(values.shape[0], dtype=bool)
-    for _at, kind, text, code in _hashed_tokens(source, values, starts, ends, wanted, set()):
-        if code is not None and code not in found:
+    starts, ends = tokens.start_byte, tokens.end_byte
+    wanted = np.ones(len(tokens), dtype=bool)
+    hashed, kinds, codes = _token_events(source, tokens.values, tokens.raw, starts, ends, wanted,
+                                         set())  # fmt: skip
+    for at, kind, code in zip(hashed.tolist(), kinds.tolist(), codes.tolist(), strict=True):
+        if code and code not in found:
+            text = source[int(starts[at]) : int(ends[at])].decode("utf-8", "replace")
             found[code] = ("call" if kind == 0 else "constant", text[:60])
     return found
 
 
-def extract(source: bytes, tree: tree_sitter.Tree, language: Language, values: np.ndarray,
+def extract(source: bytes, tree: tree_sitter.Tree, values: np.ndarray, raw: np.ndarray,
             starts: np.ndarray, ends: np.ndarray) -> Structure:  # fmt: skip
     """The functions of a parsed file and their events, from its tree and its token stream
-    (``values``, ``starts``, ``ends``: ``normalize.tokenize``'s arrays)."""
-    query = _function_query(language.name)
-    if query is None or values.shape[0] == 0:
+    (``values``, ``raw``, ``starts``, ``ends``: ``normalize.tokenize``'s arrays)."""
+    if values.shape[0] == 0:
         return EMPTY
-    nodes = tree_sitter.QueryCursor(query).captures(tree.root_node).get("f", [])
+    nodes = _function_nodes(tree, values, starts, ends)
     if not nodes:
         return EMPTY
     nodes.sort(key=lambda n: (n.start_byte, -n.end_byte))
+    spans = np.searchsorted(starts, [(n.start_byte, n.end_byte) for n in nodes], side="left")
+    big = (spans[:, 1] - spans[:, 0]) >= MIN_FUNCTION_TOKENS
     owner = np.full(values.shape[0], -1, dtype=np.int64)
     units: list[tuple[int, int, int]] = []  # (first line, last line, arity)
-    for node in nodes:  # outer functions come first, inner ones paint over them
-        first = int(np.searchsorted(starts, node.start_byte, side="left"))
-        last = int(np.searchsorted(starts, node.end_byte, side="left"))
-        if last - first < MIN_FUNCTION_TOKENS:
-            continue
+    for node, (first, last) in zip([n for n, b in zip(nodes, big.tolist(), strict=True) if b],
+                                   spans[big].tolist(), strict=True):  # fmt: skip
+        # outer functions come first, inner ones paint over them
         body = node.child_by_field_name("body")
         if body is not None:  # the name and parameters are not events of the body
             first = int(np.searchsorted(starts, body.start_byte, side="left"))
@@ -284,13 +322,11 @@ def extract(source: bytes, tree: tree_sitter.Tree, language: Language, values: n
         units.append((node.start_point[0] + 1, node.end_point[0] + 1, min(arity, 65535)))
     if not units:
         return EMPTY
-    codes = np.zeros(values.shape[0], dtype=np.int64)
-    for value, code in _CONTROL.items():
-        codes[values == np.uint64(value)] = code
+    at = np.minimum(np.searchsorted(_CONTROL_KEYS, values), _CONTROL_KEYS.shape[0] - 1)
+    codes = np.where(_CONTROL_KEYS[at] == values, _CONTROL_VALUES[at], 0)
     local = _local_names(source, values, starts, ends, nodes)
-    for at, _kind, _text, code in _hashed_tokens(source, values, starts, ends, owner >= 0,
-                                                 local):  # fmt: skip
-        codes[at] = -1 if code is None else code
+    hashed, _, hashed_codes = _token_events(source, values, raw, starts, ends, owner >= 0, local)
+    codes[hashed] = np.where(hashed_codes == 0, -1, hashed_codes)
     keep = (codes > 0) & (owner >= 0)
     order = np.argsort(owner[keep], kind="stable")
     event_owner = owner[keep][order]

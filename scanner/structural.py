@@ -66,12 +66,24 @@ def grams(events: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return hashes[inside], owner[:-2][inside]
 
 
+def function_features(events: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(function, feature) of every distinct feature of every function (``starts``: where each
+    function's events start in ``events``, and the end), sorted by function then feature: its
+    non-trivial call and constant codes and the hashes of its runs of three events. All
+    functions at once: one ``unique`` of (function, code) keys."""
+    owner = np.repeat(np.arange(starts.shape[0] - 1, dtype=np.int64), np.diff(starts))
+    wanted = (events >= CONTROL_CODES) & ~np.isin(events, TRIVIAL)
+    shape, shape_owner = grams(events, owner)
+    keys = np.unique(np.concatenate([
+        (owner[wanted] << 32) | events[wanted].astype(np.int64),
+        (shape_owner << 32) | shape.astype(np.int64),
+    ]))  # fmt: skip
+    return (keys >> 32).astype(np.int32), (keys & 0xFFFFFFFF).astype(np.uint32)
+
+
 def features(events: np.ndarray) -> np.ndarray:
-    """A function's features (sorted, distinct): its non-trivial call and constant codes and
-    the hashes of its runs of three events."""
-    codes = events[(events >= CONTROL_CODES) & ~np.isin(events, TRIVIAL)]
-    shape, _ = grams(events, np.zeros(events.shape[0], np.int64))
-    return np.unique(np.concatenate([codes, shape]))
+    """One function's features (sorted, distinct; see ``function_features``)."""
+    return function_features(events, np.array([0, events.shape[0]]))[1]
 
 
 @dataclass(frozen=True)
@@ -113,16 +125,7 @@ class StructureIndex:
         np.cumsum(joined(counts, "<i8"), out=starts[1:])
         all_events = joined(events, "<u4")
         functions = starts.shape[0] - 1
-        # each function's distinct features at once: unique (function, code) keys
-        owner = np.repeat(np.arange(functions, dtype=np.int64), np.diff(starts))
-        wanted = (all_events >= CONTROL_CODES) & ~np.isin(all_events, TRIVIAL)
-        shape, shape_owner = grams(all_events, owner)
-        keys = np.unique(np.concatenate([
-            (owner[wanted] << 32) | all_events[wanted].astype(np.int64),
-            (shape_owner << 32) | shape.astype(np.int64),
-        ]))  # fmt: skip
-        owners = (keys >> 32).astype(np.int32)
-        hashes = (keys & 0xFFFFFFFF).astype(np.uint32)
+        owners, hashes = function_features(all_events, starts)
         order = np.argsort(hashes, kind="stable")
         return cls(
             file=joined(files, "<i4"),
@@ -231,15 +234,16 @@ def match_structure(structure: Structure, index: StructureIndex, thresholds: Thr
     if not len(structure) or not len(index):
         return [], 0
     starts = structure.starts()
-    wanted: list[tuple[int, np.ndarray, np.ndarray]] = []
-    for number in range(len(structure)):
-        events = structure.events[starts[number] : starts[number + 1]]
-        if events.shape[0] >= min_events:
-            wanted.append((number, events, features(events)))
-    if not wanted:
+    numbers = np.flatnonzero(np.diff(starts) >= min_events)
+    if not numbers.shape[0]:
         return [], 0
-    owner = np.repeat(np.arange(len(wanted)), [w[2].shape[0] for w in wanted])
-    looked = np.concatenate([w[2] for w in wanted])
+    owner, looked = function_features(structure.events, starts)
+    keep = np.isin(owner, numbers)
+    owner = np.searchsorted(numbers, owner[keep])  # position in ``wanted``
+    looked = looked[keep]
+    wanted = [(number, structure.events[starts[number] : starts[number + 1]])
+              for number in numbers.tolist()]  # fmt: skip
+    feature_counts = np.bincount(owner, minlength=len(wanted))
     lo = np.searchsorted(index.feature_hashes, looked, side="left")
     hi = np.searchsorted(index.feature_hashes, looked, side="right")
     keep = (hi > lo) & (hi - lo <= max_fanout)
@@ -254,7 +258,7 @@ def match_structure(structure: Structure, index: StructureIndex, thresholds: Thr
     cand = np.repeat(owner, sizes).astype(np.int64)
     keys, shared = np.unique(cand * len(index) + private, return_counts=True)
     cand, private = keys // len(index), keys % len(index)
-    smaller = np.minimum(np.array([w[2].shape[0] for w in wanted])[cand], index.features[private])
+    smaller = np.minimum(feature_counts[cand], index.features[private])
     passing = (shared >= min_shared) & (shared >= FILTER_SHARE * smaller)
     found: list[tuple[float, int, int]] = []
     for c, p in zip(cand[passing].tolist(), private[passing].tolist(), strict=True):
@@ -275,9 +279,9 @@ def match_structure(structure: Structure, index: StructureIndex, thresholds: Thr
             continue
         used_c.add(c)
         used_p.add(p)
-        number, mine, my_features = wanted[c]
+        number, mine = wanted[c]
         theirs = index.function_events(p)
-        common = np.intersect1d(my_features, features(theirs)).tolist()
+        common = np.intersect1d(features(mine), features(theirs)).tolist()
         shared = [named.get(code, ("call", "")) for code in common]
         mine_shape, their_shape = _shape(mine), _shape(theirs)
         f = structure.functions[number]
