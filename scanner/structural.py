@@ -74,10 +74,12 @@ def function_features(events: np.ndarray, starts: np.ndarray) -> tuple[np.ndarra
     owner = np.repeat(np.arange(starts.shape[0] - 1, dtype=np.int64), np.diff(starts))
     wanted = (events >= CONTROL_CODES) & ~np.isin(events, TRIVIAL)
     shape, shape_owner = grams(events, owner)
-    keys = np.unique(np.concatenate([
+    keys = np.concatenate([
         (owner[wanted] << 32) | events[wanted].astype(np.int64),
         (shape_owner << 32) | shape.astype(np.int64),
-    ]))  # fmt: skip
+    ])  # fmt: skip
+    keys.sort()  # then distinct: numpy 2's hash-based unique is several times slower here
+    keys = keys[np.append(True, keys[1:] != keys[:-1])] if keys.shape[0] else keys
     return (keys >> 32).astype(np.int32), (keys & 0xFFFFFFFF).astype(np.uint32)
 
 
