@@ -67,9 +67,56 @@ def same(
     return count
 
 
+class Expectations:
+    """Documented behaviours, asserted one by one: ``expect(label, holds)``; the first one that
+    does not hold ends the checker with its label."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def expect(self, label: str, holds: bool) -> None:
+        self.count += 1
+        if not holds:
+            raise SystemExit(f"not as documented: {label}")
+
+
 def run(cmd: list[str], cwd: Path) -> str:
     """Run a command (a compiler, node, a test runner); fail with its output if it fails."""
     done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)}: exit {done.returncode}\n{done.stdout}{done.stderr}")
     return done.stdout
+
+
+def python_shape(path: Path) -> dict[str, tuple[int, int, int]]:
+    """Each function of a Python file (``Class.method`` for methods): its statements, branches
+    (if, try, match, conditional expressions) and loops (for, while, comprehensions); for the
+    notes of independent implementations, which must be built differently from the original."""
+    import ast
+
+    shape: dict[str, tuple[int, int, int]] = {}
+
+    def visit(nodes: list[ast.stmt], prefix: str) -> None:
+        for node in nodes:
+            if isinstance(node, ast.ClassDef):
+                visit(node.body, f"{prefix}{node.name}.")
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                inner = list(ast.walk(node))[1:]
+                statements = sum(isinstance(n, ast.stmt) for n in inner)
+                branch_kinds = (ast.If, ast.Try, ast.Match, ast.IfExp)
+                branches = sum(isinstance(n, branch_kinds) for n in inner)
+                loops = sum(isinstance(n, (ast.For, ast.While, ast.comprehension)) for n in inner)
+                shape[prefix + node.name] = (statements, branches, loops)
+
+    visit(ast.parse(path.read_text(encoding="utf-8")).body, "")
+    return shape
+
+
+def compare_shapes(original: Path, written: Path) -> None:
+    """Print how the two files are decomposed: the functions each has, and their shapes."""
+    a, b = python_shape(original), python_shape(written)
+    print(f"structure: original {len(a)} functions, written {len(b)}")
+    for name in sorted(set(a) | set(b)):
+        left = "{:>3} stmts {:>2} branches {:>2} loops".format(*a[name]) if name in a else "-"
+        right = "{:>3} stmts {:>2} branches {:>2} loops".format(*b[name]) if name in b else "-"
+        print(f"  {name:<40} {left:<32} | {right}")
