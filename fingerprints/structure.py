@@ -11,18 +11,20 @@ language-neutral alphabet:
 - control flow: ``LOOP`` (``for``, ``while``, ``loop``, ``do``; a comprehension's ``for``
   too, so a loop rewritten as a comprehension is the same event), ``BRANCH`` (``if``,
   ``elif``, ``switch``, ``case``, ``match``, ``when``, ``unless``), ``RETURN``, ``RAISE``
-  (``raise``, ``throw``), ``TRY``;
-- a call: the hash of the called name (the identifier just before the argument list; lower
-  case, underscores dropped, so ``startswith``, ``startsWith`` and ``starts_with`` agree across
-  languages);
+  (``raise``, ``throw``), ``TRY``, ``COMPARE`` and ``ARITHMETIC`` (operators);
+- a call or member access: the hash of the name (the identifier before the argument list, or
+  after a ``.``; lower case, underscores dropped, so ``startswith``, ``startsWith`` and
+  ``starts_with`` agree across languages). A call to a name the file itself defines, or to a
+  ``_private`` one, is ``LOCAL`` whatever its name: a rewrite renames those;
 - a constant: the hash of a number's value (``0x10``, ``16`` and ``16.0`` agree) or of a
   short string's normalized text (prose, three spaces or more, is dropped: messages get
   reworded).
 
-Functions are the grammar's function, method, lambda and closure nodes; one of fewer than
-``MIN_FUNCTION_TOKENS`` tokens stays part of the function around it (``x => x * 2`` is part of
-the loop it replaces). Each token's event goes to the innermost function holding it. Only
-functions with at least ``MIN_EVENTS`` events are kept.
+Functions are the grammar's function, method, lambda and closure nodes, found from the tokens
+that start them (see ``_function_nodes``); one of fewer than ``MIN_FUNCTION_TOKENS`` tokens
+stays part of the function around it (``x => x * 2`` is part of the loop it replaces). Each
+token's event goes to the innermost function holding it. Only functions with at least
+``MIN_EVENTS`` events are kept.
 
 What is stored per function: its line range, its arity and its event codes (uint32 hashes,
 no text), a few bytes per line of code. Nothing here can give the source back.
@@ -55,6 +57,8 @@ MIN_EVENTS = 6
 """Functions with fewer events are not stored (``structural_min_events`` can go no lower)."""
 FORMAT = 1
 """Version of the stored bytes (``Structure.to_bytes``)."""
+PAINT_BUDGET = 8
+"""Function spans may cover each token this many times in all (nesting), no more."""
 
 FUNCTION_KINDS = (
     "function_definition", "function_declaration", "function_item", "method_definition",
@@ -72,34 +76,9 @@ _KEYWORDS = {
     RAISE: ("raise", "throw"),
     TRY: ("try",),
     COMPARE: ("==", "!=", "<", ">", "<=", ">=", "===", "!==", "is", "is not"),
-    ARITHMETIC: (
-        "+",
-        "-",
-        "*",
-        "/",
-        "%",
-        "//",
-        "**",
-        "<<",
-        ">>",
-        "&",
-        "|",
-        "^",
-        "+=",
-        "-=",
-        "*=",
-        "/=",
-        "%=",
-        "//=",
-        "<<=",
-        ">>=",
-        "&=",
-        "|=",
-        "^=",
-        "++",
-        "--",
-    ),
-}
+    ARITHMETIC: ("+", "-", "*", "/", "%", "//", "**", "<<", ">>", "&", "|", "^", "+=", "-=",
+                 "*=", "/=", "%=", "//=", "<<=", ">>=", "&=", "|=", "^=", "++", "--"),
+}  # fmt: skip
 _CONTROL = {int(_value("k:" + word)): code for code, words in _KEYWORDS.items() for word in words}
 _CONTROL_KEYS = np.array(sorted(_CONTROL), dtype=np.uint64)
 _CONTROL_VALUES = np.array([_CONTROL[int(k)] for k in _CONTROL_KEYS], dtype=np.int64)
@@ -310,9 +289,13 @@ def extract(source: bytes, tree: tree_sitter.Tree, values: np.ndarray, raw: np.n
     big = (spans[:, 1] - spans[:, 0]) >= MIN_FUNCTION_TOKENS
     owner = np.full(values.shape[0], -1, dtype=np.int64)
     units: list[tuple[int, int, int]] = []  # (first line, last line, arity)
+    budget = PAINT_BUDGET * values.shape[0]  # nested functions paint tokens again: bounded
     for node, (first, last) in zip([n for n, b in zip(nodes, big.tolist(), strict=True) if b],
                                    spans[big].tolist(), strict=True):  # fmt: skip
         # outer functions come first, inner ones paint over them
+        budget -= last - first
+        if budget < 0:  # thousands of nested functions (hostile input): the outer ones count
+            break
         body = node.child_by_field_name("body")
         if body is not None:  # the name and parameters are not events of the body
             first = int(np.searchsorted(starts, body.start_byte, side="left"))
