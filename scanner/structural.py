@@ -149,6 +149,19 @@ class StructureIndex:
     def from_arrays(cls, arrays: dict[str, np.ndarray]) -> StructureIndex:
         return cls(**{name.removeprefix("struct_"): arrays[name] for name in ARRAYS})
 
+    def distinctive_features(self, max_fanout: int) -> np.ndarray:
+        """Per function, how many of its features are held by at most ``max_fanout`` private
+        functions (the others are idioms, never compared)."""
+        cached = self.__dict__.setdefault("_distinctive", {})
+        if max_fanout not in cached:
+            hashes = np.asarray(self.feature_hashes)
+            bounds = np.flatnonzero(np.append(True, hashes[1:] != hashes[:-1]))
+            runs = np.diff(np.append(bounds, hashes.shape[0]))
+            fanout = np.repeat(runs, runs)
+            owners = np.asarray(self.feature_functions)[fanout <= max_fanout]
+            cached[max_fanout] = np.bincount(owners, minlength=len(self)).astype(np.int64)
+        return cached[max_fanout]  # type: ignore[no-any-return]
+
     def file_events(self, min_events: int) -> np.ndarray:
         """Per indexed file, the events of its functions of at least ``min_events`` events
         (what a rewrite of the whole file could line up)."""
@@ -245,11 +258,14 @@ def match_structure(structure: Structure, index: StructureIndex, thresholds: Thr
     looked = looked[keep]
     wanted = [(number, structure.events[starts[number] : starts[number + 1]])
               for number in numbers.tolist()]  # fmt: skip
-    feature_counts = np.bincount(owner, minlength=len(wanted))
+
     lo = np.searchsorted(index.feature_hashes, looked, side="left")
     hi = np.searchsorted(index.feature_hashes, looked, side="right")
-    keep = (hi > lo) & (hi - lo <= max_fanout)
-    idioms = int((hi - lo > max_fanout).sum())
+    idiom = hi - lo > max_fanout
+    idioms = int(idiom.sum())
+    # a pair's share of features is counted among those that are not idioms, on both sides
+    feature_counts = np.bincount(owner[~idiom], minlength=len(wanted))
+    keep = (hi > lo) & ~idiom
     owner, lo, hi = owner[keep], lo[keep], hi[keep]
     if not owner.shape[0]:
         return [], idioms
@@ -260,7 +276,7 @@ def match_structure(structure: Structure, index: StructureIndex, thresholds: Thr
     cand = np.repeat(owner, sizes).astype(np.int64)
     keys, shared = np.unique(cand * len(index) + private, return_counts=True)
     cand, private = keys // len(index), keys % len(index)
-    smaller = np.minimum(feature_counts[cand], index.features[private])
+    smaller = np.minimum(feature_counts[cand], index.distinctive_features(max_fanout)[private])
     passing = (shared >= min_shared) & (shared >= FILTER_SHARE * smaller)
     found: list[tuple[float, int, int]] = []
     for c, p in zip(cand[passing].tolist(), private[passing].tolist(), strict=True):
