@@ -172,6 +172,6 @@ def tokenize(
     line_start = (np.searchsorted(newlines, starts, side="left") + 1).astype(np.uint32)
     line_end = (np.searchsorted(newlines, ends - 1, side="left") + 1).astype(np.uint32)
     raw = _raw_hashes(source, starts, ends)
-    structure = extract(source, tree, values, raw, starts, ends)
+    structure = extract(source, tree, language.name, values, raw, starts, ends)
     return TokenStream(values, raw, line_start, line_end, lines, error_line, starts, ends,
                        structure)  # fmt: skip

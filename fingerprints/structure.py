@@ -32,6 +32,7 @@ no text), a few bytes per line of code. Nothing here can give the source back.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -40,7 +41,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import tree_sitter
 
-from fingerprints.languages import IDENT, NUMBER, STRING, _value
+from fingerprints.languages import IDENT, NUMBER, STRING, _value, load_language
 
 if TYPE_CHECKING:
     from fingerprints.normalize import TokenStream
@@ -149,11 +150,21 @@ EMPTY = Structure(np.zeros(0, FUNCTION_DTYPE), np.zeros(0, np.uint32))
 _ANCHORS = np.array([int(_value("k:" + word)) for word in (
     "def", "function", "func", "fn", "fun", "lambda", "=>")], dtype=np.uint64)  # fmt: skip
 _OPEN_BRACE, _CLOSE_PAREN = _value("k:{"), _value("k:)")
-_FUNCTION_KINDS = frozenset(FUNCTION_KINDS)
 
 
-def _function_nodes(tree: tree_sitter.Tree, values: np.ndarray, starts: np.ndarray,
-                    ends: np.ndarray) -> list[tree_sitter.Node]:  # fmt: skip
+@functools.cache
+def _grammar(name: str) -> tuple[frozenset[int], int, int, int]:
+    """A grammar's function kind ids (every id, aliases too) and the field ids of ``body``,
+    ``parameters`` and ``name`` (0 where it has none): ints, cheaper than strings per node."""
+    language = load_language(name).ts_language
+    kinds = frozenset(i for i in range(language.node_kind_count)
+                      if language.node_kind_for_id(i) in FUNCTION_KINDS)  # fmt: skip
+    fields = (language.field_id_for_name(f) or 0 for f in ("body", "parameters", "name"))
+    return (kinds, *fields)  # type: ignore[return-value]
+
+
+def _function_nodes(tree: tree_sitter.Tree, language: str, values: np.ndarray,
+                    starts: np.ndarray, ends: np.ndarray) -> list[tree_sitter.Node]:  # fmt: skip
     """The function nodes of a parsed file, found from its tokens: each keyword that starts a
     function (``def``, ``function``, ``func``, ``fn``, ``fun``, ``lambda``, ``=>``) and each
     ``{`` right after a ``)`` (a method of Java, C, C#, a JavaScript class) is looked up in the
@@ -162,14 +173,15 @@ def _function_nodes(tree: tree_sitter.Tree, values: np.ndarray, starts: np.ndarr
     brace = np.zeros(values.shape[0], dtype=bool)
     brace[1:] = (values[1:] == _OPEN_BRACE) & (values[:-1] == _CLOSE_PAREN)
     anchors = np.flatnonzero(np.isin(values, _ANCHORS) | brace)
+    kinds = _grammar(language)[0]
     root, found, seen = tree.root_node, [], set()
     for at in anchors.tolist():
         node = root.descendant_for_byte_range(int(starts[at]), int(ends[at]))
         for _ in range(3):
-            if node is None or node.type in _FUNCTION_KINDS:
+            if node is None or node.kind_id in kinds:
                 break
             node = node.parent
-        if node is not None and node.type in _FUNCTION_KINDS:
+        if node is not None and node.kind_id in kinds:
             key = (node.start_byte, node.end_byte)
             if key not in seen:
                 seen.add(key)
@@ -207,17 +219,17 @@ def _string(text: str) -> str | None:
     return inner
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _name(text: str) -> str:
     """A called or defined name as events compare it: ``starts_with`` is ``startsWith``."""
     return text.lower().replace("_", "")
 
 
-def _code_of(kind: int, text: str, local: set[str]) -> int:
-    """The event code of a call (kind 0), number (1) or string (2) token; 0 for none."""
+@functools.lru_cache(maxsize=1 << 16)
+def _text_code(kind: int, text: str) -> int:
+    """The event code of a call (kind 0), number (1) or string (2) text; 0 for none. Cached:
+    the same names and constants come back in file after file."""
     if kind == 0:
-        private = text.startswith("_") and not text.endswith("__")
-        if private or _name(text) in local:
-            return LOCAL  # the file's own helpers and fields: a rewrite renames them
         return event_code("c:" + _name(text))
     if kind == 1:
         return event_code("n:" + _number(text))
@@ -225,12 +237,20 @@ def _code_of(kind: int, text: str, local: set[str]) -> int:
     return 0 if normalized is None else event_code("s:" + normalized)
 
 
+def _code_of(kind: int, text: str, local: set[str]) -> int:
+    """``_text_code``, except that a call to a name in ``local`` or to a ``_private`` one is
+    ``LOCAL``: the file's own helpers and fields, which a rewrite renames."""
+    if kind == 0 and ((text.startswith("_") and not text.endswith("__")) or _name(text) in local):
+        return LOCAL
+    return _text_code(kind, text)
+
+
 def _local_names(source: bytes, values: np.ndarray, starts: np.ndarray, ends: np.ndarray,
-                 nodes: list[tree_sitter.Node]) -> set[str]:  # fmt: skip
+                 nodes: list[tree_sitter.Node], name_field: int) -> set[str]:  # fmt: skip
     """Names the file defines (functions, methods, classes, types): calls to them are the
     file's own, which a rewrite renames."""
     named = [(n.start_byte, n.end_byte) for node in nodes
-             if (n := node.child_by_field_name("name")) is not None]  # fmt: skip
+             if name_field and (n := node.child_by_field_id(name_field)) is not None]  # fmt: skip
     defined = np.flatnonzero((values[1:] == IDENT) & np.isin(values[:-1], _TYPE_DEFINERS)) + 1
     named += zip(starts[defined].tolist(), ends[defined].tolist(), strict=True)
     return {_name(source[a:b].decode("utf-8", "replace")) for a, b in set(named)}
@@ -275,15 +295,16 @@ def event_texts(source: bytes, tokens: TokenStream) -> dict[int, tuple[str, str]
     return found
 
 
-def extract(source: bytes, tree: tree_sitter.Tree, values: np.ndarray, raw: np.ndarray,
-            starts: np.ndarray, ends: np.ndarray) -> Structure:  # fmt: skip
-    """The functions of a parsed file and their events, from its tree and its token stream
-    (``values``, ``raw``, ``starts``, ``ends``: ``normalize.tokenize``'s arrays)."""
+def extract(source: bytes, tree: tree_sitter.Tree, language: str, values: np.ndarray,
+            raw: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> Structure:  # fmt: skip
+    """The functions of a parsed file of ``language`` and their events, from its tree and its
+    token stream (``values``, ``raw``, ``starts``, ``ends``: ``normalize.tokenize``'s arrays)."""
     if values.shape[0] == 0:
         return EMPTY
-    nodes = _function_nodes(tree, values, starts, ends)
+    nodes = _function_nodes(tree, language, values, starts, ends)
     if not nodes:
         return EMPTY
+    _, body_field, params_field, name_field = _grammar(language)
     nodes.sort(key=lambda n: (n.start_byte, -n.end_byte))
     spans = np.searchsorted(starts, [(n.start_byte, n.end_byte) for n in nodes], side="left")
     big = (spans[:, 1] - spans[:, 0]) >= MIN_FUNCTION_TOKENS
@@ -296,10 +317,10 @@ def extract(source: bytes, tree: tree_sitter.Tree, values: np.ndarray, raw: np.n
         budget -= last - first
         if budget < 0:  # thousands of nested functions (hostile input): the outer ones count
             break
-        body = node.child_by_field_name("body")
+        body = node.child_by_field_id(body_field) if body_field else None
         if body is not None:  # the name and parameters are not events of the body
             first = int(np.searchsorted(starts, body.start_byte, side="left"))
-        params = node.child_by_field_name("parameters")
+        params = node.child_by_field_id(params_field) if params_field else None
         arity = params.named_child_count if params is not None else 0
         owner[first:last] = len(units)
         units.append((node.start_point[0] + 1, node.end_point[0] + 1, min(arity, 65535)))
@@ -307,7 +328,7 @@ def extract(source: bytes, tree: tree_sitter.Tree, values: np.ndarray, raw: np.n
         return EMPTY
     at = np.minimum(np.searchsorted(_CONTROL_KEYS, values), _CONTROL_KEYS.shape[0] - 1)
     codes = np.where(_CONTROL_KEYS[at] == values, _CONTROL_VALUES[at], 0)
-    local = _local_names(source, values, starts, ends, nodes)
+    local = _local_names(source, values, starts, ends, nodes, name_field)
     hashed, _, hashed_codes = _token_events(source, values, raw, starts, ends, owner >= 0, local)
     codes[hashed] = np.where(hashed_codes == 0, -1, hashed_codes)
     keep = (codes > 0) & (owner >= 0)

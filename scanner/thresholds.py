@@ -30,7 +30,7 @@ control flow, for copies rewritten so that no token run is left) has its own:
 
 - ``structural_min_events`` (10): functions with fewer events are not compared (a three-line
   getter looks like every other one). The store keeps functions of 6 events and more.
-- ``structural_min_shared`` (2) and ``structural_max_fanout`` (50): the cheap filter. A pair of
+- ``structural_min_shared`` (2) and ``structural_max_fanout`` (1000): the cheap filter. A pair of
   functions is compared only when it shares at least this many features (calls, constants,
   runs of three events) and at least 30 % of the smaller function's, each held by at most
   ``structural_max_fanout`` private functions (more: an idiom such as ``append``).
@@ -71,7 +71,7 @@ class Thresholds:
     derivative_fragment_tokens: int = 120
     structural_min_events: int = 10
     structural_min_shared: int = 2
-    structural_max_fanout: int = 50
+    structural_max_fanout: int = 1000
     structural_similarity: int = 70
     structural_review_pairs: int = 2
     structural_review_events: int = 40
