@@ -47,7 +47,8 @@ from fingerprints import SQLiteStore, StoreError
 MAGIC = b"LTINDEX1"
 FORMAT_VERSION = 3
 """2: the hashes of public reference sources and the inventory (``reference_*``); 3: the
-private functions' structures (``struct_*``, ``scanner/structural.py``)."""
+private and public functions' structures (``struct_*``, ``public_struct_*``,
+``scanner/structural.py``)."""
 ALIGN = 64
 PARTITION = 1 << 20
 """Most entries sorted at once while building (each partition is sorted in memory)."""
@@ -204,10 +205,13 @@ def _build(store: SQLiteStore, path: Path) -> tuple[int, int]:
     part_starts = np.zeros((1 << part_bits) + 1, dtype=np.int64)
     np.cumsum(part_counts, out=part_starts[1:])
     background = store.background()
-    stored = dict(store.structures(set(position)))
-    paths = dict(store.file_paths(set(position)))
+    stored = dict(store.structures(set(position) | public_ids))
+    paths = dict(store.file_paths(set(position) | public_ids))
     structure = StructureIndex.build(structures_of(
         [(paths[i], stored.get(i)) for i in ids.tolist()], store.path)).arrays()  # fmt: skip
+    public_structures = [(paths[i], stored.get(i)) for i in sorted(public_ids)]
+    structure |= StructureIndex.build(structures_of(public_structures, store.path)).arrays(
+        "public_")  # fmt: skip
     del stored, paths
     header = {
         "format": FORMAT_VERSION,
@@ -237,7 +241,10 @@ def _build(store: SQLiteStore, path: Path) -> tuple[int, int]:
         "reference_hashes": ("<u8", marks["reference_hashes"].shape[0]),
         "reference_sources": ("<i4", marks["reference_sources"].shape[0]),
         "file_reference": ("<i4", len(ids)),
-        **{name: (dtype, structure[name].shape[0]) for name, dtype in STRUCTURE_ARRAYS.items()},
+        **{
+            name: (STRUCTURE_ARRAYS[name.removeprefix("public_")], values.shape[0])
+            for name, values in structure.items()
+        },
     }
     out = _Writer(path, header, specs)
     try:

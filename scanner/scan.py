@@ -69,7 +69,7 @@ def scan_file(file: CandidateFile, context: ScanContext) -> FileOutcome:
     tokens = analysis.tokens
     functions, idioms = match_structure(
         tokens.structure, context.index.structure, context.thresholds,
-        lambda: event_texts(file.data, tokens),
+        lambda: event_texts(file.data, tokens), context.index.public_structure,
     )  # fmt: skip
     return FileOutcome(len(tokens), tokens.lines, fragments, discounts, analysis.warning,
                        functions=functions, idioms=idioms)  # fmt: skip

@@ -141,13 +141,14 @@ class StructureIndex:
             feature_functions=np.ascontiguousarray(owners[order]),
         )
 
-    def arrays(self) -> dict[str, np.ndarray]:
-        """Its arrays by their name in the index file."""
-        return {name: getattr(self, name.removeprefix("struct_")) for name in ARRAYS}
+    def arrays(self, prefix: str = "") -> dict[str, np.ndarray]:
+        """Its arrays by their name in the index file (``prefix``: ``public_`` for the public
+        code's)."""
+        return {prefix + name: getattr(self, name.removeprefix("struct_")) for name in ARRAYS}
 
     @classmethod
-    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> StructureIndex:
-        return cls(**{name.removeprefix("struct_"): arrays[name] for name in ARRAYS})
+    def from_arrays(cls, arrays: dict[str, np.ndarray], prefix: str = "") -> StructureIndex:
+        return cls(**{name.removeprefix("struct_"): arrays[prefix + name] for name in ARRAYS})
 
     def distinctive_features(self, max_fanout: int) -> np.ndarray:
         """Per function, how many of its features are held by at most ``max_fanout`` private
@@ -239,29 +240,19 @@ Texts = Callable[[], dict[int, tuple[str, str]]]
 candidate's text for it), to name what a pair shares."""
 
 
-def match_structure(structure: Structure, index: StructureIndex, thresholds: Thresholds,
-                    texts: Texts | None = None) -> tuple[list[FunctionPair], int]:  # fmt: skip
-    """The candidate file's functions matched to private functions (see the module docstring),
-    and how many of its features were ignored as idioms (``structural_max_fanout``)."""
-    t = thresholds
-    min_events, min_shared, max_fanout = (t.structural_min_events, t.structural_min_shared,
-                                          t.structural_max_fanout)  # fmt: skip
-    if not len(structure) or not len(index):
-        return [], 0
-    starts = structure.starts()
-    numbers = np.flatnonzero(np.diff(starts) >= min_events)
-    if not numbers.shape[0]:
-        return [], 0
-    owner, looked = function_features(structure.events, starts)
-    keep = np.isin(owner, numbers)
-    owner = np.searchsorted(numbers, owner[keep])  # position in ``wanted``
-    looked = looked[keep]
-    wanted = [(number, structure.events[starts[number] : starts[number + 1]])
-              for number in numbers.tolist()]  # fmt: skip
-
+def _compared(
+    wanted: list[tuple[int, np.ndarray]],
+    owner: np.ndarray,
+    looked: np.ndarray,
+    index: StructureIndex,
+    t: Thresholds,
+) -> tuple[list[tuple[float, int, int]], int]:
+    """(similarity, candidate function, indexed function) of every pair that passes the cheap
+    filter and then the comparison, and the features ignored as idioms. ``owner`` and
+    ``looked``: each feature of the candidate functions (``wanted``) and whose it is."""
     lo = np.searchsorted(index.feature_hashes, looked, side="left")
     hi = np.searchsorted(index.feature_hashes, looked, side="right")
-    idiom = hi - lo > max_fanout
+    idiom = hi - lo > t.structural_max_fanout
     idioms = int(idiom.sum())
     # a pair's share of features is counted among those that are not idioms, on both sides
     feature_counts = np.bincount(owner[~idiom], minlength=len(wanted))
@@ -272,21 +263,55 @@ def match_structure(structure: Structure, index: StructureIndex, thresholds: Thr
     sizes = hi - lo
     at = np.repeat(lo, sizes) + (np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes,
                                                                         sizes))  # fmt: skip
-    private = np.asarray(index.feature_functions[at], dtype=np.int64)
+    other = np.asarray(index.feature_functions[at], dtype=np.int64)
     cand = np.repeat(owner, sizes).astype(np.int64)
-    keys, shared = np.unique(cand * len(index) + private, return_counts=True)
-    cand, private = keys // len(index), keys % len(index)
-    smaller = np.minimum(feature_counts[cand], index.distinctive_features(max_fanout)[private])
-    passing = (shared >= min_shared) & (shared >= FILTER_SHARE * smaller)
+    keys, shared = np.unique(cand * len(index) + other, return_counts=True)
+    cand, other = keys // len(index), keys % len(index)
+    distinctive = index.distinctive_features(t.structural_max_fanout)
+    smaller = np.minimum(feature_counts[cand], distinctive[other])
+    passing = (shared >= t.structural_min_shared) & (shared >= FILTER_SHARE * smaller)
     found: list[tuple[float, int, int]] = []
-    for c, p in zip(cand[passing].tolist(), private[passing].tolist(), strict=True):
+    for c, p in zip(cand[passing].tolist(), other[passing].tolist(), strict=True):
         theirs = index.function_events(p)
         small, large = sorted((theirs.shape[0], wanted[c][1].shape[0]))
-        if small < min_events or 2 * small < large:
+        if small < t.structural_min_events or 2 * small < large:
             continue  # too small, or one is more than twice the other: not one rewritten
         score = similarity(wanted[c][1], theirs)
         if score * 100 >= t.structural_similarity:
             found.append((score, c, p))
+    return found, idioms
+
+
+def match_structure(
+    structure: Structure, index: StructureIndex, thresholds: Thresholds,
+    texts: Texts | None = None, public: StructureIndex | None = None,
+) -> tuple[list[FunctionPair], int]:  # fmt: skip
+    """The candidate file's functions matched to private functions (see the module docstring),
+    and how many of its features were ignored as idioms (``structural_max_fanout``).
+
+    A candidate function that matches a function of the company's public code (``public``,
+    fingerprinted with ``--public``) at least as well as the private one is public code, never
+    evidence (a fork of the public SDK)."""
+    t = thresholds
+    if not len(structure) or not len(index):
+        return [], 0
+    starts = structure.starts()
+    numbers = np.flatnonzero(np.diff(starts) >= t.structural_min_events)
+    if not numbers.shape[0]:
+        return [], 0
+    owner, looked = function_features(structure.events, starts)
+    keep = np.isin(owner, numbers)
+    owner = np.searchsorted(numbers, owner[keep])  # position in ``wanted``
+    looked = looked[keep]
+    wanted = [(number, structure.events[starts[number] : starts[number + 1]])
+              for number in numbers.tolist()]  # fmt: skip
+    found, idioms = _compared(wanted, owner, looked, index, t)
+    if found and public is not None and len(public):
+        matched = np.isin(owner, [c for _, c, _ in found])
+        best: dict[int, float] = {}
+        for score, c, _ in _compared(wanted, owner[matched], looked[matched], public, t)[0]:
+            best[c] = max(best.get(c, 0.0), score)
+        found = [(score, c, p) for score, c, p in found if best.get(c, -1.0) < score]
     found.sort(key=lambda item: (-item[0], item[1], item[2]))
     pairs: list[FunctionPair] = []
     used_c: set[int] = set()

@@ -216,3 +216,21 @@ def test_a_schema_6_store_keeps_working_and_gets_structures_when_fingerprinted_a
         assert IndexFile.open(index_path(path)).matches(store.stamp(), store.params.identity())
         assert np.asarray(IndexFile.open(index_path(path)).arrays["struct_file"]).shape[0] > 4
     assert _scan(path, target, tmp_path)["verdict"] == "review"
+
+
+def test_a_fork_of_the_companys_public_code_is_no_structural_evidence(tmp_path):
+    """The company published a rewritten textwrap (``--public``); a project holding that public
+    version is a fork of public code, not a rewritten copy of the private one."""
+    private, public = tmp_path / "toolkit", tmp_path / "published"
+    private.mkdir()
+    public.mkdir()
+    shutil.copy(PRIVATE_MODULE, private / "textwrap.py")
+    rewritten = rewrite(PRIVATE_MODULE.read_text())
+    (public / "wrapping.py").write_text(rewritten)
+    path = tmp_path / "acme.db"
+    done = runner.invoke(app, ["fingerprint", str(private), "--public", str(public),
+                               "--store", str(path), "--jobs", "1"])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    candidate = _scan(path, _candidate(tmp_path, "wrapping.py", rewritten), tmp_path)
+    assert candidate["verdict"] == "clear", candidate["reasons"]
+    assert candidate["structural"]["pairs"] == 0
