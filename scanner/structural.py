@@ -28,8 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from rapidfuzz.distance import Indel
 
-from fingerprints import CONTROL_CODES, CONTROL_NAMES, DamagedStoreError, Structure
-from fingerprints.structure import event_code
+from fingerprints import CONTROL_CODES, CONTROL_NAMES, DamagedStoreError, Structure, event_code
 
 if TYPE_CHECKING:
     from scanner.thresholds import Thresholds
