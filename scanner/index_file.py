@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 
 from fingerprints import SQLiteStore, StoreError
+from scanner.structural import ARRAYS as STRUCTURE_ARRAYS
 
 MAGIC = b"LTINDEX1"
 FORMAT_VERSION = 3
@@ -101,6 +102,8 @@ class IndexFile:
             self.header.get("format") == FORMAT_VERSION
             and self.header.get("store") == [stamp[0], stamp[1]]
             and self.header.get("params") == params
+            and set(STRUCTURE_ARRAYS) | {f"public_{name}" for name in STRUCTURE_ARRAYS}
+            <= set(self.header.get("arrays", {}))  # one a development build wrote lacks some
         )
 
 
@@ -173,7 +176,6 @@ def write_index(store: SQLiteStore, path: Path | None = None) -> BuildStats:
 
 def _build(store: SQLiteStore, path: Path) -> tuple[int, int]:
     from scanner.index import References, reference_marks  # scanner.index imports this module
-    from scanner.structural import ARRAYS as STRUCTURE_ARRAYS
     from scanner.structural import StructureIndex, structures_of
 
     stamp = store.stamp()
