@@ -16,7 +16,7 @@ from fingerprints.normalize import TokenStream, tokenize
 from fingerprints.params import FingerprintParams
 from fingerprints.policy import boilerplate_reason
 from fingerprints.shingles import KGrams, kgrams, winnow
-from fingerprints.signature import minhash, to_bytes
+from fingerprints.signature import signature_bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +94,6 @@ def fingerprint_file(
     """Winnowed fingerprints and MinHash signature of one file (``limits``: see ``analyze``)."""
     analysis = analyze(data, language, params, limits)
     selected = analysis.kgrams.select(winnow(analysis.kgrams.hashes, params.w))
-    signature = minhash(selected["hash"], params.num_perm, params.seed)
     return FileFingerprint(
         path=path,
         language=language,
@@ -104,7 +103,7 @@ def fingerprint_file(
         tokens=len(analysis.tokens),
         lines=analysis.tokens.lines,
         fingerprints=selected,
-        signature=to_bytes(signature),
+        signature=signature_bytes(selected["hash"], params.num_perm, params.seed),
         warning=analysis.warning,
         boilerplate=boilerplate_reason(PurePosixPath(path), len(analysis.tokens), data),
         structure=analysis.tokens.structure.to_bytes(),

@@ -93,15 +93,33 @@ def _raw_hashes(source: bytes, starts: np.ndarray, ends: np.ndarray) -> np.ndarr
     ``(H[e] - H[s]) * B**-s``; B is odd, so it has an inverse mod 2**64.
     """
     data = np.frombuffer(source, dtype=np.uint8).astype(np.uint64)
-    powers = np.empty(data.shape[0] + 1, dtype=np.uint64)
-    powers[0] = 1
-    np.cumprod(np.full(data.shape[0], _RAW_BASE, dtype=np.uint64), out=powers[1:])
+    powers, inverse = _powers(data.shape[0] + 1)
     prefix = np.zeros(data.shape[0] + 1, dtype=np.uint64)
-    np.cumsum(data * powers[:-1], out=prefix[1:])
-    inverse = np.empty(data.shape[0] + 1, dtype=np.uint64)
-    inverse[0] = 1
-    np.cumprod(np.full(data.shape[0], _RAW_BASE_INV, dtype=np.uint64), out=inverse[1:])
+    np.cumsum(data * powers[: data.shape[0]], out=prefix[1:])
     return (prefix[ends] - prefix[starts]) * inverse[starts]
+
+
+_POWERS_KEPT = 1 << 20
+"""Powers of B (and of its inverse) kept between files: 16 MiB covers every file up to 1 MiB;
+a larger one computes its own."""
+_KEPT: tuple[np.ndarray, np.ndarray] = (np.ones(1, np.uint64), np.ones(1, np.uint64))
+
+
+def _powers(count: int) -> tuple[np.ndarray, np.ndarray]:
+    """``B**i`` and ``B**-i`` (mod 2**64) for ``i < count`` (at least; the kept arrays when
+    they are long enough)."""
+    global _KEPT
+    if _KEPT[0].shape[0] >= count:
+        return _KEPT
+    size = count if count > _POWERS_KEPT else max(count, min(2 * _KEPT[0].shape[0], _POWERS_KEPT))
+    powers = np.empty(size, dtype=np.uint64)
+    inverse = np.empty(size, dtype=np.uint64)
+    powers[0] = inverse[0] = 1
+    np.cumprod(np.full(size - 1, _RAW_BASE, dtype=np.uint64), out=powers[1:])
+    np.cumprod(np.full(size - 1, _RAW_BASE_INV, dtype=np.uint64), out=inverse[1:])
+    if size <= _POWERS_KEPT:
+        _KEPT = (powers, inverse)
+    return powers, inverse
 
 
 _COMMENT_LINE = re.compile(rb"(?m)^[ \t]*#[^\n]*")

@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -19,7 +20,7 @@ from pathlib import Path, PurePosixPath
 from fingerprints.errors import InputError, ParseFailure
 from fingerprints.fingerprinter import FileFingerprint, SourceFile, fingerprint_file
 from fingerprints.history import commit_dates
-from fingerprints.isolation import ParseLimits
+from fingerprints.isolation import FINGERPRINT, ParseLimits, isolated_map
 from fingerprints.languages import language_for_path
 from fingerprints.names import carried_name
 from fingerprints.params import FingerprintParams
@@ -202,6 +203,32 @@ Mapper = Callable[
     [Callable[[Job], FileFingerprint | Unparsed], Iterable[Job]],
     Iterable[FileFingerprint | Unparsed],
 ]
+
+
+def isolated_mapper(limits: ParseLimits, processes: int = 1) -> Mapper:
+    """A ``Mapper`` for ``run_job`` that runs each job whole, parse, k-grams, winnowing and
+    signature, in ``processes`` parser processes under ``limits`` (``isolation.isolated_map``),
+    with no process in between: this process reads the next file and stores the last while
+    they work. The same fingerprints as ``run_job`` here, file for file."""
+
+    def mapper(fn: Callable[[Job], FileFingerprint | Unparsed],
+               jobs: Iterable[Job]) -> Iterator[FileFingerprint | Unparsed]:  # fmt: skip
+        assert fn is run_job, "only run_job runs in the parser processes"
+        queued: deque[Job] = deque()
+
+        def calls() -> Iterator[tuple[str, tuple[object, ...]]]:
+            for job in jobs:
+                queued.append(job)
+                yield FINGERPRINT, (job.path, job.data, job.language, job.params, job.mtime_ns)
+
+        for answer in isolated_map(calls(), limits, processes):
+            job = queued.popleft()
+            if isinstance(answer, ParseFailure):
+                yield Unparsed(job.path, f"{answer}; not read")
+            else:
+                yield answer
+
+    return mapper
 
 
 class _Ingest:

@@ -26,10 +26,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from fingerprints import LeaktraceError, __version__, printable
+from fingerprints import LeaktraceError, StoreError, __version__, printable
 from scanner.commands.background import background, learn_targets
+from scanner.commands.guard import guard
 from scanner.commands.inventory import inventory
 from scanner.commands.repos import repos
+from scanner.commands.serve import serve
+from scanner.commands.watch import watch
 from scanner.console import err, out
 from scanner.console import error as _error
 from scanner.console import note as _note
@@ -160,6 +163,8 @@ def _ingest(
 ) -> TreeSummary:
     """Fingerprint one source (folder, archive or git URL) into the store."""
     from fingerprints import fingerprint_files, fingerprint_tree
+    from scanner.commands.sources import unwrapped
+    from scanner.sources.git import is_git_url
     from scanner.targets import resolve
 
     target = source.target
@@ -173,12 +178,13 @@ def _ingest(
             on_problem=lambda item, message: _problem(f"{target}:{item}", message),
             on_file=lambda item: progress.update(task, advance=1, item=item),
             seeds=seeds,
-            mapper=_mapper(runner),
+            mapper=_mapper(runner, parse_limits),
             parse_limits=parse_limits,
         )
     candidate = resolve(target)
+    files = candidate.iter_files()
     summary = fingerprint_files(
-        candidate.iter_files(),
+        files if is_git_url(target) and not path.exists() else unwrapped(files, target),
         store,
         name=source.name,
         origin=source.origin,
@@ -186,16 +192,23 @@ def _ingest(
         public=source.public,
         on_problem=lambda item, message: _problem(f"{target}:{item}", message),
         seeds=seeds,
-        mapper=_mapper(runner),
+        mapper=_mapper(runner, parse_limits),
         parse_limits=parse_limits,
     )
     _report_problems(target, candidate)
     return summary
 
 
-def _mapper(runner: Runner | None) -> Mapper:
+def _mapper(runner: Runner | None, parse_limits: ParseLimits | None = None) -> Mapper:
+    """How files are fingerprinted. On this machine, isolated: wholly in the parser processes
+    (one per job), with no pool of workers in between; on a cluster, by its workers."""
+    from fingerprints import isolated_mapper
+    from scanner.runners import DaskRunner
+
     if runner is None:
         return map
+    if parse_limits is not None and not isinstance(runner, DaskRunner):
+        return isolated_mapper(parse_limits, runner.workers)
     return lambda fn, items: runner.map(fn, items)
 
 
@@ -264,9 +277,9 @@ def fingerprint(
     max_parse_memory: Annotated[int | None, PARSE_MEMORY_OPTION] = None,
 ) -> None:
     """Fingerprint private repositories into a store (only changed files are redone)."""
-    from fingerprints import FingerprintParams
+    from fingerprints import FingerprintParams, start_parser
     from scanner.config import load_limits
-    from scanner.runners import make_runner
+    from scanner.runners import DaskRunner, make_runner
 
     try:
         params = None
@@ -276,6 +289,8 @@ def fingerprint(
         parse = load_limits(overrides={"max_parse_seconds": max_parse_seconds,
                                        "max_parse_memory": max_parse_memory})  # fmt: skip
         runner = make_runner(jobs, scheduler)
+        if not isinstance(runner, DaskRunner):  # they start while the store opens
+            start_parser(parse.parse_limits(), runner.workers)
         try:
             _fingerprint(src or [], store, name, public or [], params, verbose, seeds, runner,
                          parse.parse_limits())  # fmt: skip
@@ -305,15 +320,18 @@ def _verdict_table(candidates: list[dict]) -> Table:
     from rich.markup import escape
     from rich.table import Table
 
+    from scanner.reports.wording import shown_verdict
+
     table = Table(title="leaktrace verdicts", title_justify="left")
     table.add_column("candidate", overflow="fold")
     table.add_column("verdict", no_wrap=True)
     for column in ("score", "private tokens", "longest", "file pairs"):
         table.add_column(column, justify="right", no_wrap=True)
     order = {v.value: i for i, v in enumerate(Verdict)}
-    for c in sorted(candidates, key=lambda c: order[c["verdict"]]):
-        verdict = f"[{_VERDICT_STYLE[Verdict(c['verdict'])]}]{c['verdict']}[/]"
-        if c["partial"] and c["verdict"] != Verdict.INCOMPLETE.value:
+    for c in sorted(candidates, key=lambda c: order[shown_verdict(c)]):
+        shown = shown_verdict(c)  # never "clear" for a candidate not read wholly
+        verdict = f"[{_VERDICT_STYLE[Verdict(shown)]}]{shown}[/]"
+        if c["partial"] and shown != Verdict.INCOMPLETE.value:
             verdict += " (not all read)"
         table.add_row(
             escape(printable(c["target"])),
@@ -328,7 +346,7 @@ def _verdict_table(candidates: list[dict]) -> Table:
 
 def _require_private_code(store: SQLiteStore) -> None:
     """Refuse to judge candidates against a store without private files: all would be clear."""
-    if not any(repo.files and not repo.public for repo in store.repos()):
+    if not store.has_private_files():
         raise InputError(f"{store.path}: the store holds no private files, so nothing could be "
                          "found; fingerprint the private code into it first (leaktrace "
                          f"fingerprint SRC --store {store.path})")  # fmt: skip
@@ -338,8 +356,8 @@ def run_scan(targets: Iterable[str | Candidate], store_path: Path, thresholds: T
              results: ResultsDB | None = None, limits: Limits | None = None,
              crawler: Crawler | None = None, job: str | None = None,
              runner: Runner | None = None, store_digest: str | None = None,
-             history: bool = False,
-             index: FingerprintIndex | None = None) -> tuple[ScanResult, int | None]:  # fmt: skip
+             history: bool = False, index: FingerprintIndex | None = None,
+             networks: dict[str, str] | None = None) -> tuple[ScanResult, int | None]:  # fmt: skip
     """Scan every target against the store, recording each verdict in ``results`` as soon as it
     is known; a target that cannot be read at all is an ``incomplete`` candidate like any other.
     A target may also be a ready candidate (a listing that failed, from ``expand_targets``).
@@ -347,7 +365,8 @@ def run_scan(targets: Iterable[str | Candidate], store_path: Path, thresholds: T
 
     With a ``job`` key, an unfinished run of the same job is resumed: targets it already judged
     are skipped, and the crawler's caches spare what was already downloaded. With ``history``,
-    git repositories are read commit by commit (``resolve``).
+    git repositories are read commit by commit (``resolve``). ``networks`` names the fork
+    network each target was listed from (``expand_targets``), recorded with its candidate.
     """
     from fingerprints import carried_name, open_store
     from scanner.index import FingerprintIndex
@@ -411,6 +430,8 @@ def run_scan(targets: Iterable[str | Candidate], store_path: Path, thresholds: T
                                      if isinstance(wanted, str) else wanted)  # fmt: skip
                         outcome = scan_candidate(candidate, context, memo=memo, runner=runner,
                                                  on_unread=on_unread)  # fmt: skip
+                    except StoreError:
+                        raise  # the store, not this candidate: no verdict can be trusted
                     except LeaktraceError as exc:
                         message = str(exc).removeprefix(f"{target}: ")
                         if crawler is not None:
@@ -425,7 +446,10 @@ def run_scan(targets: Iterable[str | Candidate], store_path: Path, thresholds: T
                     if results is not None and run_id is not None:
                         excerpts = {path: (outcome.file_hashes[path], text)
                                     for path, text in outcome.excerpts.items()}  # fmt: skip
-                        results.add_candidate(run_id, candidate_dict(outcome), excerpts)
+                        recorded = candidate_dict(outcome)
+                        if networks and target in networks:
+                            recorded["network"] = networks[target]
+                        results.add_candidate(run_id, recorded, excerpts)
                     progress.advance(task)
             status = "done"
         finally:
@@ -436,15 +460,17 @@ def run_scan(targets: Iterable[str | Candidate], store_path: Path, thresholds: T
 
 def expand_targets(targets: list[str], from_file: Path | None, forks: list[str],
                    code_queries: list[str], repo_queries: list[str],
-                   crawler: Crawler | None,
-                   history: bool = False) -> Iterator[str | Candidate]:  # fmt: skip
+                   crawler: Crawler | None, history: bool = False,
+                   networks: dict[str, str] | None = None,
+                   ) -> Iterator[str | Candidate]:  # fmt: skip
     """Every target of a scan, lazily: a fork network is listed as it is scanned. With
     ``history`` a fork is named without its default branch, so that all its branches are read.
 
     A listing (``--forks``, ``--github-search``, ``--github-repos``) that fails, or has items
     that are malformed, adds one ``incomplete`` candidate named after it (``forks:OWNER/REPO``,
     ``github-search:QUERY``, ``github-repos:QUERY``) with one line per failure, after what it
-    did list: the rest of the run goes on, and the exit code says the scan is incomplete."""
+    did list: the rest of the run goes on, and the exit code says the scan is incomplete.
+    Each fork listed is entered in ``networks`` (target -> ``OWNER/REPO`` of the network)."""
     seen: set[str] = set()
 
     def once(items: Iterable[str]) -> Iterator[str]:
@@ -470,7 +496,15 @@ def expand_targets(targets: list[str], from_file: Path | None, forks: list[str],
         if not owner or not repo:
             raise InputError(f"--forks {network}: expected OWNER/REPO")
         walk = functools.partial(github.network, owner, repo)
-        fork_target = _repo_target if not history else (lambda r: _github_target(r.full_name))
+        name = _repo_target if not history else (lambda r: _github_target(r.full_name))
+
+        def fork_target(fork: Repo, name: Callable[[Repo], str] = name,
+                        network: str = f"{owner}/{repo}") -> str:  # fmt: skip
+            target = name(fork)
+            if networks is not None:
+                networks.setdefault(target, network)
+            return target
+
         yield from _listing(f"forks:{owner}/{repo}", once, walk, fork_target)
     for query in code_queries:
         yield from _listing(f"github-search:{query}", once,
@@ -682,14 +716,15 @@ def scan(
                     if not found:
                         raise InputError(f"{store}: no seeds; fingerprint with --seeds first")
                     queries += [f'"{seed}"' for seed in found]
+            networks: dict[str, str] = {}
             wanted = expand_targets(targets or [], from_file, forks or [], queries,
-                                    github_repos or [], crawler, history)  # fmt: skip
+                                    github_repos or [], crawler, history, networks)  # fmt: skip
             job = job_key({"targets": targets, "from_file": str(from_file), "forks": forks,
                            "code": queries, "repos": github_repos, "store": digest,
                            "thresholds": thresholds.as_dict(), "api": api_url,
                            "limits": limits, **({"history": True} if history else {})})  # fmt: skip
             _, run_id = run_scan(wanted, store, thresholds, results, limits, crawler, job,
-                                 runner, digest, history, index)  # fmt: skip
+                                 runner, digest, history, index, networks)  # fmt: skip
             assert run_id is not None
             outputs = {"json": json_out, "html": html_out, "md": md_out, "sarif": sarif_out}
             _write_reports(results, run_id, outputs)
@@ -771,17 +806,6 @@ def report(
         raise typer.Exit(EXIT_INPUT) from None
 
 
-def _find_candidate(report_data: dict, name: str) -> dict:
-    matches = [
-        c for c in report_data["candidates"] if name in (c["target"], printable(c["target"]))
-    ]
-    matches = matches or [c for c in report_data["candidates"] if c["target"].endswith(name)]
-    if len(matches) != 1:
-        raise InputError(f"{name}: {'no' if not matches else 'more than one'} candidate by "
-                         "that name in this run")  # fmt: skip
-    return matches[0]
-
-
 @app.command()
 def review(
     run: Annotated[str, typer.Argument(help="Run id, or 'latest'.")],
@@ -791,14 +815,27 @@ def review(
     reason: Annotated[str, typer.Option("--reason", help="Why (kept with the decision).")] = "",
     files: Annotated[
         list[str] | None,
-        typer.Option("--files", help="Only these candidate files (default: all matched files)."),
+        typer.Option(
+            "--files",
+            help="Only these candidate files, as shown or as globs ('src/**/*.py'; quote them); "
+            "repeat for more (default: all matched files).",
+        ),
     ] = None,
     by: Annotated[str, typer.Option("--by", help="Who decides.")] = "",
+    everywhere: Annotated[
+        bool,
+        typer.Option(
+            "--everywhere",
+            help="Decide on these files' contents wherever they "
+            "appear (every fork holding the same blob), as 'serve' does.",
+        ),
+    ] = False,
     results_path: Annotated[Path, RESULTS_OPTION] = DEFAULT_RESULTS,
 ) -> None:
     """List candidates awaiting a decision, or record one (who, what, when, why)."""
     import getpass
 
+    from scanner.commands.review import find_candidate, matched_files
     from scanner.resultsdb import ResultsDB
 
     try:
@@ -812,9 +849,11 @@ def review(
                 raise InputError("give exactly one of --confirm or --dismiss")
             if not reason.strip():
                 raise InputError("--reason is required: say why")
-            chosen = _find_candidate(data, candidate)
+            chosen = find_candidate(data, candidate)
+            paths = matched_files(chosen, files) if files else None
             decided = results.decide(chosen, "confirmed" if confirm else "dismissed",
-                                     reason.strip(), by or getpass.getuser(), files)  # fmt: skip
+                                     reason.strip(), by or getpass.getuser(), paths,
+                                     scope="content" if everywhere else "location")  # fmt: skip
             out.print(
                 printable(
                     f"{'confirmed' if confirm else 'dismissed'} {chosen['target']}: "
@@ -828,7 +867,10 @@ def review(
 
 
 def _print_review_queue(data: dict) -> None:
-    """One line per candidate awaiting a decision (targets whole, to paste into ``review``)."""
+    """One line per candidate awaiting a decision (targets whole, to paste into ``review``), the
+    checks that decided its verdict, and each file awaiting a decision once."""
+    from scanner.reports.wording import verdict_sentence
+
     waiting = [c for c in data["candidates"] if c["verdict"] != "clear" and c["review"]["awaiting"]]
     waiting.sort(key=lambda c: (c["verdict"] != "derivative", -c["matched_tokens"]))
     out.print(f"run {data['run']['id']}: {len(waiting)} candidate(s) awaiting a decision",
@@ -836,6 +878,7 @@ def _print_review_queue(data: dict) -> None:
     for c in waiting:
         out.print(f"{c['verdict']:<10} {c['matched_tokens']:>9,} tokens  {printable(c['target'])}",
                   markup=False, soft_wrap=True)  # fmt: skip
+        out.print(f"{'':<28}why: {verdict_sentence(c)}", markup=False, soft_wrap=True)
         for path in c["review"]["awaiting"]:
             out.print(f"{'':<28}{printable(path)}", markup=False, soft_wrap=True)
 
@@ -1093,6 +1136,9 @@ app.command("repos")(_guarded(repos))
 app.command("background")(_guarded(background))
 app.command("reference", help="The same as 'background'.")(_guarded(background))
 app.command("inventory")(_guarded(inventory))
+app.command("serve")(_guarded(serve))
+app.command("guard")(_guarded(guard))
+app.command("watch")(watch)
 
 
 @app.command()
@@ -1101,8 +1147,17 @@ def version() -> None:
     typer.echo(f"leaktrace {__version__}")
 
 
+#: Set before numpy is first imported (no command imports it at module level). leaktrace does
+#: no linear algebra, yet OpenBLAS starts a thread per core when numpy is imported: 45 ms of CPU
+#: in every process that imports numpy (this one, each parser process, each worker), competing
+#: for the cores with the work. The parser processes inherit it.
+_SINGLE_THREADED_BLAS = {"OPENBLAS_NUM_THREADS": "1"}
+
+
 def main() -> None:
     """Entry point. An unexpected error is an error (2), never mistaken for a finding (1)."""
+    for name, value in _SINGLE_THREADED_BLAS.items():
+        os.environ.setdefault(name, value)
     try:
         app()
     except KeyboardInterrupt:

@@ -5,6 +5,8 @@
     derivative_tokens = 300               derivative_tokens = 300
     [limits]                              [tool.leaktrace.limits]
     max_read_bytes = 536870912            max_depth = 4
+    [guard]                               [tool.leaktrace.guard]
+    embedded_sources = "warn"             private_paths = "fail"
 
 Without ``--config``, the current folder's ``leaktrace.toml`` is read, else its pyproject.toml's
 ``[tool.leaktrace]`` table, else nothing. Values are translated into ``Thresholds`` here and
@@ -16,14 +18,17 @@ from __future__ import annotations
 import tomllib
 from dataclasses import fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scanner.errors import ConfigError
 from scanner.sources.base import Limits
 from scanner.thresholds import Thresholds
 
+if TYPE_CHECKING:
+    from scanner.guard import GuardPolicy
+
 CONFIG_NAME = "leaktrace.toml"
-_SECTIONS = {"thresholds", "limits"}
+_SECTIONS = {"thresholds", "limits", "guard"}
 
 
 def find_config(folder: Path) -> Path | None:
@@ -58,15 +63,22 @@ def _section(path: Path) -> dict[str, Any]:
 
 def load_thresholds(config: Path | None = None, folder: Path | None = None) -> Thresholds:
     """Defaults, overridden by the config file (given, or found in ``folder``)."""
+    path, values = _table("thresholds", config, folder)
+    return Thresholds().with_overrides(values, str(path)) if path else Thresholds()
+
+
+def _table(name: str, config: Path | None, folder: Path | None) -> tuple[Path | None, dict]:
+    """The config file that applies (given, or found in ``folder``) and its ``[name]`` table:
+    (None, {}) without a file; a given file that does not exist is an error."""
     path = config or find_config(folder or Path.cwd())
     if path is None:
-        return Thresholds()
+        return None, {}
     if not path.is_file():
         raise ConfigError(str(path), "no such config file")
-    values = _section(path).get("thresholds", {})
+    values = _section(path).get(name, {})
     if not isinstance(values, dict):
-        raise ConfigError(f"{path}: thresholds", "must be a table")
-    return Thresholds().with_overrides(values, str(path))
+        raise ConfigError(f"{path}: {name}", "must be a table")
+    return path, values
 
 
 def load_limits(config: Path | None = None, folder: Path | None = None,
@@ -87,6 +99,14 @@ def load_limits(config: Path | None = None, folder: Path | None = None,
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise ConfigError(where, "must be a positive integer")
     return Limits(**values)
+
+
+def load_guard_policy(config: Path | None = None, folder: Path | None = None) -> GuardPolicy:
+    """What each ``guard`` finding class does: defaults, overridden by the ``[guard]`` table."""
+    from scanner.guard import GuardPolicy
+
+    path, values = _table("guard", config, folder)
+    return GuardPolicy().with_overrides(values, str(path)) if path else GuardPolicy()
 
 
 def save_thresholds(path: Path, values: dict[str, int]) -> None:

@@ -309,17 +309,9 @@ class Http:
                 self.stats.not_modified += 1
                 return _with_body(response, cached[1], 200)
             response = _with_body(response, body)
-            delay = self._rate_limit_delay(response)
-            if delay is not None:
-                attempt += 1
-                if attempt > self.policy.max_retries + 3:
-                    raise FetchError(f"{self.redact(full)}: still rate limited", 429)
-                self.stats.rate_limit_waits += 1
-                self._wait(delay)
-                continue
-            if response.status_code >= 500:
-                attempt = self._retry(attempt, full, f"HTTP {response.status_code}",
-                                      response.status_code)  # fmt: skip
+            again = self._again(response, attempt, full)
+            if again is not None:
+                attempt = again
                 continue
             if response.status_code >= 400:
                 message = self._message(response)
@@ -329,6 +321,22 @@ class Http:
             if etag and conditional:
                 self.cache.put(full, etag, response.content)
             return response
+
+    def _again(self, response: httpx.Response, attempt: int, url: str) -> int | None:
+        """For a rate-limited answer (waited out) or a 5xx (backed off), the attempts so far,
+        to try again; None for an answer that is final. Raises when no attempt is left."""
+        delay = self._rate_limit_delay(response)
+        if delay is not None:
+            attempt += 1
+            if attempt > self.policy.max_retries + 3:
+                raise FetchError(f"{self.redact(url)}: still rate limited", 429)
+            self.stats.rate_limit_waits += 1
+            self._wait(delay)
+            return attempt
+        if response.status_code >= 500:
+            return self._retry(attempt, url, f"HTTP {response.status_code}",
+                               response.status_code)  # fmt: skip
+        return None
 
     def _message(self, response: httpx.Response) -> str:
         try:
@@ -396,6 +404,43 @@ class Http:
             if status >= 300:
                 raise FetchError(f"{self.redact(url)}: HTTP {status}", status)
             return body
+
+    def post(self, url: str, content: bytes, *, headers: dict[str, str] | None = None,
+             kind: str = "post", max_bytes: int | None = None,
+             retry: bool = True) -> httpx.Response:  # fmt: skip
+        """POST ``content`` to ``url``. Credentials go as for ``get`` (only to their origin);
+        no redirect is followed (a POST is never replayed at another address). With ``retry``,
+        rate limits, 5xx answers and transport failures are retried as for ``get`` and an
+        answer of 400 or more is a ``FetchError``; without, one attempt, and any answer is
+        returned (the caller keeps its own schedule: the webhook outbox)."""
+        cap = self.policy.max_json_bytes if max_bytes is None else max_bytes
+        attempt = 0
+        while True:
+            self.stats.requests += 1
+            self.stats.count(kind)
+            try:
+                with self.client.stream("POST", url, content=content,
+                                        headers=self._headers_for(url, headers),
+                                        follow_redirects=False) as response:  # fmt: skip
+                    body = self._read_capped(response, url, cap)
+            except _NOT_RETRYABLE as exc:
+                raise FetchError(self.redact(f"{url}: cannot be posted to ({exc})")) from exc
+            except (httpx.TimeoutException, httpx.TransportError) as exc:
+                if not retry:
+                    raise FetchError(self.redact(f"{url}: {type(exc).__name__}")) from exc
+                attempt = self._retry(attempt, url, type(exc).__name__)
+                continue
+            response = _with_body(response, body)
+            if not retry:
+                return response
+            again = self._again(response, attempt, url)
+            if again is not None:
+                attempt = again
+                continue
+            if response.status_code >= 300:
+                raise FetchError(f"{self.redact(url)}: HTTP {response.status_code}",
+                                 response.status_code)  # fmt: skip
+            return response
 
     def get_json(self, url: str, *, params: dict[str, Any] | None = None, kind: str = "api",
                  max_bytes: int | None = None) -> Any:  # fmt: skip

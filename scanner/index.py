@@ -187,7 +187,7 @@ class FingerprintIndex:
         """The index in an opened ``IndexFile`` of ``store``; the files' fingerprints and
         details are read from the store when a match needs them."""
         arrays, header = opened.arrays, opened.header
-        names = {repo.id: repo.name for repo in store.repos()}
+        names = store.repo_names()
         file_ids = np.asarray(arrays["file_ids"])
         return cls(
             hashes=arrays["hashes"],

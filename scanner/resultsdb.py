@@ -24,7 +24,7 @@ from scanner.endpoints import DEFAULT_RESULTS
 from scanner.errors import InputError, LeaktraceError
 
 FORMAT = "leaktrace-results"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 4
 DEFAULT_PATH = DEFAULT_RESULTS
 
 _SCHEMA = """
@@ -110,8 +110,72 @@ def _migrate_1_to_2(db: sqlite3.Connection) -> None:
     )
 
 
+def _migrate_2_to_3(db: sqlite3.Connection) -> None:
+    """v3: decisions on a content everywhere it appears, decisions taken together, and undos.
+
+    ``decisions.scope`` is ``location`` (this candidate's file at this path, as before),
+    ``content`` (every file with this SHA-256, in any candidate of any run) or ``candidate``
+    (the candidate as a whole, ``path`` NULL). ``batch`` groups the rows of one decision (a
+    whole candidate confirmed at once), which are undone together; an undo is a row of its own
+    in ``undos``, with who, when and why, and the decision stays in the record. ``placements``
+    says where each matched content sits (run, candidate, path), so a content decision can list
+    every place it covers; it is filled from the runs already recorded.
+    """
+    tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if "decisions" in tables:
+        db.execute("ALTER TABLE decisions ADD COLUMN scope TEXT NOT NULL DEFAULT 'location'")
+        db.execute("ALTER TABLE decisions ADD COLUMN batch INTEGER")
+        db.execute("UPDATE decisions SET scope = 'candidate' WHERE path IS NULL")
+        db.execute("UPDATE decisions SET batch = id")
+        db.execute("CREATE INDEX decisions_sha256 ON decisions (sha256)")
+    db.execute(
+        "CREATE TABLE undos (batch INTEGER PRIMARY KEY, reason TEXT NOT NULL,"
+        " undone_by TEXT NOT NULL, undone_at TEXT NOT NULL)"
+    )
+    db.execute(
+        "CREATE TABLE placements (run_id INTEGER NOT NULL, target TEXT NOT NULL,"
+        " path TEXT NOT NULL, sha256 TEXT NOT NULL, PRIMARY KEY (run_id, target, path))"
+    )
+    db.execute("CREATE INDEX placements_sha256 ON placements (sha256)")
+    if "candidates" in tables:
+        # the queue asks, for each target, for the latest run that judged it
+        db.execute("CREATE INDEX candidates_target ON candidates (target, run_id)")
+        for run_id, data in db.execute("SELECT run_id, data FROM candidates").fetchall():
+            db.executemany("INSERT OR REPLACE INTO placements VALUES (?, ?, ?, ?)",
+                           _placements(run_id, json.loads(data)))  # fmt: skip
+
+
+def _placements(run_id: int, candidate: dict[str, Any]) -> list[tuple[int, str, str, str]]:
+    return [(run_id, candidate["target"], f["candidate_path"], f["candidate_sha256"])
+            for f in candidate.get("files", []) if f.get("candidate_sha256")]  # fmt: skip
+
+
+def _migrate_3_to_4(db: sqlite3.Connection) -> None:
+    """v4: ``leaktrace watch``. One checkpoint per feed, moved in the same transaction as the
+    finding of the publication it passes (so a publication is recorded once or not at all), and
+    the webhook outbox: every alert is written beside its finding and never deleted;
+    ``delivered_at`` is set once the webhook took it."""
+    db.execute(
+        "CREATE TABLE watch_checkpoints (feed TEXT PRIMARY KEY, cursor TEXT NOT NULL,"
+        " publications INTEGER NOT NULL DEFAULT 0, updated_at TEXT NOT NULL)"
+    )
+    db.execute(
+        "CREATE TABLE watch_outbox (id INTEGER PRIMARY KEY, alert TEXT NOT NULL UNIQUE,"
+        " payload TEXT NOT NULL, created_at REAL NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
+        " next_at REAL NOT NULL, delivered_at REAL, last_error TEXT)"
+    )
+    db.execute("CREATE INDEX watch_outbox_due ON watch_outbox (delivered_at, next_at)")
+
+
 #: Numbered migrations: MIGRATIONS[n] upgrades a results database from schema n to n + 1.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _migrate_1_to_2}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    1: _migrate_1_to_2,
+    2: _migrate_2_to_3,
+    3: _migrate_3_to_4,
+}
+
+#: What a decision covers (``decisions.scope``, schema 3).
+SCOPES = ("location", "content", "candidate")
 
 
 class ResultsError(LeaktraceError):
@@ -127,6 +191,18 @@ class Decision:
     reason: str
     decided_by: str
     decided_at: str
+    scope: str = "location"
+    batch: int = 0
+    undone: tuple[str, str, str] | None = None  # (by, at, reason) of its undo
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """One place a matched content sits: a candidate file in a run."""
+
+    run_id: int
+    target: str
+    path: str
 
 
 def now() -> str:
@@ -198,6 +274,12 @@ class ResultsDB:
             raise
         return meta
 
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The open connection, for modules that keep tables of their own in the results
+        database (``scanner.watch.state``)."""
+        return self._db
+
     def close(self) -> None:
         self._db.close()
 
@@ -234,6 +316,8 @@ class ResultsDB:
                 [(run_id, candidate["target"], path, sha, text)
                  for path, (sha, text) in excerpts.items()],
             )  # fmt: skip
+            self._db.executemany("INSERT OR REPLACE INTO placements VALUES (?, ?, ?, ?)",
+                                 _placements(run_id, candidate))  # fmt: skip
 
     def resumable_run(self, job: str) -> int | None:
         """The latest run of the same job (same command and store) that did not finish."""
@@ -343,12 +427,56 @@ class ResultsDB:
         )
         return dict(rows)
 
+    def candidate(self, run_id: int, target: str) -> dict[str, Any] | None:
+        """One recorded candidate, with the decisions that apply to it now."""
+        row = self._db.execute("SELECT data FROM candidates WHERE run_id = ? AND target = ?",
+                               (run_id, target)).fetchone()  # fmt: skip
+        if row is None:
+            return None
+        candidate: dict[str, Any] = json.loads(row[0])
+        candidate["review"] = self.review_state(candidate)
+        return candidate
+
+    def flagged(self, run_id: int | None = None) -> list[tuple[int, dict[str, Any]]]:
+        """(run id, candidate) for every candidate that is not ``clear``: of one run, or of
+        every run, each target from the latest run that judged it."""
+        if run_id is not None:
+            rows = self._db.execute("SELECT run_id, data FROM candidates WHERE run_id = ?"
+                                    " AND verdict != 'clear' ORDER BY seq", (run_id,))  # fmt: skip
+        else:
+            rows = self._db.execute(
+                "SELECT c.run_id, c.data FROM candidates c WHERE c.verdict != 'clear' AND"
+                " c.run_id = (SELECT max(run_id) FROM candidates d WHERE d.target = c.target)"
+                " ORDER BY c.run_id, c.seq"
+            )
+        found = []
+        for run, data in rows.fetchall():
+            candidate = json.loads(data)
+            candidate["review"] = self.review_state(candidate)
+            found.append((int(run), candidate))
+        return found
+
+    def placements(self, sha256: str) -> list[Placement]:
+        """Every place this content was matched, in any run (latest run first)."""
+        rows = self._db.execute(
+            "SELECT run_id, target, path FROM placements WHERE sha256 = ?"
+            " ORDER BY run_id DESC, target, path", (sha256,))  # fmt: skip
+        return [Placement(*row) for row in rows]
+
     # -- decisions -------------------------------------------------------------------------------
 
     def decide(self, candidate: dict[str, Any], decision: str, reason: str, by: str,
-               files: list[str] | None = None) -> list[str]:  # fmt: skip
+               files: list[str] | None = None, *,
+               scope: str = "location") -> list[str]:  # fmt: skip
         """Record a decision on a candidate's matched files (all, or ``files``, each named as
-        stored or as shown: a name holding a newline is given as the ``\\n`` it is shown as)."""
+        stored or as shown: a name holding a newline is given as the ``\\n`` it is shown as).
+
+        ``scope`` ``location`` decides on these files of this candidate; ``content`` on their
+        contents, wherever they appear (every fork holding the same blob). Deciding on all
+        files also records a decision on the candidate as a whole. The rows are one batch,
+        undone together (``undo``)."""
+        if scope not in SCOPES[:2]:  # "candidate" is recorded with the files, not asked for
+            raise InputError(f"unknown decision scope {scope!r}")
         matched = {f["candidate_path"]: f.get("candidate_sha256") for f in candidate["files"]}
         shown = {printable(path): path for path in matched}
         chosen = (
@@ -358,47 +486,95 @@ class ResultsDB:
         if unknown:
             raise InputError(f"{candidate['target']}: no matched file {', '.join(unknown)}")
         stamp = now()
-        rows = [(candidate["target"], path, matched[path], decision, reason, by, stamp)
-                for path in chosen]  # fmt: skip
+        rows = [(candidate["target"], path, matched[path], decision, reason, by, stamp,
+                 scope if matched[path] else "location") for path in chosen]  # fmt: skip
         if not files:
-            rows.append((candidate["target"], None, None, decision, reason, by, stamp))
+            rows.append((candidate["target"], None, None, decision, reason, by, stamp,
+                         "candidate"))  # fmt: skip
         with self._db:
-            self._db.executemany(
-                "INSERT INTO decisions (target, path, sha256, decision, reason, decided_by,"
-                " decided_at) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)  # fmt: skip
+            first = None
+            for row in rows:
+                cursor = self._db.execute(
+                    "INSERT INTO decisions (target, path, sha256, decision, reason, decided_by,"
+                    " decided_at, scope) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row)  # fmt: skip
+                first = first or cursor.lastrowid
+            self._db.execute("UPDATE decisions SET batch = ? WHERE id >= ? AND batch IS NULL",
+                             (first, first))  # fmt: skip
         return chosen
 
-    def decisions(self, target: str) -> list[Decision]:
+    def undo(self, batch: int, reason: str, by: str) -> list[Decision]:
+        """Take back one decision (all rows of its batch); the undo is recorded beside it."""
+        undone = self._decisions("d.batch = ?", (batch,))
+        if not undone:
+            raise InputError(f"no decision {batch}")
+        if undone[0].undone:
+            raise InputError(f"decision {batch} was already undone")
+        with self._db:
+            self._db.execute("INSERT INTO undos VALUES (?, ?, ?, ?)", (batch, reason, by, now()))
+        return undone
+
+    def _decisions(self, where: str, args: tuple[Any, ...]) -> list[Decision]:
         rows = self._db.execute(
-            "SELECT target, path, sha256, decision, reason, decided_by, decided_at"
-            " FROM decisions WHERE target = ? ORDER BY id", (target,))  # fmt: skip
-        return [Decision(*row) for row in rows]
+            "SELECT d.target, d.path, d.sha256, d.decision, d.reason, d.decided_by,"
+            " d.decided_at, d.scope, d.batch, u.undone_by, u.undone_at, u.reason"
+            f" FROM decisions d LEFT JOIN undos u ON u.batch = d.batch WHERE {where}"
+            " ORDER BY d.id", args)  # fmt: skip
+        return [Decision(*row[:9], undone=None if row[9] is None else tuple(row[9:]))
+                for row in rows]  # fmt: skip
+
+    def decisions(self, target: str) -> list[Decision]:
+        """The decisions recorded on this candidate (undone ones included, marked)."""
+        return self._decisions("d.target = ?", (target,))
+
+    def decisions_for(self, candidate: dict[str, Any]) -> list[Decision]:
+        """Every decision that bears on this candidate: its own, and those taken on the
+        contents of its files anywhere else (in the order they were taken)."""
+        hashes = sorted({f["candidate_sha256"] for f in candidate["files"]
+                         if f.get("candidate_sha256")})  # fmt: skip
+        marks = ", ".join("?" * len(hashes))
+        where = "d.target = ?" + (f" OR (d.scope = 'content' AND d.sha256 IN ({marks}))"
+                                  if hashes else "")  # fmt: skip
+        return self._decisions(where, (candidate["target"], *hashes))
 
     def review_state(self, candidate: dict[str, Any]) -> dict[str, Any]:
         """Which of the candidate's files are confirmed, dismissed or awaiting a decision.
 
-        The latest decision on a (path, sha256) wins; a decision on other content of the same
-        path does not apply. A whole-candidate dismissal covers files decided no later than it.
+        The latest decision that is not undone wins, among those on this candidate's (path,
+        sha256) and those on the same content anywhere (``content`` scope); a decision on other
+        content of the same path does not apply. A whole-candidate dismissal covers files
+        decided no later than it.
         """
         latest: dict[str, Decision] = {}
+        by_content: dict[str, Decision] = {}
         whole: Decision | None = None
-        history = self.decisions(candidate["target"])
+        history = self.decisions_for(candidate)
         for decision in history:
+            if decision.undone:
+                continue
+            if decision.scope == "content" and decision.sha256:
+                by_content[decision.sha256] = decision
+            if decision.target != candidate["target"]:
+                continue
             if decision.path is None:
                 whole = decision
             else:
                 latest[f"{decision.path}\0{decision.sha256}"] = decision
         state: dict[str, Any] = {"confirmed": [], "dismissed": [], "awaiting": [], "history": []}
-        for file in candidate["files"]:
-            decision = latest.get(f"{file['candidate_path']}\0{file.get('candidate_sha256')}")
+        files = {(f["candidate_path"], f.get("candidate_sha256")): None for f in candidate["files"]}
+        for path, sha in files:  # a file matching several private files is listed once
+            options = [d for d in (latest.get(f"{path}\0{sha}"), by_content.get(sha or ""))
+                       if d]  # fmt: skip
+            decision = max(options, key=lambda d: d.batch) if options else None
             key = decision.decision if decision else "awaiting"
-            state[key].append(file["candidate_path"])
+            state[key].append(path)
         state["dismissed_whole"] = bool(
             whole and whole.decision == "dismissed" and not state["awaiting"]
         )
         state["history"] = [
             {"path": d.path, "decision": d.decision, "reason": d.reason, "by": d.decided_by,
-             "at": d.decided_at}
+             "at": d.decided_at, "scope": d.scope, "batch": d.batch, "target": d.target,
+             "undone": None if d.undone is None else
+             {"by": d.undone[0], "at": d.undone[1], "reason": d.undone[2]}}
             for d in history
         ]  # fmt: skip
         return state

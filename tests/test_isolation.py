@@ -20,6 +20,7 @@ from fingerprints import (
     ParseFailure,
     ParseLimits,
     analyze,
+    fingerprint_file,
     isolated_tokenize,
     isolation,
     load_language,
@@ -214,7 +215,7 @@ def test_an_old_results_database_gains_the_table(tmp_path):
         }
         assert results.parse_failures(11, 1024**3, "0") == {}
     meta = dict(sqlite3.connect(path).execute("SELECT key, value FROM meta"))
-    assert int(meta["schema_version"]) == SCHEMA_VERSION == 2
+    assert int(meta["schema_version"]) == SCHEMA_VERSION  # every migration ran
 
 
 # -- the private side ---------------------------------------------------------------------------
@@ -230,3 +231,42 @@ def test_fingerprint_gets_the_same_protection(tmp_path, monkeypatch):
     assert f"leaktrace: {source}:Deep.java: parser crashed (signal 11); not read" in done.stderr
     with open_store(db) as opened:
         assert list(opened.known_files(opened.repos()[0].id)) == ["journal.py"]
+
+
+def test_isolated_map_answers_in_order_past_crashes_on_two_processes(small_stack):
+    python = (isolation.TOKENIZE, ("python", b"x = 1\n"))
+    crash = (isolation.TOKENIZE, ("java", DEEP))
+    params = FingerprintParams()
+    whole = (isolation.FINGERPRINT, ("journal.py", JOURNAL.encode(), "python", params, 7))
+    answers = list(isolation.isolated_map([python, crash, whole] * 2, ParseLimits(), 2))
+    expected = fingerprint_file("journal.py", JOURNAL.encode(), "python", params, 7)
+    for answer in (answers[2], answers[5]):
+        assert np.array_equal(answer.fingerprints, expected.fingerprints)
+        assert answer.signature == expected.signature and answer.sha256 == expected.sha256
+    assert [len(a) for a in (answers[0], answers[3])] == [3, 3]
+    assert [a.kind for a in (answers[1], answers[4])] == ["crash", "crash"]
+
+
+def test_isolated_map_gives_up_a_slow_file_and_goes_on():
+    slow = (isolation.TOKENIZE, ("java", DEEP))
+    fast = (isolation.TOKENIZE, ("python", b"x = 1\n"))
+    answers = list(isolation.isolated_map([fast, slow, fast], ParseLimits(seconds=0.05)))
+    assert isinstance(answers[1], ParseFailure) and answers[1].kind == "time"
+    assert [len(answers[0]), len(answers[2])] == [3, 3]
+
+
+def test_an_answer_that_came_in_time_is_taken_when_the_parent_looks_late():
+    parser = isolation.IsolatedParser(ParseLimits(seconds=0.3))
+    parser.submit(isolation.TOKENIZE, ("python", b"x = 1\n"))
+    time.sleep(0.6)  # the parent stores the last file meanwhile
+    assert len(parser.collect()) == 3
+    parser.close()
+
+
+def test_isolated_map_left_early_stops_the_children_still_parsing():
+    calls = [(isolation.TOKENIZE, ("python", b"x = 1\n"))] * 3
+    answers = isolation.isolated_map(calls, ParseLimits(), 2)
+    assert len(next(answers)) == 3  # the second call is under way in the other child
+    answers.close()
+    assert len(isolated_tokenize(b"y = 2\nz = 3\n", "python", ParseLimits())) == 6
+    assert len(isolation._parser(ParseLimits(), 1).tokenize(b"x = 1\n", "python")) == 3

@@ -130,3 +130,20 @@ def test_any_renaming_and_indentation_leaves_the_stream_unchanged(names, indent)
         '        emit(row, "build")\n    return rows\n'
     )
     assert np.array_equal(values(original, "python"), values(renamed, "python"))
+
+
+def test_raw_hashes_are_the_polynomial_of_the_bytes_for_small_and_large_files():
+    from fingerprints.normalize import _RAW_BASE, _raw_hashes
+
+    def direct(data: bytes) -> int:
+        return sum(b * pow(int(_RAW_BASE), i, 1 << 64) for i, b in enumerate(data)) % (1 << 64)
+
+    rng = np.random.default_rng(3)
+    for size in (20, 5000, (1 << 20) + 4096, 300):  # larger than the powers kept, then small
+        source = rng.integers(0, 256, size=size, dtype=np.uint8).tobytes()
+        starts = np.array([0, size // 2, size - 7], dtype=np.int64)
+        ends = starts + 7
+        got = _raw_hashes(source, starts, ends)
+        assert [int(h) for h in got] == [
+            direct(source[s:e]) for s, e in zip(starts, ends, strict=True)
+        ]

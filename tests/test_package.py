@@ -54,10 +54,12 @@ def _imported_after(code: str) -> set[str]:
     script = f"import sys\n{code}\nprint('MODULES', *sorted(sys.modules), file=sys.stderr)\n"
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           check=False)  # fmt: skip
+    assert "MODULES" in done.stderr, done.stderr[-2000:]  # the code ran to its end
     return set(done.stderr.rpartition("MODULES")[2].split())
 
 
-HEAVY = {"numpy", "scipy", "datasketch", "httpx", "rich", "tree_sitter", "pydantic"}
+HEAVY = {"numpy", "scipy", "datasketch", "httpx", "rich", "tree_sitter", "pydantic",
+         "starlette", "uvicorn", "jinja2"}  # fmt: skip
 
 
 def test_version_and_help_import_nothing_heavy():
@@ -67,6 +69,7 @@ def test_version_and_help_import_nothing_heavy():
         ["leaktrace", "scan", "--help"],
         ["leaktrace", "background", "--help"],
         ["leaktrace", "inventory", "--help"],
+        ["leaktrace", "serve", "--help"],
     ):
         code = (f"sys.argv = {argv!r}\nfrom scanner.cli import main\n"
                 "try:\n    main()\nexcept SystemExit:\n    pass")  # fmt: skip
@@ -78,3 +81,8 @@ def test_fingerprints_and_the_store_need_no_datasketch():
     assert not {"datasketch", "scipy"} & loaded
     assert "datasketch" in _imported_after("import fingerprints\nfingerprints.minhash(__import__("
                                            "'numpy').zeros(3, 'u8'), 16, 1)")  # fmt: skip
+    # Fingerprinting writes signatures without datasketch (fingerprints.signature_bytes).
+    fingerprinted = _imported_after("import fingerprints\nfingerprints.fingerprint_file('a.py', "
+                                    "b'def f(x):\\n    return x + 1\\n', 'python', "
+                                    "fingerprints.FingerprintParams())")  # fmt: skip
+    assert "tree_sitter" in fingerprinted and not {"datasketch", "scipy"} & fingerprinted

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -29,7 +30,19 @@ def stable(report: dict) -> list[dict]:
     return keep
 
 
-def run(tmp_path, name: str, *extra: str) -> tuple[str, list[dict]]:
+def index_content(store: Path) -> tuple[dict, dict[str, bytes]]:
+    """The persistent index beside ``store``: its header but the store's random instance id and
+    generation and when each reference was learned, and every array's bytes."""
+    from scanner.index_file import IndexFile, index_path
+
+    opened = IndexFile.open(index_path(store))
+    header = {k: v for k, v in opened.header.items() if k != "store"}
+    header["reference_info"] = [{k: v for k, v in info.items() if k != "learned_at"}
+                                for info in header["reference_info"]]  # fmt: skip
+    return header, {name: array.tobytes() for name, array in opened.arrays.items()}
+
+
+def run(tmp_path, name: str, *extra: str) -> tuple[str, list[dict], tuple[dict, dict]]:
     store, report = tmp_path / f"{name}.db", tmp_path / f"{name}.json"
     done = runner.invoke(app, ["fingerprint", str(PRIVATE), "--public", str(PUBLIC),
                                "--store", str(store), *extra])  # fmt: skip
@@ -43,13 +56,13 @@ def run(tmp_path, name: str, *extra: str) -> tuple[str, list[dict]]:
     assert done.exit_code == 1, done.output
     with open_store(store) as opened:
         digest = opened.digest()
-    return digest, stable(json.loads(report.read_text()))
+    return digest, stable(json.loads(report.read_text())), index_content(store)
 
 
 def test_every_core_gives_the_same_store_and_verdicts(tmp_path):
     serial = run(tmp_path, "serial", "--jobs", "1")
     parallel = run(tmp_path, "parallel", "--jobs", "2")
-    assert serial == parallel
+    assert serial == parallel  # the same store digest, reports, and index, array for array
     verdicts = {c["target"].rsplit("/", 1)[-1]: c["verdict"] for c in serial[1]}
     assert verdicts == {k: v["verdict"] for k, v in EXPECTED["candidates"].items()}
 
@@ -67,7 +80,7 @@ def test_a_real_dask_cluster_gives_the_same_results(tmp_path):
             tasks = [t for t in stream.data if t["key"].startswith(("run_job", "scan_file"))]
             assert {t["key"].split("-")[0] for t in tasks} == {"run_job", "scan_file"}
             assert len({t["worker"] for t in tasks}) == 2  # both workers did part of it
-    assert remote == local
+    assert remote == local  # the same store digest, reports, and index, array for array
     # The distributed store is a real, consistent store with the same content.
     con = sqlite3.connect(tmp_path / "dask.db")
     assert con.execute("SELECT count(*) FROM files").fetchone()[0] > 20

@@ -83,3 +83,16 @@ def test_params_are_validated_by_name():
     with pytest.raises(ConfigError, match=r"^k:"):
         FingerprintParams(k=1)
     assert FingerprintParams().guarantee == 31
+
+
+def test_signature_bytes_are_datasketchs_own_without_importing_it():
+    from fingerprints.signature import signature_bytes
+
+    rng = np.random.default_rng(11)
+    sets = [np.zeros(0, np.uint64), np.array([0, 2**64 - 1], np.uint64),
+            rng.integers(0, 2**64 - 1, size=9000, dtype=np.uint64, endpoint=True)]  # fmt: skip
+    sets.append(np.concatenate([sets[2][:50], sets[2][:50]]))  # repeated hashes count once
+    for hashes in sets:
+        for num_perm, seed in ((128, 1), (16, 7)):
+            expected = to_bytes(minhash(hashes, num_perm, seed))
+            assert signature_bytes(hashes, num_perm, seed) == expected

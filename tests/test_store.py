@@ -189,3 +189,15 @@ def test_schema_is_numbered(tmp_path: Path):
     meta = dict(sqlite3.connect(tmp_path / "s.db").execute("SELECT key, value FROM meta"))
     assert meta["format"] == "leaktrace-store"
     assert int(meta["schema_version"]) == SCHEMA_VERSION
+
+
+def test_private_files_and_repo_names_are_known_without_counting_every_file(tree, tmp_path):
+    public = tree("sdk", {"client.py": PYTHON})
+    private = tree("core", {"svc/batch.go": GO})
+    with open_store(tmp_path / "s.db", create=True) as store:
+        assert not store.has_private_files()
+        fingerprint_tree(public, store, name="sdk", public=True)
+        assert not store.has_private_files()  # public code only: nothing could be found
+        fingerprint_tree(private, store, name="core")
+        assert store.has_private_files()
+        assert store.repo_names() == {repo.id: repo.name for repo in store.repos()}

@@ -8,10 +8,11 @@ a command that would break either rule is refused as a whole, before the store i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from fingerprints import RepoConflictError, SQLiteStore, repo_name_problem
+from fingerprints import RepoConflictError, SourceFile, SQLiteStore, repo_name_problem
 from scanner.errors import InputError
 from scanner.sources.git import is_git_url
 from scanner.targets import split_ref
@@ -39,6 +40,19 @@ def target_name(target: str) -> str:
     for suffix in (".tar.gz", ".tgz", ".tar", ".zip", ".git"):
         name = name.removesuffix(suffix)
     return name or target
+
+
+def unwrapped(files: Iterable[SourceFile], target: str) -> Iterator[SourceFile]:
+    """An archive's files with its wrapper folder taken off: the one named like the archive
+    (``requests-2.32.3/`` in ``requests-2.32.3.tar.gz``, as sdists, ``git archive --prefix`` and
+    GitHub tarballs make them). The repository already bears that name, so paths stay relative
+    to the project's root, as a folder's are, and a report never says
+    ``requests-2.32.3/requests-2.32.3/src/...``. Files outside the wrapper keep their paths."""
+    wrapper = target_name(target) + "/"
+    for file in files:
+        if file.path.startswith(wrapper) and len(file.path) > len(wrapper):
+            file = replace(file, path=file.path[len(wrapper) :])
+        yield file
 
 
 def origin_of(target: str) -> str:

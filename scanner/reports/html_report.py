@@ -18,17 +18,36 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import itertools
 from typing import TYPE_CHECKING, Any, TextIO
 
 from fingerprints import printable
 from scanner.reports.columns import columns_text
+from scanner.reports.grouping import Copy, PrivateGroup, distinct_contents, group_candidate
+from scanner.reports.locations import legend, locate, registry_page
+from scanner.reports.wording import (
+    copy_kind,
+    decisive_checks,
+    set_aside,
+    shown_verdict,
+    verdict_sentence,
+)
 from scanner.verdict import VERDICT_ORDER
 
 if TYPE_CHECKING:
     from scanner.reports import Sources
 
 CONTEXT_LINES = 3
-MAX_PAIRS_SHOWN = 40
+#: Caps that keep the page of a candidate with thousands of file pairs under a few megabytes;
+#: the JSON report keeps everything.
+MAX_GROUPS_SHOWN = 20  # private files shown side by side
+MAX_COPIES_SHOWN = 10  # other distinct contents listed under a private file
+MAX_PLACES_SHOWN = 12  # places listed for one content
+MAX_ROWS = 1500  # private files summarised in a table, public-code rows, problems
+MAX_PANE_LINES = 160  # lines of code in one pane
+MAX_FRAGMENTS_LISTED = 40  # fragments listed for the private side
+MAX_LINKS = 6  # permalinks per place
+LONG_LINE = 400  # longer lines (minified bundles) show only the fragments' byte columns
 
 _STYLE = """
 :root { --bg:#fff; --fg:#1d2430; --muted:#5b6573; --line:#d9dee5; --hl:#ffe08a; --hl2:#ffd166;
@@ -73,6 +92,9 @@ mark.frag { background: var(--hl); color: inherit; display: block; }
 .fraglist { padding: 6px 10px; }
 .fraglist .frag { background: var(--hl); border-left: 4px solid var(--hl2); padding: 4px 8px;
   margin: 6px 0; display: block; }
+.cut, .col, li.fail { color: var(--muted); } .copy { border-top: 1px solid var(--line); }
+.copy > .label, .places { padding: 2px 10px; }
+.aside, .legend { background: #f6f8fa; border-left: 4px solid #9aa3af; padding: 4px 10px; }
 .hashes { word-break: break-all; color: var(--muted); font-size: 11px; }
 details > summary { cursor: pointer; }
 """
@@ -121,46 +143,108 @@ def _ranges(ranges: list[list[int]]) -> str:
     return ", ".join(f"{a}-{b}" if a != b else str(a) for a, b in ranges)
 
 
-def _code(text: str, fragments: list[list[int]], anchor: str) -> str:
-    """Line-numbered code, only the lines near fragments, fragment lines highlighted."""
+def _line_spans(fragments: list[dict[str, Any]]) -> dict[int, list[tuple[int, int]]]:
+    """Line -> the byte column ranges (1-based, inclusive) fragments cover on it, for lines
+    where a fragment gave columns (its first and last line, when long)."""
+    spans: dict[int, list[tuple[int, int]]] = {}
+    for f in fragments:
+        columns = f.get("candidate_columns")
+        if not columns:
+            continue
+        (a, b), (c0, c1) = f["candidate_lines"], columns
+        if a == b:
+            spans.setdefault(a, []).append((c0, c1))
+        else:
+            spans.setdefault(a, []).append((c0, 1 << 62))
+            spans.setdefault(b, []).append((1, c1))
+    return spans
+
+
+def _long_line(line: str, spans: list[tuple[int, int]]) -> str:
+    """A line too long to show (a minified bundle): only the fragments' byte columns, each cut
+    to its ends, with how many bytes were left out; without columns, its first bytes."""
+    data = line.encode("utf-8", errors="replace")
+    if not spans:
+        shown = data[:LONG_LINE].decode("utf-8", errors="replace")
+        return (f"{html.escape(shown)}<span class=\"cut\"> … {len(data) - LONG_LINE:,} more bytes "
+                "on this line …</span>")  # fmt: skip
+    out, at = [], 1
+    for c0, c1 in sorted(spans):
+        c1 = min(c1, len(data))
+        if c0 > at:
+            out.append(f'<span class="cut">… bytes {at:,}-{c0 - 1:,} …</span>')
+        piece = data[c0 - 1 : c1]
+        if len(piece) > LONG_LINE:
+            half = LONG_LINE // 2
+            head, tail = piece[:half], piece[-half:]
+            out.append(
+                f'<span class="col">[columns {c0:,}-{c1:,}]</span>'
+                + html.escape(head.decode("utf-8", errors="replace"))
+                + f'<span class="cut"> … {len(piece) - 2 * half:,} bytes … </span>'
+                + html.escape(tail.decode("utf-8", errors="replace"))
+            )
+        else:
+            out.append(f'<span class="col">[columns {c0:,}-{c1:,}]</span>'
+                       + html.escape(piece.decode("utf-8", errors="replace")))  # fmt: skip
+        at = max(at, c1 + 1)
+    if at <= len(data):
+        out.append(f'<span class="cut">… bytes {at:,}-{len(data):,} …</span>')
+    return "".join(out)
+
+
+def _code(text: str, fragments: list[dict[str, Any]], side: str, anchor: str) -> str:
+    """Line-numbered code, only the lines near fragments (at most MAX_PANE_LINES), fragment
+    lines highlighted; a line longer than LONG_LINE shows only the fragments' byte columns."""
     lines = text.splitlines()
     marked: set[int] = set()
     shown: set[int] = set()
-    for a, b in fragments:
+    for f in fragments:
+        a, b = f[f"{side}_lines"]
         marked.update(range(a, b + 1))
         shown.update(range(max(1, a - CONTEXT_LINES), min(len(lines), b + CONTEXT_LINES) + 1))
+    spans = _line_spans(fragments) if side == "candidate" else {}
+    numbers = sorted(n for n in shown if 1 <= n <= len(lines))
     out = ['<pre class="code">']
     previous = 0
-    for number in sorted(n for n in shown if 1 <= n <= len(lines)):
+    for number in numbers[:MAX_PANE_LINES]:
         if number > previous + 1:
             out.append(f'<span class="gap">… lines {previous + 1}-{number - 1} …</span>')
-        row = f'<span class="ln">{number}</span>{html.escape(lines[number - 1])}'
+        line = lines[number - 1]
+        body = _long_line(line, spans.get(number, [])) if len(line) > LONG_LINE else (
+            html.escape(line))  # fmt: skip
+        row = f'<span class="ln">{number}</span>{body}'
         if number in marked:
             out.append(f'<mark class="frag row" id="{anchor}-L{number}">{row}</mark>')
         else:
             out.append(f'<span class="row">{row}</span>')
         previous = number
+    if len(numbers) > MAX_PANE_LINES:
+        out.append(f'<span class="gap">… {len(numbers) - MAX_PANE_LINES:,} more lines of '
+                   "fragments: their ranges are above and in the JSON report …</span>")  # fmt: skip
     out.append("</pre>")
     return "".join(out)
 
 
-def _private_pane(pair: dict[str, Any], sources: Sources) -> str:
+def _private_pane(pair: dict[str, Any], sources: Sources, anchor: str) -> str:
     text = sources.private(pair["private_repo"], pair["private_path"], pair.get("private_sha256"))
     label = f"{escape(pair['private_repo'])}/{escape(pair['private_path'])}"
     head = f'<div class="label">private: <code>{label}</code></div>'
     if text is not None:
-        return head + _code(text, [f["private_lines"] for f in pair["fragments"]], "p")
+        return head + _code(text, pair["fragments"], "private", anchor)
     items = []
-    for f in pair["fragments"]:
+    for f in pair["fragments"][:MAX_FRAGMENTS_LISTED]:
         a, b = f["private_lines"]
         hashes = " ".join(f["fingerprint_hashes"][:24])
         more = len(f["fingerprint_hashes"]) - 24
         items.append(
-            f'<span class="frag">lines {a}-{b} &middot; {f["tokens"]} tokens &middot; '
-            f"{f['fingerprints']} fingerprints{' &middot; verbatim' if f['verbatim'] else ''}"
+            f'<span class="frag">lines {a}-{b} &middot; {f["tokens"]:,} tokens &middot; '
+            f"{f['fingerprints']:,} fingerprints{' &middot; verbatim' if f['verbatim'] else ''}"
             f'<span class="hashes"><br>{escape(hashes)}{f" … (+{more})" if more > 0 else ""}'
             "</span></span>"
         )
+    if len(pair["fragments"]) > MAX_FRAGMENTS_LISTED:
+        items.append(f'<p class="muted">… {len(pair["fragments"]) - MAX_FRAGMENTS_LISTED:,} more '
+                     "fragments in the JSON report</p>")  # fmt: skip
     note = (
         '<p class="muted">Private source is not included in this report; the fragments are '
         "identified by line ranges and fingerprint hashes, which anyone holding the store "
@@ -169,42 +253,96 @@ def _private_pane(pair: dict[str, Any], sources: Sources) -> str:
     return head + f'<div class="fraglist">{"".join(items)}{note}</div>'
 
 
-def _pair(candidate: dict[str, Any], pair: dict[str, Any], sources: Sources, n: int) -> str:
-    kind = "verbatim" if pair["verbatim"] else "after normalization (renamed or reformatted)"
-    title = (
-        f'<div class="title"><code>{escape(pair["candidate_path"])}</code> &harr; '
-        f"<code>{escape(pair['private_repo'])}/{escape(pair['private_path'])}</code>"
-        + "".join(
-            f" (also <code>{escape(copy['repo'])}/{escape(copy['path'])}</code>)"
-            for copy in pair.get("private_copies", [])
-        )
-        + f" &middot; {pair['matched_tokens']:,} private tokens &middot; containment "
-        f"{pair['containment']:.0%} &middot; longest {pair['longest_fragment']:,} &middot; {kind}"
-    )
-    links = [f["link"] for f in pair["fragments"] if f.get("link")]
+def _link(url: str, text: str) -> str:
+    return f'<a href="{escape(url)}">{escape(text)}</a>'
+
+
+def _place(candidate: dict[str, Any], pair: dict[str, Any]) -> str:
+    """One place a content appears: path, lines (and byte columns), and the links to it."""
+    where = locate(candidate["target"], candidate.get("revision"), pair["candidate_path"])
+    links = [f["link"] for f in pair["fragments"] if f.get("link")][:MAX_LINKS]
+    parts = [f"<code>{escape(pair['candidate_path'])}</code>"]
+    parts.append(f"lines {_ranges(pair['candidate_lines'])}{escape(columns_text(pair))}")
     if links:
-        title += " &middot; " + " ".join(
-            f'<a href="{escape(link)}">lines {escape(link.rsplit("#", 1)[-1])}</a>'
-            for link in links
+        parts.append(" ".join(_link(link, "lines " + link.rsplit("#", 1)[-1]) for link in links))
+    elif where.file_url:
+        parts.append(_link(where.file_url, where.file_url))
+    return " ".join(parts)
+
+
+def _copy_title(copy: Copy) -> str:
+    pair = copy.pair
+    return (f"{pair['matched_tokens']:,} private tokens &middot; containment "
+            f"{pair['containment']:.0%} &middot; longest {pair['longest_fragment']:,} &middot; "
+            f"{escape(copy_kind(pair))}")  # fmt: skip
+
+
+def _places(copy: Copy) -> str:
+    shown = copy.places[:MAX_PLACES_SHOWN]
+    items = "".join(f"<li>{_place(p.candidate, p.pair)}</li>" for p in shown)
+    if len(copy.places) > MAX_PLACES_SHOWN:
+        items += (f'<li class="muted">… and {len(copy.places) - MAX_PLACES_SHOWN:,} more places '
+                  "(every one is in the JSON report)</li>")  # fmt: skip
+    several = f"the same content in {len(copy.places):,} places" if len(copy.places) > 1 else (
+        "in 1 place")  # fmt: skip
+    return f'<div class="places">{several}:<ul>{items}</ul></div>'
+
+
+def _group(group: PrivateGroup, sources: Sources, n: int) -> str:
+    """One private file: its strongest copy side by side, the other copies listed."""
+    copies = group.copies
+    title = (
+        f'<div class="title">private <code>{escape(group.repo)}/{escape(group.path)}</code>'
+        + "".join(
+            f" (also <code>{escape(c['repo'])}/{escape(c['path'])}</code>)"
+            for c in copies[0].pair.get("private_copies", [])
         )
-    title += "</div>" + _history(pair.get("history"))
-    text = sources.candidate(candidate["target"], pair["candidate_path"])
+        + f" &middot; {group.tokens:,} private tokens &middot; {len(copies):,} distinct "
+        f"candidate content(s) in {group.places:,} place(s)</div>"
+    )
+    strongest = copies[0]
+    pair = strongest.pair
+    text = sources.candidate(strongest.candidate["target"], pair["candidate_path"])
     label = (f'<div class="label">candidate: <code>{escape(pair["candidate_path"])}</code>'
              f"{escape(columns_text(pair))}</div>")  # fmt: skip
     if text is None:
-        left = (
-            label
-            + '<div class="fraglist">'
-            + "".join(
-                f'<span class="frag">lines {a}-{b}</span>' for a, b in pair["candidate_lines"]
-            )
-            + "</div>"
-        )
+        left = label + '<div class="fraglist">' + "".join(
+            f'<span class="frag">lines {a}-{b}</span>' for a, b in pair["candidate_lines"]
+        ) + "</div>"  # fmt: skip
     else:
-        left = label + _code(text, [f["candidate_lines"] for f in pair["fragments"]], f"c{n}")
+        left = label + _code(text, pair["fragments"], "candidate", f"c{n}")
+    body = (
+        f'<div class="copy"><div class="label">{_copy_title(strongest)}</div>'
+        + _history(pair.get("history"))
+        + _places(strongest)
+        + f'<div class="panes"><div class="pane candidate">{left}</div>'
+        f'<div class="pane private">{_private_pane(pair, sources, f"p{n}")}</div></div></div>'
+    )
+    for other in copies[1 : MAX_COPIES_SHOWN + 1]:
+        body += (f'<div class="copy"><div class="label">another content: {_copy_title(other)}'
+                 f"</div>{_history(other.pair.get('history'))}{_places(other)}</div>")  # fmt: skip
+    if len(copies) > MAX_COPIES_SHOWN + 1:
+        body += (f'<p class="muted">… {len(copies) - MAX_COPIES_SHOWN - 1:,} more distinct '
+                 "contents matching this file are in the JSON report.</p>")  # fmt: skip
+    return f'<div class="pair group">{title}{body}</div>'
+
+
+def _more_groups(groups: list[PrivateGroup]) -> str:
+    """The groups not shown in full: one row each (the first MAX_ROWS), strongest first."""
+    rows = "".join(
+        f"<tr><td><code>{escape(g.repo)}/{escape(g.path)}</code></td>"
+        f'<td class="num">{g.tokens:,}</td><td class="num">{g.longest:,}</td>'
+        f'<td class="num">{len(g.copies):,}</td><td class="num">{g.places:,}</td>'
+        f"<td>{_place(g.copies[0].candidate, g.copies[0].pair)}</td></tr>"
+        for g in groups[:MAX_ROWS]
+    )
+    more = (f'<p class="muted">… and {len(groups) - MAX_ROWS:,} more private files: every file '
+            "pair is in the JSON report.</p>") if len(groups) > MAX_ROWS else ""  # fmt: skip
     return (
-        f'<div class="pair">{title}<div class="panes"><div class="pane candidate">{left}'
-        f'</div><div class="pane private">{_private_pane(pair, sources)}</div></div></div>'
+        f"<details><summary>{len(groups):,} more private file(s), summarised</summary>"
+        '<table class="more"><thead><tr><th>private file</th><th class="num">private tokens</th>'
+        '<th class="num">longest</th><th class="num">contents</th><th class="num">places</th>'
+        f"<th>strongest copy at</th></tr></thead><tbody>{rows}</tbody></table>{more}</details>"
     )
 
 
@@ -226,20 +364,28 @@ def _history(history: dict[str, Any] | None) -> str:
     )
 
 
-def _checks(candidate: dict[str, Any]) -> str:
-    rows = []
-    for c in candidate["checks"]:
-        outcome = ("pass", "passed") if c["passed"] else ("fail", "not reached")
-        rows.append(
-            f'<tr><td><code>{escape(c["name"])}</code></td><td class="num">{c["value"]:,}</td>'
-            f'<td class="num">{c["limit"]:,}</td><td class="{outcome[0]}">{outcome[1]}</td>'
-            f'<td>{escape(str(c["source"]))}</td><td class="muted">{escape(c["meaning"])}</td></tr>'
-        )
-    return (
-        '<table><thead><tr><th>threshold</th><th class="num">value</th><th class="num">limit'
-        "</th><th>outcome</th><th>source</th><th>meaning</th></tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>"
+def _why(candidate: dict[str, Any]) -> str:
+    """The checks that decided the verdict, in words, and the code set aside (never evidence)."""
+    checks = "".join(
+        f'<li class="{"pass" if d.met else "fail"}">{escape(d.text)} &middot; '
+        f"<b>{'met' if d.met else 'not met'}</b></li>"
+        for d in decisive_checks(candidate)
     )
+    notes = "".join(
+        f"<li>{escape(r)}</li>" for r in candidate["reasons"] if r.startswith("incomplete")
+    )
+    aside = "".join(f"<li>{escape(line)}</li>" for line in set_aside(candidate))
+    return f'<h3>Why this verdict</h3><ul class="why">{notes}{checks}</ul>' + (
+        f'<div class="aside"><b>Set aside, not evidence:</b><ul>{aside}</ul></div>' if aside else ""
+    )
+
+
+def _legend(candidate: dict[str, Any]) -> str:
+    found = legend(p["candidate_path"] for p in candidate["files"])
+    if not found:
+        return ""
+    items = "".join(f"<dt><code>{escape(n)}</code></dt><dd>{escape(m)}</dd>" for n, m in found)
+    return f'<dl class="legend"><b>How paths are written:</b>{items}</dl>'
 
 
 def _review(candidate: dict[str, Any]) -> str:
@@ -247,14 +393,48 @@ def _review(candidate: dict[str, Any]) -> str:
     if not review:
         return ""
     parts = [f"{len(review[k])} {k}" for k in ("confirmed", "dismissed", "awaiting") if review[k]]
+    # one line per decision taken (a confirmation of 119 files at once is one line; ``batch``,
+    # from results schema 3, tells two decisions alike in every word apart)
+    taken = [
+        (key, list(items))
+        for key, items in itertools.groupby(
+            review.get("history", []),
+            key=lambda h: (h.get("batch"), h["at"], h["by"], h["decision"], h["reason"]),
+        )
+    ]
     history = "".join(
-        f"<li>{escape(h['at'])}: {escape(h['by'])} {escape(h['decision'])} "
-        f"{escape(h['path'] or 'the candidate')}: {escape(h['reason'])}</li>"
-        for h in review.get("history", [])
-    )
+        f"<li>{escape(at)}: {escape(by)} {escape(decision)} "
+        + (escape(paths[0]) if len(paths) == 1 else f"{len(paths):,} files ("
+           f"{escape(', '.join(paths[:3]))}{', …' if len(paths) > 3 else ''})")
+        + f": {escape(reason)}{_decided_how(items[0], candidate)}</li>"
+        for (_, at, by, decision, reason), items in taken[-MAX_ROWS:]
+        for paths in [[h["path"] or "the candidate" for h in items]]
+    )  # fmt: skip
     return f"<p><b>Review:</b> {', '.join(parts) or 'nothing matched'}</p>" + (
-        f"<ul>{history}</ul>" if history else ""
+        f"<details><summary>{len(taken):,} decision(s)</summary><ul>{history}"
+        f"{_more(taken, 'earlier decisions')}</ul></details>"
+        if history
+        else ""
     )
+
+
+def _more(items: list[Any], what: str) -> str:
+    """A list item saying how many of ``items`` were left out past MAX_ROWS, or nothing."""
+    if len(items) <= MAX_ROWS:
+        return ""
+    return f'<li class="muted">… and {len(items) - MAX_ROWS:,} {what} (see the JSON report)</li>'
+
+
+def _decided_how(entry: dict[str, Any], candidate: dict[str, Any]) -> str:
+    """Where a decision was taken (the same content in another candidate) and its undo."""
+    text = ""
+    if entry.get("target", candidate["target"]) != candidate["target"]:
+        text += f" (decided on the same content in <code>{escape(entry['target'])}</code>)"
+    if entry.get("undone"):
+        undone = entry["undone"]
+        text += (f" <b>undone</b> by {escape(undone['by'])} at {escape(undone['at'])}: "
+                 f"{escape(undone['reason'])}")  # fmt: skip
+    return text
 
 
 def _unread(candidate: dict[str, Any]) -> str:
@@ -264,51 +444,61 @@ def _unread(candidate: dict[str, Any]) -> str:
         return ""
     items = "".join(
         f"<li><code>{escape(p['path'] or candidate['target'])}</code>: {escape(p['message'])}</li>"
-        for p in unread
+        for p in unread[:MAX_ROWS]
     )
     return (f'<div class="unread"><b>Not read ({len(unread)}):</b> no verdict of "clear" can be '
-            f"given while these were not read.<ul>{items}</ul></div>")  # fmt: skip
+            f"given while these were not read.<ul>{items}{_more(unread, 'more')}</ul>"
+            "</div>")  # fmt: skip
 
 
 def _candidate(candidate: dict[str, Any], sources: Sources, index: int) -> str:
     anchor = f"cand-{index}"
     meta = [f"kind {escape(candidate.get('kind') or '?')}"]
+    page = registry_page(candidate["target"], candidate.get("revision"))
+    if page:
+        meta.append("published at " + _link(page, page))
     if candidate.get("revision"):
         meta.append(f"revision <code>{escape(candidate['revision'])}</code>")
     if candidate.get("scanned_at"):
         meta.append(f"scanned {escape(candidate['scanned_at'])}")
-    discounts = ", ".join(f"{k} {v:,}" for k, v in candidate["discounted_tokens"].items() if v)
     problems = "".join(
         f"<li><code>{escape(p['path'] or candidate['target'])}</code>: {escape(p['message'])}</li>"
-        for p in candidate["problems"]
+        for p in candidate["problems"][:MAX_ROWS]
     )
-    pairs = candidate["files"][:MAX_PAIRS_SHOWN]
+    groups = group_candidate(candidate)
+    contents = distinct_contents(candidate)
     body = "".join(
-        _pair(candidate, pair, sources, index * 1000 + i) for i, pair in enumerate(pairs)
+        _group(group, sources, index * 1000 + i)
+        for i, group in enumerate(groups[:MAX_GROUPS_SHOWN])
     )
-    if len(candidate["files"]) > MAX_PAIRS_SHOWN:
-        body += (
-            f'<p class="muted">{len(candidate["files"]) - MAX_PAIRS_SHOWN} more file pairs '
-            "are in the JSON report.</p>"
-        )
+    if len(groups) > MAX_GROUPS_SHOWN:
+        body += _more_groups(groups[MAX_GROUPS_SHOWN:])
     return (
-        f'<section class="candidate" id="{anchor}"><h2>{_badge(candidate["verdict"])} '
+        f'<section class="candidate" id="{anchor}"><h2>{_badge(shown_verdict(candidate))} '
         f"<code>{escape(candidate['target'])}</code></h2>"
         f'<p class="muted">{" &middot; ".join(meta)}</p>'
-        f"<ul>{''.join(f'<li>{escape(r)}</li>' for r in candidate['reasons'])}</ul>"
-        + (f'<p class="muted">Discounted tokens: {escape(discounts)}</p>' if discounts else "")
+        + _why(candidate)
         + _public_code(candidate)
         + _unread(candidate)
         + (
             f"<details><summary>{len(candidate['problems'])} file problem(s)</summary>"
-            f"<ul>{problems}</ul></details>"
+            f"<ul>{problems}{_more(candidate['problems'], 'more')}</ul></details>"
             if problems
             else ""
         )
         + _review(candidate)
-        + "<h3>Thresholds</h3>"
-        + _checks(candidate)
-        + f"<h3>Matched files ({len(candidate['files'])})</h3>{body}</section>"
+        + f"<h3>Evidence: {len(groups):,} private file(s), {contents:,} distinct candidate "
+        f"content(s), {len(candidate['files']):,} file pair(s)</h3>"
+        + (
+            f'<p class="muted">Each private file once, the strongest copy side by side; identical '
+            f"content found in several places is one entry listing every place. The first "
+            f"{MAX_GROUPS_SHOWN} files are shown in full, the rest summarised; every file pair, "
+            "fragment and fingerprint hash is in the JSON report.</p>"
+            if len(groups) > MAX_GROUPS_SHOWN
+            else ""
+        )
+        + _legend(candidate)
+        + f"{body}</section>"
     )
 
 
@@ -327,18 +517,19 @@ def _summary(candidates: list[dict[str, Any]]) -> str:
     )
     rows = []
     for i, c in enumerate(candidates):
+        verdict = shown_verdict(c)
         review = c.get("review") or {}
         state = ", ".join(
             f"{len(review[k])} {k}" for k in ("confirmed", "dismissed", "awaiting") if review.get(k)
         )
         link = (
             f'<a href="#cand-{i}">{escape(c["target"])}</a>'
-            if c["verdict"] != "clear"
+            if verdict != "clear"
             else escape(c["target"])
         )
         rows.append(
             f'<tr class="summary-row"><td>{link}</td>'
-            f'<td data-key="{VERDICT_ORDER[c["verdict"]]}">{_badge(c["verdict"])}</td>'
+            f'<td data-key="{VERDICT_ORDER[verdict]}">{_badge(verdict)}</td>'
             f'<td class="num">{c["score"]:.4f}</td><td class="num">{c["matched_tokens"]:,}</td>'
             f'<td class="num">{c["longest_fragment"]:,}</td><td class="num">{len(c["files"])}</td>'
             f"<td>{escape(state)}</td></tr>"
@@ -359,7 +550,7 @@ def _public_code(candidate: dict[str, Any]) -> str:
         f"<td><code>{escape(c['reference_path'] or '?')}</code></td>"
         f"<td><code>{escape(c['private_repo'])}/{escape(c['private_path'])}</code></td>"
         f'<td class="num">{c["tokens"]:,}</td></tr>'
-        for c in found[:MAX_PAIRS_SHOWN]
+        for c in found[:MAX_ROWS]
     )
     return (
         f"<details><summary>Public code, not evidence ({len(found)} file(s))</summary>"
@@ -371,7 +562,9 @@ def _public_code(candidate: dict[str, Any]) -> str:
 def _cleared(candidates: list[dict[str, Any]]) -> str:
     rows = "".join(
         f"<tr><td><code>{escape(c['target'])}</code></td>"
-        f"<td>{escape('; '.join(c['reasons']))}{_public_code(c)}</td></tr>"
+        f"<td>{escape(verdict_sentence(c))}<ul>"
+        + "".join(f"<li>{escape(line)}</li>" for line in set_aside(c))
+        + f"</ul>{_public_code(c)}</td></tr>"
         for c in candidates
     )
     return (
@@ -384,9 +577,9 @@ def _cleared(candidates: list[dict[str, Any]]) -> str:
 def write(report: dict[str, Any], out: TextIO, sources: Sources) -> None:
     candidates = sorted(
         report["candidates"],
-        key=lambda c: (VERDICT_ORDER[c["verdict"]], -c["matched_tokens"], c["target"]),
+        key=lambda c: (VERDICT_ORDER[shown_verdict(c)], -c["matched_tokens"], c["target"]),
     )
-    counts = {v: sum(c["verdict"] == v for c in candidates) for v in VERDICT_ORDER}
+    counts = {v: sum(shown_verdict(c) == v for c in candidates) for v in VERDICT_ORDER}
     provenance = report["provenance"]
     run = report.get("run") or {}
     thresholds = "".join(
@@ -434,9 +627,9 @@ def write(report: dict[str, Any], out: TextIO, sources: Sources) -> None:
         f"<tbody>{thresholds}</tbody></table></details>"
     )
     for i, candidate in enumerate(candidates):
-        if candidate["verdict"] != "clear":
+        if shown_verdict(candidate) != "clear":
             out.write(_candidate(candidate, sources, i))
-    cleared = [c for c in candidates if c["verdict"] == "clear"]
+    cleared = [c for c in candidates if shown_verdict(c) == "clear"]
     if cleared:
         out.write(_cleared(cleared))
     out.write(f"</main><script>{_SCRIPT}</script></body></html>\n")

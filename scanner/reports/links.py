@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-_GITHUB = re.compile(
+GITHUB_TARGET = re.compile(
     r"^(?:github:|https?://github\.com/|git@github\.com:)(?P<owner>[\w.-]+)/(?P<repo>[\w.-]+?)"
     r"(?:\.git)?(?:/tree/[^@]+)?(?:@[^/]+)?/?$"
 )
@@ -13,7 +13,7 @@ _GITHUB = re.compile(
 
 def permalink(target: str, revision: str | None, path: str, lines: tuple[int, int]) -> str | None:
     """``https://github.com/OWNER/REPO/blob/COMMIT/PATH#La-Lb``, or None when unknown."""
-    match = _GITHUB.match(target)
+    match = GITHUB_TARGET.match(target)
     if not match or not revision or not re.fullmatch(r"[0-9a-f]{40}", revision):
         return None
     start, end = lines

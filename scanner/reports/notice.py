@@ -13,6 +13,7 @@ from typing import Any
 
 from scanner.errors import InputError
 from scanner.reports.columns import columns_text
+from scanner.reports.locations import locate
 from scanner.reports.text import md_code, md_text
 
 
@@ -35,13 +36,36 @@ def confirmed_items(report: dict[str, Any]) -> list[tuple[dict[str, Any], list[d
 
 
 def _location(candidate: dict[str, Any], pair: dict[str, Any]) -> str:
+    """Where the file is, as URLs (its lines and revision are on the line above, once)."""
     links = [f["link"] for f in pair["fragments"] if f.get("link")]
-    if links:
-        return "\n".join(f"   - {link}" for link in links)
-    where = f"{md_code(candidate['target'])} : {md_code(pair['candidate_path'])}"
-    if candidate.get("revision"):
-        where += f" (revision {md_code(candidate['revision'])})"
-    return f"   - {where}, lines {_ranges(pair['candidate_lines'])}{columns_text(pair)}"
+    if not links:
+        where = locate(candidate["target"], candidate.get("revision"), pair["candidate_path"])
+        links = [url for url in (where.file_url, where.page) if url]
+    return "\n".join(f"   - {link}" for link in links)
+
+
+def _checked(candidate: dict[str, Any]) -> str:
+    """The statement that this location, and this fork on its own, was checked."""
+    if candidate.get("network"):
+        return (f"This repository is a fork in the network of {md_code(candidate['network'])}. "
+                "It was checked individually: its own files were read and compared with the "
+                "work, and only the files listed for it are part of this notice.")  # fmt: skip
+    return ("This location was checked individually: its files were read and compared with the "
+            "work, and only the files listed for it are part of this notice.")  # fmt: skip
+
+
+def _confirmation(candidate: dict[str, Any]) -> dict[str, Any] | None:
+    """The latest confirmation, not undone, covering this candidate's files (taken on it, or
+    on the same content elsewhere)."""
+    found = None
+    for entry in candidate.get("review", {}).get("history", []):
+        if entry["decision"] != "confirmed" or entry.get("undone"):
+            continue
+        if entry.get("target", candidate["target"]) == candidate["target"] or (
+            entry.get("scope") == "content"
+        ):
+            found = entry
+    return found
 
 
 def draft_notice(report: dict[str, Any]) -> str:
@@ -85,20 +109,48 @@ def draft_notice(report: dict[str, Any]) -> str:
                          f"{_ranges(pair['candidate_lines'])}{columns_text(pair)}: copies "
                          f"{md_code(pair['private_repo'] + '/' + pair['private_path'])}, lines "
                          f"{_ranges(pair['private_lines'])}")  # fmt: skip
-            lines.append(_location(candidate, pair))
-        decided = [h for h in candidate.get("review", {}).get("history", [])
-                   if h["decision"] == "confirmed"]  # fmt: skip
-        if decided:
-            last = decided[-1]
-            lines.append(f"\n  Confirmed by {md_code(last['by'])} on {last['at']}: "
+            if location := _location(candidate, pair):
+                lines.append(location)
+        lines.append("")
+        lines.append(_checked(candidate))
+        last = _confirmation(candidate)
+        if last:
+            lines.append(f"\nConfirmed by {md_code(last['by'])} on {last['at']}: "
                          f"{md_text(last['reason'])}")  # fmt: skip
         lines.append("")
+    forks = [c for c, _ in items if c.get("network")]
     lines += [
-        "## 3. Contact",
+        "## 3. What we ask",
         "",
-        "[NAME], [ADDRESS], [TELEPHONE], [EMAIL]",
+        "Remove each file listed above from the repository or package that holds it (or disable "
+        "that repository or package version), including the copies named in its history.",
         "",
-        "## 4. Statements",
+        "## 4. Forks",
+        "",
+        (
+            f"{len(forks)} of the locations above are forks; each fork is named individually and "
+            "was checked individually. Forks not listed here are not part of this notice."
+            if forks
+            else "No fork is part of this notice."
+        ),
+        "",
+        "## 5. Licence",
+        "",
+        "The work is not licensed under any open-source licence. [If any part of it is, say "
+        "which and how the use above breaks it.]",
+        "",
+        "## 6. The person who posted the material",
+        "",
+        "[Contact details of the alleged infringer, if known; else: not known.]",
+        "",
+        "## 7. Contact",
+        "",
+        "Name: [NAME]",
+        "Address: [ADDRESS]",
+        "Telephone: [TELEPHONE]",
+        "Email: [EMAIL]",
+        "",
+        "## 8. Statements",
         "",
         "I have a good faith belief that use of the copyrighted materials described above at the "
         "locations listed is not authorized by the copyright owner, its agent, or the law.",
@@ -107,7 +159,7 @@ def draft_notice(report: dict[str, Any]) -> str:
         "and that I am the copyright owner, or am authorized to act on behalf of the owner of an "
         "exclusive right that is allegedly infringed.",
         "",
-        "## 5. Signature",
+        "## 9. Signature",
         "",
         "[SIGNATURE]",
         "[NAME]",

@@ -12,7 +12,9 @@ import json
 from typing import TYPE_CHECKING, Any, TextIO
 
 from fingerprints import printable
+from scanner.reports.locations import locate
 from scanner.reports.text import uri_path
+from scanner.reports.wording import copy_kind, set_aside, shown_verdict, verdict_sentence
 
 if TYPE_CHECKING:
     from scanner.reports import Sources
@@ -28,16 +30,18 @@ def _region(lines: list[int]) -> dict[str, int]:
 
 def _result(candidate: dict[str, Any], pair: dict[str, Any]) -> dict[str, Any]:
     identity = f"{candidate['target']}\0{pair['candidate_path']}\0{pair['private_path']}"
+    verdict = shown_verdict(candidate)
+    where = locate(candidate["target"], candidate.get("revision"), pair["candidate_path"])
     return {
         "ruleId": RULE_ID,
         "ruleIndex": 0,
-        "level": _LEVEL[candidate["verdict"]],
+        "level": _LEVEL[verdict],
         "message": {
             "text": (
                 f"{pair['matched_tokens']:,} tokens of private file "
                 f"{printable(pair['private_repo'] + '/' + pair['private_path'])} "
-                f"({'verbatim' if pair['verbatim'] else 'after normalization'}; candidate "
-                f"{printable(candidate['target'])} is {candidate['verdict']})"
+                f"({copy_kind(pair)}; candidate {printable(candidate['target'])} is "
+                f"{verdict_sentence(candidate)})"
             )
         },
         "locations": [
@@ -68,7 +72,10 @@ def _result(candidate: dict[str, Any], pair: dict[str, Any]) -> dict[str, Any]:
         "properties": {
             "candidate": candidate["target"],
             "revision": candidate.get("revision"),
-            "verdict": candidate["verdict"],
+            "verdict": verdict,
+            "packageUrl": where.page,
+            "fileUrl": where.file_url,
+            "setAside": set_aside(candidate),
             "containment": pair["containment"],
             "candidateSha256": pair.get("candidate_sha256"),
             "candidateLines": pair["candidate_lines"],

@@ -17,6 +17,7 @@ from pathlib import Path
 from scanner.errors import InputError
 from scanner.sources.base import CandidateFile, Limits, Problem, problem
 from scanner.sources.carriers import HEAD, Unpacker, sniff
+from scanner.sources.sourcemap import MapObserver
 
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")
 
@@ -34,6 +35,8 @@ class Archive:
     """The source files inside one file (``data`` when it is already in memory)."""
 
     kind = "archive"
+    on_map: MapObserver | None = None
+    """Hears of every source map read, parsed (``guard`` audits them)."""
 
     def __init__(self, path: Path, target: str | None = None, limits: Limits | None = None,
                  data: bytes | None = None, revision: str | None = None) -> None:  # fmt: skip
@@ -61,7 +64,7 @@ class Archive:
         return "sha256:" + digest.hexdigest()
 
     def iter_files(self) -> Iterator[CandidateFile]:
-        unpacker = Unpacker(self.limits, self.problems)
+        unpacker = Unpacker(self.limits, self.problems, self.on_map)
         if self.data is not None:
             yield from unpacker.top(self.path.name, io.BytesIO(self.data))
             return

@@ -49,7 +49,12 @@ from fingerprints import (
     printable,
 )
 from scanner.sources.base import EMPTY, CandidateFile, Limits, Problem, problem
-from scanner.sources.sourcemap import SEPARATOR, expand_source_map, is_source_map
+from scanner.sources.sourcemap import (
+    SEPARATOR,
+    MapObserver,
+    expand_source_map,
+    is_source_map,
+)
 
 HEAD = 512
 _SPOOL_IN_MEMORY = 64 * 1024 * 1024
@@ -202,9 +207,12 @@ def _inner_name(name: str) -> str:
 class Unpacker:
     """Opens every carrier of one candidate, sharing the candidate's caps and problem list."""
 
-    def __init__(self, limits: Limits, problems: list[Problem]) -> None:
+    def __init__(self, limits: Limits, problems: list[Problem],
+                 on_map: MapObserver | None = None) -> None:  # fmt: skip
         self.limits = limits
         self.problems = problems
+        self.on_map = on_map
+        """Hears of every source map read (``guard`` audits them)."""
         self.entries = 0
         self.bytes_read = 0
         self.stopped = False
@@ -322,7 +330,7 @@ class Unpacker:
             if kind == "notebook":
                 yield from self._notebook(path, data)
             else:
-                yield from expand_source_map(path, data, self.problems)
+                yield from expand_source_map(path, data, self.problems, self.on_map)
             return
         level = depth if top else depth + 1
         if level > self.limits.max_depth:

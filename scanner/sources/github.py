@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any, Protocol, TypeVar
 from urllib.parse import quote
@@ -239,24 +239,30 @@ class GitHubRepo:
         except FetchError as exc:
             self.problems.append(problem("", str(exc)))
             return
-        unpacker = Unpacker(self.limits, self.problems)
-        for entry in sorted(entries, key=lambda e: e.path):
-            path = entry.path
-            if language_for_path(path) is None and not might_be_carrier(path):
-                continue
-            cap = self.limits.max_read_bytes
-            if (entry.size or 0) > cap:
-                self.problems.append(problem(path, f"not read: {entry.size:,} bytes, over "
-                                                   f"max_read_bytes {cap:,}"))  # fmt: skip
-                continue
-            try:
-                data = self.api.blob(self.owner, self.repo, entry.sha, cap)
-            except FetchError as exc:
-                self.problems.append(problem(path, str(exc)))
-                continue
-            yield from unpacker.data(path, data)
-            if unpacker.stopped:
-                return
+        wanted = [(e.path, e.sha, e.size) for e in sorted(entries, key=lambda e: e.path)
+                  if language_for_path(e.path) is not None or might_be_carrier(e.path)]  # fmt: skip
+        yield from read_blobs(self.api, self.owner, self.repo, wanted, self.limits, self.problems)
+
+
+def read_blobs(api: GitHubAPI, owner: str, repo: str,
+               blobs: Iterable[tuple[str, str, int | None]], limits: Limits,
+               problems: list[Problem]) -> Iterator[CandidateFile]:  # fmt: skip
+    """The files of (path, blob sha, size) entries, each blob fetched once (the blob cache);
+    one over ``max_read_bytes`` or that cannot be fetched is a problem, and the rest goes on."""
+    unpacker = Unpacker(limits, problems)
+    cap = limits.max_read_bytes
+    for path, sha, size in blobs:
+        if (size or 0) > cap:
+            problems.append(problem(path, f"not read: {size:,} bytes, over max_read_bytes {cap:,}"))
+            continue
+        try:
+            data = api.blob(owner, repo, sha, cap)
+        except FetchError as exc:
+            problems.append(problem(path, str(exc)))
+            continue
+        yield from unpacker.data(path, data)
+        if unpacker.stopped:
+            return
 
 
 class GitHubHistory(GitRepo):

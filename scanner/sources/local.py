@@ -11,6 +11,7 @@ from typing import BinaryIO
 from fingerprints import UNKNOWN_LANGUAGE, walk_tree
 from scanner.sources.base import CandidateFile, Limits, Problem, problem
 from scanner.sources.carriers import HEAD, Unpacker, sniff
+from scanner.sources.sourcemap import MapObserver
 
 
 class LocalTree:
@@ -19,6 +20,8 @@ class LocalTree:
 
     kind = "folder"
     revision = None
+    on_map: MapObserver | None = None
+    """Hears of every source map read, parsed (``guard`` audits them)."""
 
     def __init__(self, root: Path, target: str | None = None, limits: Limits | None = None) -> None:
         self.root = root
@@ -27,7 +30,7 @@ class LocalTree:
         self.problems: list[Problem] = []
 
     def iter_files(self) -> Iterator[CandidateFile]:
-        unpacker = Unpacker(self.limits, self.problems)
+        unpacker = Unpacker(self.limits, self.problems, self.on_map)
         for entry in walk_tree(self.root, private=False):
             if unpacker.stopped:
                 return
@@ -36,20 +39,28 @@ class LocalTree:
                 if entry.problem:
                     self.problems.append(problem(entry.path, entry.skip))
                 continue
-            try:
-                handle = _open_regular(entry.absolute)
-                if handle is None:
-                    self.problems.append(Problem(entry.path, _NOT_REGULAR, partial=False))
-                    continue
-                with handle:
-                    if entry.skip == UNKNOWN_LANGUAGE:
-                        head = handle.read(HEAD)
-                        if sniff(head, entry.absolute.name) is None:
-                            continue  # not source, not a carrier
-                        handle.seek(0)
-                    yield from unpacker.file(entry.path, handle)
-            except OSError as exc:
-                self.problems.append(problem(entry.path, f"cannot read ({exc.strerror})"))
+            yield from read_file(unpacker, entry.path, entry.absolute,
+                                 entry.skip == UNKNOWN_LANGUAGE, self.problems)  # fmt: skip
+
+
+def read_file(unpacker: Unpacker, path: str, absolute: Path, sniff_first: bool,
+              problems: list[Problem]) -> Iterator[CandidateFile]:  # fmt: skip
+    """What one file on disk holds (itself if it is source, else what it carries); a file of no
+    known language is read only if its first bytes say it is a carrier (``sniff_first``)."""
+    try:
+        handle = _open_regular(absolute)
+        if handle is None:
+            problems.append(Problem(path, _NOT_REGULAR, partial=False))
+            return
+        with handle:
+            if sniff_first:
+                head = handle.read(HEAD)
+                if sniff(head, absolute.name) is None:
+                    return  # not source, not a carrier
+                handle.seek(0)
+            yield from unpacker.file(path, handle)
+    except OSError as exc:
+        problems.append(problem(path, f"cannot read ({exc.strerror})"))
 
 
 _NOT_REGULAR = "not a regular file (FIFO, device or socket); not opened"

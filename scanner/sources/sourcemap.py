@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from fingerprints import carried_name, language_for_path
@@ -36,25 +36,42 @@ class _WrongShape(ValueError):
     """A map whose embedded sources cannot be read: not the JSON shape of a source map."""
 
 
-def _sources(data: dict[str, Any]) -> Iterator[tuple[str, str]]:
+def map_sources(data: dict[str, Any]) -> Iterator[tuple[str, str, str | None]]:
+    """Each ``sources`` entry of a parsed map (indexed maps' ``sections`` followed): the source
+    as written, the map's ``sourceRoot`` and its ``sourcesContent`` entry (None when absent)."""
     if isinstance(data.get("sections"), list):
         for section in data["sections"]:
             if isinstance(section, dict) and isinstance(section.get("map"), dict):
-                yield from _sources(section["map"])
+                yield from map_sources(section["map"])
         return
     sources, contents = data.get("sources"), data.get("sourcesContent")
-    if contents is None:
-        return  # a map without embedded sources
-    if not isinstance(sources, list) or not isinstance(contents, list):
+    if contents is None and not isinstance(sources, list):
+        return  # no sources named: nothing embedded, nothing to audit
+    if not isinstance(sources, list) or not isinstance(contents, list | None):
         raise _WrongShape("'sources' and 'sourcesContent' must be lists")
     root = data.get("sourceRoot") or ""
-    for source, content in zip(sources, contents, strict=False):
-        if isinstance(source, str) and isinstance(content, str) and content:
-            yield embedded_name(source, root if isinstance(root, str) else ""), content
+    root = root if isinstance(root, str) else ""
+    contents = contents or []
+    for i, source in enumerate(sources):
+        content = contents[i] if i < len(contents) else None
+        if isinstance(source, str):
+            yield source, root, content if isinstance(content, str) else None
 
 
-def expand_source_map(path: str, data: bytes, problems: list[Problem]) -> Iterator[CandidateFile]:
-    """The embedded sources of the map at ``path`` that are in a known language."""
+def _sources(data: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    for source, root, content in map_sources(data):
+        if content:
+            yield embedded_name(source, root), content
+
+
+#: Hears of every source map read, parsed: its path and its JSON object (guard audits it).
+MapObserver = Callable[[str, dict[str, Any]], None]
+
+
+def expand_source_map(path: str, data: bytes, problems: list[Problem],
+                      on_map: MapObserver | None = None) -> Iterator[CandidateFile]:  # fmt: skip
+    """The embedded sources of the map at ``path`` that are in a known language; ``on_map``
+    also hears of the parsed map (once its shape is known to be a map's)."""
     try:
         parsed = json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -75,6 +92,8 @@ def expand_source_map(path: str, data: bytes, problems: list[Problem]) -> Iterat
     except _WrongShape as exc:
         problems.append(problem(path, f"not a valid source map ({exc})"))
         return
+    if on_map is not None:
+        on_map(path, parsed)
     for name, content in entries:
         language = language_for_path(name)
         virtual = f"{path}{SEPARATOR}{name}"
@@ -82,3 +101,62 @@ def expand_source_map(path: str, data: bytes, problems: list[Problem]) -> Iterat
             continue
         seen.add(virtual)
         yield CandidateFile(virtual, content.encode("utf-8", errors="replace"), language)
+
+
+# -- what a map's ``sources`` reveal (guard) ---------------------------------------------------
+
+_WEBPACK = re.compile(r"^webpack://[^/]*/")
+"""``webpack://NAME/`` (or ``webpack:///``): what follows is relative to webpack's context, the
+project folder (``webpack://acme-ui/./src/a.ts``, ``webpack:///../shared/x.ts``)."""
+_TURBOPACK = re.compile(r"^turbopack:///?(?:\[project\]/)?")
+_HOME = re.compile(
+    r"^(?:/home/[^/]+|/Users/[^/]+|/root|/var/root|[a-zA-Z]:/Users/[^/]+|~[^/]*)(?:/|$)"
+)
+_ABSOLUTE = re.compile(r"^(?:/|[a-zA-Z]:/)")
+_DRIVE = re.compile(r"^[a-zA-Z]:/")
+_BUNDLER_INTERNAL = re.compile(
+    r"^(?:webpack/(?:bootstrap|runtime/|universalModuleDefinition|startup|before-startup|"
+    r"after-startup)|\(webpack\)|external |ignored\||\x00|<|vite/|\[turbopack\]|\[externals\])"
+)
+"""Names bundlers give their own code, not files: webpack's runtime and externals, rollup's
+``\\0`` virtual modules, esbuild's ``<stdin>``, vite's preload helpers."""
+
+
+def private_path(source: str, source_root: str = "", map_folder: str | None = "") -> str | None:
+    """Why a map's ``sources`` entry names a place that is not part of the package, or None.
+
+    ``map_folder`` is the map's folder inside the package (None: where the package starts is not
+    known, so only absolute paths are reported). What real bundlers emit, and what
+    each gives away: an absolute path (``/builds/acme/ledger/src/x.ts``: the build machine's
+    layout), one in a home folder (``/Users/alice/...``: a person's name too), ``file://`` URLs,
+    and a relative path that climbs out of the package (``../../services/billing/src/x.ts``
+    from ``dist/``, or ``webpack://app/../internal/x.ts``: a monorepo's private folders).
+    Paths into ``node_modules`` outside the package (a monorepo's hoisted dependencies) are
+    third-party code and not reported; bundler runtime names are not files at all.
+    """
+    name = source.replace("\\", "/")
+    root = source_root.replace("\\", "/")
+    if root and not _SCHEME.match(name) and not _ABSOLUTE.match(name):
+        name = f"{root.rstrip('/')}/{name}"
+    base = map_folder
+    if name.lower().startswith("file://"):
+        name = name[len("file://") :]
+        name = name[1:] if _DRIVE.match(name[1:]) else name
+    elif match := (_WEBPACK.match(name) or _TURBOPACK.match(name)):
+        name, base = name[match.end() :], ""  # relative to the project folder
+        if _BUNDLER_INTERNAL.match(name):
+            return None
+    elif _SCHEME.match(name) and not _DRIVE.match(name):
+        return None  # a URL (https://, ng://): not a path on the build machine
+    if _BUNDLER_INTERNAL.match(name) or not name:
+        return None
+    if _HOME.match(name):
+        return "a home folder"
+    if _ABSOLUTE.match(name) or name.startswith("//"):
+        return "an absolute path"
+    if base is None:
+        return None
+    resolved = posixpath.normpath(posixpath.join(base, name))
+    if (resolved == ".." or resolved.startswith("../")) and "node_modules" not in name.split("/"):
+        return "outside the package"
+    return None

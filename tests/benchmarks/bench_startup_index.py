@@ -46,20 +46,54 @@ REPEATS = 5
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
-def timed(argv: list[str], cwd: Path, repeats: int = REPEATS) -> tuple[float, int, str]:
-    """Best wall time of ``repeats`` runs, the peak resident set (KiB) of that run, stderr."""
-    best = (float("inf"), 0, "")
-    for _ in range(repeats):
+PERF = shutil.which("perf")
+
+
+class Run:
+    """One whole-process run: wall seconds, CPU seconds of the process tree, peak RSS (KiB)."""
+
+    def __init__(self, wall: float, cpu: float | None, rss: int, code: int, output: str):
+        self.wall, self.cpu, self.rss, self.code, self.output = wall, cpu, rss, code, output
+
+    def cpu_text(self) -> str:
+        return "" if self.cpu is None else f", {self.cpu:.2f} s CPU"
+
+
+def run(argv: list[str], cwd: Path, *, allowed: tuple[int, ...] = (0, 1)) -> Run:
+    """``argv`` under GNU time (peak RSS) and, when it works, ``perf stat`` (CPU of every
+    process of the tree, the parser processes and pool workers included: on a loaded machine
+    the CPU seconds say more than the wall time)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        rss_file, perf_file = Path(tmp) / "rss", Path(tmp) / "perf"
+        wrapped = [str(TIME), "-q", "-f", "%M", "-o", str(rss_file), *argv]
+        if PERF:
+            wrapped = [PERF, "stat", "-x,", "-e", "task-clock", "-o", str(perf_file), *wrapped]
         started = time.perf_counter()
-        done = subprocess.run([str(TIME), "-f", "MAXRSS %M", *argv], cwd=cwd, env=ENV,
-                              capture_output=True, text=True, check=False)  # fmt: skip
-        seconds = time.perf_counter() - started
-        if done.returncode not in (0, 1):
-            raise RuntimeError(f"{argv}: exit {done.returncode}: {done.stderr[-2000:]}")
-        rss = int(done.stderr.rsplit("MAXRSS ", 1)[1].split()[0])
-        if seconds < best[0]:
-            best = (seconds, rss, done.stderr)
-    return best
+        done = subprocess.run(wrapped, cwd=cwd, env=ENV, capture_output=True, text=True,
+                              check=False)  # fmt: skip
+        wall = time.perf_counter() - started
+        if done.returncode not in allowed:
+            raise RuntimeError(f"{argv[:4]}: exit {done.returncode}: {done.stderr[-2000:]}")
+        rss = int(rss_file.read_text().split()[-1])
+        cpu = None
+        if PERF and perf_file.exists():
+            for line in perf_file.read_text().splitlines():
+                fields = line.split(",")
+                if len(fields) > 2 and fields[2] == "task-clock" and fields[0][:1].isdigit():
+                    cpu = float(fields[0]) / 1000
+        return Run(wall, cpu, rss, done.returncode, done.stdout + done.stderr)
+
+
+def timed(argv: list[str], cwd: Path, repeats: int = REPEATS, *,
+          allowed: tuple[int, ...] = (0, 1), before: Path | None = None) -> Run:  # fmt: skip
+    """The fastest of ``repeats`` runs (``before``: files ``before*`` removed before each)."""
+    runs = []
+    for _ in range(repeats):
+        if before is not None:
+            for path in before.parent.glob(f"{before.name}*"):
+                path.unlink()
+        runs.append(run(argv, cwd, allowed=allowed))
+    return min(runs, key=lambda r: r.wall)
 
 
 def real_sources() -> list[Path]:
@@ -150,6 +184,85 @@ def mib(kib: int | float) -> str:
     return f"{kib / 1024:,.0f} MiB"
 
 
+#: Targets per store size: (scan seconds, resident MiB).
+TARGETS = {10_000_000: (1.0, 300), 100_000_000: (3.0, 2048)}
+
+
+def store_section(work: Path, real: Path, copied: Path, lines: int) -> dict[str, float]:
+    """Grow ``real`` into a store of ``lines`` lines (kept in ``work`` for the next run), build
+    its index and scan ``copied`` against it; prints and returns the figures."""
+    print(f"\n== store of {lines:,} lines ==")
+    store = work / f"store-{lines}.db"
+    if not store.exists():
+        started = time.perf_counter()
+        shutil.copy(real, store)
+        files, entries = grow(store, lines)
+        print(f"made: {files:,} files, {entries:,} fingerprints, "
+              f"{store.stat().st_size / 2**20:,.0f} MiB store, "
+              f"{time.perf_counter() - started:.0f} s")  # fmt: skip
+    Path(f"{store}.index").unlink(missing_ok=True)
+    build = [sys.executable, "-c", "import sys; from fingerprints import open_store; from "
+             "scanner.index_file import write_index; s = open_store(sys.argv[1]); "
+             "print(write_index(s))", str(store)]  # fmt: skip
+    built = timed(build, work, repeats=1)
+    build_seconds, build_rss = built.wall, built.rss
+    size = Path(f"{store}.index").stat().st_size
+    baseline = timed([sys.executable, "-c", "import numpy, fingerprints.store, "
+                      "scanner.index_file"], work, repeats=3).rss  # fmt: skip
+    ratio = (build_rss - baseline) * 1024 / size
+    print(f"index build: {build_seconds:.1f} s, peak {mib(build_rss)} whole process "
+          f"({mib(build_rss - baseline)} above the interpreter with numpy), "
+          f"{size / 2**20:,.1f} MiB on disk; peak/size {ratio:.2f} (target <= 1.5: "
+          f"{'ok' if ratio <= 1.5 else 'OVER'})")  # fmt: skip
+    argv = [*LEAKTRACE, "scan", str(copied), "--store", str(store), "--jobs", "1",
+            "--results", str(work / f"r-{lines}.db")]  # fmt: skip
+    scanned = timed(argv, work)
+    seconds, rss, stderr = scanned.wall, scanned.rss, scanned.output
+    goal = TARGETS.get(lines)
+    met = goal is not None and seconds < goal[0] and rss / 1024 < goal[1]
+    verdict = ("" if goal is None else f" (target < {goal[0]} s, < {goal[1]} MiB: "
+               f"{'ok' if met else 'OVER'})")  # fmt: skip
+    print(f"scan 1,000 lines: {seconds:.3f} s{scanned.cpu_text()}, peak {mib(rss)} resident"
+          f"{verdict}")  # fmt: skip
+    assert "rebuilt" not in stderr, stderr
+    return {"build_seconds": build_seconds, "index_bytes": size, "peak_ratio": ratio,
+            "scan_seconds": seconds, "scan_rss_kib": rss, "met": float(met)}  # fmt: skip
+
+
+def startup_section(work: Path) -> dict[str, float]:
+    """``--help``, ``version`` and a 1,000-line scan against the samples' store."""
+    print(f"\n== start-up (whole process, best of {REPEATS}) ==")
+    samples = work / "samples.db"
+    subprocess.run([*LEAKTRACE, "fingerprint", str(REPO / "samples/private/acme-ledger"),
+                    "--public", str(REPO / "samples/public/acme-pay-sdk"), "--store",
+                    str(samples), "--jobs", "1"],
+                   cwd=work, env=ENV, capture_output=True, check=True)  # fmt: skip
+    small = candidate([REPO / "samples/private/acme-ledger"], work / "cand-samples")
+    scan = ["scan", str(small), "--store", str(samples), "--jobs", "1", "--results",
+            str(work / "r.db")]  # fmt: skip
+    figures = {}
+    for label, argv, target in (("leaktrace --help", ["--help"], 0.3),
+                                ("leaktrace version", ["version"], 0.3),
+                                ("scan 1,000 lines vs samples", scan, 0.6)):  # fmt: skip
+        done = timed([*LEAKTRACE, *argv], work)
+        verdict = "ok" if done.wall < target else "OVER"
+        print(f"{label:<32} {done.wall:6.3f} s{done.cpu_text()}  {mib(done.rss):>8}  (target < "
+              f"{target} s: {verdict})")  # fmt: skip
+        figures[label] = done.wall
+    return figures
+
+
+def real_store(work: Path) -> tuple[Path, Path]:
+    """The real part of the big stores (fingerprinted once into ``work``) and a candidate."""
+    sources = real_sources()
+    print(f"\nreal part of the big stores: {', '.join(p.name for p in sources)}")
+    real = work / "real.db"
+    if not real.exists():
+        subprocess.run([*LEAKTRACE, "fingerprint", *map(str, sources), "--store", str(real)],
+                       cwd=work, env=ENV, capture_output=True, check=True)  # fmt: skip
+    return real, candidate(sources, work / "cand-real")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--lines", type=int, nargs="*", default=[10_000_000])
@@ -158,61 +271,10 @@ def main() -> None:
     work = args.work or Path(tempfile.mkdtemp(prefix="leaktrace-bench-index-"))
     work.mkdir(parents=True, exist_ok=True)
     print(f"work folder {work}; {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
-
-    print("\n== start-up (whole process, best of 5) ==")
-    samples = work / "samples.db"
-    subprocess.run([*LEAKTRACE, "fingerprint", str(REPO / "samples/private/acme-ledger"),
-                    "--public", str(REPO / "samples/public/acme-pay-sdk"), "--store",
-                    str(samples), "--jobs", "1"],
-                   cwd=work, capture_output=True, check=True)  # fmt: skip
-    small = candidate([REPO / "samples/private/acme-ledger"], work / "cand-samples")
-    scan = ["scan", str(small), "--store", str(samples), "--jobs", "1", "--results",
-            str(work / "r.db")]  # fmt: skip
-    for label, argv, target in (("leaktrace --help", ["--help"], 0.3),
-                                ("leaktrace version", ["version"], 0.3),
-                                ("scan 1,000 lines vs samples", scan, 0.6)):  # fmt: skip
-        seconds, rss, _ = timed([*LEAKTRACE, *argv], work)
-        verdict = "ok" if seconds < target else "OVER"
-        print(f"{label:<32} {seconds:6.3f} s  {mib(rss):>8}  (target < {target} s: {verdict})")
-
-    sources = real_sources()
-    print(f"\nreal part of the big stores: {', '.join(p.name for p in sources)}")
-    real = work / "real.db"
-    if not real.exists():
-        subprocess.run([*LEAKTRACE, "fingerprint", *map(str, sources), "--store", str(real)],
-                       cwd=work, capture_output=True, check=True)  # fmt: skip
-    copied = candidate(sources, work / "cand-real")
-    targets = {10_000_000: (1.0, 300), 100_000_000: (3.0, 2048)}
+    startup_section(work)
+    real, copied = real_store(work)
     for lines in args.lines:
-        print(f"\n== store of {lines:,} lines ==")
-        store = work / f"store-{lines}.db"
-        if not store.exists():
-            started = time.perf_counter()
-            shutil.copy(real, store)
-            files, entries = grow(store, lines)
-            print(f"made: {files:,} files, {entries:,} fingerprints, "
-                  f"{store.stat().st_size / 2**20:,.0f} MiB store, "
-                  f"{time.perf_counter() - started:.0f} s")  # fmt: skip
-        Path(f"{store}.index").unlink(missing_ok=True)
-        build = [sys.executable, "-c", "import sys; from fingerprints import open_store; from "
-                 "scanner.index_file import write_index; s = open_store(sys.argv[1]); "
-                 "print(write_index(s))", str(store)]  # fmt: skip
-        seconds, rss, _ = timed(build, work, repeats=1)
-        size = Path(f"{store}.index").stat().st_size
-        baseline = timed([sys.executable, "-c", "import numpy, fingerprints.store, "
-                          "scanner.index_file"], work, repeats=3)[1]  # fmt: skip
-        print(f"index build: {seconds:.1f} s, peak {mib(rss)} whole process ({mib(rss - baseline)}"
-              f" above the interpreter with numpy), {size / 2**20:,.1f} MiB on disk; "
-              f"peak/size {(rss - baseline) * 1024 / size:.2f} (target <= 1.5)")  # fmt: skip
-        argv = [*LEAKTRACE, "scan", str(copied), "--store", str(store), "--jobs", "1",
-                "--results", str(work / f"r-{lines}.db")]  # fmt: skip
-        seconds, rss, stderr = timed(argv, work)
-        goal = targets.get(lines)
-        met = goal is not None and seconds < goal[0] and rss / 1024 < goal[1]
-        verdict = ("" if goal is None else f" (target < {goal[0]} s, < {goal[1]} MiB: "
-                   f"{'ok' if met else 'OVER'})")  # fmt: skip
-        print(f"scan 1,000 lines: {seconds:.3f} s, peak {mib(rss)} resident{verdict}")
-        assert "rebuilt" not in stderr, stderr
+        store_section(work, real, copied, lines)
 
 
 if __name__ == "__main__":

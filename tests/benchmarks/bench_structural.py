@@ -14,8 +14,10 @@ Printed: per category, recall at ``review`` (review or derivative) and at ``deri
 false flags at both levels, beside the existing categories of ``bench_accuracy`` (built and run
 by its own code, unless ``--no-accuracy``) and beside copydetect 0.5.0 (installed into this
 Python on first use, a benchmark tool, not a dependency; ``--no-copydetect`` to skip), with the
-ROC AUC of each tool's score separating rewrites and ports from independent implementations. The
-exit code is always 0 (this is a measurement).
+ROC AUC of each tool's score separating rewrites and ports from independent implementations.
+copydetect is scored twice: on the whole trees, like leaktrace (its best file pair, which may
+pair the host's own code with unrelated private code), and on each written file against its
+original alone. The exit code is always 0 (this is a measurement).
 """
 
 from __future__ import annotations
@@ -46,8 +48,8 @@ FOLDERS = {"rewrite": "ai-rewrite", "port": "port", "independent": "from-spec"}
 _CARGO = "usr/share/cargo/registry"
 #: Debian trees of the cases beyond bench_accuracy's ``DEBIAN`` (``deb:LABEL`` in case.json).
 DEBIAN = {
-    tree.label: tree
-    for tree in (
+    deb.label: deb
+    for deb in (
         DebTree("rust-fnv-1.0.7", "librust-fnv-dev", "1.0.7-1", f"{_CARGO}/fnv-1.0.7"),
         DebTree(
             "rust-humantime-2.1.0",
@@ -140,6 +142,27 @@ def build(work: Path, cases: list[Written]) -> list[acc.Case]:
     return built
 
 
+def file_pair_scores(
+    cd: acc.Copydetect, work: Path, cases: list[Written]
+) -> dict[str, acc.CdScore]:
+    """copydetect on the written file(s) against the original file(s) alone, without the host
+    project and the rest of the private side: the pairwise score the issue compares."""
+    scores = {}
+    for case in cases:
+        pair = work / "pairs" / case.name
+        sides = {
+            "original": list(case.manifest["original"]["files"].values()),
+            "written": list(case.manifest["host"]["files"]),
+        }
+        for side, files in sides.items():
+            (pair / side).mkdir(parents=True)
+            for name in files:
+                shutil.copy2(case.folder / name, pair / side)
+        alone = acc.Case(case.category, case.name, pair / "original", pair / "written")
+        scores[alone.key] = cd.score(alone)
+    return scores
+
+
 def roc_auc(positives: list[float], negatives: list[float]) -> float:
     """The chance that a random positive scores above a random negative (ties count half)."""
     if not positives or not negatives:
@@ -148,8 +171,11 @@ def roc_auc(positives: list[float], negatives: list[float]) -> float:
     return wins / (len(positives) * len(negatives))
 
 
-def summary(outcomes: list[acc.Outcome], has_cd: bool) -> None:
-    """Recall at review and at derivative, false flags, per category; the AUCs; the cases."""
+def summary(
+    outcomes: list[acc.Outcome], has_cd: bool, pairs: dict[str, acc.CdScore] | None = None
+) -> None:
+    """Recall at review and at derivative, false flags, per category; the AUCs; the cases
+    (with ``pairs``, copydetect's score of each written file against its original alone)."""
     print()
     head = (
         f"{'category':<19}{'label':<11}{'cases':>5} | {'leaktrace: >=review':>19}{'recall':>7}"
@@ -190,10 +216,14 @@ def summary(outcomes: list[acc.Outcome], has_cd: bool) -> None:
             f"leaktrace on {len(group)} {name}: {sum(o.lt.verdict != 'clear' for o in group)} at "
             f"review or above, {clear} clear"
         )
-        scores = [
-            ("leaktrace private tokens", lambda o: float(o.lt.matched)),
-            *([("copydetect similarity", lambda o: o.cd.similarity)] if has_cd else []),
-        ]
+        scores = [("leaktrace private tokens", lambda o: float(o.lt.matched))]
+        if has_cd:
+            scores.append(("copydetect similarity (best file pair)", lambda o: o.cd.similarity))
+        if pairs:
+            scores.append(
+                ("copydetect similarity (written file against its original alone)",
+                 lambda o: pairs[o.case.key].similarity)
+            )  # fmt: skip
         for label, score in scores:
             auc = roc_auc([score(o) for o in group], [score(o) for o in originals])
             print(f"  ROC AUC of {label}, {name} against independent implementations: {auc:.2f}")
@@ -203,7 +233,11 @@ def summary(outcomes: list[acc.Outcome], has_cd: bool) -> None:
         f"review or above (must be 0)"
     )
     print()
-    print("Structural cases (leaktrace verdict, private tokens / longest fragment; copydetect):")
+    print(
+        "Structural cases (leaktrace verdict, private tokens / longest fragment, evidence; "
+        "copydetect similarity / shared characters and its best file pair, which may be the "
+        "host's own code):"
+    )
     for o in mine:
         cd = f"  | cd {o.cd.similarity:5.3f} {o.cd.overlap:>6}" if o.cd is not None else ""
         evidence = f"  {o.lt.evidence}" if o.lt.evidence else ""
@@ -211,6 +245,11 @@ def summary(outcomes: list[acc.Outcome], has_cd: bool) -> None:
             f"  {o.lt.verdict:<10} {o.lt.matched:>6} {o.lt.longest:>5}{cd}  {o.case.key}"
             f"{evidence}{'  ' + o.lt.error if o.lt.error else ''}"
         )
+        if o.cd is not None and o.cd.pair:
+            print(f"{'':>14}copydetect's best pair: {o.cd.pair}")
+        if pairs:
+            print(f"{'':>14}copydetect, written file against its original alone: "
+                  f"{pairs[o.case.key].similarity:.3f}")  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -259,16 +298,19 @@ def main(argv: list[str] | None = None) -> int:
         timings.update({f"  {k}": v for k, v in lt.seconds.items()})
         outcomes = [acc.Outcome(case, results[case.key]) for case in cases]
         report = acc.Report(outcomes, mode=mode, timings=timings)
+        pairs = None
 
         if not args.no_copydetect:
             ensure_copydetect()
             print("running copydetect", flush=True)
             t1 = time.perf_counter()
-            acc.score_copydetect(acc.Copydetect(), report)
+            cd = acc.Copydetect()
+            acc.score_copydetect(cd, report)
+            pairs = file_pair_scores(cd, work, written)
             timings["copydetect"] = time.perf_counter() - t1
         timings["total"] = time.perf_counter() - t0
         report.print()
-        summary(outcomes, has_cd=not args.no_copydetect)
+        summary(outcomes, has_cd=not args.no_copydetect, pairs=pairs)
     finally:
         if args.keep:
             print(f"cases and stores kept in {work}")

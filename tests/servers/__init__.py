@@ -14,6 +14,7 @@ See ``tests/servers/github.py`` and ``tests/servers/registry.py``; the self-test
 
 from __future__ import annotations
 
+from .feeds import Entry, FakeFeeds, FakeWebhook
 from .github import (
     Commit,
     FakeGitHub,
@@ -32,9 +33,12 @@ from .registry import Artifact, FakeRegistry, build_tar_gz, normalize_pypi_name
 __all__ = [
     "Artifact",
     "Commit",
+    "Entry",
+    "FakeFeeds",
     "FakeGitHub",
     "FakeRegistry",
     "FakeRepo",
+    "FakeWebhook",
     "Fault",
     "FaultPlan",
     "LocalHTTPServer",

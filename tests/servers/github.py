@@ -178,6 +178,8 @@ class Request:
     query: dict[str, str]
     query_pairs: list[tuple[str, str]]
     headers: dict[str, str]
+    body: bytes = b""
+    """The request body (POST)."""
 
     @classmethod
     def parse(cls, method: str, target: str, headers: Mapping[str, str]) -> Request:
@@ -253,10 +255,13 @@ def _shut(sock: socket.socket) -> None:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    """Hands every GET to the owning ``LocalHTTPServer``; HTTP/1.1 with keep-alive."""
+    """Hands every GET and POST to the owning ``LocalHTTPServer``; HTTP/1.1 with keep-alive."""
 
     protocol_version = "HTTP/1.1"
     server_version = "leaktrace-fake/1.0"
+    # Headers and body go out in two writes: with Nagle's algorithm the body waits for the
+    # client's delayed ACK of the headers, 40 ms per keep-alive request.
+    disable_nagle_algorithm = True
     timeout = 30
     server: _ThreadingServer
 
@@ -275,6 +280,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.untrack(self.connection)
 
     def do_GET(self) -> None:
+        self.server.app.dispatch(self)
+
+    def do_POST(self) -> None:
         self.server.app.dispatch(self)
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -468,6 +476,9 @@ class LocalHTTPServer:
     def dispatch(self, handler: _Handler) -> None:
         """Run one request through the fault plan and ``handle`` and write the answer."""
         request = Request.parse(handler.command, handler.path, handler.headers)
+        if handler.command == "POST":
+            length = int(handler.headers.get("content-length") or 0)
+            request.body = handler.rfile.read(min(length, 64 * 1024 * 1024))
         self.observe(request)
         entry: dict[str, Any] = {
             "method": request.method,

@@ -1,0 +1,210 @@
+"""``leaktrace watch`` under a realistic stream: throughput, alert delay, memory.
+
+    .venv/bin/python -m tests.benchmarks.bench_watch [--total 10000] [--paced 3000] [--rate 2000]
+    .venv/bin/python -m tests.benchmarks.bench_watch --total 0 --paced 600 --rate 300  # delay only
+
+1. **Throughput**: ``--total`` publications (80 % npm, 12 % PyPI, 8 % GitHub events, five
+   leaks; npm tarballs of generated JavaScript, log-normal sizes with a median near 20 KB
+   compressed) all in the feeds at once; ``watch --once`` takes them as fast as it can.
+   Prints publications per minute per core (CPU time of the watch process and of its isolated
+   parser process, from ``/proc``), per minute of wall time, and the peak resident memory of
+   both together over the first and the second half of the stream (sampled from ``/proc``
+   every 50 ms, halves by publications done).
+2. **Alert delay**: ``--paced`` publications appearing at ``--rate`` per minute; watch polls
+   every 2 s; the delay of each leak is from the moment it appeared in the feed to the moment
+   the webhook server received its alert.
+
+Targets (issue 13): >= 2,000 publications/min/core, delay < 10 s, memory flat within 10 %.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from tests.servers import FakeFeeds, FakeWebhook
+from tests.watch_stream import build, write_store
+
+
+def _tree(pid: int) -> list[int]:
+    """``pid`` and every process below it (the isolated parser)."""
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        try:
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def _rss_kib(pids: list[int]) -> int:
+    total = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total
+
+
+def _cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User + system CPU seconds of each process, by pid."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found: dict[int, float] = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            found[pid] = (int(fields[11]) + int(fields[12])) / tick
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+def _done(feeds: FakeFeeds) -> int:
+    """Publications read so far, from the server's log (tarballs, PyPI files, pushes, trees)."""
+    return sum(
+        1
+        for r in feeds.requests
+        if r["path"].endswith((".tgz", ".tar.gz")) or "/compare/" in r["path"]
+    )
+
+
+def _command(store: Path, results: Path, feeds: FakeFeeds, hook: FakeWebhook,
+             *extra: str) -> list[str]:  # fmt: skip
+    return [sys.executable, "-m", "scanner", "watch", "--store", str(store),
+            "--results", str(results), "--webhook", f"{hook.url}/hook", "--from-beginning",
+            "--gharchive-from", "2026-12-01-0", "--npm-changes", feeds.url,
+            "--npm-registry", feeds.url, "--pypi-url", feeds.url, "--api-url", feeds.url,
+            "--gharchive-url", f"{feeds.url}/gharchive", *extra]  # fmt: skip
+
+
+def _run(command: list[str], feeds: FakeFeeds, total: int) -> dict[str, float]:
+    env = {k: v for k, v in os.environ.items() if k != "GITHUB_TOKEN"}
+    started = time.monotonic()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True)  # fmt: skip
+    peaks = {"first": 0, "second": 0}
+    cpu: dict[int, float] = {}
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.is_set():
+            half = "first" if _done(feeds) < total / 2 else "second"
+            pids = _tree(process.pid)
+            peaks[half] = max(peaks[half], _rss_kib(pids))
+            for pid, seconds in _cpu_seconds(pids).items():
+                cpu[pid] = max(cpu.get(pid, 0.0), seconds)
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.monotonic() - started
+    stop.set()
+    sampler.join()
+    stderr = process.stderr.read() if process.stderr else ""
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode not in (0, 1):
+        raise SystemExit(f"watch failed ({process.returncode}):\n{stderr[-3000:]}")
+    # wait4 counts the watch process and the children it waited for (its parser, when it reaps
+    # it at exit); the samples count each process of the tree until its last 50 ms
+    own = usage.ru_utime + usage.ru_stime
+    others = sum(seconds for pid, seconds in cpu.items() if pid != process.pid)
+    total = max(own, cpu.get(process.pid, 0.0) + others)
+    return {"wall": wall, "cpu": total, "parser_cpu": others,
+            "first_kib": peaks["first"], "second_kib": peaks["second"],
+            "max_kib": usage.ru_maxrss}  # fmt: skip
+
+
+def _sizes(sizes: list[int]) -> str:
+    ordered = sorted(sizes)
+    q = statistics.quantiles(ordered, n=10)
+    kib = [size / 1024 for size in ordered]
+    return (f"{len(ordered):,} npm tarballs, compressed: median {statistics.median(kib):.1f} KB,"
+            f" p10 {q[0] / 1024:.1f} KB, p90 {q[-1] / 1024:.1f} KB, max {kib[-1]:.0f} KB,"
+            f" total {sum(kib) / 1024:.0f} MiB")  # fmt: skip
+
+
+def throughput(store: Path, folder: Path, total: int) -> None:
+    with FakeFeeds() as feeds, FakeWebhook() as hook:
+        t = time.monotonic()
+        stream = build(feeds, total, size="npm")
+        built = time.monotonic() - t
+        print(f"stream: {stream.publications:,} publications built in {built:.0f} s; "
+              f"{_sizes(stream.tarball_sizes)}", flush=True)  # fmt: skip
+        feeds.show()
+        got = _run(_command(store, folder / "a.db", feeds, hook, "--once"), feeds, total)
+        found = {a["target"].split("@")[0] for a in hook.alerts()}
+        expected = {t.split("@")[0] for t in stream.leaky_targets.values()}
+    rate_core = stream.publications / (got["cpu"] / 60)
+    rate_wall = stream.publications / (got["wall"] / 60)
+    growth = (got["second_kib"] - got["first_kib"]) / max(1, got["first_kib"]) * 100
+    print(f"throughput: {stream.publications:,} publications in {got['wall']:.1f} s wall, "
+          f"{got['cpu']:.1f} s CPU ({got['parser_cpu']:.1f} s of it in the isolated parser): "
+          f"{rate_core:,.0f} publications/min/core "
+          f"(target >= 2,000), {rate_wall:,.0f}/min wall")  # fmt: skip
+    print(f"memory: peak RSS first half {got['first_kib'] / 1024:.0f} MiB, second half "
+          f"{got['second_kib'] / 1024:.0f} MiB ({growth:+.1f} %, target within 10 %)")  # fmt: skip
+    print(f"alerts: {len(found)} of {len(expected)} leaks "
+          f"({'all' if found == expected else 'MISSING ' + str(expected - found)})")  # fmt: skip
+
+
+def delay(store: Path, folder: Path, total: int, rate: float) -> None:
+    with FakeFeeds() as feeds, FakeWebhook() as hook:
+        stream = build(feeds, total, size="npm", seed=14)
+        feeds.pace(rate / 60)
+        env = {k: v for k, v in os.environ.items() if k != "GITHUB_TOKEN"}
+        process = subprocess.Popen(_command(store, folder / "b.db", feeds, hook, "--poll", "2"),
+                                   env=env, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)  # fmt: skip
+        try:
+            deadline = time.monotonic() + total / (rate / 60) + 120
+            while len(hook.alerts()) < len(stream.leaky) and time.monotonic() < deadline:
+                time.sleep(0.5)
+        finally:
+            process.terminate()
+            process.wait(30)
+        received = {p["target"].split("@")[0]: at for at, p in hook.received}
+        delays = []
+        for leak, index in stream.leaky.items():
+            target = stream.leaky_targets[leak].split("@")[0]
+            if target in received:
+                delays.append(received[target] - feeds.appeared[index])
+            else:
+                print(f"delay: {leak}: no alert")
+    print(f"alert delay at {rate:,.0f} publications/min ({total:,} paced): "
+          f"median {statistics.median(delays):.1f} s, worst {max(delays):.1f} s over "
+          f"{len(delays)} leaks (target < 10 s)")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--total", type=int, default=10_000)
+    parser.add_argument("--paced", type=int, default=3_000)
+    parser.add_argument("--rate", type=float, default=2_000.0, help="publications per minute")
+    args = parser.parse_args()
+    print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        store = write_store(folder / "acme.db")
+        if args.total:
+            throughput(store, folder, args.total)
+        if args.paced:
+            delay(store, folder, args.paced, args.rate)
+    print(f"load average at end: {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,364 @@
+"""``leaktrace guard``: real packages built from the samples' private web app, a store made with
+``leaktrace fingerprint``, tarballs made by ``npm pack`` (or laid out as npm does without it),
+wheels, sdists and ``docker save`` images made here."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import shutil
+import subprocess
+import sys
+import tarfile
+import zipfile
+from pathlib import Path
+
+import jsonschema
+import pytest
+from typer.testing import CliRunner
+
+from scanner.cli import app
+from scanner.guard import inline_maps
+from scanner.sources import CandidateFile
+from scanner.sources.sourcemap import private_path
+from tests.conftest import REPO, SAMPLES, write_tree
+
+PRIVATE = SAMPLES / "private" / "acme-ledger"
+WEB = PRIVATE / "web"
+SOURCES = ["src/api/ledgerClient.ts", "src/components/InvoiceTable.tsx"]
+LEAKTRACE = Path(sys.executable).parent / "leaktrace"
+NPM = shutil.which("npm")
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("store") / "acme.db"
+    done = subprocess.run(
+        [
+            str(LEAKTRACE),
+            "fingerprint",
+            str(PRIVATE),
+            "--public",
+            str(SAMPLES / "public" / "acme-pay-sdk"),
+            "--store",
+            str(db),
+            "--jobs",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return db
+
+
+def source_map(sources: list[str], contents: list[str | None], prefix: str = "../") -> str:
+    """A map in the shape esbuild and tsc write (``dist/app.min.js.map``: sources relative to
+    the map, ``sourcesContent`` beside them)."""
+    return json.dumps(
+        {
+            "version": 3,
+            "file": "app.min.js",
+            "sources": [prefix + s for s in sources],
+            "sourcesContent": contents,
+            "names": [],
+            "mappings": "AAAA,SAASA,EAAE",
+        }
+    )
+
+
+def build_package(root: Path, files: list[str] | None = None, inline: bool = False) -> Path:
+    """The samples' back-office UI as its build leaves it: package.json, README, the source
+    folder, ``dist/app.min.js`` and its map embedding the private TypeScript sources."""
+    package = json.loads((WEB / "package.json").read_text())
+    package.pop("private")
+    package["main"] = "dist/app.min.js"
+    if files is not None:
+        package["files"] = files
+    bundle = (WEB / "dist" / "app.min.js").read_text()
+    contents = [(WEB / s).read_text() for s in SOURCES]
+    themap = source_map(SOURCES, contents)
+    if inline:
+        encoded = base64.b64encode(themap.encode()).decode()
+        bundle += f"\n//# sourceMappingURL=data:application/json;charset=utf-8;base64,{encoded}\n"
+        extra = {}
+    else:
+        bundle += "\n//# sourceMappingURL=app.min.js.map\n"
+        extra = {"dist/app.min.js.map": themap}
+    return write_tree(
+        root,
+        {
+            "package.json": json.dumps(package, indent=2),
+            "README.md": "# @acmepay/ledger-backoffice\n",
+            "tsconfig.json": (WEB / "tsconfig.json").read_text(),
+            **{s: (WEB / s).read_text() for s in SOURCES},
+            "dist/app.min.js": bundle,
+            **extra,
+        },
+    )
+
+
+def guard(*args: str | Path) -> tuple[int, str]:
+    done = runner.invoke(app, ["guard", *map(str, args)])
+    return done.exit_code, done.output
+
+
+def report(path: Path) -> dict:
+    return json.loads(path.read_text())
+
+
+@pytest.mark.parametrize("npm", ["--npm", "--no-npm"])
+def test_a_leaky_map_fails_naming_the_map_and_the_embedded_private_files(tmp_path, store, npm):
+    package = build_package(tmp_path / "ui", files=["dist/"])
+    out = tmp_path / "guard.json"
+    code, output = guard(package, "--store", store, "--json", out, npm)
+    assert code == 1, output
+    assert f"FAIL private-code          {package}: derivative" in output
+    assert f"FAIL embedded-sources      {package}:dist/app.min.js.map: embeds 2 source" in output
+    for source in SOURCES:
+        assert f"dist/app.min.js.map!/{source} = acme-ledger/web/{source}" in output
+    data = report(out)
+    (artifact,) = data["artifacts"]
+    assert artifact["listed_by"] == (
+        "npm pack --dry-run" if npm == "--npm" and NPM else "npm's rules (no npm)"
+    )
+    assert artifact["scan"]["verdict"] == "derivative"
+    matched = {p["candidate_path"] for p in artifact["scan"]["files"]}
+    assert matched == {f"dist/app.min.js.map!/{s}" for s in SOURCES}  # src/ is not packed
+    embedded = next(f for f in artifact["findings"] if f["class"] == "embedded-sources")
+    assert embedded["items"] == SOURCES and embedded["action"] == "fail"
+    assert data["exit_code"] == 1 and data["policy"]["private_code"] == "fail"
+
+
+@pytest.mark.parametrize("npm", ["--npm", "--no-npm"])
+def test_the_same_package_with_maps_excluded_by_files_passes(tmp_path, store, npm):
+    package = build_package(tmp_path / "ui", files=["dist/**/*.js", "!dist/**/*.map"])
+    code, output = guard(package, "--store", store, npm)
+    assert code == 0, output
+    assert "guard: 0 failing finding(s), 0 warning(s) in 1 artifact(s); exit 0" in output
+    assert f"{package}: 1 source file(s) read, 0 source map(s) audited" in output
+
+
+def test_maps_are_audited_without_a_store_and_each_class_is_configurable(tmp_path):
+    package = build_package(tmp_path / "ui", files=["dist/"])
+    themap = json.loads((package / "dist/app.min.js.map").read_text())
+    themap["sources"] += [
+        "../../../services/billing/src/tax.ts",
+        "webpack://acme/../internal/auth/token.ts",
+        "/home/ci-runner/acme/web/src/flags.ts",
+    ]
+    themap["sourcesContent"] += [None, None, None]
+    (package / "dist/app.min.js.map").write_text(json.dumps(themap))
+    code, output = guard(package)
+    assert code == 1, output
+    assert "FAIL embedded-sources" in output
+    assert "warn private-paths" in output
+    assert "../../../services/billing/src/tax.ts (outside the package)" in output
+    assert "webpack://acme/../internal/auth/token.ts (outside the package)" in output
+    assert "/home/ci-runner/acme/web/src/flags.ts (a home folder)" in output
+    config = tmp_path / "leaktrace.toml"
+    config.write_text('[guard]\nembedded_sources = "warn"\n')
+    code, output = guard(package, "--config", config)
+    assert code == 0, output
+    assert "warn embedded-sources" in output and "1 failing" not in output
+    config.write_text('[guard]\nembedded_sources = "warn"\nprivate_paths = "fail"\n')
+    code, output = guard(package, "--config", config)
+    assert code == 1 and "FAIL private-paths" in output
+    config.write_text('[guard]\nembedded_sources = "maybe"\n')
+    code, output = guard(package, "--config", config)
+    assert code == 2 and 'guard.embedded_sources: must be "fail" or "warn"' in output
+
+
+def npm_tarball(package: Path, folder: Path) -> Path:
+    """``npm pack`` of the package, or, without npm, the same layout (``package/`` inside)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if NPM:
+        done = subprocess.run(
+            [NPM, "pack", "--ignore-scripts", "--pack-destination", str(folder), str(package)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return folder / done.stdout.strip().splitlines()[-1]
+    tgz = folder / "acmepay-ledger-backoffice-2.9.0.tgz"
+    with tarfile.open(tgz, "w:gz") as tar:
+        for path in sorted(p for p in package.rglob("*") if p.is_file()):
+            tar.add(path, arcname=f"package/{path.relative_to(package).as_posix()}")
+    return tgz
+
+
+def test_an_npm_tarball(tmp_path, store):
+    tgz = npm_tarball(build_package(tmp_path / "ui", files=["dist/"]), tmp_path / "out")
+    code, output = guard(tgz, "--store", store)
+    assert code == 1, output
+    assert f"{tgz}:package/dist/app.min.js.map: embeds 2 source file(s)" in output
+    assert "package/dist/app.min.js.map!/src/api/ledgerClient.ts = acme-ledger/" in output
+
+
+def test_wheels_sdists_and_docker_images_are_read_inside(tmp_path, store):
+    themap = source_map(SOURCES, [(WEB / s).read_text() for s in SOURCES], "../../../web/")
+    wheel = tmp_path / "acme_ui-2.9.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        zf.writestr("acme_ui/__init__.py", "VERSION = '2.9.0'\n")
+        zf.writestr("acme_ui/static/app.min.js.map", themap)
+    sdist = tmp_path / "acme_ui-2.9.0.tar.gz"
+    with tarfile.open(sdist, "w:gz") as tar:
+        add(tar, "acme_ui-2.9.0/acme_ui/static/app.min.js.map", themap.encode())
+    layer = io.BytesIO()
+    with tarfile.open(fileobj=layer, mode="w") as tar:
+        add(tar, "srv/www/assets/app.min.js.map", themap.encode())
+    image = tmp_path / "image.tar"
+    with tarfile.open(image, "w") as tar:
+        add(tar, "manifest.json", b'[{"Config":"c.json","Layers":["4f1e/layer.tar"]}]')
+        add(tar, "4f1e/layer.tar", layer.getvalue())
+    out = tmp_path / "guard.json"
+    code, output = guard(wheel, sdist, image, "--store", store, "--json", out)
+    assert code == 1, output
+    by_artifact = {a["artifact"]: a for a in report(out)["artifacts"]}
+    where = {
+        wheel: "acme_ui/static/app.min.js.map",
+        sdist: "acme_ui-2.9.0/acme_ui/static/app.min.js.map",
+        image: "4f1e/layer.tar!/srv/www/assets/app.min.js.map",
+    }
+    for artifact, path in where.items():
+        found = by_artifact[str(artifact)]
+        assert found["scan"]["verdict"] == "derivative"
+        classes = {(f["class"], f["path"]) for f in found["findings"]}
+        assert ("embedded-sources", path) in classes
+        # ../../../web/ from acme_ui/static/ climbs out of the package (an sdist's package is
+        # inside its NAME-VERSION/); from srv/www/assets/ in an image it stays in the image
+        assert (("private-paths", path) in classes) == (artifact != image)
+
+
+def add(tar: tarfile.TarFile, name: str, data: bytes) -> None:
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    tar.addfile(info, io.BytesIO(data))
+
+
+def test_an_inline_map_is_audited_and_its_sources_scanned(tmp_path, store):
+    package = build_package(tmp_path / "ui", files=["dist/"], inline=True)
+    code, output = guard(package, "--store", store)
+    assert code == 1, output
+    assert f"{package}:dist/app.min.js!/inline-source-map: embeds 2 source file(s)" in output
+    assert "dist/app.min.js!/inline-source-map!/src/api/ledgerClient.ts = acme-ledger/" in output
+
+
+def test_unread_content_fails_with_3_unless_set_to_warn(tmp_path):
+    site = write_tree(
+        tmp_path / "site",
+        {
+            "index.html": "<html></html>",
+            "assets/app.js": "console.log('hi')\n",
+            "assets/bundle.tgz": b"\x1f\x8b\x08\x00broken",
+        },
+    )
+    code, output = guard(site)
+    assert code == 3, output
+    assert "FAIL unread" in output and "assets/bundle.tgz" in output
+    config = tmp_path / "leaktrace.toml"
+    config.write_text('[guard]\nunread = "warn"\n')
+    code, output = guard(site, "--config", config)
+    assert code == 0 and "warn unread" in output
+
+
+def test_usage_errors_exit_2(tmp_path, store):
+    code, output = guard(tmp_path / "missing.tgz")
+    assert code == 2 and "no such file or folder" in output
+    plain = write_tree(tmp_path / "x", {"notes.txt": "hello"})
+    code, output = guard(plain / "notes.txt")
+    assert code == 2
+    code, output = guard(plain, "--store", tmp_path / "nostore.db")
+    assert code == 2
+
+
+def test_hostile_names_are_escaped(tmp_path):
+    evil = "src/\x1b[2Jevil\nFAIL fake.ts"
+    site = write_tree(tmp_path / "site", {"app.js.map": source_map([evil], ["let a = 1;\n"])})
+    code, output = guard(site)
+    assert code == 1
+    assert "\x1b" not in output and "\nFAIL fake.ts" not in output
+    assert "\\x1b[2Jevil\\nFAIL fake.ts" in output
+
+
+def test_sarif_is_valid_and_follows_the_policy(tmp_path, store):
+    package = build_package(tmp_path / "ui", files=["dist/"])
+    sarif = tmp_path / "guard.sarif"
+    config = tmp_path / "leaktrace.toml"
+    config.write_text('[guard]\nprivate_code = "warn"\n')
+    code, _ = guard(package, "--store", store, "--sarif", sarif, "--config", config)
+    assert code == 1  # embedded sources still fail
+    data = json.loads(sarif.read_text())
+    schema = json.loads((REPO / "tests/schemas/sarif-2.1.0-rtm.5.json").read_text())
+    jsonschema.validators.validator_for(schema)(schema).validate(data)
+    results = data["runs"][0]["results"]
+    private = [r for r in results if r["ruleId"] == "leaktrace/private-code"]
+    assert {r["level"] for r in private} == {"warning"} and len(private) == 2
+    embedded = [r for r in results if r["ruleId"] == "leaktrace/embedded-sources"]
+    assert [r["level"] for r in embedded] == ["error"]
+    uri = embedded[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri.endswith("ui/dist/app.min.js.map")
+    assert "ledgerClient" not in json.dumps(data["runs"][0]["properties"])
+
+
+@pytest.mark.parametrize(
+    ("source", "root", "folder", "reason"),
+    [
+        ("../src/index.ts", "", "dist", None),  # tsc/esbuild/rollup: inside the package
+        ("../../packages/billing/src/tax.ts", "", "dist", "outside the package"),
+        ("../../node_modules/react/index.js", "", "dist", None),  # hoisted dependency
+        ("webpack:///./src/index.ts", "", "dist", None),
+        ("webpack://acme-ui/./src/index.ts", "", "dist", None),
+        ("webpack://acme-ui/../shared/src/auth.ts", "", "dist", "outside the package"),
+        ("webpack:///webpack/bootstrap", "", "dist", None),
+        ('webpack://acme-ui/external "fs"', "", "dist", None),
+        ("\x00commonjsHelpers.js", "", "dist", None),  # rollup virtual module
+        ("<stdin>", "", "dist", None),  # esbuild
+        ("/builds/acme/web/src/index.ts", "", "dist", "an absolute path"),
+        ("/Users/alice/acme/web/src/index.ts", "", "dist", "a home folder"),
+        ("C:\\Users\\bob\\acme\\src\\index.ts", "", "dist", "a home folder"),
+        ("file:///srv/ci/acme/src/index.ts", "", "dist", "an absolute path"),
+        ("index.ts", "/srv/ci/acme/src", "dist", "an absolute path"),  # via sourceRoot
+        ("turbopack:///[project]/src/app/page.tsx", "", ".next", None),
+        ("https://cdn.example.com/lib.js", "", "dist", None),
+    ],
+)
+def test_private_paths_follow_what_bundlers_emit(source, root, folder, reason):
+    assert private_path(source, root, folder) == reason
+
+
+def test_inline_maps_in_url_encoding_too():
+    themap = '{"version":3,"sources":["a.ts"],"sourcesContent":["x"],"mappings":""}'
+    encoded = themap.replace('"', "%22").replace(",", "%2C")
+    data = f"x()\n//# sourceMappingURL=data:application/json,{encoded}\n".encode()
+    assert list(inline_maps(CandidateFile("a.js", data, "javascript"))) == [themap.encode()]
+
+
+def test_review_level_evidence_in_an_artifact_not_read_whole_is_still_reported(tmp_path, store):
+    client = (WEB / SOURCES[0]).read_text().splitlines()
+    site = write_tree(tmp_path / "site", {
+        "assets/client.ts": "\n".join(client[40:75]) + "\n",  # some private code, not much
+        "assets/bundle.tgz": b"\x1f\x8b\x08\x00broken",
+    })  # fmt: skip
+    out = tmp_path / "guard.json"
+    code, output = guard(site, "--store", store, "--set", "review_tokens=60", "--json", out)
+    (artifact,) = report(out)["artifacts"]
+    assert artifact["scan"]["verdict"] == "incomplete"
+    classes = [f["class"] for f in artifact["findings"]]
+    assert classes == ["possible-private-code", "unread"], output
+    assert code == 3  # review-level evidence warns; what was not read fails
+
+
+def test_an_npm_folder_nested_too_deep_for_npms_rules_is_unread(tmp_path):
+    package = write_tree(tmp_path / "p", {"package.json": '{"name": "p", "version": "1.0.0"}'})
+    deep = package
+    for _ in range(40):
+        deep = deep / "d"
+    deep.mkdir(parents=True)
+    (deep / "x.js").write_text("x")
+    code, output = guard(package, "--no-npm")
+    assert code == 3, output
+    assert f"{'d/' * 33}: folder nested more than 32 levels deep; not read" in output

@@ -1,0 +1,199 @@
+"""The integrations in the repository, run: the GitHub Action's steps (``action.yml``) in a shell
+as the runner would run them, and the pre-commit hook (``.pre-commit-hooks.yaml``), validated by
+pre-commit itself and its entry run on the files it would be given."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+from tests.conftest import REPO, write_tree
+from tests.test_guard import build_package, source_map
+from tests.test_guard import store as store  # the module's fixture: a store from the samples
+
+BIN = str(Path(sys.executable).parent)
+_EXPRESSION = re.compile(r"\$\{\{\s*(.+?)\s*\}\}")
+
+
+class ActionRun:
+    """action.yml's steps, run in order the way a runner does: each ``run:`` in bash (``-e``,
+    ``pipefail``) with ``${{ ... }}`` substituted, its ``env:``, ``GITHUB_OUTPUT`` read back into
+    ``steps.ID.outputs``; a ``uses:`` step is recorded with its ``with:`` resolved."""
+
+    def __init__(self, inputs: dict[str, str], workdir: Path, temp: Path) -> None:
+        self.action = yaml.safe_load((REPO / "action.yml").read_text())
+        declared = self.action["inputs"]
+        missing = [n for n, spec in declared.items() if spec.get("required") and n not in inputs]
+        assert not missing and set(inputs) <= set(declared)
+        self.inputs = {n: str(spec.get("default", "")) for n, spec in declared.items()} | inputs
+        self.workdir, self.temp = workdir, temp
+        self.outputs: dict[str, dict[str, str]] = {}
+        self.used: list[tuple[dict[str, Any], dict[str, str]]] = []
+        self.logs: list[str] = []
+        self.failed: tuple[str, int] | None = None
+
+    def value(self, expression: str) -> str:
+        if expression.startswith("inputs."):
+            return self.inputs[expression.removeprefix("inputs.")]
+        if match := re.fullmatch(r"steps\.([\w-]+)\.outputs\.([\w-]+)", expression):
+            return self.outputs.get(match[1], {}).get(match[2], "")
+        if expression == "github.action_path":
+            return str(REPO)
+        raise AssertionError(f"an expression the test runner does not know: {expression}")
+
+    def substitute(self, text: str) -> str:
+        return _EXPRESSION.sub(lambda m: self.value(m[1]), text)
+
+    def run(self) -> ActionRun:
+        assert self.action["runs"]["using"] == "composite"
+        for number, step in enumerate(self.action["runs"]["steps"]):
+            if "uses" in step:
+                with_ = {k: self.substitute(str(v)) for k, v in step.get("with", {}).items()}
+                self.used.append((step, with_))
+                continue
+            if self.failed:
+                break  # later run steps are skipped after a failure (no `if: always()`)
+            assert step["shell"] == "bash"
+            output = self.temp / f"github-output-{number}"
+            output.touch()
+            step_env = {k: self.substitute(str(v)) for k, v in step.get("env", {}).items()}
+            env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
+                   "GITHUB_ACTION_PATH": str(REPO), "GITHUB_OUTPUT": str(output),
+                   "RUNNER_TEMP": str(self.temp), **step_env}  # fmt: skip
+            done = subprocess.run(
+                ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c",
+                 self.substitute(step["run"])],
+                cwd=self.workdir, env=env, capture_output=True, text=True, check=False,
+            )  # fmt: skip
+            self.logs.append(done.stdout + done.stderr)
+            if "id" in step:
+                lines = output.read_text().splitlines()
+                self.outputs[step["id"]] = dict(line.split("=", 1) for line in lines if "=" in line)
+            if done.returncode:
+                self.failed = (step["name"], done.returncode)
+        return self
+
+    def upload(self) -> dict[str, str]:
+        (step, with_), *_ = [u for u in self.used if "upload-sarif" in u[0]["uses"]]
+        assert step["uses"].startswith("github/codeql-action/upload-sarif@")
+        assert step["if"].startswith("always()")  # uploaded even when guard found something
+        return with_
+
+
+def sarif_schema() -> jsonschema.protocols.Validator:
+    schema = json.loads((REPO / "tests/schemas/sarif-2.1.0-rtm.5.json").read_text())
+    return jsonschema.validators.validator_for(schema)(schema)
+
+
+def test_the_action_fails_a_leaky_release_after_uploading_its_sarif(tmp_path, store):
+    build_package(tmp_path / "repo/packages/ui", files=["dist/"])
+    run = ActionRun({"path": "packages/ui", "store": str(store)}, tmp_path / "repo", tmp_path)
+    run.run()
+    assert "using the installed leaktrace" in run.logs[0]
+    assert run.outputs["guard"] == {"exit-code": "1"}
+    assert "FAIL embedded-sources" in run.logs[1] and "FAIL private-code" in run.logs[1]
+    assert run.failed == ("Fail on findings", 1)
+    upload = run.upload()
+    assert upload["sarif_file"] == "leaktrace-guard.sarif"
+    sarif = json.loads((tmp_path / "repo" / upload["sarif_file"]).read_text())
+    sarif_schema().validate(sarif)
+    rules = {r["ruleId"] for r in sarif["runs"][0]["results"]}
+    assert rules == {"leaktrace/private-code", "leaktrace/embedded-sources"}
+    setup = next(step for step, _ in run.used if step["uses"].startswith("actions/setup-python"))
+    assert setup["with"]["python-version"] == "${{ inputs.python-version }}"
+
+
+def test_the_action_passes_a_clean_release_and_works_without_a_store(tmp_path, store):
+    clean = build_package(tmp_path / "repo/ui", files=["dist/**/*.js"])
+    run = ActionRun({"path": "ui", "store": str(store)}, tmp_path / "repo", tmp_path).run()
+    assert run.failed is None and run.outputs["guard"] == {"exit-code": "0"}
+    (clean / "dist/app.min.js.map").unlink()
+    leaky = build_package(tmp_path / "repo/other", files=["dist/"])
+    run = ActionRun({"path": "ui other", "sarif": "out/guard.sarif", "upload-sarif": "false"},
+                    tmp_path / "repo", tmp_path)  # fmt: skip
+    (tmp_path / "repo/out").mkdir()
+    run.run()
+    assert run.outputs["guard"] == {"exit-code": "1"}, run.logs
+    assert "FAIL embedded-sources      other:dist/app.min.js.map" in run.logs[1]
+    assert run.upload()["sarif_file"] == "out/guard.sarif"
+    assert (tmp_path / "repo/out/guard.sarif").is_file()
+    assert leaky.is_dir()
+
+
+def test_the_pre_commit_hook_is_valid_and_its_entry_runs(tmp_path):
+    from pre_commit.clientlib import load_manifest
+
+    (hook,) = load_manifest(str(REPO / ".pre-commit-hooks.yaml"))
+    assert hook["id"] == "leaktrace-guard" and hook["pass_filenames"]
+    repo = write_tree(tmp_path / "repo", {
+        "web/dist/app.js": "export const a = 1;\n//# sourceMappingURL=app.js.map\n",
+        "web/dist/app.js.map": source_map(["src/a.ts"], ["export const a = 1;\n"]),
+        "web/src/a.ts": "export const a = 1;\n",
+        "README.md": "# repo\n",
+    })  # fmt: skip
+    staged = ["README.md", "web/dist/app.js", "web/dist/app.js.map", "web/src/a.ts"]
+    chosen = [f for f in staged if re.search(hook["files"], f)]
+    assert chosen == ["web/dist/app.js", "web/dist/app.js.map"]
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+
+    def entry(files: list[str]) -> subprocess.CompletedProcess[str]:
+        argv = [*shlex.split(hook["entry"]), *hook["args"], *files]
+        return subprocess.run(argv, cwd=repo, env=env, capture_output=True, text=True, check=False)
+
+    done = entry(chosen)
+    assert done.returncode == 1, done.stderr
+    assert "FAIL embedded-sources      web/dist/app.js.map: embeds 1 source file(s)" in done.stdout
+    # a map alone: where its package starts is not known, so ../src/a.ts is not "outside" it
+    assert "private-paths" not in done.stdout
+    done = entry(["web/dist/app.js"])
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("name", ["action.yml", ".pre-commit-hooks.yaml"])
+def test_the_integration_files_are_yaml(name):
+    assert yaml.safe_load((REPO / name).read_text())
+
+
+def readme_block(after: str, language: str) -> str:
+    """The first ``language`` code block of the README after the line holding ``after``."""
+    text = (REPO / "README.md").read_text()
+    start = text.index(f"```{language}\n", text.index(after)) + len(language) + 4
+    return text[start : text.index("```", start)]
+
+
+@pytest.mark.skipif(shutil.which("npm") is None, reason="npm is not on PATH")
+def test_the_readme_prepublish_snippet_stops_a_leaky_publish(tmp_path, store):
+    snippet = json.loads("{" + readme_block("**npm** (`package.json`", "json") + "}")
+    package = build_package(tmp_path / "ui", files=["dist/"])
+    manifest = json.loads((package / "package.json").read_text())
+    manifest["scripts"] = snippet["scripts"]
+    (package / "package.json").write_text(json.dumps(manifest))
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
+           "LEAKTRACE_STORE": str(store)}  # fmt: skip
+    npm = ["npm", "run", "--silent", "prepublishOnly"]
+    done = subprocess.run(npm, cwd=package, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "FAIL private-code" in done.stdout
+    manifest["files"] = ["dist/*.js"]
+    (package / "package.json").write_text(json.dumps(manifest))
+    done = subprocess.run(npm, cwd=package, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_readme_gitlab_snippet_runs_guard_with_the_store(tmp_path):
+    job = yaml.safe_load(readme_block("**GitLab CI**", "yaml"))["guard"]
+    (command,) = [line for line in job["script"] if line.startswith("leaktrace guard")]
+    argv = shlex.split(command)
+    assert argv[argv.index("--store") + 1] == "$LEAKTRACE_STORE"
+    assert job["artifacts"]["paths"] == [argv[argv.index("--sarif") + 1]]

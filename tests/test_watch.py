@@ -1,0 +1,388 @@
+"""``leaktrace watch`` against feed servers on 127.0.0.1 (issue 13): 10,000 publications with
+five leaks, a SIGKILL halfway, the webhook down for a while; and the feeds' edges."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+import pytest
+
+from scanner.errors import ConfigError
+from scanner.http import Http, Policy
+from scanner.sources.base import Limits
+from scanner.sources.github import GitHubAPI
+from scanner.watch import Filters, GitHubFeed, NpmFeed, Publication, render
+from scanner.watch.alerts import check_webhook
+from tests.servers import FakeFeeds, FakeWebhook
+from tests.watch_stream import build, js_module, write_store
+
+PREFETCH = 4
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory) -> Path:
+    return write_store(tmp_path_factory.mktemp("watch-store") / "acme.db")
+
+
+def watch_command(store: Path, results: Path, feeds: FakeFeeds, hook: FakeWebhook,
+                  *extra: str) -> list[str]:  # fmt: skip
+    return [sys.executable, "-m", "scanner", "watch", "--store", str(store),
+            "--results", str(results), "--webhook", f"{hook.url}/T000/B000/secret-path",
+            "--from-beginning", "--gharchive-from", "2026-12-01-0",
+            "--npm-changes", feeds.url, "--npm-registry", feeds.url, "--pypi-url", feeds.url,
+            "--api-url", feeds.url, "--gharchive-url", f"{feeds.url}/gharchive",
+            "--poll", "0.2", "--prefetch", str(PREFETCH), *extra]  # fmt: skip
+
+
+def _env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k != "GITHUB_TOKEN"}
+
+
+def _fetched(feeds: FakeFeeds, paths: set[str]) -> Counter[str]:
+    return Counter(r["path"] for r in feeds.requests if r["path"] in paths and r["status"] == 200)
+
+
+def _npm_checkpoint(results: Path) -> int:
+    with sqlite3.connect(results) as db:
+        row = db.execute("SELECT cursor FROM watch_checkpoints WHERE feed = 'npm'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _place(target: str) -> str:
+    """Where a leak is: the package version, or the GitHub repository (the push to a fork is
+    found when the fork's tree is read, or in the push: the same files, one alert)."""
+    return target.split("@")[0] if target.startswith("github:") else target
+
+
+def leaks(stream) -> set[str]:
+    return {_place(t) for t in stream.leaky_targets.values()}
+
+
+def test_ten_thousand_publications_kill_and_webhook_down(store, tmp_path):
+    started = time.monotonic()
+    results = tmp_path / "results.db"
+    with FakeFeeds() as feeds, FakeWebhook() as hook:
+        stream = build(feeds, 10_000)
+        assert stream.publications == 10_000
+        feeds.show()
+        hook.down = True
+        npm_paths = [e.data["path"] for e in feeds.entries if e.feed == "npm"]
+        pypi_paths = {e.data["path"] for e in feeds.entries if e.feed == "pypi"}
+        first = subprocess.Popen(watch_command(store, results, feeds, hook), env=_env(),
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+        deadline = time.monotonic() + 240
+        while len(_fetched(feeds, set(npm_paths))) < len(npm_paths) // 2:
+            assert first.poll() is None, first.communicate()
+            assert time.monotonic() < deadline, "watch made no progress"
+            time.sleep(0.05)
+        first.send_signal(signal.SIGKILL)
+        first.communicate()
+        killed_at = _npm_checkpoint(results)  # the npm seq of the last committed publication
+        before_restart = _fetched(feeds, set(npm_paths))
+        assert 0 < killed_at < len(npm_paths)
+        assert not hook.alerts()  # the webhook is down: the alert waits in the outbox
+
+        second = subprocess.Popen(watch_command(store, results, feeds, hook, "--once"),
+                                  env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True)  # fmt: skip
+        time.sleep(3)
+        hook.down = False
+        _, stderr = second.communicate(timeout=300)
+        assert second.returncode == 1, stderr
+        elapsed = time.monotonic() - started
+
+        # exactly the five leaks, each alerted (at least once, each with its own stable id)
+        alerts = hook.alerts()
+        assert {_place(a["target"]) for a in alerts} == leaks(stream), stderr
+        assert len({a["id"] for a in alerts}) == 5
+        assert all(a["verdict"] == "derivative" for a in alerts)
+        assert "secret-path" not in stderr  # the webhook's URL is never printed
+        with sqlite3.connect(results) as db:
+            flagged = db.execute("SELECT target FROM candidates WHERE verdict = 'derivative'")
+            assert sorted(_place(t) for (t,) in flagged) == sorted(leaks(stream))
+            outbox = db.execute("SELECT count(*), count(delivered_at) FROM watch_outbox").fetchone()
+        assert outbox == (5, 5)
+
+        # none missed, none scanned twice: each tarball of a publication committed before the
+        # kill was fetched once; only the few fetched ahead and not yet committed come again
+        fetched = _fetched(feeds, set(npm_paths))
+        assert set(fetched) == set(npm_paths), "an npm publication was never read"
+        again = [p for p, n in fetched.items() if n > 1]
+        committed = set(npm_paths[:killed_at])
+        assert not committed & set(again), "a committed publication was read again"
+        assert len(again) <= PREFETCH + 1
+        assert all(before_restart[p] == 1 for p in again)
+        pypi = _fetched(feeds, pypi_paths)
+        assert set(pypi) == pypi_paths and max(pypi.values()) == 1
+        pushes = [e.data["event"]["payload"]["head"] for e in feeds.entries
+                  if e.feed == "github" and e.data["event"]["type"] == "PushEvent"]  # fmt: skip
+        compares = Counter(r["path"].rsplit("...", 1)[-1] for r in feeds.requests
+                           if "/compare/" in r["path"])  # fmt: skip
+        assert set(compares) == set(pushes) and max(compares.values()) == 1
+        assert feeds.requests_matching(r"^/gharchive/")  # the first hours came from GH Archive
+    print(f"10,000 publications, killed once, webhook down ~3 s: {elapsed:.1f} s")
+    assert "GH Archive" in stderr
+
+
+# -- the edges ------------------------------------------------------------------------------------
+
+
+def _http(**policy: float) -> Http:
+    return Http(httpx.Client(timeout=5), policy=Policy(backoff_base=0.01, **policy))
+
+
+def test_npm_feed_honours_retry_after_and_keeps_opaque_seqs():
+    with FakeFeeds(string_seqs=True) as feeds:
+        for name in ("one", "two", "three"):
+            feeds.publish_npm(name, "1.0.0", {"a.js": js_module(random.Random(1), 1)})
+        feeds.show(2)
+        feeds.faults.add("^/_changes$", "429", retry_after=1)
+        waited: list[float] = []
+        http = Http(httpx.Client(timeout=5), sleep=waited.append)
+        feed = NpmFeed(http, feeds.url, feeds.url, Limits(), "0")
+        entries = list(feed.poll())
+        assert [e.target for e in entries] == ["npm:one", "npm:two"]
+        assert waited == [1.0] and feed.cursor == entries[-1].cursor
+        assert feed.cursor.startswith("2-g1AAAA")  # kept exactly as the feed gave it
+        feeds.show()
+        assert [e.target for e in feed.poll()] == ["npm:three"]
+        assert feeds.requests[-1]["query"]["since"] == entries[-1].cursor
+        opened = entries[0].open()
+        assert opened.candidate.target == "npm:one@1.0.0"
+
+
+def test_github_events_revalidate_with_etag_and_read_poll_interval():
+    with FakeFeeds(poll_interval=7) as feeds:
+        feeds.create_repo("a/b", {"x.js": b"var x = 1;\n"})
+        feeds.push("a/b", {"y.js": b"var y = 2;\n"})
+        feeds.show()
+        api = GitHubAPI(_http(), feeds.url)
+        feed = GitHubFeed(api, Limits(), None, None, say=lambda _: None)
+        assert [p.target.split("@")[0] for p in feed.poll()] == ["github:a/b"]
+        assert feed.interval == 7
+        assert list(feed.poll()) == []  # nothing new: a 304
+        events = feeds.requests_matching("^/events$")
+        assert [r["status"] for r in events] == [200, 304]
+
+
+def test_filters_and_webhook_rules():
+    filters = Filters(packages=("acme-*",), scopes=("@acme",), orgs=("AcmeCorp",),
+                      keywords=("ledger",))  # fmt: skip
+
+    def pub(feed: str, name: str) -> Publication:
+        return Publication(feed, "1", name, name)
+
+    assert filters.wanted(pub("npm", "@acme/ui")) and filters.wanted(pub("pypi", "acme-core"))
+    assert not filters.wanted(pub("npm", "@acmex/ui")) and not filters.wanted(pub("npm", "x"))
+    assert filters.wanted(pub("github", "acmecorp/tools"))
+    assert filters.wanted(pub("github", "someone/ledger-copy"))
+    assert not filters.wanted(pub("github", "someone/tools"))
+    assert Filters().wanted(pub("npm", "anything"))
+    with pytest.raises(ConfigError) as refused:
+        check_webhook("http://hooks.example.com/T0K3N")  # would travel in clear
+    assert "T0K3N" not in str(refused.value) and "hooks.example.com" in str(refused.value)
+    assert (
+        check_webhook("https://hooks.slack.com/services/T/B/secret")
+        == "https://hooks.slack.com:443"
+    )
+    payload = {
+        "id": "abc",
+        "feed": "npm",
+        "target": "npm:<@here>&x\n",
+        "verdict": "derivative",
+        "matched_tokens": 10,
+        "files": [{"candidate_path": "a\x1b[31m.py"}],
+    }
+    slack = json.loads(render(payload, "slack"))
+    assert "<@here>" not in slack["text"] and "&lt;@here&gt;&amp;x\\n" in slack["text"]
+    assert "\x1b" not in slack["text"]
+
+
+def test_the_token_goes_only_to_the_api_never_to_gh_archive(tmp_path):
+    token = "ghp_" + "W4tch" * 7
+    with FakeFeeds() as api, FakeFeeds(seconds_per_entry=1800) as archive:
+        for feeds in (api, archive):
+            feeds.create_repo("a/b", {"x.js": b"var x = 1;\n"})
+            feeds.push("a/b", {"y.js": b"var y = 2;\n"})  # hour 0
+            feeds.push("a/b", {"z.js": b"var z = 3;\n"})  # hour 0
+            feeds.push("a/b", {"w.js": b"var w = 4;\n"})  # hour 1: the live feed's
+            feeds.show()
+        said: list[str] = []
+        http = Http(httpx.Client(timeout=5), token=token, api_url=api.url)
+        feed = GitHubFeed(GitHubAPI(http, api.url), Limits(), None, f"{archive.url}/gharchive",
+                          "2026-12-01-0", say=said.append)  # fmt: skip
+        targets = [p.target for p in feed.poll()]
+        assert len(targets) == 3  # two from the archive, then the live feed's newest only
+        assert json.loads(feed.cursor)["id"] == 40_000_000_002
+    assert archive.requests_matching(r"^/gharchive/2026-12-01-0\.json\.gz$")
+    assert all("authorization" not in r["headers"] for r in archive.requests)
+    assert all(r["headers"].get("authorization") == f"Bearer {token}" for r in api.requests)
+    assert token not in " ".join(said)
+
+
+def test_outbox_keeps_alerts_while_the_webhook_is_down_and_honours_retry_after(tmp_path):
+    from scanner.resultsdb import ResultsDB
+    from scanner.watch import Outbox, WatchState
+
+    path = tmp_path / "results.db"
+    with FakeWebhook() as hook, ResultsDB(path, create=True) as results:
+        hook.down, hook.retry_after = True, 1
+        state = WatchState(results)
+        state.commit("npm", "7", 1, alert=("a1", {"id": "a1", "target": "npm:x@1"}))
+        said: list[str] = []
+        outbox = Outbox(path, Http(httpx.Client(timeout=5)), f"{hook.url}/secret", "json",
+                        said.append)  # fmt: skip
+        outbox.start()
+        try:
+            deadline = time.monotonic() + 10
+            while len(hook.requests) < 1 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            hook.down = False
+            while state.pending() and time.monotonic() < deadline:
+                time.sleep(0.05)
+        finally:
+            outbox.stop()
+        assert state.pending() == 0 and hook.alerts() == [{"id": "a1", "target": "npm:x@1"}]
+        first, second = hook.requests[0]["time"], hook.requests[-1]["time"]
+        assert second - first >= 0.9  # waited the Retry-After
+        assert state.checkpoint("npm") == "7"
+    assert all("secret" not in line for line in said) and any("503" in s for s in said)
+
+
+def test_results_database_schema_3_gains_the_watch_tables(tmp_path):
+    from scanner.resultsdb import ResultsDB
+
+    path = tmp_path / "old.db"
+    ResultsDB(path, create=True).close()
+    with sqlite3.connect(path) as db:
+        db.execute("DROP TABLE watch_checkpoints")
+        db.execute("DROP TABLE watch_outbox")
+        db.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    with ResultsDB(path) as results:
+        version = results.connection.execute(
+            "SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]  # fmt: skip
+        tables = {r[0] for r in results.connection.execute("SELECT name FROM sqlite_master")}
+    assert version == "4" and {"watch_checkpoints", "watch_outbox"} <= tables
+
+
+def test_a_malformed_feed_answer_is_one_line_and_the_other_feeds_go_on(store, tmp_path):
+    from typer.testing import CliRunner
+
+    from scanner.cli import app
+
+    with FakeFeeds() as feeds:
+        feeds.publish_pypi("fine", "1.0", {"fine/__init__.py": b"X = 1\n"})
+        feeds.show()
+        feeds.faults.add("^/_changes$", "body", body=[], times=None)
+        done = CliRunner().invoke(app, [
+            "watch", "--store", str(store), "--results", str(tmp_path / "r.db"), "--feed", "npm",
+            "--feed", "pypi", "--from-beginning", "--once", "--npm-changes", feeds.url,
+            "--npm-registry", feeds.url, "--pypi-url", feeds.url])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert "npm: " in done.output and "malformed answer" in done.output
+    assert "1 publication(s) scanned" in done.output
+
+
+def test_filtered_publications_are_never_fetched(store, tmp_path):
+    from typer.testing import CliRunner
+
+    from scanner.cli import app
+
+    rng = random.Random(3)
+    with FakeFeeds() as feeds:
+        wanted = feeds.publish_npm("@acme/ui", "1.0.0", {"a.js": js_module(rng, 2)})
+        other = feeds.publish_npm("@other/ui", "1.0.0", {"a.js": js_module(rng, 2)})
+        big = feeds.publish_npm("@acme/huge", "1.0.0", {"a.js": js_module(rng, 400)})
+        feeds.show()
+        done = CliRunner().invoke(app, [
+            "watch", "--store", str(store), "--results", str(tmp_path / "r.db"), "--feed", "npm",
+            "--scope", "@acme", "--max-size", "20000", "--from-beginning", "--once",
+            "--npm-changes", feeds.url, "--npm-registry", feeds.url])  # fmt: skip
+        fetched = {r["path"] for r in feeds.requests}
+    assert done.exit_code == 0, done.output
+    assert feeds.entries[wanted].data["path"] in fetched
+    assert feeds.entries[other].data["path"] not in fetched
+    assert "/@other/ui" not in fetched  # not even its document
+    assert feeds.entries[big].data["path"] not in fetched  # over --max-size: document only
+    assert "1 publication(s) scanned, 2 filtered out" in done.output
+
+
+def test_a_lagging_live_feed_is_backfilled_from_gh_archive_once():
+    with FakeFeeds(live_window=2, seconds_per_entry=1800) as feeds:
+        feeds.create_repo("a/b", {"x.js": b"var x = 0;\n"})
+        pushes = [feeds.push("a/b", {f"f{n}.js": f"var v{n} = {n};\n".encode()}) for n in range(6)]
+        ids = [int(feeds.entries[i].data["event"]["id"]) for i in pushes]
+        feeds.show(2)  # the first two events (hour 0) are done live
+        said: list[str] = []
+        feed = GitHubFeed(GitHubAPI(_http(), feeds.url), Limits(), None,
+                          f"{feeds.url}/gharchive", say=said.append)  # fmt: skip
+        first = [p for p in feed.poll() if p.open]
+        assert len(first) == 2 and json.loads(feed.cursor)["id"] == ids[1]
+        feeds.show()  # four more, while the live feed shows only the newest two
+        second = [p for p in feed.poll() if p.open]
+    assert len(second) == 4 and json.loads(feed.cursor)["id"] == ids[5]
+    assert "after" not in json.loads(feed.cursor)
+    heads = [p.target for p in first + second]
+    assert len(set(heads)) == 6  # each push once, none twice
+    assert any("no longer reaches back" in line for line in said)
+    assert feeds.requests_matching(r"^/gharchive/2026-12-01-0\.json\.gz$")
+
+
+def test_bounded_cache_keeps_entries_and_bytes_bounded():
+    from scanner.watch import BoundedCache
+
+    cache = BoundedCache(entries=3, max_bytes=100)
+    for n in range(5):
+        cache.put(f"u{n}", "e", b"x" * 10)
+    assert cache.get("u0") is None and cache.get("u4") == ("e", b"x" * 10)
+    cache.put_blob("big", b"y" * 90)
+    assert cache.bytes <= 100 and cache.get_blob("big") == b"y" * 90
+    cache.put_blob("huge", b"z" * 101)  # larger than the whole cache: not kept
+    assert cache.get_blob("huge") is None and cache.bytes <= 100
+
+
+def test_pypi_journal_waits_out_rate_limits():
+    from scanner.watch import PyPIFeed
+
+    with FakeFeeds() as feeds:
+        feeds.publish_pypi("one", "1.0", {"one/__init__.py": b"X = 1\n"})
+        feeds.show()
+        feeds.faults.add("^/pypi$", "429", retry_after=2, method="POST")
+        waited: list[float] = []
+        feed = PyPIFeed(Http(httpx.Client(timeout=5), sleep=waited.append), feeds.url,
+                        Limits(), "0")  # fmt: skip
+        entries = list(feed.poll())
+        assert [e.target for e in entries] == ["pypi:one==1.0"] and waited == [2.0]
+        assert feed.cursor == "1"
+        assert entries[0].open().candidate.target == "pypi:one==1.0/one-1.0.tar.gz"
+
+
+def test_sigterm_commits_what_was_read_and_stops(store, tmp_path):
+    results = tmp_path / "results.db"
+    with FakeFeeds() as feeds, FakeWebhook() as hook:
+        build(feeds, 400)
+        feeds.show()
+        watch = subprocess.Popen(watch_command(store, results, feeds, hook, "--feed", "npm"),
+                                 env=_env(), stderr=subprocess.PIPE, text=True)  # fmt: skip
+        deadline = time.monotonic() + 120
+        while not feeds.requests_matching(r"\.tgz$") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        watch.send_signal(signal.SIGTERM)
+        _, stderr = watch.communicate(timeout=60)
+        tarballs = {r["path"] for r in feeds.requests_matching(r"\.tgz$")}
+    assert watch.returncode in (0, 1), stderr
+    with sqlite3.connect(results) as db:
+        done = db.execute("SELECT publications FROM watch_checkpoints WHERE feed = 'npm'")
+        status = db.execute("SELECT status FROM runs").fetchone()[0]
+        assert status == "stopped"
+        assert 0 < done.fetchone()[0] <= len(tarballs) + 1  # what it read, and no more
