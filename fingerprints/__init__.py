@@ -54,6 +54,7 @@ if TYPE_CHECKING:  # the names below, imported on first use (``__getattr__``)
         REEXPORT_FILES,
         boilerplate_reason,
         content_problem,
+        is_minified,
         third_party_reason,
     )
     from fingerprints.reference import (
@@ -182,6 +183,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "REEXPORT_FILES",
         "boilerplate_reason",
         "content_problem",
+        "is_minified",
         "third_party_reason",
     ),
     "fingerprints.reference": (
@@ -308,6 +310,7 @@ __all__ = [
     "fingerprint_files",
     "fingerprint_tree",
     "generator_of",
+    "is_minified",
     "isolated_mapper",
     "isolated_tokenize",
     "kgrams",

@@ -9,6 +9,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from pathlib import PurePosixPath
 
 import numpy as np
 
@@ -20,6 +21,7 @@ from fingerprints import (
     TokenStream,
     analyze,
     event_texts,
+    is_minified,
 )
 from scanner.index import FingerprintIndex
 from scanner.matcher import Discounts, Fragment, combine, match_file
@@ -76,10 +78,14 @@ def scan_file(file: CandidateFile, context: ScanContext) -> FileOutcome:
     fragments, discounts = match_file("", analysis, context.index, context.thresholds)
     fragments = [with_columns(f, file.data, analysis.tokens) for f in fragments]
     tokens = analysis.tokens
-    functions, idioms = match_structure(
-        tokens.structure, context.index.structure, context.thresholds,
-        lambda: event_texts(file.data, tokens), context.index.public_structure,
-    )  # fmt: skip
+    functions, idioms = [], 0
+    if not is_minified(PurePosixPath(), file.data):  # by its lines only (names are hostile)
+        # a minified bundle is compiled code: its structure is its source's, shipped on purpose;
+        # a minified copy of a leak keeps its tokens, which the fragments find
+        functions, idioms = match_structure(
+            tokens.structure, context.index.structure, context.thresholds,
+            lambda: event_texts(file.data, tokens), context.index.public_structure,
+        )  # fmt: skip
     if functions:
         functions = not_public_code(functions, analysis, context.index, context.thresholds)
     return FileOutcome(len(tokens), tokens.lines, fragments, discounts, analysis.warning,
