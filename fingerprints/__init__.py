@@ -54,6 +54,7 @@ if TYPE_CHECKING:  # the names below, imported on first use (``__getattr__``)
         REEXPORT_FILES,
         boilerplate_reason,
         content_problem,
+        is_minified,
         third_party_reason,
     )
     from fingerprints.reference import (
@@ -84,6 +85,13 @@ if TYPE_CHECKING:  # the names below, imported on first use (``__getattr__``)
         StoredFile,
         open_store,
         repo_name_problem,
+    )
+    from fingerprints.structure import (
+        CONTROL_CODES,
+        CONTROL_NAMES,
+        Structure,
+        event_code,
+        event_texts,
     )
     from fingerprints.text import BinaryContent, decode_source
     from fingerprints.tree import (
@@ -162,12 +170,20 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "tokenize",
     ),
     "fingerprints.params": ("FingerprintParams",),
+    "fingerprints.structure": (
+        "CONTROL_CODES",
+        "CONTROL_NAMES",
+        "Structure",
+        "event_code",
+        "event_texts",
+    ),
     "fingerprints.policy": (
         "FIXTURE_DIRS",
         "MANIFEST_FILES",
         "REEXPORT_FILES",
         "boilerplate_reason",
         "content_problem",
+        "is_minified",
         "third_party_reason",
     ),
     "fingerprints.reference": (
@@ -228,6 +244,8 @@ __all__ = [
     "Background",
     "Banner",
     "BinaryContent",
+    "CONTROL_CODES",
+    "CONTROL_NAMES",
     "ConfigError",
     "DEFAULT_PARSE_MEMORY",
     "DEFAULT_PARSE_SECONDS",
@@ -267,6 +285,7 @@ __all__ = [
     "StoreError",
     "StoreVersionError",
     "StoredFile",
+    "Structure",
     "TokenStream",
     "TreeEntry",
     "TreeSummary",
@@ -285,10 +304,13 @@ __all__ = [
     "decode_source",
     "distinct_kinds",
     "encoding_warning",
+    "event_code",
+    "event_texts",
     "fingerprint_file",
     "fingerprint_files",
     "fingerprint_tree",
     "generator_of",
+    "is_minified",
     "isolated_mapper",
     "isolated_tokenize",
     "kgrams",

@@ -7,15 +7,28 @@ import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from pathlib import PurePosixPath
 
-from fingerprints import FingerprintParams, ParseFailure, ParseLimits, TokenStream, analyze
+import numpy as np
+
+from fingerprints import (
+    Analysis,
+    FingerprintParams,
+    ParseFailure,
+    ParseLimits,
+    TokenStream,
+    analyze,
+    event_texts,
+    is_minified,
+)
 from scanner.index import FingerprintIndex
 from scanner.matcher import Discounts, Fragment, combine, match_file
 from scanner.results import CandidateResult
 from scanner.runners import Ready, Runner, Serial
 from scanner.sources import Candidate, CandidateFile, Limits, Problem
+from scanner.structural import FunctionPair, match_structure
 from scanner.thresholds import Thresholds
 from scanner.verdict import Verdict, decide
 
@@ -43,6 +56,8 @@ class FileOutcome:
     discounts: Discounts
     warning: str | None = None  # a syntax error: reported, the file is still scanned
     unread: str | None = None  # the parser crashed, hung or blew up: not read (incomplete)
+    functions: list[FunctionPair] = field(default_factory=list)  # matched by structure
+    idioms: int = 0  # calls and constants ignored as idioms (structural_max_fanout)
 
 
 def unparsed(failure: ParseFailure | str) -> FileOutcome:
@@ -62,8 +77,44 @@ def scan_file(file: CandidateFile, context: ScanContext) -> FileOutcome:
         return unparsed(failure)
     fragments, discounts = match_file("", analysis, context.index, context.thresholds)
     fragments = [with_columns(f, file.data, analysis.tokens) for f in fragments]
-    return FileOutcome(len(analysis.tokens), analysis.tokens.lines, fragments, discounts,
-                       analysis.warning)  # fmt: skip
+    tokens = analysis.tokens
+    functions, idioms = [], 0
+    if not is_minified(PurePosixPath(), file.data):  # by its lines only (names are hostile)
+        # a minified bundle is compiled code: its structure is its source's, shipped on purpose;
+        # a minified copy of a leak keeps its tokens, which the fragments find
+        functions, idioms = match_structure(
+            tokens.structure, context.index.structure, context.thresholds,
+            lambda: event_texts(file.data, tokens), context.index.public_structure,
+        )  # fmt: skip
+    if functions:
+        functions = not_public_code(functions, analysis, context.index, context.thresholds)
+    return FileOutcome(len(tokens), tokens.lines, fragments, discounts, analysis.warning,
+                       functions=functions, idioms=idioms)  # fmt: skip
+
+
+def not_public_code(functions: list[FunctionPair], analysis: Analysis, index: FingerprintIndex,
+                    thresholds: Thresholds) -> list[FunctionPair]:  # fmt: skip
+    """The function pairs whose candidate function is not, for the most part, made of k-grams
+    the tokens already call public: the company's public code, a public reference source's, or
+    common in a legacy background. Where the tokens say so, structure must not undo it."""
+    hashes = analysis.kgrams.hashes
+    lo, hi = index.ranges(hashes)
+    public = index.is_public(hashes) | (index.reference(hashes) >= 0) | (
+        index.background(hashes) >= thresholds.background_files)  # fmt: skip
+    tokens = len(analysis.tokens)
+    starts = np.zeros(tokens + 1, dtype=np.int64)  # k-gram j covers tokens j .. j + k - 1
+    found = np.flatnonzero((hi > lo) & public)
+    np.add.at(starts, found, 1)
+    np.add.at(starts, np.minimum(found + index.k, tokens), -1)
+    covered = np.cumsum(starts[:-1]) > 0
+    lines = analysis.tokens.line_start
+    kept = []
+    for pair in functions:
+        first, last = pair.candidate_lines
+        inside = (lines >= first) & (lines <= last)
+        if not inside.any() or covered[inside].mean() < 0.5:
+            kept.append(pair)
+    return kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,8 +260,9 @@ def scan_candidate(
     warned: set[str] = set()
     unread: list[Problem] = []
     fragments: list[Fragment] = []
+    functions: list[FunctionPair] = []
     discounts = Discounts()
-    files = lines = tokens = 0
+    files = lines = tokens = idioms = 0
     token_offset: dict[str, int] = {}  # tokens of the earlier windows of a windowed file
     for result in runner.map(scan_file, work(), context):
         piece = files_in_order.popleft()
@@ -235,13 +287,24 @@ def scan_candidate(
             excerpts[file.path] = file.data.decode("utf-8", errors="replace")
             skip = token_offset.get(file.path, 0)
             fragments.extend(_placed(f, file.path, piece, skip) for f in outcome.fragments)
+        shift = piece.first_line - 1
+        functions.extend(
+            replace(
+                f,
+                candidate_path=file.path,
+                candidate_lines=(f.candidate_lines[0] + shift, f.candidate_lines[1] + shift),
+            )
+            for f in outcome.functions
+        )
+        idioms += outcome.idioms
         if piece.windowed:
             token_offset[file.path] = token_offset.get(file.path, 0) + outcome.tokens
         files += (not piece.windowed or piece.first_line == 1) and not outcome.unread
         discounts.add(outcome.discounts)
         lines += outcome.lines
         tokens += outcome.tokens
-    match = combine(fragments, context.index, discounts, files, lines, tokens)
+    match = combine(fragments, context.index, discounts, files, lines, tokens, functions, idioms,
+                    context.thresholds.structural_min_events)  # fmt: skip
     verdict, checks, reasons = decide(match, context.thresholds)
     verdict, reasons = coverage(verdict, reasons, [*candidate.problems, *unread])
     pin = getattr(candidate, "pin", None)
