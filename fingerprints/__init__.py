@@ -85,6 +85,7 @@ if TYPE_CHECKING:  # the names below, imported on first use (``__getattr__``)
         open_store,
         repo_name_problem,
     )
+    from fingerprints.structure import CONTROL_CODES, CONTROL_NAMES, Structure
     from fingerprints.text import BinaryContent, decode_source
     from fingerprints.tree import (
         MAX_TREE_DEPTH,
@@ -162,6 +163,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "tokenize",
     ),
     "fingerprints.params": ("FingerprintParams",),
+    "fingerprints.structure": ("CONTROL_CODES", "CONTROL_NAMES", "Structure"),
     "fingerprints.policy": (
         "FIXTURE_DIRS",
         "MANIFEST_FILES",
@@ -223,6 +225,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
 _HOME = {name: module for module, names in _EXPORTS.items() for name in names}
 
 __all__ = [
+    "CONTROL_CODES",
+    "CONTROL_NAMES",
     "Analysis",
     "BANNERS",
     "Background",
@@ -267,6 +271,7 @@ __all__ = [
     "StoreError",
     "StoreVersionError",
     "StoredFile",
+    "Structure",
     "TokenStream",
     "TreeEntry",
     "TreeSummary",

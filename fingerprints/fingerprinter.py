@@ -79,6 +79,8 @@ class FileFingerprint:
     warning: str | None = None
     boilerplate: str | None = None
     """Why this file's matches never make a verdict on their own (see ``policy``), or None."""
+    structure: bytes = b""
+    """Its functions' events, the structural signal (``structure.Structure.to_bytes``)."""
 
 
 def fingerprint_file(
@@ -104,4 +106,5 @@ def fingerprint_file(
         signature=signature_bytes(selected["hash"], params.num_perm, params.seed),
         warning=analysis.warning,
         boilerplate=boilerplate_reason(PurePosixPath(path), len(analysis.tokens), data),
+        structure=analysis.tokens.structure.to_bytes(),
     )

@@ -23,6 +23,7 @@ import numpy as np
 import tree_sitter
 
 from fingerprints.languages import STRING, Language
+from fingerprints.structure import EMPTY, Structure, extract
 
 _RAW_BASE = np.uint64(0x100000001B3)
 _RAW_BASE_INV = np.uint64(pow(0x100000001B3, -1, 1 << 64))
@@ -43,6 +44,8 @@ class TokenStream:
     error_line: int | None  # first line with a syntax error, or None
     start_byte: np.ndarray = field(default_factory=lambda: _EMPTY_I64)  # int64, per token
     end_byte: np.ndarray = field(default_factory=lambda: _EMPTY_I64)  # int64, exclusive
+    structure: Structure = EMPTY
+    """The file's functions and their events: the structural signal (``structure``)."""
 
     def __len__(self) -> int:
         return int(self.values.shape[0])
@@ -187,4 +190,6 @@ def tokenize(
     line_start = (np.searchsorted(newlines, starts, side="left") + 1).astype(np.uint32)
     line_end = (np.searchsorted(newlines, ends - 1, side="left") + 1).astype(np.uint32)
     raw = _raw_hashes(source, starts, ends)
-    return TokenStream(values, raw, line_start, line_end, lines, error_line, starts, ends)
+    structure = extract(source, tree, language.name, values, raw, starts, ends)
+    return TokenStream(values, raw, line_start, line_end, lines, error_line, starts, ends,
+                       structure)  # fmt: skip

@@ -41,7 +41,7 @@ from fingerprints.params import FingerprintParams
 from fingerprints.shingles import FINGERPRINT_DTYPE
 
 FORMAT = "leaktrace-store"
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 _SCHEMA_V1 = """
@@ -175,7 +175,7 @@ def _migrate_4_to_5(db: sqlite3.Connection) -> None:
 #: Tables whose rows the scanner's index is built from, with the columns it reads (None: all of
 #: them): any change to them bumps the generation. A file's commit dates are not read by it.
 INDEXED_TABLES: dict[str, str | None] = {
-    "files": "repo_id, path, language, sha256, tokens, lines, fingerprints, boilerplate",
+    "files": "repo_id, path, language, sha256, tokens, lines, fingerprints, boilerplate, structure",
     "repos": "name, public",
     "background": "hash, files",
     "reference_sources": None,  # names, decisions and reasons are in the index (and reports)
@@ -201,13 +201,36 @@ def _migrate_5_to_6(db: sqlite3.Connection) -> None:
     db.execute(
         "INSERT OR IGNORE INTO meta (key, value) VALUES ('instance', lower(hex(randomblob(16))))"
     )
-    bump = "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'"
     for table, columns in INDEXED_TABLES.items():
-        for event in ("INSERT", f"UPDATE OF {columns}" if columns else "UPDATE", "DELETE"):
-            name = f"{table}_{event.split()[0].lower()}_generation"
-            db.execute(
-                f"CREATE TRIGGER IF NOT EXISTS {name} AFTER {event} ON {table} BEGIN {bump}; END"
-            )
+        if table == "files":
+            columns = _FILES_V6_COLUMNS
+        _generation_triggers(db, table, columns)
+
+
+_FILES_V6_COLUMNS = "repo_id, path, language, sha256, tokens, lines, fingerprints, boilerplate"
+"""The files columns an index read at schema 6 (7 added ``structure``)."""
+
+
+def _generation_triggers(db: sqlite3.Connection, table: str, columns: str | None) -> None:
+    """Triggers bumping the generation on every insert, delete and update of ``columns`` (None:
+    of any column) of ``table``."""
+    bump = "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'"
+    for event in ("INSERT", f"UPDATE OF {columns}" if columns else "UPDATE", "DELETE"):
+        name = f"{table}_{event.split()[0].lower()}_generation"
+        db.execute(
+            f"CREATE TRIGGER IF NOT EXISTS {name} AFTER {event} ON {table} BEGIN {bump}; END"
+        )
+
+
+def _migrate_6_to_7(db: sqlite3.Connection) -> None:
+    """v7: each file's structure (``fingerprints.structure``: per function, its line range,
+    arity and event codes; the structural signal). Files stored before have none (NULL) and are
+    fingerprinted again, even unchanged, the next time their repository is; until then the
+    scanner simply has no structure for them. The index reads the new column, so the files
+    update trigger is made again to bump the generation when it changes."""
+    db.execute("ALTER TABLE files ADD COLUMN structure BLOB")
+    db.execute("DROP TRIGGER IF EXISTS files_update_generation")
+    _generation_triggers(db, "files", INDEXED_TABLES["files"])
 
 
 #: Numbered migrations: MIGRATIONS[n] upgrades a store from schema n to n + 1.
@@ -217,6 +240,7 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     3: _migrate_3_to_4,
     4: _migrate_4_to_5,
     5: _migrate_5_to_6,
+    6: _migrate_6_to_7,
 }
 
 
@@ -252,6 +276,8 @@ class StoredFile:
     sha256: str
     fingerprints: np.ndarray  # FINGERPRINT_DTYPE
     boilerplate: str | None = None
+    structure: bytes | None = None
+    """Its functions' events (``fingerprints.structure``); None: stored before schema 7."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,6 +348,8 @@ class KnownFile:
     sha256: str
     size: int
     mtime_ns: int
+    structured: bool = True
+    """False: stored before schema 7 without a structure, so it is fingerprinted again."""
 
 
 _Method = TypeVar("_Method", bound=Callable[..., Any])
@@ -561,13 +589,14 @@ class SQLiteStore:
             with self._db:
                 self._db.executemany(
                     "INSERT INTO files (repo_id, path, language, size, sha256, mtime_ns, tokens,"
-                    " lines, fingerprints, signature, boilerplate)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    " lines, fingerprints, signature, boilerplate, structure)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                     " ON CONFLICT(repo_id, path) DO UPDATE SET language = excluded.language,"
                     " size = excluded.size, sha256 = excluded.sha256,"
                     " mtime_ns = excluded.mtime_ns, tokens = excluded.tokens,"
                     " lines = excluded.lines, fingerprints = excluded.fingerprints,"
-                    " signature = excluded.signature, boilerplate = excluded.boilerplate",
+                    " signature = excluded.signature, boilerplate = excluded.boilerplate,"
+                    " structure = excluded.structure",
                     [
                         (
                             repo_id,
@@ -581,6 +610,7 @@ class SQLiteStore:
                             f.fingerprints.tobytes(),
                             f.signature,
                             f.boilerplate,
+                            f.structure,
                         )
                         for f in files
                     ],
@@ -628,9 +658,11 @@ class SQLiteStore:
     @_reading("its files")
     def known_files(self, repo_id: int) -> dict[str, KnownFile]:
         rows = self._db.execute(
-            "SELECT path, sha256, size, mtime_ns FROM files WHERE repo_id = ?", (repo_id,)
+            "SELECT path, sha256, size, mtime_ns, structure IS NOT NULL FROM files"
+            " WHERE repo_id = ?",
+            (repo_id,),
         )
-        return {path: KnownFile(sha, size, mtime) for path, sha, size, mtime in rows}
+        return {path: KnownFile(sha, size, mtime, bool(s)) for path, sha, size, mtime, s in rows}
 
     def repos(self) -> list[RepoInfo]:
         return self._repo_rows("", ())
@@ -692,12 +724,13 @@ class SQLiteStore:
         try:
             rows = self._db.execute(
                 "SELECT id, repo_id, path, language, tokens, lines, sha256, fingerprints,"
-                " boilerplate FROM files ORDER BY id"
+                " boilerplate, structure FROM files ORDER BY id"
             )
-            for file_id, repo_id, path, language, tokens, lines, sha, blob, boilerplate in rows:
+            for (file_id, repo_id, path, language, tokens, lines, sha, blob, boilerplate,
+                 structure) in rows:  # fmt: skip
                 yield StoredFile(
                     file_id, repo_id, path, language, tokens, lines, sha,
-                    self._fingerprints(blob, file_id, path), boilerplate,
+                    self._fingerprints(blob, file_id, path), boilerplate, structure,
                 )  # fmt: skip
         except sqlite3.DatabaseError as exc:
             raise self._damaged("its files", exc) from exc
@@ -809,6 +842,23 @@ class SQLiteStore:
             (stored.sha256, file_id),
         ).fetchall()
         return stored, [(repo_id, path) for repo_id, path in copies]
+
+    @_reading("its files")
+    def file_paths(self, wanted: set[int]) -> Iterator[tuple[int, str]]:
+        """(file id, path) of the files in ``wanted``."""
+        for file_id, path in self._db.execute("SELECT id, path FROM files ORDER BY id").fetchall():
+            if file_id in wanted:
+                yield file_id, path
+
+    def structures(self, wanted: set[int]) -> Iterator[tuple[int, bytes | None]]:
+        """(file id, stored structure bytes or None) of the files in ``wanted``, by id."""
+        try:
+            rows = self._db.execute("SELECT id, structure FROM files ORDER BY id")
+            for file_id, blob in rows:
+                if file_id in wanted:
+                    yield file_id, blob
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged("its structures", exc) from exc
 
     def fingerprints_of(self, file_id: int) -> np.ndarray:
         """One stored file's fingerprint array (``FINGERPRINT_DTYPE``), by file id."""

@@ -296,7 +296,8 @@ class _Ingest:
         if self.seed_words is not None and not boilerplate_reason(PurePosixPath(path), 0, data):
             self.seed_words.append(words(data))
         previous = self.known.get(path)
-        if previous and previous.sha256 == hashlib.sha256(data).hexdigest():
+        if (previous and previous.structured
+                and previous.sha256 == hashlib.sha256(data).hexdigest()):  # fmt: skip
             self.summary.unchanged += 1  # same content: not parsed again, only its time noted
             if previous.mtime_ns != mtime_ns:
                 self.touched.append((path, mtime_ns))
@@ -329,8 +330,8 @@ class _Ingest:
             self.problem(entry.path, f"cannot read ({exc.strerror})")
             return None
         previous = self.known.get(entry.path)
-        same = previous is not None and (previous.size, previous.mtime_ns) == (
-            stat.st_size, stat.st_mtime_ns)  # fmt: skip
+        same = previous is not None and previous.structured and (
+            previous.size, previous.mtime_ns) == (stat.st_size, stat.st_mtime_ns)  # fmt: skip
         if same and self.seed_words is None:
             summary.unchanged += 1
             return None

@@ -50,6 +50,7 @@ from fingerprints import (
     open_store,
 )
 from scanner.index_file import IndexFile, bucket_bits, index_path, write_index
+from scanner.structural import EMPTY_INDEX, StructureIndex, structures_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +145,11 @@ class FingerprintIndex:
     """(reference position, file index) -> the reference file holding most of that file."""
     reference_info: list[dict[str, object]] = field(default_factory=list)
     """Every learned source with its decision, for the report's provenance."""
+    structure: StructureIndex = EMPTY_INDEX
+    """The indexed files' functions, for the structural signal (``structural``)."""
+    public_structure: StructureIndex = EMPTY_INDEX
+    """The public code's functions (``--public``): a candidate function that is one of them is
+    never structural evidence."""
 
     def __len__(self) -> int:
         return int(self.hashes.shape[0])
@@ -207,6 +213,8 @@ class FingerprintIndex:
             references=[ReferenceRef(*ref) for ref in header["references"]],
             reference_paths={(ref, file): path for ref, file, path in header["reference_paths"]},
             reference_info=header["reference_info"],
+            structure=StructureIndex.from_arrays(arrays),
+            public_structure=StructureIndex.from_arrays(arrays, "public_"),
         )
 
     @classmethod
@@ -215,14 +223,16 @@ class FingerprintIndex:
         repos = {repo.id: repo for repo in store.repos()}
         private: list[StoredFile] = []
         public: list[np.ndarray] = []
+        public_structures: list[tuple[str, bytes | None]] = []
         for stored in store.iter_files():
             if repos[stored.repo_id].public:
                 public.append(stored.fingerprints["hash"])
+                public_structures.append((stored.path, stored.structure))
             else:
                 private.append(stored)
         names = {i: r.name for i, r in repos.items()}
         return cls.build(private, public, names, store.params.k, store.params.w, store.background(),
-                         References.from_store(store))  # fmt: skip
+                         References.from_store(store), public_structures)  # fmt: skip
 
     @classmethod
     def build(
@@ -234,6 +244,7 @@ class FingerprintIndex:
         w: int,
         background: Background | None = None,
         references: References | None = None,
+        public_structures: list[tuple[str, bytes | None]] | None = None,
     ) -> FingerprintIndex:
         private, copies = distinct_contents(private)
         files = [
@@ -284,6 +295,12 @@ class FingerprintIndex:
             w=w,
             private_tokens=sum(f.tokens for f in files),
             background_info=background.info,
+            structure=StructureIndex.build(
+                structures_of([(f.path, f.structure) for f in private], "an in-memory index")
+            ),
+            public_structure=StructureIndex.build(
+                structures_of(public_structures or [], "an in-memory index")
+            ),
         )
 
     def is_public(self, hashes: np.ndarray) -> np.ndarray:

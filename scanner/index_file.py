@@ -45,8 +45,10 @@ import numpy as np
 from fingerprints import SQLiteStore, StoreError
 
 MAGIC = b"LTINDEX1"
-FORMAT_VERSION = 2
-"""2: the hashes of public reference sources and the inventory (``reference_*``)."""
+FORMAT_VERSION = 3
+"""2: the hashes of public reference sources and the inventory (``reference_*``); 3: the
+private and public functions' structures (``struct_*``, ``public_struct_*``,
+``scanner/structural.py``)."""
 ALIGN = 64
 PARTITION = 1 << 20
 """Most entries sorted at once while building (each partition is sorted in memory)."""
@@ -171,6 +173,8 @@ def write_index(store: SQLiteStore, path: Path | None = None) -> BuildStats:
 
 def _build(store: SQLiteStore, path: Path) -> tuple[int, int]:
     from scanner.index import References, reference_marks  # scanner.index imports this module
+    from scanner.structural import ARRAYS as STRUCTURE_ARRAYS
+    from scanner.structural import StructureIndex, structures_of
 
     stamp = store.stamp()
     ids, places, boilerplate, tokens = store.distinct_private_files()
@@ -201,6 +205,14 @@ def _build(store: SQLiteStore, path: Path) -> tuple[int, int]:
     part_starts = np.zeros((1 << part_bits) + 1, dtype=np.int64)
     np.cumsum(part_counts, out=part_starts[1:])
     background = store.background()
+    stored = dict(store.structures(set(position) | public_ids))
+    paths = dict(store.file_paths(set(position) | public_ids))
+    structure = StructureIndex.build(structures_of(
+        [(paths[i], stored.get(i)) for i in ids.tolist()], store.path)).arrays()  # fmt: skip
+    public_structures = [(paths[i], stored.get(i)) for i in sorted(public_ids)]
+    structure |= StructureIndex.build(structures_of(public_structures, store.path)).arrays(
+        "public_")  # fmt: skip
+    del stored, paths
     header = {
         "format": FORMAT_VERSION,
         "store": [stamp[0], stamp[1]],
@@ -229,6 +241,10 @@ def _build(store: SQLiteStore, path: Path) -> tuple[int, int]:
         "reference_hashes": ("<u8", marks["reference_hashes"].shape[0]),
         "reference_sources": ("<i4", marks["reference_sources"].shape[0]),
         "file_reference": ("<i4", len(ids)),
+        **{
+            name: (STRUCTURE_ARRAYS[name.removeprefix("public_")], values.shape[0])
+            for name, values in structure.items()
+        },
     }
     out = _Writer(path, header, specs)
     try:
@@ -240,7 +256,9 @@ def _build(store: SQLiteStore, path: Path) -> tuple[int, int]:
                              ("reference_sources", marks["reference_sources"]),
                              ("file_reference", marks["file_reference"])):  # fmt: skip
             out.write(name, 0, values)
-        del public_hashes, background, marks
+        for name, values in structure.items():
+            out.write(name, 0, values)
+        del public_hashes, background, marks, structure
         _scatter(store, out, position, starts, part_bits, part_starts)
         _sort_partitions(out, part_bits, part_starts, bits, size)
     finally:

@@ -30,12 +30,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from fingerprints import Analysis, covered_tokens, distinct_kinds
 from scanner.index import FingerprintIndex, PrivateFile
+from scanner.structural import FunctionPair, StructuralFile, by_private_file, one_to_one
 from scanner.thresholds import Thresholds
 
 
@@ -128,6 +129,13 @@ class CandidateMatch:
     tokens: int = 0
     public_code: list[PublicCode] = field(default_factory=list)
     """Where the ``reference`` discount comes from, most tokens first."""
+    functions: list[FunctionPair] = field(default_factory=list)
+    """Candidate functions matched to private functions by structure (``structural``)."""
+    structural_files: list[StructuralFile] = field(default_factory=list)
+    """The private files those functions belong to, most covered first."""
+    structural_idioms: int = 0
+    """Calls and constants ignored as idioms (at more than ``structural_max_fanout`` private
+    functions)."""
 
 
 def match_file(
@@ -296,6 +304,16 @@ def merge_lines(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     return [(a, b) for a, b in merged]
 
 
+def structural_evidence(functions: list[FunctionPair],
+                        index: FingerprintIndex) -> list[FunctionPair]:  # fmt: skip
+    """The function pairs that can be evidence: not with a private file that is public code
+    copied into the private tree (a reference source's, the inventory) or private boilerplate,
+    as for fragments."""
+    public = index.file_reference
+    return [f for f in functions if not index.boilerplate[f.private_file]
+            and not (public.shape[0] and public[f.private_file] >= 0)]  # fmt: skip
+
+
 def combine(
     fragments: list[Fragment],
     index: FingerprintIndex,
@@ -303,8 +321,12 @@ def combine(
     files: int,
     lines: int,
     tokens: int,
+    functions: list[FunctionPair] | None = None,
+    idioms: int = 0,
+    min_events: int = 10,
 ) -> CandidateMatch:
-    """Group fragments into file pairs and measure the candidate as a whole."""
+    """Group fragments into file pairs and measure the candidate as a whole (with the function
+    pairs the structural signal found, each private function counted once)."""
     by_pair: dict[tuple[str, int], list[Fragment]] = defaultdict(list)
     by_private: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for fragment in fragments:
@@ -337,6 +359,9 @@ def combine(
                                       index.reference_paths.get((source, private_index)),
                                       private.repo, private.path, amount))  # fmt: skip
     public_code.sort(key=lambda c: (-c.tokens, c.source, c.private_repo, c.private_path))
+    matched = [replace(f, private_repo=index.files[f.private_file].repo,
+                       private_path=index.files[f.private_file].path)
+               for f in one_to_one(structural_evidence(functions or [], index))]  # fmt: skip
     return CandidateMatch(
         pairs=pairs,
         matched_tokens=matched_tokens,
@@ -347,4 +372,7 @@ def combine(
         lines=lines,
         tokens=tokens,
         public_code=public_code,
+        functions=matched,
+        structural_files=by_private_file(matched, index.structure, min_events),
+        structural_idioms=idioms,
     )

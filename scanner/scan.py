@@ -7,15 +7,17 @@ import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from fingerprints import FingerprintParams, ParseFailure, ParseLimits, TokenStream, analyze
+from fingerprints.structure import event_texts
 from scanner.index import FingerprintIndex
 from scanner.matcher import Discounts, Fragment, combine, match_file
 from scanner.results import CandidateResult
 from scanner.runners import Ready, Runner, Serial
 from scanner.sources import Candidate, CandidateFile, Limits, Problem
+from scanner.structural import FunctionPair, match_structure
 from scanner.thresholds import Thresholds
 from scanner.verdict import Verdict, decide
 
@@ -43,6 +45,8 @@ class FileOutcome:
     discounts: Discounts
     warning: str | None = None  # a syntax error: reported, the file is still scanned
     unread: str | None = None  # the parser crashed, hung or blew up: not read (incomplete)
+    functions: list[FunctionPair] = field(default_factory=list)  # matched by structure
+    idioms: int = 0  # calls and constants ignored as idioms (structural_max_fanout)
 
 
 def unparsed(failure: ParseFailure | str) -> FileOutcome:
@@ -62,8 +66,13 @@ def scan_file(file: CandidateFile, context: ScanContext) -> FileOutcome:
         return unparsed(failure)
     fragments, discounts = match_file("", analysis, context.index, context.thresholds)
     fragments = [with_columns(f, file.data, analysis.tokens) for f in fragments]
-    return FileOutcome(len(analysis.tokens), analysis.tokens.lines, fragments, discounts,
-                       analysis.warning)  # fmt: skip
+    tokens = analysis.tokens
+    functions, idioms = match_structure(
+        tokens.structure, context.index.structure, context.thresholds,
+        lambda: event_texts(file.data, tokens), context.index.public_structure,
+    )  # fmt: skip
+    return FileOutcome(len(tokens), tokens.lines, fragments, discounts, analysis.warning,
+                       functions=functions, idioms=idioms)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,8 +218,9 @@ def scan_candidate(
     warned: set[str] = set()
     unread: list[Problem] = []
     fragments: list[Fragment] = []
+    functions: list[FunctionPair] = []
     discounts = Discounts()
-    files = lines = tokens = 0
+    files = lines = tokens = idioms = 0
     token_offset: dict[str, int] = {}  # tokens of the earlier windows of a windowed file
     for result in runner.map(scan_file, work(), context):
         piece = files_in_order.popleft()
@@ -235,13 +245,24 @@ def scan_candidate(
             excerpts[file.path] = file.data.decode("utf-8", errors="replace")
             skip = token_offset.get(file.path, 0)
             fragments.extend(_placed(f, file.path, piece, skip) for f in outcome.fragments)
+        shift = piece.first_line - 1
+        functions.extend(
+            replace(
+                f,
+                candidate_path=file.path,
+                candidate_lines=(f.candidate_lines[0] + shift, f.candidate_lines[1] + shift),
+            )
+            for f in outcome.functions
+        )
+        idioms += outcome.idioms
         if piece.windowed:
             token_offset[file.path] = token_offset.get(file.path, 0) + outcome.tokens
         files += (not piece.windowed or piece.first_line == 1) and not outcome.unread
         discounts.add(outcome.discounts)
         lines += outcome.lines
         tokens += outcome.tokens
-    match = combine(fragments, context.index, discounts, files, lines, tokens)
+    match = combine(fragments, context.index, discounts, files, lines, tokens, functions, idioms,
+                    context.thresholds.structural_min_events)  # fmt: skip
     verdict, checks, reasons = decide(match, context.thresholds)
     verdict, reasons = coverage(verdict, reasons, [*candidate.problems, *unread])
     pin = getattr(candidate, "pin", None)

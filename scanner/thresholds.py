@@ -25,6 +25,26 @@ beside them, never used alone.
   derivative. Requiring one long fragment keeps a scatter of short common snippets from adding up
   to a verdict; 120 tokens is ~25 lines of code copied in one piece.
 
+The structural signal (``scanner/structural.py``: functions matched by their calls, constants and
+control flow, for copies rewritten so that no token run is left) has its own:
+
+- ``structural_min_events`` (10): functions with fewer events are not compared (a three-line
+  getter looks like every other one). The store keeps functions of 6 events and more.
+- ``structural_min_shared`` (2) and ``structural_max_fanout`` (1000): the cheap filter. A pair of
+  functions is compared only when it shares at least this many features (calls, constants,
+  runs of three events) and at least 30 % of the smaller function's, each held by at most
+  ``structural_max_fanout`` private functions (more: an idiom such as ``append``).
+- ``structural_similarity`` (70): percent of both event sequences that line up, in order or as
+  multisets, for a function pair to match.
+- ``structural_review_pairs`` (2), ``structural_review_events`` (40) and
+  ``structural_review_share`` (50): on structure alone a candidate is up for review when, for
+  one private file, at least this many of its functions are matched, lining up at least this
+  many of its events and at least this percent of the events of its functions. Independent
+  implementations of the same specification match a few functions that the specification
+  forces (an HTML escape, a currency check) but not most of a file; a rewrite keeps most of
+  them. A structural match alone never makes a ``derivative``: nothing calibrates an
+  "overwhelming" bar yet.
+
 The defaults come from a calibration over unrelated code (README, "Calibration"): scanning
 1.07 million lines of unrelated Python (Pygments 2.18.0, Werkzeug 3.0.3, Flask 3.0.3, HTTPX 0.27.0
 and the CPython 3.11 standard library) against a store of 639,000 lines (SQLAlchemy 2.0.30,
@@ -49,6 +69,13 @@ class Thresholds:
     review_tokens: int = 120
     derivative_tokens: int = 250
     derivative_fragment_tokens: int = 120
+    structural_min_events: int = 10
+    structural_min_shared: int = 2
+    structural_max_fanout: int = 1000
+    structural_similarity: int = 70
+    structural_review_pairs: int = 2
+    structural_review_events: int = 40
+    structural_review_share: int = 50
     origins: Mapping[str, str] = field(default_factory=dict, compare=False)
     """Where each value came from: "default", a config file path, or "command line"."""
 
@@ -59,6 +86,11 @@ class Thresholds:
                 raise ConfigError(name, f"must be a whole number of at least 1, got {value!r}")
         if self.review_tokens > self.derivative_tokens:
             raise ConfigError("review_tokens", "must not exceed derivative_tokens")
+        for name in ("structural_similarity", "structural_review_share"):
+            if getattr(self, name) > 100:
+                raise ConfigError(name, "is a percentage: at most 100")
+        if self.structural_min_events < 6:
+            raise ConfigError("structural_min_events", "the store keeps functions of 6 events")
 
     @classmethod
     def names(cls) -> list[str]:

@@ -6,8 +6,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from fingerprints import printable
+
 if TYPE_CHECKING:
     from scanner.matcher import CandidateMatch, PublicCode
+    from scanner.structural import StructuralFile
     from scanner.thresholds import Thresholds
 
 
@@ -55,11 +58,46 @@ _MEANING: dict[str, tuple[str, bool]] = {
     "review_tokens": ("private tokens covered, needed for review", False),
     "derivative_tokens": ("private tokens covered, needed for derivative", False),
     "derivative_fragment_tokens": ("longest fragment, needed for derivative", False),
-}
+    "structural_min_events": (
+        "fewest events of a matched function; smaller functions are not compared", True),
+    "structural_min_shared": (
+        "fewest calls and constants a matched function pair shares (the cheap filter)", True),
+    "structural_max_fanout": (
+        "calls and constants ignored as idioms: held by more private functions than the limit",
+        True),
+    "structural_similarity": (
+        "lowest similarity of a matched function pair, percent of events lined up", True),
+    "structural_review_pairs": (
+        "functions of the most covered private file matched by structure (calls, constants, "
+        "control flow), needed for review on structure alone", False),
+    "structural_review_events": (
+        "events of that file lined up in them, needed for review on structure alone", False),
+    "structural_review_share": (
+        "percent of that file's events lined up, needed for review on structure alone", False),
+}  # fmt: skip
 
 
-def _measured(match: CandidateMatch, name: str) -> int:
+def best_structural_file(match: CandidateMatch, t: Thresholds) -> StructuralFile | None:
+    """The private file the structural evidence is judged on: one that passes every bar, else
+    the most covered."""
+    return max(match.structural_files, default=None, key=lambda f: (
+        f.pairs >= t.structural_review_pairs and f.events >= t.structural_review_events
+        and f.share >= t.structural_review_share, f.share, f.events))  # fmt: skip
+
+
+def _measured(match: CandidateMatch, name: str, t: Thresholds) -> int:
+    functions = match.functions
+    best = best_structural_file(match, t)
     return {
+        "structural_min_events": min((min(p.events) for p in functions), default=0),
+        "structural_min_shared": min(
+            (p.shared_calls + p.shared_constants for p in functions), default=0
+        ),
+        "structural_max_fanout": match.structural_idioms,
+        "structural_similarity": min((int(p.similarity * 100) for p in functions), default=0),
+        "structural_review_pairs": best.pairs if best else 0,
+        "structural_review_events": best.events if best else 0,
+        "structural_review_share": best.share if best else 0,
         "min_fragment_tokens": match.longest_fragment,
         "max_fanout": match.discounts.template,
         "background_files": match.discounts.common,
@@ -88,13 +126,35 @@ def sources_named(public_code: list[PublicCode], most: int = 3) -> str:
     return "in " + "; ".join(f"{label}, {kind}" for label, kind in named[:most]) + more
 
 
+STRUCTURAL_BARS = ("structural_review_pairs", "structural_review_events",
+                   "structural_review_share")  # fmt: skip
+
+
+def structural_reason(match: CandidateMatch, t: Thresholds, *, alone: bool) -> str:
+    """The structural evidence in words; ``alone``: the only evidence (a rewritten copy)."""
+    best = best_structural_file(match, t)
+    assert best is not None
+    found = (f"{best.pairs} function(s) of private file {printable(best.private_path)} "
+             f"({printable(best.private_repo)}) are matched by candidate functions that keep "
+             f"their calls, constants and control flow: {best.events:,} of its {best.total:,} "
+             f"events lined up, {best.share} % (structural_review_pairs "
+             f"{t.structural_review_pairs}, structural_review_events "
+             f"{t.structural_review_events}, structural_review_share "
+             f"{t.structural_review_share})")  # fmt: skip
+    if alone:
+        return ("found after rewriting: no token run is left long enough to count, but "
+                f"{found}; a rewritten copy or port is likely, a person decides "
+                "(structure alone never makes a derivative)")  # fmt: skip
+    return f"also by structure: {found}"
+
+
 def decide(match: CandidateMatch, thresholds: Thresholds) -> tuple[Verdict, list[Check], list[str]]:
     """The verdict for one candidate, the checks behind it, and its reasons in words."""
     t = thresholds
     checks = []
     for name in t.names():
         meaning, is_filter = _MEANING[name]
-        value, limit = _measured(match, name), getattr(t, name)
+        value, limit = _measured(match, name, t), getattr(t, name)
         checks.append(
             Check(
                 name, value, limit, True if is_filter else value >= limit, t.origin(name), meaning
@@ -123,6 +183,12 @@ def decide(match: CandidateMatch, thresholds: Thresholds) -> tuple[Verdict, list
             if covered
             else "no private code found in fragments long enough to count"
         ]
+    structural = all(passed[name] for name in STRUCTURAL_BARS)
+    if structural and verdict is Verdict.CLEAR:
+        verdict = Verdict.REVIEW
+        reasons = [structural_reason(match, t, alone=True), *reasons]
+    elif structural:
+        reasons.append(structural_reason(match, t, alone=False))
     d = match.discounts
     for amount, what in (
         (d.public, "public code (fingerprinted with --public)"),

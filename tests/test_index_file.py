@@ -255,7 +255,7 @@ def _old_store(path, version: str) -> None:
 
 
 @pytest.mark.parametrize("version", ["4", "5", "5-dev"])
-def test_schema_4_and_5_stores_migrate_to_6(tmp_path, version):
+def test_schema_4_and_5_stores_migrate_to_the_current_schema(tmp_path, version):
     from fingerprints import fingerprint_tree
     from fingerprints.store import SCHEMA_VERSION
     from scanner.commands.background import learn_targets
@@ -264,7 +264,7 @@ def test_schema_4_and_5_stores_migrate_to_6(tmp_path, version):
     _old_store(path, version)
     with open_store(path) as store:
         meta = dict(store._db.execute("SELECT key, value FROM meta"))
-        assert int(meta["schema_version"]) == SCHEMA_VERSION == 6
+        assert int(meta["schema_version"]) == SCHEMA_VERSION == 7
         if version == "5-dev":  # its counter and identity are kept
             assert (meta["instance"], meta["generation"]) == ("dev", "7")
         else:

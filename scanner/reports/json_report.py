@@ -1,7 +1,9 @@
 """The JSON report, ``leaktrace/report/1``: the contract other tools read.
 
 Fields are only ever added. Paths are relative to the candidate root and to the private repo
-root; line ranges are inclusive and 1-based. No source text is written.
+root; line ranges are inclusive and 1-based. No source text is written, except the calls and
+constants a candidate function shares with a private one (``structural``), as the candidate (public
+code) writes them.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from scanner.reports.links import permalink
 from scanner.results import CandidateResult, ScanResult
 from scanner.sources import FileHistory
 from scanner.sources.git import history_link
+from scanner.structural import FunctionPair
 
 if TYPE_CHECKING:
     from scanner.reports import Sources
@@ -115,7 +118,40 @@ def candidate_dict(result: CandidateResult) -> dict[str, Any]:
             }
             for c in match.public_code
         ],
+        "structural": {
+            "pairs": len(match.functions),
+            "files": [
+                {
+                    "private_repo": f.private_repo,
+                    "private_path": f.private_path,
+                    "pairs": f.pairs,
+                    "events": f.events,
+                    "total_events": f.total,
+                    "share": f.share,
+                }
+                for f in match.structural_files
+            ],
+            "functions": [_function(f) for f in match.functions],
+        },
     }
+
+
+def _function(pair: FunctionPair) -> dict[str, Any]:
+    """One candidate function matched to a private function by structure, and what they share
+    (calls and constants named as the candidate writes them: public text)."""
+    return {
+        "candidate_path": pair.candidate_path,
+        "candidate_lines": list(pair.candidate_lines),
+        "private_repo": pair.private_repo,
+        "private_path": pair.private_path,
+        "private_lines": list(pair.private_lines),
+        "similarity": pair.similarity,
+        "events": {"candidate": pair.events[0], "private": pair.events[1]},
+        "arity": {"candidate": pair.arity[0], "private": pair.arity[1]},
+        "shared": {"calls": pair.shared_calls, "constants": pair.shared_constants,
+                   "call_names": list(pair.calls), "constant_values": list(pair.constants)},
+        "shape": {name: {"candidate": a, "private": b} for name, (a, b) in pair.shape.items()},
+    }  # fmt: skip
 
 
 def to_dict(result: ScanResult) -> dict[str, Any]:

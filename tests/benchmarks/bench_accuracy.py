@@ -1602,13 +1602,7 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 print("running copydetect", flush=True)
                 t1 = time.perf_counter()
-                for o in outcomes:
-                    try:
-                        o.cd = cd.score(o.case)
-                    except Exception as error:  # one case must not end the measurement
-                        print(f"copydetect failed on {o.case.key}: {error!r}", flush=True)
-                        o.cd = CdScore(pair=f"copydetect failed: {error!r}")
-                choose_copydetect_threshold(report)
+                score_copydetect(cd, report)
                 small = sorted(
                     (o for o in outcomes if o.cd is not None),
                     key=lambda o: o.cd.files[0] * o.cd.files[1],
@@ -1635,6 +1629,17 @@ def main(argv: list[str] | None = None) -> int:
 
 def _threshold(metric: str, value: float) -> str:
     return f"{value:.4f}" if metric.startswith("similarity") else f"{value:,.0f}"
+
+
+def score_copydetect(cd: Copydetect, report: Report) -> None:
+    """Score every case with copydetect, then flag them at its best threshold."""
+    for o in report.outcomes:
+        try:
+            o.cd = cd.score(o.case)
+        except Exception as error:  # one case must not end the measurement
+            print(f"copydetect failed on {o.case.key}: {error!r}", flush=True)
+            o.cd = CdScore(pair=f"copydetect failed: {error!r}")
+    choose_copydetect_threshold(report)
 
 
 def choose_copydetect_threshold(report: Report) -> None:

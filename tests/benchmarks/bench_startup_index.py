@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fingerprints import FINGERPRINT_DTYPE
+from fingerprints import CONTROL_CODES, FINGERPRINT_DTYPE, Structure
 
 REPO = Path(__file__).resolve().parents[2]
 LEAKTRACE = [sys.executable, "-c", "from scanner.cli import main; main()"]
@@ -121,8 +121,8 @@ def grow(store_path: Path, target_lines: int, seed: int = 7) -> tuple[int, int]:
     rng = np.random.default_rng(seed)
     db = sqlite3.connect(store_path)
     rows = db.execute(
-        "SELECT f.fingerprints, f.lines, f.tokens, f.language, f.signature FROM files f"
-        " JOIN repos r ON r.id = f.repo_id WHERE r.public = 0"
+        "SELECT f.fingerprints, f.lines, f.tokens, f.language, f.signature, f.structure"
+        " FROM files f JOIN repos r ON r.id = f.repo_id WHERE r.public = 0"
     ).fetchall()
     real = [np.frombuffer(blob, FINGERPRINT_DTYPE) for blob, *_ in rows]
     all_hashes = np.concatenate([a["hash"] for a in real])
@@ -145,10 +145,10 @@ def grow(store_path: Path, target_lines: int, seed: int = 7) -> tuple[int, int]:
                 fresh[shared] = shared_pool[rng.integers(shared_pool.size, size=int(shared.sum()))]
             array["hash"] = fresh
             array["raw"] = rng.integers(0, 2**64, size=array.shape[0], dtype=np.uint64)
-            _, file_lines, tokens, language, signature = rows[i]
+            _, file_lines, tokens, language, signature, structure = rows[i]
             path = f"gen/{number // 1000}/{number}.x"
             batch.append((repo_id, path, language, 0, f"{number:064x}", 0, tokens, file_lines,
-                          array.tobytes(), signature))  # fmt: skip
+                          array.tobytes(), signature, fresh_structure(structure, rng)))  # fmt: skip
             number += 1
             lines += file_lines
             if lines >= target_lines:
@@ -156,12 +156,28 @@ def grow(store_path: Path, target_lines: int, seed: int = 7) -> tuple[int, int]:
         with db:
             db.executemany(
                 "INSERT INTO files (repo_id, path, language, size, sha256, mtime_ns, tokens,"
-                " lines, fingerprints, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " lines, fingerprints, signature, structure)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 batch,
             )
     files, total = db.execute("SELECT count(*), sum(length(fingerprints)) FROM files").fetchone()
     db.close()
     return files, total // FINGERPRINT_DTYPE.itemsize
+
+
+def fresh_structure(blob: bytes | None, rng: np.random.Generator) -> bytes | None:
+    """A real file's structure (``fingerprints.structure``) with its calls and constants given
+    new codes, each distinct one its own (control-flow events kept): the real sizes and shapes,
+    without making every copy share the real file's features."""
+    if not blob:
+        return blob
+    structure = Structure.from_bytes(blob)
+    events = structure.events.copy()
+    named = events >= CONTROL_CODES
+    codes, inverse = np.unique(events[named], return_inverse=True)
+    fresh = rng.integers(CONTROL_CODES, 2**32, size=codes.shape[0], dtype=np.uint64)
+    events[named] = fresh.astype(np.uint32)[inverse]
+    return Structure(structure.functions, events).to_bytes()
 
 
 def mib(kib: int | float) -> str:

@@ -1,0 +1,346 @@
+"""The structural signal: per function, what a rewrite must keep to keep the behaviour.
+
+An AI-assisted rewrite renames every identifier, turns loops into comprehensions, nested ifs
+into early returns, reorders functions and rewords messages, so the token winnowing finds
+nothing. What it cannot change without changing the behaviour is, per function: the external
+calls it makes (a standard-library or third-party name cannot be renamed), the constants it
+uses (numbers, short strings), and roughly the order and shape of its control flow. This
+module turns each function of a parsed file into a sequence of such *events* over a
+language-neutral alphabet:
+
+- control flow: ``LOOP`` (``for``, ``while``, ``loop``, ``do``; a comprehension's ``for``
+  too, so a loop rewritten as a comprehension is the same event), ``BRANCH`` (``if``,
+  ``elif``, ``switch``, ``case``, ``match``, ``when``, ``unless``), ``RETURN``, ``RAISE``
+  (``raise``, ``throw``), ``TRY``, ``COMPARE`` and ``ARITHMETIC`` (operators);
+- a call or member access: the hash of the name (the identifier before the argument list, or
+  after a ``.``; lower case, underscores dropped, so ``startswith``, ``startsWith`` and
+  ``starts_with`` agree across languages). A call to a name the file itself defines, or to a
+  ``_private`` one, is ``LOCAL`` whatever its name: a rewrite renames those;
+- a constant: the hash of a number's value (``0x10``, ``16`` and ``16.0`` agree) or of a
+  short string's normalized text (prose, three spaces or more, is dropped: messages get
+  reworded).
+
+Functions are the grammar's function, method, lambda and closure nodes, found from the tokens
+that start them (see ``_function_nodes``); one of fewer than ``MIN_FUNCTION_TOKENS`` tokens
+stays part of the function around it (``x => x * 2`` is part of the loop it replaces). Each
+token's event goes to the innermost function holding it. Only functions with at least
+``MIN_EVENTS`` events are kept.
+
+What is stored per function: its line range, its arity and its event codes (uint32 hashes,
+no text), a few bytes per line of code. Nothing here can give the source back.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import tree_sitter
+
+from fingerprints.languages import IDENT, NUMBER, STRING, _value, load_language
+
+if TYPE_CHECKING:
+    from fingerprints.normalize import TokenStream
+
+#: Event codes below this are control-flow events; hashes are moved above it.
+CONTROL_CODES = 256
+LOOP, BRANCH, RETURN, RAISE, TRY, COMPARE, ARITHMETIC, LOCAL = 1, 2, 3, 4, 5, 6, 7, 8
+CONTROL_NAMES = {LOOP: "loop", BRANCH: "branch", RETURN: "return", RAISE: "raise", TRY: "try",
+                 COMPARE: "compare", ARITHMETIC: "arithmetic", LOCAL: "local call"}  # fmt: skip
+
+MIN_FUNCTION_TOKENS = 25
+"""A function node with fewer tokens is part of the function around it."""
+MIN_EVENTS = 6
+"""Functions with fewer events are not stored (``structural_min_events`` can go no lower)."""
+FORMAT = 1
+"""Version of the stored bytes (``Structure.to_bytes``)."""
+PAINT_BUDGET = 8
+"""Function spans may cover each token this many times in all (nesting), no more."""
+
+FUNCTION_KINDS = (
+    "function_definition", "function_declaration", "function_item", "method_definition",
+    "method_declaration", "constructor_declaration", "function_expression", "arrow_function",
+    "generator_function_declaration", "generator_function", "func_literal", "method",
+    "singleton_method", "closure_expression", "lambda", "lambda_expression",
+    "anonymous_function", "local_function_statement", "anonymous_function_creation_expression",
+    "secondary_constructor", "anonymous_function_definition",
+)  # fmt: skip
+
+_KEYWORDS = {
+    LOOP: ("for", "while", "loop", "do", "foreach", "until"),
+    BRANCH: ("if", "elif", "elsif", "switch", "case", "match", "when", "unless"),
+    RETURN: ("return",),
+    RAISE: ("raise", "throw"),
+    TRY: ("try",),
+    COMPARE: ("==", "!=", "<", ">", "<=", ">=", "===", "!==", "is", "is not"),
+    ARITHMETIC: ("+", "-", "*", "/", "%", "//", "**", "<<", ">>", "&", "|", "^", "+=", "-=",
+                 "*=", "/=", "%=", "//=", "<<=", ">>=", "&=", "|=", "^=", "++", "--"),
+}  # fmt: skip
+_CONTROL = {int(_value("k:" + word)): code for code, words in _KEYWORDS.items() for word in words}
+_CONTROL_KEYS = np.array(sorted(_CONTROL), dtype=np.uint64)
+_CONTROL_VALUES = np.array([_CONTROL[int(k)] for k in _CONTROL_KEYS], dtype=np.int64)
+_OPEN_PAREN = _value("k:(")
+_DOT = _value("k:.")
+_DEFINERS = np.array(
+    [int(_value("k:" + word)) for word in ("def", "function", "func", "fn", "class", "fun")],
+    dtype=np.uint64,
+)
+_TYPE_DEFINERS = np.array(
+    [int(_value("k:" + word)) for word in ("def", "function", "func", "fn", "class", "fun",
+                                           "struct", "type", "interface", "enum", "trait")],
+    dtype=np.uint64,
+)  # fmt: skip
+
+FUNCTION_DTYPE = np.dtype(
+    [("line_start", "<u4"), ("line_end", "<u4"), ("arity", "<u2"), ("events", "<u4")]
+)
+
+
+def event_code(text: str) -> int:
+    """A call's or constant's event code: a 32-bit hash, above the control codes."""
+    value = int.from_bytes(hashlib.blake2b(text.encode(), digest_size=4).digest(), "little")
+    return value if value >= CONTROL_CODES else value + CONTROL_CODES
+
+
+@dataclass(frozen=True, slots=True)
+class Structure:
+    """The functions of one file: line ranges, arities and event sequences."""
+
+    functions: np.ndarray  # FUNCTION_DTYPE
+    events: np.ndarray  # uint32, every function's events one after the other
+
+    def __len__(self) -> int:
+        return int(self.functions.shape[0])
+
+    def starts(self) -> np.ndarray:
+        """Where each function's events start in ``events`` (and the end, last)."""
+        starts = np.zeros(len(self) + 1, dtype=np.int64)
+        np.cumsum(self.functions["events"], out=starts[1:])
+        return starts
+
+    def to_bytes(self) -> bytes:
+        head = bytes([FORMAT]) + len(self).to_bytes(4, "little")
+        return head + self.functions.tobytes() + self.events.astype("<u4").tobytes()
+
+    @classmethod
+    def from_bytes(cls, blob: bytes | None) -> Structure:
+        """The stored bytes back; ``ValueError`` when they are not a structure."""
+        if not blob:
+            return EMPTY
+        if blob[0] != FORMAT or len(blob) < 5:
+            raise ValueError("not a structure record of format 1")
+        count = int.from_bytes(blob[1:5], "little")
+        end = 5 + count * FUNCTION_DTYPE.itemsize
+        if end > len(blob) or (len(blob) - end) % 4:
+            raise ValueError(f"{len(blob)} bytes do not hold {count} functions")
+        functions = np.frombuffer(blob, dtype=FUNCTION_DTYPE, count=count, offset=5)
+        events = np.frombuffer(blob, dtype="<u4", offset=end)
+        if int(functions["events"].sum()) != events.shape[0]:
+            raise ValueError("event counts do not add up")
+        return cls(functions, events)
+
+
+EMPTY = Structure(np.zeros(0, FUNCTION_DTYPE), np.zeros(0, np.uint32))
+
+
+_ANCHORS = np.array([int(_value("k:" + word)) for word in (
+    "def", "function", "func", "fn", "fun", "lambda", "=>")], dtype=np.uint64)  # fmt: skip
+_OPEN_BRACE, _CLOSE_PAREN = _value("k:{"), _value("k:)")
+
+
+@functools.cache
+def _grammar(name: str) -> tuple[frozenset[int], int, int, int]:
+    """A grammar's function kind ids (every id, aliases too) and the field ids of ``body``,
+    ``parameters`` and ``name`` (0 where it has none): ints, cheaper than strings per node."""
+    language = load_language(name).ts_language
+    kinds = frozenset(i for i in range(language.node_kind_count)
+                      if language.node_kind_for_id(i) in FUNCTION_KINDS)  # fmt: skip
+    fields = (language.field_id_for_name(f) or 0 for f in ("body", "parameters", "name"))
+    return (kinds, *fields)  # type: ignore[return-value]
+
+
+def _function_nodes(tree: tree_sitter.Tree, language: str, values: np.ndarray,
+                    starts: np.ndarray, ends: np.ndarray) -> list[tree_sitter.Node]:  # fmt: skip
+    """The function nodes of a parsed file, found from its tokens: each keyword that starts a
+    function (``def``, ``function``, ``func``, ``fn``, ``fun``, ``lambda``, ``=>``) and each
+    ``{`` right after a ``)`` (a method of Java, C, C#, a JavaScript class) is looked up in the
+    tree and its function found among its nearest ancestors. A few node lookups per function,
+    where a query over the whole tree costs a third of the parse."""
+    brace = np.zeros(values.shape[0], dtype=bool)
+    brace[1:] = (values[1:] == _OPEN_BRACE) & (values[:-1] == _CLOSE_PAREN)
+    anchors = np.flatnonzero(np.isin(values, _ANCHORS) | brace)
+    kinds = _grammar(language)[0]
+    root, found, seen = tree.root_node, [], set()
+    for at in anchors.tolist():
+        node = root.descendant_for_byte_range(int(starts[at]), int(ends[at]))
+        for _ in range(3):
+            if node is None or node.kind_id in kinds:
+                break
+            node = node.parent
+        if node is not None and node.kind_id in kinds:
+            key = (node.start_byte, node.end_byte)
+            if key not in seen:
+                seen.add(key)
+                found.append(node)
+    return found
+
+
+_NUMBER_TEXT = re.compile(r"0x[0-9a-f]+|0o[0-7]+|0b[01]+|(\d+\.?\d*|\.\d+)(e[+-]?\d+)?")
+_STRING_EDGES = re.compile(r"^[a-z]{0,3}(['\"`]+)|(['\"`]+)$", re.IGNORECASE)
+
+
+def _number(text: str) -> str:
+    """A number literal's value as text: ``0x10``, ``16``, ``16L`` and ``16.0`` give ``16``."""
+    text = text.lower().replace("_", "").replace("'", "")
+    found = _NUMBER_TEXT.match(text)
+    if not found:
+        return text
+    literal = found.group()
+    try:
+        value = int(literal, 0) if literal[:2] in ("0x", "0o", "0b") else float(literal)
+    except ValueError:
+        return literal
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
+        value = int(value)
+    return repr(value)
+
+
+def _string(text: str) -> str | None:
+    """A string literal's normalized text, or None for prose (reworded by any rewrite)."""
+    if len(text) > 70:  # 60 characters, quotes and prefixes: prose (checked first: docstrings)
+        return None
+    inner = " ".join(_STRING_EDGES.sub("", text).lower().split())
+    if inner.count(" ") >= 3 or len(inner) > 60:
+        return None
+    return inner
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _name(text: str) -> str:
+    """A called or defined name as events compare it: ``starts_with`` is ``startsWith``."""
+    return text.lower().replace("_", "")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _text_code(kind: int, text: str) -> int:
+    """The event code of a call (kind 0), number (1) or string (2) text; 0 for none. Cached:
+    the same names and constants come back in file after file."""
+    if kind == 0:
+        return event_code("c:" + _name(text))
+    if kind == 1:
+        return event_code("n:" + _number(text))
+    normalized = _string(text)
+    return 0 if normalized is None else event_code("s:" + normalized)
+
+
+def _code_of(kind: int, text: str, local: set[str]) -> int:
+    """``_text_code``, except that a call to a name in ``local`` or to a ``_private`` one is
+    ``LOCAL``: the file's own helpers and fields, which a rewrite renames."""
+    if kind == 0 and ((text.startswith("_") and not text.endswith("__")) or _name(text) in local):
+        return LOCAL
+    return _text_code(kind, text)
+
+
+def _local_names(source: bytes, values: np.ndarray, starts: np.ndarray, ends: np.ndarray,
+                 nodes: list[tree_sitter.Node], name_field: int) -> set[str]:  # fmt: skip
+    """Names the file defines (functions, methods, classes, types): calls to them are the
+    file's own, which a rewrite renames."""
+    named = [(n.start_byte, n.end_byte) for node in nodes
+             if name_field and (n := node.child_by_field_id(name_field)) is not None]  # fmt: skip
+    defined = np.flatnonzero((values[1:] == IDENT) & np.isin(values[:-1], _TYPE_DEFINERS)) + 1
+    named += zip(starts[defined].tolist(), ends[defined].tolist(), strict=True)
+    return {_name(source[a:b].decode("utf-8", "replace")) for a, b in set(named)}
+
+
+def _token_events(source: bytes, values: np.ndarray, raw: np.ndarray, starts: np.ndarray,
+                  ends: np.ndarray, wanted: np.ndarray,
+                  local: set[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """(token indices, kinds: 0 call or member, 1 number, 2 string, event codes, 0 for none)
+    of every call, member access and constant token where ``wanted``. Each distinct token
+    text (``raw``: the hash of its exact bytes) is worked out once."""
+    is_call = np.zeros(values.shape[0], dtype=bool)
+    is_call[:-1] = (values[:-1] == IDENT) & (values[1:] == _OPEN_PAREN)
+    is_call[1:] &= ~np.isin(values[:-1], _DEFINERS)
+    is_call[1:] |= (values[1:] == IDENT) & (values[:-1] == _DOT)  # x.name: a member, kept too
+    hashed = np.flatnonzero((is_call | (values == NUMBER) | (values == STRING)) & wanted)
+    kinds = np.where(is_call[hashed], 0, np.where(values[hashed] == NUMBER, 1, 2))
+    if not hashed.shape[0]:
+        return hashed, kinds, np.zeros(0, dtype=np.int64)
+    keys = raw[hashed] ^ kinds.astype(np.uint64)  # a name and a string of the same text differ
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    distinct = np.array([
+        _code_of(int(kinds[i]), source[int(starts[hashed[i]]) : int(ends[hashed[i]])].decode(
+            "utf-8", "replace"), local)
+        for i in first.tolist()
+    ], dtype=np.int64)  # fmt: skip
+    return hashed, kinds, distinct[inverse.reshape(-1)]
+
+
+def event_texts(source: bytes, tokens: TokenStream) -> dict[int, tuple[str, str]]:
+    """Event code -> (``call`` or ``constant``, the text a file writes it with): how a report
+    names what a matched function shares (the candidate's own text, which is public)."""
+    found: dict[int, tuple[str, str]] = {}
+    starts, ends = tokens.start_byte, tokens.end_byte
+    wanted = np.ones(len(tokens), dtype=bool)
+    hashed, kinds, codes = _token_events(source, tokens.values, tokens.raw, starts, ends, wanted,
+                                         set())  # fmt: skip
+    for at, kind, code in zip(hashed.tolist(), kinds.tolist(), codes.tolist(), strict=True):
+        if code and code not in found:
+            text = source[int(starts[at]) : int(ends[at])].decode("utf-8", "replace")
+            found[code] = ("call" if kind == 0 else "constant", text[:60])
+    return found
+
+
+def extract(source: bytes, tree: tree_sitter.Tree, language: str, values: np.ndarray,
+            raw: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> Structure:  # fmt: skip
+    """The functions of a parsed file of ``language`` and their events, from its tree and its
+    token stream (``values``, ``raw``, ``starts``, ``ends``: ``normalize.tokenize``'s arrays)."""
+    if values.shape[0] == 0:
+        return EMPTY
+    nodes = _function_nodes(tree, language, values, starts, ends)
+    if not nodes:
+        return EMPTY
+    _, body_field, params_field, name_field = _grammar(language)
+    nodes.sort(key=lambda n: (n.start_byte, -n.end_byte))
+    spans = np.searchsorted(starts, [(n.start_byte, n.end_byte) for n in nodes], side="left")
+    big = (spans[:, 1] - spans[:, 0]) >= MIN_FUNCTION_TOKENS
+    owner = np.full(values.shape[0], -1, dtype=np.int64)
+    units: list[tuple[int, int, int]] = []  # (first line, last line, arity)
+    budget = PAINT_BUDGET * values.shape[0]  # nested functions paint tokens again: bounded
+    for node, (first, last) in zip([n for n, b in zip(nodes, big.tolist(), strict=True) if b],
+                                   spans[big].tolist(), strict=True):  # fmt: skip
+        # outer functions come first, inner ones paint over them
+        budget -= last - first
+        if budget < 0:  # thousands of nested functions (hostile input): the outer ones count
+            break
+        body = node.child_by_field_id(body_field) if body_field else None
+        if body is not None:  # the name and parameters are not events of the body
+            first = int(np.searchsorted(starts, body.start_byte, side="left"))
+        params = node.child_by_field_id(params_field) if params_field else None
+        arity = params.named_child_count if params is not None else 0
+        owner[first:last] = len(units)
+        units.append((node.start_point[0] + 1, node.end_point[0] + 1, min(arity, 65535)))
+    if not units:
+        return EMPTY
+    at = np.minimum(np.searchsorted(_CONTROL_KEYS, values), _CONTROL_KEYS.shape[0] - 1)
+    codes = np.where(_CONTROL_KEYS[at] == values, _CONTROL_VALUES[at], 0)
+    local = _local_names(source, values, starts, ends, nodes, name_field)
+    hashed, _, hashed_codes = _token_events(source, values, raw, starts, ends, owner >= 0, local)
+    codes[hashed] = np.where(hashed_codes == 0, -1, hashed_codes)
+    keep = (codes > 0) & (owner >= 0)
+    order = np.argsort(owner[keep], kind="stable")
+    event_owner = owner[keep][order]
+    events = codes[keep][order].astype(np.uint32)
+    counts = np.bincount(event_owner, minlength=len(units))
+    functions = np.zeros(len(units), dtype=FUNCTION_DTYPE)
+    for i, (first_line, last_line, arity) in enumerate(units):
+        functions[i] = (first_line, last_line, arity, counts[i])
+    kept = counts >= MIN_EVENTS
+    if not kept.all():
+        events = events[np.repeat(kept, counts)]
+        functions = functions[kept]
+    return Structure(np.ascontiguousarray(functions), np.ascontiguousarray(events))

@@ -1,0 +1,389 @@
+"""The structural second signal, public side: candidate functions against private functions.
+
+Every private function with enough events (``fingerprints.structure``) is in the index with its
+file, line range, arity and event codes, and an inverted list from each *feature* (a call or
+constant code, not a trivial one like ``0``, ``1`` or ``""``) to the functions holding it.
+
+A candidate file's functions are compared in two steps:
+
+1. **Cheap filter.** All features of all its functions are looked up at once (sorted arrays,
+   vectorized). A feature held by more than ``structural_max_fanout`` private functions is an
+   idiom (``append``, ``len``), not evidence, and is ignored. A (candidate, private) function pair
+   goes on only when it shares at least ``structural_min_shared`` features and at least half
+   of the smaller function's features.
+2. **Comparison.** The two event sequences are aligned (an LCS, RapidFuzz's Indel distance, in
+   C++): similarity = 2 * LCS / (len1 + len2), the share of both sequences that lines up in
+   order, gaps anywhere. A pair at ``structural_similarity`` percent or more is a match.
+
+Each candidate function keeps its best private function and each private function is used once
+(greedy, best first), so a candidate cannot count one private function many times.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+from rapidfuzz.distance import Indel
+
+from fingerprints import CONTROL_CODES, CONTROL_NAMES, DamagedStoreError, Structure
+from fingerprints.structure import event_code
+
+if TYPE_CHECKING:
+    from scanner.thresholds import Thresholds
+
+TRIVIAL = np.array(
+    sorted(event_code(t) for t in ("n:0", "n:1", "n:2", "n:-1", "s:", "s: ", "c:len", "c:str")),
+    dtype=np.uint32,
+)
+"""Calls and constants nearly every function has: never features."""
+
+FILTER_SHARE = 0.3
+"""Share of the smaller function's features a pair must share to be compared."""
+
+#: The arrays of the index, by their name in the index file.
+ARRAYS = {
+    "struct_file": "<i4", "struct_line_start": "<u4", "struct_line_end": "<u4",
+    "struct_arity": "<u2", "struct_starts": "<i8", "struct_events": "<u4",
+    "struct_features": "<i4", "struct_feature_hashes": "<u4", "struct_feature_functions": "<i4",
+}  # fmt: skip
+
+
+_GRAM = (np.uint64(0x9E3779B1), np.uint64(0x85EBCA77), np.uint64(0xC2B2AE3D))
+
+
+def grams(events: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(hash, owner) of every run of three events inside one function (``owner``: the function
+    of each event): the control-flow shape as features, where calls and constants are few."""
+    if events.shape[0] < 3:
+        return np.zeros(0, np.uint32), np.zeros(0, owner.dtype)
+    e = events.astype(np.uint64)
+    mixed = e[:-2] * _GRAM[0] + e[1:-1] * _GRAM[1] + e[2:] * _GRAM[2]
+    hashes = ((mixed >> np.uint64(29)) ^ mixed).astype(np.uint32)
+    inside = owner[:-2] == owner[2:]
+    return hashes[inside], owner[:-2][inside]
+
+
+def function_features(events: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(function, feature) of every distinct feature of every function (``starts``: where each
+    function's events start in ``events``, and the end), sorted by function then feature: its
+    non-trivial call and constant codes and the hashes of its runs of three events. All
+    functions at once: one ``unique`` of (function, code) keys."""
+    owner = np.repeat(np.arange(starts.shape[0] - 1, dtype=np.int64), np.diff(starts))
+    wanted = (events >= CONTROL_CODES) & ~np.isin(events, TRIVIAL)
+    shape, shape_owner = grams(events, owner)
+    keys = np.concatenate([
+        (owner[wanted] << 32) | events[wanted].astype(np.int64),
+        (shape_owner << 32) | shape.astype(np.int64),
+    ])  # fmt: skip
+    keys.sort()  # then distinct: numpy 2's hash-based unique is several times slower here
+    keys = keys[np.append(True, keys[1:] != keys[:-1])] if keys.shape[0] else keys
+    return (keys >> 32).astype(np.int32), (keys & 0xFFFFFFFF).astype(np.uint32)
+
+
+def features(events: np.ndarray) -> np.ndarray:
+    """One function's features (sorted, distinct; see ``function_features``)."""
+    return function_features(events, np.array([0, events.shape[0]]))[1]
+
+
+@dataclass(frozen=True)
+class StructureIndex:
+    """Every private function's structure, and which functions hold each feature."""
+
+    file: np.ndarray  # int32 per function: its file number in the fingerprint index
+    line_start: np.ndarray  # uint32 per function
+    line_end: np.ndarray  # uint32 per function
+    arity: np.ndarray  # uint16 per function
+    starts: np.ndarray  # int64, functions + 1: where each function's events start
+    events: np.ndarray  # uint32, all events
+    features: np.ndarray  # int32 per function: how many features it has
+    feature_hashes: np.ndarray  # uint32, sorted
+    feature_functions: np.ndarray  # int32, aligned: the function holding that feature
+
+    def __len__(self) -> int:
+        return int(self.file.shape[0])
+
+    @classmethod
+    def build(cls, structures: list[Structure | None]) -> StructureIndex:
+        """The index of each indexed file's structure (None: stored without one)."""
+        files, lines_a, lines_b, arity, counts, events = [], [], [], [], [], []
+        for number, structure in enumerate(structures):
+            if structure is None or not len(structure):
+                continue
+            f = structure.functions
+            files.append(np.full(len(structure), number, dtype=np.int32))
+            lines_a.append(f["line_start"])
+            lines_b.append(f["line_end"])
+            arity.append(f["arity"])
+            counts.append(f["events"].astype(np.int64))
+            events.append(structure.events)
+
+        def joined(parts: list[np.ndarray], dtype: str) -> np.ndarray:
+            return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
+
+        starts = np.zeros(sum(len(c) for c in counts) + 1, dtype=np.int64)
+        np.cumsum(joined(counts, "<i8"), out=starts[1:])
+        all_events = joined(events, "<u4")
+        functions = starts.shape[0] - 1
+        owners, hashes = function_features(all_events, starts)
+        order = np.argsort(hashes, kind="stable")
+        return cls(
+            file=joined(files, "<i4"),
+            line_start=joined(lines_a, "<u4"),
+            line_end=joined(lines_b, "<u4"),
+            arity=joined(arity, "<u2"),
+            starts=starts,
+            events=all_events,
+            features=np.bincount(owners, minlength=functions).astype(np.int32),
+            feature_hashes=np.ascontiguousarray(hashes[order]),
+            feature_functions=np.ascontiguousarray(owners[order]),
+        )
+
+    def arrays(self, prefix: str = "") -> dict[str, np.ndarray]:
+        """Its arrays by their name in the index file (``prefix``: ``public_`` for the public
+        code's)."""
+        return {prefix + name: getattr(self, name.removeprefix("struct_")) for name in ARRAYS}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], prefix: str = "") -> StructureIndex:
+        return cls(**{name.removeprefix("struct_"): arrays[prefix + name] for name in ARRAYS})
+
+    def distinctive_features(self, max_fanout: int) -> np.ndarray:
+        """Per function, how many of its features are held by at most ``max_fanout`` private
+        functions (the others are idioms, never compared)."""
+        cached = self.__dict__.setdefault("_distinctive", {})
+        if max_fanout not in cached:
+            hashes = np.asarray(self.feature_hashes)
+            bounds = np.flatnonzero(np.append(True, hashes[1:] != hashes[:-1]))
+            runs = np.diff(np.append(bounds, hashes.shape[0]))
+            fanout = np.repeat(runs, runs)
+            owners = np.asarray(self.feature_functions)[fanout <= max_fanout]
+            cached[max_fanout] = np.bincount(owners, minlength=len(self)).astype(np.int64)
+        return cached[max_fanout]  # type: ignore[no-any-return]
+
+    def file_events(self, min_events: int) -> np.ndarray:
+        """Per indexed file, the events of its functions of at least ``min_events`` events
+        (what a rewrite of the whole file could line up)."""
+        cached = self.__dict__.setdefault("_file_events", {})
+        if min_events not in cached:
+            sizes = np.diff(self.starts)
+            big = sizes >= min_events
+            cached[min_events] = np.bincount(self.file[big], weights=sizes[big]).astype(np.int64)
+        return cached[min_events]  # type: ignore[no-any-return]
+
+    def function_events(self, number: int) -> np.ndarray:
+        return np.asarray(self.events[int(self.starts[number]) : int(self.starts[number + 1])])
+
+
+EMPTY_INDEX = StructureIndex.build([])
+
+
+def structures_of(stored: list[tuple[str, bytes | None]], where: str) -> list[Structure | None]:
+    """Each stored file's structure from its (path, stored bytes); None where the file was
+    stored before schema 7. Bytes that are not a structure are damage: ``StoreError``."""
+    out: list[Structure | None] = []
+    for path, blob in stored:
+        try:
+            out.append(None if blob is None else Structure.from_bytes(blob))
+        except ValueError as exc:
+            raise DamagedStoreError(f"{where}: damaged structure of file {path!r}: {exc}") from exc
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionPair:
+    """A candidate function matched to a private function by structure."""
+
+    candidate_lines: tuple[int, int]
+    private_file: int  # file number in the fingerprint index
+    private_lines: tuple[int, int]
+    similarity: float  # 2 * LCS / (len1 + len2) of the event sequences
+    events: tuple[int, int]  # events of the candidate function, of the private one
+    arity: tuple[int, int]
+    shared_calls: int  # distinct call and constant codes both hold
+    shared_constants: int
+    shape: dict[str, tuple[int, int]]  # control event -> (candidate count, private count)
+    candidate_path: str = ""
+    private_repo: str = ""
+    private_path: str = ""
+    calls: tuple[str, ...] = field(default=())
+    """The shared calls and constants as the candidate writes them (public text)."""
+    constants: tuple[str, ...] = field(default=())
+
+    @property
+    def weight(self) -> int:
+        """Private events lined up: the size of the evidence."""
+        return round(self.similarity * self.events[1])
+
+
+def similarity(a: np.ndarray, b: np.ndarray) -> float:
+    """How alike two event sequences are, 0 to 1: the larger of the share lined up in order
+    (2 * LCS / (len1 + len2)) and the share held by both as multisets (the same, order
+    ignored: statements moved around, a branch's arms swapped)."""
+    in_order = Indel.normalized_similarity(a.tolist(), b.tolist())
+    codes_a, counts_a = np.unique(a, return_counts=True)
+    codes_b, counts_b = np.unique(b, return_counts=True)
+    _, at_a, at_b = np.intersect1d(codes_a, codes_b, assume_unique=True, return_indices=True)
+    as_bags = 2 * int(np.minimum(counts_a[at_a], counts_b[at_b]).sum()) / (a.shape[0] + b.shape[0])
+    return max(in_order, as_bags)
+
+
+def _shape(events: np.ndarray) -> dict[int, int]:
+    control = events[events < CONTROL_CODES]
+    return {code: int((control == code).sum()) for code in CONTROL_NAMES}
+
+
+Texts = Callable[[], dict[int, tuple[str, str]]]
+"""Called only when a file has matched functions: event code -> (``call`` or ``constant``, the
+candidate's text for it), to name what a pair shares."""
+
+
+def _compared(
+    wanted: list[tuple[int, np.ndarray]],
+    owner: np.ndarray,
+    looked: np.ndarray,
+    index: StructureIndex,
+    t: Thresholds,
+) -> tuple[list[tuple[float, int, int]], int]:
+    """(similarity, candidate function, indexed function) of every pair that passes the cheap
+    filter and then the comparison, and the features ignored as idioms. ``owner`` and
+    ``looked``: each feature of the candidate functions (``wanted``) and whose it is."""
+    lo = np.searchsorted(index.feature_hashes, looked, side="left")
+    hi = np.searchsorted(index.feature_hashes, looked, side="right")
+    idiom = hi - lo > t.structural_max_fanout
+    idioms = int(idiom.sum())
+    # a pair's share of features is counted among those that are not idioms, on both sides
+    feature_counts = np.bincount(owner[~idiom], minlength=len(wanted))
+    keep = (hi > lo) & ~idiom
+    owner, lo, hi = owner[keep], lo[keep], hi[keep]
+    if not owner.shape[0]:
+        return [], idioms
+    sizes = hi - lo
+    at = np.repeat(lo, sizes) + (np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes,
+                                                                        sizes))  # fmt: skip
+    other = np.asarray(index.feature_functions[at], dtype=np.int64)
+    cand = np.repeat(owner, sizes).astype(np.int64)
+    keys, shared = np.unique(cand * len(index) + other, return_counts=True)
+    cand, other = keys // len(index), keys % len(index)
+    distinctive = index.distinctive_features(t.structural_max_fanout)
+    smaller = np.minimum(feature_counts[cand], distinctive[other])
+    passing = (shared >= t.structural_min_shared) & (shared >= FILTER_SHARE * smaller)
+    found: list[tuple[float, int, int]] = []
+    for c, p in zip(cand[passing].tolist(), other[passing].tolist(), strict=True):
+        theirs = index.function_events(p)
+        small, large = sorted((theirs.shape[0], wanted[c][1].shape[0]))
+        if small < t.structural_min_events or 2 * small < large:
+            continue  # too small, or one is more than twice the other: not one rewritten
+        score = similarity(wanted[c][1], theirs)
+        if score * 100 >= t.structural_similarity:
+            found.append((score, c, p))
+    return found, idioms
+
+
+def match_structure(
+    structure: Structure, index: StructureIndex, thresholds: Thresholds,
+    texts: Texts | None = None, public: StructureIndex | None = None,
+) -> tuple[list[FunctionPair], int]:  # fmt: skip
+    """The candidate file's functions matched to private functions (see the module docstring),
+    and how many of its features were ignored as idioms (``structural_max_fanout``).
+
+    A candidate function that matches a function of the company's public code (``public``,
+    fingerprinted with ``--public``) at least as well as the private one is public code, never
+    evidence (a fork of the public SDK)."""
+    t = thresholds
+    if not len(structure) or not len(index):
+        return [], 0
+    starts = structure.starts()
+    numbers = np.flatnonzero(np.diff(starts) >= t.structural_min_events)
+    if not numbers.shape[0]:
+        return [], 0
+    owner, looked = function_features(structure.events, starts)
+    keep = np.isin(owner, numbers)
+    owner = np.searchsorted(numbers, owner[keep])  # position in ``wanted``
+    looked = looked[keep]
+    wanted = [(number, structure.events[starts[number] : starts[number + 1]])
+              for number in numbers.tolist()]  # fmt: skip
+    found, idioms = _compared(wanted, owner, looked, index, t)
+    if found and public is not None and len(public):
+        matched = np.isin(owner, [c for _, c, _ in found])
+        best: dict[int, float] = {}
+        for score, c, _ in _compared(wanted, owner[matched], looked[matched], public, t)[0]:
+            best[c] = max(best.get(c, 0.0), score)
+        found = [(score, c, p) for score, c, p in found if best.get(c, -1.0) < score]
+    found.sort(key=lambda item: (-item[0], item[1], item[2]))
+    pairs: list[FunctionPair] = []
+    used_c: set[int] = set()
+    used_p: set[int] = set()
+    named = texts() if found and texts is not None else {}
+    for score, c, p in found:
+        if c in used_c or p in used_p:
+            continue
+        used_c.add(c)
+        used_p.add(p)
+        number, mine = wanted[c]
+        theirs = index.function_events(p)
+        common = np.intersect1d(features(mine), features(theirs)).tolist()
+        shared = [named.get(code, ("call", "")) for code in common]
+        mine_shape, their_shape = _shape(mine), _shape(theirs)
+        f = structure.functions[number]
+        pairs.append(FunctionPair(
+            candidate_lines=(int(f["line_start"]), int(f["line_end"])),
+            private_file=int(index.file[p]),
+            private_lines=(int(index.line_start[p]), int(index.line_end[p])),
+            similarity=round(score, 4),
+            events=(int(mine.shape[0]), int(theirs.shape[0])),
+            arity=(int(f["arity"]), int(index.arity[p])),
+            shared_calls=sum(1 for kind, _ in shared if kind == "call"),
+            shared_constants=sum(1 for kind, _ in shared if kind == "constant"),
+            shape={CONTROL_NAMES[code]: (mine_shape[code], their_shape[code])
+                   for code in CONTROL_NAMES if mine_shape[code] or their_shape[code]},
+            calls=tuple(sorted({text for kind, text in shared if kind == "call" and text})),
+            constants=tuple(sorted({text for kind, text in shared
+                                    if kind == "constant" and text})),
+        ))  # fmt: skip
+    return pairs, idioms
+
+
+@dataclass(frozen=True, slots=True)
+class StructuralFile:
+    """How much of one private file the matched candidate functions cover."""
+
+    private_repo: str
+    private_path: str
+    pairs: int
+    events: int  # private events lined up in the matched pairs
+    total: int  # events of the file's functions of at least structural_min_events
+
+    @property
+    def share(self) -> int:
+        """Percent of the file's events lined up."""
+        return min(100, 100 * self.events // self.total) if self.total else 0
+
+
+def by_private_file(pairs: list[FunctionPair], index: StructureIndex,
+                    min_events: int) -> list[StructuralFile]:  # fmt: skip
+    """The matched pairs grouped by private file, most covered first."""
+    totals = index.file_events(min_events)
+    groups: dict[int, list[FunctionPair]] = {}
+    for pair in pairs:
+        groups.setdefault(pair.private_file, []).append(pair)
+    files = [
+        StructuralFile(group[0].private_repo, group[0].private_path, len(group),
+                       sum(p.weight for p in group),
+                       int(totals[number]) if number < totals.shape[0] else 0)
+        for number, group in groups.items()
+    ]  # fmt: skip
+    return sorted(files, key=lambda f: (-f.share, -f.events, f.private_path))
+
+
+def one_to_one(pairs: list[FunctionPair]) -> list[FunctionPair]:
+    """The pairs of a whole candidate, each private function used once (best first)."""
+    kept, used = [], set()
+    for pair in sorted(pairs, key=lambda p: (-p.similarity, p.candidate_path, p.candidate_lines)):
+        key = (pair.private_file, pair.private_lines)
+        if key not in used:
+            used.add(key)
+            kept.append(pair)
+    return sorted(kept, key=lambda p: (p.candidate_path, p.candidate_lines))

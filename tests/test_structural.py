@@ -1,0 +1,236 @@
+"""The structural second signal: a copy rewritten so that no token run is left is found by its
+functions' calls, constants and control flow (``review``, with the function pairs in the JSON),
+while an independent implementation of the same API stays ``clear``.
+
+The private module is a real one, the Python standard library's ``textwrap.py`` (whatever
+version runs the tests); the rewrite is done by ``tests/rewriting.py`` with ``ast`` (renames,
+swapped branches, ``for`` as ``while``, comprehensions, reordered functions, no docstrings), and
+checked to behave like the original; the unrelated project is the samples' ``unrelated-large``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+import sqlite3
+import textwrap
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from fingerprints import DamagedStoreError, Structure, open_store, tokenize
+from fingerprints.languages import load_language
+from fingerprints.structure import CONTROL_CODES, LOCAL, LOOP
+from scanner import FingerprintIndex
+from scanner.cli import app
+from scanner.index_file import IndexFile, index_path
+from tests.conftest import SAMPLES
+from tests.rewriting import rewrite
+
+runner = CliRunner()
+PRIVATE_MODULE = Path(textwrap.__file__)
+INDEPENDENT = Path(__file__).parent / "data" / "structural" / "textfmt.py"
+HOST = SAMPLES / "candidates" / "unrelated-large"
+TEXT = 3 * (
+    "Structural signals survive renaming: a rewrite keeps the calls, the constants and the "
+    "shape of the control flow of every function it rewrites.\n\n  Indented   text\n"
+    "\twith tabs and a verylongwordthatdoesnotfitonanylineatallwhateverthewidth. "
+)
+
+
+def _load(path: Path, name: str):  # a module
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory) -> Path:
+    """A store of the samples' private repository and a private tree holding textwrap.py."""
+    root = tmp_path_factory.mktemp("structural")
+    private = root / "toolkit"
+    (private / "toolkit").mkdir(parents=True)
+    shutil.copy(PRIVATE_MODULE, private / "toolkit" / "textwrap.py")
+    path = root / "acme.db"
+    done = runner.invoke(app, ["fingerprint", str(SAMPLES / "private" / "acme-ledger"),
+                               str(private), "--store", str(path), "--jobs", "1"])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    return path
+
+
+def _candidate(tmp_path: Path, name: str, source: str) -> Path:
+    """The unrelated project with one more module, ``quarry/<name>``."""
+    target = tmp_path / "project"
+    shutil.copytree(HOST, target)
+    (target / "quarry" / name).write_text(source)
+    return target
+
+
+def _scan(store: Path, target: Path, tmp_path: Path) -> dict:
+    report = tmp_path / "report.json"
+    results = str(tmp_path / "results.db")
+    done = runner.invoke(app, ["scan", str(target), "--store", str(store), "--json", str(report),
+                               "--results", results, "--jobs", "1"])  # fmt: skip
+    assert done.exit_code == 0, done.output  # review and clear both exit 0
+    data = json.loads(report.read_text())
+    schema = json.loads(
+        resources.files("scanner.schemas").joinpath("report-1.schema.json").read_text()
+    )
+    jsonschema.Draft202012Validator(schema).validate(data)
+    [candidate] = data["candidates"]
+    return candidate
+
+
+def test_a_rewritten_module_in_an_unrelated_project_is_review_with_its_function_pairs(
+    store, tmp_path
+):
+    source = PRIVATE_MODULE.read_text()
+    rewritten = rewrite(source)
+    # it is a rewrite: behaves the same, shares no name of a private helper, no docstring
+    module = _load(_candidate(tmp_path / "check", "wrapping.py", rewritten) / "quarry" /
+                   "wrapping.py", "rewritten_textwrap")  # fmt: skip
+    for width in (12, 30, 71):
+        assert module.wrap(TEXT, width) == textwrap.wrap(TEXT, width)
+        assert module.fill(TEXT, width, max_lines=3) == textwrap.fill(TEXT, width, max_lines=3)
+        assert module.shorten(TEXT, width + 10) == textwrap.shorten(TEXT, width + 10)
+    assert module.dedent(TEXT) == textwrap.dedent(TEXT)
+    assert module.indent(TEXT, "> ") == textwrap.indent(TEXT, "> ")
+    assert "_munge_whitespace" in source and "_munge_whitespace" not in rewritten
+    assert '"""' in source and '"""' not in rewritten
+
+    candidate = _scan(store, _candidate(tmp_path, "wrapping.py", rewritten), tmp_path)
+    assert candidate["verdict"] == "review"
+    assert candidate["matched_tokens"] < 120  # the tokens alone find nothing to review
+    assert candidate["reasons"][0].startswith("found after rewriting")
+    structural = candidate["structural"]
+    best = structural["files"][0]
+    assert (best["private_repo"], best["private_path"]) == ("toolkit", "toolkit/textwrap.py")
+    assert best["share"] >= 50 and best["pairs"] >= 2
+    pairs = [f for f in structural["functions"] if f["private_path"] == "toolkit/textwrap.py"]
+    assert len(pairs) == best["pairs"] >= 4
+    lines = source.splitlines()
+    for pair in pairs:
+        assert pair["candidate_path"] == "quarry/wrapping.py"
+        assert pair["similarity"] >= 0.7
+        first = pair["private_lines"][0]
+        assert lines[first - 1].lstrip().startswith("def ")  # a private function's lines
+        assert 1 <= pair["candidate_lines"][0] <= pair["candidate_lines"][1]
+        assert pair["shared"]["calls"] + pair["shared"]["constants"] >= 2
+    # what a pair shares is named as the candidate writes it (public text)
+    named = {name for pair in pairs for name in pair["shared"]["call_names"]}
+    assert {"join", "append"} <= named
+    checks = {c["name"]: c for c in candidate["checks"]}
+    assert checks["structural_review_share"]["passed"] and not checks["review_tokens"]["passed"]
+
+
+def test_an_independent_implementation_of_the_same_api_is_clear(store, tmp_path):
+    independent = _load(INDEPENDENT, "independent_textwrap")
+    plain = " ".join(w for w in TEXT.split() if len(w) < 12)  # the same API, same results
+    for width in (12, 30, 71):
+        assert independent.wrap(plain, width) == textwrap.wrap(plain, width)
+    assert independent.dedent(TEXT) == textwrap.dedent(TEXT)
+    assert independent.indent(TEXT, "> ") == textwrap.indent(TEXT, "> ")
+    candidate = _scan(store, _candidate(tmp_path, "textfmt.py", INDEPENDENT.read_text()),
+                      tmp_path)  # fmt: skip
+    assert candidate["verdict"] == "clear", candidate["reasons"]
+    assert not any(f["share"] >= 50 for f in candidate["structural"]["files"])
+
+
+def test_events_are_language_neutral_and_renaming_proof():
+    python = b"def f(items, limit):\n    total = 0\n    for x in items:\n" \
+             b"        if x > limit:\n            raise ValueError('too big')\n" \
+             b"        total += helper(x)\n    return total.to_bytes(4)\n\n" \
+             b"def helper(v):\n    return v * 2\n"  # fmt: skip
+    javascript = b"function g(list, max) {\n  let sum = 0;\n  for (const y of list) {\n" \
+                 b"    if (y > max) {\n      throw new ValueError('too big');\n    }\n" \
+                 b"    sum += twice(y);\n  }\n  return sum.toBytes(4);\n}\n" \
+                 b"function twice(w) { return w * 2 }\n"  # fmt: skip
+    py = tokenize(python, load_language("python")).structure
+    js = tokenize(javascript, load_language("javascript")).structure
+    assert len(py) == len(js) == 1  # helper and twice are too small to be functions of their own
+    assert py.events.tolist() == js.events.tolist()
+    assert py.events[0] != LOOP and LOOP in py.events.tolist()
+    assert LOCAL in py.events.tolist()  # the call to the file's own helper, whatever its name
+    assert (py.events >= CONTROL_CODES).sum() >= 4  # 0, too big, to_bytes, 4 (and ValueError)
+
+
+def test_stored_structures_round_trip_and_damage_is_named(store, tmp_path):
+    with open_store(store, read_only=True) as opened:
+        stored = dict(opened.structures({1, 2, 3}))
+    blob = next(b for b in stored.values() if b and len(b) > 5)
+    structure = Structure.from_bytes(blob)
+    assert Structure.from_bytes(structure.to_bytes()).events.tolist() == structure.events.tolist()
+    with pytest.raises(ValueError):
+        Structure.from_bytes(blob[:-3])
+    damaged = tmp_path / "damaged.db"
+    shutil.copy(store, damaged)
+    con = sqlite3.connect(damaged)
+    con.execute("UPDATE files SET structure = x'01ffffffff' WHERE id = 1")
+    con.commit()
+    con.close()
+    opened = open_store(damaged, read_only=True)
+    try:
+        with pytest.raises(DamagedStoreError, match="structure"):
+            FingerprintIndex.in_memory(opened)
+    finally:
+        opened.close()
+
+
+def test_a_schema_6_store_keeps_working_and_gets_structures_when_fingerprinted_again(tmp_path):
+    private = tmp_path / "toolkit"
+    private.mkdir()
+    shutil.copy(PRIVATE_MODULE, private / "textwrap.py")
+    path = tmp_path / "old.db"
+    done = runner.invoke(app, ["fingerprint", str(private), "--store", str(path), "--jobs", "1"])
+    assert done.exit_code == 0, done.output
+    # make it a schema 6 store, as the previous leaktrace left it: no structure column
+    con = sqlite3.connect(path)
+    con.execute("DROP TRIGGER files_update_generation")
+    con.execute("ALTER TABLE files DROP COLUMN structure")
+    bump = "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'"
+    columns = "repo_id, path, language, sha256, tokens, lines, fingerprints, boilerplate"
+    con.execute(f"CREATE TRIGGER files_update_generation AFTER UPDATE OF {columns} ON files"
+                f" BEGIN {bump}; END")  # fmt: skip
+    con.execute("UPDATE meta SET value = '6' WHERE key = 'schema_version'")
+    con.commit()
+    con.close()
+    index_path(path).unlink()
+    target = _candidate(tmp_path, "wrapping.py", rewrite(PRIVATE_MODULE.read_text()))
+    with open_store(path) as store:  # migrated: the files have no structure yet
+        assert dict(store.structures({1})) == {1: None}
+        before = store.stamp()
+    candidate = _scan(path, target, tmp_path)
+    assert candidate["verdict"] == "clear" and candidate["structural"]["pairs"] == 0
+    done = runner.invoke(app, ["fingerprint", str(private), "--store", str(path), "--jobs", "1"])
+    assert done.exit_code == 0, done.output
+    assert "1 file(s) fingerprinted, 0 unchanged" in done.output  # unchanged, but redone
+    with open_store(path, read_only=True) as store:
+        assert store.stamp()[1] > before[1]  # the new column bumps the generation
+        assert IndexFile.open(index_path(path)).matches(store.stamp(), store.params.identity())
+        assert np.asarray(IndexFile.open(index_path(path)).arrays["struct_file"]).shape[0] > 4
+    assert _scan(path, target, tmp_path)["verdict"] == "review"
+
+
+def test_a_fork_of_the_companys_public_code_is_no_structural_evidence(tmp_path):
+    """The company published a rewritten textwrap (``--public``); a project holding that public
+    version is a fork of public code, not a rewritten copy of the private one."""
+    private, public = tmp_path / "toolkit", tmp_path / "published"
+    private.mkdir()
+    public.mkdir()
+    shutil.copy(PRIVATE_MODULE, private / "textwrap.py")
+    rewritten = rewrite(PRIVATE_MODULE.read_text())
+    (public / "wrapping.py").write_text(rewritten)
+    path = tmp_path / "acme.db"
+    done = runner.invoke(app, ["fingerprint", str(private), "--public", str(public),
+                               "--store", str(path), "--jobs", "1"])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    candidate = _scan(path, _candidate(tmp_path, "wrapping.py", rewritten), tmp_path)
+    assert candidate["verdict"] == "clear", candidate["reasons"]
+    assert candidate["structural"]["pairs"] == 0
