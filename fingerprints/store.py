@@ -806,6 +806,26 @@ class SQLiteStore:
         return [found[i] for i in wanted]
 
     @_reading("its files")
+    def file_keys(self, ids: Iterable[int]) -> np.ndarray:
+        """What a stored file's fingerprints are computed from, per file id in ``ids`` (in that
+        order): 32 bytes of SHA-256 over its content hash, language and fingerprint count. A
+        file whose key is unchanged has unchanged fingerprints, so an index can keep them
+        without reading them again (``scanner/index_file.py``)."""
+        wanted = [int(i) for i in ids]
+        found: dict[int, bytes] = {}
+        for at in range(0, len(wanted), 500):
+            chunk = wanted[at : at + 500]
+            rows = self._db.execute(
+                "SELECT id, sha256, language, length(fingerprints) FROM files"
+                f" WHERE id IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+            for file_id, sha256, language, size in rows:
+                key = f"{sha256}\0{language}\0{size}".encode()
+                found[file_id] = hashlib.sha256(key).digest()
+        return np.array([found[i] for i in wanted], dtype="S32").reshape(len(wanted))
+
+    @_reading("its files")
     def public_file_ids(self) -> list[int]:
         rows = self._db.execute(
             "SELECT f.id FROM files f JOIN repos r ON r.id = f.repo_id WHERE r.public = 1"
