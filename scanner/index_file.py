@@ -250,19 +250,22 @@ def _build(store: SQLiteStore, path: Path, old: IndexFile | None) -> tuple[int, 
     reuse_public = carry is not None and old.header.get("public_files") == public_files
     # Pass 1: fingerprints per file, per 16-bit hash prefix; the public code's distinct hashes.
     # An update reads only the added files (and the public ones if they changed): the kept
-    # files' counts and prefixes come from the old index.
+    # files' counts come from the old index.
     counts = np.zeros(len(ids), dtype=np.int64)
-    prefixes = np.zeros(1 << 16, dtype=np.int64)
+    prefixes = np.zeros(1 << 16, dtype=np.int64)  # a build's partitions (an update's are
+    # written one after the other, so it needs no counts)
     if carry is not None:
-        carry.count(counts, prefixes)
+        counts[carry.kept] = np.diff(carry.old_starts)[carry.old_of_new[carry.kept]]
     public: list[np.ndarray] = []
     read = set(position) if carry is None else set(ids[carry.old_of_new < 0].tolist())
     for file_id, records in store.iter_fingerprints(read | set(() if reuse_public else public_ids)):
         hashes = records["hash"]
         if file_id in position:
             counts[position[file_id]] = hashes.shape[0]
-            prefixes += np.bincount((hashes >> np.uint64(48)).astype(np.intp), minlength=1 << 16)
-            if carry is not None:
+            if carry is None:
+                prefixes += np.bincount((hashes >> np.uint64(48)).astype(np.intp),
+                                        minlength=1 << 16)  # fmt: skip
+            else:
                 carry.added.append((position[file_id], hashes.copy()))
         else:
             public.append(np.unique(hashes))
@@ -343,7 +346,7 @@ def _build(store: SQLiteStore, path: Path, old: IndexFile | None) -> tuple[int, 
             _scatter(store, out, position, starts, part_bits, part_starts)
             _sort_partitions(out, part_bits, part_starts, bits, size)
         else:
-            carry.merge(out, ids, starts, part_bits, part_starts, bits, size, store.path)
+            carry.merge(out, ids, starts, part_bits, bits, size, store.path)
     finally:
         out.close()
     return size, len(ids), carry.summary() if carry is not None else None
@@ -449,28 +452,28 @@ class _Carry:
         removed = int((self.new_of_old < 0).sum())
         return Update(len(self.kept), len(self.old_of_new) - len(self.kept), removed)
 
-    def _kept_entries(self, a: int, b: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The old index's entries ``a:b`` of kept files: hashes, old places, old file numbers."""
-        hashes = np.asarray(self.old.arrays["hashes"][a:b])
-        places = np.asarray(self.old.arrays["entries"][a:b]).astype(np.int64)
-        files = np.searchsorted(self.old_starts, places, side="right") - 1
-        keep = self.new_of_old[files] >= 0
-        return hashes[keep], places[keep], files[keep]
+    def _runs(self, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The old concatenation cut into runs of files that are all dropped, or all kept and
+        moved by the same amount: (first old place of each run, whether it is kept, its move).
+        A few changed files make a few runs, so an entry's fate is found among a few values."""
+        files = np.flatnonzero(np.diff(self.old_starts) > 0)
+        kept = self.new_of_old[files] >= 0
+        moved = np.where(kept, starts[np.maximum(self.new_of_old[files], 0)], 0)
+        moved[kept] -= self.old_starts[files[kept]]
+        change = np.ones(files.shape[0], dtype=bool)
+        change[1:] = (moved[1:] != moved[:-1]) | (kept[1:] != kept[:-1])
+        return self.old_starts[files[change]], kept[change], moved[change]
 
-    def count(self, counts: np.ndarray, prefixes: np.ndarray) -> None:
-        """The kept files' fingerprint counts and hash prefixes, from the old index."""
-        sizes = np.diff(self.old_starts)
-        counts[self.kept] = sizes[self.old_of_new[self.kept]]
-        total = int(self.old_starts[-1])
-        for a in range(0, total, CHUNK):
-            hashes, _, _ = self._kept_entries(a, min(total, a + CHUNK))
-            prefixes += np.bincount((hashes >> np.uint64(48)).astype(np.intp), minlength=1 << 16)
+    def _owners(self, places: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        """The store ids of the (kept) files holding old ``places``."""
+        files = np.searchsorted(self.old_starts, places, side="right") - 1
+        return ids[self.new_of_old[files]]
 
     def merge(self, out: _Writer, ids: np.ndarray, starts: np.ndarray, part_bits: int,
-              part_starts: np.ndarray, bits: int, size: int, store_path: str) -> None:  # fmt: skip
+              bits: int, size: int, store_path: str) -> None:  # fmt: skip
         """Write the new index's entries partition by partition: the old index's kept entries
-        of that hash range (already sorted) with their places moved, merged with the added
-        files' entries of that range."""
+        of that hash range (already in order) with their places moved, and the added files'
+        entries of that range inserted where they belong."""
         at = [at for at, _ in self.added]
         lengths = [hashes.shape[0] for _, hashes in self.added]
         add_hashes = np.concatenate([h for _, h in self.added] or [np.zeros(0, np.uint64)])
@@ -480,11 +483,10 @@ class _Carry:
         self.added.clear()
         order = np.lexsort((add_places, add_files, add_hashes))
         add_hashes, add_places, add_files = add_hashes[order], add_places[order], add_files[order]
-        moved = np.zeros(self.new_of_old.shape[0], dtype=np.int64)
-        kept_old = self.old_of_new[self.kept]
-        moved[kept_old] = starts[self.kept] - self.old_starts[kept_old]
-        old_hashes = self.old.arrays["hashes"]
+        run_starts, run_kept, run_moves = self._runs(starts)
+        old_hashes, old_places = self.old.arrays["hashes"], self.old.arrays["entries"]
         per_part = 1 << (bits - part_bits)
+        cursor = 0
         for part in range(1 << part_bits):
             low = np.uint64(part << (64 - part_bits)) if part_bits else None
             high = np.uint64((part + 1) << (64 - part_bits)) if part + 1 < 1 << part_bits else None
@@ -494,21 +496,36 @@ class _Carry:
                 b = values.shape[0] if high is None else int(np.searchsorted(values, high))
                 return a, b
 
-            hashes, places, files = self._kept_entries(*between(old_hashes))
-            places += moved[files]
+            a, b = between(old_hashes)
+            hashes = np.asarray(old_hashes[a:b])
+            places = np.asarray(old_places[a:b]).astype(np.int64)
+            runs = np.searchsorted(run_starts, places, side="right") - 1
+            keep = run_kept[runs]
+            hashes, places, moves = hashes[keep], places[keep], run_moves[runs[keep]]
             a, b = between(add_hashes)
-            hashes = np.concatenate([hashes, add_hashes[a:b]])
-            places = np.concatenate([places, add_places[a:b]])
-            owners = np.concatenate([ids[self.new_of_old[files]], add_files[a:b]])
-            order = np.lexsort((owners, hashes))  # stable: each file's places stay in order
-            first, last = int(part_starts[part]), int(part_starts[part + 1])
-            if hashes.shape[0] != last - first:
-                raise StoreError(f"{store_path}: the store changed while its index was updated")
-            hashes = hashes[order]
-            out.write("hashes", first, hashes)
-            out.write("entries", first, places[order])
-            _bucket_offsets(out, part, per_part, bits, first, hashes)
+            where = self._insertion(hashes, places, add_hashes[a:b], add_files[a:b], ids)
+            places += moves
+            hashes = np.insert(hashes, where, add_hashes[a:b])
+            places = np.insert(places, where, add_places[a:b])
+            out.write("hashes", cursor, hashes)
+            out.write("entries", cursor, places)
+            _bucket_offsets(out, part, per_part, bits, cursor, hashes)
+            cursor += hashes.shape[0]
+        if cursor != size:
+            raise StoreError(f"{store_path}: the store changed while its index was updated")
         out.write("offsets", 1 << bits, np.array([size]))
+
+    def _insertion(self, hashes: np.ndarray, places: np.ndarray, added: np.ndarray,
+                   owners: np.ndarray, ids: np.ndarray) -> np.ndarray:  # fmt: skip
+        """Where each added entry goes among the kept ones (sorted by hash, file id, place):
+        before the first kept entry of a greater hash, or of the same hash and a greater file
+        id (only those ties need the kept entries' files)."""
+        where = np.searchsorted(hashes, added, side="left")
+        last = np.searchsorted(hashes, added, side="right")
+        for i in np.flatnonzero(last > where).tolist():
+            a, b = int(where[i]), int(last[i])
+            where[i] = a + int(np.searchsorted(self._owners(places[a:b], ids), owners[i]))
+        return where
 
 
 def _fsync_folder(folder: Path) -> None:

@@ -97,13 +97,14 @@ def test_add_change_remove_and_learn_update_the_index_to_what_a_build_writes(
     tree, store_path = tree
     package = tree / "acme_ledger"
     steps = {
+        # new content sharing fingerprints with kept files (equal hashes: ordered by file id)
         "added": lambda: (
-            (package / "settlement.py").write_text(NEW_MODULE),
+            (package / "settlement.py").write_text(NEW_MODULE + (package / "money.py").read_text()),
             # the same content as a stored file: one more place, no new distinct file
             shutil.copy(package / "tax.py", package / "tax_copy.py"),
         ),
-        "changed": lambda: (package / "accounts.py").write_text(
-            (package / "accounts.py").read_text() + NEW_MODULE.replace("settle", "close_out")
+        "changed": lambda: (package / "accounts.py").write_text(  # its id stays, before tax.py's
+            (package / "accounts.py").read_text() + (package / "tax.py").read_text()
         ),
         "removed": lambda: (package / "reconciliation.py").unlink(),
     }
