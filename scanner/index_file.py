@@ -39,11 +39,15 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from fingerprints import SQLiteStore, StoreError
+
+if TYPE_CHECKING:
+    from fingerprints import Structure
+    from scanner.structural import StructureIndex
 
 MAGIC = b"LTINDEX1"
 FORMAT_VERSION = 4
@@ -285,14 +289,24 @@ def _build(store: SQLiteStore, path: Path, old: IndexFile | None) -> tuple[int, 
     part_starts = np.zeros((1 << part_bits) + 1, dtype=np.int64)
     np.cumsum(part_counts, out=part_starts[1:])
     background = store.background()
-    stored = dict(store.structures(set(position) | set(public_ids)))
-    paths = dict(store.file_paths(set(position) | set(public_ids)))
-    structure = StructureIndex.build(structures_of(
-        [(paths[i], stored.get(i)) for i in ids.tolist()], store.path)).arrays()  # fmt: skip
-    public_structures = [(paths[i], stored.get(i)) for i in sorted(public_ids)]
-    structure |= StructureIndex.build(structures_of(public_structures, store.path)).arrays(
-        "public_")  # fmt: skip
-    del stored, paths
+    private = read if carry is None else set(ids[carry.old_of_new < 0].tolist())
+    wanted = private | set(() if reuse_public else public_ids)
+    stored = dict(store.structures(wanted))
+    paths = dict(store.file_paths(wanted))
+    found = structures_of([(paths[i], stored.get(i)) for i in ids.tolist() if i in private],
+                          store.path)  # fmt: skip
+    if carry is None:
+        structure = StructureIndex.build(found).arrays()
+    else:
+        structure = carry.structures(found).arrays()
+    if reuse_public:
+        structure |= {f"public_{name}": np.asarray(old.arrays[f"public_{name}"])
+                      for name in STRUCTURE_ARRAYS}  # fmt: skip
+    else:
+        public_structures = [(paths[i], stored.get(i)) for i in sorted(public_ids)]
+        structure |= StructureIndex.build(structures_of(public_structures, store.path)).arrays(
+            "public_")  # fmt: skip
+    del stored, paths, found
     header = {
         "format": FORMAT_VERSION,
         "store": [stamp[0], stamp[1]],
@@ -463,6 +477,89 @@ class _Carry:
         change = np.ones(files.shape[0], dtype=bool)
         change[1:] = (moved[1:] != moved[:-1]) | (kept[1:] != kept[:-1])
         return self.old_starts[files[change]], kept[change], moved[change]
+
+    def structures(self, added: list[Structure | None]) -> StructureIndex:
+        """The structural index of the new files: the kept files' functions (their arrays and
+        features) carried over from the old index, renumbered; the added files' (``added``, in
+        file order) computed. The same arrays as ``StructureIndex.build`` of every file."""
+        from scanner.structural import StructureIndex, function_features
+
+        was = StructureIndex.from_arrays({k: np.asarray(v) for k, v in self.old.arrays.items()})
+        old_files = self.new_of_old.shape[0]
+        per_file = np.bincount(was.file, minlength=old_files)
+        first = np.zeros(old_files + 1, dtype=np.int64)
+        np.cumsum(per_file, out=first[1:])
+        # the new functions, file by file: runs of kept files whose functions follow each other
+        # in the old index, and the added files' structures
+        pieces: list[tuple[int, int] | tuple[int, Structure]] = []
+        remaining = iter(added)
+        for number, old_number in enumerate(self.old_of_new.tolist()):
+            if old_number < 0:
+                structure = next(remaining)
+                if structure is not None and len(structure):
+                    pieces.append((number, structure))
+                continue
+            a, b = int(first[old_number]), int(first[old_number + 1])
+            if a == b:
+                continue
+            if pieces and isinstance(pieces[-1][1], int) and pieces[-1][1] == a:
+                pieces[-1] = (pieces[-1][0], b)
+            else:
+                pieces.append((a, b))
+        fresh = StructureIndex.build([])  # empty arrays of every dtype
+        names = ("file", "line_start", "line_end", "arity", "sizes", "events")
+        parts: dict[str, list[np.ndarray]] = {name: [] for name in names}
+        renumbered = np.full(len(was), -1, dtype=np.int64)
+        numbers, added_sizes, added_events = [], [], []  # the added functions'
+        count = 0
+        for start, piece in pieces:
+            if isinstance(piece, int):  # old functions start:piece, kept
+                values = [self.new_of_old[was.file[start:piece]], was.line_start[start:piece],
+                          was.line_end[start:piece], was.arity[start:piece],
+                          np.diff(was.starts[start : piece + 1]),
+                          was.events[was.starts[start] : was.starts[piece]]]  # fmt: skip
+                renumbered[start:piece] = np.arange(count, count + piece - start)
+            else:  # an added file's functions
+                f = piece.functions
+                values = [np.full(len(piece), start), f["line_start"], f["line_end"], f["arity"],
+                          f["events"].astype(np.int64), piece.events]  # fmt: skip
+                numbers.append(np.arange(count, count + len(piece)))
+                added_sizes.append(values[4])
+                added_events.append(piece.events)
+            for name, value in zip(names, values, strict=True):
+                parts[name].append(value)
+            count += values[0].shape[0]
+
+        def joined(name: str, like: np.ndarray) -> np.ndarray:
+            return np.concatenate(parts[name]).astype(like.dtype) if parts[name] else like
+
+        starts = np.zeros(count + 1, dtype=np.int64)
+        np.cumsum(joined("sizes", fresh.starts), out=starts[1:])
+        # features: the kept functions' (sorted by hash, then function: renumbering keeps
+        # that order within the kept ones) and the added functions', then one sort by key
+        kept = renumbered[was.feature_functions] >= 0
+        keys = [(was.feature_hashes[kept].astype(np.uint64) << np.uint64(32))
+                | renumbered[was.feature_functions[kept]].astype(np.uint64)]  # fmt: skip
+        if added_events:
+            local = np.zeros(sum(s.shape[0] for s in added_sizes) + 1, dtype=np.int64)
+            np.cumsum(np.concatenate(added_sizes), out=local[1:])
+            functions, hashes = function_features(np.concatenate(added_events), local)
+            keys.append((hashes.astype(np.uint64) << np.uint64(32))
+                        | np.concatenate(numbers)[functions].astype(np.uint64))  # fmt: skip
+        merged = np.concatenate(keys)
+        merged.sort(kind="stable")  # runs already sorted: a merge
+        feature_functions = (merged & np.uint64(0xFFFFFFFF)).astype(np.int32)
+        return StructureIndex(
+            file=joined("file", fresh.file),
+            line_start=joined("line_start", fresh.line_start),
+            line_end=joined("line_end", fresh.line_end),
+            arity=joined("arity", fresh.arity),
+            starts=starts,
+            events=joined("events", fresh.events),
+            features=np.bincount(feature_functions, minlength=count).astype(np.int32),
+            feature_hashes=(merged >> np.uint64(32)).astype(np.uint32),
+            feature_functions=feature_functions,
+        )
 
     def _owners(self, places: np.ndarray, ids: np.ndarray) -> np.ndarray:
         """The store ids of the (kept) files holding old ``places``."""
