@@ -101,6 +101,19 @@ class IndexFile:
             )
         return cls(path, header, arrays)
 
+    def load(self, name: str, start: int = 0, stop: int | None = None) -> np.ndarray:
+        """Entries ``start:stop`` of array ``name``, read into memory (not through the map: a
+        whole pass over an old index while updating it does not keep its pages resident)."""
+        spec = self.header["arrays"][name]
+        dtype = np.dtype(spec["dtype"])
+        stop = spec["shape"][0] if stop is None else stop
+        with self.path.open("rb") as handle:
+            data = os.pread(handle.fileno(), (stop - start) * dtype.itemsize,
+                            spec["offset"] + start * dtype.itemsize)  # fmt: skip
+        if len(data) != (stop - start) * dtype.itemsize:
+            raise StoreError(f"{self.path}: the index is truncated (array {name!r})")
+        return np.frombuffer(data, dtype=dtype)
+
     def matches(self, stamp: tuple[str, int], params: dict[str, Any]) -> bool:
         """Whether this index was built from the store as it is now."""
         return (
@@ -274,7 +287,7 @@ def _build(store: SQLiteStore, path: Path, old: IndexFile | None) -> tuple[int, 
         else:
             public.append(np.unique(hashes))
     if reuse_public:
-        public_hashes = np.asarray(old.arrays["public_hashes"])
+        public_hashes = old.load("public_hashes")
     else:
         public_hashes = np.unique(np.concatenate(public)) if public else np.zeros(0, np.uint64)
     del public
@@ -300,7 +313,7 @@ def _build(store: SQLiteStore, path: Path, old: IndexFile | None) -> tuple[int, 
     else:
         structure = carry.structures(found).arrays()
     if reuse_public:
-        structure |= {f"public_{name}": np.asarray(old.arrays[f"public_{name}"])
+        structure |= {f"public_{name}": old.load(f"public_{name}")
                       for name in STRUCTURE_ARRAYS}  # fmt: skip
     else:
         public_structures = [(paths[i], stored.get(i)) for i in sorted(public_ids)]
@@ -443,7 +456,7 @@ class _Carry:
     def __init__(self, old: IndexFile, old_of_new: np.ndarray):
         self.old = old
         self.old_of_new = old_of_new
-        self.old_starts = np.asarray(old.arrays["starts"])
+        self.old_starts = old.load("starts")
         self.kept = np.flatnonzero(old_of_new >= 0)
         self.new_of_old = np.full(self.old_starts.shape[0] - 1, -1, dtype=np.int64)
         self.new_of_old[old_of_new[self.kept]] = self.kept
@@ -453,9 +466,8 @@ class _Carry:
     def plan(cls, old: IndexFile, ids: np.ndarray, keys: np.ndarray) -> _Carry | None:
         """None when most files are new (a build reads them all anyway, and an update would
         hold the added files' fingerprints in memory: at most a quarter of the files')."""
-        were = {(file_id, key): i for i, (file_id, key) in enumerate(
-            zip(np.asarray(old.arrays["file_ids"]).tolist(),
-                np.asarray(old.arrays["file_keys"]).tolist(), strict=True))}  # fmt: skip
+        old_pairs = zip(old.load("file_ids").tolist(), old.load("file_keys").tolist(), strict=True)
+        were = {pair: i for i, pair in enumerate(old_pairs)}
         pairs = zip(ids.tolist(), keys.tolist(), strict=True)
         old_of_new = np.array([were.get(pair, -1) for pair in pairs], dtype=np.int64)
         if 4 * int((old_of_new < 0).sum()) > max(len(ids), 4):
@@ -482,9 +494,9 @@ class _Carry:
         """The structural index of the new files: the kept files' functions (their arrays and
         features) carried over from the old index, renumbered; the added files' (``added``, in
         file order) computed. The same arrays as ``StructureIndex.build`` of every file."""
-        from scanner.structural import StructureIndex, function_features
+        from scanner.structural import ARRAYS, StructureIndex, function_features
 
-        was = StructureIndex.from_arrays({k: np.asarray(v) for k, v in self.old.arrays.items()})
+        was = StructureIndex.from_arrays({name: self.old.load(name) for name in ARRAYS})
         old_files = self.new_of_old.shape[0]
         per_file = np.bincount(was.file, minlength=old_files)
         first = np.zeros(old_files + 1, dtype=np.int64)
@@ -535,29 +547,34 @@ class _Carry:
 
         starts = np.zeros(count + 1, dtype=np.int64)
         np.cumsum(joined("sizes", fresh.starts), out=starts[1:])
+        arrays = {name: joined(name, getattr(fresh, name)) for name in names[:4]}
+        arrays["events"] = joined("events", fresh.events)
         # features: the kept functions' (sorted by hash, then function: renumbering keeps
         # that order within the kept ones) and the added functions', then one sort by key
-        kept = renumbered[was.feature_functions] >= 0
-        keys = [(was.feature_hashes[kept].astype(np.uint64) << np.uint64(32))
-                | renumbered[was.feature_functions[kept]].astype(np.uint64)]  # fmt: skip
+        renumbered_features = renumbered.astype(np.int32)[was.feature_functions]
+        kept = renumbered_features >= 0
+        hashes, functions = [was.feature_hashes[kept]], [renumbered_features[kept]]
+        parts.clear()
+        del was, renumbered_features, kept
         if added_events:
             local = np.zeros(sum(s.shape[0] for s in added_sizes) + 1, dtype=np.int64)
             np.cumsum(np.concatenate(added_sizes), out=local[1:])
-            functions, hashes = function_features(np.concatenate(added_events), local)
-            keys.append((hashes.astype(np.uint64) << np.uint64(32))
-                        | np.concatenate(numbers)[functions].astype(np.uint64))  # fmt: skip
-        merged = np.concatenate(keys)
+            owners, features = function_features(np.concatenate(added_events), local)
+            hashes.append(features)
+            functions.append(np.concatenate(numbers)[owners].astype(np.int32))
+        merged = np.concatenate(hashes).astype(np.uint64)
+        del hashes
+        merged <<= np.uint64(32)
+        merged |= np.concatenate(functions).astype(np.uint64)
+        del functions
         merged.sort(kind="stable")  # runs already sorted: a merge
         feature_functions = (merged & np.uint64(0xFFFFFFFF)).astype(np.int32)
+        merged >>= np.uint64(32)
         return StructureIndex(
-            file=joined("file", fresh.file),
-            line_start=joined("line_start", fresh.line_start),
-            line_end=joined("line_end", fresh.line_end),
-            arity=joined("arity", fresh.arity),
+            **arrays,
             starts=starts,
-            events=joined("events", fresh.events),
             features=np.bincount(feature_functions, minlength=count).astype(np.int32),
-            feature_hashes=(merged >> np.uint64(32)).astype(np.uint32),
+            feature_hashes=merged.astype(np.uint32),
             feature_functions=feature_functions,
         )
 
@@ -581,7 +598,7 @@ class _Carry:
         order = np.lexsort((add_places, add_files, add_hashes))
         add_hashes, add_places, add_files = add_hashes[order], add_places[order], add_files[order]
         run_starts, run_kept, run_moves = self._runs(starts)
-        old_hashes, old_places = self.old.arrays["hashes"], self.old.arrays["entries"]
+        old_hashes = self.old.arrays["hashes"]  # mapped: binary searches touch a few pages
         per_part = 1 << (bits - part_bits)
         cursor = 0
         for part in range(1 << part_bits):
@@ -594,8 +611,8 @@ class _Carry:
                 return a, b
 
             a, b = between(old_hashes)
-            hashes = np.asarray(old_hashes[a:b])
-            places = np.asarray(old_places[a:b]).astype(np.int64)
+            hashes = self.old.load("hashes", a, b)
+            places = self.old.load("entries", a, b).astype(np.int64)
             runs = np.searchsorted(run_starts, places, side="right") - 1
             keep = run_kept[runs]
             hashes, places, moves = hashes[keep], places[keep], run_moves[runs[keep]]
