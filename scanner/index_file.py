@@ -39,6 +39,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -47,7 +48,6 @@ from fingerprints import SQLiteStore, StoreError
 
 if TYPE_CHECKING:
     from fingerprints import Structure
-    from scanner.structural import StructureIndex
 
 MAGIC = b"LTINDEX1"
 FORMAT_VERSION = 4
@@ -308,10 +308,7 @@ def _build(store: SQLiteStore, path: Path, old: IndexFile | None) -> tuple[int, 
     paths = dict(store.file_paths(wanted))
     found = structures_of([(paths[i], stored.get(i)) for i in ids.tolist() if i in private],
                           store.path)  # fmt: skip
-    if carry is None:
-        structure = StructureIndex.build(found).arrays()
-    else:
-        structure = carry.structures(found).arrays()
+    structure = StructureIndex.build(found).arrays() if carry is None else carry.structures(found)
     if reuse_public:
         structure |= {f"public_{name}": old.load(f"public_{name}")
                       for name in STRUCTURE_ARRAYS}  # fmt: skip
@@ -367,8 +364,11 @@ def _build(store: SQLiteStore, path: Path, old: IndexFile | None) -> tuple[int, 
                              ("file_reference", marks["file_reference"])):  # fmt: skip
             out.write(name, 0, values)
         for name, values in structure.items():
-            out.write(name, 0, values)
+            if not isinstance(values, _Streamed):
+                out.write(name, 0, values)
         del public_hashes, background, marks, structure
+        if carry is not None:
+            carry.write_features(out)
         if carry is None:
             _scatter(store, out, position, starts, part_bits, part_starts)
             _sort_partitions(out, part_bits, part_starts, bits, size)
@@ -447,6 +447,17 @@ def _bucket_offsets(out: _Writer, part: int, per_part: int, bits: int, a: int,
     out.write("offsets", first, a + np.searchsorted(hashes, bounds, side="left"))
 
 
+@dataclass(frozen=True, slots=True)
+class _Streamed:
+    """An array written piece by piece after the others (its length is known before)."""
+
+    length: int
+
+    @property
+    def shape(self) -> tuple[int]:
+        return (self.length,)
+
+
 class _Carry:
     """An update of an old index: which of its files are kept (same store id, same key: same
     fingerprints), where their entries move, and the added files' fingerprints (read from the
@@ -490,13 +501,16 @@ class _Carry:
         change[1:] = (moved[1:] != moved[:-1]) | (kept[1:] != kept[:-1])
         return self.old_starts[files[change]], kept[change], moved[change]
 
-    def structures(self, added: list[Structure | None]) -> StructureIndex:
-        """The structural index of the new files: the kept files' functions (their arrays and
-        features) carried over from the old index, renumbered; the added files' (``added``, in
-        file order) computed. The same arrays as ``StructureIndex.build`` of every file."""
-        from scanner.structural import ARRAYS, StructureIndex, function_features
+    def structures(self, added: list[Structure | None]) -> dict[str, np.ndarray | _Streamed]:
+        """The structural arrays of the new files: the kept files' functions carried over from
+        the old index, renumbered; the added files' (``added``, in file order) computed. The
+        same arrays as ``StructureIndex.build`` of every file; the features are written later
+        (``write_features``), streamed."""
+        from scanner.structural import StructureIndex, function_features
 
-        was = StructureIndex.from_arrays({name: self.old.load(name) for name in ARRAYS})
+        was = SimpleNamespace(**{name: self.old.load(f"struct_{name}") for name in
+                                 ("file", "line_start", "line_end", "arity", "starts", "events",
+                                  "features")})  # fmt: skip
         old_files = self.new_of_old.shape[0]
         per_file = np.bincount(was.file, minlength=old_files)
         first = np.zeros(old_files + 1, dtype=np.int64)
@@ -521,7 +535,7 @@ class _Carry:
         fresh = StructureIndex.build([])  # empty arrays of every dtype
         names = ("file", "line_start", "line_end", "arity", "sizes", "events")
         parts: dict[str, list[np.ndarray]] = {name: [] for name in names}
-        renumbered = np.full(len(was), -1, dtype=np.int64)
+        renumbered = np.full(was.file.shape[0], -1, dtype=np.int64)
         numbers, added_sizes, added_events = [], [], []  # the added functions'
         count = 0
         for start, piece in pieces:
@@ -549,34 +563,59 @@ class _Carry:
         np.cumsum(joined("sizes", fresh.starts), out=starts[1:])
         arrays = {name: joined(name, getattr(fresh, name)) for name in names[:4]}
         arrays["events"] = joined("events", fresh.events)
-        # features: the kept functions' (sorted by hash, then function: renumbering keeps
-        # that order within the kept ones) and the added functions', then one sort by key
-        renumbered_features = renumbered.astype(np.int32)[was.feature_functions]
-        kept = renumbered_features >= 0
-        hashes, functions = [was.feature_hashes[kept]], [renumbered_features[kept]]
-        parts.clear()
-        del was, renumbered_features, kept
+        # features: the kept functions' come from the old index as it is written (in order of
+        # hash, then function: renumbering keeps that order), the added functions' go between
+        self.renumbered = renumbered.astype(np.int32)
+        features = np.zeros(count, dtype=np.int32)
+        kept = renumbered >= 0
+        features[renumbered[kept]] = was.features[kept]
+        self.feature_hashes = np.zeros(0, np.uint32)
+        self.feature_functions = np.zeros(0, np.int32)
         if added_events:
             local = np.zeros(sum(s.shape[0] for s in added_sizes) + 1, dtype=np.int64)
             np.cumsum(np.concatenate(added_sizes), out=local[1:])
-            owners, features = function_features(np.concatenate(added_events), local)
-            hashes.append(features)
-            functions.append(np.concatenate(numbers)[owners].astype(np.int32))
-        merged = np.concatenate(hashes).astype(np.uint64)
-        del hashes
-        merged <<= np.uint64(32)
-        merged |= np.concatenate(functions).astype(np.uint64)
-        del functions
-        merged.sort(kind="stable")  # runs already sorted: a merge
-        feature_functions = (merged & np.uint64(0xFFFFFFFF)).astype(np.int32)
-        merged >>= np.uint64(32)
-        return StructureIndex(
-            **arrays,
-            starts=starts,
-            features=np.bincount(feature_functions, minlength=count).astype(np.int32),
-            feature_hashes=merged.astype(np.uint32),
-            feature_functions=feature_functions,
-        )
+            owners, hashes = function_features(np.concatenate(added_events), local)
+            functions = np.concatenate(numbers)[owners].astype(np.int32)
+            order = np.lexsort((functions, hashes))
+            self.feature_hashes, self.feature_functions = hashes[order], functions[order]
+            features += np.bincount(functions, minlength=count).astype(np.int32)
+        total = int(features.sum(dtype=np.int64))
+        return {"struct_file": arrays["file"], "struct_line_start": arrays["line_start"],
+                "struct_line_end": arrays["line_end"], "struct_arity": arrays["arity"],
+                "struct_starts": starts, "struct_events": arrays["events"],
+                "struct_features": features, "struct_feature_hashes": _Streamed(total),
+                "struct_feature_functions": _Streamed(total)}  # fmt: skip
+
+    def write_features(self, out: _Writer) -> None:
+        """The structural features, streamed from the old index in chunks: the removed
+        functions' dropped, the kept ones' renumbered, the added ones' inserted where they
+        belong (after the kept entries of a smaller hash, or of the same hash and a smaller
+        function)."""
+        old_hashes = self.old.arrays["struct_feature_hashes"]  # mapped: binary searches only
+        added, owners = self.feature_hashes, self.feature_functions
+        where = np.searchsorted(old_hashes, added, side="left")
+        last = np.searchsorted(old_hashes, added, side="right")
+        for i in np.flatnonzero(last > where).tolist():
+            a, b = int(where[i]), int(last[i])
+            functions = self.renumbered[self.old.load("struct_feature_functions", a, b)]
+            # removed functions (-1) sit anywhere: any place among them will do
+            where[i] = a + int(np.searchsorted(np.maximum.accumulate(functions), owners[i]))
+        total = out.header["arrays"]["struct_feature_hashes"]["shape"][0]
+        size, cursor = int(old_hashes.shape[0]), 0
+        for a in range(0, max(size, 1), CHUNK):
+            b = min(size, a + CHUNK)
+            hashes = self.old.load("struct_feature_hashes", a, b)
+            functions = self.renumbered[self.old.load("struct_feature_functions", a, b)]
+            keep = np.flatnonzero(functions >= 0)
+            here = (where >= a) & ((where < b) | (b == size))
+            at = np.searchsorted(keep + a, where[here])
+            hashes = np.insert(hashes[keep], at, added[here])
+            functions = np.insert(functions[keep], at, owners[here])
+            out.write("struct_feature_hashes", cursor, hashes)
+            out.write("struct_feature_functions", cursor, functions)
+            cursor += hashes.shape[0]
+        if cursor != total:
+            raise StoreError(f"{self.old.path}: the structural features did not add up")
 
     def _owners(self, places: np.ndarray, ids: np.ndarray) -> np.ndarray:
         """The store ids of the (kept) files holding old ``places``."""
