@@ -85,7 +85,13 @@ if TYPE_CHECKING:  # the names below, imported on first use (``__getattr__``)
         open_store,
         repo_name_problem,
     )
-    from fingerprints.structure import CONTROL_CODES, CONTROL_NAMES, Structure
+    from fingerprints.structure import (
+        CONTROL_CODES,
+        CONTROL_NAMES,
+        Structure,
+        event_code,
+        event_texts,
+    )
     from fingerprints.text import BinaryContent, decode_source
     from fingerprints.tree import (
         MAX_TREE_DEPTH,
@@ -163,7 +169,13 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "tokenize",
     ),
     "fingerprints.params": ("FingerprintParams",),
-    "fingerprints.structure": ("CONTROL_CODES", "CONTROL_NAMES", "Structure"),
+    "fingerprints.structure": (
+        "CONTROL_CODES",
+        "CONTROL_NAMES",
+        "Structure",
+        "event_code",
+        "event_texts",
+    ),
     "fingerprints.policy": (
         "FIXTURE_DIRS",
         "MANIFEST_FILES",
@@ -225,13 +237,13 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
 _HOME = {name: module for module, names in _EXPORTS.items() for name in names}
 
 __all__ = [
-    "CONTROL_CODES",
-    "CONTROL_NAMES",
     "Analysis",
     "BANNERS",
     "Background",
     "Banner",
     "BinaryContent",
+    "CONTROL_CODES",
+    "CONTROL_NAMES",
     "ConfigError",
     "DEFAULT_PARSE_MEMORY",
     "DEFAULT_PARSE_SECONDS",
@@ -290,6 +302,8 @@ __all__ = [
     "decode_source",
     "distinct_kinds",
     "encoding_warning",
+    "event_code",
+    "event_texts",
     "fingerprint_file",
     "fingerprint_files",
     "fingerprint_tree",

@@ -219,13 +219,13 @@ def _string(text: str) -> str | None:
     return inner
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 13)
 def _name(text: str) -> str:
     """A called or defined name as events compare it: ``starts_with`` is ``startsWith``."""
     return text.lower().replace("_", "")
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 13)
 def _text_code(kind: int, text: str) -> int:
     """The event code of a call (kind 0), number (1) or string (2) text; 0 for none. Cached:
     the same names and constants come back in file after file."""

@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from fingerprints import SQLiteStore, StoreError
+from scanner.structural import ARRAYS as STRUCTURE_ARRAYS
 
 if TYPE_CHECKING:
     from fingerprints import Structure
@@ -120,6 +121,8 @@ class IndexFile:
             self.header.get("format") == FORMAT_VERSION
             and self.header.get("store") == [stamp[0], stamp[1]]
             and self.header.get("params") == params
+            and set(STRUCTURE_ARRAYS) | {f"public_{name}" for name in STRUCTURE_ARRAYS}
+            <= set(self.header.get("arrays", {}))  # one a development build wrote lacks some
         )
 
 
@@ -252,7 +255,6 @@ def _previous(store: SQLiteStore, path: Path) -> IndexFile | None:
 
 def _build(store: SQLiteStore, path: Path, old: IndexFile | None) -> tuple[int, int, Update | None]:
     from scanner.index import References, reference_marks  # scanner.index imports this module
-    from scanner.structural import ARRAYS as STRUCTURE_ARRAYS
     from scanner.structural import StructureIndex, structures_of
 
     stamp = store.stamp()

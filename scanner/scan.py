@@ -10,8 +10,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from fingerprints import FingerprintParams, ParseFailure, ParseLimits, TokenStream, analyze
-from fingerprints.structure import event_texts
+from fingerprints import (
+    FingerprintParams,
+    ParseFailure,
+    ParseLimits,
+    TokenStream,
+    analyze,
+    event_texts,
+)
 from scanner.index import FingerprintIndex
 from scanner.matcher import Discounts, Fragment, combine, match_file
 from scanner.results import CandidateResult

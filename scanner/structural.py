@@ -28,8 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from rapidfuzz.distance import Indel
 
-from fingerprints import CONTROL_CODES, CONTROL_NAMES, DamagedStoreError, Structure
-from fingerprints.structure import event_code
+from fingerprints import CONTROL_CODES, CONTROL_NAMES, DamagedStoreError, Structure, event_code
 
 if TYPE_CHECKING:
     from scanner.thresholds import Thresholds
@@ -41,7 +40,8 @@ TRIVIAL = np.array(
 """Calls and constants nearly every function has: never features."""
 
 FILTER_SHARE = 0.3
-"""Share of the smaller function's features a pair must share to be compared."""
+"""Share of the smaller function's features (the candidate's idioms left out) a pair must
+share to be compared."""
 
 #: The arrays of the index, by their name in the index file.
 ARRAYS = {
@@ -150,19 +150,6 @@ class StructureIndex:
     def from_arrays(cls, arrays: dict[str, np.ndarray], prefix: str = "") -> StructureIndex:
         return cls(**{name.removeprefix("struct_"): arrays[prefix + name] for name in ARRAYS})
 
-    def distinctive_features(self, max_fanout: int) -> np.ndarray:
-        """Per function, how many of its features are held by at most ``max_fanout`` private
-        functions (the others are idioms, never compared)."""
-        cached = self.__dict__.setdefault("_distinctive", {})
-        if max_fanout not in cached:
-            hashes = np.asarray(self.feature_hashes)
-            bounds = np.flatnonzero(np.append(True, hashes[1:] != hashes[:-1]))
-            runs = np.diff(np.append(bounds, hashes.shape[0]))
-            fanout = np.repeat(runs, runs)
-            owners = np.asarray(self.feature_functions)[fanout <= max_fanout]
-            cached[max_fanout] = np.bincount(owners, minlength=len(self)).astype(np.int64)
-        return cached[max_fanout]  # type: ignore[no-any-return]
-
     def file_events(self, min_events: int) -> np.ndarray:
         """Per indexed file, the events of its functions of at least ``min_events`` events
         (what a rewrite of the whole file could line up)."""
@@ -254,7 +241,7 @@ def _compared(
     hi = np.searchsorted(index.feature_hashes, looked, side="right")
     idiom = hi - lo > t.structural_max_fanout
     idioms = int(idiom.sum())
-    # a pair's share of features is counted among those that are not idioms, on both sides
+    # a pair's share: of the smaller function's features (the candidate's idioms left out)
     feature_counts = np.bincount(owner[~idiom], minlength=len(wanted))
     keep = (hi > lo) & ~idiom
     owner, lo, hi = owner[keep], lo[keep], hi[keep]
@@ -267,8 +254,7 @@ def _compared(
     cand = np.repeat(owner, sizes).astype(np.int64)
     keys, shared = np.unique(cand * len(index) + other, return_counts=True)
     cand, other = keys // len(index), keys % len(index)
-    distinctive = index.distinctive_features(t.structural_max_fanout)
-    smaller = np.minimum(feature_counts[cand], distinctive[other])
+    smaller = np.minimum(feature_counts[cand], np.asarray(index.features[other]))
     passing = (shared >= t.structural_min_shared) & (shared >= FILTER_SHARE * smaller)
     found: list[tuple[float, int, int]] = []
     for c, p in zip(cand[passing].tolist(), other[passing].tolist(), strict=True):
