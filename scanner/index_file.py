@@ -242,12 +242,12 @@ def _previous(store: SQLiteStore, path: Path) -> IndexFile | None:
         opened = IndexFile.open(path)
     except StoreError:
         return None
-    header = opened.header
-    if (
-        header.get("format") != FORMAT_VERSION
-        or header.get("store", [None])[0] != store.stamp()[0]
-        or header.get("params") != store.params.identity()
-        or "file_keys" not in opened.arrays
+    built_from = opened.header.get("store")  # this store at any generation
+    if not (
+        isinstance(built_from, list)
+        and len(built_from) == 2
+        and "file_keys" in opened.arrays
+        and opened.matches((store.stamp()[0], built_from[1]), store.params.identity())
     ):
         return None
     return opened
