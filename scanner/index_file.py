@@ -29,6 +29,13 @@ counts fingerprints per file and per partition (the top bits of a hash; hashes a
 second writes each fingerprint straight into its partition's place in the file, then each
 partition (at most ``PARTITION`` entries) is sorted in place. Peak memory is a few partitions,
 not the index; the disk holds only the index being written (and the old one until the rename).
+
+An index already there (stale: the store changed) is updated instead (``_Carry``): files whose
+store id and key (``file_keys``: content hash, language, sizes of fingerprints and structure) are
+unchanged are kept, their entries and structural features read back from the old index in one
+pass and moved; removed files' are dropped; only the added files are read from the store and
+their entries inserted where a build puts them (by hash, then file id, then place). The result
+is the file a build writes, byte for byte.
 """
 
 from __future__ import annotations
