@@ -5,7 +5,6 @@ command detects and repairs with one line."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -18,12 +17,10 @@ from fingerprints import open_store
 from scanner.cli import app
 from scanner.index_file import IndexFile, index_path, write_index
 from tests.conftest import SAMPLES
+from tests.test_index_file import EXPECTED, PUBLIC, REFERENCES
+from tests.test_index_file import scan_json as scan
 
 runner = CliRunner()
-EXPECTED = json.loads((SAMPLES / "expected.json").read_text())
-PUBLIC = SAMPLES / "public" / "acme-pay-sdk"
-REFERENCES = [str(SAMPLES.parent / r) for r in EXPECTED["references"]]
-TARGETS = [str(SAMPLES / "candidates" / name) for name in EXPECTED["candidates"]]
 NEW_MODULE = '''
 def settle(batches, ledger, *, currency="EUR"):
     """Settle every open batch against the ledger, oldest first."""
@@ -56,19 +53,6 @@ def fingerprint(tree, store_path, *extra: str) -> str:
                                "--jobs", "1", *extra])  # fmt: skip
     assert done.exit_code == 0, done.output
     return done.output
-
-
-def scan(store_path, tmp_path, name: str) -> tuple[list[dict], str]:
-    report = tmp_path / f"{name}.json"
-    done = runner.invoke(app, ["scan", *TARGETS, "--store", str(store_path), "--json",
-                               str(report), "--results", str(tmp_path / f"{name}.db"),
-                               "--jobs", "1"])  # fmt: skip
-    assert done.exit_code == 1, done.output
-    candidates = json.loads(report.read_text())["candidates"]
-    for candidate in candidates:
-        for key in ("fetched_at", "scanned_at", "scanned", "review"):
-            candidate.pop(key, None)
-    return candidates, done.output
 
 
 @pytest.fixture
