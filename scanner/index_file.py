@@ -484,13 +484,16 @@ class _Carry:
 
     @classmethod
     def plan(cls, old: IndexFile, ids: np.ndarray, keys: np.ndarray) -> _Carry | None:
-        """None when most files are new (a build reads them all anyway, and an update would
-        hold the added files' fingerprints in memory: at most a quarter of the files')."""
+        """None when many files are new (a build reads them all anyway, and an update would
+        hold the added files' fingerprints in memory: at most a quarter of the files'), or when
+        kept files changed places among themselves (a duplicate removed can move a content
+        later: its functions' numbers would no longer follow the old order)."""
         old_pairs = zip(old.load("file_ids").tolist(), old.load("file_keys").tolist(), strict=True)
         were = {pair: i for i, pair in enumerate(old_pairs)}
         pairs = zip(ids.tolist(), keys.tolist(), strict=True)
         old_of_new = np.array([were.get(pair, -1) for pair in pairs], dtype=np.int64)
-        if 4 * int((old_of_new < 0).sum()) > max(len(ids), 4):
+        kept = old_of_new[old_of_new >= 0]
+        if 4 * int((old_of_new < 0).sum()) > max(len(ids), 4) or np.any(kept[1:] <= kept[:-1]):
             return None
         return cls(old, old_of_new)
 
