@@ -10,7 +10,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
+import numpy as np
+
 from fingerprints import (
+    Analysis,
     FingerprintParams,
     ParseFailure,
     ParseLimits,
@@ -77,8 +80,35 @@ def scan_file(file: CandidateFile, context: ScanContext) -> FileOutcome:
         tokens.structure, context.index.structure, context.thresholds,
         lambda: event_texts(file.data, tokens), context.index.public_structure,
     )  # fmt: skip
+    if functions:
+        functions = not_public_code(functions, analysis, context.index, context.thresholds)
     return FileOutcome(len(tokens), tokens.lines, fragments, discounts, analysis.warning,
                        functions=functions, idioms=idioms)  # fmt: skip
+
+
+def not_public_code(functions: list[FunctionPair], analysis: Analysis, index: FingerprintIndex,
+                    thresholds: Thresholds) -> list[FunctionPair]:  # fmt: skip
+    """The function pairs whose candidate function is not, for the most part, made of k-grams
+    the tokens already call public: the company's public code, a public reference source's, or
+    common in a legacy background. Where the tokens say so, structure must not undo it."""
+    hashes = analysis.kgrams.hashes
+    lo, hi = index.ranges(hashes)
+    public = index.is_public(hashes) | (index.reference(hashes) >= 0) | (
+        index.background(hashes) >= thresholds.background_files)  # fmt: skip
+    tokens = len(analysis.tokens)
+    starts = np.zeros(tokens + 1, dtype=np.int64)  # k-gram j covers tokens j .. j + k - 1
+    found = np.flatnonzero((hi > lo) & public)
+    np.add.at(starts, found, 1)
+    np.add.at(starts, np.minimum(found + index.k, tokens), -1)
+    covered = np.cumsum(starts[:-1]) > 0
+    lines = analysis.tokens.line_start
+    kept = []
+    for pair in functions:
+        first, last = pair.candidate_lines
+        inside = (lines >= first) & (lines <= last)
+        if not inside.any() or covered[inside].mean() < 0.5:
+            kept.append(pair)
+    return kept
 
 
 @dataclass(frozen=True, slots=True)

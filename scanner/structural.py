@@ -2,21 +2,26 @@
 
 Every private function with enough events (``fingerprints.structure``) is in the index with its
 file, line range, arity and event codes, and an inverted list from each *feature* (a call or
-constant code, not a trivial one like ``0``, ``1`` or ``""``) to the functions holding it.
+constant code, not a trivial one like ``0``, ``1`` or ``""``, or the hash of a run of three
+events) to the functions holding it. The company's public code (``--public``) is indexed the same
+way, apart.
 
 A candidate file's functions are compared in two steps:
 
 1. **Cheap filter.** All features of all its functions are looked up at once (sorted arrays,
    vectorized). A feature held by more than ``structural_max_fanout`` private functions is an
    idiom (``append``, ``len``), not evidence, and is ignored. A (candidate, private) function pair
-   goes on only when it shares at least ``structural_min_shared`` features and at least half
-   of the smaller function's features.
-2. **Comparison.** The two event sequences are aligned (an LCS, RapidFuzz's Indel distance, in
-   C++): similarity = 2 * LCS / (len1 + len2), the share of both sequences that lines up in
-   order, gaps anywhere. A pair at ``structural_similarity`` percent or more is a match.
+   goes on only when it shares at least ``structural_min_shared`` features and at least
+   ``FILTER_SHARE`` of the smaller function's (the candidate's idioms left out).
+2. **Comparison.** ``similarity``: the larger of the share of both event sequences that lines
+   up in order (2 * LCS / (len1 + len2), RapidFuzz's Indel distance, in C++; gaps anywhere) and
+   the share both hold as multisets (statements moved). A pair at ``structural_similarity``
+   percent or more is a match, unless the candidate function matches a public function at
+   least as well (a fork of the public code).
 
 Each candidate function keeps its best private function and each private function is used once
-(greedy, best first), so a candidate cannot count one private function many times.
+(greedy, best first), so a candidate cannot count one private function many times. The verdict
+(``scanner/verdict.py``) judges the evidence per private file (``by_private_file``).
 """
 
 from __future__ import annotations

@@ -227,7 +227,7 @@ def test_old_store_is_migrated(tmp_path):
         fingerprint_tree(PUBLIC, opened, public=True)
         assert opened.repos()[0].files >= 5
     meta = dict(sqlite3.connect(db).execute("SELECT key, value FROM meta"))
-    assert int(meta["schema_version"]) == SCHEMA_VERSION == 6
+    assert int(meta["schema_version"]) == SCHEMA_VERSION == 7
     assert meta["instance"] and int(meta["generation"]) > 0  # the files stored after migrating
     tables = {r[0] for r in sqlite3.connect(db).execute("SELECT name FROM sqlite_master")}
     assert {"background", "seeds", "reference_sources", "reference_hashes"} <= tables
