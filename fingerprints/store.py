@@ -807,6 +807,27 @@ class SQLiteStore:
         return [found[i] for i in wanted]
 
     @_reading("its files")
+    def file_keys(self, ids: Iterable[int]) -> np.ndarray:
+        """What a stored file's fingerprints are computed from, per file id in ``ids`` (in that
+        order): 32 bytes of SHA-256 over its content hash, language and the sizes of its
+        fingerprints and structure (none: stored before schema 7). A file whose key is unchanged
+        has unchanged fingerprints and structure, so an index can keep them without reading them
+        again (``scanner/index_file.py``)."""
+        wanted = [int(i) for i in ids]
+        found: dict[int, bytes] = {}
+        for at in range(0, len(wanted), 500):
+            chunk = wanted[at : at + 500]
+            rows = self._db.execute(
+                "SELECT id, sha256, language, length(fingerprints), length(structure) FROM files"
+                f" WHERE id IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+            for file_id, sha256, language, size, structure in rows:
+                key = f"{sha256}\0{language}\0{size}\0{structure}".encode()
+                found[file_id] = hashlib.sha256(key).digest()
+        return np.array([found[i] for i in wanted], dtype="S32").reshape(len(wanted))
+
+    @_reading("its files")
     def public_file_ids(self) -> list[int]:
         rows = self._db.execute(
             "SELECT f.id FROM files f JOIN repos r ON r.id = f.repo_id WHERE r.public = 1"
@@ -814,14 +835,27 @@ class SQLiteStore:
         )
         return [row[0] for row in rows]
 
+    def _rows(self, columns: str, wanted: set[int] | None) -> Iterator[tuple[Any, ...]]:
+        """``columns`` of the files in ``wanted`` (None: all), by id: a few looked up by id
+        (an index update reads only the files added), many read in one scan of the table."""
+        if wanted is not None and len(wanted) <= 500:
+            chosen = sorted(wanted)
+            yield from self._db.execute(
+                f"SELECT {columns} FROM files WHERE id IN ({', '.join('?' * len(chosen))})"
+                " ORDER BY id",
+                chosen,
+            )
+            return
+        for row in self._db.execute(f"SELECT {columns} FROM files ORDER BY id"):
+            if wanted is None or row[0] in wanted:
+                yield row
+
     def iter_fingerprints(self, wanted: set[int] | None = None) -> Iterator[tuple[int, np.ndarray]]:
         """(file id, fingerprint array) of every stored file (or of those in ``wanted``), by id,
         streamed: one file's fingerprints in memory at a time."""
         try:
-            rows = self._db.execute("SELECT id, path, fingerprints FROM files ORDER BY id")
-            for file_id, path, blob in rows:
-                if wanted is None or file_id in wanted:
-                    yield file_id, self._fingerprints(blob, file_id, path)
+            for file_id, path, blob in self._rows("id, path, fingerprints", wanted):
+                yield file_id, self._fingerprints(blob, file_id, path)
         except sqlite3.DatabaseError as exc:
             raise self._damaged("its files", exc) from exc
 
@@ -847,17 +881,12 @@ class SQLiteStore:
     @_reading("its files")
     def file_paths(self, wanted: set[int]) -> Iterator[tuple[int, str]]:
         """(file id, path) of the files in ``wanted``."""
-        for file_id, path in self._db.execute("SELECT id, path FROM files ORDER BY id").fetchall():
-            if file_id in wanted:
-                yield file_id, path
+        yield from list(self._rows("id, path", wanted))
 
     def structures(self, wanted: set[int]) -> Iterator[tuple[int, bytes | None]]:
         """(file id, stored structure bytes or None) of the files in ``wanted``, by id."""
         try:
-            rows = self._db.execute("SELECT id, structure FROM files ORDER BY id")
-            for file_id, blob in rows:
-                if file_id in wanted:
-                    yield file_id, blob
+            yield from self._rows("id, structure", wanted)
         except sqlite3.DatabaseError as exc:
             raise self._damaged("its structures", exc) from exc
 

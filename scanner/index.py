@@ -178,8 +178,9 @@ class FingerprintIndex:
             return cls.in_memory(store)
         stats = write_index(store, path)
         if on_rebuild:
-            on_rebuild(f"{path}: index {why}; rebuilt ({stats.entries:,} fingerprints, "
-                       f"{stats.bytes / 2**20:,.1f} MiB, {stats.seconds:.1f} s)")  # fmt: skip
+            verb = "rebuilt" if stats.updated is None else "updated"
+            on_rebuild(f"{path}: index {why}; {verb} ({stats.entries:,} fingerprints, "
+                       f"{stats.bytes / 2**20:,.1f} MiB, {stats.done()})")  # fmt: skip
         return cls.from_file(IndexFile.open(path), store)
 
     @classmethod

@@ -291,6 +291,4 @@ def refresh(store: SQLiteStore) -> None:
 
     stats = refresh_index(store)
     if stats is not None:
-        err.print(f"index: {stats.entries:,} fingerprints of {stats.files:,} distinct private "
-                  f"file(s), {stats.bytes / 2**20:,.1f} MiB, built in {stats.seconds:.2f} s",
-                  markup=False)  # fmt: skip
+        err.print(stats.line(), markup=False)

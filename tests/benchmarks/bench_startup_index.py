@@ -6,8 +6,9 @@ Prints, each as the best of several runs (this machine is shared; timings are no
 
 1. start-up: ``leaktrace --help``, ``leaktrace version``, and a scan of a 1,000-line candidate
    against the samples' store;
-2. for each store size: building the index (time, peak memory of the process, size on disk)
-   and scanning a 1,000-line candidate (time and peak resident memory, whole process).
+2. for each store size: building the index (time, peak memory of the process, size on disk),
+   scanning a 1,000-line candidate (time and peak resident memory, whole process), and
+   updating the index after one file changed against rebuilding it (time, CPU, peak).
 
 The big stores are real code plus synthetic fingerprint arrays with the real distribution: the
 real part is rich 13.7.1, click 8.1.7, Jinja2 3.1.4 and Flask 3.0.3 fingerprinted by leaktrace
@@ -225,8 +226,53 @@ def store_section(work: Path, real: Path, copied: Path, lines: int) -> dict[str,
     print(f"scan 1,000 lines: {seconds:.3f} s{scanned.cpu_text()}, peak {mib(rss)} resident"
           f"{verdict}")  # fmt: skip
     assert "rebuilt" not in stderr, stderr
+    update_seconds, rebuild_seconds = update_section(work, store, baseline)
     return {"build_seconds": build_seconds, "index_bytes": size, "peak_ratio": ratio,
-            "scan_seconds": seconds, "scan_rss_kib": rss, "met": float(met)}  # fmt: skip
+            "scan_seconds": seconds, "scan_rss_kib": rss, "met": float(met),
+            "update_seconds": update_seconds, "rebuild_seconds": rebuild_seconds}  # fmt: skip
+
+
+def update_section(work: Path, store: Path, baseline: int) -> tuple[float, float]:
+    """One private file of ``store`` changed (new fingerprints and content hash, as
+    ``fingerprint`` writes them): the index updated from the old one (best of 3, the old index
+    put back before each) against a full rebuild; the two must be the same file, byte for
+    byte."""
+    index = Path(f"{store}.index")
+    old = work / "old.index"
+    shutil.copy(index, old)
+    db = sqlite3.connect(store)
+    count = db.execute("SELECT count(*) FROM files").fetchone()[0]
+    file_id, blob = db.execute("SELECT id, fingerprints FROM files ORDER BY id LIMIT 1 OFFSET ?",
+                               (count // 2,)).fetchone()  # fmt: skip
+    array = np.frombuffer(blob, FINGERPRINT_DTYPE).copy()
+    rng = np.random.default_rng(file_id)
+    changed = rng.random(array.shape[0]) < 0.2  # a fifth of its fingerprints are new
+    array["hash"][changed] = rng.integers(0, 2**64, size=int(changed.sum()), dtype=np.uint64)
+    with db:
+        db.execute("UPDATE files SET fingerprints = ?, sha256 = ? WHERE id = ?",
+                   (array.tobytes(), f"{rng.integers(2**62):064x}", file_id))  # fmt: skip
+    db.close()
+    code = ("import sys; from fingerprints import open_store; from scanner.index_file import "
+            "write_index; print(write_index(open_store(sys.argv[1]), update={}))")  # fmt: skip
+    runs = []
+    for _ in range(3):
+        shutil.copy(old, index)
+        runs.append(run([sys.executable, "-c", code.format(True), str(store)], work))
+    updated = min(runs, key=lambda r: r.wall)
+    assert "updated=Update(" in updated.output, updated.output
+    shutil.copy(index, old)
+    rebuilt = run([sys.executable, "-c", code.format(False), str(store)], work)
+    assert "updated=None" in rebuilt.output, rebuilt.output
+    same = old.read_bytes() == index.read_bytes()
+    old.unlink()
+    size = index.stat().st_size
+    print(f"index update, 1 file changed: {updated.wall:.2f} s{updated.cpu_text()}, peak "
+          f"{mib(updated.rss)} ({(updated.rss - baseline) * 1024 / size:.2f}x the index above "
+          f"the interpreter); full rebuild: {rebuilt.wall:.2f} s{rebuilt.cpu_text()}, peak "
+          f"{mib(rebuilt.rss)}; {rebuilt.wall / updated.wall:.1f}x faster; updated index "
+          f"{'identical to' if same else 'DIFFERENT FROM'} the rebuilt one")  # fmt: skip
+    assert same
+    return updated.wall, rebuilt.wall
 
 
 def startup_section(work: Path) -> dict[str, float]:
