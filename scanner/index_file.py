@@ -44,6 +44,7 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -262,7 +263,7 @@ def _previous(store: SQLiteStore, path: Path) -> IndexFile | None:
 
 def _build(store: SQLiteStore, path: Path, old: IndexFile | None) -> tuple[int, int, Update | None]:
     from scanner.index import References, reference_marks  # scanner.index imports this module
-    from scanner.structural import StructureIndex, structures_of
+    from scanner.structural import structures_of
 
     stamp = store.stamp()
     ids, places, boilerplate, tokens = store.distinct_private_files()
@@ -311,21 +312,27 @@ def _build(store: SQLiteStore, path: Path, old: IndexFile | None) -> tuple[int, 
     part_starts = np.zeros((1 << part_bits) + 1, dtype=np.int64)
     np.cumsum(part_counts, out=part_starts[1:])
     background = store.background()
-    private = read if carry is None else set(ids[carry.old_of_new < 0].tolist())
-    wanted = private | set(() if reuse_public else public_ids)
-    stored = dict(store.structures(wanted))
-    paths = dict(store.file_paths(wanted))
-    found = structures_of([(paths[i], stored.get(i)) for i in ids.tolist() if i in private],
-                          store.path)  # fmt: skip
-    structure = StructureIndex.build(found).arrays() if carry is None else carry.structures(found)
+    # the structural arrays: a build's streamed from the store (written after the header);
+    # an update's private ones computed from the old index and the added files
+    streams = [] if carry is not None else [_StructureStream(store, ids.tolist(), "")]
+    structure: dict[str, np.ndarray | _Streamed] = {}
+    if carry is not None:
+        added = set(ids[carry.old_of_new < 0].tolist())
+        stored = dict(store.structures(added))
+        paths = dict(store.file_paths(added))
+        structure = carry.structures(
+            structures_of(
+                [(paths[i], stored.get(i)) for i in ids.tolist() if i in added], store.path
+            )
+        )
+        del stored, paths
     if reuse_public:
         structure |= {f"public_{name}": old.load(f"public_{name}")
                       for name in STRUCTURE_ARRAYS}  # fmt: skip
     else:
-        public_structures = [(paths[i], stored.get(i)) for i in sorted(public_ids)]
-        structure |= StructureIndex.build(structures_of(public_structures, store.path)).arrays(
-            "public_")  # fmt: skip
-    del stored, paths, found
+        streams.append(_StructureStream(store, sorted(public_ids), "public_"))
+    for stream in streams:
+        structure |= {name: _Streamed(length) for name, length in stream.lengths.items()}
     header = {
         "format": FORMAT_VERSION,
         "store": [stamp[0], stamp[1]],
@@ -376,6 +383,8 @@ def _build(store: SQLiteStore, path: Path, old: IndexFile | None) -> tuple[int, 
             if not isinstance(values, _Streamed):
                 out.write(name, 0, values)
         del public_hashes, background, marks, structure
+        for stream in streams:
+            stream.write(out)
         if carry is not None:
             carry.write_features(out)
         if carry is None:
@@ -454,6 +463,115 @@ def _bucket_offsets(out: _Writer, part: int, per_part: int, bits: int, a: int,
     bounds = np.arange(first, first + per_part, dtype=np.uint64)
     bounds = bounds << np.uint64(64 - bits) if bits else np.zeros(1, np.uint64)
     out.write("offsets", first, a + np.searchsorted(hashes, bounds, side="left"))
+
+
+class _StructureStream:
+    """The structural arrays of a full build (``prefix``: ``""`` private, ``public_`` public),
+    streamed from the store like the fingerprints: pass 1 (here) reads every file's structure
+    in batches of about ``CHUNK`` events and counts functions, events and features (per
+    partition: the top bits of a feature hash); ``write`` reads them again and writes each
+    batch's pieces in place, the features into their partitions, then sorts each partition
+    (stable: by hash, then function). The arrays are ``StructureIndex.build``'s, byte for byte;
+    memory is a batch and a partition, not the arrays."""
+
+    def __init__(self, store: SQLiteStore, ids: list[int], prefix: str):
+        self.store, self.prefix = store, prefix
+        self.numbers = {file_id: number for number, file_id in enumerate(ids)}
+        functions = events = 0
+        prefixes = np.zeros(1 << 16, dtype=np.int64)
+        for batch in self._batches():
+            functions += batch.file.shape[0]
+            events += batch.events.shape[0]
+            prefixes += np.bincount(
+                (batch.hashes >> np.uint32(16)).astype(np.intp), minlength=1 << 16
+            )
+        features = int(prefixes.sum())
+        self.part_bits = min(16, max(0, (max(features, 1) - 1) // PARTITION).bit_length())
+        self.part_starts = np.zeros((1 << self.part_bits) + 1, dtype=np.int64)
+        np.cumsum(prefixes.reshape(1 << self.part_bits, -1).sum(axis=1),
+                  out=self.part_starts[1:])  # fmt: skip
+        counts = {"file": functions, "line_start": functions, "line_end": functions,
+                  "arity": functions, "starts": functions + 1, "events": events,
+                  "features": functions, "feature_hashes": features,
+                  "feature_functions": features}  # fmt: skip
+        self.lengths = {f"{prefix}struct_{name}": count for name, count in counts.items()}
+
+    def _batches(self) -> Iterator[SimpleNamespace]:
+        """The files' functions (in file order) in batches of about ``CHUNK`` events: their file
+        numbers, fields, events, and features (``owners``: function within the batch)."""
+        from fingerprints import Structure
+        from scanner.structural import function_features, structures_of
+
+        pending: list[tuple[int, Structure]] = []
+        size = 0
+
+        def batch() -> SimpleNamespace:
+            functions = np.concatenate([s.functions for _, s in pending])
+            starts = np.zeros(functions.shape[0] + 1, dtype=np.int64)
+            np.cumsum(functions["events"], out=starts[1:])
+            events = np.concatenate([s.events for _, s in pending]).astype("<u4")
+            owners, hashes = function_features(events, starts)
+            file = np.repeat([n for n, _ in pending], [len(s) for _, s in pending])
+            pending.clear()
+            return SimpleNamespace(file=file, functions=functions, sizes=np.diff(starts),
+                                   events=events, owners=owners, hashes=hashes)  # fmt: skip
+
+        for file_id, blob in self.store.structures(set(self.numbers)):
+            if blob is None:
+                continue
+            try:
+                structure = Structure.from_bytes(blob)
+            except ValueError:
+                path = dict(self.store.file_paths({file_id})).get(file_id, f"id {file_id}")
+                structures_of([(path, blob)], self.store.path)  # raises, naming the file
+                raise
+            if len(structure):
+                pending.append((self.numbers[file_id], structure))
+                size += structure.events.shape[0]
+            if size >= CHUNK:
+                yield batch()
+                size = 0
+        if pending:
+            yield batch()
+
+    def write(self, out: _Writer) -> None:
+        """Passes 2 and 3: every array written in place (see the class)."""
+        name = f"{self.prefix}struct_".__add__
+        cursor = self.part_starts[:-1].copy()
+        shift = np.uint32(32 - self.part_bits)
+        functions = events = 0
+        out.write(name("starts"), 0, np.zeros(1, np.int64))
+        for batch in self._batches():
+            n = batch.file.shape[0]
+            f = batch.functions
+            for field, values in (("file", batch.file), ("line_start", f["line_start"]),
+                                  ("line_end", f["line_end"]), ("arity", f["arity"]),
+                                  ("features", np.bincount(batch.owners, minlength=n)),
+                                  ("starts", events + np.cumsum(batch.sizes))):  # fmt: skip
+                out.write(name(field), functions + (field == "starts"), values)
+            out.write(name("events"), events, batch.events)
+            parts = (batch.hashes >> shift).astype(np.intp) if self.part_bits else None
+            order = np.argsort(parts, kind="stable") if parts is not None else slice(None)
+            hashes, owners = batch.hashes[order], batch.owners[order] + functions
+            present, first = (np.unique(parts[order], return_index=True) if parts is not None
+                              else (np.zeros(1, np.intp), np.zeros(1, np.intp)))  # fmt: skip
+            last = np.append(first[1:], hashes.shape[0])
+            for part, a, b in zip(present.tolist(), first.tolist(), last.tolist(), strict=True):
+                out.write(name("feature_hashes"), int(cursor[part]), hashes[a:b])
+                out.write(name("feature_functions"), int(cursor[part]), owners[a:b])
+                cursor[part] += b - a
+            functions += n
+            events += batch.events.shape[0]
+        if (functions != self.lengths[name("file")] or events != self.lengths[name("events")]
+                or not np.array_equal(cursor, self.part_starts[1:])):  # fmt: skip
+            raise StoreError(f"{self.store.path}: the store changed while its index was built")
+        for part in range(1 << self.part_bits):
+            a, b = int(self.part_starts[part]), int(self.part_starts[part + 1])
+            hashes = out.read(name("feature_hashes"), a, b)
+            order = np.argsort(hashes, kind="stable")
+            out.write(name("feature_hashes"), a, hashes[order])
+            owners = out.read(name("feature_functions"), a, b)
+            out.write(name("feature_functions"), a, owners[order])
 
 
 @dataclass(frozen=True, slots=True)
