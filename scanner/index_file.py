@@ -29,6 +29,9 @@ counts fingerprints per file and per partition (the top bits of a hash; hashes a
 second writes each fingerprint straight into its partition's place in the file, then each
 partition (at most ``PARTITION`` entries) is sorted in place. Peak memory is a few partitions,
 not the index; the disk holds only the index being written (and the old one until the rename).
+The structural arrays are streamed the same way (``_StructureStream``): the stored structures
+read twice in batches, the features scattered into partitions of their hashes' top bits and each
+partition sorted in place.
 
 An index already there (stale: the store changed) is updated instead (``_Carry``): files whose
 store id and key (``file_keys``: content hash, language, sizes of fingerprints and structure) are
