@@ -405,7 +405,6 @@ def _scatter(store: SQLiteStore, out: _Writer, position: dict[int, int], starts:
     """Pass 2: every private fingerprint (hash, place in the concatenation) into its partition,
     in chunks of about ``CHUNK`` entries."""
     cursor = part_starts[:-1].copy()
-    shift = np.uint64(64 - part_bits) if part_bits else None
     pending_hashes: list[np.ndarray] = []
     pending_entries: list[np.ndarray] = []
     pending = 0
@@ -417,18 +416,8 @@ def _scatter(store: SQLiteStore, out: _Writer, position: dict[int, int], starts:
         pending_entries.clear()
         if hashes.shape[0] == 0:  # files without a fingerprint (a few tokens each)
             return
-        if shift is None:
-            parts = np.zeros(hashes.shape[0], dtype=np.intp)
-        else:
-            parts = (hashes >> shift).astype(np.intp)
-        order = np.argsort(parts, kind="stable")
-        hashes, entries, parts = hashes[order], entries[order], parts[order]
-        present, first = np.unique(parts, return_index=True)
-        last = np.append(first[1:], parts.shape[0])
-        for part, a, b in zip(present.tolist(), first.tolist(), last.tolist(), strict=True):
-            out.write("hashes", int(cursor[part]), hashes[a:b])
-            out.write("entries", int(cursor[part]), entries[a:b])
-            cursor[part] += b - a
+        _into_partitions(out, ("hashes", "entries"), cursor, _partition_of(hashes, part_bits),
+                         hashes, entries)  # fmt: skip
 
     for file_id, records in store.iter_fingerprints(set(position)):
         at = position[file_id]
@@ -450,13 +439,41 @@ def _sort_partitions(out: _Writer, part_bits: int, part_starts: np.ndarray, bits
     per_part = 1 << (bits - part_bits)
     for part in range(1 << part_bits):
         a, b = int(part_starts[part]), int(part_starts[part + 1])
-        hashes = out.read("hashes", a, b)
-        order = np.argsort(hashes, kind="stable")
-        hashes = hashes[order]
-        out.write("hashes", a, hashes)
-        out.write("entries", a, out.read("entries", a, b)[order])
+        hashes = _sort_partition(out, ("hashes", "entries"), a, b)
         _bucket_offsets(out, part, per_part, bits, a, hashes)
     out.write("offsets", 1 << bits, np.array([size]))
+
+
+def _partition_of(keys: np.ndarray, part_bits: int) -> np.ndarray:
+    """The partition of each of ``keys`` (unsigned): its top ``part_bits`` bits."""
+    if not part_bits:
+        return np.zeros(keys.shape[0], dtype=np.intp)
+    return (keys >> keys.dtype.type(8 * keys.dtype.itemsize - part_bits)).astype(np.intp)
+
+
+def _into_partitions(out: _Writer, names: tuple[str, str], cursor: np.ndarray,
+                     parts: np.ndarray, keys: np.ndarray, values: np.ndarray) -> None:  # fmt: skip
+    """Write pairs (``keys``, ``values``) into arrays ``names`` at their partition's ``cursor``
+    (moved on), in their order within each partition (``parts``: each pair's)."""
+    order = np.argsort(parts, kind="stable")
+    keys, values, parts = keys[order], values[order], parts[order]
+    present, first = np.unique(parts, return_index=True)
+    last = np.append(first[1:], parts.shape[0])
+    for part, a, b in zip(present.tolist(), first.tolist(), last.tolist(), strict=True):
+        out.write(names[0], int(cursor[part]), keys[a:b])
+        out.write(names[1], int(cursor[part]), values[a:b])
+        cursor[part] += b - a
+
+
+def _sort_partition(out: _Writer, names: tuple[str, str], a: int, b: int) -> np.ndarray:
+    """Sort entries ``a:b`` of arrays ``names`` by the first's (stable), in place; the sorted
+    keys."""
+    keys = out.read(names[0], a, b)
+    order = np.argsort(keys, kind="stable")
+    keys = keys[order]
+    out.write(names[0], a, keys)
+    out.write(names[1], a, out.read(names[1], a, b)[order])
+    return keys
 
 
 def _bucket_offsets(out: _Writer, part: int, per_part: int, bits: int, a: int,
@@ -541,7 +558,7 @@ class _StructureStream:
         """Passes 2 and 3: every array written in place (see the class)."""
         name = f"{self.prefix}struct_".__add__
         cursor = self.part_starts[:-1].copy()
-        shift = np.uint32(32 - self.part_bits)
+        features = (name("feature_hashes"), name("feature_functions"))
         functions = events = 0
         out.write(name("starts"), 0, np.zeros(1, np.int64))
         for batch in self._batches():
@@ -553,16 +570,8 @@ class _StructureStream:
                                   ("starts", events + np.cumsum(batch.sizes))):  # fmt: skip
                 out.write(name(field), functions + (field == "starts"), values)
             out.write(name("events"), events, batch.events)
-            parts = (batch.hashes >> shift).astype(np.intp) if self.part_bits else None
-            order = np.argsort(parts, kind="stable") if parts is not None else slice(None)
-            hashes, owners = batch.hashes[order], batch.owners[order] + functions
-            present, first = (np.unique(parts[order], return_index=True) if parts is not None
-                              else (np.zeros(1, np.intp), np.zeros(1, np.intp)))  # fmt: skip
-            last = np.append(first[1:], hashes.shape[0])
-            for part, a, b in zip(present.tolist(), first.tolist(), last.tolist(), strict=True):
-                out.write(name("feature_hashes"), int(cursor[part]), hashes[a:b])
-                out.write(name("feature_functions"), int(cursor[part]), owners[a:b])
-                cursor[part] += b - a
+            _into_partitions(out, features, cursor, _partition_of(batch.hashes, self.part_bits),
+                             batch.hashes, batch.owners + functions)  # fmt: skip
             functions += n
             events += batch.events.shape[0]
         if (functions != self.lengths[name("file")] or events != self.lengths[name("events")]
@@ -570,11 +579,7 @@ class _StructureStream:
             raise StoreError(f"{self.store.path}: the store changed while its index was built")
         for part in range(1 << self.part_bits):
             a, b = int(self.part_starts[part]), int(self.part_starts[part + 1])
-            hashes = out.read(name("feature_hashes"), a, b)
-            order = np.argsort(hashes, kind="stable")
-            out.write(name("feature_hashes"), a, hashes[order])
-            owners = out.read(name("feature_functions"), a, b)
-            out.write(name("feature_functions"), a, owners[order])
+            _sort_partition(out, features, a, b)
 
 
 @dataclass(frozen=True, slots=True)
