@@ -556,7 +556,10 @@ class _StructureStream:
 
     def write(self, out: _Writer) -> None:
         """Passes 2 and 3: every array written in place (see the class)."""
-        name = f"{self.prefix}struct_".__add__
+
+        def name(field: str) -> str:
+            return f"{self.prefix}struct_{field}"
+
         cursor = self.part_starts[:-1].copy()
         features = (name("feature_hashes"), name("feature_functions"))
         functions = events = 0
@@ -568,7 +571,7 @@ class _StructureStream:
                                   ("line_end", f["line_end"]), ("arity", f["arity"]),
                                   ("features", np.bincount(batch.owners, minlength=n)),
                                   ("starts", events + np.cumsum(batch.sizes))):  # fmt: skip
-                out.write(name(field), functions + (field == "starts"), values)
+                out.write(name(field), functions + 1 if field == "starts" else functions, values)
             out.write(name("events"), events, batch.events)
             _into_partitions(out, features, cursor, _partition_of(batch.hashes, self.part_bits),
                              batch.hashes, batch.owners + functions)  # fmt: skip
