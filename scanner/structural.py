@@ -44,6 +44,10 @@ TRIVIAL = np.array(
 )
 """Calls and constants nearly every function has: never features."""
 
+SPLIT_PARTS = 3
+"""At most this many candidate functions next to each other are joined to match one private
+function a rewrite split into helpers (see ``_split``)."""
+
 FILTER_SHARE = 0.3
 """Share of the smaller function's features (the candidate's idioms left out) a pair must
 share to be compared."""
@@ -203,6 +207,9 @@ class FunctionPair:
     calls: tuple[str, ...] = field(default=())
     """The shared calls and constants as the candidate writes them (public text)."""
     constants: tuple[str, ...] = field(default=())
+    candidate_functions: int = 1
+    """How many candidate functions line up with the private one: more than one when a rewrite
+    split it into helpers (their events joined in file order)."""
 
     @property
     def weight(self) -> int:
@@ -304,37 +311,87 @@ def match_structure(
             best[c] = max(best.get(c, 0.0), score)
         found = [(score, c, p) for score, c, p in found if best.get(c, -1.0) < score]
     found.sort(key=lambda item: (-item[0], item[1], item[2]))
-    pairs: list[FunctionPair] = []
+    chosen: list[tuple[float, list[int], int]] = []
     used_c: set[int] = set()
     used_p: set[int] = set()
-    named = texts() if found and texts is not None else {}
     for score, c, p in found:
-        if c in used_c or p in used_p:
-            continue
-        used_c.add(c)
-        used_p.add(p)
-        number, mine = wanted[c]
-        theirs = index.function_events(p)
-        common = np.intersect1d(features(mine), features(theirs)).tolist()
-        shared = [named.get(code, ("call", "")) for code in common]
-        mine_shape, their_shape = _shape(mine), _shape(theirs)
-        f = structure.functions[number]
-        pairs.append(FunctionPair(
-            candidate_lines=(int(f["line_start"]), int(f["line_end"])),
-            private_file=int(index.file[p]),
-            private_lines=(int(index.line_start[p]), int(index.line_end[p])),
-            similarity=round(score, 4),
-            events=(int(mine.shape[0]), int(theirs.shape[0])),
-            arity=(int(f["arity"]), int(index.arity[p])),
-            shared_calls=sum(1 for kind, _ in shared if kind == "call"),
-            shared_constants=sum(1 for kind, _ in shared if kind == "constant"),
-            shape={CONTROL_NAMES[code]: (mine_shape[code], their_shape[code])
-                   for code in CONTROL_NAMES if mine_shape[code] or their_shape[code]},
-            calls=tuple(sorted({text for kind, text in shared if kind == "call" and text})),
-            constants=tuple(sorted({text for kind, text in shared
-                                    if kind == "constant" and text})),
-        ))  # fmt: skip
+        if c not in used_c and p not in used_p:
+            used_c.add(c)
+            used_p.add(p)
+            chosen.append((score, [c], p))
+    if chosen:
+        chosen += _split(wanted, used_c, used_p, {int(index.file[p]) for _, _, p in chosen},
+                         index, t)  # fmt: skip
+    named = texts() if chosen and texts is not None else {}
+    pairs = [_pair(structure, wanted, parts, p, score, index, named)
+             for score, parts, p in chosen]  # fmt: skip
     return pairs, idioms
+
+
+def _split(wanted: list[tuple[int, np.ndarray]], used_c: set[int], used_p: set[int],
+           files: set[int], index: StructureIndex,
+           t: Thresholds) -> list[tuple[float, list[int], int]]:  # fmt: skip
+    """Private functions a rewrite split into helpers: each unmatched private function of a
+    file that already has a matched pair, against runs of up to ``SPLIT_PARTS`` candidate
+    functions next to each other among the unmatched ones (gap-tolerant: a matched function
+    between them is skipped), their events joined in file order. Only after a pair has matched
+    (behind the cheap filter), and only against the private files it matched."""
+    free = [c for c in range(len(wanted)) if c not in used_c]
+    runs = [
+        (free[a : b + 1], np.concatenate([wanted[c][1] for c in free[a : b + 1]]))
+        for a in range(len(free))
+        for b in range(a + 1, min(a + SPLIT_PARTS, len(free)))
+    ]
+    private = np.flatnonzero(np.isin(index.file, list(files))
+                             & (np.diff(index.starts) >= t.structural_min_events))  # fmt: skip
+    found: list[tuple[float, list[int], int]] = []
+    for p in private.tolist():
+        if p in used_p:
+            continue
+        theirs = index.function_events(p)
+        for parts, joined in runs:
+            small, large = sorted((theirs.shape[0], joined.shape[0]))
+            if 2 * small >= large and (score := similarity(joined, theirs)) * 100 >= (
+                t.structural_similarity
+            ):
+                found.append((score, parts, p))
+    found.sort(key=lambda item: (-item[0], item[1], item[2]))
+    chosen = []
+    for score, parts, p in found:
+        if p not in used_p and not used_c.intersection(parts):
+            used_p.add(p)
+            used_c.update(parts)
+            chosen.append((score, parts, p))
+    return chosen
+
+
+def _pair(structure: Structure, wanted: list[tuple[int, np.ndarray]], parts: list[int], p: int,
+          score: float, index: StructureIndex,
+          named: dict[int, tuple[str, str]]) -> FunctionPair:  # fmt: skip
+    """The evidence of candidate functions ``parts`` (one, or a split one's pieces) matched to
+    private function ``p``."""
+    mine = np.concatenate([wanted[c][1] for c in parts])
+    theirs = index.function_events(p)
+    common = np.intersect1d(features(mine), features(theirs)).tolist()
+    shared = [named.get(code, ("call", "")) for code in common]
+    mine_shape, their_shape = _shape(mine), _shape(theirs)
+    first = structure.functions[wanted[parts[0]][0]]
+    last = structure.functions[wanted[parts[-1]][0]]
+    return FunctionPair(
+        candidate_lines=(int(first["line_start"]), int(last["line_end"])),
+        private_file=int(index.file[p]),
+        private_lines=(int(index.line_start[p]), int(index.line_end[p])),
+        similarity=round(score, 4),
+        events=(int(mine.shape[0]), int(theirs.shape[0])),
+        arity=(int(first["arity"]), int(index.arity[p])),
+        shared_calls=sum(1 for kind, _ in shared if kind == "call"),
+        shared_constants=sum(1 for kind, _ in shared if kind == "constant"),
+        shape={CONTROL_NAMES[code]: (mine_shape[code], their_shape[code])
+               for code in CONTROL_NAMES if mine_shape[code] or their_shape[code]},
+        calls=tuple(sorted({text for kind, text in shared if kind == "call" and text})),
+        constants=tuple(sorted({text for kind, text in shared if kind == "constant" and text})),
+        candidate_functions=len(parts),
+    )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
