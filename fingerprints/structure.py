@@ -56,8 +56,11 @@ MIN_FUNCTION_TOKENS = 25
 """A function node with fewer tokens is part of the function around it."""
 MIN_EVENTS = 6
 """Functions with fewer events are not stored (``structural_min_events`` can go no lower)."""
-FORMAT = 1
-"""Version of the stored bytes (``Structure.to_bytes``)."""
+FORMAT = 2
+"""Version of the stored bytes (``Structure.to_bytes``): 2 since ``CALL_ALIASES`` and
+``SYNTAX_CALLS`` changed some event codes. Format 1 still reads (same layout, older codes), and
+``fingerprint`` redoes a file stored at format 1 like one stored without a structure."""
+READABLE = (1, 2)
 PAINT_BUDGET = 8
 """Function spans may cover each token this many times in all (nesting), no more."""
 
@@ -131,8 +134,8 @@ class Structure:
         """The stored bytes back; ``ValueError`` when they are not a structure."""
         if not blob:
             return EMPTY
-        if blob[0] != FORMAT or len(blob) < 5:
-            raise ValueError("not a structure record of format 1")
+        if blob[0] not in READABLE or len(blob) < 5:
+            raise ValueError(f"not a structure record of format {' or '.join(map(str, READABLE))}")
         count = int.from_bytes(blob[1:5], "little")
         end = 5 + count * FUNCTION_DTYPE.itemsize
         if end > len(blob) or (len(blob) - end) % 4:

@@ -364,3 +364,35 @@ def test_a_port_calls_the_same_operations_by_their_own_names():
     shared = np.intersect1d(features(py.events), features(js.events))
     assert shared.shape[0] >= 8  # rstrip, append, strip, lower, startswith, join, '[', ']', ...
     assert similarity(py.events, js.events) >= 0.85
+
+
+def test_a_structure_of_format_1_still_reads_and_is_redone_when_fingerprinted_again(tmp_path):
+    """Format 2 changed some event codes (``CALL_ALIASES``): a store written before keeps
+    working, and ``fingerprint`` redoes its files like files stored without a structure."""
+    private = tmp_path / "toolkit"
+    private.mkdir()
+    shutil.copy(PRIVATE_MODULE, private / "textwrap.py")
+    path = tmp_path / "old.db"
+    done = runner.invoke(app, ["fingerprint", str(private), "--store", str(path), "--jobs", "1"])
+    assert done.exit_code == 0, done.output
+    with open_store(path, read_only=True) as store:
+        [(file_id, blob)] = store.structures({1})
+        key = store.file_keys([file_id])
+    assert blob is not None and blob[0] == 2
+    con = sqlite3.connect(path)  # as the previous leaktrace wrote it: format 1
+    con.execute("UPDATE files SET structure = ? WHERE id = ?", (b"\x01" + blob[1:], file_id))
+    con.commit()
+    con.close()
+    with open_store(path, read_only=True) as store:
+        [(_, old)] = store.structures({1})
+        assert (
+            Structure.from_bytes(old).events.tolist() == Structure.from_bytes(blob).events.tolist()
+        )
+        assert store.file_keys([file_id]) != key  # the index reads it again
+    done = runner.invoke(app, ["fingerprint", str(private), "--store", str(path), "--jobs", "1"])
+    assert done.exit_code == 0, done.output
+    assert "1 file(s) fingerprinted, 0 unchanged" in done.output  # unchanged, but redone
+    with open_store(path, read_only=True) as store:
+        assert dict(store.structures({1})) == {1: blob} and store.file_keys([file_id]) == key
+    done = runner.invoke(app, ["fingerprint", str(private), "--store", str(path), "--jobs", "1"])
+    assert "0 file(s) fingerprinted, 1 unchanged" in done.output
