@@ -245,10 +245,12 @@ def _compared(
     looked: np.ndarray,
     index: StructureIndex,
     t: Thresholds,
-) -> tuple[list[tuple[float, int, int]], int]:
+) -> tuple[list[tuple[float, int, int]], int, set[tuple[int, int]]]:
     """(similarity, candidate function, indexed function) of every pair that passes the cheap
-    filter and then the comparison, and the features ignored as idioms. ``owner`` and
-    ``looked``: each feature of the candidate functions (``wanted``) and whose it is."""
+    filter and then the comparison, the features ignored as idioms, and the (candidate,
+    indexed) pairs that passed the filter with a candidate function under half the indexed
+    one's size (a piece of it, maybe: ``_split``). ``owner`` and ``looked``: each feature of
+    the candidate functions (``wanted``) and whose it is."""
     lo = np.searchsorted(index.feature_hashes, looked, side="left")
     hi = np.searchsorted(index.feature_hashes, looked, side="right")
     idiom = hi - lo > t.structural_max_fanout
@@ -258,7 +260,7 @@ def _compared(
     keep = (hi > lo) & ~idiom
     owner, lo, hi = owner[keep], lo[keep], hi[keep]
     if not owner.shape[0]:
-        return [], idioms
+        return [], idioms, set()
     sizes = hi - lo
     at = np.repeat(lo, sizes) + (np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes,
                                                                         sizes))  # fmt: skip
@@ -269,15 +271,18 @@ def _compared(
     smaller = np.minimum(feature_counts[cand], np.asarray(index.features[other]))
     passing = (shared >= t.structural_min_shared) & (shared >= FILTER_SHARE * smaller)
     found: list[tuple[float, int, int]] = []
+    pieces: set[tuple[int, int]] = set()
     for c, p in zip(cand[passing].tolist(), other[passing].tolist(), strict=True):
         theirs = index.function_events(p)
         small, large = sorted((theirs.shape[0], wanted[c][1].shape[0]))
         if small < t.structural_min_events or 2 * small < large:
+            if 2 * wanted[c][1].shape[0] < theirs.shape[0] >= t.structural_min_events:
+                pieces.add((c, p))
             continue  # too small, or one is more than twice the other: not one rewritten
         score = similarity(wanted[c][1], theirs)
         if score * 100 >= t.structural_similarity:
             found.append((score, c, p))
-    return found, idioms
+    return found, idioms, pieces
 
 
 def match_structure(
@@ -303,7 +308,7 @@ def match_structure(
     looked = looked[keep]
     wanted = [(number, structure.events[starts[number] : starts[number + 1]])
               for number in numbers.tolist()]  # fmt: skip
-    found, idioms = _compared(wanted, owner, looked, index, t)
+    found, idioms, pieces = _compared(wanted, owner, looked, index, t)
     if found and public is not None and len(public):
         matched = np.isin(owner, [c for _, c, _ in found])
         best: dict[int, float] = {}
@@ -319,9 +324,10 @@ def match_structure(
             used_c.add(c)
             used_p.add(p)
             chosen.append((score, [c], p))
-    if chosen:
-        chosen += _split(wanted, used_c, used_p, {int(index.file[p]) for _, _, p in chosen},
-                         index, t)  # fmt: skip
+    files = {int(index.file[p]) for _, _, p in chosen}
+    pieces = {(c, p) for c, p in pieces if int(index.file[p]) in files and p not in used_p}
+    if pieces:
+        chosen += _split(wanted, used_c, used_p, pieces, index, t)
     named = texts() if chosen and texts is not None else {}
     pairs = [_pair(structure, wanted, parts, p, score, index, named)
              for score, parts, p in chosen]  # fmt: skip
@@ -329,32 +335,29 @@ def match_structure(
 
 
 def _split(wanted: list[tuple[int, np.ndarray]], used_c: set[int], used_p: set[int],
-           files: set[int], index: StructureIndex,
+           pieces: set[tuple[int, int]], index: StructureIndex,
            t: Thresholds) -> list[tuple[float, list[int], int]]:  # fmt: skip
-    """Private functions a rewrite split into helpers: each unmatched private function of a
-    file that already has a matched pair, against runs of up to ``SPLIT_PARTS`` candidate
-    functions next to each other among the unmatched ones (gap-tolerant: a matched function
-    between them is skipped), their events joined in file order. Only after a pair has matched
-    (behind the cheap filter), and only against the private files it matched."""
+    """Private functions a rewrite split into helpers. ``pieces``: (candidate, private) pairs
+    that passed the cheap filter, the candidate function under half the private one's size, the
+    private one unmatched in a file that already has a matched pair. Each such private function
+    is compared with the runs of up to ``SPLIT_PARTS`` unmatched candidate functions next to
+    each other (gap-tolerant: a matched function between them is skipped) that hold one of its
+    pieces, their events joined in file order."""
     free = [c for c in range(len(wanted)) if c not in used_c]
-    runs = [
-        (free[a : b + 1], np.concatenate([wanted[c][1] for c in free[a : b + 1]]))
-        for a in range(len(free))
-        for b in range(a + 1, min(a + SPLIT_PARTS, len(free)))
-    ]
-    private = np.flatnonzero(np.isin(index.file, list(files))
-                             & (np.diff(index.starts) >= t.structural_min_events))  # fmt: skip
     found: list[tuple[float, list[int], int]] = []
-    for p in private.tolist():
-        if p in used_p:
-            continue
+    for p in sorted({p for _, p in pieces}):
         theirs = index.function_events(p)
-        for parts, joined in runs:
-            small, large = sorted((theirs.shape[0], joined.shape[0]))
-            if 2 * small >= large and (score := similarity(joined, theirs)) * 100 >= (
-                t.structural_similarity
-            ):
-                found.append((score, parts, p))
+        near = {free.index(c) for c, q in pieces if q == p and c in free}
+        starts = {a for at in near for a in range(max(0, at - SPLIT_PARTS + 1), at + 1)}
+        for a in sorted(starts):
+            for b in range(a + 1, min(a + SPLIT_PARTS, len(free))):
+                parts = free[a : b + 1]
+                joined = np.concatenate([wanted[c][1] for c in parts])
+                small, large = sorted((theirs.shape[0], joined.shape[0]))
+                if 2 * small >= large and (score := similarity(joined, theirs)) * 100 >= (
+                    t.structural_similarity
+                ):
+                    found.append((score, parts, p))
     found.sort(key=lambda item: (-item[0], item[1], item[2]))
     chosen = []
     for score, parts, p in found:
