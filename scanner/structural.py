@@ -326,6 +326,12 @@ def match_structure(
             chosen.append((score, [c], p))
     files = {int(index.file[p]) for _, _, p in chosen}
     pieces = {(c, p) for c, p in pieces if int(index.file[p]) in files and p not in used_p}
+    if pieces and public is not None and len(public):  # a piece that is public code: no piece
+        matched = np.isin(owner, [c for c, _ in pieces])
+        public_code = {c for _, c, _ in _compared(wanted, owner[matched], looked[matched],
+                                                  public, t)[0]}  # fmt: skip
+        pieces = {(c, p) for c, p in pieces if c not in public_code}
+        used_c.update(public_code)  # nor part of a run
     if pieces:
         chosen += _split(wanted, used_c, used_p, pieces, index, t)
     named = texts() if chosen and texts is not None else {}

@@ -334,6 +334,12 @@ def test_a_function_split_into_helpers_is_matched_by_its_pieces_joined(monkeypat
     assert whole.candidate_functions == 1 and whole.candidate_lines == (4, 11)
     assert split.candidate_functions == 2 and split.candidate_lines == (14, 40)
     assert split.similarity >= 0.7 and split.events[0] > split.events[1] / 2
+    # the pieces published by the company (--public): public code, no evidence
+    public = StructureIndex.build(
+        [_structure(SPLIT_CANDIDATE[SPLIT_CANDIDATE.index("def coll") :])]
+    )
+    forked, _ = match_structure(candidate, private, Thresholds(), public=public)
+    assert [(p.private_lines, p.candidate_functions) for p in forked] == [((28, 35), 1)]
     # without joining, the pieces match nothing: each is too unlike the whole
     monkeypatch.setattr(structural, "SPLIT_PARTS", 1)
     alone, _ = match_structure(candidate, private, Thresholds())
