@@ -349,7 +349,8 @@ class KnownFile:
     size: int
     mtime_ns: int
     structured: bool = True
-    """False: stored before schema 7 without a structure, so it is fingerprinted again."""
+    """False: stored before schema 7 without a structure, or with one of structure format 1
+    (older event codes), so it is fingerprinted again."""
 
 
 _Method = TypeVar("_Method", bound=Callable[..., Any])
@@ -658,7 +659,8 @@ class SQLiteStore:
     @_reading("its files")
     def known_files(self, repo_id: int) -> dict[str, KnownFile]:
         rows = self._db.execute(
-            "SELECT path, sha256, size, mtime_ns, structure IS NOT NULL FROM files"
+            "SELECT path, sha256, size, mtime_ns,"
+            " structure IS NOT NULL AND substr(structure, 1, 1) IS NOT x'01' FROM files"
             " WHERE repo_id = ?",
             (repo_id,),
         )
@@ -810,15 +812,18 @@ class SQLiteStore:
     def file_keys(self, ids: Iterable[int]) -> np.ndarray:
         """What a stored file's fingerprints are computed from, per file id in ``ids`` (in that
         order): 32 bytes of SHA-256 over its content hash, language and the sizes of its
-        fingerprints and structure (none: stored before schema 7). A file whose key is unchanged
-        has unchanged fingerprints and structure, so an index can keep them without reading them
-        again (``scanner/index_file.py``)."""
+        fingerprints and structure (none: stored before schema 7; with its format byte unless
+        that is 1, so a file fingerprinted again at a new structure format is changed). A file
+        whose key is unchanged has unchanged fingerprints and structure, so an index can keep
+        them without reading them again (``scanner/index_file.py``)."""
         wanted = [int(i) for i in ids]
         found: dict[int, bytes] = {}
         for at in range(0, len(wanted), 500):
             chunk = wanted[at : at + 500]
             rows = self._db.execute(
-                "SELECT id, sha256, language, length(fingerprints), length(structure) FROM files"
+                "SELECT id, sha256, language, length(fingerprints),"
+                " length(structure) || coalesce(nullif(hex(substr(structure, 1, 1)), '01'), '')"
+                " FROM files"
                 f" WHERE id IN ({', '.join('?' * len(chunk))})",
                 chunk,
             )

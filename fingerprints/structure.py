@@ -56,8 +56,11 @@ MIN_FUNCTION_TOKENS = 25
 """A function node with fewer tokens is part of the function around it."""
 MIN_EVENTS = 6
 """Functions with fewer events are not stored (``structural_min_events`` can go no lower)."""
-FORMAT = 1
-"""Version of the stored bytes (``Structure.to_bytes``)."""
+FORMAT = 2
+"""Version of the stored bytes (``Structure.to_bytes``): 2 since ``CALL_ALIASES`` and
+``SYNTAX_CALLS`` changed some event codes. Format 1 still reads (same layout, older codes), and
+``fingerprint`` redoes a file stored at format 1 like one stored without a structure."""
+READABLE = (1, 2)
 PAINT_BUDGET = 8
 """Function spans may cover each token this many times in all (nesting), no more."""
 
@@ -131,8 +134,8 @@ class Structure:
         """The stored bytes back; ``ValueError`` when they are not a structure."""
         if not blob:
             return EMPTY
-        if blob[0] != FORMAT or len(blob) < 5:
-            raise ValueError("not a structure record of format 1")
+        if blob[0] not in READABLE or len(blob) < 5:
+            raise ValueError(f"not a structure record of format {' or '.join(map(str, READABLE))}")
         count = int.from_bytes(blob[1:5], "little")
         end = 5 + count * FUNCTION_DTYPE.itemsize
         if end > len(blob) or (len(blob) - end) % 4:
@@ -219,10 +222,44 @@ def _string(text: str) -> str | None:
     return inner
 
 
+#: Standard-library names of the same operation across languages, each to one spelling (after
+#: ``_name``'s lower case and dropped underscores): a port calls ``trimEnd`` where the original
+#: called ``rstrip``. Only names whose meaning is the same wherever they appear.
+CALL_ALIASES = {
+    alias: canonical for canonical, aliases in {
+        "rstrip": ("trimend", "trimright", "trimrightfunc"),
+        "lstrip": ("trimstart", "trimleft", "trimleftfunc"),
+        "strip": ("trim", "trimspace"),
+        "len": ("length",),
+        "lower": ("tolowercase", "tolower", "tolowerfirst", "toasciilowercase"),
+        "upper": ("touppercase", "toupper", "toasciiuppercase"),
+        "startswith": ("hasprefix",),
+        "endswith": ("hassuffix",),
+        "contains": ("includes",),
+        "index": ("indexof",),
+        "rindex": ("lastindexof", "lastindex"),
+        "replace": ("replaceall",),
+        "append": ("push",),
+        "dumps": ("stringify",),
+        "int": ("parseint", "atoi"),
+        "float": ("parsefloat",),
+        "str": ("tostring",),
+        "items": ("entries",),
+    }.items() for alias in aliases
+}  # fmt: skip
+
+
+SYNTAX_CALLS = frozenset(("slice", "substring", "substr", "charat"))
+"""Calls that are syntax in other languages (``s[1:-1]``, ``s[i]``, ``&s[a..b]``): no event,
+so a port to or from JavaScript or Java lines up with the original."""
+
+
 @functools.lru_cache(maxsize=1 << 13)
 def _name(text: str) -> str:
-    """A called or defined name as events compare it: ``starts_with`` is ``startsWith``."""
-    return text.lower().replace("_", "")
+    """A called or defined name as events compare it: ``starts_with`` is ``startsWith``, and
+    the same operation in another language one name (``CALL_ALIASES``)."""
+    name = text.lower().replace("_", "")
+    return CALL_ALIASES.get(name, name)
 
 
 @functools.lru_cache(maxsize=1 << 13)
@@ -230,7 +267,8 @@ def _text_code(kind: int, text: str) -> int:
     """The event code of a call (kind 0), number (1) or string (2) text; 0 for none. Cached:
     the same names and constants come back in file after file."""
     if kind == 0:
-        return event_code("c:" + _name(text))
+        name = _name(text)
+        return 0 if name in SYNTAX_CALLS else event_code("c:" + name)
     if kind == 1:
         return event_code("n:" + _number(text))
     normalized = _string(text)

@@ -44,6 +44,10 @@ TRIVIAL = np.array(
 )
 """Calls and constants nearly every function has: never features."""
 
+SPLIT_PARTS = 3
+"""At most this many candidate functions next to each other are joined to match one private
+function a rewrite split into helpers (see ``_split``)."""
+
 FILTER_SHARE = 0.3
 """Share of the smaller function's features (the candidate's idioms left out) a pair must
 share to be compared."""
@@ -203,6 +207,9 @@ class FunctionPair:
     calls: tuple[str, ...] = field(default=())
     """The shared calls and constants as the candidate writes them (public text)."""
     constants: tuple[str, ...] = field(default=())
+    candidate_functions: int = 1
+    """How many candidate functions line up with the private one: more than one when a rewrite
+    split it into helpers (their events joined in file order)."""
 
     @property
     def weight(self) -> int:
@@ -238,10 +245,12 @@ def _compared(
     looked: np.ndarray,
     index: StructureIndex,
     t: Thresholds,
-) -> tuple[list[tuple[float, int, int]], int]:
+) -> tuple[list[tuple[float, int, int]], int, set[tuple[int, int]]]:
     """(similarity, candidate function, indexed function) of every pair that passes the cheap
-    filter and then the comparison, and the features ignored as idioms. ``owner`` and
-    ``looked``: each feature of the candidate functions (``wanted``) and whose it is."""
+    filter and then the comparison, the features ignored as idioms, and the (candidate,
+    indexed) pairs that passed the filter with a candidate function under half the indexed
+    one's size (a piece of it, maybe: ``_split``). ``owner`` and ``looked``: each feature of
+    the candidate functions (``wanted``) and whose it is."""
     lo = np.searchsorted(index.feature_hashes, looked, side="left")
     hi = np.searchsorted(index.feature_hashes, looked, side="right")
     idiom = hi - lo > t.structural_max_fanout
@@ -251,7 +260,7 @@ def _compared(
     keep = (hi > lo) & ~idiom
     owner, lo, hi = owner[keep], lo[keep], hi[keep]
     if not owner.shape[0]:
-        return [], idioms
+        return [], idioms, set()
     sizes = hi - lo
     at = np.repeat(lo, sizes) + (np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes,
                                                                         sizes))  # fmt: skip
@@ -262,15 +271,18 @@ def _compared(
     smaller = np.minimum(feature_counts[cand], np.asarray(index.features[other]))
     passing = (shared >= t.structural_min_shared) & (shared >= FILTER_SHARE * smaller)
     found: list[tuple[float, int, int]] = []
+    pieces: set[tuple[int, int]] = set()
     for c, p in zip(cand[passing].tolist(), other[passing].tolist(), strict=True):
         theirs = index.function_events(p)
         small, large = sorted((theirs.shape[0], wanted[c][1].shape[0]))
         if small < t.structural_min_events or 2 * small < large:
+            if 2 * wanted[c][1].shape[0] < theirs.shape[0] >= t.structural_min_events:
+                pieces.add((c, p))
             continue  # too small, or one is more than twice the other: not one rewritten
         score = similarity(wanted[c][1], theirs)
         if score * 100 >= t.structural_similarity:
             found.append((score, c, p))
-    return found, idioms
+    return found, idioms, pieces
 
 
 def match_structure(
@@ -296,7 +308,7 @@ def match_structure(
     looked = looked[keep]
     wanted = [(number, structure.events[starts[number] : starts[number + 1]])
               for number in numbers.tolist()]  # fmt: skip
-    found, idioms = _compared(wanted, owner, looked, index, t)
+    found, idioms, pieces = _compared(wanted, owner, looked, index, t)
     if found and public is not None and len(public):
         matched = np.isin(owner, [c for _, c, _ in found])
         best: dict[int, float] = {}
@@ -304,37 +316,91 @@ def match_structure(
             best[c] = max(best.get(c, 0.0), score)
         found = [(score, c, p) for score, c, p in found if best.get(c, -1.0) < score]
     found.sort(key=lambda item: (-item[0], item[1], item[2]))
-    pairs: list[FunctionPair] = []
+    chosen: list[tuple[float, list[int], int]] = []
     used_c: set[int] = set()
     used_p: set[int] = set()
-    named = texts() if found and texts is not None else {}
     for score, c, p in found:
-        if c in used_c or p in used_p:
-            continue
-        used_c.add(c)
-        used_p.add(p)
-        number, mine = wanted[c]
-        theirs = index.function_events(p)
-        common = np.intersect1d(features(mine), features(theirs)).tolist()
-        shared = [named.get(code, ("call", "")) for code in common]
-        mine_shape, their_shape = _shape(mine), _shape(theirs)
-        f = structure.functions[number]
-        pairs.append(FunctionPair(
-            candidate_lines=(int(f["line_start"]), int(f["line_end"])),
-            private_file=int(index.file[p]),
-            private_lines=(int(index.line_start[p]), int(index.line_end[p])),
-            similarity=round(score, 4),
-            events=(int(mine.shape[0]), int(theirs.shape[0])),
-            arity=(int(f["arity"]), int(index.arity[p])),
-            shared_calls=sum(1 for kind, _ in shared if kind == "call"),
-            shared_constants=sum(1 for kind, _ in shared if kind == "constant"),
-            shape={CONTROL_NAMES[code]: (mine_shape[code], their_shape[code])
-                   for code in CONTROL_NAMES if mine_shape[code] or their_shape[code]},
-            calls=tuple(sorted({text for kind, text in shared if kind == "call" and text})),
-            constants=tuple(sorted({text for kind, text in shared
-                                    if kind == "constant" and text})),
-        ))  # fmt: skip
+        if c not in used_c and p not in used_p:
+            used_c.add(c)
+            used_p.add(p)
+            chosen.append((score, [c], p))
+    files = {int(index.file[p]) for _, _, p in chosen}
+    pieces = {(c, p) for c, p in pieces if int(index.file[p]) in files and p not in used_p}
+    if pieces and public is not None and len(public):  # a piece that is public code: no piece
+        matched = np.isin(owner, [c for c, _ in pieces])
+        public_code = {c for _, c, _ in _compared(wanted, owner[matched], looked[matched],
+                                                  public, t)[0]}  # fmt: skip
+        pieces = {(c, p) for c, p in pieces if c not in public_code}
+        used_c.update(public_code)  # nor part of a run
+    if pieces:
+        chosen += _split(wanted, used_c, used_p, pieces, index, t)
+    named = texts() if chosen and texts is not None else {}
+    pairs = [_pair(structure, wanted, parts, p, score, index, named)
+             for score, parts, p in chosen]  # fmt: skip
     return pairs, idioms
+
+
+def _split(wanted: list[tuple[int, np.ndarray]], used_c: set[int], used_p: set[int],
+           pieces: set[tuple[int, int]], index: StructureIndex,
+           t: Thresholds) -> list[tuple[float, list[int], int]]:  # fmt: skip
+    """Private functions a rewrite split into helpers. ``pieces``: (candidate, private) pairs
+    that passed the cheap filter, the candidate function under half the private one's size, the
+    private one unmatched in a file that already has a matched pair. Each such private function
+    is compared with the runs of up to ``SPLIT_PARTS`` unmatched candidate functions next to
+    each other (gap-tolerant: a matched function between them is skipped) that hold one of its
+    pieces, their events joined in file order."""
+    free = [c for c in range(len(wanted)) if c not in used_c]
+    found: list[tuple[float, list[int], int]] = []
+    for p in sorted({p for _, p in pieces}):
+        theirs = index.function_events(p)
+        near = {free.index(c) for c, q in pieces if q == p and c in free}
+        starts = {a for at in near for a in range(max(0, at - SPLIT_PARTS + 1), at + 1)}
+        for a in sorted(starts):
+            for b in range(a + 1, min(a + SPLIT_PARTS, len(free))):
+                parts = free[a : b + 1]
+                joined = np.concatenate([wanted[c][1] for c in parts])
+                small, large = sorted((theirs.shape[0], joined.shape[0]))
+                if 2 * small >= large and (score := similarity(joined, theirs)) * 100 >= (
+                    t.structural_similarity
+                ):
+                    found.append((score, parts, p))
+    found.sort(key=lambda item: (-item[0], item[1], item[2]))
+    chosen = []
+    for score, parts, p in found:
+        if p not in used_p and not used_c.intersection(parts):
+            used_p.add(p)
+            used_c.update(parts)
+            chosen.append((score, parts, p))
+    return chosen
+
+
+def _pair(structure: Structure, wanted: list[tuple[int, np.ndarray]], parts: list[int], p: int,
+          score: float, index: StructureIndex,
+          named: dict[int, tuple[str, str]]) -> FunctionPair:  # fmt: skip
+    """The evidence of candidate functions ``parts`` (one, or a split one's pieces) matched to
+    private function ``p``."""
+    mine = np.concatenate([wanted[c][1] for c in parts])
+    theirs = index.function_events(p)
+    common = np.intersect1d(features(mine), features(theirs)).tolist()
+    shared = [named.get(code, ("call", "")) for code in common]
+    mine_shape, their_shape = _shape(mine), _shape(theirs)
+    first = structure.functions[wanted[parts[0]][0]]
+    last = structure.functions[wanted[parts[-1]][0]]
+    return FunctionPair(
+        candidate_lines=(int(first["line_start"]), int(last["line_end"])),
+        private_file=int(index.file[p]),
+        private_lines=(int(index.line_start[p]), int(index.line_end[p])),
+        similarity=round(score, 4),
+        events=(int(mine.shape[0]), int(theirs.shape[0])),
+        arity=(int(first["arity"]), int(index.arity[p])),
+        shared_calls=sum(1 for kind, _ in shared if kind == "call"),
+        shared_constants=sum(1 for kind, _ in shared if kind == "constant"),
+        shape={CONTROL_NAMES[code]: (mine_shape[code], their_shape[code])
+               for code in CONTROL_NAMES if mine_shape[code] or their_shape[code]},
+        calls=tuple(sorted({text for kind, text in shared if kind == "call" and text})),
+        constants=tuple(sorted({text for kind, text in shared if kind == "constant" and text})),
+        candidate_functions=len(parts),
+    )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

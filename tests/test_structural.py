@@ -26,9 +26,11 @@ from typer.testing import CliRunner
 from fingerprints import DamagedStoreError, Structure, open_store, tokenize
 from fingerprints.languages import load_language
 from fingerprints.structure import CONTROL_CODES, LOCAL, LOOP
-from scanner import FingerprintIndex
+from scanner import FingerprintIndex, structural
 from scanner.cli import app
 from scanner.index_file import IndexFile, index_path
+from scanner.structural import StructureIndex, features, match_structure, similarity
+from scanner.thresholds import Thresholds
 from tests.conftest import SAMPLES
 from tests.rewriting import rewrite
 
@@ -234,3 +236,169 @@ def test_a_fork_of_the_companys_public_code_is_no_structural_evidence(tmp_path):
     candidate = _scan(path, _candidate(tmp_path, "wrapping.py", rewritten), tmp_path)
     assert candidate["verdict"] == "clear", candidate["reasons"]
     assert candidate["structural"]["pairs"] == 0
+
+
+SPLIT_PRIVATE = """\
+import re
+
+
+def parse_header(text, strict):
+    fields = {}
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        key, sep, value = line.partition(":")
+        if not sep:
+            if strict:
+                raise ValueError(line)
+            continue
+        key = key.strip().lower()
+        if key in fields:
+            fields[key] = fields[key] + "," + value.strip()
+        else:
+            fields[key] = value.strip()
+    size = int(fields.get("content-length", "0"))
+    if size < 0 or size > 65536:
+        raise OverflowError(size)
+    kind = fields.get("content-type", "text/plain").split(";")[0]
+    if not re.fullmatch(r"[a-z]+/[a-z0-9.+-]+", kind):
+        raise TypeError(kind)
+    return fields, size, kind
+
+
+def render(items, width):
+    out = []
+    for name, value in sorted(items.items()):
+        label = name.title().ljust(width)
+        if isinstance(value, (list, tuple)):
+            value = ", ".join(map(str, value))
+        out.append(f"{label}: {value}")
+    return "\\n".join(out) + "\\n"
+"""
+
+SPLIT_CANDIDATE = """\
+import re
+
+
+def format_fields(mapping, pad):
+    lines = []
+    for key, val in sorted(mapping.items()):
+        head = key.title().ljust(pad)
+        if isinstance(val, (list, tuple)):
+            val = ", ".join(map(str, val))
+        lines.append(f"{head}: {val}")
+    return "\\n".join(lines) + "\\n"
+
+
+def collect_fields(blob, pedantic):
+    result = {}
+    for row in blob.splitlines():
+        if not row.strip() or row.startswith("#"):
+            continue
+        name, colon, rest = row.partition(":")
+        if not colon:
+            if pedantic:
+                raise ValueError(row)
+            continue
+        name = name.strip().lower()
+        if name in result:
+            result[name] = result[name] + "," + rest.strip()
+        else:
+            result[name] = rest.strip()
+    return result
+
+
+def read_headers(blob, pedantic=False):
+    result = collect_fields(blob, pedantic)
+    length = int(result.get("content-length", "0"))
+    if length < 0 or length > 65536:
+        raise OverflowError(length)
+    mime = result.get("content-type", "text/plain").split(";")[0]
+    if not re.fullmatch(r"[a-z]+/[a-z0-9.+-]+", mime):
+        raise TypeError(mime)
+    return result, length, mime
+"""
+
+
+def _structure(source: str, language: str = "python") -> Structure:
+    return tokenize(source.encode(), load_language(language)).structure
+
+
+def test_a_function_split_into_helpers_is_matched_by_its_pieces_joined(monkeypatch):
+    private = StructureIndex.build([_structure(SPLIT_PRIVATE)])
+    candidate = _structure(SPLIT_CANDIDATE)  # render renamed, parse_header split in two
+    pairs, _ = match_structure(candidate, private, Thresholds())
+    by_private = {p.private_lines: p for p in pairs}
+    assert set(by_private) == {(4, 25), (28, 35)}
+    split, whole = by_private[(4, 25)], by_private[(28, 35)]
+    assert whole.candidate_functions == 1 and whole.candidate_lines == (4, 11)
+    assert split.candidate_functions == 2 and split.candidate_lines == (14, 40)
+    assert split.similarity >= 0.7 and split.events[0] > split.events[1] / 2
+    # the pieces published by the company (--public): public code, no evidence
+    public = StructureIndex.build(
+        [_structure(SPLIT_CANDIDATE[SPLIT_CANDIDATE.index("def coll") :])]
+    )
+    forked, _ = match_structure(candidate, private, Thresholds(), public=public)
+    assert [(p.private_lines, p.candidate_functions) for p in forked] == [((28, 35), 1)]
+    # without joining, the pieces match nothing: each is too unlike the whole
+    monkeypatch.setattr(structural, "SPLIT_PARTS", 1)
+    alone, _ = match_structure(candidate, private, Thresholds())
+    assert [p.private_lines for p in alone] == [(28, 35)]
+
+
+def test_a_port_calls_the_same_operations_by_their_own_names():
+    python = (
+        "def section(line, marks):\n"
+        "    line = line.rstrip()\n"
+        "    found = []\n"
+        "    if line[0] == '[' and line[-1] == ']':\n"
+        "        found.append(line[1:-1].strip().lower())\n"
+        "    return len(found), line.startswith('#'), ','.join(found)\n"
+    )
+    javascript = (
+        "function section(line, marks) {\n"
+        "  line = line.trimEnd();\n"
+        "  const found = [];\n"
+        "  if (line[0] === '[' && line[line.length - 1] === ']') {\n"
+        "    found.push(line.slice(1, -1).trim().toLowerCase());\n"
+        "  }\n"
+        "  return [found.length, line.startsWith('#'), found.join(',')];\n"
+        "}\n"
+    )
+    py, js = _structure(python), _structure(javascript, "javascript")
+    assert len(py) == len(js) == 1
+    shared = np.intersect1d(features(py.events), features(js.events))
+    assert shared.shape[0] >= 8  # rstrip, append, strip, lower, startswith, join, '[', ']', ...
+    assert similarity(py.events, js.events) >= 0.85
+
+
+def test_a_structure_of_format_1_still_reads_and_is_redone_when_fingerprinted_again(tmp_path):
+    """Format 2 changed some event codes (``CALL_ALIASES``): a store written before keeps
+    working, and ``fingerprint`` redoes its files like files stored without a structure."""
+    private = tmp_path / "toolkit"
+    private.mkdir()
+    shutil.copy(PRIVATE_MODULE, private / "textwrap.py")
+    path = tmp_path / "old.db"
+    done = runner.invoke(app, ["fingerprint", str(private), "--store", str(path), "--jobs", "1"])
+    assert done.exit_code == 0, done.output
+    with open_store(path, read_only=True) as store:
+        [(file_id, blob)] = store.structures({1})
+        key = store.file_keys([file_id])
+    assert blob is not None and blob[0] == 2
+    con = sqlite3.connect(path)  # as the previous leaktrace wrote it: format 1
+    con.execute("UPDATE files SET structure = ? WHERE id = ?", (b"\x01" + blob[1:], file_id))
+    con.commit()
+    con.close()
+    with open_store(path, read_only=True) as store:
+        [(_, old)] = store.structures({1})
+        assert (
+            Structure.from_bytes(old).events.tolist() == Structure.from_bytes(blob).events.tolist()
+        )
+        assert store.file_keys([file_id]) != key  # the index reads it again
+    done = runner.invoke(app, ["fingerprint", str(private), "--store", str(path), "--jobs", "1"])
+    assert done.exit_code == 0, done.output
+    assert "1 file(s) fingerprinted, 0 unchanged" in done.output  # unchanged, but redone
+    with open_store(path, read_only=True) as store:
+        assert dict(store.structures({1})) == {1: blob} and store.file_keys([file_id]) == key
+    done = runner.invoke(app, ["fingerprint", str(private), "--store", str(path), "--jobs", "1"])
+    assert "0 file(s) fingerprinted, 1 unchanged" in done.output

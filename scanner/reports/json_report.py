@@ -142,6 +142,7 @@ def _function(pair: FunctionPair) -> dict[str, Any]:
     return {
         "candidate_path": pair.candidate_path,
         "candidate_lines": list(pair.candidate_lines),
+        "candidate_functions": pair.candidate_functions,
         "private_repo": pair.private_repo,
         "private_path": pair.private_path,
         "private_lines": list(pair.private_lines),
