@@ -581,8 +581,13 @@ class ResultsDB:
                         if options else None)  # fmt: skip
             key = decision.decision if decision else "awaiting"
             state[key].append(path)
+        # the whole-candidate dismissal holds while no file is awaiting or was confirmed later
+        # (its batch dismissed every file; a later confirmation wins for that file)
         state["dismissed_whole"] = bool(
-            whole and whole.decision == "dismissed" and not state["awaiting"]
+            whole
+            and whole.decision == "dismissed"
+            and not state["awaiting"]
+            and not state["confirmed"]
         )
         state["history"] = [
             {"path": d.path, "decision": d.decision, "reason": d.reason, "by": d.decided_by,

@@ -23,6 +23,7 @@ import pytest
 from typer.testing import CliRunner
 
 from scanner.cli import app
+from scanner.reports.notice import confirmed_items
 from scanner.resultsdb import SCHEMA_VERSION, ResultsDB
 from scanner.serve import ServeConfig, check_bind
 from scanner.serve.panes import Mark, code_rows
@@ -168,6 +169,22 @@ def test_reports_and_notice_show_content_decisions_and_undos(results, tmp_path):
         assert f"`github:{owner}/pay-sdk@main`" in text
     assert text.count("`internal/export.go`, lines") == len(LEAKY)
     assert LOOKALIKE not in text
+
+
+def test_a_file_confirmed_after_the_whole_candidate_was_dismissed_is_in_the_notice(results):
+    """Dismissing a candidate as a whole, then confirming one of its files: that file is
+    confirmed, the candidate is no longer wholly dismissed, and the notice lists the file."""
+    run, first = target_of(results, "user1")
+    with ResultsDB(results) as db:
+        db.decide(first, "dismissed", "looked like our mirror", "ana")
+        db.decide(first, "confirmed", "no: the export code, verbatim", "ben",
+                  ["internal/export.go"])  # fmt: skip
+        review = db.candidate(run, first["target"])["review"]
+        report = db.report(run)
+    assert review["confirmed"] == ["internal/export.go"] and not review["dismissed_whole"]
+    listed = {(c["target"], p["candidate_path"]) for c, pairs in confirmed_items(report)
+              for p in pairs}  # fmt: skip
+    assert listed == {(first["target"], "internal/export.go")}
 
 
 def test_review_everywhere_decides_once_for_every_fork(results):
