@@ -116,6 +116,31 @@ def test_a_huge_source_map_is_read_in_windows_and_finds_the_copy(store, tmp_path
     assert peak < 512, f"{peak} MiB"
 
 
+def test_a_second_embedded_source_of_the_same_name_is_read_too(store, tmp_path):
+    """Two sections of an indexed map (or `./src/a.py` beside `src/a.py`) may name the same
+    path with other contents: the leak behind a harmless first entry is read, not passed over."""
+    harmless = "def greet(name):\n    return 'hello ' + name\n"
+    sections = [
+        {
+            "offset": {"line": n, "column": 0},
+            "map": {
+                "version": 3,
+                "mappings": "",
+                "sources": ["webpack:///./src/journal.py"],
+                "sourcesContent": [text],
+            },
+        }
+        for n, text in enumerate([harmless, JOURNAL])
+    ]
+    folder = tmp_path / "dist"
+    folder.mkdir()
+    (folder / "app.js.map").write_text(json.dumps({"version": 3, "sections": sections}))
+    done, report, _ = scan(store, folder)
+    assert done.returncode == 1, done.stderr
+    [candidate] = report["candidates"]
+    assert {p["candidate_path"] for p in candidate["files"]} == {"app.js.map!/src/journal.py#2"}
+
+
 def test_inputs_of_at_most_1_mb_stay_under_512_mb(store, tmp_path):
     """A few small hostile inputs at once: nested JSON, many entries, a ratio bomb."""
     folder = tmp_path / "small"

@@ -248,7 +248,7 @@ def run_watch(settings: Settings) -> int:
         crawler.close()
     if counts.flagged:
         return EXIT_FLAGGED
-    return EXIT_INCOMPLETE if counts.incomplete else EXIT_CLEAR
+    return EXIT_INCOMPLETE if counts.incomplete or counts.feed_failures else EXIT_CLEAR
 
 
 def _run_id(results: ResultsDB, settings: Settings, index: FingerprintIndex,

@@ -100,3 +100,11 @@ class Candidate(Protocol):
     def revision(self) -> str | None: ...
 
     def iter_files(self) -> Iterator[CandidateFile]: ...
+
+
+def unique_name(name: str, seen: dict[str, int]) -> str:
+    """Entries that share a name in one archive or source map are told apart: ``a.py``,
+    ``a.py#2``, ..."""
+    count = seen.get(name, 0) + 1
+    seen[name] = count
+    return name if count == 1 else f"{name}#{count}"

@@ -48,7 +48,7 @@ from fingerprints import (
     language_for_path,
     printable,
 )
-from scanner.sources.base import EMPTY, CandidateFile, Limits, Problem, problem
+from scanner.sources.base import EMPTY, CandidateFile, Limits, Problem, problem, unique_name
 from scanner.sources.sourcemap import (
     SEPARATOR,
     MapObserver,
@@ -420,7 +420,7 @@ class Unpacker:
                 self._check_name(prefix + name, name)
                 if member.isdir() or posixpath.basename(name).startswith(".wh."):
                     continue  # folders and image-layer whiteouts hold no content
-                path = prefix + _unique(name, seen)
+                path = prefix + unique_name(name, seen)
                 if member.issym() or member.islnk():
                     self._note(path, f"link to {carried_name(member.linkname)!r}; not followed")
                     continue
@@ -447,7 +447,7 @@ class Unpacker:
                 self._check_name(prefix + name, name)
                 if info.is_dir():
                     continue
-                entry = prefix + _unique(name, seen)
+                entry = prefix + unique_name(name, seen)
                 mode = info.external_attr >> 16
                 if info.create_system == 3 and stat.S_IFMT(mode) not in (0, stat.S_IFREG):
                     what = "link" if stat.S_ISLNK(mode) else "device, FIFO or special file"
@@ -511,13 +511,6 @@ def unsafe_member_name(name: str) -> str | None:
     if ".." in PurePosixPath(name.replace("\\", "/")).parts:
         return "'..' in path"
     return None
-
-
-def _unique(name: str, seen: dict[str, int]) -> str:
-    """Entries that share a name in one archive are told apart: ``a.py``, ``a.py#2``, ..."""
-    count = seen.get(name, 0) + 1
-    seen[name] = count
-    return name if count == 1 else f"{name}#{count}"
 
 
 def _corrupt() -> tuple[type[BaseException], ...]:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from fingerprints import carried_name, language_for_path
-from scanner.sources.base import CandidateFile, Problem, problem
+from scanner.sources.base import CandidateFile, Problem, problem, unique_name
 
 SEPARATOR = "!/"
 _SCHEME = re.compile(r"^[a-zA-Z][\w+.-]*:/*")
@@ -83,7 +83,6 @@ def expand_source_map(path: str, data: bytes, problems: list[Problem],
     if not isinstance(parsed, dict):
         problems.append(problem(path, "not a valid source map (not a JSON object)"))
         return
-    seen: set[str] = set()
     try:
         entries = list(_sources(parsed))
     except RecursionError:
@@ -94,12 +93,14 @@ def expand_source_map(path: str, data: bytes, problems: list[Problem],
         return
     if on_map is not None:
         on_map(path, parsed)
+    names: dict[str, int] = {}
+    read: set[tuple[str, str]] = set()
     for name, content in entries:
         language = language_for_path(name)
-        virtual = f"{path}{SEPARATOR}{name}"
-        if language is None or virtual in seen:
-            continue
-        seen.add(virtual)
+        if language is None or (name, content) in read:
+            continue  # the same source embedded twice is read once; another one of that name too
+        read.add((name, content))
+        virtual = f"{path}{SEPARATOR}{unique_name(name, names)}"
         yield CandidateFile(virtual, content.encode("utf-8", errors="replace"), language)
 
 

@@ -76,6 +76,7 @@ class Counts:
     filtered: int = 0
     flagged: int = 0
     incomplete: int = 0
+    feed_failures: int = 0  # a feed that could not be followed: what it published is unread
     by_feed: dict[str, int] = field(default_factory=dict)
 
 
@@ -155,6 +156,7 @@ class Watcher:
                 try:
                     self.follow(feed)
                 except LeaktraceError as exc:  # the feed itself failed: try again next round
+                    self.counts.feed_failures += 1
                     self.say(f"{feed.name}: {self.redact(str(exc))}; trying again later")
                 waits.append(max(poll, feed.interval))
             if once:
