@@ -284,7 +284,8 @@ def scan_candidate(
             warnings.append(warning)
         if outcome.fragments:
             file_hashes[file.path] = piece.whole
-            excerpts[file.path] = file.data.decode("utf-8", errors="replace")
+            if file.path not in excerpts:  # a windowed file: decoded once, not per window
+                excerpts[file.path] = file.data.decode("utf-8", errors="replace")
             skip = token_offset.get(file.path, 0)
             fragments.extend(_placed(f, file.path, piece, skip) for f in outcome.fragments)
         shift = piece.first_line - 1

@@ -117,7 +117,8 @@ def sources_named(public_code: list[PublicCode], most: int = 3) -> str:
     ``reference`` discount, most tokens first."""
     tokens: dict[tuple[str, str], int] = {}
     for code in public_code:
-        key = (f"{code.source} {code.version}".strip(), KIND_NAMES.get(code.kind, code.kind))
+        label = printable(f"{code.source} {code.version}".strip())  # from package metadata
+        key = (label, KIND_NAMES.get(code.kind, code.kind))
         tokens[key] = tokens.get(key, 0) + code.tokens
     named = sorted(tokens, key=lambda key: (-tokens[key], key))
     if not named:
