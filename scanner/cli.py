@@ -28,6 +28,7 @@ import typer
 
 from fingerprints import LeaktraceError, StoreError, __version__, printable
 from scanner.commands.background import background, learn_targets
+from scanner.commands.background import refresh as refresh_index
 from scanner.commands.guard import guard
 from scanner.commands.inventory import inventory
 from scanner.commands.repos import repos
@@ -97,16 +98,6 @@ PARSE_MEMORY_OPTION = typer.Option(
 
 _VERDICT_STYLE = {Verdict.DERIVATIVE: "bold red", Verdict.REVIEW: "yellow",
                   Verdict.INCOMPLETE: "bold magenta", Verdict.CLEAR: "green"}  # fmt: skip
-
-
-def _refresh_index(store: SQLiteStore) -> None:
-    """Bring the index beside the store up to date after a change, with one line when it was
-    rebuilt."""
-    from scanner.index_file import refresh_index
-
-    stats = refresh_index(store)
-    if stats is not None:
-        err.print(stats.line(), markup=False)
 
 
 def _progress() -> Progress:
@@ -231,7 +222,7 @@ def _fingerprint(
         for source in planned:
             summary = _ingest(source, store, progress, task, seeds, runner, parse_limits)
             _print_tree_summary(summary, verbose)
-        _refresh_index(store)
+        refresh_index(store)
         if seeds:
             err.print(f"{len(store.seeds())} seed(s) recorded in plaintext for code search "
                       "('leaktrace seeds' lists them)", markup=False)  # fmt: skip
@@ -961,7 +952,7 @@ def demo(
                 with open_store(store_path) as opened:
                     if learn_targets(opened, references, jobs=1):
                         raise InputError("the sample references could not be learned")
-                    _refresh_index(opened)
+                    refresh_index(opened)
             err.print(f"$ leaktrace scan {' '.join(targets)} --store STORE", markup=False)
             with ResultsDB(Path(tmp) / "results.db", create=True) as results:
                 result, run_id = run_scan(targets, store_path, Thresholds(), results)

@@ -84,12 +84,7 @@ def _table(name: str, config: Path | None, folder: Path | None) -> tuple[Path | 
 def load_limits(config: Path | None = None, folder: Path | None = None,
                 overrides: dict[str, int | None] | None = None) -> Limits:  # fmt: skip
     """Defaults < the config file's ``[limits]`` < command-line values (None: not given)."""
-    path = config or find_config(folder or Path.cwd())
-    values: dict[str, Any] = {}
-    if path is not None and path.is_file():
-        values = _section(path).get("limits", {})
-        if not isinstance(values, dict):
-            raise ConfigError(f"{path}: limits", "must be a table")
+    path, values = _table("limits", config, folder)
     values = {**values, **{k: v for k, v in (overrides or {}).items() if v is not None}}
     known = {f.name for f in fields(Limits)}
     for key, value in values.items():

@@ -285,8 +285,8 @@ def learn_targets(store: SQLiteStore, targets: list[str], trust: dict[str, str] 
 
 
 def refresh(store: SQLiteStore) -> None:
-    """Bring the index beside the store up to date after learning (a source learned, or a
-    decision changed, makes it stale), with one line on stderr when it was rebuilt."""
+    """Bring the index beside the store up to date after a change (files fingerprinted, a
+    source learned, a decision changed), with one line on stderr when it was rebuilt."""
     from scanner.index_file import refresh_index
 
     stats = refresh_index(store)

@@ -5,6 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 
+def ranges_text(ranges: list[list[int]] | list[tuple[int, int]]) -> str:
+    """``3-9, 12``: line ranges, a one-line range as its number."""
+    return ", ".join(f"{a}-{b}" if a != b else str(a) for a, b in ranges)
+
+
 def columns_text(pair: dict[str, Any]) -> str:
     """`` (line 13 columns 5,001-9,870; ...)`` for the fragments that carry columns, else ``""``.
 

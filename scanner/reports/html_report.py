@@ -22,7 +22,7 @@ import itertools
 from typing import TYPE_CHECKING, Any, TextIO
 
 from fingerprints import printable
-from scanner.reports.columns import columns_text
+from scanner.reports.columns import columns_text, ranges_text
 from scanner.reports.grouping import Copy, PrivateGroup, distinct_contents, group_candidate
 from scanner.reports.locations import legend, locate, registry_page
 from scanner.reports.wording import (
@@ -137,10 +137,6 @@ def escape(text: str) -> str:
 
 def _badge(verdict: str) -> str:
     return f'<span class="badge {escape(verdict)}">{escape(verdict)}</span>'
-
-
-def _ranges(ranges: list[list[int]]) -> str:
-    return ", ".join(f"{a}-{b}" if a != b else str(a) for a, b in ranges)
 
 
 def _line_spans(fragments: list[dict[str, Any]]) -> dict[int, list[tuple[int, int]]]:
@@ -262,7 +258,7 @@ def _place(candidate: dict[str, Any], pair: dict[str, Any]) -> str:
     where = locate(candidate["target"], candidate.get("revision"), pair["candidate_path"])
     links = [f["link"] for f in pair["fragments"] if f.get("link")][:MAX_LINKS]
     parts = [f"<code>{escape(pair['candidate_path'])}</code>"]
-    parts.append(f"lines {_ranges(pair['candidate_lines'])}{escape(columns_text(pair))}")
+    parts.append(f"lines {ranges_text(pair['candidate_lines'])}{escape(columns_text(pair))}")
     if links:
         parts.append(" ".join(_link(link, "lines " + link.rsplit("#", 1)[-1]) for link in links))
     elif where.file_url:

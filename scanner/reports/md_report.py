@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TextIO
 
-from scanner.reports.columns import columns_text
+from scanner.reports.columns import columns_text, ranges_text
 from scanner.reports.grouping import Copy, distinct_contents, group_candidate
 from scanner.reports.locations import legend, locate, registry_page
 from scanner.reports.text import md_code, md_text
@@ -23,7 +23,7 @@ MAX_GROUPS, MAX_COPIES, MAX_PLACES = 10, 8, 8
 
 
 def _ranges(ranges: list[list[int]], most: int = 6) -> str:
-    shown = ", ".join(f"{a}-{b}" if a != b else str(a) for a, b in ranges[:most])
+    shown = ranges_text(ranges[:most])
     return shown + (f" and {len(ranges) - most} more ranges" if len(ranges) > most else "")
 
 

@@ -12,13 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from scanner.errors import InputError
-from scanner.reports.columns import columns_text
+from scanner.reports.columns import columns_text, ranges_text
 from scanner.reports.locations import locate
 from scanner.reports.text import md_code, md_text
-
-
-def _ranges(ranges: list[list[int]]) -> str:
-    return ", ".join(f"{a}-{b}" if a != b else str(a) for a, b in ranges)
 
 
 def confirmed_items(report: dict[str, Any]) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
@@ -113,9 +109,9 @@ def draft_notice(report: dict[str, Any]) -> str:
         lines.append("")
         for pair in pairs:
             lines.append(f"- {md_code(pair['candidate_path'])}, lines "
-                         f"{_ranges(pair['candidate_lines'])}{columns_text(pair)}: copies "
+                         f"{ranges_text(pair['candidate_lines'])}{columns_text(pair)}: copies "
                          f"{md_code(pair['private_repo'] + '/' + pair['private_path'])}, lines "
-                         f"{_ranges(pair['private_lines'])}")  # fmt: skip
+                         f"{ranges_text(pair['private_lines'])}")  # fmt: skip
             if location := _location(candidate, pair):
                 lines.append(location)
         lines.append("")

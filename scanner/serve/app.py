@@ -24,7 +24,7 @@ from starlette.staticfiles import StaticFiles
 
 from fingerprints import printable
 from scanner.errors import InputError, LeaktraceError
-from scanner.reports.columns import columns_text
+from scanner.reports.columns import columns_text, ranges_text
 from scanner.reports.grouping import Copy, group_candidate
 from scanner.reports.locations import legend, locate
 from scanner.reports.notice import draft_notice
@@ -82,9 +82,7 @@ def _environment() -> Environment:
     env.filters["num"] = lambda n: f"{n:,}"
     env.filters["https"] = _https
     env.filters["field"] = form_value
-    env.filters["ranges"] = lambda ranges: ", ".join(
-        f"{a}-{b}" if a != b else str(a) for a, b in ranges
-    )
+    env.filters["ranges"] = ranges_text
     return env
 
 
