@@ -196,7 +196,7 @@ def run_watch(settings: Settings) -> int:
         parse_assignments(list(settings.assignments)), "command line")  # fmt: skip
     limits = load_limits(settings.config)
     with open_store(settings.store, read_only=True) as opened:
-        if not any(repo.files and not repo.public for repo in opened.repos()):
+        if not opened.has_private_files():  # one row, not every file of the store
             raise ConfigError("--store", f"{settings.store} holds no private files; fingerprint "
                               "the private code into it first")  # fmt: skip
         index = FingerprintIndex.from_store(opened, _say)
