@@ -113,7 +113,9 @@ class MapAudit:
         private: list[str] = []
         for source, root, content in map_sources(parsed):  # its shape was checked already
             if content:
-                embedded.append(embedded_name(source, root))
+                embedded.append("(no name)" if source is None else embedded_name(source, root))
+            if source is None:
+                continue
             reason = private_path(source, root, folder if not self.alone else None)
             if reason:
                 private.append(f"{source} ({reason})")
