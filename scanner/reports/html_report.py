@@ -25,6 +25,7 @@ from fingerprints import printable
 from scanner.reports.columns import columns_text, ranges_text
 from scanner.reports.grouping import Copy, PrivateGroup, distinct_contents, group_candidate
 from scanner.reports.locations import legend, locate, registry_page
+from scanner.reports.text import safe_link
 from scanner.reports.wording import (
     copy_kind,
     decisive_checks,
@@ -250,7 +251,9 @@ def _private_pane(pair: dict[str, Any], sources: Sources, anchor: str) -> str:
 
 
 def _link(url: str, text: str) -> str:
-    return f'<a href="{escape(url)}">{escape(text)}</a>'
+    """A link to ``url`` (``text`` alone when ``safe_link`` refuses it)."""
+    safe = safe_link(url)
+    return f'<a href="{escape(safe)}">{escape(text)}</a>' if safe else escape(text)
 
 
 def _place(candidate: dict[str, Any], pair: dict[str, Any]) -> str:
