@@ -28,10 +28,10 @@ from scanner.reports.columns import columns_text, ranges_text
 from scanner.reports.grouping import Copy, group_candidate
 from scanner.reports.locations import legend, locate
 from scanner.reports.notice import draft_notice
+from scanner.reports.panes import candidate_marks, code_rows, private_marks
 from scanner.reports.text import safe_link
 from scanner.reports.wording import copy_kind, decisive_checks, set_aside, shown_verdict
 from scanner.resultsdb import Placement, ResultsDB, row_number
-from scanner.serve.panes import candidate_marks, code_rows, private_marks
 from scanner.serve.queue import KINDS, STATES, VERDICTS, Filters, build_queue, kind_of, state_of
 from scanner.serve.security import (
     MAX_BODY,
