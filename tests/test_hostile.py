@@ -59,6 +59,14 @@ def scan(store: Path, *targets: Path) -> tuple[subprocess.CompletedProcess[str],
     return done, json.loads(out.read_text()), int(peak.read_text()) // 1024
 
 
+def map_folder(tmp_path: Path, source_map: dict) -> Path:
+    """A folder ``dist`` holding ``app.js.map``."""
+    folder = tmp_path / "dist"
+    folder.mkdir()
+    (folder / "app.js.map").write_text(json.dumps(source_map))
+    return folder
+
+
 def huge_header_tar(path: Path, kind: bytes, declared: int) -> Path:
     """A .tar.gz whose first header (GNU long name ``L`` or PAX ``x``) declares ``declared``
     bytes, and really holds them (they compress to almost nothing)."""
@@ -107,10 +115,7 @@ def test_a_huge_source_map_is_read_in_windows_and_finds_the_copy(store, tmp_path
     source_map = {"version": 3, "file": "app.js", "mappings": "",
                   "sources": ["webpack:///./src/vendor.js", "webpack:///./src/journal.py"],
                   "sourcesContent": [bundle, JOURNAL]}  # fmt: skip
-    folder = tmp_path / "dist"
-    folder.mkdir()
-    (folder / "app.js.map").write_text(json.dumps(source_map))
-    done, report, peak = scan(store, folder)
+    done, report, peak = scan(store, map_folder(tmp_path, source_map))
     assert done.returncode == 1, done.stderr
     [candidate] = report["candidates"]
     assert {p["candidate_path"] for p in candidate["files"]} == {"app.js.map!/src/journal.py"}
@@ -134,10 +139,7 @@ def test_a_second_embedded_source_of_the_same_name_is_read_too(store, tmp_path):
         }
         for n, text in enumerate([harmless, JOURNAL])
     ]
-    folder = tmp_path / "dist"
-    folder.mkdir()
-    (folder / "app.js.map").write_text(json.dumps({"version": 3, "sections": sections}))
-    done, report, _ = scan(store, folder)
+    done, report, _ = scan(store, map_folder(tmp_path, {"version": 3, "sections": sections}))
     assert done.returncode == 1, done.stderr
     [candidate] = report["candidates"]
     assert {p["candidate_path"] for p in candidate["files"]} == {"app.js.map!/src/journal.py#2"}
@@ -260,10 +262,7 @@ def test_an_embedded_source_without_a_name_is_said_not_read_never_passed_over(st
     ]
     assert all(p.message.endswith("; not read") for p in problems)
 
-    folder = tmp_path / "dist"
-    folder.mkdir()
-    (folder / "app.js.map").write_text(json.dumps(source_map))
-    done, report, _ = scan(store, folder)
+    done, report, _ = scan(store, map_folder(tmp_path, source_map))
     assert done.returncode == 3, done.stderr
     [candidate] = report["candidates"]
     assert candidate["verdict"] == "incomplete"
