@@ -29,7 +29,7 @@ normalization (renamed identifiers, changed literals).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -149,14 +149,14 @@ def match_file(
 @dataclass(frozen=True, slots=True)
 class FileLookup:
     """What one candidate file's k-grams gave: its fragments, what was set aside, and which of
-    its tokens the company's public code, a public reference source or a legacy background
-    holds (``public_tokens``, so the structural signal never undoes what the tokens say)."""
+    its k-grams the company's public code, a public reference source or a legacy background
+    holds (``public_kgrams``, so the structural signal never undoes what the tokens say)."""
 
     fragments: list[Fragment]
     discounts: Discounts
-    public_tokens: np.ndarray
-    """bool per candidate token: covered by a k-gram found in the private code that is public
-    (the company's public code, a reference source's, or common in a legacy background)."""
+    public_kgrams: np.ndarray
+    """Positions of the k-grams found in the private code that are public (the company's public
+    code, a reference source's, or common in a legacy background)."""
 
 
 def look_up(
@@ -174,7 +174,7 @@ def look_up(
     token_count = len(analysis.tokens)
     hashes = grams.hashes
     if hashes.shape[0] == 0 or len(index) == 0:
-        return FileLookup([], discounts, np.zeros(token_count, dtype=bool))
+        return FileLookup([], discounts, np.zeros(0, dtype=np.int64))
     k = index.k
     lo, hi = index.ranges(hashes)
     counts = hi - lo
@@ -190,8 +190,7 @@ def look_up(
     template &= ~public & ~reference
     common = np.zeros_like(found)
     common[found] = index.background(hashes[found]) >= thresholds.background_files
-    public_tokens = covered_mask(np.flatnonzero(found & (public | (source >= 0) | common)), k,
-                                 token_count)  # fmt: skip
+    public_kgrams = np.flatnonzero(found & (public | (source >= 0) | common))
     common &= ~public & ~reference & ~template
     data = np.zeros_like(found)
     hits = np.flatnonzero(found & ~public & ~reference & ~template & ~common)
@@ -207,7 +206,7 @@ def look_up(
     counts[dropped] = 0
     total = int(counts.sum())
     if total == 0:
-        return FileLookup([], discounts, public_tokens)
+        return FileLookup([], discounts, public_kgrams)
 
     cand_pos = np.repeat(np.arange(hashes.shape[0], dtype=np.int64), counts)
     entry = np.repeat(lo, counts) + (
@@ -228,7 +227,7 @@ def look_up(
             cand_pos, entry, owner = cand_pos[keep], entry[keep], owner[keep]
             total = int(cand_pos.shape[0])
             if total == 0:
-                return FileLookup([], discounts, public_tokens)
+                return FileLookup([], discounts, public_kgrams)
     private_boilerplate = index.boilerplate[owner]
     if private_boilerplate.any():
         evidence_at = np.unique(cand_pos[~private_boilerplate])
@@ -238,7 +237,7 @@ def look_up(
         cand_pos, entry, owner = cand_pos[keep], entry[keep], owner[keep]
         total = int(cand_pos.shape[0])
         if total == 0:
-            return FileLookup([], discounts, public_tokens)
+            return FileLookup([], discounts, public_kgrams)
     record = index.records(entry, owner)
     priv_pos = record["pos"].astype(np.int64)
     diagonal = cand_pos - priv_pos
@@ -286,7 +285,7 @@ def look_up(
             strict=True,
         )
     ]
-    return FileLookup(fragments, discounts, public_tokens)
+    return FileLookup(fragments, discounts, public_kgrams)
 
 
 def _attribute(discounts: Discounts, positions: np.ndarray, sources: np.ndarray,
@@ -303,28 +302,30 @@ def _attribute(discounts: Discounts, positions: np.ndarray, sources: np.ndarray,
         discounts.attribution[pair] = discounts.attribution.get(pair, 0) + covered
 
 
-def covered_mask(positions: np.ndarray, k: int, length: int) -> np.ndarray:
-    """bool per token of a stream of ``length``: covered by a k-gram starting at ``positions``."""
-    marks = np.zeros(length + 1, dtype=np.int64)
-    np.add.at(marks, positions, 1)
-    np.add.at(marks, np.minimum(positions + k, length), -1)
-    return np.cumsum(marks[:-1]) > 0
+class PublicLines:
+    """Whether at least half of the tokens on a candidate file's lines ``first`` to ``last`` are
+    covered by public k-grams (``FileLookup.public_kgrams``; a range holding no token: no).
+    ``lines``: each token's first line. Worked out on the first question only (most files have
+    no function pair to ask about), then each question is two binary searches."""
 
+    def __init__(self, kgrams: np.ndarray, k: int, lines: np.ndarray) -> None:
+        self._kgrams, self._k, self._lines = kgrams, k, lines
+        self._sorted: np.ndarray | None = None
+        self._counts = np.zeros(1, dtype=np.int64)
 
-def mostly_covered(covered: np.ndarray, lines: np.ndarray) -> Callable[[int, int], bool]:
-    """Whether at least half of the tokens on lines ``first`` to ``last`` are ``covered`` (a
-    range holding no token: no). ``lines``: each token's first line. Sorted once, then each
-    question is two binary searches."""
-    order = np.argsort(lines, kind="stable")
-    sorted_lines = lines[order]
-    counts = np.concatenate([[0], np.cumsum(covered[order], dtype=np.int64)])
-
-    def mostly(first: int, last: int) -> bool:
-        a = int(np.searchsorted(sorted_lines, first, side="left"))
-        b = int(np.searchsorted(sorted_lines, last, side="right"))
-        return b > a and 2 * int(counts[b] - counts[a]) >= b - a
-
-    return mostly
+    def __call__(self, first: int, last: int) -> bool:
+        if self._sorted is None:
+            length = self._lines.shape[0]
+            marks = np.zeros(length + 1, dtype=np.int64)
+            np.add.at(marks, self._kgrams, 1)  # k-gram j covers tokens j .. j + k - 1
+            np.add.at(marks, np.minimum(self._kgrams + self._k, length), -1)
+            covered = np.cumsum(marks[:-1]) > 0
+            order = np.argsort(self._lines, kind="stable")
+            self._sorted = self._lines[order]
+            self._counts = np.concatenate([[0], np.cumsum(covered[order], dtype=np.int64)])
+        a = int(np.searchsorted(self._sorted, first, side="left"))
+        b = int(np.searchsorted(self._sorted, last, side="right"))
+        return b > a and 2 * int(self._counts[b] - self._counts[a]) >= b - a
 
 
 def union_length(spans: Iterable[tuple[int, int]]) -> int:

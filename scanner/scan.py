@@ -21,7 +21,7 @@ from fingerprints import (
     is_minified,
 )
 from scanner.index import FingerprintIndex
-from scanner.matcher import Discounts, Fragment, combine, look_up, mostly_covered
+from scanner.matcher import Discounts, Fragment, PublicLines, combine, look_up
 from scanner.results import CandidateResult
 from scanner.runners import Ready, Runner, Serial
 from scanner.sources import Candidate, CandidateFile, Limits, Problem
@@ -82,7 +82,8 @@ def scan_file(file: CandidateFile, context: ScanContext) -> FileOutcome:
         # call a candidate function public, or a private file no evidence, structure must not
         # undo it: those are set aside before the pairing
         excluded = Excluded(context.index.not_evidence(),
-                            mostly_covered(found.public_tokens, tokens.line_start))  # fmt: skip
+                            PublicLines(found.public_kgrams, context.index.k,
+                                        tokens.line_start))  # fmt: skip
         functions, idioms = match_structure(
             tokens.structure, context.index.structure, context.thresholds,
             lambda: event_texts(file.data, tokens), context.index.public_structure, excluded,

@@ -29,7 +29,7 @@ from fingerprints.structure import CONTROL_CODES, LOCAL, LOOP
 from scanner import FingerprintIndex, structural
 from scanner.cli import app
 from scanner.index_file import IndexFile, index_path
-from scanner.matcher import mostly_covered
+from scanner.matcher import PublicLines
 from scanner.structural import Excluded, StructureIndex, features, match_structure, similarity
 from scanner.thresholds import Thresholds
 from tests.conftest import SAMPLES
@@ -461,11 +461,13 @@ def test_a_candidate_function_the_tokens_call_public_leaves_its_private_function
     assert match_structure(candidate, private, Thresholds(), excluded=nothing)[0] == []
 
 
-def test_mostly_covered_counts_the_tokens_on_the_lines_asked():
-    covered = np.array([1, 1, 0, 0, 1, 0, 1], dtype=bool)
+def test_public_lines_count_the_tokens_on_the_lines_asked():
+    kgrams = np.array([0, 4, 6])  # k = 2: tokens 0-1, 4-5 and 6 (the last) are covered
     lines = np.array([1, 1, 2, 2, 3, 5, 4])  # not in order: sorted once
-    mostly = mostly_covered(covered, lines)
+    covered = np.array([1, 1, 0, 0, 1, 1, 1], dtype=bool)
+    mostly = PublicLines(kgrams, 2, lines)
     assert mostly(1, 1) and not mostly(2, 2) and mostly(1, 2)  # 2 of 4: half is enough
-    assert not mostly(2, 3) and mostly(3, 4) and not mostly(5, 5)
+    assert not mostly(2, 3) and mostly(3, 4) and mostly(5, 5)
     assert not mostly(6, 9)  # no token there: not public
     assert mostly(1, 5) == (covered.sum() * 2 >= covered.shape[0])
+    assert not PublicLines(np.zeros(0, dtype=np.int64), 2, lines)(1, 5)
