@@ -38,8 +38,7 @@ _RULES = {
     UNREAD: ("NotRead", "Part of the artifact could not be read, so it was not fully checked"),
     VERSION_CONTROL: (
         "VersionControlMetadata",
-        "A version-control folder (a repository's "
-        "history) is in the artifact; its history was not read",
+        "A version-control folder is in the artifact; the history it holds was not read",
     ),
 }
 
