@@ -397,3 +397,16 @@ def test_a_version_control_folder_in_an_artifact_is_reported_never_passed_over(t
     [result] = [r for r in json.loads(sarif.read_text())["runs"][0]["results"]
                 if r["ruleId"] == "leaktrace/version-control"]  # fmt: skip
     assert result["level"] == "error"
+
+
+def test_a_link_in_a_guarded_folder_is_said_not_passed_over(tmp_path):
+    """A folder synced to a bucket may publish what a link points to; guard does not follow it,
+    and says so in one line (as for a link inside an archive), without failing."""
+    outside = write_tree(tmp_path / "outside", {"secret.py": "TOKEN = 'x'\n"})
+    site = write_tree(tmp_path / "site", {"index.html": "<html></html>", "app.js": "let a = 1\n"})
+    (site / "secret.py").symlink_to(outside / "secret.py")
+    (site / "more").symlink_to(outside, target_is_directory=True)
+    code, output = guard(site)
+    assert code == 0, output
+    assert f"{site}:more: symbolic link, not followed" in output
+    assert f"{site}:secret.py: symbolic link, not followed" in output

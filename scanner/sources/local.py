@@ -38,11 +38,15 @@ class LocalTree:
             if unpacker.stopped:
                 return
             if entry.skip and entry.skip != UNKNOWN_LANGUAGE:
-                # tool folders and links are passed over; an unreadable folder is bad input
+                # an unreadable folder is bad input; version-control folders and links are
+                # passed over, and said: a link is one line (as in an archive), since what
+                # publishes the folder may follow it
                 if entry.problem:
                     self.problems.append(problem(entry.path, entry.skip))
                 elif entry.path.endswith("/") and PurePosixPath(entry.path).name in VCS_DIRS:
                     self.version_control.append(entry.path)
+                else:
+                    self.problems.append(Problem(entry.path, entry.skip, partial=False))
                 continue
             yield from read_file(unpacker, entry.path, entry.absolute,
                                  entry.skip == UNKNOWN_LANGUAGE, self.problems)  # fmt: skip
