@@ -18,11 +18,9 @@ from collections.abc import Iterator
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # numpy and the grammars are imported when a file is tokenized, not before
+    import numpy as np
 
-from fingerprints.languages import _GRAMMARS, STRING, load_language
-
-if TYPE_CHECKING:
     from fingerprints._native import Tokenizer  # type: ignore[import-not-found]
 
 ENVIRONMENT = "LEAKTRACE_NATIVE"
@@ -71,6 +69,15 @@ def active() -> bool:
     return _module() is not None
 
 
+def native_status() -> str:
+    """``yes``, or ``no`` and why (what ``leaktrace version`` prints)."""
+    if active():
+        return "yes"
+    if not built():
+        return "no (not built at install: the Python path runs, with the same results)"
+    return f"no ({ENVIRONMENT}=0)"
+
+
 def tokenizer(name: str) -> Tokenizer | None:
     """The native tokenizer of a language, or None when the Python path runs."""
     module = _module()
@@ -79,6 +86,9 @@ def tokenizer(name: str) -> Tokenizer | None:
 
 @functools.cache
 def _tokenizer(module: ModuleType, name: str) -> Tokenizer:
+    import numpy as np
+
+    from fingerprints.languages import _GRAMMARS, STRING, load_language
     from fingerprints.structure import _ANCHORS, _CLOSE_PAREN, _OPEN_BRACE, _grammar
 
     grammar_module, function = _GRAMMARS[name]

@@ -300,12 +300,23 @@ def _text_code(kind: int, text: str) -> int:
     return 0 if normalized is None else event_code("s:" + normalized)
 
 
-def _code_of(kind: int, text: str, local: set[str]) -> int:
-    """``_text_code``, except that a call to a name in ``local`` or to a ``_private`` one is
-    ``LOCAL``: the file's own helpers and fields, which a rewrite renames."""
-    if kind == 0 and ((text.startswith("_") and not text.endswith("__")) or _name(text) in local):
+@functools.lru_cache(maxsize=1 << 14)
+def _token_code(kind: int, data: bytes) -> tuple[int, bool, str]:
+    """A token's ``_text_code``, whether it is a ``_private`` name, and its ``_name``: what
+    ``_code_of`` needs, worked out once per distinct token text across files."""
+    text = data.decode("utf-8", "replace")
+    private = kind == 0 and text.startswith("_") and not text.endswith("__")
+    return _text_code(kind, text), private, _name(text) if kind == 0 else ""
+
+
+def _code_of(kind: int, data: bytes, local: set[str]) -> int:
+    """``_text_code`` of a token's bytes, except that a call to a name in ``local`` or to a
+    ``_private`` one is ``LOCAL``: the file's own helpers and fields, which a rewrite renames."""
+    # a long token (a docstring, a bundled blob) is worked out again rather than kept
+    code, private, name = (_token_code if len(data) <= 256 else _token_code.__wrapped__)(kind, data)
+    if kind == 0 and (private or name in local):
         return LOCAL
-    return _text_code(kind, text)
+    return code
 
 
 def _local_names(source: bytes, values: np.ndarray, starts: np.ndarray, ends: np.ndarray,
@@ -335,11 +346,10 @@ def _token_events(source: bytes, values: np.ndarray, raw: np.ndarray, starts: np
         return hashed, kinds, np.zeros(0, dtype=np.int64)
     keys = raw[hashed] ^ kinds.astype(np.uint64)  # a name and a string of the same text differ
     _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    distinct = np.array([
-        _code_of(int(kinds[i]), source[int(starts[hashed[i]]) : int(ends[hashed[i]])].decode(
-            "utf-8", "replace"), local)
-        for i in first.tolist()
-    ], dtype=np.int64)  # fmt: skip
+    at = hashed[first]
+    distinct = np.array([_code_of(kind, source[a:b], local) for kind, a, b in zip(
+        kinds[first].tolist(), starts[at].tolist(), ends[at].tolist(), strict=True)],
+        dtype=np.int64)  # fmt: skip
     return hashed, kinds, distinct[inverse.reshape(-1)]
 
 
