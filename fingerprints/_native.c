@@ -19,7 +19,8 @@
  * order their anchor tokens come.
  *
  * ``select(values, raw, line_start, line_end, k, w)`` returns the winnowed fingerprints as
- * the bytes of a FINGERPRINT_DTYPE array (``shingles``).
+ * the bytes of a FINGERPRINT_DTYPE array (``shingles``); ``minima(hashes, a, b)`` a MinHash
+ * signature's values (``signature``).
  *
  * No recursion here (the isolated child parses in a thread with a big stack for tree-sitter's
  * own); every allocation is checked (a child under RLIMIT_AS gets MemoryError, not a crash).
@@ -530,9 +531,46 @@ done:
     return result;
 }
 
+/* ``signature.signature_bytes``'s minima: per permutation the least ``a * fmix32(h) + b``
+ * (uint32 arithmetic) over the hashes, each folded to 32 bits (a minimum needs no ``unique``). */
+static PyObject *native_minima(PyObject *module, PyObject *args) {
+    Py_buffer hashes, a, b;
+    if (!PyArg_ParseTuple(args, "y*y*y*", &hashes, &a, &b)) return NULL;
+    PyObject *result = NULL;
+    size_t count = (size_t)hashes.len / sizeof(uint64_t), perms = (size_t)a.len / sizeof(uint32_t);
+    if (a.len != b.len || a.len % sizeof(uint32_t) || hashes.len % sizeof(uint64_t)) {
+        PyErr_SetString(PyExc_ValueError, "permutations of different lengths");
+        goto done;
+    }
+    result = PyByteArray_FromStringAndSize(NULL, (Py_ssize_t)(perms * sizeof(uint32_t)));
+    if (result == NULL) goto done;
+    uint32_t *minima = (uint32_t *)PyByteArray_AS_STRING(result);
+    const uint64_t *values = hashes.buf;
+    const uint32_t *mul = a.buf, *add = b.buf;
+    for (size_t j = 0; j < perms; j++) minima[j] = 0xFFFFFFFFu;
+    for (size_t i = 0; i < count; i++) {
+        uint32_t h = (uint32_t)((values[i] ^ (values[i] >> 32)) & 0xFFFFFFFFu);
+        h ^= h >> 16;
+        h *= 0x85EBCA6Bu;
+        h ^= h >> 13;
+        h *= 0xC2B2AE35u;
+        h ^= h >> 16;
+        for (size_t j = 0; j < perms; j++) {
+            uint32_t permuted = mul[j] * h + add[j];
+            if (permuted < minima[j]) minima[j] = permuted;
+        }
+    }
+done:
+    PyBuffer_Release(&hashes);
+    PyBuffer_Release(&a);
+    PyBuffer_Release(&b);
+    return result;
+}
+
 static PyMethodDef native_methods[] = {
     {"select", native_select, METH_VARARGS,
      "select(values, raw, line_start, line_end, k, w) -> FINGERPRINT_DTYPE bytes"},
+    {"minima", native_minima, METH_VARARGS, "minima(hashes, a, b) -> uint32 minima bytes"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -102,6 +102,13 @@ def _tokenizer(module: ModuleType, name: str) -> Tokenizer:
                             int(_OPEN_BRACE), int(_CLOSE_PAREN))  # fmt: skip
 
 
+def minima(hashes: np.ndarray, a: np.ndarray, b: np.ndarray) -> bytearray | None:
+    """``signature.signature_bytes``'s per-permutation minima as uint32 bytes, or None when the
+    Python path runs."""
+    module = _module()
+    return None if module is None else module.minima(hashes, a, b)  # type: ignore[no-any-return]
+
+
 def select(values: np.ndarray, raw: np.ndarray, line_start: np.ndarray, line_end: np.ndarray,
            k: int, w: int) -> bytearray | None:  # fmt: skip
     """Winnowed fingerprints as FINGERPRINT_DTYPE bytes, or None when the Python path runs."""
