@@ -46,6 +46,7 @@ if TYPE_CHECKING:  # the names below, imported on first use (``__getattr__``)
     )
     from fingerprints.languages import LANGUAGES, language_for_path, load_language
     from fingerprints.names import carried_name, printable
+    from fingerprints.native import native_status
     from fingerprints.normalize import TokenStream, count_lines, tokenize
     from fingerprints.params import FingerprintParams
     from fingerprints.policy import (
@@ -165,6 +166,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "carried_name",
         "printable",
     ),
+    "fingerprints.native": ("native_status",),
     "fingerprints.normalize": (
         "TokenStream",
         "count_lines",
@@ -322,6 +324,7 @@ __all__ = [
     "load_language",
     "matching_sources",
     "minhash",
+    "native_status",
     "open_store",
     "printable",
     "read_source",

@@ -15,7 +15,7 @@ from fingerprints.languages import load_language
 from fingerprints.normalize import TokenStream, tokenize
 from fingerprints.params import FingerprintParams
 from fingerprints.policy import boilerplate_reason
-from fingerprints.shingles import KGrams, kgrams, winnow
+from fingerprints.shingles import KGrams, kgrams, winnowed
 from fingerprints.signature import signature_bytes
 
 
@@ -43,9 +43,22 @@ class Analysis:
 
     @property
     def warning(self) -> str | None:
-        if self.tokens.error_line is not None:
-            return f"syntax error near line {self.tokens.error_line}; fingerprinted what parsed"
-        return None
+        return syntax_warning(self.tokens)
+
+
+def syntax_warning(tokens: TokenStream) -> str | None:
+    """The line that says a file did not parse cleanly, or None."""
+    if tokens.error_line is not None:
+        return f"syntax error near line {tokens.error_line}; fingerprinted what parsed"
+    return None
+
+
+def _tokens(data: bytes, language: str, limits: ParseLimits | None) -> TokenStream:
+    """``data``'s tokens: parsed here without ``limits`` (trusted input), else in a separate
+    process under them (``isolation``; raises ``ParseFailure``)."""
+    if limits is None:
+        return tokenize(data, load_language(language), _parser(language))
+    return isolated_tokenize(data, language, limits)
 
 
 def analyze(data: bytes, language: str, params: FingerprintParams,
@@ -56,10 +69,7 @@ def analyze(data: bytes, language: str, params: FingerprintParams,
     file that crashes, hangs or blows up the parser raises ``ParseFailure``; without, it runs
     here (trusted input).
     """
-    if limits is None:
-        tokens = tokenize(data, load_language(language), _parser(language))
-    else:
-        tokens = isolated_tokenize(data, language, limits)
+    tokens = _tokens(data, language, limits)
     return Analysis(language, tokens, kgrams(tokens, params.k))
 
 
@@ -92,19 +102,19 @@ def fingerprint_file(
     limits: ParseLimits | None = None,
 ) -> FileFingerprint:
     """Winnowed fingerprints and MinHash signature of one file (``limits``: see ``analyze``)."""
-    analysis = analyze(data, language, params, limits)
-    selected = analysis.kgrams.select(winnow(analysis.kgrams.hashes, params.w))
+    tokens = _tokens(data, language, limits)
+    selected = winnowed(tokens, params.k, params.w)
     return FileFingerprint(
         path=path,
         language=language,
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
         mtime_ns=mtime_ns,
-        tokens=len(analysis.tokens),
-        lines=analysis.tokens.lines,
+        tokens=len(tokens),
+        lines=tokens.lines,
         fingerprints=selected,
         signature=signature_bytes(selected["hash"], params.num_perm, params.seed),
-        warning=analysis.warning,
-        boilerplate=boilerplate_reason(PurePosixPath(path), len(analysis.tokens), data),
-        structure=analysis.tokens.structure.to_bytes(),
+        warning=syntax_warning(tokens),
+        boilerplate=boilerplate_reason(PurePosixPath(path), len(tokens), data),
+        structure=tokens.structure.to_bytes(),
     )

@@ -18,12 +18,17 @@ from __future__ import annotations
 import re
 from array import array
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import tree_sitter
 
 from fingerprints.languages import STRING, Language
-from fingerprints.structure import EMPTY, Structure, extract
+from fingerprints.native import tokenizer
+from fingerprints.structure import EMPTY, FUNCTION_FIELDS, Structure, extract, function_rows
+
+if TYPE_CHECKING:
+    from fingerprints.native import Tokenizer
 
 _RAW_BASE = np.uint64(0x100000001B3)
 _RAW_BASE_INV = np.uint64(pow(0x100000001B3, -1, 1 << 64))
@@ -156,9 +161,12 @@ def tokenize(
     A file with syntax errors still gets tokens: tree-sitter recovers and the leaves it found are
     used; ``error_line`` tells where the first error is.
     """
-    parser = parser or language.parser()
-    tree = parser.parse(_BLANKED_COMMENTS[language.name](source) if language.name in
-                        _BLANKED_COMMENTS else source)  # fmt: skip
+    prepared = _BLANKED_COMMENTS[language.name](source) if language.name in \
+        _BLANKED_COMMENTS else source  # fmt: skip
+    native = tokenizer(language.name)
+    if native is not None:
+        return _native_stream(source, prepared, language.name, native)
+    tree = (parser or language.parser()).parse(prepared)
     kinds, starts_list, ends_list = _walk_leaves(tree)
     lines = count_lines(source)
     error_line = _first_error_line(tree)
@@ -190,6 +198,23 @@ def tokenize(
     line_start = (np.searchsorted(newlines, starts, side="left") + 1).astype(np.uint32)
     line_end = (np.searchsorted(newlines, ends - 1, side="left") + 1).astype(np.uint32)
     raw = _raw_hashes(source, starts, ends)
-    structure = extract(source, tree, language.name, values, raw, starts, ends)
+    functions = function_rows(tree, language.name, values, starts, ends)
+    structure = extract(source, functions, language.name, values, raw, starts, ends)
     return TokenStream(values, raw, line_start, line_end, lines, error_line, starts, ends,
                        structure)  # fmt: skip
+
+
+def _native_stream(source: bytes, prepared: bytes, language: str, native: Tokenizer) -> TokenStream:
+    """``tokenize``'s stream, from the native tokenizer's one call (``native``)."""
+    values, raw, line_start, line_end, starts, ends, error_line, functions = native.tokenize(
+        prepared, source
+    )
+    values = np.frombuffer(values, dtype=np.uint64)
+    raw = np.frombuffer(raw, dtype=np.uint64)
+    starts = np.frombuffer(starts, dtype=np.int64)
+    ends = np.frombuffer(ends, dtype=np.int64)
+    rows = np.frombuffer(functions, dtype=np.int64).reshape(-1, FUNCTION_FIELDS)
+    structure = extract(source, rows, language, values, raw, starts, ends)
+    return TokenStream(values, raw, np.frombuffer(line_start, dtype=np.uint32),
+                       np.frombuffer(line_end, dtype=np.uint32), count_lines(source), error_line,
+                       starts, ends, structure)  # fmt: skip

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from fingerprints import native
 from fingerprints.normalize import TokenStream
 
 _KGRAM_BASE = np.uint64(0x9E3779B97F4A7C15)
@@ -94,6 +95,16 @@ def winnow(hashes: np.ndarray, w: int) -> np.ndarray:
     windows = sliding_window_view(hashes, w)
     rightmost = w - 1 - np.argmin(windows[:, ::-1], axis=1)
     return np.unique(np.arange(windows.shape[0]) + rightmost)
+
+
+def winnowed(tokens: TokenStream, k: int, w: int) -> np.ndarray:
+    """``kgrams(tokens, k).select(winnow(..., w))``: a file's stored fingerprints (natively in
+    one call when the extension is there: ``native.select``)."""
+    found = native.select(tokens.values, tokens.raw, tokens.line_start, tokens.line_end, k, w)
+    if found is not None:
+        return np.frombuffer(found, dtype=FINGERPRINT_DTYPE)
+    grams = kgrams(tokens, k)
+    return grams.select(winnow(grams.hashes, w))
 
 
 def distinct_kinds(values: np.ndarray, positions: np.ndarray, k: int) -> np.ndarray:

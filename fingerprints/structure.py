@@ -192,6 +192,31 @@ def _function_nodes(tree: tree_sitter.Tree, language: str, values: np.ndarray,
     return found
 
 
+FUNCTION_FIELDS = 8
+"""A function node as ``extract`` reads it, one int64 row: start byte, end byte, first row, last
+row (0-based), its body's start byte (-1: none), its parameters' named children (0: none), its
+name's start and end byte (-1: none). ``function_rows`` makes them from a py-tree-sitter tree,
+the native tokenizer from its own (``native``)."""
+
+
+def function_rows(tree: tree_sitter.Tree, language: str, values: np.ndarray,
+                  starts: np.ndarray, ends: np.ndarray) -> np.ndarray:  # fmt: skip
+    """``_function_nodes`` as rows of ``FUNCTION_FIELDS``, in the order they were found."""
+    _, body_field, params_field, name_field = _grammar(language)
+    rows = np.full((0, FUNCTION_FIELDS), -1, dtype=np.int64)
+    found = []
+    for node in _function_nodes(tree, language, values, starts, ends):
+        body = node.child_by_field_id(body_field) if body_field else None
+        params = node.child_by_field_id(params_field) if params_field else None
+        name = node.child_by_field_id(name_field) if name_field else None
+        found.append((node.start_byte, node.end_byte, node.start_point[0], node.end_point[0],
+                      -1 if body is None else body.start_byte,
+                      0 if params is None else params.named_child_count,
+                      -1 if name is None else name.start_byte,
+                      -1 if name is None else name.end_byte))  # fmt: skip
+    return np.array(found, dtype=np.int64).reshape(-1, FUNCTION_FIELDS) if found else rows
+
+
 _NUMBER_TEXT = re.compile(r"0x[0-9a-f]+|0o[0-7]+|0b[01]+|(\d+\.?\d*|\.\d+)(e[+-]?\d+)?")
 _STRING_EDGES = re.compile(r"^[a-z]{0,3}(['\"`]+)|(['\"`]+)$", re.IGNORECASE)
 
@@ -275,20 +300,31 @@ def _text_code(kind: int, text: str) -> int:
     return 0 if normalized is None else event_code("s:" + normalized)
 
 
-def _code_of(kind: int, text: str, local: set[str]) -> int:
-    """``_text_code``, except that a call to a name in ``local`` or to a ``_private`` one is
-    ``LOCAL``: the file's own helpers and fields, which a rewrite renames."""
-    if kind == 0 and ((text.startswith("_") and not text.endswith("__")) or _name(text) in local):
+@functools.lru_cache(maxsize=1 << 14)
+def _token_code(kind: int, data: bytes) -> tuple[int, bool, str]:
+    """A token's ``_text_code``, whether it is a ``_private`` name, and its ``_name``: what
+    ``_code_of`` needs, worked out once per distinct token text across files."""
+    text = data.decode("utf-8", "replace")
+    private = kind == 0 and text.startswith("_") and not text.endswith("__")
+    return _text_code(kind, text), private, _name(text) if kind == 0 else ""
+
+
+def _code_of(kind: int, data: bytes, local: set[str]) -> int:
+    """``_text_code`` of a token's bytes, except that a call to a name in ``local`` or to a
+    ``_private`` one is ``LOCAL``: the file's own helpers and fields, which a rewrite renames."""
+    # a long token (a docstring, a bundled blob) is worked out again rather than kept
+    code, private, name = (_token_code if len(data) <= 256 else _token_code.__wrapped__)(kind, data)
+    if kind == 0 and (private or name in local):
         return LOCAL
-    return _text_code(kind, text)
+    return code
 
 
 def _local_names(source: bytes, values: np.ndarray, starts: np.ndarray, ends: np.ndarray,
-                 nodes: list[tree_sitter.Node], name_field: int) -> set[str]:  # fmt: skip
+                 functions: np.ndarray) -> set[str]:  # fmt: skip
     """Names the file defines (functions, methods, classes, types): calls to them are the
-    file's own, which a rewrite renames."""
-    named = [(n.start_byte, n.end_byte) for node in nodes
-             if name_field and (n := node.child_by_field_id(name_field)) is not None]  # fmt: skip
+    file's own, which a rewrite renames (``functions``: rows of ``FUNCTION_FIELDS``)."""
+    names = functions[functions[:, 6] >= 0]
+    named = list(zip(names[:, 6].tolist(), names[:, 7].tolist(), strict=True))
     defined = np.flatnonzero((values[1:] == IDENT) & np.isin(values[:-1], _TYPE_DEFINERS)) + 1
     named += zip(starts[defined].tolist(), ends[defined].tolist(), strict=True)
     return {_name(source[a:b].decode("utf-8", "replace")) for a, b in set(named)}
@@ -310,11 +346,10 @@ def _token_events(source: bytes, values: np.ndarray, raw: np.ndarray, starts: np
         return hashed, kinds, np.zeros(0, dtype=np.int64)
     keys = raw[hashed] ^ kinds.astype(np.uint64)  # a name and a string of the same text differ
     _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    distinct = np.array([
-        _code_of(int(kinds[i]), source[int(starts[hashed[i]]) : int(ends[hashed[i]])].decode(
-            "utf-8", "replace"), local)
-        for i in first.tolist()
-    ], dtype=np.int64)  # fmt: skip
+    at = hashed[first]
+    distinct = np.array([_code_of(kind, source[a:b], local) for kind, a, b in zip(
+        kinds[first].tolist(), starts[at].tolist(), ends[at].tolist(), strict=True)],
+        dtype=np.int64)  # fmt: skip
     return hashed, kinds, distinct[inverse.reshape(-1)]
 
 
@@ -333,40 +368,34 @@ def event_texts(source: bytes, tokens: TokenStream) -> dict[int, tuple[str, str]
     return found
 
 
-def extract(source: bytes, tree: tree_sitter.Tree, language: str, values: np.ndarray,
+def extract(source: bytes, functions: np.ndarray, language: str, values: np.ndarray,
             raw: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> Structure:  # fmt: skip
-    """The functions of a parsed file of ``language`` and their events, from its tree and its
-    token stream (``values``, ``raw``, ``starts``, ``ends``: ``normalize.tokenize``'s arrays)."""
-    if values.shape[0] == 0:
+    """The functions of a parsed file of ``language`` and their events, from its function
+    nodes (``functions``: rows of ``FUNCTION_FIELDS``, each node once) and its token stream
+    (``values``, ``raw``, ``starts``, ``ends``: ``normalize.tokenize``'s arrays)."""
+    if values.shape[0] == 0 or functions.shape[0] == 0:
         return EMPTY
-    nodes = _function_nodes(tree, language, values, starts, ends)
-    if not nodes:
-        return EMPTY
-    _, body_field, params_field, name_field = _grammar(language)
-    nodes.sort(key=lambda n: (n.start_byte, -n.end_byte))
-    spans = np.searchsorted(starts, [(n.start_byte, n.end_byte) for n in nodes], side="left")
+    functions = functions[np.lexsort((-functions[:, 1], functions[:, 0]))]
+    spans = np.searchsorted(starts, functions[:, :2], side="left")
     big = (spans[:, 1] - spans[:, 0]) >= MIN_FUNCTION_TOKENS
     owner = np.full(values.shape[0], -1, dtype=np.int64)
     units: list[tuple[int, int, int]] = []  # (first line, last line, arity)
     budget = PAINT_BUDGET * values.shape[0]  # nested functions paint tokens again: bounded
-    for node, (first, last) in zip([n for n, b in zip(nodes, big.tolist(), strict=True) if b],
-                                   spans[big].tolist(), strict=True):  # fmt: skip
+    for (_, _, first_row, last_row, body_start, arity, _, _), (first, last) in zip(
+            functions[big].tolist(), spans[big].tolist(), strict=True):  # fmt: skip
         # outer functions come first, inner ones paint over them
         budget -= last - first
         if budget < 0:  # thousands of nested functions (hostile input): the outer ones count
             break
-        body = node.child_by_field_id(body_field) if body_field else None
-        if body is not None:  # the name and parameters are not events of the body
-            first = int(np.searchsorted(starts, body.start_byte, side="left"))
-        params = node.child_by_field_id(params_field) if params_field else None
-        arity = params.named_child_count if params is not None else 0
+        if body_start >= 0:  # the name and parameters are not events of the body
+            first = int(np.searchsorted(starts, body_start, side="left"))
         owner[first:last] = len(units)
-        units.append((node.start_point[0] + 1, node.end_point[0] + 1, min(arity, 65535)))
+        units.append((first_row + 1, last_row + 1, min(arity, 65535)))
     if not units:
         return EMPTY
     at = np.minimum(np.searchsorted(_CONTROL_KEYS, values), _CONTROL_KEYS.shape[0] - 1)
     codes = np.where(_CONTROL_KEYS[at] == values, _CONTROL_VALUES[at], 0)
-    local = _local_names(source, values, starts, ends, nodes, name_field)
+    local = _local_names(source, values, starts, ends, functions)
     hashed, _, hashed_codes = _token_events(source, values, raw, starts, ends, owner >= 0, local)
     codes[hashed] = np.where(hashed_codes == 0, -1, hashed_codes)
     keep = (codes > 0) & (owner >= 0)

@@ -1056,7 +1056,10 @@ app.command("watch")(watch)
 @app.command()
 def version() -> None:
     """Print the leaktrace version."""
+    from fingerprints import native_status
+
     typer.echo(f"leaktrace {__version__}")
+    typer.echo(f"native tokenizer: {native_status()}")
 
 
 #: Set before numpy is first imported (no command imports it at module level). leaktrace does

@@ -1,0 +1,592 @@
+/* The per-file hot path of fingerprinting, in C: parse, token stream, function nodes, winnowing.
+ *
+ * Built by setup.py against the tree-sitter core of the pinned py-tree-sitter sdist (which
+ * does not export the C API), so it parses with the same code as ``tree_sitter.Parser``. Every
+ * result is bit-for-bit what the Python path computes (``normalize.tokenize``,
+ * ``structure._function_nodes``, ``shingles.kgrams`` and ``winnow``); tests/test_native.py
+ * checks that on real code of every language and on hostile input. The Python path stays as
+ * the fallback and the reference.
+ *
+ * ``Tokenizer(capsule, table, function_mask, body, params, name, string, anchors, brace,
+ * paren).tokenize(parse_source, source)`` returns, for one file:
+ *
+ *   (values, raw, line_start, line_end, start_byte, end_byte, error_line, functions)
+ *
+ * the first six as bytearrays of uint64, uint64, uint32, uint32, int64, int64 (one entry per
+ * token), error_line an int or None, functions a bytearray of int64 rows of FUNCTION_FIELDS:
+ * start byte, end byte, start row, end row, body start byte (-1: none), parameters' named
+ * children (0: none), name start and end byte (-1: none), distinct by (start, end), in the
+ * order their anchor tokens come.
+ *
+ * ``select(values, raw, line_start, line_end, k, w)`` returns the winnowed fingerprints as
+ * the bytes of a FINGERPRINT_DTYPE array (``shingles``); ``minima(hashes, a, b)`` a MinHash
+ * signature's values (``signature``).
+ *
+ * No recursion here (the isolated child parses in a thread with a big stack for tree-sitter's
+ * own); every allocation is checked (a child under RLIMIT_AS gets MemoryError, not a crash).
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <tree_sitter/api.h>
+
+#define FUNCTION_FIELDS 8
+#define RAW_BASE 0x100000001B3ULL
+#define KGRAM_BASE 0x9E3779B97F4A7C15ULL
+
+/* -- growable arrays ------------------------------------------------------------------------ */
+
+typedef struct {
+    void *data;
+    size_t count, capacity, item;
+} Vec;
+
+static int vec_reserve(Vec *vec, size_t wanted) {
+    if (wanted <= vec->capacity) return 0;
+    size_t capacity = vec->capacity ? vec->capacity : 256;
+    while (capacity < wanted) capacity *= 2;
+    void *data = realloc(vec->data, capacity * vec->item);
+    if (data == NULL) return -1;
+    vec->data = data;
+    vec->capacity = capacity;
+    return 0;
+}
+
+/* -- one file's tokens ---------------------------------------------------------------------- */
+
+typedef struct {
+    const uint64_t *table;
+    uint32_t table_len;
+    const uint8_t *function_mask;
+    uint32_t mask_len;
+    TSFieldId body, params, name;
+    uint64_t string_value, open_brace, close_paren;
+    const uint64_t *anchors;
+    size_t anchor_count;
+} Grammar;
+
+typedef struct {
+    Vec values, starts, ends; /* uint64, int64, int64 */
+    Vec functions;            /* int64 x FUNCTION_FIELDS */
+    int64_t error_line;       /* 0: none */
+} Tokens;
+
+static void tokens_free(Tokens *tokens) {
+    free(tokens->values.data);
+    free(tokens->starts.data);
+    free(tokens->ends.data);
+    free(tokens->functions.data);
+}
+
+/* Every leaf in order (``normalize._walk_leaves``), mapped through the token table, dropped
+ * when its value is 0 or it is empty, runs of string pieces collapsed into one token. */
+static int walk_leaves(TSTree *tree, const Grammar *grammar, Tokens *out) {
+    TSTreeCursor cursor = ts_tree_cursor_new(ts_tree_root_node(tree));
+    int failed = 0;
+    for (;;) {
+        if (ts_tree_cursor_goto_first_child(&cursor)) continue;
+        TSNode node = ts_tree_cursor_current_node(&cursor);
+        uint32_t kind = ts_node_symbol(node);
+        uint64_t value = grammar->table[kind < grammar->table_len ? kind : grammar->table_len - 1];
+        int64_t start = ts_node_start_byte(node), end = ts_node_end_byte(node);
+        if (value != 0 && end > start) {
+            size_t count = out->values.count;
+            if (count && value == grammar->string_value &&
+                ((uint64_t *)out->values.data)[count - 1] == value) {
+                ((int64_t *)out->ends.data)[count - 1] = end;
+            } else if (vec_reserve(&out->values, count + 1) || vec_reserve(&out->starts, count + 1) ||
+                       vec_reserve(&out->ends, count + 1)) {
+                failed = -1;
+                break;
+            } else {
+                ((uint64_t *)out->values.data)[count] = value;
+                ((int64_t *)out->starts.data)[count] = start;
+                ((int64_t *)out->ends.data)[count] = end;
+                out->values.count = out->starts.count = out->ends.count = count + 1;
+            }
+        }
+        int done = 0;
+        while (!ts_tree_cursor_goto_next_sibling(&cursor)) {
+            if (!ts_tree_cursor_goto_parent(&cursor)) {
+                done = 1;
+                break;
+            }
+        }
+        if (done) break;
+    }
+    ts_tree_cursor_delete(&cursor);
+    return failed;
+}
+
+/* ``normalize._first_error_line``: down the first child that has an error, to the error. */
+static int64_t first_error_line(TSTree *tree) {
+    TSNode node = ts_tree_root_node(tree);
+    if (!ts_node_has_error(node)) return 0;
+    while (!(ts_node_is_error(node) || ts_node_is_missing(node))) {
+        TSTreeCursor cursor = ts_tree_cursor_new(node);
+        int found = 0;
+        if (ts_tree_cursor_goto_first_child(&cursor)) {
+            do {
+                TSNode child = ts_tree_cursor_current_node(&cursor);
+                if (ts_node_has_error(child) || ts_node_is_missing(child)) {
+                    node = child;
+                    found = 1;
+                    break;
+                }
+            } while (ts_tree_cursor_goto_next_sibling(&cursor));
+        }
+        ts_tree_cursor_delete(&cursor);
+        if (!found) break;
+    }
+    return (int64_t)ts_node_start_point(node).row + 1;
+}
+
+static int is_function(const Grammar *grammar, TSNode node) {
+    uint32_t kind = ts_node_symbol(node);
+    return kind < grammar->mask_len && grammar->function_mask[kind];
+}
+
+static int is_anchor(const Grammar *grammar, const uint64_t *values, size_t at) {
+    for (size_t i = 0; i < grammar->anchor_count; i++)
+        if (values[at] == grammar->anchors[i]) return 1;
+    return at > 0 && values[at] == grammar->open_brace && values[at - 1] == grammar->close_paren;
+}
+
+/* Open-addressing set of (start, end) byte pairs: a function found from two anchors once. */
+typedef struct {
+    uint64_t *keys; /* key + 1; 0 is empty */
+    size_t mask;
+} Seen;
+
+static int seen_add(Seen *seen, uint64_t key, size_t count) {
+    /* grows to keep the load under a half; returns 1 when new, 0 when seen, -1 on no memory */
+    if ((count + 1) * 2 > seen->mask + 1 || seen->keys == NULL) {
+        size_t size = seen->keys ? (seen->mask + 1) * 2 : 64;
+        uint64_t *keys = calloc(size, sizeof(uint64_t));
+        if (keys == NULL) return -1;
+        for (size_t i = 0; seen->keys && i <= seen->mask; i++) {
+            if (!seen->keys[i]) continue;
+            size_t slot = (seen->keys[i] * KGRAM_BASE) >> 20 & (size - 1);
+            while (keys[slot]) slot = (slot + 1) & (size - 1);
+            keys[slot] = seen->keys[i];
+        }
+        free(seen->keys);
+        seen->keys = keys;
+        seen->mask = size - 1;
+    }
+    key += 1;
+    size_t slot = (key * KGRAM_BASE) >> 20 & seen->mask;
+    while (seen->keys[slot]) {
+        if (seen->keys[slot] == key) return 0;
+        slot = (slot + 1) & seen->mask;
+    }
+    seen->keys[slot] = key;
+    return 1;
+}
+
+/* ``structure._function_nodes``: each anchor token looked up in the tree, its function among
+ * the node and its three nearest ancestors; with what ``structure.extract`` reads of it. */
+static int function_nodes(TSTree *tree, const Grammar *grammar, Tokens *out) {
+    const uint64_t *values = out->values.data;
+    const int64_t *starts = out->starts.data, *ends = out->ends.data;
+    TSNode root = ts_tree_root_node(tree);
+    Seen seen = {NULL, 0};
+    int failed = 0;
+    for (size_t at = 0; at < out->values.count; at++) {
+        if (!is_anchor(grammar, values, at)) continue;
+        TSNode node = ts_node_descendant_for_byte_range(root, (uint32_t)starts[at], (uint32_t)ends[at]);
+        for (int up = 0; up < 3; up++) {
+            if (ts_node_is_null(node) || is_function(grammar, node)) break;
+            node = ts_node_parent(node);
+        }
+        if (ts_node_is_null(node) || !is_function(grammar, node)) continue;
+        int64_t start = ts_node_start_byte(node), end = ts_node_end_byte(node);
+        size_t count = out->functions.count;
+        int added = seen_add(&seen, (uint64_t)start << 32 | (uint64_t)end, count);
+        if (added < 0 || (added && vec_reserve(&out->functions, count + 1))) {
+            failed = -1;
+            break;
+        }
+        if (!added) continue;
+        int64_t *row = (int64_t *)out->functions.data + count * FUNCTION_FIELDS;
+        row[0] = start;
+        row[1] = end;
+        row[2] = ts_node_start_point(node).row;
+        row[3] = ts_node_end_point(node).row;
+        row[4] = -1;
+        row[5] = 0;
+        row[6] = row[7] = -1;
+        if (grammar->body) {
+            TSNode body = ts_node_child_by_field_id(node, grammar->body);
+            if (!ts_node_is_null(body)) row[4] = ts_node_start_byte(body);
+        }
+        if (grammar->params) {
+            TSNode params = ts_node_child_by_field_id(node, grammar->params);
+            if (!ts_node_is_null(params)) row[5] = ts_node_named_child_count(params);
+        }
+        if (grammar->name) {
+            TSNode name = ts_node_child_by_field_id(node, grammar->name);
+            if (!ts_node_is_null(name)) {
+                row[6] = ts_node_start_byte(name);
+                row[7] = ts_node_end_byte(name);
+            }
+        }
+        out->functions.count = count + 1;
+    }
+    free(seen.keys);
+    return failed;
+}
+
+/* Parse and collect; no Python API here (runs without the GIL). 0, -1 no memory, -2 no tree. */
+static int tokenize_file(TSParser *parser, const Grammar *grammar, const char *source,
+                         uint32_t length, Tokens *out) {
+    TSTree *tree = ts_parser_parse_string_encoding(parser, NULL, source, length, TSInputEncodingUTF8);
+    if (tree == NULL) return -2;
+    int failed = walk_leaves(tree, grammar, out);
+    out->error_line = first_error_line(tree);
+    if (!failed) failed = function_nodes(tree, grammar, out);
+    ts_tree_delete(tree);
+    return failed;
+}
+
+/* Raw hash (``normalize._raw_hashes``: sum of b[s + i] * B**i) and lines of every token. */
+static void raw_and_lines(const uint8_t *source, size_t length, const Tokens *tokens, uint64_t *raw,
+                          uint32_t *line_start, uint32_t *line_end, const int64_t *newlines,
+                          size_t newline_count) {
+    const int64_t *starts = tokens->starts.data, *ends = tokens->ends.data;
+    size_t before = 0; /* newlines before the position last asked about */
+    for (size_t i = 0; i < tokens->values.count; i++) {
+        uint64_t hash = 0;
+        int64_t end = ends[i] < (int64_t)length ? ends[i] : (int64_t)length;
+        for (int64_t at = end - 1; at >= starts[i]; at--) hash = hash * RAW_BASE + source[at];
+        raw[i] = hash;
+        int64_t positions[2] = {starts[i], ends[i] - 1};
+        uint32_t *lines[2] = {line_start, line_end};
+        for (int j = 0; j < 2; j++) { /* newlines strictly before the position */
+            while (before < newline_count && newlines[before] < positions[j]) before++;
+            while (before > 0 && newlines[before - 1] >= positions[j]) before--;
+            lines[j][i] = (uint32_t)(before + 1);
+        }
+    }
+}
+
+/* -- the Python type ------------------------------------------------------------------------ */
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *capsule;
+    const TSLanguage *language;
+    Grammar grammar;
+    TSParser *parser; /* kept between files; a second thread at once gets its own */
+    int busy;
+} Tokenizer;
+
+static void tokenizer_dealloc(Tokenizer *self) {
+    if (self->parser) ts_parser_delete(self->parser);
+    PyMem_Free((void *)self->grammar.table);
+    PyMem_Free((void *)self->grammar.function_mask);
+    PyMem_Free((void *)self->grammar.anchors);
+    Py_XDECREF(self->capsule);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static void *copy_buffer(PyObject *object, size_t item, size_t *count) {
+    Py_buffer view;
+    if (PyObject_GetBuffer(object, &view, PyBUF_SIMPLE) < 0) return NULL;
+    if (view.len % item || view.len == 0) {
+        PyBuffer_Release(&view);
+        PyErr_SetString(PyExc_ValueError, "a table of the wrong size");
+        return NULL;
+    }
+    void *copy = PyMem_Malloc(view.len);
+    if (copy == NULL) {
+        PyBuffer_Release(&view);
+        PyErr_NoMemory();
+        return NULL;
+    }
+    memcpy(copy, view.buf, view.len);
+    *count = view.len / item;
+    PyBuffer_Release(&view);
+    return copy;
+}
+
+static int tokenizer_init(Tokenizer *self, PyObject *args, PyObject *kwds) {
+    PyObject *capsule, *table, *mask, *anchors;
+    unsigned short body, params, name;
+    unsigned long long string_value, open_brace, close_paren;
+    if (!PyArg_ParseTuple(args, "OOOHHHKOKK", &capsule, &table, &mask, &body, &params, &name,
+                          &string_value, &anchors, &open_brace, &close_paren))
+        return -1;
+    const TSLanguage *language = PyCapsule_GetPointer(capsule, "tree_sitter.Language");
+    if (language == NULL) return -1;
+    size_t count;
+    Grammar *grammar = &self->grammar;
+    if (!(grammar->table = copy_buffer(table, sizeof(uint64_t), &count))) return -1;
+    grammar->table_len = (uint32_t)count;
+    if (!(grammar->function_mask = copy_buffer(mask, 1, &count))) return -1;
+    grammar->mask_len = (uint32_t)count;
+    if (!(grammar->anchors = copy_buffer(anchors, sizeof(uint64_t), &grammar->anchor_count)))
+        return -1;
+    grammar->body = body;
+    grammar->params = params;
+    grammar->name = name;
+    grammar->string_value = string_value;
+    grammar->open_brace = open_brace;
+    grammar->close_paren = close_paren;
+    self->parser = ts_parser_new();
+    if (!ts_parser_set_language(self->parser, language)) {
+        PyErr_SetString(PyExc_ValueError, "the grammar's ABI does not fit this tree-sitter core");
+        return -1;
+    }
+    Py_INCREF(capsule);
+    Py_XSETREF(self->capsule, capsule);
+    self->language = language;
+    return 0;
+}
+
+static PyObject *bytearray_of(const void *data, size_t bytes) {
+    return PyByteArray_FromStringAndSize(bytes ? data : "", (Py_ssize_t)bytes);
+}
+
+/* The newline positions of ``source``: where ``searchsorted`` looks lines up. */
+static int64_t *newline_positions(const uint8_t *source, size_t length, size_t *count) {
+    size_t found = 0;
+    for (const uint8_t *at = source; (at = memchr(at, '\n', source + length - at)); at++) found++;
+    int64_t *positions = malloc((found ? found : 1) * sizeof(int64_t));
+    if (positions == NULL) return NULL;
+    size_t i = 0;
+    for (const uint8_t *at = source; (at = memchr(at, '\n', source + length - at)); at++)
+        positions[i++] = at - source;
+    *count = found;
+    return positions;
+}
+
+static PyObject *tokenizer_tokenize(Tokenizer *self, PyObject *args) {
+    Py_buffer parse_view, source_view;
+    if (!PyArg_ParseTuple(args, "y*y*", &parse_view, &source_view)) return NULL;
+    PyObject *result = NULL;
+    Tokens tokens = {{NULL, 0, 0, sizeof(uint64_t)}, {NULL, 0, 0, sizeof(int64_t)},
+                     {NULL, 0, 0, sizeof(int64_t)}, {NULL, 0, 0, FUNCTION_FIELDS * sizeof(int64_t)},
+                     0};
+    uint64_t *raw = NULL;
+    uint32_t *line_start = NULL, *line_end = NULL;
+    int64_t *newlines = NULL;
+    if (parse_view.len != source_view.len || parse_view.len > UINT32_MAX) {
+        PyErr_SetString(PyExc_ValueError, "the parsed and the original source differ in length");
+        goto done;
+    }
+    TSParser *parser = self->parser;
+    if (self->busy) {
+        parser = ts_parser_new();
+        ts_parser_set_language(parser, self->language);
+    } else {
+        self->busy = 1;
+    }
+    int failed;
+    size_t newline_count = 0;
+    const uint8_t *source = source_view.buf;
+    size_t length = (size_t)source_view.len;
+    Py_BEGIN_ALLOW_THREADS
+    failed = tokenize_file(parser, &self->grammar, parse_view.buf, (uint32_t)length, &tokens);
+    if (!failed) {
+        size_t count = tokens.values.count ? tokens.values.count : 1;
+        raw = malloc(count * sizeof(uint64_t));
+        line_start = malloc(count * sizeof(uint32_t));
+        line_end = malloc(count * sizeof(uint32_t));
+        newlines = newline_positions(source, length, &newline_count);
+        if (!raw || !line_start || !line_end || !newlines)
+            failed = -1;
+        else
+            raw_and_lines(source, length, &tokens, raw, line_start, line_end, newlines, newline_count);
+    }
+    Py_END_ALLOW_THREADS
+    if (parser == self->parser)
+        self->busy = 0;
+    else
+        ts_parser_delete(parser);
+    if (failed == -1) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (failed == -2) {
+        PyErr_SetString(PyExc_RuntimeError, "tree-sitter returned no tree");
+        goto done;
+    }
+    size_t count = tokens.values.count;
+    PyObject *error_line = tokens.error_line ? PyLong_FromLongLong(tokens.error_line) : Py_NewRef(Py_None);
+    result = Py_BuildValue(
+        "(NNNNNNNN)", bytearray_of(tokens.values.data, count * sizeof(uint64_t)),
+        bytearray_of(raw, count * sizeof(uint64_t)), bytearray_of(line_start, count * sizeof(uint32_t)),
+        bytearray_of(line_end, count * sizeof(uint32_t)),
+        bytearray_of(tokens.starts.data, count * sizeof(int64_t)),
+        bytearray_of(tokens.ends.data, count * sizeof(int64_t)), error_line,
+        bytearray_of(tokens.functions.data, tokens.functions.count * FUNCTION_FIELDS * sizeof(int64_t)));
+done:
+    tokens_free(&tokens);
+    free(raw);
+    free(line_start);
+    free(line_end);
+    free(newlines);
+    PyBuffer_Release(&parse_view);
+    PyBuffer_Release(&source_view);
+    return result;
+}
+
+static PyMethodDef tokenizer_methods[] = {
+    {"tokenize", (PyCFunction)tokenizer_tokenize, METH_VARARGS,
+     "tokenize(parse_source, source) -> (values, raw, line_start, line_end, start_byte, "
+     "end_byte, error_line, functions)"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject TokenizerType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "fingerprints._native.Tokenizer",
+    .tp_basicsize = sizeof(Tokenizer),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "One grammar's parser and token table.",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)tokenizer_init,
+    .tp_dealloc = (destructor)tokenizer_dealloc,
+    .tp_methods = tokenizer_methods,
+};
+
+/* -- k-grams and winnowing ------------------------------------------------------------------ */
+
+static uint64_t mix(uint64_t z) {
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+static uint64_t kgram(const uint64_t *values, size_t at, size_t k) {
+    uint64_t acc = values[at];
+    for (size_t j = 1; j < k; j++) acc = acc * KGRAM_BASE + values[at + j];
+    return acc;
+}
+
+#pragma pack(push, 1)
+typedef struct {
+    uint64_t hash, raw;
+    uint32_t pos, line_start, line_end;
+} Fingerprint; /* FINGERPRINT_DTYPE */
+#pragma pack(pop)
+
+/* ``shingles.kgrams`` then ``winnow`` then ``KGrams.select``: in every window of ``w`` k-gram
+ * hashes the rightmost minimum, each position once, in order. */
+static PyObject *native_select(PyObject *module, PyObject *args) {
+    Py_buffer views[4];
+    Py_ssize_t k, w;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*nn", &views[0], &views[1], &views[2], &views[3], &k, &w))
+        return NULL;
+    PyObject *result = NULL;
+    uint64_t *hashes = NULL;
+    Fingerprint *selected = NULL;
+    size_t n = (size_t)views[0].len / sizeof(uint64_t);
+    if (k < 1 || w < 1 || views[1].len != views[0].len || views[2].len != (Py_ssize_t)(n * 4) ||
+        views[3].len != (Py_ssize_t)(n * 4)) {
+        PyErr_SetString(PyExc_ValueError, "arrays of different lengths, or k or w below 1");
+        goto done;
+    }
+    const uint64_t *values = views[0].buf, *raw = views[1].buf;
+    const uint32_t *line_start = views[2].buf, *line_end = views[3].buf;
+    size_t count = n >= (size_t)k ? n - (size_t)k + 1 : 0, chosen = 0;
+    hashes = malloc((count ? count : 1) * sizeof(uint64_t));
+    selected = malloc((count ? count : 1) * sizeof(Fingerprint));
+    if (!hashes || !selected) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    uint64_t power = 1; /* KGRAM_BASE ** (k - 1): the rolling hash drops the oldest value */
+    for (Py_ssize_t j = 1; j < k; j++) power *= KGRAM_BASE;
+    uint64_t acc = count ? kgram(values, 0, (size_t)k) : 0;
+    for (size_t i = 0; i < count; i++) {
+        if (i) acc = (acc - values[i - 1] * power) * KGRAM_BASE + values[i + (size_t)k - 1];
+        hashes[i] = mix(acc);
+    }
+    size_t window = (size_t)w < count ? (size_t)w : count, best = SIZE_MAX;
+    for (size_t first = 0; count && first + window <= count; first++) {
+        size_t last = first + window - 1;
+        if (best == SIZE_MAX || best < first) { /* the minimum left the window: look again */
+            best = first;
+            for (size_t i = first + 1; i <= last; i++)
+                if (hashes[i] <= hashes[best]) best = i;
+        } else if (hashes[last] <= hashes[best]) {
+            best = last;
+        }
+        if (chosen && selected[chosen - 1].pos == best) continue;
+        Fingerprint *fp = &selected[chosen++];
+        fp->hash = hashes[best];
+        fp->raw = mix(kgram(raw, best, (size_t)k));
+        fp->pos = (uint32_t)best;
+        fp->line_start = line_start[best];
+        fp->line_end = line_end[best + (size_t)k - 1];
+    }
+    result = bytearray_of(selected, chosen * sizeof(Fingerprint));
+done:
+    free(hashes);
+    free(selected);
+    for (int i = 0; i < 4; i++) PyBuffer_Release(&views[i]);
+    return result;
+}
+
+/* ``signature.signature_bytes``'s minima: per permutation the least ``a * fmix32(h) + b``
+ * (uint32 arithmetic) over the hashes, each folded to 32 bits (a minimum needs no ``unique``). */
+static PyObject *native_minima(PyObject *module, PyObject *args) {
+    Py_buffer hashes, a, b;
+    if (!PyArg_ParseTuple(args, "y*y*y*", &hashes, &a, &b)) return NULL;
+    PyObject *result = NULL;
+    size_t count = (size_t)hashes.len / sizeof(uint64_t), perms = (size_t)a.len / sizeof(uint32_t);
+    if (a.len != b.len || a.len % sizeof(uint32_t) || hashes.len % sizeof(uint64_t)) {
+        PyErr_SetString(PyExc_ValueError, "permutations of different lengths");
+        goto done;
+    }
+    result = PyByteArray_FromStringAndSize(NULL, (Py_ssize_t)(perms * sizeof(uint32_t)));
+    if (result == NULL) goto done;
+    uint32_t *minima = (uint32_t *)PyByteArray_AS_STRING(result);
+    const uint64_t *values = hashes.buf;
+    const uint32_t *mul = a.buf, *add = b.buf;
+    for (size_t j = 0; j < perms; j++) minima[j] = 0xFFFFFFFFu;
+    for (size_t i = 0; i < count; i++) {
+        uint32_t h = (uint32_t)((values[i] ^ (values[i] >> 32)) & 0xFFFFFFFFu);
+        h ^= h >> 16;
+        h *= 0x85EBCA6Bu;
+        h ^= h >> 13;
+        h *= 0xC2B2AE35u;
+        h ^= h >> 16;
+        for (size_t j = 0; j < perms; j++) {
+            uint32_t permuted = mul[j] * h + add[j];
+            if (permuted < minima[j]) minima[j] = permuted;
+        }
+    }
+done:
+    PyBuffer_Release(&hashes);
+    PyBuffer_Release(&a);
+    PyBuffer_Release(&b);
+    return result;
+}
+
+static PyMethodDef native_methods[] = {
+    {"select", native_select, METH_VARARGS,
+     "select(values, raw, line_start, line_end, k, w) -> FINGERPRINT_DTYPE bytes"},
+    {"minima", native_minima, METH_VARARGS, "minima(hashes, a, b) -> uint32 minima bytes"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef native_module = {
+    PyModuleDef_HEAD_INIT, "_native", "leaktrace's per-file hot path in C.", -1, native_methods,
+};
+
+PyMODINIT_FUNC PyInit__native(void) {
+    if (PyType_Ready(&TokenizerType) < 0) return NULL;
+    PyObject *module = PyModule_Create(&native_module);
+    if (module == NULL) return NULL;
+    if (PyModule_AddIntConstant(module, "FUNCTION_FIELDS", FUNCTION_FIELDS) < 0 ||
+        PyModule_AddIntConstant(module, "VERSION", TREE_SITTER_LANGUAGE_VERSION) < 0 ||
+        PyModule_AddObjectRef(module, "Tokenizer", (PyObject *)&TokenizerType) < 0) {
+        Py_DECREF(module);
+        return NULL;
+    }
+    return module;
+}

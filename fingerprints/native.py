@@ -1,0 +1,118 @@
+"""The native tokenizer: the per-file hot path in C, when it was built.
+
+``fingerprints/_native.c`` (built by setup.py against the tree-sitter core of the pinned
+py-tree-sitter release) parses a file and returns, in one call, what ``normalize.tokenize``
+and ``structure._function_nodes`` compute from a py-tree-sitter tree, and ``select`` what
+``shingles.kgrams``, ``winnow`` and ``KGrams.select`` do: the same arrays, bit for bit
+(tests/test_native.py). Without the extension, or with ``LEAKTRACE_NATIVE=0`` in the
+environment (read once per process), the Python path runs instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import importlib
+import os
+from collections.abc import Iterator
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # numpy and the grammars are imported when a file is tokenized, not before
+    import numpy as np
+
+    from fingerprints._native import Tokenizer  # type: ignore[import-not-found]
+
+ENVIRONMENT = "LEAKTRACE_NATIVE"
+"""Set to ``0`` to run the Python path although the extension is there."""
+
+
+_off = False
+
+
+def _module() -> ModuleType | None:
+    return None if _off else _loaded()
+
+
+@functools.cache
+def _loaded() -> ModuleType | None:
+    if os.environ.get(ENVIRONMENT, "1") == "0":
+        return None
+    try:
+        return importlib.import_module("fingerprints._native")
+    except ImportError:
+        return None
+
+
+@contextlib.contextmanager
+def disabled() -> Iterator[None]:
+    """The Python path in this process while inside (the reference the tests compare with)."""
+    global _off
+    before, _off = _off, True
+    try:
+        yield
+    finally:
+        _off = before
+
+
+def built() -> bool:
+    """Whether the extension was built (whatever ``LEAKTRACE_NATIVE`` says)."""
+    try:
+        importlib.import_module("fingerprints._native")
+    except ImportError:
+        return False
+    return True
+
+
+def active() -> bool:
+    """Whether this process tokenizes natively."""
+    return _module() is not None
+
+
+def native_status() -> str:
+    """``yes``, or ``no`` and why (what ``leaktrace version`` prints)."""
+    if active():
+        return "yes"
+    if not built():
+        return "no (not built at install: the Python path runs, with the same results)"
+    return f"no ({ENVIRONMENT}=0)"
+
+
+def tokenizer(name: str) -> Tokenizer | None:
+    """The native tokenizer of a language, or None when the Python path runs."""
+    module = _module()
+    return None if module is None else _tokenizer(module, name)
+
+
+@functools.cache
+def _tokenizer(module: ModuleType, name: str) -> Tokenizer:
+    import numpy as np
+
+    from fingerprints.languages import _GRAMMARS, STRING, load_language
+    from fingerprints.structure import _ANCHORS, _CLOSE_PAREN, _OPEN_BRACE, _grammar
+
+    grammar_module, function = _GRAMMARS[name]
+    capsule = getattr(importlib.import_module(grammar_module), function)()
+    table = load_language(name).token_table
+    kinds, body, params, named = _grammar(name)
+    mask = np.zeros(table.shape[0], dtype=np.uint8)
+    mask[sorted(kinds)] = 1
+    return module.Tokenizer(capsule, table.astype("<u8").tobytes(), mask.tobytes(), body,  # type: ignore[no-any-return]
+                            params, named, int(STRING), _ANCHORS.astype("<u8").tobytes(),
+                            int(_OPEN_BRACE), int(_CLOSE_PAREN))  # fmt: skip
+
+
+def minima(hashes: np.ndarray, a: np.ndarray, b: np.ndarray) -> bytearray | None:
+    """``signature.signature_bytes``'s per-permutation minima as uint32 bytes, or None when the
+    Python path runs."""
+    module = _module()
+    return None if module is None else module.minima(hashes, a, b)  # type: ignore[no-any-return]
+
+
+def select(values: np.ndarray, raw: np.ndarray, line_start: np.ndarray, line_end: np.ndarray,
+           k: int, w: int) -> bytearray | None:  # fmt: skip
+    """Winnowed fingerprints as FINGERPRINT_DTYPE bytes, or None when the Python path runs."""
+    module = _module()
+    if module is None:
+        return None
+    return module.select(values, raw, line_start, line_end, k, w)  # type: ignore[no-any-return]

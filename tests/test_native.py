@@ -1,0 +1,288 @@
+"""The native tokenizer (``fingerprints/_native.c``) gives what the Python path gives, bit for bit.
+
+Real code in all 13 languages: the real modules the structural benchmark keeps (Python,
+JavaScript, Go, Rust), Pygments 2.18.0's example files (Ruby, JavaScript, C++, C, Python, PHP,
+Java, Go, Rust, Kotlin, C#), mobx 6.13.5's TypeScript sources (also read as TSX), CPython's
+own C headers, and each example file read as every other language too (error recovery on
+every grammar). Then hostile input, the isolated parser process, and a whole store.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import subprocess
+import sys
+import sysconfig
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from fingerprints import FingerprintParams, isolation, native, open_store
+from fingerprints.fingerprinter import fingerprint_file
+from fingerprints.isolation import ParseLimits, isolated_tokenize
+from fingerprints.languages import LANGUAGES, language_for_path, load_language
+from fingerprints.normalize import TokenStream, tokenize
+from scanner.cli import app
+from tests.benchmarks.corpus import npm_package, pypi_sdist
+from tests.conftest import SAMPLES
+
+ROOT = Path(__file__).resolve().parent
+ARRAYS = ("values", "raw", "line_start", "line_end", "start_byte", "end_byte")
+PARAMS = FingerprintParams()
+
+
+def test_the_install_built_the_extension():
+    """``pip install -e .`` builds it (setup.py); pip's output says why when it could not."""
+    assert native.built(), "the native tokenizer was not built: see 'native tokenizer not built'"
+    assert native.active()
+
+
+def python_path(data: bytes, language: str) -> TokenStream:
+    with native.disabled():
+        assert native.tokenizer(language) is None
+        return tokenize(data, load_language(language))
+
+
+def assert_same(data: bytes, language: str, where: str = "") -> TokenStream:
+    """Native and Python token streams, structures and file fingerprints of ``data`` agree."""
+    assert native.tokenizer(language) is not None
+    ours, theirs = tokenize(data, load_language(language)), python_path(data, language)
+    for name in ARRAYS:
+        a, b = getattr(ours, name), getattr(theirs, name)
+        assert a.dtype == b.dtype and np.array_equal(a, b), f"{where} {language}: {name}"
+    assert (ours.lines, ours.error_line) == (theirs.lines, theirs.error_line), where
+    assert ours.structure.to_bytes() == theirs.structure.to_bytes(), f"{where} {language}"
+    native_fp = fingerprint_file(where, data, language, PARAMS)
+    with native.disabled():
+        python_fp = fingerprint_file(where, data, language, PARAMS)
+    assert native_fp.fingerprints.dtype == python_fp.fingerprints.dtype
+    assert native_fp.fingerprints.tobytes() == python_fp.fingerprints.tobytes(), where
+    assert native_fp == _without_arrays(python_fp, native_fp.fingerprints), where
+    return ours
+
+
+def _without_arrays(fp, fingerprints):
+    """``fp`` holding the other side's (byte-equal) array, so ``==`` compares the rest."""
+    from dataclasses import replace
+
+    return replace(fp, fingerprints=fingerprints)
+
+
+KOTLIN = """\
+package acme.ledger
+
+import java.math.BigDecimal
+
+/** Raised when a journal entry does not balance. */
+class LedgerError(message: String) : Exception(message)
+
+data class Posting(val account: String, val amount: BigDecimal, val currency: String = "EUR")
+
+class Journal {
+    private val postings = mutableMapOf<String, MutableList<Posting>>()
+
+    fun post(lines: List<Pair<String, BigDecimal>>, currency: String = "EUR"): Int {
+        var total = BigDecimal.ZERO
+        for ((account, amount) in lines) {
+            if (amount.signum() == 0) throw LedgerError("zero amount for $account")
+            total += amount
+        }
+        if (total.signum() != 0) {
+            throw LedgerError("entry does not balance: ${total.toPlainString()}")
+        }
+        lines.forEach { (account, amount) ->
+            postings.getOrPut(account) { mutableListOf() }.add(Posting(account, amount, currency))
+        }
+        return lines.size
+    }
+
+    fun balance(account: String): BigDecimal =
+        postings[account].orEmpty().fold(BigDecimal.ZERO) { sum, p -> sum + p.amount }
+
+    fun trialBalance(): Triple<List<Pair<String, BigDecimal>>, BigDecimal, BigDecimal> {
+        val rows = postings.keys.sorted().map { it to balance(it) }
+            .filter { it.second.signum() != 0 }
+        val debit = rows.filter { it.second > BigDecimal.ZERO }.sumOf { it.second }
+        val credit = rows.filter { it.second < BigDecimal.ZERO }.sumOf { -it.second }
+        return when {
+            rows.isEmpty() -> Triple(emptyList(), BigDecimal.ZERO, BigDecimal.ZERO)
+            else -> Triple(rows, debit, credit)
+        }
+    }
+}
+
+fun main(args: Array<String>) {
+    val journal = Journal()
+    val count = journal.post(listOf("cash" to BigDecimal("10.50"), "sales" to BigDecimal("-10.50")))
+    println("posted $count lines; cash ${journal.balance("cash")}")
+    val (rows, debit, credit) = journal.trialBalance()
+    rows.forEachIndexed { i, (account, value) -> println("${i + 1}. $account: $value") }
+    check(debit == credit) { "unbalanced: $debit != $credit" }
+}
+"""
+"""A Kotlin module written for these tests (little real Kotlin ships in the registries' Python
+and npm packages), beside Pygments' ``example.kt``."""
+
+
+def corpus() -> dict[str, list[Path]]:
+    """Real files by language (see the module docstring)."""
+    files = sorted(ROOT.glob("benchmarks/structural/*/*/original/**/*"))
+    examples = pypi_sdist("pygments", "2.18.0")
+    files += sorted(examples.glob("**/tests/examplefiles/**/*"))
+    files += sorted(p for p in npm_package("mobx", "6.13.5").glob("src/**/*.ts")
+                    if not p.name.endswith(".d.ts"))[:25]  # fmt: skip
+    files += sorted(Path(sysconfig.get_paths()["include"]).glob("*.h"))[:25]
+    found: dict[str, list[Path]] = {}
+    for path in files:
+        language = language_for_path(path)
+        if language and path.is_file():
+            found.setdefault(language, []).append(path)
+    written = ROOT / ".artifacts" / "native" / "Journal.kt"
+    written.parent.mkdir(parents=True, exist_ok=True)
+    written.write_text(KOTLIN)
+    found.setdefault("kotlin", []).append(written)
+    found["tsx"] = found.get("tsx", []) + found.get("typescript", [])[:10]
+    found["cpp"] = found.get("cpp", []) + found.get("c", [])[:10]
+    return found
+
+
+@pytest.fixture(scope="module")
+def real() -> dict[str, list[Path]]:
+    return corpus()
+
+
+def test_every_language_has_real_code(real):
+    assert sorted(real) == sorted(LANGUAGES)
+    assert all(real[language] for language in LANGUAGES)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_real_code_gives_the_same_tokens_structure_and_fingerprints(real, language):
+    tokens = functions = 0
+    for path in real[language]:
+        stream = assert_same(path.read_bytes(), language, str(path))
+        tokens += len(stream)
+        functions += len(stream.structure)
+    assert tokens > 400 and functions > 0  # real work was compared, not empty streams
+
+
+def test_every_example_read_as_every_language(real):
+    """Files in the wrong grammar: error recovery, ERROR leaves and MISSING nodes everywhere."""
+    examples = [p for paths in real.values() for p in paths if "examplefiles" in str(p)]
+    errors = 0
+    for path in examples[:: max(1, len(examples) // 12)]:
+        for language in LANGUAGES:
+            errors += assert_same(path.read_bytes(), language, str(path)).error_line is not None
+    assert errors > 50
+
+
+SOME = ("python", "javascript", "php", "ruby", "rust", "kotlin")
+HOSTILE = {  # name: (bytes, languages read as)
+    "empty": (b"", LANGUAGES),
+    "one newline": (b"\n", LANGUAGES),
+    "nul bytes": (b"def f(x):\n    return '\0\0' + x\0\0\n" * 40, SOME),
+    "not utf-8": (b"def f():\n    return '\xff\xfe\x80' + \"\xc3\x28\"\n" * 40, SOME),
+    "crlf and lone cr": (b"def f(a, b):\r\n    if a:\r        return b\r\n" * 40, SOME),
+    "only comments": (b"# a\n# b\n// c\n/* d */\n" * 100, SOME),
+    "unterminated": (b"function f(a) { return '" + b"x" * 5000, SOME),
+    # one 1.3 MB line: a minified bundle
+    "huge minified line": (b"var a=function(b,c){return b+c*2||'s'+\"t\"};" * 30_000,
+                           ("javascript",)),
+    "nested lambdas": (b"f = " + b"lambda x: (" * 400 + b"x" + b")" * 400 + b"\n", ("python",)),
+    "nested closures": (b"x = " + b"function(a, b) { return [" * 300 + b"1" + b"]}" * 300,
+                        ("javascript", "typescript")),
+    "string runs": (b'x = "a" "b" \'c\' f"{d}" "\\n\\t" r"e"\n' * 500, SOME),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_input_gives_the_same_results(name):
+    data, languages = HOSTILE[name]
+    for language in languages:
+        assert_same(data, language, name)
+
+
+def test_deep_nesting_in_a_thread_with_a_big_stack():
+    """The isolated child's setting: 100,000 nested ``([{`` parse in a thread whose stack is
+    ``STACK_BYTES`` (they overflow the main thread's 8 MiB), natively and not alike."""
+    deep = b"([{" * 100_000
+    results: list[TokenStream] = []
+    failures: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            results.append(assert_same(deep, "java", "deep"))
+        except BaseException as exc:  # reported below, in the test's thread
+            failures.append(exc)
+
+    before = threading.stack_size(isolation.STACK_BYTES)
+    try:
+        worker = threading.Thread(target=work)
+        worker.start()
+        worker.join()
+    finally:
+        threading.stack_size(before)
+    assert not failures, failures
+    assert len(results[0]) == 300_000 and results[0].error_line == 1
+
+
+def test_the_isolated_child_tokenizes_natively():
+    """The parser process imports the extension through its stand-in package."""
+    isolation.close_parsers()
+    code = (SAMPLES / "private" / "acme-ledger" / "acme_ledger" / "journal.py").read_bytes()
+    there = isolated_tokenize(code, "python", ParseLimits())
+    here = python_path(code, "python")
+    for name in ARRAYS:
+        assert np.array_equal(getattr(here, name), getattr(there, name))
+    assert here.structure.to_bytes() == there.structure.to_bytes()
+    probe = ("import sys, types; p = types.ModuleType('fingerprints'); "
+             f"p.__path__ = [{str(ROOT.parent / 'fingerprints')!r}]; "
+             "sys.modules['fingerprints'] = p; from fingerprints import native; "
+             "print(native.active())")  # fmt: skip
+    for setting, expected in (("1", "True"), ("0", "False")):
+        environment = {**os.environ, native.ENVIRONMENT: setting}
+        said = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                              check=True, env=environment)  # fmt: skip
+        assert said.stdout.strip() == expected  # so LEAKTRACE_NATIVE=0 reaches the children
+
+
+def store_content(path: Path) -> tuple[str, list[tuple]]:
+    with open_store(path) as opened:
+        digest = opened.digest()
+    with sqlite3.connect(path) as db:
+        rows = db.execute("SELECT path, language, tokens, lines, fingerprints, signature, "
+                          "structure, boilerplate FROM files ORDER BY path").fetchall()  # fmt: skip
+    return digest, rows
+
+
+def test_a_store_fingerprinted_natively_is_the_store_without(tmp_path, monkeypatch):
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    for language, paths in corpus().items():
+        for number, path in enumerate(paths[:6]):
+            target = tree / language / f"{number}-{path.name}"
+            target.parent.mkdir(exist_ok=True)
+            target.write_bytes(path.read_bytes())
+    runner = CliRunner()
+    stores = {}
+    for name, setting in (("native", "1"), ("python", "0")):
+        monkeypatch.setenv(native.ENVIRONMENT, setting)
+        isolation.close_parsers()  # children started now read the setting
+        stores[name] = tmp_path / f"{name}.db"
+        with native.disabled() if setting == "0" else contextlib.nullcontext():
+            done = runner.invoke(app, ["fingerprint", str(tree), "--store", str(stores[name])])
+        assert done.exit_code == 0, done.output
+    isolation.close_parsers()
+    native_store, python_store = store_content(stores["native"]), store_content(stores["python"])
+    assert len(native_store[1]) > 60
+    assert native_store == python_store
+
+
+def test_version_says_whether_the_native_tokenizer_runs():
+    done = CliRunner().invoke(app, ["version"])
+    assert done.exit_code == 0 and "native tokenizer: yes" in done.output
