@@ -19,6 +19,16 @@ where it happens, so ``IsolatedParser`` tokenizes in a long-lived child process:
 
 The child is replaced at the next file, so the caller goes on. Per file the cost is one round
 trip over a pipe: the bytes go in, the token arrays come back.
+
+Children are not started as new interpreters: a *zygote* (``_Zygote``), a fresh interpreter that
+imports numpy, tree-sitter and the fingerprinting modules once and parses a line to warm them,
+forks each of them from itself. A child is then ready in about a millisecond instead of
+importing them again (0.1 s of CPU: once per job and once per replacement before), and it starts
+from a small, single-threaded process that holds nothing of the caller's (no store, no threads,
+no index). ``leaktrace`` starts the zygote first thing (``scanner.launch``), so its imports
+overlap the caller's own. Each child gets its limits in the request that forks it; the zygote
+reaps a child only when the caller asks, so a child's pid is never reused while it may still be
+signalled.
 """
 
 from __future__ import annotations
@@ -26,8 +36,10 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
+import pickle
 import resource
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -38,11 +50,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from fingerprints.errors import LeaktraceError, ParseFailure
-from fingerprints.languages import load_language
-from fingerprints.normalize import TokenStream, tokenize
+
+if TYPE_CHECKING:  # the calling process never needs them: only the zygote imports them
+    from fingerprints.normalize import TokenStream
 
 DEFAULT_PARSE_SECONDS = 10
 DEFAULT_PARSE_MEMORY = 1024**3
@@ -87,7 +100,7 @@ class IsolatedParser:
     def __init__(self, limits: ParseLimits) -> None:
         self.limits = limits
         self.owner = os.getpid()
-        self._process: subprocess.Popen[bytes] | None = None
+        self._process: _Child | None = None
         self._requests: Connection | None = None
         self._replies: Connection | None = None
         self._stderr: IO[bytes] | None = None
@@ -153,7 +166,8 @@ class IsolatedParser:
             if remaining <= 0:
                 return False
             assert self._process is not None
-            self._largest = max(self._largest, _address_space(self._process.pid) or 0)
+            pid = self._process.pid
+            self._largest = max(self._largest, (pid and _address_space(pid)) or 0)
             step = min(step * 2, 0.1)
 
     def _memory_message(self) -> str:
@@ -169,7 +183,7 @@ class IsolatedParser:
         the first look is reported as the crash it was.
         """
         assert self._process is not None
-        status = _reap(self._process)
+        status = self._process.wait(5)
         said = b""
         if self._stderr is not None:
             self._stderr.seek(0)
@@ -193,31 +207,28 @@ class IsolatedParser:
             except (EOFError, OSError):
                 ready = None
             if not (isinstance(ready, tuple) and ready[0] == "ready"):
-                failure = self._failure()
+                process = self._process
+                assert process is not None
+                # never forked: the zygote died (a later call starts another)
+                failure = self._failure() if process.pid else process.zygote.problem()
+                self.close(kill=True)
                 raise LeaktraceError(f"cannot start the parser process ({failure})")
             self._baseline = ready[1]
         return self._requests, self._replies
 
     def spawn(self) -> None:
-        """Start the child without waiting for it to be ready (it imports while the caller
-        goes on); the first ``tokenize`` waits for it."""
+        """Start the child without waiting for it to be ready (the zygote forks it while the
+        caller goes on); the first ``tokenize`` waits for it."""
         if self._process is not None:
             return
         to_child, from_parent = os.pipe()
         from_child, to_parent = os.pipe()
         # where the child's last words go (read after it died); closed in ``close``
         self._stderr = tempfile.TemporaryFile(prefix="leaktrace-parser-")  # noqa: SIM115
-        code = _CHILD.format(package=str(Path(__file__).resolve().parent), inbox=to_child,
-                             outbox=to_parent, memory=self.limits.memory_bytes,
-                             stack=STACK_BYTES)  # fmt: skip
         try:
-            self._process = subprocess.Popen(
-                [sys.executable, "-c", code],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=self._stderr,
-                pass_fds=(to_child, to_parent),
-            )
+            self._process = zygote().fork(
+                (to_child, to_parent, self._stderr.fileno()), self.limits.memory_bytes,
+                STACK_BYTES)  # fmt: skip
         finally:
             os.close(to_child)
             os.close(to_parent)
@@ -241,24 +252,162 @@ class IsolatedParser:
         if process is None or self.owner != os.getpid():
             return
         if kill:
-            with contextlib.suppress(ProcessLookupError):
-                process.send_signal(signal.SIGKILL)
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
             process.kill()
-            process.wait()
+        if process.wait(5) is None:
+            process.kill()
+            process.wait(None)
 
 
-# The child imports only this module and what it needs (numpy, tree-sitter, the grammars), not
-# the whole package: a stand-in ``fingerprints`` package skips its __init__ (0.2 s, not 0.5 s).
-_CHILD = """import sys, types
+class _Child:
+    """A parser process forked by the zygote: its pid (known once the zygote answered), a way
+    to kill it and its exit status (negative: the signal), both through the zygote, which reaps
+    it only when asked."""
+
+    def __init__(self, zygote: _Zygote, ticket: int) -> None:
+        self.zygote = zygote
+        self._ticket = ticket
+        self._pid: int | None = None
+        self.returncode: int | None = None
+
+    @property
+    def pid(self) -> int | None:
+        """None when the zygote died before it forked this child."""
+        if self._pid is None and self._ticket:
+            answer, self._ticket = self.zygote.answer(self._ticket), 0
+            self._pid = answer if isinstance(answer, int) else None
+        return self._pid
+
+    def kill(self) -> None:
+        pid = self.pid
+        if pid is not None and self.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+    def wait(self, seconds: float | None) -> int | None:
+        """The exit status, once the child has ended within ``seconds`` (None: for ever)."""
+        pid = self.pid
+        if pid is not None and self.returncode is None:
+            self.returncode = self.zygote.wait(pid, seconds)
+        return self.returncode
+
+
+class _Zygote:
+    """A fresh interpreter that imported the parser's modules once and forks each parser
+    process from itself (see the module docstring). One per calling process; requests go over a
+    socket, in order, answered in order (``fork`` then ``answer``, ``wait``)."""
+
+    def __init__(self) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        # the zygote's own last words (an import that failed), read if it dies
+        self._said = tempfile.TemporaryFile(prefix="leaktrace-zygote-")  # noqa: SIM115
+        code = _ZYGOTE.format(package=str(Path(__file__).resolve().parent), fd=theirs.fileno())
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", code],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=self._said,
+                pass_fds=(theirs.fileno(),),
+                env={**os.environ, **_ZYGOTE_ENVIRONMENT},
+            )
+        finally:
+            theirs.close()
+        self.owner = os.getpid()
+        self._socket = ours
+        self._lock = threading.Lock()
+        self._sent = self._received = 0
+        self._answers: dict[int, Any] = {}
+
+    def fork(self, fds: tuple[int, int, int], memory_bytes: int, stack_bytes: int) -> _Child:
+        """Ask for a parser process reading requests from ``fds[0]``, answering on ``fds[1]``
+        and writing its last words to ``fds[2]``, without waiting for it."""
+        return _Child(self, self._send(("fork", memory_bytes, stack_bytes), fds))
+
+    def wait(self, pid: int, seconds: float | None) -> int | None:
+        """Reap child ``pid`` within ``seconds``: its exit status, None if it still runs (or
+        the zygote is gone: its children were reaped by init)."""
+        ticket = self._send(("wait", pid, seconds))
+        answer = self.answer(ticket, None if seconds is None else seconds + STARTUP_SECONDS)
+        return answer if isinstance(answer, int) else None
+
+    def _send(self, message: tuple[Any, ...], fds: tuple[int, ...] = ()) -> int:
+        with self._lock:
+            self._sent += 1
+            try:
+                socket.send_fds(self._socket, [pickle.dumps(message)], list(fds))
+            except OSError:
+                self._answers[self._sent] = _GONE
+            return self._sent
+
+    def answer(self, ticket: int, seconds: float | None = STARTUP_SECONDS) -> Any:
+        """The answer to request ``ticket`` (``_GONE`` when the zygote died or did not answer
+        within ``seconds``: it may still be importing)."""
+        with self._lock:
+            while ticket not in self._answers:
+                try:
+                    self._socket.settimeout(seconds)
+                    data = self._socket.recv(256)
+                except OSError:  # timed out, or the zygote died
+                    data = b""
+                if not data:  # no answer will come: every request still waiting is lost
+                    for waiting in range(self._received + 1, self._sent + 1):
+                        self._answers.setdefault(waiting, _GONE)
+                    self._received = self._sent
+                    self.close()
+                    break
+                self._received += 1
+                self._answers[self._received] = pickle.loads(data)
+            return self._answers.pop(ticket)
+
+    @property
+    def alive(self) -> bool:
+        return self._socket.fileno() >= 0 and self.process.poll() is None
+
+    def problem(self) -> str:
+        """The zygote's last line, when it died (why no parser process could be started)."""
+        self._said.seek(0)
+        lines = self._said.read()[-4096:].decode("utf-8", "replace").strip().splitlines()
+        return lines[-1] if lines else f"exit status {self.process.poll()}"
+
+    def close(self) -> None:
+        """Close the request socket: the zygote exits (its children have their own pipes)."""
+        self._socket.close()
+
+
+_GONE = ("gone",)
+# The zygote imports only this module and what the children need (numpy, tree-sitter, the
+# grammars), not the whole package: a stand-in ``fingerprints`` package skips its __init__.
+_ZYGOTE = """import sys, types
 package = types.ModuleType("fingerprints")
 package.__path__ = [{package!r}]
 sys.modules["fingerprints"] = package
-from fingerprints.isolation import serve
-serve({inbox}, {outbox}, {memory}, {stack})
+from fingerprints.isolation import serve_forks
+serve_forks({fd})
 """
+
+_ZYGOTE_ENVIRONMENT = {"OPENBLAS_NUM_THREADS": "1"}
+"""No thread but the main one in the zygote: numpy's OpenBLAS would start one per core (no
+linear algebra is done), and glibc hands the stacks of threads that did not survive a fork to
+the child's next threads, so a parser thread could get a stack other than ``STACK_BYTES``."""
+
+_ZYGOTES: dict[int, _Zygote] = {}
+"""This process's zygote (keyed by pid: a forked process starts its own)."""
+
+
+def zygote() -> _Zygote:
+    """This process's zygote, started if it is not running (see ``start_zygote``)."""
+    current = _ZYGOTES.get(os.getpid())
+    if current is None or not current.alive:
+        if current is not None and current._sent:  # it died after it had forked parsers
+            current.close()
+        current = _ZYGOTES[os.getpid()] = _Zygote()
+    return current
+
+
+def start_zygote() -> None:
+    """Start this process's zygote now, so that its imports overlap the caller's."""
+    zygote()
+
 
 _LIVE: set[IsolatedParser] = set()
 _LOCAL = threading.local()
@@ -266,11 +415,15 @@ _LOCAL = threading.local()
 
 @atexit.register
 def close_parsers() -> None:
-    """Stop every parser process this process started (they are started again when needed)."""
+    """Stop every parser process this process started, and its zygote (they are started again
+    when needed)."""
     for parser in list(_LIVE):
         if parser.owner == os.getpid():
             parser.close()
     _LOCAL.__dict__.clear()
+    current = _ZYGOTES.pop(os.getpid(), None)
+    if current is not None:
+        current.close()
 
 
 def _parser(limits: ParseLimits, slot: int = 0) -> IsolatedParser:
@@ -346,8 +499,71 @@ _NOTHING = object()
 # -- the child -----------------------------------------------------------------------------------
 
 
+def serve_forks(fd: int) -> None:
+    """The zygote's main: import and warm what the parser processes use, then answer the
+    calling process's requests on socket ``fd`` until it closes it (``_Zygote``)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the calling process's to handle
+    requests = socket.socket(fileno=fd)
+    from fingerprints.fingerprinter import fingerprint_file
+    from fingerprints.params import FingerprintParams
+
+    fingerprint_file("warm.py", b"x = 1\n", "python", FingerprintParams())  # imports, caches
+    while True:
+        try:
+            data, fds, _, _ = socket.recv_fds(requests, 256, 3)
+        except OSError:
+            data = b""
+        if not data:
+            os._exit(0)  # nothing to tear down: the children have their own pipes
+        message = pickle.loads(data)
+        if message[0] == "fork":
+            answer: int | None = _fork(requests, fds, message[1], message[2])
+        else:
+            answer = _reap_child(message[1], message[2])
+        requests.send(pickle.dumps(answer))
+
+
+def _fork(requests: socket.socket, fds: list[int], memory_bytes: int, stack_bytes: int) -> int:
+    """Fork one parser process (in the zygote): it serves on ``fds`` and never returns."""
+    pid = os.fork()
+    if pid:
+        for fd in fds:
+            os.close(fd)
+        return pid
+    code = 1
+    try:
+        requests.close()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        inbox, outbox, said = fds
+        os.dup2(said, 2)
+        os.close(said)
+        serve(inbox, outbox, memory_bytes, stack_bytes)
+        code = 0
+    finally:
+        os._exit(code)  # never the zygote's loop, nor its exit handlers
+
+
+def _reap_child(pid: int, seconds: float | None) -> int | None:
+    """Child ``pid``'s exit status once it ended within ``seconds`` (negative: the signal)."""
+    deadline = None if seconds is None else time.monotonic() + seconds
+    step = 0.001
+    while True:
+        try:
+            done, status = os.waitpid(pid, 0 if deadline is None else os.WNOHANG)
+        except ChildProcessError:
+            return None
+        if done:
+            return os.waitstatus_to_exitcode(status)
+        assert deadline is not None
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(step)
+        step = min(step * 2, 0.05)
+
+
 def serve(inbox: int, outbox: int, memory_bytes: int, stack_bytes: int = STACK_BYTES) -> None:
-    """The child's main: answer ``(language, data)`` requests until the parent closes the pipe.
+    """A parser process's main: answer ``(language, data)`` requests until the parent closes
+    the pipe.
 
     Runs the loop in a thread with a ``stack_bytes`` stack (see the module docstring).
     """
@@ -358,6 +574,10 @@ def serve(inbox: int, outbox: int, memory_bytes: int, stack_bytes: int = STACK_B
 
 
 def _serve(inbox: int, outbox: int, memory_bytes: int) -> None:
+    from fingerprints.fingerprinter import fingerprint_file
+    from fingerprints.languages import load_language
+    from fingerprints.normalize import tokenize
+
     requests = Connection(inbox, writable=False)
     replies = Connection(outbox, readable=False)
     tokenize(b"x = 1\n", load_language("python"))  # warm up this thread's allocator and caches
@@ -371,8 +591,6 @@ def _serve(inbox: int, outbox: int, memory_bytes: int) -> None:
             return
         try:
             if call == FINGERPRINT:
-                from fingerprints.fingerprinter import fingerprint_file
-
                 answer = fingerprint_file(*args)
             else:
                 language, data = args
@@ -401,14 +619,6 @@ def _address_space(pid: int) -> int | None:
 
 
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
-
-
-def _reap(process: subprocess.Popen[bytes]) -> int | None:
-    """Wait (up to 5 s) for a dying child: its exit code (negative: the signal)."""
-    try:
-        return process.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        return None
 
 
 def _limit_address_space(memory_bytes: int) -> None:

@@ -152,9 +152,6 @@ def _ingest(
 ) -> TreeSummary:
     """Fingerprint one source (folder, archive or git URL) into the store."""
     from fingerprints import fingerprint_files, fingerprint_tree
-    from scanner.commands.sources import unwrapped
-    from scanner.sources.git import is_git_url
-    from scanner.targets import resolve
 
     target = source.target
     path = Path(target)
@@ -170,6 +167,10 @@ def _ingest(
             mapper=_mapper(runner, parse_limits),
             parse_limits=parse_limits,
         )
+    from scanner.commands.sources import unwrapped
+    from scanner.sources.git import is_git_url
+    from scanner.targets import resolve
+
     candidate = resolve(target)
     files = candidate.iter_files()
     summary = fingerprint_files(

@@ -270,3 +270,33 @@ def test_isolated_map_left_early_stops_the_children_still_parsing():
     answers.close()
     assert len(isolated_tokenize(b"y = 2\nz = 3\n", "python", ParseLimits())) == 6
     assert len(isolation._parser(ParseLimits(), 1).tokenize(b"x = 1\n", "python")) == 3
+
+
+# -- the zygote ---------------------------------------------------------------------------------
+
+
+def test_parsers_are_forked_by_one_zygote_and_outlive_it():
+    first = isolation.IsolatedParser(ParseLimits())
+    second = isolation.IsolatedParser(ParseLimits(memory_bytes=64 * 1024**2))
+    assert len(first.tokenize(b"x = 1\n", "python")) == 3
+    assert len(second.tokenize(b"x = 1\n", "python")) == 3
+    zygote = isolation.zygote()
+    assert first._process and second._process and first._process.zygote is zygote
+    for pid in (first._process.pid, second._process.pid):  # children of the zygote, not ours
+        assert pid and Path(f"/proc/{pid}/stat").read_text().split()[3] == str(zygote.process.pid)
+    zygote.process.kill()
+    zygote.process.wait()
+    assert len(first.tokenize(b"y = 2\n", "python")) == 3  # its pipes are its own
+    first.close()
+    with pytest.raises(ParseFailure, match=r"^parser used more than 64 MiB$"):
+        second.tokenize(b"x = [" + b"1, " * 2_000_000 + b"]\n", "python")
+    assert isolation.zygote() is not zygote  # a new one forks the replacement
+    assert len(second.tokenize(b"x = 1\n", "python")) == 3
+    second.close()
+
+
+def test_a_zygote_that_cannot_start_is_one_clear_error(monkeypatch):
+    monkeypatch.setattr(isolation, "_ZYGOTE", "raise SystemExit('no grammar here')")
+    with pytest.raises(isolation.LeaktraceError, match=r"cannot start the parser process "
+                       r"\(no grammar here\)"):  # fmt: skip
+        isolated_tokenize(b"x = 1\n", "python", ParseLimits())
