@@ -38,6 +38,7 @@ import contextlib
 import os
 import pickle
 import resource
+import select
 import signal
 import socket
 import subprocess
@@ -294,29 +295,55 @@ class _Child:
 class _Zygote:
     """A fresh interpreter that imported the parser's modules once and forks each parser
     process from itself (see the module docstring). One per calling process; requests go over a
-    socket, in order, answered in order (``fork`` then ``answer``, ``wait``)."""
+    socket, in order, answered in order (``fork`` then ``answer``, ``wait``).
 
-    def __init__(self) -> None:
+    A process forked from the one that started it (a scan's pool worker) *joins* it instead of
+    starting its own (``join``): it hands the zygote a socket of its own over the inherited
+    one, and its parsers are forked from the same warm process.
+    """
+
+    def __init__(self, connection: socket.socket, process: subprocess.Popen[bytes] | None,
+                 said: IO[bytes] | None) -> None:  # fmt: skip
+        self.owner = os.getpid()
+        self.process = process  # None: joined, started by another process
+        self._said = said
+        self._socket = connection
+        self._lock = threading.Lock()
+        self._sent = self._received = 0
+        self._answers: dict[int, Any] = {}
+
+    @classmethod
+    def start(cls) -> _Zygote:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         # the zygote's own last words (an import that failed), read if it dies
-        self._said = tempfile.TemporaryFile(prefix="leaktrace-zygote-")  # noqa: SIM115
+        said = tempfile.TemporaryFile(prefix="leaktrace-zygote-")  # noqa: SIM115
         code = _ZYGOTE.format(package=str(Path(__file__).resolve().parent), fd=theirs.fileno())
         try:
-            self.process = subprocess.Popen(
+            process = subprocess.Popen(
                 [sys.executable, "-c", code],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
-                stderr=self._said,
+                stderr=said,
                 pass_fds=(theirs.fileno(),),
                 env={**os.environ, **_ZYGOTE_ENVIRONMENT},
             )
         finally:
             theirs.close()
-        self.owner = os.getpid()
-        self._socket = ours
-        self._lock = threading.Lock()
-        self._sent = self._received = 0
-        self._answers: dict[int, Any] = {}
+        return cls(ours, process, said)
+
+    def join(self) -> _Zygote | None:
+        """A connection of this process's own to ``self``, a zygote inherited from the process
+        that forked this one (None when it is gone). One message on the inherited socket, whose
+        answers stay its starter's: nothing is read from it here."""
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            socket.send_fds(self._socket, [pickle.dumps(("connect",))], [theirs.fileno()])
+        except OSError:
+            ours.close()
+            return None
+        finally:
+            theirs.close()
+        return _Zygote(ours, None, None)
 
     def fork(self, fds: tuple[int, int, int], memory_bytes: int, stack_bytes: int) -> _Child:
         """Ask for a parser process reading requests from ``fds[0]``, answering on ``fds[1]``
@@ -361,10 +388,16 @@ class _Zygote:
 
     @property
     def alive(self) -> bool:
-        return self._socket.fileno() >= 0 and self.process.poll() is None
+        if self._socket.fileno() < 0:  # closed, or seen to end (``answer``)
+            return False
+        # only its starter can wait for it; another process learns it ended when it asks
+        mine = self.process is not None and self.owner == os.getpid()
+        return not mine or self.process.poll() is None
 
     def problem(self) -> str:
         """The zygote's last line, when it died (why no parser process could be started)."""
+        if self.process is None or self._said is None:
+            return "the parser's zygote ended"
         self._said.seek(0)
         lines = self._said.read()[-4096:].decode("utf-8", "replace").strip().splitlines()
         return lines[-1] if lines else f"exit status {self.process.poll()}"
@@ -395,12 +428,16 @@ _ZYGOTES: dict[int, _Zygote] = {}
 
 
 def zygote() -> _Zygote:
-    """This process's zygote, started if it is not running (see ``start_zygote``)."""
-    current = _ZYGOTES.get(os.getpid())
+    """This process's zygote: its own, or a connection to the one of the process that forked
+    it; started when there is neither (see ``start_zygote``)."""
+    pid = os.getpid()
+    current = _ZYGOTES.get(pid)
     if current is None or not current.alive:
-        if current is not None and current._sent:  # it died after it had forked parsers
+        if current is not None:
             current.close()
-        current = _ZYGOTES[os.getpid()] = _Zygote()
+        inherited = (z for owner, z in _ZYGOTES.items() if owner != pid and z.alive)
+        joined = next((j for j in (z.join() for z in inherited) if j is not None), None)
+        current = _ZYGOTES[pid] = joined or _Zygote.start()
     return current
 
 
@@ -500,30 +537,51 @@ _NOTHING = object()
 
 
 def serve_forks(fd: int) -> None:
-    """The zygote's main: import and warm what the parser processes use, then answer the
-    calling process's requests on socket ``fd`` until it closes it (``_Zygote``)."""
+    """The zygote's main: import and warm what the parser processes use, then answer requests
+    on socket ``fd`` and on the sockets processes forked from its starter join with, until all
+    are closed (``_Zygote``). A parser whose requester closed its socket without reaping it
+    (a pool worker ends at once) is reaped here once it has ended."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the calling process's to handle
-    requests = socket.socket(fileno=fd)
     from fingerprints.fingerprinter import fingerprint_file
     from fingerprints.params import FingerprintParams
 
     fingerprint_file("warm.py", b"x = 1\n", "python", FingerprintParams())  # imports, caches
-    while True:
-        try:
-            data, fds, _, _ = socket.recv_fds(requests, 256, 3)
-        except OSError:
-            data = b""
-        if not data:
-            os._exit(0)  # nothing to tear down: the children have their own pipes
-        message = pickle.loads(data)
-        if message[0] == "fork":
-            answer: int | None = _fork(requests, fds, message[1], message[2])
-        else:
-            answer = _reap_child(message[1], message[2])
-        requests.send(pickle.dumps(answer))
+    connections = {fd: socket.socket(fileno=fd)}
+    forked: dict[int, int] = {}  # parser pid -> the connection that asked for it
+    orphans: set[int] = set()  # parsers of closed connections, not reaped yet
+    while connections:
+        ready, _, _ = select.select(list(connections), [], [], 1.0 if orphans else None)
+        orphans -= {pid for pid in orphans if _reap_child(pid, 0) is not None}
+        for key in ready:
+            connection = connections[key]
+            try:
+                data, fds, _, _ = socket.recv_fds(connection, 256, 3)
+            except OSError:
+                data, fds = b"", []
+            if not data:
+                connection.close()
+                del connections[key]
+                orphans |= {pid for pid, asker in forked.items() if asker == key}
+                forked = {pid: asker for pid, asker in forked.items() if asker != key}
+                continue
+            message = pickle.loads(data)
+            if message[0] == "connect":
+                joined = socket.socket(fileno=fds[0])
+                connections[joined.fileno()] = joined
+                continue
+            if message[0] == "fork":
+                answer = _fork(list(connections.values()), fds, message[1], message[2])
+                forked[answer] = key
+            else:
+                answer = _reap_child(message[1], message[2])
+                if answer is not None:
+                    forked.pop(message[1], None)
+            connection.send(pickle.dumps(answer))
+    os._exit(0)  # nothing to tear down: the children have their own pipes
 
 
-def _fork(requests: socket.socket, fds: list[int], memory_bytes: int, stack_bytes: int) -> int:
+def _fork(connections: list[socket.socket], fds: list[int], memory_bytes: int,
+          stack_bytes: int) -> int:  # fmt: skip
     """Fork one parser process (in the zygote): it serves on ``fds`` and never returns."""
     pid = os.fork()
     if pid:
@@ -532,7 +590,8 @@ def _fork(requests: socket.socket, fds: list[int], memory_bytes: int, stack_byte
         return pid
     code = 1
     try:
-        requests.close()
+        for connection in connections:
+            connection.close()
         signal.signal(signal.SIGINT, signal.default_int_handler)
         inbox, outbox, said = fds
         os.dup2(said, 2)

@@ -300,3 +300,31 @@ def test_a_zygote_that_cannot_start_is_one_clear_error(monkeypatch):
     with pytest.raises(isolation.LeaktraceError, match=r"cannot start the parser process "
                        r"\(no grammar here\)"):  # fmt: skip
         isolated_tokenize(b"x = 1\n", "python", ParseLimits())
+
+
+def _worker_parser(_: int) -> tuple[int, int]:
+    """In a forked pool worker: the tokens of one line, and its parser's parent pid."""
+    assert len(isolated_tokenize(b"x = 1\n", "python", ParseLimits())) == 3
+    process = isolation._parser(ParseLimits())._process
+    assert process is not None and process.pid
+    return int(Path(f"/proc/{process.pid}/stat").read_text().split()[3]), os.getpid()
+
+
+def test_forked_workers_join_the_zygote_instead_of_starting_their_own():
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    zygote = isolation.zygote()
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(2, mp_context=context) as pool:
+        parents = list(pool.map(_worker_parser, range(4)))
+    assert {parent for parent, _ in parents} == {zygote.process.pid}
+    assert len(isolated_tokenize(b"x = 1\n", "python", ParseLimits())) == 3  # ours still works
+    # the workers' parsers, left unreaped when the workers ended, are reaped by the zygote
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        states = os.popen(f"ps -o stat= --ppid {zygote.process.pid}").read().split()
+        if not any(state.startswith("Z") for state in states):
+            break
+        time.sleep(0.1)
+    assert states == ["Sl"]  # our own parser, still serving
