@@ -49,7 +49,7 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -123,6 +123,7 @@ class IsolatedParser:
         The time limit counts from here."""
         requests, _ = self._start()
         self._deadline = time.monotonic() + self.limits.seconds
+        self._largest = 0
         try:
             requests.send((call, args))
         except OSError:  # the child died before reading the file: ``collect`` says how
@@ -159,17 +160,27 @@ class IsolatedParser:
         answer that came in time is taken even when this process looks late (it was busy
         storing the last file while the child parsed this one).
         """
-        self._largest, step = 0, 0.005
+        step = 0.005
         while True:
             remaining = deadline - time.monotonic()
             if replies.poll(max(0.0, min(step, remaining))):
                 return True
             if remaining <= 0:
                 return False
-            assert self._process is not None
-            pid = self._process.pid
-            self._largest = max(self._largest, (pid and _address_space(pid)) or 0)
+            self.look()
             step = min(step * 2, 0.1)
+
+    def look(self) -> None:
+        """Note how large the child is now (``_failure`` tells a blown memory limit by it)."""
+        pid = self._process.pid if self._process is not None else None
+        self._largest = max(self._largest, (pid and _address_space(pid)) or 0)
+
+    def due(self) -> bool:
+        """Whether ``collect`` would not wait: the answer is in, the time is up, or the call
+        could not be sent."""
+        if self._unsent or self._deadline is None or self._replies is None:
+            return True
+        return self._deadline <= time.monotonic() or self._replies.poll(0)
 
     def _memory_message(self) -> str:
         return f"parser used more than {size_text(self.limits.memory_bytes)}"
@@ -497,40 +508,71 @@ def isolated_map(
     """Each call's answer (``ParseFailure`` values for the files given up), in order, from
     ``processes`` parser processes working at once.
 
-    The calls are taken one ahead: while the children parse, this process reads and prepares
-    the next file and stores the last answer (the caller's work between two ``next``), so its
-    own work overlaps theirs instead of adding to it. Each child has one call at a time, so the
-    time limit counts from the moment it got the file. Left before the end (the caller raised),
-    the children still holding a call are stopped, so no late answer is taken for a later one.
+    A call goes to whichever child is free, and answers are taken as they come, then given in
+    order: a child that finished a small file gets the next one while another still parses a
+    large one (at most ``REORDER`` answers wait for an earlier one). While the children parse,
+    this process reads and prepares the next file and stores the last answer (the caller's
+    work between two ``next``), so its own work overlaps theirs instead of adding to it. Each
+    child has one call at a time, so the time limit counts from the moment it got the file.
+    Left before the end (the caller raised), the children still holding a call are stopped, so
+    no late answer is taken for a later one.
     """
     children = [_parser(limits, slot) for slot in range(processes)]
     free = list(reversed(children))
-    pending: deque[IsolatedParser] = deque()
+    boxes: deque[list[Any]] = deque()  # one per call, in call order: [answer] once it came
+    busy: dict[IsolatedParser, list[Any]] = {}
 
-    def oldest() -> Any:
-        child = pending.popleft()
-        free.append(child)
-        try:
-            return child.collect()
-        except ParseFailure as failure:
-            return failure
+    def take(block: bool) -> None:
+        """Take the answers that came (with ``block``, waiting for at least one)."""
+        for child in _answered(list(busy), block):
+            box = busy.pop(child)
+            free.append(child)
+            try:
+                box.append(child.collect())
+            except ParseFailure as failure:
+                box.append(failure)
 
     try:
         for call, args in calls:
-            answer = oldest() if not free else _NOTHING
+            while not free or (len(boxes) >= REORDER * processes and not boxes[0]):
+                take(block=True)
             child = free.pop()
             child.submit(call, args)
-            pending.append(child)
-            if answer is not _NOTHING:
-                yield answer
-        while pending:
-            yield oldest()
+            box: list[Any] = []
+            boxes.append(box)
+            busy[child] = box
+            take(block=False)
+            while boxes and boxes[0]:
+                yield boxes.popleft()[0]
+        while boxes:
+            if not boxes[0]:
+                take(block=True)
+            while boxes and boxes[0]:
+                yield boxes.popleft()[0]
     finally:
-        for child in pending:
+        for child in busy:
             child.close(kill=True)
 
 
-_NOTHING = object()
+REORDER = 16
+"""Answers per process that may wait for an earlier, slower one (bounds the memory they hold)."""
+
+
+def _answered(children: list[IsolatedParser], block: bool) -> list[IsolatedParser]:
+    """The children whose ``collect`` would not wait; with ``block``, waits until there is one
+    (noting how large each grows meanwhile, as ``collect`` does), never past a deadline."""
+    step = 0.005
+    while True:
+        due = [child for child in children if child.due()]
+        if due or not block or not children:
+            return due
+        replies = [child._replies for child in children if child._replies is not None]
+        deadline = min(child._deadline or 0.0 for child in children)
+        wait(replies, max(0.0, min(step, deadline - time.monotonic())))
+        for child in children:
+            child.look()
+        step = min(step * 2, 0.1)
+
 
 
 # -- the child -----------------------------------------------------------------------------------

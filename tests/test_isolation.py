@@ -238,7 +238,8 @@ def test_isolated_map_answers_in_order_past_crashes_on_two_processes(small_stack
     crash = (isolation.TOKENIZE, ("java", DEEP))
     params = FingerprintParams()
     whole = (isolation.FINGERPRINT, ("journal.py", JOURNAL.encode(), "python", params, 7))
-    answers = list(isolation.isolated_map([python, crash, whole] * 2, ParseLimits(), 2))
+    # both crashes may parse at once: a loaded machine must not make them time out instead
+    answers = list(isolation.isolated_map([python, crash, whole] * 2, ParseLimits(seconds=120), 2))
     expected = fingerprint_file("journal.py", JOURNAL.encode(), "python", params, 7)
     for answer in (answers[2], answers[5]):
         assert np.array_equal(answer.fingerprints, expected.fingerprints)
@@ -328,3 +329,21 @@ def test_forked_workers_join_the_zygote_instead_of_starting_their_own():
             break
         time.sleep(0.1)
     assert states == ["Sl"]  # our own parser, still serving
+
+
+def test_isolated_map_gives_the_next_call_to_the_child_that_is_free(monkeypatch):
+    """A slow file holds one child; the other takes every later call meanwhile (answers still
+    come back in order), instead of waiting for the slow one first."""
+    given: list[tuple[int, str]] = []
+    submit = isolation.IsolatedParser.submit
+
+    def spy(self, call, args):
+        given.append((id(self), args[0]))
+        return submit(self, call, args)
+
+    monkeypatch.setattr(isolation.IsolatedParser, "submit", spy)
+    slow = (isolation.TOKENIZE, ("java", DEEP))  # seconds: the deep file, parsed whole
+    fast = [(isolation.TOKENIZE, ("python", f"x = {i}\n".encode())) for i in range(4)]
+    answers = list(isolation.isolated_map([slow, *fast], ParseLimits(seconds=120), 2))
+    assert [len(a) for a in answers] == [300_000, 3, 3, 3, 3]
+    assert [language for child, language in given if child == given[0][0]] == ["java"]

@@ -36,6 +36,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -105,9 +106,10 @@ def load() -> str:
 
 def per_process(argv: list[str], cwd: Path, before: Path | None = None) -> str:
     """Each process's CPU seconds in one run of ``argv`` (``perf record`` task-clock samples,
-    every thread of a process summed), grouped by process name: ``leaktrace`` is the calling
-    process and a scan's pool workers, ``python3`` the zygote and the parser processes. On two
-    idle cores the run takes at least the largest process's CPU and half the total."""
+    every thread of a process summed), by role, from the fork and exec events: the calling
+    process, its pool workers (forked, not executed: a scan's ``--jobs``), the zygote (executed
+    by it), the parser processes (forked by the zygote) and the rest (git). On two idle cores
+    the run takes at least the largest process's CPU and half the total."""
     if not PERF:
         return "per process: perf not available"
     if before is not None:
@@ -118,26 +120,51 @@ def per_process(argv: list[str], cwd: Path, before: Path | None = None) -> str:
         done = subprocess.run([PERF, "record", "-q", "-e", "task-clock", "-F", "4000", "-o",
                                str(data), "--", *argv], cwd=cwd, env=ENV, capture_output=True,
                               check=False)  # fmt: skip
-        samples = subprocess.run([PERF, "script", "-i", str(data), "-F", "comm,pid,tid,period"],
-                                 capture_output=True, text=True, check=False)  # fmt: skip
+        samples = subprocess.run([PERF, "script", "-i", str(data), "--show-task-events", "-F",
+                                  "comm,pid,tid,period"], capture_output=True, text=True,
+                                 check=False)  # fmt: skip
     if done.returncode not in (0, 1, 3) or samples.returncode != 0:
         return f"per process: perf record failed ({(done.stderr + samples.stderr)[-200:]!r})"
-    processes: dict[tuple[str, int], float] = {}
+    cpu: dict[int, float] = {}
+    parent: dict[int, int] = {}
+    executed: dict[int, str] = {}
     for line in samples.stdout.splitlines():
+        fork = re.search(r"PERF_RECORD_FORK\((\d+):\d+\):\((\d+):\d+\)", line)
+        if fork and fork[1] != fork[2]:
+            parent[int(fork[1])] = int(fork[2])
+            continue
+        execed = re.search(r"PERF_RECORD_COMM exec: (.+):(\d+)/", line)
+        if execed:
+            executed.setdefault(int(execed[2]), execed[1])
+            continue
         fields = line.split()
         if len(fields) >= 3 and "/" in fields[-2] and fields[-1].isdigit():
             pid = int(fields[-2].partition("/")[0])
-            name = " ".join(fields[:-2])
-            processes[name, pid] = processes.get((name, pid), 0.0) + int(fields[-1]) / 1e9
-    total = sum(processes.values())
-    largest = max(processes.values(), default=0.0)
-    parts = []
-    for name in sorted({n for n, _ in processes}):
-        each = sorted((c for (n, _), c in processes.items() if n == name), reverse=True)
-        shown = ", ".join(f"{c:.2f}" for c in each if c >= 0.005)
-        parts.append(f"{name} {sum(each):.2f} s ({shown})")
-    return (f"per process: {'; '.join(parts)}; total {total:.2f} s; on two idle cores at least "
-            f"{max(largest, total / 2):.2f} s")  # fmt: skip
+            cpu[pid] = cpu.get(pid, 0.0) + int(fields[-1]) / 1e9
+    root = next(iter(executed), None)
+
+    def role(pid: int) -> str:
+        up = parent.get(pid)
+        if pid == root:
+            return "calling process"
+        if up == root:
+            if pid not in executed:
+                return "pool workers"
+            return "zygote" if executed[pid].startswith("python") else "other"
+        return "parser processes" if up in executed and up != root else "other"
+
+    roles: dict[str, list[float]] = {}
+    for pid, seconds in cpu.items():
+        roles.setdefault(role(pid), []).append(seconds)
+    order = ["calling process", "pool workers", "zygote", "parser processes", "other"]
+    parts = [f"{name} {sum(roles[name]):.2f} s"
+             + (f" ({', '.join(f'{c:.2f}' for c in sorted(roles[name], reverse=True))})"
+                if len(roles[name]) > 1 else "")
+             for name in order if name in roles]  # fmt: skip
+    total = sum(cpu.values())
+    largest = max(cpu.values(), default=0.0)
+    return (f"CPU per process: {'; '.join(parts)}; total {total:.2f} s, so on two idle cores "
+            f"at least {max(largest, total / 2):.2f} s")  # fmt: skip
 
 
 def fingerprint_section(work: Path, pip: Path, repeats: int) -> dict[str, Run]:
