@@ -574,7 +574,6 @@ def _answered(children: list[IsolatedParser], block: bool) -> list[IsolatedParse
         step = min(step * 2, 0.1)
 
 
-
 # -- the child -----------------------------------------------------------------------------------
 
 
