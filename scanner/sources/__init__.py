@@ -6,8 +6,9 @@ limits (``fingerprint`` of a folder) does not import the archive, git and carrie
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from scanner.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from scanner.sources.archive import Archive, is_archive
@@ -23,7 +24,6 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "scanner.sources.git": ("FileHistory", "Sighting"),
     "scanner.sources.local": ("LocalTree",),
 }
-_HOME = {name: module for module, names in _EXPORTS.items() for name in names}
 
 __all__ = [
     "Archive",
@@ -39,15 +39,4 @@ __all__ = [
     "unsafe_member_name",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    module = _HOME.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+_HOME, __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, __all__)
