@@ -150,7 +150,10 @@ def per_process(argv: list[str], cwd: Path, before: Path | None = None) -> str:
         if up == root:
             if pid not in executed:
                 return "pool workers"
-            return "zygote" if executed[pid].startswith("python") else "other"
+            if not executed[pid].startswith("python"):
+                return "other"
+            # a zygote forks the parsers; before it, each parser was an interpreter of its own
+            return "zygote" if pid in parent.values() else "parser processes"
         return "parser processes" if up in executed and up != root else "other"
 
     roles: dict[str, list[float]] = {}
