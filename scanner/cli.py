@@ -34,7 +34,7 @@ from scanner.commands.inventory import inventory
 from scanner.commands.repos import repos
 from scanner.commands.serve import serve
 from scanner.commands.watch import watch
-from scanner.console import err, out
+from scanner.console import err, is_terminal, out
 from scanner.console import error as _error
 from scanner.console import note as _note
 from scanner.console import problem as _problem
@@ -103,7 +103,7 @@ _VERDICT_STYLE = {Verdict.DERIVATIVE: "bold red", Verdict.REVIEW: "yellow",
 def _progress() -> Progress:
     """A progress line on a terminal; elsewhere one that shows nothing and imports nothing
     (rich's progress and console cost 30 ms of start-up before the first file)."""
-    if not _on_terminal():
+    if not is_terminal(sys.stderr):
         return _NoProgress()  # type: ignore[return-value]
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -116,12 +116,6 @@ def _progress() -> Progress:
         transient=True,
         disable=not err.is_terminal,
     )
-
-
-def _on_terminal() -> bool:
-    """Whether stderr may be a terminal to rich (a tty, or rich told so by the environment)."""
-    forced = ("FORCE_COLOR", "FORCE_TERMINAL", "TTY_COMPATIBLE", "TTY_INTERACTIVE")
-    return sys.stderr.isatty() or any(os.environ.get(name) for name in forced)
 
 
 class _NoProgress:
