@@ -13,6 +13,7 @@ from scanner.launch import parses_here
         (["fingerprint", "src", "--store", "s.db"], True),
         (["fingerprint", "src", "--store", "s.db", "--scheduler", "tcp://h:1"], False),
         (["scan", "x", "--store", "s.db", "--jobs", "2"], True),
+        (["scan", "--help"], False),
         (["guard", "dist", "--store", "s.db"], True),
         (["version"], False),
         (["--help"], False),
