@@ -633,7 +633,8 @@ def _fork(connections: list[socket.socket], fds: list[int], memory_bytes: int,
     try:
         for connection in connections:
             connection.close()
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        # Ctrl-C stays ignored, as in the zygote: the caller decides, and the child ends when
+        # its input closes or it is killed, never in the middle of a file the caller waits for
         inbox, outbox, said = fds
         os.dup2(said, 2)
         os.close(said)
