@@ -43,6 +43,7 @@ if TYPE_CHECKING:  # the names below, imported on first use (``__getattr__``)
         ParseLimits,
         isolated_tokenize,
         start_parser,
+        start_zygote,
     )
     from fingerprints.languages import LANGUAGES, language_for_path, load_language
     from fingerprints.names import carried_name, printable
@@ -156,6 +157,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "ParseLimits",
         "isolated_tokenize",
         "start_parser",
+        "start_zygote",
     ),
     "fingerprints.languages": (
         "LANGUAGES",
@@ -334,6 +336,7 @@ __all__ = [
     "run_job",
     "set_trust",
     "start_parser",
+    "start_zygote",
     "third_party_reason",
     "tokenize",
     "walk_tree",

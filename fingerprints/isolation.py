@@ -19,6 +19,16 @@ where it happens, so ``IsolatedParser`` tokenizes in a long-lived child process:
 
 The child is replaced at the next file, so the caller goes on. Per file the cost is one round
 trip over a pipe: the bytes go in, the token arrays come back.
+
+Children are not started as new interpreters: a *zygote* (``_Zygote``), a fresh interpreter that
+imports numpy, tree-sitter and the fingerprinting modules once and parses a line to warm them,
+forks each of them from itself. A child is then ready in about a millisecond instead of
+importing them again (0.1 s of CPU: once per job and once per replacement before), and it starts
+from a small, single-threaded process that holds nothing of the caller's (no store, no threads,
+no index). ``leaktrace`` starts the zygote first thing (``scanner.launch``), so its imports
+overlap the caller's own. Each child gets its limits in the request that forks it; the zygote
+reaps a child only when the caller asks, so a child's pid is never reused while it may still be
+signalled.
 """
 
 from __future__ import annotations
@@ -26,8 +36,11 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
+import pickle
 import resource
+import select
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -36,13 +49,14 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from fingerprints.errors import LeaktraceError, ParseFailure
-from fingerprints.languages import load_language
-from fingerprints.normalize import TokenStream, tokenize
+
+if TYPE_CHECKING:  # the calling process never needs them: only the zygote imports them
+    from fingerprints.normalize import TokenStream
 
 DEFAULT_PARSE_SECONDS = 10
 DEFAULT_PARSE_MEMORY = 1024**3
@@ -87,7 +101,7 @@ class IsolatedParser:
     def __init__(self, limits: ParseLimits) -> None:
         self.limits = limits
         self.owner = os.getpid()
-        self._process: subprocess.Popen[bytes] | None = None
+        self._process: _Child | None = None
         self._requests: Connection | None = None
         self._replies: Connection | None = None
         self._stderr: IO[bytes] | None = None
@@ -109,6 +123,7 @@ class IsolatedParser:
         The time limit counts from here."""
         requests, _ = self._start()
         self._deadline = time.monotonic() + self.limits.seconds
+        self._largest = 0
         try:
             requests.send((call, args))
         except OSError:  # the child died before reading the file: ``collect`` says how
@@ -145,16 +160,27 @@ class IsolatedParser:
         answer that came in time is taken even when this process looks late (it was busy
         storing the last file while the child parsed this one).
         """
-        self._largest, step = 0, 0.005
+        step = 0.005
         while True:
             remaining = deadline - time.monotonic()
             if replies.poll(max(0.0, min(step, remaining))):
                 return True
             if remaining <= 0:
                 return False
-            assert self._process is not None
-            self._largest = max(self._largest, _address_space(self._process.pid) or 0)
+            self.look()
             step = min(step * 2, 0.1)
+
+    def look(self) -> None:
+        """Note how large the child is now (``_failure`` tells a blown memory limit by it)."""
+        pid = self._process.pid if self._process is not None else None
+        self._largest = max(self._largest, (pid and _address_space(pid)) or 0)
+
+    def due(self) -> bool:
+        """Whether ``collect`` would not wait: the answer is in, the time is up, or the call
+        could not be sent."""
+        if self._unsent or self._deadline is None or self._replies is None:
+            return True
+        return self._deadline <= time.monotonic() or self._replies.poll(0)
 
     def _memory_message(self) -> str:
         return f"parser used more than {size_text(self.limits.memory_bytes)}"
@@ -169,7 +195,7 @@ class IsolatedParser:
         the first look is reported as the crash it was.
         """
         assert self._process is not None
-        status = _reap(self._process)
+        status = self._process.wait(5)
         said = b""
         if self._stderr is not None:
             self._stderr.seek(0)
@@ -193,31 +219,28 @@ class IsolatedParser:
             except (EOFError, OSError):
                 ready = None
             if not (isinstance(ready, tuple) and ready[0] == "ready"):
-                failure = self._failure()
+                process = self._process
+                assert process is not None
+                # never forked: the zygote died (a later call starts another)
+                failure = self._failure() if process.pid else process.zygote.problem()
+                self.close(kill=True)
                 raise LeaktraceError(f"cannot start the parser process ({failure})")
             self._baseline = ready[1]
         return self._requests, self._replies
 
     def spawn(self) -> None:
-        """Start the child without waiting for it to be ready (it imports while the caller
-        goes on); the first ``tokenize`` waits for it."""
+        """Start the child without waiting for it to be ready (the zygote forks it while the
+        caller goes on); the first ``tokenize`` waits for it."""
         if self._process is not None:
             return
         to_child, from_parent = os.pipe()
         from_child, to_parent = os.pipe()
         # where the child's last words go (read after it died); closed in ``close``
         self._stderr = tempfile.TemporaryFile(prefix="leaktrace-parser-")  # noqa: SIM115
-        code = _CHILD.format(package=str(Path(__file__).resolve().parent), inbox=to_child,
-                             outbox=to_parent, memory=self.limits.memory_bytes,
-                             stack=STACK_BYTES)  # fmt: skip
         try:
-            self._process = subprocess.Popen(
-                [sys.executable, "-c", code],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=self._stderr,
-                pass_fds=(to_child, to_parent),
-            )
+            self._process = zygote().fork(
+                (to_child, to_parent, self._stderr.fileno()), self.limits.memory_bytes,
+                STACK_BYTES)  # fmt: skip
         finally:
             os.close(to_child)
             os.close(to_parent)
@@ -241,24 +264,198 @@ class IsolatedParser:
         if process is None or self.owner != os.getpid():
             return
         if kill:
-            with contextlib.suppress(ProcessLookupError):
-                process.send_signal(signal.SIGKILL)
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
             process.kill()
-            process.wait()
+        if process.wait(5) is None:
+            process.kill()
+            process.wait(None)
 
 
-# The child imports only this module and what it needs (numpy, tree-sitter, the grammars), not
-# the whole package: a stand-in ``fingerprints`` package skips its __init__ (0.2 s, not 0.5 s).
-_CHILD = """import sys, types
+class _Child:
+    """A parser process forked by the zygote: its pid (known once the zygote answered), a way
+    to kill it and its exit status (negative: the signal), both through the zygote, which reaps
+    it only when asked."""
+
+    def __init__(self, zygote: _Zygote, ticket: int) -> None:
+        self.zygote = zygote
+        self._ticket = ticket
+        self._pid: int | None = None
+        self.returncode: int | None = None
+
+    @property
+    def pid(self) -> int | None:
+        """None when the zygote died before it forked this child."""
+        if self._pid is None and self._ticket:
+            answer, self._ticket = self.zygote.answer(self._ticket), 0
+            self._pid = answer if isinstance(answer, int) else None
+        return self._pid
+
+    def kill(self) -> None:
+        pid = self.pid
+        if pid is not None and self.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+    def wait(self, seconds: float | None) -> int | None:
+        """The exit status, once the child has ended within ``seconds`` (None: for ever)."""
+        pid = self.pid
+        if pid is not None and self.returncode is None:
+            self.returncode = self.zygote.wait(pid, seconds)
+        return self.returncode
+
+
+class _Zygote:
+    """A fresh interpreter that imported the parser's modules once and forks each parser
+    process from itself (see the module docstring). One per calling process; requests go over a
+    socket, in order, answered in order (``fork`` then ``answer``, ``wait``).
+
+    A process forked from the one that started it (a scan's pool worker) *joins* it instead of
+    starting its own (``join``): it hands the zygote a socket of its own over the inherited
+    one, and its parsers are forked from the same warm process.
+    """
+
+    def __init__(self, connection: socket.socket, process: subprocess.Popen[bytes] | None,
+                 said: IO[bytes] | None) -> None:  # fmt: skip
+        self.owner = os.getpid()
+        self.process = process  # None: joined, started by another process
+        self._said = said
+        self._socket = connection
+        self._lock = threading.Lock()
+        self._sent = self._received = 0
+        self._answers: dict[int, Any] = {}
+
+    @classmethod
+    def start(cls) -> _Zygote:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        # the zygote's own last words (an import that failed), read if it dies
+        said = tempfile.TemporaryFile(prefix="leaktrace-zygote-")  # noqa: SIM115
+        code = _ZYGOTE.format(package=str(Path(__file__).resolve().parent), fd=theirs.fileno())
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-c", code],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=said,
+                pass_fds=(theirs.fileno(),),
+                env={**os.environ, **_ZYGOTE_ENVIRONMENT},
+            )
+        finally:
+            theirs.close()
+        return cls(ours, process, said)
+
+    def join(self) -> _Zygote | None:
+        """A connection of this process's own to ``self``, a zygote inherited from the process
+        that forked this one (None when it is gone). One message on the inherited socket, whose
+        answers stay its starter's: nothing is read from it here."""
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            socket.send_fds(self._socket, [pickle.dumps(("connect",))], [theirs.fileno()])
+        except OSError:
+            ours.close()
+            return None
+        finally:
+            theirs.close()
+        return _Zygote(ours, None, None)
+
+    def fork(self, fds: tuple[int, int, int], memory_bytes: int, stack_bytes: int) -> _Child:
+        """Ask for a parser process reading requests from ``fds[0]``, answering on ``fds[1]``
+        and writing its last words to ``fds[2]``, without waiting for it."""
+        return _Child(self, self._send(("fork", memory_bytes, stack_bytes), fds))
+
+    def wait(self, pid: int, seconds: float | None) -> int | None:
+        """Reap child ``pid`` within ``seconds``: its exit status, None if it still runs (or
+        the zygote is gone: its children were reaped by init)."""
+        ticket = self._send(("wait", pid, seconds))
+        answer = self.answer(ticket, None if seconds is None else seconds + STARTUP_SECONDS)
+        return answer if isinstance(answer, int) else None
+
+    def _send(self, message: tuple[Any, ...], fds: tuple[int, ...] = ()) -> int:
+        with self._lock:
+            self._sent += 1
+            try:
+                socket.send_fds(self._socket, [pickle.dumps(message)], list(fds))
+            except OSError:
+                self._answers[self._sent] = _GONE
+            return self._sent
+
+    def answer(self, ticket: int, seconds: float | None = STARTUP_SECONDS) -> Any:
+        """The answer to request ``ticket`` (``_GONE`` when the zygote died or did not answer
+        within ``seconds``: it may still be importing)."""
+        with self._lock:
+            while ticket not in self._answers:
+                try:
+                    self._socket.settimeout(seconds)
+                    data = self._socket.recv(256)
+                except OSError:  # timed out, or the zygote died
+                    data = b""
+                if not data:  # no answer will come: every request still waiting is lost
+                    for waiting in range(self._received + 1, self._sent + 1):
+                        self._answers.setdefault(waiting, _GONE)
+                    self._received = self._sent
+                    self.close()
+                    break
+                self._received += 1
+                self._answers[self._received] = pickle.loads(data)
+            return self._answers.pop(ticket)
+
+    @property
+    def alive(self) -> bool:
+        if self._socket.fileno() < 0:  # closed, or seen to end (``answer``)
+            return False
+        # only its starter can wait for it; another process learns it ended when it asks
+        mine = self.process is not None and self.owner == os.getpid()
+        return not mine or self.process.poll() is None
+
+    def problem(self) -> str:
+        """The zygote's last line, when it died (why no parser process could be started)."""
+        if self.process is None or self._said is None:
+            return "the parser's zygote ended"
+        self._said.seek(0)
+        lines = self._said.read()[-4096:].decode("utf-8", "replace").strip().splitlines()
+        return lines[-1] if lines else f"exit status {self.process.poll()}"
+
+    def close(self) -> None:
+        """Close the request socket: the zygote exits (its children have their own pipes)."""
+        self._socket.close()
+
+
+_GONE = ("gone",)
+# The zygote imports only this module and what the children need (numpy, tree-sitter, the
+# grammars), not the whole package: a stand-in ``fingerprints`` package skips its __init__.
+_ZYGOTE = """import sys, types
 package = types.ModuleType("fingerprints")
 package.__path__ = [{package!r}]
 sys.modules["fingerprints"] = package
-from fingerprints.isolation import serve
-serve({inbox}, {outbox}, {memory}, {stack})
+from fingerprints.isolation import serve_forks
+serve_forks({fd})
 """
+
+_ZYGOTE_ENVIRONMENT = {"OPENBLAS_NUM_THREADS": "1"}
+"""No thread but the main one in the zygote: numpy's OpenBLAS would start one per core (no
+linear algebra is done), and glibc hands the stacks of threads that did not survive a fork to
+the child's next threads, so a parser thread could get a stack other than ``STACK_BYTES``."""
+
+_ZYGOTES: dict[int, _Zygote] = {}
+"""This process's zygote (keyed by pid: a forked process starts its own)."""
+
+
+def zygote() -> _Zygote:
+    """This process's zygote: its own, or a connection to the one of the process that forked
+    it; started when there is neither (see ``start_zygote``)."""
+    pid = os.getpid()
+    current = _ZYGOTES.get(pid)
+    if current is None or not current.alive:
+        if current is not None:
+            current.close()
+        inherited = (z for owner, z in _ZYGOTES.items() if owner != pid and z.alive)
+        joined = next((j for j in (z.join() for z in inherited) if j is not None), None)
+        current = _ZYGOTES[pid] = joined or _Zygote.start()
+    return current
+
+
+def start_zygote() -> None:
+    """Start this process's zygote now, so that its imports overlap the caller's."""
+    zygote()
+
 
 _LIVE: set[IsolatedParser] = set()
 _LOCAL = threading.local()
@@ -266,11 +463,15 @@ _LOCAL = threading.local()
 
 @atexit.register
 def close_parsers() -> None:
-    """Stop every parser process this process started (they are started again when needed)."""
+    """Stop every parser process this process started, and its zygote (they are started again
+    when needed)."""
     for parser in list(_LIVE):
         if parser.owner == os.getpid():
             parser.close()
     _LOCAL.__dict__.clear()
+    current = _ZYGOTES.pop(os.getpid(), None)
+    if current is not None:
+        current.close()
 
 
 def _parser(limits: ParseLimits, slot: int = 0) -> IsolatedParser:
@@ -307,47 +508,163 @@ def isolated_map(
     """Each call's answer (``ParseFailure`` values for the files given up), in order, from
     ``processes`` parser processes working at once.
 
-    The calls are taken one ahead: while the children parse, this process reads and prepares
-    the next file and stores the last answer (the caller's work between two ``next``), so its
-    own work overlaps theirs instead of adding to it. Each child has one call at a time, so the
-    time limit counts from the moment it got the file. Left before the end (the caller raised),
-    the children still holding a call are stopped, so no late answer is taken for a later one.
+    A call goes to whichever child is free, and answers are taken as they come, then given in
+    order: a child that finished a small file gets the next one while another still parses a
+    large one (at most ``REORDER`` answers wait for an earlier one). While the children parse,
+    this process reads and prepares the next file and stores the last answer (the caller's
+    work between two ``next``), so its own work overlaps theirs instead of adding to it. Each
+    child has one call at a time, so the time limit counts from the moment it got the file.
+    Left before the end (the caller raised), the children still holding a call are stopped, so
+    no late answer is taken for a later one.
     """
     children = [_parser(limits, slot) for slot in range(processes)]
     free = list(reversed(children))
-    pending: deque[IsolatedParser] = deque()
+    boxes: deque[list[Any]] = deque()  # one per call, in call order: [answer] once it came
+    busy: dict[IsolatedParser, list[Any]] = {}
 
-    def oldest() -> Any:
-        child = pending.popleft()
-        free.append(child)
-        try:
-            return child.collect()
-        except ParseFailure as failure:
-            return failure
+    def take(block: bool) -> None:
+        """Take the answers that came (with ``block``, waiting for at least one)."""
+        for child in _answered(list(busy), block):
+            box = busy.pop(child)
+            free.append(child)
+            try:
+                box.append(child.collect())
+            except ParseFailure as failure:
+                box.append(failure)
 
     try:
         for call, args in calls:
-            answer = oldest() if not free else _NOTHING
+            while not free or (len(boxes) >= REORDER * processes and not boxes[0]):
+                take(block=True)
             child = free.pop()
             child.submit(call, args)
-            pending.append(child)
-            if answer is not _NOTHING:
-                yield answer
-        while pending:
-            yield oldest()
+            box: list[Any] = []
+            boxes.append(box)
+            busy[child] = box
+            take(block=False)
+            while boxes and boxes[0]:
+                yield boxes.popleft()[0]
+        while boxes:
+            if not boxes[0]:
+                take(block=True)
+            while boxes and boxes[0]:
+                yield boxes.popleft()[0]
     finally:
-        for child in pending:
+        for child in busy:
             child.close(kill=True)
 
 
-_NOTHING = object()
+REORDER = 16
+"""Answers per process that may wait for an earlier, slower one (bounds the memory they hold)."""
+
+
+def _answered(children: list[IsolatedParser], block: bool) -> list[IsolatedParser]:
+    """The children whose ``collect`` would not wait; with ``block``, waits until there is one
+    (noting how large each grows meanwhile, as ``collect`` does), never past a deadline."""
+    step = 0.005
+    while True:
+        due = [child for child in children if child.due()]
+        if due or not block or not children:
+            return due
+        replies = [child._replies for child in children if child._replies is not None]
+        deadline = min(child._deadline or 0.0 for child in children)
+        wait(replies, max(0.0, min(step, deadline - time.monotonic())))
+        for child in children:
+            child.look()
+        step = min(step * 2, 0.1)
 
 
 # -- the child -----------------------------------------------------------------------------------
 
 
+def serve_forks(fd: int) -> None:
+    """The zygote's main: import and warm what the parser processes use, then answer requests
+    on socket ``fd`` and on the sockets processes forked from its starter join with, until all
+    are closed (``_Zygote``). A parser whose requester closed its socket without reaping it
+    (a pool worker ends at once) is reaped here once it has ended."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the calling process's to handle
+    from fingerprints.fingerprinter import fingerprint_file
+    from fingerprints.params import FingerprintParams
+
+    fingerprint_file("warm.py", b"x = 1\n", "python", FingerprintParams())  # imports, caches
+    connections = {fd: socket.socket(fileno=fd)}
+    forked: dict[int, int] = {}  # parser pid -> the connection that asked for it
+    orphans: set[int] = set()  # parsers of closed connections, not reaped yet
+    while connections:
+        ready, _, _ = select.select(list(connections), [], [], 1.0 if orphans else None)
+        orphans -= {pid for pid in orphans if _reap_child(pid, 0) is not None}
+        for key in ready:
+            connection = connections[key]
+            try:
+                data, fds, _, _ = socket.recv_fds(connection, 256, 3)
+            except OSError:
+                data, fds = b"", []
+            if not data:
+                connection.close()
+                del connections[key]
+                orphans |= {pid for pid, asker in forked.items() if asker == key}
+                forked = {pid: asker for pid, asker in forked.items() if asker != key}
+                continue
+            message = pickle.loads(data)
+            if message[0] == "connect":
+                joined = socket.socket(fileno=fds[0])
+                connections[joined.fileno()] = joined
+                continue
+            if message[0] == "fork":
+                answer = _fork(list(connections.values()), fds, message[1], message[2])
+                forked[answer] = key
+            else:
+                answer = _reap_child(message[1], message[2])
+                if answer is not None:
+                    forked.pop(message[1], None)
+            connection.send(pickle.dumps(answer))
+    os._exit(0)  # nothing to tear down: the children have their own pipes
+
+
+def _fork(connections: list[socket.socket], fds: list[int], memory_bytes: int,
+          stack_bytes: int) -> int:  # fmt: skip
+    """Fork one parser process (in the zygote): it serves on ``fds`` and never returns."""
+    pid = os.fork()
+    if pid:
+        for fd in fds:
+            os.close(fd)
+        return pid
+    code = 1
+    try:
+        for connection in connections:
+            connection.close()
+        # Ctrl-C stays ignored, as in the zygote: the caller decides, and the child ends when
+        # its input closes or it is killed, never in the middle of a file the caller waits for
+        inbox, outbox, said = fds
+        os.dup2(said, 2)
+        os.close(said)
+        serve(inbox, outbox, memory_bytes, stack_bytes)
+        code = 0
+    finally:
+        os._exit(code)  # never the zygote's loop, nor its exit handlers
+
+
+def _reap_child(pid: int, seconds: float | None) -> int | None:
+    """Child ``pid``'s exit status once it ended within ``seconds`` (negative: the signal)."""
+    deadline = None if seconds is None else time.monotonic() + seconds
+    step = 0.001
+    while True:
+        try:
+            done, status = os.waitpid(pid, 0 if deadline is None else os.WNOHANG)
+        except ChildProcessError:
+            return None
+        if done:
+            return os.waitstatus_to_exitcode(status)
+        assert deadline is not None
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(step)
+        step = min(step * 2, 0.05)
+
+
 def serve(inbox: int, outbox: int, memory_bytes: int, stack_bytes: int = STACK_BYTES) -> None:
-    """The child's main: answer ``(language, data)`` requests until the parent closes the pipe.
+    """A parser process's main: answer ``(language, data)`` requests until the parent closes
+    the pipe.
 
     Runs the loop in a thread with a ``stack_bytes`` stack (see the module docstring).
     """
@@ -358,6 +675,10 @@ def serve(inbox: int, outbox: int, memory_bytes: int, stack_bytes: int = STACK_B
 
 
 def _serve(inbox: int, outbox: int, memory_bytes: int) -> None:
+    from fingerprints.fingerprinter import fingerprint_file
+    from fingerprints.languages import load_language
+    from fingerprints.normalize import tokenize
+
     requests = Connection(inbox, writable=False)
     replies = Connection(outbox, readable=False)
     tokenize(b"x = 1\n", load_language("python"))  # warm up this thread's allocator and caches
@@ -371,8 +692,6 @@ def _serve(inbox: int, outbox: int, memory_bytes: int) -> None:
             return
         try:
             if call == FINGERPRINT:
-                from fingerprints.fingerprinter import fingerprint_file
-
                 answer = fingerprint_file(*args)
             else:
                 language, data = args
@@ -401,14 +720,6 @@ def _address_space(pid: int) -> int | None:
 
 
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
-
-
-def _reap(process: subprocess.Popen[bytes]) -> int | None:
-    """Wait (up to 5 s) for a dying child: its exit code (negative: the signal)."""
-    try:
-        return process.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        return None
 
 
 def _limit_address_space(memory_bytes: int) -> None:

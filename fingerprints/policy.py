@@ -90,9 +90,12 @@ def is_minified(path: PurePosixPath, data: bytes) -> bool:
     """Minified bundles: a ``.min.`` name, or long lines that no person writes."""
     if ".min." in path.name:
         return True
-    lines = data.count(b"\n") + 1
-    longest = max((len(line) for line in data.split(b"\n")), default=0)
-    return len(data) > 2000 and (len(data) / lines > 300 or longest > 5000)
+    if len(data) <= 2000:
+        return False
+    if len(data) / (data.count(b"\n") + 1) > 300:
+        return True
+    # the longest line, counted in C (a generator over 130,000 lines cost pip 0.05 s)
+    return len(data) > 5000 and max(map(len, data.split(b"\n"))) > 5000
 
 
 def third_party_reason(path: PurePosixPath, data: bytes | None = None) -> str | None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from scanner.lazy import lazy_exports
 
 if TYPE_CHECKING:  # the names below, imported on first use (``__getattr__``)
     from scanner.errors import TargetError
@@ -59,7 +60,6 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "decide",
     ),
 }
-_HOME = {name: module for module, names in _EXPORTS.items() for name in names}
 
 __all__ = [
     "Archive",
@@ -89,15 +89,4 @@ __all__ = [
     "write_report",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    module = _HOME.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+_HOME, __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, __all__)

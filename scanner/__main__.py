@@ -1,3 +1,3 @@
-from scanner.cli import main
+from scanner.launch import main
 
 main()

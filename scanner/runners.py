@@ -15,17 +15,17 @@ with a scheduler and workers any team can start with two commands (``dask schedu
 
 from __future__ import annotations
 
-import ctypes
-import multiprocessing
 import os
 import signal
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from scanner.errors import ConfigError
+
+if TYPE_CHECKING:  # imported when a pool is made: --jobs 1 and fingerprint never need them
+    from concurrent.futures import ProcessPoolExecutor
 
 _CONTEXT: Any = None
 
@@ -87,6 +87,8 @@ def _die_with(parent: int) -> None:
     """End this worker when the scan that forked it dies (kill -9 included): forked siblings
     hold each other's pipe ends, so without this they would wait for work forever."""
     if sys.platform.startswith("linux"):
+        import ctypes
+
         try:
             libc = ctypes.CDLL(None, use_errno=True)
             libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
@@ -116,6 +118,9 @@ class Processes:
 
     def _pool_for(self, context: Any) -> ProcessPoolExecutor:
         if self._pool is None or self._context_id != id(context):
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
             self.close()
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers, mp_context=multiprocessing.get_context("fork"),

@@ -238,7 +238,8 @@ def test_isolated_map_answers_in_order_past_crashes_on_two_processes(small_stack
     crash = (isolation.TOKENIZE, ("java", DEEP))
     params = FingerprintParams()
     whole = (isolation.FINGERPRINT, ("journal.py", JOURNAL.encode(), "python", params, 7))
-    answers = list(isolation.isolated_map([python, crash, whole] * 2, ParseLimits(), 2))
+    # both crashes may parse at once: a loaded machine must not make them time out instead
+    answers = list(isolation.isolated_map([python, crash, whole] * 2, ParseLimits(seconds=120), 2))
     expected = fingerprint_file("journal.py", JOURNAL.encode(), "python", params, 7)
     for answer in (answers[2], answers[5]):
         assert np.array_equal(answer.fingerprints, expected.fingerprints)
@@ -270,3 +271,79 @@ def test_isolated_map_left_early_stops_the_children_still_parsing():
     answers.close()
     assert len(isolated_tokenize(b"y = 2\nz = 3\n", "python", ParseLimits())) == 6
     assert len(isolation._parser(ParseLimits(), 1).tokenize(b"x = 1\n", "python")) == 3
+
+
+# -- the zygote ---------------------------------------------------------------------------------
+
+
+def test_parsers_are_forked_by_one_zygote_and_outlive_it():
+    first = isolation.IsolatedParser(ParseLimits())
+    second = isolation.IsolatedParser(ParseLimits(memory_bytes=64 * 1024**2))
+    assert len(first.tokenize(b"x = 1\n", "python")) == 3
+    assert len(second.tokenize(b"x = 1\n", "python")) == 3
+    zygote = isolation.zygote()
+    assert first._process and second._process and first._process.zygote is zygote
+    for pid in (first._process.pid, second._process.pid):  # children of the zygote, not ours
+        assert pid and Path(f"/proc/{pid}/stat").read_text().split()[3] == str(zygote.process.pid)
+    zygote.process.kill()
+    zygote.process.wait()
+    assert len(first.tokenize(b"y = 2\n", "python")) == 3  # its pipes are its own
+    first.close()
+    with pytest.raises(ParseFailure, match=r"^parser used more than 64 MiB$"):
+        second.tokenize(b"x = [" + b"1, " * 2_000_000 + b"]\n", "python")
+    assert isolation.zygote() is not zygote  # a new one forks the replacement
+    assert len(second.tokenize(b"x = 1\n", "python")) == 3
+    second.close()
+
+
+def test_a_zygote_that_cannot_start_is_one_clear_error(monkeypatch):
+    monkeypatch.setattr(isolation, "_ZYGOTE", "raise SystemExit('no grammar here')")
+    with pytest.raises(isolation.LeaktraceError, match=r"cannot start the parser process "
+                       r"\(no grammar here\)"):  # fmt: skip
+        isolated_tokenize(b"x = 1\n", "python", ParseLimits())
+
+
+def _worker_parser(_: int) -> tuple[int, int]:
+    """In a forked pool worker: the tokens of one line, and its parser's parent pid."""
+    assert len(isolated_tokenize(b"x = 1\n", "python", ParseLimits())) == 3
+    process = isolation._parser(ParseLimits())._process
+    assert process is not None and process.pid
+    return int(Path(f"/proc/{process.pid}/stat").read_text().split()[3]), os.getpid()
+
+
+def test_forked_workers_join_the_zygote_instead_of_starting_their_own():
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    zygote = isolation.zygote()
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(2, mp_context=context) as pool:
+        parents = list(pool.map(_worker_parser, range(4)))
+    assert {parent for parent, _ in parents} == {zygote.process.pid}
+    assert len(isolated_tokenize(b"x = 1\n", "python", ParseLimits())) == 3  # ours still works
+    # the workers' parsers, left unreaped when the workers ended, are reaped by the zygote
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        states = os.popen(f"ps -o stat= --ppid {zygote.process.pid}").read().split()
+        if not any(state.startswith("Z") for state in states):
+            break
+        time.sleep(0.1)
+    assert states == ["Sl"]  # our own parser, still serving
+
+
+def test_isolated_map_gives_the_next_call_to_the_child_that_is_free(monkeypatch):
+    """A slow file holds one child; the other takes every later call meanwhile (answers still
+    come back in order), instead of waiting for the slow one first."""
+    given: list[tuple[int, str]] = []
+    submit = isolation.IsolatedParser.submit
+
+    def spy(self, call, args):
+        given.append((id(self), args[0]))
+        return submit(self, call, args)
+
+    monkeypatch.setattr(isolation.IsolatedParser, "submit", spy)
+    slow = (isolation.TOKENIZE, ("java", DEEP))  # seconds: the deep file, parsed whole
+    fast = [(isolation.TOKENIZE, ("python", f"x = {i}\n".encode())) for i in range(4)]
+    answers = list(isolation.isolated_map([slow, *fast], ParseLimits(seconds=120), 2))
+    assert [len(a) for a in answers] == [300_000, 3, 3, 3, 3]
+    assert [language for child, language in given if child == given[0][0]] == ["java"]

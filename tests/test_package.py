@@ -9,9 +9,10 @@ import pytest
 
 import fingerprints
 import scanner
+import scanner.sources
 
 
-@pytest.mark.parametrize("module", [fingerprints, scanner])
+@pytest.mark.parametrize("module", [fingerprints, scanner, scanner.sources])
 def test_all_is_sorted_and_complete(module):
     assert module.__all__ == sorted(module.__all__)
     for name in module.__all__:
@@ -45,7 +46,7 @@ def test_scanner_uses_only_the_public_names_of_fingerprints():
     assert private == []
 
 
-@pytest.mark.parametrize("module", [fingerprints, scanner])
+@pytest.mark.parametrize("module", [fingerprints, scanner, scanner.sources])
 def test_every_public_name_has_a_lazy_home(module):
     assert sorted(module._HOME) == sorted(set(module.__all__) - {"__version__"})
 

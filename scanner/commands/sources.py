@@ -14,8 +14,6 @@ from pathlib import Path
 
 from fingerprints import RepoConflictError, SourceFile, SQLiteStore, repo_name_problem
 from scanner.errors import InputError
-from scanner.sources.git import is_git_url
-from scanner.targets import split_ref
 
 NAME_HINT = "give this one another name with --name NAME (or SRC=NAME)"
 
@@ -57,9 +55,12 @@ def unwrapped(files: Iterable[SourceFile], target: str) -> Iterator[SourceFile]:
 
 def origin_of(target: str) -> str:
     """Where a source comes from: an absolute path, or a git URL without its ref."""
-    if is_git_url(target) and not Path(target).exists():
-        return split_ref(target)[0]
-    return str(Path(target).resolve())
+    if Path(target).exists():
+        return str(Path(target).resolve())
+    from scanner.sources.git import is_git_url  # only then: it brings the git and carrier readers
+    from scanner.targets import split_ref
+
+    return split_ref(target)[0] if is_git_url(target) else str(Path(target).resolve())
 
 
 def split_name(argument: str) -> tuple[str, str | None]:

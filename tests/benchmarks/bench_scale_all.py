@@ -1,6 +1,7 @@
 """Every target of issue 12 in one run, whole processes. Run on demand:
 
-    .venv/bin/python -m tests.benchmarks.bench_scale_all [--lines 10000000 100000000] [--quick]
+    .venv/bin/python -m tests.benchmarks.bench_scale_all [--lines 10000000 100000000]
+        [--sections startup fingerprint scan peers dask stores]
 
 Prints, in this order, each figure beside its target:
 
@@ -20,10 +21,13 @@ pip 24.2 is the wheel (``pip download pip==24.2 --no-deps``), unpacked with ``pi
 renamed ``pip/bundled``: a company's repository has no vendored folder for leaktrace to pass
 over, and every tool then reads all 131,000 lines. Timings are the best of ``--repeats`` runs;
 beside each, the CPU seconds of the whole process tree (``perf stat`` task-clock, when perf
-works) and the machine's load, since this 2-core machine is shared. Everything downloaded goes
-to the benchmark cache (``~/.cache/leaktrace-bench``): pip through pip, setuptools through
-``corpus.pypi_sdist``, copydetect into a virtual environment of its own there (never into the
-project's), Dolos with npm (``bench_scale.ensure_dolos``).
+works) and the machine's load, since this 2-core machine is shared. The ``--jobs`` sections also
+give each process's CPU (``perf record`` task-clock samples, one more run each): the calling
+process, and the zygote and parser processes (and a scan's pool workers), so that what two idle
+cores could do is read from CPU, not from a wall time other engineers' work stretches.
+Everything downloaded goes to the benchmark cache (``~/.cache/leaktrace-bench``): pip through
+pip, setuptools through ``corpus.pypi_sdist``, copydetect into a virtual environment of its own
+there (never into the project's), Dolos with npm (``bench_scale.ensure_dolos``).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -49,6 +54,7 @@ from tests.benchmarks.bench_scale import (
     ensure_dolos,
 )
 from tests.benchmarks.bench_startup_index import (
+    ENV,
     LEAKTRACE,
     PERF,
     Run,
@@ -98,6 +104,72 @@ def load() -> str:
     return f"load {os.getloadavg()[0]:.1f}"
 
 
+def per_process(argv: list[str], cwd: Path, before: Path | None = None) -> str:
+    """Each process's CPU seconds in one run of ``argv`` (``perf record`` task-clock samples,
+    every thread of a process summed), by role, from the fork and exec events: the calling
+    process, its pool workers (forked, not executed: a scan's ``--jobs``), the zygote (executed
+    by it), the parser processes (forked by the zygote) and the rest (git). On two idle cores
+    the run takes at least the largest process's CPU and half the total."""
+    if not PERF:
+        return "per process: perf not available"
+    if before is not None:
+        for path in before.parent.glob(f"{before.name}*"):
+            path.unlink()
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "perf.data"
+        done = subprocess.run([PERF, "record", "-q", "-e", "task-clock", "-F", "4000", "-o",
+                               str(data), "--", *argv], cwd=cwd, env=ENV, capture_output=True,
+                              check=False)  # fmt: skip
+        samples = subprocess.run([PERF, "script", "-i", str(data), "--show-task-events", "-F",
+                                  "comm,pid,tid,period"], capture_output=True, text=True,
+                                 check=False)  # fmt: skip
+    if done.returncode not in (0, 1, 3) or samples.returncode != 0:
+        return f"per process: perf record failed ({(done.stderr + samples.stderr)[-200:]!r})"
+    cpu: dict[int, float] = {}
+    parent: dict[int, int] = {}
+    executed: dict[int, str] = {}
+    for line in samples.stdout.splitlines():
+        fork = re.search(r"PERF_RECORD_FORK\((\d+):\d+\):\((\d+):\d+\)", line)
+        if fork and fork[1] != fork[2]:
+            parent[int(fork[1])] = int(fork[2])
+            continue
+        execed = re.search(r"PERF_RECORD_COMM exec: (.+):(\d+)/", line)
+        if execed:
+            executed.setdefault(int(execed[2]), execed[1])
+            continue
+        fields = line.split()
+        if len(fields) >= 3 and "/" in fields[-2] and fields[-1].isdigit():
+            pid = int(fields[-2].partition("/")[0])
+            cpu[pid] = cpu.get(pid, 0.0) + int(fields[-1]) / 1e9
+    root = next(iter(executed), None)
+
+    def role(pid: int) -> str:
+        up = parent.get(pid)
+        if pid == root:
+            return "calling process"
+        if up == root:
+            if pid not in executed:
+                return "pool workers"
+            if not executed[pid].startswith("python"):
+                return "other"
+            # a zygote forks the parsers; before it, each parser was an interpreter of its own
+            return "zygote" if pid in parent.values() else "parser processes"
+        return "parser processes" if up in executed and up != root else "other"
+
+    roles: dict[str, list[float]] = {}
+    for pid, seconds in cpu.items():
+        roles.setdefault(role(pid), []).append(seconds)
+    order = ["calling process", "pool workers", "zygote", "parser processes", "other"]
+    parts = [f"{name} {sum(roles[name]):.2f} s"
+             + (f" ({', '.join(f'{c:.2f}' for c in sorted(roles[name], reverse=True))})"
+                if len(roles[name]) > 1 else "")
+             for name in order if name in roles]  # fmt: skip
+    total = sum(cpu.values())
+    largest = max(cpu.values(), default=0.0)
+    return (f"CPU per process: {'; '.join(parts)}; total {total:.2f} s, so on two idle cores "
+            f"at least {max(largest, total / 2):.2f} s")  # fmt: skip
+
+
 def fingerprint_section(work: Path, pip: Path, repeats: int) -> dict[str, Run]:
     print(f"\n== fingerprint pip {PIP_VERSION} (131,000 lines) vs a bare tree-sitter parse, "
           f"best of {repeats} ==")  # fmt: skip
@@ -121,6 +193,10 @@ def fingerprint_section(work: Path, pip: Path, repeats: int) -> dict[str, Run]:
     if one.cpu and two.cpu:
         print(f"  on two idle cores --jobs 2 could reach at most {2 * one.cpu / two.cpu:.2f}x "
               f"(twice the CPU of --jobs 1 over the CPU of --jobs 2)")  # fmt: skip
+    for jobs in (1, 2):
+        store = work / f"pip-jobs{jobs}.db"
+        argv = [*LEAKTRACE, "fingerprint", str(pip), "--store", str(store), "--jobs", str(jobs)]
+        print(f"  --jobs {jobs} {per_process(argv, work, before=store)}")
     return runs
 
 
@@ -151,6 +227,12 @@ def scan_section(work: Path, pip: Path, repeats: int) -> dict[str, Run]:
     if runs[1].cpu and runs[2].cpu:
         print(f"  on two idle cores --jobs 2 could reach at most "
               f"{2 * runs[1].cpu / runs[2].cpu:.2f}x")  # fmt: skip
+    for jobs in (1, 2):
+        results = work / f"large-{jobs}.db"
+        report = work / f"large-jobs{jobs}.json"
+        argv = [*LEAKTRACE, "scan", str(candidate), "--store", str(store), "--jobs", str(jobs),
+                "--json", str(report), "--results", str(results)]  # fmt: skip
+        print(f"  --jobs {jobs} {per_process(argv, work, before=results)}")
     return {f"scan{j}": r for j, r in runs.items()}
 
 
@@ -265,23 +347,34 @@ def dask_section(work: Path, pip: Path) -> None:
               f"number")  # fmt: skip
 
 
+SECTIONS = ("startup", "fingerprint", "scan", "peers", "dask", "stores")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, nargs="*", default=[10_000_000, 100_000_000])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--work", type=Path, default=None, help="keep stores here between runs")
+    parser.add_argument("--sections", nargs="+", choices=SECTIONS, default=list(SECTIONS),
+                        help="run only these sections (stores: the --lines stores)")  # fmt: skip
     args = parser.parse_args()
+    sections = set(args.sections)
     work = args.work or Path(tempfile.mkdtemp(prefix="leaktrace-bench-all-"))
     work.mkdir(parents=True, exist_ok=True)
     print(f"work folder {work}; {os.cpu_count()} cores, {load()}; perf stat: "
           f"{'yes' if PERF else 'no (CPU not shown)'}")  # fmt: skip
-    startup_section(work)
+    if "startup" in sections:
+        startup_section(work)
     pip = pip_tree()
-    fingerprint_section(work, pip, args.repeats)
-    scan_section(work, pip, args.repeats)
-    peers_section(work, pip)
-    dask_section(work, pip)
-    if args.lines:
+    if sections & {"fingerprint", "scan"}:  # the scan section scans against pip's store
+        fingerprint_section(work, pip, args.repeats)
+    if "scan" in sections:
+        scan_section(work, pip, args.repeats)
+    if "peers" in sections:
+        peers_section(work, pip)
+    if "dask" in sections:
+        dask_section(work, pip)
+    if args.lines and "stores" in sections:
         real, copied = real_store(work)
         for lines in args.lines:
             store_section(work, real, copied, lines)

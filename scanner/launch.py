@@ -1,0 +1,36 @@
+"""The ``leaktrace`` entry point: start the parser's zygote first, then the command.
+
+A command that parses files (``fingerprint``, ``scan``, ``guard``, ``watch``) needs the zygote of
+``fingerprints.isolation``, a second interpreter that imports numpy, tree-sitter and the grammars
+(about 0.1 s of CPU) and forks the parser processes: this process's, and those of a scan's pool
+workers, which join it. Started before this process imports typer, rich and the command's own
+modules, its imports run on the other core meanwhile instead of after them. Only the command
+word, ``--scheduler`` and ``--help`` are looked at here, without parsing the rest; a command
+line this guesses wrong about only starts the zygote later (when the first parser is needed)
+or for nothing. Everything else is ``scanner.cli``'s.
+"""
+
+from __future__ import annotations
+
+import sys
+
+PARSING = frozenset({"fingerprint", "scan", "guard", "watch"})
+"""The commands that parse files on this machine (unless ``--scheduler`` sends them away)."""
+
+
+def parses_here(args: list[str]) -> bool:
+    """Whether the command line ``args`` (without the program name) will parse files on this
+    machine: its command parses, and it runs on no cluster."""
+    words = [arg for arg in args if not arg.startswith("-")]
+    away = {"--scheduler", "--help"} & set(args)  # a cluster parses, or nothing is run
+    return bool(words) and words[0] in PARSING and not away
+
+
+def main() -> None:
+    if parses_here(sys.argv[1:]):
+        from fingerprints import start_zygote
+
+        start_zygote()
+    from scanner.cli import main as run
+
+    run()
