@@ -1,0 +1,163 @@
+"""Sorted keys, each with a value, packed into fixed-width records under a bucket table.
+
+The index's two lookup tables (fingerprint hash -> place among the files' fingerprints, feature
+hash -> private function) are the same structure: sorted unsigned keys of ``key_bits`` (64 or
+32), a value each, looked up by key. A table of ``2**bits + 1`` offsets says where the keys whose
+top ``bits`` bits equal ``b`` start, so a record need not repeat those bits: it holds the *rest*
+of its key (the ``key_bits - bits`` bits below them) and its value (``value_bits``, the fewest
+that hold the largest value), as the integer ``rest << value_bits | value`` in the fewest whole
+bytes, little-endian. For fingerprints that is 9 bytes where a 64-bit hash and a 32-bit place
+took 12; for features 4 where a 32-bit hash and a 32-bit function took 8. Nothing is lost: a
+key is its bucket's bits and its rest, so every lookup answers exactly what a search of the
+plain sorted keys answers.
+
+A lookup reads one bucket's two offsets and bisects inside the bucket, all keys at once
+(vectorized), decoding only the records it touches; ``entries`` decodes a range (an update
+reading an old table back in order).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+_U64 = np.uint64
+
+
+def _mask(bits: int) -> np.uint64:
+    return _U64((1 << bits) - 1)
+
+
+def _shl(values: np.ndarray, bits: int) -> np.ndarray:
+    """``values << bits`` on uint64, 0 from 64 bits on (numpy leaves that to the C compiler)."""
+    return values << _U64(bits) if bits < 64 else np.zeros_like(values)
+
+
+def _shr(values: np.ndarray, bits: int) -> np.ndarray:
+    return values >> _U64(bits) if bits < 64 else np.zeros_like(values)
+
+
+def record_width(key_bits: int, bits: int, value_bits: int) -> int:
+    """Bytes per record: the key's rest and the value, rounded up to whole bytes (at least 1)."""
+    return max(1, -(-(key_bits - bits + value_bits) // 8))
+
+
+def encode(keys: np.ndarray, values: np.ndarray, key_bits: int, bits: int,
+           value_bits: int) -> np.ndarray:  # fmt: skip
+    """The records of ``keys`` (their top ``bits`` bits dropped) and ``values``: a void array
+    of ``record_width`` bytes per record."""
+    rest_bits = key_bits - bits
+    rest = keys.astype(_U64) & _mask(rest_bits)
+    words = np.empty((keys.shape[0], 2), dtype="<u8")
+    words[:, 0] = _shl(rest, value_bits) | values.astype(_U64)
+    words[:, 1] = _shr(rest, 64 - value_bits) if value_bits else 0
+    width = record_width(key_bits, bits, value_bits)
+    raw = np.ascontiguousarray(words.view(np.uint8).reshape(-1, 16)[:, :width])
+    return raw.view(f"V{width}").reshape(keys.shape[0])
+
+
+def decode(records: np.ndarray, value_bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """(rests, values) of ``records`` (uint64 each)."""
+    width = records.dtype.itemsize
+    raw = np.zeros((records.shape[0], 16), dtype=np.uint8)
+    raw[:, :width] = np.ascontiguousarray(records).view(np.uint8).reshape(-1, width)
+    words = raw.view("<u8")
+    low, high = words[:, 0], words[:, 1]
+    values = low & _mask(value_bits)
+    rests = _shr(low, value_bits) | (_shl(high, 64 - value_bits) if value_bits else 0)
+    return rests, values
+
+
+def bucket_counts(keys: np.ndarray, key_bits: int, bits: int) -> np.ndarray:
+    """How many of ``keys`` fall in each of the ``2**bits`` buckets."""
+    buckets = _shr(keys.astype(_U64), key_bits - bits).astype(np.intp)
+    return np.bincount(buckets, minlength=1 << bits)
+
+
+def offsets_of(counts: np.ndarray) -> np.ndarray:
+    """The bucket table (``2**bits + 1`` offsets) of per-bucket ``counts``."""
+    offsets = np.zeros(counts.shape[0] + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    return offsets
+
+
+def offset_dtype(size: int) -> str:
+    return "<u4" if size < 2**32 else "<u8"
+
+
+@dataclass(frozen=True)
+class PackedTable:
+    """Sorted keys and their values (see the module docstring); ``offsets`` and ``records``
+    may be memory-mapped."""
+
+    key_bits: int
+    bits: int
+    value_bits: int
+    offsets: np.ndarray  # 2**bits + 1: where each bucket starts
+    records: np.ndarray  # void, record_width bytes each
+
+    def __len__(self) -> int:
+        return int(self.records.shape[0])
+
+    @classmethod
+    def build(cls, keys: np.ndarray, values: np.ndarray, key_bits: int, bits: int,
+              value_bits: int) -> PackedTable:  # fmt: skip
+        """The table of ``keys`` and ``values`` in memory, sorted by key (stable: equal keys
+        keep their order)."""
+        order = np.argsort(keys, kind="stable")
+        keys = keys[order]
+        counts = bucket_counts(keys, key_bits, bits)
+        offsets = offsets_of(counts).astype(offset_dtype(keys.shape[0]))
+        return cls(key_bits, bits, value_bits, offsets,
+                   encode(keys, values[order], key_bits, bits, value_bits))  # fmt: skip
+
+    def _bucket(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(bucket, rest) of each key."""
+        keys = keys.astype(_U64)
+        rest_bits = self.key_bits - self.bits
+        return _shr(keys, rest_bits).astype(np.intp), keys & _mask(rest_bits)
+
+    def bounds(self, keys: np.ndarray, right: bool = False) -> np.ndarray:
+        """Where each key would go among the sorted keys: before its equals (after them, with
+        ``right``), bisecting inside its bucket."""
+        bucket, want = self._bucket(keys)
+        lo = self.offsets[bucket].astype(np.intp)
+        hi = self.offsets[bucket + 1].astype(np.intp)
+        active = np.flatnonzero(lo < hi)
+        while active.shape[0]:  # bisect every open bucket at once
+            mid = (lo[active] + hi[active]) >> 1
+            stored = decode(self.records[mid], self.value_bits)[0]
+            below = stored <= want[active] if right else stored < want[active]
+            lo[active[below]] = mid[below] + 1
+            hi[active[~below]] = mid[~below]
+            active = active[lo[active] < hi[active]]
+        return lo
+
+    def ranges(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each key, the [lo, hi) range of records holding it (empty if absent)."""
+        if not len(self) or not keys.shape[0]:
+            empty = np.zeros(keys.shape[0], dtype=np.intp)
+            return empty, empty.copy()
+        lo = self.bounds(keys)
+        hi = lo.copy()
+        bucket, want = self._bucket(keys)
+        inside = np.flatnonzero(lo < self.offsets[bucket + 1])
+        found = np.zeros(keys.shape[0], dtype=bool)
+        found[inside] = decode(self.records[lo[inside]], self.value_bits)[0] == want[inside]
+        if found.any():
+            hi[found] = self.bounds(keys[found], right=True)
+        return lo, hi
+
+    def values(self, at: np.ndarray) -> np.ndarray:
+        """The value of each record ``at`` (int64)."""
+        return decode(self.records[at], self.value_bits)[1].astype(np.int64)
+
+    def entries(self, start: int, records: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(keys, values) of ``records``, this table's records from ``start`` on (read by the
+        caller: a pass over a whole table need not go through a map)."""
+        rests, values = decode(records, self.value_bits)
+        at = np.arange(start, start + records.shape[0])
+        bucket = np.searchsorted(self.offsets, at, side="right") - 1
+        keys = _shl(bucket.astype(_U64), self.key_bits - self.bits) | rests
+        return keys, values
