@@ -84,10 +84,13 @@ private and public functions' structures (``struct_*``, ``public_struct_*``,
 (``records`` and ``struct_feature_records``, ``scanner/packed.py``), the functions' events,
 lines and arity read from the store (``public_file_ids`` names the public files)."""
 ALIGN = 64
-PARTITION = 1 << 20
+PARTITION = 1 << 19
 """Most entries sorted at once while building (each partition is sorted in memory)."""
-CHUNK = 1 << 20
-"""Entries gathered from the store before they are written into their partitions."""
+CHUNK = 1 << 19
+"""Entries (or structural events) gathered from the store before they are written into their
+partitions."""
+SLICE = 1 << 18
+"""Entries packed at once."""
 
 
 def fingerprint_layout(size: int) -> tuple[int, int, int]:
@@ -229,11 +232,12 @@ class _TableOut:
         self.cursor = 0
 
     def append(self, keys: np.ndarray, values: np.ndarray) -> None:
-        if not keys.shape[0]:
-            return
-        self.out.write(self.records, self.cursor, encode(keys, values, *self.layout))
-        self.counts += bucket_counts(keys, *self.layout[:2])
-        self.cursor += keys.shape[0]
+        for a in range(0, keys.shape[0], SLICE):  # packing's temporaries: a slice's
+            part = keys[a : a + SLICE]
+            self.out.write(self.records, self.cursor,
+                           encode(part, values[a : a + SLICE], *self.layout))  # fmt: skip
+            self.counts += bucket_counts(part, *self.layout[:2])
+            self.cursor += part.shape[0]
 
     def finish(self, where: str) -> None:
         if self.cursor != self.out.header["arrays"][self.records]["shape"][0]:
@@ -510,7 +514,9 @@ def _sort_partitions(scratch: _Writer, names: tuple[str, str], part_starts: np.n
         a, b = int(part_starts[part]), int(part_starts[part + 1])
         keys = scratch.read(names[0], a, b)
         order = np.argsort(keys, kind="stable")
-        table.append(keys[order], scratch.read(names[1], a, b)[order])
+        keys = keys[order]
+        table.append(keys, scratch.read(names[1], a, b)[order])
+        del keys, order
 
 
 def _partition_of(keys: np.ndarray, part_bits: int) -> np.ndarray:
