@@ -43,29 +43,50 @@ def record_width(key_bits: int, bits: int, value_bits: int) -> int:
     return max(1, -(-(key_bits - bits + value_bits) // 8))
 
 
+def _field(raw: np.ndarray, width: int, start: int, size: int) -> np.ndarray:
+    """A view (or, for an odd size, a copy) of bytes ``start:start + size`` of every record of
+    ``width`` bytes in ``raw`` (flat uint8), as little-endian unsigned integers."""
+    count = raw.shape[0] // width
+    if size in (1, 2, 4, 8):  # read in place, one strided view
+        return np.ndarray((count,), f"<u{size}", raw, start, (width,))
+    padded = np.zeros((count, 8), dtype=np.uint8)
+    padded[:, :size] = raw.reshape(count, width)[:, start : start + size]
+    return padded.view("<u8").reshape(count)
+
+
+def _put(raw: np.ndarray, width: int, start: int, size: int, values: np.ndarray) -> None:
+    """Write ``values`` into bytes ``start:start + size`` of every record (see ``_field``)."""
+    if size in (1, 2, 4, 8):
+        _field(raw, width, start, size)[:] = values
+        return
+    count = raw.shape[0] // width
+    data = values.astype("<u8").view(np.uint8).reshape(count, 8)[:, :size]
+    raw.reshape(count, width)[:, start : start + size] = data
+
+
 def encode(keys: np.ndarray, values: np.ndarray, key_bits: int, bits: int,
            value_bits: int) -> np.ndarray:  # fmt: skip
     """The records of ``keys`` (their top ``bits`` bits dropped) and ``values``: a void array
     of ``record_width`` bytes per record."""
-    rest_bits = key_bits - bits
-    rest = keys.astype(_U64) & _mask(rest_bits)
-    words = np.empty((keys.shape[0], 2), dtype="<u8")
-    words[:, 0] = _shl(rest, value_bits) | values.astype(_U64)
-    words[:, 1] = _shr(rest, 64 - value_bits) if value_bits else 0
+    rest = keys.astype(_U64) & _mask(key_bits - bits)
     width = record_width(key_bits, bits, value_bits)
-    raw = np.ascontiguousarray(words.view(np.uint8).reshape(-1, 16)[:, :width])
-    return raw.view(f"V{width}").reshape(keys.shape[0])
+    raw = np.zeros(keys.shape[0] * width, dtype=np.uint8)
+    low = _shl(rest, value_bits) | values.astype(_U64)
+    _put(raw, width, 0, min(width, 8), low)
+    if width > 8:
+        _put(raw, width, 8, width - 8, _shr(rest, 64 - value_bits))
+    return raw.view(f"V{width}")
 
 
 def decode(records: np.ndarray, value_bits: int) -> tuple[np.ndarray, np.ndarray]:
     """(rests, values) of ``records`` (uint64 each)."""
     width = records.dtype.itemsize
-    raw = np.zeros((records.shape[0], 16), dtype=np.uint8)
-    raw[:, :width] = np.ascontiguousarray(records).view(np.uint8).reshape(-1, width)
-    words = raw.view("<u8")
-    low, high = words[:, 0], words[:, 1]
+    raw = np.ascontiguousarray(records).view(np.uint8).reshape(-1)
+    low = _field(raw, width, 0, min(width, 8)).astype(_U64)
     values = low & _mask(value_bits)
-    rests = _shr(low, value_bits) | (_shl(high, 64 - value_bits) if value_bits else 0)
+    rests = _shr(low, value_bits)
+    if width > 8:
+        rests |= _shl(_field(raw, width, 8, width - 8).astype(_U64), 64 - value_bits)
     return rests, values
 
 
@@ -157,7 +178,13 @@ class PackedTable:
         """(keys, values) of ``records``, this table's records from ``start`` on (read by the
         caller: a pass over a whole table need not go through a map)."""
         rests, values = decode(records, self.value_bits)
-        at = np.arange(start, start + records.shape[0])
-        bucket = np.searchsorted(self.offsets, at, side="right") - 1
-        keys = _shl(bucket.astype(_U64), self.key_bits - self.bits) | rests
+        stop = start + records.shape[0]
+        if stop == start:
+            return rests, values
+        # the buckets of records start:stop, from the table's offsets around them
+        first = int(np.searchsorted(self.offsets, start, side="right")) - 1
+        last = int(np.searchsorted(self.offsets, stop, side="left"))
+        bounds = np.clip(np.asarray(self.offsets[first : last + 1], dtype=np.int64), start, stop)
+        bucket = np.repeat(np.arange(first, last, dtype=_U64), np.diff(bounds))
+        keys = _shl(bucket, self.key_bits - self.bits) | rests
         return keys, values

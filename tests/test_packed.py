@@ -5,10 +5,11 @@ sorted keys does, and give back every key and value, whatever the sizes."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scanner.packed import PackedTable, record_width
+from scanner.packed import PackedTable, decode, encode, record_width
 from scanner.structural import feature_layout
 
 
@@ -43,3 +44,17 @@ def test_an_empty_table_finds_nothing():
     table = PackedTable.build(np.zeros(0, np.uint64), np.zeros(0, np.int64), 64, 0, 0)
     lo, hi = table.ranges(np.array([0, 5, 2**64 - 1], dtype=np.uint64))
     assert not (hi - lo).any() and len(table) == 0
+
+
+@pytest.mark.parametrize("key_bits", [32, 64])
+@pytest.mark.parametrize("bits", [0, 3, 16, 20])
+@pytest.mark.parametrize("value_bits", [0, 1, 13, 31, 40])
+def test_records_of_every_width_give_back_their_keys_and_values(key_bits, bits, value_bits):
+    rng = np.random.default_rng(key_bits + bits + value_bits)
+    keys = rng.integers(0, 2**key_bits, size=300, dtype=np.uint64)
+    values = rng.integers(0, 2**value_bits, size=300, dtype=np.uint64)
+    records = encode(keys, values, key_bits, bits, value_bits)
+    assert records.dtype.itemsize == record_width(key_bits, bits, value_bits)
+    rests, got = decode(records, value_bits)
+    assert np.array_equal(rests, keys & np.uint64((1 << (key_bits - bits)) - 1))
+    assert np.array_equal(got, values)
