@@ -129,15 +129,23 @@ def test_streamed_structural_arrays_are_the_in_memory_ones_on_a_generated_store(
     assert whole[0] == whole[1]  # the whole file, header included
 
 
-def test_a_damaged_structure_is_named_by_its_file(generated_store, tmp_path):
-    con = sqlite3.connect(generated_store)
+def damage_a_structure(store_path, offset: int) -> tuple[int, str]:
+    """Overwrite the structure of the ``offset``-th private file that has one with bytes that
+    are not a structure; its (id, path)."""
+    con = sqlite3.connect(store_path)
     file_id, path = con.execute(
         "SELECT f.id, f.path FROM files f JOIN repos r ON r.id = f.repo_id WHERE r.public = 0"
-        " AND f.structure IS NOT NULL ORDER BY f.id LIMIT 1 OFFSET 5"
+        " AND f.structure IS NOT NULL ORDER BY f.id LIMIT 1 OFFSET ?",
+        (offset,),
     ).fetchone()
     con.execute("UPDATE files SET structure = x'01ffffffff' WHERE id = ?", (file_id,))
     con.commit()
     con.close()
+    return file_id, path
+
+
+def test_a_damaged_structure_is_named_by_its_file(generated_store, tmp_path):
+    _, path = damage_a_structure(generated_store, 5)
     named = f"damaged structure of file {re.escape(repr(path))}"
     with (
         open_store(generated_store, read_only=True) as store,
@@ -150,14 +158,7 @@ def test_a_damaged_structure_read_at_scan_time_is_named_by_its_file(generated_st
     """A scan reads the compared functions' events from the store: damage there is named too."""
     from scanner.index import StoredStructures
 
-    con = sqlite3.connect(generated_store)
-    file_id, path = con.execute(
-        "SELECT f.id, f.path FROM files f JOIN repos r ON r.id = f.repo_id WHERE r.public = 0"
-        " AND f.structure IS NOT NULL ORDER BY f.id LIMIT 1"
-    ).fetchone()
-    con.execute("UPDATE files SET structure = x'01ffffffff' WHERE id = ?", (file_id,))
-    con.commit()
-    con.close()
+    file_id, path = damage_a_structure(generated_store, 0)
     with open_store(generated_store, read_only=True) as store:
         stamp = store.stamp()
     reader = StoredStructures(str(generated_store), np.array([file_id]), stamp)

@@ -11,6 +11,7 @@ from scanner.index_file import fingerprint_layout
 from scanner.matcher import Discounts, merge_lines, union_length
 from scanner.packed import PackedTable
 from tests.code import GO, GO_RENAMED, PYTHON, PYTHON_RENAMED
+from tests.test_packed import assert_found_as_by_binary_search
 
 PARAMS = FingerprintParams()
 # The snippets here are ~200 tokens; these limits are scaled to them so that the tests exercise
@@ -164,11 +165,7 @@ def test_bucketed_lookup_equals_binary_search(stored, repeats, extra):
         k=20, w=12, private_tokens=0,
     )  # fmt: skip
     queries = np.array(stored[:50] + extra + [0, 2**64 - 1], dtype=np.uint64)
-    lo, hi = index.ranges(queries)
-    assert np.array_equal(hi - lo, np.searchsorted(hashes, queries, "right")
-                          - np.searchsorted(hashes, queries, "left"))  # fmt: skip
-    present = hi > lo
-    assert np.array_equal(lo[present], np.searchsorted(hashes, queries[present], "left"))
+    assert_found_as_by_binary_search(index.ranges(queries), hashes, queries)
     keys, places = table.entries(0, table.records)
     assert np.array_equal(keys, hashes) and np.array_equal(places, order)
     assert np.array_equal(table.values(np.arange(len(values))), order)

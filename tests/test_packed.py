@@ -13,6 +13,17 @@ from scanner.packed import PackedTable, decode, encode, record_width
 from scanner.structural import feature_layout
 
 
+def assert_found_as_by_binary_search(ranges: tuple[np.ndarray, np.ndarray], plain: np.ndarray,
+                                     queries: np.ndarray) -> None:  # fmt: skip
+    """``ranges`` (lo, hi per query) are what two binary searches over ``plain`` (the sorted
+    keys) give: the same length, starting at the same place where the key is present."""
+    lo, hi = ranges
+    assert np.array_equal(hi - lo, np.searchsorted(plain, queries, "right")
+                          - np.searchsorted(plain, queries, "left"))  # fmt: skip
+    present = hi > lo
+    assert np.array_equal(lo[present], np.searchsorted(plain, queries[present], "left"))
+
+
 @settings(max_examples=80, deadline=None)
 @given(
     keys=st.lists(st.integers(0, 2**32 - 1), max_size=300),
@@ -29,11 +40,7 @@ def test_the_feature_table_answers_as_a_binary_search(keys, functions, extra, se
     order = np.argsort(hashes, kind="stable")
     plain = hashes[order]
     queries = np.array(keys[:40] + extra + [0, 2**32 - 1], dtype=np.uint32)
-    lo, hi = table.ranges(queries)
-    assert np.array_equal(hi - lo, np.searchsorted(plain, queries, "right")
-                          - np.searchsorted(plain, queries, "left"))  # fmt: skip
-    present = hi > lo
-    assert np.array_equal(lo[present], np.searchsorted(plain, queries[present], "left"))
+    assert_found_as_by_binary_search(table.ranges(queries), plain, queries)
     start = hashes.shape[0] // 2  # decoded from the middle on, as an update reads a chunk
     got, values = table.entries(start, table.records[start:])
     assert np.array_equal(got, plain[start:]) and np.array_equal(values, owners[order][start:])
