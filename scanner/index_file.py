@@ -216,9 +216,10 @@ def _scratch(path: Path, specs: dict[str, tuple[str, int]]) -> _Writer | None:
     if not specs:
         return None
     scratch = path.with_name(f"{path.name}.scratch")
-    out = _Writer(scratch, {}, specs)
-    scratch.unlink()
-    return out
+    try:
+        return _Writer(scratch, {}, specs)
+    finally:
+        scratch.unlink(missing_ok=True)
 
 
 class _TableOut:
@@ -437,7 +438,9 @@ def _build(store: SQLiteStore, path: Path, old: IndexFile | None) -> tuple[int, 
         "file_reference": ("<i4", len(ids)),
         **structure_specs,
     }
-    scratch_specs = {} if carry is not None else {"hashes": ("<u8", size), "entries": ("<i8", size)}
+    place_type = "<u4" if size < 2**32 else "<u8"
+    scratch_specs = {} if carry is not None else {"hashes": ("<u8", size),
+                                                  "entries": (place_type, size)}  # fmt: skip
     for stream in streams:
         scratch_specs |= stream.scratch_specs
     out = _Writer(path, header, specs)

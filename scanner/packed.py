@@ -47,6 +47,8 @@ def _field(raw: np.ndarray, width: int, start: int, size: int) -> np.ndarray:
     """A view (or, for an odd size, a copy) of bytes ``start:start + size`` of every record of
     ``width`` bytes in ``raw`` (flat uint8), as little-endian unsigned integers."""
     count = raw.shape[0] // width
+    if not count:
+        return np.zeros(0, dtype=f"<u{size}" if size in (1, 2, 4, 8) else "<u8")
     if size in (1, 2, 4, 8):  # read in place, one strided view
         return np.ndarray((count,), f"<u{size}", raw, start, (width,))
     padded = np.zeros((count, 8), dtype=np.uint8)

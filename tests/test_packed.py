@@ -47,10 +47,13 @@ def test_the_feature_table_answers_as_a_binary_search(keys, functions, extra, se
     assert np.array_equal(table.values(np.arange(hashes.shape[0])), owners[order])
 
 
-def test_an_empty_table_finds_nothing():
-    table = PackedTable.build(np.zeros(0, np.uint64), np.zeros(0, np.int64), 64, 0, 0)
+@pytest.mark.parametrize("value_bits", [0, 4, 20])
+def test_an_empty_table_finds_nothing(value_bits):
+    table = PackedTable.build(np.zeros(0, np.uint64), np.zeros(0, np.int64), 64, 0, value_bits)
     lo, hi = table.ranges(np.array([0, 5, 2**64 - 1], dtype=np.uint64))
     assert not (hi - lo).any() and len(table) == 0
+    keys, values = table.entries(0, table.records[:0])
+    assert keys.shape == values.shape == (0,)
 
 
 @pytest.mark.parametrize("key_bits", [32, 64])
