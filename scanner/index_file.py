@@ -237,7 +237,8 @@ class _TableOut:
             part = keys[a : a + SLICE]
             self.out.write(self.records, self.cursor,
                            encode(part, values[a : a + SLICE], *self.layout))  # fmt: skip
-            self.counts += bucket_counts(part, *self.layout[:2])
+            buckets, sizes = bucket_counts(part, *self.layout[:2])
+            self.counts[buckets] += sizes
             self.cursor += part.shape[0]
 
     def finish(self, where: str) -> None:

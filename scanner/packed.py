@@ -92,10 +92,15 @@ def decode(records: np.ndarray, value_bits: int) -> tuple[np.ndarray, np.ndarray
     return rests, values
 
 
-def bucket_counts(keys: np.ndarray, key_bits: int, bits: int) -> np.ndarray:
-    """How many of ``keys`` fall in each of the ``2**bits`` buckets."""
+def bucket_counts(keys: np.ndarray, key_bits: int, bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """The buckets that sorted ``keys`` fall in and how many fall in each: one pass over the
+    keys, whatever the number of buckets (a table of ``2**bits`` counts per call would cost
+    more than the keys in a large index)."""
     buckets = _shr(keys.astype(_U64), key_bits - bits).astype(np.intp)
-    return np.bincount(buckets, minlength=1 << bits)
+    if not buckets.shape[0]:
+        return buckets, buckets.copy()
+    first = np.flatnonzero(np.append(True, buckets[1:] != buckets[:-1]))
+    return buckets[first], np.diff(np.append(first, buckets.shape[0]))
 
 
 def offsets_of(counts: np.ndarray) -> np.ndarray:
@@ -130,7 +135,9 @@ class PackedTable:
         keep their order)."""
         order = np.argsort(keys, kind="stable")
         keys = keys[order]
-        counts = bucket_counts(keys, key_bits, bits)
+        counts = np.zeros(1 << bits, dtype=np.int64)
+        buckets, sizes = bucket_counts(keys, key_bits, bits)
+        counts[buckets] = sizes
         offsets = offsets_of(counts).astype(offset_dtype(keys.shape[0]))
         return cls(key_bits, bits, value_bits, offsets,
                    encode(keys, values[order], key_bits, bits, value_bits))  # fmt: skip
