@@ -27,13 +27,13 @@ decision (for the report) are in the header.
 
 Building never holds the index in memory: the store is read twice, file by file. The first pass
 counts fingerprints per file and per partition (the top bits of a hash; hashes are uniform), the
-second writes each fingerprint straight into its partition's place in the file, then each
-partition (at most ``PARTITION`` entries) is sorted in place. Peak memory is a few partitions,
-not the index; the disk holds only the index being written (and the old one until the rename).
-The structural arrays are streamed the same way (``_StructureStream``): the stored structures
-read twice in batches, the features scattered into partitions of their hashes' top bits and each
-partition sorted. The partitions are scattered into a scratch file (unlinked once opened, so a
-crash leaves nothing), each then sorted in memory and packed into the index in key order.
+second writes each fingerprint (hash and place, 12 bytes) straight into its partition's place in
+a scratch file (unlinked as soon as it is open, so a crash leaves nothing), then each partition
+(at most ``PARTITION`` entries) is sorted in memory and packed into the index in hash order.
+Peak memory is a few partitions, not the index; the disk holds the index being written, the
+scratch file and the old index until the rename. The structural arrays are streamed the same
+way (``_StructureStream``): the stored structures read twice in batches, the features scattered
+into partitions of their hashes' top bits in the scratch file, each partition sorted and packed.
 Per private function the index keeps its size and number of features and the feature table
 (hash -> function, 4 bytes a feature); its events, lines and arity stay in the store's
 structure of its file, read at scan time for the functions a candidate is compared with.
@@ -405,7 +405,7 @@ def _build(store: SQLiteStore, path: Path, old: IndexFile | None) -> tuple[int, 
             structure[f"public_{name}"] = values
             structure_specs[f"public_{name}"] = (values.dtype.str, values.shape[0])
     else:
-        streams.append(_StructureStream(store, public_ids, "public_"))
+        streams.append(_StructureStream(store, public_ids, "public_"))  # by id, as stored
     for stream in streams:
         structure_specs |= stream.specs
     header = {
