@@ -808,7 +808,7 @@ class _Carry:
             a = 0 if low is None else int(old.bounds(np.array([low]))[0])
             b = len(old) if high is None else int(old.bounds(np.array([high]))[0])
             hashes, places = old.entries(a, self.old.load("records", a, b))
-            places = places.astype(np.int64)
+            places = places.view(np.int64)  # below 2**63
             runs = np.searchsorted(run_starts, places, side="right") - 1
             keep = run_kept[runs]
             hashes, places, moves = hashes[keep], places[keep], run_moves[runs[keep]]

@@ -29,13 +29,18 @@ def _mask(bits: int) -> np.uint64:
     return _U64((1 << bits) - 1)
 
 
-def _shl(values: np.ndarray, bits: int) -> np.ndarray:
-    """``values << bits`` on uint64, 0 from 64 bits on (numpy leaves that to the C compiler)."""
-    return values << _U64(bits) if bits < 64 else np.zeros_like(values)
+def _shl(values: np.ndarray, bits: int, out: np.ndarray | None = None) -> np.ndarray:
+    """``values << bits`` on uint64 (into ``out``), 0 from 64 bits on (numpy leaves that to the
+    C compiler)."""
+    if bits >= 64:
+        return np.zeros_like(values) if out is None else np.multiply(out, 0, out=out)
+    return np.left_shift(values, _U64(bits), out=out)
 
 
-def _shr(values: np.ndarray, bits: int) -> np.ndarray:
-    return values >> _U64(bits) if bits < 64 else np.zeros_like(values)
+def _shr(values: np.ndarray, bits: int, out: np.ndarray | None = None) -> np.ndarray:
+    if bits >= 64:
+        return np.zeros_like(values) if out is None else np.multiply(out, 0, out=out)
+    return np.right_shift(values, _U64(bits), out=out)
 
 
 def record_width(key_bits: int, bits: int, value_bits: int) -> int:
@@ -70,13 +75,15 @@ def encode(keys: np.ndarray, values: np.ndarray, key_bits: int, bits: int,
            value_bits: int) -> np.ndarray:  # fmt: skip
     """The records of ``keys`` (their top ``bits`` bits dropped) and ``values``: a void array
     of ``record_width`` bytes per record."""
-    rest = keys.astype(_U64) & _mask(key_bits - bits)
+    rest = keys.astype(_U64)  # a copy, changed in place below
+    rest &= _mask(key_bits - bits)
     width = record_width(key_bits, bits, value_bits)
     raw = np.zeros(keys.shape[0] * width, dtype=np.uint8)
-    low = _shl(rest, value_bits) | values.astype(_U64)
+    low = _shl(rest, value_bits)
+    low |= values.astype(_U64, copy=False)
     _put(raw, width, 0, min(width, 8), low)
     if width > 8:
-        _put(raw, width, 8, width - 8, _shr(rest, 64 - value_bits))
+        _put(raw, width, 8, width - 8, _shr(rest, 64 - value_bits, out=rest))
     return raw.view(f"V{width}")
 
 
@@ -86,21 +93,26 @@ def decode(records: np.ndarray, value_bits: int) -> tuple[np.ndarray, np.ndarray
     raw = np.ascontiguousarray(records).view(np.uint8).reshape(-1)
     low = _field(raw, width, 0, min(width, 8)).astype(_U64)
     values = low & _mask(value_bits)
-    rests = _shr(low, value_bits)
+    rests = _shr(low, value_bits, out=low)
     if width > 8:
-        rests |= _shl(_field(raw, width, 8, width - 8).astype(_U64), 64 - value_bits)
+        high = _field(raw, width, 8, width - 8).astype(_U64)
+        rests |= _shl(high, 64 - value_bits, out=high)
     return rests, values
 
 
 def bucket_counts(keys: np.ndarray, key_bits: int, bits: int) -> tuple[np.ndarray, np.ndarray]:
-    """The buckets that sorted ``keys`` fall in and how many fall in each: one pass over the
-    keys, whatever the number of buckets (a table of ``2**bits`` counts per call would cost
-    more than the keys in a large index)."""
-    buckets = _shr(keys.astype(_U64), key_bits - bits).astype(np.intp)
-    if not buckets.shape[0]:
-        return buckets, buckets.copy()
-    first = np.flatnonzero(np.append(True, buckets[1:] != buckets[:-1]))
-    return buckets[first], np.diff(np.append(first, buckets.shape[0]))
+    """The buckets from the first to the last of sorted ``keys`` and how many keys fall in
+    each: the buckets' bounds looked up among the keys, whatever the number of buckets of the
+    table (counting into ``2**bits`` counts per call would cost more than the keys in a large
+    index)."""
+    if not keys.shape[0]:
+        return np.zeros(0, np.intp), np.zeros(0, np.int64)
+    shift = key_bits - bits
+    first, last = int(keys[0]) >> shift, int(keys[-1]) >> shift
+    bounds = np.arange(first + 1, last + 1, dtype=_U64)
+    inner = np.searchsorted(keys.astype(_U64, copy=False), _shl(bounds, shift, out=bounds))
+    sizes = np.diff(np.concatenate(([0], inner, [keys.shape[0]])))
+    return np.arange(first, last + 1, dtype=np.intp), sizes
 
 
 def offsets_of(counts: np.ndarray) -> np.ndarray:
@@ -194,6 +206,7 @@ class PackedTable:
         first = int(np.searchsorted(self.offsets, start, side="right")) - 1
         last = int(np.searchsorted(self.offsets, stop, side="left"))
         bounds = np.clip(np.asarray(self.offsets[first : last + 1], dtype=np.int64), start, stop)
-        bucket = np.repeat(np.arange(first, last, dtype=_U64), np.diff(bounds))
-        keys = _shl(bucket, self.key_bits - self.bits) | rests
+        keys = np.repeat(np.arange(first, last, dtype=_U64), np.diff(bounds))
+        _shl(keys, self.key_bits - self.bits, out=keys)
+        keys |= rests
         return keys, values
