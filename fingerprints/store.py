@@ -1043,10 +1043,6 @@ class SQLiteStore:
         self._db.execute("DELETE FROM reference_files WHERE source_id = ?", (source_id,))
         self._db.execute("DELETE FROM reference_sources WHERE id = ?", (source_id,))
 
-    def remove_reference(self, source_id: int) -> None:
-        with self._db:
-            self._forget_reference(source_id)
-
     def reference_sources(self) -> list[ReferenceSource]:
         """Every learned reference source, in the order they were learned."""
         rows = self._db.execute(

@@ -1,4 +1,4 @@
-"""``guard``: what an artifact about to be published gives away, as findings of five classes.
+"""``guard``: what an artifact about to be published gives away, as findings of six classes.
 
 - ``private-code``: private code not marked public, the same evidence as ``scan`` (a
   ``derivative`` verdict against the store); fails by default.
@@ -12,6 +12,9 @@
   ``sourcemap.private_path``); they give away names and layout, not code: warns by default.
 - ``unread``: something that can hold code (or a map) was not read, so the artifact was not
   fully checked; fails by default with its own exit code, 3.
+- ``version-control``: a version-control folder (``.git/``, ``.hg/``, ``.svn/``) in the artifact:
+  the most common way a repository's whole history is published. Guard does not read a history
+  (``scan --history`` does), and says so; warns by default.
 
 Maps are audited wherever they are found: in the package's files, inside archives, packages and
 image layers (``Unpacker`` reports each map it reads), and inline in JavaScript
@@ -44,6 +47,7 @@ from scanner.sources.sourcemap import (
 FAIL, WARN = "fail", "warn"
 PRIVATE_CODE, POSSIBLE = "private-code", "possible-private-code"
 EMBEDDED, PRIVATE_PATHS, UNREAD = "embedded-sources", "private-paths", "unread"
+VERSION_CONTROL = "version-control"
 INLINE_MAP = "inline-source-map"
 
 
@@ -57,6 +61,7 @@ class GuardPolicy:
     embedded_sources: str = FAIL
     private_paths: str = WARN
     unread: str = FAIL
+    version_control: str = WARN
 
     def action(self, finding_class: str) -> str:
         return str(getattr(self, finding_class.replace("-", "_")))
@@ -113,7 +118,9 @@ class MapAudit:
         private: list[str] = []
         for source, root, content in map_sources(parsed):  # its shape was checked already
             if content:
-                embedded.append(embedded_name(source, root))
+                embedded.append("(no name)" if source is None else embedded_name(source, root))
+            if source is None:
+                continue
             reason = private_path(source, root, folder if not self.alone else None)
             if reason:
                 private.append(f"{source} ({reason})")
@@ -180,6 +187,11 @@ class Guarded:
     def revision(self) -> str | None:
         return self.inner.revision
 
+    @property
+    def version_control(self) -> list[str]:
+        """The version-control folders the artifact holds (known once its files were read)."""
+        return list(getattr(self.inner, "version_control", []))
+
     def iter_files(self) -> Iterator[CandidateFile]:
         for file in self.inner.iter_files():
             yield file
@@ -216,6 +228,15 @@ def scan_findings(artifact: str, candidate: dict[str, Any], evidence: str) -> li
 
 def unread_findings(artifact: str, problems: list[Problem]) -> list[Finding]:
     return [Finding(UNREAD, artifact, p.path, p.message) for p in problems if p.partial]
+
+
+HISTORY_NOT_READ = ("version-control metadata: the repository's history may be published with "
+                    "it; its history is not read by guard (leaktrace scan --history FOLDER reads "
+                    "it)")  # fmt: skip
+
+
+def version_control_findings(artifact: str, folders: list[str]) -> list[Finding]:
+    return [Finding(VERSION_CONTROL, artifact, folder, HISTORY_NOT_READ) for folder in folders]
 
 
 def exit_code(findings: list[Finding], policy: GuardPolicy) -> int:

@@ -160,6 +160,17 @@ class FingerprintIndex:
     def __len__(self) -> int:
         return len(self.table)
 
+    def not_evidence(self) -> np.ndarray:
+        """bool per file: private boilerplate, or public code copied into the private tree (the
+        inventory found it is a reference source's): never structural evidence."""
+        cached = self.__dict__.get("_not_evidence")
+        if cached is None:
+            cached = np.asarray(self.boilerplate, dtype=bool).copy()
+            if self.file_reference.shape[0]:
+                cached |= np.asarray(self.file_reference) >= 0
+            self.__dict__["_not_evidence"] = cached
+        return cached  # type: ignore[no-any-return]
+
     @classmethod
     def from_store(
         cls, store: SQLiteStore, on_rebuild: Callable[[str], None] | None = None

@@ -141,7 +141,28 @@ class CandidateMatch:
 def match_file(
     path: str, analysis: Analysis, index: FingerprintIndex, thresholds: Thresholds
 ) -> tuple[list[Fragment], Discounts]:
-    """Fragments shared by one candidate file and the private code.
+    """Fragments shared by one candidate file and the private code (see ``look_up``)."""
+    found = look_up(path, analysis, index, thresholds)
+    return found.fragments, found.discounts
+
+
+@dataclass(frozen=True, slots=True)
+class FileLookup:
+    """What one candidate file's k-grams gave: its fragments, what was set aside, and which of
+    its k-grams the company's public code, a public reference source or a legacy background
+    holds (``public_kgrams``, so the structural signal never undoes what the tokens say)."""
+
+    fragments: list[Fragment]
+    discounts: Discounts
+    public_kgrams: np.ndarray
+    """Positions of the k-grams found in the private code that are public (the company's public
+    code, a reference source's, or common in a legacy background)."""
+
+
+def look_up(
+    path: str, analysis: Analysis, index: FingerprintIndex, thresholds: Thresholds
+) -> FileLookup:
+    """Fragments shared by one candidate file and the private code, and its public tokens.
 
     Boilerplate is judged on the private side only: a match with a private manifest, re-export
     file or fixture is discounted. A candidate's own names and headers are not trusted, since
@@ -153,7 +174,7 @@ def match_file(
     token_count = len(analysis.tokens)
     hashes = grams.hashes
     if hashes.shape[0] == 0 or len(index) == 0:
-        return [], discounts
+        return FileLookup([], discounts, np.zeros(0, dtype=np.int64))
     k = index.k
     lo, hi = index.ranges(hashes)
     counts = hi - lo
@@ -169,6 +190,7 @@ def match_file(
     template &= ~public & ~reference
     common = np.zeros_like(found)
     common[found] = index.background(hashes[found]) >= thresholds.background_files
+    public_kgrams = np.flatnonzero(found & (public | (source >= 0) | common))
     common &= ~public & ~reference & ~template
     data = np.zeros_like(found)
     hits = np.flatnonzero(found & ~public & ~reference & ~template & ~common)
@@ -184,7 +206,7 @@ def match_file(
     counts[dropped] = 0
     total = int(counts.sum())
     if total == 0:
-        return [], discounts
+        return FileLookup([], discounts, public_kgrams)
 
     cand_pos = np.repeat(np.arange(hashes.shape[0], dtype=np.int64), counts)
     entry = np.repeat(lo, counts) + (
@@ -205,7 +227,7 @@ def match_file(
             cand_pos, entry, owner = cand_pos[keep], entry[keep], owner[keep]
             total = int(cand_pos.shape[0])
             if total == 0:
-                return [], discounts
+                return FileLookup([], discounts, public_kgrams)
     private_boilerplate = index.boilerplate[owner]
     if private_boilerplate.any():
         evidence_at = np.unique(cand_pos[~private_boilerplate])
@@ -215,7 +237,7 @@ def match_file(
         cand_pos, entry, owner = cand_pos[keep], entry[keep], owner[keep]
         total = int(cand_pos.shape[0])
         if total == 0:
-            return [], discounts
+            return FileLookup([], discounts, public_kgrams)
     record = index.records(entry, owner)
     priv_pos = record["pos"].astype(np.int64)
     diagonal = cand_pos - priv_pos
@@ -263,7 +285,7 @@ def match_file(
             strict=True,
         )
     ]
-    return fragments, discounts
+    return FileLookup(fragments, discounts, public_kgrams)
 
 
 def _attribute(discounts: Discounts, positions: np.ndarray, sources: np.ndarray,
@@ -278,6 +300,32 @@ def _attribute(discounts: Discounts, positions: np.ndarray, sources: np.ndarray,
         covered = covered_tokens(key_at - start, k, min(length, int(key_at.max()) + k) - start)
         pair = (key >> 32, key & 0xFFFFFFFF)
         discounts.attribution[pair] = discounts.attribution.get(pair, 0) + covered
+
+
+class PublicLines:
+    """Whether at least half of the tokens on a candidate file's lines ``first`` to ``last`` are
+    covered by public k-grams (``FileLookup.public_kgrams``; a range holding no token: no).
+    ``lines``: each token's first line. Worked out on the first question only (most files have
+    no function pair to ask about), then each question is two binary searches."""
+
+    def __init__(self, kgrams: np.ndarray, k: int, lines: np.ndarray) -> None:
+        self._kgrams, self._k, self._lines = kgrams, k, lines
+        self._sorted: np.ndarray | None = None
+        self._counts = np.zeros(1, dtype=np.int64)
+
+    def __call__(self, first: int, last: int) -> bool:
+        if self._sorted is None:
+            length = self._lines.shape[0]
+            marks = np.zeros(length + 1, dtype=np.int64)
+            np.add.at(marks, self._kgrams, 1)  # k-gram j covers tokens j .. j + k - 1
+            np.add.at(marks, np.minimum(self._kgrams + self._k, length), -1)
+            covered = np.cumsum(marks[:-1]) > 0
+            order = np.argsort(self._lines, kind="stable")
+            self._sorted = self._lines[order]
+            self._counts = np.concatenate([[0], np.cumsum(covered[order], dtype=np.int64)])
+        a = int(np.searchsorted(self._sorted, first, side="left"))
+        b = int(np.searchsorted(self._sorted, last, side="right"))
+        return b > a and 2 * int(self._counts[b] - self._counts[a]) >= b - a
 
 
 def union_length(spans: Iterable[tuple[int, int]]) -> int:
@@ -304,16 +352,6 @@ def merge_lines(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     return [(a, b) for a, b in merged]
 
 
-def structural_evidence(functions: list[FunctionPair],
-                        index: FingerprintIndex) -> list[FunctionPair]:  # fmt: skip
-    """The function pairs that can be evidence: not with a private file that is public code
-    copied into the private tree (a reference source's, the inventory) or private boilerplate,
-    as for fragments."""
-    public = index.file_reference
-    return [f for f in functions if not index.boilerplate[f.private_file]
-            and not (public.shape[0] and public[f.private_file] >= 0)]  # fmt: skip
-
-
 def combine(
     fragments: list[Fragment],
     index: FingerprintIndex,
@@ -326,7 +364,8 @@ def combine(
     min_events: int = 10,
 ) -> CandidateMatch:
     """Group fragments into file pairs and measure the candidate as a whole (with the function
-    pairs the structural signal found, each private function counted once)."""
+    pairs the structural signal found, each private function counted once: pairs that are no
+    evidence were set aside before they were paired, ``scanner.structural.Excluded``)."""
     by_pair: dict[tuple[str, int], list[Fragment]] = defaultdict(list)
     by_private: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for fragment in fragments:
@@ -361,7 +400,7 @@ def combine(
     public_code.sort(key=lambda c: (-c.tokens, c.source, c.private_repo, c.private_path))
     matched = [replace(f, private_repo=index.files[f.private_file].repo,
                        private_path=index.files[f.private_file].path)
-               for f in one_to_one(structural_evidence(functions or [], index))]  # fmt: skip
+               for f in one_to_one(functions or [])]  # fmt: skip
     return CandidateMatch(
         pairs=pairs,
         matched_tokens=matched_tokens,

@@ -11,10 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
 
-import numpy as np
-
 from fingerprints import (
-    Analysis,
     FingerprintParams,
     ParseFailure,
     ParseLimits,
@@ -24,11 +21,11 @@ from fingerprints import (
     is_minified,
 )
 from scanner.index import FingerprintIndex
-from scanner.matcher import Discounts, Fragment, combine, match_file
+from scanner.matcher import Discounts, Fragment, PublicLines, combine, look_up
 from scanner.results import CandidateResult
 from scanner.runners import Ready, Runner, Serial
 from scanner.sources import Candidate, CandidateFile, Limits, Problem
-from scanner.structural import FunctionPair, match_structure
+from scanner.structural import Excluded, FunctionPair, match_structure
 from scanner.thresholds import Thresholds
 from scanner.verdict import Verdict, decide
 
@@ -75,46 +72,24 @@ def scan_file(file: CandidateFile, context: ScanContext) -> FileOutcome:
         analysis = analyze(file.data, file.language, context.params, context.parse_limits)
     except ParseFailure as failure:
         return unparsed(failure)
-    fragments, discounts = match_file("", analysis, context.index, context.thresholds)
-    fragments = [with_columns(f, file.data, analysis.tokens) for f in fragments]
+    found = look_up("", analysis, context.index, context.thresholds)
+    fragments = [with_columns(f, file.data, analysis.tokens) for f in found.fragments]
     tokens = analysis.tokens
     functions, idioms = [], 0
     if not is_minified(PurePosixPath(), file.data):  # by its lines only (names are hostile)
         # a minified bundle is compiled code: its structure is its source's, shipped on purpose;
-        # a minified copy of a leak keeps its tokens, which the fragments find
+        # a minified copy of a leak keeps its tokens, which the fragments find. Where the tokens
+        # call a candidate function public, or a private file no evidence, structure must not
+        # undo it: those are set aside before the pairing
+        excluded = Excluded(context.index.not_evidence(),
+                            PublicLines(found.public_kgrams, context.index.k,
+                                        tokens.line_start))  # fmt: skip
         functions, idioms = match_structure(
             tokens.structure, context.index.structure, context.thresholds,
-            lambda: event_texts(file.data, tokens), context.index.public_structure,
+            lambda: event_texts(file.data, tokens), context.index.public_structure, excluded,
         )  # fmt: skip
-    if functions:
-        functions = not_public_code(functions, analysis, context.index, context.thresholds)
-    return FileOutcome(len(tokens), tokens.lines, fragments, discounts, analysis.warning,
+    return FileOutcome(len(tokens), tokens.lines, fragments, found.discounts, analysis.warning,
                        functions=functions, idioms=idioms)  # fmt: skip
-
-
-def not_public_code(functions: list[FunctionPair], analysis: Analysis, index: FingerprintIndex,
-                    thresholds: Thresholds) -> list[FunctionPair]:  # fmt: skip
-    """The function pairs whose candidate function is not, for the most part, made of k-grams
-    the tokens already call public: the company's public code, a public reference source's, or
-    common in a legacy background. Where the tokens say so, structure must not undo it."""
-    hashes = analysis.kgrams.hashes
-    lo, hi = index.ranges(hashes)
-    public = index.is_public(hashes) | (index.reference(hashes) >= 0) | (
-        index.background(hashes) >= thresholds.background_files)  # fmt: skip
-    tokens = len(analysis.tokens)
-    starts = np.zeros(tokens + 1, dtype=np.int64)  # k-gram j covers tokens j .. j + k - 1
-    found = np.flatnonzero((hi > lo) & public)
-    np.add.at(starts, found, 1)
-    np.add.at(starts, np.minimum(found + index.k, tokens), -1)
-    covered = np.cumsum(starts[:-1]) > 0
-    lines = analysis.tokens.line_start
-    kept = []
-    for pair in functions:
-        first, last = pair.candidate_lines
-        inside = (lines >= first) & (lines <= last)
-        if not inside.any() or covered[inside].mean() < 0.5:
-            kept.append(pair)
-    return kept
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,8 +22,11 @@ A candidate file's functions are compared in two steps:
    least as well (a fork of the public code).
 
 Each candidate function keeps its best private function and each private function is used once
-(greedy, best first), so a candidate cannot count one private function many times. The verdict
-(``scanner/verdict.py``) judges the evidence per private file (``by_private_file``).
+(greedy, best first), so a candidate cannot count one private function many times. What can
+never be evidence (``Excluded``: private boilerplate, public code copied into the private tree,
+a candidate function the tokens call public) is set aside *before* that pairing, so it never
+takes the place of a real pair. The verdict (``scanner/verdict.py``) judges the evidence per
+private file (``by_private_file``).
 """
 
 from __future__ import annotations
@@ -279,6 +282,23 @@ def _shape(events: np.ndarray) -> dict[int, int]:
     return {code: int((control == code).sum()) for code in CONTROL_NAMES}
 
 
+@dataclass(frozen=True)
+class Excluded:
+    """What the token signal already set aside, so structure must not pair with it: the pairs
+    are filtered before the greedy pairing (a pair filtered after it could have taken the place
+    of a real one, which is then lost)."""
+
+    private_files: np.ndarray
+    """bool per file number of the fingerprint index: never evidence (private boilerplate,
+    public code copied into the private tree)."""
+    candidate_lines: Callable[[int, int], bool]
+    """Whether the candidate's lines ``first`` to ``last`` are, for the most part, public code."""
+
+    def private(self, index: StructureIndex, p: int) -> bool:
+        file = index.file_of(p)
+        return file < self.private_files.shape[0] and bool(self.private_files[file])
+
+
 Texts = Callable[[], dict[int, tuple[str, str]]]
 """Called only when a file has matched functions: event code -> (``call`` or ``constant``, the
 candidate's text for it), to name what a pair shares."""
@@ -332,13 +352,15 @@ def _compared(
 def match_structure(
     structure: Structure, index: StructureIndex, thresholds: Thresholds,
     texts: Texts | None = None, public: StructureIndex | None = None,
+    excluded: Excluded | None = None,
 ) -> tuple[list[FunctionPair], int]:  # fmt: skip
     """The candidate file's functions matched to private functions (see the module docstring),
     and how many of its features were ignored as idioms (``structural_max_fanout``).
 
     A candidate function that matches a function of the company's public code (``public``,
     fingerprinted with ``--public``) at least as well as the private one is public code, never
-    evidence (a fork of the public SDK)."""
+    evidence (a fork of the public SDK). Nor is a pair ``excluded`` rules out, set aside before
+    the pairing."""
     t = thresholds
     if not len(structure) or not len(index):
         return [], 0
@@ -353,6 +375,12 @@ def match_structure(
     wanted = [(number, structure.events[starts[number] : starts[number + 1]])
               for number in numbers.tolist()]  # fmt: skip
     found, idioms, pieces = _compared(wanted, owner, looked, index, t)
+    if excluded is not None:
+        public_code = {c for c in {c for _, c, _ in found}
+                       if excluded.candidate_lines(*_lines(structure, wanted, [c]))}  # fmt: skip
+        found = [(score, c, p) for score, c, p in found
+                 if c not in public_code and not excluded.private(index, p)]  # fmt: skip
+        pieces = {(c, p) for c, p in pieces if not excluded.private(index, p)}
     if found and public is not None and len(public):
         matched = np.isin(owner, [c for _, c, _ in found])
         best: dict[int, float] = {}
@@ -377,7 +405,9 @@ def match_structure(
         pieces = {(c, p) for c, p in pieces if c not in public_code}
         used_c.update(public_code)  # nor part of a run
     if pieces:
-        chosen += _split(wanted, used_c, used_p, pieces, index, t)
+        public_run = None if excluded is None else (
+            lambda parts: excluded.candidate_lines(*_lines(structure, wanted, parts)))  # fmt: skip
+        chosen += _split(wanted, used_c, used_p, pieces, index, t, public_run)
     named = texts() if chosen and texts is not None else {}
     pairs = [_pair(structure, wanted, parts, p, score, index, named)
              for score, parts, p in chosen]  # fmt: skip
@@ -385,14 +415,15 @@ def match_structure(
 
 
 def _split(wanted: list[tuple[int, np.ndarray]], used_c: set[int], used_p: set[int],
-           pieces: set[tuple[int, int]], index: StructureIndex,
-           t: Thresholds) -> list[tuple[float, list[int], int]]:  # fmt: skip
+           pieces: set[tuple[int, int]], index: StructureIndex, t: Thresholds,
+           public_run: Callable[[list[int]], bool] | None = None,
+           ) -> list[tuple[float, list[int], int]]:  # fmt: skip
     """Private functions a rewrite split into helpers. ``pieces``: (candidate, private) pairs
     that passed the cheap filter, the candidate function under half the private one's size, the
     private one unmatched in a file that already has a matched pair. Each such private function
     is compared with the runs of up to ``SPLIT_PARTS`` unmatched candidate functions next to
     each other (gap-tolerant: a matched function between them is skipped) that hold one of its
-    pieces, their events joined in file order."""
+    pieces, their events joined in file order; a run ``public_run`` calls public code is none."""
     free = [c for c in range(len(wanted)) if c not in used_c]
     found: list[tuple[float, list[int], int]] = []
     for p in sorted({p for _, p in pieces}):
@@ -402,6 +433,8 @@ def _split(wanted: list[tuple[int, np.ndarray]], used_c: set[int], used_p: set[i
         for a in sorted(starts):
             for b in range(a + 1, min(a + SPLIT_PARTS, len(free))):
                 parts = free[a : b + 1]
+                if public_run is not None and public_run(parts):
+                    continue
                 joined = np.concatenate([wanted[c][1] for c in parts])
                 small, large = sorted((theirs.shape[0], joined.shape[0]))
                 if 2 * small >= large and (score := similarity(joined, theirs)) * 100 >= (
@@ -418,6 +451,14 @@ def _split(wanted: list[tuple[int, np.ndarray]], used_c: set[int], used_p: set[i
     return chosen
 
 
+def _lines(structure: Structure, wanted: list[tuple[int, np.ndarray]],
+           parts: list[int]) -> tuple[int, int]:  # fmt: skip
+    """The candidate lines of functions ``parts`` (in file order), first to last."""
+    first = structure.functions[wanted[parts[0]][0]]
+    last = structure.functions[wanted[parts[-1]][0]]
+    return int(first["line_start"]), int(last["line_end"])
+
+
 def _pair(structure: Structure, wanted: list[tuple[int, np.ndarray]], parts: list[int], p: int,
           score: float, index: StructureIndex,
           named: dict[int, tuple[str, str]]) -> FunctionPair:  # fmt: skip
@@ -429,11 +470,10 @@ def _pair(structure: Structure, wanted: list[tuple[int, np.ndarray]], parts: lis
     shared = [named.get(code, ("call", "")) for code in common]
     mine_shape, their_shape = _shape(mine), _shape(theirs)
     first = structure.functions[wanted[parts[0]][0]]
-    last = structure.functions[wanted[parts[-1]][0]]
     private_structure, at = index.function(p)
     private = private_structure.functions[at]
     return FunctionPair(
-        candidate_lines=(int(first["line_start"]), int(last["line_end"])),
+        candidate_lines=_lines(structure, wanted, parts),
         private_file=index.file_of(p),
         private_lines=(int(private["line_start"]), int(private["line_end"])),
         similarity=round(score, 4),

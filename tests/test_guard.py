@@ -362,3 +362,51 @@ def test_an_npm_folder_nested_too_deep_for_npms_rules_is_unread(tmp_path):
     code, output = guard(package, "--no-npm")
     assert code == 3, output
     assert f"{'d/' * 33}: folder nested more than 32 levels deep; not read" in output
+
+
+def test_a_version_control_folder_in_an_artifact_is_reported_never_passed_over(tmp_path):
+    """A site folder that is a git checkout, and an sdist that packed its ``.git``: the most
+    common way a whole history is published. Each is a ``version-control`` finding (warn by
+    default, fail when so configured) saying its history was not read; a file named ``.git``
+    (a worktree's pointer) holds no history and is no finding."""
+    site = write_tree(tmp_path / "site", {"index.html": "<html></html>", "app.js": "let a = 1\n"})
+    subprocess.run(["git", "init", "-q", str(site)], check=True)
+    code, output = guard(site, "--json", tmp_path / "site.json")
+    assert code == 0, output
+    assert f"warn {'version-control':<21} {site}:.git/: version-control metadata" in output
+    assert "history is not read by guard" in output
+    [finding] = report(tmp_path / "site.json")["artifacts"][0]["findings"]
+    assert (finding["class"], finding["path"], finding["action"]) == ("version-control", ".git/",
+                                                                      "warn")  # fmt: skip
+
+    sdist = tmp_path / "acme_ui-2.9.0.tar.gz"
+    with tarfile.open(sdist, "w:gz") as tar:
+        add(tar, "acme_ui-2.9.0/acme_ui/__init__.py", b"VERSION = '2.9.0'\n")
+        add(tar, "acme_ui-2.9.0/.git/HEAD", b"ref: refs/heads/main\n")
+        add(tar, "acme_ui-2.9.0/.git/objects/ab/cdef", b"x\x01\x00")
+        add(tar, "acme_ui-2.9.0/vendor/lib/.git", b"gitdir: ../../.git/modules/lib\n")
+    config = tmp_path / "leaktrace.toml"
+    config.write_text('[guard]\nversion_control = "fail"\n')
+    sarif = tmp_path / "guard.sarif"
+    code, output = guard(sdist, "--config", config, "--sarif", sarif)
+    assert code == 1, output
+    lines = [line for line in output.splitlines() if "version-control " in line]
+    assert lines == [f"FAIL {'version-control':<21} {sdist}:acme_ui-2.9.0/.git/: version-control "
+                     "metadata: the repository's history may be published with it; its history "
+                     "is not read by guard (leaktrace scan --history FOLDER reads it)"]  # fmt: skip
+    [result] = [r for r in json.loads(sarif.read_text())["runs"][0]["results"]
+                if r["ruleId"] == "leaktrace/version-control"]  # fmt: skip
+    assert result["level"] == "error"
+
+
+def test_a_link_in_a_guarded_folder_is_said_not_passed_over(tmp_path):
+    """A folder synced to a bucket may publish what a link points to; guard does not follow it,
+    and says so in one line (as for a link inside an archive), without failing."""
+    outside = write_tree(tmp_path / "outside", {"secret.py": "TOKEN = 'x'\n"})
+    site = write_tree(tmp_path / "site", {"index.html": "<html></html>", "app.js": "let a = 1\n"})
+    (site / "secret.py").symlink_to(outside / "secret.py")
+    (site / "more").symlink_to(outside, target_is_directory=True)
+    code, output = guard(site)
+    assert code == 0, output
+    assert f"{site}:more: symbolic link, not followed" in output
+    assert f"{site}:secret.py: symbolic link, not followed" in output

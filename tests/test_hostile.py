@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from scanner.sources.base import Problem
+from scanner.sources.sourcemap import expand_source_map
 from tests.conftest import SAMPLES
 
 PRIVATE = SAMPLES / "private" / "acme-ledger"
@@ -55,6 +57,14 @@ def scan(store: Path, *targets: Path) -> tuple[subprocess.CompletedProcess[str],
                            "--results", str(store.parent / "r.db"), "--jobs", "1"],
                           capture_output=True, text=True, timeout=300)  # fmt: skip
     return done, json.loads(out.read_text()), int(peak.read_text()) // 1024
+
+
+def map_folder(tmp_path: Path, source_map: dict) -> Path:
+    """A folder ``dist`` holding ``app.js.map``."""
+    folder = tmp_path / "dist"
+    folder.mkdir()
+    (folder / "app.js.map").write_text(json.dumps(source_map))
+    return folder
 
 
 def huge_header_tar(path: Path, kind: bytes, declared: int) -> Path:
@@ -105,10 +115,7 @@ def test_a_huge_source_map_is_read_in_windows_and_finds_the_copy(store, tmp_path
     source_map = {"version": 3, "file": "app.js", "mappings": "",
                   "sources": ["webpack:///./src/vendor.js", "webpack:///./src/journal.py"],
                   "sourcesContent": [bundle, JOURNAL]}  # fmt: skip
-    folder = tmp_path / "dist"
-    folder.mkdir()
-    (folder / "app.js.map").write_text(json.dumps(source_map))
-    done, report, peak = scan(store, folder)
+    done, report, peak = scan(store, map_folder(tmp_path, source_map))
     assert done.returncode == 1, done.stderr
     [candidate] = report["candidates"]
     assert {p["candidate_path"] for p in candidate["files"]} == {"app.js.map!/src/journal.py"}
@@ -132,10 +139,7 @@ def test_a_second_embedded_source_of_the_same_name_is_read_too(store, tmp_path):
         }
         for n, text in enumerate([harmless, JOURNAL])
     ]
-    folder = tmp_path / "dist"
-    folder.mkdir()
-    (folder / "app.js.map").write_text(json.dumps({"version": 3, "sections": sections}))
-    done, report, _ = scan(store, folder)
+    done, report, _ = scan(store, map_folder(tmp_path, {"version": 3, "sections": sections}))
     assert done.returncode == 1, done.stderr
     [candidate] = report["candidates"]
     assert {p["candidate_path"] for p in candidate["files"]} == {"app.js.map!/src/journal.py#2"}
@@ -236,3 +240,30 @@ def test_a_character_device_in_a_candidate_folder_is_never_read(store, tmp_path)
     assert done.returncode == 1
     assert "zero.py: not a regular file" in done.stderr
     assert peak < 512
+
+
+def test_an_embedded_source_without_a_name_is_said_not_read_never_passed_over(store, tmp_path):
+    """A ``sources`` entry that is not a string (``null``, a number, an empty string), or a
+    ``sourcesContent`` longer than ``sources``: the content is there but what language it is
+    cannot be told. Each is one line naming the map, and the candidate is ``incomplete``."""
+    harmless = "def greet(name):\n    return 'hello ' + name\n"
+    contents = [JOURNAL, harmless, JOURNAL, JOURNAL, JOURNAL, None]
+    source_map = {"version": 3, "mappings": "", "sourcesContent": contents,
+                  "sources": [None, "webpack:///./src/greet.py", 7, ""]}  # fmt: skip
+    problems: list[Problem] = []
+    files = list(expand_source_map("dist/app.js.map", json.dumps(source_map).encode(), problems))
+    assert [f.path for f in files] == ["dist/app.js.map!/src/greet.py"]
+    assert [(p.path, p.partial) for p in problems] == [("dist/app.js.map", True)] * 4
+    assert [p.message.split(" has no name")[0] for p in problems] == [
+        "embedded source #1",
+        "embedded source #3",
+        "embedded source #4",
+        "embedded source #5",
+    ]
+    assert all(p.message.endswith("; not read") for p in problems)
+
+    done, report, _ = scan(store, map_folder(tmp_path, source_map))
+    assert done.returncode == 3, done.stderr
+    [candidate] = report["candidates"]
+    assert candidate["verdict"] == "incomplete"
+    assert sum("app.js.map: embedded source #" in line for line in done.stderr.splitlines()) == 4

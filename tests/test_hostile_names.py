@@ -26,7 +26,8 @@ from typer.testing import CliRunner
 from fingerprints import MAX_TREE_DEPTH, carried_name, printable, walk_tree
 from scanner.cli import app
 from scanner.reports.html_report import CSP
-from scanner.reports.text import md_code, md_text, uri_path
+from scanner.reports.links import permalink
+from scanner.reports.text import md_code, md_text, safe_link, uri_path
 from tests.conftest import SAMPLES
 
 runner = CliRunner()
@@ -293,3 +294,74 @@ def test_a_folder_1500_levels_deep_is_one_problem_line_on_both_sides(store, tmp_
         assert len(lines) == 1 and f"more than {MAX_TREE_DEPTH} levels deep" in lines[0]
     finally:
         _remove_deep(suspect)
+
+
+HOSTILE_LINKS = [
+    "javascript:alert(1)",
+    "JAVASCRIPT:alert(1)",
+    " https://github.com/a/b",  # a leading space: not a URL a reader would open
+    "data:text/html,<script>alert(1)</script>",
+    "https://github.com/a/b\njavascript:alert(1)",
+    "https://github.com/a/b\r",
+    'https://github.com/a/b" onmouseover="alert(1)',
+    "https://github.com/a/b><img src=x onerror=alert(1)>",
+    "https://github.com/a/b`x`",
+    "https://github.com/a/\u202etxt.py",  # an RTL override
+    "https://github.com/a/b c",
+    "https://",
+    "https:///path-without-host",
+    "https://[::1",
+    "http://github.com/a/b",
+    None,
+    42,
+]
+
+
+def test_one_safe_link_rule_refuses_every_hostile_url():
+    for url in HOSTILE_LINKS:
+        assert safe_link(url) is None, url
+    for url in ("https://github.com/a/b/blob/" + "0" * 40 + "/x.py#L1-L2",
+                "https://unpkg.com/@acme/ui@1.0.0/dist/a%0Ab.js",
+                "https://pypi.org/project/acme-ledger/1.4.0/"):  # fmt: skip
+        assert safe_link(url) == url
+
+
+def test_a_permalink_escapes_its_path_with_the_one_uri_rule():
+    path = "src/it's #1?\nleaktrace: forged.py:\u202etxt.py"
+    revision = "a" * 40
+    link = permalink("github:acme/ui", revision, path, (3, 4))
+    assert link == f"https://github.com/acme/ui/blob/{revision}/{uri_path(path)}#L3-L4"
+    assert safe_link(link) == link and "%0A" in link and "%23" in link and "%3A" in link
+
+
+def test_no_report_and_no_served_page_links_a_hostile_url(tmp_path):
+    """A report whose links were tampered with (the JSON, the results database): HTML,
+    Markdown, the notice and ``serve``'s pages make no link of any of them."""
+    from scanner.reports import Sources, html_report, md_report
+    from scanner.reports.notice import draft_notice
+    from scanner.serve.app import _environment
+
+    db, results = tmp_path / "s.db", tmp_path / "results.db"
+    assert runner.invoke(app, ["fingerprint", str(PRIVATE), "--store", str(db)]).exit_code == 0
+    copy = SAMPLES / "candidates" / "renamed-reformatted"
+    done = runner.invoke(app, ["scan", str(copy), "--store", str(db), "--results", str(results)])
+    assert done.exit_code == 1, done.output
+    done = runner.invoke(app, ["report", "latest", "--results", str(results), "--format", "json"])
+    report = json.loads(done.output)
+    candidate = report["candidates"][0]
+    fragments = [f for p in candidate["files"] for f in p["fragments"]]
+    assert len(fragments) >= 2
+    for n, fragment in enumerate(fragments):
+        fragment["link"] = HOSTILE_LINKS[n % len(HOSTILE_LINKS)]
+    candidate["review"].update(confirmed=[p["candidate_path"] for p in candidate["files"]],
+                               awaiting=[])  # fmt: skip
+    page, summary = io.StringIO(), io.StringIO()
+    html_report.write(report, page, Sources())
+    md_report.write(report, summary, Sources())
+    hrefs = re.findall(r'href="([^"]*)"', page.getvalue())
+    assert all(h.startswith("#") for h in hrefs), hrefs  # anchors inside the page only
+    for text in (summary.getvalue(), draft_notice(report)):
+        rendered = MarkdownIt("commonmark").render(text)
+        assert re.findall(r'href="([^"]*)"', rendered) == []
+    shown = _environment().from_string("{% for l in links %}{{ l|https }};{% endfor %}")
+    assert shown.render(links=HOSTILE_LINKS) == "None;" * len(HOSTILE_LINKS)

@@ -24,9 +24,9 @@ from typer.testing import CliRunner
 
 from scanner.cli import app
 from scanner.reports.notice import confirmed_items
+from scanner.reports.panes import Mark, code_rows
 from scanner.resultsdb import SCHEMA_VERSION, ResultsDB
 from scanner.serve import ServeConfig, check_bind
-from scanner.serve.panes import Mark, code_rows
 from scanner.serve.server import address, bind, make_server
 from tests.servers import FakeGitHub
 from tests.test_crawler import PRIVATE, PUBLIC, TOKEN, tree_files

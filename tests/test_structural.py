@@ -29,7 +29,8 @@ from fingerprints.structure import CONTROL_CODES, LOCAL, LOOP
 from scanner import FingerprintIndex, structural
 from scanner.cli import app
 from scanner.index_file import IndexFile, index_path
-from scanner.structural import StructureIndex, features, match_structure, similarity
+from scanner.matcher import PublicLines
+from scanner.structural import Excluded, StructureIndex, features, match_structure, similarity
 from scanner.thresholds import Thresholds
 from tests.conftest import SAMPLES
 from tests.rewriting import rewrite
@@ -402,3 +403,71 @@ def test_a_structure_of_format_1_still_reads_and_is_redone_when_fingerprinted_ag
         assert dict(store.structures({1})) == {1: blob} and store.file_keys([file_id]) == key
     done = runner.invoke(app, ["fingerprint", str(private), "--store", str(path), "--jobs", "1"])
     assert "0 file(s) fingerprinted, 1 unchanged" in done.output
+
+
+FIXTURE_VARIANT = SPLIT_PRIVATE.replace(
+    "    size = int(", '    if "host" not in fields:\n        fields["host"] = ""\n    size = int('
+)
+
+
+def test_a_pair_that_is_no_evidence_never_takes_the_place_of_a_real_one(tmp_path):
+    """The private tree holds parse_header twice: as a test fixture (boilerplate: never
+    evidence) and, slightly changed, in the module. A rewrite of it matches the fixture best;
+    that pair is set aside before the pairing, so the module's pair stands (it used to be taken
+    by the fixture's pair and then dropped with it)."""
+    private = tmp_path / "service"
+    (private / "service").mkdir(parents=True)
+    (private / "tests" / "fixtures").mkdir(parents=True)
+    (private / "service" / "headers.py").write_text(FIXTURE_VARIANT)
+    (private / "tests" / "fixtures" / "headers_copy.py").write_text(SPLIT_PRIVATE)
+    path = tmp_path / "acme.db"
+    done = runner.invoke(app, ["fingerprint", str(private), "--store", str(path), "--jobs", "1"])
+    assert done.exit_code == 0, done.output
+    candidate_source = rewrite(SPLIT_PRIVATE)
+    index = FingerprintIndex.from_store(open_store(path))
+    files = {f.path: number for number, f in enumerate(index.files)}
+    fixture, module = files["tests/fixtures/headers_copy.py"], files["service/headers.py"]
+    assert index.not_evidence()[fixture] and not index.not_evidence()[module]
+    # the fixture is the better match: without the filter, the pairing would take it
+    pairs, _ = match_structure(_structure(candidate_source), index.structure, Thresholds())
+    best = max(pairs, key=lambda p: p.similarity)
+    assert best.private_file == fixture and best.private_lines == (4, 25)
+
+    candidate = _scan(path, _candidate(tmp_path, "headers.py", candidate_source), tmp_path)
+    functions = candidate["structural"]["functions"]
+    assert "tests/fixtures/headers_copy.py" not in {f["private_path"] for f in functions}
+    assert {(f["private_path"], tuple(f["private_lines"])) for f in functions
+            if f["candidate_path"] == "quarry/headers.py"} == {  # parse_header and render
+        ("service/headers.py", (4, 27)), ("service/headers.py", (30, 37))}  # fmt: skip
+
+
+def test_a_candidate_function_the_tokens_call_public_leaves_its_private_function_free():
+    """Two candidate functions match the private ``render``: a verbatim copy that the tokens
+    call public code (say, a reference source holds it) and a rewrite. The public one is set
+    aside before the pairing, so the rewrite gets ``render``."""
+    render = SPLIT_PRIVATE[SPLIT_PRIVATE.index("def render") :]
+    rewritten = render.replace("out", "lines").replace("label", "head").replace("\n    ", "\n  ")
+    source = render + "\n\n" + rewritten.replace("def render", "def render_again")
+    candidate = _structure(source)
+    private = StructureIndex.build([_structure(SPLIT_PRIVATE)])
+    plain, _ = match_structure(candidate, private, Thresholds())
+    assert [(p.candidate_lines, p.private_lines) for p in plain] == [((1, 8), (28, 35))]
+    public_lines = {(1, 8)}  # what the tokens say of the verbatim copy
+    excluded = Excluded(np.zeros(1, dtype=bool), lambda a, b: (a, b) in public_lines)
+    pairs, _ = match_structure(candidate, private, Thresholds(), excluded=excluded)
+    assert [(p.candidate_lines, p.private_lines) for p in pairs] == [((11, 18), (28, 35))]
+    # a private file that is no evidence pairs with nothing
+    nothing = Excluded(np.ones(1, dtype=bool), lambda a, b: False)
+    assert match_structure(candidate, private, Thresholds(), excluded=nothing)[0] == []
+
+
+def test_public_lines_count_the_tokens_on_the_lines_asked():
+    kgrams = np.array([0, 4, 6])  # k = 2: tokens 0-1, 4-5 and 6 (the last) are covered
+    lines = np.array([1, 1, 2, 2, 3, 5, 4])  # not in order: sorted once
+    covered = np.array([1, 1, 0, 0, 1, 1, 1], dtype=bool)
+    mostly = PublicLines(kgrams, 2, lines)
+    assert mostly(1, 1) and not mostly(2, 2) and mostly(1, 2)  # 2 of 4: half is enough
+    assert not mostly(2, 3) and mostly(3, 4) and mostly(5, 5)
+    assert not mostly(6, 9)  # no token there: not public
+    assert mostly(1, 5) == (covered.sum() * 2 >= covered.shape[0])
+    assert not PublicLines(np.zeros(0, dtype=np.int64), 2, lines)(1, 5)

@@ -57,7 +57,13 @@ def check_artifact(artifact: str, candidate: Candidate, context: ScanContext | N
     one (``memo``: contents already scanned, shared by the artifacts of one run). Each problem is
     one line on stderr."""
     from fingerprints import language_for_path
-    from scanner.guard import Guarded, MapAudit, scan_findings, unread_findings
+    from scanner.guard import (
+        Guarded,
+        MapAudit,
+        scan_findings,
+        unread_findings,
+        version_control_findings,
+    )
     from scanner.reports.guard_report import ArtifactOutcome
     from scanner.reports.json_report import candidate_dict
     from scanner.scan import scan_candidate
@@ -85,6 +91,7 @@ def check_artifact(artifact: str, candidate: Candidate, context: ScanContext | N
         problem(f"{artifact}:{found.path}" if found.path else artifact, found.message)
     outcome.findings += audit.findings
     outcome.findings += unread_findings(artifact, problems)
+    outcome.findings += version_control_findings(artifact, guarded.version_control)
     return outcome
 
 

@@ -1,85 +1,98 @@
-"""What ``leaktrace review`` decides on: the candidate a name means, the files a pattern means.
-
-A reviewer types names the way a shell gives them: ``./paste/x/`` for the candidate scanned as
-``paste/x``, and ``--files 'src/**/*.py'`` for many files at once. Patterns are shell-style globs
-(wcmatch, a maintained glob library, with ``**`` for any number of folders): ``*`` stays inside
-one folder, so ``src/*.py`` never takes ``src/vendor/x.py`` by surprise; a name that is a matched
-file exactly is taken as it is, even when it holds ``*`` or ``[``.
-"""
+"""``leaktrace review RUN [CANDIDATE] --confirm|--dismiss --reason WHY``: the review queue of a
+run, and decisions on a candidate (who, what, when, why), recorded in the results database.
+Which candidate and which files a name means: ``review_targets``. Errors are one line on stderr
+and exit code 2 (``scanner/cli.py`` registers the command)."""
 
 from __future__ import annotations
 
-import posixpath
-from typing import Any
+from pathlib import Path
+from typing import Annotated
 
-from wcmatch import glob
+import typer
 
 from fingerprints import printable
+from scanner.commands import RESULTS_OPTION
+from scanner.console import out
+from scanner.endpoints import DEFAULT_RESULTS
 from scanner.errors import InputError
-from scanner.resultsdb import Placement, ResultsDB
-
-_GLOB = glob.GLOBSTAR | glob.DOTGLOB | glob.BRACE
-_URL_LIKE = ("http://", "https://", "ssh://", "git@", "file://", "github:", "npm:", "pypi:")
 
 
-def normal_target(name: str) -> str:
-    """A target as a path means it: ``./paste/x/`` and ``paste//x`` are ``paste/x``. URLs and
-    registry names are left as they are."""
-    if name.startswith(_URL_LIKE) or "://" in name:
-        return name
-    return posixpath.normpath(name) if name else name
+def review(
+    run: Annotated[str, typer.Argument(help="Run id, or 'latest'.")],
+    candidate: Annotated[str | None, typer.Argument(help="Candidate target to decide on.")] = None,
+    confirm: Annotated[bool, typer.Option("--confirm", help="Confirm: it is a copy.")] = False,
+    dismiss: Annotated[bool, typer.Option("--dismiss", help="Dismiss: it is not.")] = False,
+    reason: Annotated[str, typer.Option("--reason", help="Why (kept with the decision).")] = "",
+    files: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--files",
+            help="Only these candidate files, as shown or as globs ('src/**/*.py'; quote them); "
+            "repeat for more (default: all matched files).",
+        ),
+    ] = None,
+    by: Annotated[str, typer.Option("--by", help="Who decides.")] = "",
+    everywhere: Annotated[
+        bool,
+        typer.Option(
+            "--everywhere",
+            help="Decide on these files' contents wherever they appear (every fork "
+            "holding the same blob), as 'serve' confirms; each other candidate reached is "
+            "named. Dismiss everywhere only for a reason about the content (public code), "
+            "never about a place.",
+        ),
+    ] = False,
+    results_path: Annotated[Path, RESULTS_OPTION] = DEFAULT_RESULTS,
+) -> None:
+    """List candidates awaiting a decision, or record one (who, what, when, why)."""
+    import getpass
+
+    from scanner.commands.review_targets import find_candidate, matched_files, other_places
+    from scanner.resultsdb import ResultsDB
+
+    with ResultsDB(results_path) as results:
+        run_id = results.resolve_run(run)
+        data = results.report(run_id)
+        if candidate is None:
+            _print_queue(data)
+            return
+        if confirm == dismiss:
+            raise InputError("give exactly one of --confirm or --dismiss")
+        if not reason.strip():
+            raise InputError("--reason is required: say why")
+        chosen = find_candidate(data, candidate)
+        paths = matched_files(chosen, files) if files else None
+        decided = results.decide(chosen, "confirmed" if confirm else "dismissed",
+                                 reason.strip(), by or getpass.getuser(), paths,
+                                 scope="content" if everywhere else "location")  # fmt: skip
+        out.print(
+            printable(
+                f"{'confirmed' if confirm else 'dismissed'} {chosen['target']}: "
+                + (", ".join(decided) or "(no matched files)")
+            ),
+            markup=False,
+        )
+        reached = other_places(results, chosen, decided) if everywhere else []
+        if reached:
+            out.print(f"also decides {len({p.target for p in reached})} other candidate(s) "
+                      "holding the same content (one with a decision of its own keeps it):",
+                      markup=False)  # fmt: skip
+        for place in reached:
+            out.print(printable(f"  {place.target}: {place.path}"), markup=False)
 
 
-def find_candidate(report: dict[str, Any], name: str) -> dict[str, Any]:
-    """The one candidate of the run that ``name`` means: the target as given or as shown, the
-    same path written another way (``./x/``), or else the only target ending with it."""
-    candidates = report["candidates"]
-    wanted = normal_target(name)
-    for test in (
-        lambda t: name in (t, printable(t)),
-        lambda t: wanted == normal_target(t),
-        lambda t: t.endswith(name) or normal_target(t).endswith("/" + wanted.lstrip("/")),
-    ):
-        matches = [c for c in candidates if test(c["target"])]
-        if matches:
-            break
-    if len(matches) != 1:
-        raise InputError(f"{name}: {'no' if not matches else 'more than one'} candidate by "
-                         "that name in this run")  # fmt: skip
-    return matches[0]
+def _print_queue(data: dict) -> None:
+    """One line per candidate awaiting a decision (targets whole, to paste into ``review``), the
+    checks that decided its verdict, and each file awaiting a decision once."""
+    from scanner.reports.wording import verdict_sentence
 
-
-def matched_files(candidate: dict[str, Any], patterns: list[str]) -> list[str]:
-    """The candidate's matched files that ``patterns`` name, each once, in the candidate's order:
-    a pattern is a file as stored or as shown, or a glob. A pattern matching nothing is an
-    error naming it (a typo must not pass as "decided")."""
-    paths = list(dict.fromkeys(pair["candidate_path"] for pair in candidate["files"]))
-    shown = {printable(path): path for path in paths}
-    chosen: dict[str, None] = {}
-    unmatched = []
-    for pattern in patterns:
-        exact = pattern if pattern in paths else shown.get(pattern)
-        if exact is not None:
-            chosen[exact] = None
-            continue
-        hits = [p for p in paths if glob.globmatch(p, pattern, flags=_GLOB)]
-        if not hits:
-            unmatched.append(pattern)
-        chosen.update(dict.fromkeys(hits))
-    if unmatched:
-        raise InputError(f"{candidate['target']}: no matched file {', '.join(unmatched)}")
-    return [p for p in paths if p in chosen]
-
-
-def other_places(results: ResultsDB, candidate: dict[str, Any],
-                 paths: list[str]) -> list[Placement]:  # fmt: skip
-    """Where else the contents of ``paths`` of ``candidate`` were matched (other candidates,
-    each place once): what ``review --everywhere`` decided too, to be named, never silent."""
-    shas = {f["candidate_sha256"] for f in candidate["files"]
-            if f["candidate_path"] in paths and f.get("candidate_sha256")}  # fmt: skip
-    places = {(p.target, p.path): p for sha in sorted(shas) for p in results.placements(sha)
-              if p.target != candidate["target"]}  # fmt: skip
-    return list(places.values())
-
-
-__all__ = ["find_candidate", "matched_files", "normal_target", "other_places"]
+    waiting = [c for c in data["candidates"] if c["verdict"] != "clear" and c["review"]["awaiting"]]
+    waiting.sort(key=lambda c: (c["verdict"] != "derivative", -c["matched_tokens"]))
+    out.print(f"run {data['run']['id']}: {len(waiting)} candidate(s) awaiting a decision",
+              markup=False)  # fmt: skip
+    for c in waiting:
+        out.print(f"{c['verdict']:<10} {c['matched_tokens']:>9,} tokens  {printable(c['target'])}",
+                  markup=False, soft_wrap=True)  # fmt: skip
+        out.print(f"{'':<28}why: {verdict_sentence(c)}", markup=False, soft_wrap=True)
+        for path in c["review"]["awaiting"]:
+            out.print(f"{'':<28}{printable(path)}", markup=False, soft_wrap=True)

@@ -23,6 +23,7 @@ from scanner.guard import (
     PRIVATE_CODE,
     PRIVATE_PATHS,
     UNREAD,
+    VERSION_CONTROL,
     Finding,
     GuardPolicy,
 )
@@ -35,6 +36,10 @@ _RULES = {
     EMBEDDED: ("EmbeddedSources", "A source map embeds source files (sourcesContent)"),
     PRIVATE_PATHS: ("PrivateSourcePaths", "A source map names places outside the package"),
     UNREAD: ("NotRead", "Part of the artifact could not be read, so it was not fully checked"),
+    VERSION_CONTROL: (
+        "VersionControlMetadata",
+        "A version-control folder is in the artifact; the history it holds was not read",
+    ),
 }
 
 

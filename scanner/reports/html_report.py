@@ -25,6 +25,8 @@ from fingerprints import printable
 from scanner.reports.columns import columns_text, ranges_text
 from scanner.reports.grouping import Copy, PrivateGroup, distinct_contents, group_candidate
 from scanner.reports.locations import legend, locate, registry_page
+from scanner.reports.panes import candidate_marks, code_rows, private_marks
+from scanner.reports.text import safe_link
 from scanner.reports.wording import (
     copy_kind,
     decisive_checks,
@@ -37,7 +39,6 @@ from scanner.verdict import VERDICT_ORDER
 if TYPE_CHECKING:
     from scanner.reports import Sources
 
-CONTEXT_LINES = 3
 #: Caps that keep the page of a candidate with thousands of file pairs under a few megabytes;
 #: the JSON report keeps everything.
 MAX_GROUPS_SHOWN = 20  # private files shown side by side
@@ -47,7 +48,6 @@ MAX_ROWS = 1500  # private files summarised in a table, public-code rows, proble
 MAX_PANE_LINES = 160  # lines of code in one pane
 MAX_FRAGMENTS_LISTED = 40  # fragments listed for the private side
 MAX_LINKS = 6  # permalinks per place
-LONG_LINE = 400  # longer lines (minified bundles) show only the fragments' byte columns
 
 _STYLE = """
 :root { --bg:#fff; --fg:#1d2430; --muted:#5b6573; --line:#d9dee5; --hl:#ffe08a; --hl2:#ffd166;
@@ -139,84 +139,35 @@ def _badge(verdict: str) -> str:
     return f'<span class="badge {escape(verdict)}">{escape(verdict)}</span>'
 
 
-def _line_spans(fragments: list[dict[str, Any]]) -> dict[int, list[tuple[int, int]]]:
-    """Line -> the byte column ranges (1-based, inclusive) fragments cover on it, for lines
-    where a fragment gave columns (its first and last line, when long)."""
-    spans: dict[int, list[tuple[int, int]]] = {}
-    for f in fragments:
-        columns = f.get("candidate_columns")
-        if not columns:
-            continue
-        (a, b), (c0, c1) = f["candidate_lines"], columns
-        if a == b:
-            spans.setdefault(a, []).append((c0, c1))
-        else:
-            spans.setdefault(a, []).append((c0, 1 << 62))
-            spans.setdefault(b, []).append((1, c1))
-    return spans
-
-
-def _long_line(line: str, spans: list[tuple[int, int]]) -> str:
-    """A line too long to show (a minified bundle): only the fragments' byte columns, each cut
-    to its ends, with how many bytes were left out; without columns, its first bytes."""
-    data = line.encode("utf-8", errors="replace")
-    if not spans:
-        shown = data[:LONG_LINE].decode("utf-8", errors="replace")
-        return (f"{html.escape(shown)}<span class=\"cut\"> … {len(data) - LONG_LINE:,} more bytes "
-                "on this line …</span>")  # fmt: skip
-    out, at = [], 1
-    for c0, c1 in sorted(spans):
-        c1 = min(c1, len(data))
-        if c0 > at:
-            out.append(f'<span class="cut">… bytes {at:,}-{c0 - 1:,} …</span>')
-        piece = data[c0 - 1 : c1]
-        if len(piece) > LONG_LINE:
-            half = LONG_LINE // 2
-            head, tail = piece[:half], piece[-half:]
-            out.append(
-                f'<span class="col">[columns {c0:,}-{c1:,}]</span>'
-                + html.escape(head.decode("utf-8", errors="replace"))
-                + f'<span class="cut"> … {len(piece) - 2 * half:,} bytes … </span>'
-                + html.escape(tail.decode("utf-8", errors="replace"))
-            )
-        else:
-            out.append(f'<span class="col">[columns {c0:,}-{c1:,}]</span>'
-                       + html.escape(piece.decode("utf-8", errors="replace")))  # fmt: skip
-        at = max(at, c1 + 1)
-    if at <= len(data):
-        out.append(f'<span class="cut">… bytes {at:,}-{len(data):,} …</span>')
-    return "".join(out)
-
-
-def _code(text: str, fragments: list[dict[str, Any]], side: str, anchor: str) -> str:
+def _code(text: str, pair: dict[str, Any], side: str, anchor: str) -> str:
     """Line-numbered code, only the lines near fragments (at most MAX_PANE_LINES), fragment
-    lines highlighted; a line longer than LONG_LINE shows only the fragments' byte columns."""
-    lines = text.splitlines()
-    marked: set[int] = set()
-    shown: set[int] = set()
-    for f in fragments:
-        a, b = f[f"{side}_lines"]
-        marked.update(range(a, b + 1))
-        shown.update(range(max(1, a - CONTEXT_LINES), min(len(lines), b + CONTEXT_LINES) + 1))
-    spans = _line_spans(fragments) if side == "candidate" else {}
-    numbers = sorted(n for n in shown if 1 <= n <= len(lines))
+    lines highlighted: ``scanner.reports.panes``'s rows, as ``serve`` shows them (a long line
+    cut down to the fragments' byte columns, the rest of it muted)."""
+    rows = code_rows(text, candidate_marks(pair) if side == "candidate" else private_marks(pair))
     out = ['<pre class="code">']
-    previous = 0
-    for number in numbers[:MAX_PANE_LINES]:
-        if number > previous + 1:
-            out.append(f'<span class="gap">… lines {previous + 1}-{number - 1} …</span>')
-        line = lines[number - 1]
-        body = _long_line(line, spans.get(number, [])) if len(line) > LONG_LINE else (
-            html.escape(line))  # fmt: skip
-        row = f'<span class="ln">{number}</span>{body}'
-        if number in marked:
-            out.append(f'<mark class="frag row" id="{anchor}-L{number}">{row}</mark>')
+    lines = 0
+    for row in rows:
+        if row.number == 0:
+            first, last = row.skipped or (0, 0)
+            out.append(f'<span class="gap">… lines {first}-{last} …</span>')
+            continue
+        lines += 1
+        if lines > MAX_PANE_LINES:
+            break
+        marked = any(piece.fragment is not None for piece in row.pieces)
+        body = "".join(html.escape(piece.text) if piece.fragment is not None or not row.columns
+                       else f'<span class="cut">{html.escape(piece.text)}</span>'
+                       for piece in row.pieces)  # fmt: skip
+        columns = f'<span class="col">[{html.escape(row.columns)}]</span>' if row.columns else ""
+        line = f'<span class="ln">{row.number}</span>{columns}{body}'
+        if marked:
+            out.append(f'<mark class="frag row" id="{anchor}-L{row.number}">{line}</mark>')
         else:
-            out.append(f'<span class="row">{row}</span>')
-        previous = number
-    if len(numbers) > MAX_PANE_LINES:
-        out.append(f'<span class="gap">… {len(numbers) - MAX_PANE_LINES:,} more lines of '
-                   "fragments: their ranges are above and in the JSON report …</span>")  # fmt: skip
+            out.append(f'<span class="row">{line}</span>')
+    more = sum(1 for row in rows if row.number) - MAX_PANE_LINES
+    if more > 0:
+        out.append(f'<span class="gap">… {more:,} more lines of fragments: their ranges are '
+                   "above and in the JSON report …</span>")  # fmt: skip
     out.append("</pre>")
     return "".join(out)
 
@@ -226,7 +177,7 @@ def _private_pane(pair: dict[str, Any], sources: Sources, anchor: str) -> str:
     label = f"{escape(pair['private_repo'])}/{escape(pair['private_path'])}"
     head = f'<div class="label">private: <code>{label}</code></div>'
     if text is not None:
-        return head + _code(text, pair["fragments"], "private", anchor)
+        return head + _code(text, pair, "private", anchor)
     items = []
     for f in pair["fragments"][:MAX_FRAGMENTS_LISTED]:
         a, b = f["private_lines"]
@@ -250,7 +201,9 @@ def _private_pane(pair: dict[str, Any], sources: Sources, anchor: str) -> str:
 
 
 def _link(url: str, text: str) -> str:
-    return f'<a href="{escape(url)}">{escape(text)}</a>'
+    """A link to ``url`` (``text`` alone when ``safe_link`` refuses it)."""
+    safe = safe_link(url)
+    return f'<a href="{escape(safe)}">{escape(text)}</a>' if safe else escape(text)
 
 
 def _place(candidate: dict[str, Any], pair: dict[str, Any]) -> str:
@@ -306,7 +259,7 @@ def _group(group: PrivateGroup, sources: Sources, n: int) -> str:
             f'<span class="frag">lines {a}-{b}</span>' for a, b in pair["candidate_lines"]
         ) + "</div>"  # fmt: skip
     else:
-        left = label + _code(text, pair["fragments"], "candidate", f"c{n}")
+        left = label + _code(text, pair, "candidate", f"c{n}")
     body = (
         f'<div class="copy"><div class="label">{_copy_title(strongest)}</div>'
         + _history(pair.get("history"))

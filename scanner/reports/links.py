@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import quote
+
+from scanner.reports.text import uri_path
 
 GITHUB_TARGET = re.compile(
     r"^(?:github:|https?://github\.com/|git@github\.com:)(?P<owner>[\w.-]+)/(?P<repo>[\w.-]+?)"
@@ -18,6 +19,6 @@ def permalink(target: str, revision: str | None, path: str, lines: tuple[int, in
         return None
     start, end = lines
     anchor = f"#L{start}" if start == end else f"#L{start}-L{end}"
-    where = quote(path, safe="/!$&'()*+,;=:@")  # a name holding '#', '?' or a newline
+    where = uri_path(path)  # a name holding '#', '?' or a newline
     return (f"https://github.com/{match['owner']}/{match['repo']}/blob/{revision}/{where}"
             f"{anchor}")  # fmt: skip

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from scanner.reports.columns import columns_text, ranges_text
 from scanner.reports.grouping import Copy, distinct_contents, group_candidate
 from scanner.reports.locations import legend, locate, registry_page
-from scanner.reports.text import md_code, md_text
+from scanner.reports.text import md_code, md_text, safe_link
 from scanner.reports.wording import copy_kind, decisive_checks, set_aside, shown_verdict
 from scanner.verdict import VERDICT_ORDER
 
@@ -84,7 +84,7 @@ def _candidate(c: dict[str, Any], out: TextIO) -> None:
     evidence per private file (identical content once, with every place)."""
     out.write(f"\n## {md_code(c['target'])}: {shown_verdict(c)}\n\n")
     page = registry_page(c["target"], c.get("revision"))
-    if page:
+    if safe_link(page):
         out.write(f"Published at <{page}>\n\n")
     out.write("Why this verdict:\n\n")
     for reason in c["reasons"]:
@@ -126,7 +126,7 @@ def _candidate(c: dict[str, Any], out: TextIO) -> None:
 def _copy(c: dict[str, Any], copy: Copy, out: TextIO) -> None:
     pair = copy.pair
     where = locate(c["target"], c.get("revision"), pair["candidate_path"])
-    url = f" <{where.file_url}>" if where.file_url else ""
+    url = f" <{where.file_url}>" if safe_link(where.file_url) else ""
     out.write(f"  - {md_code(pair['candidate_path'])}{url} lines "
               f"{_ranges(pair['candidate_lines'])}{columns_text(pair)} = private lines "
               f"{_ranges(pair['private_lines'])} ({pair['matched_tokens']:,} tokens, "

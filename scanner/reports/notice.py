@@ -14,7 +14,7 @@ from typing import Any
 from scanner.errors import InputError
 from scanner.reports.columns import columns_text, ranges_text
 from scanner.reports.locations import locate
-from scanner.reports.text import md_code, md_text
+from scanner.reports.text import md_code, md_text, safe_link
 
 
 def confirmed_items(report: dict[str, Any]) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
@@ -35,16 +35,12 @@ def _location(candidate: dict[str, Any], pair: dict[str, Any]) -> str:
     """Where the file is, as URLs (its lines and revision are on the line above, once). Each
     is an autolink, ``<URL>``: a URL keeps ``*``, ``~``, ``_`` and ``(`` of a hostile name, which
     bare would render as emphasis; inside ``<>`` nothing is markup (the URLs are percent-encoded,
-    so none holds ``<``, ``>`` or a space; one that is not ``https://`` is left out)."""
+    so none holds ``<``, ``>`` or a space; one ``safe_link`` refuses is left out)."""
     links = [f["link"] for f in pair["fragments"] if f.get("link")]
     if not links:
         where = locate(candidate["target"], candidate.get("revision"), pair["candidate_path"])
         links = [url for url in (where.file_url, where.page) if url]
-    return "\n".join(f"   - <{link}>" for link in links if _autolink(link))
-
-
-def _autolink(url: str) -> bool:
-    return url.startswith("https://") and not any(c in url for c in "<> ") and url.isprintable()
+    return "\n".join(f"   - <{link}>" for link in links if safe_link(link))
 
 
 def _checked(candidate: dict[str, Any]) -> str:

@@ -14,7 +14,7 @@ through ``printable``: a newline is ``\\n``, never a new Markdown line.
 from __future__ import annotations
 
 import re
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fingerprints import printable
 
@@ -58,4 +58,25 @@ def uri_path(path: str) -> str:
     return quote(path, safe="/!$&'()*+,;=@")
 
 
-__all__ = ["md_code", "md_text", "sarif_text", "uri_path"]
+_NOT_IN_LINK = frozenset(' <>"`\\{}|^')
+
+
+def safe_link(url: object) -> str | None:
+    """``url`` when it may be made a link (an HTML ``href``, a Markdown autolink ``<URL>``),
+    else None: the one rule of every report and of ``serve``. Only an ``https://`` URL with a
+    host, of printable ASCII (a link leaktrace makes is percent-encoded: ``uri_path``), and
+    without a character that could end the link or the attribute around it (space, ``<``,
+    ``>``, ``"``, backtick, backslash). So ``javascript:`` and ``data:`` URLs, a newline, a
+    quote or an RTL override in a hostile name (a crafted JSON report) never make a link."""
+    if not isinstance(url, str) or not url.startswith("https://") or not url.isascii():
+        return None
+    if not url.isprintable() or any(c in _NOT_IN_LINK for c in url):
+        return None
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:  # a bracketed host that is no IPv6 address
+        return None
+    return url if host else None
+
+
+__all__ = ["md_code", "md_text", "safe_link", "sarif_text", "uri_path"]

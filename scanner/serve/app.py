@@ -28,9 +28,10 @@ from scanner.reports.columns import columns_text, ranges_text
 from scanner.reports.grouping import Copy, group_candidate
 from scanner.reports.locations import legend, locate
 from scanner.reports.notice import draft_notice
+from scanner.reports.panes import candidate_marks, code_rows, private_marks
+from scanner.reports.text import safe_link
 from scanner.reports.wording import copy_kind, decisive_checks, set_aside, shown_verdict
 from scanner.resultsdb import Placement, ResultsDB, row_number
-from scanner.serve.panes import candidate_marks, code_rows, private_marks
 from scanner.serve.queue import KINDS, STATES, VERDICTS, Filters, build_queue, kind_of, state_of
 from scanner.serve.security import (
     MAX_BODY,
@@ -62,11 +63,6 @@ class ServeConfig:
     csrf: str = field(default_factory=new_csrf_token)
 
 
-def _https(url: str | None) -> str | None:
-    """Only ``https://`` links are ever made (a ``javascript:`` URL is no link)."""
-    return url if url and url.startswith("https://") else None
-
-
 def form_value(name: str) -> str:
     """A name as a hidden form field's value: percent-encoded, because a browser sends a
     newline or a lone CR as CRLF and a NUL as U+FFFD (HTML's form encoding), so a file named
@@ -80,7 +76,7 @@ def _environment() -> Environment:
                       lstrip_blocks=True)  # fmt: skip
     env.filters["shown"] = lambda text: printable(str(text))
     env.filters["num"] = lambda n: f"{n:,}"
-    env.filters["https"] = _https
+    env.filters["https"] = safe_link
     env.filters["field"] = form_value
     env.filters["ranges"] = ranges_text
     return env
@@ -193,7 +189,7 @@ class Workspace:
         private_text = None
         if excerpts is not None and self.config.private and pair.get("private_sha256"):
             private_text = self.config.private.get(pair["private_sha256"])
-        links = [_https(f.get("link")) for f in pair["fragments"]]
+        links = [safe_link(f.get("link")) for f in pair["fragments"]]
         return {
             "anchor": anchor, "group": group, "copy": copy, "pair": pair,
             "panes": excerpts is not None,

@@ -46,6 +46,8 @@ class Archive:
         self.target = target or str(path)
         self.limits = limits or Limits()
         self.problems: list[Problem] = []
+        self.version_control: list[str] = []
+        """Version-control folders inside it (``Unpacker.version_control``)."""
 
     @property
     def revision(self) -> str | None:
@@ -64,7 +66,7 @@ class Archive:
         return "sha256:" + digest.hexdigest()
 
     def iter_files(self) -> Iterator[CandidateFile]:
-        unpacker = Unpacker(self.limits, self.problems, self.on_map)
+        unpacker = Unpacker(self.limits, self.problems, self.on_map, self.version_control)
         if self.data is not None:
             yield from unpacker.top(self.path.name, io.BytesIO(self.data))
             return

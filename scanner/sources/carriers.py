@@ -42,6 +42,7 @@ from pathlib import PurePosixPath
 from typing import IO, Any
 
 from fingerprints import (
+    VCS_DIRS,
     BinaryContent,
     carried_name,
     decode_source,
@@ -207,12 +208,15 @@ def _inner_name(name: str) -> str:
 class Unpacker:
     """Opens every carrier of one candidate, sharing the candidate's caps and problem list."""
 
-    def __init__(self, limits: Limits, problems: list[Problem],
-                 on_map: MapObserver | None = None) -> None:  # fmt: skip
+    def __init__(self, limits: Limits, problems: list[Problem], on_map: MapObserver | None = None,
+                 version_control: list[str] | None = None) -> None:  # fmt: skip
         self.limits = limits
         self.problems = problems
         self.on_map = on_map
         """Hears of every source map read (``guard`` audits them)."""
+        self.version_control = version_control if version_control is not None else []
+        """Version-control folders (``.git/``) met inside archives, each once: a repository's
+        history is not read as files (``guard`` reports them)."""
         self.entries = 0
         self.bytes_read = 0
         self.stopped = False
@@ -418,6 +422,7 @@ class Unpacker:
                 self._count_entry()
                 name = _clean(member.name)
                 self._check_name(prefix + name, name)
+                self._version_control(prefix, name, member.isdir())
                 if member.isdir() or posixpath.basename(name).startswith(".wh."):
                     continue  # folders and image-layer whiteouts hold no content
                 path = prefix + unique_name(name, seen)
@@ -445,6 +450,7 @@ class Unpacker:
                 self._count_entry()
                 name = _clean(info.filename)
                 self._check_name(prefix + name, name)
+                self._version_control(prefix, name, info.is_dir())
                 if info.is_dir():
                     continue
                 entry = prefix + unique_name(name, seen)
@@ -469,6 +475,17 @@ class Unpacker:
         reason = unsafe_member_name(name)
         if reason:
             self._note(path, f"unsafe name ({reason}): read in memory only, never extracted")
+
+    def _version_control(self, prefix: str, name: str, folder: bool) -> None:
+        """Record the version-control folder an entry is in (or is), once: ``.git/`` of
+        ``.git/objects/ab/cd``. A file named ``.git`` (a worktree's pointer) holds no history."""
+        parts = name.split("/")
+        for at, part in enumerate(parts if folder else parts[:-1]):
+            if part in VCS_DIRS:
+                where = prefix + "/".join(parts[: at + 1]) + "/"
+                if where not in self.version_control:
+                    self.version_control.append(where)
+                return
 
     def _note(self, path: str, message: str) -> None:
         """A line worth showing that loses nothing (a link, a device, a decoded encoding)."""

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from fingerprints import UNKNOWN_LANGUAGE, walk_tree
+from fingerprints import UNKNOWN_LANGUAGE, VCS_DIRS, walk_tree
 from scanner.sources.base import CandidateFile, Limits, Problem, problem
 from scanner.sources.carriers import HEAD, Unpacker, sniff
 from scanner.sources.sourcemap import MapObserver
@@ -28,16 +28,25 @@ class LocalTree:
         self.target = target or str(root)
         self.limits = limits or Limits()
         self.problems: list[Problem] = []
+        self.version_control: list[str] = []
+        """Version-control folders passed over (a repository's history is not read as files;
+        ``scan --history`` reads it, ``guard`` reports it), and those met inside archives."""
 
     def iter_files(self) -> Iterator[CandidateFile]:
-        unpacker = Unpacker(self.limits, self.problems, self.on_map)
+        unpacker = Unpacker(self.limits, self.problems, self.on_map, self.version_control)
         for entry in walk_tree(self.root, private=False):
             if unpacker.stopped:
                 return
             if entry.skip and entry.skip != UNKNOWN_LANGUAGE:
-                # tool folders and links are passed over; an unreadable folder is bad input
+                # an unreadable folder is bad input; version-control folders and links are
+                # passed over, and said: a link is one line (as in an archive), since what
+                # publishes the folder may follow it
                 if entry.problem:
                     self.problems.append(problem(entry.path, entry.skip))
+                elif entry.path.endswith("/") and PurePosixPath(entry.path).name in VCS_DIRS:
+                    self.version_control.append(entry.path)
+                else:
+                    self.problems.append(Problem(entry.path, entry.skip, partial=False))
                 continue
             yield from read_file(unpacker, entry.path, entry.absolute,
                                  entry.skip == UNKNOWN_LANGUAGE, self.problems)  # fmt: skip

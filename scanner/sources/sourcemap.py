@@ -36,9 +36,11 @@ class _WrongShape(ValueError):
     """A map whose embedded sources cannot be read: not the JSON shape of a source map."""
 
 
-def map_sources(data: dict[str, Any]) -> Iterator[tuple[str, str, str | None]]:
-    """Each ``sources`` entry of a parsed map (indexed maps' ``sections`` followed): the source
-    as written, the map's ``sourceRoot`` and its ``sourcesContent`` entry (None when absent)."""
+def map_sources(data: dict[str, Any]) -> Iterator[tuple[str | None, str, str | None]]:
+    """Each embedded source of a parsed map (indexed maps' ``sections`` followed): the source
+    as written in ``sources`` (None when it has none: the entry is not a non-empty string, or
+    ``sourcesContent`` is longer than ``sources``), the map's ``sourceRoot`` and its
+    ``sourcesContent`` entry (None when absent)."""
     if isinstance(data.get("sections"), list):
         for section in data["sections"]:
             if isinstance(section, dict) and isinstance(section.get("map"), dict):
@@ -52,16 +54,22 @@ def map_sources(data: dict[str, Any]) -> Iterator[tuple[str, str, str | None]]:
     root = data.get("sourceRoot") or ""
     root = root if isinstance(root, str) else ""
     contents = contents or []
-    for i, source in enumerate(sources):
+    for i in range(max(len(sources), len(contents))):
+        source = sources[i] if i < len(sources) else None
         content = contents[i] if i < len(contents) else None
-        if isinstance(source, str):
-            yield source, root, content if isinstance(content, str) else None
+        yield (source if isinstance(source, str) and source else None, root,
+               content if isinstance(content, str) else None)  # fmt: skip
 
 
-def _sources(data: dict[str, Any]) -> Iterator[tuple[str, str]]:
+def _sources(data: dict[str, Any]) -> Iterator[tuple[str | None, str]]:
+    """(name, content) of each embedded source with content; name None: it has none."""
     for source, root, content in map_sources(data):
         if content:
-            yield embedded_name(source, root), content
+            yield None if source is None else embedded_name(source, root), content
+
+
+NAMELESS = ("embedded source #{} has no name (its 'sources' entry is missing or not a string), "
+            "so its language cannot be told; not read")  # fmt: skip
 
 
 #: Hears of every source map read, parsed: its path and its JSON object (guard audits it).
@@ -95,7 +103,10 @@ def expand_source_map(path: str, data: bytes, problems: list[Problem],
         on_map(path, parsed)
     names: dict[str, int] = {}
     read: set[tuple[str, str]] = set()
-    for name, content in entries:
+    for number, (name, content) in enumerate(entries, 1):
+        if name is None:  # what it is cannot be told: said, never passed over
+            problems.append(problem(path, NAMELESS.format(number)))
+            continue
         language = language_for_path(name)
         if language is None or (name, content) in read:
             continue  # the same source embedded twice is read once; another one of that name too

@@ -1,14 +1,23 @@
-"""Code panes for the candidate page: only the lines near shared fragments, fragments marked.
+"""Code panes, the one implementation for the HTML report and ``serve``'s candidate page: only
+the lines near shared fragments, fragments marked.
 
-Pure: text and fragments in, rows out (the template escapes every piece). A fragment is marked
-on whole lines, except where the matcher gave byte columns (the first or last line is very long,
-a minified bundle): there only the columns are marked, and a long line is cut down to the marked
-columns with a little context, so a 200 KB line is a few hundred characters on the page.
+Pure: text and fragments in, rows out (the HTML report and the template escape every piece). A
+fragment is marked on whole lines, except where the matcher gave byte columns (the first or
+last line is very long, a minified bundle): there only the columns are marked, and a long line
+is cut down to the marked columns with a little context, so a 200 KB line is a few hundred
+characters on the page.
+
+Lines are split by one rule, the matcher's: at ``\n`` only (``split_lines``), so line N of a
+pane is line N of the evidence whatever else the file holds. A ``\r`` before the ``\n`` is the
+line's end and is not shown; a lone ``\r``, a U+2028, a bidi override or another control inside
+a line is shown as an escape (``\r``, ``\u2028``), never as a line break or reordered text.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from fingerprints import printable
 
 CONTEXT_LINES = 3
 LONG_LINE = 400  # characters: a line longer than this is shown around its marks only
@@ -94,12 +103,26 @@ def _pieces(line: bytes, spans: list[tuple[int, int, int, bool]]) -> tuple[list[
 
 
 def _text(data: bytes) -> str:
-    return data.decode("utf-8", errors="replace")
+    """Bytes of a line as text to show: tabs kept, anything else not printable escaped."""
+    text = data.decode("utf-8", errors="replace")
+    if text.isprintable():
+        return text
+    return "\t".join(printable(part) for part in text.split("\t"))
+
+
+def split_lines(text: str) -> list[bytes]:
+    """The lines of ``text`` as the matcher counts them (``fingerprints.count_lines``): split at
+    ``\n`` only, each without a ``\r`` that ends it; none after a final ``\n``."""
+    data = text.encode("utf-8", errors="surrogateescape")
+    lines = data.split(b"\n")
+    if lines and not lines[-1]:
+        lines.pop()
+    return [line[:-1] if line.endswith(b"\r") else line for line in lines]
 
 
 def code_rows(text: str, marks: list[Mark]) -> list[Row]:
     """The rows to show: lines within ``CONTEXT_LINES`` of a mark, gaps between them."""
-    lines = text.encode("utf-8", errors="surrogateescape").splitlines()
+    lines = split_lines(text)
     shown: set[int] = set()
     on_line: dict[int, list[tuple[int, int, int, bool]]] = {}
     for mark in marks:
@@ -133,4 +156,4 @@ def private_marks(pair: dict) -> list[Mark]:
     return [Mark(i, *f["private_lines"]) for i, f in enumerate(pair["fragments"])]
 
 
-__all__ = ["Mark", "Piece", "Row", "candidate_marks", "code_rows", "private_marks"]
+__all__ = ["Mark", "Piece", "Row", "candidate_marks", "code_rows", "private_marks", "split_lines"]
