@@ -58,29 +58,25 @@ FILTER_SHARE = 0.3
 """Share of the smaller function's features (the candidate's idioms left out) a pair must
 share to be compared."""
 
-#: The arrays of the index, by their name in the index file, and their dtypes (the feature
-#: table's depend on its size: ``array_dtypes``).
-ARRAYS = {
-    "struct_file_functions": "<i8", "struct_sizes": "<u4", "struct_features": "<i4",
-    "struct_feature_offsets": None, "struct_feature_records": None,
-}  # fmt: skip
+#: The arrays of the index, by their name in the index file (their dtypes: ``array_dtypes``).
+ARRAYS = ("struct_file_functions", "struct_sizes", "struct_features", "struct_feature_offsets",
+          "struct_feature_records")  # fmt: skip
 
 
 def feature_layout(functions: int) -> tuple[int, int, int]:
     """(key bits, bucket bits, value bits) of the feature table of ``functions`` functions: a
     function number takes the bits of the largest, and the bucket table as many, so a record
-    (the hash's 32 bits less the bucket's, and the function) takes 4 bytes, and a bucket holds
-    the features of about one to two functions."""
+    (the hash's 32 bits less the bucket's, and the function) takes 4 bytes; the table has one
+    to two buckets per function, a bucket a function's worth of features or less."""
     value_bits = max(functions - 1, 0).bit_length()
     return 32, value_bits, value_bits
 
 
 def array_dtypes(functions: int, features: int) -> dict[str, str]:
     """The dtype of each structural array (``ARRAYS``) of that many functions and features."""
-    return {name: dtype or "" for name, dtype in ARRAYS.items()} | {
-        "struct_feature_offsets": offset_dtype(features),
-        "struct_feature_records": f"V{record_width(*feature_layout(functions))}",
-    }
+    return {"struct_file_functions": "<i8", "struct_sizes": "<u4", "struct_features": "<i4",
+            "struct_feature_offsets": offset_dtype(features),
+            "struct_feature_records": f"V{record_width(*feature_layout(functions))}"}  # fmt: skip
 
 
 _GRAM = (np.uint64(0x9E3779B1), np.uint64(0x85EBCA77), np.uint64(0xC2B2AE3D))
