@@ -52,6 +52,7 @@ from fingerprints import (
     open_store,
 )
 from scanner.index_file import (
+    FORMAT_VERSION,
     IndexFile,
     fingerprint_layout,
     fingerprint_table,
@@ -186,7 +187,9 @@ class FingerprintIndex:
             opened = IndexFile.open(path)
             if opened.matches(stamp, params):
                 return cls.from_file(opened, store)
-            why = "stale (the store changed since it was built)"
+            written = opened.header.get("format")
+            why = ("stale (the store changed since it was built)" if written == FORMAT_VERSION
+                   else f"of format {written}, this leaktrace reads {FORMAT_VERSION}")  # fmt: skip
         except StoreError:
             why = "missing" if not path.exists() else "unreadable"
         if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):

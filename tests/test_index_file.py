@@ -142,6 +142,25 @@ def test_a_missing_or_damaged_index_is_rebuilt(store_path, tmp_path, damage):
     assert after == before and fresh(store_path)
 
 
+def test_an_index_of_an_older_format_is_rebuilt_with_one_line(store_path, tmp_path):
+    from scanner.index_file import FORMAT_VERSION
+
+    before, _ = scan_json(store_path, tmp_path, "before")
+    path = index_path(store_path)
+    data = path.read_bytes()
+    written = f'"format": {FORMAT_VERSION},'.encode()
+    assert data.count(written) == 1
+    path.write_bytes(data.replace(written, f'"format": {FORMAT_VERSION - 1},'.encode()))
+    after, output = scan_json(store_path, tmp_path, "after")
+    lines = [line for line in output.splitlines() if ": index " in line]
+    assert len(lines) == 1, output
+    assert (
+        f"index of format {FORMAT_VERSION - 1}, this leaktrace reads {FORMAT_VERSION}; "
+        "rebuilt" in lines[0]
+    )
+    assert after == before and fresh(store_path)
+
+
 def test_an_interrupted_build_leaves_the_old_index(store_path, monkeypatch):
     import scanner.index_file as index_file
 
