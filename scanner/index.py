@@ -7,9 +7,10 @@ the fingerprint arrays and details of the private files a candidate matches.
 A candidate's k-gram hashes are looked up all at once, never file against file. Hashes are
 uniform 64-bit values, so their top bits index a table of bucket offsets sized to hold 8 to 16
 fingerprints per bucket: a lookup is one table read and a few vectorized bisection steps inside
-a small bucket, and a second bisection finds the end of the run. Fanout (at how many private
-places a hash is stored) is summed at lookup, only for runs no longer than ``max_fanout``. Its
-cost barely grows with the store: a plain binary search over
+a small bucket, and a second bisection finds the end of the run. Each fingerprint is one packed
+record, the rest of its hash below the bucket's bits and its place (``scanner/packed.py``).
+Fanout (at how many private places a hash is stored) is summed at lookup, only for runs no
+longer than ``max_fanout``. Its cost barely grows with the store: a plain binary search over
 the whole array grew 9.8x from 10,000 to 1,000,000 files (cache misses on a 480 MB array); the
 bucket table stays close to flat (tests/benchmarks/bench_scale.py, section 5).
 
@@ -47,10 +48,19 @@ from fingerprints import (
     SQLiteStore,
     StoredFile,
     StoreError,
+    Structure,
     open_store,
 )
-from scanner.index_file import IndexFile, bucket_bits, index_path, write_index
-from scanner.structural import EMPTY_INDEX, StructureIndex, structures_of
+from scanner.index_file import (
+    FORMAT_VERSION,
+    IndexFile,
+    fingerprint_layout,
+    fingerprint_table,
+    index_path,
+    write_index,
+)
+from scanner.packed import PackedTable
+from scanner.structural import EMPTY_INDEX, InMemoryStructures, StructureIndex, structures_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,20 +117,17 @@ def _no_hashes() -> np.ndarray:
 class FingerprintIndex:
     """Every private fingerprint hash, sorted, and where each one sits.
 
-    An *entry* is one private fingerprint. ``entries[i]`` says where the fingerprint of hash
-    ``hashes[i]`` sits in the concatenation of the indexed files' fingerprint arrays (file ``f``
-    holds ``starts[f]:starts[f + 1]``); its raw hash, token position and lines are read from
-    that array (``records``), which the store keeps anyway. The same layout is built in memory
-    (``build``) or memory-mapped from the file beside the store (``from_store``).
+    An *entry* is one private fingerprint. Entry ``i`` of ``table`` (sorted by hash) holds its
+    hash and where it sits in the concatenation of the indexed files' fingerprint arrays (file
+    ``f`` holds ``starts[f]:starts[f + 1]``); its raw hash, token position and lines are read
+    from that array (``records``), which the store keeps anyway. The same layout is built in
+    memory (``build``) or memory-mapped from the file beside the store (``from_store``).
     """
 
-    hashes: np.ndarray  # uint64, sorted
-    entries: np.ndarray  # uint32 (uint64 past 2**32): place in the files' concatenation
+    table: PackedTable  # hash -> place in the files' concatenation, sorted by hash
     starts: np.ndarray  # int64, files + 1
     places: np.ndarray  # int32 per file: at how many private places its content is stored
     boilerplate: np.ndarray  # bool per file: its matches never make a verdict on their own
-    bucket_bits: int  # the top bits of a hash that pick its bucket
-    offsets: np.ndarray  # 2**bucket_bits + 1: where each bucket starts in ``hashes``
     public_hashes: np.ndarray  # uint64, sorted unique
     background_hashes: np.ndarray  # uint64, sorted: hashes seen in background files
     background_files: np.ndarray  # int64: in how many background files each was seen
@@ -152,7 +159,7 @@ class FingerprintIndex:
     never structural evidence."""
 
     def __len__(self) -> int:
-        return int(self.hashes.shape[0])
+        return len(self.table)
 
     def not_evidence(self) -> np.ndarray:
         """bool per file: private boilerplate, or public code copied into the private tree (the
@@ -180,7 +187,9 @@ class FingerprintIndex:
             opened = IndexFile.open(path)
             if opened.matches(stamp, params):
                 return cls.from_file(opened, store)
-            why = "stale (the store changed since it was built)"
+            written = opened.header.get("format")
+            why = ("stale (the store changed since it was built)" if written == FORMAT_VERSION
+                   else f"of format {written}, this leaktrace reads {FORMAT_VERSION}")  # fmt: skip
         except StoreError:
             why = "missing" if not path.exists() else "unreadable"
         if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
@@ -202,13 +211,10 @@ class FingerprintIndex:
         names = store.repo_names()
         file_ids = np.asarray(arrays["file_ids"])
         return cls(
-            hashes=arrays["hashes"],
-            entries=arrays["entries"],
+            table=fingerprint_table(arrays),
             starts=np.asarray(arrays["starts"]),
             places=np.asarray(arrays["places"]),
             boilerplate=np.asarray(arrays["boilerplate"]),
-            bucket_bits=int(header["bucket_bits"]),
-            offsets=arrays["offsets"],
             public_hashes=arrays["public_hashes"],
             background_hashes=arrays["background_hashes"],
             background_files=arrays["background_files"],
@@ -225,8 +231,14 @@ class FingerprintIndex:
             references=[ReferenceRef(*ref) for ref in header["references"]],
             reference_paths={(ref, file): path for ref, file, path in header["reference_paths"]},
             reference_info=header["reference_info"],
-            structure=StructureIndex.from_arrays(arrays),
-            public_structure=StructureIndex.from_arrays(arrays, "public_"),
+            structure=StructureIndex.from_arrays(
+                arrays, StoredStructures(store.path, file_ids, store.stamp())
+            ),
+            public_structure=StructureIndex.from_arrays(
+                arrays,
+                StoredStructures(store.path, np.asarray(arrays["public_file_ids"]), store.stamp()),
+                "public_",
+            ),
         )
 
     @classmethod
@@ -277,27 +289,23 @@ class FingerprintIndex:
         np.cumsum([a.shape[0] for a in arrays], out=starts[1:])
         merged = (np.concatenate([a["hash"] for a in arrays]) if arrays
                   else np.zeros(0, dtype=np.uint64))  # fmt: skip
-        order = np.argsort(merged, kind="stable")
-        hashes = np.ascontiguousarray(merged[order])
         # Fanout counts private *places*: a content indexed once still counts at every path that
         # holds it (a template copied to 20 folders stays a template), while the same tree
         # stored under two names (same paths) does not double it.
         places = np.array([len({f.path, *(c.path for c in copies[i])})
                            for i, f in enumerate(private)], dtype=np.int32)  # fmt: skip
-        bits, offsets = bucket_table(hashes)
         public_hashes = np.unique(np.concatenate(public)) if public else np.zeros(0, np.uint64)
         no_background = Background(np.zeros(0, np.uint64), np.zeros(0, np.int64), {})
         background = background or no_background
         marks = reference_marks(references, [f.sha256 for f in files]) if references else {}
         return cls(
             **marks,  # type: ignore[arg-type]
-            hashes=hashes,
-            entries=order.astype(np.uint32 if hashes.shape[0] < 2**32 else np.uint64),
+            table=PackedTable.build(
+                merged, np.arange(merged.shape[0]), *fingerprint_layout(merged.shape[0])
+            ),
             starts=starts,
             places=places,
             boilerplate=np.array([f.boilerplate is not None for f in files], dtype=bool),
-            bucket_bits=bits,
-            offsets=offsets,
             public_hashes=public_hashes,
             background_hashes=background.hashes,
             background_files=background.files,
@@ -339,37 +347,11 @@ class FingerprintIndex:
 
     def ranges(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For each hash, the [lo, hi) range of index entries holding it (empty if absent)."""
-        size = self.hashes.shape[0]
-        if size == 0 or hashes.shape[0] == 0:
-            empty = np.zeros(hashes.shape[0], dtype=np.intp)
-            return empty, empty.copy()
-        lo = self._bound(hashes, right=False)
-        hi = lo.copy()
-        found = np.zeros(hashes.shape[0], dtype=bool)
-        inside = lo < size
-        found[inside] = self.hashes[lo[inside]] == hashes[inside]
-        if found.any():
-            hi[found] = self._bound(hashes[found], right=True)
-        return lo, hi
-
-    def _bound(self, hashes: np.ndarray, right: bool) -> np.ndarray:
-        """Lower (or upper, with ``right``) bound of each hash, bisecting inside its bucket."""
-        bucket = (hashes >> np.uint64(64 - self.bucket_bits)).astype(np.intp)
-        lo = self.offsets[bucket].astype(np.intp)
-        hi = self.offsets[bucket + 1].astype(np.intp)
-        active = np.flatnonzero(lo < hi)
-        while active.shape[0]:  # bisect every open bucket at once
-            mid = (lo[active] + hi[active]) >> 1
-            stored = self.hashes[mid]
-            below = stored <= hashes[active] if right else stored < hashes[active]
-            lo[active[below]] = mid[below] + 1
-            hi[active[~below]] = mid[~below]
-            active = active[lo[active] < hi[active]]
-        return lo
+        return self.table.ranges(hashes)
 
     def owners(self, entry: np.ndarray) -> np.ndarray:
         """The file number of each index entry."""
-        places = np.asarray(self.entries[entry], dtype=np.int64)
+        places = self.table.values(entry)
         return np.searchsorted(self.starts, places, side="right") - 1
 
     def fanout(self, lo: np.ndarray, hi: np.ndarray, cap: int) -> np.ndarray:
@@ -394,7 +376,7 @@ class FingerprintIndex:
         out = np.empty(entry.shape[0], dtype=FINGERPRINT_DTYPE)
         if entry.shape[0] == 0:
             return out
-        within = np.asarray(self.entries[entry], dtype=np.int64) - self.starts[owner]
+        within = self.table.values(entry) - self.starts[owner]
         order = np.argsort(owner, kind="stable")
         sorted_owner = owner[order]
         cuts = np.flatnonzero(np.diff(sorted_owner)) + 1
@@ -473,6 +455,42 @@ class StoredFingerprints(_StoreReader):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return InMemoryFingerprints, ([self(i) for i in range(len(self.file_ids))],)
+
+
+class StoredStructures(_StoreReader):
+    """File number -> its structure (functions and events), read from the store when first
+    needed (the recent ones kept): the index holds only the functions' sizes and features.
+    Sent to another machine, it carries every structure (the store stays here)."""
+
+    CACHE_BYTES = 32 * 2**20
+
+    def __init__(self, path: str, file_ids: np.ndarray, stamp: tuple[str, int]) -> None:
+        super().__init__(path, file_ids, stamp)
+        self._cache: OrderedDict[int, Structure] = OrderedDict()
+        self._bytes = 0
+
+    def __call__(self, number: int) -> Structure:
+        found = self._cache.get(number)
+        if found is not None:
+            self._cache.move_to_end(number)
+            return found
+        store, file_id = self.store(), int(self.file_ids[number])
+        blob = dict(store.structures({file_id})).get(file_id)
+        try:
+            found = Structure.from_bytes(blob)
+        except ValueError:
+            path = dict(store.file_paths({file_id})).get(file_id, f"id {file_id}")
+            structures_of([(path, blob)], self.path)  # raises, naming the file
+            raise
+        self._cache[number] = found
+        self._bytes += found.functions.nbytes + found.events.nbytes
+        while self._bytes > self.CACHE_BYTES and len(self._cache) > 1:
+            _, dropped = self._cache.popitem(last=False)
+            self._bytes -= dropped.functions.nbytes + dropped.events.nbytes
+        return found
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return InMemoryStructures, ([self(i) for i in range(len(self.file_ids))],)
 
 
 class StoredFiles(_StoreReader, Sequence[PrivateFile]):
@@ -576,16 +594,3 @@ def distinct_contents(
         kept.append(first)
         copies.append([f for f in group if f is not first])
     return kept, copies
-
-
-def bucket_table(hashes: np.ndarray) -> tuple[int, np.ndarray]:
-    """(bits, offsets): ``offsets[b]`` is where hashes whose top ``bits`` bits equal ``b`` start
-    in the sorted ``hashes``; 8 to 16 entries per bucket."""
-    size = hashes.shape[0]
-    bits = bucket_bits(size)
-    starts = np.arange(2**bits, dtype=np.uint64) << np.uint64(64 - bits) if bits else np.zeros(
-        1, dtype=np.uint64)  # fmt: skip
-    offsets = np.empty(2**bits + 1, dtype=np.int64)
-    offsets[:-1] = np.searchsorted(hashes, starts, side="left")
-    offsets[-1] = size
-    return bits, offsets

@@ -12,9 +12,10 @@ index whose stamp differs from the store's is stale and is rebuilt; a missing, t
 unreadable one is rebuilt too. The file is written under a temporary name and renamed into
 place, so a crash leaves either the old index (then stale) or the new one, never half of one.
 
-What it holds, per fingerprint of the private code: its hash (8 bytes, sorted) and where it sits
-in the concatenation of the files' fingerprint arrays (4 bytes; 8 past 2**32 fingerprints), plus
-a bucket table of at most half a byte per fingerprint. Everything else about a fingerprint (raw
+What it holds, per fingerprint of the private code: its hash and where it sits in the
+concatenation of the files' fingerprint arrays, one packed record sorted by hash
+(``scanner/packed.py``: the hash's bits below its bucket's and the place, 9 bytes), plus a bucket
+table of at most half a byte per fingerprint. Everything else about a fingerprint (raw
 hash, token position, lines) stays in the store, which keeps it already, and is read for the few
 files a candidate matches. Per file: its store id, where its fingerprints start, at how many
 places its content is stored, whether it is boilerplate. The public code's hashes and the
@@ -26,12 +27,16 @@ decision (for the report) are in the header.
 
 Building never holds the index in memory: the store is read twice, file by file. The first pass
 counts fingerprints per file and per partition (the top bits of a hash; hashes are uniform), the
-second writes each fingerprint straight into its partition's place in the file, then each
-partition (at most ``PARTITION`` entries) is sorted in place. Peak memory is a few partitions,
-not the index; the disk holds only the index being written (and the old one until the rename).
-The structural arrays are streamed the same way (``_StructureStream``): the stored structures
-read twice in batches, the features scattered into partitions of their hashes' top bits and each
-partition sorted in place.
+second writes each fingerprint (hash and place, 12 bytes) straight into its partition's place in
+a scratch file (unlinked as soon as it is open, so a crash leaves nothing), then each partition
+(at most ``PARTITION`` entries) is sorted in memory and packed into the index in hash order.
+Peak memory is a few partitions, not the index; the disk holds the index being written, the
+scratch file and the old index until the rename. The structural arrays are streamed the same
+way (``_StructureStream``): the stored structures read twice in batches, the features scattered
+into partitions of their hashes' top bits in the scratch file, each partition sorted and packed.
+Per private function the index keeps its size and number of features and the feature table
+(hash -> function, 4 bytes a feature); its events, lines and arity stay in the store's
+structure of its file, read at scan time for the functions a candidate is compared with.
 
 An index already there (stale: the store changed) is updated instead (``_Carry``): files whose
 store id and key (``file_keys``: content hash, language, sizes of fingerprints and structure) are
@@ -56,22 +61,48 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from fingerprints import SQLiteStore, StoreError
+from scanner.packed import (
+    PackedTable,
+    bucket_counts,
+    encode,
+    offset_dtype,
+    offsets_of,
+    record_width,
+)
 from scanner.structural import ARRAYS as STRUCTURE_ARRAYS
+from scanner.structural import array_dtypes, feature_layout
 
 if TYPE_CHECKING:
     from fingerprints import Structure
 
 MAGIC = b"LTINDEX1"
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 """2: the hashes of public reference sources and the inventory (``reference_*``); 3: the
 private and public functions' structures (``struct_*``, ``public_struct_*``,
 ``scanner/structural.py``); 4: each file's key (``file_keys``) and the public files' digest
-(``public_files``), so that an index can be updated instead of rebuilt."""
+(``public_files``), so that an index can be updated instead of rebuilt; 5: packed tables
+(``records`` and ``struct_feature_records``, ``scanner/packed.py``), the functions' events,
+lines and arity read from the store (``public_file_ids`` names the public files)."""
 ALIGN = 64
-PARTITION = 1 << 20
+PARTITION = 1 << 19
 """Most entries sorted at once while building (each partition is sorted in memory)."""
-CHUNK = 1 << 20
-"""Entries gathered from the store before they are written into their partitions."""
+CHUNK = 1 << 19
+"""Entries (or structural events) gathered from the store before they are written into their
+partitions."""
+SLICE = 1 << 18
+"""Entries packed at once."""
+
+
+def fingerprint_layout(size: int) -> tuple[int, int, int]:
+    """(key bits, bucket bits, value bits) of the fingerprint table of ``size`` entries: 64-bit
+    hashes, 8 to 16 per bucket, places below ``size``."""
+    return 64, bucket_bits(size), max(size - 1, 0).bit_length()
+
+
+def fingerprint_table(arrays: dict[str, np.ndarray]) -> PackedTable:
+    """The fingerprint table of an index's arrays."""
+    return PackedTable(*fingerprint_layout(arrays["records"].shape[0]), arrays["offsets"],
+                       arrays["records"])  # fmt: skip
 
 
 def index_path(store_path: str | Path) -> Path:
@@ -132,7 +163,9 @@ class IndexFile:
             self.header.get("format") == FORMAT_VERSION
             and self.header.get("store") == [stamp[0], stamp[1]]
             and self.header.get("params") == params
-            and set(STRUCTURE_ARRAYS) | {f"public_{name}" for name in STRUCTURE_ARRAYS}
+            and set(STRUCTURE_ARRAYS)
+            | {f"public_{name}" for name in STRUCTURE_ARRAYS}
+            | {"records", "public_file_ids"}
             <= set(self.header.get("arrays", {}))  # one a development build wrote lacks some
         )
 
@@ -171,9 +204,47 @@ class _Writer:
                         spec["offset"] + start * dtype.itemsize)  # fmt: skip
         return np.frombuffer(data, dtype=dtype)
 
-    def close(self) -> None:
-        os.fsync(self.fd)
+    def close(self, sync: bool = True) -> None:
+        if sync:
+            os.fsync(self.fd)
         os.close(self.fd)
+
+
+def _scratch(path: Path, specs: dict[str, tuple[str, int]]) -> _Writer | None:
+    """A scratch file for the partitions a build sorts (None: nothing to sort), unlinked as
+    soon as it is open: it holds no name a crash could leave behind."""
+    if not specs:
+        return None
+    scratch = path.with_name(f"{path.name}.scratch")
+    try:
+        return _Writer(scratch, {}, specs)
+    finally:
+        scratch.unlink(missing_ok=True)
+
+
+class _TableOut:
+    """A packed table (``scanner/packed.py``) written in key order, piece by piece: the records
+    at a cursor, the bucket table counted on the way and written by ``finish``."""
+
+    def __init__(self, out: _Writer, records: str, offsets: str,
+                 layout: tuple[int, int, int]) -> None:  # fmt: skip
+        self.out, self.records, self.offsets, self.layout = out, records, offsets, layout
+        self.counts = np.zeros(1 << layout[1], dtype=np.int64)
+        self.cursor = 0
+
+    def append(self, keys: np.ndarray, values: np.ndarray) -> None:
+        for a in range(0, keys.shape[0], SLICE):  # packing's temporaries: a slice's
+            part = keys[a : a + SLICE]
+            self.out.write(self.records, self.cursor,
+                           encode(part, values[a : a + SLICE], *self.layout))  # fmt: skip
+            buckets, sizes = bucket_counts(part, *self.layout[:2])
+            self.counts[buckets] += sizes
+            self.cursor += part.shape[0]
+
+    def finish(self, where: str) -> None:
+        if self.cursor != self.out.header["arrays"][self.records]["shape"][0]:
+            raise StoreError(f"{where}: the store changed while its index was built")
+        self.out.write(self.offsets, 0, offsets_of(self.counts))
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,10 +378,8 @@ def _build(store: SQLiteStore, path: Path, old: IndexFile | None) -> tuple[int, 
     starts = np.zeros(len(ids) + 1, dtype=np.int64)
     np.cumsum(counts, out=starts[1:])
     size = int(starts[-1])
-    entry_type = "<u4" if size < 2**32 else "<u8"
-    bits = bucket_bits(size)
-    offset_type = "<u4" if size < 2**32 else "<u8"
-    part_bits = min(16, bits, max(0, (max(size, 1) - 1) // PARTITION).bit_length())
+    layout = fingerprint_layout(size)
+    part_bits = min(16, layout[1], max(0, (max(size, 1) - 1) // PARTITION).bit_length())
     part_counts = prefixes.reshape(1 << part_bits, -1).sum(axis=1)
     part_starts = np.zeros((1 << part_bits) + 1, dtype=np.int64)
     np.cumsum(part_counts, out=part_starts[1:])
@@ -318,24 +387,27 @@ def _build(store: SQLiteStore, path: Path, old: IndexFile | None) -> tuple[int, 
     # the structural arrays: a build's streamed from the store (written after the header);
     # an update's private ones computed from the old index and the added files
     streams = [] if carry is not None else [_StructureStream(store, ids.tolist(), "")]
-    structure: dict[str, np.ndarray | _Streamed] = {}
+    structure_specs: dict[str, tuple[str, int]] = {}
+    structure: dict[str, np.ndarray] = {}
     if carry is not None:
         added = set(ids[carry.old_of_new < 0].tolist())
         stored = dict(store.structures(added))
         paths = dict(store.file_paths(added))
-        structure = carry.structures(
+        structure_specs, structure = carry.structures(
             structures_of(
                 [(paths[i], stored.get(i)) for i in ids.tolist() if i in added], store.path
             )
         )
         del stored, paths
     if reuse_public:
-        structure |= {f"public_{name}": old.load(f"public_{name}")
-                      for name in STRUCTURE_ARRAYS}  # fmt: skip
+        for name in STRUCTURE_ARRAYS:
+            values = old.load(f"public_{name}")
+            structure[f"public_{name}"] = values
+            structure_specs[f"public_{name}"] = (values.dtype.str, values.shape[0])
     else:
-        streams.append(_StructureStream(store, sorted(public_ids), "public_"))
+        streams.append(_StructureStream(store, public_ids, "public_"))  # by id, as stored
     for stream in streams:
-        structure |= {name: _Streamed(length) for name, length in stream.lengths.items()}
+        structure_specs |= stream.specs
     header = {
         "format": FORMAT_VERSION,
         "store": [stamp[0], stamp[1]],
@@ -343,7 +415,6 @@ def _build(store: SQLiteStore, path: Path, old: IndexFile | None) -> tuple[int, 
         "digest": store.digest(),
         "public_files": public_files,
         "private_tokens": int(tokens),
-        "bucket_bits": bits,
         "background_info": background.info,
         "references": [[r.name, r.version, r.kind, r.origin] for r in marks["references"]],
         "reference_paths": [
@@ -352,30 +423,34 @@ def _build(store: SQLiteStore, path: Path, old: IndexFile | None) -> tuple[int, 
         "reference_info": marks["reference_info"],
     }
     specs = {
-        "hashes": ("<u8", size),
-        "entries": (entry_type, size),
-        "offsets": (offset_type, (1 << bits) + 1),
+        "records": (f"V{record_width(*layout)}", size),
+        "offsets": (offset_dtype(size), (1 << layout[1]) + 1),
         "starts": ("<i8", len(starts)),
         "file_ids": ("<i8", len(ids)),
         "file_keys": ("|S32", len(ids)),
         "places": ("<i4", len(ids)),
         "boilerplate": ("|b1", len(ids)),
         "public_hashes": ("<u8", public_hashes.shape[0]),
+        "public_file_ids": ("<i8", len(public_ids)),
         "background_hashes": ("<u8", background.hashes.shape[0]),
         "background_files": ("<i8", background.files.shape[0]),
         "reference_hashes": ("<u8", marks["reference_hashes"].shape[0]),
         "reference_sources": ("<i4", marks["reference_sources"].shape[0]),
         "file_reference": ("<i4", len(ids)),
-        **{
-            name: (STRUCTURE_ARRAYS[name.removeprefix("public_")], values.shape[0])
-            for name, values in structure.items()
-        },
+        **structure_specs,
     }
+    place_type = "<u4" if size < 2**32 else "<u8"
+    scratch_specs = {} if carry is not None else {"hashes": ("<u8", size),
+                                                  "entries": (place_type, size)}  # fmt: skip
+    for stream in streams:
+        scratch_specs |= stream.scratch_specs
     out = _Writer(path, header, specs)
+    scratch = _scratch(path, scratch_specs)
     try:
         for name, values in (("starts", starts), ("file_ids", ids), ("file_keys", keys),
                              ("places", places),
                              ("boilerplate", boilerplate), ("public_hashes", public_hashes),
+                             ("public_file_ids", np.asarray(public_ids, dtype=np.int64)),
                              ("background_hashes", background.hashes),
                              ("background_files", background.files),
                              ("reference_hashes", marks["reference_hashes"]),
@@ -383,27 +458,29 @@ def _build(store: SQLiteStore, path: Path, old: IndexFile | None) -> tuple[int, 
                              ("file_reference", marks["file_reference"])):  # fmt: skip
             out.write(name, 0, values)
         for name, values in structure.items():
-            if not isinstance(values, _Streamed):
-                out.write(name, 0, values)
+            out.write(name, 0, values)
         del public_hashes, background, marks, structure
         for stream in streams:
-            stream.write(out)
+            stream.write(out, scratch)
         if carry is not None:
             carry.write_features(out)
-        if carry is None:
-            _scatter(store, out, position, starts, part_bits, part_starts)
-            _sort_partitions(out, part_bits, part_starts, bits, size)
+            carry.merge(out, ids, starts, part_bits, layout, store.path)
         else:
-            carry.merge(out, ids, starts, part_bits, bits, size, store.path)
+            _scatter(store, scratch, position, starts, part_bits, part_starts)
+            table = _TableOut(out, "records", "offsets", layout)
+            _sort_partitions(scratch, ("hashes", "entries"), part_starts, table)
+            table.finish(store.path)
     finally:
         out.close()
+        if scratch is not None:
+            scratch.close(sync=False)
     return size, len(ids), carry.summary() if carry is not None else None
 
 
 def _scatter(store: SQLiteStore, out: _Writer, position: dict[int, int], starts: np.ndarray,
              part_bits: int, part_starts: np.ndarray) -> None:  # fmt: skip
-    """Pass 2: every private fingerprint (hash, place in the concatenation) into its partition,
-    in chunks of about ``CHUNK`` entries."""
+    """Pass 2: every private fingerprint (hash, place in the concatenation) into its partition
+    of the scratch file, in chunks of about ``CHUNK`` entries."""
     cursor = part_starts[:-1].copy()
     pending_hashes: list[np.ndarray] = []
     pending_entries: list[np.ndarray] = []
@@ -433,15 +510,17 @@ def _scatter(store: SQLiteStore, out: _Writer, position: dict[int, int], starts:
         raise StoreError(f"{store.path}: the store changed while its index was built")
 
 
-def _sort_partitions(out: _Writer, part_bits: int, part_starts: np.ndarray, bits: int,
-                     size: int) -> None:  # fmt: skip
-    """Pass 3: sort each partition by hash in place (stable), and fill the bucket table."""
-    per_part = 1 << (bits - part_bits)
-    for part in range(1 << part_bits):
+def _sort_partitions(scratch: _Writer, names: tuple[str, str], part_starts: np.ndarray,
+                     table: _TableOut) -> None:  # fmt: skip
+    """Pass 3: sort each partition of the scratch file by key (stable) and append it to
+    ``table``."""
+    for part in range(part_starts.shape[0] - 1):
         a, b = int(part_starts[part]), int(part_starts[part + 1])
-        hashes = _sort_partition(out, ("hashes", "entries"), a, b)
-        _bucket_offsets(out, part, per_part, bits, a, hashes)
-    out.write("offsets", 1 << bits, np.array([size]))
+        keys = scratch.read(names[0], a, b)
+        order = np.argsort(keys, kind="stable")
+        keys = keys[order]
+        table.append(keys, scratch.read(names[1], a, b)[order])
+        del keys, order
 
 
 def _partition_of(keys: np.ndarray, part_bits: int) -> np.ndarray:
@@ -465,60 +544,46 @@ def _into_partitions(out: _Writer, names: tuple[str, str], cursor: np.ndarray,
         cursor[part] += b - a
 
 
-def _sort_partition(out: _Writer, names: tuple[str, str], a: int, b: int) -> np.ndarray:
-    """Sort entries ``a:b`` of arrays ``names`` by the first's (stable), in place; the sorted
-    keys."""
-    keys = out.read(names[0], a, b)
-    order = np.argsort(keys, kind="stable")
-    keys = keys[order]
-    out.write(names[0], a, keys)
-    out.write(names[1], a, out.read(names[1], a, b)[order])
-    return keys
-
-
-def _bucket_offsets(out: _Writer, part: int, per_part: int, bits: int, a: int,
-                    hashes: np.ndarray) -> None:  # fmt: skip
-    """The bucket table's entries for partition ``part`` (sorted ``hashes``, from entry ``a``)."""
-    first = part * per_part
-    bounds = np.arange(first, first + per_part, dtype=np.uint64)
-    bounds = bounds << np.uint64(64 - bits) if bits else np.zeros(1, np.uint64)
-    out.write("offsets", first, a + np.searchsorted(hashes, bounds, side="left"))
-
-
 class _StructureStream:
     """The structural arrays of a full build (``prefix``: ``""`` private, ``public_`` public),
     streamed from the store like the fingerprints: pass 1 (here) reads every file's structure
-    in batches of about ``CHUNK`` events and counts functions, events and features (per
-    partition: the top bits of a feature hash); ``write`` reads them again and writes each
-    batch's pieces in place, the features into their partitions, then sorts each partition
-    (stable: by hash, then function). The arrays are ``StructureIndex.build``'s, byte for byte;
-    memory is a batch and a partition, not the arrays."""
+    in batches of about ``CHUNK`` events and counts functions (per file) and features (per
+    partition: the top bits of a feature hash); ``write`` reads them again, writes each batch's
+    functions in place and its features into their partitions of the scratch file, then sorts
+    each partition (stable: by hash, then function) and packs it into the feature table. The
+    arrays are ``StructureIndex.build``'s, byte for byte; memory is a batch and a partition,
+    not the arrays."""
 
     def __init__(self, store: SQLiteStore, ids: list[int], prefix: str):
         self.store, self.prefix = store, prefix
         self.numbers = {file_id: number for number, file_id in enumerate(ids)}
-        functions = events = 0
+        per_file = np.zeros(len(ids), dtype=np.int64)
         prefixes = np.zeros(1 << 16, dtype=np.int64)
         for batch in self._batches():
-            functions += batch.file.shape[0]
-            events += batch.events.shape[0]
+            per_file += np.bincount(batch.file, minlength=len(ids))
             prefixes += np.bincount(
                 (batch.hashes >> np.uint32(16)).astype(np.intp), minlength=1 << 16
             )
-        features = int(prefixes.sum())
+        self.file_functions = np.zeros(len(ids) + 1, dtype=np.int64)
+        np.cumsum(per_file, out=self.file_functions[1:])
+        functions, features = int(self.file_functions[-1]), int(prefixes.sum())
         self.part_bits = min(16, max(0, (max(features, 1) - 1) // PARTITION).bit_length())
         self.part_starts = np.zeros((1 << self.part_bits) + 1, dtype=np.int64)
         np.cumsum(prefixes.reshape(1 << self.part_bits, -1).sum(axis=1),
                   out=self.part_starts[1:])  # fmt: skip
-        counts = {"file": functions, "line_start": functions, "line_end": functions,
-                  "arity": functions, "starts": functions + 1, "events": events,
-                  "features": functions, "feature_hashes": features,
-                  "feature_functions": features}  # fmt: skip
-        self.lengths = {f"{prefix}struct_{name}": count for name, count in counts.items()}
+        self.layout = feature_layout(functions)
+        dtypes = array_dtypes(functions, features)
+        counts = {"struct_file_functions": len(ids) + 1, "struct_sizes": functions,
+                  "struct_features": functions,
+                  "struct_feature_offsets": (1 << self.layout[1]) + 1,
+                  "struct_feature_records": features}  # fmt: skip
+        self.specs = {prefix + name: (dtypes[name], count) for name, count in counts.items()}
+        self.scratch_specs = {f"{prefix}feature_hashes": ("<u4", features),
+                              f"{prefix}feature_functions": ("<i4", features)}  # fmt: skip
 
     def _batches(self) -> Iterator[SimpleNamespace]:
         """The files' functions (in file order) in batches of about ``CHUNK`` events: their file
-        numbers, fields, events, and features (``owners``: function within the batch)."""
+        numbers, sizes, and features (``owners``: function within the batch)."""
         from fingerprints import Structure
         from scanner.structural import function_features, structures_of
 
@@ -533,8 +598,8 @@ class _StructureStream:
             owners, hashes = function_features(events, starts)
             file = np.repeat([n for n, _ in pending], [len(s) for _, s in pending])
             pending.clear()
-            return SimpleNamespace(file=file, functions=functions, sizes=np.diff(starts),
-                                   events=events, owners=owners, hashes=hashes)  # fmt: skip
+            return SimpleNamespace(file=file, sizes=np.diff(starts), owners=owners,
+                                   hashes=hashes)  # fmt: skip
 
         for file_id, blob in self.store.structures(set(self.numbers)):
             if blob is None:
@@ -554,46 +619,30 @@ class _StructureStream:
         if pending:
             yield batch()
 
-    def write(self, out: _Writer) -> None:
+    def write(self, out: _Writer, scratch: _Writer | None) -> None:
         """Passes 2 and 3: every array written in place (see the class)."""
+        assert scratch is not None
 
         def name(field: str) -> str:
             return f"{self.prefix}struct_{field}"
 
         cursor = self.part_starts[:-1].copy()
-        features = (name("feature_hashes"), name("feature_functions"))
-        functions = events = 0
-        out.write(name("starts"), 0, np.zeros(1, np.int64))
+        features = (f"{self.prefix}feature_hashes", f"{self.prefix}feature_functions")
+        functions = 0
+        out.write(name("file_functions"), 0, self.file_functions)
         for batch in self._batches():
             n = batch.file.shape[0]
-            f = batch.functions
-            for field, values in (("file", batch.file), ("line_start", f["line_start"]),
-                                  ("line_end", f["line_end"]), ("arity", f["arity"]),
-                                  ("features", np.bincount(batch.owners, minlength=n)),
-                                  ("starts", events + np.cumsum(batch.sizes))):  # fmt: skip
-                out.write(name(field), functions + 1 if field == "starts" else functions, values)
-            out.write(name("events"), events, batch.events)
-            _into_partitions(out, features, cursor, _partition_of(batch.hashes, self.part_bits),
-                             batch.hashes, batch.owners + functions)  # fmt: skip
+            out.write(name("sizes"), functions, batch.sizes)
+            out.write(name("features"), functions, np.bincount(batch.owners, minlength=n))
+            _into_partitions(scratch, features, cursor,
+                             _partition_of(batch.hashes, self.part_bits), batch.hashes,
+                             batch.owners + functions)  # fmt: skip
             functions += n
-            events += batch.events.shape[0]
-        if (functions != self.lengths[name("file")] or events != self.lengths[name("events")]
-                or not np.array_equal(cursor, self.part_starts[1:])):  # fmt: skip
+        if functions != self.file_functions[-1] or not np.array_equal(cursor, self.part_starts[1:]):
             raise StoreError(f"{self.store.path}: the store changed while its index was built")
-        for part in range(1 << self.part_bits):
-            a, b = int(self.part_starts[part]), int(self.part_starts[part + 1])
-            _sort_partition(out, features, a, b)
-
-
-@dataclass(frozen=True, slots=True)
-class _Streamed:
-    """An array written piece by piece after the others (its length is known before)."""
-
-    length: int
-
-    @property
-    def shape(self) -> tuple[int]:
-        return (self.length,)
+        table = _TableOut(out, name("feature_records"), name("feature_offsets"), self.layout)
+        _sort_partitions(scratch, features, self.part_starts, table)
+        table.finish(self.store.path)
 
 
 class _Carry:
@@ -642,121 +691,88 @@ class _Carry:
         change[1:] = (moved[1:] != moved[:-1]) | (kept[1:] != kept[:-1])
         return self.old_starts[files[change]], kept[change], moved[change]
 
-    def structures(self, added: list[Structure | None]) -> dict[str, np.ndarray | _Streamed]:
-        """The structural arrays of the new files: the kept files' functions carried over from
-        the old index, renumbered; the added files' (``added``, in file order) computed. The
-        same arrays as ``StructureIndex.build`` of every file; the features are written later
-        (``write_features``), streamed."""
-        from scanner.structural import StructureIndex, function_features
+    def structures(self, added: list[Structure | None]
+                   ) -> tuple[dict[str, tuple[str, int]], dict[str, np.ndarray]]:  # fmt: skip
+        """The private structural arrays of the new files (specs and values): the kept files'
+        functions carried over from the old index, renumbered; the added files' (``added``, in
+        file order) computed. The same arrays as ``StructureIndex.build`` of every file; the
+        feature table is written later (``write_features``), streamed."""
+        from scanner.structural import function_features
 
-        was = SimpleNamespace(**{name: self.old.load(f"struct_{name}") for name in
-                                 ("file", "line_start", "line_end", "arity", "starts", "events",
-                                  "features")})  # fmt: skip
-        old_files = self.new_of_old.shape[0]
-        per_file = np.bincount(was.file, minlength=old_files)
-        first = np.zeros(old_files + 1, dtype=np.int64)
-        np.cumsum(per_file, out=first[1:])
-        # the new functions, file by file: runs of kept files whose functions follow each other
-        # in the old index, and the added files' structures
-        pieces: list[tuple[int, int] | tuple[int, Structure]] = []
-        remaining = iter(added)
-        for number, old_number in enumerate(self.old_of_new.tolist()):
-            if old_number < 0:
-                structure = next(remaining)
-                if structure is not None and len(structure):
-                    pieces.append((number, structure))
-                continue
-            a, b = int(first[old_number]), int(first[old_number + 1])
-            if a == b:
-                continue
-            if pieces and isinstance(pieces[-1][1], int) and pieces[-1][1] == a:
-                pieces[-1] = (pieces[-1][0], b)
-            else:
-                pieces.append((a, b))
-        fresh = StructureIndex.build([])  # empty arrays of every dtype
-        names = ("file", "line_start", "line_end", "arity", "sizes", "events")
-        parts: dict[str, list[np.ndarray]] = {name: [] for name in names}
-        renumbered = np.full(was.file.shape[0], -1, dtype=np.int64)
-        numbers, added_sizes, added_events = [], [], []  # the added functions'
-        count = 0
-        for start, piece in pieces:
-            if isinstance(piece, int):  # old functions start:piece, kept
-                values = [self.new_of_old[was.file[start:piece]], was.line_start[start:piece],
-                          was.line_end[start:piece], was.arity[start:piece],
-                          np.diff(was.starts[start : piece + 1]),
-                          was.events[was.starts[start] : was.starts[piece]]]  # fmt: skip
-                renumbered[start:piece] = np.arange(count, count + piece - start)
-            else:  # an added file's functions
-                f = piece.functions
-                values = [np.full(len(piece), start), f["line_start"], f["line_end"], f["arity"],
-                          f["events"].astype(np.int64), piece.events]  # fmt: skip
-                numbers.append(np.arange(count, count + len(piece)))
-                added_sizes.append(values[4])
-                added_events.append(piece.events)
-            for name, value in zip(names, values, strict=True):
-                parts[name].append(value)
-            count += values[0].shape[0]
-
-        def joined(name: str, like: np.ndarray) -> np.ndarray:
-            return np.concatenate(parts[name]).astype(like.dtype) if parts[name] else like
-
-        starts = np.zeros(count + 1, dtype=np.int64)
-        np.cumsum(joined("sizes", fresh.starts), out=starts[1:])
-        arrays = {name: joined(name, getattr(fresh, name)) for name in names[:4]}
-        arrays["events"] = joined("events", fresh.events)
-        # features: the kept functions' come from the old index as it is written (in order of
-        # hash, then function: renumbering keeps that order), the added functions' go between
-        self.renumbered = renumbered.astype(np.int32)
-        features = np.zeros(count, dtype=np.int32)
+        old_first = self.old.load("struct_file_functions").astype(np.int64)
+        old_counts = np.diff(old_first)
+        counts = np.zeros(self.old_of_new.shape[0], dtype=np.int64)
+        counts[self.kept] = old_counts[self.old_of_new[self.kept]]
+        new_files = np.flatnonzero(self.old_of_new < 0).tolist()
+        fresh = [(n, s) for n, s in zip(new_files, added, strict=True) if s is not None and len(s)]
+        for number, structure in fresh:
+            counts[number] = len(structure)
+        first = np.zeros(counts.shape[0] + 1, dtype=np.int64)
+        np.cumsum(counts, out=first[1:])
+        count = int(first[-1])
+        # the kept functions keep their order: each moves by its file's move
+        moves = np.where(self.new_of_old >= 0, first[np.maximum(self.new_of_old, 0)], -1)
+        moves[self.new_of_old >= 0] -= old_first[:-1][self.new_of_old >= 0]
+        renumbered = np.arange(old_first[-1], dtype=np.int64) + np.repeat(moves, old_counts)
+        renumbered[np.repeat(self.new_of_old < 0, old_counts)] = -1
         kept = renumbered >= 0
-        features[renumbered[kept]] = was.features[kept]
+        sizes = np.zeros(count, dtype="<u4")
+        features = np.zeros(count, dtype="<i4")
+        sizes[renumbered[kept]] = self.old.load("struct_sizes")[kept]
+        features[renumbered[kept]] = self.old.load("struct_features")[kept]
+        self.renumbered = renumbered
         self.feature_hashes = np.zeros(0, np.uint32)
-        self.feature_functions = np.zeros(0, np.int32)
-        if added_events:
-            local = np.zeros(sum(s.shape[0] for s in added_sizes) + 1, dtype=np.int64)
-            np.cumsum(np.concatenate(added_sizes), out=local[1:])
-            owners, hashes = function_features(np.concatenate(added_events), local)
-            functions = np.concatenate(numbers)[owners].astype(np.int32)
+        self.feature_functions = np.zeros(0, np.int64)
+        if fresh:
+            added_sizes = np.concatenate([s.functions["events"] for _, s in fresh])
+            local = np.zeros(added_sizes.shape[0] + 1, dtype=np.int64)
+            np.cumsum(added_sizes, out=local[1:])
+            owners, hashes = function_features(np.concatenate([s.events for _, s in fresh]),
+                                               local)  # fmt: skip
+            numbers = np.concatenate([np.arange(first[n], first[n + 1]) for n, _ in fresh])
+            sizes[numbers] = added_sizes
+            functions = numbers[owners]
             order = np.lexsort((functions, hashes))
             self.feature_hashes, self.feature_functions = hashes[order], functions[order]
             features += np.bincount(functions, minlength=count).astype(np.int32)
         total = int(features.sum(dtype=np.int64))
-        return {"struct_file": arrays["file"], "struct_line_start": arrays["line_start"],
-                "struct_line_end": arrays["line_end"], "struct_arity": arrays["arity"],
-                "struct_starts": starts, "struct_events": arrays["events"],
-                "struct_features": features, "struct_feature_hashes": _Streamed(total),
-                "struct_feature_functions": _Streamed(total)}  # fmt: skip
+        self.layout = feature_layout(count)
+        dtypes = array_dtypes(count, total)
+        specs = {"struct_file_functions": first.shape[0], "struct_sizes": count,
+                 "struct_features": count, "struct_feature_offsets": (1 << self.layout[1]) + 1,
+                 "struct_feature_records": total}  # fmt: skip
+        values = {"struct_file_functions": first, "struct_sizes": sizes,
+                  "struct_features": features}  # fmt: skip
+        return {name: (dtypes[name], length) for name, length in specs.items()}, values
 
     def write_features(self, out: _Writer) -> None:
-        """The structural features, streamed from the old index in chunks: the removed
-        functions' dropped, the kept ones' renumbered, the added ones' inserted where they
-        belong (after the kept entries of a smaller hash, or of the same hash and a smaller
+        """The feature table, streamed from the old index in chunks: the removed functions'
+        entries dropped, the kept ones' renumbered, the added ones' inserted where they belong
+        (after the kept entries of a smaller hash, or of the same hash and a smaller
         function)."""
-        old_hashes = self.old.arrays["struct_feature_hashes"]  # mapped: binary searches only
+        old = PackedTable(*feature_layout(self.renumbered.shape[0]),
+                          self.old.arrays["struct_feature_offsets"],
+                          self.old.arrays["struct_feature_records"])  # fmt: skip  # mapped
         added, owners = self.feature_hashes, self.feature_functions
-        where = np.searchsorted(old_hashes, added, side="left")
-        last = np.searchsorted(old_hashes, added, side="right")
+        where = old.bounds(added)
+        last = old.bounds(added, right=True)
         for i in np.flatnonzero(last > where).tolist():
             a, b = int(where[i]), int(last[i])
-            functions = self.renumbered[self.old.load("struct_feature_functions", a, b)]
+            functions = self.renumbered[old.values(np.arange(a, b))]
             # removed functions (-1) sit anywhere: any place among them will do
             where[i] = a + int(np.searchsorted(np.maximum.accumulate(functions), owners[i]))
-        total = out.header["arrays"]["struct_feature_hashes"]["shape"][0]
-        size, cursor = int(old_hashes.shape[0]), 0
+        table = _TableOut(out, "struct_feature_records", "struct_feature_offsets", self.layout)
+        size = len(old)
         for a in range(0, max(size, 1), CHUNK):
             b = min(size, a + CHUNK)
-            hashes = self.old.load("struct_feature_hashes", a, b)
-            functions = self.renumbered[self.old.load("struct_feature_functions", a, b)]
+            hashes, functions = old.entries(a, self.old.load("struct_feature_records", a, b))
+            functions = self.renumbered[functions.astype(np.int64)]
             keep = np.flatnonzero(functions >= 0)
             here = (where >= a) & ((where < b) | (b == size))
             at = np.searchsorted(keep + a, where[here])
-            hashes = np.insert(hashes[keep], at, added[here])
-            functions = np.insert(functions[keep], at, owners[here])
-            out.write("struct_feature_hashes", cursor, hashes)
-            out.write("struct_feature_functions", cursor, functions)
-            cursor += hashes.shape[0]
-        if cursor != total:
-            raise StoreError(f"{self.old.path}: the structural features did not add up")
+            table.append(np.insert(hashes[keep], at, added[here]),
+                         np.insert(functions[keep], at, owners[here]))  # fmt: skip
+        table.finish(str(self.old.path))
 
     def _owners(self, places: np.ndarray, ids: np.ndarray) -> np.ndarray:
         """The store ids of the (kept) files holding old ``places``."""
@@ -764,7 +780,7 @@ class _Carry:
         return ids[self.new_of_old[files]]
 
     def merge(self, out: _Writer, ids: np.ndarray, starts: np.ndarray, part_bits: int,
-              bits: int, size: int, store_path: str) -> None:  # fmt: skip
+              layout: tuple[int, int, int], store_path: str) -> None:  # fmt: skip
         """Write the new index's entries partition by partition: the old index's kept entries
         of that hash range (already in order) with their places moved, and the added files'
         entries of that range inserted where they belong."""
@@ -778,9 +794,8 @@ class _Carry:
         order = np.lexsort((add_places, add_files, add_hashes))
         add_hashes, add_places, add_files = add_hashes[order], add_places[order], add_files[order]
         run_starts, run_kept, run_moves = self._runs(starts)
-        old_hashes = self.old.arrays["hashes"]  # mapped: binary searches touch a few pages
-        per_part = 1 << (bits - part_bits)
-        cursor = 0
+        old = fingerprint_table(self.old.arrays)  # mapped: binary searches touch a few pages
+        table = _TableOut(out, "records", "offsets", layout)
         for part in range(1 << part_bits):
             low = np.uint64(part << (64 - part_bits)) if part_bits else None
             high = np.uint64((part + 1) << (64 - part_bits)) if part + 1 < 1 << part_bits else None
@@ -790,9 +805,10 @@ class _Carry:
                 b = values.shape[0] if high is None else int(np.searchsorted(values, high))
                 return a, b
 
-            a, b = between(old_hashes)
-            hashes = self.old.load("hashes", a, b)
-            places = self.old.load("entries", a, b).astype(np.int64)
+            a = 0 if low is None else int(old.bounds(np.array([low]))[0])
+            b = len(old) if high is None else int(old.bounds(np.array([high]))[0])
+            hashes, places = old.entries(a, self.old.load("records", a, b))
+            places = places.view(np.int64)  # below 2**63
             runs = np.searchsorted(run_starts, places, side="right") - 1
             keep = run_kept[runs]
             hashes, places, moves = hashes[keep], places[keep], run_moves[runs[keep]]
@@ -801,13 +817,8 @@ class _Carry:
             places += moves
             hashes = np.insert(hashes, where, add_hashes[a:b])
             places = np.insert(places, where, add_places[a:b])
-            out.write("hashes", cursor, hashes)
-            out.write("entries", cursor, places)
-            _bucket_offsets(out, part, per_part, bits, cursor, hashes)
-            cursor += hashes.shape[0]
-        if cursor != size:
-            raise StoreError(f"{store_path}: the store changed while its index was updated")
-        out.write("offsets", 1 << bits, np.array([size]))
+            table.append(hashes, places)
+        table.finish(store_path)
 
     def _insertion(self, hashes: np.ndarray, places: np.ndarray, added: np.ndarray,
                    owners: np.ndarray, ids: np.ndarray) -> np.ndarray:  # fmt: skip

@@ -1,10 +1,12 @@
 """The structural second signal, public side: candidate functions against private functions.
 
 Every private function with enough events (``fingerprints.structure``) is in the index with its
-file, line range, arity and event codes, and an inverted list from each *feature* (a call or
+file, its number of events and of features, and an inverted list from each *feature* (a call or
 constant code, not a trivial one like ``0``, ``1`` or ``""``, or the hash of a run of three
-events) to the functions holding it. The company's public code (``--public``) is indexed the same
-way, apart.
+events) to the functions holding it (a packed table, ``scanner/packed.py``). Its events, line
+range and arity are the file's stored structure, which the store keeps anyway: they are read
+from there for the functions a candidate is compared with. The company's public code
+(``--public``) is indexed the same way, apart.
 
 A candidate file's functions are compared in two steps:
 
@@ -37,6 +39,7 @@ import numpy as np
 from rapidfuzz.distance import Indel
 
 from fingerprints import CONTROL_CODES, CONTROL_NAMES, DamagedStoreError, Structure, event_code
+from scanner.packed import PackedTable, offset_dtype, record_width
 
 if TYPE_CHECKING:
     from scanner.thresholds import Thresholds
@@ -55,12 +58,25 @@ FILTER_SHARE = 0.3
 """Share of the smaller function's features (the candidate's idioms left out) a pair must
 share to be compared."""
 
-#: The arrays of the index, by their name in the index file.
-ARRAYS = {
-    "struct_file": "<i4", "struct_line_start": "<u4", "struct_line_end": "<u4",
-    "struct_arity": "<u2", "struct_starts": "<i8", "struct_events": "<u4",
-    "struct_features": "<i4", "struct_feature_hashes": "<u4", "struct_feature_functions": "<i4",
-}  # fmt: skip
+#: The arrays of the index, by their name in the index file (their dtypes: ``array_dtypes``).
+ARRAYS = ("struct_file_functions", "struct_sizes", "struct_features", "struct_feature_offsets",
+          "struct_feature_records")  # fmt: skip
+
+
+def feature_layout(functions: int) -> tuple[int, int, int]:
+    """(key bits, bucket bits, value bits) of the feature table of ``functions`` functions: a
+    function number takes the bits of the largest, and the bucket table as many, so a record
+    (the hash's 32 bits less the bucket's, and the function) takes 4 bytes; the table has one
+    to two buckets per function, a bucket a function's worth of features or less."""
+    value_bits = max(functions - 1, 0).bit_length()
+    return 32, value_bits, value_bits
+
+
+def array_dtypes(functions: int, features: int) -> dict[str, str]:
+    """The dtype of each structural array (``ARRAYS``) of that many functions and features."""
+    return {"struct_file_functions": "<i8", "struct_sizes": "<u4", "struct_features": "<i4",
+            "struct_feature_offsets": offset_dtype(features),
+            "struct_feature_records": f"V{record_width(*feature_layout(functions))}"}  # fmt: skip
 
 
 _GRAM = (np.uint64(0x9E3779B1), np.uint64(0x85EBCA77), np.uint64(0xC2B2AE3D))
@@ -100,80 +116,105 @@ def features(events: np.ndarray) -> np.ndarray:
     return function_features(events, np.array([0, events.shape[0]]))[1]
 
 
+class InMemoryStructures:
+    """File number -> its structure, all held (an index built in memory, or sent to a
+    cluster's workers)."""
+
+    def __init__(self, structures: list[Structure | None]) -> None:
+        self.structures = structures
+
+    def __call__(self, number: int) -> Structure:
+        return self.structures[number] or _NO_STRUCTURE
+
+
+_NO_STRUCTURE = Structure.from_bytes(None)
+
+
 @dataclass(frozen=True)
 class StructureIndex:
-    """Every private function's structure, and which functions hold each feature."""
+    """Every private function's size, and which functions hold each feature; the functions
+    themselves (events, lines, arity) are their files' structures (``structures``)."""
 
-    file: np.ndarray  # int32 per function: its file number in the fingerprint index
-    line_start: np.ndarray  # uint32 per function
-    line_end: np.ndarray  # uint32 per function
-    arity: np.ndarray  # uint16 per function
-    starts: np.ndarray  # int64, functions + 1: where each function's events start
-    events: np.ndarray  # uint32, all events
+    file_functions: np.ndarray  # int64, files + 1: where each file's functions start (the
+    # functions are numbered file by file, in each file's order)
+    sizes: np.ndarray  # uint32 per function: its events
     features: np.ndarray  # int32 per function: how many features it has
-    feature_hashes: np.ndarray  # uint32, sorted
-    feature_functions: np.ndarray  # int32, aligned: the function holding that feature
+    table: PackedTable  # feature hash -> function holding it, sorted by hash then function
+    structures: Callable[[int], Structure]
+    """File number -> its structure, as stored (read for the functions a candidate is
+    compared with)."""
 
     def __len__(self) -> int:
-        return int(self.file.shape[0])
+        return int(self.sizes.shape[0])
 
     @classmethod
     def build(cls, structures: list[Structure | None]) -> StructureIndex:
         """The index of each indexed file's structure (None: stored without one)."""
-        files, lines_a, lines_b, arity, counts, events = [], [], [], [], [], []
-        for number, structure in enumerate(structures):
-            if structure is None or not len(structure):
-                continue
-            f = structure.functions
-            files.append(np.full(len(structure), number, dtype=np.int32))
-            lines_a.append(f["line_start"])
-            lines_b.append(f["line_end"])
-            arity.append(f["arity"])
-            counts.append(f["events"].astype(np.int64))
-            events.append(structure.events)
-
-        def joined(parts: list[np.ndarray], dtype: str) -> np.ndarray:
-            return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
-
-        starts = np.zeros(sum(len(c) for c in counts) + 1, dtype=np.int64)
-        np.cumsum(joined(counts, "<i8"), out=starts[1:])
-        all_events = joined(events, "<u4")
-        functions = starts.shape[0] - 1
-        owners, hashes = function_features(all_events, starts)
-        order = np.argsort(hashes, kind="stable")
+        counts = [0 if s is None else len(s) for s in structures]
+        file_functions = np.zeros(len(structures) + 1, dtype=np.int64)
+        np.cumsum(counts, out=file_functions[1:])
+        present = [s for s in structures if s is not None and len(s)]
+        sizes = (np.concatenate([s.functions["events"] for s in present]).astype("<u4")
+                 if present else np.zeros(0, "<u4"))  # fmt: skip
+        starts = np.zeros(sizes.shape[0] + 1, dtype=np.int64)
+        np.cumsum(sizes, out=starts[1:])
+        events = (np.concatenate([s.events for s in present]).astype("<u4") if present
+                  else np.zeros(0, "<u4"))  # fmt: skip
+        owners, hashes = function_features(events, starts)
+        functions = sizes.shape[0]
         return cls(
-            file=joined(files, "<i4"),
-            line_start=joined(lines_a, "<u4"),
-            line_end=joined(lines_b, "<u4"),
-            arity=joined(arity, "<u2"),
-            starts=starts,
-            events=all_events,
+            file_functions=file_functions,
+            sizes=sizes,
             features=np.bincount(owners, minlength=functions).astype(np.int32),
-            feature_hashes=np.ascontiguousarray(hashes[order]),
-            feature_functions=np.ascontiguousarray(owners[order]),
+            table=PackedTable.build(hashes, owners, *feature_layout(functions)),
+            structures=InMemoryStructures(list(structures)),
         )
 
     def arrays(self, prefix: str = "") -> dict[str, np.ndarray]:
         """Its arrays by their name in the index file (``prefix``: ``public_`` for the public
         code's)."""
-        return {prefix + name: getattr(self, name.removeprefix("struct_")) for name in ARRAYS}
+        return {f"{prefix}struct_file_functions": self.file_functions,
+                f"{prefix}struct_sizes": self.sizes, f"{prefix}struct_features": self.features,
+                f"{prefix}struct_feature_offsets": self.table.offsets,
+                f"{prefix}struct_feature_records": self.table.records}  # fmt: skip
 
     @classmethod
-    def from_arrays(cls, arrays: dict[str, np.ndarray], prefix: str = "") -> StructureIndex:
-        return cls(**{name.removeprefix("struct_"): arrays[prefix + name] for name in ARRAYS})
+    def from_arrays(cls, arrays: dict[str, np.ndarray], structures: Callable[[int], Structure],
+                    prefix: str = "") -> StructureIndex:  # fmt: skip
+        sizes = arrays[f"{prefix}struct_sizes"]
+        return cls(
+            file_functions=np.asarray(arrays[f"{prefix}struct_file_functions"]),
+            sizes=sizes,
+            features=arrays[f"{prefix}struct_features"],
+            table=PackedTable(
+                *feature_layout(sizes.shape[0]),
+                arrays[f"{prefix}struct_feature_offsets"],
+                arrays[f"{prefix}struct_feature_records"],
+            ),
+            structures=structures,
+        )
 
-    def file_events(self, min_events: int) -> np.ndarray:
-        """Per indexed file, the events of its functions of at least ``min_events`` events
-        (what a rewrite of the whole file could line up)."""
-        cached = self.__dict__.setdefault("_file_events", {})
-        if min_events not in cached:
-            sizes = np.diff(self.starts)
-            big = sizes >= min_events
-            cached[min_events] = np.bincount(self.file[big], weights=sizes[big]).astype(np.int64)
-        return cached[min_events]  # type: ignore[no-any-return]
+    def file_of(self, number: int) -> int:
+        """The file number of function ``number``."""
+        return int(np.searchsorted(self.file_functions, number, side="right")) - 1
+
+    def function(self, number: int) -> tuple[Structure, int]:
+        """Function ``number``'s file structure and its place among that file's functions."""
+        file = self.file_of(number)
+        return self.structures(file), number - int(self.file_functions[file])
 
     def function_events(self, number: int) -> np.ndarray:
-        return np.asarray(self.events[int(self.starts[number]) : int(self.starts[number + 1])])
+        structure, at = self.function(number)
+        starts = structure.starts()
+        return structure.events[int(starts[at]) : int(starts[at + 1])]
+
+    def file_events(self, file: int, min_events: int) -> int:
+        """The events of file ``file``'s functions of at least ``min_events`` events (what a
+        rewrite of the whole file could line up)."""
+        if not 0 <= file < self.file_functions.shape[0] - 1:
+            return 0
+        sizes = self.sizes[int(self.file_functions[file]) : int(self.file_functions[file + 1])]
+        return int(sizes[sizes >= min_events].sum(dtype=np.int64))
 
 
 EMPTY_INDEX = StructureIndex.build([])
@@ -250,7 +291,7 @@ class Excluded:
     """Whether the candidate's lines ``first`` to ``last`` are, for the most part, public code."""
 
     def private(self, index: StructureIndex, p: int) -> bool:
-        file = int(index.file[p])
+        file = index.file_of(p)
         return file < self.private_files.shape[0] and bool(self.private_files[file])
 
 
@@ -271,8 +312,7 @@ def _compared(
     indexed) pairs that passed the filter with a candidate function under half the indexed
     one's size (a piece of it, maybe: ``_split``). ``owner`` and ``looked``: each feature of
     the candidate functions (``wanted``) and whose it is."""
-    lo = np.searchsorted(index.feature_hashes, looked, side="left")
-    hi = np.searchsorted(index.feature_hashes, looked, side="right")
+    lo, hi = index.table.ranges(looked)
     idiom = hi - lo > t.structural_max_fanout
     idioms = int(idiom.sum())
     # a pair's share: of the smaller function's features (the candidate's idioms left out)
@@ -284,7 +324,7 @@ def _compared(
     sizes = hi - lo
     at = np.repeat(lo, sizes) + (np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes,
                                                                         sizes))  # fmt: skip
-    other = np.asarray(index.feature_functions[at], dtype=np.int64)
+    other = index.table.values(at)
     cand = np.repeat(owner, sizes).astype(np.int64)
     keys, shared = np.unique(cand * len(index) + other, return_counts=True)
     cand, other = keys // len(index), keys % len(index)
@@ -293,13 +333,13 @@ def _compared(
     found: list[tuple[float, int, int]] = []
     pieces: set[tuple[int, int]] = set()
     for c, p in zip(cand[passing].tolist(), other[passing].tolist(), strict=True):
-        theirs = index.function_events(p)
-        small, large = sorted((theirs.shape[0], wanted[c][1].shape[0]))
+        size = int(index.sizes[p])  # its events, read from the store only when compared
+        small, large = sorted((size, wanted[c][1].shape[0]))
         if small < t.structural_min_events or 2 * small < large:
-            if 2 * wanted[c][1].shape[0] < theirs.shape[0] >= t.structural_min_events:
+            if 2 * wanted[c][1].shape[0] < size >= t.structural_min_events:
                 pieces.add((c, p))
             continue  # too small, or one is more than twice the other: not one rewritten
-        score = similarity(wanted[c][1], theirs)
+        score = similarity(wanted[c][1], index.function_events(p))
         if score * 100 >= t.structural_similarity:
             found.append((score, c, p))
     return found, idioms, pieces
@@ -352,8 +392,8 @@ def match_structure(
             used_c.add(c)
             used_p.add(p)
             chosen.append((score, [c], p))
-    files = {int(index.file[p]) for _, _, p in chosen}
-    pieces = {(c, p) for c, p in pieces if int(index.file[p]) in files and p not in used_p}
+    files = {index.file_of(p) for _, _, p in chosen}
+    pieces = {(c, p) for c, p in pieces if index.file_of(p) in files and p not in used_p}
     if pieces and public is not None and len(public):  # a piece that is public code: no piece
         matched = np.isin(owner, [c for c, _ in pieces])
         public_code = {c for _, c, _ in _compared(wanted, owner[matched], looked[matched],
@@ -426,13 +466,15 @@ def _pair(structure: Structure, wanted: list[tuple[int, np.ndarray]], parts: lis
     shared = [named.get(code, ("call", "")) for code in common]
     mine_shape, their_shape = _shape(mine), _shape(theirs)
     first = structure.functions[wanted[parts[0]][0]]
+    private_structure, at = index.function(p)
+    private = private_structure.functions[at]
     return FunctionPair(
         candidate_lines=_lines(structure, wanted, parts),
-        private_file=int(index.file[p]),
-        private_lines=(int(index.line_start[p]), int(index.line_end[p])),
+        private_file=index.file_of(p),
+        private_lines=(int(private["line_start"]), int(private["line_end"])),
         similarity=round(score, 4),
         events=(int(mine.shape[0]), int(theirs.shape[0])),
-        arity=(int(first["arity"]), int(index.arity[p])),
+        arity=(int(first["arity"]), int(private["arity"])),
         shared_calls=sum(1 for kind, _ in shared if kind == "call"),
         shared_constants=sum(1 for kind, _ in shared if kind == "constant"),
         shape={CONTROL_NAMES[code]: (mine_shape[code], their_shape[code])
@@ -462,14 +504,13 @@ class StructuralFile:
 def by_private_file(pairs: list[FunctionPair], index: StructureIndex,
                     min_events: int) -> list[StructuralFile]:  # fmt: skip
     """The matched pairs grouped by private file, most covered first."""
-    totals = index.file_events(min_events)
     groups: dict[int, list[FunctionPair]] = {}
     for pair in pairs:
         groups.setdefault(pair.private_file, []).append(pair)
     files = [
         StructuralFile(group[0].private_repo, group[0].private_path, len(group),
                        sum(p.weight for p in group),
-                       int(totals[number]) if number < totals.shape[0] else 0)
+                       index.file_events(number, min_events))
         for number, group in groups.items()
     ]  # fmt: skip
     return sorted(files, key=lambda f: (-f.share, -f.events, f.private_path))

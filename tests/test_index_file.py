@@ -81,18 +81,21 @@ def results(index: FingerprintIndex, store) -> list[dict]:
 def test_fingerprint_leaves_a_fresh_index_beside_the_store(store_path):
     assert fresh(store_path)
     opened = IndexFile.open(index_path(store_path))
-    # per fingerprint: an 8-byte hash, a 4-byte place and at most half a byte of bucket table
-    entries = opened.arrays["hashes"].shape[0]
-    assert opened.arrays["entries"].dtype == np.uint32
+    # per fingerprint: one 9-byte record (the hash below its bucket's bits, and its place) and
+    # at most half a byte of bucket table
+    entries = opened.arrays["records"].shape[0]
+    assert opened.arrays["records"].dtype.itemsize == 9
     assert opened.arrays["offsets"].shape[0] - 1 <= entries / 8
 
 
 def test_the_persistent_index_gives_exactly_the_in_memory_results(store_path):
     with open_store(store_path, read_only=True) as store:
         mapped = FingerprintIndex.from_store(store)
-        assert isinstance(mapped.hashes, np.memmap)
+        assert isinstance(mapped.table.records, np.memmap)
         built = FingerprintIndex.in_memory(store)
-        assert np.array_equal(mapped.hashes, built.hashes)
+        everything = (0, mapped.table.records)
+        assert np.array_equal(mapped.table.entries(*everything)[0],
+                              built.table.entries(0, built.table.records)[0])  # fmt: skip
         assert list(mapped.files) == list(built.files)
         assert mapped.private_tokens == built.private_tokens
         expected = results(built, store)
@@ -136,6 +139,25 @@ def test_a_missing_or_damaged_index_is_rebuilt(store_path, tmp_path, damage):
     after, output = scan_json(store_path, tmp_path, "after")
     word = "missing" if damage == "missing" else "unreadable"
     assert f"index {word}; rebuilt" in output
+    assert after == before and fresh(store_path)
+
+
+def test_an_index_of_an_older_format_is_rebuilt_with_one_line(store_path, tmp_path):
+    from scanner.index_file import FORMAT_VERSION
+
+    before, _ = scan_json(store_path, tmp_path, "before")
+    path = index_path(store_path)
+    data = path.read_bytes()
+    written = f'"format": {FORMAT_VERSION},'.encode()
+    assert data.count(written) == 1
+    path.write_bytes(data.replace(written, f'"format": {FORMAT_VERSION - 1},'.encode()))
+    after, output = scan_json(store_path, tmp_path, "after")
+    lines = [line for line in output.splitlines() if ": index " in line]
+    assert len(lines) == 1, output
+    assert (
+        f"index of format {FORMAT_VERSION - 1}, this leaktrace reads {FORMAT_VERSION}; "
+        "rebuilt" in lines[0]
+    )
     assert after == before and fresh(store_path)
 
 
@@ -209,9 +231,9 @@ def test_learning_a_reference_makes_the_index_stale_and_it_gives_the_same_attrib
     # Per fingerprint the index still holds only its hash and its place: the reference data is
     # per distinct hash it holds, and per file.
     opened = IndexFile.open(index_path(store_path))
-    entries = opened.arrays["hashes"].shape[0]
+    entries = opened.arrays["records"].shape[0]
     per_entry = [n for n, a in opened.arrays.items() if a.shape[0] == entries]
-    assert sorted(per_entry) == ["entries", "hashes"]
+    assert per_entry == ["records"]
     assert opened.arrays["reference_hashes"].shape[0] < entries
     # a decision changed later (--distrust) makes it stale again, and the command rebuilds it
     done = runner.invoke(app, ["background", "--distrust", "iso8601", "--store", str(store_path)])

@@ -1,7 +1,8 @@
 """A full index build streams the structural arrays from the store (batches of files, features
-scattered into partitions sorted in place): the arrays are the ones ``StructureIndex.build`` of
-every file's structure makes in memory, byte for byte, whatever the batch and partition sizes;
-a damaged structure is named by its file."""
+scattered into partitions of a scratch file, each sorted and packed): the arrays are the ones
+``StructureIndex.build`` of every file's structure makes in memory, byte for byte, whatever the
+batch and partition sizes; a damaged structure is named by its file, when the index is built
+and when a scan reads it from the store."""
 
 from __future__ import annotations
 
@@ -50,7 +51,7 @@ def streamed(store_path, tmp_path, name: str) -> dict[str, np.ndarray]:
 def assert_same(expected: dict[str, np.ndarray], got: dict[str, np.ndarray]) -> None:
     assert set(expected) == set(got)
     for name, values in expected.items():
-        want = np.ascontiguousarray(values, dtype=np.dtype(ARRAYS[name.removeprefix("public_")]))
+        want = np.ascontiguousarray(values)
         assert got[name].dtype == want.dtype, name
         assert got[name].tobytes() == want.tobytes(), name
 
@@ -110,7 +111,7 @@ def test_streamed_structural_arrays_are_the_in_memory_ones_on_the_samples(
         monkeypatch.setattr(index_file, "CHUNK", 40)
         monkeypatch.setattr(index_file, "PARTITION", 16)
     expected = in_memory(bare_store)
-    assert len(expected["struct_file"]) and len(expected["public_struct_file"])
+    assert len(expected["struct_sizes"]) and len(expected["public_struct_sizes"])
     assert_same(expected, streamed(bare_store, tmp_path, "samples.index"))
 
 
@@ -118,7 +119,7 @@ def test_streamed_structural_arrays_are_the_in_memory_ones_on_a_generated_store(
     generated_store, tmp_path, monkeypatch
 ):
     expected = in_memory(generated_store)
-    assert len(expected["struct_feature_hashes"]) > 1000
+    assert len(expected["struct_feature_records"]) > 1000
     assert_same(expected, streamed(generated_store, tmp_path, "default.index"))
     monkeypatch.setattr(index_file, "CHUNK", 100)
     monkeypatch.setattr(index_file, "PARTITION", 64)
@@ -128,18 +129,39 @@ def test_streamed_structural_arrays_are_the_in_memory_ones_on_a_generated_store(
     assert whole[0] == whole[1]  # the whole file, header included
 
 
-def test_a_damaged_structure_is_named_by_its_file(generated_store, tmp_path):
-    con = sqlite3.connect(generated_store)
+def damage_a_structure(store_path, offset: int) -> tuple[int, str]:
+    """Overwrite the structure of the ``offset``-th private file that has one with bytes that
+    are not a structure; its (id, path)."""
+    con = sqlite3.connect(store_path)
     file_id, path = con.execute(
         "SELECT f.id, f.path FROM files f JOIN repos r ON r.id = f.repo_id WHERE r.public = 0"
-        " AND f.structure IS NOT NULL ORDER BY f.id LIMIT 1 OFFSET 5"
+        " AND f.structure IS NOT NULL ORDER BY f.id LIMIT 1 OFFSET ?",
+        (offset,),
     ).fetchone()
     con.execute("UPDATE files SET structure = x'01ffffffff' WHERE id = ?", (file_id,))
     con.commit()
     con.close()
+    return file_id, path
+
+
+def test_a_damaged_structure_is_named_by_its_file(generated_store, tmp_path):
+    _, path = damage_a_structure(generated_store, 5)
     named = f"damaged structure of file {re.escape(repr(path))}"
     with (
         open_store(generated_store, read_only=True) as store,
         pytest.raises(DamagedStoreError, match=named),
     ):
         write_index(store, tmp_path / "damaged.index", update=False)
+
+
+def test_a_damaged_structure_read_at_scan_time_is_named_by_its_file(generated_store):
+    """A scan reads the compared functions' events from the store: damage there is named too."""
+    from scanner.index import StoredStructures
+
+    file_id, path = damage_a_structure(generated_store, 0)
+    with open_store(generated_store, read_only=True) as store:
+        stamp = store.stamp()
+    reader = StoredStructures(str(generated_store), np.array([file_id]), stamp)
+    named = f"damaged structure of file {re.escape(repr(path))}"
+    with pytest.raises(DamagedStoreError, match=named):
+        reader(0)

@@ -7,9 +7,11 @@ from hypothesis import strategies as st
 
 from fingerprints import FingerprintParams, analyze, fingerprint_tree, open_store
 from scanner import FingerprintIndex, Thresholds, Verdict, combine, decide, match_file
-from scanner.index import bucket_table
+from scanner.index_file import fingerprint_layout
 from scanner.matcher import Discounts, merge_lines, union_length
+from scanner.packed import PackedTable
 from tests.code import GO, GO_RENAMED, PYTHON, PYTHON_RENAMED
+from tests.test_packed import assert_found_as_by_binary_search
 
 PARAMS = FingerprintParams()
 # The snippets here are ~200 tokens; these limits are scaled to them so that the tests exercise
@@ -146,23 +148,25 @@ def test_thresholds_are_validated_by_name():
     extra=st.lists(st.integers(0, 2**64 - 1), max_size=200),
 )
 def test_bucketed_lookup_equals_binary_search(stored, repeats, extra):
-    """The bucket table gives exactly the ranges two binary searches would."""
+    """The bucket table of packed records gives exactly the ranges two binary searches over the
+    plain sorted hashes would, and every record gives back its hash and its place."""
     values = [
         v for v, r in zip(stored, repeats + [1] * len(stored), strict=False) for _ in range(r)
     ]
-    hashes = np.array(sorted(values), dtype=np.uint64)
-    bits, offsets = bucket_table(hashes)
+    unsorted = np.array(values, dtype=np.uint64)
+    order = np.argsort(unsorted, kind="stable")
+    hashes = unsorted[order]
+    table = PackedTable.build(unsorted, np.arange(len(values)), *fingerprint_layout(len(values)))
     index = FingerprintIndex(
-        hashes=hashes, entries=np.arange(len(hashes), dtype=np.uint32),
-        starts=np.array([0, len(hashes)]), places=np.ones(1, np.int32),
-        boilerplate=np.zeros(1, bool), bucket_bits=bits, offsets=offsets,
+        table=table, starts=np.array([0, len(hashes)]), places=np.ones(1, np.int32),
+        boilerplate=np.zeros(1, bool),
         public_hashes=np.zeros(0, np.uint64), background_hashes=np.zeros(0, np.uint64),
         background_files=np.zeros(0, np.int64), files=[], fingerprints=lambda n: hashes,
         k=20, w=12, private_tokens=0,
     )  # fmt: skip
     queries = np.array(stored[:50] + extra + [0, 2**64 - 1], dtype=np.uint64)
-    lo, hi = index.ranges(queries)
-    assert np.array_equal(hi - lo, np.searchsorted(hashes, queries, "right")
-                          - np.searchsorted(hashes, queries, "left"))  # fmt: skip
-    present = hi > lo
-    assert np.array_equal(lo[present], np.searchsorted(hashes, queries[present], "left"))
+    assert_found_as_by_binary_search(index.ranges(queries), hashes, queries)
+    keys, places = table.entries(0, table.records)
+    assert np.array_equal(keys, hashes) and np.array_equal(places, order)
+    assert np.array_equal(table.values(np.arange(len(values))), order)
+    assert table.records.dtype.itemsize <= 9

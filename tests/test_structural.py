@@ -217,7 +217,7 @@ def test_a_schema_6_store_keeps_working_and_gets_structures_when_fingerprinted_a
     with open_store(path, read_only=True) as store:
         assert store.stamp()[1] > before[1]  # the new column bumps the generation
         assert IndexFile.open(index_path(path)).matches(store.stamp(), store.params.identity())
-        assert np.asarray(IndexFile.open(index_path(path)).arrays["struct_file"]).shape[0] > 4
+        assert np.asarray(IndexFile.open(index_path(path)).arrays["struct_sizes"]).shape[0] > 4
     assert _scan(path, target, tmp_path)["verdict"] == "review"
 
 

@@ -884,7 +884,7 @@ def lookup_child(files: int) -> dict[str, Any]:
     hits = int(LOOKUP_CANDIDATE * LOOKUP_HIT_SHARE)
     candidate = np.concatenate(
         [
-            rng.choice(index.hashes, size=hits),
+            rng.choice(index.table.entries(0, index.table.records[:])[0], size=hits),
             rng.integers(0, np.iinfo(np.uint64).max, size=LOOKUP_CANDIDATE - hits, dtype=np.uint64),
         ]
     )

@@ -215,6 +215,7 @@ def store_section(work: Path, real: Path, copied: Path, lines: int) -> dict[str,
           f"({mib(build_rss - baseline)} above the interpreter with numpy), "
           f"{size / 2**20:,.1f} MiB on disk; peak/size {ratio:.2f} (target <= 1.5: "
           f"{'ok' if ratio <= 1.5 else 'OVER'})")  # fmt: skip
+    print(index_bytes(Path(f"{store}.index")))
     argv = [*LEAKTRACE, "scan", str(copied), "--store", str(store), "--jobs", "1",
             "--results", str(work / f"r-{lines}.db")]  # fmt: skip
     scanned = timed(argv, work)
@@ -230,6 +231,22 @@ def store_section(work: Path, real: Path, copied: Path, lines: int) -> dict[str,
     return {"build_seconds": build_seconds, "index_bytes": size, "peak_ratio": ratio,
             "scan_seconds": seconds, "scan_rss_kib": rss, "met": float(met),
             "update_seconds": update_seconds, "rebuild_seconds": rebuild_seconds}  # fmt: skip
+
+
+def index_bytes(path: Path) -> str:
+    """The index's bytes per private fingerprint, in all and for its largest arrays."""
+    from scanner.index_file import IndexFile
+
+    arrays = IndexFile.open(path).arrays
+    entries = max(1, arrays["records"].shape[0] if "records" in arrays
+                  else arrays["hashes"].shape[0])  # fmt: skip  # format 4 and before: hashes
+    largest = sorted(arrays.items(), key=lambda item: -item[1].nbytes)[:6]
+    parts = ", ".join(f"{name} {a.nbytes / entries:.2f}" for name, a in largest)
+    total = path.stat().st_size / entries
+    return (
+        f"index: {total:.2f} B per fingerprint ({entries:,} fingerprints; target <= 16: "
+        f"{'ok' if total <= 16 else 'OVER'}); largest arrays, B per fingerprint: {parts}"
+    )
 
 
 def update_section(work: Path, store: Path, baseline: int) -> tuple[float, float]:

@@ -1,0 +1,212 @@
+"""Sorted keys, each with a value, packed into fixed-width records under a bucket table.
+
+The index's two lookup tables (fingerprint hash -> place among the files' fingerprints, feature
+hash -> private function) are the same structure: sorted unsigned keys of ``key_bits`` (64 or
+32), a value each, looked up by key. A table of ``2**bits + 1`` offsets says where the keys whose
+top ``bits`` bits equal ``b`` start, so a record need not repeat those bits: it holds the *rest*
+of its key (the ``key_bits - bits`` bits below them) and its value (``value_bits``, the fewest
+that hold the largest value), as the integer ``rest << value_bits | value`` in the fewest whole
+bytes, little-endian. For fingerprints that is 9 bytes where a 64-bit hash and a 32-bit place
+took 12; for features 4 where a 32-bit hash and a 32-bit function took 8. Nothing is lost: a
+key is its bucket's bits and its rest, so every lookup answers exactly what a search of the
+plain sorted keys answers.
+
+A lookup reads one bucket's two offsets and bisects inside the bucket, all keys at once
+(vectorized), decoding only the records it touches; ``entries`` decodes a range (an update
+reading an old table back in order).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+_U64 = np.uint64
+
+
+def _mask(bits: int) -> np.uint64:
+    return _U64((1 << bits) - 1)
+
+
+def _shl(values: np.ndarray, bits: int, out: np.ndarray | None = None) -> np.ndarray:
+    """``values << bits`` on uint64 (into ``out``), 0 from 64 bits on (numpy leaves that to the
+    C compiler)."""
+    if bits >= 64:
+        return np.zeros_like(values) if out is None else np.multiply(out, 0, out=out)
+    return np.left_shift(values, _U64(bits), out=out)
+
+
+def _shr(values: np.ndarray, bits: int, out: np.ndarray | None = None) -> np.ndarray:
+    if bits >= 64:
+        return np.zeros_like(values) if out is None else np.multiply(out, 0, out=out)
+    return np.right_shift(values, _U64(bits), out=out)
+
+
+def record_width(key_bits: int, bits: int, value_bits: int) -> int:
+    """Bytes per record: the key's rest and the value, rounded up to whole bytes (at least 1)."""
+    return max(1, -(-(key_bits - bits + value_bits) // 8))
+
+
+def _field(raw: np.ndarray, width: int, start: int, size: int) -> np.ndarray:
+    """A view (or, for an odd size, a copy) of bytes ``start:start + size`` of every record of
+    ``width`` bytes in ``raw`` (flat uint8), as little-endian unsigned integers."""
+    count = raw.shape[0] // width
+    if not count:
+        return np.zeros(0, dtype=f"<u{size}" if size in (1, 2, 4, 8) else "<u8")
+    if size in (1, 2, 4, 8):  # read in place, one strided view
+        return np.ndarray((count,), f"<u{size}", raw, start, (width,))
+    padded = np.zeros((count, 8), dtype=np.uint8)
+    padded[:, :size] = raw.reshape(count, width)[:, start : start + size]
+    return padded.view("<u8").reshape(count)
+
+
+def _put(raw: np.ndarray, width: int, start: int, size: int, values: np.ndarray) -> None:
+    """Write ``values`` into bytes ``start:start + size`` of every record (see ``_field``)."""
+    if size in (1, 2, 4, 8):
+        _field(raw, width, start, size)[:] = values
+        return
+    count = raw.shape[0] // width
+    data = values.astype("<u8").view(np.uint8).reshape(count, 8)[:, :size]
+    raw.reshape(count, width)[:, start : start + size] = data
+
+
+def encode(keys: np.ndarray, values: np.ndarray, key_bits: int, bits: int,
+           value_bits: int) -> np.ndarray:  # fmt: skip
+    """The records of ``keys`` (their top ``bits`` bits dropped) and ``values``: a void array
+    of ``record_width`` bytes per record."""
+    rest = keys.astype(_U64)  # a copy, changed in place below
+    rest &= _mask(key_bits - bits)
+    width = record_width(key_bits, bits, value_bits)
+    raw = np.zeros(keys.shape[0] * width, dtype=np.uint8)
+    low = _shl(rest, value_bits)
+    low |= values.astype(_U64, copy=False)
+    _put(raw, width, 0, min(width, 8), low)
+    if width > 8:
+        _put(raw, width, 8, width - 8, _shr(rest, 64 - value_bits, out=rest))
+    return raw.view(f"V{width}")
+
+
+def decode(records: np.ndarray, value_bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """(rests, values) of ``records`` (uint64 each)."""
+    width = records.dtype.itemsize
+    raw = np.ascontiguousarray(records).view(np.uint8).reshape(-1)
+    low = _field(raw, width, 0, min(width, 8)).astype(_U64)
+    values = low & _mask(value_bits)
+    rests = _shr(low, value_bits, out=low)
+    if width > 8:
+        high = _field(raw, width, 8, width - 8).astype(_U64)
+        rests |= _shl(high, 64 - value_bits, out=high)
+    return rests, values
+
+
+def bucket_counts(keys: np.ndarray, key_bits: int, bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """The buckets from the first to the last of sorted ``keys`` and how many keys fall in
+    each: the buckets' bounds looked up among the keys, whatever the number of buckets of the
+    table (counting into ``2**bits`` counts per call would cost more than the keys in a large
+    index)."""
+    if not keys.shape[0]:
+        return np.zeros(0, np.intp), np.zeros(0, np.int64)
+    shift = key_bits - bits
+    first, last = int(keys[0]) >> shift, int(keys[-1]) >> shift
+    bounds = np.arange(first + 1, last + 1, dtype=_U64)
+    inner = np.searchsorted(keys.astype(_U64, copy=False), _shl(bounds, shift, out=bounds))
+    sizes = np.diff(np.concatenate(([0], inner, [keys.shape[0]])))
+    return np.arange(first, last + 1, dtype=np.intp), sizes
+
+
+def offsets_of(counts: np.ndarray) -> np.ndarray:
+    """The bucket table (``2**bits + 1`` offsets) of per-bucket ``counts``."""
+    offsets = np.zeros(counts.shape[0] + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    return offsets
+
+
+def offset_dtype(size: int) -> str:
+    return "<u4" if size < 2**32 else "<u8"
+
+
+@dataclass(frozen=True)
+class PackedTable:
+    """Sorted keys and their values (see the module docstring); ``offsets`` and ``records``
+    may be memory-mapped."""
+
+    key_bits: int
+    bits: int
+    value_bits: int
+    offsets: np.ndarray  # 2**bits + 1: where each bucket starts
+    records: np.ndarray  # void, record_width bytes each
+
+    def __len__(self) -> int:
+        return int(self.records.shape[0])
+
+    @classmethod
+    def build(cls, keys: np.ndarray, values: np.ndarray, key_bits: int, bits: int,
+              value_bits: int) -> PackedTable:  # fmt: skip
+        """The table of ``keys`` and ``values`` in memory, sorted by key (stable: equal keys
+        keep their order)."""
+        order = np.argsort(keys, kind="stable")
+        keys = keys[order]
+        counts = np.zeros(1 << bits, dtype=np.int64)
+        buckets, sizes = bucket_counts(keys, key_bits, bits)
+        counts[buckets] = sizes
+        offsets = offsets_of(counts).astype(offset_dtype(keys.shape[0]))
+        return cls(key_bits, bits, value_bits, offsets,
+                   encode(keys, values[order], key_bits, bits, value_bits))  # fmt: skip
+
+    def _bucket(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(bucket, rest) of each key."""
+        keys = keys.astype(_U64)
+        rest_bits = self.key_bits - self.bits
+        return _shr(keys, rest_bits).astype(np.intp), keys & _mask(rest_bits)
+
+    def bounds(self, keys: np.ndarray, right: bool = False) -> np.ndarray:
+        """Where each key would go among the sorted keys: before its equals (after them, with
+        ``right``), bisecting inside its bucket."""
+        bucket, want = self._bucket(keys)
+        lo = self.offsets[bucket].astype(np.intp)
+        hi = self.offsets[bucket + 1].astype(np.intp)
+        active = np.flatnonzero(lo < hi)
+        while active.shape[0]:  # bisect every open bucket at once
+            mid = (lo[active] + hi[active]) >> 1
+            stored = decode(self.records[mid], self.value_bits)[0]
+            below = stored <= want[active] if right else stored < want[active]
+            lo[active[below]] = mid[below] + 1
+            hi[active[~below]] = mid[~below]
+            active = active[lo[active] < hi[active]]
+        return lo
+
+    def ranges(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each key, the [lo, hi) range of records holding it (empty if absent)."""
+        if not len(self) or not keys.shape[0]:
+            empty = np.zeros(keys.shape[0], dtype=np.intp)
+            return empty, empty.copy()
+        lo = self.bounds(keys)
+        hi = lo.copy()
+        bucket, want = self._bucket(keys)
+        inside = np.flatnonzero(lo < self.offsets[bucket + 1])
+        found = np.zeros(keys.shape[0], dtype=bool)
+        found[inside] = decode(self.records[lo[inside]], self.value_bits)[0] == want[inside]
+        if found.any():
+            hi[found] = self.bounds(keys[found], right=True)
+        return lo, hi
+
+    def values(self, at: np.ndarray) -> np.ndarray:
+        """The value of each record ``at`` (int64)."""
+        return decode(self.records[at], self.value_bits)[1].astype(np.int64)
+
+    def entries(self, start: int, records: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(keys, values) of ``records``, this table's records from ``start`` on (read by the
+        caller: a pass over a whole table need not go through a map)."""
+        rests, values = decode(records, self.value_bits)
+        stop = start + records.shape[0]
+        if stop == start:
+            return rests, values
+        # the buckets of records start:stop, from the table's offsets around them
+        first = int(np.searchsorted(self.offsets, start, side="right")) - 1
+        last = int(np.searchsorted(self.offsets, stop, side="left"))
+        bounds = np.clip(np.asarray(self.offsets[first : last + 1], dtype=np.int64), start, stop)
+        keys = np.repeat(np.arange(first, last, dtype=_U64), np.diff(bounds))
+        _shl(keys, self.key_bits - self.bits, out=keys)
+        keys |= rests
+        return keys, values

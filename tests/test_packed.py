@@ -1,0 +1,70 @@
+"""The index's packed tables (``scanner/packed.py``): the feature table's 32-bit keys and
+function numbers, in records of 4 bytes, answer every lookup as a binary search over the plain
+sorted keys does, and give back every key and value, whatever the sizes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scanner.packed import PackedTable, decode, encode, record_width
+from scanner.structural import feature_layout
+
+
+def assert_found_as_by_binary_search(ranges: tuple[np.ndarray, np.ndarray], plain: np.ndarray,
+                                     queries: np.ndarray) -> None:  # fmt: skip
+    """``ranges`` (lo, hi per query) are what two binary searches over ``plain`` (the sorted
+    keys) give: the same length, starting at the same place where the key is present."""
+    lo, hi = ranges
+    assert np.array_equal(hi - lo, np.searchsorted(plain, queries, "right")
+                          - np.searchsorted(plain, queries, "left"))  # fmt: skip
+    present = hi > lo
+    assert np.array_equal(lo[present], np.searchsorted(plain, queries[present], "left"))
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    keys=st.lists(st.integers(0, 2**32 - 1), max_size=300),
+    functions=st.integers(1, 5000),
+    extra=st.lists(st.integers(0, 2**32 - 1), max_size=100),
+    seed=st.integers(0, 2**16),
+)
+def test_the_feature_table_answers_as_a_binary_search(keys, functions, extra, seed):
+    rng = np.random.default_rng(seed)
+    hashes = np.array(keys + keys[: len(keys) // 3], dtype=np.uint32)  # some repeated
+    owners = np.sort(rng.integers(0, functions, size=hashes.shape[0]))
+    table = PackedTable.build(hashes, owners, *feature_layout(functions))
+    assert table.records.dtype.itemsize == record_width(*feature_layout(functions)) <= 4
+    order = np.argsort(hashes, kind="stable")
+    plain = hashes[order]
+    queries = np.array(keys[:40] + extra + [0, 2**32 - 1], dtype=np.uint32)
+    assert_found_as_by_binary_search(table.ranges(queries), plain, queries)
+    start = hashes.shape[0] // 2  # decoded from the middle on, as an update reads a chunk
+    got, values = table.entries(start, table.records[start:])
+    assert np.array_equal(got, plain[start:]) and np.array_equal(values, owners[order][start:])
+    assert np.array_equal(table.values(np.arange(hashes.shape[0])), owners[order])
+
+
+@pytest.mark.parametrize("value_bits", [0, 4, 20])
+def test_an_empty_table_finds_nothing(value_bits):
+    table = PackedTable.build(np.zeros(0, np.uint64), np.zeros(0, np.int64), 64, 0, value_bits)
+    lo, hi = table.ranges(np.array([0, 5, 2**64 - 1], dtype=np.uint64))
+    assert not (hi - lo).any() and len(table) == 0
+    keys, values = table.entries(0, table.records[:0])
+    assert keys.shape == values.shape == (0,)
+
+
+@pytest.mark.parametrize("key_bits", [32, 64])
+@pytest.mark.parametrize("bits", [0, 3, 16, 20])
+@pytest.mark.parametrize("value_bits", [0, 1, 13, 31, 40])
+def test_records_of_every_width_give_back_their_keys_and_values(key_bits, bits, value_bits):
+    rng = np.random.default_rng(key_bits + bits + value_bits)
+    keys = rng.integers(0, 2**key_bits, size=300, dtype=np.uint64)
+    values = rng.integers(0, 2**value_bits, size=300, dtype=np.uint64)
+    records = encode(keys, values, key_bits, bits, value_bits)
+    assert records.dtype.itemsize == record_width(key_bits, bits, value_bits)
+    rests, got = decode(records, value_bits)
+    assert np.array_equal(rests, keys & np.uint64((1 << (key_bits - bits)) - 1))
+    assert np.array_equal(got, values)
