@@ -22,7 +22,7 @@ from scanner.http import Http, Policy
 from scanner.sources.base import Limits
 from scanner.sources.github import GitHubAPI
 from scanner.watch import Filters, GitHubFeed, NpmFeed, Publication, render
-from scanner.watch.alerts import check_webhook
+from scanner.watch.alerts import SLACK_BACKTICK, check_webhook
 from tests.servers import FakeFeeds, FakeWebhook
 from tests.watch_stream import build, js_module, write_store
 
@@ -257,6 +257,72 @@ def test_outbox_keeps_alerts_while_the_webhook_is_down_and_honours_retry_after(t
         assert second - first >= 0.9  # waited the Retry-After
         assert state.checkpoint("npm") == "7"
     assert all("secret" not in line for line in said) and any("503" in s for s in said)
+
+
+def test_the_outbox_outlives_any_error_and_loses_no_alert(tmp_path, monkeypatch):
+    """Not only a webhook that is down: an exception of any other kind (a library's, a
+    database's, an alert that cannot be rendered) is one line, and delivery goes on."""
+    from scanner.resultsdb import ResultsDB
+    from scanner.watch import Outbox, WatchState
+
+    class Flaky(Http):
+        raised = 0
+
+        def post(self, *args, **kwargs):
+            if not Flaky.raised:  # a transport bug that is not a FetchError
+                Flaky.raised += 1
+                raise RuntimeError("h11 state machine confused")
+            return super().post(*args, **kwargs)
+
+    dues = WatchState.due
+
+    def due_failing_once(self, *args, **kwargs):  # the database locked past its timeout
+        if not getattr(due_failing_once, "done", False):
+            due_failing_once.done = True
+            raise sqlite3.OperationalError("database is locked")
+        return dues(self, *args, **kwargs)
+
+    monkeypatch.setattr(WatchState, "due", due_failing_once)
+    path = tmp_path / "results.db"
+    good = {"id": "a2", "feed": "npm", "target": "npm:x@1", "verdict": "derivative",
+            "matched_tokens": 90, "files": []}  # fmt: skip
+    with FakeWebhook() as hook, ResultsDB(path, create=True) as results:
+        state = WatchState(results)
+        state.commit("npm", "1", 1, alert=("a1", {"id": "a1"}))  # no fields to render: KeyError
+        state.commit("npm", "2", 1, alert=("a2", good))
+        said: list[str] = []
+        outbox = Outbox(path, Flaky(httpx.Client(timeout=5)), f"{hook.url}/secret", "slack",
+                        said.append)  # fmt: skip
+        outbox.start()
+        try:
+            deadline = time.monotonic() + 20
+            while not hook.alerts() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert outbox._thread.is_alive()
+        finally:
+            outbox.stop()
+        assert [a["text"].split(":")[0] for a in hook.alerts()] == ["leaktrace"]
+        assert "npm:x@1" in hook.alerts()[0]["text"]
+        rows = dict(results.connection.execute(
+            "SELECT alert, delivered_at IS NOT NULL FROM watch_outbox"))  # fmt: skip
+        assert rows == {"a1": 0, "a2": 1}  # the one that cannot be sent is kept, not dropped
+        errors = dict(results.connection.execute("SELECT alert, last_error FROM watch_outbox"))
+    assert "KeyError" in (errors["a1"] or "")
+    assert any("OperationalError: database is locked" in line for line in said)
+    assert all("secret" not in line for line in said)
+
+
+def test_a_backtick_in_a_name_cannot_end_the_slack_code_span():
+    payload = {"id": "a`b", "feed": "npm", "target": "npm:`@channel`", "verdict": "derivative",
+               "matched_tokens": 10,
+               "files": [{"candidate_path": "x`*bold* <!here>`.js"},
+                         {"candidate_path": "plain.js"}]}  # fmt: skip
+    slack = json.loads(render(payload, "slack"))
+    text = slack["text"]
+    assert text.count("`") == 4  # two code spans, each opened and closed by leaktrace
+    assert f"`x{SLACK_BACKTICK}*bold* &lt;!here&gt;{SLACK_BACKTICK}.js`" in text
+    assert f"npm:{SLACK_BACKTICK}@channel{SLACK_BACKTICK}" in text
+    assert "`" not in slack["blocks"][1]["elements"][0]["text"]
 
 
 def test_results_database_schema_3_gains_the_watch_tables(tmp_path):
