@@ -383,6 +383,39 @@ def test_filtered_publications_are_never_fetched(store, tmp_path):
     assert "1 publication(s) scanned, 2 filtered out" in done.output
 
 
+def test_a_malformed_packument_is_unread_not_filtered(store, tmp_path):
+    """A packument without the shape npm gives is a problem line naming the package, and its
+    publication is not read (``incomplete``); a package whose versions were all unpublished
+    has nothing left to read. Neither is "filtered out"."""
+    from typer.testing import CliRunner
+
+    from scanner.cli import app
+
+    rng = random.Random(4)
+    with FakeFeeds() as feeds:
+        for name in ("fine", "broken", "gone"):
+            feeds.publish_npm(name, "1.0.0", {"a.js": js_module(rng, 2)})
+        feeds.show()
+        feeds.faults.add("^/broken$", "body", times=None, body={
+            "name": "broken", "time": ["1.0.0"], "versions": {"1.0.0": {}}})  # fmt: skip
+        feeds.faults.add("^/gone$", "body", times=None, body={
+            "name": "gone", "time": {"created": "2026-01-01T00:00:00Z",
+                                     "unpublished": {"versions": ["1.0.0"]}}})  # fmt: skip
+        done = CliRunner().invoke(app, [
+            "watch", "--store", str(store), "--results", str(tmp_path / "r.db"), "--feed", "npm",
+            "--from-beginning", "--once", "--npm-changes", feeds.url,
+            "--npm-registry", feeds.url])  # fmt: skip
+    assert done.exit_code == 3, done.output
+    assert "npm:broken: " in done.output and "malformed answer: time should be an object" in (
+        done.output)  # fmt: skip
+    assert "1 publication(s) scanned" not in done.output
+    assert "2 publication(s) scanned, 0 filtered out, 0 flagged, 1 incomplete" in done.output
+    with sqlite3.connect(tmp_path / "r.db") as db:
+        rows = db.execute("SELECT target, verdict FROM candidates").fetchall()
+        done_count = db.execute("SELECT publications FROM watch_checkpoints").fetchone()[0]
+    assert rows == [("npm:broken", "incomplete")] and done_count == 3
+
+
 def test_a_lagging_live_feed_is_backfilled_from_gh_archive_once():
     with FakeFeeds(live_window=2, seconds_per_entry=1800) as feeds:
         feeds.create_repo("a/b", {"x.js": b"var x = 0;\n"})

@@ -199,7 +199,7 @@ class Watcher:
             message = self.redact(str(exc)).removeprefix(f"{publication.target}: ")
             opened = Opened(Unreadable(publication.target, publication.feed, message))
         if opened.candidate is None:
-            self.counts.filtered += opened.skipped is not None
+            self.counts.filtered += opened.filtered
             return skipped + 1
         candidate = opened.candidate
         try:
