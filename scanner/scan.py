@@ -22,6 +22,7 @@ from fingerprints import (
     analyze,
     event_texts,
     is_minified,
+    kgrams,
 )
 from scanner.index import FingerprintIndex
 from scanner.matcher import Discounts, Fragment, combine, match_file
@@ -75,6 +76,20 @@ def scan_file(file: CandidateFile, context: ScanContext) -> FileOutcome:
         analysis = analyze(file.data, file.language, context.params, context.parse_limits)
     except ParseFailure as failure:
         return unparsed(failure)
+    return _judged(file, analysis, context)
+
+
+def scan_tokens(file: CandidateFile, tokens: TokenStream | ParseFailure,
+                context: ScanContext) -> FileOutcome:  # fmt: skip
+    """``scan_file`` for a file whose parse already ran elsewhere (``tokens``: what the isolated
+    parser answered, or how it failed): the same outcome, without parsing here."""
+    if isinstance(tokens, ParseFailure):
+        return unparsed(tokens)
+    return _judged(file, Analysis(file.language, tokens, kgrams(tokens, context.params.k)),
+                   context)  # fmt: skip
+
+
+def _judged(file: CandidateFile, analysis: Analysis, context: ScanContext) -> FileOutcome:
     fragments, discounts = match_file("", analysis, context.index, context.thresholds)
     fragments = [with_columns(f, file.data, analysis.tokens) for f in fragments]
     tokens = analysis.tokens
