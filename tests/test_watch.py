@@ -13,7 +13,9 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -238,6 +240,12 @@ def test_the_token_goes_only_to_the_api_never_to_gh_archive(tmp_path):
     assert token not in " ".join(said)
 
 
+def _wait_for(condition: Callable[[], Any], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 def test_outbox_keeps_alerts_while_the_webhook_is_down_and_honours_retry_after(tmp_path):
     from scanner.resultsdb import ResultsDB
     from scanner.watch import Outbox, WatchState
@@ -252,12 +260,9 @@ def test_outbox_keeps_alerts_while_the_webhook_is_down_and_honours_retry_after(t
                         said.append)  # fmt: skip
         outbox.start()
         try:
-            deadline = time.monotonic() + 10
-            while len(hook.requests) < 1 and time.monotonic() < deadline:
-                time.sleep(0.05)
+            _wait_for(lambda: hook.requests, 10)
             hook.down = False
-            while state.pending() and time.monotonic() < deadline:
-                time.sleep(0.05)
+            _wait_for(lambda: not state.pending(), 10)
         finally:
             outbox.stop()
         assert state.pending() == 0 and hook.alerts() == [{"id": "a1", "target": "npm:x@1"}]
@@ -303,9 +308,7 @@ def test_the_outbox_outlives_any_error_and_loses_no_alert(tmp_path, monkeypatch)
                         said.append)  # fmt: skip
         outbox.start()
         try:
-            deadline = time.monotonic() + 20
-            while not hook.alerts() and time.monotonic() < deadline:
-                time.sleep(0.05)
+            _wait_for(hook.alerts, 20)
             assert outbox._thread.is_alive()
         finally:
             outbox.stop()

@@ -37,9 +37,10 @@ Parse = TokenStream | ParseFailure | None
 parsed ahead: the scan does it)."""
 
 STREAM_FILES = 64
-STREAM_BYTES = 64 * 1024 * 1024
+STREAM_BYTES = 2 * 1024 * 1024
 """At most this many files (and bytes of them, past the first) wait between the reading thread
-and the scan: a large publication waits for the scan instead of filling memory."""
+and the scan: a large publication waits for the scan instead of filling memory (a parsed file's
+tokens take about 13 times its bytes: 2 MiB of files waiting hold some 26 MiB of tokens)."""
 RECENT = 4096
 """Contents parsed ahead that are not parsed ahead again (a new version re-shipping a file of
 the one before, both in the window): the scan of the first puts its outcome in the memo."""
