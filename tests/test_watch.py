@@ -488,6 +488,38 @@ def test_two_parsers_keep_feed_order_and_parse_a_reshipped_file_once(store, tmp_
     assert count == 24
 
 
+def test_a_backlog_on_npm_does_not_hold_back_pypi(store, tmp_path, monkeypatch):
+    """The feeds are read side by side: a PyPI leak published behind 200 npm packages is
+    scanned and committed after a few of them, not after npm's whole backlog."""
+    from typer.testing import CliRunner
+
+    from scanner.cli import app
+    from scanner.watch import WatchState
+
+    commits: list[str] = []
+    commit = WatchState.commit
+
+    def recording(self, feed, cursor, *args, **kwargs):
+        commits.append(feed)
+        return commit(self, feed, cursor, *args, **kwargs)
+
+    monkeypatch.setattr(WatchState, "commit", recording)
+    rng = random.Random(9)
+    with FakeFeeds() as feeds:
+        for n in range(200):
+            feeds.publish_npm(f"pkg-{n}", "1.0.0", {"index.js": js_module(rng, 2)})
+        feeds.publish_pypi("ledger-mirror", "0.1", {
+            "ledger_mirror/invoicing.py": _private_file("acme_ledger/invoicing.py")})  # fmt: skip
+        feeds.show()
+        done = CliRunner().invoke(app, [
+            "watch", "--store", str(store), "--results", str(tmp_path / "r.db"), "--feed", "npm",
+            "--feed", "pypi", "--from-beginning", "--once", "--npm-changes", feeds.url,
+            "--npm-registry", feeds.url, "--pypi-url", feeds.url])  # fmt: skip
+    assert done.exit_code == 1, done.output
+    assert "201 publication(s) scanned" in done.output and "1 flagged" in done.output
+    assert commits.count("npm") == 200 and commits.index("pypi") < 30, commits
+
+
 def test_a_lagging_live_feed_is_backfilled_from_gh_archive_once():
     with FakeFeeds(live_window=2, seconds_per_entry=1800) as feeds:
         feeds.create_repo("a/b", {"x.js": b"var x = 0;\n"})
