@@ -180,16 +180,18 @@ def delay(store: Path, folder: Path, total: int, rate: float, jobs: int) -> None
             process.terminate()
             process.wait(30)
         received = {p["target"].split("@")[0]: at for at, p in hook.received}
-        delays = []
+        each: dict[str, float] = {}
         for leak, index in stream.leaky.items():
             target = stream.leaky_targets[leak].split("@")[0]
             if target in received:
-                delays.append(received[target] - feeds.appeared[index])
+                each[leak] = received[target] - feeds.appeared[index]
             else:
                 print(f"delay: {leak}: no alert")
+    delays = list(each.values())
     print(f"alert delay at {rate:,.0f} publications/min ({total:,} paced): "
           f"median {statistics.median(delays):.1f} s, worst {max(delays):.1f} s over "
-          f"{len(delays)} leaks (target < 10 s)")  # fmt: skip
+          f"{len(delays)} leaks (target < 10 s); "
+          + ", ".join(f"{leak} {seconds:.1f} s" for leak, seconds in each.items()))  # fmt: skip
 
 
 def main() -> None:
