@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from scanner.errors import ConfigError
-from scanner.http import Http, Policy
+from scanner.http import FetchError, Http, Policy
 from scanner.sources.base import Limits
 from scanner.sources.github import GitHubAPI
 from scanner.watch import Filters, GitHubFeed, NpmFeed, Publication, render
@@ -552,6 +552,54 @@ def test_bounded_cache_keeps_entries_and_bytes_bounded():
     assert cache.bytes <= 100 and cache.get_blob("big") == b"y" * 90
     cache.put_blob("huge", b"z" * 101)  # larger than the whole cache: not kept
     assert cache.get_blob("huge") is None and cache.bytes <= 100
+
+
+def test_read_ahead_holds_a_bounded_stream_of_files():
+    """The files read ahead of the scan wait in a bounded stream: the reading thread waits when
+    it is full, goes on as the scan takes them, stops when the scan gives the rest up; an error
+    of reading reaches the scan after the files read before it."""
+    import threading
+
+    from scanner.sources import CandidateFile
+    from scanner.watch.pipeline import FileStream
+
+    def file(n: int, size: int = 10) -> CandidateFile:
+        return CandidateFile(f"f{n}.js", b"x" * size, "javascript")
+
+    stream = FileStream(max_files=3, max_bytes=25)
+    handed: list[int] = []
+
+    def reader() -> None:
+        for n in range(6):
+            if not stream.put(file(n), None):
+                return
+            handed.append(n)
+        stream.end(FetchError("blob 6: HTTP 502"))
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    _wait_for(lambda: len(handed) == 2, 5)
+    time.sleep(0.2)
+    assert handed == [0, 1]  # a third file would pass 25 bytes: the reader waits
+    taken, error = [], None
+    try:
+        for got, _ in stream:
+            taken.append(got.path)
+    except FetchError as exc:
+        error = str(exc)
+    thread.join(5)
+    assert taken == [f"f{n}.js" for n in range(6)] and error == "blob 6: HTTP 502"
+
+    stream = FileStream(max_files=1)
+    first = threading.Thread(target=lambda: [stream.put(file(n), None) for n in range(3)])
+    first.start()
+    time.sleep(0.2)
+    assert first.is_alive()  # waiting for the scan to take the first file
+    stream.cancel()  # the watch stops: the reading thread is let go at once
+    first.join(5)
+    assert not first.is_alive()
+    big = FileStream(max_bytes=5)
+    assert big.put(file(0, 1000), None)  # the first file always passes, whatever its size
 
 
 def test_pypi_journal_waits_out_rate_limits():
