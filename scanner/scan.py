@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import PurePosixPath
 
 from fingerprints import (
+    Analysis,
     FingerprintParams,
     ParseFailure,
     ParseLimits,
@@ -19,6 +20,7 @@ from fingerprints import (
     analyze,
     event_texts,
     is_minified,
+    kgrams,
 )
 from scanner.index import FingerprintIndex
 from scanner.matcher import Discounts, Fragment, PublicLines, combine, look_up
@@ -72,6 +74,20 @@ def scan_file(file: CandidateFile, context: ScanContext) -> FileOutcome:
         analysis = analyze(file.data, file.language, context.params, context.parse_limits)
     except ParseFailure as failure:
         return unparsed(failure)
+    return _judged(file, analysis, context)
+
+
+def scan_tokens(file: CandidateFile, tokens: TokenStream | ParseFailure,
+                context: ScanContext) -> FileOutcome:  # fmt: skip
+    """``scan_file`` for a file whose parse already ran elsewhere (``tokens``: what the isolated
+    parser answered, or how it failed): the same outcome, without parsing here."""
+    if isinstance(tokens, ParseFailure):
+        return unparsed(tokens)
+    return _judged(file, Analysis(file.language, tokens, kgrams(tokens, context.params.k)),
+                   context)  # fmt: skip
+
+
+def _judged(file: CandidateFile, analysis: Analysis, context: ScanContext) -> FileOutcome:
     found = look_up("", analysis, context.index, context.thresholds)
     fragments = [with_columns(f, file.data, analysis.tokens) for f in found.fragments]
     tokens = analysis.tokens

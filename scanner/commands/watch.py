@@ -94,6 +94,10 @@ def watch(
     prefetch: Annotated[
         int, typer.Option("--prefetch", help="Publications fetched ahead of the scan.")
     ] = 4,
+    jobs: Annotated[
+        int,
+        typer.Option("--jobs", "-j", help="Parser processes working at once (2: both cores)."),
+    ] = 1,
     npm_changes: Annotated[str, typer.Option(help="npm replication feed.")] = NPM_CHANGES,
     npm_registry: Annotated[str, typer.Option(help="npm registry base URL.")] = NPM_REGISTRY,
     pypi_url: Annotated[str, typer.Option(help="PyPI base URL.")] = PYPI_URL,
@@ -114,7 +118,7 @@ def watch(
         packages=tuple(package or ()), scopes=tuple(scope or ()),
         orgs=tuple(github_org or ()), keywords=tuple(keyword or ()), max_size=max_size,
         from_beginning=from_beginning, gharchive_from=gharchive_from, once=once, poll=poll,
-        prefetch=prefetch, npm_changes=npm_changes, npm_registry=npm_registry,
+        prefetch=prefetch, jobs=jobs, npm_changes=npm_changes, npm_registry=npm_registry,
         pypi_url=pypi_url, api_url=api_url, gharchive_url=gharchive_url, token_file=token_file,
         config=config, assignments=tuple(set_ or ()),
     )  # fmt: skip
@@ -147,6 +151,7 @@ class Settings:
     once: bool
     poll: float
     prefetch: int
+    jobs: int
     npm_changes: str
     npm_registry: str
     pypi_url: str
@@ -164,6 +169,8 @@ class Settings:
         for name in self.feeds:
             if name not in FEEDS:
                 raise ConfigError("--feed", f"{name!r}: expected one of {', '.join(FEEDS)}")
+        if self.jobs < 1:
+            raise ConfigError("--jobs", f"must be at least 1, got {self.jobs}")
         if self.webhook_format not in FORMATS:
             raise ConfigError("--webhook-format", f"expected one of {', '.join(FORMATS)}")
         if self.webhook:
@@ -181,7 +188,7 @@ def _say(text: str) -> None:
 
 def run_watch(settings: Settings) -> int:
     """Watch until stopped (``--once``: until caught up); the exit code."""
-    from fingerprints import open_store, start_parser
+    from fingerprints import open_store
     from scanner.config import load_limits, load_thresholds
     from scanner.crawl import make_crawler, read_token
     from scanner.index import FingerprintIndex
@@ -202,10 +209,10 @@ def run_watch(settings: Settings) -> int:
         index = FingerprintIndex.from_store(opened, _say)
         params = opened.params
         digest = index.store_digest or opened.digest()
-    # every publication is a stranger's: each file is parsed in the isolated parser process,
-    # under the time and memory limits, as in 'scan' (a parser crash is one line, not the end)
+    # every publication is a stranger's: each file is parsed in an isolated parser process,
+    # under the time and memory limits, as in 'scan' (a parser crash is one line, not the end);
+    # the watcher's read-ahead threads start theirs (--jobs of them)
     parse = limits.parse_limits()
-    start_parser(parse)
     context = ScanContext(index, params, thresholds, limits.max_file_bytes, parse)
     filters = Filters(settings.packages, settings.scopes, settings.orgs, settings.keywords)
     crawler = make_crawler(token=read_token(settings.token_file), api_url=settings.api_url,
@@ -224,6 +231,7 @@ def run_watch(settings: Settings) -> int:
             outbox = _outbox(settings, state)
             watcher = Watcher(feeds, state, context, filters, run_id,
                               alert_review=settings.alert_review, prefetch=settings.prefetch,
+                              jobs=settings.jobs,
                               on_alert=outbox.poke if outbox else None, say=_say,
                               redact=crawler.http.redact)  # fmt: skip
             previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -284,6 +284,26 @@ def npm_release(value: Any, where: str, wanted: str | None) -> Release | None:
     )
 
 
+def npm_newest_version(value: Any, where: str) -> str | None:
+    """The version of an npm packument published last (by its ``time``: a change in the
+    replication feed is that publication), or None when every version was unpublished (npm
+    then keeps ``time.unpublished`` and no ``versions``). Anything else without a dated version
+    is malformed: the publication it announces was not read, never "nothing to read"."""
+    obj = _Obj.of(value, where)
+    times = obj.obj("time")
+    versions = obj.opt_obj("versions")
+    if not (versions and versions.data) and times.data.get("unpublished") is not None:
+        return None
+    if versions is None or not versions.data:
+        obj.fail("versions", "an object holding a version")
+    dated = [(t, v) for v, t in times.data.items()
+             if v not in ("created", "modified") and v in versions.data
+             and _time_text(t)]  # fmt: skip
+    if not dated:
+        times.fail(next(iter(versions.data)), "the publication time of a version in versions")
+    return max(dated)[1]
+
+
 def pypi_release(value: Any, where: str, wanted: str | None) -> Release | None:
     """From PyPI's project (or release) JSON, the sdist, else a wheel, or None when none is
     published."""

@@ -32,6 +32,8 @@ from scanner.watch.state import WatchState
 FORMATS = ("json", "slack")
 BACKOFF_FIRST = 1.0
 BACKOFF_CAP = 300.0
+RESTART_SECONDS = 1.0
+"""The pause before delivery starts again after an unexpected error."""
 
 
 def check_webhook(url: str) -> str:
@@ -77,10 +79,17 @@ def alert_payload(candidate: dict[str, Any], feed: str, seen: float,
     }
 
 
+SLACK_BACKTICK = "\u02cb"
+"""What a backtick in a name is shown as (MODIFIER LETTER GRAVE ACCENT): mrkdwn has no escape
+for a backtick, and one would end the code span a name is shown in (or open one)."""
+
+
 def _slack_escape(text: str) -> str:
-    """Text for Slack's mrkdwn: control characters shown escaped, and ``&``, ``<``, ``>``
-    escaped as Slack asks (so a name cannot make a link or a mention)."""
-    return printable(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Text for Slack's mrkdwn: control characters shown escaped, ``&``, ``<``, ``>`` escaped as
+    Slack asks (so a name cannot make a link or a mention), and a backtick shown as
+    ``SLACK_BACKTICK`` (so a name cannot end its code span)."""
+    return (printable(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace("`", SLACK_BACKTICK))  # fmt: skip
 
 
 def render(payload: dict[str, Any], fmt: str) -> bytes:
@@ -134,41 +143,62 @@ class Outbox:
         self._thread.join(timeout)
 
     def _run(self) -> None:
-        with ResultsDB(self.results_path) as results:
-            state = WatchState(results)
-            down = False
-            while not self._stop.is_set():
-                for alert in state.due():
-                    if self._stop.is_set():
-                        return
-                    error, retry_after = self._send(alert.payload)
-                    if error is None:
-                        state.delivered(alert.id)
-                        self.delivered += 1
-                        if down:
-                            self.say(f"webhook {self.shown}: delivering again")
-                            down = False
-                        continue
-                    wait = backoff(alert.attempts + 1, retry_after)
-                    state.failed(alert.id, error, time.time() + wait)
-                    if not down:
-                        self.say(f"webhook {self.shown}: {error}; {state.pending()} alert(s) "
-                                 f"kept in the outbox, retried with backoff")  # fmt: skip
-                        down = True
-                    break  # the webhook is down: do not hammer it with the rest
-                upcoming = state.next_due()
-                wait = 1.0 if upcoming is None else min(1.0, max(0.0, upcoming - time.time()))
-                self._wake.wait(wait)
-                self._wake.clear()
+        """Deliver until stopped. Whatever goes wrong (a bug, a database error, an exception
+        from a library) is one line and a pause, then delivery goes on from the outbox, which
+        still holds every undelivered alert: the thread never dies of it."""
+        failing: str | None = None  # the error last said, so a lasting one is said once
+        while not self._stop.is_set():
+            try:
+                with ResultsDB(self.results_path) as results:
+                    self._deliver(WatchState(results))
+                return
+            except Exception as exc:  # the thread must outlive any error
+                text = _hide(f"{type(exc).__name__}: {exc}", self.url, self.shown)
+                if text != failing:
+                    self.say(f"webhook {self.shown}: delivery failed ({printable(text)}); "
+                             "the alerts stay in the outbox, retried in "
+                             f"{RESTART_SECONDS:g} s")  # fmt: skip
+                    failing = text
+                self._stop.wait(RESTART_SECONDS)
+
+    def _deliver(self, state: WatchState) -> None:
+        down = False
+        while not self._stop.is_set():
+            for alert in state.due():
+                if self._stop.is_set():
+                    return
+                error, retry_after = self._send(alert.payload)
+                if error is None:
+                    state.delivered(alert.id)
+                    self.delivered += 1
+                    if down:
+                        self.say(f"webhook {self.shown}: delivering again")
+                        down = False
+                    continue
+                wait = backoff(alert.attempts + 1, retry_after)
+                state.failed(alert.id, error, time.time() + wait)
+                if not down:
+                    self.say(f"webhook {self.shown}: {error}; {state.pending()} alert(s) "
+                             f"kept in the outbox, retried with backoff")  # fmt: skip
+                    down = True
+                break  # the webhook is down: do not hammer it with the rest
+            upcoming = state.next_due()
+            wait = 1.0 if upcoming is None else min(1.0, max(0.0, upcoming - time.time()))
+            self._wake.wait(wait)
+            self._wake.clear()
 
     def _send(self, payload: dict[str, Any]) -> tuple[str | None, float | None]:
-        """(None, None) when the webhook took it, else (what went wrong, Retry-After)."""
+        """(None, None) when the webhook took it, else (what went wrong, Retry-After). Any
+        error sending this one alert (one the payload cannot be rendered from included) is a
+        failed attempt of this alert, retried with backoff like a webhook that is down."""
         try:
             response = self.http.post(self.url, render(payload, self.fmt), retry=False,
                                       headers={"Content-Type": "application/json"},
                                       kind="webhook")  # fmt: skip
         except FetchError as exc:
             return _hide(str(exc), self.url, self.shown), None
+        except Exception as exc:  # one alert's error must not stop the rest
+            return _hide(f"{type(exc).__name__}: {exc}", self.url, self.shown), None
         if 200 <= response.status_code < 300:
             return None, None
         retry_after = response.headers.get("retry-after")

@@ -1,9 +1,12 @@
 """The watch loop: read each feed from its checkpoint, scan what passes the filters, commit.
 
-Publications are done in feed order. The fetching a publication needs (its document, tarball,
-compare listing and blobs) runs ahead on a few threads (``prefetch``), while this thread scans
-them one by one and commits each (``WatchState.commit``) before the next. Memory is bounded:
-the prefetch window, one publication's files, the per-content memo (emptied past
+Each feed is polled by a reader thread of its own; this thread takes the entries in the order
+they were read, scans each publication and commits it (``WatchState.commit``), in feed order.
+What a publication needs before its scan runs ahead (``prefetch`` of them): the fetching (its
+document, tarball, compare listing and blobs) on a few threads, the reading and parsing of its
+files on ``jobs`` threads with a parser process each (``scanner.watch.pipeline``), so that the
+parse of the next publications overlaps the matching of this one. Memory is bounded: the
+prefetch window, a few files per publication in it, the per-content memo (emptied past
 ``MEMO_ENTRIES``), a bounded ETag cache and a bounded blob cache; nothing is kept per
 publication seen.
 """
@@ -12,6 +15,8 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import queue
+import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator
@@ -27,11 +32,16 @@ from scanner.sources import Unreadable
 from scanner.verdict import Verdict
 from scanner.watch.alerts import alert_payload
 from scanner.watch.feeds import Opened, Publication
+from scanner.watch.pipeline import FileStream, Parsed, Prepared, ReadAhead
 from scanner.watch.state import WatchState
 
 MEMO_ENTRIES = 10_000
 """Distinct file contents whose outcome is remembered across publications (new versions repeat
 most files of the last one); past it the memo starts empty again."""
+INBOX = 8
+"""Feed entries read and waiting for this thread, from all feeds (see ``Watcher``)."""
+WINDOW = 256
+"""Entries in the window at most (most of them passed over: filtered, or nothing published)."""
 
 
 class Feed(Protocol):
@@ -121,10 +131,31 @@ class BoundedCache:
         self._put(sha, data, len(data))
 
 
+@dataclass
+class _Slot:
+    """One item of the watch's window, in the order the feeds gave it: a feed entry (with its
+    fetch and its read-ahead when it is scanned) or a reader's word about its feed."""
+
+    feed: str
+    publication: Publication | None = None
+    opened: Future[Opened] | None = None
+    stream: FileStream | None = None
+    word: str = ""  # "caught up" (cursor in ``text``), "failed" (message), "done", "crashed"
+    text: str = ""
+    error: BaseException | None = None
+
+
 class Watcher:
+    """Follows the feeds: one reader thread per feed polls it (no faster than ``poll`` or the
+    feed's own interval, at once again when a round took longer) and queues its entries; this
+    thread takes them in the order they were read, keeps ``prefetch`` publications fetched and
+    read ahead (``ReadAhead``: ``jobs`` parser processes), scans each and commits it, in order.
+    A feed with a backlog does not hold back the others: the readers share one short queue, so
+    a PyPI or GitHub entry waits behind a few npm ones, not behind all of npm's backlog."""
+
     def __init__(self, feeds: list[Feed], state: WatchState, context: ScanContext,
                  filters: Filters, run_id: int, *, alert_review: bool = False,
-                 prefetch: int = 4, on_alert: Callable[[], None] | None = None,
+                 prefetch: int = 4, jobs: int = 1, on_alert: Callable[[], None] | None = None,
                  say: Callable[[str], None] = print,
                  redact: Callable[[str], str] = lambda s: s) -> None:  # fmt: skip
         self.feeds = feeds
@@ -134,81 +165,173 @@ class Watcher:
         self.run_id = run_id
         self.alerting = {Verdict.DERIVATIVE.value} | (
             {Verdict.REVIEW.value} if alert_review else set())  # fmt: skip
-        self.prefetch = max(0, prefetch)
+        self.jobs = max(1, jobs)
+        self.prefetch = max(1, prefetch, self.jobs + 1)  # a publication per parser, and the scan's
         self.on_alert = on_alert
         self.say = say
         self.redact = redact
         self.counts = Counts()
         self.memo: dict[tuple[str, str], FileOutcome] = {}
-        self._pool = ThreadPoolExecutor(max(1, self.prefetch), thread_name_prefix="watch-fetch")
-        self._stop: Callable[[], bool] = lambda: False
+        self._fetch = ThreadPoolExecutor(self.prefetch, thread_name_prefix="watch-fetch")
+        self._ahead = ReadAhead(context, self.jobs, lambda: self.memo)
+        self._inbox: queue.Queue[_Slot] = queue.Queue(maxsize=INBOX)
+        self._quit = threading.Event()  # the readers stop
+        self._readers: list[threading.Thread] = []
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._quit.set()
+        for reader in self._readers:
+            reader.join(2.0)
+        self._ahead.close()
+        self._fetch.shutdown(wait=False, cancel_futures=True)
 
     def run(self, *, once: bool = False, poll: float = 5.0,
             stop: Callable[[], bool] = lambda: False) -> None:  # fmt: skip
-        """Follow every feed; with ``once``, stop when each is caught up."""
-        self._stop = stop
-        while not stop():
-            waits = []
-            for feed in self.feeds:
-                try:
-                    self.follow(feed)
-                except LeaktraceError as exc:  # the feed itself failed: try again next round
-                    self.counts.feed_failures += 1
-                    self.say(f"{feed.name}: {self.redact(str(exc))}; trying again later")
-                waits.append(max(poll, feed.interval))
-            if once:
+        """Follow every feed; with ``once``, stop when each is caught up. On ``stop`` what was
+        fetched is scanned and committed, then it returns."""
+        self._readers = [threading.Thread(target=self._read, args=(feed, once, poll, stop),
+                                          name=f"watch-{feed.name}", daemon=True)
+                         for feed in self.feeds]  # fmt: skip
+        for reader in self._readers:
+            reader.start()
+        window: deque[_Slot] = deque()
+        ahead = 0  # publications of the window being fetched and read
+        skipped = {feed.name: 0 for feed in self.feeds}  # entries passed over, not committed
+        last: dict[str, str | None] = {feed.name: None for feed in self.feeds}
+        running = {feed.name for feed in self.feeds}
+        try:
+            while True:
+                stopping = stop()
+                while not stopping and ahead < self.prefetch and len(window) < WINDOW:
+                    try:  # keep the window full; wait for the readers only when it is empty
+                        slot = self._inbox.get_nowait() if window else self._inbox.get(timeout=0.2)
+                    except queue.Empty:
+                        break
+                    ahead += self._start(slot)
+                    window.append(slot)
+                if window:
+                    slot = window.popleft()
+                    ahead -= slot.opened is not None
+                    self._finish(slot, skipped, last, running)
+                elif stopping or not running:
+                    break
+            for name, count in skipped.items():  # entries passed over since the last commit
+                cursor = last[name]
+                if count and cursor is not None:
+                    self.state.commit(name, cursor, count)
+        finally:
+            self._quit.set()
+
+    # -- the readers ---------------------------------------------------------------------------
+
+    def _read(self, feed: Feed, once: bool, poll: float, stop: Callable[[], bool]) -> None:
+        """A feed's reader thread: poll, queue each entry, say when caught up; again after the
+        interval (``once``: only one round)."""
+        while not (self._quit.is_set() or stop()):
+            started = time.monotonic()
+            try:
+                for publication in feed.poll():
+                    if not self._put(_Slot(feed.name, publication), stop):
+                        return
+                if not self._put(_Slot(feed.name, word="caught up", text=feed.cursor or ""), stop):
+                    return
+            except LeaktraceError as exc:  # the feed itself failed: try again next round
+                if not self._put(_Slot(feed.name, word="failed", text=str(exc)), stop):
+                    return
+            except BaseException as exc:  # a bug: the watch must not go on without this feed
+                self._put(_Slot(feed.name, word="crashed", error=exc), stop)
                 return
-            deadline = time.monotonic() + min(waits)
-            while time.monotonic() < deadline and not stop():
-                time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
-
-    def follow(self, feed: Feed) -> None:
-        """Every publication of ``feed`` after its checkpoint, each committed in order."""
-        window: deque[tuple[Publication, Future[Opened] | None]] = deque()
-        skipped = 0  # entries passed over since the last commit (no scan, nothing to record)
-        last: str | None = None
-        for publication in feed.poll():
-            self.counts.seen += 1
-            wanted = publication.open is not None and self.filters.wanted(publication)
-            if publication.open is not None and not wanted:
-                self.counts.filtered += 1
-            future = self._pool.submit(publication.open) if wanted and publication.open else None
-            window.append((publication, future))
-            while len(window) > self.prefetch:
-                skipped = self._finish(*window.popleft(), skipped)
-            last = publication.cursor
-            if self._stop():  # SIGTERM: what is fetched is finished and committed, then stop
+            if once:
                 break
-        while window:
-            skipped = self._finish(*window.popleft(), skipped)
-        cursor = last if self._stop() else (feed.cursor or last)
-        if cursor is not None and (skipped or cursor != last):
-            self.state.commit(feed.name, cursor, skipped)
+            pause = max(poll, feed.interval) - (time.monotonic() - started)
+            while pause > 0 and not (self._quit.is_set() or stop()):
+                self._quit.wait(min(0.2, pause))
+                pause = max(poll, feed.interval) - (time.monotonic() - started)
+        self._put(_Slot(feed.name, word="done"), stop)
 
-    def _finish(self, publication: Publication, future: Future[Opened] | None,
-                skipped: int) -> int:  # fmt: skip
-        """Scan one publication and commit it; returns the entries not yet committed."""
-        if future is None:
-            return skipped + 1
+    def _put(self, slot: _Slot, stop: Callable[[], bool]) -> bool:
+        while not (self._quit.is_set() or stop()):
+            try:
+                self._inbox.put(slot, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    # -- this thread ---------------------------------------------------------------------------
+
+    def _start(self, slot: _Slot) -> int:
+        """Count a feed entry and start fetching and reading it if it is to be scanned; 1 when
+        it was started."""
+        publication = slot.publication
+        if publication is None:
+            return 0
+        self.counts.seen += 1
+        if publication.open is None:
+            return 0
+        if not self.filters.wanted(publication):
+            self.counts.filtered += 1
+            return 0
+        slot.opened = self._fetch.submit(publication.open)
+        slot.stream = self._ahead.submit(slot.opened)
+        return 1
+
+    def _finish(self, slot: _Slot, skipped: dict[str, int], last: dict[str, str | None],
+                running: set[str]) -> None:  # fmt: skip
+        """Do what the window's oldest item needs, in feed order: scan and commit a
+        publication, or pass an entry over, or act on a reader's word."""
+        name = slot.feed
+        if slot.word == "crashed" and slot.error is not None:
+            raise slot.error
+        if slot.word == "failed":
+            self.counts.feed_failures += 1
+            self.say(f"{name}: {self.redact(slot.text)}; trying again later")
+        elif slot.word == "done":
+            running.discard(name)
+        elif slot.word == "caught up":  # the feed's cursor may be past its last entry
+            if slot.text and (skipped[name] or slot.text != last[name]):
+                self.state.commit(name, slot.text, skipped[name])
+                skipped[name], last[name] = 0, slot.text
+        elif slot.publication is not None:
+            last[name] = slot.publication.cursor
+            if self._scan(slot, skipped[name]):
+                skipped[name] = 0
+            else:
+                skipped[name] += 1
+
+    def _scan(self, slot: _Slot, before: int) -> bool:
+        """Scan one publication and commit it with the ``before`` entries passed over since
+        the last commit; False when there was nothing to scan (the entry is committed with the
+        next one)."""
+        publication, future, stream = slot.publication, slot.opened, slot.stream
+        if publication is None or future is None or stream is None:
+            return False
         try:
-            opened = future.result()
-        except (LeaktraceError, OSError) as exc:
-            message = self.redact(str(exc)).removeprefix(f"{publication.target}: ")
-            opened = Opened(Unreadable(publication.target, publication.feed, message))
-        if opened.candidate is None:
-            self.counts.filtered += opened.skipped is not None
-            return skipped + 1
-        candidate = opened.candidate
-        try:
-            outcome = scan_candidate(candidate, self.context, memo=self.memo)
-        except FetchError as exc:
-            candidate = Unreadable(candidate.target, publication.feed, self.redact(str(exc)))
-            outcome = scan_candidate(candidate, self.context, memo=self.memo)
+            try:
+                opened = future.result()
+            except (LeaktraceError, OSError) as exc:
+                message = self.redact(str(exc)).removeprefix(f"{publication.target}: ")
+                opened = Opened(Unreadable(publication.target, publication.feed, message))
+            if opened.candidate is None:
+                self.counts.filtered += opened.filtered
+                return False
+            candidate = Prepared(opened.candidate, stream)
+            try:
+                outcome = scan_candidate(candidate, self.context, memo=self.memo,
+                                         runner=Parsed(candidate))  # fmt: skip
+            except FetchError as exc:
+                unread = Unreadable(candidate.target, publication.feed, self.redact(str(exc)))
+                outcome = scan_candidate(unread, self.context, memo=self.memo)
+        finally:
+            self._ahead.done(stream)
         if len(self.memo) > MEMO_ENTRIES:
             self.memo = {}
+        self._record(publication, outcome, before + 1)
+        return True
+
+    def _record(self, publication: Publication, outcome: Any, done: int) -> None:
+        """Commit a scanned publication (``done``: with the entries passed over before it): its
+        checkpoint, finding and alert in one transaction; then wake the outbox at once."""
         self.counts.scanned += 1
         self.counts.by_feed[publication.feed] = self.counts.by_feed.get(publication.feed, 0) + 1
         outcome.target = carried_name(outcome.target)
@@ -229,8 +352,8 @@ class Watcher:
                 if self.state.known_alert(alert_id):  # the same files in the same repository
                     self.say(f"{outcome.target}: the same files were already reported; no new "
                              "alert")  # fmt: skip
-                    self.state.commit(publication.feed, publication.cursor, skipped + 1)
-                    return 0
+                    self.state.commit(publication.feed, publication.cursor, done)
+                    return
                 self.counts.flagged += 1
                 alert = (alert_id, alert_payload(data, publication.feed, publication.seen,
                                                  alert_id))  # fmt: skip
@@ -238,11 +361,10 @@ class Watcher:
                          "tokens)")  # fmt: skip
             elif verdict == Verdict.INCOMPLETE.value:
                 self.counts.incomplete += 1
-        self.state.commit(publication.feed, publication.cursor, skipped + 1, self.run_id,
+        self.state.commit(publication.feed, publication.cursor, done, self.run_id,
                           data, excerpts if data is not None else None, alert)  # fmt: skip
         if alert is not None and self.on_alert is not None:
             self.on_alert()
-        return 0
 
 
 def _alert_id(publication: Publication, outcome: Any) -> str:

@@ -40,7 +40,7 @@ from urllib.parse import quote
 
 from fingerprints import language_for_path
 from scanner.http import FetchError, Http
-from scanner.sources.answers import AnswerError, npm_release
+from scanner.sources.answers import AnswerError, npm_newest_version, npm_release
 from scanner.sources.archive import Archive
 from scanner.sources.base import CandidateFile, Limits, Problem
 from scanner.sources.carriers import might_be_carrier
@@ -55,7 +55,8 @@ class Opened:
     """A publication made ready: a candidate to scan, or why there is nothing to scan."""
 
     candidate: Any = None  # a scanner.sources.Candidate
-    skipped: str | None = None  # filtered out (size), or nothing new to read (a deleted package)
+    skipped: str | None = None  # filtered out (size), or nothing left to read (all unpublished)
+    filtered: bool = False  # skipped by a filter (--max-size), counted as filtered out
 
 
 @dataclass
@@ -128,14 +129,14 @@ class NpmFeed:
     def _open(self, name: str) -> Opened:
         url = f"{self.registry}/{quote(name, safe='@')}"
         doc = self.http.get_json(url, kind="packument")
-        version = newest_version(doc)
+        version = npm_newest_version(doc, url)  # a malformed packument: AnswerError, unread
         release = npm_release(doc, url, version) if version else None
         if release is None:
-            return Opened(skipped="no version in the document")
+            return Opened(skipped="every version unpublished")
         target = f"npm:{name}@{release.version}"
         size = _npm_size(doc, release.version)
         if self.max_size is not None and size is not None and size > self.max_size:
-            return Opened(skipped=f"{size:,} bytes unpacked, over --max-size")
+            return Opened(skipped=f"{size:,} bytes unpacked, over --max-size", filtered=True)
         data = self.http.download(release.url, self.limits.max_total_bytes, kind="tarball")
         filename = release.url.rsplit("/", 1)[-1].split("?", 1)[0] or "package.tgz"
         archive = Archive(Path(filename), target=target, limits=self.limits, data=data,
@@ -146,21 +147,6 @@ class NpmFeed:
 
 def _seq_text(seq: Any) -> str:
     return seq if isinstance(seq, str) else json.dumps(seq)
-
-
-def newest_version(doc: Any) -> str | None:
-    """The version published last, by the packument's ``time`` (the change is its publication)."""
-    if not isinstance(doc, dict):
-        return None
-    times, versions = doc.get("time"), doc.get("versions")
-    if not isinstance(times, dict) or not isinstance(versions, dict):
-        return None
-    dated = [
-        (t, v)
-        for v, t in times.items()
-        if v not in ("created", "modified") and v in versions and isinstance(t, str)
-    ]
-    return max(dated)[1] if dated else None
 
 
 def _npm_size(doc: dict[str, Any], version: str) -> int | None:
@@ -238,7 +224,7 @@ class PyPIFeed:
         if not isinstance(link, str) or not link.startswith(("https://", "http://")):
             raise _malformed(url, f"{filename}: url should be an http(s) URL")
         if self.max_size is not None and isinstance(size, int) and size > self.max_size:
-            return Opened(skipped=f"{size:,} bytes, over --max-size")
+            return Opened(skipped=f"{size:,} bytes, over --max-size", filtered=True)
         data = self.http.download(link, self.limits.max_total_bytes, kind="pypi_file")
         target = f"pypi:{name}=={version}/{filename}"
         archive = Archive(Path(filename), target=target, limits=self.limits, data=data,

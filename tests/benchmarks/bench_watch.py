@@ -1,6 +1,7 @@
 """``leaktrace watch`` under a realistic stream: throughput, alert delay, memory.
 
     .venv/bin/python -m tests.benchmarks.bench_watch [--total 10000] [--paced 3000] [--rate 2000]
+    .venv/bin/python -m tests.benchmarks.bench_watch --jobs 2   # watch --jobs 2: both cores
     .venv/bin/python -m tests.benchmarks.bench_watch --total 0 --paced 600 --rate 300  # delay only
 
 1. **Throughput**: ``--total`` publications (80 % npm, 12 % PyPI, 8 % GitHub events, five
@@ -137,7 +138,7 @@ def _sizes(sizes: list[int]) -> str:
             f" total {sum(kib) / 1024:.0f} MiB")  # fmt: skip
 
 
-def throughput(store: Path, folder: Path, total: int) -> None:
+def throughput(store: Path, folder: Path, total: int, jobs: int) -> None:
     with FakeFeeds() as feeds, FakeWebhook() as hook:
         t = time.monotonic()
         stream = build(feeds, total, size="npm")
@@ -145,7 +146,8 @@ def throughput(store: Path, folder: Path, total: int) -> None:
         print(f"stream: {stream.publications:,} publications built in {built:.0f} s; "
               f"{_sizes(stream.tarball_sizes)}", flush=True)  # fmt: skip
         feeds.show()
-        got = _run(_command(store, folder / "a.db", feeds, hook, "--once"), feeds, total)
+        command = _command(store, folder / "a.db", feeds, hook, "--once", "--jobs", str(jobs))
+        got = _run(command, feeds, total)
         found = {a["target"].split("@")[0] for a in hook.alerts()}
         expected = {t.split("@")[0] for t in stream.leaky_targets.values()}
     rate_core = stream.publications / (got["cpu"] / 60)
@@ -161,12 +163,13 @@ def throughput(store: Path, folder: Path, total: int) -> None:
           f"({'all' if found == expected else 'MISSING ' + str(expected - found)})")  # fmt: skip
 
 
-def delay(store: Path, folder: Path, total: int, rate: float) -> None:
+def delay(store: Path, folder: Path, total: int, rate: float, jobs: int) -> None:
     with FakeFeeds() as feeds, FakeWebhook() as hook:
         stream = build(feeds, total, size="npm", seed=14)
         feeds.pace(rate / 60)
         env = {k: v for k, v in os.environ.items() if k != "GITHUB_TOKEN"}
-        process = subprocess.Popen(_command(store, folder / "b.db", feeds, hook, "--poll", "2"),
+        command = _command(store, folder / "b.db", feeds, hook, "--poll", "2", "--jobs", str(jobs))
+        process = subprocess.Popen(command,
                                    env=env, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL)  # fmt: skip
         try:
@@ -177,16 +180,18 @@ def delay(store: Path, folder: Path, total: int, rate: float) -> None:
             process.terminate()
             process.wait(30)
         received = {p["target"].split("@")[0]: at for at, p in hook.received}
-        delays = []
+        each: dict[str, float] = {}
         for leak, index in stream.leaky.items():
             target = stream.leaky_targets[leak].split("@")[0]
             if target in received:
-                delays.append(received[target] - feeds.appeared[index])
+                each[leak] = received[target] - feeds.appeared[index]
             else:
                 print(f"delay: {leak}: no alert")
+    delays = list(each.values())
     print(f"alert delay at {rate:,.0f} publications/min ({total:,} paced): "
           f"median {statistics.median(delays):.1f} s, worst {max(delays):.1f} s over "
-          f"{len(delays)} leaks (target < 10 s)")  # fmt: skip
+          f"{len(delays)} leaks (target < 10 s); "
+          + ", ".join(f"{leak} {seconds:.1f} s" for leak, seconds in each.items()))  # fmt: skip
 
 
 def main() -> None:
@@ -194,15 +199,17 @@ def main() -> None:
     parser.add_argument("--total", type=int, default=10_000)
     parser.add_argument("--paced", type=int, default=3_000)
     parser.add_argument("--rate", type=float, default=2_000.0, help="publications per minute")
+    parser.add_argument("--jobs", type=int, default=1, help="watch --jobs (parser processes)")
     args = parser.parse_args()
-    print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
+    print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
+          f"watch --jobs {args.jobs}", flush=True)  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         store = write_store(folder / "acme.db")
         if args.total:
-            throughput(store, folder, args.total)
+            throughput(store, folder, args.total, args.jobs)
         if args.paced:
-            delay(store, folder, args.paced, args.rate)
+            delay(store, folder, args.paced, args.rate, args.jobs)
     print(f"load average at end: {os.getloadavg()[0]:.1f}")
 
 

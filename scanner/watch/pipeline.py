@@ -1,0 +1,225 @@
+"""Reading and parsing ahead of the scan, so that ``watch`` keeps its parsers busy.
+
+Nine tenths of a publication's CPU is the parse of its files in the isolated parser process;
+the rest (k-grams, lookup, matching, the verdict and the commit) is Python work on the watch's
+own thread. ``ReadAhead`` runs the parse of the next publications while that thread judges the
+current one: each publication in the prefetch window gets a thread of ``--jobs`` threads (each
+with a parser process of its own), which reads its files (decompresses the tarball, fetches the
+blobs) and has each parsed, handing them over in order through a bounded ``FileStream``. The
+watch's thread scans the publication with ``scan_candidate`` as before: ``Prepared`` gives it
+the files as they were read, and the ``Parsed`` runner judges each from the tokens its parse
+gave (``scan.scan_tokens``); a file that was not parsed ahead (a window of a large file,
+content the memo held when it was read) is scanned as ``scan_file`` always does. So the
+verdicts, the order of the commits and the checkpoints are those of a serial watch; only the
+parse ran elsewhere, earlier.
+
+Only the parse runs on the other threads: the index, the store and the memo are used by the
+watch's thread alone (the memo is only looked at, to skip the parse of content already done).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from fingerprints import ParseFailure, TokenStream, isolated_tokenize, start_parser
+from scanner.runners import Ready
+from scanner.scan import Memo, ScanContext, scan_tokens
+from scanner.sources import CandidateFile
+from scanner.watch.feeds import Opened
+
+Parse = TokenStream | ParseFailure | None
+"""What a file's parse ahead gave: its tokens, why the parser could not read it, or None (not
+parsed ahead: the scan does it)."""
+
+STREAM_FILES = 64
+STREAM_BYTES = 2 * 1024 * 1024
+"""At most this many files (and bytes of them, past the first) wait between the reading thread
+and the scan: a large publication waits for the scan instead of filling memory (a parsed file's
+tokens take about 13 times its bytes: 2 MiB of files waiting hold some 26 MiB of tokens)."""
+RECENT = 4096
+"""Contents parsed ahead that are not parsed ahead again (a new version re-shipping a file of
+the one before, both in the window): the scan of the first puts its outcome in the memo."""
+
+
+class FileStream:
+    """One publication's files, from the thread reading them to the thread scanning them."""
+
+    def __init__(self, max_files: int = STREAM_FILES, max_bytes: int = STREAM_BYTES) -> None:
+        self.max_files = max_files
+        self.max_bytes = max_bytes
+        self._items: deque[tuple[CandidateFile, Parse]] = deque()
+        self._bytes = 0
+        self._ended = False
+        self._error: BaseException | None = None
+        self._cancelled = False
+        self._changed = threading.Condition()
+
+    def put(self, file: CandidateFile, parse: Parse) -> bool:
+        """Hand one file over (waits while the stream is full); False once nobody reads it."""
+        with self._changed:
+            while not self._cancelled and self._full(len(file.data)):
+                self._changed.wait()
+            if self._cancelled:
+                return False
+            self._items.append((file, parse))
+            self._bytes += len(file.data)
+            self._changed.notify_all()
+            return True
+
+    def _full(self, size: int) -> bool:
+        return bool(self._items) and (len(self._items) >= self.max_files
+                                      or self._bytes + size > self.max_bytes)  # fmt: skip
+
+    def end(self, error: BaseException | None = None) -> None:
+        """No more files; ``error``: why reading stopped (raised to the scan)."""
+        with self._changed:
+            self._ended, self._error = True, error
+            self._changed.notify_all()
+
+    def cancel(self) -> None:
+        """Nobody will read the rest (the watch stops): the reading thread stops at once."""
+        with self._changed:
+            self._cancelled = True
+            self._items.clear()
+            self._changed.notify_all()
+
+    def __iter__(self) -> Iterator[tuple[CandidateFile, Parse]]:
+        while True:
+            with self._changed:
+                while not self._items and not self._ended:
+                    self._changed.wait()
+                if not self._items:
+                    if self._error is not None:
+                        raise self._error
+                    return
+                item = self._items.popleft()
+                self._bytes -= len(item[0].data)
+                self._changed.notify_all()
+            yield item
+
+
+class Prepared:
+    """A candidate whose files were read (and parsed) ahead: everything but ``iter_files`` is
+    the candidate's own (its problems, complete once the files are)."""
+
+    def __init__(self, candidate: Any, stream: FileStream) -> None:
+        self._candidate = candidate
+        self._stream = stream
+        self.parsed: dict[int, tuple[CandidateFile, TokenStream | ParseFailure]] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._candidate, name)
+
+    def iter_files(self) -> Iterator[CandidateFile]:
+        for file, parse in self._stream:
+            if parse is not None:
+                self.parsed[id(file)] = (file, parse)
+            yield file
+
+
+class Parsed:
+    """A runner (``scanner.runners``) for a ``Prepared`` candidate, in this thread: a file
+    parsed ahead is judged from its tokens, any other is scanned by ``fn`` (``scan_file``)."""
+
+    workers = 1
+
+    def __init__(self, prepared: Prepared) -> None:
+        self.prepared = prepared
+
+    def map(self, fn: Callable[..., Any], items: Iterable[Any],
+            context: Any = None) -> Iterator[Any]:  # fmt: skip
+        for item in items:
+            if isinstance(item, Ready):
+                yield item.value
+                continue
+            found = self.prepared.parsed.pop(id(item), None)
+            if found is not None and found[0] is item:
+                yield scan_tokens(item, found[1], context)
+            else:
+                yield fn(item, context)
+
+    def close(self) -> None:
+        pass
+
+
+class ReadAhead:
+    """``jobs`` threads, each with its own isolated parser process, reading and parsing the
+    publications handed to ``submit`` in that order."""
+
+    def __init__(self, context: ScanContext, jobs: int, memo: Callable[[], Memo]) -> None:
+        self.context = context
+        self.memo = memo
+        limits = context.parse_limits
+        self._pool = ThreadPoolExecutor(
+            max(1, jobs),
+            thread_name_prefix="watch-parse",
+            initializer=(lambda: start_parser(limits)) if limits is not None else None,
+        )
+        self._streams: set[FileStream] = set()
+        self._recent: OrderedDict[tuple[str, str], None] = OrderedDict()  # parsed ahead lately
+        self._lock = threading.Lock()
+
+    def submit(self, opened: Future[Opened]) -> FileStream:
+        stream = FileStream()
+        self._streams.add(stream)
+        self._pool.submit(self._read, opened, stream)
+        return stream
+
+    def done(self, stream: FileStream) -> None:
+        """The scan read ``stream`` to its end (or gave it up)."""
+        stream.cancel()
+        self._streams.discard(stream)
+
+    def close(self) -> None:
+        for stream in list(self._streams):
+            self.done(stream)
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _read(self, opened: Future[Opened], stream: FileStream) -> None:
+        try:
+            candidate = opened.result().candidate
+        except BaseException:  # the scan's thread takes the error from the future itself
+            candidate = None
+        if candidate is None:
+            stream.end()
+            return
+        seen: set[tuple[str, str]] = set()
+        try:
+            for file in candidate.iter_files():
+                if not stream.put(file, self._parse(file, seen)):
+                    return
+        except BaseException as exc:  # a blob that cannot be fetched: the scan hears of it
+            stream.end(exc)
+            return
+        stream.end()
+
+    def _first(self, key: tuple[str, str]) -> bool:
+        """Whether ``key`` was not parsed ahead lately (and is now)."""
+        with self._lock:
+            if key in self._recent:
+                return False
+            self._recent[key] = None
+            if len(self._recent) > RECENT:
+                self._recent.popitem(last=False)
+            return True
+
+    def _parse(self, file: CandidateFile, seen: set[tuple[str, str]]) -> Parse:
+        limits = self.context.parse_limits
+        if limits is None or len(file.data) > self.context.window_bytes:
+            return None  # parsed in this process, or in windows: the scan does it
+        key = (hashlib.sha256(file.data).hexdigest(), file.language)
+        if key in seen or key in self.memo() or not self._first(key):
+            return None  # done already, or parsed ahead for an earlier publication: the scan
+            # takes its outcome from the memo (and parses it itself if the memo lost it)
+        seen.add(key)
+        try:
+            return isolated_tokenize(file.data, file.language, limits)
+        except ParseFailure as failure:
+            return failure
+        except Exception:  # anything else: the scan parses it again and meets it there
+            return None
