@@ -2,10 +2,11 @@
 
 ``fingerprints/_native.c`` (built by setup.py against the tree-sitter core of the pinned
 py-tree-sitter release) parses a file and returns, in one call, what ``normalize.tokenize``
-and ``structure._function_nodes`` compute from a py-tree-sitter tree, and ``select`` what
-``shingles.kgrams``, ``winnow`` and ``KGrams.select`` do: the same arrays, bit for bit
-(tests/test_native.py). Without the extension, or with ``LEAKTRACE_NATIVE=0`` in the
-environment (read once per process), the Python path runs instead.
+and ``structure._function_nodes`` compute from a py-tree-sitter tree, ``select`` what
+``shingles.kgrams``, ``winnow`` and ``KGrams.select`` do, and ``minima`` a MinHash signature's
+values (``signature.signature_bytes``): the same arrays, bit for bit (tests/test_native.py).
+Without the extension, or with ``LEAKTRACE_NATIVE=0`` in the environment (read once per
+process), the Python path runs instead.
 """
 
 from __future__ import annotations

@@ -159,13 +159,14 @@ def tokenize(
     """Parse ``source`` and return its normalized token stream.
 
     A file with syntax errors still gets tokens: tree-sitter recovers and the leaves it found are
-    used; ``error_line`` tells where the first error is.
+    used; ``error_line`` tells where the first error is. The native tokenizer does it all in C
+    when it runs (``native``; ``parser`` is the Python path's), with the same result.
     """
     prepared = _BLANKED_COMMENTS[language.name](source) if language.name in \
         _BLANKED_COMMENTS else source  # fmt: skip
     native = tokenizer(language.name)
     if native is not None:
-        return _native_stream(source, prepared, language.name, native)
+        return _native_stream(source, prepared, native)
     tree = (parser or language.parser()).parse(prepared)
     kinds, starts_list, ends_list = _walk_leaves(tree)
     lines = count_lines(source)
@@ -199,12 +200,12 @@ def tokenize(
     line_end = (np.searchsorted(newlines, ends - 1, side="left") + 1).astype(np.uint32)
     raw = _raw_hashes(source, starts, ends)
     functions = function_rows(tree, language.name, values, starts, ends)
-    structure = extract(source, functions, language.name, values, raw, starts, ends)
+    structure = extract(source, functions, values, raw, starts, ends)
     return TokenStream(values, raw, line_start, line_end, lines, error_line, starts, ends,
                        structure)  # fmt: skip
 
 
-def _native_stream(source: bytes, prepared: bytes, language: str, native: Tokenizer) -> TokenStream:
+def _native_stream(source: bytes, prepared: bytes, native: Tokenizer) -> TokenStream:
     """``tokenize``'s stream, from the native tokenizer's one call (``native``)."""
     values, raw, line_start, line_end, starts, ends, error_line, functions = native.tokenize(
         prepared, source
@@ -214,7 +215,7 @@ def _native_stream(source: bytes, prepared: bytes, language: str, native: Tokeni
     starts = np.frombuffer(starts, dtype=np.int64)
     ends = np.frombuffer(ends, dtype=np.int64)
     rows = np.frombuffer(functions, dtype=np.int64).reshape(-1, FUNCTION_FIELDS)
-    structure = extract(source, rows, language, values, raw, starts, ends)
+    structure = extract(source, rows, values, raw, starts, ends)
     return TokenStream(values, raw, np.frombuffer(line_start, dtype=np.uint32),
                        np.frombuffer(line_end, dtype=np.uint32), count_lines(source), error_line,
                        starts, ends, structure)  # fmt: skip

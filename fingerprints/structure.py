@@ -368,9 +368,9 @@ def event_texts(source: bytes, tokens: TokenStream) -> dict[int, tuple[str, str]
     return found
 
 
-def extract(source: bytes, functions: np.ndarray, language: str, values: np.ndarray,
-            raw: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> Structure:  # fmt: skip
-    """The functions of a parsed file of ``language`` and their events, from its function
+def extract(source: bytes, functions: np.ndarray, values: np.ndarray, raw: np.ndarray,
+            starts: np.ndarray, ends: np.ndarray) -> Structure:  # fmt: skip
+    """The functions of a parsed file and their events, from its function
     nodes (``functions``: rows of ``FUNCTION_FIELDS``, each node once) and its token stream
     (``values``, ``raw``, ``starts``, ``ends``: ``normalize.tokenize``'s arrays)."""
     if values.shape[0] == 0 or functions.shape[0] == 0:

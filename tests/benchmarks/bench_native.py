@@ -46,6 +46,7 @@ stages = {
     "none": lambda path, data: None,
     "parse": lambda path, data: parser.parse(data),
     "walk": lambda path, data: _walk_leaves(parser.parse(blank(data))),
+    "c-call": lambda path, data: native.tokenizer("python").tokenize(blank(data), data),
     "tokenize": lambda path, data: tokenize(data, python, parser),
     "fingerprint": lambda path, data: fingerprint_file(path, data, "python", params),
 }
@@ -65,7 +66,8 @@ print(best)
 
 VALGRIND = shutil.which("valgrind")
 STAGES = (("parse", "bare tree-sitter parse"), ("walk", "parse + _walk_leaves"),
-          ("tokenize", "normalize.tokenize"), ("fingerprint", "fingerprint_file"))  # fmt: skip
+          ("c-call", "the native call alone"), ("tokenize", "normalize.tokenize"),
+          ("fingerprint", "fingerprint_file"))  # fmt: skip
 
 
 def _env(mode: str) -> dict[str, str]:
@@ -96,12 +98,14 @@ def in_process(pip: Path, repeats: int, counted: bool) -> None:
     base = {mode: instructions(pip, "none", mode) if counted else None
             for mode in ("python", "native")}  # fmt: skip
     for stage, label in STAGES:
-        modes = ("python",) if stage in ("parse", "walk") else ("python", "native")
+        modes = {"parse": ("python",), "walk": ("python",), "c-call": ("native",)}.get(
+            stage, ("python", "native")
+        )
         for mode in modes:
             seconds = cpu_seconds(pip, stage, mode, repeats)
             count, zero = instructions(pip, stage, mode) if counted else None, base[mode]
             text = "" if count is None or zero is None else f"  {(count - zero) / 1e9:6.2f} G instr"
-            shown = f"{label} ({mode})" if len(modes) > 1 else label
+            shown = f"{label} ({mode})" if stage in ("tokenize", "fingerprint") else label
             print(f"{shown:34} {seconds:6.3f} s{text}")
 
 
