@@ -1,20 +1,20 @@
 """Reading and parsing ahead of the scan, so that ``watch`` keeps its parsers busy.
 
-Nine tenths of a publication's CPU is the parse of its files in the isolated parser process;
-the rest (k-grams, lookup, matching, the verdict and the commit) is Python work on the watch's
-own thread. ``ReadAhead`` runs the parse of the next publications while that thread judges the
-current one: each publication in the prefetch window gets a thread of ``--jobs`` threads (each
-with a parser process of its own), which reads its files (decompresses the tarball, fetches the
-blobs) and has each parsed, handing them over in order through a bounded ``FileStream``. The
-watch's thread scans the publication with ``scan_candidate`` as before: ``Prepared`` gives it
-the files as they were read, and the ``Parsed`` runner judges each from the tokens its parse
-gave (``scan.scan_tokens``); a file that was not parsed ahead (a window of a large file,
-content the memo held when it was read) is scanned as ``scan_file`` always does. So the
-verdicts, the order of the commits and the checkpoints are those of a serial watch; only the
-parse ran elsewhere, earlier.
+About four fifths of a publication's CPU is the parse of its files in the isolated parser
+process; the rest (fetching, k-grams, lookup, matching, the verdict and the commit) is Python
+work in the watch's process. ``ReadAhead`` runs the parse of the next publications while the
+watch's thread judges the current one: each publication in the prefetch window gets one of
+``--jobs`` threads (each with a parser process of its own), which reads its files (decompresses
+the tarball, fetches the blobs) and has each parsed, handing them over in order through a
+bounded ``FileStream``. The watch's thread scans the publication with ``scan_candidate`` as
+before: ``Prepared`` gives it the files as they were read, and the ``Parsed`` runner judges each
+from the tokens its parse gave (``scan.scan_tokens``); a file that was not parsed ahead (a
+window of a large file, content the memo held when it was read) is scanned as ``scan_file``
+always does. So the verdicts, the order of the commits and the checkpoints are those of a
+serial watch; only the reading and the parse ran elsewhere, earlier.
 
-Only the parse runs on the other threads: the index, the store and the memo are used by the
-watch's thread alone (the memo is only looked at, to skip the parse of content already done).
+The index, the store and the memo are used by the watch's thread alone (the read-ahead threads
+only look at the memo, to skip the parse of content already done).
 """
 
 from __future__ import annotations
