@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import PurePosixPath
 
 import pytest
@@ -84,17 +83,14 @@ def test_hand_written_mentions_are_not_banners(text):
     assert generator_of(text.encode()) is None
 
 
-def test_only_the_head_is_read_and_it_is_fast():
+def test_only_the_head_is_read():
+    """A banner past the head is not seen, one in it is, whatever follows (speed is measured in
+    tests/benchmarks, not here: a timed assertion fails on a loaded machine)."""
     banner = HEADS["ANTLR"].encode()
     code = JOURNAL.encode()
     assert generator_of(code[: BANNER_HEAD_BYTES - len(banner)] + banner) is None
+    assert generator_of(code[: BANNER_HEAD_BYTES] + banner) is None
     assert generator_of(banner + code * 100) == "ANTLR"
-    heads = [code[i : i + 4096] for i in range(0, len(code) - 4096, 7)] * 20
-    start = time.perf_counter()
-    for head in heads:
-        generator_of(head)
-    per_file = (time.perf_counter() - start) / len(heads)
-    assert per_file < 200e-6, f"{per_file * 1e6:.0f} µs per file"
 
 
 def scan_json(*args: str) -> dict:
