@@ -89,7 +89,7 @@ def test_only_the_head_is_read():
     banner = HEADS["ANTLR"].encode()
     code = JOURNAL.encode()
     assert generator_of(code[: BANNER_HEAD_BYTES - len(banner)] + banner) is None
-    assert generator_of(code[: BANNER_HEAD_BYTES] + banner) is None
+    assert generator_of(code[:BANNER_HEAD_BYTES] + banner) is None
     assert generator_of(banner + code * 100) == "ANTLR"
 
 
