@@ -34,9 +34,13 @@ def _core(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     archive = folder / SDIST
     if not archive.is_file():
+        # the hash goes to pip, which checks it before it unpacks or prepares anything (pip
+        # runs an sdist's build backend to read its metadata; a tampered one never gets there)
+        pinned = folder / "requirements.txt"
+        pinned.write_text(f"tree-sitter=={TREE_SITTER} --hash=sha256:{SDIST_SHA256}\n")
         subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-                        "--no-binary", ":all:", "--no-build-isolation", "-d", str(folder),
-                        f"tree-sitter=={TREE_SITTER}"], check=True)  # fmt: skip
+                        "--no-binary", ":all:", "--no-build-isolation", "--require-hashes",
+                        "-d", str(folder), "-r", str(pinned)], check=True)  # fmt: skip
     digest = hashlib.sha256(archive.read_bytes()).hexdigest()
     if digest != SDIST_SHA256:
         archive.unlink()

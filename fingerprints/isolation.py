@@ -599,25 +599,33 @@ def serve_forks(fd: int) -> None:
                 data, fds, _, _ = socket.recv_fds(connection, 256, 3)
             except OSError:
                 data, fds = b"", []
-            if not data:
+            try:
+                if not data:
+                    raise EOFError
+                message = pickle.loads(data)
+                if message[0] == "connect":  # on a socket shared with others: kept either way
+                    if fds:  # none when the kernel dropped it (no fd free here): not joined
+                        joined = socket.socket(fileno=fds.pop(0))
+                        connections[joined.fileno()] = joined
+                    continue
+                if message[0] == "fork":
+                    answer = _fork(list(connections.values()), fds, message[1], message[2])
+                    fds = []  # the child has them; _fork closed them here
+                    forked[answer] = key
+                else:
+                    answer = _reap_child(message[1], message[2])
+                    if answer is not None:
+                        forked.pop(message[1], None)
+                connection.send(pickle.dumps(answer))
+            except Exception:  # noqa: BLE001 - EOF, a caller gone (EPIPE), fork failing, a bad
+                # message: that caller's connection ends (it sees the zygote gone and goes on
+                # without it), never the zygote that every other process shares
+                for fd in fds:
+                    os.close(fd)
                 connection.close()
                 del connections[key]
                 orphans |= {pid for pid, asker in forked.items() if asker == key}
                 forked = {pid: asker for pid, asker in forked.items() if asker != key}
-                continue
-            message = pickle.loads(data)
-            if message[0] == "connect":
-                joined = socket.socket(fileno=fds[0])
-                connections[joined.fileno()] = joined
-                continue
-            if message[0] == "fork":
-                answer = _fork(list(connections.values()), fds, message[1], message[2])
-                forked[answer] = key
-            else:
-                answer = _reap_child(message[1], message[2])
-                if answer is not None:
-                    forked.pop(message[1], None)
-            connection.send(pickle.dumps(answer))
     os._exit(0)  # nothing to tear down: the children have their own pipes
 
 
