@@ -617,7 +617,7 @@ def serve_forks(fd: int) -> None:
                     if answer is not None:
                         forked.pop(message[1], None)
                 connection.send(pickle.dumps(answer))
-            except Exception:  # noqa: BLE001 - EOF, a caller gone (EPIPE), fork failing, a bad
+            except Exception:  # EOF, a caller gone (EPIPE), fork failing, a bad
                 # message: that caller's connection ends (it sees the zygote gone and goes on
                 # without it), never the zygote that every other process shares
                 for fd in fds:
