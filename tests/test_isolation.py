@@ -296,6 +296,23 @@ def test_parsers_are_forked_by_one_zygote_and_outlive_it():
     second.close()
 
 
+def test_a_caller_gone_before_its_answer_does_not_end_the_shared_zygote():
+    parser = isolation.IsolatedParser(ParseLimits())
+    assert len(parser.tokenize(b"x = 1\n", "python")) == 3
+    zygote = isolation.zygote()
+    joined = zygote.join()  # as a scan's pool worker does
+    assert joined is not None and parser._process is not None
+    joined._send(("wait", parser._process.pid, 0.5))  # the parser runs on: answered in 0.5 s
+    joined.close()  # ... to a caller that is gone: the zygote's answer meets EPIPE
+    time.sleep(1.5)
+    assert zygote.process.poll() is None  # it dropped that caller, not itself
+    other = isolation.IsolatedParser(ParseLimits())
+    assert len(other.tokenize(b"y = 2\n", "python")) == 3
+    assert other._process is not None and other._process.zygote is zygote
+    other.close()
+    parser.close()
+
+
 def test_a_zygote_that_cannot_start_is_one_clear_error(monkeypatch):
     monkeypatch.setattr(isolation, "_ZYGOTE", "raise SystemExit('no grammar here')")
     with pytest.raises(isolation.LeaktraceError, match=r"cannot start the parser process "
