@@ -316,6 +316,10 @@ static int tokenizer_init(Tokenizer *self, PyObject *args, PyObject *kwds) {
     PyObject *capsule, *table, *mask, *anchors;
     unsigned short body, params, name;
     unsigned long long string_value, open_brace, close_paren;
+    if (self->parser != NULL || self->grammar.table != NULL) { /* its tables are in use */
+        PyErr_SetString(PyExc_RuntimeError, "a Tokenizer is initialised once");
+        return -1;
+    }
     if (!PyArg_ParseTuple(args, "OOOHHHKOKK", &capsule, &table, &mask, &body, &params, &name,
                           &string_value, &anchors, &open_brace, &close_paren))
         return -1;
@@ -365,6 +369,10 @@ static int64_t *newline_positions(const uint8_t *source, size_t length, size_t *
 
 static PyObject *tokenizer_tokenize(Tokenizer *self, PyObject *args) {
     Py_buffer parse_view, source_view;
+    if (self->language == NULL || self->grammar.function_mask == NULL || self->grammar.anchors == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "the Tokenizer was not initialised");
+        return NULL;
+    }
     if (!PyArg_ParseTuple(args, "y*y*", &parse_view, &source_view)) return NULL;
     PyObject *result = NULL;
     Tokens tokens = {{NULL, 0, 0, sizeof(uint64_t)}, {NULL, 0, 0, sizeof(int64_t)},

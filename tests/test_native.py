@@ -42,6 +42,19 @@ def test_the_install_built_the_extension():
     assert native.active()
 
 
+def test_a_tokenizer_used_outside_its_one_initialisation_is_an_error_not_a_crash():
+    module = native._module()
+    assert module is not None
+    bare = module.Tokenizer.__new__(module.Tokenizer)
+    with pytest.raises(RuntimeError, match="not initialised"):
+        bare.tokenize(b"x = 1\n", b"x = 1\n")
+    working = native.tokenizer("python")
+    assert working is not None
+    with pytest.raises(RuntimeError, match="initialised once"):
+        working.__init__()  # any arguments: refused before they are read
+    assert len(working.tokenize(b"x = 1\n", b"x = 1\n")[0]) == 3 * 8
+
+
 def python_path(data: bytes, language: str) -> TokenStream:
     with native.disabled():
         assert native.tokenizer(language) is None
