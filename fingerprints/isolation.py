@@ -226,6 +226,8 @@ class IsolatedParser:
                 self.close(kill=True)
                 raise LeaktraceError(f"cannot start the parser process ({failure})")
             self._baseline = ready[1]
+            assert self._process is not None
+            _ = self._process.pid  # its pidfd, taken while it runs (see ``_Child._pidfd``)
         return self._requests, self._replies
 
     def spawn(self) -> None:
@@ -268,6 +270,7 @@ class IsolatedParser:
         if process.wait(5) is None:
             process.kill()
             process.wait(None)
+        process.release()
 
 
 class _Child:
@@ -279,6 +282,9 @@ class _Child:
         self.zygote = zygote
         self._ticket = ticket
         self._pid: int | None = None
+        self._pidfd: int | None = None
+        """This very process, whoever reaps it: a signal through it never reaches another
+        process that was given the same pid (after the zygote died, init reaps its children)."""
         self.returncode: int | None = None
 
     @property
@@ -287,12 +293,20 @@ class _Child:
         if self._pid is None and self._ticket:
             answer, self._ticket = self.zygote.answer(self._ticket), 0
             self._pid = answer if isinstance(answer, int) else None
+            opener = getattr(os, "pidfd_open", None)  # Linux 5.3 and later
+            if self._pid is not None and opener is not None:  # unreaped until we ask: ours
+                with contextlib.suppress(OSError):
+                    self._pidfd = opener(self._pid)
         return self._pid
 
     def kill(self) -> None:
         pid = self.pid
-        if pid is not None and self.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
+        if pid is None or self.returncode is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            if self._pidfd is not None:
+                signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
+            elif self.zygote.alive:  # no pidfd: only while the zygote still holds the pid
                 os.kill(pid, signal.SIGKILL)
 
     def wait(self, seconds: float | None) -> int | None:
@@ -300,7 +314,18 @@ class _Child:
         pid = self.pid
         if pid is not None and self.returncode is None:
             self.returncode = self.zygote.wait(pid, seconds)
+        if self.returncode is not None:
+            self.release()
         return self.returncode
+
+    def release(self) -> None:
+        """Close the pidfd (the child ended, or can no longer be told apart from a new one)."""
+        if self._pidfd is not None:
+            os.close(self._pidfd)
+            self._pidfd = None
+
+    def __del__(self) -> None:
+        self.release()
 
 
 class _Zygote:

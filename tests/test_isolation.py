@@ -313,6 +313,30 @@ def test_a_caller_gone_before_its_answer_does_not_end_the_shared_zygote():
     parser.close()
 
 
+def test_a_parser_is_killed_through_its_pidfd_even_after_the_zygote_died_and_no_fd_is_left():
+    isolation.close_parsers()
+    isolation.zygote()  # started before counting: it keeps one socket for good
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(3):
+        parser = isolation.IsolatedParser(ParseLimits())
+        assert len(parser.tokenize(b"x = 1\n", "python")) == 3
+        parser.close()
+    assert len(os.listdir("/proc/self/fd")) == before
+    parser = isolation.IsolatedParser(ParseLimits())
+    assert len(parser.tokenize(b"x = 1\n", "python")) == 3
+    child = parser._process
+    assert child is not None and child.pid and child._pidfd is not None
+    zygote = isolation.zygote()
+    zygote.process.kill()
+    zygote.process.wait()  # the parser is now init's: its pid may be reaped and reused
+    pid = child.pid
+    parser.close(kill=True)  # SIGKILL through the pidfd, never to whatever holds pid later
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not Path(f"/proc/{pid}").exists() and child._pidfd is None
+
+
 def test_a_zygote_that_cannot_start_is_one_clear_error(monkeypatch):
     monkeypatch.setattr(isolation, "_ZYGOTE", "raise SystemExit('no grammar here')")
     with pytest.raises(isolation.LeaktraceError, match=r"cannot start the parser process "
