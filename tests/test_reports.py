@@ -288,3 +288,13 @@ def test_review_decisions_drive_the_notice_and_survive_a_rescan(run, tmp_path):
     done = runner.invoke(app, ["report", "latest", "--format", "html", "--results", results])
     page.write(done.stdout)
     assert "checked line by line" in page.getvalue()
+
+
+def test_a_history_path_cannot_break_out_of_its_markdown_code_span():
+    from scanner.reports.md_report import _history
+
+    seen = {"commit": "a" * 40, "date": "2026-01-01 [x](https://evil.example)",
+            "path": "src/`[click](https://evil.example)`.py"}  # fmt: skip
+    text = _history({"seen": [seen, seen], "at_tip": False, "commits": 2})
+    assert "[x](" not in text and r"\[x\]\(" in text  # the date: plain text, escaped
+    assert " at ``src/`[click](https://evil.example)`.py``," in text  # one span, whole name

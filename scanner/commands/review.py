@@ -93,6 +93,6 @@ def _print_queue(data: dict) -> None:
     for c in waiting:
         out.print(f"{c['verdict']:<10} {c['matched_tokens']:>9,} tokens  {printable(c['target'])}",
                   markup=False, soft_wrap=True)  # fmt: skip
-        out.print(f"{'':<28}why: {verdict_sentence(c)}", markup=False, soft_wrap=True)
+        out.print(printable(f"{'':<28}why: {verdict_sentence(c)}"), markup=False, soft_wrap=True)
         for path in c["review"]["awaiting"]:
             out.print(f"{'':<28}{printable(path)}", markup=False, soft_wrap=True)

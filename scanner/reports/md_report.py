@@ -32,10 +32,10 @@ def _history(history: dict[str, Any] | None) -> str:
         return ""
     newest, oldest = history["seen"][0], history["seen"][-1]
     where = "still at a branch tip" if history["at_tip"] else "**in history only**"
-    first = (f", first in `{oldest['commit'][:12]}` ({oldest['date']})"
+    first = (f", first in {md_code(oldest['commit'][:12])} ({md_text(oldest['date'])})"
              if history["commits"] > 1 else "")  # fmt: skip
-    return (f"; {where}: commit `{newest['commit'][:12]}` ({newest['date']}) at "
-            f"`{newest['path']}`{first}, {history['commits']} commit(s) in all")  # fmt: skip
+    return (f"; {where}: commit {md_code(newest['commit'][:12])} ({md_text(newest['date'])}) at "
+            f"{md_code(newest['path'])}{first}, {history['commits']} commit(s) in all")  # fmt: skip
 
 
 def write(report: dict[str, Any], out: TextIO, sources: Sources) -> None:
