@@ -708,7 +708,7 @@ def serve(inbox: int, outbox: int, memory_bytes: int, stack_bytes: int = STACK_B
 
 
 def _serve(inbox: int, outbox: int, memory_bytes: int) -> None:
-    from fingerprints.fingerprinter import fingerprint_file
+    from fingerprints.fingerprinter import _parser, fingerprint_file
     from fingerprints.languages import load_language
     from fingerprints.normalize import tokenize
 
@@ -717,7 +717,6 @@ def _serve(inbox: int, outbox: int, memory_bytes: int) -> None:
     tokenize(b"x = 1\n", load_language("python"))  # warm up this thread's allocator and caches
     _limit_address_space(memory_bytes)
     replies.send(("ready", _address_space(os.getpid()) or 0))
-    parsers: dict[str, Any] = {}
     while True:
         try:
             call, args = requests.recv()
@@ -727,11 +726,8 @@ def _serve(inbox: int, outbox: int, memory_bytes: int) -> None:
             if call == FINGERPRINT:
                 answer = fingerprint_file(*args)
             else:
-                language, data = args
-                grammar = load_language(language)
-                if language not in parsers:
-                    parsers[language] = grammar.parser()
-                answer = tokenize(data, grammar, parsers[language])
+                language, data = args  # one parser per grammar, shared with FINGERPRINT
+                answer = tokenize(data, load_language(language), _parser(language))
             replies.send(("ok", answer))
         except MemoryError:
             replies.send(("memory", None))

@@ -287,10 +287,9 @@ def _name(text: str) -> str:
     return CALL_ALIASES.get(name, name)
 
 
-@functools.lru_cache(maxsize=1 << 13)
 def _text_code(kind: int, text: str) -> int:
-    """The event code of a call (kind 0), number (1) or string (2) text; 0 for none. Cached:
-    the same names and constants come back in file after file."""
+    """The event code of a call (kind 0), number (1) or string (2) text; 0 for none (cached
+    by its one caller, ``_token_code``, which keeps long tokens out of the cache)."""
     if kind == 0:
         name = _name(text)
         return 0 if name in SYNTAX_CALLS else event_code("c:" + name)

@@ -410,3 +410,18 @@ def test_a_link_in_a_guarded_folder_is_said_not_passed_over(tmp_path):
     assert code == 0, output
     assert f"{site}:more: symbolic link, not followed" in output
     assert f"{site}:secret.py: symbolic link, not followed" in output
+
+
+def test_a_version_control_folder_in_an_archive_an_npm_package_packs_is_reported(tmp_path):
+    """The same finding as for a folder or a tarball, when the ``.git`` is inside an archive
+    that an npm package folder ships (``files``), with npm's rules."""
+    package = write_tree(tmp_path / "p", {
+        "package.json": '{"name": "p", "version": "1.0.0", "files": ["vendor"]}',
+    })  # fmt: skip
+    (package / "vendor").mkdir()
+    with tarfile.open(package / "vendor" / "bundle.tgz", "w:gz") as tar:
+        add(tar, "repo/index.js", b"module.exports = 1\n")
+        add(tar, "repo/.git/HEAD", b"ref: refs/heads/main\n")
+    code, output = guard(package, "--no-npm")
+    assert code == 0, output
+    assert f"warn {'version-control':<21} {package}:vendor/bundle.tgz!/repo/.git/: " in output

@@ -637,3 +637,14 @@ def test_sigterm_commits_what_was_read_and_stops(store, tmp_path):
         status = db.execute("SELECT status FROM runs").fetchone()[0]
         assert status == "stopped"
         assert 0 < done.fetchone()[0] <= len(tarballs) + 1  # what it read, and no more
+
+
+def test_a_retry_after_that_is_no_number_of_seconds_still_gives_a_due_time():
+    """``Retry-After: nan`` parses as a float; a NaN due time is stored as NULL and the alert
+    would never be due again: it falls back to the exponential backoff."""
+    import math
+
+    from scanner.watch.alerts import backoff
+
+    assert math.isfinite(backoff(1, float("nan"))) and backoff(1, float("nan")) > 0
+    assert backoff(1, float("inf")) <= 3600 and backoff(1, 30.0) == 30.0

@@ -66,6 +66,8 @@ class NpmFolder:
         self.limits = limits or Limits()
         self.use_npm = use_npm
         self.problems: list[Problem] = []
+        self.version_control: list[str] = []
+        """Version-control folders inside archives it packs (``Unpacker.version_control``)."""
         self.listed_by = ""
         """How the list was made: "npm pack --dry-run" or "npm's rules (no npm)"."""
 
@@ -89,7 +91,7 @@ class NpmFolder:
         return listed
 
     def iter_files(self) -> Iterator[CandidateFile]:
-        unpacker = Unpacker(self.limits, self.problems, self.on_map)
+        unpacker = Unpacker(self.limits, self.problems, self.on_map, self.version_control)
         for path in self.files():
             if unpacker.stopped:
                 return

@@ -16,6 +16,7 @@ origin, and like a token it may go only over HTTPS (or to a loopback host).
 from __future__ import annotations
 
 import json
+import math
 import random
 import threading
 import time
@@ -108,7 +109,7 @@ def render(payload: dict[str, Any], fmt: str) -> bytes:
 
 def backoff(attempts: int, retry_after: float | None = None) -> float:
     """Seconds before the next attempt after ``attempts`` failed ones."""
-    if retry_after is not None:
+    if retry_after is not None and math.isfinite(retry_after):
         return min(max(retry_after, 0.0), 3600.0)
     base = min(BACKOFF_CAP, BACKOFF_FIRST * 2 ** max(0, attempts - 1))
     return base * (0.5 + random.random() / 2)
@@ -205,6 +206,8 @@ class Outbox:
         try:
             seconds = float(retry_after) if retry_after else None
         except ValueError:
+            seconds = None
+        if seconds is not None and not math.isfinite(seconds):  # "nan" would store no due time
             seconds = None
         return f"HTTP {response.status_code}", seconds
 

@@ -446,8 +446,10 @@ class GitHubFeed:
                 if not isinstance(item, dict):
                     raise _malformed(url, f"files[{number}] should be an object")
                 path, sha = item.get("filename"), item.get("sha")
-                if item.get("status") == "removed" or not isinstance(path, str):
+                if item.get("status") == "removed":
                     continue
+                if not isinstance(path, str) or not path:
+                    raise _malformed(url, f"files[{number}].filename should be a path")
                 if not isinstance(sha, str) or len(sha) != 40:
                     raise _malformed(url, f"files[{number}].sha should be a blob id")
                 if language_for_path(path) is None and not might_be_carrier(path):
