@@ -648,3 +648,22 @@ def test_a_retry_after_that_is_no_number_of_seconds_still_gives_a_due_time():
 
     assert math.isfinite(backoff(1, float("nan"))) and backoff(1, float("nan")) > 0
     assert backoff(1, float("inf")) <= 3600 and backoff(1, 30.0) == 30.0
+
+
+def test_a_feed_entry_too_malformed_to_name_is_unread_not_passed_over(store, tmp_path):
+    """An npm change with no package name is a publication nobody can read: one line and
+    ``incomplete`` (exit 3), never counted as seen and dropped, nor filtered away."""
+    from typer.testing import CliRunner
+
+    from scanner.cli import app
+
+    with FakeFeeds() as feeds:
+        feeds.show()
+        feeds.faults.add("^/_changes$", "body", body={"results": [{"seq": 7, "id": 42}],
+                                                      "last_seq": 7}, times=1)  # fmt: skip
+        done = CliRunner().invoke(app, [
+            "watch", "--store", str(store), "--results", str(tmp_path / "r.db"), "--feed", "npm",
+            "--from-beginning", "--once", "--npm-changes", feeds.url, "--npm-registry",
+            feeds.url, "--package", "acme-*"])  # fmt: skip
+    assert done.exit_code == 3, done.output
+    assert "malformed feed entry: change 7 names no package; not read" in done.output

@@ -67,6 +67,8 @@ class Filters:
 
     def wanted(self, publication: Publication) -> bool:
         name = publication.name
+        if not name:  # an entry too malformed to name: reported unread, never filtered away
+            return True
         if publication.feed == "github":
             if not (self.orgs or self.keywords):
                 return True

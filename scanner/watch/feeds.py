@@ -42,7 +42,7 @@ from fingerprints import language_for_path
 from scanner.http import FetchError, Http
 from scanner.sources.answers import AnswerError, npm_newest_version, npm_release
 from scanner.sources.archive import Archive
-from scanner.sources.base import CandidateFile, Limits, Problem
+from scanner.sources.base import CandidateFile, Limits, Problem, Unreadable
 from scanner.sources.carriers import might_be_carrier
 from scanner.sources.github import GitHubAPI, GitHubRepo, read_blobs
 
@@ -79,6 +79,12 @@ def _malformed(url: str, what: str) -> AnswerError:
     return AnswerError(f"{url}: malformed answer: {what}")
 
 
+def _unreadable(target: str, feed: str, what: str) -> Opener:
+    """The opener of a publication the feed announced but described too badly to read: it
+    comes out ``incomplete`` with one line, never as seen and passed over."""
+    return lambda: Opened(Unreadable(target, feed, f"malformed feed entry: {what}; not read"))
+
+
 # -- npm ------------------------------------------------------------------------------------------
 
 
@@ -112,8 +118,12 @@ class NpmFeed:
                 cursor = _seq_text(change["seq"])
                 name = change.get("id")
                 self.cursor = cursor
-                if not isinstance(name, str) or not name or name.startswith("_design/"):
+                if isinstance(name, str) and name.startswith("_design/"):  # not a package
                     yield Publication(self.name, cursor, "", "npm:?")
+                    continue
+                if not isinstance(name, str) or not name:
+                    unread = _unreadable("npm:?", self.name, f"change {cursor} names no package")
+                    yield Publication(self.name, cursor, "", "npm:?", open=unread)
                     continue
                 deleted = change.get("deleted") is True
                 yield Publication(self.name, cursor, name, f"npm:{name}",
@@ -399,16 +409,20 @@ class GitHubFeed:
         if kind == "ForkEvent":
             forkee = payload.get("forkee") if isinstance(payload.get("forkee"), dict) else {}
             full = forkee.get("full_name") if isinstance(forkee.get("full_name"), str) else ""
-        if full.count("/") != 1:
-            return Publication(self.name, cursor, "", "github:?")
+        if full.count("/") != 1 or "" in full.split("/"):
+            what = f"{kind} {str(event.get('id'))[:40]} names no repository"
+            return Publication(self.name, cursor, "", "github:?",
+                               open=_unreadable("github:?", self.name, what))  # fmt: skip
         owner, name = full.split("/")
         target = f"github:{full}"
         opener: Opener | None = None
         if kind == "PushEvent":
             head, before = payload.get("head"), payload.get("before")
-            if isinstance(head, str):
+            if isinstance(head, str) and head:
                 target = f"github:{full}@{head}"
                 opener = self._push_opener(owner, name, before, head, target)
+            else:
+                opener = _unreadable(target, self.name, "a push with no head commit")
         elif kind == "CreateEvent":
             if payload.get("ref_type") == "repository":
                 opener = self._tree_opener(owner, name, None, target)
