@@ -27,6 +27,7 @@ from urllib.parse import quote
 
 import numpy as np
 
+from fingerprints import structure as _structure
 from fingerprints.direction import PUBLIC
 from fingerprints.errors import (
     DamagedStoreError,
@@ -349,8 +350,8 @@ class KnownFile:
     size: int
     mtime_ns: int
     structured: bool = True
-    """False: stored before schema 7 without a structure, or with one of structure format 1
-    (older event codes), so it is fingerprinted again."""
+    """False: stored before schema 7 without a structure, or with one of an older structure
+    format than ``structure.FORMAT`` (older event codes), so it is fingerprinted again."""
 
 
 _Method = TypeVar("_Method", bound=Callable[..., Any])
@@ -660,9 +661,9 @@ class SQLiteStore:
     def known_files(self, repo_id: int) -> dict[str, KnownFile]:
         rows = self._db.execute(
             "SELECT path, sha256, size, mtime_ns,"
-            " structure IS NOT NULL AND substr(structure, 1, 1) IS NOT x'01' FROM files"
+            " structure IS NOT NULL AND substr(structure, 1, 1) IS ? FROM files"
             " WHERE repo_id = ?",
-            (repo_id,),
+            (bytes([_structure.FORMAT]), repo_id),
         )
         return {path: KnownFile(sha, size, mtime, bool(s)) for path, sha, size, mtime, s in rows}
 

@@ -471,3 +471,32 @@ def test_public_lines_count_the_tokens_on_the_lines_asked():
     assert not mostly(6, 9)  # no token there: not public
     assert mostly(1, 5) == (covered.sum() * 2 >= covered.shape[0])
     assert not PublicLines(np.zeros(0, dtype=np.int64), 2, lines)(1, 5)
+
+
+def test_a_structure_older_than_the_current_format_is_redone(tmp_path, monkeypatch):
+    """What is stale is any format but ``structure.FORMAT``, not format 1 alone: when FORMAT
+    goes to 3, the files stored at format 2 are fingerprinted again, and their index key
+    changes once they are (the format byte is part of it)."""
+    from fingerprints import structure
+
+    private = tmp_path / "toolkit"
+    private.mkdir()
+    shutil.copy(PRIVATE_MODULE, private / "textwrap.py")
+    path = tmp_path / "store.db"
+    done = runner.invoke(app, ["fingerprint", str(private), "--store", str(path), "--jobs", "1"])
+    assert done.exit_code == 0, done.output
+    with open_store(path, read_only=True) as store:
+        repo = store.repos()[0].id
+        [(file_id, blob)] = store.structures({1})
+        assert blob is not None and blob[0] == structure.FORMAT == 2
+        assert store.known_files(repo)["textwrap.py"].structured
+        key = store.file_keys([file_id])
+        monkeypatch.setattr(structure, "FORMAT", 3)
+        assert not store.known_files(repo)["textwrap.py"].structured  # redone at format 3
+    con = sqlite3.connect(path)  # as a leaktrace at format 3 writes it again
+    con.execute("UPDATE files SET structure = ? WHERE id = ?", (b"\x03" + blob[1:], file_id))
+    con.commit()
+    con.close()
+    with open_store(path, read_only=True) as store:
+        assert store.known_files(repo)["textwrap.py"].structured
+        assert store.file_keys([file_id]) != key  # the index reads it again
