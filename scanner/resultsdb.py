@@ -24,7 +24,7 @@ from scanner.endpoints import DEFAULT_RESULTS
 from scanner.errors import InputError, LeaktraceError
 
 FORMAT = "leaktrace-results"
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 DEFAULT_PATH = DEFAULT_RESULTS
 
 _SCHEMA = """
@@ -167,11 +167,26 @@ def _migrate_3_to_4(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX watch_outbox_due ON watch_outbox (delivered_at, next_at)")
 
 
+def _migrate_4_to_5(db: sqlite3.Connection) -> None:
+    """v5: the npm versions ``watch`` has read. One change in npm's feed may stand for several
+    versions (CouchDB keeps one change per document), so per package the newest version read
+    (its publication time and name), moved in the same transaction as that version's finding;
+    and per feed the time before which every version was read (``since``): a package with no
+    row is read from there, and rows older than it are pruned (``scanner.watch.state``)."""
+    db.execute(
+        "CREATE TABLE watch_versions (feed TEXT NOT NULL, package TEXT NOT NULL,"
+        " published TEXT NOT NULL, version TEXT NOT NULL, PRIMARY KEY (feed, package))"
+        " WITHOUT ROWID"
+    )
+    db.execute("CREATE TABLE watch_since (feed TEXT PRIMARY KEY, since TEXT NOT NULL)")
+
+
 #: Numbered migrations: MIGRATIONS[n] upgrades a results database from schema n to n + 1.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _migrate_1_to_2,
     2: _migrate_2_to_3,
     3: _migrate_3_to_4,
+    4: _migrate_4_to_5,
 }
 
 #: What a decision covers (``decisions.scope``, schema 3).

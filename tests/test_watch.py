@@ -14,6 +14,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -344,12 +345,15 @@ def test_results_database_schema_3_gains_the_watch_tables(tmp_path):
     with sqlite3.connect(path) as db:
         db.execute("DROP TABLE watch_checkpoints")
         db.execute("DROP TABLE watch_outbox")
+        db.execute("DROP TABLE watch_versions")
+        db.execute("DROP TABLE watch_since")
         db.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
     with ResultsDB(path) as results:
         version = results.connection.execute(
             "SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]  # fmt: skip
         tables = {r[0] for r in results.connection.execute("SELECT name FROM sqlite_master")}
-    assert version == "4" and {"watch_checkpoints", "watch_outbox"} <= tables
+    assert version == "5"
+    assert {"watch_checkpoints", "watch_outbox", "watch_versions", "watch_since"} <= tables
 
 
 def test_a_malformed_feed_answer_is_one_line_and_the_other_feeds_go_on(store, tmp_path):
@@ -667,3 +671,191 @@ def test_a_feed_entry_too_malformed_to_name_is_unread_not_passed_over(store, tmp
             feeds.url, "--package", "acme-*"])  # fmt: skip
     assert done.exit_code == 3, done.output
     assert "malformed feed entry: change 7 names no package; not read" in done.output
+
+
+# -- several npm versions behind one change --------------------------------------------------------
+
+
+def _npm_watch(store: Path, results: Path, feeds: FakeFeeds, *extra: str) -> list[str]:
+    return ["watch", "--store", str(store), "--results", str(results), "--feed", "npm",
+            "--once", "--npm-changes", feeds.url, "--npm-registry", feeds.url, *extra]  # fmt: skip
+
+
+def _tarballs(feeds: FakeFeeds) -> Counter[str]:
+    return Counter(r["path"].rsplit("/", 1)[-1] for r in feeds.requests_matching(r"\.tgz$")
+                   if r["status"] == 200)  # fmt: skip
+
+
+def test_every_version_published_between_two_reads_is_scanned_once(store, tmp_path):
+    """npm's feed keeps one change per package: three versions published between two reads
+    show as one change. Each is its own publication (the leak is in the middle one), each read
+    once; a change that publishes nothing new (read again) opens nothing."""
+    from typer.testing import CliRunner
+
+    from scanner.cli import app
+
+    rng = random.Random(21)
+    results = tmp_path / "r.db"
+    leaked = {"lib/reconciliation.py": _private_file("acme_ledger/reconciliation.py")}
+    with FakeFeeds() as feeds:
+        feeds.publish_npm("lib", "1.0.0", {"index.js": js_module(rng, 3)})
+        feeds.show()
+        first = CliRunner().invoke(app, _npm_watch(store, results, feeds, "--from-beginning"))
+        assert first.exit_code == 0, first.output
+        feeds.publish_npm("lib", "1.1.0", {"index.js": js_module(rng, 3)})
+        feeds.publish_npm("lib", "1.2.0", {"index.js": js_module(rng, 3), **leaked})
+        feeds.publish_npm("lib", "1.3.0", {"index.js": js_module(rng, 3)})
+        feeds.publish_npm("other", "1.0.0", {"index.js": js_module(rng, 3)})
+        feeds.show()
+        changes = feeds.requests_matching("^/_changes$")
+        second = CliRunner().invoke(app, _npm_watch(store, results, feeds))
+        assert second.exit_code == 1, second.output
+        seen = feeds.requests_matching("^/_changes$")[len(changes) :]
+        again = CliRunner().invoke(app, _npm_watch(store, results, feeds))
+        tarballs = _tarballs(feeds)
+    assert [r["query"]["since"] for r in seen][:1] == ["1"]  # lib showed once, at seq 4
+    assert tarballs == {f"lib-{v}.tgz": 1 for v in ("1.0.0", "1.1.0", "1.2.0", "1.3.0")} | {
+        "other-1.0.0.tgz": 1}  # fmt: skip
+    assert "4 publication(s) scanned, 0 filtered out, 1 flagged" in second.output
+    assert again.exit_code == 0 and "0 publication(s) scanned" in again.output
+    with sqlite3.connect(results) as db:
+        flagged = db.execute("SELECT target FROM candidates WHERE verdict = 'derivative'")
+        assert [t for (t,) in flagged] == ["npm:lib@1.2.0"]
+        marks = dict(db.execute("SELECT package, version FROM watch_versions"))
+        done = db.execute("SELECT cursor, publications FROM watch_checkpoints").fetchone()
+    assert marks == {"lib": "1.3.0", "other": "1.0.0"} and done == ("5", 5)
+
+
+def _npm_mark(results: Path, package: str) -> str | None:
+    if not results.exists():
+        return None
+    with sqlite3.connect(results) as db:
+        try:
+            row = db.execute("SELECT version FROM watch_versions WHERE package = ?",
+                             (package,)).fetchone()  # fmt: skip
+        except sqlite3.OperationalError:  # not made yet
+            return None
+    return row[0] if row else None
+
+
+def test_a_kill_between_the_versions_of_one_change_skips_none_and_reads_none_twice(
+        store, tmp_path):  # fmt: skip
+    """Killed (SIGKILL) while the third of four versions behind one change is fetched: the
+    checkpoint has not moved past the change, the first two versions are marked read; the
+    restart reads the change again and opens only the versions after the mark."""
+    hook = FakeWebhook()
+    rng = random.Random(22)
+    results = tmp_path / "r.db"
+    leaked = {"lib/reconciliation.py": _private_file("acme_ledger/reconciliation.py")}
+    with FakeFeeds() as feeds, hook:
+        feeds.publish_npm("lib", "1.0.0", {"index.js": js_module(rng, 3)})
+        feeds.publish_npm("lib", "1.1.0", {"index.js": js_module(rng, 3), **leaked})
+        feeds.publish_npm("lib", "1.2.0", {"index.js": js_module(rng, 3)})
+        feeds.publish_npm("lib", "1.3.0", {"index.js": js_module(rng, 3)})
+        feeds.show()
+        feeds.faults.add(r"/lib-1\.2\.0\.tgz$", "hang", seconds=120)
+        command = [*watch_command(store, results, feeds, hook, "--feed", "npm")]
+        first = subprocess.Popen(command, env=_env(), stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE)  # fmt: skip
+        deadline = time.monotonic() + 120
+        while _npm_mark(results, "lib") != "1.1.0" or feeds.faults.pending:
+            assert first.poll() is None, first.communicate()
+            assert time.monotonic() < deadline, "the versions before the newest were not read"
+            time.sleep(0.05)
+        time.sleep(0.3)
+        first.send_signal(signal.SIGKILL)
+        first.communicate()
+        assert _npm_checkpoint(results) == 0  # not past the change: its versions are not done
+        before = _tarballs(feeds)
+        feeds.faults.clear()
+        second = subprocess.run([*command, "--once"], env=_env(), capture_output=True,
+                                text=True, timeout=120)  # fmt: skip
+        after = _tarballs(feeds) - before
+    assert second.returncode == 0, second.stderr  # the leak was found (and committed) before
+    assert before["lib-1.0.0.tgz"] == before["lib-1.1.0.tgz"] == 1
+    assert after == {"lib-1.2.0.tgz": 1, "lib-1.3.0.tgz": 1}, after  # none read twice
+    assert "2 publication(s) scanned" in second.stderr
+    assert _npm_checkpoint(results) == 4 and _npm_mark(results, "lib") == "1.3.0"
+    with sqlite3.connect(results) as db:
+        rows = db.execute("SELECT target, verdict FROM candidates ORDER BY seq").fetchall()
+        outbox = db.execute("SELECT count(*) FROM watch_outbox").fetchone()[0]
+    assert rows == [("npm:lib@1.1.0", "derivative")] and outbox == 1
+
+
+def test_a_version_that_cannot_be_placed_in_time_is_unread_not_skipped(store, tmp_path):
+    """A packument whose ``time`` lacks a version cannot say which versions are new: one line
+    naming the package, the publication ``incomplete`` (exit 3)."""
+    from typer.testing import CliRunner
+
+    from scanner.cli import app
+
+    with FakeFeeds() as feeds:
+        index = feeds.publish_npm("undated", "1.0.0", {"a.js": js_module(random.Random(5), 2)})
+        feeds.show()
+        dated = {
+            "name": "undated",
+            "version": "1.0.0",
+            "dist": {"tarball": feeds.url + feeds.entries[index].data["path"]},
+        }
+        feeds.faults.add("^/undated$", "body", times=None, body={
+            "name": "undated", "time": {"1.0.0": "2026-12-01T00:00:00.000Z"},
+            "versions": {"1.0.0": dated, "1.1.0": {}}})  # fmt: skip
+        done = CliRunner().invoke(app, _npm_watch(store, tmp_path / "r.db", feeds,
+                                                  "--from-beginning"))  # fmt: skip
+    assert done.exit_code == 3, done.output
+    assert "npm:undated: " in done.output
+    assert "time.1.1.0 should be the publication time of version '1.1.0'" in done.output
+    assert "0 flagged, 1 incomplete" in done.output  # not 1.0.0 read and 1.1.0 passed over
+
+
+def test_a_package_seen_first_is_read_from_when_the_watch_began(store, tmp_path):
+    """Without ``--from-beginning`` a package seen for the first time is read for the versions
+    published since the watch began following npm, not for its whole history."""
+    from typer.testing import CliRunner
+
+    from scanner.cli import app
+
+    rng = random.Random(23)
+    results = tmp_path / "r.db"
+    with FakeFeeds() as feeds:
+        feeds.publish_npm("old", "1.0.0", {"index.js": js_module(rng, 3)})
+        feeds.show()
+        start = CliRunner().invoke(app, _npm_watch(store, results, feeds))  # from now on
+        assert start.exit_code == 0, start.output
+        time.sleep(1.1)  # the test registry dates a version to the second
+        feeds.publish_npm("old", "1.1.0", {"index.js": js_module(rng, 3)})
+        feeds.publish_npm("old", "1.2.0", {"index.js": js_module(rng, 3)})
+        feeds.show()
+        done = CliRunner().invoke(app, _npm_watch(store, results, feeds))
+        tarballs = _tarballs(feeds)
+    assert done.exit_code == 0, done.output
+    assert tarballs == {"old-1.1.0.tgz": 1, "old-1.2.0.tgz": 1}
+
+
+def test_marks_older_than_since_are_pruned_once_caught_up(tmp_path):
+    """Bounded over days: when a poll catches up, every version published more than the
+    margin before it was read, so ``since`` moves there and the marks before it go; a package
+    with no mark is then read from ``since``."""
+    from scanner.resultsdb import ResultsDB
+    from scanner.watch import WatchState
+    from scanner.watch.state import SINCE_MARGIN
+
+    with ResultsDB(tmp_path / "r.db", create=True) as results:
+        state = WatchState(results)
+        state.start_since("npm", "")
+        old = ("2026-11-01T00:00:00.000000Z", "1.0.0")
+        new = ("2026-11-20T00:00:00.000000Z", "2.0.0")
+        state.commit("npm", "1", 1, mark=("a", old))
+        state.commit("npm", "2", 1, mark=("b", new))
+        dated = [old, new]
+        assert state.unread_versions("npm", "a", dated) == [new]
+        assert state.unread_versions("npm", "c", dated) == dated  # since "": every version
+        polled = datetime(2026, 11, 10, tzinfo=UTC) + SINCE_MARGIN
+        state.caught_up("npm", polled.timestamp())
+        assert state.since("npm") == "2026-11-10T00:00:00.000000Z"
+        marks = results.connection.execute("SELECT package FROM watch_versions").fetchall()
+        assert marks == [("b",)]
+        assert state.unread_versions("npm", "a", dated) == [new]  # the same without its mark
+        assert state.unread_versions("npm", "b", dated) == []
+        state.caught_up("npm", polled.timestamp() + 60)  # less than an hour on: no change
+        assert state.since("npm") == "2026-11-10T00:00:00.000000Z"

@@ -288,6 +288,7 @@ def _feeds(settings: Settings, crawler: Crawler, state: WatchState, limits: Limi
     start = "0" if settings.from_beginning else None
     feeds: list[Feed] = []
     if "npm" in settings.feeds:
+        state.start_since("npm", _npm_since(settings, state))
         feeds.append(NpmFeed(crawler.http, settings.npm_changes, settings.npm_registry, limits,
                              state.checkpoint("npm") or start,
                              max_size=settings.max_size))  # fmt: skip
@@ -300,6 +301,21 @@ def _feeds(settings: Settings, crawler: Crawler, state: WatchState, limits: Limi
                                 settings.gharchive_url, settings.gharchive_from,
                                 say=_say))  # fmt: skip
     return feeds
+
+
+def _npm_since(settings: Settings, state: WatchState) -> str:
+    """From when a package seen for the first time is read, on the first watch of npm: every
+    version with ``--from-beginning``, else those published from now on. A results database
+    that followed npm before versions were kept (schema 4): those published since its last
+    commit, less the margin."""
+    from datetime import UTC, datetime
+
+    from scanner.watch.state import SINCE_MARGIN, utc_text
+
+    checkpoint = state.checkpoints().get("npm")
+    if checkpoint is not None:
+        return utc_text(datetime.fromisoformat(checkpoint[2]) - SINCE_MARGIN)
+    return "" if settings.from_beginning else utc_text(datetime.now(UTC))
 
 
 def _outbox(settings: Settings, state: WatchState) -> Outbox | None:

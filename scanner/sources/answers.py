@@ -24,6 +24,7 @@ import binascii
 import hashlib
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, NoReturn
 
 from scanner.http import FetchError
@@ -284,11 +285,13 @@ def npm_release(value: Any, where: str, wanted: str | None) -> Release | None:
     )
 
 
-def npm_newest_version(value: Any, where: str) -> str | None:
-    """The version of an npm packument published last (by its ``time``: a change in the
-    replication feed is that publication), or None when every version was unpublished (npm
-    then keeps ``time.unpublished`` and no ``versions``). Anything else without a dated version
-    is malformed: the publication it announces was not read, never "nothing to read"."""
+def npm_versions_by_time(value: Any, where: str) -> list[tuple[str, str]] | None:
+    """An npm packument's versions in the order they were published: ``(time, version)``
+    pairs, oldest first, each time in UTC as ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` (so the texts
+    compare as the times do; two versions of the same time are ordered by their names). None
+    when every version was unpublished (npm then keeps ``time.unpublished`` and no
+    ``versions``). A version without a publication time cannot be placed among the others: the
+    packument is malformed, and what it announces was not read, never "nothing to read"."""
     obj = _Obj.of(value, where)
     times = obj.obj("time")
     versions = obj.opt_obj("versions")
@@ -296,12 +299,28 @@ def npm_newest_version(value: Any, where: str) -> str | None:
         return None
     if versions is None or not versions.data:
         obj.fail("versions", "an object holding a version")
-    dated = [(t, v) for v, t in times.data.items()
-             if v not in ("created", "modified") and v in versions.data
-             and _time_text(t)]  # fmt: skip
-    if not dated:
-        times.fail(next(iter(versions.data)), "the publication time of a version in versions")
-    return max(dated)[1]
+    dated = []
+    for version in versions.data:
+        published = _utc_text(times.data.get(version))
+        if published is None:
+            times.fail(version, f"the publication time of version {version[:64]!r}")
+        dated.append((published, version))
+    return sorted(dated)
+
+
+def _utc_text(value: Any) -> str | None:
+    """An ISO 8601 time stamp as UTC text of one fixed shape, or None (a time without a zone
+    is taken as UTC, as npm writes them)."""
+    text = _time_text(value)
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def pypi_release(value: Any, where: str, wanted: str | None) -> Release | None:

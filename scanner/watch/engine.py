@@ -31,9 +31,9 @@ from scanner.scan import FileOutcome, ScanContext, scan_candidate
 from scanner.sources import Unreadable
 from scanner.verdict import Verdict
 from scanner.watch.alerts import alert_payload
-from scanner.watch.feeds import Opened, Publication
+from scanner.watch.feeds import Opened, Publication, Versions
 from scanner.watch.pipeline import FileStream, Parsed, Prepared, ReadAhead
-from scanner.watch.state import WatchState
+from scanner.watch.state import Mark, WatchState
 
 MEMO_ENTRIES = 10_000
 """Distinct file contents whose outcome is remembered across publications (new versions repeat
@@ -144,6 +144,7 @@ class _Slot:
     stream: FileStream | None = None
     word: str = ""  # "caught up" (cursor in ``text``), "failed" (message), "done", "crashed"
     text: str = ""
+    polled_at: float = 0.0  # "caught up": when the poll that caught up began (epoch seconds)
     error: BaseException | None = None
 
 
@@ -230,12 +231,14 @@ class Watcher:
         """A feed's reader thread: poll, queue each entry, say when caught up; again after the
         interval (``once``: only one round)."""
         while not (self._quit.is_set() or stop()):
-            started = time.monotonic()
+            started, began = time.monotonic(), time.time()
             try:
                 for publication in feed.poll():
                     if not self._put(_Slot(feed.name, publication), stop):
                         return
-                if not self._put(_Slot(feed.name, word="caught up", text=feed.cursor or ""), stop):
+                caught_up = _Slot(feed.name, word="caught up", text=feed.cursor or "",
+                                  polled_at=began)  # fmt: skip
+                if not self._put(caught_up, stop):
                     return
             except LeaktraceError as exc:  # the feed itself failed: try again next round
                 if not self._put(_Slot(feed.name, word="failed", text=str(exc)), stop):
@@ -294,6 +297,7 @@ class Watcher:
             if slot.text and (skipped[name] or slot.text != last[name]):
                 self.state.commit(name, slot.text, skipped[name])
                 skipped[name], last[name] = 0, slot.text
+            self.state.caught_up(name, slot.polled_at)
         elif slot.publication is not None:
             last[name] = slot.publication.cursor
             if self._scan(slot, skipped[name]):
@@ -304,36 +308,75 @@ class Watcher:
     def _scan(self, slot: _Slot, before: int) -> bool:
         """Scan one publication and commit it with the ``before`` entries passed over since
         the last commit; False when there was nothing to scan (the entry is committed with the
-        next one)."""
+        next one). An npm change may stand for several versions: each one published after the
+        newest read is scanned and committed first (``_scan_version``), then this one."""
         publication, future, stream = slot.publication, slot.opened, slot.stream
         if publication is None or future is None or stream is None:
             return False
+        mark = None
         try:
-            try:
-                opened = future.result()
-            except (LeaktraceError, OSError) as exc:
-                message = self.redact(str(exc)).removeprefix(f"{publication.target}: ")
-                opened = Opened(Unreadable(publication.target, publication.feed, message))
+            opened = self._opened(publication.target, publication.feed, future.result)
+            listing = opened.versions
+            if listing is not None:
+                unread = self.state.unread_versions(publication.feed, listing.package,
+                                                    listing.dated)  # fmt: skip
+                if not unread:  # no version published since the newest read
+                    return False
+                for dated in unread[:-1]:
+                    self._scan_version(publication, listing, dated)
+                mark = (listing.package, unread[-1])
             if opened.candidate is None:
                 self.counts.filtered += opened.filtered
+                if mark is not None:
+                    self.state.commit(publication.feed, None, 0, mark=mark)
                 return False
             candidate = Prepared(opened.candidate, stream)
-            try:
-                outcome = scan_candidate(candidate, self.context, memo=self.memo,
-                                         runner=Parsed(candidate))  # fmt: skip
-            except FetchError as exc:
-                unread = Unreadable(candidate.target, publication.feed, self.redact(str(exc)))
-                outcome = scan_candidate(unread, self.context, memo=self.memo)
+            outcome = self._judge(publication.feed, candidate, Parsed(candidate))
         finally:
             self._ahead.done(stream)
-        if len(self.memo) > MEMO_ENTRIES:
-            self.memo = {}
-        self._record(publication, outcome, before + 1)
+        self._record(publication, outcome, before + 1, mark=mark)
         return True
 
-    def _record(self, publication: Publication, outcome: Any, done: int) -> None:
+    def _scan_version(self, publication: Publication, listing: Versions,
+                      dated: tuple[str, str]) -> None:  # fmt: skip
+        """One of several npm versions that one change stands for (not the newest, which was
+        fetched ahead): fetched and scanned on this thread, committed with its package's mark
+        and without moving the checkpoint, so a kill before the last one reads the change again
+        and opens only the versions after the mark."""
+        target = f"{publication.target}@{dated[1]}"
+        mark = (listing.package, dated)
+        opened = self._opened(target, publication.feed, lambda: listing.open(dated[1]))
+        if opened.candidate is None:
+            self.counts.filtered += opened.filtered
+            self.state.commit(publication.feed, None, 0, mark=mark)
+            return
+        outcome = self._judge(publication.feed, opened.candidate, None)
+        self._record(publication, outcome, 1, mark=mark, moves=False)
+
+    def _opened(self, target: str, feed: str, fetch: Callable[[], Opened]) -> Opened:
+        """What ``fetch`` gave, or, when it failed, an unread candidate saying why."""
+        try:
+            return fetch()
+        except (LeaktraceError, OSError) as exc:
+            message = self.redact(str(exc)).removeprefix(f"{target}: ")
+            return Opened(Unreadable(target, feed, message))
+
+    def _judge(self, feed: str, candidate: Any, runner: Parsed | None) -> Any:
+        try:
+            outcome = scan_candidate(candidate, self.context, memo=self.memo, runner=runner)
+        except FetchError as exc:
+            unread = Unreadable(candidate.target, feed, self.redact(str(exc)))
+            outcome = scan_candidate(unread, self.context, memo=self.memo)
+        if len(self.memo) > MEMO_ENTRIES:
+            self.memo = {}
+        return outcome
+
+    def _record(self, publication: Publication, outcome: Any, done: int, *,
+                mark: Mark | None = None, moves: bool = True) -> None:  # fmt: skip
         """Commit a scanned publication (``done``: with the entries passed over before it): its
-        checkpoint, finding and alert in one transaction; then wake the outbox at once."""
+        checkpoint (``moves``), its package's mark, finding and alert in one transaction; then
+        wake the outbox at once."""
+        cursor = publication.cursor if moves else None
         self.counts.scanned += 1
         self.counts.by_feed[publication.feed] = self.counts.by_feed.get(publication.feed, 0) + 1
         outcome.target = carried_name(outcome.target)
@@ -354,7 +397,7 @@ class Watcher:
                 if self.state.known_alert(alert_id):  # the same files in the same repository
                     self.say(f"{outcome.target}: the same files were already reported; no new "
                              "alert")  # fmt: skip
-                    self.state.commit(publication.feed, publication.cursor, done)
+                    self.state.commit(publication.feed, cursor, done, mark=mark)
                     return
                 self.counts.flagged += 1
                 alert = (alert_id, alert_payload(data, publication.feed, publication.seen,
@@ -363,8 +406,8 @@ class Watcher:
                          "tokens)")  # fmt: skip
             elif verdict == Verdict.INCOMPLETE.value:
                 self.counts.incomplete += 1
-        self.state.commit(publication.feed, publication.cursor, done, self.run_id,
-                          data, excerpts if data is not None else None, alert)  # fmt: skip
+        self.state.commit(publication.feed, cursor, done, self.run_id, data,
+                          excerpts if data is not None else None, alert, mark)  # fmt: skip
         if alert is not None and self.on_alert is not None:
             self.on_alert()
 

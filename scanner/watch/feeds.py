@@ -3,8 +3,11 @@
 - **npm**: the registry's replication feed, ``GET {changes}/_changes?since=SEQ&limit=N``. Sequence
   values are opaque (a number on one replica, a string on another): each result's ``seq`` is kept
   exactly as given and sent back as ``since``. The feed has no server-side filter and no
-  ``include_docs``, so each changed package's document (packument) is fetched, the version with
-  the newest ``time`` is the publication, and its tarball is read.
+  ``include_docs``, so each changed package's document (packument) is fetched. CouchDB keeps one
+  change per document, so one change may stand for several versions published since the last
+  read: the packument's versions come in ``time`` order (``Versions``), the newest's tarball is
+  fetched ahead, and the watch opens each version published after the newest it has read
+  (``WatchState.unread_versions``), each its own publication.
 - **PyPI**: the journal, through XML-RPC ``changelog_since_serial(serial)``. PyPI's own API
   documentation lists it among the mirroring methods and tells to follow the journal with it; the
   JSON API's ``X-PyPI-Last-Serial`` only tells one project's serial once that project is asked
@@ -25,6 +28,7 @@ the watcher commits with the publication's finding (``scanner.watch.state``).
 from __future__ import annotations
 
 import contextlib
+import functools
 import gzip
 import io
 import json
@@ -40,7 +44,7 @@ from urllib.parse import quote
 
 from fingerprints import language_for_path
 from scanner.http import FetchError, Http
-from scanner.sources.answers import AnswerError, npm_newest_version, npm_release
+from scanner.sources.answers import AnswerError, npm_release, npm_versions_by_time
 from scanner.sources.archive import Archive
 from scanner.sources.base import CandidateFile, Limits, Problem, Unreadable
 from scanner.sources.carriers import might_be_carrier
@@ -57,6 +61,20 @@ class Opened:
     candidate: Any = None  # a scanner.sources.Candidate
     skipped: str | None = None  # filtered out (size), or nothing left to read (all unpublished)
     filtered: bool = False  # skipped by a filter (--max-size), counted as filtered out
+    versions: Versions | None = None  # npm: the package's versions; this one is the newest
+
+
+@dataclass(frozen=True)
+class Versions:
+    """npm: every version of a package, in publication order, so that the watch opens each one
+    published after the newest it has read, not only the newest (a change in the feed stands
+    for every version published since the package's previous change)."""
+
+    package: str
+    dated: tuple[tuple[str, str], ...]
+    """``(time, version)``, oldest first (``answers.npm_versions_by_time``)."""
+    open: Callable[[str], Opened]
+    """Fetches one version's tarball (on the calling thread)."""
 
 
 @dataclass
@@ -137,12 +155,21 @@ class NpmFeed:
         return lambda: self._open(name)
 
     def _open(self, name: str) -> Opened:
+        """The package's versions, and the newest one fetched (most changes publish one)."""
         url = f"{self.registry}/{quote(name, safe='@')}"
         doc = self.http.get_json(url, kind="packument")
-        version = npm_newest_version(doc, url)  # a malformed packument: AnswerError, unread
-        release = npm_release(doc, url, version) if version else None
-        if release is None:
+        dated = npm_versions_by_time(doc, url)  # a malformed packument: AnswerError, unread
+        if dated is None:
             return Opened(skipped="every version unpublished")
+        listing = Versions(name, tuple(dated), functools.partial(self._version, name, doc, url))
+        opened = listing.open(dated[-1][1])
+        opened.versions = listing
+        return opened
+
+    def _version(self, name: str, doc: Any, url: str, version: str) -> Opened:
+        release = npm_release(doc, url, version)
+        if release is None:
+            raise _malformed(url, f"versions has no {version[:64]!r}")
         target = f"npm:{name}@{release.version}"
         size = _npm_size(doc, release.version)
         if self.max_size is not None and size is not None and size > self.max_size:

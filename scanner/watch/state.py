@@ -1,5 +1,5 @@
-"""What ``watch`` keeps in the results database (schema 3): a checkpoint per feed and the
-webhook outbox.
+"""What ``watch`` keeps in the results database (schema 5): a checkpoint per feed, the npm
+versions read, and the webhook outbox.
 
 Exactly once: a publication's checkpoint move, its finding (a candidate row of the watch's run)
 and its alert (an outbox row) are written in **one transaction** (``commit``). Killed before it,
@@ -10,6 +10,17 @@ order from it; so nothing grows with the number of publications seen but the fin
 The watch's connection writes with ``synchronous = NORMAL`` (in WAL mode a commit survives the
 process being killed, and costs no fsync; a power cut may lose the last commits, which are then
 simply done again).
+
+npm's feed keeps one change per package, so a change may stand for several versions published
+since the package's last change: per package the newest version read (``watch_versions``: its
+publication time and name) is kept, moved in the transaction of that version's finding, and every
+version after it is opened (``unread_versions``), each its own publication; the checkpoint moves
+past the change only with the last of them. Killed between two of them, the change is read again
+and only the versions after the mark are opened. A package with no mark is read from the feed's
+``since`` time: when the watch first followed npm (``--from-beginning``: every version), later
+the start of the last poll that caught up with the feed, less ``SINCE_MARGIN``. Marks older than
+``since`` say no more than ``since`` does and are pruned, so the table holds the packages read
+in about the last ``SINCE_MARGIN`` (and any backlog), not every package ever seen.
 """
 
 from __future__ import annotations
@@ -17,10 +28,29 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from scanner.resultsdb import ResultsDB, now
+
+Dated = tuple[str, str]
+"""A version's publication time (UTC, ``answers.npm_versions_by_time``'s shape) and name."""
+Mark = tuple[str, Dated]
+"""A package and the newest of its versions read."""
+
+SINCE_MARGIN = timedelta(hours=24)
+"""How long a version may take from its registry ``time`` to the replication feed (replica lag
+and clock skew) and still be read when its package has no mark. A version slower than that, of a
+package none of whose versions was read within the margin before it, would be taken as read."""
+SINCE_STEP = timedelta(hours=1)
+"""``since`` moves (and marks are pruned) at most once per this much time."""
+
+
+def utc_text(moment: datetime) -> str:
+    """A time in the shape the version times are compared in."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @dataclass(frozen=True)
@@ -50,21 +80,33 @@ class WatchState:
                                "FROM watch_checkpoints ORDER BY feed")  # fmt: skip
         return {feed: (cursor, count, at) for feed, cursor, count, at in rows}
 
-    def commit(self, feed: str, cursor: str, done: int, run_id: int | None = None,
+    def commit(self, feed: str, cursor: str | None, done: int, run_id: int | None = None,
                candidate: dict[str, Any] | None = None,
                excerpts: dict[str, tuple[str, str]] | None = None,
-               alert: tuple[str, dict[str, Any]] | None = None) -> None:  # fmt: skip
-        """Move ``feed``'s checkpoint past ``done`` more publications, and record the finding
-        and its alert, all or nothing."""
+               alert: tuple[str, dict[str, Any]] | None = None,
+               mark: Mark | None = None) -> None:  # fmt: skip
+        """Move ``feed``'s checkpoint past ``done`` more publications (``cursor`` None: count
+        them, the checkpoint stays), move the package's ``mark``, and record the finding and its
+        alert, all or nothing."""
         db = self.db
         with db:
-            db.execute(
-                "INSERT INTO watch_checkpoints (feed, cursor, publications, updated_at)"
-                " VALUES (?, ?, ?, ?) ON CONFLICT (feed) DO UPDATE SET cursor = excluded.cursor,"
-                " publications = publications + excluded.publications,"
-                " updated_at = excluded.updated_at",
-                (feed, cursor, done, now()),
-            )
+            if cursor is not None:
+                db.execute(
+                    "INSERT INTO watch_checkpoints (feed, cursor, publications, updated_at)"
+                    " VALUES (?, ?, ?, ?) ON CONFLICT (feed) DO UPDATE SET"
+                    " cursor = excluded.cursor,"
+                    " publications = publications + excluded.publications,"
+                    " updated_at = excluded.updated_at",
+                    (feed, cursor, done, now()),
+                )
+            elif done:
+                db.execute("UPDATE watch_checkpoints SET publications = publications + ?,"
+                           " updated_at = ? WHERE feed = ?", (done, now(), feed))  # fmt: skip
+            if mark is not None:
+                package, (published, version) = mark
+                db.execute("INSERT OR REPLACE INTO watch_versions (feed, package, published,"
+                           " version) VALUES (?, ?, ?, ?)",
+                           (feed, package, published, version))  # fmt: skip
             if candidate is not None and run_id is not None:
                 seq = db.execute("SELECT coalesce(max(seq) + 1, 0) FROM candidates"
                                  " WHERE run_id = ?", (run_id,)).fetchone()[0]  # fmt: skip
@@ -81,6 +123,45 @@ class WatchState:
                 db.execute("INSERT OR IGNORE INTO watch_outbox (alert, payload, created_at,"
                            " next_at) VALUES (?, ?, ?, ?)",
                            (alert[0], json.dumps(alert[1]), stamp, stamp))  # fmt: skip
+
+    # -- npm versions ----------------------------------------------------------------------------
+
+    def unread_versions(self, feed: str, package: str, dated: Sequence[Dated]) -> list[Dated]:
+        """Of a package's versions (oldest first), those published after the newest read, or,
+        with no mark, after the feed's ``since``."""
+        row = self.db.execute("SELECT published, version FROM watch_versions WHERE feed = ?"
+                              " AND package = ?", (feed, package)).fetchone()  # fmt: skip
+        if row is not None:
+            newest = (row[0], row[1])
+            return [d for d in dated if d > newest]
+        since = self.since(feed) or ""
+        return [d for d in dated if d[0] > since]
+
+    def since(self, feed: str) -> str | None:
+        row = self.db.execute("SELECT since FROM watch_since WHERE feed = ?", (feed,)).fetchone()
+        return row[0] if row else None
+
+    def start_since(self, feed: str, since: str) -> None:
+        """The feed's ``since`` when it has none yet ("": every version)."""
+        with self.db:
+            self.db.execute("INSERT OR IGNORE INTO watch_since (feed, since) VALUES (?, ?)",
+                            (feed, since))  # fmt: skip
+
+    def caught_up(self, feed: str, polled_at: float) -> None:
+        """The feed's checkpoint reached the end of a poll that began at ``polled_at``: every
+        version published ``SINCE_MARGIN`` before it was read (or is older than its package's
+        mark), so ``since`` moves there and the marks before it go."""
+        current = self.since(feed)
+        if current is None:
+            return
+        moment = datetime.fromtimestamp(polled_at, UTC) - SINCE_MARGIN
+        if utc_text(moment - SINCE_STEP) < current:
+            return
+        since = utc_text(moment)
+        with self.db:
+            self.db.execute("UPDATE watch_since SET since = ? WHERE feed = ?", (since, feed))
+            self.db.execute("DELETE FROM watch_versions WHERE feed = ? AND published <= ?",
+                            (feed, since))  # fmt: skip
 
     # -- the outbox ------------------------------------------------------------------------------
 

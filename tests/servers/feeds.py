@@ -80,6 +80,7 @@ class FakeFeeds(FakeRegistry):
         self._blobs: dict[str, bytes] = {}
         self._commits: dict[str, dict[str, str]] = {}  # commit sha -> {path: blob sha}
         self._manifest = _left_pad_manifest()
+        self._npm_time: datetime | None = None
         self._pace: tuple[float, float] | None = None
 
     # -- the stream ------------------------------------------------------------------------------
@@ -114,8 +115,13 @@ class FakeFeeds(FakeRegistry):
         self.visible = max(self.visible, due)
 
     def publish_npm(self, name: str, version: str, files: dict[str, bytes]) -> int:
+        """``name@version`` in the registry and, once visible, in the changes feed, dated now
+        (a second after the last npm publication at the earliest: each has its own time)."""
         manifest = dict(self._manifest, name=name, version=version)
-        published = (START + timedelta(seconds=len(self.entries))).strftime("%Y-%m-%dT%H:%M:%S")
+        moment = datetime.now(UTC).replace(microsecond=0)
+        self._npm_time = moment if self._npm_time is None else max(
+            moment, self._npm_time + timedelta(seconds=1))  # fmt: skip
+        published = self._npm_time.strftime("%Y-%m-%dT%H:%M:%S")
         package = {"package.json": json.dumps(manifest).encode(), **files}
         artifact = self.add_npm(name, version, package, published=published)
         index = self._add(
@@ -241,18 +247,22 @@ class FakeFeeds(FakeRegistry):
         return {"body": request.body[:2000]} if request.method == "POST" else {}
 
     def _changes(self, request: Request) -> Response:
+        """As CouchDB answers: each document once, at its latest change, so a package that
+        published several versions since ``since`` shows once (seq = the change's position)."""
         since_text = request.query.get("since", "0").split("-", 1)[0]
         visible = self._visible(self._npm_seq)
+        latest = {self.entries[i].data["name"]: seq for seq, i in enumerate(visible, 1)}
         since = int(since_text) if since_text.isdigit() else 0
         if since_text == "now":
             since = len(visible)
         limit = int(request.query.get("limit", "1000"))
-        chosen = visible[since : since + limit]
-        results = [{"seq": self._seq(since + n + 1), "id": self.entries[i].data["name"],
+        chosen = [(seq, i) for seq, i in enumerate(visible, 1) if seq > since
+                  and latest[self.entries[i].data["name"]] == seq][:limit]  # fmt: skip
+        results = [{"seq": self._seq(seq), "id": self.entries[i].data["name"],
                     "changes": [{"rev": f"1-{hashlib.md5(str(i).encode()).hexdigest()}"}]}
-                   for n, i in enumerate(chosen)]  # fmt: skip
-        return Response.json(200, {"results": results,
-                                   "last_seq": self._seq(since + len(chosen))})  # fmt: skip
+                   for seq, i in chosen]  # fmt: skip
+        last = chosen[-1][0] if chosen else since
+        return Response.json(200, {"results": results, "last_seq": self._seq(last)})
 
     def _seq(self, number: int) -> int | str:
         if not self.string_seqs:
