@@ -189,3 +189,37 @@ def test_warnings_on_scanned_files_do_not_make_a_candidate_partial(tree, store):
     binary = tree("binary", {"book.py": RENAMED, "blob.py": b"\0\0binary"})
     done = runner.invoke(app, ["scan", str(binary), "--store", str(store), "--json", "-"])
     assert json.loads(done.stdout[: done.stdout.rindex("}") + 1])["candidates"][0]["partial"]
+
+
+def test_links_in_a_scanned_folder_are_read_inside_and_unread_outside(tree, store, tmp_path):
+    """What publishes a folder may follow its links: one to a file inside is read as that file
+    (under the link's name); one pointing outside (the leak is there), dangling or looping is
+    never followed and leaves the folder unread (``incomplete``, exit 3), one line each."""
+    outside = tree("elsewhere", {"journal.py": JOURNAL})
+    suspect = tree("suspect", {"app.py": "import sys\n\nprint(sys.argv)\n",
+                               "lib/util.py": "VALUE = 1\n"})  # fmt: skip
+    (suspect / "copy.py").symlink_to(outside / "journal.py")
+    (suspect / "up").symlink_to(outside, target_is_directory=True)
+    (suspect / "util.py").symlink_to("lib/util.py")
+    (suspect / "libs").symlink_to("lib", target_is_directory=True)
+    (suspect / "gone.py").symlink_to("missing.py")
+    (suspect / "loop.py").symlink_to("loop.py")
+    report = tmp_path / "report.json"
+    done = runner.invoke(app, ["scan", str(suspect), "--store", str(store), "--json",
+                               str(report)])  # fmt: skip
+    assert done.exit_code == 3, done.output
+    [candidate] = json.loads(report.read_text())["candidates"]
+    assert candidate["verdict"] == "incomplete"
+    assert candidate["scanned"]["files"] == 3  # app.py, lib/util.py and util.py (the link)
+    unread = {u["path"]: u["message"] for u in candidate["unread"]}
+    assert unread == {
+        "copy.py": "symbolic link to outside the folder; not followed, not read",
+        "up": "symbolic link to outside the folder; not followed, not read",
+        "gone.py": "symbolic link to nothing (dangling); not read",
+        "loop.py": "symbolic link in a loop; not read",
+    }
+    assert "copy.py: symbolic link to outside the folder" in done.output
+    assert "util.py: symbolic link to 'lib/util.py' inside the folder; read as that file" in (
+        done.output)  # fmt: skip
+    assert "libs: symbolic link to the folder 'lib' inside it; its files are read there" in (
+        done.output)  # fmt: skip

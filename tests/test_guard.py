@@ -399,17 +399,50 @@ def test_a_version_control_folder_in_an_artifact_is_reported_never_passed_over(t
     assert result["level"] == "error"
 
 
-def test_a_link_in_a_guarded_folder_is_said_not_passed_over(tmp_path):
-    """A folder synced to a bucket may publish what a link points to; guard does not follow it,
-    and says so in one line (as for a link inside an archive), without failing."""
+def test_a_link_out_of_a_guarded_folder_is_unread_one_inside_is_read(tmp_path):
+    """A folder synced to a bucket (or tarred with ``tar -h``) may publish what a link points
+    to: guard never follows a link out of the folder, and such a link (or a dangling one) is
+    unread, one line, exit 3; a link to a file inside is read as that file."""
     outside = write_tree(tmp_path / "outside", {"secret.py": "TOKEN = 'x'\n"})
     site = write_tree(tmp_path / "site", {"index.html": "<html></html>", "app.js": "let a = 1\n"})
     (site / "secret.py").symlink_to(outside / "secret.py")
     (site / "more").symlink_to(outside, target_is_directory=True)
-    code, output = guard(site)
+    (site / "gone.js").symlink_to(site / "nothing.js")
+    (site / "main.js").symlink_to("app.js")
+    out = tmp_path / "guard.json"
+    code, output = guard(site, "--json", out)
+    assert code == 3, output
+    for path in ("more", "secret.py"):
+        assert f"{site}:{path}: symbolic link to outside the folder; not followed, not read" in (
+            output)  # fmt: skip
+    assert f"{site}:gone.js: symbolic link to nothing (dangling); not read" in output
+    [artifact] = report(out)["artifacts"]
+    unread = [f for f in artifact["findings"] if f["class"] == "unread"]
+    assert {f["path"] for f in unread} == {"more", "secret.py", "gone.js"}
+    assert artifact["files"] == 2  # app.js, and main.js: the link to it
+
+
+@pytest.mark.parametrize("npm", ["--npm", "--no-npm"])
+def test_links_in_an_npm_package_folder_are_not_packed(tmp_path, npm):
+    """npm 11.19 (``npm pack --dry-run --json`` on a folder with links to a file inside, to one
+    outside, to a folder, dangling and looping, even when ``files`` names them) packs none of
+    them and follows none: what npm does not publish is not unread, with npm or its rules."""
+    if npm == "--npm" and shutil.which("npm") is None:
+        pytest.skip("npm is not installed")
+    outside = write_tree(tmp_path / "outside", {"secret.js": "module.exports = 'x'\n"})
+    package = write_tree(tmp_path / "p", {
+        "package.json": '{"name": "p", "version": "1.0.0", "files": ["*.js", "lib"]}',
+        "lib/real.js": "module.exports = 1\n",
+    })  # fmt: skip
+    (package / "inside.js").symlink_to("lib/real.js")
+    (package / "outside.js").symlink_to(outside / "secret.js")
+    (package / "gone.js").symlink_to("missing.js")
+    out = tmp_path / "guard.json"
+    code, output = guard(package, "--json", out, npm)
     assert code == 0, output
-    assert f"{site}:more: symbolic link, not followed" in output
-    assert f"{site}:secret.py: symbolic link, not followed" in output
+    [artifact] = report(out)["artifacts"]
+    assert [f for f in artifact["findings"] if f["class"] == "unread"] == []
+    assert artifact["files"] == 1  # lib/real.js: no link is packed
 
 
 def test_a_version_control_folder_in_an_archive_an_npm_package_packs_is_reported(tmp_path):

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from fingerprints import UNKNOWN_LANGUAGE, VCS_DIRS, walk_tree
+from fingerprints import UNKNOWN_LANGUAGE, VCS_DIRS, carried_name, language_for_path, walk_tree
 from scanner.sources.base import CandidateFile, Limits, Problem, problem
 from scanner.sources.carriers import HEAD, Unpacker, sniff
 from scanner.sources.sourcemap import MapObserver
@@ -16,7 +16,11 @@ from scanner.sources.sourcemap import MapObserver
 
 class LocalTree:
     """Every source file below a folder, and what archives, images and notebooks there hold;
-    links are not followed and only regular files are opened (a FIFO or a device never is)."""
+    only regular files are opened (a FIFO or a device never is). A link is what the tools that
+    publish a folder (``tar -h``, ``rsync -L``, a bundler, a bucket sync) may follow: one to a
+    file inside the folder is read as that file, under the link's name; one to a folder inside
+    is said (its files are read where they are); one pointing outside the folder, dangling or
+    looping is never followed and is unread, one line each, so the folder is not ``clear``."""
 
     kind = "folder"
     revision = None
@@ -45,11 +49,42 @@ class LocalTree:
                     self.problems.append(problem(entry.path, entry.skip))
                 elif entry.path.endswith("/") and PurePosixPath(entry.path).name in VCS_DIRS:
                     self.version_control.append(entry.path)
+                elif entry.skip == LINK:
+                    yield from self._link(unpacker, entry.path, entry.absolute)
                 else:
                     self.problems.append(Problem(entry.path, entry.skip, partial=False))
                 continue
             yield from read_file(unpacker, entry.path, entry.absolute,
                                  entry.skip == UNKNOWN_LANGUAGE, self.problems)  # fmt: skip
+
+    def _link(self, unpacker: Unpacker, path: str, link: Path) -> Iterator[CandidateFile]:
+        """A link in the folder, resolved without ever opening anything outside it."""
+        try:
+            root = self.root.resolve(strict=True)
+            target = link.resolve(strict=True)
+        except FileNotFoundError:
+            self.problems.append(problem(path, "symbolic link to nothing (dangling); not read"))
+            return
+        except (OSError, RuntimeError):  # ELOOP (RuntimeError before Python 3.13)
+            self.problems.append(problem(path, "symbolic link in a loop; not read"))
+            return
+        if not target.is_relative_to(root):
+            self.problems.append(problem(path, "symbolic link to outside the folder; not "
+                                         "followed, not read"))  # fmt: skip
+            return
+        inside = carried_name(target.relative_to(root).as_posix())
+        if target.is_dir():
+            note = f"symbolic link to the folder {inside!r} inside it; its files are read there"
+            self.problems.append(Problem(path, note, partial=False))
+            return
+        self.problems.append(Problem(path, f"symbolic link to {inside!r} inside the folder; read "
+                                     "as that file", partial=False))  # fmt: skip
+        sniff_first = language_for_path(path) is None
+        yield from read_file(unpacker, path, target, sniff_first, self.problems)
+
+
+LINK = "symbolic link, not followed"
+"""What ``walk_tree`` says of a link (to a file or a folder)."""
 
 
 def read_file(unpacker: Unpacker, path: str, absolute: Path, sniff_first: bool,
