@@ -859,3 +859,32 @@ def test_marks_older_than_since_are_pruned_once_caught_up(tmp_path):
         assert state.unread_versions("npm", "b", dated) == []
         state.caught_up("npm", polled.timestamp() + 60)  # less than an hour on: no change
         assert state.since("npm") == "2026-11-10T00:00:00.000000Z"
+
+
+def test_a_compare_answer_with_a_file_that_has_no_filename_is_malformed(store, tmp_path):
+    """A pushed file the compare API lists without a ``filename`` cannot be read, nor known
+    to be no code: the push is ``incomplete`` with one line naming the answer's field, never
+    passed over as if the file were not there (a removed file needs no name: it is not read)."""
+    from typer.testing import CliRunner
+
+    from scanner.cli import app
+
+    with FakeFeeds() as feeds:
+        feeds.create_repo("a/b", {"x.js": b"var x = 1;\n"})
+        feeds.push("a/b", {"y.js": b"var y = 2;\n"})
+        feeds.show()
+        sha = "3" * 40
+        files = [{"sha": sha, "status": "removed"},
+                 {"sha": sha, "status": "added", "additions": 1, "changes": 1}]  # fmt: skip
+        feeds.faults.add("/compare/", "body", times=None, body={"status": "ahead", "files": files})
+        api = GitHubAPI(_http(), feeds.url)
+        [push] = GitHubFeed(api, Limits(), None, None, say=lambda _: None).poll()
+        assert push.open is not None
+        with pytest.raises(FetchError, match=r"files\[1\]\.filename should be a path"):
+            push.open()
+        done = CliRunner().invoke(app, [
+            "watch", "--store", str(store), "--results", str(tmp_path / "r.db"), "--feed",
+            "github", "--once", "--api-url", feeds.url])  # fmt: skip
+    assert done.exit_code == 3, done.output
+    assert "malformed answer: files[1].filename should be a path" in done.output
+    assert "0 flagged, 1 incomplete" in done.output
