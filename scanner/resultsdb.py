@@ -13,7 +13,7 @@ import json
 import sqlite3
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -484,6 +484,19 @@ class ResultsDB:
             "SELECT run_id, target, path FROM placements WHERE sha256 = ?"
             " ORDER BY run_id DESC, target, path", (sha256,))  # fmt: skip
         return [Placement(*row) for row in rows]
+
+    def placements_elsewhere(self, shas: Iterable[str], target: str) -> list[Placement]:
+        """Every place outside ``target`` where these contents were matched: each file of
+        another candidate once (a candidate holding the content at two paths is two places, both
+        reached by a decision on the content), from its latest run (the one ``serve`` shows),
+        latest run first. What ``serve`` lists under a content and ``review --everywhere``
+        names."""
+        places: dict[tuple[str, str], Placement] = {}
+        for sha in sorted(set(shas)):
+            for place in self.placements(sha):
+                if place.target != target:
+                    places.setdefault((place.target, place.path), place)
+        return list(places.values())
 
     # -- decisions -------------------------------------------------------------------------------
 

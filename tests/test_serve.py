@@ -238,7 +238,7 @@ def test_a_version_2_database_is_migrated_with_its_decisions(results, tmp_path):
         assert db.decisions(first["target"])[0].scope == "location"
     version = sqlite3.connect(old).execute(
         "SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]  # fmt: skip
-    assert int(version) == SCHEMA_VERSION == 4  # every migration ran
+    assert int(version) == SCHEMA_VERSION == 5  # every migration ran
 
 
 # -- security -------------------------------------------------------------------------------------
@@ -447,3 +447,31 @@ def test_a_candidate_with_thousands_of_pairs_stays_a_small_page(results):
     listed = set(re.findall(r"module_\d+\.py", page)) | set(re.findall(r"module_\d+\.py", last))
     assert len(set(re.findall(r"from=(\d+)", page))) == 3000 // PAGE_SIZE - 1  # links to the rest
     assert "module_2999.py" in last and "module_0.py" in page and len(listed) == 2 * PAGE_SIZE
+
+
+def test_serve_and_review_everywhere_name_the_same_other_places(results):
+    """One rule for "the same content elsewhere" (``ResultsDB.placements_elsewhere``), in the
+    workspace and in ``review --everywhere``: each file of another candidate once, from its
+    latest run. A candidate holding the content at two paths is two places a decision on the
+    content reaches (the workspace listed the candidate once, naming one path)."""
+    run, first = target_of(results, "user1")
+    twice = {**first, "target": "npm:evil@1.0.0"}
+    twice.pop("review")
+    pair = first["files"][0]
+    paths = ["package/a/copy.py", "package/b/copy.py"]
+    twice["files"] = [{**pair, "candidate_path": path} for path in paths]
+    with ResultsDB(results) as db:
+        db.add_candidate(run, twice, {})
+        places = db.placements_elsewhere([pair["candidate_sha256"]], first["target"])
+    assert [p.path for p in places if p.target == twice["target"]] == paths
+    assert len({(p.target, p.path) for p in places}) == len(places)
+    with serving(ServeConfig(results, "ana")) as url:
+        page = httpx.get(f"{url}/candidate", params={"run": run, "target": first["target"]}).text
+    listed = re.findall(r'<ul class="elsewhere">(.*?)</ul>', page, re.S)[0]
+    assert all(f"<code>{path}</code>" in listed for path in paths)
+    done = CliRunner().invoke(app, ["review", "latest", first["target"], "--confirm",
+                                    "--everywhere", "--reason", "ours", "--files",
+                                    pair["candidate_path"], "--results", str(results)])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    for place in places:
+        assert f"  {place.target}: {place.path}" in done.output

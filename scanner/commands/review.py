@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from fingerprints import printable
-from scanner.commands import RESULTS_OPTION
+from scanner.commands import BY_OPTION, RESULTS_OPTION
 from scanner.console import out
 from scanner.endpoints import DEFAULT_RESULTS
 from scanner.errors import InputError
@@ -31,7 +31,7 @@ def review(
             "repeat for more (default: all matched files).",
         ),
     ] = None,
-    by: Annotated[str, typer.Option("--by", help="Who decides.")] = "",
+    by: Annotated[str, BY_OPTION] = "",
     everywhere: Annotated[
         bool,
         typer.Option(

@@ -75,11 +75,9 @@ def other_places(results: ResultsDB, candidate: dict[str, Any],
                  paths: list[str]) -> list[Placement]:  # fmt: skip
     """Where else the contents of ``paths`` of ``candidate`` were matched (other candidates,
     each place once): what ``review --everywhere`` decided too, to be named, never silent."""
-    shas = {f["candidate_sha256"] for f in candidate["files"]
-            if f["candidate_path"] in paths and f.get("candidate_sha256")}  # fmt: skip
-    places = {(p.target, p.path): p for sha in sorted(shas) for p in results.placements(sha)
-              if p.target != candidate["target"]}  # fmt: skip
-    return list(places.values())
+    shas = [f["candidate_sha256"] for f in candidate["files"]
+            if f["candidate_path"] in paths and f.get("candidate_sha256")]  # fmt: skip
+    return results.placements_elsewhere(shas, candidate["target"])
 
 
 __all__ = ["find_candidate", "matched_files", "normal_target", "other_places"]

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from scanner.commands import BY_OPTION, RESULTS_OPTION
 from scanner.console import note, out
 from scanner.endpoints import DEFAULT_RESULTS
 from scanner.errors import InputError
@@ -35,9 +36,7 @@ def _token(token_file: Path | None) -> str | None:
 
 
 def serve(
-    results_path: Annotated[
-        Path, typer.Option("--results", help="The results database (written by 'scan').")
-    ] = DEFAULT_RESULTS,
+    results_path: Annotated[Path, RESULTS_OPTION] = DEFAULT_RESULTS,
     host: Annotated[str, typer.Option(help="Address to listen on (loopback by default).")] = (
         "127.0.0.1"
     ),
@@ -58,7 +57,7 @@ def serve(
             "fingerprinted: show private code side by side (internal use only).",
         ),
     ] = None,
-    by: Annotated[str, typer.Option("--by", help="Who decides (default: your login name).")] = "",
+    by: Annotated[str, BY_OPTION] = "",
     tls_cert: Annotated[
         str | None, typer.Option("--tls-cert", help="TLS certificate file.")
     ] = None,

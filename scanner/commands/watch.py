@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from scanner.commands import RESULTS_OPTION
 from scanner.console import err, error, say
 from scanner.endpoints import DEFAULT_API, DEFAULT_RESULTS, NPM_REGISTRY, PYPI_URL
 from scanner.errors import ConfigError, LeaktraceError
@@ -45,9 +46,7 @@ def watch(
         list[str] | None,
         typer.Option("--feed", help="npm, pypi or github (repeatable; default: all three)."),
     ] = None,
-    results_path: Annotated[
-        Path, typer.Option("--results", help="Results database (findings, checkpoints).")
-    ] = DEFAULT_RESULTS,
+    results_path: Annotated[Path, RESULTS_OPTION] = DEFAULT_RESULTS,
     webhook: Annotated[
         str | None, typer.Option("--webhook", help="POST each alert here (HTTPS; never printed).")
     ] = None,

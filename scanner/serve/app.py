@@ -96,15 +96,11 @@ def _copy_state(copy: Copy, review: dict[str, Any]) -> str:
 
 
 def _elsewhere(db: ResultsDB, copy: Copy, target: str) -> tuple[list[Placement], int]:
-    """The other candidates holding this content (each once, from its latest run): the first
+    """The other places holding this content (``ResultsDB.placements_elsewhere``): the first
     MAX_ELSEWHERE, and how many there are (10,000 forks of one blob listed on every content
     made a 4 MB page)."""
     sha = copy.pair.get("candidate_sha256")
-    seen, places = {target}, []
-    for place in db.placements(sha) if sha else []:
-        if place.target not in seen:
-            seen.add(place.target)
-            places.append(place)
+    places = db.placements_elsewhere([sha], target) if sha else []
     return places[:MAX_ELSEWHERE], len(places)
 
 
