@@ -8,7 +8,8 @@ files on ``jobs`` threads with a parser process each (``scanner.watch.pipeline``
 parse of the next publications overlaps the matching of this one. Memory is bounded: the
 prefetch window, a few files per publication in it, the per-content memo (emptied past
 ``MEMO_ENTRIES``), a bounded ETag cache and a bounded blob cache; nothing is kept per
-publication seen.
+publication seen (the results database keeps, per npm package read in about the last day, its
+newest version read: ``scanner.watch.state``).
 """
 
 from __future__ import annotations
