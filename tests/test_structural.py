@@ -187,12 +187,7 @@ def test_stored_structures_round_trip_and_damage_is_named(store, tmp_path):
 
 
 def test_a_schema_6_store_keeps_working_and_gets_structures_when_fingerprinted_again(tmp_path):
-    private = tmp_path / "toolkit"
-    private.mkdir()
-    shutil.copy(PRIVATE_MODULE, private / "textwrap.py")
-    path = tmp_path / "old.db"
-    done = runner.invoke(app, ["fingerprint", str(private), "--store", str(path), "--jobs", "1"])
-    assert done.exit_code == 0, done.output
+    private, path = _fingerprinted_module(tmp_path)
     # make it a schema 6 store, as the previous leaktrace left it: no structure column
     con = sqlite3.connect(path)
     con.execute("DROP TRIGGER files_update_generation")
@@ -373,15 +368,21 @@ def test_a_port_calls_the_same_operations_by_their_own_names():
     assert similarity(py.events, js.events) >= 0.85
 
 
-def test_a_structure_of_format_1_still_reads_and_is_redone_when_fingerprinted_again(tmp_path):
-    """Format 2 changed some event codes (``CALL_ALIASES``): a store written before keeps
-    working, and ``fingerprint`` redoes its files like files stored without a structure."""
+def _fingerprinted_module(tmp_path: Path) -> tuple[Path, Path]:
+    """A private folder holding one module, and a store it was fingerprinted into."""
     private = tmp_path / "toolkit"
     private.mkdir()
     shutil.copy(PRIVATE_MODULE, private / "textwrap.py")
-    path = tmp_path / "old.db"
+    path = tmp_path / "store.db"
     done = runner.invoke(app, ["fingerprint", str(private), "--store", str(path), "--jobs", "1"])
     assert done.exit_code == 0, done.output
+    return private, path
+
+
+def test_a_structure_of_format_1_still_reads_and_is_redone_when_fingerprinted_again(tmp_path):
+    """Format 2 changed some event codes (``CALL_ALIASES``): a store written before keeps
+    working, and ``fingerprint`` redoes its files like files stored without a structure."""
+    private, path = _fingerprinted_module(tmp_path)
     with open_store(path, read_only=True) as store:
         [(file_id, blob)] = store.structures({1})
         key = store.file_keys([file_id])
@@ -479,12 +480,7 @@ def test_a_structure_older_than_the_current_format_is_redone(tmp_path, monkeypat
     changes once they are (the format byte is part of it)."""
     from fingerprints import structure
 
-    private = tmp_path / "toolkit"
-    private.mkdir()
-    shutil.copy(PRIVATE_MODULE, private / "textwrap.py")
-    path = tmp_path / "store.db"
-    done = runner.invoke(app, ["fingerprint", str(private), "--store", str(path), "--jobs", "1"])
-    assert done.exit_code == 0, done.output
+    _, path = _fingerprinted_module(tmp_path)
     with open_store(path, read_only=True) as store:
         repo = store.repos()[0].id
         [(file_id, blob)] = store.structures({1})

@@ -309,7 +309,8 @@ def _npm_since(settings: Settings, state: WatchState) -> str:
     commit, less the margin."""
     from datetime import UTC, datetime
 
-    from scanner.watch.state import SINCE_MARGIN, utc_text
+    from scanner.sources.answers import utc_text
+    from scanner.watch.state import SINCE_MARGIN
 
     checkpoint = state.checkpoints().get("npm")
     if checkpoint is not None:

@@ -318,8 +318,11 @@ def _utc_text(value: Any) -> str | None:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
+    return utc_text(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+
+
+def utc_text(moment: datetime) -> str:
+    """A time as UTC text of one fixed shape, so that the texts compare as the times do."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 

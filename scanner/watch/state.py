@@ -34,6 +34,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from scanner.resultsdb import ResultsDB, now
+from scanner.sources.answers import utc_text
 
 Dated = tuple[str, str]
 """A version's publication time (UTC, ``answers.npm_versions_by_time``'s shape) and name."""
@@ -46,11 +47,6 @@ and clock skew) and still be read when its package has no mark. A version slower
 package none of whose versions was read within the margin before it, would be taken as read."""
 SINCE_STEP = timedelta(hours=1)
 """``since`` moves (and marks are pruned) at most once per this much time."""
-
-
-def utc_text(moment: datetime) -> str:
-    """A time in the shape the version times are compared in."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @dataclass(frozen=True)
