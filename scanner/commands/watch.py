@@ -8,6 +8,7 @@ resumes from each feed's checkpoint in the results database; see ``scanner.watch
 
 from __future__ import annotations
 
+import functools
 import json
 import signal
 import threading
@@ -289,8 +290,8 @@ def _feeds(settings: Settings, crawler: Crawler, state: WatchState, limits: Limi
     if "npm" in settings.feeds:
         state.start_since("npm", _npm_since(settings, state))
         feeds.append(NpmFeed(crawler.http, settings.npm_changes, settings.npm_registry, limits,
-                             state.checkpoint("npm") or start,
-                             max_size=settings.max_size))  # fmt: skip
+                             state.checkpoint("npm") or start, max_size=settings.max_size,
+                             unread=functools.partial(state.unread_ahead, "npm")))  # fmt: skip
     if "pypi" in settings.feeds:
         feeds.append(PyPIFeed(crawler.http, settings.pypi_url, limits,
                               state.checkpoint("pypi") or start,

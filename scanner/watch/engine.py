@@ -326,6 +326,9 @@ class Watcher:
                 for dated in unread[:-1]:
                     self._scan_version(publication, listing, dated)
                 mark = (listing.package, unread[-1])
+                if opened.candidate is None and opened.skipped is None:  # taken as read ahead
+                    target = f"{publication.target}@{unread[-1][1]}"  # (marks only move on)
+                    opened = Opened(Unreadable(target, publication.feed, "not fetched; not read"))
             if opened.candidate is None:
                 self.counts.filtered += opened.filtered
                 if mark is not None:

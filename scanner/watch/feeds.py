@@ -50,6 +50,8 @@ from scanner.sources.base import CandidateFile, Limits, Problem, Unreadable
 from scanner.sources.carriers import might_be_carrier
 from scanner.sources.github import GitHubAPI, GitHubRepo, read_blobs
 
+Unread = Callable[[str, list[tuple[str, str]]], list[tuple[str, str]]]
+"""npm: of a package's dated versions, those the watch has not read (``WatchState``)."""
 Opener = Callable[[], "Opened"]
 """Fetches what a publication needs before it is scanned (run ahead, on a prefetch thread)."""
 
@@ -110,9 +112,12 @@ class NpmFeed:
     name = "npm"
 
     def __init__(self, http: Http, changes_url: str, registry: str, limits: Limits,
-                 cursor: str | None, batch: int = 1000,
-                 max_size: int | None = None) -> None:  # fmt: skip
+                 cursor: str | None, batch: int = 1000, max_size: int | None = None,
+                 unread: Unread | None = None) -> None:  # fmt: skip
         self.http = http
+        self.unread = unread
+        """Which of a package's versions the watch has not read (``WatchState.unread_ahead``):
+        none, and the newest tarball is not fetched ahead."""
         self.changes = changes_url.rstrip("/")
         self.registry = registry.rstrip("/")
         self.limits = limits
@@ -162,6 +167,8 @@ class NpmFeed:
         if dated is None:
             return Opened(skipped="every version unpublished")
         listing = Versions(name, tuple(dated), functools.partial(self._version, name, doc, url))
+        if self.unread is not None and not self.unread(name, dated):
+            return Opened(versions=listing)  # nothing new (a dist-tag, a change read again)
         opened = listing.open(dated[-1][1])
         opened.versions = listing
         return opened

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -62,6 +63,7 @@ class WatchState:
         self.results = results
         self.db: sqlite3.Connection = results.connection
         self.db.execute("PRAGMA synchronous = NORMAL")
+        self._ahead = threading.local()
 
     # -- checkpoints -----------------------------------------------------------------------------
 
@@ -122,19 +124,33 @@ class WatchState:
 
     # -- npm versions ----------------------------------------------------------------------------
 
-    def unread_versions(self, feed: str, package: str, dated: Sequence[Dated]) -> list[Dated]:
+    def unread_versions(self, feed: str, package: str, dated: Sequence[Dated],
+                        db: sqlite3.Connection | None = None) -> list[Dated]:  # fmt: skip
         """Of a package's versions (oldest first), those published after the newest read, or,
         with no mark, after the feed's ``since``."""
-        row = self.db.execute("SELECT published, version FROM watch_versions WHERE feed = ?"
-                              " AND package = ?", (feed, package)).fetchone()  # fmt: skip
+        db = db or self.db
+        row = db.execute("SELECT published, version FROM watch_versions WHERE feed = ?"
+                         " AND package = ?", (feed, package)).fetchone()  # fmt: skip
         if row is not None:
             newest = (row[0], row[1])
             return [d for d in dated if d > newest]
-        since = self.since(feed) or ""
+        since = self.since(feed, db) or ""
         return [d for d in dated if d[0] > since]
 
-    def since(self, feed: str) -> str | None:
-        row = self.db.execute("SELECT since FROM watch_since WHERE feed = ?", (feed,)).fetchone()
+    def unread_ahead(self, feed: str, package: str, dated: Sequence[Dated]) -> list[Dated]:
+        """``unread_versions`` from another thread (one fetching ahead, to leave alone the
+        tarball of a change that published nothing new), on a read-only connection of its own.
+        It may lag behind the watch's commits, never run ahead of them: marks and ``since``
+        only move on, so what it finds read is read."""
+        db = getattr(self._ahead, "db", None)
+        if db is None:
+            path = self.results.path.resolve().as_uri()
+            db = self._ahead.db = sqlite3.connect(f"{path}?mode=ro", uri=True, timeout=60)
+        return self.unread_versions(feed, package, dated, db)
+
+    def since(self, feed: str, db: sqlite3.Connection | None = None) -> str | None:
+        row = (db or self.db).execute("SELECT since FROM watch_since WHERE feed = ?",
+                                      (feed,)).fetchone()  # fmt: skip
         return row[0] if row else None
 
     def start_since(self, feed: str, since: str) -> None:
