@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import math
 import os
 import pickle
 import resource
@@ -49,7 +50,7 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from multiprocessing.connection import Connection, wait
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -163,7 +164,7 @@ class IsolatedParser:
         step = 0.005
         while True:
             remaining = deadline - time.monotonic()
-            if replies.poll(max(0.0, min(step, remaining))):
+            if _readable([replies.fileno()], min(step, remaining)):
                 return True
             if remaining <= 0:
                 return False
@@ -175,12 +176,15 @@ class IsolatedParser:
         pid = self._process.pid if self._process is not None else None
         self._largest = max(self._largest, (pid and _address_space(pid)) or 0)
 
-    def due(self) -> bool:
-        """Whether ``collect`` would not wait: the answer is in, the time is up, or the call
-        could not be sent."""
+    def due(self, readable: set[int] | None = None) -> bool:
+        """Whether ``collect`` would not wait: the answer is in (its pipe is among ``readable``
+        when given, else looked at now), the time is up, or the call could not be sent."""
         if self._unsent or self._deadline is None or self._replies is None:
             return True
-        return self._deadline <= time.monotonic() or self._replies.poll(0)
+        if self._deadline <= time.monotonic():
+            return True
+        fd = self._replies.fileno()
+        return fd in (_readable([fd], 0) if readable is None else readable)
 
     def _memory_message(self) -> str:
         return f"parser used more than {size_text(self.limits.memory_bytes)}"
@@ -585,18 +589,32 @@ REORDER = 16
 
 def _answered(children: list[IsolatedParser], block: bool) -> list[IsolatedParser]:
     """The children whose ``collect`` would not wait; with ``block``, waits until there is one
-    (noting how large each grows meanwhile, as ``collect`` does), never past a deadline."""
+    (noting how large each grows meanwhile, as ``collect`` does, whenever a wait runs out),
+    never past a deadline. One ``poll`` call per look, for all the children's pipes."""
     step = 0.005
+    pipes = [child._replies.fileno() for child in children if child._replies is not None]
+    readable = _readable(pipes, 0)
     while True:
-        due = [child for child in children if child.due()]
+        due = [child for child in children if child.due(readable)]
         if due or not block or not children:
             return due
-        replies = [child._replies for child in children if child._replies is not None]
         deadline = min(child._deadline or 0.0 for child in children)
-        wait(replies, max(0.0, min(step, deadline - time.monotonic())))
-        for child in children:
-            child.look()
+        readable = _readable(pipes, min(step, deadline - time.monotonic()))
+        if not readable:
+            for child in children:
+                child.look()
         step = min(step * 2, 0.1)
+
+
+def _readable(fds: list[int], seconds: float) -> set[int]:
+    """Those of ``fds`` that can be read now or become so within ``seconds`` (a closed end
+    counts: reading it tells why). One ``poll(2)``, without the selector object that
+    ``multiprocessing.connection.wait`` and ``Connection.poll`` build at every call (a tenth
+    of the calling process's CPU while fingerprinting pip 24.2)."""
+    poller = select.poll()
+    for fd in fds:
+        poller.register(fd, select.POLLIN)
+    return {fd for fd, _ in poller.poll(math.ceil(max(0.0, seconds) * 1000))}
 
 
 # -- the child -----------------------------------------------------------------------------------

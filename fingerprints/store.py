@@ -393,7 +393,8 @@ class SQLiteStore:
             self._db.execute("PRAGMA foreign_keys = ON")
             if self.path != ":memory:" and not self.read_only:
                 self._db.execute("PRAGMA journal_mode = WAL")
-            self.params = self._init_or_check(params, create)
+            with self.bulk() if create else contextlib.nullcontext():  # a new store's schema
+                self.params = self._init_or_check(params, create)
         except sqlite3.DatabaseError as exc:
             if "malformed" in str(exc):  # an SQLite file whose own schema pages are damaged
                 raise self._damaged("its tables", exc) from exc
@@ -586,7 +587,8 @@ class SQLiteStore:
         touched: Iterable[tuple[str, int]] = (),
     ) -> None:
         """Store (or replace) files, skip records and new times of unchanged files, in one
-        transaction."""
+        transaction; a file stored is no longer recorded as skipped."""
+        files = list(files)
         try:
             with self._db:
                 self._db.executemany(
@@ -625,8 +627,34 @@ class SQLiteStore:
                     "INSERT OR REPLACE INTO skipped (repo_id, path, reason) VALUES (?, ?, ?)",
                     [(repo_id, path, reason) for path, reason in skipped],
                 )
+                self._db.executemany(
+                    "DELETE FROM skipped WHERE repo_id = ? AND path = ?",
+                    [(repo_id, f.path) for f in files],
+                )
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: cannot write fingerprints ({exc})") from exc
+
+    @contextlib.contextmanager
+    def bulk(self) -> Iterator[None]:
+        """Many transactions in a row (a ``fingerprint`` run's batches), each committed without
+        waiting for the disk (WAL with ``synchronous = NORMAL``: a crash of this process loses
+        nothing committed; a power cut may lose the last batches, never the store's
+        consistency), then made durable together on the way out (a checkpoint syncs the WAL
+        first), before anything, such as an index stamped with the store's generation, is built
+        from them. Outside WAL (a file system where SQLite could not start it), where NORMAL
+        could cost consistency on a power cut, every commit still waits for the disk."""
+        mode = self._db.execute("PRAGMA journal_mode").fetchone()[0]
+        relaxed = self.path != ":memory:" and not self.read_only and mode == "wal"
+        if relaxed:
+            before = int(self._db.execute("PRAGMA synchronous").fetchone()[0])
+            self._db.execute("PRAGMA synchronous = NORMAL")
+        try:
+            yield
+        finally:
+            if relaxed:
+                with contextlib.suppress(sqlite3.Error):  # never hides what ended the run
+                    self._db.execute(f"PRAGMA synchronous = {before:d}")
+                    self._db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
     def forget_missing(self, repo_id: int, present: set[str]) -> int:
         """Remove stored files and skip records of this repo whose path is not in ``present``."""
@@ -647,13 +675,6 @@ class SQLiteStore:
                 )
             self._db.execute("UPDATE repos SET updated_at = ? WHERE id = ?", (_now(), repo_id))
         return len(gone)
-
-    def clear_skipped(self, repo_id: int, paths: Iterable[str]) -> None:
-        with self._db:
-            self._db.executemany(
-                "DELETE FROM skipped WHERE repo_id = ? AND path = ?",
-                [(repo_id, path) for path in paths],
-            )
 
     # -- reading -----------------------------------------------------------------------------
 

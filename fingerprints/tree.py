@@ -372,7 +372,6 @@ class _Ingest:
         repo_id = self.claim()
         self.store.put_files(repo_id, self.batch, self.skips, self.touched)
         self.touched.clear()
-        self.store.clear_skipped(repo_id, [f.path for f in self.batch])
         self.batch.clear()
         self.skips.clear()
 
@@ -440,9 +439,10 @@ def fingerprint_tree(
             if job is not None:
                 yield job
 
-    for result in mapper(run_job, jobs()):
-        ingest.accept(result)
-    summary = ingest.finish(started)
+    with store.bulk():
+        for result in mapper(run_job, jobs()):
+            ingest.accept(result)
+        summary = ingest.finish(started)
     dates = commit_dates(root)
     if dates and ingest.repo_id is not None:
         ingest.store.set_commit_dates(ingest.repo_id, dates)
@@ -486,6 +486,7 @@ def fingerprint_files(
             if job is not None:
                 yield job
 
-    for result in mapper(run_job, jobs()):
-        ingest.accept(result)
-    return ingest.finish(started)
+    with store.bulk():
+        for result in mapper(run_job, jobs()):
+            ingest.accept(result)
+        return ingest.finish(started)

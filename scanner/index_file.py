@@ -358,18 +358,28 @@ def _build(store: SQLiteStore, path: Path, old: IndexFile | None) -> tuple[int, 
     if carry is not None:
         counts[carry.kept] = np.diff(carry.old_starts)[carry.old_of_new[carry.kept]]
     public: list[np.ndarray] = []
+    # prefixes not counted yet: one bincount per CHUNK of them, not one per file (each clears
+    # and adds a 512 KiB array: 0.2 G instructions for pip's 395 files)
+    uncounted: list[np.ndarray] = []
+    held = 0
     read = set(position) if carry is None else set(ids[carry.old_of_new < 0].tolist())
     for file_id, records in store.iter_fingerprints(read | set(() if reuse_public else public_ids)):
         hashes = records["hash"]
         if file_id in position:
             counts[position[file_id]] = hashes.shape[0]
             if carry is None:
-                prefixes += np.bincount((hashes >> np.uint64(48)).astype(np.intp),
-                                        minlength=1 << 16)  # fmt: skip
+                uncounted.append((hashes >> np.uint64(48)).astype(np.uint16))
+                held += hashes.shape[0]
+                if held >= CHUNK:
+                    prefixes += np.bincount(np.concatenate(uncounted), minlength=1 << 16)
+                    uncounted, held = [], 0
             else:
                 carry.added.append((position[file_id], hashes.copy()))
         else:
             public.append(np.unique(hashes))
+    if uncounted:
+        prefixes += np.bincount(np.concatenate(uncounted), minlength=1 << 16)
+    del uncounted
     if reuse_public:
         public_hashes = old.load("public_hashes")
     else:

@@ -6,12 +6,13 @@ import hashlib
 import re
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
 
 from fingerprints import (
+    TOKENIZE,
     Analysis,
     FingerprintParams,
     ParseFailure,
@@ -20,6 +21,7 @@ from fingerprints import (
     analyze,
     event_texts,
     is_minified,
+    isolated_map,
     kgrams,
 )
 from scanner.index import FingerprintIndex
@@ -199,6 +201,35 @@ def with_columns(fragment: Fragment, data: bytes, tokens: TokenStream) -> Fragme
 Memo = dict[tuple[str, str], FileOutcome]
 
 
+def parsed_ahead(items: Iterable[CandidateFile | Ready],
+                 context: ScanContext) -> Iterator[FileOutcome | None]:  # fmt: skip
+    """``Serial().map(scan_file, items, context)`` with the parses run ahead: while this
+    process judges one file (k-grams, look-up, structure: most of a scan's CPU), its parser
+    process already parses the next (``isolated_map``), so ``--jobs 1`` keeps both cores busy
+    instead of taking turns with its parser. The same outcomes, in the same order; a
+    ``Ready`` item gives its value, as ``Serial`` does."""
+    limits = context.parse_limits
+    assert limits is not None
+    waiting: deque[CandidateFile | Ready] = deque()
+
+    def calls() -> Iterator[tuple[str, tuple[str, bytes]]]:
+        for item in items:
+            waiting.append(item)
+            if not isinstance(item, Ready):
+                yield TOKENIZE, (item.language, item.data)
+
+    def ready() -> Iterator[FileOutcome | None]:
+        while waiting and isinstance(waiting[0], Ready):
+            yield waiting.popleft().value  # type: ignore[union-attr]
+
+    for tokens in isolated_map(calls(), limits):
+        yield from ready()
+        file = waiting.popleft()
+        assert not isinstance(file, Ready)
+        yield scan_tokens(file, tokens, context)
+    yield from ready()
+
+
 def scan_candidate(
     candidate: Candidate,
     context: ScanContext,
@@ -255,7 +286,10 @@ def scan_candidate(
     discounts = Discounts()
     files = lines = tokens = idioms = 0
     token_offset: dict[str, int] = {}  # tokens of the earlier windows of a windowed file
-    for result in runner.map(scan_file, work(), context):
+    results = (parsed_ahead(work(), context)
+               if isinstance(runner, Serial) and context.parse_limits is not None
+               else runner.map(scan_file, work(), context))  # fmt: skip
+    for result in results:
         piece = files_in_order.popleft()
         file, key = piece.file, piece.key
         if key in in_flight:  # the first file with this content: its result is the real one

@@ -388,3 +388,31 @@ def test_isolated_map_gives_the_next_call_to_the_child_that_is_free(monkeypatch)
     answers = list(isolation.isolated_map([slow, *fast], ParseLimits(seconds=120), 2))
     assert [len(a) for a in answers] == [300_000, 3, 3, 3, 3]
     assert [language for child, language in given if child == given[0][0]] == ["java"]
+
+
+def test_scan_on_one_core_parses_the_next_file_while_it_judges_one(store, tmp_path, monkeypatch):
+    """``--jobs 1`` takes no turns with its parser: the next file is sent to it before the file
+    it parsed last is judged (the verdicts equal ``--jobs 2``'s: ``test_parallel``)."""
+    from scanner import scan as scan_module
+
+    events: list[tuple[str, bytes]] = []
+    submit, judged = isolation.IsolatedParser.submit, scan_module._judged
+
+    def spy_submit(self, call, args):
+        events.append(("parse", args[1]))
+        return submit(self, call, args)
+
+    def spy_judged(file, analysis, context):
+        events.append(("judge", file.data))
+        return judged(file, analysis, context)
+
+    monkeypatch.setattr(isolation.IsolatedParser, "submit", spy_submit)
+    monkeypatch.setattr(scan_module, "_judged", spy_judged)
+    files = {"a.py": b"a = 1\n", "b.py": JOURNAL.encode(), "c.py": b"c = 3\n", "d.py": b"a = 1\n"}
+    done = scan(store, tmp_path / "results.db", str(candidate(tmp_path / "cand", files)),
+                "--jobs", "1")  # fmt: skip
+    assert done.exit_code == EXIT_DERIVATIVE, done.output
+    assert events.index(("parse", JOURNAL.encode())) < events.index(("judge", b"a = 1\n"))
+    assert events.count(("parse", b"a = 1\n")) == 1  # d.py is a.py's content: parsed once
+    assert [data for what, data in events if what == "judge"] == [
+        b"a = 1\n", JOURNAL.encode(), b"c = 3\n"]  # fmt: skip

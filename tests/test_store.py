@@ -201,3 +201,42 @@ def test_private_files_and_repo_names_are_known_without_counting_every_file(tree
         fingerprint_tree(private, store, name="core")
         assert store.has_private_files()
         assert store.repo_names() == {repo.id: repo.name for repo in store.repos()}
+
+
+KILLED_IN_BULK = """import os, signal, sys
+from pathlib import Path
+import fingerprints.tree as tree_module
+from fingerprints import fingerprint_tree, open_store
+tree_module.BATCH_FILES = 3
+seen = []
+def kill(path):
+    seen.append(path)
+    if len(seen) == 8:
+        os.kill(os.getpid(), signal.SIGKILL)
+with open_store(Path(sys.argv[2]), create=True) as store:
+    fingerprint_tree(Path(sys.argv[1]), store, on_file=kill)
+"""
+
+
+def test_batches_committed_without_waiting_for_the_disk_survive_a_killed_process(tree, tmp_path):
+    """``fingerprint`` commits its batches with ``synchronous = NORMAL`` (no disk sync per batch,
+    ``SQLiteStore.bulk``): a process killed mid-run still leaves every committed batch, and the
+    store goes back to full syncs once the run is over."""
+    import signal
+    import subprocess
+    import sys
+
+    files = {f"m{i:02}.py": PYTHON.replace("LedgerError", f"LedgerError{i}") for i in range(10)}
+    repo = tree("repo", files)
+    db = tmp_path / "s.db"
+    killed = subprocess.run([sys.executable, "-c", KILLED_IN_BULK, str(repo), str(db)],
+                            capture_output=True, text=True, check=False)  # fmt: skip
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    with open_store(db) as store:
+        assert [f.path for f in store.iter_files()] == sorted(files)[:6]  # two batches of 3
+        full = store._db.execute("PRAGMA synchronous").fetchone()[0]
+        with store.bulk():
+            assert store._db.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+            resumed = fingerprint_tree(repo, store)
+        assert store._db.execute("PRAGMA synchronous").fetchone()[0] == full
+    assert (resumed.fingerprinted, resumed.unchanged) == (4, 6)
