@@ -1,23 +1,26 @@
-/* The per-file hot path of fingerprinting, in C: parse, token stream, function nodes, winnowing.
+/* The per-file hot path of fingerprinting, in C: parse, token stream, structure, winnowing.
  *
  * Built by setup.py against the tree-sitter core of the pinned py-tree-sitter sdist (which
  * does not export the C API), so it parses with the same code as ``tree_sitter.Parser``. Every
  * result is bit-for-bit what the Python path computes (``normalize.tokenize``,
- * ``structure._function_nodes``, ``shingles.kgrams`` and ``winnow``); tests/test_native.py
- * checks that on real code of every language and on hostile input. The Python path stays as
- * the fallback and the reference.
+ * ``structure._function_nodes`` and ``extract``, ``shingles.kgrams`` and ``winnow``);
+ * tests/test_native.py checks that on real code of every language and on hostile input. The
+ * Python path stays as the fallback and the reference.
  *
  * ``Tokenizer(capsule, table, function_mask, body, params, name, string, anchors, brace,
- * paren).tokenize(parse_source, source)`` returns, for one file:
+ * paren, control_keys, control_codes, definers, type_definers, ident, number, dot, open_paren,
+ * min_function_tokens, paint_budget, min_events, format, local, codes)`` (the last fourteen:
+ * ``structure``'s constants and ``structure.text_codes``)
+ * ``.tokenize(parse_source, source, structure=True)`` returns, for one file:
  *
- *   (values, raw, line_start, line_end, start_byte, end_byte, error_line, functions)
+ *   (values, raw, line_start, line_end, start_byte, end_byte, error_line, structure, lines)
  *
  * the first six as bytearrays of uint64, uint64, uint32, uint32, int64, int64 (one entry per
- * token), error_line an int or None, functions a bytearray of int64 rows of FUNCTION_FIELDS:
- * start byte, end byte, start row, end row, body start byte (-1: none), parameters' named
- * children (0: none), name start and end byte (-1: none), distinct by (start, end), in the
- * order their anchor tokens come.
+ * token), error_line an int or None, structure the bytes ``Structure.to_bytes`` writes (None
+ * when not asked for: then the function nodes are not looked for either), lines
+ * ``count_lines(source)``.
  *
+ * ``blank_comment_lines(source)`` is ``normalize._blank_python_comment_lines``;
  * ``select(values, raw, line_start, line_end, k, w)`` returns the winnowed fingerprints as
  * the bytes of a FINGERPRINT_DTYPE array (``shingles``); ``minima(hashes, a, b)`` a MinHash
  * signature's values (``signature``).
@@ -1027,7 +1030,38 @@ done:
     return result;
 }
 
+/* ``normalize._blank_python_comment_lines``: each line of spaces and tabs then ``#`` turned
+ * into spaces up to its newline (the regex ``(?m)^[ \t]*#[^\n]*``); ``source`` itself when
+ * there is none. */
+static PyObject *native_blank_comment_lines(PyObject *module, PyObject *source) {
+    if (!PyBytes_Check(source)) {
+        PyErr_SetString(PyExc_TypeError, "bytes expected");
+        return NULL;
+    }
+    const char *data = PyBytes_AS_STRING(source);
+    size_t length = (size_t)PyBytes_GET_SIZE(source);
+    PyObject *result = NULL;
+    char *out = NULL;
+    for (size_t line = 0; line < length;) {
+        size_t at = line;
+        while (at < length && (data[at] == ' ' || data[at] == '\t')) at++;
+        const char *newline = memchr(data + at, '\n', length - at);
+        size_t end = newline ? (size_t)(newline - data) : length;
+        if (at < length && data[at] == '#') {
+            if (out == NULL) {
+                if ((result = PyBytes_FromStringAndSize(data, (Py_ssize_t)length)) == NULL) return NULL;
+                out = PyBytes_AS_STRING(result);
+            }
+            memset(out + line, ' ', end - line);
+        }
+        line = end + 1;
+    }
+    return result ? result : Py_NewRef(source);
+}
+
 static PyMethodDef native_methods[] = {
+    {"blank_comment_lines", native_blank_comment_lines, METH_O,
+     "blank_comment_lines(source) -> source with comment-only lines made spaces"},
     {"select", native_select, METH_VARARGS,
      "select(values, raw, line_start, line_end, k, w) -> FINGERPRINT_DTYPE bytes"},
     {"minima", native_minima, METH_VARARGS, "minima(hashes, a, b) -> uint32 minima bytes"},

@@ -112,6 +112,12 @@ def _tokenizer(module: ModuleType, name: str) -> Tokenizer:
     )  # fmt: skip
 
 
+def blank_comment_lines(source: bytes) -> bytes | None:
+    """``normalize._blank_python_comment_lines``, or None when the Python path runs."""
+    module = _module()
+    return None if module is None else module.blank_comment_lines(source)  # type: ignore[no-any-return]
+
+
 def minima(hashes: np.ndarray, a: np.ndarray, b: np.ndarray) -> bytearray | None:
     """``signature.signature_bytes``'s per-permutation minima as uint32 bytes, or None when the
     Python path runs."""

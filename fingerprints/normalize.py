@@ -24,7 +24,7 @@ import numpy as np
 import tree_sitter
 
 from fingerprints.languages import STRING, Language
-from fingerprints.native import tokenizer
+from fingerprints.native import blank_comment_lines, tokenizer
 from fingerprints.structure import EMPTY, Structure, extract, function_rows
 
 if TYPE_CHECKING:
@@ -140,6 +140,9 @@ def _blank_python_comment_lines(source: bytes) -> bytes:
     """
     if b"#" not in source:
         return source
+    blanked = blank_comment_lines(source)  # natively, when the extension runs
+    if blanked is not None:
+        return blanked
     return _COMMENT_LINE.sub(lambda m: b" " * len(m.group()), source)
 
 

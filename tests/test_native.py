@@ -350,3 +350,16 @@ def test_a_store_fingerprinted_natively_is_the_store_without(tmp_path, monkeypat
 def test_version_says_whether_the_native_tokenizer_runs():
     done = CliRunner().invoke(app, ["version"])
     assert done.exit_code == 0 and "native tokenizer: yes" in done.output
+
+
+@pytest.mark.parametrize("data", [
+    b"", b"#", b"\n#\n", b"# a\n  # b\n\t# c\nx = 1  # d\n#e", b"\r\n# a\r\n \t #b\r\n",
+    b"\f# form feed\n \x0b# vertical tab\n", b"x\n#\xff\xfe\n" * 3, b"\n\n  #  \n", b"'#'\n",
+    b"  \n#" + b"#" * 5000, b"a#\n #\n", b"no comment at all\n",
+])  # fmt: skip
+def test_comment_lines_are_blanked_natively_as_the_regex_blanks_them(data):
+    from fingerprints import normalize
+
+    assert native.blank_comment_lines(data) == normalize._COMMENT_LINE.sub(
+        lambda m: b" " * len(m.group()), data
+    )
