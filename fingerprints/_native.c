@@ -36,6 +36,7 @@
 #include <tree_sitter/api.h>
 
 #define FUNCTION_FIELDS 8
+#define CONTROL_CODES 256 /* ``structure.CONTROL_CODES``: hashes are moved above it */
 #define RAW_BASE 0x100000001B3ULL
 #define KGRAM_BASE 0x9E3779B97F4A7C15ULL
 
@@ -280,6 +281,218 @@ static void raw_and_lines(const uint8_t *source, size_t length, const Tokens *to
             lines[j][i] = (uint32_t)(before + 1);
         }
     }
+}
+
+/* -- event codes of plain ASCII texts --------------------------------------------------------- */
+/* ``structure._text_code`` for what C can do exactly: ASCII names (``_name``: lower case,
+ * underscores dropped, ``CALL_ALIASES``, ``SYNTAX_CALLS``), integer literals of up to 15 digits
+ * (``_number``; a float goes to Python for its repr) and printable ASCII strings (``_string``);
+ * the hash is BLAKE2b (RFC 7693), as ``hashlib.blake2b(digest_size=4 or 8)``. Any other text
+ * is Python's (``structure.text_codes``). */
+
+static const uint64_t BLAKE2B_IV[8] = {
+    0x6a09e667f3bcc908ULL, 0xbb67ae8584caa73bULL, 0x3c6ef372fe94f82bULL, 0xa54ff53a5f1d36f1ULL,
+    0x510e527fade682d1ULL, 0x9b05688c2b3e6c1fULL, 0x1f83d9abfb41bd6bULL, 0x5be0cd19137e2179ULL};
+
+static const uint8_t BLAKE2B_SIGMA[12][16] = {
+    {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, {14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3},
+    {11, 8, 12, 0, 5, 2, 15, 13, 10, 14, 3, 6, 7, 1, 9, 4}, {7, 9, 3, 1, 13, 12, 11, 14, 2, 6, 5, 10, 4, 0, 15, 8},
+    {9, 0, 5, 7, 2, 4, 10, 15, 14, 1, 11, 12, 6, 8, 3, 13}, {2, 12, 6, 10, 0, 11, 8, 3, 4, 13, 7, 5, 15, 14, 1, 9},
+    {12, 5, 1, 15, 14, 13, 4, 10, 0, 7, 6, 3, 9, 2, 8, 11}, {13, 11, 7, 14, 12, 1, 3, 9, 5, 0, 15, 4, 8, 6, 2, 10},
+    {6, 15, 14, 9, 11, 3, 0, 8, 12, 2, 13, 7, 1, 4, 10, 5}, {10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0},
+    {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, {14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3}};
+
+static uint64_t rotr64(uint64_t x, int n) { return (x >> n) | (x << (64 - n)); }
+
+static void blake2b_compress(uint64_t h[8], const uint8_t block[128], uint64_t counter, int last) {
+    uint64_t v[16], m[16];
+    for (int i = 0; i < 8; i++) v[i] = h[i], v[i + 8] = BLAKE2B_IV[i];
+    v[12] ^= counter;
+    if (last) v[14] = ~v[14];
+    for (int i = 0; i < 16; i++) {
+        m[i] = 0;
+        for (int j = 0; j < 8; j++) m[i] |= (uint64_t)block[8 * i + j] << (8 * j);
+    }
+    static const uint8_t lanes[8][4] = {{0, 4, 8, 12}, {1, 5, 9, 13}, {2, 6, 10, 14}, {3, 7, 11, 15},
+                                        {0, 5, 10, 15}, {1, 6, 11, 12}, {2, 7, 8, 13}, {3, 4, 9, 14}};
+    for (int round = 0; round < 12; round++) {
+        const uint8_t *s = BLAKE2B_SIGMA[round];
+        for (int g = 0; g < 8; g++) {
+            uint64_t *a = &v[lanes[g][0]], *b = &v[lanes[g][1]], *c = &v[lanes[g][2]], *d = &v[lanes[g][3]];
+            *a += *b + m[s[2 * g]];
+            *d = rotr64(*d ^ *a, 32);
+            *c += *d;
+            *b = rotr64(*b ^ *c, 24);
+            *a += *b + m[s[2 * g + 1]];
+            *d = rotr64(*d ^ *a, 16);
+            *c += *d;
+            *b = rotr64(*b ^ *c, 63);
+        }
+    }
+    for (int i = 0; i < 8; i++) h[i] ^= v[i] ^ v[i + 8];
+}
+
+/* The first 8 bytes (little-endian) of BLAKE2b with ``digest`` bytes of output (4 or 8) of
+ * ``prefix`` then ``text``. */
+static uint64_t blake2b_head(int digest, const char *prefix, const uint8_t *text, size_t length) {
+    uint64_t h[8];
+    uint8_t block[128];
+    size_t prefix_length = strlen(prefix), total = prefix_length + length, done = 0;
+    memcpy(h, BLAKE2B_IV, sizeof(h));
+    h[0] ^= 0x01010000ULL ^ (uint64_t)digest;
+    for (;;) {
+        size_t fill = 0;
+        memset(block, 0, sizeof(block));
+        while (fill < 128 && done + fill < total) {
+            size_t at = done + fill;
+            block[fill++] = at < prefix_length ? (uint8_t)prefix[at] : text[at - prefix_length];
+        }
+        done += fill;
+        if (done >= total) {
+            blake2b_compress(h, block, (uint64_t)total, 1);
+            break;
+        }
+        blake2b_compress(h, block, (uint64_t)done, 0);
+    }
+    return digest >= 8 ? h[0] : h[0] & ((1ULL << (8 * digest)) - 1);
+}
+
+#define TEXT_LONGEST 256 /* longer texts go to Python */
+
+typedef struct {
+    char *names; /* "alias\0canonical\0" pairs, then "\0", then "call\0" each, "\0" */
+    size_t length;
+} Names;
+
+static Names names = {NULL, 0};
+
+static int ascii_only(const uint8_t *text, size_t length, int printable) {
+    for (size_t i = 0; i < length; i++)
+        if (text[i] >= 0x7f || (printable && text[i] < 0x20) || (!printable && text[i] >= 0x80)) return 0;
+    return 1;
+}
+
+static uint32_t event_code_of(const char *prefix, const uint8_t *text, size_t length) {
+    uint32_t value = (uint32_t)blake2b_head(4, prefix, text, length);
+    return value >= CONTROL_CODES ? value : value + CONTROL_CODES;
+}
+
+/* (code, private, name id) of a text, as ``structure.text_codes`` answers: 1, or 0 when only
+ * Python can tell. */
+static int text_code(int kind, const uint8_t *text, size_t length, uint32_t *code, uint8_t *private,
+                     uint64_t *name_id) {
+    uint8_t clean[TEXT_LONGEST + 1];
+    size_t n = 0;
+    *private = 0;
+    *name_id = 0;
+    if (length > TEXT_LONGEST) return 0;
+    if (kind == 0) {
+        if (names.names == NULL || !ascii_only(text, length, 0)) return 0;
+        for (size_t i = 0; i < length; i++)
+            if (text[i] != '_') clean[n++] = (uint8_t)(text[i] >= 'A' && text[i] <= 'Z' ? text[i] + 32 : text[i]);
+        const char *at = names.names, *end = names.names + names.length;
+        while (at < end && *at) { /* CALL_ALIASES */
+            const char *canonical = at + strlen(at) + 1;
+            if (strlen(at) == n && memcmp(at, clean, n) == 0) {
+                n = strlen(canonical);
+                memcpy(clean, canonical, n);
+                break;
+            }
+            at = canonical + strlen(canonical) + 1;
+        }
+        while (at < end && *at) at += strlen(at) + 1 + strlen(at + strlen(at) + 1) + 1;
+        int syntax = 0; /* SYNTAX_CALLS */
+        for (at++; at < end && *at; at += strlen(at) + 1)
+            if (strlen(at) == n && memcmp(at, clean, n) == 0) syntax = 1;
+        *code = syntax ? 0 : event_code_of("c:", clean, n);
+        *private = length >= 1 && text[0] == '_' && !(length >= 2 && text[length - 1] == '_' && text[length - 2] == '_');
+        *name_id = blake2b_head(8, "", clean, n) >> 1;
+        return 1;
+    }
+    if (kind == 1) {
+        if (!ascii_only(text, length, 1)) return 0;
+        for (size_t i = 0; i < length; i++)
+            if (text[i] != '_' && text[i] != '\'') clean[n++] = (uint8_t)(text[i] >= 'A' && text[i] <= 'Z' ? text[i] + 32 : text[i]);
+        uint64_t value = 0;
+        size_t at = 0, digits = 0;
+        int base = 10;
+        if (n > 2 && clean[0] == '0' && (clean[1] == 'x' || clean[1] == 'o' || clean[1] == 'b')) {
+            base = clean[1] == 'x' ? 16 : clean[1] == 'o' ? 8 : 2;
+            at = 2;
+        }
+        for (; at < n; at++, digits++) {
+            int digit = clean[at] >= '0' && clean[at] <= '9' ? clean[at] - '0'
+                        : clean[at] >= 'a' && clean[at] <= 'f' ? clean[at] - 'a' + 10 : 99;
+            if (digit >= base) break;
+            value = value * (uint64_t)base + (uint64_t)digit;
+        }
+        if (digits == 0 || digits > 15) return 0; /* "0b" alone, a big one: Python's */
+        if (base == 10 && at < n && (clean[at] == '.' || clean[at] == 'e')) return 0; /* a float */
+        if (base != 10 && digits == 0) return 0;
+        char decimal[24];
+        int written = snprintf(decimal, sizeof(decimal), "%llu", (unsigned long long)value);
+        *code = event_code_of("n:", (const uint8_t *)decimal, (size_t)written);
+        return 1;
+    }
+    /* a string: ``_string`` on printable ASCII (no newline: ``$`` is the end) */
+    if (!ascii_only(text, length, 1)) return 0;
+    if (length > 70) {
+        *code = 0;
+        return 1;
+    }
+#define IS_QUOTE(c) ((c) == '\'' || (c) == '"' || (c) == '`')
+#define IS_LETTER(c) (((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z'))
+    size_t start = 0, stop = length, letters = 0;
+    while (letters < length && IS_LETTER(text[letters])) letters++;
+    if (letters <= 3 && letters < length && IS_QUOTE(text[letters])) { /* ^[a-z]{0,3}(['"`]+) */
+        start = letters;
+        while (start < length && IS_QUOTE(text[start])) start++;
+    }
+    size_t tail = length; /* (['"`]+)$ */
+    while (tail > 0 && IS_QUOTE(text[tail - 1])) tail--;
+    if (tail < length) stop = tail > start ? tail : start;
+    int space = 0;
+    for (size_t i = start; i < stop; i++) {
+        if (text[i] == ' ') {
+            space = n > 0;
+            continue;
+        }
+        if (space) clean[n++] = ' ';
+        space = 0;
+        clean[n++] = (uint8_t)(text[i] >= 'A' && text[i] <= 'Z' ? text[i] + 32 : text[i]);
+    }
+    size_t spaces = 0;
+    for (size_t i = 0; i < n; i++) spaces += clean[i] == ' ';
+    *code = spaces >= 3 || n > 60 ? 0 : event_code_of("s:", clean, n);
+    return 1;
+}
+
+static PyObject *native_set_names(PyObject *module, PyObject *table) {
+    if (!PyBytes_Check(table)) {
+        PyErr_SetString(PyExc_TypeError, "bytes expected");
+        return NULL;
+    }
+    char *copy = PyMem_Malloc((size_t)PyBytes_GET_SIZE(table) + 2);
+    if (copy == NULL) return PyErr_NoMemory();
+    memcpy(copy, PyBytes_AS_STRING(table), (size_t)PyBytes_GET_SIZE(table));
+    copy[PyBytes_GET_SIZE(table)] = copy[PyBytes_GET_SIZE(table) + 1] = 0;
+    PyMem_Free(names.names);
+    names.names = copy;
+    names.length = (size_t)PyBytes_GET_SIZE(table);
+    Py_RETURN_NONE;
+}
+
+static PyObject *native_text_code(PyObject *module, PyObject *args) {
+    int kind;
+    Py_buffer text;
+    if (!PyArg_ParseTuple(args, "iy*", &kind, &text)) return NULL;
+    uint32_t code;
+    uint8_t private;
+    uint64_t name_id;
+    int found = text_code(kind, text.buf, (size_t)text.len, &code, &private, &name_id);
+    PyBuffer_Release(&text);
+    if (!found) Py_RETURN_NONE;
+    return Py_BuildValue("(kiK)", (unsigned long)code, (int)private, (unsigned long long)name_id);
 }
 
 /* -- the structural signal ------------------------------------------------------------------ */
@@ -546,6 +759,13 @@ static int resolve_texts(CodeCache *cache, PyObject *codes, const uint8_t *sourc
             text->code = entry->code;
             text->private = entry->private;
             text->name_id = entry->name_id;
+            continue;
+        }
+        if (text_code(text->kind, bytes, size, &text->code, &text->private, &text->name_id)) {
+            if (code_cache_put(cache, bytes, size, text->kind, text->code, text->private, text->name_id)) {
+                PyErr_NoMemory();
+                failed = -1;
+            }
             continue;
         }
         PyObject *question = Py_BuildValue("(iy#)", text->kind, (const char *)bytes, (Py_ssize_t)size);
@@ -1060,6 +1280,10 @@ static PyObject *native_blank_comment_lines(PyObject *module, PyObject *source) 
 }
 
 static PyMethodDef native_methods[] = {
+    {"set_names", native_set_names, METH_O,
+     "set_names(table): CALL_ALIASES and SYNTAX_CALLS for the event codes of ASCII names"},
+    {"text_code", native_text_code, METH_VARARGS,
+     "text_code(kind, text) -> (code, private, name id) as structure.text_codes, or None"},
     {"blank_comment_lines", native_blank_comment_lines, METH_O,
      "blank_comment_lines(source) -> source with comment-only lines made spaces"},
     {"select", native_select, METH_VARARGS,
@@ -1078,6 +1302,7 @@ PyMODINIT_FUNC PyInit__native(void) {
     if (module == NULL) return NULL;
     if (PyModule_AddIntConstant(module, "FUNCTION_FIELDS", FUNCTION_FIELDS) < 0 ||
         PyModule_AddIntConstant(module, "VERSION", TREE_SITTER_LANGUAGE_VERSION) < 0 ||
+        PyModule_AddIntConstant(module, "CONTROL_CODES", CONTROL_CODES) < 0 ||
         PyModule_AddObjectRef(module, "Tokenizer", (PyObject *)&TokenizerType) < 0) {
         Py_DECREF(module);
         return NULL;

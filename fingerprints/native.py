@@ -97,6 +97,10 @@ def _tokenizer(module: ModuleType, name: str) -> Tokenizer:
     capsule = getattr(importlib.import_module(grammar_module), function)()
     table = load_language(name).token_table
     kinds, body, params, named = s._grammar(name)
+    # the names ``structure._name`` maps, and the calls that are syntax: "alias\0canonical\0"
+    # each, "\0", "call\0" each (the event codes of ASCII names, worked out in C)
+    pairs = "".join(f"{alias}\0{canonical}\0" for alias, canonical in s.CALL_ALIASES.items())
+    module.set_names((pairs + "\0" + "".join(f"{c}\0" for c in sorted(s.SYNTAX_CALLS))).encode())
     mask = np.zeros(table.shape[0], dtype=np.uint8)
     mask[sorted(kinds)] = 1
     return module.Tokenizer(  # type: ignore[no-any-return]

@@ -363,3 +363,29 @@ def test_comment_lines_are_blanked_natively_as_the_regex_blanks_them(data):
     assert native.blank_comment_lines(data) == normalize._COMMENT_LINE.sub(
         lambda m: b" " * len(m.group()), data
     )
+
+
+def test_the_event_codes_worked_out_in_c_are_pythons():
+    """``_native.text_code`` (ASCII names, integers, printable strings; BLAKE2b in C) answers
+    as ``structure.text_codes`` on every text it answers for, and leaves the rest to it."""
+    import random
+
+    from fingerprints import structure
+
+    module = native._module()
+    native.tokenizer("python")  # sets the names table
+    assert module.CONTROL_CODES == structure.CONTROL_CODES
+    rng = random.Random(12)
+    alphabet = "aAbBeEfFlLoOxXzZ_09178.'\"` -+\t\n\xe9\u0130"
+    texts = [(kind, ("q" * n).encode()) for kind in (0, 1, 2) for n in range(0, 260)]  # blocks
+    texts += [(0, name.encode()) for name in (*structure.CALL_ALIASES, *structure.SYNTAX_CALLS)]
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.choice((1, 2, 3, 5, 8, 20, 75))))
+        texts.append((rng.randrange(3), text.encode()))
+    answered = 0
+    for kind, data in texts:
+        ours = module.text_code(kind, data)
+        if ours is not None:
+            answered += 1
+            assert list(ours) == structure.text_codes([(kind, data)]), (kind, data)
+    assert answered > 5_000  # thousands of them worked out in C, each checked
