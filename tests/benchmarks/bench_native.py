@@ -1,7 +1,7 @@
 """The native tokenizer against the Python path, on pip 24.2 (issue 12). Run on demand:
 
     .venv/bin/python -m tests.benchmarks.bench_native [--repeats 5] [--instructions] [--no-whole]
-        [--file PATH]
+        [--js | --file PATH]
 
 1. In-process, per stage, over every file of pip 24.2 (``bench_scale_all.pip_tree``): a bare
    py-tree-sitter parse; parse and ``normalize._walk_leaves``; ``normalize.tokenize``;
@@ -10,9 +10,9 @@
    CPU seconds, and with ``--instructions`` (valgrind's callgrind, minutes) the instructions
    of one pass (the whole process's count, less that of a process that only loads the files
    and warms up: on this shared machine, instructions hold still where seconds do not).
-   With ``--file`` (issue 13's median publication, one ~98 KB JavaScript file:
-   ~/.cache/leaktrace-bench/npm/marked-12.0.2/lib/marked.umd.js), the same stages over that
-   one file ten times instead of pip, in its own language.
+   With ``--file``, the same stages over that one file ten times instead of pip, in its own
+   language; ``--js`` is issue 13's median publication, one ~98 KB JavaScript file (marked
+   12.0.2's ``lib/marked.umd.js``, from npm through ``corpus.npm_package``).
 2. Whole process: ``leaktrace fingerprint pip --jobs 1`` with the native tokenizer and with
    ``LEAKTRACE_NATIVE=0``, against ``bench_scale_all``'s bare-parse script (best of
    ``--repeats``, wall and CPU seconds of the process tree).
@@ -31,6 +31,7 @@ from pathlib import Path
 
 from tests.benchmarks.bench_scale_all import BARE_PARSE, pip_tree
 from tests.benchmarks.bench_startup_index import ENV, LEAKTRACE, timed
+from tests.benchmarks.corpus import npm_package
 
 STAGE = """import resource, sys, time
 from pathlib import Path
@@ -142,7 +143,10 @@ def main() -> None:
     parser.add_argument("--instructions", action="store_true", help="count them (callgrind)")
     parser.add_argument("--no-whole", action="store_true", help="skip the whole-process runs")
     parser.add_argument("--file", type=Path, help="one file (ten times) instead of pip")
+    parser.add_argument("--js", action="store_true", help="--file marked 12.0.2's 98 KB bundle")
     args = parser.parse_args()
+    if args.js:
+        args.file = npm_package("marked", "12.0.2") / "lib" / "marked.umd.js"
     pip = args.file or pip_tree()
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores\n")
     in_process(pip, args.repeats, args.instructions)
