@@ -116,7 +116,8 @@ class Structure:
     functions: np.ndarray  # FUNCTION_DTYPE
     events: np.ndarray  # uint32, every function's events one after the other
     blob: bytes | None = field(default=None, compare=False, repr=False)
-    """``to_bytes``, when the structure was read from them (``from_bytes``)."""
+    """``to_bytes``, when the structure was read from bytes of this ``FORMAT`` (``from_bytes``:
+    the native tokenizer's, or a stored one)."""
 
     def __len__(self) -> int:
         return int(self.functions.shape[0])
@@ -148,7 +149,8 @@ class Structure:
         events = np.frombuffer(blob, dtype="<u4", offset=end)
         if int(functions["events"].sum()) != events.shape[0]:
             raise ValueError("event counts do not add up")
-        return cls(functions, events, blob if isinstance(blob, bytes) else None)
+        kept = blob if isinstance(blob, bytes) and blob[0] == FORMAT else None  # as written now
+        return cls(functions, events, kept)
 
 
 EMPTY = Structure(np.zeros(0, FUNCTION_DTYPE), np.zeros(0, np.uint32))
