@@ -357,7 +357,8 @@ static uint64_t blake2b_head(int digest, const char *prefix, const uint8_t *text
     return digest >= 8 ? h[0] : h[0] & ((1ULL << (8 * digest)) - 1);
 }
 
-#define TEXT_LONGEST 256 /* longer texts go to Python */
+#define TEXT_LONGEST 256 /* longer texts go to Python (but a long string: ``text_code``) */
+#define IS_SPACE(c) ((c) == ' ' || ((c) >= '\t' && (c) <= '\r'))
 
 typedef struct {
     char *names; /* "alias\0canonical\0" pairs, then "\0", then "call\0" each, "\0" */
@@ -385,7 +386,7 @@ static int text_code(int kind, const uint8_t *text, size_t length, uint32_t *cod
     size_t n = 0;
     *private = 0;
     *name_id = 0;
-    if (length > TEXT_LONGEST) return 0;
+    if (length > TEXT_LONGEST && kind != 2) return 0;
     if (kind == 0) {
         if (names.names == NULL || !ascii_only(text, length, 0)) return 0;
         for (size_t i = 0; i < length; i++)
@@ -434,8 +435,16 @@ static int text_code(int kind, const uint8_t *text, size_t length, uint32_t *cod
         *code = event_code_of("n:", (const uint8_t *)decimal, (size_t)written);
         return 1;
     }
-    /* a string: ``_string`` on printable ASCII (no newline: ``$`` is the end) */
-    if (!ascii_only(text, length, 1)) return 0;
+    /* a string: ``_string``. Over 280 bytes it has over 70 characters whatever they are (prose:
+     * no code); else printable ASCII and ASCII whitespace (``str.split``'s), not ending in a
+     * newline (before which ``$`` matches too) */
+    if (length > 4 * 70) {
+        *code = 0;
+        return 1;
+    }
+    for (size_t i = 0; i < length; i++)
+        if (text[i] >= 0x7f || (text[i] < 0x20 && !IS_SPACE(text[i]))) return 0;
+    if (length && text[length - 1] == '\n') return 0;
     if (length > 70) {
         *code = 0;
         return 1;
@@ -453,7 +462,7 @@ static int text_code(int kind, const uint8_t *text, size_t length, uint32_t *cod
     if (tail < length) stop = tail > start ? tail : start;
     int space = 0;
     for (size_t i = start; i < stop; i++) {
-        if (text[i] == ' ') {
+        if (IS_SPACE(text[i])) {
             space = n > 0;
             continue;
         }

@@ -376,9 +376,11 @@ def test_the_event_codes_worked_out_in_c_are_pythons():
     native.tokenizer("python")  # sets the names table
     assert module.CONTROL_CODES == structure.CONTROL_CODES
     rng = random.Random(12)
-    alphabet = "aAbBeEfFlLoOxXzZ_09178.'\"` -+\t\n\xe9\u0130"
+    alphabet = "aAbBeEfFlLoOxXzZ_09178.'\"` -+\t\n\r\x0b\x1c\xe9\u0130"
     texts = [(kind, ("q" * n).encode()) for kind in (0, 1, 2) for n in range(0, 260)]  # blocks
     texts += [(0, name.encode()) for name in (*structure.CALL_ALIASES, *structure.SYNTAX_CALLS)]
+    texts += [(2, b'"' + b"\xc3\xa9" * n + b'"') for n in range(30, 145)]  # over 70 characters
+    texts += [(2, b"'a \n\tb'\n"), (2, b"'a'\n"), (2, b"'''\n  x\r\n'''"), (2, b"'a\x0b\x0cb'")]
     for _ in range(20_000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.choice((1, 2, 3, 5, 8, 20, 75))))
         texts.append((rng.randrange(3), text.encode()))
