@@ -1,23 +1,26 @@
-/* The per-file hot path of fingerprinting, in C: parse, token stream, function nodes, winnowing.
+/* The per-file hot path of fingerprinting, in C: parse, token stream, structure, winnowing.
  *
  * Built by setup.py against the tree-sitter core of the pinned py-tree-sitter sdist (which
  * does not export the C API), so it parses with the same code as ``tree_sitter.Parser``. Every
  * result is bit-for-bit what the Python path computes (``normalize.tokenize``,
- * ``structure._function_nodes``, ``shingles.kgrams`` and ``winnow``); tests/test_native.py
- * checks that on real code of every language and on hostile input. The Python path stays as
- * the fallback and the reference.
+ * ``structure._function_nodes`` and ``extract``, ``shingles.kgrams`` and ``winnow``);
+ * tests/test_native.py checks that on real code of every language and on hostile input. The
+ * Python path stays as the fallback and the reference.
  *
  * ``Tokenizer(capsule, table, function_mask, body, params, name, string, anchors, brace,
- * paren).tokenize(parse_source, source)`` returns, for one file:
+ * paren, control_keys, control_codes, definers, type_definers, ident, number, dot, open_paren,
+ * min_function_tokens, paint_budget, min_events, format, local, codes)`` (the last fourteen:
+ * ``structure``'s constants and ``structure.text_codes``)
+ * ``.tokenize(parse_source, source, structure=True)`` returns, for one file:
  *
- *   (values, raw, line_start, line_end, start_byte, end_byte, error_line, functions)
+ *   (values, raw, line_start, line_end, start_byte, end_byte, error_line, structure, lines)
  *
  * the first six as bytearrays of uint64, uint64, uint32, uint32, int64, int64 (one entry per
- * token), error_line an int or None, functions a bytearray of int64 rows of FUNCTION_FIELDS:
- * start byte, end byte, start row, end row, body start byte (-1: none), parameters' named
- * children (0: none), name start and end byte (-1: none), distinct by (start, end), in the
- * order their anchor tokens come.
+ * token), error_line an int or None, structure the bytes ``Structure.to_bytes`` writes (None
+ * when not asked for: then the function nodes are not looked for either), lines
+ * ``count_lines(source)``.
  *
+ * ``blank_comment_lines(source)`` is ``normalize._blank_python_comment_lines``;
  * ``select(values, raw, line_start, line_end, k, w)`` returns the winnowed fingerprints as
  * the bytes of a FINGERPRINT_DTYPE array (``shingles``); ``minima(hashes, a, b)`` a MinHash
  * signature's values (``signature``).
@@ -33,8 +36,16 @@
 #include <tree_sitter/api.h>
 
 #define FUNCTION_FIELDS 8
+#define CONTROL_CODES 256 /* ``structure.CONTROL_CODES``: hashes are moved above it */
 #define RAW_BASE 0x100000001B3ULL
 #define KGRAM_BASE 0x9E3779B97F4A7C15ULL
+
+/* splitmix64's finalizer: k-gram hashes, and the slots of the hash tables here */
+static uint64_t mix(uint64_t z) {
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
 
 /* -- growable arrays ------------------------------------------------------------------------ */
 
@@ -241,12 +252,12 @@ static int function_nodes(TSTree *tree, const Grammar *grammar, Tokens *out) {
 
 /* Parse and collect; no Python API here (runs without the GIL). 0, -1 no memory, -2 no tree. */
 static int tokenize_file(TSParser *parser, const Grammar *grammar, const char *source,
-                         uint32_t length, Tokens *out) {
+                         uint32_t length, int want_functions, Tokens *out) {
     TSTree *tree = ts_parser_parse_string_encoding(parser, NULL, source, length, TSInputEncodingUTF8);
     if (tree == NULL) return -2;
     int failed = walk_leaves(tree, grammar, out);
     out->error_line = first_error_line(tree);
-    if (!failed) failed = function_nodes(tree, grammar, out);
+    if (!failed && want_functions) failed = function_nodes(tree, grammar, out);
     ts_tree_delete(tree);
     return failed;
 }
@@ -272,6 +283,636 @@ static void raw_and_lines(const uint8_t *source, size_t length, const Tokens *to
     }
 }
 
+/* -- event codes of plain ASCII texts --------------------------------------------------------- */
+/* ``structure._text_code`` for what C can do exactly: ASCII names (``_name``: lower case,
+ * underscores dropped, ``CALL_ALIASES``, ``SYNTAX_CALLS``), integer literals of up to 15 digits
+ * (``_number``; a float goes to Python for its repr) and printable ASCII strings (``_string``);
+ * the hash is BLAKE2b (RFC 7693), as ``hashlib.blake2b(digest_size=4 or 8)``. Any other text
+ * is Python's (``structure.text_codes``). */
+
+static const uint64_t BLAKE2B_IV[8] = {
+    0x6a09e667f3bcc908ULL, 0xbb67ae8584caa73bULL, 0x3c6ef372fe94f82bULL, 0xa54ff53a5f1d36f1ULL,
+    0x510e527fade682d1ULL, 0x9b05688c2b3e6c1fULL, 0x1f83d9abfb41bd6bULL, 0x5be0cd19137e2179ULL};
+
+static const uint8_t BLAKE2B_SIGMA[12][16] = {
+    {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, {14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3},
+    {11, 8, 12, 0, 5, 2, 15, 13, 10, 14, 3, 6, 7, 1, 9, 4}, {7, 9, 3, 1, 13, 12, 11, 14, 2, 6, 5, 10, 4, 0, 15, 8},
+    {9, 0, 5, 7, 2, 4, 10, 15, 14, 1, 11, 12, 6, 8, 3, 13}, {2, 12, 6, 10, 0, 11, 8, 3, 4, 13, 7, 5, 15, 14, 1, 9},
+    {12, 5, 1, 15, 14, 13, 4, 10, 0, 7, 6, 3, 9, 2, 8, 11}, {13, 11, 7, 14, 12, 1, 3, 9, 5, 0, 15, 4, 8, 6, 2, 10},
+    {6, 15, 14, 9, 11, 3, 0, 8, 12, 2, 13, 7, 1, 4, 10, 5}, {10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0},
+    {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, {14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3}};
+
+static uint64_t rotr64(uint64_t x, int n) { return (x >> n) | (x << (64 - n)); }
+
+static void blake2b_compress(uint64_t h[8], const uint8_t block[128], uint64_t counter, int last) {
+    uint64_t v[16], m[16];
+    for (int i = 0; i < 8; i++) v[i] = h[i], v[i + 8] = BLAKE2B_IV[i];
+    v[12] ^= counter;
+    if (last) v[14] = ~v[14];
+    for (int i = 0; i < 16; i++) {
+        m[i] = 0;
+        for (int j = 0; j < 8; j++) m[i] |= (uint64_t)block[8 * i + j] << (8 * j);
+    }
+    static const uint8_t lanes[8][4] = {{0, 4, 8, 12}, {1, 5, 9, 13}, {2, 6, 10, 14}, {3, 7, 11, 15},
+                                        {0, 5, 10, 15}, {1, 6, 11, 12}, {2, 7, 8, 13}, {3, 4, 9, 14}};
+    for (int round = 0; round < 12; round++) {
+        const uint8_t *s = BLAKE2B_SIGMA[round];
+        for (int g = 0; g < 8; g++) {
+            uint64_t *a = &v[lanes[g][0]], *b = &v[lanes[g][1]], *c = &v[lanes[g][2]], *d = &v[lanes[g][3]];
+            *a += *b + m[s[2 * g]];
+            *d = rotr64(*d ^ *a, 32);
+            *c += *d;
+            *b = rotr64(*b ^ *c, 24);
+            *a += *b + m[s[2 * g + 1]];
+            *d = rotr64(*d ^ *a, 16);
+            *c += *d;
+            *b = rotr64(*b ^ *c, 63);
+        }
+    }
+    for (int i = 0; i < 8; i++) h[i] ^= v[i] ^ v[i + 8];
+}
+
+/* The first 8 bytes (little-endian) of BLAKE2b with ``digest`` bytes of output (4 or 8) of
+ * ``prefix`` then ``text``. */
+static uint64_t blake2b_head(int digest, const char *prefix, const uint8_t *text, size_t length) {
+    uint64_t h[8];
+    uint8_t block[128];
+    size_t prefix_length = strlen(prefix), total = prefix_length + length, done = 0;
+    memcpy(h, BLAKE2B_IV, sizeof(h));
+    h[0] ^= 0x01010000ULL ^ (uint64_t)digest;
+    for (;;) {
+        size_t fill = 0;
+        memset(block, 0, sizeof(block));
+        while (fill < 128 && done + fill < total) {
+            size_t at = done + fill;
+            block[fill++] = at < prefix_length ? (uint8_t)prefix[at] : text[at - prefix_length];
+        }
+        done += fill;
+        if (done >= total) {
+            blake2b_compress(h, block, (uint64_t)total, 1);
+            break;
+        }
+        blake2b_compress(h, block, (uint64_t)done, 0);
+    }
+    return digest >= 8 ? h[0] : h[0] & ((1ULL << (8 * digest)) - 1);
+}
+
+#define TEXT_LONGEST 256 /* longer texts go to Python (but a long string: ``text_code``) */
+#define IS_SPACE(c) ((c) == ' ' || ((c) >= '\t' && (c) <= '\r'))
+
+typedef struct {
+    char *names; /* "alias\0canonical\0" pairs, then "\0", then "call\0" each, "\0" */
+    size_t length;
+} Names;
+
+static Names names = {NULL, 0};
+
+static int ascii_only(const uint8_t *text, size_t length, int printable) {
+    for (size_t i = 0; i < length; i++)
+        if (text[i] >= 0x7f || (printable && text[i] < 0x20) || (!printable && text[i] >= 0x80)) return 0;
+    return 1;
+}
+
+static uint32_t event_code_of(const char *prefix, const uint8_t *text, size_t length) {
+    uint32_t value = (uint32_t)blake2b_head(4, prefix, text, length);
+    return value >= CONTROL_CODES ? value : value + CONTROL_CODES;
+}
+
+/* (code, private, name id) of a text, as ``structure.text_codes`` answers: 1, or 0 when only
+ * Python can tell. */
+static int text_code(int kind, const uint8_t *text, size_t length, uint32_t *code, uint8_t *private,
+                     uint64_t *name_id) {
+    uint8_t clean[TEXT_LONGEST + 1];
+    size_t n = 0;
+    *private = 0;
+    *name_id = 0;
+    if (length > TEXT_LONGEST && kind != 2) return 0;
+    if (kind == 0) {
+        if (names.names == NULL || !ascii_only(text, length, 0)) return 0;
+        for (size_t i = 0; i < length; i++)
+            if (text[i] != '_') clean[n++] = (uint8_t)(text[i] >= 'A' && text[i] <= 'Z' ? text[i] + 32 : text[i]);
+        const char *at = names.names, *end = names.names + names.length;
+        while (at < end && *at) { /* CALL_ALIASES */
+            const char *canonical = at + strlen(at) + 1;
+            if (strlen(at) == n && memcmp(at, clean, n) == 0) {
+                n = strlen(canonical);
+                memcpy(clean, canonical, n);
+                break;
+            }
+            at = canonical + strlen(canonical) + 1;
+        }
+        while (at < end && *at) at += strlen(at) + 1 + strlen(at + strlen(at) + 1) + 1;
+        int syntax = 0; /* SYNTAX_CALLS */
+        for (at++; at < end && *at; at += strlen(at) + 1)
+            if (strlen(at) == n && memcmp(at, clean, n) == 0) syntax = 1;
+        *code = syntax ? 0 : event_code_of("c:", clean, n);
+        *private = length >= 1 && text[0] == '_' && !(length >= 2 && text[length - 1] == '_' && text[length - 2] == '_');
+        *name_id = blake2b_head(8, "", clean, n) >> 1;
+        return 1;
+    }
+    if (kind == 1) {
+        if (!ascii_only(text, length, 1)) return 0;
+        for (size_t i = 0; i < length; i++)
+            if (text[i] != '_' && text[i] != '\'') clean[n++] = (uint8_t)(text[i] >= 'A' && text[i] <= 'Z' ? text[i] + 32 : text[i]);
+        uint64_t value = 0;
+        size_t at = 0, digits = 0;
+        int base = 10;
+        if (n > 2 && clean[0] == '0' && (clean[1] == 'x' || clean[1] == 'o' || clean[1] == 'b')) {
+            base = clean[1] == 'x' ? 16 : clean[1] == 'o' ? 8 : 2;
+            at = 2;
+        }
+        for (; at < n; at++, digits++) {
+            int digit = clean[at] >= '0' && clean[at] <= '9' ? clean[at] - '0'
+                        : clean[at] >= 'a' && clean[at] <= 'f' ? clean[at] - 'a' + 10 : 99;
+            if (digit >= base) break;
+            value = value * (uint64_t)base + (uint64_t)digit;
+        }
+        if (digits == 0 || digits > 15) return 0; /* "0b" alone, a big one: Python's */
+        if (base == 10 && at < n && (clean[at] == '.' || clean[at] == 'e')) return 0; /* a float */
+        if (base != 10 && digits == 0) return 0;
+        char decimal[24];
+        int written = snprintf(decimal, sizeof(decimal), "%llu", (unsigned long long)value);
+        *code = event_code_of("n:", (const uint8_t *)decimal, (size_t)written);
+        return 1;
+    }
+    /* a string: ``_string``. Over 280 bytes it has over 70 characters whatever they are (prose:
+     * no code); else printable ASCII and ASCII whitespace (``str.split``'s), not ending in a
+     * newline (before which ``$`` matches too) */
+    if (length > 4 * 70) {
+        *code = 0;
+        return 1;
+    }
+    for (size_t i = 0; i < length; i++)
+        if (text[i] >= 0x7f || (text[i] < 0x20 && !IS_SPACE(text[i]))) return 0;
+    if (length && text[length - 1] == '\n') return 0;
+    if (length > 70) {
+        *code = 0;
+        return 1;
+    }
+#define IS_QUOTE(c) ((c) == '\'' || (c) == '"' || (c) == '`')
+#define IS_LETTER(c) (((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z'))
+    size_t start = 0, stop = length, letters = 0;
+    while (letters < length && IS_LETTER(text[letters])) letters++;
+    if (letters <= 3 && letters < length && IS_QUOTE(text[letters])) { /* ^[a-z]{0,3}(['"`]+) */
+        start = letters;
+        while (start < length && IS_QUOTE(text[start])) start++;
+    }
+    size_t tail = length; /* (['"`]+)$ */
+    while (tail > 0 && IS_QUOTE(text[tail - 1])) tail--;
+    if (tail < length) stop = tail > start ? tail : start;
+    int space = 0;
+    for (size_t i = start; i < stop; i++) {
+        if (IS_SPACE(text[i])) {
+            space = n > 0;
+            continue;
+        }
+        if (space) clean[n++] = ' ';
+        space = 0;
+        clean[n++] = (uint8_t)(text[i] >= 'A' && text[i] <= 'Z' ? text[i] + 32 : text[i]);
+    }
+    size_t spaces = 0;
+    for (size_t i = 0; i < n; i++) spaces += clean[i] == ' ';
+    *code = spaces >= 3 || n > 60 ? 0 : event_code_of("s:", clean, n);
+    return 1;
+}
+
+static PyObject *native_set_names(PyObject *module, PyObject *table) {
+    if (!PyBytes_Check(table)) {
+        PyErr_SetString(PyExc_TypeError, "bytes expected");
+        return NULL;
+    }
+    char *copy = PyMem_Malloc((size_t)PyBytes_GET_SIZE(table) + 2);
+    if (copy == NULL) return PyErr_NoMemory();
+    memcpy(copy, PyBytes_AS_STRING(table), (size_t)PyBytes_GET_SIZE(table));
+    copy[PyBytes_GET_SIZE(table)] = copy[PyBytes_GET_SIZE(table) + 1] = 0;
+    PyMem_Free(names.names);
+    names.names = copy;
+    names.length = (size_t)PyBytes_GET_SIZE(table);
+    Py_RETURN_NONE;
+}
+
+static PyObject *native_text_code(PyObject *module, PyObject *args) {
+    int kind;
+    Py_buffer text;
+    if (!PyArg_ParseTuple(args, "iy*", &kind, &text)) return NULL;
+    uint32_t code;
+    uint8_t private;
+    uint64_t name_id;
+    int found = text_code(kind, text.buf, (size_t)text.len, &code, &private, &name_id);
+    PyBuffer_Release(&text);
+    if (!found) Py_RETURN_NONE;
+    return Py_BuildValue("(kiK)", (unsigned long)code, (int)private, (unsigned long long)name_id);
+}
+
+/* -- the structural signal ------------------------------------------------------------------ */
+/* ``structure.extract`` in C: function spans painted over the tokens (outer first, inner over
+ * them, within PAINT_BUDGET), control codes, call, member, number and string tokens, the file's
+ * own names (LOCAL calls), each function's events, MIN_EVENTS, and the Structure bytes.
+ *
+ * The event code of a text (blake2b of what ``_name``, ``_number`` or ``_string`` make of it:
+ * Unicode lower case, Python's float repr) is Python's own: each Tokenizer keeps the answers
+ * for the texts it has seen (the bytes compared, not only a hash) and asks its ``codes``
+ * callable, once per file and with the GIL held, about the texts it has not. */
+
+typedef struct {
+    uint64_t hash, name_id;
+    char *text; /* NULL: an empty slot */
+    uint32_t length, code;
+    uint8_t kind, private;
+} CodeEntry;
+
+typedef struct {
+    CodeEntry *slots;
+    size_t mask, count;
+} CodeCache;
+
+#define CODE_CACHE_SLOTS ((size_t)1 << 16) /* at most half of them full, then emptied */
+#define CODE_CACHE_LONGEST 256             /* longer texts are asked again (``_code_of``) */
+
+static void code_cache_clear(CodeCache *cache) {
+    for (size_t i = 0; cache->slots && i <= cache->mask; i++) free(cache->slots[i].text);
+    free(cache->slots);
+    cache->slots = NULL;
+    cache->mask = cache->count = 0;
+}
+
+static uint64_t text_hash(const uint8_t *text, size_t length, int kind) {
+    uint64_t hash = (uint64_t)kind + 1;
+    for (size_t i = 0; i < length; i++) hash = hash * RAW_BASE + text[i];
+    return mix(hash);
+}
+
+/* The entry of a text, or the empty slot where it would go (NULL: no table yet). */
+static CodeEntry *code_cache_find(CodeCache *cache, const uint8_t *text, size_t length, int kind,
+                                  uint64_t hash) {
+    if (cache->slots == NULL) return NULL;
+    for (size_t slot = hash & cache->mask;; slot = (slot + 1) & cache->mask) {
+        CodeEntry *entry = &cache->slots[slot];
+        if (entry->text == NULL) return entry;
+        if (entry->hash == hash && entry->kind == kind && entry->length == length &&
+            memcmp(entry->text, text, length) == 0)
+            return entry;
+    }
+}
+
+/* Keeps one text's answer; a half-full table is emptied first. -1: no memory. */
+static int code_cache_put(CodeCache *cache, const uint8_t *text, size_t length, int kind,
+                          uint32_t code, int private, uint64_t name_id) {
+    if (length > CODE_CACHE_LONGEST) return 0;
+    if (cache->slots == NULL || (cache->count + 1) * 2 > CODE_CACHE_SLOTS) {
+        code_cache_clear(cache);
+        cache->slots = calloc(CODE_CACHE_SLOTS, sizeof(CodeEntry));
+        if (cache->slots == NULL) return -1;
+        cache->mask = CODE_CACHE_SLOTS - 1;
+    }
+    uint64_t hash = text_hash(text, length, kind);
+    CodeEntry *entry = code_cache_find(cache, text, length, kind, hash);
+    if (entry->text != NULL) return 0; /* asked about twice in one file */
+    char *copy = malloc(length ? length : 1);
+    if (copy == NULL) return -1;
+    memcpy(copy, text, length);
+    *entry = (CodeEntry){hash, name_id, copy, (uint32_t)length, code, (uint8_t)kind, (uint8_t)private};
+    cache->count++;
+    return 0;
+}
+
+typedef struct {
+    uint64_t *control_keys; /* sorted, each with its control code */
+    uint8_t *control_codes;
+    uint64_t *definers, *type_definers;
+    size_t control_count, definer_count, type_definer_count;
+    uint64_t ident, number, string, dot, open_paren;
+    long long min_function_tokens, paint_budget, min_events, format, local;
+} StructureGrammar;
+
+typedef struct {
+    int64_t start, end; /* its bytes in the source */
+    int kind;           /* 0 call or member (or a defined name), 1 number, 2 string */
+    uint32_t code;
+    uint8_t private;
+    uint64_t name_id;
+} Text;
+
+typedef struct {
+    uint32_t first_line, last_line, arity;
+} Unit;
+
+typedef struct {
+    Vec units;         /* Unit: the functions that own tokens, in painting order */
+    int32_t *owner;    /* per token: its unit, -1 none */
+    int32_t *text_of;  /* per owned call, member or constant token: its Text, else -1 */
+    Vec texts;         /* Text: the distinct texts of those tokens, then the file's own names */
+    size_t name_texts; /* where the names start in ``texts`` */
+} Extraction;
+
+static void extraction_free(Extraction *x) {
+    free(x->units.data);
+    free(x->owner);
+    free(x->text_of);
+    free(x->texts.data);
+}
+
+static size_t lower_bound(const int64_t *sorted, size_t count, int64_t value) {
+    size_t low = 0, high = count; /* ``np.searchsorted(..., side="left")`` */
+    while (low < high) {
+        size_t middle = low + (high - low) / 2;
+        if (sorted[middle] < value)
+            low = middle + 1;
+        else
+            high = middle;
+    }
+    return low;
+}
+
+static int in_list(const uint64_t *list, size_t count, uint64_t value) {
+    for (size_t i = 0; i < count; i++)
+        if (list[i] == value) return 1;
+    return 0;
+}
+
+typedef struct {
+    int64_t start, end;
+    size_t row;
+} SortedRow;
+
+static int compare_rows(const void *a, const void *b) {
+    /* by start byte, the longer first, then as found: ``np.lexsort((-end, start))`` */
+    const SortedRow *x = a, *y = b;
+    if (x->start != y->start) return x->start < y->start ? -1 : 1;
+    if (x->end != y->end) return x->end > y->end ? -1 : 1;
+    return x->row < y->row ? -1 : x->row > y->row;
+}
+
+static int add_text(Vec *texts, int64_t start, int64_t end, int kind) {
+    if (vec_reserve(texts, texts->count + 1)) return -1;
+    ((Text *)texts->data)[texts->count++] = (Text){start, end, kind, 0, 0, 0};
+    return 0;
+}
+
+/* Paints each function's tokens with it (outer functions first, inner ones over them). */
+static int paint(const StructureGrammar *g, const Tokens *tokens, Extraction *x) {
+    size_t n = tokens->values.count, count = tokens->functions.count;
+    const int64_t *starts = tokens->starts.data, *rows = tokens->functions.data;
+    SortedRow *order = malloc(count * sizeof(SortedRow));
+    x->owner = malloc(n * sizeof(int32_t));
+    if (order == NULL || x->owner == NULL) {
+        free(order);
+        return -1;
+    }
+    for (size_t i = 0; i < count; i++)
+        order[i] = (SortedRow){rows[i * FUNCTION_FIELDS], rows[i * FUNCTION_FIELDS + 1], i};
+    qsort(order, count, sizeof(SortedRow), compare_rows);
+    for (size_t i = 0; i < n; i++) x->owner[i] = -1;
+    int64_t budget = (int64_t)g->paint_budget * (int64_t)n;
+    int failed = 0;
+    for (size_t k = 0; k < count; k++) {
+        const int64_t *row = rows + order[k].row * FUNCTION_FIELDS;
+        size_t first = lower_bound(starts, n, row[0]), last = lower_bound(starts, n, row[1]);
+        if ((int64_t)(last - first) < g->min_function_tokens) continue;
+        budget -= (int64_t)(last - first);
+        if (budget < 0) break; /* thousands of nested functions (hostile input) */
+        if (row[4] >= 0) first = lower_bound(starts, n, row[4]); /* the body's tokens only */
+        if (x->units.count >= INT32_MAX || vec_reserve(&x->units, x->units.count + 1)) {
+            failed = -1;
+            break;
+        }
+        for (size_t i = first; i < last; i++) x->owner[i] = (int32_t)x->units.count;
+        uint32_t arity = row[5] < 65535 ? (uint32_t)row[5] : 65535;
+        ((Unit *)x->units.data)[x->units.count++] =
+            (Unit){(uint32_t)row[2] + 1, (uint32_t)row[3] + 1, arity};
+    }
+    free(order);
+    return failed;
+}
+
+/* ``extract`` up to the event codes, no Python API (runs without the GIL): the owners, the
+ * distinct texts of owned calls, members and constants (keyed as ``_token_events`` keys them:
+ * the raw hash of the bytes xor the kind, the first token's bytes), the file's own names
+ * (``_local_names``). 0, or -1 on no memory. */
+static int extract_texts(const StructureGrammar *g, const Tokens *tokens, const uint64_t *raw,
+                         Extraction *x) {
+    size_t n = tokens->values.count, count = tokens->functions.count;
+    const uint64_t *values = tokens->values.data;
+    const int64_t *starts = tokens->starts.data, *ends = tokens->ends.data;
+    const int64_t *rows = tokens->functions.data;
+    if (n == 0 || count == 0) return 0;
+    if (paint(g, tokens, x)) return -1;
+    if (x->units.count == 0) return 0;
+    size_t size = 64;
+    while (size < 2 * n) size *= 2;
+    x->text_of = malloc(n * sizeof(int32_t));
+    uint64_t *keys = malloc(size * sizeof(uint64_t));
+    int32_t *slots = malloc(size * sizeof(int32_t));
+    int failed = x->text_of == NULL || keys == NULL || slots == NULL ? -1 : 0;
+    for (size_t i = 0; !failed && i < size; i++) slots[i] = -1;
+    for (size_t i = 0; i < n && !failed; i++) {
+        x->text_of[i] = -1;
+        if (x->owner[i] < 0) continue;
+        int call = values[i] == g->ident && i + 1 < n && values[i + 1] == g->open_paren &&
+                   !(i > 0 && in_list(g->definers, g->definer_count, values[i - 1]));
+        call |= values[i] == g->ident && i > 0 && values[i - 1] == g->dot; /* x.name: a member */
+        int kind = call ? 0 : values[i] == g->number ? 1 : values[i] == g->string ? 2 : -1;
+        if (kind < 0) continue;
+        uint64_t key = raw[i] ^ (uint64_t)kind; /* a name and a string of one text differ */
+        size_t slot = mix(key) & (size - 1);
+        while (slots[slot] >= 0 && keys[slot] != key) slot = (slot + 1) & (size - 1);
+        if (slots[slot] < 0) {
+            keys[slot] = key;
+            slots[slot] = (int32_t)x->texts.count;
+            if (add_text(&x->texts, starts[i], ends[i], kind)) failed = -1;
+        }
+        x->text_of[i] = slots[slot];
+    }
+    free(keys);
+    free(slots);
+    x->name_texts = x->texts.count; /* every function node's name, each identifier after a
+                                       definer (``def``, ``class``, ``struct``, ...) */
+    for (size_t k = 0; k < count && !failed; k++) {
+        const int64_t *row = rows + k * FUNCTION_FIELDS;
+        if (row[6] >= 0 && add_text(&x->texts, row[6], row[7], 0)) failed = -1;
+    }
+    for (size_t i = 1; i < n && !failed; i++)
+        if (values[i] == g->ident && in_list(g->type_definers, g->type_definer_count, values[i - 1]) &&
+            add_text(&x->texts, starts[i], ends[i], 0))
+            failed = -1;
+    return failed;
+}
+
+/* Each text's code, private flag and name: from the cache, else from ``codes`` (with the GIL;
+ * one call per file with a list of (kind, bytes)). -1 with a Python error set. */
+static int resolve_texts(CodeCache *cache, PyObject *codes, const uint8_t *source, size_t length,
+                         Extraction *x) {
+    Text *texts = x->texts.data;
+    size_t asked = 0;
+    PyObject *questions = PyList_New(0);
+    if (questions == NULL) return -1;
+    int32_t *missing = malloc((x->texts.count ? x->texts.count : 1) * sizeof(int32_t));
+    if (missing == NULL) {
+        Py_DECREF(questions);
+        PyErr_NoMemory();
+        return -1;
+    }
+    int failed = 0;
+    for (size_t i = 0; i < x->texts.count && !failed; i++) {
+        Text *text = &texts[i]; /* clamped as Python slices clamp */
+        int64_t end = text->end < (int64_t)length ? text->end : (int64_t)length;
+        int64_t start = text->start < end ? text->start : end;
+        text->start = start;
+        text->end = end;
+        const uint8_t *bytes = source + start;
+        size_t size = (size_t)(end - start);
+        CodeEntry *entry = NULL;
+        if (size <= CODE_CACHE_LONGEST)
+            entry = code_cache_find(cache, bytes, size, text->kind, text_hash(bytes, size, text->kind));
+        if (entry != NULL && entry->text != NULL) {
+            text->code = entry->code;
+            text->private = entry->private;
+            text->name_id = entry->name_id;
+            continue;
+        }
+        if (text_code(text->kind, bytes, size, &text->code, &text->private, &text->name_id)) {
+            if (code_cache_put(cache, bytes, size, text->kind, text->code, text->private, text->name_id)) {
+                PyErr_NoMemory();
+                failed = -1;
+            }
+            continue;
+        }
+        PyObject *question = Py_BuildValue("(iy#)", text->kind, (const char *)bytes, (Py_ssize_t)size);
+        if (question == NULL || PyList_Append(questions, question) < 0) failed = -1;
+        Py_XDECREF(question);
+        missing[asked++] = (int32_t)i;
+    }
+    if (!failed && asked) {
+        PyObject *answers = PyObject_CallOneArg(codes, questions);
+        PyObject *sequence = answers ? PySequence_Fast(answers, "codes must answer a list") : NULL;
+        Py_XDECREF(answers);
+        if (sequence == NULL) {
+            failed = -1;
+        } else if ((size_t)PySequence_Fast_GET_SIZE(sequence) != 3 * asked) {
+            PyErr_SetString(PyExc_ValueError, "codes must answer three ints per text");
+            failed = -1;
+        }
+        for (size_t j = 0; j < asked && !failed; j++) {
+            Text *text = &texts[missing[j]];
+            PyObject **items = PySequence_Fast_ITEMS(sequence) + 3 * j;
+            unsigned long long code = PyLong_AsUnsignedLongLong(items[0]);
+            long private = PyLong_AsLong(items[1]);
+            unsigned long long name_id = PyLong_AsUnsignedLongLong(items[2]);
+            if (PyErr_Occurred()) {
+                failed = -1;
+            } else if (code > UINT32_MAX) {
+                PyErr_SetString(PyExc_ValueError, "an event code is 32 bits");
+                failed = -1;
+            } else {
+                text->code = (uint32_t)code;
+                text->private = private != 0;
+                text->name_id = name_id;
+                if (code_cache_put(cache, source + text->start, (size_t)(text->end - text->start),
+                                   text->kind, text->code, text->private, name_id)) {
+                    PyErr_NoMemory();
+                    failed = -1;
+                }
+            }
+        }
+        Py_XDECREF(sequence);
+    }
+    free(missing);
+    Py_DECREF(questions);
+    return failed;
+}
+
+static int seen_has(const Seen *seen, uint64_t key) {
+    if (seen->keys == NULL) return 0;
+    key += 1;
+    for (size_t slot = (key * KGRAM_BASE) >> 20 & seen->mask; seen->keys[slot];
+         slot = (slot + 1) & seen->mask)
+        if (seen->keys[slot] == key) return 1;
+    return 0;
+}
+
+static uint32_t control_code(const StructureGrammar *g, uint64_t value) {
+    size_t low = 0, high = g->control_count;
+    while (low < high) {
+        size_t middle = low + (high - low) / 2;
+        if (g->control_keys[middle] < value)
+            low = middle + 1;
+        else
+            high = middle;
+    }
+    return low < g->control_count && g->control_keys[low] == value ? g->control_codes[low] : 0;
+}
+
+static void put_le(uint8_t *at, uint64_t value, int bytes) {
+    for (int i = 0; i < bytes; i++) at[i] = (uint8_t)(value >> (8 * i));
+}
+
+/* The rest of ``extract``: each owned token's event, each function's events in token order,
+ * the functions with MIN_EVENTS or more, as ``Structure.to_bytes`` writes them. New reference
+ * (a bytes object), or NULL with a Python error set. */
+static PyObject *structure_bytes(const StructureGrammar *g, const Tokens *tokens, Extraction *x) {
+    size_t n = tokens->values.count, units = x->units.count;
+    const uint64_t *values = tokens->values.data;
+    const Text *texts = x->texts.data;
+    Seen local = {NULL, 0};
+    size_t *counts = calloc(units + 1, sizeof(size_t)), *at = NULL;
+    uint32_t *codes = NULL, *events = NULL;
+    PyObject *result = NULL;
+    size_t total = 0, kept = 0, kept_events = 0;
+    if (counts == NULL) goto no_memory;
+    for (size_t i = x->name_texts; i < x->texts.count; i++)
+        if (seen_add(&local, texts[i].name_id, i - x->name_texts) < 0) goto no_memory;
+    codes = malloc((n ? n : 1) * sizeof(uint32_t));
+    if (codes == NULL) goto no_memory;
+    for (size_t i = 0; i < n; i++) {
+        codes[i] = 0;
+        if (x->owner == NULL || x->owner[i] < 0) continue;
+        if (x->text_of[i] < 0) {
+            codes[i] = control_code(g, values[i]);
+        } else {
+            const Text *text = &texts[x->text_of[i]];
+            int own = text->kind == 0 && (text->private || seen_has(&local, text->name_id));
+            codes[i] = own ? (uint32_t)g->local : text->code;
+        }
+        if (codes[i]) counts[x->owner[i]]++, total++;
+    }
+    at = malloc((units + 1) * sizeof(size_t));
+    events = malloc((total ? total : 1) * sizeof(uint32_t));
+    if (at == NULL || events == NULL) goto no_memory;
+    for (size_t u = 0, sum = 0; u < units; u++) {
+        at[u] = sum;
+        sum += counts[u];
+        if ((long long)counts[u] >= g->min_events) kept++, kept_events += counts[u];
+    }
+    for (size_t i = 0; i < n; i++)
+        if (codes[i]) events[at[x->owner[i]]++] = codes[i];
+    result = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(5 + kept * 14 + kept_events * 4));
+    if (result == NULL) goto done;
+    uint8_t *out = (uint8_t *)PyBytes_AS_STRING(result);
+    out[0] = (uint8_t)g->format;
+    put_le(out + 1, kept, 4);
+    uint8_t *function = out + 5, *event = out + 5 + kept * 14;
+    for (size_t u = 0, first = 0; u < units; first += counts[u], u++) {
+        if ((long long)counts[u] < g->min_events) continue;
+        const Unit *unit = (const Unit *)x->units.data + u;
+        put_le(function, unit->first_line, 4);
+        put_le(function + 4, unit->last_line, 4);
+        put_le(function + 8, unit->arity, 2);
+        put_le(function + 10, counts[u], 4);
+        function += 14;
+        for (size_t e = first; e < first + counts[u]; e++, event += 4) put_le(event, events[e], 4);
+    }
+    goto done;
+no_memory:
+    PyErr_NoMemory();
+done:
+    free(local.keys);
+    free(counts);
+    free(at);
+    free(codes);
+    free(events);
+    return result;
+}
+
 /* -- the Python type ------------------------------------------------------------------------ */
 
 typedef struct {
@@ -281,6 +922,9 @@ typedef struct {
     Grammar grammar;
     TSParser *parser; /* kept between files; a second thread at once gets its own */
     int busy;
+    StructureGrammar structure;
+    PyObject *codes;  /* (kind, bytes) list -> code, private, name id per text (``structure``) */
+    CodeCache cache;  /* the codes' answers, kept between files (used with the GIL held) */
 } Tokenizer;
 
 static void tokenizer_dealloc(Tokenizer *self) {
@@ -288,6 +932,12 @@ static void tokenizer_dealloc(Tokenizer *self) {
     PyMem_Free((void *)self->grammar.table);
     PyMem_Free((void *)self->grammar.function_mask);
     PyMem_Free((void *)self->grammar.anchors);
+    PyMem_Free(self->structure.control_keys);
+    PyMem_Free(self->structure.control_codes);
+    PyMem_Free(self->structure.definers);
+    PyMem_Free(self->structure.type_definers);
+    code_cache_clear(&self->cache);
+    Py_XDECREF(self->codes);
     Py_XDECREF(self->capsule);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
@@ -313,16 +963,26 @@ static void *copy_buffer(PyObject *object, size_t item, size_t *count) {
 }
 
 static int tokenizer_init(Tokenizer *self, PyObject *args, PyObject *kwds) {
-    PyObject *capsule, *table, *mask, *anchors;
+    PyObject *capsule, *table, *mask, *anchors, *control_keys, *control_codes, *definers,
+        *type_definers, *codes;
     unsigned short body, params, name;
     unsigned long long string_value, open_brace, close_paren;
+    StructureGrammar *g = &self->structure;
     if (self->parser != NULL || self->grammar.table != NULL) { /* its tables are in use */
         PyErr_SetString(PyExc_RuntimeError, "a Tokenizer is initialised once");
         return -1;
     }
-    if (!PyArg_ParseTuple(args, "OOOHHHKOKK", &capsule, &table, &mask, &body, &params, &name,
-                          &string_value, &anchors, &open_brace, &close_paren))
+    if (!PyArg_ParseTuple(args, "OOOHHHKOKKOOOOKKKKLLLLLO", &capsule, &table, &mask, &body,
+                          &params, &name, &string_value, &anchors, &open_brace, &close_paren,
+                          &control_keys, &control_codes, &definers, &type_definers, &g->ident,
+                          &g->number, &g->dot, &g->open_paren, &g->min_function_tokens,
+                          &g->paint_budget, &g->min_events, &g->format, &g->local, &codes))
         return -1;
+    if (!PyCallable_Check(codes)) {
+        PyErr_SetString(PyExc_TypeError, "codes must be callable");
+        return -1;
+    }
+    g->string = string_value;
     const TSLanguage *language = PyCapsule_GetPointer(capsule, "tree_sitter.Language");
     if (language == NULL) return -1;
     size_t count;
@@ -333,6 +993,18 @@ static int tokenizer_init(Tokenizer *self, PyObject *args, PyObject *kwds) {
     grammar->mask_len = (uint32_t)count;
     if (!(grammar->anchors = copy_buffer(anchors, sizeof(uint64_t), &grammar->anchor_count)))
         return -1;
+    if (!(g->control_keys = copy_buffer(control_keys, sizeof(uint64_t), &g->control_count)) ||
+        !(g->control_codes = copy_buffer(control_codes, 1, &count)))
+        return -1;
+    if (count != g->control_count) {
+        PyErr_SetString(PyExc_ValueError, "a control code per control key");
+        return -1;
+    }
+    if (!(g->definers = copy_buffer(definers, sizeof(uint64_t), &g->definer_count)) ||
+        !(g->type_definers = copy_buffer(type_definers, sizeof(uint64_t), &g->type_definer_count)))
+        return -1;
+    Py_INCREF(codes);
+    Py_XSETREF(self->codes, codes);
     grammar->body = body;
     grammar->params = params;
     grammar->name = name;
@@ -369,15 +1041,18 @@ static int64_t *newline_positions(const uint8_t *source, size_t length, size_t *
 
 static PyObject *tokenizer_tokenize(Tokenizer *self, PyObject *args) {
     Py_buffer parse_view, source_view;
-    if (self->language == NULL || self->grammar.function_mask == NULL || self->grammar.anchors == NULL) {
+    int want_structure = 1;
+    if (self->language == NULL || self->grammar.function_mask == NULL || self->grammar.anchors == NULL ||
+        self->codes == NULL) {
         PyErr_SetString(PyExc_RuntimeError, "the Tokenizer was not initialised");
         return NULL;
     }
-    if (!PyArg_ParseTuple(args, "y*y*", &parse_view, &source_view)) return NULL;
-    PyObject *result = NULL;
+    if (!PyArg_ParseTuple(args, "y*y*|p", &parse_view, &source_view, &want_structure)) return NULL;
+    PyObject *result = NULL, *structure = NULL;
     Tokens tokens = {{NULL, 0, 0, sizeof(uint64_t)}, {NULL, 0, 0, sizeof(int64_t)},
                      {NULL, 0, 0, sizeof(int64_t)}, {NULL, 0, 0, FUNCTION_FIELDS * sizeof(int64_t)},
                      0};
+    Extraction extraction = {{NULL, 0, 0, sizeof(Unit)}, NULL, NULL, {NULL, 0, 0, sizeof(Text)}, 0};
     uint64_t *raw = NULL;
     uint32_t *line_start = NULL, *line_end = NULL;
     int64_t *newlines = NULL;
@@ -397,7 +1072,8 @@ static PyObject *tokenizer_tokenize(Tokenizer *self, PyObject *args) {
     const uint8_t *source = source_view.buf;
     size_t length = (size_t)source_view.len;
     Py_BEGIN_ALLOW_THREADS
-    failed = tokenize_file(parser, &self->grammar, parse_view.buf, (uint32_t)length, &tokens);
+    failed = tokenize_file(parser, &self->grammar, parse_view.buf, (uint32_t)length, want_structure,
+                           &tokens);
     if (!failed) {
         size_t count = tokens.values.count ? tokens.values.count : 1;
         raw = malloc(count * sizeof(uint64_t));
@@ -409,6 +1085,7 @@ static PyObject *tokenizer_tokenize(Tokenizer *self, PyObject *args) {
         else
             raw_and_lines(source, length, &tokens, raw, line_start, line_end, newlines, newline_count);
     }
+    if (!failed && want_structure) failed = extract_texts(&self->structure, &tokens, raw, &extraction);
     Py_END_ALLOW_THREADS
     if (parser == self->parser)
         self->busy = 0;
@@ -422,16 +1099,29 @@ static PyObject *tokenizer_tokenize(Tokenizer *self, PyObject *args) {
         PyErr_SetString(PyExc_RuntimeError, "tree-sitter returned no tree");
         goto done;
     }
+    if (want_structure) {
+        if (extraction.texts.count &&
+            resolve_texts(&self->cache, self->codes, source, length, &extraction) < 0)
+            goto done;
+        if ((structure = structure_bytes(&self->structure, &tokens, &extraction)) == NULL) goto done;
+    } else {
+        structure = Py_NewRef(Py_None);
+    }
     size_t count = tokens.values.count;
+    /* ``count_lines``: the newlines, and one more for a last line without one */
+    size_t lines = newline_count + (length && source[length - 1] != '\n');
     PyObject *error_line = tokens.error_line ? PyLong_FromLongLong(tokens.error_line) : Py_NewRef(Py_None);
     result = Py_BuildValue(
-        "(NNNNNNNN)", bytearray_of(tokens.values.data, count * sizeof(uint64_t)),
+        "(NNNNNNNNn)", bytearray_of(tokens.values.data, count * sizeof(uint64_t)),
         bytearray_of(raw, count * sizeof(uint64_t)), bytearray_of(line_start, count * sizeof(uint32_t)),
         bytearray_of(line_end, count * sizeof(uint32_t)),
         bytearray_of(tokens.starts.data, count * sizeof(int64_t)),
-        bytearray_of(tokens.ends.data, count * sizeof(int64_t)), error_line,
-        bytearray_of(tokens.functions.data, tokens.functions.count * FUNCTION_FIELDS * sizeof(int64_t)));
+        bytearray_of(tokens.ends.data, count * sizeof(int64_t)), error_line, structure,
+        (Py_ssize_t)lines);
+    structure = NULL; /* the tuple's now */
 done:
+    Py_XDECREF(structure);
+    extraction_free(&extraction);
     tokens_free(&tokens);
     free(raw);
     free(line_start);
@@ -444,8 +1134,8 @@ done:
 
 static PyMethodDef tokenizer_methods[] = {
     {"tokenize", (PyCFunction)tokenizer_tokenize, METH_VARARGS,
-     "tokenize(parse_source, source) -> (values, raw, line_start, line_end, start_byte, "
-     "end_byte, error_line, functions)"},
+     "tokenize(parse_source, source, structure=True) -> (values, raw, line_start, line_end, "
+     "start_byte, end_byte, error_line, structure bytes or None, lines)"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -461,12 +1151,6 @@ static PyTypeObject TokenizerType = {
 };
 
 /* -- k-grams and winnowing ------------------------------------------------------------------ */
-
-static uint64_t mix(uint64_t z) {
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
 
 static uint64_t kgram(const uint64_t *values, size_t at, size_t k) {
     uint64_t acc = values[at];
@@ -575,7 +1259,42 @@ done:
     return result;
 }
 
+/* ``normalize._blank_python_comment_lines``: each line of spaces and tabs then ``#`` turned
+ * into spaces up to its newline (the regex ``(?m)^[ \t]*#[^\n]*``); ``source`` itself when
+ * there is none. */
+static PyObject *native_blank_comment_lines(PyObject *module, PyObject *source) {
+    if (!PyBytes_Check(source)) {
+        PyErr_SetString(PyExc_TypeError, "bytes expected");
+        return NULL;
+    }
+    const char *data = PyBytes_AS_STRING(source);
+    size_t length = (size_t)PyBytes_GET_SIZE(source);
+    PyObject *result = NULL;
+    char *out = NULL;
+    for (size_t line = 0; line < length;) {
+        size_t at = line;
+        while (at < length && (data[at] == ' ' || data[at] == '\t')) at++;
+        const char *newline = memchr(data + at, '\n', length - at);
+        size_t end = newline ? (size_t)(newline - data) : length;
+        if (at < length && data[at] == '#') {
+            if (out == NULL) {
+                if ((result = PyBytes_FromStringAndSize(data, (Py_ssize_t)length)) == NULL) return NULL;
+                out = PyBytes_AS_STRING(result);
+            }
+            memset(out + line, ' ', end - line);
+        }
+        line = end + 1;
+    }
+    return result ? result : Py_NewRef(source);
+}
+
 static PyMethodDef native_methods[] = {
+    {"set_names", native_set_names, METH_O,
+     "set_names(table): CALL_ALIASES and SYNTAX_CALLS for the event codes of ASCII names"},
+    {"text_code", native_text_code, METH_VARARGS,
+     "text_code(kind, text) -> (code, private, name id) as structure.text_codes, or None"},
+    {"blank_comment_lines", native_blank_comment_lines, METH_O,
+     "blank_comment_lines(source) -> source with comment-only lines made spaces"},
     {"select", native_select, METH_VARARGS,
      "select(values, raw, line_start, line_end, k, w) -> FINGERPRINT_DTYPE bytes"},
     {"minima", native_minima, METH_VARARGS, "minima(hashes, a, b) -> uint32 minima bytes"},
@@ -592,6 +1311,7 @@ PyMODINIT_FUNC PyInit__native(void) {
     if (module == NULL) return NULL;
     if (PyModule_AddIntConstant(module, "FUNCTION_FIELDS", FUNCTION_FIELDS) < 0 ||
         PyModule_AddIntConstant(module, "VERSION", TREE_SITTER_LANGUAGE_VERSION) < 0 ||
+        PyModule_AddIntConstant(module, "CONTROL_CODES", CONTROL_CODES) < 0 ||
         PyModule_AddObjectRef(module, "Tokenizer", (PyObject *)&TokenizerType) < 0) {
         Py_DECREF(module);
         return NULL;

@@ -53,23 +53,25 @@ def syntax_warning(tokens: TokenStream) -> str | None:
     return None
 
 
-def _tokens(data: bytes, language: str, limits: ParseLimits | None) -> TokenStream:
+def _tokens(data: bytes, language: str, limits: ParseLimits | None,
+            structure: bool = True) -> TokenStream:  # fmt: skip
     """``data``'s tokens: parsed here without ``limits`` (trusted input), else in a separate
-    process under them (``isolation``; raises ``ParseFailure``)."""
+    process under them (``isolation``; raises ``ParseFailure``; always with a structure)."""
     if limits is None:
-        return tokenize(data, load_language(language), _parser(language))
+        return tokenize(data, load_language(language), _parser(language), structure=structure)
     return isolated_tokenize(data, language, limits)
 
 
 def analyze(data: bytes, language: str, params: FingerprintParams,
-            limits: ParseLimits | None = None) -> Analysis:  # fmt: skip
+            limits: ParseLimits | None = None, *, structure: bool = True) -> Analysis:  # fmt: skip
     """Tokenize and k-gram one file's bytes.
 
     With ``limits`` the parse runs in a separate process under them (``isolation``) and a
     file that crashes, hangs or blows up the parser raises ``ParseFailure``; without, it runs
-    here (trusted input).
+    here (trusted input), and ``structure=False`` leaves the tokens' ``structure`` empty (not
+    extracted) for a caller that never reads it.
     """
-    tokens = _tokens(data, language, limits)
+    tokens = _tokens(data, language, limits, structure)
     return Analysis(language, tokens, kgrams(tokens, params.k))
 
 

@@ -2,7 +2,8 @@
 
 ``fingerprints/_native.c`` (built by setup.py against the tree-sitter core of the pinned
 py-tree-sitter release) parses a file and returns, in one call, what ``normalize.tokenize``
-and ``structure._function_nodes`` compute from a py-tree-sitter tree, ``select`` what
+computes from a py-tree-sitter tree and ``structure.extract`` from that (the Structure bytes;
+the event code of a text it has not seen yet comes from ``structure.text_codes``), ``select`` what
 ``shingles.kgrams``, ``winnow`` and ``KGrams.select`` do, and ``minima`` a MinHash signature's
 values (``signature.signature_bytes``): the same arrays, bit for bit (tests/test_native.py).
 Without the extension, or with ``LEAKTRACE_NATIVE=0`` in the environment (read once per
@@ -89,18 +90,36 @@ def tokenizer(name: str) -> Tokenizer | None:
 def _tokenizer(module: ModuleType, name: str) -> Tokenizer:
     import numpy as np
 
-    from fingerprints.languages import _GRAMMARS, STRING, load_language
-    from fingerprints.structure import _ANCHORS, _CLOSE_PAREN, _OPEN_BRACE, _grammar
+    from fingerprints import structure as s
+    from fingerprints.languages import _GRAMMARS, IDENT, NUMBER, STRING, load_language
 
     grammar_module, function = _GRAMMARS[name]
     capsule = getattr(importlib.import_module(grammar_module), function)()
     table = load_language(name).token_table
-    kinds, body, params, named = _grammar(name)
+    kinds, body, params, named = s._grammar(name)
+    # the names ``structure._name`` maps, and the calls that are syntax: "alias\0canonical\0"
+    # each, "\0", "call\0" each (the event codes of ASCII names, worked out in C)
+    pairs = "".join(f"{alias}\0{canonical}\0" for alias, canonical in s.CALL_ALIASES.items())
+    module.set_names((pairs + "\0" + "".join(f"{c}\0" for c in sorted(s.SYNTAX_CALLS))).encode())
     mask = np.zeros(table.shape[0], dtype=np.uint8)
     mask[sorted(kinds)] = 1
-    return module.Tokenizer(capsule, table.astype("<u8").tobytes(), mask.tobytes(), body,  # type: ignore[no-any-return]
-                            params, named, int(STRING), _ANCHORS.astype("<u8").tobytes(),
-                            int(_OPEN_BRACE), int(_CLOSE_PAREN))  # fmt: skip
+    return module.Tokenizer(  # type: ignore[no-any-return]
+        capsule, table.astype("<u8").tobytes(), mask.tobytes(), body, params, named,
+        int(STRING), s._ANCHORS.astype("<u8").tobytes(), int(s._OPEN_BRACE), int(s._CLOSE_PAREN),
+        # what ``structure.extract`` needs: control codes by token value (sorted), the tokens
+        # that define a function or a type, four token values, its limits, and the event
+        # codes of texts (``structure.text_codes``)
+        s._CONTROL_KEYS.astype("<u8").tobytes(), s._CONTROL_VALUES.astype(np.uint8).tobytes(),
+        s._DEFINERS.astype("<u8").tobytes(), s._TYPE_DEFINERS.astype("<u8").tobytes(),
+        int(IDENT), int(NUMBER), int(s._DOT), int(s._OPEN_PAREN), s.MIN_FUNCTION_TOKENS,
+        s.PAINT_BUDGET, s.MIN_EVENTS, s.FORMAT, s.LOCAL, s.text_codes,
+    )  # fmt: skip
+
+
+def blank_comment_lines(source: bytes) -> bytes | None:
+    """``normalize._blank_python_comment_lines``, or None when the Python path runs."""
+    module = _module()
+    return None if module is None else module.blank_comment_lines(source)  # type: ignore[no-any-return]
 
 
 def minima(hashes: np.ndarray, a: np.ndarray, b: np.ndarray) -> bytearray | None:

@@ -24,8 +24,8 @@ import numpy as np
 import tree_sitter
 
 from fingerprints.languages import STRING, Language
-from fingerprints.native import tokenizer
-from fingerprints.structure import EMPTY, FUNCTION_FIELDS, Structure, extract, function_rows
+from fingerprints.native import blank_comment_lines, tokenizer
+from fingerprints.structure import EMPTY, Structure, extract, function_rows
 
 if TYPE_CHECKING:
     from fingerprints.native import Tokenizer
@@ -140,6 +140,9 @@ def _blank_python_comment_lines(source: bytes) -> bytes:
     """
     if b"#" not in source:
         return source
+    blanked = blank_comment_lines(source)  # natively, when the extension runs
+    if blanked is not None:
+        return blanked
     return _COMMENT_LINE.sub(lambda m: b" " * len(m.group()), source)
 
 
@@ -154,9 +157,14 @@ def count_lines(source: bytes) -> int:
 
 
 def tokenize(
-    source: bytes, language: Language, parser: tree_sitter.Parser | None = None
+    source: bytes,
+    language: Language,
+    parser: tree_sitter.Parser | None = None,
+    *,
+    structure: bool = True,
 ) -> TokenStream:
-    """Parse ``source`` and return its normalized token stream.
+    """Parse ``source`` and return its normalized token stream (with its ``Structure`` unless
+    ``structure`` is False: then ``EMPTY``, for a caller that never reads it).
 
     A file with syntax errors still gets tokens: tree-sitter recovers and the leaves it found are
     used; ``error_line`` tells where the first error is. The native tokenizer does it all in C
@@ -166,7 +174,7 @@ def tokenize(
         _BLANKED_COMMENTS else source  # fmt: skip
     native = tokenizer(language.name)
     if native is not None:
-        return _native_stream(source, prepared, native)
+        return _native_stream(source, prepared, native, structure)
     tree = (parser or language.parser()).parse(prepared)
     kinds, starts_list, ends_list = _walk_leaves(tree)
     lines = count_lines(source)
@@ -199,23 +207,22 @@ def tokenize(
     line_start = (np.searchsorted(newlines, starts, side="left") + 1).astype(np.uint32)
     line_end = (np.searchsorted(newlines, ends - 1, side="left") + 1).astype(np.uint32)
     raw = _raw_hashes(source, starts, ends)
-    functions = function_rows(tree, language.name, values, starts, ends)
-    structure = extract(source, functions, values, raw, starts, ends)
-    return TokenStream(values, raw, line_start, line_end, lines, error_line, starts, ends,
-                       structure)  # fmt: skip
+    found = EMPTY
+    if structure:
+        functions = function_rows(tree, language.name, values, starts, ends)
+        found = extract(source, functions, values, raw, starts, ends)
+    return TokenStream(values, raw, line_start, line_end, lines, error_line, starts, ends, found)
 
 
-def _native_stream(source: bytes, prepared: bytes, native: Tokenizer) -> TokenStream:
-    """``tokenize``'s stream, from the native tokenizer's one call (``native``)."""
-    values, raw, line_start, line_end, starts, ends, error_line, functions = native.tokenize(
-        prepared, source
+def _native_stream(source: bytes, prepared: bytes, native: Tokenizer,
+                   structure: bool) -> TokenStream:  # fmt: skip
+    """``tokenize``'s stream, from the native tokenizer's one call (``native``), the structure
+    extracted there too (``structure.extract``'s bytes)."""
+    values, raw, line_start, line_end, starts, ends, error_line, blob, lines = native.tokenize(
+        prepared, source, structure
     )
-    values = np.frombuffer(values, dtype=np.uint64)
-    raw = np.frombuffer(raw, dtype=np.uint64)
-    starts = np.frombuffer(starts, dtype=np.int64)
-    ends = np.frombuffer(ends, dtype=np.int64)
-    rows = np.frombuffer(functions, dtype=np.int64).reshape(-1, FUNCTION_FIELDS)
-    structure = extract(source, rows, values, raw, starts, ends)
-    return TokenStream(values, raw, np.frombuffer(line_start, dtype=np.uint32),
-                       np.frombuffer(line_end, dtype=np.uint32), count_lines(source), error_line,
-                       starts, ends, structure)  # fmt: skip
+    return TokenStream(np.frombuffer(values, dtype=np.uint64), np.frombuffer(raw, dtype=np.uint64),
+                       np.frombuffer(line_start, dtype=np.uint32),
+                       np.frombuffer(line_end, dtype=np.uint32), lines, error_line,
+                       np.frombuffer(starts, dtype=np.int64), np.frombuffer(ends, dtype=np.int64),
+                       EMPTY if blob is None else Structure.from_bytes(blob))  # fmt: skip

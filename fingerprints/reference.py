@@ -100,7 +100,7 @@ class RefFile:
 
 
 def analyze_reference(job: RefJob) -> RefFile:
-    analysis = analyze(job.data, job.language, job.params)
+    analysis = analyze(job.data, job.language, job.params, structure=False)  # never read
     return RefFile(job.path, hashlib.sha256(job.data).hexdigest(), len(analysis.tokens),
                    analysis.tokens.lines, analysis.kgrams.hashes,
                    analysis.tokens.values)  # fmt: skip

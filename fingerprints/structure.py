@@ -35,7 +35,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -115,6 +115,9 @@ class Structure:
 
     functions: np.ndarray  # FUNCTION_DTYPE
     events: np.ndarray  # uint32, every function's events one after the other
+    blob: bytes | None = field(default=None, compare=False, repr=False)
+    """``to_bytes``, when the structure was read from bytes of this ``FORMAT`` (``from_bytes``:
+    the native tokenizer's, or a stored one)."""
 
     def __len__(self) -> int:
         return int(self.functions.shape[0])
@@ -126,6 +129,8 @@ class Structure:
         return starts
 
     def to_bytes(self) -> bytes:
+        if self.blob is not None:
+            return self.blob
         head = bytes([FORMAT]) + len(self).to_bytes(4, "little")
         return head + self.functions.tobytes() + self.events.astype("<u4").tobytes()
 
@@ -144,7 +149,8 @@ class Structure:
         events = np.frombuffer(blob, dtype="<u4", offset=end)
         if int(functions["events"].sum()) != events.shape[0]:
             raise ValueError("event counts do not add up")
-        return cls(functions, events)
+        kept = blob if isinstance(blob, bytes) and blob[0] == FORMAT else None  # as written now
+        return cls(functions, events, kept)
 
 
 EMPTY = Structure(np.zeros(0, FUNCTION_DTYPE), np.zeros(0, np.uint32))
@@ -306,6 +312,24 @@ def _token_code(kind: int, data: bytes) -> tuple[int, bool, str]:
     text = data.decode("utf-8", "replace")
     private = kind == 0 and text.startswith("_") and not text.endswith("__")
     return _text_code(kind, text), private, _name(text) if kind == 0 else ""
+
+
+def name_id(name: str) -> int:
+    """A ``_name`` as the native extraction compares names: a 63-bit hash of it."""
+    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "little") >> 1
+
+
+def text_codes(texts: list[tuple[int, bytes]]) -> list[int]:
+    """Per (kind, bytes), as ``_code_of`` sees it: its ``_text_code``, 1 for a ``_private``
+    name, ``name_id`` of its ``_name`` (0 unless a call): three ints each, one after the other.
+    The native extraction asks this once per file about the texts it has not seen before."""
+    answers: list[int] = []
+    for kind, data in texts:
+        code, private, name = (_token_code if len(data) <= 256 else _token_code.__wrapped__)(
+            kind, data
+        )
+        answers += (code, int(private), name_id(name) if kind == 0 else 0)
+    return answers
 
 
 def _code_of(kind: int, data: bytes, local: set[str]) -> int:

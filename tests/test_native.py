@@ -27,6 +27,7 @@ from fingerprints.fingerprinter import fingerprint_file
 from fingerprints.isolation import ParseLimits, isolated_tokenize
 from fingerprints.languages import LANGUAGES, language_for_path, load_language
 from fingerprints.normalize import TokenStream, tokenize
+from fingerprints.structure import LOCAL
 from scanner.cli import app
 from tests.benchmarks.corpus import npm_package, pypi_sdist
 from tests.conftest import SAMPLES
@@ -194,6 +195,7 @@ def test_every_example_read_as_every_language(real):
     assert errors > 50
 
 
+NESTED = b"function f(a, b) { g(1); a.h('s'); if (a < 2) { return b; } " * 400 + b"}" * 400
 SOME = ("python", "javascript", "php", "ruby", "rust", "kotlin")
 HOSTILE = {  # name: (bytes, languages read as)
     "empty": (b"", LANGUAGES),
@@ -210,6 +212,28 @@ HOSTILE = {  # name: (bytes, languages read as)
     "nested closures": (b"x = " + b"function(a, b) { return [" * 300 + b"1" + b"]}" * 300,
                         ("javascript", "typescript")),
     "string runs": (b'x = "a" "b" \'c\' f"{d}" "\\n\\t" r"e"\n' * 500, SOME),
+    # hundreds of nested functions, each long enough to count: PAINT_BUDGET stops the painting
+    # (test_the_paint_budget_stops_nested_functions_alike)
+    "nested functions past the paint budget": (NESTED, ("javascript", "typescript")),
+    "odd numbers": (("def f(a, b):\n" + "    x = a + 1e400 - 0x_FF * 1_000.0 / 07 + 1e-7 + 0o17"
+                     " + 0b101 + 1j + 10L + .5 + 5. + 0xffffffffffffffffffff + 1e-400 + 1E5"
+                     " + 123456789012345678901234567890 + 0.1 + 1_0 + 9e18 + 1e19 + 0X1F + 1f"
+                     " + 1.5e+3 + 12u + 0.0 + -0.0 + 1e309 + 0x1p3 + 017L + 1'000 + 0b\n"
+                     "    return b(x, 2.50, 3)\n" * 20).encode(), LANGUAGES),
+    "unicode names and strings": (("def Straße(ǅ, b):\n    return İstanbul.ToUpper(ǅ) + Ω.ΣΑΣ()"
+                                   " + _private(b) + Straße(1) + x.__init__() + b.__len__()"
+                                   " + 'Ärger  über' + '\u00a0a\u2003b' + 'ǅ' + 'ﬁ' + ß(2)\n"
+                                   * 30).encode(), SOME),
+    "invalid utf-8 in names": (b"def f\xff(a, b):\n    return g\xc3(a) + a.h\x80\x80(b) + "
+                               b"f\xff(1) + '\xfe' + 1\n" * 40, SOME),
+    "long names, numbers and strings": (
+        ("function f(a, b) {\n" + f"  {'q' * 300}(a); x.{'Q_' * 200}(b); g({'9' * 400}); "
+         f"h('{'s ' * 34}'); k(\"{'z' * 70}\"); m(`{'y' * 69}`); return 0x{'F' * 300};\n"
+         * 20 + "}\n").encode(), ("javascript", "typescript", "java", "go")),
+    # more distinct texts than the native tokenizer keeps between files: emptied mid-file
+    "many distinct texts": (("function f(a, b) {\n" + "".join(
+        f"  g{i}({i}, 's{i}', a.m{i}());\n" for i in range(12_000)) + "}\n").encode(),
+        ("javascript",)),
 }  # fmt: skip
 
 
@@ -218,6 +242,33 @@ def test_hostile_input_gives_the_same_results(name):
     data, languages = HOSTILE[name]
     for language in languages:
         assert_same(data, language, name)
+
+
+def test_the_paint_budget_stops_nested_functions_alike():
+    stream = assert_same(NESTED, "javascript", "nested")
+    assert 0 < len(stream.structure) < 20  # of 400 functions, the outer ones within the budget
+
+
+def test_a_stream_without_structure_is_the_stream_with_one_less_it():
+    """Reference files ask for none (``tokenize(structure=False)``): the same tokens."""
+    code = (SAMPLES / "private" / "acme-ledger" / "acme_ledger" / "journal.py").read_bytes()
+    python = load_language("python")
+    for context in (contextlib.nullcontext, native.disabled):
+        with context():
+            full, bare = tokenize(code, python), tokenize(code, python, structure=False)
+        assert len(full.structure) > 0 and len(bare.structure) == 0
+        for name in ARRAYS:
+            assert np.array_equal(getattr(full, name), getattr(bare, name)), name
+        assert (full.lines, full.error_line) == (bare.lines, bare.error_line)
+
+
+def test_the_native_codes_of_a_text_depend_on_the_file_that_calls_it():
+    """A name the tokenizer has kept from one file is LOCAL only in a file that defines it."""
+    calls = b"def f(a, b):\n    x = helper(a) + b.run(1) + run(2) + helper(3)\n    return x\n" * 4
+    defines = calls + b"def helper(x):\n    return x\n\nclass run:\n    pass\n"
+    for data in (calls, defines, calls, defines):
+        events = assert_same(data, "python", "local").structure.events
+        assert (LOCAL in events.tolist()) == (data == defines)
 
 
 def test_deep_nesting_in_a_thread_with_a_big_stack():
@@ -299,3 +350,44 @@ def test_a_store_fingerprinted_natively_is_the_store_without(tmp_path, monkeypat
 def test_version_says_whether_the_native_tokenizer_runs():
     done = CliRunner().invoke(app, ["version"])
     assert done.exit_code == 0 and "native tokenizer: yes" in done.output
+
+
+@pytest.mark.parametrize("data", [
+    b"", b"#", b"\n#\n", b"# a\n  # b\n\t# c\nx = 1  # d\n#e", b"\r\n# a\r\n \t #b\r\n",
+    b"\f# form feed\n \x0b# vertical tab\n", b"x\n#\xff\xfe\n" * 3, b"\n\n  #  \n", b"'#'\n",
+    b"  \n#" + b"#" * 5000, b"a#\n #\n", b"no comment at all\n",
+])  # fmt: skip
+def test_comment_lines_are_blanked_natively_as_the_regex_blanks_them(data):
+    from fingerprints import normalize
+
+    assert native.blank_comment_lines(data) == normalize._COMMENT_LINE.sub(
+        lambda m: b" " * len(m.group()), data
+    )
+
+
+def test_the_event_codes_worked_out_in_c_are_pythons():
+    """``_native.text_code`` (ASCII names, integers, printable strings; BLAKE2b in C) answers
+    as ``structure.text_codes`` on every text it answers for, and leaves the rest to it."""
+    import random
+
+    from fingerprints import structure
+
+    module = native._module()
+    native.tokenizer("python")  # sets the names table
+    assert module.CONTROL_CODES == structure.CONTROL_CODES
+    rng = random.Random(12)
+    alphabet = "aAbBeEfFlLoOxXzZ_09178.'\"` -+\t\n\r\x0b\x1c\xe9\u0130"
+    texts = [(kind, ("q" * n).encode()) for kind in (0, 1, 2) for n in range(0, 260)]  # blocks
+    texts += [(0, name.encode()) for name in (*structure.CALL_ALIASES, *structure.SYNTAX_CALLS)]
+    texts += [(2, b'"' + b"\xc3\xa9" * n + b'"') for n in range(30, 145)]  # over 70 characters
+    texts += [(2, b"'a \n\tb'\n"), (2, b"'a'\n"), (2, b"'''\n  x\r\n'''"), (2, b"'a\x0b\x0cb'")]
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.choice((1, 2, 3, 5, 8, 20, 75))))
+        texts.append((rng.randrange(3), text.encode()))
+    answered = 0
+    for kind, data in texts:
+        ours = module.text_code(kind, data)
+        if ours is not None:
+            answered += 1
+            assert list(ours) == structure.text_codes([(kind, data)]), (kind, data)
+    assert answered > 5_000  # thousands of them worked out in C, each checked

@@ -1,6 +1,7 @@
 """The native tokenizer against the Python path, on pip 24.2 (issue 12). Run on demand:
 
     .venv/bin/python -m tests.benchmarks.bench_native [--repeats 5] [--instructions] [--no-whole]
+        [--js | --file PATH]
 
 1. In-process, per stage, over every file of pip 24.2 (``bench_scale_all.pip_tree``): a bare
    py-tree-sitter parse; parse and ``normalize._walk_leaves``; ``normalize.tokenize``;
@@ -9,6 +10,9 @@
    CPU seconds, and with ``--instructions`` (valgrind's callgrind, minutes) the instructions
    of one pass (the whole process's count, less that of a process that only loads the files
    and warms up: on this shared machine, instructions hold still where seconds do not).
+   With ``--file``, the same stages over that one file ten times instead of pip, in its own
+   language; ``--js`` is issue 13's median publication, one ~98 KB JavaScript file (marked
+   12.0.2's ``lib/marked.umd.js``, from npm through ``corpus.npm_package``).
 2. Whole process: ``leaktrace fingerprint pip --jobs 1`` with the native tokenizer and with
    ``LEAKTRACE_NATIVE=0``, against ``bench_scale_all``'s bare-parse script (best of
    ``--repeats``, wall and CPU seconds of the process tree).
@@ -27,28 +31,32 @@ from pathlib import Path
 
 from tests.benchmarks.bench_scale_all import BARE_PARSE, pip_tree
 from tests.benchmarks.bench_startup_index import ENV, LEAKTRACE, timed
+from tests.benchmarks.corpus import npm_package
 
 STAGE = """import resource, sys, time
 from pathlib import Path
-import tree_sitter, tree_sitter_python
 from fingerprints import native
 from fingerprints.fingerprinter import fingerprint_file
-from fingerprints.languages import load_language
+from fingerprints.languages import language_for_path, load_language
 from fingerprints.normalize import _BLANKED_COMMENTS, _walk_leaves, tokenize
 from fingerprints.params import FingerprintParams
 
 stage, mode, passes = sys.argv[2], sys.argv[3], int(sys.argv[4])  # mode: LEAKTRACE_NATIVE
-files = [(str(p), p.read_bytes()) for p in sorted(Path(sys.argv[1]).rglob("*.py"))]
-python, params = load_language("python"), FingerprintParams()
-parser = tree_sitter.Parser(tree_sitter.Language(tree_sitter_python.language()))
-blank = _BLANKED_COMMENTS["python"]
+target = Path(sys.argv[1])
+if target.is_dir():
+    files, name = [(str(p), p.read_bytes()) for p in sorted(target.rglob("*.py"))], "python"
+else:  # one file, ten times
+    files, name = [(str(target), target.read_bytes())] * 10, language_for_path(target)
+language, params = load_language(name), FingerprintParams()
+parser = language.parser()
+blank = _BLANKED_COMMENTS.get(name, lambda data: data)
 stages = {
     "none": lambda path, data: None,
     "parse": lambda path, data: parser.parse(data),
     "walk": lambda path, data: _walk_leaves(parser.parse(blank(data))),
-    "c-call": lambda path, data: native.tokenizer("python").tokenize(blank(data), data),
-    "tokenize": lambda path, data: tokenize(data, python, parser),
-    "fingerprint": lambda path, data: fingerprint_file(path, data, "python", params),
+    "c-call": lambda path, data: native.tokenizer(name).tokenize(blank(data), data),
+    "tokenize": lambda path, data: tokenize(data, language, parser),
+    "fingerprint": lambda path, data: fingerprint_file(path, data, name, params),
 }
 work = stages[stage]
 assert native.active() == (mode == "native")
@@ -93,8 +101,10 @@ def cpu_seconds(pip: Path, stage: str, mode: str, repeats: int) -> float:
 
 
 def in_process(pip: Path, repeats: int, counted: bool) -> None:
-    print(f"== in process, pip 24.2 ({sum(1 for _ in pip.rglob('*.py'))} files): CPU seconds, "
-          f"fastest of {repeats} passes; instructions of one pass ==")  # fmt: skip
+    what = f"{pip.name} x 10" if pip.is_file() else \
+        f"pip 24.2 ({sum(1 for _ in pip.rglob('*.py'))} files)"  # fmt: skip
+    print(f"== in process, {what}: CPU seconds, fastest of {repeats} passes; instructions of "
+          "one pass ==")  # fmt: skip
     base = {mode: instructions(pip, "none", mode) if counted else None
             for mode in ("python", "native")}  # fmt: skip
     for stage, label in STAGES:
@@ -132,11 +142,15 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--instructions", action="store_true", help="count them (callgrind)")
     parser.add_argument("--no-whole", action="store_true", help="skip the whole-process runs")
+    parser.add_argument("--file", type=Path, help="one file (ten times) instead of pip")
+    parser.add_argument("--js", action="store_true", help="--file marked 12.0.2's 98 KB bundle")
     args = parser.parse_args()
-    pip = pip_tree()
+    if args.js:
+        args.file = npm_package("marked", "12.0.2") / "lib" / "marked.umd.js"
+    pip = args.file or pip_tree()
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores\n")
     in_process(pip, args.repeats, args.instructions)
-    if not args.no_whole:
+    if not args.no_whole and not args.file:
         whole_process(pip, args.repeats)
 
 
