@@ -59,7 +59,7 @@ from scanner.index_file import (
     index_path,
     write_index,
 )
-from scanner.packed import PackedTable
+from scanner.packed import PackedTable, expand_runs
 from scanner.structural import EMPTY_INDEX, InMemoryStructures, StructureIndex, structures_of
 
 
@@ -349,10 +349,17 @@ class FingerprintIndex:
         """For each hash, the [lo, hi) range of index entries holding it (empty if absent)."""
         return self.table.ranges(hashes)
 
+    def entry_places(self, entry: np.ndarray) -> np.ndarray:
+        """The place of each index entry among the files' fingerprints."""
+        return self.table.values(entry)
+
+    def place_owners(self, places: np.ndarray) -> np.ndarray:
+        """The file number of each place among the files' fingerprints."""
+        return np.searchsorted(self.starts, places, side="right") - 1
+
     def owners(self, entry: np.ndarray) -> np.ndarray:
         """The file number of each index entry."""
-        places = self.table.values(entry)
-        return np.searchsorted(self.starts, places, side="right") - 1
+        return self.place_owners(self.entry_places(entry))
 
     def fanout(self, lo: np.ndarray, hi: np.ndarray, cap: int) -> np.ndarray:
         """At how many private places each range's hash is stored, exactly up to ``cap``: a range
@@ -363,20 +370,17 @@ class FingerprintIndex:
         small = np.flatnonzero((counts > 0) & (counts <= cap))
         if small.shape[0]:
             sizes = counts[small]
-            entry = np.repeat(lo[small], sizes) + (
-                np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-            )
-            weights = self.places[self.owners(entry)]
+            weights = self.places[self.owners(expand_runs(lo[small], sizes))]
             result[small] = np.add.reduceat(weights, np.cumsum(sizes) - sizes)
         return result
 
-    def records(self, entry: np.ndarray, owner: np.ndarray) -> np.ndarray:
-        """The stored fingerprint record (hash, raw, pos, lines) of each entry, whose file
-        numbers are ``owner``: each file's array is read once."""
-        out = np.empty(entry.shape[0], dtype=FINGERPRINT_DTYPE)
-        if entry.shape[0] == 0:
+    def records(self, places: np.ndarray, owner: np.ndarray) -> np.ndarray:
+        """The stored fingerprint record (hash, raw, pos, lines) at each of ``places``
+        (``entry_places``), whose file numbers are ``owner``: each file's array is read once."""
+        out = np.empty(places.shape[0], dtype=FINGERPRINT_DTYPE)
+        if places.shape[0] == 0:
             return out
-        within = self.table.values(entry) - self.starts[owner]
+        within = places - self.starts[owner]
         order = np.argsort(owner, kind="stable")
         sorted_owner = owner[order]
         cuts = np.flatnonzero(np.diff(sorted_owner)) + 1

@@ -100,6 +100,28 @@ def decode(records: np.ndarray, value_bits: int) -> tuple[np.ndarray, np.ndarray
     return rests, values
 
 
+def distinct_of(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(the distinct ``values``, sorted; where each value is among them): ``np.unique`` with
+    ``return_inverse``, from one sort and a search (numpy's argsort-based inverse costs twice
+    as much)."""
+    if not values.shape[0]:
+        return values.copy(), np.zeros(0, dtype=np.intp)
+    ordered = np.sort(values)
+    distinct = ordered[np.append(True, ordered[1:] != ordered[:-1])]
+    return distinct, np.searchsorted(distinct, values)
+
+
+def expand_runs(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Runs of consecutive integers, one run per ``(start, count)``, joined:
+    ``starts[i], starts[i] + 1, ..., starts[i] + counts[i] - 1`` for each ``i`` in turn."""
+    counts = np.asarray(counts, dtype=np.int64)
+    total = int(counts.sum())
+    firsts = np.cumsum(counts) - counts  # where each run begins in the result
+    return np.repeat(np.asarray(starts, dtype=np.int64), counts) + (
+        np.arange(total, dtype=np.int64) - np.repeat(firsts, counts)
+    )
+
+
 def bucket_counts(keys: np.ndarray, key_bits: int, bits: int) -> tuple[np.ndarray, np.ndarray]:
     """The buckets from the first to the last of sorted ``keys`` and how many keys fall in
     each: the buckets' bounds looked up among the keys, whatever the number of buckets of the
@@ -160,36 +182,52 @@ class PackedTable:
         rest_bits = self.key_bits - self.bits
         return _shr(keys, rest_bits).astype(np.intp), keys & _mask(rest_bits)
 
-    def bounds(self, keys: np.ndarray, right: bool = False) -> np.ndarray:
-        """Where each key would go among the sorted keys: before its equals (after them, with
-        ``right``), bisecting inside its bucket."""
-        bucket, want = self._bucket(keys)
-        lo = self.offsets[bucket].astype(np.intp)
-        hi = self.offsets[bucket + 1].astype(np.intp)
+    def _rests(self, at: np.ndarray) -> np.ndarray:
+        """The rests of the keys of records ``at``; a memory-mapped table is indexed as a plain
+        array (numpy's memmap subclass costs more per lookup than the records it reads)."""
+        records = self.records
+        if type(records) is not np.ndarray:
+            records = records.view(np.ndarray)
+        return decode(records[at], self.value_bits)[0]
+
+    def _bisect(self, want: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                right: bool) -> np.ndarray:  # fmt: skip
+        """Where each rest ``want`` goes in records ``[lo, hi)`` (sorted rests of one bucket):
+        before its equals (after them, with ``right``). ``lo`` is changed in place."""
         active = np.flatnonzero(lo < hi)
-        while active.shape[0]:  # bisect every open bucket at once
+        while active.shape[0]:  # bisect every open range at once
             mid = (lo[active] + hi[active]) >> 1
-            stored = decode(self.records[mid], self.value_bits)[0]
+            stored = self._rests(mid)
             below = stored <= want[active] if right else stored < want[active]
             lo[active[below]] = mid[below] + 1
             hi[active[~below]] = mid[~below]
             active = active[lo[active] < hi[active]]
         return lo
 
+    def bounds(self, keys: np.ndarray, right: bool = False) -> np.ndarray:
+        """Where each key would go among the sorted keys: before its equals (after them, with
+        ``right``), bisecting inside its bucket."""
+        bucket, want = self._bucket(keys)
+        lo = self.offsets[bucket].astype(np.intp)
+        return self._bisect(want, lo, self.offsets[bucket + 1].astype(np.intp), right)
+
     def ranges(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """For each key, the [lo, hi) range of records holding it (empty if absent)."""
+        """For each key, the [lo, hi) range of records holding it (empty if absent): each
+        distinct key is looked up once (a file repeats most of its k-grams), its end only
+        when it is there."""
         if not len(self) or not keys.shape[0]:
             empty = np.zeros(keys.shape[0], dtype=np.intp)
             return empty, empty.copy()
-        lo = self.bounds(keys)
+        distinct, inverse = distinct_of(keys.astype(_U64, copy=False))
+        bucket, want = self._bucket(distinct)
+        end = self.offsets[bucket + 1].astype(np.intp)
+        lo = self._bisect(want, self.offsets[bucket].astype(np.intp), end.copy(), right=False)
         hi = lo.copy()
-        bucket, want = self._bucket(keys)
-        inside = np.flatnonzero(lo < self.offsets[bucket + 1])
-        found = np.zeros(keys.shape[0], dtype=bool)
-        found[inside] = decode(self.records[lo[inside]], self.value_bits)[0] == want[inside]
-        if found.any():
-            hi[found] = self.bounds(keys[found], right=True)
-        return lo, hi
+        inside = np.flatnonzero(lo < end)
+        found = inside[self._rests(lo[inside]) == want[inside]]
+        if found.shape[0]:  # the run of equal keys starts at lo: its end is after it
+            hi[found] = self._bisect(want[found], lo[found] + 1, end[found], right=True)
+        return lo[inverse], hi[inverse]
 
     def values(self, at: np.ndarray) -> np.ndarray:
         """The value of each record ``at`` (int64)."""

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scanner.packed import PackedTable, decode, encode, record_width
+from scanner.packed import PackedTable, decode, distinct_of, encode, expand_runs, record_width
 from scanner.structural import feature_layout
 
 
@@ -68,3 +68,37 @@ def test_records_of_every_width_give_back_their_keys_and_values(key_bits, bits, 
     rests, got = decode(records, value_bits)
     assert np.array_equal(rests, keys & np.uint64((1 << (key_bits - bits)) - 1))
     assert np.array_equal(got, values)
+
+
+@settings(max_examples=60, deadline=None)
+@given(runs=st.lists(st.tuples(st.integers(0, 10**12), st.integers(0, 7)), max_size=40))
+def test_runs_expand_to_consecutive_integers(runs):
+    starts = np.array([s for s, _ in runs], dtype=np.int64)
+    counts = np.array([n for _, n in runs], dtype=np.int64)
+    expected = [s + i for s, n in runs for i in range(n)]
+    assert expand_runs(starts, counts).tolist() == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=st.lists(st.integers(0, 2**64 - 1), max_size=200))
+def test_distinct_values_and_where_each_is_as_numpy_unique(values):
+    array = np.array(values, dtype=np.uint64)
+    distinct, inverse = distinct_of(array)
+    expected, expected_inverse = np.unique(array, return_inverse=True)
+    assert np.array_equal(distinct, expected) and np.array_equal(inverse, expected_inverse)
+    assert np.array_equal(distinct[inverse], array)
+
+
+def test_a_memory_mapped_table_answers_as_one_in_memory(tmp_path):
+    rng = np.random.default_rng(3)
+    keys = rng.integers(0, 2**64 - 1, size=5000, dtype=np.uint64)
+    keys = np.concatenate([keys, keys[:700], keys[:50]])  # runs of equal keys
+    table = PackedTable.build(keys, np.arange(keys.shape[0]), 64, 9, 13)
+    path = tmp_path / "records"
+    table.records.view(np.uint8).tofile(path)
+    mapped = np.memmap(path, dtype=table.records.dtype, mode="r")
+    on_disk = PackedTable(64, 9, 13, table.offsets, mapped)
+    queries = np.concatenate([keys[::7], keys[:60], rng.integers(0, 2**64 - 1, 500, np.uint64)])
+    assert_found_as_by_binary_search(on_disk.ranges(queries), np.sort(keys), queries)
+    lo, hi = on_disk.ranges(queries)
+    assert np.array_equal(lo, table.ranges(queries)[0]) and int((hi - lo).max()) == 3
