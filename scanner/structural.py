@@ -39,7 +39,7 @@ import numpy as np
 from rapidfuzz.distance import Indel
 
 from fingerprints import CONTROL_CODES, CONTROL_NAMES, DamagedStoreError, Structure, event_code
-from scanner.packed import PackedTable, offset_dtype, record_width
+from scanner.packed import PackedTable, expand_runs, offset_dtype, record_width
 
 if TYPE_CHECKING:
     from scanner.thresholds import Thresholds
@@ -322,9 +322,7 @@ def _compared(
     if not owner.shape[0]:
         return [], idioms, set()
     sizes = hi - lo
-    at = np.repeat(lo, sizes) + (np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes,
-                                                                        sizes))  # fmt: skip
-    other = index.table.values(at)
+    other = index.table.values(expand_runs(lo, sizes))
     cand = np.repeat(owner, sizes).astype(np.int64)
     keys, shared = np.unique(cand * len(index) + other, return_counts=True)
     cand, other = keys // len(index), keys % len(index)
@@ -361,13 +359,17 @@ def match_structure(
     if not len(structure) or not len(index):
         return [], 0
     starts = structure.starts()
-    numbers = np.flatnonzero(np.diff(starts) >= t.structural_min_events)
+    lengths = np.diff(starts)
+    numbers = np.flatnonzero(lengths >= t.structural_min_events)
     if not numbers.shape[0]:
         return [], 0
-    owner, looked = function_features(structure.events, starts)
-    keep = np.isin(owner, numbers)
-    owner = np.searchsorted(numbers, owner[keep])  # position in ``wanted``
-    looked = looked[keep]
+    # the features of the functions compared only (a function's features are its own events'):
+    # ``owner`` is each feature's function's position in ``wanted``
+    lengths = lengths[numbers]
+    owner, looked = function_features(
+        structure.events[expand_runs(starts[numbers], lengths)],
+        np.concatenate(([0], np.cumsum(lengths))),
+    )
     wanted = [(number, structure.events[starts[number] : starts[number + 1]])
               for number in numbers.tolist()]  # fmt: skip
     found, idioms, pieces = _compared(wanted, owner, looked, index, t)
@@ -421,10 +423,14 @@ def _split(wanted: list[tuple[int, np.ndarray]], used_c: set[int], used_p: set[i
     each other (gap-tolerant: a matched function between them is skipped) that hold one of its
     pieces, their events joined in file order; a run ``public_run`` calls public code is none."""
     free = [c for c in range(len(wanted)) if c not in used_c]
+    place = {c: at for at, c in enumerate(free)}  # where each free function is among them
+    near_of: dict[int, set[int]] = {}  # private function -> places of its free pieces
+    for c, p in pieces:
+        near_of.setdefault(p, set()).update([place[c]] if c in place else [])
     found: list[tuple[float, list[int], int]] = []
-    for p in sorted({p for _, p in pieces}):
+    for p in sorted(near_of):
         theirs = index.function_events(p)
-        near = {free.index(c) for c, q in pieces if q == p and c in free}
+        near = near_of[p]
         starts = {a for at in near for a in range(max(0, at - SPLIT_PARTS + 1), at + 1)}
         for a in sorted(starts):
             for b in range(a + 1, min(a + SPLIT_PARTS, len(free))):
