@@ -23,6 +23,10 @@ from dataclasses import dataclass
 import numpy as np
 
 _U64 = np.uint64
+SCAN_RECORDS = 8
+"""A lookup reads every record of the buckets its keys fall in when they hold at most this many
+records per distinct key (a bisection reads about log2 of a bucket's size per key, in as many
+rounds of vectorized work); else it bisects."""
 
 
 def _mask(bits: int) -> np.uint64:
@@ -212,14 +216,44 @@ class PackedTable:
         return self._bisect(want, lo, self.offsets[bucket + 1].astype(np.intp), right)
 
     def ranges(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """For each key, the [lo, hi) range of records holding it (empty if absent): each
-        distinct key is looked up once (a file repeats most of its k-grams), its end only
-        when it is there."""
+        """For each key, the [lo, hi) range of records holding it (empty if absent). Each
+        distinct key is looked up once (a file repeats most of its k-grams): by reading every
+        record of the buckets they fall in when those are few for so many keys (a small
+        table, or many keys), else by bisecting inside each key's bucket."""
         if not len(self) or not keys.shape[0]:
             empty = np.zeros(keys.shape[0], dtype=np.intp)
             return empty, empty.copy()
         distinct, inverse = distinct_of(keys.astype(_U64, copy=False))
         bucket, want = self._bucket(distinct)
+        touched = bucket[np.append(True, bucket[1:] != bucket[:-1])]  # sorted, as the keys
+        if int((self.offsets[touched + 1] - self.offsets[touched]).sum()) <= (
+            SCAN_RECORDS * distinct.shape[0]
+        ):
+            lo, hi = self._scanned(distinct, bucket, touched)
+        else:
+            lo, hi = self._bisected(bucket, want)
+        return lo[inverse], hi[inverse]
+
+    def _scanned(self, keys: np.ndarray, bucket: np.ndarray,
+                 touched: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+        """``ranges`` of sorted distinct ``keys`` (in buckets ``bucket``; ``touched``: those
+        buckets, distinct) from every record of the buckets they fall in, decoded at once."""
+        first = self.offsets[touched].astype(np.int64)
+        sizes = self.offsets[touched + 1].astype(np.int64) - first
+        rank = np.searchsorted(touched, bucket)
+        at = expand_runs(first, sizes)  # the touched buckets' records, in order
+        stored = _shl(np.repeat(touched.astype(_U64), sizes), self.key_bits - self.bits)
+        stored |= self._rests(at)  # their whole keys, sorted
+        # a key falls among its own bucket's records: from there, its place in the table
+        shift = (first - (np.cumsum(sizes) - sizes))[rank]
+        lo = np.searchsorted(stored, keys, side="left") + shift
+        hi = np.searchsorted(stored, keys, side="right") + shift
+        return lo.astype(np.intp), hi.astype(np.intp)
+
+    def _bisected(self, bucket: np.ndarray,
+                  want: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+        """``ranges`` of keys (``bucket`` and rest ``want`` each) by bisecting in each bucket,
+        the end only for the keys present, from their start."""
         end = self.offsets[bucket + 1].astype(np.intp)
         lo = self._bisect(want, self.offsets[bucket].astype(np.intp), end.copy(), right=False)
         hi = lo.copy()
@@ -227,7 +261,7 @@ class PackedTable:
         found = inside[self._rests(lo[inside]) == want[inside]]
         if found.shape[0]:  # the run of equal keys starts at lo: its end is after it
             hi[found] = self._bisect(want[found], lo[found] + 1, end[found], right=True)
-        return lo[inverse], hi[inverse]
+        return lo, hi
 
     def values(self, at: np.ndarray) -> np.ndarray:
         """The value of each record ``at`` (int64)."""

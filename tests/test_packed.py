@@ -102,3 +102,25 @@ def test_a_memory_mapped_table_answers_as_one_in_memory(tmp_path):
     assert_found_as_by_binary_search(on_disk.ranges(queries), np.sort(keys), queries)
     lo, hi = on_disk.ranges(queries)
     assert np.array_equal(lo, table.ranges(queries)[0]) and int((hi - lo).max()) == 3
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    keys=st.lists(st.integers(0, 2**64 - 1), max_size=300),
+    repeats=st.integers(0, 40),
+    bits=st.integers(0, 12),
+    extra=st.lists(st.integers(0, 2**64 - 1), max_size=60),
+)
+def test_reading_whole_buckets_and_bisecting_answer_alike(keys, repeats, bits, extra):
+    """Both ways ``ranges`` may take (every record of the buckets the keys fall in, or a
+    bisection in each key's bucket) give the same ranges, present or absent, whichever it
+    picks."""
+    hashes = np.array(keys + keys[:1] * repeats, dtype=np.uint64)  # one long run of a key
+    table = PackedTable.build(hashes, np.arange(hashes.shape[0]), 64, bits, 9)
+    queries = np.unique(np.array(keys[:30] + extra + [0, 2**64 - 1], dtype=np.uint64))
+    bucket, want = table._bucket(queries)
+    touched = np.unique(bucket)
+    scanned, bisected = table._scanned(queries, bucket, touched), table._bisected(bucket, want)
+    assert np.array_equal(scanned[0], bisected[0]) and np.array_equal(scanned[1], bisected[1])
+    if len(table):
+        assert_found_as_by_binary_search(table.ranges(queries), np.sort(hashes), queries)
