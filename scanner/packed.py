@@ -27,6 +27,9 @@ SCAN_RECORDS = 8
 """A lookup reads every record of the buckets its keys fall in when they hold at most this many
 records per distinct key (a bisection reads about log2 of a bucket's size per key, in as many
 rounds of vectorized work); else it bisects."""
+DISTINCT_SHARE = 8
+"""Keys of which at most one in this many is distinct are looked up once each (finding where
+each is among the few distinct ones costs less than a lookup; else it costs more)."""
 
 
 def _mask(bits: int) -> np.uint64:
@@ -104,15 +107,15 @@ def decode(records: np.ndarray, value_bits: int) -> tuple[np.ndarray, np.ndarray
     return rests, values
 
 
-def distinct_of(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(the distinct ``values``, sorted; where each value is among them): ``np.unique`` with
-    ``return_inverse``, from one sort and a search (numpy's argsort-based inverse costs twice
-    as much)."""
-    if not values.shape[0]:
-        return values.copy(), np.zeros(0, dtype=np.intp)
+def distinct(values: np.ndarray) -> np.ndarray:
+    """The distinct ``values``, sorted (``np.unique``, without its checks and copies)."""
     ordered = np.sort(values)
-    distinct = ordered[np.append(True, ordered[1:] != ordered[:-1])]
-    return distinct, np.searchsorted(distinct, values)
+    if ordered.shape[0] < 2:
+        return ordered
+    first = np.empty(ordered.shape[0], dtype=bool)  # where each distinct value starts
+    first[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    return ordered[first]
 
 
 def expand_runs(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -216,28 +219,37 @@ class PackedTable:
         return self._bisect(want, lo, self.offsets[bucket + 1].astype(np.intp), right)
 
     def ranges(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """For each key, the [lo, hi) range of records holding it (empty if absent). Each
-        distinct key is looked up once (a file repeats most of its k-grams): by reading every
-        record of the buckets they fall in when those are few for so many keys (a small
-        table, or many keys), else by bisecting inside each key's bucket."""
+        """For each key, the [lo, hi) range of records holding it (empty if absent). Keys
+        mostly repeated (a generated file's k-grams) are looked up once each. The records of
+        the buckets the keys fall in are read all at once when they are few for so many keys
+        (a small table, or many keys), else each key is bisected inside its bucket."""
         if not len(self) or not keys.shape[0]:
             empty = np.zeros(keys.shape[0], dtype=np.intp)
             return empty, empty.copy()
-        distinct, inverse = distinct_of(keys.astype(_U64, copy=False))
-        bucket, want = self._bucket(distinct)
-        touched = bucket[np.append(True, bucket[1:] != bucket[:-1])]  # sorted, as the keys
+        keys = keys.astype(_U64, copy=False)
+        unique = distinct(keys)
+        inverse = None
+        if unique.shape[0] * DISTINCT_SHARE <= keys.shape[0]:  # mostly repeated: each once
+            keys, inverse = unique, np.searchsorted(unique, keys)
+        bucket, want = self._bucket(keys)
+        touched = distinct(_shr(unique, self.key_bits - self.bits).astype(np.intp))
         if int((self.offsets[touched + 1] - self.offsets[touched]).sum()) <= (
-            SCAN_RECORDS * distinct.shape[0]
+            SCAN_RECORDS * unique.shape[0]
         ):
-            lo, hi = self._scanned(distinct, bucket, touched)
+            if inverse is None:  # searched in order: numpy's search goes on from the last
+                inverse = np.empty(keys.shape[0], dtype=np.intp)
+                order = np.argsort(keys)
+                inverse[order] = np.arange(keys.shape[0])
+                keys, bucket = keys[order], bucket[order]
+            lo, hi = self._scanned(keys, bucket, touched)
         else:
             lo, hi = self._bisected(bucket, want)
-        return lo[inverse], hi[inverse]
+        return (lo, hi) if inverse is None else (lo[inverse], hi[inverse])
 
     def _scanned(self, keys: np.ndarray, bucket: np.ndarray,
                  touched: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-        """``ranges`` of sorted distinct ``keys`` (in buckets ``bucket``; ``touched``: those
-        buckets, distinct) from every record of the buckets they fall in, decoded at once."""
+        """``ranges`` of ``keys`` (in buckets ``bucket``; ``touched``: those buckets, sorted
+        and distinct) from every record of the buckets they fall in, decoded at once."""
         first = self.offsets[touched].astype(np.int64)
         sizes = self.offsets[touched + 1].astype(np.int64) - first
         rank = np.searchsorted(touched, bucket)
