@@ -18,6 +18,7 @@ reading an old table back in order).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +28,10 @@ SCAN_RECORDS = 8
 """A lookup reads every record of the buckets its keys fall in when they hold at most this many
 records per distinct key (a bisection reads about log2 of a bucket's size per key, in as many
 rounds of vectorized work); else it bisects."""
+WHOLE_KEYS = 1 << 18
+"""A table of at most this many records keeps its keys decoded (8 bytes each) and a filter
+(``SLOTS`` bytes each): 6 MiB at most, so that a lookup is a filter and two searches."""
+SLOTS = 16
 DISTINCT_SHARE = 8
 """Keys of which at most one in this many is distinct are looked up once each (finding where
 each is among the few distinct ones costs less than a lookup; else it costs more)."""
@@ -155,6 +160,37 @@ def offset_dtype(size: int) -> str:
     return "<u4" if size < 2**32 else "<u8"
 
 
+_SPREAD = _U64(0x9E3779B97F4A7C15)  # 2**64 / golden ratio: spreads any keys over the slots
+
+
+@dataclass(frozen=True)
+class _Decoded:
+    """A small table's keys, decoded, with a filter: a slot per ``SLOTS`` keys or more, set
+    where a key falls (its multiplicative hash), so that a key whose slot is clear, as most
+    keys looked up are, is known absent without a search."""
+
+    keys: np.ndarray  # uint64, sorted
+    present: np.ndarray  # bool per slot
+    shift: int  # a key's slot: the top bits of key * _SPREAD
+
+    @classmethod
+    def of(cls, keys: np.ndarray) -> _Decoded:
+        bits = min(63, max(8, (SLOTS * keys.shape[0]).bit_length()))
+        present = np.zeros(1 << bits, dtype=bool)
+        present[(keys * _SPREAD) >> _U64(64 - bits)] = True
+        return cls(keys, present, 64 - bits)
+
+    def ranges(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``PackedTable.ranges`` of ``keys`` (uint64)."""
+        lo = np.zeros(keys.shape[0], dtype=np.intp)
+        hi = np.zeros(keys.shape[0], dtype=np.intp)
+        maybe = np.flatnonzero(self.present[(keys * _SPREAD) >> _U64(self.shift)])
+        if maybe.shape[0]:
+            lo[maybe] = np.searchsorted(self.keys, keys[maybe], side="left")
+            hi[maybe] = np.searchsorted(self.keys, keys[maybe], side="right")
+        return lo, hi
+
+
 @dataclass(frozen=True)
 class PackedTable:
     """Sorted keys and their values (see the module docstring); ``offsets`` and ``records``
@@ -219,7 +255,8 @@ class PackedTable:
         return self._bisect(want, lo, self.offsets[bucket + 1].astype(np.intp), right)
 
     def ranges(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """For each key, the [lo, hi) range of records holding it (empty if absent). Keys
+        """For each key, the [lo, hi) range of records holding it (an absent key's is empty,
+        lo == hi, at no particular place). A small table keeps its keys decoded. Keys
         mostly repeated (a generated file's k-grams) are looked up once each. The records of
         the buckets the keys fall in are read all at once when they are few for so many keys
         (a small table, or many keys), else each key is bisected inside its bucket."""
@@ -227,29 +264,56 @@ class PackedTable:
             empty = np.zeros(keys.shape[0], dtype=np.intp)
             return empty, empty.copy()
         keys = keys.astype(_U64, copy=False)
-        unique = distinct(keys)
         inverse = None
-        if unique.shape[0] * DISTINCT_SHARE <= keys.shape[0]:  # mostly repeated: each once
+        sample = keys[:: max(1, keys.shape[0] // 1024)]  # sorting all of them may not pay
+        if distinct(sample).shape[0] * DISTINCT_SHARE <= sample.shape[0]:
+            unique = distinct(keys)  # mostly repeated (a generated file's k-grams): each once
             keys, inverse = unique, np.searchsorted(unique, keys)
-        bucket, want = self._bucket(keys)
-        touched = distinct(_shr(unique, self.key_bits - self.bits).astype(np.intp))
-        if int((self.offsets[touched + 1] - self.offsets[touched]).sum()) <= (
-            SCAN_RECORDS * unique.shape[0]
-        ):
+        whole = self._whole
+        if whole is not None:
+            lo, hi = whole.ranges(keys)
+        elif len(self) <= SCAN_RECORDS * keys.shape[0] and self._few_records(keys):
             if inverse is None:  # searched in order: numpy's search goes on from the last
                 inverse = np.empty(keys.shape[0], dtype=np.intp)
                 order = np.argsort(keys)
                 inverse[order] = np.arange(keys.shape[0])
-                keys, bucket = keys[order], bucket[order]
-            lo, hi = self._scanned(keys, bucket, touched)
+                keys = keys[order]
+            lo, hi = self._scanned(keys)
         else:
-            lo, hi = self._bisected(bucket, want)
+            lo, hi = self._bisected(*self._bucket(keys))
         return (lo, hi) if inverse is None else (lo[inverse], hi[inverse])
 
-    def _scanned(self, keys: np.ndarray, bucket: np.ndarray,
-                 touched: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-        """``ranges`` of ``keys`` (in buckets ``bucket``; ``touched``: those buckets, sorted
-        and distinct) from every record of the buckets they fall in, decoded at once."""
+    def _touched(self, keys: np.ndarray) -> np.ndarray:
+        """The buckets ``keys`` fall in, sorted and distinct."""
+        return distinct(_shr(keys, self.key_bits - self.bits).astype(np.intp))
+
+    def _few_records(self, keys: np.ndarray) -> bool:
+        """Whether the buckets ``keys`` fall in hold at most ``SCAN_RECORDS`` records per key."""
+        touched = self._touched(keys)
+        records = int((self.offsets[touched + 1] - self.offsets[touched]).sum())
+        return records <= SCAN_RECORDS * keys.shape[0]
+
+    @functools.cached_property
+    def _whole(self) -> _Decoded | None:
+        """Every key, decoded once, when the table is small (``WHOLE_KEYS``); None for a
+        larger table (its records are read where a lookup needs them)."""
+        if len(self) > WHOLE_KEYS:
+            return None
+        counts = np.diff(np.asarray(self.offsets, dtype=np.int64))
+        keys = _shl(np.repeat(np.arange(counts.shape[0], dtype=_U64), counts),
+                    self.key_bits - self.bits)  # fmt: skip
+        keys |= self._rests(np.arange(len(self)))
+        return _Decoded.of(keys)
+
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled without the decoded keys (the receiver decodes them if it needs them)."""
+        return {k: v for k, v in self.__dict__.items() if k != "_whole"}
+
+    def _scanned(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``ranges`` of sorted ``keys`` from every record of the buckets they fall in, decoded
+        at once."""
+        bucket = self._bucket(keys)[0]
+        touched = self._touched(keys)
         first = self.offsets[touched].astype(np.int64)
         sizes = self.offsets[touched + 1].astype(np.int64) - first
         rank = np.searchsorted(touched, bucket)

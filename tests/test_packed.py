@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from scanner import packed
 from scanner.packed import PackedTable, decode, distinct, encode, expand_runs, record_width
 from scanner.structural import feature_layout
 
@@ -120,10 +121,36 @@ def test_reading_whole_buckets_and_bisecting_answer_alike(keys, repeats, bits, e
     picks."""
     hashes = np.array(keys + keys[:1] * repeats, dtype=np.uint64)  # one long run of a key
     table = PackedTable.build(hashes, np.arange(hashes.shape[0]), 64, bits, 9)
-    queries = np.array(keys[:30] + extra + [0, 2**64 - 1] + keys[:5] * 20, dtype=np.uint64)
-    bucket, want = table._bucket(queries)
-    touched = np.unique(bucket)
-    scanned, bisected = table._scanned(queries, bucket, touched), table._bisected(bucket, want)
+    queries = np.sort(np.array(keys[:30] + extra + [0, 2**64 - 1] + keys[:5] * 20, np.uint64))
+    scanned, bisected = table._scanned(queries), table._bisected(*table._bucket(queries))
     assert np.array_equal(scanned[0], bisected[0]) and np.array_equal(scanned[1], bisected[1])
     if len(table):
         assert_found_as_by_binary_search(table.ranges(queries), np.sort(hashes), queries)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    keys=st.lists(st.integers(0, 2**64 - 1), min_size=1, max_size=300),
+    bits=st.integers(0, 10),
+    repeats=st.integers(1, 30),
+    extra=st.lists(st.integers(0, 2**64 - 1), max_size=60),
+)
+def test_a_small_table_decoded_once_answers_as_one_read_where_needed(keys, bits, repeats,
+                                                                     extra):  # fmt: skip
+    """A table small enough keeps its keys decoded; a larger one reads records per lookup
+    (by whole buckets or by bisection): the same ranges, repeated keys or not (an absent key's
+    is empty wherever it is)."""
+    hashes = np.array(keys + keys[:3] * 4, dtype=np.uint64)
+    queries = np.array((keys[:20] + extra) * repeats + [0, 2**64 - 1], dtype=np.uint64)
+    small = PackedTable.build(hashes, np.arange(hashes.shape[0]), 64, bits, 9)
+    assert small._whole is not None
+    expected = small.ranges(queries)
+    assert_found_as_by_binary_search(expected, np.sort(hashes), queries)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(packed, "WHOLE_KEYS", 0)
+        large = PackedTable.build(hashes, np.arange(hashes.shape[0]), 64, bits, 9)
+        got = large.ranges(queries)
+        assert large._whole is None
+    present = expected[1] > expected[0]
+    assert np.array_equal(got[1] - got[0], expected[1] - expected[0])
+    assert np.array_equal(got[0][present], expected[0][present])
