@@ -300,8 +300,23 @@ Texts = Callable[[], dict[int, tuple[str, str]]]
 candidate's text for it), to name what a pair shares."""
 
 
+class Functions:
+    """The candidate functions compared, by position: (number in the file, events), each
+    sliced when asked for (most are never looked at again once their features are)."""
+
+    def __init__(self, events: np.ndarray, starts: np.ndarray, numbers: np.ndarray) -> None:
+        self.events, self.starts, self.numbers = events, starts, numbers
+
+    def __len__(self) -> int:
+        return int(self.numbers.shape[0])
+
+    def __getitem__(self, at: int) -> tuple[int, np.ndarray]:
+        number = int(self.numbers[at])
+        return number, self.events[self.starts[number] : self.starts[number + 1]]
+
+
 def _compared(
-    wanted: list[tuple[int, np.ndarray]],
+    wanted: Functions,
     owner: np.ndarray,
     looked: np.ndarray,
     index: StructureIndex,
@@ -370,8 +385,7 @@ def match_structure(
         structure.events[expand_runs(starts[numbers], lengths)],
         np.concatenate(([0], np.cumsum(lengths))),
     )
-    wanted = [(number, structure.events[starts[number] : starts[number + 1]])
-              for number in numbers.tolist()]  # fmt: skip
+    wanted = Functions(structure.events, starts, numbers)
     found, idioms, pieces = _compared(wanted, owner, looked, index, t)
     if excluded is not None:
         public_code = {c for c in {c for _, c, _ in found}
@@ -412,7 +426,7 @@ def match_structure(
     return pairs, idioms
 
 
-def _split(wanted: list[tuple[int, np.ndarray]], used_c: set[int], used_p: set[int],
+def _split(wanted: Functions, used_c: set[int], used_p: set[int],
            pieces: set[tuple[int, int]], index: StructureIndex, t: Thresholds,
            public_run: Callable[[list[int]], bool] | None = None,
            ) -> list[tuple[float, list[int], int]]:  # fmt: skip
@@ -453,7 +467,7 @@ def _split(wanted: list[tuple[int, np.ndarray]], used_c: set[int], used_p: set[i
     return chosen
 
 
-def _lines(structure: Structure, wanted: list[tuple[int, np.ndarray]],
+def _lines(structure: Structure, wanted: Functions,
            parts: list[int]) -> tuple[int, int]:  # fmt: skip
     """The candidate lines of functions ``parts`` (in file order), first to last."""
     first = structure.functions[wanted[parts[0]][0]]
@@ -461,7 +475,7 @@ def _lines(structure: Structure, wanted: list[tuple[int, np.ndarray]],
     return int(first["line_start"]), int(last["line_end"])
 
 
-def _pair(structure: Structure, wanted: list[tuple[int, np.ndarray]], parts: list[int], p: int,
+def _pair(structure: Structure, wanted: Functions, parts: list[int], p: int,
           score: float, index: StructureIndex,
           named: dict[int, tuple[str, str]]) -> FunctionPair:  # fmt: skip
     """The evidence of candidate functions ``parts`` (one, or a split one's pieces) matched to
