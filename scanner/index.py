@@ -467,9 +467,8 @@ class _CachedReader(_StoreReader):
 
 class StoredFingerprints(_CachedReader):
     """File number -> fingerprint array, read from the store when first needed (a few recent
-    ones kept). Sent to another machine, it carries every array (the store stays here)."""
-
-    CACHE_BYTES = 64 * 2**20
+    ones kept, ``CACHE_BYTES``). Sent to another machine, it carries every array (the store
+    stays here)."""
 
     def __call__(self, number: int) -> np.ndarray:
         return self._cached(number)  # type: ignore[no-any-return]

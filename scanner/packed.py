@@ -11,8 +11,11 @@ took 12; for features 4 where a 32-bit hash and a 32-bit function took 8. Nothin
 key is its bucket's bits and its rest, so every lookup answers exactly what a search of the
 plain sorted keys answers.
 
-A lookup reads one bucket's two offsets and bisects inside the bucket, all keys at once
-(vectorized), decoding only the records it touches; ``entries`` decodes a range (an update
+A lookup (``ranges``) takes keys mostly repeated (a generated file's k-grams) once each; then
+one of three ways, all exact: a small table (``WHOLE_KEYS``) keeps its keys decoded with a filter
+that answers most absent keys without a search; a lookup of many keys into few buckets reads those
+buckets whole and searches them; else each key's bucket is bisected, all keys at once
+(vectorized), decoding only the records it touches. ``entries`` decodes a range (an update
 reading an old table back in order).
 """
 

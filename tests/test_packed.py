@@ -4,6 +4,8 @@ sorted keys does, and give back every key and value, whatever the sizes."""
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -154,3 +156,16 @@ def test_a_small_table_decoded_once_answers_as_one_read_where_needed(keys, bits,
     present = expected[1] > expected[0]
     assert np.array_equal(got[1] - got[0], expected[1] - expected[0])
     assert np.array_equal(got[0][present], expected[0][present])
+
+
+def test_a_table_sent_elsewhere_leaves_its_decoded_keys_behind():
+    keys = np.random.default_rng(5).integers(0, 2**64 - 1, size=3000, dtype=np.uint64)
+    table = PackedTable.build(keys, np.arange(keys.shape[0]), 64, 8, 12)
+    queries = np.concatenate([keys[:100], keys[:100] + np.uint64(1)])
+    lo, hi = table.ranges(queries)
+    assert "_whole" in table.__dict__  # decoded by the lookup
+    sent = pickle.loads(pickle.dumps(table))
+    assert "_whole" not in sent.__dict__
+    got = sent.ranges(queries)
+    assert np.array_equal(got[0], lo) and np.array_equal(got[1], hi)
+    assert (hi - lo)[:100].tolist() == [1] * 100 and not (hi - lo)[100:].any()
