@@ -33,7 +33,8 @@ records per distinct key (a bisection reads about log2 of a bucket's size per ke
 rounds of vectorized work); else it bisects."""
 WHOLE_KEYS = 1 << 18
 """A table of at most this many records keeps its keys decoded (8 bytes each) and a filter
-(``SLOTS`` bytes each): 6 MiB at most, so that a lookup is a filter and two searches."""
+(``SLOTS`` to twice as many bytes each): 10 MiB at most, so that a lookup is a filter and two
+searches."""
 SLOTS = 16
 DISTINCT_SHARE = 8
 """Keys of which at most one in this many is distinct are looked up once each (finding where
