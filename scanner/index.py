@@ -59,7 +59,7 @@ from scanner.index_file import (
     index_path,
     write_index,
 )
-from scanner.packed import PackedTable
+from scanner.packed import PackedTable, expand_runs
 from scanner.structural import EMPTY_INDEX, InMemoryStructures, StructureIndex, structures_of
 
 
@@ -349,10 +349,17 @@ class FingerprintIndex:
         """For each hash, the [lo, hi) range of index entries holding it (empty if absent)."""
         return self.table.ranges(hashes)
 
+    def entry_places(self, entry: np.ndarray) -> np.ndarray:
+        """The place of each index entry among the files' fingerprints."""
+        return self.table.values(entry)
+
+    def place_owners(self, places: np.ndarray) -> np.ndarray:
+        """The file number of each place among the files' fingerprints."""
+        return np.searchsorted(self.starts, places, side="right") - 1
+
     def owners(self, entry: np.ndarray) -> np.ndarray:
         """The file number of each index entry."""
-        places = self.table.values(entry)
-        return np.searchsorted(self.starts, places, side="right") - 1
+        return self.place_owners(self.entry_places(entry))
 
     def fanout(self, lo: np.ndarray, hi: np.ndarray, cap: int) -> np.ndarray:
         """At how many private places each range's hash is stored, exactly up to ``cap``: a range
@@ -363,20 +370,17 @@ class FingerprintIndex:
         small = np.flatnonzero((counts > 0) & (counts <= cap))
         if small.shape[0]:
             sizes = counts[small]
-            entry = np.repeat(lo[small], sizes) + (
-                np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-            )
-            weights = self.places[self.owners(entry)]
+            weights = self.places[self.owners(expand_runs(lo[small], sizes))]
             result[small] = np.add.reduceat(weights, np.cumsum(sizes) - sizes)
         return result
 
-    def records(self, entry: np.ndarray, owner: np.ndarray) -> np.ndarray:
-        """The stored fingerprint record (hash, raw, pos, lines) of each entry, whose file
-        numbers are ``owner``: each file's array is read once."""
-        out = np.empty(entry.shape[0], dtype=FINGERPRINT_DTYPE)
-        if entry.shape[0] == 0:
+    def records(self, places: np.ndarray, owner: np.ndarray) -> np.ndarray:
+        """The stored fingerprint record (hash, raw, pos, lines) at each of ``places``
+        (``entry_places``), whose file numbers are ``owner``: each file's array is read once."""
+        out = np.empty(places.shape[0], dtype=FINGERPRINT_DTYPE)
+        if places.shape[0] == 0:
             return out
-        within = self.table.values(entry) - self.starts[owner]
+        within = places - self.starts[owner]
         order = np.argsort(owner, kind="stable")
         sorted_owner = owner[order]
         cuts = np.flatnonzero(np.diff(sorted_owner)) + 1
@@ -429,65 +433,80 @@ class _StoreReader:
         self.__init__(state["path"], state["file_ids"], state["stamp"])  # type: ignore[misc]
 
 
-class StoredFingerprints(_StoreReader):
-    """File number -> fingerprint array, read from the store when first needed (a few recent
-    ones kept). Sent to another machine, it carries every array (the store stays here)."""
+class _CachedReader(_StoreReader):
+    """File number -> what ``_read`` reads of it from the store, the recent ones kept (at most
+    ``CACHE_BYTES`` of them by ``_size``, and always the last)."""
 
     CACHE_BYTES = 64 * 2**20
 
     def __init__(self, path: str, file_ids: np.ndarray, stamp: tuple[str, int]) -> None:
         super().__init__(path, file_ids, stamp)
-        self._cache: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._cache: OrderedDict[int, Any] = OrderedDict()
         self._bytes = 0
 
-    def __call__(self, number: int) -> np.ndarray:
+    def _read(self, number: int) -> Any:
+        raise NotImplementedError
+
+    @staticmethod
+    def _size(value: Any) -> int:
+        raise NotImplementedError
+
+    def _cached(self, number: int) -> Any:
         found = self._cache.get(number)
         if found is not None:
             self._cache.move_to_end(number)
             return found
-        found = self.store().fingerprints_of(int(self.file_ids[number]))
+        found = self._read(number)
         self._cache[number] = found
-        self._bytes += found.nbytes
+        self._bytes += self._size(found)
         while self._bytes > self.CACHE_BYTES and len(self._cache) > 1:
             _, dropped = self._cache.popitem(last=False)
-            self._bytes -= dropped.nbytes
+            self._bytes -= self._size(dropped)
         return found
+
+
+class StoredFingerprints(_CachedReader):
+    """File number -> fingerprint array, read from the store when first needed (a few recent
+    ones kept, ``CACHE_BYTES``). Sent to another machine, it carries every array (the store
+    stays here)."""
+
+    def __call__(self, number: int) -> np.ndarray:
+        return self._cached(number)  # type: ignore[no-any-return]
+
+    def _read(self, number: int) -> np.ndarray:
+        return self.store().fingerprints_of(int(self.file_ids[number]))
+
+    @staticmethod
+    def _size(value: np.ndarray) -> int:
+        return int(value.nbytes)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return InMemoryFingerprints, ([self(i) for i in range(len(self.file_ids))],)
 
 
-class StoredStructures(_StoreReader):
+class StoredStructures(_CachedReader):
     """File number -> its structure (functions and events), read from the store when first
     needed (the recent ones kept): the index holds only the functions' sizes and features.
     Sent to another machine, it carries every structure (the store stays here)."""
 
     CACHE_BYTES = 32 * 2**20
 
-    def __init__(self, path: str, file_ids: np.ndarray, stamp: tuple[str, int]) -> None:
-        super().__init__(path, file_ids, stamp)
-        self._cache: OrderedDict[int, Structure] = OrderedDict()
-        self._bytes = 0
-
     def __call__(self, number: int) -> Structure:
-        found = self._cache.get(number)
-        if found is not None:
-            self._cache.move_to_end(number)
-            return found
+        return self._cached(number)  # type: ignore[no-any-return]
+
+    def _read(self, number: int) -> Structure:
         store, file_id = self.store(), int(self.file_ids[number])
         blob = dict(store.structures({file_id})).get(file_id)
         try:
-            found = Structure.from_bytes(blob)
+            return Structure.from_bytes(blob)
         except ValueError:
             path = dict(store.file_paths({file_id})).get(file_id, f"id {file_id}")
             structures_of([(path, blob)], self.path)  # raises, naming the file
             raise
-        self._cache[number] = found
-        self._bytes += found.functions.nbytes + found.events.nbytes
-        while self._bytes > self.CACHE_BYTES and len(self._cache) > 1:
-            _, dropped = self._cache.popitem(last=False)
-            self._bytes -= dropped.functions.nbytes + dropped.events.nbytes
-        return found
+
+    @staticmethod
+    def _size(value: Structure) -> int:
+        return int(value.functions.nbytes + value.events.nbytes)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return InMemoryStructures, ([self(i) for i in range(len(self.file_ids))],)

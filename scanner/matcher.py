@@ -36,6 +36,7 @@ import numpy as np
 
 from fingerprints import Analysis, covered_tokens, distinct_kinds
 from scanner.index import FingerprintIndex, PrivateFile
+from scanner.packed import expand_runs
 from scanner.structural import FunctionPair, StructuralFile, by_private_file, one_to_one
 from scanner.thresholds import Thresholds
 
@@ -180,6 +181,9 @@ def look_up(
     counts = hi - lo
     found = counts > 0
     public = index.is_public(hashes)
+    if not found.any():  # most files: nothing in the private code, so nothing else to weigh
+        discounts.public = covered_tokens(np.flatnonzero(public), k, token_count)
+        return FileLookup([], discounts, np.flatnonzero(found))
     source = np.full(hashes.shape[0], -1, dtype=np.int32)
     source[found] = index.reference(hashes[found])
     reference = (source >= 0) & ~public
@@ -209,10 +213,8 @@ def look_up(
         return FileLookup([], discounts, public_kgrams)
 
     cand_pos = np.repeat(np.arange(hashes.shape[0], dtype=np.int64), counts)
-    entry = np.repeat(lo, counts) + (
-        np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-    )
-    owner = index.owners(entry)
+    places = index.entry_places(expand_runs(lo, counts))  # each hit's record decoded once
+    owner = index.place_owners(places)
     if index.file_reference.shape[0]:
         copied = index.file_reference[owner]
         inventoried = copied >= 0
@@ -224,7 +226,7 @@ def look_up(
             at = at[first_of]
             _attribute(discounts, cand_pos[at], copied[at], owner[at], k, token_count)
             keep = ~inventoried
-            cand_pos, entry, owner = cand_pos[keep], entry[keep], owner[keep]
+            cand_pos, places, owner = cand_pos[keep], places[keep], owner[keep]
             total = int(cand_pos.shape[0])
             if total == 0:
                 return FileLookup([], discounts, public_kgrams)
@@ -234,11 +236,11 @@ def look_up(
         only_boilerplate = np.setdiff1d(np.unique(cand_pos[private_boilerplate]), evidence_at)
         discounts.boilerplate += covered_tokens(only_boilerplate, k, token_count)
         keep = ~private_boilerplate
-        cand_pos, entry, owner = cand_pos[keep], entry[keep], owner[keep]
+        cand_pos, places, owner = cand_pos[keep], places[keep], owner[keep]
         total = int(cand_pos.shape[0])
         if total == 0:
             return FileLookup([], discounts, public_kgrams)
-    record = index.records(entry, owner)
+    record = index.records(places, owner)
     priv_pos = record["pos"].astype(np.int64)
     diagonal = cand_pos - priv_pos
     order = np.lexsort((cand_pos, diagonal, owner))

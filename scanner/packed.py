@@ -11,18 +11,34 @@ took 12; for features 4 where a 32-bit hash and a 32-bit function took 8. Nothin
 key is its bucket's bits and its rest, so every lookup answers exactly what a search of the
 plain sorted keys answers.
 
-A lookup reads one bucket's two offsets and bisects inside the bucket, all keys at once
-(vectorized), decoding only the records it touches; ``entries`` decodes a range (an update
+A lookup (``ranges``) takes keys mostly repeated (a generated file's k-grams) once each; then
+one of three ways, all exact: a small table (``WHOLE_KEYS``) keeps its keys decoded with a filter
+that answers most absent keys without a search; a lookup of many keys into few buckets reads those
+buckets whole and searches them; else each key's bucket is bisected, all keys at once
+(vectorized), decoding only the records it touches. ``entries`` decodes a range (an update
 reading an old table back in order).
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 
 _U64 = np.uint64
+SCAN_RECORDS = 8
+"""A lookup reads every record of the buckets its keys fall in when they hold at most this many
+records per distinct key (a bisection reads about log2 of a bucket's size per key, in as many
+rounds of vectorized work); else it bisects."""
+WHOLE_KEYS = 1 << 18
+"""A table of at most this many records keeps its keys decoded (8 bytes each) and a filter
+(``SLOTS`` to twice as many bytes each): 10 MiB at most, so that a lookup is a filter and two
+searches."""
+SLOTS = 16
+DISTINCT_SHARE = 8
+"""Keys of which at most one in this many is distinct are looked up once each (finding where
+each is among the few distinct ones costs less than a lookup; else it costs more)."""
 
 
 def _mask(bits: int) -> np.uint64:
@@ -100,6 +116,28 @@ def decode(records: np.ndarray, value_bits: int) -> tuple[np.ndarray, np.ndarray
     return rests, values
 
 
+def distinct(values: np.ndarray) -> np.ndarray:
+    """The distinct ``values``, sorted (``np.unique``, without its checks and copies)."""
+    ordered = np.sort(values)
+    if ordered.shape[0] < 2:
+        return ordered
+    first = np.empty(ordered.shape[0], dtype=bool)  # where each distinct value starts
+    first[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    return ordered[first]
+
+
+def expand_runs(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Runs of consecutive integers, one run per ``(start, count)``, joined:
+    ``starts[i], starts[i] + 1, ..., starts[i] + counts[i] - 1`` for each ``i`` in turn."""
+    counts = np.asarray(counts, dtype=np.int64)
+    total = int(counts.sum())
+    firsts = np.cumsum(counts) - counts  # where each run begins in the result
+    return np.repeat(np.asarray(starts, dtype=np.int64), counts) + (
+        np.arange(total, dtype=np.int64) - np.repeat(firsts, counts)
+    )
+
+
 def bucket_counts(keys: np.ndarray, key_bits: int, bits: int) -> tuple[np.ndarray, np.ndarray]:
     """The buckets from the first to the last of sorted ``keys`` and how many keys fall in
     each: the buckets' bounds looked up among the keys, whatever the number of buckets of the
@@ -124,6 +162,37 @@ def offsets_of(counts: np.ndarray) -> np.ndarray:
 
 def offset_dtype(size: int) -> str:
     return "<u4" if size < 2**32 else "<u8"
+
+
+_SPREAD = _U64(0x9E3779B97F4A7C15)  # 2**64 / golden ratio: spreads any keys over the slots
+
+
+@dataclass(frozen=True)
+class _Decoded:
+    """A small table's keys, decoded, with a filter: a slot per ``SLOTS`` keys or more, set
+    where a key falls (its multiplicative hash), so that a key whose slot is clear, as most
+    keys looked up are, is known absent without a search."""
+
+    keys: np.ndarray  # uint64, sorted
+    present: np.ndarray  # bool per slot
+    shift: int  # a key's slot: the top bits of key * _SPREAD
+
+    @classmethod
+    def of(cls, keys: np.ndarray) -> _Decoded:
+        bits = min(63, max(8, (SLOTS * keys.shape[0]).bit_length()))
+        present = np.zeros(1 << bits, dtype=bool)
+        present[(keys * _SPREAD) >> _U64(64 - bits)] = True
+        return cls(keys, present, 64 - bits)
+
+    def ranges(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``PackedTable.ranges`` of ``keys`` (uint64)."""
+        lo = np.zeros(keys.shape[0], dtype=np.intp)
+        hi = np.zeros(keys.shape[0], dtype=np.intp)
+        maybe = np.flatnonzero(self.present[(keys * _SPREAD) >> _U64(self.shift)])
+        if maybe.shape[0]:
+            lo[maybe] = np.searchsorted(self.keys, keys[maybe], side="left")
+            hi[maybe] = np.searchsorted(self.keys, keys[maybe], side="right")
+        return lo, hi
 
 
 @dataclass(frozen=True)
@@ -160,35 +229,118 @@ class PackedTable:
         rest_bits = self.key_bits - self.bits
         return _shr(keys, rest_bits).astype(np.intp), keys & _mask(rest_bits)
 
-    def bounds(self, keys: np.ndarray, right: bool = False) -> np.ndarray:
-        """Where each key would go among the sorted keys: before its equals (after them, with
-        ``right``), bisecting inside its bucket."""
-        bucket, want = self._bucket(keys)
-        lo = self.offsets[bucket].astype(np.intp)
-        hi = self.offsets[bucket + 1].astype(np.intp)
+    def _rests(self, at: np.ndarray) -> np.ndarray:
+        """The rests of the keys of records ``at``; a memory-mapped table is indexed as a plain
+        array (numpy's memmap subclass costs more per lookup than the records it reads)."""
+        records = self.records
+        if type(records) is not np.ndarray:
+            records = records.view(np.ndarray)
+        return decode(records[at], self.value_bits)[0]
+
+    def _bisect(self, want: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                right: bool) -> np.ndarray:  # fmt: skip
+        """Where each rest ``want`` goes in records ``[lo, hi)`` (sorted rests of one bucket):
+        before its equals (after them, with ``right``). ``lo`` is changed in place."""
         active = np.flatnonzero(lo < hi)
-        while active.shape[0]:  # bisect every open bucket at once
+        while active.shape[0]:  # bisect every open range at once
             mid = (lo[active] + hi[active]) >> 1
-            stored = decode(self.records[mid], self.value_bits)[0]
+            stored = self._rests(mid)
             below = stored <= want[active] if right else stored < want[active]
             lo[active[below]] = mid[below] + 1
             hi[active[~below]] = mid[~below]
             active = active[lo[active] < hi[active]]
         return lo
 
+    def bounds(self, keys: np.ndarray, right: bool = False) -> np.ndarray:
+        """Where each key would go among the sorted keys: before its equals (after them, with
+        ``right``), bisecting inside its bucket."""
+        bucket, want = self._bucket(keys)
+        lo = self.offsets[bucket].astype(np.intp)
+        return self._bisect(want, lo, self.offsets[bucket + 1].astype(np.intp), right)
+
     def ranges(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """For each key, the [lo, hi) range of records holding it (empty if absent)."""
+        """For each key, the [lo, hi) range of records holding it (an absent key's is empty,
+        lo == hi, at no particular place). A small table keeps its keys decoded. Keys
+        mostly repeated (a generated file's k-grams) are looked up once each. The records of
+        the buckets the keys fall in are read all at once when they are few for so many keys
+        (a small table, or many keys), else each key is bisected inside its bucket."""
         if not len(self) or not keys.shape[0]:
             empty = np.zeros(keys.shape[0], dtype=np.intp)
             return empty, empty.copy()
-        lo = self.bounds(keys)
+        keys = keys.astype(_U64, copy=False)
+        inverse = None
+        sample = keys[:: max(1, keys.shape[0] // 1024)]  # sorting all of them may not pay
+        if distinct(sample).shape[0] * DISTINCT_SHARE <= sample.shape[0]:
+            unique = distinct(keys)  # mostly repeated (a generated file's k-grams): each once
+            keys, inverse = unique, np.searchsorted(unique, keys)
+        whole = self._whole
+        if whole is not None:
+            lo, hi = whole.ranges(keys)
+        elif len(self) <= SCAN_RECORDS * keys.shape[0] and self._few_records(keys):
+            if inverse is None:  # searched in order: numpy's search goes on from the last
+                inverse = np.empty(keys.shape[0], dtype=np.intp)
+                order = np.argsort(keys)
+                inverse[order] = np.arange(keys.shape[0])
+                keys = keys[order]
+            lo, hi = self._scanned(keys)
+        else:
+            lo, hi = self._bisected(*self._bucket(keys))
+        return (lo, hi) if inverse is None else (lo[inverse], hi[inverse])
+
+    def _touched(self, keys: np.ndarray) -> np.ndarray:
+        """The buckets ``keys`` fall in, sorted and distinct."""
+        return distinct(_shr(keys, self.key_bits - self.bits).astype(np.intp))
+
+    def _few_records(self, keys: np.ndarray) -> bool:
+        """Whether the buckets ``keys`` fall in hold at most ``SCAN_RECORDS`` records per key."""
+        touched = self._touched(keys)
+        records = int((self.offsets[touched + 1] - self.offsets[touched]).sum())
+        return records <= SCAN_RECORDS * keys.shape[0]
+
+    @functools.cached_property
+    def _whole(self) -> _Decoded | None:
+        """Every key, decoded once, when the table is small (``WHOLE_KEYS``); None for a
+        larger table (its records are read where a lookup needs them)."""
+        if len(self) > WHOLE_KEYS:
+            return None
+        counts = np.diff(np.asarray(self.offsets, dtype=np.int64))
+        keys = _shl(np.repeat(np.arange(counts.shape[0], dtype=_U64), counts),
+                    self.key_bits - self.bits)  # fmt: skip
+        keys |= self._rests(np.arange(len(self)))
+        return _Decoded.of(keys)
+
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled without the decoded keys (the receiver decodes them if it needs them)."""
+        return {k: v for k, v in self.__dict__.items() if k != "_whole"}
+
+    def _scanned(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``ranges`` of sorted ``keys`` from every record of the buckets they fall in, decoded
+        at once."""
+        bucket = self._bucket(keys)[0]
+        touched = self._touched(keys)
+        first = self.offsets[touched].astype(np.int64)
+        sizes = self.offsets[touched + 1].astype(np.int64) - first
+        rank = np.searchsorted(touched, bucket)
+        at = expand_runs(first, sizes)  # the touched buckets' records, in order
+        stored = _shl(np.repeat(touched.astype(_U64), sizes), self.key_bits - self.bits)
+        stored |= self._rests(at)  # their whole keys, sorted
+        # a key falls among its own bucket's records: from there, its place in the table
+        shift = (first - (np.cumsum(sizes) - sizes))[rank]
+        lo = np.searchsorted(stored, keys, side="left") + shift
+        hi = np.searchsorted(stored, keys, side="right") + shift
+        return lo.astype(np.intp), hi.astype(np.intp)
+
+    def _bisected(self, bucket: np.ndarray,
+                  want: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+        """``ranges`` of keys (``bucket`` and rest ``want`` each) by bisecting in each bucket,
+        the end only for the keys present, from their start."""
+        end = self.offsets[bucket + 1].astype(np.intp)
+        lo = self._bisect(want, self.offsets[bucket].astype(np.intp), end.copy(), right=False)
         hi = lo.copy()
-        bucket, want = self._bucket(keys)
-        inside = np.flatnonzero(lo < self.offsets[bucket + 1])
-        found = np.zeros(keys.shape[0], dtype=bool)
-        found[inside] = decode(self.records[lo[inside]], self.value_bits)[0] == want[inside]
-        if found.any():
-            hi[found] = self.bounds(keys[found], right=True)
+        inside = np.flatnonzero(lo < end)
+        found = inside[self._rests(lo[inside]) == want[inside]]
+        if found.shape[0]:  # the run of equal keys starts at lo: its end is after it
+            hi[found] = self._bisect(want[found], lo[found] + 1, end[found], right=True)
         return lo, hi
 
     def values(self, at: np.ndarray) -> np.ndarray:

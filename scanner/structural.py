@@ -39,7 +39,7 @@ import numpy as np
 from rapidfuzz.distance import Indel
 
 from fingerprints import CONTROL_CODES, CONTROL_NAMES, DamagedStoreError, Structure, event_code
-from scanner.packed import PackedTable, offset_dtype, record_width
+from scanner.packed import PackedTable, expand_runs, offset_dtype, record_width
 
 if TYPE_CHECKING:
     from scanner.thresholds import Thresholds
@@ -300,8 +300,23 @@ Texts = Callable[[], dict[int, tuple[str, str]]]
 candidate's text for it), to name what a pair shares."""
 
 
+class Functions:
+    """The candidate functions compared, by position: (number in the file, events), each
+    sliced when asked for (most are never looked at again once their features are)."""
+
+    def __init__(self, events: np.ndarray, starts: np.ndarray, numbers: np.ndarray) -> None:
+        self.events, self.starts, self.numbers = events, starts, numbers
+
+    def __len__(self) -> int:
+        return int(self.numbers.shape[0])
+
+    def __getitem__(self, at: int) -> tuple[int, np.ndarray]:
+        number = int(self.numbers[at])
+        return number, self.events[self.starts[number] : self.starts[number + 1]]
+
+
 def _compared(
-    wanted: list[tuple[int, np.ndarray]],
+    wanted: Functions,
     owner: np.ndarray,
     looked: np.ndarray,
     index: StructureIndex,
@@ -322,9 +337,7 @@ def _compared(
     if not owner.shape[0]:
         return [], idioms, set()
     sizes = hi - lo
-    at = np.repeat(lo, sizes) + (np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes,
-                                                                        sizes))  # fmt: skip
-    other = index.table.values(at)
+    other = index.table.values(expand_runs(lo, sizes))
     cand = np.repeat(owner, sizes).astype(np.int64)
     keys, shared = np.unique(cand * len(index) + other, return_counts=True)
     cand, other = keys // len(index), keys % len(index)
@@ -361,15 +374,18 @@ def match_structure(
     if not len(structure) or not len(index):
         return [], 0
     starts = structure.starts()
-    numbers = np.flatnonzero(np.diff(starts) >= t.structural_min_events)
+    lengths = np.diff(starts)
+    numbers = np.flatnonzero(lengths >= t.structural_min_events)
     if not numbers.shape[0]:
         return [], 0
-    owner, looked = function_features(structure.events, starts)
-    keep = np.isin(owner, numbers)
-    owner = np.searchsorted(numbers, owner[keep])  # position in ``wanted``
-    looked = looked[keep]
-    wanted = [(number, structure.events[starts[number] : starts[number + 1]])
-              for number in numbers.tolist()]  # fmt: skip
+    # the features of the functions compared only (a function's features are its own events'):
+    # ``owner`` is each feature's function's position in ``wanted``
+    lengths = lengths[numbers]
+    owner, looked = function_features(
+        structure.events[expand_runs(starts[numbers], lengths)],
+        np.concatenate(([0], np.cumsum(lengths))),
+    )
+    wanted = Functions(structure.events, starts, numbers)
     found, idioms, pieces = _compared(wanted, owner, looked, index, t)
     if excluded is not None:
         public_code = {c for c in {c for _, c, _ in found}
@@ -410,7 +426,7 @@ def match_structure(
     return pairs, idioms
 
 
-def _split(wanted: list[tuple[int, np.ndarray]], used_c: set[int], used_p: set[int],
+def _split(wanted: Functions, used_c: set[int], used_p: set[int],
            pieces: set[tuple[int, int]], index: StructureIndex, t: Thresholds,
            public_run: Callable[[list[int]], bool] | None = None,
            ) -> list[tuple[float, list[int], int]]:  # fmt: skip
@@ -421,10 +437,14 @@ def _split(wanted: list[tuple[int, np.ndarray]], used_c: set[int], used_p: set[i
     each other (gap-tolerant: a matched function between them is skipped) that hold one of its
     pieces, their events joined in file order; a run ``public_run`` calls public code is none."""
     free = [c for c in range(len(wanted)) if c not in used_c]
+    place = {c: at for at, c in enumerate(free)}  # where each free function is among them
+    near_of: dict[int, set[int]] = {}  # private function -> places of its free pieces
+    for c, p in pieces:
+        near_of.setdefault(p, set()).update([place[c]] if c in place else [])
     found: list[tuple[float, list[int], int]] = []
-    for p in sorted({p for _, p in pieces}):
+    for p in sorted(near_of):
         theirs = index.function_events(p)
-        near = {free.index(c) for c, q in pieces if q == p and c in free}
+        near = near_of[p]
         starts = {a for at in near for a in range(max(0, at - SPLIT_PARTS + 1), at + 1)}
         for a in sorted(starts):
             for b in range(a + 1, min(a + SPLIT_PARTS, len(free))):
@@ -447,7 +467,7 @@ def _split(wanted: list[tuple[int, np.ndarray]], used_c: set[int], used_p: set[i
     return chosen
 
 
-def _lines(structure: Structure, wanted: list[tuple[int, np.ndarray]],
+def _lines(structure: Structure, wanted: Functions,
            parts: list[int]) -> tuple[int, int]:  # fmt: skip
     """The candidate lines of functions ``parts`` (in file order), first to last."""
     first = structure.functions[wanted[parts[0]][0]]
@@ -455,7 +475,7 @@ def _lines(structure: Structure, wanted: list[tuple[int, np.ndarray]],
     return int(first["line_start"]), int(last["line_end"])
 
 
-def _pair(structure: Structure, wanted: list[tuple[int, np.ndarray]], parts: list[int], p: int,
+def _pair(structure: Structure, wanted: Functions, parts: list[int], p: int,
           score: float, index: StructureIndex,
           named: dict[int, tuple[str, str]]) -> FunctionPair:  # fmt: skip
     """The evidence of candidate functions ``parts`` (one, or a split one's pieces) matched to
