@@ -348,11 +348,14 @@ class Peaks:
         """The leaktrace process: the python under perf and GNU time, started by this one."""
         import psutil
 
+        found = {}
         for child in psutil.Process(me).children(recursive=True):
             with contextlib.suppress(psutil.Error):
-                if "scanner.launch" in " ".join(child.cmdline()):
-                    return child.pid
-        return None
+                argv = child.cmdline()
+                if argv[:2] == LEAKTRACE[:2] and "scanner.launch" in " ".join(argv):
+                    found[child.pid] = child.ppid()
+        # not one of its parser processes, which are forked with its command line
+        return next((pid for pid, parent in found.items() if parent not in found), None)
 
     def __enter__(self) -> Peaks:
         self._thread.start()
