@@ -1,7 +1,7 @@
 """Every target of issue 12 in one run, whole processes. Run on demand:
 
     .venv/bin/python -m tests.benchmarks.bench_scale_all [--lines 10000000 100000000]
-        [--sections startup fingerprint scan peers dask stores]
+        [--sections startup fingerprint scan peers dask stores] [--dask-lines 100000000]
 
 Prints, in this order, each figure beside its target:
 
@@ -15,7 +15,13 @@ Prints, in this order, each figure beside its target:
    time and peak resident memory (``bench_startup_index``: real code plus synthetic fingerprint
    arrays with the real distribution);
 5. leaktrace, copydetect 0.5.0 and Dolos 3.5.1 on pip 24.2 (the private side) and setuptools
-   69.5.1 (the candidate), each at its defaults, whole process.
+   69.5.1 (the candidate), each at its defaults, whole process;
+6. a store built on Dask (a LocalCluster of two worker processes on 127.0.0.1) against one built
+   with ``--jobs 2``: pip and four packages (0.3 M lines), or with ``--dask-lines N`` a corpus of
+   N lines (``big_corpus``: every real package of the cache, then distinct variant copies of
+   their files); wall time, lines/s, the calling process's peak memory (and its resident size
+   through the run), the scheduler's and the workers', store and index sizes, whether the digests
+   are equal and the indexes identical array for array.
 
 pip 24.2 is the wheel (``pip download pip==24.2 --no-deps``), unpacked with ``pip/_vendor``
 renamed ``pip/bundled``: a company's repository has no vendored folder for leaktrace to pass

@@ -26,7 +26,7 @@ import json
 import re
 import shutil
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from tests.benchmarks.corpus import CACHE
 
@@ -74,16 +74,23 @@ def real_packages() -> list[Path]:
     return found
 
 
+def own_code(package: Path) -> Iterator[tuple[Path, bytes]]:
+    """Every code file of a package that leaktrace fingerprints as the company's own (not in a
+    vendored or tool folder, not generated, not minified: ``third_party_reason``), in order."""
+    from fingerprints import third_party_reason
+
+    for path in sorted(package.rglob("*")):
+        if path.suffix.lower() in EXTENSIONS and path.is_file() and not path.is_symlink():
+            data = path.read_bytes()
+            if not third_party_reason(PurePosixPath(path.relative_to(package).as_posix()), data):
+                yield path, data
+
+
 def code_files(packages: list[Path]) -> list[tuple[str, Path]]:
-    """(name within the corpus, path) of every code file of the real packages, in order."""
-    files = []
-    for package in packages:
-        for path in sorted(package.rglob("*")):
-            if (path.suffix.lower() in EXTENSIONS and path.is_file() and not path.is_symlink()
-                    and path.stat().st_size <= MAX_VARIANT_BYTES):  # fmt: skip
-                name = f"{package.parent.name}/{path.relative_to(package.parent)}"
-                files.append((name, path))
-    return files
+    """(name within the corpus, path) of the real packages' own code files to copy, in order."""
+    return [(f"{package.parent.name}/{path.relative_to(package.parent)}", path)
+            for package in packages for path, data in own_code(package)
+            if len(data) <= MAX_VARIANT_BYTES]  # fmt: skip
 
 
 def template(name: str, path: Path) -> tuple[str, int]:
@@ -108,18 +115,14 @@ def _sequence(files: list[tuple[str, Path]], start: tuple[int, int]) -> Iterator
 
 
 def real_lines(packages: list[Path]) -> int:
-    """Lines of the real packages' code files (a newline count; the store counts its own)."""
+    """Lines of the real packages' own code files (a newline count; the store counts its own)."""
     cached = ROOT / "real-lines.json"
     key = [str(p) for p in packages]
     if cached.exists():
         saved = json.loads(cached.read_text())
         if saved["packages"] == key:
             return int(saved["lines"])
-    total = 0
-    for package in packages:
-        for path in package.rglob("*"):
-            if path.suffix.lower() in EXTENSIONS and path.is_file() and not path.is_symlink():
-                total += path.read_bytes().count(b"\n")
+    total = sum(data.count(b"\n") for package in packages for _, data in own_code(package))
     ROOT.mkdir(parents=True, exist_ok=True)
     cached.write_text(json.dumps({"packages": key, "lines": total}))
     return total
