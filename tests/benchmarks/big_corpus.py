@@ -136,7 +136,10 @@ def big_corpus(lines: int) -> tuple[list[Path], int, int]:
     packages = real_packages()
     real = real_lines(packages)
     manifest_path = ROOT / "manifest.json"
-    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {"chunks": []}
+    key = [str(p) for p in packages]
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+    if manifest.get("packages") != key:  # other packages in the cache: other variants, anew
+        manifest = {"packages": key, "chunks": []}
     chunks: list[dict] = manifest["chunks"]
     files: list[tuple[str, Path]] | None = None
     templates: dict[int, tuple[str, int]] = {}
