@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from fingerprints import open_store
+from scanner import runners
 from scanner.cli import app
 from tests.conftest import SAMPLES
 
@@ -67,8 +68,9 @@ def test_every_core_gives_the_same_store_and_verdicts(tmp_path):
     assert verdicts == {k: v["verdict"] for k, v in EXPECTED["candidates"].items()}
 
 
-def test_a_real_dask_cluster_gives_the_same_results(tmp_path):
+def test_a_real_dask_cluster_gives_the_same_results(tmp_path, monkeypatch):
     distributed = pytest.importorskip("distributed")
+    monkeypatch.setattr(runners, "BATCH_ITEMS", 2)  # batches of two files: both workers get some
     local = run(tmp_path, "local", "--jobs", "1")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   host="127.0.0.1", dashboard_address=None) as cluster:  # fmt: skip
@@ -84,3 +86,46 @@ def test_a_real_dask_cluster_gives_the_same_results(tmp_path):
     # The distributed store is a real, consistent store with the same content.
     con = sqlite3.connect(tmp_path / "dask.db")
     assert con.execute("SELECT count(*) FROM files").fetchone()[0] > 20
+
+
+def test_dask_batches_keep_order_ready_items_and_exceptions_in_place():
+    """Items go to the workers in batches (one round trip per batch, not per item): results come
+    back in the items' order, a ``Ready`` item passes through at its place, and an item that
+    raises raises at its place, after every result before it."""
+    distributed = pytest.importorskip("distributed")
+    items: list[object] = [str(n) for n in range(150)]
+    items[70:70] = [runners.Ready(-1)]
+    items.append("not a number")
+    items += [str(n) for n in range(10)]
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  host="127.0.0.1", dashboard_address=None) as cluster:  # fmt: skip
+        dask = runners.DaskRunner(cluster.scheduler_address)
+        try:
+            with (
+                distributed.Client(cluster) as client,
+                distributed.get_task_stream(client) as stream,
+            ):
+                got = []
+                with pytest.raises(ValueError, match="not a number"):
+                    for value in dask.map(int, items):
+                        got.append(value)
+        finally:
+            dask.close()
+    assert got == [*range(70), -1, *range(70, 150)]
+    tasks = [t for t in stream.data if t["key"].startswith("int-")]
+    # 70 items before the Ready item (64 + 6), 91 after it (64 + 27, the bad one in the last)
+    assert len(tasks) == 4
+
+
+def test_dask_batches_close_at_their_item_and_byte_limits():
+    class Job:
+        def __init__(self, size: int) -> None:
+            self.data = bytes(size)
+
+    small = [Job(10) for _ in range(runners.BATCH_ITEMS + 1)]
+    assert [len(b) for b in runners._batches(small)] == [runners.BATCH_ITEMS, 1]
+    big = [Job(runners.BATCH_BYTES // 2) for _ in range(5)]
+    assert [len(b) for b in runners._batches(big)] == [2, 2, 1]
+    ready = runners.Ready("r")
+    batches = list(runners._batches([Job(1), ready, Job(1)]))
+    assert [len(batches[0]), batches[1].value, len(batches[2])] == [1, [(True, "r")], 1]

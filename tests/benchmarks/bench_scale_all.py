@@ -1,7 +1,7 @@
 """Every target of issue 12 in one run, whole processes. Run on demand:
 
     .venv/bin/python -m tests.benchmarks.bench_scale_all [--lines 10000000 100000000]
-        [--sections startup fingerprint scan peers dask stores]
+        [--sections startup fingerprint scan peers dask stores] [--dask-lines 100000000]
 
 Prints, in this order, each figure beside its target:
 
@@ -18,7 +18,13 @@ Prints, in this order, each figure beside its target:
    time and peak resident memory (``bench_startup_index``: real code plus synthetic fingerprint
    arrays with the real distribution);
 5. leaktrace, copydetect 0.5.0 and Dolos 3.5.1 on pip 24.2 (the private side) and setuptools
-   69.5.1 (the candidate), each at its defaults, whole process.
+   69.5.1 (the candidate), each at its defaults, whole process;
+6. a store built on Dask (a LocalCluster of two worker processes on 127.0.0.1) against one built
+   with ``--jobs 2``: pip and four packages (0.3 M lines), or with ``--dask-lines N`` a corpus of
+   N lines (``big_corpus``: every real package of the cache, then distinct variant copies of
+   their files); wall time, lines/s, the calling process's peak memory (and its resident size
+   through the run), the scheduler's and the workers', store and index sizes, whether the digests
+   are equal and the indexes identical array for array.
 
 pip 24.2 is the wheel (``pip download pip==24.2 --no-deps``), unpacked with ``pip/_vendor``
 renamed ``pip/bundled``: a company's repository has no vendored folder for leaktrace to pass
@@ -325,47 +331,154 @@ def peers_section(work: Path, pip: Path) -> None:
               f"{cpu / our_cpu if our_cpu else float('nan'):.1f}x")  # fmt: skip
 
 
-def dask_section(work: Path, pip: Path) -> None:
+class Peaks:
+    """Resident memory sampled once a second while a command runs: the calling process's own peak
+    (``VmHWM``, its high-water mark, read from /proc), this process's (the LocalCluster's
+    scheduler lives here) and the cluster's workers' (the largest one), and the calling process's
+    resident size at each tenth of the run, to show growth."""
+
+    def __init__(self, workers: list[int]) -> None:
+        import threading
+
+        self.workers = workers
+        self.caller_peak = self.scheduler_peak = self.worker_peak = 0
+        self.samples: list[tuple[float, int]] = []
+        self.pid: int | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    @staticmethod
+    def _status(pid: int, field: str) -> int:
+        with contextlib.suppress(OSError, ValueError):
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) * 1024
+        return 0
+
+    def _watch(self) -> None:
+        import time
+
+        started = time.monotonic()
+        me = os.getpid()
+        while not self._stop.wait(1.0):
+            pid = self.pid or self._caller(me)
+            if pid:
+                self.pid = pid
+                self.caller_peak = max(self.caller_peak, self._status(pid, "VmHWM"))
+                self.samples.append((time.monotonic() - started, self._status(pid, "VmRSS")))
+            self.scheduler_peak = max(self.scheduler_peak, self._status(me, "VmRSS"))
+            for worker in self.workers:
+                self.worker_peak = max(self.worker_peak, self._status(worker, "VmRSS"))
+
+    @staticmethod
+    def _caller(me: int) -> int | None:
+        """The leaktrace process: the python under perf and GNU time, started by this one."""
+        import psutil
+
+        found = {}
+        for child in psutil.Process(me).children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                argv = child.cmdline()
+                if argv[:2] == LEAKTRACE[:2] and "scanner.launch" in " ".join(argv):
+                    found[child.pid] = child.ppid()
+        # not one of its parser processes, which are forked with its command line
+        return next((pid for pid, parent in found.items() if parent not in found), None)
+
+    def __enter__(self) -> Peaks:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def growth(self) -> str:
+        if not self.samples:
+            return "not sampled"
+        end = self.samples[-1][0] or 1.0
+        tenths = {min(9, int(10 * t / end)): rss for t, rss in self.samples}
+        return " ".join(f"{rss / 2**20:,.0f}" for _, rss in sorted(tenths.items()))
+
+
+def sizes(store: Path) -> str:
+    from scanner.index_file import index_path
+
+    db = sum(p.stat().st_size for p in store.parent.glob(f"{store.name}*")
+             if p != index_path(store) and p.is_file())  # fmt: skip
+    return f"store {db / 2**20:,.0f} MiB, index {index_path(store).stat().st_size / 2**20:,.0f} MiB"
+
+
+def dask_corpus(pip: Path, lines: int | None) -> tuple[list[Path], str]:
+    """The trees to fingerprint on Dask and what they are."""
+    if lines is None:
+        trees = [pip, *(pypi_sdist(name, version) for name, version in DASK_EXTRA)]
+        return trees, f"pip {PIP_VERSION}, {', '.join(f'{n}-{v}' for n, v in DASK_EXTRA)}"
+    from tests.benchmarks.big_corpus import big_corpus
+
+    trees, real, variants = big_corpus(lines)
+    chunks = sum(1 for t in trees if t.name.startswith("variants-"))
+    return trees, (f"{len(trees) - chunks} real packages of the cache ({real:,} lines) and "
+                   f"{chunks} chunks of variant copies ({variants:,} lines); newline "
+                   f"counts")  # fmt: skip
+
+
+def dask_section(work: Path, pip: Path, lines: int | None = None) -> None:
     """A store built on a Dask cluster (a local one: a scheduler and two worker processes on
-    127.0.0.1) against the same store built here with ``--jobs 2``."""
+    127.0.0.1) against the same store built here with ``--jobs 2``: wall time, lines per second,
+    peak memory, store and index sizes, digests and indexes compared."""
+    import numpy as np
     from distributed import LocalCluster
 
     from fingerprints import open_store
     from scanner.index_file import IndexFile, index_path
 
-    trees = [pip, *(pypi_sdist(name, version) for name, version in DASK_EXTRA)]
-    print(f"\n== a store built on Dask (LocalCluster: 2 worker processes) vs --jobs 2: pip "
-          f"{PIP_VERSION}, {', '.join(f'{n}-{v}' for n, v in DASK_EXTRA)} ==")  # fmt: skip
+    trees, described = dask_corpus(pip, lines)
+    print(f"\n== a store built on Dask (LocalCluster: 2 worker processes) vs --jobs 2: "
+          f"{described} ==", flush=True)  # fmt: skip
     stores = {"dask": work / "dask.db", "local": work / "dask-local.db"}
     for path in work.glob("dask*.db*"):
         path.unlink()
+    runs, peaks = {}, {}
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                       dashboard_address=None) as cluster:  # fmt: skip
-        remote = run([*LEAKTRACE, "fingerprint", *map(str, trees), "--store", str(stores["dask"]),
-                      "--scheduler", cluster.scheduler_address], work)  # fmt: skip
-    local = run([*LEAKTRACE, "fingerprint", *map(str, trees), "--store", str(stores["local"]),
-                 "--jobs", "2"], work)  # fmt: skip
+        workers = [p.process.pid for p in cluster.workers.values()]  # type: ignore[attr-defined]
+        with Peaks(workers) as peaks["dask"]:
+            runs["dask"] = run([*LEAKTRACE, "fingerprint", *map(str, trees), "--store",
+                                str(stores["dask"]), "--scheduler", cluster.scheduler_address],
+                               work)  # fmt: skip
+    with Peaks([]) as peaks["local"]:
+        runs["local"] = run([*LEAKTRACE, "fingerprint", *map(str, trees), "--store",
+                             str(stores["local"]), "--jobs", "2"], work)  # fmt: skip
     digests, indexes = {}, {}
     for name, path in stores.items():
         with open_store(path, read_only=True) as opened:
             digests[name] = opened.digest()
         with contextlib.closing(sqlite3.connect(path)) as db:
-            lines = db.execute("SELECT sum(lines) FROM files").fetchone()[0]
-        index = IndexFile.open(index_path(path))
-        indexes[name] = {k: a.tobytes() for k, a in index.arrays.items()}
-    print(f"Dask        {remote.wall:6.2f} s ({lines / remote.wall:,.0f} lines/s); the calling "
-          f"process {remote.cpu_text().lstrip(', ') or 'CPU not measured'} (the workers' CPU "
-          f"is not in its tree)")  # fmt: skip
-    print(f"--jobs 2    {local.wall:6.2f} s{local.cpu_text()}; {lines:,} lines; {load()}")
-    print(f"same store digest: {digests['dask'] == digests['local']}; same index, array for "
-          f"array: {indexes['dask'] == indexes['local']}")  # fmt: skip
-    if remote.cpu:
-        ceiling = lines / remote.cpu
+            files, total = db.execute("SELECT count(*), sum(lines) FROM files").fetchone()
+        indexes[name] = IndexFile.open(index_path(path)).arrays
+    same = indexes["dask"].keys() == indexes["local"].keys() and all(
+        np.array_equal(a, indexes["local"][k]) for k, a in indexes["dask"].items()
+    )
+    for name, label in (("dask", "Dask"), ("local", "--jobs 2")):
+        done, peak = runs[name], peaks[name]
+        where = ("the calling process; the workers' CPU is not in its tree" if name == "dask"
+                 else "the whole process tree")  # fmt: skip
+        print(f"{label:9} {done.wall:8.1f} s, {total / done.wall:,.0f} lines/s; CPU "
+              f"{done.cpu_text().lstrip(', ') or 'not measured'} ({where}); {load()}")  # fmt: skip
+        print(f"          calling process peak {peak.caller_peak / 2**20:,.0f} MiB (resident "
+              f"MiB at each tenth of the run: {peak.growth()}); {sizes(stores[name])}")  # fmt: skip
+        if name == "dask":
+            print(f"          scheduler (this process) peak {peak.scheduler_peak / 2**20:,.0f} "
+                  f"MiB, largest worker peak {peak.worker_peak / 2**20:,.0f} MiB")  # fmt: skip
+    print(f"{files:,} files, {total:,} lines in each store; same store digest: "
+          f"{digests['dask'] == digests['local']}; same index, array for array: {same} "
+          f"({len(indexes['dask'])} arrays)")  # fmt: skip
+    if runs["dask"].cpu and lines is None:
+        ceiling = total / runs["dask"].cpu
         print(f"100M lines: the calling machine reads every file, sends it to a worker and "
-              f"writes the store: {remote.cpu / lines * 1e8 / 60:,.0f} min of its CPU at this "
-              f"rate (at most {ceiling:,.0f} lines/s whatever the number of workers), plus the "
-              f"index build (the 100M-line store below); the workers' share divides by their "
-              f"number")  # fmt: skip
+              f"writes the store: {runs['dask'].cpu / total * 1e8 / 60:,.0f} min of its CPU at "
+              f"this rate (at most {ceiling:,.0f} lines/s whatever the number of workers), plus "
+              f"the index build; the workers' share divides by their number")  # fmt: skip
 
 
 SECTIONS = ("startup", "fingerprint", "scan", "peers", "dask", "stores")
@@ -375,6 +488,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, nargs="*", default=[10_000_000, 100_000_000])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--dask-lines", type=int, default=None,
+                        help="the dask section's corpus: this many lines of real code and variant "
+                        "copies (default: pip and four packages, 0.3 M lines)")  # fmt: skip
     parser.add_argument("--work", type=Path, default=None, help="keep stores here between runs")
     parser.add_argument("--sections", nargs="+", choices=SECTIONS, default=list(SECTIONS),
                         help="run only these sections (stores: the --lines stores)")  # fmt: skip
@@ -394,7 +510,7 @@ def main() -> None:
     if "peers" in sections:
         peers_section(work, pip)
     if "dask" in sections:
-        dask_section(work, pip)
+        dask_section(work, pip, args.dask_lines)
     if args.lines and "stores" in sections:
         real, copied = real_store(work)
         for lines in args.lines:
