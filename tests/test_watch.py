@@ -889,3 +889,41 @@ def test_a_compare_answer_with_a_file_that_has_no_filename_is_malformed(store, t
     assert done.exit_code == 3, done.output
     assert "malformed answer: files[1].filename should be a path" in done.output
     assert "0 flagged, 1 incomplete" in done.output
+
+
+def test_a_content_met_first_by_the_later_publication_is_parsed_once(monkeypatch):
+    """Two publications in the read-ahead window ship the same file, and the reading thread of
+    the later one reaches it first (the race that made the --jobs 2 test above flaky): it is
+    parsed once, the earlier publication's scan (which comes first) judges it from those
+    tokens, and once the later one took them back they are let go (its outcome is then in the
+    memo)."""
+    from types import SimpleNamespace
+
+    from fingerprints import ParseLimits
+    from fingerprints.fingerprinter import _tokens
+    from scanner.sources import CandidateFile
+    from scanner.watch import pipeline
+
+    parses: list[bytes] = []
+
+    def counting(data: bytes, language: str, limits: ParseLimits):
+        parses.append(data)
+        return _tokens(data, language, None)
+
+    monkeypatch.setattr(pipeline, "isolated_tokenize", counting)
+    context = SimpleNamespace(parse_limits=ParseLimits(), window_bytes=1 << 20)
+    ahead = pipeline.ReadAhead(context, 2, dict)  # type: ignore[arg-type]
+    try:
+        data = js_module(random.Random(3), 4)
+        later = ahead._parse(CandidateFile("b/index.js", data, "javascript"), set())
+        earlier = ahead._parse(CandidateFile("a/index.js", data, "javascript"), set())
+        assert isinstance(later, pipeline.Ahead) and isinstance(earlier, pipeline.Copy)
+        assert len(parses) == 1
+        shared = earlier.take()  # the earlier publication is scanned first
+        assert shared is not None
+        assert later.take() is shared  # the later one judges the same tokens
+        again = ahead._parse(CandidateFile("c/index.js", data, "javascript"), set())
+        assert isinstance(again, pipeline.Copy) and again.take() is None  # let go: the memo
+        assert len(parses) == 1
+    finally:
+        ahead.close()

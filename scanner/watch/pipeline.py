@@ -36,6 +36,48 @@ Parse = TokenStream | ParseFailure | None
 """What a file's parse ahead gave: its tokens, why the parser could not read it, or None (not
 parsed ahead: the scan does it)."""
 
+
+class Ahead:
+    """One content's parse ahead, made by the reading thread that met it first and shared with
+    any other publication in the window that ships the same content: whichever of them is
+    scanned first judges it from these tokens, so the content is parsed once whatever the order
+    the reading threads met it in. The tokens are let go once the publication that parsed them
+    was scanned (the memo holds its outcome from then on)."""
+
+    def __init__(self) -> None:
+        self._done = threading.Event()
+        self._parse: Parse = None
+
+    def set(self, parse: Parse) -> None:
+        self._parse = parse
+        self._done.set()
+
+    def take(self) -> Parse:
+        """For the publication that parsed it: the parse, let go here."""
+        self._done.wait()
+        parse, self._parse = self._parse, None
+        return parse
+
+    def share(self) -> Parse:
+        """For another publication: the parse, or None once it was let go (the memo has it)."""
+        self._done.wait()  # the reading thread parses right after claiming: it never waits
+        return self._parse
+
+
+class Copy:
+    """Another publication's ``Ahead``, seen from a publication that ships the same content."""
+
+    def __init__(self, ahead: Ahead) -> None:
+        self.ahead = ahead
+
+    def take(self) -> Parse:
+        return self.ahead.share()
+
+
+Handle = Ahead | Copy | None
+"""What the reading thread hands over beside a file: its parse to come, or None (the scan
+parses it, or takes its outcome from the memo)."""
+
 STREAM_FILES = 64
 STREAM_BYTES = 2 * 1024 * 1024
 """At most this many files (and bytes of them, past the first) wait between the reading thread
@@ -43,7 +85,8 @@ and the scan: a large publication waits for the scan instead of filling memory (
 tokens take about 13 times its bytes: 2 MiB of files waiting hold some 26 MiB of tokens)."""
 RECENT = 4096
 """Contents parsed ahead that are not parsed ahead again (a new version re-shipping a file of
-the one before, both in the window): the scan of the first puts its outcome in the memo."""
+the one before, both in the window): the publication scanned first takes the tokens of the one
+parse (``Ahead``), and its scan puts the outcome in the memo for the other."""
 
 
 class FileStream:
@@ -52,14 +95,14 @@ class FileStream:
     def __init__(self, max_files: int = STREAM_FILES, max_bytes: int = STREAM_BYTES) -> None:
         self.max_files = max_files
         self.max_bytes = max_bytes
-        self._items: deque[tuple[CandidateFile, Parse]] = deque()
+        self._items: deque[tuple[CandidateFile, Handle]] = deque()
         self._bytes = 0
         self._ended = False
         self._error: BaseException | None = None
         self._cancelled = False
         self._changed = threading.Condition()
 
-    def put(self, file: CandidateFile, parse: Parse) -> bool:
+    def put(self, file: CandidateFile, parse: Handle) -> bool:
         """Hand one file over (waits while the stream is full); False once nobody reads it."""
         with self._changed:
             while not self._cancelled and self._full(len(file.data)):
@@ -88,7 +131,7 @@ class FileStream:
             self._items.clear()
             self._changed.notify_all()
 
-    def __iter__(self) -> Iterator[tuple[CandidateFile, Parse]]:
+    def __iter__(self) -> Iterator[tuple[CandidateFile, Handle]]:
         while True:
             with self._changed:
                 while not self._items and not self._ended:
@@ -110,7 +153,7 @@ class Prepared:
     def __init__(self, candidate: Any, stream: FileStream) -> None:
         self._candidate = candidate
         self._stream = stream
-        self.parsed: dict[int, tuple[CandidateFile, TokenStream | ParseFailure]] = {}
+        self.parsed: dict[int, tuple[CandidateFile, Ahead | Copy]] = {}
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._candidate, name)
@@ -138,8 +181,9 @@ class Parsed:
                 yield item.value
                 continue
             found = self.prepared.parsed.pop(id(item), None)
-            if found is not None and found[0] is item:
-                yield scan_tokens(item, found[1], context)
+            parse = found[1].take() if found is not None and found[0] is item else None
+            if parse is not None:
+                yield scan_tokens(item, parse, context)
             else:
                 yield fn(item, context)
 
@@ -161,7 +205,7 @@ class ReadAhead:
             initializer=(lambda: start_parser(limits)) if limits is not None else None,
         )
         self._streams: set[FileStream] = set()
-        self._recent: OrderedDict[tuple[str, str], None] = OrderedDict()  # parsed ahead lately
+        self._recent: OrderedDict[tuple[str, str], Ahead] = OrderedDict()  # parsed ahead lately
         self._lock = threading.Lock()
 
     def submit(self, opened: Future[Opened]) -> FileStream:
@@ -198,28 +242,35 @@ class ReadAhead:
             return
         stream.end()
 
-    def _first(self, key: tuple[str, str]) -> bool:
-        """Whether ``key`` was not parsed ahead lately (and is now)."""
+    def _claim(self, key: tuple[str, str]) -> tuple[Ahead, bool]:
+        """``key``'s parse ahead, and whether this thread makes it (no thread did lately)."""
         with self._lock:
-            if key in self._recent:
-                return False
-            self._recent[key] = None
+            ahead = self._recent.get(key)
+            if ahead is not None:
+                return ahead, False
+            ahead = self._recent[key] = Ahead()
             if len(self._recent) > RECENT:
                 self._recent.popitem(last=False)
-            return True
+            return ahead, True
 
-    def _parse(self, file: CandidateFile, seen: set[tuple[str, str]]) -> Parse:
+    def _parse(self, file: CandidateFile, seen: set[tuple[str, str]]) -> Handle:
         limits = self.context.parse_limits
         if limits is None or len(file.data) > self.context.window_bytes:
             return None  # parsed in this process, or in windows: the scan does it
         key = (hashlib.sha256(file.data).hexdigest(), file.language)
-        if key in seen or key in self.memo() or not self._first(key):
-            return None  # done already, or parsed ahead for an earlier publication: the scan
-            # takes its outcome from the memo (and parses it itself if the memo lost it)
+        if key in seen or key in self.memo():
+            return None  # twice in this publication, or done: the scan takes it from the memo
         seen.add(key)
+        ahead, mine = self._claim(key)
+        if not mine:  # another publication in the window ships it: one parse for both
+            return Copy(ahead)
+        parse: Parse = None
         try:
-            return isolated_tokenize(file.data, file.language, limits)
+            parse = isolated_tokenize(file.data, file.language, limits)
         except ParseFailure as failure:
-            return failure
+            parse = failure
         except Exception:  # anything else: the scan parses it again and meets it there
-            return None
+            parse = None
+        finally:
+            ahead.set(parse)  # before anything that can wait: a Copy may be waiting for it
+        return ahead
