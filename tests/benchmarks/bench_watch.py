@@ -11,6 +11,8 @@
    parser process, from ``/proc``), per minute of wall time, and the peak resident memory of
    both together over the first and the second half of the stream (sampled from ``/proc``
    every 50 ms, halves by publications done).
+   Beside it, the CPU of a bare tree-sitter parse of the stream's source files: the floor
+   no watch can go below (``parse_floor``).
 2. **Alert delay**: ``--paced`` publications appearing at ``--rate`` per minute; watch polls
    every 2 s; the delay of each leak is from the moment it appeared in the feed to the moment
    the webhook server received its alert.
@@ -21,10 +23,12 @@ Targets (issue 13): >= 2,000 publications/min/core, delay < 10 s, memory flat wi
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import threading
 import time
@@ -138,6 +142,34 @@ def _sizes(sizes: list[int]) -> str:
             f" total {sum(kib) / 1024:.0f} MiB")  # fmt: skip
 
 
+def parse_floor(feeds: FakeFeeds) -> float:
+    """CPU seconds of a bare tree-sitter parse (py-tree-sitter, in this process) of every
+    JavaScript and Python file in the stream's npm and PyPI archives: what no watch can go
+    below, whatever else it does."""
+    import tree_sitter
+    import tree_sitter_javascript
+    import tree_sitter_python
+
+    parsers = {suffix: tree_sitter.Parser(tree_sitter.Language(grammar.language()))
+               for suffix, grammar in ((".js", tree_sitter_javascript),
+                                       (".py", tree_sitter_python))}  # fmt: skip
+    sources = []
+    with feeds.lock:
+        archives = [body for path, (body, _) in feeds._files.items()
+                    if path.endswith((".tgz", ".tar.gz"))]  # fmt: skip
+    for body in archives:
+        with tarfile.open(fileobj=io.BytesIO(body), mode="r:gz") as archive:
+            for member in archive.getmembers():
+                parser = parsers.get(Path(member.name).suffix)
+                extracted = archive.extractfile(member) if parser is not None else None
+                if extracted is not None:
+                    sources.append((parser, extracted.read()))
+    start = time.process_time()
+    for parser, data in sources:
+        parser.parse(data)
+    return time.process_time() - start
+
+
 def throughput(store: Path, folder: Path, total: int, jobs: int) -> None:
     with FakeFeeds() as feeds, FakeWebhook() as hook:
         t = time.monotonic()
@@ -150,6 +182,7 @@ def throughput(store: Path, folder: Path, total: int, jobs: int) -> None:
         got = _run(command, feeds, total)
         found = {a["target"].split("@")[0] for a in hook.alerts()}
         expected = {t.split("@")[0] for t in stream.leaky_targets.values()}
+        floor = parse_floor(feeds)
     rate_core = stream.publications / (got["cpu"] / 60)
     rate_wall = stream.publications / (got["wall"] / 60)
     growth = (got["second_kib"] - got["first_kib"]) / max(1, got["first_kib"]) * 100
@@ -157,6 +190,10 @@ def throughput(store: Path, folder: Path, total: int, jobs: int) -> None:
           f"{got['cpu']:.1f} s CPU ({got['parser_cpu']:.1f} s of it in the isolated parser): "
           f"{rate_core:,.0f} publications/min/core "
           f"(target >= 2,000), {rate_wall:,.0f}/min wall")  # fmt: skip
+    print(f"bare tree-sitter parse of the stream's source files: {floor:.1f} s CPU, "
+          f"{floor / stream.publications * 1000:.1f} ms a publication: the parse alone allows "
+          f"at most {stream.publications / (floor / 60):,.0f} publications/min/core; watch used "
+          f"{got['cpu'] / floor:.2f}x the bare parse")  # fmt: skip
     print(f"memory: peak RSS first half {got['first_kib'] / 1024:.0f} MiB, second half "
           f"{got['second_kib'] / 1024:.0f} MiB ({growth:+.1f} %, target within 10 %)")  # fmt: skip
     print(f"alerts: {len(found)} of {len(expected)} leaks "
