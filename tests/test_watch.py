@@ -927,3 +927,39 @@ def test_a_content_met_first_by_the_later_publication_is_parsed_once(monkeypatch
         assert len(parses) == 1
     finally:
         ahead.close()
+
+
+def test_a_parse_ahead_is_let_go_when_its_publication_is_done(monkeypatch):
+    """The tokens parsed ahead for a publication are let go when its scan is done with its
+    stream, taken or not (its file's outcome came from the memo: a publication sharing it was
+    scanned first), and at once when the stream was cancelled before they were handed over:
+    no parse stays pinned in the read-ahead's recent contents."""
+    from types import SimpleNamespace
+
+    from fingerprints import ParseLimits
+    from fingerprints.fingerprinter import _tokens
+    from scanner.sources import CandidateFile
+    from scanner.watch import pipeline
+
+    monkeypatch.setattr(pipeline, "isolated_tokenize",
+                        lambda data, language, limits: _tokens(data, language, None))  # fmt: skip
+    context = SimpleNamespace(parse_limits=ParseLimits(), window_bytes=1 << 20)
+    ahead = pipeline.ReadAhead(context, 1, dict)  # type: ignore[arg-type]
+    try:
+        data = js_module(random.Random(4), 4)
+        owner = ahead._parse(CandidateFile("b/index.js", data, "javascript"), set())
+        assert isinstance(owner, pipeline.Ahead)
+        stream = pipeline.FileStream()
+        assert stream.put(CandidateFile("b/index.js", data, "javascript"), owner)
+        copy = ahead._parse(CandidateFile("a/index.js", data, "javascript"), set())
+        assert isinstance(copy, pipeline.Copy) and copy.take() is not None  # scanned first
+        ahead.done(stream)  # the owner's scan took its outcome from the memo, not the tokens
+        assert pipeline.Copy(owner).take() is None
+        other = js_module(random.Random(5), 4)
+        late = ahead._parse(CandidateFile("c/index.js", other, "javascript"), set())
+        cancelled = pipeline.FileStream()
+        cancelled.cancel()
+        assert not cancelled.put(CandidateFile("c/index.js", other, "javascript"), late)
+        assert pipeline.Copy(late).take() is None
+    finally:
+        ahead.close()

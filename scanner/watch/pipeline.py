@@ -42,7 +42,7 @@ class Ahead:
     any other publication in the window that ships the same content: whichever of them is
     scanned first judges it from these tokens, so the content is parsed once whatever the order
     the reading threads met it in. The tokens are let go once the publication that parsed them
-    was scanned (the memo holds its outcome from then on)."""
+    was scanned (the memo holds its outcome from then on): ``FileStream.cancel``."""
 
     def __init__(self) -> None:
         self._done = threading.Event()
@@ -100,6 +100,7 @@ class FileStream:
         self._ended = False
         self._error: BaseException | None = None
         self._cancelled = False
+        self._owned: list[Ahead] = []  # parses made for this stream, let go when it is done
         self._changed = threading.Condition()
 
     def put(self, file: CandidateFile, parse: Handle) -> bool:
@@ -107,7 +108,10 @@ class FileStream:
         with self._changed:
             while not self._cancelled and self._full(len(file.data)):
                 self._changed.wait()
+            if isinstance(parse, Ahead):
+                self._owned.append(parse)
             if self._cancelled:
+                self._let_go()
                 return False
             self._items.append((file, parse))
             self._bytes += len(file.data)
@@ -125,11 +129,20 @@ class FileStream:
             self._changed.notify_all()
 
     def cancel(self) -> None:
-        """Nobody will read the rest (the watch stops): the reading thread stops at once."""
+        """Nobody will read the rest (the scan is done, or the watch stops): the reading thread
+        stops at once, and the parses made for this stream are let go, whether the scan took
+        them or not (a file whose outcome came from the memo, a publication with no unread
+        version): another publication sharing one finds the outcome in the memo."""
         with self._changed:
             self._cancelled = True
             self._items.clear()
+            self._let_go()
             self._changed.notify_all()
+
+    def _let_go(self) -> None:
+        for ahead in self._owned:
+            ahead.take()
+        self._owned.clear()
 
     def __iter__(self) -> Iterator[tuple[CandidateFile, Handle]]:
         while True:
