@@ -963,3 +963,21 @@ def test_a_parse_ahead_is_let_go_when_its_publication_is_done(monkeypatch):
         assert pipeline.Copy(late).take() is None
     finally:
         ahead.close()
+
+
+def test_npm_version_times_out_of_range_or_before_1000_are_placed_right_or_malformed():
+    """A packument's publication times are a stranger's: one that leaves the years 1-9999 in
+    UTC is a malformed answer (the package unread), never an exception that ends the watch and
+    meets the same change at every restart; a year before 1000 is written in four digits, so
+    it sorts before 2026 (as ``999`` it sorted after, took the mark, and every later version
+    of the package was taken as read)."""
+    from scanner.sources.answers import AnswerError, npm_versions_by_time
+
+    dated = npm_versions_by_time({"time": {"1.0.0": "0999-01-01T00:00:00Z",
+                                           "2.0.0": "2026-01-01T00:00:00Z"},
+                                  "versions": {"1.0.0": {}, "2.0.0": {}}}, "old")  # fmt: skip
+    assert [version for _, version in dated] == ["1.0.0", "2.0.0"]
+    assert dated[0][0] == "0999-01-01T00:00:00.000000Z"
+    for hostile in ("0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"):
+        with pytest.raises(AnswerError, match="publication time"):
+            npm_versions_by_time({"time": {"1.0.0": hostile}, "versions": {"1.0.0": {}}}, "x")

@@ -316,14 +316,17 @@ def _utc_text(value: Any) -> str | None:
         return None
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+        return utc_text(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+    except (ValueError, OverflowError):  # no time, or one that leaves the years 1-9999 in UTC
         return None
-    return utc_text(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
 
 
 def utc_text(moment: datetime) -> str:
-    """A time as UTC text of one fixed shape, so that the texts compare as the times do."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """A time as UTC text of one fixed shape, so that the texts compare as the times do (the
+    year in four digits: ``strftime`` writes the year 999 as ``999``, which sorts after 2026)."""
+    m = moment.astimezone(UTC)
+    return (f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:"
+            f"{m.second:02d}.{m.microsecond:06d}Z")  # fmt: skip
 
 
 def pypi_release(value: Any, where: str, wanted: str | None) -> Release | None:

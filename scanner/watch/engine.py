@@ -364,6 +364,10 @@ class Watcher:
         except (LeaktraceError, OSError) as exc:
             message = self.redact(str(exc)).removeprefix(f"{target}: ")
             return Opened(Unreadable(target, feed, message))
+        except Exception as exc:  # what a hostile answer can raise that nothing above names:
+            # unread, never a crash that meets the same answer at every restart
+            message = self.redact(f"{type(exc).__name__}: {exc}")
+            return Opened(Unreadable(target, feed, f"could not be read ({message})"))
 
     def _judge(self, feed: str, candidate: Any, runner: Parsed | None) -> Any:
         try:
