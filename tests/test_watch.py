@@ -981,3 +981,31 @@ def test_npm_version_times_out_of_range_or_before_1000_are_placed_right_or_malfo
     for hostile in ("0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"):
         with pytest.raises(AnswerError, match="publication time"):
             npm_versions_by_time({"time": {"1.0.0": hostile}, "versions": {"1.0.0": {}}}, "x")
+
+
+def test_since_is_decided_by_the_first_commit_and_a_new_package_gets_its_newest_version(
+        tmp_path):  # fmt: skip
+    """A first start that failed before its first commit decided nothing: the next start's
+    ``since`` replaces its (a retry with --from-beginning reads every version, not none); once
+    the feed committed, ``since`` stays. A package never read gets at least its newest version
+    whatever its time says (its change reached the replica late, npm's clock is behind ours, a
+    database followed npm before marks were kept): before, none was read, exit 0."""
+    from scanner.resultsdb import ResultsDB
+    from scanner.watch import WatchState
+
+    dated = [("2020-01-01T00:00:00.000000Z", "1.0.0"), ("2020-02-01T00:00:00.000000Z", "1.1.0")]
+    with ResultsDB(tmp_path / "r.db", create=True) as results:
+        state = WatchState(results)
+        state.start_since("npm", "2026-12-01T00:00:00.000000Z")  # the failed first start
+        state.start_since("npm", "")  # the retry with --from-beginning
+        assert state.since("npm") == ""
+        assert state.unread_versions("npm", "old", dated) == dated
+        state.commit("npm", "5", 1)
+        state.start_since("npm", "2026-12-01T00:00:00.000000Z")  # a later start: kept
+        assert state.since("npm") == ""
+        with results.connection:
+            results.connection.execute("UPDATE watch_since SET since = ?",
+                                       ("2026-12-01T00:00:00.000000Z",))  # fmt: skip
+        assert state.unread_versions("npm", "lagged", dated) == dated[-1:]
+        state.commit("npm", "6", 1, mark=("lagged", dated[-1]))
+        assert state.unread_versions("npm", "lagged", dated) == []

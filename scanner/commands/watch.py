@@ -305,7 +305,8 @@ def _feeds(settings: Settings, crawler: Crawler, state: WatchState, limits: Limi
 
 def _npm_since(settings: Settings, state: WatchState) -> str:
     """From when a package seen for the first time is read, on the first watch of npm: every
-    version with ``--from-beginning``, else those published from now on. A results database
+    version with ``--from-beginning``, else those published from now on, less the margin
+    (replica lag, a clock behind npm's). A results database
     that followed npm before versions were kept (schema 4): those published since its last
     commit, less the margin."""
     from datetime import UTC, datetime
@@ -316,7 +317,7 @@ def _npm_since(settings: Settings, state: WatchState) -> str:
     checkpoint = state.checkpoints().get("npm")
     if checkpoint is not None:
         return utc_text(datetime.fromisoformat(checkpoint[2]) - SINCE_MARGIN)
-    return "" if settings.from_beginning else utc_text(datetime.now(UTC))
+    return "" if settings.from_beginning else utc_text(datetime.now(UTC) - SINCE_MARGIN)
 
 
 def _outbox(settings: Settings, state: WatchState) -> Outbox | None:

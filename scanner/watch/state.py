@@ -135,7 +135,9 @@ class WatchState:
             newest = (row[0], row[1])
             return [d for d in dated if d > newest]
         since = self.since(feed, db) or ""
-        return [d for d in dated if d[0] > since]
+        # a package never read: at least its newest version, whatever its time says (a change
+        # that reached the replica late, a clock ahead, a database followed before marks)
+        return [d for d in dated if d[0] > since] or list(dated[-1:])
 
     def unread_ahead(self, feed: str, package: str, dated: Sequence[Dated]) -> list[Dated]:
         """``unread_versions`` from another thread (one fetching ahead, to leave alone the
@@ -154,10 +156,14 @@ class WatchState:
         return row[0] if row else None
 
     def start_since(self, feed: str, since: str) -> None:
-        """The feed's ``since`` when it has none yet ("": every version)."""
+        """The feed's ``since`` ("": every version) when it has none yet, or when the feed was
+        never committed (a first start that failed before its first commit decided nothing: a
+        retry with ``--from-beginning`` reads from the beginning)."""
+        never_committed = self.checkpoint(feed) is None
+        conflict = "UPDATE SET since = excluded.since" if never_committed else "NOTHING"
         with self.db:
-            self.db.execute("INSERT OR IGNORE INTO watch_since (feed, since) VALUES (?, ?)",
-                            (feed, since))  # fmt: skip
+            self.db.execute("INSERT INTO watch_since (feed, since) VALUES (?, ?)"
+                            f" ON CONFLICT (feed) DO {conflict}", (feed, since))  # fmt: skip
 
     def caught_up(self, feed: str, polled_at: float) -> None:
         """The feed's checkpoint reached the end of a poll that began at ``polled_at``: every
