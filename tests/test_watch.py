@@ -811,7 +811,8 @@ def test_a_version_that_cannot_be_placed_in_time_is_unread_not_skipped(store, tm
 
 def test_a_package_seen_first_is_read_from_when_the_watch_began(store, tmp_path):
     """Without ``--from-beginning`` a package seen for the first time is read for the versions
-    published since the watch began following npm, not for its whole history."""
+    published since the watch began following npm (less the margin), not for its whole
+    history."""
     from typer.testing import CliRunner
 
     from scanner.cli import app
@@ -819,7 +820,8 @@ def test_a_package_seen_first_is_read_from_when_the_watch_began(store, tmp_path)
     rng = random.Random(23)
     results = tmp_path / "r.db"
     with FakeFeeds() as feeds:
-        feeds.publish_npm("old", "1.0.0", {"index.js": js_module(rng, 3)})
+        long_ago = datetime(2020, 1, 1, tzinfo=UTC)
+        feeds.publish_npm("old", "1.0.0", {"index.js": js_module(rng, 3)}, dated=long_ago)
         feeds.show()
         start = CliRunner().invoke(app, _npm_watch(store, results, feeds))  # from now on
         assert start.exit_code == 0, start.output

@@ -114,14 +114,17 @@ class FakeFeeds(FakeRegistry):
             self.appeared[index] = start + index / rate
         self.visible = max(self.visible, due)
 
-    def publish_npm(self, name: str, version: str, files: dict[str, bytes]) -> int:
+    def publish_npm(self, name: str, version: str, files: dict[str, bytes],
+                    dated: datetime | None = None) -> int:  # fmt: skip
         """``name@version`` in the registry and, once visible, in the changes feed, dated now
-        (a second after the last npm publication at the earliest: each has its own time)."""
+        (a second after the last npm publication at the earliest: each has its own time), or
+        ``dated`` (a version published long ago whose change the feed shows now)."""
         manifest = dict(self._manifest, name=name, version=version)
-        moment = datetime.now(UTC).replace(microsecond=0)
-        self._npm_time = moment if self._npm_time is None else max(
-            moment, self._npm_time + timedelta(seconds=1))  # fmt: skip
-        published = self._npm_time.strftime("%Y-%m-%dT%H:%M:%S")
+        if dated is None:
+            moment = datetime.now(UTC).replace(microsecond=0)
+            self._npm_time = moment if self._npm_time is None else max(
+                moment, self._npm_time + timedelta(seconds=1))  # fmt: skip
+        published = (dated or self._npm_time).strftime("%Y-%m-%dT%H:%M:%S")
         package = {"package.json": json.dumps(manifest).encode(), **files}
         artifact = self.add_npm(name, version, package, published=published)
         index = self._add(
