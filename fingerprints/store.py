@@ -639,8 +639,8 @@ class SQLiteStore:
         """Many transactions in a row (a ``fingerprint`` run's batches), each committed without
         waiting for the disk (WAL with ``synchronous = NORMAL``: a crash of this process loses
         nothing committed; a power cut may lose the last batches, never the store's
-        consistency), then made durable together on the way out (a checkpoint syncs the WAL
-        first), before anything, such as an index stamped with the store's generation, is built
+        consistency), then made durable together on the way out (the WAL synced), before
+        anything, such as an index stamped with the store's generation, is built
         from them. Outside WAL (a file system where SQLite could not start it), where NORMAL
         could cost consistency on a power cut, every commit still waits for the disk."""
         mode = self._db.execute("PRAGMA journal_mode").fetchone()[0]
@@ -652,9 +652,23 @@ class SQLiteStore:
             yield
         finally:
             if relaxed:
-                with contextlib.suppress(sqlite3.Error):  # never hides what ended the run
+                with contextlib.suppress(sqlite3.Error, OSError):  # never hides what ended it
                     self._db.execute(f"PRAGMA synchronous = {before:d}")
                     self._db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                    # the checkpoint syncs the WAL only when it copies frames, which a reader's
+                    # snapshot can prevent: synced here whatever it did
+                    self._sync_wal()
+
+    def _sync_wal(self) -> None:
+        wal = f"{self.path}-wal"
+        try:
+            handle = os.open(wal, os.O_RDONLY)
+        except FileNotFoundError:  # checkpointed and removed: nothing left to sync
+            return
+        try:
+            os.fsync(handle)
+        finally:
+            os.close(handle)
 
     def forget_missing(self, repo_id: int, present: set[str]) -> int:
         """Remove stored files and skip records of this repo whose path is not in ``present``."""

@@ -240,3 +240,33 @@ def test_batches_committed_without_waiting_for_the_disk_survive_a_killed_process
             resumed = fingerprint_tree(repo, store)
         assert store._db.execute("PRAGMA synchronous").fetchone()[0] == full
     assert (resumed.fingerprinted, resumed.unchanged) == (4, 6)
+
+
+def test_bulk_syncs_the_wal_even_when_a_reader_keeps_the_checkpoint_from_copying(
+        tree, tmp_path, monkeypatch):  # fmt: skip
+    """The batches ``bulk`` committed without waiting for the disk are synced on the way out,
+    before an index stamped with the store's generation is built from them: the checkpoint
+    syncs the WAL only when it copies frames, and a reader's snapshot (``scan`` reading the
+    same store) keeps it from copying any; the WAL is then synced by hand."""
+    import sqlite3
+
+    repo = tree("repo", {"a.py": PYTHON})
+    db = tmp_path / "s.db"
+    synced: list[str] = []
+    fsync = os.fsync
+
+    def recording(fd: int) -> None:
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        fsync(fd)
+
+    with open_store(db, create=True) as store:
+        reader = sqlite3.connect(db)
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM files").fetchone()  # a snapshot held
+        monkeypatch.setattr(os, "fsync", recording)
+        with store.bulk():
+            fingerprint_tree(repo, store)
+        monkeypatch.undo()
+        reader.rollback()
+        reader.close()
+    assert any(path.endswith("s.db-wal") for path in synced), synced
