@@ -5,7 +5,9 @@
  * result is bit-for-bit what the Python path computes (``normalize.tokenize``,
  * ``structure._function_nodes`` and ``extract``, ``shingles.kgrams`` and ``winnow``);
  * tests/test_native.py checks that on real code of every language and on hostile input. The
- * Python path stays as the fallback and the reference.
+ * Python path stays as the fallback and the reference. The leaf walk reads the core's
+ * subtrees through its internal headers (``src/``: ``subtree.h``, ``language.h``, ``tree.h``),
+ * so it is built against that one pinned core only.
  *
  * ``Tokenizer(capsule, table, function_mask, body, params, name, string, anchors, brace,
  * paren, control_keys, control_codes, definers, type_definers, ident, number, dot, open_paren,
