@@ -5,7 +5,9 @@
  * result is bit-for-bit what the Python path computes (``normalize.tokenize``,
  * ``structure._function_nodes`` and ``extract``, ``shingles.kgrams`` and ``winnow``);
  * tests/test_native.py checks that on real code of every language and on hostile input. The
- * Python path stays as the fallback and the reference.
+ * Python path stays as the fallback and the reference. The leaf walk reads the core's
+ * subtrees through its internal headers (``src/``: ``subtree.h``, ``language.h``, ``tree.h``),
+ * so it is built against that one pinned core only.
  *
  * ``Tokenizer(capsule, table, function_mask, body, params, name, string, anchors, brace,
  * paren, control_keys, control_codes, definers, type_definers, ident, number, dot, open_paren,
@@ -34,6 +36,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <tree_sitter/api.h>
+
+#include "language.h" /* tree-sitter's internals: the walk reads subtrees */
+#include "subtree.h"
+#include "tree.h"
 
 #define FUNCTION_FIELDS 8
 #define CONTROL_CODES 256 /* ``structure.CONTROL_CODES``: hashes are moved above it */
@@ -91,43 +97,139 @@ static void tokens_free(Tokens *tokens) {
     free(tokens->functions.data);
 }
 
-/* Every leaf in order (``normalize._walk_leaves``), mapped through the token table, dropped
- * when its value is 0 or it is empty, runs of string pieces collapsed into one token. */
-static int walk_leaves(TSTree *tree, const Grammar *grammar, Tokens *out) {
-    TSTreeCursor cursor = ts_tree_cursor_new(ts_tree_root_node(tree));
-    int failed = 0;
-    for (;;) {
-        if (ts_tree_cursor_goto_first_child(&cursor)) continue;
-        TSNode node = ts_tree_cursor_current_node(&cursor);
-        uint32_t kind = ts_node_symbol(node);
-        uint64_t value = grammar->table[kind < grammar->table_len ? kind : grammar->table_len - 1];
-        int64_t start = ts_node_start_byte(node), end = ts_node_end_byte(node);
-        if (value != 0 && end > start) {
-            size_t count = out->values.count;
-            if (count && value == grammar->string_value &&
-                ((uint64_t *)out->values.data)[count - 1] == value) {
-                ((int64_t *)out->ends.data)[count - 1] = end;
-            } else if (vec_reserve(&out->values, count + 1) || vec_reserve(&out->starts, count + 1) ||
-                       vec_reserve(&out->ends, count + 1)) {
-                failed = -1;
-                break;
-            } else {
-                ((uint64_t *)out->values.data)[count] = value;
-                ((int64_t *)out->starts.data)[count] = start;
-                ((int64_t *)out->ends.data)[count] = end;
-                out->values.count = out->starts.count = out->ends.count = count + 1;
-            }
-        }
-        int done = 0;
-        while (!ts_tree_cursor_goto_next_sibling(&cursor)) {
-            if (!ts_tree_cursor_goto_parent(&cursor)) {
-                done = 1;
-                break;
-            }
-        }
-        if (done) break;
+/* The walk reads tree-sitter's subtrees directly (its internal headers; the core is compiled
+ * with this file), as ``TSTreeCursor`` would visit them: a child is visible when its subtree
+ * is or its parent's production aliases it (not an extra); a hidden child is gone into when
+ * it has visible children; a visible node none of whose children is visible or gone into is
+ * a leaf. That is ``ts_tree_cursor_goto_first_child`` / ``goto_next_sibling`` /
+ * ``current_node`` without the per-step bookkeeping they do for other callers. */
+typedef struct {
+    const Subtree *subtree;
+    Length position, next; /* the node's start; the next child's */
+    const TSSymbol *aliases;
+    uint32_t child, structural;
+    TSSymbol alias;
+    uint8_t visible, found; /* found: a child was visible or gone into */
+} Frame;
+
+/* An anchor's function, found during the walk: token ``at`` and the node (null: none). */
+typedef struct {
+    size_t at;
+    TSNode node;
+} Hit;
+
+static TSSymbol public_symbol(const TSLanguage *language, const Subtree *subtree, TSSymbol alias) {
+    return ts_language_public_symbol(language, alias ? alias : ts_subtree_symbol(*subtree));
+}
+
+static int is_kind_function(const Grammar *grammar, TSSymbol kind) {
+    return kind < grammar->mask_len && grammar->function_mask[kind];
+}
+
+static int is_anchor(const Grammar *grammar, const uint64_t *values, size_t at);
+
+/* ``structure._function_nodes``' look-up for the leaf just emitted: the leaf or one of its three
+ * nearest visible ancestors (``frames[0..depth)``), the first that is a function. */
+static TSNode function_of_leaf(const TSTree *tree, const Grammar *grammar, const Frame *frames,
+                               size_t depth, const Subtree *leaf, Length position, TSSymbol alias) {
+    const TSLanguage *language = tree->language;
+    if (is_kind_function(grammar, public_symbol(language, leaf, alias)))
+        return ts_node_new(tree, leaf, position, alias);
+    int up = 0;
+    for (size_t i = depth; i-- > 0 && up < 3;) {
+        const Frame *frame = &frames[i];
+        if (!frame->visible) continue;
+        up++;
+        if (is_kind_function(grammar, public_symbol(language, frame->subtree, frame->alias)))
+            return ts_node_new(tree, frame->subtree, frame->position, frame->alias);
     }
-    ts_tree_cursor_delete(&cursor);
+    return (TSNode){{0, 0, 0, 0}, NULL, NULL};
+}
+
+/* One leaf: mapped through the token table, dropped when its value is 0 or it is empty, runs of
+ * string pieces collapsed into one token; a new anchor token's function looked up (``hits``
+ * not NULL). */
+static int emit_leaf(const TSTree *tree, const Grammar *grammar, Tokens *out, Vec *hits,
+                     const Frame *frames, size_t depth, const Subtree *leaf, Length position,
+                     TSSymbol alias) {
+    uint32_t kind = public_symbol(tree->language, leaf, alias);
+    uint64_t value = grammar->table[kind < grammar->table_len ? kind : grammar->table_len - 1];
+    int64_t start = position.bytes, end = start + ts_subtree_size(*leaf).bytes;
+    if (value == 0 || end <= start) return 0;
+    size_t count = out->values.count;
+    if (count && value == grammar->string_value && ((uint64_t *)out->values.data)[count - 1] == value) {
+        ((int64_t *)out->ends.data)[count - 1] = end;
+        return 0;
+    }
+    if (vec_reserve(&out->values, count + 1) || vec_reserve(&out->starts, count + 1) ||
+        vec_reserve(&out->ends, count + 1))
+        return -1;
+    ((uint64_t *)out->values.data)[count] = value;
+    ((int64_t *)out->starts.data)[count] = start;
+    ((int64_t *)out->ends.data)[count] = end;
+    out->values.count = out->starts.count = out->ends.count = count + 1;
+    /* a string token may grow later: its look-up is left to ``function_nodes`` */
+    if (hits && value != grammar->string_value && is_anchor(grammar, out->values.data, count)) {
+        if (vec_reserve(hits, hits->count + 1)) return -1;
+        Hit *hit = (Hit *)hits->data + hits->count++;
+        hit->at = count;
+        hit->node = function_of_leaf(tree, grammar, frames, depth, leaf, position, alias);
+    }
+    return 0;
+}
+
+static int push_frame(Vec *stack, const TSLanguage *language, const Subtree *subtree,
+                      Length position, TSSymbol alias, int visible) {
+    if (vec_reserve(stack, stack->count + 1)) return -1;
+    Frame *frame = (Frame *)stack->data + stack->count++;
+    frame->subtree = subtree;
+    frame->position = frame->next = position;
+    frame->aliases = ts_language_alias_sequence(language, ts_subtree_production_id(*subtree));
+    frame->child = frame->structural = 0;
+    frame->alias = alias;
+    frame->visible = (uint8_t)visible;
+    frame->found = 0;
+    return 0;
+}
+
+/* Every leaf in order (``normalize._walk_leaves``) into ``out``; with ``hits``, the function of
+ * every anchor token that is not a string (``function_nodes`` reads them). */
+static int walk_leaves(const TSTree *tree, const Grammar *grammar, Tokens *out, Vec *hits) {
+    const TSLanguage *language = tree->language;
+    Vec stack = {NULL, 0, 0, sizeof(Frame)};
+    int failed = push_frame(&stack, language, &tree->root, ts_subtree_padding(tree->root), 0, 1);
+    while (!failed && stack.count) {
+        Frame *frames = stack.data, *top = &frames[stack.count - 1];
+        uint32_t child_count = ts_subtree_child_count(*top->subtree);
+        if (top->child == child_count) {
+            stack.count--;
+            if (top->visible && !top->found)
+                failed = emit_leaf(tree, grammar, out, hits, frames, stack.count, top->subtree,
+                                   top->position, top->alias);
+            continue;
+        }
+        const Subtree *children = ts_subtree_children(*top->subtree), *child = &children[top->child];
+        TSSymbol alias = 0;
+        if (!ts_subtree_extra(*child)) {
+            if (top->aliases) alias = top->aliases[top->structural];
+            top->structural++;
+        }
+        Length position = top->next;
+        top->next = length_add(top->next, ts_subtree_size(*child));
+        if (++top->child < child_count)
+            top->next = length_add(top->next, ts_subtree_padding(children[top->child]));
+        if (ts_subtree_visible(*child) || alias) {
+            top->found = 1;
+            if (ts_subtree_child_count(*child) == 0)
+                failed = emit_leaf(tree, grammar, out, hits, frames, stack.count, child, position, alias);
+            else
+                failed = push_frame(&stack, language, child, position, alias, 1);
+        } else if (ts_subtree_visible_child_count(*child) > 0) {
+            top->found = 1;
+            failed = push_frame(&stack, language, child, position, 0, 0);
+        }
+    }
+    free(stack.data);
     return failed;
 }
 
@@ -155,8 +257,7 @@ static int64_t first_error_line(TSTree *tree) {
 }
 
 static int is_function(const Grammar *grammar, TSNode node) {
-    uint32_t kind = ts_node_symbol(node);
-    return kind < grammar->mask_len && grammar->function_mask[kind];
+    return is_kind_function(grammar, ts_node_symbol(node));
 }
 
 static int is_anchor(const Grammar *grammar, const uint64_t *values, size_t at) {
@@ -198,19 +299,26 @@ static int seen_add(Seen *seen, uint64_t key, size_t count) {
 }
 
 /* ``structure._function_nodes``: each anchor token looked up in the tree, its function among
- * the node and its three nearest ancestors; with what ``structure.extract`` reads of it. */
-static int function_nodes(TSTree *tree, const Grammar *grammar, Tokens *out) {
+ * the node and its three nearest ancestors (found during the walk: ``hits``, but for string
+ * tokens); with what ``structure.extract`` reads of it. */
+static int function_nodes(TSTree *tree, const Grammar *grammar, Tokens *out, const Vec *hits) {
     const uint64_t *values = out->values.data;
     const int64_t *starts = out->starts.data, *ends = out->ends.data;
     TSNode root = ts_tree_root_node(tree);
     Seen seen = {NULL, 0};
+    const Hit *hit = hits->data, *hits_end = hit + hits->count;
     int failed = 0;
     for (size_t at = 0; at < out->values.count; at++) {
         if (!is_anchor(grammar, values, at)) continue;
-        TSNode node = ts_node_descendant_for_byte_range(root, (uint32_t)starts[at], (uint32_t)ends[at]);
-        for (int up = 0; up < 3; up++) {
-            if (ts_node_is_null(node) || is_function(grammar, node)) break;
-            node = ts_node_parent(node);
+        TSNode node;
+        if (hit < hits_end && hit->at == at) {
+            node = (hit++)->node;
+        } else { /* a string token, whose range is the collapsed run's */
+            node = ts_node_descendant_for_byte_range(root, (uint32_t)starts[at], (uint32_t)ends[at]);
+            for (int up = 0; up < 3; up++) {
+                if (ts_node_is_null(node) || is_function(grammar, node)) break;
+                node = ts_node_parent(node);
+            }
         }
         if (ts_node_is_null(node) || !is_function(grammar, node)) continue;
         int64_t start = ts_node_start_byte(node), end = ts_node_end_byte(node);
@@ -255,9 +363,11 @@ static int tokenize_file(TSParser *parser, const Grammar *grammar, const char *s
                          uint32_t length, int want_functions, Tokens *out) {
     TSTree *tree = ts_parser_parse_string_encoding(parser, NULL, source, length, TSInputEncodingUTF8);
     if (tree == NULL) return -2;
-    int failed = walk_leaves(tree, grammar, out);
+    Vec hits = {NULL, 0, 0, sizeof(Hit)};
+    int failed = walk_leaves(tree, grammar, out, want_functions ? &hits : NULL);
     out->error_line = first_error_line(tree);
-    if (!failed && want_functions) failed = function_nodes(tree, grammar, out);
+    if (!failed && want_functions) failed = function_nodes(tree, grammar, out, &hits);
+    free(hits.data);
     ts_tree_delete(tree);
     return failed;
 }
