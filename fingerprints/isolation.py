@@ -149,6 +149,9 @@ class IsolatedParser:
             kind, value = _receive_answer(replies)
         except (EOFError, OSError):
             raise self._failure() from None
+        except ValueError as error:  # tokens that do not add up: a child that went wrong
+            self.close(kill=True)
+            raise ParseFailure("crash", f"parser answered badly ({error})") from None
         if kind == "ok":
             return value
         if kind == "memory":
@@ -749,7 +752,7 @@ def _serve(inbox: int, outbox: int, memory_bytes: int) -> None:
             else:
                 language, data = args  # one parser per grammar, shared with FINGERPRINT
                 tokens = tokenize(data, load_language(language), _parser(language))
-                replies.send_bytes(_pack_tokens(tokens))
+                _send_tokens(replies, tokens)
         except MemoryError:
             replies.send(("memory", None))
             return  # a fresh child for the next file
@@ -763,7 +766,7 @@ def _serve(inbox: int, outbox: int, memory_bytes: int) -> None:
 # -- the hand-off ---------------------------------------------------------------------------------
 # A call is two messages: the pickled call with its file's bytes left out (``None`` at ``_DATA``),
 # then those bytes as they are (``send_bytes``: written from the caller's own buffer, never
-# copied into a pickle). A token stream comes back as one buffer, ``_pack_tokens``: a header and
+# copied into a pickle). A token stream comes back as one message, ``_send_tokens``: a header and
 # the arrays' bytes, which the caller reads with ``np.frombuffer`` (no copy, no pickle); every
 # other answer is a pickled ``(kind, value)`` (it starts with pickle's PROTO opcode, 0x80).
 
@@ -814,8 +817,10 @@ def _receive_call(requests: Connection) -> tuple[str, tuple[Any, ...]]:
     return call, (*args[:_DATA], data, *args[_DATA + 1 :])
 
 
-def _pack_tokens(tokens: TokenStream) -> bytes:
-    """``tokens`` as one buffer (the child's side of ``_unpack_tokens``)."""
+def _send_tokens(replies: Connection, tokens: TokenStream) -> None:
+    """Send ``tokens`` packed (the child's side of ``_unpack_tokens``): written straight from
+    the arrays with ``writev``, in ``Connection``'s framing (a big-endian length first), so no
+    buffer holds the whole message."""
     import numpy as np
 
     arrays = [np.ascontiguousarray(getattr(tokens, name), dtype=dtype) for name, dtype in _ARRAYS]
@@ -823,11 +828,40 @@ def _pack_tokens(tokens: TokenStream) -> bytes:
     error_line = -1 if tokens.error_line is None else tokens.error_line
     header = _HEADER.pack(_TOKENS, *(a.shape[0] for a in arrays), tokens.lines, error_line,
                           len(blob))  # fmt: skip
-    return b"".join([header, *arrays, blob])
+    parts = [memoryview(part).cast("B") for part in (header, *arrays, blob) if len(part)]
+    size = sum(part.nbytes for part in parts)
+    frame = struct.pack("!i", size) if size <= 0x7FFFFFFF else struct.pack("!iQ", -1, size)
+    parts.insert(0, memoryview(frame))
+    while parts:
+        written = os.writev(replies.fileno(), parts)
+        while parts and written >= parts[0].nbytes:
+            written -= parts.pop(0).nbytes
+        if parts:
+            parts[0] = parts[0][written:]
 
 
-def _unpack_tokens(buffer: bytes) -> TokenStream:
-    """The token stream ``_pack_tokens`` packed, its arrays read-only views of ``buffer``."""
+def _receive(replies: Connection) -> bytearray:
+    """One message of ``Connection``'s framing, read into a buffer of its size (with no
+    intermediate copy, unlike ``recv_bytes``); ``EOFError`` at the pipe's end."""
+    (size,) = struct.unpack("!i", _read(replies.fileno(), bytearray(4)))
+    if size == -1:
+        (size,) = struct.unpack("!Q", _read(replies.fileno(), bytearray(8)))
+    return _read(replies.fileno(), bytearray(size))
+
+
+def _read(fd: int, buffer: bytearray) -> bytearray:
+    """``buffer`` filled from ``fd``."""
+    view, done = memoryview(buffer), 0
+    while done < len(buffer):
+        count = os.readv(fd, [view[done:]])
+        if not count:
+            raise EOFError
+        done += count
+    return buffer
+
+
+def _unpack_tokens(buffer: bytearray) -> TokenStream:
+    """The token stream ``_send_tokens`` sent, its arrays views of ``buffer``."""
     import numpy as np
 
     from fingerprints.normalize import TokenStream
@@ -837,18 +871,20 @@ def _unpack_tokens(buffer: bytes) -> TokenStream:
     offset = _HEADER.size
     arrays = {}
     for (name, dtype), count in zip(_ARRAYS, counts, strict=True):
+        if count < 0:  # frombuffer would take the rest
+            raise ValueError(f"{count} {name}")
         arrays[name] = np.frombuffer(buffer, dtype=dtype, count=count, offset=offset)
         offset += arrays[name].nbytes
-    if offset + blob_size != len(buffer):
+    if blob_size < 0 or offset + blob_size != len(buffer):
         raise ValueError(f"a packed token stream of {len(buffer)} bytes does not add up")
-    structure = Structure.from_bytes(buffer[offset:] if blob_size else None)
+    structure = Structure.from_bytes(bytes(buffer[offset:]) if blob_size else None)
     return TokenStream(lines=lines, error_line=None if error_line < 0 else error_line,
                        structure=structure, **arrays)  # fmt: skip
 
 
 def _receive_answer(replies: Connection) -> tuple[str, Any]:
     """The child's answer: a packed token stream or a pickled ``(kind, value)``."""
-    buffer = replies.recv_bytes()
+    buffer = _receive(replies)
     if buffer[: len(_TOKENS)] == _TOKENS:
         return "ok", _unpack_tokens(buffer)
     return pickle.loads(buffer)  # type: ignore[no-any-return]
