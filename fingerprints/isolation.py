@@ -867,6 +867,8 @@ def _unpack_tokens(buffer: bytearray) -> TokenStream:
     from fingerprints.normalize import TokenStream
     from fingerprints.structure import Structure
 
+    if len(buffer) < _HEADER.size:
+        raise ValueError(f"a packed token stream of {len(buffer)} bytes has no header")
     _, *counts, lines, error_line, blob_size = _HEADER.unpack_from(buffer)
     offset = _HEADER.size
     arrays = {}

@@ -124,6 +124,8 @@ def test_a_token_stream_that_does_not_add_up_is_refused():
         ])  # fmt: skip
         with pytest.raises(ValueError):
             isolation._unpack_tokens(bad)
+    with pytest.raises(ValueError, match="no header"):
+        isolation._unpack_tokens(good[:20])
     sender.close()
     replies.close()
 
