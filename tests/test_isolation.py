@@ -82,6 +82,54 @@ def test_isolated_tokens_are_the_same_tokens():
     assert (here.lines, here.error_line) == (there.lines, there.error_line)
 
 
+WIDE = b"function f(a) { return g(a, 'x' + \"y\"); }\n" * 4000  # 68,000 tokens: 2.7 MB
+
+
+@pytest.mark.parametrize(
+    ("data", "language"),
+    [(b"", "python"), (b"def f(:\n  return 1\n", "python"), (JOURNAL.encode(), "python"),
+     (WIDE, "javascript")],
+    ids=["empty", "syntax-error", "functions", "larger-than-the-pipe"],
+)  # fmt: skip
+def test_a_token_stream_crosses_the_pipe_whole(data, language):
+    """The packed hand-off gives back every array (writable, as a pickled one was), the counts
+    and the structure, also for a stream larger than the pipe holds (``writev`` in parts)."""
+    here = tokenize(data, load_language(language))
+    there = isolated_tokenize(data, language, ParseLimits())
+    assert len(there) == len(here)
+    for name, _ in isolation._ARRAYS:
+        mine, theirs = getattr(here, name), getattr(there, name)
+        assert theirs.dtype == mine.dtype and np.array_equal(mine, theirs)
+        assert theirs.flags.writeable
+    assert (here.lines, here.error_line) == (there.lines, there.error_line)
+    assert here.structure.to_bytes() == there.structure.to_bytes()
+    assert len(there.structure) > 0 or data != JOURNAL.encode()
+    assert len(here) * 40 > isolation.PIPE_BYTES or data != WIDE
+
+
+def test_a_token_stream_that_does_not_add_up_is_refused():
+    """A child that packs lengths past its message is a failed parse, not arrays read from
+    whatever follows."""
+    tokens = tokenize(b"x = 1\n", load_language("python"))
+    read_end, write_end = os.pipe()
+    replies = isolation.Connection(read_end, writable=False)
+    sender = isolation.Connection(write_end, readable=False)
+    isolation._send_tokens(sender, tokens)
+    good = isolation._receive(replies)
+    assert np.array_equal(isolation._unpack_tokens(good).values, tokens.values)
+    for field in (1, 9):  # the values' count, the structure's size
+        bad = bytearray(good)
+        isolation._HEADER.pack_into(bad, 0, *[
+            v + 1000 if i == field else v for i, v in enumerate(isolation._HEADER.unpack_from(good))
+        ])  # fmt: skip
+        with pytest.raises(ValueError):
+            isolation._unpack_tokens(bad)
+    with pytest.raises(ValueError, match="no header"):
+        isolation._unpack_tokens(good[:20])
+    sender.close()
+    replies.close()
+
+
 def test_the_deep_nesting_that_overflowed_the_stack_is_parsed():
     tokens = isolated_tokenize(DEEP, "java", ParseLimits())
     assert len(tokens) == 300_000 and tokens.error_line == 1
