@@ -576,9 +576,12 @@ def isolated_map(
             box: list[Any] = []
             boxes.append(box)
             busy[child] = box
-            take(block=False)
+            # the earlier answers go out only now that this call is sent: the caller's work on
+            # them overlaps this parse (with one process, an answer taken and given out before
+            # the next call was sent left the parser idle while the caller worked)
             while boxes and boxes[0]:
                 yield boxes.popleft()[0]
+            take(block=False)
         while boxes:
             if not boxes[0]:
                 take(block=True)
