@@ -87,3 +87,13 @@ def test_fingerprints_and_the_store_need_no_datasketch():
                                     "b'def f(x):\\n    return x + 1\\n', 'python', "
                                     "fingerprints.FingerprintParams())")  # fmt: skip
     assert "tree_sitter" in fingerprinted and not {"datasketch", "scipy"} & fingerprinted
+
+
+def test_the_config_needs_no_fingerprinting_modules():
+    """``fingerprint`` reads its limits, then starts its parsers: before numpy and the
+    fingerprinting modules are imported, not after."""
+    loaded = _imported_after("import scanner.config\nscanner.config.load_limits()")
+    assert not {"numpy", "tree_sitter", "fingerprints.fingerprinter"} & loaded
+    from scanner.sources.base import CandidateFile
+
+    assert CandidateFile is fingerprints.SourceFile

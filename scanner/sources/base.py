@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from fingerprints.isolation import DEFAULT_PARSE_MEMORY, DEFAULT_PARSE_SECONDS, ParseLimits
+from fingerprints import DEFAULT_PARSE_MEMORY, DEFAULT_PARSE_SECONDS, ParseLimits
 
 if TYPE_CHECKING:
     #: A candidate's file: a path relative to the candidate root, its bytes and language.
