@@ -23,3 +23,38 @@ from scanner.launch import parses_here
 )
 def test_which_command_lines_parse_on_this_machine(args, expected):
     assert parses_here(args) is expected
+
+
+def _names(app) -> list[str]:
+    from typer.main import get_command_name
+
+    return [
+        info.name or get_command_name(info.callback.__name__) for info in app.registered_commands
+    ]
+
+
+def test_a_command_line_builds_only_its_command():
+    import typer.main
+
+    from scanner.cli import _app_for, app
+
+    assert _app_for([]) is app and _app_for(["--help"]) is app and _app_for(["nosuch"]) is app
+    for name in _names(app):
+        only = typer.main.get_command(_app_for([name, "--store", "s.db"]))
+        assert list(only.commands) == [name]
+
+
+def test_each_command_behaves_the_same_built_alone():
+    """Help, usage errors and their exit codes of every command: the same from the one-command
+    app as from the whole one."""
+    from typer.testing import CliRunner
+
+    from scanner.cli import _app_for, app
+
+    runner = CliRunner()
+    for name in _names(app):
+        for args in ([name, "--help"], [name, "--no-such-option"]):
+            alone = runner.invoke(_app_for(args), args, prog_name="leaktrace")
+            whole = runner.invoke(app, args, prog_name="leaktrace")
+            assert (alone.exit_code, alone.output) == (whole.exit_code, whole.output), args
+            assert f"leaktrace {name}" in alone.output, args

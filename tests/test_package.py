@@ -87,3 +87,30 @@ def test_fingerprints_and_the_store_need_no_datasketch():
                                     "b'def f(x):\\n    return x + 1\\n', 'python', "
                                     "fingerprints.FingerprintParams())")  # fmt: skip
     assert "tree_sitter" in fingerprinted and not {"datasketch", "scipy"} & fingerprinted
+
+
+def test_the_config_needs_no_fingerprinting_modules():
+    """``fingerprint`` reads its limits, then starts its parsers: before numpy and the
+    fingerprinting modules are imported, not after."""
+    loaded = _imported_after("import scanner.config\nscanner.config.load_limits()")
+    assert not {"numpy", "tree_sitter", "fingerprints.fingerprinter"} & loaded
+    from scanner.sources.base import CandidateFile
+
+    assert CandidateFile is fingerprints.SourceFile
+
+
+def test_fingerprint_starts_its_parsers_before_importing_numpy(tmp_path):
+    """The store imports numpy; the parser processes are asked for before it is opened."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.py").write_text("def f(x):\n    return x + 1\n")
+    argv = ["leaktrace", "fingerprint", str(tmp_path / "src"), "--store", str(tmp_path / "s.db")]
+    code = (f"sys.argv = {argv!r}\nimport fingerprints\nreal = fingerprints.start_parser\n"
+            "def start(*args):\n"
+            "    print('NUMPY', 'numpy' in sys.modules, file=sys.stderr)\n"
+            "    return real(*args)\n"
+            "fingerprints.start_parser = start\nfrom scanner.cli import main\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass")  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", f"import sys\n{code}"], capture_output=True,
+                          text=True, check=False)  # fmt: skip
+    assert "NUMPY False" in done.stderr, done.stderr[-2000:]
+    assert (tmp_path / "s.db").is_file()

@@ -9,12 +9,25 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from fingerprints import DEFAULT_PARSE_MEMORY, DEFAULT_PARSE_SECONDS, ParseLimits, SourceFile
+from fingerprints import DEFAULT_PARSE_MEMORY, DEFAULT_PARSE_SECONDS, ParseLimits
 
-#: A candidate's file: a path relative to the candidate root, its bytes and language.
-CandidateFile = SourceFile
+if TYPE_CHECKING:
+    #: A candidate's file: a path relative to the candidate root, its bytes and language.
+    from fingerprints import SourceFile as CandidateFile
+
+
+def __getattr__(name: str) -> Any:
+    """``CandidateFile`` (``fingerprints.SourceFile``), imported on first use: its module brings
+    numpy and the fingerprinting modules, which ``Limits`` alone (the config) does not need, so
+    ``fingerprint`` starts its parsers before importing them."""
+    if name == "CandidateFile":
+        from fingerprints import SourceFile
+
+        globals()[name] = SourceFile
+        return SourceFile
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True, slots=True)
