@@ -83,10 +83,10 @@ def walk_tree(root: Path, *, private: bool, max_depth: int = MAX_TREE_DEPTH) -> 
             rel = _join(rel_here, entry.name)
             reason = (skipped_dir_reason(entry.name) if private
                       else _VCS if entry.name in VCS_DIRS else None)  # fmt: skip
-            if reason:
-                yield TreeEntry(rel + "/", here / entry.name, None, reason)
-            elif entry.is_symlink():
+            if entry.is_symlink():  # a link first, whatever its name (a ``.git`` link outside)
                 yield TreeEntry(rel, here / entry.name, None, "symbolic link, not followed")
+            elif reason:
+                yield TreeEntry(rel + "/", here / entry.name, None, reason)
             elif depth + 1 > max_depth:
                 yield TreeEntry(rel + "/", here / entry.name, None,
                                 f"folder nested more than {max_depth} levels deep; not read",

@@ -204,6 +204,7 @@ def test_links_in_a_scanned_folder_are_read_inside_and_unread_outside(tree, stor
     (suspect / "libs").symlink_to("lib", target_is_directory=True)
     (suspect / "gone.py").symlink_to("missing.py")
     (suspect / "loop.py").symlink_to("loop.py")
+    (suspect / ".git").symlink_to(outside, target_is_directory=True)  # a link, not a repository
     report = tmp_path / "report.json"
     done = runner.invoke(app, ["scan", str(suspect), "--store", str(store), "--json",
                                str(report)])  # fmt: skip
@@ -217,6 +218,7 @@ def test_links_in_a_scanned_folder_are_read_inside_and_unread_outside(tree, stor
         "up": "symbolic link to outside the folder; not followed, not read",
         "gone.py": "symbolic link to nothing (dangling); not read",
         "loop.py": "symbolic link in a loop; not read",
+        ".git": "symbolic link to outside the folder; not followed, not read",
     }
     assert "copy.py: symbolic link to outside the folder" in done.output
     assert "util.py: symbolic link to 'lib/util.py' inside the folder; read as that file" in (
