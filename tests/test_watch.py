@@ -1011,3 +1011,20 @@ def test_since_is_decided_by_the_first_commit_and_a_new_package_gets_its_newest_
         assert state.unread_versions("npm", "lagged", dated) == dated[-1:]
         state.commit("npm", "6", 1, mark=("lagged", dated[-1]))
         assert state.unread_versions("npm", "lagged", dated) == []
+
+
+def test_versions_scanned_before_the_first_checkpoint_are_counted():
+    """The older versions of a feed's very first change are committed before the feed has a
+    checkpoint row: they count in ``publications`` once the change's own commit makes it."""
+    import tempfile
+
+    from scanner.resultsdb import ResultsDB
+    from scanner.watch import WatchState
+
+    with tempfile.TemporaryDirectory() as folder, ResultsDB(Path(folder) / "r.db",
+                                                           create=True) as results:  # fmt: skip
+        state = WatchState(results)
+        state.commit("npm", None, 1, mark=("lib", ("2026-12-01T00:00:00.000000Z", "1.0.0")))
+        state.commit("npm", None, 1, mark=("lib", ("2026-12-01T00:00:01.000000Z", "1.1.0")))
+        state.commit("npm", "7", 1, mark=("lib", ("2026-12-01T00:00:02.000000Z", "1.2.0")))
+        assert state.checkpoints()["npm"][:2] == ("7", 3)

@@ -64,6 +64,7 @@ class WatchState:
         self.db: sqlite3.Connection = results.connection
         self.db.execute("PRAGMA synchronous = NORMAL")
         self._ahead = threading.local()
+        self._uncounted: dict[str, int] = {}  # scanned before the feed had a checkpoint row
 
     # -- checkpoints -----------------------------------------------------------------------------
 
@@ -95,11 +96,15 @@ class WatchState:
                     " cursor = excluded.cursor,"
                     " publications = publications + excluded.publications,"
                     " updated_at = excluded.updated_at",
-                    (feed, cursor, done, now()),
+                    (feed, cursor, done + self._uncounted.get(feed, 0), now()),
                 )
+                self._uncounted.pop(feed, None)
             elif done:
-                db.execute("UPDATE watch_checkpoints SET publications = publications + ?,"
-                           " updated_at = ? WHERE feed = ?", (done, now(), feed))  # fmt: skip
+                counted = db.execute("UPDATE watch_checkpoints SET publications = publications"
+                                     " + ?, updated_at = ? WHERE feed = ?",
+                                     (done, now(), feed)).rowcount  # fmt: skip
+                if not counted:  # the feed's first change, before its first checkpoint
+                    self._uncounted[feed] = self._uncounted.get(feed, 0) + done
             if mark is not None:
                 package, (published, version) = mark
                 db.execute("INSERT OR REPLACE INTO watch_versions (feed, package, published,"
