@@ -102,15 +102,17 @@ def fingerprint_file(
     params: FingerprintParams,
     mtime_ns: int = 0,
     limits: ParseLimits | None = None,
+    sha256: str | None = None,
 ) -> FileFingerprint:
-    """Winnowed fingerprints and MinHash signature of one file (``limits``: see ``analyze``)."""
+    """Winnowed fingerprints and MinHash signature of one file (``limits``: see ``analyze``;
+    ``sha256``: the content's hash when the caller already computed it)."""
     tokens = _tokens(data, language, limits)
     selected = winnowed(tokens, params.k, params.w)
     return FileFingerprint(
         path=path,
         language=language,
         size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=sha256 or hashlib.sha256(data).hexdigest(),
         mtime_ns=mtime_ns,
         tokens=len(tokens),
         lines=tokens.lines,

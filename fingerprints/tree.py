@@ -178,6 +178,8 @@ class Job:
     mtime_ns: int = 0
     limits: ParseLimits | None = None
     """Parse in a separate process under these limits (None: in this one)."""
+    sha256: str | None = None
+    """The content's hash when already computed (a stored file compared with it), else None."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +194,7 @@ def run_job(job: Job) -> FileFingerprint | Unparsed:
     """The pure part of fingerprinting, run wherever the mapper sends it."""
     try:
         return fingerprint_file(job.path, job.data, job.language, job.params, job.mtime_ns,
-                                job.limits)  # fmt: skip
+                                job.limits, job.sha256)  # fmt: skip
     except ParseFailure as failure:
         return Unparsed(job.path, f"{failure}; not read")
 
@@ -219,7 +221,8 @@ def isolated_mapper(limits: ParseLimits, processes: int = 1) -> Mapper:
         def calls() -> Iterator[tuple[str, tuple[object, ...]]]:
             for job in jobs:
                 queued.append(job)
-                yield FINGERPRINT, (job.path, job.data, job.language, job.params, job.mtime_ns)
+                yield FINGERPRINT, (job.path, job.data, job.language, job.params, job.mtime_ns,
+                                    None, job.sha256)  # fmt: skip
 
         for answer in isolated_map(calls(), limits, processes):
             job = queued.popleft()
@@ -296,13 +299,13 @@ class _Ingest:
         if self.seed_words is not None and not boilerplate_reason(PurePosixPath(path), 0, data):
             self.seed_words.append(words(data))
         previous = self.known.get(path)
-        if (previous and previous.structured
-                and previous.sha256 == hashlib.sha256(data).hexdigest()):  # fmt: skip
+        digest = hashlib.sha256(data).hexdigest() if previous and previous.structured else None
+        if previous and previous.sha256 == digest:
             self.summary.unchanged += 1  # same content: not parsed again, only its time noted
             if previous.mtime_ns != mtime_ns:
                 self.touched.append((path, mtime_ns))
             return None
-        return Job(path, data, language, params, mtime_ns, self.parse_limits)
+        return Job(path, data, language, params, mtime_ns, self.parse_limits, digest)
 
     def entry(self, entry: TreeEntry) -> Job | None:
         """One entry of a folder walk: record skips and problems; the job if there is work.
