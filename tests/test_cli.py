@@ -225,3 +225,21 @@ def test_links_in_a_scanned_folder_are_read_inside_and_unread_outside(tree, stor
         done.output)  # fmt: skip
     assert "libs: symbolic link to the folder 'lib' inside it; its files are read there" in (
         done.output)  # fmt: skip
+
+
+def test_a_candidate_is_named_by_a_whole_part_of_its_target_never_by_a_few_letters():
+    """``review RUN NAME`` decides on the candidate NAME means: the end of a target only as a
+    whole part (after ``/`` or ``:``); ``k`` once meant ``github:acme/sdk`` and ``b``
+    ``paste/leak-ab``, so a decision could land on a candidate nobody named."""
+    from scanner.commands.review_targets import find_candidate
+    from scanner.errors import InputError
+
+    report = {"candidates": [{"target": "paste/leak-ab"}, {"target": "github:acme/sdk"},
+                             {"target": "npm:left-pad@1.0.0"}]}  # fmt: skip
+    assert find_candidate(report, "sdk")["target"] == "github:acme/sdk"
+    assert find_candidate(report, "acme/sdk")["target"] == "github:acme/sdk"
+    assert find_candidate(report, "leak-ab")["target"] == "paste/leak-ab"
+    assert find_candidate(report, "left-pad@1.0.0")["target"] == "npm:left-pad@1.0.0"
+    for few_letters in ("k", "b", "ab", "dk"):
+        with pytest.raises(InputError, match="no candidate by that name"):
+            find_candidate(report, few_letters)

@@ -38,7 +38,7 @@ def find_candidate(report: dict[str, Any], name: str) -> dict[str, Any]:
     for test in (
         lambda t: name in (t, printable(t)),
         lambda t: wanted == normal_target(t),
-        lambda t: t.endswith(name) or normal_target(t).endswith("/" + wanted.lstrip("/")),
+        lambda t: _ends_with_part(t, name) or _ends_with_part(normal_target(t), wanted.lstrip("/")),
     ):
         matches = [c for c in candidates if test(c["target"])]
         if matches:
@@ -47,6 +47,12 @@ def find_candidate(report: dict[str, Any], name: str) -> dict[str, Any]:
         raise InputError(f"{name}: {'no' if not matches else 'more than one'} candidate by "
                          "that name in this run")  # fmt: skip
     return matches[0]
+
+
+def _ends_with_part(target: str, tail: str) -> bool:
+    """Whether ``target`` ends with ``tail`` as a whole part (after a ``/`` or ``:``): ``sdk``
+    is the end of ``github:acme/sdk``, ``k`` and ``b`` (of ``paste/leak-ab``) are not."""
+    return bool(tail) and target.endswith(tail) and target[: -len(tail)][-1:] in ("/", ":")
 
 
 def matched_files(candidate: dict[str, Any], patterns: list[str]) -> list[str]:
