@@ -217,6 +217,8 @@ def test_filters_and_webhook_rules():
     slack = json.loads(render(payload, "slack"))
     assert "<@here>" not in slack["text"] and "&lt;@here&gt;&amp;x\\n" in slack["text"]
     assert "\x1b" not in slack["text"]
+    styled = json.loads(render(payload | {"target": "github:a_b/*c*_d"}, "slack"))
+    assert " in `github:a_b/*c*_d` (npm)" in styled["text"]  # in a code span: not italic, bold
 
 
 def test_the_token_goes_only_to_the_api_never_to_gh_archive(tmp_path):
@@ -331,7 +333,7 @@ def test_a_backtick_in_a_name_cannot_end_the_slack_code_span():
                          {"candidate_path": "plain.js"}]}  # fmt: skip
     slack = json.loads(render(payload, "slack"))
     text = slack["text"]
-    assert text.count("`") == 4  # two code spans, each opened and closed by leaktrace
+    assert text.count("`") == 6  # three code spans (target, two files), each leaktrace's own
     assert f"`x{SLACK_BACKTICK}*bold* &lt;!here&gt;{SLACK_BACKTICK}.js`" in text
     assert f"npm:{SLACK_BACKTICK}@channel{SLACK_BACKTICK}" in text
     assert "`" not in slack["blocks"][1]["elements"][0]["text"]
