@@ -314,7 +314,7 @@ class Watcher:
         publication, future, stream = slot.publication, slot.opened, slot.stream
         if publication is None or future is None or stream is None:
             return False
-        mark = None
+        mark, here = None, False
         try:
             opened = self._opened(publication.target, publication.feed, future.result)
             listing = opened.versions
@@ -327,15 +327,22 @@ class Watcher:
                     self._scan_version(publication, listing, dated)
                 mark = (listing.package, unread[-1])
                 if opened.candidate is None and opened.skipped is None:  # taken as read ahead
-                    target = f"{publication.target}@{unread[-1][1]}"  # (marks only move on)
-                    opened = Opened(Unreadable(target, publication.feed, "not fetched; not read"))
+                    # (its mark was pruned since, or it is a package's newest read again):
+                    # fetched here, not read ahead
+                    target = f"{publication.target}@{unread[-1][1]}"
+                    opened = self._opened(target, publication.feed,
+                                          lambda: listing.open(unread[-1][1]))  # fmt: skip
+                    here = True
             if opened.candidate is None:
                 self.counts.filtered += opened.filtered
                 if mark is not None:
                     self.state.commit(publication.feed, None, 0, mark=mark)
                 return False
-            candidate = Prepared(opened.candidate, stream)
-            outcome = self._judge(publication.feed, candidate, Parsed(candidate))
+            if here:
+                outcome = self._judge(publication.feed, opened.candidate, None)
+            else:
+                candidate = Prepared(opened.candidate, stream)
+                outcome = self._judge(publication.feed, candidate, Parsed(candidate))
         finally:
             self._ahead.done(stream)
         self._record(publication, outcome, before + 1, mark=mark)
