@@ -648,16 +648,27 @@ class SQLiteStore:
         if relaxed:
             before = int(self._db.execute("PRAGMA synchronous").fetchone()[0])
             self._db.execute("PRAGMA synchronous = NORMAL")
+        if not relaxed:
+            yield
+            return
         try:
             yield
-        finally:
-            if relaxed:
-                with contextlib.suppress(sqlite3.Error, OSError):  # never hides what ended it
-                    self._db.execute(f"PRAGMA synchronous = {before:d}")
-                    self._db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-                    # the checkpoint syncs the WAL only when it copies frames, which a reader's
-                    # snapshot can prevent: synced here whatever it did
-                    self._sync_wal()
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error, OSError):  # never hides what ended it
+                self._end_bulk(before)
+            raise
+        try:
+            self._end_bulk(before)
+        except (sqlite3.Error, OSError) as exc:  # the batches may not be on disk: say so
+            raise StoreError(f"{self.path}: could not make the stored batches durable "
+                             f"({exc})") from exc  # fmt: skip
+
+    def _end_bulk(self, synchronous: int) -> None:
+        self._db.execute(f"PRAGMA synchronous = {synchronous:d}")
+        self._db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        # the checkpoint syncs the WAL only when it copies frames, which a reader's snapshot
+        # can prevent: synced here whatever it did
+        self._sync_wal()
 
     def _sync_wal(self) -> None:
         wal = f"{self.path}-wal"

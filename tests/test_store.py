@@ -270,3 +270,24 @@ def test_bulk_syncs_the_wal_even_when_a_reader_keeps_the_checkpoint_from_copying
         reader.rollback()
         reader.close()
     assert any(path.endswith("s.db-wal") for path in synced), synced
+
+
+def test_bulk_says_when_its_batches_could_not_be_made_durable(tree, tmp_path, monkeypatch):
+    """A failed sync of the WAL at the end of ``bulk`` (EIO) is an error naming the store, not
+    swallowed into a run that ends 0 with its batches maybe not on disk; when the run itself
+    failed, its own exception is the one raised."""
+    import errno
+
+    repo = tree("repo", {"a.py": PYTHON})
+
+    def failing(fd: int) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    with open_store(tmp_path / "s.db", create=True) as store:
+        monkeypatch.setattr(os, "fsync", failing)
+        durable = "could not make the stored batches durable"
+        with pytest.raises(StoreError, match=durable), store.bulk():
+            fingerprint_tree(repo, store)
+        with pytest.raises(KeyError, match="the run's own"), store.bulk():
+            raise KeyError("the run's own")
+        monkeypatch.undo()
