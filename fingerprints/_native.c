@@ -539,7 +539,6 @@ static int text_code(int kind, const uint8_t *text, size_t length, uint32_t *cod
         }
         if (digits == 0 || digits > 15) return 0; /* "0b" alone, a big one: Python's */
         if (base == 10 && at < n && (clean[at] == '.' || clean[at] == 'e')) return 0; /* a float */
-        if (base != 10 && digits == 0) return 0;
         char decimal[24];
         int written = snprintf(decimal, sizeof(decimal), "%llu", (unsigned long long)value);
         *code = event_code_of("n:", (const uint8_t *)decimal, (size_t)written);
