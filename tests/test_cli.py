@@ -205,6 +205,9 @@ def test_links_in_a_scanned_folder_are_read_inside_and_unread_outside(tree, stor
     (suspect / "gone.py").symlink_to("missing.py")
     (suspect / "loop.py").symlink_to("loop.py")
     (suspect / ".git").symlink_to(outside, target_is_directory=True)  # a link, not a repository
+    (suspect / ".hg").mkdir()
+    (suspect / ".hg" / "leak.py").write_text(JOURNAL)
+    (suspect / "meta").symlink_to(".hg", target_is_directory=True)  # its files are not read
     report = tmp_path / "report.json"
     done = runner.invoke(app, ["scan", str(suspect), "--store", str(store), "--json",
                                str(report)])  # fmt: skip
@@ -219,6 +222,7 @@ def test_links_in_a_scanned_folder_are_read_inside_and_unread_outside(tree, stor
         "gone.py": "symbolic link to nothing (dangling); not read",
         "loop.py": "symbolic link in a loop; not read",
         ".git": "symbolic link to outside the folder; not followed, not read",
+        "meta": "symbolic link to '.hg', version-control metadata the scan does not read; not read",
     }
     assert "copy.py: symbolic link to outside the folder" in done.output
     assert "util.py: symbolic link to 'lib/util.py' inside the folder; read as that file" in (

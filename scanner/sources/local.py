@@ -72,7 +72,12 @@ class LocalTree:
             self.problems.append(problem(path, "symbolic link to outside the folder; not "
                                          "followed, not read"))  # fmt: skip
             return
-        inside = carried_name(target.relative_to(root).as_posix())
+        relative = target.relative_to(root)
+        inside = carried_name(relative.as_posix())
+        if VCS_DIRS.intersection(relative.parts):  # a folder walk_tree passes over: not read
+            self.problems.append(problem(path, f"symbolic link to {inside!r}, version-control "
+                                         "metadata the scan does not read; not read"))  # fmt: skip
+            return
         if target.is_dir():
             note = f"symbolic link to the folder {inside!r} inside it; its files are read there"
             self.problems.append(Problem(path, note, partial=False))
