@@ -223,6 +223,7 @@ def test_links_in_a_scanned_folder_are_read_inside_and_unread_outside(tree, stor
         "loop.py": "symbolic link in a loop; not read",
         ".git": "symbolic link to outside the folder; not followed, not read",
         "meta": "symbolic link to '.hg', version-control metadata the scan does not read; not read",
+        ".hg/": "Mercurial metadata: leaktrace does not read its history; not read",
     }
     assert "copy.py: symbolic link to outside the folder" in done.output
     assert "util.py: symbolic link to 'lib/util.py' inside the folder; read as that file" in (

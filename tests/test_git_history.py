@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from fingerprints import printable
 from scanner.cli import app
 from scanner.http import Http
 from scanner.sources import Limits
@@ -240,3 +241,125 @@ def test_a_fork_network_shares_one_object_store(store, tmp_path):
     # the first repository brings the library; each fork then brings only its own commits
     assert all(packs[f"user{i}"] * 20 < packs["acme"] for i in (0, 1, 3)), packs
     assert packs["user2"] * 5 < packs["acme"], packs  # its own commits carry the leak
+
+
+def unread(candidate: dict) -> dict[str, str]:
+    return {u["path"]: u["message"] for u in candidate["unread"]}
+
+
+UNREAD_HISTORY = ("git repository: its history (every commit, deleted files too) is not read; "
+                  "scan --history reads it")  # fmt: skip
+
+
+def test_a_scanned_folders_repository_is_unread_without_history_and_read_with_it(store, tmp_path):
+    """A clone is not ``clear`` while its history is unread: a leak committed then deleted is
+    ``incomplete`` (exit 3) without ``--history``, ``derivative`` with it; a clean repository is
+    ``incomplete`` without, ``clear`` (exit 0) with."""
+    leaky, _ = deleted_leak(tmp_path / "leaky")
+    clean = new_repo(tmp_path / "clean")
+    commit(clean, {"lib/util.py": b"def twice(x):\n    return 2 * x\n"}, "more")
+    for repo, found in ((leaky, (1, "derivative")), (clean, (0, "clear"))):
+        code, report = scan(store, tmp_path, str(repo))
+        [candidate] = report["candidates"]
+        assert (code, candidate["verdict"]) == (3, "incomplete")
+        assert unread(candidate) == {".git/": UNREAD_HISTORY}
+        code, report = scan(store, tmp_path, str(repo), "--history")
+        [candidate] = report["candidates"]
+        assert (code, candidate["verdict"]) == found
+        assert candidate["unread"] == [] and candidate["partial"] is False
+        assert candidate["revision"] == git(repo, "rev-parse", "HEAD")
+    done = runner.invoke(app, ["scan", str(leaky), "--store", str(store), "--results",
+                               str(tmp_path / "results.db")])  # fmt: skip
+    assert done.exit_code == 3
+    assert f"{leaky}:.git/: {UNREAD_HISTORY}" in " ".join(done.output.split())
+
+
+def test_with_history_a_folder_is_its_working_tree_and_every_repository_in_it(store, tmp_path):
+    """``--history`` on a folder reads its working tree (an uncommitted leak is found) and the
+    history of its own repository and of one nested in it; a content the working tree holds is
+    read once, and a tip file changed in the working tree keeps both versions apart."""
+    outer = new_repo(tmp_path / "outer")
+    commit(outer, {"lib/recon.py": b"def settle():\n    return 0\n"}, "a stub")
+    (outer / "lib" / "recon.py").write_bytes(LEAKED)  # changed, never committed
+    _, leak = deleted_leak(outer / "vendor" / "tool")
+    code, report = scan(store, tmp_path, str(outer))
+    [candidate] = report["candidates"]
+    assert (code, candidate["verdict"]) == (1, "derivative")  # the working tree's leak
+    assert unread(candidate) == {".git/": UNREAD_HISTORY, "vendor/tool/.git/": UNREAD_HISTORY}
+    code, report = scan(store, tmp_path, str(outer), "--history")
+    [candidate] = report["candidates"]
+    assert (code, candidate["verdict"], candidate["unread"]) == (1, "derivative", [])
+    found = {f["candidate_path"]: f.get("history") for f in candidate["files"]}
+    assert set(found) == {"lib/recon.py", f"vendor/tool/lib/recon.py@{leak[:12]}"}
+    assert found["lib/recon.py"] is None  # the working tree's, in no commit
+    history = found[f"vendor/tool/lib/recon.py@{leak[:12]}"]
+    assert history["at_tip"] is False and [s["commit"] for s in history["seen"]] == [leak]
+    assert candidate["revision"] == git(outer, "rev-parse", "HEAD")
+    # each content once: the stub at the tip is also read (under PATH@COMMIT, since the working
+    # tree's lib/recon.py differs), app.py only from the working trees
+    stub = git(outer, "rev-parse", "HEAD")[:12]
+    assert candidate["scanned"]["files"] == 5, candidate["scanned"]  # 2 app.py, stub, 2 leaks
+    assert f"lib/recon.py@{stub}" not in found  # read, but it matches nothing
+
+
+def test_mercurial_subversion_and_outside_git_links_are_always_unread(store, tmp_path):
+    """What leaktrace cannot read is named, with or without ``--history``: ``.hg``/``.svn``
+    folders and a ``.git`` file (a worktree's) naming a git folder outside the scanned one."""
+    repo = new_repo(tmp_path / "repo")
+    linked = tmp_path / "linked"
+    git(repo, "worktree", "add", "-q", str(linked))
+    for name in ("docs/.hg", "tools/.svn"):
+        (linked / name).mkdir(parents=True)
+        (linked / name / "store.py").write_bytes(LEAKED)  # metadata, never read as files
+    for history in ((), ("--history",)):
+        code, report = scan(store, tmp_path, str(linked), *history)
+        [candidate] = report["candidates"]
+        assert (code, candidate["verdict"]) == (3, "incomplete"), history
+        assert unread(candidate) == {
+            ".git": "git link (a worktree's or submodule's) to a git folder outside the folder "
+            "or missing: its history is not read",
+            "docs/.hg/": "Mercurial metadata: leaktrace does not read its history; not read",
+            "tools/.svn/": "Subversion metadata: leaktrace does not read its history; not read",
+        }
+
+
+def test_a_submodules_history_is_read_with_history(store, tmp_path):
+    """A ``.git`` file naming a git folder inside the scanned folder (a submodule's, under the
+    superproject's ``.git/modules``) is that repository: unread without ``--history``, its
+    history read with it."""
+    sub, leak = deleted_leak(tmp_path / "sub")
+    outer = new_repo(tmp_path / "outer")
+    git(outer, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(sub), "sub")
+    git(outer, "commit", "-qm", "add the submodule")
+    assert (outer / "sub" / ".git").is_file()
+    code, report = scan(store, tmp_path, str(outer))
+    [candidate] = report["candidates"]
+    assert (code, unread(candidate)) == (3, {".git/": UNREAD_HISTORY, "sub/.git": UNREAD_HISTORY})
+    code, report = scan(store, tmp_path, str(outer), "--history")
+    [candidate] = report["candidates"]
+    assert (code, candidate["verdict"], candidate["unread"]) == (1, "derivative", [])
+    assert [f["candidate_path"] for f in candidate["files"]] == [f"sub/lib/recon.py@{leak[:12]}"]
+
+
+def test_a_nested_repository_with_a_hostile_name_is_one_escaped_line(store, tmp_path):
+    name = "evil\x1b[2J\nleaktrace: forged.py: clear"
+    folder = tmp_path / "folder"
+    new_repo(folder / name)
+    done = runner.invoke(app, ["scan", str(folder), "--store", str(store), "--results",
+                               str(tmp_path / "results.db")])  # fmt: skip
+    assert done.exit_code == 3, done.output
+    [line] = [line for line in done.output.splitlines() if ".git/" in line]
+    assert line.startswith(f"leaktrace: {folder}:{printable(name)}/.git/: git repository: ")
+    assert "\x1b" not in done.output  # the escape is shown, not sent to the terminal
+    assert not any(line.startswith("leaktrace: forged.py") for line in done.output.splitlines())
+
+
+def test_a_bare_repository_is_unread_without_history(store, tmp_path):
+    repo, leak = deleted_leak(tmp_path / "repo")
+    folder = bare(tmp_path / "repo.git", repo)
+    code, report = scan(store, tmp_path, str(folder))
+    [candidate] = report["candidates"]
+    assert (code, unread(candidate)) == (3, {"./": f"a bare {UNREAD_HISTORY}"})
+    code, report = scan(store, tmp_path, str(folder), "--history")
+    assert (code, report["candidates"][0]["files"][0]["candidate_path"]) == (
+        1, f"lib/recon.py@{leak[:12]}")  # fmt: skip

@@ -41,6 +41,11 @@ def is_git_folder(path: Path) -> bool:
     return (path / "HEAD").is_file() and (path / "objects").is_dir() and (path / "refs").is_dir()
 
 
+def is_bare_repository(path: Path) -> bool:
+    """A bare git repository: its history only, no working tree."""
+    return not (path / ".git").exists() and is_git_folder(path)
+
+
 @dataclass(frozen=True, slots=True)
 class Sighting:
     """A commit at which the content appeared at ``path`` (added or changed to it)."""
@@ -72,7 +77,8 @@ class GitRepo:
 
     def __init__(self, url: str, ref: str | None = None, target: str | None = None,
                  limits: Limits | None = None, *, history: bool = False,
-                 store: ObjectStore | None = None) -> None:  # fmt: skip
+                 store: ObjectStore | None = None,
+                 worktree: dict[str, str] | None = None) -> None:  # fmt: skip
         self.url = url
         self.ref = ref
         self.target = target or url
@@ -80,6 +86,10 @@ class GitRepo:
         self.with_history = history
         self.store = store
         """A shared object store (e.g. for a fork network); used for full fetches only."""
+        self.worktree = worktree or {}
+        """Path -> git blob id of each file already read from this repository's working tree
+        (``LocalTree`` with history): with history, such a blob is not read again (its history
+        goes to the working-tree path), and no other content takes one of these paths."""
         self.problems: list[Problem] = []
         self.commit: str | None = None
         self.history: dict[str, FileHistory] = {}
@@ -200,18 +210,23 @@ class GitRepo:
                 seen.append(sighting)
             else:
                 seen[-1] = sighting  # the oldest so far stays last
-        names = self._names(sightings, head_paths)
+        read = {blob: path for path, blob in sorted(self.worktree.items(), reverse=True)}
+        names = self._names(sightings, head_paths, frozenset(self.worktree))
         sizes = store.sizes(sightings)
         order = sorted(sightings, key=lambda blob: names[blob])
         readable = []
+
+        def record(blob: str) -> FileHistory:
+            return FileHistory(blob, blob in at_tip, counts[blob], tuple(sightings[blob]))
+
         for blob in order:
-            if not self._too_big(names[blob], sizes.get(blob, 0)):
+            if blob in read:  # the working tree's copy was read: its history goes to it
+                self.history[read[blob]] = record(blob)
+            elif not self._too_big(names[blob], sizes.get(blob, 0)):
                 readable.append(blob)
         for blob, data in store.read(self._counted(readable, sizes)):
-            name = names[blob]
-            record = FileHistory(blob, blob in at_tip, counts[blob], tuple(sightings[blob]))
-            for file in self._emit(name, data, sightings[blob][0].path):
-                self.history[file.path] = record
+            for file in self._emit(names[blob], data, sightings[blob][0].path):
+                self.history[file.path] = record(blob)
                 yield file
 
     def _counted(self, blobs: list[str], sizes: dict[str, int]) -> Iterator[tuple[str, int]]:
@@ -222,12 +237,14 @@ class GitRepo:
             yield blob, size
 
     @staticmethod
-    def _names(sightings: dict[str, list[Sighting]], head_paths: dict[str, str]) -> dict[str, str]:
-        """A distinct candidate path per blob: its path at the default tip, else PATH@COMMIT."""
+    def _names(sightings: dict[str, list[Sighting]], head_paths: dict[str, str],
+               taken: frozenset[str] = frozenset()) -> dict[str, str]:  # fmt: skip
+        """A distinct candidate path per blob: its path at the default tip (unless ``taken``, by a
+        different working-tree file), else PATH@COMMIT."""
         names: dict[str, str] = {}
-        used: set[str] = set(head_paths.values())
+        used: set[str] = set(head_paths.values()) | taken
         for blob, seen in sightings.items():
-            if blob in head_paths:
+            if blob in head_paths and head_paths[blob] not in taken:
                 names[blob] = head_paths[blob]
                 continue
             newest = seen[0]

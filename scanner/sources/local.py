@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from fingerprints import UNKNOWN_LANGUAGE, VCS_DIRS, carried_name, language_for_path, walk_tree
 from scanner.sources.base import CandidateFile, Limits, Problem, problem
 from scanner.sources.carriers import HEAD, Unpacker, sniff
+from scanner.sources.git import FileHistory, GitRepo, is_bare_repository
+from scanner.sources.gitobjects import ObjectStore
 from scanner.sources.sourcemap import MapObserver
 
 
@@ -20,24 +24,42 @@ class LocalTree:
     publish a folder (``tar -h``, ``rsync -L``, a bundler, a bucket sync) may follow: one to a
     file inside the folder is read as that file, under the link's name; one to a folder inside
     is said (its files are read where they are); one pointing outside the folder, dangling or
-    looping is never followed and is unread, one line each, so the folder is not ``clear``."""
+    looping is never followed and is unread, one line each, so the folder is not ``clear``.
+
+    A version-control folder (``.git/``, ``.hg/``, ``.svn/``) is never read as files. With
+    ``history`` (``scan --history``) each git repository in the folder, the folder's own or one
+    nested in it (a ``.git`` folder, or a ``.git`` file naming a git folder inside the folder),
+    is read commit by commit after the working tree (``GitRepo``), each content once; without it
+    (``scan``) each is unread, one line naming it; ``.hg``/``.svn`` and a ``.git`` file naming a
+    folder outside are always unread. ``history=None`` (``guard``, corpora) only lists them."""
 
     kind = "folder"
-    revision = None
     on_map: MapObserver | None = None
     """Hears of every source map read, parsed (``guard`` audits them)."""
 
-    def __init__(self, root: Path, target: str | None = None, limits: Limits | None = None) -> None:
+    def __init__(self, root: Path, target: str | None = None, limits: Limits | None = None, *,
+                 history: bool | None = None,
+                 store: ObjectStore | None = None) -> None:  # fmt: skip
         self.root = root
         self.target = target or str(root)
         self.limits = limits or Limits()
+        self.with_history = history
+        self.store = store
+        """A shared git object store for the repositories' histories (else one each)."""
         self.problems: list[Problem] = []
         self.version_control: list[str] = []
         """Version-control folders passed over (a repository's history is not read as files;
         ``scan --history`` reads it, ``guard`` reports it), and those met inside archives."""
+        self.history: dict[str, FileHistory] = {}
+        self.revision: str | None = None
+        """The commit of the folder's own repository's default branch, once its history is read."""
+        self._repositories: list[tuple[str, Path]] = []
+        self._blobs: dict[str, str] = {}
 
     def iter_files(self) -> Iterator[CandidateFile]:
         unpacker = Unpacker(self.limits, self.problems, self.on_map, self.version_control)
+        if self.with_history is False and is_bare_repository(self.root):
+            self.problems.append(problem("./", f"a bare git repository: {_UNREAD_HISTORY}"))
         for entry in walk_tree(self.root, private=False):
             if unpacker.stopped:
                 return
@@ -49,13 +71,69 @@ class LocalTree:
                     self.problems.append(problem(entry.path, entry.skip))
                 elif entry.path.endswith("/") and PurePosixPath(entry.path).name in VCS_DIRS:
                     self.version_control.append(entry.path)
+                    self._repository(entry.path, entry.absolute, entry.absolute.parent)
                 elif entry.skip == LINK:
                     yield from self._link(unpacker, entry.path, entry.absolute)
                 else:
                     self.problems.append(Problem(entry.path, entry.skip, partial=False))
                 continue
-            yield from read_file(unpacker, entry.path, entry.absolute,
-                                 entry.skip == UNKNOWN_LANGUAGE, self.problems)  # fmt: skip
+            if self.with_history is not None and entry.absolute.name == ".git":
+                gitdir = _git_link(entry.absolute)
+                if gitdir is not None:  # a worktree's or submodule's pointer to its git folder
+                    self._repository(entry.path, gitdir, entry.absolute.parent)
+                    continue
+            read = read_file(unpacker, entry.path, entry.absolute,
+                             entry.skip == UNKNOWN_LANGUAGE, self.problems)  # fmt: skip
+            if not self.with_history:
+                yield from read
+                continue
+            opened = False
+            for file in read:
+                opened = True
+                yield file
+            if opened or entry.skip is None:  # what the history must not read a second time
+                self._blobs[entry.path] = git_blob_id(entry.absolute)
+        if self.with_history:
+            yield from self._histories()
+
+    def _repository(self, path: str, git_folder: Path, work_tree: Path) -> None:
+        """A version-control folder (or a ``.git`` file's git folder) met at ``path``: its
+        repository's history is read later, or it is one unread line."""
+        name = PurePosixPath(path.rstrip("/")).name
+        if self.with_history is None:
+            return
+        if name != ".git":
+            system = "Mercurial" if name == ".hg" else "Subversion"
+            self.problems.append(problem(path, f"{system} metadata: leaktrace does not read its "
+                                         "history; not read"))  # fmt: skip
+            return
+        try:
+            inside = git_folder.resolve(strict=True).is_relative_to(self.root.resolve(strict=True))
+        except (OSError, RuntimeError):
+            inside = False
+        if not inside:
+            self.problems.append(problem(path, "git link (a worktree's or submodule's) to a git "
+                                         "folder outside the folder or missing: its history "
+                                         "is not read"))  # fmt: skip
+        elif not self.with_history:
+            self.problems.append(problem(path, f"git repository: {_UNREAD_HISTORY}"))
+        else:
+            self._repositories.append((path[: len(path.rstrip("/")) - len(name)], work_tree))
+
+    def _histories(self) -> Iterator[CandidateFile]:
+        """Every commit of each git repository found in the folder, under the repository's
+        folder; a content its working tree holds was read there and is not read again."""
+        for prefix, work_tree in self._repositories:
+            worktree = {path.removeprefix(prefix): blob for path, blob in self._blobs.items()
+                        if path.startswith(prefix)}  # fmt: skip
+            repo = GitRepo(str(work_tree), target=self.target, limits=self.limits, history=True,
+                           store=self.store, worktree=worktree)  # fmt: skip
+            for file in repo.iter_files():
+                yield replace(file, path=prefix + file.path)
+            self.problems += [replace(p, path=prefix + (p.path or ".git/")) for p in repo.problems]
+            self.history.update((prefix + path, seen) for path, seen in repo.history.items())
+            if not prefix:
+                self.revision = repo.commit
 
     def _link(self, unpacker: Unpacker, path: str, link: Path) -> Iterator[CandidateFile]:
         """A link in the folder, resolved without ever opening anything outside it."""
@@ -90,6 +168,39 @@ class LocalTree:
 
 LINK = "symbolic link, not followed"
 """What ``walk_tree`` says of a link (to a file or a folder)."""
+_UNREAD_HISTORY = (
+    "its history (every commit, deleted files too) is not read; scan --history reads it"
+)
+_GIT_LINK_BYTES = 4096
+
+
+def _git_link(path: Path) -> Path | None:
+    """The git folder a ``.git`` file names (``gitdir: PATH``, relative to its folder), if it is
+    one; read as any candidate file is (a regular file only, a few KiB at most)."""
+    try:
+        handle = _open_regular(path)
+        if handle is None:
+            return None
+        with handle:
+            head = handle.read(_GIT_LINK_BYTES)
+    except OSError:
+        return None
+    first, _, _ = head.partition(b"\n")
+    if not first.startswith(b"gitdir:"):
+        return None
+    return path.parent / os.fsdecode(first.removeprefix(b"gitdir:").strip())
+
+
+def git_blob_id(path: Path) -> str:
+    """The git blob id (SHA-1) of a file's content, read in chunks; "" if it cannot be read."""
+    try:
+        with path.open("rb") as handle:
+            digest = hashlib.sha1(b"blob %d\0" % os.fstat(handle.fileno()).st_size)
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+    except OSError:
+        return ""
+    return digest.hexdigest()
 
 
 def read_file(unpacker: Unpacker, path: str, absolute: Path, sniff_first: bool,
