@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # the names below, imported on first use (``__getattr__``)
     )
     from fingerprints.generated import BANNERS, Banner, generator_of
     from fingerprints.history import commit_dates
+    from fingerprints.instants import iso_utc_text, utc_text
     from fingerprints.isolation import (
         DEFAULT_PARSE_MEMORY,
         DEFAULT_PARSE_SECONDS,
@@ -153,6 +154,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ),
     "fingerprints.generated": ("BANNERS", "Banner", "generator_of"),
     "fingerprints.history": ("commit_dates",),
+    "fingerprints.instants": ("iso_utc_text", "utc_text"),
     "fingerprints.isolation": (
         "DEFAULT_PARSE_MEMORY",
         "DEFAULT_PARSE_SECONDS",
@@ -323,6 +325,7 @@ __all__ = [
     "fingerprint_tree",
     "generator_of",
     "is_minified",
+    "iso_utc_text",
     "isolated_map",
     "isolated_mapper",
     "isolated_tokenize",
@@ -345,6 +348,7 @@ __all__ = [
     "start_zygote",
     "third_party_reason",
     "tokenize",
+    "utc_text",
     "walk_tree",
     "winnow",
 ]

@@ -58,6 +58,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from fingerprints.instants import iso_utc_text
+
 PUBLIC = "public"
 HOLDS_PRIVATE_CODE = "holds-private-code"
 
@@ -203,16 +205,8 @@ def date_evidence(overlap: Overlap, dates: Dates) -> tuple[str | None, str | Non
 
 
 def _instant(iso: str) -> str:
-    """ISO 8601 text comparable as a string: in UTC, to the second."""
-    from datetime import UTC, datetime
-
-    try:
-        parsed = datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    except ValueError:
-        return iso
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    """ISO 8601 text comparable as a string (``instants.iso_utc_text``), else the text itself."""
+    return iso_utc_text(iso) or iso
 
 
 def describe(overlap: Overlap) -> str:

@@ -24,9 +24,10 @@ import binascii
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, NoReturn
 
+from fingerprints import iso_utc_text
+from fingerprints import utc_text as utc_text  # watch's since= text, from here as before
 from scanner.http import FetchError
 
 _OBJECT_ID = re.compile(r"[0-9a-fA-F]{40}|[0-9a-fA-F]{64}")
@@ -309,24 +310,10 @@ def npm_versions_by_time(value: Any, where: str) -> list[tuple[str, str]] | None
 
 
 def _utc_text(value: Any) -> str | None:
-    """An ISO 8601 time stamp as UTC text of one fixed shape, or None (a time without a zone
-    is taken as UTC, as npm writes them)."""
+    """A registry time stamp as UTC text of one fixed shape (``fingerprints.utc_text``), or None
+    when it is not a short string holding a time in the years 1-9999."""
     text = _time_text(value)
-    if text is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        return utc_text(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
-    except (ValueError, OverflowError):  # no time, or one that leaves the years 1-9999 in UTC
-        return None
-
-
-def utc_text(moment: datetime) -> str:
-    """A time as UTC text of one fixed shape, so that the texts compare as the times do (the
-    year in four digits: ``strftime`` writes the year 999 as ``999``, which sorts after 2026)."""
-    m = moment.astimezone(UTC)
-    return (f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:"
-            f"{m.second:02d}.{m.microsecond:06d}Z")  # fmt: skip
+    return None if text is None else iso_utc_text(text)
 
 
 def pypi_release(value: Any, where: str, wanted: str | None) -> Release | None:
