@@ -56,7 +56,7 @@ def resolve(target: str, limits: Limits | None = None, crawler: Crawler | None =
     if path.is_file() and (
         is_archive(path) or might_be_carrier(path.name) or language_for_path(path.name)
     ):
-        return Archive(path, target=target, limits=limits)
+        return Archive(path, target=target, limits=limits, history=history)
     if path.exists():
         raise TargetError(f"{target}: not a folder, an archive or package leaktrace opens, or a "
                           "source file")  # fmt: skip

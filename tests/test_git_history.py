@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import tarfile
 from hashlib import sha256
 from itertools import count
 from pathlib import Path
@@ -363,3 +364,21 @@ def test_a_bare_repository_is_unread_without_history(store, tmp_path):
     code, report = scan(store, tmp_path, str(folder), "--history")
     assert (code, report["candidates"][0]["files"][0]["candidate_path"]) == (
         1, f"lib/recon.py@{leak[:12]}")  # fmt: skip
+
+
+def test_a_repository_inside_an_archive_is_unread_with_or_without_history(store, tmp_path):
+    """A tarball of a clone publishes its history too; leaktrace reads none inside an archive,
+    so it is named, in a folder and as a target of its own."""
+    repo = new_repo(tmp_path / "repo")
+    folder = tmp_path / "folder"
+    (folder / "dist").mkdir(parents=True)
+    tarball = folder / "dist" / "site.tar.gz"
+    with tarfile.open(tarball, "w:gz") as tar:
+        tar.add(repo, arcname="site")
+    message = "version-control metadata inside an archive: its history is not read"
+    for history in ((), ("--history",)):
+        code, report = scan(store, tmp_path, str(folder), *history)
+        assert (code, unread(report["candidates"][0])) == (
+            3, {"dist/site.tar.gz!/site/.git/": message})  # fmt: skip
+        code, report = scan(store, tmp_path, str(tarball), *history)
+        assert (code, unread(report["candidates"][0])) == (3, {"site/.git/": message})

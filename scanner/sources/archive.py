@@ -16,7 +16,7 @@ from pathlib import Path
 
 from scanner.errors import InputError
 from scanner.sources.base import CandidateFile, Limits, Problem, problem
-from scanner.sources.carriers import HEAD, Unpacker, sniff
+from scanner.sources.carriers import HEAD, Unpacker, sniff, unread_histories
 from scanner.sources.sourcemap import MapObserver
 
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")
@@ -39,8 +39,11 @@ class Archive:
     """Hears of every source map read, parsed (``guard`` audits them)."""
 
     def __init__(self, path: Path, target: str | None = None, limits: Limits | None = None,
-                 data: bytes | None = None, revision: str | None = None) -> None:  # fmt: skip
+                 data: bytes | None = None, revision: str | None = None, *,
+                 history: bool | None = None) -> None:  # fmt: skip
         self.path = path
+        self.with_history = history
+        """Not None (``scan``): each version-control folder inside is an unread line."""
         self.data = data
         self._revision = revision
         self.target = target or str(path)
@@ -66,6 +69,11 @@ class Archive:
         return "sha256:" + digest.hexdigest()
 
     def iter_files(self) -> Iterator[CandidateFile]:
+        yield from self._files()
+        if self.with_history is not None:
+            self.problems += unread_histories(self.version_control)
+
+    def _files(self) -> Iterator[CandidateFile]:
         unpacker = Unpacker(self.limits, self.problems, self.on_map, self.version_control)
         if self.data is not None:
             yield from unpacker.top(self.path.name, io.BytesIO(self.data))

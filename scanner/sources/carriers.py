@@ -572,3 +572,12 @@ def _without_magics(text: str) -> str:
     if lines and lines[0].lstrip().startswith("%%"):
         return "\n".join("#" + line for line in lines)
     return "\n".join(("#" + line) if _MAGIC.match(line) else line for line in lines)
+
+
+ARCHIVED_HISTORY = "version-control metadata inside an archive: its history is not read"
+
+
+def unread_histories(folders: list[str]) -> list[Problem]:
+    """One unread line per version-control folder met inside an archive (``scan``): leaktrace
+    reads no history there, with ``--history`` or without."""
+    return [Problem(folder, ARCHIVED_HISTORY) for folder in folders]

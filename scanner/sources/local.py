@@ -12,7 +12,7 @@ from typing import BinaryIO
 
 from fingerprints import UNKNOWN_LANGUAGE, VCS_DIRS, carried_name, language_for_path, walk_tree
 from scanner.sources.base import CandidateFile, Limits, Problem, problem
-from scanner.sources.carriers import HEAD, Unpacker, sniff
+from scanner.sources.carriers import HEAD, Unpacker, sniff, unread_histories
 from scanner.sources.git import FileHistory, GitRepo, is_bare_repository
 from scanner.sources.gitobjects import ObjectStore
 from scanner.sources.sourcemap import MapObserver
@@ -60,6 +60,7 @@ class LocalTree:
         unpacker = Unpacker(self.limits, self.problems, self.on_map, self.version_control)
         if self.with_history is False and is_bare_repository(self.root):
             self.problems.append(problem("./", f"a bare git repository: {_UNREAD_HISTORY}"))
+        walked: set[str] = set()
         for entry in walk_tree(self.root, private=False):
             if unpacker.stopped:
                 return
@@ -71,6 +72,7 @@ class LocalTree:
                     self.problems.append(problem(entry.path, entry.skip))
                 elif entry.path.endswith("/") and PurePosixPath(entry.path).name in VCS_DIRS:
                     self.version_control.append(entry.path)
+                    walked.add(entry.path)
                     self._repository(entry.path, entry.absolute, entry.absolute.parent)
                 elif entry.skip == LINK:
                     yield from self._link(unpacker, entry.path, entry.absolute)
@@ -93,6 +95,8 @@ class LocalTree:
                 yield file
             if opened or entry.skip is None:  # what the history must not read a second time
                 self._blobs[entry.path] = git_blob_id(entry.absolute)
+        if self.with_history is not None:  # those met inside archives
+            self.problems += unread_histories([f for f in self.version_control if f not in walked])
         if self.with_history:
             yield from self._histories()
 
