@@ -382,3 +382,26 @@ def test_a_repository_inside_an_archive_is_unread_with_or_without_history(store,
             3, {"dist/site.tar.gz!/site/.git/": message})  # fmt: skip
         code, report = scan(store, tmp_path, str(tarball), *history)
         assert (code, unread(report["candidates"][0])) == (3, {"site/.git/": message})
+
+
+def test_a_nested_bare_repository_and_a_linked_git_folder_are_repositories(store, tmp_path):
+    """A bare repository kept in the folder (``backup/tools.git``) and a ``.git`` that is a link
+    to a git folder elsewhere in it are repositories like the others: unread without
+    ``--history``, read with it; a FIFO among the files blocks nothing."""
+    repo, leak = deleted_leak(tmp_path / "repo")
+    folder = tmp_path / "folder"
+    bare(folder / "backup" / "tools.git", repo)
+    linked, moved = deleted_leak(folder / "linked")
+    (linked / ".git").rename(folder / "linked-git")
+    (linked / ".git").symlink_to("../linked-git", target_is_directory=True)
+    os.mkfifo(folder / "pipe.py")
+    code, report = scan(store, tmp_path, str(folder))
+    assert (code, unread(report["candidates"][0])) == (3, {  # linked-git/ is linked/.git
+        "backup/tools.git/": f"a bare {UNREAD_HISTORY}", "linked/.git": UNREAD_HISTORY,
+    })  # fmt: skip
+    code, report = scan(store, tmp_path, str(folder), "--history")
+    [candidate] = report["candidates"]
+    assert (code, candidate["unread"]) == (1, [])
+    assert sorted(f["candidate_path"] for f in candidate["files"]) == [
+        f"backup/tools.git/lib/recon.py@{leak[:12]}", f"linked/lib/recon.py@{moved[:12]}",
+    ]  # fmt: skip

@@ -55,6 +55,7 @@ class LocalTree:
         """The commit of the folder's own repository's default branch, once its history is read."""
         self._repositories: list[tuple[str, Path]] = []
         self._blobs: dict[str, str] = {}
+        self._git_folders: set[Path] = set()
 
     def iter_files(self) -> Iterator[CandidateFile]:
         unpacker = Unpacker(self.limits, self.problems, self.on_map, self.version_control)
@@ -73,17 +74,15 @@ class LocalTree:
                 elif entry.path.endswith("/") and PurePosixPath(entry.path).name in VCS_DIRS:
                     self.version_control.append(entry.path)
                     walked.add(entry.path)
-                    self._repository(entry.path, entry.absolute, entry.absolute.parent)
+                    self._metadata(entry.path, entry.absolute)
                 elif entry.skip == LINK:
                     yield from self._link(unpacker, entry.path, entry.absolute)
                 else:
                     self.problems.append(Problem(entry.path, entry.skip, partial=False))
                 continue
-            if self.with_history is not None and entry.absolute.name == ".git":
-                gitdir = _git_link(entry.absolute)
-                if gitdir is not None:  # a worktree's or submodule's pointer to its git folder
-                    self._repository(entry.path, gitdir, entry.absolute.parent)
-                    continue
+            if (self.with_history is not None and entry.absolute.name in _GIT_NAMES
+                    and self._git_file(entry.path, entry.absolute)):  # fmt: skip
+                continue
             read = read_file(unpacker, entry.path, entry.absolute,
                              entry.skip == UNKNOWN_LANGUAGE, self.problems)  # fmt: skip
             if not self.with_history:
@@ -100,29 +99,55 @@ class LocalTree:
         if self.with_history:
             yield from self._histories()
 
-    def _repository(self, path: str, git_folder: Path, work_tree: Path) -> None:
-        """A version-control folder (or a ``.git`` file's git folder) met at ``path``: its
-        repository's history is read later, or it is one unread line."""
-        name = PurePosixPath(path.rstrip("/")).name
+    def _metadata(self, path: str, folder: Path) -> None:
+        """A version-control folder met in the walk (``sub/.git/``, ``.hg/``)."""
+        name = folder.name
         if self.with_history is None:
             return
-        if name != ".git":
-            system = "Mercurial" if name == ".hg" else "Subversion"
-            self.problems.append(problem(path, f"{system} metadata: leaktrace does not read its "
-                                         "history; not read"))  # fmt: skip
+        if name == ".git":
+            self._repository(path, folder, path.removesuffix(".git/"), folder.parent)
             return
+        system = "Mercurial" if name == ".hg" else "Subversion"
+        self.problems.append(problem(path, f"{system} metadata: leaktrace does not read its "
+                                     "history; not read"))  # fmt: skip
+
+    def _git_file(self, path: str, file: Path) -> bool:
+        """Whether a file is part of a repository's metadata: a ``.git`` file naming its git
+        folder (a worktree's, a submodule's), or the ``HEAD`` of a bare repository nested in the
+        folder; that repository is then taken as one met in the walk."""
+        if file.name == ".git":
+            gitdir = _git_link(file)
+            if gitdir is not None:
+                self._repository(path, gitdir, path.removesuffix(".git"), file.parent)
+            return gitdir is not None
+        folder = file.parent
+        if folder != self.root and is_bare_repository(folder):
+            where = path.removesuffix("HEAD")
+            self._repository(where, folder, where, folder, "a bare git repository")
+        return False  # HEAD is read as any file
+
+    def _repository(self, path: str, git_folder: Path, prefix: str, location: Path,
+                    what: str = "git repository") -> None:  # fmt: skip
+        """A git repository met at ``path`` (its metadata at ``git_folder``): its history is
+        read after the working tree, its files named under ``prefix``, or it is one unread line.
+        ``location`` is what git reads it from."""
         try:
-            inside = git_folder.resolve(strict=True).is_relative_to(self.root.resolve(strict=True))
+            resolved = git_folder.resolve(strict=True)
+            inside = resolved.is_relative_to(self.root.resolve(strict=True))
         except (OSError, RuntimeError):
-            inside = False
+            resolved, inside = None, False
+        if resolved in self._git_folders:
+            return  # met before under another name (a link to it, or the folder itself)
+        if resolved is not None:
+            self._git_folders.add(resolved)
         if not inside:
             self.problems.append(problem(path, "git link (a worktree's or submodule's) to a git "
                                          "folder outside the folder or missing: its history "
                                          "is not read"))  # fmt: skip
         elif not self.with_history:
-            self.problems.append(problem(path, f"git repository: {_UNREAD_HISTORY}"))
+            self.problems.append(problem(path, f"{what}: {_UNREAD_HISTORY}"))
         else:
-            self._repositories.append((path[: len(path.rstrip("/")) - len(name)], work_tree))
+            self._repositories.append((prefix, location))
 
     def _histories(self) -> Iterator[CandidateFile]:
         """Every commit of each git repository found in the folder, under the repository's
@@ -160,6 +185,9 @@ class LocalTree:
             self.problems.append(problem(path, f"symbolic link to {inside!r}, version-control "
                                          "metadata the scan does not read; not read"))  # fmt: skip
             return
+        if target.is_dir() and link.name == ".git" and self.with_history is not None:
+            self._repository(path, target, path.removesuffix(".git"), link.parent)
+            return  # a repository's git folder, elsewhere in the folder
         if target.is_dir():
             note = f"symbolic link to the folder {inside!r} inside it; its files are read there"
             self.problems.append(Problem(path, note, partial=False))
@@ -176,6 +204,7 @@ _UNREAD_HISTORY = (
     "its history (every commit, deleted files too) is not read; scan --history reads it"
 )
 _GIT_LINK_BYTES = 4096
+_GIT_NAMES = frozenset({".git", "HEAD"})
 
 
 def _git_link(path: Path) -> Path | None:
@@ -198,7 +227,10 @@ def _git_link(path: Path) -> Path | None:
 def git_blob_id(path: Path) -> str:
     """The git blob id (SHA-1) of a file's content, read in chunks; "" if it cannot be read."""
     try:
-        with path.open("rb") as handle:
+        handle = _open_regular(path)
+        if handle is None:
+            return ""
+        with handle:
             digest = hashlib.sha1(b"blob %d\0" % os.fstat(handle.fileno()).st_size)
             for chunk in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(chunk)
