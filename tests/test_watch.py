@@ -866,6 +866,43 @@ def test_marks_older_than_since_are_pruned_once_caught_up(tmp_path):
         assert state.since("npm") == "2026-11-10T00:00:00.000000Z"
 
 
+def test_a_metadata_change_after_the_mark_was_pruned_reads_nothing_and_new_versions_still_are(
+        store, tmp_path):  # fmt: skip
+    """Once a package's mark was pruned (its version older than the margin), a change of its
+    metadata only (a dist-tag: its document modified, no version published) downloads
+    nothing; before, its newest tarball was fetched and scanned again. A version published
+    since is read, and so is the newest version of a package whose own change reaches the
+    feed late (its document last modified by that publication)."""
+    from typer.testing import CliRunner
+
+    from scanner.cli import app
+
+    rng = random.Random(24)
+    results = tmp_path / "r.db"
+    long_ago = datetime(2020, 1, 1, tzinfo=UTC)
+    with FakeFeeds() as feeds:
+        feeds.publish_npm("lib", "1.0.0", {"index.js": js_module(rng, 3)}, dated=long_ago)
+        feeds.show()
+        first = CliRunner().invoke(app, _npm_watch(store, results, feeds, "--from-beginning"))
+        assert first.exit_code == 0, first.output
+        assert _npm_mark(results, "lib") is None  # pruned: the poll that caught up was a day on
+        feeds.change_npm("lib")
+        feeds.show()
+        metadata = CliRunner().invoke(app, _npm_watch(store, results, feeds))
+        assert metadata.exit_code == 0, metadata.output
+        assert "1 feed entries, 0 publication(s) scanned" in metadata.output
+        assert _tarballs(feeds) == {"lib-1.0.0.tgz": 1}  # not downloaded again
+        feeds.change_npm("lib")
+        feeds.publish_npm("lib", "1.1.0", {"index.js": js_module(rng, 3)})
+        feeds.publish_npm("late", "1.0.0", {"index.js": js_module(rng, 3)}, dated=long_ago)
+        feeds.show()
+        later = CliRunner().invoke(app, _npm_watch(store, results, feeds))
+        tarballs = _tarballs(feeds)
+    assert later.exit_code == 0, later.output
+    assert "2 publication(s) scanned" in later.output
+    assert tarballs == {"lib-1.0.0.tgz": 1, "lib-1.1.0.tgz": 1, "late-1.0.0.tgz": 1}
+
+
 def test_a_compare_answer_with_a_file_that_has_no_filename_is_malformed(store, tmp_path):
     """A pushed file the compare API lists without a ``filename`` cannot be read, nor known
     to be no code: the push is ``incomplete`` with one line naming the answer's field, never

@@ -308,6 +308,13 @@ def npm_versions_by_time(value: Any, where: str) -> list[tuple[str, str]] | None
     return sorted(dated)
 
 
+def npm_modified(value: Any) -> str | None:
+    """When an npm packument last changed (``time.modified``, UTC text as
+    ``npm_versions_by_time``'s), or None when it does not say."""
+    times = value.get("time") if isinstance(value, dict) else None
+    return _utc_text(times.get("modified")) if isinstance(times, dict) else None
+
+
 def _utc_text(value: Any) -> str | None:
     """An ISO 8601 time stamp as UTC text of one fixed shape, or None (a time without a zone
     is taken as UTC, as npm writes them)."""

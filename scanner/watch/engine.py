@@ -320,7 +320,8 @@ class Watcher:
             listing = opened.versions
             if listing is not None:
                 unread = self.state.unread_versions(publication.feed, listing.package,
-                                                    listing.dated)  # fmt: skip
+                                                    listing.dated,
+                                                    modified=listing.modified)  # fmt: skip
                 if not unread:  # no version published since the newest read
                     return False
                 for dated in unread[:-1]:
