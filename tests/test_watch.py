@@ -785,30 +785,51 @@ def test_a_kill_between_the_versions_of_one_change_skips_none_and_reads_none_twi
     assert rows == [("npm:lib@1.1.0", "derivative")] and outbox == 1
 
 
-def test_a_version_that_cannot_be_placed_in_time_is_unread_not_skipped(store, tmp_path):
-    """A packument whose ``time`` lacks a version cannot say which versions are new: one line
-    naming the package, the publication ``incomplete`` (exit 3)."""
+def test_a_version_with_no_time_is_read_and_the_dated_ones_still_are(store, tmp_path):
+    """A packument whose ``time`` lacks a version cannot say whether that version is new: the
+    dated versions are read as ever, and the undated one is read too (one line naming it),
+    again at every change of the package, never taken as read; its leak is found (before, the
+    whole package was unread, exit 3), and alerted once."""
     from typer.testing import CliRunner
 
     from scanner.cli import app
 
+    rng = random.Random(5)
+    results = tmp_path / "r.db"
+    leaked = {"lib/reconciliation.py": _private_file("acme_ledger/reconciliation.py")}
     with FakeFeeds() as feeds:
-        index = feeds.publish_npm("undated", "1.0.0", {"a.js": js_module(random.Random(5), 2)})
+        first = feeds.publish_npm("undated", "1.0.0", {"a.js": js_module(rng, 2)})
+        second = feeds.publish_npm("undated", "1.1.0", {"a.js": js_module(rng, 2), **leaked})
         feeds.show()
-        dated = {
-            "name": "undated",
-            "version": "1.0.0",
-            "dist": {"tarball": feeds.url + feeds.entries[index].data["path"]},
-        }
-        feeds.faults.add("^/undated$", "body", times=None, body={
-            "name": "undated", "time": {"1.0.0": "2026-12-01T00:00:00.000Z"},
-            "versions": {"1.0.0": dated, "1.1.0": {}}})  # fmt: skip
-        done = CliRunner().invoke(app, _npm_watch(store, tmp_path / "r.db", feeds,
-                                                  "--from-beginning"))  # fmt: skip
-    assert done.exit_code == 3, done.output
-    assert "npm:undated: " in done.output
-    assert "time.1.1.0 should be the publication time of version '1.1.0'" in done.output
-    assert "0 flagged, 1 incomplete" in done.output  # not 1.0.0 read and 1.1.0 passed over
+
+        def version(index: int, number: str) -> dict[str, Any]:
+            tarball = feeds.url + feeds.entries[index].data["path"]
+            return {"name": "undated", "version": number, "dist": {"tarball": tarball}}
+
+        feeds.faults.add(
+            "^/undated$",
+            "body",
+            times=None,
+            body={
+                "name": "undated",
+                "time": {"1.0.0": datetime.now(UTC).isoformat(), "1.1.0": "not a time"},
+                "versions": {"1.0.0": version(first, "1.0.0"), "1.1.0": version(second, "1.1.0")},
+            },
+        )
+        done = CliRunner().invoke(app, _npm_watch(store, results, feeds, "--from-beginning"))
+        feeds.change_npm("undated")
+        feeds.show()
+        again = CliRunner().invoke(app, _npm_watch(store, results, feeds))
+        tarballs = _tarballs(feeds)
+    assert done.exit_code == 1, done.output
+    assert "npm:undated@1.1.0: no publication time in the packument" in done.output
+    assert "2 publication(s) scanned, 0 filtered out, 1 flagged, 0 incomplete" in done.output
+    assert again.exit_code == 0 and "the same files were already reported" in again.output
+    assert tarballs == {"undated-1.0.0.tgz": 1, "undated-1.1.0.tgz": 2}
+    with sqlite3.connect(results) as db:
+        outbox = db.execute("SELECT count(*) FROM watch_outbox").fetchone()[0]
+        mark = db.execute("SELECT version FROM watch_versions").fetchall()
+    assert outbox == 1 and mark == [("1.0.0",)]
 
 
 def test_a_package_seen_first_is_read_from_when_the_watch_began(store, tmp_path):
@@ -1008,20 +1029,25 @@ def test_a_parse_ahead_is_let_go_when_its_publication_is_done(monkeypatch):
 
 def test_npm_version_times_out_of_range_or_before_1000_are_placed_right_or_malformed():
     """A packument's publication times are a stranger's: one that leaves the years 1-9999 in
-    UTC is a malformed answer (the package unread), never an exception that ends the watch and
-    meets the same change at every restart; a year before 1000 is written in four digits, so
-    it sorts before 2026 (as ``999`` it sorted after, took the mark, and every later version
-    of the package was taken as read)."""
+    UTC places no version (it is read as undated, the others as ever), never an exception
+    that ends the watch and meets the same change at every restart; a year before 1000 is
+    written in four digits, so it sorts before 2026 (as ``999`` it sorted after, took the
+    mark, and every later version of the package was taken as read)."""
     from scanner.sources.answers import AnswerError, npm_versions_by_time
 
-    dated = npm_versions_by_time({"time": {"1.0.0": "0999-01-01T00:00:00Z",
+    found = npm_versions_by_time({"time": {"1.0.0": "0999-01-01T00:00:00Z",
                                            "2.0.0": "2026-01-01T00:00:00Z"},
                                   "versions": {"1.0.0": {}, "2.0.0": {}}}, "old")  # fmt: skip
-    assert [version for _, version in dated] == ["1.0.0", "2.0.0"]
-    assert dated[0][0] == "0999-01-01T00:00:00.000000Z"
+    assert found is not None and not found[1]
+    assert [version for _, version in found[0]] == ["1.0.0", "2.0.0"]
+    assert found[0][0][0] == "0999-01-01T00:00:00.000000Z"
     for hostile in ("0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"):
-        with pytest.raises(AnswerError, match="publication time"):
-            npm_versions_by_time({"time": {"1.0.0": hostile}, "versions": {"1.0.0": {}}}, "x")
+        dated = {"time": {"1.0.0": hostile, "2.0.0": "2026-01-01T00:00:00Z"},
+                 "versions": {"1.0.0": {}, "2.0.0": {}}}  # fmt: skip
+        assert npm_versions_by_time(dated, "x") == ([("2026-01-01T00:00:00.000000Z", "2.0.0")],
+                                                    ["1.0.0"])  # fmt: skip
+    with pytest.raises(AnswerError, match="time"):
+        npm_versions_by_time({"versions": {"1.0.0": {}}}, "x")  # no times at all: malformed
 
 
 def test_since_is_decided_by_the_first_commit_and_a_new_package_gets_its_newest_version(

@@ -80,6 +80,9 @@ class Versions:
     """Fetches one version's tarball (on the calling thread)."""
     modified: str | None = None
     """When the package's document last changed (``answers.npm_modified``), if it says."""
+    undated: tuple[str, ...] = ()
+    """Versions with no publication time: whether one is new is unknown, so each is read at
+    every change of the package (``answers.npm_versions_by_time``)."""
 
 
 @dataclass
@@ -166,12 +169,14 @@ class NpmFeed:
         """The package's versions, and the newest one fetched (most changes publish one)."""
         url = f"{self.registry}/{quote(name, safe='@')}"
         doc = self.http.get_json(url, kind="packument")
-        dated = npm_versions_by_time(doc, url)  # a malformed packument: AnswerError, unread
-        if dated is None:
+        found = npm_versions_by_time(doc, url)  # a malformed packument: AnswerError, unread
+        if found is None:
             return Opened(skipped="every version unpublished")
+        dated, undated = found
         listing = Versions(name, tuple(dated), functools.partial(self._version, name, doc, url),
-                           npm_modified(doc))  # fmt: skip
-        if self.unread is not None and not self.unread(name, dated, listing.modified):
+                           npm_modified(doc), tuple(undated))  # fmt: skip
+        unread = self.unread
+        if not dated or (unread is not None and not unread(name, dated, listing.modified)):
             return Opened(versions=listing)  # nothing new (a dist-tag, a change read again)
         opened = listing.open(dated[-1][1])
         opened.versions = listing

@@ -19,8 +19,10 @@ past the change only with the last of them. Killed between two of them, the chan
 and only the versions after the mark are opened. A package with no mark is read from the feed's
 ``since`` time: when the watch first followed npm (``--from-beginning``: every version), later
 the start of the last poll that caught up with the feed, less ``SINCE_MARGIN``. Marks older than
-``since`` say no more than ``since`` does and are pruned, so the table holds the packages read
-in about the last ``SINCE_MARGIN`` (and any backlog), not every package ever seen.
+``since`` say no more than ``since`` does and are pruned (a package with no mark whose document
+was modified after ``since``, every version older, had its newest read: a metadata change), so
+the table holds the packages read in about the last ``SINCE_MARGIN`` (and any backlog), not
+every package ever seen.
 """
 
 from __future__ import annotations
