@@ -924,6 +924,57 @@ def test_a_metadata_change_after_the_mark_was_pruned_reads_nothing_and_new_versi
     assert tarballs == {"lib-1.0.0.tgz": 1, "lib-1.1.0.tgz": 1, "late-1.0.0.tgz": 1}
 
 
+def test_a_mark_pruned_between_the_fetch_ahead_and_the_scan_is_read_not_incomplete(
+        store, tmp_path):  # fmt: skip
+    """The race of a caught-up poll between a change's fetch ahead and its scan: the fetch
+    ahead finds the package's newest version read (its mark) and fetches nothing; the poll
+    before it in the window catches up and prunes the mark; when the change's turn comes the
+    newest version is unread again. It is fetched and scanned there (clear), not reported
+    'not fetched; not read' (a false incomplete, exit 3)."""
+    import functools
+
+    from fingerprints import open_store
+    from scanner.config import load_limits, load_thresholds
+    from scanner.index import FingerprintIndex
+    from scanner.resultsdb import ResultsDB
+    from scanner.scan import ScanContext
+    from scanner.watch import WatchState
+    from scanner.watch.engine import Watcher, _Slot
+
+    two_days_ago = datetime.fromtimestamp(time.time() - 2 * 86400, UTC)
+    with open_store(store, read_only=True) as opened:
+        index = FingerprintIndex.from_store(opened, lambda _: None)
+        params = opened.params
+    limits = load_limits(None)
+    context = ScanContext(index, params, load_thresholds(None), limits.max_file_bytes)
+    with FakeFeeds() as feeds, ResultsDB(tmp_path / "r.db", create=True) as results:
+        feeds.publish_npm("lib", "1.0.0", {"index.js": js_module(random.Random(6), 3)},
+                          dated=two_days_ago)  # fmt: skip
+        feeds.show()
+        state = WatchState(results)
+        state.start_since("npm", "")
+        published = two_days_ago.strftime("%Y-%m-%dT%H:%M:%S.000000Z")
+        state.commit("npm", "0", 0, mark=("lib", (published, "1.0.0")))  # read before
+        feed = NpmFeed(_http(), feeds.url, feeds.url, Limits(), "0",
+                       unread=functools.partial(state.unread_ahead, "npm"))  # fmt: skip
+        watcher = Watcher([feed], state, context, Filters(), run_id=0, say=lambda _: None)
+        try:
+            slot = _Slot("npm", next(iter(feed.poll())))
+            assert watcher._start(slot) == 1
+            ahead = slot.opened.result(timeout=30)  # type: ignore[union-attr]
+            assert ahead.candidate is None and ahead.versions is not None  # taken as read
+            assert not _tarballs(feeds)
+            state.caught_up("npm", time.time())  # the poll before it: since moves, mark goes
+            assert _npm_mark(tmp_path / "r.db", "lib") is None
+            assert watcher._scan(slot, 0)
+        finally:
+            watcher.close()
+        tarballs = _tarballs(feeds)
+    assert watcher.counts.scanned == 1 and watcher.counts.incomplete == 0
+    assert tarballs == {"lib-1.0.0.tgz": 1}
+    assert _npm_mark(tmp_path / "r.db", "lib") == "1.0.0"
+
+
 def test_a_compare_answer_with_a_file_that_has_no_filename_is_malformed(store, tmp_path):
     """A pushed file the compare API lists without a ``filename`` cannot be read, nor known
     to be no code: the push is ``incomplete`` with one line naming the answer's field, never
