@@ -825,6 +825,7 @@ def test_a_version_with_no_time_is_read_and_the_dated_ones_still_are(store, tmp_
     assert "npm:undated@1.1.0: no publication time in the packument" in done.output
     assert "2 publication(s) scanned, 0 filtered out, 1 flagged, 0 incomplete" in done.output
     assert again.exit_code == 0 and "the same files were already reported" in again.output
+    assert "npm:undated@1.1.0: no publication time in the packument" in again.output
     assert tarballs == {"undated-1.0.0.tgz": 1, "undated-1.1.0.tgz": 2}
     with sqlite3.connect(results) as db:
         outbox = db.execute("SELECT count(*) FROM watch_outbox").fetchone()[0]

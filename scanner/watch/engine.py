@@ -324,7 +324,11 @@ class Watcher:
                                                     modified=listing.modified)  # fmt: skip
                 # the versions with no time first: whether one is new is unknown, so each is
                 # read at every change of its package (never taken as read), without a mark
-                todo = [(version, None) for version in listing.undated]
+                todo: list[tuple[str, Mark | None]] = []
+                for version in listing.undated:
+                    self.say(f"{publication.target}@{version}: no publication time in the "
+                             "packument; read at every change of the package")  # fmt: skip
+                    todo.append((version, None))
                 todo += [(dated[1], (listing.package, dated)) for dated in unread]
                 if not todo:  # no version published since the newest read
                     return False
@@ -361,9 +365,6 @@ class Watcher:
         before the last one reads the change again and opens only the versions after the
         mark."""
         target = f"{publication.target}@{version}"
-        if mark is None:
-            self.say(f"{target}: no publication time in the packument; read at every change "
-                     "of the package")  # fmt: skip
         opened = self._opened(target, publication.feed, lambda: listing.open(version))
         if opened.candidate is None:
             self.counts.filtered += opened.filtered
