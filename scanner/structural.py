@@ -94,21 +94,27 @@ def grams(events: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return hashes[inside], owner[:-2][inside]
 
 
-def function_features(events: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def function_features(events: np.ndarray, starts: np.ndarray,
+                      by_feature: bool = False) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """(function, feature) of every distinct feature of every function (``starts``: where each
-    function's events start in ``events``, and the end), sorted by function then feature: its
-    non-trivial call and constant codes and the hashes of its runs of three events. All
-    functions at once: one ``unique`` of (function, code) keys."""
-    owner = np.repeat(np.arange(starts.shape[0] - 1, dtype=np.int64), np.diff(starts))
+    function's events start in ``events``, and the end), sorted by function then feature
+    (``by_feature``: by feature then function): its non-trivial call and constant codes and
+    the hashes of its runs of three events. All functions at once: one sort of (function,
+    code) keys."""
+    owner = np.repeat(np.arange(starts.shape[0] - 1, dtype=np.uint64), np.diff(starts))
     wanted = (events >= CONTROL_CODES) & ~np.isin(events, TRIVIAL)
     shape, shape_owner = grams(events, owner)
-    keys = np.concatenate([
-        (owner[wanted] << 32) | events[wanted].astype(np.int64),
-        (shape_owner << 32) | shape.astype(np.int64),
-    ])  # fmt: skip
+    owners = np.concatenate([owner[wanted], shape_owner])
+    codes = np.concatenate([events[wanted].astype(np.uint64), shape.astype(np.uint64)])
+    keys = (codes << _HALF) | owners if by_feature else (owners << _HALF) | codes
     keys.sort()  # then distinct: numpy 2's hash-based unique is several times slower here
     keys = keys[np.append(True, keys[1:] != keys[:-1])] if keys.shape[0] else keys
-    return (keys >> 32).astype(np.int32), (keys & 0xFFFFFFFF).astype(np.uint32)
+    high, low = keys >> _HALF, keys & _LOW
+    functions, codes = (low, high) if by_feature else (high, low)
+    return functions.astype(np.int32), codes.astype(np.uint32)
+
+
+_HALF, _LOW = np.uint64(32), np.uint64(0xFFFFFFFF)
 
 
 def features(events: np.ndarray) -> np.ndarray:
@@ -315,6 +321,18 @@ class Functions:
         return number, self.events[self.starts[number] : self.starts[number + 1]]
 
 
+def _ranges(table: PackedTable, looked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``table.ranges`` of features sorted by value (``function_features(by_feature=True)``):
+    each distinct one looked up once (the same call or run of three events recurs in most of
+    a file's functions), in order."""
+    if not looked.shape[0]:
+        return table.ranges(looked)
+    firsts = np.flatnonzero(np.append(True, looked[1:] != looked[:-1]))
+    counts = np.diff(np.append(firsts, looked.shape[0]))
+    lo, hi = table.ranges(looked[firsts])
+    return np.repeat(lo, counts), np.repeat(hi, counts)
+
+
 def _compared(
     wanted: Functions,
     owner: np.ndarray,
@@ -326,8 +344,8 @@ def _compared(
     filter and then the comparison, the features ignored as idioms, and the (candidate,
     indexed) pairs that passed the filter with a candidate function under half the indexed
     one's size (a piece of it, maybe: ``_split``). ``owner`` and ``looked``: each feature of
-    the candidate functions (``wanted``) and whose it is."""
-    lo, hi = index.table.ranges(looked)
+    the candidate functions (``wanted``) and whose it is, sorted by feature."""
+    lo, hi = _ranges(index.table, looked)
     idiom = hi - lo > t.structural_max_fanout
     idioms = int(idiom.sum())
     # a pair's share: of the smaller function's features (the candidate's idioms left out)
@@ -384,6 +402,7 @@ def match_structure(
     owner, looked = function_features(
         structure.events[expand_runs(starts[numbers], lengths)],
         np.concatenate(([0], np.cumsum(lengths))),
+        by_feature=True,  # each distinct feature looked up once (``_ranges``)
     )
     wanted = Functions(structure.events, starts, numbers)
     found, idioms, pieces = _compared(wanted, owner, looked, index, t)

@@ -785,30 +785,52 @@ def test_a_kill_between_the_versions_of_one_change_skips_none_and_reads_none_twi
     assert rows == [("npm:lib@1.1.0", "derivative")] and outbox == 1
 
 
-def test_a_version_that_cannot_be_placed_in_time_is_unread_not_skipped(store, tmp_path):
-    """A packument whose ``time`` lacks a version cannot say which versions are new: one line
-    naming the package, the publication ``incomplete`` (exit 3)."""
+def test_a_version_with_no_time_is_read_and_the_dated_ones_still_are(store, tmp_path):
+    """A packument whose ``time`` lacks a version cannot say whether that version is new: the
+    dated versions are read as ever, and the undated one is read too (one line naming it),
+    again at every change of the package, never taken as read; its leak is found (before, the
+    whole package was unread, exit 3), and alerted once."""
     from typer.testing import CliRunner
 
     from scanner.cli import app
 
+    rng = random.Random(5)
+    results = tmp_path / "r.db"
+    leaked = {"lib/reconciliation.py": _private_file("acme_ledger/reconciliation.py")}
     with FakeFeeds() as feeds:
-        index = feeds.publish_npm("undated", "1.0.0", {"a.js": js_module(random.Random(5), 2)})
+        first = feeds.publish_npm("undated", "1.0.0", {"a.js": js_module(rng, 2)})
+        second = feeds.publish_npm("undated", "1.1.0", {"a.js": js_module(rng, 2), **leaked})
         feeds.show()
-        dated = {
-            "name": "undated",
-            "version": "1.0.0",
-            "dist": {"tarball": feeds.url + feeds.entries[index].data["path"]},
-        }
-        feeds.faults.add("^/undated$", "body", times=None, body={
-            "name": "undated", "time": {"1.0.0": "2026-12-01T00:00:00.000Z"},
-            "versions": {"1.0.0": dated, "1.1.0": {}}})  # fmt: skip
-        done = CliRunner().invoke(app, _npm_watch(store, tmp_path / "r.db", feeds,
-                                                  "--from-beginning"))  # fmt: skip
-    assert done.exit_code == 3, done.output
-    assert "npm:undated: " in done.output
-    assert "time.1.1.0 should be the publication time of version '1.1.0'" in done.output
-    assert "0 flagged, 1 incomplete" in done.output  # not 1.0.0 read and 1.1.0 passed over
+
+        def version(index: int, number: str) -> dict[str, Any]:
+            tarball = feeds.url + feeds.entries[index].data["path"]
+            return {"name": "undated", "version": number, "dist": {"tarball": tarball}}
+
+        feeds.faults.add(
+            "^/undated$",
+            "body",
+            times=None,
+            body={
+                "name": "undated",
+                "time": {"1.0.0": datetime.now(UTC).isoformat(), "1.1.0": "not a time"},
+                "versions": {"1.0.0": version(first, "1.0.0"), "1.1.0": version(second, "1.1.0")},
+            },
+        )
+        done = CliRunner().invoke(app, _npm_watch(store, results, feeds, "--from-beginning"))
+        feeds.change_npm("undated")
+        feeds.show()
+        again = CliRunner().invoke(app, _npm_watch(store, results, feeds))
+        tarballs = _tarballs(feeds)
+    assert done.exit_code == 1, done.output
+    assert "npm:undated@1.1.0: no publication time in the packument" in done.output
+    assert "2 publication(s) scanned, 0 filtered out, 1 flagged, 0 incomplete" in done.output
+    assert again.exit_code == 0 and "the same files were already reported" in again.output
+    assert "npm:undated@1.1.0: no publication time in the packument" in again.output
+    assert tarballs == {"undated-1.0.0.tgz": 1, "undated-1.1.0.tgz": 2}
+    with sqlite3.connect(results) as db:
+        outbox = db.execute("SELECT count(*) FROM watch_outbox").fetchone()[0]
+        mark = db.execute("SELECT version FROM watch_versions").fetchall()
+    assert outbox == 1 and mark == [("1.0.0",)]
 
 
 def test_a_package_seen_first_is_read_from_when_the_watch_began(store, tmp_path):
@@ -864,6 +886,94 @@ def test_marks_older_than_since_are_pruned_once_caught_up(tmp_path):
         assert state.unread_versions("npm", "b", dated) == []
         state.caught_up("npm", polled.timestamp() + 60)  # less than an hour on: no change
         assert state.since("npm") == "2026-11-10T00:00:00.000000Z"
+
+
+def test_a_metadata_change_after_the_mark_was_pruned_reads_nothing_and_new_versions_still_are(
+        store, tmp_path):  # fmt: skip
+    """Once a package's mark was pruned (its version older than the margin), a change of its
+    metadata only (a dist-tag: its document modified, no version published) downloads
+    nothing; before, its newest tarball was fetched and scanned again. A version published
+    since is read, and so is the newest version of a package whose own change reaches the
+    feed late (its document last modified by that publication)."""
+    from typer.testing import CliRunner
+
+    from scanner.cli import app
+
+    rng = random.Random(24)
+    results = tmp_path / "r.db"
+    long_ago = datetime(2020, 1, 1, tzinfo=UTC)
+    with FakeFeeds() as feeds:
+        feeds.publish_npm("lib", "1.0.0", {"index.js": js_module(rng, 3)}, dated=long_ago)
+        feeds.show()
+        first = CliRunner().invoke(app, _npm_watch(store, results, feeds, "--from-beginning"))
+        assert first.exit_code == 0, first.output
+        assert _npm_mark(results, "lib") is None  # pruned: the poll that caught up was a day on
+        feeds.change_npm("lib")
+        feeds.show()
+        metadata = CliRunner().invoke(app, _npm_watch(store, results, feeds))
+        assert metadata.exit_code == 0, metadata.output
+        assert "1 feed entries, 0 publication(s) scanned" in metadata.output
+        assert _tarballs(feeds) == {"lib-1.0.0.tgz": 1}  # not downloaded again
+        feeds.change_npm("lib")
+        feeds.publish_npm("lib", "1.1.0", {"index.js": js_module(rng, 3)})
+        feeds.publish_npm("late", "1.0.0", {"index.js": js_module(rng, 3)}, dated=long_ago)
+        feeds.show()
+        later = CliRunner().invoke(app, _npm_watch(store, results, feeds))
+        tarballs = _tarballs(feeds)
+    assert later.exit_code == 0, later.output
+    assert "2 publication(s) scanned" in later.output
+    assert tarballs == {"lib-1.0.0.tgz": 1, "lib-1.1.0.tgz": 1, "late-1.0.0.tgz": 1}
+
+
+def test_a_mark_pruned_between_the_fetch_ahead_and_the_scan_is_read_not_incomplete(
+        store, tmp_path):  # fmt: skip
+    """The race of a caught-up poll between a change's fetch ahead and its scan: the fetch
+    ahead finds the package's newest version read (its mark) and fetches nothing; the poll
+    before it in the window catches up and prunes the mark; when the change's turn comes the
+    newest version is unread again. It is fetched and scanned there (clear), not reported
+    'not fetched; not read' (a false incomplete, exit 3)."""
+    import functools
+
+    from fingerprints import open_store
+    from scanner.config import load_limits, load_thresholds
+    from scanner.index import FingerprintIndex
+    from scanner.resultsdb import ResultsDB
+    from scanner.scan import ScanContext
+    from scanner.watch import WatchState
+    from scanner.watch.engine import Watcher, _Slot
+
+    two_days_ago = datetime.fromtimestamp(time.time() - 2 * 86400, UTC)
+    with open_store(store, read_only=True) as opened:
+        index = FingerprintIndex.from_store(opened, lambda _: None)
+        params = opened.params
+    limits = load_limits(None)
+    context = ScanContext(index, params, load_thresholds(None), limits.max_file_bytes)
+    with FakeFeeds() as feeds, ResultsDB(tmp_path / "r.db", create=True) as results:
+        feeds.publish_npm("lib", "1.0.0", {"index.js": js_module(random.Random(6), 3)},
+                          dated=two_days_ago)  # fmt: skip
+        feeds.show()
+        state = WatchState(results)
+        state.start_since("npm", "")
+        published = two_days_ago.strftime("%Y-%m-%dT%H:%M:%S.000000Z")
+        state.commit("npm", "0", 0, mark=("lib", (published, "1.0.0")))  # read before
+        feed = NpmFeed(_http(), feeds.url, feeds.url, Limits(), "0",
+                       unread=functools.partial(state.unread_ahead, "npm"))  # fmt: skip
+        watcher = Watcher([feed], state, context, Filters(), run_id=0, say=lambda _: None)
+        try:
+            slot = _Slot("npm", next(iter(feed.poll())))
+            assert watcher._start(slot) == 1
+            ahead = slot.opened.result(timeout=30)  # type: ignore[union-attr]
+            assert ahead.candidate is None and ahead.versions is not None  # taken as read
+            assert not _tarballs(feeds)
+            state.caught_up("npm", time.time())  # the poll before it: since moves, mark goes
+            assert _npm_mark(tmp_path / "r.db", "lib") is None
+            assert watcher._scan(slot, 0)
+        finally:
+            watcher.close()
+        tarballs = _tarballs(feeds)
+    assert watcher.counts.scanned == 1 and watcher.counts.incomplete == 0
+    assert tarballs == {"lib-1.0.0.tgz": 1}
+    assert _npm_mark(tmp_path / "r.db", "lib") == "1.0.0"
 
 
 def test_a_compare_answer_with_a_file_that_has_no_filename_is_malformed(store, tmp_path):
@@ -971,20 +1081,25 @@ def test_a_parse_ahead_is_let_go_when_its_publication_is_done(monkeypatch):
 
 def test_npm_version_times_out_of_range_or_before_1000_are_placed_right_or_malformed():
     """A packument's publication times are a stranger's: one that leaves the years 1-9999 in
-    UTC is a malformed answer (the package unread), never an exception that ends the watch and
-    meets the same change at every restart; a year before 1000 is written in four digits, so
-    it sorts before 2026 (as ``999`` it sorted after, took the mark, and every later version
-    of the package was taken as read)."""
+    UTC places no version (it is read as undated, the others as ever), never an exception
+    that ends the watch and meets the same change at every restart; a year before 1000 is
+    written in four digits, so it sorts before 2026 (as ``999`` it sorted after, took the
+    mark, and every later version of the package was taken as read)."""
     from scanner.sources.answers import AnswerError, npm_versions_by_time
 
-    dated = npm_versions_by_time({"time": {"1.0.0": "0999-01-01T00:00:00Z",
+    found = npm_versions_by_time({"time": {"1.0.0": "0999-01-01T00:00:00Z",
                                            "2.0.0": "2026-01-01T00:00:00Z"},
                                   "versions": {"1.0.0": {}, "2.0.0": {}}}, "old")  # fmt: skip
-    assert [version for _, version in dated] == ["1.0.0", "2.0.0"]
-    assert dated[0][0] == "0999-01-01T00:00:00.000000Z"
+    assert found is not None and not found[1]
+    assert [version for _, version in found[0]] == ["1.0.0", "2.0.0"]
+    assert found[0][0][0] == "0999-01-01T00:00:00.000000Z"
     for hostile in ("0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"):
-        with pytest.raises(AnswerError, match="publication time"):
-            npm_versions_by_time({"time": {"1.0.0": hostile}, "versions": {"1.0.0": {}}}, "x")
+        dated = {"time": {"1.0.0": hostile, "2.0.0": "2026-01-01T00:00:00Z"},
+                 "versions": {"1.0.0": {}, "2.0.0": {}}}  # fmt: skip
+        assert npm_versions_by_time(dated, "x") == ([("2026-01-01T00:00:00.000000Z", "2.0.0")],
+                                                    ["1.0.0"])  # fmt: skip
+    with pytest.raises(AnswerError, match="time"):
+        npm_versions_by_time({"versions": {"1.0.0": {}}}, "x")  # no times at all: malformed
 
 
 def test_since_is_decided_by_the_first_commit_and_a_new_package_gets_its_newest_version(

@@ -286,13 +286,15 @@ def npm_release(value: Any, where: str, wanted: str | None) -> Release | None:
     )
 
 
-def npm_versions_by_time(value: Any, where: str) -> list[tuple[str, str]] | None:
+def npm_versions_by_time(value: Any,
+                         where: str) -> tuple[list[tuple[str, str]], list[str]] | None:  # fmt: skip
     """An npm packument's versions in the order they were published: ``(time, version)``
     pairs, oldest first, each time in UTC as ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` (so the texts
-    compare as the times do; two versions of the same time are ordered by their names). None
-    when every version was unpublished (npm then keeps ``time.unpublished`` and no
-    ``versions``). A version without a publication time cannot be placed among the others: the
-    packument is malformed, and what it announces was not read, never "nothing to read"."""
+    compare as the times do; two versions of the same time are ordered by their names); and,
+    apart, the versions whose publication time is missing or no time in the years 1-9999 UTC
+    (``undated``): they cannot be placed among the others, so whether one is new is unknown,
+    and the caller reads them rather than take them as read. None when every version was
+    unpublished (npm then keeps ``time.unpublished`` and no ``versions``)."""
     obj = _Obj.of(value, where)
     times = obj.obj("time")
     versions = obj.opt_obj("versions")
@@ -300,13 +302,21 @@ def npm_versions_by_time(value: Any, where: str) -> list[tuple[str, str]] | None
         return None
     if versions is None or not versions.data:
         obj.fail("versions", "an object holding a version")
-    dated = []
+    dated, undated = [], []
     for version in versions.data:
         published = _utc_text(times.data.get(version))
         if published is None:
-            times.fail(version, f"the publication time of version {version[:64]!r}")
-        dated.append((published, version))
-    return sorted(dated)
+            undated.append(version)
+        else:
+            dated.append((published, version))
+    return sorted(dated), sorted(undated)
+
+
+def npm_modified(value: Any) -> str | None:
+    """When an npm packument last changed (``time.modified``, UTC text as
+    ``npm_versions_by_time``'s), or None when it does not say."""
+    times = value.get("time") if isinstance(value, dict) else None
+    return _utc_text(times.get("modified")) if isinstance(times, dict) else None
 
 
 def _utc_text(value: Any) -> str | None:

@@ -320,18 +320,27 @@ class Watcher:
             listing = opened.versions
             if listing is not None:
                 unread = self.state.unread_versions(publication.feed, listing.package,
-                                                    listing.dated)  # fmt: skip
-                if not unread:  # no version published since the newest read
+                                                    listing.dated,
+                                                    modified=listing.modified)  # fmt: skip
+                # the versions with no time first: whether one is new is unknown, so each is
+                # read at every change of its package (never taken as read), without a mark
+                todo: list[tuple[str, Mark | None]] = []
+                for version in listing.undated:
+                    self.say(f"{publication.target}@{version}: no publication time in the "
+                             "packument; read at every change of the package")  # fmt: skip
+                    todo.append((version, None))
+                todo += [(dated[1], (listing.package, dated)) for dated in unread]
+                if not todo:  # no version published since the newest read
                     return False
-                for dated in unread[:-1]:
-                    self._scan_version(publication, listing, dated)
-                mark = (listing.package, unread[-1])
-                if opened.candidate is None and opened.skipped is None:  # taken as read ahead
-                    # (its mark was pruned since, or it is a package's newest read again):
-                    # fetched here, not read ahead
-                    target = f"{publication.target}@{unread[-1][1]}"
+                for version, version_mark in todo[:-1]:
+                    self._scan_version(publication, listing, version, version_mark)
+                last, mark = todo[-1]
+                if mark is None or (opened.candidate is None and opened.skipped is None):
+                    # taken as read ahead (its mark was pruned since, or it is a package's
+                    # newest read again), or a version with no time: fetched here, not ahead
+                    target = f"{publication.target}@{last}"
                     opened = self._opened(target, publication.feed,
-                                          lambda: listing.open(unread[-1][1]))  # fmt: skip
+                                          lambda: listing.open(last))  # fmt: skip
                     here = True
             if opened.candidate is None:
                 self.counts.filtered += opened.filtered
@@ -348,15 +357,15 @@ class Watcher:
         self._record(publication, outcome, before + 1, mark=mark)
         return True
 
-    def _scan_version(self, publication: Publication, listing: Versions,
-                      dated: tuple[str, str]) -> None:  # fmt: skip
-        """One of several npm versions that one change stands for (not the newest, which was
-        fetched ahead): fetched and scanned on this thread, committed with its package's mark
-        and without moving the checkpoint, so a kill before the last one reads the change again
-        and opens only the versions after the mark."""
-        target = f"{publication.target}@{dated[1]}"
-        mark = (listing.package, dated)
-        opened = self._opened(target, publication.feed, lambda: listing.open(dated[1]))
+    def _scan_version(self, publication: Publication, listing: Versions, version: str,
+                      mark: Mark | None) -> None:  # fmt: skip
+        """One of several npm versions that one change stands for (not the last, which was
+        fetched ahead): fetched and scanned on this thread, committed with its package's
+        ``mark`` (None: a version with no time) and without moving the checkpoint, so a kill
+        before the last one reads the change again and opens only the versions after the
+        mark."""
+        target = f"{publication.target}@{version}"
+        opened = self._opened(target, publication.feed, lambda: listing.open(version))
         if opened.candidate is None:
             self.counts.filtered += opened.filtered
             self.state.commit(publication.feed, None, 0, mark=mark)

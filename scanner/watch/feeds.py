@@ -44,14 +44,15 @@ from urllib.parse import quote
 
 from fingerprints import language_for_path
 from scanner.http import FetchError, Http
-from scanner.sources.answers import AnswerError, npm_release, npm_versions_by_time
+from scanner.sources.answers import AnswerError, npm_modified, npm_release, npm_versions_by_time
 from scanner.sources.archive import Archive
 from scanner.sources.base import CandidateFile, Limits, Problem, Unreadable
 from scanner.sources.carriers import might_be_carrier
 from scanner.sources.github import GitHubAPI, GitHubRepo, read_blobs
 
-Unread = Callable[[str, list[tuple[str, str]]], list[tuple[str, str]]]
-"""npm: of a package's dated versions, those the watch has not read (``WatchState``)."""
+Unread = Callable[[str, list[tuple[str, str]], str | None], list[tuple[str, str]]]
+"""npm: of a package's dated versions, those the watch has not read, given when its document
+last changed (``WatchState.unread_ahead``)."""
 Opener = Callable[[], "Opened"]
 """Fetches what a publication needs before it is scanned (run ahead, on a prefetch thread)."""
 
@@ -77,6 +78,11 @@ class Versions:
     """``(time, version)``, oldest first (``answers.npm_versions_by_time``)."""
     open: Callable[[str], Opened]
     """Fetches one version's tarball (on the calling thread)."""
+    modified: str | None = None
+    """When the package's document last changed (``answers.npm_modified``), if it says."""
+    undated: tuple[str, ...] = ()
+    """Versions with no publication time: whether one is new is unknown, so each is read at
+    every change of the package (``answers.npm_versions_by_time``)."""
 
 
 @dataclass
@@ -163,11 +169,14 @@ class NpmFeed:
         """The package's versions, and the newest one fetched (most changes publish one)."""
         url = f"{self.registry}/{quote(name, safe='@')}"
         doc = self.http.get_json(url, kind="packument")
-        dated = npm_versions_by_time(doc, url)  # a malformed packument: AnswerError, unread
-        if dated is None:
+        found = npm_versions_by_time(doc, url)  # a malformed packument: AnswerError, unread
+        if found is None:
             return Opened(skipped="every version unpublished")
-        listing = Versions(name, tuple(dated), functools.partial(self._version, name, doc, url))
-        if self.unread is not None and not self.unread(name, dated):
+        dated, undated = found
+        listing = Versions(name, tuple(dated), functools.partial(self._version, name, doc, url),
+                           npm_modified(doc), tuple(undated))  # fmt: skip
+        unread = self.unread
+        if not dated or (unread is not None and not unread(name, dated, listing.modified)):
             return Opened(versions=listing)  # nothing new (a dist-tag, a change read again)
         opened = listing.open(dated[-1][1])
         opened.versions = listing

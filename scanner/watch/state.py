@@ -19,8 +19,10 @@ past the change only with the last of them. Killed between two of them, the chan
 and only the versions after the mark are opened. A package with no mark is read from the feed's
 ``since`` time: when the watch first followed npm (``--from-beginning``: every version), later
 the start of the last poll that caught up with the feed, less ``SINCE_MARGIN``. Marks older than
-``since`` say no more than ``since`` does and are pruned, so the table holds the packages read
-in about the last ``SINCE_MARGIN`` (and any backlog), not every package ever seen.
+``since`` say no more than ``since`` does and are pruned (a package with no mark whose document
+was modified after ``since``, every version older, had its newest read: a metadata change), so
+the table holds the packages read in about the last ``SINCE_MARGIN`` (and any backlog), not
+every package ever seen.
 """
 
 from __future__ import annotations
@@ -130,9 +132,11 @@ class WatchState:
     # -- npm versions ----------------------------------------------------------------------------
 
     def unread_versions(self, feed: str, package: str, dated: Sequence[Dated],
-                        db: sqlite3.Connection | None = None) -> list[Dated]:  # fmt: skip
+                        db: sqlite3.Connection | None = None,
+                        modified: str | None = None) -> list[Dated]:  # fmt: skip
         """Of a package's versions (oldest first), those published after the newest read, or,
-        with no mark, after the feed's ``since``."""
+        with no mark, after the feed's ``since``; ``modified``: when the package's document
+        last changed (``answers.npm_modified``), if it says."""
         db = db or self.db
         row = db.execute("SELECT published, version FROM watch_versions WHERE feed = ?"
                          " AND package = ?", (feed, package)).fetchone()  # fmt: skip
@@ -140,11 +144,21 @@ class WatchState:
             newest = (row[0], row[1])
             return [d for d in dated if d > newest]
         since = self.since(feed, db) or ""
-        # a package never read: at least its newest version, whatever its time says (a change
-        # that reached the replica late, a clock ahead, a database followed before marks)
-        return [d for d in dated if d[0] > since] or list(dated[-1:])
+        newer = [d for d in dated if d[0] > since]
+        if newer or (modified is not None and modified > since):
+            # a document changed after ``since`` whose versions are all older: a change of its
+            # metadata only (a dist-tag, a deprecation); its newest version was read before
+            # ``since`` passed it (its mark pruned since), as its own change reached the feed
+            # within the margin, as every version's does (``SINCE_MARGIN``)
+            return newer
+        # otherwise at least its newest version, whatever its time says: the change is that
+        # version's own, seen late (a change that reached the replica late, a clock ahead, a
+        # database followed before marks), or the document does not say when it changed
+        return list(dated[-1:])
 
-    def unread_ahead(self, feed: str, package: str, dated: Sequence[Dated]) -> list[Dated]:
+    def unread_ahead(
+        self, feed: str, package: str, dated: Sequence[Dated], modified: str | None = None
+    ) -> list[Dated]:
         """``unread_versions`` from another thread (one fetching ahead, to leave alone the
         tarball of a change that published nothing new), on a read-only connection of its own.
         It may lag behind the watch's commits, never run ahead of them: marks and ``since``
@@ -153,7 +167,7 @@ class WatchState:
         if db is None:
             path = self.results.path.resolve().as_uri()
             db = self._ahead.db = sqlite3.connect(f"{path}?mode=ro", uri=True, timeout=60)
-        return self.unread_versions(feed, package, dated, db)
+        return self.unread_versions(feed, package, dated, db, modified)
 
     def since(self, feed: str, db: sqlite3.Connection | None = None) -> str | None:
         row = (db or self.db).execute("SELECT since FROM watch_since WHERE feed = ?",

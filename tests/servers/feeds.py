@@ -137,6 +137,16 @@ class FakeFeeds(FakeRegistry):
         self._npm_seq.append(index)
         return index
 
+    def change_npm(self, name: str) -> int:
+        """A change of ``name``'s metadata only (a dist-tag, a deprecation): its document's
+        ``time.modified`` moves to now, no version is published; in the changes feed once
+        visible."""
+        with self.lock:
+            self._npm_modified[name] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        index = self._add(Entry("npm", f"npm:{name}", {"name": name}))
+        self._npm_seq.append(index)
+        return index
+
     def publish_pypi(self, name: str, version: str, files: dict[str, bytes]) -> int:
         artifact = self.add_pypi(name, version, files)
         index = self._add(Entry("pypi", f"pypi:{name}=={version}/{artifact.filename}",

@@ -111,6 +111,7 @@ class FakeRegistry(LocalHTTPServer):
         self.lock = threading.RLock()
         self._npm: dict[str, dict[str, _NpmVersion]] = {}
         self._npm_tags: dict[str, dict[str, str]] = {}
+        self._npm_modified: dict[str, str] = {}  # a change after the newest version's publication
         self._pypi: dict[str, dict[str, _PypiRelease]] = {}
         self._pypi_names: dict[str, str] = {}
         self._files: dict[str, tuple[bytes, str]] = {}
@@ -260,7 +261,8 @@ class FakeRegistry(LocalHTTPServer):
         tags = self._npm_tags.get(name, {})
         latest = tags.get("latest") or list(versions)[-1]
         published = sorted(e.published for e in versions.values())
-        times = {"created": published[0] + ".000Z", "modified": published[-1] + ".000Z"}
+        modified = max(published[-1], self._npm_modified.get(name, ""))
+        times = {"created": published[0] + ".000Z", "modified": modified + ".000Z"}
         times.update({v: e.published + ".000Z" for v, e in versions.items()})
         return 200, {
             "_id": name,
