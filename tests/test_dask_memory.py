@@ -78,8 +78,10 @@ def test_clusters_started_in_dask_settings_keep_no_message_logs():
         distributed.Client(cluster) as client,
     ):  # fmt: skip
         assert client.submit(len, b"abc").result() == 3
-        streams = list(cluster.scheduler.stream_comms.values())  # to the worker and the client
-        assert len(streams) == 2 and all(s.recent_message_log.maxlen == 0 for s in streams)
+        scheduler = cluster.scheduler
+        streams = [*scheduler.stream_comms.values(), *scheduler.client_comms.values()]
+        assert len(streams) == 2  # to the worker and to the client
+        assert {stream.recent_message_log.maxlen for stream in streams} == {0}
         logs = client.run(lambda dask_worker: dask_worker.batched_stream.recent_message_log.maxlen)
         assert set(logs.values()) == {0}  # the worker's stream to the scheduler
     assert dask.config.get("distributed.admin.low-level-log-length") == default  # restored
