@@ -174,6 +174,24 @@ class DaskRunner:
         self.workers = max(1, sum(w.get("nthreads", 1) for w in
                                   self.client.scheduler_info()["workers"].values()))  # fmt: skip
         self._scattered: tuple[int, Any] | None = None
+        self._check_scheduler(address)
+
+    def _check_scheduler(self, address: str) -> None:
+        """One line when the scheduler keeps Dask's message logs: its streams to the workers
+        carry the batches, so it would hold that many of them per worker, files included."""
+        import dask
+
+        key = "distributed.admin.low-level-log-length"
+        try:
+            kept = self.client.run_on_scheduler(dask.config.get, key)
+        except Exception:  # a scheduler that runs no functions for clients: nothing to say
+            return
+        if kept != 0:
+            from scanner.console import note
+
+            note(f"the Dask scheduler at {address} keeps its last {kept or 'unlimited'} "
+                 "messages to each worker, files included: start it with "
+                 "DASK_DISTRIBUTED__ADMIN__LOW_LEVEL_LOG_LENGTH=0 to bound its memory")  # fmt: skip
 
     def map(self, fn: Callable[..., Any], items: Iterable[Any],
             context: Any = None) -> Iterator[Any]:  # fmt: skip

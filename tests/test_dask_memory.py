@@ -54,6 +54,8 @@ def test_the_calling_process_keeps_no_copy_of_the_batches_it_sent():
             cwd=REPO, capture_output=True, text=True, timeout=600,
         )  # fmt: skip
     assert done.returncode == 0, done.stderr
+    # the cluster keeps Dask's logs: one line says how to start a scheduler that does not
+    assert done.stderr.count("DASK_DISTRIBUTED__ADMIN__LOW_LEVEL_LOG_LENGTH=0") == 1, done.stderr
     out = json.loads(done.stdout)
     assert out["total"] == items * ITEM_BYTES  # every item was sent, run and answered
     warm, end = out["held"]
@@ -64,12 +66,16 @@ def test_the_calling_process_keeps_no_copy_of_the_batches_it_sent():
     assert end - warm < sent / 10, grew
 
 
-def test_clusters_started_in_dask_settings_keep_no_message_logs():
+def test_clusters_started_in_dask_settings_keep_no_message_logs(monkeypatch):
     """The scheduler and workers of a cluster started here (the benchmarks', the tests') get the
     same settings: the scheduler's streams to the workers carry the batches too."""
     distributed = pytest.importorskip("distributed")
     import dask
 
+    from scanner import console
+
+    notes: list[str] = []
+    monkeypatch.setattr(console, "note", notes.append)
     default = dask.config.get("distributed.admin.low-level-log-length")
     with (
         runners.dask_settings(),
@@ -84,4 +90,6 @@ def test_clusters_started_in_dask_settings_keep_no_message_logs():
         assert {stream.recent_message_log.maxlen for stream in streams} == {0}
         logs = client.run(lambda dask_worker: dask_worker.batched_stream.recent_message_log.maxlen)
         assert set(logs.values()) == {0}  # the worker's stream to the scheduler
+        runners.DaskRunner(cluster.scheduler_address).close()
+    assert notes == []  # nothing to say about this scheduler
     assert dask.config.get("distributed.admin.low-level-log-length") == default  # restored
