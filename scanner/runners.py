@@ -168,9 +168,11 @@ class DaskRunner:
         self._settings = dask_settings()  # for the client's life: a reconnection makes new comms
         try:
             self.client = Client(address, timeout="20s")
-        except OSError as exc:
+        except BaseException as exc:
             self._settings.__exit__(None, None, None)
-            raise ConfigError("--scheduler", f"cannot reach {address} ({exc})") from exc
+            if isinstance(exc, OSError):
+                raise ConfigError("--scheduler", f"cannot reach {address} ({exc})") from exc
+            raise
         self.workers = max(1, sum(w.get("nthreads", 1) for w in
                                   self.client.scheduler_info()["workers"].values()))  # fmt: skip
         self._scattered: tuple[int, Any] | None = None

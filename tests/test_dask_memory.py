@@ -40,6 +40,18 @@ print(json.dumps({"held": held, "total": total}))
 """
 
 
+LOG_LENGTH_NOTE = "DASK_DISTRIBUTED__ADMIN__LOW_LEVEL_LOG_LENGTH=0"
+
+
+def run_client(address: str, warm_items: int, items: int) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", CLIENT, address, str(warm_items), str(items), str(ITEM_BYTES)],
+        cwd=REPO, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return done
+
+
 def test_the_calling_process_keeps_no_copy_of_the_batches_it_sent():
     distributed = pytest.importorskip("distributed")
     batch = runners.BATCH_ITEMS
@@ -48,14 +60,9 @@ def test_the_calling_process_keeps_no_copy_of_the_batches_it_sent():
     # the cluster with Dask's defaults: only the client's own settings are under test
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   host="127.0.0.1", dashboard_address=None) as cluster:  # fmt: skip
-        done = subprocess.run(
-            [sys.executable, "-c", CLIENT, cluster.scheduler_address,
-             str(WARM_BATCHES * batch), str(items), str(ITEM_BYTES)],
-            cwd=REPO, capture_output=True, text=True, timeout=600,
-        )  # fmt: skip
-    assert done.returncode == 0, done.stderr
+        done = run_client(cluster.scheduler_address, WARM_BATCHES * batch, items)
     # the cluster keeps Dask's logs: one line says how to start a scheduler that does not
-    assert done.stderr.count("DASK_DISTRIBUTED__ADMIN__LOW_LEVEL_LOG_LENGTH=0") == 1, done.stderr
+    assert done.stderr.count(LOG_LENGTH_NOTE) == 1, done.stderr
     out = json.loads(done.stdout)
     assert out["total"] == items * ITEM_BYTES  # every item was sent, run and answered
     warm, end = out["held"]
@@ -66,16 +73,12 @@ def test_the_calling_process_keeps_no_copy_of_the_batches_it_sent():
     assert end - warm < sent / 10, grew
 
 
-def test_clusters_started_in_dask_settings_keep_no_message_logs(monkeypatch):
+def test_clusters_started_in_dask_settings_keep_no_message_logs():
     """The scheduler and workers of a cluster started here (the benchmarks', the tests') get the
     same settings: the scheduler's streams to the workers carry the batches too."""
     distributed = pytest.importorskip("distributed")
     import dask
 
-    from scanner import console
-
-    notes: list[str] = []
-    monkeypatch.setattr(console, "note", notes.append)
     default = dask.config.get("distributed.admin.low-level-log-length")
     with (
         runners.dask_settings(),
@@ -90,6 +93,6 @@ def test_clusters_started_in_dask_settings_keep_no_message_logs(monkeypatch):
         assert {stream.recent_message_log.maxlen for stream in streams} == {0}
         logs = client.run(lambda dask_worker: dask_worker.batched_stream.recent_message_log.maxlen)
         assert set(logs.values()) == {0}  # the worker's stream to the scheduler
-        runners.DaskRunner(cluster.scheduler_address).close()
-    assert notes == []  # nothing to say about this scheduler
+        done = run_client(cluster.scheduler_address, 1, 2)
+        assert LOG_LENGTH_NOTE not in done.stderr  # nothing to say about this scheduler
     assert dask.config.get("distributed.admin.low-level-log-length") == default  # restored
