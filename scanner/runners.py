@@ -140,6 +140,22 @@ class Processes:
         self._pool = None
 
 
+#: Dask settings for every process of a run: the client here, and the scheduler and workers of
+#: a cluster we start (``dask_settings``). Dask keeps the last ``low-level-log-length`` messages
+#: (1,000 by default) of every batched stream for debugging, each one whole when it was under
+#: 1 MB: the client's stream to the scheduler and the scheduler's to each worker carry the
+#: batches, files' bytes included, so each process kept up to a gigabyte of source it had sent
+#: (measured: the calling process grew 20 to 25 MiB per million lines until the log was full).
+DASK_SETTINGS = {"distributed.admin.low-level-log-length": 0}
+
+
+def dask_settings() -> Any:
+    """A context in which Dask clusters and clients keep no logs of the messages they sent."""
+    import dask
+
+    return dask.config.set(DASK_SETTINGS)
+
+
 class DaskRunner:
     """Tasks on a Dask distributed cluster; the context is broadcast to every worker once."""
 
@@ -149,13 +165,35 @@ class DaskRunner:
         except ImportError as exc:
             raise ConfigError("--scheduler", "needs Dask: pip install 'leaktrace[distributed]'"
                               ) from exc  # fmt: skip
+        self._settings = dask_settings()  # for the client's life: a reconnection makes new comms
         try:
             self.client = Client(address, timeout="20s")
-        except OSError as exc:
-            raise ConfigError("--scheduler", f"cannot reach {address} ({exc})") from exc
+        except BaseException as exc:
+            self._settings.__exit__(None, None, None)
+            if isinstance(exc, OSError):
+                raise ConfigError("--scheduler", f"cannot reach {address} ({exc})") from exc
+            raise
         self.workers = max(1, sum(w.get("nthreads", 1) for w in
                                   self.client.scheduler_info()["workers"].values()))  # fmt: skip
         self._scattered: tuple[int, Any] | None = None
+        self._check_scheduler(address)
+
+    def _check_scheduler(self, address: str) -> None:
+        """One line when the scheduler keeps Dask's message logs: its streams to the workers
+        carry the batches, so it would hold that many of them per worker, files included."""
+        import dask
+
+        key = "distributed.admin.low-level-log-length"
+        try:
+            kept = self.client.run_on_scheduler(dask.config.get, key)
+        except Exception:  # a scheduler that runs no functions for clients: nothing to say
+            return
+        if kept != 0:
+            from scanner.console import note
+
+            note(f"the Dask scheduler at {address} keeps its last {kept or 'unlimited'} "
+                 "messages to each worker, files included: start it with "
+                 "DASK_DISTRIBUTED__ADMIN__LOW_LEVEL_LOG_LENGTH=0 to bound its memory")  # fmt: skip
 
     def map(self, fn: Callable[..., Any], items: Iterable[Any],
             context: Any = None) -> Iterator[Any]:  # fmt: skip
@@ -180,6 +218,9 @@ class DaskRunner:
 
     def close(self) -> None:
         self.client.close()
+        if self._settings is not None:
+            self._settings.__exit__(None, None, None)
+            self._settings = None
 
 
 #: A batch sent to a Dask worker closes at this many items or bytes of ``data``, whichever first.

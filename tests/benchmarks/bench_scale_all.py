@@ -478,6 +478,7 @@ def dask_section(work: Path, pip: Path, lines: int | None = None) -> None:
 
     from fingerprints import open_store
     from scanner.index_file import IndexFile, index_path
+    from scanner.runners import dask_settings
 
     trees, described = dask_corpus(pip, lines)
     print(f"\n== a store built on Dask (LocalCluster: 2 worker processes) vs --jobs 2: "
@@ -486,8 +487,11 @@ def dask_section(work: Path, pip: Path, lines: int | None = None) -> None:
     for path in work.glob("dask*.db*"):
         path.unlink()
     runs, peaks = {}, {}
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None) as cluster:  # fmt: skip
+    with (
+        dask_settings(),
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                     dashboard_address=None) as cluster,
+    ):  # fmt: skip
         workers = [p.process.pid for p in cluster.workers.values()]  # type: ignore[attr-defined]
         with Peaks(workers) as peaks["dask"]:
             runs["dask"] = run([*LEAKTRACE, "fingerprint", *map(str, trees), "--store",
