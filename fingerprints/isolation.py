@@ -873,6 +873,8 @@ def _unpack_tokens(buffer: bytearray) -> TokenStream:
     if len(buffer) < _HEADER.size:
         raise ValueError(f"a packed token stream of {len(buffer)} bytes has no header")
     _, *counts, lines, error_line, blob_size = _HEADER.unpack_from(buffer)
+    if len(set(counts)) != 1:  # one entry per token in each array
+        raise ValueError(f"arrays of different lengths {counts}")
     offset = _HEADER.size
     arrays = {}
     for (name, dtype), count in zip(_ARRAYS, counts, strict=True):

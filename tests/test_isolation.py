@@ -130,6 +130,32 @@ def test_a_token_stream_that_does_not_add_up_is_refused():
     replies.close()
 
 
+def test_a_token_stream_whose_arrays_disagree_in_length_is_a_crash():
+    """Counts that add up to the message's size but differ between arrays (one more raw hash,
+    one fewer value) would give arrays of different lengths: refused, and the parse a crash."""
+    tokens = tokenize(b"def f(x):\n    return x + 1\n", load_language("python"))
+    read_end, write_end = os.pipe()
+    replies = isolation.Connection(read_end, writable=False)
+    sender = isolation.Connection(write_end, readable=False)
+    isolation._send_tokens(sender, tokens)
+    good = isolation._receive(replies)
+    header = list(isolation._HEADER.unpack_from(good))
+    header[1] -= 1  # the values: one fewer
+    header[2] += 1  # the raw hashes: one more (both 8 bytes: the sizes still add up)
+    bad = bytearray(good)
+    isolation._HEADER.pack_into(bad, 0, *header)
+    with pytest.raises(ValueError, match="different lengths"):
+        isolation._unpack_tokens(bad)
+    parser = isolation.IsolatedParser(ParseLimits())  # the caller's side, reading that reply
+    parser._replies, parser._deadline = replies, time.monotonic() + 10
+    sender.send_bytes(bad)
+    with pytest.raises(ParseFailure) as failure:
+        parser.collect()
+    assert failure.value.kind == "crash" and "different lengths" in str(failure.value)
+    assert parser._replies is None  # closed: the next file gets a fresh parser process
+    sender.close()
+
+
 def test_the_deep_nesting_that_overflowed_the_stack_is_parsed():
     tokens = isolated_tokenize(DEEP, "java", ParseLimits())
     assert len(tokens) == 300_000 and tokens.error_line == 1
