@@ -412,32 +412,46 @@ static const uint8_t BLAKE2B_SIGMA[12][16] = {
 
 static uint64_t rotr64(uint64_t x, int n) { return (x >> n) | (x << (64 - n)); }
 
+#define BLAKE2B_G(a, b, c, d, x, y)                                                                 \
+    do {                                                                                          \
+        a += b + (x);                                                                             \
+        d = rotr64(d ^ a, 32);                                                                    \
+        c += d;                                                                                   \
+        b = rotr64(b ^ c, 24);                                                                    \
+        a += b + (y);                                                                             \
+        d = rotr64(d ^ a, 16);                                                                    \
+        c += d;                                                                                   \
+        b = rotr64(b ^ c, 63);                                                                    \
+    } while (0)
+
+/* One compression (RFC 7693 section 3.2), its state in locals the compiler keeps in registers. */
 static void blake2b_compress(uint64_t h[8], const uint8_t block[128], uint64_t counter, int last) {
-    uint64_t v[16], m[16];
-    for (int i = 0; i < 8; i++) v[i] = h[i], v[i + 8] = BLAKE2B_IV[i];
-    v[12] ^= counter;
-    if (last) v[14] = ~v[14];
+    uint64_t m[16];
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(m, block, sizeof(m));
+#else
     for (int i = 0; i < 16; i++) {
         m[i] = 0;
         for (int j = 0; j < 8; j++) m[i] |= (uint64_t)block[8 * i + j] << (8 * j);
     }
-    static const uint8_t lanes[8][4] = {{0, 4, 8, 12}, {1, 5, 9, 13}, {2, 6, 10, 14}, {3, 7, 11, 15},
-                                        {0, 5, 10, 15}, {1, 6, 11, 12}, {2, 7, 8, 13}, {3, 4, 9, 14}};
+#endif
+    uint64_t v0 = h[0], v1 = h[1], v2 = h[2], v3 = h[3], v4 = h[4], v5 = h[5], v6 = h[6], v7 = h[7];
+    uint64_t v8 = BLAKE2B_IV[0], v9 = BLAKE2B_IV[1], v10 = BLAKE2B_IV[2], v11 = BLAKE2B_IV[3];
+    uint64_t v12 = BLAKE2B_IV[4] ^ counter, v13 = BLAKE2B_IV[5];
+    uint64_t v14 = last ? ~BLAKE2B_IV[6] : BLAKE2B_IV[6], v15 = BLAKE2B_IV[7];
     for (int round = 0; round < 12; round++) {
         const uint8_t *s = BLAKE2B_SIGMA[round];
-        for (int g = 0; g < 8; g++) {
-            uint64_t *a = &v[lanes[g][0]], *b = &v[lanes[g][1]], *c = &v[lanes[g][2]], *d = &v[lanes[g][3]];
-            *a += *b + m[s[2 * g]];
-            *d = rotr64(*d ^ *a, 32);
-            *c += *d;
-            *b = rotr64(*b ^ *c, 24);
-            *a += *b + m[s[2 * g + 1]];
-            *d = rotr64(*d ^ *a, 16);
-            *c += *d;
-            *b = rotr64(*b ^ *c, 63);
-        }
+        BLAKE2B_G(v0, v4, v8, v12, m[s[0]], m[s[1]]);
+        BLAKE2B_G(v1, v5, v9, v13, m[s[2]], m[s[3]]);
+        BLAKE2B_G(v2, v6, v10, v14, m[s[4]], m[s[5]]);
+        BLAKE2B_G(v3, v7, v11, v15, m[s[6]], m[s[7]]);
+        BLAKE2B_G(v0, v5, v10, v15, m[s[8]], m[s[9]]);
+        BLAKE2B_G(v1, v6, v11, v12, m[s[10]], m[s[11]]);
+        BLAKE2B_G(v2, v7, v8, v13, m[s[12]], m[s[13]]);
+        BLAKE2B_G(v3, v4, v9, v14, m[s[14]], m[s[15]]);
     }
-    for (int i = 0; i < 8; i++) h[i] ^= v[i] ^ v[i + 8];
+    h[0] ^= v0 ^ v8, h[1] ^= v1 ^ v9, h[2] ^= v2 ^ v10, h[3] ^= v3 ^ v11;
+    h[4] ^= v4 ^ v12, h[5] ^= v5 ^ v13, h[6] ^= v6 ^ v14, h[7] ^= v7 ^ v15;
 }
 
 /* The first 8 bytes (little-endian) of BLAKE2b with ``digest`` bytes of output (4 or 8) of
@@ -449,12 +463,14 @@ static uint64_t blake2b_head(int digest, const char *prefix, const uint8_t *text
     memcpy(h, BLAKE2B_IV, sizeof(h));
     h[0] ^= 0x01010000ULL ^ (uint64_t)digest;
     for (;;) {
-        size_t fill = 0;
-        memset(block, 0, sizeof(block));
-        while (fill < 128 && done + fill < total) {
-            size_t at = done + fill;
-            block[fill++] = at < prefix_length ? (uint8_t)prefix[at] : text[at - prefix_length];
+        size_t fill = total - done < 128 ? total - done : 128, from_prefix = 0;
+        memset(block + fill, 0, 128 - fill);
+        if (done < prefix_length) { /* the prefix is shorter than a block */
+            from_prefix = prefix_length - done < fill ? prefix_length - done : fill;
+            memcpy(block, prefix + done, from_prefix);
         }
+        if (fill > from_prefix) /* then ``done + from_prefix`` is past the prefix */
+            memcpy(block + from_prefix, text + (done + from_prefix - prefix_length), fill - from_prefix);
         done += fill;
         if (done >= total) {
             blake2b_compress(h, block, (uint64_t)total, 1);
