@@ -38,8 +38,8 @@ from fingerprints.fingerprinter import _parser, fingerprint_file
 from fingerprints.languages import language_for_path
 from fingerprints.params import FingerprintParams
 mode, params = sys.argv[2], FingerprintParams()
-files = [(str(p), p.read_bytes(), language_for_path(p)) for p in sorted(Path(sys.argv[1]).rglob("*"))
-         if p.is_file() and language_for_path(p)]
+files = [(str(p), p.read_bytes(), language_for_path(p))
+         for p in sorted(Path(sys.argv[1]).rglob("*")) if p.is_file() and language_for_path(p)]
 fingerprint_file("warm.py", b"x = 1\\n", "python", params)  # as the zygote warms
 _parser("python").parse(b"x = 1\\n")
 for path, data, language in files if mode != "none" else []:
@@ -80,8 +80,9 @@ def inclusive(out: Path) -> tuple[int, dict[str, int]]:
 
 def callgrind(mode: str, pip: Path, folder: Path) -> tuple[int, dict[str, int]]:
     out = folder / f"callgrind.{mode}"
-    subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable,
-                    "-c", WORK, str(pip), mode], check=True, capture_output=True, env=ENV)  # fmt: skip
+    command = [sys.executable, "-c", WORK, str(pip), mode]
+    subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *command],
+                   check=True, capture_output=True, env=ENV)  # fmt: skip
     return inclusive(out)
 
 
@@ -155,7 +156,8 @@ def timeline_section(pip: Path) -> None:
         print("\n== timeline: perf not available ==")
         return
     for jobs in (1, 2):
-        print(f"\n== timeline of fingerprint pip --jobs {jobs} (perf task-clock samples; {load()}) ==")
+        print(f"\n== timeline of fingerprint pip --jobs {jobs} (perf task-clock samples; "
+              f"{load()}) ==")  # fmt: skip
         with tempfile.TemporaryDirectory() as tmp:
             store = Path(tmp) / "pip.db"
             roles, end = samples([*LEAKTRACE, "fingerprint", str(pip), "--store", str(store),
@@ -170,8 +172,9 @@ def timeline_section(pip: Path) -> None:
             continue
         first, last = parsing[0][0], parsing[-1][0]
         calling = roles["calling process"]
-        split = [sum(c for t, c in calling if test(t)) for test in (
-            lambda t: t < first, lambda t: first <= t <= last, lambda t: t > last)]  # fmt: skip
+        before = sum(c for t, c in calling if t < first)
+        after = sum(c for t, c in calling if t > last)
+        split = [before, sum(c for _, c in calling) - before - after, after]
         print(f"the run: {end:.3f} s; parsing from {first:.3f} s to {last:.3f} s; the tail "
               f"{end - last:.3f} s. The calling process's CPU: {split[0]:.3f} s before the "
               f"first parse, {split[1]:.3f} s during, {split[2]:.3f} s after the last")  # fmt: skip
