@@ -10,6 +10,7 @@ import signal
 import sqlite3
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -30,6 +31,9 @@ from fingerprints import (
 from scanner.cli import EXIT_CLEAR, EXIT_DERIVATIVE, EXIT_INCOMPLETE, app
 from scanner.resultsdb import SCHEMA_VERSION, ResultsDB
 from tests.conftest import SAMPLES
+
+if TYPE_CHECKING:
+    from fingerprints.normalize import TokenStream
 
 runner = CliRunner()
 PRIVATE = SAMPLES / "private" / "acme-ledger"
@@ -107,15 +111,22 @@ def test_a_token_stream_crosses_the_pipe_whole(data, language):
     assert len(here) * 40 > isolation.PIPE_BYTES or data != WIDE
 
 
-def test_a_token_stream_that_does_not_add_up_is_refused():
-    """A child that packs lengths past its message is a failed parse, not arrays read from
-    whatever follows."""
-    tokens = tokenize(b"x = 1\n", load_language("python"))
+def packed(
+    source: bytes,
+) -> tuple[TokenStream, bytearray, isolation.Connection, isolation.Connection]:
+    """``source``'s tokens, as a parser process packs them, and the pipe's two ends."""
+    tokens = tokenize(source, load_language("python"))
     read_end, write_end = os.pipe()
     replies = isolation.Connection(read_end, writable=False)
     sender = isolation.Connection(write_end, readable=False)
     isolation._send_tokens(sender, tokens)
-    good = isolation._receive(replies)
+    return tokens, isolation._receive(replies), replies, sender
+
+
+def test_a_token_stream_that_does_not_add_up_is_refused():
+    """A child that packs lengths past its message is a failed parse, not arrays read from
+    whatever follows."""
+    tokens, good, replies, sender = packed(b"x = 1\n")
     assert np.array_equal(isolation._unpack_tokens(good).values, tokens.values)
     for field in (1, 9):  # the values' count, the structure's size
         bad = bytearray(good)
@@ -133,12 +144,7 @@ def test_a_token_stream_that_does_not_add_up_is_refused():
 def test_a_token_stream_whose_arrays_disagree_in_length_is_a_crash():
     """Counts that add up to the message's size but differ between arrays (one more raw hash,
     one fewer value) would give arrays of different lengths: refused, and the parse a crash."""
-    tokens = tokenize(b"def f(x):\n    return x + 1\n", load_language("python"))
-    read_end, write_end = os.pipe()
-    replies = isolation.Connection(read_end, writable=False)
-    sender = isolation.Connection(write_end, readable=False)
-    isolation._send_tokens(sender, tokens)
-    good = isolation._receive(replies)
+    _, good, replies, sender = packed(b"def f(x):\n    return x + 1\n")
     header = list(isolation._HEADER.unpack_from(good))
     header[1] -= 1  # the values: one fewer
     header[2] += 1  # the raw hashes: one more (both 8 bytes: the sizes still add up)
