@@ -75,33 +75,37 @@ def inclusive(out: Path) -> tuple[int, dict[str, int]]:
                            capture_output=True, text=True, check=True).stdout  # fmt: skip
     total = int(re.search(r"([\d,]+) \([^)]*\)\s+PROGRAM TOTALS", shown)[1].replace(",", ""))
     counts: dict[str, int] = {}
-    for count, name in re.findall(r"^\s*([\d,]+) \([^)]*\)\s+\S*?:([\w.]+) ", shown, re.M):
+    for count, name in re.findall(r"^\s*([\d,]+) \([^)]*\)\s+\S*?:([\w.]+)(?: |$)", shown, re.M):
         counts[name] = max(counts.get(name, 0), int(count.replace(",", "")))
     return total, counts
 
 
 def callgrind(mode: str, pip: Path, folder: Path) -> tuple[int, dict[str, int]]:
+    """One run's counts (``inclusive``); an output already in ``folder`` is read again."""
     out = folder / f"callgrind.{mode}"
+    if out.exists():
+        return inclusive(out)
     command = [sys.executable, "-c", WORK, str(pip), mode]
     subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *command],
                    check=True, capture_output=True, env=_zygote_environment(ENV))  # fmt: skip
     return inclusive(out)
 
 
-def instructions_section(pip: Path) -> None:
+def instructions_section(pip: Path, work_folder: Path | None) -> None:
     print("\n== instructions (callgrind) for every file of pip: the parser processes' work "
           "against a bare parse ==")  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
-        base, _ = callgrind("none", pip, Path(tmp))
-        bare, bare_parts = callgrind("bare", pip, Path(tmp))
-        full, parts = callgrind("full", pip, Path(tmp))
+        folder = work_folder or Path(tmp)
+        base, _ = callgrind("none", pip, folder)
+        bare, bare_parts = callgrind("bare", pip, folder)
+        full, parts = callgrind("full", pip, folder)
     bare_parse = bare_parts["ts_parser_parse_string_encoding"] + bare_parts.get("ts_tree_delete", 0)
     work = full - base
-    print(f"imports and warm-up (a run with no file): {base / 1e9:.2f} G, taken off both")
-    print(f"bare parse (py-tree-sitter, trees freed): {(bare - base) / 1e9:6.2f} G instructions "
-          f"(of which parse and release {bare_parse / 1e9:.2f} G)")  # fmt: skip
+    print(f"imports and warm-up (a run with no file): {base / 1e9:.2f} G, taken off the work")
+    print(f"bare parse (py-tree-sitter): parse and release {bare_parse / 1e9:.2f} G instructions "
+          f"(the whole run less the imports {(bare - base) / 1e9:.2f} G)")  # fmt: skip
     print(f"parser processes' work:                   {work / 1e9:6.2f} G instructions, "
-          f"{work / (bare - base):.2f}x the bare parse")  # fmt: skip
+          f"{work / bare_parse:.2f}x the bare parse")  # fmt: skip
     counted = 0
     for label, names in PARTS:
         count = max(parts.get(name, 0) for name in names)
@@ -186,11 +190,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sections", nargs="+", choices=("instructions", "timeline"),
                         default=["instructions", "timeline"])  # fmt: skip
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=None,
+        help="keep the callgrind outputs here (those already there are read again)",
+    )
     args = parser.parse_args()
     pip = pip_tree()
     print(f"pip {pip}; {os.cpu_count()} cores, {load()}")
     if "instructions" in args.sections:
-        instructions_section(pip)
+        if args.work:
+            args.work.mkdir(parents=True, exist_ok=True)
+        instructions_section(pip, args.work)
     if "timeline" in args.sections:
         timeline_section(pip)
 
