@@ -11,8 +11,9 @@
  *
  * ``Tokenizer(capsule, table, function_mask, body, params, name, string, anchors, brace,
  * paren, control_keys, control_codes, definers, type_definers, ident, number, dot, open_paren,
- * min_function_tokens, paint_budget, min_events, format, local, codes)`` (the last fourteen:
- * ``structure``'s constants and ``structure.text_codes``)
+ * min_function_tokens, paint_budget, min_events, format, local, codes, seed=None)`` (fourteen
+ * before ``seed``: ``structure``'s constants and ``structure.text_codes``; ``seed`` keys the
+ * hash tables' slots, random when None: it changes no output, only where entries sit)
  * ``.tokenize(parse_source, source, structure=True)`` returns, for one file:
  *
  *   (values, raw, line_start, line_end, start_byte, end_byte, error_line, structure, lines)
@@ -35,7 +36,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <tree_sitter/api.h>
+#include <unistd.h>
 
 #include "language.h" /* tree-sitter's internals: the walk reads subtrees */
 #include "subtree.h"
@@ -82,6 +85,7 @@ typedef struct {
     uint64_t string_value, open_brace, close_paren;
     const uint64_t *anchors;
     size_t anchor_count;
+    uint64_t seed; /* the Tokenizer's: its hash tables' slots */
 } Grammar;
 
 typedef struct {
@@ -168,8 +172,8 @@ static int emit_leaf(const TSTree *tree, const Grammar *grammar, Tokens *out, Ve
     ((int64_t *)out->starts.data)[count] = start;
     ((int64_t *)out->ends.data)[count] = end;
     out->values.count = out->starts.count = out->ends.count = count + 1;
-    /* a string token may grow later: its look-up is left to ``function_nodes`` */
-    if (hits && value != grammar->string_value && is_anchor(grammar, out->values.data, count)) {
+    /* no anchor is a string token (``tokenizer_init``), whose range a later piece could grow */
+    if (hits && is_anchor(grammar, out->values.data, count)) {
         if (vec_reserve(hits, hits->count + 1)) return -1;
         Hit *hit = (Hit *)hits->data + hits->count++;
         hit->at = count;
@@ -266,11 +270,16 @@ static int is_anchor(const Grammar *grammar, const uint64_t *values, size_t at) 
     return at > 0 && values[at] == grammar->open_brace && values[at - 1] == grammar->close_paren;
 }
 
-/* Open-addressing set of (start, end) byte pairs: a function found from two anchors once. */
+/* Open-addressing set of 64-bit keys ((start, end) byte pairs: a function found from two
+ * anchors once; name ids: the file's own names). The slots are keyed by ``seed`` (random per
+ * Tokenizer): a file cannot choose keys that all land in one probe chain. */
 typedef struct {
     uint64_t *keys; /* key + 1; 0 is empty */
     size_t mask;
+    uint64_t seed;
 } Seen;
+
+static size_t seen_slot(const Seen *seen, uint64_t key) { return mix(key ^ seen->seed) & seen->mask; }
 
 static int seen_add(Seen *seen, uint64_t key, size_t count) {
     /* grows to keep the load under a half; returns 1 when new, 0 when seen, -1 on no memory */
@@ -278,18 +287,20 @@ static int seen_add(Seen *seen, uint64_t key, size_t count) {
         size_t size = seen->keys ? (seen->mask + 1) * 2 : 64;
         uint64_t *keys = calloc(size, sizeof(uint64_t));
         if (keys == NULL) return -1;
-        for (size_t i = 0; seen->keys && i <= seen->mask; i++) {
-            if (!seen->keys[i]) continue;
-            size_t slot = (seen->keys[i] * KGRAM_BASE) >> 20 & (size - 1);
-            while (keys[slot]) slot = (slot + 1) & (size - 1);
-            keys[slot] = seen->keys[i];
-        }
-        free(seen->keys);
+        uint64_t *old = seen->keys;
+        size_t old_mask = seen->mask;
         seen->keys = keys;
         seen->mask = size - 1;
+        for (size_t i = 0; old && i <= old_mask; i++) {
+            if (!old[i]) continue;
+            size_t slot = seen_slot(seen, old[i]);
+            while (keys[slot]) slot = (slot + 1) & seen->mask;
+            keys[slot] = old[i];
+        }
+        free(old);
     }
     key += 1;
-    size_t slot = (key * KGRAM_BASE) >> 20 & seen->mask;
+    size_t slot = seen_slot(seen, key);
     while (seen->keys[slot]) {
         if (seen->keys[slot] == key) return 0;
         slot = (slot + 1) & seen->mask;
@@ -298,28 +309,15 @@ static int seen_add(Seen *seen, uint64_t key, size_t count) {
     return 1;
 }
 
-/* ``structure._function_nodes``: each anchor token looked up in the tree, its function among
- * the node and its three nearest ancestors (found during the walk: ``hits``, but for string
- * tokens); with what ``structure.extract`` reads of it. */
-static int function_nodes(TSTree *tree, const Grammar *grammar, Tokens *out, const Vec *hits) {
-    const uint64_t *values = out->values.data;
-    const int64_t *starts = out->starts.data, *ends = out->ends.data;
-    TSNode root = ts_tree_root_node(tree);
-    Seen seen = {NULL, 0};
-    const Hit *hit = hits->data, *hits_end = hit + hits->count;
+/* ``structure._function_nodes``: each anchor token's function among the node and its three
+ * nearest ancestors, with what ``structure.extract`` reads of it. ``hits`` holds exactly the
+ * anchor tokens, in order, each with its function (found during the walk: no anchor is a string
+ * token, whose range could still grow, ``tokenizer_init`` checks that). */
+static int function_nodes(const Grammar *grammar, Tokens *out, const Vec *hits) {
+    Seen seen = {NULL, 0, grammar->seed};
     int failed = 0;
-    for (size_t at = 0; at < out->values.count; at++) {
-        if (!is_anchor(grammar, values, at)) continue;
-        TSNode node;
-        if (hit < hits_end && hit->at == at) {
-            node = (hit++)->node;
-        } else { /* a string token, whose range is the collapsed run's */
-            node = ts_node_descendant_for_byte_range(root, (uint32_t)starts[at], (uint32_t)ends[at]);
-            for (int up = 0; up < 3; up++) {
-                if (ts_node_is_null(node) || is_function(grammar, node)) break;
-                node = ts_node_parent(node);
-            }
-        }
+    for (const Hit *hit = hits->data, *hits_end = hit + hits->count; hit < hits_end; hit++) {
+        TSNode node = hit->node;
         if (ts_node_is_null(node) || !is_function(grammar, node)) continue;
         int64_t start = ts_node_start_byte(node), end = ts_node_end_byte(node);
         size_t count = out->functions.count;
@@ -366,7 +364,7 @@ static int tokenize_file(TSParser *parser, const Grammar *grammar, const char *s
     Vec hits = {NULL, 0, 0, sizeof(Hit)};
     int failed = walk_leaves(tree, grammar, out, want_functions ? &hits : NULL);
     out->error_line = first_error_line(tree);
-    if (!failed && want_functions) failed = function_nodes(tree, grammar, out, &hits);
+    if (!failed && want_functions) failed = function_nodes(grammar, out, &hits);
     free(hits.data);
     ts_tree_delete(tree);
     return failed;
@@ -414,32 +412,46 @@ static const uint8_t BLAKE2B_SIGMA[12][16] = {
 
 static uint64_t rotr64(uint64_t x, int n) { return (x >> n) | (x << (64 - n)); }
 
+#define BLAKE2B_G(a, b, c, d, x, y)                                                                 \
+    do {                                                                                          \
+        a += b + (x);                                                                             \
+        d = rotr64(d ^ a, 32);                                                                    \
+        c += d;                                                                                   \
+        b = rotr64(b ^ c, 24);                                                                    \
+        a += b + (y);                                                                             \
+        d = rotr64(d ^ a, 16);                                                                    \
+        c += d;                                                                                   \
+        b = rotr64(b ^ c, 63);                                                                    \
+    } while (0)
+
+/* One compression (RFC 7693 section 3.2), its state in locals the compiler keeps in registers. */
 static void blake2b_compress(uint64_t h[8], const uint8_t block[128], uint64_t counter, int last) {
-    uint64_t v[16], m[16];
-    for (int i = 0; i < 8; i++) v[i] = h[i], v[i + 8] = BLAKE2B_IV[i];
-    v[12] ^= counter;
-    if (last) v[14] = ~v[14];
+    uint64_t m[16];
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(m, block, sizeof(m));
+#else
     for (int i = 0; i < 16; i++) {
         m[i] = 0;
         for (int j = 0; j < 8; j++) m[i] |= (uint64_t)block[8 * i + j] << (8 * j);
     }
-    static const uint8_t lanes[8][4] = {{0, 4, 8, 12}, {1, 5, 9, 13}, {2, 6, 10, 14}, {3, 7, 11, 15},
-                                        {0, 5, 10, 15}, {1, 6, 11, 12}, {2, 7, 8, 13}, {3, 4, 9, 14}};
+#endif
+    uint64_t v0 = h[0], v1 = h[1], v2 = h[2], v3 = h[3], v4 = h[4], v5 = h[5], v6 = h[6], v7 = h[7];
+    uint64_t v8 = BLAKE2B_IV[0], v9 = BLAKE2B_IV[1], v10 = BLAKE2B_IV[2], v11 = BLAKE2B_IV[3];
+    uint64_t v12 = BLAKE2B_IV[4] ^ counter, v13 = BLAKE2B_IV[5];
+    uint64_t v14 = last ? ~BLAKE2B_IV[6] : BLAKE2B_IV[6], v15 = BLAKE2B_IV[7];
     for (int round = 0; round < 12; round++) {
         const uint8_t *s = BLAKE2B_SIGMA[round];
-        for (int g = 0; g < 8; g++) {
-            uint64_t *a = &v[lanes[g][0]], *b = &v[lanes[g][1]], *c = &v[lanes[g][2]], *d = &v[lanes[g][3]];
-            *a += *b + m[s[2 * g]];
-            *d = rotr64(*d ^ *a, 32);
-            *c += *d;
-            *b = rotr64(*b ^ *c, 24);
-            *a += *b + m[s[2 * g + 1]];
-            *d = rotr64(*d ^ *a, 16);
-            *c += *d;
-            *b = rotr64(*b ^ *c, 63);
-        }
+        BLAKE2B_G(v0, v4, v8, v12, m[s[0]], m[s[1]]);
+        BLAKE2B_G(v1, v5, v9, v13, m[s[2]], m[s[3]]);
+        BLAKE2B_G(v2, v6, v10, v14, m[s[4]], m[s[5]]);
+        BLAKE2B_G(v3, v7, v11, v15, m[s[6]], m[s[7]]);
+        BLAKE2B_G(v0, v5, v10, v15, m[s[8]], m[s[9]]);
+        BLAKE2B_G(v1, v6, v11, v12, m[s[10]], m[s[11]]);
+        BLAKE2B_G(v2, v7, v8, v13, m[s[12]], m[s[13]]);
+        BLAKE2B_G(v3, v4, v9, v14, m[s[14]], m[s[15]]);
     }
-    for (int i = 0; i < 8; i++) h[i] ^= v[i] ^ v[i + 8];
+    h[0] ^= v0 ^ v8, h[1] ^= v1 ^ v9, h[2] ^= v2 ^ v10, h[3] ^= v3 ^ v11;
+    h[4] ^= v4 ^ v12, h[5] ^= v5 ^ v13, h[6] ^= v6 ^ v14, h[7] ^= v7 ^ v15;
 }
 
 /* The first 8 bytes (little-endian) of BLAKE2b with ``digest`` bytes of output (4 or 8) of
@@ -451,12 +463,14 @@ static uint64_t blake2b_head(int digest, const char *prefix, const uint8_t *text
     memcpy(h, BLAKE2B_IV, sizeof(h));
     h[0] ^= 0x01010000ULL ^ (uint64_t)digest;
     for (;;) {
-        size_t fill = 0;
-        memset(block, 0, sizeof(block));
-        while (fill < 128 && done + fill < total) {
-            size_t at = done + fill;
-            block[fill++] = at < prefix_length ? (uint8_t)prefix[at] : text[at - prefix_length];
+        size_t fill = total - done < 128 ? total - done : 128, from_prefix = 0;
+        memset(block + fill, 0, 128 - fill);
+        if (done < prefix_length) { /* the prefix is shorter than a block */
+            from_prefix = prefix_length - done < fill ? prefix_length - done : fill;
+            memcpy(block, prefix + done, from_prefix);
         }
+        if (fill > from_prefix) /* then ``done + from_prefix`` is past the prefix */
+            memcpy(block + from_prefix, text + (done + from_prefix - prefix_length), fill - from_prefix);
         done += fill;
         if (done >= total) {
             blake2b_compress(h, block, (uint64_t)total, 1);
@@ -633,6 +647,7 @@ typedef struct {
 typedef struct {
     CodeEntry *slots;
     size_t mask, count;
+    uint64_t seed; /* the Tokenizer's */
 } CodeCache;
 
 #define CODE_CACHE_SLOTS ((size_t)1 << 16) /* at most half of them full, then emptied */
@@ -645,10 +660,17 @@ static void code_cache_clear(CodeCache *cache) {
     cache->mask = cache->count = 0;
 }
 
-static uint64_t text_hash(const uint8_t *text, size_t length, int kind) {
-    uint64_t hash = (uint64_t)kind + 1;
-    for (size_t i = 0; i < length; i++) hash = hash * RAW_BASE + text[i];
-    return mix(hash);
+/* A text's slot hash: SipHash under the interpreter's key (``hash(bytes)``, random per process
+ * unless PYTHONHASHSEED is set), mixed with the Tokenizer's seed. A plain polynomial hash let a
+ * file bring thousands of names of one hash into one probe chain (a slow parse: a timeout, an
+ * incomplete candidate). Called with the GIL held. */
+static uint64_t text_hash(const CodeCache *cache, const uint8_t *text, size_t length, int kind) {
+#if PY_VERSION_HEX >= 0x030E0000
+    uint64_t hash = (uint64_t)Py_HashBuffer(text, (Py_ssize_t)length);
+#else
+    uint64_t hash = (uint64_t)_Py_HashBytes(text, (Py_ssize_t)length);
+#endif
+    return mix(hash ^ cache->seed ^ ((uint64_t)kind << 56));
 }
 
 /* The entry of a text, or the empty slot where it would go (NULL: no table yet). */
@@ -674,7 +696,7 @@ static int code_cache_put(CodeCache *cache, const uint8_t *text, size_t length, 
         if (cache->slots == NULL) return -1;
         cache->mask = CODE_CACHE_SLOTS - 1;
     }
-    uint64_t hash = text_hash(text, length, kind);
+    uint64_t hash = text_hash(cache, text, length, kind);
     CodeEntry *entry = code_cache_find(cache, text, length, kind, hash);
     if (entry->text != NULL) return 0; /* asked about twice in one file */
     char *copy = malloc(length ? length : 1);
@@ -692,6 +714,7 @@ typedef struct {
     size_t control_count, definer_count, type_definer_count;
     uint64_t ident, number, string, dot, open_paren;
     long long min_function_tokens, paint_budget, min_events, format, local;
+    uint64_t seed; /* the Tokenizer's */
 } StructureGrammar;
 
 typedef struct {
@@ -823,7 +846,7 @@ static int extract_texts(const StructureGrammar *g, const Tokens *tokens, const 
         int kind = call ? 0 : values[i] == g->number ? 1 : values[i] == g->string ? 2 : -1;
         if (kind < 0) continue;
         uint64_t key = raw[i] ^ (uint64_t)kind; /* a name and a string of one text differ */
-        size_t slot = mix(key) & (size - 1);
+        size_t slot = mix(key ^ g->seed) & (size - 1);
         while (slots[slot] >= 0 && keys[slot] != key) slot = (slot + 1) & (size - 1);
         if (slots[slot] < 0) {
             keys[slot] = key;
@@ -872,7 +895,7 @@ static int resolve_texts(CodeCache *cache, PyObject *codes, const uint8_t *sourc
         size_t size = (size_t)(end - start);
         CodeEntry *entry = NULL;
         if (size <= CODE_CACHE_LONGEST)
-            entry = code_cache_find(cache, bytes, size, text->kind, text_hash(bytes, size, text->kind));
+            entry = code_cache_find(cache, bytes, size, text->kind, text_hash(cache, bytes, size, text->kind));
         if (entry != NULL && entry->text != NULL) {
             text->code = entry->code;
             text->private = entry->private;
@@ -933,7 +956,7 @@ static int resolve_texts(CodeCache *cache, PyObject *codes, const uint8_t *sourc
 static int seen_has(const Seen *seen, uint64_t key) {
     if (seen->keys == NULL) return 0;
     key += 1;
-    for (size_t slot = (key * KGRAM_BASE) >> 20 & seen->mask; seen->keys[slot];
+    for (size_t slot = seen_slot(seen, key); seen->keys[slot];
          slot = (slot + 1) & seen->mask)
         if (seen->keys[slot] == key) return 1;
     return 0;
@@ -962,7 +985,7 @@ static PyObject *structure_bytes(const StructureGrammar *g, const Tokens *tokens
     size_t n = tokens->values.count, units = x->units.count;
     const uint64_t *values = tokens->values.data;
     const Text *texts = x->texts.data;
-    Seen local = {NULL, 0};
+    Seen local = {NULL, 0, g->seed};
     size_t *counts = calloc(units + 1, sizeof(size_t)), *at = NULL;
     uint32_t *codes = NULL, *events = NULL;
     PyObject *result = NULL;
@@ -1051,6 +1074,17 @@ static void tokenizer_dealloc(Tokenizer *self) {
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
+/* A Tokenizer's seed for its hash tables' slots: random (``getentropy``), else from the clock,
+ * the process id and an address. */
+static uint64_t random_seed(void) {
+    uint64_t seed;
+    if (getentropy(&seed, sizeof(seed)) == 0) return seed;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    return mix((uint64_t)now.tv_nsec ^ ((uint64_t)now.tv_sec << 30) ^ ((uint64_t)getpid() << 48) ^
+               (uint64_t)(uintptr_t)&seed);
+}
+
 static void *copy_buffer(PyObject *object, size_t item, size_t *count) {
     Py_buffer view;
     if (PyObject_GetBuffer(object, &view, PyBUF_SIMPLE) < 0) return NULL;
@@ -1076,17 +1110,25 @@ static int tokenizer_init(Tokenizer *self, PyObject *args, PyObject *kwds) {
         *type_definers, *codes;
     unsigned short body, params, name;
     unsigned long long string_value, open_brace, close_paren;
+    PyObject *seed = NULL;
     StructureGrammar *g = &self->structure;
     if (self->parser != NULL || self->grammar.table != NULL) { /* its tables are in use */
         PyErr_SetString(PyExc_RuntimeError, "a Tokenizer is initialised once");
         return -1;
     }
-    if (!PyArg_ParseTuple(args, "OOOHHHKOKKOOOOKKKKLLLLLO", &capsule, &table, &mask, &body,
+    if (!PyArg_ParseTuple(args, "OOOHHHKOKKOOOOKKKKLLLLLO|O", &capsule, &table, &mask, &body,
                           &params, &name, &string_value, &anchors, &open_brace, &close_paren,
                           &control_keys, &control_codes, &definers, &type_definers, &g->ident,
                           &g->number, &g->dot, &g->open_paren, &g->min_function_tokens,
-                          &g->paint_budget, &g->min_events, &g->format, &g->local, &codes))
+                          &g->paint_budget, &g->min_events, &g->format, &g->local, &codes,
+                          &seed))
         return -1;
+    uint64_t key = random_seed();
+    if (seed != NULL && seed != Py_None) {
+        key = PyLong_AsUnsignedLongLongMask(seed);
+        if (PyErr_Occurred()) return -1;
+    }
+    self->grammar.seed = g->seed = self->cache.seed = key;
     if (!PyCallable_Check(codes)) {
         PyErr_SetString(PyExc_TypeError, "codes must be callable");
         return -1;
@@ -1102,6 +1144,12 @@ static int tokenizer_init(Tokenizer *self, PyObject *args, PyObject *kwds) {
     grammar->mask_len = (uint32_t)count;
     if (!(grammar->anchors = copy_buffer(anchors, sizeof(uint64_t), &grammar->anchor_count)))
         return -1;
+    int string_anchor = open_brace == string_value;
+    for (size_t i = 0; i < grammar->anchor_count; i++) string_anchor |= grammar->anchors[i] == string_value;
+    if (string_anchor) { /* the walk finds an anchor's function when it meets the token */
+        PyErr_SetString(PyExc_ValueError, "a string token cannot be an anchor");
+        return -1;
+    }
     if (!(g->control_keys = copy_buffer(control_keys, sizeof(uint64_t), &g->control_count)) ||
         !(g->control_codes = copy_buffer(control_codes, 1, &count)))
         return -1;

@@ -88,6 +88,12 @@ def tokenizer(name: str) -> Tokenizer | None:
 
 @functools.cache
 def _tokenizer(module: ModuleType, name: str) -> Tokenizer:
+    return new_tokenizer(module, name)
+
+
+def new_tokenizer(module: ModuleType, name: str, seed: int | None = None) -> Tokenizer:
+    """A native tokenizer of a language; ``seed`` keys its hash tables (random when None: the
+    outputs are the same whatever it is, tests/test_native.py)."""
     import numpy as np
 
     from fingerprints import structure as s
@@ -112,7 +118,7 @@ def _tokenizer(module: ModuleType, name: str) -> Tokenizer:
         s._CONTROL_KEYS.astype("<u8").tobytes(), s._CONTROL_VALUES.astype(np.uint8).tobytes(),
         s._DEFINERS.astype("<u8").tobytes(), s._TYPE_DEFINERS.astype("<u8").tobytes(),
         int(IDENT), int(NUMBER), int(s._DOT), int(s._OPEN_PAREN), s.MIN_FUNCTION_TOKENS,
-        s.PAINT_BUDGET, s.MIN_EVENTS, s.FORMAT, s.LOCAL, s.text_codes,
+        s.PAINT_BUDGET, s.MIN_EVENTS, s.FORMAT, s.LOCAL, s.text_codes, seed,
     )  # fmt: skip
 
 

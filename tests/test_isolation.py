@@ -10,6 +10,7 @@ import signal
 import sqlite3
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -30,6 +31,9 @@ from fingerprints import (
 from scanner.cli import EXIT_CLEAR, EXIT_DERIVATIVE, EXIT_INCOMPLETE, app
 from scanner.resultsdb import SCHEMA_VERSION, ResultsDB
 from tests.conftest import SAMPLES
+
+if TYPE_CHECKING:
+    from fingerprints.normalize import TokenStream
 
 runner = CliRunner()
 PRIVATE = SAMPLES / "private" / "acme-ledger"
@@ -107,15 +111,22 @@ def test_a_token_stream_crosses_the_pipe_whole(data, language):
     assert len(here) * 40 > isolation.PIPE_BYTES or data != WIDE
 
 
-def test_a_token_stream_that_does_not_add_up_is_refused():
-    """A child that packs lengths past its message is a failed parse, not arrays read from
-    whatever follows."""
-    tokens = tokenize(b"x = 1\n", load_language("python"))
+def packed(
+    source: bytes,
+) -> tuple[TokenStream, bytearray, isolation.Connection, isolation.Connection]:
+    """``source``'s tokens, as a parser process packs them, and the pipe's two ends."""
+    tokens = tokenize(source, load_language("python"))
     read_end, write_end = os.pipe()
     replies = isolation.Connection(read_end, writable=False)
     sender = isolation.Connection(write_end, readable=False)
     isolation._send_tokens(sender, tokens)
-    good = isolation._receive(replies)
+    return tokens, isolation._receive(replies), replies, sender
+
+
+def test_a_token_stream_that_does_not_add_up_is_refused():
+    """A child that packs lengths past its message is a failed parse, not arrays read from
+    whatever follows."""
+    tokens, good, replies, sender = packed(b"x = 1\n")
     assert np.array_equal(isolation._unpack_tokens(good).values, tokens.values)
     for field in (1, 9):  # the values' count, the structure's size
         bad = bytearray(good)
@@ -128,6 +139,27 @@ def test_a_token_stream_that_does_not_add_up_is_refused():
         isolation._unpack_tokens(good[:20])
     sender.close()
     replies.close()
+
+
+def test_a_token_stream_whose_arrays_disagree_in_length_is_a_crash():
+    """Counts that add up to the message's size but differ between arrays (one more raw hash,
+    one fewer value) would give arrays of different lengths: refused, and the parse a crash."""
+    _, good, replies, sender = packed(b"def f(x):\n    return x + 1\n")
+    header = list(isolation._HEADER.unpack_from(good))
+    header[1] -= 1  # the values: one fewer
+    header[2] += 1  # the raw hashes: one more (both 8 bytes: the sizes still add up)
+    bad = bytearray(good)
+    isolation._HEADER.pack_into(bad, 0, *header)
+    with pytest.raises(ValueError, match="different lengths"):
+        isolation._unpack_tokens(bad)
+    parser = isolation.IsolatedParser(ParseLimits())  # the caller's side, reading that reply
+    parser._replies, parser._deadline = replies, time.monotonic() + 10
+    sender.send_bytes(bad)
+    with pytest.raises(ParseFailure) as failure:
+        parser.collect()
+    assert failure.value.kind == "crash" and "different lengths" in str(failure.value)
+    assert parser._replies is None  # closed: the next file gets a fresh parser process
+    sender.close()
 
 
 def test_the_deep_nesting_that_overflowed_the_stack_is_parsed():
@@ -464,3 +496,23 @@ def test_scan_on_one_core_parses_the_next_file_while_it_judges_one(store, tmp_pa
     assert events.count(("parse", b"a = 1\n")) == 1  # d.py is a.py's content: parsed once
     assert [data for what, data in events if what == "judge"] == [
         b"a = 1\n", JOURNAL.encode(), b"c = 3\n"]  # fmt: skip
+
+
+def test_parser_processes_keep_more_freed_blocks_per_size_beside_a_users_glibc_tunables(
+    monkeypatch,
+):
+    """The zygote (and so every parser process) runs with ``_MALLOC_TUNABLES`` beside the
+    glibc tunables the user set, unless they set that one (theirs is kept)."""
+    ours, path, theirs = isolation._MALLOC_TUNABLES, {"PATH": "/bin"}, "glibc.malloc.tcache_count=3"
+    other = "glibc.malloc.mxfast=64"
+    for given, expected in ((None, ours), ("", ours), (theirs, theirs), (other, f"{ours}:{other}")):
+        environment = path if given is None else {**path, "GLIBC_TUNABLES": given}
+        made = isolation._zygote_environment(environment)
+        assert made == {**environment, "OPENBLAS_NUM_THREADS": "1", "GLIBC_TUNABLES": expected}
+    monkeypatch.delenv("GLIBC_TUNABLES", raising=False)
+    isolation.close_parsers()
+    parser = isolation._parser(ParseLimits())
+    assert len(parser.tokenize(b"x = 1\n", "python")) == 3
+    started = Path(f"/proc/{parser._process.pid}/environ").read_bytes().split(b"\0")
+    assert f"GLIBC_TUNABLES={ours}".encode() in started  # glibc read it and kept it
+    isolation.close_parsers()

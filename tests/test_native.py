@@ -391,3 +391,39 @@ def test_the_event_codes_worked_out_in_c_are_pythons():
             answered += 1
             assert list(ours) == structure.text_codes([(kind, data)]), (kind, data)
     assert answered > 5_000  # thousands of them worked out in C, each checked
+
+
+SEEDS = (0, 1, 2**63, 2**64 - 1, 0x9E3779B97F4A7C15)
+
+
+def test_the_hash_tables_seed_changes_no_output(real):
+    """Each Tokenizer keys its hash tables' slots with a random seed (a file cannot bring its
+    names or functions into one probe chain); any seed gives the same outputs, byte for byte:
+    real code of every language, then the inputs that fill the tables most (thousands of
+    texts, past the cache's size; hundreds of nested functions; string runs)."""
+    module = native._module()
+    work = [(language, path.read_bytes()) for language in LANGUAGES
+            for path in real[language][:4]]  # fmt: skip
+    work += [(language, HOSTILE[name][0]) for name in ("many distinct texts", "nested closures",
+             "nested functions past the paint budget", "string runs", "nested lambdas")
+             for language in HOSTILE[name][1][:2]]  # fmt: skip
+    expected = [native.tokenizer(language).tokenize(data, data) for language, data in work]
+    assert sum(len(answer[7] or b"") for answer in expected) > 10_000  # structures compared
+    for seed in SEEDS:
+        tokenizers = {language: native.new_tokenizer(module, language, seed)
+                      for language in LANGUAGES}  # fmt: skip
+        for _ in range(2):  # the second time from the texts' cache
+            for (language, data), answer in zip(work, expected, strict=True):
+                assert tokenizers[language].tokenize(data, data) == answer, (seed, language)
+
+
+def test_a_string_token_cannot_be_an_anchor(monkeypatch):
+    """The walk finds an anchor's function when it meets the token; a string token's range
+    may still grow after that, so a Tokenizer whose anchors hold it is refused."""
+    from fingerprints import structure
+    from fingerprints.languages import STRING
+
+    anchors = np.append(structure._ANCHORS, np.uint64(STRING))
+    monkeypatch.setattr(structure, "_ANCHORS", anchors)
+    with pytest.raises(ValueError, match="string token cannot be an anchor"):
+        native.new_tokenizer(native._module(), "python")
