@@ -14,7 +14,13 @@ where it happens, so ``IsolatedParser`` tokenizes in a long-lived child process:
 - **memory**: the child's address space may grow by at most ``memory_bytes`` past its size when
   ready (``RLIMIT_AS``). Past it tree-sitter's allocator aborts (it prints "failed to allocate")
   and Python raises ``MemoryError``; both are reported as over the limit.
-- **time**: the parent waits at most ``seconds`` for the answer, then kills the child.
+- **time**: the parent waits until the child has spent ``seconds`` of CPU on the file, then
+  kills it. CPU, not wall time: on a busy machine (a CI runner, a Dask worker at a low priority)
+  a large file's parse may take many times ``seconds`` of wall time while getting the CPU it
+  needs, and calling it unread there made the same file read or not by the machine's load (two
+  stores of one corpus with different digests). A child that gets no CPU at all for
+  ``STALL_SECONDS`` while busy (stopped), or that runs past ``WALL_FACTOR`` times ``seconds``
+  of wall time, is stopped too. Where the CPU clock cannot be read, the limit is wall time.
 - **crash**: a child that dies is reported with its signal.
 
 The child is replaced at the next file, so the caller goes on. Per file the cost is one round
@@ -72,6 +78,10 @@ FINGERPRINT = "fingerprint"
 winnowing and signature happen in the child too, and only the selected fingerprints cross the
 pipe (pip 24.2: 2.9 MB pickled instead of 22.6 MB of token streams)."""
 STARTUP_SECONDS = 60.0
+WALL_FACTOR = 30
+"""A parse is stopped past this many times its CPU limit in wall time, whatever its CPU."""
+STALL_SECONDS = 2.0
+"""A busy child that gets no CPU time for this long (or its limit, if longer) is stopped."""
 """How long a new child may take to import and get ready (not counted against a file)."""
 
 
@@ -111,7 +121,11 @@ class IsolatedParser:
         self._baseline = 0  # the child's address space when its limit was set, in bytes
         self._largest = 0  # the largest address space seen during the current parse
         self._starting = False  # spawned, "ready" not read yet
-        self._deadline: float | None = None  # when the call under way runs out of time
+        self._deadline: float | None = None  # when the call under way is looked at for time
+        # the child's CPU time at the call and at the last look that saw it grow, and when
+        self._cpu: tuple[float, float, float] | None = None
+        self._backstop = 0.0  # past it in wall time the call under way is stopped anyway
+        self._overrun = ""  # why the call under way was stopped for time
         self._unsent = False  # the call could not be sent: the child had died
 
     def tokenize(self, data: bytes, language: str) -> TokenStream:
@@ -125,7 +139,12 @@ class IsolatedParser:
         caller goes on with its own work while the child parses; ``collect`` gets the answer.
         The time limit counts from here."""
         requests, _ = self._start()
-        self._deadline = time.monotonic() + self.limits.seconds
+        now = time.monotonic()
+        self._deadline = now + self.limits.seconds
+        self._backstop = now + WALL_FACTOR * self.limits.seconds
+        used = _cpu_seconds(self._process.pid if self._process is not None else None)
+        self._cpu = None if used is None else (used, used, now)
+        self._overrun = f"parser took longer than {self.limits.seconds:g} s"
         self._largest = 0
         try:
             _send_call(requests, call, args)
@@ -140,11 +159,11 @@ class IsolatedParser:
         if self._unsent:
             self._unsent = False
             raise self._failure()
-        answered = self._wait(replies, self._deadline)
+        answered = self._wait(replies)
         self._deadline = None
         if not answered:
             self.close(kill=True)
-            raise ParseFailure("time", f"parser took longer than {self.limits.seconds:g} s")
+            raise ParseFailure("time", self._overrun)
         try:
             kind, value = _receive_answer(replies)
         except (EOFError, OSError):
@@ -159,8 +178,9 @@ class IsolatedParser:
             raise ParseFailure("memory", self._memory_message())
         raise value  # an ordinary exception of tokenize, raised as if it happened here
 
-    def _wait(self, replies: Connection, deadline: float) -> bool:
-        """Wait for the answer up to ``deadline``, noting how large the child grows.
+    def _wait(self, replies: Connection) -> bool:
+        """Wait for the answer while the call has time (``_in_time``), noting how large the
+        child grows.
 
         A small file is answered at the first look; a long parse is looked at every 0.1 s. An
         answer that came in time is taken even when this process looks late (it was busy
@@ -168,13 +188,40 @@ class IsolatedParser:
         """
         step = 0.005
         while True:
-            remaining = deadline - time.monotonic()
+            assert self._deadline is not None
+            remaining = self._deadline - time.monotonic()
             if _readable([replies.fileno()], min(step, remaining)):
                 return True
-            if remaining <= 0:
+            if remaining <= 0 and not self._in_time():
                 return False
             self.look()
             step = min(step * 2, 0.1)
+
+    def _in_time(self) -> bool:
+        """At the deadline: whether the call under way still has time, moving the deadline on
+        when it has. It has while the child's CPU time on it is under the limit, has grown in
+        the last ``STALL_SECONDS`` (or the limit, if longer), and the wall time is under
+        ``WALL_FACTOR`` times the limit."""
+        assert self._deadline is not None
+        now = time.monotonic()
+        if self._deadline > now:
+            return True
+        limit = self.limits.seconds
+        if self._cpu is None or now >= self._backstop:
+            if self._cpu is not None:
+                self._overrun = f"parser took longer than {WALL_FACTOR * limit:g} s of wall time"
+            return False
+        used = _cpu_seconds(self._process.pid if self._process is not None else None)
+        start, last, progressed = self._cpu
+        if used is None or used - start >= limit:
+            return False  # over its CPU limit, or ended (the answer or its death is read next)
+        if used > last:
+            self._cpu = (start, used, now)
+        elif now - progressed >= max(limit, STALL_SECONDS):
+            self._overrun = f"parser stalled (no CPU time for {now - progressed:.0f} s)"
+            return False
+        self._deadline = now + max(limit - (used - start), 0.05)
+        return True
 
     def look(self) -> None:
         """Note how large the child is now (``_failure`` tells a blown memory limit by it)."""
@@ -186,7 +233,7 @@ class IsolatedParser:
         when given, else looked at now), the time is up, or the call could not be sent."""
         if self._unsent or self._deadline is None or self._replies is None:
             return True
-        if self._deadline <= time.monotonic():
+        if self._deadline <= time.monotonic() and not self._in_time():
             return True
         fd = self._replies.fileno()
         return fd in (_readable([fd], 0) if readable is None else readable)
@@ -915,6 +962,17 @@ def _receive_answer(replies: Connection) -> tuple[str, Any]:
     if buffer[: len(_TOKENS)] == _TOKENS:
         return "ok", _unpack_tokens(buffer)
     return pickle.loads(buffer)  # type: ignore[no-any-return]
+
+
+def _cpu_seconds(pid: int | None) -> float | None:
+    """The CPU time process ``pid`` has used, in seconds, from its CPU clock (one system call,
+    no ``/proc`` read); None once it is gone or where that clock cannot be read."""
+    if pid is None or sys.platform != "linux":
+        return None
+    try:
+        return time.clock_gettime((~pid << 3) | 2)  # Linux: CPUCLOCK_SCHED of a whole process
+    except OSError:
+        return None
 
 
 def _address_space(pid: int) -> int | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -192,6 +193,44 @@ def test_a_parse_past_the_time_limit_is_killed():
         isolated_tokenize(DEEP, "java", ParseLimits(seconds=0.05))
     assert time.perf_counter() - started < 10  # the answer came at the limit, not after the parse
     assert len(isolated_tokenize(b"x = 1\n", "python", ParseLimits(seconds=0.05))) == 3
+
+
+def test_the_time_limit_counts_the_parsers_cpu_not_a_busy_machines_wall_time():
+    # a parser that gets no CPU for longer than its limit (stopped here, as a starved process
+    # on a loaded machine or a Dask worker at low priority is) still reads the file: a wall-time
+    # limit made the same file read or unread by the machine's load
+    parser = isolation.IsolatedParser(ParseLimits(seconds=0.5))
+    parser.tokenize(b"x = 1\n", "python")
+    assert parser._process is not None
+    pid = parser._process.pid
+    parser.submit(isolation.TOKENIZE, ("python", JOURNAL.encode()))
+    os.kill(pid, signal.SIGSTOP)
+    resume = threading.Timer(1.2, os.kill, (pid, signal.SIGCONT))
+    resume.start()
+    started = time.perf_counter()
+    try:
+        tokens = parser.collect()
+    finally:
+        resume.cancel()
+        os.kill(pid, signal.SIGCONT)
+    assert time.perf_counter() - started >= 1.2  # over twice the limit in wall time
+    assert len(tokens) == len(isolated_tokenize(JOURNAL.encode(), "python", ParseLimits()))
+    parser.close()
+
+
+def test_a_parser_that_gets_no_cpu_at_all_is_stopped_as_stalled():
+    parser = isolation.IsolatedParser(ParseLimits(seconds=0.2))
+    parser.tokenize(b"x = 1\n", "python")
+    assert parser._process is not None
+    parser.submit(isolation.TOKENIZE, ("python", JOURNAL.encode()))
+    os.kill(parser._process.pid, signal.SIGSTOP)
+    started = time.perf_counter()
+    with pytest.raises(ParseFailure, match=r"^parser stalled \(no CPU time for 2 s\)$") as stop:
+        parser.collect()
+    assert stop.value.kind == "time"
+    assert isolation.STALL_SECONDS <= time.perf_counter() - started < 10
+    assert len(parser.tokenize(b"x = 1\n", "python")) == 3  # a fresh child
+    parser.close()
 
 
 def test_a_parse_past_the_memory_limit_is_stopped():
