@@ -405,3 +405,20 @@ def test_a_nested_bare_repository_and_a_linked_git_folder_are_repositories(store
     assert sorted(f["candidate_path"] for f in candidate["files"]) == [
         f"backup/tools.git/lib/recon.py@{leak[:12]}", f"linked/lib/recon.py@{moved[:12]}",
     ]  # fmt: skip
+
+
+def test_a_git_link_with_a_nul_byte_is_one_unread_line_and_the_run_goes_on(store, tmp_path):
+    """A ``.git`` file whose ``gitdir:`` holds a NUL byte names no folder: one unread line,
+    with or without ``--history``, and the other targets are still read."""
+    folder = tmp_path / "nul"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "sub" / ".git").write_bytes(b"gitdir: a\0b\n")
+    other, _ = deleted_leak(tmp_path / "other")
+    for history in ((), ("--history",)):
+        code, report = scan(store, tmp_path, str(folder), str(other), *history)
+        first, second = report["candidates"]
+        assert (first["verdict"], unread(first)) == ("incomplete", {
+            "sub/.git": "git link (a worktree's or submodule's) to a git folder outside the "
+            "folder or missing: its history is not read"})  # fmt: skip
+        assert second["verdict"] == ("derivative" if history else "incomplete")
+        assert code == (1 if history else 3)

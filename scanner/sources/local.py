@@ -134,7 +134,7 @@ class LocalTree:
         try:
             resolved = git_folder.resolve(strict=True)
             inside = resolved.is_relative_to(self.root.resolve(strict=True))
-        except (OSError, RuntimeError):
+        except (OSError, RuntimeError, ValueError):  # ValueError: a NUL in a .git file's gitdir
             resolved, inside = None, False
         if resolved in self._git_folders:
             return  # met before under another name (a link to it, or the folder itself)
