@@ -46,7 +46,8 @@ def resolve(target: str, limits: Limits | None = None, crawler: Crawler | None =
         return GitRepo(url, ref, target=target, limits=limits, history=history, store=store)
     path = Path(target)
     if history and path.is_dir() and is_bare_repository(path):
-        return GitRepo(str(path.resolve()), None, target, limits, history=True, store=store)
+        return GitRepo(str(path.resolve()), None, target, limits, history=True, store=store,
+                       on_disk=True)  # fmt: skip
     head, ref = split_ref(target)
     if ref and not path.exists() and Path(head).is_dir() and is_git_folder(Path(head)):
         return GitRepo(str(Path(head).resolve()), ref, target, limits, history=history,

@@ -422,3 +422,51 @@ def test_a_git_link_with_a_nul_byte_is_one_unread_line_and_the_run_goes_on(store
             "folder or missing: its history is not read"})  # fmt: skip
         assert second["verdict"] == ("derivative" if history else "incomplete")
         assert code == (1 if history else 3)
+
+
+def test_with_history_every_ref_reflog_index_and_git_folder_of_a_folder_is_read(store, tmp_path):
+    """A leak only on a remote-tracking branch never checked out, only in the stash, only in
+    the reflog, only in the index, or a file put inside ``.git/``: ``scan --history`` of the
+    folder is never ``clear``."""
+    origin = new_repo(tmp_path / "origin")
+    git(origin, "checkout", "-q", "-b", "feature")
+    commit(origin, {"lib/recon.py": LEAKED}, "a leak on a branch")
+    git(origin, "checkout", "-q", "main")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "--single-branch", "-b", "main", str(origin), str(clone))
+    git(clone, "fetch", "-q", "origin", "feature:refs/remotes/origin/feature")
+    stashed = new_repo(tmp_path / "stashed")
+    (stashed / "app.py").write_bytes(LEAKED)
+    git(stashed, "stash", "-q")
+    reset = new_repo(tmp_path / "reset")
+    commit(reset, {"lib/recon.py": LEAKED}, "a leak")
+    git(reset, "reset", "-q", "--hard", "HEAD~1")
+    indexed = new_repo(tmp_path / "indexed")
+    (indexed / "leak.py").write_bytes(LEAKED)
+    git(indexed, "add", "leak.py")
+    (indexed / "leak.py").unlink()
+    for repo, path in (
+        (clone, "lib/recon.py@"),
+        (stashed, "app.py@"),
+        (reset, "lib/recon.py@uncommitted:"),
+        (indexed, "leak.py@uncommitted:"),
+    ):
+        code, report = scan(store, tmp_path, str(repo), "--history")
+        [candidate] = report["candidates"]
+        assert (code, candidate["verdict"], candidate["unread"]) == (1, "derivative", []), repo
+        assert [f["candidate_path"].startswith(path) for f in candidate["files"]] == [True]
+    inside = new_repo(tmp_path / "inside")
+    (inside / ".git" / "leak.py").write_bytes(LEAKED)
+    code, report = scan(store, tmp_path, str(inside), "--history")
+    assert (code, unread(report["candidates"][0])) == (
+        3,
+        {".git/leak.py": "inside the git folder but not part of git's own layout: not read"},
+    )
+    dangling = new_repo(tmp_path / "dangling")
+    (dangling / "app.py").write_bytes(LEAKED)
+    git(dangling, "add", "app.py")
+    git(dangling, "reset", "-q", "--hard")  # the leak's blob is now reached by nothing
+    code, report = scan(store, tmp_path, str(dangling), "--history")
+    assert (code, unread(report["candidates"][0])) == (3, {
+        ".git/": "1 blob(s) in the repository that no commit, reflog or index reaches "
+        "(dangling): not read"})  # fmt: skip

@@ -20,7 +20,7 @@ from pathlib import Path
 from scanner.sources.base import CandidateFile, Limits, Problem, problem
 from scanner.sources.carriers import Unpacker
 from scanner.sources.content import is_wanted
-from scanner.sources.gitobjects import Auth, GitError, ObjectStore
+from scanner.sources.gitobjects import Auth, GitError, LocalRepository, ObjectStore
 from scanner.sources.sourcemap import SEPARATOR
 
 _GIT_URL = re.compile(r"^(https?://|ssh://|git://|file://|git@[^:]+:).+|.+\.git/?$")
@@ -78,7 +78,8 @@ class GitRepo:
     def __init__(self, url: str, ref: str | None = None, target: str | None = None,
                  limits: Limits | None = None, *, history: bool = False,
                  store: ObjectStore | None = None,
-                 worktree: dict[str, str] | None = None) -> None:  # fmt: skip
+                 worktree: dict[str, str] | None = None,
+                 on_disk: bool = False) -> None:  # fmt: skip
         self.url = url
         self.ref = ref
         self.target = target or url
@@ -90,6 +91,10 @@ class GitRepo:
         """Path -> git blob id of each file already read from this repository's working tree
         (``LocalTree`` with history): with history, such a blob is not read again (its history
         goes to the working-tree path), and no other content takes one of these paths."""
+        self.on_disk = on_disk
+        """A repository on this machine that the user asked to read (``LocalTree`` with history,
+        a bare folder): every ref is fetched (remote-tracking branches, the stash, notes), then
+        what only a reflog or the index holds is read from it in place too."""
         self.problems: list[Problem] = []
         self.commit: str | None = None
         self.history: dict[str, FileHistory] = {}
@@ -160,6 +165,8 @@ class GitRepo:
     def _fetch_all(self, store: ObjectStore, url: str, auth: Auth | None, ns: str) -> str | None:
         """Fetch every branch and tag under ``ns``; the commit of ``@REF`` or of HEAD."""
         specs = [f"+refs/heads/*:{ns}heads/*", f"+refs/tags/*:{ns}tags/*"]
+        if self.on_disk:
+            specs = [f"+refs/*:{ns}*"]
         try:
             store.fetch(url, [f"+HEAD:{ns}HEAD", *specs], auth=auth)
         except GitError as exc:
@@ -228,6 +235,27 @@ class GitRepo:
             for file in self._emit(names[blob], data, sightings[blob][0].path):
                 self.history[file.path] = record(blob)
                 yield file
+        if self.on_disk:
+            yield from self._uncommitted(url, set(sightings) | set(read))
+
+    def _uncommitted(self, url: str, done: set[str]) -> Iterator[CandidateFile]:
+        """What the repository holds outside every ref's history: blobs only a reflog (a reset,
+        an amended commit) or the index (a file added, then deleted) reaches, read in place as
+        ``PATH@uncommitted:BLOB``; blobs nothing reaches are one unread line."""
+        local = LocalRepository(Path(url))
+        paths, dangling = local.uncommitted()
+        extra = {blob: path for blob, path in paths.items()
+                 if blob not in done and is_wanted(path)}  # fmt: skip
+        names = {blob: f"{path}@uncommitted:{blob[:ABBREV]}" for blob, path in extra.items()}
+        sizes = local.sizes(extra)
+        readable = [blob for blob in sorted(extra, key=names.__getitem__)
+                    if not self._too_big(names[blob], sizes.get(blob, 0))]  # fmt: skip
+        for blob, data in local.read(self._counted(readable, sizes)):
+            yield from self._emit(names[blob], data, extra[blob])
+        if dangling:
+            self.problems.append(problem("", f"{dangling:,} blob(s) in the repository that no "
+                                         "commit, reflog or index reaches (dangling): not "
+                                         "read"))  # fmt: skip
 
     def _counted(self, blobs: list[str], sizes: dict[str, int]) -> Iterator[tuple[str, int]]:
         """(blob, size) of each blob, counted against the caps just before it is read."""

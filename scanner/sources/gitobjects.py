@@ -265,6 +265,38 @@ class ObjectStore:
         return found
 
 
+class LocalRepository(ObjectStore):
+    """A repository on disk (a work tree or a bare folder), read in place: never written to,
+    never removed."""
+
+    def __init__(self, path: Path) -> None:  # no temporary store: ObjectStore's is not run
+        self.root = path
+        self._namespaces = 0
+
+    def close(self) -> None:
+        return None
+
+    def _command(self, args: Iterable[str]) -> list[str]:
+        return ["git", *_SAFE, "-C", str(self.root), *args]
+
+    def uncommitted(self) -> tuple[dict[str, str], int]:
+        """Blobs reachable from a reflog or the index -> a path of theirs (with what every ref
+        reaches: the caller skips what it read), and how many blobs nothing reaches
+        (dangling: a file added then changed before a commit, a dropped stash)."""
+        out = self.run("rev-list", "--objects", "--filter=object:type=blob", "--all",
+                       "--reflog", "--indexed-objects")  # fmt: skip
+        paths: dict[str, str] = {}
+        for line in out.splitlines():
+            sha, _, path = line.partition(" ")
+            if path:
+                paths.setdefault(sha, path)
+        out = self.run("cat-file", "--batch-all-objects", "--unordered",
+                       "--batch-check=%(objectname) %(objecttype)")  # fmt: skip
+        listed = {sha for sha, _, kind in (line.partition(" ") for line in out.splitlines())
+                  if kind == "blob"}  # fmt: skip
+        return paths, len(listed - paths.keys())
+
+
 def _fields(stream: IO[bytes], chunk: int = 1 << 16) -> Iterator[bytes]:
     """NUL-separated fields of a byte stream, read in chunks."""
     rest = b""

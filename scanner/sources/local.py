@@ -106,10 +106,26 @@ class LocalTree:
             return
         if name == ".git":
             self._repository(path, folder, path.removesuffix(".git/"), folder.parent)
+            if self.with_history:
+                self._foreign(path, folder)
             return
         system = "Mercurial" if name == ".hg" else "Subversion"
         self.problems.append(problem(path, f"{system} metadata: leaktrace does not read its "
                                      "history; not read"))  # fmt: skip
+
+    def _foreign(self, path: str, folder: Path) -> None:
+        """What a ``.git`` folder holds beyond git's own layout (a file put there is published
+        with the folder but is in no commit): one unread line each."""
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError as exc:
+            self.problems.append(problem(path, f"cannot list it ({exc.strerror})"))
+            return
+        for name in names:
+            if name not in GIT_LAYOUT and not name.endswith(".lock") and not name.startswith(
+                    "sharedindex."):  # fmt: skip
+                self.problems.append(problem(path + name, "inside the git folder but not part "
+                                             "of git's own layout: not read"))  # fmt: skip
 
     def _git_file(self, path: str, file: Path) -> bool:
         """Whether a file is part of a repository's metadata: a ``.git`` file naming its git
@@ -156,7 +172,7 @@ class LocalTree:
             worktree = {path.removeprefix(prefix): blob for path, blob in self._blobs.items()
                         if path.startswith(prefix)}  # fmt: skip
             repo = GitRepo(str(work_tree), target=self.target, limits=self.limits, history=True,
-                           store=self.store, worktree=worktree)  # fmt: skip
+                           store=self.store, worktree=worktree, on_disk=True)  # fmt: skip
             for file in repo.iter_files():
                 yield replace(file, path=prefix + file.path)
             self.problems += [replace(p, path=prefix + (p.path or ".git/")) for p in repo.problems]
@@ -204,6 +220,19 @@ _UNREAD_HISTORY = (
     "its history (every commit, deleted files too) is not read; scan --history reads it"
 )
 _GIT_LINK_BYTES = 4096
+GIT_LAYOUT = frozenset({
+    "HEAD", "config", "config.worktree", "description", "hooks", "info", "objects", "refs",
+    "logs", "index", "packed-refs", "shallow", "commondir", "gitdir", "modules", "worktrees",
+    "branches", "remotes", "rr-cache", "sequencer", "rebase-merge", "rebase-apply", "lfs",
+    "FETCH_HEAD", "ORIG_HEAD", "MERGE_HEAD", "MERGE_MSG", "MERGE_MODE", "MERGE_RR", "AUTO_MERGE",
+    "SQUASH_MSG", "COMMIT_EDITMSG", "TAG_EDITMSG", "NOTES_EDITMSG", "EDIT_DESCRIPTION",
+    "CHERRY_PICK_HEAD", "REVERT_HEAD", "REBASE_HEAD", "BISECT_LOG", "BISECT_START",
+    "BISECT_TERMS", "BISECT_NAMES", "BISECT_RUN", "BISECT_HEAD", "BISECT_EXPECTED_REV",
+    "BISECT_ANCESTORS_OK", "gitk.cache", "gc.pid", "gc.log", "fsmonitor--daemon",
+    "fsmonitor--daemon.ipc", "filter-repo", "svn", "FETCH_HEAD.lock",
+})  # fmt: skip
+"""What git itself keeps at the top of a git folder (``gitrepository-layout``, and the files its
+commands leave there); anything else there is not git's."""
 _GIT_NAMES = frozenset({".git", "HEAD"})
 
 
