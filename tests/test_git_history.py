@@ -470,3 +470,26 @@ def test_with_history_every_ref_reflog_index_and_git_folder_of_a_folder_is_read(
     assert (code, unread(report["candidates"][0])) == (3, {
         ".git/": "1 blob(s) in the repository that no commit, reflog or index reaches "
         "(dangling): not read"})  # fmt: skip
+
+
+def test_a_committed_file_renamed_to_another_language_in_the_working_tree_is_read_again(
+    store, tmp_path
+):
+    """``leak.py`` committed, then renamed ``leak.js`` in the working tree: the same bytes read
+    as JavaScript match nothing, so the committed blob is read as Python too, as from the
+    repository's ``file://`` URL; a copy under the same language is still read once."""
+    repo = new_repo(tmp_path / "repo")
+    commit(repo, {"leak.py": LEAKED}, "a leak")
+    (repo / "leak.py").rename(repo / "leak.js")
+    (repo / "copy.py").write_bytes(LEAKED)
+    for target in (str(repo), f"file://{repo}"):
+        code, report = scan(store, tmp_path, target, "--history")
+        [candidate] = report["candidates"]
+        assert (code, candidate["verdict"]) == (1, "derivative"), target
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    paths = {f["candidate_path"] for f in report["candidates"][0]["files"]}
+    assert "copy.py" in paths and "leak.py" not in paths  # the same language: read once
+    (repo / "copy.py").unlink()
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    [candidate] = report["candidates"]
+    assert (code, [f["candidate_path"] for f in candidate["files"]]) == (1, ["leak.py"])

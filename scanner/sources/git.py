@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from fingerprints import language_for_path
 from scanner.sources.base import CandidateFile, Limits, Problem, problem
 from scanner.sources.carriers import Unpacker
 from scanner.sources.content import is_wanted
@@ -98,6 +99,7 @@ class GitRepo:
         self.problems: list[Problem] = []
         self.commit: str | None = None
         self.history: dict[str, FileHistory] = {}
+        self._worktree_blobs: dict[str, list[str]] = {}
         self._files = self._bytes = 0
         self._unpacker: Unpacker | None = None
 
@@ -217,7 +219,8 @@ class GitRepo:
                 seen.append(sighting)
             else:
                 seen[-1] = sighting  # the oldest so far stays last
-        read = {blob: path for path, blob in sorted(self.worktree.items(), reverse=True)}
+        read = {blob: path for blob in sightings
+                if (path := self._read_as(blob, [s.path for s in sightings[blob]]))}  # fmt: skip
         names = self._names(sightings, head_paths, frozenset(self.worktree))
         sizes = store.sizes(sightings)
         order = sorted(sightings, key=lambda blob: names[blob])
@@ -236,7 +239,20 @@ class GitRepo:
                 self.history[file.path] = record(blob)
                 yield file
         if self.on_disk:
-            yield from self._uncommitted(url, set(sightings) | set(read))
+            yield from self._uncommitted(url, set(sightings))
+
+    def _read_as(self, blob: str, paths: list[str]) -> str | None:
+        """The working-tree path that was read with this content in the language git saw it
+        in (one of ``paths``), if any: the same bytes read as another language (``leak.py``
+        renamed ``leak.js``) give other tokens, so the blob is read again under its own path."""
+        if not self._worktree_blobs:
+            for path, seen in sorted(self.worktree.items()):
+                self._worktree_blobs.setdefault(seen, []).append(path)
+        languages = {language_for_path(path) for path in paths}
+        for path in self._worktree_blobs.get(blob, ()):
+            if path in paths or language_for_path(path) in languages:
+                return path
+        return None
 
     def _uncommitted(self, url: str, done: set[str]) -> Iterator[CandidateFile]:
         """What the repository holds outside every ref's history: blobs only a reflog (a reset,
@@ -244,8 +260,8 @@ class GitRepo:
         ``PATH@uncommitted:BLOB``; blobs nothing reaches are one unread line."""
         local = LocalRepository(Path(url))
         paths, dangling = local.uncommitted()
-        extra = {blob: path for blob, path in paths.items()
-                 if blob not in done and is_wanted(path)}  # fmt: skip
+        extra = {blob: path for blob, path in paths.items() if blob not in done
+                 and is_wanted(path) and not self._read_as(blob, [path])}  # fmt: skip
         names = {blob: f"{path}@uncommitted:{blob[:ABBREV]}" for blob, path in extra.items()}
         sizes = local.sizes(extra)
         readable = [blob for blob in sorted(extra, key=names.__getitem__)
