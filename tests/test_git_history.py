@@ -493,3 +493,20 @@ def test_a_committed_file_renamed_to_another_language_in_the_working_tree_is_rea
     code, report = scan(store, tmp_path, str(repo), "--history")
     [candidate] = report["candidates"]
     assert (code, [f["candidate_path"] for f in candidate["files"]]) == (1, ["leak.py"])
+
+
+def test_a_bare_repository_target_is_its_files_and_its_history(store, tmp_path):
+    """A bare repository given as the target is a folder with a history: a file put in it
+    beside git's own is read with or without ``--history``, and its history with it."""
+    repo, leak = deleted_leak(tmp_path / "repo")
+    folder = bare(tmp_path / "bare.git", repo)
+    (folder / "leak.go").write_bytes(OTHER_LEAK)
+    code, report = scan(store, tmp_path, str(folder))
+    [candidate] = report["candidates"]
+    assert (code, [f["candidate_path"] for f in candidate["files"]]) == (1, ["leak.go"])
+    assert unread(candidate) == {"./": f"a bare {UNREAD_HISTORY}"}
+    code, report = scan(store, tmp_path, str(folder), "--history")
+    [candidate] = report["candidates"]
+    assert (code, candidate["unread"]) == (1, [])
+    assert sorted(f["candidate_path"] for f in candidate["files"]) == [
+        "leak.go", f"lib/recon.py@{leak[:12]}"]  # fmt: skip

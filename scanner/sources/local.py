@@ -53,14 +53,16 @@ class LocalTree:
         self.history: dict[str, FileHistory] = {}
         self.revision: str | None = None
         """The commit of the folder's own repository's default branch, once its history is read."""
-        self._repositories: list[tuple[str, Path]] = []
+        self._repositories: list[tuple[str, Path, str]] = []
+        """(prefix of its files, where git reads it, the path it was met at) per repository."""
         self._blobs: dict[str, str] = {}
         self._git_folders: set[Path] = set()
 
     def iter_files(self) -> Iterator[CandidateFile]:
         unpacker = Unpacker(self.limits, self.problems, self.on_map, self.version_control)
-        if self.with_history is False and is_bare_repository(self.root):
-            self.problems.append(problem("./", f"a bare git repository: {_UNREAD_HISTORY}"))
+        if self.with_history is not None and is_bare_repository(self.root):
+            # its history, and its files too (a file put beside git's own is published with it)
+            self._repository("./", self.root, "", self.root, "a bare git repository")
         walked: set[str] = set()
         for entry in walk_tree(self.root, private=False):
             if unpacker.stopped:
@@ -163,19 +165,20 @@ class LocalTree:
         elif not self.with_history:
             self.problems.append(problem(path, f"{what}: {_UNREAD_HISTORY}"))
         else:
-            self._repositories.append((prefix, location))
+            self._repositories.append((prefix, location, path))
 
     def _histories(self) -> Iterator[CandidateFile]:
         """Every commit of each git repository found in the folder, under the repository's
         folder; a content its working tree holds was read there and is not read again."""
-        for prefix, work_tree in self._repositories:
+        for prefix, work_tree, met in self._repositories:
             worktree = {path.removeprefix(prefix): blob for path, blob in self._blobs.items()
                         if path.startswith(prefix)}  # fmt: skip
             repo = GitRepo(str(work_tree), target=self.target, limits=self.limits, history=True,
                            store=self.store, worktree=worktree, on_disk=True)  # fmt: skip
             for file in repo.iter_files():
                 yield replace(file, path=prefix + file.path)
-            self.problems += [replace(p, path=prefix + (p.path or ".git/")) for p in repo.problems]
+            self.problems += [replace(p, path=prefix + p.path if p.path else met)
+                              for p in repo.problems]  # fmt: skip
             self.history.update((prefix + path, seen) for path, seen in repo.history.items())
             if not prefix:
                 self.revision = repo.commit
