@@ -510,3 +510,37 @@ def test_a_bare_repository_target_is_its_files_and_its_history(store, tmp_path):
     assert (code, candidate["unread"]) == (1, [])
     assert sorted(f["candidate_path"] for f in candidate["files"]) == [
         "leak.go", f"lib/recon.py@{leak[:12]}"]  # fmt: skip
+
+
+def test_a_repository_another_user_owns_and_an_empty_one_are_read(store, tmp_path):
+    """A repository owned by another user (git's "dubious ownership") is read: the user asked
+    leaktrace to read that folder; an empty repository (no commit yet) is read, not
+    ``incomplete``, and a leak only in its index is found."""
+    if os.geteuid() != 0:
+        pytest.skip("changing a folder's owner needs root")
+    repo, leak = deleted_leak(tmp_path / "owned" / "repo")
+    subprocess.run(["chown", "-R", "nobody", str(tmp_path / "owned")], check=True)
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    [candidate] = report["candidates"]
+    assert (code, candidate["unread"]) == (1, [])
+    assert [f["candidate_path"] for f in candidate["files"]] == [f"lib/recon.py@{leak[:12]}"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    git(empty, "init", "-q")
+    code, report = scan(store, tmp_path, str(empty), "--history")
+    assert (code, report["candidates"][0]["verdict"]) == (0, "clear")
+    (empty / "leak.py").write_bytes(LEAKED)
+    git(empty, "add", "leak.py")
+    (empty / "leak.py").unlink()
+    code, report = scan(store, tmp_path, str(empty), "--history")
+    files = report["candidates"][0]["files"]
+    assert (code, [f["candidate_path"].split("@")[0] for f in files]) == (1, ["leak.py"])
+
+
+def test_a_git_failure_is_reported_by_its_first_fatal_line(tmp_path):
+    """A local fetch ends with "... and the repository exists."; the cause is git's first
+    ``fatal:`` line."""
+    repo = GitRepo(f"file://{tmp_path / 'missing'}", history=True)
+    assert list(repo.iter_files()) == []
+    [line] = repo.problems
+    assert "does not appear to be a git repository" in line.message, line.message

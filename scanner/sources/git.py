@@ -80,7 +80,7 @@ class GitRepo:
                  limits: Limits | None = None, *, history: bool = False,
                  store: ObjectStore | None = None,
                  worktree: dict[str, str] | None = None,
-                 on_disk: bool = False) -> None:  # fmt: skip
+                 on_disk: bool = False, git_dir: Path | None = None) -> None:  # fmt: skip
         self.url = url
         self.ref = ref
         self.target = target or url
@@ -96,6 +96,12 @@ class GitRepo:
         """A repository on this machine that the user asked to read (``LocalTree`` with history,
         a bare folder): every ref is fetched (remote-tracking branches, the stash, notes), then
         what only a reflog or the index holds is read from it in place too."""
+        self.trusted: tuple[str, ...] = ()
+        """Its folders, read although another user owns them (git's ``safe.directory``)."""
+        if on_disk:
+            folder = Path(url).resolve()
+            folders = (folder, folder / ".git", git_dir.resolve() if git_dir else None)
+            self.trusted = tuple(dict.fromkeys(str(f) for f in folders if f))
         self.problems: list[Problem] = []
         self.commit: str | None = None
         self.history: dict[str, FileHistory] = {}
@@ -170,11 +176,12 @@ class GitRepo:
         if self.on_disk:
             specs = [f"+refs/*:{ns}*"]
         try:
-            store.fetch(url, [f"+HEAD:{ns}HEAD", *specs], auth=auth)
+            store.fetch(url, [f"+HEAD:{ns}HEAD", *specs], auth=auth, trusted=self.trusted)
         except GitError as exc:
             if "HEAD" not in str(exc):
                 raise
-            store.fetch(url, specs, auth=auth)  # no default branch (HEAD names nothing)
+            # no default branch (HEAD names nothing)
+            store.fetch(url, specs, auth=auth, trusted=self.trusted)
         refs = store.refs(ns)
         if self.ref is None:
             return refs.get(f"{ns}HEAD")
@@ -196,6 +203,9 @@ class GitRepo:
         else:
             tips = sorted(set(refs.values()))
             branch_tips = {sha for name, sha in refs.items() if not name.startswith(f"{ns}tags/")}
+        if not tips and self.on_disk:  # no commit yet: what its index holds is all there is
+            yield from self._uncommitted(url, set())
+            return
         if not tips:
             raise GitError("nothing to read (an empty repository?)")
         self.commit = head
@@ -258,7 +268,7 @@ class GitRepo:
         """What the repository holds outside every ref's history: blobs only a reflog (a reset,
         an amended commit) or the index (a file added, then deleted) reaches, read in place as
         ``PATH@uncommitted:BLOB``; blobs nothing reaches are one unread line."""
-        local = LocalRepository(Path(url))
+        local = LocalRepository(Path(url), self.trusted)
         paths, dangling = local.uncommitted()
         extra = {blob: path for blob, path in paths.items() if blob not in done
                  and is_wanted(path) and not self._read_as(blob, [path])}  # fmt: skip

@@ -53,8 +53,8 @@ class LocalTree:
         self.history: dict[str, FileHistory] = {}
         self.revision: str | None = None
         """The commit of the folder's own repository's default branch, once its history is read."""
-        self._repositories: list[tuple[str, Path, str]] = []
-        """(prefix of its files, where git reads it, the path it was met at) per repository."""
+        self._repositories: list[tuple[str, Path, str, Path]] = []
+        """(prefix of its files, where git reads it, the path it was met at, its git folder)."""
         self._blobs: dict[str, str] = {}
         self._git_folders: set[Path] = set()
 
@@ -165,16 +165,17 @@ class LocalTree:
         elif not self.with_history:
             self.problems.append(problem(path, f"{what}: {_UNREAD_HISTORY}"))
         else:
-            self._repositories.append((prefix, location, path))
+            self._repositories.append((prefix, location, path, resolved))
 
     def _histories(self) -> Iterator[CandidateFile]:
         """Every commit of each git repository found in the folder, under the repository's
         folder; a content its working tree holds was read there and is not read again."""
-        for prefix, work_tree, met in self._repositories:
+        for prefix, work_tree, met, git_dir in self._repositories:
             worktree = {path.removeprefix(prefix): blob for path, blob in self._blobs.items()
                         if path.startswith(prefix)}  # fmt: skip
             repo = GitRepo(str(work_tree), target=self.target, limits=self.limits, history=True,
-                           store=self.store, worktree=worktree, on_disk=True)  # fmt: skip
+                           store=self.store, worktree=worktree, on_disk=True,
+                           git_dir=git_dir)  # fmt: skip
             for file in repo.iter_files():
                 yield replace(file, path=prefix + file.path)
             self.problems += [replace(p, path=prefix + p.path if p.path else met)
