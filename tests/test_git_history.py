@@ -21,7 +21,7 @@ from scanner.http import Http
 from scanner.sources import Limits
 from scanner.sources.git import GitRepo
 from tests.conftest import SAMPLES
-from tests.servers import FakeGitHub
+from tests.servers import FakeGitHub, FakeRegistry
 from tests.servers.git_http import GitHTTPServer
 
 runner = CliRunner()
@@ -309,7 +309,7 @@ def test_mercurial_subversion_and_outside_git_links_are_always_unread(store, tmp
     repo = new_repo(tmp_path / "repo")
     linked = tmp_path / "linked"
     git(repo, "worktree", "add", "-q", str(linked))
-    for name in ("docs/.hg", "tools/.svn"):
+    for name in ("docs/.hg", "tools/.svn", "lib/.bzr"):
         (linked / name).mkdir(parents=True)
         (linked / name / "store.py").write_bytes(LEAKED)  # metadata, never read as files
     for history in ((), ("--history",)):
@@ -321,6 +321,7 @@ def test_mercurial_subversion_and_outside_git_links_are_always_unread(store, tmp
             "or missing: its history is not read",
             "docs/.hg/": "Mercurial metadata: leaktrace does not read its history; not read",
             "tools/.svn/": "Subversion metadata: leaktrace does not read its history; not read",
+            "lib/.bzr/": "Bazaar metadata: leaktrace does not read its history; not read",
         }
 
 
@@ -544,3 +545,31 @@ def test_a_git_failure_is_reported_by_its_first_fatal_line(tmp_path):
     assert list(repo.iter_files()) == []
     [line] = repo.problems
     assert "does not appear to be a git repository" in line.message, line.message
+
+
+def test_a_registry_package_holding_version_control_folders_is_incomplete(store, tmp_path):
+    """A package published with its ``.git/`` (or ``.bzr/``) publishes that history too:
+    leaktrace reads none inside an archive, so the package is not ``clear``."""
+    message = "version-control metadata inside an archive: its history is not read"
+    with FakeRegistry() as registry:
+        registry.add_npm(
+            "with-git",
+            "1.0.0",
+            {"index.js": b"module.exports = 1;\n", ".git/HEAD": b"ref: refs/heads/main\n"},
+        )
+        registry.add_pypi(
+            "with-bzr",
+            "1.0",
+            {"with_bzr/__init__.py": b"VALUE = 1\n", "with_bzr/.bzr/branch-format": b"x\n"},
+        )
+        out = tmp_path / "r.json"
+        done = runner.invoke(app, ["scan", "npm:with-git@1.0.0", "pypi:with-bzr==1.0",
+                                   "--store", str(store), "--npm-registry", registry.url,
+                                   "--pypi-url", registry.url, "--results",
+                                   str(tmp_path / "results.db"), "--json", str(out)])  # fmt: skip
+    assert done.exit_code == 3, done.output
+    npm, pypi = json.loads(out.read_text())["candidates"]
+    assert (npm["verdict"], unread(npm)) == ("incomplete", {"package/.git/": message})
+    assert pypi["verdict"] == "incomplete"
+    assert set(unread(pypi).values()) == {message}
+    assert all(path.endswith("with_bzr/.bzr/") for path in unread(pypi)), unread(pypi)

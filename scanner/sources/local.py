@@ -111,7 +111,7 @@ class LocalTree:
             if self.with_history:
                 self._foreign(path, folder)
             return
-        system = "Mercurial" if name == ".hg" else "Subversion"
+        system = {".hg": "Mercurial", ".svn": "Subversion", ".bzr": "Bazaar"}.get(name, name)
         self.problems.append(problem(path, f"{system} metadata: leaktrace does not read its "
                                      "history; not read"))  # fmt: skip
 
