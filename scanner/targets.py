@@ -23,10 +23,11 @@ def resolve(target: str, limits: Limits | None = None, crawler: Crawler | None =
     read through the API when there is a crawler, else cloned; ``npm:NAME[@VERSION]`` or
     ``pypi:NAME[==VERSION]``; or any git URL (``URL@REF``: a branch, a tag or a commit SHA).
 
-    With ``history``, git repositories (URLs, GitHub, and every repository
-    in a folder, beside its working tree) are read commit by commit, every branch and tag; a
-    crawler lends one object store to them all. ``history=False`` (``scan``) makes a folder's
-    repositories unread lines; ``None`` (the default: corpora, ``calibrate``) only lists them.
+    With ``history``, git repositories (URLs, GitHub, and every repository in a folder, a bare
+    one given as the folder too, beside its files) are read commit by commit, every branch and
+    tag (every ref of a repository on disk); a crawler lends one object store to them all.
+    ``history=False`` (``scan``) makes a folder's repositories unread lines; ``None`` (the
+    default: corpora, ``calibrate``) only lists them.
     """
     limits = limits or (crawler.limits if crawler else None)
     store = crawler.git_store() if crawler and history else None

@@ -233,7 +233,7 @@ GIT_LAYOUT = frozenset({
     "CHERRY_PICK_HEAD", "REVERT_HEAD", "REBASE_HEAD", "BISECT_LOG", "BISECT_START",
     "BISECT_TERMS", "BISECT_NAMES", "BISECT_RUN", "BISECT_HEAD", "BISECT_EXPECTED_REV",
     "BISECT_ANCESTORS_OK", "gitk.cache", "gc.pid", "gc.log", "fsmonitor--daemon",
-    "fsmonitor--daemon.ipc", "filter-repo", "svn", "FETCH_HEAD.lock",
+    "fsmonitor--daemon.ipc", "filter-repo", "svn",
 })  # fmt: skip
 """What git itself keeps at the top of a git folder (``gitrepository-layout``, and the files its
 commands leave there); anything else there is not git's."""
