@@ -58,7 +58,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from fingerprints.instants import iso_utc_text
+from fingerprints.instants import second_key
 
 PUBLIC = "public"
 HOLDS_PRIVATE_CODE = "holds-private-code"
@@ -192,7 +192,7 @@ def date_evidence(overlap: Overlap, dates: Dates) -> tuple[str | None, str | Non
     firsts = [r.first_commit for r in overlap.repos if r.first_commit]
     if not firsts or not dates.published:
         return None, None
-    first_commit = min(firsts)
+    first_commit = min(firsts, key=_instant)  # offsets differ: the earliest instant
     origin = dates.first_published or dates.published
     said = (f"published {_day(dates.published)}"
             + (f" (first release {_day(origin)})" if origin != dates.published else "")
@@ -204,9 +204,8 @@ def date_evidence(overlap: Overlap, dates: Dates) -> tuple[str | None, str | Non
     return None, said + ": an earlier release may have been copied, so the dates prove nothing"
 
 
-def _instant(iso: str) -> str:
-    """ISO 8601 text comparable as a string (``instants.iso_utc_text``), else the text itself."""
-    return iso_utc_text(iso) or iso
+_instant = second_key
+"""ISO 8601 text comparable as a string, to the second (``instants.second_key``)."""
 
 
 def describe(overlap: Overlap) -> str:

@@ -22,3 +22,12 @@ def iso_utc_text(text: str) -> str | None:
         return utc_text(datetime.fromisoformat(text.replace("Z", "+00:00")))
     except (ValueError, OverflowError):
         return None
+
+
+def second_key(text: str) -> str:
+    """ISO 8601 text as UTC text to the whole second, to compare or order instants as strings
+    (``min(dates, key=second_key)``); the text itself when it is not a time. Git dates have
+    whole seconds and registries' have milliseconds: a package published at ``00:00:00.500Z``
+    is not later than a commit of ``00:00:00+00:00`` on evidence finer than the commit's own."""
+    found = iso_utc_text(text)
+    return f"{found[:19]}Z" if found else text

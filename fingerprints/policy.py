@@ -17,10 +17,10 @@ VENDORED_DIRS = frozenset(
      "site-packages", "dist-packages", "bower_components", "jspm_packages", "Pods", "external"}
 )  # fmt: skip
 NOT_SOURCE_DIRS = frozenset(
-    {".git", ".hg", ".svn", "__pycache__", ".venv", "venv", ".tox", ".nox", ".mypy_cache",
+    {".git", ".hg", ".svn", ".bzr", "__pycache__", ".venv", "venv", ".tox", ".nox", ".mypy_cache",
      ".pytest_cache", ".ruff_cache", ".idea", ".vscode"}
 )  # fmt: skip
-VCS_DIRS = frozenset({".git", ".hg", ".svn"})
+VCS_DIRS = frozenset({".git", ".hg", ".svn", ".bzr"})
 """Version-control metadata: a candidate's history is read by ``scan --history``, never as
 files. Every other folder of a candidate is read: a leak may sit under ``venv/`` or ``.idea/``."""
 LOCK_FILES = frozenset(

@@ -42,6 +42,7 @@ from fingerprints.direction import (
 )
 from fingerprints.errors import InputError
 from fingerprints.fingerprinter import SourceFile, analyze
+from fingerprints.instants import second_key
 from fingerprints.params import FingerprintParams
 from fingerprints.policy import VENDORED_DIRS, content_problem
 from fingerprints.seeds import words
@@ -297,7 +298,7 @@ def _overlap(
             files=len(inside),
             lines=sum(private.files[i].lines for i in inside),
             folder=_folder([private.files[i].path for i in inside]),
-            first_commit=min(firsts) if firsts else None,
+            first_commit=min(firsts, key=second_key) if firsts else None,
             dated_files=len(firsts),
         ))  # fmt: skip
     return Overlap(totals["tokens"], totals["covered"], totals["files"], totals["matched"],

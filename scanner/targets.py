@@ -9,7 +9,7 @@ from fingerprints import language_for_path
 from scanner.errors import TargetError
 from scanner.sources import Archive, Candidate, Limits, LocalTree, is_archive
 from scanner.sources.carriers import might_be_carrier
-from scanner.sources.git import GitRepo, is_bare_repository, is_git_folder, is_git_url
+from scanner.sources.git import GitRepo, is_git_folder, is_git_url
 
 if TYPE_CHECKING:
     from scanner.crawl import Crawler
@@ -23,10 +23,11 @@ def resolve(target: str, limits: Limits | None = None, crawler: Crawler | None =
     read through the API when there is a crawler, else cloned; ``npm:NAME[@VERSION]`` or
     ``pypi:NAME[==VERSION]``; or any git URL (``URL@REF``: a branch, a tag or a commit SHA).
 
-    With ``history``, git repositories (URLs, GitHub, a bare repository, and every repository
-    in a folder, beside its working tree) are read commit by commit, every branch and tag; a
-    crawler lends one object store to them all. ``history=False`` (``scan``) makes a folder's
-    repositories unread lines; ``None`` (the default: corpora, ``calibrate``) only lists them.
+    With ``history``, git repositories (URLs, GitHub, and every repository in a folder, a bare
+    one given as the folder too, beside its files) are read commit by commit, every branch and
+    tag (every ref of a repository on disk); a crawler lends one object store to them all.
+    ``history=False`` (``scan``) makes a folder's repositories unread lines; ``None`` (the
+    default: corpora, ``calibrate``) only lists them.
     """
     limits = limits or (crawler.limits if crawler else None)
     store = crawler.git_store() if crawler and history else None
@@ -45,8 +46,6 @@ def resolve(target: str, limits: Limits | None = None, crawler: Crawler | None =
         url, ref = split_ref(target)
         return GitRepo(url, ref, target=target, limits=limits, history=history, store=store)
     path = Path(target)
-    if history and path.is_dir() and is_bare_repository(path):
-        return GitRepo(str(path.resolve()), None, target, limits, history=True, store=store)
     head, ref = split_ref(target)
     if ref and not path.exists() and Path(head).is_dir() and is_git_folder(Path(head)):
         return GitRepo(str(Path(head).resolve()), ref, target, limits, history=history,

@@ -21,7 +21,7 @@ from scanner.http import Http
 from scanner.sources import Limits
 from scanner.sources.git import GitRepo
 from tests.conftest import SAMPLES
-from tests.servers import FakeGitHub
+from tests.servers import FakeGitHub, FakeRegistry
 from tests.servers.git_http import GitHTTPServer
 
 runner = CliRunner()
@@ -309,7 +309,7 @@ def test_mercurial_subversion_and_outside_git_links_are_always_unread(store, tmp
     repo = new_repo(tmp_path / "repo")
     linked = tmp_path / "linked"
     git(repo, "worktree", "add", "-q", str(linked))
-    for name in ("docs/.hg", "tools/.svn"):
+    for name in ("docs/.hg", "tools/.svn", "lib/.bzr"):
         (linked / name).mkdir(parents=True)
         (linked / name / "store.py").write_bytes(LEAKED)  # metadata, never read as files
     for history in ((), ("--history",)):
@@ -321,6 +321,7 @@ def test_mercurial_subversion_and_outside_git_links_are_always_unread(store, tmp
             "or missing: its history is not read",
             "docs/.hg/": "Mercurial metadata: leaktrace does not read its history; not read",
             "tools/.svn/": "Subversion metadata: leaktrace does not read its history; not read",
+            "lib/.bzr/": "Bazaar metadata: leaktrace does not read its history; not read",
         }
 
 
@@ -405,3 +406,170 @@ def test_a_nested_bare_repository_and_a_linked_git_folder_are_repositories(store
     assert sorted(f["candidate_path"] for f in candidate["files"]) == [
         f"backup/tools.git/lib/recon.py@{leak[:12]}", f"linked/lib/recon.py@{moved[:12]}",
     ]  # fmt: skip
+
+
+def test_a_git_link_with_a_nul_byte_is_one_unread_line_and_the_run_goes_on(store, tmp_path):
+    """A ``.git`` file whose ``gitdir:`` holds a NUL byte names no folder: one unread line,
+    with or without ``--history``, and the other targets are still read."""
+    folder = tmp_path / "nul"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "sub" / ".git").write_bytes(b"gitdir: a\0b\n")
+    other, _ = deleted_leak(tmp_path / "other")
+    for history in ((), ("--history",)):
+        code, report = scan(store, tmp_path, str(folder), str(other), *history)
+        first, second = report["candidates"]
+        assert (first["verdict"], unread(first)) == ("incomplete", {
+            "sub/.git": "git link (a worktree's or submodule's) to a git folder outside the "
+            "folder or missing: its history is not read"})  # fmt: skip
+        assert second["verdict"] == ("derivative" if history else "incomplete")
+        assert code == (1 if history else 3)
+
+
+def test_with_history_every_ref_reflog_index_and_git_folder_of_a_folder_is_read(store, tmp_path):
+    """A leak only on a remote-tracking branch never checked out, only in the stash, only in
+    the reflog, only in the index, or a file put inside ``.git/``: ``scan --history`` of the
+    folder is never ``clear``."""
+    origin = new_repo(tmp_path / "origin")
+    git(origin, "checkout", "-q", "-b", "feature")
+    commit(origin, {"lib/recon.py": LEAKED}, "a leak on a branch")
+    git(origin, "checkout", "-q", "main")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "--single-branch", "-b", "main", str(origin), str(clone))
+    git(clone, "fetch", "-q", "origin", "feature:refs/remotes/origin/feature")
+    stashed = new_repo(tmp_path / "stashed")
+    (stashed / "app.py").write_bytes(LEAKED)
+    git(stashed, "stash", "-q")
+    reset = new_repo(tmp_path / "reset")
+    commit(reset, {"lib/recon.py": LEAKED}, "a leak")
+    git(reset, "reset", "-q", "--hard", "HEAD~1")
+    indexed = new_repo(tmp_path / "indexed")
+    (indexed / "leak.py").write_bytes(LEAKED)
+    git(indexed, "add", "leak.py")
+    (indexed / "leak.py").unlink()
+    for repo, path in (
+        (clone, "lib/recon.py@"),
+        (stashed, "app.py@"),
+        (reset, "lib/recon.py@uncommitted:"),
+        (indexed, "leak.py@uncommitted:"),
+    ):
+        code, report = scan(store, tmp_path, str(repo), "--history")
+        [candidate] = report["candidates"]
+        assert (code, candidate["verdict"], candidate["unread"]) == (1, "derivative", []), repo
+        assert [f["candidate_path"].startswith(path) for f in candidate["files"]] == [True]
+    inside = new_repo(tmp_path / "inside")
+    (inside / ".git" / "leak.py").write_bytes(LEAKED)
+    code, report = scan(store, tmp_path, str(inside), "--history")
+    assert (code, unread(report["candidates"][0])) == (
+        3,
+        {".git/leak.py": "inside the git folder but not part of git's own layout: not read"},
+    )
+    dangling = new_repo(tmp_path / "dangling")
+    (dangling / "app.py").write_bytes(LEAKED)
+    git(dangling, "add", "app.py")
+    git(dangling, "reset", "-q", "--hard")  # the leak's blob is now reached by nothing
+    code, report = scan(store, tmp_path, str(dangling), "--history")
+    assert (code, unread(report["candidates"][0])) == (3, {
+        ".git/": "1 blob(s) in the repository that no commit, reflog or index reaches "
+        "(dangling): not read"})  # fmt: skip
+
+
+def test_a_committed_file_renamed_to_another_language_in_the_working_tree_is_read_again(
+    store, tmp_path
+):
+    """``leak.py`` committed, then renamed ``leak.js`` in the working tree: the same bytes read
+    as JavaScript match nothing, so the committed blob is read as Python too, as from the
+    repository's ``file://`` URL; a copy under the same language is still read once."""
+    repo = new_repo(tmp_path / "repo")
+    commit(repo, {"leak.py": LEAKED}, "a leak")
+    (repo / "leak.py").rename(repo / "leak.js")
+    (repo / "copy.py").write_bytes(LEAKED)
+    for target in (str(repo), f"file://{repo}"):
+        code, report = scan(store, tmp_path, target, "--history")
+        [candidate] = report["candidates"]
+        assert (code, candidate["verdict"]) == (1, "derivative"), target
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    paths = {f["candidate_path"] for f in report["candidates"][0]["files"]}
+    assert "copy.py" in paths and "leak.py" not in paths  # the same language: read once
+    (repo / "copy.py").unlink()
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    [candidate] = report["candidates"]
+    assert (code, [f["candidate_path"] for f in candidate["files"]]) == (1, ["leak.py"])
+
+
+def test_a_bare_repository_target_is_its_files_and_its_history(store, tmp_path):
+    """A bare repository given as the target is a folder with a history: a file put in it
+    beside git's own is read with or without ``--history``, and its history with it."""
+    repo, leak = deleted_leak(tmp_path / "repo")
+    folder = bare(tmp_path / "bare.git", repo)
+    (folder / "leak.go").write_bytes(OTHER_LEAK)
+    code, report = scan(store, tmp_path, str(folder))
+    [candidate] = report["candidates"]
+    assert (code, [f["candidate_path"] for f in candidate["files"]]) == (1, ["leak.go"])
+    assert unread(candidate) == {"./": f"a bare {UNREAD_HISTORY}"}
+    code, report = scan(store, tmp_path, str(folder), "--history")
+    [candidate] = report["candidates"]
+    assert (code, candidate["unread"]) == (1, [])
+    assert sorted(f["candidate_path"] for f in candidate["files"]) == [
+        "leak.go", f"lib/recon.py@{leak[:12]}"]  # fmt: skip
+
+
+def test_a_repository_another_user_owns_and_an_empty_one_are_read(store, tmp_path):
+    """A repository owned by another user (git's "dubious ownership") is read: the user asked
+    leaktrace to read that folder; an empty repository (no commit yet) is read, not
+    ``incomplete``, and a leak only in its index is found."""
+    if os.geteuid() != 0:
+        pytest.skip("changing a folder's owner needs root")
+    repo, leak = deleted_leak(tmp_path / "owned" / "repo")
+    subprocess.run(["chown", "-R", "nobody", str(tmp_path / "owned")], check=True)
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    [candidate] = report["candidates"]
+    assert (code, candidate["unread"]) == (1, [])
+    assert [f["candidate_path"] for f in candidate["files"]] == [f"lib/recon.py@{leak[:12]}"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    git(empty, "init", "-q")
+    code, report = scan(store, tmp_path, str(empty), "--history")
+    assert (code, report["candidates"][0]["verdict"]) == (0, "clear")
+    (empty / "leak.py").write_bytes(LEAKED)
+    git(empty, "add", "leak.py")
+    (empty / "leak.py").unlink()
+    code, report = scan(store, tmp_path, str(empty), "--history")
+    files = report["candidates"][0]["files"]
+    assert (code, [f["candidate_path"].split("@")[0] for f in files]) == (1, ["leak.py"])
+
+
+def test_a_git_failure_is_reported_by_its_first_fatal_line(tmp_path):
+    """A local fetch ends with "... and the repository exists."; the cause is git's first
+    ``fatal:`` line."""
+    repo = GitRepo(f"file://{tmp_path / 'missing'}", history=True)
+    assert list(repo.iter_files()) == []
+    [line] = repo.problems
+    assert "does not appear to be a git repository" in line.message, line.message
+
+
+def test_a_registry_package_holding_version_control_folders_is_incomplete(store, tmp_path):
+    """A package published with its ``.git/`` (or ``.bzr/``) publishes that history too:
+    leaktrace reads none inside an archive, so the package is not ``clear``."""
+    message = "version-control metadata inside an archive: its history is not read"
+    with FakeRegistry() as registry:
+        registry.add_npm(
+            "with-git",
+            "1.0.0",
+            {"index.js": b"module.exports = 1;\n", ".git/HEAD": b"ref: refs/heads/main\n"},
+        )
+        registry.add_pypi(
+            "with-bzr",
+            "1.0",
+            {"with_bzr/__init__.py": b"VALUE = 1\n", "with_bzr/.bzr/branch-format": b"x\n"},
+        )
+        out = tmp_path / "r.json"
+        done = runner.invoke(app, ["scan", "npm:with-git@1.0.0", "pypi:with-bzr==1.0",
+                                   "--store", str(store), "--npm-registry", registry.url,
+                                   "--pypi-url", registry.url, "--results",
+                                   str(tmp_path / "results.db"), "--json", str(out)])  # fmt: skip
+    assert done.exit_code == 3, done.output
+    npm, pypi = json.loads(out.read_text())["candidates"]
+    assert (npm["verdict"], unread(npm)) == ("incomplete", {"package/.git/": message})
+    assert pypi["verdict"] == "incomplete"
+    assert set(unread(pypi).values()) == {message}
+    assert all(path.endswith("with_bzr/.bzr/") for path in unread(pypi)), unread(pypi)

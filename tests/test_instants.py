@@ -12,6 +12,7 @@ import pytest
 from fingerprints import HOLDS_PRIVATE_CODE, PUBLIC, Dates, Overlap, RepoOverlap, iso_utc_text
 from fingerprints import utc_text as shared_utc_text
 from fingerprints.direction import date_evidence
+from fingerprints.instants import second_key
 from scanner.sources.answers import npm_versions_by_time, utc_text
 
 
@@ -70,3 +71,27 @@ def test_direction_does_not_crash_on_a_time_outside_the_years():
     decision, _ = date_evidence(_overlap("2020-01-01T10:00:00+00:00"),
                                 Dates(published="0001-01-01T00:30:00+01:00"))  # fmt: skip
     assert decision == PUBLIC
+
+
+def test_direction_compares_to_the_second():
+    """Git dates have whole seconds: a package published half a second into the commit's
+    second is not evidence that the private side committed first."""
+    decision, _ = date_evidence(_overlap("2020-01-01T00:00:00+00:00"),
+                                Dates(published="2020-01-01T00:00:00.500Z"))  # fmt: skip
+    assert decision == PUBLIC
+    decision, _ = date_evidence(_overlap("0999-01-01T00:00:00+00:00"),
+                                Dates(published="0999-01-01T00:00:00.999Z"))  # fmt: skip
+    assert decision == PUBLIC
+    assert second_key("0999-01-01T00:00:00.999+00:00") == "0999-01-01T00:00:00Z"
+    assert second_key("not a time") == "not a time"
+
+
+def test_the_first_commit_is_the_earliest_instant_not_the_smallest_text():
+    """``06:00-01:00`` (07:00Z) sorts before ``10:00+05:00`` (05:00Z) as text; the earliest
+    commit is the second, before a 06:00Z publication."""
+    firsts = ["2020-01-01T06:00:00-01:00", "2020-01-01T10:00:00+05:00"]
+    repos = tuple(RepoOverlap(f"r{i}", 1000, 100, 1, 10, "", d, 1) for i, d in enumerate(firsts))
+    decision, said = date_evidence(Overlap(5000, 200, 20, 2, repos),
+                                   Dates(published="2020-01-01T06:00:00Z"))  # fmt: skip
+    assert decision == HOLDS_PRIVATE_CODE, said
+    assert min(firsts, key=second_key) == firsts[1]

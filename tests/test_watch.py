@@ -1145,3 +1145,37 @@ def test_versions_scanned_before_the_first_checkpoint_are_counted():
         state.commit("npm", None, 1, mark=("lib", ("2026-12-01T00:00:01.000000Z", "1.1.0")))
         state.commit("npm", "7", 1, mark=("lib", ("2026-12-01T00:00:02.000000Z", "1.2.0")))
         assert state.checkpoints()["npm"][:2] == ("7", 3)
+
+
+def test_a_publication_holding_a_git_folder_is_incomplete_archive(store, tmp_path):
+    """A package published with its ``.git/`` publishes its history: watch reads none inside
+    an archive, so that publication is ``incomplete``, not ``clear``."""
+    from typer.testing import CliRunner
+
+    from scanner.cli import app
+
+    rng = random.Random(5)
+    with FakeFeeds() as feeds:
+        feeds.publish_npm("plain", "1.0.0", {"a.js": js_module(rng, 2)})
+        feeds.publish_npm(
+            "with-git", "1.0.0", {"a.js": js_module(rng, 2), ".git/HEAD": b"ref: refs/heads/main\n"}
+        )
+        feeds.publish_pypi(
+            "with-hg",
+            "1.0",
+            {"with_hg/__init__.py": b"VALUE = 1\n", "with_hg/.hg/requires": b"store\n"},
+        )
+        feeds.show()
+        done = CliRunner().invoke(app, [
+            "watch", "--store", str(store), "--results", str(tmp_path / "r.db"),
+            "--feed", "npm", "--feed", "pypi", "--from-beginning", "--once",
+            "--npm-changes", feeds.url, "--npm-registry", feeds.url,
+            "--pypi-url", feeds.url])  # fmt: skip
+    assert done.exit_code == 3, done.output
+    assert "npm:with-git@1.0.0:package/.git/: version-control metadata inside an archive" in (
+        done.output)  # fmt: skip
+    with sqlite3.connect(tmp_path / "r.db") as db:
+        rows = dict(db.execute("SELECT target, verdict FROM candidates").fetchall())
+    assert "npm:plain@1.0.0" not in rows  # clear: watch records what is not
+    assert rows["npm:with-git@1.0.0"] == "incomplete"
+    assert [v for t, v in rows.items() if t.startswith("pypi:with-hg")] == ["incomplete"]

@@ -17,10 +17,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from fingerprints import language_for_path
 from scanner.sources.base import CandidateFile, Limits, Problem, problem
 from scanner.sources.carriers import Unpacker
 from scanner.sources.content import is_wanted
-from scanner.sources.gitobjects import Auth, GitError, ObjectStore
+from scanner.sources.gitobjects import Auth, GitError, LocalRepository, ObjectStore
 from scanner.sources.sourcemap import SEPARATOR
 
 _GIT_URL = re.compile(r"^(https?://|ssh://|git://|file://|git@[^:]+:).+|.+\.git/?$")
@@ -78,7 +79,8 @@ class GitRepo:
     def __init__(self, url: str, ref: str | None = None, target: str | None = None,
                  limits: Limits | None = None, *, history: bool = False,
                  store: ObjectStore | None = None,
-                 worktree: dict[str, str] | None = None) -> None:  # fmt: skip
+                 worktree: dict[str, str] | None = None,
+                 on_disk: bool = False, git_dir: Path | None = None) -> None:  # fmt: skip
         self.url = url
         self.ref = ref
         self.target = target or url
@@ -90,9 +92,20 @@ class GitRepo:
         """Path -> git blob id of each file already read from this repository's working tree
         (``LocalTree`` with history): with history, such a blob is not read again (its history
         goes to the working-tree path), and no other content takes one of these paths."""
+        self.on_disk = on_disk
+        """A repository on this machine that the user asked to read (``LocalTree`` with history,
+        a bare folder): every ref is fetched (remote-tracking branches, the stash, notes), then
+        what only a reflog or the index holds is read from it in place too."""
+        self.trusted: tuple[str, ...] = ()
+        """Its folders, read although another user owns them (git's ``safe.directory``)."""
+        if on_disk:
+            folder = Path(url).resolve()
+            folders = (folder, folder / ".git", git_dir.resolve() if git_dir else None)
+            self.trusted = tuple(dict.fromkeys(str(f) for f in folders if f))
         self.problems: list[Problem] = []
         self.commit: str | None = None
         self.history: dict[str, FileHistory] = {}
+        self._worktree_blobs: dict[str, list[str]] = {}
         self._files = self._bytes = 0
         self._unpacker: Unpacker | None = None
 
@@ -160,12 +173,15 @@ class GitRepo:
     def _fetch_all(self, store: ObjectStore, url: str, auth: Auth | None, ns: str) -> str | None:
         """Fetch every branch and tag under ``ns``; the commit of ``@REF`` or of HEAD."""
         specs = [f"+refs/heads/*:{ns}heads/*", f"+refs/tags/*:{ns}tags/*"]
+        if self.on_disk:
+            specs = [f"+refs/*:{ns}*"]
         try:
-            store.fetch(url, [f"+HEAD:{ns}HEAD", *specs], auth=auth)
+            store.fetch(url, [f"+HEAD:{ns}HEAD", *specs], auth=auth, trusted=self.trusted)
         except GitError as exc:
             if "HEAD" not in str(exc):
                 raise
-            store.fetch(url, specs, auth=auth)  # no default branch (HEAD names nothing)
+            # no default branch (HEAD names nothing)
+            store.fetch(url, specs, auth=auth, trusted=self.trusted)
         refs = store.refs(ns)
         if self.ref is None:
             return refs.get(f"{ns}HEAD")
@@ -187,6 +203,9 @@ class GitRepo:
         else:
             tips = sorted(set(refs.values()))
             branch_tips = {sha for name, sha in refs.items() if not name.startswith(f"{ns}tags/")}
+        if not tips and self.on_disk:  # no commit yet: what its index holds is all there is
+            yield from self._uncommitted(url, set())
+            return
         if not tips:
             raise GitError("nothing to read (an empty repository?)")
         self.commit = head
@@ -210,7 +229,8 @@ class GitRepo:
                 seen.append(sighting)
             else:
                 seen[-1] = sighting  # the oldest so far stays last
-        read = {blob: path for path, blob in sorted(self.worktree.items(), reverse=True)}
+        read = {blob: path for blob in sightings
+                if (path := self._read_as(blob, [s.path for s in sightings[blob]]))}  # fmt: skip
         names = self._names(sightings, head_paths, frozenset(self.worktree))
         sizes = store.sizes(sightings)
         order = sorted(sightings, key=lambda blob: names[blob])
@@ -228,6 +248,40 @@ class GitRepo:
             for file in self._emit(names[blob], data, sightings[blob][0].path):
                 self.history[file.path] = record(blob)
                 yield file
+        if self.on_disk:
+            yield from self._uncommitted(url, set(sightings))
+
+    def _read_as(self, blob: str, paths: list[str]) -> str | None:
+        """The working-tree path that was read with this content in the language git saw it
+        in (one of ``paths``), if any: the same bytes read as another language (``leak.py``
+        renamed ``leak.js``) give other tokens, so the blob is read again under its own path."""
+        if not self._worktree_blobs:
+            for path, seen in sorted(self.worktree.items()):
+                self._worktree_blobs.setdefault(seen, []).append(path)
+        languages = {language_for_path(path) for path in paths}
+        for path in self._worktree_blobs.get(blob, ()):
+            if path in paths or language_for_path(path) in languages:
+                return path
+        return None
+
+    def _uncommitted(self, url: str, done: set[str]) -> Iterator[CandidateFile]:
+        """What the repository holds outside every ref's history: blobs only a reflog (a reset,
+        an amended commit) or the index (a file added, then deleted) reaches, read in place as
+        ``PATH@uncommitted:BLOB``; blobs nothing reaches are one unread line."""
+        local = LocalRepository(Path(url), self.trusted)
+        paths, dangling = local.uncommitted()
+        extra = {blob: path for blob, path in paths.items() if blob not in done
+                 and is_wanted(path) and not self._read_as(blob, [path])}  # fmt: skip
+        names = {blob: f"{path}@uncommitted:{blob[:ABBREV]}" for blob, path in extra.items()}
+        sizes = local.sizes(extra)
+        readable = [blob for blob in sorted(extra, key=names.__getitem__)
+                    if not self._too_big(names[blob], sizes.get(blob, 0))]  # fmt: skip
+        for blob, data in local.read(self._counted(readable, sizes)):
+            yield from self._emit(names[blob], data, extra[blob])
+        if dangling:
+            self.problems.append(problem("", f"{dangling:,} blob(s) in the repository that no "
+                                         "commit, reflog or index reaches (dangling): not "
+                                         "read"))  # fmt: skip
 
     def _counted(self, blobs: list[str], sizes: dict[str, int]) -> Iterator[tuple[str, int]]:
         """(blob, size) of each blob, counted against the caps just before it is read."""

@@ -10,6 +10,7 @@ the whole repository and would cut every other candidate's history short.
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -72,21 +73,34 @@ class TreeBlob:
     path: str
 
 
-def _env(auth: Auth | None = None) -> dict[str, str]:
+def _env(auth: Auth | None = None, config: tuple[tuple[str, str], ...] = ()) -> dict[str, str]:
     numbered = ("GIT_CONFIG_KEY_", "GIT_CONFIG_VALUE_")
     env = {k: v for k, v in os.environ.items() if k not in _DROP and not k.startswith(numbered)}
     env.update(GIT_TERMINAL_PROMPT="0", GIT_LFS_SKIP_SMUDGE="1", GIT_ASKPASS="",
                SSH_ASKPASS="", GCM_INTERACTIVE="never")  # fmt: skip
     env["GIT_SSH_COMMAND"] = env.get("GIT_SSH_COMMAND") or "ssh -o BatchMode=yes"
     if auth is not None:
-        env.update(GIT_CONFIG_COUNT="1", GIT_CONFIG_KEY_0=f"http.{auth.prefix}.extraHeader",
-                   GIT_CONFIG_VALUE_0=auth.header)  # fmt: skip
+        config = ((f"http.{auth.prefix}.extraHeader", auth.header), *config)
+    for i, (key, value) in enumerate(config):
+        env.update({f"GIT_CONFIG_KEY_{i}": key, f"GIT_CONFIG_VALUE_{i}": value})
+    if config:
+        env["GIT_CONFIG_COUNT"] = str(len(config))
     return env
 
 
 def _last_line(text: str) -> str:
+    """What git said went wrong: its first ``fatal:`` line (the cause: ``detected dubious
+    ownership``, not the ``... and the repository exists.`` a local fetch adds after it), else
+    its last line."""
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    return lines[-1] if lines else "unknown error"
+    fatal = [line for line in lines if line.startswith("fatal:")]
+    return fatal[0] if fatal else lines[-1] if lines else "unknown error"
+
+
+def _trusting(directories: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    """Config that lets git read these repositories although another user owns them
+    (``safe.directory``): only ones on this machine the user asked leaktrace to read."""
+    return tuple(("safe.directory", directory) for directory in directories)
 
 
 class ObjectStore:
@@ -95,6 +109,7 @@ class ObjectStore:
     def __init__(self) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="leaktrace-git-"))
         self._namespaces = 0
+        self._config: tuple[tuple[str, str], ...] = ()
         self.run("init", "--quiet", "--bare", str(self.root))
 
     def __enter__(self) -> ObjectStore:
@@ -119,8 +134,9 @@ class ObjectStore:
         """Run one git command to completion; its stdout, or GitError with git's message."""
         command = self._command(args) if args[0] != "init" else ["git", *_SAFE, *args]
         try:
-            done = subprocess.run(command, env=_env(auth), input=stdin, capture_output=True,
-                                  text=True, timeout=timeout, check=False)  # fmt: skip
+            done = subprocess.run(command, env=_env(auth, self._config), input=stdin,
+                                  capture_output=True, text=True, timeout=timeout,
+                                  check=False)  # fmt: skip
         except subprocess.TimeoutExpired as exc:
             raise GitError(f"git {args[0]} took longer than {timeout:.0f} s") from exc
         except OSError as exc:
@@ -130,11 +146,16 @@ class ObjectStore:
         return done.stdout
 
     def fetch(self, url: str, refspecs: list[str], *, depth: int | None = None,
-              auth: Auth | None = None) -> None:  # fmt: skip
-        """Fetch ``refspecs`` of ``url`` (no tags beyond those the refspecs name)."""
+              auth: Auth | None = None, trusted: tuple[str, ...] = ()) -> None:  # fmt: skip
+        """Fetch ``refspecs`` of ``url`` (no tags beyond those the refspecs name); ``trusted``:
+        the local repository's folders, read although another user owns them. A local fetch
+        runs ``upload-pack`` without our ``GIT_CONFIG_*`` variables, so it gets them as ``-c``."""
         args = ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--no-recurse-submodules"]
         if depth is not None:
             args.append(f"--depth={depth}")
+        if trusted:
+            options = " ".join(f"-c {shlex.quote(f'{k}={v}')}" for k, v in _trusting(trusted))
+            args.append(f"--upload-pack=git {options} upload-pack")
         self.run(*args, "--", url, *refspecs, auth=auth, timeout=FETCH_TIMEOUT)
 
     def refs(self, prefix: str) -> dict[str, str]:
@@ -186,8 +207,8 @@ class ObjectStore:
         command = self._command(["log", "--stdin", "--raw", "-z", "--no-renames", "--no-abbrev",
                                  "--no-textconv", "--no-ext-diff", "--diff-merges=first-parent",
                                  "--format=%x01%H %cI"])  # fmt: skip
-        with subprocess.Popen(command, env=_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE) as proc:  # fmt: skip
+        with subprocess.Popen(command, env=_env(None, self._config), stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:  # fmt: skip
             assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
             proc.stdin.write("".join(f"{tip}\n" for tip in tips).encode())
             proc.stdin.close()
@@ -235,7 +256,8 @@ class ObjectStore:
 
     def _read_batch(self, blobs: list[str]) -> Iterator[tuple[str, bytes]]:
         try:
-            done = subprocess.run(self._command(["cat-file", "--batch"]), env=_env(),
+            done = subprocess.run(self._command(["cat-file", "--batch"]),
+                                  env=_env(None, self._config),
                                   input="".join(f"{sha}\n" for sha in blobs).encode(),
                                   capture_output=True, timeout=LOCAL_TIMEOUT,
                                   check=False)  # fmt: skip
@@ -263,6 +285,39 @@ class ObjectStore:
             if len(parts) == 2 and parts[1].isdigit():
                 found[parts[0]] = int(parts[1])
         return found
+
+
+class LocalRepository(ObjectStore):
+    """A repository on disk (a work tree or a bare folder), read in place: never written to,
+    never removed."""
+
+    def __init__(self, path: Path, trusted: tuple[str, ...] = ()) -> None:  # no temporary store
+        self.root = path
+        self._namespaces = 0
+        self._config = _trusting(trusted)
+
+    def close(self) -> None:
+        return None
+
+    def _command(self, args: Iterable[str]) -> list[str]:
+        return ["git", *_SAFE, "-C", str(self.root), *args]
+
+    def uncommitted(self) -> tuple[dict[str, str], int]:
+        """Blobs reachable from a reflog or the index -> a path of theirs (with what every ref
+        reaches: the caller skips what it read), and how many blobs nothing reaches
+        (dangling: a file added then changed before a commit, a dropped stash)."""
+        out = self.run("rev-list", "--objects", "--filter=object:type=blob", "--all",
+                       "--reflog", "--indexed-objects")  # fmt: skip
+        paths: dict[str, str] = {}
+        for line in out.splitlines():
+            sha, _, path = line.partition(" ")
+            if path:
+                paths.setdefault(sha, path)
+        out = self.run("cat-file", "--batch-all-objects", "--unordered",
+                       "--batch-check=%(objectname) %(objecttype)")  # fmt: skip
+        listed = {sha for sha, _, kind in (line.partition(" ") for line in out.splitlines())
+                  if kind == "blob"}  # fmt: skip
+        return paths, len(listed - paths.keys())
 
 
 def _fields(stream: IO[bytes], chunk: int = 1 << 16) -> Iterator[bytes]:

@@ -53,14 +53,16 @@ class LocalTree:
         self.history: dict[str, FileHistory] = {}
         self.revision: str | None = None
         """The commit of the folder's own repository's default branch, once its history is read."""
-        self._repositories: list[tuple[str, Path]] = []
+        self._repositories: list[tuple[str, Path, str, Path]] = []
+        """(prefix of its files, where git reads it, the path it was met at, its git folder)."""
         self._blobs: dict[str, str] = {}
         self._git_folders: set[Path] = set()
 
     def iter_files(self) -> Iterator[CandidateFile]:
         unpacker = Unpacker(self.limits, self.problems, self.on_map, self.version_control)
-        if self.with_history is False and is_bare_repository(self.root):
-            self.problems.append(problem("./", f"a bare git repository: {_UNREAD_HISTORY}"))
+        if self.with_history is not None and is_bare_repository(self.root):
+            # its history, and its files too (a file put beside git's own is published with it)
+            self._repository("./", self.root, "", self.root, "a bare git repository")
         walked: set[str] = set()
         for entry in walk_tree(self.root, private=False):
             if unpacker.stopped:
@@ -106,10 +108,26 @@ class LocalTree:
             return
         if name == ".git":
             self._repository(path, folder, path.removesuffix(".git/"), folder.parent)
+            if self.with_history:
+                self._foreign(path, folder)
             return
-        system = "Mercurial" if name == ".hg" else "Subversion"
+        system = {".hg": "Mercurial", ".svn": "Subversion", ".bzr": "Bazaar"}.get(name, name)
         self.problems.append(problem(path, f"{system} metadata: leaktrace does not read its "
                                      "history; not read"))  # fmt: skip
+
+    def _foreign(self, path: str, folder: Path) -> None:
+        """What a ``.git`` folder holds beyond git's own layout (a file put there is published
+        with the folder but is in no commit): one unread line each."""
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError as exc:
+            self.problems.append(problem(path, f"cannot list it ({exc.strerror})"))
+            return
+        for name in names:
+            if name not in GIT_LAYOUT and not name.endswith(".lock") and not name.startswith(
+                    "sharedindex."):  # fmt: skip
+                self.problems.append(problem(path + name, "inside the git folder but not part "
+                                             "of git's own layout: not read"))  # fmt: skip
 
     def _git_file(self, path: str, file: Path) -> bool:
         """Whether a file is part of a repository's metadata: a ``.git`` file naming its git
@@ -134,7 +152,7 @@ class LocalTree:
         try:
             resolved = git_folder.resolve(strict=True)
             inside = resolved.is_relative_to(self.root.resolve(strict=True))
-        except (OSError, RuntimeError):
+        except (OSError, RuntimeError, ValueError):  # ValueError: a NUL in a .git file's gitdir
             resolved, inside = None, False
         if resolved in self._git_folders:
             return  # met before under another name (a link to it, or the folder itself)
@@ -147,19 +165,21 @@ class LocalTree:
         elif not self.with_history:
             self.problems.append(problem(path, f"{what}: {_UNREAD_HISTORY}"))
         else:
-            self._repositories.append((prefix, location))
+            self._repositories.append((prefix, location, path, resolved))
 
     def _histories(self) -> Iterator[CandidateFile]:
         """Every commit of each git repository found in the folder, under the repository's
         folder; a content its working tree holds was read there and is not read again."""
-        for prefix, work_tree in self._repositories:
+        for prefix, work_tree, met, git_dir in self._repositories:
             worktree = {path.removeprefix(prefix): blob for path, blob in self._blobs.items()
                         if path.startswith(prefix)}  # fmt: skip
             repo = GitRepo(str(work_tree), target=self.target, limits=self.limits, history=True,
-                           store=self.store, worktree=worktree)  # fmt: skip
+                           store=self.store, worktree=worktree, on_disk=True,
+                           git_dir=git_dir)  # fmt: skip
             for file in repo.iter_files():
                 yield replace(file, path=prefix + file.path)
-            self.problems += [replace(p, path=prefix + (p.path or ".git/")) for p in repo.problems]
+            self.problems += [replace(p, path=prefix + p.path if p.path else met)
+                              for p in repo.problems]  # fmt: skip
             self.history.update((prefix + path, seen) for path, seen in repo.history.items())
             if not prefix:
                 self.revision = repo.commit
@@ -204,6 +224,19 @@ _UNREAD_HISTORY = (
     "its history (every commit, deleted files too) is not read; scan --history reads it"
 )
 _GIT_LINK_BYTES = 4096
+GIT_LAYOUT = frozenset({
+    "HEAD", "config", "config.worktree", "description", "hooks", "info", "objects", "refs",
+    "logs", "index", "packed-refs", "shallow", "commondir", "gitdir", "modules", "worktrees",
+    "branches", "remotes", "rr-cache", "sequencer", "rebase-merge", "rebase-apply", "lfs",
+    "FETCH_HEAD", "ORIG_HEAD", "MERGE_HEAD", "MERGE_MSG", "MERGE_MODE", "MERGE_RR", "AUTO_MERGE",
+    "SQUASH_MSG", "COMMIT_EDITMSG", "TAG_EDITMSG", "NOTES_EDITMSG", "EDIT_DESCRIPTION",
+    "CHERRY_PICK_HEAD", "REVERT_HEAD", "REBASE_HEAD", "BISECT_LOG", "BISECT_START",
+    "BISECT_TERMS", "BISECT_NAMES", "BISECT_RUN", "BISECT_HEAD", "BISECT_EXPECTED_REV",
+    "BISECT_ANCESTORS_OK", "gitk.cache", "gc.pid", "gc.log", "fsmonitor--daemon",
+    "fsmonitor--daemon.ipc", "filter-repo", "svn",
+})  # fmt: skip
+"""What git itself keeps at the top of a git folder (``gitrepository-layout``, and the files its
+commands leave there); anything else there is not git's."""
 _GIT_NAMES = frozenset({".git", "HEAD"})
 
 

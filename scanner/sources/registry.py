@@ -98,7 +98,9 @@ class RegistryPackage:
             self.problems.append(problem("", str(exc)))
             return
         filename = url.rsplit("/", 1)[-1].split("?", 1)[0] or "package.tgz"
-        archive = Archive(Path(filename), target=self.target, limits=self.limits, data=data)
+        # history=False: a version-control folder in a package is an unread line
+        archive = Archive(Path(filename), target=self.target, limits=self.limits, data=data,
+                          history=False)  # fmt: skip
         self.version = version
         self.sha256 = hashlib.sha256(data).hexdigest()
         self._revision = f"{version} {archive.revision}"

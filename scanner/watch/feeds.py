@@ -193,7 +193,8 @@ class NpmFeed:
         data = self.http.download(release.url, self.limits.max_total_bytes, kind="tarball")
         filename = release.url.rsplit("/", 1)[-1].split("?", 1)[0] or "package.tgz"
         archive = Archive(Path(filename), target=target, limits=self.limits, data=data,
-                          revision=f"{release.version} sha256:{_sha256(data)}")  # fmt: skip
+                          revision=f"{release.version} sha256:{_sha256(data)}",
+                          history=False)  # fmt: skip
         archive.kind = "npm"
         return Opened(archive)
 
@@ -281,7 +282,7 @@ class PyPIFeed:
         data = self.http.download(link, self.limits.max_total_bytes, kind="pypi_file")
         target = f"pypi:{name}=={version}/{filename}"
         archive = Archive(Path(filename), target=target, limits=self.limits, data=data,
-                          revision=f"{version} sha256:{_sha256(data)}")  # fmt: skip
+                          revision=f"{version} sha256:{_sha256(data)}", history=False)  # fmt: skip
         archive.kind = "pypi"
         return Opened(archive)
 
