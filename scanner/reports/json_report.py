@@ -9,7 +9,10 @@ code) writes them.
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING, Any, TextIO
+
+import orjson
 
 from scanner.matcher import FilePair
 from scanner.reports.links import permalink
@@ -194,5 +197,35 @@ def with_private_excerpts(report: dict[str, Any], sources: Sources) -> dict[str,
 def write(report: dict[str, Any], out: TextIO, sources: Sources) -> None:
     if sources.include_private:
         report = with_private_excerpts(report, sources)
-    json.dump(report, out, indent=2)
+    out.write(dumps(report))
     out.write("\n")
+
+
+def dumps(report: dict[str, Any]) -> str:
+    """``report`` as indented JSON, ASCII only (other characters as ``\\uXXXX`` escapes), as
+    ``json.dumps(report, indent=2)`` writes it (a float below 1e-4 in another form, 0.00001 for
+    1e-05: the same number once read).
+
+    orjson writes it some 50 times faster (a large candidate's report took 0.2 s of CPU, after
+    the scan's workers were done, while one core idled); its UTF-8 is escaped here (such
+    characters are only ever inside strings). What orjson refuses (an integer beyond 64 bits, a
+    lone surrogate) is written by the standard library instead.
+    """
+    try:
+        text = orjson.dumps(report, option=orjson.OPT_INDENT_2).decode()
+    except TypeError:  # orjson.JSONEncodeError: what it cannot write, json can
+        return json.dumps(report, indent=2)
+    return text if text.isascii() else _NON_ASCII.sub(_escaped, text)
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    """A character beyond ASCII as json escapes it: ``\\uXXXX``, a surrogate pair above
+    U+FFFF."""
+    code = ord(match.group())
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 | code >> 10:04x}\\u{0xDC00 | code & 0x3FF:04x}"
