@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import operator
 import re
 import time
 from collections import deque
@@ -28,7 +30,7 @@ from fingerprints import (
 from scanner.index import FingerprintIndex
 from scanner.matcher import Discounts, Fragment, PublicLines, combine, look_up
 from scanner.results import CandidateResult
-from scanner.runners import Ready, Runner, Serial
+from scanner.runners import Processes, Ready, Runner, Serial, _run_batch
 from scanner.sources import Candidate, CandidateFile, Limits, Problem
 from scanner.structural import Excluded, FunctionPair, match_structure
 from scanner.thresholds import Thresholds
@@ -71,30 +73,25 @@ class FileOutcome:
                           self.unread, rows[1], self.idioms)  # fmt: skip
 
 
-def _names(kind: type) -> tuple[str, ...]:
-    """The field names of dataclass ``kind``, in order (looked up once)."""
-    names = _FIELDS.get(kind)
-    if names is None:
-        names = _FIELDS[kind] = tuple(f.name for f in fields(kind))
-    return names
+def _fields_of(kind: type) -> tuple[Callable[[Any], tuple[Any, ...]], dict[str, int]]:
+    """The field values of a dataclass ``kind``'s instance, in order (one C call), and each
+    field's position among them (looked up once per kind)."""
+    found = _FIELDS.get(kind)
+    if found is None:
+        names = [f.name for f in fields(kind)]
+        assert len(names) > 1  # attrgetter of one name gives the value, not a tuple
+        found = _FIELDS[kind] = (operator.attrgetter(*names), {n: i for i, n in enumerate(names)})
+    return found
 
 
-_FIELDS: dict[type, tuple[str, ...]] = {}
+_FIELDS: dict[type, tuple[Callable[[Any], tuple[Any, ...]], dict[str, int]]] = {}
 
 
 def _rows(items: list[Any]) -> list[tuple[Any, ...]]:
     """Each dataclass of ``items`` as the tuple of its fields, in order (not deep, as
     ``dataclasses.astuple`` is)."""
-    names = _names(type(items[0])) if items else ()
-    return [tuple(getattr(item, name) for name in names) for item in items]
-
-
-def _with(item: Any, **changes: Any) -> Any:
-    """``dataclasses.replace(item, **changes)`` without looking its fields up again each time
-    (a scan replaces every fragment and function pair it places); every field of ``item`` is
-    an argument of its class, in order."""
-    return type(item)(*(changes[n] if n in changes else getattr(item, n)
-                        for n in _names(type(item))))  # fmt: skip
+    values = _fields_of(type(items[0]))[0] if items else tuple
+    return [values(item) for item in items]
 
 
 def _outcome(tokens: int, lines: int, fragments: list[tuple[Any, ...]], discounts: Discounts,
@@ -103,6 +100,17 @@ def _outcome(tokens: int, lines: int, fragments: list[tuple[Any, ...]], discount
     """A ``FileOutcome`` from ``FileOutcome.__reduce__``."""
     return FileOutcome(tokens, lines, [Fragment(*row) for row in fragments], discounts, warning,
                        unread, [FunctionPair(*row) for row in functions], idioms)  # fmt: skip
+
+
+def _with(item: Any, **changes: Any) -> Any:
+    """``dataclasses.replace(item, **changes)`` without looking its fields up again each time
+    (a scan replaces every fragment and function pair it places); every field of ``item`` is
+    an argument of its class, in order."""
+    values, position = _fields_of(type(item))
+    row = list(values(item))
+    for name, value in changes.items():
+        row[position[name]] = value
+    return type(item)(*row)
 
 
 def unparsed(failure: ParseFailure | str) -> FileOutcome:
@@ -239,6 +247,45 @@ def with_columns(fragment: Fragment, data: bytes, tokens: TokenStream) -> Fragme
     return _with(fragment, candidate_columns=columns)
 
 
+BATCH_FILES = 8
+BATCH_BYTES = 256 << 10
+"""A pool worker (``--jobs``) is sent consecutive files in batches of at most this many files
+or (about) bytes: one task per file cost the scan's process a future, a wake-up of the pool's
+thread and a message each way per file (with 860 files, some 0.15 s of its CPU); batches this
+small keep both workers busy to the end."""
+_SCAN_BATCH = functools.partial(_run_batch, scan_file)
+
+
+def _batched(items: Iterable[CandidateFile | Ready]) -> Iterator[list[CandidateFile] | Ready]:
+    """Consecutive files in lists (``BATCH_FILES``, ``BATCH_BYTES``); a ``Ready`` item closes
+    the batch before it and passes through, as the batch result ``[(True, value)]``."""
+    batch: list[CandidateFile] = []
+    size = 0
+    for item in items:
+        if isinstance(item, Ready):
+            if batch:
+                yield batch
+                batch, size = [], 0
+            yield Ready([(True, item.value)])
+            continue
+        batch.append(item)
+        size += len(item.data)
+        if len(batch) >= BATCH_FILES or size >= BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _unbatched(results: Iterable[list[tuple[bool, Any]]]) -> Iterator[FileOutcome | None]:
+    """Each file's outcome, in order; a file whose scan raised raises here, at its place."""
+    for batch in results:
+        for ok, value in batch:
+            if not ok:
+                raise value
+            yield value
+
+
 #: Content hash and language -> what scanning it gave.
 Memo = dict[tuple[str, str], FileOutcome]
 
@@ -328,9 +375,13 @@ def scan_candidate(
     discounts = Discounts()
     files = lines = tokens = idioms = 0
     token_offset: dict[str, int] = {}  # tokens of the earlier windows of a windowed file
-    results = (parsed_ahead(work(), context)
-               if isinstance(runner, Serial) and context.parse_limits is not None
-               else runner.map(scan_file, work(), context))  # fmt: skip
+    if isinstance(runner, Serial):
+        results = (parsed_ahead(work(), context) if context.parse_limits is not None
+                   else runner.map(scan_file, work(), context))  # fmt: skip
+    elif isinstance(runner, Processes):
+        results = _unbatched(runner.map(_SCAN_BATCH, _batched(work()), context))
+    else:  # a cluster's runner batches by itself
+        results = runner.map(scan_file, work(), context)
     for result in results:
         piece = files_in_order.popleft()
         file, key = piece.file, piece.key
