@@ -30,7 +30,7 @@ from fingerprints import (
 from scanner.index import FingerprintIndex
 from scanner.matcher import Discounts, Fragment, PublicLines, combine, look_up
 from scanner.results import CandidateResult
-from scanner.runners import Processes, Ready, Runner, Serial, _run_batch
+from scanner.runners import Processes, Ready, Runner, Serial, _batches, _run_batch
 from scanner.sources import Candidate, CandidateFile, Limits, Problem
 from scanner.structural import Excluded, FunctionPair, match_structure
 from scanner.thresholds import Thresholds
@@ -254,27 +254,9 @@ or (about) bytes: one task per file cost the scan's process a future, a wake-up 
 thread and a message each way per file (with 860 files, some 0.15 s of its CPU); batches this
 small keep both workers busy to the end."""
 _SCAN_BATCH = functools.partial(_run_batch, scan_file)
-
-
-def _batched(items: Iterable[CandidateFile | Ready]) -> Iterator[list[CandidateFile] | Ready]:
-    """Consecutive files in lists (``BATCH_FILES``, ``BATCH_BYTES``); a ``Ready`` item closes
-    the batch before it and passes through, as the batch result ``[(True, value)]``."""
-    batch: list[CandidateFile] = []
-    size = 0
-    for item in items:
-        if isinstance(item, Ready):
-            if batch:
-                yield batch
-                batch, size = [], 0
-            yield Ready([(True, item.value)])
-            continue
-        batch.append(item)
-        size += len(item.data)
-        if len(batch) >= BATCH_FILES or size >= BATCH_BYTES:
-            yield batch
-            batch, size = [], 0
-    if batch:
-        yield batch
+_batched = functools.partial(_batches, most_items=BATCH_FILES, most_bytes=BATCH_BYTES)
+"""Consecutive files in lists (``BATCH_FILES``, ``BATCH_BYTES``); a ``Ready`` item closes the
+batch before it and passes through, as the batch result ``[(True, value)]``."""
 
 
 def _unbatched(results: Iterable[list[tuple[bool, Any]]]) -> Iterator[FileOutcome | None]:
