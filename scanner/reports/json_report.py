@@ -209,7 +209,8 @@ def dumps(report: dict[str, Any]) -> str:
     orjson writes it some 50 times faster (a large candidate's report took 0.2 s of CPU, after
     the scan's workers were done, while one core idled); its UTF-8 is escaped here (such
     characters are only ever inside strings). What orjson refuses (an integer beyond 64 bits, a
-    lone surrogate) is written by the standard library instead.
+    lone surrogate) is written by the standard library instead; a float that is not a number
+    (none in a report) would be null.
     """
     try:
         text = orjson.dumps(report, option=orjson.OPT_INDENT_2).decode()
