@@ -19,8 +19,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from fingerprints import printable
 from scanner.endpoints import DEFAULT_RESULTS
 from scanner.errors import InputError, LeaktraceError
@@ -222,17 +220,6 @@ class Placement:
     path: str
 
 
-def compact(value: Any) -> str:
-    """``value`` as compact JSON, by orjson (a large candidate's record: 0.04 s of CPU with json,
-    0.002 s, written after a scan's workers are done); what orjson refuses (an integer beyond 64
-    bits, a lone surrogate) by json. Characters beyond ASCII are kept, not escaped; a float
-    that is not a number (none in a candidate) would be null."""
-    try:
-        return orjson.dumps(value).decode()
-    except TypeError:  # orjson.JSONEncodeError
-        return json.dumps(value)
-
-
 _CHUNK = 500
 """Contents asked for in one query (SQLite allows 999 parameters before 3.32)."""
 
@@ -348,7 +335,7 @@ class ResultsDB:
             self._db.execute(
                 "INSERT OR REPLACE INTO candidates (run_id, seq, target, verdict, data)"
                 " VALUES (?, ?, ?, ?, ?)",
-                (run_id, seq, candidate["target"], candidate["verdict"], compact(candidate)),
+                (run_id, seq, candidate["target"], candidate["verdict"], json.dumps(candidate)),
             )
             self._db.executemany(
                 "INSERT OR REPLACE INTO excerpts (run_id, target, path, sha256, text)"

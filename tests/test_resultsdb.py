@@ -1,11 +1,9 @@
 """The results database: where else a matched content sits (``placements_elsewhere``), as each
-candidate's latest run holds it; a candidate recorded as it was judged."""
+candidate's latest run holds it."""
 
 from __future__ import annotations
 
-import json
-
-from scanner.resultsdb import Placement, ResultsDB, compact
+from scanner.resultsdb import Placement, ResultsDB
 
 
 def judged(db: ResultsDB, run: int, target: str, files: dict[str, str]) -> None:
@@ -41,16 +39,3 @@ def test_many_contents_are_asked_for_in_chunks(tmp_path):
         judged(db, run, "npm:leak@1.0.0", {f"f{n}.py": f"{n:064x}" for n in range(1500)})
         places = db.placements_elsewhere([f"{n:064x}" for n in range(1500)], "other")
         assert sorted(p.path for p in places) == sorted(f"f{n}.py" for n in range(1500))
-
-
-def test_a_candidate_is_recorded_as_json_reads_it_back(tmp_path):
-    """Recorded by orjson, or by json what orjson refuses (a lone surrogate, a huge integer)."""
-    odd = {"target": "caf\u00e9/\U0001f600\u202e.py", "verdict": "clear", "score": 0.5,
-           "files": [], "problems": [{"path": "bad\udc80name", "message": "x"}],
-           "n": 2**70}  # fmt: skip
-    for value in (odd, {**odd, "problems": [], "n": 1}):
-        assert json.loads(compact(value)) == value
-    with ResultsDB(tmp_path / "results.db", create=True) as db:
-        run = db.start_run({})
-        db.add_candidate(run, odd, {})
-        assert db.report(run)["candidates"][0] == {**odd, "review": db.review_state(odd)}
