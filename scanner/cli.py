@@ -582,7 +582,8 @@ def job_key(parts: dict[str, object]) -> str:
 
 
 def _write_reports(results: ResultsDB, run_id: int, outputs: dict[str, str | None],
-                   private: dict[str, str] | None = None) -> None:  # fmt: skip
+                   private: dict[str, str] | None = None) -> dict[str, Any]:  # fmt: skip
+    """Write the run's report in each format asked for; returns the report (read once)."""
     from scanner.reports import Sources, write_report
 
     report = results.report(run_id)
@@ -595,6 +596,7 @@ def _write_reports(results: ResultsDB, run_id: int, outputs: dict[str, str | Non
                 again = f"leaktrace report {run_id} --out FILE"
                 raise ReportError(f"{exc}; run {run_id} is recorded in {results.path}: write "
                                   f"it again with '{again}'") from exc  # fmt: skip
+    return report
 
 
 def _needs_network(targets: list[str], from_file: Path | None, *more: object) -> bool:
@@ -754,8 +756,7 @@ def scan(
                                  runner, digest, history, index, networks)  # fmt: skip
             assert run_id is not None
             outputs = {"json": json_out, "html": html_out, "md": md_out, "sarif": sarif_out}
-            _write_reports(results, run_id, outputs)
-            recorded = results.report(run_id)["candidates"]
+            recorded = _write_reports(results, run_id, outputs)["candidates"]
             if not recorded:
                 raise InputError("nothing scanned: the targets asked for (--from-file, --forks, "
                                  "--github-search) named no candidate")  # fmt: skip
@@ -913,8 +914,7 @@ def demo(
                 result, run_id = run_scan(targets, store_path, Thresholds(), results)
                 assert run_id is not None
                 outputs = {"json": json_out, "html": html_out}
-                _write_reports(results, run_id, outputs)
-                recorded = results.report(run_id)["candidates"]
+                recorded = _write_reports(results, run_id, outputs)["candidates"]
         except LeaktraceError as exc:
             _error(exc)
             raise typer.Exit(EXIT_INPUT) from None

@@ -361,18 +361,21 @@ class FingerprintIndex:
         """The file number of each index entry."""
         return self.place_owners(self.entry_places(entry))
 
-    def fanout(self, lo: np.ndarray, hi: np.ndarray, cap: int) -> np.ndarray:
+    def hits(self, lo: np.ndarray, hi: np.ndarray, cap: int) -> Hits:
         """At how many private places each range's hash is stored, exactly up to ``cap``: a range
         of more than ``cap`` entries gives its length (every entry is at one place or more, so
-        both are above ``cap``), which keeps a common hash from costing its whole run."""
+        both are above ``cap``), which keeps a common hash from costing its whole run. The
+        entries of the ranges read for it (``small``) are decoded once, here, for the caller to
+        match too (``Hits``)."""
         counts = hi - lo
-        result = counts.astype(np.int64)
+        fanout = counts.astype(np.int64)
         small = np.flatnonzero((counts > 0) & (counts <= cap))
+        sizes = counts[small].astype(np.int64)
+        places = self.entry_places(expand_runs(lo[small], sizes))
+        owners = self.place_owners(places)
         if small.shape[0]:
-            sizes = counts[small]
-            weights = self.places[self.owners(expand_runs(lo[small], sizes))]
-            result[small] = np.add.reduceat(weights, np.cumsum(sizes) - sizes)
-        return result
+            fanout[small] = np.add.reduceat(self.places[owners], np.cumsum(sizes) - sizes)
+        return Hits(fanout, small, sizes, places, owners)
 
     def records(self, places: np.ndarray, owner: np.ndarray) -> np.ndarray:
         """The stored fingerprint record (hash, raw, pos, lines) at each of ``places``
@@ -387,6 +390,18 @@ class FingerprintIndex:
         for group in np.split(order, cuts):
             out[group] = self.fingerprints(int(owner[group[0]]))[within[group]]
         return out
+
+
+@dataclass(frozen=True, slots=True)
+class Hits:
+    """``FingerprintIndex.hits``: each range's fanout, and the entries of the ranges of at most
+    ``cap`` entries, decoded (a range of more is a template, never matched)."""
+
+    fanout: np.ndarray  # int64 per range
+    small: np.ndarray  # the ranges decoded, ascending
+    sizes: np.ndarray  # int64: entries of each of them
+    places: np.ndarray  # per entry of those ranges, range after range: its place
+    owners: np.ndarray  # and the file holding it
 
 
 def _member(sorted_values: np.ndarray, hashes: np.ndarray) -> np.ndarray:

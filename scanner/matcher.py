@@ -36,7 +36,6 @@ import numpy as np
 
 from fingerprints import Analysis, covered_tokens, distinct_kinds
 from scanner.index import FingerprintIndex, PrivateFile
-from scanner.packed import expand_runs
 from scanner.structural import FunctionPair, StructuralFile, by_private_file, one_to_one
 from scanner.thresholds import Thresholds
 
@@ -188,9 +187,9 @@ def look_up(
     source[found] = index.reference(hashes[found])
     reference = (source >= 0) & ~public
     template = np.zeros_like(found)
-    template[found] = index.fanout(lo[found], hi[found], thresholds.max_fanout) > (
-        thresholds.max_fanout
-    )
+    at_found = np.flatnonzero(found)
+    entries = index.hits(lo[at_found], hi[at_found], thresholds.max_fanout)
+    template[at_found] = entries.fanout > thresholds.max_fanout
     template &= ~public & ~reference
     common = np.zeros_like(found)
     common[found] = index.background(hashes[found]) >= thresholds.background_files
@@ -207,14 +206,14 @@ def look_up(
     discounts.template = covered_tokens(np.flatnonzero(template), k, token_count)
     discounts.common = covered_tokens(np.flatnonzero(common), k, token_count)
     discounts.data = covered_tokens(np.flatnonzero(data), k, token_count)
-    counts[dropped] = 0
-    total = int(counts.sum())
+    # a k-gram kept is no template, so its entries were decoded for its fanout: taken from there
+    decoded = at_found[entries.small]
+    keep = np.repeat(~dropped[decoded], entries.sizes)
+    cand_pos = np.repeat(decoded.astype(np.int64), entries.sizes)[keep]
+    places, owner = entries.places[keep], entries.owners[keep]
+    total = int(cand_pos.shape[0])
     if total == 0:
         return FileLookup([], discounts, public_kgrams)
-
-    cand_pos = np.repeat(np.arange(hashes.shape[0], dtype=np.int64), counts)
-    places = index.entry_places(expand_runs(lo, counts))  # each hit's record decoded once
-    owner = index.place_owners(places)
     if index.file_reference.shape[0]:
         copied = index.file_reference[owner]
         inventoried = copied >= 0

@@ -103,11 +103,24 @@ def encode(keys: np.ndarray, values: np.ndarray, key_bits: int, bits: int,
     return raw.view(f"V{width}")
 
 
+def _low(records: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``records`` as flat bytes, and the first (up to) 8 bytes of each as uint64 (a copy)."""
+    width = records.dtype.itemsize
+    raw = np.ascontiguousarray(records).view(np.uint8).reshape(-1)
+    return raw, _field(raw, width, 0, min(width, 8)).astype(_U64)
+
+
+def decode_values(records: np.ndarray, value_bits: int) -> np.ndarray:
+    """The values of ``records`` (uint64 each), without their keys' rests (``decode``)."""
+    values = _low(records)[1]
+    values &= _mask(value_bits)
+    return values
+
+
 def decode(records: np.ndarray, value_bits: int) -> tuple[np.ndarray, np.ndarray]:
     """(rests, values) of ``records`` (uint64 each)."""
     width = records.dtype.itemsize
-    raw = np.ascontiguousarray(records).view(np.uint8).reshape(-1)
-    low = _field(raw, width, 0, min(width, 8)).astype(_U64)
+    raw, low = _low(records)
     values = low & _mask(value_bits)
     rests = _shr(low, value_bits, out=low)
     if width > 8:
@@ -229,13 +242,15 @@ class PackedTable:
         rest_bits = self.key_bits - self.bits
         return _shr(keys, rest_bits).astype(np.intp), keys & _mask(rest_bits)
 
-    def _rests(self, at: np.ndarray) -> np.ndarray:
-        """The rests of the keys of records ``at``; a memory-mapped table is indexed as a plain
-        array (numpy's memmap subclass costs more per lookup than the records it reads)."""
+    def _plain(self) -> np.ndarray:
+        """The records; a memory-mapped table's indexed as a plain array (numpy's memmap
+        subclass costs more per lookup than the records it reads)."""
         records = self.records
-        if type(records) is not np.ndarray:
-            records = records.view(np.ndarray)
-        return decode(records[at], self.value_bits)[0]
+        return records if type(records) is np.ndarray else records.view(np.ndarray)
+
+    def _rests(self, at: np.ndarray) -> np.ndarray:
+        """The rests of the keys of records ``at``."""
+        return decode(self._plain()[at], self.value_bits)[0]
 
     def _bisect(self, want: np.ndarray, lo: np.ndarray, hi: np.ndarray,
                 right: bool) -> np.ndarray:  # fmt: skip
@@ -344,8 +359,9 @@ class PackedTable:
         return lo, hi
 
     def values(self, at: np.ndarray) -> np.ndarray:
-        """The value of each record ``at`` (int64)."""
-        return decode(self.records[at], self.value_bits)[1].astype(np.int64)
+        """The value of each record ``at`` (int64): the keys' rests are not decoded. Values are
+        non-negative int64 (``build``), so they fit below bit 63 and are viewed, not copied."""
+        return decode_values(self._plain()[at], self.value_bits).view(np.int64)
 
     def entries(self, start: int, records: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(keys, values) of ``records``, this table's records from ``start`` on (read by the

@@ -220,6 +220,10 @@ class Placement:
     path: str
 
 
+_CHUNK = 500
+"""Contents asked for in one query (SQLite allows 999 parameters before 3.32)."""
+
+
 def row_number(text: str) -> int | None:
     """A run or decision number given as text: ASCII digits fitting SQLite's integers, else
     None (``str.isdigit`` takes "²" and "٣", which ``int`` refuses)."""
@@ -486,17 +490,22 @@ class ResultsDB:
         return [Placement(*row) for row in rows]
 
     def placements_elsewhere(self, shas: Iterable[str], target: str) -> list[Placement]:
-        """Every place outside ``target`` where these contents were matched: each file of
+        """Every place outside ``target`` where these contents are matched now: each file of
         another candidate once (a candidate holding the content at two paths is two places, both
-        reached by a decision on the content), from its latest run (the one ``serve`` shows),
-        latest run first. What ``serve`` lists under a content and ``review --everywhere``
-        names."""
-        places: dict[tuple[str, str], Placement] = {}
-        for sha in sorted(set(shas)):
-            for place in self.placements(sha):
-                if place.target != target:
-                    places.setdefault((place.target, place.path), place)
-        return list(places.values())
+        reached by a decision on the content), as its latest run (the one ``serve`` shows) holds
+        it, latest run first. A place an older run recorded that the candidate's latest run no
+        longer holds (the file changed or went) is not one. What ``serve`` lists under a content
+        and ``review --everywhere`` names. One query per ``_CHUNK`` contents."""
+        wanted = sorted(set(shas))
+        rows: set[tuple[int, str, str]] = set()
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            rows.update(self._db.execute(
+                "SELECT p.run_id, p.target, p.path FROM placements p"
+                f" WHERE p.sha256 IN ({', '.join('?' * len(chunk))}) AND p.target != ?"
+                " AND p.run_id = (SELECT max(c.run_id) FROM candidates c"
+                " WHERE c.target = p.target)", (*chunk, target)))  # fmt: skip
+        return [Placement(*row) for row in sorted(rows, key=lambda r: (-r[0], r[1], r[2]))]
 
     # -- decisions -------------------------------------------------------------------------------
 

@@ -228,10 +228,14 @@ BATCH_ITEMS = 64
 BATCH_BYTES = 4 << 20
 
 
-def _batches(items: Iterable[Any]) -> Iterator[Any]:
-    """Consecutive items in lists of at most ``BATCH_ITEMS`` items or about ``BATCH_BYTES`` bytes
-    (an item's ``data``, when it has some); a ``Ready`` item closes the batch before it and
-    passes through alone, as ``Ready([(True, value)])``, so the order is kept."""
+def _batches(items: Iterable[Any], most_items: int | None = None,
+             most_bytes: int | None = None) -> Iterator[Any]:  # fmt: skip
+    """Consecutive items in lists of at most ``most_items`` (``BATCH_ITEMS``) items or about
+    ``most_bytes`` (``BATCH_BYTES``) bytes (an item's ``data``, when it has some); a ``Ready``
+    item closes the batch before it and passes through alone, as ``Ready([(True, value)])``, so
+    the order is kept."""
+    most_items = BATCH_ITEMS if most_items is None else most_items
+    most_bytes = BATCH_BYTES if most_bytes is None else most_bytes
     batch: list[Any] = []
     size = 0
     for item in items:
@@ -244,7 +248,7 @@ def _batches(items: Iterable[Any]) -> Iterator[Any]:
         batch.append(item)
         data = getattr(item, "data", None)
         size += len(data) if isinstance(data, bytes | bytearray) else 0
-        if len(batch) >= BATCH_ITEMS or size >= BATCH_BYTES:
+        if len(batch) >= most_items or size >= most_bytes:
             yield batch
             batch, size = [], 0
     if batch:

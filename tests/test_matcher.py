@@ -170,3 +170,33 @@ def test_bucketed_lookup_equals_binary_search(stored, repeats, extra):
     assert np.array_equal(keys, hashes) and np.array_equal(places, order)
     assert np.array_equal(table.values(np.arange(len(values))), order)
     assert table.records.dtype.itemsize <= 9
+
+
+@pytest.mark.parametrize("cap", [0, 1, 2, 50])
+def test_hits_give_each_fanout_and_the_entries_of_the_ranges_within_it(tree, cap):
+    """``FingerprintIndex.hits`` decodes each entry of a range of at most ``cap`` entries once
+    (the fanout weighs them, the matcher matches them): the same places and owners as decoding
+    them one by one, and fanout as the places summed (a longer range: its length)."""
+    copied = PYTHON.replace("journal", "ledger_copy")
+    repo = tree("private", {"a/journal.py": PYTHON, "b/journal.py": PYTHON,
+                            "c/copy.py": copied, "svc/batch.go": GO})  # fmt: skip
+    store = open_store(":memory:", create=True)
+    fingerprint_tree(repo, store, name="acme")
+    index = FingerprintIndex.from_store(store)
+    queries = analyze((PYTHON + copied).encode(), "python", PARAMS).kgrams.hashes
+    lo, hi = index.ranges(queries)
+    assert (hi - lo).max() >= 2 and index.places.max() == 2  # runs of several entries, places
+    hits = index.hits(lo, hi, cap)
+    counts = hi - lo
+    assert np.array_equal(hits.small, np.flatnonzero((counts > 0) & (counts <= cap)))
+    assert np.array_equal(hits.sizes, counts[hits.small])
+    entries = [e for r in hits.small.tolist() for e in range(int(lo[r]), int(hi[r]))]
+    places = [int(index.table.values(np.array([e]))[0]) for e in entries]
+    assert hits.places.tolist() == places
+    assert hits.owners.tolist() == [int(np.searchsorted(index.starts, p, "right")) - 1
+                                    for p in places]  # fmt: skip
+    for r in range(queries.shape[0]):
+        owners = index.owners(np.arange(lo[r], hi[r]))
+        weight = int(index.places[owners].sum()) if counts[r] <= cap else int(counts[r])
+        assert hits.fanout[r] == weight
+    store.close()

@@ -298,3 +298,33 @@ def test_a_history_path_cannot_break_out_of_its_markdown_code_span():
     text = _history({"seen": [seen, seen], "at_tip": False, "commits": 2})
     assert "[x](" not in text and r"\[x\]\(" in text  # the date: plain text, escaped
     assert " at ``src/`[click](https://evil.example)`.py``," in text  # one span, whole name
+
+
+def test_the_json_report_text_is_what_json_writes():
+    """The JSON report is written by orjson, its text as ``json.dumps(report, indent=2)``: ASCII
+    only (BMP and astral characters escaped as json escapes them, so a hostile name cannot
+    smuggle raw control or bidi characters), what orjson refuses (a lone surrogate, an integer
+    beyond 64 bits) written by json itself, and after what the stream already holds, whatever
+    its encoding."""
+    from scanner.reports import Sources
+    from scanner.reports.json_report import dumps, write
+
+    report = {"target": "caf\u00e9/\u202etxt.py\U0001f600", "score": 0.25, "none": None,
+              "lines": [[1, 2], []], "nested": {"\u00fc": ["\x00\n\t\"\\"], "empty": {}},
+              "flag": True, "tokens": 2**63 - 1}  # fmt: skip
+    assert dumps(report) == json.dumps(report, indent=2).encode("ascii")
+    for refused in ({"name": "bad\udc80name"}, {"tokens": 2**70}):
+        assert dumps(refused) == json.dumps(refused, indent=2).encode("ascii")
+    assert json.loads(dumps({"small": 1e-05})) == {"small": 1e-05}
+    expected = "before " + json.dumps(report, indent=2) + "\n"
+    for encoding in ("utf-8", "utf-16"):
+        raw = io.BytesIO()
+        out = io.TextIOWrapper(raw, encoding=encoding)
+        out.write("before ")
+        write(report, out, Sources())
+        out.flush()
+        assert raw.getvalue().decode(encoding) == expected
+    text = io.StringIO()
+    text.write("before ")
+    write(report, text, Sources())
+    assert text.getvalue() == expected

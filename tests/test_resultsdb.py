@@ -1,0 +1,41 @@
+"""The results database: where else a matched content sits (``placements_elsewhere``), as each
+candidate's latest run holds it."""
+
+from __future__ import annotations
+
+from scanner.resultsdb import Placement, ResultsDB
+
+
+def judged(db: ResultsDB, run: int, target: str, files: dict[str, str]) -> None:
+    """Record ``target`` in ``run`` with these matched files (path -> content hash)."""
+    db.add_candidate(run, {"target": target, "verdict": "derivative",
+                           "files": [{"candidate_path": path, "candidate_sha256": sha}
+                                     for path, sha in files.items()]}, {})  # fmt: skip
+
+
+def test_a_place_the_latest_run_no_longer_holds_is_not_elsewhere(tmp_path):
+    with ResultsDB(tmp_path / "results.db", create=True) as db:
+        first = db.start_run({})
+        judged(db, first, "github:acme/leak", {"a.py": "aaa"})
+        judged(db, first, "github:fork1/leak", {"a.py": "aaa", "b.py": "bbb"})
+        judged(db, first, "github:fork2/leak", {"x/a.py": "aaa", "y/a.py": "aaa"})
+        second = db.start_run({})  # fork1 changed: a.py is gone, b.py moved; fork2 not rescanned
+        judged(db, second, "github:fork1/leak", {"c.py": "bbb"})
+        places = db.placements_elsewhere(["bbb", "aaa", "aaa"], "github:acme/leak")
+        assert places == [
+            Placement(second, "github:fork1/leak", "c.py"),
+            Placement(first, "github:fork2/leak", "x/a.py"),
+            Placement(first, "github:fork2/leak", "y/a.py"),
+        ]  # not fork1's a.py nor b.py of the first run: its latest run holds neither
+        assert db.placements_elsewhere(["aaa"], "github:fork2/leak") == [
+            Placement(first, "github:acme/leak", "a.py")
+        ]
+        assert db.placements_elsewhere([], "github:acme/leak") == []
+
+
+def test_many_contents_are_asked_for_in_chunks(tmp_path):
+    with ResultsDB(tmp_path / "results.db", create=True) as db:
+        run = db.start_run({})
+        judged(db, run, "npm:leak@1.0.0", {f"f{n}.py": f"{n:064x}" for n in range(1500)})
+        places = db.placements_elsewhere([f"{n:064x}" for n in range(1500)], "other")
+        assert sorted(p.path for p in places) == sorted(f"f{n}.py" for n in range(1500))

@@ -1,0 +1,106 @@
+"""What a pool worker is sent (batches of files) and sends back for each file (``FileOutcome``):
+the same outcome as scanning in this process."""
+
+from __future__ import annotations
+
+import pickle
+from dataclasses import replace
+
+import pytest
+
+from fingerprints import fingerprint_tree, open_store
+from scanner.index import FingerprintIndex
+from scanner.runners import Processes, Ready
+from scanner.scan import (
+    BATCH_BYTES,
+    BATCH_FILES,
+    FileOutcome,
+    ScanContext,
+    _batched,
+    _unbatched,
+    _with,
+    scan_candidate,
+    scan_file,
+)
+from scanner.sources import CandidateFile, Limits
+from scanner.targets import resolve
+from scanner.thresholds import Thresholds
+from tests.code import PYTHON, PYTHON_RENAMED
+
+
+def outcome(tree) -> FileOutcome:
+    repo = tree("private", {"ledger/journal.py": PYTHON})
+    store = open_store(":memory:", create=True)
+    fingerprint_tree(repo, store, name="acme")
+    context = ScanContext(FingerprintIndex.from_store(store), store.params, Thresholds())
+    found = scan_file(CandidateFile("x.py", PYTHON_RENAMED.encode(), "python"), context)
+    store.close()
+    return found
+
+
+def test_an_outcome_pickled_as_tuples_is_the_same_outcome(tree):
+    found = outcome(tree)
+    assert found.fragments and found.functions  # both kinds of rows are sent
+    for protocol in (2, pickle.HIGHEST_PROTOCOL):
+        again = pickle.loads(pickle.dumps(found, protocol=protocol))
+        assert again == found
+        assert [type(f) for f in again.fragments + again.functions] == [
+            type(f) for f in found.fragments + found.functions
+        ]
+    empty = FileOutcome(0, 0, [], found.discounts, unread="crashed; not read")
+    assert pickle.loads(pickle.dumps(empty)) == empty
+
+
+def test_a_fragment_or_pair_placed_is_what_replace_gives(tree):
+    found = outcome(tree)
+    for item in found.fragments + found.functions:
+        changes = {"candidate_path": "elsewhere/x.py", "candidate_lines": (7, 9)}
+        assert _with(item, **changes) == replace(item, **changes)
+        assert _with(item) == item
+
+
+def test_batches_keep_order_ready_items_and_exceptions_in_place():
+    """Files go to the pool in batches (``BATCH_FILES``, ``BATCH_BYTES``); a ``Ready`` item
+    closes the batch before it and passes through; a file that raised raises at its place,
+    after every outcome before it."""
+    small = [CandidateFile(f"{n}.py", b"x = 1\n", "python") for n in range(BATCH_FILES + 3)]
+    large = CandidateFile("big.py", b"#" * BATCH_BYTES, "python")
+    items = [*small[:3], Ready("memo"), *small[3:], large, small[0]]
+    batches = list(_batched(items))
+    assert [b.value if isinstance(b, Ready) else [f.path for f in b] for b in batches] == [
+        ["0.py", "1.py", "2.py"],
+        [(True, "memo")],
+        [f"{n}.py" for n in range(3, 3 + BATCH_FILES)],
+        ["big.py"],  # the bytes limit closes a batch at the file that reaches it
+        ["0.py"],
+    ]
+    results = [[(True, 1), (True, 2)], [(True, 3), (False, ValueError("bad")), (True, 5)]]
+    got = []
+    with pytest.raises(ValueError, match="bad"):
+        for value in _unbatched(results):
+            got.append(value)
+    assert got == [1, 2, 3]
+
+
+def test_a_pool_of_two_gives_the_serial_result(tree):
+    """More files than a batch, repeated contents (passed as ready) and an unparsable file:
+    two pool workers give the same outcome as this process."""
+    files = {f"pkg/m{n}.py": PYTHON_RENAMED.replace("journal", f"journal{n % (BATCH_FILES + 4)}")
+             for n in range(2 * BATCH_FILES + 3)}  # fmt: skip
+    files["pkg/bad.py"] = "def (:\n" * 50
+    candidate_root = tree("candidate", files)
+    repo = tree("private", {"ledger/journal.py": PYTHON})
+    store = open_store(str(repo.parent / "store.db"), create=True)
+    fingerprint_tree(repo, store, name="acme")
+    context = ScanContext(FingerprintIndex.from_store(store), store.params, Thresholds())
+    limits = Limits()
+    pool = Processes(2)
+    try:
+        serial = scan_candidate(resolve(str(candidate_root), limits, None), context)
+        pooled = scan_candidate(resolve(str(candidate_root), limits, None), context, runner=pool)
+    finally:
+        pool.close()
+        store.close()
+    assert serial.match.pairs and serial.match.functions
+    for name in ("verdict", "match", "checks", "reasons", "problems", "file_hashes", "excerpts"):
+        assert getattr(pooled, name) == getattr(serial, name), name
