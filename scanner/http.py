@@ -106,10 +106,10 @@ Origin = tuple[str, str, int]
 """(scheme, host, port) of a URL, the port filled in from the scheme when it is implicit."""
 
 
-def origin(url: str) -> Origin | None:
+def origin(url: str | httpx.URL) -> Origin | None:
     """The origin of ``url``, or None for a URL that cannot be parsed or has no host."""
     try:
-        parsed = httpx.URL(url)
+        parsed = url if isinstance(url, httpx.URL) else httpx.URL(url)
     except (httpx.InvalidURL, ValueError, TypeError):
         return None
     scheme = parsed.scheme.lower()
@@ -158,7 +158,7 @@ class Credential:
     def bearer(cls, token: str, api_url: str, *, setting: str = "--api-url") -> Credential:
         return cls.for_origin(api_url, "Authorization", f"Bearer {token}", token, setting=setting)
 
-    def allows(self, url: str) -> bool:
+    def allows(self, url: str | httpx.URL) -> bool:
         """Whether this credential may travel with a request to ``url``."""
         return origin(url) == self.origin
 
@@ -206,12 +206,17 @@ class Http:
                 return f"Authorization: Basic {basic}"
         return None
 
-    def _headers_for(self, url: str, extra: dict[str, str] | None) -> dict[str, str]:
+    def _headers_for(self, url: str | httpx.URL,
+                     extra: dict[str, str] | None) -> dict[str, str]:  # fmt: skip
+        """The headers of a request to ``url``: a credential's only when its origin is
+        ``url``'s. Given an ``httpx.URL``, the very object that is then requested (one parse,
+        so the origin checked is the origin the request goes to)."""
         headers = {"Accept": "application/vnd.github+json", "User-Agent": "leaktrace"}
         bound = {credential.header.lower() for credential in self.credentials}
         headers |= {k: v for k, v in (extra or {}).items() if k.lower() not in bound}
+        target = origin(url) if self.credentials else None
         for credential in self.credentials:
-            if credential.allows(url):
+            if target == credential.origin:
                 headers[credential.header] = credential.value
         return headers
 
@@ -364,7 +369,8 @@ class Http:
         for _ in range(5):
             self.stats.requests += 1
             self.stats.count(kind)
-            with self.client.stream("GET", url, headers=self._headers_for(url, extra),
+            target = httpx.URL(url)  # parsed once: for the credentials' check and the request
+            with self.client.stream("GET", target, headers=self._headers_for(target, extra),
                                     follow_redirects=False) as response:  # fmt: skip
                 if response.status_code in _REDIRECTS:
                     url = self._redirect(url, response)

@@ -142,6 +142,24 @@ def test_credential_origin_rule():
             Credential.bearer(TOKEN, url)
 
 
+def test_the_headers_of_a_parsed_url_follow_the_same_rule():
+    """A request's URL is parsed once and that object both checked and requested: given an
+    ``httpx.URL``, the token goes with it exactly when it goes with the same URL as text."""
+    http = Http(httpx.Client(), token=TOKEN, api_url="https://ghe.example/api/v3")
+    same = ["https://ghe.example/api/v3/repos/a/b", "https://GHE.example:443/other/path"]
+    elsewhere = [
+        "http://ghe.example/api/v3",
+        "https://ghe.example:8443/api/v3",
+        "https://ghe.example.evil.example/",
+        "https://ghe.example@evil.example/",
+    ]
+    for url in same + elsewhere:
+        for given in (url, httpx.URL(url)):
+            sent = http._headers_for(given, {"Authorization": "Bearer forged"})
+            assert sent.get("Authorization") == (f"Bearer {TOKEN}" if url in same else None), url
+    assert "Authorization" not in Http(httpx.Client())._headers_for(httpx.URL(same[0]), None)
+
+
 def test_a_token_with_a_plain_http_api_elsewhere_is_refused_up_front(tmp_path):
     with pytest.raises(ConfigError, match="plain HTTP"):
         make_crawler(token=TOKEN, api_url="http://ghe.example/api/v3")
