@@ -43,11 +43,11 @@ def test_scanner_and_fingerprints_use_the_one_helper():
     assert iso_utc_text("0999-01-01T00:00:00") == "0999-01-01T00:00:00.000000Z"  # no zone: UTC
     for outside in ("0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00", "yesterday"):
         assert iso_utc_text(outside) is None
-    dated = npm_versions_by_time({"time": {"1.0.0": "0999-01-01T00:00:00Z",
+    dated, undated = npm_versions_by_time({"time": {"1.0.0": "0999-01-01T00:00:00Z",
                                            "2.0.0": "2026-01-01T00:00:00+02:00"},
                                   "versions": {"1.0.0": {}, "2.0.0": {}}}, "packument")  # fmt: skip
     assert dated == [("0999-01-01T00:00:00.000000Z", "1.0.0"),
-                     ("2025-12-31T22:00:00.000000Z", "2.0.0")]  # fmt: skip
+                     ("2025-12-31T22:00:00.000000Z", "2.0.0")] and undated == []  # fmt: skip
 
 
 def _overlap(first_commit: str) -> Overlap:
