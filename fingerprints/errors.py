@@ -58,7 +58,8 @@ class InputError(LeaktraceError):
 
 class ParseFailure(InputError):
     """The parser crashed on one file, took longer than its time limit or used more memory than
-    its limit (see ``isolation``). ``kind`` is ``crash``, ``time`` or ``memory``."""
+    its limit (see ``isolation``). ``kind`` is ``crash``, ``time``, ``memory`` or ``stall`` (the
+    parser got no CPU: the machine's doing, not the file's)."""
 
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)

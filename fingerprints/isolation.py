@@ -21,6 +21,8 @@ where it happens, so ``IsolatedParser`` tokenizes in a long-lived child process:
   stores of one corpus with different digests). A child that gets no CPU at all for
   ``STALL_SECONDS`` while busy (stopped), or that runs past ``WALL_FACTOR`` times ``seconds``
   of wall time, is stopped too. Where the CPU clock cannot be read, the limit is wall time.
+  Those two stops are ``ParseFailure`` kind ``stall``: unread in this run, but never remembered
+  as the file's failure (``worth_remembering``), since another run may well read it.
 - **crash**: a child that dies is reported with its signal.
 
 The child is replaced at the next file, so the caller goes on. Per file the cost is one round
@@ -126,6 +128,7 @@ class IsolatedParser:
         self._cpu: tuple[float, float, float] | None = None
         self._backstop = 0.0  # past it in wall time the call under way is stopped anyway
         self._overrun = ""  # why the call under way was stopped for time
+        self._stalled = False  # stopped for want of CPU: the machine's doing, not the file's
         self._unsent = False  # the call could not be sent: the child had died
 
     def tokenize(self, data: bytes, language: str) -> TokenStream:
@@ -145,6 +148,7 @@ class IsolatedParser:
         used = _cpu_seconds(self._process.pid if self._process is not None else None)
         self._cpu = None if used is None else (used, used, now)
         self._overrun = f"parser took longer than {self.limits.seconds:g} s"
+        self._stalled = False
         self._largest = 0
         try:
             _send_call(requests, call, args)
@@ -163,7 +167,7 @@ class IsolatedParser:
         self._deadline = None
         if not answered:
             self.close(kill=True)
-            raise ParseFailure("time", self._overrun)
+            raise ParseFailure("stall" if self._stalled else "time", self._overrun)
         try:
             kind, value = _receive_answer(replies)
         except (EOFError, OSError):
@@ -210,6 +214,7 @@ class IsolatedParser:
         if self._cpu is None or now >= self._backstop:
             if self._cpu is not None:
                 self._overrun = f"parser took longer than {WALL_FACTOR * limit:g} s of wall time"
+                self._stalled = True
             return False
         used = _cpu_seconds(self._process.pid if self._process is not None else None)
         start, last, progressed = self._cpu
@@ -219,6 +224,7 @@ class IsolatedParser:
             self._cpu = (start, used, now)
         elif now - progressed >= max(limit, STALL_SECONDS):
             self._overrun = f"parser stalled (no CPU time for {now - progressed:.0f} s)"
+            self._stalled = True
             return False
         self._deadline = now + max(limit - (used - start), 0.05)
         return True
@@ -962,6 +968,13 @@ def _receive_answer(replies: Connection) -> tuple[str, Any]:
     if buffer[: len(_TOKENS)] == _TOKENS:
         return "ok", _unpack_tokens(buffer)
     return pickle.loads(buffer)  # type: ignore[no-any-return]
+
+
+def worth_remembering(unread: str) -> bool:
+    """Whether an unread file's message (``ParseFailure``'s, as a scan reports it) says what the
+    file did, so that a later run may skip the file: not a stop for want of CPU (kind ``stall``),
+    which says what the machine did."""
+    return not unread.startswith("parser stalled") and " of wall time" not in unread
 
 
 def _cpu_seconds(pid: int | None) -> float | None:

@@ -227,7 +227,8 @@ def test_a_parser_that_gets_no_cpu_at_all_is_stopped_as_stalled():
     started = time.perf_counter()
     with pytest.raises(ParseFailure, match=r"^parser stalled \(no CPU time for 2 s\)$") as stop:
         parser.collect()
-    assert stop.value.kind == "time"
+    assert stop.value.kind == "stall" and not isolation.worth_remembering(f"{stop.value}; not read")
+    assert isolation.worth_remembering("parser took longer than 0.2 s; not read")
     assert isolation.STALL_SECONDS <= time.perf_counter() - started < 10
     assert len(parser.tokenize(b"x = 1\n", "python")) == 3  # a fresh child
     parser.close()
@@ -300,6 +301,27 @@ def test_a_later_run_does_not_try_a_remembered_crasher_again(store, tmp_path, mo
     # More room than it failed with: tried again, and read.
     more = scan(store, results, str(folder), "--jobs", "1", "--max-parse-seconds", "20")
     assert f"{folder}:Deep.java: syntax error near line 1" in more.stderr
+
+
+def test_a_parser_stopped_for_want_of_cpu_is_not_remembered(store, tmp_path, monkeypatch):
+    """A stall is the machine's doing (a paused container, a starved process): unread in that
+    run, read by the next, never remembered as the file's failure."""
+    deep = b"([{" * 1_000_000  # parsed in more than 1 s (see the time-limit test above)
+    folder = candidate(tmp_path / "cand", {"Deep.java": deep, "journal.py": JOURNAL.encode()})
+    results = tmp_path / "r.db"
+    monkeypatch.setattr(isolation, "_cpu_seconds", lambda pid: 0.0)  # a parser that gets no CPU
+    monkeypatch.setattr(isolation, "STALL_SECONDS", 0.05)
+    isolation.close_parsers()
+    stalled = scan(store, results, str(folder), "--jobs", "1", "--max-parse-seconds", "1")
+    assert stalled.exit_code == EXIT_DERIVATIVE, stalled.output
+    assert f"{folder}:Deep.java: parser stalled (no CPU time for 1 s); not read" in stalled.stderr
+    with sqlite3.connect(results) as db:
+        assert db.execute("SELECT count(*) FROM parse_failures").fetchone() == (0,)
+    monkeypatch.undo()
+    isolation.close_parsers()
+    again = scan(store, results, str(folder), "--jobs", "1")
+    assert f"{folder}:Deep.java: syntax error near line 1" in again.stderr  # parsed this time
+    assert "parser stalled" not in again.stderr
 
 
 def test_a_crasher_is_remembered_before_the_run_ends(store, tmp_path, small_stack):
