@@ -22,6 +22,7 @@ from typing import Any
 from fingerprints import printable
 from scanner.endpoints import DEFAULT_RESULTS
 from scanner.errors import InputError, LeaktraceError
+from scanner.verdict import Verdict
 
 FORMAT = "leaktrace-results"
 SCHEMA_VERSION = 5
@@ -493,19 +494,26 @@ class ResultsDB:
         """Every place outside ``target`` where these contents are matched now: each file of
         another candidate once (a candidate holding the content at two paths is two places, both
         reached by a decision on the content), as its latest run (the one ``serve`` shows) holds
-        it, latest run first. A place an older run recorded that the candidate's latest run no
-        longer holds (the file changed or went) is not one. What ``serve`` lists under a content
-        and ``review --everywhere`` names. One query per ``_CHUNK`` contents."""
+        it, latest run first. A place an older run recorded that a later, complete read of the
+        candidate no longer holds (the file changed or went) is not one; after a run that could
+        not read the candidate (``incomplete``: a failed download, a corrupt archive) the place
+        its last complete read held still is, so that a decision on the content never reaches it
+        unnamed. What ``serve`` lists under a content and ``review --everywhere`` names. One
+        query per ``_CHUNK`` contents."""
         wanted = sorted(set(shas))
-        rows: set[tuple[int, str, str]] = set()
+        latest: dict[tuple[str, str], int] = {}  # (target, path) -> the latest run holding it
         for start in range(0, len(wanted), _CHUNK):
             chunk = wanted[start : start + _CHUNK]
-            rows.update(self._db.execute(
+            for run_id, place, path in self._db.execute(
                 "SELECT p.run_id, p.target, p.path FROM placements p"
                 f" WHERE p.sha256 IN ({', '.join('?' * len(chunk))}) AND p.target != ?"
-                " AND p.run_id = (SELECT max(c.run_id) FROM candidates c"
-                " WHERE c.target = p.target)", (*chunk, target)))  # fmt: skip
-        return [Placement(*row) for row in sorted(rows, key=lambda r: (-r[0], r[1], r[2]))]
+                " AND p.run_id >= coalesce((SELECT max(c.run_id) FROM candidates c"
+                " WHERE c.target = p.target AND c.verdict != ?), 0)",
+                (*chunk, target, Verdict.INCOMPLETE)):  # fmt: skip
+                latest[place, path] = max(run_id, latest.get((place, path), 0))
+        rows = sorted(((run, *where) for where, run in latest.items()),
+                      key=lambda r: (-r[0], r[1], r[2]))  # fmt: skip
+        return [Placement(*row) for row in rows]
 
     # -- decisions -------------------------------------------------------------------------------
 

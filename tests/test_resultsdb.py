@@ -6,9 +6,10 @@ from __future__ import annotations
 from scanner.resultsdb import Placement, ResultsDB
 
 
-def judged(db: ResultsDB, run: int, target: str, files: dict[str, str]) -> None:
+def judged(db: ResultsDB, run: int, target: str, files: dict[str, str],
+           verdict: str = "derivative") -> None:  # fmt: skip
     """Record ``target`` in ``run`` with these matched files (path -> content hash)."""
-    db.add_candidate(run, {"target": target, "verdict": "derivative",
+    db.add_candidate(run, {"target": target, "verdict": verdict,
                            "files": [{"candidate_path": path, "candidate_sha256": sha}
                                      for path, sha in files.items()]}, {})  # fmt: skip
 
@@ -31,6 +32,21 @@ def test_a_place_the_latest_run_no_longer_holds_is_not_elsewhere(tmp_path):
             Placement(first, "github:acme/leak", "a.py")
         ]
         assert db.placements_elsewhere([], "github:acme/leak") == []
+
+
+def test_a_place_stays_elsewhere_while_later_runs_could_not_read_its_candidate(tmp_path):
+    """A run that could not read a candidate (a download that failed, an archive gone corrupt)
+    holds none of its places: the last complete read's places still stand, or a decision on the
+    content would reach them unnamed (``review --everywhere``)."""
+    with ResultsDB(tmp_path / "results.db", create=True) as db:
+        first = db.start_run({})
+        judged(db, first, "x.tar.gz", {"leak.py": "aaa"})
+        judged(db, first, "y", {"leak.py": "aaa"})
+        for _ in range(2):
+            judged(db, db.start_run({}), "x.tar.gz", {}, verdict="incomplete")
+        assert db.placements_elsewhere(["aaa"], "y") == [Placement(first, "x.tar.gz", "leak.py")]
+        judged(db, db.start_run({}), "x.tar.gz", {})  # read whole: the content went
+        assert db.placements_elsewhere(["aaa"], "y") == []
 
 
 def test_many_contents_are_asked_for_in_chunks(tmp_path):
