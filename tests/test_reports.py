@@ -328,3 +328,37 @@ def test_the_json_report_text_is_what_json_writes():
     text.write("before ")
     write(report, text, Sources())
     assert text.getvalue() == expected
+
+
+def test_the_json_report_is_whole_through_a_stream_that_takes_part_of_each_write(tmp_path):
+    """``python -u`` makes stdout's binary layer a raw ``FileIO``, whose ``write`` may take part
+    of the bytes, or none (``None``) on a full non-blocking pipe: every byte still goes out, in
+    order (a piece left out would still be valid JSON, with other contents)."""
+    from scanner.reports import Sources
+    from scanner.reports.json_report import write
+
+    class Stingy(io.RawIOBase):
+        """Takes at most 7 bytes a call and, every third call, none."""
+
+        def __init__(self) -> None:
+            self.got, self.calls = bytearray(), 0
+
+        def writable(self) -> bool:
+            return True
+
+        def fileno(self) -> int:
+            return 1  # select() on it: a terminal or pipe that is writable here
+
+        def write(self, data) -> int | None:
+            self.calls += 1
+            if self.calls % 3 == 0:
+                return None
+            self.got += bytes(data[:7])
+            return min(7, len(data))
+
+    report = {"candidates": [{"path": f"file{n}.py", "excerpt": "\u00e9\n" * n}
+                             for n in range(50)]}  # fmt: skip
+    raw = Stingy()
+    out = io.TextIOWrapper(raw, encoding="utf-8")  # type: ignore[arg-type]
+    write(report, out, Sources())
+    assert raw.got.decode("ascii") == json.dumps(report, indent=2) + "\n"

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import re
+import select
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 import orjson
 
@@ -205,8 +206,24 @@ def write(report: dict[str, Any], out: TextIO, sources: Sources) -> None:
         return
     out.flush()  # the text layer's buffer goes first
     for piece in _pieces(report):
-        binary.write(piece)
-    binary.write(b"\n")
+        _write_all(binary, piece)
+    _write_all(binary, b"\n")
+    binary.flush()
+
+
+def _write_all(binary: BinaryIO, piece: bytes | memoryview) -> None:
+    """Write all of ``piece``: an unbuffered stream (``python -u``: a raw ``FileIO``) may take
+    part of it, or none (``None``) when it is a non-blocking pipe that is full; a piece left
+    out would still leave valid JSON, with other contents."""
+    view = memoryview(piece).cast("B")
+    while view:
+        try:
+            written = binary.write(view)
+        except BlockingIOError as full:  # a buffered stream over a non-blocking, full pipe
+            written = full.characters_written
+        if not written:  # nothing taken: wait until the pipe takes more
+            select.select([], [binary.fileno()], [])
+        view = view[written or 0 :]
 
 
 _ASCII_SUPERSETS = frozenset({"utf-8", "utf8", "ascii", "us-ascii", "latin-1", "iso-8859-1"})
