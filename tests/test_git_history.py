@@ -538,6 +538,24 @@ def test_a_repository_another_user_owns_and_an_empty_one_are_read(store, tmp_pat
     assert (code, [f["candidate_path"].split("@")[0] for f in files]) == (1, ["leak.py"])
 
 
+def test_a_repository_another_user_owns_given_by_a_relative_path_is_read(
+    store, tmp_path, monkeypatch
+):
+    """``safe.directory`` matches absolute paths only: a relative target (``owned/repo``, or a
+    folder holding it) is read as its absolute folder, not refused as "dubious ownership"."""
+    if os.geteuid() != 0:
+        pytest.skip("changing a folder's owner needs root")
+    _, leak = deleted_leak(tmp_path / "owned" / "repo")
+    subprocess.run(["chown", "-R", "nobody", str(tmp_path / "owned")], check=True)
+    monkeypatch.chdir(tmp_path)
+    for target, prefix in (("owned/repo", ""), ("owned", "repo/")):
+        code, report = scan(store, tmp_path, target, "--history")
+        [candidate] = report["candidates"]
+        assert (code, candidate["unread"]) == (1, []), target
+        paths = [f["candidate_path"] for f in candidate["files"]]
+        assert paths == [f"{prefix}lib/recon.py@{leak[:12]}"], target
+
+
 def test_a_git_failure_is_reported_by_its_first_fatal_line(tmp_path):
     """A local fetch ends with "... and the repository exists."; the cause is git's first
     ``fatal:`` line."""

@@ -98,8 +98,9 @@ class GitRepo:
         what only a reflog or the index holds is read from it in place too."""
         self.trusted: tuple[str, ...] = ()
         """Its folders, read although another user owns them (git's ``safe.directory``)."""
-        if on_disk:
+        if on_disk:  # git's ownership check (safe.directory) knows absolute paths only
             folder = Path(url).resolve()
+            self.url = str(folder)
             folders = (folder, folder / ".git", git_dir.resolve() if git_dir else None)
             self.trusted = tuple(dict.fromkeys(str(f) for f in folders if f))
         self.problems: list[Problem] = []
