@@ -126,13 +126,14 @@ def test_leaks_only_on_a_branch_or_in_a_tag_are_found_with_history(store, tmp_pa
     git(repo, "branch", "-q", "-D", "gone")
     _, plain = scan(store, tmp_path, f"file://{repo}")
     assert plain["candidates"][0]["verdict"] != "derivative"
-    code, report = scan(store, tmp_path, f"file://{repo}", "--history")
-    [candidate] = report["candidates"]
-    assert (code, candidate["verdict"]) == (1, "derivative")
-    found = {f["candidate_path"]: f["history"] for f in candidate["files"]}
-    assert set(found) == {f"lib/recon.py@{on_branch[:12]}", f"export.go@{in_tag[:12]}"}
-    assert found[f"lib/recon.py@{on_branch[:12]}"]["at_tip"] is True  # the tip of branch wip
-    assert found[f"export.go@{in_tag[:12]}"]["at_tip"] is False  # only a tag holds it
+    for target in (f"file://{repo}", str(repo)):  # branches and tags; every ref on disk
+        code, report = scan(store, tmp_path, target, "--history")
+        [candidate] = report["candidates"]
+        assert (code, candidate["verdict"]) == (1, "derivative")
+        found = {f["candidate_path"]: f["history"] for f in candidate["files"]}
+        assert set(found) == {f"lib/recon.py@{on_branch[:12]}", f"export.go@{in_tag[:12]}"}
+        assert found[f"lib/recon.py@{on_branch[:12]}"]["at_tip"] is True  # the tip of wip
+        assert found[f"export.go@{in_tag[:12]}"]["at_tip"] is False  # only a tag holds it
     # @REF with --history walks that ref's history only
     _, report = scan(store, tmp_path, f"file://{repo}@v0.1", "--history")
     [candidate] = report["candidates"]
@@ -471,6 +472,21 @@ def test_with_history_every_ref_reflog_index_and_git_folder_of_a_folder_is_read(
     assert (code, unread(report["candidates"][0])) == (3, {
         ".git/": "1 blob(s) in the repository that no commit, reflog or index reaches "
         "(dangling): not read"})  # fmt: skip
+
+
+def test_a_ref_named_refs_head_does_not_take_the_default_branchs_place(store, tmp_path):
+    """``refs/HEAD`` (a ref like any other, here naming branch ``other``) is read as a ref; the
+    revision is still the commit HEAD names (``main``'s)."""
+    repo = new_repo(tmp_path / "repo")
+    git(repo, "checkout", "-q", "-b", "other")
+    leak = commit(repo, {"lib/recon.py": LEAKED}, "a leak on another branch")
+    git(repo, "update-ref", "refs/HEAD", "other")
+    git(repo, "checkout", "-q", "main")
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    [candidate] = report["candidates"]
+    assert (code, candidate["unread"]) == (1, [])
+    assert candidate["revision"] == git(repo, "rev-parse", "main")
+    assert [f["candidate_path"] for f in candidate["files"]] == [f"lib/recon.py@{leak[:12]}"]
 
 
 def test_a_committed_file_renamed_to_another_language_in_the_working_tree_is_read_again(

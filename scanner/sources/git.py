@@ -172,10 +172,11 @@ class GitRepo:
     # -- every commit -------------------------------------------------------------------------
 
     def _fetch_all(self, store: ObjectStore, url: str, auth: Auth | None, ns: str) -> str | None:
-        """Fetch every branch and tag under ``ns``; the commit of ``@REF`` or of HEAD."""
-        specs = [f"+refs/heads/*:{ns}heads/*", f"+refs/tags/*:{ns}tags/*"]
+        """Fetch every branch and tag under ``ns``all/ (a ref named ``refs/HEAD`` then never
+        takes ``ns``HEAD's place); the commit of ``@REF`` or of HEAD."""
+        specs = [f"+refs/heads/*:{ns}all/heads/*", f"+refs/tags/*:{ns}all/tags/*"]
         if self.on_disk:
-            specs = [f"+refs/*:{ns}*"]
+            specs = [f"+refs/*:{ns}all/*"]
         try:
             store.fetch(url, [f"+HEAD:{ns}HEAD", *specs], auth=auth, trusted=self.trusted)
         except GitError as exc:
@@ -186,7 +187,7 @@ class GitRepo:
         refs = store.refs(ns)
         if self.ref is None:
             return refs.get(f"{ns}HEAD")
-        for name in (f"{ns}heads/{self.ref}", f"{ns}tags/{self.ref}"):
+        for name in (f"{ns}all/heads/{self.ref}", f"{ns}all/tags/{self.ref}"):
             if name in refs:
                 return refs[name]
         commit = store.resolve(self.ref) if _SHA.match(self.ref) else None
@@ -203,7 +204,8 @@ class GitRepo:
             branch_tips = {head}
         else:
             tips = sorted(set(refs.values()))
-            branch_tips = {sha for name, sha in refs.items() if not name.startswith(f"{ns}tags/")}
+            tags = f"{ns}all/tags/"
+            branch_tips = {sha for name, sha in refs.items() if not name.startswith(tags)}
         if not tips and self.on_disk:  # no commit yet: what its index holds is all there is
             yield from self._uncommitted(url, set())
             return
