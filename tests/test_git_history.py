@@ -386,6 +386,27 @@ def test_a_repository_inside_an_archive_is_unread_with_or_without_history(store,
         assert (code, unread(report["candidates"][0])) == (3, {"site/.git/": message})
 
 
+def test_a_repository_inside_an_archive_in_a_history_or_on_github_is_unread(store, tmp_path):
+    """A tarball of a clone committed to a repository's history (deleted from its working
+    tree since), or in a GitHub repository's tree, publishes that history too: named, never
+    ``clear``."""
+    inner, _ = deleted_leak(tmp_path / "inner")
+    buffer = tmp_path / "inner.tgz"
+    with tarfile.open(buffer, "w:gz") as tar:
+        tar.add(inner, arcname="inner")
+    outer = new_repo(tmp_path / "outer")
+    added = commit(outer, {"inner.tgz": buffer.read_bytes()}, "a tarball")
+    commit(outer, {}, "gone", remove=("inner.tgz",))
+    message = "version-control metadata inside an archive: its history is not read"
+    code, report = scan(store, tmp_path, str(outer), "--history")
+    assert (code, unread(report["candidates"][0])) == (
+        3, {f"inner.tgz@{added[:12]}!/inner/.git/": message})  # fmt: skip
+    with FakeGitHub() as gh:
+        gh.add_repo("someone", "tools", {"inner.tgz": buffer.read_bytes()})
+        code, report = scan(store, tmp_path, "github:someone/tools", "--api-url", gh.url)
+        assert (code, unread(report["candidates"][0])) == (3, {"inner.tgz!/inner/.git/": message})
+
+
 def test_a_nested_bare_repository_and_a_linked_git_folder_are_repositories(store, tmp_path):
     """A bare repository kept in the folder (``backup/tools.git``) and a ``.git`` that is a link
     to a git folder elsewhere in it are repositories like the others: unread without

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from fingerprints import language_for_path
 from scanner.sources.base import CandidateFile, Limits, Problem, problem
-from scanner.sources.carriers import Unpacker
+from scanner.sources.carriers import Unpacker, unread_histories
 from scanner.sources.content import is_wanted
 from scanner.sources.gitobjects import Auth, GitError, LocalRepository, ObjectStore
 from scanner.sources.sourcemap import SEPARATOR
@@ -109,6 +109,8 @@ class GitRepo:
         self._worktree_blobs: dict[str, list[str]] = {}
         self._files = self._bytes = 0
         self._unpacker: Unpacker | None = None
+        self.version_control: list[str] = []
+        """Version-control folders inside archives it holds (``Unpacker.version_control``)."""
 
     @property
     def revision(self) -> str | None:
@@ -138,6 +140,7 @@ class GitRepo:
         finally:
             if store is not shared:
                 store.close()
+        self.problems += unread_histories(self.version_control)
 
     def _needs_full_fetch(self) -> bool:
         return self.ref is not None and bool(_SHA.match(self.ref))
@@ -334,7 +337,8 @@ class GitRepo:
     def _emit(self, name: str, data: bytes, path: str | None = None) -> Iterator[CandidateFile]:
         """The files one blob holds (itself, or what a carrier inside the repository holds)."""
         if self._unpacker is None:
-            self._unpacker = Unpacker(self.limits, self.problems)
+            self._unpacker = Unpacker(self.limits, self.problems,
+                                      version_control=self.version_control)  # fmt: skip
         return self._unpacker.data(name, data, real=path)
 
 
