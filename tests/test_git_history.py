@@ -430,6 +430,17 @@ def test_a_nested_bare_repository_and_a_linked_git_folder_are_repositories(store
     ]  # fmt: skip
 
 
+def test_a_linked_worktree_inside_the_folder_shares_its_repositorys_history(store, tmp_path):
+    """``git worktree add`` inside the folder: the worktree's git folder
+    (``.git/worktrees/wt``) belongs to the same repository, whose history is read once."""
+    repo, leak = deleted_leak(tmp_path / "repo")
+    git(repo, "worktree", "add", "-q", "-b", "side", "wt")
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    [candidate] = report["candidates"]
+    assert (code, candidate["unread"]) == (1, [])
+    assert [f["candidate_path"] for f in candidate["files"]] == [f"lib/recon.py@{leak[:12]}"]
+
+
 def test_a_git_link_with_a_nul_byte_is_one_unread_line_and_the_run_goes_on(store, tmp_path):
     """A ``.git`` file whose ``gitdir:`` holds a NUL byte names no folder: one unread line,
     with or without ``--history``, and the other targets are still read."""

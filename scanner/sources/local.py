@@ -152,12 +152,13 @@ class LocalTree:
         try:
             resolved = git_folder.resolve(strict=True)
             inside = resolved.is_relative_to(self.root.resolve(strict=True))
+            common = _common_dir(resolved)
         except (OSError, RuntimeError, ValueError):  # ValueError: a NUL in a .git file's gitdir
-            resolved, inside = None, False
-        if resolved in self._git_folders:
-            return  # met before under another name (a link to it, or the folder itself)
-        if resolved is not None:
-            self._git_folders.add(resolved)
+            resolved, inside, common = None, False, None
+        if common in self._git_folders:
+            return  # met before under another name (a link to it, the folder, a worktree of it)
+        if common is not None:
+            self._git_folders.add(common)
         if not inside:
             self.problems.append(problem(path, "git link (a worktree's or submodule's) to a git "
                                          "folder outside the folder or missing: its history "
@@ -242,19 +243,34 @@ _GIT_NAMES = frozenset({".git", "HEAD"})
 
 def _git_link(path: Path) -> Path | None:
     """The git folder a ``.git`` file names (``gitdir: PATH``, relative to its folder), if it is
-    one; read as any candidate file is (a regular file only, a few KiB at most)."""
-    try:
-        handle = _open_regular(path)
-        if handle is None:
-            return None
-        with handle:
-            head = handle.read(_GIT_LINK_BYTES)
-    except OSError:
-        return None
-    first, _, _ = head.partition(b"\n")
+    one."""
+    first = _first_line(path)
     if not first.startswith(b"gitdir:"):
         return None
     return path.parent / os.fsdecode(first.removeprefix(b"gitdir:").strip())
+
+
+def _common_dir(git_folder: Path) -> Path:
+    """The git folder whose history a git folder shares: a linked worktree's
+    (``.git/worktrees/wt``) names it in ``commondir`` (relative to itself); else itself."""
+    named = _first_line(git_folder / "commondir").strip()
+    if not named:
+        return git_folder
+    return (git_folder / os.fsdecode(named)).resolve(strict=True)
+
+
+def _first_line(path: Path) -> bytes:
+    """The first line of a small metadata file, read as any candidate file is (a regular file
+    only, a few KiB at most); b"" if there is none."""
+    try:
+        handle = _open_regular(path)
+        if handle is None:
+            return b""
+        with handle:
+            head = handle.read(_GIT_LINK_BYTES)
+    except OSError:
+        return b""
+    return head.partition(b"\n")[0]
 
 
 def git_blob_id(path: Path) -> str:
