@@ -521,6 +521,35 @@ def test_a_ref_named_refs_head_does_not_take_the_default_branchs_place(store, tm
     assert [f["candidate_path"] for f in candidate["files"]] == [f"lib/recon.py@{leak[:12]}"]
 
 
+@pytest.mark.parametrize("borrow", ["--shared", "--reference"])
+def test_objects_borrowed_from_an_alternate_are_not_counted_dangling(store, tmp_path, borrow):
+    """A clone made with ``--shared`` or ``--reference`` borrows the other repository's
+    objects (``objects/info/alternates``): a blob only the other repository's branch reaches
+    is not this repository's, so it is not counted dangling; its own dangling blobs still are."""
+    origin = new_repo(tmp_path / "origin")
+    git(origin, "checkout", "-q", "-b", "secret")
+    commit(origin, {"lib/recon.py": LEAKED}, "another branch")
+    git(origin, "checkout", "-q", "main")
+    git(origin, "repack", "-qad")  # packed and loose objects both
+    commit(origin, {"lib/util.py": b"def twice(x):\n    return 2 * x\n"}, "loose")
+    clone = tmp_path / "clone"
+    source = [borrow, str(origin)]
+    if borrow == "--reference":  # from a URL: a local path would copy every object of origin
+        source.append(f"file://{origin}")
+    git(tmp_path, "clone", "-q", "--single-branch", "-b", "main", *source, str(clone))
+    code, report = scan(store, tmp_path, str(clone), "--history")
+    [candidate] = report["candidates"]
+    assert (code, candidate["verdict"], candidate["unread"]) == (0, "clear", [])
+    (clone / "own.py").write_bytes(LEAKED + b"# mine\n")
+    git(clone, "add", "own.py")
+    git(clone, "reset", "-q", "--hard")
+    git(clone, "repack", "-qa")
+    code, report = scan(store, tmp_path, str(clone), "--history")
+    assert (code, unread(report["candidates"][0])) == (3, {
+        ".git/": "1 blob(s) in the repository that no commit, reflog or index reaches "
+        "(dangling): not read"})  # fmt: skip
+
+
 def test_a_committed_file_renamed_to_another_language_in_the_working_tree_is_read_again(
     store, tmp_path
 ):

@@ -317,7 +317,34 @@ class LocalRepository(ObjectStore):
                        "--batch-check=%(objectname) %(objecttype)")  # fmt: skip
         listed = {sha for sha, _, kind in (line.partition(" ") for line in out.splitlines())
                   if kind == "blob"}  # fmt: skip
+        own = self._own_objects()
+        if own is not None:  # what an alternate lends (clone --shared, --reference) is not its
+            listed &= own
         return paths, len(listed - paths.keys())
+
+    def _own_objects(self) -> set[str] | None:
+        """The objects this repository stores itself (loose, or in its packs), when it borrows
+        from another's (``objects/info/alternates``); None when it borrows nothing."""
+        folder = self.root / self.run("rev-parse", "--git-path", "objects").strip()
+        if not (folder / "info" / "alternates").exists():
+            return None
+        own: set[str] = set()
+        for loose in folder.glob("[0-9a-f][0-9a-f]"):
+            try:
+                own.update(loose.name + name for name in os.listdir(loose))
+            except OSError as exc:
+                raise GitError(f"cannot list objects/{loose.name} ({exc.strerror})") from exc
+        for index in sorted((folder / "pack").glob("*.idx")):
+            try:
+                done = subprocess.run(self._command(["show-index"]), env=_env(None, self._config),
+                                      input=index.read_bytes(), capture_output=True,
+                                      timeout=LOCAL_TIMEOUT, check=False)  # fmt: skip
+            except (OSError, subprocess.TimeoutExpired) as exc:
+                raise GitError(f"cannot read {index.name} ({exc})") from exc
+            if done.returncode != 0:
+                raise GitError(_last_line(done.stderr.decode("utf-8", "replace")))
+            own.update(line.split()[1].decode() for line in done.stdout.splitlines())
+        return own
 
 
 def _fields(stream: IO[bytes], chunk: int = 1 << 16) -> Iterator[bytes]:
