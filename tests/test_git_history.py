@@ -550,6 +550,26 @@ def test_objects_borrowed_from_an_alternate_are_not_counted_dangling(store, tmp_
         "(dangling): not read"})  # fmt: skip
 
 
+def test_what_git_and_common_tools_leave_in_the_git_folder_is_not_unread(store, tmp_path):
+    """Files and folders git (a merge's autostash, notes merges, bisect, reftable, git daemon)
+    and common tools (git gui, GitKraken) keep at the top of ``.git/`` are git's own: a clean
+    repository holding them is ``clear``; a file git does not keep there is still unread."""
+    repo = new_repo(tmp_path / "repo")
+    names = ("MERGE_AUTOSTASH", "NOTES_MERGE_PARTIAL", "NOTES_MERGE_REF", "BISECT_FIRST_PARENT",
+             "GITGUI_MSG", "git-daemon-export-ok", "AUTO_MERGE", "REBASE_HEAD", "FETCH_HEAD",
+             "ORIG_HEAD", "COMMIT_EDITMSG", "gitk.cache")  # fmt: skip
+    for name in names:
+        (repo / ".git" / name).write_bytes(b"x\n")
+    for name in ("NOTES_MERGE_WORKTREE", "reftable", "gk", "sequencer", "rr-cache"):
+        (repo / ".git" / name).mkdir(exist_ok=True)
+        (repo / ".git" / name / "x").write_bytes(b"x\n")
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    assert (code, report["candidates"][0]["unread"]) == (0, [])
+    (repo / ".git" / "MERGE_AUTOSTASH.py").write_bytes(b"x\n")
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    assert code == 3 and list(unread(report["candidates"][0])) == [".git/MERGE_AUTOSTASH.py"]
+
+
 def test_a_committed_file_renamed_to_another_language_in_the_working_tree_is_read_again(
     store, tmp_path
 ):

@@ -233,11 +233,14 @@ GIT_LAYOUT = frozenset({
     "SQUASH_MSG", "COMMIT_EDITMSG", "TAG_EDITMSG", "NOTES_EDITMSG", "EDIT_DESCRIPTION",
     "CHERRY_PICK_HEAD", "REVERT_HEAD", "REBASE_HEAD", "BISECT_LOG", "BISECT_START",
     "BISECT_TERMS", "BISECT_NAMES", "BISECT_RUN", "BISECT_HEAD", "BISECT_EXPECTED_REV",
-    "BISECT_ANCESTORS_OK", "gitk.cache", "gc.pid", "gc.log", "fsmonitor--daemon",
-    "fsmonitor--daemon.ipc", "filter-repo", "svn",
+    "BISECT_ANCESTORS_OK", "BISECT_FIRST_PARENT", "MERGE_AUTOSTASH", "NOTES_MERGE_PARTIAL",
+    "NOTES_MERGE_REF", "NOTES_MERGE_WORKTREE", "reftable", "git-daemon-export-ok", "gitk.cache",
+    "gc.pid", "gc.log", "fsmonitor--daemon", "fsmonitor--daemon.ipc", "filter-repo", "svn",
+    "GITGUI_MSG", "GITGUI_BCK", "gk",
 })  # fmt: skip
 """What git itself keeps at the top of a git folder (``gitrepository-layout``, and the files its
-commands leave there); anything else there is not git's."""
+commands leave there), and what common tools leave (gitk, git gui, GitKraken's ``gk/``);
+anything else there is not git's."""
 _GIT_NAMES = frozenset({".git", "HEAD"})
 
 
