@@ -344,6 +344,53 @@ def test_a_submodules_history_is_read_with_history(store, tmp_path):
     assert [f["candidate_path"] for f in candidate["files"]] == [f"sub/lib/recon.py@{leak[:12]}"]
 
 
+def test_a_deinitialised_submodules_history_is_still_read(store, tmp_path):
+    """``git submodule deinit`` empties the submodule's folder but keeps its history in
+    ``.git/modules/sub``: that git folder is a repository, unread without ``--history``, its
+    history read with it (named where it is)."""
+    sub, leak = deleted_leak(tmp_path / "sub")
+    outer = new_repo(tmp_path / "outer")
+    git(outer, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(sub), "sub")
+    git(outer, "commit", "-qm", "add the submodule")
+    git(outer, "submodule", "deinit", "-q", "-f", "sub")
+    assert not (outer / "sub" / ".git").exists() and (outer / ".git" / "modules" / "sub").is_dir()
+    code, report = scan(store, tmp_path, str(outer))
+    assert (code, unread(report["candidates"][0])) == (3, {
+        ".git/": UNREAD_HISTORY,
+        ".git/modules/sub/": UNREAD_HISTORY.replace("git repository", "a submodule's git folder"),
+    })  # fmt: skip
+    code, report = scan(store, tmp_path, str(outer), "--history")
+    [candidate] = report["candidates"]
+    assert (code, candidate["verdict"], candidate["unread"]) == (1, "derivative", [])
+    assert [f["candidate_path"] for f in candidate["files"]] == [
+        f".git/modules/sub/lib/recon.py@{leak[:12]}"]  # fmt: skip
+
+
+def test_hooks_info_files_and_lfs_objects_in_the_git_folder_are_read_or_named(store, tmp_path):
+    """A hook installed by hand or a file put in ``.git/info/`` is in no commit but published
+    with the folder: read as any file is (git's samples and own files are not); a folder there,
+    and Git LFS objects (file contents kept outside the history), are named unread."""
+    repo = new_repo(tmp_path / "repo")
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    assert (code, report["candidates"][0]["unread"]) == (0, [])  # git init's samples, exclude
+    for where in ("hooks/leak.py", "info/leak.py"):
+        (repo / ".git" / where).write_bytes(LEAKED)
+        code, report = scan(store, tmp_path, str(repo), "--history")
+        [candidate] = report["candidates"]
+        assert (code, candidate["unread"]) == (1, []), where
+        assert [f["candidate_path"] for f in candidate["files"]] == [f".git/{where}"]
+        (repo / ".git" / where).unlink()
+    (repo / ".git" / "hooks" / "pre-commit.d").mkdir()
+    lfs = repo / ".git" / "lfs" / "objects" / "ab" / "cd"
+    lfs.mkdir(parents=True)
+    (lfs / ("abcd" + "0" * 60)).write_bytes(LEAKED)
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    assert (code, unread(report["candidates"][0])) == (3, {
+        ".git/hooks/pre-commit.d": "inside the git folder, not one of git's own files: not read",
+        ".git/lfs/objects/": "1 Git LFS object(s) (content of files LFS tracks): not read",
+    })  # fmt: skip
+
+
 def test_a_nested_repository_with_a_hostile_name_is_one_escaped_line(store, tmp_path):
     name = "evil\x1b[2J\nleaktrace: forged.py: clear"
     folder = tmp_path / "folder"
