@@ -617,6 +617,25 @@ def test_what_git_and_common_tools_leave_in_the_git_folder_is_not_unread(store, 
     assert code == 3 and list(unread(report["candidates"][0])) == [".git/MERGE_AUTOSTASH.py"]
 
 
+def test_a_reflog_or_index_blob_is_judged_by_every_path_it_has(store, tmp_path):
+    """A blob only the index or a reflog reaches, at a path leaktrace does not read
+    (``a.txt``, met first) and at one it reads (``leak.py``), is read as ``leak.py``."""
+    indexed = new_repo(tmp_path / "indexed")
+    for name in ("a.txt", "leak.py"):
+        (indexed / name).write_bytes(LEAKED)
+    git(indexed, "add", "a.txt", "leak.py")
+    (indexed / "a.txt").unlink()
+    (indexed / "leak.py").unlink()
+    reset = new_repo(tmp_path / "reset")
+    commit(reset, {"a.txt": LEAKED, "leak.py": LEAKED}, "a leak twice")
+    git(reset, "reset", "-q", "--hard", "HEAD~1")
+    for repo in (reset, indexed):
+        code, report = scan(store, tmp_path, str(repo), "--history")
+        [candidate] = report["candidates"]
+        assert (code, candidate["unread"]) == (1, []), repo
+        assert [f["candidate_path"].split("@")[0] for f in candidate["files"]] == ["leak.py"]
+
+
 def test_a_committed_file_renamed_to_another_language_in_the_working_tree_is_read_again(
     store, tmp_path
 ):

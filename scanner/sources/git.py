@@ -276,8 +276,11 @@ class GitRepo:
         ``PATH@uncommitted:BLOB``; blobs nothing reaches are one unread line."""
         local = LocalRepository(Path(url), self.trusted)
         paths, dangling = local.uncommitted()
-        extra = {blob: path for blob, path in paths.items() if blob not in done
-                 and is_wanted(path) and not self._read_as(blob, [path])}  # fmt: skip
+        extra = {}  # blob -> the first of its paths to read it as
+        for blob, seen in paths.items():
+            wanted = [path for path in seen if is_wanted(path)]
+            if blob not in done and wanted and not self._read_as(blob, wanted):
+                extra[blob] = wanted[0]
         names = {blob: f"{path}@uncommitted:{blob[:ABBREV]}" for blob, path in extra.items()}
         sizes = local.sizes(extra)
         readable = [blob for blob in sorted(extra, key=names.__getitem__)
