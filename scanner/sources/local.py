@@ -158,7 +158,14 @@ class LocalTree:
     def _lfs(self, path: str, folder: Path) -> None:
         """Git LFS objects (the content of files LFS tracks, kept outside the history, named
         by their hash alone): one unread line counting them."""
-        count = sum(len(files) for _, _, files in os.walk(folder / "lfs" / "objects"))
+
+        def unlisted(exc: OSError) -> None:
+            self.problems.append(problem(f"{path}lfs/", f"cannot list it ({exc.strerror})"))
+
+        objects = folder / "lfs" / "objects"
+        if not objects.is_dir():
+            return
+        count = sum(len(files) for _, _, files in os.walk(objects, onerror=unlisted))
         if count:
             self.problems.append(problem(f"{path}lfs/objects/", f"{count:,} Git LFS object(s) "
                                          "(content of files LFS tracks): not read"))  # fmt: skip
