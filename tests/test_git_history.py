@@ -482,10 +482,12 @@ def test_a_linked_worktree_inside_the_folder_shares_its_repositorys_history(stor
     (``.git/worktrees/wt``) belongs to the same repository, whose history is read once."""
     repo, leak = deleted_leak(tmp_path / "repo")
     git(repo, "worktree", "add", "-q", "-b", "side", "wt")
+    git(repo, "worktree", "add", "-q", "-b", "early", "+wt", "HEAD~2")  # sorted before .git
     code, report = scan(store, tmp_path, str(repo), "--history")
     [candidate] = report["candidates"]
     assert (code, candidate["unread"]) == (1, [])
     assert [f["candidate_path"] for f in candidate["files"]] == [f"lib/recon.py@{leak[:12]}"]
+    assert candidate["revision"] == git(repo, "rev-parse", "main")
 
 
 def test_a_git_link_with_a_nul_byte_is_one_unread_line_and_the_run_goes_on(store, tmp_path):
