@@ -126,13 +126,14 @@ def test_leaks_only_on_a_branch_or_in_a_tag_are_found_with_history(store, tmp_pa
     git(repo, "branch", "-q", "-D", "gone")
     _, plain = scan(store, tmp_path, f"file://{repo}")
     assert plain["candidates"][0]["verdict"] != "derivative"
-    code, report = scan(store, tmp_path, f"file://{repo}", "--history")
-    [candidate] = report["candidates"]
-    assert (code, candidate["verdict"]) == (1, "derivative")
-    found = {f["candidate_path"]: f["history"] for f in candidate["files"]}
-    assert set(found) == {f"lib/recon.py@{on_branch[:12]}", f"export.go@{in_tag[:12]}"}
-    assert found[f"lib/recon.py@{on_branch[:12]}"]["at_tip"] is True  # the tip of branch wip
-    assert found[f"export.go@{in_tag[:12]}"]["at_tip"] is False  # only a tag holds it
+    for target in (f"file://{repo}", str(repo)):  # branches and tags; every ref on disk
+        code, report = scan(store, tmp_path, target, "--history")
+        [candidate] = report["candidates"]
+        assert (code, candidate["verdict"]) == (1, "derivative")
+        found = {f["candidate_path"]: f["history"] for f in candidate["files"]}
+        assert set(found) == {f"lib/recon.py@{on_branch[:12]}", f"export.go@{in_tag[:12]}"}
+        assert found[f"lib/recon.py@{on_branch[:12]}"]["at_tip"] is True  # the tip of wip
+        assert found[f"export.go@{in_tag[:12]}"]["at_tip"] is False  # only a tag holds it
     # @REF with --history walks that ref's history only
     _, report = scan(store, tmp_path, f"file://{repo}@v0.1", "--history")
     [candidate] = report["candidates"]
@@ -343,6 +344,53 @@ def test_a_submodules_history_is_read_with_history(store, tmp_path):
     assert [f["candidate_path"] for f in candidate["files"]] == [f"sub/lib/recon.py@{leak[:12]}"]
 
 
+def test_a_deinitialised_submodules_history_is_still_read(store, tmp_path):
+    """``git submodule deinit`` empties the submodule's folder but keeps its history in
+    ``.git/modules/sub``: that git folder is a repository, unread without ``--history``, its
+    history read with it (named where it is)."""
+    sub, leak = deleted_leak(tmp_path / "sub")
+    outer = new_repo(tmp_path / "outer")
+    git(outer, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(sub), "sub")
+    git(outer, "commit", "-qm", "add the submodule")
+    git(outer, "submodule", "deinit", "-q", "-f", "sub")
+    assert not (outer / "sub" / ".git").exists() and (outer / ".git" / "modules" / "sub").is_dir()
+    code, report = scan(store, tmp_path, str(outer))
+    assert (code, unread(report["candidates"][0])) == (3, {
+        ".git/": UNREAD_HISTORY,
+        ".git/modules/sub/": UNREAD_HISTORY.replace("git repository", "a submodule's git folder"),
+    })  # fmt: skip
+    code, report = scan(store, tmp_path, str(outer), "--history")
+    [candidate] = report["candidates"]
+    assert (code, candidate["verdict"], candidate["unread"]) == (1, "derivative", [])
+    assert [f["candidate_path"] for f in candidate["files"]] == [
+        f".git/modules/sub/lib/recon.py@{leak[:12]}"]  # fmt: skip
+
+
+def test_hooks_info_files_and_lfs_objects_in_the_git_folder_are_read_or_named(store, tmp_path):
+    """A hook installed by hand or a file put in ``.git/info/`` is in no commit but published
+    with the folder: read as any file is (git's samples and own files are not); a folder there,
+    and Git LFS objects (file contents kept outside the history), are named unread."""
+    repo = new_repo(tmp_path / "repo")
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    assert (code, report["candidates"][0]["unread"]) == (0, [])  # git init's samples, exclude
+    for where in ("hooks/leak.py", "info/leak.py"):
+        (repo / ".git" / where).write_bytes(LEAKED)
+        code, report = scan(store, tmp_path, str(repo), "--history")
+        [candidate] = report["candidates"]
+        assert (code, candidate["unread"]) == (1, []), where
+        assert [f["candidate_path"] for f in candidate["files"]] == [f".git/{where}"]
+        (repo / ".git" / where).unlink()
+    (repo / ".git" / "hooks" / "pre-commit.d").mkdir()
+    lfs = repo / ".git" / "lfs" / "objects" / "ab" / "cd"
+    lfs.mkdir(parents=True)
+    (lfs / ("abcd" + "0" * 60)).write_bytes(LEAKED)
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    assert (code, unread(report["candidates"][0])) == (3, {
+        ".git/hooks/pre-commit.d": "inside the git folder, not one of git's own files: not read",
+        ".git/lfs/objects/": "1 Git LFS object(s) (content of files LFS tracks): not read",
+    })  # fmt: skip
+
+
 def test_a_nested_repository_with_a_hostile_name_is_one_escaped_line(store, tmp_path):
     name = "evil\x1b[2J\nleaktrace: forged.py: clear"
     folder = tmp_path / "folder"
@@ -385,6 +433,27 @@ def test_a_repository_inside_an_archive_is_unread_with_or_without_history(store,
         assert (code, unread(report["candidates"][0])) == (3, {"site/.git/": message})
 
 
+def test_a_repository_inside_an_archive_in_a_history_or_on_github_is_unread(store, tmp_path):
+    """A tarball of a clone committed to a repository's history (deleted from its working
+    tree since), or in a GitHub repository's tree, publishes that history too: named, never
+    ``clear``."""
+    inner, _ = deleted_leak(tmp_path / "inner")
+    buffer = tmp_path / "inner.tgz"
+    with tarfile.open(buffer, "w:gz") as tar:
+        tar.add(inner, arcname="inner")
+    outer = new_repo(tmp_path / "outer")
+    added = commit(outer, {"inner.tgz": buffer.read_bytes()}, "a tarball")
+    commit(outer, {}, "gone", remove=("inner.tgz",))
+    message = "version-control metadata inside an archive: its history is not read"
+    code, report = scan(store, tmp_path, str(outer), "--history")
+    assert (code, unread(report["candidates"][0])) == (
+        3, {f"inner.tgz@{added[:12]}!/inner/.git/": message})  # fmt: skip
+    with FakeGitHub() as gh:
+        gh.add_repo("someone", "tools", {"inner.tgz": buffer.read_bytes()})
+        code, report = scan(store, tmp_path, "github:someone/tools", "--api-url", gh.url)
+        assert (code, unread(report["candidates"][0])) == (3, {"inner.tgz!/inner/.git/": message})
+
+
 def test_a_nested_bare_repository_and_a_linked_git_folder_are_repositories(store, tmp_path):
     """A bare repository kept in the folder (``backup/tools.git``) and a ``.git`` that is a link
     to a git folder elsewhere in it are repositories like the others: unread without
@@ -406,6 +475,19 @@ def test_a_nested_bare_repository_and_a_linked_git_folder_are_repositories(store
     assert sorted(f["candidate_path"] for f in candidate["files"]) == [
         f"backup/tools.git/lib/recon.py@{leak[:12]}", f"linked/lib/recon.py@{moved[:12]}",
     ]  # fmt: skip
+
+
+def test_a_linked_worktree_inside_the_folder_shares_its_repositorys_history(store, tmp_path):
+    """``git worktree add`` inside the folder: the worktree's git folder
+    (``.git/worktrees/wt``) belongs to the same repository, whose history is read once."""
+    repo, leak = deleted_leak(tmp_path / "repo")
+    git(repo, "worktree", "add", "-q", "-b", "side", "wt")
+    git(repo, "worktree", "add", "-q", "-b", "early", "+wt", "HEAD~2")  # sorted before .git
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    [candidate] = report["candidates"]
+    assert (code, candidate["unread"]) == (1, [])
+    assert [f["candidate_path"] for f in candidate["files"]] == [f"lib/recon.py@{leak[:12]}"]
+    assert candidate["revision"] == git(repo, "rev-parse", "main")
 
 
 def test_a_git_link_with_a_nul_byte_is_one_unread_line_and_the_run_goes_on(store, tmp_path):
@@ -473,6 +555,89 @@ def test_with_history_every_ref_reflog_index_and_git_folder_of_a_folder_is_read(
         "(dangling): not read"})  # fmt: skip
 
 
+def test_a_ref_named_refs_head_does_not_take_the_default_branchs_place(store, tmp_path):
+    """``refs/HEAD`` (a ref like any other, here naming branch ``other``) is read as a ref; the
+    revision is still the commit HEAD names (``main``'s)."""
+    repo = new_repo(tmp_path / "repo")
+    git(repo, "checkout", "-q", "-b", "other")
+    leak = commit(repo, {"lib/recon.py": LEAKED}, "a leak on another branch")
+    git(repo, "update-ref", "refs/HEAD", "other")
+    git(repo, "checkout", "-q", "main")
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    [candidate] = report["candidates"]
+    assert (code, candidate["unread"]) == (1, [])
+    assert candidate["revision"] == git(repo, "rev-parse", "main")
+    assert [f["candidate_path"] for f in candidate["files"]] == [f"lib/recon.py@{leak[:12]}"]
+
+
+@pytest.mark.parametrize("borrow", ["--shared", "--reference"])
+def test_objects_borrowed_from_an_alternate_are_not_counted_dangling(store, tmp_path, borrow):
+    """A clone made with ``--shared`` or ``--reference`` borrows the other repository's
+    objects (``objects/info/alternates``): a blob only the other repository's branch reaches
+    is not this repository's, so it is not counted dangling; its own dangling blobs still are."""
+    origin = new_repo(tmp_path / "origin")
+    git(origin, "checkout", "-q", "-b", "secret")
+    commit(origin, {"lib/recon.py": LEAKED}, "another branch")
+    git(origin, "checkout", "-q", "main")
+    git(origin, "repack", "-qad")  # packed and loose objects both
+    commit(origin, {"lib/util.py": b"def twice(x):\n    return 2 * x\n"}, "loose")
+    clone = tmp_path / "clone"
+    source = [borrow, str(origin)]
+    if borrow == "--reference":  # from a URL: a local path would copy every object of origin
+        source.append(f"file://{origin}")
+    git(tmp_path, "clone", "-q", "--single-branch", "-b", "main", *source, str(clone))
+    code, report = scan(store, tmp_path, str(clone), "--history")
+    [candidate] = report["candidates"]
+    assert (code, candidate["verdict"], candidate["unread"]) == (0, "clear", [])
+    (clone / "own.py").write_bytes(LEAKED + b"# mine\n")
+    git(clone, "add", "own.py")
+    git(clone, "reset", "-q", "--hard")
+    git(clone, "repack", "-qa")
+    code, report = scan(store, tmp_path, str(clone), "--history")
+    assert (code, unread(report["candidates"][0])) == (3, {
+        ".git/": "1 blob(s) in the repository that no commit, reflog or index reaches "
+        "(dangling): not read"})  # fmt: skip
+
+
+def test_what_git_and_common_tools_leave_in_the_git_folder_is_not_unread(store, tmp_path):
+    """Files and folders git (a merge's autostash, notes merges, bisect, reftable, git daemon)
+    and common tools (git gui, GitKraken) keep at the top of ``.git/`` are git's own: a clean
+    repository holding them is ``clear``; a file git does not keep there is still unread."""
+    repo = new_repo(tmp_path / "repo")
+    names = ("MERGE_AUTOSTASH", "NOTES_MERGE_PARTIAL", "NOTES_MERGE_REF", "BISECT_FIRST_PARENT",
+             "GITGUI_MSG", "git-daemon-export-ok", "AUTO_MERGE", "REBASE_HEAD", "FETCH_HEAD",
+             "ORIG_HEAD", "COMMIT_EDITMSG", "gitk.cache")  # fmt: skip
+    for name in names:
+        (repo / ".git" / name).write_bytes(b"x\n")
+    for name in ("NOTES_MERGE_WORKTREE", "reftable", "gk", "sequencer", "rr-cache"):
+        (repo / ".git" / name).mkdir(exist_ok=True)
+        (repo / ".git" / name / "x").write_bytes(b"x\n")
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    assert (code, report["candidates"][0]["unread"]) == (0, [])
+    (repo / ".git" / "MERGE_AUTOSTASH.py").write_bytes(b"x\n")
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    assert code == 3 and list(unread(report["candidates"][0])) == [".git/MERGE_AUTOSTASH.py"]
+
+
+def test_a_reflog_or_index_blob_is_judged_by_every_path_it_has(store, tmp_path):
+    """A blob only the index or a reflog reaches, at a path leaktrace does not read
+    (``a.txt``, met first) and at one it reads (``leak.py``), is read as ``leak.py``."""
+    indexed = new_repo(tmp_path / "indexed")
+    for name in ("a.txt", "leak.py"):
+        (indexed / name).write_bytes(LEAKED)
+    git(indexed, "add", "a.txt", "leak.py")
+    (indexed / "a.txt").unlink()
+    (indexed / "leak.py").unlink()
+    reset = new_repo(tmp_path / "reset")
+    commit(reset, {"a.txt": LEAKED, "leak.py": LEAKED}, "a leak twice")
+    git(reset, "reset", "-q", "--hard", "HEAD~1")
+    for repo in (reset, indexed):
+        code, report = scan(store, tmp_path, str(repo), "--history")
+        [candidate] = report["candidates"]
+        assert (code, candidate["unread"]) == (1, []), repo
+        assert [f["candidate_path"].split("@")[0] for f in candidate["files"]] == ["leak.py"]
+
+
 def test_a_committed_file_renamed_to_another_language_in_the_working_tree_is_read_again(
     store, tmp_path
 ):
@@ -536,6 +701,24 @@ def test_a_repository_another_user_owns_and_an_empty_one_are_read(store, tmp_pat
     code, report = scan(store, tmp_path, str(empty), "--history")
     files = report["candidates"][0]["files"]
     assert (code, [f["candidate_path"].split("@")[0] for f in files]) == (1, ["leak.py"])
+
+
+def test_a_repository_another_user_owns_given_by_a_relative_path_is_read(
+    store, tmp_path, monkeypatch
+):
+    """``safe.directory`` matches absolute paths only: a relative target (``owned/repo``, or a
+    folder holding it) is read as its absolute folder, not refused as "dubious ownership"."""
+    if os.geteuid() != 0:
+        pytest.skip("changing a folder's owner needs root")
+    _, leak = deleted_leak(tmp_path / "owned" / "repo")
+    subprocess.run(["chown", "-R", "nobody", str(tmp_path / "owned")], check=True)
+    monkeypatch.chdir(tmp_path)
+    for target, prefix in (("owned/repo", ""), ("owned", "repo/")):
+        code, report = scan(store, tmp_path, target, "--history")
+        [candidate] = report["candidates"]
+        assert (code, candidate["unread"]) == (1, []), target
+        paths = [f["candidate_path"] for f in candidate["files"]]
+        assert paths == [f"{prefix}lib/recon.py@{leak[:12]}"], target
 
 
 def test_a_git_failure_is_reported_by_its_first_fatal_line(tmp_path):

@@ -276,11 +276,17 @@ class Unpacker:
         if real is None or real == path:
             yield from self.file(path, io.BytesIO(data), depth)
             return
-        seen = len(self.problems)
-        for found in self.file(real, io.BytesIO(data), depth):
-            seen = self._rename(seen, real, path)
-            yield dataclasses.replace(found, path=path + found.path[len(real) :])
-        self._rename(seen, real, path)
+        seen, folders = len(self.problems), len(self.version_control)
+        try:
+            for found in self.file(real, io.BytesIO(data), depth):
+                seen = self._rename(seen, real, path)
+                yield dataclasses.replace(found, path=path + found.path[len(real) :])
+        finally:
+            self._rename(seen, real, path)
+            self.version_control[folders:] = [
+                path + folder[len(real) :] if folder.startswith(real) else folder
+                for folder in self.version_control[folders:]
+            ]
 
     def _rename(self, start: int, real: str, shown: str) -> int:
         """Problems recorded since ``start`` under ``real``, renamed to ``shown``."""

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from fingerprints import language_for_path
 from scanner.sources.base import CandidateFile, Limits, Problem, problem
-from scanner.sources.carriers import Unpacker
+from scanner.sources.carriers import Unpacker, unread_histories
 from scanner.sources.content import is_wanted
 from scanner.sources.gitobjects import Auth, GitError, LocalRepository, ObjectStore
 from scanner.sources.sourcemap import SEPARATOR
@@ -98,8 +98,9 @@ class GitRepo:
         what only a reflog or the index holds is read from it in place too."""
         self.trusted: tuple[str, ...] = ()
         """Its folders, read although another user owns them (git's ``safe.directory``)."""
-        if on_disk:
+        if on_disk:  # git's ownership check (safe.directory) knows absolute paths only
             folder = Path(url).resolve()
+            self.url = str(folder)
             folders = (folder, folder / ".git", git_dir.resolve() if git_dir else None)
             self.trusted = tuple(dict.fromkeys(str(f) for f in folders if f))
         self.problems: list[Problem] = []
@@ -108,6 +109,8 @@ class GitRepo:
         self._worktree_blobs: dict[str, list[str]] = {}
         self._files = self._bytes = 0
         self._unpacker: Unpacker | None = None
+        self.version_control: list[str] = []
+        """Version-control folders inside archives it holds (``Unpacker.version_control``)."""
 
     @property
     def revision(self) -> str | None:
@@ -137,6 +140,7 @@ class GitRepo:
         finally:
             if store is not shared:
                 store.close()
+        self.problems += unread_histories(self.version_control)
 
     def _needs_full_fetch(self) -> bool:
         return self.ref is not None and bool(_SHA.match(self.ref))
@@ -171,10 +175,11 @@ class GitRepo:
     # -- every commit -------------------------------------------------------------------------
 
     def _fetch_all(self, store: ObjectStore, url: str, auth: Auth | None, ns: str) -> str | None:
-        """Fetch every branch and tag under ``ns``; the commit of ``@REF`` or of HEAD."""
-        specs = [f"+refs/heads/*:{ns}heads/*", f"+refs/tags/*:{ns}tags/*"]
+        """Fetch every branch and tag under ``ns``all/ (a ref named ``refs/HEAD`` then never
+        takes ``ns``HEAD's place); the commit of ``@REF`` or of HEAD."""
+        specs = [f"+refs/heads/*:{ns}all/heads/*", f"+refs/tags/*:{ns}all/tags/*"]
         if self.on_disk:
-            specs = [f"+refs/*:{ns}*"]
+            specs = [f"+refs/*:{ns}all/*"]
         try:
             store.fetch(url, [f"+HEAD:{ns}HEAD", *specs], auth=auth, trusted=self.trusted)
         except GitError as exc:
@@ -185,7 +190,7 @@ class GitRepo:
         refs = store.refs(ns)
         if self.ref is None:
             return refs.get(f"{ns}HEAD")
-        for name in (f"{ns}heads/{self.ref}", f"{ns}tags/{self.ref}"):
+        for name in (f"{ns}all/heads/{self.ref}", f"{ns}all/tags/{self.ref}"):
             if name in refs:
                 return refs[name]
         commit = store.resolve(self.ref) if _SHA.match(self.ref) else None
@@ -202,7 +207,8 @@ class GitRepo:
             branch_tips = {head}
         else:
             tips = sorted(set(refs.values()))
-            branch_tips = {sha for name, sha in refs.items() if not name.startswith(f"{ns}tags/")}
+            tags = f"{ns}all/tags/"
+            branch_tips = {sha for name, sha in refs.items() if not name.startswith(tags)}
         if not tips and self.on_disk:  # no commit yet: what its index holds is all there is
             yield from self._uncommitted(url, set())
             return
@@ -270,8 +276,11 @@ class GitRepo:
         ``PATH@uncommitted:BLOB``; blobs nothing reaches are one unread line."""
         local = LocalRepository(Path(url), self.trusted)
         paths, dangling = local.uncommitted()
-        extra = {blob: path for blob, path in paths.items() if blob not in done
-                 and is_wanted(path) and not self._read_as(blob, [path])}  # fmt: skip
+        extra = {}  # blob -> the first of its paths to read it as
+        for blob, seen in paths.items():
+            wanted = [path for path in seen if is_wanted(path)]
+            if blob not in done and wanted and not self._read_as(blob, wanted):
+                extra[blob] = wanted[0]
         names = {blob: f"{path}@uncommitted:{blob[:ABBREV]}" for blob, path in extra.items()}
         sizes = local.sizes(extra)
         readable = [blob for blob in sorted(extra, key=names.__getitem__)
@@ -331,7 +340,8 @@ class GitRepo:
     def _emit(self, name: str, data: bytes, path: str | None = None) -> Iterator[CandidateFile]:
         """The files one blob holds (itself, or what a carrier inside the repository holds)."""
         if self._unpacker is None:
-            self._unpacker = Unpacker(self.limits, self.problems)
+            self._unpacker = Unpacker(self.limits, self.problems,
+                                      version_control=self.version_control)  # fmt: skip
         return self._unpacker.data(name, data, real=path)
 
 

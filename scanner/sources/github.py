@@ -34,7 +34,7 @@ from scanner.sources.answers import (
     page_items,
 )
 from scanner.sources.base import CandidateFile, Limits, Problem, problem
-from scanner.sources.carriers import Unpacker, might_be_carrier
+from scanner.sources.carriers import Unpacker, might_be_carrier, unread_histories
 from scanner.sources.git import GitRepo
 from scanner.sources.gitobjects import Auth, GitError, ObjectStore
 
@@ -248,8 +248,10 @@ def read_blobs(api: GitHubAPI, owner: str, repo: str,
                blobs: Iterable[tuple[str, str, int | None]], limits: Limits,
                problems: list[Problem]) -> Iterator[CandidateFile]:  # fmt: skip
     """The files of (path, blob sha, size) entries, each blob fetched once (the blob cache);
-    one over ``max_read_bytes`` or that cannot be fetched is a problem, and the rest goes on."""
-    unpacker = Unpacker(limits, problems)
+    one over ``max_read_bytes`` or that cannot be fetched is a problem, and the rest goes on;
+    a version-control folder inside an archive is an unread line once all is read."""
+    version_control: list[str] = []
+    unpacker = Unpacker(limits, problems, version_control=version_control)
     cap = limits.max_read_bytes
     for path, sha, size in blobs:
         if (size or 0) > cap:
@@ -262,7 +264,8 @@ def read_blobs(api: GitHubAPI, owner: str, repo: str,
             continue
         yield from unpacker.data(path, data)
         if unpacker.stopped:
-            return
+            break
+    problems.extend(unread_histories(version_control))
 
 
 class GitHubHistory(GitRepo):

@@ -196,17 +196,18 @@ class ObjectStore:
             if kind == "blob" and mode in ("100644", "100755"):
                 yield TreeBlob(mode, sha, int(size), path)
 
-    def introductions(self, tips: list[str]) -> Iterator[Introduced]:
+    def introductions(self, tips: list[str], *, walk: bool = True) -> Iterator[Introduced]:
         """Every (commit, path) at which a regular file took new content, newest commits first,
-        over the whole history of ``tips``.
+        over the whole history of ``tips`` (with ``walk`` false: at those commits only).
 
         A merge is compared with its first parent only: what a side branch brought is listed at
         the side branch's own commits (they are walked too), and what the merge itself changed
         at the merge. Every blob of every commit's tree is thus introduced somewhere.
         """
+        walking = () if walk else ("--no-walk",)
         command = self._command(["log", "--stdin", "--raw", "-z", "--no-renames", "--no-abbrev",
                                  "--no-textconv", "--no-ext-diff", "--diff-merges=first-parent",
-                                 "--format=%x01%H %cI"])  # fmt: skip
+                                 "--format=%x01%H %cI", *walking])  # fmt: skip
         with subprocess.Popen(command, env=_env(None, self._config), stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:  # fmt: skip
             assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
@@ -302,22 +303,65 @@ class LocalRepository(ObjectStore):
     def _command(self, args: Iterable[str]) -> list[str]:
         return ["git", *_SAFE, "-C", str(self.root), *args]
 
-    def uncommitted(self) -> tuple[dict[str, str], int]:
-        """Blobs reachable from a reflog or the index -> a path of theirs (with what every ref
-        reaches: the caller skips what it read), and how many blobs nothing reaches
+    def uncommitted(self) -> tuple[dict[str, list[str]], int]:
+        """Blobs reachable from a reflog or the index -> every path of theirs there (with what
+        every ref reaches: the caller skips what it read), and how many blobs nothing reaches
         (dangling: a file added then changed before a commit, a dropped stash)."""
         out = self.run("rev-list", "--objects", "--filter=object:type=blob", "--all",
                        "--reflog", "--indexed-objects")  # fmt: skip
-        paths: dict[str, str] = {}
-        for line in out.splitlines():
+        paths: dict[str, list[str]] = {}
+        for line in out.splitlines():  # one path per blob: the first met
             sha, _, path = line.partition(" ")
             if path:
-                paths.setdefault(sha, path)
+                paths[sha] = [path]
+
+        def add(sha: str, path: str) -> None:
+            if sha in paths and path not in paths[sha]:
+                paths[sha].append(path)
+
+        reflog_only = self.run("rev-list", "--reflog", "--not", "--all").split()
+        for found in self.introductions(reflog_only, walk=False) if reflog_only else ():
+            add(found.blob, found.path)
+        try:
+            index = self.run("ls-files", "--stage", "-z")  # this work tree's
+        except GitError:  # a bare repository: no index
+            index = ""
+        for entry in index.split("\0"):
+            meta, _, path = entry.partition("\t")
+            if path:
+                add(meta.split()[1], path)
         out = self.run("cat-file", "--batch-all-objects", "--unordered",
                        "--batch-check=%(objectname) %(objecttype)")  # fmt: skip
         listed = {sha for sha, _, kind in (line.partition(" ") for line in out.splitlines())
                   if kind == "blob"}  # fmt: skip
+        own = self._own_objects()
+        if own is not None:  # what an alternate lends (clone --shared, --reference) is not its
+            listed &= own
         return paths, len(listed - paths.keys())
+
+    def _own_objects(self) -> set[str] | None:
+        """The objects this repository stores itself (loose, or in its packs), when it borrows
+        from another's (``objects/info/alternates``); None when it borrows nothing."""
+        folder = self.root / self.run("rev-parse", "--git-path", "objects").strip()
+        if not (folder / "info" / "alternates").exists():
+            return None
+        own: set[str] = set()
+        for loose in folder.glob("[0-9a-f][0-9a-f]"):
+            try:
+                own.update(loose.name + name for name in os.listdir(loose))
+            except OSError as exc:
+                raise GitError(f"cannot list objects/{loose.name} ({exc.strerror})") from exc
+        for index in sorted((folder / "pack").glob("*.idx")):
+            try:
+                done = subprocess.run(self._command(["show-index"]), env=_env(None, self._config),
+                                      input=index.read_bytes(), capture_output=True,
+                                      timeout=LOCAL_TIMEOUT, check=False)  # fmt: skip
+            except (OSError, subprocess.TimeoutExpired) as exc:
+                raise GitError(f"cannot read {index.name} ({exc})") from exc
+            if done.returncode != 0:
+                raise GitError(_last_line(done.stderr.decode("utf-8", "replace")))
+            own.update(line.split()[1].decode() for line in done.stdout.splitlines())
+        return own
 
 
 def _fields(stream: IO[bytes], chunk: int = 1 << 16) -> Iterator[bytes]:

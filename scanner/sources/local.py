@@ -57,6 +57,8 @@ class LocalTree:
         """(prefix of its files, where git reads it, the path it was met at, its git folder)."""
         self._blobs: dict[str, str] = {}
         self._git_folders: set[Path] = set()
+        self._met: list[tuple[str, Path]] = []
+        """The ``.git`` folders met in the walk (where, which)."""
 
     def iter_files(self) -> Iterator[CandidateFile]:
         unpacker = Unpacker(self.limits, self.problems, self.on_map, self.version_control)
@@ -96,6 +98,11 @@ class LocalTree:
                 yield file
             if opened or entry.skip is None:  # what the history must not read a second time
                 self._blobs[entry.path] = git_blob_id(entry.absolute)
+        for path, folder in self._met:
+            self._submodules(path, folder)
+            if self.with_history:
+                self._lfs(path, folder)
+                yield from self._hooks_and_info(unpacker, path, folder)
         if self.with_history is not None:  # those met inside archives
             self.problems += unread_histories([f for f in self.version_control if f not in walked])
         if self.with_history:
@@ -108,6 +115,7 @@ class LocalTree:
             return
         if name == ".git":
             self._repository(path, folder, path.removesuffix(".git/"), folder.parent)
+            self._met.append((path, folder))
             if self.with_history:
                 self._foreign(path, folder)
             return
@@ -128,6 +136,63 @@ class LocalTree:
                     "sharedindex."):  # fmt: skip
                 self.problems.append(problem(path + name, "inside the git folder but not part "
                                              "of git's own layout: not read"))  # fmt: skip
+
+    def _submodules(self, path: str, folder: Path) -> None:
+        """The git folders of submodules kept in ``.git/modules/`` (nested ones in theirs): each
+        a repository, taken once with its working tree's ``.git`` link when that was met; a
+        deinit'd submodule's has no link but still holds its history."""
+
+        def unlisted(exc: OSError) -> None:
+            where = Path(exc.filename).relative_to(folder).as_posix()
+            self.problems.append(problem(f"{path}{where}/", f"cannot list it ({exc.strerror})"))
+
+        if not (folder / "modules").is_dir():
+            return
+        for where, folders, files in os.walk(folder / "modules", onerror=unlisted):
+            here = Path(where)
+            if "HEAD" in files and {"objects", "refs"} <= set(folders):
+                met = f"{path}{here.relative_to(folder).as_posix()}/"
+                self._repository(met, here, met, here, "a submodule's git folder")
+                folders[:] = ["modules"] if "modules" in folders else []
+
+    def _lfs(self, path: str, folder: Path) -> None:
+        """Git LFS objects (the content of files LFS tracks, kept outside the history, named
+        by their hash alone): one unread line counting them."""
+
+        def unlisted(exc: OSError) -> None:
+            self.problems.append(problem(f"{path}lfs/", f"cannot list it ({exc.strerror})"))
+
+        objects = folder / "lfs" / "objects"
+        if not objects.is_dir():
+            return
+        count = sum(len(files) for _, _, files in os.walk(objects, onerror=unlisted))
+        if count:
+            self.problems.append(problem(f"{path}lfs/objects/", f"{count:,} Git LFS object(s) "
+                                         "(content of files LFS tracks): not read"))  # fmt: skip
+
+    def _hooks_and_info(self, unpacker: Unpacker, path: str,
+                        folder: Path) -> Iterator[CandidateFile]:  # fmt: skip
+        """Files in ``hooks/`` and ``info/`` other than git's own (a hook installed by hand, a
+        file put there): published with the folder, in no commit, so read as any file is; a
+        folder or a link there is one unread line."""
+        for sub in ("hooks", "info"):
+            try:
+                names = sorted(os.listdir(folder / sub))
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                self.problems.append(problem(f"{path}{sub}/", f"cannot list it ({exc.strerror})"))
+                continue
+            for name in names:
+                if _gits_own(sub, name):
+                    continue
+                where, absolute = f"{path}{sub}/{name}", folder / sub / name
+                if absolute.is_symlink() or absolute.is_dir():
+                    self.problems.append(problem(where, "inside the git folder, not one of "
+                                                 "git's own files: not read"))  # fmt: skip
+                    continue
+                sniff_first = language_for_path(name) is None
+                yield from read_file(unpacker, where, absolute, sniff_first, self.problems)
 
     def _git_file(self, path: str, file: Path) -> bool:
         """Whether a file is part of a repository's metadata: a ``.git`` file naming its git
@@ -152,12 +217,13 @@ class LocalTree:
         try:
             resolved = git_folder.resolve(strict=True)
             inside = resolved.is_relative_to(self.root.resolve(strict=True))
+            common = _common_dir(resolved)
         except (OSError, RuntimeError, ValueError):  # ValueError: a NUL in a .git file's gitdir
-            resolved, inside = None, False
-        if resolved in self._git_folders:
-            return  # met before under another name (a link to it, or the folder itself)
-        if resolved is not None:
-            self._git_folders.add(resolved)
+            resolved, inside, common = None, False, None
+        if common in self._git_folders:
+            return  # met before under another name (a link to it, the folder, a worktree of it)
+        if common is not None:
+            self._git_folders.add(common)
         if not inside:
             self.problems.append(problem(path, "git link (a worktree's or submodule's) to a git "
                                          "folder outside the folder or missing: its history "
@@ -232,29 +298,54 @@ GIT_LAYOUT = frozenset({
     "SQUASH_MSG", "COMMIT_EDITMSG", "TAG_EDITMSG", "NOTES_EDITMSG", "EDIT_DESCRIPTION",
     "CHERRY_PICK_HEAD", "REVERT_HEAD", "REBASE_HEAD", "BISECT_LOG", "BISECT_START",
     "BISECT_TERMS", "BISECT_NAMES", "BISECT_RUN", "BISECT_HEAD", "BISECT_EXPECTED_REV",
-    "BISECT_ANCESTORS_OK", "gitk.cache", "gc.pid", "gc.log", "fsmonitor--daemon",
-    "fsmonitor--daemon.ipc", "filter-repo", "svn",
+    "BISECT_ANCESTORS_OK", "BISECT_FIRST_PARENT", "MERGE_AUTOSTASH", "NOTES_MERGE_PARTIAL",
+    "NOTES_MERGE_REF", "NOTES_MERGE_WORKTREE", "reftable", "git-daemon-export-ok", "gitk.cache",
+    "gc.pid", "gc.log", "fsmonitor--daemon", "fsmonitor--daemon.ipc", "filter-repo", "svn",
+    "GITGUI_MSG", "GITGUI_BCK", "gk",
 })  # fmt: skip
 """What git itself keeps at the top of a git folder (``gitrepository-layout``, and the files its
-commands leave there); anything else there is not git's."""
+commands leave there), and what common tools leave (gitk, git gui, GitKraken's ``gk/``);
+anything else there is not git's."""
 _GIT_NAMES = frozenset({".git", "HEAD"})
+_INFO = frozenset({"exclude", "attributes", "refs", "sparse-checkout", "alternates", "grafts"})
+
+
+def _gits_own(sub: str, name: str) -> bool:
+    """Whether a name in ``hooks/`` or ``info/`` is git's own: a sample ``git init`` writes, or
+    a file ``gitrepository-layout`` lists."""
+    return name.endswith(".sample") if sub == "hooks" else name in _INFO
 
 
 def _git_link(path: Path) -> Path | None:
     """The git folder a ``.git`` file names (``gitdir: PATH``, relative to its folder), if it is
-    one; read as any candidate file is (a regular file only, a few KiB at most)."""
-    try:
-        handle = _open_regular(path)
-        if handle is None:
-            return None
-        with handle:
-            head = handle.read(_GIT_LINK_BYTES)
-    except OSError:
-        return None
-    first, _, _ = head.partition(b"\n")
+    one."""
+    first = _first_line(path)
     if not first.startswith(b"gitdir:"):
         return None
     return path.parent / os.fsdecode(first.removeprefix(b"gitdir:").strip())
+
+
+def _common_dir(git_folder: Path) -> Path:
+    """The git folder whose history a git folder shares: a linked worktree's
+    (``.git/worktrees/wt``) names it in ``commondir`` (relative to itself); else itself."""
+    named = _first_line(git_folder / "commondir").strip()
+    if not named:
+        return git_folder
+    return (git_folder / os.fsdecode(named)).resolve(strict=True)
+
+
+def _first_line(path: Path) -> bytes:
+    """The first line of a small metadata file, read as any candidate file is (a regular file
+    only, a few KiB at most); b"" if there is none."""
+    try:
+        handle = _open_regular(path)
+        if handle is None:
+            return b""
+        with handle:
+            head = handle.read(_GIT_LINK_BYTES)
+    except OSError:
+        return b""
+    return head.partition(b"\n")[0]
 
 
 def git_blob_id(path: Path) -> str:
