@@ -400,8 +400,7 @@ def run_scan(targets: Iterable[str | Candidate], store_path: Path, thresholds: T
     git repositories are read commit by commit (``resolve``). ``networks`` names the fork
     network each target was listed from (``expand_targets``), recorded with its candidate.
     """
-    from fingerprints import carried_name, open_store
-    from fingerprints.isolation import worth_remembering
+    from fingerprints import carried_name, open_store, worth_remembering
     from scanner.index import FingerprintIndex
     from scanner.reports.json_report import candidate_dict, to_dict
     from scanner.results import ScanResult

@@ -40,6 +40,7 @@ runner = CliRunner()
 PRIVATE = SAMPLES / "private" / "acme-ledger"
 JOURNAL = (PRIVATE / "acme_ledger" / "journal.py").read_text()
 DEEP = b"([{" * 100_000  # 300 KB: overflowed an 8 MiB native stack (exit 139)
+LONG = (JOURNAL * 40).encode()  # 390 KB: 0.1 s of CPU to parse, a stop signal lands mid-parse
 
 
 @pytest.fixture(autouse=True)
@@ -203,7 +204,7 @@ def test_the_time_limit_counts_the_parsers_cpu_not_a_busy_machines_wall_time():
     parser.tokenize(b"x = 1\n", "python")
     assert parser._process is not None
     pid = parser._process.pid
-    parser.submit(isolation.TOKENIZE, ("python", JOURNAL.encode()))
+    parser.submit(isolation.TOKENIZE, ("python", LONG))
     os.kill(pid, signal.SIGSTOP)
     resume = threading.Timer(1.2, os.kill, (pid, signal.SIGCONT))
     resume.start()
@@ -214,7 +215,7 @@ def test_the_time_limit_counts_the_parsers_cpu_not_a_busy_machines_wall_time():
         resume.cancel()
         os.kill(pid, signal.SIGCONT)
     assert time.perf_counter() - started >= 1.2  # over twice the limit in wall time
-    assert len(tokens) == len(isolated_tokenize(JOURNAL.encode(), "python", ParseLimits()))
+    assert len(tokens) == len(isolated_tokenize(LONG, "python", ParseLimits()))
     parser.close()
 
 
@@ -222,7 +223,7 @@ def test_a_parser_that_gets_no_cpu_at_all_is_stopped_as_stalled():
     parser = isolation.IsolatedParser(ParseLimits(seconds=0.2))
     parser.tokenize(b"x = 1\n", "python")
     assert parser._process is not None
-    parser.submit(isolation.TOKENIZE, ("python", JOURNAL.encode()))
+    parser.submit(isolation.TOKENIZE, ("python", LONG))
     os.kill(parser._process.pid, signal.SIGSTOP)
     started = time.perf_counter()
     with pytest.raises(ParseFailure, match=r"^parser stalled \(no CPU time for 2 s\)$") as stop:
