@@ -58,7 +58,7 @@ import tempfile
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -424,7 +424,7 @@ class _Zygote:
                 stdout=subprocess.DEVNULL,
                 stderr=said,
                 pass_fds=(theirs.fileno(),),
-                env=_zygote_environment(os.environ),
+                env={**os.environ, **_ZYGOTE_ENVIRONMENT},
             )
         finally:
             theirs.close()
@@ -521,24 +521,6 @@ _ZYGOTE_ENVIRONMENT = {"OPENBLAS_NUM_THREADS": "1"}
 """No thread but the main one in the zygote: numpy's OpenBLAS would start one per core (no
 linear algebra is done), and glibc hands the stacks of threads that did not survive a fork to
 the child's next threads, so a parser thread could get a stack other than ``STACK_BYTES``."""
-_MALLOC_TUNABLES = "glibc.malloc.tcache_count=65535"
-"""glibc's per-thread cache of freed small blocks may hold up to 65,535 of each size instead of
-7: tree-sitter allocates and frees a small block per node, and a parse's blocks are then taken
-back from that cache instead of from the arena's bins (every file of pip 24.2: the parse 4.32 G
-to 4.15 G instructions, freeing its trees 0.20 G to 0.17 G, callgrind; memory is not given back
-to the system between files, which the arena did little of anyway). Other C libraries ignore
-it."""
-
-
-def _zygote_environment(environment: Mapping[str, str]) -> dict[str, str]:
-    """The zygote's environment: ``environment`` with ``_ZYGOTE_ENVIRONMENT``, and
-    ``_MALLOC_TUNABLES`` beside the glibc tunables already set, unless they set it."""
-    given = environment.get("GLIBC_TUNABLES", "")
-    name = _MALLOC_TUNABLES.partition("=")[0]
-    tunables = given if name in given else ":".join(filter(None, (_MALLOC_TUNABLES, given)))
-    return {**environment, **_ZYGOTE_ENVIRONMENT, "GLIBC_TUNABLES": tunables}
-
-
 _ZYGOTES: dict[int, _Zygote] = {}
 """This process's zygote (keyed by pid: a forked process starts its own)."""
 

@@ -558,23 +558,3 @@ def test_scan_on_one_core_parses_the_next_file_while_it_judges_one(store, tmp_pa
     assert events.count(("parse", b"a = 1\n")) == 1  # d.py is a.py's content: parsed once
     assert [data for what, data in events if what == "judge"] == [
         b"a = 1\n", JOURNAL.encode(), b"c = 3\n"]  # fmt: skip
-
-
-def test_parser_processes_keep_more_freed_blocks_per_size_beside_a_users_glibc_tunables(
-    monkeypatch,
-):
-    """The zygote (and so every parser process) runs with ``_MALLOC_TUNABLES`` beside the
-    glibc tunables the user set, unless they set that one (theirs is kept)."""
-    ours, path, theirs = isolation._MALLOC_TUNABLES, {"PATH": "/bin"}, "glibc.malloc.tcache_count=3"
-    other = "glibc.malloc.mxfast=64"
-    for given, expected in ((None, ours), ("", ours), (theirs, theirs), (other, f"{ours}:{other}")):
-        environment = path if given is None else {**path, "GLIBC_TUNABLES": given}
-        made = isolation._zygote_environment(environment)
-        assert made == {**environment, "OPENBLAS_NUM_THREADS": "1", "GLIBC_TUNABLES": expected}
-    monkeypatch.delenv("GLIBC_TUNABLES", raising=False)
-    isolation.close_parsers()
-    parser = isolation._parser(ParseLimits())
-    assert len(parser.tokenize(b"x = 1\n", "python")) == 3
-    started = Path(f"/proc/{parser._process.pid}/environ").read_bytes().split(b"\0")
-    assert f"GLIBC_TUNABLES={ours}".encode() in started  # glibc read it and kept it
-    isolation.close_parsers()
