@@ -55,33 +55,28 @@ def _overlap(first_commit: str) -> Overlap:
     return Overlap(5000, 100, 20, 1, (repo,))
 
 
+def _decided(first_commit: str, published: str) -> str:
+    """The direction one private repository's first commit and a publication time give."""
+    return date_evidence(_overlap(first_commit), Dates(published=published))[0]
+
+
 def test_direction_weighs_a_year_999_publication_as_before_a_2020_commit():
     """``_instant`` wrote 999 as ``999``: published in 999 looked later than a 2020 commit (and
     the commit earlier than the package), so the source was called ``holds-private-code``."""
-    decision, _ = date_evidence(_overlap("2020-01-01T10:00:00+00:00"),
-                                Dates(published="0999-06-01T00:00:00Z"))  # fmt: skip
-    assert decision == PUBLIC
-    decision, _ = date_evidence(_overlap("0999-01-01T10:00:00+00:00"),
-                                Dates(published="2020-06-01T00:00:00Z"))  # fmt: skip
-    assert decision == HOLDS_PRIVATE_CODE
+    assert _decided("2020-01-01T10:00:00+00:00", "0999-06-01T00:00:00Z") == PUBLIC
+    assert _decided("0999-01-01T10:00:00+00:00", "2020-06-01T00:00:00Z") == HOLDS_PRIVATE_CODE
 
 
 def test_direction_does_not_crash_on_a_time_outside_the_years():
     """Year 1 before UTC raised OverflowError in ``_instant``; it is compared as its text."""
-    decision, _ = date_evidence(_overlap("2020-01-01T10:00:00+00:00"),
-                                Dates(published="0001-01-01T00:30:00+01:00"))  # fmt: skip
-    assert decision == PUBLIC
+    assert _decided("2020-01-01T10:00:00+00:00", "0001-01-01T00:30:00+01:00") == PUBLIC
 
 
 def test_direction_compares_to_the_second():
     """Git dates have whole seconds: a package published half a second into the commit's
     second is not evidence that the private side committed first."""
-    decision, _ = date_evidence(_overlap("2020-01-01T00:00:00+00:00"),
-                                Dates(published="2020-01-01T00:00:00.500Z"))  # fmt: skip
-    assert decision == PUBLIC
-    decision, _ = date_evidence(_overlap("0999-01-01T00:00:00+00:00"),
-                                Dates(published="0999-01-01T00:00:00.999Z"))  # fmt: skip
-    assert decision == PUBLIC
+    assert _decided("2020-01-01T00:00:00+00:00", "2020-01-01T00:00:00.500Z") == PUBLIC
+    assert _decided("0999-01-01T00:00:00+00:00", "0999-01-01T00:00:00.999Z") == PUBLIC
     assert second_key("0999-01-01T00:00:00.999+00:00") == "0999-01-01T00:00:00Z"
     assert second_key("not a time") == "not a time"
 
