@@ -145,7 +145,7 @@ class IsolatedParser:
         now = time.monotonic()
         self._deadline = now + self.limits.seconds
         self._backstop = now + WALL_FACTOR * self.limits.seconds
-        used = _cpu_seconds(self._process.pid if self._process is not None else None)
+        used = _cpu_seconds(self._pid)
         self._cpu = None if used is None else (used, used, now)
         self._overrun = f"parser took longer than {self.limits.seconds:g} s"
         self._stalled = False
@@ -216,7 +216,7 @@ class IsolatedParser:
                 self._overrun = f"parser took longer than {WALL_FACTOR * limit:g} s of wall time"
                 self._stalled = True
             return False
-        used = _cpu_seconds(self._process.pid if self._process is not None else None)
+        used = _cpu_seconds(self._pid)
         start, last, progressed = self._cpu
         if used is None or used - start >= limit:
             return False  # over its CPU limit, or ended (the answer or its death is read next)
@@ -231,8 +231,13 @@ class IsolatedParser:
 
     def look(self) -> None:
         """Note how large the child is now (``_failure`` tells a blown memory limit by it)."""
-        pid = self._process.pid if self._process is not None else None
+        pid = self._pid
         self._largest = max(self._largest, (pid and _address_space(pid)) or 0)
+
+    @property
+    def _pid(self) -> int | None:
+        """The child's pid, while there is one."""
+        return self._process.pid if self._process is not None else None
 
     def due(self, readable: set[int] | None = None) -> bool:
         """Whether ``collect`` would not wait: the answer is in (its pipe is among ``readable``
