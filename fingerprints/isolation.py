@@ -80,11 +80,11 @@ FINGERPRINT = "fingerprint"
 winnowing and signature happen in the child too, and only the selected fingerprints cross the
 pipe (pip 24.2: 2.9 MB pickled instead of 22.6 MB of token streams)."""
 STARTUP_SECONDS = 60.0
+"""How long a new child may take to import and get ready (not counted against a file)."""
 WALL_FACTOR = 30
 """A parse is stopped past this many times its CPU limit in wall time, whatever its CPU."""
 STALL_SECONDS = 2.0
 """A busy child that gets no CPU time for this long (or its limit, if longer) is stopped."""
-"""How long a new child may take to import and get ready (not counted against a file)."""
 
 
 @dataclass(frozen=True, slots=True)
