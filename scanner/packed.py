@@ -238,7 +238,7 @@ class PackedTable:
 
     def _bucket(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(bucket, rest) of each key."""
-        keys = keys.astype(_U64)
+        keys = keys.astype(_U64, copy=False)
         rest_bits = self.key_bits - self.bits
         return _shr(keys, rest_bits).astype(np.intp), keys & _mask(rest_bits)
 
@@ -291,13 +291,15 @@ class PackedTable:
         whole = self._whole
         if whole is not None:
             lo, hi = whole.ranges(keys)
-        elif len(self) <= SCAN_RECORDS * keys.shape[0] and self._few_records(keys):
+        elif len(self) <= SCAN_RECORDS * keys.shape[0] and self._few_records(
+            touched := self._touched(keys), keys.shape[0]
+        ):
             if inverse is None:  # searched in order: numpy's search goes on from the last
                 inverse = np.empty(keys.shape[0], dtype=np.intp)
                 order = np.argsort(keys)
                 inverse[order] = np.arange(keys.shape[0])
                 keys = keys[order]
-            lo, hi = self._scanned(keys)
+            lo, hi = self._scanned(keys, touched)
         else:
             lo, hi = self._bisected(*self._bucket(keys))
         return (lo, hi) if inverse is None else (lo[inverse], hi[inverse])
@@ -306,11 +308,11 @@ class PackedTable:
         """The buckets ``keys`` fall in, sorted and distinct."""
         return distinct(_shr(keys, self.key_bits - self.bits).astype(np.intp))
 
-    def _few_records(self, keys: np.ndarray) -> bool:
-        """Whether the buckets ``keys`` fall in hold at most ``SCAN_RECORDS`` records per key."""
-        touched = self._touched(keys)
+    def _few_records(self, touched: np.ndarray, keys: int) -> bool:
+        """Whether the buckets ``touched`` (``_touched``) of ``keys`` keys hold at most
+        ``SCAN_RECORDS`` records per key."""
         records = int((self.offsets[touched + 1] - self.offsets[touched]).sum())
-        return records <= SCAN_RECORDS * keys.shape[0]
+        return records <= SCAN_RECORDS * keys
 
     @functools.cached_property
     def _whole(self) -> _Decoded | None:
@@ -328,11 +330,12 @@ class PackedTable:
         """Pickled without the decoded keys (the receiver decodes them if it needs them)."""
         return {k: v for k, v in self.__dict__.items() if k != "_whole"}
 
-    def _scanned(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``ranges`` of sorted ``keys`` from every record of the buckets they fall in, decoded
-        at once."""
-        bucket = self._bucket(keys)[0]
-        touched = self._touched(keys)
+    def _scanned(self, keys: np.ndarray,
+                 touched: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+        """``ranges`` of sorted ``keys`` from every record of the buckets they fall in
+        (``touched``, when the caller has them), decoded at once."""
+        bucket = _shr(keys, self.key_bits - self.bits).astype(np.intp)
+        touched = self._touched(keys) if touched is None else touched
         first = self.offsets[touched].astype(np.int64)
         sizes = self.offsets[touched + 1].astype(np.int64) - first
         rank = np.searchsorted(touched, bucket)
