@@ -756,3 +756,18 @@ def test_a_registry_package_holding_version_control_folders_is_incomplete(store,
     assert pypi["verdict"] == "incomplete"
     assert set(unread(pypi).values()) == {message}
     assert all(path.endswith("with_bzr/.bzr/") for path in unread(pypi)), unread(pypi)
+
+
+def test_a_history_and_index_path_that_is_not_utf8_is_read_and_the_run_goes_on(store, tmp_path):
+    """git prints such a path as its bytes: decoding them strictly stopped the whole run
+    ("internal error: UnicodeDecodeError", exit 2)."""
+    repo = new_repo(tmp_path / "odd")
+    name = os.fsdecode(b"b\xff.py")
+    commit(repo, {name: LEAKED}, "a leak under a name that is not UTF-8")
+    commit(repo, {}, "gone", remove=(name,))
+    git(repo, "add", "app.py")
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    [candidate] = report["candidates"]
+    assert code == 1 and candidate["unread"] == [], report
+    [found] = [f["candidate_path"].split("@")[0] for f in candidate["files"]]
+    assert found.startswith("b") and found.endswith(".py") and len(found) == len(name)

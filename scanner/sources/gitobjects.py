@@ -134,9 +134,11 @@ class ObjectStore:
         """Run one git command to completion; its stdout, or GitError with git's message."""
         command = self._command(args) if args[0] != "init" else ["git", *_SAFE, *args]
         try:
+            # a path in git's output is bytes: one that is not UTF-8 is kept as the file system
+            # keeps such names (surrogate escapes), not an error that stops the run
             done = subprocess.run(command, env=_env(auth, self._config), input=stdin,
-                                  capture_output=True, text=True, timeout=timeout,
-                                  check=False)  # fmt: skip
+                                  capture_output=True, text=True, errors="surrogateescape",
+                                  timeout=timeout, check=False)  # fmt: skip
         except subprocess.TimeoutExpired as exc:
             raise GitError(f"git {args[0]} took longer than {timeout:.0f} s") from exc
         except OSError as exc:
