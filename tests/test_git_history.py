@@ -771,3 +771,16 @@ def test_a_history_and_index_path_that_is_not_utf8_is_read_and_the_run_goes_on(s
     assert code == 1 and candidate["unread"] == [], report
     [found] = [f["candidate_path"].split("@")[0] for f in candidate["files"]]
     assert found.startswith("b") and found.endswith(".py") and len(found) == len(name)
+
+
+def test_a_file_too_large_to_read_is_not_hashed_for_the_history_either(tmp_path):
+    """Matching working-tree files to history blobs hashed every file whole, also one past
+    ``max_read_bytes`` that is not read (a 2 GB sparse file: 7 s for a line saying so)."""
+    from scanner.sources.local import file_blob_id
+
+    small, large = tmp_path / "small.py", tmp_path / "large.py"
+    small.write_bytes(LEAKED)
+    with large.open("wb") as handle:
+        handle.truncate(10 * 1024**2)
+    assert file_blob_id(small, len(LEAKED)) == git(tmp_path, "hash-object", str(small))
+    assert file_blob_id(large, len(LEAKED)) == ""

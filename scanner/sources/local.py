@@ -97,7 +97,7 @@ class LocalTree:
                 opened = True
                 yield file
             if opened or entry.skip is None:  # what the history must not read a second time
-                self._blobs[entry.path] = git_blob_id(entry.absolute)
+                self._blobs[entry.path] = file_blob_id(entry.absolute, self.limits.max_read_bytes)
         for path, folder in self._met:
             self._submodules(path, folder)
             if self.with_history:
@@ -348,14 +348,19 @@ def _first_line(path: Path) -> bytes:
     return head.partition(b"\n")[0]
 
 
-def git_blob_id(path: Path) -> str:
-    """The git blob id (SHA-1) of a file's content, read in chunks; "" if it cannot be read."""
+def file_blob_id(path: Path, most: int) -> str:
+    """The git blob id (SHA-1) of a file's content, read in chunks (``answers.git_blob_id`` of
+    bytes in memory); "" if it cannot be read or holds more than ``most`` bytes (a file too
+    large to read: hashing it would cost its whole size, and its history is read anyway)."""
     try:
         handle = _open_regular(path)
         if handle is None:
             return ""
         with handle:
-            digest = hashlib.sha1(b"blob %d\0" % os.fstat(handle.fileno()).st_size)
+            size = os.fstat(handle.fileno()).st_size
+            if size > most:
+                return ""
+            digest = hashlib.sha1(b"blob %d\0" % size)
             for chunk in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(chunk)
     except OSError:
