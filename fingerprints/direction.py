@@ -192,20 +192,16 @@ def date_evidence(overlap: Overlap, dates: Dates) -> tuple[str | None, str | Non
     firsts = [r.first_commit for r in overlap.repos if r.first_commit]
     if not firsts or not dates.published:
         return None, None
-    first_commit = min(firsts, key=_instant)  # offsets differ: the earliest instant
+    first_commit = min(firsts, key=second_key)  # offsets differ: the earliest instant
     origin = dates.first_published or dates.published
     said = (f"published {_day(dates.published)}"
             + (f" (first release {_day(origin)})" if origin != dates.published else "")
             + f", private files first committed {_day(first_commit)}")  # fmt: skip
-    if _instant(dates.published) <= _instant(first_commit):
+    if second_key(dates.published) <= second_key(first_commit):
         return PUBLIC, said + ": published before the company committed them"
-    if _instant(first_commit) < _instant(origin):
+    if second_key(first_commit) < second_key(origin):
         return HOLDS_PRIVATE_CODE, said + ": committed privately before the package existed"
     return None, said + ": an earlier release may have been copied, so the dates prove nothing"
-
-
-_instant = second_key
-"""ISO 8601 text comparable as a string, to the second (``instants.second_key``)."""
 
 
 def describe(overlap: Overlap) -> str:

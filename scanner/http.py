@@ -214,9 +214,8 @@ class Http:
         headers = {"Accept": "application/vnd.github+json", "User-Agent": "leaktrace"}
         bound = {credential.header.lower() for credential in self.credentials}
         headers |= {k: v for k, v in (extra or {}).items() if k.lower() not in bound}
-        target = origin(url) if self.credentials else None
         for credential in self.credentials:
-            if target == credential.origin:
+            if credential.allows(url):
                 headers[credential.header] = credential.value
         return headers
 

@@ -9,11 +9,18 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from fingerprints import HOLDS_PRIVATE_CODE, PUBLIC, Dates, Overlap, RepoOverlap, iso_utc_text
-from fingerprints import utc_text as shared_utc_text
+from fingerprints import (
+    HOLDS_PRIVATE_CODE,
+    PUBLIC,
+    Dates,
+    Overlap,
+    RepoOverlap,
+    iso_utc_text,
+    utc_text,
+)
 from fingerprints.direction import date_evidence
 from fingerprints.instants import second_key
-from scanner.sources.answers import npm_versions_by_time, utc_text
+from scanner.sources.answers import npm_versions_by_time
 
 
 @pytest.mark.parametrize(
@@ -39,7 +46,6 @@ def test_the_texts_sort_as_the_times_do():
 
 
 def test_scanner_and_fingerprints_use_the_one_helper():
-    assert utc_text is shared_utc_text
     assert iso_utc_text("0999-01-01T00:00:00") == "0999-01-01T00:00:00.000000Z"  # no zone: UTC
     for outside in ("0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00", "yesterday"):
         assert iso_utc_text(outside) is None
@@ -61,14 +67,14 @@ def _decided(first_commit: str, published: str) -> str:
 
 
 def test_direction_weighs_a_year_999_publication_as_before_a_2020_commit():
-    """``_instant`` wrote 999 as ``999``: published in 999 looked later than a 2020 commit (and
-    the commit earlier than the package), so the source was called ``holds-private-code``."""
+    """The direction wrote year 999 as ``999``: published in 999 looked later than a 2020
+    commit (and the commit earlier than the package): called ``holds-private-code``."""
     assert _decided("2020-01-01T10:00:00+00:00", "0999-06-01T00:00:00Z") == PUBLIC
     assert _decided("0999-01-01T10:00:00+00:00", "2020-06-01T00:00:00Z") == HOLDS_PRIVATE_CODE
 
 
 def test_direction_does_not_crash_on_a_time_outside_the_years():
-    """Year 1 before UTC raised OverflowError in ``_instant``; it is compared as its text."""
+    """Year 1 before UTC raised OverflowError in the direction; it is compared as its text."""
     assert _decided("2020-01-01T10:00:00+00:00", "0001-01-01T00:30:00+01:00") == PUBLIC
 
 

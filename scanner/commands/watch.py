@@ -311,7 +311,7 @@ def _npm_since(settings: Settings, state: WatchState) -> str:
     commit, less the margin."""
     from datetime import UTC, datetime
 
-    from scanner.sources.answers import utc_text
+    from fingerprints import utc_text
     from scanner.watch.state import SINCE_MARGIN
 
     checkpoint = state.checkpoints().get("npm")

@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from fingerprints import iso_utc_text
-from fingerprints import utc_text as utc_text  # watch's since= text, from here as before
 from scanner.http import FetchError
 
 _OBJECT_ID = re.compile(r"[0-9a-fA-F]{40}|[0-9a-fA-F]{64}")

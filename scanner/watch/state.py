@@ -36,8 +36,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from fingerprints import utc_text
 from scanner.resultsdb import ResultsDB, now
-from scanner.sources.answers import utc_text
 
 Dated = tuple[str, str]
 """A version's publication time (UTC, ``answers.npm_versions_by_time``'s shape) and name."""
