@@ -47,7 +47,6 @@ if TYPE_CHECKING:  # the names below, imported on first use (``__getattr__``)
         isolated_tokenize,
         start_parser,
         start_zygote,
-        worth_remembering,
     )
     from fingerprints.languages import LANGUAGES, language_for_path, load_language
     from fingerprints.names import carried_name, printable
@@ -165,7 +164,6 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "isolated_tokenize",
         "start_parser",
         "start_zygote",
-        "worth_remembering",
     ),
     "fingerprints.languages": (
         "LANGUAGES",
@@ -353,7 +351,6 @@ __all__ = [
     "utc_text",
     "walk_tree",
     "winnow",
-    "worth_remembering",
 ]
 
 

@@ -22,7 +22,7 @@ where it happens, so ``IsolatedParser`` tokenizes in a long-lived child process:
   ``STALL_SECONDS`` while busy (stopped), or that runs past ``WALL_FACTOR`` times ``seconds``
   of wall time, is stopped too. Where the CPU clock cannot be read, the limit is wall time.
   Those two stops are ``ParseFailure`` kind ``stall``: unread in this run, but never remembered
-  as the file's failure (``worth_remembering``), since another run may well read it.
+  as the file's failure, since another run may well read it.
 - **crash**: a child that dies is reported with its signal.
 
 The child is replaced at the next file, so the caller goes on. Per file the cost is one round
@@ -955,13 +955,6 @@ def _receive_answer(replies: Connection) -> tuple[str, Any]:
     if buffer[: len(_TOKENS)] == _TOKENS:
         return "ok", _unpack_tokens(buffer)
     return pickle.loads(buffer)  # type: ignore[no-any-return]
-
-
-def worth_remembering(unread: str) -> bool:
-    """Whether an unread file's message (``ParseFailure``'s, as a scan reports it) says what the
-    file did, so that a later run may skip the file: not a stop for want of CPU (kind ``stall``),
-    which says what the machine did."""
-    return not unread.startswith("parser stalled") and " of wall time" not in unread
 
 
 def _cpu_seconds(pid: int | None) -> float | None:

@@ -400,7 +400,7 @@ def run_scan(targets: Iterable[str | Candidate], store_path: Path, thresholds: T
     git repositories are read commit by commit (``resolve``). ``networks`` names the fork
     network each target was listed from (``expand_targets``), recorded with its candidate.
     """
-    from fingerprints import carried_name, open_store, worth_remembering
+    from fingerprints import carried_name, open_store
     from scanner.index import FingerprintIndex
     from scanner.reports.json_report import candidate_dict, to_dict
     from scanner.results import ScanResult
@@ -444,8 +444,8 @@ def run_scan(targets: Iterable[str | Candidate], store_path: Path, thresholds: T
 
             def remember(key: tuple[str, str], outcome: FileOutcome,
                          db: ResultsDB = results) -> None:  # fmt: skip
-                if not worth_remembering(outcome.unread or ""):
-                    return  # stopped for want of CPU: another run may read it
+                if outcome.unread_kind == "stall":
+                    return  # stopped for want of CPU, the machine's doing: another run may read it
                 db.remember_parse_failure(*key, outcome.unread or "", parse.seconds,
                                           parse.memory_bytes, __version__)  # fmt: skip
 

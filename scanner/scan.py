@@ -62,6 +62,9 @@ class FileOutcome:
     unread: str | None = None  # the parser crashed, hung or blew up: not read (incomplete)
     functions: list[FunctionPair] = field(default_factory=list)  # matched by structure
     idioms: int = 0  # calls and constants ignored as idioms (structural_max_fanout)
+    unread_kind: str = (
+        ""  # how it went unread: ``ParseFailure.kind`` (``stall``: the machine's doing)
+    )
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickled with its fragments and function pairs as plain tuples: a pool worker sends
@@ -70,7 +73,7 @@ class FileOutcome:
         waits on, 0.1 s of CPU on a 290,000-line tree."""
         rows = _rows(self.fragments), _rows(self.functions)
         return _outcome, (self.tokens, self.lines, rows[0], self.discounts, self.warning,
-                          self.unread, rows[1], self.idioms)  # fmt: skip
+                          self.unread, rows[1], self.idioms, self.unread_kind)  # fmt: skip
 
 
 def _fields_of(kind: type) -> tuple[Callable[[Any], tuple[Any, ...]], dict[str, int]]:
@@ -96,10 +99,11 @@ def _rows(items: list[Any]) -> list[tuple[Any, ...]]:
 
 def _outcome(tokens: int, lines: int, fragments: list[tuple[Any, ...]], discounts: Discounts,
              warning: str | None, unread: str | None, functions: list[tuple[Any, ...]],
-             idioms: int) -> FileOutcome:  # fmt: skip
+             idioms: int, unread_kind: str) -> FileOutcome:  # fmt: skip
     """A ``FileOutcome`` from ``FileOutcome.__reduce__``."""
     return FileOutcome(tokens, lines, [Fragment(*row) for row in fragments], discounts, warning,
-                       unread, [FunctionPair(*row) for row in functions], idioms)  # fmt: skip
+                       unread, [FunctionPair(*row) for row in functions], idioms,
+                       unread_kind)  # fmt: skip
 
 
 def _with(item: Any, **changes: Any) -> Any:
@@ -115,8 +119,10 @@ def _with(item: Any, **changes: Any) -> Any:
 
 def unparsed(failure: ParseFailure | str) -> FileOutcome:
     """The outcome of content the parser could not read."""
-    message = failure if isinstance(failure, str) else f"{failure}; not read"
-    return FileOutcome(0, 0, [], Discounts(), unread=message)
+    if isinstance(failure, str):  # remembered from an earlier run
+        return FileOutcome(0, 0, [], Discounts(), unread=failure, unread_kind="remembered")
+    return FileOutcome(0, 0, [], Discounts(), unread=f"{failure}; not read",
+                       unread_kind=failure.kind)  # fmt: skip
 
 
 def scan_file(file: CandidateFile, context: ScanContext) -> FileOutcome:

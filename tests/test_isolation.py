@@ -228,8 +228,7 @@ def test_a_parser_that_gets_no_cpu_at_all_is_stopped_as_stalled():
     started = time.perf_counter()
     with pytest.raises(ParseFailure, match=r"^parser stalled \(no CPU time for 2 s\)$") as stop:
         parser.collect()
-    assert stop.value.kind == "stall" and not isolation.worth_remembering(f"{stop.value}; not read")
-    assert isolation.worth_remembering("parser took longer than 0.2 s; not read")
+    assert stop.value.kind == "stall"
     assert isolation.STALL_SECONDS <= time.perf_counter() - started < 10
     assert len(parser.tokenize(b"x = 1\n", "python")) == 3  # a fresh child
     parser.close()
