@@ -6,7 +6,7 @@ limit"). Run on demand:
 1. instructions (``valgrind --tool=callgrind``, which a busy machine does not skew): what the
    parser processes do for every file of pip 24.2 (``fingerprint_file`` and the pickled answer,
    as ``isolation._serve`` does), in one process with the parser processes' environment
-   (``isolation._zygote_environment``), against a bare tree-sitter parse of the same files
+   (``isolation._ZYGOTE_ENVIRONMENT``), against a bare tree-sitter parse of the same files
    (py-tree-sitter, as ``bench_scale_all``'s). Each run's imports and warm-up are taken
    off (a run with no file); the rest is split by function: the tree-sitter parse and the
    tree's release, our C walk and structure (the native tokenizer's own part), the event codes
@@ -30,7 +30,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from fingerprints.isolation import _zygote_environment
+from fingerprints.isolation import _ZYGOTE_ENVIRONMENT
 from tests.benchmarks.bench_scale_all import load, pip_tree
 from tests.benchmarks.bench_startup_index import ENV, LEAKTRACE, PERF
 
@@ -87,7 +87,7 @@ def callgrind(mode: str, pip: Path, folder: Path) -> tuple[int, dict[str, int]]:
         return inclusive(out)
     command = [sys.executable, "-c", WORK, str(pip), mode]
     subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *command],
-                   check=True, capture_output=True, env=_zygote_environment(ENV))  # fmt: skip
+                   check=True, capture_output=True, env={**ENV, **_ZYGOTE_ENVIRONMENT})  # fmt: skip
     return inclusive(out)
 
 
