@@ -6,8 +6,9 @@ limit"). Run on demand:
 1. instructions (``valgrind --tool=callgrind``, which a busy machine does not skew): what the
    parser processes do for every file of pip 24.2 (``fingerprint_file`` and the pickled answer,
    as ``isolation._serve`` does), in one process with the parser processes' environment
-   (``isolation._ZYGOTE_ENVIRONMENT``), against a bare tree-sitter parse of the same files
-   (py-tree-sitter, as ``bench_scale_all``'s). Each run's imports and warm-up are taken
+   (``isolation._ZYGOTE_ENVIRONMENT``) and allocator (``native.use_python_allocator``),
+   against a bare tree-sitter parse of the same files (py-tree-sitter, as
+   ``bench_scale_all``'s). Each run's imports and warm-up are taken
    off (a run with no file); the rest is split by function: the tree-sitter parse and the
    tree's release, our C walk and structure (the native tokenizer's own part), the event codes
    it works out (BLAKE2b) or asks Python for, winnowing (``select``), MinHash (``minima``), the
@@ -36,10 +37,13 @@ from tests.benchmarks.bench_startup_index import ENV, LEAKTRACE, PERF
 
 WORK = """import pickle, sys
 from pathlib import Path
+from fingerprints import native
 from fingerprints.fingerprinter import _parser, fingerprint_file
 from fingerprints.languages import language_for_path
 from fingerprints.params import FingerprintParams
 mode, params = sys.argv[2], FingerprintParams()
+if mode != "bare":  # as the zygote does (py-tree-sitter's own parse is left as it is)
+    native.use_python_allocator()
 files = [(str(p), p.read_bytes(), language_for_path(p))
          for p in sorted(Path(sys.argv[1]).rglob("*")) if p.is_file() and language_for_path(p)]
 fingerprint_file("warm.py", b"x = 1\\n", "python", params)  # as the zygote warms
