@@ -1090,10 +1090,12 @@ static void *ts_python_realloc(void *buffer, size_t size) {
 /* Python's allocator hands a fully free arena back to the system at once (``munmap``), and a
  * parse's nodes fill many arenas and free them all when its tree is released: the next parse
  * maps them again and faults every page in, zeroed (the watch stream's files: 490,000 page
- * faults in 363 files). The arenas freed are kept here instead, up to ``KEPT_ARENAS``, for the
- * next ones asked for: a parser process keeps the memory of its largest parse, as it does with
- * malloc. Called with the GIL held, as Python's allocator is. */
-#define KEPT_ARENAS 256
+ * faults in 363 files). The arenas freed are kept here instead, up to ``KEPT_ARENAS`` (32 MiB:
+ * 97,000 faults there, as with 256), for the next ones asked for. Few: what is kept counts
+ * against the parser's memory limit (RLIMIT_AS) at the next file, and whether a file is read
+ * must not depend on the files before it by more than glibc's own keeping did (its trim
+ * threshold grows to 64 MiB). Called with the GIL held, as Python's allocator is. */
+#define KEPT_ARENAS 32
 static PyObjectArenaAllocator system_arenas;
 static void *kept_arenas[KEPT_ARENAS];
 static size_t kept_count = 0, kept_size = 0;
