@@ -63,7 +63,7 @@ PARTS = [
     ("tree release", ("ts_tree_delete",)),
     ("our C: walk, functions, lines, structure", ("tokenizer_tokenize",)),
     ("  of which event codes (C, BLAKE2b)", ("text_code.part.0.constprop.0", "text_code")),
-    ("  of which event codes asked of Python", ("PyObject_CallOneArg",)),
+    ("  of which event codes asked of Python", ("tokenizer_tokenize>PyObject_CallOneArg",)),
     ("winnowing (select)", ("native_select",)),
     ("MinHash (minima)", ("native_minima",)),
     ("comment lines blanked", ("native_blank_comment_lines",)),
@@ -82,6 +82,25 @@ def inclusive(out: Path) -> tuple[int, dict[str, int]]:
     for count, name in re.findall(r"^\s*([\d,]+) \([^)]*\)\s+\S*?:([\w.]+)(?: |$)", shown, re.M):
         counts[name] = max(counts.get(name, 0), int(count.replace(",", "")))
     return total, counts
+
+
+def called_from(out: Path) -> dict[str, int]:
+    """Inclusive instructions of a function in its calls from one caller, as
+    ``"caller>function"`` (largest entry per pair): a function that many call (Python's
+    ``PyObject_CallOneArg``) is counted only where the named caller calls it."""
+    shown = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--tree=caller",
+                            "--threshold=100", str(out)], capture_output=True, text=True,
+                           check=True).stdout  # fmt: skip
+    counts: dict[str, int] = {}
+    for block in shown.split("\n\n"):
+        callee = re.search(r"^\s*[\d,]+ \([^)]*\)\s+\*\s+\S*?:([\w.]+) ", block, re.M)
+        if not callee:
+            continue
+        for count, caller in re.findall(r"^\s*([\d,]+) \([^)]*\)\s+<\s+\S*?:([\w.]+) ",
+                                        block, re.M):  # fmt: skip
+            key = f"{caller}>{callee[1]}"
+            counts[key] = max(counts.get(key, 0), int(count.replace(",", "")))
+    return counts
 
 
 def callgrind(mode: str, pip: Path, folder: Path) -> tuple[int, dict[str, int]]:
@@ -103,6 +122,7 @@ def instructions_section(pip: Path, work_folder: Path | None) -> None:
         base, _ = callgrind("none", pip, folder)
         bare, bare_parts = callgrind("bare", pip, folder)
         full, parts = callgrind("full", pip, folder)
+        parts.update(called_from(folder / "callgrind.full"))
     bare_parse = bare_parts["ts_parser_parse_string_encoding"] + bare_parts.get("ts_tree_delete", 0)
     work = full - base
     print(f"imports and warm-up (a run with no file): {base / 1e9:.2f} G, taken off the work")
