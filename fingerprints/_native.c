@@ -357,8 +357,8 @@ static int function_nodes(const Grammar *grammar, Tokens *out, const Vec *hits) 
     return failed;
 }
 
-/* Parse and collect; no Python API here (runs without the GIL, but with ``use_python_allocator``).
- * 0, -1 no memory, -2 no tree. */
+/* Parse and collect; no Python API here but tree-sitter's allocations (it runs without the GIL,
+ * or with it after ``use_python_allocator``). 0, -1 no memory, -2 no tree. */
 static int tokenize_file(TSParser *parser, const Grammar *grammar, const char *source,
                          uint32_t length, int want_functions, Tokens *out) {
     TSTree *tree = ts_parser_parse_string_encoding(parser, NULL, source, length, TSInputEncodingUTF8);
@@ -1053,9 +1053,9 @@ done:
  * calling process parse at once). On (``use_python_allocator``, in a parser process, before its
  * first parser): it allocates from Python's small-object allocator, as py-tree-sitter's own core
  * does, and parses with the GIL held (that allocator needs it). A parse makes and frees a
- * node per token: with malloc, a tenth of a parser process's CPU went to malloc and free
+ * node per token: with malloc, a seventh of a parser process's CPU went to malloc and free
  * (``malloc_consolidate`` of the freed nodes at every large request), against a fiftieth
- * in a bare py-tree-sitter parse of the same files. */
+ * in a bare py-tree-sitter parse of the same files (perf, pip 24.2). */
 static int python_allocator = 0;
 static int parsers_made = 0; /* a parser made with one allocator is never freed by the other */
 
