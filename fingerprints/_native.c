@@ -26,7 +26,8 @@
  * ``blank_comment_lines(source)`` is ``normalize._blank_python_comment_lines``;
  * ``select(values, raw, line_start, line_end, k, w)`` returns the winnowed fingerprints as
  * the bytes of a FINGERPRINT_DTYPE array (``shingles``); ``minima(hashes, a, b)`` a MinHash
- * signature's values (``signature``).
+ * signature's values (``signature``). ``use_python_allocator()`` (a parser process's, before
+ * its first Tokenizer) has tree-sitter allocate from Python's allocator and parse with the GIL.
  *
  * No recursion here (the isolated child parses in a thread with a big stack for tree-sitter's
  * own); every allocation is checked (a child under RLIMIT_AS gets MemoryError, not a crash).
@@ -356,7 +357,8 @@ static int function_nodes(const Grammar *grammar, Tokens *out, const Vec *hits) 
     return failed;
 }
 
-/* Parse and collect; no Python API here (runs without the GIL). 0, -1 no memory, -2 no tree. */
+/* Parse and collect; no Python API here but tree-sitter's allocations (it runs without the GIL,
+ * or with it after ``use_python_allocator``). 0, -1 no memory, -2 no tree. */
 static int tokenize_file(TSParser *parser, const Grammar *grammar, const char *source,
                          uint32_t length, int want_functions, Tokens *out) {
     TSTree *tree = ts_parser_parse_string_encoding(parser, NULL, source, length, TSInputEncodingUTF8);
@@ -1045,6 +1047,92 @@ done:
     return result;
 }
 
+/* -- tree-sitter's allocator ------------------------------------------------------------------ */
+
+/* Off: tree-sitter allocates with malloc and a file is parsed without the GIL (threads of the
+ * calling process parse at once). On (``use_python_allocator``, in a parser process, before its
+ * first parser): it allocates from Python's small-object allocator, as py-tree-sitter's own core
+ * does, and parses with the GIL held (that allocator needs it). A parse makes and frees a
+ * node per token: with malloc, a seventh of a parser process's CPU went to malloc and free
+ * (``malloc_consolidate`` of the freed nodes at every large request), against a fiftieth
+ * in a bare py-tree-sitter parse of the same files (perf, pip 24.2). */
+static int python_allocator = 0;
+static int parsers_made = 0; /* a parser made with one allocator is never freed by the other */
+
+/* An allocation that fails aborts, saying so, as tree-sitter's own (``isolation`` reads it). */
+static void *ts_python_malloc(size_t size) {
+    void *result = PyMem_Malloc(size);
+    if (size > 0 && !result) {
+        fprintf(stderr, "tree-sitter failed to allocate %zu bytes", size);
+        abort();
+    }
+    return result;
+}
+
+static void *ts_python_calloc(size_t count, size_t size) {
+    void *result = PyMem_Calloc(count, size);
+    if (count > 0 && size > 0 && !result) {
+        fprintf(stderr, "tree-sitter failed to allocate %zu bytes", count * size);
+        abort();
+    }
+    return result;
+}
+
+static void *ts_python_realloc(void *buffer, size_t size) {
+    void *result = PyMem_Realloc(buffer, size);
+    if (size > 0 && !result) {
+        fprintf(stderr, "tree-sitter failed to reallocate %zu bytes", size);
+        abort();
+    }
+    return result;
+}
+
+/* Python's allocator hands a fully free arena back to the system at once (``munmap``), and a
+ * parse's nodes fill many arenas and free them all when its tree is released: the next parse
+ * maps them again and faults every page in, zeroed (the watch stream's files: 490,000 page
+ * faults in 363 files). The arenas freed are kept here instead, up to ``KEPT_ARENAS`` (32 MiB:
+ * 97,000 faults there, as with 256), for the next ones asked for. Few: what is kept counts
+ * against the parser's memory limit (RLIMIT_AS) at the next file, and whether a file is read
+ * must not depend on the files before it by more than glibc's own keeping did (its trim
+ * threshold grows to 64 MiB). Called with the GIL held, as Python's allocator is. */
+#define KEPT_ARENAS 32
+static PyObjectArenaAllocator system_arenas;
+static void *kept_arenas[KEPT_ARENAS];
+static size_t kept_count = 0, kept_size = 0;
+
+static void *arena_alloc(void *ctx, size_t size) {
+    if (size == kept_size && kept_count) return kept_arenas[--kept_count];
+    return system_arenas.alloc(system_arenas.ctx, size);
+}
+
+static void arena_free(void *ctx, void *arena, size_t size) {
+    if (!kept_size) kept_size = size; /* one size: Python's ARENA_SIZE */
+    if (size == kept_size && kept_count < KEPT_ARENAS)
+        kept_arenas[kept_count++] = arena;
+    else
+        system_arenas.free(system_arenas.ctx, arena, size);
+}
+
+static TSParser *new_parser(void) {
+    parsers_made = 1;
+    return ts_parser_new();
+}
+
+static PyObject *native_use_python_allocator(PyObject *module, PyObject *unused) {
+    if (!python_allocator) {
+        if (parsers_made) {
+            PyErr_SetString(PyExc_RuntimeError, "tree-sitter's allocator is changed only before the first parser");
+            return NULL;
+        }
+        ts_set_allocator(ts_python_malloc, ts_python_calloc, ts_python_realloc, PyMem_Free);
+        PyObjectArenaAllocator keeping = {NULL, arena_alloc, arena_free};
+        PyObject_GetArenaAllocator(&system_arenas);
+        PyObject_SetArenaAllocator(&keeping);
+        python_allocator = 1;
+    }
+    Py_RETURN_NONE;
+}
+
 /* -- the Python type ------------------------------------------------------------------------ */
 
 typedef struct {
@@ -1168,7 +1256,7 @@ static int tokenizer_init(Tokenizer *self, PyObject *args, PyObject *kwds) {
     grammar->string_value = string_value;
     grammar->open_brace = open_brace;
     grammar->close_paren = close_paren;
-    self->parser = ts_parser_new();
+    self->parser = new_parser();
     if (!ts_parser_set_language(self->parser, language)) {
         PyErr_SetString(PyExc_ValueError, "the grammar's ABI does not fit this tree-sitter core");
         return -1;
@@ -1219,7 +1307,7 @@ static PyObject *tokenizer_tokenize(Tokenizer *self, PyObject *args) {
     }
     TSParser *parser = self->parser;
     if (self->busy) {
-        parser = ts_parser_new();
+        parser = new_parser();
         ts_parser_set_language(parser, self->language);
     } else {
         self->busy = 1;
@@ -1228,7 +1316,7 @@ static PyObject *tokenizer_tokenize(Tokenizer *self, PyObject *args) {
     size_t newline_count = 0;
     const uint8_t *source = source_view.buf;
     size_t length = (size_t)source_view.len;
-    Py_BEGIN_ALLOW_THREADS
+    PyThreadState *released = python_allocator ? NULL : PyEval_SaveThread();
     failed = tokenize_file(parser, &self->grammar, parse_view.buf, (uint32_t)length, want_structure,
                            &tokens);
     if (!failed) {
@@ -1243,7 +1331,7 @@ static PyObject *tokenizer_tokenize(Tokenizer *self, PyObject *args) {
             raw_and_lines(source, length, &tokens, raw, line_start, line_end, newlines, newline_count);
     }
     if (!failed && want_structure) failed = extract_texts(&self->structure, &tokens, raw, &extraction);
-    Py_END_ALLOW_THREADS
+    if (released) PyEval_RestoreThread(released);
     if (parser == self->parser)
         self->busy = 0;
     else
@@ -1455,6 +1543,9 @@ static PyMethodDef native_methods[] = {
     {"select", native_select, METH_VARARGS,
      "select(values, raw, line_start, line_end, k, w) -> FINGERPRINT_DTYPE bytes"},
     {"minima", native_minima, METH_VARARGS, "minima(hashes, a, b) -> uint32 minima bytes"},
+    {"use_python_allocator", native_use_python_allocator, METH_NOARGS,
+     "use_python_allocator(): tree-sitter allocates from Python's allocator, parsing with the GIL "
+     "held (before the first Tokenizer only)"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -29,14 +29,15 @@ The child is replaced at the next file, so the caller goes on. Per file the cost
 trip over a pipe: the bytes go in, the token arrays come back.
 
 Children are not started as new interpreters: a *zygote* (``_Zygote``), a fresh interpreter that
-imports numpy, tree-sitter and the fingerprinting modules once and parses a line to warm them,
-forks each of them from itself. A child is then ready in about a millisecond instead of
-importing them again (0.1 s of CPU: once per job and once per replacement before), and it starts
-from a small, single-threaded process that holds nothing of the caller's (no store, no threads,
-no index). ``leaktrace`` starts the zygote first thing (``scanner.launch``), so its imports
-overlap the caller's own. Each child gets its limits in the request that forks it; the zygote
-reaps a child only when the caller asks, so a child's pid is never reused while it may still be
-signalled.
+imports numpy, tree-sitter and the fingerprinting modules once, has tree-sitter allocate from
+Python's allocator (``native.use_python_allocator``: its children parse one file at a time) and
+parses a line to warm them, forks each of them from itself. A child is then ready in about a
+millisecond instead of importing them again (0.1 s of CPU: once per job and once per replacement
+before), and it starts from a small, single-threaded process that holds nothing of the caller's
+(no store, no threads, no index). ``leaktrace`` starts the zygote first thing (``scanner.launch``),
+so its imports overlap the caller's own. Each child gets its limits in the request that forks
+it; the zygote reaps a child only when the caller asks, so a child's pid is never reused while
+it may still be signalled.
 """
 
 from __future__ import annotations
@@ -692,9 +693,11 @@ def serve_forks(fd: int) -> None:
     are closed (``_Zygote``). A parser whose requester closed its socket without reaping it
     (a pool worker ends at once) is reaped here once it has ended."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the calling process's to handle
+    from fingerprints import native
     from fingerprints.fingerprinter import fingerprint_file
     from fingerprints.params import FingerprintParams
 
+    native.use_python_allocator()  # before its first parser: see there
     fingerprint_file("warm.py", b"x = 1\n", "python", FingerprintParams())  # imports, caches
     connections = {fd: socket.socket(fileno=fd)}
     forked: dict[int, int] = {}  # parser pid -> the connection that asked for it

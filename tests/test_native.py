@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pickle
 import sqlite3
 import subprocess
 import sys
@@ -427,3 +428,42 @@ def test_a_string_token_cannot_be_an_anchor(monkeypatch):
     monkeypatch.setattr(structure, "_ANCHORS", anchors)
     with pytest.raises(ValueError, match="string token cannot be an anchor"):
         native.new_tokenizer(native._module(), "python")
+
+
+ALLOCATING = """import pickle, sys
+from fingerprints import native
+from fingerprints.fingerprinter import fingerprint_file
+from fingerprints.params import FingerprintParams
+native.use_python_allocator()
+native.use_python_allocator()  # again: nothing to do
+files = pickle.load(sys.stdin.buffer)
+done = [fingerprint_file(*file, FingerprintParams()) for file in files + files]
+sys.stdout.buffer.write(pickle.dumps(done))
+"""
+
+
+def test_parsing_on_pythons_allocator_gives_the_same_fingerprints(real):
+    """What a parser process does (``native.use_python_allocator``): the same fingerprints, bit
+    for bit, for real code of every language, each file twice (the second time on the arenas
+    the first one's tree freed and this process kept)."""
+    files = [(str(path), path.read_bytes(), language)
+             for language in LANGUAGES for path in real[language][:4]]  # fmt: skip
+    files.append(("deep.py", b"x = " + b"(" * 20_000 + b"1" + b")" * 20_000 + b"\n", "python"))
+    said = subprocess.run([sys.executable, "-c", ALLOCATING], input=pickle.dumps(files),
+                          capture_output=True, check=True)  # fmt: skip
+    there = pickle.loads(said.stdout)
+    assert len(there) == 2 * len(files)
+    twice = zip(files, there[: len(files)], there[len(files) :], strict=True)
+    for (path, data, language), first, second in twice:
+        here = fingerprint_file(path, data, language, PARAMS)
+        for theirs in (first, second):
+            assert theirs.fingerprints.tobytes() == here.fingerprints.tobytes(), path
+            assert theirs == _without_arrays(here, theirs.fingerprints), path
+    assert sum(len(fp.fingerprints) for fp in there) > 1000  # real work was compared
+
+
+def test_the_allocator_is_not_changed_under_a_tokenizer():
+    """A parser made on malloc is never freed by Python's allocator: refused once one exists."""
+    assert native.tokenizer("python") is not None
+    with pytest.raises(RuntimeError, match="before the first parser"):
+        native.use_python_allocator()

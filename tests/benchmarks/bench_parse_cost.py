@@ -6,8 +6,9 @@ limit"). Run on demand:
 1. instructions (``valgrind --tool=callgrind``, which a busy machine does not skew): what the
    parser processes do for every file of pip 24.2 (``fingerprint_file`` and the pickled answer,
    as ``isolation._serve`` does), in one process with the parser processes' environment
-   (``isolation._ZYGOTE_ENVIRONMENT``), against a bare tree-sitter parse of the same files
-   (py-tree-sitter, as ``bench_scale_all``'s). Each run's imports and warm-up are taken
+   (``isolation._ZYGOTE_ENVIRONMENT``) and allocator (``native.use_python_allocator``),
+   against a bare tree-sitter parse of the same files (py-tree-sitter, as
+   ``bench_scale_all``'s). Each run's imports and warm-up are taken
    off (a run with no file); the rest is split by function: the tree-sitter parse and the
    tree's release, our C walk and structure (the native tokenizer's own part), the event codes
    it works out (BLAKE2b) or asks Python for, winnowing (``select``), MinHash (``minima``), the
@@ -36,10 +37,13 @@ from tests.benchmarks.bench_startup_index import ENV, LEAKTRACE, PERF
 
 WORK = """import pickle, sys
 from pathlib import Path
+from fingerprints import native
 from fingerprints.fingerprinter import _parser, fingerprint_file
 from fingerprints.languages import language_for_path
 from fingerprints.params import FingerprintParams
 mode, params = sys.argv[2], FingerprintParams()
+if mode != "bare":  # as the zygote does (py-tree-sitter's own parse is left as it is)
+    native.use_python_allocator()
 files = [(str(p), p.read_bytes(), language_for_path(p))
          for p in sorted(Path(sys.argv[1]).rglob("*")) if p.is_file() and language_for_path(p)]
 fingerprint_file("warm.py", b"x = 1\\n", "python", params)  # as the zygote warms
@@ -59,7 +63,7 @@ PARTS = [
     ("tree release", ("ts_tree_delete",)),
     ("our C: walk, functions, lines, structure", ("tokenizer_tokenize",)),
     ("  of which event codes (C, BLAKE2b)", ("text_code.part.0.constprop.0", "text_code")),
-    ("  of which event codes asked of Python", ("PyObject_CallOneArg",)),
+    ("  of which event codes asked of Python", ("tokenizer_tokenize>PyObject_CallOneArg",)),
     ("winnowing (select)", ("native_select",)),
     ("MinHash (minima)", ("native_minima",)),
     ("comment lines blanked", ("native_blank_comment_lines",)),
@@ -78,6 +82,25 @@ def inclusive(out: Path) -> tuple[int, dict[str, int]]:
     for count, name in re.findall(r"^\s*([\d,]+) \([^)]*\)\s+\S*?:([\w.]+)(?: |$)", shown, re.M):
         counts[name] = max(counts.get(name, 0), int(count.replace(",", "")))
     return total, counts
+
+
+def called_from(out: Path) -> dict[str, int]:
+    """Inclusive instructions of a function in its calls from one caller, as
+    ``"caller>function"`` (largest entry per pair): a function that many call (Python's
+    ``PyObject_CallOneArg``) is counted only where the named caller calls it."""
+    shown = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--tree=caller",
+                            "--threshold=100", str(out)], capture_output=True, text=True,
+                           check=True).stdout  # fmt: skip
+    counts: dict[str, int] = {}
+    for block in shown.split("\n\n"):
+        callee = re.search(r"^\s*[\d,]+ \([^)]*\)\s+\*\s+\S*?:([\w.]+) ", block, re.M)
+        if not callee:
+            continue
+        for count, caller in re.findall(r"^\s*([\d,]+) \([^)]*\)\s+<\s+\S*?:([\w.]+) ",
+                                        block, re.M):  # fmt: skip
+            key = f"{caller}>{callee[1]}"
+            counts[key] = max(counts.get(key, 0), int(count.replace(",", "")))
+    return counts
 
 
 def callgrind(mode: str, pip: Path, folder: Path) -> tuple[int, dict[str, int]]:
@@ -99,6 +122,7 @@ def instructions_section(pip: Path, work_folder: Path | None) -> None:
         base, _ = callgrind("none", pip, folder)
         bare, bare_parts = callgrind("bare", pip, folder)
         full, parts = callgrind("full", pip, folder)
+        parts.update(called_from(folder / "callgrind.full"))
     bare_parse = bare_parts["ts_parser_parse_string_encoding"] + bare_parts.get("ts_tree_delete", 0)
     work = full - base
     print(f"imports and warm-up (a run with no file): {base / 1e9:.2f} G, taken off the work")
