@@ -367,26 +367,25 @@ def test_a_deinitialised_submodules_history_is_still_read(store, tmp_path):
 
 
 def test_hooks_info_files_and_lfs_objects_in_the_git_folder_are_read_or_named(store, tmp_path):
-    """A hook installed by hand or a file put in ``.git/info/`` is in no commit but published
-    with the folder: read as any file is (git's samples and own files are not); a folder there,
-    and Git LFS objects (file contents kept outside the history), are named unread."""
+    """A hook installed by hand or a file put in ``.git/info/`` (or in a folder there) is in
+    no commit but published with the folder: read as any file is (git's samples and own files
+    are not); Git LFS objects (file contents kept outside the history) are named unread."""
     repo = new_repo(tmp_path / "repo")
     code, report = scan(store, tmp_path, str(repo), "--history")
     assert (code, report["candidates"][0]["unread"]) == (0, [])  # git init's samples, exclude
-    for where in ("hooks/leak.py", "info/leak.py"):
+    (repo / ".git" / "hooks" / "pre-commit.d").mkdir()
+    for where in ("hooks/leak.py", "info/leak.py", "hooks/pre-commit.d/leak.py"):
         (repo / ".git" / where).write_bytes(LEAKED)
         code, report = scan(store, tmp_path, str(repo), "--history")
         [candidate] = report["candidates"]
         assert (code, candidate["unread"]) == (1, []), where
         assert [f["candidate_path"] for f in candidate["files"]] == [f".git/{where}"]
         (repo / ".git" / where).unlink()
-    (repo / ".git" / "hooks" / "pre-commit.d").mkdir()
     lfs = repo / ".git" / "lfs" / "objects" / "ab" / "cd"
     lfs.mkdir(parents=True)
     (lfs / ("abcd" + "0" * 60)).write_bytes(LEAKED)
     code, report = scan(store, tmp_path, str(repo), "--history")
     assert (code, unread(report["candidates"][0])) == (3, {
-        ".git/hooks/pre-commit.d": "inside the git folder, not one of git's own files: not read",
         ".git/lfs/objects/": "1 Git LFS object(s) (content of files LFS tracks): not read",
     })  # fmt: skip
 
@@ -541,10 +540,9 @@ def test_with_history_every_ref_reflog_index_and_git_folder_of_a_folder_is_read(
     inside = new_repo(tmp_path / "inside")
     (inside / ".git" / "leak.py").write_bytes(LEAKED)
     code, report = scan(store, tmp_path, str(inside), "--history")
-    assert (code, unread(report["candidates"][0])) == (
-        3,
-        {".git/leak.py": "inside the git folder but not part of git's own layout: not read"},
-    )
+    [candidate] = report["candidates"]
+    assert (code, candidate["unread"]) == (1, [])
+    assert [f["candidate_path"] for f in candidate["files"]] == [".git/leak.py"]
     dangling = new_repo(tmp_path / "dangling")
     (dangling / "app.py").write_bytes(LEAKED)
     git(dangling, "add", "app.py")
@@ -602,7 +600,7 @@ def test_objects_borrowed_from_an_alternate_are_not_counted_dangling(store, tmp_
 def test_what_git_and_common_tools_leave_in_the_git_folder_is_not_unread(store, tmp_path):
     """Files and folders git (a merge's autostash, notes merges, bisect, reftable, git daemon)
     and common tools (git gui, GitKraken) keep at the top of ``.git/`` are git's own: a clean
-    repository holding them is ``clear``; a file git does not keep there is still unread."""
+    repository holding them is ``clear``; a source file git does not keep there is read."""
     repo = new_repo(tmp_path / "repo")
     names = ("MERGE_AUTOSTASH", "NOTES_MERGE_PARTIAL", "NOTES_MERGE_REF", "BISECT_FIRST_PARENT",
              "GITGUI_MSG", "git-daemon-export-ok", "AUTO_MERGE", "REBASE_HEAD", "FETCH_HEAD",
@@ -614,9 +612,11 @@ def test_what_git_and_common_tools_leave_in_the_git_folder_is_not_unread(store, 
         (repo / ".git" / name / "x").write_bytes(b"x\n")
     code, report = scan(store, tmp_path, str(repo), "--history")
     assert (code, report["candidates"][0]["unread"]) == (0, [])
-    (repo / ".git" / "MERGE_AUTOSTASH.py").write_bytes(b"x\n")
+    (repo / ".git" / "MERGE_AUTOSTASH.py").write_bytes(LEAKED)
     code, report = scan(store, tmp_path, str(repo), "--history")
-    assert code == 3 and list(unread(report["candidates"][0])) == [".git/MERGE_AUTOSTASH.py"]
+    [candidate] = report["candidates"]
+    assert (code, candidate["unread"]) == (1, [])
+    assert [f["candidate_path"] for f in candidate["files"]] == [".git/MERGE_AUTOSTASH.py"]
 
 
 def test_a_reflog_or_index_blob_is_judged_by_every_path_it_has(store, tmp_path):
@@ -784,3 +784,31 @@ def test_a_file_too_large_to_read_is_not_hashed_for_the_history_either(tmp_path)
         handle.truncate(10 * 1024**2)
     assert file_blob_id(small, len(LEAKED)) == git(tmp_path, "hash-object", str(small))
     assert file_blob_id(large, len(LEAKED)) == ""
+
+
+def test_a_file_put_anywhere_in_the_git_folder_is_read_unless_it_is_gits_own(store, tmp_path):
+    """A file put below ``.git/`` (in ``objects/``, ``refs/``, ``logs/``, a worktree's or
+    git-svn's folder, at the top, in a folder in ``hooks/``) is published with the folder but
+    is in no commit: read as a working-tree file is. Git's own files are not, even under a
+    source name (a branch ``feature.py``, its reflog, a branch ``notes.ipynb``)."""
+    repo = new_repo(tmp_path / "repo")
+    for branch in ("feature.py", "notes.ipynb"):
+        git(repo, "branch", branch)
+    git(repo, "worktree", "add", "-q", "wt")
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    assert (code, report["candidates"][0]["unread"]) == (0, [])
+    for where in ("objects/leak.py", "objects/pack/leak.py", "logs/refs/heads/leak.py",
+                  "refs/tags/leak.py", "worktrees/wt/leak.py", "svn/refs/leak.py", "leak.py",
+                  "hooks/pre-commit.d/leak.py", "refs/heads/feature.py"):  # fmt: skip
+        place = repo / ".git" / where
+        kept = place.read_bytes() if place.exists() else None
+        place.parent.mkdir(parents=True, exist_ok=True)
+        place.write_bytes(LEAKED)
+        code, report = scan(store, tmp_path, str(repo), "--history")
+        [candidate] = report["candidates"]
+        found = [f["candidate_path"] for f in candidate["files"]]
+        assert (code, found, candidate["unread"]) == (1, [f".git/{where}"], []), where
+        if kept is None:
+            place.unlink()
+        else:
+            place.write_bytes(kept)

@@ -178,15 +178,20 @@ class GitRepo:
         """Fetch every branch and tag under ``ns``all/ (a ref named ``refs/HEAD`` then never
         takes ``ns``HEAD's place); the commit of ``@REF`` or of HEAD."""
         specs = [f"+refs/heads/*:{ns}all/heads/*", f"+refs/tags/*:{ns}all/tags/*"]
-        if self.on_disk:
-            specs = [f"+refs/*:{ns}all/*"]
+        more: tuple[str, ...] = ()
+        if self.on_disk:  # each ref git can read, named (``refs/*`` fails on a broken one)
+            names = LocalRepository(Path(url), self.trusted).ref_names()
+            specs, more = [], tuple(f"+{name}:{ns}all/{name.removeprefix('refs/')}"
+                                    for name in names)  # fmt: skip
         try:
-            store.fetch(url, [f"+HEAD:{ns}HEAD", *specs], auth=auth, trusted=self.trusted)
+            store.fetch(url, [f"+HEAD:{ns}HEAD", *specs], auth=auth, trusted=self.trusted,
+                        more=more)  # fmt: skip
         except GitError as exc:
             if "HEAD" not in str(exc):
                 raise
             # no default branch (HEAD names nothing)
-            store.fetch(url, specs, auth=auth, trusted=self.trusted)
+            if specs or more:
+                store.fetch(url, specs, auth=auth, trusted=self.trusted, more=more)
         refs = store.refs(ns)
         if self.ref is None:
             return refs.get(f"{ns}HEAD")

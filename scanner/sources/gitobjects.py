@@ -148,17 +148,22 @@ class ObjectStore:
         return done.stdout
 
     def fetch(self, url: str, refspecs: list[str], *, depth: int | None = None,
-              auth: Auth | None = None, trusted: tuple[str, ...] = ()) -> None:  # fmt: skip
-        """Fetch ``refspecs`` of ``url`` (no tags beyond those the refspecs name); ``trusted``:
-        the local repository's folders, read although another user owns them. A local fetch
-        runs ``upload-pack`` without our ``GIT_CONFIG_*`` variables, so it gets them as ``-c``."""
+              auth: Auth | None = None, trusted: tuple[str, ...] = (),
+              more: tuple[str, ...] = ()) -> None:  # fmt: skip
+        """Fetch ``refspecs`` of ``url`` (no tags beyond those the refspecs name), and ``more``
+        refspecs given on stdin (as many as a repository has refs); ``trusted``: the local
+        repository's folders, read although another user owns them. A local fetch runs
+        ``upload-pack`` without our ``GIT_CONFIG_*`` variables, so it gets them as ``-c``."""
         args = ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--no-recurse-submodules"]
+        if more:
+            args.append("--stdin")
         if depth is not None:
             args.append(f"--depth={depth}")
         if trusted:
             options = " ".join(f"-c {shlex.quote(f'{k}={v}')}" for k, v in _trusting(trusted))
             args.append(f"--upload-pack=git {options} upload-pack")
-        self.run(*args, "--", url, *refspecs, auth=auth, timeout=FETCH_TIMEOUT)
+        self.run(*args, "--", url, *refspecs, auth=auth, timeout=FETCH_TIMEOUT,
+                 stdin=_lines(more) if more else None)  # fmt: skip
 
     def refs(self, prefix: str) -> dict[str, str]:
         """Every ref below ``prefix`` that leads to a commit -> that commit."""
@@ -280,8 +285,7 @@ class ObjectStore:
 
     def sizes(self, blobs: Iterable[str]) -> dict[str, int]:
         """The size of each blob, without reading it."""
-        wanted = "".join(f"{sha}\n" for sha in blobs)
-        out = self.run("cat-file", "--batch-check=%(objectname) %(objectsize)", stdin=wanted)
+        out = self.run("cat-file", "--batch-check=%(objectname) %(objectsize)", stdin=_lines(blobs))
         found = {}
         for line in out.splitlines():
             parts = line.split()
@@ -305,12 +309,18 @@ class LocalRepository(ObjectStore):
     def _command(self, args: Iterable[str]) -> list[str]:
         return ["git", *_SAFE, "-C", str(self.root), *args]
 
+    def ref_names(self) -> list[str]:
+        """Every ref of the repository that git can read (a file in ``refs/`` that holds no
+        ref, code put there, is left out: fetching it would stop the whole fetch)."""
+        return self.run("for-each-ref", "--format=%(refname)").splitlines()
+
     def uncommitted(self) -> tuple[dict[str, list[str]], int]:
         """Blobs reachable from a reflog or the index -> every path of theirs there (with what
         every ref reaches: the caller skips what it read), and how many blobs nothing reaches
         (dangling: a file added then changed before a commit, a dropped stash)."""
-        out = self.run("rev-list", "--objects", "--filter=object:type=blob", "--all",
-                       "--reflog", "--indexed-objects")  # fmt: skip
+        refs = self.ref_names()  # not --all: a broken ref (code put in refs/) would stop it
+        out = self.run("rev-list", "--objects", "--filter=object:type=blob", "--stdin",
+                       "--reflog", "--indexed-objects", stdin=_lines(refs))  # fmt: skip
         paths: dict[str, list[str]] = {}
         for line in out.splitlines():  # one path per blob: the first met
             sha, _, path = line.partition(" ")
@@ -321,7 +331,8 @@ class LocalRepository(ObjectStore):
             if sha in paths and path not in paths[sha]:
                 paths[sha].append(path)
 
-        reflog_only = self.run("rev-list", "--reflog", "--not", "--all").split()
+        reflog_only = self.run("rev-list", "--reflog", "--stdin",
+                               stdin=_lines(f"^{ref}" for ref in refs)).split()  # fmt: skip
         for found in self.introductions(reflog_only, walk=False) if reflog_only else ():
             add(found.blob, found.path)
         try:
@@ -364,6 +375,10 @@ class LocalRepository(ObjectStore):
                 raise GitError(_last_line(done.stderr.decode("utf-8", "replace")))
             own.update(line.split()[1].decode() for line in done.stdout.splitlines())
         return own
+
+
+def _lines(items: Iterable[str]) -> str:
+    return "".join(f"{item}\n" for item in items)
 
 
 def _fields(stream: IO[bytes], chunk: int = 1 << 16) -> Iterator[bytes]:
