@@ -251,6 +251,9 @@ def unread(candidate: dict) -> dict[str, str]:
 
 UNREAD_HISTORY = ("git repository: its history (every commit, deleted files too) is not read; "
                   "scan --history reads it")  # fmt: skip
+DANGLING = ("blob(s) in the repository that no commit, reflog or index reaches (dangling) "
+            "and that no tree names: no language to read them as (no #! line, no archive): "
+            "not read")  # fmt: skip
 
 
 def test_a_scanned_folders_repository_is_unread_without_history_and_read_with_it(store, tmp_path):
@@ -548,9 +551,7 @@ def test_with_history_every_ref_reflog_index_and_git_folder_of_a_folder_is_read(
     git(dangling, "add", "app.py")
     git(dangling, "reset", "-q", "--hard")  # the leak's blob is now reached by nothing
     code, report = scan(store, tmp_path, str(dangling), "--history")
-    assert (code, unread(report["candidates"][0])) == (3, {
-        ".git/": "1 blob(s) in the repository that no commit, reflog or index reaches "
-        "(dangling): not read"})  # fmt: skip
+    assert (code, unread(report["candidates"][0])) == (3, {".git/": f"1 {DANGLING}"})
 
 
 def test_a_ref_named_refs_head_does_not_take_the_default_branchs_place(store, tmp_path):
@@ -592,9 +593,7 @@ def test_objects_borrowed_from_an_alternate_are_not_counted_dangling(store, tmp_
     git(clone, "reset", "-q", "--hard")
     git(clone, "repack", "-qa")
     code, report = scan(store, tmp_path, str(clone), "--history")
-    assert (code, unread(report["candidates"][0])) == (3, {
-        ".git/": "1 blob(s) in the repository that no commit, reflog or index reaches "
-        "(dangling): not read"})  # fmt: skip
+    assert (code, unread(report["candidates"][0])) == (3, {".git/": f"1 {DANGLING}"})
 
 
 def test_what_git_and_common_tools_leave_in_the_git_folder_is_not_unread(store, tmp_path):
@@ -812,3 +811,47 @@ def test_a_file_put_anywhere_in_the_git_folder_is_read_unless_it_is_gits_own(sto
             place.unlink()
         else:
             place.write_bytes(kept)
+
+
+def test_what_nothing_reaches_is_read_by_its_path_in_a_lost_tree_or_by_its_first_line(
+    store, tmp_path
+):
+    """A leak "deleted from history" (a reset or an amend, the reflog expired) lives on in
+    unreachable objects until ``git gc``: a lost commit's or tree's blobs are read by their
+    path there; a blob no tree names is read by its ``#!`` line, or as the working-tree file
+    with the same bytes; with no language to read it as, it is still counted unread."""
+    lost = new_repo(tmp_path / "lost")
+    commit(lost, {"lib/recon.py": LEAKED}, "a leak")
+    git(lost, "rm", "-q", "lib/recon.py")
+    git(lost, "commit", "-q", "--amend", "--allow-empty", "-m", "no leak")
+    git(lost, "reflog", "expire", "--expire=now", "--all")
+    tree = new_repo(tmp_path / "tree")
+    (tree / "src").mkdir()
+    (tree / "src" / "recon.py").write_bytes(LEAKED)
+    git(tree, "add", "src/recon.py")
+    git(tree, "write-tree")  # a tree nothing reaches once the index is reset
+    git(tree, "reset", "-q", "--hard")
+    for repo, path in ((lost, "lib/recon.py@uncommitted:"), (tree, "src/recon.py@uncommitted:")):
+        code, report = scan(store, tmp_path, str(repo), "--history")
+        [candidate] = report["candidates"]
+        assert (code, candidate["unread"]) == (1, []), repo
+        assert [f["candidate_path"].startswith(path) for f in candidate["files"]] == [True]
+    shebang = new_repo(tmp_path / "shebang")
+    (shebang / "tool").write_bytes(b"#!/usr/bin/env -S python3 -u\n" + LEAKED)
+    blob = git(shebang, "hash-object", "-w", "tool")
+    (shebang / "tool").unlink()
+    code, report = scan(store, tmp_path, str(shebang), "--history")
+    [candidate] = report["candidates"]
+    assert (code, candidate["unread"]) == (1, [])
+    assert [f["candidate_path"] for f in candidate["files"]] == [
+        f"(dangling).py@uncommitted:{blob[:12]}"]  # fmt: skip
+    copy = new_repo(tmp_path / "copy")
+    (copy / "notes.py").write_bytes(LEAKED)  # never added; its bytes stored by hash-object
+    git(copy, "hash-object", "-w", "notes.py")
+    (copy / "data.txt").write_bytes(b"plain words, no code\n")
+    git(copy, "hash-object", "-w", "data.txt")
+    (copy / "data.txt").unlink()
+    code, report = scan(store, tmp_path, str(copy), "--history")
+    [candidate] = report["candidates"]
+    assert [f["candidate_path"] for f in candidate["files"]] == ["notes.py"]
+    assert (code, unread(candidate)) == (1, {".git/": f"1 {DANGLING}"})

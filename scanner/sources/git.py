@@ -19,7 +19,7 @@ from pathlib import Path
 
 from fingerprints import language_for_path
 from scanner.sources.base import CandidateFile, Limits, Problem, problem
-from scanner.sources.carriers import Unpacker, unread_histories
+from scanner.sources.carriers import HEAD, Unpacker, sniff, unread_histories
 from scanner.sources.content import is_wanted
 from scanner.sources.gitobjects import Auth, GitError, LocalRepository, ObjectStore
 from scanner.sources.sourcemap import SEPARATOR
@@ -265,20 +265,22 @@ class GitRepo:
     def _read_as(self, blob: str, paths: list[str]) -> str | None:
         """The working-tree path that was read with this content in the language git saw it
         in (one of ``paths``), if any: the same bytes read as another language (``leak.py``
-        renamed ``leak.js``) give other tokens, so the blob is read again under its own path."""
+        renamed ``leak.js``) give other tokens, so the blob is read again under its own path.
+        A blob with no path (dangling) has no language of its own: any such path was its read."""
         if not self._worktree_blobs:
             for path, seen in sorted(self.worktree.items()):
                 self._worktree_blobs.setdefault(seen, []).append(path)
         languages = {language_for_path(path) for path in paths}
         for path in self._worktree_blobs.get(blob, ()):
-            if path in paths or language_for_path(path) in languages:
+            if not paths or path in paths or language_for_path(path) in languages:
                 return path
         return None
 
     def _uncommitted(self, url: str, done: set[str]) -> Iterator[CandidateFile]:
         """What the repository holds outside every ref's history: blobs only a reflog (a reset,
-        an amended commit) or the index (a file added, then deleted) reaches, read in place as
-        ``PATH@uncommitted:BLOB``; blobs nothing reaches are one unread line."""
+        an amended commit), the index (a file added, then deleted) or a tree nothing reaches (a
+        commit lost once its reflog expired) reaches, read in place as ``PATH@uncommitted:BLOB``;
+        then those no tree names (``_dangling``)."""
         local = LocalRepository(Path(url), self.trusted)
         paths, dangling = local.uncommitted()
         extra = {}  # blob -> the first of its paths to read it as
@@ -292,10 +294,32 @@ class GitRepo:
                     if not self._too_big(names[blob], sizes.get(blob, 0))]  # fmt: skip
         for blob, data in local.read(self._counted(readable, sizes)):
             yield from self._emit(names[blob], data, extra[blob])
-        if dangling:
-            self.problems.append(problem("", f"{dangling:,} blob(s) in the repository that no "
-                                         "commit, reflog or index reaches (dangling): not "
-                                         "read"))  # fmt: skip
+        yield from self._dangling(local, dangling)
+
+    def _dangling(self, local: LocalRepository, blobs: set[str]) -> Iterator[CandidateFile]:
+        """Blobs nothing reaches and no tree names: no path to say their language. One with the
+        bytes of a working-tree file was read as that file (the rule ``_read_as`` applies to
+        every blob); one whose first line is a ``#!`` naming an interpreter is read in that
+        interpreter's language, one that is an archive or a notebook is opened, as
+        ``(dangling)[.EXT]@uncommitted:BLOB``; the rest are counted in one unread line. Trying
+        each grammar on the bytes is not done here: that parse of hostile bytes would run in the
+        crawler, outside the isolated parser (``fingerprints.isolation``) every parse runs in."""
+        blobs = {blob for blob in blobs if not self._read_as(blob, [])}
+        sizes = local.sizes(blobs)
+        cap = self.limits.max_read_bytes
+        unread = {blob for blob in blobs if sizes.get(blob, 0) > cap}
+        for blob, data in local.read((blob, sizes.get(blob, 0)) for blob in sorted(blobs - unread)):
+            real = "(dangling)" + (interpreter_extension(data) or "")
+            if real == "(dangling)" and sniff(data[:HEAD]) is None:
+                unread.add(blob)
+                continue
+            self._account(len(data))
+            yield from self._emit(f"{real}@uncommitted:{blob[:ABBREV]}", data, real)
+        if unread:
+            self.problems.append(problem("", f"{len(unread):,} blob(s) in the repository that no "
+                                         "commit, reflog or index reaches (dangling) and that no "
+                                         "tree names: no language to read them as (no #! line, "
+                                         "no archive): not read"))  # fmt: skip
 
     def _counted(self, blobs: list[str], sizes: dict[str, int]) -> Iterator[tuple[str, int]]:
         """(blob, size) of each blob, counted against the caps just before it is read."""
@@ -352,6 +376,31 @@ class GitRepo:
 
 class _Stop(Exception):
     """A whole-candidate cap was reached."""
+
+
+_INTERPRETERS = (("python", ".py"), ("nodejs", ".js"), ("node", ".js"), ("deno", ".ts"),
+                 ("bun", ".ts"), ("ts-node", ".ts"), ("tsx", ".ts"), ("ruby", ".rb"),
+                 ("php", ".php"))  # fmt: skip
+"""A ``#!`` interpreter (its name, then any version: ``python3.12``) -> the extension of its
+language (Deno and Bun run TypeScript, a superset of the JavaScript they also run)."""
+_VERSION = re.compile(r"[0-9.]*")
+
+
+def interpreter_extension(data: bytes) -> str | None:
+    """The extension of the language a ``#!`` first line runs the file in (``#!/usr/bin/env -S
+    python3 -u`` -> ``.py``), or None."""
+    if not data.startswith(b"#!"):
+        return None
+    words = data[2:].partition(b"\n")[0].decode("utf-8", "replace").split()
+    if words and words[0].rsplit("/", 1)[-1] == "env":  # its options and VAR=VALUE settings
+        words = [w for w in words[1:] if not w.startswith("-") and "=" not in w]
+    if not words:
+        return None
+    program = words[0].rsplit("/", 1)[-1]
+    for name, extension in _INTERPRETERS:
+        if program.startswith(name) and _VERSION.fullmatch(program[len(name) :]):
+            return extension
+    return None
 
 
 def history_link(history: FileHistory, candidate_path: str) -> tuple[str, str] | None:

@@ -314,21 +314,27 @@ class LocalRepository(ObjectStore):
         ref, code put there, is left out: fetching it would stop the whole fetch)."""
         return self.run("for-each-ref", "--format=%(refname)").splitlines()
 
-    def uncommitted(self) -> tuple[dict[str, list[str]], int]:
-        """Blobs reachable from a reflog or the index -> every path of theirs there (with what
-        every ref reaches: the caller skips what it read), and how many blobs nothing reaches
-        (dangling: a file added then changed before a commit, a dropped stash)."""
+    def uncommitted(self) -> tuple[dict[str, list[str]], set[str]]:
+        """Blobs reachable from a reflog or the index, or named by a tree nothing reaches (a
+        commit reset or amended away once its reflog expired, a ``git write-tree``) -> every
+        path of theirs there (with what every ref reaches: the caller skips what it read), and
+        the blobs nothing reaches that no tree names (dangling: a file added then changed before
+        a commit, ``git hash-object -w``). Only the repository's own objects, not those an
+        alternate lends it (``clone --shared``, ``--reference``)."""
         refs = self.ref_names()  # not --all: a broken ref (code put in refs/) would stop it
-        out = self.run("rev-list", "--objects", "--filter=object:type=blob", "--stdin",
-                       "--reflog", "--indexed-objects", stdin=_lines(refs))  # fmt: skip
+        out = self.run("rev-list", "--objects", "--stdin", "--reflog", "--indexed-objects",
+                       stdin=_lines(refs))  # fmt: skip
+        blobs, trees = self._objects()
+        reached: set[str] = set()
         paths: dict[str, list[str]] = {}
         for line in out.splitlines():  # one path per blob: the first met
             sha, _, path = line.partition(" ")
-            if path:
+            reached.add(sha)
+            if path and sha in blobs:
                 paths[sha] = [path]
 
         def add(sha: str, path: str) -> None:
-            if sha in paths and path not in paths[sha]:
+            if path not in paths.setdefault(sha, []):
                 paths[sha].append(path)
 
         reflog_only = self.run("rev-list", "--reflog", "--stdin",
@@ -343,14 +349,48 @@ class LocalRepository(ObjectStore):
             meta, _, path = entry.partition("\t")
             if path:
                 add(meta.split()[1], path)
+        for sha, named in self._lost_trees(trees - reached).items():
+            for path in named:
+                add(sha, path)
+        return paths, blobs - reached - paths.keys()
+
+    def _objects(self) -> tuple[set[str], set[str]]:
+        """The repository's own blobs and trees (loose or packed; not an alternate's)."""
         out = self.run("cat-file", "--batch-all-objects", "--unordered",
                        "--batch-check=%(objectname) %(objecttype)")  # fmt: skip
-        listed = {sha for sha, _, kind in (line.partition(" ") for line in out.splitlines())
-                  if kind == "blob"}  # fmt: skip
+        blobs, trees = set(), set()
+        for line in out.splitlines():
+            sha, _, kind = line.partition(" ")
+            if kind == "blob":
+                blobs.add(sha)
+            elif kind == "tree":
+                trees.add(sha)
         own = self._own_objects()
-        if own is not None:  # what an alternate lends (clone --shared, --reference) is not its
-            listed &= own
-        return paths, len(listed - paths.keys())
+        if own is not None:
+            blobs &= own
+            trees &= own
+        return blobs, trees
+
+    def _lost_trees(self, trees: set[str]) -> dict[str, list[str]]:
+        """Blob -> its paths (regular files) in the trees nothing reaches, from the topmost of
+        them (a lost commit's root tree) down; each tree read once, by one ``cat-file``."""
+        entries = {sha: tree_entries(data, len(sha) // 2)
+                   for sha, data in self.read((sha, 0) for sha in sorted(trees))}  # fmt: skip
+        below = {sha for listed in entries.values() for mode, _, sha in listed if mode == "40000"}
+        found: dict[str, list[str]] = {}
+        stack = [(root, "") for root in sorted(entries.keys() - below, reverse=True)]
+        seen: set[tuple[str, str]] = set()
+        while stack:
+            tree, prefix = stack.pop()
+            if (tree, prefix) in seen:
+                continue
+            seen.add((tree, prefix))
+            for mode, name, sha in entries.get(tree, ()):
+                if mode == "40000" and sha in entries:
+                    stack.append((sha, f"{prefix}{name}/"))
+                elif mode in ("100644", "100755"):
+                    found.setdefault(sha, []).append(prefix + name)
+        return found
 
     def _own_objects(self) -> set[str] | None:
         """The objects this repository stores itself (loose, or in its packs), when it borrows
@@ -375,6 +415,24 @@ class LocalRepository(ObjectStore):
                 raise GitError(_last_line(done.stderr.decode("utf-8", "replace")))
             own.update(line.split()[1].decode() for line in done.stdout.splitlines())
         return own
+
+
+def tree_entries(data: bytes, width: int) -> list[tuple[str, str, str]]:
+    """(mode, name, object id) of each entry of a raw tree object whose ids are ``width`` bytes
+    (20 for SHA-1, 32 for SHA-256); a name that is not UTF-8 keeps its bytes as surrogate
+    escapes, as the file system does."""
+    entries, at = [], 0
+    while at < len(data):
+        space, nul = data.find(b" ", at), data.find(b"\0", at)
+        if not 0 < space < nul:
+            raise GitError("a tree object with an entry git did not write")
+        sha = data[nul + 1 : nul + 1 + width]
+        if len(sha) != width:
+            raise GitError("a tree object ends inside an entry")
+        entries.append((data[at:space].decode(), data[space + 1 : nul].decode("utf-8",
+                        "surrogateescape"), sha.hex()))  # fmt: skip
+        at = nul + 1 + width
+    return entries
 
 
 def _lines(items: Iterable[str]) -> str:
