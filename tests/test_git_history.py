@@ -855,3 +855,28 @@ def test_what_nothing_reaches_is_read_by_its_path_in_a_lost_tree_or_by_its_first
     [candidate] = report["candidates"]
     assert [f["candidate_path"] for f in candidate["files"]] == ["notes.py"]
     assert (code, unread(candidate)) == (1, {".git/": f"1 {DANGLING}"})
+
+
+def test_a_link_to_the_git_folder_into_it_or_outside_the_folder_is_never_clear(store, tmp_path):
+    """A link that points at what the walk does not read as files (the ``.git`` folder, a file
+    or folder in it, a folder outside the scanned one, directly or through another link) is
+    one unread line each, with or without ``--history``: the folder is never ``clear``."""
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "leak.py").write_bytes(LEAKED)
+    repo = new_repo(tmp_path / "repo")
+    links = {"g": ".git", "h": ".git/hooks", "cfg.py": ".git/config", "o": "../outside",
+             "sub/o2": "../o"}  # fmt: skip
+    (repo / "sub").mkdir()
+    for name, target in links.items():
+        (repo / name).symlink_to(target)
+    git_metadata = "version-control metadata the scan does not read; not read"
+    expected = {name: f"symbolic link to {target!r}, {git_metadata}"
+                for name, target in links.items() if target.startswith(".git")}  # fmt: skip
+    expected |= dict.fromkeys(("o", "sub/o2"), "symbolic link to outside the folder; not "
+                              "followed, not read")  # fmt: skip
+    for history in ((), ("--history",)):
+        code, report = scan(store, tmp_path, str(repo), *history)
+        [candidate] = report["candidates"]
+        found = unread(candidate)
+        found.pop(".git/", None)  # without --history: the history's own line
+        assert (code, candidate["verdict"], found) == (3, "incomplete", expected), history
