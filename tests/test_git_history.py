@@ -880,3 +880,22 @@ def test_a_link_to_the_git_folder_into_it_or_outside_the_folder_is_never_clear(s
         found = unread(candidate)
         found.pop(".git/", None)  # without --history: the history's own line
         assert (code, candidate["verdict"], found) == (3, "incomplete", expected), history
+
+
+def test_the_blobs_at_many_tips_are_those_each_tips_tree_lists(tmp_path):
+    """``blobs_at`` reads each distinct tree once for all tips: it finds what one ``ls-tree``
+    per tip finds (nested folders, a file only on one branch, names it does not want left out,
+    a link and a submodule entry never)."""
+    from scanner.sources.content import is_wanted
+    from scanner.sources.gitobjects import LocalRepository
+
+    repo = new_repo(tmp_path / "repo")
+    tips = [commit(repo, {"a/b/c/deep.py": b"x = 1\n", "notes.txt": b"words\n"}, "deep")]
+    (repo / "link.py").symlink_to("a/b/c/deep.py")
+    for name in ("one", "two"):
+        git(repo, "checkout", "-q", "-b", name, "main")
+        tips.append(commit(repo, {f"a/{name}.py": name.encode(), "a/b/x.js": name.encode()}, name))
+    local = LocalRepository(repo)
+    expected = {entry.blob for tip in tips for entry in local.tree(tip) if is_wanted(entry.path)}
+    assert local.blobs_at(tips, is_wanted) == expected
+    assert len(expected) == 4  # app.py, deep.py, and "one", "two" (each a .py and an x.js)

@@ -14,7 +14,7 @@ import shlex
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -202,6 +202,26 @@ class ObjectStore:
             mode, kind, sha, size = meta.split()
             if kind == "blob" and mode in ("100644", "100755"):
                 yield TreeBlob(mode, sha, int(size), path)
+
+    def blobs_at(self, commits: Iterable[str], wanted: Callable[[str], bool]) -> set[str]:
+        """The regular files' blobs in the trees of ``commits`` whose file name is ``wanted``:
+        each distinct tree read once, one ``cat-file --batch`` per level of folders, however
+        many commits share them (an ``ls-tree`` per commit cost 6 ms each: 3,000 branches, 19 s)."""
+        out = self.run("cat-file", "--batch-check=%(objectname) %(objecttype)",
+                       stdin=_lines(f"{commit}^{{tree}}" for commit in commits))  # fmt: skip
+        level = {line.split()[0] for line in out.splitlines() if line.endswith(" tree")}
+        seen, found = set(level), set()
+        while level:
+            below: set[str] = set()
+            for sha, data in self.read((sha, 0) for sha in sorted(level)):
+                for mode, name, entry in tree_entries(data, len(sha) // 2):
+                    if mode == "40000" and entry not in seen:
+                        below.add(entry)
+                    elif mode in ("100644", "100755") and wanted(name):
+                        found.add(entry)
+            seen |= below
+            level = below
+        return found
 
     def introductions(self, tips: list[str], *, walk: bool = True) -> Iterator[Introduced]:
         """Every (commit, path) at which a regular file took new content, newest commits first,
