@@ -899,3 +899,20 @@ def test_the_blobs_at_many_tips_are_those_each_tips_tree_lists(tmp_path):
     expected = {entry.blob for tip in tips for entry in local.tree(tip) if is_wanted(entry.path)}
     assert local.blobs_at(tips, is_wanted) == expected
     assert len(expected) == 4  # app.py, deep.py, and "one", "two" (each a .py and an x.js)
+
+
+def test_a_sha256_repository_in_a_folder_is_read_and_each_content_once(store, tmp_path):
+    """A repository made with ``--object-format=sha256``: its history could not be fetched
+    into the SHA-1 object store (``mismatched algorithms``, the whole history unread), and
+    working-tree files were matched to its blobs by SHA-1 ids, so each was read twice."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main", "--object-format=sha256")
+    commit(repo, {"app.py": b"def main():\n    print('hello')\n"}, "start")
+    leak = commit(repo, {"lib/recon.py": LEAKED}, "a leak")
+    commit(repo, {}, "gone", remove=("lib/recon.py",))
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    [candidate] = report["candidates"]
+    assert (code, candidate["unread"]) == (1, [])
+    assert [f["candidate_path"] for f in candidate["files"]] == [f"lib/recon.py@{leak[:12]}"]
+    assert candidate["scanned"]["files"] == 2  # app.py once, the leak

@@ -21,7 +21,7 @@ from fingerprints import language_for_path
 from scanner.sources.base import CandidateFile, Limits, Problem, problem
 from scanner.sources.carriers import HEAD, Unpacker, sniff, unread_histories
 from scanner.sources.content import is_wanted
-from scanner.sources.gitobjects import Auth, GitError, LocalRepository, ObjectStore
+from scanner.sources.gitobjects import SHA1, Auth, GitError, LocalRepository, ObjectStore
 from scanner.sources.sourcemap import SEPARATOR
 
 _GIT_URL = re.compile(r"^(https?://|ssh://|git://|file://|git@[^:]+:).+|.+\.git/?$")
@@ -104,6 +104,7 @@ class GitRepo:
             folders = (folder, folder / ".git", git_dir.resolve() if git_dir else None)
             self.trusted = tuple(dict.fromkeys(str(f) for f in folders if f))
         self.problems: list[Problem] = []
+        self._object_format: str | None = None
         self.commit: str | None = None
         self.history: dict[str, FileHistory] = {}
         self._worktree_blobs: dict[str, list[str]] = {}
@@ -127,7 +128,14 @@ class GitRepo:
             self.problems.append(problem("", str(exc)))
             return
         shared = self.store if self.with_history or self._needs_full_fetch() else None
-        store = shared or ObjectStore()
+        try:
+            object_format = self.object_format()
+        except GitError as exc:
+            self.problems.append(problem("", f"git: {exc}"))
+            return
+        if shared is not None and shared.object_format != object_format:
+            shared = None  # git fetches between repositories of one hash only
+        store = shared or ObjectStore(object_format)
         try:
             if self.with_history:
                 yield from self._history(store, url, auth)
@@ -141,6 +149,16 @@ class GitRepo:
             if store is not shared:
                 store.close()
         self.problems += unread_histories(self.version_control)
+
+    def object_format(self) -> str:
+        """The hash the repository names its objects by: asked of a repository on disk (a
+        SHA-256 one cannot be fetched into a SHA-1 store); SHA-1 for a remote one (one that is
+        SHA-256 is a problem line: git says ``mismatched algorithms``)."""
+        if self._object_format is None:
+            self._object_format = SHA1
+            if self.on_disk:
+                self._object_format = LocalRepository(Path(self.url), self.trusted).stored_format()
+        return self._object_format
 
     def _needs_full_fetch(self) -> bool:
         return self.ref is not None and bool(_SHA.match(self.ref))

@@ -25,6 +25,7 @@ LOCAL_TIMEOUT = 600
 """Seconds one local command (ref listing, a batch of blobs) may take."""
 BATCH_BYTES = 32 * 1024 * 1024
 BATCH_BLOBS = 4096
+SHA1 = "sha1"
 
 _SAFE = (
     "-c", "core.hooksPath=/dev/null",  # no hook of any kind
@@ -106,11 +107,15 @@ def _trusting(directories: Iterable[str]) -> tuple[tuple[str, str], ...]:
 class ObjectStore:
     """A bare repository in a temporary folder; ``close`` removes it."""
 
-    def __init__(self) -> None:
+    def __init__(self, object_format: str = SHA1) -> None:
+        """``object_format``: the hash of the repositories fetched into it (git fetches
+        between repositories of one hash only)."""
         self.root = Path(tempfile.mkdtemp(prefix="leaktrace-git-"))
         self._namespaces = 0
         self._config: tuple[tuple[str, str], ...] = ()
-        self.run("init", "--quiet", "--bare", str(self.root))
+        self.object_format = object_format
+        formats = () if object_format == SHA1 else (f"--object-format={object_format}",)
+        self.run("init", "--quiet", "--bare", *formats, str(self.root))
 
     def __enter__(self) -> ObjectStore:
         return self
@@ -328,6 +333,10 @@ class LocalRepository(ObjectStore):
 
     def _command(self, args: Iterable[str]) -> list[str]:
         return ["git", *_SAFE, "-C", str(self.root), *args]
+
+    def stored_format(self) -> str:
+        """The hash the repository names its objects by (``sha1``, ``sha256``)."""
+        return self.run("rev-parse", "--show-object-format").strip() or SHA1
 
     def ref_names(self) -> list[str]:
         """Every ref of the repository that git can read (a file in ``refs/`` that holds no

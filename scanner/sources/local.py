@@ -22,7 +22,7 @@ from fingerprints import (
 from scanner.sources.base import CandidateFile, Limits, Problem, problem
 from scanner.sources.carriers import HEAD, Unpacker, sniff, unread_histories
 from scanner.sources.git import FileHistory, GitRepo, is_bare_repository
-from scanner.sources.gitobjects import ObjectStore
+from scanner.sources.gitobjects import SHA1, ObjectStore
 from scanner.sources.sourcemap import MapObserver
 
 
@@ -64,6 +64,8 @@ class LocalTree:
         self._repositories: list[tuple[str, Path, str, Path]] = []
         """(prefix of its files, where git reads it, the path it was met at, its git folder)."""
         self._blobs: dict[str, str] = {}
+        """Each working-tree file read -> its git blob id (SHA-1), and where it is (``_files``)."""
+        self._files: dict[str, Path] = {}
         self._git_folders: set[Path] = set()
         self._met: list[tuple[str, Path]] = []
         """The ``.git`` folders met in the walk (where, which)."""
@@ -94,6 +96,7 @@ class LocalTree:
                 yield file
             if opened or entry.skip is None:  # what the history must not read a second time
                 self._blobs[entry.path] = file_blob_id(entry.absolute, self.limits.max_read_bytes)
+                self._files[entry.path] = entry.absolute
         for path, folder in self._met:  # grows while read: a .git/ met inside a .git/
             self._submodules(path, folder)
             if self.with_history:
@@ -226,6 +229,11 @@ class LocalTree:
             repo = GitRepo(str(work_tree), target=self.target, limits=self.limits, history=True,
                            store=self.store, worktree=worktree, on_disk=True,
                            git_dir=git_dir)  # fmt: skip
+            object_format = repo.object_format()
+            if object_format != SHA1:  # its blob ids are not SHA-1: each file hashed again
+                repo.worktree = {path: file_blob_id(self._files[prefix + path],
+                                                    self.limits.max_read_bytes, object_format)
+                                 for path in worktree}  # fmt: skip
             for file in repo.iter_files():
                 yield replace(file, path=prefix + file.path)
             self.problems += [replace(p, path=prefix + p.path if p.path else met)
@@ -349,10 +357,11 @@ def _first_bytes(path: Path, most: int) -> bytes:
         return b""
 
 
-def file_blob_id(path: Path, most: int) -> str:
-    """The git blob id (SHA-1) of a file's content, read in chunks (``answers.git_blob_id`` of
-    bytes in memory); "" if it cannot be read or holds more than ``most`` bytes (a file too
-    large to read: hashing it would cost its whole size, and its history is read anyway)."""
+def file_blob_id(path: Path, most: int, object_format: str = SHA1) -> str:
+    """The git blob id of a file's content (SHA-1, or SHA-256 for a repository made with
+    ``--object-format=sha256``), read in chunks (``answers.git_blob_id`` of bytes in memory); ""
+    if it cannot be read or holds more than ``most`` bytes (a file too large to read: hashing
+    it would cost its whole size, and its history is read anyway)."""
     try:
         handle = _open_regular(path)
         if handle is None:
@@ -361,7 +370,7 @@ def file_blob_id(path: Path, most: int) -> str:
             size = os.fstat(handle.fileno()).st_size
             if size > most:
                 return ""
-            digest = hashlib.sha1(b"blob %d\0" % size)
+            digest = hashlib.new(object_format, b"blob %d\0" % size)
             for chunk in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(chunk)
     except OSError:
