@@ -916,3 +916,28 @@ def test_a_sha256_repository_in_a_folder_is_read_and_each_content_once(store, tm
     assert (code, candidate["unread"]) == (1, [])
     assert [f["candidate_path"] for f in candidate["files"]] == [f"lib/recon.py@{leak[:12]}"]
     assert candidate["scanned"]["files"] == 2  # app.py once, the leak
+
+
+def test_hostile_names_in_a_lost_tree_and_in_the_git_folder_are_escaped(store, tmp_path):
+    """A path read from a tree nothing reaches, or from a file put in ``.git/``, is the
+    repository's to choose: shown escaped, never sent to the terminal as it is."""
+    name = "evil\x1b[2J\nleaktrace: forged.py: clear\x07.py"
+    repo = new_repo(tmp_path / "repo")
+    (repo / name).write_bytes(LEAKED)
+    git(repo, "add", "--", name)
+    git(repo, "write-tree")
+    git(repo, "reset", "-q", "--hard")
+    (repo / ".git" / "objects" / name).write_bytes(LEAKED)
+    done = runner.invoke(app, ["scan", str(repo), "--history", "--store", str(store),
+                               "--results", str(tmp_path / "results.db")])  # fmt: skip
+    assert done.exit_code == 1, done.output
+    queue = runner.invoke(app, ["review", "latest", "--results", str(tmp_path / "results.db")])
+    for output in (done.output, queue.output):  # the review queue lists each file by name
+        assert "\x1b" not in output and "\x07" not in output
+        assert not any(line.startswith("leaktrace: forged.py") for line in output.splitlines())
+    assert queue.output.count(printable(name)) == 2, queue.output
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    paths = sorted(f["candidate_path"] for f in report["candidates"][0]["files"])
+    assert (code, len(paths)) == (1, 2)
+    assert paths[0] == f".git/objects/{name}"  # in JSON, escaped by JSON
+    assert paths[1].startswith(f"{name}@uncommitted:")
