@@ -840,11 +840,17 @@ def test_what_nothing_reaches_is_read_by_its_path_in_a_lost_tree_or_by_its_first
     (shebang / "tool").write_bytes(b"#!/usr/bin/env -S python3 -u\n" + LEAKED)
     blob = git(shebang, "hash-object", "-w", "tool")
     (shebang / "tool").unlink()
+    with tarfile.open(shebang / "dist.tgz", "w:gz") as tar:
+        tar.add(PRIVATE / "services" / "settlement" / "export.go", arcname="pkg/export.go")
+    archive = git(shebang, "hash-object", "-w", "dist.tgz")
+    (shebang / "dist.tgz").unlink()
     code, report = scan(store, tmp_path, str(shebang), "--history")
     [candidate] = report["candidates"]
     assert (code, candidate["unread"]) == (1, [])
-    assert [f["candidate_path"] for f in candidate["files"]] == [
-        f"(dangling).py@uncommitted:{blob[:12]}"]  # fmt: skip
+    assert sorted(f["candidate_path"] for f in candidate["files"]) == [
+        f"(dangling).py@uncommitted:{blob[:12]}",
+        f"(dangling)@uncommitted:{archive[:12]}!/pkg/export.go",
+    ]  # fmt: skip
     copy = new_repo(tmp_path / "copy")
     (copy / "notes.py").write_bytes(LEAKED)  # never added; its bytes stored by hash-object
     git(copy, "hash-object", "-w", "notes.py")

@@ -328,20 +328,20 @@ class GitRepo:
         """Blobs nothing reaches and no tree names: no path to say their language. One with the
         bytes of a working-tree file was read as that file (the rule ``_read_as`` applies to
         every blob); one whose first line is a ``#!`` naming an interpreter is read in that
-        interpreter's language, one that is an archive or a notebook is opened, as
+        interpreter's language, one whose bytes are an archive (or a source map) is opened, as
         ``(dangling)[.EXT]@uncommitted:BLOB``; the rest are counted in one unread line. Trying
         each grammar on the bytes is not done here: that parse of hostile bytes would run in the
         crawler, outside the isolated parser (``fingerprints.isolation``) every parse runs in."""
         blobs = {blob for blob in blobs if not self._read_as(blob, [])}
         sizes = local.sizes(blobs)
-        cap = self.limits.max_read_bytes
-        unread = {blob for blob in blobs if sizes.get(blob, 0) > cap}
-        for blob, data in local.read((blob, sizes.get(blob, 0)) for blob in sorted(blobs - unread)):
-            real = "(dangling)" + (interpreter_extension(data) or "")
+        readable = [blob for blob in sorted(blobs) if not self._too_big(
+            f"(dangling)@uncommitted:{blob[:ABBREV]}", sizes.get(blob, 0))]  # fmt: skip
+        unread = set()
+        for blob, data in local.read(self._counted(readable, sizes)):
+            real = "(dangling)" + (interpreter_extension(data) or "")  # read to tell: counted
             if real == "(dangling)" and sniff(data[:HEAD]) is None:
                 unread.add(blob)
                 continue
-            self._account(len(data))
             yield from self._emit(f"{real}@uncommitted:{blob[:ABBREV]}", data, real)
         if unread:
             self.problems.append(problem("", f"{len(unread):,} blob(s) in the repository that no "
