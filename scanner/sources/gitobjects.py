@@ -354,13 +354,15 @@ class LocalRepository(ObjectStore):
         out = self.run("rev-list", "--objects", "--stdin", "--reflog", "--indexed-objects",
                        stdin=_lines(refs))  # fmt: skip
         blobs, trees = self._objects()
-        reached: set[str] = set()
+        lost_blobs, lost_trees = set(blobs), set(trees)
         paths: dict[str, list[str]] = {}
         for line in out.splitlines():  # one path per blob: the first met
             sha, _, path = line.partition(" ")
-            reached.add(sha)
-            if path and sha in blobs:
-                paths[sha] = [path]
+            lost_trees.discard(sha)
+            if sha in blobs:
+                lost_blobs.discard(sha)
+                if path:
+                    paths[sha] = [path]
 
         def add(sha: str, path: str) -> None:
             if path not in paths.setdefault(sha, []):
@@ -378,10 +380,10 @@ class LocalRepository(ObjectStore):
             meta, _, path = entry.partition("\t")
             if path:
                 add(meta.split()[1], path)
-        for sha, named in self._lost_trees(trees - reached).items():
+        for sha, named in self._lost_trees(lost_trees).items():
             for path in named:
                 add(sha, path)
-        return paths, blobs - reached - paths.keys()
+        return paths, lost_blobs - paths.keys()
 
     def _objects(self) -> tuple[set[str], set[str]]:
         """The repository's own blobs and trees (loose or packed; not an alternate's)."""
