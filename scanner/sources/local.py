@@ -285,8 +285,8 @@ _GIT_LINK_BYTES = 4096
 _GIT_NAMES = frozenset({".git", "HEAD"})
 _HEX = "0123456789abcdef"
 _REF = re.compile(rb"([0-9a-f]{40}|[0-9a-f]{64}|ref: [^\0\n]+)\n?")
-_REFLOG = re.compile(rb"(?:[0-9a-f]{40} [0-9a-f]{40}|[0-9a-f]{64} [0-9a-f]{64}) [^\n]*> "
-                     rb"-?\d+ [+-]\d{4}(?:\t[^\n]*)?\n")  # fmt: skip
+_HASH = re.compile(rb"[0-9a-f]{40}|[0-9a-f]{64}")
+_ZONE = re.compile(rb"[+-][0-9]{4}")
 _MAX_REF_BYTES = 64 * 1024 * 1024
 """A ref or reflog file larger than this is not checked for git's format: read as a file."""
 
@@ -308,8 +308,21 @@ def gits_own(parts: list[str], file: Path) -> bool:
     if not data or len(data) >= _MAX_REF_BYTES:
         return not data  # nothing to read; one too large for a ref is read as a file
     if "logs" in folders:
-        return all(_REFLOG.fullmatch(line) for line in data.splitlines(keepends=True))
+        return all(_reflog_entry(line) for line in data.splitlines())
     return _REF.fullmatch(data) is not None
+
+
+def _reflog_entry(line: bytes) -> bool:
+    """Whether a line is a reflog entry, ``OLD NEW NAME <EMAIL> TIME ZONE\tMESSAGE``; checked
+    by splitting, not by one regular expression (its backtracking over a long hostile line)."""
+    head = line.partition(b"\t")[0]
+    old, _, rest = head.partition(b" ")
+    new, _, rest = rest.partition(b" ")
+    when = rest.rpartition(b"> ")[2]
+    time, _, zone = when.partition(b" ")
+    return (len(old) == len(new) and bool(_HASH.fullmatch(old)) and bool(_HASH.fullmatch(new))
+            and b"> " in rest and time.removeprefix(b"-").isdigit()
+            and bool(_ZONE.fullmatch(zone)))  # fmt: skip
 
 
 def _lfs_store(parts: list[str]) -> str | None:
