@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import tarfile
 from hashlib import sha256
@@ -947,3 +948,31 @@ def test_hostile_names_in_a_lost_tree_and_in_the_git_folder_are_escaped(store, t
     assert (code, len(paths)) == (1, 2)
     assert paths[0] == f".git/objects/{name}"  # in JSON, escaped by JSON
     assert paths[1].startswith(f"{name}@uncommitted:")
+
+
+def test_code_git_keeps_under_names_that_tell_no_language_is_named_unread(store, tmp_path):
+    """rerere keeps the text of each conflicted file (``rr-cache/ID/preimage``), ``git am``
+    the patches it is applying (``rebase-apply/0001``): code, with no name to read it as, so
+    one unread line each, never ``clear``."""
+    repo = new_repo(tmp_path / "repo")
+    git(repo, "config", "rerere.enabled", "true")
+    git(repo, "checkout", "-q", "-b", "side")
+    commit(repo, {"app.py": b"def main():\n    print('side')\n"}, "side")
+    git(repo, "checkout", "-q", "main")
+    commit(repo, {"app.py": b"def main():\n    print('main')\n"}, "main")
+    merged = subprocess.run(["git", "-C", str(repo), "merge", "-q", "side"], capture_output=True)
+    assert merged.returncode != 0  # a conflict, recorded by rerere
+    commit(repo, {"app.py": b"def main():\n    print('both')\n"}, "merged")
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    assert (code, unread(report["candidates"][0])) == (3, {".git/rr-cache/": (
+        "2 file(s) of conflicted code rerere recorded (rr-cache: no name to tell their "
+        "language): not read")})  # preimage, postimage  # fmt: skip
+    shutil.rmtree(repo / ".git" / "rr-cache")
+    patch = git(repo, "format-patch", "-1", "HEAD~1", "--stdout")  # main's side of the conflict
+    applied = subprocess.run(["git", "-C", str(repo), "am", "-q"], input=patch + "\n",
+                             capture_output=True, text=True)  # fmt: skip
+    assert applied.returncode != 0 and (repo / ".git" / "rebase-apply").is_dir()
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    assert (code, unread(report["candidates"][0])) == (3, {".git/rebase-apply/": (
+        "2 file(s) of the patches git am or a rebase is applying (diffs, not source files): "
+        "not read")})  # 0001, patch  # fmt: skip

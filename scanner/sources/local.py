@@ -161,25 +161,24 @@ class LocalTree:
         with the folder but is in no commit. Git's own: loose objects (their name, zlib data),
         refs and reflogs (their format); the rest of git's files (packs, the index, config) have
         no source name and are no archive, so reading them finds nothing, as for any such file.
-        Git LFS objects (contents kept outside the history, named by their hash alone) are one
-        unread line counting them."""
-        lfs: dict[str, int] = {}
+        What git keeps of code under names that tell no language (``_code_kept_apart``: Git LFS
+        objects, rerere's conflicted files, patches being applied) is one unread line each."""
+        counted: dict[tuple[str, str], int] = {}
         for entry in walk_tree(folder, private=False):
             if unpacker.stopped:
                 return
             where = path + entry.path
             parts = entry.path.split("/")
-            store = _lfs_store(parts)
-            if store is not None and not entry.problem:
-                lfs[store] = lfs.get(store, 0) + 1
+            kept = _code_kept_apart(parts)
+            if kept is not None and not entry.problem:
+                counted[kept] = counted.get(kept, 0) + 1
             elif entry.skip and entry.skip != UNKNOWN_LANGUAGE:
                 yield from self._passed_over(unpacker, where, entry, walked)
             elif not gits_own(parts, entry.absolute):
                 yield from read_file(unpacker, where, entry.absolute,
                                      entry.skip == UNKNOWN_LANGUAGE, self.problems)  # fmt: skip
-        for store, count in sorted(lfs.items()):
-            self.problems.append(problem(path + store, f"{count:,} Git LFS object(s) (content "
-                                         "of files LFS tracks): not read"))  # fmt: skip
+        for (store, what), count in sorted(counted.items()):
+            self.problems.append(problem(path + store, f"{count:,} {what}: not read"))
 
     def _git_file(self, path: str, file: Path) -> bool:
         """Whether a file is part of a repository's metadata: a ``.git`` file naming its git
@@ -325,12 +324,27 @@ def _reflog_entry(line: bytes) -> bool:
             and bool(_ZONE.fullmatch(zone)))  # fmt: skip
 
 
-def _lfs_store(parts: list[str]) -> str | None:
-    """``lfs/objects/`` (or ``modules/sub/lfs/objects/``) when a path in a git folder is in
-    one, else None."""
-    for at in range(len(parts) - 2):
-        if parts[at : at + 2] == ["lfs", "objects"]:
-            return "/".join(parts[: at + 2]) + "/"
+_LFS = "Git LFS object(s) (content of files LFS tracks)"
+_RERERE = "file(s) of conflicted code rerere recorded (rr-cache: no name to tell their language)"
+_PATCHES = "file(s) of the patches git am or a rebase is applying (diffs, not source files)"
+_RERERE_FILE = re.compile(r"(preimage|postimage|thisimage)(\.[0-9]+)?")
+_PATCH_FILE = re.compile(r"[0-9]{4,}|patch")
+
+
+def _code_kept_apart(parts: list[str]) -> tuple[str, str] | None:
+    """(its folder, what it is) when a path in a git folder (``parts``) is code git keeps under
+    a name that tells no language: a Git LFS object (named by its hash), a conflicted file's
+    text rerere recorded (``rr-cache/ID/preimage``), a patch ``git am`` or a rebase is applying
+    (``rebase-apply/0001``); else None."""
+    for at in range(len(parts) - 1):
+        folder = "/".join(parts[: at + 1]) + "/"
+        if parts[at : at + 2] == ["lfs", "objects"] and at + 2 < len(parts):
+            return f"{folder}objects/", _LFS
+        if parts[at] == "rr-cache" and _RERERE_FILE.fullmatch(parts[-1]):
+            return folder, _RERERE
+        last = at == len(parts) - 2
+        if parts[at] == "rebase-apply" and last and _PATCH_FILE.fullmatch(parts[-1]):
+            return folder, _PATCHES
     return None
 
 
