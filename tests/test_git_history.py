@@ -976,3 +976,20 @@ def test_code_git_keeps_under_names_that_tell_no_language_is_named_unread(store,
     assert (code, unread(report["candidates"][0])) == (3, {".git/rebase-apply/": (
         "2 file(s) of the patches git am or a rebase is applying (diffs, not source files): "
         "not read")})  # 0001, patch  # fmt: skip
+
+
+def test_refs_of_a_bare_repository_named_as_source_are_its_refs_not_files(store, tmp_path):
+    """A bare repository (the target, or one kept in the folder) is walked as files too: with
+    ``--history`` its refs and reflogs named ``feature.py`` or ``notes.ipynb`` are git's own,
+    not files to read (the ref and the reflog of ``feature.py`` were read as Python)."""
+    repo = new_repo(tmp_path / "repo")
+    folder = tmp_path / "folder"
+    kept = bare(folder / "kept.git", repo)
+    for branch in ("feature.py", "notes.ipynb"):  # loose refs, with their reflogs
+        git(kept, "update-ref", "--create-reflog", f"refs/heads/{branch}", "HEAD")
+    assert (kept / "refs" / "heads" / "notes.ipynb").is_file()
+    assert (kept / "logs" / "refs" / "heads" / "feature.py").is_file()
+    for target in (folder / "kept.git", folder):
+        code, report = scan(store, tmp_path, str(target), "--history")
+        [candidate] = report["candidates"]
+        assert (code, candidate["unread"], candidate["scanned"]["files"]) == (0, [], 1), target

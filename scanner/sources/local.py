@@ -67,6 +67,8 @@ class LocalTree:
         """Each working-tree file read -> its git blob id (SHA-1), and where it is (``_files``)."""
         self._files: dict[str, Path] = {}
         self._git_folders: set[Path] = set()
+        self._bare: list[str] = []
+        """Where the bare repositories in the folder are (``""``: the folder is one)."""
         self._met: list[tuple[str, Path]] = []
         """The ``.git`` folders met in the walk (where, which)."""
 
@@ -75,6 +77,7 @@ class LocalTree:
         if self.with_history is not None and is_bare_repository(self.root):
             # its history, and its files too (a file put beside git's own is published with it)
             self._repository("./", self.root, "", self.root, "a bare git repository")
+            self._bare.append("")
         walked: set[str] = set()
         for entry in walk_tree(self.root, private=False):
             if unpacker.stopped:
@@ -84,6 +87,8 @@ class LocalTree:
                 continue
             if (self.with_history is not None and entry.absolute.name in _GIT_NAMES
                     and self._git_file(entry.path, entry.absolute)):  # fmt: skip
+                continue
+            if self.with_history and self._bares_own(entry.path, entry.absolute):
                 continue
             read = read_file(unpacker, entry.path, entry.absolute,
                              entry.skip == UNKNOWN_LANGUAGE, self.problems)  # fmt: skip
@@ -193,7 +198,16 @@ class LocalTree:
         if folder != self.root and is_bare_repository(folder):
             where = path.removesuffix("HEAD")
             self._repository(where, folder, where, folder, "a bare git repository")
+            self._bare.append(where)
         return False  # HEAD is read as any file
+
+    def _bares_own(self, path: str, file: Path) -> bool:
+        """Whether a file of a bare repository in the folder (met before its files: its
+        ``HEAD`` comes first) is one of git's own (``gits_own``: a ref named ``feature.py``)."""
+        for prefix in self._bare:
+            if path.startswith(prefix):
+                return gits_own(path.removeprefix(prefix).split("/"), file)
+        return False
 
     def _repository(self, path: str, git_folder: Path, prefix: str, location: Path,
                     what: str = "git repository") -> None:  # fmt: skip
