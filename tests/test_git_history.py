@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 import tarfile
 from hashlib import sha256
@@ -610,7 +611,10 @@ def test_what_git_and_common_tools_leave_in_the_git_folder_is_not_unread(store, 
     for name in ("NOTES_MERGE_WORKTREE", "reftable", "gk", "sequencer", "rr-cache"):
         (repo / ".git" / name).mkdir(exist_ok=True)
         (repo / ".git" / name / "x").write_bytes(b"x\n")
+    listening = socket.socket(socket.AF_UNIX)  # git's fsmonitor daemon, running
+    listening.bind(str(repo / ".git" / "fsmonitor--daemon.ipc"))
     code, report = scan(store, tmp_path, str(repo), "--history")
+    listening.close()
     assert (code, report["candidates"][0]["unread"]) == (0, [])
     (repo / ".git" / "MERGE_AUTOSTASH.py").write_bytes(LEAKED)
     code, report = scan(store, tmp_path, str(repo), "--history")

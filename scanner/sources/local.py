@@ -308,7 +308,8 @@ def gits_own(parts: list[str], file: Path) -> bool:
     """Whether a file in a git folder (``parts``: its path there) is in one of git's own
     formats that could be mistaken for source: a loose object (``objects/ab/<hex>``, zlib
     data), a ref (a hash or ``ref: NAME``) or a reflog (``OLD NEW WHO <EMAIL> TIME ZONE\tMSG``
-    lines) below ``refs/`` or ``logs/`` (of the git folder, a worktree's or a submodule's)."""
+    lines) below ``refs/`` or ``logs/`` (of the git folder, a worktree's or a submodule's); or
+    a socket (``fsmonitor--daemon.ipc``), which cannot be opened and holds nothing."""
     name = parts[-1]
     if (len(parts) >= 3 and parts[-3] == "objects" and len(parts[-2]) == 2
             and len(name) in (38, 62) and not set(parts[-2] + name) - set(_HEX)):  # fmt: skip
@@ -316,7 +317,7 @@ def gits_own(parts: list[str], file: Path) -> bool:
         return len(head) == 2 and head[0] & 0x0F == 8 and int.from_bytes(head, "big") % 31 == 0
     folders = parts[:-1]
     if "refs" not in folders and "logs" not in folders:
-        return False
+        return _is_socket(file)  # git's fsmonitor daemon listens on one: it holds no content
     data = _first_bytes(file, _MAX_REF_BYTES)
     if not data or len(data) >= _MAX_REF_BYTES:
         return not data  # nothing to read; one too large for a ref is read as a file
@@ -336,6 +337,13 @@ def _reflog_entry(line: bytes) -> bool:
     return (len(old) == len(new) and bool(_HASH.fullmatch(old)) and bool(_HASH.fullmatch(new))
             and b"> " in rest and time.removeprefix(b"-").isdigit()
             and bool(_ZONE.fullmatch(zone)))  # fmt: skip
+
+
+def _is_socket(path: Path) -> bool:
+    try:
+        return stat.S_ISSOCK(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 _LFS = "Git LFS object(s) (content of files LFS tracks)"
