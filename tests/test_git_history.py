@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import socket
 import subprocess
 import tarfile
 from hashlib import sha256
@@ -251,6 +253,9 @@ def unread(candidate: dict) -> dict[str, str]:
 
 UNREAD_HISTORY = ("git repository: its history (every commit, deleted files too) is not read; "
                   "scan --history reads it")  # fmt: skip
+DANGLING = ("blob(s) in the repository that no commit, reflog or index reaches (dangling) "
+            "and that no tree names: no language to read them as (no #! line, no archive): "
+            "not read")  # fmt: skip
 
 
 def test_a_scanned_folders_repository_is_unread_without_history_and_read_with_it(store, tmp_path):
@@ -367,26 +372,25 @@ def test_a_deinitialised_submodules_history_is_still_read(store, tmp_path):
 
 
 def test_hooks_info_files_and_lfs_objects_in_the_git_folder_are_read_or_named(store, tmp_path):
-    """A hook installed by hand or a file put in ``.git/info/`` is in no commit but published
-    with the folder: read as any file is (git's samples and own files are not); a folder there,
-    and Git LFS objects (file contents kept outside the history), are named unread."""
+    """A hook installed by hand or a file put in ``.git/info/`` (or in a folder there) is in
+    no commit but published with the folder: read as any file is (git's samples and own files
+    are not); Git LFS objects (file contents kept outside the history) are named unread."""
     repo = new_repo(tmp_path / "repo")
     code, report = scan(store, tmp_path, str(repo), "--history")
     assert (code, report["candidates"][0]["unread"]) == (0, [])  # git init's samples, exclude
-    for where in ("hooks/leak.py", "info/leak.py"):
+    (repo / ".git" / "hooks" / "pre-commit.d").mkdir()
+    for where in ("hooks/leak.py", "info/leak.py", "hooks/pre-commit.d/leak.py"):
         (repo / ".git" / where).write_bytes(LEAKED)
         code, report = scan(store, tmp_path, str(repo), "--history")
         [candidate] = report["candidates"]
         assert (code, candidate["unread"]) == (1, []), where
         assert [f["candidate_path"] for f in candidate["files"]] == [f".git/{where}"]
         (repo / ".git" / where).unlink()
-    (repo / ".git" / "hooks" / "pre-commit.d").mkdir()
     lfs = repo / ".git" / "lfs" / "objects" / "ab" / "cd"
     lfs.mkdir(parents=True)
     (lfs / ("abcd" + "0" * 60)).write_bytes(LEAKED)
     code, report = scan(store, tmp_path, str(repo), "--history")
     assert (code, unread(report["candidates"][0])) == (3, {
-        ".git/hooks/pre-commit.d": "inside the git folder, not one of git's own files: not read",
         ".git/lfs/objects/": "1 Git LFS object(s) (content of files LFS tracks): not read",
     })  # fmt: skip
 
@@ -541,18 +545,15 @@ def test_with_history_every_ref_reflog_index_and_git_folder_of_a_folder_is_read(
     inside = new_repo(tmp_path / "inside")
     (inside / ".git" / "leak.py").write_bytes(LEAKED)
     code, report = scan(store, tmp_path, str(inside), "--history")
-    assert (code, unread(report["candidates"][0])) == (
-        3,
-        {".git/leak.py": "inside the git folder but not part of git's own layout: not read"},
-    )
+    [candidate] = report["candidates"]
+    assert (code, candidate["unread"]) == (1, [])
+    assert [f["candidate_path"] for f in candidate["files"]] == [".git/leak.py"]
     dangling = new_repo(tmp_path / "dangling")
     (dangling / "app.py").write_bytes(LEAKED)
     git(dangling, "add", "app.py")
     git(dangling, "reset", "-q", "--hard")  # the leak's blob is now reached by nothing
     code, report = scan(store, tmp_path, str(dangling), "--history")
-    assert (code, unread(report["candidates"][0])) == (3, {
-        ".git/": "1 blob(s) in the repository that no commit, reflog or index reaches "
-        "(dangling): not read"})  # fmt: skip
+    assert (code, unread(report["candidates"][0])) == (3, {".git/": f"1 {DANGLING}"})
 
 
 def test_a_ref_named_refs_head_does_not_take_the_default_branchs_place(store, tmp_path):
@@ -594,15 +595,13 @@ def test_objects_borrowed_from_an_alternate_are_not_counted_dangling(store, tmp_
     git(clone, "reset", "-q", "--hard")
     git(clone, "repack", "-qa")
     code, report = scan(store, tmp_path, str(clone), "--history")
-    assert (code, unread(report["candidates"][0])) == (3, {
-        ".git/": "1 blob(s) in the repository that no commit, reflog or index reaches "
-        "(dangling): not read"})  # fmt: skip
+    assert (code, unread(report["candidates"][0])) == (3, {".git/": f"1 {DANGLING}"})
 
 
 def test_what_git_and_common_tools_leave_in_the_git_folder_is_not_unread(store, tmp_path):
     """Files and folders git (a merge's autostash, notes merges, bisect, reftable, git daemon)
     and common tools (git gui, GitKraken) keep at the top of ``.git/`` are git's own: a clean
-    repository holding them is ``clear``; a file git does not keep there is still unread."""
+    repository holding them is ``clear``; a source file git does not keep there is read."""
     repo = new_repo(tmp_path / "repo")
     names = ("MERGE_AUTOSTASH", "NOTES_MERGE_PARTIAL", "NOTES_MERGE_REF", "BISECT_FIRST_PARENT",
              "GITGUI_MSG", "git-daemon-export-ok", "AUTO_MERGE", "REBASE_HEAD", "FETCH_HEAD",
@@ -612,11 +611,16 @@ def test_what_git_and_common_tools_leave_in_the_git_folder_is_not_unread(store, 
     for name in ("NOTES_MERGE_WORKTREE", "reftable", "gk", "sequencer", "rr-cache"):
         (repo / ".git" / name).mkdir(exist_ok=True)
         (repo / ".git" / name / "x").write_bytes(b"x\n")
+    listening = socket.socket(socket.AF_UNIX)  # git's fsmonitor daemon, running
+    listening.bind(str(repo / ".git" / "fsmonitor--daemon.ipc"))
     code, report = scan(store, tmp_path, str(repo), "--history")
+    listening.close()
     assert (code, report["candidates"][0]["unread"]) == (0, [])
-    (repo / ".git" / "MERGE_AUTOSTASH.py").write_bytes(b"x\n")
+    (repo / ".git" / "MERGE_AUTOSTASH.py").write_bytes(LEAKED)
     code, report = scan(store, tmp_path, str(repo), "--history")
-    assert code == 3 and list(unread(report["candidates"][0])) == [".git/MERGE_AUTOSTASH.py"]
+    [candidate] = report["candidates"]
+    assert (code, candidate["unread"]) == (1, [])
+    assert [f["candidate_path"] for f in candidate["files"]] == [".git/MERGE_AUTOSTASH.py"]
 
 
 def test_a_reflog_or_index_blob_is_judged_by_every_path_it_has(store, tmp_path):
@@ -784,3 +788,212 @@ def test_a_file_too_large_to_read_is_not_hashed_for_the_history_either(tmp_path)
         handle.truncate(10 * 1024**2)
     assert file_blob_id(small, len(LEAKED)) == git(tmp_path, "hash-object", str(small))
     assert file_blob_id(large, len(LEAKED)) == ""
+
+
+def test_a_file_put_anywhere_in_the_git_folder_is_read_unless_it_is_gits_own(store, tmp_path):
+    """A file put below ``.git/`` (in ``objects/``, ``refs/``, ``logs/``, a worktree's or
+    git-svn's folder, at the top, in a folder in ``hooks/``) is published with the folder but
+    is in no commit: read as a working-tree file is. Git's own files are not, even under a
+    source name (a branch ``feature.py``, its reflog, a branch ``notes.ipynb``)."""
+    repo = new_repo(tmp_path / "repo")
+    for branch in ("feature.py", "notes.ipynb"):
+        git(repo, "branch", branch)
+    git(repo, "worktree", "add", "-q", "wt")
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    assert (code, report["candidates"][0]["unread"]) == (0, [])
+    for where in ("objects/leak.py", "objects/pack/leak.py", "logs/refs/heads/leak.py",
+                  "refs/tags/leak.py", "worktrees/wt/leak.py", "svn/refs/leak.py", "leak.py",
+                  "hooks/pre-commit.d/leak.py", "refs/heads/feature.py"):  # fmt: skip
+        place = repo / ".git" / where
+        kept = place.read_bytes() if place.exists() else None
+        place.parent.mkdir(parents=True, exist_ok=True)
+        place.write_bytes(LEAKED)
+        code, report = scan(store, tmp_path, str(repo), "--history")
+        [candidate] = report["candidates"]
+        found = [f["candidate_path"] for f in candidate["files"]]
+        assert (code, found, candidate["unread"]) == (1, [f".git/{where}"], []), where
+        if kept is None:
+            place.unlink()
+        else:
+            place.write_bytes(kept)
+
+
+def test_what_nothing_reaches_is_read_by_its_path_in_a_lost_tree_or_by_its_first_line(
+    store, tmp_path
+):
+    """A leak "deleted from history" (a reset or an amend, the reflog expired) lives on in
+    unreachable objects until ``git gc``: a lost commit's or tree's blobs are read by their
+    path there; a blob no tree names is read by its ``#!`` line, or as the working-tree file
+    with the same bytes; with no language to read it as, it is still counted unread."""
+    lost = new_repo(tmp_path / "lost")
+    commit(lost, {"lib/recon.py": LEAKED}, "a leak")
+    git(lost, "rm", "-q", "lib/recon.py")
+    git(lost, "commit", "-q", "--amend", "--allow-empty", "-m", "no leak")
+    git(lost, "reflog", "expire", "--expire=now", "--all")
+    tree = new_repo(tmp_path / "tree")
+    (tree / "src").mkdir()
+    (tree / "src" / "recon.py").write_bytes(LEAKED)
+    git(tree, "add", "src/recon.py")
+    git(tree, "write-tree")  # a tree nothing reaches once the index is reset
+    git(tree, "reset", "-q", "--hard")
+    for repo, path in ((lost, "lib/recon.py@uncommitted:"), (tree, "src/recon.py@uncommitted:")):
+        code, report = scan(store, tmp_path, str(repo), "--history")
+        [candidate] = report["candidates"]
+        assert (code, candidate["unread"]) == (1, []), repo
+        assert [f["candidate_path"].startswith(path) for f in candidate["files"]] == [True]
+    shebang = new_repo(tmp_path / "shebang")
+    (shebang / "tool").write_bytes(b"#!/usr/bin/env -S python3 -u\n" + LEAKED)
+    blob = git(shebang, "hash-object", "-w", "tool")
+    (shebang / "tool").unlink()
+    with tarfile.open(shebang / "dist.tgz", "w:gz") as tar:
+        tar.add(PRIVATE / "services" / "settlement" / "export.go", arcname="pkg/export.go")
+    archive = git(shebang, "hash-object", "-w", "dist.tgz")
+    (shebang / "dist.tgz").unlink()
+    code, report = scan(store, tmp_path, str(shebang), "--history")
+    [candidate] = report["candidates"]
+    assert (code, candidate["unread"]) == (1, [])
+    assert sorted(f["candidate_path"] for f in candidate["files"]) == [
+        f"(dangling).py@uncommitted:{blob[:12]}",
+        f"(dangling)@uncommitted:{archive[:12]}!/pkg/export.go",
+    ]  # fmt: skip
+    copy = new_repo(tmp_path / "copy")
+    (copy / "notes.py").write_bytes(LEAKED)  # never added; its bytes stored by hash-object
+    git(copy, "hash-object", "-w", "notes.py")
+    (copy / "data.txt").write_bytes(b"plain words, no code\n")
+    git(copy, "hash-object", "-w", "data.txt")
+    (copy / "data.txt").unlink()
+    code, report = scan(store, tmp_path, str(copy), "--history")
+    [candidate] = report["candidates"]
+    assert [f["candidate_path"] for f in candidate["files"]] == ["notes.py"]
+    assert (code, unread(candidate)) == (1, {".git/": f"1 {DANGLING}"})
+
+
+def test_a_link_to_the_git_folder_into_it_or_outside_the_folder_is_never_clear(store, tmp_path):
+    """A link that points at what the walk does not read as files (the ``.git`` folder, a file
+    or folder in it, a folder outside the scanned one, directly or through another link) is
+    one unread line each, with or without ``--history``: the folder is never ``clear``."""
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "leak.py").write_bytes(LEAKED)
+    repo = new_repo(tmp_path / "repo")
+    links = {"g": ".git", "h": ".git/hooks", "cfg.py": ".git/config", "o": "../outside",
+             "sub/o2": "../o"}  # fmt: skip
+    (repo / "sub").mkdir()
+    for name, target in links.items():
+        (repo / name).symlink_to(target)
+    git_metadata = "version-control metadata the scan does not read; not read"
+    expected = {name: f"symbolic link to {target!r}, {git_metadata}"
+                for name, target in links.items() if target.startswith(".git")}  # fmt: skip
+    expected |= dict.fromkeys(("o", "sub/o2"), "symbolic link to outside the folder; not "
+                              "followed, not read")  # fmt: skip
+    for history in ((), ("--history",)):
+        code, report = scan(store, tmp_path, str(repo), *history)
+        [candidate] = report["candidates"]
+        found = unread(candidate)
+        found.pop(".git/", None)  # without --history: the history's own line
+        assert (code, candidate["verdict"], found) == (3, "incomplete", expected), history
+
+
+def test_the_blobs_at_many_tips_are_those_each_tips_tree_lists(tmp_path):
+    """``blobs_at`` reads each distinct tree once for all tips: it finds what one ``ls-tree``
+    per tip finds (nested folders, a file only on one branch, names it does not want left out,
+    a link and a submodule entry never)."""
+    from scanner.sources.content import is_wanted
+    from scanner.sources.gitobjects import LocalRepository
+
+    repo = new_repo(tmp_path / "repo")
+    tips = [commit(repo, {"a/b/c/deep.py": b"x = 1\n", "notes.txt": b"words\n"}, "deep")]
+    (repo / "link.py").symlink_to("a/b/c/deep.py")
+    for name in ("one", "two"):
+        git(repo, "checkout", "-q", "-b", name, "main")
+        tips.append(commit(repo, {f"a/{name}.py": name.encode(), "a/b/x.js": name.encode()}, name))
+    local = LocalRepository(repo)
+    expected = {entry.blob for tip in tips for entry in local.tree(tip) if is_wanted(entry.path)}
+    assert local.blobs_at(tips, is_wanted) == expected
+    assert len(expected) == 4  # app.py, deep.py, and "one", "two" (each a .py and an x.js)
+
+
+def test_a_sha256_repository_in_a_folder_is_read_and_each_content_once(store, tmp_path):
+    """A repository made with ``--object-format=sha256``: its history could not be fetched
+    into the SHA-1 object store (``mismatched algorithms``, the whole history unread), and
+    working-tree files were matched to its blobs by SHA-1 ids, so each was read twice."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main", "--object-format=sha256")
+    commit(repo, {"app.py": b"def main():\n    print('hello')\n"}, "start")
+    leak = commit(repo, {"lib/recon.py": LEAKED}, "a leak")
+    commit(repo, {}, "gone", remove=("lib/recon.py",))
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    [candidate] = report["candidates"]
+    assert (code, candidate["unread"]) == (1, [])
+    assert [f["candidate_path"] for f in candidate["files"]] == [f"lib/recon.py@{leak[:12]}"]
+    assert candidate["scanned"]["files"] == 2  # app.py once, the leak
+
+
+def test_hostile_names_in_a_lost_tree_and_in_the_git_folder_are_escaped(store, tmp_path):
+    """A path read from a tree nothing reaches, or from a file put in ``.git/``, is the
+    repository's to choose: shown escaped, never sent to the terminal as it is."""
+    name = "evil\x1b[2J\nleaktrace: forged.py: clear\x07.py"
+    repo = new_repo(tmp_path / "repo")
+    (repo / name).write_bytes(LEAKED)
+    git(repo, "add", "--", name)
+    git(repo, "write-tree")
+    git(repo, "reset", "-q", "--hard")
+    (repo / ".git" / "objects" / name).write_bytes(LEAKED)
+    done = runner.invoke(app, ["scan", str(repo), "--history", "--store", str(store),
+                               "--results", str(tmp_path / "results.db")])  # fmt: skip
+    assert done.exit_code == 1, done.output
+    queue = runner.invoke(app, ["review", "latest", "--results", str(tmp_path / "results.db")])
+    for output in (done.output, queue.output):  # the review queue lists each file by name
+        assert "\x1b" not in output and "\x07" not in output
+        assert not any(line.startswith("leaktrace: forged.py") for line in output.splitlines())
+    assert queue.output.count(printable(name)) == 2, queue.output
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    paths = sorted(f["candidate_path"] for f in report["candidates"][0]["files"])
+    assert (code, len(paths)) == (1, 2)
+    assert paths[0] == f".git/objects/{name}"  # in JSON, escaped by JSON
+    assert paths[1].startswith(f"{name}@uncommitted:")
+
+
+def test_code_git_keeps_under_names_that_tell_no_language_is_named_unread(store, tmp_path):
+    """rerere keeps the text of each conflicted file (``rr-cache/ID/preimage``), ``git am``
+    the patches it is applying (``rebase-apply/0001``): code, with no name to read it as, so
+    one unread line each, never ``clear``."""
+    repo = new_repo(tmp_path / "repo")
+    git(repo, "config", "rerere.enabled", "true")
+    git(repo, "checkout", "-q", "-b", "side")
+    commit(repo, {"app.py": b"def main():\n    print('side')\n"}, "side")
+    git(repo, "checkout", "-q", "main")
+    commit(repo, {"app.py": b"def main():\n    print('main')\n"}, "main")
+    merged = subprocess.run(["git", "-C", str(repo), "merge", "-q", "side"], capture_output=True)
+    assert merged.returncode != 0  # a conflict, recorded by rerere
+    commit(repo, {"app.py": b"def main():\n    print('both')\n"}, "merged")
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    assert (code, unread(report["candidates"][0])) == (3, {".git/rr-cache/": (
+        "2 file(s) of conflicted code rerere recorded (rr-cache: no name to tell their "
+        "language): not read")})  # preimage, postimage  # fmt: skip
+    shutil.rmtree(repo / ".git" / "rr-cache")
+    patch = git(repo, "format-patch", "-1", "HEAD~1", "--stdout")  # main's side of the conflict
+    applied = subprocess.run(["git", "-C", str(repo), "am", "-q"], input=patch + "\n",
+                             capture_output=True, text=True)  # fmt: skip
+    assert applied.returncode != 0 and (repo / ".git" / "rebase-apply").is_dir()
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    assert (code, unread(report["candidates"][0])) == (3, {".git/rebase-apply/": (
+        "2 file(s) of the patches git am or a rebase is applying (diffs, not source files): "
+        "not read")})  # 0001, patch  # fmt: skip
+
+
+def test_refs_of_a_bare_repository_named_as_source_are_its_refs_not_files(store, tmp_path):
+    """A bare repository (the target, or one kept in the folder) is walked as files too: with
+    ``--history`` its refs and reflogs named ``feature.py`` or ``notes.ipynb`` are git's own,
+    not files to read (the ref and the reflog of ``feature.py`` were read as Python)."""
+    repo = new_repo(tmp_path / "repo")
+    folder = tmp_path / "folder"
+    kept = bare(folder / "kept.git", repo)
+    for branch in ("feature.py", "notes.ipynb"):  # loose refs, with their reflogs
+        git(kept, "update-ref", "--create-reflog", f"refs/heads/{branch}", "HEAD")
+    assert (kept / "refs" / "heads" / "notes.ipynb").is_file()
+    assert (kept / "logs" / "refs" / "heads" / "feature.py").is_file()
+    for target in (folder / "kept.git", folder):
+        code, report = scan(store, tmp_path, str(target), "--history")
+        [candidate] = report["candidates"]
+        assert (code, candidate["unread"], candidate["scanned"]["files"]) == (0, [], 1), target

@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from fingerprints import UNKNOWN_LANGUAGE, VCS_DIRS, carried_name, language_for_path, walk_tree
+from fingerprints import (
+    UNKNOWN_LANGUAGE,
+    VCS_DIRS,
+    TreeEntry,
+    carried_name,
+    language_for_path,
+    walk_tree,
+)
 from scanner.sources.base import CandidateFile, Limits, Problem, problem
 from scanner.sources.carriers import HEAD, Unpacker, sniff, unread_histories
 from scanner.sources.git import FileHistory, GitRepo, is_bare_repository
-from scanner.sources.gitobjects import ObjectStore
+from scanner.sources.gitobjects import SHA1, ObjectStore
 from scanner.sources.sourcemap import MapObserver
 
 
@@ -56,7 +64,11 @@ class LocalTree:
         self._repositories: list[tuple[str, Path, str, Path]] = []
         """(prefix of its files, where git reads it, the path it was met at, its git folder)."""
         self._blobs: dict[str, str] = {}
+        """Each working-tree file read -> its git blob id (SHA-1), and where it is (``_files``)."""
+        self._files: dict[str, Path] = {}
         self._git_folders: set[Path] = set()
+        self._bare: list[str] = []
+        """Where the bare repositories in the folder are (``""``: the folder is one)."""
         self._met: list[tuple[str, Path]] = []
         """The ``.git`` folders met in the walk (where, which)."""
 
@@ -65,27 +77,18 @@ class LocalTree:
         if self.with_history is not None and is_bare_repository(self.root):
             # its history, and its files too (a file put beside git's own is published with it)
             self._repository("./", self.root, "", self.root, "a bare git repository")
+            self._bare.append("")
         walked: set[str] = set()
         for entry in walk_tree(self.root, private=False):
             if unpacker.stopped:
                 return
             if entry.skip and entry.skip != UNKNOWN_LANGUAGE:
-                # an unreadable folder is bad input; version-control folders and links are
-                # passed over, and said: a link is one line (as in an archive), since what
-                # publishes the folder may follow it
-                if entry.problem:
-                    self.problems.append(problem(entry.path, entry.skip))
-                elif entry.path.endswith("/") and PurePosixPath(entry.path).name in VCS_DIRS:
-                    self.version_control.append(entry.path)
-                    walked.add(entry.path)
-                    self._metadata(entry.path, entry.absolute)
-                elif entry.skip == LINK:
-                    yield from self._link(unpacker, entry.path, entry.absolute)
-                else:
-                    self.problems.append(Problem(entry.path, entry.skip, partial=False))
+                yield from self._passed_over(unpacker, entry.path, entry, walked)
                 continue
             if (self.with_history is not None and entry.absolute.name in _GIT_NAMES
                     and self._git_file(entry.path, entry.absolute)):  # fmt: skip
+                continue
+            if self.with_history and self._bares_own(entry.path, entry.absolute):
                 continue
             read = read_file(unpacker, entry.path, entry.absolute,
                              entry.skip == UNKNOWN_LANGUAGE, self.problems)  # fmt: skip
@@ -98,15 +101,31 @@ class LocalTree:
                 yield file
             if opened or entry.skip is None:  # what the history must not read a second time
                 self._blobs[entry.path] = file_blob_id(entry.absolute, self.limits.max_read_bytes)
-        for path, folder in self._met:
+                self._files[entry.path] = entry.absolute
+        for path, folder in self._met:  # grows while read: a .git/ met inside a .git/
             self._submodules(path, folder)
             if self.with_history:
-                self._lfs(path, folder)
-                yield from self._hooks_and_info(unpacker, path, folder)
+                yield from self._git_folder_files(unpacker, path, folder, walked)
         if self.with_history is not None:  # those met inside archives
             self.problems += unread_histories([f for f in self.version_control if f not in walked])
         if self.with_history:
             yield from self._histories()
+
+    def _passed_over(self, unpacker: Unpacker, path: str, entry: TreeEntry,
+                     walked: set[str]) -> Iterator[CandidateFile]:  # fmt: skip
+        """An entry the walk does not read as a file: an unreadable folder is bad input;
+        version-control folders and links are passed over, and said: a link is one line (as in
+        an archive), since what publishes the folder may follow it."""
+        if entry.problem:
+            self.problems.append(problem(path, entry.skip or ""))
+        elif path.endswith("/") and PurePosixPath(path).name in VCS_DIRS:
+            self.version_control.append(path)
+            walked.add(path)
+            self._metadata(path, entry.absolute)
+        elif entry.skip == LINK:
+            yield from self._link(unpacker, path, entry.absolute)
+        else:
+            self.problems.append(Problem(path, entry.skip or "", partial=False))
 
     def _metadata(self, path: str, folder: Path) -> None:
         """A version-control folder met in the walk (``sub/.git/``, ``.hg/``)."""
@@ -116,26 +135,10 @@ class LocalTree:
         if name == ".git":
             self._repository(path, folder, path.removesuffix(".git/"), folder.parent)
             self._met.append((path, folder))
-            if self.with_history:
-                self._foreign(path, folder)
             return
         system = {".hg": "Mercurial", ".svn": "Subversion", ".bzr": "Bazaar"}.get(name, name)
         self.problems.append(problem(path, f"{system} metadata: leaktrace does not read its "
                                      "history; not read"))  # fmt: skip
-
-    def _foreign(self, path: str, folder: Path) -> None:
-        """What a ``.git`` folder holds beyond git's own layout (a file put there is published
-        with the folder but is in no commit): one unread line each."""
-        try:
-            names = sorted(os.listdir(folder))
-        except OSError as exc:
-            self.problems.append(problem(path, f"cannot list it ({exc.strerror})"))
-            return
-        for name in names:
-            if name not in GIT_LAYOUT and not name.endswith(".lock") and not name.startswith(
-                    "sharedindex."):  # fmt: skip
-                self.problems.append(problem(path + name, "inside the git folder but not part "
-                                             "of git's own layout: not read"))  # fmt: skip
 
     def _submodules(self, path: str, folder: Path) -> None:
         """The git folders of submodules kept in ``.git/modules/`` (nested ones in theirs): each
@@ -155,44 +158,32 @@ class LocalTree:
                 self._repository(met, here, met, here, "a submodule's git folder")
                 folders[:] = ["modules"] if "modules" in folders else []
 
-    def _lfs(self, path: str, folder: Path) -> None:
-        """Git LFS objects (the content of files LFS tracks, kept outside the history, named
-        by their hash alone): one unread line counting them."""
-
-        def unlisted(exc: OSError) -> None:
-            self.problems.append(problem(f"{path}lfs/", f"cannot list it ({exc.strerror})"))
-
-        objects = folder / "lfs" / "objects"
-        if not objects.is_dir():
-            return
-        count = sum(len(files) for _, _, files in os.walk(objects, onerror=unlisted))
-        if count:
-            self.problems.append(problem(f"{path}lfs/objects/", f"{count:,} Git LFS object(s) "
-                                         "(content of files LFS tracks): not read"))  # fmt: skip
-
-    def _hooks_and_info(self, unpacker: Unpacker, path: str,
-                        folder: Path) -> Iterator[CandidateFile]:  # fmt: skip
-        """Files in ``hooks/`` and ``info/`` other than git's own (a hook installed by hand, a
-        file put there): published with the folder, in no commit, so read as any file is; a
-        folder or a link there is one unread line."""
-        for sub in ("hooks", "info"):
-            try:
-                names = sorted(os.listdir(folder / sub))
-            except FileNotFoundError:
-                continue
-            except OSError as exc:
-                self.problems.append(problem(f"{path}{sub}/", f"cannot list it ({exc.strerror})"))
-                continue
-            for name in names:
-                if _gits_own(sub, name):
-                    continue
-                where, absolute = f"{path}{sub}/{name}", folder / sub / name
-                if absolute.is_symlink() or absolute.is_dir():
-                    self.problems.append(problem(where, "inside the git folder, not one of "
-                                                 "git's own files: not read"))  # fmt: skip
-                    continue
-                sniff_first = language_for_path(name) is None
-                yield from read_file(unpacker, where, absolute, sniff_first, self.problems)
+    def _git_folder_files(self, unpacker: Unpacker, path: str, folder: Path,
+                          walked: set[str]) -> Iterator[CandidateFile]:  # fmt: skip
+        """Every file in a git folder (its worktrees' and submodules' git folders too) that is
+        not in git's own format is read as a working-tree file would be: a file put there (a
+        hook installed by hand, ``objects/leak.py``, ``refs/leak.py`` holding code) is published
+        with the folder but is in no commit. Git's own: loose objects (their name, zlib data),
+        refs and reflogs (their format); the rest of git's files (packs, the index, config) have
+        no source name and are no archive, so reading them finds nothing, as for any such file.
+        What git keeps of code under names that tell no language (``_code_kept_apart``: Git LFS
+        objects, rerere's conflicted files, patches being applied) is one unread line each."""
+        counted: dict[tuple[str, str], int] = {}
+        for entry in walk_tree(folder, private=False):
+            if unpacker.stopped:
+                return
+            where = path + entry.path
+            parts = entry.path.split("/")
+            kept = _code_kept_apart(parts)
+            if kept is not None and not entry.problem:
+                counted[kept] = counted.get(kept, 0) + 1
+            elif entry.skip and entry.skip != UNKNOWN_LANGUAGE:
+                yield from self._passed_over(unpacker, where, entry, walked)
+            elif not gits_own(parts, entry.absolute):
+                yield from read_file(unpacker, where, entry.absolute,
+                                     entry.skip == UNKNOWN_LANGUAGE, self.problems)  # fmt: skip
+        for (store, what), count in sorted(counted.items()):
+            self.problems.append(problem(path + store, f"{count:,} {what}: not read"))
 
     def _git_file(self, path: str, file: Path) -> bool:
         """Whether a file is part of a repository's metadata: a ``.git`` file naming its git
@@ -207,7 +198,16 @@ class LocalTree:
         if folder != self.root and is_bare_repository(folder):
             where = path.removesuffix("HEAD")
             self._repository(where, folder, where, folder, "a bare git repository")
+            self._bare.append(where)
         return False  # HEAD is read as any file
+
+    def _bares_own(self, path: str, file: Path) -> bool:
+        """Whether a file of a bare repository in the folder (met before its files: its
+        ``HEAD`` comes first) is one of git's own (``gits_own``: a ref named ``feature.py``)."""
+        for prefix in self._bare:
+            if path.startswith(prefix):
+                return gits_own(path.removeprefix(prefix).split("/"), file)
+        return False
 
     def _repository(self, path: str, git_folder: Path, prefix: str, location: Path,
                     what: str = "git repository") -> None:  # fmt: skip
@@ -242,6 +242,11 @@ class LocalTree:
             repo = GitRepo(str(work_tree), target=self.target, limits=self.limits, history=True,
                            store=self.store, worktree=worktree, on_disk=True,
                            git_dir=git_dir)  # fmt: skip
+            object_format = repo.object_format()
+            if object_format != SHA1:  # its blob ids are not SHA-1: each file hashed again
+                repo.worktree = {path: file_blob_id(self._files[prefix + path],
+                                                    self.limits.max_read_bytes, object_format)
+                                 for path in worktree}  # fmt: skip
             for file in repo.iter_files():
                 yield replace(file, path=prefix + file.path)
             self.problems += [replace(p, path=prefix + p.path if p.path else met)
@@ -290,30 +295,79 @@ _UNREAD_HISTORY = (
     "its history (every commit, deleted files too) is not read; scan --history reads it"
 )
 _GIT_LINK_BYTES = 4096
-GIT_LAYOUT = frozenset({
-    "HEAD", "config", "config.worktree", "description", "hooks", "info", "objects", "refs",
-    "logs", "index", "packed-refs", "shallow", "commondir", "gitdir", "modules", "worktrees",
-    "branches", "remotes", "rr-cache", "sequencer", "rebase-merge", "rebase-apply", "lfs",
-    "FETCH_HEAD", "ORIG_HEAD", "MERGE_HEAD", "MERGE_MSG", "MERGE_MODE", "MERGE_RR", "AUTO_MERGE",
-    "SQUASH_MSG", "COMMIT_EDITMSG", "TAG_EDITMSG", "NOTES_EDITMSG", "EDIT_DESCRIPTION",
-    "CHERRY_PICK_HEAD", "REVERT_HEAD", "REBASE_HEAD", "BISECT_LOG", "BISECT_START",
-    "BISECT_TERMS", "BISECT_NAMES", "BISECT_RUN", "BISECT_HEAD", "BISECT_EXPECTED_REV",
-    "BISECT_ANCESTORS_OK", "BISECT_FIRST_PARENT", "MERGE_AUTOSTASH", "NOTES_MERGE_PARTIAL",
-    "NOTES_MERGE_REF", "NOTES_MERGE_WORKTREE", "reftable", "git-daemon-export-ok", "gitk.cache",
-    "gc.pid", "gc.log", "fsmonitor--daemon", "fsmonitor--daemon.ipc", "filter-repo", "svn",
-    "GITGUI_MSG", "GITGUI_BCK", "gk",
-})  # fmt: skip
-"""What git itself keeps at the top of a git folder (``gitrepository-layout``, and the files its
-commands leave there), and what common tools leave (gitk, git gui, GitKraken's ``gk/``);
-anything else there is not git's."""
 _GIT_NAMES = frozenset({".git", "HEAD"})
-_INFO = frozenset({"exclude", "attributes", "refs", "sparse-checkout", "alternates", "grafts"})
+_HEX = "0123456789abcdef"
+_REF = re.compile(rb"([0-9a-f]{40}|[0-9a-f]{64}|ref: [^\0\n]+)\n?")
+_HASH = re.compile(rb"[0-9a-f]{40}|[0-9a-f]{64}")
+_ZONE = re.compile(rb"[+-][0-9]{4}")
+_MAX_REF_BYTES = 64 * 1024 * 1024
+"""A ref or reflog file larger than this is not checked for git's format: read as a file."""
 
 
-def _gits_own(sub: str, name: str) -> bool:
-    """Whether a name in ``hooks/`` or ``info/`` is git's own: a sample ``git init`` writes, or
-    a file ``gitrepository-layout`` lists."""
-    return name.endswith(".sample") if sub == "hooks" else name in _INFO
+def gits_own(parts: list[str], file: Path) -> bool:
+    """Whether a file in a git folder (``parts``: its path there) is in one of git's own
+    formats that could be mistaken for source: a loose object (``objects/ab/<hex>``, zlib
+    data), a ref (a hash or ``ref: NAME``) or a reflog (``OLD NEW WHO <EMAIL> TIME ZONE\tMSG``
+    lines) below ``refs/`` or ``logs/`` (of the git folder, a worktree's or a submodule's); or
+    a socket (``fsmonitor--daemon.ipc``), which cannot be opened and holds nothing."""
+    name = parts[-1]
+    if (len(parts) >= 3 and parts[-3] == "objects" and len(parts[-2]) == 2
+            and len(name) in (38, 62) and not set(parts[-2] + name) - set(_HEX)):  # fmt: skip
+        head = _first_bytes(file, 2)
+        return len(head) == 2 and head[0] & 0x0F == 8 and int.from_bytes(head, "big") % 31 == 0
+    folders = parts[:-1]
+    if "refs" not in folders and "logs" not in folders:
+        return _is_socket(file)  # git's fsmonitor daemon listens on one: it holds no content
+    data = _first_bytes(file, _MAX_REF_BYTES)
+    if not data or len(data) >= _MAX_REF_BYTES:
+        return not data  # nothing to read; one too large for a ref is read as a file
+    if "logs" in folders:
+        return all(_reflog_entry(line) for line in data.splitlines())
+    return _REF.fullmatch(data) is not None
+
+
+def _reflog_entry(line: bytes) -> bool:
+    """Whether a line is a reflog entry, ``OLD NEW NAME <EMAIL> TIME ZONE\tMESSAGE``; checked
+    by splitting, not by one regular expression (its backtracking over a long hostile line)."""
+    head = line.partition(b"\t")[0]
+    old, _, rest = head.partition(b" ")
+    new, _, rest = rest.partition(b" ")
+    when = rest.rpartition(b"> ")[2]
+    time, _, zone = when.partition(b" ")
+    return (len(old) == len(new) and bool(_HASH.fullmatch(old)) and bool(_HASH.fullmatch(new))
+            and b"> " in rest and time.removeprefix(b"-").isdigit()
+            and bool(_ZONE.fullmatch(zone)))  # fmt: skip
+
+
+def _is_socket(path: Path) -> bool:
+    try:
+        return stat.S_ISSOCK(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+_LFS = "Git LFS object(s) (content of files LFS tracks)"
+_RERERE = "file(s) of conflicted code rerere recorded (rr-cache: no name to tell their language)"
+_PATCHES = "file(s) of the patches git am or a rebase is applying (diffs, not source files)"
+_RERERE_FILE = re.compile(r"(preimage|postimage|thisimage)(\.[0-9]+)?")
+_PATCH_FILE = re.compile(r"[0-9]{4,}|patch")
+
+
+def _code_kept_apart(parts: list[str]) -> tuple[str, str] | None:
+    """(its folder, what it is) when a path in a git folder (``parts``) is code git keeps under
+    a name that tells no language: a Git LFS object (named by its hash), a conflicted file's
+    text rerere recorded (``rr-cache/ID/preimage``), a patch ``git am`` or a rebase is applying
+    (``rebase-apply/0001``); else None."""
+    for at in range(len(parts) - 1):
+        folder = "/".join(parts[: at + 1]) + "/"
+        if parts[at : at + 2] == ["lfs", "objects"] and at + 2 < len(parts):
+            return f"{folder}objects/", _LFS
+        if parts[at] == "rr-cache" and _RERERE_FILE.fullmatch(parts[-1]):
+            return folder, _RERERE
+        last = at == len(parts) - 2
+        if parts[at] == "rebase-apply" and last and _PATCH_FILE.fullmatch(parts[-1]):
+            return folder, _PATCHES
+    return None
 
 
 def _git_link(path: Path) -> Path | None:
@@ -335,23 +389,28 @@ def _common_dir(git_folder: Path) -> Path:
 
 
 def _first_line(path: Path) -> bytes:
-    """The first line of a small metadata file, read as any candidate file is (a regular file
-    only, a few KiB at most); b"" if there is none."""
+    """The first line of a small metadata file (a few KiB at most); b"" if there is none."""
+    return _first_bytes(path, _GIT_LINK_BYTES).partition(b"\n")[0]
+
+
+def _first_bytes(path: Path, most: int) -> bytes:
+    """At most ``most`` first bytes of a file, read as any candidate file is (a regular file
+    only); b"" if there are none or it cannot be read."""
     try:
         handle = _open_regular(path)
         if handle is None:
             return b""
         with handle:
-            head = handle.read(_GIT_LINK_BYTES)
+            return handle.read(most)
     except OSError:
         return b""
-    return head.partition(b"\n")[0]
 
 
-def file_blob_id(path: Path, most: int) -> str:
-    """The git blob id (SHA-1) of a file's content, read in chunks (``answers.git_blob_id`` of
-    bytes in memory); "" if it cannot be read or holds more than ``most`` bytes (a file too
-    large to read: hashing it would cost its whole size, and its history is read anyway)."""
+def file_blob_id(path: Path, most: int, object_format: str = SHA1) -> str:
+    """The git blob id of a file's content (SHA-1, or SHA-256 for a repository made with
+    ``--object-format=sha256``), read in chunks (``answers.git_blob_id`` of bytes in memory); ""
+    if it cannot be read or holds more than ``most`` bytes (a file too large to read: hashing
+    it would cost its whole size, and its history is read anyway)."""
     try:
         handle = _open_regular(path)
         if handle is None:
@@ -360,7 +419,7 @@ def file_blob_id(path: Path, most: int) -> str:
             size = os.fstat(handle.fileno()).st_size
             if size > most:
                 return ""
-            digest = hashlib.sha1(b"blob %d\0" % size)
+            digest = hashlib.new(object_format, b"blob %d\0" % size)
             for chunk in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(chunk)
     except OSError:
