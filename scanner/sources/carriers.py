@@ -257,6 +257,10 @@ class Unpacker:
         except _Stop as stop:
             self.stopped = True
             self.problems.append(problem("", str(stop)))
+        except MemoryError:
+            raise
+        except Exception as exc:
+            self.problems.append(problem("", unexpected(exc)))
 
     def file(self, path: str, stream: IO[bytes], depth: int = 0) -> Iterator[CandidateFile]:
         """The files held by one file of a folder or a remote tree (itself, if it is source)."""
@@ -267,6 +271,10 @@ class Unpacker:
         except _Stop as stop:
             self.stopped = True
             self.problems.append(problem("", str(stop)))
+        except MemoryError:
+            raise
+        except Exception as exc:
+            self.problems.append(problem(path, unexpected(exc)))
 
     def data(self, path: str, data: bytes, depth: int = 0,
              real: str | None = None) -> Iterator[CandidateFile]:  # fmt: skip
@@ -445,7 +453,8 @@ class Unpacker:
                 handle = archive.extractfile(member)
                 if handle is None:
                     continue
-                yield from self._stream(path, handle, level, name=posixpath.basename(name))
+                with self._member(path):
+                    yield from self._stream(path, handle, level, name=posixpath.basename(name))
 
     def _zip(self, path: str, prefix: str, stream: IO[bytes],
              level: int) -> Iterator[CandidateFile]:  # fmt: skip
@@ -472,8 +481,27 @@ class Unpacker:
                 if ratio > self.limits.max_ratio and info.file_size > (1 << 20):
                     self._unread(entry, f"compression ratio over {self.limits.max_ratio} (bomb?)")
                     continue
-                with archive.open(info) as handle:
+                if info.flag_bits & _ENCRYPTED:
+                    self._unread(entry, "encrypted (a password is needed)")
+                    continue
+                with self._member(entry), archive.open(info) as handle:
                     yield from self._stream(entry, handle, level, name=posixpath.basename(name))
+
+    @contextlib.contextmanager
+    def _member(self, path: str) -> Iterator[None]:
+        """One archive member's read: whatever the libraries raise on it (a bad CRC, a
+        compression method zipfile lacks, a surprise) is that member's unread line, and the
+        members after it are still read. A cap reached (``_Stop``) ends the candidate."""
+        try:
+            yield
+        except _Stop:
+            raise
+        except _corrupt() as exc:
+            self._unread(path, f"corrupt or unreadable ({_one_line(exc)})")
+        except MemoryError:
+            raise
+        except Exception as exc:
+            self.problems.append(problem(path, unexpected(exc)))
 
     def _check_name(self, path: str, name: str) -> None:
         """Names that would escape an extraction folder are noted; nothing is ever extracted,
@@ -548,6 +576,18 @@ def _corrupt() -> tuple[type[BaseException], ...]:
 
 def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
+
+
+_ENCRYPTED = 0x1
+"""Bit 0 of a zip entry's general purpose flags (APPNOTE 4.4.4): its data is encrypted."""
+
+
+def unexpected(exc: Exception) -> str:
+    """The line for what reading one hostile input raised that no library documents (a
+    KeyError, a struct error, a RuntimeError such as zipfile's): that input's unread line,
+    never the run's internal error. ``MemoryError`` is never caught as one (it says nothing of
+    the input), nor is ``KeyboardInterrupt``, which is no ``Exception``."""
+    return f"not read ({type(exc).__name__}: {_one_line(exc)})"
 
 
 def _notebook_extension(notebook: Any) -> str:
