@@ -13,9 +13,11 @@ import io
 import json
 import shutil
 import sqlite3
+import struct
 import subprocess
 import tarfile
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -205,3 +207,176 @@ def test_watch_records_an_unreadable_publication_and_goes_on(tmp_path):
     assert rows == {"npm:enc@1.0.0": "incomplete", "npm:leaky@1.0.0": "derivative"}
     assert again.exit_code == 0, again.output
     assert "enc@1.0.0" not in again.output
+
+
+# -- 4. archive formats leaktrace does not open ------------------------------------------------
+
+
+def seven_zip(members: dict[str, bytes]) -> bytes:
+    """A 7z archive of stored (Copy method) files, by 7zFormat.txt: signature header, the packed
+    streams, then the header (one folder per file, names in UTF-16LE)."""
+    packed = b"".join(members.values())
+
+    def number(value: int) -> bytes:
+        assert value < 0x80  # the one-byte form of 7z's NUMBER is enough here
+        return bytes([value])
+
+    files = len(members)
+    header = bytearray(b"\x01\x04")  # kHeader, kMainStreamsInfo
+    header += b"\x06" + number(0) + number(files) + b"\x09"  # kPackInfo: pos, count, kSize
+    for data in members.values():
+        header += _uint7z(len(data))
+    header += b"\x00"  # kEnd
+    header += b"\x07\x0b" + number(files) + b"\x00"  # kUnPackInfo, kFolder, n, not external
+    header += b"\x01\x01\x00" * files  # each folder: 1 coder, id size 1, id 0x00 (Copy)
+    header += b"\x0c" + b"".join(_uint7z(len(d)) for d in members.values())  # kCodersUnPackSize
+    header += b"\x00\x00"  # kEnd (unpack info), kEnd (streams info)
+    names = b"".join(name.encode("utf-16-le") + b"\0\0" for name in members)
+    header += b"\x05" + number(files) + b"\x11" + _uint7z(len(names) + 1) + b"\x00" + names
+    header += b"\x00\x00"  # kEnd (files info), kEnd (header)
+    start = struct.pack("<QQI", len(packed), len(header), zlib.crc32(header))
+    signature = b"7z\xbc\xaf\x27\x1c\x00\x04" + struct.pack("<I", zlib.crc32(start)) + start
+    return signature + packed + bytes(header)
+
+
+def _uint7z(value: int) -> bytes:
+    """7z's NUMBER for values below 2**14 (one or two bytes)."""
+    if value < 0x80:
+        return bytes([value])
+    assert value < 0x4000
+    return bytes([0x80 | (value >> 8), value & 0xFF])
+
+
+def ar_archive(members: dict[str, bytes]) -> bytes:
+    """A System V ar archive (ar(5)): the global header, then a 60-byte header per member and
+    its data, padded to an even offset."""
+    out = bytearray(b"!<arch>\n")
+    for name, data in members.items():
+        out += f"{name:<16}{0:<12}{0:<6}{0:<6}{100644:<8}{len(data):<10}`\n".encode()
+        out += data + (b"\n" if len(data) % 2 else b"")
+    return bytes(out)
+
+
+def deb(files: dict[str, bytes]) -> bytes:
+    """A Debian binary package (deb(5)): an ar archive of ``debian-binary``, ``control.tar.xz``
+    and ``data.tar.xz``."""
+
+    def tar_xz(members: dict[str, bytes]) -> bytes:
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w:xz") as archive:
+            for name, data in members.items():
+                info = tarfile.TarInfo(name)
+                info.size = len(data)
+                archive.addfile(info, io.BytesIO(data))
+        return buffer.getvalue()
+
+    control = b"Package: acme\nVersion: 1.0\nArchitecture: all\nMaintainer: x <x@x>\n"
+    control += b"Description: acme\n"
+    return ar_archive({"debian-binary": b"2.0\n", "control.tar.xz": tar_xz({"./control": control}),
+                       "data.tar.xz": tar_xz(files)})  # fmt: skip
+
+
+def cpio_newc(members: dict[str, bytes]) -> bytes:
+    """A cpio archive in the SVR4 ``newc`` format (cpio(5)): ``070701``, thirteen 8-digit hex
+    fields, the name with its NUL, the data, each padded to 4 bytes; ``TRAILER!!!`` last."""
+    out = bytearray()
+    for number, (name, data) in enumerate([*members.items(), ("TRAILER!!!", b"")], start=1):
+        mode = 0o100644 if data or name != "TRAILER!!!" else 0
+        fields = [number, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(name) + 1, 0]
+        out += b"070701" + "".join(f"{f:08X}" for f in fields).encode() + name.encode() + b"\0"
+        out += b"\0" * (-len(out) % 4) + data
+        out += b"\0" * (-len(out) % 4)
+    return bytes(out)
+
+
+def _xxh32(data: bytes, seed: int = 0) -> int:
+    """xxHash32 (the LZ4 frame descriptor's checksum), for inputs under 16 bytes."""
+    p1, p2, p3, p4, p5 = 2654435761, 2246822519, 3266489917, 668265263, 374761393
+    mask = 0xFFFFFFFF
+
+    def rotl(x: int, r: int) -> int:
+        return ((x << r) | (x >> (32 - r))) & mask
+
+    assert len(data) < 16
+    h = (seed + p5 + len(data)) & mask
+    at = 0
+    while at + 4 <= len(data):
+        h = rotl((h + int.from_bytes(data[at : at + 4], "little") * p3) & mask, 17) * p4 & mask
+        at += 4
+    for byte in data[at:]:
+        h = rotl((h + byte * p5) & mask, 11) * p1 & mask
+    h ^= h >> 15
+    h = h * p2 & mask
+    h ^= h >> 13
+    h = h * p3 & mask
+    return h ^ (h >> 16)
+
+
+def lz4_frame(data: bytes) -> bytes:
+    """An LZ4 frame (lz4_Frame_format.md) holding ``data`` as one uncompressed block."""
+    descriptor = bytes([0b01100000, 0x70])  # version 01, independent blocks; 4 MiB blocks
+    checksum = (_xxh32(descriptor) >> 8) & 0xFF
+    block = struct.pack("<I", len(data) | 0x80000000) + data  # high bit: stored as is
+    return b"\x04\x22\x4d\x18" + descriptor + bytes([checksum]) + block + b"\0\0\0\0"
+
+
+def _tool_reads(tool: str, args: list[str], path: Path) -> bytes | None:
+    """What a format's own tool makes of a file written here (None: no such tool here)."""
+    if shutil.which(tool) is None:
+        return None
+    return subprocess.run([tool, *args, str(path)], capture_output=True, check=True).stdout
+
+
+def unopened_carriers(folder: Path) -> dict[str, str]:
+    """Each carrier leaktrace does not open, holding money.py, under its usual name; and what
+    its own tool lists of it, where the tool is here."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "src.7z").write_bytes(seven_zip({"money.py": MONEY}))
+    (folder / "pkg.deb").write_bytes(deb({"./usr/lib/acme/money.py": MONEY}))
+    (folder / "cp.cpio").write_bytes(cpio_newc({"money.py": MONEY}))
+    (folder / "m.py.lz4").write_bytes(lz4_frame(MONEY))
+    (folder / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))  # not a carrier
+    listed = _tool_reads("dpkg-deb", ["--contents"], folder / "pkg.deb")
+    assert listed is None or b"./usr/lib/acme/money.py" in listed
+    assert _tool_reads("lz4", ["-dc"], folder / "m.py.lz4") in (None, MONEY)
+    listed = _tool_reads("cpio", ["-it", "-F"], folder / "cp.cpio")
+    assert listed is None or b"money.py" in listed
+    listed = _tool_reads("7z", ["l"], folder / "src.7z")
+    assert listed is None or b"money.py" in listed
+    return {"src.7z": "7z archive", "pkg.deb": "ar archive (a .deb, a static library)",
+            "cp.cpio": "cpio archive", "m.py.lz4": "lz4 compressed data"}  # fmt: skip
+
+
+def test_archives_leaktrace_does_not_open_are_unread_in_a_folder(store, tmp_path):
+    expected = unopened_carriers(tmp_path / "misc")
+    code, candidates, stderr = scan(store, tmp_path / "misc")
+    assert code == 3, stderr
+    [candidate] = candidates.values()
+    assert candidate["verdict"] == "incomplete"
+    assert unread(candidate) == {
+        path: f"not read: {what}, a format leaktrace does not open" for path, what in
+        expected.items()}  # fmt: skip
+    for path in expected:
+        assert f"misc:{path}: not read:" in stderr
+    assert "logo.png" not in stderr
+    code, candidates, stderr = scan(store, tmp_path / "misc" / "pkg.deb")  # given alone
+    assert code == 3, stderr
+    [candidate] = candidates.values()
+    assert unread(candidate) == {"": f"not read: {expected['pkg.deb']}, a format leaktrace does "
+                                     "not open"}  # fmt: skip
+
+
+def test_unopened_archives_in_a_zip_are_unread_whatever_their_name(store, tmp_path):
+    expected = unopened_carriers(tmp_path / "misc")
+    bundle = tmp_path / "misc.zip"
+    with zipfile.ZipFile(bundle, "w") as archive:
+        for path in (*expected, "logo.png"):
+            archive.write(tmp_path / "misc" / path, path)
+        archive.write(tmp_path / "misc" / "src.7z", "renamed.dat")  # named as nothing
+    code, candidates, stderr = scan(store, bundle)
+    assert code == 3, stderr
+    [candidate] = candidates.values()
+    assert set(unread(candidate)) == {*expected, "renamed.dat"}
+    done = runner.invoke(app, ["guard", str(bundle), "--store", str(store)])
+    assert done.exit_code == 3, done.output
+    assert "renamed.dat" in done.output

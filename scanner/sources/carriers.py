@@ -69,6 +69,7 @@ CARRIER_SUFFIXES = (
     ".zip", ".whl", ".egg", ".jar", ".war", ".ear", ".aar", ".apk", ".nupkg", ".vsix", ".crx",
     ".xpi", ".gem", ".crate", ".tar", ".tgz", ".gz", ".txz", ".xz", ".tbz", ".tbz2", ".bz2",
     ".zst", ".tzst", ".ipynb", ".map",
+    ".7z", ".rar", ".deb", ".udeb", ".rpm", ".cpio", ".lz4", ".lz", ".cab",  # listed unread
 )  # fmt: skip
 
 
@@ -78,7 +79,8 @@ def might_be_carrier(name: str) -> bool:
 
 def sniff(head: bytes, name: str = "") -> str | None:
     """What kind of carrier starts with ``head``: zip, tar, gzip, xz, bzip2, zstd, notebook,
-    sourcemap; or None for anything else (plain text, images, binaries)."""
+    sourcemap, ``unopened`` (an archive format leaktrace does not open: ``unopened_format``);
+    or None for anything else (plain text, images, binaries)."""
     if head[:4] in (b"PK\x03\x04", b"PK\x05\x06", b"Cr24"):
         return "zip"
     if head[:2] == b"\x1f\x8b":
@@ -91,6 +93,8 @@ def sniff(head: bytes, name: str = "") -> str | None:
         return "zstd"
     if head[257:262] == b"ustar" or _old_tar_header(head):
         return "tar"
+    if unopened_format(head) is not None:
+        return "unopened"
     lower = name.lower()
     stripped = head.lstrip()
     if lower.endswith(".ipynb") and stripped.startswith(b"{"):
@@ -100,6 +104,30 @@ def sniff(head: bytes, name: str = "") -> str | None:
     if stripped.startswith(b"{") and b'"version"' in head and b'"mappings"' in head:
         return "sourcemap"
     return None
+
+
+_UNOPENED: tuple[tuple[bytes, str], ...] = (
+    (b"7z\xbc\xaf\x27\x1c", "7z archive"),
+    (b"Rar!\x1a\x07", "RAR archive"),
+    (b"!<arch>\n", "ar archive (a .deb, a static library)"),
+    (b"070701", "cpio archive"), (b"070702", "cpio archive"), (b"070707", "cpio archive"),
+    (b"\xed\xab\xee\xdb", "RPM package"),
+    (b"\x04\x22\x4d\x18", "lz4 compressed data"), (b"\x02\x21\x4c\x18", "lz4 compressed data"),
+    (b"LZIP", "lzip compressed data"),
+    (b"\x1f\x9d", "compress (.Z) data"),
+    (b"MSCF\0\0\0\0", "Microsoft cabinet"),
+    (b"xar!", "xar archive (a macOS .pkg)"),
+    (b"hsqs", "squashfs image"),
+)  # fmt: skip
+"""Archive and compression formats recognised by their magic bytes (file(1)'s) that leaktrace
+does not open: each is one unread line wherever it is met, whatever its name, so what it holds
+never passes for ``clear``. Images, fonts, executables and other binaries are no carriers and
+are passed over as before."""
+
+
+def unopened_format(head: bytes) -> str | None:
+    """What archive or compression format leaktrace does not open ``head`` starts, or None."""
+    return next((what for magic, what in _UNOPENED if head.startswith(magic)), None)
 
 
 def _old_tar_header(head: bytes) -> bool:
@@ -329,6 +357,10 @@ class Unpacker:
                 reason = "its bytes are no archive, package or notebook format"
                 self.problems.append(problem("", f"corrupt or unreadable archive ({reason})"))
             return  # not code, not a carrier: nothing to read
+        if kind == "unopened":
+            what = unopened_format(head)
+            self._unread("" if top else path, f"{what}, a format leaktrace does not open")
+            return
         if kind in ("gzip", "xz", "bzip2", "zstd"):
             if layers >= _MAX_COMPRESSION_LAYERS:
                 self._unread(path, f"compressed more than {_MAX_COMPRESSION_LAYERS} times")
