@@ -380,3 +380,25 @@ def test_unopened_archives_in_a_zip_are_unread_whatever_their_name(store, tmp_pa
     done = runner.invoke(app, ["guard", str(bundle), "--store", str(store)])
     assert done.exit_code == 3, done.output
     assert "renamed.dat" in done.output
+
+
+# -- 5. max_files in a folder ------------------------------------------------------------------
+
+
+def test_max_files_counts_a_folders_entries(store, tmp_path):
+    """A folder's files and folders count against ``max_files`` as an archive's entries do."""
+    folder = tmp_path / "c_unrel"
+    shutil.copytree(SAMPLES / "candidates" / "unrelated-large", folder)
+    entries = sum(1 for _ in folder.rglob("*"))  # files and folders
+    assert entries > sum(1 for p in folder.rglob("*") if p.is_file())
+    config = tmp_path / "lim.toml"
+    config.write_text(f"[limits]\nmax_files = {entries - 1}\n")
+    code, candidates, stderr = scan(store, folder, extra=("--config", str(config)))
+    assert code == 3, stderr
+    [candidate] = candidates.values()
+    assert candidate["verdict"] == "incomplete"
+    assert unread(candidate) == {"": f"more than {entries - 1} entries; the rest is not read"}
+    assert f"c_unrel: more than {entries - 1} entries; the rest is not read" in stderr
+    config.write_text(f"[limits]\nmax_files = {entries}\n")
+    code, candidates, stderr = scan(store, folder, extra=("--config", str(config)))
+    assert code == 0, stderr

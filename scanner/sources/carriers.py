@@ -246,6 +246,8 @@ class Unpacker:
         """Version-control folders (``.git/``) met inside archives, each once: a repository's
         history is not read as files (``guard`` reports them)."""
         self.entries = 0
+        self._folders: set[str] = set()
+        """A folder's subfolders counted (``folder_entry``)."""
         self.bytes_read = 0
         self.stopped = False
 
@@ -255,6 +257,25 @@ class Unpacker:
         self.entries += 1
         if self.entries > self.limits.max_files:
             raise _Stop(f"more than {self.limits.max_files:,} entries; the rest is not read")
+
+    def folder_entry(self, path: str) -> bool:
+        """Count a folder's entry (``sub/x.py``, ``sub/link``, ``sub/.git/``) and each folder
+        above it not met before against ``max_files``, as an archive's entries are; False once
+        the cap is passed: the rest is not read, one line says so."""
+        parts = path.rstrip("/").split("/")
+        above = {"/".join(parts[:at]) for at in range(1, len(parts))} - self._folders
+        self._folders |= above
+        try:
+            for _ in range(1 + len(above)):
+                self._count_entry()
+        except _Stop as stop:
+            self._stop(stop)
+            return False
+        return True
+
+    def _stop(self, stop: _Stop) -> None:
+        self.stopped = True
+        self.problems.append(problem("", str(stop)))
 
     def _count_bytes(self, size: int) -> None:
         self.bytes_read += size
@@ -283,8 +304,7 @@ class Unpacker:
         try:
             yield from self._stream(carried_name(name), stream, depth=0, top=True)
         except _Stop as stop:
-            self.stopped = True
-            self.problems.append(problem("", str(stop)))
+            self._stop(stop)
         except MemoryError:
             raise
         except Exception as exc:
@@ -297,8 +317,7 @@ class Unpacker:
         try:
             yield from self._stream(path, stream, depth)
         except _Stop as stop:
-            self.stopped = True
-            self.problems.append(problem("", str(stop)))
+            self._stop(stop)
         except MemoryError:
             raise
         except Exception as exc:

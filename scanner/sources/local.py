@@ -67,7 +67,7 @@ class LocalTree:
             self._repository("./", self.root, "", self.root, "a bare git repository")
         walked: set[str] = set()
         for entry in walk_tree(self.root, private=False):
-            if unpacker.stopped:
+            if unpacker.stopped or not unpacker.folder_entry(entry.path):
                 return
             if entry.skip and entry.skip != UNKNOWN_LANGUAGE:
                 # an unreadable folder is bad input; version-control folders and links are
