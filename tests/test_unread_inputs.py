@@ -402,3 +402,42 @@ def test_max_files_counts_a_folders_entries(store, tmp_path):
     config.write_text(f"[limits]\nmax_files = {entries}\n")
     code, candidates, stderr = scan(store, folder, extra=("--config", str(config)))
     assert code == 0, stderr
+
+
+# -- 9. scripts named by their #! line ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("line", [b"#!/usr/bin/env python3", b"#!/usr/bin/python3.12 -u",
+                                  b"#! /usr/bin/env -S python3 -X dev"])  # fmt: skip
+def test_a_script_without_an_extension_is_read_by_its_shebang(store, tmp_path, line):
+    folder = tmp_path / "tools"
+    folder.mkdir()
+    (folder / "moneytool").write_bytes(line + b"\n" + MONEY)
+    (folder / "notes").write_bytes(b"#!/bin/sh\necho hello\n")  # no grammar for sh: not code
+    code, candidates, stderr = scan(store, folder)
+    assert code == 1, stderr
+    [candidate] = candidates.values()
+    assert {f["candidate_path"] for f in candidate["files"]} == {"moneytool"}
+    code, candidates, stderr = scan(store, folder / "moneytool")  # given alone
+    assert code == 1, stderr
+    # inside an archive too
+    tarball = tmp_path / "tools.tar.gz"
+    with tarfile.open(tarball, "w:gz") as archive:
+        archive.add(folder / "moneytool", "bin/moneytool")
+    code, candidates, stderr = scan(store, tarball)
+    assert code == 1, stderr
+    [candidate] = candidates.values()
+    assert {f["candidate_path"] for f in candidate["files"]} == {"bin/moneytool"}
+
+
+def test_shebang_languages():
+    from fingerprints import language_for_shebang
+
+    assert language_for_shebang(b"#!/usr/bin/env node\nx") == "javascript"
+    assert language_for_shebang(b"#!/usr/bin/ruby -w\n") == "ruby"
+    assert language_for_shebang(b"#!/usr/bin/env php\n") == "php"
+    assert language_for_shebang(b"#!/usr/bin/python2.7\n") == "python"
+    assert language_for_shebang(b"#!/bin/bash\n") is None
+    assert language_for_shebang(b"#!/usr/bin/env\n") is None
+    assert language_for_shebang(b"import os\n") is None
+    assert language_for_shebang(b"#!" + b"x" * 600) is None

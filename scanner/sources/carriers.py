@@ -47,6 +47,7 @@ from fingerprints import (
     carried_name,
     decode_source,
     language_for_path,
+    language_for_shebang,
     printable,
 )
 from scanner.sources.base import EMPTY, CandidateFile, Limits, Problem, problem, unique_name
@@ -79,8 +80,9 @@ def might_be_carrier(name: str) -> bool:
 
 def sniff(head: bytes, name: str = "") -> str | None:
     """What kind of carrier starts with ``head``: zip, tar, gzip, xz, bzip2, zstd, notebook,
-    sourcemap, ``unopened`` (an archive format leaktrace does not open: ``unopened_format``);
-    or None for anything else (plain text, images, binaries)."""
+    sourcemap, ``unopened`` (an archive format leaktrace does not open: ``unopened_format``),
+    ``script`` (a ``#!`` line naming a language's interpreter, whatever the file's name: read as
+    that language); or None for anything else (plain text, images, binaries)."""
     if head[:4] in (b"PK\x03\x04", b"PK\x05\x06", b"Cr24"):
         return "zip"
     if head[:2] == b"\x1f\x8b":
@@ -95,6 +97,8 @@ def sniff(head: bytes, name: str = "") -> str | None:
         return "tar"
     if unopened_format(head) is not None:
         return "unopened"
+    if language_for_shebang(head) is not None:
+        return "script"
     lower = name.lower()
     stripped = head.lstrip()
     if lower.endswith(".ipynb") and stripped.startswith(b"{"):
@@ -363,14 +367,18 @@ class Unpacker:
         in the evidence)."""
         name = name or PurePosixPath(path).name
         language = language_for_path(name)
-        if language is not None:
+        head = kind = None
+        if language is None:
+            head = stream.read(HEAD)
+            kind = sniff(head, name)
+            language = language_for_shebang(head) if kind == "script" else None
+        if language is not None:  # source, by its name or by its #! line
             where = (name if top else path + SEPARATOR + name) if unwrapped else path
-            data = self._read(where, stream)
+            data = self._read(where, stream, head or b"")
             if data is not None:
                 yield from self._source(where, data, language)
             return
-        head = stream.read(HEAD)
-        kind = sniff(head, name)
+        assert head is not None
         if kind is None:
             if top and layers == 0:
                 reason = "its bytes are no archive, package or notebook format"
