@@ -332,19 +332,15 @@ def unopened_carriers(folder: Path) -> dict[str, str]:
     its own tool lists of it, where the tool is here."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "src.7z").write_bytes(seven_zip({"money.py": MONEY}))
-    (folder / "pkg.deb").write_bytes(deb({"./usr/lib/acme/money.py": MONEY}))
     (folder / "cp.cpio").write_bytes(cpio_newc({"money.py": MONEY}))
     (folder / "m.py.lz4").write_bytes(lz4_frame(MONEY))
     (folder / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))  # not a carrier
-    listed = _tool_reads("dpkg-deb", ["--contents"], folder / "pkg.deb")
-    assert listed is None or b"./usr/lib/acme/money.py" in listed
     assert _tool_reads("lz4", ["-dc"], folder / "m.py.lz4") in (None, MONEY)
     listed = _tool_reads("cpio", ["-it", "-F"], folder / "cp.cpio")
     assert listed is None or b"money.py" in listed
     listed = _tool_reads("7z", ["l"], folder / "src.7z")
     assert listed is None or b"money.py" in listed
-    return {"src.7z": "7z archive", "pkg.deb": "ar archive (a .deb, a static library)",
-            "cp.cpio": "cpio archive", "m.py.lz4": "lz4 compressed data"}  # fmt: skip
+    return {"src.7z": "7z archive", "cp.cpio": "cpio archive", "m.py.lz4": "lz4 compressed data"}
 
 
 def test_archives_leaktrace_does_not_open_are_unread_in_a_folder(store, tmp_path):
@@ -359,10 +355,10 @@ def test_archives_leaktrace_does_not_open_are_unread_in_a_folder(store, tmp_path
     for path in expected:
         assert f"misc:{path}: not read:" in stderr
     assert "logo.png" not in stderr
-    code, candidates, stderr = scan(store, tmp_path / "misc" / "pkg.deb")  # given alone
+    code, candidates, stderr = scan(store, tmp_path / "misc" / "src.7z")  # given alone
     assert code == 3, stderr
     [candidate] = candidates.values()
-    assert unread(candidate) == {"": f"not read: {expected['pkg.deb']}, a format leaktrace does "
+    assert unread(candidate) == {"": f"not read: {expected['src.7z']}, a format leaktrace does "
                                      "not open"}  # fmt: skip
 
 
@@ -380,6 +376,47 @@ def test_unopened_archives_in_a_zip_are_unread_whatever_their_name(store, tmp_pa
     done = runner.invoke(app, ["guard", str(bundle), "--store", str(store)])
     assert done.exit_code == 3, done.output
     assert "renamed.dat" in done.output
+
+
+def test_a_deb_and_other_ar_archives_are_opened(store, tmp_path):
+    """A .deb is an ar archive whose data.tar.xz holds the package's files: the leak inside is
+    found under its path there; a BSD-named member (``#1/N``) and a GNU long name (``/N``) are
+    read by their names; a static library's object files are no code and pass as before."""
+    package = tmp_path / "pkg.deb"
+    package.write_bytes(deb({"./usr/lib/acme/money.py": MONEY}))
+    listed = _tool_reads("dpkg-deb", ["--contents"], package)
+    assert listed is None or b"./usr/lib/acme/money.py" in listed
+    code, candidates, stderr = scan(store, package)
+    assert code == 1, stderr
+    [candidate] = candidates.values()
+    assert {f["candidate_path"] for f in candidate["files"]} == {
+        "data.tar.xz!/usr/lib/acme/money.py"}  # fmt: skip
+    assert candidate["unread"] == []
+    long_name = "a_very_long_module_name_for_gnu.py"
+    names = b"other.py/\n" + long_name.encode() + b"/\n"  # the // table; the member is /10
+    bsd = b"journal.py".ljust(12, b"\0")
+    library = ar_archive({"//": names, "/10": JOURNAL, "#1/12": bsd + MONEY, "x.o": b"\x7fELF"})
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "libacme.a").write_bytes(library)
+    if shutil.which("ar"):
+        listed = subprocess.run(["ar", "t", str(tmp_path / "lib" / "libacme.a")],
+                                capture_output=True, check=True).stdout  # fmt: skip
+        assert long_name.encode() in listed
+    code, candidates, stderr = scan(store, tmp_path / "lib")
+    assert code == 1, stderr
+    [candidate] = candidates.values()
+    assert {f["candidate_path"] for f in candidate["files"]} == {
+        f"libacme.a!/{long_name}", "libacme.a!/journal.py"}  # fmt: skip
+    assert candidate["unread"] == []
+    (tmp_path / "lib" / "libacme.a").write_bytes(library[:-100])  # cut short
+    (tmp_path / "lib" / "bad.a").write_bytes(b"!<arch>\nx.py            0  0 0 644 -5  `\n")
+    code, candidates, stderr = scan(store, tmp_path / "lib")
+    assert code == 1, stderr  # what was read before the cut stands
+    [candidate] = candidates.values()
+    assert unread(candidate) == {
+        "libacme.a": "corrupt or unreadable ar archive (a member cut short (36 bytes missing))",
+        "bad.a": "corrupt or unreadable ar archive (an ar member header that is cut short or "
+                 "malformed)"}  # fmt: skip
 
 
 # -- 5. max_files in a folder ------------------------------------------------------------------

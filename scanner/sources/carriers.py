@@ -1,6 +1,7 @@
 """Carriers: what a file's bytes hold, opened by what they are (magic bytes), not by their name.
 
 Leaks travel inside other things: a wheel or a jar is a zip, a ``.gem`` is a tar of tars, a
+``.deb`` is an ar archive of tarballs, a
 ``docker save`` image is a tar of layer tars, an OCI layout keeps its layers as nameless gzip
 blobs, a notebook is JSON with code cells, a source map embeds whole files. Each is opened here,
 recursively, and each file found inside is named by the path that leads to it, one ``!/`` per
@@ -29,6 +30,7 @@ import gzip
 import io
 import json
 import lzma
+import os
 import posixpath
 import re
 import stat
@@ -69,8 +71,8 @@ _COMPRESSED_SUFFIXES = {".gz": "", ".tgz": ".tar", ".xz": "", ".txz": ".tar", ".
 CARRIER_SUFFIXES = (
     ".zip", ".whl", ".egg", ".jar", ".war", ".ear", ".aar", ".apk", ".nupkg", ".vsix", ".crx",
     ".xpi", ".gem", ".crate", ".tar", ".tgz", ".gz", ".txz", ".xz", ".tbz", ".tbz2", ".bz2",
-    ".zst", ".tzst", ".ipynb", ".map",
-    ".7z", ".rar", ".deb", ".udeb", ".rpm", ".cpio", ".lz4", ".lz", ".cab",  # listed unread
+    ".zst", ".tzst", ".ipynb", ".map", ".deb", ".udeb", ".ipk",
+    ".7z", ".rar", ".rpm", ".cpio", ".lz4", ".lz", ".cab",  # listed unread
 )  # fmt: skip
 
 
@@ -79,7 +81,7 @@ def might_be_carrier(name: str) -> bool:
 
 
 def sniff(head: bytes, name: str = "") -> str | None:
-    """What kind of carrier starts with ``head``: zip, tar, gzip, xz, bzip2, zstd, notebook,
+    """What kind of carrier starts with ``head``: zip, tar, ar, gzip, xz, bzip2, zstd, notebook,
     sourcemap, ``unopened`` (an archive format leaktrace does not open: ``unopened_format``),
     ``script`` (a ``#!`` line naming a language's interpreter, whatever the file's name: read as
     that language); or None for anything else (plain text, images, binaries)."""
@@ -95,6 +97,8 @@ def sniff(head: bytes, name: str = "") -> str | None:
         return "zstd"
     if head[257:262] == b"ustar" or _old_tar_header(head):
         return "tar"
+    if head.startswith(AR_MAGIC):
+        return "ar"
     if unopened_format(head) is not None:
         return "unopened"
     if language_for_shebang(head) is not None:
@@ -113,7 +117,6 @@ def sniff(head: bytes, name: str = "") -> str | None:
 _UNOPENED: tuple[tuple[bytes, str], ...] = (
     (b"7z\xbc\xaf\x27\x1c", "7z archive"),
     (b"Rar!\x1a\x07", "RAR archive"),
-    (b"!<arch>\n", "ar archive (a .deb, a static library)"),
     (b"070701", "cpio archive"), (b"070702", "cpio archive"), (b"070707", "cpio archive"),
     (b"\xed\xab\xee\xdb", "RPM package"),
     (b"\x04\x22\x4d\x18", "lz4 compressed data"), (b"\x02\x21\x4c\x18", "lz4 compressed data"),
@@ -145,6 +148,8 @@ def _old_tar_header(head: bytes) -> bool:
     return True
 
 
+AR_MAGIC = b"!<arch>\n"
+_AR_HEADER = 60
 MAX_LONG_NAME = 64 * 1024
 """Largest GNU long-name or long-link header read (PATH_MAX is 4,096 bytes)."""
 MAX_PAX_HEADER = 1024 * 1024
@@ -196,6 +201,32 @@ class _Chain(io.RawIOBase):
         data = self._stream.read(len(view))
         view[: len(data)] = data
         return len(data)
+
+
+class _Bounded(io.RawIOBase):
+    """The next ``size`` bytes of a stream, as a stream of their own (an ar member)."""
+
+    def __init__(self, stream: IO[bytes], size: int) -> None:
+        self._stream = stream
+        self._left = size
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        data = self._stream.read(min(len(view), self._left))
+        view[: len(data)] = data
+        self._left -= len(data)
+        return len(data)
+
+    def skip_rest(self) -> None:
+        """Pass over what the member's reader left unread, to the next header; EOFError if
+        the archive ends first (a member cut short)."""
+        while self._left and self.read(min(self._left, 1 << 20)):
+            pass
+        if self._left:
+            raise EOFError(f"a member cut short ({self._left:,} bytes missing)")
 
 
 def _reader(stream: IO[bytes]) -> io.BufferedReader:
@@ -418,6 +449,8 @@ class Unpacker:
         try:
             if kind == "tar":
                 yield from self._tar(prefix, _Chain(head, stream), level)
+            elif kind == "ar":
+                yield from self._ar(prefix, _reader(_Chain(head, stream)), level)
             elif top and layers == 0 and stream.seekable():
                 stream.seek(0)
                 yield from self._zip(path, prefix, stream, level)
@@ -514,6 +547,43 @@ class Unpacker:
                     continue
                 with self._member(path):
                     yield from self._stream(path, handle, level, name=posixpath.basename(name))
+
+    def _ar(self, prefix: str, stream: io.BufferedReader, level: int) -> Iterator[CandidateFile]:
+        """The members of an ar archive (ar(5): a ``.deb``, whose ``data.tar.*`` holds the
+        package's files; a static library), read in order as a stream: System V/GNU names
+        (``name/``, ``/N`` into the ``//`` table) and BSD ones (``#1/N``: the name opens the
+        data). The symbol tables hold no files."""
+        seen: dict[str, int] = {}
+        long_names = b""
+        stream.read(len(AR_MAGIC))
+        while (header := stream.read(_AR_HEADER)).strip():
+            size_field = header[48:58].strip()
+            if len(header) < _AR_HEADER or header[58:60] != b"`\n" or not size_field.isdigit():
+                raise ValueError("an ar member header that is cut short or malformed")
+            self._count_entry()
+            raw, size = header[:16].rstrip(b" "), int(size_field)
+            left = _Bounded(stream, size)
+            if raw == b"//":  # GNU: the long names, read as a name is (one header's worth)
+                long_names = left.read(MAX_LONG_NAME)
+            elif raw.startswith(b"#1/") and raw[3:].isdigit():
+                raw = left.read(min(int(raw[3:]), MAX_LONG_NAME)).rstrip(b"\0")
+            elif raw.startswith(b"/") and raw[1:].isdigit():
+                start = int(raw[1:])
+                raw = long_names[start:].split(b"\n", 1)[0]
+            if raw not in (b"/", b"//", b"/SYM64/", b"__.SYMDEF", b"__.SYMDEF SORTED"):
+                name = _clean(os.fsdecode(raw.removesuffix(b"/")))
+                self._check_name(prefix + name, name)
+                path = prefix + unique_name(name, seen)
+                if size > self.limits.max_read_bytes:
+                    self._unread(path, f"{size:,} bytes, over max_read_bytes "
+                                       f"{self.limits.max_read_bytes:,}")  # fmt: skip
+                else:
+                    with self._member(path):
+                        yield from self._stream(path, _reader(left), level,
+                                                name=posixpath.basename(name))  # fmt: skip
+            left.skip_rest()
+            if size % 2:
+                stream.read(1)  # members start at even offsets
 
     def _zip(self, path: str, prefix: str, stream: IO[bytes],
              level: int) -> Iterator[CandidateFile]:  # fmt: skip
