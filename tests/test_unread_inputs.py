@@ -182,31 +182,59 @@ def test_an_error_outside_any_member_is_the_candidates_line(store, tmp_path, mon
     assert f"{folder}: reading stopped (IndexError: listing went wrong)" in stderr
 
 
-def test_watch_records_an_unreadable_publication_and_goes_on(tmp_path):
-    """An npm package holding an encrypted zip, then one leaking a private file: the first is
-    recorded ``incomplete`` with its line, the second is found, and a restart reads neither
-    again (the unreadable one does not stop the watch at every start)."""
+def watch_twice(tmp_path: Path, first: dict[str, bytes]) -> tuple[object, object, dict]:
+    """``watch --once`` over an npm package holding ``first`` then one leaking a private file,
+    and again (a restart); the verdicts recorded."""
     from tests.servers import FakeFeeds
     from tests.watch_stream import write_store
 
     store = write_store(tmp_path / "acme.db")
-    archive = encrypted_zip(tmp_path, "src.zip", {"money.py": MONEY})
     with FakeFeeds() as feeds:
-        feeds.publish_npm("enc", "1.0.0", {"src.zip": archive.read_bytes()})
+        feeds.publish_npm("enc", "1.0.0", first)
         feeds.publish_npm("leaky", "1.0.0", {"lib/journal.py": JOURNAL})
         feeds.show()
         command = ["watch", "--store", str(store), "--results", str(tmp_path / "r.db"),
                    "--feed", "npm", "--from-beginning", "--once", "--npm-changes", feeds.url,
                    "--npm-registry", feeds.url]  # fmt: skip
-        first = runner.invoke(app, command)
+        done = runner.invoke(app, command)
         again = runner.invoke(app, command)
-    assert first.exit_code == 1, first.output
-    assert "npm:enc@1.0.0:package/src.zip!/money.py: not read: encrypted" in first.output
     with sqlite3.connect(tmp_path / "r.db") as db:
         rows = dict(db.execute("SELECT target, verdict FROM candidates").fetchall())
+    return done, again, rows
+
+
+def test_watch_records_an_unreadable_publication_and_goes_on(tmp_path):
+    """An npm package holding an encrypted zip, then one leaking a private file: the first is
+    recorded ``incomplete`` with its line, the second is found, and a restart reads neither
+    again (the unreadable one does not stop the watch at every start)."""
+    archive = encrypted_zip(tmp_path, "src.zip", {"money.py": MONEY})
+    done, again, rows = watch_twice(tmp_path, {"src.zip": archive.read_bytes()})
+    assert done.exit_code == 1, done.output
+    assert "npm:enc@1.0.0:package/src.zip!/money.py: not read: encrypted" in done.output
     assert rows == {"npm:enc@1.0.0": "incomplete", "npm:leaky@1.0.0": "derivative"}
     assert again.exit_code == 0, again.output
     assert "enc@1.0.0" not in again.output
+
+
+def test_watch_survives_any_error_reading_a_publication(tmp_path, monkeypatch):
+    """Whatever reading one publication raises (here: its archive source, between files) is
+    that publication's line, recorded ``incomplete``; the watch goes on and is not stopped by
+    it at the next start."""
+    from scanner.sources.archive import Archive
+
+    real = Archive.iter_files
+
+    def failing(self):
+        yield from real(self)
+        if "enc" in self.target:
+            raise RuntimeError("a surprise")
+
+    monkeypatch.setattr(Archive, "iter_files", failing)
+    done, again, rows = watch_twice(tmp_path, {"index.js": b"module.exports = 1;\n"})
+    assert done.exit_code == 1, done.output
+    assert "npm:enc@1.0.0: reading stopped (RuntimeError: a surprise)" in done.output
+    assert rows == {"npm:enc@1.0.0": "incomplete", "npm:leaky@1.0.0": "derivative"}
+    assert again.exit_code == 0, again.output
 
 
 # -- 4. archive formats leaktrace does not open ------------------------------------------------
