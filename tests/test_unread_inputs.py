@@ -237,6 +237,30 @@ def test_watch_survives_any_error_reading_a_publication(tmp_path, monkeypatch):
     assert again.exit_code == 0, again.output
 
 
+def test_background_learns_what_was_read_and_says_what_was_not(store, tmp_path, monkeypatch):
+    """``background`` of a zip holding an encrypted member, and whose source then fails: each
+    is a line, the file read is learned, the run is not an internal error."""
+    from scanner.sources.archive import Archive
+
+    real = Archive.iter_files
+
+    def failing(self):
+        yield from real(self)
+        raise RuntimeError("a surprise")
+
+    monkeypatch.setattr(Archive, "iter_files", failing)
+    bundle = encrypted_zip(tmp_path, "mixed.zip", {"money.py": MONEY})
+    with zipfile.ZipFile(bundle, "a") as out:
+        out.writestr("lib/journal.py", JOURNAL)
+    learned = tmp_path / "bg.db"
+    shutil.copy(store, learned)
+    done = runner.invoke(app, ["background", str(bundle), "--store", str(learned)])
+    assert done.exit_code == 0, done.output
+    assert f"{bundle}:money.py: not read: encrypted" in done.stderr
+    assert f"{bundle}: reading stopped (RuntimeError: a surprise)" in done.stderr
+    assert f"{bundle}: 1 file(s)" in done.stderr
+
+
 # -- 4. archive formats leaktrace does not open ------------------------------------------------
 
 
