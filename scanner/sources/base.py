@@ -126,9 +126,20 @@ def read_through(candidate: Candidate, problems: list[Problem]) -> Iterator[Cand
     except (LeaktraceError, MemoryError):
         raise
     except Exception as exc:
-        reason = " ".join(str(exc).split()) or "no message"
-        problems.append(problem("", f"reading stopped ({type(exc).__name__}: {reason}); the "
-                                "rest is not read"))  # fmt: skip
+        problems.append(problem("", f"reading stopped ({_error(exc)}); the rest is not read"))
+
+
+def unexpected(exc: Exception) -> str:
+    """The line for what reading one hostile input raised that no library documents (a
+    KeyError, a struct error, a RuntimeError such as zipfile's): that input's unread line,
+    never the run's internal error. ``MemoryError`` is never caught as one (it says nothing of
+    the input), nor is ``KeyboardInterrupt``, which is no ``Exception``."""
+    return f"not read ({_error(exc)})"
+
+
+def _error(exc: Exception) -> str:
+    """An exception on one line: its type and its message."""
+    return f"{type(exc).__name__}: {' '.join(str(exc).split()) or 'no message'}"
 
 
 def unique_name(name: str, seen: dict[str, int]) -> str:

@@ -1,9 +1,9 @@
 """Carriers: what a file's bytes hold, opened by what they are (magic bytes), not by their name.
 
 Leaks travel inside other things: a wheel or a jar is a zip, a ``.gem`` is a tar of tars, a
-``.deb`` is an ar archive of tarballs, a
-``docker save`` image is a tar of layer tars, an OCI layout keeps its layers as nameless gzip
-blobs, a notebook is JSON with code cells, a source map embeds whole files. Each is opened here,
+``.deb`` is an ar archive of tarballs, a ``docker save`` image is a tar of layer tars, an OCI
+layout keeps its layers as nameless gzip blobs, a notebook is JSON with code cells, a source map
+embeds whole files, a script may say its language only on its ``#!`` line. Each is opened here,
 recursively, and each file found inside is named by the path that leads to it, one ``!/`` per
 carrier: ``image.tar!/blobs/sha256/ab12…!/app/ledger.py``, ``report.ipynb!/cell-4.py``.
 
@@ -52,7 +52,15 @@ from fingerprints import (
     language_for_shebang,
     printable,
 )
-from scanner.sources.base import EMPTY, CandidateFile, Limits, Problem, problem, unique_name
+from scanner.sources.base import (
+    EMPTY,
+    CandidateFile,
+    Limits,
+    Problem,
+    problem,
+    unexpected,
+    unique_name,
+)
 from scanner.sources.sourcemap import (
     SEPARATOR,
     MapObserver,
@@ -709,14 +717,6 @@ def _one_line(exc: BaseException) -> str:
 
 _ENCRYPTED = 0x1
 """Bit 0 of a zip entry's general purpose flags (APPNOTE 4.4.4): its data is encrypted."""
-
-
-def unexpected(exc: Exception) -> str:
-    """The line for what reading one hostile input raised that no library documents (a
-    KeyError, a struct error, a RuntimeError such as zipfile's): that input's unread line,
-    never the run's internal error. ``MemoryError`` is never caught as one (it says nothing of
-    the input), nor is ``KeyboardInterrupt``, which is no ``Exception``."""
-    return f"not read ({type(exc).__name__}: {_one_line(exc)})"
 
 
 def _notebook_extension(notebook: Any) -> str:
