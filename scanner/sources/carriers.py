@@ -211,32 +211,6 @@ class _Chain(io.RawIOBase):
         return len(data)
 
 
-class _Bounded(io.RawIOBase):
-    """The next ``size`` bytes of a stream, as a stream of their own (an ar member)."""
-
-    def __init__(self, stream: IO[bytes], size: int) -> None:
-        self._stream = stream
-        self._left = size
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        view = memoryview(buffer).cast("B")
-        data = self._stream.read(min(len(view), self._left))
-        view[: len(data)] = data
-        self._left -= len(data)
-        return len(data)
-
-    def skip_rest(self) -> None:
-        """Pass over what the member's reader left unread, to the next header; EOFError if
-        the archive ends first (a member cut short)."""
-        while self._left and self.read(min(self._left, 1 << 20)):
-            pass
-        if self._left:
-            raise EOFError(f"a member cut short ({self._left:,} bytes missing)")
-
-
 def _reader(stream: IO[bytes]) -> io.BufferedReader:
     return io.BufferedReader(stream if isinstance(stream, io.RawIOBase) else _Raw(stream))
 
@@ -253,6 +227,27 @@ class _Raw(io.RawIOBase):
         data = self._stream.read(len(view))
         view[: len(data)] = data
         return len(data)
+
+
+class _Bounded(_Raw):
+    """The next ``size`` bytes of a stream, as a stream of their own (an ar member)."""
+
+    def __init__(self, stream: IO[bytes], size: int) -> None:
+        super().__init__(stream)
+        self._left = size
+
+    def readinto(self, buffer: Any) -> int:
+        read = super().readinto(memoryview(buffer).cast("B")[: self._left])
+        self._left -= read
+        return read
+
+    def skip_rest(self) -> None:
+        """Pass over what the member's reader left unread, to the next header; EOFError if
+        the archive ends first (a member cut short)."""
+        while self._left and self.read(min(self._left, 1 << 20)):
+            pass
+        if self._left:
+            raise EOFError(f"a member cut short ({self._left:,} bytes missing)")
 
 
 def _decompressor(kind: str, stream: IO[bytes]) -> IO[bytes]:
