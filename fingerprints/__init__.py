@@ -48,7 +48,12 @@ if TYPE_CHECKING:  # the names below, imported on first use (``__getattr__``)
         start_parser,
         start_zygote,
     )
-    from fingerprints.languages import LANGUAGES, language_for_path, load_language
+    from fingerprints.languages import (
+        LANGUAGES,
+        language_for_path,
+        language_for_shebang,
+        load_language,
+    )
     from fingerprints.names import carried_name, printable
     from fingerprints.native import native_status
     from fingerprints.normalize import TokenStream, count_lines, tokenize
@@ -168,6 +173,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "fingerprints.languages": (
         "LANGUAGES",
         "language_for_path",
+        "language_for_shebang",
         "load_language",
     ),
     "fingerprints.names": (
@@ -331,6 +337,7 @@ __all__ = [
     "isolated_tokenize",
     "kgrams",
     "language_for_path",
+    "language_for_shebang",
     "learn_reference",
     "load_language",
     "matching_sources",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib
+import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -123,6 +124,37 @@ class Language:
 def language_for_path(path: str | PurePosixPath) -> str | None:
     """The language name for a file name, or None when it is not source we understand."""
     return _EXTENSIONS.get(PurePosixPath(path).suffix.lower())
+
+
+_INTERPRETERS: dict[str, str] = {
+    "python": "python", "pypy": "python",
+    "node": "javascript", "nodejs": "javascript",
+    "ts-node": "typescript",
+    "ruby": "ruby",
+    "php": "php",
+}  # fmt: skip
+"""Interpreters a ``#!`` line may name (without their version: ``python3.12``), by language."""
+_SHEBANG_LINE = 256
+_VERSIONED = re.compile(r"([a-z][a-z-]*?)[0-9.]*")
+
+
+def language_for_shebang(head: bytes) -> str | None:
+    """The language of a script by its ``#!`` line (``#!/usr/bin/env python3``,
+    ``#!/usr/bin/node``, ``#!/usr/bin/env -S python3 -u``), for a file whose name says none;
+    None when it has no such line in its first bytes or names an interpreter of a language no
+    grammar here reads (``sh``, ``perl``)."""
+    if not head.startswith(b"#!"):
+        return None
+    line, newline, _ = head[2:_SHEBANG_LINE].partition(b"\n")
+    if not newline and len(head) > _SHEBANG_LINE:
+        return None
+    words = line.decode("ascii", "replace").split()
+    if words and words[0].rsplit("/", 1)[-1] == "env":  # env's options and NAME=VALUE first
+        words = [w for w in words[1:] if not w.startswith("-") and "=" not in w]
+    if not words:
+        return None
+    program = _VERSIONED.fullmatch(words[0].rsplit("/", 1)[-1])
+    return _INTERPRETERS.get(program.group(1)) if program else None
 
 
 @functools.cache

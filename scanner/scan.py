@@ -32,6 +32,7 @@ from scanner.matcher import Discounts, Fragment, PublicLines, combine, look_up
 from scanner.results import CandidateResult
 from scanner.runners import Processes, Ready, Runner, Serial, _batches, _run_batch
 from scanner.sources import Candidate, CandidateFile, Limits, Problem
+from scanner.sources.base import read_through
 from scanner.structural import Excluded, FunctionPair, match_structure
 from scanner.thresholds import Thresholds
 from scanner.verdict import Verdict, decide
@@ -329,11 +330,12 @@ def scan_candidate(
     in_flight: set[tuple[str, str]] = set()
     files_in_order: deque[_Piece] = deque()
     windowed: list[Problem] = []
+    stopped: list[Problem] = []  # an error that ended the candidate's files early
 
     def work() -> Iterator[CandidateFile | Ready]:
         """Each file (or window of a large file) to scan, or a placeholder for content already
         done or under way."""
-        for file in candidate.iter_files():
+        for file in read_through(candidate, stopped):
             whole = hashlib.sha256(file.data).hexdigest()
             pieces = list(windows(file.data, context.window_bytes))
             if len(pieces) > 1:
@@ -413,7 +415,7 @@ def scan_candidate(
     match = combine(fragments, context.index, discounts, files, lines, tokens, functions, idioms,
                     context.thresholds.structural_min_events)  # fmt: skip
     verdict, checks, reasons = decide(match, context.thresholds)
-    verdict, reasons = coverage(verdict, reasons, [*candidate.problems, *unread])
+    verdict, reasons = coverage(verdict, reasons, [*candidate.problems, *stopped, *unread])
     pin = getattr(candidate, "pin", None)
     if verdict is not Verdict.CLEAR and callable(pin):
         pin()
@@ -423,7 +425,7 @@ def scan_candidate(
         match=match,
         checks=checks,
         reasons=reasons,
-        problems=[*candidate.problems, *windowed, *unread, *warnings],
+        problems=[*candidate.problems, *stopped, *windowed, *unread, *warnings],
         seconds=time.perf_counter() - started,
         kind=candidate.kind,
         revision=candidate.revision,

@@ -74,10 +74,12 @@ class _Source:
         from fingerprints import SourceFile, read_source, walk_tree
         from scanner.sources import Limits, LocalTree
         from scanner.sources.base import problem as make_problem
+        from scanner.sources.base import read_through
 
         root = Path(self.target)
         if not isinstance(self.candidate, LocalTree) or not root.is_dir():
-            yield from self.candidate.iter_files()
+            # an error that ends the source's files is its line; what was read is learned
+            yield from read_through(self.candidate, self.candidate.problems)
             return
         limit = Limits().max_read_bytes
         for entry in walk_tree(root, private=False):

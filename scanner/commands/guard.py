@@ -67,6 +67,7 @@ def check_artifact(artifact: str, candidate: Candidate, context: ScanContext | N
     from scanner.reports.guard_report import ArtifactOutcome
     from scanner.reports.json_report import candidate_dict
     from scanner.scan import scan_candidate
+    from scanner.sources.base import read_through
     from scanner.sources.sourcemap import is_source_map
     from scanner.verdict import decide
 
@@ -83,7 +84,7 @@ def check_artifact(artifact: str, candidate: Candidate, context: ScanContext | N
         evidence, _, _ = decide(result.match, context.thresholds)
         outcome.findings += scan_findings(artifact, outcome.scan, evidence.value)
     else:
-        outcome.files = sum(1 for _ in guarded.iter_files())
+        outcome.files = sum(1 for _ in read_through(guarded, guarded.own))  # type: ignore[arg-type]
         problems = guarded.problems
     outcome.listed_by = getattr(candidate, "listed_by", "")
     outcome.maps = audit.maps

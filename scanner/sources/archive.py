@@ -23,7 +23,8 @@ ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")
 
 
 def is_archive(path: Path) -> bool:
-    """Whether a file on disk is a carrier leaktrace opens (by its first bytes)."""
+    """Whether a file on disk is a carrier (by its first bytes): one leaktrace opens, or an
+    archive format it names unread (``carriers.unopened_format``)."""
     try:
         with path.open("rb") as handle:
             return sniff(handle.read(HEAD), path.name) is not None

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from fingerprints import DEFAULT_PARSE_MEMORY, DEFAULT_PARSE_SECONDS, ParseLimits
+from fingerprints import DEFAULT_PARSE_MEMORY, DEFAULT_PARSE_SECONDS, LeaktraceError, ParseLimits
 
 if TYPE_CHECKING:
     #: A candidate's file: a path relative to the candidate root, its bytes and language.
@@ -113,6 +113,33 @@ class Candidate(Protocol):
     def revision(self) -> str | None: ...
 
     def iter_files(self) -> Iterator[CandidateFile]: ...
+
+
+def read_through(candidate: Candidate, problems: list[Problem]) -> Iterator[CandidateFile]:
+    """``candidate.iter_files()``, where an error nothing below caught (one that no member's or
+    file's read names) ends only this candidate: one line in ``problems``, so it is
+    ``incomplete``, and the run goes on to the next. leaktrace's own errors keep their meaning
+    (a store that cannot be used stops the run, a refused fetch makes the target unreadable),
+    and ``MemoryError`` and ``KeyboardInterrupt`` are never caught."""
+    try:
+        yield from candidate.iter_files()
+    except (LeaktraceError, MemoryError):
+        raise
+    except Exception as exc:
+        problems.append(problem("", f"reading stopped ({_error(exc)}); the rest is not read"))
+
+
+def unexpected(exc: Exception) -> str:
+    """The line for what reading one hostile input raised that no library documents (a
+    KeyError, a struct error, a RuntimeError such as zipfile's): that input's unread line,
+    never the run's internal error. ``MemoryError`` is never caught as one (it says nothing of
+    the input), nor is ``KeyboardInterrupt``, which is no ``Exception``."""
+    return f"not read ({_error(exc)})"
+
+
+def _error(exc: Exception) -> str:
+    """An exception on one line: its type and its message."""
+    return f"{type(exc).__name__}: {' '.join(str(exc).split()) or 'no message'}"
 
 
 def unique_name(name: str, seen: dict[str, int]) -> str:

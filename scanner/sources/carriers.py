@@ -1,8 +1,9 @@
 """Carriers: what a file's bytes hold, opened by what they are (magic bytes), not by their name.
 
 Leaks travel inside other things: a wheel or a jar is a zip, a ``.gem`` is a tar of tars, a
-``docker save`` image is a tar of layer tars, an OCI layout keeps its layers as nameless gzip
-blobs, a notebook is JSON with code cells, a source map embeds whole files. Each is opened here,
+``.deb`` is an ar archive of tarballs, a ``docker save`` image is a tar of layer tars, an OCI
+layout keeps its layers as nameless gzip blobs, a notebook is JSON with code cells, a source map
+embeds whole files, a script may say its language only on its ``#!`` line. Each is opened here,
 recursively, and each file found inside is named by the path that leads to it, one ``!/`` per
 carrier: ``image.tar!/blobs/sha256/ab12…!/app/ledger.py``, ``report.ipynb!/cell-4.py``.
 
@@ -29,6 +30,7 @@ import gzip
 import io
 import json
 import lzma
+import os
 import posixpath
 import re
 import stat
@@ -47,9 +49,18 @@ from fingerprints import (
     carried_name,
     decode_source,
     language_for_path,
+    language_for_shebang,
     printable,
 )
-from scanner.sources.base import EMPTY, CandidateFile, Limits, Problem, problem, unique_name
+from scanner.sources.base import (
+    EMPTY,
+    CandidateFile,
+    Limits,
+    Problem,
+    problem,
+    unexpected,
+    unique_name,
+)
 from scanner.sources.sourcemap import (
     SEPARATOR,
     MapObserver,
@@ -68,7 +79,8 @@ _COMPRESSED_SUFFIXES = {".gz": "", ".tgz": ".tar", ".xz": "", ".txz": ".tar", ".
 CARRIER_SUFFIXES = (
     ".zip", ".whl", ".egg", ".jar", ".war", ".ear", ".aar", ".apk", ".nupkg", ".vsix", ".crx",
     ".xpi", ".gem", ".crate", ".tar", ".tgz", ".gz", ".txz", ".xz", ".tbz", ".tbz2", ".bz2",
-    ".zst", ".tzst", ".ipynb", ".map",
+    ".zst", ".tzst", ".ipynb", ".map", ".deb", ".udeb", ".ipk",
+    ".7z", ".rar", ".rpm", ".cpio", ".lz4", ".lz", ".cab",  # listed unread
 )  # fmt: skip
 
 
@@ -77,8 +89,10 @@ def might_be_carrier(name: str) -> bool:
 
 
 def sniff(head: bytes, name: str = "") -> str | None:
-    """What kind of carrier starts with ``head``: zip, tar, gzip, xz, bzip2, zstd, notebook,
-    sourcemap; or None for anything else (plain text, images, binaries)."""
+    """What kind of carrier starts with ``head``: zip, tar, ar, gzip, xz, bzip2, zstd, notebook,
+    sourcemap, ``unopened`` (an archive format leaktrace does not open: ``unopened_format``),
+    ``script`` (a ``#!`` line naming a language's interpreter, whatever the file's name: read as
+    that language); or None for anything else (plain text, images, binaries)."""
     if head[:4] in (b"PK\x03\x04", b"PK\x05\x06", b"Cr24"):
         return "zip"
     if head[:2] == b"\x1f\x8b":
@@ -91,6 +105,12 @@ def sniff(head: bytes, name: str = "") -> str | None:
         return "zstd"
     if head[257:262] == b"ustar" or _old_tar_header(head):
         return "tar"
+    if head.startswith(AR_MAGIC):
+        return "ar"
+    if unopened_format(head) is not None:
+        return "unopened"
+    if language_for_shebang(head) is not None:
+        return "script"
     lower = name.lower()
     stripped = head.lstrip()
     if lower.endswith(".ipynb") and stripped.startswith(b"{"):
@@ -100,6 +120,29 @@ def sniff(head: bytes, name: str = "") -> str | None:
     if stripped.startswith(b"{") and b'"version"' in head and b'"mappings"' in head:
         return "sourcemap"
     return None
+
+
+_UNOPENED: tuple[tuple[bytes, str], ...] = (
+    (b"7z\xbc\xaf\x27\x1c", "7z archive"),
+    (b"Rar!\x1a\x07", "RAR archive"),
+    (b"070701", "cpio archive"), (b"070702", "cpio archive"), (b"070707", "cpio archive"),
+    (b"\xed\xab\xee\xdb", "RPM package"),
+    (b"\x04\x22\x4d\x18", "lz4 compressed data"), (b"\x02\x21\x4c\x18", "lz4 compressed data"),
+    (b"LZIP", "lzip compressed data"),
+    (b"\x1f\x9d", "compress (.Z) data"),
+    (b"MSCF\0\0\0\0", "Microsoft cabinet"),
+    (b"xar!", "xar archive (a macOS .pkg)"),
+    (b"hsqs", "squashfs image"),
+)  # fmt: skip
+"""Archive and compression formats recognised by their magic bytes (file(1)'s) that leaktrace
+does not open: each is one unread line wherever it is met, whatever its name, so what it holds
+never passes for ``clear``. Images, fonts, executables and other binaries are no carriers and
+are passed over as before."""
+
+
+def unopened_format(head: bytes) -> str | None:
+    """What archive or compression format leaktrace does not open ``head`` starts, or None."""
+    return next((what for magic, what in _UNOPENED if head.startswith(magic)), None)
 
 
 def _old_tar_header(head: bytes) -> bool:
@@ -113,6 +156,8 @@ def _old_tar_header(head: bytes) -> bool:
     return True
 
 
+AR_MAGIC = b"!<arch>\n"
+_AR_HEADER = 60
 MAX_LONG_NAME = 64 * 1024
 """Largest GNU long-name or long-link header read (PATH_MAX is 4,096 bytes)."""
 MAX_PAX_HEADER = 1024 * 1024
@@ -184,6 +229,27 @@ class _Raw(io.RawIOBase):
         return len(data)
 
 
+class _Bounded(_Raw):
+    """The next ``size`` bytes of a stream, as a stream of their own (an ar member)."""
+
+    def __init__(self, stream: IO[bytes], size: int) -> None:
+        super().__init__(stream)
+        self._left = size
+
+    def readinto(self, buffer: Any) -> int:
+        read = super().readinto(memoryview(buffer).cast("B")[: self._left])
+        self._left -= read
+        return read
+
+    def skip_rest(self) -> None:
+        """Pass over what the member's reader left unread, to the next header; EOFError if
+        the archive ends first (a member cut short)."""
+        while self._left and self.read(min(self._left, 1 << 20)):
+            pass
+        if self._left:
+            raise EOFError(f"a member cut short ({self._left:,} bytes missing)")
+
+
 def _decompressor(kind: str, stream: IO[bytes]) -> IO[bytes]:
     if kind == "gzip":
         return gzip.GzipFile(fileobj=stream, mode="rb")
@@ -218,6 +284,8 @@ class Unpacker:
         """Version-control folders (``.git/``) met inside archives, each once: a repository's
         history is not read as files (``guard`` reports them)."""
         self.entries = 0
+        self._folders: set[str] = set()
+        """A folder's subfolders counted (``folder_entry``)."""
         self.bytes_read = 0
         self.stopped = False
 
@@ -227,6 +295,25 @@ class Unpacker:
         self.entries += 1
         if self.entries > self.limits.max_files:
             raise _Stop(f"more than {self.limits.max_files:,} entries; the rest is not read")
+
+    def folder_entry(self, path: str) -> bool:
+        """Count a folder's entry (``sub/x.py``, ``sub/link``, ``sub/.git/``) and each folder
+        above it not met before against ``max_files``, as an archive's entries are; False once
+        the cap is passed: the rest is not read, one line says so."""
+        parts = path.rstrip("/").split("/")
+        above = {"/".join(parts[:at]) for at in range(1, len(parts))} - self._folders
+        self._folders |= above
+        try:
+            for _ in range(1 + len(above)):
+                self._count_entry()
+        except _Stop as stop:
+            self._stop(stop)
+            return False
+        return True
+
+    def _stop(self, stop: _Stop) -> None:
+        self.stopped = True
+        self.problems.append(problem("", str(stop)))
 
     def _count_bytes(self, size: int) -> None:
         self.bytes_read += size
@@ -255,8 +342,11 @@ class Unpacker:
         try:
             yield from self._stream(carried_name(name), stream, depth=0, top=True)
         except _Stop as stop:
-            self.stopped = True
-            self.problems.append(problem("", str(stop)))
+            self._stop(stop)
+        except MemoryError:
+            raise
+        except Exception as exc:
+            self.problems.append(problem("", unexpected(exc)))
 
     def file(self, path: str, stream: IO[bytes], depth: int = 0) -> Iterator[CandidateFile]:
         """The files held by one file of a folder or a remote tree (itself, if it is source)."""
@@ -265,8 +355,11 @@ class Unpacker:
         try:
             yield from self._stream(path, stream, depth)
         except _Stop as stop:
-            self.stopped = True
-            self.problems.append(problem("", str(stop)))
+            self._stop(stop)
+        except MemoryError:
+            raise
+        except Exception as exc:
+            self.problems.append(problem(path, unexpected(exc)))
 
     def data(self, path: str, data: bytes, depth: int = 0,
              real: str | None = None) -> Iterator[CandidateFile]:  # fmt: skip
@@ -308,19 +401,27 @@ class Unpacker:
         in the evidence)."""
         name = name or PurePosixPath(path).name
         language = language_for_path(name)
-        if language is not None:
+        head = kind = None
+        if language is None:
+            head = stream.read(HEAD)
+            kind = sniff(head, name)
+            language = language_for_shebang(head) if kind == "script" else None
+        if language is not None:  # source, by its name or by its #! line
             where = (name if top else path + SEPARATOR + name) if unwrapped else path
-            data = self._read(where, stream)
+            data = self._read(where, stream, head or b"")
             if data is not None:
                 yield from self._source(where, data, language)
             return
-        head = stream.read(HEAD)
-        kind = sniff(head, name)
+        assert head is not None
         if kind is None:
             if top and layers == 0:
                 reason = "its bytes are no archive, package or notebook format"
                 self.problems.append(problem("", f"corrupt or unreadable archive ({reason})"))
             return  # not code, not a carrier: nothing to read
+        if kind == "unopened":
+            what = unopened_format(head)
+            self._unread("" if top else path, f"{what}, a format leaktrace does not open")
+            return
         if kind in ("gzip", "xz", "bzip2", "zstd"):
             if layers >= _MAX_COMPRESSION_LAYERS:
                 self._unread(path, f"compressed more than {_MAX_COMPRESSION_LAYERS} times")
@@ -351,6 +452,8 @@ class Unpacker:
         try:
             if kind == "tar":
                 yield from self._tar(prefix, _Chain(head, stream), level)
+            elif kind == "ar":
+                yield from self._ar(prefix, _reader(_Chain(head, stream)), level)
             elif top and layers == 0 and stream.seekable():
                 stream.seek(0)
                 yield from self._zip(path, prefix, stream, level)
@@ -445,7 +548,45 @@ class Unpacker:
                 handle = archive.extractfile(member)
                 if handle is None:
                     continue
-                yield from self._stream(path, handle, level, name=posixpath.basename(name))
+                with self._member(path):
+                    yield from self._stream(path, handle, level, name=posixpath.basename(name))
+
+    def _ar(self, prefix: str, stream: io.BufferedReader, level: int) -> Iterator[CandidateFile]:
+        """The members of an ar archive (ar(5): a ``.deb``, whose ``data.tar.*`` holds the
+        package's files; a static library), read in order as a stream: System V/GNU names
+        (``name/``, ``/N`` into the ``//`` table) and BSD ones (``#1/N``: the name opens the
+        data). The symbol tables hold no files."""
+        seen: dict[str, int] = {}
+        long_names = b""
+        stream.read(len(AR_MAGIC))
+        while (header := stream.read(_AR_HEADER)).strip():
+            size_field = header[48:58].strip()
+            if len(header) < _AR_HEADER or header[58:60] != b"`\n" or not size_field.isdigit():
+                raise ValueError("an ar member header that is cut short or malformed")
+            self._count_entry()
+            raw, size = header[:16].rstrip(b" "), int(size_field)
+            left = _Bounded(stream, size)
+            if raw == b"//":  # GNU: the long names, read as a name is (one header's worth)
+                long_names = left.read(MAX_LONG_NAME)
+            elif raw.startswith(b"#1/") and raw[3:].isdigit():
+                raw = left.read(min(int(raw[3:]), MAX_LONG_NAME)).rstrip(b"\0")
+            elif raw.startswith(b"/") and raw[1:].isdigit():
+                start = int(raw[1:])
+                raw = long_names[start:].split(b"\n", 1)[0]
+            if raw not in (b"/", b"//", b"/SYM64/", b"__.SYMDEF", b"__.SYMDEF SORTED"):
+                name = _clean(os.fsdecode(raw.removesuffix(b"/")))
+                self._check_name(prefix + name, name)
+                path = prefix + unique_name(name, seen)
+                if size > self.limits.max_read_bytes:
+                    self._unread(path, f"{size:,} bytes, over max_read_bytes "
+                                       f"{self.limits.max_read_bytes:,}")  # fmt: skip
+                else:
+                    with self._member(path):
+                        yield from self._stream(path, _reader(left), level,
+                                                name=posixpath.basename(name))  # fmt: skip
+            left.skip_rest()
+            if size % 2:
+                stream.read(1)  # members start at even offsets
 
     def _zip(self, path: str, prefix: str, stream: IO[bytes],
              level: int) -> Iterator[CandidateFile]:  # fmt: skip
@@ -472,8 +613,27 @@ class Unpacker:
                 if ratio > self.limits.max_ratio and info.file_size > (1 << 20):
                     self._unread(entry, f"compression ratio over {self.limits.max_ratio} (bomb?)")
                     continue
-                with archive.open(info) as handle:
+                if info.flag_bits & _ENCRYPTED:
+                    self._unread(entry, "encrypted (a password is needed)")
+                    continue
+                with self._member(entry), archive.open(info) as handle:
                     yield from self._stream(entry, handle, level, name=posixpath.basename(name))
+
+    @contextlib.contextmanager
+    def _member(self, path: str) -> Iterator[None]:
+        """One archive member's read: whatever the libraries raise on it (a bad CRC, a
+        compression method zipfile lacks, a surprise) is that member's unread line, and the
+        members after it are still read. A cap reached (``_Stop``) ends the candidate."""
+        try:
+            yield
+        except _Stop:
+            raise
+        except _corrupt() as exc:
+            self._unread(path, f"corrupt or unreadable ({_one_line(exc)})")
+        except MemoryError:
+            raise
+        except Exception as exc:
+            self.problems.append(problem(path, unexpected(exc)))
 
     def _check_name(self, path: str, name: str) -> None:
         """Names that would escape an extraction folder are noted; nothing is ever extracted,
@@ -548,6 +708,10 @@ def _corrupt() -> tuple[type[BaseException], ...]:
 
 def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
+
+
+_ENCRYPTED = 0x1
+"""Bit 0 of a zip entry's general purpose flags (APPNOTE 4.4.4): its data is encrypted."""
 
 
 def _notebook_extension(notebook: Any) -> str:

@@ -80,7 +80,7 @@ class LocalTree:
             self._bare.append("")
         walked: set[str] = set()
         for entry in walk_tree(self.root, private=False):
-            if unpacker.stopped:
+            if unpacker.stopped or not unpacker.folder_entry(entry.path):
                 return
             if entry.skip and entry.skip != UNKNOWN_LANGUAGE:
                 yield from self._passed_over(unpacker, entry.path, entry, walked)

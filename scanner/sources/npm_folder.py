@@ -93,7 +93,7 @@ class NpmFolder:
     def iter_files(self) -> Iterator[CandidateFile]:
         unpacker = Unpacker(self.limits, self.problems, self.on_map, self.version_control)
         for path in self.files():
-            if unpacker.stopped:
+            if unpacker.stopped or not unpacker.folder_entry(path):
                 return
             if path.startswith("/") or ".." in path.split("/"):
                 self.problems.append(problem(path, "listed outside the package; not read"))

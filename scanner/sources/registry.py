@@ -104,8 +104,10 @@ class RegistryPackage:
         self.version = version
         self.sha256 = hashlib.sha256(data).hexdigest()
         self._revision = f"{version} {archive.revision}"
-        yield from archive.iter_files()
-        self.problems += archive.problems
+        try:
+            yield from archive.iter_files()
+        finally:  # what it said is kept even when an error ends it (``read_through``)
+            self.problems += archive.problems
 
 
 def _earliest(times: Iterator[Any] | Any) -> str | None:
