@@ -50,6 +50,7 @@ if TYPE_CHECKING:  # the names below, imported on first use (``__getattr__``)
     )
     from fingerprints.languages import (
         LANGUAGES,
+        extension_for_language,
         language_for_path,
         language_for_shebang,
         load_language,
@@ -172,6 +173,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ),
     "fingerprints.languages": (
         "LANGUAGES",
+        "extension_for_language",
         "language_for_path",
         "language_for_shebang",
         "load_language",
@@ -326,6 +328,7 @@ __all__ = [
     "encoding_warning",
     "event_code",
     "event_texts",
+    "extension_for_language",
     "fingerprint_file",
     "fingerprint_files",
     "fingerprint_tree",

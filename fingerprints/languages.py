@@ -126,14 +126,21 @@ def language_for_path(path: str | PurePosixPath) -> str | None:
     return _EXTENSIONS.get(PurePosixPath(path).suffix.lower())
 
 
+def extension_for_language(language: str) -> str:
+    """The first extension of ``language`` (``python`` -> ``.py``): a name for code that has
+    none, read in that language."""
+    return next(extension for extension, name in _EXTENSIONS.items() if name == language)
+
+
 _INTERPRETERS: dict[str, str] = {
     "python": "python", "pypy": "python",
     "node": "javascript", "nodejs": "javascript",
-    "ts-node": "typescript",
+    "ts-node": "typescript", "tsx": "typescript", "deno": "typescript", "bun": "typescript",
     "ruby": "ruby",
     "php": "php",
 }  # fmt: skip
-"""Interpreters a ``#!`` line may name (without their version: ``python3.12``), by language."""
+"""Interpreters a ``#!`` line may name (without their version: ``python3.12``), by language (Deno
+and Bun run TypeScript, a superset of the JavaScript they also run)."""
 _SHEBANG_LINE = 256
 _VERSIONED = re.compile(r"([a-z][a-z-]*?)[0-9.]*")
 

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from fingerprints import language_for_path
+from fingerprints import extension_for_language, language_for_path, language_for_shebang
 from scanner.sources.base import CandidateFile, Limits, Problem, problem
 from scanner.sources.carriers import HEAD, Unpacker, sniff, unread_histories
 from scanner.sources.content import is_wanted
@@ -338,7 +338,8 @@ class GitRepo:
             f"(dangling)@uncommitted:{blob[:ABBREV]}", sizes.get(blob, 0))]  # fmt: skip
         unread = set()
         for blob, data in local.read(self._counted(readable, sizes)):
-            real = "(dangling)" + (interpreter_extension(data) or "")  # read to tell: counted
+            language = language_for_shebang(data[:HEAD])  # read to tell: counted
+            real = "(dangling)" + (extension_for_language(language) if language else "")
             if real == "(dangling)" and sniff(data[:HEAD]) is None:
                 unread.add(blob)
                 continue
@@ -404,31 +405,6 @@ class GitRepo:
 
 class _Stop(Exception):
     """A whole-candidate cap was reached."""
-
-
-_INTERPRETERS = (("python", ".py"), ("nodejs", ".js"), ("node", ".js"), ("deno", ".ts"),
-                 ("bun", ".ts"), ("ts-node", ".ts"), ("tsx", ".ts"), ("ruby", ".rb"),
-                 ("php", ".php"))  # fmt: skip
-"""A ``#!`` interpreter (its name, then any version: ``python3.12``) -> the extension of its
-language (Deno and Bun run TypeScript, a superset of the JavaScript they also run)."""
-_VERSION = re.compile(r"[0-9.]*")
-
-
-def interpreter_extension(data: bytes) -> str | None:
-    """The extension of the language a ``#!`` first line runs the file in (``#!/usr/bin/env -S
-    python3 -u`` -> ``.py``), or None."""
-    if not data.startswith(b"#!"):
-        return None
-    words = data[2:].partition(b"\n")[0].decode("utf-8", "replace").split()
-    if words and words[0].rsplit("/", 1)[-1] == "env":  # its options and VAR=VALUE settings
-        words = [w for w in words[1:] if not w.startswith("-") and "=" not in w]
-    if not words:
-        return None
-    program = words[0].rsplit("/", 1)[-1]
-    for name, extension in _INTERPRETERS:
-        if program.startswith(name) and _VERSION.fullmatch(program[len(name) :]):
-            return extension
-    return None
 
 
 def history_link(history: FileHistory, candidate_path: str) -> tuple[str, str] | None:
