@@ -42,6 +42,7 @@ from scanner.console import note as _note
 from scanner.console import problem as _problem
 from scanner.endpoints import DEFAULT_API, DEFAULT_RESULTS, NPM_REGISTRY, PYPI_URL
 from scanner.errors import InputError, ReportError
+from scanner.redaction import hide_userinfo
 from scanner.verdict import Verdict
 
 if TYPE_CHECKING:  # imported where used: each command loads only what it needs
@@ -206,7 +207,7 @@ def _ingest(
         store,
         name=source.name,
         origin=source.origin,
-        root=target,
+        root=hide_userinfo(target),
         public=source.public,
         on_problem=lambda item, message: _problem(f"{target}:{item}", message),
         seeds=seeds,
@@ -454,20 +455,21 @@ def run_scan(targets: Iterable[str | Candidate], store_path: Path, thresholds: T
             with _progress() as progress:
                 task = progress.add_task("scanning", total=None, item="")
                 for wanted in targets:
-                    target = wanted if isinstance(wanted, str) else wanted.target
+                    typed = wanted if isinstance(wanted, str) else wanted.target
+                    target = hide_userinfo(typed)  # the name shown and recorded: no password
                     if carried_name(target) in done_before:
                         continue
                     progress.update(task, item=target)
                     candidate: Candidate
                     try:
-                        candidate = (resolve(target, limits, crawler, history)
+                        candidate = (resolve(typed, limits, crawler, history)
                                      if isinstance(wanted, str) else wanted)  # fmt: skip
                         outcome = scan_candidate(candidate, context, memo=memo, runner=runner,
                                                  on_unread=on_unread)  # fmt: skip
                     except StoreError:
                         raise  # the store, not this candidate: no verdict can be trusted
                     except LeaktraceError as exc:
-                        message = str(exc).removeprefix(f"{target}: ")
+                        message = hide_userinfo(str(exc)).removeprefix(f"{target}: ")
                         if crawler is not None:
                             message = crawler.http.redact(message)
                         candidate = Unreadable(target, target_kind(target), message)

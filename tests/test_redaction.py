@@ -1,0 +1,94 @@
+"""What a user types that is not for others to read never reaches an output: a password in a git
+URL (stderr, the verdict table, every report, the results database, a store's origins and
+``repos``), a private seed string that a failed search would otherwise be named after."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from scanner.redaction import hide_userinfo
+from typer.testing import CliRunner
+
+from scanner.cli import app
+from tests.conftest import SAMPLES
+from tests.servers.git_http import GitHTTPServer
+from tests.test_git_history import bare, commit, new_repo
+
+runner = CliRunner()
+PRIVATE = SAMPLES / "private" / "acme-ledger"
+PUBLIC = SAMPLES / "public" / "acme-pay-sdk"
+LEAKED = (PRIVATE / "acme_ledger" / "reconciliation.py").read_bytes()
+SECRET = "S3CRETPW"
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory) -> Path:
+    db = tmp_path_factory.mktemp("store") / "acme.db"
+    done = runner.invoke(app, ["fingerprint", str(PRIVATE), "--public", str(PUBLIC),
+                               "--store", str(db), "--seeds"])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    return db
+
+
+def _everything(tmp_path: Path, done) -> dict[str, bytes]:
+    """Every output of a run: its stdout, stderr and each file it wrote (databases with their
+    write-ahead logs)."""
+    found = {"stdout": done.stdout.encode(), "stderr": done.stderr.encode()}
+    for path in tmp_path.rglob("*"):
+        if path.is_file() and "served" not in path.parts and "work" not in path.parts:
+            found[str(path.relative_to(tmp_path))] = path.read_bytes()
+    return found
+
+
+def test_hide_userinfo_takes_the_user_and_password_out_of_every_url():
+    assert hide_userinfo("http://user:pw@127.0.0.1:80/x/y.git") == "http://127.0.0.1:80/x/y.git"
+    assert (
+        hide_userinfo("https://t0ken@github.com/o/r.git@main") == "https://github.com/o/r.git@main"
+    )
+    assert hide_userinfo("https://u:p@ss@host/r") == "https://host/r"  # '@' in the password
+    line = "fatal: unable to access 'http://u:pw@h/r.git/': 401; see https://x.example/a@b"
+    assert hide_userinfo(line) == (
+        "fatal: unable to access 'http://h/r.git/': 401; see https://x.example/a@b"
+    )
+    for kept in ("git@github.com:o/r.git", "github:o/r@main", "npm:@scope/x@1.0", "a/b@c"):
+        assert hide_userinfo(kept) == kept
+
+
+def test_a_password_in_a_git_url_is_in_no_output(store, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    work = new_repo(tmp_path / "work" / "y")
+    commit(work, {"lib/recon.py": LEAKED, "empty.py": b""}, "oops")
+    served = tmp_path / "served"
+    bare(served / "x" / "y.git", work)
+    with GitHTTPServer(served) as server:
+        port = server.url.rsplit(":", 1)[1]
+        url = f"http://user:{SECRET}@127.0.0.1:{port}/x/y.git"
+        missing = f"http://user:{SECRET}@127.0.0.1:{port}/x/missing.git"
+        done = runner.invoke(app, ["scan", url, missing, "--store", str(store), "--history",
+                                   "--json", "c.json", "--md", "c.md", "--html", "c.html",
+                                   "--sarif", "c.sarif"], env={"COLUMNS": "200"})  # fmt: skip
+        assert done.exit_code == 1, done.output  # the leak is found (the missing one unread)
+        report = json.loads((tmp_path / "c.json").read_text())
+        shown = f"http://127.0.0.1:{port}/x/y.git"
+        verdicts = {c["target"]: c["verdict"] for c in report["candidates"]}
+        assert verdicts == {shown: "derivative", f"http://127.0.0.1:{port}/x/missing.git":
+                            "incomplete"}  # fmt: skip
+        assert f"leaktrace: {shown}:empty.py: empty file" in done.stderr
+        assert (tmp_path / "leaktrace-results.db").exists()
+        mirror = tmp_path / "m.db"
+        done_fp = runner.invoke(app, ["fingerprint", url, "--store", str(mirror)])
+        assert done_fp.exit_code == 0, done_fp.output
+        listed = runner.invoke(app, ["repos", str(mirror)], env={"COLUMNS": "200"})
+        assert listed.exit_code == 0 and f"127.0.0.1:{port}/x/y.git" in listed.stdout
+        # the same URL with the password again is the same repository, updated in place
+        again = runner.invoke(app, ["fingerprint", url, "--store", str(mirror)])
+        assert again.exit_code == 0, again.output
+    outputs = _everything(tmp_path, done)
+    outputs |= {f"fingerprint {k}": v for k, v in _everything(tmp_path, done_fp).items()}
+    outputs["repos"] = listed.stdout.encode()
+    for name in ("c.json", "c.md", "c.html", "c.sarif", "leaktrace-results.db", "m.db"):
+        assert name in outputs
+    leaking = [name for name, data in outputs.items() if SECRET.encode() in data]
+    assert not leaking
