@@ -18,9 +18,10 @@ import functools
 import hashlib
 import json
 import os
+import re
 import sys
 import traceback
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -497,7 +498,7 @@ def run_scan(targets: Iterable[str | Candidate], store_path: Path, thresholds: T
 def expand_targets(targets: list[str], from_file: Path | None, forks: list[str],
                    code_queries: list[str], repo_queries: list[str],
                    crawler: Crawler | None, history: bool = False,
-                   networks: dict[str, str] | None = None,
+                   networks: dict[str, str] | None = None, seeds: Sequence[str] = (),
                    ) -> Iterator[str | Candidate]:  # fmt: skip
     """Every target of a scan, lazily: a fork network is listed as it is scanned. With
     ``history`` a fork is named without its default branch, so that all its branches are read.
@@ -506,6 +507,8 @@ def expand_targets(targets: list[str], from_file: Path | None, forks: list[str],
     that are malformed, adds one ``incomplete`` candidate named after it (``forks:OWNER/REPO``,
     ``github-search:QUERY``, ``github-repos:QUERY``) with one line per failure, after what it
     did list: the rest of the run goes on, and the exit code says the scan is incomplete.
+    ``seeds`` (private strings from the store, searched as exact phrases) are named by number
+    only, ``github-search:seed #N``, and their text is taken out of what their failures say.
     Each fork listed is entered in ``networks`` (target -> ``OWNER/REPO`` of the network)."""
     seen: set[str] = set()
 
@@ -522,7 +525,7 @@ def expand_targets(targets: list[str], from_file: Path | None, forks: list[str],
         except OSError as exc:
             raise InputError(f"{from_file}: cannot read ({exc.strerror})") from exc
         yield from once(t.strip() for t in lines if t.strip() and not t.lstrip().startswith("#"))
-    if not (forks or code_queries or repo_queries):
+    if not (forks or code_queries or repo_queries or seeds):
         return
     if crawler is None:
         raise InputError("--forks and --github-search need GitHub access")
@@ -546,28 +549,44 @@ def expand_targets(targets: list[str], from_file: Path | None, forks: list[str],
         yield from _listing(f"github-search:{query}", once,
                             functools.partial(github.search_code, query),
                             lambda hit: _github_target(hit.full_name))  # fmt: skip
+    for number, seed in enumerate(seeds, 1):
+        yield from _listing(f"github-search:seed #{number}", once,
+                            functools.partial(github.search_code, f'"{seed}"'),
+                            lambda hit: _github_target(hit.full_name),
+                            functools.partial(_without_seed, seed))  # fmt: skip
     for query in repo_queries:
         walk = functools.partial(github.search_repos, query)
         yield from _listing(f"github-repos:{query}", once, walk, _repo_target)
 
 
+_QUERY = re.compile(r"(\w+://[^\s?]*)\?\S*?(?=:\s|\s|$)")
+
+
+def _without_seed(seed: str, message: str) -> str:
+    """A failure of a seed's search, saying nothing of the seed: the query strings of the URLs
+    it quotes are cut, and the seed itself wherever else it appears."""
+    return _QUERY.sub(r"\1?…", message).replace(seed, "…")
+
+
 def _listing(name: str, once: Callable[[Iterable[str]], Iterator[str]],
              walk: Callable[..., Iterable[Any]],
-             target: Callable[[Any], str]) -> Iterator[str | Candidate]:  # fmt: skip
+             target: Callable[[Any], str],
+             told: Callable[[str], str] = str) -> Iterator[str | Candidate]:  # fmt: skip
     """The targets a listing names (``walk(skipped=...)``, each item through ``target``), then,
-    if any of it failed, one ``incomplete`` candidate that says what."""
+    if any of it failed, one ``incomplete`` candidate that says what (each failure through
+    ``told``)."""
     from scanner.http import FetchError
     from scanner.sources import Unreadable
 
     failures: list[str] = []
 
     def skipped(exc: FetchError) -> None:
-        failures.append(str(exc))
+        failures.append(told(str(exc)))
 
     try:
         yield from once(target(item) for item in walk(skipped=skipped))
     except FetchError as exc:
-        failures.append(str(exc))
+        failures.append(told(str(exc)))
     if failures:
         yield Unreadable(name, "github", *failures)
 
@@ -744,16 +763,18 @@ def scan(
                 index = FingerprintIndex.from_store(opened, _note)
                 digest = index.store_digest or opened.digest()
                 queries = list(github_search or [])
+                found = []
                 if seeds:
                     found = opened.seeds(seeds)
                     if not found:
                         raise InputError(f"{store}: no seeds; fingerprint with --seeds first")
-                    queries += [f'"{seed}"' for seed in found]
             networks: dict[str, str] = {}
             wanted = expand_targets(targets or [], from_file, forks or [], queries,
-                                    github_repos or [], crawler, history, networks)  # fmt: skip
-            job = job_key({"targets": targets, "from_file": str(from_file), "forks": forks,
-                           "code": queries, "repos": github_repos, "store": digest,
+                                    github_repos or [], crawler, history, networks,
+                                    found)  # fmt: skip
+            job = job_key({"targets": [hide_userinfo(t) for t in targets or []],
+                           "from_file": str(from_file), "forks": forks, "code": queries,
+                           "seeds": found, "repos": github_repos, "store": digest,
                            "thresholds": thresholds.as_dict(), "api": api_url,
                            "limits": limits, **({"history": True} if history else {})})  # fmt: skip
             _, run_id = run_scan(wanted, store, thresholds, results, limits, crawler, job,

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import quote, quote_plus
 
 import pytest
-from scanner.redaction import hide_userinfo
 from typer.testing import CliRunner
 
 from scanner.cli import app
+from scanner.redaction import hide_userinfo
 from tests.conftest import SAMPLES
+from tests.servers import FakeGitHub
 from tests.servers.git_http import GitHTTPServer
 from tests.test_git_history import bare, commit, new_repo
 
@@ -92,3 +94,28 @@ def test_a_password_in_a_git_url_is_in_no_output(store, tmp_path, monkeypatch):
         assert name in outputs
     leaking = [name for name, data in outputs.items() if SECRET.encode() in data]
     assert not leaking
+
+
+def test_a_failed_seed_search_is_named_by_number_never_by_its_text(store, tmp_path, monkeypatch):
+    from fingerprints import open_store
+
+    monkeypatch.chdir(tmp_path)
+    with open_store(store, read_only=True) as opened:
+        seeds = opened.seeds(2)
+    assert len(seeds) == 2
+    with FakeGitHub(token="right") as gh:
+        done = runner.invoke(app, ["scan", "--seeds", "2", "--store", str(store),
+                                   "--api-url", gh.url, "--json", "s.json", "--md", "s.md",
+                                   "--html", "s.html", "--sarif", "s.sarif"],
+                             env={"GITHUB_TOKEN": "wrong", "COLUMNS": "200"})  # fmt: skip
+    assert done.exit_code == 3, done.output
+    report = json.loads((tmp_path / "s.json").read_text())
+    names = sorted(c["target"] for c in report["candidates"])
+    assert names == ["github-search:seed #1", "github-search:seed #2"]
+    assert all(c["verdict"] == "incomplete" for c in report["candidates"])
+    assert "leaktrace: github-search:seed #1: " in done.stderr and "HTTP 401" in done.stderr
+    outputs = _everything(tmp_path, done)
+    for seed in seeds:
+        for form in {seed, quote_plus(f'"{seed}"'), quote(seed), seed.replace(" ", "+")}:
+            leaking = [name for name, data in outputs.items() if form.encode() in data]
+            assert not leaking, (form, leaking)
