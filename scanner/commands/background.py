@@ -181,9 +181,15 @@ def _learn(store: SQLiteStore, sources: Iterable[_Source], trust: dict[str, str]
             continue
         _problems(source)
         learned = summary.source
+        told = False
         for name, word in trust.items():
             if learned in matching_sources(store, name):
                 learned = next(s for s in set_trust(store, name, word) if s.id == learned.id)
+                told = True
+        if summary.kept_trust and not told:
+            spelled = f"{learned.name}=={learned.version}" if learned.version else learned.name
+            say(f"{learned.label}: {summary.kept_trust} by the user before; kept as the user set "
+                f"it (--trust or --distrust {spelled} changes it)")  # fmt: skip
         rate = learned.lines / summary.seconds if summary.seconds else 0.0
         say(f"{target}: {learned.files:,} file(s), {learned.lines:,} lines; "
             f"{summary.shared_hashes:,} stored fingerprints seen there, "
