@@ -349,32 +349,43 @@ def _thresholds(config: Path | None, assignments: list[str] | None) -> Threshold
     return loaded.with_overrides(parse_assignments(assignments or []), "command line")
 
 
-def _verdict_table(candidates: list[dict]) -> Table:
-    """The verdicts of recorded candidates (dicts of the report), flagged first."""
+def _verdict_table(candidates: list[dict], width: int) -> Table:
+    """The verdicts of recorded candidates (dicts of the report), flagged first, for a console
+    ``width`` columns wide. Output that is no terminal (a CI log) is 80: when the table would be
+    wider, the verdict and the headers wrap at their spaces and the numbers' columns take the
+    width of their numbers, so the candidate's name keeps the rest, folded over lines if it
+    must be; never a column too narrow to show it."""
     from rich.markup import escape
     from rich.table import Table
+    from rich.text import Text
 
     from scanner.reports.wording import shown_verdict
 
-    table = Table(title="leaktrace verdicts", title_justify="left")
-    table.add_column("candidate", overflow="fold")
-    table.add_column("verdict", no_wrap=True)
-    for column in ("score", "private tokens", "longest", "file pairs"):
-        table.add_column(column, justify="right", no_wrap=True)
     order = {v.value: i for i, v in enumerate(Verdict)}
+    rows = []
     for c in sorted(candidates, key=lambda c: order[shown_verdict(c)]):
         shown = shown_verdict(c)  # never "clear" for a candidate not read wholly
         verdict = f"[{_VERDICT_STYLE[Verdict(shown)]}]{shown}[/]"
         if c["partial"] and shown != Verdict.INCOMPLETE.value:
             verdict += " (not all read)"
-        table.add_row(
-            escape(printable(c["target"])),
-            verdict,
-            f"{c['score']:.3f}",
-            f"{c['matched_tokens']:,}",
-            f"{c['longest_fragment']:,}",
-            str(len(c["files"])),
-        )
+        rows.append((printable(c["target"]), verdict, f"{c['score']:.3f}",
+                     f"{c['matched_tokens']:,}", f"{c['longest_fragment']:,}",
+                     str(len(c["files"]))))  # fmt: skip
+    headers = ("candidate", "verdict", "score", "private tokens", "longest", "file pairs")
+    plain = [[h] + [Text.from_markup(r[i]).plain if i == 1 else r[i] for r in rows]
+             for i, h in enumerate(headers)]  # fmt: skip
+    natural = sum(max(map(len, column)) for column in plain) + 3 * len(headers) + 1
+    narrow = natural > width
+    table = Table(title="leaktrace verdicts", title_justify="left")
+    table.add_column(headers[0], overflow="fold")
+    for i, header in enumerate(headers[1:], 1):
+        # the verdict keeps "(not all read)" whole, on a line of its own
+        cells = [cell.replace(" (", "\n(") if i == 1 else cell for cell in plain[i]]
+        words = max(len(w) for cell in cells for w in cell.split("\n" if i == 1 else None))
+        table.add_column(header, justify="left" if i == 1 else "right", overflow="fold",
+                         no_wrap=not narrow, max_width=words if narrow else None)  # fmt: skip
+    for name, *rest in rows:
+        table.add_row(escape(name), *rest)
     return table
 
 
@@ -794,7 +805,7 @@ def scan(
         if crawler is not None:
             crawler.close()
     console = err if "-" in (json_out, md_out, sarif_out) else out
-    console.print(_verdict_table(recorded))
+    console.print(_verdict_table(recorded, console.width))
     if crawler is not None and crawler.http.stats.requests:
         stats, blobs = crawler.http.stats, crawler.github.blob_stats
         err.print(f"network: {stats.requests:,} HTTP requests ({stats.not_modified:,} not "
@@ -842,7 +853,7 @@ def report(
         with ResultsDB(results_path) as results:
             run_id = results.resolve_run(run)
             if summary:
-                out.print(_verdict_table(results.report(run_id)["candidates"]))
+                out.print(_verdict_table(results.report(run_id)["candidates"], out.width))
                 out.print(f"run {run_id}; the full report: --out FILE.html (or .json, .md, "
                           ".sarif) or --format", markup=False)  # fmt: skip
                 return
@@ -943,7 +954,7 @@ def demo(
         except LeaktraceError as exc:
             _error(exc)
             raise typer.Exit(EXIT_INPUT) from None
-    out.print(_verdict_table(recorded))
+    out.print(_verdict_table(recorded, out.width))
     wrong = 0
     for outcome in result.candidates:
         name = Path(outcome.target).name
