@@ -520,14 +520,31 @@ def expand_targets(targets: list[str], from_file: Path | None, forks: list[str],
     did list: the rest of the run goes on, and the exit code says the scan is incomplete.
     ``seeds`` (private strings from the store, searched as exact phrases) are named by number
     only, ``github-search:seed #N``, and their text is taken out of what their failures say.
-    Each fork listed is entered in ``networks`` (target -> ``OWNER/REPO`` of the network)."""
+    Each fork listed is entered in ``networks`` (target -> ``OWNER/REPO`` of the network).
+
+    A repository is scanned once however many listings name it: ``github:OWNER/REPO`` (a code
+    search hit) and ``github:OWNER/REPO@BRANCH`` of its default branch (a repository listing)
+    are one, and GitHub's names are the same in any case."""
     seen: set[str] = set()
+    default: set[str] = set()
+    """Targets a listing named at their repository's default branch."""
+
+    def identity(target: str) -> str:
+        head, _, ref = target.partition("@")
+        if target.startswith("github:") and (not ref or target in default):
+            return head.lower()  # the default branch
+        return target
 
     def once(items: Iterable[str]) -> Iterator[str]:
         for item in items:
-            if item not in seen:
-                seen.add(item)
+            if identity(item) not in seen:
+                seen.add(identity(item))
                 yield item
+
+    def at_default(repo: Repo) -> str:
+        target = _repo_target(repo)
+        default.add(target)
+        return target
 
     yield from once(targets)
     if from_file is not None:
@@ -546,7 +563,7 @@ def expand_targets(targets: list[str], from_file: Path | None, forks: list[str],
         if not owner or not repo:
             raise InputError(f"--forks {network}: expected OWNER/REPO")
         walk = functools.partial(github.network, owner, repo)
-        name = _repo_target if not history else (lambda r: _github_target(r.full_name))
+        name = at_default if not history else (lambda r: _github_target(r.full_name))
 
         def fork_target(fork: Repo, name: Callable[[Repo], str] = name,
                         network: str = f"{owner}/{repo}") -> str:  # fmt: skip
@@ -567,7 +584,7 @@ def expand_targets(targets: list[str], from_file: Path | None, forks: list[str],
                             functools.partial(_without_seed, seed))  # fmt: skip
     for query in repo_queries:
         walk = functools.partial(github.search_repos, query)
-        yield from _listing(f"github-repos:{query}", once, walk, _repo_target)
+        yield from _listing(f"github-repos:{query}", once, walk, at_default)
 
 
 _QUERY = re.compile(r"(\w+://[^\s?]*)\?\S*?(?=:\s|\s|$)")
