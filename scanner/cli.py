@@ -811,8 +811,12 @@ def scan(
             outputs = {"json": json_out, "html": html_out, "md": md_out, "sarif": sarif_out}
             recorded = _write_reports(results, run_id, outputs)["candidates"]
             if not recorded:
-                raise InputError("nothing scanned: the targets asked for (--from-file, --forks, "
-                                 "--github-search) named no candidate")  # fmt: skip
+                given = {"--from-file": from_file, "--forks": forks,
+                         "--github-search": github_search, "--github-repos": github_repos,
+                         "--seeds": seeds}  # fmt: skip
+                asked = ", ".join(option for option, value in given.items() if value)
+                raise InputError(f"nothing scanned: the targets asked for ({asked}) named no "
+                                 "candidate")  # fmt: skip
     except LeaktraceError as exc:
         message = crawler.http.redact(str(exc)) if crawler else str(exc)
         _error(message)

@@ -363,3 +363,13 @@ def test_a_repository_two_listings_name_is_scanned_once(store, tmp_path):
     report = json.loads(done.stdout[: done.stdout.rindex("}") + 1])
     assert [c["target"] for c in report["candidates"]] == ["github:someone/tools"]
 
+
+def test_a_listing_that_names_nothing_says_which_option_was_given(store, tmp_path):
+    with FakeGitHub(token=TOKEN) as gh:
+        done = runner.invoke(app, ["scan", "--store", str(store), "--github-repos", "ledger",
+                                   "--api-url", gh.url, "--results", str(tmp_path / "r.db")],
+                             env={"GITHUB_TOKEN": TOKEN})  # fmt: skip
+    assert done.exit_code == 2, done.output
+    assert "nothing scanned: the targets asked for (--github-repos) named no candidate" in (
+        done.output
+    )
