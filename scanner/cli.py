@@ -908,7 +908,7 @@ def notice(
     try:
         with ResultsDB(results_path) as results:
             text = draft_notice(results.report(results.resolve_run(run)))
-        write_text(out_path, text)
+        write_text(out_path, text, "notice")
     except LeaktraceError as exc:
         _error(exc)
         raise typer.Exit(EXIT_INPUT) from None

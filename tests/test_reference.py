@@ -464,3 +464,10 @@ def test_a_registry_record_learned_again_from_its_archive_keeps_its_dates(tmp_pa
     assert after.evidence["first_published_at"] == "2021-03-01T00:00:00.000000Z"
     assert (after.decision, after.reasons) == (before.decision, before.reasons)
     assert "published 2024-06-01 (first release 2021-03-01)" in said
+
+
+def test_a_source_without_private_code_says_so_once(copied_library, tree):
+    folder = tree("quarry-1.0", unrelated_files())
+    said = cli("background", str(folder), "--store", str(copied_library))
+    [line] = said.splitlines()
+    assert line.endswith("(folder): public code; no private file is in it"), line

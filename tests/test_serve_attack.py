@@ -363,3 +363,15 @@ def test_tls_files_that_cannot_serve_are_named_before_any_address(results, certi
         assert "leaktrace serve:" not in done.output and "https://" not in done.output
         [line] = done.output.splitlines()
         assert named in line and said in line, line
+
+
+def test_a_notice_that_cannot_be_written_names_its_path(results, tmp_path):
+    _, first = target_of(results, "user1")
+    with ResultsDB(results) as db:
+        db.decide(first, "confirmed", "verbatim", "ana", scope="content")
+    out = tmp_path / "nonexistent" / "n.md"
+    done = runner.invoke(app, ["notice", "latest", "--out", str(out), "--results", str(results)])
+    assert done.exit_code == 2, done.output
+    assert done.output.startswith(f"leaktrace: {out}: cannot write the notice (")
+    done = runner.invoke(app, ["report", "latest", "--out", str(out), "--results", str(results)])
+    assert done.exit_code == 2 and f"{out}: cannot write the report (" in done.output

@@ -123,6 +123,7 @@ def _pct(value: float) -> str:
 def source_line(source: ReferenceSource, target: str | None = None) -> str:
     """The one line that says what was decided on a source, and why."""
     from fingerprints import PUBLIC, Overlap
+    from fingerprints.direction import NO_PRIVATE_FILE
 
     overlap = Overlap.from_dict(source.evidence["overlap"])
     kind = KIND_NAMES.get(source.kind, source.kind)
@@ -130,8 +131,9 @@ def source_line(source: ReferenceSource, target: str | None = None) -> str:
     reasons = "; ".join(source.reasons)
     top = overlap.top
     if source.decision == PUBLIC:
-        if top is None:
-            return f"{head}: public code; no private file is in it ({reasons})"
+        if top is None:  # the reason, if only that, is said once
+            why = "; ".join(r for r in source.reasons if r != NO_PRIVATE_FILE)
+            return f"{head}: public code; {NO_PRIVATE_FILE}" + (f" ({why})" if why else "")
         places = "; ".join(
             f"{r.repo}: {r.folder + '/' if r.folder else '(root)'} ({r.files} file(s))"
             for r in overlap.repos
