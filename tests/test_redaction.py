@@ -4,7 +4,10 @@ URL (stderr, the verdict table, every report, the results database, a store's or
 
 from __future__ import annotations
 
+import base64
 import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote, quote_plus
 
@@ -13,6 +16,7 @@ from typer.testing import CliRunner
 
 from scanner.cli import app
 from scanner.redaction import hide_userinfo
+from scanner.sources.git import GitRepo
 from tests.conftest import SAMPLES
 from tests.servers import FakeGitHub
 from tests.servers.git_http import GitHTTPServer
@@ -87,9 +91,14 @@ def test_a_password_in_a_git_url_is_in_no_output(store, tmp_path, monkeypatch):
         # the same URL with the password again is the same repository, updated in place
         again = runner.invoke(app, ["fingerprint", url, "--store", str(mirror)])
         assert again.exit_code == 0, again.output
+        # learned as a reference source, it is stored and shown without the password too
+        learned = runner.invoke(app, ["background", f"{url}@main", "--store", str(mirror)])
+        assert learned.exit_code == 0, learned.output
+        assert f"{shown}@main" in learned.stdout
     outputs = _everything(tmp_path, done)
     outputs |= {f"fingerprint {k}": v for k, v in _everything(tmp_path, done_fp).items()}
     outputs["repos"] = listed.stdout.encode()
+    outputs |= {f"background {k}": v for k, v in _everything(tmp_path, learned).items()}
     for name in ("c.json", "c.md", "c.html", "c.sarif", "leaktrace-results.db", "m.db"):
         assert name in outputs
     leaking = [name for name, data in outputs.items() if SECRET.encode() in data]
@@ -119,3 +128,56 @@ def test_a_failed_seed_search_is_named_by_number_never_by_its_text(store, tmp_pa
         for form in {seed, quote_plus(f'"{seed}"'), quote(seed), seed.replace(" ", "+")}:
             leaking = [name for name, data in outputs.items() if form.encode() in data]
             assert not leaking, (form, leaking)
+
+
+class _Challenging(BaseHTTPRequestHandler):
+    """Asks for a password; once given one, redirects to ``server.elsewhere`` (if set)."""
+
+    server: _Logged
+
+    def do_GET(self) -> None:
+        given = self.headers.get("Authorization")
+        self.server.log.append((self.path, given))
+        if given is None or not self.server.elsewhere:
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Basic realm="git"')
+        else:
+            self.send_response(302)
+            self.send_header("Location", f"{self.server.elsewhere}{self.path}")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet: ``log`` has what was asked."""
+
+
+class _Logged(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, elsewhere: str = "") -> None:
+        self.elsewhere = elsewhere
+        self.log: list[tuple[str, str | None]] = []
+        super().__init__(("127.0.0.1", 0), _Challenging)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+def test_the_password_goes_to_the_urls_host_only_never_where_it_redirects():
+    other = _Logged()
+    origin = _Logged(elsewhere=other.url.replace("127.0.0.1", "localhost"))
+    try:
+        host = origin.url.removeprefix("http://")
+        repo = GitRepo(f"http://user:{SECRET}@{host}/x/y.git")
+        assert list(repo.iter_files()) == []
+        [problem] = repo.problems
+        assert SECRET not in problem.message and f"http://{host}/x/y.git" in problem.message
+        sent = base64.b64encode(f"user:{SECRET}".encode()).decode()
+        assert ("/x/y.git/info/refs?service=git-upload-pack", f"Basic {sent}") in origin.log
+        assert other.log and all(given is None for _, given in other.log)
+    finally:
+        for server in (origin, other):
+            server.shutdown()
+            server.server_close()

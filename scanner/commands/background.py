@@ -21,6 +21,7 @@ import typer
 from scanner.console import err, problem, say
 from scanner.endpoints import NPM_REGISTRY, PYPI_URL
 from scanner.errors import InputError
+from scanner.redaction import hide_userinfo
 from scanner.verdict import KIND_NAMES
 
 if TYPE_CHECKING:  # imported where used: 'leaktrace --help' loads none of them
@@ -106,7 +107,7 @@ class _Source:
         if isinstance(candidate, GitRepo):
             url, ref = split_ref(target)
             name, _ = name_version(url.rstrip("/").rsplit("/", 1)[-1])
-            return SourceMeta(name, ref or "", "git", url)
+            return SourceMeta(name, ref or "", "git", hide_userinfo(url))  # stored: no password
         path = Path(target)
         name, version = name_version(path.resolve().name)
         if isinstance(candidate, Archive):
