@@ -181,3 +181,35 @@ def test_the_password_goes_to_the_urls_host_only_never_where_it_redirects():
         for server in (origin, other):
             server.shutdown()
             server.server_close()
+
+
+def test_a_seed_search_that_works_leaves_no_seed_text_behind(store, tmp_path, monkeypatch):
+    from fingerprints import open_store
+
+    monkeypatch.chdir(tmp_path)
+    with open_store(store, read_only=True) as opened:
+        seeds = opened.seeds(2)
+    with FakeGitHub(token="right") as gh:
+        gh.add_repo(
+            "someone",
+            "tools",
+            {
+                f"lib/{path.name}": path.read_bytes()
+                for path in (PRIVATE / "acme_ledger").glob("*.py")
+            },
+        )
+        done = runner.invoke(app, ["scan", "--seeds", "2", "--store", str(store),
+                                   "--api-url", gh.url, "--json", "s.json", "--md", "s.md",
+                                   "--html", "s.html", "--sarif", "s.sarif"],
+                             env={"GITHUB_TOKEN": "right", "COLUMNS": "200"})  # fmt: skip
+    assert done.exit_code == 1, done.output
+    report = json.loads((tmp_path / "s.json").read_text())
+    assert [c["target"] for c in report["candidates"]] == ["github:someone/tools"]
+    # the copy's own code is shown as evidence (it holds the seeds: it is a copy); the queries
+    # themselves, as the HTTP cache would key them, are nowhere
+    outputs = _everything(tmp_path, done)
+    for seed in seeds:
+        assert seed not in done.stderr
+        for form in {quote_plus(f'"{seed}"'), quote(f'"{seed}"')}:
+            leaking = [name for name, data in outputs.items() if form.encode() in data]
+            assert not leaking, (form, leaking)
