@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from scanner.cli import app
 from scanner.redaction import hide_userinfo
@@ -46,6 +46,26 @@ def _everything(tmp_path: Path, done) -> dict[str, bytes]:
         if path.is_file() and "served" not in path.parts and "work" not in path.parts:
             found[str(path.relative_to(tmp_path))] = path.read_bytes()
     return found
+
+
+def _seed_scan(store: Path, gh: FakeGitHub, token: str) -> tuple[list[str], Result]:
+    """The store's first two seeds, and ``scan --seeds 2`` with every report, in this folder."""
+    from fingerprints import open_store
+
+    with open_store(store, read_only=True) as opened:
+        seeds = opened.seeds(2)
+    assert len(seeds) == 2
+    done = runner.invoke(app, ["scan", "--seeds", "2", "--store", str(store), "--api-url",
+                               gh.url, "--json", "s.json", "--md", "s.md", "--html", "s.html",
+                               "--sarif", "s.sarif"],
+                         env={"GITHUB_TOKEN": token, "COLUMNS": "200"})  # fmt: skip
+    return seeds, done
+
+
+def _nowhere(outputs: dict[str, bytes], texts: list[str]) -> None:
+    for text in texts:
+        leaking = [name for name, data in outputs.items() if text.encode() in data]
+        assert not leaking, (text, leaking)
 
 
 def test_hide_userinfo_takes_the_user_and_password_out_of_every_url():
@@ -101,33 +121,21 @@ def test_a_password_in_a_git_url_is_in_no_output(store, tmp_path, monkeypatch):
     outputs |= {f"background {k}": v for k, v in _everything(tmp_path, learned).items()}
     for name in ("c.json", "c.md", "c.html", "c.sarif", "leaktrace-results.db", "m.db"):
         assert name in outputs
-    leaking = [name for name, data in outputs.items() if SECRET.encode() in data]
-    assert not leaking
+    _nowhere(outputs, [SECRET])
 
 
 def test_a_failed_seed_search_is_named_by_number_never_by_its_text(store, tmp_path, monkeypatch):
-    from fingerprints import open_store
-
     monkeypatch.chdir(tmp_path)
-    with open_store(store, read_only=True) as opened:
-        seeds = opened.seeds(2)
-    assert len(seeds) == 2
     with FakeGitHub(token="right") as gh:
-        done = runner.invoke(app, ["scan", "--seeds", "2", "--store", str(store),
-                                   "--api-url", gh.url, "--json", "s.json", "--md", "s.md",
-                                   "--html", "s.html", "--sarif", "s.sarif"],
-                             env={"GITHUB_TOKEN": "wrong", "COLUMNS": "200"})  # fmt: skip
+        seeds, done = _seed_scan(store, gh, "wrong")
     assert done.exit_code == 3, done.output
     report = json.loads((tmp_path / "s.json").read_text())
     names = sorted(c["target"] for c in report["candidates"])
     assert names == ["github-search:seed #1", "github-search:seed #2"]
     assert all(c["verdict"] == "incomplete" for c in report["candidates"])
     assert "leaktrace: github-search:seed #1: " in done.stderr and "HTTP 401" in done.stderr
-    outputs = _everything(tmp_path, done)
-    for seed in seeds:
-        for form in {seed, quote_plus(f'"{seed}"'), quote(seed), seed.replace(" ", "+")}:
-            leaking = [name for name, data in outputs.items() if form.encode() in data]
-            assert not leaking, (form, leaking)
+    _nowhere(_everything(tmp_path, done), [form for seed in seeds for form in (
+        seed, quote_plus(f'"{seed}"'), quote(seed), seed.replace(" ", "+"))])  # fmt: skip
 
 
 class _Challenging(BaseHTTPRequestHandler):
@@ -184,32 +192,18 @@ def test_the_password_goes_to_the_urls_host_only_never_where_it_redirects():
 
 
 def test_a_seed_search_that_works_leaves_no_seed_text_behind(store, tmp_path, monkeypatch):
-    from fingerprints import open_store
-
     monkeypatch.chdir(tmp_path)
-    with open_store(store, read_only=True) as opened:
-        seeds = opened.seeds(2)
     with FakeGitHub(token="right") as gh:
-        gh.add_repo(
-            "someone",
-            "tools",
-            {
-                f"lib/{path.name}": path.read_bytes()
-                for path in (PRIVATE / "acme_ledger").glob("*.py")
-            },
-        )
-        done = runner.invoke(app, ["scan", "--seeds", "2", "--store", str(store),
-                                   "--api-url", gh.url, "--json", "s.json", "--md", "s.md",
-                                   "--html", "s.html", "--sarif", "s.sarif"],
-                             env={"GITHUB_TOKEN": "right", "COLUMNS": "200"})  # fmt: skip
+        copy = {f"lib/{path.name}": path.read_bytes()
+                for path in (PRIVATE / "acme_ledger").glob("*.py")}  # fmt: skip
+        gh.add_repo("someone", "tools", copy)
+        seeds, done = _seed_scan(store, gh, "right")
     assert done.exit_code == 1, done.output
     report = json.loads((tmp_path / "s.json").read_text())
     assert [c["target"] for c in report["candidates"]] == ["github:someone/tools"]
     # the copy's own code is shown as evidence (it holds the seeds: it is a copy); the queries
     # themselves, as the HTTP cache would key them, are nowhere
-    outputs = _everything(tmp_path, done)
     for seed in seeds:
         assert seed not in done.stderr
-        for form in {quote_plus(f'"{seed}"'), quote(f'"{seed}"')}:
-            leaking = [name for name, data in outputs.items() if form.encode() in data]
-            assert not leaking, (form, leaking)
+    _nowhere(_everything(tmp_path, done), [quote_plus(f'"{s}"') for s in seeds]
+             + [quote(f'"{s}"') for s in seeds])  # fmt: skip

@@ -3,25 +3,17 @@ candidate's name is always there, folded over lines if it must be, never a colum
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from typer.testing import CliRunner
 
 from scanner.cli import app
 from tests.conftest import SAMPLES
+from tests.test_crawler import store
+
+__all__ = ["store"]  # a fixture: the sample private code fingerprinted
 
 runner = CliRunner()
 PRIVATE = SAMPLES / "private" / "acme-ledger"
 LEAKED = (PRIVATE / "acme_ledger" / "reconciliation.py").read_bytes()
-
-
-@pytest.fixture(scope="module")
-def store(tmp_path_factory) -> Path:
-    db = tmp_path_factory.mktemp("store") / "acme.db"
-    done = runner.invoke(app, ["fingerprint", str(PRIVATE), "--store", str(db)])
-    assert done.exit_code == 0, done.output
-    return db
 
 
 def _names(table: str) -> list[str]:
@@ -37,7 +29,11 @@ def _names(table: str) -> list[str]:
     return names
 
 
-def test_a_partly_read_derivative_keeps_its_name_at_80_columns(store, tmp_path):
+def test_a_partly_read_derivative_keeps_its_name_at_80_columns(store, tmp_path, monkeypatch):
+    from scanner import console
+
+    for made in (console.out, console.err):  # made anew: rich reads COLUMNS once, when made
+        monkeypatch.setattr(made, "_console", None)
     long = tmp_path / "some-candidate-folder-with-a-rather-long-name"
     long.mkdir()
     (long / "recon.py").write_bytes(LEAKED)
