@@ -537,8 +537,9 @@ def expand_targets(targets: list[str], from_file: Path | None, forks: list[str],
 
     def once(items: Iterable[str]) -> Iterator[str]:
         for item in items:
-            if identity(item) not in seen:
-                seen.add(identity(item))
+            names = {item, identity(item)}
+            if not names & seen:
+                seen.update(names)
                 yield item
 
     def at_default(repo: Repo) -> str:
@@ -791,7 +792,7 @@ def scan(
                 index = FingerprintIndex.from_store(opened, _note)
                 digest = index.store_digest or opened.digest()
                 queries = list(github_search or [])
-                found = []
+                found: list[str] = []
                 if seeds:
                     found = opened.seeds(seeds)
                     if not found:
