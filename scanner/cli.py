@@ -352,9 +352,10 @@ def _thresholds(config: Path | None, assignments: list[str] | None) -> Threshold
 def _verdict_table(candidates: list[dict], width: int) -> Table:
     """The verdicts of recorded candidates (dicts of the report), flagged first, for a console
     ``width`` columns wide. Output that is no terminal (a CI log) is 80: when the table would be
-    wider, the verdict and the headers wrap at their spaces and the numbers' columns take the
-    width of their numbers, so the candidate's name keeps the rest, folded over lines if it
-    must be; never a column too narrow to show it."""
+    wider, the headers wrap at their spaces and the numbers' columns take the width of their
+    numbers, so the candidate's name keeps the rest (at least 12 columns beside the widest
+    verdict, ``derivative (not all read)``, kept whole for grep), folded over lines if it must
+    be; never a column too narrow to show it."""
     from rich.markup import escape
     from rich.table import Table
     from rich.text import Text
@@ -378,12 +379,11 @@ def _verdict_table(candidates: list[dict], width: int) -> Table:
     narrow = natural > width
     table = Table(title="leaktrace verdicts", title_justify="left")
     table.add_column(headers[0], overflow="fold")
-    for i, header in enumerate(headers[1:], 1):
-        # the verdict keeps "(not all read)" whole, on a line of its own
-        cells = [cell.replace(" (", "\n(") if i == 1 else cell for cell in plain[i]]
-        words = max(len(w) for cell in cells for w in cell.split("\n" if i == 1 else None))
-        table.add_column(header, justify="left" if i == 1 else "right", overflow="fold",
-                         no_wrap=not narrow, max_width=words if narrow else None)  # fmt: skip
+    table.add_column(headers[1], no_wrap=True)
+    for i, header in enumerate(headers[2:], 2):
+        words = max(len(word) for cell in plain[i] for word in cell.split())
+        table.add_column(header, justify="right", overflow="fold", no_wrap=not narrow,
+                         max_width=words if narrow else None)  # fmt: skip
     for name, *rest in rows:
         table.add_row(escape(name), *rest)
     return table

@@ -123,8 +123,7 @@ def _pct(value: float) -> str:
 
 def source_line(source: ReferenceSource, target: str | None = None) -> str:
     """The one line that says what was decided on a source, and why."""
-    from fingerprints import PUBLIC, Overlap
-    from fingerprints.direction import NO_PRIVATE_FILE
+    from fingerprints import NO_PRIVATE_FILE, PUBLIC, Overlap
 
     overlap = Overlap.from_dict(source.evidence["overlap"])
     kind = KIND_NAMES.get(source.kind, source.kind)
