@@ -353,9 +353,9 @@ def _verdict_table(candidates: list[dict], width: int) -> Table:
     """The verdicts of recorded candidates (dicts of the report), flagged first, for a console
     ``width`` columns wide. Output that is no terminal (a CI log) is 80: when the table would be
     wider, the headers wrap at their spaces and the numbers' columns take the width of their
-    numbers, so the candidate's name keeps the rest (at least 12 columns beside the widest
-    verdict, ``derivative (not all read)``, kept whole for grep), folded over lines if it must
-    be; never a column too narrow to show it."""
+    numbers, so the candidate's name keeps the rest (12 columns at 80 beside the widest verdict,
+    ``derivative (not all read)``, kept whole for grep, and counts under 100,000), folded over
+    lines if it must be."""
     from rich.markup import escape
     from rich.table import Table
     from rich.text import Text
