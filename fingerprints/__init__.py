@@ -9,6 +9,7 @@ if TYPE_CHECKING:  # the names below, imported on first use (``__getattr__``)
     from fingerprints.direction import (
         HOLDS_PRIVATE_CODE,
         IN_SOURCE,
+        NO_PRIVATE_FILE,
         PUBLIC,
         Dates,
         Decision,
@@ -132,6 +133,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "fingerprints.direction": (
         "HOLDS_PRIVATE_CODE",
         "IN_SOURCE",
+        "NO_PRIVATE_FILE",
         "PUBLIC",
         "Dates",
         "Decision",
@@ -286,6 +288,7 @@ __all__ = [
     "MANIFEST_FILES",
     "MAX_TREE_DEPTH",
     "Mapper",
+    "NO_PRIVATE_FILE",
     "NotAStoreError",
     "Overlap",
     "PUBLIC",

@@ -204,11 +204,14 @@ def date_evidence(overlap: Overlap, dates: Dates) -> tuple[str | None, str | Non
     return None, said + ": an earlier release may have been copied, so the dates prove nothing"
 
 
+NO_PRIVATE_FILE = "no private file is in it"
+
+
 def describe(overlap: Overlap) -> str:
     """The containment evidence in words."""
     top = overlap.top
     if top is None or top.files == 0:
-        return "no private file is in it"
+        return NO_PRIVATE_FILE
     where = f"{top.folder}/" if top.folder else "its root"
     return (f"{_pct(top.share)} of private repo {top.repo} ({top.files} file(s) at {where}) is in "
             f"it, and {_pct(overlap.share)} of it is private code")  # fmt: skip

@@ -118,6 +118,9 @@ class ReferenceSummary:
     seconds: float = 0.0
     changed: list[tuple[ReferenceSource, str]] = field(default_factory=list)
     """Other sources whose decision this one changed, with their former decision."""
+    kept_trust: str | None = None
+    """The user's word (trusted, distrusted) on the earlier source of this name and version,
+    kept although this learning gave none."""
 
 
 class PrivateSide:
@@ -166,6 +169,10 @@ def learn_reference(
 ) -> ReferenceSummary:
     """Learn one reference source into ``store``, decide which way its overlap went, record it
     (replacing an earlier source of the same name and version) and decide the others again.
+
+    What the earlier source of that name and version knew is not lost: the user's word on it
+    (unless ``trust`` gives another) and its publication dates (unless ``meta`` has its own),
+    so a registry's record learned again from a mirror's copy of the archive keeps both.
 
     ``meta`` may be a function, called once the files are read: a registry names the version,
     its dates and the tarball's hash only once it has answered.
@@ -235,6 +242,18 @@ def learn_reference(
     rows, inventory = _inventory(private, shared_per_file, best_count, best_ref, ref_paths)
     overlap = _overlap(store, private, shared_per_file, totals)
     sha = meta.sha256 or hashlib.sha256("".join(sorted(digest_lines)).encode()).hexdigest()
+    earlier = next((s for s in store.reference_sources()
+                    if (s.name, s.version) == (meta.name, meta.version)), None)  # fmt: skip
+    kept_trust = None
+    if earlier is not None:
+        if trust == "auto" and earlier.trust != "auto":
+            trust = kept_trust = earlier.trust
+        meta = replace(
+            meta,
+            published_at=meta.published_at or earlier.evidence.get("published_at"),
+            first_published_at=(meta.first_published_at
+                                or earlier.evidence.get("first_published_at")),
+        )  # fmt: skip
     evidence = {"overlap": overlap.as_dict(), "published_at": meta.published_at,
                 "first_published_at": meta.first_published_at,
                 "containment": containment(overlap)}  # fmt: skip
@@ -255,7 +274,7 @@ def learn_reference(
         source=final, overlap=overlap,
         inventory=[replace(f, source_id=source_id) for f in inventory],
         shared_hashes=int(np.count_nonzero(present)), seeds_dropped=dropped,
-        seconds=time.perf_counter() - started, changed=changed,
+        seconds=time.perf_counter() - started, changed=changed, kept_trust=kept_trust,
     )  # fmt: skip
 
 

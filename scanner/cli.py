@@ -18,9 +18,10 @@ import functools
 import hashlib
 import json
 import os
+import re
 import sys
 import traceback
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -42,6 +43,7 @@ from scanner.console import note as _note
 from scanner.console import problem as _problem
 from scanner.endpoints import DEFAULT_API, DEFAULT_RESULTS, NPM_REGISTRY, PYPI_URL
 from scanner.errors import InputError, ReportError
+from scanner.redaction import hide_userinfo
 from scanner.verdict import Verdict
 
 if TYPE_CHECKING:  # imported where used: each command loads only what it needs
@@ -206,7 +208,7 @@ def _ingest(
         store,
         name=source.name,
         origin=source.origin,
-        root=target,
+        root=hide_userinfo(target),
         public=source.public,
         on_problem=lambda item, message: _problem(f"{target}:{item}", message),
         seeds=seeds,
@@ -347,32 +349,43 @@ def _thresholds(config: Path | None, assignments: list[str] | None) -> Threshold
     return loaded.with_overrides(parse_assignments(assignments or []), "command line")
 
 
-def _verdict_table(candidates: list[dict]) -> Table:
-    """The verdicts of recorded candidates (dicts of the report), flagged first."""
+def _verdict_table(candidates: list[dict], width: int) -> Table:
+    """The verdicts of recorded candidates (dicts of the report), flagged first, for a console
+    ``width`` columns wide. Output that is no terminal (a CI log) is 80: when the table would be
+    wider, the headers wrap at their spaces and the numbers' columns take the width of their
+    numbers, so the candidate's name keeps the rest (12 columns at 80 beside the widest verdict,
+    ``derivative (not all read)``, kept whole for grep, and counts under 100,000), folded over
+    lines if it must be."""
     from rich.markup import escape
     from rich.table import Table
+    from rich.text import Text
 
     from scanner.reports.wording import shown_verdict
 
-    table = Table(title="leaktrace verdicts", title_justify="left")
-    table.add_column("candidate", overflow="fold")
-    table.add_column("verdict", no_wrap=True)
-    for column in ("score", "private tokens", "longest", "file pairs"):
-        table.add_column(column, justify="right", no_wrap=True)
     order = {v.value: i for i, v in enumerate(Verdict)}
+    rows = []
     for c in sorted(candidates, key=lambda c: order[shown_verdict(c)]):
         shown = shown_verdict(c)  # never "clear" for a candidate not read wholly
         verdict = f"[{_VERDICT_STYLE[Verdict(shown)]}]{shown}[/]"
         if c["partial"] and shown != Verdict.INCOMPLETE.value:
             verdict += " (not all read)"
-        table.add_row(
-            escape(printable(c["target"])),
-            verdict,
-            f"{c['score']:.3f}",
-            f"{c['matched_tokens']:,}",
-            f"{c['longest_fragment']:,}",
-            str(len(c["files"])),
-        )
+        rows.append((printable(c["target"]), verdict, f"{c['score']:.3f}",
+                     f"{c['matched_tokens']:,}", f"{c['longest_fragment']:,}",
+                     str(len(c["files"]))))  # fmt: skip
+    headers = ("candidate", "verdict", "score", "private tokens", "longest", "file pairs")
+    plain = [[h] + [Text.from_markup(r[i]).plain if i == 1 else r[i] for r in rows]
+             for i, h in enumerate(headers)]  # fmt: skip
+    natural = sum(max(map(len, column)) for column in plain) + 3 * len(headers) + 1
+    narrow = natural > width
+    table = Table(title="leaktrace verdicts", title_justify="left")
+    table.add_column(headers[0], overflow="fold")
+    table.add_column(headers[1], no_wrap=True)
+    for i, header in enumerate(headers[2:], 2):
+        words = max(len(word) for cell in plain[i] for word in cell.split())
+        table.add_column(header, justify="right", overflow="fold", no_wrap=not narrow,
+                         max_width=words if narrow else None)  # fmt: skip
+    for name, *rest in rows:
+        table.add_row(escape(name), *rest)
     return table
 
 
@@ -454,20 +467,21 @@ def run_scan(targets: Iterable[str | Candidate], store_path: Path, thresholds: T
             with _progress() as progress:
                 task = progress.add_task("scanning", total=None, item="")
                 for wanted in targets:
-                    target = wanted if isinstance(wanted, str) else wanted.target
+                    typed = wanted if isinstance(wanted, str) else wanted.target
+                    target = hide_userinfo(typed)  # the name shown and recorded: no password
                     if carried_name(target) in done_before:
                         continue
                     progress.update(task, item=target)
                     candidate: Candidate
                     try:
-                        candidate = (resolve(target, limits, crawler, history)
+                        candidate = (resolve(typed, limits, crawler, history)
                                      if isinstance(wanted, str) else wanted)  # fmt: skip
                         outcome = scan_candidate(candidate, context, memo=memo, runner=runner,
                                                  on_unread=on_unread)  # fmt: skip
                     except StoreError:
                         raise  # the store, not this candidate: no verdict can be trusted
                     except LeaktraceError as exc:
-                        message = str(exc).removeprefix(f"{target}: ")
+                        message = hide_userinfo(str(exc)).removeprefix(f"{target}: ")
                         if crawler is not None:
                             message = crawler.http.redact(message)
                         candidate = Unreadable(target, target_kind(target), message)
@@ -495,7 +509,7 @@ def run_scan(targets: Iterable[str | Candidate], store_path: Path, thresholds: T
 def expand_targets(targets: list[str], from_file: Path | None, forks: list[str],
                    code_queries: list[str], repo_queries: list[str],
                    crawler: Crawler | None, history: bool = False,
-                   networks: dict[str, str] | None = None,
+                   networks: dict[str, str] | None = None, seeds: Sequence[str] = (),
                    ) -> Iterator[str | Candidate]:  # fmt: skip
     """Every target of a scan, lazily: a fork network is listed as it is scanned. With
     ``history`` a fork is named without its default branch, so that all its branches are read.
@@ -504,14 +518,34 @@ def expand_targets(targets: list[str], from_file: Path | None, forks: list[str],
     that are malformed, adds one ``incomplete`` candidate named after it (``forks:OWNER/REPO``,
     ``github-search:QUERY``, ``github-repos:QUERY``) with one line per failure, after what it
     did list: the rest of the run goes on, and the exit code says the scan is incomplete.
-    Each fork listed is entered in ``networks`` (target -> ``OWNER/REPO`` of the network)."""
+    ``seeds`` (private strings from the store, searched as exact phrases) are named by number
+    only, ``github-search:seed #N``, and their text is taken out of what their failures say.
+    Each fork listed is entered in ``networks`` (target -> ``OWNER/REPO`` of the network).
+
+    A repository is scanned once however many listings name it: ``github:OWNER/REPO`` (a code
+    search hit) and ``github:OWNER/REPO@BRANCH`` of its default branch (a repository listing)
+    are one, and GitHub's names are the same in any case."""
     seen: set[str] = set()
+    default: set[str] = set()
+    """Targets a listing named at their repository's default branch."""
+
+    def identity(target: str) -> str:
+        head, _, ref = target.partition("@")
+        if target.startswith("github:") and (not ref or target in default):
+            return head.lower()  # the default branch
+        return target
 
     def once(items: Iterable[str]) -> Iterator[str]:
         for item in items:
-            if item not in seen:
-                seen.add(item)
+            names = {item, identity(item)}
+            if not names & seen:
+                seen.update(names)
                 yield item
+
+    def at_default(repo: Repo) -> str:
+        target = _repo_target(repo)
+        default.add(target)
+        return target
 
     yield from once(targets)
     if from_file is not None:
@@ -520,7 +554,7 @@ def expand_targets(targets: list[str], from_file: Path | None, forks: list[str],
         except OSError as exc:
             raise InputError(f"{from_file}: cannot read ({exc.strerror})") from exc
         yield from once(t.strip() for t in lines if t.strip() and not t.lstrip().startswith("#"))
-    if not (forks or code_queries or repo_queries):
+    if not (forks or code_queries or repo_queries or seeds):
         return
     if crawler is None:
         raise InputError("--forks and --github-search need GitHub access")
@@ -530,7 +564,7 @@ def expand_targets(targets: list[str], from_file: Path | None, forks: list[str],
         if not owner or not repo:
             raise InputError(f"--forks {network}: expected OWNER/REPO")
         walk = functools.partial(github.network, owner, repo)
-        name = _repo_target if not history else (lambda r: _github_target(r.full_name))
+        name = at_default if not history else (lambda r: _github_target(r.full_name))
 
         def fork_target(fork: Repo, name: Callable[[Repo], str] = name,
                         network: str = f"{owner}/{repo}") -> str:  # fmt: skip
@@ -544,28 +578,44 @@ def expand_targets(targets: list[str], from_file: Path | None, forks: list[str],
         yield from _listing(f"github-search:{query}", once,
                             functools.partial(github.search_code, query),
                             lambda hit: _github_target(hit.full_name))  # fmt: skip
+    for number, seed in enumerate(seeds, 1):
+        yield from _listing(f"github-search:seed #{number}", once,
+                            functools.partial(github.search_code, f'"{seed}"'),
+                            lambda hit: _github_target(hit.full_name),
+                            functools.partial(_without_seed, seed))  # fmt: skip
     for query in repo_queries:
         walk = functools.partial(github.search_repos, query)
-        yield from _listing(f"github-repos:{query}", once, walk, _repo_target)
+        yield from _listing(f"github-repos:{query}", once, walk, at_default)
+
+
+_QUERY = re.compile(r"(\w+://[^\s?]*)\?\S*?(?=:\s|\s|$)")
+
+
+def _without_seed(seed: str, message: str) -> str:
+    """A failure of a seed's search, saying nothing of the seed: the query strings of the URLs
+    it quotes are cut, and the seed itself wherever else it appears."""
+    return _QUERY.sub(r"\1?…", message).replace(seed, "…")
 
 
 def _listing(name: str, once: Callable[[Iterable[str]], Iterator[str]],
              walk: Callable[..., Iterable[Any]],
-             target: Callable[[Any], str]) -> Iterator[str | Candidate]:  # fmt: skip
+             target: Callable[[Any], str],
+             told: Callable[[str], str] = str) -> Iterator[str | Candidate]:  # fmt: skip
     """The targets a listing names (``walk(skipped=...)``, each item through ``target``), then,
-    if any of it failed, one ``incomplete`` candidate that says what."""
+    if any of it failed, one ``incomplete`` candidate that says what (each failure through
+    ``told``)."""
     from scanner.http import FetchError
     from scanner.sources import Unreadable
 
     failures: list[str] = []
 
     def skipped(exc: FetchError) -> None:
-        failures.append(str(exc))
+        failures.append(told(str(exc)))
 
     try:
         yield from once(target(item) for item in walk(skipped=skipped))
     except FetchError as exc:
-        failures.append(str(exc))
+        failures.append(told(str(exc)))
     if failures:
         yield Unreadable(name, "github", *failures)
 
@@ -742,16 +792,18 @@ def scan(
                 index = FingerprintIndex.from_store(opened, _note)
                 digest = index.store_digest or opened.digest()
                 queries = list(github_search or [])
+                found: list[str] = []
                 if seeds:
                     found = opened.seeds(seeds)
                     if not found:
                         raise InputError(f"{store}: no seeds; fingerprint with --seeds first")
-                    queries += [f'"{seed}"' for seed in found]
             networks: dict[str, str] = {}
             wanted = expand_targets(targets or [], from_file, forks or [], queries,
-                                    github_repos or [], crawler, history, networks)  # fmt: skip
-            job = job_key({"targets": targets, "from_file": str(from_file), "forks": forks,
-                           "code": queries, "repos": github_repos, "store": digest,
+                                    github_repos or [], crawler, history, networks,
+                                    found)  # fmt: skip
+            job = job_key({"targets": [hide_userinfo(t) for t in targets or []],
+                           "from_file": str(from_file), "forks": forks, "code": queries,
+                           "seeds": found, "repos": github_repos, "store": digest,
                            "thresholds": thresholds.as_dict(), "api": api_url,
                            "limits": limits, **({"history": True} if history else {})})  # fmt: skip
             _, run_id = run_scan(wanted, store, thresholds, results, limits, crawler, job,
@@ -760,8 +812,12 @@ def scan(
             outputs = {"json": json_out, "html": html_out, "md": md_out, "sarif": sarif_out}
             recorded = _write_reports(results, run_id, outputs)["candidates"]
             if not recorded:
-                raise InputError("nothing scanned: the targets asked for (--from-file, --forks, "
-                                 "--github-search) named no candidate")  # fmt: skip
+                given = {"--from-file": from_file, "--forks": forks,
+                         "--github-search": github_search, "--github-repos": github_repos,
+                         "--seeds": seeds}  # fmt: skip
+                asked = ", ".join(option for option, value in given.items() if value)
+                raise InputError(f"nothing scanned: the targets asked for ({asked}) named no "
+                                 "candidate")  # fmt: skip
     except LeaktraceError as exc:
         message = crawler.http.redact(str(exc)) if crawler else str(exc)
         _error(message)
@@ -771,7 +827,7 @@ def scan(
         if crawler is not None:
             crawler.close()
     console = err if "-" in (json_out, md_out, sarif_out) else out
-    console.print(_verdict_table(recorded))
+    console.print(_verdict_table(recorded, console.width))
     if crawler is not None and crawler.http.stats.requests:
         stats, blobs = crawler.http.stats, crawler.github.blob_stats
         err.print(f"network: {stats.requests:,} HTTP requests ({stats.not_modified:,} not "
@@ -819,7 +875,7 @@ def report(
         with ResultsDB(results_path) as results:
             run_id = results.resolve_run(run)
             if summary:
-                out.print(_verdict_table(results.report(run_id)["candidates"]))
+                out.print(_verdict_table(results.report(run_id)["candidates"], out.width))
                 out.print(f"run {run_id}; the full report: --out FILE.html (or .json, .md, "
                           ".sarif) or --format", markup=False)  # fmt: skip
                 return
@@ -853,7 +909,7 @@ def notice(
     try:
         with ResultsDB(results_path) as results:
             text = draft_notice(results.report(results.resolve_run(run)))
-        write_text(out_path, text)
+        write_text(out_path, text, "notice")
     except LeaktraceError as exc:
         _error(exc)
         raise typer.Exit(EXIT_INPUT) from None
@@ -920,7 +976,7 @@ def demo(
         except LeaktraceError as exc:
             _error(exc)
             raise typer.Exit(EXIT_INPUT) from None
-    out.print(_verdict_table(recorded))
+    out.print(_verdict_table(recorded, out.width))
     wrong = 0
     for outcome in result.candidates:
         name = Path(outcome.target).name

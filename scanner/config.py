@@ -57,14 +57,26 @@ def _section(path: Path) -> dict[str, Any]:
         data = data.get("tool", {}).get("leaktrace", {})
     for key in data:
         if key not in _SECTIONS:
-            raise ConfigError(f"{path}: {key}", f"unknown section (known: {', '.join(_SECTIONS)})")
+            raise ConfigError(f"{path}: {_table_name(path, key)}",
+                              f"unknown section (known: {', '.join(_SECTIONS)})")  # fmt: skip
     return data
+
+
+def _table_name(path: Path, name: str) -> str:
+    """A table as its file names it: ``tool.leaktrace.guard`` in pyproject.toml."""
+    return f"tool.leaktrace.{name}" if path.name == "pyproject.toml" else name
 
 
 def load_thresholds(config: Path | None = None, folder: Path | None = None) -> Thresholds:
     """Defaults, overridden by the config file (given, or found in ``folder``)."""
     path, values = _table("thresholds", config, folder)
-    return Thresholds().with_overrides(values, str(path)) if path else Thresholds()
+    if path is None:
+        return Thresholds()
+    try:
+        return Thresholds().with_overrides(values, str(path))
+    except ConfigError as exc:  # it names the key alone
+        said = str(exc).removeprefix(f"{exc.key}: ")
+        raise ConfigError(f"{path}: {_table_name(path, 'thresholds')}.{exc.key}", said) from None
 
 
 def _table(name: str, config: Path | None, folder: Path | None) -> tuple[Path | None, dict]:
@@ -77,7 +89,7 @@ def _table(name: str, config: Path | None, folder: Path | None) -> tuple[Path | 
         raise ConfigError(str(path), "no such config file")
     values = _section(path).get(name, {})
     if not isinstance(values, dict):
-        raise ConfigError(f"{path}: {name}", "must be a table")
+        raise ConfigError(f"{path}: {_table_name(path, name)}", "must be a table")
     return path, values
 
 
@@ -88,7 +100,7 @@ def load_limits(config: Path | None = None, folder: Path | None = None,
     values = {**values, **{k: v for k, v in (overrides or {}).items() if v is not None}}
     known = {f.name for f in fields(Limits)}
     for key, value in values.items():
-        where = f"{path}: limits.{key}" if path else key
+        where = f"{path}: {_table_name(path, 'limits')}.{key}" if path else key
         if key not in known:
             raise ConfigError(where, f"unknown limit (known: {', '.join(sorted(known))})")
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
@@ -101,7 +113,9 @@ def load_guard_policy(config: Path | None = None, folder: Path | None = None) ->
     from scanner.guard import GuardPolicy
 
     path, values = _table("guard", config, folder)
-    return GuardPolicy().with_overrides(values, str(path)) if path else GuardPolicy()
+    if path is None:
+        return GuardPolicy()
+    return GuardPolicy().with_overrides(values, str(path), _table_name(path, "guard"))
 
 
 def save_thresholds(path: Path, values: dict[str, int]) -> None:

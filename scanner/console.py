@@ -10,6 +10,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from fingerprints import printable
+from scanner.redaction import hide_userinfo
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -62,19 +63,19 @@ out: Console = _LazyConsole(highlight=False, soft_wrap=True)  # type: ignore[ass
 
 def say(text: str, *, to_stderr: bool = False) -> None:
     """One line of output, escaped."""
-    (err if to_stderr else out).print(printable(text), markup=False)
+    (err if to_stderr else out).print(printable(hide_userinfo(text)), markup=False)
 
 
 def problem(path: str, message: str) -> None:
     """One line on stderr, ``leaktrace: TARGET:PATH: message``."""
-    err.print(printable(f"leaktrace: {path}: {message}"), markup=False)
+    err.print(printable(hide_userinfo(f"leaktrace: {path}: {message}")), markup=False)
 
 
 def note(message: str) -> None:
     """A line about what leaktrace did on its own (an index rebuilt), on stderr."""
-    err.print(printable(f"leaktrace: {message}"), markup=False)
+    err.print(printable(hide_userinfo(f"leaktrace: {message}")), markup=False)
 
 
 def error(message: object) -> None:
     """An error as one line on stderr (its text may quote a hostile name)."""
-    err.print(printable(f"leaktrace: {message}"), markup=False)
+    err.print(printable(hide_userinfo(f"leaktrace: {message}")), markup=False)

@@ -66,14 +66,17 @@ class GuardPolicy:
     def action(self, finding_class: str) -> str:
         return str(getattr(self, finding_class.replace("-", "_")))
 
-    def with_overrides(self, values: Mapping[str, Any], origin: str) -> GuardPolicy:
+    def with_overrides(self, values: Mapping[str, Any], origin: str,
+                       table: str = "guard") -> GuardPolicy:  # fmt: skip
+        """These values over this policy; ``origin`` (a file) and ``table`` (as that file names
+        it) name a bad one."""
         known = {f.name for f in fields(self)}
         for key, value in values.items():
             if key not in known:
-                raise ConfigError(f"{origin}: guard.{key}", "unknown finding class (known: "
+                raise ConfigError(f"{origin}: {table}.{key}", "unknown finding class (known: "
                                   f"{', '.join(sorted(known))})")  # fmt: skip
             if value not in (FAIL, WARN):
-                raise ConfigError(f"{origin}: guard.{key}", 'must be "fail" or "warn"')
+                raise ConfigError(f"{origin}: {table}.{key}", 'must be "fail" or "warn"')
         return replace(self, **dict(values))
 
     def as_dict(self) -> dict[str, str]:

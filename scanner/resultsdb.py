@@ -9,6 +9,7 @@ decision carries over to a re-scan of the same content and lapses when the conte
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import time
@@ -399,13 +400,14 @@ class ResultsDB:
                              (sha, zlib.compress(data, 6)))  # fmt: skip
 
     def get(self, url: str) -> tuple[str, bytes] | None:
-        row = self._db.execute("SELECT etag, body FROM http_cache WHERE url = ?", (url,)).fetchone()
+        row = self._db.execute("SELECT etag, body FROM http_cache WHERE url = ?",
+                               (_cache_key(url),)).fetchone()  # fmt: skip
         return (row[0], zlib.decompress(row[1])) if row else None
 
     def put(self, url: str, etag: str, body: bytes) -> None:
         with self._db:
             self._db.execute("INSERT OR REPLACE INTO http_cache VALUES (?, ?, ?)",
-                             (url, etag, zlib.compress(body, 6)))  # fmt: skip
+                             (_cache_key(url), etag, zlib.compress(body, 6)))  # fmt: skip
 
     def finish_run(self, run_id: int, status: str = "done") -> None:
         with self._db:
@@ -642,3 +644,10 @@ class ResultsDB:
             for d in history
         ]  # fmt: skip
         return state
+
+
+def _cache_key(url: str) -> str:
+    """An answer's key in ``http_cache``: its URL's SHA-256, never the URL, whose query may be a
+    private seed (``scan --seeds`` searches for them). Rows an older version keyed by the plain
+    URL are never matched again (one fetch each, answered anew)."""
+    return "sha256:" + hashlib.sha256(url.encode("utf-8", "surrogateescape")).hexdigest()

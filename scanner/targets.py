@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from fingerprints import language_for_path
 from scanner.errors import TargetError
+from scanner.redaction import hide_userinfo
 from scanner.sources import Archive, Candidate, Limits, LocalTree, is_archive
 from scanner.sources.carriers import might_be_carrier
 from scanner.sources.git import GitRepo, is_git_folder, is_git_url
@@ -44,7 +45,8 @@ def resolve(target: str, limits: Limits | None = None, crawler: Crawler | None =
                                       crawler.pypi_url if crawler else "", limits)  # fmt: skip
     if is_git_url(target):
         url, ref = split_ref(target)
-        return GitRepo(url, ref, target=target, limits=limits, history=history, store=store)
+        return GitRepo(url, ref, target=hide_userinfo(target), limits=limits, history=history,
+                       store=store)  # fmt: skip
     path = Path(target)
     head, ref = split_ref(target)
     if ref and not path.exists() and Path(head).is_dir() and is_git_folder(Path(head)):

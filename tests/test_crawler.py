@@ -349,3 +349,27 @@ def test_notice_for_a_github_candidate_gives_permanent_links(store, tmp_path):
         re.fullmatch(rf"https://github\.com/someone/tools/blob/{leak.commit_sha}/lib/tax\.py"
                      r"#L\d+(-L\d+)?", link) for link in links)  # fmt: skip
     assert "lib/journal.py" not in text  # matched, not confirmed
+
+
+def test_a_repository_two_listings_name_is_scanned_once(store, tmp_path):
+    reconciliation = (PRIVATE / "acme_ledger" / "reconciliation.py").read_bytes()
+    with FakeGitHub(token=TOKEN) as gh:
+        gh.add_repo("someone", "tools", {"lib/match.py": reconciliation})
+        done = runner.invoke(app, ["scan", "--store", str(store), "--github-search",
+                                   '"reconcile"', "--github-repos", "tools", "--api-url", gh.url,
+                                   "--results", str(tmp_path / "r.db"), "--json", "-"],
+                             env={"GITHUB_TOKEN": TOKEN})  # fmt: skip
+    assert done.exit_code == 1, done.output
+    report = json.loads(done.stdout[: done.stdout.rindex("}") + 1])
+    assert [c["target"] for c in report["candidates"]] == ["github:someone/tools"]
+
+
+def test_a_listing_that_names_nothing_says_which_option_was_given(store, tmp_path):
+    with FakeGitHub(token=TOKEN) as gh:
+        done = runner.invoke(app, ["scan", "--store", str(store), "--github-repos", "ledger",
+                                   "--api-url", gh.url, "--results", str(tmp_path / "r.db")],
+                             env={"GITHUB_TOKEN": TOKEN})  # fmt: skip
+    assert done.exit_code == 2, done.output
+    assert "nothing scanned: the targets asked for (--github-repos) named no candidate" in (
+        done.output
+    )

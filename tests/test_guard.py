@@ -170,6 +170,23 @@ def test_maps_are_audited_without_a_store_and_each_class_is_configurable(tmp_pat
     config.write_text('[guard]\nembedded_sources = "maybe"\n')
     code, output = guard(package, "--config", config)
     assert code == 2 and 'guard.embedded_sources: must be "fail" or "warn"' in output
+    # in pyproject.toml, each setting is named by its whole path there
+    config = tmp_path / "pyproject.toml"
+    config.write_text('[tool.leaktrace.guard]\nembedded_sources = "maybe"\n')
+    code, output = guard(package, "--config", config)
+    assert code == 2, output
+    assert f'{config}: tool.leaktrace.guard.embedded_sources: must be "fail" or "warn"' in output
+    config.write_text("[tool.leaktrace.limits]\nmax_files = 0\n")
+    code, output = guard(package, "--config", config)
+    assert code == 2 and f"{config}: tool.leaktrace.limits.max_files: must be a positive" in output
+    config.write_text("[tool.leaktrace.thresholds]\nnope = 1\n")
+    done = runner.invoke(app, ["scan", str(package), "--store", str(tmp_path / "none.db"),
+                               "--config", str(config)])  # fmt: skip
+    assert done.exit_code == 2
+    assert f"{config}: tool.leaktrace.thresholds.nope: unknown threshold" in done.output
+    config.write_text("[tool.leaktrace.nope]\n")
+    code, output = guard(package, "--config", config)
+    assert code == 2 and f"{config}: tool.leaktrace.nope: unknown section" in output
 
 
 def npm_tarball(package: Path, folder: Path) -> Path:

@@ -411,3 +411,63 @@ def test_a_private_folder_named_after_the_package_is_a_copied_library():
     whole = RepoOverlap("idna", 100_000, 99_000, 7, 9_000, "src/idna", None, 0)
     alone = Overlap(120_000, 13_000, 15, 7, (whole,))
     assert decide(alone, Dates(), name="idna").decision == HOLDS_PRIVATE_CODE
+
+
+def test_the_users_word_stays_when_the_same_source_is_learned_again(copied_library, tmp_path):
+    store = copied_library
+    said = cli("background", str(ISO_ARCHIVE), "--distrust", "iso8601", "--store", str(store))
+    assert "iso8601 2.1.0 (archive): DISTRUSTED" in said
+    mirror = tmp_path / "mirror" / "packages"
+    mirror.mkdir(parents=True)
+    shutil.copy(ISO_ARCHIVE, mirror)
+    said = cli("background", str(mirror), "--split", "--store", str(store))
+    assert ("iso8601 2.1.0: distrusted by the user before; kept as the user set it (--trust or "
+            "--distrust iso8601==2.1.0 changes it)") in said  # fmt: skip
+    assert "iso8601 2.1.0 (archive): DISTRUSTED" in said and "treated as public" not in said
+    [source] = json.loads(cli("inventory", str(store), "--json"))["sources"]
+    assert (source["trust"], source["decision"]) == ("distrusted", HOLDS_PRIVATE_CODE)
+    # the user changes it: then it is the new word, and no line says an old one was kept
+    said = cli("background", str(mirror), "--split", "--trust", "iso8601", "--store", str(store))
+    assert "treated as public (trusted by the user (--trust)" in said and "kept" not in said
+    said = cli("background", str(mirror), "--split", "--store", str(store))
+    assert "trusted by the user before; kept as the user set it" in said
+
+
+def test_a_registry_record_learned_again_from_its_archive_keeps_its_dates(tmp_path):
+    files = {"ledger/journal.py": JOURNAL, "ledger/money.py": MONEY, "ledger/tax.py": TAX,
+             "ledger/invoicing.py": INVOICING, "ledger/reconcile.py": RECONCILE}  # fmt: skip
+    dates = dict.fromkeys(files, "2018-01-01T10:00:00+00:00")
+    repo = _git_repo(
+        tmp_path / "ledger-repo", files, dates | {"ledger/money.py": "2025-02-01T10:00:00+00:00"}
+    )
+    store = tmp_path / "s.db"
+    cli("fingerprint", str(repo), "--store", str(store))
+    package = {**unrelated_files(), "moneykit/money.py": MONEY}
+    with FakeRegistry() as registry:
+        registry.add_pypi("moneykit", "1.0.0", {"moneykit/core.py": "x = 1\n"},
+                          published="2021-03-01T00:00:00")  # fmt: skip
+        registry.add_pypi("moneykit", "2.4.0", package, published="2024-06-01T00:00:00")
+        cli("background", "pypi:moneykit==2.4.0", "--store", str(store),
+            "--pypi-url", registry.url)  # fmt: skip
+    [before] = open_store(store).reference_sources()
+    assert before.decision == PUBLIC and any("published 2024-06-01" in r for r in before.reasons)
+    archive = tmp_path / "moneykit-2.4.0.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        for path, text in package.items():
+            (tmp_path / "pkg" / "moneykit-2.4.0" / path).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / "pkg" / "moneykit-2.4.0" / path).write_text(text)
+        tar.add(tmp_path / "pkg" / "moneykit-2.4.0", arcname="moneykit-2.4.0")
+    said = cli("background", str(archive), "--store", str(store))
+    [after] = open_store(store).reference_sources()
+    assert (after.kind, after.version) == ("archive", "2.4.0")
+    assert after.published_at == before.published_at == "2024-06-01T00:00:00.000000Z"
+    assert after.evidence["first_published_at"] == "2021-03-01T00:00:00.000000Z"
+    assert (after.decision, after.reasons) == (before.decision, before.reasons)
+    assert "published 2024-06-01 (first release 2021-03-01)" in said
+
+
+def test_a_source_without_private_code_says_so_once(copied_library, tree):
+    folder = tree("quarry-1.0", unrelated_files())
+    said = cli("background", str(folder), "--store", str(copied_library))
+    [line] = said.splitlines()
+    assert line.endswith("(folder): public code; no private file is in it"), line

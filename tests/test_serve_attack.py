@@ -333,3 +333,45 @@ def test_another_sites_odd_cookie_does_not_lock_the_reviewer_out(results):
             assert got.status_code == 200, other
         wrong = httpx.get(url + "/", headers={"cookie": "a=b c; leaktrace_token=wrong"})
         assert wrong.status_code == 401
+
+
+def test_tls_files_that_cannot_serve_are_named_before_any_address(results, certificate, tmp_path):
+    cert, key = certificate
+    garbage = tmp_path / "garbage.pem"
+    garbage.write_text("not a key\n")
+    for given, named, said in [
+        ((tmp_path / "nocert.pem", tmp_path / "nokey.pem"), "nocert.pem", "no such file"),
+        ((cert, tmp_path / "nokey.pem"), "nokey.pem", "no such file"),
+        ((cert, garbage), "garbage.pem", "not a TLS certificate and its key"),
+        ((tmp_path, key), tmp_path.name, "not a file"),
+    ]:
+        done = runner.invoke(
+            app,
+            [
+                "serve",
+                "--results",
+                str(results),
+                "--port",
+                "0",
+                "--tls-cert",
+                str(given[0]),
+                "--tls-key",
+                str(given[1]),
+            ],
+        )
+        assert done.exit_code == 2, done.output
+        assert "leaktrace serve:" not in done.output and "https://" not in done.output
+        [line] = done.output.splitlines()
+        assert named in line and said in line, line
+
+
+def test_a_notice_that_cannot_be_written_names_its_path(results, tmp_path):
+    _, first = target_of(results, "user1")
+    with ResultsDB(results) as db:
+        db.decide(first, "confirmed", "verbatim", "ana", scope="content")
+    out = tmp_path / "nonexistent" / "n.md"
+    done = runner.invoke(app, ["notice", "latest", "--out", str(out), "--results", str(results)])
+    assert done.exit_code == 2, done.output
+    assert done.output.startswith(f"leaktrace: {out}: cannot write the notice (")
+    done = runner.invoke(app, ["report", "latest", "--out", str(out), "--results", str(results)])
+    assert done.exit_code == 2 and f"{out}: cannot write the report (" in done.output

@@ -1179,3 +1179,25 @@ def test_a_publication_holding_a_git_folder_is_incomplete_archive(store, tmp_pat
     assert "npm:plain@1.0.0" not in rows  # clear: watch records what is not
     assert rows["npm:with-git@1.0.0"] == "incomplete"
     assert [v for t, v in rows.items() if t.startswith("pypi:with-hg")] == ["incomplete"]
+
+
+def test_a_flagged_publication_gives_its_token_count_with_separators(store, tmp_path):
+    from typer.testing import CliRunner
+
+    from scanner.cli import app
+
+    with FakeFeeds() as feeds:
+        feeds.publish_npm("leaky", "1.0.0", {
+            "lib/recon.py": _private_file("acme_ledger/reconciliation.py")})  # fmt: skip
+        feeds.show()
+        done = CliRunner().invoke(app, [
+            "watch", "--store", str(store), "--results", str(tmp_path / "r.db"), "--feed", "npm",
+            "--from-beginning", "--once", "--npm-changes", feeds.url,
+            "--npm-registry", feeds.url])  # fmt: skip
+    assert done.exit_code == 1, done.output
+    assert re.search(r"derivative: npm:leaky@1\.0\.0 \(\d,\d{3} private tokens\)", done.output), (
+        done.output
+    )
+    payload = {"id": "a", "feed": "npm", "target": "npm:x", "verdict": "derivative",
+               "matched_tokens": 1700, "files": []}  # fmt: skip
+    assert "1,700 private tokens" in json.loads(render(payload, "slack"))["text"]

@@ -21,6 +21,7 @@ import typer
 from scanner.console import err, problem, say
 from scanner.endpoints import NPM_REGISTRY, PYPI_URL
 from scanner.errors import InputError
+from scanner.redaction import hide_userinfo
 from scanner.verdict import KIND_NAMES
 
 if TYPE_CHECKING:  # imported where used: 'leaktrace --help' loads none of them
@@ -108,7 +109,7 @@ class _Source:
         if isinstance(candidate, GitRepo):
             url, ref = split_ref(target)
             name, _ = name_version(url.rstrip("/").rsplit("/", 1)[-1])
-            return SourceMeta(name, ref or "", "git", url)
+            return SourceMeta(name, ref or "", "git", hide_userinfo(url))  # stored: no password
         path = Path(target)
         name, version = name_version(path.resolve().name)
         if isinstance(candidate, Archive):
@@ -124,7 +125,7 @@ def _pct(value: float) -> str:
 
 def source_line(source: ReferenceSource, target: str | None = None) -> str:
     """The one line that says what was decided on a source, and why."""
-    from fingerprints import PUBLIC, Overlap
+    from fingerprints import NO_PRIVATE_FILE, PUBLIC, Overlap
 
     overlap = Overlap.from_dict(source.evidence["overlap"])
     kind = KIND_NAMES.get(source.kind, source.kind)
@@ -132,8 +133,9 @@ def source_line(source: ReferenceSource, target: str | None = None) -> str:
     reasons = "; ".join(source.reasons)
     top = overlap.top
     if source.decision == PUBLIC:
-        if top is None:
-            return f"{head}: public code; no private file is in it ({reasons})"
+        if top is None:  # the reason, if only that, is said once
+            why = "; ".join(r for r in source.reasons if r != NO_PRIVATE_FILE)
+            return f"{head}: public code; {NO_PRIVATE_FILE}" + (f" ({why})" if why else "")
         places = "; ".join(
             f"{r.repo}: {r.folder + '/' if r.folder else '(root)'} ({r.files} file(s))"
             for r in overlap.repos
@@ -183,9 +185,15 @@ def _learn(store: SQLiteStore, sources: Iterable[_Source], trust: dict[str, str]
             continue
         _problems(source)
         learned = summary.source
+        told = False
         for name, word in trust.items():
             if learned in matching_sources(store, name):
                 learned = next(s for s in set_trust(store, name, word) if s.id == learned.id)
+                told = True
+        if summary.kept_trust and not told:
+            spelled = f"{learned.name}=={learned.version}" if learned.version else learned.name
+            say(f"{learned.label}: {summary.kept_trust} by the user before; kept as the user set "
+                f"it (--trust or --distrust {spelled} changes it)")  # fmt: skip
         rate = learned.lines / summary.seconds if summary.seconds else 0.0
         say(f"{target}: {learned.files:,} file(s), {learned.lines:,} lines; "
             f"{summary.shared_hashes:,} stored fingerprints seen there, "

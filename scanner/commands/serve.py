@@ -73,6 +73,8 @@ def serve(
     check_bind(host, token)
     if (tls_cert is None) != (tls_key is None):
         raise InputError("give both --tls-cert and --tls-key, or neither")
+    if tls_cert is not None and tls_key is not None:
+        _check_tls(tls_cert, tls_key)
     with ResultsDB(results_path) as results:  # fails clearly before listening
         flagged = [candidate for _, candidate in results.flagged()]
     private = None
@@ -90,3 +92,20 @@ def serve(
     if not is_loopback(host) and tls_cert is None:
         note(f"--host {host}: without --tls-cert the access token crosses the network in clear")
     server.run(sockets=[sock])
+
+
+def _check_tls(cert: str, key: str) -> None:
+    """Refuse TLS files that could not serve, naming the one at fault, before any address is
+    printed (uvicorn would load them only once it runs, after the address)."""
+    import ssl
+
+    for path in (cert, key):
+        if not Path(path).exists():
+            raise InputError(f"{path}: no such file")
+        if not Path(path).is_file():
+            raise InputError(f"{path}: not a file")
+    try:
+        ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).load_cert_chain(cert, key)
+    except OSError as exc:  # ssl.SSLError too: unreadable, not PEM, or a key of another cert
+        reason = getattr(exc, "reason", None) or exc.strerror or exc
+        raise InputError(f"{cert}, {key}: not a TLS certificate and its key ({reason})") from None

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from fingerprints import RepoConflictError, SourceFile, SQLiteStore, repo_name_problem
 from scanner.errors import InputError
+from scanner.redaction import hide_userinfo
 
 NAME_HINT = "give this one another name with --name NAME (or SRC=NAME)"
 
@@ -60,7 +61,9 @@ def origin_of(target: str) -> str:
     from scanner.sources.git import is_git_url  # only then: it brings the git and carrier readers
     from scanner.targets import split_ref
 
-    return split_ref(target)[0] if is_git_url(target) else str(Path(target).resolve())
+    if is_git_url(target):  # its identity without a user or password (both may be given or not)
+        return hide_userinfo(split_ref(target)[0])
+    return str(Path(target).resolve())
 
 
 def split_name(argument: str) -> tuple[str, str | None]:

@@ -65,9 +65,10 @@ def format_for(destination: str) -> str:
     return fmt
 
 
-def write_text(destination: str, text: str) -> None:
-    """Write to a file atomically (no half-written report on a crash), or to stdout for ``-``."""
-    _write(destination, lambda out: out.write(text))
+def write_text(destination: str, text: str, what: str = "report") -> None:
+    """Write to a file atomically (no half-written report on a crash), or to stdout for ``-``;
+    ``what`` it is names it in the line a failure gives (the report, the notice)."""
+    _write(destination, lambda out: out.write(text), what)
 
 
 def write_report(report: dict[str, Any], destination: str, fmt: str,
@@ -78,7 +79,7 @@ def write_report(report: dict[str, Any], destination: str, fmt: str,
     _write(destination, lambda out: writer(report, out, sources or Sources()))
 
 
-def _write(destination: str, write: Callable[[TextIO], object]) -> None:
+def _write(destination: str, write: Callable[[TextIO], object], what: str = "report") -> None:
     """Run ``write`` on stdout (``-``), or on a temporary file beside ``destination`` that is
     renamed onto it once complete. On any failure (a full disk) the temporary file is removed
     and the destination left as it was; an OSError becomes one ``ReportError`` line."""
@@ -90,7 +91,7 @@ def _write(destination: str, write: Callable[[TextIO], object]) -> None:
         fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part",
                                          dir=path.parent)  # fmt: skip
     except OSError as exc:
-        raise ReportError(f"{destination}: cannot write the report ({exc.strerror})") from exc
+        raise ReportError(f"{destination}: cannot write the {what} ({exc.strerror})") from exc
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             os.fchmod(out.fileno(), 0o666 & ~_umask())  # mkstemp makes 0600; not a secret
@@ -100,7 +101,7 @@ def _write(destination: str, write: Callable[[TextIO], object]) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         if isinstance(exc, OSError):
-            raise ReportError(f"{destination}: cannot write the report ({exc.strerror or exc}); "
+            raise ReportError(f"{destination}: cannot write the {what} ({exc.strerror or exc}); "
                               "nothing was written") from exc  # fmt: skip
         raise
 

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from scanner.redaction import hide_userinfo
+
 FETCH_TIMEOUT = 1800
 """Seconds one fetch may take; a stalled transfer is cut sooner (``_SAFE`` low-speed limit)."""
 LOCAL_TIMEOUT = 600
@@ -149,7 +151,7 @@ class ObjectStore:
         except OSError as exc:
             raise GitError(f"cannot run git ({exc.strerror or exc})") from exc
         if done.returncode != 0:
-            raise GitError(_last_line(done.stderr))
+            raise GitError(hide_userinfo(_last_line(done.stderr)))  # git may quote the URL
         return done.stdout
 
     def fetch(self, url: str, refspecs: list[str], *, depth: int | None = None,

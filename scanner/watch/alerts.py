@@ -98,7 +98,7 @@ def render(payload: dict[str, Any], fmt: str) -> bytes:
         return json.dumps(payload, ensure_ascii=True).encode()
     files = ", ".join(f"`{_slack_escape(str(f['candidate_path']))}`" for f in payload["files"][:5])
     text = (f"leaktrace: *{payload['verdict']}* in `{_slack_escape(payload['target'])}` "
-            f"({payload['feed']}): {payload['matched_tokens']} private tokens"
+            f"({payload['feed']}): {payload['matched_tokens']:,} private tokens"
             + (f" in {files}" if files else ""))  # fmt: skip
     return json.dumps({"text": text, "blocks": [
         {"type": "section", "text": {"type": "mrkdwn", "text": text}},

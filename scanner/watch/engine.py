@@ -426,7 +426,7 @@ class Watcher:
                 self.counts.flagged += 1
                 alert = (alert_id, alert_payload(data, publication.feed, publication.seen,
                                                  alert_id))  # fmt: skip
-                self.say(f"{verdict}: {outcome.target} ({outcome.match.matched_tokens} private "
+                self.say(f"{verdict}: {outcome.target} ({outcome.match.matched_tokens:,} private "
                          "tokens)")  # fmt: skip
             elif verdict == Verdict.INCOMPLETE.value:
                 self.counts.incomplete += 1

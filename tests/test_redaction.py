@@ -1,0 +1,209 @@
+"""What a user types that is not for others to read never reaches an output: a password in a git
+URL (stderr, the verdict table, every report, the results database, a store's origins and
+``repos``), a private seed string that a failed search would otherwise be named after."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import quote, quote_plus
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from scanner.cli import app
+from scanner.redaction import hide_userinfo
+from scanner.sources.git import GitRepo
+from tests.conftest import SAMPLES
+from tests.servers import FakeGitHub
+from tests.servers.git_http import GitHTTPServer
+from tests.test_git_history import bare, commit, new_repo
+
+runner = CliRunner()
+PRIVATE = SAMPLES / "private" / "acme-ledger"
+PUBLIC = SAMPLES / "public" / "acme-pay-sdk"
+LEAKED = (PRIVATE / "acme_ledger" / "reconciliation.py").read_bytes()
+SECRET = "S3CRETPW"
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory) -> Path:
+    db = tmp_path_factory.mktemp("store") / "acme.db"
+    done = runner.invoke(app, ["fingerprint", str(PRIVATE), "--public", str(PUBLIC),
+                               "--store", str(db), "--seeds"])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    return db
+
+
+def _everything(tmp_path: Path, done) -> dict[str, bytes]:
+    """Every output of a run: its stdout, stderr and each file it wrote (databases with their
+    write-ahead logs)."""
+    found = {"stdout": done.stdout.encode(), "stderr": done.stderr.encode()}
+    for path in tmp_path.rglob("*"):
+        if path.is_file() and "served" not in path.parts and "work" not in path.parts:
+            found[str(path.relative_to(tmp_path))] = path.read_bytes()
+    return found
+
+
+def _seed_scan(store: Path, gh: FakeGitHub, token: str) -> tuple[list[str], Result]:
+    """The store's first two seeds, and ``scan --seeds 2`` with every report, in this folder."""
+    from fingerprints import open_store
+
+    with open_store(store, read_only=True) as opened:
+        seeds = opened.seeds(2)
+    assert len(seeds) == 2
+    done = runner.invoke(app, ["scan", "--seeds", "2", "--store", str(store), "--api-url",
+                               gh.url, "--json", "s.json", "--md", "s.md", "--html", "s.html",
+                               "--sarif", "s.sarif"],
+                         env={"GITHUB_TOKEN": token, "COLUMNS": "200"})  # fmt: skip
+    return seeds, done
+
+
+def _nowhere(outputs: dict[str, bytes], texts: list[str]) -> None:
+    for text in texts:
+        leaking = [name for name, data in outputs.items() if text.encode() in data]
+        assert not leaking, (text, leaking)
+
+
+def test_hide_userinfo_takes_the_user_and_password_out_of_every_url():
+    assert hide_userinfo("http://user:pw@127.0.0.1:80/x/y.git") == "http://127.0.0.1:80/x/y.git"
+    assert (
+        hide_userinfo("https://t0ken@github.com/o/r.git@main") == "https://github.com/o/r.git@main"
+    )
+    assert hide_userinfo("https://u:p@ss@host/r") == "https://host/r"  # '@' in the password
+    line = "fatal: unable to access 'http://u:pw@h/r.git/': 401; see https://x.example/a@b"
+    assert hide_userinfo(line) == (
+        "fatal: unable to access 'http://h/r.git/': 401; see https://x.example/a@b"
+    )
+    for kept in ("git@github.com:o/r.git", "github:o/r@main", "npm:@scope/x@1.0", "a/b@c"):
+        assert hide_userinfo(kept) == kept
+
+
+def test_a_password_in_a_git_url_is_in_no_output(store, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    work = new_repo(tmp_path / "work" / "y")
+    commit(work, {"lib/recon.py": LEAKED, "empty.py": b""}, "oops")
+    served = tmp_path / "served"
+    bare(served / "x" / "y.git", work)
+    with GitHTTPServer(served) as server:
+        port = server.url.rsplit(":", 1)[1]
+        url = f"http://user:{SECRET}@127.0.0.1:{port}/x/y.git"
+        missing = f"http://user:{SECRET}@127.0.0.1:{port}/x/missing.git"
+        done = runner.invoke(app, ["scan", url, missing, "--store", str(store), "--history",
+                                   "--json", "c.json", "--md", "c.md", "--html", "c.html",
+                                   "--sarif", "c.sarif"], env={"COLUMNS": "200"})  # fmt: skip
+        assert done.exit_code == 1, done.output  # the leak is found (the missing one unread)
+        report = json.loads((tmp_path / "c.json").read_text())
+        shown = f"http://127.0.0.1:{port}/x/y.git"
+        verdicts = {c["target"]: c["verdict"] for c in report["candidates"]}
+        assert verdicts == {shown: "derivative", f"http://127.0.0.1:{port}/x/missing.git":
+                            "incomplete"}  # fmt: skip
+        assert f"leaktrace: {shown}:empty.py: empty file" in done.stderr
+        assert (tmp_path / "leaktrace-results.db").exists()
+        mirror = tmp_path / "m.db"
+        done_fp = runner.invoke(app, ["fingerprint", url, "--store", str(mirror)])
+        assert done_fp.exit_code == 0, done_fp.output
+        listed = runner.invoke(app, ["repos", str(mirror)], env={"COLUMNS": "200"})
+        assert listed.exit_code == 0 and f"127.0.0.1:{port}/x/y.git" in listed.stdout
+        # the same URL with the password again is the same repository, updated in place
+        again = runner.invoke(app, ["fingerprint", url, "--store", str(mirror)])
+        assert again.exit_code == 0, again.output
+        # learned as a reference source, it is stored and shown without the password too
+        learned = runner.invoke(app, ["background", f"{url}@main", "--store", str(mirror)])
+        assert learned.exit_code == 0, learned.output
+        assert f"{shown}@main" in learned.stdout
+    outputs = _everything(tmp_path, done)
+    outputs |= {f"fingerprint {k}": v for k, v in _everything(tmp_path, done_fp).items()}
+    outputs["repos"] = listed.stdout.encode()
+    outputs |= {f"background {k}": v for k, v in _everything(tmp_path, learned).items()}
+    for name in ("c.json", "c.md", "c.html", "c.sarif", "leaktrace-results.db", "m.db"):
+        assert name in outputs
+    _nowhere(outputs, [SECRET])
+
+
+def test_a_failed_seed_search_is_named_by_number_never_by_its_text(store, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with FakeGitHub(token="right") as gh:
+        seeds, done = _seed_scan(store, gh, "wrong")
+    assert done.exit_code == 3, done.output
+    report = json.loads((tmp_path / "s.json").read_text())
+    names = sorted(c["target"] for c in report["candidates"])
+    assert names == ["github-search:seed #1", "github-search:seed #2"]
+    assert all(c["verdict"] == "incomplete" for c in report["candidates"])
+    assert "leaktrace: github-search:seed #1: " in done.stderr and "HTTP 401" in done.stderr
+    _nowhere(_everything(tmp_path, done), [form for seed in seeds for form in (
+        seed, quote_plus(f'"{seed}"'), quote(seed), seed.replace(" ", "+"))])  # fmt: skip
+
+
+class _Challenging(BaseHTTPRequestHandler):
+    """Asks for a password; once given one, redirects to ``server.elsewhere`` (if set)."""
+
+    server: _Logged
+
+    def do_GET(self) -> None:
+        given = self.headers.get("Authorization")
+        self.server.log.append((self.path, given))
+        if given is None or not self.server.elsewhere:
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Basic realm="git"')
+        else:
+            self.send_response(302)
+            self.send_header("Location", f"{self.server.elsewhere}{self.path}")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet: ``log`` has what was asked."""
+
+
+class _Logged(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, elsewhere: str = "") -> None:
+        self.elsewhere = elsewhere
+        self.log: list[tuple[str, str | None]] = []
+        super().__init__(("127.0.0.1", 0), _Challenging)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+def test_the_password_goes_to_the_urls_host_only_never_where_it_redirects():
+    other = _Logged()
+    origin = _Logged(elsewhere=other.url.replace("127.0.0.1", "localhost"))
+    try:
+        host = origin.url.removeprefix("http://")
+        repo = GitRepo(f"http://user:{SECRET}@{host}/x/y.git")
+        assert list(repo.iter_files()) == []
+        [problem] = repo.problems
+        assert SECRET not in problem.message and f"http://{host}/x/y.git" in problem.message
+        sent = base64.b64encode(f"user:{SECRET}".encode()).decode()
+        assert ("/x/y.git/info/refs?service=git-upload-pack", f"Basic {sent}") in origin.log
+        assert other.log and all(given is None for _, given in other.log)
+    finally:
+        for server in (origin, other):
+            server.shutdown()
+            server.server_close()
+
+
+def test_a_seed_search_that_works_leaves_no_seed_text_behind(store, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with FakeGitHub(token="right") as gh:
+        copy = {f"lib/{path.name}": path.read_bytes()
+                for path in (PRIVATE / "acme_ledger").glob("*.py")}  # fmt: skip
+        gh.add_repo("someone", "tools", copy)
+        seeds, done = _seed_scan(store, gh, "right")
+    assert done.exit_code == 1, done.output
+    report = json.loads((tmp_path / "s.json").read_text())
+    assert [c["target"] for c in report["candidates"]] == ["github:someone/tools"]
+    # the copy's own code is shown as evidence (it holds the seeds: it is a copy); the queries
+    # themselves, as the HTTP cache would key them, are nowhere
+    for seed in seeds:
+        assert seed not in done.stderr
+    _nowhere(_everything(tmp_path, done), [quote_plus(f'"{s}"') for s in seeds]
+             + [quote(f'"{s}"') for s in seeds])  # fmt: skip
