@@ -78,10 +78,15 @@ class Serial:
 
 
 def _install(context: Any, parent: int | None = None) -> None:
+    """A forked worker's start: the context is kept for every call, and its ``warm`` (when it
+    has one: a scan's starts the worker's parser process) is run at once."""
     global _CONTEXT
     _CONTEXT = context
     if parent is not None:
         _die_with(parent)
+    warm = getattr(context, "warm", None)
+    if callable(warm):
+        warm()
 
 
 def _die_with(parent: int) -> None:
@@ -128,6 +133,12 @@ class Processes:
                 initializer=_install, initargs=(context, os.getpid()))  # fmt: skip
             self._context_id = id(context)
         return self._pool
+
+    def start(self, context: Any = None) -> None:
+        """Fork every worker for ``context`` now, so that their start overlaps what the caller
+        does before it has items (``map`` would at its first item): a first, empty task makes
+        the pool start them all (with ``fork`` at once, never one by one)."""
+        self._pool_for(context).submit(int)
 
     def map(self, fn: Callable[..., Any], items: Iterable[Any],
             context: Any = None) -> Iterator[Any]:  # fmt: skip

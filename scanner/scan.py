@@ -26,6 +26,7 @@ from fingerprints import (
     is_minified,
     isolated_map,
     kgrams,
+    start_parser,
 )
 from scanner.index import FingerprintIndex
 from scanner.matcher import Discounts, Fragment, PublicLines, combine, look_up
@@ -48,6 +49,12 @@ class ScanContext:
     """The most one parse sees: a larger file is scanned in windows (``windows``)."""
     parse_limits: ParseLimits | None = None
     """Parse each file in a separate process under these limits (None: in the worker itself)."""
+
+    def warm(self) -> None:
+        """Start this process's parser process now (a pool worker, as it is forked: the fork
+        from the zygote overlaps the scan's walk to the first files)."""
+        if self.parse_limits is not None:
+            start_parser(self.parse_limits)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,11 +8,12 @@ Scans ``bench_scale_all``'s large tree (setuptools 69.5.1 and pip 24.0) against 
 store under ``perf record`` (task-clock samples with their times) and prints, per process role
 (the calling process, its pool workers: forked by it and not executed; the zygote; the parser
 processes it forks), the first and last sample after the calling process started and the CPU;
-then the calling process's CPU alone before the first pool worker's (or parser's, with
-``--jobs 1``) sample, beside them, and alone after they worked (99 % of their CPU spent: they
-exit only with the run); when each pool worker worked (how long one works alone at the end);
-and the run in buckets of ``--bucket`` seconds, each role's CPU per bucket (two cores: at most
-``2 x bucket`` in all). Times stretch with the machine's load (printed); CPU seconds much less.
+then the calling process's CPU alone before the pool workers (or the parsers, with
+``--jobs 1``) worked (1 % of their CPU spent: they are forked before they get work), beside
+them, and alone after (99 % spent: they exit only with the run); when each pool worker worked
+(how long one works alone at the end); and the run in buckets of ``--bucket`` seconds, each
+role's CPU per bucket (two cores: at most ``2 x bucket`` in all). Times stretch with the
+machine's load (printed); CPU seconds much less.
 """
 
 from __future__ import annotations
@@ -82,15 +83,16 @@ def samples(argv: list[str], cwd: Path) -> tuple[list[tuple[str, int, float, flo
     return rows, max(t for _, _, t, _ in rows)
 
 
-def worked_until(items: list[tuple[int, float, float]], share: float = 0.99) -> float:
-    """When ``share`` of the CPU of samples ``items`` (pid, time, CPU) was spent: the end of the
-    work, not of the process (a pool worker or a parser exits only at the end of the run)."""
-    total, spent = sum(c for _, _, c in items), 0.0
+def worked(items: list[tuple[int, float, float]], share: float = 0.99) -> tuple[float, float]:
+    """When 1 - ``share`` and ``share`` of the CPU of samples ``items`` (pid, time, CPU) were
+    spent: the work, not the process (a pool worker or a parser is forked before it gets work
+    and exits only with the run)."""
+    total, spent, times = sum(c for _, _, c in items), 0.0, []
     for _, when, cpu in sorted(items, key=lambda item: item[1]):
         spent += cpu
-        if spent >= share * total:
-            return when
-    return max((t for _, t, _ in items), default=0.0)
+        while len(times) < 2 and spent >= (1 - share, share)[len(times)] * total:
+            times.append(when)
+    return times[0], times[-1]
 
 
 def timeline(jobs: int, work: Path, bucket: float) -> None:
@@ -119,7 +121,7 @@ def timeline(jobs: int, work: Path, bucket: float) -> None:
     helpers = by_role.get("pool workers") or by_role.get("parser processes") or []
     if not helpers:
         return
-    first, last = min(t for _, t, _ in helpers), worked_until(helpers)
+    first, last = worked(helpers)
     calling = by_role["calling process"]
     before = sum(c for _, t, c in calling if t < first)
     after = sum(c for _, t, c in calling if t > last)
@@ -132,7 +134,7 @@ def timeline(jobs: int, work: Path, bucket: float) -> None:
     for pid, when, cpu in by_role.get("pool workers", []):
         workers.setdefault(pid, []).append((pid, when, cpu))
     if len(workers) > 1:
-        spans = [(min(t for _, t, _ in s), worked_until(s)) for s in workers.values()]
+        spans = [worked(s) for s in workers.values()]
         ends = sorted(end for _, end in spans)
         print(
             "pool workers worked from/until: "
