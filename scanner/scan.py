@@ -266,10 +266,16 @@ BATCH_BYTES = 256 << 10
 or (about) bytes: one task per file cost the scan's process a future, a wake-up of the pool's
 thread and a message each way per file (862 files of the large tree: 0.98 -> 0.57 s of its CPU
 in ``run_scan``, at load 15); batches this small keep both workers busy to the end."""
+TAIL_FILES = 2 * BATCH_FILES
+"""The last this many files (or windows) of a candidate go to the workers one by one: a last
+whole batch kept one worker busy while the other was done (up to 0.19 s of the large tree's
+run, at load 6)."""
 _SCAN_BATCH = functools.partial(_run_batch, scan_file)
-_batched = functools.partial(_batches, most_items=BATCH_FILES, most_bytes=BATCH_BYTES)
-"""Consecutive files in lists (``BATCH_FILES``, ``BATCH_BYTES``); a ``Ready`` item closes the
-batch before it and passes through, as the batch result ``[(True, value)]``."""
+_batched = functools.partial(_batches, most_items=BATCH_FILES, most_bytes=BATCH_BYTES,
+                             tail=TAIL_FILES)  # fmt: skip
+"""Consecutive files in lists (``BATCH_FILES``, ``BATCH_BYTES``), the last ``TAIL_FILES`` one
+by one; a ``Ready`` item closes the batch before it and passes through, as the batch result
+``[(True, value)]``."""
 
 
 def _unbatched(results: Iterable[list[tuple[bool, Any]]]) -> Iterator[FileOutcome | None]:

@@ -163,3 +163,15 @@ def test_a_pool_started_ahead_forks_and_warms_every_worker_before_any_item(tmp_p
         assert set(pool.map(_pid, range(20), context)) <= warmed
     finally:
         pool.close()
+
+
+def test_the_last_items_go_one_by_one_in_order():
+    """With ``tail``, the last items are batches of one (no worker is left with a whole batch
+    while the others are done); every item comes once, in order, a ``Ready`` one at its place."""
+    ready = runners.Ready("r")
+    items: list[object] = [*range(20), ready, 20, 21]
+    batches = list(runners._batches(items, most_items=8, tail=5))
+    flat = [b.value[0][1] if isinstance(b, runners.Ready) else b for b in batches]
+    assert flat == [[*range(8)], [*range(8, 16)], [16, 17], [18], [19], "r", [20], [21]]
+    assert list(runners._batches(range(3), most_items=8, tail=5)) == [[0], [1], [2]]
+    assert list(runners._batches(range(10), most_items=4)) == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
