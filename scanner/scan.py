@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import operator
 import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
 from typing import Any
@@ -29,7 +28,15 @@ from fingerprints import (
     start_parser,
 )
 from scanner.index import FingerprintIndex
-from scanner.matcher import Discounts, Fragment, PublicLines, combine, look_up
+from scanner.matcher import (
+    Discounts,
+    Fragment,
+    PublicLines,
+    combine,
+    fields_of,
+    look_up,
+    replaced,
+)
 from scanner.results import CandidateResult
 from scanner.runners import Processes, Ready, Runner, Serial, _batches, _run_batch
 from scanner.sources import Candidate, CandidateFile, Limits, Problem
@@ -83,24 +90,10 @@ class FileOutcome:
                           self.unread, rows[1], self.idioms, self.unread_kind)  # fmt: skip
 
 
-def _fields_of(kind: type) -> tuple[Callable[[Any], tuple[Any, ...]], dict[str, int]]:
-    """The field values of a dataclass ``kind``'s instance, in order (one C call), and each
-    field's position among them (looked up once per kind)."""
-    found = _FIELDS.get(kind)
-    if found is None:
-        names = [f.name for f in fields(kind)]
-        assert len(names) > 1  # attrgetter of one name gives the value, not a tuple
-        found = _FIELDS[kind] = (operator.attrgetter(*names), {n: i for i, n in enumerate(names)})
-    return found
-
-
-_FIELDS: dict[type, tuple[Callable[[Any], tuple[Any, ...]], dict[str, int]]] = {}
-
-
 def _rows(items: list[Any]) -> list[tuple[Any, ...]]:
     """Each dataclass of ``items`` as the tuple of its fields, in order (not deep, as
     ``dataclasses.astuple`` is)."""
-    values = _fields_of(type(items[0]))[0] if items else tuple
+    values = fields_of(type(items[0]))[0] if items else tuple
     return [values(item) for item in items]
 
 
@@ -111,17 +104,6 @@ def _outcome(tokens: int, lines: int, fragments: list[tuple[Any, ...]], discount
     return FileOutcome(tokens, lines, [Fragment(*row) for row in fragments], discounts, warning,
                        unread, [FunctionPair(*row) for row in functions], idioms,
                        unread_kind)  # fmt: skip
-
-
-def _with(item: Any, **changes: Any) -> Any:
-    """``dataclasses.replace(item, **changes)`` without looking its fields up again each time
-    (a scan replaces every fragment and function pair it places); every field of ``item`` is
-    an argument of its class, in order."""
-    values, position = _fields_of(type(item))
-    row = list(values(item))
-    for name, value in changes.items():
-        row[position[name]] = value
-    return type(item)(*row)
 
 
 def unparsed(failure: ParseFailure | str) -> FileOutcome:
@@ -232,7 +214,7 @@ def _placed(fragment: Fragment, path: str, piece: _Piece, token_shift: int) -> F
     if columns is not None and column_shift:  # only the piece's first line starts mid-line
         columns = (columns[0] + (column_shift if a == 1 else 0),
                    columns[1] + (column_shift if b == 1 else 0))  # fmt: skip
-    return _with(fragment, candidate_path=path, candidate_lines=(a + line_shift, b + line_shift),
+    return replaced(fragment, candidate_path=path, candidate_lines=(a + line_shift, b + line_shift),
                  candidate_tokens=(t0 + token_shift, t1 + token_shift),
                  candidate_columns=columns)  # fmt: skip
 
@@ -257,7 +239,7 @@ def with_columns(fragment: Fragment, data: bytes, tokens: TokenStream) -> Fragme
     if max(length(first_line_start), length(last_line_start)) <= LONG_LINE:
         return fragment
     columns = (first - first_line_start + 1, last - last_line_start)
-    return _with(fragment, candidate_columns=columns)
+    return replaced(fragment, candidate_columns=columns)
 
 
 BATCH_FILES = 8
@@ -409,7 +391,7 @@ def scan_candidate(
             fragments.extend(_placed(f, file.path, piece, skip) for f in outcome.fragments)
         shift = piece.first_line - 1
         functions.extend(
-            _with(
+            replaced(
                 f,
                 candidate_path=file.path,
                 candidate_lines=(f.candidate_lines[0] + shift, f.candidate_lines[1] + shift),
