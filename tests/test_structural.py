@@ -515,3 +515,22 @@ def test_shared_features_and_shapes_of_many_pairs_at_once_are_each_pairs_own():
     for sequences in (mine, theirs):
         for events, counts in zip(sequences, _shapes(sequences), strict=True):
             assert counts == [int((events == code).sum()) for code in range(CONTROL_CODES)]
+
+
+def test_similarities_of_many_pairs_are_each_pairs_similarity_to_the_last_bit():
+    """``similarities`` measures the order only where it could round above the multiset share:
+    the same floats as ``similarity``, pair by pair (small alphabets: many ties and repeats;
+    copies and reversed copies: all or little in order)."""
+    from scanner.structural import similarities
+
+    rng = np.random.default_rng(3)
+    firsts, seconds = [], []
+    for n in range(3000):
+        kinds = int(rng.integers(1, 6))
+        a = rng.integers(0, kinds, int(rng.integers(1, 80))).astype(np.uint32)
+        b = rng.integers(0, kinds, int(rng.integers(1, 80))).astype(np.uint32)
+        firsts.append(a)
+        seconds.append(a.copy() if n % 3 == 0 else a[::-1].copy() if n % 5 == 0 else b)
+    expected = [similarity(a, b) for a, b in zip(firsts, seconds, strict=True)]
+    assert similarities(firsts, seconds) == expected
+    assert similarities([], []) == []
