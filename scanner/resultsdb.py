@@ -19,8 +19,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from fingerprints import printable
 from scanner.endpoints import DEFAULT_RESULTS
 from scanner.errors import InputError, LeaktraceError
@@ -146,18 +144,6 @@ def _migrate_2_to_3(db: sqlite3.Connection) -> None:
         for run_id, data in db.execute("SELECT run_id, data FROM candidates").fetchall():
             db.executemany("INSERT OR REPLACE INTO placements VALUES (?, ?, ?, ?)",
                            _placements(run_id, json.loads(data)))  # fmt: skip
-
-
-def _dumps(value: dict[str, Any]) -> str:
-    """``value`` as JSON text, read back by ``json.loads`` as ``json.dumps(value)`` would be:
-    written by orjson (a large tree's candidate, 3.4 MB of JSON: 31 ms with json, 10 ms with
-    orjson, in the scan's tail, which runs alone on one core), and by json what orjson refuses
-    (a lone surrogate in a name, an integer beyond 64 bits, a key that is not a string). No
-    value of a candidate is a float that is not a number, which orjson would write as null."""
-    try:
-        return orjson.dumps(value).decode("utf-8")
-    except TypeError:  # orjson.JSONEncodeError
-        return json.dumps(value)
 
 
 def _placements(run_id: int, candidate: dict[str, Any]) -> list[tuple[int, str, str, str]]:
@@ -350,7 +336,7 @@ class ResultsDB:
             self._db.execute(
                 "INSERT OR REPLACE INTO candidates (run_id, seq, target, verdict, data)"
                 " VALUES (?, ?, ?, ?, ?)",
-                (run_id, seq, candidate["target"], candidate["verdict"], _dumps(candidate)),
+                (run_id, seq, candidate["target"], candidate["verdict"], json.dumps(candidate)),
             )
             self._db.executemany(
                 "INSERT OR REPLACE INTO excerpts (run_id, target, path, sha256, text)"

@@ -55,27 +55,3 @@ def test_many_contents_are_asked_for_in_chunks(tmp_path):
         judged(db, run, "npm:leak@1.0.0", {f"f{n}.py": f"{n:064x}" for n in range(1500)})
         places = db.placements_elsewhere([f"{n:064x}" for n in range(1500)], "other")
         assert sorted(p.path for p in places) == sorted(f"f{n}.py" for n in range(1500))
-
-
-def test_a_recorded_candidate_reads_back_as_json_would_write_it(tmp_path):
-    """A candidate is stored by orjson, and by json what orjson refuses (a lone surrogate, as a
-    name that is not UTF-8 keeps; an integer beyond 64 bits; a key that is no string): each
-    reads back as ``json.loads(json.dumps(candidate))``."""
-    import json
-
-    plain = {"target": "caf\u00e9 \U0001f600", "verdict": "derivative", "score": 0.1 + 0.2,
-             "small": 1e-05, "hashes": [2**64 - 1, 0],
-             "nested": {"a": [None, True, []]}}  # fmt: skip
-    refused = [{"target": "bad", "verdict": "clear", "path": "bad\udc80name"},
-               {"target": "big", "verdict": "clear", "tokens": 2**70},
-               {"target": "keys", "verdict": "clear", "by": {1: "one"}}]  # fmt: skip
-    with ResultsDB(tmp_path / "results.db", create=True) as db:
-        run = db.start_run({})
-        for candidate in [plain, *refused]:
-            candidate["files"] = []
-            db.add_candidate(run, candidate, {})
-        for candidate in [plain, *refused]:
-            back = db.candidate(run, candidate["target"])
-            assert back is not None
-            back.pop("review")
-            assert back == json.loads(json.dumps(candidate))
