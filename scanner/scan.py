@@ -214,9 +214,10 @@ def _placed(fragment: Fragment, path: str, piece: _Piece, token_shift: int) -> F
     if columns is not None and column_shift:  # only the piece's first line starts mid-line
         columns = (columns[0] + (column_shift if a == 1 else 0),
                    columns[1] + (column_shift if b == 1 else 0))  # fmt: skip
-    return replaced(fragment, candidate_path=path, candidate_lines=(a + line_shift, b + line_shift),
-                 candidate_tokens=(t0 + token_shift, t1 + token_shift),
-                 candidate_columns=columns)  # fmt: skip
+    return replaced(fragment, candidate_path=path,
+                    candidate_lines=(a + line_shift, b + line_shift),
+                    candidate_tokens=(t0 + token_shift, t1 + token_shift),
+                    candidate_columns=columns)  # fmt: skip
 
 
 LONG_LINE = 1000

@@ -247,8 +247,8 @@ def _pieces(report: dict[str, Any]) -> Iterator[bytes | memoryview]:
     escapes it, by json's own escaper), so that the document is held once, as orjson's bytes
     (``json.dump`` wrote in pieces; a text copy and an escaped copy raised the peak of a scan of
     a large tree by 35 MiB). What orjson refuses (an integer beyond 64 bits, a lone surrogate)
-    is written by the standard library instead; a float that is not a
-    number (none in a report) would be null.
+    is written by the standard library instead; a float that is not a number (none in a
+    report) would be null.
     """
     try:
         data = orjson.dumps(report, option=orjson.OPT_INDENT_2)
@@ -269,7 +269,7 @@ def _pieces(report: dict[str, Any]) -> Iterator[bytes | memoryview]:
 def _non_ascii_runs(data: bytes, chunk: int = 1 << 20) -> Iterator[tuple[int, int]]:
     """(start, end) of each run of bytes beyond ASCII in ``data``, in order: found by numpy a
     megabyte at a time (a regular expression over a 6.9 MB report with 4,175 such runs took
-    55 ms of the scan's tail, alone on one core; this, 5 ms)."""
+    55 ms of the scan's tail, alone on one core; the whole escaping now takes 8 ms)."""
     places = [np.flatnonzero(np.frombuffer(data, np.uint8, min(chunk, len(data) - at), at) >= 0x80)
               + at for at in range(0, len(data), chunk)]  # fmt: skip
     high = np.concatenate(places) if places else np.zeros(0, np.int64)
