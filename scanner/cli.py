@@ -417,12 +417,18 @@ def run_scan(targets: Iterable[str | Candidate], store_path: Path, thresholds: T
     from scanner.index import FingerprintIndex
     from scanner.reports.json_report import candidate_dict, to_dict
     from scanner.results import ScanResult
+    from scanner.runners import Processes
     from scanner.scan import ScanContext, now, scan_candidate, unparsed
     from scanner.sources import Limits, Unreadable
     from scanner.targets import resolve, target_kind
 
     with open_store(store_path, read_only=True) as store:
         index = index or FingerprintIndex.from_store(store, _note)
+        limits = limits or Limits()
+        parse = limits.parse_limits()
+        context = ScanContext(index, store.params, thresholds, limits.max_file_bytes, parse)
+        if isinstance(runner, Processes):  # its workers start while the run is recorded and
+            runner.start(context)  # walked
         result = ScanResult(
             tool_version=__version__,
             thresholds=thresholds,
@@ -445,9 +451,6 @@ def run_scan(targets: Iterable[str | Candidate], store_path: Path, thresholds: T
             if job:
                 results.set_job(run_id, job)
         status = "interrupted"
-        limits = limits or Limits()
-        parse = limits.parse_limits()
-        context = ScanContext(index, store.params, thresholds, limits.max_file_bytes, parse)
         memo: dict[tuple[str, str], FileOutcome] = {}
         on_unread: Callable[[tuple[str, str], FileOutcome], None] | None = None
         if results is not None:

@@ -28,9 +28,11 @@ normalization (renamed identifiers, changed literals).
 
 from __future__ import annotations
 
+import operator
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, fields
+from typing import Any
 
 import numpy as np
 
@@ -329,6 +331,33 @@ class PublicLines:
         return b > a and 2 * int(self._counts[b] - self._counts[a]) >= b - a
 
 
+def fields_of(kind: type) -> tuple[Callable[[Any], tuple[Any, ...]], dict[str, int]]:
+    """The field values of a dataclass ``kind``'s instance, in order (one C call), and each
+    field's position among them (looked up once per kind)."""
+    found = _FIELDS.get(kind)
+    if found is None:
+        names = [f.name for f in fields(kind)]
+        assert len(names) > 1  # attrgetter of one name gives the value, not a tuple
+        found = _FIELDS[kind] = (operator.attrgetter(*names), {n: i for i, n in enumerate(names)})
+    return found
+
+
+_FIELDS: dict[type, tuple[Callable[[Any], tuple[Any, ...]], dict[str, int]]] = {}
+
+
+def replaced(item: Any, **changes: Any) -> Any:
+    """``dataclasses.replace(item, **changes)`` without looking its fields up again each time
+    (a scan replaces every fragment and function pair it places, and ``combine`` names each
+    function pair's private file: 2,113 pairs of the large tree, 43 ms of profiled CPU with
+    ``replace``, in the tail that runs alone); every field of ``item`` is an argument of its
+    class, in order."""
+    values, position = fields_of(type(item))
+    row = list(values(item))
+    for name, value in changes.items():
+        row[position[name]] = value
+    return type(item)(*row)
+
+
 def union_length(spans: Iterable[tuple[int, int]]) -> int:
     """Total length of the union of half-open spans."""
     total, end = 0, None
@@ -399,8 +428,8 @@ def combine(
                                       index.reference_paths.get((source, private_index)),
                                       private.repo, private.path, amount))  # fmt: skip
     public_code.sort(key=lambda c: (-c.tokens, c.source, c.private_repo, c.private_path))
-    matched = [replace(f, private_repo=index.files[f.private_file].repo,
-                       private_path=index.files[f.private_file].path)
+    matched = [replaced(f, private_repo=index.files[f.private_file].repo,
+                        private_path=index.files[f.private_file].path)
                for f in one_to_one(functions or [])]  # fmt: skip
     return CandidateMatch(
         pairs=pairs,

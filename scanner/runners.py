@@ -78,10 +78,15 @@ class Serial:
 
 
 def _install(context: Any, parent: int | None = None) -> None:
+    """A forked worker's start: the context is kept for every call, and its ``warm`` (when it
+    has one: a scan's starts the worker's parser process) is run at once."""
     global _CONTEXT
     _CONTEXT = context
     if parent is not None:
         _die_with(parent)
+    warm = getattr(context, "warm", None)
+    if callable(warm):
+        warm()
 
 
 def _die_with(parent: int) -> None:
@@ -128,6 +133,12 @@ class Processes:
                 initializer=_install, initargs=(context, os.getpid()))  # fmt: skip
             self._context_id = id(context)
         return self._pool
+
+    def start(self, context: Any = None) -> None:
+        """Fork every worker for ``context`` now, so that their start overlaps what the caller
+        does before it has items (``map`` would at its first item): a first, empty task makes
+        the pool start them all (with ``fork`` at once, never one by one)."""
+        self._pool_for(context).submit(int)
 
     def map(self, fn: Callable[..., Any], items: Iterable[Any],
             context: Any = None) -> Iterator[Any]:  # fmt: skip
@@ -229,16 +240,18 @@ BATCH_BYTES = 4 << 20
 
 
 def _batches(items: Iterable[Any], most_items: int | None = None,
-             most_bytes: int | None = None) -> Iterator[Any]:  # fmt: skip
+             most_bytes: int | None = None, tail: int = 0) -> Iterator[Any]:  # fmt: skip
     """Consecutive items in lists of at most ``most_items`` (``BATCH_ITEMS``) items or about
     ``most_bytes`` (``BATCH_BYTES``) bytes (an item's ``data``, when it has some); a ``Ready``
     item closes the batch before it and passes through alone, as ``Ready([(True, value)])``, so
-    the order is kept."""
+    the order is kept. The last ``tail`` items are batches of one item each (read that many
+    ahead), so that no worker is left with a whole batch while the others are done."""
     most_items = BATCH_ITEMS if most_items is None else most_items
     most_bytes = BATCH_BYTES if most_bytes is None else most_bytes
     batch: list[Any] = []
     size = 0
-    for item in items:
+    ahead: deque[Any] = deque()
+    for item in _ahead(items, tail, ahead):
         if isinstance(item, Ready):
             if batch:
                 yield batch
@@ -253,6 +266,16 @@ def _batches(items: Iterable[Any], most_items: int | None = None,
             batch, size = [], 0
     if batch:
         yield batch
+    for item in ahead:  # the last ones, one by one
+        yield Ready([(True, item.value)]) if isinstance(item, Ready) else [item]
+
+
+def _ahead(items: Iterable[Any], count: int, ahead: deque[Any]) -> Iterator[Any]:
+    """``items`` but the last ``count``, which are left in ``ahead`` once the others are given."""
+    for item in items:
+        ahead.append(item)
+        if len(ahead) > count:
+            yield ahead.popleft()
 
 
 def _run_batch(fn: Callable[..., Any], batch: list[Any], *context: Any) -> list[tuple[bool, Any]]:

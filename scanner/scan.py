@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import operator
 import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
 from typing import Any
@@ -26,9 +25,18 @@ from fingerprints import (
     is_minified,
     isolated_map,
     kgrams,
+    start_parser,
 )
 from scanner.index import FingerprintIndex
-from scanner.matcher import Discounts, Fragment, PublicLines, combine, look_up
+from scanner.matcher import (
+    Discounts,
+    Fragment,
+    PublicLines,
+    combine,
+    fields_of,
+    look_up,
+    replaced,
+)
 from scanner.results import CandidateResult
 from scanner.runners import Processes, Ready, Runner, Serial, _batches, _run_batch
 from scanner.sources import Candidate, CandidateFile, Limits, Problem
@@ -49,6 +57,12 @@ class ScanContext:
     """The most one parse sees: a larger file is scanned in windows (``windows``)."""
     parse_limits: ParseLimits | None = None
     """Parse each file in a separate process under these limits (None: in the worker itself)."""
+
+    def warm(self) -> None:
+        """Start this process's parser process now (a pool worker, as it is forked: the fork
+        from the zygote overlaps the scan's walk to the first files)."""
+        if self.parse_limits is not None:
+            start_parser(self.parse_limits)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,24 +91,10 @@ class FileOutcome:
                           self.unread, rows[1], self.idioms, self.unread_kind)  # fmt: skip
 
 
-def _fields_of(kind: type) -> tuple[Callable[[Any], tuple[Any, ...]], dict[str, int]]:
-    """The field values of a dataclass ``kind``'s instance, in order (one C call), and each
-    field's position among them (looked up once per kind)."""
-    found = _FIELDS.get(kind)
-    if found is None:
-        names = [f.name for f in fields(kind)]
-        assert len(names) > 1  # attrgetter of one name gives the value, not a tuple
-        found = _FIELDS[kind] = (operator.attrgetter(*names), {n: i for i, n in enumerate(names)})
-    return found
-
-
-_FIELDS: dict[type, tuple[Callable[[Any], tuple[Any, ...]], dict[str, int]]] = {}
-
-
 def _rows(items: list[Any]) -> list[tuple[Any, ...]]:
     """Each dataclass of ``items`` as the tuple of its fields, in order (not deep, as
     ``dataclasses.astuple`` is)."""
-    values = _fields_of(type(items[0]))[0] if items else tuple
+    values = fields_of(type(items[0]))[0] if items else tuple
     return [values(item) for item in items]
 
 
@@ -105,17 +105,6 @@ def _outcome(tokens: int, lines: int, fragments: list[tuple[Any, ...]], discount
     return FileOutcome(tokens, lines, [Fragment(*row) for row in fragments], discounts, warning,
                        unread, [FunctionPair(*row) for row in functions], idioms,
                        unread_kind)  # fmt: skip
-
-
-def _with(item: Any, **changes: Any) -> Any:
-    """``dataclasses.replace(item, **changes)`` without looking its fields up again each time
-    (a scan replaces every fragment and function pair it places); every field of ``item`` is
-    an argument of its class, in order."""
-    values, position = _fields_of(type(item))
-    row = list(values(item))
-    for name, value in changes.items():
-        row[position[name]] = value
-    return type(item)(*row)
 
 
 def unparsed(failure: ParseFailure | str) -> FileOutcome:
@@ -226,9 +215,10 @@ def _placed(fragment: Fragment, path: str, piece: _Piece, token_shift: int) -> F
     if columns is not None and column_shift:  # only the piece's first line starts mid-line
         columns = (columns[0] + (column_shift if a == 1 else 0),
                    columns[1] + (column_shift if b == 1 else 0))  # fmt: skip
-    return _with(fragment, candidate_path=path, candidate_lines=(a + line_shift, b + line_shift),
-                 candidate_tokens=(t0 + token_shift, t1 + token_shift),
-                 candidate_columns=columns)  # fmt: skip
+    return replaced(fragment, candidate_path=path,
+                    candidate_lines=(a + line_shift, b + line_shift),
+                    candidate_tokens=(t0 + token_shift, t1 + token_shift),
+                    candidate_columns=columns)  # fmt: skip
 
 
 LONG_LINE = 1000
@@ -251,7 +241,7 @@ def with_columns(fragment: Fragment, data: bytes, tokens: TokenStream) -> Fragme
     if max(length(first_line_start), length(last_line_start)) <= LONG_LINE:
         return fragment
     columns = (first - first_line_start + 1, last - last_line_start)
-    return _with(fragment, candidate_columns=columns)
+    return replaced(fragment, candidate_columns=columns)
 
 
 BATCH_FILES = 8
@@ -260,10 +250,16 @@ BATCH_BYTES = 256 << 10
 or (about) bytes: one task per file cost the scan's process a future, a wake-up of the pool's
 thread and a message each way per file (862 files of the large tree: 0.98 -> 0.57 s of its CPU
 in ``run_scan``, at load 15); batches this small keep both workers busy to the end."""
+TAIL_FILES = 2 * BATCH_FILES
+"""The last this many files (or windows) of a candidate go to the workers one by one: a last
+whole batch kept one worker busy while the other was done (up to 0.19 s of the large tree's
+run, at load 6)."""
 _SCAN_BATCH = functools.partial(_run_batch, scan_file)
-_batched = functools.partial(_batches, most_items=BATCH_FILES, most_bytes=BATCH_BYTES)
-"""Consecutive files in lists (``BATCH_FILES``, ``BATCH_BYTES``); a ``Ready`` item closes the
-batch before it and passes through, as the batch result ``[(True, value)]``."""
+_batched = functools.partial(_batches, most_items=BATCH_FILES, most_bytes=BATCH_BYTES,
+                             tail=TAIL_FILES)  # fmt: skip
+"""Consecutive files in lists (``BATCH_FILES``, ``BATCH_BYTES``), the last ``TAIL_FILES`` one
+by one; a ``Ready`` item closes the batch before it and passes through, as the batch result
+``[(True, value)]``."""
 
 
 def _unbatched(results: Iterable[list[tuple[bool, Any]]]) -> Iterator[FileOutcome | None]:
@@ -398,7 +394,7 @@ def scan_candidate(
             fragments.extend(_placed(f, file.path, piece, skip) for f in outcome.fragments)
         shift = piece.first_line - 1
         functions.extend(
-            _with(
+            replaced(
                 f,
                 candidate_path=file.path,
                 candidate_lines=(f.candidate_lines[0] + shift, f.candidate_lines[1] + shift),

@@ -31,6 +31,7 @@ private file (``by_private_file``).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -279,9 +280,42 @@ def similarity(a: np.ndarray, b: np.ndarray) -> float:
     return max(in_order, as_bags)
 
 
-def _shape(events: np.ndarray) -> dict[int, int]:
-    control = events[events < CONTROL_CODES]
-    return {code: int((control == code).sum()) for code in CONTROL_NAMES}
+def similarities(firsts: list[np.ndarray], seconds: list[np.ndarray]) -> list[float]:
+    """``similarity`` of each pair ``firsts[i]``, ``seconds[i]``, all pairs at once: the share
+    held by both as multisets is counted for every pair in one go (per pair, its ``unique``
+    and ``intersect1d`` calls were a tenth of a pool worker's CPU on the large tree), and the
+    share lined up in order is worked out only where it could be the larger. It never is but
+    by a rounding: what both hold in order (the longest common subsequence) they hold as
+    multisets, so it is at most the multiset share, and only where the in-order formula at that
+    bound rounds higher is the subsequence measured (the same floats as ``similarity``)."""
+    bags = _multiset_shared(firsts, seconds)
+    scores = []
+    for a, b, both in zip(firsts, seconds, bags, strict=True):
+        total = a.shape[0] + b.shape[0]
+        as_bags = 2 * both / total
+        if 1.0 - (total - 2 * both) / total > as_bags:  # in order might round above it
+            as_bags = max(Indel.normalized_similarity(a.tolist(), b.tolist()), as_bags)
+        scores.append(as_bags)
+    return scores
+
+
+def _multiset_shared(firsts: list[np.ndarray], seconds: list[np.ndarray]) -> list[int]:
+    """For each pair of event sequences, how many events both hold, counted as multisets (the
+    sum over codes of the smaller count)."""
+    if not firsts:
+        return []
+    distinct = []
+    for side in (firsts, seconds):
+        owner = np.repeat(np.arange(len(side), dtype=np.uint64), [s.shape[0] for s in side])
+        keys = (owner << _HALF) | np.concatenate(side).astype(np.uint64)
+        keys.sort()
+        first = np.flatnonzero(np.append(True, keys[1:] != keys[:-1]))
+        distinct.append((keys[first], np.diff(np.append(first, keys.shape[0]))))
+    (keys_a, counts_a), (keys_b, counts_b) = distinct
+    both, at_a, at_b = np.intersect1d(keys_a, keys_b, assume_unique=True, return_indices=True)
+    shared = np.zeros(len(firsts), dtype=np.int64)
+    np.add.at(shared, (both >> _HALF).astype(np.int64), np.minimum(counts_a[at_a], counts_b[at_b]))
+    return shared.tolist()  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
@@ -361,7 +395,7 @@ def _compared(
     cand, other = keys // len(index), keys % len(index)
     smaller = np.minimum(feature_counts[cand], np.asarray(index.features[other]))
     passing = (shared >= t.structural_min_shared) & (shared >= FILTER_SHARE * smaller)
-    found: list[tuple[float, int, int]] = []
+    compared: list[tuple[int, int]] = []
     pieces: set[tuple[int, int]] = set()
     for c, p in zip(cand[passing].tolist(), other[passing].tolist(), strict=True):
         size = int(index.sizes[p])  # its events, read from the store only when compared
@@ -370,9 +404,11 @@ def _compared(
             if 2 * wanted[c][1].shape[0] < size >= t.structural_min_events:
                 pieces.add((c, p))
             continue  # too small, or one is more than twice the other: not one rewritten
-        score = similarity(wanted[c][1], index.function_events(p))
-        if score * 100 >= t.structural_similarity:
-            found.append((score, c, p))
+        compared.append((c, p))
+    scores = similarities([wanted[c][1] for c, _ in compared],
+                          [index.function_events(p) for _, p in compared])  # fmt: skip
+    found = [(score, c, p) for score, (c, p) in zip(scores, compared, strict=True)
+             if score * 100 >= t.structural_similarity]  # fmt: skip
     return found, idioms, pieces
 
 
@@ -440,9 +476,7 @@ def match_structure(
             lambda parts: excluded.candidate_lines(*_lines(structure, wanted, parts)))  # fmt: skip
         chosen += _split(wanted, used_c, used_p, pieces, index, t, public_run)
     named = texts() if chosen and texts is not None else {}
-    pairs = [_pair(structure, wanted, parts, p, score, index, named)
-             for score, parts, p in chosen]  # fmt: skip
-    return pairs, idioms
+    return _pairs(structure, wanted, chosen, index, named), idioms
 
 
 def _split(wanted: Functions, used_c: set[int], used_p: set[int],
@@ -494,34 +528,70 @@ def _lines(structure: Structure, wanted: Functions,
     return int(first["line_start"]), int(last["line_end"])
 
 
-def _pair(structure: Structure, wanted: Functions, parts: list[int], p: int,
-          score: float, index: StructureIndex,
-          named: dict[int, tuple[str, str]]) -> FunctionPair:  # fmt: skip
-    """The evidence of candidate functions ``parts`` (one, or a split one's pieces) matched to
-    private function ``p``."""
-    mine = np.concatenate([wanted[c][1] for c in parts])
-    theirs = index.function_events(p)
-    common = np.intersect1d(features(mine), features(theirs)).tolist()
-    shared = [named.get(code, ("call", "")) for code in common]
-    mine_shape, their_shape = _shape(mine), _shape(theirs)
-    first = structure.functions[wanted[parts[0]][0]]
-    private_structure, at = index.function(p)
-    private = private_structure.functions[at]
-    return FunctionPair(
-        candidate_lines=_lines(structure, wanted, parts),
-        private_file=index.file_of(p),
-        private_lines=(int(private["line_start"]), int(private["line_end"])),
-        similarity=round(score, 4),
-        events=(int(mine.shape[0]), int(theirs.shape[0])),
-        arity=(int(first["arity"]), int(private["arity"])),
-        shared_calls=sum(1 for kind, _ in shared if kind == "call"),
-        shared_constants=sum(1 for kind, _ in shared if kind == "constant"),
-        shape={CONTROL_NAMES[code]: (mine_shape[code], their_shape[code])
-               for code in CONTROL_NAMES if mine_shape[code] or their_shape[code]},
-        calls=tuple(sorted({text for kind, text in shared if kind == "call" and text})),
-        constants=tuple(sorted({text for kind, text in shared if kind == "constant" and text})),
-        candidate_functions=len(parts),
-    )  # fmt: skip
+def _pairs(structure: Structure, wanted: Functions, chosen: list[tuple[float, list[int], int]],
+           index: StructureIndex,
+           named: dict[int, tuple[str, str]]) -> list[FunctionPair]:  # fmt: skip
+    """The evidence of each chosen match: candidate functions ``parts`` (one, or a split one's
+    pieces) matched to private function ``p`` with similarity ``score``. The features both
+    sides share and their control-flow shapes are worked out for all the pairs at once (one
+    ``function_features`` call and one count per side: one call per pair was a fifth of a
+    pool worker's CPU on the large tree)."""
+    if not chosen:
+        return []
+    mine = [np.concatenate([wanted[c][1] for c in parts]) for _, parts, _ in chosen]
+    theirs = [index.function_events(p) for _, _, p in chosen]
+    common = _shared_features(mine, theirs)
+    mine_shapes, their_shapes = _shapes(mine), _shapes(theirs)
+    pairs = []
+    for at, (score, parts, p) in enumerate(chosen):
+        shared = [named.get(code, ("call", "")) for code in common[at]]
+        mine_shape, their_shape = mine_shapes[at], their_shapes[at]
+        first = structure.functions[wanted[parts[0]][0]]
+        private_structure, place = index.function(p)
+        private = private_structure.functions[place]
+        pairs.append(FunctionPair(
+            candidate_lines=_lines(structure, wanted, parts),
+            private_file=index.file_of(p),
+            private_lines=(int(private["line_start"]), int(private["line_end"])),
+            similarity=round(score, 4),
+            events=(int(mine[at].shape[0]), int(theirs[at].shape[0])),
+            arity=(int(first["arity"]), int(private["arity"])),
+            shared_calls=sum(1 for kind, _ in shared if kind == "call"),
+            shared_constants=sum(1 for kind, _ in shared if kind == "constant"),
+            shape={CONTROL_NAMES[code]: (mine_shape[code], their_shape[code])
+                   for code in CONTROL_NAMES if mine_shape[code] or their_shape[code]},
+            calls=tuple(sorted({text for kind, text in shared if kind == "call" and text})),
+            constants=tuple(sorted({text for kind, text in shared
+                                    if kind == "constant" and text})),
+            candidate_functions=len(parts),
+        ))  # fmt: skip
+    return pairs
+
+
+def _shared_features(mine: list[np.ndarray], theirs: list[np.ndarray]) -> list[list[int]]:
+    """For each pair of event sequences ``mine[i]``, ``theirs[i]``: the features (``features``)
+    both hold, ascending."""
+    keys = []
+    for side in (mine, theirs):
+        starts = np.zeros(len(side) + 1, dtype=np.int64)
+        np.cumsum([events.shape[0] for events in side], out=starts[1:])
+        owners, codes = function_features(np.concatenate(side), starts)
+        keys.append((owners.astype(np.uint64) << _HALF) | codes.astype(np.uint64))
+    both = np.intersect1d(keys[0], keys[1], assume_unique=True)  # by pair, then feature
+    bounds = np.searchsorted(both >> _HALF, np.arange(len(mine) + 1, dtype=np.uint64))
+    codes = (both & _LOW).tolist()
+    return [codes[a:b] for a, b in itertools.pairwise(bounds.tolist())]
+
+
+def _shapes(sequences: list[np.ndarray]) -> list[list[int]]:
+    """For each event sequence, how many of each control event code it holds (by code)."""
+    events = np.concatenate(sequences).astype(np.int64)
+    owner = np.repeat(np.arange(len(sequences), dtype=np.int64),
+                      [events.shape[0] for events in sequences])  # fmt: skip
+    control = events < CONTROL_CODES
+    counts = np.bincount(owner[control] * CONTROL_CODES + events[control],
+                         minlength=len(sequences) * CONTROL_CODES)  # fmt: skip
+    return counts.reshape(len(sequences), CONTROL_CODES).tolist()  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -129,3 +131,47 @@ def test_dask_batches_close_at_their_item_and_byte_limits():
     ready = runners.Ready("r")
     batches = list(runners._batches([Job(1), ready, Job(1)]))
     assert [len(batches[0]), batches[1].value, len(batches[2])] == [1, [(True, "r")], 1]
+
+
+class Warmed:
+    """A context whose ``warm`` leaves a mark, named by its pid, in each worker it starts."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def warm(self) -> None:
+        (self.folder / str(os.getpid())).touch()
+
+
+def _pid(item: int, context: Warmed) -> int:
+    return os.getpid()
+
+
+def test_a_pool_started_ahead_forks_and_warms_every_worker_before_any_item(tmp_path):
+    """``Processes.start`` forks the workers before the caller has items (a scan's workers start
+    their parser processes while the calling process records the run and walks to the first
+    files), and ``map`` with that context then uses those very workers."""
+    pool = runners.Processes(2)
+    context = Warmed(tmp_path)
+    try:
+        pool.start(context)
+        deadline = time.monotonic() + 60
+        while len(list(tmp_path.iterdir())) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        warmed = {int(p.name) for p in tmp_path.iterdir()}
+        assert len(warmed) == 2 and os.getpid() not in warmed  # no item was sent
+        assert set(pool.map(_pid, range(20), context)) <= warmed
+    finally:
+        pool.close()
+
+
+def test_the_last_items_go_one_by_one_in_order():
+    """With ``tail``, the last items are batches of one (no worker is left with a whole batch
+    while the others are done); every item comes once, in order, a ``Ready`` one at its place."""
+    ready = runners.Ready("r")
+    items: list[object] = [*range(20), ready, 20, 21]
+    batches = list(runners._batches(items, most_items=8, tail=5))
+    flat = [b.value[0][1] if isinstance(b, runners.Ready) else b for b in batches]
+    assert flat == [[*range(8)], [*range(8, 16)], [16, 17], [18], [19], "r", [20], [21]]
+    assert list(runners._batches(range(3), most_items=8, tail=5)) == [[0], [1], [2]]
+    assert list(runners._batches(range(10), most_items=4)) == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]

@@ -330,6 +330,23 @@ def test_the_json_report_text_is_what_json_writes():
     assert text.getvalue() == expected
 
 
+def test_the_json_report_escapes_runs_beyond_ascii_across_the_chunks_they_are_found_in():
+    """The runs of bytes beyond ASCII are found a chunk at a time: a run that straddles two
+    chunks (a character cut in two, or a run of several) is one run, and a report of several
+    chunks is still what json writes."""
+    import re
+
+    from scanner.reports.json_report import _non_ascii_runs, dumps
+
+    data = "ab\u00e9\u65e5c\U0001f600\u00fc".encode() + b"x" * 5 + "\u20ac".encode()
+    expected = [m.span() for m in re.finditer(rb"[\x80-\xff]+", data)]
+    for chunk in (1, 2, 3, 4, 7, 1 << 20):
+        assert list(_non_ascii_runs(data, chunk)) == expected
+    assert list(_non_ascii_runs(b"plain", 2)) == []
+    report = {"names": [f"\u65e5{n}\u00e9" * (n % 7) for n in range(120_000)]}  # ~2 MB
+    assert dumps(report) == json.dumps(report, indent=2).encode("ascii")
+
+
 def test_the_json_report_is_whole_through_a_stream_that_takes_part_of_each_write(tmp_path):
     """``python -u`` makes stdout's binary layer a raw ``FileIO``, whose ``write`` may take part
     of the bytes, or none (``None``) on a full non-blocking pipe: every byte still goes out, in

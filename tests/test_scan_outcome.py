@@ -10,15 +10,16 @@ import pytest
 
 from fingerprints import fingerprint_tree, open_store
 from scanner.index import FingerprintIndex
+from scanner.matcher import replaced
 from scanner.runners import Processes, Ready
 from scanner.scan import (
     BATCH_BYTES,
     BATCH_FILES,
+    TAIL_FILES,
     FileOutcome,
     ScanContext,
     _batched,
     _unbatched,
-    _with,
     scan_candidate,
     scan_file,
 )
@@ -55,25 +56,33 @@ def test_a_fragment_or_pair_placed_is_what_replace_gives(tree):
     found = outcome(tree)
     for item in found.fragments + found.functions:
         changes = {"candidate_path": "elsewhere/x.py", "candidate_lines": (7, 9)}
-        assert _with(item, **changes) == replace(item, **changes)
-        assert _with(item) == item
+        assert replaced(item, **changes) == replace(item, **changes)
+        assert replaced(item) == item
 
 
 def test_batches_keep_order_ready_items_and_exceptions_in_place():
-    """Files go to the pool in batches (``BATCH_FILES``, ``BATCH_BYTES``); a ``Ready`` item
-    closes the batch before it and passes through; a file that raised raises at its place,
-    after every outcome before it."""
+    """Files go to the pool in batches (``BATCH_FILES``, ``BATCH_BYTES``), the last
+    ``TAIL_FILES`` one by one; a ``Ready`` item closes the batch before it and passes through;
+    a file that raised raises at its place, after every outcome before it."""
     small = [CandidateFile(f"{n}.py", b"x = 1\n", "python") for n in range(BATCH_FILES + 3)]
     large = CandidateFile("big.py", b"#" * BATCH_BYTES, "python")
-    items = [*small[:3], Ready("memo"), *small[3:], large, small[0]]
+    last = [CandidateFile(f"last{n}.py", b"x = 1\n", "python") for n in range(TAIL_FILES - 1)]
+    items = [*small[:3], Ready("memo"), *small[3:], large, small[0], *last[:2], Ready("again"),
+             *last[2:]]  # fmt: skip
     batches = list(_batched(items))
-    assert [b.value if isinstance(b, Ready) else [f.path for f in b] for b in batches] == [
-        ["0.py", "1.py", "2.py"],
-        [(True, "memo")],
-        [f"{n}.py" for n in range(3, 3 + BATCH_FILES)],
-        ["big.py"],  # the bytes limit closes a batch at the file that reaches it
-        ["0.py"],
-    ]
+    assert (
+        [b.value if isinstance(b, Ready) else [f.path for f in b] for b in batches]
+        == [
+            ["0.py", "1.py", "2.py"],
+            [(True, "memo")],
+            [f"{n}.py" for n in range(3, 3 + BATCH_FILES)],
+            ["big.py"],  # the bytes limit closes a batch at the file that reaches it
+            ["0.py"],  # the last TAIL_FILES items (files or ready) one by one:
+            *[[f.path] for f in last[:2]],
+            [(True, "again")],
+            *[[f.path] for f in last[2:]],
+        ]
+    )
     results = [[(True, 1), (True, 2)], [(True, 3), (False, ValueError("bad")), (True, 5)]]
     got = []
     with pytest.raises(ValueError, match="bad"):
@@ -86,7 +95,7 @@ def test_a_pool_of_two_gives_the_serial_result(tree):
     """More files than a batch, repeated contents (passed as ready) and an unparsable file:
     two pool workers give the same outcome as this process."""
     files = {f"pkg/m{n}.py": PYTHON_RENAMED.replace("journal", f"journal{n % (BATCH_FILES + 4)}")
-             for n in range(2 * BATCH_FILES + 3)}  # fmt: skip
+             for n in range(2 * BATCH_FILES + 3 + TAIL_FILES)}  # fmt: skip
     files["pkg/bad.py"] = "def (:\n" * 50
     candidate_root = tree("candidate", files)
     repo = tree("private", {"ledger/journal.py": PYTHON})

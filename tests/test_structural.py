@@ -496,3 +496,41 @@ def test_a_structure_older_than_the_current_format_is_redone(tmp_path, monkeypat
     with open_store(path, read_only=True) as store:
         assert store.known_files(repo)["textwrap.py"].structured
         assert store.file_keys([file_id]) != key  # the index reads it again
+
+
+def test_shared_features_and_shapes_of_many_pairs_at_once_are_each_pairs_own():
+    """``_pairs`` works out the features both sides share and the control-flow shapes of all
+    the chosen pairs in one go: each pair's are what its own sequences give alone."""
+    from fingerprints import CONTROL_CODES, CONTROL_NAMES
+    from scanner.structural import _shapes, _shared_features
+
+    rng = np.random.default_rng(7)
+    codes = np.array([*CONTROL_NAMES, *rng.integers(CONTROL_CODES, 2**32, 40)], dtype=np.uint32)
+    mine = [rng.choice(codes, int(n)) for n in rng.integers(0, 60, 30)]
+    theirs = [np.concatenate([m[: len(m) // 2], rng.choice(codes, 20)]) for m in mine]
+    shared = _shared_features(mine, theirs)
+    assert any(shared) and not all(shared)
+    for at, (a, b) in enumerate(zip(mine, theirs, strict=True)):
+        assert shared[at] == np.intersect1d(features(a), features(b)).tolist()
+    for sequences in (mine, theirs):
+        for events, counts in zip(sequences, _shapes(sequences), strict=True):
+            assert counts == [int((events == code).sum()) for code in range(CONTROL_CODES)]
+
+
+def test_similarities_of_many_pairs_are_each_pairs_similarity_to_the_last_bit():
+    """``similarities`` measures the order only where it could round above the multiset share:
+    the same floats as ``similarity``, pair by pair (small alphabets: many ties and repeats;
+    copies and reversed copies: all or little in order)."""
+    from scanner.structural import similarities
+
+    rng = np.random.default_rng(3)
+    firsts, seconds = [], []
+    for n in range(3000):
+        kinds = int(rng.integers(1, 6))
+        a = rng.integers(0, kinds, int(rng.integers(1, 80))).astype(np.uint32)
+        b = rng.integers(0, kinds, int(rng.integers(1, 80))).astype(np.uint32)
+        firsts.append(a)
+        seconds.append(a.copy() if n % 3 == 0 else a[::-1].copy() if n % 5 == 0 else b)
+    expected = [similarity(a, b) for a, b in zip(firsts, seconds, strict=True)]
+    assert similarities(firsts, seconds) == expected
+    assert similarities([], []) == []

@@ -9,11 +9,12 @@ code) writes them.
 from __future__ import annotations
 
 import json
-import re
 import select
 from collections.abc import Iterator
+from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
+import numpy as np
 import orjson
 
 from scanner.matcher import FilePair
@@ -242,11 +243,12 @@ def _pieces(report: dict[str, Any]) -> Iterator[bytes | memoryview]:
 
     orjson writes it some 50 times faster than json (a large candidate's report took 0.2 s of
     CPU, after the scan's workers were done, while one core idled); its UTF-8 is escaped here,
-    piece by piece (such characters are only ever inside strings), so that the document is held
-    once, as orjson's bytes (``json.dump`` wrote in pieces; a text copy and an escaped copy
-    raised the peak of a scan of a large tree by 35 MiB). What orjson refuses (an integer beyond
-    64 bits, a lone surrogate) is written by the standard library instead; a float that is not a
-    number (none in a report) would be null.
+    piece by piece (such characters are only ever inside strings; each run as ``json.dumps``
+    escapes it, by json's own escaper), so that the document is held once, as orjson's bytes
+    (``json.dump`` wrote in pieces; a text copy and an escaped copy raised the peak of a scan of
+    a large tree by 35 MiB). What orjson refuses (an integer beyond 64 bits, a lone surrogate)
+    is written by the standard library instead; a float that is not a number (none in a
+    report) would be null.
     """
     try:
         data = orjson.dumps(report, option=orjson.OPT_INDENT_2)
@@ -257,25 +259,23 @@ def _pieces(report: dict[str, Any]) -> Iterator[bytes | memoryview]:
         yield data
         return
     view, at = memoryview(data), 0
-    for match in _NON_ASCII.finditer(data):
-        yield view[at : match.start()]
-        yield _escaped(match)
-        at = match.end()
+    for start, end in _non_ascii_runs(data):
+        yield view[at:start]
+        yield encode_basestring_ascii(data[start:end].decode("utf-8"))[1:-1].encode("ascii")
+        at = end
     yield view[at:]
 
 
-_NON_ASCII = re.compile(rb"[\x80-\xff]+")
-
-
-def _escaped(match: re.Match[bytes]) -> bytes:
-    """UTF-8 beyond ASCII as json escapes it: ``\\uXXXX`` a character, a surrogate pair above
-    U+FFFF."""
-    escapes = []
-    for char in match.group().decode("utf-8"):
-        code = ord(char)
-        if code < 0x10000:
-            escapes.append(f"\\u{code:04x}")
-        else:
-            code -= 0x10000
-            escapes.append(f"\\u{0xD800 | code >> 10:04x}\\u{0xDC00 | code & 0x3FF:04x}")
-    return "".join(escapes).encode("ascii")
+def _non_ascii_runs(data: bytes, chunk: int = 1 << 20) -> Iterator[tuple[int, int]]:
+    """(start, end) of each run of bytes beyond ASCII in ``data``, in order: found by numpy a
+    megabyte at a time (a regular expression over a 6.9 MB report with 4,175 such runs took
+    55 ms of the scan's tail, alone on one core; the whole escaping now takes 8 ms)."""
+    places = [np.flatnonzero(np.frombuffer(data, np.uint8, min(chunk, len(data) - at), at) >= 0x80)
+              + at for at in range(0, len(data), chunk)]  # fmt: skip
+    high = np.concatenate(places) if places else np.zeros(0, np.int64)
+    if not high.shape[0]:
+        return
+    breaks = np.flatnonzero(high[1:] != high[:-1] + 1)
+    starts = np.append(high[0], high[breaks + 1]).tolist()
+    ends = (np.append(high[breaks], high[-1]) + 1).tolist()
+    yield from zip(starts, ends, strict=True)
