@@ -702,12 +702,13 @@ def isolated_map(
                 box.append(failure)
 
     def taker(size: int) -> IsolatedParser | None:
-        """The child to send a call of ``size`` bytes to: the one with the fewest bytes to
-        parse first (an idle one if any), once it has ``room`` for it. Not another child that
-        has room: one that holds a large file would keep the call waiting behind it while the
-        others parse the rest."""
-        child = min(children, key=lambda child: child.queued)
-        return child if child.room(size) else None
+        """The child to send a call of ``size`` bytes to: an idle one, else of those with
+        ``room`` for it the one with the fewest calls, then bytes, to parse first; never one
+        holding ``BEHIND_BYTES`` or more (a large file: the call would wait behind it while the
+        others parse the rest, and the time it saves is small beside such a file's parse)."""
+        free = [child for child in children
+                if child.room(size) and child.queued < BEHIND_BYTES]  # fmt: skip
+        return min(free, key=lambda child: (len(child._calls), child.queued), default=None)
 
     try:
         for call, args in calls:
@@ -739,6 +740,8 @@ def isolated_map(
 
 REORDER = 16
 """Answers per process that may wait for an earlier, slower one (bounds the memory they hold)."""
+BEHIND_BYTES = 64 * 1024
+"""No call is queued behind calls of this many bytes (``isolated_map``)."""
 DEPTH = 2
 """Calls a parser process may hold: the one it parses and the next, waiting in its request pipe.
 With one (fingerprinting pip 24.2), each parser was idle between two files for 22% of the
