@@ -329,11 +329,25 @@ def test_a_file_that_kills_its_parser_fails_alone_not_the_file_queued_behind_it(
     parser.close()
 
 
-def test_isolated_map_gives_every_answer_in_order_past_failures_between_queued_calls(small_stack):
+def test_isolated_map_gives_every_answer_in_order_past_failures_between_queued_calls(
+    monkeypatch,
+):
+    """Small files that crash the parser (a 1 MiB stack), with calls queued behind them: each
+    fails alone, the others are read, in order."""
+    monkeypatch.setattr(isolation, "STACK_BYTES", 1024**2)
     small = [(isolation.TOKENIZE, ("python", f"x = {i}\n".encode())) for i in range(6)]
-    crash = (isolation.TOKENIZE, ("java", DEEP))
+    crash = (isolation.TOKENIZE, ("java", b"([{" * 13_000))  # 39 KB: queued like the others
     calls = [small[0], crash, small[1], small[2], crash, crash, small[3], small[4], small[5]]
+    behind: list[bool] = []  # per call sent: whether it waits behind a crash
+    submit = isolation.IsolatedParser.submit
+
+    def spy(self, call, args):
+        submit(self, call, args)
+        behind.append(any(held[1] is crash[1] for held in list(self._calls)[:-1]))
+
+    monkeypatch.setattr(isolation.IsolatedParser, "submit", spy)
     answers = list(isolation.isolated_map(calls, ParseLimits(seconds=120)))
+    assert any(behind)
     assert [a.kind if isinstance(a, ParseFailure) else len(a) for a in answers] == [
         3, "crash", 3, 3, "crash", "crash", 3, 3, 3]  # fmt: skip
     for i, at in enumerate((0, 2, 3, 6, 7, 8)):
