@@ -146,6 +146,8 @@ class IsolatedParser:
     def tokenize(self, data: bytes, language: str) -> TokenStream:
         """``data``'s token stream, or ``ParseFailure`` when the parse crashed, took longer
         than the limit or used more memory than it."""
+        if self._calls:  # left unanswered (the caller was interrupted): not this file's answer
+            self.close(kill=True)
         self.submit(TOKENIZE, (language, data))
         return self.collect()  # type: ignore[no-any-return]
 

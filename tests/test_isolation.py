@@ -354,6 +354,13 @@ def test_isolated_map_gives_every_answer_in_order_past_failures_between_queued_c
         same_tokens(answers[at], f"x = {i}\n".encode(), "python")
 
 
+def test_a_call_left_unanswered_is_never_taken_for_the_next():
+    parser = isolation.IsolatedParser(ParseLimits())
+    parser.submit(isolation.TOKENIZE, ("python", b"x = 1\n"))  # then the caller was interrupted
+    assert len(parser.tokenize(b"y = 2\nz = 3\n", "python")) == 6
+    parser.close()
+
+
 def test_isolated_map_left_early_stops_the_child_holding_queued_calls():
     calls = [(isolation.TOKENIZE, ("python", b"x = 1\n"))] * 4
     answers = isolation.isolated_map(calls, ParseLimits())
