@@ -276,19 +276,15 @@ def test_each_queued_file_has_its_own_cpu_limit():
     """Two files of 0.15 s of CPU each, the second queued behind the first under a limit of
     0.25 s: both are read, since the second's CPU counts from when the child finished the
     first (counted from when it was queued, it would be 0.3 s, over the limit)."""
-    one = ParseLimits(seconds=10)
-    start = time.monotonic()
-    alone = isolated_tokenize(NESTED, "java", one)  # the child's CPU on one file, measured
-    assert time.monotonic() - start < 10
     parser = isolation.IsolatedParser(ParseLimits(seconds=0.25))
     parser.tokenize(b"x = 1\n", "python")  # started: its start-up is no file's
     pid = parser._process.pid if parser._process else None
     before = isolation._cpu_seconds(pid)
     queued(parser, (isolation.TOKENIZE, ("java", NESTED)), (isolation.TOKENIZE, ("java", NESTED)))
     first, second = parser.collect(), parser.collect()
+    # the two together took more than one file may: each was held to its own limit
     assert before is not None and (isolation._cpu_seconds(pid) or 0) - before > 0.25
     for tokens in (first, second):
-        assert len(tokens) == len(alone)
         same_tokens(tokens, NESTED, "java")
     parser.close()
 
