@@ -749,10 +749,10 @@ DEPTH = 3
 pipe. With one (fingerprinting pip 24.2), each parser was idle between two files for 22% of the
 parsing with ``--jobs 1`` and 40% with ``--jobs 2``: the time the calling process took to notice
 an answer, take it, read the next file and send it (with two parsers, in turn). Three rather
-than two: a run of small files, each parsed faster than this process stores the one before, is
-then still queued when the next small one is parsed (the parser's idle time between files, pip
-24.2 with ``--jobs 1``, median of 4 runs at load 9 to 13: 0.10 s with one call or two, 0.03 s
-with three)."""
+than two: on small files a parser is often faster than this process, which stores each answer,
+and a third call keeps it busy through the moments this process falls behind (the parser's idle
+time between files, pip 24.2 with ``--jobs 1``, median of 4 runs at load 9 to 13: 0.10 s with
+one call or two, 0.03 s with three)."""
 
 
 def _answered(children: list[IsolatedParser], block: bool) -> list[IsolatedParser]:
