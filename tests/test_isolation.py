@@ -155,7 +155,9 @@ def test_a_token_stream_whose_arrays_disagree_in_length_is_a_crash():
     with pytest.raises(ValueError, match="different lengths"):
         isolation._unpack_tokens(bad)
     parser = isolation.IsolatedParser(ParseLimits())  # the caller's side, reading that reply
-    parser._replies, parser._deadline = replies, time.monotonic() + 10
+    parser._replies = replies
+    parser._calls.append((isolation.TOKENIZE, ("python", b""), time.monotonic(), 0))
+    parser._begin(time.monotonic(), None)  # the call under way, by wall time
     sender.send_bytes(bad)
     with pytest.raises(ParseFailure) as failure:
         parser.collect()
@@ -244,6 +246,151 @@ def test_a_parse_past_the_memory_limit_is_stopped():
 def test_analyze_passes_limits_through():
     with pytest.raises(ParseFailure):
         analyze(DEEP, "java", FingerprintParams(), ParseLimits(seconds=0.05))
+
+
+# -- calls queued behind another (isolation.DEPTH) ----------------------------------------------
+
+
+def queued(parser: isolation.IsolatedParser, *calls: tuple[str, tuple]) -> None:
+    """Send ``calls`` to ``parser``, each one behind the one before it: sent once the request
+    pipe has room for it (the child read the one before), not after its answer."""
+    for call, args in calls:
+        deadline = time.monotonic() + 10
+        while not parser.room(isolation._call_size(args)) and time.monotonic() < deadline:
+            time.sleep(0.005)
+        parser.submit(call, args)
+    assert len(parser._calls) == len(calls)
+
+
+def same_tokens(there: TokenStream, data: bytes, language: str) -> None:
+    here = tokenize(data, load_language(language))
+    for name, _ in isolation._ARRAYS:
+        assert np.array_equal(getattr(here, name), getattr(there, name))
+    assert (here.lines, here.error_line) == (there.lines, there.error_line)
+
+
+NESTED = b"([{" * 15_000  # 45 KB: fits the request pipe beside another, 0.15 s of CPU to parse
+
+
+def test_each_queued_file_has_its_own_cpu_limit():
+    """Two files of 0.15 s of CPU each, the second queued behind the first under a limit of
+    0.25 s: both are read, since the second's CPU counts from when the child finished the
+    first (counted from when it was queued, it would be 0.3 s, over the limit)."""
+    parser = isolation.IsolatedParser(ParseLimits(seconds=0.25))
+    parser.tokenize(b"x = 1\n", "python")  # started: its start-up is no file's
+    pid = parser._process.pid if parser._process else None
+    before = isolation._cpu_seconds(pid)
+    queued(parser, (isolation.TOKENIZE, ("java", NESTED)), (isolation.TOKENIZE, ("java", NESTED)))
+    first, second = parser.collect(), parser.collect()
+    # the two together took more than one file may: each was held to its own limit
+    assert before is not None and (isolation._cpu_seconds(pid) or 0) - before > 0.25
+    for tokens in (first, second):
+        same_tokens(tokens, NESTED, "java")
+    parser.close()
+
+
+INNOCENT = (isolation.TOKENIZE, ("python", JOURNAL.encode()))
+
+
+def stopped(parser: isolation.IsolatedParser) -> None:
+    """Stop the child as a starved or stopped process is (no CPU at all)."""
+    assert parser._process is not None and parser._process.pid
+    os.kill(parser._process.pid, signal.SIGSTOP)
+
+
+@pytest.mark.parametrize(
+    ("killer", "limits", "stop", "kind"),
+    [(("java", DEEP), ParseLimits(), False, "crash"),
+     (("java", DEEP), ParseLimits(seconds=0.05), False, "time"),
+     (("python", b"x = [" + b"1, " * 2_000_000 + b"]\n"), ParseLimits(memory_bytes=32 * 1024**2),
+      False, "memory"),
+     (("java", b"([{" * 5000), ParseLimits(seconds=0.2), True, "stall")],
+    ids=["crash", "time", "memory", "stall"],
+)  # fmt: skip
+def test_a_file_that_kills_its_parser_fails_alone_not_the_file_queued_behind_it(
+    small_stack, killer, limits, stop, kind
+):
+    parser = isolation.IsolatedParser(limits)
+    parser.tokenize(b"x = 1\n", "python")
+    first = parser._process
+    if stop:  # before the call is sent: both fit the request pipe, and wait there
+        stopped(parser)
+    queued(parser, (isolation.TOKENIZE, killer), INNOCENT)
+    with pytest.raises(ParseFailure) as failure:
+        parser.collect()
+    assert failure.value.kind == kind
+    assert parser._process is not first and len(parser._calls) == 1  # re-sent to a fresh child
+    same_tokens(parser.collect(), JOURNAL.encode(), "python")
+    assert len(parser.tokenize(b"x = 1\n", "python")) == 3
+    parser.close()
+
+
+def test_isolated_map_gives_every_answer_in_order_past_failures_between_queued_calls(
+    monkeypatch,
+):
+    """Small files that crash the parser (a 1 MiB stack), with calls queued behind them: each
+    fails alone, the others are read, in order."""
+    monkeypatch.setattr(isolation, "STACK_BYTES", 1024**2)
+    small = [(isolation.TOKENIZE, ("python", f"x = {i}\n".encode())) for i in range(6)]
+    crash = (isolation.TOKENIZE, ("java", b"([{" * 13_000))  # 39 KB: queued like the others
+    calls = [small[0], crash, small[1], small[2], crash, crash, small[3], small[4], small[5]]
+    behind: list[bool] = []  # per call sent: whether it waits behind a crash
+    submit = isolation.IsolatedParser.submit
+
+    def spy(self, call, args):
+        submit(self, call, args)
+        behind.append(any(held[1] is crash[1] for held in list(self._calls)[:-1]))
+
+    monkeypatch.setattr(isolation.IsolatedParser, "submit", spy)
+    answers = list(isolation.isolated_map(calls, ParseLimits(seconds=120)))
+    assert any(behind)
+    assert [a.kind if isinstance(a, ParseFailure) else len(a) for a in answers] == [
+        3, "crash", 3, 3, "crash", "crash", 3, 3, 3]  # fmt: skip
+    for i, at in enumerate((0, 2, 3, 6, 7, 8)):
+        same_tokens(answers[at], f"x = {i}\n".encode(), "python")
+
+
+def test_a_call_left_unanswered_is_never_taken_for_the_next():
+    parser = isolation.IsolatedParser(ParseLimits())
+    parser.submit(isolation.TOKENIZE, ("python", b"x = 1\n"))  # then the caller was interrupted
+    assert len(parser.tokenize(b"y = 2\nz = 3\n", "python")) == 6
+    parser.close()
+
+
+def test_isolated_map_left_early_stops_the_child_holding_queued_calls():
+    calls = [(isolation.TOKENIZE, ("python", b"x = 1\n"))] * 4
+    answers = isolation.isolated_map(calls, ParseLimits())
+    assert len(next(answers)) == 3
+    child = isolation._parser(ParseLimits())
+    assert child._calls  # the next calls are under way or queued
+    answers.close()
+    assert not child._calls and child._process is None  # stopped: no late answer is taken
+    assert len(isolated_tokenize(b"y = 2\nz = 3\n", "python", ParseLimits())) == 6
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_answers_larger_than_their_pipe_never_deadlock_the_requests(processes):
+    """Token answers over the answers' pipe (1 MiB) behind requests that fit the request pipe
+    beside another (40 KB) and requests that do not (100 KB): a child blocked writing an
+    answer while this process writes the next request would wait for ever; one is queued only
+    when it fits the pipe's free space."""
+    files = [b"x = [" + b"1," * 20_000 + b"]\n", b"y = [" + b"2," * 50_000 + b"]\n"] * 3
+    assert all(len(data) * 40 > isolation.PIPE_BYTES for data in files)
+    answers: list[TokenStream] = []
+    calls = [(isolation.TOKENIZE, ("python", data)) for data in files]
+    worker = threading.Thread(target=lambda: answers.extend(
+        isolation.isolated_map(calls, ParseLimits(), processes)))  # fmt: skip
+    worker.start()
+    worker.join(120)
+    deadlocked = worker.is_alive()
+    if deadlocked:
+        for parser in list(isolation._LIVE):  # the worker thread's, stopped from here
+            parser.close(kill=True)
+        worker.join(10)
+    assert not deadlocked
+    assert len(answers) == len(files)
+    for tokens, data in zip(answers, files, strict=True):
+        same_tokens(tokens, data, "python")
 
 
 # -- scans --------------------------------------------------------------------------------------
