@@ -59,11 +59,15 @@ def make_crawler(*, token: str | None, api_url: str = DEFAULT_API,
                  npm_registry: str = NPM_REGISTRY, pypi_url: str = PYPI_URL,
                  cache: ResponseCache | None = None, blobs: BlobCache | None = None,
                  timeout: httpx.Timeout = DEFAULT_TIMEOUT, policy: Policy | None = None,
-                 limits: Limits | None = None) -> Crawler:  # fmt: skip
+                 limits: Limits | None = None,
+                 transport: httpx.BaseTransport | None = None) -> Crawler:  # fmt: skip
+    """The crawler, on one client; ``transport``: the client's (``watch`` gives the lean
+    ``scanner.transport.PooledTransport``), else httpx's own."""
     client = httpx.Client(
         timeout=timeout,
         limits=httpx.Limits(max_connections=MAX_CONNECTIONS),
         headers={"X-GitHub-Api-Version": "2022-11-28"},
+        transport=transport,
     )
     http = Http(client, token=token, api_url=api_url, cache=cache, policy=policy)
     return Crawler(http, GitHubAPI(http, api_url, blobs), npm_registry, pypi_url, limits)

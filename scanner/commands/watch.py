@@ -195,6 +195,7 @@ def run_watch(settings: Settings) -> int:
     from scanner.resultsdb import ResultsDB
     from scanner.scan import ScanContext
     from scanner.thresholds import parse_assignments
+    from scanner.transport import PooledTransport
     from scanner.watch.engine import BoundedCache, Filters, Watcher
     from scanner.watch.state import WatchState
 
@@ -218,7 +219,7 @@ def run_watch(settings: Settings) -> int:
     crawler = make_crawler(token=read_token(settings.token_file), api_url=settings.api_url,
                            npm_registry=settings.npm_registry, pypi_url=settings.pypi_url,
                            cache=BoundedCache(256), blobs=BoundedCache(4096),
-                           limits=limits)  # fmt: skip
+                           limits=limits, transport=PooledTransport())  # fmt: skip
     stop = threading.Event()
     outbox = watcher = None
     try:
