@@ -40,7 +40,8 @@ _CHUNK = 64 * 1024
 
 class PooledTransport(httpx.BaseTransport):
     def __init__(self, ssl_context: ssl.SSLContext | None = None, max_idle: int = 8) -> None:
-        self._ssl = ssl_context or httpx.create_ssl_context()
+        self._ssl = ssl_context  # made at the first HTTPS connection (loading the CA bundle
+        # costs some 0.1 s of CPU: a watch of plain-HTTP test servers never pays it)
         self.max_idle = max_idle
         self._idle: dict[tuple[str, str, int], list[http.client.HTTPConnection]] = {}
         self._lock = threading.Lock()
@@ -91,6 +92,9 @@ class PooledTransport(httpx.BaseTransport):
         scheme, host, port = origin
         connect = timeouts.get("connect")
         if scheme == "https":
+            with self._lock:
+                if self._ssl is None:
+                    self._ssl = httpx.create_ssl_context()
             connection: http.client.HTTPConnection = http.client.HTTPSConnection(
                 host, port, timeout=connect, context=self._ssl)  # fmt: skip
         else:

@@ -20,6 +20,7 @@ from scanner.cli import app
 from scanner.crawl import make_crawler
 from scanner.errors import ConfigError
 from scanner.http import Credential, FetchError, Http, Policy
+from scanner.transport import PooledTransport
 from tests.servers import LocalHTTPServer, Request, Response
 
 TOKEN = "ghp_" + "0r1g1n" * 6
@@ -56,14 +57,19 @@ def certificate(tmp_path_factory) -> tuple[Path, Path]:
     return cert, key
 
 
-@pytest.fixture
-def servers(certificate):
-    """(HTTPS API, another HTTPS server on the same host, a plain HTTP server, the client)."""
+@pytest.fixture(params=["httpx", "pooled"])
+def servers(certificate, request):
+    """(HTTPS API, another HTTPS server on the same host, a plain HTTP server, the client):
+    on httpx's own transport, and on watch's (``scanner.transport.PooledTransport``)."""
     cert, key = certificate
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     api, other, plain = Routes(tls=context), Routes(tls=context), Routes()
-    client = httpx.Client(verify=ssl.create_default_context(cafile=str(cert)), timeout=5.0)
+    trusted = ssl.create_default_context(cafile=str(cert))
+    if request.param == "pooled":
+        client = httpx.Client(transport=PooledTransport(trusted), timeout=5.0)
+    else:
+        client = httpx.Client(verify=trusted, timeout=5.0)
     with api, other, plain:
         yield api, other, plain, client
     client.close()
@@ -176,3 +182,14 @@ def test_a_token_with_a_plain_http_api_elsewhere_is_refused_up_front(tmp_path):
                                str(tmp_path / "r.db")], env={"GITHUB_TOKEN": TOKEN})  # fmt: skip
     assert done.exit_code == 2, done.output
     assert "plain HTTP" in done.stderr and TOKEN not in done.output + done.stderr
+
+
+def test_the_pooled_transport_verifies_the_server(servers):
+    """watch's transport checks certificates as httpx does: a server no trusted authority
+    signed is refused before anything is sent, token or not."""
+    api = servers[0]
+    http = make_http(httpx.Client(transport=PooledTransport(), timeout=5.0), api.url)
+    with pytest.raises(FetchError, match="ConnectError") as caught:
+        http.get_json(f"{api.url}/repos/a/b")
+    assert TOKEN not in str(caught.value)
+    assert not api.requests
