@@ -63,6 +63,11 @@ class PooledTransport(httpx.BaseTransport):
                     connection.putheader(name.decode("latin-1"), value.decode("latin-1"))
                 connection.endheaders(body or None)
                 answer = connection.getresponse()
+            except (http.client.InvalidURL, ValueError) as exc:  # refused before it was sent
+                connection.close()
+                if isinstance(exc, http.client.InvalidURL):
+                    raise httpx.InvalidURL(str(exc)) from exc
+                raise httpx.LocalProtocolError(str(exc), request=request) from exc  # a header
             except (OSError, http.client.HTTPException) as exc:
                 connection.close()
                 if (

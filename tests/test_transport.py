@@ -154,3 +154,11 @@ def test_only_http_and_https():
     request = httpx.Request("GET", "ftp://127.0.0.1/x")
     with pytest.raises(httpx.UnsupportedProtocol):
         PooledTransport().handle_request(request)
+
+
+@pytest.mark.parametrize("pooled", [False, True], ids=["httpx", "pooled"])
+def test_a_header_with_a_line_break_is_refused_before_it_is_sent(server, pooled):
+    client = httpx.Client(transport=PooledTransport() if pooled else None)
+    with pytest.raises(httpx.LocalProtocolError):
+        client.get(_url(server, "/doc"), headers={"If-None-Match": "a\r\nX-Injected: 1"})
+    assert server.hits == {}

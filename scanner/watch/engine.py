@@ -35,7 +35,7 @@ from scanner.verdict import Verdict
 from scanner.watch.alerts import alert_payload
 from scanner.watch.feeds import Opened, Publication, Versions
 from scanner.watch.pipeline import FileStream, Parsed, Prepared, ReadAhead
-from scanner.watch.state import Mark, WatchState
+from scanner.watch.state import Mark, WatchState, undated_mark
 
 MEMO_ENTRIES = 10_000
 """Distinct file contents whose outcome is remembered across publications (new versions repeat
@@ -327,12 +327,15 @@ class Watcher:
                                                     listing.dated,
                                                     modified=listing.modified)  # fmt: skip
                 # the versions with no time first: whether one is new is unknown, so each is
-                # read at every change of its package (never taken as read), without a mark
-                todo: list[tuple[str, Mark | None]] = []
+                # read again at a change of its package once its mark of the time it was read
+                # is pruned (``undated_mark``)
+                todo: list[tuple[str, Mark]] = []
                 for version in listing.undated:
+                    if self.state.undated_read(publication.feed, listing.package, version):
+                        continue
                     self.say(f"{publication.target}@{version}: no publication time in the "
-                             "packument; read at every change of the package")  # fmt: skip
-                    todo.append((version, None))
+                             "packument; read, and again at a change a day on")  # fmt: skip
+                    todo.append((version, undated_mark(listing.package, version)))
                 todo += [(dated[1], (listing.package, dated)) for dated in unread]
                 if not todo:  # no version published since the newest read
                     return False
@@ -340,7 +343,8 @@ class Watcher:
                     extra = self._open_version(publication, listing, version)
                     self._version(publication, extra, None, 1, version_mark, moves=False)
                 last, mark = todo[-1]
-                if mark is None or (opened.candidate is None and opened.skipped is None):
+                if last in listing.undated or (opened.candidate is None
+                                               and opened.skipped is None):  # fmt: skip
                     # taken as read ahead (its mark was pruned since, or it is a package's
                     # newest read again), or a version with no time: fetched here, not ahead
                     opened, ahead = self._open_version(publication, listing, last), None
@@ -357,7 +361,7 @@ class Watcher:
     def _version(self, publication: Publication, opened: Opened, ahead: FileStream | None,
                  done: int, mark: Mark | None, *, moves: bool = True) -> bool:  # fmt: skip
         """Scan what ``opened`` holds (its files from ``ahead`` when they were read ahead) and
-        commit it with its package's ``mark`` (None: no mark, or not npm); False when there
+        commit it with its ``mark`` (None: not npm); False when there
         was nothing to scan (the mark still moves)."""
         if opened.candidate is None:
             self.counts.filtered += opened.filtered

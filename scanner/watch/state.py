@@ -52,6 +52,20 @@ SINCE_STEP = timedelta(hours=1)
 """``since`` moves (and marks are pruned) at most once per this much time."""
 
 
+def undated_mark(package: str, version: str) -> Mark:
+    """The mark of a version of ``package`` that has no publication time, committed with its
+    finding: a row of its own (npm names hold no space, so its key is no package's), dated
+    when it was read, so that it is pruned as the marks are (``caught_up``, about a day later)
+    and the version read again at the next change of its package after that, not at every
+    one. Whether it is new is unknown (it cannot be placed among the dated versions), so it is
+    never taken as read for longer."""
+    return _undated_key(package, version), (utc_text(datetime.now(UTC)), version)
+
+
+def _undated_key(package: str, version: str) -> str:
+    return f"{package} {version}"
+
+
 @dataclass(frozen=True)
 class Alert:
     id: int
@@ -130,6 +144,17 @@ class WatchState:
                            (alert[0], json.dumps(alert[1]), stamp, stamp))  # fmt: skip
 
     # -- npm versions ----------------------------------------------------------------------------
+
+    def undated_read(self, feed: str, package: str, version: str) -> bool:
+        """Whether a version of ``package`` with no publication time was read lately (its
+        ``undated_mark`` is not yet pruned)."""
+        return (
+            self.db.execute(
+                "SELECT 1 FROM watch_versions WHERE feed = ? AND package = ?",
+                (feed, _undated_key(package, version)),
+            ).fetchone()
+            is not None
+        )
 
     def unread_versions(self, feed: str, package: str, dated: Sequence[Dated],
                         db: sqlite3.Connection | None = None,
