@@ -22,7 +22,8 @@ the start of the last poll that caught up with the feed, less ``SINCE_MARGIN``. 
 ``since`` say no more than ``since`` does and are pruned (a package with no mark whose document
 was modified after ``since``, every version older, had its newest read: a metadata change), so
 the table holds the packages read in about the last ``SINCE_MARGIN`` (and any backlog), not
-every package ever seen.
+every package ever seen. A version with no publication time has a row of its own
+(``undated_mark``), dated when it was read and pruned as the others.
 """
 
 from __future__ import annotations
