@@ -21,6 +21,7 @@ import zstandard
 from typer.testing import CliRunner
 
 from scanner.cli import app
+from scanner.sources.carriers import _inflated
 from tests.conftest import SAMPLES
 
 runner = CliRunner()
@@ -311,3 +312,52 @@ def test_evidence_in_a_minified_line_gives_columns(store, tmp_path):
     assert pair["candidate_lines"] == [[1, 1]]
     columns = [f["candidate_columns"] for f in pair["fragments"]]
     assert all(columns) and min(c[0] for c in columns) > len(filler)  # columns of the whole line
+
+
+def _read_both_ways(data: bytes, tmp_path: Path) -> tuple[list, list]:
+    """Files and problems of one .tgz read from memory (a downloaded package: decompressed in
+    one call when it can be) and from disk (streamed)."""
+    from scanner.sources.archive import Archive
+    from scanner.sources.base import Limits
+
+    file = tmp_path / "pkg.tgz"
+    file.write_bytes(data)
+    found = []
+    for archive in (Archive(file, data=data, limits=Limits()), Archive(file, limits=Limits())):
+        files = [(f.path, f.data, f.language) for f in archive.iter_files()]
+        found.append((files, [(p.path, p.message, p.partial) for p in archive.problems]))
+    return found[0], found[1]
+
+
+def test_an_archive_in_memory_reads_as_it_streams(tmp_path):
+    """A small gzip in memory is decompressed in one call (``carriers.INFLATE_WHOLE``); a
+    damaged, cut-short or multi-member one, or one with bytes after it, is read as a stream:
+    the files and the lines said are those of the streamed read, whatever the bytes."""
+    plain = tar_bytes({"package/lib/journal.py": JOURNAL, "package/README.md": README,
+                       "package/a.py.gz": gzip.compress(JOURNAL)})  # fmt: skip
+    whole = gzip.compress(plain)
+    second = gzip.compress(tar_bytes({"package/java/F.java": JAVA}))
+    cases = {
+        "whole": whole,
+        "two members": gzip.compress(plain[:1024]) + gzip.compress(plain[1024:]),
+        "zero padding": whole + b"\0" * 512,
+        "garbage after": whole + b"garbage!" * 8,
+        "cut short": whole[: len(whole) // 2],
+        "bad checksum": whole[:-8] + bytes(8),
+        "corrupt deflate": whole[:20] + bytes(64) + whole[84:],
+        "tar after tar": gzip.compress(plain[:-1024]) + second,
+    }
+    for name, data in cases.items():
+        in_memory, streamed = _read_both_ways(data, tmp_path)
+        assert in_memory == streamed, name
+        stream = io.BytesIO(data)
+        head = stream.read(512)
+        inflated = _inflated("gzip", head, stream)
+        assert (inflated == plain) if name == "whole" else (inflated is None), name
+        if inflated is None:
+            assert stream.tell() == 512, name  # where it was, to be read as a stream
+    files, problems = _read_both_ways(whole, tmp_path)[0]
+    assert [path for path, _, _ in files] == ["package/lib/journal.py", "package/a.py.gz!/a.py"]
+    assert problems == []
+    _, cut = _read_both_ways(cases["cut short"], tmp_path)[0]
+    assert cut and all(partial for _, _, partial in cut), cut

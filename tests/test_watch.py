@@ -14,7 +14,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -787,12 +787,15 @@ def test_a_kill_between_the_versions_of_one_change_skips_none_and_reads_none_twi
 
 def test_a_version_with_no_time_is_read_and_the_dated_ones_still_are(store, tmp_path):
     """A packument whose ``time`` lacks a version cannot say whether that version is new: the
-    dated versions are read as ever, and the undated one is read too (one line naming it),
-    again at every change of the package, never taken as read; its leak is found (before, the
-    whole package was unread, exit 3), and alerted once."""
+    dated versions are read as ever, and the undated one is read too (one line naming it); its
+    leak is found (before, the whole package was unread, exit 3), and alerted once. It is not
+    read again at the next change (before, at every change); its mark, dated when it was read,
+    is pruned as the others are, a day on, and then the next change reads it again."""
     from typer.testing import CliRunner
 
     from scanner.cli import app
+    from scanner.resultsdb import ResultsDB
+    from scanner.watch import WatchState
 
     rng = random.Random(5)
     results = tmp_path / "r.db"
@@ -824,13 +827,21 @@ def test_a_version_with_no_time_is_read_and_the_dated_ones_still_are(store, tmp_
     assert done.exit_code == 1, done.output
     assert "npm:undated@1.1.0: no publication time in the packument" in done.output
     assert "2 publication(s) scanned, 0 filtered out, 1 flagged, 0 incomplete" in done.output
-    assert again.exit_code == 0 and "the same files were already reported" in again.output
-    assert "npm:undated@1.1.0: no publication time in the packument" in again.output
-    assert tarballs == {"undated-1.0.0.tgz": 1, "undated-1.1.0.tgz": 2}
+    assert again.exit_code == 0 and "0 publication(s) scanned" in again.output
+    assert "no publication time" not in again.output
+    assert tarballs == {"undated-1.0.0.tgz": 1, "undated-1.1.0.tgz": 1}
     with sqlite3.connect(results) as db:
         outbox = db.execute("SELECT count(*) FROM watch_outbox").fetchone()[0]
-        mark = db.execute("SELECT version FROM watch_versions").fetchall()
-    assert outbox == 1 and mark == [("1.0.0",)]
+        marks = db.execute("SELECT package, published, version FROM watch_versions"
+                           " ORDER BY package").fetchall()  # fmt: skip
+    assert outbox == 1 and [(package, version) for package, _, version in marks] == [
+        ("undated", "1.0.0"), ("undated 1.1.0", "1.1.0")]  # fmt: skip
+    read_at = datetime.fromisoformat(marks[1][1].replace("Z", "+00:00"))
+    assert abs(datetime.now(UTC) - read_at) < timedelta(minutes=10)
+    with ResultsDB(results) as opened:  # a day on: pruned with the others, read again
+        state = WatchState(opened)
+        state.caught_up("npm", time.time() + 2 * 86400)
+        assert not state.undated_read("npm", "undated", "1.1.0")
 
 
 def test_a_package_seen_first_is_read_from_when_the_watch_began(store, tmp_path):

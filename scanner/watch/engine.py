@@ -15,6 +15,7 @@ newest version read: ``scanner.watch.state``).
 from __future__ import annotations
 
 import fnmatch
+import functools
 import hashlib
 import queue
 import threading
@@ -34,7 +35,7 @@ from scanner.verdict import Verdict
 from scanner.watch.alerts import alert_payload
 from scanner.watch.feeds import Opened, Publication, Versions
 from scanner.watch.pipeline import FileStream, Parsed, Prepared, ReadAhead
-from scanner.watch.state import Mark, WatchState
+from scanner.watch.state import Mark, WatchState, undated_mark
 
 MEMO_ENTRIES = 10_000
 """Distinct file contents whose outcome is remembered across publications (new versions repeat
@@ -310,11 +311,14 @@ class Watcher:
         """Scan one publication and commit it with the ``before`` entries passed over since
         the last commit; False when there was nothing to scan (the entry is committed with the
         next one). An npm change may stand for several versions: each one published after the
-        newest read is scanned and committed first (``_scan_version``), then this one."""
+        newest read is fetched, scanned and committed first (without moving the checkpoint, so
+        a kill before the last one reads the change again and opens only the versions after
+        the mark), then this one."""
         publication, future, stream = slot.publication, slot.opened, slot.stream
         if publication is None or future is None or stream is None:
             return False
-        mark, here = None, False
+        mark: Mark | None = None
+        ahead: FileStream | None = stream  # the files read and parsed ahead, if they are these
         try:
             opened = self._opened(publication.target, publication.feed, future.result)
             listing = opened.versions
@@ -323,55 +327,54 @@ class Watcher:
                                                     listing.dated,
                                                     modified=listing.modified)  # fmt: skip
                 # the versions with no time first: whether one is new is unknown, so each is
-                # read at every change of its package (never taken as read), without a mark
-                todo: list[tuple[str, Mark | None]] = []
+                # read again at a change of its package once its mark of the time it was read
+                # is pruned (``undated_mark``)
+                todo: list[tuple[str, Mark]] = []
                 for version in listing.undated:
+                    if self.state.undated_read(publication.feed, listing.package, version):
+                        continue
                     self.say(f"{publication.target}@{version}: no publication time in the "
-                             "packument; read at every change of the package")  # fmt: skip
-                    todo.append((version, None))
+                             "packument; read, and again at a change a day on")  # fmt: skip
+                    todo.append((version, undated_mark(listing.package, version)))
                 todo += [(dated[1], (listing.package, dated)) for dated in unread]
                 if not todo:  # no version published since the newest read
                     return False
                 for version, version_mark in todo[:-1]:
-                    self._scan_version(publication, listing, version, version_mark)
+                    extra = self._open_version(publication, listing, version)
+                    self._version(publication, extra, None, 1, version_mark, moves=False)
                 last, mark = todo[-1]
-                if mark is None or (opened.candidate is None and opened.skipped is None):
+                if last in listing.undated or (opened.candidate is None
+                                               and opened.skipped is None):  # fmt: skip
                     # taken as read ahead (its mark was pruned since, or it is a package's
                     # newest read again), or a version with no time: fetched here, not ahead
-                    target = f"{publication.target}@{last}"
-                    opened = self._opened(target, publication.feed,
-                                          lambda: listing.open(last))  # fmt: skip
-                    here = True
-            if opened.candidate is None:
-                self.counts.filtered += opened.filtered
-                if mark is not None:
-                    self.state.commit(publication.feed, None, 0, mark=mark)
-                return False
-            if here:
-                outcome = self._judge(publication.feed, opened.candidate, None)
-            else:
-                candidate = Prepared(opened.candidate, stream)
-                outcome = self._judge(publication.feed, candidate, Parsed(candidate))
+                    opened, ahead = self._open_version(publication, listing, last), None
+            return self._version(publication, opened, ahead, before + 1, mark)
         finally:
             self._ahead.done(stream)
-        self._record(publication, outcome, before + 1, mark=mark)
-        return True
 
-    def _scan_version(self, publication: Publication, listing: Versions, version: str,
-                      mark: Mark | None) -> None:  # fmt: skip
-        """One of several npm versions that one change stands for (not the last, which was
-        fetched ahead): fetched and scanned on this thread, committed with its package's
-        ``mark`` (None: a version with no time) and without moving the checkpoint, so a kill
-        before the last one reads the change again and opens only the versions after the
-        mark."""
+    def _open_version(self, publication: Publication, listing: Versions,
+                      version: str) -> Opened:  # fmt: skip
+        """One npm version of a change fetched on this thread (not ahead)."""
         target = f"{publication.target}@{version}"
-        opened = self._opened(target, publication.feed, lambda: listing.open(version))
+        return self._opened(target, publication.feed, functools.partial(listing.open, version))
+
+    def _version(self, publication: Publication, opened: Opened, ahead: FileStream | None,
+                 done: int, mark: Mark | None, *, moves: bool = True) -> bool:  # fmt: skip
+        """Scan what ``opened`` holds (its files from ``ahead`` when they were read ahead) and
+        commit it with its ``mark`` (None: not npm); False when there
+        was nothing to scan (the mark still moves)."""
         if opened.candidate is None:
             self.counts.filtered += opened.filtered
-            self.state.commit(publication.feed, None, 0, mark=mark)
-            return
-        outcome = self._judge(publication.feed, opened.candidate, None)
-        self._record(publication, outcome, 1, mark=mark, moves=False)
+            if mark is not None:
+                self.state.commit(publication.feed, None, 0, mark=mark)
+            return False
+        if ahead is None:
+            outcome = self._judge(publication.feed, opened.candidate, None)
+        else:
+            candidate = Prepared(opened.candidate, ahead)
+            outcome = self._judge(publication.feed, candidate, Parsed(candidate))
+        self._record(publication, outcome, done, mark=mark, moves=moves)
+        return True
 
     def _opened(self, target: str, feed: str, fetch: Callable[[], Opened]) -> Opened:
         """What ``fetch`` gave, or, when it failed, an unread candidate saying why."""

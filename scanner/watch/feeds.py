@@ -81,8 +81,8 @@ class Versions:
     modified: str | None = None
     """When the package's document last changed (``answers.npm_modified``), if it says."""
     undated: tuple[str, ...] = ()
-    """Versions with no publication time: whether one is new is unknown, so each is read at
-    every change of the package (``answers.npm_versions_by_time``)."""
+    """Versions with no publication time: whether one is new is unknown, so each is read, and
+    again at a change of the package once its mark is pruned (``state.undated_mark``)."""
 
 
 @dataclass

@@ -22,7 +22,8 @@ the start of the last poll that caught up with the feed, less ``SINCE_MARGIN``. 
 ``since`` say no more than ``since`` does and are pruned (a package with no mark whose document
 was modified after ``since``, every version older, had its newest read: a metadata change), so
 the table holds the packages read in about the last ``SINCE_MARGIN`` (and any backlog), not
-every package ever seen.
+every package ever seen. A version with no publication time has a row of its own
+(``undated_mark``), dated when it was read and pruned as the others.
 """
 
 from __future__ import annotations
@@ -50,6 +51,20 @@ and clock skew) and still be read when its package has no mark. A version slower
 package none of whose versions was read within the margin before it, would be taken as read."""
 SINCE_STEP = timedelta(hours=1)
 """``since`` moves (and marks are pruned) at most once per this much time."""
+
+
+def undated_mark(package: str, version: str) -> Mark:
+    """The mark of a version of ``package`` that has no publication time, committed with its
+    finding: a row of its own (npm names hold no space, so its key is no package's), dated
+    when it was read, so that it is pruned as the marks are (``caught_up``, about a day later)
+    and the version read again at the next change of its package after that, not at every
+    one. Whether it is new is unknown (it cannot be placed among the dated versions), so it is
+    never taken as read for longer."""
+    return _undated_key(package, version), (utc_text(datetime.now(UTC)), version)
+
+
+def _undated_key(package: str, version: str) -> str:
+    return f"{package} {version}"
 
 
 @dataclass(frozen=True)
@@ -130,6 +145,17 @@ class WatchState:
                            (alert[0], json.dumps(alert[1]), stamp, stamp))  # fmt: skip
 
     # -- npm versions ----------------------------------------------------------------------------
+
+    def undated_read(self, feed: str, package: str, version: str) -> bool:
+        """Whether a version of ``package`` with no publication time was read lately (its
+        ``undated_mark`` is not yet pruned)."""
+        return (
+            self.db.execute(
+                "SELECT 1 FROM watch_versions WHERE feed = ? AND package = ?",
+                (feed, _undated_key(package, version)),
+            ).fetchone()
+            is not None
+        )
 
     def unread_versions(self, feed: str, package: str, dated: Sequence[Dated],
                         db: sqlite3.Connection | None = None,
