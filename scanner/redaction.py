@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import re
 
-_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#\s'\"]*@")
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\r\n]*@")
+"""A URL's userinfo as git reads it: everything up to the last ``@`` before the authority ends
+at the first ``/`` (a password may hold ``#``, ``?``, quotes, spaces and ``@``). Where a URL has
+no path, the match may run on to an ``@`` later on its line: more is hidden, never less."""
 
 
 def hide_userinfo(text: str) -> str:
     """``text`` with the userinfo (``user:password@``) of every URL in it taken out: up to the
-    last ``@`` of the URL's authority, so a password holding ``@`` goes too."""
+    last ``@`` before the first ``/``, so a password holding ``@``, ``#``, ``?``, a quote or a
+    space goes too."""
     return _USERINFO.sub(r"\1", text) if "@" in text else text

@@ -207,3 +207,28 @@ def test_a_seed_search_that_works_leaves_no_seed_text_behind(store, tmp_path, mo
         assert seed not in done.stderr
     _nowhere(_everything(tmp_path, done), [quote_plus(f'"{s}"') for s in seeds]
              + [quote(f'"{s}"') for s in seeds])  # fmt: skip
+
+
+@pytest.mark.parametrize("password", ["S3CRET#x", "S3CRET?x", "S3CRET'x", 'S3CRET"x', "S3 CRET",
+                                      "S3CRET@x", "S3CRET:x"])  # fmt: skip
+def test_hide_userinfo_takes_out_a_password_with_any_character_git_allows(password):
+    """Git takes the userinfo up to the last ``@`` before the authority's end (the first ``/``):
+    a password may hold ``#``, ``?``, quotes or a space, and every one of them is taken out."""
+    for url in (f"https://u:{password}@127.0.0.1:1/x.git", f"https://u:{password}@127.0.0.1:1"):
+        for line in (url, f"leaktrace: {url}: ConnectError after 6 attempts",
+                     f"fatal: unable to access '{url}/': 401"):  # fmt: skip
+            hidden = hide_userinfo(line)
+            assert "S3" not in hidden and "CRET" not in hidden, (line, hidden)
+            assert "127.0.0.1:1" in hidden
+
+
+def test_a_password_with_a_hash_in_a_git_url_is_in_no_output(store, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    url = "https://u:S3CRET#x@127.0.0.1:1/x.git"
+    done = runner.invoke(app, ["scan", url, "--store", str(store), "--json", "h.json", "--md",
+                               "h.md", "--html", "h.html", "--sarif", "h.sarif"],
+                         env={"COLUMNS": "200"})  # fmt: skip
+    assert done.exit_code == 3, done.output
+    report = json.loads((tmp_path / "h.json").read_text())
+    assert [c["verdict"] for c in report["candidates"]] == ["incomplete"]
+    _nowhere(_everything(tmp_path, done), ["S3CRET"])
