@@ -37,6 +37,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from scanner.errors import ConfigError, LeaktraceError
+from scanner.redaction import hide_userinfo
 
 #: Failures that the same request would meet again: an unsupported scheme, a malformed URL, a
 #: body that cannot be decoded.
@@ -49,7 +50,7 @@ class FetchError(LeaktraceError):
     """A request failed for good (after its retries), or was refused."""
 
     def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(message)
+        super().__init__(hide_userinfo(message))  # the URL asked for may carry a password
         self.status = status
 
 
@@ -186,9 +187,10 @@ class Http:
     # -- the token ---------------------------------------------------------------------------
 
     def redact(self, text: str) -> str:
+        """``text`` without the token, any credential's secret, or a URL's userinfo."""
         for credential in self.credentials:
             text = redact(text, credential.secret)
-        return redact(text, self._token)
+        return hide_userinfo(redact(text, self._token))
 
     def git_header(self, url: str) -> str | None:
         """The header that lets git fetch ``url`` with the token, or None: only over HTTPS, and

@@ -232,3 +232,24 @@ def test_a_password_with_a_hash_in_a_git_url_is_in_no_output(store, tmp_path, mo
     report = json.loads((tmp_path / "h.json").read_text())
     assert [c["verdict"] for c in report["candidates"]] == ["incomplete"]
     _nowhere(_everything(tmp_path, done), ["S3CRET"])
+
+
+def test_a_password_in_a_registry_or_api_url_is_in_no_output(store, tmp_path, monkeypatch):
+    """A registry or API URL given with a password: the failure's message (the URL asked for)
+    is stored in the report and the results database without it, as it is shown."""
+    from tests.servers import FakeRegistry
+
+    monkeypatch.chdir(tmp_path)
+    with FakeRegistry() as registry, FakeGitHub() as gh:
+        npm = registry.url.replace("://", f"://u:{SECRET}npm@")
+        api = gh.url.replace("://", f"://u:{SECRET}api@")
+        done = runner.invoke(app, ["scan", "npm:leftpad", "github:o/r", "--store", str(store),
+                                   "--npm-registry", npm, "--api-url", api, "--json", "r.json",
+                                   "--md", "r.md", "--html", "r.html", "--sarif", "r.sarif"],
+                             env={"COLUMNS": "200"})  # fmt: skip
+    assert done.exit_code == 3, done.output
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert {c["target"]: c["verdict"] for c in report["candidates"]} == {
+        "npm:leftpad": "incomplete", "github:o/r": "incomplete"}  # fmt: skip
+    assert (tmp_path / "leaktrace-results.db").exists()
+    _nowhere(_everything(tmp_path, done), [SECRET])

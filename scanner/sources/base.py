@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from fingerprints import DEFAULT_PARSE_MEMORY, DEFAULT_PARSE_SECONDS, LeaktraceError, ParseLimits
+from scanner.redaction import hide_userinfo
 
 if TYPE_CHECKING:
     #: A candidate's file: a path relative to the candidate root, its bytes and language.
@@ -35,11 +36,16 @@ class Problem:
     """One file (or the whole candidate, path "") that could not be used, and why.
 
     ``partial`` is false for what is worth a line but loses no evidence (an empty file).
+    ``message`` is kept without the userinfo of any URL in it (``hide_userinfo``): every problem
+    is shown, reported and stored, so a password typed in a URL goes no further than here.
     """
 
     path: str
     message: str
     partial: bool = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", hide_userinfo(self.message))
 
 
 EMPTY = "empty file"
