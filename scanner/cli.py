@@ -18,7 +18,6 @@ import functools
 import hashlib
 import json
 import os
-import re
 import sys
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -585,25 +584,25 @@ def expand_targets(targets: list[str], from_file: Path | None, forks: list[str],
         yield from _listing(f"github-search:seed #{number}", once,
                             functools.partial(github.search_code, f'"{seed}"'),
                             lambda hit: _github_target(hit.full_name),
-                            functools.partial(_without_seed, seed))  # fmt: skip
+                            _seed_failure)  # fmt: skip
     for query in repo_queries:
         walk = functools.partial(github.search_repos, query)
         yield from _listing(f"github-repos:{query}", once, walk, at_default)
 
 
-_QUERY = re.compile(r"(\w+://[^\s?]*)\?\S*?(?=:\s|\s|$)")
-
-
-def _without_seed(seed: str, message: str) -> str:
-    """A failure of a seed's search, saying nothing of the seed: the query strings of the URLs
-    it quotes are cut, and the seed itself wherever else it appears."""
-    return _QUERY.sub(r"\1?…", message).replace(seed, "…")
+def _seed_failure(exc: Exception) -> str:
+    """A failure of a seed's search, saying nothing of the seed: only how it failed (the HTTP
+    status), never the URL asked for (the seed is its query) nor what the server answered (it
+    may quote the query back, and no redaction of a token or a seed's exact text can be trusted
+    to take all of it out)."""
+    status = getattr(exc, "status", None)
+    return f"search failed (HTTP {status})" if status else "search failed (no usable answer)"
 
 
 def _listing(name: str, once: Callable[[Iterable[str]], Iterator[str]],
              walk: Callable[..., Iterable[Any]],
              target: Callable[[Any], str],
-             told: Callable[[str], str] = str) -> Iterator[str | Candidate]:  # fmt: skip
+             told: Callable[[Exception], str] = str) -> Iterator[str | Candidate]:  # fmt: skip
     """The targets a listing names (``walk(skipped=...)``, each item through ``target``), then,
     if any of it failed, one ``incomplete`` candidate that says what (each failure through
     ``told``)."""
@@ -613,12 +612,12 @@ def _listing(name: str, once: Callable[[Iterable[str]], Iterator[str]],
     failures: list[str] = []
 
     def skipped(exc: FetchError) -> None:
-        failures.append(told(str(exc)))
+        failures.append(told(exc))
 
     try:
         yield from once(target(item) for item in walk(skipped=skipped))
     except FetchError as exc:
-        failures.append(told(str(exc)))
+        failures.append(told(exc))
     if failures:
         yield Unreadable(name, "github", *failures)
 

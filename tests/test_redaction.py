@@ -9,7 +9,7 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import quote, quote_plus
+from urllib.parse import parse_qs, quote, quote_plus, urlsplit
 
 import pytest
 from typer.testing import CliRunner, Result
@@ -253,3 +253,43 @@ def test_a_password_in_a_registry_or_api_url_is_in_no_output(store, tmp_path, mo
         "npm:leftpad": "incomplete", "github:o/r": "incomplete"}  # fmt: skip
     assert (tmp_path / "leaktrace-results.db").exists()
     _nowhere(_everything(tmp_path, done), [SECRET])
+
+
+class _Echoing(BaseHTTPRequestHandler):
+    """An API that refuses every search with a 422 whose message quotes the query back."""
+
+    def do_GET(self) -> None:
+        query = parse_qs(urlsplit(self.path).query).get("q", [""])[0]
+        body = json.dumps({"message": "Validation Failed: " + json.dumps(query)}).encode()
+        self.send_response(422)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet."""
+
+
+def test_a_failed_seed_search_says_only_how_it_failed_never_what_the_server_said(
+    store, tmp_path, monkeypatch
+):
+    """A server that quotes the query back in its error: the seed's text is nowhere, even where
+    the token's redaction (a one-letter token) has changed it so it no longer matches whole."""
+    monkeypatch.chdir(tmp_path)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Echoing)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        gh = type("Api", (), {"url": f"http://127.0.0.1:{server.server_address[1]}"})()
+        seeds, done = _seed_scan(store, gh, "e")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert done.exit_code == 3, done.output
+    report = json.loads((tmp_path / "s.json").read_text())
+    told = {c["target"]: [u["message"] for u in c["unread"]] for c in report["candidates"]}
+    assert told == {f"github-search:seed #{n}": ["search failed (HTTP 422)"] for n in (1, 2)}
+    words = {word for seed in seeds for word in seed.split() if len(word) > 7}
+    assert words
+    _nowhere(_everything(tmp_path, done), sorted(words))
