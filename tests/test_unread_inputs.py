@@ -530,3 +530,57 @@ def test_shebang_languages():
     assert language_for_shebang(b"#!/usr/bin/env\n") is None
     assert language_for_shebang(b"import os\n") is None
     assert language_for_shebang(b"#!" + b"x" * 600) is None
+
+
+# -- ar members that name no file: symbol tables, the long-name table, blank headers ----------
+
+ACCOUNTS = (PRIVATE / "acme_ledger" / "accounts.py").read_bytes()
+
+
+def _leak_tgz() -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        info = tarfile.TarInfo("acme/accounts.py")
+        info.size = len(ACCOUNTS)
+        archive.addfile(info, io.BytesIO(ACCOUNTS))
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("table", ["/", "/SYM64/", "__.SYMDEF", "__.SYMDEF SORTED", "//"])
+def test_a_carrier_in_an_ar_symbol_or_long_name_table_is_opened(store, tmp_path, table):
+    """ar(5)'s symbol tables (``/``, ``/SYM64/``, BSD ``__.SYMDEF``) and GNU long-name table
+    (``//``) name no file, but their bytes are looked at as any member's are: a tarball in one
+    is opened and the leak in it found, never passed over as ``clear``."""
+    package = tmp_path / "pkg.deb"
+    package.write_bytes(ar_archive({"debian-binary": b"2.0\n", table: _leak_tgz()}))
+    code, candidates, stderr = scan(store, package)
+    assert code == 1, stderr
+    [candidate] = candidates.values()
+    assert candidate["verdict"] == "derivative"
+    [found] = {f["candidate_path"] for f in candidate["files"]}
+    assert found.endswith("!/acme/accounts.py")
+
+
+def test_real_ar_tables_are_passed_over_and_a_long_name_table_past_64_kib_is_an_unread_line(
+    store, tmp_path
+):
+    """A symbol table of binary offsets and a long-name table of names hold no file: no line.
+    A long-name table larger than the 64 KiB read of it: what lies past that is not read."""
+    symbols = struct.pack(">I", 1) + struct.pack(">I", 0) + b"main\0\0"
+    names = b"a_very_long_module_name_for_gnu.py/\n"
+    library = ar_archive({"/": symbols, "//": names, "/0": JOURNAL})
+    (tmp_path / "lib.a").write_bytes(library)
+    code, candidates, stderr = scan(store, tmp_path / "lib.a")
+    assert code == 1, stderr
+    [candidate] = candidates.values()
+    assert {f["candidate_path"] for f in candidate["files"]} == {
+        "a_very_long_module_name_for_gnu.py"}  # fmt: skip
+    assert candidate["unread"] == []
+    huge = names + b"x" * (70 * 1024) + b"\n"
+    (tmp_path / "lib.a").write_bytes(ar_archive({"//": huge, "/0": JOURNAL}))
+    code, candidates, stderr = scan(store, tmp_path / "lib.a")
+    [candidate] = candidates.values()
+    assert candidate["verdict"] == "derivative"
+    assert unread(candidate) == {
+        "[ar long-name table]": f"not read: {len(huge) - 64 * 1024:,} bytes past the first "
+                                "65,536 (the names read from an ar long-name table)"}  # fmt: skip

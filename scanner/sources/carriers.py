@@ -159,6 +159,10 @@ def _old_tar_header(head: bytes) -> bool:
 AR_MAGIC = b"!<arch>\n"
 _AR_HEADER = 60
 MAX_LONG_NAME = 64 * 1024
+_AR_TABLES = {b"/": "[ar symbol table]", b"/SYM64/": "[ar symbol table]",
+              b"__.SYMDEF": "[ar symbol table]", b"__.SYMDEF SORTED": "[ar symbol table]",
+              b"//": "[ar long-name table]"}  # fmt: skip
+"""The ar members that name no file (ar(5)), by the names they are shown under."""
 """Largest GNU long-name or long-link header read (PATH_MAX is 4,096 bytes)."""
 MAX_PAX_HEADER = 1024 * 1024
 """Largest PAX extended header read (names, times and a few attributes)."""
@@ -596,7 +600,9 @@ class Unpacker:
         """The members of an ar archive (ar(5): a ``.deb``, whose ``data.tar.*`` holds the
         package's files; a static library), read in order as a stream: System V/GNU names
         (``name/``, ``/N`` into the ``//`` table) and BSD ones (``#1/N``: the name opens the
-        data). The symbol tables hold no files."""
+        data). The symbol tables and the long-name table hold no files, but their first bytes
+        are looked at as any member's: a carrier or a script there is opened, never passed over;
+        a long-name table past the 64 KiB read of it is an unread line."""
         seen: dict[str, int] = {}
         long_names = b""
         stream.read(len(AR_MAGIC))
@@ -607,14 +613,23 @@ class Unpacker:
             self._count_entry()
             raw, size = header[:16].rstrip(b" "), int(size_field)
             left = _Bounded(stream, size)
-            if raw == b"//":  # GNU: the long names, read as a name is (one header's worth)
-                long_names = left.read(MAX_LONG_NAME)
-            elif raw.startswith(b"#1/") and raw[3:].isdigit():
-                raw = left.read(min(int(raw[3:]), MAX_LONG_NAME)).rstrip(b"\0")
-            elif raw.startswith(b"/") and raw[1:].isdigit():
-                start = int(raw[1:])
-                raw = long_names[start:].split(b"\n", 1)[0]
-            if raw not in (b"/", b"//", b"/SYM64/", b"__.SYMDEF", b"__.SYMDEF SORTED"):
+            table = _AR_TABLES.get(raw)
+            if table is not None:
+                head = b""
+                if raw == b"//":  # GNU: the long names, read as a name is (one header's worth)
+                    long_names = head = left.read(MAX_LONG_NAME)
+                    if size > MAX_LONG_NAME and sniff(head[:HEAD]) is None:
+                        self._unread(prefix + table, f"{size - MAX_LONG_NAME:,} bytes past the "
+                                     f"first {MAX_LONG_NAME:,} (the names read from an ar "
+                                     "long-name table)")  # fmt: skip
+                yield from self._ar_table(prefix + unique_name(table, seen), head, left, size,
+                                          level)  # fmt: skip
+            else:
+                if raw.startswith(b"#1/") and raw[3:].isdigit():
+                    raw = left.read(min(int(raw[3:]), MAX_LONG_NAME)).rstrip(b"\0")
+                elif raw.startswith(b"/") and raw[1:].isdigit():
+                    start = int(raw[1:])
+                    raw = long_names[start:].split(b"\n", 1)[0]
                 name = _clean(os.fsdecode(raw.removesuffix(b"/")))
                 self._check_name(prefix + name, name)
                 path = prefix + unique_name(name, seen)
@@ -628,6 +643,22 @@ class Unpacker:
             left.skip_rest()
             if size % 2:
                 stream.read(1)  # members start at even offsets
+
+    def _ar_table(self, path: str, head: bytes, left: _Bounded, size: int,
+                  level: int) -> Iterator[CandidateFile]:  # fmt: skip
+        """An ar symbol or long-name table: read as a member if its first bytes are a carrier
+        or a script (something hidden where a file list has no name for it), else passed over.
+        ``head`` is what was read of it already."""
+        if len(head) < HEAD:
+            head += left.read(HEAD - len(head))
+        if sniff(head[:HEAD]) is None:
+            return
+        if size > self.limits.max_read_bytes:
+            self._unread(path, f"{size:,} bytes, over max_read_bytes "
+                               f"{self.limits.max_read_bytes:,}")  # fmt: skip
+            return
+        with self._member(path):
+            yield from self._stream(path, _reader(_Chain(head, left)), level, name="")
 
     def _zip(self, path: str, prefix: str, stream: IO[bytes],
              level: int) -> Iterator[CandidateFile]:  # fmt: skip
