@@ -584,3 +584,22 @@ def test_real_ar_tables_are_passed_over_and_a_long_name_table_past_64_kib_is_an_
     assert unread(candidate) == {
         "[ar long-name table]": f"not read: {len(huge) - 64 * 1024:,} bytes past the first "
                                 "65,536 (the names read from an ar long-name table)"}  # fmt: skip
+
+
+def test_a_blank_ar_header_with_more_after_it_is_corrupt_not_the_end(store, tmp_path):
+    """Only the end of the file (or padding shorter than a header) ends an ar archive: a header
+    of spaces with a member after it is a corrupt archive, never a quiet end that reads as
+    ``clear``."""
+    blank = ar_archive({"debian-binary": b"2.0\n"}) + b" " * 59 + b"\n"
+    (tmp_path / "ws.a").write_bytes(blank + ar_archive({"leak.py/": ACCOUNTS})[8:])
+    code, candidates, stderr = scan(store, tmp_path / "ws.a")
+    assert code == 3, stderr
+    [candidate] = candidates.values()
+    assert unread(candidate) == {
+        "": "corrupt or unreadable ar archive (a blank ar member header with more bytes after "
+            "it)"}  # fmt: skip
+    (tmp_path / "ws.a").write_bytes(blank)  # trailing padding only: the end
+    (tmp_path / "pad.a").write_bytes(ar_archive({"debian-binary": b"2.0\n"}) + b"\n\n  ")
+    code, candidates, stderr = scan(store, tmp_path / "ws.a", tmp_path / "pad.a")
+    assert code == 0, stderr
+    assert all(c["verdict"] == "clear" for c in candidates.values()), candidates

@@ -606,8 +606,12 @@ class Unpacker:
         seen: dict[str, int] = {}
         long_names = b""
         stream.read(len(AR_MAGIC))
-        while (header := stream.read(_AR_HEADER)).strip():
+        while header := stream.read(_AR_HEADER):
             size_field = header[48:58].strip()
+            if not header.strip():  # padding ends the archive; a blank header before more does not
+                if len(header) == _AR_HEADER and stream.peek(1)[:1]:
+                    raise ValueError("a blank ar member header with more bytes after it")
+                return
             if len(header) < _AR_HEADER or header[58:60] != b"`\n" or not size_field.isdigit():
                 raise ValueError("an ar member header that is cut short or malformed")
             self._count_entry()
