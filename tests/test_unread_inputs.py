@@ -603,3 +603,22 @@ def test_a_blank_ar_header_with_more_after_it_is_corrupt_not_the_end(store, tmp_
     code, candidates, stderr = scan(store, tmp_path / "ws.a", tmp_path / "pad.a")
     assert code == 0, stderr
     assert all(c["verdict"] == "clear" for c in candidates.values()), candidates
+
+
+def test_an_ar_long_name_outside_the_table_is_an_unread_line(store, tmp_path):
+    """``/N`` past the end of the ``//`` table names nothing: the member is an unread line (or,
+    if its bytes are a carrier, opened under a placeholder name), never dropped."""
+    names = b"other.py/\n"
+    (tmp_path / "ln.a").write_bytes(ar_archive({"//": names, "/9999999999999": ACCOUNTS}))
+    code, candidates, stderr = scan(store, tmp_path / "ln.a")
+    assert code == 3, stderr
+    [candidate] = candidates.values()
+    assert unread(candidate) == {
+        "[ar member /9999999999999]": "not read: its name (/9999999999999) lies outside the "
+                                      "ar long-name table (10 bytes read)"}  # fmt: skip
+    (tmp_path / "ln.a").write_bytes(ar_archive({"//": names, "/9999999999999": _leak_tgz()}))
+    code, candidates, stderr = scan(store, tmp_path / "ln.a")
+    assert code == 1, stderr
+    [candidate] = candidates.values()
+    assert {f["candidate_path"] for f in candidate["files"]} == {
+        "[ar member /9999999999999]!/acme/accounts.py"}  # fmt: skip

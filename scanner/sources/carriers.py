@@ -628,6 +628,18 @@ class Unpacker:
                                      "long-name table)")  # fmt: skip
                 yield from self._ar_table(prefix + unique_name(table, seen), head, left, size,
                                           level)  # fmt: skip
+            elif (
+                raw.startswith(b"/")
+                and raw[1:].isdigit()
+                and not (long_names[int(raw[1:]) :].split(b"\n", 1)[0].removesuffix(b"/"))
+            ):  # a long name outside the table (or empty there): no name, but maybe a leak
+                shown = raw.decode()
+                where = ("lies outside" if int(raw[1:]) >= len(long_names)
+                         else "is empty in")  # fmt: skip
+                yield from self._ar_table(
+                    prefix + unique_name(f"[ar member {shown}]", seen), b"", left, size, level,
+                    f"its name ({shown}) {where} the ar long-name table "
+                    f"({len(long_names):,} bytes read)")  # fmt: skip
             else:
                 if raw.startswith(b"#1/") and raw[3:].isdigit():
                     raw = left.read(min(int(raw[3:]), MAX_LONG_NAME)).rstrip(b"\0")
@@ -648,14 +660,17 @@ class Unpacker:
             if size % 2:
                 stream.read(1)  # members start at even offsets
 
-    def _ar_table(self, path: str, head: bytes, left: _Bounded, size: int,
-                  level: int) -> Iterator[CandidateFile]:  # fmt: skip
-        """An ar symbol or long-name table: read as a member if its first bytes are a carrier
-        or a script (something hidden where a file list has no name for it), else passed over.
-        ``head`` is what was read of it already."""
+    def _ar_table(self, path: str, head: bytes, left: _Bounded, size: int, level: int,
+                  unread: str | None = None) -> Iterator[CandidateFile]:  # fmt: skip
+        """An ar member without a file's name (a symbol or long-name table, a member whose long
+        name is not in the table): read under ``path`` if its first bytes are a carrier or a
+        script (something hidden where a file list has no name for it), else passed over, or,
+        given ``unread``, an unread line saying so. ``head`` is what was read of it already."""
         if len(head) < HEAD:
             head += left.read(HEAD - len(head))
         if sniff(head[:HEAD]) is None:
+            if unread is not None:
+                self._unread(path, unread)
             return
         if size > self.limits.max_read_bytes:
             self._unread(path, f"{size:,} bytes, over max_read_bytes "
