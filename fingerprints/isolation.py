@@ -68,6 +68,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -219,7 +220,7 @@ class IsolatedParser:
             self.close(kill=True)
             raise ParseFailure("stall" if self._stalled else "time", self._overrun)
         try:
-            kind, value = _receive_answer(replies)
+            kind, value, mark = _receive_answer(replies)
         except (EOFError, OSError):
             raise self._failure() from None
         except ValueError as error:  # tokens that do not add up: a child that went wrong
@@ -228,21 +229,18 @@ class IsolatedParser:
         if kind == "memory":
             self.close(kill=True)
             raise ParseFailure("memory", self._memory_message())
-        self._next(replies)
+        self._next(mark)
         return kind, value
 
-    def _next(self, replies: Connection) -> None:
+    def _next(self, mark: tuple[float, float]) -> None:
         """The call under way was answered: the next one, if any, is under way from when the
-        child finished that answer (its CPU clock and the time then, which it writes right
-        after each answer: ``_MARK``), or from when it was sent, if later (the child waited
-        for it). So each file's limits count the child's work on that file alone."""
+        child finished that answer (its CPU clock and the time then, which end each answer:
+        ``_MARK``), or from when it was sent, if later (the child waited for it). So each
+        file's limits count the child's work on that file alone."""
         _, _, _, size = self._calls.popleft()
         self._queued -= size
-        mark = _receive_mark(replies)
         if not self._calls:
             self._deadline = None
-        elif mark is None:  # the child died after the answer, or stopped: measured here
-            self._begin(time.monotonic(), _cpu_seconds(self._pid))
         else:
             cpu, finished = mark
             sent = self._calls[0][2]
@@ -911,25 +909,21 @@ def _serve(inbox: int, outbox: int, memory_bytes: int) -> None:
             call, args = _receive_call(requests)
         except (EOFError, OSError):
             return
-        try:
+        try:  # each answer ends with when this file's work ended (``_MARK``)
             if call == FINGERPRINT:
-                replies.send(("ok", fingerprint_file(*args)))
+                _send_answer(outbox, ("ok", fingerprint_file(*args)))
             else:
                 language, data = args  # one parser per grammar, shared with FINGERPRINT
                 tokens = tokenize(data, load_language(language), _parser(language))
                 _send_tokens(replies, tokens)
         except MemoryError:
-            replies.send(("memory", None))
+            _send_answer(outbox, ("memory", None))
             return  # a fresh child for the next file
         except Exception as exc:
             try:
-                replies.send(("raise", exc))
+                _send_answer(outbox, ("raise", exc))
             except Exception:
-                replies.send(("raise", RuntimeError(f"{type(exc).__name__}: {exc}")))
-        # when this file's work ended, by this process's CPU clock and by the time: the next
-        # call's limits count from here (``IsolatedParser._next``)
-        os.write(outbox, _MARK.pack(time.clock_gettime(time.CLOCK_PROCESS_CPUTIME_ID),
-                                    time.monotonic()))  # fmt: skip
+                _send_answer(outbox, ("raise", RuntimeError(f"{type(exc).__name__}: {exc}")))
 
 
 # -- the hand-off ---------------------------------------------------------------------------------
@@ -937,7 +931,9 @@ def _serve(inbox: int, outbox: int, memory_bytes: int) -> None:
 # then those bytes as they are (``send_bytes``: written from the caller's own buffer, never
 # copied into a pickle). A token stream comes back as one message, ``_send_tokens``: a header and
 # the arrays' bytes, which the caller reads with ``np.frombuffer`` (no copy, no pickle); every
-# other answer is a pickled ``(kind, value)`` (it starts with pickle's PROTO opcode, 0x80).
+# other answer is a pickled ``(kind, value)`` (it starts with pickle's PROTO opcode, 0x80). Each
+# answer ends with its ``_MARK``, in the same message: a mark written on its own after the answer
+# and not read in time (a child stopped between the two) was read later as the next answer.
 
 _DATA = 1
 """Where the file's bytes are in a call's arguments (``TOKENIZE``'s and ``FINGERPRINT``'s)."""
@@ -978,22 +974,16 @@ _PIPE_MAX = _pipe_max()
 
 
 _MARK = struct.Struct("=dd")
-"""After each answer but ``memory``'s: the child's CPU clock and ``time.monotonic()`` (one clock
-for all processes) once it was written."""
+"""The last bytes of each answer: the child's CPU clock and ``time.monotonic()`` (one clock for
+all processes) when its work on the file ended, taken just before the answer is written: the
+next call's limits count from there (``IsolatedParser._next``)."""
 _CPU_CLOCK = sys.platform == "linux"
 """Whether a process's CPU clock can be read from another (``_cpu_seconds``)."""
 
 
-def _receive_mark(replies: Connection) -> tuple[float, float] | None:
-    """The ``_MARK`` that follows an answer; None when the child died before writing it, or
-    does not write it within ``STALL_SECONDS`` (stopped)."""
-    fd = replies.fileno()
-    if not _readable([fd], STALL_SECONDS):
-        return None
-    try:
-        return _MARK.unpack(_read(fd, bytearray(_MARK.size)))  # type: ignore[return-value]
-    except (EOFError, OSError):
-        return None
+def _mark() -> bytes:
+    """This process's ``_MARK`` now."""
+    return _MARK.pack(time.clock_gettime(time.CLOCK_PROCESS_CPUTIME_ID), time.monotonic())
 
 
 def _call_size(args: tuple[Any, ...]) -> int:
@@ -1037,12 +1027,25 @@ def _send_tokens(replies: Connection, tokens: TokenStream) -> None:
     error_line = -1 if tokens.error_line is None else tokens.error_line
     header = _HEADER.pack(_TOKENS, *(a.shape[0] for a in arrays), tokens.lines, error_line,
                           len(blob))  # fmt: skip
-    parts = [memoryview(part).cast("B") for part in (header, *arrays, blob) if len(part)]
+    _send_frame(replies.fileno(), [header, *arrays, blob])
+
+
+def _send_answer(outbox: int, answer: tuple[str, Any]) -> None:
+    """Send a pickled ``(kind, value)`` answer, pickled before anything is written (an answer
+    that cannot be pickled writes nothing: another is sent instead)."""
+    _send_frame(outbox, [ForkingPickler.dumps(answer)])
+
+
+def _send_frame(fd: int, pieces: list[Any]) -> None:
+    """Write ``pieces`` and the ``_MARK`` as one message of ``Connection``'s framing (a
+    big-endian length first), straight from their buffers with ``writev``."""
+    pieces = [*pieces, _mark()]
+    parts = [memoryview(part).cast("B") for part in pieces if len(part)]
     size = sum(part.nbytes for part in parts)
     frame = struct.pack("!i", size) if size <= 0x7FFFFFFF else struct.pack("!iQ", -1, size)
     parts.insert(0, memoryview(frame))
     while parts:
-        written = os.writev(replies.fileno(), parts)
+        written = os.writev(fd, parts)
         while parts and written >= parts[0].nbytes:
             written -= parts.pop(0).nbytes
         if parts:
@@ -1076,7 +1079,8 @@ def _unpack_tokens(buffer: bytearray) -> TokenStream:
     from fingerprints.normalize import TokenStream
     from fingerprints.structure import Structure
 
-    if len(buffer) < _HEADER.size:
+    end = len(buffer) - _MARK.size  # the mark follows the stream
+    if end < _HEADER.size:
         raise ValueError(f"a packed token stream of {len(buffer)} bytes has no header")
     _, *counts, lines, error_line, blob_size = _HEADER.unpack_from(buffer)
     if len(set(counts)) != 1:  # one entry per token in each array
@@ -1088,19 +1092,24 @@ def _unpack_tokens(buffer: bytearray) -> TokenStream:
             raise ValueError(f"{count} {name}")
         arrays[name] = np.frombuffer(buffer, dtype=dtype, count=count, offset=offset)
         offset += arrays[name].nbytes
-    if blob_size < 0 or offset + blob_size != len(buffer):
+    if blob_size < 0 or offset + blob_size != end:
         raise ValueError(f"a packed token stream of {len(buffer)} bytes does not add up")
-    structure = Structure.from_bytes(bytes(buffer[offset:]) if blob_size else None)
+    structure = Structure.from_bytes(bytes(buffer[offset:end]) if blob_size else None)
     return TokenStream(lines=lines, error_line=None if error_line < 0 else error_line,
                        structure=structure, **arrays)  # fmt: skip
 
 
-def _receive_answer(replies: Connection) -> tuple[str, Any]:
-    """The child's answer: a packed token stream or a pickled ``(kind, value)``."""
+def _receive_answer(replies: Connection) -> tuple[str, Any, tuple[float, float]]:
+    """The child's answer: a packed token stream or a pickled ``(kind, value)``, and the
+    ``_MARK`` that ends it."""
     buffer = _receive(replies)
+    if len(buffer) < _MARK.size:
+        raise ValueError(f"an answer of {len(buffer)} bytes has no mark")
+    cpu, finished = _MARK.unpack_from(buffer, len(buffer) - _MARK.size)
     if buffer[: len(_TOKENS)] == _TOKENS:
-        return "ok", _unpack_tokens(buffer)
-    return pickle.loads(buffer)  # type: ignore[no-any-return]
+        return "ok", _unpack_tokens(buffer), (cpu, finished)
+    kind, value = pickle.loads(memoryview(buffer)[: -_MARK.size])
+    return kind, value, (cpu, finished)
 
 
 def _cpu_seconds(pid: int | None) -> float | None:

@@ -357,6 +357,48 @@ def test_a_call_left_unanswered_is_never_taken_for_the_next():
     parser.close()
 
 
+LATE_MARK_ZYGOTE = isolation._ZYGOTE.replace(
+    "from fingerprints.isolation import serve_forks\n",
+    "import os, time\n"
+    "zygote, clock, late = os.getpid(), time.clock_gettime, []\n"
+    "def clock_gettime(clock_id):\n"
+    "    if clock_id == time.CLOCK_PROCESS_CPUTIME_ID and os.getpid() != zygote and not late:\n"
+    "        late.append(True)\n"
+    "        time.sleep(1.5)\n"
+    "    return clock(clock_id)\n"
+    "time.clock_gettime = clock_gettime\n"
+    "from fingerprints.isolation import serve_forks\n",
+)
+"""A zygote whose parser processes stop for 1.5 s the first time they read their CPU clock: when
+their first file's work ended (``_MARK``), as a child stopped (SIGSTOP, a frozen cgroup,
+swapping) at that moment is."""
+
+
+def test_a_mark_written_late_is_never_read_as_the_next_answer(monkeypatch):
+    """A child that wrote a file's answer, then got no CPU for longer than ``STALL_SECONDS``
+    before its mark: the mark, read late, was taken for the next answer's length (a hang, or the
+    next file a 'crash'). Each answer now carries its mark."""
+    monkeypatch.setattr(isolation, "STALL_SECONDS", 0.3)
+    monkeypatch.setattr(isolation, "_ZYGOTE", LATE_MARK_ZYGOTE)
+    isolation.close_parsers()  # the next parser is forked by a zygote started from it
+    parser = isolation.IsolatedParser(ParseLimits())
+    queued(parser, (isolation.TOKENIZE, ("python", b"x = 1\n")),
+           (isolation.TOKENIZE, ("python", b"y = 2\nz = 3\n")))  # fmt: skip
+    answers: list[object] = []
+
+    def read() -> None:
+        answers.extend([parser.collect(), parser.collect()])
+        answers.append(parser.tokenize(b"w = 4\n", "python"))
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(20)
+    hung = reader.is_alive()
+    parser.close(kill=True)  # a reader blocked on the pipe meets its end
+    assert not hung
+    assert [len(a) if not isinstance(a, ParseFailure) else a.kind for a in answers] == [3, 6, 3]
+
+
 def test_isolated_map_left_early_stops_the_child_holding_queued_calls():
     calls = [(isolation.TOKENIZE, ("python", b"x = 1\n"))] * 4
     answers = isolation.isolated_map(calls, ParseLimits())
