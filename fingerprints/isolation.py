@@ -223,7 +223,8 @@ class IsolatedParser:
             kind, value, mark = _receive_answer(replies)
         except (EOFError, OSError):
             raise self._failure() from None
-        except ValueError as error:  # tokens that do not add up: a child that went wrong
+        except Exception as error:  # tokens that do not add up, an answer that does not
+            # unpickle: a child that went wrong (never left holding the call, to answer it late)
             self.close(kill=True)
             raise ParseFailure("crash", f"parser answered badly ({error})") from None
         if kind == "memory":
@@ -686,10 +687,14 @@ def isolated_map(
     child holds up to ``DEPTH`` calls (``IsolatedParser.room``), so it starts the next file the
     moment it answered one instead of waiting for this process to take the answer and send the
     next; its limits still count from the moment it started that file, and a file it fails on
-    fails alone (``IsolatedParser.collect``). Left before the end (the caller raised), the
-    children still holding a call are stopped, so no late answer is taken for a later one.
+    fails alone (``IsolatedParser.collect``). Left before the end (the caller raised, or Ctrl-C
+    while an answer was read), the children still holding a call are stopped, so no late answer
+    is taken for a later one.
     """
     children = [_parser(limits, slot) for slot in range(processes)]
+    for child in children:
+        if child._calls:  # left unanswered by a map interrupted before: no answer of ours
+            child.close(kill=True)
     boxes: deque[list[Any]] = deque()  # one per call, in call order: [answer] once it came
     held: dict[IsolatedParser, deque[list[Any]]] = {child: deque() for child in children}
 
@@ -733,9 +738,9 @@ def isolated_map(
                 take(block=True)
             while boxes and boxes[0]:
                 yield boxes.popleft()[0]
-    finally:
+    finally:  # ``_calls`` too: a call whose ``collect`` raised (Ctrl-C) is no longer held
         for child in children:
-            if held[child]:
+            if held[child] or child._calls:
                 child.close(kill=True)
 
 

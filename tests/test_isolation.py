@@ -410,6 +410,43 @@ def test_isolated_map_left_early_stops_the_child_holding_queued_calls():
     assert len(isolated_tokenize(b"y = 2\nz = 3\n", "python", ParseLimits())) == 6
 
 
+@pytest.mark.parametrize("escape", ["interrupt", "bad answer"])
+def test_a_call_left_by_an_interrupted_map_never_answers_a_later_file(monkeypatch, escape):
+    """Ctrl-C while ``collect`` reads an answer, or an answer that cannot be read (an exception
+    other than ``EOFError``): the call stayed with its child, the child was not stopped, and the
+    next ``isolated_map`` on that thread took its late answer for its own first file."""
+    calls = [(isolation.TOKENIZE, ("python", b"a = 1\n")),
+             (isolation.TOKENIZE, ("python", b"b = [1, 2, 3, 4]\n"))]  # fmt: skip
+    answer, unpack, seen = isolation.IsolatedParser._answer, isolation._unpack_tokens, []
+
+    def interrupted(self, replies):
+        seen.append(True)
+        if len(seen) == 2:  # Ctrl-C landing while the second answer is read
+            raise KeyboardInterrupt
+        return answer(self, replies)
+
+    def bad(buffer):
+        seen.append(True)
+        if len(seen) == 2:  # tokens that cannot be read, not as ``ValueError``
+            raise TypeError("a bad answer")
+        return unpack(buffer)
+
+    if escape == "interrupt":
+        monkeypatch.setattr(isolation.IsolatedParser, "_answer", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            list(isolation.isolated_map(calls, ParseLimits()))
+    else:
+        monkeypatch.setattr(isolation, "_unpack_tokens", bad)
+        answers = list(isolation.isolated_map(calls, ParseLimits()))
+        assert len(answers[0]) == 3 and isinstance(answers[1], ParseFailure)
+        assert answers[1].kind == "crash" and "a bad answer" in str(answers[1])
+    monkeypatch.undo()
+    later = list(isolation.isolated_map([(isolation.TOKENIZE, ("python", b"c = 2\n"))],
+                                        ParseLimits()))  # fmt: skip
+    same_tokens(later[0], b"c = 2\n", "python")
+    assert len(isolated_tokenize(b"y = 2\nz = 3\n", "python", ParseLimits())) == 6
+
+
 @pytest.mark.parametrize("processes", [1, 2])
 def test_answers_larger_than_their_pipe_never_deadlock_the_requests(processes):
     """Token answers over the answers' pipe (1 MiB) behind requests that fit the request pipe
