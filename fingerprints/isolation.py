@@ -28,9 +28,11 @@ where it happens, so ``IsolatedParser`` tokenizes in a long-lived child process:
 The child is replaced at the next file, so the caller goes on. Per file the cost is one round
 trip over a pipe: the bytes go in, the token arrays come back. A child may hold ``DEPTH`` calls,
 the next waiting in its request pipe, so it starts the next file the moment it answered one.
-Each file's limits still count from the moment the child started it: after each answer the
-child writes its CPU clock and the time (``_MARK``), which are the next file's starting point;
-and a file that kills its child fails alone: the calls behind it go to the replacement.
+Each file's limits still count from the moment the child started it: each answer ends with the
+child's CPU clock and the time when it finished the file (``_MARK``), which are the next file's
+starting point and say the file's CPU time even when the answer is read late (a file over its
+limit fails however late its caller looked); and a file that kills its child fails alone: the
+calls behind it go to the replacement.
 
 Children are not started as new interpreters: a *zygote* (``_Zygote``), a fresh interpreter that
 imports numpy, tree-sitter and the fingerprinting modules once, has tree-sitter allocate from
@@ -230,6 +232,11 @@ class IsolatedParser:
         if kind == "memory":
             self.close(kill=True)
             raise ParseFailure("memory", self._memory_message())
+        if self._cpu is not None and mark[0] - self._cpu[0] >= self.limits.seconds:
+            # over its CPU limit by the child's own clock (``_MARK``), though answered before
+            # this process looked: the same file fails whether or not its caller was busy
+            self.close(kill=True)
+            raise ParseFailure("time", self._overrun)
         self._next(mark)
         return kind, value
 
@@ -262,8 +269,9 @@ class IsolatedParser:
         child grows.
 
         A small file is answered at the first look; a long parse is looked at every 0.1 s. An
-        answer that came in time is taken even when this process looks late (it was busy
-        storing the last file while the child parsed this one).
+        answer that came is taken even when this process looks late (it was busy storing the
+        last file while the child parsed this one), its CPU time then judged by the mark it
+        ends with (``_answer``); the wall-time limits apply only while no answer came.
         """
         step = 0.005
         while True:

@@ -631,6 +631,21 @@ def test_an_answer_that_came_in_time_is_taken_when_the_parent_looks_late():
     parser.close()
 
 
+def test_a_parse_over_its_cpu_limit_fails_even_when_the_parent_looks_late():
+    """0.15 s of CPU under a limit of 0.05 s: a time failure whether the parent looked while the
+    child parsed or only after it answered (it was busy storing the last file), by the CPU the
+    answer's mark says the file took; the answer was taken when it came before the look."""
+    parser = isolation.IsolatedParser(ParseLimits(seconds=0.05))
+    parser.tokenize(b"x = 1\n", "java")  # started, the grammar loaded: neither is the file's
+    parser.submit(isolation.TOKENIZE, ("java", NESTED))
+    time.sleep(2)  # the child answered meanwhile
+    with pytest.raises(ParseFailure) as failure:
+        parser.collect()
+    assert failure.value.kind == "time"
+    assert len(parser.tokenize(b"x = 1\n", "python")) == 3
+    parser.close()
+
+
 def test_isolated_map_left_early_stops_the_children_still_parsing():
     calls = [(isolation.TOKENIZE, ("python", b"x = 1\n"))] * 3
     answers = isolation.isolated_map(calls, ParseLimits(), 2)
