@@ -28,9 +28,11 @@ where it happens, so ``IsolatedParser`` tokenizes in a long-lived child process:
 The child is replaced at the next file, so the caller goes on. Per file the cost is one round
 trip over a pipe: the bytes go in, the token arrays come back. A child may hold ``DEPTH`` calls,
 the next waiting in its request pipe, so it starts the next file the moment it answered one.
-Each file's limits still count from the moment the child started it: after each answer the
-child writes its CPU clock and the time (``_MARK``), which are the next file's starting point;
-and a file that kills its child fails alone: the calls behind it go to the replacement.
+Each file's limits still count from the moment the child started it: each answer ends with the
+child's CPU clock and the time when it finished the file (``_MARK``), which are the next file's
+starting point and say the file's CPU time even when the answer is read late (a file over its
+limit fails however late its caller looked); and a file that kills its child fails alone: the
+calls behind it go to the replacement.
 
 Children are not started as new interpreters: a *zygote* (``_Zygote``), a fresh interpreter that
 imports numpy, tree-sitter and the fingerprinting modules once, has tree-sitter allocate from
@@ -68,6 +70,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -219,30 +222,33 @@ class IsolatedParser:
             self.close(kill=True)
             raise ParseFailure("stall" if self._stalled else "time", self._overrun)
         try:
-            kind, value = _receive_answer(replies)
+            kind, value, mark = _receive_answer(replies)
         except (EOFError, OSError):
             raise self._failure() from None
-        except ValueError as error:  # tokens that do not add up: a child that went wrong
+        except Exception as error:  # tokens that do not add up, an answer that does not
+            # unpickle: a child that went wrong (never left holding the call, to answer it late)
             self.close(kill=True)
             raise ParseFailure("crash", f"parser answered badly ({error})") from None
         if kind == "memory":
             self.close(kill=True)
             raise ParseFailure("memory", self._memory_message())
-        self._next(replies)
+        if self._cpu is not None and mark[0] - self._cpu[0] >= self.limits.seconds:
+            # over its CPU limit by the child's own clock (``_MARK``), though answered before
+            # this process looked: the same file fails whether or not its caller was busy
+            self.close(kill=True)
+            raise ParseFailure("time", self._overrun)
+        self._next(mark)
         return kind, value
 
-    def _next(self, replies: Connection) -> None:
+    def _next(self, mark: tuple[float, float]) -> None:
         """The call under way was answered: the next one, if any, is under way from when the
-        child finished that answer (its CPU clock and the time then, which it writes right
-        after each answer: ``_MARK``), or from when it was sent, if later (the child waited
-        for it). So each file's limits count the child's work on that file alone."""
+        child finished that answer (its CPU clock and the time then, which end each answer:
+        ``_MARK``), or from when it was sent, if later (the child waited for it). So each
+        file's limits count the child's work on that file alone."""
         _, _, _, size = self._calls.popleft()
         self._queued -= size
-        mark = _receive_mark(replies)
         if not self._calls:
             self._deadline = None
-        elif mark is None:  # the child died after the answer, or stopped: measured here
-            self._begin(time.monotonic(), _cpu_seconds(self._pid))
         else:
             cpu, finished = mark
             sent = self._calls[0][2]
@@ -263,8 +269,9 @@ class IsolatedParser:
         child grows.
 
         A small file is answered at the first look; a long parse is looked at every 0.1 s. An
-        answer that came in time is taken even when this process looks late (it was busy
-        storing the last file while the child parsed this one).
+        answer that came is taken even when this process looks late (it was busy storing the
+        last file while the child parsed this one), its CPU time then judged by the mark it
+        ends with (``_answer``); the wall-time limits apply only while no answer came.
         """
         step = 0.005
         while True:
@@ -688,10 +695,14 @@ def isolated_map(
     child holds up to ``DEPTH`` calls (``IsolatedParser.room``), so it starts the next file the
     moment it answered one instead of waiting for this process to take the answer and send the
     next; its limits still count from the moment it started that file, and a file it fails on
-    fails alone (``IsolatedParser.collect``). Left before the end (the caller raised), the
-    children still holding a call are stopped, so no late answer is taken for a later one.
+    fails alone (``IsolatedParser.collect``). Left before the end (the caller raised, or Ctrl-C
+    while an answer was read), the children still holding a call are stopped, so no late answer
+    is taken for a later one.
     """
     children = [_parser(limits, slot) for slot in range(processes)]
+    for child in children:
+        if child._calls:  # left unanswered by a map interrupted before: no answer of ours
+            child.close(kill=True)
     boxes: deque[list[Any]] = deque()  # one per call, in call order: [answer] once it came
     held: dict[IsolatedParser, deque[list[Any]]] = {child: deque() for child in children}
 
@@ -735,9 +746,9 @@ def isolated_map(
                 take(block=True)
             while boxes and boxes[0]:
                 yield boxes.popleft()[0]
-    finally:
+    finally:  # ``_calls`` too: a call whose ``collect`` raised (Ctrl-C) is no longer held
         for child in children:
-            if held[child]:
+            if held[child] or child._calls:
                 child.close(kill=True)
 
 
@@ -911,25 +922,21 @@ def _serve(inbox: int, outbox: int, memory_bytes: int) -> None:
             call, args = _receive_call(requests)
         except (EOFError, OSError):
             return
-        try:
+        try:  # each answer ends with when this file's work ended (``_MARK``)
             if call == FINGERPRINT:
-                replies.send(("ok", fingerprint_file(*args)))
+                _send_answer(outbox, ("ok", fingerprint_file(*args)))
             else:
                 language, data = args  # one parser per grammar, shared with FINGERPRINT
                 tokens = tokenize(data, load_language(language), _parser(language))
                 _send_tokens(replies, tokens)
         except MemoryError:
-            replies.send(("memory", None))
+            _send_answer(outbox, ("memory", None))
             return  # a fresh child for the next file
         except Exception as exc:
             try:
-                replies.send(("raise", exc))
+                _send_answer(outbox, ("raise", exc))
             except Exception:
-                replies.send(("raise", RuntimeError(f"{type(exc).__name__}: {exc}")))
-        # when this file's work ended, by this process's CPU clock and by the time: the next
-        # call's limits count from here (``IsolatedParser._next``)
-        os.write(outbox, _MARK.pack(time.clock_gettime(time.CLOCK_PROCESS_CPUTIME_ID),
-                                    time.monotonic()))  # fmt: skip
+                _send_answer(outbox, ("raise", RuntimeError(f"{type(exc).__name__}: {exc}")))
 
 
 # -- the hand-off ---------------------------------------------------------------------------------
@@ -937,7 +944,9 @@ def _serve(inbox: int, outbox: int, memory_bytes: int) -> None:
 # then those bytes as they are (``send_bytes``: written from the caller's own buffer, never
 # copied into a pickle). A token stream comes back as one message, ``_send_tokens``: a header and
 # the arrays' bytes, which the caller reads with ``np.frombuffer`` (no copy, no pickle); every
-# other answer is a pickled ``(kind, value)`` (it starts with pickle's PROTO opcode, 0x80).
+# other answer is a pickled ``(kind, value)`` (it starts with pickle's PROTO opcode, 0x80). Each
+# answer ends with its ``_MARK``, in the same message: a mark written on its own after the answer
+# and not read in time (a child stopped between the two) was read later as the next answer.
 
 _DATA = 1
 """Where the file's bytes are in a call's arguments (``TOKENIZE``'s and ``FINGERPRINT``'s)."""
@@ -978,22 +987,16 @@ _PIPE_MAX = _pipe_max()
 
 
 _MARK = struct.Struct("=dd")
-"""After each answer but ``memory``'s: the child's CPU clock and ``time.monotonic()`` (one clock
-for all processes) once it was written."""
+"""The last bytes of each answer: the child's CPU clock and ``time.monotonic()`` (one clock for
+all processes) when its work on the file ended, taken just before the answer is written: the
+next call's limits count from there (``IsolatedParser._next``)."""
 _CPU_CLOCK = sys.platform == "linux"
 """Whether a process's CPU clock can be read from another (``_cpu_seconds``)."""
 
 
-def _receive_mark(replies: Connection) -> tuple[float, float] | None:
-    """The ``_MARK`` that follows an answer; None when the child died before writing it, or
-    does not write it within ``STALL_SECONDS`` (stopped)."""
-    fd = replies.fileno()
-    if not _readable([fd], STALL_SECONDS):
-        return None
-    try:
-        return _MARK.unpack(_read(fd, bytearray(_MARK.size)))  # type: ignore[return-value]
-    except (EOFError, OSError):
-        return None
+def _mark() -> bytes:
+    """This process's ``_MARK`` now."""
+    return _MARK.pack(time.clock_gettime(time.CLOCK_PROCESS_CPUTIME_ID), time.monotonic())
 
 
 def _call_size(args: tuple[Any, ...]) -> int:
@@ -1037,12 +1040,25 @@ def _send_tokens(replies: Connection, tokens: TokenStream) -> None:
     error_line = -1 if tokens.error_line is None else tokens.error_line
     header = _HEADER.pack(_TOKENS, *(a.shape[0] for a in arrays), tokens.lines, error_line,
                           len(blob))  # fmt: skip
-    parts = [memoryview(part).cast("B") for part in (header, *arrays, blob) if len(part)]
+    _send_frame(replies.fileno(), [header, *arrays, blob])
+
+
+def _send_answer(outbox: int, answer: tuple[str, Any]) -> None:
+    """Send a pickled ``(kind, value)`` answer, pickled before anything is written (an answer
+    that cannot be pickled writes nothing: another is sent instead)."""
+    _send_frame(outbox, [ForkingPickler.dumps(answer)])
+
+
+def _send_frame(fd: int, pieces: list[Any]) -> None:
+    """Write ``pieces`` and the ``_MARK`` as one message of ``Connection``'s framing (a
+    big-endian length first), straight from their buffers with ``writev``."""
+    pieces = [*pieces, _mark()]
+    parts = [memoryview(part).cast("B") for part in pieces if len(part)]
     size = sum(part.nbytes for part in parts)
     frame = struct.pack("!i", size) if size <= 0x7FFFFFFF else struct.pack("!iQ", -1, size)
     parts.insert(0, memoryview(frame))
     while parts:
-        written = os.writev(replies.fileno(), parts)
+        written = os.writev(fd, parts)
         while parts and written >= parts[0].nbytes:
             written -= parts.pop(0).nbytes
         if parts:
@@ -1076,7 +1092,8 @@ def _unpack_tokens(buffer: bytearray) -> TokenStream:
     from fingerprints.normalize import TokenStream
     from fingerprints.structure import Structure
 
-    if len(buffer) < _HEADER.size:
+    end = len(buffer) - _MARK.size  # the mark follows the stream
+    if end < _HEADER.size:
         raise ValueError(f"a packed token stream of {len(buffer)} bytes has no header")
     _, *counts, lines, error_line, blob_size = _HEADER.unpack_from(buffer)
     if len(set(counts)) != 1:  # one entry per token in each array
@@ -1088,19 +1105,24 @@ def _unpack_tokens(buffer: bytearray) -> TokenStream:
             raise ValueError(f"{count} {name}")
         arrays[name] = np.frombuffer(buffer, dtype=dtype, count=count, offset=offset)
         offset += arrays[name].nbytes
-    if blob_size < 0 or offset + blob_size != len(buffer):
+    if blob_size < 0 or offset + blob_size != end:
         raise ValueError(f"a packed token stream of {len(buffer)} bytes does not add up")
-    structure = Structure.from_bytes(bytes(buffer[offset:]) if blob_size else None)
+    structure = Structure.from_bytes(bytes(buffer[offset:end]) if blob_size else None)
     return TokenStream(lines=lines, error_line=None if error_line < 0 else error_line,
                        structure=structure, **arrays)  # fmt: skip
 
 
-def _receive_answer(replies: Connection) -> tuple[str, Any]:
-    """The child's answer: a packed token stream or a pickled ``(kind, value)``."""
+def _receive_answer(replies: Connection) -> tuple[str, Any, tuple[float, float]]:
+    """The child's answer: a packed token stream or a pickled ``(kind, value)``, and the
+    ``_MARK`` that ends it."""
     buffer = _receive(replies)
+    if len(buffer) < _MARK.size:
+        raise ValueError(f"an answer of {len(buffer)} bytes has no mark")
+    cpu, finished = _MARK.unpack_from(buffer, len(buffer) - _MARK.size)
     if buffer[: len(_TOKENS)] == _TOKENS:
-        return "ok", _unpack_tokens(buffer)
-    return pickle.loads(buffer)  # type: ignore[no-any-return]
+        return "ok", _unpack_tokens(buffer), (cpu, finished)
+    kind, value = pickle.loads(memoryview(buffer)[: -_MARK.size])
+    return kind, value, (cpu, finished)
 
 
 def _cpu_seconds(pid: int | None) -> float | None:

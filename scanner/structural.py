@@ -32,7 +32,7 @@ private file (``by_private_file``).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -280,7 +280,22 @@ def similarity(a: np.ndarray, b: np.ndarray) -> float:
     return max(in_order, as_bags)
 
 
-def similarities(firsts: list[np.ndarray], seconds: list[np.ndarray]) -> list[float]:
+SIMILARITY_CHUNK = 4096
+"""Pairs ``similarities`` reads and compares at once: a file compared with many private functions
+held every pair's events (and their keys) at once, its memory growing with pairs times events."""
+
+
+def similarities(firsts: Iterable[np.ndarray], seconds: Iterable[np.ndarray]) -> list[float]:
+    """``similarity`` of each pair ``firsts[i]``, ``seconds[i]``, ``SIMILARITY_CHUNK`` pairs
+    at a time (the sequences are taken from the iterables only as their chunk comes)."""
+    pairs = zip(firsts, seconds, strict=True)
+    scores: list[float] = []
+    while chunk := list(itertools.islice(pairs, SIMILARITY_CHUNK)):
+        scores += _similarities([a for a, _ in chunk], [b for _, b in chunk])
+    return scores
+
+
+def _similarities(firsts: list[np.ndarray], seconds: list[np.ndarray]) -> list[float]:
     """``similarity`` of each pair ``firsts[i]``, ``seconds[i]``, all pairs at once: the share
     held by both as multisets is counted for every pair in one go (per pair, its ``unique``
     and ``intersect1d`` calls were a tenth of a pool worker's CPU on the large tree), and the
@@ -405,8 +420,8 @@ def _compared(
                 pieces.add((c, p))
             continue  # too small, or one is more than twice the other: not one rewritten
         compared.append((c, p))
-    scores = similarities([wanted[c][1] for c, _ in compared],
-                          [index.function_events(p) for _, p in compared])  # fmt: skip
+    scores = similarities((wanted[c][1] for c, _ in compared),
+                          (index.function_events(p) for _, p in compared))  # fmt: skip
     found = [(score, c, p) for score, (c, p) in zip(scores, compared, strict=True)
              if score * 100 >= t.structural_similarity]  # fmt: skip
     return found, idioms, pieces

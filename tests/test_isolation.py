@@ -357,6 +357,48 @@ def test_a_call_left_unanswered_is_never_taken_for_the_next():
     parser.close()
 
 
+LATE_MARK_ZYGOTE = isolation._ZYGOTE.replace(
+    "from fingerprints.isolation import serve_forks\n",
+    "import os, time\n"
+    "zygote, clock, late = os.getpid(), time.clock_gettime, []\n"
+    "def clock_gettime(clock_id):\n"
+    "    if clock_id == time.CLOCK_PROCESS_CPUTIME_ID and os.getpid() != zygote and not late:\n"
+    "        late.append(True)\n"
+    "        time.sleep(1.5)\n"
+    "    return clock(clock_id)\n"
+    "time.clock_gettime = clock_gettime\n"
+    "from fingerprints.isolation import serve_forks\n",
+)
+"""A zygote whose parser processes stop for 1.5 s the first time they read their CPU clock: when
+their first file's work ended (``_MARK``), as a child stopped (SIGSTOP, a frozen cgroup,
+swapping) at that moment is."""
+
+
+def test_a_mark_written_late_is_never_read_as_the_next_answer(monkeypatch):
+    """A child that wrote a file's answer, then got no CPU for longer than ``STALL_SECONDS``
+    before its mark: the mark, read late, was taken for the next answer's length (a hang, or the
+    next file a 'crash'). Each answer now carries its mark."""
+    monkeypatch.setattr(isolation, "STALL_SECONDS", 0.3)
+    monkeypatch.setattr(isolation, "_ZYGOTE", LATE_MARK_ZYGOTE)
+    isolation.close_parsers()  # the next parser is forked by a zygote started from it
+    parser = isolation.IsolatedParser(ParseLimits())
+    queued(parser, (isolation.TOKENIZE, ("python", b"x = 1\n")),
+           (isolation.TOKENIZE, ("python", b"y = 2\nz = 3\n")))  # fmt: skip
+    answers: list[object] = []
+
+    def read() -> None:
+        answers.extend([parser.collect(), parser.collect()])
+        answers.append(parser.tokenize(b"w = 4\n", "python"))
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(20)
+    hung = reader.is_alive()
+    parser.close(kill=True)  # a reader blocked on the pipe meets its end
+    assert not hung
+    assert [len(a) if not isinstance(a, ParseFailure) else a.kind for a in answers] == [3, 6, 3]
+
+
 def test_isolated_map_left_early_stops_the_child_holding_queued_calls():
     calls = [(isolation.TOKENIZE, ("python", b"x = 1\n"))] * 4
     answers = isolation.isolated_map(calls, ParseLimits())
@@ -365,6 +407,43 @@ def test_isolated_map_left_early_stops_the_child_holding_queued_calls():
     assert child._calls  # the next calls are under way or queued
     answers.close()
     assert not child._calls and child._process is None  # stopped: no late answer is taken
+    assert len(isolated_tokenize(b"y = 2\nz = 3\n", "python", ParseLimits())) == 6
+
+
+@pytest.mark.parametrize("escape", ["interrupt", "bad answer"])
+def test_a_call_left_by_an_interrupted_map_never_answers_a_later_file(monkeypatch, escape):
+    """Ctrl-C while ``collect`` reads an answer, or an answer that cannot be read (an exception
+    other than ``EOFError``): the call stayed with its child, the child was not stopped, and the
+    next ``isolated_map`` on that thread took its late answer for its own first file."""
+    calls = [(isolation.TOKENIZE, ("python", b"a = 1\n")),
+             (isolation.TOKENIZE, ("python", b"b = [1, 2, 3, 4]\n"))]  # fmt: skip
+    answer, unpack, seen = isolation.IsolatedParser._answer, isolation._unpack_tokens, []
+
+    def interrupted(self, replies):
+        seen.append(True)
+        if len(seen) == 2:  # Ctrl-C landing while the second answer is read
+            raise KeyboardInterrupt
+        return answer(self, replies)
+
+    def bad(buffer):
+        seen.append(True)
+        if len(seen) == 2:  # tokens that cannot be read, not as ``ValueError``
+            raise TypeError("a bad answer")
+        return unpack(buffer)
+
+    if escape == "interrupt":
+        monkeypatch.setattr(isolation.IsolatedParser, "_answer", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            list(isolation.isolated_map(calls, ParseLimits()))
+    else:
+        monkeypatch.setattr(isolation, "_unpack_tokens", bad)
+        answers = list(isolation.isolated_map(calls, ParseLimits()))
+        assert len(answers[0]) == 3 and isinstance(answers[1], ParseFailure)
+        assert answers[1].kind == "crash" and "a bad answer" in str(answers[1])
+    monkeypatch.undo()
+    later = list(isolation.isolated_map([(isolation.TOKENIZE, ("python", b"c = 2\n"))],
+                                        ParseLimits()))  # fmt: skip
+    same_tokens(later[0], b"c = 2\n", "python")
     assert len(isolated_tokenize(b"y = 2\nz = 3\n", "python", ParseLimits())) == 6
 
 
@@ -549,6 +628,21 @@ def test_an_answer_that_came_in_time_is_taken_when_the_parent_looks_late():
     parser.submit(isolation.TOKENIZE, ("python", b"x = 1\n"))
     time.sleep(0.6)  # the parent stores the last file meanwhile
     assert len(parser.collect()) == 3
+    parser.close()
+
+
+def test_a_parse_over_its_cpu_limit_fails_even_when_the_parent_looks_late():
+    """0.15 s of CPU under a limit of 0.05 s: a time failure whether the parent looked while the
+    child parsed or only after it answered (it was busy storing the last file), by the CPU the
+    answer's mark says the file took; the answer was taken when it came before the look."""
+    parser = isolation.IsolatedParser(ParseLimits(seconds=0.05))
+    parser.tokenize(b"x = 1\n", "java")  # started, the grammar loaded: neither is the file's
+    parser.submit(isolation.TOKENIZE, ("java", NESTED))
+    time.sleep(2)  # the child answered meanwhile
+    with pytest.raises(ParseFailure) as failure:
+        parser.collect()
+    assert failure.value.kind == "time"
+    assert len(parser.tokenize(b"x = 1\n", "python")) == 3
     parser.close()
 
 

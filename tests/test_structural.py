@@ -534,3 +534,27 @@ def test_similarities_of_many_pairs_are_each_pairs_similarity_to_the_last_bit():
     expected = [similarity(a, b) for a, b in zip(firsts, seconds, strict=True)]
     assert similarities(firsts, seconds) == expected
     assert similarities([], []) == []
+
+
+def test_similarities_hold_a_chunk_of_pairs_at_a_time(monkeypatch):
+    """A file compared with many private functions: the events of its pairs are read and
+    compared a chunk at a time (they were all held at once), with the same scores."""
+    from scanner import structural
+
+    monkeypatch.setattr(structural, "SIMILARITY_CHUNK", 3, raising=False)
+    counted, calls = structural._multiset_shared, []
+    monkeypatch.setattr(structural, "_multiset_shared",
+                        lambda a, b: calls.append(len(a)) or counted(a, b))  # fmt: skip
+    rng = np.random.default_rng(5)
+    firsts = [rng.integers(0, 4, 20).astype(np.uint32) for _ in range(10)]
+    seconds = [rng.integers(0, 4, 20).astype(np.uint32) for _ in range(10)]
+    read: list[int] = []  # per pair read: the chunks compared before it
+
+    def events():
+        for b in seconds:
+            read.append(len(calls))
+            yield b
+
+    got = structural.similarities(firsts, events())
+    assert got == [similarity(a, b) for a, b in zip(firsts, seconds, strict=True)]
+    assert calls == [3, 3, 3, 1] and read == [i // 3 for i in range(10)]

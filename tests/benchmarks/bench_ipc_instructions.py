@@ -56,7 +56,7 @@ def main() -> None:
     for _ in range(count):
         if mode == "packed":
             isolation._send_call(caller_out, isolation.TOKENIZE, ("javascript", data))
-            kind, answer = isolation._receive_answer(caller_in)
+            kind, answer, _ = isolation._receive_answer(caller_in)
         else:
             caller_out.send((isolation.TOKENIZE, ("javascript", data)))
             kind, answer = caller_in.recv()
