@@ -10,6 +10,7 @@ import shutil
 import socket
 import subprocess
 import tarfile
+import zlib
 from hashlib import sha256
 from itertools import count
 from pathlib import Path
@@ -997,3 +998,35 @@ def test_refs_of_a_bare_repository_named_as_source_are_its_refs_not_files(store,
         code, report = scan(store, tmp_path, str(target), "--history")
         [candidate] = report["candidates"]
         assert (code, candidate["unread"], candidate["scanned"]["files"]) == (0, [], 1), target
+
+
+def test_only_a_real_loose_object_in_the_git_folders_objects_is_gits_own(store, tmp_path):
+    """A loose object is git's own only at ``<gitdir>/objects/XX/<hex>`` and only when it
+    inflates to a git object whose hash is its name: a leak zlib-compressed under the id of an
+    untracked file's bytes is never clear (it was skipped as that file), and a tar whose first
+    bytes look like zlib, or a file anywhere else named like an object, is read as a file."""
+    repo = new_repo(tmp_path / "repo")
+    (repo / "harmless.py").write_bytes(b"print('hello')\n")  # untracked
+    name = git(repo, "hash-object", "harmless.py")
+    fake = repo / ".git" / "objects" / name[:2] / name[2:]
+    fake.parent.mkdir(exist_ok=True)
+    fake.write_bytes(zlib.compress(b"blob %d\0" % len(LEAKED) + LEAKED))
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    [candidate] = report["candidates"]
+    assert code != 0 and candidate["verdict"] != "clear", candidate
+    assert f".git/objects/{name[:2]}/{name[2:]}" in unread(candidate)
+    assert unread(candidate)[".git/"] == f"1 {DANGLING}"  # its bytes are not harmless.py's
+    fake.unlink()
+    tar = tmp_path / "x.tar"
+    with tarfile.open(tar, "w", format=tarfile.USTAR_FORMAT) as archive:
+        archive.add(PRIVATE / "acme_ledger" / "reconciliation.py", arcname="x recon.py")
+    assert tar.read_bytes()[:2] == b"x "  # a zlib header, as far as two bytes tell
+    for where in (f"objects/{name[:2]}/{name[2:]}", f"hooks/objects/{name[:2]}/{name[2:]}"):
+        place = repo / ".git" / where
+        place.parent.mkdir(parents=True, exist_ok=True)
+        place.write_bytes(tar.read_bytes())
+        code, report = scan(store, tmp_path, str(repo), "--history")
+        [candidate] = report["candidates"]
+        found = [f["candidate_path"] for f in candidate["files"]]
+        assert (code, found) == (1, [f".git/{where}!/x recon.py"]), where
+        place.unlink()

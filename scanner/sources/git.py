@@ -12,8 +12,9 @@ introduced it, and ``history`` tells, per candidate path, where that content app
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -312,10 +313,15 @@ class GitRepo:
         local = LocalRepository(Path(url), self.trusted)
         paths, dangling = local.uncommitted()
         extra = {}  # blob -> the first of its paths to read it as
+        same = {}  # blob -> its path, when its id is a working-tree file's: read if it lies
         for blob, seen in paths.items():
             wanted = [path for path in seen if is_wanted(path)]
-            if blob not in done and wanted and not self._read_as(blob, wanted):
-                extra[blob] = wanted[0]
+            if blob not in done and wanted:
+                if self._read_as(blob, wanted):
+                    same[blob] = wanted[0]
+                else:
+                    extra[blob] = wanted[0]
+        extra.update((blob, same[blob]) for blob in self._unlike(local, set(same)))
         names = {blob: f"{path}@uncommitted:{blob[:ABBREV]}" for blob, path in extra.items()}
         sizes = local.sizes(extra)
         readable = [blob for blob in sorted(extra, key=names.__getitem__)
@@ -332,7 +338,8 @@ class GitRepo:
         ``(dangling)[.EXT]@uncommitted:BLOB``; the rest are counted in one unread line. Trying
         each grammar on the bytes is not done here: that parse of hostile bytes would run in the
         crawler, outside the isolated parser (``fingerprints.isolation``) every parse runs in."""
-        blobs = {blob for blob in blobs if not self._read_as(blob, [])}
+        same = {blob for blob in blobs if self._read_as(blob, [])}
+        blobs = blobs - same | self._unlike(local, same)
         sizes = local.sizes(blobs)
         readable = [blob for blob in sorted(blobs) if not self._too_big(
             f"(dangling)@uncommitted:{blob[:ABBREV]}", sizes.get(blob, 0))]  # fmt: skip
@@ -349,6 +356,21 @@ class GitRepo:
                                          "commit, reflog or index reaches (dangling) and that no "
                                          "tree names: no language to read them as (no #! line, "
                                          "no archive): not read"))  # fmt: skip
+
+    def _unlike(self, local: LocalRepository, blobs: Collection[str]) -> set[str]:
+        """Those of ``blobs`` (each with a working-tree file's id) whose bytes, read in place,
+        do not hash to their id: a loose object put there with other bytes under that id (git
+        does not check a loose object's hash when reading it), to read as any other blob."""
+        if not blobs:
+            return set()
+        sizes = local.sizes(blobs)
+        cap = self.limits.max_read_bytes
+        unlike = {blob for blob in blobs if not 0 <= sizes.get(blob, -1) <= cap}
+        algorithm = self.object_format()
+        for blob, data in local.read((blob, sizes[blob]) for blob in sorted(blobs - unlike)):
+            if hashlib.new(algorithm, b"blob %d\0" % len(data) + data).hexdigest() != blob:
+                unlike.add(blob)
+        return unlike
 
     def _counted(self, blobs: list[str], sizes: dict[str, int]) -> Iterator[tuple[str, int]]:
         """(blob, size) of each blob, counted against the caps just before it is read."""

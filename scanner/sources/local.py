@@ -6,6 +6,7 @@ import hashlib
 import os
 import re
 import stat
+import zlib
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
@@ -179,6 +180,8 @@ class LocalTree:
                 counted[kept] = counted.get(kept, 0) + 1
             elif entry.skip and entry.skip != UNKNOWN_LANGUAGE:
                 yield from self._passed_over(unpacker, where, entry, walked)
+            elif _loose_object(parts, entry.absolute) is False:
+                self.problems.append(problem(where, _NOT_AN_OBJECT))
             elif not gits_own(parts, entry.absolute):
                 yield from read_file(unpacker, where, entry.absolute,
                                      entry.skip == UNKNOWN_LANGUAGE, self.problems)  # fmt: skip
@@ -206,7 +209,11 @@ class LocalTree:
         ``HEAD`` comes first) is one of git's own (``gits_own``: a ref named ``feature.py``)."""
         for prefix in self._bare:
             if path.startswith(prefix):
-                return gits_own(path.removeprefix(prefix).split("/"), file)
+                parts = path.removeprefix(prefix).split("/")
+                if _loose_object(parts, file) is False:
+                    self.problems.append(problem(path, _NOT_AN_OBJECT))
+                    return True
+                return gits_own(parts, file)
         return False
 
     def _repository(self, path: str, git_folder: Path, prefix: str, location: Path,
@@ -310,11 +317,8 @@ def gits_own(parts: list[str], file: Path) -> bool:
     data), a ref (a hash or ``ref: NAME``) or a reflog (``OLD NEW WHO <EMAIL> TIME ZONE\tMSG``
     lines) below ``refs/`` or ``logs/`` (of the git folder, a worktree's or a submodule's); or
     a socket (``fsmonitor--daemon.ipc``), which cannot be opened and holds nothing."""
-    name = parts[-1]
-    if (len(parts) >= 3 and parts[-3] == "objects" and len(parts[-2]) == 2
-            and len(name) in (38, 62) and not set(parts[-2] + name) - set(_HEX)):  # fmt: skip
-        head = _first_bytes(file, 2)
-        return len(head) == 2 and head[0] & 0x0F == 8 and int.from_bytes(head, "big") % 31 == 0
+    if _loose_object(parts, file):
+        return True
     folders = parts[:-1]
     if "refs" not in folders and "logs" not in folders:
         return _is_socket(file)  # git's fsmonitor daemon listens on one: it holds no content
@@ -324,6 +328,80 @@ def gits_own(parts: list[str], file: Path) -> bool:
     if "logs" in folders:
         return all(_reflog_entry(line) for line in data.splitlines())
     return _REF.fullmatch(data) is not None
+
+
+_NOT_AN_OBJECT = ("named as a git loose object, but its content is not the object its name "
+                  "says (hidden there?); not read")  # fmt: skip
+_OBJECT_TYPES = (b"blob", b"tree", b"commit", b"tag")
+
+
+def _loose_object(parts: list[str], file: Path) -> bool | None:
+    """For a file of a git folder (``parts``: its path there): True when it is one of git's
+    loose objects, at ``objects/XX/<hex>`` of the git folder itself or of a submodule's (in
+    ``modules/``), zlib data inflating to ``TYPE SIZE\0`` and SIZE bytes whose hash (the
+    repository's: SHA-1 or SHA-256) is its name; False when it is named as one there but is
+    zlib data that is not that object (a leak hidden under another file's id); None when it is
+    not named as one, or is no zlib data (read as any file: a tar whose first bytes look like
+    zlib's)."""
+    name = parts[-1]
+    if not (len(parts) >= 3 and parts[-3] == "objects" and len(parts[-2]) == 2
+            and len(name) in (38, 62) and not set(parts[-2] + name) - set(_HEX)):  # fmt: skip
+        return None
+    git_folder = file.parents[2]
+    if parts[:-3] and (parts[0] != "modules" or not (git_folder / "HEAD").is_file()
+                       or not (git_folder / "refs").is_dir()):  # fmt: skip
+        return None  # not where git keeps objects: read as any file
+    sha256 = _sha256_repository(git_folder)
+    if len(name) != (62 if sha256 else 38):
+        return None
+    try:
+        handle = _open_regular(file)
+        if handle is None:
+            return None
+        with handle:
+            return _inflates_to(handle, parts[-2] + name, "sha256" if sha256 else SHA1)
+    except OSError:
+        return None
+
+
+def _inflates_to(handle: BinaryIO, name: str, algorithm: str) -> bool | None:
+    """Whether a stream is a loose object named ``name`` (see ``_loose_object``)."""
+    inflate = zlib.decompressobj()
+    digest = hashlib.new(algorithm)
+    header = b""
+    size = seen = -1
+    try:
+        while chunk := handle.read(1 << 16):
+            data = inflate.decompress(chunk)
+            if size < 0:
+                header += data
+                if b"\0" not in header:
+                    if len(header) > 64:
+                        return False
+                    continue
+                head, _, data = header.partition(b"\0")
+                kind, _, length = head.partition(b" ")
+                if kind not in _OBJECT_TYPES or not length.isdigit() or len(length) > 20:
+                    return False
+                size, seen = int(length), 0
+                digest.update(head + b"\0")
+            seen += len(data)
+            if seen > size:
+                return False
+            digest.update(data)
+            if inflate.eof:
+                break
+    except zlib.error:
+        return None if size < 0 and not header else False
+    if not inflate.eof or inflate.unused_data or handle.read(1) or seen != size:
+        return False if header else None
+    return digest.hexdigest() == name
+
+
+def _sha256_repository(git_folder: Path) -> bool:
+    """Whether a git folder's config says its objects are named by SHA-256."""
+    config = _first_bytes(git_folder / "config", _GIT_LINK_BYTES * 16).lower()
+    return re.search(rb"^\s*objectformat\s*=\s*sha256\s*$", config, re.MULTILINE) is not None
 
 
 def _reflog_entry(line: bytes) -> bool:
