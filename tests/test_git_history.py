@@ -10,6 +10,7 @@ import shutil
 import socket
 import subprocess
 import tarfile
+import time
 import zlib
 from hashlib import sha256
 from itertools import count
@@ -1030,3 +1031,29 @@ def test_only_a_real_loose_object_in_the_git_folders_objects_is_gits_own(store, 
         found = [f["candidate_path"] for f in candidate["files"]]
         assert (code, found) == (1, [f".git/{where}!/x recon.py"]), where
         place.unlink()
+
+
+def mktree(repo: Path, listing: str, *options: str) -> str:
+    done = subprocess.run(["git", "-C", str(repo), "mktree", *options], input=listing,
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    return done.stdout.strip()
+
+
+def test_trees_nothing_reaches_sharing_subtrees_are_each_read_once(store, tmp_path):
+    """A tree nothing reaches that names one subtree twice, 22 deep, names a blob at 4 million
+    paths: each tree is walked once and a blob keeps a few of its paths, so a hostile
+    repository never stalls the scan (this took minutes, and memory without bound)."""
+    repo = new_repo(tmp_path / "repo")
+    (repo / "leak.py").write_bytes(LEAKED)
+    blob = git(repo, "hash-object", "-w", "leak.py")
+    (repo / "leak.py").unlink()
+    tree = mktree(repo, f"100644 blob {blob}\tx.py\n")
+    for _ in range(22):
+        tree = mktree(repo, f"040000 tree {tree}\ta\n040000 tree {tree}\tb\n")
+    started = time.monotonic()
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    assert time.monotonic() - started < 30
+    [candidate] = report["candidates"]
+    found = [f["candidate_path"] for f in candidate["files"]]
+    assert (code, len(found)) == (1, 1)
+    assert found[0].startswith("a/" * 22 + "x.py@uncommitted:"), found

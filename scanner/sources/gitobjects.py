@@ -321,6 +321,10 @@ class ObjectStore:
         return found
 
 
+MAX_PATHS = 8
+"""Paths kept per blob found outside every ref's history (enough to tell its language)."""
+
+
 class LocalRepository(ObjectStore):
     """A repository on disk (a work tree or a bare folder), read in place: never written to,
     never removed."""
@@ -367,8 +371,9 @@ class LocalRepository(ObjectStore):
                     paths[sha] = [path]
 
         def add(sha: str, path: str) -> None:
-            if path not in paths.setdefault(sha, []):
-                paths[sha].append(path)
+            known = paths.setdefault(sha, [])
+            if len(known) < MAX_PATHS and path not in known:  # a few paths tell its language
+                known.append(path)
 
         reflog_only = self.run("rev-list", "--reflog", "--stdin",
                                stdin=_lines(f"^{ref}" for ref in refs)).split()  # fmt: skip
@@ -406,23 +411,27 @@ class LocalRepository(ObjectStore):
 
     def _lost_trees(self, trees: set[str]) -> dict[str, list[str]]:
         """Blob -> its paths (regular files) in the trees nothing reaches, from the topmost of
-        them (a lost commit's root tree) down; each tree read once, by one ``cat-file``."""
+        them (a lost commit's root tree) down; each tree read once, by one ``cat-file``, and
+        walked once, at the first path met (a tree naming one subtree twice, many levels deep,
+        names a blob at exponentially many paths), each blob keeping at most ``MAX_PATHS``."""
         entries = {sha: tree_entries(data, len(sha) // 2)
                    for sha, data in self.read((sha, 0) for sha in sorted(trees))}  # fmt: skip
         below = {sha for listed in entries.values() for mode, _, sha in listed if mode == "40000"}
         found: dict[str, list[str]] = {}
         stack = [(root, "") for root in sorted(entries.keys() - below, reverse=True)]
-        seen: set[tuple[str, str]] = set()
+        seen: set[str] = set()
         while stack:
             tree, prefix = stack.pop()
-            if (tree, prefix) in seen:
+            if tree in seen:
                 continue
-            seen.add((tree, prefix))
-            for mode, name, sha in entries.get(tree, ()):
-                if mode == "40000" and sha in entries:
+            seen.add(tree)
+            for mode, name, sha in reversed(entries.get(tree, ())):
+                if mode == "40000" and sha in entries and sha not in seen:
                     stack.append((sha, f"{prefix}{name}/"))
                 elif mode in ("100644", "100755"):
-                    found.setdefault(sha, []).append(prefix + name)
+                    known = found.setdefault(sha, [])
+                    if len(known) < MAX_PATHS:
+                        known.append(prefix + name)
         return found
 
     def _own_objects(self) -> set[str] | None:
