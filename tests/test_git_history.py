@@ -1057,3 +1057,21 @@ def test_trees_nothing_reaches_sharing_subtrees_are_each_read_once(store, tmp_pa
     found = [f["candidate_path"] for f in candidate["files"]]
     assert (code, len(found)) == (1, 1)
     assert found[0].startswith("a/" * 22 + "x.py@uncommitted:"), found
+
+
+def test_a_malformed_lost_tree_is_one_unread_line_and_the_rest_is_read(store, tmp_path):
+    """A tree object git never wrote (its mode not ASCII digits), reached by nothing, is one
+    unread line; the repository's other objects and the next repository are still read (a
+    UnicodeDecodeError stopped the whole candidate)."""
+    repo = new_repo(tmp_path / "repo")
+    blob = git(repo, "hash-object", "-w", "app.py")
+    bad = tmp_path / "bad.tree"
+    bad.write_bytes(b"\xff644 x.py\0" + bytes.fromhex(blob))
+    git(repo, "hash-object", "-t", "tree", "--literally", "-w", str(bad))
+    deleted_leak(repo / "sub")
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    [candidate] = report["candidates"]
+    found = [f["candidate_path"] for f in candidate["files"]]
+    assert (code, len(found)) == (1, 1) and found[0].startswith("sub/lib/recon.py@"), found
+    assert "stopped" not in json.dumps(candidate["unread"])
+    assert any("tree" in u["message"] for u in candidate["unread"]), candidate["unread"]

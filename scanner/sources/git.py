@@ -328,6 +328,10 @@ class GitRepo:
                     if not self._too_big(names[blob], sizes.get(blob, 0))]  # fmt: skip
         for blob, data in local.read(self._counted(readable, sizes)):
             yield from self._emit(names[blob], data, extra[blob])
+        if local.broken_trees:
+            self.problems.append(problem("", f"{local.broken_trees:,} tree(s) that nothing "
+                                         "reaches and that git did not write (malformed): "
+                                         "the paths they name are not known"))  # fmt: skip
         yield from self._dangling(local, dangling)
 
     def _dangling(self, local: LocalRepository, blobs: set[str]) -> Iterator[CandidateFile]:

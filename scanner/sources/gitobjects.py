@@ -331,6 +331,8 @@ class LocalRepository(ObjectStore):
 
     def __init__(self, path: Path, trusted: tuple[str, ...] = ()) -> None:  # no temporary store
         self.root = path
+        self.broken_trees = 0
+        """Trees nothing reaches that are not in git's format: not walked."""
         self._namespaces = 0
         self._config = _trusting(trusted)
 
@@ -414,8 +416,12 @@ class LocalRepository(ObjectStore):
         them (a lost commit's root tree) down; each tree read once, by one ``cat-file``, and
         walked once, at the first path met (a tree naming one subtree twice, many levels deep,
         names a blob at exponentially many paths), each blob keeping at most ``MAX_PATHS``."""
-        entries = {sha: tree_entries(data, len(sha) // 2)
-                   for sha, data in self.read((sha, 0) for sha in sorted(trees))}  # fmt: skip
+        entries = {}
+        for sha, data in self.read((sha, 0) for sha in sorted(trees)):
+            try:
+                entries[sha] = tree_entries(data, len(sha) // 2)
+            except GitError:  # its blobs are then named by no tree (dangling): read so
+                self.broken_trees += 1
         below = {sha for listed in entries.values() for mode, _, sha in listed if mode == "40000"}
         found: dict[str, list[str]] = {}
         stack = [(root, "") for root in sorted(entries.keys() - below, reverse=True)]
@@ -471,7 +477,10 @@ def tree_entries(data: bytes, width: int) -> list[tuple[str, str, str]]:
         sha = data[nul + 1 : nul + 1 + width]
         if len(sha) != width:
             raise GitError("a tree object ends inside an entry")
-        entries.append((data[at:space].decode(), data[space + 1 : nul].decode("utf-8",
+        mode = data[at:space]
+        if not mode.isdigit():  # ASCII digits only (bytes.isdigit)
+            raise GitError("a tree object with an entry git did not write")
+        entries.append((mode.decode(), data[space + 1 : nul].decode("utf-8",
                         "surrogateescape"), sha.hex()))  # fmt: skip
         at = nul + 1 + width
     return entries
