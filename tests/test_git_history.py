@@ -1075,3 +1075,31 @@ def test_a_malformed_lost_tree_is_one_unread_line_and_the_rest_is_read(store, tm
     assert (code, len(found)) == (1, 1) and found[0].startswith("sub/lib/recon.py@"), found
     assert "stopped" not in json.dumps(candidate["unread"])
     assert any("tree" in u["message"] for u in candidate["unread"]), candidate["unread"]
+
+
+def test_code_hidden_in_a_reflog_or_a_symbolic_ref_is_read(store, tmp_path):
+    """A reflog's entries each carry a message, the repository's to choose: those of a reflog
+    whose name tells a language are read as that file (code hidden a line an entry was clear);
+    a symbolic ref names a ref (``ref: refs/...``, git's rules for names), anything else after
+    ``ref: `` is read as a file."""
+    repo = new_repo(tmp_path / "repo")
+    _, report = scan(store, tmp_path, str(repo), "--history")
+    files = report["candidates"][0]["scanned"]["files"]
+    log = repo / ".git" / "logs" / "refs" / "heads" / "recon.py"
+    log.write_bytes(b"".join(b"%s %s a <b> 0 +0000\t%s\n" % (b"0" * 40, b"0" * 40, line)
+                             for line in LEAKED.splitlines() if line.strip()))  # fmt: skip
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    [candidate] = report["candidates"]
+    found = [f["candidate_path"] for f in candidate["files"]]
+    assert (code, found) == (1, [".git/logs/refs/heads/recon.py"])
+    log.unlink()
+    ref = repo / ".git" / "refs" / "heads" / "recon.py"
+    ref.write_bytes(b"ref: " + b" ".join(LEAKED.splitlines()) + b"\n")
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    [candidate] = report["candidates"]
+    assert candidate["scanned"]["files"] == files + 1, candidate  # read as a file
+    git(repo, "symbolic-ref", "refs/heads/alias.py", "refs/heads/main")
+    ref.unlink()
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    [candidate] = report["candidates"]
+    assert (code, candidate["scanned"]["files"], candidate["unread"]) == (0, files, [])

@@ -90,6 +90,8 @@ class LocalTree:
                     and self._git_file(entry.path, entry.absolute)):  # fmt: skip
                 continue
             if self.with_history and self._bares_own(entry.path, entry.absolute):
+                yield from _reflog_messages(unpacker, entry.path, self._bare_parts(entry.path),
+                                            entry.absolute)  # fmt: skip
                 continue
             read = read_file(unpacker, entry.path, entry.absolute,
                              entry.skip == UNKNOWN_LANGUAGE, self.problems)  # fmt: skip
@@ -185,6 +187,8 @@ class LocalTree:
             elif not gits_own(parts, entry.absolute):
                 yield from read_file(unpacker, where, entry.absolute,
                                      entry.skip == UNKNOWN_LANGUAGE, self.problems)  # fmt: skip
+            else:
+                yield from _reflog_messages(unpacker, where, parts, entry.absolute)
         for (store, what), count in sorted(counted.items()):
             self.problems.append(problem(path + store, f"{count:,} {what}: not read"))
 
@@ -207,14 +211,20 @@ class LocalTree:
     def _bares_own(self, path: str, file: Path) -> bool:
         """Whether a file of a bare repository in the folder (met before its files: its
         ``HEAD`` comes first) is one of git's own (``gits_own``: a ref named ``feature.py``)."""
+        parts = self._bare_parts(path)
+        if not parts:
+            return False
+        if _loose_object(parts, file) is False:
+            self.problems.append(problem(path, _NOT_AN_OBJECT))
+            return True
+        return gits_own(parts, file)
+
+    def _bare_parts(self, path: str) -> list[str]:
+        """A path's parts in the bare repository in the folder it is in ([] if none)."""
         for prefix in self._bare:
             if path.startswith(prefix):
-                parts = path.removeprefix(prefix).split("/")
-                if _loose_object(parts, file) is False:
-                    self.problems.append(problem(path, _NOT_AN_OBJECT))
-                    return True
-                return gits_own(parts, file)
-        return False
+                return path.removeprefix(prefix).split("/")
+        return []
 
     def _repository(self, path: str, git_folder: Path, prefix: str, location: Path,
                     what: str = "git repository") -> None:  # fmt: skip
@@ -304,7 +314,8 @@ _UNREAD_HISTORY = (
 _GIT_LINK_BYTES = 4096
 _GIT_NAMES = frozenset({".git", "HEAD"})
 _HEX = "0123456789abcdef"
-_REF = re.compile(rb"([0-9a-f]{40}|[0-9a-f]{64}|ref: [^\0\n]+)\n?")
+_REF = re.compile(rb"([0-9a-f]{40}|[0-9a-f]{64}|ref: ([^\0\n]+))\n?")
+_MAX_REF_NAME = 1024
 _HASH = re.compile(rb"[0-9a-f]{40}|[0-9a-f]{64}")
 _ZONE = re.compile(rb"[+-][0-9]{4}")
 _MAX_REF_BYTES = 64 * 1024 * 1024
@@ -319,15 +330,54 @@ def gits_own(parts: list[str], file: Path) -> bool:
     a socket (``fsmonitor--daemon.ipc``), which cannot be opened and holds nothing."""
     if _loose_object(parts, file):
         return True
-    folders = parts[:-1]
-    if "refs" not in folders and "logs" not in folders:
+    area = _ref_area(parts)
+    if area is None:
         return _is_socket(file)  # git's fsmonitor daemon listens on one: it holds no content
     data = _first_bytes(file, _MAX_REF_BYTES)
     if not data or len(data) >= _MAX_REF_BYTES:
         return not data  # nothing to read; one too large for a ref is read as a file
-    if "logs" in folders:
+    if area == "logs":
         return all(_reflog_entry(line) for line in data.splitlines())
-    return _REF.fullmatch(data) is not None
+    ref = _REF.fullmatch(data)
+    return ref is not None and (ref[2] is None or _ref_name(ref[2]))
+
+
+def _ref_area(parts: list[str]) -> str | None:
+    """``refs`` or ``logs`` when a path in a git folder is below the ``refs/`` or ``logs/`` of
+    the git folder itself, a linked worktree's (``worktrees/WT/``) or a submodule's (in
+    ``modules/``); else None (``svn/refs/``, ``hooks/refs/``: read as any file)."""
+    for at, part in enumerate(parts[:-1]):
+        if part in ("refs", "logs"):
+            above = parts[:at]
+            if not above or (len(above) == 2 and above[0] == "worktrees") or above[0] == "modules":
+                return part
+            return None
+    return None
+
+
+_REF_FORBIDDEN = frozenset(b"~^:?*[\\ \x7f") | frozenset(range(0x20))
+
+
+def _ref_name(name: bytes) -> bool:
+    """Whether a symbolic ref's target is a ref name by git's rules (``check-ref-format``)."""
+    return (len(name) <= _MAX_REF_NAME and name.startswith(b"refs/")
+            and not _REF_FORBIDDEN.intersection(name) and b".." not in name
+            and b"@{" not in name and b"//" not in name and not name.endswith((b"/", b"."))
+            and not any(part.startswith(b".") or part.endswith(b".lock")
+                        for part in name.split(b"/")))  # fmt: skip
+
+
+def _reflog_messages(unpacker: Unpacker, path: str, parts: list[str],
+                     file: Path) -> Iterator[CandidateFile]:  # fmt: skip
+    """The messages of a reflog (git's own, ``gits_own``) whose name tells a language, read as
+    that file: each entry's message is the repository's to choose (code hidden there, a line
+    an entry)."""
+    if _ref_area(parts) != "logs" or language_for_path(parts[-1]) is None:
+        return
+    data = _first_bytes(file, _MAX_REF_BYTES)
+    messages = b"\n".join(line.partition(b"\t")[2] for line in data.splitlines())
+    if messages.strip():
+        yield from unpacker.data(path, messages + b"\n")
 
 
 _NOT_AN_OBJECT = ("named as a git loose object, but its content is not the object its name "
