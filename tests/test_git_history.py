@@ -24,6 +24,7 @@ from scanner.cli import app
 from scanner.http import Http
 from scanner.sources import Limits
 from scanner.sources.git import GitRepo
+from scanner.sources.local import LocalTree
 from tests.conftest import SAMPLES
 from tests.servers import FakeGitHub, FakeRegistry
 from tests.servers.git_http import GitHTTPServer
@@ -1103,3 +1104,23 @@ def test_code_hidden_in_a_reflog_or_a_symbolic_ref_is_read(store, tmp_path):
     code, report = scan(store, tmp_path, str(repo), "--history")
     [candidate] = report["candidates"]
     assert (code, candidate["scanned"]["files"], candidate["unread"]) == (0, files, [])
+
+
+def test_the_caps_count_the_git_folders_entries_and_what_is_read_of_them(tmp_path):
+    """Files and folders in a git folder count against ``max_files`` as the working tree's do
+    (3,000 folders put in ``.git/`` were walked whole under a cap of 500), and the refs,
+    reflogs and loose objects read to tell they are git's own count against
+    ``max_total_bytes``."""
+    repo = new_repo(tmp_path / "repo")
+    for at in range(600):
+        (repo / ".git" / "junk" / str(at)).mkdir(parents=True)
+        (repo / ".git" / "junk" / str(at) / "notes.txt").write_bytes(b"notes\n")
+    tree = LocalTree(repo, limits=Limits(max_files=500), history=True)
+    list(tree.iter_files())
+    assert any("more than 500" in p.message for p in tree.problems), tree.problems
+    shutil.rmtree(repo / ".git" / "junk")
+    log = repo / ".git" / "logs" / "refs" / "heads" / "main"
+    log.write_bytes(log.read_bytes() * 20_000)  # git's own format, 2 MB or so
+    tree = LocalTree(repo, limits=Limits(max_total_bytes=1_000_000), history=True)
+    list(tree.iter_files())
+    assert any("more than 1,000,000 bytes" in p.message for p in tree.problems), tree.problems

@@ -90,6 +90,8 @@ class LocalTree:
                     and self._git_file(entry.path, entry.absolute)):  # fmt: skip
                 continue
             if self.with_history and self._bares_own(entry.path, entry.absolute):
+                if not self._count_read(unpacker, entry.absolute):
+                    return
                 yield from _reflog_messages(unpacker, entry.path, self._bare_parts(entry.path),
                                             entry.absolute)  # fmt: skip
                 continue
@@ -173,9 +175,9 @@ class LocalTree:
         objects, rerere's conflicted files, patches being applied) is one unread line each."""
         counted: dict[tuple[str, str], int] = {}
         for entry in walk_tree(folder, private=False):
-            if unpacker.stopped:
-                return
             where = path + entry.path
+            if unpacker.stopped or not unpacker.folder_entry(where):
+                break
             parts = entry.path.split("/")
             kept = _code_kept_apart(parts)
             if kept is not None and not entry.problem:
@@ -183,14 +185,29 @@ class LocalTree:
             elif entry.skip and entry.skip != UNKNOWN_LANGUAGE:
                 yield from self._passed_over(unpacker, where, entry, walked)
             elif _loose_object(parts, entry.absolute) is False:
+                self._count_read(unpacker, entry.absolute)
                 self.problems.append(problem(where, _NOT_AN_OBJECT))
             elif not gits_own(parts, entry.absolute):
                 yield from read_file(unpacker, where, entry.absolute,
                                      entry.skip == UNKNOWN_LANGUAGE, self.problems)  # fmt: skip
-            else:
+            elif self._count_read(unpacker, entry.absolute):
                 yield from _reflog_messages(unpacker, where, parts, entry.absolute)
         for (store, what), count in sorted(counted.items()):
             self.problems.append(problem(path + store, f"{count:,} {what}: not read"))
+
+    def _count_read(self, unpacker: Unpacker, file: Path) -> bool:
+        """Count a file of a git folder read to tell it is git's own against
+        ``max_total_bytes``, as a file read is; False once the cap is passed (one line)."""
+        try:
+            unpacker.bytes_read += os.lstat(file).st_size
+        except OSError:
+            return True
+        cap = self.limits.max_total_bytes
+        if unpacker.bytes_read <= cap or unpacker.stopped:
+            return not unpacker.stopped
+        unpacker.stopped = True
+        self.problems.append(problem("", f"more than {cap:,} bytes read; the rest is not read"))
+        return False
 
     def _git_file(self, path: str, file: Path) -> bool:
         """Whether a file is part of a repository's metadata: a ``.git`` file naming its git
