@@ -1124,3 +1124,20 @@ def test_the_caps_count_the_git_folders_entries_and_what_is_read_of_them(tmp_pat
     tree = LocalTree(repo, limits=Limits(max_total_bytes=1_000_000), history=True)
     list(tree.iter_files())
     assert any("more than 1,000,000 bytes" in p.message for p in tree.problems), tree.problems
+
+
+def test_a_script_named_only_by_its_shebang_line_is_read_from_git(store, tmp_path):
+    """A file whose name has no extension is read by its ``#!`` line from a commit's tree and
+    from history, as it is in a folder (``tool`` with ``#!/usr/bin/env python3`` came out clear
+    once committed, and once deleted)."""
+    repo = new_repo(tmp_path / "repo")
+    script = b"#!/usr/bin/env python3\n" + LEAKED
+    added = commit(repo, {"bin/tool": script, "LICENSE": b"MIT, or so\n"}, "a tool")
+    code, report = scan(store, tmp_path, f"file://{repo}")
+    assert (code, [f["candidate_path"] for f in report["candidates"][0]["files"]]) == (
+        1, ["bin/tool"])  # fmt: skip
+    commit(repo, {}, "remove it", remove=("bin/tool",))
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    [candidate] = report["candidates"]
+    found = [f["candidate_path"] for f in candidate["files"]]
+    assert (code, found, candidate["unread"]) == (1, [f"bin/tool@{added[:12]}"], [])

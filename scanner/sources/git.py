@@ -184,12 +184,13 @@ class GitRepo:
         if commit is None:
             raise GitError("nothing to read (an empty repository?)")
         self.commit = commit
-        entries = sorted((e for e in store.tree(commit) if is_wanted(e.path)), key=lambda e: e.path)
+        entries = sorted((e for e in store.tree(commit) if maybe_wanted(e.path)),
+                         key=lambda e: e.path)  # fmt: skip
         entries = [e for e in entries if not self._too_big(e.path, e.size)]
         sizes = {e.blob: e.size for e in entries}
         blobs = self._counted([e.blob for e in entries], sizes)
         for entry, (_, data) in zip(entries, store.read(blobs), strict=False):
-            yield from self._emit(entry.path, data)
+            yield from self._emit_blob(entry.path, data, entry.path)
 
     # -- every commit -------------------------------------------------------------------------
 
@@ -249,15 +250,15 @@ class GitRepo:
         if not tips:
             raise GitError("nothing to read (an empty repository?)")
         self.commit = head
-        at_tip = store.blobs_at(sorted(branch_tips), is_wanted)  # a file's name decides it
+        at_tip = store.blobs_at(sorted(branch_tips), maybe_wanted)  # a file's name decides it
         head_paths: dict[str, str] = {}
         for entry in store.tree(head) if head in branch_tips else ():
-            if is_wanted(entry.path):
+            if maybe_wanted(entry.path):
                 head_paths.setdefault(entry.blob, entry.path)
         sightings: dict[str, list[Sighting]] = {}
         counts: dict[str, int] = {}
         for found in store.introductions(tips):
-            if not is_wanted(found.path):
+            if not maybe_wanted(found.path):
                 continue
             seen = sightings.setdefault(found.blob, [])
             counts[found.blob] = counts.get(found.blob, 0) + 1
@@ -282,7 +283,7 @@ class GitRepo:
             elif not self._too_big(names[blob], sizes.get(blob, 0)):
                 readable.append(blob)
         for blob, data in store.read(self._counted(readable, sizes)):
-            for file in self._emit(names[blob], data, sightings[blob][0].path):
+            for file in self._emit_blob(names[blob], data, sightings[blob][0].path):
                 self.history[file.path] = record(blob)
                 yield file
         if self.on_disk:
@@ -315,7 +316,7 @@ class GitRepo:
         extra = {}  # blob -> the first of its paths to read it as
         same = {}  # blob -> its path, when its id is a working-tree file's: read if it lies
         for blob, seen in paths.items():
-            wanted = [path for path in seen if is_wanted(path)]
+            wanted = [path for path in seen if maybe_wanted(path)]
             if blob not in done and wanted:
                 if self._read_as(blob, wanted):
                     same[blob] = wanted[0]
@@ -327,7 +328,7 @@ class GitRepo:
         readable = [blob for blob in sorted(extra, key=names.__getitem__)
                     if not self._too_big(names[blob], sizes.get(blob, 0))]  # fmt: skip
         for blob, data in local.read(self._counted(readable, sizes)):
-            yield from self._emit(names[blob], data, extra[blob])
+            yield from self._emit_blob(names[blob], data, extra[blob])
         if local.broken_trees:
             self.problems.append(problem("", f"{local.broken_trees:,} tree(s) that nothing "
                                          "reaches and that git did not write (malformed): "
@@ -421,12 +422,28 @@ class GitRepo:
         if self._bytes > self.limits.max_total_bytes:
             raise _Stop(f"more than {self.limits.max_total_bytes:,} bytes; the rest is not read")
 
+    def _emit_blob(self, name: str, data: bytes, path: str) -> Iterator[CandidateFile]:
+        """A blob kept by ``maybe_wanted``: one whose name tells no language (``bin/tool``) is
+        read in the language its ``#!`` line names, as in a folder; with none it is no source."""
+        if is_wanted(path):
+            yield from self._emit(name, data, path)
+            return
+        language = language_for_shebang(data[:HEAD])
+        if language:
+            yield from self._emit(name, data, path + extension_for_language(language))
+
     def _emit(self, name: str, data: bytes, path: str | None = None) -> Iterator[CandidateFile]:
         """The files one blob holds (itself, or what a carrier inside the repository holds)."""
         if self._unpacker is None:
             self._unpacker = Unpacker(self.limits, self.problems,
                                       version_control=self.version_control)  # fmt: skip
         return self._unpacker.data(name, data, real=path)
+
+
+def maybe_wanted(path: str) -> bool:
+    """``is_wanted``, or a name with no extension (``bin/tool``): a script named only by its
+    ``#!`` line, read to tell (``GitRepo._emit_blob``)."""
+    return is_wanted(path) or "." not in path.rpartition("/")[2].lstrip(".")
 
 
 class _Stop(Exception):

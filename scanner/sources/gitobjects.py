@@ -387,8 +387,9 @@ class LocalRepository(ObjectStore):
             index = ""
         for entry in index.split("\0"):
             meta, _, path = entry.partition("\t")
-            if path:
-                add(meta.split()[1], path)
+            mode, sha = [*meta.split(), "", ""][:2]
+            if path and mode in ("100644", "100755"):  # not a submodule's commit, not a link
+                add(sha, path)
         for sha, named in self._lost_trees(lost_trees).items():
             for path in named:
                 add(sha, path)
