@@ -10,6 +10,8 @@ import shutil
 import socket
 import subprocess
 import tarfile
+import time
+import zlib
 from hashlib import sha256
 from itertools import count
 from pathlib import Path
@@ -22,6 +24,7 @@ from scanner.cli import app
 from scanner.http import Http
 from scanner.sources import Limits
 from scanner.sources.git import GitRepo
+from scanner.sources.local import LocalTree
 from tests.conftest import SAMPLES
 from tests.servers import FakeGitHub, FakeRegistry
 from tests.servers.git_http import GitHTTPServer
@@ -997,3 +1000,144 @@ def test_refs_of_a_bare_repository_named_as_source_are_its_refs_not_files(store,
         code, report = scan(store, tmp_path, str(target), "--history")
         [candidate] = report["candidates"]
         assert (code, candidate["unread"], candidate["scanned"]["files"]) == (0, [], 1), target
+
+
+def test_only_a_real_loose_object_in_the_git_folders_objects_is_gits_own(store, tmp_path):
+    """A loose object is git's own only at ``<gitdir>/objects/XX/<hex>`` and only when it
+    inflates to a git object whose hash is its name: a leak zlib-compressed under the id of an
+    untracked file's bytes is never clear (it was skipped as that file), and a tar whose first
+    bytes look like zlib, or a file anywhere else named like an object, is read as a file."""
+    repo = new_repo(tmp_path / "repo")
+    (repo / "harmless.py").write_bytes(b"print('hello')\n")  # untracked
+    name = git(repo, "hash-object", "harmless.py")
+    fake = repo / ".git" / "objects" / name[:2] / name[2:]
+    fake.parent.mkdir(exist_ok=True)
+    fake.write_bytes(zlib.compress(b"blob %d\0" % len(LEAKED) + LEAKED))
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    [candidate] = report["candidates"]
+    assert code != 0 and candidate["verdict"] != "clear", candidate
+    assert f".git/objects/{name[:2]}/{name[2:]}" in unread(candidate)
+    assert unread(candidate)[".git/"] == f"1 {DANGLING}"  # its bytes are not harmless.py's
+    fake.unlink()
+    tar = tmp_path / "x.tar"
+    with tarfile.open(tar, "w", format=tarfile.USTAR_FORMAT) as archive:
+        archive.add(PRIVATE / "acme_ledger" / "reconciliation.py", arcname="x recon.py")
+    assert tar.read_bytes()[:2] == b"x "  # a zlib header, as far as two bytes tell
+    for where in (f"objects/{name[:2]}/{name[2:]}", f"hooks/objects/{name[:2]}/{name[2:]}"):
+        place = repo / ".git" / where
+        place.parent.mkdir(parents=True, exist_ok=True)
+        place.write_bytes(tar.read_bytes())
+        code, report = scan(store, tmp_path, str(repo), "--history")
+        [candidate] = report["candidates"]
+        found = [f["candidate_path"] for f in candidate["files"]]
+        assert (code, found) == (1, [f".git/{where}!/x recon.py"]), where
+        place.unlink()
+
+
+def mktree(repo: Path, listing: str, *options: str) -> str:
+    done = subprocess.run(["git", "-C", str(repo), "mktree", *options], input=listing,
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    return done.stdout.strip()
+
+
+def test_trees_nothing_reaches_sharing_subtrees_are_each_read_once(store, tmp_path):
+    """A tree nothing reaches that names one subtree twice, 22 deep, names a blob at 4 million
+    paths: each tree is walked once and a blob keeps a few of its paths, so a hostile
+    repository never stalls the scan (this took minutes, and memory without bound)."""
+    repo = new_repo(tmp_path / "repo")
+    (repo / "leak.py").write_bytes(LEAKED)
+    blob = git(repo, "hash-object", "-w", "leak.py")
+    (repo / "leak.py").unlink()
+    tree = mktree(repo, f"100644 blob {blob}\tx.py\n")
+    for _ in range(22):
+        tree = mktree(repo, f"040000 tree {tree}\ta\n040000 tree {tree}\tb\n")
+    started = time.monotonic()
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    assert time.monotonic() - started < 60
+    [candidate] = report["candidates"]
+    found = [f["candidate_path"] for f in candidate["files"]]
+    assert (code, len(found)) == (1, 1)
+    assert found[0].startswith("a/" * 22 + "x.py@uncommitted:"), found
+
+
+def test_a_malformed_lost_tree_is_one_unread_line_and_the_rest_is_read(store, tmp_path):
+    """A tree object git never wrote (its mode not ASCII digits), reached by nothing, is one
+    unread line; the repository's other objects and the next repository are still read (a
+    UnicodeDecodeError stopped the whole candidate)."""
+    repo = new_repo(tmp_path / "repo")
+    blob = git(repo, "hash-object", "-w", "app.py")
+    bad = tmp_path / "bad.tree"
+    bad.write_bytes(b"\xff644 x.py\0" + bytes.fromhex(blob))
+    git(repo, "hash-object", "-t", "tree", "--literally", "-w", str(bad))
+    deleted_leak(repo / "sub")
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    [candidate] = report["candidates"]
+    found = [f["candidate_path"] for f in candidate["files"]]
+    assert (code, len(found)) == (1, 1) and found[0].startswith("sub/lib/recon.py@"), found
+    assert "stopped" not in json.dumps(candidate["unread"])
+    assert any("tree" in u["message"] for u in candidate["unread"]), candidate["unread"]
+
+
+def test_code_hidden_in_a_reflog_or_a_symbolic_ref_is_read(store, tmp_path):
+    """A reflog's entries each carry a message, the repository's to choose: those of a reflog
+    whose name tells a language are read as that file (code hidden a line an entry was clear);
+    a symbolic ref names a ref (``ref: refs/...``, git's rules for names), anything else after
+    ``ref: `` is read as a file."""
+    repo = new_repo(tmp_path / "repo")
+    _, report = scan(store, tmp_path, str(repo), "--history")
+    files = report["candidates"][0]["scanned"]["files"]
+    log = repo / ".git" / "logs" / "refs" / "heads" / "recon.py"
+    log.write_bytes(b"".join(b"%s %s a <b> 0 +0000\t%s\n" % (b"0" * 40, b"0" * 40, line)
+                             for line in LEAKED.splitlines() if line.strip()))  # fmt: skip
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    [candidate] = report["candidates"]
+    found = [f["candidate_path"] for f in candidate["files"]]
+    assert (code, found) == (1, [".git/logs/refs/heads/recon.py"])
+    log.unlink()
+    ref = repo / ".git" / "refs" / "heads" / "recon.py"
+    ref.write_bytes(b"ref: " + b" ".join(LEAKED.splitlines()) + b"\n")
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    [candidate] = report["candidates"]
+    assert candidate["scanned"]["files"] == files + 1, candidate  # read as a file
+    git(repo, "symbolic-ref", "refs/heads/alias.py", "refs/heads/main")
+    ref.unlink()
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    [candidate] = report["candidates"]
+    assert (code, candidate["scanned"]["files"], candidate["unread"]) == (0, files, [])
+
+
+def test_the_caps_count_the_git_folders_entries_and_what_is_read_of_them(tmp_path):
+    """Files and folders in a git folder count against ``max_files`` as the working tree's do
+    (3,000 folders put in ``.git/`` were walked whole under a cap of 500), and the refs,
+    reflogs and loose objects read to tell they are git's own count against
+    ``max_total_bytes``."""
+    repo = new_repo(tmp_path / "repo")
+    for at in range(600):
+        (repo / ".git" / "junk" / str(at)).mkdir(parents=True)
+        (repo / ".git" / "junk" / str(at) / "notes.txt").write_bytes(b"notes\n")
+    tree = LocalTree(repo, limits=Limits(max_files=500), history=True)
+    list(tree.iter_files())
+    assert any("more than 500" in p.message for p in tree.problems), tree.problems
+    shutil.rmtree(repo / ".git" / "junk")
+    log = repo / ".git" / "logs" / "refs" / "heads" / "main"
+    log.write_bytes(log.read_bytes() * 20_000)  # git's own format, 2 MB or so
+    tree = LocalTree(repo, limits=Limits(max_total_bytes=1_000_000), history=True)
+    list(tree.iter_files())
+    assert any("more than 1,000,000 bytes" in p.message for p in tree.problems), tree.problems
+
+
+def test_a_script_named_only_by_its_shebang_line_is_read_from_git(store, tmp_path):
+    """A file whose name has no extension is read by its ``#!`` line from a commit's tree and
+    from history, as it is in a folder (``tool`` with ``#!/usr/bin/env python3`` came out clear
+    once committed, and once deleted)."""
+    repo = new_repo(tmp_path / "repo")
+    script = b"#!/usr/bin/env python3\n" + LEAKED
+    added = commit(repo, {"bin/tool": script, "LICENSE": b"MIT, or so\n"}, "a tool")
+    code, report = scan(store, tmp_path, f"file://{repo}")
+    assert (code, [f["candidate_path"] for f in report["candidates"][0]["files"]]) == (
+        1, ["bin/tool"])  # fmt: skip
+    commit(repo, {}, "remove it", remove=("bin/tool",))
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    [candidate] = report["candidates"]
+    found = [f["candidate_path"] for f in candidate["files"]]
+    assert (code, found, candidate["unread"]) == (1, [f"bin/tool@{added[:12]}"], [])

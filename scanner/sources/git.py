@@ -12,8 +12,9 @@ introduced it, and ``history`` tells, per candidate path, where that content app
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -183,12 +184,13 @@ class GitRepo:
         if commit is None:
             raise GitError("nothing to read (an empty repository?)")
         self.commit = commit
-        entries = sorted((e for e in store.tree(commit) if is_wanted(e.path)), key=lambda e: e.path)
+        entries = sorted((e for e in store.tree(commit) if maybe_wanted(e.path)),
+                         key=lambda e: e.path)  # fmt: skip
         entries = [e for e in entries if not self._too_big(e.path, e.size)]
         sizes = {e.blob: e.size for e in entries}
         blobs = self._counted([e.blob for e in entries], sizes)
         for entry, (_, data) in zip(entries, store.read(blobs), strict=False):
-            yield from self._emit(entry.path, data)
+            yield from self._emit_blob(entry.path, data, entry.path)
 
     # -- every commit -------------------------------------------------------------------------
 
@@ -248,15 +250,15 @@ class GitRepo:
         if not tips:
             raise GitError("nothing to read (an empty repository?)")
         self.commit = head
-        at_tip = store.blobs_at(sorted(branch_tips), is_wanted)  # a file's name decides it
+        at_tip = store.blobs_at(sorted(branch_tips), maybe_wanted)  # a file's name decides it
         head_paths: dict[str, str] = {}
         for entry in store.tree(head) if head in branch_tips else ():
-            if is_wanted(entry.path):
+            if maybe_wanted(entry.path):
                 head_paths.setdefault(entry.blob, entry.path)
         sightings: dict[str, list[Sighting]] = {}
         counts: dict[str, int] = {}
         for found in store.introductions(tips):
-            if not is_wanted(found.path):
+            if not maybe_wanted(found.path):
                 continue
             seen = sightings.setdefault(found.blob, [])
             counts[found.blob] = counts.get(found.blob, 0) + 1
@@ -281,7 +283,7 @@ class GitRepo:
             elif not self._too_big(names[blob], sizes.get(blob, 0)):
                 readable.append(blob)
         for blob, data in store.read(self._counted(readable, sizes)):
-            for file in self._emit(names[blob], data, sightings[blob][0].path):
+            for file in self._emit_blob(names[blob], data, sightings[blob][0].path):
                 self.history[file.path] = record(blob)
                 yield file
         if self.on_disk:
@@ -312,16 +314,25 @@ class GitRepo:
         local = LocalRepository(Path(url), self.trusted)
         paths, dangling = local.uncommitted()
         extra = {}  # blob -> the first of its paths to read it as
+        same = {}  # blob -> its path, when its id is a working-tree file's: read if it lies
         for blob, seen in paths.items():
-            wanted = [path for path in seen if is_wanted(path)]
-            if blob not in done and wanted and not self._read_as(blob, wanted):
-                extra[blob] = wanted[0]
+            wanted = [path for path in seen if maybe_wanted(path)]
+            if blob not in done and wanted:
+                if self._read_as(blob, wanted):
+                    same[blob] = wanted[0]
+                else:
+                    extra[blob] = wanted[0]
+        extra.update((blob, same[blob]) for blob in self._unlike(local, set(same)))
         names = {blob: f"{path}@uncommitted:{blob[:ABBREV]}" for blob, path in extra.items()}
         sizes = local.sizes(extra)
         readable = [blob for blob in sorted(extra, key=names.__getitem__)
                     if not self._too_big(names[blob], sizes.get(blob, 0))]  # fmt: skip
         for blob, data in local.read(self._counted(readable, sizes)):
-            yield from self._emit(names[blob], data, extra[blob])
+            yield from self._emit_blob(names[blob], data, extra[blob])
+        if local.broken_trees:
+            self.problems.append(problem("", f"{local.broken_trees:,} tree(s) that nothing "
+                                         "reaches and that git did not write (malformed): "
+                                         "the paths they name are not known"))  # fmt: skip
         yield from self._dangling(local, dangling)
 
     def _dangling(self, local: LocalRepository, blobs: set[str]) -> Iterator[CandidateFile]:
@@ -332,7 +343,8 @@ class GitRepo:
         ``(dangling)[.EXT]@uncommitted:BLOB``; the rest are counted in one unread line. Trying
         each grammar on the bytes is not done here: that parse of hostile bytes would run in the
         crawler, outside the isolated parser (``fingerprints.isolation``) every parse runs in."""
-        blobs = {blob for blob in blobs if not self._read_as(blob, [])}
+        same = {blob for blob in blobs if self._read_as(blob, [])}
+        blobs = blobs - same | self._unlike(local, same)
         sizes = local.sizes(blobs)
         readable = [blob for blob in sorted(blobs) if not self._too_big(
             f"(dangling)@uncommitted:{blob[:ABBREV]}", sizes.get(blob, 0))]  # fmt: skip
@@ -349,6 +361,21 @@ class GitRepo:
                                          "commit, reflog or index reaches (dangling) and that no "
                                          "tree names: no language to read them as (no #! line, "
                                          "no archive): not read"))  # fmt: skip
+
+    def _unlike(self, local: LocalRepository, blobs: Collection[str]) -> set[str]:
+        """Those of ``blobs`` (each with a working-tree file's id) whose bytes, read in place,
+        do not hash to their id: a loose object put there with other bytes under that id (git
+        does not check a loose object's hash when reading it), to read as any other blob."""
+        if not blobs:
+            return set()
+        sizes = local.sizes(blobs)
+        cap = self.limits.max_read_bytes
+        unlike = {blob for blob in blobs if not 0 <= sizes.get(blob, -1) <= cap}
+        algorithm = self.object_format()
+        for blob, data in local.read((blob, sizes[blob]) for blob in sorted(blobs - unlike)):
+            if hashlib.new(algorithm, b"blob %d\0" % len(data) + data).hexdigest() != blob:
+                unlike.add(blob)
+        return unlike
 
     def _counted(self, blobs: list[str], sizes: dict[str, int]) -> Iterator[tuple[str, int]]:
         """(blob, size) of each blob, counted against the caps just before it is read."""
@@ -395,12 +422,28 @@ class GitRepo:
         if self._bytes > self.limits.max_total_bytes:
             raise _Stop(f"more than {self.limits.max_total_bytes:,} bytes; the rest is not read")
 
+    def _emit_blob(self, name: str, data: bytes, path: str) -> Iterator[CandidateFile]:
+        """A blob kept by ``maybe_wanted``: one whose name tells no language (``bin/tool``) is
+        read in the language its ``#!`` line names, as in a folder; with none it is no source."""
+        if is_wanted(path):
+            yield from self._emit(name, data, path)
+            return
+        language = language_for_shebang(data[:HEAD])
+        if language:
+            yield from self._emit(name, data, path + extension_for_language(language))
+
     def _emit(self, name: str, data: bytes, path: str | None = None) -> Iterator[CandidateFile]:
         """The files one blob holds (itself, or what a carrier inside the repository holds)."""
         if self._unpacker is None:
             self._unpacker = Unpacker(self.limits, self.problems,
                                       version_control=self.version_control)  # fmt: skip
         return self._unpacker.data(name, data, real=path)
+
+
+def maybe_wanted(path: str) -> bool:
+    """``is_wanted``, or a name with no extension (``bin/tool``): a script named only by its
+    ``#!`` line, read to tell (``GitRepo._emit_blob``)."""
+    return is_wanted(path) or "." not in path.rpartition("/")[2].lstrip(".")
 
 
 class _Stop(Exception):

@@ -321,12 +321,18 @@ class ObjectStore:
         return found
 
 
+MAX_PATHS = 8
+"""Paths kept per blob found outside every ref's history (enough to tell its language)."""
+
+
 class LocalRepository(ObjectStore):
     """A repository on disk (a work tree or a bare folder), read in place: never written to,
     never removed."""
 
     def __init__(self, path: Path, trusted: tuple[str, ...] = ()) -> None:  # no temporary store
         self.root = path
+        self.broken_trees = 0
+        """Trees nothing reaches that are not in git's format: not walked."""
         self._namespaces = 0
         self._config = _trusting(trusted)
 
@@ -367,8 +373,9 @@ class LocalRepository(ObjectStore):
                     paths[sha] = [path]
 
         def add(sha: str, path: str) -> None:
-            if path not in paths.setdefault(sha, []):
-                paths[sha].append(path)
+            known = paths.setdefault(sha, [])
+            if len(known) < MAX_PATHS and path not in known:  # a few paths tell its language
+                known.append(path)
 
         reflog_only = self.run("rev-list", "--reflog", "--stdin",
                                stdin=_lines(f"^{ref}" for ref in refs)).split()  # fmt: skip
@@ -380,8 +387,9 @@ class LocalRepository(ObjectStore):
             index = ""
         for entry in index.split("\0"):
             meta, _, path = entry.partition("\t")
-            if path:
-                add(meta.split()[1], path)
+            mode, sha = [*meta.split(), "", ""][:2]
+            if path and mode in ("100644", "100755"):  # not a submodule's commit, not a link
+                add(sha, path)
         for sha, named in self._lost_trees(lost_trees).items():
             for path in named:
                 add(sha, path)
@@ -406,23 +414,31 @@ class LocalRepository(ObjectStore):
 
     def _lost_trees(self, trees: set[str]) -> dict[str, list[str]]:
         """Blob -> its paths (regular files) in the trees nothing reaches, from the topmost of
-        them (a lost commit's root tree) down; each tree read once, by one ``cat-file``."""
-        entries = {sha: tree_entries(data, len(sha) // 2)
-                   for sha, data in self.read((sha, 0) for sha in sorted(trees))}  # fmt: skip
+        them (a lost commit's root tree) down; each tree read once, by one ``cat-file``, and
+        walked once, at the first path met (a tree naming one subtree twice, many levels deep,
+        names a blob at exponentially many paths), each blob keeping at most ``MAX_PATHS``."""
+        entries = {}
+        for sha, data in self.read((sha, 0) for sha in sorted(trees)):
+            try:
+                entries[sha] = tree_entries(data, len(sha) // 2)
+            except GitError:  # its blobs are then named by no tree (dangling): read so
+                self.broken_trees += 1
         below = {sha for listed in entries.values() for mode, _, sha in listed if mode == "40000"}
         found: dict[str, list[str]] = {}
         stack = [(root, "") for root in sorted(entries.keys() - below, reverse=True)]
-        seen: set[tuple[str, str]] = set()
+        seen: set[str] = set()
         while stack:
             tree, prefix = stack.pop()
-            if (tree, prefix) in seen:
+            if tree in seen:
                 continue
-            seen.add((tree, prefix))
-            for mode, name, sha in entries.get(tree, ()):
-                if mode == "40000" and sha in entries:
+            seen.add(tree)
+            for mode, name, sha in reversed(entries.get(tree, ())):
+                if mode == "40000" and sha in entries and sha not in seen:
                     stack.append((sha, f"{prefix}{name}/"))
                 elif mode in ("100644", "100755"):
-                    found.setdefault(sha, []).append(prefix + name)
+                    known = found.setdefault(sha, [])
+                    if len(known) < MAX_PATHS:
+                        known.append(prefix + name)
         return found
 
     def _own_objects(self) -> set[str] | None:
@@ -462,7 +478,10 @@ def tree_entries(data: bytes, width: int) -> list[tuple[str, str, str]]:
         sha = data[nul + 1 : nul + 1 + width]
         if len(sha) != width:
             raise GitError("a tree object ends inside an entry")
-        entries.append((data[at:space].decode(), data[space + 1 : nul].decode("utf-8",
+        mode = data[at:space]
+        if not mode.isdigit():  # ASCII digits only (bytes.isdigit)
+            raise GitError("a tree object with an entry git did not write")
+        entries.append((mode.decode(), data[space + 1 : nul].decode("utf-8",
                         "surrogateescape"), sha.hex()))  # fmt: skip
         at = nul + 1 + width
     return entries

@@ -6,6 +6,7 @@ import hashlib
 import os
 import re
 import stat
+import zlib
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
@@ -89,6 +90,10 @@ class LocalTree:
                     and self._git_file(entry.path, entry.absolute)):  # fmt: skip
                 continue
             if self.with_history and self._bares_own(entry.path, entry.absolute):
+                if not self._count_read(unpacker, entry.absolute):
+                    return
+                yield from _reflog_messages(unpacker, entry.path, self._bare_parts(entry.path),
+                                            entry.absolute)  # fmt: skip
                 continue
             read = read_file(unpacker, entry.path, entry.absolute,
                              entry.skip == UNKNOWN_LANGUAGE, self.problems)  # fmt: skip
@@ -170,20 +175,39 @@ class LocalTree:
         objects, rerere's conflicted files, patches being applied) is one unread line each."""
         counted: dict[tuple[str, str], int] = {}
         for entry in walk_tree(folder, private=False):
-            if unpacker.stopped:
-                return
             where = path + entry.path
+            if unpacker.stopped or not unpacker.folder_entry(where):
+                break
             parts = entry.path.split("/")
             kept = _code_kept_apart(parts)
             if kept is not None and not entry.problem:
                 counted[kept] = counted.get(kept, 0) + 1
             elif entry.skip and entry.skip != UNKNOWN_LANGUAGE:
                 yield from self._passed_over(unpacker, where, entry, walked)
+            elif _loose_object(parts, entry.absolute) is False:
+                self._count_read(unpacker, entry.absolute)
+                self.problems.append(problem(where, _NOT_AN_OBJECT))
             elif not gits_own(parts, entry.absolute):
                 yield from read_file(unpacker, where, entry.absolute,
                                      entry.skip == UNKNOWN_LANGUAGE, self.problems)  # fmt: skip
+            elif self._count_read(unpacker, entry.absolute):
+                yield from _reflog_messages(unpacker, where, parts, entry.absolute)
         for (store, what), count in sorted(counted.items()):
             self.problems.append(problem(path + store, f"{count:,} {what}: not read"))
+
+    def _count_read(self, unpacker: Unpacker, file: Path) -> bool:
+        """Count a file of a git folder read to tell it is git's own against
+        ``max_total_bytes``, as a file read is; False once the cap is passed (one line)."""
+        try:
+            unpacker.bytes_read += os.lstat(file).st_size
+        except OSError:
+            return True
+        cap = self.limits.max_total_bytes
+        if unpacker.bytes_read <= cap or unpacker.stopped:
+            return not unpacker.stopped
+        unpacker.stopped = True
+        self.problems.append(problem("", f"more than {cap:,} bytes read; the rest is not read"))
+        return False
 
     def _git_file(self, path: str, file: Path) -> bool:
         """Whether a file is part of a repository's metadata: a ``.git`` file naming its git
@@ -204,10 +228,20 @@ class LocalTree:
     def _bares_own(self, path: str, file: Path) -> bool:
         """Whether a file of a bare repository in the folder (met before its files: its
         ``HEAD`` comes first) is one of git's own (``gits_own``: a ref named ``feature.py``)."""
+        parts = self._bare_parts(path)
+        if not parts:
+            return False
+        if _loose_object(parts, file) is False:
+            self.problems.append(problem(path, _NOT_AN_OBJECT))
+            return True
+        return gits_own(parts, file)
+
+    def _bare_parts(self, path: str) -> list[str]:
+        """A path's parts in the bare repository in the folder it is in ([] if none)."""
         for prefix in self._bare:
             if path.startswith(prefix):
-                return gits_own(path.removeprefix(prefix).split("/"), file)
-        return False
+                return path.removeprefix(prefix).split("/")
+        return []
 
     def _repository(self, path: str, git_folder: Path, prefix: str, location: Path,
                     what: str = "git repository") -> None:  # fmt: skip
@@ -297,7 +331,8 @@ _UNREAD_HISTORY = (
 _GIT_LINK_BYTES = 4096
 _GIT_NAMES = frozenset({".git", "HEAD"})
 _HEX = "0123456789abcdef"
-_REF = re.compile(rb"([0-9a-f]{40}|[0-9a-f]{64}|ref: [^\0\n]+)\n?")
+_REF = re.compile(rb"([0-9a-f]{40}|[0-9a-f]{64}|ref: ([^\0\n]+))\n?")
+_MAX_REF_NAME = 1024
 _HASH = re.compile(rb"[0-9a-f]{40}|[0-9a-f]{64}")
 _ZONE = re.compile(rb"[+-][0-9]{4}")
 _MAX_REF_BYTES = 64 * 1024 * 1024
@@ -310,20 +345,130 @@ def gits_own(parts: list[str], file: Path) -> bool:
     data), a ref (a hash or ``ref: NAME``) or a reflog (``OLD NEW WHO <EMAIL> TIME ZONE\tMSG``
     lines) below ``refs/`` or ``logs/`` (of the git folder, a worktree's or a submodule's); or
     a socket (``fsmonitor--daemon.ipc``), which cannot be opened and holds nothing."""
-    name = parts[-1]
-    if (len(parts) >= 3 and parts[-3] == "objects" and len(parts[-2]) == 2
-            and len(name) in (38, 62) and not set(parts[-2] + name) - set(_HEX)):  # fmt: skip
-        head = _first_bytes(file, 2)
-        return len(head) == 2 and head[0] & 0x0F == 8 and int.from_bytes(head, "big") % 31 == 0
-    folders = parts[:-1]
-    if "refs" not in folders and "logs" not in folders:
+    if _loose_object(parts, file):
+        return True
+    area = _ref_area(parts)
+    if area is None:
         return _is_socket(file)  # git's fsmonitor daemon listens on one: it holds no content
     data = _first_bytes(file, _MAX_REF_BYTES)
     if not data or len(data) >= _MAX_REF_BYTES:
         return not data  # nothing to read; one too large for a ref is read as a file
-    if "logs" in folders:
+    if area == "logs":
         return all(_reflog_entry(line) for line in data.splitlines())
-    return _REF.fullmatch(data) is not None
+    ref = _REF.fullmatch(data)
+    return ref is not None and (ref[2] is None or _ref_name(ref[2]))
+
+
+def _ref_area(parts: list[str]) -> str | None:
+    """``refs`` or ``logs`` when a path in a git folder is below the ``refs/`` or ``logs/`` of
+    the git folder itself, a linked worktree's (``worktrees/WT/``) or a submodule's (in
+    ``modules/``); else None (``svn/refs/``, ``hooks/refs/``: read as any file)."""
+    for at, part in enumerate(parts[:-1]):
+        if part in ("refs", "logs"):
+            above = parts[:at]
+            if not above or (len(above) == 2 and above[0] == "worktrees") or above[0] == "modules":
+                return part
+            return None
+    return None
+
+
+_REF_FORBIDDEN = frozenset(b"~^:?*[\\ \x7f") | frozenset(range(0x20))
+
+
+def _ref_name(name: bytes) -> bool:
+    """Whether a symbolic ref's target is a ref name by git's rules (``check-ref-format``)."""
+    return (len(name) <= _MAX_REF_NAME and name.startswith(b"refs/")
+            and not _REF_FORBIDDEN.intersection(name) and b".." not in name
+            and b"@{" not in name and b"//" not in name and not name.endswith((b"/", b"."))
+            and not any(part.startswith(b".") or part.endswith(b".lock")
+                        for part in name.split(b"/")))  # fmt: skip
+
+
+def _reflog_messages(unpacker: Unpacker, path: str, parts: list[str],
+                     file: Path) -> Iterator[CandidateFile]:  # fmt: skip
+    """The messages of a reflog (git's own, ``gits_own``) whose name tells a language, read as
+    that file: each entry's message is the repository's to choose (code hidden there, a line
+    an entry)."""
+    if _ref_area(parts) != "logs" or language_for_path(parts[-1]) is None:
+        return
+    data = _first_bytes(file, _MAX_REF_BYTES)
+    messages = b"\n".join(line.partition(b"\t")[2] for line in data.splitlines())
+    if messages.strip():
+        yield from unpacker.data(path, messages + b"\n")
+
+
+_NOT_AN_OBJECT = ("named as a git loose object, but its content is not the object its name "
+                  "says (hidden there?); not read")  # fmt: skip
+_OBJECT_TYPES = (b"blob", b"tree", b"commit", b"tag")
+
+
+def _loose_object(parts: list[str], file: Path) -> bool | None:
+    """For a file of a git folder (``parts``: its path there): True when it is one of git's
+    loose objects, at ``objects/XX/<hex>`` of the git folder itself or of a submodule's (in
+    ``modules/``), zlib data inflating to ``TYPE SIZE\0`` and SIZE bytes whose hash (the
+    repository's: SHA-1 or SHA-256) is its name; False when it is named as one there but is
+    zlib data that is not that object (a leak hidden under another file's id); None when it is
+    not named as one, or is no zlib data (read as any file: a tar whose first bytes look like
+    zlib's)."""
+    name = parts[-1]
+    if not (len(parts) >= 3 and parts[-3] == "objects" and len(parts[-2]) == 2
+            and len(name) in (38, 62) and not set(parts[-2] + name) - set(_HEX)):  # fmt: skip
+        return None
+    git_folder = file.parents[2]
+    if parts[:-3] and (parts[0] != "modules" or not (git_folder / "HEAD").is_file()
+                       or not (git_folder / "refs").is_dir()):  # fmt: skip
+        return None  # not where git keeps objects: read as any file
+    sha256 = _sha256_repository(git_folder)
+    if len(name) != (62 if sha256 else 38):
+        return None
+    try:
+        handle = _open_regular(file)
+        if handle is None:
+            return None
+        with handle:
+            return _inflates_to(handle, parts[-2] + name, "sha256" if sha256 else SHA1)
+    except OSError:
+        return None
+
+
+def _inflates_to(handle: BinaryIO, name: str, algorithm: str) -> bool | None:
+    """Whether a stream is a loose object named ``name`` (see ``_loose_object``)."""
+    inflate = zlib.decompressobj()
+    digest = hashlib.new(algorithm)
+    header = b""
+    size = seen = -1
+    try:
+        while chunk := handle.read(1 << 16):
+            data = inflate.decompress(chunk)
+            if size < 0:
+                header += data
+                if b"\0" not in header:
+                    if len(header) > 64:
+                        return False
+                    continue
+                head, _, data = header.partition(b"\0")
+                kind, _, length = head.partition(b" ")
+                if kind not in _OBJECT_TYPES or not length.isdigit() or len(length) > 20:
+                    return False
+                size, seen = int(length), 0
+                digest.update(head + b"\0")
+            seen += len(data)
+            if seen > size:
+                return False
+            digest.update(data)
+            if inflate.eof:
+                break
+    except zlib.error:
+        return None if size < 0 and not header else False
+    if not inflate.eof or inflate.unused_data or handle.read(1) or seen != size:
+        return False if header else None
+    return digest.hexdigest() == name
+
+
+def _sha256_repository(git_folder: Path) -> bool:
+    """Whether a git folder's config says its objects are named by SHA-256."""
+    config = _first_bytes(git_folder / "config", _GIT_LINK_BYTES * 16).lower()
+    return re.search(rb"^\s*objectformat\s*=\s*sha256\s*$", config, re.MULTILINE) is not None
 
 
 def _reflog_entry(line: bytes) -> bool:
