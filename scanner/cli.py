@@ -20,7 +20,7 @@ import json
 import os
 import sys
 import traceback
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -58,7 +58,6 @@ if TYPE_CHECKING:  # imported where used: each command loads only what it needs
     from scanner.runners import Runner
     from scanner.scan import FileOutcome
     from scanner.sources import Candidate, Limits
-    from scanner.sources.answers import Repo
     from scanner.thresholds import Thresholds
 
 EXIT_CLEAR, EXIT_DERIVATIVE, EXIT_INPUT, EXIT_INCOMPLETE = 0, 1, 2, 3
@@ -404,13 +403,13 @@ def run_scan(targets: Iterable[str | Candidate], store_path: Path, thresholds: T
              networks: dict[str, str] | None = None) -> tuple[ScanResult, int | None]:  # fmt: skip
     """Scan every target against the store, recording each verdict in ``results`` as soon as it
     is known; a target that cannot be read at all is an ``incomplete`` candidate like any other.
-    A target may also be a ready candidate (a listing that failed, from ``expand_targets``).
+    A target may also be a ready candidate (a failed listing: ``listings.expand_targets``).
     Returns the result and its run id.
 
     With a ``job`` key, an unfinished run of the same job is resumed: targets it already judged
     are skipped, and the crawler's caches spare what was already downloaded. With ``history``,
     git repositories are read commit by commit (``resolve``). ``networks`` names the fork
-    network each target was listed from (``expand_targets``), recorded with its candidate.
+    network each target was listed from (``listings.expand_targets``), recorded with its candidate.
     """
     from fingerprints import carried_name, open_store
     from scanner.index import FingerprintIndex
@@ -506,129 +505,6 @@ def run_scan(targets: Iterable[str | Candidate], store_path: Path, thresholds: T
             if results is not None and run_id is not None:
                 results.finish_run(run_id, status)
     return result, run_id
-
-
-def expand_targets(targets: list[str], from_file: Path | None, forks: list[str],
-                   code_queries: list[str], repo_queries: list[str],
-                   crawler: Crawler | None, history: bool = False,
-                   networks: dict[str, str] | None = None, seeds: Sequence[str] = (),
-                   ) -> Iterator[str | Candidate]:  # fmt: skip
-    """Every target of a scan, lazily: a fork network is listed as it is scanned. With
-    ``history`` a fork is named without its default branch, so that all its branches are read.
-
-    A listing (``--forks``, ``--github-search``, ``--github-repos``) that fails, or has items
-    that are malformed, adds one ``incomplete`` candidate named after it (``forks:OWNER/REPO``,
-    ``github-search:QUERY``, ``github-repos:QUERY``) with one line per failure, after what it
-    did list: the rest of the run goes on, and the exit code says the scan is incomplete.
-    ``seeds`` (private strings from the store, searched as exact phrases) are named by number
-    only, ``github-search:seed #N``, and their text is taken out of what their failures say.
-    Each fork listed is entered in ``networks`` (target -> ``OWNER/REPO`` of the network).
-
-    A repository is scanned once however many listings name it: ``github:OWNER/REPO`` (a code
-    search hit) and ``github:OWNER/REPO@BRANCH`` of its default branch (a repository listing)
-    are one, and GitHub's names are the same in any case."""
-    seen: set[str] = set()
-    default: set[str] = set()
-    """Targets a listing named at their repository's default branch."""
-
-    def identity(target: str) -> str:
-        head, _, ref = target.partition("@")
-        if target.startswith("github:") and (not ref or target in default):
-            return head.lower()  # the default branch
-        return target
-
-    def once(items: Iterable[str]) -> Iterator[str]:
-        for item in items:
-            names = {item, identity(item)}
-            if not names & seen:
-                seen.update(names)
-                yield item
-
-    def at_default(repo: Repo) -> str:
-        target = _repo_target(repo)
-        default.add(target)
-        return target
-
-    yield from once(targets)
-    if from_file is not None:
-        try:
-            lines = from_file.read_text(encoding="utf-8").splitlines()
-        except OSError as exc:
-            raise InputError(f"{from_file}: cannot read ({exc.strerror})") from exc
-        yield from once(t.strip() for t in lines if t.strip() and not t.lstrip().startswith("#"))
-    if not (forks or code_queries or repo_queries or seeds):
-        return
-    if crawler is None:
-        raise InputError("--forks and --github-search need GitHub access")
-    github = crawler.github
-    for network in forks:
-        owner, _, repo = network.removeprefix("github:").partition("/")
-        if not owner or not repo:
-            raise InputError(f"--forks {network}: expected OWNER/REPO")
-        walk = functools.partial(github.network, owner, repo)
-        name = at_default if not history else (lambda r: _github_target(r.full_name))
-
-        def fork_target(fork: Repo, name: Callable[[Repo], str] = name,
-                        network: str = f"{owner}/{repo}") -> str:  # fmt: skip
-            target = name(fork)
-            if networks is not None:
-                networks.setdefault(target, network)
-            return target
-
-        yield from _listing(f"forks:{owner}/{repo}", once, walk, fork_target)
-    for query in code_queries:
-        yield from _listing(f"github-search:{query}", once,
-                            functools.partial(github.search_code, query),
-                            lambda hit: _github_target(hit.full_name))  # fmt: skip
-    for number, seed in enumerate(seeds, 1):
-        yield from _listing(f"github-search:seed #{number}", once,
-                            functools.partial(github.search_code, f'"{seed}"'),
-                            lambda hit: _github_target(hit.full_name),
-                            _seed_failure)  # fmt: skip
-    for query in repo_queries:
-        walk = functools.partial(github.search_repos, query)
-        yield from _listing(f"github-repos:{query}", once, walk, at_default)
-
-
-def _seed_failure(exc: Exception) -> str:
-    """A failure of a seed's search, saying nothing of the seed: only how it failed (the HTTP
-    status), never the URL asked for (the seed is its query) nor what the server answered (it
-    may quote the query back, and no redaction of a token or a seed's exact text can be trusted
-    to take all of it out)."""
-    status = getattr(exc, "status", None)
-    return f"search failed (HTTP {status})" if status else "search failed (no usable answer)"
-
-
-def _listing(name: str, once: Callable[[Iterable[str]], Iterator[str]],
-             walk: Callable[..., Iterable[Any]],
-             target: Callable[[Any], str],
-             told: Callable[[Exception], str] = str) -> Iterator[str | Candidate]:  # fmt: skip
-    """The targets a listing names (``walk(skipped=...)``, each item through ``target``), then,
-    if any of it failed, one ``incomplete`` candidate that says what (each failure through
-    ``told``)."""
-    from scanner.http import FetchError
-    from scanner.sources import Unreadable
-
-    failures: list[str] = []
-
-    def skipped(exc: FetchError) -> None:
-        failures.append(told(exc))
-
-    try:
-        yield from once(target(item) for item in walk(skipped=skipped))
-    except FetchError as exc:
-        failures.append(told(exc))
-    if failures:
-        yield Unreadable(name, "github", *failures)
-
-
-def _repo_target(repo: Repo) -> str:
-    return _github_target(repo.full_name, repo.default_branch)
-
-
-def _github_target(full_name: str, branch: str | None = None) -> str:
-    """``github:OWNER/REPO[@BRANCH]``: with the branch known, no repository lookup is needed."""
-    return f"github:{full_name}@{branch}" if branch else f"github:{full_name}"
 
 
 def job_key(parts: dict[str, object]) -> str:
@@ -799,6 +675,8 @@ def scan(
                     found = opened.seeds(seeds)
                     if not found:
                         raise InputError(f"{store}: no seeds; fingerprint with --seeds first")
+            from scanner.listings import expand_targets
+
             networks: dict[str, str] = {}
             wanted = expand_targets(targets or [], from_file, forks or [], queries,
                                     github_repos or [], crawler, history, networks,
