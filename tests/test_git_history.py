@@ -12,7 +12,7 @@ import subprocess
 import tarfile
 import time
 import zlib
-from hashlib import sha256
+from hashlib import sha1, sha256
 from itertools import count
 from pathlib import Path
 
@@ -1141,3 +1141,25 @@ def test_a_script_named_only_by_its_shebang_line_is_read_from_git(store, tmp_pat
     [candidate] = report["candidates"]
     found = [f["candidate_path"] for f in candidate["files"]]
     assert (code, found, candidate["unread"]) == (1, [f"bin/tool@{added[:12]}"], [])
+
+
+def test_a_loose_object_is_inflated_no_further_than_the_byte_cap_allows(tmp_path):
+    """What is inflated to tell a loose object is git's own counts against
+    ``max_total_bytes`` (and stops there): a real object of 48 MiB of zeros is 48 KiB on disk
+    (zlib's thousandfold): one under another object's name was inflated and hashed whole while
+    only its 48 KiB counted, so a folder of such files could be made to take hours under any
+    cap."""
+    repo = new_repo(tmp_path / "repo")
+    body = bytes(48 * 1024 * 1024)
+    raw = b"blob %d\0" % len(body) + body
+    name = sha1(raw + b"!").hexdigest()  # named as another: inflated whole, then found out
+    loose = repo / ".git" / "objects" / name[:2] / name[2:]
+    loose.parent.mkdir(parents=True, exist_ok=True)
+    loose.write_bytes(zlib.compress(raw, 9))
+    assert loose.stat().st_size < 100_000
+    cap = 4_000_000
+    tree = LocalTree(repo, limits=Limits(max_total_bytes=cap), history=True)
+    list(tree.iter_files())
+    assert any(f"more than {cap:,} bytes read" in p.message for p in tree.problems), tree.problems
+    # stopped at the cap, before the end of the object could tell it was not the one named
+    assert not any(p.path.endswith(name[2:]) for p in tree.problems), tree.problems

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -89,11 +90,18 @@ class LocalTree:
             if (self.with_history is not None and entry.absolute.name in _GIT_NAMES
                     and self._git_file(entry.path, entry.absolute)):  # fmt: skip
                 continue
-            if self.with_history and self._bares_own(entry.path, entry.absolute):
+            # a file of a bare repository in the folder (met after its HEAD) that is one of
+            # git's own (a loose object, counted by ``_object``; a ref named ``feature.py``)
+            parts = self._bare_parts(entry.path) if self.with_history else []
+            if parts and (loose := self._object(unpacker, entry.path, parts,
+                                                entry.absolute)) is not None:  # fmt: skip
+                if not loose:
+                    return  # past max_total_bytes
+                continue
+            if parts and gits_own(parts, entry.absolute):
                 if not self._count_read(unpacker, entry.absolute):
                     return
-                yield from _reflog_messages(unpacker, entry.path, self._bare_parts(entry.path),
-                                            entry.absolute)  # fmt: skip
+                yield from _reflog_messages(unpacker, entry.path, parts, entry.absolute)
                 continue
             read = read_file(unpacker, entry.path, entry.absolute,
                              entry.skip == UNKNOWN_LANGUAGE, self.problems)  # fmt: skip
@@ -184,9 +192,9 @@ class LocalTree:
                 counted[kept] = counted.get(kept, 0) + 1
             elif entry.skip and entry.skip != UNKNOWN_LANGUAGE:
                 yield from self._passed_over(unpacker, where, entry, walked)
-            elif _loose_object(parts, entry.absolute) is False:
-                self._count_read(unpacker, entry.absolute)
-                self.problems.append(problem(where, _NOT_AN_OBJECT))
+            elif (loose := self._object(unpacker, where, parts, entry.absolute)) is not None:
+                if not loose:
+                    break  # past max_total_bytes
             elif not gits_own(parts, entry.absolute):
                 yield from read_file(unpacker, where, entry.absolute,
                                      entry.skip == UNKNOWN_LANGUAGE, self.problems)  # fmt: skip
@@ -195,13 +203,31 @@ class LocalTree:
         for (store, what), count in sorted(counted.items()):
             self.problems.append(problem(path + store, f"{count:,} {what}: not read"))
 
-    def _count_read(self, unpacker: Unpacker, file: Path) -> bool:
-        """Count a file of a git folder read to tell it is git's own against
-        ``max_total_bytes``, as a file read is; False once the cap is passed (one line)."""
-        try:
+    def _object(self, unpacker: Unpacker, where: str, parts: list[str],
+                file: Path) -> bool | None:  # fmt: skip
+        """For a file named as a loose object of a git folder (``_loose_object``): None when it
+        is not one (read as any file); else True once counted (git's own, or one unread line
+        when its content is not the object its name says), False when that passed
+        ``max_total_bytes``. What is inflated to tell counts against the cap, as much as is
+        inflated (a small object can inflate a thousandfold: it is never inflated past what is
+        left under the cap)."""
+        room = self.limits.max_total_bytes - unpacker.bytes_read
+        loose, inflated = _loose_object(parts, file, room)
+        if loose is None and not inflated:
+            return None
+        if not self._count_read(unpacker, file, inflated):
+            return False
+        if not loose:
+            self.problems.append(problem(where, _NOT_AN_OBJECT))
+        return True
+
+    def _count_read(self, unpacker: Unpacker, file: Path, inflated: int = 0) -> bool:
+        """Count a file of a git folder read to tell it is git's own (and what was
+        ``inflated`` of it) against ``max_total_bytes``, as a file read is; False once the cap
+        is passed (one line)."""
+        unpacker.bytes_read += inflated
+        with contextlib.suppress(OSError):  # gone meanwhile: nothing was read
             unpacker.bytes_read += os.lstat(file).st_size
-        except OSError:
-            return True
         cap = self.limits.max_total_bytes
         if unpacker.bytes_read <= cap or unpacker.stopped:
             return not unpacker.stopped
@@ -224,17 +250,6 @@ class LocalTree:
             self._repository(where, folder, where, folder, "a bare git repository")
             self._bare.append(where)
         return False  # HEAD is read as any file
-
-    def _bares_own(self, path: str, file: Path) -> bool:
-        """Whether a file of a bare repository in the folder (met before its files: its
-        ``HEAD`` comes first) is one of git's own (``gits_own``: a ref named ``feature.py``)."""
-        parts = self._bare_parts(path)
-        if not parts:
-            return False
-        if _loose_object(parts, file) is False:
-            self.problems.append(problem(path, _NOT_AN_OBJECT))
-            return True
-        return gits_own(parts, file)
 
     def _bare_parts(self, path: str) -> list[str]:
         """A path's parts in the bare repository in the folder it is in ([] if none)."""
@@ -345,7 +360,7 @@ def gits_own(parts: list[str], file: Path) -> bool:
     data), a ref (a hash or ``ref: NAME``) or a reflog (``OLD NEW WHO <EMAIL> TIME ZONE\tMSG``
     lines) below ``refs/`` or ``logs/`` (of the git folder, a worktree's or a submodule's); or
     a socket (``fsmonitor--daemon.ipc``), which cannot be opened and holds nothing."""
-    if _loose_object(parts, file):
+    if _loose_object(parts, file, _MAX_REF_BYTES)[0]:
         return True
     area = _ref_area(parts)
     if area is None:
@@ -402,8 +417,9 @@ _NOT_AN_OBJECT = ("named as a git loose object, but its content is not the objec
 _OBJECT_TYPES = (b"blob", b"tree", b"commit", b"tag")
 
 
-def _loose_object(parts: list[str], file: Path) -> bool | None:
-    """For a file of a git folder (``parts``: its path there): True when it is one of git's
+def _loose_object(parts: list[str], file: Path, room: int) -> tuple[bool | None, int]:
+    """For a file of a git folder (``parts``: its path there), and how many bytes were
+    inflated to tell (never more than ``room``, past which it is None): True when it is one of git's
     loose objects, at ``objects/XX/<hex>`` of the git folder itself or of a submodule's (in
     ``modules/``), zlib data inflating to ``TYPE SIZE\0`` and SIZE bytes whose hash (the
     repository's: SHA-1 or SHA-256) is its name; False when it is named as one there but is
@@ -413,56 +429,71 @@ def _loose_object(parts: list[str], file: Path) -> bool | None:
     name = parts[-1]
     if not (len(parts) >= 3 and parts[-3] == "objects" and len(parts[-2]) == 2
             and len(name) in (38, 62) and not set(parts[-2] + name) - set(_HEX)):  # fmt: skip
-        return None
+        return None, 0
     git_folder = file.parents[2]
     if parts[:-3] and (parts[0] != "modules" or not (git_folder / "HEAD").is_file()
                        or not (git_folder / "refs").is_dir()):  # fmt: skip
-        return None  # not where git keeps objects: read as any file
+        return None, 0  # not where git keeps objects: read as any file
     sha256 = _sha256_repository(git_folder)
     if len(name) != (62 if sha256 else 38):
-        return None
+        return None, 0
     try:
         handle = _open_regular(file)
         if handle is None:
-            return None
+            return None, 0
         with handle:
-            return _inflates_to(handle, parts[-2] + name, "sha256" if sha256 else SHA1)
+            return _inflates_to(handle, parts[-2] + name, "sha256" if sha256 else SHA1, room)
     except OSError:
-        return None
+        return None, 0
 
 
-def _inflates_to(handle: BinaryIO, name: str, algorithm: str) -> bool | None:
-    """Whether a stream is a loose object named ``name`` (see ``_loose_object``)."""
+def _inflates_to(handle: BinaryIO, name: str, algorithm: str,
+                 room: int) -> tuple[bool | None, int]:  # fmt: skip
+    """Whether a stream is a loose object named ``name`` (see ``_loose_object``), and the bytes
+    inflated to tell: a megabyte at a time, never past ``room`` (then None)."""
     inflate = zlib.decompressobj()
     digest = hashlib.new(algorithm)
     header = b""
     size = seen = -1
+    inflated = 0
     try:
         while chunk := handle.read(1 << 16):
-            data = inflate.decompress(chunk)
-            if size < 0:
-                header += data
-                if b"\0" not in header:
-                    if len(header) > 64:
-                        return False
-                    continue
-                head, _, data = header.partition(b"\0")
-                kind, _, length = head.partition(b" ")
-                if kind not in _OBJECT_TYPES or not length.isdigit() or len(length) > 20:
-                    return False
-                size, seen = int(length), 0
-                digest.update(head + b"\0")
-            seen += len(data)
-            if seen > size:
-                return False
-            digest.update(data)
+            while chunk:
+                data = inflate.decompress(chunk, _INFLATE_STEP)
+                chunk = inflate.unconsumed_tail
+                inflated += len(data)
+                if inflated > room:
+                    return None, inflated
+                if size < 0:
+                    header += data
+                    if b"\0" not in header:
+                        if len(header) > 64:
+                            return False, inflated
+                        continue
+                    head, _, data = header.partition(b"\0")
+                    kind, _, length = head.partition(b" ")
+                    if kind not in _OBJECT_TYPES or not length.isdigit() or len(length) > 20:
+                        return False, inflated
+                    size, seen = int(length), 0
+                    digest.update(head + b"\0")
+                seen += len(data)
+                if seen > size:
+                    return False, inflated
+                digest.update(data)
+                if inflate.eof:
+                    break
             if inflate.eof:
                 break
     except zlib.error:
-        return None if size < 0 and not header else False
+        return (None if size < 0 and not header else False), inflated
     if not inflate.eof or inflate.unused_data or handle.read(1) or seen != size:
-        return False if header else None
-    return digest.hexdigest() == name
+        return (False if header else None), inflated
+    return digest.hexdigest() == name, inflated
+
+
+_INFLATE_STEP = 1 << 20
+"""At most this much is inflated at a time from a loose object (a 64 KiB read of a crafted
+one can inflate to 64 MiB in one call)."""
 
 
 def _sha256_repository(git_folder: Path) -> bool:
