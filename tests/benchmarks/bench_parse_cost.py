@@ -34,6 +34,7 @@ from pathlib import Path
 from fingerprints.isolation import _ZYGOTE_ENVIRONMENT
 from tests.benchmarks.bench_scale_all import load, pip_tree
 from tests.benchmarks.bench_startup_index import ENV, LEAKTRACE, PERF
+from tests.benchmarks.perf_samples import record
 
 WORK = """import pickle, sys
 from pathlib import Path
@@ -143,42 +144,11 @@ def instructions_section(pip: Path, work_folder: Path | None) -> None:
 
 def samples(argv: list[str]) -> tuple[dict[str, list[tuple[float, float]]], float]:
     """Each role's (time after the calling process's exec, CPU seconds) samples of one run."""
-    with tempfile.TemporaryDirectory() as tmp:
-        data = Path(tmp) / "perf.data"
-        subprocess.run([PERF, "record", "-q", "-e", "task-clock", "-F", "4000", "-o", str(data),
-                        "--", *argv], env=ENV, capture_output=True, check=False)  # fmt: skip
-        script = subprocess.run([PERF, "script", "-i", str(data), "--show-task-events", "-F",
-                                 "comm,pid,tid,time,period"], capture_output=True, text=True,
-                                check=True).stdout  # fmt: skip
-    parent: dict[int, int] = {}
-    root, start = 0, 0.0
-    found: list[tuple[int, float, float]] = []
-    for line in script.splitlines():
-        fork = re.search(r"PERF_RECORD_FORK\((\d+):\d+\):\((\d+):\d+\)", line)
-        if fork and fork[1] != fork[2]:
-            parent[int(fork[1])] = int(fork[2])
-        elif "PERF_RECORD_COMM exec" in line:
-            execed = re.search(r"(\d+)/\d+\s+([\d.]+):", line)
-            if execed and not root:
-                root, start = int(execed[1]), float(execed[2])
-        else:
-            fields = re.search(r"(\d+)/\d+\s+([\d.]+):\s+(\d+)\s*$", line)
-            if fields:
-                found.append((int(fields[1]), float(fields[2]), int(fields[3]) / 1e9))
-    start = start or min(t for _, t, _ in found)
-    zygotes = {parent[pid] for pid in parent if parent.get(parent[pid]) == root}
-
-    def role(pid: int) -> str:
-        if pid == root:
-            return "calling process"
-        if pid in zygotes:
-            return "zygote"
-        return "parser processes" if parent.get(pid) in zygotes else "other"
-
+    recorded = record(argv)
     roles: dict[str, list[tuple[float, float]]] = {}
-    for pid, when, cpu in found:
-        roles.setdefault(role(pid), []).append((when - start, cpu))
-    return roles, max(t for _, t, _ in found) - start
+    for pid, when, cpu in recorded.samples:
+        roles.setdefault(recorded.role(pid), []).append((when, cpu))
+    return roles, recorded.end()
 
 
 def timeline_section(pip: Path) -> None:

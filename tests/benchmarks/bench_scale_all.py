@@ -46,7 +46,6 @@ import argparse
 import contextlib
 import json
 import os
-import re
 import shutil
 import sqlite3
 import subprocess
@@ -64,7 +63,6 @@ from tests.benchmarks.bench_scale import (
     ensure_dolos,
 )
 from tests.benchmarks.bench_startup_index import (
-    ENV,
     LEAKTRACE,
     PERF,
     Run,
@@ -75,6 +73,7 @@ from tests.benchmarks.bench_startup_index import (
     timed,
 )
 from tests.benchmarks.corpus import CACHE, pypi_sdist
+from tests.benchmarks.perf_samples import ROLES, record
 
 PIP_VERSION = "24.2"
 BARE_PARSE = """import sys, time
@@ -128,55 +127,19 @@ def per_process(argv: list[str], cwd: Path, before: Path | None = None) -> str:
     if before is not None:
         for path in before.parent.glob(f"{before.name}*"):
             path.unlink()
-    with tempfile.TemporaryDirectory() as tmp:
-        data = Path(tmp) / "perf.data"
-        done = subprocess.run([PERF, "record", "-q", "-e", "task-clock", "-F", "4000", "-o",
-                               str(data), "--", *argv], cwd=cwd, env=ENV, capture_output=True,
-                              check=False)  # fmt: skip
-        samples = subprocess.run([PERF, "script", "-i", str(data), "--show-task-events", "-F",
-                                  "comm,pid,tid,period"], capture_output=True, text=True,
-                                 check=False)  # fmt: skip
-    if done.returncode not in (0, 1, 3) or samples.returncode != 0:
-        return f"per process: perf record failed ({(done.stderr + samples.stderr)[-200:]!r})"
+    recorded = record(argv, cwd)
+    if recorded.returncode not in (0, 1, 3):
+        return f"per process: perf record failed ({recorded.stderr[-200:]!r})"
     cpu: dict[int, float] = {}
-    parent: dict[int, int] = {}
-    executed: dict[int, str] = {}
-    for line in samples.stdout.splitlines():
-        fork = re.search(r"PERF_RECORD_FORK\((\d+):\d+\):\((\d+):\d+\)", line)
-        if fork and fork[1] != fork[2]:
-            parent[int(fork[1])] = int(fork[2])
-            continue
-        execed = re.search(r"PERF_RECORD_COMM exec: (.+):(\d+)/", line)
-        if execed:
-            executed.setdefault(int(execed[2]), execed[1])
-            continue
-        fields = line.split()
-        if len(fields) >= 3 and "/" in fields[-2] and fields[-1].isdigit():
-            pid = int(fields[-2].partition("/")[0])
-            cpu[pid] = cpu.get(pid, 0.0) + int(fields[-1]) / 1e9
-    root = next(iter(executed), None)
-
-    def role(pid: int) -> str:
-        up = parent.get(pid)
-        if pid == root:
-            return "calling process"
-        if up == root:
-            if pid not in executed:
-                return "pool workers"
-            if not executed[pid].startswith("python"):
-                return "other"
-            # a zygote forks the parsers; before it, each parser was an interpreter of its own
-            return "zygote" if pid in parent.values() else "parser processes"
-        return "parser processes" if up in executed and up != root else "other"
-
+    for pid, _, seconds in recorded.samples:
+        cpu[pid] = cpu.get(pid, 0.0) + seconds
     roles: dict[str, list[float]] = {}
     for pid, seconds in cpu.items():
-        roles.setdefault(role(pid), []).append(seconds)
-    order = ["calling process", "pool workers", "zygote", "parser processes", "other"]
+        roles.setdefault(recorded.role(pid), []).append(seconds)
     parts = [f"{name} {sum(roles[name]):.2f} s"
              + (f" ({', '.join(f'{c:.2f}' for c in sorted(roles[name], reverse=True))})"
                 if len(roles[name]) > 1 else "")
-             for name in order if name in roles]  # fmt: skip
+             for name in ROLES if name in roles]  # fmt: skip
     total = sum(cpu.values())
     largest = max(cpu.values(), default=0.0)
     return (f"CPU per process: {'; '.join(parts)}; total {total:.2f} s, so on two idle cores "

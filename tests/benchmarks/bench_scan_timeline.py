@@ -20,15 +20,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import subprocess
 import tempfile
 from pathlib import Path
 
 from tests.benchmarks.bench_scale_all import large_tree, load, pip_tree
 from tests.benchmarks.bench_startup_index import ENV, LEAKTRACE, PERF
+from tests.benchmarks.perf_samples import ROLES, record
 
-ROLES = ("calling process", "pool workers", "zygote", "parser processes", "other")
 SHORT = {"calling process": "call", "pool workers": "pool", "zygote": "zyg",
          "parser processes": "parse", "other": "other"}  # fmt: skip
 
@@ -36,51 +35,11 @@ SHORT = {"calling process": "call", "pool workers": "pool", "zygote": "zyg",
 def samples(argv: list[str], cwd: Path) -> tuple[list[tuple[str, int, float, float]], float]:
     """Each sample of one run as (role, pid, time after the calling process's exec, CPU
     seconds), and the time of the last sample."""
-    with tempfile.TemporaryDirectory() as tmp:
-        data = Path(tmp) / "perf.data"
-        done = subprocess.run([PERF, "record", "-q", "-e", "task-clock", "-F", "4000", "-o",
-                               str(data), "--", *argv], cwd=cwd, env=ENV, capture_output=True,
-                              check=False)  # fmt: skip
-        if done.returncode not in (0, 1, 3):
-            raise SystemExit(f"the scan failed ({done.returncode}): {done.stderr[-400:]!r}")
-        script = subprocess.run([PERF, "script", "-i", str(data), "--show-task-events", "-F",
-                                 "comm,pid,tid,time,period"], capture_output=True, text=True,
-                                check=True).stdout  # fmt: skip
-    parent: dict[int, int] = {}
-    executed: set[int] = set()
-    root, start = 0, 0.0
-    found: list[tuple[int, float, float]] = []
-    for line in script.splitlines():
-        fork = re.search(r"PERF_RECORD_FORK\((\d+):\d+\):\((\d+):\d+\)", line)
-        if fork:
-            if fork[1] != fork[2]:
-                parent[int(fork[1])] = int(fork[2])
-        elif "PERF_RECORD_COMM exec" in line:
-            execed = re.search(r"(\d+)/\d+\s+([\d.]+):", line)
-            if execed:
-                executed.add(int(execed[1]))
-                if not root:
-                    root, start = int(execed[1]), float(execed[2])
-        else:
-            fields = re.search(r"(\d+)/\d+\s+([\d.]+):\s+(\d+)\s*$", line)
-            if fields:
-                found.append((int(fields[1]), float(fields[2]), int(fields[3]) / 1e9))
-    start = start or min(t for _, t, _ in found)
-    zygotes = {pid for pid in executed if parent.get(pid) == root}
-
-    def role(pid: int) -> str:
-        if pid == root:
-            return "calling process"
-        if pid in zygotes:
-            return "zygote"
-        if parent.get(pid) in zygotes:
-            return "parser processes"
-        if parent.get(pid) == root and pid not in executed:
-            return "pool workers"
-        return "other"
-
-    rows = [(role(pid), pid, when - start, cpu) for pid, when, cpu in found]
-    return rows, max(t for _, _, t, _ in rows)
+    recorded = record(argv, cwd)
+    if recorded.returncode not in (0, 1, 3):
+        raise SystemExit(f"the scan failed ({recorded.returncode}): {recorded.stderr[-400:]!r}")
+    rows = [(recorded.role(pid), pid, when, cpu) for pid, when, cpu in recorded.samples]
+    return rows, recorded.end()
 
 
 def worked(items: list[tuple[int, float, float]], share: float = 0.99) -> tuple[float, float]:
