@@ -8,6 +8,21 @@ REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "samples"
 
 
+@pytest.fixture(scope="module")
+def store(tmp_path_factory) -> Path:
+    """The sample private repository (``samples/private/acme-ledger``) fingerprinted, once per
+    module that asks for it and defines no ``store`` of its own."""
+    from typer.testing import CliRunner
+
+    from scanner.cli import app
+
+    db = tmp_path_factory.mktemp("store") / "store.db"
+    done = CliRunner().invoke(app, ["fingerprint", str(SAMPLES / "private" / "acme-ledger"),
+                                    "--store", str(db)])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    return db
+
+
 def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
     """Create files below ``root`` from a {relative path: content} mapping."""
     for rel, content in files.items():

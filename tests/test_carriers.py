@@ -32,14 +32,6 @@ JAVA = (PRIVATE / JAVA_PATH).read_bytes()
 README = b"# acme tools\n\nNothing to see here.\n"
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory) -> Path:
-    db = tmp_path_factory.mktemp("store") / "store.db"
-    done = runner.invoke(app, ["fingerprint", str(PRIVATE), "--store", str(db)])
-    assert done.exit_code == 0, done.output
-    return db
-
-
 def scan(store: Path, target: Path | str, *extra: str) -> tuple[int, dict, str]:
     done = runner.invoke(app, ["scan", str(target), "--store", str(store), "--json", "-",
                                "--results", str(store.parent / "results.db"), *extra])  # fmt: skip

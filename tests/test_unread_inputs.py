@@ -32,14 +32,6 @@ MONEY = (PRIVATE / "acme_ledger" / "money.py").read_bytes()
 JOURNAL = (PRIVATE / "acme_ledger" / "journal.py").read_bytes()
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory) -> Path:
-    db = tmp_path_factory.mktemp("store") / "store.db"
-    done = runner.invoke(app, ["fingerprint", str(PRIVATE), "--store", str(db)])
-    assert done.exit_code == 0, done.output
-    return db
-
-
 def scan(store: Path, *targets: Path | str, extra: tuple[str, ...] = ()) -> tuple[int, dict, str]:
     report = store.parent / "report.json"
     report.unlink(missing_ok=True)
