@@ -267,12 +267,11 @@ class LocalTree:
             root = self.root.resolve(strict=True)
             resolved = git_folder.resolve(strict=True)
             common = _common_dir(resolved)
-            # the history git reads is the common folder's, with the objects its alternates
-            # lend: all of it inside the folder, or a stranger's folder could have our own
-            # repositories on this machine read as its code
-            lent = _alternates(common)
-            inside = (resolved.is_relative_to(root) and common.is_relative_to(root)
-                      and all(folder.is_relative_to(root) for folder in lent))  # fmt: skip
+            # the history git reads is the common folder's: inside the folder too, or a
+            # stranger's worktree could have one of our repositories on this machine read as
+            # its code (objects borrowed through alternates are read only as far as this
+            # repository's own refs reach them)
+            inside = resolved.is_relative_to(root) and common.is_relative_to(root)
         except (OSError, RuntimeError, ValueError):  # ValueError: a NUL in a .git file's gitdir
             resolved, inside, common = None, False, None
         if common in self._git_folders:
@@ -281,9 +280,8 @@ class LocalTree:
             self._git_folders.add(common)
         if not inside:
             self.problems.append(problem(path, "git folder linked (a worktree's or submodule's "
-                                         "gitdir, its commondir or its objects' alternates) to "
-                                         "one outside the folder, or missing: its history is "
-                                         "not read"))  # fmt: skip
+                                         "gitdir, or its commondir) to one outside the folder, "
+                                         "or missing: its history is not read"))  # fmt: skip
         elif not self.with_history:
             self.problems.append(problem(path, f"{what}: {_UNREAD_HISTORY}"))
         else:
@@ -569,18 +567,6 @@ def _common_dir(git_folder: Path) -> Path:
     if not named:
         return git_folder
     return (git_folder / os.fsdecode(named)).resolve(strict=True)
-
-
-def _alternates(git_folder: Path) -> list[Path]:
-    """The object folders a git folder borrows objects from (``objects/info/alternates``: one
-    path a line, relative to its ``objects``), resolved."""
-    objects = git_folder / "objects"
-    listed = _first_bytes(objects / "info" / "alternates", _GIT_LINK_BYTES * 16)
-    return [
-        (objects / os.fsdecode(line.strip())).resolve()
-        for line in listed.splitlines()
-        if line.strip() and not line.startswith(b"#")
-    ]
 
 
 def _first_line(path: Path) -> bytes:
