@@ -4,6 +4,7 @@ fork networks cloned over git's smart HTTP protocol from a server on 127.0.0.1."
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -11,6 +12,7 @@ import socket
 import subprocess
 import tarfile
 import time
+import zipfile
 import zlib
 from hashlib import sha1, sha256
 from itertools import count
@@ -1186,3 +1188,18 @@ def test_a_worktree_sharing_history_outside_the_folder_is_not_read(tmp_path):
             "to one outside the folder, or missing: its history is not read") in [
         (p.path, p.message) for p in tree.problems], tree.problems  # fmt: skip
 
+
+def test_an_archive_named_without_an_extension_is_opened_from_history(store, tmp_path):
+    """A blob whose name has no extension is decided by its first bytes as a folder's file
+    is: an archive is opened (a zip committed as ``bin/bundle``, then removed, came out clear:
+    only a ``#!`` line was looked for)."""
+    repo = new_repo(tmp_path / "repo")
+    bundle = io.BytesIO()
+    with zipfile.ZipFile(bundle, "w") as archive:
+        archive.writestr("leak.py", LEAKED)
+    added = commit(repo, {"bin/bundle": bundle.getvalue()}, "a bundle")
+    commit(repo, {}, "remove it", remove=("bin/bundle",))
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    [candidate] = report["candidates"]
+    found = [f["candidate_path"] for f in candidate["files"]]
+    assert (code, found, candidate["unread"]) == (1, [f"bin/bundle@{added[:12]}!/leak.py"], [])

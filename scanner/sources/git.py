@@ -190,7 +190,7 @@ class GitRepo:
         sizes = {e.blob: e.size for e in entries}
         blobs = self._counted([e.blob for e in entries], sizes)
         for entry, (_, data) in zip(entries, store.read(blobs), strict=False):
-            yield from self._emit_blob(entry.path, data, entry.path)
+            yield from self._emit(entry.path, data, entry.path)
 
     # -- every commit -------------------------------------------------------------------------
 
@@ -283,7 +283,7 @@ class GitRepo:
             elif not self._too_big(names[blob], sizes.get(blob, 0)):
                 readable.append(blob)
         for blob, data in store.read(self._counted(readable, sizes)):
-            for file in self._emit_blob(names[blob], data, sightings[blob][0].path):
+            for file in self._emit(names[blob], data, sightings[blob][0].path):
                 self.history[file.path] = record(blob)
                 yield file
         if self.on_disk:
@@ -328,7 +328,7 @@ class GitRepo:
         readable = [blob for blob in sorted(extra, key=names.__getitem__)
                     if not self._too_big(names[blob], sizes.get(blob, 0))]  # fmt: skip
         for blob, data in local.read(self._counted(readable, sizes)):
-            yield from self._emit_blob(names[blob], data, extra[blob])
+            yield from self._emit(names[blob], data, extra[blob])
         if local.broken_trees:
             self.problems.append(problem("", f"{local.broken_trees:,} tree(s) that nothing "
                                          "reaches and that git did not write (malformed): "
@@ -422,18 +422,10 @@ class GitRepo:
         if self._bytes > self.limits.max_total_bytes:
             raise _Stop(f"more than {self.limits.max_total_bytes:,} bytes; the rest is not read")
 
-    def _emit_blob(self, name: str, data: bytes, path: str) -> Iterator[CandidateFile]:
-        """A blob kept by ``maybe_wanted``: one whose name tells no language (``bin/tool``) is
-        read in the language its ``#!`` line names, as in a folder; with none it is no source."""
-        if is_wanted(path):
-            yield from self._emit(name, data, path)
-            return
-        language = language_for_shebang(data[:HEAD])
-        if language:
-            yield from self._emit(name, data, path + extension_for_language(language))
-
     def _emit(self, name: str, data: bytes, path: str | None = None) -> Iterator[CandidateFile]:
-        """The files one blob holds (itself, or what a carrier inside the repository holds)."""
+        """The files one blob holds (itself, or what a carrier inside the repository holds),
+        decided as a folder's file is (``Unpacker.data``): by its name, else by its first bytes
+        (a ``#!`` line, an archive under any name)."""
         if self._unpacker is None:
             self._unpacker = Unpacker(self.limits, self.problems,
                                       version_control=self.version_control)  # fmt: skip
@@ -442,7 +434,7 @@ class GitRepo:
 
 def maybe_wanted(path: str) -> bool:
     """``is_wanted``, or a name with no extension (``bin/tool``): a script named only by its
-    ``#!`` line, read to tell (``GitRepo._emit_blob``)."""
+    ``#!`` line or an archive, read to tell (``GitRepo._emit``)."""
     return is_wanted(path) or "." not in path.rpartition("/")[2].lstrip(".")
 
 
