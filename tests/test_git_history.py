@@ -1203,3 +1203,16 @@ def test_an_archive_named_without_an_extension_is_opened_from_history(store, tmp
     [candidate] = report["candidates"]
     found = [f["candidate_path"] for f in candidate["files"]]
     assert (code, found, candidate["unread"]) == (1, [f"bin/bundle@{added[:12]}!/leak.py"], [])
+
+
+def test_a_path_git_gives_that_is_not_utf8_is_carried_as_a_folders_is(store, tmp_path):
+    """A file name that is not UTF-8 comes out of git with surrogate escapes; it is named as
+    the same file in a folder is (``\\xe9``), not as a lone surrogate in the report."""
+    repo = new_repo(tmp_path / "repo")
+    added = commit(repo, {os.fsdecode(b"caf\xe9.py"): LEAKED}, "a leak")
+    code, report = scan(store, tmp_path, f"file://{repo}")
+    [candidate] = report["candidates"]
+    assert (code, [f["candidate_path"] for f in candidate["files"]]) == (1, ["caf\\xe9.py"])
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    assert code == 1
+    assert "\udce9" not in json.dumps(report, ensure_ascii=False, default=str), added

@@ -18,7 +18,12 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from fingerprints import extension_for_language, language_for_path, language_for_shebang
+from fingerprints import (
+    carried_name,
+    extension_for_language,
+    language_for_path,
+    language_for_shebang,
+)
 from scanner.sources.base import CandidateFile, Limits, Problem, problem
 from scanner.sources.carriers import HEAD, Unpacker, sniff, unread_histories
 from scanner.sources.content import is_wanted
@@ -429,7 +434,9 @@ class GitRepo:
         if self._unpacker is None:
             self._unpacker = Unpacker(self.limits, self.problems,
                                       version_control=self.version_control)  # fmt: skip
-        return self._unpacker.data(name, data, real=path)
+        # git's paths come with surrogate escapes (not UTF-8): carried as a folder's are
+        real = carried_name(path) if path is not None else None
+        return self._unpacker.data(carried_name(name), data, real=real)
 
 
 def maybe_wanted(path: str) -> bool:
