@@ -1216,3 +1216,17 @@ def test_a_path_git_gives_that_is_not_utf8_is_carried_as_a_folders_is(store, tmp
     code, report = scan(store, tmp_path, str(repo), "--history")
     assert code == 1
     assert "\udce9" not in json.dumps(report, ensure_ascii=False, default=str), added
+
+
+def test_a_blob_only_a_reflog_reaches_is_read_by_its_whole_name(store, tmp_path):
+    """A blob that only a reflog reaches is read under a path that tells its language: git's
+    object listing cuts a path at a newline (``x`` for ``x\\nleak.py``), which read nothing."""
+    repo = new_repo(tmp_path / "repo")
+    lost = commit(repo, {"x\nleak.py": LEAKED}, "a leak")
+    git(repo, "reset", "-q", "--hard", "HEAD~1")
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    [candidate] = report["candidates"]
+    assert code == 1, (lost, candidate["unread"])
+    blob = git(repo, "rev-parse", f"{lost}:x\nleak.py")
+    assert [f["candidate_path"] for f in candidate["files"]] == [
+        f"x\nleak.py@uncommitted:{blob[:12]}"]  # fmt: skip

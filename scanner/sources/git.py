@@ -321,7 +321,10 @@ class GitRepo:
         extra = {}  # blob -> the first of its paths to read it as
         same = {}  # blob -> its path, when its id is a working-tree file's: read if it lies
         for blob, seen in paths.items():
-            wanted = [path for path in seen if maybe_wanted(path)]
+            # a path whose name tells a language first (rev-list cuts a path at a newline:
+            # ``x`` for ``x\nleak.py``, which the commits' own listing gives whole)
+            wanted = sorted((path for path in seen if maybe_wanted(path)),
+                            key=lambda path: not is_wanted(path))  # fmt: skip
             if blob not in done and wanted:
                 if self._read_as(blob, wanted):
                     same[blob] = wanted[0]
