@@ -159,11 +159,11 @@ def _old_tar_header(head: bytes) -> bool:
 AR_MAGIC = b"!<arch>\n"
 _AR_HEADER = 60
 MAX_LONG_NAME = 64 * 1024
+"""Largest GNU long-name or long-link header read (PATH_MAX is 4,096 bytes)."""
 _AR_TABLES = {b"/": "[ar symbol table]", b"/SYM64/": "[ar symbol table]",
               b"__.SYMDEF": "[ar symbol table]", b"__.SYMDEF SORTED": "[ar symbol table]",
               b"//": "[ar long-name table]"}  # fmt: skip
 """The ar members that name no file (ar(5)), by the names they are shown under."""
-"""Largest GNU long-name or long-link header read (PATH_MAX is 4,096 bytes)."""
 MAX_PAX_HEADER = 1024 * 1024
 """Largest PAX extended header read (names, times and a few attributes)."""
 
