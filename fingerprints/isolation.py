@@ -155,18 +155,20 @@ class IsolatedParser:
         self.submit(TOKENIZE, (language, data))
         return self.collect()  # type: ignore[no-any-return]
 
-    def submit(self, call: str, args: tuple[Any, ...]) -> None:
+    def submit(self, call: str, args: tuple[Any, ...], size: int | None = None) -> None:
         """Send one call (``TOKENIZE`` or ``FINGERPRINT``) without waiting for its answer: the
         caller goes on with its own work while the child parses; ``collect`` gets the answers,
         in order. A call sent while another is under way waits in the request pipe (only when
         ``room`` says it fits) and is parsed the moment the one before it is answered.
 
         The time limit counts from here for a call sent to an idle child, else from when the
-        child finished the call before it (``_next``).
+        child finished the call before it (``_next``). ``size``: its ``_call_size``, if the
+        caller worked it out already.
         """
         requests, _ = self._start()
         now = time.monotonic()
-        self._calls.append((call, args, now, size := _call_size(args)))
+        size = _call_size(args) if size is None else size
+        self._calls.append((call, args, now, size))
         self._queued += size
         if len(self._calls) == 1:
             self._begin(now, _cpu_seconds(self._pid))
@@ -731,7 +733,7 @@ def isolated_map(
                 len(boxes) >= REORDER * processes and not boxes[0]
             ):
                 take(block=True)
-            child.submit(call, args)
+            child.submit(call, args, size)
             box: list[Any] = []
             boxes.append(box)
             held[child].append(box)
