@@ -5,6 +5,7 @@ and the scan goes on, on one core and on several, and is not tried again by a la
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import sqlite3
@@ -269,22 +270,28 @@ def same_tokens(there: TokenStream, data: bytes, language: str) -> None:
     assert (here.lines, here.error_line) == (there.lines, there.error_line)
 
 
-NESTED = b"([{" * 15_000  # 45 KB: fits the request pipe beside another, 0.15 s of CPU to parse
+NESTED = b"([{" * 15_000  # 45 KB: fits the request pipe beside another, about 0.1 s of CPU to parse
 
 
 def test_each_queued_file_has_its_own_cpu_limit():
-    """Two files of 0.15 s of CPU each, the second queued behind the first under a limit of
-    0.25 s: both are read, since the second's CPU counts from when the child finished the
-    first (counted from when it was queued, it would be 0.3 s, over the limit)."""
-    parser = isolation.IsolatedParser(ParseLimits(seconds=0.25))
+    """Two files, the second queued behind the first, each under the limit but together over
+    it (the limit is 1.6 times one file's CPU, measured in the child first, so the test holds
+    on a fast quiet machine as on a loaded one): both are read, since the second's CPU counts
+    from when the child finished the first (counted from when it was queued, it would be about
+    twice one file's, over the limit)."""
+    parser = isolation.IsolatedParser(ParseLimits(seconds=120))
     parser.tokenize(b"x = 1\n", "python")  # started: its start-up is no file's
     pid = parser._process.pid if parser._process else None
     before = isolation._cpu_seconds(pid)
-    queued(parser, (isolation.TOKENIZE, ("java", NESTED)), (isolation.TOKENIZE, ("java", NESTED)))
-    first, second = parser.collect(), parser.collect()
+    same_tokens(parser.tokenize(NESTED, "java"), NESTED, "java")
+    one = (isolation._cpu_seconds(pid) or 0) - (before or 0)
+    parser.limits = dataclasses.replace(parser.limits, seconds=1.6 * one)
+    before = isolation._cpu_seconds(pid)
+    queued(parser, *[(isolation.TOKENIZE, ("java", NESTED))] * 2)
+    answers = [parser.collect() for _ in range(2)]
     # the two together took more than one file may: each was held to its own limit
-    assert before is not None and (isolation._cpu_seconds(pid) or 0) - before > 0.25
-    for tokens in (first, second):
+    assert before is not None and (isolation._cpu_seconds(pid) or 0) - before > 1.6 * one
+    for tokens in answers:
         same_tokens(tokens, NESTED, "java")
     parser.close()
 
@@ -337,8 +344,8 @@ def test_isolated_map_gives_every_answer_in_order_past_failures_between_queued_c
     behind: list[bool] = []  # per call sent: whether it waits behind a crash
     submit = isolation.IsolatedParser.submit
 
-    def spy(self, call, args):
-        submit(self, call, args)
+    def spy(self, call, args, size=None):
+        submit(self, call, args, size)
         behind.append(any(held[1] is crash[1] for held in list(self._calls)[:-1]))
 
     monkeypatch.setattr(isolation.IsolatedParser, "submit", spy)
@@ -760,9 +767,9 @@ def test_isolated_map_gives_the_next_call_to_the_child_that_is_free(monkeypatch)
     given: list[tuple[int, str]] = []
     submit = isolation.IsolatedParser.submit
 
-    def spy(self, call, args):
+    def spy(self, call, args, size=None):
         given.append((id(self), args[0]))
-        return submit(self, call, args)
+        return submit(self, call, args, size)
 
     monkeypatch.setattr(isolation.IsolatedParser, "submit", spy)
     slow = (isolation.TOKENIZE, ("java", DEEP))  # seconds: the deep file, parsed whole
@@ -780,9 +787,9 @@ def test_scan_on_one_core_parses_the_next_file_while_it_judges_one(store, tmp_pa
     events: list[tuple[str, bytes]] = []
     submit, judged = isolation.IsolatedParser.submit, scan_module._judged
 
-    def spy_submit(self, call, args):
+    def spy_submit(self, call, args, size=None):
         events.append(("parse", args[1]))
-        return submit(self, call, args)
+        return submit(self, call, args, size)
 
     def spy_judged(file, analysis, context):
         events.append(("judge", file.data))
