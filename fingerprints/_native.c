@@ -1468,6 +1468,27 @@ done:
     return result;
 }
 
+#define MINIMA_LANES 8
+
+/* One hash's permutations into ``minima``, in blocks of a fixed count of lanes that the
+ * compiler vectorizes (with AVX2 where the processor has it: ``target_clones``), the rest one
+ * by one. Scalar, 128 permutations took 93 M of the parser processes' 5.3 G instructions
+ * (callgrind, pip 24.2). */
+__attribute__((target_clones("avx2", "default"))) static void
+permute_into(uint32_t *restrict minima, const uint32_t *restrict mul, const uint32_t *restrict add,
+             size_t perms, uint32_t h) {
+    size_t whole = perms - perms % MINIMA_LANES;
+    for (size_t j = 0; j < whole; j += MINIMA_LANES)
+        for (int lane = 0; lane < MINIMA_LANES; lane++) {
+            uint32_t permuted = mul[j + lane] * h + add[j + lane];
+            minima[j + lane] = permuted < minima[j + lane] ? permuted : minima[j + lane];
+        }
+    for (size_t j = whole; j < perms; j++) {
+        uint32_t permuted = mul[j] * h + add[j];
+        if (permuted < minima[j]) minima[j] = permuted;
+    }
+}
+
 /* ``signature.signature_bytes``'s minima: per permutation the least ``a * fmix32(h) + b``
  * (uint32 arithmetic) over the hashes, each folded to 32 bits (a minimum needs no ``unique``). */
 static PyObject *native_minima(PyObject *module, PyObject *args) {
@@ -1492,10 +1513,7 @@ static PyObject *native_minima(PyObject *module, PyObject *args) {
         h ^= h >> 13;
         h *= 0xC2B2AE35u;
         h ^= h >> 16;
-        for (size_t j = 0; j < perms; j++) {
-            uint32_t permuted = mul[j] * h + add[j];
-            if (permuted < minima[j]) minima[j] = permuted;
-        }
+        permute_into(minima, mul, add, perms, h);
     }
 done:
     PyBuffer_Release(&hashes);

@@ -92,7 +92,7 @@ def test_signature_bytes_are_datasketchs_own_without_importing_it():
     sets = [np.zeros(0, np.uint64), np.array([0, 2**64 - 1], np.uint64),
             rng.integers(0, 2**64 - 1, size=9000, dtype=np.uint64, endpoint=True)]  # fmt: skip
     sets.append(np.concatenate([sets[2][:50], sets[2][:50]]))  # repeated hashes count once
-    for hashes in sets:
-        for num_perm, seed in ((128, 1), (16, 7)):
+    for hashes in sets:  # 13 and 133: the native minima's lanes of 8 and a rest
+        for num_perm, seed in ((128, 1), (16, 7), (13, 3), (133, 5)):
             expected = to_bytes(minhash(hashes, num_perm, seed))
             assert signature_bytes(hashes, num_perm, seed) == expected
