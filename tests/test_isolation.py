@@ -30,6 +30,8 @@ from fingerprints import (
     open_store,
     tokenize,
 )
+from fingerprints.fingerprinter import FileFingerprint
+from fingerprints.shingles import FINGERPRINT_DTYPE
 from scanner.cli import EXIT_CLEAR, EXIT_DERIVATIVE, EXIT_INCOMPLETE, app
 from scanner.resultsdb import SCHEMA_VERSION, ResultsDB
 from tests.conftest import SAMPLES
@@ -620,6 +622,29 @@ def test_isolated_map_answers_in_order_past_crashes_on_two_processes(small_stack
         assert answer.signature == expected.signature and answer.sha256 == expected.sha256
     assert [len(a) for a in (answers[0], answers[3])] == [3, 3]
     assert [a.kind for a in (answers[1], answers[4])] == ["crash", "crash"]
+
+
+def test_a_fingerprint_crosses_the_pipe_whole():
+    """Every field of a parser process's answer (``FileFingerprint.__reduce__``: the
+    fingerprints as bytes), the fingerprints a writable array of their dtype, as here."""
+    params = FingerprintParams()
+    files = [
+        ("journal.py", JOURNAL.encode()),
+        ("tests/fixtures/broken.py", JOURNAL.encode() + b"def f(:\n"),
+    ]
+    calls = [(isolation.FINGERPRINT, (path, data, "python", params, 7)) for path, data in files]
+    answers = list(isolation.isolated_map(calls, ParseLimits(seconds=120), 1))
+    for answer, (path, data) in zip(answers, files, strict=True):
+        expected = fingerprint_file(path, data, "python", params, 7)
+        assert (
+            answer.fingerprints.dtype == FINGERPRINT_DTYPE and answer.fingerprints.flags.writeable
+        )
+        assert answer.fingerprints.tobytes() == expected.fingerprints.tobytes()
+        assert len(answer.fingerprints) == len(expected.fingerprints) > 0
+        for name in FileFingerprint.__slots__:
+            if name != "fingerprints":
+                assert getattr(answer, name) == getattr(expected, name), name
+    assert answers[1].warning and answers[1].boilerplate == "test fixture"
 
 
 def test_isolated_map_gives_up_a_slow_file_and_goes_on():
