@@ -84,13 +84,14 @@ def signature_bytes(hashes: np.ndarray, num_perm: int, seed: int) -> bytes:
     blocks of rows, so a huge file never makes a huge matrix.
     """
     a, b = _permutations(num_perm, seed)
+    # the header padded as ``qiB{num_perm}I`` pads it before the values ("0I": no value)
+    head = struct.pack("@qiB0I", seed, -num_perm, 1)
     found = native.minima(np.ascontiguousarray(hashes, dtype=np.uint64), a, b)
-    if found is not None:
-        values = np.frombuffer(found, dtype=np.uint32)
-    else:
-        values = np.full(num_perm, 0xFFFFFFFF, dtype=np.uint32)
-        folded = _fmix32(_folded(hashes).astype(np.uint32))
-        for start in range(0, folded.shape[0], 4096):
-            permuted = folded[start : start + 4096, None] * a + b
-            np.minimum(values, permuted.min(axis=0), out=values)
-    return struct.pack(f"@qiB{num_perm}I", seed, -num_perm, 1, *values.tolist())
+    if found is not None:  # the values already as native uint32 bytes
+        return head + found
+    values = np.full(num_perm, 0xFFFFFFFF, dtype=np.uint32)
+    folded = _fmix32(_folded(hashes).astype(np.uint32))
+    for start in range(0, folded.shape[0], 4096):
+        permuted = folded[start : start + 4096, None] * a + b
+        np.minimum(values, permuted.min(axis=0), out=values)
+    return head + values.tobytes()
