@@ -4,7 +4,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fingerprints import FingerprintParams, minhash, rolling_hash, winnow
+from fingerprints import FingerprintParams, minhash, native, rolling_hash, winnow
 from fingerprints.signature import from_bytes, to_bytes
 
 U64 = st.integers(min_value=1, max_value=2**64 - 1)
@@ -96,3 +96,5 @@ def test_signature_bytes_are_datasketchs_own_without_importing_it():
         for num_perm, seed in ((128, 1), (16, 7), (13, 3), (133, 5)):
             expected = to_bytes(minhash(hashes, num_perm, seed))
             assert signature_bytes(hashes, num_perm, seed) == expected
+            with native.disabled():  # the Python path too
+                assert signature_bytes(hashes, num_perm, seed) == expected
