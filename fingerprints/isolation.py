@@ -40,8 +40,9 @@ Python's allocator (``native.use_python_allocator``: its children parse one file
 parses a line to warm them, forks each of them from itself. A child is then ready in about a
 millisecond instead of importing them again (0.1 s of CPU: once per job and once per replacement
 before), and it starts from a small, single-threaded process that holds nothing of the caller's
-(no store, no threads, no index). ``leaktrace`` starts the zygote first thing (``scanner.launch``),
-so its imports overlap the caller's own. Each child gets its limits in the request that forks
+(no store, no threads, no index). ``leaktrace`` starts the zygote first thing (``scanner.launch``,
+with ``fingerprints.spawn`` alone: before this module is even imported), so its imports overlap
+the caller's own. Each child gets its limits in the request that forks
 it; the zygote reaps a child only when the caller asks, so a child's pid is never reused while
 it may still be signalled.
 """
@@ -60,9 +61,7 @@ import select
 import signal
 import socket
 import struct
-import subprocess
 import sys
-import tempfile
 import termios
 import threading
 import time
@@ -74,9 +73,12 @@ from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from fingerprints import spawn
 from fingerprints.errors import LeaktraceError, ParseFailure
 
 if TYPE_CHECKING:  # the calling process never needs them: only the zygote imports them
+    import subprocess
+
     from fingerprints.normalize import TokenStream
 
 DEFAULT_PARSE_SECONDS = 10
@@ -391,6 +393,8 @@ class IsolatedParser:
         from_child, to_parent = os.pipe()
         _widen(from_child)
         self._capacity = _pipe_size(from_parent)
+        import tempfile  # not in the zygote, which has no use for it
+
         # where the child's last words go (read after it died); closed in ``close``
         self._stderr = tempfile.TemporaryFile(prefix="leaktrace-parser-")  # noqa: SIM115
         try:
@@ -507,22 +511,8 @@ class _Zygote:
 
     @classmethod
     def start(cls) -> _Zygote:
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        # the zygote's own last words (an import that failed), read if it dies
-        said = tempfile.TemporaryFile(prefix="leaktrace-zygote-")  # noqa: SIM115
-        code = _ZYGOTE.format(package=str(Path(__file__).resolve().parent), fd=theirs.fileno())
-        try:
-            process = subprocess.Popen(
-                [sys.executable, "-c", code],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=said,
-                pass_fds=(theirs.fileno(),),
-                env={**os.environ, **_ZYGOTE_ENVIRONMENT},
-            )
-        finally:
-            theirs.close()
-        return cls(ours, process, said)
+        """This process's new zygote: the one ``scanner.launch`` started early, if any."""
+        return cls(*(spawn.take() or spawn.start(_ZYGOTE)))
 
     def join(self) -> _Zygote | None:
         """A connection of this process's own to ``self``, a zygote inherited from the process
@@ -601,20 +591,8 @@ class _Zygote:
 
 
 _GONE = ("gone",)
-# The zygote imports only this module and what the children need (numpy, tree-sitter, the
-# grammars), not the whole package: a stand-in ``fingerprints`` package skips its __init__.
-_ZYGOTE = """import sys, types
-package = types.ModuleType("fingerprints")
-package.__path__ = [{package!r}]
-sys.modules["fingerprints"] = package
-from fingerprints.isolation import serve_forks
-serve_forks({fd})
-"""
-
-_ZYGOTE_ENVIRONMENT = {"OPENBLAS_NUM_THREADS": "1"}
-"""No thread but the main one in the zygote: numpy's OpenBLAS would start one per core (no
-linear algebra is done), and glibc hands the stacks of threads that did not survive a fork to
-the child's next threads, so a parser thread could get a stack other than ``STACK_BYTES``."""
+_ZYGOTE = spawn.CODE
+_ZYGOTE_ENVIRONMENT = spawn.ENVIRONMENT
 _ZYGOTES: dict[int, _Zygote] = {}
 """This process's zygote (keyed by pid: a forked process starts its own)."""
 

@@ -1,0 +1,81 @@
+"""Starting the parser's zygote (``isolation._Zygote``) before anything else is imported.
+
+The first parse waits for the zygote's imports (numpy, tree-sitter, the grammars: most of its
+0.07 s of CPU), and the zygote starts only once its starter got as far as starting it. So
+``leaktrace`` starts it first thing (``scanner.launch``: ``start_zygote_early``) with this
+module alone: ``socket`` and ``subprocess`` (5 ms), not ``isolation`` (20 ms more:
+multiprocessing, tempfile, dataclasses), and ``isolation.zygote`` later takes the one started
+here. The zygote is an
+isolated interpreter without ``site`` (``-I -S``): no ``.pth`` files to process (15 ms), and no
+current folder on its module path, which could be a tree being scanned; it gets this process's
+module path as it is, so it imports what this process would.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from typing import IO
+
+ENVIRONMENT = {"OPENBLAS_NUM_THREADS": "1"}
+"""No thread but the main one in the zygote: numpy's OpenBLAS would start one per core (no
+linear algebra is done), and glibc hands the stacks of threads that did not survive a fork to
+the child's next threads, so a parser thread could get a stack other than ``STACK_BYTES``."""
+
+CODE = """import sys, types
+sys.path[:] = {path!r}
+package = types.ModuleType("fingerprints")
+package.__path__ = [{package!r}]
+sys.modules["fingerprints"] = package
+from fingerprints.isolation import serve_forks
+serve_forks({fd})
+"""
+"""The zygote's program: it imports only ``isolation`` and what the children need (numpy,
+tree-sitter, the grammars), not the whole package: a stand-in ``fingerprints`` package skips
+its ``__init__``."""
+
+Started = tuple[socket.socket, "subprocess.Popen[bytes]", IO[bytes]]
+"""A zygote just started: the socket to it, its process, the file its last words go to."""
+
+_EARLY: dict[int, Started] = {}
+"""The zygote ``start_zygote_early`` started, by the pid of the process that started it."""
+
+
+def start(code: str = CODE) -> Started:
+    """Start a zygote running ``code`` (``CODE``, formatted here), without waiting for it."""
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    import tempfile  # here: an early start does without its import (3.5 ms) until now
+
+    # the zygote's own last words (an import that failed), read if it dies
+    said = tempfile.TemporaryFile(prefix="leaktrace-zygote-")  # noqa: SIM115
+    package = os.path.dirname(os.path.realpath(__file__))
+    program = code.format(path=sys.path, package=package, fd=theirs.fileno())
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-I", "-S", "-c", program],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=said,
+            pass_fds=(theirs.fileno(),),
+            env={**os.environ, **ENVIRONMENT},
+        )
+    except BaseException:
+        ours.close()
+        said.close()
+        raise
+    finally:
+        theirs.close()
+    return ours, process, said
+
+
+def start_zygote_early() -> None:
+    """Start this process's zygote now, before its own imports (``take`` hands it over)."""
+    if os.getpid() not in _EARLY:
+        _EARLY[os.getpid()] = start()
+
+
+def take() -> Started | None:
+    """The zygote ``start_zygote_early`` started in this very process, once (None: none)."""
+    return _EARLY.pop(os.getpid(), None)
