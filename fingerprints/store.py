@@ -393,7 +393,10 @@ class SQLiteStore:
             self._db.execute("PRAGMA foreign_keys = ON")
             if self.path != ":memory:" and not self.read_only:
                 self._db.execute("PRAGMA journal_mode = WAL")
-            with self.bulk() if create else contextlib.nullcontext():  # a new store's schema
+            # a new store's schema is not waited for: it is made durable with the run's first
+            # batches (``bulk``) or on close, and the first file is parsed meanwhile (a power cut
+            # before leaves a file with no tables, which ``create`` makes again)
+            with self.bulk(durable=False) if create else contextlib.nullcontext():
                 self.params = self._init_or_check(params, create)
         except sqlite3.DatabaseError as exc:
             if "malformed" in str(exc):  # an SQLite file whose own schema pages are damaged
@@ -635,14 +638,15 @@ class SQLiteStore:
             raise StoreError(f"{self.path}: cannot write fingerprints ({exc})") from exc
 
     @contextlib.contextmanager
-    def bulk(self) -> Iterator[None]:
+    def bulk(self, *, durable: bool = True) -> Iterator[None]:
         """Many transactions in a row (a ``fingerprint`` run's batches), each committed without
         waiting for the disk (WAL with ``synchronous = NORMAL``: a crash of this process loses
         nothing committed; a power cut may lose the last batches, never the store's
         consistency), then made durable together on the way out (the WAL synced), before
         anything, such as an index stamped with the store's generation, is built
         from them. Outside WAL (a file system where SQLite could not start it), where NORMAL
-        could cost consistency on a power cut, every commit still waits for the disk."""
+        could cost consistency on a power cut, every commit still waits for the disk. Not
+        ``durable``: the batches are left for the next ``bulk`` or the close to make durable."""
         mode = self._db.execute("PRAGMA journal_mode").fetchone()[0]
         relaxed = self.path != ":memory:" and not self.read_only and mode == "wal"
         if relaxed:
@@ -655,16 +659,18 @@ class SQLiteStore:
             yield
         except BaseException:
             with contextlib.suppress(sqlite3.Error, OSError):  # never hides what ended it
-                self._end_bulk(before)
+                self._end_bulk(before, durable)
             raise
         try:
-            self._end_bulk(before)
+            self._end_bulk(before, durable)
         except (sqlite3.Error, OSError) as exc:  # the batches may not be on disk: say so
             raise StoreError(f"{self.path}: could not make the stored batches durable "
                              f"({exc})") from exc  # fmt: skip
 
-    def _end_bulk(self, synchronous: int) -> None:
+    def _end_bulk(self, synchronous: int, durable: bool = True) -> None:
         self._db.execute(f"PRAGMA synchronous = {synchronous:d}")
+        if not durable:
+            return
         self._db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
         # the checkpoint syncs the WAL only when it copies frames, which a reader's snapshot
         # can prevent: synced here whatever it did

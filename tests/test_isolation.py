@@ -733,38 +733,6 @@ def test_a_zygote_that_cannot_start_is_one_clear_error(monkeypatch):
         isolated_tokenize(b"x = 1\n", "python", ParseLimits())
 
 
-def test_the_zygote_started_early_is_the_one_that_forks_the_parsers():
-    """``leaktrace`` starts its zygote before its own imports (``start_zygote_early``); the
-    first parser is forked by that one, not by a second zygote started then."""
-    from fingerprints import spawn
-
-    isolation.close_parsers()
-    spawn.start_zygote_early()
-    early = spawn._EARLY[os.getpid()][1]
-    try:
-        assert len(isolated_tokenize(b"x = 1\n", "python", ParseLimits())) == 3
-        assert isolation.zygote().process is early and spawn.take() is None
-        process = isolation._parser(ParseLimits())._process
-        assert process is not None and process.pid
-        assert Path(f"/proc/{process.pid}/stat").read_text().split()[3] == str(early.pid)
-    finally:
-        isolation.close_parsers()
-
-
-def test_the_zygote_imports_nothing_from_the_current_folder(tmp_path, monkeypatch):
-    """The zygote is started in the caller's folder, which may be a tree being scanned: a
-    ``numpy.py`` there is never what it imports (``python -c`` put that folder first on its
-    module path)."""
-    (tmp_path / "numpy.py").write_text("raise SystemExit('imported numpy.py from the folder')\n")
-    (tmp_path / "tree_sitter.py").write_text("raise SystemExit('imported tree_sitter.py')\n")
-    monkeypatch.chdir(tmp_path)
-    isolation.close_parsers()
-    try:
-        assert len(isolated_tokenize(b"x = 1\n", "python", ParseLimits())) == 3
-    finally:
-        isolation.close_parsers()
-
-
 def _worker_parser(_: int) -> tuple[int, int]:
     """In a forked pool worker: the tokens of one line, and its parser's parent pid."""
     assert len(isolated_tokenize(b"x = 1\n", "python", ParseLimits())) == 3

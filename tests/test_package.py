@@ -114,26 +114,3 @@ def test_fingerprint_starts_its_parsers_before_importing_numpy(tmp_path):
                           text=True, check=False)  # fmt: skip
     assert "NUMPY False" in done.stderr, done.stderr[-2000:]
     assert (tmp_path / "s.db").is_file()
-
-
-def test_fingerprint_sends_its_first_file_before_importing_numpy(tmp_path):
-    """The calling process lists the tree, opens the store and sends the first file to its
-    parser before it imports numpy and tree-sitter (0.05 s of CPU): they load while that file
-    is parsed, to read its answer."""
-    (tmp_path / "src").mkdir()
-    for name in ("a.py", "b.py"):
-        (tmp_path / "src" / name).write_text(f"def {name[0]}(x):\n    return x + 1\n")
-    argv = ["leaktrace", "fingerprint", str(tmp_path / "src"), "--store", str(tmp_path / "s.db")]
-    code = (f"sys.argv = {argv!r}\nfrom fingerprints import isolation\n"
-            "real = isolation.IsolatedParser.submit\n"
-            "def submit(self, call, args, size=None):\n"
-            "    print('SENT', args[0], sorted({'numpy', 'tree_sitter'} & set(sys.modules)),"
-            " file=sys.stderr)\n"
-            "    return real(self, call, args, size)\n"
-            "isolation.IsolatedParser.submit = submit\nfrom scanner.launch import main\n"
-            "try:\n    main()\nexcept SystemExit:\n    pass")  # fmt: skip
-    done = subprocess.run([sys.executable, "-c", f"import sys\n{code}"], capture_output=True,
-                          text=True, check=False)  # fmt: skip
-    sent = [line for line in done.stderr.splitlines() if line.startswith("SENT")]
-    assert sent[:1] == ["SENT a.py []"], done.stderr[-2000:]
-    assert (tmp_path / "s.db").is_file() and len(sent) == 2
