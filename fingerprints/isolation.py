@@ -500,8 +500,8 @@ class _Zygote:
     """
 
     def __init__(self, connection: socket.socket, process: subprocess.Popen[bytes] | None,
-                 said: IO[bytes] | None) -> None:  # fmt: skip
-        self.owner = os.getpid()
+                 said: IO[bytes] | None, owner: int | None = None) -> None:  # fmt: skip
+        self.owner = os.getpid() if owner is None else owner  # the process that started it
         self.process = process  # None: joined, started by another process
         self._said = said
         self._socket = connection
@@ -511,8 +511,7 @@ class _Zygote:
 
     @classmethod
     def start(cls) -> _Zygote:
-        """This process's new zygote: the one ``scanner.launch`` started early, if any."""
-        return cls(*(spawn.take() or spawn.start(_ZYGOTE)))
+        return cls(*spawn.start(_ZYGOTE))
 
     def join(self) -> _Zygote | None:
         """A connection of this process's own to ``self``, a zygote inherited from the process
@@ -601,6 +600,10 @@ def zygote() -> _Zygote:
     """This process's zygote: its own, or a connection to the one of the process that forked
     it; started when there is neither (see ``start_zygote``)."""
     pid = os.getpid()
+    # the one ``scanner.launch`` started before this module was imported, in this process or in
+    # the one that forked it (a scan's pool worker then joins it, as it would any other)
+    for starter, started in spawn.take_all():
+        _ZYGOTES.setdefault(starter, _Zygote(*started, owner=starter))
     current = _ZYGOTES.get(pid)
     if current is None or not current.alive:
         if current is not None:

@@ -40,7 +40,8 @@ Started = tuple[socket.socket, "subprocess.Popen[bytes]", IO[bytes]]
 """A zygote just started: the socket to it, its process, the file its last words go to."""
 
 _EARLY: dict[int, Started] = {}
-"""The zygote ``start_zygote_early`` started, by the pid of the process that started it."""
+"""The zygote ``start_zygote_early`` started, by the pid of the process that started it: a
+process forked from that one has a copy, and joins it (``isolation.zygote``)."""
 
 
 def start(code: str = CODE) -> Started:
@@ -71,11 +72,14 @@ def start(code: str = CODE) -> Started:
 
 
 def start_zygote_early() -> None:
-    """Start this process's zygote now, before its own imports (``take`` hands it over)."""
+    """Start this process's zygote now, before its own imports (``take_all`` hands it over)."""
     if os.getpid() not in _EARLY:
         _EARLY[os.getpid()] = start()
 
 
-def take() -> Started | None:
-    """The zygote ``start_zygote_early`` started in this very process, once (None: none)."""
-    return _EARLY.pop(os.getpid(), None)
+def take_all() -> list[tuple[int, Started]]:
+    """The zygotes ``start_zygote_early`` started, in this process or in the one that forked it,
+    each with the pid of its starter, once (``isolation.zygote`` takes them over)."""
+    taken = list(_EARLY.items())
+    _EARLY.clear()
+    return taken

@@ -23,7 +23,7 @@ def test_the_zygote_started_early_is_the_one_that_forks_the_parsers():
     early = spawn._EARLY[os.getpid()][1]
     try:
         assert len(isolated_tokenize(b"x = 1\n", "python", ParseLimits())) == 3
-        assert isolation.zygote().process is early and spawn.take() is None
+        assert isolation.zygote().process is early and spawn._EARLY == {}
         process = isolation._parser(ParseLimits())._process
         assert process is not None and process.pid
         assert Path(f"/proc/{process.pid}/stat").read_text().split()[3] == str(early.pid)
@@ -84,3 +84,31 @@ def test_a_new_store_s_schema_is_not_waited_for_but_survives_the_process(tmp_pat
     assert done.returncode == 9
     with open_store(killed) as store:
         assert store.repos() == []
+
+
+def _worker_parser(_: int) -> int:
+    """In a forked pool worker: the parent pid of its parser process."""
+    assert len(isolated_tokenize(b"x = 1\n", "python", ParseLimits())) == 3
+    process = isolation._parser(ParseLimits())._process
+    assert process is not None and process.pid
+    return int(Path(f"/proc/{process.pid}/stat").read_text().split()[3])
+
+
+def test_pool_workers_join_the_zygote_started_early():
+    """A scan with ``--jobs 2`` forks its pool workers before it parses anything itself: they
+    join the zygote ``scanner.launch`` started, never start one each."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from fingerprints import spawn
+
+    isolation.close_parsers()
+    spawn.start_zygote_early()
+    early = spawn._EARLY[os.getpid()][1]
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(2, mp_context=context) as pool:
+            assert set(pool.map(_worker_parser, range(4))) == {early.pid}
+        assert isolation.zygote().process is early
+    finally:
+        isolation.close_parsers()
