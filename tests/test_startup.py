@@ -1,7 +1,7 @@
 """What ``fingerprint`` does before its first parse (issue 12: the first parse starts as soon as
 the zygote and the calling process can make it): the zygote is started before the caller's own
-imports, the first file is sent before the caller imports numpy, and a new store's schema is not
-waited for."""
+imports (the first file is sent before it imports numpy: ``test_package``), and a new store's
+schema is not waited for."""
 
 from __future__ import annotations
 
@@ -43,29 +43,6 @@ def test_the_zygote_imports_nothing_from_the_current_folder(tmp_path, monkeypatc
         assert len(isolated_tokenize(b"x = 1\n", "python", ParseLimits())) == 3
     finally:
         isolation.close_parsers()
-
-
-def test_fingerprint_sends_its_first_file_before_importing_numpy(tmp_path):
-    """The calling process lists the tree, opens the store and sends the first file to its
-    parser before it imports numpy and tree-sitter (0.05 s of CPU): they load while that file
-    is parsed, to read its answer."""
-    (tmp_path / "src").mkdir()
-    for name in ("a.py", "b.py"):
-        (tmp_path / "src" / name).write_text(f"def {name[0]}(x):\n    return x + 1\n")
-    argv = ["leaktrace", "fingerprint", str(tmp_path / "src"), "--store", str(tmp_path / "s.db")]
-    code = (f"sys.argv = {argv!r}\nfrom fingerprints import isolation\n"
-            "real = isolation.IsolatedParser.submit\n"
-            "def submit(self, call, args, size=None):\n"
-            "    print('SENT', args[0], sorted({'numpy', 'tree_sitter'} & set(sys.modules)),"
-            " file=sys.stderr)\n"
-            "    return real(self, call, args, size)\n"
-            "isolation.IsolatedParser.submit = submit\nfrom scanner.launch import main\n"
-            "try:\n    main()\nexcept SystemExit:\n    pass")  # fmt: skip
-    done = subprocess.run([sys.executable, "-c", f"import sys\n{code}"], capture_output=True,
-                          text=True, check=False)  # fmt: skip
-    sent = [line for line in done.stderr.splitlines() if line.startswith("SENT")]
-    assert sent[:1] == ["SENT a.py []"], done.stderr[-2000:]
-    assert (tmp_path / "s.db").is_file() and len(sent) == 2
 
 
 def test_a_new_store_s_schema_is_not_waited_for_but_survives_the_process(tmp_path):
