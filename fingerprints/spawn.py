@@ -5,7 +5,7 @@ The first parse waits for the zygote's imports (numpy, tree-sitter, the grammars
 ``leaktrace`` starts it first thing (``scanner.launch``: ``start_zygote_early``) with this
 module alone: ``socket`` and ``subprocess`` (5 ms), not ``isolation`` (20 ms more:
 multiprocessing, tempfile, dataclasses), and ``isolation.zygote`` later takes the one started
-here. The zygote is an
+here (and the zygote, which imports this module, never imports ``subprocess``). The zygote is an
 isolated interpreter without ``site`` (``-I -S``): no ``.pth`` files to process (15 ms), and no
 current folder on its module path, which could be a tree being scanned; it gets this process's
 module path as it is, so it imports what this process would.
@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
 import sys
-from typing import IO
+from typing import IO, TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported where used: the zygote imports this module and never starts one
+    import subprocess
 
 ENVIRONMENT = {"OPENBLAS_NUM_THREADS": "1"}
 """No thread but the main one in the zygote: numpy's OpenBLAS would start one per core (no
@@ -46,11 +48,10 @@ process forked from that one has a copy, and joins it (``isolation.zygote``)."""
 
 def start(code: str = CODE) -> Started:
     """Start a zygote running ``code`` (``CODE``, formatted here), without waiting for it."""
-    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    import tempfile  # here: an early start does without its import (3.5 ms) until now
+    import subprocess
 
-    # the zygote's own last words (an import that failed), read if it dies
-    said = tempfile.TemporaryFile(prefix="leaktrace-zygote-")  # noqa: SIM115
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    said = _scratch()  # the zygote's own last words (an import that failed), read if it dies
     package = os.path.dirname(os.path.realpath(__file__))
     program = code.format(path=sys.path, package=package, fd=theirs.fileno())
     try:
@@ -69,6 +70,18 @@ def start(code: str = CODE) -> Started:
     finally:
         theirs.close()
     return ours, process, said
+
+
+def _scratch() -> IO[bytes]:
+    """A file with no name, read and written: ``O_TMPFILE`` in the temporary folder (Linux),
+    without importing ``tempfile`` (3.5 ms before the zygote starts); elsewhere tempfile's."""
+    try:
+        fd = os.open(os.environ.get("TMPDIR") or "/tmp", os.O_TMPFILE | os.O_RDWR, 0o600)
+    except (AttributeError, OSError):
+        import tempfile
+
+        return tempfile.TemporaryFile(prefix="leaktrace-zygote-")
+    return open(fd, "w+b")
 
 
 def start_zygote_early() -> None:
