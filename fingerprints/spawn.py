@@ -8,7 +8,7 @@ multiprocessing, tempfile, dataclasses), and ``isolation.zygote`` later takes th
 here (and the zygote, which imports this module, never imports ``subprocess``). The zygote is an
 isolated interpreter without ``site`` (``-I -S``): no ``.pth`` files to process (15 ms), and no
 current folder on its module path, which could be a tree being scanned; it gets this process's
-module path as it is, so it imports what this process would.
+module path but for that folder (``""``), so it imports what this process would.
 """
 
 from __future__ import annotations
@@ -53,7 +53,8 @@ def start(code: str = CODE) -> Started:
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     said = _scratch()  # the zygote's own last words (an import that failed), read if it dies
     package = os.path.dirname(os.path.realpath(__file__))
-    program = code.format(path=sys.path, package=package, fd=theirs.fileno())
+    path = [entry for entry in sys.path if os.path.isabs(entry)]  # "": the current folder
+    program = code.format(path=path, package=package, fd=theirs.fileno())
     try:
         process = subprocess.Popen(
             [sys.executable, "-I", "-S", "-c", program],
