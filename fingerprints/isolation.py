@@ -42,9 +42,9 @@ millisecond instead of importing them again (0.1 s of CPU: once per job and once
 before), and it starts from a small, single-threaded process that holds nothing of the caller's
 (no store, no threads, no index). ``leaktrace`` starts the zygote first thing (``scanner.launch``,
 with ``fingerprints.spawn`` alone: before this module is even imported), so its imports overlap
-the caller's own. Each child gets its limits in the request that forks
-it; the zygote reaps a child only when the caller asks, so a child's pid is never reused while
-it may still be signalled.
+the caller's own. Each child gets its limits in the request that forks it; the zygote reaps a
+child only when the caller asks, so a child's pid is never reused while it may still be
+signalled.
 """
 
 from __future__ import annotations
@@ -62,6 +62,7 @@ import signal
 import socket
 import struct
 import sys
+import tempfile
 import termios
 import threading
 import time
@@ -393,8 +394,6 @@ class IsolatedParser:
         from_child, to_parent = os.pipe()
         _widen(from_child)
         self._capacity = _pipe_size(from_parent)
-        import tempfile  # not in the zygote, which has no use for it
-
         # where the child's last words go (read after it died); closed in ``close``
         self._stderr = tempfile.TemporaryFile(prefix="leaktrace-parser-")  # noqa: SIM115
         try:

@@ -1,12 +1,12 @@
 """Starting the parser's zygote (``isolation._Zygote``) before anything else is imported.
 
 The first parse waits for the zygote's imports (numpy, tree-sitter, the grammars: most of its
-0.07 s of CPU), and the zygote starts only once its starter got as far as starting it. So
+0.1 s of CPU), and the zygote starts only once its starter got as far as starting it. So
 ``leaktrace`` starts it first thing (``scanner.launch``: ``start_zygote_early``) with this
 module alone: ``socket`` and ``subprocess`` (5 ms), not ``isolation`` (20 ms more:
 multiprocessing, tempfile, dataclasses), and ``isolation.zygote`` later takes the one started
 here (and the zygote, which imports this module, never imports ``subprocess``). The zygote is an
-isolated interpreter without ``site`` (``-I -S``): no ``.pth`` files to process (15 ms), and no
+isolated interpreter without ``site`` (``-I -S``): no ``.pth`` files to process, and no
 current folder on its module path, which could be a tree being scanned; it gets this process's
 module path but for that folder (``""``), so it imports what this process would.
 """
