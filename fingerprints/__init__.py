@@ -29,6 +29,11 @@ if TYPE_CHECKING:  # the names below, imported on first use (``__getattr__``)
         StoreError,
         StoreVersionError,
     )
+    from fingerprints.extensions import (
+        extension_for_language,
+        language_for_path,
+        language_for_shebang,
+    )
     from fingerprints.fingerprinter import (
         Analysis,
         FileFingerprint,
@@ -49,13 +54,7 @@ if TYPE_CHECKING:  # the names below, imported on first use (``__getattr__``)
         start_parser,
         start_zygote,
     )
-    from fingerprints.languages import (
-        LANGUAGES,
-        extension_for_language,
-        language_for_path,
-        language_for_shebang,
-        load_language,
-    )
+    from fingerprints.languages import LANGUAGES, load_language
     from fingerprints.names import carried_name, printable
     from fingerprints.native import native_status
     from fingerprints.normalize import TokenStream, count_lines, tokenize
@@ -89,6 +88,7 @@ if TYPE_CHECKING:  # the names below, imported on first use (``__getattr__``)
         winnow,
     )
     from fingerprints.signature import minhash
+    from fingerprints.spawn import start_zygote_early
     from fingerprints.store import (
         Background,
         ReferenceFile,
@@ -173,13 +173,12 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "start_parser",
         "start_zygote",
     ),
-    "fingerprints.languages": (
-        "LANGUAGES",
+    "fingerprints.extensions": (
         "extension_for_language",
         "language_for_path",
         "language_for_shebang",
-        "load_language",
     ),
+    "fingerprints.languages": ("LANGUAGES", "load_language"),
     "fingerprints.names": (
         "carried_name",
         "printable",
@@ -227,6 +226,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "winnow",
     ),
     "fingerprints.signature": ("minhash",),
+    "fingerprints.spawn": ("start_zygote_early",),
     "fingerprints.store": (
         "Background",
         "ReferenceFile",
@@ -359,6 +359,7 @@ __all__ = [
     "set_trust",
     "start_parser",
     "start_zygote",
+    "start_zygote_early",
     "third_party_reason",
     "tokenize",
     "utc_text",

@@ -40,10 +40,11 @@ Python's allocator (``native.use_python_allocator``: its children parse one file
 parses a line to warm them, forks each of them from itself. A child is then ready in about a
 millisecond instead of importing them again (0.1 s of CPU: once per job and once per replacement
 before), and it starts from a small, single-threaded process that holds nothing of the caller's
-(no store, no threads, no index). ``leaktrace`` starts the zygote first thing (``scanner.launch``),
-so its imports overlap the caller's own. Each child gets its limits in the request that forks
-it; the zygote reaps a child only when the caller asks, so a child's pid is never reused while
-it may still be signalled.
+(no store, no threads, no index). ``leaktrace`` starts the zygote first thing (``scanner.launch``,
+with ``fingerprints.spawn`` alone: before this module is even imported), so its imports overlap
+the caller's own. Each child gets its limits in the request that forks it; the zygote reaps a
+child only when the caller asks, so a child's pid is never reused while it may still be
+signalled.
 """
 
 from __future__ import annotations
@@ -60,7 +61,6 @@ import select
 import signal
 import socket
 import struct
-import subprocess
 import sys
 import tempfile
 import termios
@@ -74,9 +74,12 @@ from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from fingerprints import spawn
 from fingerprints.errors import LeaktraceError, ParseFailure
 
 if TYPE_CHECKING:  # the calling process never needs them: only the zygote imports them
+    import subprocess
+
     from fingerprints.normalize import TokenStream
 
 DEFAULT_PARSE_SECONDS = 10
@@ -496,8 +499,8 @@ class _Zygote:
     """
 
     def __init__(self, connection: socket.socket, process: subprocess.Popen[bytes] | None,
-                 said: IO[bytes] | None) -> None:  # fmt: skip
-        self.owner = os.getpid()
+                 said: IO[bytes] | None, owner: int | None = None) -> None:  # fmt: skip
+        self.owner = os.getpid() if owner is None else owner  # the process that started it
         self.process = process  # None: joined, started by another process
         self._said = said
         self._socket = connection
@@ -507,22 +510,7 @@ class _Zygote:
 
     @classmethod
     def start(cls) -> _Zygote:
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        # the zygote's own last words (an import that failed), read if it dies
-        said = tempfile.TemporaryFile(prefix="leaktrace-zygote-")  # noqa: SIM115
-        code = _ZYGOTE.format(package=str(Path(__file__).resolve().parent), fd=theirs.fileno())
-        try:
-            process = subprocess.Popen(
-                [sys.executable, "-c", code],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=said,
-                pass_fds=(theirs.fileno(),),
-                env={**os.environ, **_ZYGOTE_ENVIRONMENT},
-            )
-        finally:
-            theirs.close()
-        return cls(ours, process, said)
+        return cls(*spawn.start(_ZYGOTE))
 
     def join(self) -> _Zygote | None:
         """A connection of this process's own to ``self``, a zygote inherited from the process
@@ -601,20 +589,8 @@ class _Zygote:
 
 
 _GONE = ("gone",)
-# The zygote imports only this module and what the children need (numpy, tree-sitter, the
-# grammars), not the whole package: a stand-in ``fingerprints`` package skips its __init__.
-_ZYGOTE = """import sys, types
-package = types.ModuleType("fingerprints")
-package.__path__ = [{package!r}]
-sys.modules["fingerprints"] = package
-from fingerprints.isolation import serve_forks
-serve_forks({fd})
-"""
-
-_ZYGOTE_ENVIRONMENT = {"OPENBLAS_NUM_THREADS": "1"}
-"""No thread but the main one in the zygote: numpy's OpenBLAS would start one per core (no
-linear algebra is done), and glibc hands the stacks of threads that did not survive a fork to
-the child's next threads, so a parser thread could get a stack other than ``STACK_BYTES``."""
+_ZYGOTE = spawn.CODE
+_ZYGOTE_ENVIRONMENT = spawn.ENVIRONMENT
 _ZYGOTES: dict[int, _Zygote] = {}
 """This process's zygote (keyed by pid: a forked process starts its own)."""
 
@@ -623,6 +599,10 @@ def zygote() -> _Zygote:
     """This process's zygote: its own, or a connection to the one of the process that forked
     it; started when there is neither (see ``start_zygote``)."""
     pid = os.getpid()
+    # the one ``scanner.launch`` started before this module was imported, in this process or in
+    # the one that forked it (a scan's pool worker then joins it, as it would any other)
+    for starter, started in spawn.take_all():
+        _ZYGOTES.setdefault(starter, _Zygote(*started, owner=starter))
     current = _ZYGOTES.get(pid)
     if current is None or not current.alive:
         if current is not None:

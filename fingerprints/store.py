@@ -22,12 +22,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
-import numpy as np
-
-from fingerprints import structure as _structure
 from fingerprints.direction import PUBLIC
 from fingerprints.errors import (
     DamagedStoreError,
@@ -37,9 +34,12 @@ from fingerprints.errors import (
     StoreError,
     StoreVersionError,
 )
-from fingerprints.fingerprinter import FileFingerprint
 from fingerprints.params import FingerprintParams
-from fingerprints.shingles import FINGERPRINT_DTYPE
+
+if TYPE_CHECKING:  # imported where used: a run sends its first file before it needs numpy
+    import numpy as np
+
+    from fingerprints.fingerprinter import FileFingerprint
 
 FORMAT = "leaktrace-store"
 SCHEMA_VERSION = 7
@@ -393,7 +393,10 @@ class SQLiteStore:
             self._db.execute("PRAGMA foreign_keys = ON")
             if self.path != ":memory:" and not self.read_only:
                 self._db.execute("PRAGMA journal_mode = WAL")
-            with self.bulk() if create else contextlib.nullcontext():  # a new store's schema
+            # a new store's schema is not waited for: it is made durable with the run's first
+            # batches (``bulk``) or on close, and the first file is parsed meanwhile (a power cut
+            # before leaves a file with no tables, which ``create`` makes again)
+            with self.bulk(durable=False) if create else contextlib.nullcontext():
                 self.params = self._init_or_check(params, create)
         except sqlite3.DatabaseError as exc:
             if "malformed" in str(exc):  # an SQLite file whose own schema pages are damaged
@@ -635,14 +638,15 @@ class SQLiteStore:
             raise StoreError(f"{self.path}: cannot write fingerprints ({exc})") from exc
 
     @contextlib.contextmanager
-    def bulk(self) -> Iterator[None]:
+    def bulk(self, *, durable: bool = True) -> Iterator[None]:
         """Many transactions in a row (a ``fingerprint`` run's batches), each committed without
         waiting for the disk (WAL with ``synchronous = NORMAL``: a crash of this process loses
         nothing committed; a power cut may lose the last batches, never the store's
         consistency), then made durable together on the way out (the WAL synced), before
         anything, such as an index stamped with the store's generation, is built
         from them. Outside WAL (a file system where SQLite could not start it), where NORMAL
-        could cost consistency on a power cut, every commit still waits for the disk."""
+        could cost consistency on a power cut, every commit still waits for the disk. Not
+        ``durable``: the batches are left for the next ``bulk`` or the close to make durable."""
         mode = self._db.execute("PRAGMA journal_mode").fetchone()[0]
         relaxed = self.path != ":memory:" and not self.read_only and mode == "wal"
         if relaxed:
@@ -655,16 +659,18 @@ class SQLiteStore:
             yield
         except BaseException:
             with contextlib.suppress(sqlite3.Error, OSError):  # never hides what ended it
-                self._end_bulk(before)
+                self._end_bulk(before, durable)
             raise
         try:
-            self._end_bulk(before)
+            self._end_bulk(before, durable)
         except (sqlite3.Error, OSError) as exc:  # the batches may not be on disk: say so
             raise StoreError(f"{self.path}: could not make the stored batches durable "
                              f"({exc})") from exc  # fmt: skip
 
-    def _end_bulk(self, synchronous: int) -> None:
+    def _end_bulk(self, synchronous: int, durable: bool = True) -> None:
         self._db.execute(f"PRAGMA synchronous = {synchronous:d}")
+        if not durable:
+            return
         self._db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
         # the checkpoint syncs the WAL only when it copies frames, which a reader's snapshot
         # can prevent: synced here whatever it did
@@ -705,6 +711,8 @@ class SQLiteStore:
 
     @_reading("its files")
     def known_files(self, repo_id: int) -> dict[str, KnownFile]:
+        from fingerprints import structure as _structure
+
         rows = self._db.execute(
             "SELECT path, sha256, size, mtime_ns,"
             " structure IS NOT NULL AND substr(structure, 1, 1) IS ? FROM files"
@@ -788,6 +796,10 @@ class SQLiteStore:
     def _fingerprints(self, blob: object, file_id: int, path: str) -> np.ndarray:
         """A stored file's fingerprint array, checked: a record of the wrong type or length is
         damage, named with the file it belongs to."""
+        import numpy as np
+
+        from fingerprints.shingles import FINGERPRINT_DTYPE
+
         size = FINGERPRINT_DTYPE.itemsize
         if not isinstance(blob, bytes) or len(blob) % size:
             length = f"{len(blob)} bytes" if isinstance(blob, bytes) else type(blob).__name__
@@ -827,6 +839,8 @@ class SQLiteStore:
         distinct paths holding the content (a template copied to 20 folders is at 20 places;
         one tree stored under two names is not at twice as many).
         """
+        import numpy as np
+
         rows = self._db.execute(
             "SELECT coalesce(min(CASE WHEN f.boilerplate IS NULL THEN f.id END), min(f.id)),"
             " count(DISTINCT f.path), min(f.id) FROM files f JOIN repos r ON r.id = f.repo_id"
@@ -863,6 +877,8 @@ class SQLiteStore:
         that is 1, so a file fingerprinted again at a new structure format is changed). A file
         whose key is unchanged has unchanged fingerprints and structure, so an index can keep
         them without reading them again (``scanner/index_file.py``)."""
+        import numpy as np
+
         wanted = [int(i) for i in ids]
         found: dict[int, bytes] = {}
         for at in range(0, len(wanted), 500):
@@ -915,6 +931,10 @@ class SQLiteStore:
     def private_file(self, file_id: int) -> tuple[StoredFile, list[tuple[int, str]]]:
         """One stored file (without its fingerprints) and the (repo id, path) of the other
         private files holding the same content, by id."""
+        import numpy as np
+
+        from fingerprints.shingles import FINGERPRINT_DTYPE
+
         row = self._db.execute(
             "SELECT id, repo_id, path, language, tokens, lines, sha256, boilerplate FROM files"
             " WHERE id = ?",
@@ -998,6 +1018,8 @@ class SQLiteStore:
     @_reading("its fingerprints")
     def fingerprint_hashes(self) -> np.ndarray:
         """Every distinct fingerprint hash in the store (sorted uint64)."""
+        import numpy as np
+
         parts = [
             self._fingerprints(blob, file_id, path)["hash"]
             for file_id, path, blob in self._db.execute("SELECT id, path, fingerprints FROM files")
@@ -1010,6 +1032,8 @@ class SQLiteStore:
         self, hashes: np.ndarray, files: np.ndarray, source: dict[str, object]
     ) -> None:
         """Add document frequencies learned from one more background corpus."""
+        import numpy as np
+
         info = self.background().info
         sources = [*info.get("sources", []), source]  # type: ignore[misc]
         rows = [
@@ -1033,6 +1057,8 @@ class SQLiteStore:
 
     @_reading("its background")
     def background(self) -> Background:
+        import numpy as np
+
         rows = self._db.execute("SELECT hash, files FROM background ORDER BY hash").fetchall()
         hashes = np.array([h for h, _ in rows], dtype=np.int64).view(np.uint64)
         order = np.argsort(hashes)
@@ -1050,6 +1076,8 @@ class SQLiteStore:
     ) -> int:
         """Record one learned source (replacing an earlier one of the same name and version)
         with the stored hashes it holds and its inventory rows, in one transaction."""
+        import numpy as np
+
         row = (source.name, source.version, source.kind, source.origin, source.sha256,
                source.published_at, source.files, source.lines, source.tokens, source.learned_at,
                source.trust, source.decision, json.dumps(list(source.reasons)),
@@ -1113,6 +1141,8 @@ class SQLiteStore:
 
     def reference_hashes(self) -> tuple[np.ndarray, np.ndarray]:
         """(hashes, source ids): every (stored hash, source holding it) pair, sorted by hash."""
+        import numpy as np
+
         rows = self._db.execute(
             "SELECT hash, source_id FROM reference_hashes ORDER BY hash, source_id"
         ).fetchall()

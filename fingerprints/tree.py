@@ -16,12 +16,12 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from fingerprints.errors import InputError, ParseFailure
-from fingerprints.fingerprinter import FileFingerprint, SourceFile, fingerprint_file
+from fingerprints.extensions import language_for_path
 from fingerprints.history import commit_dates
 from fingerprints.isolation import FINGERPRINT, ParseLimits, isolated_map
-from fingerprints.languages import language_for_path
 from fingerprints.names import carried_name
 from fingerprints.params import FingerprintParams
 from fingerprints.policy import (
@@ -34,6 +34,9 @@ from fingerprints.policy import (
 from fingerprints.seeds import rank, words
 from fingerprints.store import RepoInfo, SQLiteStore
 from fingerprints.text import BinaryContent, decode_source
+
+if TYPE_CHECKING:  # imported where used: a run sends its first file before it needs numpy
+    from fingerprints.fingerprinter import FileFingerprint, SourceFile
 
 UNKNOWN_LANGUAGE = "not a supported source language"
 SEEDS_PER_REPO = 500
@@ -192,6 +195,8 @@ class Unparsed:
 
 def run_job(job: Job) -> FileFingerprint | Unparsed:
     """The pure part of fingerprinting, run wherever the mapper sends it."""
+    from fingerprints.fingerprinter import fingerprint_file
+
     try:
         return fingerprint_file(job.path, job.data, job.language, job.params, job.mtime_ns,
                                 job.limits, job.sha256)  # fmt: skip
@@ -202,8 +207,8 @@ def run_job(job: Job) -> FileFingerprint | Unparsed:
 #: Maps ``run_job`` over jobs, in order, lazily (the builtin ``map``, or a pool of processes or a
 #: cluster's workers from the scanner's runners). Results must come back in the jobs' order.
 Mapper = Callable[
-    [Callable[[Job], FileFingerprint | Unparsed], Iterable[Job]],
-    Iterable[FileFingerprint | Unparsed],
+    [Callable[[Job], "FileFingerprint | Unparsed"], Iterable[Job]],
+    Iterable["FileFingerprint | Unparsed"],
 ]
 
 

@@ -4,7 +4,8 @@ A command that parses files (``fingerprint``, ``scan``, ``guard``, ``watch``) ne
 ``fingerprints.isolation``, a second interpreter that imports numpy, tree-sitter and the grammars
 (about 0.1 s of CPU) and forks the parser processes: this process's, and those of a scan's pool
 workers, which join it. Started before this process imports typer, rich and the command's own
-modules, its imports run on the other core meanwhile instead of after them. Only the command
+modules, or even ``fingerprints.isolation`` (``fingerprints.spawn``: 5 ms of imports), its
+imports run on the other core meanwhile instead of after them. Only the command
 word, ``--scheduler`` and ``--help`` are looked at here, without parsing the rest; a command
 line this guesses wrong about only starts the zygote later (when the first parser is needed)
 or for nothing. Everything else is ``scanner.cli``'s.
@@ -28,9 +29,9 @@ def parses_here(args: list[str]) -> bool:
 
 def main() -> None:
     if parses_here(sys.argv[1:]):
-        from fingerprints import start_zygote
+        from fingerprints import start_zygote_early
 
-        start_zygote()
+        start_zygote_early()
     from scanner.cli import main as run
 
     run()

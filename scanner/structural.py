@@ -37,7 +37,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
-from rapidfuzz.distance import Indel
 
 from fingerprints import CONTROL_CODES, CONTROL_NAMES, DamagedStoreError, Structure, event_code
 from scanner.packed import PackedTable, expand_runs, offset_dtype, record_width
@@ -272,6 +271,8 @@ def similarity(a: np.ndarray, b: np.ndarray) -> float:
     """How alike two event sequences are, 0 to 1: the larger of the share lined up in order
     (2 * LCS / (len1 + len2)) and the share held by both as multisets (the same, order
     ignored: statements moved around, a branch's arms swapped)."""
+    from rapidfuzz.distance import Indel  # here: building an index (a fingerprint run) needs none
+
     in_order = Indel.normalized_similarity(a.tolist(), b.tolist())
     codes_a, counts_a = np.unique(a, return_counts=True)
     codes_b, counts_b = np.unique(b, return_counts=True)
@@ -303,6 +304,8 @@ def _similarities(firsts: list[np.ndarray], seconds: list[np.ndarray]) -> list[f
     by a rounding: what both hold in order (the longest common subsequence) they hold as
     multisets, so it is at most the multiset share, and only where the in-order formula at that
     bound rounds higher is the subsequence measured (the same floats as ``similarity``)."""
+    from rapidfuzz.distance import Indel  # here: building an index (a fingerprint run) needs none
+
     bags = _multiset_shared(firsts, seconds)
     scores = []
     for a, b, both in zip(firsts, seconds, bags, strict=True):

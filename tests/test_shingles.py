@@ -98,3 +98,26 @@ def test_signature_bytes_are_datasketchs_own_without_importing_it():
             assert signature_bytes(hashes, num_perm, seed) == expected
             with native.disabled():  # the Python path too
                 assert signature_bytes(hashes, num_perm, seed) == expected
+
+
+def test_minhash_permutations_are_numpys_random_state_draws():
+    """``_permutations`` draws from MT19937 as ``np.random.RandomState(seed)`` does, without
+    importing ``numpy.random``: the same arrays for any seed, past the generator's 624-word
+    state too, and the same refusal of a seed out of range."""
+    import pytest
+
+    from fingerprints.signature import _permutations
+
+    for seed in (0, 1, 7, 12345, 2**31, 2**32 - 1):
+        for num_perm in (1, 16, 128, 700):
+            generator = np.random.RandomState(seed)
+            a = generator.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + 1
+            b = generator.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+            mine = _permutations.__wrapped__(num_perm, seed)
+            assert [x.dtype for x in mine] == [a.dtype, b.dtype]
+            assert np.array_equal(mine[0], a) and np.array_equal(mine[1], b)
+    for seed in (-1, 2**32):
+        with pytest.raises(ValueError):
+            np.random.RandomState(seed)
+        with pytest.raises(ValueError, match="Seed must be between 0 and 2\\*\\*32 - 1"):
+            _permutations.__wrapped__(16, seed)

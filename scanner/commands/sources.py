@@ -11,10 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from fingerprints import RepoConflictError, SourceFile, SQLiteStore, repo_name_problem
+from fingerprints import RepoConflictError, SQLiteStore, repo_name_problem
 from scanner.errors import InputError
 from scanner.redaction import hide_userinfo
+
+if TYPE_CHECKING:  # its module imports numpy: a fingerprint run's first file goes before that
+    from fingerprints import SourceFile
 
 NAME_HINT = "give this one another name with --name NAME (or SRC=NAME)"
 
