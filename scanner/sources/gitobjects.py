@@ -94,7 +94,9 @@ def _env(auth: Auth | None = None, config: tuple[tuple[str, str], ...] = ()) -> 
 def _last_line(text: str) -> str:
     """What git said went wrong: its first ``fatal:`` line (the cause: ``detected dubious
     ownership``, not the ``... and the repository exists.`` a local fetch adds after it), else
-    its last line."""
+    its last line. The userinfo of every URL git quotes is taken out of the whole text first: a
+    password holding a line break (git quotes it as it is) would else be cut in two and kept."""
+    text = hide_userinfo(text)
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
     fatal = [line for line in lines if line.startswith("fatal:")]
     return fatal[0] if fatal else lines[-1] if lines else "unknown error"
@@ -151,7 +153,7 @@ class ObjectStore:
         except OSError as exc:
             raise GitError(f"cannot run git ({exc.strerror or exc})") from exc
         if done.returncode != 0:
-            raise GitError(hide_userinfo(_last_line(done.stderr)))  # git may quote the URL
+            raise GitError(_last_line(done.stderr))  # git may quote the URL: hidden there
         return done.stdout
 
     def fetch(self, url: str, refspecs: list[str], *, depth: int | None = None,
