@@ -1230,3 +1230,40 @@ def test_a_blob_only_a_reflog_reaches_is_read_by_its_whole_name(store, tmp_path)
     blob = git(repo, "rev-parse", f"{lost}:x\nleak.py")
     assert [f["candidate_path"] for f in candidate["files"]] == [
         f"x\nleak.py@uncommitted:{blob[:12]}"]  # fmt: skip
+
+
+def test_a_script_or_archive_under_an_unknown_extension_is_read_from_git_as_from_a_folder(
+    store, tmp_path
+):
+    """A file whose extension tells no language (``deploy.cgi``) but whose first line is a
+    ``#!`` naming a known interpreter, or whose bytes are an archive (``bundle.dat``), is read
+    from a commit's tree, from history and from what only a reflog reaches, as the same file in
+    a folder is (it came out clear from git: only names were looked at)."""
+    script = b"#!/usr/bin/env python3\n" + LEAKED
+    bundle = io.BytesIO()
+    with zipfile.ZipFile(bundle, "w") as archive:
+        archive.writestr("leak.go", OTHER_LEAK)
+    repo = new_repo(tmp_path / "repo")
+    added = commit(repo, {"deploy.cgi": script, "bundle.dat": bundle.getvalue(),
+                          "notes.txt": b"plain words\n"}, "a tool")  # fmt: skip
+    code, report = scan(store, tmp_path, f"file://{repo}")
+    found = sorted(f["candidate_path"] for f in report["candidates"][0]["files"])
+    assert (code, found) == (1, ["bundle.dat!/leak.go", "deploy.cgi"])
+    commit(repo, {}, "remove them", remove=("deploy.cgi", "bundle.dat"))
+    lost = commit(repo, {"tools/run.tool": b"#!/usr/bin/python3 -u\n" + LEAKED}, "lost")
+    git(repo, "reset", "-q", "--hard", "HEAD~1")  # only the reflog reaches it now
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    [candidate] = report["candidates"]
+    blob = git(repo, "rev-parse", f"{lost}:tools/run.tool")
+    found = sorted(f["candidate_path"] for f in candidate["files"])
+    assert (code, found, candidate["unread"]) == (1, [
+        f"bundle.dat@{added[:12]}!/leak.go", f"deploy.cgi@{added[:12]}",
+        f"tools/run.tool@uncommitted:{blob[:12]}"], [])  # fmt: skip
+    # the same files in a folder are read the same way
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "deploy.cgi").write_bytes(script)
+    (folder / "bundle.dat").write_bytes(bundle.getvalue())
+    code, report = scan(store, tmp_path, str(folder))
+    found = sorted(f["candidate_path"] for f in report["candidates"][0]["files"])
+    assert (code, found) == (1, ["bundle.dat!/leak.go", "deploy.cgi"])
