@@ -576,31 +576,82 @@ def test_a_ref_named_refs_head_does_not_take_the_default_branchs_place(store, tm
     assert [f["candidate_path"] for f in candidate["files"]] == [f"lib/recon.py@{leak[:12]}"]
 
 
-@pytest.mark.parametrize("borrow", ["--shared", "--reference"])
-def test_objects_borrowed_from_an_alternate_are_not_counted_dangling(store, tmp_path, borrow):
-    """A clone made with ``--shared`` or ``--reference`` borrows the other repository's
-    objects (``objects/info/alternates``): a blob only the other repository's branch reaches
-    is not this repository's, so it is not counted dangling; its own dangling blobs still are."""
-    origin = new_repo(tmp_path / "origin")
+def _shared_clone(origin: Path, clone: Path, borrow: str) -> None:
+    """``clone``: a clone of ``origin``'s main branch borrowing its objects (``--shared`` or
+    ``--reference``: ``objects/info/alternates``); ``origin`` has a branch ``secret`` holding
+    ``LEAKED``, with packed and loose objects both."""
+    new_repo(origin)
     git(origin, "checkout", "-q", "-b", "secret")
     commit(origin, {"lib/recon.py": LEAKED}, "another branch")
     git(origin, "checkout", "-q", "main")
     git(origin, "repack", "-qad")  # packed and loose objects both
     commit(origin, {"lib/util.py": b"def twice(x):\n    return 2 * x\n"}, "loose")
-    clone = tmp_path / "clone"
     source = [borrow, str(origin)]
     if borrow == "--reference":  # from a URL: a local path would copy every object of origin
         source.append(f"file://{origin}")
-    git(tmp_path, "clone", "-q", "--single-branch", "-b", "main", *source, str(clone))
-    code, report = scan(store, tmp_path, str(clone), "--history")
+    git(origin.parent, "clone", "-q", "--single-branch", "-b", "main", *source, str(clone))
+
+
+@pytest.mark.parametrize("borrow", ["--shared", "--reference"])
+def test_objects_borrowed_from_an_alternate_are_not_counted_dangling(store, tmp_path, borrow):
+    """A clone made with ``--shared`` or ``--reference`` borrows the other repository's
+    objects (``objects/info/alternates``), both in the folder: a blob only the other
+    repository's branch reaches is that one's (read in its history), not the clone's, so it is
+    not counted dangling there; the clone's own dangling blobs still are."""
+    folder = tmp_path / "folder"
+    _shared_clone(folder / "origin", folder / "clone", borrow)
+    code, report = scan(store, tmp_path, str(folder), "--history")
     [candidate] = report["candidates"]
-    assert (code, candidate["verdict"], candidate["unread"]) == (0, "clear", [])
+    found = [f["candidate_path"] for f in candidate["files"]]
+    assert (code, candidate["unread"]) == (1, [])
+    assert [path.partition("@")[0] for path in found] == ["origin/lib/recon.py"]
+    clone = folder / "clone"
     (clone / "own.py").write_bytes(LEAKED + b"# mine\n")
     git(clone, "add", "own.py")
     git(clone, "reset", "-q", "--hard")
     git(clone, "repack", "-qa")
-    code, report = scan(store, tmp_path, str(clone), "--history")
-    assert (code, unread(report["candidates"][0])) == (3, {".git/": f"1 {DANGLING}"})
+    code, report = scan(store, tmp_path, str(folder), "--history")
+    assert unread(report["candidates"][0]) == {"clone/.git/": f"1 {DANGLING}"}
+
+
+@pytest.mark.parametrize("borrow", ["--shared", "--reference"])
+def test_objects_borrowed_from_an_alternate_outside_the_folder_are_not_read(
+    store, tmp_path, borrow
+):
+    """A repository in the folder whose alternates lead outside it (one of ours on this
+    machine) has its history unread, one line naming where: a ref naming a commit only the
+    outside repository holds had that commit's files read as the candidate's code (ours came
+    out ``derivative``). An alternate's own alternates, a quoted line and a listing that is a
+    link leading out are followed as git follows them."""
+    outside = tmp_path / "ours"
+    folder = tmp_path / "folder"
+    _shared_clone(outside, folder / "clone", borrow)
+    clone = folder / "clone"
+    secret = git(outside, "rev-parse", "secret")
+    git(clone, "update-ref", "refs/heads/taken", secret)  # only the alternate holds it
+    code, report = scan(store, tmp_path, str(folder), "--history")
+    [candidate] = report["candidates"]
+    lent = str((outside / ".git" / "objects").resolve())
+    assert (code, candidate["verdict"], candidate["files"]) == (3, "incomplete", [])
+    assert unread(candidate) == {"clone/.git/": f"alternates outside the folder ({lent}): git "
+                                 "would read another repository's objects as this one's history; "
+                                 "its history is not read"}  # fmt: skip
+    # through an alternate inside the folder that borrows from outside in turn, quoted
+    alternates = clone / ".git" / "objects" / "info" / "alternates"
+    middle = folder / "middle" / "objects"
+    (middle / "info").mkdir(parents=True)
+    (middle / "info" / "alternates").write_bytes(f'"{lent}"\n'.encode())
+    alternates.write_bytes(b"# borrowed\n../../../middle/objects\n")
+    code, report = scan(store, tmp_path, str(folder), "--history")
+    assert (code, list(unread(report["candidates"][0]))) == (3, ["clone/.git/"])
+    # a listing that is a link to one outside
+    elsewhere = tmp_path / "alternates"
+    elsewhere.write_bytes(f"{lent}\n".encode())
+    alternates.unlink()
+    alternates.symlink_to(elsewhere)
+    code, report = scan(store, tmp_path, str(folder), "--history")
+    assert "alternates outside the folder" in unread(report["candidates"][0])["clone/.git/"]
+    assert code == 3
 
 
 def test_what_git_and_common_tools_leave_in_the_git_folder_is_not_unread(store, tmp_path):

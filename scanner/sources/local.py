@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import hashlib
 import os
@@ -269,11 +270,12 @@ class LocalTree:
             common = _common_dir(resolved)
             # the history git reads is the common folder's: inside the folder too, or a
             # stranger's worktree could have one of our repositories on this machine read as
-            # its code (objects borrowed through alternates are read only as far as this
-            # repository's own refs reach them)
+            # its code; and so are the objects it borrows (alternates): a ref naming a commit
+            # only an outside alternate holds had that commit read as the candidate's code
             inside = resolved.is_relative_to(root) and common.is_relative_to(root)
+            lent = _objects_outside(common, root) if inside else []
         except (OSError, RuntimeError, ValueError):  # ValueError: a NUL in a .git file's gitdir
-            resolved, inside, common = None, False, None
+            resolved, inside, common, lent = None, False, None, []
         if common in self._git_folders:
             return  # met before under another name (a link to it, the folder, a worktree of it)
         if common is not None:
@@ -284,6 +286,11 @@ class LocalTree:
                                          "or missing: its history is not read"))  # fmt: skip
         elif not self.with_history:
             self.problems.append(problem(path, f"{what}: {_UNREAD_HISTORY}"))
+        elif lent:
+            named = ", ".join(lent[:3]) + (f" and {len(lent) - 3:,} more" if len(lent) > 3 else "")
+            self.problems.append(problem(path, f"alternates outside the folder ({named}): git "
+                                         "would read another repository's objects as this one's "
+                                         "history; its history is not read"))  # fmt: skip
         else:
             self._repositories.append((prefix, location, path, resolved))
 
@@ -567,6 +574,44 @@ def _common_dir(git_folder: Path) -> Path:
     if not named:
         return git_folder
     return (git_folder / os.fsdecode(named)).resolve(strict=True)
+
+
+_ALTERNATE_DEPTH = 5
+"""How deep git follows alternates' own alternates (deeper ones it ignores)."""
+_MAX_ALTERNATES_BYTES = 1024 * 1024
+
+
+def _objects_outside(common: Path, root: Path) -> list[str]:
+    """Where git would read a git folder's objects from outside ``root``: its ``objects``
+    folder (a link may lead out), each folder its ``objects/info/alternates`` lends objects
+    from (one path a line, relative to the folder listing it; ``#`` comments; a line in double
+    quotes C-quoted), and theirs in turn, as deep as git goes; a listing that leads outside, or
+    that is too long to check, is named itself."""
+    outside: list[str] = []
+    seen: set[Path] = set()
+    level = [(common / "objects").resolve()]
+    for _ in range(_ALTERNATE_DEPTH + 1):
+        below: list[Path] = []
+        for folder in level:
+            if folder in seen:
+                continue
+            seen.add(folder)
+            listing = (folder / "info" / "alternates").resolve()
+            if not folder.is_relative_to(root) or not listing.is_relative_to(root):
+                outside.append(str(folder if not folder.is_relative_to(root) else listing))
+                continue
+            data = _first_bytes(listing, _MAX_ALTERNATES_BYTES)
+            if len(data) >= _MAX_ALTERNATES_BYTES:
+                outside.append(f"{listing} (too long to check)")
+                continue
+            for line in data.split(b"\n"):
+                if not line or line.startswith(b"#"):
+                    continue
+                if line.startswith(b'"'):  # git's C quoting
+                    line = codecs.escape_decode(line[1:].rpartition(b'"')[0])[0]
+                below.append((folder / os.fsdecode(line)).resolve())
+        level = below
+    return outside
 
 
 def _first_line(path: Path) -> bytes:
