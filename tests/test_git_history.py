@@ -836,14 +836,49 @@ def test_a_history_and_index_path_that_is_not_utf8_is_read_and_the_run_goes_on(s
 def test_a_file_too_large_to_read_is_not_hashed_for_the_history_either(tmp_path):
     """Matching working-tree files to history blobs hashed every file whole, also one past
     ``max_read_bytes`` that is not read (a 2 GB sparse file: 7 s for a line saying so)."""
-    from scanner.sources.local import file_blob_id
-
-    small, large = tmp_path / "small.py", tmp_path / "large.py"
-    small.write_bytes(LEAKED)
-    with large.open("wb") as handle:
+    repo = new_repo(tmp_path / "repo")
+    (repo / "small.py").write_bytes(LEAKED)
+    with (repo / "large.py").open("wb") as handle:
         handle.truncate(10 * 1024**2)
-    assert file_blob_id(small, len(LEAKED)) == git(tmp_path, "hash-object", str(small))
-    assert file_blob_id(large, len(LEAKED)) == ""
+    tree = LocalTree(repo, limits=Limits(max_read_bytes=len(LEAKED)), history=True)
+    list(tree.iter_files())
+    assert tree._blobs["small.py"] == git(repo, "hash-object", "small.py")
+    assert tree._blobs["large.py"] == ""  # its path is taken; no id
+
+
+def test_a_working_tree_file_is_known_by_the_bytes_read_once_and_only_in_a_repository(
+    tmp_path, monkeypatch
+):
+    """With history, each working-tree file was hashed again after it was read (read twice),
+    also in a folder with no repository at all, and a file changed between the two reads was
+    recorded by its new content: its committed blob, the one that was read, was read again
+    from history under ``PATH@COMMIT``. Now the bytes read are hashed as they are read, and
+    only where a repository's work tree holds them."""
+    from scanner.sources.carriers import Unpacker
+
+    plain = tmp_path / "plain"
+    (plain / "sub").mkdir(parents=True)
+    (plain / "sub" / "a.py").write_bytes(LEAKED)
+    tree = LocalTree(plain, history=True)
+    assert [f.path for f in tree.iter_files()] == ["sub/a.py"]
+    assert tree._blobs == {}  # no repository: no id needed
+
+    repo = new_repo(tmp_path / "repo")
+    commit(repo, {"leak.py": LEAKED}, "a leak")
+    blob = git(repo, "rev-parse", "HEAD:leak.py")
+    read = Unpacker.file
+
+    def changed_once_read(self, path, stream, depth=0):
+        yield from read(self, path, stream, depth)
+        if path == "leak.py":  # changed by someone else after it was read
+            (repo / "leak.py").write_bytes(b"x = 1\n")
+
+    monkeypatch.setattr(Unpacker, "file", changed_once_read)
+    tree = LocalTree(repo, history=True)
+    paths = [f.path for f in tree.iter_files()]
+    assert tree._blobs["leak.py"] == blob
+    assert sorted(paths) == ["app.py", "leak.py"]  # not again as leak.py@COMMIT
+    assert tree.history["leak.py"].blob == blob
 
 
 def test_a_file_put_anywhere_in_the_git_folder_is_read_unless_it_is_gits_own(store, tmp_path):

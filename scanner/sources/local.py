@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import hashlib
+import io
 import os
 import re
 import stat
@@ -12,7 +13,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from fingerprints import (
     UNKNOWN_LANGUAGE,
@@ -67,8 +68,11 @@ class LocalTree:
         self._repositories: list[tuple[str, Path, str, Path]] = []
         """(prefix of its files, where git reads it, the path it was met at, its git folder)."""
         self._blobs: dict[str, str] = {}
-        """Each working-tree file read -> its git blob id (SHA-1), and where it is (``_files``)."""
-        self._files: dict[str, Path] = {}
+        """Each working-tree file read in a repository's work tree -> the git blob id of the
+        bytes read (SHA-1, or SHA-256 where the repository's config says so)."""
+        self._formats: dict[str, str | None] = {}
+        """A folder of the walk -> the hash of the repository whose work tree it is in, or None
+        (``_object_format``)."""
         self._git_folders: set[Path] = set()
         self._bare: list[str] = []
         """Where the bare repositories in the folder are (``""``: the folder is one)."""
@@ -104,18 +108,11 @@ class LocalTree:
                     return
                 yield from _reflog_messages(unpacker, entry.path, parts, entry.absolute)
                 continue
-            read = read_file(unpacker, entry.path, entry.absolute,
-                             entry.skip == UNKNOWN_LANGUAGE, self.problems)  # fmt: skip
-            if not self.with_history:
-                yield from read
-                continue
-            opened = False
-            for file in read:
-                opened = True
-                yield file
-            if opened or entry.skip is None:  # what the history must not read a second time
-                self._blobs[entry.path] = file_blob_id(entry.absolute, self.limits.max_read_bytes)
-                self._files[entry.path] = entry.absolute
+            # what a repository's history must not read a second time: known by its blob id
+            algorithm = self._object_format(entry.path) if self.with_history else None
+            yield from read_file(unpacker, entry.path, entry.absolute,
+                                 entry.skip == UNKNOWN_LANGUAGE, self.problems,
+                                 self._blobs if algorithm else None, algorithm or SHA1)  # fmt: skip
         for path, folder in self._met:  # grows while read: a .git/ met inside a .git/
             self._submodules(path, folder)
             if self.with_history:
@@ -252,6 +249,38 @@ class LocalTree:
             self._bare.append(where)
         return False  # HEAD is read as any file
 
+    def _object_format(self, path: str) -> str | None:
+        """The hash (``sha1``, ``sha256``) of the repository a file of the walk is in the work
+        tree of (a folder above it holding ``.git``, or a bare repository: its files are read
+        with its history), or None when there is none: its blob id is then never needed. Asked
+        once per folder."""
+        folder = path.rpartition("/")[0]
+        below: list[str] = []  # folders not asked yet, deepest first
+        while folder not in self._formats:
+            here = self.root / folder if folder else self.root
+            git_folder: Path | None = None
+            if os.path.lexists(here / ".git"):
+                git_folder = here / ".git"
+                if not git_folder.is_dir():
+                    git_folder = _git_link(git_folder)
+            elif is_bare_repository(here):
+                git_folder = here
+            if git_folder is not None:
+                try:
+                    common = _common_dir(git_folder.resolve(strict=True))
+                except (OSError, RuntimeError, ValueError):
+                    common = git_folder  # its history is not read (one line): any hash will do
+                self._formats[folder] = "sha256" if _sha256_repository(common) else SHA1
+                break
+            below.append(folder)
+            if not folder:
+                self._formats[folder] = None
+                break
+            folder = folder.rpartition("/")[0]
+        found = self._formats[folder]
+        self._formats.update(dict.fromkeys(below, found))
+        return found
+
     def _bare_parts(self, path: str) -> list[str]:
         """A path's parts in the bare repository in the folder it is in ([] if none)."""
         for prefix in self._bare:
@@ -303,11 +332,11 @@ class LocalTree:
             repo = GitRepo(str(work_tree), target=self.target, limits=self.limits, history=True,
                            store=self.store, worktree=worktree, on_disk=True,
                            git_dir=git_dir)  # fmt: skip
-            object_format = repo.object_format()
-            if object_format != SHA1:  # its blob ids are not SHA-1: each file hashed again
-                repo.worktree = {path: file_blob_id(self._files[prefix + path],
-                                                    self.limits.max_read_bytes, object_format)
-                                 for path in worktree}  # fmt: skip
+            # an id of another hash (the config did not tell git's hash) matches no blob: the
+            # path stays taken, its history is read again
+            width = hashlib.new(repo.object_format()).digest_size * 2
+            repo.worktree = {path: blob if len(blob) == width else ""
+                             for path, blob in worktree.items()}  # fmt: skip
             for file in repo.iter_files():
                 yield replace(file, path=prefix + file.path)
             self.problems += [replace(p, path=prefix + p.path if p.path else met)
@@ -632,31 +661,18 @@ def _first_bytes(path: Path, most: int) -> bytes:
         return b""
 
 
-def file_blob_id(path: Path, most: int, object_format: str = SHA1) -> str:
-    """The git blob id of a file's content (SHA-1, or SHA-256 for a repository made with
-    ``--object-format=sha256``), read in chunks (``answers.git_blob_id`` of bytes in memory); ""
-    if it cannot be read or holds more than ``most`` bytes (a file too large to read: hashing
-    it would cost its whole size, and its history is read anyway)."""
-    try:
-        handle = _open_regular(path)
-        if handle is None:
-            return ""
-        with handle:
-            size = os.fstat(handle.fileno()).st_size
-            if size > most:
-                return ""
-            digest = hashlib.new(object_format, b"blob %d\0" % size)
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(chunk)
-    except OSError:
-        return ""
-    return digest.hexdigest()
-
-
 def read_file(unpacker: Unpacker, path: str, absolute: Path, sniff_first: bool,
-              problems: list[Problem]) -> Iterator[CandidateFile]:  # fmt: skip
+              problems: list[Problem], hashed: dict[str, str] | None = None,
+              algorithm: str = SHA1) -> Iterator[CandidateFile]:  # fmt: skip
     """What one file on disk holds (itself if it is source, else what it carries); a file of no
-    known language is read only if its first bytes say it is a carrier (``sniff_first``)."""
+    known language is read only if its first bytes say it is a carrier (``sniff_first``).
+
+    With ``hashed``, a file read that holds no more than ``max_read_bytes`` has the git blob id
+    (``algorithm``) of exactly the bytes read put there under ``path``, hashed as they are read
+    (what the unpacker leaves unread of it is read through once after it): a file changed
+    meanwhile is known by the content that was read, and nothing is read twice."""
+    if hashed is not None and not sniff_first:
+        hashed[path] = ""  # a source file: its path is taken, whatever its id
     try:
         handle = _open_regular(absolute)
         if handle is None:
@@ -668,9 +684,42 @@ def read_file(unpacker: Unpacker, path: str, absolute: Path, sniff_first: bool,
                 if sniff(head, absolute.name) is None:
                     return  # not source, not a carrier
                 handle.seek(0)
-            yield from unpacker.file(path, handle)
+                if hashed is not None:
+                    hashed[path] = ""  # a carrier or a script: read, so its path is taken
+            size = os.fstat(handle.fileno()).st_size
+            if hashed is None or size > unpacker.limits.max_read_bytes:
+                yield from unpacker.file(path, handle)
+                return
+            through = _Hashing(handle, algorithm, size)
+            stream = io.BufferedReader(through)
+            yield from unpacker.file(path, stream)
+            if unpacker.stopped:
+                return  # a cap: the rest of the folder is not read, nor this file's id
+            while stream.read(1 << 20):
+                pass
+            if through.read_bytes == size:  # else it changed size while read: no id
+                hashed[path] = through.digest.hexdigest()
     except OSError as exc:
         problems.append(problem(path, f"cannot read ({exc.strerror})"))
+
+
+class _Hashing(io.RawIOBase):
+    """A file's bytes as they are read, hashed as a git blob of ``size`` bytes."""
+
+    def __init__(self, handle: BinaryIO, algorithm: str, size: int) -> None:
+        self._handle = handle
+        self.digest = hashlib.new(algorithm, b"blob %d\0" % size)
+        self.read_bytes = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._handle.read(len(buffer))
+        buffer[: len(data)] = data
+        self.digest.update(data)
+        self.read_bytes += len(data)
+        return len(data)
 
 
 _NOT_REGULAR = "not a regular file (FIFO, device or socket); not opened"
