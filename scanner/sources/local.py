@@ -10,7 +10,7 @@ import os
 import re
 import stat
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
@@ -71,6 +71,7 @@ class LocalTree:
         """Each working-tree file read in a repository's work tree -> the git blob id of the
         bytes read (SHA-1, or SHA-256 where the repository's config says so)."""
         self._formats: dict[str, str | None] = {}
+        self._sha256_folders: dict[Path, bool] = {}
         """A folder of the walk -> the hash of the repository whose work tree it is in, or None
         (``_object_format``)."""
         self._git_folders: set[Path] = set()
@@ -103,10 +104,10 @@ class LocalTree:
                 if not loose:
                     return  # past max_total_bytes
                 continue
-            if parts and gits_own(parts, entry.absolute):
+            if parts and (own := gits_own(parts, entry.absolute)) is not None:
                 if not self._count_read(unpacker, entry.absolute):
                     return
-                yield from _reflog_messages(unpacker, entry.path, parts, entry.absolute)
+                yield from _reflog_messages(unpacker, entry.path, parts, own)
                 continue
             # what a repository's history must not read a second time: known by its blob id
             algorithm = self._object_format(entry.path) if self.with_history else None
@@ -193,11 +194,11 @@ class LocalTree:
             elif (loose := self._object(unpacker, where, parts, entry.absolute)) is not None:
                 if not loose:
                     break  # past max_total_bytes
-            elif not gits_own(parts, entry.absolute):
+            elif (own := gits_own(parts, entry.absolute)) is None:
                 yield from read_file(unpacker, where, entry.absolute,
                                      entry.skip == UNKNOWN_LANGUAGE, self.problems)  # fmt: skip
             elif self._count_read(unpacker, entry.absolute):
-                yield from _reflog_messages(unpacker, where, parts, entry.absolute)
+                yield from _reflog_messages(unpacker, where, parts, own)
         for (store, what), count in sorted(counted.items()):
             self.problems.append(problem(path + store, f"{count:,} {what}: not read"))
 
@@ -210,7 +211,7 @@ class LocalTree:
         inflated (a small object can inflate a thousandfold: it is never inflated past what is
         left under the cap)."""
         room = self.limits.max_total_bytes - unpacker.bytes_read
-        loose, inflated = _loose_object(parts, file, room)
+        loose, inflated = _loose_object(parts, file, room, self._sha256)
         if loose is None and not inflated:
             return None
         if not self._count_read(unpacker, file, inflated):
@@ -270,7 +271,7 @@ class LocalTree:
                     common = _common_dir(git_folder.resolve(strict=True))
                 except (OSError, RuntimeError, ValueError):
                     common = git_folder  # its history is not read (one line): any hash will do
-                self._formats[folder] = "sha256" if _sha256_repository(common) else SHA1
+                self._formats[folder] = "sha256" if self._sha256(common) else SHA1
                 break
             below.append(folder)
             if not folder:
@@ -280,6 +281,13 @@ class LocalTree:
         found = self._formats[folder]
         self._formats.update(dict.fromkeys(below, found))
         return found
+
+    def _sha256(self, git_folder: Path) -> bool:
+        """Whether a git folder's config says its objects are named by SHA-256: its config read
+        once (it was read again for each loose object: 5,000 objects, 5,001 reads)."""
+        if git_folder not in self._sha256_folders:
+            self._sha256_folders[git_folder] = _sha256_repository(git_folder)
+        return self._sha256_folders[git_folder]
 
     def _bare_parts(self, path: str) -> list[str]:
         """A path's parts in the bare repository in the folder it is in ([] if none)."""
@@ -395,24 +403,24 @@ _MAX_REF_BYTES = 64 * 1024 * 1024
 """A ref or reflog file larger than this is not checked for git's format: read as a file."""
 
 
-def gits_own(parts: list[str], file: Path) -> bool:
-    """Whether a file in a git folder (``parts``: its path there) is in one of git's own
-    formats that could be mistaken for source: a loose object (``objects/ab/<hex>``, zlib
-    data), a ref (a hash or ``ref: NAME``) or a reflog (``OLD NEW WHO <EMAIL> TIME ZONE\tMSG``
-    lines) below ``refs/`` or ``logs/`` (of the git folder, a worktree's or a submodule's); or
-    a socket (``fsmonitor--daemon.ipc``), which cannot be opened and holds nothing."""
-    if _loose_object(parts, file, _MAX_REF_BYTES)[0]:
-        return True
+def gits_own(parts: list[str], file: Path) -> bytes | None:
+    """What a file in a git folder (``parts``: its path there) that is not a loose object (the
+    caller asked ``_loose_object`` first) holds when it is in one of git's own formats that
+    could be mistaken for source: a ref (a hash or ``ref: NAME``) or a reflog (``OLD NEW WHO
+    <EMAIL> TIME ZONE\tMSG`` lines) below ``refs/`` or ``logs/`` (of the git folder, a
+    worktree's or a submodule's), or ``b""`` for a socket (``fsmonitor--daemon.ipc``: it cannot
+    be opened and holds nothing); None when it is not git's own (read as any file). Read once:
+    a reflog's messages come from these bytes (``_reflog_messages``)."""
     area = _ref_area(parts)
     if area is None:
-        return _is_socket(file)  # git's fsmonitor daemon listens on one: it holds no content
+        return b"" if _is_socket(file) else None  # git's fsmonitor daemon listens on one
     data = _first_bytes(file, _MAX_REF_BYTES)
     if not data or len(data) >= _MAX_REF_BYTES:
-        return not data  # nothing to read; one too large for a ref is read as a file
+        return None if data else b""  # nothing to read; one too large for a ref is a file
     if area == "logs":
-        return all(_reflog_entry(line) for line in data.splitlines())
+        return data if all(_reflog_entry(line) for line in data.splitlines()) else None
     ref = _REF.fullmatch(data)
-    return ref is not None and (ref[2] is None or _ref_name(ref[2]))
+    return data if ref is not None and (ref[2] is None or _ref_name(ref[2])) else None
 
 
 def _ref_area(parts: list[str]) -> str | None:
@@ -441,13 +449,12 @@ def _ref_name(name: bytes) -> bool:
 
 
 def _reflog_messages(unpacker: Unpacker, path: str, parts: list[str],
-                     file: Path) -> Iterator[CandidateFile]:  # fmt: skip
-    """The messages of a reflog (git's own, ``gits_own``) whose name tells a language, read as
-    that file: each entry's message is the repository's to choose (code hidden there, a line
-    an entry)."""
+                     data: bytes) -> Iterator[CandidateFile]:  # fmt: skip
+    """The messages of a reflog (git's own, ``gits_own``: ``data`` is what it read) whose name
+    tells a language, read as that file: each entry's message is the repository's to choose
+    (code hidden there, a line an entry)."""
     if _ref_area(parts) != "logs" or language_for_path(parts[-1]) is None:
         return
-    data = _first_bytes(file, _MAX_REF_BYTES)
     messages = b"\n".join(line.partition(b"\t")[2] for line in data.splitlines())
     if messages.strip():
         yield from unpacker.data(path, messages + b"\n")
@@ -458,7 +465,8 @@ _NOT_AN_OBJECT = ("named as a git loose object, but its content is not the objec
 _OBJECT_TYPES = (b"blob", b"tree", b"commit", b"tag")
 
 
-def _loose_object(parts: list[str], file: Path, room: int) -> tuple[bool | None, int]:
+def _loose_object(parts: list[str], file: Path, room: int,
+                  sha256: Callable[[Path], bool]) -> tuple[bool | None, int]:  # fmt: skip
     """For a file of a git folder (``parts``: its path there), and how many bytes were
     inflated to tell (never more than ``room``, past which it is None): True when it is one of git's
     loose objects, at ``objects/XX/<hex>`` of the git folder itself or of a submodule's (in
@@ -466,7 +474,7 @@ def _loose_object(parts: list[str], file: Path, room: int) -> tuple[bool | None,
     repository's: SHA-1 or SHA-256) is its name; False when it is named as one there but is
     zlib data that is not that object (a leak hidden under another file's id); None when it is
     not named as one, or is no zlib data (read as any file: a tar whose first bytes look like
-    zlib's)."""
+    zlib's). ``sha256`` tells whether a git folder's objects are named by SHA-256."""
     name = parts[-1]
     if not (len(parts) >= 3 and parts[-3] == "objects" and len(parts[-2]) == 2
             and len(name) in (38, 62) and not set(parts[-2] + name) - set(_HEX)):  # fmt: skip
@@ -475,15 +483,16 @@ def _loose_object(parts: list[str], file: Path, room: int) -> tuple[bool | None,
     if parts[:-3] and (parts[0] != "modules" or not (git_folder / "HEAD").is_file()
                        or not (git_folder / "refs").is_dir()):  # fmt: skip
         return None, 0  # not where git keeps objects: read as any file
-    sha256 = _sha256_repository(git_folder)
-    if len(name) != (62 if sha256 else 38):
+    named_by_sha256 = sha256(git_folder)  # its config: asked once per git folder
+    if len(name) != (62 if named_by_sha256 else 38):
         return None, 0
     try:
         handle = _open_regular(file)
         if handle is None:
             return None, 0
         with handle:
-            return _inflates_to(handle, parts[-2] + name, "sha256" if sha256 else SHA1, room)
+            algorithm = "sha256" if named_by_sha256 else SHA1
+            return _inflates_to(handle, parts[-2] + name, algorithm, room)
     except OSError:
         return None, 0
 
