@@ -1191,7 +1191,29 @@ def test_code_hidden_in_a_reflog_or_a_symbolic_ref_is_read(store, tmp_path):
     ref.unlink()
     code, report = scan(store, tmp_path, str(repo), "--history")
     [candidate] = report["candidates"]
-    assert (code, candidate["scanned"]["files"], candidate["unread"]) == (0, files, [])
+    # the symbolic ref is not read; the reflog git wrote for it is (its committer's name and
+    # email: ``test_code_hidden_in_a_reflogs_committer_names_is_read``)
+    assert (code, candidate["scanned"]["files"], candidate["unread"]) == (0, files + 1, [])
+
+
+def test_code_hidden_in_a_reflogs_committer_names_is_read(store, tmp_path):
+    """A reflog entry's committer name and email are the repository's to choose too (git writes
+    any name without ``<``, ``>`` or a newline): code put there a line an entry, with git's own
+    messages, passes as git's format and came out clear (only the messages were read). A
+    reflog git wrote, under a branch named ``feature.py``, still reads as nothing."""
+    repo = new_repo(tmp_path / "repo")
+    git(repo, "update-ref", "--create-reflog", "refs/heads/feature.py", "HEAD")
+    log = repo / ".git" / "logs" / "refs" / "heads" / "recon.py"
+    log.write_bytes(b"".join(b"%s %s %s <t@example.com> 1700000000 +0000\tcommit: tidy\n"
+                             % (b"0" * 40, b"1" * 40, line)
+                             for line in LEAKED.splitlines() if line.strip()))  # fmt: skip
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    [candidate] = report["candidates"]
+    found = [f["candidate_path"] for f in candidate["files"]]
+    assert (code, found, candidate["unread"]) == (1, [".git/logs/refs/heads/recon.py"], [])
+    log.unlink()
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    assert (code, report["candidates"][0]["unread"]) == (0, [])
 
 
 def test_the_caps_count_the_git_folders_entries_and_what_is_read_of_them(tmp_path):

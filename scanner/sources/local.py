@@ -450,14 +450,24 @@ def _ref_name(name: bytes) -> bool:
 
 def _reflog_messages(unpacker: Unpacker, path: str, parts: list[str],
                      data: bytes) -> Iterator[CandidateFile]:  # fmt: skip
-    """The messages of a reflog (git's own, ``gits_own``: ``data`` is what it read) whose name
-    tells a language, read as that file: each entry's message is the repository's to choose
-    (code hidden there, a line an entry)."""
+    """What the repository chose in a reflog (git's own, ``gits_own``: ``data`` is what it
+    read) whose name tells a language, read as that file: each column it chose, a line an
+    entry, one column after the other (the messages, the committers' names, their emails: git
+    writes any name without ``<``, ``>`` or a newline), so code hidden down any one of them
+    reads as it was written; not the hashes, times and zones git computed."""
     if _ref_area(parts) != "logs" or language_for_path(parts[-1]) is None:
         return
-    messages = b"\n".join(line.partition(b"\t")[2] for line in data.splitlines())
-    if messages.strip():
-        yield from unpacker.data(path, messages + b"\n")
+    messages, names, emails = [], [], []
+    for line in data.splitlines():
+        head, _, message = line.partition(b"\t")
+        who = head.split(b" ", 2)[-1].rpartition(b"> ")[0]  # ``NAME <EMAIL``
+        name, _, email = who.rpartition(b" <")
+        messages.append(message)
+        names.append(name)
+        emails.append(email)
+    chosen = b"\n".join(messages + names + emails)
+    if chosen.strip():
+        yield from unpacker.data(path, chosen + b"\n")
 
 
 _NOT_AN_OBJECT = ("named as a git loose object, but its content is not the object its name "
