@@ -1377,3 +1377,31 @@ def test_a_script_or_archive_under_an_unknown_extension_is_read_from_git_as_from
     code, report = scan(store, tmp_path, str(folder))
     found = sorted(f["candidate_path"] for f in report["candidates"][0]["files"])
     assert (code, found) == (1, ["bundle.dat!/leak.go", "deploy.cgi"])
+
+
+def test_a_repository_pinned_to_a_ref_whose_history_is_outside_it_is_not_read(store, tmp_path):
+    """``FOLDER@REF`` (or ``file://FOLDER``) of a repository whose objects' alternates, or
+    whose ``.git`` link, lead outside the folder is one unread line, as in a scanned folder:
+    the commit only the outside repository (ours) holds was read as the candidate's code."""
+    outside = tmp_path / "ours"
+    clone = tmp_path / "clone"
+    _shared_clone(outside, clone, "--shared")
+    secret = git(outside, "rev-parse", "secret")
+    git(clone, "update-ref", "refs/heads/taken", secret)
+    lent = str((outside / ".git" / "objects").resolve())
+    for target in (f"{clone}@taken", f"file://{clone}"):
+        code, report = scan(store, tmp_path, target, "--history")
+        [candidate] = report["candidates"]
+        assert (code, candidate["files"]) == (3, []), target
+        assert unread(candidate) == {"": f"alternates outside the folder ({lent}): git would "
+                                     "read another repository's objects as this one's history; "
+                                     "its history is not read"}, target  # fmt: skip
+    linked = tmp_path / "linked"
+    linked.mkdir()
+    (linked / ".git").write_bytes(f"gitdir: {outside / '.git'}\n".encode())
+    code, report = scan(store, tmp_path, f"{linked}@secret")
+    [candidate] = report["candidates"]
+    assert (code, candidate["files"]) == (3, [])
+    assert "outside the folder" in unread(candidate)[""]
+    code, report = scan(store, tmp_path, f"{outside}@secret")  # the repository itself: read
+    assert code == 1

@@ -133,6 +133,14 @@ class GitRepo:
         except GitError as exc:
             self.problems.append(problem("", str(exc)))
             return
+        folder = Path(url.removeprefix("file://"))
+        if not self.on_disk and folder.is_dir():  # FOLDER@REF, file://: checked as in a folder
+            from scanner.sources.local import history_outside  # (local.py imports this module)
+
+            outside = history_outside(folder)
+            if outside is not None:
+                self.problems.append(problem("", outside))
+                return
         shared = self.store if self.with_history or self._needs_full_fetch() else None
         try:
             object_format = self.object_format()

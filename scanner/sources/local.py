@@ -301,33 +301,17 @@ class LocalTree:
         """A git repository met at ``path`` (its metadata at ``git_folder``): its history is
         read after the working tree, its files named under ``prefix``, or it is one unread line.
         ``location`` is what git reads it from."""
-        try:
-            root = self.root.resolve(strict=True)
-            resolved = git_folder.resolve(strict=True)
-            common = _common_dir(resolved)
-            # the history git reads is the common folder's: inside the folder too, or a
-            # stranger's worktree could have one of our repositories on this machine read as
-            # its code; and so are the objects it borrows (alternates): a ref naming a commit
-            # only an outside alternate holds had that commit read as the candidate's code
-            inside = resolved.is_relative_to(root) and common.is_relative_to(root)
-            lent = _objects_outside(common, root) if inside else []
-        except (OSError, RuntimeError, ValueError):  # ValueError: a NUL in a .git file's gitdir
-            resolved, inside, common, lent = None, False, None, []
+        resolved, common, outside = _where_git_reads(git_folder, self.root)
         if common in self._git_folders:
             return  # met before under another name (a link to it, the folder, a worktree of it)
         if common is not None:
             self._git_folders.add(common)
-        if not inside:
-            self.problems.append(problem(path, "git folder linked (a worktree's or submodule's "
-                                         "gitdir, or its commondir) to one outside the folder, "
-                                         "or missing: its history is not read"))  # fmt: skip
+        if outside == _LINKED_OUTSIDE:
+            self.problems.append(problem(path, outside))
         elif not self.with_history:
             self.problems.append(problem(path, f"{what}: {_UNREAD_HISTORY}"))
-        elif lent:
-            named = ", ".join(lent[:3]) + (f" and {len(lent) - 3:,} more" if len(lent) > 3 else "")
-            self.problems.append(problem(path, f"alternates outside the folder ({named}): git "
-                                         "would read another repository's objects as this one's "
-                                         "history; its history is not read"))  # fmt: skip
+        elif outside:
+            self.problems.append(problem(path, outside))
         else:
             self._repositories.append((prefix, location, path, resolved))
 
@@ -622,6 +606,48 @@ def _common_dir(git_folder: Path) -> Path:
     if not named:
         return git_folder
     return (git_folder / os.fsdecode(named)).resolve(strict=True)
+
+
+_LINKED_OUTSIDE = ("git folder linked (a worktree's or submodule's gitdir, or its commondir) to "
+                   "one outside the folder, or missing: its history is not read")  # fmt: skip
+
+
+def _where_git_reads(git_folder: Path, root: Path) -> tuple[Path | None, Path | None, str | None]:
+    """A git folder resolved, the common folder whose history it shares (a linked worktree's
+    ``commondir``), and why git must not read that history, or None: the history git reads is
+    the common folder's, so it must be inside ``root`` too, or a stranger's worktree could have
+    one of our repositories on this machine read as its code; and so must the objects it
+    borrows (alternates: a ref naming a commit only an outside alternate holds had that
+    commit read as the candidate's code)."""
+    try:
+        root = root.resolve(strict=True)
+        resolved = git_folder.resolve(strict=True)
+        common = _common_dir(resolved)
+        if not (resolved.is_dir() and resolved.is_relative_to(root)
+                and common.is_relative_to(root)):  # fmt: skip
+            return resolved, common, _LINKED_OUTSIDE
+        lent = _objects_outside(common, root)
+    except (OSError, RuntimeError, ValueError):  # ValueError: a NUL in a .git file's gitdir
+        return None, None, _LINKED_OUTSIDE
+    if not lent:
+        return resolved, common, None
+    named = ", ".join(lent[:3]) + (f" and {len(lent) - 3:,} more" if len(lent) > 3 else "")
+    return resolved, common, (f"alternates outside the folder ({named}): git would read another "
+                              "repository's objects as this one's history; its history is not "
+                              "read")  # fmt: skip
+
+
+def history_outside(folder: Path) -> str | None:
+    """Why git must not read the history of the repository ``folder`` is (a work tree, its
+    ``.git`` a folder or a link to one, or a bare repository), given as a target pinned to a
+    ref (``FOLDER@REF``): what ``LocalTree`` says of a repository in a folder whose git
+    folder, common folder or alternates lead outside it; None when all of it is inside."""
+    git_folder = folder / ".git"
+    if not os.path.lexists(git_folder):
+        git_folder = folder  # a bare repository
+    elif not git_folder.is_dir():
+        git_folder = _git_link(git_folder) or git_folder  # not a folder: missing, one line
+    return _where_git_reads(git_folder, folder)[2]
 
 
 _ALTERNATE_DEPTH = 5
