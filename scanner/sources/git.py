@@ -359,7 +359,7 @@ class GitRepo:
         paths, dangling = local.uncommitted()
         extra = {}  # blob -> the first of its paths to read it as
         same = {}  # blob -> its path, when its id is a working-tree file's: read if it lies
-        unnamed = {}  # blob -> its paths, when none of them tells a language: its bytes may
+        unnamed = {}  # blob -> its paths, when none tells a language: its first bytes may
         for blob, seen in paths.items():
             # a path whose name tells a language (rev-list cuts a path at a newline: ``x`` for
             # ``x\nleak.py``, which the commits' own listing gives whole)

@@ -71,9 +71,10 @@ class LocalTree:
         """Each working-tree file read in a repository's work tree -> the git blob id of the
         bytes read (SHA-1, or SHA-256 where the repository's config says so)."""
         self._formats: dict[str, str | None] = {}
-        self._sha256_folders: dict[Path, bool] = {}
         """A folder of the walk -> the hash of the repository whose work tree it is in, or None
         (``_object_format``)."""
+        self._sha256_folders: dict[Path, bool] = {}
+        """A git folder -> whether its config names its objects by SHA-256 (``_sha256``)."""
         self._git_folders: set[Path] = set()
         self._bare: list[str] = []
         """Where the bare repositories in the folder are (``""``: the folder is one)."""
