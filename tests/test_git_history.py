@@ -1405,3 +1405,28 @@ def test_a_repository_pinned_to_a_ref_whose_history_is_outside_it_is_not_read(st
     assert "outside the folder" in unread(candidate)[""]
     code, report = scan(store, tmp_path, f"{outside}@secret")  # the repository itself: read
     assert code == 1
+
+
+def test_only_the_first_bytes_of_each_blob_are_kept_to_tell_it(tmp_path):
+    """``ObjectStore.heads`` streams each blob through one ``cat-file --batch``, passing over
+    what follows its first bytes: a blob of megabytes between two others leaves the answers in
+    step, and a missing one is skipped."""
+    from scanner.sources.gitobjects import LocalRepository
+
+    repo = new_repo(tmp_path / "repo")
+    blobs = {}
+    for name, data in (("big", os.urandom(3 * 1024 * 1024)), ("tool", b"#!/usr/bin/env node\n"),
+                       ("empty", b""), ("tail", b"#!/bin/sh\necho\n")):  # fmt: skip
+        (repo / name).write_bytes(data)
+        blobs[name] = git(repo, "hash-object", "-w", name)
+    asked = [blobs["big"], "0" * 40, blobs["tool"], blobs["empty"], blobs["tail"]]
+    seen: dict[str, bytes] = {}
+
+    def keep(blob: str, head: bytes) -> bool:
+        seen[blob] = head
+        return head.startswith(b"#!")
+
+    kept = LocalRepository(repo).heads(asked, 512, keep)
+    assert kept == {blobs["tool"], blobs["tail"]}
+    assert seen[blobs["tool"]] == b"#!/usr/bin/env node\n" and seen[blobs["empty"]] == b""
+    assert len(seen[blobs["big"]]) == 512 and "0" * 40 not in seen
