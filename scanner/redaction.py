@@ -7,14 +7,34 @@ from __future__ import annotations
 
 import re
 
-_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\r\n]*@")
-"""A URL's userinfo as git reads it: everything up to the last ``@`` before the authority ends
-at the first ``/`` (a password may hold ``#``, ``?``, quotes, spaces and ``@``). Where a URL has
-no path, the match may run on to an ``@`` later on its line: more is hidden, never less."""
+_SCHEME = re.compile(r"(?i)(?<![a-z0-9+.-])[a-z][a-z0-9+.-]*://")
+"""Where a URL starts: its scheme, taken from the start of a run of the characters a scheme is
+made of (not from each of them: a long ``a.a.a...`` would be scanned once per letter)."""
 
 
 def hide_userinfo(text: str) -> str:
-    """``text`` with the userinfo (``user:password@``) of every URL in it taken out: up to the
-    last ``@`` before the first ``/``, so a password holding ``@``, ``#``, ``?``, a quote or a
-    space goes too."""
-    return _USERINFO.sub(r"\1", text) if "@" in text else text
+    """``text`` with the userinfo (``user:password@``) of every URL in it taken out, as git reads
+    it: everything up to the last ``@`` before the authority ends at the first ``/``. A password
+    may hold ``#``, ``?``, quotes, spaces, ``@`` and line breaks (a literal newline given on the
+    command line or in a config, which git quotes back as it is, across lines); every one of them
+    goes too. Where a URL has no path, the userinfo may run on to an ``@`` later in the text: more
+    is hidden, never less. Linear in the text: each ``/`` and last ``@`` before it is found once,
+    however many schemes a hostile name repeats."""
+    if "@" not in text:
+        return text
+    kept: list[str] = []
+    at = 0  # text[:at] is decided
+    slash = last_at = -1  # the first "/" after an authority's start, the last "@" before it
+    for scheme in _SCHEME.finditer(text):
+        start = scheme.end()
+        if start < at:
+            continue  # inside a userinfo already taken out
+        if slash < start:
+            found = text.find("/", start)
+            slash = found if found >= 0 else len(text)
+            last_at = text.rfind("@", 0, slash)
+        if last_at < start:
+            continue
+        kept.append(text[at:start])
+        at = last_at + 1
+    return "".join(kept) + text[at:]

@@ -576,31 +576,82 @@ def test_a_ref_named_refs_head_does_not_take_the_default_branchs_place(store, tm
     assert [f["candidate_path"] for f in candidate["files"]] == [f"lib/recon.py@{leak[:12]}"]
 
 
-@pytest.mark.parametrize("borrow", ["--shared", "--reference"])
-def test_objects_borrowed_from_an_alternate_are_not_counted_dangling(store, tmp_path, borrow):
-    """A clone made with ``--shared`` or ``--reference`` borrows the other repository's
-    objects (``objects/info/alternates``): a blob only the other repository's branch reaches
-    is not this repository's, so it is not counted dangling; its own dangling blobs still are."""
-    origin = new_repo(tmp_path / "origin")
+def _shared_clone(origin: Path, clone: Path, borrow: str) -> None:
+    """``clone``: a clone of ``origin``'s main branch borrowing its objects (``--shared`` or
+    ``--reference``: ``objects/info/alternates``); ``origin`` has a branch ``secret`` holding
+    ``LEAKED``, with packed and loose objects both."""
+    new_repo(origin)
     git(origin, "checkout", "-q", "-b", "secret")
     commit(origin, {"lib/recon.py": LEAKED}, "another branch")
     git(origin, "checkout", "-q", "main")
     git(origin, "repack", "-qad")  # packed and loose objects both
     commit(origin, {"lib/util.py": b"def twice(x):\n    return 2 * x\n"}, "loose")
-    clone = tmp_path / "clone"
     source = [borrow, str(origin)]
     if borrow == "--reference":  # from a URL: a local path would copy every object of origin
         source.append(f"file://{origin}")
-    git(tmp_path, "clone", "-q", "--single-branch", "-b", "main", *source, str(clone))
-    code, report = scan(store, tmp_path, str(clone), "--history")
+    git(origin.parent, "clone", "-q", "--single-branch", "-b", "main", *source, str(clone))
+
+
+@pytest.mark.parametrize("borrow", ["--shared", "--reference"])
+def test_objects_borrowed_from_an_alternate_are_not_counted_dangling(store, tmp_path, borrow):
+    """A clone made with ``--shared`` or ``--reference`` borrows the other repository's
+    objects (``objects/info/alternates``), both in the folder: a blob only the other
+    repository's branch reaches is that one's (read in its history), not the clone's, so it is
+    not counted dangling there; the clone's own dangling blobs still are."""
+    folder = tmp_path / "folder"
+    _shared_clone(folder / "origin", folder / "clone", borrow)
+    code, report = scan(store, tmp_path, str(folder), "--history")
     [candidate] = report["candidates"]
-    assert (code, candidate["verdict"], candidate["unread"]) == (0, "clear", [])
+    found = [f["candidate_path"] for f in candidate["files"]]
+    assert (code, candidate["unread"]) == (1, [])
+    assert [path.partition("@")[0] for path in found] == ["origin/lib/recon.py"]
+    clone = folder / "clone"
     (clone / "own.py").write_bytes(LEAKED + b"# mine\n")
     git(clone, "add", "own.py")
     git(clone, "reset", "-q", "--hard")
     git(clone, "repack", "-qa")
-    code, report = scan(store, tmp_path, str(clone), "--history")
-    assert (code, unread(report["candidates"][0])) == (3, {".git/": f"1 {DANGLING}"})
+    code, report = scan(store, tmp_path, str(folder), "--history")
+    assert unread(report["candidates"][0]) == {"clone/.git/": f"1 {DANGLING}"}
+
+
+@pytest.mark.parametrize("borrow", ["--shared", "--reference"])
+def test_objects_borrowed_from_an_alternate_outside_the_folder_are_not_read(
+    store, tmp_path, borrow
+):
+    """A repository in the folder whose alternates lead outside it (one of ours on this
+    machine) has its history unread, one line naming where: a ref naming a commit only the
+    outside repository holds had that commit's files read as the candidate's code (ours came
+    out ``derivative``). An alternate's own alternates, a quoted line and a listing that is a
+    link leading out are followed as git follows them."""
+    outside = tmp_path / "ours"
+    folder = tmp_path / "folder"
+    _shared_clone(outside, folder / "clone", borrow)
+    clone = folder / "clone"
+    secret = git(outside, "rev-parse", "secret")
+    git(clone, "update-ref", "refs/heads/taken", secret)  # only the alternate holds it
+    code, report = scan(store, tmp_path, str(folder), "--history")
+    [candidate] = report["candidates"]
+    lent = str((outside / ".git" / "objects").resolve())
+    assert (code, candidate["verdict"], candidate["files"]) == (3, "incomplete", [])
+    assert unread(candidate) == {"clone/.git/": f"alternates outside the folder ({lent}): git "
+                                 "would read another repository's objects as this one's history; "
+                                 "its history is not read"}  # fmt: skip
+    # through an alternate inside the folder that borrows from outside in turn, quoted
+    alternates = clone / ".git" / "objects" / "info" / "alternates"
+    middle = folder / "middle" / "objects"
+    (middle / "info").mkdir(parents=True)
+    (middle / "info" / "alternates").write_bytes(f'"{lent}"\n'.encode())
+    alternates.write_bytes(b"# borrowed\n../../../middle/objects\n")
+    code, report = scan(store, tmp_path, str(folder), "--history")
+    assert (code, list(unread(report["candidates"][0]))) == (3, ["clone/.git/"])
+    # a listing that is a link to one outside
+    elsewhere = tmp_path / "alternates"
+    elsewhere.write_bytes(f"{lent}\n".encode())
+    alternates.unlink()
+    alternates.symlink_to(elsewhere)
+    code, report = scan(store, tmp_path, str(folder), "--history")
+    assert "alternates outside the folder" in unread(report["candidates"][0])["clone/.git/"]
+    assert code == 3
 
 
 def test_what_git_and_common_tools_leave_in_the_git_folder_is_not_unread(store, tmp_path):
@@ -785,14 +836,49 @@ def test_a_history_and_index_path_that_is_not_utf8_is_read_and_the_run_goes_on(s
 def test_a_file_too_large_to_read_is_not_hashed_for_the_history_either(tmp_path):
     """Matching working-tree files to history blobs hashed every file whole, also one past
     ``max_read_bytes`` that is not read (a 2 GB sparse file: 7 s for a line saying so)."""
-    from scanner.sources.local import file_blob_id
-
-    small, large = tmp_path / "small.py", tmp_path / "large.py"
-    small.write_bytes(LEAKED)
-    with large.open("wb") as handle:
+    repo = new_repo(tmp_path / "repo")
+    (repo / "small.py").write_bytes(LEAKED)
+    with (repo / "large.py").open("wb") as handle:
         handle.truncate(10 * 1024**2)
-    assert file_blob_id(small, len(LEAKED)) == git(tmp_path, "hash-object", str(small))
-    assert file_blob_id(large, len(LEAKED)) == ""
+    tree = LocalTree(repo, limits=Limits(max_read_bytes=len(LEAKED)), history=True)
+    list(tree.iter_files())
+    assert tree._blobs["small.py"] == git(repo, "hash-object", "small.py")
+    assert tree._blobs["large.py"] == ""  # its path is taken; no id
+
+
+def test_a_working_tree_file_is_known_by_the_bytes_read_once_and_only_in_a_repository(
+    tmp_path, monkeypatch
+):
+    """With history, each working-tree file was hashed again after it was read (read twice),
+    also in a folder with no repository at all, and a file changed between the two reads was
+    recorded by its new content: its committed blob, the one that was read, was read again
+    from history under ``PATH@COMMIT``. Now the bytes read are hashed as they are read, and
+    only where a repository's work tree holds them."""
+    from scanner.sources.carriers import Unpacker
+
+    plain = tmp_path / "plain"
+    (plain / "sub").mkdir(parents=True)
+    (plain / "sub" / "a.py").write_bytes(LEAKED)
+    tree = LocalTree(plain, history=True)
+    assert [f.path for f in tree.iter_files()] == ["sub/a.py"]
+    assert tree._blobs == {}  # no repository: no id needed
+
+    repo = new_repo(tmp_path / "repo")
+    commit(repo, {"leak.py": LEAKED}, "a leak")
+    blob = git(repo, "rev-parse", "HEAD:leak.py")
+    read = Unpacker.file
+
+    def changed_once_read(self, path, stream, depth=0):
+        yield from read(self, path, stream, depth)
+        if path == "leak.py":  # changed by someone else after it was read
+            (repo / "leak.py").write_bytes(b"x = 1\n")
+
+    monkeypatch.setattr(Unpacker, "file", changed_once_read)
+    tree = LocalTree(repo, history=True)
+    paths = [f.path for f in tree.iter_files()]
+    assert tree._blobs["leak.py"] == blob
+    assert sorted(paths) == ["app.py", "leak.py"]  # not again as leak.py@COMMIT
+    assert tree.history["leak.py"].blob == blob
 
 
 def test_a_file_put_anywhere_in_the_git_folder_is_read_unless_it_is_gits_own(store, tmp_path):
@@ -1001,7 +1087,9 @@ def test_refs_of_a_bare_repository_named_as_source_are_its_refs_not_files(store,
     for target in (folder / "kept.git", folder):
         code, report = scan(store, tmp_path, str(target), "--history")
         [candidate] = report["candidates"]
-        assert (code, candidate["unread"], candidate["scanned"]["files"]) == (0, [], 1), target
+        # app.py, and the committer column of feature.py's reflog (what the repository chose
+        # of it: ``test_code_hidden_in_a_reflogs_committer_names_is_read``), not its hashes
+        assert (code, candidate["unread"], candidate["scanned"]["files"]) == (0, [], 2), target
 
 
 def test_only_a_real_loose_object_in_the_git_folders_objects_is_gits_own(store, tmp_path):
@@ -1105,7 +1193,29 @@ def test_code_hidden_in_a_reflog_or_a_symbolic_ref_is_read(store, tmp_path):
     ref.unlink()
     code, report = scan(store, tmp_path, str(repo), "--history")
     [candidate] = report["candidates"]
-    assert (code, candidate["scanned"]["files"], candidate["unread"]) == (0, files, [])
+    # the symbolic ref is not read; the reflog git wrote for it is (its committer's name and
+    # email: ``test_code_hidden_in_a_reflogs_committer_names_is_read``)
+    assert (code, candidate["scanned"]["files"], candidate["unread"]) == (0, files + 1, [])
+
+
+def test_code_hidden_in_a_reflogs_committer_names_is_read(store, tmp_path):
+    """A reflog entry's committer name and email are the repository's to choose too (git writes
+    any name without ``<``, ``>`` or a newline): code put there a line an entry, with git's own
+    messages, passes as git's format and came out clear (only the messages were read). A
+    reflog git wrote, under a branch named ``feature.py``, still reads as nothing."""
+    repo = new_repo(tmp_path / "repo")
+    git(repo, "update-ref", "--create-reflog", "refs/heads/feature.py", "HEAD")
+    log = repo / ".git" / "logs" / "refs" / "heads" / "recon.py"
+    log.write_bytes(b"".join(b"%s %s %s <t@example.com> 1700000000 +0000\tcommit: tidy\n"
+                             % (b"0" * 40, b"1" * 40, line)
+                             for line in LEAKED.splitlines() if line.strip()))  # fmt: skip
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    [candidate] = report["candidates"]
+    found = [f["candidate_path"] for f in candidate["files"]]
+    assert (code, found, candidate["unread"]) == (1, [".git/logs/refs/heads/recon.py"], [])
+    log.unlink()
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    assert (code, report["candidates"][0]["unread"]) == (0, [])
 
 
 def test_the_caps_count_the_git_folders_entries_and_what_is_read_of_them(tmp_path):
@@ -1230,3 +1340,93 @@ def test_a_blob_only_a_reflog_reaches_is_read_by_its_whole_name(store, tmp_path)
     blob = git(repo, "rev-parse", f"{lost}:x\nleak.py")
     assert [f["candidate_path"] for f in candidate["files"]] == [
         f"x\nleak.py@uncommitted:{blob[:12]}"]  # fmt: skip
+
+
+def test_a_script_or_archive_under_an_unknown_extension_is_read_from_git_as_from_a_folder(
+    store, tmp_path
+):
+    """A file whose extension tells no language (``deploy.cgi``) but whose first line is a
+    ``#!`` naming a known interpreter, or whose bytes are an archive (``bundle.dat``), is read
+    from a commit's tree, from history and from what only a reflog reaches, as the same file in
+    a folder is (it came out clear from git: only names were looked at)."""
+    script = b"#!/usr/bin/env python3\n" + LEAKED
+    bundle = io.BytesIO()
+    with zipfile.ZipFile(bundle, "w") as archive:
+        archive.writestr("leak.go", OTHER_LEAK)
+    repo = new_repo(tmp_path / "repo")
+    added = commit(repo, {"deploy.cgi": script, "bundle.dat": bundle.getvalue(),
+                          "notes.txt": b"plain words\n"}, "a tool")  # fmt: skip
+    code, report = scan(store, tmp_path, f"file://{repo}")
+    found = sorted(f["candidate_path"] for f in report["candidates"][0]["files"])
+    assert (code, found) == (1, ["bundle.dat!/leak.go", "deploy.cgi"])
+    commit(repo, {}, "remove them", remove=("deploy.cgi", "bundle.dat"))
+    lost = commit(repo, {"tools/run.tool": b"#!/usr/bin/python3 -u\n" + LEAKED}, "lost")
+    git(repo, "reset", "-q", "--hard", "HEAD~1")  # only the reflog reaches it now
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    [candidate] = report["candidates"]
+    blob = git(repo, "rev-parse", f"{lost}:tools/run.tool")
+    found = sorted(f["candidate_path"] for f in candidate["files"])
+    assert (code, found, candidate["unread"]) == (1, [
+        f"bundle.dat@{added[:12]}!/leak.go", f"deploy.cgi@{added[:12]}",
+        f"tools/run.tool@uncommitted:{blob[:12]}"], [])  # fmt: skip
+    # the same files in a folder are read the same way
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "deploy.cgi").write_bytes(script)
+    (folder / "bundle.dat").write_bytes(bundle.getvalue())
+    code, report = scan(store, tmp_path, str(folder))
+    found = sorted(f["candidate_path"] for f in report["candidates"][0]["files"])
+    assert (code, found) == (1, ["bundle.dat!/leak.go", "deploy.cgi"])
+
+
+def test_a_repository_pinned_to_a_ref_whose_history_is_outside_it_is_not_read(store, tmp_path):
+    """``FOLDER@REF`` (or ``file://FOLDER``) of a repository whose objects' alternates, or
+    whose ``.git`` link, lead outside the folder is one unread line, as in a scanned folder:
+    the commit only the outside repository (ours) holds was read as the candidate's code."""
+    outside = tmp_path / "ours"
+    clone = tmp_path / "clone"
+    _shared_clone(outside, clone, "--shared")
+    secret = git(outside, "rev-parse", "secret")
+    git(clone, "update-ref", "refs/heads/taken", secret)
+    lent = str((outside / ".git" / "objects").resolve())
+    for target in (f"{clone}@taken", f"file://{clone}"):
+        code, report = scan(store, tmp_path, target, "--history")
+        [candidate] = report["candidates"]
+        assert (code, candidate["files"]) == (3, []), target
+        assert unread(candidate) == {"": f"alternates outside the folder ({lent}): git would "
+                                     "read another repository's objects as this one's history; "
+                                     "its history is not read"}, target  # fmt: skip
+    linked = tmp_path / "linked"
+    linked.mkdir()
+    (linked / ".git").write_bytes(f"gitdir: {outside / '.git'}\n".encode())
+    code, report = scan(store, tmp_path, f"{linked}@secret")
+    [candidate] = report["candidates"]
+    assert (code, candidate["files"]) == (3, [])
+    assert "outside the folder" in unread(candidate)[""]
+    code, report = scan(store, tmp_path, f"{outside}@secret")  # the repository itself: read
+    assert code == 1
+
+
+def test_only_the_first_bytes_of_each_blob_are_kept_to_tell_it(tmp_path):
+    """``ObjectStore.heads`` streams each blob through one ``cat-file --batch``, passing over
+    what follows its first bytes: a blob of megabytes between two others leaves the answers in
+    step, and a missing one is skipped."""
+    from scanner.sources.gitobjects import LocalRepository
+
+    repo = new_repo(tmp_path / "repo")
+    blobs = {}
+    for name, data in (("big", os.urandom(3 * 1024 * 1024)), ("tool", b"#!/usr/bin/env node\n"),
+                       ("empty", b""), ("tail", b"#!/bin/sh\necho\n")):  # fmt: skip
+        (repo / name).write_bytes(data)
+        blobs[name] = git(repo, "hash-object", "-w", name)
+    asked = [blobs["big"], "0" * 40, blobs["tool"], blobs["empty"], blobs["tail"]]
+    seen: dict[str, bytes] = {}
+
+    def keep(blob: str, head: bytes) -> bool:
+        seen[blob] = head
+        return head.startswith(b"#!")
+
+    kept = LocalRepository(repo).heads(asked, 512, keep)
+    assert kept == {blobs["tool"], blobs["tail"]}
+    assert seen[blobs["tool"]] == b"#!/usr/bin/env node\n" and seen[blobs["empty"]] == b""
+    assert len(seen[blobs["big"]]) == 512 and "0" * 40 not in seen

@@ -293,3 +293,37 @@ def test_a_failed_seed_search_says_only_how_it_failed_never_what_the_server_said
     words = {word for seed in seeds for word in seed.split() if len(word) > 7}
     assert words
     _nowhere(_everything(tmp_path, done), sorted(words))
+
+
+_BREAKS = ["\n", "\r\n", "\r", "\x0b", "\x1c", "\x85", "\u2028", "%0A", "%0d%0a"]
+"""Line breaks a password may hold: literal ones (each one ``str.splitlines`` splits at) and
+URL-encoded ones (git quotes both back as they are)."""
+
+
+@pytest.mark.parametrize("brk", _BREAKS)
+def test_hide_userinfo_takes_out_a_password_holding_a_line_break(brk):
+    url = f"https://u:S3CR{brk}ET99@127.0.0.1:1/x.git"
+    for line in (url, f"fatal: unable to access '{url}/': 401\nhint: see https://h/a@b",
+                 f"warning: url contains a newline in its password component: {url}"):  # fmt: skip
+        hidden = hide_userinfo(line)
+        assert "S3CR" not in hidden and "ET99" not in hidden, (line, hidden)
+        assert "127.0.0.1:1/x.git" in hidden
+
+
+@pytest.mark.parametrize("brk", ["\n", "\u2028", "%0A"])
+def test_a_password_holding_a_line_break_is_in_no_output(store, tmp_path, monkeypatch, brk):
+    """Typed on the command line with a literal newline (git refuses it, quoting the URL back
+    across two lines) or encoded: stderr, the JSON report and the results database have none of
+    it."""
+    monkeypatch.chdir(tmp_path)
+    url = f"http://u:S3CR{brk}ET99@127.0.0.1:1/x.git"
+    done = runner.invoke(app, ["scan", url, "--store", str(store), "--history", "--json",
+                               "n.json"], env={"COLUMNS": "200"})  # fmt: skip
+    assert done.exit_code == 3, done.output
+    report = json.loads((tmp_path / "n.json").read_text())
+    assert [c["target"] for c in report["candidates"]] == ["http://127.0.0.1:1/x.git"]
+    assert [c["verdict"] for c in report["candidates"]] == ["incomplete"]
+    assert "leaktrace: http://127.0.0.1:1/x.git: " in done.stderr
+    outputs = _everything(tmp_path, done)
+    assert {"stderr", "n.json", "leaktrace-results.db"} <= outputs.keys()
+    _nowhere(outputs, ["S3CR", "ET99"])

@@ -133,6 +133,14 @@ class GitRepo:
         except GitError as exc:
             self.problems.append(problem("", str(exc)))
             return
+        folder = Path(url.removeprefix("file://"))
+        if not self.on_disk and folder.is_dir():  # FOLDER@REF, file://: checked as in a folder
+            from scanner.sources.local import history_outside  # (local.py imports this module)
+
+            outside = history_outside(folder)
+            if outside is not None:
+                self.problems.append(problem("", outside))
+                return
         shared = self.store if self.with_history or self._needs_full_fetch() else None
         try:
             object_format = self.object_format()
@@ -189,7 +197,9 @@ class GitRepo:
         if commit is None:
             raise GitError("nothing to read (an empty repository?)")
         self.commit = commit
-        entries = sorted((e for e in store.tree(commit) if maybe_wanted(e.path)),
+        listed = list(store.tree(commit))
+        told = self._told(store, {e.blob: [e.path] for e in listed if not is_wanted(e.path)})
+        entries = sorted((e for e in listed if is_wanted(e.path) or e.blob in told),
                          key=lambda e: e.path)  # fmt: skip
         entries = [e for e in entries if not self._too_big(e.path, e.size)]
         sizes = {e.blob: e.size for e in entries}
@@ -255,23 +265,37 @@ class GitRepo:
         if not tips:
             raise GitError("nothing to read (an empty repository?)")
         self.commit = head
-        at_tip = store.blobs_at(sorted(branch_tips), maybe_wanted)  # a file's name decides it
+        at_tip = store.blobs_at(sorted(branch_tips), lambda name: True)
         head_paths: dict[str, str] = {}
+        head_others: dict[str, str] = {}  # those whose name tells nothing: by their first bytes
         for entry in store.tree(head) if head in branch_tips else ():
-            if maybe_wanted(entry.path):
-                head_paths.setdefault(entry.blob, entry.path)
+            into = head_paths if is_wanted(entry.path) else head_others
+            into.setdefault(entry.blob, entry.path)
         sightings: dict[str, list[Sighting]] = {}
+        others: dict[str, list[Sighting]] = {}
         counts: dict[str, int] = {}
         for found in store.introductions(tips):
-            if not maybe_wanted(found.path):
-                continue
-            seen = sightings.setdefault(found.blob, [])
+            into = sightings if is_wanted(found.path) else others
+            seen = into.setdefault(found.blob, [])
             counts[found.blob] = counts.get(found.blob, 0) + 1
             sighting = Sighting(found.commit, found.path, found.date)
             if len(seen) < MAX_SIGHTINGS:
                 seen.append(sighting)
             else:
                 seen[-1] = sighting  # the oldest so far stays last
+        # a blob no name of its tells a language of: decided by its first bytes, as a folder's
+        # file is (a #! line, an archive), unless the working tree's copy of it was read
+        unnamed = {blob: [s.path for s in seen] for blob, seen in others.items()
+                   if blob not in sightings}  # fmt: skip
+        told = self._told(store, {blob: paths for blob, paths in unnamed.items()
+                                  if not self._read_as(blob, paths)})  # fmt: skip
+        for blob in unnamed.keys() - told.keys():
+            if self._read_as(blob, unnamed[blob]):
+                told[blob] = unnamed[blob][0]
+        for blob in told:
+            sightings[blob] = others[blob]
+            if blob in head_others and blob not in head_paths:
+                head_paths[blob] = head_others[blob]
         read = {blob: path for blob in sightings
                 if (path := self._read_as(blob, [s.path for s in sightings[blob]]))}  # fmt: skip
         names = self._names(sightings, head_paths, frozenset(self.worktree))
@@ -292,7 +316,22 @@ class GitRepo:
                 self.history[file.path] = record(blob)
                 yield file
         if self.on_disk:
-            yield from self._uncommitted(url, set(sightings))
+            yield from self._uncommitted(url, set(sightings) | set(others))
+
+    def _told(self, store: ObjectStore, unnamed: dict[str, list[str]]) -> dict[str, str]:
+        """Of blobs whose paths (``unnamed``: blob -> its paths, newest first) tell no language
+        (an unknown extension, or none), those whose first bytes tell one (a ``#!`` line naming
+        an interpreter) or are a carrier's (an archive under any name) -> the path to read it
+        as: decided as a folder's file of that name is (``read_file``). Only the first bytes of
+        each are read to tell, and not counted: reading what is told counts."""
+        if not unnamed:
+            return {}
+
+        def tells(blob: str, head: bytes) -> bool:
+            return sniff(head, unnamed[blob][0]) is not None
+
+        kept = store.heads(sorted(unnamed), HEAD, tells)
+        return {blob: unnamed[blob][0] for blob in kept}
 
     def _read_as(self, blob: str, paths: list[str]) -> str | None:
         """The working-tree path that was read with this content in the language git saw it
@@ -320,16 +359,20 @@ class GitRepo:
         paths, dangling = local.uncommitted()
         extra = {}  # blob -> the first of its paths to read it as
         same = {}  # blob -> its path, when its id is a working-tree file's: read if it lies
+        unnamed = {}  # blob -> its paths, when none tells a language: its first bytes may
         for blob, seen in paths.items():
-            # a path whose name tells a language first (rev-list cuts a path at a newline:
-            # ``x`` for ``x\nleak.py``, which the commits' own listing gives whole)
-            wanted = sorted((path for path in seen if maybe_wanted(path)),
-                            key=lambda path: not is_wanted(path))  # fmt: skip
-            if blob not in done and wanted:
-                if self._read_as(blob, wanted):
-                    same[blob] = wanted[0]
-                else:
-                    extra[blob] = wanted[0]
+            # a path whose name tells a language (rev-list cuts a path at a newline: ``x`` for
+            # ``x\nleak.py``, which the commits' own listing gives whole)
+            wanted = [path for path in seen if is_wanted(path)] or seen
+            if blob in done or not wanted:
+                continue
+            if self._read_as(blob, wanted):
+                same[blob] = wanted[0]
+            elif is_wanted(wanted[0]):
+                extra[blob] = wanted[0]
+            else:
+                unnamed[blob] = wanted
+        extra.update(self._told(local, unnamed))
         extra.update((blob, same[blob]) for blob in self._unlike(local, set(same)))
         names = {blob: f"{path}@uncommitted:{blob[:ABBREV]}" for blob, path in extra.items()}
         sizes = local.sizes(extra)
@@ -440,12 +483,6 @@ class GitRepo:
         # git's paths come with surrogate escapes (not UTF-8): carried as a folder's are
         real = carried_name(path) if path is not None else None
         return self._unpacker.data(carried_name(name), data, real=real)
-
-
-def maybe_wanted(path: str) -> bool:
-    """``is_wanted``, or a name with no extension (``bin/tool``): a script named only by its
-    ``#!`` line or an archive, read to tell (``GitRepo._emit``)."""
-    return is_wanted(path) or "." not in path.rpartition("/")[2].lstrip(".")
 
 
 class _Stop(Exception):

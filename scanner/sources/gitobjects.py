@@ -9,6 +9,7 @@ the whole repository and would cut every other candidate's history short.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import shutil
@@ -94,7 +95,9 @@ def _env(auth: Auth | None = None, config: tuple[tuple[str, str], ...] = ()) -> 
 def _last_line(text: str) -> str:
     """What git said went wrong: its first ``fatal:`` line (the cause: ``detected dubious
     ownership``, not the ``... and the repository exists.`` a local fetch adds after it), else
-    its last line."""
+    its last line. The userinfo of every URL git quotes is taken out of the whole text first: a
+    password holding a line break (git quotes it as it is) would else be cut in two and kept."""
+    text = hide_userinfo(text)
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
     fatal = [line for line in lines if line.startswith("fatal:")]
     return fatal[0] if fatal else lines[-1] if lines else "unknown error"
@@ -151,7 +154,7 @@ class ObjectStore:
         except OSError as exc:
             raise GitError(f"cannot run git ({exc.strerror or exc})") from exc
         if done.returncode != 0:
-            raise GitError(hide_userinfo(_last_line(done.stderr)))  # git may quote the URL
+            raise GitError(_last_line(done.stderr))  # git may quote the URL: hidden there
         return done.stdout
 
     def fetch(self, url: str, refspecs: list[str], *, depth: int | None = None,
@@ -309,6 +312,40 @@ class ObjectStore:
             start = end + 1
             at = start + int(header[2]) + 1
             yield sha, out[start : at - 1]
+
+    def heads(self, blobs: Iterable[str], most: int,
+              keep: Callable[[str, bytes], bool]) -> set[str]:  # fmt: skip
+        """Those of ``blobs`` whose first ``most`` bytes ``keep`` accepts: each blob streamed by
+        one ``cat-file --batch`` (asked one at a time, its answer read before the next is asked:
+        no deadlock on a full pipe), only its first bytes kept, the rest passed over in chunks
+        (a blob of gigabytes is never held); the pipe is closed before this returns."""
+        kept: set[str] = set()
+        command = self._command(["cat-file", "--batch"])
+        with subprocess.Popen(command, env=_env(None, self._config), stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL) as proc:  # fmt: skip
+            assert proc.stdin is not None and proc.stdout is not None
+            try:
+                for sha in blobs:
+                    proc.stdin.write(f"{sha}\n".encode())
+                    proc.stdin.flush()
+                    header = proc.stdout.readline().split()
+                    if len(header) != 3 or not header[2].isdigit():
+                        continue  # missing: nothing to tell
+                    left = int(header[2]) + 1  # its bytes and a newline
+                    head = proc.stdout.read(min(most, left))
+                    left -= len(head)
+                    while left > 0 and (chunk := proc.stdout.read(min(left, 1 << 20))):
+                        left -= len(chunk)
+                    if keep(sha, head[: max(0, int(header[2]))]):
+                        kept.add(sha)
+            except (OSError, ValueError) as exc:
+                proc.kill()
+                raise GitError(f"cannot read blobs ({exc})") from exc
+            finally:
+                with contextlib.suppress(OSError):
+                    proc.stdin.close()
+        return kept
 
     def sizes(self, blobs: Iterable[str]) -> dict[str, int]:
         """The size of each blob, without reading it."""

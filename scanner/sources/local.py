@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import hashlib
+import io
 import os
 import re
 import stat
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from fingerprints import (
     UNKNOWN_LANGUAGE,
@@ -66,8 +68,13 @@ class LocalTree:
         self._repositories: list[tuple[str, Path, str, Path]] = []
         """(prefix of its files, where git reads it, the path it was met at, its git folder)."""
         self._blobs: dict[str, str] = {}
-        """Each working-tree file read -> its git blob id (SHA-1), and where it is (``_files``)."""
-        self._files: dict[str, Path] = {}
+        """Each working-tree file read in a repository's work tree -> the git blob id of the
+        bytes read (SHA-1, or SHA-256 where the repository's config says so)."""
+        self._formats: dict[str, str | None] = {}
+        """A folder of the walk -> the hash of the repository whose work tree it is in, or None
+        (``_object_format``)."""
+        self._sha256_folders: dict[Path, bool] = {}
+        """A git folder -> whether its config names its objects by SHA-256 (``_sha256``)."""
         self._git_folders: set[Path] = set()
         self._bare: list[str] = []
         """Where the bare repositories in the folder are (``""``: the folder is one)."""
@@ -98,23 +105,16 @@ class LocalTree:
                 if not loose:
                     return  # past max_total_bytes
                 continue
-            if parts and gits_own(parts, entry.absolute):
+            if parts and (own := gits_own(parts, entry.absolute)) is not None:
                 if not self._count_read(unpacker, entry.absolute):
                     return
-                yield from _reflog_messages(unpacker, entry.path, parts, entry.absolute)
+                yield from _reflog_messages(unpacker, entry.path, parts, own)
                 continue
-            read = read_file(unpacker, entry.path, entry.absolute,
-                             entry.skip == UNKNOWN_LANGUAGE, self.problems)  # fmt: skip
-            if not self.with_history:
-                yield from read
-                continue
-            opened = False
-            for file in read:
-                opened = True
-                yield file
-            if opened or entry.skip is None:  # what the history must not read a second time
-                self._blobs[entry.path] = file_blob_id(entry.absolute, self.limits.max_read_bytes)
-                self._files[entry.path] = entry.absolute
+            # what a repository's history must not read a second time: known by its blob id
+            algorithm = self._object_format(entry.path) if self.with_history else None
+            yield from read_file(unpacker, entry.path, entry.absolute,
+                                 entry.skip == UNKNOWN_LANGUAGE, self.problems,
+                                 self._blobs if algorithm else None, algorithm or SHA1)  # fmt: skip
         for path, folder in self._met:  # grows while read: a .git/ met inside a .git/
             self._submodules(path, folder)
             if self.with_history:
@@ -195,11 +195,11 @@ class LocalTree:
             elif (loose := self._object(unpacker, where, parts, entry.absolute)) is not None:
                 if not loose:
                     break  # past max_total_bytes
-            elif not gits_own(parts, entry.absolute):
+            elif (own := gits_own(parts, entry.absolute)) is None:
                 yield from read_file(unpacker, where, entry.absolute,
                                      entry.skip == UNKNOWN_LANGUAGE, self.problems)  # fmt: skip
             elif self._count_read(unpacker, entry.absolute):
-                yield from _reflog_messages(unpacker, where, parts, entry.absolute)
+                yield from _reflog_messages(unpacker, where, parts, own)
         for (store, what), count in sorted(counted.items()):
             self.problems.append(problem(path + store, f"{count:,} {what}: not read"))
 
@@ -212,7 +212,7 @@ class LocalTree:
         inflated (a small object can inflate a thousandfold: it is never inflated past what is
         left under the cap)."""
         room = self.limits.max_total_bytes - unpacker.bytes_read
-        loose, inflated = _loose_object(parts, file, room)
+        loose, inflated = _loose_object(parts, file, room, self._sha256)
         if loose is None and not inflated:
             return None
         if not self._count_read(unpacker, file, inflated):
@@ -251,6 +251,45 @@ class LocalTree:
             self._bare.append(where)
         return False  # HEAD is read as any file
 
+    def _object_format(self, path: str) -> str | None:
+        """The hash (``sha1``, ``sha256``) of the repository a file of the walk is in the work
+        tree of (a folder above it holding ``.git``, or a bare repository: its files are read
+        with its history), or None when there is none: its blob id is then never needed. Asked
+        once per folder."""
+        folder = path.rpartition("/")[0]
+        below: list[str] = []  # folders not asked yet, deepest first
+        while folder not in self._formats:
+            here = self.root / folder if folder else self.root
+            git_folder: Path | None = None
+            if os.path.lexists(here / ".git"):
+                git_folder = here / ".git"
+                if not git_folder.is_dir():
+                    git_folder = _git_link(git_folder)
+            elif is_bare_repository(here):
+                git_folder = here
+            if git_folder is not None:
+                try:
+                    common = _common_dir(git_folder.resolve(strict=True))
+                except (OSError, RuntimeError, ValueError):
+                    common = git_folder  # its history is not read (one line): any hash will do
+                self._formats[folder] = "sha256" if self._sha256(common) else SHA1
+                break
+            below.append(folder)
+            if not folder:
+                self._formats[folder] = None
+                break
+            folder = folder.rpartition("/")[0]
+        found = self._formats[folder]
+        self._formats.update(dict.fromkeys(below, found))
+        return found
+
+    def _sha256(self, git_folder: Path) -> bool:
+        """Whether a git folder's config says its objects are named by SHA-256: its config read
+        once (it was read again for each loose object: 5,000 objects, 5,001 reads)."""
+        if git_folder not in self._sha256_folders:
+            self._sha256_folders[git_folder] = _sha256_repository(git_folder)
+        return self._sha256_folders[git_folder]
+
     def _bare_parts(self, path: str) -> list[str]:
         """A path's parts in the bare repository in the folder it is in ([] if none)."""
         for prefix in self._bare:
@@ -263,27 +302,17 @@ class LocalTree:
         """A git repository met at ``path`` (its metadata at ``git_folder``): its history is
         read after the working tree, its files named under ``prefix``, or it is one unread line.
         ``location`` is what git reads it from."""
-        try:
-            root = self.root.resolve(strict=True)
-            resolved = git_folder.resolve(strict=True)
-            common = _common_dir(resolved)
-            # the history git reads is the common folder's: inside the folder too, or a
-            # stranger's worktree could have one of our repositories on this machine read as
-            # its code (objects borrowed through alternates are read only as far as this
-            # repository's own refs reach them)
-            inside = resolved.is_relative_to(root) and common.is_relative_to(root)
-        except (OSError, RuntimeError, ValueError):  # ValueError: a NUL in a .git file's gitdir
-            resolved, inside, common = None, False, None
+        resolved, common, outside = _where_git_reads(git_folder, self.root)
         if common in self._git_folders:
             return  # met before under another name (a link to it, the folder, a worktree of it)
         if common is not None:
             self._git_folders.add(common)
-        if not inside:
-            self.problems.append(problem(path, "git folder linked (a worktree's or submodule's "
-                                         "gitdir, or its commondir) to one outside the folder, "
-                                         "or missing: its history is not read"))  # fmt: skip
+        if outside == _LINKED_OUTSIDE:
+            self.problems.append(problem(path, outside))
         elif not self.with_history:
             self.problems.append(problem(path, f"{what}: {_UNREAD_HISTORY}"))
+        elif outside:
+            self.problems.append(problem(path, outside))
         else:
             self._repositories.append((prefix, location, path, resolved))
 
@@ -296,11 +325,11 @@ class LocalTree:
             repo = GitRepo(str(work_tree), target=self.target, limits=self.limits, history=True,
                            store=self.store, worktree=worktree, on_disk=True,
                            git_dir=git_dir)  # fmt: skip
-            object_format = repo.object_format()
-            if object_format != SHA1:  # its blob ids are not SHA-1: each file hashed again
-                repo.worktree = {path: file_blob_id(self._files[prefix + path],
-                                                    self.limits.max_read_bytes, object_format)
-                                 for path in worktree}  # fmt: skip
+            # an id of another hash (the config did not tell git's hash) matches no blob: the
+            # path stays taken, its history is read again
+            width = hashlib.new(repo.object_format()).digest_size * 2
+            repo.worktree = {path: blob if len(blob) == width else ""
+                             for path, blob in worktree.items()}  # fmt: skip
             for file in repo.iter_files():
                 yield replace(file, path=prefix + file.path)
             self.problems += [replace(p, path=prefix + p.path if p.path else met)
@@ -359,24 +388,24 @@ _MAX_REF_BYTES = 64 * 1024 * 1024
 """A ref or reflog file larger than this is not checked for git's format: read as a file."""
 
 
-def gits_own(parts: list[str], file: Path) -> bool:
-    """Whether a file in a git folder (``parts``: its path there) is in one of git's own
-    formats that could be mistaken for source: a loose object (``objects/ab/<hex>``, zlib
-    data), a ref (a hash or ``ref: NAME``) or a reflog (``OLD NEW WHO <EMAIL> TIME ZONE\tMSG``
-    lines) below ``refs/`` or ``logs/`` (of the git folder, a worktree's or a submodule's); or
-    a socket (``fsmonitor--daemon.ipc``), which cannot be opened and holds nothing."""
-    if _loose_object(parts, file, _MAX_REF_BYTES)[0]:
-        return True
+def gits_own(parts: list[str], file: Path) -> bytes | None:
+    """What a file in a git folder (``parts``: its path there) that is not a loose object (the
+    caller asked ``_loose_object`` first) holds when it is in one of git's own formats that
+    could be mistaken for source: a ref (a hash or ``ref: NAME``) or a reflog (``OLD NEW WHO
+    <EMAIL> TIME ZONE\tMSG`` lines) below ``refs/`` or ``logs/`` (of the git folder, a
+    worktree's or a submodule's), or ``b""`` for a socket (``fsmonitor--daemon.ipc``: it cannot
+    be opened and holds nothing); None when it is not git's own (read as any file). Read once:
+    a reflog's messages come from these bytes (``_reflog_messages``)."""
     area = _ref_area(parts)
     if area is None:
-        return _is_socket(file)  # git's fsmonitor daemon listens on one: it holds no content
+        return b"" if _is_socket(file) else None  # git's fsmonitor daemon listens on one
     data = _first_bytes(file, _MAX_REF_BYTES)
     if not data or len(data) >= _MAX_REF_BYTES:
-        return not data  # nothing to read; one too large for a ref is read as a file
+        return None if data else b""  # nothing to read; one too large for a ref is a file
     if area == "logs":
-        return all(_reflog_entry(line) for line in data.splitlines())
+        return data if all(_reflog_entry(line) for line in data.splitlines()) else None
     ref = _REF.fullmatch(data)
-    return ref is not None and (ref[2] is None or _ref_name(ref[2]))
+    return data if ref is not None and (ref[2] is None or _ref_name(ref[2])) else None
 
 
 def _ref_area(parts: list[str]) -> str | None:
@@ -405,16 +434,25 @@ def _ref_name(name: bytes) -> bool:
 
 
 def _reflog_messages(unpacker: Unpacker, path: str, parts: list[str],
-                     file: Path) -> Iterator[CandidateFile]:  # fmt: skip
-    """The messages of a reflog (git's own, ``gits_own``) whose name tells a language, read as
-    that file: each entry's message is the repository's to choose (code hidden there, a line
-    an entry)."""
+                     data: bytes) -> Iterator[CandidateFile]:  # fmt: skip
+    """What the repository chose in a reflog (git's own, ``gits_own``: ``data`` is what it
+    read) whose name tells a language, read as that file: each column it chose, a line an
+    entry, one column after the other (the messages, the committers' names, their emails: git
+    writes any name without ``<``, ``>`` or a newline), so code hidden down any one of them
+    reads as it was written; not the hashes, times and zones git computed."""
     if _ref_area(parts) != "logs" or language_for_path(parts[-1]) is None:
         return
-    data = _first_bytes(file, _MAX_REF_BYTES)
-    messages = b"\n".join(line.partition(b"\t")[2] for line in data.splitlines())
-    if messages.strip():
-        yield from unpacker.data(path, messages + b"\n")
+    messages, names, emails = [], [], []
+    for line in data.splitlines():
+        head, _, message = line.partition(b"\t")
+        who = head.split(b" ", 2)[-1].rpartition(b"> ")[0]  # ``NAME <EMAIL``
+        name, _, email = who.rpartition(b" <")
+        messages.append(message)
+        names.append(name)
+        emails.append(email)
+    chosen = b"\n".join(messages + names + emails)
+    if chosen.strip():
+        yield from unpacker.data(path, chosen + b"\n")
 
 
 _NOT_AN_OBJECT = ("named as a git loose object, but its content is not the object its name "
@@ -422,7 +460,8 @@ _NOT_AN_OBJECT = ("named as a git loose object, but its content is not the objec
 _OBJECT_TYPES = (b"blob", b"tree", b"commit", b"tag")
 
 
-def _loose_object(parts: list[str], file: Path, room: int) -> tuple[bool | None, int]:
+def _loose_object(parts: list[str], file: Path, room: int,
+                  sha256: Callable[[Path], bool]) -> tuple[bool | None, int]:  # fmt: skip
     """For a file of a git folder (``parts``: its path there), and how many bytes were
     inflated to tell (never more than ``room``, past which it is None): True when it is one of git's
     loose objects, at ``objects/XX/<hex>`` of the git folder itself or of a submodule's (in
@@ -430,7 +469,7 @@ def _loose_object(parts: list[str], file: Path, room: int) -> tuple[bool | None,
     repository's: SHA-1 or SHA-256) is its name; False when it is named as one there but is
     zlib data that is not that object (a leak hidden under another file's id); None when it is
     not named as one, or is no zlib data (read as any file: a tar whose first bytes look like
-    zlib's)."""
+    zlib's). ``sha256`` tells whether a git folder's objects are named by SHA-256."""
     name = parts[-1]
     if not (len(parts) >= 3 and parts[-3] == "objects" and len(parts[-2]) == 2
             and len(name) in (38, 62) and not set(parts[-2] + name) - set(_HEX)):  # fmt: skip
@@ -439,15 +478,16 @@ def _loose_object(parts: list[str], file: Path, room: int) -> tuple[bool | None,
     if parts[:-3] and (parts[0] != "modules" or not (git_folder / "HEAD").is_file()
                        or not (git_folder / "refs").is_dir()):  # fmt: skip
         return None, 0  # not where git keeps objects: read as any file
-    sha256 = _sha256_repository(git_folder)
-    if len(name) != (62 if sha256 else 38):
+    named_by_sha256 = sha256(git_folder)  # its config: asked once per git folder
+    if len(name) != (62 if named_by_sha256 else 38):
         return None, 0
     try:
         handle = _open_regular(file)
         if handle is None:
             return None, 0
         with handle:
-            return _inflates_to(handle, parts[-2] + name, "sha256" if sha256 else SHA1, room)
+            algorithm = "sha256" if named_by_sha256 else SHA1
+            return _inflates_to(handle, parts[-2] + name, algorithm, room)
     except OSError:
         return None, 0
 
@@ -569,6 +609,86 @@ def _common_dir(git_folder: Path) -> Path:
     return (git_folder / os.fsdecode(named)).resolve(strict=True)
 
 
+_LINKED_OUTSIDE = ("git folder linked (a worktree's or submodule's gitdir, or its commondir) to "
+                   "one outside the folder, or missing: its history is not read")  # fmt: skip
+
+
+def _where_git_reads(git_folder: Path, root: Path) -> tuple[Path | None, Path | None, str | None]:
+    """A git folder resolved, the common folder whose history it shares (a linked worktree's
+    ``commondir``), and why git must not read that history, or None: the history git reads is
+    the common folder's, so it must be inside ``root`` too, or a stranger's worktree could have
+    one of our repositories on this machine read as its code; and so must the objects it
+    borrows (alternates: a ref naming a commit only an outside alternate holds had that
+    commit read as the candidate's code)."""
+    try:
+        root = root.resolve(strict=True)
+        resolved = git_folder.resolve(strict=True)
+        common = _common_dir(resolved)
+        if not (resolved.is_dir() and resolved.is_relative_to(root)
+                and common.is_relative_to(root)):  # fmt: skip
+            return resolved, common, _LINKED_OUTSIDE
+        lent = _objects_outside(common, root)
+    except (OSError, RuntimeError, ValueError):  # ValueError: a NUL in a .git file's gitdir
+        return None, None, _LINKED_OUTSIDE
+    if not lent:
+        return resolved, common, None
+    named = ", ".join(lent[:3]) + (f" and {len(lent) - 3:,} more" if len(lent) > 3 else "")
+    return resolved, common, (f"alternates outside the folder ({named}): git would read another "
+                              "repository's objects as this one's history; its history is not "
+                              "read")  # fmt: skip
+
+
+def history_outside(folder: Path) -> str | None:
+    """Why git must not read the history of the repository ``folder`` is (a work tree, its
+    ``.git`` a folder or a link to one, or a bare repository), given as a target pinned to a
+    ref (``FOLDER@REF``): what ``LocalTree`` says of a repository in a folder whose git
+    folder, common folder or alternates lead outside it; None when all of it is inside."""
+    git_folder = folder / ".git"
+    if not os.path.lexists(git_folder):
+        git_folder = folder  # a bare repository
+    elif not git_folder.is_dir():
+        git_folder = _git_link(git_folder) or git_folder  # not a folder: missing, one line
+    return _where_git_reads(git_folder, folder)[2]
+
+
+_ALTERNATE_DEPTH = 5
+"""How deep git follows alternates' own alternates (deeper ones it ignores)."""
+_MAX_ALTERNATES_BYTES = 1024 * 1024
+
+
+def _objects_outside(common: Path, root: Path) -> list[str]:
+    """Where git would read a git folder's objects from outside ``root``: its ``objects``
+    folder (a link may lead out), each folder its ``objects/info/alternates`` lends objects
+    from (one path a line, relative to the folder listing it; ``#`` comments; a line in double
+    quotes C-quoted), and theirs in turn, as deep as git goes; a listing that leads outside, or
+    that is too long to check, is named itself."""
+    outside: list[str] = []
+    seen: set[Path] = set()
+    level = [(common / "objects").resolve()]
+    for _ in range(_ALTERNATE_DEPTH + 1):
+        below: list[Path] = []
+        for folder in level:
+            if folder in seen:
+                continue
+            seen.add(folder)
+            listing = (folder / "info" / "alternates").resolve()
+            if not folder.is_relative_to(root) or not listing.is_relative_to(root):
+                outside.append(str(folder if not folder.is_relative_to(root) else listing))
+                continue
+            data = _first_bytes(listing, _MAX_ALTERNATES_BYTES)
+            if len(data) >= _MAX_ALTERNATES_BYTES:
+                outside.append(f"{listing} (too long to check)")
+                continue
+            for line in data.split(b"\n"):
+                if not line or line.startswith(b"#"):
+                    continue
+                if line.startswith(b'"'):  # git's C quoting
+                    line = codecs.escape_decode(line[1:].rpartition(b'"')[0])[0]
+                below.append((folder / os.fsdecode(line)).resolve())
+        level = below
+    return outside
+
+
 def _first_line(path: Path) -> bytes:
     """The first line of a small metadata file (a few KiB at most); b"" if there is none."""
     return _first_bytes(path, _GIT_LINK_BYTES).partition(b"\n")[0]
@@ -587,31 +707,18 @@ def _first_bytes(path: Path, most: int) -> bytes:
         return b""
 
 
-def file_blob_id(path: Path, most: int, object_format: str = SHA1) -> str:
-    """The git blob id of a file's content (SHA-1, or SHA-256 for a repository made with
-    ``--object-format=sha256``), read in chunks (``answers.git_blob_id`` of bytes in memory); ""
-    if it cannot be read or holds more than ``most`` bytes (a file too large to read: hashing
-    it would cost its whole size, and its history is read anyway)."""
-    try:
-        handle = _open_regular(path)
-        if handle is None:
-            return ""
-        with handle:
-            size = os.fstat(handle.fileno()).st_size
-            if size > most:
-                return ""
-            digest = hashlib.new(object_format, b"blob %d\0" % size)
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(chunk)
-    except OSError:
-        return ""
-    return digest.hexdigest()
-
-
 def read_file(unpacker: Unpacker, path: str, absolute: Path, sniff_first: bool,
-              problems: list[Problem]) -> Iterator[CandidateFile]:  # fmt: skip
+              problems: list[Problem], hashed: dict[str, str] | None = None,
+              algorithm: str = SHA1) -> Iterator[CandidateFile]:  # fmt: skip
     """What one file on disk holds (itself if it is source, else what it carries); a file of no
-    known language is read only if its first bytes say it is a carrier (``sniff_first``)."""
+    known language is read only if its first bytes say it is a carrier (``sniff_first``).
+
+    With ``hashed``, a file read that holds no more than ``max_read_bytes`` has the git blob id
+    (``algorithm``) of exactly the bytes read put there under ``path``, hashed as they are read
+    (what the unpacker leaves unread of it is read through once after it): a file changed
+    meanwhile is known by the content that was read, and nothing is read twice."""
+    if hashed is not None and not sniff_first:
+        hashed[path] = ""  # a source file: its path is taken, whatever its id
     try:
         handle = _open_regular(absolute)
         if handle is None:
@@ -623,9 +730,42 @@ def read_file(unpacker: Unpacker, path: str, absolute: Path, sniff_first: bool,
                 if sniff(head, absolute.name) is None:
                     return  # not source, not a carrier
                 handle.seek(0)
-            yield from unpacker.file(path, handle)
+                if hashed is not None:
+                    hashed[path] = ""  # a carrier or a script: read, so its path is taken
+            size = os.fstat(handle.fileno()).st_size
+            if hashed is None or size > unpacker.limits.max_read_bytes:
+                yield from unpacker.file(path, handle)
+                return
+            through = _Hashing(handle, algorithm, size)
+            stream = io.BufferedReader(through)
+            yield from unpacker.file(path, stream)
+            if unpacker.stopped:
+                return  # a cap: the rest of the folder is not read, nor this file's id
+            while stream.read(1 << 20):
+                pass
+            if through.read_bytes == size:  # else it changed size while read: no id
+                hashed[path] = through.digest.hexdigest()
     except OSError as exc:
         problems.append(problem(path, f"cannot read ({exc.strerror})"))
+
+
+class _Hashing(io.RawIOBase):
+    """A file's bytes as they are read, hashed as a git blob of ``size`` bytes."""
+
+    def __init__(self, handle: BinaryIO, algorithm: str, size: int) -> None:
+        self._handle = handle
+        self.digest = hashlib.new(algorithm, b"blob %d\0" % size)
+        self.read_bytes = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._handle.read(len(buffer))
+        buffer[: len(data)] = data
+        self.digest.update(data)
+        self.read_bytes += len(data)
+        return len(data)
 
 
 _NOT_REGULAR = "not a regular file (FIFO, device or socket); not opened"
