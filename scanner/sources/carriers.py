@@ -64,6 +64,7 @@ from scanner.sources.base import (
 from scanner.sources.sourcemap import (
     SEPARATOR,
     MapObserver,
+    expand_inline_maps,
     expand_source_map,
     is_source_map,
 )
@@ -523,6 +524,7 @@ class Unpacker:
         if note:
             self._note(path, note)  # still scanned
         yield CandidateFile(path, text, language)
+        yield from expand_inline_maps(path, text, language, self.problems, self.on_map)
 
     def _notebook(self, path: str, data: bytes) -> Iterator[CandidateFile]:
         """Each code cell of a Jupyter notebook as ``NB!/cell-N.EXT`` (N counts every cell)."""
