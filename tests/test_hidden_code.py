@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import json
 
-from tests.test_carriers import PRIVATE, evidence, scan
+from tests.test_carriers import JOURNAL, PRIVATE, evidence, scan
 
 CLIENT_PATH = "web/src/api/ledgerClient.ts"
 CLIENT = (PRIVATE / CLIENT_PATH).read_text()
@@ -28,3 +28,28 @@ def test_scan_reads_the_sources_of_an_inline_source_map(store, tmp_path):
     code, candidate, _ = scan(store, site)
     assert code == 1 and candidate["verdict"] == "derivative"
     assert evidence(candidate) == {"dist/app.js!/inline-source-map!/src/api/ledgerClient.ts"}
+
+
+def test_scripts_in_vue_svelte_and_html_files_are_read(store, tmp_path):
+    """A component or a page is code: its ``<script>`` blocks are read in the language their
+    ``lang``/``type`` says, with the file's own line numbers; a page of many blocks is read as
+    one file per language, never longer than the page."""
+    site = tmp_path / "site"
+    (site / "src").mkdir(parents=True)
+    (site / "src" / "Ledger.vue").write_text(
+        f'<template>\n  <div/>\n</template>\n<script setup lang="ts">\n{CLIENT}</script>\n'
+    )
+    (site / "src" / "App.svelte").write_text(f"<script lang='ts'>\n{CLIENT}</script>\n<h1/>\n")
+    (site / "index.html").write_text(
+        '<html><head><script src="x.js"></script></head><body>\n'
+        f'<script type="text/python">\n{JOURNAL.decode()}</script></body></html>\n'
+    )
+    (site / "cut.htm").write_text(f"<p>\n<SCRIPT>\n{CLIENT}")  # never closed: read to the end
+    (site / "many.html").write_text("<script>x()</script>\n" * 50_000)  # 50,000 blocks
+    code, candidate, _ = scan(store, site)
+    assert code == 1 and candidate["verdict"] == "derivative", candidate
+    assert evidence(candidate) == {"src/Ledger.vue!/script.ts", "src/App.svelte!/script.ts",
+                                   "index.html!/script.py", "cut.htm!/script.js"}  # fmt: skip
+    [vue] = [f for f in candidate["files"] if f["candidate_path"].endswith(".vue!/script.ts")]
+    assert vue["candidate_lines"][0][0] >= 5  # the file's own lines: the script starts on line 4
+    assert candidate["scanned"]["files"] == 5  # many.html: one file of 50,000 lines

@@ -48,6 +48,7 @@ from fingerprints import (
     BinaryContent,
     carried_name,
     decode_source,
+    extension_for_language,
     language_for_path,
     language_for_shebang,
     printable,
@@ -81,6 +82,7 @@ CARRIER_SUFFIXES = (
     ".zip", ".whl", ".egg", ".jar", ".war", ".ear", ".aar", ".apk", ".nupkg", ".vsix", ".crx",
     ".xpi", ".gem", ".crate", ".tar", ".tgz", ".gz", ".txz", ".xz", ".tbz", ".tbz2", ".bz2",
     ".zst", ".tzst", ".ipynb", ".map", ".deb", ".udeb", ".ipk",
+    ".html", ".htm", ".xhtml", ".vue", ".svelte",  # their <script> blocks
     ".7z", ".rar", ".rpm", ".cpio", ".lz4", ".lz", ".cab",  # listed unread
 )  # fmt: skip
 
@@ -91,7 +93,8 @@ def might_be_carrier(name: str) -> bool:
 
 def sniff(head: bytes, name: str = "") -> str | None:
     """What kind of carrier starts with ``head``: zip, tar, ar, gzip, xz, bzip2, zstd, notebook,
-    sourcemap, ``unopened`` (an archive format leaktrace does not open: ``unopened_format``),
+    sourcemap, ``markup`` (a page or a component, by its name: its ``<script>`` blocks are
+    code), ``unopened`` (an archive format leaktrace does not open: ``unopened_format``),
     ``script`` (a ``#!`` line naming a language's interpreter, whatever the file's name: read as
     that language); or None for anything else (plain text, images, binaries)."""
     if head[:4] in (b"PK\x03\x04", b"PK\x05\x06", b"Cr24"):
@@ -116,11 +119,41 @@ def sniff(head: bytes, name: str = "") -> str | None:
     stripped = head.lstrip()
     if lower.endswith(".ipynb") and stripped.startswith(b"{"):
         return "notebook"
+    if lower.endswith(MARKUP_SUFFIXES):
+        return "markup"
     if is_source_map(lower) and stripped[:1] in (b"{", b"["):  # a JSON array is a bad map
         return "sourcemap"
     if stripped.startswith(b"{") and b'"version"' in head and b'"mappings"' in head:
         return "sourcemap"
     return None
+
+
+MARKUP_SUFFIXES = (".html", ".htm", ".xhtml", ".vue", ".svelte")
+"""Pages and single-file components (Vue, Svelte): code in ``<script>`` blocks."""
+_SCRIPT = re.compile(r"<script\b([^<>]*)>(.*?)(?:</script\s*>|\Z)", re.IGNORECASE | re.DOTALL)
+_SCRIPT_LANGUAGE = re.compile(
+    r"""\b(?:lang|type)\s*=\s*["']?(?:text/|application/)?(?:x-)?"""
+    r"(ts|typescript|tsx|py|python|python3|mpy)\b",
+    re.IGNORECASE,
+)
+_SCRIPT_LANGUAGES = {"ts": "typescript", "typescript": "typescript", "tsx": "tsx", "py": "python",
+                     "python": "python", "python3": "python", "mpy": "python"}  # fmt: skip
+"""What a ``lang`` or ``type`` attribute may name other than JavaScript (Vue's and Svelte's
+``lang="ts"``, PyScript's ``type="py"``, Brython's ``text/python``); any other script is read
+as JavaScript (a JSON or template block too: reading it loses nothing)."""
+
+
+def markup_scripts(text: str) -> Iterator[tuple[int, str, str]]:
+    """Each ``<script>`` block of a page or component: the line it starts on (1-based), its
+    language and its text; a block never closed runs to the end (a hostile file must not hide
+    its last script by leaving it open)."""
+    line, counted = 1, 0
+    for match in _SCRIPT.finditer(text):
+        language = _SCRIPT_LANGUAGE.search(match.group(1))
+        name = _SCRIPT_LANGUAGES[language.group(1).lower()] if language else "javascript"
+        line += text.count("\n", counted, match.start(2))  # counted once: no quadratic count
+        counted = match.start(2)
+        yield line, name, match.group(2)
 
 
 _UNOPENED: tuple[tuple[bytes, str], ...] = (
@@ -480,12 +513,14 @@ class Unpacker:
                 reason = f"corrupt or unreadable {kind} data ({_one_line(exc)})"
                 self.problems.append(problem("" if top else path, reason))
             return
-        if kind in ("notebook", "sourcemap"):
+        if kind in ("notebook", "sourcemap", "markup"):
             data = self._read(path, stream, head)
             if data is None:
                 return
             if kind == "notebook":
                 yield from self._notebook(path, data)
+            elif kind == "markup":
+                yield from self._markup(path, data)
             else:
                 yield from expand_source_map(path, data, self.problems, self.on_map)
             return
@@ -525,6 +560,30 @@ class Unpacker:
             self._note(path, note)  # still scanned
         yield CandidateFile(path, text, language)
         yield from expand_inline_maps(path, text, language, self.problems, self.on_map)
+
+    def _markup(self, path: str, data: bytes) -> Iterator[CandidateFile]:
+        """The ``<script>`` blocks of a page or a component, those of one language together as
+        ``PAGE!/script.EXT``, read as a source file is, each block on the page's own lines (the
+        lines between are blank: the evidence's line numbers are the page's, and the file is
+        never longer than the page)."""
+        try:
+            text, note = decode_source(data)
+        except BinaryContent as exc:
+            self._unread(path, str(exc))
+            return
+        if note:
+            self._note(path, note)
+        scripts: dict[str, list[str]] = {}
+        at: dict[str, int] = {}  # the line each language's file has reached
+        for line, language, script in markup_scripts(text.decode("utf-8", "surrogateescape")):
+            if script.strip():
+                scripts.setdefault(language, []).append("\n" * (line - at.get(language, 1)))
+                scripts[language].append(script)
+                at[language] = line + script.count("\n")
+        for language, parts in scripts.items():
+            where = f"{path}{SEPARATOR}script{extension_for_language(language)}"
+            yield from self._source(where, "".join(parts).encode("utf-8", "surrogateescape"),
+                                    language)  # fmt: skip
 
     def _notebook(self, path: str, data: bytes) -> Iterator[CandidateFile]:
         """Each code cell of a Jupyter notebook as ``NB!/cell-N.EXT`` (N counts every cell)."""
