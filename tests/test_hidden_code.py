@@ -53,3 +53,18 @@ def test_scripts_in_vue_svelte_and_html_files_are_read(store, tmp_path):
     [vue] = [f for f in candidate["files"] if f["candidate_path"].endswith(".vue!/script.ts")]
     assert vue["candidate_lines"][0][0] >= 5  # the file's own lines: the script starts on line 4
     assert candidate["scanned"]["files"] == 5  # many.html: one file of 50,000 lines
+
+
+def test_a_git_lfs_pointer_is_unread_not_clear(store, tmp_path):
+    """A Git LFS pointer holds no code: the file's content is kept elsewhere. The candidate
+    was not read whole, and says so."""
+    repo = tmp_path / "repo"
+    (repo / "acme_ledger").mkdir(parents=True)
+    (repo / "acme_ledger" / "journal.py").write_text(
+        "version https://git-lfs.github.com/spec/v1\n"
+        f"oid sha256:{'4d7a' * 16}\nsize {len(JOURNAL)}\n"
+    )
+    (repo / "README.md").write_text("# ledger\n")
+    code, candidate, stderr = scan(store, repo)
+    assert code == 3 and candidate["verdict"] == "incomplete"
+    assert "repo:acme_ledger/journal.py: not read: a Git LFS pointer" in " ".join(stderr.split())

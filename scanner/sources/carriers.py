@@ -551,6 +551,10 @@ class Unpacker:
         if not data.strip():
             self.problems.append(problem(path, EMPTY))
             return
+        if len(data) < _LFS_POINTER_BYTES and data.startswith(_LFS_POINTER):
+            self._unread(path, "a Git LFS pointer: the file's content is kept by Git LFS, not "
+                               "in what was scanned")  # fmt: skip
+            return
         try:
             text, note = decode_source(data)
         except BinaryContent as exc:
@@ -861,6 +865,14 @@ def _corrupt() -> tuple[type[BaseException], ...]:
 def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
+
+_LFS_POINTER = (
+    b"version https://git-lfs.github.com/spec/",
+    b"version https://hawser.github.com/spec/",
+)
+_LFS_POINTER_BYTES = 1024
+"""A Git LFS pointer file (git-lfs's spec: under 1,024 bytes, its first line the spec's URL;
+``hawser`` is the spec's first name) stands in for content kept on an LFS server."""
 
 _ENCRYPTED = 0x1
 """Bit 0 of a zip entry's general purpose flags (APPNOTE 4.4.4): its data is encrypted."""
