@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import json
 
-from tests.test_carriers import JOURNAL, PRIVATE, evidence, scan
+from tests.test_carriers import JOURNAL, PRIVATE, evidence, scan, tar_bytes, zip_bytes
 
 CLIENT_PATH = "web/src/api/ledgerClient.ts"
 CLIENT = (PRIVATE / CLIENT_PATH).read_text()
@@ -68,3 +68,35 @@ def test_a_git_lfs_pointer_is_unread_not_clear(store, tmp_path):
     code, candidate, stderr = scan(store, repo)
     assert code == 3 and candidate["verdict"] == "incomplete"
     assert "repo:acme_ledger/journal.py: not read: a Git LFS pointer" in " ".join(stderr.split())
+
+
+PNG = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR" + bytes(range(256)) * 4
+
+
+def test_a_zip_after_other_bytes_is_read(store, tmp_path):
+    """A zip archive is read from its end: one after a ``#!`` line (a Python zipapp), after an
+    image (a polyglot) or after a shell stub (a self-extracting archive) is a zip to unzip and
+    to Python, and so to the scan; bytes that merely look like a zip's end are passed over."""
+    leak = zip_bytes({"src/journal.py": JOURNAL})
+    site = tmp_path / "site"
+    (site / "bin").mkdir(parents=True)
+    (site / "bin" / "tool.pyz").write_bytes(b"#!/usr/bin/env python3\n" + leak)
+    layer = tar_bytes({"assets/logo.png": PNG + leak,
+                       "bin/install.run": b"#!/bin/sh\nunzip -o \"$0\"; exit 0\n" + leak,
+                       "assets/noise.bin": PNG + b"PK\x05\x06" + bytes(18)}, "w:gz")  # fmt: skip
+    (site / "release.tgz").write_bytes(layer)
+    (site / "app.whl").write_bytes(zip_bytes({"pkg/logo.png": PNG + leak}))
+    code, candidate, stderr = scan(store, site)
+    assert code == 1 and candidate["verdict"] == "derivative", stderr
+    assert evidence(candidate) == {
+        "bin/tool.pyz!/src/journal.py",
+        "release.tgz!/assets/logo.png!/src/journal.py",
+        "release.tgz!/bin/install.run!/src/journal.py",
+        "app.whl!/pkg/logo.png!/src/journal.py",
+    }
+    assert candidate["complete"] is True, candidate["unread"]  # noise.bin: no zip, no line
+
+    image = tmp_path / "logo.png"  # a target of its own
+    image.write_bytes(PNG + leak)
+    code, candidate, _ = scan(store, image)
+    assert code == 1 and evidence(candidate) == {"src/journal.py"}

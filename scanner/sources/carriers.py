@@ -483,18 +483,25 @@ class Unpacker:
             head = stream.read(HEAD)
             kind = sniff(head, name)
             language = language_for_shebang(head) if kind == "script" else None
+        whole = None  # the file in memory, when it is a zip after other bytes
         if language is not None:  # source, by its name or by its #! line
             where = (name if top else path + SEPARATOR + name) if unwrapped else path
             data = self._read(where, stream, head or b"")
-            if data is not None:
+            if data is None:
+                return
+            if not _opens_as_zip(data):  # a zip after a #! line (a Python zipapp) is a zip
                 yield from self._source(where, data, language)
-            return
+                return
+            head, kind, whole = b"", "zip", io.BytesIO(data)
         assert head is not None
         if kind is None:
-            if top and layers == 0:
-                reason = "its bytes are no archive, package or notebook format"
-                self.problems.append(problem("", f"corrupt or unreadable archive ({reason})"))
-            return  # not code, not a carrier: nothing to read
+            whole = self._appended_zip(path, head, stream)
+            if whole is None:
+                if top and layers == 0:
+                    reason = "its bytes are no archive, package or notebook format"
+                    self.problems.append(problem("", f"corrupt or unreadable archive ({reason})"))
+                return  # not code, not a carrier: nothing to read
+            head, kind = b"", "zip"
         if kind == "unopened":
             what = unopened_format(head)
             self._unread("" if top else path, f"{what}, a format leaktrace does not open")
@@ -535,6 +542,8 @@ class Unpacker:
                 yield from self._tar(prefix, _rewound(head, stream), level)
             elif kind == "ar":
                 yield from self._ar(prefix, _reader(_Chain(head, stream)), level)
+            elif whole is not None:
+                yield from self._zip(path, prefix, whole, level)
             elif top and layers == 0 and stream.seekable():
                 stream.seek(0)
                 yield from self._zip(path, prefix, stream, level)
@@ -544,6 +553,40 @@ class Unpacker:
         except _corrupt() as exc:
             reason = f"corrupt or unreadable {kind} archive ({_one_line(exc)})"
             self.problems.append(problem("" if top else path, reason))
+
+    def _appended_zip(self, path: str, head: bytes, stream: IO[bytes]) -> io.BytesIO | None:
+        """The whole of a file that is no carrier by its first bytes, in memory, when it is a
+        zip all the same: zip is read from its end record, so one after other bytes (an image,
+        a self-extracting stub, an executable) is what unzip and Python's zipimport read. Any
+        other file is read through to its end to tell (uncounted: a stream passes over it the
+        same way) and None; one found is counted against the caps as read."""
+        start = 0
+        with contextlib.suppress(AttributeError, OSError):  # a tar stream's member cannot tell
+            if stream.seekable():
+                start = stream.tell() - len(head)
+                if not ends_like_zip(stream):
+                    return None
+                stream.seek(start)
+                data = self._read(path, stream)
+                return io.BytesIO(data) if data is not None and _opens_as_zip(data) else None
+        kept, tail, size = [head], head, len(head)
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            size += len(block)
+            tail = (tail + block)[-_ZIP_TAIL:]
+            if size <= _SPOOL_IN_MEMORY:
+                kept.append(block)
+        if _ZIP_END not in tail:
+            return None
+        if size > _SPOOL_IN_MEMORY:
+            self._unread(path, f"it ends like a zip archive, but at {size:,} bytes inside an "
+                               f"archive read as a stream it is over the {_SPOOL_IN_MEMORY:,} "
+                               "bytes kept to read it again")  # fmt: skip
+            return None
+        data = b"".join(kept)
+        if not _opens_as_zip(data):
+            return None
+        self._count_bytes(len(data))
+        return io.BytesIO(data)
 
     # -- what is finally read -----------------------------------------------------------------
 
@@ -864,6 +907,32 @@ def _corrupt() -> tuple[type[BaseException], ...]:
 
 def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
+
+
+_ZIP_END = b"PK\x05\x06"
+_ZIP_TAIL = 22 + 0xFFFF
+"""A zip's end-of-central-directory record and how far from the end it may start (its
+comment is at most 64 KiB): where unzip and ``zipfile`` look for a zip, whatever precedes it."""
+
+
+def ends_like_zip(handle: IO[bytes]) -> bool:
+    """Whether a file open on disk has a zip's end record in its last 64 KiB (the zip after
+    other bytes ``Unpacker`` reads); the handle is left at its end."""
+    end = handle.seek(0, io.SEEK_END)
+    handle.seek(max(0, end - _ZIP_TAIL))
+    return _ZIP_END in handle.read(_ZIP_TAIL)
+
+
+def _opens_as_zip(data: bytes) -> bool:
+    """Whether ``data`` ends in a zip archive whose central directory reads (unzip would open
+    it), whatever bytes come before it: bytes that only look like an end record are not one."""
+    if _ZIP_END not in data[-_ZIP_TAIL:]:
+        return False
+    try:
+        zipfile.ZipFile(io.BytesIO(data)).close()
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError):
+        return False
+    return True
 
 
 _LFS_POINTER = (
