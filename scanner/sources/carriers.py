@@ -559,34 +559,35 @@ class Unpacker:
         zip all the same: zip is read from its end record, so one after other bytes (an image,
         a self-extracting stub, an executable) is what unzip and Python's zipimport read. Any
         other file is read through to its end to tell (uncounted: a stream passes over it the
-        same way) and None; one found is counted against the caps as read."""
-        start = 0
+        same way; a file on disk or in memory is only looked at there) and None; one found is
+        counted against the caps as read."""
+        start, rewind = 0, False
         with contextlib.suppress(AttributeError, OSError):  # a tar stream's member cannot tell
-            if stream.seekable():
-                start = stream.tell() - len(head)
-                if not ends_like_zip(stream):
-                    return None
-                stream.seek(start)
-                data = self._read(path, stream)
-                return io.BytesIO(data) if data is not None and _opens_as_zip(data) else None
-        kept, tail, size = [head], head, len(head)
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            size += len(block)
-            tail = (tail + block)[-_ZIP_TAIL:]
-            if size <= _SPOOL_IN_MEMORY:
-                kept.append(block)
-        if _ZIP_END not in tail:
-            return None
-        if size > _SPOOL_IN_MEMORY:
-            self._unread(path, f"it ends like a zip archive, but at {size:,} bytes inside an "
-                               f"archive read as a stream it is over the {_SPOOL_IN_MEMORY:,} "
-                               "bytes kept to read it again")  # fmt: skip
-            return None
-        data = b"".join(kept)
-        if not _opens_as_zip(data):
-            return None
-        self._count_bytes(len(data))
-        return io.BytesIO(data)
+            start, rewind = stream.tell() - len(head), stream.seekable()
+        if rewind and not isinstance(stream, zipfile.ZipExtFile):  # seeking is free
+            if not ends_like_zip(stream):
+                return None
+        else:  # read through (a zip member seeks by inflating again): keep what may be needed
+            kept, tail, size = [head], head, len(head)
+            for block in iter(lambda: stream.read(1 << 20), b""):
+                size += len(block)
+                tail = (tail + block)[-_ZIP_TAIL:]
+                if not rewind and size <= _SPOOL_IN_MEMORY:
+                    kept.append(block)
+            if _ZIP_END not in tail:
+                return None
+            if not rewind and size > _SPOOL_IN_MEMORY:
+                self._unread(path, f"it ends like a zip archive, but at {size:,} bytes inside "
+                             f"an archive read as a stream it is over the {_SPOOL_IN_MEMORY:,} "
+                             "bytes kept to read it again")  # fmt: skip
+                return None
+            if not rewind:
+                data = b"".join(kept)
+                self._count_bytes(len(data))
+                return io.BytesIO(data) if _opens_as_zip(data) else None
+        stream.seek(start)
+        data = self._read(path, stream)
+        return io.BytesIO(data) if data is not None and _opens_as_zip(data) else None
 
     # -- what is finally read -----------------------------------------------------------------
 
