@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import base64
 import json
+import py_compile
+from pathlib import Path
 
 from tests.test_carriers import JOURNAL, PRIVATE, evidence, scan, tar_bytes, zip_bytes
 
@@ -100,3 +102,34 @@ def test_a_zip_after_other_bytes_is_read(store, tmp_path):
     image.write_bytes(PNG + leak)
     code, candidate, _ = scan(store, image)
     assert code == 1 and evidence(candidate) == {"src/journal.py"}
+
+
+def compiled(tmp_path: Path, source: bytes) -> bytes:
+    """``source`` compiled as CPython compiles a module (``py_compile``)."""
+    (tmp_path / "mod.py").write_bytes(source)
+    return Path(py_compile.compile(str(tmp_path / "mod.py"), cfile=str(tmp_path / "mod.pyc"),
+                                   doraise=True)).read_bytes()  # fmt: skip
+
+
+def test_compiled_python_without_its_source_is_unread(store, tmp_path):
+    """A wheel or tarball that ships a module only compiled (``.pyc``) holds its code in a form
+    no parser here reads: unread, never clear. Bytecode beside its source loses nothing."""
+    pyc = compiled(tmp_path, JOURNAL)
+    folder = tmp_path / "dist"
+    folder.mkdir()
+    (folder / "acme-1.0-py3-none-any.whl").write_bytes(zip_bytes({
+        "acme/__init__.py": b"",
+        "acme/journal.pyc": pyc,
+        "acme/__pycache__/__init__.cpython-311.pyc": compiled(tmp_path, b"x = 1\n"),
+    }))  # fmt: skip
+    (folder / "acme-1.0.tar.gz").write_bytes(tar_bytes({
+        "acme-1.0/acme/__pycache__/journal.cpython-311.opt-1.pyc": pyc,
+    }, "w:gz"))  # fmt: skip
+    code, candidate, stderr = scan(store, folder)
+    assert code == 3 and candidate["verdict"] == "incomplete"
+    unread = {(u["path"], u["message"].split(":")[0]) for u in candidate["unread"]}
+    assert unread == {
+        ("acme-1.0-py3-none-any.whl!/acme/journal.pyc", "not read"),
+        ("acme-1.0.tar.gz!/acme-1.0/acme/__pycache__/journal.cpython-311.opt-1.pyc", "not read"),
+    }, candidate["unread"]
+    assert "compiled Python with no source beside it" in stderr

@@ -680,6 +680,7 @@ class Unpacker:
             while True:
                 member = archive.next()
                 if member is None:
+                    self._bytecode_without_source(prefix, seen)
                     return
                 archive.members.clear()  # stream mode: do not keep every header in memory
                 self._count_entry()
@@ -818,6 +819,16 @@ class Unpacker:
                     continue
                 with self._member(entry), archive.open(info) as handle:
                     yield from self._stream(entry, handle, level, name=posixpath.basename(name))
+        self._bytecode_without_source(prefix, seen)
+
+    def _bytecode_without_source(self, prefix: str, names: dict[str, int]) -> None:
+        """One unread line for each compiled Python module (``.pyc``) among an archive's entry
+        ``names`` whose source is not among them (``m.py`` beside ``m.pyc``, or above
+        ``__pycache__/m.cpython-311.pyc``): a package that ships its code only compiled holds it
+        in a form no parser here reads. Bytecode beside its source loses nothing."""
+        for name in names:
+            if name.lower().endswith((".pyc", ".pyo")) and _source_of(name) not in names:
+                self._unread(prefix + name, _BYTECODE_ONLY)
 
     @contextlib.contextmanager
     def _member(self, path: str) -> Iterator[None]:
@@ -876,6 +887,21 @@ def _spooled(path: str, head: bytes, stream: IO[bytes], cap: int) -> Iterator[IO
             spool.write(block)
         spool.seek(0)
         yield spool  # type: ignore[misc]
+
+
+_BYTECODE_ONLY = ("compiled Python with no source beside it (its code is bytecode, which "
+                  "leaktrace does not read)")  # fmt: skip
+
+
+def _source_of(compiled: str) -> str:
+    """The source a compiled module is made from: ``a/m.pyc`` -> ``a/m.py``,
+    ``a/__pycache__/m.cpython-311.opt-1.pyc`` -> ``a/m.py``."""
+    folder, _, file = compiled.rpartition("/")
+    if posixpath.basename(folder) == "__pycache__":
+        folder, file = posixpath.dirname(folder), file.split(".", 1)[0] + ".py"
+    else:
+        file = file[: -len(".pyc")] + ".py"
+    return f"{folder}/{file}" if folder else file
 
 
 def _clean(name: str) -> str:
