@@ -416,27 +416,15 @@ class Unpacker:
     def top(self, name: str, stream: IO[bytes]) -> Iterator[CandidateFile]:
         """The files of a candidate that is one file (an archive, an image, a notebook, ...):
         entries of a top-level container are named without a prefix."""
-        try:
+        with self._reading("", ends=True):
             yield from self._stream(carried_name(name), stream, depth=0, top=True)
-        except _Stop as stop:
-            self._stop(stop)
-        except MemoryError:
-            raise
-        except Exception as exc:
-            self.problems.append(problem("", unexpected(exc)))
 
     def file(self, path: str, stream: IO[bytes], depth: int = 0) -> Iterator[CandidateFile]:
         """The files held by one file of a folder or a remote tree (itself, if it is source)."""
         if self.stopped:
             return
-        try:
+        with self._reading(path, ends=True):
             yield from self._stream(path, stream, depth)
-        except _Stop as stop:
-            self._stop(stop)
-        except MemoryError:
-            raise
-        except Exception as exc:
-            self.problems.append(problem(path, unexpected(exc)))
 
     def data(self, path: str, data: bytes, depth: int = 0,
              real: str | None = None) -> Iterator[CandidateFile]:  # fmt: skip
@@ -703,7 +691,7 @@ class Unpacker:
                 handle = archive.extractfile(member)
                 if handle is None:
                     continue
-                with self._member(path):
+                with self._reading(path):
                     yield from self._stream(path, handle, level, name=posixpath.basename(name))
 
     def _ar(self, prefix: str, stream: io.BufferedReader, level: int) -> Iterator[CandidateFile]:
@@ -763,7 +751,7 @@ class Unpacker:
                     self._unread(path, f"{size:,} bytes, over max_read_bytes "
                                        f"{self.limits.max_read_bytes:,}")  # fmt: skip
                 else:
-                    with self._member(path):
+                    with self._reading(path):
                         yield from self._stream(path, _reader(left), level,
                                                 name=posixpath.basename(name))  # fmt: skip
             left.skip_rest()
@@ -786,7 +774,7 @@ class Unpacker:
             self._unread(path, f"{size:,} bytes, over max_read_bytes "
                                f"{self.limits.max_read_bytes:,}")  # fmt: skip
             return
-        with self._member(path):
+        with self._reading(path):
             yield from self._stream(path, _reader(_Chain(head, left)), level, name="")
 
     def _zip(self, path: str, prefix: str, stream: IO[bytes],
@@ -817,7 +805,7 @@ class Unpacker:
                 if info.flag_bits & _ENCRYPTED:
                     self._unread(entry, "encrypted (a password is needed)")
                     continue
-                with self._member(entry), archive.open(info) as handle:
+                with self._reading(entry), archive.open(info) as handle:
                     yield from self._stream(entry, handle, level, name=posixpath.basename(name))
         self._bytecode_without_source(prefix, seen)
 
@@ -831,18 +819,23 @@ class Unpacker:
                 self._unread(prefix + name, _BYTECODE_ONLY)
 
     @contextlib.contextmanager
-    def _member(self, path: str) -> Iterator[None]:
-        """One archive member's read: whatever the libraries raise on it (a bad CRC, a
-        compression method zipfile lacks, a surprise) is that member's unread line, and the
-        members after it are still read. A cap reached (``_Stop``) ends the candidate."""
+    def _reading(self, path: str, ends: bool = False) -> Iterator[None]:
+        """The one catch-all around reading one input, a candidate's file or an archive member:
+        whatever the libraries raise on it (a bad CRC, a compression method zipfile lacks, a
+        surprise) is that input's unread line, and the inputs after it are still read;
+        ``MemoryError`` says nothing of the input and is never caught. A cap reached (``_Stop``)
+        ends the candidate: said here where the read ``ends`` (a candidate's file, the candidate
+        itself), else passed up (a member's, through its archive)."""
         try:
             yield
-        except _Stop:
+        except _Stop as stop:
+            if not ends:
+                raise
+            self._stop(stop)
+        except MemoryError:
             raise
         except _corrupt() as exc:
             self._unread(path, f"corrupt or unreadable ({_one_line(exc)})")
-        except MemoryError:
-            raise
         except Exception as exc:
             self.problems.append(problem(path, unexpected(exc)))
 
