@@ -133,3 +133,24 @@ def test_compiled_python_without_its_source_is_unread(store, tmp_path):
         ("acme-1.0.tar.gz!/acme-1.0/acme/__pycache__/journal.cpython-311.opt-1.pyc", "not read"),
     }, candidate["unread"]
     assert "compiled Python with no source beside it" in stderr
+
+
+def test_a_source_map_or_notebook_under_another_name_is_read(store, tmp_path):
+    """What a JSON file is comes from what it holds, not its name, nor its first 512 bytes: a
+    source map whose ``version`` and ``mappings`` come after a long first key, and a notebook,
+    both named ``.json``, are read; other JSON holds no code and gives no line."""
+    site = tmp_path / "site"
+    (site / "dist").mkdir(parents=True)
+    themap = json.loads(a_map({"src/api/ledgerClient.ts": CLIENT}))
+    (site / "dist" / "app.json").write_text(json.dumps({"note": "x" * 600, **themap}))
+    notebook = {"cells": [{"cell_type": "code", "metadata": {}, "outputs": [],
+                           "source": JOURNAL.decode()}],
+                "metadata": {}, "nbformat": 4, "nbformat_minor": 5}  # fmt: skip
+    (site / "analysis.json").write_bytes(b"\xef\xbb\xbf" + json.dumps(notebook).encode())
+    (site / "config.json").write_text(json.dumps({"sources": ["/etc/app"], "cells": 3}))
+    (site / "broken.json").write_text('{"name": "x", ')
+    code, candidate, stderr = scan(store, site)
+    assert code == 1 and candidate["verdict"] == "derivative", stderr
+    assert evidence(candidate) == {"dist/app.json!/src/api/ledgerClient.ts",
+                                   "analysis.json!/cell-1.py"}  # fmt: skip
+    assert candidate["complete"] is True, candidate["unread"]

@@ -94,7 +94,8 @@ def might_be_carrier(name: str) -> bool:
 def sniff(head: bytes, name: str = "") -> str | None:
     """What kind of carrier starts with ``head``: zip, tar, ar, gzip, xz, bzip2, zstd, notebook,
     sourcemap, ``markup`` (a page or a component, by its name: its ``<script>`` blocks are
-    code), ``unopened`` (an archive format leaktrace does not open: ``unopened_format``),
+    code), ``json`` (any other JSON object: a map or a notebook under another name, told by
+    what it holds), ``unopened`` (an archive format leaktrace does not open: ``unopened_format``),
     ``script`` (a ``#!`` line naming a language's interpreter, whatever the file's name: read as
     that language); or None for anything else (plain text, images, binaries)."""
     if head[:4] in (b"PK\x03\x04", b"PK\x05\x06", b"Cr24"):
@@ -116,7 +117,7 @@ def sniff(head: bytes, name: str = "") -> str | None:
     if language_for_shebang(head) is not None:
         return "script"
     lower = name.lower()
-    stripped = head.lstrip()
+    stripped = head.removeprefix(b"\xef\xbb\xbf").lstrip()
     if lower.endswith(".ipynb") and stripped.startswith(b"{"):
         return "notebook"
     if lower.endswith(MARKUP_SUFFIXES):
@@ -125,6 +126,8 @@ def sniff(head: bytes, name: str = "") -> str | None:
         return "sourcemap"
     if stripped.startswith(b"{") and b'"version"' in head and b'"mappings"' in head:
         return "sourcemap"
+    if stripped.startswith(b"{"):
+        return "json"
     return None
 
 
@@ -508,15 +511,18 @@ class Unpacker:
                 reason = f"corrupt or unreadable {kind} data ({_one_line(exc)})"
                 self.problems.append(problem("" if top else path, reason))
             return
-        if kind in ("notebook", "sourcemap", "markup"):
+        if kind in ("notebook", "sourcemap", "markup", "json"):
             data = self._read(path, stream, head)
             if data is None:
                 return
+            if kind == "json":  # a map or a notebook, whatever its name and first bytes
+                kind = ("sourcemap" if b'"sourcesContent"' in data
+                        else "notebook" if b'"nbformat"' in data else "")  # fmt: skip
             if kind == "notebook":
                 yield from self._notebook(path, data)
             elif kind == "markup":
                 yield from self._markup(path, data)
-            else:
+            elif kind == "sourcemap":
                 yield from expand_source_map(path, data, self.problems, self.on_map)
             return
         level = depth if top else depth + 1
