@@ -154,3 +154,25 @@ def test_a_source_map_or_notebook_under_another_name_is_read(store, tmp_path):
     assert evidence(candidate) == {"dist/app.json!/src/api/ledgerClient.ts",
                                    "analysis.json!/cell-1.py"}  # fmt: skip
     assert candidate["complete"] is True, candidate["unread"]
+
+
+def test_code_a_notebook_shows_in_its_outputs_is_read(store, tmp_path):
+    """A cell's outputs are published with the notebook: ``!cat journal.py`` prints the file,
+    ``func??`` displays its source (coloured with ANSI escapes). Each text output is read in
+    the notebook's language, named after its cell."""
+    coloured = "\x1b[0;32mdef\x1b[0m " + JOURNAL.decode().replace("\n", "\x1b[0m\n", 40)
+    notebook = {"cells": [
+        {"cell_type": "code", "source": "!cat acme_ledger/journal.py", "metadata": {},
+         "outputs": [{"output_type": "stream", "name": "stdout",
+                      "text": JOURNAL.decode().splitlines(keepends=True)}]},
+        {"cell_type": "code", "source": ["post_entry??"], "metadata": {},
+         "outputs": [{"output_type": "display_data", "metadata": {},
+                      "data": {"text/plain": coloured, "image/png": "iVBORw0KGgo="}}]},
+    ], "metadata": {"kernelspec": {"language": "python"}}, "nbformat": 4, "nbformat_minor": 5}
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "explore.ipynb").write_text(json.dumps(notebook))
+    code, candidate, stderr = scan(store, folder)
+    assert code == 1 and candidate["verdict"] == "derivative", stderr
+    assert evidence(candidate) == {"explore.ipynb!/cell-1-output-1.py",
+                                   "explore.ipynb!/cell-2-output-1.py"}  # fmt: skip

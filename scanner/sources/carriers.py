@@ -651,19 +651,23 @@ class Unpacker:
         for number, cell in enumerate(cells, start=1):
             if not isinstance(cell, dict) or cell.get("cell_type") != "code":
                 continue
-            source = cell.get("source", cell.get("input", ""))
-            if isinstance(source, list) and all(isinstance(line, str) for line in source):
-                source = "".join(source)
-            if not isinstance(source, str):
-                self._unread(f"{path}{SEPARATOR}cell-{number}{extension}",
-                             "a code cell whose source is not text")  # fmt: skip
-                continue
-            text = source
-            if not text.strip():
-                continue
-            yield CandidateFile(f"{path}{SEPARATOR}cell-{number}{extension}",
-                                _without_magics(text).encode("utf-8", "surrogatepass"),
-                                language)  # fmt: skip
+            source = _text(cell.get("source", cell.get("input", "")))
+            where = f"{path}{SEPARATOR}cell-{number}"
+            if source is None:
+                self._unread(where + extension, "a code cell whose source is not text")
+            elif source.strip():
+                yield CandidateFile(where + extension,
+                                    _without_magics(source).encode("utf-8", "surrogatepass"),
+                                    language)  # fmt: skip
+            outputs = cell.get("outputs")
+            for at, output in enumerate(outputs if isinstance(outputs, list) else [], start=1):
+                shown = _output_text(output)
+                if shown.strip():
+                    yield CandidateFile(
+                        f"{where}-output-{at}{extension}",
+                        shown.encode("utf-8", "surrogatepass"),
+                        language,
+                    )
 
     # -- containers ---------------------------------------------------------------------------
 
@@ -986,6 +990,30 @@ def _notebook_extension(notebook: Any) -> str:
             "rust": ".rs", "java": ".java", "kotlin": ".kt", "c#": ".cs", "csharp": ".cs",
             "ruby": ".rb", "php": ".php", "c++": ".cpp", "c": ".c"}.get(
         str(language).lower(), "." + str(language).lower()[:8])  # fmt: skip
+
+
+def _text(value: Any) -> str | None:
+    """A notebook's text field (a string, or a list of lines), or None when it is not text."""
+    if isinstance(value, list) and all(isinstance(line, str) for line in value):
+        return "".join(value)
+    return value if isinstance(value, str) else None
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def _output_text(output: Any) -> str:
+    """The text a code cell's output shows (what ``!cat x.py`` printed, the source ``func??``
+    displayed, a traceback's lines), terminal colours taken out; "" for none. Outputs are
+    published with the notebook, so code in them is code in it."""
+    if not isinstance(output, dict):
+        return ""
+    data = output.get("data") if isinstance(output.get("data"), dict) else {}
+    parts = [_text(output.get("text")), _text(data.get("text/plain"))]
+    traceback = output.get("traceback")
+    if isinstance(traceback, list) and all(isinstance(line, str) for line in traceback):
+        parts.append("\n".join(traceback))
+    return _ANSI.sub("", "\n".join(part for part in parts if part))
 
 
 _MAGIC = re.compile(r"^\s*(%%?[A-Za-z_]|![^=\s])")
