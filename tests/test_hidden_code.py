@@ -161,14 +161,37 @@ def test_code_a_notebook_shows_in_its_outputs_is_read(store, tmp_path):
     ``func??`` displays its source (coloured with ANSI escapes). Each text output is read in
     the notebook's language, named after its cell."""
     coloured = "\x1b[0;32mdef\x1b[0m " + JOURNAL.decode().replace("\n", "\x1b[0m\n", 40)
-    notebook = {"cells": [
-        {"cell_type": "code", "source": "!cat acme_ledger/journal.py", "metadata": {},
-         "outputs": [{"output_type": "stream", "name": "stdout",
-                      "text": JOURNAL.decode().splitlines(keepends=True)}]},
-        {"cell_type": "code", "source": ["post_entry??"], "metadata": {},
-         "outputs": [{"output_type": "display_data", "metadata": {},
-                      "data": {"text/plain": coloured, "image/png": "iVBORw0KGgo="}}]},
-    ], "metadata": {"kernelspec": {"language": "python"}}, "nbformat": 4, "nbformat_minor": 5}
+    notebook = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "source": "!cat acme_ledger/journal.py",
+                "metadata": {},
+                "outputs": [
+                    {
+                        "output_type": "stream",
+                        "name": "stdout",
+                        "text": JOURNAL.decode().splitlines(keepends=True),
+                    }
+                ],
+            },
+            {
+                "cell_type": "code",
+                "source": ["post_entry??"],
+                "metadata": {},
+                "outputs": [
+                    {
+                        "output_type": "display_data",
+                        "metadata": {},
+                        "data": {"text/plain": coloured, "image/png": "iVBORw0KGgo="},
+                    }
+                ],
+            },
+        ],
+        "metadata": {"kernelspec": {"language": "python"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
     folder = tmp_path / "notes"
     folder.mkdir()
     (folder / "explore.ipynb").write_text(json.dumps(notebook))
@@ -176,3 +199,25 @@ def test_code_a_notebook_shows_in_its_outputs_is_read(store, tmp_path):
     assert code == 1 and candidate["verdict"] == "derivative", stderr
     assert evidence(candidate) == {"explore.ipynb!/cell-1-output-1.py",
                                    "explore.ipynb!/cell-2-output-1.py"}  # fmt: skip
+
+
+def test_a_zip_entry_whose_mode_says_link_or_fifo_is_read_as_the_file_pip_installs(store, tmp_path):
+    """A zip entry's mode is only a claim: Python's zipfile (pip installing a wheel) and unzip
+    write an entry marked as a FIFO, and zipfile one marked as a link, as a regular file holding
+    its bytes. So its bytes are read, whatever the mode says (and the mode is noted)."""
+    import stat
+    import zipfile
+
+    wheel = tmp_path / "dist" / "acme-1.0-py3-none-any.whl"
+    wheel.parent.mkdir()
+    with zipfile.ZipFile(wheel, "w") as archive:
+        for name, mode in (("acme/journal.py", stat.S_IFLNK), ("acme/ledger.py", stat.S_IFIFO)):
+            info = zipfile.ZipInfo(name)
+            info.create_system = 3
+            info.external_attr = (mode | 0o644) << 16
+            archive.writestr(info, JOURNAL)
+    code, candidate, stderr = scan(store, wheel.parent)
+    assert code == 1 and candidate["verdict"] == "derivative", stderr
+    assert evidence(candidate) == {"acme-1.0-py3-none-any.whl!/acme/journal.py",
+                                   "acme-1.0-py3-none-any.whl!/acme/ledger.py"}  # fmt: skip
+    assert "acme/ledger.py: a device, FIFO or special file by its mode" in stderr

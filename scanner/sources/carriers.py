@@ -802,9 +802,13 @@ class Unpacker:
                 entry = prefix + unique_name(name, seen)
                 mode = info.external_attr >> 16
                 if info.create_system == 3 and stat.S_IFMT(mode) not in (0, stat.S_IFREG):
-                    what = "link" if stat.S_ISLNK(mode) else "device, FIFO or special file"
-                    self._note(entry, f"{what}; not read")
-                    continue
+                    what = "a link" if stat.S_ISLNK(mode) else "a device, FIFO or special file"
+                    if not info.file_size:
+                        self._note(entry, f"{what} by its mode, holding nothing")
+                        continue
+                    # only a claim: zipfile (pip) writes its bytes as a regular file, unzip too
+                    self._note(entry, f"{what} by its mode, holding {info.file_size:,} bytes: "
+                                      "read as the regular file zip tools extract")  # fmt: skip
                 if info.file_size > cap:
                     self._unread(entry, f"{info.file_size:,} bytes, over max_read_bytes {cap:,}")
                     continue
