@@ -21,15 +21,21 @@ def a_map(sources: dict[str, str]) -> str:
 
 
 def test_scan_reads_the_sources_of_an_inline_source_map(store, tmp_path):
+    """Whatever media type the data: URL names (a browser's tools load the map all the same)."""
     encoded = base64.b64encode(a_map({"src/api/ledgerClient.ts": CLIENT}).encode()).decode()
     site = tmp_path / "site"
     (site / "dist").mkdir(parents=True)
     (site / "dist" / "app.js").write_text(
         f"console.log(1);\n//# sourceMappingURL=data:application/json;base64,{encoded}\n"
     )
+    (site / "dist" / "b.js").write_text(f"x();\n//@ sourceMappingURL=data:;base64,{encoded}\n")
+    (site / "dist" / "c.mjs").write_text(
+        f"y();\n/*# sourceMappingURL=data:text/plain;charset=utf-8;base64,{encoded} */\n"
+    )
     code, candidate, _ = scan(store, site)
     assert code == 1 and candidate["verdict"] == "derivative"
-    assert evidence(candidate) == {"dist/app.js!/inline-source-map!/src/api/ledgerClient.ts"}
+    assert evidence(candidate) == {f"dist/{bundle}!/inline-source-map!/src/api/ledgerClient.ts"
+                                   for bundle in ("app.js", "b.js", "c.mjs")}  # fmt: skip
 
 
 def test_scripts_in_vue_svelte_and_html_files_are_read(store, tmp_path):

@@ -120,9 +120,9 @@ def expand_source_map(path: str, data: bytes, problems: list[Problem],
 
 INLINE_MAP = "inline-source-map"
 """An inline map's name below its file: ``dist/app.js!/inline-source-map!/src/x.ts``."""
-_INLINE = re.compile(
-    rb"[#@][ \t]*sourceMappingURL=data:application/json[^,\s]*?(;base64)?,([^\s*'\"`]+)"
-)
+_INLINE = re.compile(rb"[#@][ \t]*sourceMappingURL=data:[^,\s]*?(;base64)?,([^\s*'\"`]+)")
+"""A map in a data: URL, whatever media type it names (``application/json``, none, or
+``text/plain``: a browser's tools load it all the same)."""
 _INLINE_LANGUAGES = {"javascript", "typescript", "tsx"}
 
 
