@@ -227,3 +227,21 @@ def test_a_zip_entry_whose_mode_says_link_or_fifo_is_read_as_the_file_pip_instal
     assert evidence(candidate) == {"acme-1.0-py3-none-any.whl!/acme/journal.py",
                                    "acme-1.0-py3-none-any.whl!/acme/ledger.py"}  # fmt: skip
     assert "acme/ledger.py: a device, FIFO or special file by its mode" in stderr
+
+
+def test_a_component_embedded_in_a_source_map_is_read(store, tmp_path):
+    """A Vue build's map embeds the ``.vue`` files themselves: their scripts are read as a
+    component's are, wherever the map is."""
+    component = f'<template><div/></template>\n<script setup lang="ts">\n{CLIENT}</script>\n'
+    themap = a_map({"webpack:///./src/components/Ledger.vue": component})
+    site = tmp_path / "site"
+    (site / "dist").mkdir(parents=True)
+    (site / "dist" / "app.js.map").write_text(themap)
+    encoded = base64.b64encode(themap.encode()).decode()
+    (site / "dist" / "inline.js").write_text(f"x()\n//# sourceMappingURL=data:;base64,{encoded}\n")
+    code, candidate, stderr = scan(store, site)
+    assert code == 1 and candidate["verdict"] == "derivative", stderr
+    assert evidence(candidate) == {
+        "dist/app.js.map!/src/components/Ledger.vue!/script.ts",
+        "dist/inline.js!/inline-source-map!/src/components/Ledger.vue!/script.ts",
+    }

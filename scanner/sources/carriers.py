@@ -65,6 +65,7 @@ from scanner.sources.base import (
 from scanner.sources.sourcemap import (
     SEPARATOR,
     MapObserver,
+    OtherReader,
     expand_inline_maps,
     expand_source_map,
     is_source_map,
@@ -481,7 +482,7 @@ class Unpacker:
             if data is None:
                 return
             if not _opens_as_zip(data):  # a zip after a #! line (a Python zipapp) is a zip
-                yield from self._source(where, data, language)
+                yield from self._source(where, data, language, depth)
                 return
             head, kind, whole = b"", "zip", io.BytesIO(data)
         assert head is not None
@@ -521,9 +522,10 @@ class Unpacker:
             if kind == "notebook":
                 yield from self._notebook(path, data)
             elif kind == "markup":
-                yield from self._markup(path, data)
+                yield from self._markup(path, data, depth)
             elif kind == "sourcemap":
-                yield from expand_source_map(path, data, self.problems, self.on_map)
+                yield from expand_source_map(path, data, self.problems, self.on_map,
+                                             self._embedded(depth))  # fmt: skip
             return
         level = depth if top else depth + 1
         if level > self.limits.max_depth:
@@ -585,7 +587,8 @@ class Unpacker:
 
     # -- what is finally read -----------------------------------------------------------------
 
-    def _source(self, path: str, data: bytes, language: str) -> Iterator[CandidateFile]:
+    def _source(self, path: str, data: bytes, language: str,
+                depth: int = 0) -> Iterator[CandidateFile]:  # fmt: skip
         if not data.strip():
             self.problems.append(problem(path, EMPTY))
             return
@@ -601,9 +604,22 @@ class Unpacker:
         if note:
             self._note(path, note)  # still scanned
         yield CandidateFile(path, text, language)
-        yield from expand_inline_maps(path, text, language, self.problems, self.on_map)
+        yield from expand_inline_maps(path, text, language, self.problems, self.on_map,
+                                      self._embedded(depth))  # fmt: skip
 
-    def _markup(self, path: str, data: bytes) -> Iterator[CandidateFile]:
+    def _embedded(self, depth: int) -> OtherReader:
+        """How a map at ``depth`` reads an embedded source whose name tells no language: as a
+        file of that name one level deeper (a ``.vue`` component's scripts; a JSON module
+        holds nothing)."""
+
+        def read(path: str, name: str, data: bytes) -> Iterator[CandidateFile]:
+            with self._reading(path):
+                yield from self._stream(path, io.BytesIO(data), depth + 1,
+                                        name=posixpath.basename(name))  # fmt: skip
+
+        return read
+
+    def _markup(self, path: str, data: bytes, depth: int) -> Iterator[CandidateFile]:
         """The ``<script>`` blocks of a page or a component, those of one language together as
         ``PAGE!/script.EXT``, read as a source file is, each block on the page's own lines (the
         lines between are blank: the evidence's line numbers are the page's, and the file is
@@ -625,7 +641,7 @@ class Unpacker:
         for language, parts in scripts.items():
             where = f"{path}{SEPARATOR}script{extension_for_language(language)}"
             yield from self._source(where, "".join(parts).encode("utf-8", "surrogateescape"),
-                                    language)  # fmt: skip
+                                    language, depth)  # fmt: skip
 
     def _notebook(self, path: str, data: bytes) -> Iterator[CandidateFile]:
         """Each code cell of a Jupyter notebook as ``NB!/cell-N.EXT`` (N counts every cell)."""
@@ -960,7 +976,7 @@ def ends_like_zip(handle: IO[bytes]) -> bool:
 def _opens_as_zip(data: bytes) -> bool:
     """Whether ``data`` ends in a zip archive whose central directory reads (unzip would open
     it), whatever bytes come before it: bytes that only look like an end record are not one."""
-    if _ZIP_END not in data[-_ZIP_TAIL:]:
+    if data.find(_ZIP_END, max(0, len(data) - _ZIP_TAIL)) < 0:  # no copy of every source's tail
         return False
     try:
         zipfile.ZipFile(io.BytesIO(data)).close()
