@@ -245,3 +245,32 @@ def test_a_component_embedded_in_a_source_map_is_read(store, tmp_path):
         "dist/app.js.map!/src/components/Ledger.vue!/script.ts",
         "dist/inline.js!/inline-source-map!/src/components/Ledger.vue!/script.ts",
     }
+
+
+def test_precompressed_brotli_assets_are_read(store, tmp_path):
+    """A static site ships its assets compressed ahead (``app.js.map.br``): brotli has no magic
+    bytes, so ``.br`` names it; it is read as a stream, never inflated past what is read."""
+    import brotli
+
+    site = tmp_path / "site"
+    (site / "dist").mkdir(parents=True)
+    themap = a_map({"src/api/ledgerClient.ts": CLIENT}).encode()
+    (site / "dist" / "app.js.map.br").write_bytes(brotli.compress(themap))
+    (site / "dist" / "journal.py.br").write_bytes(brotli.compress(JOURNAL, quality=11))
+    code, candidate, stderr = scan(store, site)
+    assert code == 1 and candidate["verdict"] == "derivative", stderr
+    assert evidence(candidate) == {"dist/app.js.map.br!/src/api/ledgerClient.ts",
+                                   "dist/journal.py.br!/journal.py"}  # fmt: skip
+    assert candidate["complete"] is True
+
+    bomb = tmp_path / "bomb"
+    bomb.mkdir()
+    (bomb / "zeros.py.br").write_bytes(brotli.compress(bytes(64 << 20), quality=1))
+    (bomb / "cut.py.br").write_bytes(brotli.compress(JOURNAL)[:-20])
+    code, candidate, stderr = scan(store, bomb, "--max-read-bytes", "1000000")
+    assert code == 3
+    reasons = {u["path"]: u["message"] for u in candidate["unread"]}
+    assert (
+        reasons["zeros.py.br!/zeros.py"] == "not read: larger than max_read_bytes (1,000,000 bytes)"
+    )
+    assert "brotli" in reasons["cut.py.br"], reasons

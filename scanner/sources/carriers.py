@@ -76,13 +76,13 @@ _SPOOL_IN_MEMORY = 64 * 1024 * 1024
 _MAX_COMPRESSION_LAYERS = 4
 _COMPRESSED_SUFFIXES = {".gz": "", ".tgz": ".tar", ".xz": "", ".txz": ".tar", ".bz2": "",
                         ".tbz2": ".tar", ".tbz": ".tar", ".zst": "", ".tzst": ".tar",
-                        ".crate": ".tar"}  # fmt: skip
+                        ".crate": ".tar", ".br": ""}  # fmt: skip
 #: Names worth downloading from a remote tree to look inside (remote sources cannot sniff bytes
 #: they have not fetched); local files are recognised by content whatever their name.
 CARRIER_SUFFIXES = (
     ".zip", ".whl", ".egg", ".jar", ".war", ".ear", ".aar", ".apk", ".nupkg", ".vsix", ".crx",
     ".xpi", ".gem", ".crate", ".tar", ".tgz", ".gz", ".txz", ".xz", ".tbz", ".tbz2", ".bz2",
-    ".zst", ".tzst", ".ipynb", ".map", ".deb", ".udeb", ".ipk",
+    ".zst", ".tzst", ".br", ".ipynb", ".map", ".deb", ".udeb", ".ipk",
     ".html", ".htm", ".xhtml", ".vue", ".svelte",  # their <script> blocks
     ".7z", ".rar", ".rpm", ".cpio", ".lz4", ".lz", ".cab",  # listed unread
 )  # fmt: skip
@@ -94,9 +94,10 @@ def might_be_carrier(name: str) -> bool:
 
 def sniff(head: bytes, name: str = "") -> str | None:
     """What kind of carrier starts with ``head``: zip, tar, ar, gzip, xz, bzip2, zstd, notebook,
-    sourcemap, ``markup`` (a page or a component, by its name: its ``<script>`` blocks are
-    code), ``json`` (any other JSON object: a map or a notebook under another name, told by
-    what it holds), ``unopened`` (an archive format leaktrace does not open: ``unopened_format``),
+    sourcemap, ``brotli`` (by its name ``.br``: it has no magic bytes), ``markup`` (a page or a
+    component, by its name: its ``<script>`` blocks are code), ``json`` (any other JSON object:
+    a map or a notebook under another name, told by what it holds), ``unopened`` (an archive
+    format leaktrace does not open: ``unopened_format``),
     ``script`` (a ``#!`` line naming a language's interpreter, whatever the file's name: read as
     that language); or None for anything else (plain text, images, binaries)."""
     if head[:4] in (b"PK\x03\x04", b"PK\x05\x06", b"Cr24"):
@@ -123,6 +124,8 @@ def sniff(head: bytes, name: str = "") -> str | None:
         return "notebook"
     if lower.endswith(MARKUP_SUFFIXES):
         return "markup"
+    if lower.endswith(".br"):  # brotli has no magic bytes: a precompressed asset, by its name
+        return "brotli"
     if is_source_map(lower) and stripped[:1] in (b"{", b"["):  # a JSON array is a bad map
         return "sourcemap"
     if stripped.startswith(b"{") and b'"version"' in head and b'"mappings"' in head:
@@ -310,6 +313,37 @@ class _Raw(io.RawIOBase):
         return len(data)
 
 
+class _Brotli(io.RawIOBase):
+    """A brotli stream decompressed as it is read, never more at a time than is asked for
+    (``output_buffer_limit``, brotli 1.2): a bomb is cut by what the reader reads."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        import brotli  # only when a .br file is met
+
+        self._stream = stream
+        self._brotli = brotli.Decompressor()
+        self._left = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        while not self._left:
+            if self._brotli.is_finished():
+                return 0
+            data = b""
+            if self._brotli.can_accept_more_data():
+                data = self._stream.read(1 << 16)
+                if not data:
+                    raise EOFError("brotli data cut short")
+            self._left = self._brotli.process(data, output_buffer_limit=len(view))
+        n = min(len(view), len(self._left))
+        view[:n] = self._left[:n]
+        self._left = self._left[n:]
+        return n
+
+
 class _Bounded(_Raw):
     """The next ``size`` bytes of a stream, as a stream of their own (an ar member)."""
 
@@ -338,6 +372,8 @@ def _decompressor(kind: str, stream: IO[bytes]) -> IO[bytes]:
         return lzma.LZMAFile(stream, mode="rb")
     if kind == "bzip2":
         return bz2.BZ2File(stream, mode="rb")
+    if kind == "brotli":
+        return _Brotli(stream)
     import zstandard  # only when a zstd stream is met
 
     return zstandard.ZstdDecompressor().stream_reader(stream, read_across_frames=True)
@@ -498,7 +534,7 @@ class Unpacker:
             what = unopened_format(head)
             self._unread("" if top else path, f"{what}, a format leaktrace does not open")
             return
-        if kind in ("gzip", "xz", "bzip2", "zstd"):
+        if kind in ("gzip", "xz", "bzip2", "zstd", "brotli"):
             if layers >= _MAX_COMPRESSION_LAYERS:
                 self._unread(path, f"compressed more than {_MAX_COMPRESSION_LAYERS} times")
                 return
@@ -952,7 +988,9 @@ def _corrupt() -> tuple[type[BaseException], ...]:
         ValueError, NotImplementedError, RecursionError,
     )  # fmt: skip
     zstandard = sys.modules.get("zstandard")  # imported only once a zstd stream was met
-    return (*errors, zstandard.ZstdError) if zstandard else errors
+    brotli = sys.modules.get("brotli")  # and a brotli one
+    return (*errors, *((zstandard.ZstdError,) if zstandard else ()),
+            *((brotli.error,) if brotli else ()))  # fmt: skip
 
 
 def _one_line(exc: BaseException) -> str:
