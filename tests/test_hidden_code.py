@@ -274,3 +274,21 @@ def test_precompressed_brotli_assets_are_read(store, tmp_path):
         reasons["zeros.py.br!/zeros.py"] == "not read: larger than max_read_bytes (1,000,000 bytes)"
     )
     assert "brotli" in reasons["cut.py.br"], reasons
+
+
+def test_code_fenced_in_markdown_is_read(store, tmp_path):
+    """A README, a wiki page or a gist pastes code in fenced blocks: those whose info string
+    names a language are read in it (one file per language, on the page's own lines); one left
+    open runs to the end, as CommonMark says."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "ledger.md").write_text(
+        "# How we post entries\n\n```sh\npip install acme\n```\n\n"
+        f"~~~~ python title=journal.py\n{JOURNAL.decode()}~~~~\n\n```\nplain\n```\n"
+    )
+    (docs / "client.markdown").write_text(f"Notes\n\n   ```ts\n{CLIENT}")
+    code, candidate, stderr = scan(store, docs)
+    assert code == 1 and candidate["verdict"] == "derivative", stderr
+    assert evidence(candidate) == {"ledger.md!/code.py", "client.markdown!/code.ts"}
+    [python] = [f for f in candidate["files"] if f["candidate_path"] == "ledger.md!/code.py"]
+    assert python["candidate_lines"][0][0] >= 8  # the page's own lines: the code starts on 8

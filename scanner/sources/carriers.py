@@ -84,6 +84,7 @@ CARRIER_SUFFIXES = (
     ".xpi", ".gem", ".crate", ".tar", ".tgz", ".gz", ".txz", ".xz", ".tbz", ".tbz2", ".bz2",
     ".zst", ".tzst", ".br", ".ipynb", ".map", ".deb", ".udeb", ".ipk",
     ".html", ".htm", ".xhtml", ".vue", ".svelte",  # their <script> blocks
+    ".md", ".markdown",  # their fenced code
     ".7z", ".rar", ".rpm", ".cpio", ".lz4", ".lz", ".cab",  # listed unread
 )  # fmt: skip
 
@@ -95,7 +96,8 @@ def might_be_carrier(name: str) -> bool:
 def sniff(head: bytes, name: str = "") -> str | None:
     """What kind of carrier starts with ``head``: zip, tar, ar, gzip, xz, bzip2, zstd, notebook,
     sourcemap, ``brotli`` (by its name ``.br``: it has no magic bytes), ``markup`` (a page or a
-    component, by its name: its ``<script>`` blocks are code), ``json`` (any other JSON object:
+    component, by its name: its ``<script>`` blocks are code), ``markdown`` (its fenced code
+    blocks, by its name), ``json`` (any other JSON object:
     a map or a notebook under another name, told by what it holds), ``unopened`` (an archive
     format leaktrace does not open: ``unopened_format``),
     ``script`` (a ``#!`` line naming a language's interpreter, whatever the file's name: read as
@@ -124,6 +126,8 @@ def sniff(head: bytes, name: str = "") -> str | None:
         return "notebook"
     if lower.endswith(MARKUP_SUFFIXES):
         return "markup"
+    if lower.endswith(MARKDOWN_SUFFIXES):
+        return "markdown"
     if lower.endswith(".br"):  # brotli has no magic bytes: a precompressed asset, by its name
         return "brotli"
     if is_source_map(lower) and stripped[:1] in (b"{", b"["):  # a JSON array is a bad map
@@ -161,6 +165,38 @@ def markup_scripts(text: str) -> Iterator[tuple[int, str, str]]:
         line += text.count("\n", counted, match.start(2))  # counted once: no quadratic count
         counted = match.start(2)
         yield line, name, match.group(2)
+
+
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})[ \t]*([^\s`{]*)")
+_FENCE_LANGUAGES = {"python": "python", "py": "python", "python3": "python", "pycon": "python",
+                    "javascript": "javascript", "js": "javascript", "jsx": "javascript",
+                    "node": "javascript", "typescript": "typescript", "ts": "typescript",
+                    "tsx": "tsx", "golang": "go", "rust": "rust", "c++": "cpp", "c#": "csharp",
+                    "csharp": "csharp", "ruby": "ruby", "kotlin": "kotlin"}  # fmt: skip
+"""Info strings of a fenced code block (GitHub's names), else an extension (``rs``, ``kt``)."""
+
+
+def fenced_code(text: str) -> Iterator[tuple[int, str, str]]:
+    """Each fenced code block of a Markdown page (CommonMark) whose info string names a language
+    read here: the line its code starts on (1-based), its language and its code. A block left
+    open runs to the end of the page, as CommonMark says."""
+    lines = text.split("\n")
+    at = 0
+    while at < len(lines):
+        opened = _FENCE.match(lines[at])
+        at += 1
+        if opened is None or (opened.group(1)[0] == "`" and "`" in lines[at - 1][opened.end() :]):
+            continue
+        fence, info = opened.group(1), opened.group(2).lower()
+        closing = re.compile(f" {{0,3}}{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$")
+        start = at
+        while at < len(lines) and not closing.match(lines[at]):
+            at += 1
+        language = _FENCE_LANGUAGES.get(info) or language_for_path("code." + info)
+        if language is not None:
+            yield start + 1, language, "\n".join(lines[start:at]) + "\n"
+        at += 1
 
 
 _UNOPENED: tuple[tuple[bytes, str], ...] = (
@@ -548,7 +584,7 @@ class Unpacker:
                 reason = f"corrupt or unreadable {kind} data ({_one_line(exc)})"
                 self.problems.append(problem("" if top else path, reason))
             return
-        if kind in ("notebook", "sourcemap", "markup", "json"):
+        if kind in ("notebook", "sourcemap", "markup", "markdown", "json"):
             data = self._read(path, stream, head)
             if data is None:
                 return
@@ -557,8 +593,8 @@ class Unpacker:
                         else "notebook" if b'"nbformat"' in data else "")  # fmt: skip
             if kind == "notebook":
                 yield from self._notebook(path, data)
-            elif kind == "markup":
-                yield from self._markup(path, data, depth)
+            elif kind in ("markup", "markdown"):
+                yield from self._markup(path, data, depth, kind == "markdown")
             elif kind == "sourcemap":
                 yield from expand_source_map(path, data, self.problems, self.on_map,
                                              self._embedded(depth))  # fmt: skip
@@ -655,11 +691,13 @@ class Unpacker:
 
         return read
 
-    def _markup(self, path: str, data: bytes, depth: int) -> Iterator[CandidateFile]:
-        """The ``<script>`` blocks of a page or a component, those of one language together as
-        ``PAGE!/script.EXT``, read as a source file is, each block on the page's own lines (the
-        lines between are blank: the evidence's line numbers are the page's, and the file is
-        never longer than the page)."""
+    def _markup(self, path: str, data: bytes, depth: int,
+                markdown: bool = False) -> Iterator[CandidateFile]:  # fmt: skip
+        """The code of a page or a component (its ``<script>`` blocks) or of a Markdown page (its
+        fenced blocks), that of one language together as ``PAGE!/script.EXT`` (``code.EXT``),
+        read as a source file is, each block on the page's own lines (the lines between are
+        blank: the evidence's line numbers are the page's, and the file is never longer than the
+        page)."""
         try:
             text, note = decode_source(data)
         except BinaryContent as exc:
@@ -667,15 +705,18 @@ class Unpacker:
             return
         if note:
             self._note(path, note)
+        blocks = (fenced_code if markdown else markup_scripts)(
+            text.decode("utf-8", "surrogateescape"))  # fmt: skip
         scripts: dict[str, list[str]] = {}
         at: dict[str, int] = {}  # the line each language's file has reached
-        for line, language, script in markup_scripts(text.decode("utf-8", "surrogateescape")):
+        for line, language, script in blocks:
             if script.strip():
                 scripts.setdefault(language, []).append("\n" * (line - at.get(language, 1)))
                 scripts[language].append(script)
                 at[language] = line + script.count("\n")
+        stem = "code" if markdown else "script"
         for language, parts in scripts.items():
-            where = f"{path}{SEPARATOR}script{extension_for_language(language)}"
+            where = f"{path}{SEPARATOR}{stem}{extension_for_language(language)}"
             yield from self._source(where, "".join(parts).encode("utf-8", "surrogateescape"),
                                     language, depth)  # fmt: skip
 
