@@ -84,7 +84,6 @@ CARRIER_SUFFIXES = (
     ".xpi", ".gem", ".crate", ".tar", ".tgz", ".gz", ".txz", ".xz", ".tbz", ".tbz2", ".bz2",
     ".zst", ".tzst", ".br", ".ipynb", ".map", ".deb", ".udeb", ".ipk",
     ".html", ".htm", ".xhtml", ".vue", ".svelte",  # their <script> blocks
-    ".md", ".markdown",  # their fenced code
     ".7z", ".rar", ".rpm", ".cpio", ".lz4", ".lz", ".cab",  # listed unread
 )  # fmt: skip
 
@@ -168,6 +167,9 @@ def markup_scripts(text: str) -> Iterator[tuple[int, str, str]]:
 
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
+"""Markdown pages, read for their fenced code where their bytes are at hand (folders, archives,
+packages), but not named in ``CARRIER_SUFFIXES``: a remote tree's READMEs are not fetched for
+it (a fork network's 200 READMEs would be 200 more downloads)."""
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})[ \t]*([^\s`{]*)")
 _FENCE_LANGUAGES = {"python": "python", "py": "python", "python3": "python", "pycon": "python",
                     "javascript": "javascript", "js": "javascript", "jsx": "javascript",
