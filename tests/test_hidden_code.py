@@ -292,3 +292,15 @@ def test_code_fenced_in_markdown_is_read(store, tmp_path):
     assert evidence(candidate) == {"ledger.md!/code.py", "client.markdown!/code.ts"}
     [python] = [f for f in candidate["files"] if f["candidate_path"] == "ledger.md!/code.py"]
     assert python["candidate_lines"][0][0] >= 8  # the page's own lines: the code starts on 8
+
+
+def test_code_fenced_in_a_notebooks_markdown_cell_is_read(store, tmp_path):
+    markdown = f"## The posting code\n\n```python\n{JOURNAL.decode()}```\n"
+    notebook = {"cells": [{"cell_type": "markdown", "metadata": {}, "source": markdown}],
+                "metadata": {}, "nbformat": 4, "nbformat_minor": 5}  # fmt: skip
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "walkthrough.ipynb").write_text(json.dumps(notebook))
+    code, candidate, stderr = scan(store, folder)
+    assert code == 1 and candidate["verdict"] == "derivative", stderr
+    assert evidence(candidate) == {"walkthrough.ipynb!/cell-1.md!/code.py"}

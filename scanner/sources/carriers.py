@@ -594,7 +594,7 @@ class Unpacker:
                 kind = ("sourcemap" if b'"sourcesContent"' in data
                         else "notebook" if b'"nbformat"' in data else "")  # fmt: skip
             if kind == "notebook":
-                yield from self._notebook(path, data)
+                yield from self._notebook(path, data, depth)
             elif kind in ("markup", "markdown"):
                 yield from self._markup(path, data, depth, kind == "markdown")
             elif kind == "sourcemap":
@@ -722,8 +722,10 @@ class Unpacker:
             yield from self._source(where, "".join(parts).encode("utf-8", "surrogateescape"),
                                     language, depth)  # fmt: skip
 
-    def _notebook(self, path: str, data: bytes) -> Iterator[CandidateFile]:
-        """Each code cell of a Jupyter notebook as ``NB!/cell-N.EXT`` (N counts every cell)."""
+    def _notebook(self, path: str, data: bytes, depth: int = 0) -> Iterator[CandidateFile]:
+        """Each code cell of a Jupyter notebook as ``NB!/cell-N.EXT`` (N counts every cell), its
+        outputs' text as ``NB!/cell-N-output-K.EXT``, and the fenced code of a Markdown cell as
+        a Markdown page's, ``NB!/cell-N.md!/code.EXT``."""
         try:
             notebook = json.loads(data)
         except (ValueError, UnicodeDecodeError, RecursionError) as exc:
@@ -744,6 +746,12 @@ class Unpacker:
                                f"({printable(extension)})")  # fmt: skip
             return
         for number, cell in enumerate(cells, start=1):
+            if isinstance(cell, dict) and cell.get("cell_type") == "markdown":
+                text = _text(cell.get("source")) or ""
+                if "```" in text or "~~~" in text:
+                    page = f"{path}{SEPARATOR}cell-{number}.md"
+                    yield from self._markup(page, text.encode("utf-8", "surrogatepass"), depth,
+                                            markdown=True)  # fmt: skip
             if not isinstance(cell, dict) or cell.get("cell_type") != "code":
                 continue
             source = _text(cell.get("source", cell.get("input", "")))
