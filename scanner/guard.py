@@ -25,21 +25,18 @@ The embedded sources of an inline map are scanned like those of a map file, name
 
 from __future__ import annotations
 
-import base64
-import binascii
 import posixpath
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
-from urllib.parse import unquote_to_bytes
 
 from scanner.errors import ConfigError
-from scanner.sources.base import Candidate, CandidateFile, Problem
+from scanner.sources.base import Problem
 from scanner.sources.sourcemap import (
+    INLINE_MAP,
     SEPARATOR,
     embedded_name,
-    expand_source_map,
     map_sources,
     private_path,
 )
@@ -48,7 +45,6 @@ FAIL, WARN = "fail", "warn"
 PRIVATE_CODE, POSSIBLE = "private-code", "possible-private-code"
 EMBEDDED, PRIVATE_PATHS, UNREAD = "embedded-sources", "private-paths", "unread"
 VERSION_CONTROL = "version-control"
-INLINE_MAP = "inline-source-map"
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,12 +105,13 @@ class MapAudit:
     findings: list[Finding] = field(default_factory=list)
     maps: int = 0
 
-    def observe(self, path: str, parsed: dict[str, Any], folder: str | None = None) -> None:
-        """Audit one parsed map read at ``path`` (its folder in the package: ``folder``, else
-        the path's own in its package: ``package_folder``)."""
+    def observe(self, path: str, parsed: dict[str, Any]) -> None:
+        """Audit one parsed map read at ``path``; its folder in the package is its own (an
+        inline map's: its bundle's, ``package_folder``)."""
         self.maps += 1
-        if folder is None:
-            folder = package_folder(path, self.in_archive)
+        bundle, _, last = path.rpartition(SEPARATOR)
+        inline = bool(bundle) and re.fullmatch(f"{INLINE_MAP}(?:-[0-9]+)?", last) is not None
+        folder: str | None = package_folder(bundle if inline else path, self.in_archive)
         if self.alone and SEPARATOR not in path:
             path, folder = "", None  # the artifact itself
         embedded: list[str] = []
@@ -149,63 +146,6 @@ def package_folder(path: str, in_archive: bool = False) -> str:
     if in_archive and len(parts) > 1 and _TOP_FOLDER.match(parts[0]):
         parts = parts[1:]
     return posixpath.dirname("/".join(parts))
-
-
-_INLINE = re.compile(
-    rb"[#@][ \t]*sourceMappingURL=data:application/json[^,\s]*?(;base64)?,([^\s*'\"`]+)"
-)
-_INLINE_LANGUAGES = {"javascript", "typescript", "tsx"}
-
-
-def inline_maps(file: CandidateFile) -> Iterator[bytes]:
-    """The source maps a JavaScript file carries inline (data: URLs), decoded."""
-    if file.language not in _INLINE_LANGUAGES or b"sourceMappingURL=data:" not in file.data:
-        return
-    for match in _INLINE.finditer(file.data):
-        payload = match.group(2)
-        try:
-            yield (base64.b64decode(payload + b"=" * (-len(payload) % 4)) if match.group(1)
-                   else unquote_to_bytes(payload))  # fmt: skip
-        except (binascii.Error, ValueError):
-            yield b"\0not a data URL"  # reported as a map that is not valid
-
-
-class Guarded:
-    """A candidate whose files also go past the map audit: inline maps are unpacked (their
-    embedded sources are scanned like any other file) and audited."""
-
-    def __init__(self, inner: Candidate, audit: MapAudit) -> None:
-        self.inner = inner
-        self.audit = audit
-        self.target = inner.target
-        self.kind = inner.kind
-        self.own: list[Problem] = []
-        inner.on_map = audit.observe  # type: ignore[attr-defined]
-
-    @property
-    def problems(self) -> list[Problem]:
-        return [*self.inner.problems, *self.own]
-
-    @property
-    def revision(self) -> str | None:
-        return self.inner.revision
-
-    @property
-    def version_control(self) -> list[str]:
-        """The version-control folders the artifact holds (known once its files were read)."""
-        return list(getattr(self.inner, "version_control", []))
-
-    def iter_files(self) -> Iterator[CandidateFile]:
-        for file in self.inner.iter_files():
-            yield file
-            folder = package_folder(file.path, self.audit.in_archive)
-            for number, data in enumerate(inline_maps(file), start=1):
-                path = f"{file.path}{SEPARATOR}{INLINE_MAP}" + (f"-{number}" if number > 1 else "")
-
-                def observe(found: str, parsed: dict[str, Any], folder: str = folder) -> None:
-                    self.audit.observe(found, parsed, folder)
-
-                yield from expand_source_map(path, data, self.own, observe)
 
 
 def pair_line(pair: dict[str, Any]) -> str:

@@ -19,9 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from scanner.cli import app
-from scanner.guard import inline_maps
-from scanner.sources import CandidateFile
-from scanner.sources.sourcemap import private_path
+from scanner.sources.sourcemap import inline_maps, private_path
 from tests.conftest import REPO, SAMPLES, write_tree
 
 PRIVATE = SAMPLES / "private" / "acme-ledger"
@@ -351,7 +349,7 @@ def test_inline_maps_in_url_encoding_too():
     themap = '{"version":3,"sources":["a.ts"],"sourcesContent":["x"],"mappings":""}'
     encoded = themap.replace('"', "%22").replace(",", "%2C")
     data = f"x()\n//# sourceMappingURL=data:application/json,{encoded}\n".encode()
-    assert list(inline_maps(CandidateFile("a.js", data, "javascript"))) == [themap.encode()]
+    assert list(inline_maps(data, "javascript")) == [themap.encode()]
 
 
 def test_review_level_evidence_in_an_artifact_not_read_whole_is_still_reported(tmp_path, store):

@@ -204,8 +204,10 @@ def test_every_entry_kind_counts_against_the_entry_cap(tmp_path):
     assert capped.problems[-1].partial and "more than 1,000 entries" in capped.problems[-1].message
 
 
-def test_zip_entries_whose_mode_says_fifo_or_device_are_not_read(tmp_path):
-    """Row 12: the external attributes of a zip entry are believed: a FIFO is never read."""
+def test_zip_entries_whose_mode_says_fifo_or_device_are_read_in_memory(tmp_path):
+    """Row 12: a zip entry marked as a FIFO or a device is bytes in the zip, read in memory as
+    the regular file zipfile and unzip extract (it never blocks: nothing is opened); one that
+    holds nothing is noted."""
     import stat
     import zipfile
 
@@ -218,12 +220,18 @@ def test_zip_entries_whose_mode_says_fifo_or_device_are_not_read(tmp_path):
             info.create_system = 3
             info.external_attr = (mode | 0o644) << 16
             archive.writestr(info, "x = 1\n")
+        info = zipfile.ZipInfo("empty.py")
+        info.create_system = 3
+        info.external_attr = (stat.S_IFIFO | 0o644) << 16
+        archive.writestr(info, "")
         archive.writestr("ok.py", JOURNAL)
     found = Archive(path)
-    assert [f.path for f in found.iter_files()] == ["ok.py"]
+    assert [f.path for f in found.iter_files()] == ["fifo.py", "dev.py", "ok.py"]
     notes = {p.path: p.message for p in found.problems}
-    assert notes == {"fifo.py": "device, FIFO or special file; not read",
-                     "dev.py": "device, FIFO or special file; not read"}  # fmt: skip
+    special = "a device, FIFO or special file by its mode"
+    read = "holding 6 bytes: read as the regular file zip tools extract"
+    assert notes == {"fifo.py": f"{special}, {read}", "dev.py": f"{special}, {read}",
+                     "empty.py": f"{special}, holding nothing"}  # fmt: skip
 
 
 def test_a_character_device_in_a_candidate_folder_is_never_read(store, tmp_path):

@@ -128,11 +128,11 @@ def test_no_error_reading_one_member_becomes_the_runs_internal_error(store, tmp_
     real = carriers.Unpacker._source
     calls = {"n": 0}
 
-    def hostile(self, path, data, language):
+    def hostile(self, path, data, language, *depth):
         calls["n"] += 1
         if path.endswith("bad.py"):
             raise KeyError("a library's surprise")
-        yield from real(self, path, data, language)
+        yield from real(self, path, data, language, *depth)
 
     monkeypatch.setattr(carriers.Unpacker, "_source", hostile)
     tarball = tmp_path / "t.tar.gz"

@@ -57,13 +57,7 @@ def check_artifact(artifact: str, candidate: Candidate, context: ScanContext | N
     one (``memo``: contents already scanned, shared by the artifacts of one run). Each problem is
     one line on stderr."""
     from fingerprints import language_for_path
-    from scanner.guard import (
-        Guarded,
-        MapAudit,
-        scan_findings,
-        unread_findings,
-        version_control_findings,
-    )
+    from scanner.guard import MapAudit, scan_findings, unread_findings, version_control_findings
     from scanner.reports.guard_report import ArtifactOutcome
     from scanner.reports.json_report import candidate_dict
     from scanner.scan import scan_candidate
@@ -74,25 +68,27 @@ def check_artifact(artifact: str, candidate: Candidate, context: ScanContext | N
     path = Path(artifact)
     alone = path.is_file() and (is_source_map(path.name) or bool(language_for_path(path.name)))
     audit = MapAudit(artifact, in_archive=path.is_file() and not alone, alone=alone)
-    guarded = Guarded(candidate, audit)
+    candidate.on_map = audit.observe  # type: ignore[attr-defined]
     outcome = ArtifactOutcome(artifact, candidate.kind)
     if context is not None:
-        result = scan_candidate(guarded, context, memo=memo)  # type: ignore[arg-type]
+        result = scan_candidate(candidate, context, memo=memo)
         problems = result.problems
         outcome.scan = candidate_dict(result)
         outcome.files = result.match.files
         evidence, _, _ = decide(result.match, context.thresholds)
         outcome.findings += scan_findings(artifact, outcome.scan, evidence.value)
     else:
-        outcome.files = sum(1 for _ in read_through(guarded, guarded.own))  # type: ignore[arg-type]
-        problems = guarded.problems
+        outcome.files = sum(1 for _ in read_through(candidate, candidate.problems))
+        problems = candidate.problems
     outcome.listed_by = getattr(candidate, "listed_by", "")
     outcome.maps = audit.maps
     for found in problems:
         problem(f"{artifact}:{found.path}" if found.path else artifact, found.message)
     outcome.findings += audit.findings
     outcome.findings += unread_findings(artifact, problems)
-    outcome.findings += version_control_findings(artifact, guarded.version_control)
+    outcome.findings += version_control_findings(
+        artifact, getattr(candidate, "version_control", [])
+    )
     return outcome
 
 

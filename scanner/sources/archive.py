@@ -16,18 +16,19 @@ from pathlib import Path
 
 from scanner.errors import InputError
 from scanner.sources.base import CandidateFile, Limits, Problem, problem
-from scanner.sources.carriers import HEAD, Unpacker, sniff, unread_histories
+from scanner.sources.carriers import HEAD, Unpacker, ends_like_zip, sniff, unread_histories
 from scanner.sources.sourcemap import MapObserver
 
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")
 
 
 def is_archive(path: Path) -> bool:
-    """Whether a file on disk is a carrier (by its first bytes): one leaktrace opens, or an
-    archive format it names unread (``carriers.unopened_format``)."""
+    """Whether a file on disk is a carrier (by its first bytes, or a zip's end record at its
+    end: ``carriers.ends_like_zip``): one leaktrace opens, or an archive format it names unread
+    (``carriers.unopened_format``)."""
     try:
         with path.open("rb") as handle:
-            return sniff(handle.read(HEAD), path.name) is not None
+            return sniff(handle.read(HEAD), path.name) is not None or ends_like_zip(handle)
     except OSError:
         return path.name.lower().endswith(ARCHIVE_SUFFIXES)
 

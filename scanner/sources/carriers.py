@@ -48,6 +48,7 @@ from fingerprints import (
     BinaryContent,
     carried_name,
     decode_source,
+    extension_for_language,
     language_for_path,
     language_for_shebang,
     printable,
@@ -64,6 +65,8 @@ from scanner.sources.base import (
 from scanner.sources.sourcemap import (
     SEPARATOR,
     MapObserver,
+    OtherReader,
+    expand_inline_maps,
     expand_source_map,
     is_source_map,
 )
@@ -73,13 +76,14 @@ _SPOOL_IN_MEMORY = 64 * 1024 * 1024
 _MAX_COMPRESSION_LAYERS = 4
 _COMPRESSED_SUFFIXES = {".gz": "", ".tgz": ".tar", ".xz": "", ".txz": ".tar", ".bz2": "",
                         ".tbz2": ".tar", ".tbz": ".tar", ".zst": "", ".tzst": ".tar",
-                        ".crate": ".tar"}  # fmt: skip
+                        ".crate": ".tar", ".br": ""}  # fmt: skip
 #: Names worth downloading from a remote tree to look inside (remote sources cannot sniff bytes
 #: they have not fetched); local files are recognised by content whatever their name.
 CARRIER_SUFFIXES = (
     ".zip", ".whl", ".egg", ".jar", ".war", ".ear", ".aar", ".apk", ".nupkg", ".vsix", ".crx",
     ".xpi", ".gem", ".crate", ".tar", ".tgz", ".gz", ".txz", ".xz", ".tbz", ".tbz2", ".bz2",
-    ".zst", ".tzst", ".ipynb", ".map", ".deb", ".udeb", ".ipk",
+    ".zst", ".tzst", ".br", ".ipynb", ".map", ".deb", ".udeb", ".ipk",
+    ".html", ".htm", ".xhtml", ".vue", ".svelte",  # their <script> blocks
     ".7z", ".rar", ".rpm", ".cpio", ".lz4", ".lz", ".cab",  # listed unread
 )  # fmt: skip
 
@@ -90,7 +94,11 @@ def might_be_carrier(name: str) -> bool:
 
 def sniff(head: bytes, name: str = "") -> str | None:
     """What kind of carrier starts with ``head``: zip, tar, ar, gzip, xz, bzip2, zstd, notebook,
-    sourcemap, ``unopened`` (an archive format leaktrace does not open: ``unopened_format``),
+    sourcemap, ``brotli`` (by its name ``.br``: it has no magic bytes), ``markup`` (a page or a
+    component, by its name: its ``<script>`` blocks are code), ``markdown`` (its fenced code
+    blocks, by its name), ``json`` (any other JSON object:
+    a map or a notebook under another name, told by what it holds), ``unopened`` (an archive
+    format leaktrace does not open: ``unopened_format``),
     ``script`` (a ``#!`` line naming a language's interpreter, whatever the file's name: read as
     that language); or None for anything else (plain text, images, binaries)."""
     if head[:4] in (b"PK\x03\x04", b"PK\x05\x06", b"Cr24"):
@@ -112,14 +120,85 @@ def sniff(head: bytes, name: str = "") -> str | None:
     if language_for_shebang(head) is not None:
         return "script"
     lower = name.lower()
-    stripped = head.lstrip()
+    stripped = head.removeprefix(b"\xef\xbb\xbf").lstrip()
     if lower.endswith(".ipynb") and stripped.startswith(b"{"):
         return "notebook"
+    if lower.endswith(MARKUP_SUFFIXES):
+        return "markup"
+    if lower.endswith(MARKDOWN_SUFFIXES):
+        return "markdown"
+    if lower.endswith(".br"):  # brotli has no magic bytes: a precompressed asset, by its name
+        return "brotli"
     if is_source_map(lower) and stripped[:1] in (b"{", b"["):  # a JSON array is a bad map
         return "sourcemap"
     if stripped.startswith(b"{") and b'"version"' in head and b'"mappings"' in head:
         return "sourcemap"
+    if stripped.startswith(b"{"):
+        return "json"
     return None
+
+
+MARKUP_SUFFIXES = (".html", ".htm", ".xhtml", ".vue", ".svelte")
+"""Pages and single-file components (Vue, Svelte): code in ``<script>`` blocks."""
+_SCRIPT = re.compile(r"<script\b([^<>]*)>(.*?)(?:</script\s*>|\Z)", re.IGNORECASE | re.DOTALL)
+_SCRIPT_LANGUAGE = re.compile(
+    r"""\b(?:lang|type)\s*=\s*["']?(?:text/|application/)?(?:x-)?"""
+    r"(ts|typescript|tsx|py|python|python3|mpy)\b",
+    re.IGNORECASE,
+)
+_SCRIPT_LANGUAGES = {"ts": "typescript", "typescript": "typescript", "tsx": "tsx", "py": "python",
+                     "python": "python", "python3": "python", "mpy": "python"}  # fmt: skip
+"""What a ``lang`` or ``type`` attribute may name other than JavaScript (Vue's and Svelte's
+``lang="ts"``, PyScript's ``type="py"``, Brython's ``text/python``); any other script is read
+as JavaScript (a JSON or template block too: reading it loses nothing)."""
+
+
+def markup_scripts(text: str) -> Iterator[tuple[int, str, str]]:
+    """Each ``<script>`` block of a page or component: the line it starts on (1-based), its
+    language and its text; a block never closed runs to the end (a hostile file must not hide
+    its last script by leaving it open)."""
+    line, counted = 1, 0
+    for match in _SCRIPT.finditer(text):
+        language = _SCRIPT_LANGUAGE.search(match.group(1))
+        name = _SCRIPT_LANGUAGES[language.group(1).lower()] if language else "javascript"
+        line += text.count("\n", counted, match.start(2))  # counted once: no quadratic count
+        counted = match.start(2)
+        yield line, name, match.group(2)
+
+
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+"""Markdown pages, read for their fenced code where their bytes are at hand (folders, archives,
+packages), but not named in ``CARRIER_SUFFIXES``: a remote tree's READMEs are not fetched for
+it (a fork network's 200 READMEs would be 200 more downloads)."""
+_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})[ \t]*([^\s`{]*)")
+_FENCE_LANGUAGES = {"python": "python", "py": "python", "python3": "python", "pycon": "python",
+                    "javascript": "javascript", "js": "javascript", "jsx": "javascript",
+                    "node": "javascript", "typescript": "typescript", "ts": "typescript",
+                    "tsx": "tsx", "golang": "go", "rust": "rust", "c++": "cpp", "c#": "csharp",
+                    "csharp": "csharp", "ruby": "ruby", "kotlin": "kotlin"}  # fmt: skip
+"""Info strings of a fenced code block (GitHub's names), else an extension (``rs``, ``kt``)."""
+
+
+def fenced_code(text: str) -> Iterator[tuple[int, str, str]]:
+    """Each fenced code block of a Markdown page (CommonMark) whose info string names a language
+    read here: the line its code starts on (1-based), its language and its code. A block left
+    open runs to the end of the page, as CommonMark says."""
+    lines = text.split("\n")
+    at = 0
+    while at < len(lines):
+        opened = _FENCE.match(lines[at])
+        at += 1
+        if opened is None or (opened.group(1)[0] == "`" and "`" in lines[at - 1][opened.end() :]):
+            continue
+        fence, info = opened.group(1), opened.group(2).lower()
+        closing = re.compile(f" {{0,3}}{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$")
+        start = at
+        while at < len(lines) and not closing.match(lines[at]):
+            at += 1
+        language = _FENCE_LANGUAGES.get(info) or language_for_path("code." + info)
+        if language is not None:
+            yield start + 1, language, "\n".join(lines[start:at]) + "\n"
+        at += 1
 
 
 _UNOPENED: tuple[tuple[bytes, str], ...] = (
@@ -272,6 +351,37 @@ class _Raw(io.RawIOBase):
         return len(data)
 
 
+class _Brotli(io.RawIOBase):
+    """A brotli stream decompressed as it is read, never more at a time than is asked for
+    (``output_buffer_limit``, brotli 1.2): a bomb is cut by what the reader reads."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        import brotli  # only when a .br file is met
+
+        self._stream = stream
+        self._brotli = brotli.Decompressor()
+        self._left = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        while not self._left:
+            if self._brotli.is_finished():
+                return 0
+            data = b""
+            if self._brotli.can_accept_more_data():
+                data = self._stream.read(1 << 16)
+                if not data:
+                    raise EOFError("brotli data cut short")
+            self._left = self._brotli.process(data, output_buffer_limit=len(view))
+        n = min(len(view), len(self._left))
+        view[:n] = self._left[:n]
+        self._left = self._left[n:]
+        return n
+
+
 class _Bounded(_Raw):
     """The next ``size`` bytes of a stream, as a stream of their own (an ar member)."""
 
@@ -300,6 +410,8 @@ def _decompressor(kind: str, stream: IO[bytes]) -> IO[bytes]:
         return lzma.LZMAFile(stream, mode="rb")
     if kind == "bzip2":
         return bz2.BZ2File(stream, mode="rb")
+    if kind == "brotli":
+        return _Brotli(stream)
     import zstandard  # only when a zstd stream is met
 
     return zstandard.ZstdDecompressor().stream_reader(stream, read_across_frames=True)
@@ -382,27 +494,15 @@ class Unpacker:
     def top(self, name: str, stream: IO[bytes]) -> Iterator[CandidateFile]:
         """The files of a candidate that is one file (an archive, an image, a notebook, ...):
         entries of a top-level container are named without a prefix."""
-        try:
+        with self._reading("", ends=True):
             yield from self._stream(carried_name(name), stream, depth=0, top=True)
-        except _Stop as stop:
-            self._stop(stop)
-        except MemoryError:
-            raise
-        except Exception as exc:
-            self.problems.append(problem("", unexpected(exc)))
 
     def file(self, path: str, stream: IO[bytes], depth: int = 0) -> Iterator[CandidateFile]:
         """The files held by one file of a folder or a remote tree (itself, if it is source)."""
         if self.stopped:
             return
-        try:
+        with self._reading(path, ends=True):
             yield from self._stream(path, stream, depth)
-        except _Stop as stop:
-            self._stop(stop)
-        except MemoryError:
-            raise
-        except Exception as exc:
-            self.problems.append(problem(path, unexpected(exc)))
 
     def data(self, path: str, data: bytes, depth: int = 0,
              real: str | None = None) -> Iterator[CandidateFile]:  # fmt: skip
@@ -449,23 +549,30 @@ class Unpacker:
             head = stream.read(HEAD)
             kind = sniff(head, name)
             language = language_for_shebang(head) if kind == "script" else None
+        whole = None  # the file in memory, when it is a zip after other bytes
         if language is not None:  # source, by its name or by its #! line
             where = (name if top else path + SEPARATOR + name) if unwrapped else path
             data = self._read(where, stream, head or b"")
-            if data is not None:
-                yield from self._source(where, data, language)
-            return
+            if data is None:
+                return
+            if not _opens_as_zip(data):  # a zip after a #! line (a Python zipapp) is a zip
+                yield from self._source(where, data, language, depth)
+                return
+            head, kind, whole = b"", "zip", io.BytesIO(data)
         assert head is not None
         if kind is None:
-            if top and layers == 0:
-                reason = "its bytes are no archive, package or notebook format"
-                self.problems.append(problem("", f"corrupt or unreadable archive ({reason})"))
-            return  # not code, not a carrier: nothing to read
+            whole = self._appended_zip(path, head, stream)
+            if whole is None:
+                if top and layers == 0:
+                    reason = "its bytes are no archive, package or notebook format"
+                    self.problems.append(problem("", f"corrupt or unreadable archive ({reason})"))
+                return  # not code, not a carrier: nothing to read
+            head, kind = b"", "zip"
         if kind == "unopened":
             what = unopened_format(head)
             self._unread("" if top else path, f"{what}, a format leaktrace does not open")
             return
-        if kind in ("gzip", "xz", "bzip2", "zstd"):
+        if kind in ("gzip", "xz", "bzip2", "zstd", "brotli"):
             if layers >= _MAX_COMPRESSION_LAYERS:
                 self._unread(path, f"compressed more than {_MAX_COMPRESSION_LAYERS} times")
                 return
@@ -479,14 +586,20 @@ class Unpacker:
                 reason = f"corrupt or unreadable {kind} data ({_one_line(exc)})"
                 self.problems.append(problem("" if top else path, reason))
             return
-        if kind in ("notebook", "sourcemap"):
+        if kind in ("notebook", "sourcemap", "markup", "markdown", "json"):
             data = self._read(path, stream, head)
             if data is None:
                 return
+            if kind == "json":  # a map or a notebook, whatever its name and first bytes
+                kind = ("sourcemap" if b'"sourcesContent"' in data
+                        else "notebook" if b'"nbformat"' in data else "")  # fmt: skip
             if kind == "notebook":
-                yield from self._notebook(path, data)
-            else:
-                yield from expand_source_map(path, data, self.problems, self.on_map)
+                yield from self._notebook(path, data, depth)
+            elif kind in ("markup", "markdown"):
+                yield from self._markup(path, data, depth, kind == "markdown")
+            elif kind == "sourcemap":
+                yield from expand_source_map(path, data, self.problems, self.on_map,
+                                             self._embedded(depth))  # fmt: skip
             return
         level = depth if top else depth + 1
         if level > self.limits.max_depth:
@@ -499,6 +612,8 @@ class Unpacker:
                 yield from self._tar(prefix, _rewound(head, stream), level)
             elif kind == "ar":
                 yield from self._ar(prefix, _reader(_Chain(head, stream)), level)
+            elif whole is not None:
+                yield from self._zip(path, prefix, whole, level)
             elif top and layers == 0 and stream.seekable():
                 stream.seek(0)
                 yield from self._zip(path, prefix, stream, level)
@@ -509,11 +624,51 @@ class Unpacker:
             reason = f"corrupt or unreadable {kind} archive ({_one_line(exc)})"
             self.problems.append(problem("" if top else path, reason))
 
+    def _appended_zip(self, path: str, head: bytes, stream: IO[bytes]) -> io.BytesIO | None:
+        """The whole of a file that is no carrier by its first bytes, in memory, when it is a
+        zip all the same: zip is read from its end record, so one after other bytes (an image,
+        a self-extracting stub, an executable) is what unzip and Python's zipimport read. Any
+        other file is read through to its end to tell (uncounted: a stream passes over it the
+        same way; a file on disk or in memory is only looked at there) and None; one found is
+        counted against the caps as read."""
+        start, rewind = 0, False
+        with contextlib.suppress(AttributeError, OSError):  # a tar stream's member cannot tell
+            start, rewind = stream.tell() - len(head), stream.seekable()
+        if rewind and not isinstance(stream, zipfile.ZipExtFile):  # seeking is free
+            if not ends_like_zip(stream):
+                return None
+        else:  # read through (a zip member seeks by inflating again): keep what may be needed
+            kept, tail, size = [head], head, len(head)
+            for block in iter(lambda: stream.read(1 << 20), b""):
+                size += len(block)
+                tail = (tail + block)[-_ZIP_TAIL:]
+                if not rewind and size <= _SPOOL_IN_MEMORY:
+                    kept.append(block)
+            if _ZIP_END not in tail:
+                return None
+            if not rewind and size > _SPOOL_IN_MEMORY:
+                self._unread(path, f"it ends like a zip archive, but at {size:,} bytes inside "
+                             f"an archive read as a stream it is over the {_SPOOL_IN_MEMORY:,} "
+                             "bytes kept to read it again")  # fmt: skip
+                return None
+            if not rewind:
+                data = b"".join(kept)
+                self._count_bytes(len(data))
+                return io.BytesIO(data) if _opens_as_zip(data) else None
+        stream.seek(start)
+        data = self._read(path, stream)
+        return io.BytesIO(data) if data is not None and _opens_as_zip(data) else None
+
     # -- what is finally read -----------------------------------------------------------------
 
-    def _source(self, path: str, data: bytes, language: str) -> Iterator[CandidateFile]:
+    def _source(self, path: str, data: bytes, language: str,
+                depth: int = 0) -> Iterator[CandidateFile]:  # fmt: skip
         if not data.strip():
             self.problems.append(problem(path, EMPTY))
+            return
+        if len(data) < _LFS_POINTER_BYTES and data.startswith(_LFS_POINTER):
+            self._unread(path, "a Git LFS pointer: the file's content is kept by Git LFS, not "
+                               "in what was scanned")  # fmt: skip
             return
         try:
             text, note = decode_source(data)
@@ -523,9 +678,54 @@ class Unpacker:
         if note:
             self._note(path, note)  # still scanned
         yield CandidateFile(path, text, language)
+        yield from expand_inline_maps(path, text, language, self.problems, self.on_map,
+                                      self._embedded(depth))  # fmt: skip
 
-    def _notebook(self, path: str, data: bytes) -> Iterator[CandidateFile]:
-        """Each code cell of a Jupyter notebook as ``NB!/cell-N.EXT`` (N counts every cell)."""
+    def _embedded(self, depth: int) -> OtherReader:
+        """How a map at ``depth`` reads an embedded source whose name tells no language: as a
+        file of that name one level deeper (a ``.vue`` component's scripts; a JSON module
+        holds nothing)."""
+
+        def read(path: str, name: str, data: bytes) -> Iterator[CandidateFile]:
+            with self._reading(path):
+                yield from self._stream(path, io.BytesIO(data), depth + 1,
+                                        name=posixpath.basename(name))  # fmt: skip
+
+        return read
+
+    def _markup(self, path: str, data: bytes, depth: int,
+                markdown: bool = False) -> Iterator[CandidateFile]:  # fmt: skip
+        """The code of a page or a component (its ``<script>`` blocks) or of a Markdown page (its
+        fenced blocks), that of one language together as ``PAGE!/script.EXT`` (``code.EXT``),
+        read as a source file is, each block on the page's own lines (the lines between are
+        blank: the evidence's line numbers are the page's, and the file is never longer than the
+        page)."""
+        try:
+            text, note = decode_source(data)
+        except BinaryContent as exc:
+            self._unread(path, str(exc))
+            return
+        if note:
+            self._note(path, note)
+        blocks = (fenced_code if markdown else markup_scripts)(
+            text.decode("utf-8", "surrogateescape"))  # fmt: skip
+        scripts: dict[str, list[str]] = {}
+        at: dict[str, int] = {}  # the line each language's file has reached
+        for line, language, script in blocks:
+            if script.strip():
+                scripts.setdefault(language, []).append("\n" * (line - at.get(language, 1)))
+                scripts[language].append(script)
+                at[language] = line + script.count("\n")
+        stem = "code" if markdown else "script"
+        for language, parts in scripts.items():
+            where = f"{path}{SEPARATOR}{stem}{extension_for_language(language)}"
+            yield from self._source(where, "".join(parts).encode("utf-8", "surrogateescape"),
+                                    language, depth)  # fmt: skip
+
+    def _notebook(self, path: str, data: bytes, depth: int = 0) -> Iterator[CandidateFile]:
+        """Each code cell of a Jupyter notebook as ``NB!/cell-N.EXT`` (N counts every cell), its
+        outputs' text as ``NB!/cell-N-output-K.EXT``, and the fenced code of a Markdown cell as
+        a Markdown page's, ``NB!/cell-N.md!/code.EXT``."""
         try:
             notebook = json.loads(data)
         except (ValueError, UnicodeDecodeError, RecursionError) as exc:
@@ -546,21 +746,31 @@ class Unpacker:
                                f"({printable(extension)})")  # fmt: skip
             return
         for number, cell in enumerate(cells, start=1):
+            if isinstance(cell, dict) and cell.get("cell_type") == "markdown":
+                text = _text(cell.get("source")) or ""
+                if "```" in text or "~~~" in text:
+                    page = f"{path}{SEPARATOR}cell-{number}.md"
+                    yield from self._markup(page, text.encode("utf-8", "surrogatepass"), depth,
+                                            markdown=True)  # fmt: skip
             if not isinstance(cell, dict) or cell.get("cell_type") != "code":
                 continue
-            source = cell.get("source", cell.get("input", ""))
-            if isinstance(source, list) and all(isinstance(line, str) for line in source):
-                source = "".join(source)
-            if not isinstance(source, str):
-                self._unread(f"{path}{SEPARATOR}cell-{number}{extension}",
-                             "a code cell whose source is not text")  # fmt: skip
-                continue
-            text = source
-            if not text.strip():
-                continue
-            yield CandidateFile(f"{path}{SEPARATOR}cell-{number}{extension}",
-                                _without_magics(text).encode("utf-8", "surrogatepass"),
-                                language)  # fmt: skip
+            source = _text(cell.get("source", cell.get("input", "")))
+            where = f"{path}{SEPARATOR}cell-{number}"
+            if source is None:
+                self._unread(where + extension, "a code cell whose source is not text")
+            elif source.strip():
+                yield CandidateFile(where + extension,
+                                    _without_magics(source).encode("utf-8", "surrogatepass"),
+                                    language)  # fmt: skip
+            outputs = cell.get("outputs")
+            for at, output in enumerate(outputs if isinstance(outputs, list) else [], start=1):
+                shown = _output_text(output)
+                if shown.strip():
+                    yield CandidateFile(
+                        f"{where}-output-{at}{extension}",
+                        shown.encode("utf-8", "surrogatepass"),
+                        language,
+                    )
 
     # -- containers ---------------------------------------------------------------------------
 
@@ -571,6 +781,7 @@ class Unpacker:
             while True:
                 member = archive.next()
                 if member is None:
+                    self._bytecode_without_source(prefix, seen)
                     return
                 archive.members.clear()  # stream mode: do not keep every header in memory
                 self._count_entry()
@@ -593,7 +804,7 @@ class Unpacker:
                 handle = archive.extractfile(member)
                 if handle is None:
                     continue
-                with self._member(path):
+                with self._reading(path):
                     yield from self._stream(path, handle, level, name=posixpath.basename(name))
 
     def _ar(self, prefix: str, stream: io.BufferedReader, level: int) -> Iterator[CandidateFile]:
@@ -653,7 +864,7 @@ class Unpacker:
                     self._unread(path, f"{size:,} bytes, over max_read_bytes "
                                        f"{self.limits.max_read_bytes:,}")  # fmt: skip
                 else:
-                    with self._member(path):
+                    with self._reading(path):
                         yield from self._stream(path, _reader(left), level,
                                                 name=posixpath.basename(name))  # fmt: skip
             left.skip_rest()
@@ -676,7 +887,7 @@ class Unpacker:
             self._unread(path, f"{size:,} bytes, over max_read_bytes "
                                f"{self.limits.max_read_bytes:,}")  # fmt: skip
             return
-        with self._member(path):
+        with self._reading(path):
             yield from self._stream(path, _reader(_Chain(head, left)), level, name="")
 
     def _zip(self, path: str, prefix: str, stream: IO[bytes],
@@ -694,9 +905,13 @@ class Unpacker:
                 entry = prefix + unique_name(name, seen)
                 mode = info.external_attr >> 16
                 if info.create_system == 3 and stat.S_IFMT(mode) not in (0, stat.S_IFREG):
-                    what = "link" if stat.S_ISLNK(mode) else "device, FIFO or special file"
-                    self._note(entry, f"{what}; not read")
-                    continue
+                    what = "a link" if stat.S_ISLNK(mode) else "a device, FIFO or special file"
+                    if not info.file_size:
+                        self._note(entry, f"{what} by its mode, holding nothing")
+                        continue
+                    # only a claim: zipfile (pip) writes its bytes as a regular file, unzip too
+                    self._note(entry, f"{what} by its mode, holding {info.file_size:,} bytes: "
+                                      "read as the regular file zip tools extract")  # fmt: skip
                 if info.file_size > cap:
                     self._unread(entry, f"{info.file_size:,} bytes, over max_read_bytes {cap:,}")
                     continue
@@ -707,22 +922,37 @@ class Unpacker:
                 if info.flag_bits & _ENCRYPTED:
                     self._unread(entry, "encrypted (a password is needed)")
                     continue
-                with self._member(entry), archive.open(info) as handle:
+                with self._reading(entry), archive.open(info) as handle:
                     yield from self._stream(entry, handle, level, name=posixpath.basename(name))
+        self._bytecode_without_source(prefix, seen)
+
+    def _bytecode_without_source(self, prefix: str, names: dict[str, int]) -> None:
+        """One unread line for each compiled Python module (``.pyc``) among an archive's entry
+        ``names`` whose source is not among them (``m.py`` beside ``m.pyc``, or above
+        ``__pycache__/m.cpython-311.pyc``): a package that ships its code only compiled holds it
+        in a form no parser here reads. Bytecode beside its source loses nothing."""
+        for name in names:
+            if name.lower().endswith((".pyc", ".pyo")) and _source_of(name) not in names:
+                self._unread(prefix + name, _BYTECODE_ONLY)
 
     @contextlib.contextmanager
-    def _member(self, path: str) -> Iterator[None]:
-        """One archive member's read: whatever the libraries raise on it (a bad CRC, a
-        compression method zipfile lacks, a surprise) is that member's unread line, and the
-        members after it are still read. A cap reached (``_Stop``) ends the candidate."""
+    def _reading(self, path: str, ends: bool = False) -> Iterator[None]:
+        """The one catch-all around reading one input, a candidate's file or an archive member:
+        whatever the libraries raise on it (a bad CRC, a compression method zipfile lacks, a
+        surprise) is that input's unread line, and the inputs after it are still read;
+        ``MemoryError`` says nothing of the input and is never caught. A cap reached (``_Stop``)
+        ends the candidate: said here where the read ``ends`` (a candidate's file, the candidate
+        itself), else passed up (a member's, through its archive)."""
         try:
             yield
-        except _Stop:
+        except _Stop as stop:
+            if not ends:
+                raise
+            self._stop(stop)
+        except MemoryError:
             raise
         except _corrupt() as exc:
             self._unread(path, f"corrupt or unreadable ({_one_line(exc)})")
-        except MemoryError:
-            raise
         except Exception as exc:
             self.problems.append(problem(path, unexpected(exc)))
 
@@ -769,6 +999,21 @@ def _spooled(path: str, head: bytes, stream: IO[bytes], cap: int) -> Iterator[IO
         yield spool  # type: ignore[misc]
 
 
+_BYTECODE_ONLY = ("compiled Python with no source beside it (its code is bytecode, which "
+                  "leaktrace does not read)")  # fmt: skip
+
+
+def _source_of(compiled: str) -> str:
+    """The source a compiled module is made from: ``a/m.pyc`` -> ``a/m.py``,
+    ``a/__pycache__/m.cpython-311.opt-1.pyc`` -> ``a/m.py``."""
+    folder, _, file = compiled.rpartition("/")
+    if posixpath.basename(folder) == "__pycache__":
+        folder, file = posixpath.dirname(folder), file.split(".", 1)[0] + ".py"
+    else:
+        file = file[: -len(".pyc")] + ".py"
+    return f"{folder}/{file}" if folder else file
+
+
 def _clean(name: str) -> str:
     """An entry name as the archive gives it, with ``/`` separators and no leading ``./``;
     bytes that are not UTF-8 are carried as ``\\xNN`` text."""
@@ -794,12 +1039,48 @@ def _corrupt() -> tuple[type[BaseException], ...]:
         ValueError, NotImplementedError, RecursionError,
     )  # fmt: skip
     zstandard = sys.modules.get("zstandard")  # imported only once a zstd stream was met
-    return (*errors, zstandard.ZstdError) if zstandard else errors
+    brotli = sys.modules.get("brotli")  # and a brotli one
+    return (*errors, *((zstandard.ZstdError,) if zstandard else ()),
+            *((brotli.error,) if brotli else ()))  # fmt: skip
 
 
 def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
+
+_ZIP_END = b"PK\x05\x06"
+_ZIP_TAIL = 22 + 0xFFFF
+"""A zip's end-of-central-directory record and how far from the end it may start (its
+comment is at most 64 KiB): where unzip and ``zipfile`` look for a zip, whatever precedes it."""
+
+
+def ends_like_zip(handle: IO[bytes]) -> bool:
+    """Whether a file open on disk has a zip's end record in its last 64 KiB (the zip after
+    other bytes ``Unpacker`` reads); the handle is left at its end."""
+    end = handle.seek(0, io.SEEK_END)
+    handle.seek(max(0, end - _ZIP_TAIL))
+    return _ZIP_END in handle.read(_ZIP_TAIL)
+
+
+def _opens_as_zip(data: bytes) -> bool:
+    """Whether ``data`` ends in a zip archive whose central directory reads (unzip would open
+    it), whatever bytes come before it: bytes that only look like an end record are not one."""
+    if data.find(_ZIP_END, max(0, len(data) - _ZIP_TAIL)) < 0:  # no copy of every source's tail
+        return False
+    try:
+        zipfile.ZipFile(io.BytesIO(data)).close()
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError):
+        return False
+    return True
+
+
+_LFS_POINTER = (
+    b"version https://git-lfs.github.com/spec/",
+    b"version https://hawser.github.com/spec/",
+)
+_LFS_POINTER_BYTES = 1024
+"""A Git LFS pointer file (git-lfs's spec: under 1,024 bytes, its first line the spec's URL;
+``hawser`` is the spec's first name) stands in for content kept on an LFS server."""
 
 _ENCRYPTED = 0x1
 """Bit 0 of a zip entry's general purpose flags (APPNOTE 4.4.4): its data is encrypted."""
@@ -818,6 +1099,30 @@ def _notebook_extension(notebook: Any) -> str:
             "rust": ".rs", "java": ".java", "kotlin": ".kt", "c#": ".cs", "csharp": ".cs",
             "ruby": ".rb", "php": ".php", "c++": ".cpp", "c": ".c"}.get(
         str(language).lower(), "." + str(language).lower()[:8])  # fmt: skip
+
+
+def _text(value: Any) -> str | None:
+    """A notebook's text field (a string, or a list of lines), or None when it is not text."""
+    if isinstance(value, list) and all(isinstance(line, str) for line in value):
+        return "".join(value)
+    return value if isinstance(value, str) else None
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def _output_text(output: Any) -> str:
+    """The text a code cell's output shows (what ``!cat x.py`` printed, the source ``func??``
+    displayed, a traceback's lines), terminal colours taken out; "" for none. Outputs are
+    published with the notebook, so code in them is code in it."""
+    if not isinstance(output, dict):
+        return ""
+    data = output.get("data") if isinstance(output.get("data"), dict) else {}
+    parts = [_text(output.get("text")), _text(data.get("text/plain"))]
+    traceback = output.get("traceback")
+    if isinstance(traceback, list) and all(isinstance(line, str) for line in traceback):
+        parts.append("\n".join(traceback))
+    return _ANSI.sub("", "\n".join(part for part in parts if part))
 
 
 _MAGIC = re.compile(r"^\s*(%%?[A-Za-z_]|![^=\s])")

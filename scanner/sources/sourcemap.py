@@ -8,11 +8,14 @@ the evidence names the map and the embedded path. Indexed maps (``sections``) ar
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import posixpath
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from fingerprints import carried_name, language_for_path
 from scanner.sources.base import CandidateFile, Problem, problem, unique_name
@@ -74,12 +77,17 @@ NAMELESS = ("embedded source #{} has no name (its 'sources' entry is missing or 
 
 #: Hears of every source map read, parsed: its path and its JSON object (guard audits it).
 MapObserver = Callable[[str, dict[str, Any]], None]
+#: Reads an embedded source of no known language (a ``.vue`` component, a page): its virtual
+#: path, its name inside the map and its bytes, as a file of that name (``Unpacker``).
+OtherReader = Callable[[str, str, bytes], Iterator[CandidateFile]]
 
 
 def expand_source_map(path: str, data: bytes, problems: list[Problem],
-                      on_map: MapObserver | None = None) -> Iterator[CandidateFile]:  # fmt: skip
-    """The embedded sources of the map at ``path`` that are in a known language; ``on_map``
-    also hears of the parsed map (once its shape is known to be a map's)."""
+                      on_map: MapObserver | None = None,
+                      other: OtherReader | None = None) -> Iterator[CandidateFile]:  # fmt: skip
+    """The embedded sources of the map at ``path`` that are in a known language, and through
+    ``other`` the rest (what they carry: a component's scripts); ``on_map`` also hears of the
+    parsed map (once its shape is known to be a map's)."""
     try:
         parsed = json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -108,11 +116,45 @@ def expand_source_map(path: str, data: bytes, problems: list[Problem],
             problems.append(problem(path, NAMELESS.format(number)))
             continue
         language = language_for_path(name)
-        if language is None or (name, content) in read:
+        if (language is None and other is None) or (name, content) in read:
             continue  # the same source embedded twice is read once; another one of that name too
         read.add((name, content))
         virtual = f"{path}{SEPARATOR}{unique_name(name, names)}"
-        yield CandidateFile(virtual, content.encode("utf-8", errors="replace"), language)
+        if other is not None and language is None:
+            yield from other(virtual, name, content.encode("utf-8", errors="replace"))
+        else:
+            yield CandidateFile(virtual, content.encode("utf-8", errors="replace"), language)
+
+
+INLINE_MAP = "inline-source-map"
+"""An inline map's name below its file: ``dist/app.js!/inline-source-map!/src/x.ts``."""
+_INLINE = re.compile(rb"[#@][ \t]*sourceMappingURL=data:[^,\s]*?(;base64)?,([^\s*'\"`]+)")
+"""A map in a data: URL, whatever media type it names (``application/json``, none, or
+``text/plain``: a browser's tools load it all the same)."""
+_INLINE_LANGUAGES = {"javascript", "typescript", "tsx"}
+
+
+def inline_maps(data: bytes, language: str) -> Iterator[bytes]:
+    """The source maps a JavaScript file carries inline (data: URLs), decoded."""
+    if language not in _INLINE_LANGUAGES or b"sourceMappingURL=data:" not in data:
+        return
+    for match in _INLINE.finditer(data):
+        payload = match.group(2)
+        try:
+            yield (base64.b64decode(payload + b"=" * (-len(payload) % 4)) if match.group(1)
+                   else unquote_to_bytes(payload))  # fmt: skip
+        except (binascii.Error, ValueError):
+            yield b"\0not a data URL"  # reported as a map that is not valid
+
+
+def expand_inline_maps(path: str, data: bytes, language: str, problems: list[Problem],
+                       on_map: MapObserver | None = None,
+                       other: OtherReader | None = None) -> Iterator[CandidateFile]:  # fmt: skip
+    """The embedded sources of the maps a bundle carries inline, as those of a map file named
+    ``PATH!/inline-source-map`` (``-2``, ``-3``, ... for the next ones)."""
+    for number, found in enumerate(inline_maps(data, language), start=1):
+        where = f"{path}{SEPARATOR}{INLINE_MAP}" + (f"-{number}" if number > 1 else "")
+        yield from expand_source_map(where, found, problems, on_map, other)
 
 
 # -- what a map's ``sources`` reveal (guard) ---------------------------------------------------
