@@ -636,7 +636,7 @@ def scan(
     from scanner.config import load_limits
     from scanner.index import FingerprintIndex
     from scanner.resultsdb import ResultsDB
-    from scanner.runners import Serial, make_runner
+    from scanner.runners import Processes, Serial, make_runner
 
     crawler = None
     runner: Runner = Serial()
@@ -688,6 +688,8 @@ def scan(
                            "limits": limits, **({"history": True} if history else {})})  # fmt: skip
             _, run_id = run_scan(wanted, store, thresholds, results, limits, crawler, job,
                                  runner, digest, history, index, networks)  # fmt: skip
+            if isinstance(runner, Processes):  # they exit while the reports are written
+                runner.release()
             assert run_id is not None
             outputs = {"json": json_out, "html": html_out, "md": md_out, "sarif": sarif_out}
             recorded = _write_reports(results, run_id, outputs)["candidates"]

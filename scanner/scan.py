@@ -361,6 +361,7 @@ def scan_candidate(
     discounts = Discounts()
     files = lines = tokens = idioms = 0
     token_offset: dict[str, int] = {}  # tokens of the earlier windows of a windowed file
+    named: set[int] = set()  # private files whose details were read
     if isinstance(runner, Serial):
         results = (parsed_ahead(work(), context) if context.parse_limits is not None
                    else runner.map(scan_file, work(), context))  # fmt: skip
@@ -402,6 +403,9 @@ def scan_candidate(
             for f in outcome.functions
         )
         idioms += outcome.idioms
+        for number in {f.private_file for f in (*outcome.fragments, *outcome.functions)} - named:
+            named.add(number)  # the file's details read from the store now, while the workers
+            context.index.files[number]  # work, not by ``combine`` in the tail that runs alone
         if piece.windowed:
             token_offset[file.path] = token_offset.get(file.path, 0) + outcome.tokens
         files += (not piece.windowed or piece.first_line == 1) and not outcome.unread
