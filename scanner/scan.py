@@ -311,6 +311,7 @@ def scan_candidate(
     memo: Memo | None = None,
     runner: Runner | None = None,
     on_unread: Callable[[tuple[str, str], FileOutcome], None] | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> CandidateResult:
     """Fingerprint every file of ``candidate`` and judge it against the context's index.
 
@@ -318,6 +319,9 @@ def scan_candidate(
     gave, so it is fingerprinted once; ``runner`` runs the per-file work (in this process by
     default), in order, so the result is the same wherever it ran. ``on_unread`` hears of each
     content (hash, language) the parser newly could not read, as soon as that is known.
+    ``meanwhile`` is called once, when the first file's outcome is in: a pool's workers then
+    have the next files, and this process waits for them (what the caller will need after the
+    run, done then, is not done alone at its end).
     """
     started = time.perf_counter()
     fetched_at = now()
@@ -370,6 +374,9 @@ def scan_candidate(
     else:  # a cluster's runner batches by itself
         results = runner.map(scan_file, work(), context)
     for result in results:
+        if meanwhile is not None:
+            meanwhile()
+            meanwhile = None
         piece = files_in_order.popleft()
         file, key = piece.file, piece.key
         if key in in_flight:  # the first file with this content: its result is the real one

@@ -10,11 +10,18 @@ import time
 
 from typer.testing import CliRunner
 
+from fingerprints import fingerprint_tree, open_store
 from scanner import runners
 from scanner.cli import app
+from scanner.index import FingerprintIndex
 from scanner.reports import Sources, json_report
 from scanner.reports.json_report import _hex
 from scanner.resultsdb import ResultsDB
+from scanner.scan import ScanContext, scan_candidate
+from scanner.sources import Limits
+from scanner.targets import resolve
+from scanner.thresholds import Thresholds
+from tests.code import PYTHON, PYTHON_RENAMED
 from tests.conftest import SAMPLES
 from tests.test_parallel import EXPECTED, PRIVATE, PUBLIC, TARGETS
 
@@ -115,3 +122,27 @@ def _alive(pid: int) -> bool:
         return False
     with open(f"/proc/{pid}/stat") as stat:  # a zombie is no longer running
         return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_meanwhile_runs_once_when_the_first_outcome_is_in(tree):
+    """With a pool: once, when the first outcome came back;
+    the same result as without it. A candidate with no file never calls it."""
+    files = {f"pkg/m{n}.py": PYTHON_RENAMED.replace("journal", f"journal{n}") for n in range(20)}
+    candidate_root = tree("candidate", files)
+    repo = tree("private", {"ledger/journal.py": PYTHON})
+    store = open_store(str(repo.parent / "store.db"), create=True)
+    fingerprint_tree(repo, store, name="acme")
+    context = ScanContext(FingerprintIndex.from_store(store), store.params, Thresholds())
+    calls: list[int] = []
+    pool = runners.Processes(2)
+    try:
+        plain = scan_candidate(resolve(str(candidate_root), Limits(), None), context, runner=pool)
+        timed = scan_candidate(resolve(str(candidate_root), Limits(), None), context,
+                               runner=pool, meanwhile=lambda: calls.append(len(calls)))  # fmt: skip
+        empty = tree("empty", {"README": "nothing to read"})
+        scan_candidate(resolve(str(empty), Limits(), None), context, meanwhile=calls.clear)
+    finally:
+        pool.close()
+        store.close()
+    assert calls == [0]
+    assert timed.match == plain.match and timed.match.pairs
