@@ -430,9 +430,10 @@ def combine(
                                       index.reference_paths.get((source, private_index)),
                                       private.repo, private.path, amount))  # fmt: skip
     public_code.sort(key=lambda c: (-c.tokens, c.source, c.private_repo, c.private_path))
-    matched = [replaced(f, private_repo=index.files[f.private_file].repo,
-                        private_path=index.files[f.private_file].path)
-               for f in one_to_one(functions or [])]  # fmt: skip
+    matched = []
+    for pair in one_to_one(functions or []):
+        private = index.files[pair.private_file]
+        matched.append(replaced(pair, private_repo=private.repo, private_path=private.path))
     return CandidateMatch(
         pairs=pairs,
         matched_tokens=matched_tokens,
