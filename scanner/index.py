@@ -546,6 +546,9 @@ class StoredFiles(_StoreReader, Sequence[PrivateFile]):
     def __getitem__(self, number: int | slice) -> PrivateFile | list[PrivateFile]:
         if isinstance(number, slice):
             return [self[i] for i in range(len(self))[number]]
+        known = self._known.get(number)  # first: combine asks for each matched file again
+        if known is not None:
+            return known
         if number < 0:
             number += len(self)
         if not 0 <= number < len(self):

@@ -38,6 +38,7 @@ import numpy as np
 
 from fingerprints import Analysis, covered_tokens, distinct_kinds
 from scanner.index import FingerprintIndex, PrivateFile
+from scanner.packed import distinct, within
 from scanner.structural import FunctionPair, StructuralFile, by_private_file, one_to_one
 from scanner.thresholds import Thresholds
 
@@ -220,8 +221,8 @@ def look_up(
         copied = index.file_reference[owner]
         inventoried = copied >= 0
         if inventoried.any():  # public code copied into the private tree: never evidence
-            evidence_at = np.unique(cand_pos[~inventoried])
-            only = inventoried & ~np.isin(cand_pos, evidence_at)
+            evidence_at = distinct(cand_pos[~inventoried])
+            only = inventoried & ~within(cand_pos, evidence_at)
             at = np.flatnonzero(only)
             _, first_of = np.unique(cand_pos[at], return_index=True)
             at = at[first_of]
@@ -233,8 +234,9 @@ def look_up(
                 return FileLookup([], discounts, public_kgrams)
     private_boilerplate = index.boilerplate[owner]
     if private_boilerplate.any():
-        evidence_at = np.unique(cand_pos[~private_boilerplate])
-        only_boilerplate = np.setdiff1d(np.unique(cand_pos[private_boilerplate]), evidence_at)
+        evidence_at = distinct(cand_pos[~private_boilerplate])
+        boilerplate_at = distinct(cand_pos[private_boilerplate])
+        only_boilerplate = boilerplate_at[~within(boilerplate_at, evidence_at)]
         discounts.boilerplate += covered_tokens(only_boilerplate, k, token_count)
         keep = ~private_boilerplate
         cand_pos, places, owner = cand_pos[keep], places[keep], owner[keep]
@@ -428,9 +430,10 @@ def combine(
                                       index.reference_paths.get((source, private_index)),
                                       private.repo, private.path, amount))  # fmt: skip
     public_code.sort(key=lambda c: (-c.tokens, c.source, c.private_repo, c.private_path))
-    matched = [replaced(f, private_repo=index.files[f.private_file].repo,
-                        private_path=index.files[f.private_file].path)
-               for f in one_to_one(functions or [])]  # fmt: skip
+    matched = []
+    for pair in one_to_one(functions or []):
+        private = index.files[pair.private_file]
+        matched.append(replaced(pair, private_repo=private.repo, private_path=private.path))
     return CandidateMatch(
         pairs=pairs,
         matched_tokens=matched_tokens,

@@ -140,6 +140,16 @@ def distinct(values: np.ndarray) -> np.ndarray:
     return ordered[first]
 
 
+def within(values: np.ndarray, ordered: np.ndarray) -> np.ndarray:
+    """Whether each of ``values`` is one of ``ordered`` (sorted): ``np.isin`` without the
+    ``np.unique`` it may call, which imports ``numpy.ma`` (12 ms of CPU, in each of a scan's
+    pool workers, or in the calling process before the pool had work)."""
+    if not ordered.shape[0]:
+        return np.zeros(values.shape, dtype=bool)
+    at = np.minimum(np.searchsorted(ordered, values), ordered.shape[0] - 1)
+    return ordered[at] == values
+
+
 def expand_runs(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """Runs of consecutive integers, one run per ``(start, count)``, joined:
     ``starts[i], starts[i] + 1, ..., starts[i] + counts[i] - 1`` for each ``i`` in turn."""

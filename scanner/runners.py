@@ -145,6 +145,14 @@ class Processes:
         pool = self._pool_for(context)
         yield from _ordered(lambda item: pool.submit(_call, fn, item), items, 4 * self.workers)
 
+    def release(self) -> None:
+        """Let the workers go without waiting for them to exit: they do while the caller goes on
+        (writing a scan's reports), on the core they leave; the interpreter joins them at its
+        exit. The next ``map`` forks new ones."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool = None
+
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)

@@ -311,6 +311,7 @@ def scan_candidate(
     memo: Memo | None = None,
     runner: Runner | None = None,
     on_unread: Callable[[tuple[str, str], FileOutcome], None] | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> CandidateResult:
     """Fingerprint every file of ``candidate`` and judge it against the context's index.
 
@@ -318,6 +319,9 @@ def scan_candidate(
     gave, so it is fingerprinted once; ``runner`` runs the per-file work (in this process by
     default), in order, so the result is the same wherever it ran. ``on_unread`` hears of each
     content (hash, language) the parser newly could not read, as soon as that is known.
+    ``meanwhile`` is called once, when the first file's outcome is in: a pool's workers then
+    have the next files, and this process waits for them (what the caller will need after the
+    run, done then, is not done alone at its end).
     """
     started = time.perf_counter()
     fetched_at = now()
@@ -361,6 +365,7 @@ def scan_candidate(
     discounts = Discounts()
     files = lines = tokens = idioms = 0
     token_offset: dict[str, int] = {}  # tokens of the earlier windows of a windowed file
+    named: set[int] = set()  # private files whose details were read
     if isinstance(runner, Serial):
         results = (parsed_ahead(work(), context) if context.parse_limits is not None
                    else runner.map(scan_file, work(), context))  # fmt: skip
@@ -369,6 +374,9 @@ def scan_candidate(
     else:  # a cluster's runner batches by itself
         results = runner.map(scan_file, work(), context)
     for result in results:
+        if meanwhile is not None:
+            meanwhile()
+            meanwhile = None
         piece = files_in_order.popleft()
         file, key = piece.file, piece.key
         if key in in_flight:  # the first file with this content: its result is the real one
@@ -402,6 +410,9 @@ def scan_candidate(
             for f in outcome.functions
         )
         idioms += outcome.idioms
+        for number in {f.private_file for f in (*outcome.fragments, *outcome.functions)} - named:
+            named.add(number)  # the file's details read from the store now, while the workers
+            context.index.files[number]  # work, not by ``combine`` in the tail that runs alone
         if piece.windowed:
             token_offset[file.path] = token_offset.get(file.path, 0) + outcome.tokens
         files += (not piece.windowed or piece.first_line == 1) and not outcome.unread

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from fingerprints import CONTROL_CODES, CONTROL_NAMES, DamagedStoreError, Structure, event_code
-from scanner.packed import PackedTable, expand_runs, offset_dtype, record_width
+from scanner.packed import PackedTable, expand_runs, offset_dtype, record_width, within
 
 if TYPE_CHECKING:
     from scanner.thresholds import Thresholds
@@ -102,7 +102,7 @@ def function_features(events: np.ndarray, starts: np.ndarray,
     the hashes of its runs of three events. All functions at once: one sort of (function,
     code) keys."""
     owner = np.repeat(np.arange(starts.shape[0] - 1, dtype=np.uint64), np.diff(starts))
-    wanted = (events >= CONTROL_CODES) & ~np.isin(events, TRIVIAL)
+    wanted = (events >= CONTROL_CODES) & ~within(events, TRIVIAL)
     shape, shape_owner = grams(events, owner)
     owners = np.concatenate([owner[wanted], shape_owner])
     codes = np.concatenate([events[wanted].astype(np.uint64), shape.astype(np.uint64)])
