@@ -1,20 +1,8 @@
-"""The ``leaktrace`` command. Exit codes, set here (``exit_code``) and nowhere else:
-
-- 0: every candidate ``clear`` (or ``review``, unless ``--fail-on review``)
-- 1: at least one candidate is ``derivative`` (or ``review`` with ``--fail-on review``)
-- 3: nothing flagged, but at least one candidate is ``incomplete``: part of it (or all of it: a
-  target that could not be fetched) was not read, so its absence of evidence proves nothing
-- 2: usage or input error (bad option, unusable store, no target), and any unexpected internal
-  error; a derivative found in the other targets still gives 1, since that is the finding that
-  matters.
-
-Bad files inside a target are one line each on stderr and the scan goes on; the report lists
-what was not read and the candidate is ``incomplete``, never ``clear``.
-"""
+"""The ``leaktrace`` command: the typer app, each command registered from its module under
+``scanner/commands/`` (exit codes: ``scanner.commands.exits``), and the entry point."""
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
@@ -27,27 +15,40 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from fingerprints import LeaktraceError, StoreError, __version__, printable
-from scanner.commands import RESULTS_OPTION
+from scanner.commands import (
+    CONFIG_OPTION,
+    JOBS_OPTION,
+    PARSE_MEMORY_OPTION,
+    PARSE_SECONDS_OPTION,
+    RESULTS_OPTION,
+    SCHEDULER_OPTION,
+)
 from scanner.commands.background import background, learn_targets
 from scanner.commands.background import refresh as refresh_index
+from scanner.commands.exits import EXIT_INPUT, FAIL_ON, exit_code
+from scanner.commands.exits import guarded as _guarded
 from scanner.commands.guard import guard
 from scanner.commands.inventory import inventory
 from scanner.commands.repos import repos
 from scanner.commands.review import review
 from scanner.commands.serve import serve
+from scanner.commands.shared import progress as _progress
+from scanner.commands.shared import report_problems as _report_problems
+from scanner.commands.shared import require_private_code as _require_private_code
+from scanner.commands.shared import thresholds_for as _thresholds
+from scanner.commands.shared import write_reports as _write_reports
+from scanner.commands.verdict_table import verdict_table as _verdict_table
 from scanner.commands.watch import watch
-from scanner.console import err, is_terminal, out
+from scanner.console import err, out
 from scanner.console import error as _error
 from scanner.console import note as _note
 from scanner.console import problem as _problem
 from scanner.endpoints import DEFAULT_API, DEFAULT_RESULTS, NPM_REGISTRY, PYPI_URL
-from scanner.errors import InputError, ReportError
+from scanner.errors import InputError
 from scanner.redaction import hide_userinfo
-from scanner.verdict import Verdict
 
 if TYPE_CHECKING:  # imported where used: each command loads only what it needs
     from rich.progress import Progress, TaskID
-    from rich.table import Table
 
     from fingerprints import FingerprintParams, Mapper, ParseLimits, SQLiteStore, TreeSummary
     from scanner.commands.sources import RepoSource
@@ -60,23 +61,6 @@ if TYPE_CHECKING:  # imported where used: each command loads only what it needs
     from scanner.sources import Candidate, Limits
     from scanner.thresholds import Thresholds
 
-EXIT_CLEAR, EXIT_DERIVATIVE, EXIT_INPUT, EXIT_INCOMPLETE = 0, 1, 2, 3
-FAIL_ON = ("derivative", "review")
-
-
-def exit_code(verdicts: Iterable[str], fail_on: str = "derivative") -> int:
-    """The exit code of a scan from its candidates' verdicts (see the module docstring)."""
-    found = set(verdicts)
-    failing = {Verdict.DERIVATIVE.value}
-    if fail_on == "review":
-        failing.add(Verdict.REVIEW.value)
-    if found & failing:
-        return EXIT_DERIVATIVE
-    if Verdict.INCOMPLETE.value in found:
-        return EXIT_INCOMPLETE
-    return EXIT_CLEAR
-
-
 _SETTINGS: dict[str, Any] = {
     "add_completion": False,
     "pretty_exceptions_enable": False,
@@ -87,59 +71,6 @@ app = typer.Typer(
     no_args_is_help=True,
     help="Find public copies of private source code, and prove them.",
 )
-
-
-JOBS_OPTION = typer.Option("--jobs", "-j", help="Processes to use (default: every core).")
-SCHEDULER_OPTION = typer.Option(
-    "--scheduler", help="Run on a Dask cluster: tcp://HOST:PORT of its scheduler."
-)
-
-PARSE_SECONDS_OPTION = typer.Option(
-    help="Seconds one file's parse may take (default 10; past it: not read)."
-)
-PARSE_MEMORY_OPTION = typer.Option(
-    help="Bytes of memory one file's parse may use (default 1 GiB; past it: not read)."
-)
-
-_VERDICT_STYLE = {Verdict.DERIVATIVE: "bold red", Verdict.REVIEW: "yellow",
-                  Verdict.INCOMPLETE: "bold magenta", Verdict.CLEAR: "green"}  # fmt: skip
-
-
-def _progress() -> Progress:
-    """A progress line on a terminal; elsewhere one that shows nothing and imports nothing
-    (rich's progress and console cost 30 ms of start-up before the first file)."""
-    if not is_terminal(sys.stderr):
-        return _NoProgress()  # type: ignore[return-value]
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.fields[item]}"),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    )
-
-
-class _NoProgress:
-    """``rich.progress.Progress``'s calls that commands make, doing nothing."""
-
-    def __enter__(self) -> _NoProgress:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        pass
-
-    def add_task(self, *_: object, **__: object) -> int:
-        return 0
-
-    def update(self, *_: object, **__: object) -> None:
-        pass
-
-    def advance(self, *_: object, **__: object) -> None:
-        pass
 
 
 def _print_tree_summary(summary: TreeSummary, verbose: bool) -> None:
@@ -162,11 +93,6 @@ def _print_tree_summary(summary: TreeSummary, verbose: bool) -> None:
                   else "the same content counts once as evidence")  # fmt: skip
         err.print(f"  {count} file(s) of {summary.name} are identical to files already stored in "
                   f"{other.kind} repo {other.name!r}; {effect}", markup=False)  # fmt: skip
-
-
-def _report_problems(target: str, candidate: Candidate) -> None:
-    for problem in candidate.problems:
-        _problem(f"{target}:{problem.path}" if problem.path else target, problem.message)
 
 
 def _ingest(
@@ -257,20 +183,6 @@ def _fingerprint(
                       "('leaktrace seeds' lists them)", markup=False)  # fmt: skip
 
 
-def _guarded(command: Callable[..., None]) -> Callable[..., None]:
-    """A command whose errors become one line on stderr and exit code 2."""
-
-    @functools.wraps(command)
-    def run(*args: object, **kwargs: object) -> None:
-        try:
-            command(*args, **kwargs)
-        except LeaktraceError as exc:
-            _error(exc)
-            raise typer.Exit(EXIT_INPUT) from None
-
-    return run
-
-
 @app.command()
 def fingerprint(
     store: Annotated[Path, typer.Option("--store", "-s", help="Store file (created if missing).")],
@@ -331,68 +243,6 @@ def fingerprint(
     except LeaktraceError as exc:
         _error(exc)
         raise typer.Exit(EXIT_INPUT) from None
-
-
-CONFIG_OPTION = typer.Option(
-    "--config", help="leaktrace.toml or pyproject.toml (default: the one in this folder)."
-)
-
-
-def _thresholds(config: Path | None, assignments: list[str] | None) -> Thresholds:
-    """Defaults < config file < --set NAME=VALUE."""
-    from scanner.config import load_thresholds
-    from scanner.thresholds import parse_assignments
-
-    loaded = load_thresholds(config)
-    return loaded.with_overrides(parse_assignments(assignments or []), "command line")
-
-
-def _verdict_table(candidates: list[dict], width: int) -> Table:
-    """The verdicts of recorded candidates (dicts of the report), flagged first, for a console
-    ``width`` columns wide. Output that is no terminal (a CI log) is 80: when the table would be
-    wider, the headers wrap at their spaces and the numbers' columns take the width of their
-    numbers, so the candidate's name keeps the rest (12 columns at 80 beside the widest verdict,
-    ``derivative (not all read)``, kept whole for grep, and counts under 100,000), folded over
-    lines if it must be."""
-    from rich.markup import escape
-    from rich.table import Table
-    from rich.text import Text
-
-    from scanner.reports.wording import shown_verdict
-
-    order = {v.value: i for i, v in enumerate(Verdict)}
-    rows = []
-    for c in sorted(candidates, key=lambda c: order[shown_verdict(c)]):
-        shown = shown_verdict(c)  # never "clear" for a candidate not read wholly
-        verdict = f"[{_VERDICT_STYLE[Verdict(shown)]}]{shown}[/]"
-        if c["partial"] and shown != Verdict.INCOMPLETE.value:
-            verdict += " (not all read)"
-        rows.append((printable(c["target"]), verdict, f"{c['score']:.3f}",
-                     f"{c['matched_tokens']:,}", f"{c['longest_fragment']:,}",
-                     str(len(c["files"]))))  # fmt: skip
-    headers = ("candidate", "verdict", "score", "private tokens", "longest", "file pairs")
-    plain = [[h] + [Text.from_markup(r[i]).plain if i == 1 else r[i] for r in rows]
-             for i, h in enumerate(headers)]  # fmt: skip
-    natural = sum(max(map(len, column)) for column in plain) + 3 * len(headers) + 1
-    narrow = natural > width
-    table = Table(title="leaktrace verdicts", title_justify="left")
-    table.add_column(headers[0], overflow="fold")
-    table.add_column(headers[1], no_wrap=True)
-    for i, header in enumerate(headers[2:], 2):
-        words = max(len(word) for cell in plain[i] for word in cell.split())
-        table.add_column(header, justify="right", overflow="fold", no_wrap=not narrow,
-                         max_width=words if narrow else None)  # fmt: skip
-    for name, *rest in rows:
-        table.add_row(escape(name), *rest)
-    return table
-
-
-def _require_private_code(store: SQLiteStore) -> None:
-    """Refuse to judge candidates against a store without private files: all would be clear."""
-    if not store.has_private_files():
-        raise InputError(f"{store.path}: the store holds no private files, so nothing could be "
-                         "found; fingerprint the private code into it first (leaktrace "
-                         f"fingerprint SRC --store {store.path})")  # fmt: skip
 
 
 def run_scan(targets: Iterable[str | Candidate], store_path: Path, thresholds: Thresholds,
@@ -509,24 +359,6 @@ def run_scan(targets: Iterable[str | Candidate], store_path: Path, thresholds: T
 
 def job_key(parts: dict[str, object]) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def _write_reports(results: ResultsDB, run_id: int, outputs: dict[str, str | None],
-                   private: dict[str, str] | None = None) -> dict[str, Any]:  # fmt: skip
-    """Write the run's report in each format asked for; returns the report (read once)."""
-    from scanner.reports import Sources, write_report
-
-    report = results.report(run_id)
-    sources = Sources(lambda target: results.excerpts(run_id, target), private)
-    for fmt, destination in outputs.items():
-        if destination:
-            try:
-                write_report(report, destination, fmt, sources)
-            except ReportError as exc:
-                again = f"leaktrace report {run_id} --out FILE"
-                raise ReportError(f"{exc}; run {run_id} is recorded in {results.path}: write "
-                                  f"it again with '{again}'") from exc  # fmt: skip
-    return report
 
 
 def _needs_network(targets: list[str], from_file: Path | None, *more: object) -> bool:

@@ -30,7 +30,8 @@ from fingerprints import (
     open_store,
     tokenize,
 )
-from scanner.cli import EXIT_CLEAR, EXIT_DERIVATIVE, EXIT_INCOMPLETE, app
+from scanner.cli import app
+from scanner.commands.exits import EXIT_CLEAR, EXIT_DERIVATIVE, EXIT_INCOMPLETE
 from scanner.resultsdb import SCHEMA_VERSION, ResultsDB
 from tests.conftest import SAMPLES
 
