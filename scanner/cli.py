@@ -29,6 +29,7 @@ from scanner.commands.exits import EXIT_INPUT, FAIL_ON, exit_code
 from scanner.commands.exits import guarded as _guarded
 from scanner.commands.guard import guard
 from scanner.commands.inventory import inventory
+from scanner.commands.report import report
 from scanner.commands.repos import repos
 from scanner.commands.review import review
 from scanner.commands.serve import serve
@@ -553,55 +554,7 @@ def scan(
         raise typer.Exit(code)
 
 
-@app.command()
-def report(
-    run: Annotated[str, typer.Argument(help="Run id, or 'latest'.")],
-    fmt: Annotated[
-        str,
-        typer.Option("--format", "-f", help="json, html, md or sarif (default: from --out)."),
-    ] = "",
-    out_path: Annotated[
-        str, typer.Option("--out", help="File to write ('-': stdout; alone, a summary).")
-    ] = "-",
-    include_private_source: Annotated[
-        str | None,
-        typer.Option(
-            "--include-private-source",
-            help="The private checkout, archive or git URL that was fingerprinted: show the "
-            "private code side by side (internal use only).",
-        ),
-    ] = None,
-    results_path: Annotated[Path, RESULTS_OPTION] = DEFAULT_RESULTS,
-) -> None:
-    """Write the report of a recorded run, with the decisions taken since (without --format
-    or --out: a summary of its verdicts)."""
-    from scanner.private_source import load_private_source
-    from scanner.reports import format_for
-    from scanner.resultsdb import ResultsDB
-
-    try:
-        summary = not fmt and out_path == "-"
-        if summary and include_private_source is not None:
-            raise InputError("--include-private-source needs --out FILE or --format")
-        chosen = fmt or ("" if summary else format_for(out_path))
-        with ResultsDB(results_path) as results:
-            run_id = results.resolve_run(run)
-            if summary:
-                out.print(_verdict_table(results.report(run_id)["candidates"], out.width))
-                out.print(f"run {run_id}; the full report: --out FILE.html (or .json, .md, "
-                          ".sarif) or --format", markup=False)  # fmt: skip
-                return
-            private = None
-            if include_private_source is not None:
-                loaded = load_private_source(results.report(run_id), include_private_source)
-                if loaded.missing:
-                    missing = f"{loaded.missing} matched private file(s) not found there"
-                    _problem(include_private_source, f"{missing}; shown as hashes only")
-                private = loaded.texts
-            _write_reports(results, run_id, {chosen: out_path}, private)
-    except LeaktraceError as exc:
-        _error(exc)
-        raise typer.Exit(EXIT_INPUT) from None
+app.command()(report)
 
 
 app.command("review")(_guarded(review))
