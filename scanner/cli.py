@@ -29,6 +29,7 @@ from scanner.commands.exits import EXIT_INPUT, FAIL_ON, exit_code
 from scanner.commands.exits import guarded as _guarded
 from scanner.commands.guard import guard
 from scanner.commands.inventory import inventory
+from scanner.commands.notice import notice
 from scanner.commands.report import report
 from scanner.commands.repos import repos
 from scanner.commands.review import review
@@ -560,24 +561,7 @@ app.command()(report)
 app.command("review")(_guarded(review))
 
 
-@app.command()
-def notice(
-    run: Annotated[str, typer.Argument(help="Run id, or 'latest'.")],
-    out_path: Annotated[str, typer.Option("--out", help="File to write ('-': stdout).")] = "-",
-    results_path: Annotated[Path, RESULTS_OPTION] = DEFAULT_RESULTS,
-) -> None:
-    """Draft a takedown notice listing only confirmed files of confirmed candidates."""
-    from scanner.reports import write_text
-    from scanner.reports.notice import draft_notice
-    from scanner.resultsdb import ResultsDB
-
-    try:
-        with ResultsDB(results_path) as results:
-            text = draft_notice(results.report(results.resolve_run(run)))
-        write_text(out_path, text, "notice")
-    except LeaktraceError as exc:
-        _error(exc)
-        raise typer.Exit(EXIT_INPUT) from None
+app.command()(notice)
 
 
 @app.command()
