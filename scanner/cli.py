@@ -35,6 +35,7 @@ from scanner.commands.notice import notice
 from scanner.commands.report import report
 from scanner.commands.repos import repos
 from scanner.commands.review import review
+from scanner.commands.seeds import list_seeds
 from scanner.commands.serve import serve
 from scanner.commands.shared import progress as _progress
 from scanner.commands.shared import report_problems as _report_problems
@@ -572,21 +573,7 @@ app.command()(demo)
 app.command()(calibrate)
 
 
-@app.command("seeds")
-def list_seeds(
-    store: Annotated[Path, typer.Option("--store", "-s", help="Fingerprint store.")],
-    limit: Annotated[int, typer.Option(help="How many.")] = 50,
-) -> None:
-    """List the seeds that 'scan --seeds' would send to code search, best first."""
-    from fingerprints import open_store
-
-    try:
-        with open_store(store, read_only=True) as opened:
-            for seed in opened.seeds(limit):
-                out.print(printable(seed), markup=False)
-    except LeaktraceError as exc:
-        _error(exc)
-        raise typer.Exit(EXIT_INPUT) from None
+app.command("seeds")(list_seeds)
 
 
 app.command("repos")(_guarded(repos))
