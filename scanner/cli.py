@@ -43,6 +43,7 @@ from scanner.commands.shared import require_private_code as _require_private_cod
 from scanner.commands.shared import thresholds_for as _thresholds
 from scanner.commands.shared import write_reports as _write_reports
 from scanner.commands.verdict_table import verdict_table as _verdict_table
+from scanner.commands.version import version
 from scanner.commands.watch import watch
 from scanner.console import err, out
 from scanner.console import error as _error
@@ -585,13 +586,7 @@ app.command("guard")(_guarded(guard))
 app.command("watch")(watch)
 
 
-@app.command()
-def version() -> None:
-    """Print the leaktrace version."""
-    from fingerprints import native_status
-
-    typer.echo(f"leaktrace {__version__}")
-    typer.echo(f"native tokenizer: {native_status()}")
+app.command()(version)
 
 
 #: Set before numpy is first imported (no command imports it at module level). leaktrace does
