@@ -16,6 +16,7 @@ from scanner.commands.background import learn_targets
 from scanner.commands.background import refresh as refresh_index
 from scanner.commands.exits import EXIT_INPUT
 from scanner.commands.fingerprint import _fingerprint
+from scanner.commands.scan import run_scan
 from scanner.commands.shared import write_reports as _write_reports
 from scanner.commands.verdict_table import verdict_table as _verdict_table
 from scanner.console import err, out
@@ -38,7 +39,6 @@ def demo(
     """
     import tempfile
 
-    from scanner.cli import run_scan  # until it moves out of cli.py
     from scanner.resultsdb import ResultsDB
     from scanner.thresholds import Thresholds
 
