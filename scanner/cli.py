@@ -46,30 +46,16 @@ app = typer.Typer(
 )
 
 
+# The commands, in the order --help lists them; each lives in its module under scanner/commands/
+# (guarded: its LeaktraceError is one line on stderr and exit code 2).
 app.command()(fingerprint)
-
-
 app.command()(scan)
-
-
 app.command()(report)
-
-
 app.command("review")(_guarded(review))
-
-
 app.command()(notice)
-
-
 app.command()(demo)
-
-
 app.command()(calibrate)
-
-
 app.command("seeds")(list_seeds)
-
-
 app.command("repos")(_guarded(repos))
 app.command("background")(_guarded(background))
 app.command("reference", help="The same as 'background'.")(_guarded(background))
@@ -77,8 +63,6 @@ app.command("inventory")(_guarded(inventory))
 app.command("serve")(_guarded(serve))
 app.command("guard")(_guarded(guard))
 app.command("watch")(watch)
-
-
 app.command()(version)
 
 
