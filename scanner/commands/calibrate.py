@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from fingerprints import LeaktraceError, printable
-from scanner.commands import CONFIG_OPTION
+from scanner.commands import CONFIG_OPTION, STORE_OPTION
 from scanner.commands.exits import EXIT_INPUT
 from scanner.commands.shared import progress as _progress
 from scanner.commands.shared import report_problems as _report_problems
@@ -29,7 +29,7 @@ def calibrate(
             help="Unrelated public code that must come out clear: folders, archives or git URLs."
         ),
     ],
-    store: Annotated[Path, typer.Option("--store", "-s", help="Fingerprint store.")],
+    store: Annotated[Path, STORE_OPTION],
     split: Annotated[
         bool, typer.Option(help="Treat each subfolder of a folder as its own candidate.")
     ] = False,

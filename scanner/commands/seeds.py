@@ -10,13 +10,14 @@ from typing import Annotated
 import typer
 
 from fingerprints import LeaktraceError, printable
+from scanner.commands import STORE_OPTION
 from scanner.commands.exits import EXIT_INPUT
 from scanner.console import error as _error
 from scanner.console import out
 
 
 def list_seeds(
-    store: Annotated[Path, typer.Option("--store", "-s", help="Fingerprint store.")],
+    store: Annotated[Path, STORE_OPTION],
     limit: Annotated[int, typer.Option(help="How many.")] = 50,
 ) -> None:
     """List the seeds that 'scan --seeds' would send to code search, best first."""
