@@ -42,7 +42,6 @@ def report(
 ) -> None:
     """Write the report of a recorded run, with the decisions taken since (without --format
     or --out: a summary of its verdicts)."""
-    from scanner.private_source import load_private_source
     from scanner.reports import format_for
     from scanner.resultsdb import ResultsDB
 
@@ -59,7 +58,9 @@ def report(
                           ".sarif) or --format", markup=False)  # fmt: skip
                 return
             private = None
-            if include_private_source is not None:
+            if include_private_source is not None:  # reads candidates' kinds: heavy modules
+                from scanner.private_source import load_private_source
+
                 loaded = load_private_source(results.report(run_id), include_private_source)
                 if loaded.missing:
                     missing = f"{loaded.missing} matched private file(s) not found there"
