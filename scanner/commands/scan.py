@@ -6,7 +6,6 @@ is known (``run_scan``; an unfinished run of the same job resumes). Exit codes:
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -161,6 +160,8 @@ def run_scan(targets: Iterable[str | Candidate], store_path: Path, thresholds: T
 
 
 def job_key(parts: dict[str, object]) -> str:
+    import hashlib  # OpenSSL's binding: not for every command's start-up
+
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
