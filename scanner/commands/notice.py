@@ -9,10 +9,7 @@ from typing import Annotated
 
 import typer
 
-from fingerprints import LeaktraceError
 from scanner.commands import RESULTS_OPTION
-from scanner.commands.exits import EXIT_INPUT
-from scanner.console import error as _error
 from scanner.endpoints import DEFAULT_RESULTS
 
 
@@ -26,10 +23,6 @@ def notice(
     from scanner.reports.notice import draft_notice
     from scanner.resultsdb import ResultsDB
 
-    try:
-        with ResultsDB(results_path) as results:
-            text = draft_notice(results.report(results.resolve_run(run)))
-        write_text(out_path, text, "notice")
-    except LeaktraceError as exc:
-        _error(exc)
-        raise typer.Exit(EXIT_INPUT) from None
+    with ResultsDB(results_path) as results:
+        text = draft_notice(results.report(results.resolve_run(run)))
+    write_text(out_path, text, "notice")

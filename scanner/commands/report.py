@@ -9,12 +9,9 @@ from typing import Annotated
 
 import typer
 
-from fingerprints import LeaktraceError
 from scanner.commands import RESULTS_OPTION
-from scanner.commands.exits import EXIT_INPUT
 from scanner.commands.shared import write_reports as _write_reports
 from scanner.commands.verdict_table import verdict_table as _verdict_table
-from scanner.console import error as _error
 from scanner.console import out
 from scanner.console import problem as _problem
 from scanner.endpoints import DEFAULT_RESULTS
@@ -45,28 +42,24 @@ def report(
     from scanner.reports import format_for
     from scanner.resultsdb import ResultsDB
 
-    try:
-        summary = not fmt and out_path == "-"
-        if summary and include_private_source is not None:
-            raise InputError("--include-private-source needs --out FILE or --format")
-        chosen = fmt or ("" if summary else format_for(out_path))
-        with ResultsDB(results_path) as results:
-            run_id = results.resolve_run(run)
-            if summary:
-                out.print(_verdict_table(results.report(run_id)["candidates"], out.width))
-                out.print(f"run {run_id}; the full report: --out FILE.html (or .json, .md, "
-                          ".sarif) or --format", markup=False)  # fmt: skip
-                return
-            private = None
-            if include_private_source is not None:  # reads candidates' kinds: heavy modules
-                from scanner.private_source import load_private_source
+    summary = not fmt and out_path == "-"
+    if summary and include_private_source is not None:
+        raise InputError("--include-private-source needs --out FILE or --format")
+    chosen = fmt or ("" if summary else format_for(out_path))
+    with ResultsDB(results_path) as results:
+        run_id = results.resolve_run(run)
+        if summary:
+            out.print(_verdict_table(results.report(run_id)["candidates"], out.width))
+            out.print(f"run {run_id}; the full report: --out FILE.html (or .json, .md, "
+                      ".sarif) or --format", markup=False)  # fmt: skip
+            return
+        private = None
+        if include_private_source is not None:  # reads candidates' kinds: heavy modules
+            from scanner.private_source import load_private_source
 
-                loaded = load_private_source(results.report(run_id), include_private_source)
-                if loaded.missing:
-                    missing = f"{loaded.missing} matched private file(s) not found there"
-                    _problem(include_private_source, f"{missing}; shown as hashes only")
-                private = loaded.texts
-            _write_reports(results, run_id, {chosen: out_path}, private)
-    except LeaktraceError as exc:
-        _error(exc)
-        raise typer.Exit(EXIT_INPUT) from None
+            loaded = load_private_source(results.report(run_id), include_private_source)
+            if loaded.missing:
+                missing = f"{loaded.missing} matched private file(s) not found there"
+                _problem(include_private_source, f"{missing}; shown as hashes only")
+            private = loaded.texts
+        _write_reports(results, run_id, {chosen: out_path}, private)

@@ -9,10 +9,8 @@ from typing import Annotated
 
 import typer
 
-from fingerprints import LeaktraceError, printable
+from fingerprints import printable
 from scanner.commands import STORE_OPTION
-from scanner.commands.exits import EXIT_INPUT
-from scanner.console import error as _error
 from scanner.console import out
 
 
@@ -23,10 +21,6 @@ def list_seeds(
     """List the seeds that 'scan --seeds' would send to code search, best first."""
     from fingerprints import open_store
 
-    try:
-        with open_store(store, read_only=True) as opened:
-            for seed in opened.seeds(limit):
-                out.print(printable(seed), markup=False)
-    except LeaktraceError as exc:
-        _error(exc)
-        raise typer.Exit(EXIT_INPUT) from None
+    with open_store(store, read_only=True) as opened:
+        for seed in opened.seeds(limit):
+            out.print(printable(seed), markup=False)
