@@ -32,7 +32,8 @@ from fingerprints import (
 )
 from fingerprints.fingerprinter import FileFingerprint
 from fingerprints.shingles import FINGERPRINT_DTYPE
-from scanner.cli import EXIT_CLEAR, EXIT_DERIVATIVE, EXIT_INCOMPLETE, app
+from scanner.cli import app
+from scanner.commands.exits import EXIT_CLEAR, EXIT_DERIVATIVE, EXIT_INCOMPLETE
 from scanner.resultsdb import SCHEMA_VERSION, ResultsDB
 from tests.conftest import SAMPLES
 

@@ -58,3 +58,19 @@ def test_each_command_behaves_the_same_built_alone():
             whole = runner.invoke(app, args, prog_name="leaktrace")
             assert (alone.exit_code, alone.output) == (whole.exit_code, whole.output), args
             assert f"leaktrace {name}" in alone.output, args
+
+
+def test_every_command_lives_in_a_module_of_its_own():
+    """``scanner/cli.py`` only registers commands: each one's function is in a module under
+    ``scanner/commands/`` that holds no other command ('reference' is 'background' again)."""
+    import inspect
+
+    from scanner.cli import app
+
+    homes: dict[str, set[str]] = {}
+    for info in app.registered_commands:
+        module = inspect.unwrap(info.callback).__module__
+        homes.setdefault(module, set()).add(inspect.unwrap(info.callback).__name__)
+    assert all(module.startswith("scanner.commands.") for module in homes), sorted(homes)
+    assert all(len(names) == 1 for names in homes.values()), homes
+    assert len(homes) == len(app.registered_commands) - 1  # 'reference'

@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from scanner.cli import app
+from scanner.reports import WRITERS
 from tests.conftest import SAMPLES
 
 runner = CliRunner()
@@ -89,3 +90,18 @@ def test_private_source_from_a_git_url(results, tmp_path):
     git("add", "-A")
     git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "-m", "x")
     assert all(excerpts(results, f"file://{checkout}"))
+
+
+def test_a_report_imports_no_candidate_reader(results, tmp_path):
+    """A recorded run's summary or report (any format, no private source) is read from the
+    results database alone: neither numpy nor tree-sitter, the store, the matcher or the
+    candidate readers are imported for it."""
+    from tests.test_package import _imported_after
+
+    readers = {"numpy", "tree_sitter", "fingerprints.store", "scanner.matcher", "scanner.targets"}
+    for out in ([], *(["--out", str(tmp_path / f"r.{fmt}")] for fmt in WRITERS)):
+        argv = ["leaktrace", "report", "latest", "--results", str(results), *out]
+        loaded = _imported_after(f"sys.argv = {argv!r}\nfrom scanner.cli import main\n"
+                                 "try:\n    main()\nexcept SystemExit as stop:\n"
+                                 "    assert not stop.code, stop.code")  # fmt: skip
+        assert "scanner.resultsdb" in loaded and not readers & loaded, out

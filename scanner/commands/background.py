@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from scanner.commands import STORE_OPTION
 from scanner.console import err, problem, say
 from scanner.endpoints import NPM_REGISTRY, PYPI_URL
 from scanner.errors import InputError
@@ -218,7 +219,7 @@ def background(
             "npm:NAME@VERSION; each is one source."
         ),
     ] = None,
-    store: Annotated[Path | None, typer.Option("--store", "-s", help="Fingerprint store.")] = None,
+    store: Annotated[Path | None, STORE_OPTION] = None,
     split: Annotated[
         bool, typer.Option(help="Each subfolder (or archive) of a folder is its own source.")
     ] = False,

@@ -193,7 +193,8 @@ def _scan(artifacts: list[str], candidates: list[Candidate], store: Path, config
     """Check every artifact against the store (its persistent index), appending to
     ``outcomes``; the scan report's header (thresholds, provenance) and its candidates."""
     from fingerprints import __version__, open_store, start_parser
-    from scanner.cli import _require_private_code, _thresholds
+    from scanner.commands.shared import require_private_code as _require_private_code
+    from scanner.commands.shared import thresholds_for as _thresholds
     from scanner.console import note
     from scanner.index import FingerprintIndex
     from scanner.reports.json_report import to_dict

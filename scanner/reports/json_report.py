@@ -14,18 +14,16 @@ from collections.abc import Iterator
 from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
-import numpy as np
 import orjson
 
-from scanner.matcher import FilePair
 from scanner.reports.links import permalink
-from scanner.results import CandidateResult, ScanResult
-from scanner.sources import FileHistory
-from scanner.sources.git import history_link
-from scanner.structural import FunctionPair
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # and numpy, git's history: imported where used, not by every report
+    from scanner.matcher import FilePair
     from scanner.reports import Sources
+    from scanner.results import CandidateResult, ScanResult
+    from scanner.sources import FileHistory
+    from scanner.structural import FunctionPair
 
 SCHEMA = "leaktrace/report/1"
 
@@ -40,6 +38,8 @@ def _history(history: FileHistory) -> dict[str, Any]:
 
 
 def _pair(pair: FilePair, result: CandidateResult) -> dict[str, Any]:
+    from scanner.sources.git import history_link
+
     revision, path = result.revision, pair.candidate_path
     history = result.history.get(pair.candidate_path)
     if history is not None:  # link to the newest commit holding this content, at its real path
@@ -277,6 +277,8 @@ def _non_ascii_runs(data: bytes, chunk: int = 1 << 20) -> Iterator[tuple[int, in
     """(start, end) of each run of bytes beyond ASCII in ``data``, in order: found by numpy a
     megabyte at a time (a regular expression over a 6.9 MB report with 4,175 such runs took
     55 ms of the scan's tail, alone on one core; the whole escaping now takes 8 ms)."""
+    import numpy as np
+
     places = [np.flatnonzero(np.frombuffer(data, np.uint8, min(chunk, len(data) - at), at) >= 0x80)
               + at for at in range(0, len(data), chunk)]  # fmt: skip
     high = np.concatenate(places) if places else np.zeros(0, np.int64)

@@ -1,0 +1,205 @@
+"""``leaktrace fingerprint SRC... --store STORE [--public SRC]``: fingerprint private repositories
+(folders, archives, git URLs) into a store, only changed files redone, and the company's
+published code marked public; the store's index refreshed after. Errors are one line on stderr
+and exit code 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from fingerprints import LeaktraceError, printable
+from scanner.commands import (
+    JOBS_OPTION,
+    PARSE_MEMORY_OPTION,
+    PARSE_SECONDS_OPTION,
+    SCHEDULER_OPTION,
+)
+from scanner.commands.background import refresh as refresh_index
+from scanner.commands.exits import EXIT_INPUT
+from scanner.commands.shared import progress as _progress
+from scanner.commands.shared import report_problems as _report_problems
+from scanner.console import err
+from scanner.console import error as _error
+from scanner.console import problem as _problem
+from scanner.redaction import hide_userinfo
+
+if TYPE_CHECKING:  # imported where used: the command loads only what it needs
+    from rich.progress import Progress, TaskID
+
+    from fingerprints import FingerprintParams, Mapper, ParseLimits, SQLiteStore, TreeSummary
+    from scanner.commands.sources import RepoSource
+    from scanner.runners import Runner
+
+
+def _print_tree_summary(summary: TreeSummary, verbose: bool) -> None:
+    rate = summary.lines / summary.seconds if summary.seconds else 0.0
+    kind = "public" if summary.public else "private"
+    err.print(
+        f"{summary.name} ({kind}): {summary.fingerprinted} file(s) fingerprinted, "
+        f"{summary.unchanged} unchanged, {summary.removed} removed, "
+        f"{len(summary.skipped)} skipped, {summary.unknown_language} not source; "
+        f"{summary.lines:,} lines in {summary.seconds:.2f} s ({rate:,.0f} lines/s)",
+        markup=False,
+    )
+    if verbose:
+        for path, reason in summary.skipped:
+            err.print(printable(f"  skipped {path}: {reason}"), markup=False)
+    elif summary.skipped:
+        err.print("  (--verbose lists the skipped files and why)", markup=False)
+    for other, count in summary.identical:
+        effect = ("public code is never evidence" if other.public or summary.public
+                  else "the same content counts once as evidence")  # fmt: skip
+        err.print(f"  {count} file(s) of {summary.name} are identical to files already stored in "
+                  f"{other.kind} repo {other.name!r}; {effect}", markup=False)  # fmt: skip
+
+
+def _ingest(
+    source: RepoSource,
+    store: SQLiteStore,
+    progress: Progress,
+    task: TaskID,
+    seeds: bool = False,
+    runner: Runner | None = None,
+    parse_limits: ParseLimits | None = None,
+) -> TreeSummary:
+    """Fingerprint one source (folder, archive or git URL) into the store."""
+    from fingerprints import fingerprint_files, fingerprint_tree
+
+    target = source.target
+    path = Path(target)
+    if path.is_dir():
+        return fingerprint_tree(
+            path,
+            store,
+            name=source.name,
+            public=source.public,
+            on_problem=lambda item, message: _problem(f"{target}:{item}", message),
+            on_file=lambda item: progress.update(task, advance=1, item=item),
+            seeds=seeds,
+            mapper=_mapper(runner, parse_limits),
+            parse_limits=parse_limits,
+        )
+    from scanner.commands.sources import unwrapped
+    from scanner.sources.git import is_git_url
+    from scanner.targets import resolve
+
+    candidate = resolve(target)
+    files = candidate.iter_files()
+    summary = fingerprint_files(
+        files if is_git_url(target) and not path.exists() else unwrapped(files, target),
+        store,
+        name=source.name,
+        origin=source.origin,
+        root=hide_userinfo(target),
+        public=source.public,
+        on_problem=lambda item, message: _problem(f"{target}:{item}", message),
+        seeds=seeds,
+        mapper=_mapper(runner, parse_limits),
+        parse_limits=parse_limits,
+    )
+    _report_problems(target, candidate)
+    return summary
+
+
+def _mapper(runner: Runner | None, parse_limits: ParseLimits | None = None) -> Mapper:
+    """How files are fingerprinted. On this machine, isolated: wholly in the parser processes
+    (one per job), with no pool of workers in between; on a cluster, by its workers."""
+    from fingerprints import isolated_mapper
+    from scanner.runners import DaskRunner
+
+    if runner is None:
+        return map
+    if parse_limits is not None and not isinstance(runner, DaskRunner):
+        return isolated_mapper(parse_limits, runner.workers)
+    return lambda fn, items: runner.map(fn, items)
+
+
+def _fingerprint(
+    sources: list[str] | list[Path],
+    store_path: Path,
+    name: str | None,
+    public: list[str] | list[Path],
+    params: FingerprintParams | None,
+    verbose: bool,
+    seeds: bool = False,
+    runner: Runner | None = None,
+    parse_limits: ParseLimits | None = None,
+) -> None:
+    from fingerprints import open_store
+    from scanner.commands.sources import check_sources, plan_sources
+
+    planned = plan_sources([str(s) for s in sources], [str(p) for p in public], name)
+    with open_store(store_path, params, create=True) as store, _progress() as progress:
+        check_sources(store, planned)
+        task = progress.add_task("fingerprinting", total=None, item="")
+        for source in planned:
+            summary = _ingest(source, store, progress, task, seeds, runner, parse_limits)
+            _print_tree_summary(summary, verbose)
+        refresh_index(store)
+        if seeds:
+            err.print(f"{len(store.seeds())} seed(s) recorded in plaintext for code search "
+                      "('leaktrace seeds' lists them)", markup=False)  # fmt: skip
+
+
+def fingerprint(
+    store: Annotated[Path, typer.Option("--store", "-s", help="Store file (created if missing).")],
+    src: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Private source: folders, archives or git URLs; SRC=NAME names its repository."
+        ),
+    ] = None,
+    name: Annotated[
+        str | None,
+        typer.Option(help="Repository name of the one SRC (default: its own name)."),
+    ] = None,
+    public: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--public",
+            help="Code the company already published (folder, archive or git URL; SRC=NAME "
+            "names it): never evidence.",
+        ),
+    ] = None,
+    k: Annotated[int | None, typer.Option(help="Tokens per k-gram (new stores only).")] = None,
+    w: Annotated[int | None, typer.Option(help="Winnowing window (new stores only).")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List skipped files.")] = False,
+    seeds: Annotated[
+        bool,
+        typer.Option(
+            "--seeds",
+            help="Also record distinctive identifiers and strings IN PLAINTEXT, to drive "
+            "code search ('scan --seeds').",
+        ),
+    ] = False,
+    jobs: Annotated[int | None, JOBS_OPTION] = None,
+    scheduler: Annotated[str | None, SCHEDULER_OPTION] = None,
+    max_parse_seconds: Annotated[int | None, PARSE_SECONDS_OPTION] = None,
+    max_parse_memory: Annotated[int | None, PARSE_MEMORY_OPTION] = None,
+) -> None:
+    """Fingerprint private repositories into a store (only changed files are redone)."""
+    from fingerprints import FingerprintParams, start_parser
+    from scanner.config import load_limits
+    from scanner.runners import DaskRunner, make_runner
+
+    try:
+        params = None
+        if k is not None or w is not None:
+            defaults = FingerprintParams()
+            params = FingerprintParams(k=k or defaults.k, w=w or defaults.w)
+        parse = load_limits(overrides={"max_parse_seconds": max_parse_seconds,
+                                       "max_parse_memory": max_parse_memory})  # fmt: skip
+        runner = make_runner(jobs, scheduler)
+        if not isinstance(runner, DaskRunner):  # they start while the store opens
+            start_parser(parse.parse_limits(), runner.workers)
+        try:
+            _fingerprint(src or [], store, name, public or [], params, verbose, seeds, runner,
+                         parse.parse_limits())  # fmt: skip
+        finally:
+            runner.close()
+    except LeaktraceError as exc:
+        _error(exc)
+        raise typer.Exit(EXIT_INPUT) from None
