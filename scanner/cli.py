@@ -26,7 +26,6 @@ from scanner.commands.review import review
 from scanner.commands.scan import scan
 from scanner.commands.seeds import list_seeds
 from scanner.commands.serve import serve
-
 from scanner.commands.version import version
 from scanner.commands.watch import watch
 from scanner.console import err
