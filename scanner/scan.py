@@ -311,6 +311,7 @@ def scan_candidate(
     memo: Memo | None = None,
     runner: Runner | None = None,
     on_unread: Callable[[tuple[str, str], FileOutcome], None] | None = None,
+    digests: Callable[[CandidateFile], str | None] | None = None,
 ) -> CandidateResult:
     """Fingerprint every file of ``candidate`` and judge it against the context's index.
 
@@ -318,6 +319,8 @@ def scan_candidate(
     gave, so it is fingerprinted once; ``runner`` runs the per-file work (in this process by
     default), in order, so the result is the same wherever it ran. ``on_unread`` hears of each
     content (hash, language) the parser newly could not read, as soon as that is known.
+    ``digests`` gives the SHA-256 (hex) of a file's bytes already worked out (None: hashed
+    here), asked once per file as it is read.
     """
     started = time.perf_counter()
     fetched_at = now()
@@ -332,7 +335,8 @@ def scan_candidate(
         """Each file (or window of a large file) to scan, or a placeholder for content already
         done or under way."""
         for file in read_through(candidate, stopped):
-            whole = hashlib.sha256(file.data).hexdigest()
+            whole = digests(file) if digests is not None else None
+            whole = whole or hashlib.sha256(file.data).hexdigest()
             pieces = list(windows(file.data, context.window_bytes))
             if len(pieces) > 1:
                 note = (f"{len(file.data):,} bytes: scanned in {len(pieces)} windows of at most "
