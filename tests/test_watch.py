@@ -1274,7 +1274,7 @@ def test_a_file_read_ahead_is_hashed_once_and_judged_the_same(store, monkeypatch
         ahead.close()
     assert hashed == []  # each file hashed once, on the reading thread
     assert judged.verdict == itself.verdict and judged.verdict.value == "derivative"
-    assert judged.file_hashes == itself.file_hashes == {
-        "lib/reconciliation.py": hashlib.sha256(files[0].data).hexdigest()}
+    expected = {"lib/reconciliation.py": hashlib.sha256(files[0].data).hexdigest()}
+    assert judged.file_hashes == itself.file_hashes == expected
     assert set(memo) == {(hashlib.sha256(f.data).hexdigest(), f.language) for f in files}
     assert prepared.digest(files[1]) is None  # asked once per file: handed over, then let go
