@@ -147,15 +147,15 @@ class _RawHashes:
     second rolling hash: half of ``kgrams``' CPU (0.63 of 1.28 ms for a 120 KB JavaScript
     file). Indexed as the array would be, with the same values."""
 
-    __slots__ = ("_hashes", "_k", "_tokens")
+    __slots__ = ("_hashes", "_k", "_raw")
 
-    def __init__(self, tokens: Any, k: int) -> None:
-        self._tokens, self._k = tokens, k
+    def __init__(self, raw: Any, k: int) -> None:
+        self._raw, self._k = raw, k  # the tokens' raw values (``TokenStream.raw``)
         self._hashes: Any = None
 
     def __getitem__(self, key: Any) -> Any:
         if self._hashes is None:
-            self._hashes = rolling_hash(self._tokens, self._k)
+            self._hashes = rolling_hash(self._raw, self._k)
         return self._hashes[key]
 
 
