@@ -589,7 +589,7 @@ def test_read_ahead_holds_a_bounded_stream_of_files():
     assert handed == [0, 1]  # a third file would pass 25 bytes: the reader waits
     taken, error = [], None
     try:
-        for got, _ in stream:
+        for got, *_ in stream:
             taken.append(got.path)
     except FetchError as exc:
         error = str(exc)
@@ -1212,3 +1212,69 @@ def test_a_flagged_publication_gives_its_token_count_with_separators(store, tmp_
     payload = {"id": "a", "feed": "npm", "target": "npm:x", "verdict": "derivative",
                "matched_tokens": 1700, "files": []}  # fmt: skip
     assert "1,700 private tokens" in json.loads(render(payload, "slack"))["text"]
+
+
+def test_a_file_read_ahead_is_hashed_once_and_judged_the_same(store, monkeypatch):
+    """The reading thread hashes each file for the memo and hands the digest to the scan with
+    the file (``Prepared.digest``), so the scan does not hash it again; the outcome is the one
+    a scan hashing every file itself gives (the same file hashes, memo keys and verdict)."""
+    import hashlib
+    from concurrent.futures import Future
+
+    from fingerprints import open_store
+    from scanner import scan
+    from scanner.config import load_limits, load_thresholds
+    from scanner.index import FingerprintIndex
+    from scanner.scan import ScanContext, scan_candidate
+    from scanner.sources import CandidateFile
+    from scanner.watch.feeds import Opened
+    from scanner.watch.pipeline import Parsed, Prepared, ReadAhead
+
+    with open_store(store, read_only=True) as opened:
+        index = FingerprintIndex.from_store(opened, lambda _: None)
+        params = opened.params
+    limits = load_limits(None)
+    context = ScanContext(index, params, load_thresholds(None), limits.max_file_bytes,
+                          limits.parse_limits())  # fmt: skip
+    files = [CandidateFile("lib/reconciliation.py",
+                           _private_file("acme_ledger/reconciliation.py"), "python"),
+             CandidateFile("index.js", js_module(random.Random(7), 5), "javascript"),
+             CandidateFile("copy.js", js_module(random.Random(7), 5), "javascript")]  # fmt: skip
+
+    class Files:
+        target, kind, revision, problems = "npm:x@1.0.0", "npm", "1.0.0", []
+
+        def iter_files(self):
+            yield from files
+
+    hashed: list[int] = []
+
+    class Counting:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(hashlib, name)
+
+        @staticmethod
+        def sha256(data: bytes = b"") -> Any:
+            hashed.append(len(data))
+            return hashlib.sha256(data)
+
+    monkeypatch.setattr(scan, "hashlib", Counting())
+    itself = scan_candidate(Files(), context, memo={})
+    assert len(hashed) == len(files)  # hashed by the scan itself, as ever
+    hashed.clear()
+    ahead = ReadAhead(context, 1, dict)
+    try:
+        future: Future[Opened] = Future()
+        future.set_result(Opened(Files()))
+        prepared = Prepared(Files(), ahead.submit(future))
+        memo: dict[tuple[str, str], Any] = {}
+        judged = scan_candidate(prepared, context, memo=memo, runner=Parsed(prepared),
+                                digests=prepared.digest)  # fmt: skip
+    finally:
+        ahead.close()
+    assert hashed == []  # each file hashed once, on the reading thread
+    assert judged.verdict == itself.verdict and judged.verdict.value == "derivative"
+    expected = {"lib/reconciliation.py": hashlib.sha256(files[0].data).hexdigest()}
+    assert judged.file_hashes == itself.file_hashes == expected
+    assert set(memo) == {(hashlib.sha256(f.data).hexdigest(), f.language) for f in files}
+    assert prepared.digest(files[1]) is None  # asked once per file: handed over, then let go

@@ -389,8 +389,10 @@ class Watcher:
             return Opened(Unreadable(target, feed, f"could not be read ({message})"))
 
     def _judge(self, feed: str, candidate: Any, runner: Parsed | None) -> Any:
-        try:
-            outcome = scan_candidate(candidate, self.context, memo=self.memo, runner=runner)
+        try:  # a candidate read ahead hands over the hash of each file its reading worked out
+            digests = candidate.digest if isinstance(candidate, Prepared) else None
+            outcome = scan_candidate(candidate, self.context, memo=self.memo, runner=runner,
+                                     digests=digests)  # fmt: skip
         except FetchError as exc:
             unread = Unreadable(candidate.target, feed, self.redact(str(exc)))
             outcome = scan_candidate(unread, self.context, memo=self.memo)

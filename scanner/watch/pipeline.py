@@ -95,7 +95,7 @@ class FileStream:
     def __init__(self, max_files: int = STREAM_FILES, max_bytes: int = STREAM_BYTES) -> None:
         self.max_files = max_files
         self.max_bytes = max_bytes
-        self._items: deque[tuple[CandidateFile, Handle]] = deque()
+        self._items: deque[tuple[CandidateFile, Handle, str | None]] = deque()
         self._bytes = 0
         self._ended = False
         self._error: BaseException | None = None
@@ -103,8 +103,9 @@ class FileStream:
         self._owned: list[Ahead] = []  # parses made for this stream, let go when it is done
         self._changed = threading.Condition()
 
-    def put(self, file: CandidateFile, parse: Handle) -> bool:
-        """Hand one file over (waits while the stream is full); False once nobody reads it."""
+    def put(self, file: CandidateFile, parse: Handle, digest: str | None = None) -> bool:
+        """Hand one file over (waits while the stream is full), with its SHA-256 (hex) when it
+        was worked out; False once nobody reads it."""
         with self._changed:
             while not self._cancelled and self._full(len(file.data)):
                 self._changed.wait()
@@ -113,7 +114,7 @@ class FileStream:
             if self._cancelled:
                 self._let_go()
                 return False
-            self._items.append((file, parse))
+            self._items.append((file, parse, digest))
             self._bytes += len(file.data)
             self._changed.notify_all()
             return True
@@ -144,7 +145,7 @@ class FileStream:
             ahead.take()
         self._owned.clear()
 
-    def __iter__(self) -> Iterator[tuple[CandidateFile, Handle]]:
+    def __iter__(self) -> Iterator[tuple[CandidateFile, Handle, str | None]]:
         while True:
             with self._changed:
                 while not self._items and not self._ended:
@@ -167,15 +168,25 @@ class Prepared:
         self._candidate = candidate
         self._stream = stream
         self.parsed: dict[int, tuple[CandidateFile, Ahead | Copy]] = {}
+        self._digests: dict[int, tuple[CandidateFile, str]] = {}
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._candidate, name)
 
     def iter_files(self) -> Iterator[CandidateFile]:
-        for file, parse in self._stream:
+        for file, parse, digest in self._stream:
             if parse is not None:
                 self.parsed[id(file)] = (file, parse)
+            if digest is not None:
+                self._digests[id(file)] = (file, digest)
             yield file
+
+    def digest(self, file: CandidateFile) -> str | None:
+        """The SHA-256 (hex) of ``file``'s bytes the reading thread worked out for the memo, so
+        that the scan does not hash them again (``scan_candidate``'s ``digests``); None for a
+        file it did not hash. Asked once per file, as the scan meets it."""
+        found = self._digests.pop(id(file), None)
+        return found[1] if found is not None and found[0] is file else None
 
 
 class Parsed:
@@ -248,7 +259,8 @@ class ReadAhead:
         seen: set[tuple[str, str]] = set()
         try:
             for file in candidate.iter_files():
-                if not stream.put(file, self._parse(file, seen)):
+                digest = hashlib.sha256(file.data).hexdigest()  # once: the scan is handed it
+                if not stream.put(file, self._parse(file, seen, digest), digest):
                     return
         except BaseException as exc:  # a blob that cannot be fetched: the scan hears of it
             stream.end(exc)
@@ -266,11 +278,13 @@ class ReadAhead:
                 self._recent.popitem(last=False)
             return ahead, True
 
-    def _parse(self, file: CandidateFile, seen: set[tuple[str, str]]) -> Handle:
+    def _parse(self, file: CandidateFile, seen: set[tuple[str, str]],
+               digest: str | None = None) -> Handle:  # fmt: skip
+        """``file``'s parse ahead (``digest``: the SHA-256 of its bytes, if worked out)."""
         limits = self.context.parse_limits
         if limits is None or len(file.data) > self.context.window_bytes:
             return None  # parsed in this process, or in windows: the scan does it
-        key = (hashlib.sha256(file.data).hexdigest(), file.language)
+        key = (digest or hashlib.sha256(file.data).hexdigest(), file.language)
         if key in seen or key in self.memo():
             return None  # twice in this publication, or done: the scan takes it from the memo
         seen.add(key)
