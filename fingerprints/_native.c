@@ -1423,6 +1423,37 @@ static uint64_t kgram(const uint64_t *values, size_t at, size_t k) {
     return acc;
 }
 
+/* ``shingles.rolling_hash``: the hash of each of the ``count`` windows of ``k`` values, rolled
+ * (the oldest value's term taken off, the next one's added). */
+static void rolling_hashes(const uint64_t *values, size_t count, size_t k, uint64_t *hashes) {
+    uint64_t power = 1; /* KGRAM_BASE ** (k - 1) */
+    for (size_t j = 1; j < k; j++) power *= KGRAM_BASE;
+    uint64_t acc = count ? kgram(values, 0, k) : 0;
+    for (size_t i = 0; i < count; i++) {
+        if (i) acc = (acc - values[i - 1] * power) * KGRAM_BASE + values[i + k - 1];
+        hashes[i] = mix(acc);
+    }
+}
+
+/* ``rolling_hash(values, k, out)``: ``shingles.rolling_hash`` written into ``out`` (uint64, one
+ * per window: at least ``k`` values). */
+static PyObject *native_rolling_hash(PyObject *module, PyObject *args) {
+    Py_buffer values, out;
+    Py_ssize_t k;
+    if (!PyArg_ParseTuple(args, "y*nw*", &values, &k, &out)) return NULL;
+    size_t n = (size_t)values.len / sizeof(uint64_t);
+    PyObject *result = NULL;
+    if (k < 1 || n < (size_t)k || out.len != (Py_ssize_t)((n - (size_t)k + 1) * sizeof(uint64_t))) {
+        PyErr_SetString(PyExc_ValueError, "k below 1, fewer than k values, or out not one a window");
+    } else {
+        rolling_hashes(values.buf, n - (size_t)k + 1, (size_t)k, out.buf);
+        result = Py_NewRef(Py_None);
+    }
+    PyBuffer_Release(&values);
+    PyBuffer_Release(&out);
+    return result;
+}
+
 #pragma pack(push, 1)
 typedef struct {
     uint64_t hash, raw;
@@ -1455,13 +1486,7 @@ static PyObject *native_select(PyObject *module, PyObject *args) {
         PyErr_NoMemory();
         goto done;
     }
-    uint64_t power = 1; /* KGRAM_BASE ** (k - 1): the rolling hash drops the oldest value */
-    for (Py_ssize_t j = 1; j < k; j++) power *= KGRAM_BASE;
-    uint64_t acc = count ? kgram(values, 0, (size_t)k) : 0;
-    for (size_t i = 0; i < count; i++) {
-        if (i) acc = (acc - values[i - 1] * power) * KGRAM_BASE + values[i + (size_t)k - 1];
-        hashes[i] = mix(acc);
-    }
+    rolling_hashes(values, count, (size_t)k, hashes);
     size_t window = (size_t)w < count ? (size_t)w : count, best = SIZE_MAX;
     for (size_t first = 0; count && first + window <= count; first++) {
         size_t last = first + window - 1;
@@ -1587,6 +1612,8 @@ static PyMethodDef native_methods[] = {
      "blank_comment_lines(source) -> source with comment-only lines made spaces"},
     {"select", native_select, METH_VARARGS,
      "select(values, raw, line_start, line_end, k, w) -> FINGERPRINT_DTYPE bytes"},
+    {"rolling_hash", native_rolling_hash, METH_VARARGS,
+     "rolling_hash(values, k, out): shingles.rolling_hash's hashes written into out"},
     {"minima", native_minima, METH_VARARGS, "minima(hashes, a, b) -> uint32 minima bytes"},
     {"use_python_allocator", native_use_python_allocator, METH_NOARGS,
      "use_python_allocator(): tree-sitter allocates from Python's allocator, parsing with the GIL "

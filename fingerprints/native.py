@@ -148,6 +148,16 @@ def minima(hashes: np.ndarray, a: np.ndarray, b: np.ndarray) -> bytearray | None
     return None if module is None else module.minima(hashes, a, b)  # type: ignore[no-any-return]
 
 
+def rolling_hash(values: np.ndarray, k: int, out: np.ndarray) -> bool:
+    """``shingles.rolling_hash`` of ``values`` (uint64, contiguous, at least ``k``) into ``out``;
+    False when the Python path runs."""
+    module = _module()
+    if module is None:
+        return False
+    module.rolling_hash(values, k, out)
+    return True
+
+
 def select(values: np.ndarray, raw: np.ndarray, line_start: np.ndarray, line_end: np.ndarray,
            k: int, w: int) -> bytearray | None:  # fmt: skip
     """Winnowed fingerprints as FINGERPRINT_DTYPE bytes, or None when the Python path runs."""

@@ -46,6 +46,10 @@ def rolling_hash(values: np.ndarray, k: int) -> np.ndarray:
     count = values.shape[0] - k + 1
     if count <= 0:
         return np.zeros(0, dtype=np.uint64)
+    if values.dtype == np.uint64 and values.flags.c_contiguous:
+        out = np.empty(count, dtype=np.uint64)
+        if native.rolling_hash(values, k, out):  # rolled in C, one pass
+            return out
     powers, inverses = _powers(values.shape[0] + k)
     sums = np.empty(values.shape[0] + 1, dtype=np.uint64)
     sums[0] = 0

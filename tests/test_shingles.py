@@ -34,9 +34,13 @@ def window_by_window(values: np.ndarray, k: int) -> np.ndarray:
 
 @settings(max_examples=300, deadline=None)
 @given(values=st.lists(st.integers(0, 2**64 - 1), max_size=200), k=st.integers(1, 40))
-def test_rolling_hash_as_prefix_sums_is_the_window_by_window_sum(values, k):
+def test_rolling_hash_natively_and_as_prefix_sums_is_the_window_by_window_sum(values, k):
     array = np.array(values, dtype=np.uint64)  # empty, shorter than k, exactly k, longer
-    assert np.array_equal(rolling_hash(array, k), window_by_window(array, k))
+    expected = window_by_window(array, k)
+    assert np.array_equal(rolling_hash(array, k), expected)  # in C when built
+    assert np.array_equal(rolling_hash(np.repeat(array, 2)[::2], k), expected)  # strided: numpy
+    with native.disabled():
+        assert np.array_equal(rolling_hash(array, k), expected)
 
 
 def test_rolling_hash_of_long_streams_past_the_kept_powers():
@@ -44,7 +48,10 @@ def test_rolling_hash_of_long_streams_past_the_kept_powers():
     for length in (30_000, (1 << 20) + 7):  # the second computes its own powers
         array = rng.integers(0, 2**64, length, dtype=np.uint64)
         for k in (20, 1):
-            assert np.array_equal(rolling_hash(array, k), window_by_window(array, k))
+            expected = window_by_window(array, k)
+            assert np.array_equal(rolling_hash(array, k), expected)
+            with native.disabled():
+                assert np.array_equal(rolling_hash(array, k), expected)
 
 
 def test_winnow_picks_rightmost_minimum_in_each_window():
