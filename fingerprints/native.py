@@ -4,7 +4,8 @@
 py-tree-sitter release) parses a file and returns, in one call, what ``normalize.tokenize``
 computes from a py-tree-sitter tree and ``structure.extract`` from that (the Structure bytes;
 the event code of a text it has not seen yet comes from ``structure.text_codes``), ``select`` what
-``shingles.kgrams``, ``winnow`` and ``KGrams.select`` do, and ``minima`` a MinHash signature's
+``shingles.kgrams``, ``winnow`` and ``KGrams.select`` do, ``rolling_hash`` what
+``shingles.rolling_hash`` does, and ``minima`` a MinHash signature's
 values (``signature.signature_bytes``): the same arrays, bit for bit (tests/test_native.py).
 Without the extension, or with ``LEAKTRACE_NATIVE=0`` in the environment (read once per
 process), the Python path runs instead.
