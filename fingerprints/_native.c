@@ -1444,7 +1444,7 @@ static PyObject *native_rolling_hash(PyObject *module, PyObject *args) {
     size_t n = (size_t)values.len / sizeof(uint64_t);
     PyObject *result = NULL;
     if (k < 1 || n < (size_t)k || out.len != (Py_ssize_t)((n - (size_t)k + 1) * sizeof(uint64_t))) {
-        PyErr_SetString(PyExc_ValueError, "k below 1, fewer than k values, or out not one a window");
+        PyErr_SetString(PyExc_ValueError, "k below 1, fewer than k values, or out not one uint64 a window");
     } else {
         rolling_hashes(values.buf, n - (size_t)k + 1, (size_t)k, out.buf);
         result = Py_NewRef(Py_None);

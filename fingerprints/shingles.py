@@ -37,7 +37,8 @@ def _mix(z: np.ndarray) -> np.ndarray:
 def rolling_hash(values: np.ndarray, k: int) -> np.ndarray:
     """Hash of every window of ``k`` consecutive values (empty when fewer than ``k``).
 
-    The polynomial ``sum(values[i + j] * B ** (k - 1 - j))`` (mod 2**64) of every window, as a
+    The polynomial ``sum(values[i + j] * B ** (k - 1 - j))`` (mod 2**64) of every window, then
+    ``_mix``: rolled in C when the extension is there (``native.rolling_hash``), else as a
     difference of prefix sums: ``B`` is odd, so it has an inverse mod 2**64, and with
     ``S[m] = sum(values[t] * B ** -t for t < m)`` the window at ``i`` is
     ``(S[i + k] - S[i]) * B ** (k - 1 + i)``. A few passes over the array whatever ``k`` is
@@ -50,7 +51,7 @@ def rolling_hash(values: np.ndarray, k: int) -> np.ndarray:
         out = np.empty(count, dtype=np.uint64)
         if native.rolling_hash(values, k, out):  # rolled in C, one pass
             return out
-    powers, inverses = _powers(values.shape[0] + k)
+    powers, inverses = _powers(values.shape[0])  # k - 1 + count of them
     sums = np.empty(values.shape[0] + 1, dtype=np.uint64)
     sums[0] = 0
     np.multiply(values, inverses[: values.shape[0]], out=sums[1:])

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -156,3 +157,15 @@ def test_minhash_permutations_are_numpys_random_state_draws():
             np.random.RandomState(seed)
         with pytest.raises(ValueError, match="Seed must be between 0 and 2\\*\\*32 - 1"):
             _permutations.__wrapped__(16, seed)
+
+
+def test_native_rolling_hash_refuses_an_output_of_another_length():
+    assert native.active()  # built at install (tests/test_native.py says so when it is not)
+    values = np.arange(10, dtype=np.uint64)
+    for k, out in ((4, np.empty(6, np.uint64)), (0, np.empty(11, np.uint64)),
+                   (11, np.empty(0, np.uint64))):  # fmt: skip
+        with pytest.raises(ValueError, match="k below 1"):
+            native.rolling_hash(values, k, out)
+    out = np.empty(7, np.uint64)
+    assert native.rolling_hash(values, 4, out)
+    assert np.array_equal(out, window_by_window(values, 4))
