@@ -86,6 +86,7 @@ typedef struct {
     uint64_t string_value, open_brace, close_paren;
     const uint64_t *anchors;
     size_t anchor_count;
+    const uint8_t *anchor_entries; /* per entry of ``table``: its value is one of ``anchors`` */
     uint64_t seed; /* the Tokenizer's: its hash tables' slots */
 } Grammar;
 
@@ -94,6 +95,17 @@ typedef struct {
     Vec functions;            /* int64 x FUNCTION_FIELDS */
     int64_t error_line;       /* 0: none */
 } Tokens;
+
+/* Room for ``wanted`` tokens: one check when there is (the three grow together). */
+static int tokens_reserve(Tokens *tokens, size_t wanted) {
+    if (wanted <= tokens->values.capacity && wanted <= tokens->starts.capacity &&
+        wanted <= tokens->ends.capacity)
+        return 0;
+    return vec_reserve(&tokens->values, wanted) || vec_reserve(&tokens->starts, wanted) ||
+                   vec_reserve(&tokens->ends, wanted)
+               ? -1
+               : 0;
+}
 
 static void tokens_free(Tokens *tokens) {
     free(tokens->values.data);
@@ -131,8 +143,6 @@ static int is_kind_function(const Grammar *grammar, TSSymbol kind) {
     return kind < grammar->mask_len && grammar->function_mask[kind];
 }
 
-static int is_anchor(const Grammar *grammar, const uint64_t *values, size_t at);
-
 /* ``structure._function_nodes``' look-up for the leaf just emitted: the leaf or one of its three
  * nearest visible ancestors (``frames[0..depth)``), the first that is a function. */
 static TSNode function_of_leaf(const TSTree *tree, const Grammar *grammar, const Frame *frames,
@@ -158,7 +168,8 @@ static int emit_leaf(const TSTree *tree, const Grammar *grammar, Tokens *out, Ve
                      const Frame *frames, size_t depth, const Subtree *leaf, Length position,
                      TSSymbol alias) {
     uint32_t kind = public_symbol(tree->language, leaf, alias);
-    uint64_t value = grammar->table[kind < grammar->table_len ? kind : grammar->table_len - 1];
+    uint32_t entry = kind < grammar->table_len ? kind : grammar->table_len - 1;
+    uint64_t value = grammar->table[entry];
     int64_t start = position.bytes, end = start + ts_subtree_size(*leaf).bytes;
     if (value == 0 || end <= start) return 0;
     size_t count = out->values.count;
@@ -166,15 +177,16 @@ static int emit_leaf(const TSTree *tree, const Grammar *grammar, Tokens *out, Ve
         ((int64_t *)out->ends.data)[count - 1] = end;
         return 0;
     }
-    if (vec_reserve(&out->values, count + 1) || vec_reserve(&out->starts, count + 1) ||
-        vec_reserve(&out->ends, count + 1))
-        return -1;
+    if (tokens_reserve(out, count + 1)) return -1;
     ((uint64_t *)out->values.data)[count] = value;
     ((int64_t *)out->starts.data)[count] = start;
     ((int64_t *)out->ends.data)[count] = end;
     out->values.count = out->starts.count = out->ends.count = count + 1;
-    /* no anchor is a string token (``tokenizer_init``), whose range a later piece could grow */
-    if (hits && is_anchor(grammar, out->values.data, count)) {
+    /* no anchor is a string token (``tokenizer_init``), whose range a later piece could grow;
+     * an anchor: one of ``anchors`` (``anchor_entries``) or ``{`` right after ``)`` */
+    if (hits && (grammar->anchor_entries[entry] ||
+                 (count && value == grammar->open_brace &&
+                  ((uint64_t *)out->values.data)[count - 1] == grammar->close_paren))) {
         if (vec_reserve(hits, hits->count + 1)) return -1;
         Hit *hit = (Hit *)hits->data + hits->count++;
         hit->at = count;
@@ -263,12 +275,6 @@ static int64_t first_error_line(TSTree *tree) {
 
 static int is_function(const Grammar *grammar, TSNode node) {
     return is_kind_function(grammar, ts_node_symbol(node));
-}
-
-static int is_anchor(const Grammar *grammar, const uint64_t *values, size_t at) {
-    for (size_t i = 0; i < grammar->anchor_count; i++)
-        if (values[at] == grammar->anchors[i]) return 1;
-    return at > 0 && values[at] == grammar->open_brace && values[at - 1] == grammar->close_paren;
 }
 
 /* Open-addressing set of 64-bit keys ((start, end) byte pairs: a function found from two
@@ -1152,6 +1158,7 @@ static void tokenizer_dealloc(Tokenizer *self) {
     PyMem_Free((void *)self->grammar.table);
     PyMem_Free((void *)self->grammar.function_mask);
     PyMem_Free((void *)self->grammar.anchors);
+    PyMem_Free((void *)self->grammar.anchor_entries);
     PyMem_Free(self->structure.control_keys);
     PyMem_Free(self->structure.control_codes);
     PyMem_Free(self->structure.definers);
@@ -1238,6 +1245,19 @@ static int tokenizer_init(Tokenizer *self, PyObject *args, PyObject *kwds) {
         PyErr_SetString(PyExc_ValueError, "a string token cannot be an anchor");
         return -1;
     }
+    if (grammar->table_len == 0) {
+        PyErr_SetString(PyExc_ValueError, "an empty token table");
+        return -1;
+    }
+    uint8_t *anchor_entries = PyMem_Calloc(grammar->table_len, 1);
+    if (anchor_entries == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (uint32_t entry = 0; entry < grammar->table_len; entry++)
+        for (size_t i = 0; i < grammar->anchor_count; i++)
+            anchor_entries[entry] |= grammar->table[entry] == grammar->anchors[i];
+    grammar->anchor_entries = anchor_entries;
     if (!(g->control_keys = copy_buffer(control_keys, sizeof(uint64_t), &g->control_count)) ||
         !(g->control_codes = copy_buffer(control_codes, 1, &count)))
         return -1;
@@ -1403,6 +1423,37 @@ static uint64_t kgram(const uint64_t *values, size_t at, size_t k) {
     return acc;
 }
 
+/* ``shingles.rolling_hash``: the hash of each of the ``count`` windows of ``k`` values, rolled
+ * (the oldest value's term taken off, the next one's added). */
+static void rolling_hashes(const uint64_t *values, size_t count, size_t k, uint64_t *hashes) {
+    uint64_t power = 1; /* KGRAM_BASE ** (k - 1) */
+    for (size_t j = 1; j < k; j++) power *= KGRAM_BASE;
+    uint64_t acc = count ? kgram(values, 0, k) : 0;
+    for (size_t i = 0; i < count; i++) {
+        if (i) acc = (acc - values[i - 1] * power) * KGRAM_BASE + values[i + k - 1];
+        hashes[i] = mix(acc);
+    }
+}
+
+/* ``rolling_hash(values, k, out)``: ``shingles.rolling_hash`` written into ``out`` (uint64, one
+ * per window: at least ``k`` values). */
+static PyObject *native_rolling_hash(PyObject *module, PyObject *args) {
+    Py_buffer values, out;
+    Py_ssize_t k;
+    if (!PyArg_ParseTuple(args, "y*nw*", &values, &k, &out)) return NULL;
+    size_t n = (size_t)values.len / sizeof(uint64_t);
+    PyObject *result = NULL;
+    if (k < 1 || n < (size_t)k || out.len != (Py_ssize_t)((n - (size_t)k + 1) * sizeof(uint64_t))) {
+        PyErr_SetString(PyExc_ValueError, "k below 1, fewer than k values, or out not one uint64 a window");
+    } else {
+        rolling_hashes(values.buf, n - (size_t)k + 1, (size_t)k, out.buf);
+        result = Py_NewRef(Py_None);
+    }
+    PyBuffer_Release(&values);
+    PyBuffer_Release(&out);
+    return result;
+}
+
 #pragma pack(push, 1)
 typedef struct {
     uint64_t hash, raw;
@@ -1435,13 +1486,7 @@ static PyObject *native_select(PyObject *module, PyObject *args) {
         PyErr_NoMemory();
         goto done;
     }
-    uint64_t power = 1; /* KGRAM_BASE ** (k - 1): the rolling hash drops the oldest value */
-    for (Py_ssize_t j = 1; j < k; j++) power *= KGRAM_BASE;
-    uint64_t acc = count ? kgram(values, 0, (size_t)k) : 0;
-    for (size_t i = 0; i < count; i++) {
-        if (i) acc = (acc - values[i - 1] * power) * KGRAM_BASE + values[i + (size_t)k - 1];
-        hashes[i] = mix(acc);
-    }
+    rolling_hashes(values, count, (size_t)k, hashes);
     size_t window = (size_t)w < count ? (size_t)w : count, best = SIZE_MAX;
     for (size_t first = 0; count && first + window <= count; first++) {
         size_t last = first + window - 1;
@@ -1567,6 +1612,8 @@ static PyMethodDef native_methods[] = {
      "blank_comment_lines(source) -> source with comment-only lines made spaces"},
     {"select", native_select, METH_VARARGS,
      "select(values, raw, line_start, line_end, k, w) -> FINGERPRINT_DTYPE bytes"},
+    {"rolling_hash", native_rolling_hash, METH_VARARGS,
+     "rolling_hash(values, k, out): shingles.rolling_hash's hashes written into out"},
     {"minima", native_minima, METH_VARARGS, "minima(hashes, a, b) -> uint32 minima bytes"},
     {"use_python_allocator", native_use_python_allocator, METH_NOARGS,
      "use_python_allocator(): tree-sitter allocates from Python's allocator, parsing with the GIL "

@@ -4,7 +4,8 @@
 py-tree-sitter release) parses a file and returns, in one call, what ``normalize.tokenize``
 computes from a py-tree-sitter tree and ``structure.extract`` from that (the Structure bytes;
 the event code of a text it has not seen yet comes from ``structure.text_codes``), ``select`` what
-``shingles.kgrams``, ``winnow`` and ``KGrams.select`` do, and ``minima`` a MinHash signature's
+``shingles.kgrams``, ``winnow`` and ``KGrams.select`` do, ``rolling_hash`` what
+``shingles.rolling_hash`` does, and ``minima`` a MinHash signature's
 values (``signature.signature_bytes``): the same arrays, bit for bit (tests/test_native.py).
 Without the extension, or with ``LEAKTRACE_NATIVE=0`` in the environment (read once per
 process), the Python path runs instead.
@@ -146,6 +147,16 @@ def minima(hashes: np.ndarray, a: np.ndarray, b: np.ndarray) -> bytearray | None
     Python path runs."""
     module = _module()
     return None if module is None else module.minima(hashes, a, b)  # type: ignore[no-any-return]
+
+
+def rolling_hash(values: np.ndarray, k: int, out: np.ndarray) -> bool:
+    """``shingles.rolling_hash`` of ``values`` (uint64, contiguous, at least ``k``) into ``out``;
+    False when the Python path runs."""
+    module = _module()
+    if module is None:
+        return False
+    module.rolling_hash(values, k, out)
+    return True
 
 
 def select(values: np.ndarray, raw: np.ndarray, line_start: np.ndarray, line_end: np.ndarray,

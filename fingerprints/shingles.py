@@ -35,15 +35,56 @@ def _mix(z: np.ndarray) -> np.ndarray:
 
 
 def rolling_hash(values: np.ndarray, k: int) -> np.ndarray:
-    """Hash of every window of ``k`` consecutive values (empty when fewer than ``k``)."""
+    """Hash of every window of ``k`` consecutive values (empty when fewer than ``k``).
+
+    The polynomial ``sum(values[i + j] * B ** (k - 1 - j))`` (mod 2**64) of every window, then
+    ``_mix``: rolled in C when the extension is there (``native.rolling_hash``), else as a
+    difference of prefix sums: ``B`` is odd, so it has an inverse mod 2**64, and with
+    ``S[m] = sum(values[t] * B ** -t for t < m)`` the window at ``i`` is
+    ``(S[i + k] - S[i]) * B ** (k - 1 + i)``. A few passes over the array whatever ``k`` is
+    (the window-by-window sum took ``k - 1`` multiply-adds a value).
+    """
     count = values.shape[0] - k + 1
     if count <= 0:
         return np.zeros(0, dtype=np.uint64)
-    acc = values[:count].copy()
-    for offset in range(1, k):
-        acc *= _KGRAM_BASE
-        acc += values[offset : offset + count]
+    if values.dtype == np.uint64 and values.flags.c_contiguous:
+        out = np.empty(count, dtype=np.uint64)
+        if native.rolling_hash(values, k, out):  # rolled in C, one pass
+            return out
+    powers, inverses = _powers(values.shape[0])  # k - 1 + count of them
+    sums = np.empty(values.shape[0] + 1, dtype=np.uint64)
+    sums[0] = 0
+    np.multiply(values, inverses[: values.shape[0]], out=sums[1:])
+    np.cumsum(sums[1:], out=sums[1:])  # uint64 wraps: arithmetic mod 2**64
+    acc = sums[k:] - sums[:count]
+    acc *= powers[k - 1 : k - 1 + count]
     return _mix(acc)
+
+
+class _Powers:
+    """``B ** m`` and ``B ** -m`` (mod 2**64) for ``m`` below a length, kept between calls up to
+    ``KEPT`` of them (16 MiB: every stream up to a million tokens; a longer one gets its own)."""
+
+    KEPT = 1 << 20
+
+    def __init__(self, base: np.uint64) -> None:
+        self._base, self._inverse = base, np.uint64(pow(int(base), -1, 2**64))
+        self._kept = (np.ones(1, np.uint64), np.ones(1, np.uint64))
+
+    def __call__(self, count: int) -> tuple[np.ndarray, np.ndarray]:
+        if self._kept[0].shape[0] >= count:
+            return self._kept
+        size = max(count, min(2 * self._kept[0].shape[0], self.KEPT))
+        tables = np.empty(size, np.uint64), np.empty(size, np.uint64)
+        for table, factor in zip(tables, (self._base, self._inverse), strict=True):
+            table[0] = 1
+            np.cumprod(np.full(size - 1, factor, dtype=np.uint64), out=table[1:])
+        if size <= self.KEPT:
+            self._kept = tables
+        return tables
+
+
+_powers = _Powers(_KGRAM_BASE)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,11 +6,20 @@ import json
 from pathlib import PurePosixPath
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from fingerprints import fingerprint_tree, open_store
 from fingerprints.generated import BANNER_HEAD_BYTES, BANNERS, generator_of
-from fingerprints.policy import boilerplate_reason, third_party_reason
+from fingerprints.policy import (
+    _HEAD_BYTES,
+    GENERATED_MARKERS,
+    MARKER_GATES,
+    boilerplate_reason,
+    generated_reason,
+    third_party_reason,
+)
 from scanner.cli import app
 from tests.conftest import SAMPLES
 
@@ -134,3 +143,43 @@ def test_generated_private_files_are_not_evidence_but_hand_written_ones_are(tree
     leaked = tree("leaked", {"src/ledger.py": hand_written})
     [result] = scan_json(str(leaked), "--store", str(tmp_path / "s.db"))["candidates"]
     assert result["verdict"] == "derivative"
+
+
+def every_row(data: bytes) -> str | None:
+    """``generated_reason`` as it was first written: every row's literal, then every marker."""
+    head = data[:BANNER_HEAD_BYTES]
+    for banner in BANNERS:
+        if banner.literal in head and banner.pattern.search(head):
+            return f"generated file ({banner.generator} banner)"
+    if any(marker in data[:_HEAD_BYTES] for marker in GENERATED_MARKERS):
+        return "generated file (header says so)"
+    return None
+
+
+def test_every_marker_holds_a_gate():
+    for marker in GENERATED_MARKERS:
+        assert any(gate in marker.lower() for gate in MARKER_GATES), marker
+
+
+def test_the_first_row_wins_when_a_head_holds_several():
+    for earlier, later in (("ANTLR", "Bison"), ("protoc-gen-*", "Ragel"), ("Thrift", "re2c")):
+        head = (HEADS[later] + HEADS[earlier]).encode()  # the later row's banner comes first
+        assert generated_reason(head) == every_row(head) == f"generated file ({earlier} banner)"
+    several = "".join(HEADS.values()).encode()
+    assert generated_reason(several) == every_row(several) == "generated file (ANTLR banner)"
+
+
+_PIECES = [*HEADS.values(), *(b.literal.decode() for b in BANNERS),
+           *(m.decode() for m in GENERATED_MARKERS), "// ", "\n", " * ", "x = 1\n", "GENERAT",
+           "Enerated", "do NOT edit", "#line 3 \"a.rl\"\n", "_tabversion = '3.10'\n"]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(pieces=st.lists(st.sampled_from(_PIECES), max_size=40), cases=st.integers(0, 3),
+       pad=st.integers(0, 2100))  # fmt: skip
+def test_the_gates_change_no_answer(pieces, cases, pad):
+    """Heads made of banners, markers and their parts, in any case, anywhere in 2 KiB or past."""
+    text = "".join(pieces)
+    text = (text, text.upper(), text.lower(), text.swapcase())[cases]
+    for data in (text.encode(), b" " * pad + text.encode(), text.encode() + b"\n" * pad):
+        assert generated_reason(data) == every_row(data)

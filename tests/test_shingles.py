@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fingerprints import FingerprintParams, minhash, native, rolling_hash, winnow
+from fingerprints.shingles import _KGRAM_BASE, _mix
 from fingerprints.signature import from_bytes, to_bytes
 
 U64 = st.integers(min_value=1, max_value=2**64 - 1)
@@ -17,6 +19,40 @@ def test_rolling_hash_depends_only_on_the_window():
     assert hashes[0] == hashes[4]
     assert len(set(hashes[:4].tolist())) == 4
     assert rolling_hash(values[:3], 4).shape[0] == 0
+
+
+def window_by_window(values: np.ndarray, k: int) -> np.ndarray:
+    """``rolling_hash`` as it was first written: each window's polynomial, term by term."""
+    count = values.shape[0] - k + 1
+    if count <= 0:
+        return np.zeros(0, dtype=np.uint64)
+    acc = values[:count].copy()
+    for offset in range(1, k):
+        acc *= _KGRAM_BASE
+        acc += values[offset : offset + count]
+    return _mix(acc)
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(st.integers(0, 2**64 - 1), max_size=200), k=st.integers(1, 40))
+def test_rolling_hash_natively_and_as_prefix_sums_is_the_window_by_window_sum(values, k):
+    array = np.array(values, dtype=np.uint64)  # empty, shorter than k, exactly k, longer
+    expected = window_by_window(array, k)
+    assert np.array_equal(rolling_hash(array, k), expected)  # in C when built
+    assert np.array_equal(rolling_hash(np.repeat(array, 2)[::2], k), expected)  # strided: numpy
+    with native.disabled():
+        assert np.array_equal(rolling_hash(array, k), expected)
+
+
+def test_rolling_hash_of_long_streams_past_the_kept_powers():
+    rng = np.random.default_rng(12)
+    for length in (30_000, (1 << 20) + 7):  # the second computes its own powers
+        array = rng.integers(0, 2**64, length, dtype=np.uint64)
+        for k in (20, 1):
+            expected = window_by_window(array, k)
+            assert np.array_equal(rolling_hash(array, k), expected)
+            with native.disabled():
+                assert np.array_equal(rolling_hash(array, k), expected)
 
 
 def test_winnow_picks_rightmost_minimum_in_each_window():
@@ -121,3 +157,15 @@ def test_minhash_permutations_are_numpys_random_state_draws():
             np.random.RandomState(seed)
         with pytest.raises(ValueError, match="Seed must be between 0 and 2\\*\\*32 - 1"):
             _permutations.__wrapped__(16, seed)
+
+
+def test_native_rolling_hash_refuses_an_output_of_another_length():
+    assert native.active()  # built at install (tests/test_native.py says so when it is not)
+    values = np.arange(10, dtype=np.uint64)
+    for k, out in ((4, np.empty(6, np.uint64)), (0, np.empty(11, np.uint64)),
+                   (11, np.empty(0, np.uint64))):  # fmt: skip
+        with pytest.raises(ValueError, match="k below 1"):
+            native.rolling_hash(values, k, out)
+    out = np.empty(7, np.uint64)
+    assert native.rolling_hash(values, 4, out)
+    assert np.array_equal(out, window_by_window(values, 4))
