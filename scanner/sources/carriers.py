@@ -592,9 +592,9 @@ class Unpacker:
                 return
             if kind == "json":  # a map or a notebook, whatever its name and first bytes
                 kind = ("sourcemap" if b'"sourcesContent"' in data
-                        else "notebook" if b'"nbformat"' in data else "")  # fmt: skip
-            if kind == "notebook":
-                yield from self._notebook(path, data, depth)
+                        else "json-notebook" if b'"nbformat"' in data else "")  # fmt: skip
+            if kind in ("notebook", "json-notebook"):
+                yield from self._notebook(path, data, depth, named=kind == "notebook")
             elif kind in ("markup", "markdown"):
                 yield from self._markup(path, data, depth, kind == "markdown")
             elif kind == "sourcemap":
@@ -722,22 +722,29 @@ class Unpacker:
             yield from self._source(where, "".join(parts).encode("utf-8", "surrogateescape"),
                                     language, depth)  # fmt: skip
 
-    def _notebook(self, path: str, data: bytes, depth: int = 0) -> Iterator[CandidateFile]:
+    def _notebook(
+        self, path: str, data: bytes, depth: int = 0, named: bool = True
+    ) -> Iterator[CandidateFile]:
         """Each code cell of a Jupyter notebook as ``NB!/cell-N.EXT`` (N counts every cell), its
         outputs' text as ``NB!/cell-N-output-K.EXT``, and the fenced code of a Markdown cell as
-        a Markdown page's, ``NB!/cell-N.md!/code.EXT``."""
+        a Markdown page's, ``NB!/cell-N.md!/code.EXT``. A notebook by its name (``.ipynb``) that
+        is not one is a line; other JSON that names ``nbformat`` (nbformat's own schemas) is a
+        notebook only when it is an object with a ``cells`` list (or v3 ``worksheets``), and
+        else no line: it holds no cells to read."""
         try:
             notebook = json.loads(data)
         except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-            self.problems.append(problem(path, f"not a valid notebook ({_one_line(exc)})"))
+            if named:
+                self.problems.append(problem(path, f"not a valid notebook ({_one_line(exc)})"))
             return
         cells = notebook.get("cells") if isinstance(notebook, dict) else None
+        worksheets = notebook.get("worksheets") if isinstance(notebook, dict) else None
         if not isinstance(cells, list):
-            worksheets = notebook.get("worksheets") if isinstance(notebook, dict) else None
             cells = (worksheets[0].get("cells") if isinstance(worksheets, list) and worksheets
                      and isinstance(worksheets[0], dict) else None)  # fmt: skip
         if not isinstance(cells, list):
-            self.problems.append(problem(path, "not a valid notebook (no cells)"))
+            if named or isinstance(worksheets, list):
+                self.problems.append(problem(path, "not a valid notebook (no cells)"))
             return
         extension = _notebook_extension(notebook)
         language = language_for_path("cell" + extension)
