@@ -50,3 +50,38 @@ def test_json_that_names_nbformat_is_a_notebook_only_with_a_cells_list(store, tm
     code, candidate, stderr = scan(store, wheel)
     assert code == 1 and evidence(candidate) == {"nbformat/tests/example.json!/cell-1.py"}
     assert candidate["complete"] is True, candidate["unread"]
+
+
+def indented(prefix: str, text: str) -> str:
+    return "".join(prefix + line if line.strip() else prefix.rstrip() + "\n"
+                   for line in text.splitlines(keepends=True))  # fmt: skip
+
+
+def test_fences_on_crlf_pages_in_lists_and_in_blockquotes_are_read(store, tmp_path):
+    """A Windows-made page (CRLF: a ``bash`` block's closing fence used to be missed, and it ran
+    to the end hiding the ``python`` block after it), a fence in a nested list item (indented 4)
+    and one in a blockquote are read, on the page's own lines; a block in a container ends with
+    it, so it does not swallow a fence after the list or the quote."""
+    code = JOURNAL.decode()
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    crlf = f"# Title\n\nInstall:\n\n```bash\npip install acme\n```\n\n```python\n{code}```\n"
+    (docs / "crlf.md").write_bytes(crlf.replace("\n", "\r\n").encode())
+    (docs / "list.md").write_text(
+        "# Setup\n\n- Step one\n\n  - Nested step:\n\n"
+        + indented("    ", f"```python\n{code}```\n")
+    )
+    (docs / "quote.md").write_text(
+        "# Notes\n\n> Our helper:\n>\n" + indented("> ", f"```py\n{code}```\n")
+    )
+    (docs / "after.md").write_text(
+        "- step\n\n  ```bash\n  echo\n\n> ```sh\n> ls\n\n"  # each left open in its container
+        f"```python\n{code}```\n"
+    )
+    got, candidate, stderr = scan(store, docs)
+    assert got == 1 and candidate["verdict"] == "derivative", stderr
+    pages = ("crlf.md", "list.md", "quote.md", "after.md")
+    assert evidence(candidate) == {f"{page}!/code.py" for page in pages}
+    starts = {f["candidate_path"]: f["candidate_lines"][0][0] for f in candidate["files"]}
+    assert starts["crlf.md!/code.py"] >= 10 and starts["list.md!/code.py"] >= 8
+    assert starts["quote.md!/code.py"] >= 6 and starts["after.md!/code.py"] >= 10
