@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 
-from tests.test_carriers import JOURNAL, evidence, scan, zip_bytes
+from tests.test_carriers import JOURNAL, PRIVATE, evidence, scan, zip_bytes
+
+CLIENT_PATH = "web/src/api/ledgerClient.ts"
 
 
 def schema(version: str, container: str) -> dict:
@@ -85,3 +87,21 @@ def test_fences_on_crlf_pages_in_lists_and_in_blockquotes_are_read(store, tmp_pa
     starts = {f["candidate_path"]: f["candidate_lines"][0][0] for f in candidate["files"]}
     assert starts["crlf.md!/code.py"] >= 10 and starts["list.md!/code.py"] >= 8
     assert starts["quote.md!/code.py"] >= 6 and starts["after.md!/code.py"] >= 10
+
+
+def test_a_quoted_greater_than_sign_does_not_end_a_script_tag(store, tmp_path):
+    """``<script data-x=">" setup lang="ts">``: the tag ends at the ``>`` after ``lang="ts"``,
+    not at the quoted one, so the block is read as TypeScript (it used to be read as JavaScript
+    with the rest of the tag as its first line)."""
+    client = (PRIVATE / CLIENT_PATH).read_text()
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "Ledger.vue").write_text(
+        f'<template><div/></template>\n<script data-x=">" setup lang="ts">\n{client}</script>\n'
+    )
+    (site / "index.html").write_text(
+        f"<body>\n<script data-gt='a>b' type='text/python'>\n{JOURNAL.decode()}</script></body>\n"
+    )
+    got, candidate, stderr = scan(store, site)
+    assert got == 1 and candidate["verdict"] == "derivative", stderr
+    assert evidence(candidate) == {"Ledger.vue!/script.ts", "index.html!/script.py"}

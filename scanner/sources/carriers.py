@@ -140,7 +140,14 @@ def sniff(head: bytes, name: str = "") -> str | None:
 
 MARKUP_SUFFIXES = (".html", ".htm", ".xhtml", ".vue", ".svelte")
 """Pages and single-file components (Vue, Svelte): code in ``<script>`` blocks."""
-_SCRIPT = re.compile(r"<script\b([^<>]*)>(.*?)(?:</script\s*>|\Z)", re.IGNORECASE | re.DOTALL)
+_SCRIPT = re.compile(
+    r"""<script\b((?:[^<>"']|"[^"<]*"?|'[^'<]*'?)*)(?:>|(?=<)|\Z)(.*?)(?:</script\s*>|\Z)""",
+    re.IGNORECASE | re.DOTALL,
+)
+"""A ``<script>`` block: its attributes (a quoted value may hold ``>``: ``data-x=">"``), then
+its text. Once ``<script`` is found the match cannot fail (the tag ends at ``>``, at a ``<`` or
+at the end, a quote left open at the next ``<``) and each alternative starts with its own
+character, so nothing is tried twice: linear on any input."""
 _SCRIPT_LANGUAGE = re.compile(
     r"""\b(?:lang|type)\s*=\s*["']?(?:text/|application/)?(?:x-)?"""
     r"(ts|typescript|tsx|py|python|python3|mpy)\b",
