@@ -105,3 +105,35 @@ def test_a_quoted_greater_than_sign_does_not_end_a_script_tag(store, tmp_path):
     got, candidate, stderr = scan(store, site)
     assert got == 1 and candidate["verdict"] == "derivative", stderr
     assert evidence(candidate) == {"Ledger.vue!/script.ts", "index.html!/script.py"}
+
+
+def lockfile(size: int) -> bytes:
+    """Shaped as npm's ``package-lock.json``: a few keys, then a long ``packages`` object."""
+    entry = '"node_modules/pkg-{n}": {{"version": "1.0.{n}", "resolved": "https://r/{n}.tgz"}}'
+    packages, n = [], 0
+    while sum(map(len, packages)) < size:
+        packages.append(entry.format(n=n))
+        n += 1
+    text = '{"name": "app", "lockfileVersion": 3, "packages": {' + ", ".join(packages) + "}}"
+    return text.encode()
+
+
+def test_json_over_max_read_bytes_is_unread_only_when_it_may_be_a_map_or_notebook(store, tmp_path):
+    """A 2 MB lockfile over ``--max-read-bytes 1000000`` names no source map or notebook key
+    anywhere (read in chunks, never held): no line, the scan is complete, in a folder and as a
+    target of its own (an archive's entry over the cap is refused by its size, as before). A
+    map of the same size, whose ``sourcesContent`` comes after its long ``names``, stays
+    unread."""
+    lock = lockfile(2_000_000)
+    themap = {"version": 3, "names": ["n"] * 400_000, "sources": ["a.ts"],
+              "sourcesContent": ["let a = 1"], "mappings": ""}  # fmt: skip
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "package-lock.json").write_bytes(lock)
+    for target in (site, site / "package-lock.json"):
+        code, candidate, stderr = scan(store, target, "--max-read-bytes", "1000000")
+        assert code == 0 and candidate["complete"] is True, (target, candidate["unread"])
+    (site / "bundle.json").write_text(json.dumps(themap))
+    code, candidate, stderr = scan(store, site, "--max-read-bytes", "1000000")
+    assert code == 3 and candidate["complete"] is False, stderr
+    assert [entry["path"] for entry in candidate["unread"]] == ["bundle.json"]

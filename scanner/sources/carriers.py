@@ -364,6 +364,10 @@ def _rewound(head: bytes, stream: IO[bytes]) -> IO[bytes]:
     return _Chain(head, stream)
 
 
+_CARRIER_KEYS = (b'"sourcesContent"', b'"nbformat"')
+"""What a JSON object must name to be read as a source map or a notebook (by its content)."""
+_CHUNK = 1024 * 1024
+
 INFLATE_WHOLE = 16 * 1024 * 1024
 """A gzip stream held in memory (a downloaded package) that decompresses to at most this many
 bytes is decompressed in one call rather than read through stacked stream readers (a 16 KB npm
@@ -531,18 +535,38 @@ class Unpacker:
             raise _Stop(f"more than {self.limits.max_total_bytes:,} bytes read (an archive "
                         "bomb?); the rest is not read")  # fmt: skip
 
-    def _read(self, path: str, stream: IO[bytes], head: bytes = b"") -> bytes | None:
+    def _read(
+        self, path: str, stream: IO[bytes], head: bytes = b"", json_object: bool = False
+    ) -> bytes | None:
         """At most ``max_read_bytes`` of a stream (after ``head``), counted; None if larger.
-        Never reads past what is left of the candidate's byte budget."""
+        Never reads past what is left of the candidate's byte budget. A ``json_object`` (JSON
+        told a map or a notebook by what it holds) that is larger is read on in chunks, never
+        held: one that names neither ``sourcesContent`` nor ``nbformat`` anywhere is neither,
+        as under the cap, and gives ``b""`` and no line (a 4 MB ``package-lock.json``)."""
         cap = self.limits.max_read_bytes
         left = self.limits.max_total_bytes - self.bytes_read
         data = head + stream.read(max(0, min(cap, left) + 1 - len(head)))
         if len(data) > cap:
             self._count_bytes(len(data))
+            if json_object and not self._names_a_carrier_key(data, stream):
+                return b""
             self._unread(path, f"larger than max_read_bytes ({cap:,} bytes)")
             return None
         self._count_bytes(len(data))
         return data
+
+    def _names_a_carrier_key(self, data: bytes, stream: IO[bytes]) -> bool:
+        """Whether ``data`` and the rest of ``stream`` (read in chunks, counted against the
+        candidate's byte budget) name a source map's or a notebook's key, the words a JSON
+        object is told one by."""
+        overlap = max(map(len, _CARRIER_KEYS)) - 1
+        while data:
+            if any(key in data for key in _CARRIER_KEYS):
+                return True
+            more = stream.read(_CHUNK)
+            self._count_bytes(len(more))
+            data = data[-overlap:] + more if more else b""
+        return False
 
     # -- entry points -------------------------------------------------------------------------
 
@@ -642,12 +666,12 @@ class Unpacker:
                 self.problems.append(problem("" if top else path, reason))
             return
         if kind in ("notebook", "sourcemap", "markup", "markdown", "json"):
-            data = self._read(path, stream, head)
+            data = self._read(path, stream, head, json_object=kind == "json")
             if data is None:
                 return
             if kind == "json":  # a map or a notebook, whatever its name and first bytes
-                kind = ("sourcemap" if b'"sourcesContent"' in data
-                        else "json-notebook" if b'"nbformat"' in data else "")  # fmt: skip
+                kind = ("sourcemap" if _CARRIER_KEYS[0] in data
+                        else "json-notebook" if _CARRIER_KEYS[1] in data else "")  # fmt: skip
             if kind in ("notebook", "json-notebook"):
                 yield from self._notebook(path, data, depth, named=kind == "notebook")
             elif kind in ("markup", "markdown"):
