@@ -140,7 +140,14 @@ def sniff(head: bytes, name: str = "") -> str | None:
 
 MARKUP_SUFFIXES = (".html", ".htm", ".xhtml", ".vue", ".svelte")
 """Pages and single-file components (Vue, Svelte): code in ``<script>`` blocks."""
-_SCRIPT = re.compile(r"<script\b([^<>]*)>(.*?)(?:</script\s*>|\Z)", re.IGNORECASE | re.DOTALL)
+_SCRIPT = re.compile(
+    r"""<script\b((?:[^<>"']|"[^"<]*"?|'[^'<]*'?)*)(?:>|(?=<)|\Z)(.*?)(?:</script\s*>|\Z)""",
+    re.IGNORECASE | re.DOTALL,
+)
+"""A ``<script>`` block: its attributes (a quoted value may hold ``>``: ``data-x=">"``), then
+its text. Once ``<script`` is found the match cannot fail (the tag ends at ``>``, at a ``<`` or
+at the end, a quote left open at the next ``<``) and each alternative starts with its own
+character, so nothing is tried twice: linear on any input."""
 _SCRIPT_LANGUAGE = re.compile(
     r"""\b(?:lang|type)\s*=\s*["']?(?:text/|application/)?(?:x-)?"""
     r"(ts|typescript|tsx|py|python|python3|mpy)\b",
@@ -170,7 +177,11 @@ MARKDOWN_SUFFIXES = (".md", ".markdown")
 """Markdown pages, read for their fenced code where their bytes are at hand (folders, archives,
 packages), but not named in ``CARRIER_SUFFIXES``: a remote tree's READMEs are not fetched for
 it (a fork network's 200 READMEs would be 200 more downloads)."""
-_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})[ \t]*([^\s`{]*)")
+_FENCE = re.compile(r"((?:[ \t>]|[-+*][ \t]|[0-9]{1,9}[.)][ \t])*)(`{3,}|~{3,})[ \t]*([^\s`{]*)")
+"""An opening fence, after what puts it in a container: blockquote markers (``> ``), list
+markers (``- ``, ``1. ``) and indentation, at any depth (each alternative starts with its own
+character: matched in linear time)."""
+_LINE_END = re.compile(r"\r\n?|\n")
 _FENCE_LANGUAGES = {"python": "python", "py": "python", "python3": "python", "pycon": "python",
                     "javascript": "javascript", "js": "javascript", "jsx": "javascript",
                     "node": "javascript", "typescript": "typescript", "ts": "typescript",
@@ -181,24 +192,68 @@ _FENCE_LANGUAGES = {"python": "python", "py": "python", "python3": "python", "py
 
 def fenced_code(text: str) -> Iterator[tuple[int, str, str]]:
     """Each fenced code block of a Markdown page (CommonMark) whose info string names a language
-    read here: the line its code starts on (1-based), its language and its code. A block left
-    open runs to the end of the page, as CommonMark says."""
-    lines = text.split("\n")
+    read here: the line its code starts on (1-based), its language and its code. Lines end at
+    LF, CRLF or CR, as CommonMark says. A fence inside blockquotes or list items (at any depth)
+    is read too, with its container's prefix taken off its lines; a block ends at its closing
+    fence, at the first line out of its container, or else at the end of the page (a block
+    left open, as CommonMark says). Never later: a block in a language not read here must not
+    swallow the blocks after it."""
+    lines = _LINE_END.split(text)
     at = 0
     while at < len(lines):
         opened = _FENCE.match(lines[at])
         at += 1
-        if opened is None or (opened.group(1)[0] == "`" and "`" in lines[at - 1][opened.end() :]):
+        if opened is None or (opened.group(2)[0] == "`" and "`" in lines[at - 1][opened.end() :]):
             continue
-        fence, info = opened.group(1), opened.group(2).lower()
-        closing = re.compile(f" {{0,3}}{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$")
-        start = at
-        while at < len(lines) and not closing.match(lines[at]):
+        fence, info = opened.group(2), opened.group(3).lower()
+        block = _Block(opened.group(1), fence)
+        start, code = at, []
+        while at < len(lines):
+            line = block.inside(lines[at])
+            if line is None:
+                break  # out of its container: read again as a line of the page
             at += 1
+            if block.closes(line):
+                break
+            code.append(line)
         language = _FENCE_LANGUAGES.get(info) or language_for_path("code." + info)
         if language is not None:
-            yield start + 1, language, "\n".join(lines[start:at]) + "\n"
-        at += 1
+            yield start + 1, language, "\n".join(code) + "\n"
+
+
+_MARKERS = re.compile(r"[ \t]|>|[-+*][ \t]|[0-9]{1,9}[.)][ \t]")
+
+
+class _Block:
+    """The container of a fenced block, from what comes before its opening fence: the part up
+    to its last marker (``>`` or a list marker) must be there on each line, as indentation and
+    as many ``>``; the indentation after it (the fence's own, or a list item's continuation
+    whose marker is on an earlier line) is taken off where present."""
+
+    def __init__(self, prefix: str, fence: str) -> None:
+        end = max((m.end() for m in _MARKERS.finditer(prefix) if not m.group().isspace()),
+                  default=0)  # fmt: skip
+        self.width, self.quotes = end, prefix.count(">")
+        self.indent = len(prefix) - end
+        self.closing = re.compile(rf"{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$")
+
+    def inside(self, line: str) -> str | None:
+        """The line with its container's prefix taken off, or None when it is out of it."""
+        head, rest = line[: self.width], line[self.width :]
+        if head.strip(" \t>") or head.count(">") != self.quotes:
+            return "" if self.quotes == 0 and not line.strip() else None
+        text = rest.lstrip(" \t")
+        spaces = len(rest) - len(text)
+        if not text:
+            return ""
+        fence = _FENCE.match(text) if spaces < self.indent else None
+        if spaces < self.indent - 3 or (fence is not None and fence.group(3)):
+            return None  # less indented than the fence: a fence of the page after a list item
+        return rest[min(spaces, self.indent) :]
+
+    def closes(self, line: str) -> bool:
+        text = line.lstrip(" ")
+        return len(line) - len(text) <= 3 and self.closing.match(text) is not None
 
 
 _UNOPENED: tuple[tuple[bytes, str], ...] = (
@@ -308,6 +363,10 @@ def _rewound(head: bytes, stream: IO[bytes]) -> IO[bytes]:
         return stream
     return _Chain(head, stream)
 
+
+_CARRIER_KEYS = (b'"sourcesContent"', b'"nbformat"')
+"""What a JSON object must name to be read as a source map or a notebook (by its content)."""
+_CHUNK = 1024 * 1024
 
 INFLATE_WHOLE = 16 * 1024 * 1024
 """A gzip stream held in memory (a downloaded package) that decompresses to at most this many
@@ -476,18 +535,38 @@ class Unpacker:
             raise _Stop(f"more than {self.limits.max_total_bytes:,} bytes read (an archive "
                         "bomb?); the rest is not read")  # fmt: skip
 
-    def _read(self, path: str, stream: IO[bytes], head: bytes = b"") -> bytes | None:
+    def _read(
+        self, path: str, stream: IO[bytes], head: bytes = b"", json_object: bool = False
+    ) -> bytes | None:
         """At most ``max_read_bytes`` of a stream (after ``head``), counted; None if larger.
-        Never reads past what is left of the candidate's byte budget."""
+        Never reads past what is left of the candidate's byte budget. A ``json_object`` (JSON
+        told a map or a notebook by what it holds) that is larger is read on in chunks, never
+        held: one that names neither ``sourcesContent`` nor ``nbformat`` anywhere is neither,
+        as under the cap, and gives ``b""`` and no line (a 4 MB ``package-lock.json``)."""
         cap = self.limits.max_read_bytes
         left = self.limits.max_total_bytes - self.bytes_read
         data = head + stream.read(max(0, min(cap, left) + 1 - len(head)))
         if len(data) > cap:
             self._count_bytes(len(data))
+            if json_object and not self._names_a_carrier_key(data, stream):
+                return b""
             self._unread(path, f"larger than max_read_bytes ({cap:,} bytes)")
             return None
         self._count_bytes(len(data))
         return data
+
+    def _names_a_carrier_key(self, data: bytes, stream: IO[bytes]) -> bool:
+        """Whether ``data`` and the rest of ``stream`` (read in chunks, counted against the
+        candidate's byte budget) name a source map's or a notebook's key, the words a JSON
+        object is told one by."""
+        overlap = max(map(len, _CARRIER_KEYS)) - 1
+        while data:
+            if any(key in data for key in _CARRIER_KEYS):
+                return True
+            more = stream.read(_CHUNK)
+            self._count_bytes(len(more))
+            data = data[-overlap:] + more if more else b""
+        return False
 
     # -- entry points -------------------------------------------------------------------------
 
@@ -587,14 +666,14 @@ class Unpacker:
                 self.problems.append(problem("" if top else path, reason))
             return
         if kind in ("notebook", "sourcemap", "markup", "markdown", "json"):
-            data = self._read(path, stream, head)
+            data = self._read(path, stream, head, json_object=kind == "json")
             if data is None:
                 return
             if kind == "json":  # a map or a notebook, whatever its name and first bytes
-                kind = ("sourcemap" if b'"sourcesContent"' in data
-                        else "notebook" if b'"nbformat"' in data else "")  # fmt: skip
-            if kind == "notebook":
-                yield from self._notebook(path, data, depth)
+                kind = ("sourcemap" if _CARRIER_KEYS[0] in data
+                        else "json-notebook" if _CARRIER_KEYS[1] in data else "")  # fmt: skip
+            if kind in ("notebook", "json-notebook"):
+                yield from self._notebook(path, data, depth, named=kind == "notebook")
             elif kind in ("markup", "markdown"):
                 yield from self._markup(path, data, depth, kind == "markdown")
             elif kind == "sourcemap":
@@ -722,22 +801,29 @@ class Unpacker:
             yield from self._source(where, "".join(parts).encode("utf-8", "surrogateescape"),
                                     language, depth)  # fmt: skip
 
-    def _notebook(self, path: str, data: bytes, depth: int = 0) -> Iterator[CandidateFile]:
+    def _notebook(
+        self, path: str, data: bytes, depth: int = 0, named: bool = True
+    ) -> Iterator[CandidateFile]:
         """Each code cell of a Jupyter notebook as ``NB!/cell-N.EXT`` (N counts every cell), its
         outputs' text as ``NB!/cell-N-output-K.EXT``, and the fenced code of a Markdown cell as
-        a Markdown page's, ``NB!/cell-N.md!/code.EXT``."""
+        a Markdown page's, ``NB!/cell-N.md!/code.EXT``. A notebook by its name (``.ipynb``) that
+        is not one is a line; other JSON that names ``nbformat`` (nbformat's own schemas) is a
+        notebook only when it is an object with a ``cells`` list (or v3 ``worksheets``), and
+        else no line: it holds no cells to read."""
         try:
             notebook = json.loads(data)
         except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-            self.problems.append(problem(path, f"not a valid notebook ({_one_line(exc)})"))
+            if named:
+                self.problems.append(problem(path, f"not a valid notebook ({_one_line(exc)})"))
             return
         cells = notebook.get("cells") if isinstance(notebook, dict) else None
+        worksheets = notebook.get("worksheets") if isinstance(notebook, dict) else None
         if not isinstance(cells, list):
-            worksheets = notebook.get("worksheets") if isinstance(notebook, dict) else None
             cells = (worksheets[0].get("cells") if isinstance(worksheets, list) and worksheets
                      and isinstance(worksheets[0], dict) else None)  # fmt: skip
         if not isinstance(cells, list):
-            self.problems.append(problem(path, "not a valid notebook (no cells)"))
+            if named or isinstance(worksheets, list):
+                self.problems.append(problem(path, "not a valid notebook (no cells)"))
             return
         extension = _notebook_extension(notebook)
         language = language_for_path("cell" + extension)
