@@ -932,8 +932,8 @@ class Unpacker:
         ``__pycache__/m.cpython-311.pyc``): a package that ships its code only compiled holds it
         in a form no parser here reads. Bytecode beside its source loses nothing."""
         for name in names:
-            if name.lower().endswith((".pyc", ".pyo")) and _source_of(name) not in names:
-                self._unread(prefix + name, _BYTECODE_ONLY)
+            if name.lower().endswith((".pyc", ".pyo")) and source_of(name) not in names:
+                self._unread(prefix + name, BYTECODE_ONLY)
 
     @contextlib.contextmanager
     def _reading(self, path: str, ends: bool = False) -> Iterator[None]:
@@ -999,11 +999,11 @@ def _spooled(path: str, head: bytes, stream: IO[bytes], cap: int) -> Iterator[IO
         yield spool  # type: ignore[misc]
 
 
-_BYTECODE_ONLY = ("compiled Python with no source beside it (its code is bytecode, which "
+BYTECODE_ONLY = ("compiled Python with no source beside it (its code is bytecode, which "
                   "leaktrace does not read)")  # fmt: skip
 
 
-def _source_of(compiled: str) -> str:
+def source_of(compiled: str) -> str:
     """The source a compiled module is made from: ``a/m.pyc`` -> ``a/m.py``,
     ``a/__pycache__/m.cpython-311.opt-1.pyc`` -> ``a/m.py``."""
     folder, _, file = compiled.rpartition("/")
