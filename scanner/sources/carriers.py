@@ -454,10 +454,15 @@ class Unpacker:
     def folder_entry(self, path: str) -> bool:
         """Count a folder's entry (``sub/x.py``, ``sub/link``, ``sub/.git/``) and each folder
         above it not met before against ``max_files``, as an archive's entries are; False once
-        the cap is passed: the rest is not read, one line says so."""
-        parts = path.rstrip("/").split("/")
-        above = {"/".join(parts[:at]) for at in range(1, len(parts))} - self._folders
-        self._folders |= above
+        the cap is passed: the rest is not read, one line says so. A folder is counted with
+        every folder above it, so once an entry's parent is counted (the walk yields a folder's
+        entries together) no ancestor path is rebuilt."""
+        parent = path.rstrip("/").rpartition("/")[0]
+        above: set[str] = set()
+        if parent and parent not in self._folders:
+            parts = parent.split("/")
+            above = {"/".join(parts[:at]) for at in range(1, len(parts) + 1)} - self._folders
+            self._folders |= above
         try:
             for _ in range(1 + len(above)):
                 self._count_entry()
