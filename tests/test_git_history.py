@@ -1499,3 +1499,15 @@ def test_a_message_with_a_nul_is_read_past_it(store, tmp_path):
     said = {item["path"] for item in candidate["unread"]}
     said |= {pair["candidate_path"] for pair in candidate["files"]}
     assert f"{made}:message" in said, candidate
+
+
+def test_code_in_a_git_note_is_read_with_history(store, tmp_path):
+    """``git notes`` keep text on a commit under refs/notes/: read as a message is, named
+    ``COMMIT:note``, on disk and over a git URL alike."""
+    repo = new_repo(tmp_path / "repo")
+    on = git(repo, "rev-parse", "HEAD")
+    git(repo, "notes", "add", "-m", f"Review\n\n```go\n{OTHER_LEAK.decode()}```\n", on)
+    for target in (str(repo), f"file://{repo}"):
+        code, report = scan(store, tmp_path, target, "--history")
+        paths = {pair["candidate_path"] for pair in report["candidates"][0]["files"]}
+        assert code == 1 and paths == {f"{on}:note!/code.go"}, (target, paths)

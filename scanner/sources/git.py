@@ -217,7 +217,8 @@ class GitRepo:
         """Fetch every branch and tag under ``ns``all/ (a ref named ``refs/HEAD`` then never
         takes ``ns``HEAD's place); the commit of ``@REF`` or of HEAD."""
         if not self.on_disk:
-            specs = [f"+refs/heads/*:{ns}all/heads/*", f"+refs/tags/*:{ns}all/tags/*"]
+            specs = [f"+refs/heads/*:{ns}all/heads/*", f"+refs/tags/*:{ns}all/tags/*",
+                     f"+refs/notes/*:{ns}all/notes/*"]  # fmt: skip
             self._fetch(store, url, auth, ns, specs)
         else:
             try:
@@ -325,11 +326,25 @@ class GitRepo:
         yield from self._messages(store.messages(tips))
         if self.ref is None:
             yield from self._messages(store.tag_messages(f"{ns}all/tags/"))
+            yield from self._messages(self._notes(store, refs, f"{ns}all/notes/"), "note")
         if self.on_disk:
             yield from self._uncommitted(url, set(sightings) | set(others))
 
-    def _messages(self, messages: list[tuple[str, bytes]]) -> Iterator[CandidateFile]:
-        """Each commit's or annotated tag's message, read as ``OBJECT:message``: its fenced code
+    def _notes(self, store: ObjectStore, refs: dict[str, str],
+               prefix: str) -> list[tuple[str, bytes]]:  # fmt: skip
+        """(the object a note is on, the note's text) of every note in the history of the
+        notes refs (``git notes``: a blob named by that object's id, in ``ab/cdef...`` folders
+        when there are many): each content once, under the newest object it was on."""
+        tips = sorted({sha for name, sha in refs.items() if name.startswith(prefix)})
+        blobs: dict[str, str] = {}
+        for found in store.introductions(tips) if tips else ():
+            blobs.setdefault(found.blob, found.path.replace("/", ""))
+        return [(blobs[blob], data) for blob, data in store.read((b, 0) for b in sorted(blobs))]
+
+    def _messages(self, messages: list[tuple[str, bytes]],
+                  what: str = "message") -> Iterator[CandidateFile]:  # fmt: skip
+        """Each commit's or annotated tag's message (or note: ``what``), read as
+        ``OBJECT:message`` (``OBJECT:note``): its fenced code
         blocks by their language label, as a Markdown page's (``OBJECT:message!/code.EXT``),
         and the whole message as the language most of the history's files are in
         (``_language``) when it has lines of code (three ``_CODE_LINE``), so code
@@ -339,7 +354,7 @@ class GitRepo:
         for sha, data in messages:
             if not data.strip():
                 continue
-            name = f"{sha}:message"
+            name = f"{sha}:{what}"
             fenced = b"```" in data or b"~~~" in data
             language = self._language
             lines = _CODE_LINE.finditer(data) if language is not None else iter(())
