@@ -339,18 +339,20 @@ class GitRepo:
         blobs: dict[str, str] = {}
         for found in store.introductions(tips) if tips else ():
             blobs.setdefault(found.blob, found.path.replace("/", ""))
-        return [(blobs[blob], data) for blob, data in store.read((b, 0) for b in sorted(blobs))]
+        sizes = store.sizes(blobs)
+        small = [(blob, sizes.get(blob, 0)) for blob in sorted(blobs)
+                 if not self._too_big(f"{blobs[blob]}:note", sizes.get(blob, 0))]  # fmt: skip
+        return [(blobs[blob], data) for blob, data in store.read(small)]
 
     def _messages(self, messages: list[tuple[str, bytes]],
                   what: str = "message") -> Iterator[CandidateFile]:  # fmt: skip
         """Each commit's or annotated tag's message (or note: ``what``), read as
-        ``OBJECT:message`` (``OBJECT:note``): its fenced code
-        blocks by their language label, as a Markdown page's (``OBJECT:message!/code.EXT``),
-        and the whole message as the language most of the history's files are in
-        (``_language``) when it has lines of code (three ``_CODE_LINE``), so code
-        pasted unfenced is read too; prose is not parsed as code (it would only make a syntax
-        warning, and it matches nothing: the matcher needs many shared k-grams, far more than
-        those lines). An empty message is skipped."""
+        ``OBJECT:message`` (``OBJECT:note``): its fenced code blocks by their language label,
+        as a Markdown page's (``OBJECT:message!/code.EXT``), and the whole message as the
+        language most of the history's files are in (``_language``) when it has lines of code
+        (three ``_CODE_LINE``), so code pasted unfenced is read too; prose is not parsed as
+        code (it would only make a syntax warning, and it matches nothing: the matcher needs
+        many shared k-grams, far more than those lines). An empty message is skipped."""
         for sha, data in messages:
             if not data.strip():
                 continue
