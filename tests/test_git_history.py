@@ -1430,3 +1430,84 @@ def test_only_the_first_bytes_of_each_blob_are_kept_to_tell_it(tmp_path):
     assert kept == {blobs["tool"], blobs["tail"]}
     assert seen[blobs["tool"]] == b"#!/usr/bin/env node\n" and seen[blobs["empty"]] == b""
     assert len(seen[blobs["big"]]) == 512 and "0" * 40 not in seen
+
+
+def test_code_pasted_into_a_commit_message_is_read_with_history(store, tmp_path):
+    """A commit message is read too: its fenced code blocks by their language label, and the
+    whole message as the language most of the history's files are in (code pasted unfenced).
+    Ordinary prose matches nothing: a repository of prose messages stays ``clear``."""
+    repo = new_repo(tmp_path / "repo")
+    for n in range(3):
+        prose = (f"Fix the totals\n\nThe rounding of step {n} was off by one cent; reconcile "
+                 "before export (see the ledger notes).")  # fmt: skip
+        commit(repo, {f"m{n}.py": b"x = %d\n" % n}, prose)
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    [candidate] = report["candidates"]
+    assert (code, candidate["verdict"], candidate["problems"]) == (0, "clear", []), candidate
+    fenced = commit(repo, {"a.py": b"a = 1\n"},
+                    f"Port the export\n\n```go\n{OTHER_LEAK.decode()}```\n")  # fmt: skip
+    pasted = commit(repo, {"b.py": b"b = 1\n"}, f"Reconcile\n\n{LEAKED.decode()}")
+    for target in (str(repo), f"file://{repo}"):
+        code, report = scan(store, tmp_path, target, "--history")
+        [candidate] = report["candidates"]
+        assert (code, candidate["verdict"]) == (1, "derivative"), candidate
+        paths = {pair["candidate_path"] for pair in candidate["files"]}
+        assert paths == {f"{fenced}:message!/code.go", f"{pasted}:message"}, paths
+    git(repo, "tag", "-a", "v1", "-m", f"Release\n\n```python\n{LEAKED.decode()}```\n")
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    paths = {pair["candidate_path"] for pair in report["candidates"][0]["files"]}
+    assert f"{git(repo, 'rev-parse', 'v1')}:message!/code.py" in paths, paths
+
+
+def test_a_folders_history_reads_its_commit_messages(store, tmp_path):
+    repo = new_repo(tmp_path / "repo")
+    pasted = commit(repo, {"b.py": b"b = 1\n"}, f"Reconcile\n\n{LEAKED.decode()}")
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    assert code == 1, report
+    code, report = scan(store, tmp_path, f"{repo}@main", "--history")
+    assert code == 1 and {pair["candidate_path"] for pair in report["candidates"][0]["files"]
+                          } == {f"{pasted}:message"}, report  # fmt: skip
+
+
+def test_messages_no_ref_reaches_are_read_in_a_repository_on_disk(store, tmp_path):
+    """A message amended away (only the reflog reaches the old commit) or a deleted annotated
+    tag's (its object is still kept until ``git gc``) is read as the others are."""
+    repo = new_repo(tmp_path / "repo")
+    amended = commit(repo, {"b.py": b"b = 1\n"}, f"Reconcile\n\n{LEAKED.decode()}")
+    git(repo, "commit", "--amend", "-qm", "Reconcile")
+    git(repo, "tag", "-a", "v1", "-m", f"Release\n\n```go\n{OTHER_LEAK.decode()}```\n")
+    tag = git(repo, "rev-parse", "v1")
+    git(repo, "tag", "-d", "v1")
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    paths = {pair["candidate_path"] for pair in report["candidates"][0]["files"]}
+    assert code == 1 and paths == {f"{amended}:message", f"{tag}:message!/code.go"}, paths
+
+
+def test_a_message_with_a_nul_is_read_past_it(store, tmp_path):
+    """``git log --format=%B`` ends a message at a NUL (a hand-made commit can hold one): the
+    commit object itself is read, so what follows the NUL is never silently passed over."""
+    repo = new_repo(tmp_path / "repo")
+    raw = (f"tree {git(repo, 'rev-parse', 'HEAD^{tree}')}\nparent {git(repo, 'rev-parse', 'HEAD')}"
+           "\nauthor t <t@example.com> 1 +0000\ncommitter t <t@example.com> 1 +0000\n\n"
+           "Tidy\0\n\n").encode() + LEAKED  # fmt: skip
+    (tmp_path / "commit").write_bytes(raw)
+    made = git(repo, "hash-object", "-t", "commit", "-w", "--literally", str(tmp_path / "commit"))
+    git(repo, "update-ref", "refs/heads/main", made)
+    code, report = scan(store, tmp_path, str(repo), "--history")
+    [candidate] = report["candidates"]
+    assert code in (1, 3) and candidate["verdict"] != "clear", candidate
+    said = {item["path"] for item in candidate["unread"]}
+    said |= {pair["candidate_path"] for pair in candidate["files"]}
+    assert f"{made}:message" in said, candidate
+
+
+def test_code_in_a_git_note_is_read_with_history(store, tmp_path):
+    """``git notes`` keep text on a commit under refs/notes/: read as a message is, named
+    ``COMMIT:note``, on disk and over a git URL alike."""
+    repo = new_repo(tmp_path / "repo")
+    on = git(repo, "rev-parse", "HEAD")
+    git(repo, "notes", "add", "-m", f"Review\n\n```go\n{OTHER_LEAK.decode()}```\n", on)
+    for target in (str(repo), f"file://{repo}"):
+        code, report = scan(store, tmp_path, target, "--history")
+        paths = {pair["candidate_path"] for pair in report["candidates"][0]["files"]}
+        assert code == 1 and paths == {f"{on}:note!/code.go"}, (target, paths)

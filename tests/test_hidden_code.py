@@ -304,3 +304,35 @@ def test_code_fenced_in_a_notebooks_markdown_cell_is_read(store, tmp_path):
     code, candidate, stderr = scan(store, folder)
     assert code == 1 and candidate["verdict"] == "derivative", stderr
     assert evidence(candidate) == {"walkthrough.ipynb!/cell-1.md!/code.py"}
+
+
+def test_a_folders_own_image_with_a_zip_appended_is_read(store, tmp_path):
+    """A polyglot directly in a scanned folder is decided as one inside an archive is: by the
+    end record a zip is read from, not by its first bytes; an image with no zip stays silent."""
+    site = tmp_path / "site"
+    (site / "assets").mkdir(parents=True)
+    (site / "assets" / "logo.png").write_bytes(PNG + zip_bytes({"src/journal.py": JOURNAL}))
+    (site / "assets" / "plain.png").write_bytes(PNG)
+    (site / "assets" / "noise.bin").write_bytes(PNG + b"PK\x05\x06" + bytes(18))
+    code, candidate, stderr = scan(store, site)
+    assert code == 1 and candidate["verdict"] == "derivative", stderr
+    assert evidence(candidate) == {"assets/logo.png!/src/journal.py"}
+    assert candidate["complete"] is True, candidate["unread"]
+
+
+def test_a_folders_own_compiled_python_without_its_source_is_unread(store, tmp_path):
+    """``.pyc`` files directly in a folder are decided as in an archive: one with no source
+    beside it (``m.py``, or above ``__pycache__/``) is one unread line; one beside it is not."""
+    pyc = compiled(tmp_path, JOURNAL)
+    folder = tmp_path / "app"
+    (folder / "acme" / "__pycache__").mkdir(parents=True)
+    (folder / "acme" / "__init__.py").write_text("x = 1\n")
+    (folder / "acme" / "__pycache__" / "__init__.cpython-311.pyc").write_bytes(pyc)
+    (folder / "acme" / "__pycache__" / "journal.cpython-311.pyc").write_bytes(pyc)
+    (folder / "acme" / "ledger.pyc").write_bytes(pyc)
+    code, candidate, stderr = scan(store, folder)
+    assert code == 3 and candidate["verdict"] == "incomplete", stderr
+    unread = {(u["path"], u["message"].split(":")[0]) for u in candidate["unread"]}
+    assert unread == {("acme/__pycache__/journal.cpython-311.pyc", "not read"),
+                      ("acme/ledger.pyc", "not read")}, candidate["unread"]  # fmt: skip
+    assert "compiled Python with no source beside it" in stderr

@@ -513,10 +513,15 @@ class Unpacker:
     def folder_entry(self, path: str) -> bool:
         """Count a folder's entry (``sub/x.py``, ``sub/link``, ``sub/.git/``) and each folder
         above it not met before against ``max_files``, as an archive's entries are; False once
-        the cap is passed: the rest is not read, one line says so."""
-        parts = path.rstrip("/").split("/")
-        above = {"/".join(parts[:at]) for at in range(1, len(parts))} - self._folders
-        self._folders |= above
+        the cap is passed: the rest is not read, one line says so. A folder is counted with
+        every folder above it, so once an entry's parent is counted (the walk yields a folder's
+        entries together) no ancestor path is rebuilt."""
+        parent = path.rstrip("/").rpartition("/")[0]
+        above: set[str] = set()
+        if parent and parent not in self._folders:
+            parts = parent.split("/")
+            above = {"/".join(parts[:at]) for at in range(1, len(parts) + 1)} - self._folders
+            self._folders |= above
         try:
             for _ in range(1 + len(above)):
                 self._count_entry()
@@ -1018,8 +1023,8 @@ class Unpacker:
         ``__pycache__/m.cpython-311.pyc``): a package that ships its code only compiled holds it
         in a form no parser here reads. Bytecode beside its source loses nothing."""
         for name in names:
-            if name.lower().endswith((".pyc", ".pyo")) and _source_of(name) not in names:
-                self._unread(prefix + name, _BYTECODE_ONLY)
+            if name.lower().endswith((".pyc", ".pyo")) and source_of(name) not in names:
+                self._unread(prefix + name, BYTECODE_ONLY)
 
     @contextlib.contextmanager
     def _reading(self, path: str, ends: bool = False) -> Iterator[None]:
@@ -1085,11 +1090,11 @@ def _spooled(path: str, head: bytes, stream: IO[bytes], cap: int) -> Iterator[IO
         yield spool  # type: ignore[misc]
 
 
-_BYTECODE_ONLY = ("compiled Python with no source beside it (its code is bytecode, which "
+BYTECODE_ONLY = ("compiled Python with no source beside it (its code is bytecode, which "
                   "leaktrace does not read)")  # fmt: skip
 
 
-def _source_of(compiled: str) -> str:
+def source_of(compiled: str) -> str:
     """The source a compiled module is made from: ``a/m.pyc`` -> ``a/m.py``,
     ``a/__pycache__/m.cpython-311.opt-1.pyc`` -> ``a/m.py``."""
     folder, _, file = compiled.rpartition("/")

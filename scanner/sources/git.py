@@ -13,7 +13,9 @@ introduced it, and ``history`` tells, per candidate path, where that content app
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
+from collections import Counter
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,6 +118,8 @@ class GitRepo:
         self._worktree_blobs: dict[str, list[str]] = {}
         self._files = self._bytes = 0
         self._unpacker: Unpacker | None = None
+        self._language: str | None = None
+        """The language most of the history's files are in: a message's is read as it."""
         self.version_control: list[str] = []
         """Version-control folders inside archives it holds (``Unpacker.version_control``)."""
 
@@ -213,7 +217,8 @@ class GitRepo:
         """Fetch every branch and tag under ``ns``all/ (a ref named ``refs/HEAD`` then never
         takes ``ns``HEAD's place); the commit of ``@REF`` or of HEAD."""
         if not self.on_disk:
-            specs = [f"+refs/heads/*:{ns}all/heads/*", f"+refs/tags/*:{ns}all/tags/*"]
+            specs = [f"+refs/heads/*:{ns}all/heads/*", f"+refs/tags/*:{ns}all/tags/*",
+                     f"+refs/notes/*:{ns}all/notes/*"]  # fmt: skip
             self._fetch(store, url, auth, ns, specs)
         else:
             try:
@@ -315,8 +320,61 @@ class GitRepo:
             for file in self._emit(names[blob], data, sightings[blob][0].path):
                 self.history[file.path] = record(blob)
                 yield file
+        languages = Counter(language_for_path(seen[0].path) for seen in sightings.values())
+        languages.pop(None, None)
+        self._language = languages.most_common(1)[0][0] if languages else None
+        yield from self._messages(store.messages(tips))
+        if self.ref is None:
+            yield from self._messages(store.tag_messages(f"{ns}all/tags/"))
+            yield from self._messages(self._notes(store, refs, f"{ns}all/notes/"), "note")
         if self.on_disk:
             yield from self._uncommitted(url, set(sightings) | set(others))
+
+    def _notes(self, store: ObjectStore, refs: dict[str, str],
+               prefix: str) -> list[tuple[str, bytes]]:  # fmt: skip
+        """(the object a note is on, the note's text) of every note in the history of the
+        notes refs (``git notes``: a blob named by that object's id, in ``ab/cdef...`` folders
+        when there are many): each content once, under the newest object it was on."""
+        tips = sorted({sha for name, sha in refs.items() if name.startswith(prefix)})
+        blobs: dict[str, str] = {}
+        for found in store.introductions(tips) if tips else ():
+            blobs.setdefault(found.blob, found.path.replace("/", ""))
+        sizes = store.sizes(blobs)
+        small = [(blob, sizes.get(blob, 0)) for blob in sorted(blobs)
+                 if not self._too_big(f"{blobs[blob]}:note", sizes.get(blob, 0))]  # fmt: skip
+        return [(blobs[blob], data) for blob, data in store.read(small)]
+
+    def _messages(self, messages: list[tuple[str, bytes]],
+                  what: str = "message") -> Iterator[CandidateFile]:  # fmt: skip
+        """Each commit's or annotated tag's message (or note: ``what``), read as
+        ``OBJECT:message`` (``OBJECT:note``): its fenced code blocks by their language label,
+        as a Markdown page's (``OBJECT:message!/code.EXT``), and the whole message as the
+        language most of the history's files are in (``_language``) when it has lines of code
+        (three ``_CODE_LINE``), so code pasted unfenced is read too; prose is not parsed as
+        code (it would only make a syntax warning, and it matches nothing: the matcher needs
+        many shared k-grams, far more than those lines). An empty message is skipped."""
+        for sha, data in messages:
+            if not data.strip():
+                continue
+            name = f"{sha}:{what}"
+            fenced = b"```" in data or b"~~~" in data
+            language = self._language
+            lines = _CODE_LINE.finditer(data) if language is not None else iter(())
+            first = next(lines, None)
+            code = first is not None and sum(1 for _ in itertools.islice(lines, 2)) >= 2
+            if not (fenced or code) or self._too_big(name, len(data)):
+                continue
+            self._account(len(data))
+            if fenced:
+                yield from self._emit(name, data, "message.md")
+            if code:
+                assert first is not None and language is not None
+                # the subject (the first paragraph) is prose unless a line of code is in it:
+                # blank, so the parser starts at the body (its own line numbers kept)
+                subject = data.find(b"\n\n")
+                start = subject if 0 <= subject < first.start() else 0
+                code_only = b"\n" * data.count(b"\n", 0, start) + data[start:]
+                yield from self._emit(name, code_only, name + extension_for_language(language))
 
     def _told(self, store: ObjectStore, unnamed: dict[str, list[str]]) -> dict[str, str]:
         """Of blobs whose paths (``unnamed``: blob -> its paths, newest first) tell no language
@@ -385,6 +443,7 @@ class GitRepo:
                                          "reaches and that git did not write (malformed): "
                                          "the paths they name are not known"))  # fmt: skip
         yield from self._dangling(local, dangling)
+        yield from self._messages(local.lost_messages())
 
     def _dangling(self, local: LocalRepository, blobs: set[str]) -> Iterator[CandidateFile]:
         """Blobs nothing reaches and no tree names: no path to say their language. One with the
@@ -483,6 +542,12 @@ class GitRepo:
         # git's paths come with surrogate escapes (not UTF-8): carried as a folder's are
         real = carried_name(path) if path is not None else None
         return self._unpacker.data(carried_name(name), data, real=real)
+
+
+_CODE_LINE = re.compile(rb"(?m)^.*(?:\w\(|\s(?:[-+*/<>!=:]?=|[<>]|=>|->)\s|[{};:]\s*$).*$")
+"""A line that looks like code in any language read here: a call or definition (a name
+right before ``(``), an assignment, comparison or arrow between spaces, or a line ending in a
+brace, ``;`` or ``:``; wrapped prose seldom has one, pasted code has one nearly every line."""
 
 
 class _Stop(Exception):

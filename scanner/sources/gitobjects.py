@@ -28,6 +28,7 @@ LOCAL_TIMEOUT = 600
 """Seconds one local command (ref listing, a batch of blobs) may take."""
 BATCH_BYTES = 32 * 1024 * 1024
 BATCH_BLOBS = 4096
+_MESSAGES_BATCH = 50_000
 SHA1 = "sha1"
 
 _SAFE = (
@@ -269,6 +270,29 @@ class ObjectStore:
         if proc.returncode != 0:
             raise GitError(_last_line(error))
 
+    def messages(self, tips: list[str]) -> list[tuple[str, bytes]]:
+        """(commit, its message's bytes) of every commit in the history of ``tips``, newest
+        first: the commit objects themselves (``cat-file --batch``, after ``rev-list``), not
+        ``git log --format=%B``, which ends a message at a NUL a hand-made commit may hold."""
+        return self._messages_of(self.run("rev-list", "--stdin", stdin=_lines(tips)).split())
+
+    def _messages_of(self, objects: list[str]) -> list[tuple[str, bytes]]:
+        """(id, message) of commit or tag objects: what follows their headers' first blank line
+        (a signature's lines go on with a space: never blank); read ``_MESSAGES_BATCH`` at a
+        time (messages are small: a batch of blobs' count would triple the cost)."""
+        found: list[tuple[str, bytes]] = []
+        for at in range(0, len(objects), _MESSAGES_BATCH):
+            batch = self._read_batch(objects[at : at + _MESSAGES_BATCH])
+            found += [(sha, data.partition(b"\n\n")[2]) for sha, data in batch]
+        return found
+
+    def tag_messages(self, prefix: str) -> list[tuple[str, bytes]]:
+        """(tag object, its message's bytes) of every annotated tag a ref under ``prefix``
+        names."""
+        listed = self.run("for-each-ref", "--format=%(objectname) %(objecttype)", prefix)
+        tags = [line.split()[0] for line in listed.splitlines() if line.endswith(" tag")]
+        return self._messages_of(tags)
+
     def read(self, blobs: Iterable[tuple[str, int]]) -> Iterator[tuple[str, bytes]]:
         """(sha, content) of each (sha, size) asked, in order.
 
@@ -434,20 +458,39 @@ class LocalRepository(ObjectStore):
 
     def _objects(self) -> tuple[set[str], set[str]]:
         """The repository's own blobs and trees (loose or packed; not an alternate's)."""
+        found = self._own_of(("blob", "tree"))
+        return found["blob"], found["tree"]
+
+    def _own_of(self, kinds: tuple[str, ...]) -> dict[str, set[str]]:
+        """Kind -> the repository's own objects of that kind (loose or packed; not an
+        alternate's)."""
         out = self.run("cat-file", "--batch-all-objects", "--unordered",
                        "--batch-check=%(objectname) %(objecttype)")  # fmt: skip
-        blobs, trees = set(), set()
+        found: dict[str, set[str]] = {kind: set() for kind in kinds}
         for line in out.splitlines():
             sha, _, kind = line.partition(" ")
-            if kind == "blob":
-                blobs.add(sha)
-            elif kind == "tree":
-                trees.add(sha)
+            if kind in found:
+                found[kind].add(sha)
         own = self._own_objects()
         if own is not None:
-            blobs &= own
-            trees &= own
-        return blobs, trees
+            for objects in found.values():
+                objects &= own
+        return found
+
+    def lost_messages(self) -> list[tuple[str, bytes]]:
+        """(object, its message) of each of the repository's own commits and annotated tags
+        that no ref reaches, which ``messages`` does not read: a commit amended or reset away
+        (a reflog may still reach it, or nothing), a deleted tag's object."""
+        found = self._own_of(("commit", "tag"))
+        refs = self.ref_names()
+        try:  # what the refs reach: read by ``messages`` and ``tag_messages``
+            reached = set(self.run("rev-list", "--stdin", stdin=_lines(refs)).split())
+        except GitError:  # a ref naming a tree or a blob: each message is read, some twice
+            reached = set()
+        reached |= {line.partition(" ")[0] for line in self.run(
+            "for-each-ref", "--format=%(objectname) %(objecttype)").splitlines()}  # fmt: skip
+        lost = sorted((found["commit"] | found["tag"]) - reached)
+        return self._messages_of(lost)
 
     def _lost_trees(self, trees: set[str]) -> dict[str, list[str]]:
         """Blob -> its paths (regular files) in the trees nothing reaches, from the topmost of

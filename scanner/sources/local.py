@@ -24,7 +24,15 @@ from fingerprints import (
     walk_tree,
 )
 from scanner.sources.base import CandidateFile, Limits, Problem, problem
-from scanner.sources.carriers import HEAD, Unpacker, sniff, unread_histories
+from scanner.sources.carriers import (
+    BYTECODE_ONLY,
+    HEAD,
+    Unpacker,
+    ends_like_zip,
+    sniff,
+    source_of,
+    unread_histories,
+)
 from scanner.sources.git import FileHistory, GitRepo, is_bare_repository
 from scanner.sources.gitobjects import SHA1, ObjectStore
 from scanner.sources.sourcemap import MapObserver
@@ -711,7 +719,9 @@ def read_file(unpacker: Unpacker, path: str, absolute: Path, sniff_first: bool,
               problems: list[Problem], hashed: dict[str, str] | None = None,
               algorithm: str = SHA1) -> Iterator[CandidateFile]:  # fmt: skip
     """What one file on disk holds (itself if it is source, else what it carries); a file of no
-    known language is read only if its first bytes say it is a carrier (``sniff_first``).
+    known language is read only if it is a carrier (``sniff_first``), decided as an archive's
+    member is: by its first bytes, or by a zip's end record in its last 64 KiB (an image with a
+    zip appended). Compiled Python (``.pyc``) with no source beside it is one unread line.
 
     With ``hashed``, a file read that holds no more than ``max_read_bytes`` has the git blob id
     (``algorithm``) of exactly the bytes read put there under ``path``, hashed as they are read
@@ -726,8 +736,12 @@ def read_file(unpacker: Unpacker, path: str, absolute: Path, sniff_first: bool,
             return
         with handle:
             if sniff_first:
+                if absolute.name.lower().endswith((".pyc", ".pyo")) and not os.path.lexists(
+                    source_of(absolute.as_posix())
+                ):
+                    problems.append(problem(path, f"not read: {BYTECODE_ONLY}"))
                 head = handle.read(HEAD)
-                if sniff(head, absolute.name) is None:
+                if sniff(head, absolute.name) is None and not ends_like_zip(handle):
                     return  # not source, not a carrier
                 handle.seek(0)
                 if hashed is not None:
