@@ -555,9 +555,14 @@ class Unpacker:
             data = self._read(where, stream, head or b"")
             if data is None:
                 return
-            if not _opens_as_zip(data):  # a zip after a #! line (a Python zipapp) is a zip
+            start = _zip_start(data)
+            if start is None:
                 yield from self._source(where, data, language, depth)
                 return
+            # a zip after source (a Python zipapp's #! launcher line, or a source file with a
+            # zip appended): the bytes before the zip are read as source, the zip as a zip
+            if data[:start].strip():
+                yield from self._source(where, data[:start], language, depth)
             head, kind, whole = b"", "zip", io.BytesIO(data)
         assert head is not None
         if kind is None:
@@ -1065,13 +1070,20 @@ def ends_like_zip(handle: IO[bytes]) -> bool:
 def _opens_as_zip(data: bytes) -> bool:
     """Whether ``data`` ends in a zip archive whose central directory reads (unzip would open
     it), whatever bytes come before it: bytes that only look like an end record are not one."""
+    return _zip_start(data) is not None
+
+
+def _zip_start(data: bytes) -> int | None:
+    """Where the zip archive ``data`` ends in begins (0 for a plain zip; after a zipapp's ``#!``
+    line, an image, a stub, the length of what precedes it: its first entry's local header or
+    its central directory, whichever comes first), or None when no zip opens there."""
     if data.find(_ZIP_END, max(0, len(data) - _ZIP_TAIL)) < 0:  # no copy of every source's tail
-        return False
+        return None
     try:
-        zipfile.ZipFile(io.BytesIO(data)).close()
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return min([archive.start_dir, *(entry.header_offset for entry in archive.infolist())])
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError):
-        return False
-    return True
+        return None
 
 
 _LFS_POINTER = (
