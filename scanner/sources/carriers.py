@@ -566,7 +566,7 @@ class Unpacker:
             head, kind, whole = b"", "zip", io.BytesIO(data)
         assert head is not None
         if kind is None:
-            whole = self._appended_zip(path, head, stream)
+            whole = self._appended_zip("" if top else path, head, stream)
             if whole is None:
                 if top and layers == 0:
                     reason = "its bytes are no archive, package or notebook format"
@@ -632,10 +632,11 @@ class Unpacker:
     def _appended_zip(self, path: str, head: bytes, stream: IO[bytes]) -> io.BytesIO | None:
         """The whole of a file that is no carrier by its first bytes, in memory, when it is a
         zip all the same: zip is read from its end record, so one after other bytes (an image,
-        a self-extracting stub, an executable) is what unzip and Python's zipimport read. Any
-        other file is read through to its end to tell (uncounted: a stream passes over it the
-        same way; a file on disk or in memory is only looked at there) and None; one found is
-        counted against the caps as read."""
+        a self-extracting stub, an executable) is what unzip and Python's zipimport read. A file
+        on disk or in memory is only looked at there; any other is read through to its end to
+        tell (a stream member, a zip member, a decompressed stream: what is inflated is counted
+        against the caps as read, so a bomb stops at ``max_read_bytes``, said unread) and None;
+        one found is counted against the caps as read."""
         start, rewind = 0, False
         with contextlib.suppress(AttributeError, OSError):  # a tar stream's member cannot tell
             start, rewind = stream.tell() - len(head), stream.seekable()
@@ -643,9 +644,15 @@ class Unpacker:
             if not ends_like_zip(stream):
                 return None
         else:  # read through (a zip member seeks by inflating again): keep what may be needed
+            cap = self.limits.max_read_bytes
             kept, tail, size = [head], head, len(head)
+            self._count_bytes(len(head))
             for block in iter(lambda: stream.read(1 << 20), b""):
                 size += len(block)
+                self._count_bytes(len(block))
+                if size > cap:
+                    self._unread(path, f"larger than max_read_bytes ({cap:,} bytes)")
+                    return None
                 tail = (tail + block)[-_ZIP_TAIL:]
                 if not rewind and size <= _SPOOL_IN_MEMORY:
                     kept.append(block)
@@ -658,7 +665,6 @@ class Unpacker:
                 return None
             if not rewind:
                 data = b"".join(kept)
-                self._count_bytes(len(data))
                 return io.BytesIO(data) if _opens_as_zip(data) else None
         stream.seek(start)
         data = self._read(path, stream)
