@@ -83,7 +83,7 @@ CARRIER_SUFFIXES = (
     ".zip", ".whl", ".egg", ".jar", ".war", ".ear", ".aar", ".apk", ".nupkg", ".vsix", ".crx",
     ".xpi", ".gem", ".crate", ".tar", ".tgz", ".gz", ".txz", ".xz", ".tbz", ".tbz2", ".bz2",
     ".zst", ".tzst", ".br", ".ipynb", ".map", ".deb", ".udeb", ".ipk",
-    ".html", ".htm", ".xhtml", ".vue", ".svelte",  # their <script> blocks
+    ".vue", ".svelte",  # their <script> blocks (pages are not: see MARKUP_SUFFIXES)
     ".7z", ".rar", ".rpm", ".cpio", ".lz4", ".lz", ".cab",  # listed unread
 )  # fmt: skip
 
@@ -139,7 +139,11 @@ def sniff(head: bytes, name: str = "") -> str | None:
 
 
 MARKUP_SUFFIXES = (".html", ".htm", ".xhtml", ".vue", ".svelte")
-"""Pages and single-file components (Vue, Svelte): code in ``<script>`` blocks."""
+"""Pages and single-file components (Vue, Svelte): code in ``<script>`` blocks. Pages are read
+where their bytes are at hand (folders, archives, packages), but not named in
+``CARRIER_SUFFIXES``, as Markdown is not: a remote tree's pages are not fetched for them (a
+docs or javadoc tree is thousands of pages, each a blob download). Components are source and
+are fetched."""
 _SCRIPT = re.compile(r"<script\b([^<>]*)>(.*?)(?:</script\s*>|\Z)", re.IGNORECASE | re.DOTALL)
 _SCRIPT_LANGUAGE = re.compile(
     r"""\b(?:lang|type)\s*=\s*["']?(?:text/|application/)?(?:x-)?"""
