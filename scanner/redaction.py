@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import re
 
-_SCHEME = re.compile(r"(?i)(?<![a-z0-9+.-])[a-z][a-z0-9+.-]*://")
-"""Where a URL starts: its scheme, taken from the start of a run of the characters a scheme is
-made of (not from each of them: a long ``a.a.a...`` would be scanned once per letter)."""
+_SCHEME = re.compile(r"(?i)(?<![a-z0-9+.-])[0-9+.-]*[a-z][a-z0-9+.-]*://")
+"""Where a URL's authority starts: after a scheme, which starts at any letter not preceded by a
+letter (``-https://``, ``+https://``, ``1https://``, ``.https://`` are URLs all the same).
+Matched from the start of a run of the characters a scheme is made of, the non-letters before
+its first letter included (not from each letter: a long ``a.a.a...`` or ``1a1a...`` would be
+scanned once per letter); ``[0-9+.-]*`` and ``[a-z]`` share no character, so each run is
+scanned once."""
 
 
 def hide_userinfo(text: str) -> str:

@@ -7,6 +7,7 @@ an OCI layout, a notebook, re-encoded text, a padded file) and scans it through 
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import hashlib
 import io
@@ -353,3 +354,42 @@ def test_an_archive_in_memory_reads_as_it_streams(tmp_path):
     assert problems == []
     _, cut = _read_both_ways(cases["cut short"], tmp_path)[0]
     assert cut and all(partial for _, _, partial in cut), cut
+
+
+class _Counted:
+    """A decompressor's stream that counts the bytes read off it (inflated)."""
+
+    def __init__(self, stream, counter: list[int]) -> None:
+        self._stream, self._counter = stream, counter
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._stream.read(size)
+        self._counter[0] += len(data)
+        return data
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
+def test_a_decompression_bomb_that_is_no_carrier_stops_at_the_read_cap(store, tmp_path,
+                                                                         monkeypatch):  # fmt: skip
+    """A compressed file whose content is no carrier by its first bytes is read through to its
+    end to tell whether a zip ends it: that read counts against the caps, so 1 GiB of zeros in a
+    bz2 file of a few KB stops at ``max_read_bytes`` and is said unread, never ``clear``."""
+    from scanner.sources import carriers
+
+    inflated = [0]
+    decompressor = carriers._decompressor
+
+    def counted(kind: str, stream):
+        return _Counted(decompressor(kind, stream), inflated)
+
+    monkeypatch.setattr(carriers, "_decompressor", counted)
+    bomb = tmp_path / "blob.bin.bz2"
+    bomb.write_bytes(bz2.compress(bytes(16 << 20)) * 64)  # 64 bz2 streams: 1 GiB of zeros
+    assert bomb.stat().st_size < 64 * 1024
+    cap = 4 << 20
+    code, candidate, stderr = scan(store, bomb, "--max-read-bytes", str(cap))
+    assert code == 3 and candidate["verdict"] == "incomplete", stderr
+    assert "larger than max_read_bytes (4,194,304 bytes)" in json.dumps(candidate["unread"])
+    assert cap < inflated[0] <= cap + (2 << 20), inflated[0]

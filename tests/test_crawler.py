@@ -373,3 +373,21 @@ def test_a_listing_that_names_nothing_says_which_option_was_given(store, tmp_pat
     assert "nothing scanned: the targets asked for (--github-repos) named no candidate" in (
         done.output
     )
+
+
+def test_a_remote_trees_pages_are_not_fetched_its_components_are(store, tmp_path):
+    """A docs or javadoc tree is thousands of HTML pages: a GitHub tree scan fetches none of them
+    (as it fetches no Markdown), only source, carriers and components (``.vue``: source)."""
+    journal = (PRIVATE / "acme_ledger" / "journal.py").read_bytes()
+    pages = {f"docs/api/page{i}.{suffix}": f"<html><script>let a = {i};</script></html>\n"
+             for i in range(30) for suffix in ("html", "htm", "xhtml")}  # fmt: skip
+    with FakeGitHub(token=TOKEN) as gh:
+        gh.add_repo("someone", "docs", {**pages, "lib/journal.py": journal,
+                                        "web/App.vue": b"<script>export default {}</script>\n",
+                                        "README.md": b"# docs\n"})  # fmt: skip
+        done = runner.invoke(app, ["scan", "github:someone/docs@main", "--store", str(store),
+                                   "--api-url", gh.url, "--results", str(tmp_path / "r.db")],
+                             env={"GITHUB_TOKEN": TOKEN})  # fmt: skip
+        assert done.exit_code == 1, done.output
+        blobs = gh.requests_matching(r"/git/blobs/")
+    assert len(blobs) == 2, [request["path"] for request in blobs]  # journal.py and App.vue

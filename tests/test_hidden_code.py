@@ -9,7 +9,16 @@ import json
 import py_compile
 from pathlib import Path
 
-from tests.test_carriers import JOURNAL, PRIVATE, evidence, scan, tar_bytes, zip_bytes
+from scanner.cli import app
+from tests.test_carriers import (
+    JOURNAL,
+    PRIVATE,
+    evidence,
+    runner,
+    scan,
+    tar_bytes,
+    zip_bytes,
+)
 
 CLIENT_PATH = "web/src/api/ledgerClient.ts"
 CLIENT = (PRIVATE / CLIENT_PATH).read_text()
@@ -336,3 +345,26 @@ def test_a_folders_own_compiled_python_without_its_source_is_unread(store, tmp_p
     assert unread == {("acme/__pycache__/journal.cpython-311.pyc", "not read"),
                       ("acme/ledger.pyc", "not read")}, candidate["unread"]  # fmt: skip
     assert "compiled Python with no source beside it" in stderr
+
+
+def test_source_with_a_zip_appended_is_read_as_source_and_as_a_zip(store, tmp_path):
+    """A private file with a zip after it (even an empty one, 22 bytes) is still source: what
+    precedes the zip is read as the file it is, and the zip as a zip; a zipapp's ``#!`` line is
+    read too (it finds nothing) and its zip's entries are found."""
+    empty_zip = b"\n# PK\x05\x06" + bytes(18)
+    folder = tmp_path / "pkg"
+    folder.mkdir()
+    (folder / "journal.py").write_bytes(JOURNAL + empty_zip)
+    code, candidate, stderr = scan(store, folder)
+    assert code == 1 and candidate["verdict"] == "derivative", stderr
+    assert evidence(candidate) == {"journal.py"}
+
+    leak = zip_bytes({"src/journal.py": JOURNAL})
+    (folder / "journal.py").write_bytes(JOURNAL + b"\n" + leak)
+    code, candidate, _ = scan(store, folder)
+    assert evidence(candidate) == {"journal.py", "journal.py!/src/journal.py"}
+
+    wheel = tmp_path / "acme-1.0-py3-none-any.whl"
+    wheel.write_bytes(zip_bytes({"acme/journal.py": JOURNAL + empty_zip}))
+    done = runner.invoke(app, ["guard", "-s", str(store), str(wheel)])
+    assert done.exit_code == 1, done.output

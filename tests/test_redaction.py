@@ -82,6 +82,15 @@ def test_hide_userinfo_takes_the_user_and_password_out_of_every_url():
         assert hide_userinfo(kept) == kept
 
 
+@pytest.mark.parametrize("before", ["-", "+", ".", "1", "x-", "'", " ", "a1", "+-."])
+def test_a_scheme_after_any_character_but_a_letter_is_a_url(before):
+    """A scheme starts at any letter not preceded by a letter: ``-https://`` on a command line's
+    option, ``1https://`` in a log line keep no password."""
+    url = f"{before}https://user:secret@host/x"
+    assert hide_userinfo(url) == f"{before}https://host/x"
+    assert "secret" not in hide_userinfo(f"see {url} and {url}")
+
+
 def test_a_password_in_a_git_url_is_in_no_output(store, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     work = new_repo(tmp_path / "work" / "y")

@@ -83,7 +83,7 @@ CARRIER_SUFFIXES = (
     ".zip", ".whl", ".egg", ".jar", ".war", ".ear", ".aar", ".apk", ".nupkg", ".vsix", ".crx",
     ".xpi", ".gem", ".crate", ".tar", ".tgz", ".gz", ".txz", ".xz", ".tbz", ".tbz2", ".bz2",
     ".zst", ".tzst", ".br", ".ipynb", ".map", ".deb", ".udeb", ".ipk",
-    ".html", ".htm", ".xhtml", ".vue", ".svelte",  # their <script> blocks
+    ".vue", ".svelte",  # their <script> blocks (pages are not: see MARKUP_SUFFIXES)
     ".7z", ".rar", ".rpm", ".cpio", ".lz4", ".lz", ".cab",  # listed unread
 )  # fmt: skip
 
@@ -139,7 +139,11 @@ def sniff(head: bytes, name: str = "") -> str | None:
 
 
 MARKUP_SUFFIXES = (".html", ".htm", ".xhtml", ".vue", ".svelte")
-"""Pages and single-file components (Vue, Svelte): code in ``<script>`` blocks."""
+"""Pages and single-file components (Vue, Svelte): code in ``<script>`` blocks. Pages are read
+where their bytes are at hand (folders, archives, packages), but not named in
+``CARRIER_SUFFIXES``, as Markdown is not: a remote tree's pages are not fetched for them (a
+docs or javadoc tree is thousands of pages, each a blob download). Components are source and
+are fetched."""
 _SCRIPT = re.compile(
     r"""<script\b((?:[^<>"']|"[^"<]*"?|'[^'<]*'?)*)(?:>|(?=<)|\Z)(.*?)(?:</script\s*>|\Z)""",
     re.IGNORECASE | re.DOTALL,
@@ -639,13 +643,18 @@ class Unpacker:
             data = self._read(where, stream, head or b"")
             if data is None:
                 return
-            if not _opens_as_zip(data):  # a zip after a #! line (a Python zipapp) is a zip
+            start = _zip_start(data)
+            if start is None:
                 yield from self._source(where, data, language, depth)
                 return
+            # a zip after source (a Python zipapp's #! launcher line, or a source file with a
+            # zip appended): the bytes before the zip are read as source, the zip as a zip
+            if data[:start].strip():
+                yield from self._source(where, data[:start], language, depth)
             head, kind, whole = b"", "zip", io.BytesIO(data)
         assert head is not None
         if kind is None:
-            whole = self._appended_zip(path, head, stream)
+            whole = self._appended_zip("" if top else path, head, stream)
             if whole is None:
                 if top and layers == 0:
                     reason = "its bytes are no archive, package or notebook format"
@@ -711,10 +720,11 @@ class Unpacker:
     def _appended_zip(self, path: str, head: bytes, stream: IO[bytes]) -> io.BytesIO | None:
         """The whole of a file that is no carrier by its first bytes, in memory, when it is a
         zip all the same: zip is read from its end record, so one after other bytes (an image,
-        a self-extracting stub, an executable) is what unzip and Python's zipimport read. Any
-        other file is read through to its end to tell (uncounted: a stream passes over it the
-        same way; a file on disk or in memory is only looked at there) and None; one found is
-        counted against the caps as read."""
+        a self-extracting stub, an executable) is what unzip and Python's zipimport read. A file
+        on disk or in memory is only looked at there; any other is read through to its end to
+        tell (a stream member, a zip member, a decompressed stream: what is inflated is counted
+        against the caps as read, so a bomb stops at ``max_read_bytes``, said unread) and None;
+        one found is counted against the caps as read."""
         start, rewind = 0, False
         with contextlib.suppress(AttributeError, OSError):  # a tar stream's member cannot tell
             start, rewind = stream.tell() - len(head), stream.seekable()
@@ -722,9 +732,15 @@ class Unpacker:
             if not ends_like_zip(stream):
                 return None
         else:  # read through (a zip member seeks by inflating again): keep what may be needed
+            cap = self.limits.max_read_bytes
             kept, tail, size = [head], head, len(head)
+            self._count_bytes(len(head))
             for block in iter(lambda: stream.read(1 << 20), b""):
                 size += len(block)
+                self._count_bytes(len(block))
+                if size > cap:
+                    self._unread(path, f"larger than max_read_bytes ({cap:,} bytes)")
+                    return None
                 tail = (tail + block)[-_ZIP_TAIL:]
                 if not rewind and size <= _SPOOL_IN_MEMORY:
                     kept.append(block)
@@ -737,7 +753,6 @@ class Unpacker:
                 return None
             if not rewind:
                 data = b"".join(kept)
-                self._count_bytes(len(data))
                 return io.BytesIO(data) if _opens_as_zip(data) else None
         stream.seek(start)
         data = self._read(path, stream)
@@ -1156,13 +1171,20 @@ def ends_like_zip(handle: IO[bytes]) -> bool:
 def _opens_as_zip(data: bytes) -> bool:
     """Whether ``data`` ends in a zip archive whose central directory reads (unzip would open
     it), whatever bytes come before it: bytes that only look like an end record are not one."""
+    return _zip_start(data) is not None
+
+
+def _zip_start(data: bytes) -> int | None:
+    """Where the zip archive ``data`` ends in begins (0 for a plain zip; after a zipapp's ``#!``
+    line, an image, a stub, the length of what precedes it: its first entry's local header or
+    its central directory, whichever comes first), or None when no zip opens there."""
     if data.find(_ZIP_END, max(0, len(data) - _ZIP_TAIL)) < 0:  # no copy of every source's tail
-        return False
+        return None
     try:
-        zipfile.ZipFile(io.BytesIO(data)).close()
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return min([archive.start_dir, *(entry.header_offset for entry in archive.infolist())])
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError):
-        return False
-    return True
+        return None
 
 
 _LFS_POINTER = (
