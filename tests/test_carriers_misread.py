@@ -40,7 +40,6 @@ def test_json_that_names_nbformat_is_a_notebook_only_with_a_cells_list(store, tm
         "nbformat/v3/nbformat.v3.schema.json": json.dumps(schema("3.0", "worksheets")).encode(),
         "nbformat/v4/nbformat.v4.5.schema.json": json.dumps(schema("4.5", "cells")).encode(),
         "nbformat/nbformat.json": b'["nbformat", 4]',
-        "nbformat/broken.json": b'{"nbformat": 4, ',
     }
     wheel = tmp_path / "nbformat-5.11.1-py3-none-any.whl"
     wheel.write_bytes(zip_bytes(members))
@@ -137,3 +136,49 @@ def test_json_over_max_read_bytes_is_unread_only_when_it_may_be_a_map_or_noteboo
     code, candidate, stderr = scan(store, site, "--max-read-bytes", "1000000")
     assert code == 3 and candidate["complete"] is False, stderr
     assert [entry["path"] for entry in candidate["unread"]] == ["bundle.json"]
+
+
+def test_json_naming_nbformat_that_does_not_decode_is_a_line(store, tmp_path):
+    """A notebook saved as ``.json`` with one stray byte does not decode: it may hold code, so
+    it is one unread line (the run ``incomplete``), never ``clear``."""
+    notebook = {"cells": [{"cell_type": "code", "metadata": {}, "outputs": [],
+                           "source": JOURNAL.decode()}],
+                "metadata": {}, "nbformat": 4, "nbformat_minor": 5}  # fmt: skip
+    folder = tmp_path / "nb"
+    folder.mkdir()
+    (folder / "analysis.json").write_bytes(json.dumps(notebook).encode() + b"\n,")
+    code, candidate, stderr = scan(store, folder)
+    assert code == 3 and candidate["verdict"] == "incomplete", stderr
+    assert [u["path"] for u in candidate["unread"]] == ["analysis.json"], candidate["unread"]
+    assert "not a valid notebook" in stderr
+
+
+def test_a_quote_inside_an_unquoted_attribute_value_does_not_hide_the_script(store, tmp_path):
+    """``data-x=a'b`` is an unquoted value holding a quote: the tag ends at its ``>`` (as a
+    browser reads it), so the script's code is read, not taken for attributes."""
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    source = (PRIVATE / "acme_ledger" / "reconciliation.py").read_text()
+    (folder / "index.html").write_text(
+        f'<html><body><script type="text/python" data-x=a\'b>\n{source}</script></body>\n'
+    )
+    code, candidate, stderr = scan(store, folder)
+    assert code == 1 and candidate["verdict"] == "derivative", stderr
+    assert evidence(candidate) == {"index.html!/script.py"}
+
+
+def test_a_central_directory_naming_offset_zero_does_not_hide_the_source_before_it(store, tmp_path):
+    """A private file followed by a bare central directory whose entry claims offset 0 (no
+    local header there): the bytes before the directory are still read as source."""
+    import struct
+
+    name = b"x/"
+    fields = (20, 20, 0, 0, 0, 0, 0, 0, 0, len(name), 0, 0, 0, 0, 0o40755 << 16, 0)
+    central = b"PK\x01\x02" + struct.pack("<HHHHHHIIIHHHHHII", *fields) + name
+    end = b"PK\x05\x06" + struct.pack("<HHHHIIH", 0, 0, 1, 1, len(central), len(JOURNAL), 0)
+    folder = tmp_path / "pkg"
+    folder.mkdir()
+    (folder / "journal.py").write_bytes(JOURNAL + central + end)
+    code, candidate, stderr = scan(store, folder)
+    assert code == 1 and candidate["verdict"] == "derivative", stderr
+    assert "journal.py" in evidence(candidate)

@@ -145,10 +145,12 @@ where their bytes are at hand (folders, archives, packages), but not named in
 docs or javadoc tree is thousands of pages, each a blob download). Components are source and
 are fetched."""
 _SCRIPT = re.compile(
-    r"""<script\b((?:[^<>"']|"[^"<]*"?|'[^'<]*'?)*)(?:>|(?=<)|\Z)(.*?)(?:</script\s*>|\Z)""",
+    r"""<script\b((?:[^<>=]|=[ \t\r\n\f]*(?:"[^"<]*"?|'[^'<]*'?)?)*)"""
+    r"(?:>|(?=<)|\Z)(.*?)(?:</script\s*>|\Z)",
     re.IGNORECASE | re.DOTALL,
 )
-"""A ``<script>`` block: its attributes (a quoted value may hold ``>``: ``data-x=">"``), then
+"""A ``<script>`` block: its attributes (a quoted value may hold ``>``: ``data-x=">"``; a quote
+opens a value only right after ``=``, as browsers read it: ``data-x=a'b>`` ends the tag), then
 its text. Once ``<script`` is found the match cannot fail (the tag ends at ``>``, at a ``<`` or
 at the end, a quote left open at the next ``<``) and each alternative starts with its own
 character, so nothing is tried twice: linear on any input."""
@@ -829,12 +831,13 @@ class Unpacker:
         a Markdown page's, ``NB!/cell-N.md!/code.EXT``. A notebook by its name (``.ipynb``) that
         is not one is a line; other JSON that names ``nbformat`` (nbformat's own schemas) is a
         notebook only when it is an object with a ``cells`` list (or v3 ``worksheets``), and
-        else no line: it holds no cells to read."""
+        else no line: it holds no cells to read; but one that does not decode is a line, as it
+        may be a notebook."""
         try:
             notebook = json.loads(data)
         except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-            if named:
-                self.problems.append(problem(path, f"not a valid notebook ({_one_line(exc)})"))
+            # named or not: JSON naming nbformat that does not decode may be a notebook
+            self.problems.append(problem(path, f"not a valid notebook ({_one_line(exc)})"))
             return
         cells = notebook.get("cells") if isinstance(notebook, dict) else None
         worksheets = notebook.get("worksheets") if isinstance(notebook, dict) else None
@@ -1174,6 +1177,11 @@ def _opens_as_zip(data: bytes) -> bool:
     return _zip_start(data) is not None
 
 
+_LOCAL_HEADER = b"PK\x03\x04"
+"""A zip entry's local header signature: an entry's offset counts as where the zip begins only
+where one is (a central directory naming offset 0 under private source would hide the source)."""
+
+
 def _zip_start(data: bytes) -> int | None:
     """Where the zip archive ``data`` ends in begins (0 for a plain zip; after a zipapp's ``#!``
     line, an image, a stub, the length of what precedes it: its first entry's local header or
@@ -1182,7 +1190,9 @@ def _zip_start(data: bytes) -> int | None:
         return None
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return min([archive.start_dir, *(entry.header_offset for entry in archive.infolist())])
+            headers = [entry.header_offset for entry in archive.infolist()
+                       if data.startswith(_LOCAL_HEADER, entry.header_offset)]  # fmt: skip
+            return min([archive.start_dir, *headers])
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError):
         return None
 
