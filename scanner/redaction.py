@@ -36,7 +36,7 @@ def hide_userinfo(text: str) -> str:
         if slash < start:
             found = text.find("/", start)
             slash = found if found >= 0 else len(text)
-            last_at = text.rfind("@", 0, slash)
+            last_at = text.rfind("@", start, slash)  # an "@" before start is not userinfo
         if last_at < start:
             continue
         kept.append(text[at:start])

@@ -336,3 +336,25 @@ def test_a_password_holding_a_line_break_is_in_no_output(store, tmp_path, monkey
     outputs = _everything(tmp_path, done)
     assert {"stderr", "n.json", "leaktrace-results.db"} <= outputs.keys()
     _nowhere(outputs, ["S3CR", "ET99"])
+
+
+def test_hide_userinfo_looks_back_no_further_than_the_scheme():
+    """Many schemes before one ``@`` (``x://a`` repeated): each scheme's search for its
+    userinfo starts at that scheme, not at the text's start, so the work is linear. Counted
+    through the ``str`` the function is given (no timing): every ``rfind`` spans one scheme's
+    stretch, so the spans add up to at most the text's length."""
+    from scanner import redaction
+
+    spans: list[int] = []
+
+    class Counted(str):
+        def rfind(self, sub, start=None, end=None):  # type: ignore[override]
+            spans.append((end if end is not None else len(self)) - (start or 0))
+            return str.rfind(self, sub, start, end)
+
+        def find(self, sub, start=None, end=None):  # type: ignore[override]
+            return str.find(self, sub, start, end)
+
+    text = Counted("x://a" * 20_000 + "@")
+    assert redaction.hide_userinfo(text) == "x://a" * 19_999 + "x://"  # the last one's "a@"
+    assert sum(spans) <= 2 * len(text), sum(spans)
