@@ -182,3 +182,21 @@ def test_a_central_directory_naming_offset_zero_does_not_hide_the_source_before_
     code, candidate, stderr = scan(store, folder)
     assert code == 1 and candidate["verdict"] == "derivative", stderr
     assert "journal.py" in evidence(candidate)
+
+
+def test_tab_indented_code_in_a_list_items_fence_is_read(store, tmp_path):
+    """CommonMark counts a tab to the next 4-column stop: ``\tcode`` under ``- ```python`` is
+    the block's code (it was cut by characters: the block ended empty and the page was clear)."""
+    from scanner.sources.carriers import fenced_code
+
+    assert list(fenced_code("- ```python\n\tx = compute(a, b)\n\t```\n")) == [
+        (2, "python", "  x = compute(a, b)\n")]  # fmt: skip
+    assert list(fenced_code("```python\n\tx = 1\n```\n")) == [(2, "python", "\tx = 1\n")]
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "README.md").write_text(
+        "# Setup\n\n- Run this:\n- ```python\n" + indented("\t", JOURNAL.decode()) + "\t```\n"
+    )
+    code, candidate, stderr = scan(store, folder)
+    assert code == 1 and candidate["verdict"] == "derivative", stderr
+    assert evidence(candidate) == {"README.md!/code.py"}

@@ -228,6 +228,8 @@ def fenced_code(text: str) -> Iterator[tuple[int, str, str]]:
 
 
 _MARKERS = re.compile(r"[ \t]|>|[-+*][ \t]|[0-9]{1,9}[.)][ \t]")
+_TAB = 4
+"""Columns to a tab stop in a Markdown line's indentation (CommonMark)."""
 
 
 class _Block:
@@ -237,6 +239,7 @@ class _Block:
     whose marker is on an earlier line) is taken off where present."""
 
     def __init__(self, prefix: str, fence: str) -> None:
+        prefix = prefix.expandtabs(_TAB)
         end = max((m.end() for m in _MARKERS.finditer(prefix) if not m.group().isspace()),
                   default=0)  # fmt: skip
         self.width, self.quotes = end, prefix.count(">")
@@ -244,7 +247,13 @@ class _Block:
         self.closing = re.compile(rf"{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$")
 
     def inside(self, line: str) -> str | None:
-        """The line with its container's prefix taken off, or None when it is out of it."""
+        """The line with its container's prefix taken off, or None when it is out of it. Tabs
+        before its text count to the next tab stop (CommonMark's 4 columns) when a prefix is
+        taken off, so ``\tcode`` in a list item's block is code, not a line out of the item."""
+        if self.width or self.indent:
+            lead = len(line) - len(line.lstrip(" \t>"))
+            if "\t" in line[:lead]:
+                line = line[:lead].expandtabs(_TAB) + line[lead:]
         head, rest = line[: self.width], line[self.width :]
         if head.strip(" \t>") or head.count(">") != self.quotes:
             return "" if self.quotes == 0 and not line.strip() else None
