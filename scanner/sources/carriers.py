@@ -249,7 +249,7 @@ class _Block:
     def inside(self, line: str) -> str | None:
         """The line with its container's prefix taken off, or None when it is out of it. Tabs
         before its text count to the next tab stop (CommonMark's 4 columns) when a prefix is
-        taken off, so ``\tcode`` in a list item's block is code, not a line out of the item."""
+        taken off, so ``\\tcode`` in a list item's block is code, not a line out of the item."""
         if self.width or self.indent:
             lead = len(line) - len(line.lstrip(" \t>"))
             if "\t" in line[:lead]:
