@@ -1511,3 +1511,32 @@ def test_code_in_a_git_note_is_read_with_history(store, tmp_path):
         code, report = scan(store, tmp_path, target, "--history")
         paths = {pair["candidate_path"] for pair in report["candidates"][0]["files"]}
         assert code == 1 and paths == {f"{on}:note!/code.go"}, (target, paths)
+
+
+def test_a_message_over_max_read_bytes_is_a_line_and_never_read(tmp_path, monkeypatch):
+    """A commit whose message is larger than ``max_read_bytes`` is one unread line, decided by
+    its size before anything is read (a hostile message of gigabytes was read whole, with every
+    other message of the history, before its size was looked at); the others are read."""
+    from scanner.sources import gitobjects
+
+    repo = new_repo(tmp_path / "repo")
+    small = commit(repo, {"notes.txt": b"one\n"}, "Small message")
+    raw = (f"tree {git(repo, 'rev-parse', 'HEAD^{tree}')}\nparent {small}"
+           "\nauthor t <t@example.com> 1 +0000\ncommitter t <t@example.com> 1 +0000\n\n"
+           "Big\n\n").encode() + LEAKED * (400_000 // len(LEAKED) + 1)  # fmt: skip
+    (tmp_path / "commit").write_bytes(raw)
+    big = git(repo, "hash-object", "-t", "commit", "-w", "--literally", str(tmp_path / "commit"))
+    git(repo, "update-ref", "refs/heads/main", big)
+    asked: list[str] = []
+    read_batch = gitobjects.ObjectStore._read_batch
+
+    def spy(self, blobs):
+        asked.extend(blobs)
+        return read_batch(self, blobs)
+
+    monkeypatch.setattr(gitobjects.ObjectStore, "_read_batch", spy)
+    candidate = GitRepo(str(repo), history=True, limits=Limits(max_read_bytes=100_000))
+    list(candidate.iter_files())
+    assert big not in asked and small in asked, asked
+    lines = [p.message for p in candidate.problems if p.path == f"{big}:message"]
+    assert len(lines) == 1 and "over max_read_bytes" in lines[0], candidate.problems

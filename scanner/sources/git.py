@@ -16,7 +16,7 @@ import hashlib
 import itertools
 import re
 from collections import Counter
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -323,9 +323,11 @@ class GitRepo:
         languages = Counter(language_for_path(seen[0].path) for seen in sightings.values())
         languages.pop(None, None)
         self._language = languages.most_common(1)[0][0] if languages else None
-        yield from self._messages(store.messages(tips))
+        yield from self._messages(store.messages(tips, self.limits.max_read_bytes))
         if self.ref is None:
-            yield from self._messages(store.tag_messages(f"{ns}all/tags/"))
+            yield from self._messages(
+                store.tag_messages(f"{ns}all/tags/", self.limits.max_read_bytes)
+            )
             yield from self._messages(self._notes(store, refs, f"{ns}all/notes/"), "note")
         if self.on_disk:
             yield from self._uncommitted(url, set(sightings) | set(others))
@@ -344,7 +346,7 @@ class GitRepo:
                  if not self._too_big(f"{blobs[blob]}:note", sizes.get(blob, 0))]  # fmt: skip
         return [(blobs[blob], data) for blob, data in store.read(small)]
 
-    def _messages(self, messages: list[tuple[str, bytes]],
+    def _messages(self, messages: Iterable[tuple[str, bytes | int]],
                   what: str = "message") -> Iterator[CandidateFile]:  # fmt: skip
         """Each commit's or annotated tag's message (or note: ``what``), read as
         ``OBJECT:message`` (``OBJECT:note``): its fenced code blocks by their language label,
@@ -354,9 +356,12 @@ class GitRepo:
         code (it would only make a syntax warning, and it matches nothing: the matcher needs
         many shared k-grams, far more than those lines). An empty message is skipped."""
         for sha, data in messages:
+            name = f"{sha}:{what}"
+            if isinstance(data, int):  # not read: over max_read_bytes
+                self._too_big(name, data)
+                continue
             if not data.strip():
                 continue
-            name = f"{sha}:{what}"
             fenced = b"```" in data or b"~~~" in data
             language = self._language
             lines = _CODE_LINE.finditer(data) if language is not None else iter(())
@@ -443,7 +448,7 @@ class GitRepo:
                                          "reaches and that git did not write (malformed): "
                                          "the paths they name are not known"))  # fmt: skip
         yield from self._dangling(local, dangling)
-        yield from self._messages(local.lost_messages())
+        yield from self._messages(local.lost_messages(self.limits.max_read_bytes))
 
     def _dangling(self, local: LocalRepository, blobs: set[str]) -> Iterator[CandidateFile]:
         """Blobs nothing reaches and no tree names: no path to say their language. One with the

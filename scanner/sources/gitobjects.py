@@ -270,28 +270,42 @@ class ObjectStore:
         if proc.returncode != 0:
             raise GitError(_last_line(error))
 
-    def messages(self, tips: list[str]) -> list[tuple[str, bytes]]:
+    def messages(self, tips: list[str], limit: int) -> Iterator[tuple[str, bytes | int]]:
         """(commit, its message's bytes) of every commit in the history of ``tips``, newest
         first: the commit objects themselves (``cat-file --batch``, after ``rev-list``), not
-        ``git log --format=%B``, which ends a message at a NUL a hand-made commit may hold."""
-        return self._messages_of(self.run("rev-list", "--stdin", stdin=_lines(tips)).split())
+        ``git log --format=%B``, which ends a message at a NUL a hand-made commit may hold. A
+        commit over ``limit`` bytes is not read: its size stands for its message."""
+        objects = self.run("rev-list", "--stdin", stdin=_lines(tips)).split()
+        return self._messages_of(objects, limit)
 
-    def _messages_of(self, objects: list[str]) -> list[tuple[str, bytes]]:
+    def _messages_of(self, objects: list[str], limit: int) -> Iterator[tuple[str, bytes | int]]:
         """(id, message) of commit or tag objects: what follows their headers' first blank line
-        (a signature's lines go on with a space: never blank); read ``_MESSAGES_BATCH`` at a
-        time (messages are small: a batch of blobs' count would triple the cost)."""
-        found: list[tuple[str, bytes]] = []
-        for at in range(0, len(objects), _MESSAGES_BATCH):
-            batch = self._read_batch(objects[at : at + _MESSAGES_BATCH])
-            found += [(sha, data.partition(b"\n\n")[2]) for sha, data in batch]
-        return found
+        (a signature's lines go on with a space: never blank), in order. Their sizes are asked
+        first: one over ``limit`` bytes is never read (its size is given for the message: the
+        caller's unread line), and the rest are read at most ``_MESSAGES_BATCH`` objects or
+        ``BATCH_BYTES`` at a time, handed on batch by batch: a hostile message of gigabytes, or
+        a history of millions, is never held whole."""
+        sizes = self.sizes(objects) if objects else {}
+        batch: list[str] = []
+        held = 0
+        for at, sha in enumerate(objects):
+            batch.append(sha)
+            held += min(sizes.get(sha, 0), limit + 1)
+            if held >= BATCH_BYTES or len(batch) >= _MESSAGES_BATCH or at == len(objects) - 1:
+                wanted = [one for one in batch if sizes.get(one, 0) <= limit]
+                read = dict(self._read_batch(wanted)) if wanted else {}
+                for one in batch:
+                    data = read.get(one)
+                    yield one, (data.partition(b"\n\n")[2] if data is not None
+                                else sizes.get(one, 0))  # fmt: skip
+                batch, held = [], 0
 
-    def tag_messages(self, prefix: str) -> list[tuple[str, bytes]]:
+    def tag_messages(self, prefix: str, limit: int) -> Iterator[tuple[str, bytes | int]]:
         """(tag object, its message's bytes) of every annotated tag a ref under ``prefix``
-        names."""
+        names (over ``limit`` bytes: its size, as ``messages``)."""
         listed = self.run("for-each-ref", "--format=%(objectname) %(objecttype)", prefix)
         tags = [line.split()[0] for line in listed.splitlines() if line.endswith(" tag")]
-        return self._messages_of(tags)
+        return self._messages_of(tags, limit)
 
     def read(self, blobs: Iterable[tuple[str, int]]) -> Iterator[tuple[str, bytes]]:
         """(sha, content) of each (sha, size) asked, in order.
@@ -477,7 +491,7 @@ class LocalRepository(ObjectStore):
                 objects &= own
         return found
 
-    def lost_messages(self) -> list[tuple[str, bytes]]:
+    def lost_messages(self, limit: int) -> Iterator[tuple[str, bytes | int]]:
         """(object, its message) of each of the repository's own commits and annotated tags
         that no ref reaches, which ``messages`` does not read: a commit amended or reset away
         (a reflog may still reach it, or nothing), a deleted tag's object."""
@@ -490,7 +504,7 @@ class LocalRepository(ObjectStore):
         reached |= {line.partition(" ")[0] for line in self.run(
             "for-each-ref", "--format=%(objectname) %(objecttype)").splitlines()}  # fmt: skip
         lost = sorted((found["commit"] | found["tag"]) - reached)
-        return self._messages_of(lost)
+        return self._messages_of(lost, limit)
 
     def _lost_trees(self, trees: set[str]) -> dict[str, list[str]]:
         """Blob -> its paths (regular files) in the trees nothing reaches, from the topmost of
