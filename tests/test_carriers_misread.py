@@ -200,3 +200,24 @@ def test_tab_indented_code_in_a_list_items_fence_is_read(store, tmp_path):
     code, candidate, stderr = scan(store, folder)
     assert code == 1 and candidate["verdict"] == "derivative", stderr
     assert evidence(candidate) == {"README.md!/code.py"}
+
+
+def test_json_whose_keys_are_spelled_with_escapes_is_still_a_notebook_or_a_map(store, tmp_path):
+    """JSON may spell a key with ``\\u`` escapes (``"\\u006ebformat"``): such a notebook or source
+    map under a ``.json`` name is read as one (the key's bytes alone came out clear)."""
+    notebook = json.dumps({"cells": [{"cell_type": "code", "metadata": {}, "outputs": [],
+                                      "source": JOURNAL.decode()}],
+                           "metadata": {}, "nbformat": 4, "nbformat_minor": 5})  # fmt: skip
+    client = (PRIVATE / CLIENT_PATH).read_text()
+    source_map = json.dumps({"version": 3, "sources": ["src/api/ledgerClient.ts"],
+                             "sourcesContent": [client], "mappings": ""})  # fmt: skip
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "analysis.json").write_text(notebook.replace('"nbformat"', '"\\u006ebformat"'))
+    (folder / "bundle.json").write_text(
+        source_map.replace('"sourcesContent"', '"\\u0073ourcesContent"')
+    )
+    code, candidate, stderr = scan(store, folder)
+    assert code == 1 and candidate["verdict"] == "derivative", stderr
+    found = evidence(candidate)
+    assert found == {"analysis.json!/cell-1.py", "bundle.json!/src/api/ledgerClient.ts"}, found

@@ -380,6 +380,31 @@ def _rewound(head: bytes, stream: IO[bytes]) -> IO[bytes]:
 
 
 _CARRIER_KEYS = (b'"sourcesContent"', b'"nbformat"')
+_ESCAPE = b"\\u"
+"""A JSON ``\\u`` escape: a key may be spelled with them (``"\\u006ebformat"``), which the bytes
+of ``_CARRIER_KEYS`` would not find."""
+
+
+def _json_kind(data: bytes) -> str:
+    """What a JSON file is by what it holds: ``sourcemap``, ``json-notebook`` or ``""``. Its
+    keys are looked for as bytes, and where it holds a ``\\u`` escape (a key may be spelled
+    with them) as the decoded object's keys too."""
+    if _CARRIER_KEYS[0] in data:
+        return "sourcemap"
+    if _CARRIER_KEYS[1] in data:
+        return "json-notebook"
+    if _ESCAPE in data:
+        try:
+            value = json.loads(data)
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            return ""
+        if isinstance(value, dict) and "sourcesContent" in value:
+            return "sourcemap"
+        if isinstance(value, dict) and "nbformat" in value:
+            return "json-notebook"
+    return ""
+
+
 """What a JSON object must name to be read as a source map or a notebook (by its content)."""
 _CHUNK = 1024 * 1024
 
@@ -581,8 +606,8 @@ class Unpacker:
         object is told one by."""
         overlap = max(map(len, _CARRIER_KEYS)) - 1
         while data:
-            if any(key in data for key in _CARRIER_KEYS):
-                return True
+            if any(key in data for key in _CARRIER_KEYS) or _ESCAPE in data:
+                return True  # an escape may spell a key: not read, so not decided
             more = stream.read(_CHUNK)
             self._count_bytes(len(more))
             data = data[-overlap:] + more if more else b""
@@ -695,8 +720,7 @@ class Unpacker:
             if data is None:
                 return
             if kind == "json":  # a map or a notebook, whatever its name and first bytes
-                kind = ("sourcemap" if _CARRIER_KEYS[0] in data
-                        else "json-notebook" if _CARRIER_KEYS[1] in data else "")  # fmt: skip
+                kind = _json_kind(data)
             if kind in ("notebook", "json-notebook"):
                 yield from self._notebook(path, data, depth, named=kind == "notebook")
             elif kind in ("markup", "markdown"):
