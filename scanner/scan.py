@@ -8,7 +8,7 @@ import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
 from typing import Any
@@ -25,7 +25,6 @@ from fingerprints import (
     is_minified,
     isolated_map,
     kgrams,
-    rolling_hash,
     start_parser,
 )
 from scanner.index import FingerprintIndex
@@ -134,29 +133,8 @@ def scan_tokens(file: CandidateFile, tokens: TokenStream | ParseFailure,
     parser answered, or how it failed): the same outcome, without parsing here."""
     if isinstance(tokens, ParseFailure):
         return unparsed(tokens)
-    k = context.params.k
-    grams = kgrams(replace(tokens, raw=tokens.raw[:0]), k)  # the raw hashes: when read
-    grams = replace(grams, raw=_RawHashes(tokens.raw, k))
+    grams = kgrams(tokens, context.params.k)
     return _judged(file, Analysis(file.language, tokens, grams), context)
-
-
-class _RawHashes:
-    """A file's raw k-gram hashes (``KGrams.raw``: the hash of each k-gram's exact tokens),
-    worked out the first time they are read. Only a file with k-grams in the private code reads
-    them (the matcher's verbatim check, at its hits), so the many with none never pay for this
-    second rolling hash: half of ``kgrams``' CPU (0.63 of 1.28 ms for a 120 KB JavaScript
-    file). Indexed as the array would be, with the same values."""
-
-    __slots__ = ("_hashes", "_k", "_raw")
-
-    def __init__(self, raw: Any, k: int) -> None:
-        self._raw, self._k = raw, k  # the tokens' raw values (``TokenStream.raw``)
-        self._hashes: Any = None
-
-    def __getitem__(self, key: Any) -> Any:
-        if self._hashes is None:
-            self._hashes = rolling_hash(self._raw, self._k)
-        return self._hashes[key]
 
 
 def _judged(file: CandidateFile, analysis: Analysis, context: ScanContext) -> FileOutcome:
