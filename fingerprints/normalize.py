@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from fingerprints.native import Tokenizer
 
 _RAW_BASE = np.uint64(0x100000001B3)
-_RAW_BASE_INV = np.uint64(pow(0x100000001B3, -1, 1 << 64))
 _EMPTY_U64 = np.zeros(0, dtype=np.uint64)
 _EMPTY_U32 = np.zeros(0, dtype=np.uint32)
 _EMPTY_I64 = np.zeros(0, dtype=np.int64)
@@ -104,27 +103,31 @@ def _raw_hashes(source: bytes, starts: np.ndarray, ends: np.ndarray) -> np.ndarr
     return (prefix[ends] - prefix[starts]) * inverse[starts]
 
 
-_POWERS_KEPT = 1 << 20
-"""Powers of B (and of its inverse) kept between files: 16 MiB covers every file up to 1 MiB;
-a larger one computes its own."""
-_KEPT: tuple[np.ndarray, np.ndarray] = (np.ones(1, np.uint64), np.ones(1, np.uint64))
+class Powers:
+    """``B ** m`` and ``B ** -m`` (mod 2**64) for ``m`` below a length, kept between calls up to
+    ``KEPT`` of them (16 MiB: every stream up to a million tokens or file up to 1 MiB; a longer
+    one gets its own): the raw slice hashes here, the k-gram hashes in ``shingles``."""
+
+    KEPT = 1 << 20
+
+    def __init__(self, base: np.uint64) -> None:
+        self._base, self._inverse = base, np.uint64(pow(int(base), -1, 2**64))
+        self._kept = (np.ones(1, np.uint64), np.ones(1, np.uint64))
+
+    def __call__(self, count: int) -> tuple[np.ndarray, np.ndarray]:
+        if self._kept[0].shape[0] >= count:
+            return self._kept
+        size = max(count, min(2 * self._kept[0].shape[0], self.KEPT))
+        tables = np.empty(size, np.uint64), np.empty(size, np.uint64)
+        for table, factor in zip(tables, (self._base, self._inverse), strict=True):
+            table[0] = 1
+            np.cumprod(np.full(size - 1, factor, dtype=np.uint64), out=table[1:])
+        if size <= self.KEPT:
+            self._kept = tables
+        return tables
 
 
-def _powers(count: int) -> tuple[np.ndarray, np.ndarray]:
-    """``B**i`` and ``B**-i`` (mod 2**64) for ``i < count`` (at least; the kept arrays when
-    they are long enough)."""
-    global _KEPT
-    if _KEPT[0].shape[0] >= count:
-        return _KEPT
-    size = count if count > _POWERS_KEPT else max(count, min(2 * _KEPT[0].shape[0], _POWERS_KEPT))
-    powers = np.empty(size, dtype=np.uint64)
-    inverse = np.empty(size, dtype=np.uint64)
-    powers[0] = inverse[0] = 1
-    np.cumprod(np.full(size - 1, _RAW_BASE, dtype=np.uint64), out=powers[1:])
-    np.cumprod(np.full(size - 1, _RAW_BASE_INV, dtype=np.uint64), out=inverse[1:])
-    if size <= _POWERS_KEPT:
-        _KEPT = (powers, inverse)
-    return powers, inverse
+_powers = Powers(_RAW_BASE)
 
 
 _COMMENT_LINE = re.compile(rb"(?m)^[ \t]*#[^\n]*")

@@ -15,7 +15,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from fingerprints import native
-from fingerprints.normalize import TokenStream
+from fingerprints.normalize import Powers, TokenStream
 
 _KGRAM_BASE = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -61,30 +61,7 @@ def rolling_hash(values: np.ndarray, k: int) -> np.ndarray:
     return _mix(acc)
 
 
-class _Powers:
-    """``B ** m`` and ``B ** -m`` (mod 2**64) for ``m`` below a length, kept between calls up to
-    ``KEPT`` of them (16 MiB: every stream up to a million tokens; a longer one gets its own)."""
-
-    KEPT = 1 << 20
-
-    def __init__(self, base: np.uint64) -> None:
-        self._base, self._inverse = base, np.uint64(pow(int(base), -1, 2**64))
-        self._kept = (np.ones(1, np.uint64), np.ones(1, np.uint64))
-
-    def __call__(self, count: int) -> tuple[np.ndarray, np.ndarray]:
-        if self._kept[0].shape[0] >= count:
-            return self._kept
-        size = max(count, min(2 * self._kept[0].shape[0], self.KEPT))
-        tables = np.empty(size, np.uint64), np.empty(size, np.uint64)
-        for table, factor in zip(tables, (self._base, self._inverse), strict=True):
-            table[0] = 1
-            np.cumprod(np.full(size - 1, factor, dtype=np.uint64), out=table[1:])
-        if size <= self.KEPT:
-            self._kept = tables
-        return tables
-
-
-_powers = _Powers(_KGRAM_BASE)
+_powers = Powers(_KGRAM_BASE)
 
 
 @dataclass(frozen=True, slots=True)
