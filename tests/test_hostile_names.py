@@ -18,7 +18,9 @@ import tarfile
 import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote, urljoin
 
+import httpx
 import pytest
 from markdown_it import MarkdownIt
 from typer.testing import CliRunner
@@ -365,3 +367,45 @@ def test_no_report_and_no_served_page_links_a_hostile_url(tmp_path):
         assert re.findall(r'href="([^"]*)"', rendered) == []
     shown = _environment().from_string("{% for l in links %}{{ l|https }};{% endfor %}")
     assert shown.render(links=HOSTILE_LINKS) == "None;" * len(HOSTILE_LINKS)
+
+
+CLIMBING = ["../../react@18.3.1/index.py", "//evil.example/x.py", "a/./../../../b.py"]
+"""Names inside a package that would climb out of it, or name another host, once a reader
+resolves them as URLs."""
+
+
+def test_no_link_and_no_sarif_uri_climbs_out_of_the_candidate(store, tmp_path):
+    """npm names from a stranger in a notice's unpkg links, the reports' file URLs and the
+    SARIF URIs: each stays below the package it is in (a browser resolves ``..`` and ``//``:
+    the notice would name react's file, or a file on another host)."""
+    from tests.servers import FakeRegistry
+
+    sarif, results = tmp_path / "r.sarif", str(tmp_path / "results.db")
+    with FakeRegistry() as registry:
+        registry.add_npm("evil-pkg", "1.0.0", {name: JOURNAL for name in CLIMBING})
+        done = runner.invoke(app, ["scan", "npm:evil-pkg@1.0.0", "--store", str(store),
+                                   "--results", results, "--npm-registry", registry.url,
+                                   "--sarif", str(sarif)])  # fmt: skip
+    assert done.exit_code == 1, done.output
+    decided = runner.invoke(app, ["review", "latest", "npm:evil-pkg@1.0.0", "--confirm",
+                                  "--reason", "copy", "--results", results])  # fmt: skip
+    assert decided.exit_code == 0, decided.output
+    notice = runner.invoke(app, ["notice", "latest", "--results", results])
+    assert notice.exit_code == 0, notice.output
+    links = re.findall(r"<(https://unpkg[^>]*)>", notice.stdout)
+    data = json.loads(sarif.read_text())
+    results_ = data["runs"][0]["results"]
+    links += [r["properties"]["fileUrl"] for r in results_]
+    assert len(links) == 2 * len(CLIMBING), notice.stdout
+    for link in links:  # httpx resolves dot segments as a browser does
+        assert httpx.URL(link).path.startswith("/evil-pkg@1.0.0/"), link
+    uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results_]
+    base = "https://checkout.example/src/"
+    assert sorted(unquote(u) for u in uris) == sorted(f"package/{n}" for n in CLIMBING)
+    for uri in uris:
+        assert urljoin(base, uri).startswith(base), uri
+    revision = "a" * 40
+    for name in CLIMBING:  # a GitHub permalink stays in its repository at its commit
+        link = permalink("github:acme/ui", revision, name, (1, 2))
+        assert httpx.URL(link).path.startswith(f"/acme/ui/blob/{revision}/"), link
+    assert uri_path("src/a b.py") == "src/a%20b.py"  # a plain name keeps its folders

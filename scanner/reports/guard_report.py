@@ -99,11 +99,12 @@ def _level(policy: GuardPolicy, finding_class: str) -> str:
 def artifact_uri(artifact: str, path: str) -> str:
     """Where a finding is, as a file of the repository: for an artifact that is one file (a
     tarball, a wheel, an image) that file; in a folder, the file inside it that holds the finding
-    (the map, or the map that embeds the matched source)."""
+    (the map, or the map that embeds the matched source). The artifact is the user's, as given;
+    the name inside it stays inside it (``uri_path``)."""
     where = path.split(SEPARATOR, 1)[0] if path else ""
     if not where or Path(artifact).is_file():
-        return uri_path(artifact)
-    return uri_path(f"{artifact.rstrip('/')}/{where}")
+        return uri_path(artifact, contained=False)
+    return f"{uri_path(artifact.rstrip('/'), contained=False)}/{uri_path(where)}"
 
 
 def _location(artifact: str, path: str) -> dict[str, Any]:
