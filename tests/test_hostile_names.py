@@ -14,6 +14,8 @@ import json
 import os
 import re
 import sqlite3
+import subprocess
+import sys
 import tarfile
 import zipfile
 from html.parser import HTMLParser
@@ -409,3 +411,32 @@ def test_no_link_and_no_sarif_uri_climbs_out_of_the_candidate(store, tmp_path):
         link = permalink("github:acme/ui", revision, name, (1, 2))
         assert httpx.URL(link).path.startswith(f"/acme/ui/blob/{revision}/"), link
     assert uri_path("src/a b.py") == "src/a%20b.py"  # a plain name keeps its folders
+
+
+def test_emoji_codes_in_names_are_shown_as_they_are(store, tmp_path):
+    """rich turns ``:fire:`` into an emoji even with markup off: a name would be shown (and
+    pasted back into ``review --files``) as another name. On a terminal (a real process with
+    FORCE_TERMINAL), the problem line and the verdict table; the review queue always."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        for name, data in ((":fire:.py", JOURNAL), (":red_circle:.py", b"\0\1\2" * 100)):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    tar = tmp_path / "drop-:smile:.tar"
+    tar.write_bytes(buffer.getvalue())
+    results = str(tmp_path / "results.db")
+    env = {**os.environ, "FORCE_TERMINAL": "1", "COLUMNS": "200"}
+    done = subprocess.run([sys.executable, "-m", "scanner", "scan", str(tar), "--store",
+                           str(store), "--results", results],
+                          capture_output=True, text=True, env=env, timeout=300)  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    assert f"{tar}::red_circle:.py: binary file" in done.stderr, done.stderr
+    assert "drop-:smile:.tar" in done.stdout, done.stdout  # the verdict table's cell
+    queue = runner.invoke(app, ["review", "latest", "--results", results])
+    assert queue.exit_code == 0, queue.output
+    assert "    :fire:.py\n" in queue.output, queue.output
+    decided = runner.invoke(app, ["review", "latest", str(tar), "--confirm", "--reason", "copy",
+                                  "--files", ":fire:.py", "--results", results])  # fmt: skip
+    assert decided.exit_code == 0, decided.output
+    assert decided.output == f"confirmed {tar}: :fire:.py\n"
