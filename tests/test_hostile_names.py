@@ -13,6 +13,7 @@ import io
 import json
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -440,3 +441,39 @@ def test_emoji_codes_in_names_are_shown_as_they_are(store, tmp_path):
                                   "--files", ":fire:.py", "--results", results])  # fmt: skip
     assert decided.exit_code == 0, decided.output
     assert decided.output == f"confirmed {tar}: :fire:.py\n"
+
+
+def test_a_reference_packages_file_name_is_escaped_in_the_markdown_report(tmp_path):
+    """A reference package (``background``) is public code a stranger published: the name of
+    the file that holds the public code is shown, in the Markdown report's "Public code"
+    section, as a code span like every other name (it was written inside bare backticks: a
+    backtick or a newline in it forged a heading, an ``<img>`` and a link)."""
+    hostile = "iso8601-2.1.0/iso8601/`<img src=x onerror=alert(1)>`\n# forged\n[x](javascript:1).py"
+    buffer = io.BytesIO()
+    with (
+        tarfile.open(SAMPLES / "references" / "iso8601-2.1.0.tar.gz") as source,
+        tarfile.open(fileobj=buffer, mode="w:gz", format=tarfile.PAX_FORMAT) as archive,
+    ):
+        for member in source.getmembers():
+            data = source.extractfile(member).read() if member.isfile() else None
+            if member.name.endswith("iso8601/iso8601.py"):
+                member.name = hostile
+            archive.addfile(member, io.BytesIO(data) if data is not None else None)
+    reference = tmp_path / "iso8601-2.1.0.tar.gz"
+    reference.write_bytes(buffer.getvalue())
+    db, summary = tmp_path / "s.db", tmp_path / "summary.md"
+    public = SAMPLES / "public" / "acme-pay-sdk"
+    for args in (["fingerprint", str(PRIVATE), "--public", str(public)],
+                 ["background", str(reference)]):  # fmt: skip
+        done = runner.invoke(app, [*args, "--store", str(db)])
+        assert done.exit_code == 0, done.output
+    target = tmp_path / "vendors`\n# forged target"
+    shutil.copytree(SAMPLES / "candidates" / "vendors-iso8601", target)
+    done = runner.invoke(app, ["scan", str(target), "--store", str(db), "--results",
+                               str(tmp_path / "r.db"), "--md", str(summary)])  # fmt: skip
+    assert done.exit_code in (0, 1), done.output
+    markdown = summary.read_text()
+    section = markdown.split("## Public code", 1)[1]
+    assert md_code(hostile) in section and md_code(str(target)) in section, section
+    assert not any(line.startswith("# forged") for line in markdown.splitlines())
+    _assert_markdown_runs_nothing(markdown)
