@@ -443,12 +443,8 @@ def test_emoji_codes_in_names_are_shown_as_they_are(store, tmp_path):
     assert decided.output == f"confirmed {tar}: :fire:.py\n"
 
 
-def test_a_reference_packages_file_name_is_escaped_in_the_markdown_report(tmp_path):
-    """A reference package (``background``) is public code a stranger published: the name of
-    the file that holds the public code is shown, in the Markdown report's "Public code"
-    section, as a code span like every other name (it was written inside bare backticks: a
-    backtick or a newline in it forged a heading, an ``<img>`` and a link)."""
-    hostile = "iso8601-2.1.0/iso8601/`<img src=x onerror=alert(1)>`\n# forged\n[x](javascript:1).py"
+def _renamed_reference(folder: Path, name: str) -> Path:
+    """The sample reference package (iso8601 2.1.0), its module renamed ``name``."""
     buffer = io.BytesIO()
     with (
         tarfile.open(SAMPLES / "references" / "iso8601-2.1.0.tar.gz") as source,
@@ -457,10 +453,20 @@ def test_a_reference_packages_file_name_is_escaped_in_the_markdown_report(tmp_pa
         for member in source.getmembers():
             data = source.extractfile(member).read() if member.isfile() else None
             if member.name.endswith("iso8601/iso8601.py"):
-                member.name = hostile
+                member.name = name
             archive.addfile(member, io.BytesIO(data) if data is not None else None)
-    reference = tmp_path / "iso8601-2.1.0.tar.gz"
+    reference = folder / "iso8601-2.1.0.tar.gz"
     reference.write_bytes(buffer.getvalue())
+    return reference
+
+
+def test_a_reference_packages_file_name_is_escaped_in_the_markdown_report(tmp_path):
+    """A reference package (``background``) is public code a stranger published: the name of
+    the file that holds the public code is shown, in the Markdown report's "Public code"
+    section, as a code span like every other name (it was written inside bare backticks: a
+    backtick or a newline in it forged a heading, an ``<img>`` and a link)."""
+    hostile = "iso8601-2.1.0/iso8601/`<img src=x onerror=alert(1)>`\n# forged\n[x](javascript:1).py"
+    reference = _renamed_reference(tmp_path, hostile)
     db, summary = tmp_path / "s.db", tmp_path / "summary.md"
     public = SAMPLES / "public" / "acme-pay-sdk"
     for args in (["fingerprint", str(PRIVATE), "--public", str(public)],
@@ -477,3 +483,20 @@ def test_a_reference_packages_file_name_is_escaped_in_the_markdown_report(tmp_pa
     assert md_code(hostile) in section and md_code(str(target)) in section, section
     assert not any(line.startswith("# forged") for line in markdown.splitlines())
     _assert_markdown_runs_nothing(markdown)
+
+
+def test_inventory_json_is_ascii_so_no_name_acts_on_the_terminal(tmp_path):
+    """``inventory --json`` wrote a reference file's name with its U+202E (bidi override),
+    U+009B (a C1 CSI: ``\x9b2J`` clears some terminals' screens) and U+2028 as they are; every
+    other JSON leaktrace writes is ASCII, with escapes."""
+    hostile = "iso8601-2.1.0/iso8601/bidi\u202etxt.\x9b2J\u2028[b]x[/b]:smile:.py"
+    reference = _renamed_reference(tmp_path, hostile)
+    db = tmp_path / "s.db"
+    for args in (["fingerprint", str(PRIVATE)], ["background", str(reference)]):
+        done = runner.invoke(app, [*args, "--store", str(db)])
+        assert done.exit_code == 0, done.output
+    done = runner.invoke(app, ["inventory", str(db), "--json"])
+    assert done.exit_code == 0, done.output
+    assert done.stdout.isascii(), [c for c in done.stdout if not c.isascii()]
+    files = [f for repo in json.loads(done.stdout)["repos"] for f in repo["files"]]
+    assert [f["reference_path"] for f in files] == [hostile]
