@@ -60,6 +60,16 @@ def _tar(path: Path) -> Path:
     return path
 
 
+def _tar_of(path: Path, entries: list[tuple[str, bytes]]) -> Path:
+    """A tar at ``path`` holding ``entries`` (name, bytes)."""
+    with tarfile.open(path, mode="w", format=tarfile.PAX_FORMAT) as archive:
+        for name, data in entries:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return path
+
+
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     db = tmp_path_factory.mktemp("store") / "store.db"
@@ -418,14 +428,8 @@ def test_emoji_codes_in_names_are_shown_as_they_are(store, tmp_path):
     """rich turns ``:fire:`` into an emoji even with markup off: a name would be shown (and
     pasted back into ``review --files``) as another name. On a terminal (a real process with
     FORCE_TERMINAL), the problem line and the verdict table; the review queue always."""
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as archive:
-        for name, data in ((":fire:.py", JOURNAL), (":red_circle:.py", b"\0\1\2" * 100)):
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-    tar = tmp_path / "drop-:smile:.tar"
-    tar.write_bytes(buffer.getvalue())
+    tar = _tar_of(tmp_path / "drop-:smile:.tar",
+                  [(":fire:.py", JOURNAL), (":red_circle:.py", b"\0\1\2" * 100)])  # fmt: skip
     results = str(tmp_path / "results.db")
     env = {**os.environ, "FORCE_TERMINAL": "1", "COLUMNS": "200"}
     done = subprocess.run([sys.executable, "-m", "scanner", "scan", str(tar), "--store",
@@ -500,3 +504,47 @@ def test_inventory_json_is_ascii_so_no_name_acts_on_the_terminal(tmp_path):
     assert done.stdout.isascii(), [c for c in done.stdout if not c.isascii()]
     files = [f for repo in json.loads(done.stdout)["repos"] for f in repo["files"]]
     assert [f["reference_path"] for f in files] == [hostile]
+
+
+CI_COMMANDS = ["##[set-output name=exit-code;]0.py", "a ##vso[task.prependpath]/tmp/evil.py",
+               "::add-mask::FAIL.py", "x ##teamcity[setParameter name='a'].py"]  # fmt: skip
+"""Names a CI runner would read as commands in a log line: GitHub Actions ``##[...]`` anywhere,
+``::...::`` at a line's start after spaces; Azure Pipelines ``##vso[``; TeamCity
+``##teamcity[``."""
+
+
+def _ci_command(line: str) -> bool:
+    """Whether a CI runner would take ``line`` for a command (GitHub's runner: TryParseV2 after
+    TrimStart, TryParse anywhere; Azure's and TeamCity's prefixes anywhere)."""
+    return line.lstrip().startswith("::") or re.search(r"##[A-Za-z]*\[", line) is not None
+
+
+def test_no_name_is_a_ci_command_in_a_log_line(store, tmp_path):
+    """guard in CI (action.yml) prints a source map's paths, scan and review print file names:
+    a stranger's name set a step output, masked a word, added to the PATH of later steps or
+    forged an annotation. Each is shown with ``\\x23`` or ``\\x3a``, the same in every output,
+    and ``review --files`` takes it as shown."""
+    tar = _tar_of(tmp_path / "drop.tar",
+                  [*((n, JOURNAL) for n in CI_COMMANDS), ("::x\n.py", b"\0" * 99)])  # fmt: skip
+    results = str(tmp_path / "results.db")
+    done = runner.invoke(app, ["scan", str(tar), "--store", str(store), "--results", results])
+    assert done.exit_code == 1, done.output
+    queue = runner.invoke(app, ["review", "latest", "--results", results])
+    decided = runner.invoke(app, ["review", "latest", str(tar), "--confirm", "--reason", "copy",
+                                  "--files", printable(CI_COMMANDS[2]),
+                                  "--results", results])  # fmt: skip
+    assert decided.exit_code == 0, decided.output
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "app.js.map").write_text(json.dumps({
+        "version": 3, "file": "app.js", "mappings": "AAAA", "names": [],
+        "sources": ["::error file=a.py::forged", *(f"../../{n}" for n in CI_COMMANDS)],
+        "sourcesContent": ["let a = 1;\n", None, None, None, None]}))  # fmt: skip
+    guarded = runner.invoke(app, ["guard", str(site)])
+    assert guarded.exit_code == 1, guarded.output
+    lines = [line for out in (done, queue, decided, guarded) for line in out.output.splitlines()]
+    assert not [line for line in lines if _ci_command(line)]
+    assert "    \\x3a:add-mask::FAIL.py" in queue.output, queue.output
+    assert "#\\x23vso[task.prependpath]" in guarded.output, guarded.output
+    assert "     \\x3a:error file=a.py::forged" in guarded.output, guarded.output
+    assert decided.output == f"confirmed {tar}: ::add-mask::FAIL.py\n"  # not a line's start
