@@ -10,10 +10,16 @@ Two steps, at two places:
 - ``printable`` where a name leaves for a terminal or a line of text: control characters, line
   breaks, escapes, bidirectional overrides and other characters that print as nothing are shown
   as escapes (``\\n``, ``\\x1b``, ``\\u202e``), so a name can neither forge a line nor drive the
-  terminal.
+  terminal. Nor a CI log, where the runner reads commands in the lines a step prints: GitHub
+  Actions takes ``##[command]`` anywhere in a line and ``::command::`` at its start (after
+  spaces), Azure Pipelines ``##vso[...]``, TeamCity ``##teamcity[...]`` (an output set, a
+  secret mask, a fake annotation, a variable or the PATH of later steps). Their second ``#``
+  is shown ``\\x23``, the first ``:`` of a line's ``::`` ``\\x3a``.
 """
 
 from __future__ import annotations
+
+import re
 
 _SHORT = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
@@ -45,13 +51,24 @@ def _escape(char: str) -> str:
     return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
+_CI_COMMAND = re.compile(r"(?<=#)#(?=[A-Za-z]*\[)")
+"""The second ``#`` of ``##[``, ``##vso[``, ``##teamcity[``: a CI runner's command anywhere in
+a line (written ``\\x23``, no line holds ``##`` before such a word and its ``[``)."""
+
+
 def printable(text: str) -> str:
-    """``text`` fit for one line of a terminal or a text file: every character that is not
-    printable (controls, line and paragraph separators, format characters such as bidi
-    overrides, surrogates, spaces other than the plain space) is shown as an escape."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else _escape(c) for c in text)
+    """``text`` fit for one line of a terminal, a CI log or a text file: every character that is
+    not printable (controls, line and paragraph separators, format characters such as bidi
+    overrides, surrogates, spaces other than the plain space) is shown as an escape, and so is
+    what a CI runner would take for a command (``##[``, ``::`` starting a line)."""
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else _escape(c) for c in text)
+    if "##" in text:
+        text = _CI_COMMAND.sub(lambda _: "\\x23", text)  # "##[" -> "#\x23["
+    if text.lstrip(" ").startswith("::"):
+        start = len(text) - len(text.lstrip(" "))
+        text = f"{text[:start]}\\x3a{text[start + 1 :]}"
+    return text
 
 
 __all__ = ["carried_name", "printable"]

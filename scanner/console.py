@@ -34,7 +34,7 @@ class _LazyConsole:
         """rich's ``print``; a plain line of text (``markup=False``, nothing to escape) goes
         straight to a stream that is no terminal: rich's console costs 35 ms to import and a
         few milliseconds a line (``fingerprint`` prints one per empty file), for the same bytes
-        (rich would only have turned ``:name:`` emoji codes in a file name into emoji)."""
+        (``PLAIN``: no emoji codes replaced)."""
         stream = sys.stderr if self._options.get("stderr") else sys.stdout
         if (self._console is None and markup is False and not options and len(objects) == 1
                 and isinstance(objects[0], str) and objects[0].isprintable()
@@ -57,8 +57,13 @@ def is_terminal(stream: Any) -> bool:
         return True  # not a plain stream: leave it to rich
 
 
-err: Console = _LazyConsole(stderr=True, highlight=False, soft_wrap=True)  # type: ignore[assignment]
-out: Console = _LazyConsole(highlight=False, soft_wrap=True)  # type: ignore[assignment]
+PLAIN = {"highlight": False, "soft_wrap": True, "emoji": False}
+"""A console that shows text as it is: no highlighting, and no ``:name:`` emoji code turned into
+an emoji (a file named ``:fire:.py`` would be shown, and pasted into ``review --files``, as
+``🔥.py``; rich does it with markup off too, in the cells of a table as well)."""
+
+err: Console = _LazyConsole(stderr=True, **PLAIN)  # type: ignore[assignment]
+out: Console = _LazyConsole(**PLAIN)  # type: ignore[assignment]
 
 
 def say(text: str, *, to_stderr: bool = False) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -473,3 +474,19 @@ def test_a_version_control_folder_in_an_archive_an_npm_package_packs_is_reported
     code, output = guard(package, "--no-npm")
     assert code == 0, output
     assert f"warn {'version-control':<21} {package}:vendor/bundle.tgz!/repo/.git/: " in output
+
+
+def test_a_source_path_in_a_sarif_message_is_no_embedded_link(tmp_path):
+    """SARIF viewers (GitHub code scanning, where the action uploads guard's SARIF) render
+    ``[text](URL)`` in a message as a link (SARIF 2.1.0 §3.11.6): guard's messages escape it as
+    scan's do (``sarif_text``), so a source map's path cannot put a link in a code-scanning
+    alert."""
+    hostile = ["src/[click](https://evil.example/a).ts", "../../../x/[y](https://evil.example).ts"]
+    themap = source_map(hostile, ["let a = 1;\n", None])
+    site = write_tree(tmp_path / "site", {"app.js.map": themap})
+    sarif = tmp_path / "guard.sarif"
+    code, _ = guard(site, "--sarif", sarif)
+    assert code == 1
+    texts = [r["message"]["text"] for r in report(sarif)["runs"][0]["results"]]
+    assert len(texts) == 2 and not any(re.search(r"(?<!\\)\]\(", t) for t in texts), texts
+    assert any("\\[click\\](https://evil.example/a).ts" in t for t in texts), texts

@@ -13,12 +13,17 @@ import io
 import json
 import os
 import re
+import shutil
 import sqlite3
+import subprocess
+import sys
 import tarfile
 import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote, urljoin
 
+import httpx
 import pytest
 from markdown_it import MarkdownIt
 from typer.testing import CliRunner
@@ -52,6 +57,16 @@ def _tar(path: Path) -> Path:
             info.size = len(data)
             archive.addfile(info, io.BytesIO(data))
     path.write_bytes(buffer.getvalue())
+    return path
+
+
+def _tar_of(path: Path, entries: list[tuple[str, bytes]]) -> Path:
+    """A tar at ``path`` holding ``entries`` (name, bytes)."""
+    with tarfile.open(path, mode="w", format=tarfile.PAX_FORMAT) as archive:
+        for name, data in entries:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
     return path
 
 
@@ -365,3 +380,171 @@ def test_no_report_and_no_served_page_links_a_hostile_url(tmp_path):
         assert re.findall(r'href="([^"]*)"', rendered) == []
     shown = _environment().from_string("{% for l in links %}{{ l|https }};{% endfor %}")
     assert shown.render(links=HOSTILE_LINKS) == "None;" * len(HOSTILE_LINKS)
+
+
+CLIMBING = ["../../react@18.3.1/index.py", "//evil.example/x.py", "a/./../../../b.py"]
+"""Names inside a package that would climb out of it, or name another host, once a reader
+resolves them as URLs."""
+
+
+def test_no_link_and_no_sarif_uri_climbs_out_of_the_candidate(store, tmp_path):
+    """npm names from a stranger in a notice's unpkg links, the reports' file URLs and the
+    SARIF URIs: each stays below the package it is in (a browser resolves ``..`` and ``//``:
+    the notice would name react's file, or a file on another host)."""
+    from tests.servers import FakeRegistry
+
+    sarif, results = tmp_path / "r.sarif", str(tmp_path / "results.db")
+    with FakeRegistry() as registry:
+        registry.add_npm("evil-pkg", "1.0.0", {name: JOURNAL for name in CLIMBING})
+        done = runner.invoke(app, ["scan", "npm:evil-pkg@1.0.0", "--store", str(store),
+                                   "--results", results, "--npm-registry", registry.url,
+                                   "--sarif", str(sarif)])  # fmt: skip
+    assert done.exit_code == 1, done.output
+    decided = runner.invoke(app, ["review", "latest", "npm:evil-pkg@1.0.0", "--confirm",
+                                  "--reason", "copy", "--results", results])  # fmt: skip
+    assert decided.exit_code == 0, decided.output
+    notice = runner.invoke(app, ["notice", "latest", "--results", results])
+    assert notice.exit_code == 0, notice.output
+    links = re.findall(r"<(https://unpkg[^>]*)>", notice.stdout)
+    data = json.loads(sarif.read_text())
+    results_ = data["runs"][0]["results"]
+    links += [r["properties"]["fileUrl"] for r in results_]
+    assert len(links) == 2 * len(CLIMBING), notice.stdout
+    for link in links:  # httpx resolves dot segments as a browser does
+        assert httpx.URL(link).path.startswith("/evil-pkg@1.0.0/"), link
+    uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results_]
+    base = "https://checkout.example/src/"
+    assert sorted(unquote(u) for u in uris) == sorted(f"package/{n}" for n in CLIMBING)
+    for uri in uris:
+        assert urljoin(base, uri).startswith(base), uri
+    revision = "a" * 40
+    for name in CLIMBING:  # a GitHub permalink stays in its repository at its commit
+        link = permalink("github:acme/ui", revision, name, (1, 2))
+        assert httpx.URL(link).path.startswith(f"/acme/ui/blob/{revision}/"), link
+    assert uri_path("src/a b.py") == "src/a%20b.py"  # a plain name keeps its folders
+
+
+def test_emoji_codes_in_names_are_shown_as_they_are(store, tmp_path):
+    """rich turns ``:fire:`` into an emoji even with markup off: a name would be shown (and
+    pasted back into ``review --files``) as another name. On a terminal (a real process with
+    FORCE_TERMINAL), the problem line and the verdict table; the review queue always."""
+    tar = _tar_of(tmp_path / "drop-:smile:.tar",
+                  [(":fire:.py", JOURNAL), (":red_circle:.py", b"\0\1\2" * 100)])  # fmt: skip
+    results = str(tmp_path / "results.db")
+    env = {**os.environ, "FORCE_TERMINAL": "1", "COLUMNS": "200"}
+    done = subprocess.run([sys.executable, "-m", "scanner", "scan", str(tar), "--store",
+                           str(store), "--results", results],
+                          capture_output=True, text=True, env=env, timeout=300)  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    assert f"{tar}::red_circle:.py: binary file" in done.stderr, done.stderr
+    assert "drop-:smile:.tar" in done.stdout, done.stdout  # the verdict table's cell
+    queue = runner.invoke(app, ["review", "latest", "--results", results])
+    assert queue.exit_code == 0, queue.output
+    assert "    :fire:.py\n" in queue.output, queue.output
+    decided = runner.invoke(app, ["review", "latest", str(tar), "--confirm", "--reason", "copy",
+                                  "--files", ":fire:.py", "--results", results])  # fmt: skip
+    assert decided.exit_code == 0, decided.output
+    assert decided.output == f"confirmed {tar}: :fire:.py\n"
+
+
+def _renamed_reference(folder: Path, name: str) -> Path:
+    """The sample reference package (iso8601 2.1.0), its module renamed ``name``."""
+    buffer = io.BytesIO()
+    with (
+        tarfile.open(SAMPLES / "references" / "iso8601-2.1.0.tar.gz") as source,
+        tarfile.open(fileobj=buffer, mode="w:gz", format=tarfile.PAX_FORMAT) as archive,
+    ):
+        for member in source.getmembers():
+            data = source.extractfile(member).read() if member.isfile() else None
+            if member.name.endswith("iso8601/iso8601.py"):
+                member.name = name
+            archive.addfile(member, io.BytesIO(data) if data is not None else None)
+    reference = folder / "iso8601-2.1.0.tar.gz"
+    reference.write_bytes(buffer.getvalue())
+    return reference
+
+
+def test_a_reference_packages_file_name_is_escaped_in_the_markdown_report(tmp_path):
+    """A reference package (``background``) is public code a stranger published: the name of
+    the file that holds the public code is shown, in the Markdown report's "Public code"
+    section, as a code span like every other name (it was written inside bare backticks: a
+    backtick or a newline in it forged a heading, an ``<img>`` and a link)."""
+    hostile = "iso8601-2.1.0/iso8601/`<img src=x onerror=alert(1)>`\n# forged\n[x](javascript:1).py"
+    reference = _renamed_reference(tmp_path, hostile)
+    db, summary = tmp_path / "s.db", tmp_path / "summary.md"
+    public = SAMPLES / "public" / "acme-pay-sdk"
+    for args in (["fingerprint", str(PRIVATE), "--public", str(public)],
+                 ["background", str(reference)]):  # fmt: skip
+        done = runner.invoke(app, [*args, "--store", str(db)])
+        assert done.exit_code == 0, done.output
+    target = tmp_path / "vendors`\n# forged target"
+    shutil.copytree(SAMPLES / "candidates" / "vendors-iso8601", target)
+    done = runner.invoke(app, ["scan", str(target), "--store", str(db), "--results",
+                               str(tmp_path / "r.db"), "--md", str(summary)])  # fmt: skip
+    assert done.exit_code in (0, 1), done.output
+    markdown = summary.read_text()
+    section = markdown.split("## Public code", 1)[1]
+    assert md_code(hostile) in section and md_code(str(target)) in section, section
+    assert not any(line.startswith("# forged") for line in markdown.splitlines())
+    _assert_markdown_runs_nothing(markdown)
+
+
+def test_inventory_json_is_ascii_so_no_name_acts_on_the_terminal(tmp_path):
+    """``inventory --json`` wrote a reference file's name with its U+202E (bidi override),
+    U+009B (a C1 CSI: ``\x9b2J`` clears some terminals' screens) and U+2028 as they are; every
+    other JSON leaktrace writes is ASCII, with escapes."""
+    hostile = "iso8601-2.1.0/iso8601/bidi\u202etxt.\x9b2J\u2028[b]x[/b]:smile:.py"
+    reference = _renamed_reference(tmp_path, hostile)
+    db = tmp_path / "s.db"
+    for args in (["fingerprint", str(PRIVATE)], ["background", str(reference)]):
+        done = runner.invoke(app, [*args, "--store", str(db)])
+        assert done.exit_code == 0, done.output
+    done = runner.invoke(app, ["inventory", str(db), "--json"])
+    assert done.exit_code == 0, done.output
+    assert done.stdout.isascii(), [c for c in done.stdout if not c.isascii()]
+    files = [f for repo in json.loads(done.stdout)["repos"] for f in repo["files"]]
+    assert [f["reference_path"] for f in files] == [hostile]
+
+
+CI_COMMANDS = ["##[set-output name=exit-code;]0.py", "a ##vso[task.prependpath]/tmp/evil.py",
+               "::add-mask::FAIL.py", "x ##teamcity[setParameter name='a'].py"]  # fmt: skip
+"""Names a CI runner would read as commands in a log line: GitHub Actions ``##[...]`` anywhere,
+``::...::`` at a line's start after spaces; Azure Pipelines ``##vso[``; TeamCity
+``##teamcity[``."""
+
+
+def _ci_command(line: str) -> bool:
+    """Whether a CI runner would take ``line`` for a command (GitHub's runner: TryParseV2 after
+    TrimStart, TryParse anywhere; Azure's and TeamCity's prefixes anywhere)."""
+    return line.lstrip().startswith("::") or re.search(r"##[A-Za-z]*\[", line) is not None
+
+
+def test_no_name_is_a_ci_command_in_a_log_line(store, tmp_path):
+    """guard in CI (action.yml) prints a source map's paths, scan and review print file names:
+    a stranger's name set a step output, masked a word, added to the PATH of later steps or
+    forged an annotation. Each is shown with ``\\x23`` or ``\\x3a``, the same in every output,
+    and ``review --files`` takes it as shown."""
+    tar = _tar_of(tmp_path / "drop.tar",
+                  [*((n, JOURNAL) for n in CI_COMMANDS), ("::x\n.py", b"\0" * 99)])  # fmt: skip
+    results = str(tmp_path / "results.db")
+    done = runner.invoke(app, ["scan", str(tar), "--store", str(store), "--results", results])
+    assert done.exit_code == 1, done.output
+    queue = runner.invoke(app, ["review", "latest", "--results", results])
+    decided = runner.invoke(app, ["review", "latest", str(tar), "--confirm", "--reason", "copy",
+                                  "--files", printable(CI_COMMANDS[2]),
+                                  "--results", results])  # fmt: skip
+    assert decided.exit_code == 0, decided.output
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "app.js.map").write_text(json.dumps({
+        "version": 3, "file": "app.js", "mappings": "AAAA", "names": [],
+        "sources": ["::error file=a.py::forged", *(f"../../{n}" for n in CI_COMMANDS)],
+        "sourcesContent": ["let a = 1;\n", None, None, None, None]}))  # fmt: skip
+    guarded = runner.invoke(app, ["guard", str(site)])
+    assert guarded.exit_code == 1, guarded.output
+    lines = [line for out in (done, queue, decided, guarded) for line in out.output.splitlines()]
+    assert not [line for line in lines if _ci_command(line)]
+    assert "    \\x3a:add-mask::FAIL.py" in queue.output, queue.output
+    assert "#\\x23vso[task.prependpath]" in guarded.output, guarded.output
+    assert "     \\x3a:error file=a.py::forged" in guarded.output, guarded.output
+    assert decided.output == f"confirmed {tar}: ::add-mask::FAIL.py\n"  # not a line's start

@@ -1278,3 +1278,29 @@ def test_a_file_read_ahead_is_hashed_once_and_judged_the_same(store, monkeypatch
     assert judged.file_hashes == itself.file_hashes == expected
     assert set(memo) == {(hashlib.sha256(f.data).hexdigest(), f.language) for f in files}
     assert prepared.digest(files[1]) is None  # asked once per file: handed over, then let go
+
+
+def test_a_slack_alert_of_long_names_is_still_delivered(store, tmp_path):
+    """Slack refuses (400) a section over 3,000 characters, and a refused alert is retried and
+    never delivered: a leak whose files a stranger named long (``<`` counts four escaped) went
+    unreported. Each name is cut to ``SLACK_NAME_MAX``; the alert arrives."""
+    from scanner.watch.alerts import SLACK_NAME_MAX
+
+    long_names = {f"lib/{'<' * 500}-{i}.py": _private_file(f"acme_ledger/{name}.py")
+                  for i, name in enumerate(("journal", "accounts", "invoicing",
+                                            "reconciliation", "money"))}  # fmt: skip
+    results = tmp_path / "results.db"
+    with FakeFeeds() as feeds, FakeWebhook(slack=True) as hook:
+        feeds.publish_npm("long-names", "1.0.0", long_names)
+        feeds.show()
+        done = subprocess.run([*watch_command(store, results, feeds, hook, "--feed", "npm",
+                                              "--once", "--webhook-format", "slack")],
+                              env=_env(), capture_output=True, text=True, timeout=300)  # fmt: skip
+        alerts = hook.alerts()
+    assert done.returncode in (0, 1), done.stderr
+    assert len(alerts) == 1, done.stderr
+    text = alerts[0]["blocks"][0]["text"]["text"]
+    shown = re.findall(r"`(package/lib/[^`]*)`", text)
+    assert len(shown) == 5 and all(len(s) <= SLACK_NAME_MAX for s in shown), text
+    assert all(s.startswith("package/lib/&lt;&lt;") and s.endswith("…") for s in shown), text
+    assert "<" not in text  # no raw "<" of a name: no link, no mention

@@ -105,8 +105,12 @@ def inventory(
     with open_store(store) as opened:
         data = inventory_data(opened)
         sources = opened.reference_sources()
-    if as_json:
-        out.print_json(json.dumps(data))
+    if as_json:  # ASCII, as every JSON leaktrace writes: a name's U+202E or U+009B (a C1
+        # CSI) stays an escape, never a character a terminal acts on (rich's print_json writes
+        # them as they are)
+        from scanner.reports import write_text
+
+        write_text("-", json.dumps(data, indent=2) + "\n")
         return
     if not sources:
         out.print("no reference sources learned: leaktrace background TARGET... --store "

@@ -44,8 +44,9 @@ def repos(
     from rich.console import Console
 
     from fingerprints import open_store
+    from scanner.console import PLAIN
 
-    out = Console(highlight=False, soft_wrap=True)
+    out = Console(**PLAIN)
     with open_store(store) as opened:
         if remove is not None:
             gone = opened.remove_repo(remove)

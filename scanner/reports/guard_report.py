@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from fingerprints import __version__, printable
+from fingerprints import __version__
 from scanner.guard import (
     EMBEDDED,
     FAIL,
@@ -28,7 +28,7 @@ from scanner.guard import (
     GuardPolicy,
 )
 from scanner.reports.sarif_report import to_sarif
-from scanner.reports.text import uri_path
+from scanner.reports.text import sarif_text, uri_path
 from scanner.sources.sourcemap import SEPARATOR
 
 SCHEMA = "leaktrace/guard/1"
@@ -99,11 +99,12 @@ def _level(policy: GuardPolicy, finding_class: str) -> str:
 def artifact_uri(artifact: str, path: str) -> str:
     """Where a finding is, as a file of the repository: for an artifact that is one file (a
     tarball, a wheel, an image) that file; in a folder, the file inside it that holds the finding
-    (the map, or the map that embeds the matched source)."""
+    (the map, or the map that embeds the matched source). The artifact is the user's, as given;
+    the name inside it stays inside it (``uri_path``)."""
     where = path.split(SEPARATOR, 1)[0] if path else ""
     if not where or Path(artifact).is_file():
-        return uri_path(artifact)
-    return uri_path(f"{artifact.rstrip('/')}/{where}")
+        return uri_path(artifact, contained=False)
+    return f"{uri_path(artifact.rstrip('/'), contained=False)}/{uri_path(where)}"
 
 
 def _location(artifact: str, path: str) -> dict[str, Any]:
@@ -112,8 +113,8 @@ def _location(artifact: str, path: str) -> dict[str, Any]:
 
 def _result(finding: Finding, policy: GuardPolicy) -> dict[str, Any]:
     identity = f"{finding.finding_class}\0{finding.artifact}\0{finding.path}"
-    shown = printable(f"{finding.path or finding.artifact}: {finding.message}")
-    items = "; ".join(printable(i) for i in finding.items[:20])
+    shown = sarif_text(f"{finding.path or finding.artifact}: {finding.message}")
+    items = "; ".join(sarif_text(i) for i in finding.items[:20])
     more = f" (and {len(finding.items) - 20:,} more)" if len(finding.items) > 20 else ""
     return {
         "ruleId": f"leaktrace/{finding.finding_class}",

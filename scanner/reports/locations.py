@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from scanner.reports.links import GITHUB_TARGET
+from scanner.reports.text import uri_path
 
 SEPARATOR = "!/"
 _NPM = re.compile(r"^npm:(?P<name>(?:@[\w.-]+/)?[\w.-]+)(?:@(?P<version>[\w.+-]+))?$")
@@ -76,7 +77,7 @@ def locate(target: str, revision: str | None, path: str) -> Location:
         # npm tarballs hold the package under one top folder (``package/``); unpkg serves the
         # files below it
         below = outer.split("/", 1)[1] if "/" in outer else outer
-        url = (f"https://unpkg.com/{match['name']}@{quote(version)}/{quote(below)}"
+        url = (f"https://unpkg.com/{match['name']}@{quote(version)}/{uri_path(below)}"
                if version else None)  # fmt: skip
         return Location(registry_page(target, revision), url,
                         f"file {outer} in the package tarball{embedded}")  # fmt: skip

@@ -71,10 +71,12 @@ def write(report: dict[str, Any], out: TextIO, sources: Sources) -> None:
         out.write("\n## Public code (discounted, never evidence)\n\n")
         for c in attributed:
             for code in c["public_code"][:10]:
-                out.write(f"- `{c['target']}`: {code['tokens']:,} tokens of public code, also in "
-                          f"{code['source']} {code['version']} ({code['kind']}) at "
-                          f"`{code['reference_path'] or '?'}`, matched at "
-                          f"`{code['private_repo']}/{code['private_path']}`\n")  # fmt: skip
+                source = md_code(f"{code['source']} {code['version']}".strip())
+                private = f"{code['private_repo']}/{code['private_path']}"
+                out.write(f"- {md_code(c['target'])}: {code['tokens']:,} tokens of public code, "
+                          f"also in {source} ({md_text(code['kind'])}) at "
+                          f"{md_code(code['reference_path'] or '?')}, matched at "
+                          f"{md_code(private)}\n")  # fmt: skip
             if len(c["public_code"]) > 10:
                 out.write(f"- … and {len(c['public_code']) - 10} more (see the JSON report)\n")
 

@@ -51,10 +51,21 @@ def sarif_text(text: str) -> str:
     return re.sub(r"([\\\[\]])", r"\\\1", printable(text))
 
 
-def uri_path(path: str) -> str:
+def uri_path(path: str, *, contained: bool = True) -> str:
     """A relative path as a URI reference (RFC 3986): every byte that may not stand in a path
     is percent-encoded (a newline is ``%0A``, ``#`` ``%23``, a space ``%20``); ``:`` too, so a
-    first segment never reads as a scheme. ``/`` and ``!`` (``a.tgz!/x.js``) stay."""
+    first segment never reads as a scheme. ``/`` and ``!`` (``a.tgz!/x.js``) stay.
+
+    ``contained`` (a name a candidate chose): the reference stays below whatever it is
+    resolved against. A name with an empty, ``.`` or ``..`` segment (``../../react/index.js``,
+    ``/etc/x``, ``//evil.example/x``) would climb out of it, or name another host; its every
+    ``/`` is written ``%2F`` instead, so it is one segment, the name still readable. (A browser
+    resolves ``%2E%2E`` as ``..``, so the dots cannot be what is encoded; a name that is just
+    ``..`` names the folder above and no file.) Without it: a path the user gave (``guard``'s
+    artifact), absolute or not, as it is."""
+    segments = path.split("/")
+    if contained and any(s in ("", ".", "..") for s in segments):
+        return "%2F".join(quote(s, safe="!$&'()*+,;=@") for s in segments)
     return quote(path, safe="/!$&'()*+,;=@")
 
 

@@ -377,11 +377,18 @@ class FakeFeeds(FakeRegistry):
         return Response.json(404, {"message": "Not Found"})
 
 
-class FakeWebhook(LocalHTTPServer):
-    """Takes POSTed alerts; while ``down`` it answers 503 (with ``retry_after`` if set)."""
+SLACK_SECTION_MAX = 3000
+"""Slack's limit on a section block's text (Block Kit reference); over it, 400 invalid_blocks."""
 
-    def __init__(self) -> None:
+
+class FakeWebhook(LocalHTTPServer):
+    """Takes POSTed alerts; while ``down`` it answers 503 (with ``retry_after`` if set). With
+    ``slack``, it refuses what Slack refuses: blocks whose mrkdwn text is over 3,000 characters
+    (HTTP 400, ``invalid_blocks``)."""
+
+    def __init__(self, *, slack: bool = False) -> None:
         super().__init__()
+        self.slack = slack
         self.down = False
         self.retry_after: int | None = None
         self.received: list[tuple[float, dict[str, Any]]] = []
@@ -391,10 +398,23 @@ class FakeWebhook(LocalHTTPServer):
         if self.down:
             headers = {"retry-after": str(self.retry_after)} if self.retry_after else {}
             return Response.json(503, {"message": "down"}, headers)
+        payload = json.loads(request.body)
+        if self.slack and any(len(text) > SLACK_SECTION_MAX for text in _block_texts(payload)):
+            return Response(400, b"invalid_blocks", {"content-type": "text/plain"})
         with self._lock:
-            self.received.append((time.time(), json.loads(request.body)))
+            self.received.append((time.time(), payload))
         return Response(200, b"ok", {"content-type": "text/plain"})
 
     def alerts(self) -> list[dict[str, Any]]:
         with self._lock:
             return [payload for _, payload in self.received]
+
+
+def _block_texts(payload: dict[str, Any]) -> list[str]:
+    """The mrkdwn texts of a Slack message's blocks (sections and context elements)."""
+    texts = []
+    for block in payload.get("blocks", []):
+        if "text" in block:
+            texts.append(block["text"]["text"])
+        texts += [element["text"] for element in block.get("elements", []) if "text" in element]
+    return texts
