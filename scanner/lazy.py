@@ -48,6 +48,8 @@ def prefetch(*modules: str) -> threading.Thread:
             with contextlib.suppress(Exception):
                 importlib.import_module(module)
 
-    thread = threading.Thread(target=run, name="prefetch", daemon=True)
+    # not a daemon: a run that ends before the imports did waits for them rather than tearing
+    # the interpreter down under a thread still importing an extension module
+    thread = threading.Thread(target=run, name="prefetch")
     thread.start()
     return thread
