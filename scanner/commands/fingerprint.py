@@ -126,16 +126,16 @@ fingerprinting modules the answers' ``FileFingerprint`` needs: tree-sitter, the 
 
 
 def _prefetching(jobs: Iterable[Job]) -> Iterator[Job]:
-    """``jobs``, the modules of ``_LATER`` imported on a thread once the first was sent
-    (``isolated_map`` asks for the next job only then): before, this process's own work
-    comes first (the parsers wait for their first file); after, they parse while it imports
-    (``scanner.lazy.prefetch``), where importing at the first answer left them idle."""
+    """``jobs``, the modules of ``_LATER`` imported on a thread (``scanner.lazy.prefetch``)
+    from the moment the first is ready to be sent: before, this process's own work comes first
+    (the parsers wait for their first file); then it imports while it waits for its parsers to
+    be ready and while they parse, where importing at the first answer left them idle."""
     from scanner.lazy import prefetch
 
     remaining = iter(jobs)
     for job in remaining:
-        yield job
         prefetch(*_LATER)
+        yield job
         break
     yield from remaining
 
