@@ -235,11 +235,15 @@ def fingerprint_large_section(work: Path, pip: Path, repeats: int) -> None:
     print(f"\n== fingerprint a larger tree ({names}): --jobs 2 against one core, best of "
           f"{repeats} ==")  # fmt: skip
     runs = {}
-    for name, prefix, jobs in (("one core", ONE_CORE, 1), ("--jobs 2", [], 2)):
+    modes = (("one core", ONE_CORE, 1), ("--jobs 2", [], 2))
+
+    def argv(prefix: list[str], jobs: int) -> list[str]:
+        return [*prefix, *LEAKTRACE, "fingerprint", str(candidate), "--store",
+                str(work / f"large-fp-{jobs}.db"), "--jobs", str(jobs)]  # fmt: skip
+
+    for name, prefix, jobs in modes:
         store = work / f"large-fp-{jobs}.db"
-        argv = [*prefix, *LEAKTRACE, "fingerprint", str(candidate), "--store", str(store),
-                "--jobs", str(jobs)]  # fmt: skip
-        runs[name] = timed(argv, work, repeats, before=store)
+        runs[name] = timed(argv(prefix, jobs), work, repeats, before=store)
         with contextlib.closing(sqlite3.connect(store)) as db:
             lines = db.execute("SELECT sum(lines) FROM files").fetchone()[0]
         print(f"fingerprint {name:<9} {runs[name].wall:6.2f} s{runs[name].cpu_text()}; "
@@ -247,6 +251,10 @@ def fingerprint_large_section(work: Path, pip: Path, repeats: int) -> None:
     speedup = runs["one core"].wall / runs["--jobs 2"].wall
     print(f"  --jobs 2: {speedup:.2f}x one core's --jobs 1 (target >= 1.8: "
           f"{'ok' if speedup >= 1.8 else 'UNDER'}); {load()}")  # fmt: skip
+    for name, prefix, jobs in modes:
+        print(
+            f"  {name} {per_process(argv(prefix, jobs), work, before=work / f'large-fp-{jobs}.db')}"
+        )
 
 
 def scan_section(work: Path, pip: Path, repeats: int) -> dict[str, Run]:
