@@ -620,9 +620,11 @@ class _StructureStream:
         size = 0
 
         def batch() -> SimpleNamespace:
-            functions = np.concatenate([s.functions for _, s in pending])
-            starts = np.zeros(functions.shape[0] + 1, dtype=np.int64)
-            np.cumsum(functions["events"], out=starts[1:])
+            # the event counts alone (structured arrays concatenate field by field, each
+            # promoted: a third of this function's time)
+            counts = np.concatenate([s.functions["events"] for _, s in pending])
+            starts = np.zeros(counts.shape[0] + 1, dtype=np.int64)
+            np.cumsum(counts, out=starts[1:])
             events = np.concatenate([s.events for _, s in pending]).astype("<u4")
             owners, hashes = function_features(events, starts)
             file = np.repeat([n for n, _ in pending], [len(s) for _, s in pending])
