@@ -74,3 +74,24 @@ def test_every_command_lives_in_a_module_of_its_own():
     assert all(module.startswith("scanner.commands.") for module in homes), sorted(homes)
     assert all(len(names) == 1 for names in homes.values()), homes
     assert len(homes) == len(app.registered_commands) - 1  # 'reference'
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "said"),
+    [(["version"], 0, "leaktrace"), (["scan", "--no-such-option"], 2, "No such option")],
+)
+def test_the_exit_leaves_the_objects_to_the_process_end_and_keeps_output_and_code(args, code, said):
+    """The entry point freezes the objects there are when the command ends (the exit's
+    collections need not walk them): its output and exit code are the command's."""
+    import subprocess
+    import sys
+
+    script = ("import atexit, gc, sys\n"
+              "atexit.register(lambda: print('FROZEN', gc.get_freeze_count() > 0,\n"
+              "                              file=sys.stderr))\n"
+              f"sys.argv = ['leaktrace', *{args!r}]\n"
+              "from scanner.launch import main\nmain()")  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=False)  # fmt: skip
+    assert done.returncode == code, done.stderr[-2000:]
+    assert said in done.stdout + done.stderr and "FROZEN True" in done.stderr

@@ -101,8 +101,9 @@ def test_the_config_needs_no_fingerprinting_modules():
 
 def test_fingerprint_starts_its_parsers_and_sends_its_first_file_before_importing_numpy(tmp_path):
     """The parser processes are asked for before the store is opened, and the first file is
-    sent to them before numpy and tree-sitter are imported (0.05 s of CPU): they load while it
-    is parsed, to read its answer."""
+    sent to them before numpy and tree-sitter are imported (0.05 s of CPU) on this process's
+    main thread: a thread started with the first file imports them while this process waits
+    for its parsers to be ready and for their answers."""
     (tmp_path / "src").mkdir()
     for name in ("a.py", "b.py"):
         (tmp_path / "src" / name).write_text(f"def {name[0]}(x):\n    return x + 1\n")
@@ -117,10 +118,28 @@ def test_fingerprint_starts_its_parsers_and_sends_its_first_file_before_importin
             "    print('SENT', args[0], loaded(), file=sys.stderr)\n"
             "    return submit(self, call, args, size)\n"
             "fingerprints.start_parser, isolation.IsolatedParser.submit = start, send\n"
+            "import scanner.lazy\n"
+            "scanner.lazy.prefetch = lambda *names: print('PREFETCH', *names, file=sys.stderr)\n"
             "from scanner.launch import main\n"
             "try:\n    main()\nexcept SystemExit:\n    pass")  # fmt: skip
     done = subprocess.run([sys.executable, "-c", f"import sys\n{code}"], capture_output=True,
                           text=True, check=False)  # fmt: skip
-    said = [line for line in done.stderr.splitlines() if line.startswith(("STARTED", "SENT"))]
-    assert said[:2] == ["STARTED []", "SENT a.py []"], done.stderr[-2000:]
-    assert (tmp_path / "s.db").is_file() and len(said) == 3
+    said = [line for line in done.stderr.splitlines()
+            if line.startswith(("STARTED", "SENT", "PREFETCH"))]  # fmt: skip
+    # what it needs next is imported on a thread from the first file on, not at its answer
+    assert said[:3] == ["STARTED []", "PREFETCH numpy scanner.index", "SENT a.py []"], said
+    assert said[3].startswith("SENT b.py")
+    assert (tmp_path / "s.db").is_file() and len(said) == 4
+
+
+def test_prefetch_imports_on_a_thread_and_leaves_a_failure_to_the_importer(tmp_path, monkeypatch):
+    from scanner.lazy import prefetch
+
+    (tmp_path / "prefetched_fine.py").write_text("VALUE = 1\n")
+    (tmp_path / "prefetched_broken.py").write_text("raise RuntimeError('broken module')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    thread = prefetch("prefetched_broken", "prefetched_fine")
+    thread.join(30)
+    assert not thread.is_alive() and sys.modules["prefetched_fine"].VALUE == 1
+    with pytest.raises(RuntimeError, match="broken module"):
+        import prefetched_broken  # noqa: F401

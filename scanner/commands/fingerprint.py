@@ -5,6 +5,7 @@ and exit code 2."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -29,7 +30,7 @@ from scanner.redaction import hide_userinfo
 if TYPE_CHECKING:  # imported where used: the command loads only what it needs
     from rich.progress import Progress, TaskID
 
-    from fingerprints import FingerprintParams, Mapper, ParseLimits, SQLiteStore, TreeSummary
+    from fingerprints import FingerprintParams, Job, Mapper, ParseLimits, SQLiteStore, TreeSummary
     from scanner.commands.sources import RepoSource
     from scanner.runners import Runner
 
@@ -113,8 +114,30 @@ def _mapper(runner: Runner | None, parse_limits: ParseLimits | None = None) -> M
     if runner is None:
         return map
     if parse_limits is not None and not isinstance(runner, DaskRunner):
-        return isolated_mapper(parse_limits, runner.workers)
+        isolated = isolated_mapper(parse_limits, runner.workers)
+        return lambda fn, jobs: isolated(fn, _prefetching(jobs))
     return lambda fn, items: runner.map(fn, items)
+
+
+_LATER = ("numpy", "scanner.index")
+"""What this process imports once the parser processes work: their answers hold numpy arrays,
+and the index is built at the end (``scanner.index`` brings ``index_file`` and the
+fingerprinting modules the answers' ``FileFingerprint`` needs: tree-sitter, the shingles)."""
+
+
+def _prefetching(jobs: Iterable[Job]) -> Iterator[Job]:
+    """``jobs``, the modules of ``_LATER`` imported on a thread (``scanner.lazy.prefetch``)
+    from the moment the first is ready to be sent: before, this process's own work comes first
+    (the parsers wait for their first file); then it imports while it waits for its parsers to
+    be ready and while they parse, where importing at the first answer left them idle."""
+    from scanner.lazy import prefetch
+
+    remaining = iter(jobs)
+    for job in remaining:
+        prefetch(*_LATER)
+        yield job
+        break
+    yield from remaining
 
 
 def _fingerprint(

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from tests.benchmarks.bench_scale_all import large_tree, load, pip_tree
 from tests.benchmarks.bench_startup_index import ENV, LEAKTRACE, PERF
-from tests.benchmarks.perf_samples import ROLES, record
+from tests.benchmarks.perf_samples import ROLES, record, worked
 
 SHORT = {"calling process": "call", "pool workers": "pool", "zygote": "zyg",
          "parser processes": "parse", "other": "other"}  # fmt: skip
@@ -40,18 +40,6 @@ def samples(argv: list[str], cwd: Path) -> tuple[list[tuple[str, int, float, flo
         raise SystemExit(f"the scan failed ({recorded.returncode}): {recorded.stderr[-400:]!r}")
     rows = [(recorded.role(pid), pid, when, cpu) for pid, when, cpu in recorded.samples]
     return rows, recorded.end()
-
-
-def worked(items: list[tuple[int, float, float]], share: float = 0.99) -> tuple[float, float]:
-    """When 1 - ``share`` and ``share`` of the CPU of samples ``items`` (pid, time, CPU) were
-    spent: the work, not the process (a pool worker or a parser is forked before it gets work
-    and exits only with the run)."""
-    total, spent, times = sum(c for _, _, c in items), 0.0, []
-    for _, when, cpu in sorted(items, key=lambda item: item[1]):
-        spent += cpu
-        while len(times) < 2 and spent >= (1 - share, share)[len(times)] * total:
-            times.append(when)
-    return times[0], times[-1]
 
 
 def timeline(jobs: int, work: Path, bucket: float) -> None:

@@ -83,3 +83,15 @@ def record(argv: list[str], cwd: Path | None = None) -> Recorded:
         start = min((when for _, when, _ in recorded.samples), default=0.0)
     recorded.samples = [(pid, when - start, cpu) for pid, when, cpu in recorded.samples]
     return recorded
+
+
+def worked(items: list[tuple[int, float, float]], share: float = 0.99) -> tuple[float, float]:
+    """When 1 - ``share`` and ``share`` of the CPU of samples ``items`` (pid, time, CPU) were
+    spent: the work, not the process (a pool worker or a parser is forked before it gets work
+    and exits only with the run)."""
+    total, spent, times = sum(c for _, _, c in items), 0.0, []
+    for _, when, cpu in sorted(items, key=lambda item: item[1]):
+        spent += cpu
+        while len(times) < 2 and spent >= (1 - share, share)[len(times)] * total:
+            times.append(when)
+    return times[0], times[-1]
