@@ -1047,7 +1047,9 @@ def build_cases(work: Path, only: set[str]) -> list[Case]:
     ):
         step("components", b.components, spec)
     for spec, cand in (
-        ("npm:element-ui-2.15.14:packages", "npm:view-design-4.7.0:src/components"),
+        # not element-ui against view-design: element-ui's upload/src/ajax.js is view-design's
+        # upload/ajax.js (a real copy, found on main through the .js files)
+        ("npm:element-ui-2.15.14:packages", "npm:vue-good-table-2.21.11:src"),
         ("npm:view-design-4.7.0:src/components", "npm:vue-select-3.20.4:src"),
         ("npm:carbon-components-svelte-0.85.0:src", "npm:svelte-select-5.8.3"),
         ("npm:svelte-select-5.8.3", "npm:carbon-components-svelte-0.85.0:src"),
