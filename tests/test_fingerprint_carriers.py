@@ -154,3 +154,17 @@ def test_a_notebooks_lines_point_into_the_notebook_file():
     assert held[:4] == ['"import os\\n",', '"%time x = 1\\n",', '"def f(a):\\n",',
                         '"    return a"']  # fmt: skip
     assert held[4] == held[5] == '"source": "y = 2\\nz = 3\\n"'
+
+
+def test_a_page_of_two_languages_is_read_in_the_one_with_the_most_code():
+    """A page's blocks of one language on the page's own lines; a block in another language is
+    said, not read as the first (one language a file)."""
+    page = ("<html>\n<script>\nlet total = 0\nfor (const x of xs) total += x\n</script>\n"
+            "<p/>\n<script type='text/python'>\nprint(1)\n</script>\n")  # fmt: skip
+    found = embedded_code("markup", page)
+    assert found is not None and found.language == "javascript" and found.lines is None
+    code = found.code.decode().split("\n")
+    assert code[2:4] == ["let total = 0", "for (const x of xs) total += x"]
+    assert found.not_read == ("its python <script> blocks are not read (one language a file: "
+                              "javascript is)",)  # fmt: skip
+    assert embedded_code("markup", "<template><div/></template>\n") is None
