@@ -168,3 +168,31 @@ def test_a_page_of_two_languages_is_read_in_the_one_with_the_most_code():
     assert found.not_read == ("its python <script> blocks are not read (one language a file: "
                               "javascript is)",)  # fmt: skip
     assert embedded_code("markup", "<template><div/></template>\n") is None
+
+
+def test_a_public_component_copied_into_the_private_folder_is_learned_from_a_folder(tmp_path):
+    """A private app that copied vue-select's ``Select.vue`` into its own folder holds public
+    code: ``background`` given the unpacked package as a folder reads its components as
+    ``fingerprint`` reads the private ones, so the copy is public code, and a public project
+    shipping vue-select is clear; the app's own component, copied, is still derivative."""
+    own = candidate(tmp_path, "own", {"App.vue": "<script>\n" + (
+        "export default {\n  data() { return { ledger: [], total: 0 } },\n  methods: {\n"
+        + "".join(f"    post{i}(entry) {{\n      const amount = entry.amount * {i + 2}\n"
+                  f"      if (amount > {i * 10}) {{ this.ledger.push({{ ...entry, amount }}) }}\n"
+                  f"      this.total += amount - {i}\n      return this.total\n    }},\n"
+                  for i in range(12))
+        + "  }\n}\n") + "</script>\n"})  # fmt: skip
+    store, _ = fingerprint(tmp_path, {"web/ui/Select.vue": select_vue(),
+                                      "web/App.vue": own / "App.vue"})  # fmt: skip
+    shipping = candidate(tmp_path, "shipping", {
+        "src/Select.vue": select_vue().read_text(encoding="utf-8")})  # fmt: skip
+    assert scan(store, shipping)[1]["verdict"] == "derivative"  # the false flag
+    package = npm_tarball("vue-select", "3.20.4")[1]
+    done = runner.invoke(app, ["background", str(package), "--store", str(store)])
+    assert done.exit_code == 0, done.output
+    assert "public code in private: web/ui/" in " ".join(done.stdout.split())
+    code, found, stderr = scan(store, shipping)
+    assert code == 0 and found["verdict"] == "clear", stderr
+    assert [c["private_path"] for c in found["public_code"]] == ["web/ui/Select.vue"]
+    code, found, stderr = scan(store, own)
+    assert code == 1 and found["verdict"] == "derivative", stderr
