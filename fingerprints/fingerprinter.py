@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
@@ -20,6 +20,7 @@ from fingerprints.params import FingerprintParams
 from fingerprints.policy import boilerplate_reason
 from fingerprints.shingles import FINGERPRINT_DTYPE, KGrams, kgrams, winnowed
 from fingerprints.signature import signature_bytes
+from fingerprints.structure import Structure
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,15 +129,23 @@ def fingerprint_file(
     mtime_ns: int = 0,
     limits: ParseLimits | None = None,
     sha256: str | None = None,
+    size: int | None = None,
+    lines: Sequence[int] | None = None,
 ) -> FileFingerprint:
     """Winnowed fingerprints and MinHash signature of one file (``limits``: see ``analyze``;
-    ``sha256``: the content's hash when the caller already computed it)."""
+    ``sha256``: the content's hash when the caller already computed it). For the code a carrier
+    holds (``embedded``), ``sha256`` and ``size`` are the carrier's, and ``lines`` gives the
+    carrier's line holding each line of ``data`` (a notebook's): every line range stored is
+    one of the carrier's."""
     tokens = _tokens(data, language, limits)
     selected = winnowed(tokens, params.k, params.w)
+    structure = tokens.structure
+    if lines is not None:
+        selected, structure, tokens = _on_lines(lines, selected, structure, tokens)
     return FileFingerprint(
         path=path,
         language=language,
-        size=len(data),
+        size=len(data) if size is None else size,
         sha256=sha256 or hashlib.sha256(data).hexdigest(),
         mtime_ns=mtime_ns,
         tokens=len(tokens),
@@ -145,5 +154,28 @@ def fingerprint_file(
         signature=signature_bytes(selected["hash"], params.num_perm, params.seed),
         warning=syntax_warning(tokens),
         boilerplate=boilerplate_reason(PurePosixPath(path), len(tokens), data),
-        structure=tokens.structure.to_bytes(),
+        structure=structure.to_bytes(),
     )
+
+
+def _on_lines(lines: Sequence[int], selected: np.ndarray, structure: Structure,
+              tokens: TokenStream) -> tuple[np.ndarray, Structure, TokenStream]:  # fmt: skip
+    """The fingerprints' and functions' line ranges, and the first syntax error's line, moved
+    to the carrier's lines (``lines[i]`` holds the code's line ``i + 1``)."""
+    mapped = np.asarray(lines, dtype=np.uint32)
+
+    def carried(at: np.ndarray) -> np.ndarray:
+        return mapped[np.clip(at.astype(np.int64), 1, mapped.shape[0]) - 1]
+
+    selected = selected.copy()
+    for name in ("line_start", "line_end"):
+        selected[name] = carried(selected[name])
+    if len(structure):
+        functions = structure.functions.copy()
+        for name in ("line_start", "line_end"):
+            functions[name] = carried(functions[name])
+        structure = Structure(functions, structure.events)
+    if tokens.error_line is not None:
+        error = int(carried(np.array([tokens.error_line]))[0])
+        tokens = dataclasses.replace(tokens, error_line=error)
+    return selected, structure, tokens

@@ -18,6 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
+from fingerprints.embedded import (
+    MAX_CARRIER_BYTES,
+    CarrierError,
+    Embedded,
+    carrier_kind,
+    embedded_code,
+)
 from fingerprints.errors import InputError, ParseFailure
 from fingerprints.extensions import language_for_path
 from fingerprints.history import commit_dates
@@ -183,6 +190,10 @@ class Job:
     """Parse in a separate process under these limits (None: in this one)."""
     sha256: str | None = None
     """The content's hash when already computed (a stored file compared with it), else None."""
+    size: int | None = None
+    """The stored file's size when ``data`` is the code a carrier holds (the carrier's)."""
+    lines: tuple[int, ...] | None = None
+    """The carrier's line holding each line of ``data`` (a notebook's), else None."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +210,7 @@ def run_job(job: Job) -> FileFingerprint | Unparsed:
 
     try:
         return fingerprint_file(job.path, job.data, job.language, job.params, job.mtime_ns,
-                                job.limits, job.sha256)  # fmt: skip
+                                job.limits, job.sha256, job.size, job.lines)  # fmt: skip
     except ParseFailure as failure:
         return Unparsed(job.path, f"{failure}; not read")
 
@@ -227,7 +238,7 @@ def isolated_mapper(limits: ParseLimits, processes: int = 1) -> Mapper:
             for job in jobs:
                 queued.append(job)
                 yield FINGERPRINT, (job.path, job.data, job.language, job.params, job.mtime_ns,
-                                    None, job.sha256)  # fmt: skip
+                                    None, job.sha256, job.size, job.lines)  # fmt: skip
 
         for answer in isolated_map(calls(), limits, processes):
             job = queued.popleft()
@@ -279,16 +290,26 @@ class _Ingest:
         self.summary.skipped.append((path, reason))
         self.skips.append((path, reason))
 
-    def prepare(self, path: str, data: bytes, language: str, mtime_ns: int = 0) -> Job | None:
+    def prepare(self, path: str, data: bytes, language: str, mtime_ns: int = 0,
+                carrier: str | None = None) -> Job | None:  # fmt: skip
         """The fingerprinting job for one file's bytes, or None when it is unusable or
-        unchanged (checks, skip records and seeds happen here, in the calling process)."""
+        unchanged (checks, skip records and seeds happen here, in the calling process). A
+        ``carrier`` (its kind: ``embedded.carrier_kind``) is fingerprinted for the code it
+        holds, in that code's language, as the carrier: its path, size and SHA-256."""
         params = self.store.params
         note = None
-        if len(data) <= params.max_file_bytes:
+        embedded: Embedded | None = None
+        if carrier is not None:
+            embedded = self._embedded(path, data, carrier)
+            if embedded is None:
+                return None
+            language = embedded.language
+        elif len(data) <= params.max_file_bytes:
             # UTF-16/32 and legacy encodings are text, the same code as a UTF-8 copy; what is
             # not text is named by content_problem below
             with contextlib.suppress(BinaryContent):
                 data, note = decode_source(data)
+        carried, data = data, embedded.code if embedded else data
         reason = content_problem(data, params.max_file_bytes)
         if reason:
             self.problem(path, reason)
@@ -304,13 +325,42 @@ class _Ingest:
         if self.seed_words is not None and not boilerplate_reason(PurePosixPath(path), 0, data):
             self.seed_words.append(words(data))
         previous = self.known.get(path)
-        digest = hashlib.sha256(data).hexdigest() if previous and previous.structured else None
-        if previous and previous.sha256 == digest:
+        digest = (hashlib.sha256(carried).hexdigest()
+                  if embedded or (previous and previous.structured) else None)  # fmt: skip
+        if previous and previous.structured and previous.sha256 == digest:
             self.summary.unchanged += 1  # same content: not parsed again, only its time noted
             if previous.mtime_ns != mtime_ns:
                 self.touched.append((path, mtime_ns))
             return None
-        return Job(path, data, language, params, mtime_ns, self.parse_limits, digest)
+        if embedded is None:
+            return Job(path, data, language, params, mtime_ns, self.parse_limits, digest)
+        return Job(path, data, language, params, mtime_ns, self.parse_limits, digest,
+                   len(carried), embedded.lines)  # fmt: skip
+
+    def _embedded(self, path: str, data: bytes, kind: str) -> Embedded | None:
+        """The code a page, a component or a notebook holds (``embedded_code``), or None: one
+        that is not text or is malformed is a problem and a skip (not fingerprinted); one that
+        holds no code is no source (counted with the files in no supported language). What of
+        its code is not read is a problem line each."""
+        reason = content_problem(data, MAX_CARRIER_BYTES)
+        embedded, note = None, None
+        try:
+            if reason is None:
+                text, note = decode_source(data)
+                embedded = embedded_code(kind, text.decode("utf-8", "surrogateescape"))
+        except (BinaryContent, CarrierError) as exc:
+            reason = str(exc)
+        if reason:
+            self.problem(path, reason)
+            self.skip(path, reason)
+            return None
+        if embedded is None:
+            self.summary.unknown_language += 1
+            self.present.discard(path)
+            return None
+        for line in ((note,) if note else ()) + embedded.not_read:
+            self.problem(path, line)
+        return embedded
 
     def entry(self, entry: TreeEntry) -> Job | None:
         """One entry of a folder walk: record skips and problems; the job if there is work.
@@ -319,13 +369,14 @@ class _Ingest:
         seeds are being collected).
         """
         summary = self.summary
-        if entry.skip == UNKNOWN_LANGUAGE:
+        carrier = carrier_kind(entry.path) if entry.skip == UNKNOWN_LANGUAGE else None
+        if entry.skip == UNKNOWN_LANGUAGE and carrier is None:
             summary.unknown_language += 1
             return None
         self.present.add(entry.path)
         if entry.problem:
             self.problem(entry.path, entry.skip or "cannot read")
-        if entry.skip:
+        if entry.skip and carrier is None:
             self.skip(entry.path, entry.skip)
             return None
         reason = None if summary.public else third_party_reason(PurePosixPath(entry.path))
@@ -343,11 +394,14 @@ class _Ingest:
         if same and self.seed_words is None:
             summary.unchanged += 1
             return None
-        data, reason = read_source(entry.absolute, self.store.params.max_file_bytes)
+        cap = MAX_CARRIER_BYTES if carrier else self.store.params.max_file_bytes
+        data, reason = read_source(entry.absolute, cap)
         if data is None:
             self.problem(entry.path, reason or "cannot read")
             self.skip(entry.path, reason or "cannot read")
             return None
+        if carrier is not None:
+            return self.prepare(entry.path, data, "", stat.st_mtime_ns, carrier)
         assert entry.language is not None
         return self.prepare(entry.path, data, entry.language, stat.st_mtime_ns)
 

@@ -241,12 +241,12 @@ def test_a_copy_padded_with_megabytes_of_comments_is_found(store, tmp_path):
 
 
 def test_notebook_magics_and_continuation_lines():
-    from scanner.sources.carriers import _without_magics
+    from fingerprints import without_magics
 
     cell = "%time x = 1\n!pip install x\ny = ('%d'\n     % (1,))\nz = (1\n != 2)\n"
-    assert _without_magics(cell).split("\n")[:5] == [
+    assert without_magics(cell).split("\n")[:5] == [
         "#%time x = 1", "#!pip install x", "y = ('%d'", "     % (1,))", "z = (1"]  # fmt: skip
-    assert _without_magics("%%bash\nls -l\n").split("\n")[:2] == ["#%%bash", "#ls -l"]
+    assert without_magics("%%bash\nls -l\n").split("\n")[:2] == ["#%%bash", "#ls -l"]
 
 
 def test_a_padded_file_is_scanned_in_windows(store, tmp_path):

@@ -71,9 +71,20 @@ class _Source:
 
     def files(self) -> Iterator[SourceFile]:
         """A folder's source files are read directly (reference code needs no carrier sniffing:
-        give an archive inside a folder as its own target, or use --split); anything else
-        through its candidate source."""
-        from fingerprints import SourceFile, read_source, walk_tree
+        give an archive inside a folder as its own target, or use --split), and its pages,
+        components and notebooks for the code they hold, as ``fingerprint`` reads a private
+        folder's (``embedded_code``); anything else through its candidate source."""
+        from fingerprints import (
+            UNKNOWN_LANGUAGE,
+            BinaryContent,
+            CarrierError,
+            SourceFile,
+            carrier_kind,
+            decode_source,
+            embedded_code,
+            read_source,
+            walk_tree,
+        )
         from scanner.sources import Limits, LocalTree
         from scanner.sources.base import problem as make_problem
         from scanner.sources.base import read_through
@@ -85,7 +96,8 @@ class _Source:
             return
         limit = Limits().max_read_bytes
         for entry in walk_tree(root, private=False):
-            if entry.skip or entry.language is None:
+            carrier = carrier_kind(entry.path) if entry.skip == UNKNOWN_LANGUAGE else None
+            if (entry.skip or entry.language is None) and carrier is None:
                 if entry.problem:
                     self.candidate.problems.append(make_problem(entry.path, entry.skip or "unread"))
                 continue
@@ -93,7 +105,17 @@ class _Source:
             if data is None:
                 self.candidate.problems.append(make_problem(entry.path, reason or "cannot read"))
                 continue
-            yield SourceFile(entry.path, data, entry.language)
+            if carrier is None:
+                yield SourceFile(entry.path, data, entry.language or "")
+                continue
+            try:
+                text = decode_source(data)[0].decode("utf-8", "surrogateescape")
+                held = embedded_code(carrier, text)
+            except (BinaryContent, CarrierError) as exc:
+                self.candidate.problems.append(make_problem(entry.path, str(exc)))
+                continue
+            if held is not None:
+                yield SourceFile(entry.path, held.code, held.language)
 
     def meta(self) -> SourceMeta:
         from fingerprints import SourceMeta

@@ -44,14 +44,21 @@ from pathlib import PurePosixPath
 from typing import IO, Any
 
 from fingerprints import (
+    MARKUP_SUFFIXES,
     VCS_DIRS,
     BinaryContent,
+    by_language,
     carried_name,
+    cell_text,
     decode_source,
     extension_for_language,
     language_for_path,
     language_for_shebang,
+    markup_scripts,
+    notebook_cells,
+    notebook_extension,
     printable,
+    without_magics,
 )
 from scanner.sources.base import (
     EMPTY,
@@ -136,47 +143,6 @@ def sniff(head: bytes, name: str = "") -> str | None:
     if stripped.startswith(b"{"):
         return "json"
     return None
-
-
-MARKUP_SUFFIXES = (".html", ".htm", ".xhtml", ".vue", ".svelte")
-"""Pages and single-file components (Vue, Svelte): code in ``<script>`` blocks. Pages are read
-where their bytes are at hand (folders, archives, packages), but not named in
-``CARRIER_SUFFIXES``, as Markdown is not: a remote tree's pages are not fetched for them (a
-docs or javadoc tree is thousands of pages, each a blob download). Components are source and
-are fetched."""
-_SCRIPT = re.compile(
-    r"""<script\b((?:[^<>=]|=[ \t\r\n\f]*(?:"[^"<]*"?|'[^'<]*'?)?)*)"""
-    r"(?:>|(?=<)|\Z)(.*?)(?:</script\s*>|\Z)",
-    re.IGNORECASE | re.DOTALL,
-)
-"""A ``<script>`` block: its attributes (a quoted value may hold ``>``: ``data-x=">"``; a quote
-opens a value only right after ``=``, as browsers read it: ``data-x=a'b>`` ends the tag), then
-its text. Once ``<script`` is found the match cannot fail (the tag ends at ``>``, at a ``<`` or
-at the end, a quote left open at the next ``<``) and each alternative starts with its own
-character, so nothing is tried twice: linear on any input."""
-_SCRIPT_LANGUAGE = re.compile(
-    r"""\b(?:lang|type)\s*=\s*["']?(?:text/|application/)?(?:x-)?"""
-    r"(ts|typescript|tsx|py|python|python3|mpy)\b",
-    re.IGNORECASE,
-)
-_SCRIPT_LANGUAGES = {"ts": "typescript", "typescript": "typescript", "tsx": "tsx", "py": "python",
-                     "python": "python", "python3": "python", "mpy": "python"}  # fmt: skip
-"""What a ``lang`` or ``type`` attribute may name other than JavaScript (Vue's and Svelte's
-``lang="ts"``, PyScript's ``type="py"``, Brython's ``text/python``); any other script is read
-as JavaScript (a JSON or template block too: reading it loses nothing)."""
-
-
-def markup_scripts(text: str) -> Iterator[tuple[int, str, str]]:
-    """Each ``<script>`` block of a page or component: the line it starts on (1-based), its
-    language and its text; a block never closed runs to the end (a hostile file must not hide
-    its last script by leaving it open)."""
-    line, counted = 1, 0
-    for match in _SCRIPT.finditer(text):
-        language = _SCRIPT_LANGUAGE.search(match.group(1))
-        name = _SCRIPT_LANGUAGES[language.group(1).lower()] if language else "javascript"
-        line += text.count("\n", counted, match.start(2))  # counted once: no quadratic count
-        counted = match.start(2)
-        yield line, name, match.group(2)
 
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
@@ -843,18 +809,11 @@ class Unpacker:
             self._note(path, note)
         blocks = (fenced_code if markdown else markup_scripts)(
             text.decode("utf-8", "surrogateescape"))  # fmt: skip
-        scripts: dict[str, list[str]] = {}
-        at: dict[str, int] = {}  # the line each language's file has reached
-        for line, language, script in blocks:
-            if script.strip():
-                scripts.setdefault(language, []).append("\n" * (line - at.get(language, 1)))
-                scripts[language].append(script)
-                at[language] = line + script.count("\n")
         stem = "code" if markdown else "script"
-        for language, parts in scripts.items():
+        for language, code in by_language(blocks).items():
             where = f"{path}{SEPARATOR}{stem}{extension_for_language(language)}"
-            yield from self._source(where, "".join(parts).encode("utf-8", "surrogateescape"),
-                                    language, depth)  # fmt: skip
+            yield from self._source(where, code.encode("utf-8", "surrogateescape"), language,
+                                    depth)  # fmt: skip
 
     def _notebook(
         self, path: str, data: bytes, depth: int = 0, named: bool = True
@@ -872,16 +831,13 @@ class Unpacker:
             # named or not: JSON naming nbformat that does not decode may be a notebook
             self.problems.append(problem(path, f"not a valid notebook ({_one_line(exc)})"))
             return
-        cells = notebook.get("cells") if isinstance(notebook, dict) else None
-        worksheets = notebook.get("worksheets") if isinstance(notebook, dict) else None
-        if not isinstance(cells, list):
-            cells = (worksheets[0].get("cells") if isinstance(worksheets, list) and worksheets
-                     and isinstance(worksheets[0], dict) else None)  # fmt: skip
-        if not isinstance(cells, list):
+        cells = notebook_cells(notebook)
+        if cells is None:
+            worksheets = notebook.get("worksheets") if isinstance(notebook, dict) else None
             if named or isinstance(worksheets, list):
                 self.problems.append(problem(path, "not a valid notebook (no cells)"))
             return
-        extension = _notebook_extension(notebook)
+        extension = notebook_extension(notebook)
         language = language_for_path("cell" + extension)
         if language is None:
             self._unread(path, "notebook cells in a language leaktrace does not read "
@@ -889,20 +845,20 @@ class Unpacker:
             return
         for number, cell in enumerate(cells, start=1):
             if isinstance(cell, dict) and cell.get("cell_type") == "markdown":
-                text = _text(cell.get("source")) or ""
+                text = cell_text(cell.get("source")) or ""
                 if "```" in text or "~~~" in text:
                     page = f"{path}{SEPARATOR}cell-{number}.md"
                     yield from self._markup(page, text.encode("utf-8", "surrogatepass"), depth,
                                             markdown=True)  # fmt: skip
             if not isinstance(cell, dict) or cell.get("cell_type") != "code":
                 continue
-            source = _text(cell.get("source", cell.get("input", "")))
+            source = cell_text(cell.get("source", cell.get("input", "")))
             where = f"{path}{SEPARATOR}cell-{number}"
             if source is None:
                 self._unread(where + extension, "a code cell whose source is not text")
             elif source.strip():
                 yield CandidateFile(where + extension,
-                                    _without_magics(source).encode("utf-8", "surrogatepass"),
+                                    without_magics(source).encode("utf-8", "surrogatepass"),
                                     language)  # fmt: skip
             outputs = cell.get("outputs")
             for at, output in enumerate(outputs if isinstance(outputs, list) else [], start=1):
@@ -1242,28 +1198,6 @@ _ENCRYPTED = 0x1
 """Bit 0 of a zip entry's general purpose flags (APPNOTE 4.4.4): its data is encrypted."""
 
 
-def _notebook_extension(notebook: Any) -> str:
-    meta = notebook.get("metadata") if isinstance(notebook, dict) else None
-    meta = meta if isinstance(meta, dict) else {}
-    info = meta.get("language_info") if isinstance(meta.get("language_info"), dict) else {}
-    extension = info.get("file_extension")
-    if isinstance(extension, str) and extension.startswith(".") and len(extension) < 10:
-        return extension
-    kernel = meta.get("kernelspec") if isinstance(meta.get("kernelspec"), dict) else {}
-    language = info.get("name") or kernel.get("language") or "python"
-    return {"python": ".py", "javascript": ".js", "typescript": ".ts", "go": ".go",
-            "rust": ".rs", "java": ".java", "kotlin": ".kt", "c#": ".cs", "csharp": ".cs",
-            "ruby": ".rb", "php": ".php", "c++": ".cpp", "c": ".c"}.get(
-        str(language).lower(), "." + str(language).lower()[:8])  # fmt: skip
-
-
-def _text(value: Any) -> str | None:
-    """A notebook's text field (a string, or a list of lines), or None when it is not text."""
-    if isinstance(value, list) and all(isinstance(line, str) for line in value):
-        return "".join(value)
-    return value if isinstance(value, str) else None
-
-
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
@@ -1274,26 +1208,11 @@ def _output_text(output: Any) -> str:
     if not isinstance(output, dict):
         return ""
     data = output.get("data") if isinstance(output.get("data"), dict) else {}
-    parts = [_text(output.get("text")), _text(data.get("text/plain"))]
+    parts = [cell_text(output.get("text")), cell_text(data.get("text/plain"))]
     traceback = output.get("traceback")
     if isinstance(traceback, list) and all(isinstance(line, str) for line in traceback):
         parts.append("\n".join(traceback))
     return _ANSI.sub("", "\n".join(part for part in parts if part))
-
-
-_MAGIC = re.compile(r"^\s*(%%?[A-Za-z_]|![^=\s])")
-"""An IPython line magic (``%time``), cell magic (``%%bash``) or shell line (``!pip``); not a
-continuation line of code such as ``% (a, b)`` or ``!= x``."""
-
-
-def _without_magics(text: str) -> str:
-    """IPython magics and shell lines are not the language: each becomes a comment, so line
-    numbers stay those of the cell. A cell magic (``%%bash`` on the first line) makes the whole
-    cell another language: all of it is commented out."""
-    lines = text.split("\n")
-    if lines and lines[0].lstrip().startswith("%%"):
-        return "\n".join("#" + line for line in lines)
-    return "\n".join(("#" + line) if _MAGIC.match(line) else line for line in lines)
 
 
 ARCHIVED_HISTORY = "version-control metadata inside an archive: its history is not read"

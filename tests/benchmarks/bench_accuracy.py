@@ -146,6 +146,9 @@ CATEGORIES: dict[str, tuple[bool, str]] = {
     "undeclared+leak": (True, "the same candidates with 2 private files copied in"),
     "generated": (False, "unrelated projects shipping output of the same generator"),
     "leak-in-reference": (True, "the reference set holds the private code; a copy is scanned"),
+    # Code carried inside other files (the <script> blocks of components, notebook code cells).
+    "components": (True, "Vue/Svelte components or notebooks copied, their code renamed"),
+    "components-unrelated": (False, "other component libraries or notebooks of the same kind"),
 }
 #: The categories whose cases learn a reference set of their own (``Case.references``).
 REFERENCE_CATEGORIES = ("undeclared-copy", "undeclared+leak", "generated", "leak-in-reference")
@@ -333,6 +336,82 @@ def insert_in_middle(source: str, snippet: str) -> str:
     ends = [node.end_lineno or 0 for node in ast.parse(source).body]
     at = min(ends, key=lambda end: abs(end - len(lines) // 2), default=len(lines))
     return "".join(lines[:at]) + "\n\n" + snippet.rstrip("\n") + "\n\n\n" + "".join(lines[at:])
+
+
+COMPONENT_SUFFIXES = (".vue", ".svelte", ".ipynb")
+#: JavaScript's globals and Vue's and Svelte's own names: kept when a script is renamed.
+JS_KEEP = frozenset(
+    {"console", "window", "document", "Math", "Object", "Array", "JSON", "Promise", "String",
+     "Number", "Boolean", "Date", "Error", "RegExp", "Symbol", "Map", "Set", "undefined", "NaN",
+     "Infinity", "require", "module", "exports", "setTimeout", "clearTimeout", "parseInt",
+     "parseFloat", "isNaN", "Vue", "$event", "$emit", "$refs", "$el", "$nextTick", "$slots",
+     "$props", "$$props", "$$restProps", "$$slots"}
+)  # fmt: skip
+_JS_NAMES = frozenset(
+    {"identifier", "property_identifier", "shorthand_property_identifier",
+     "shorthand_property_identifier_pattern", "type_identifier"}
+)  # fmt: skip
+_SCRIPT_BLOCK = re.compile(r"(<script\b([^>]*)>)(.*?)(</script\s*>)", re.IGNORECASE | re.DOTALL)
+
+
+def rename_script(code: str, language: str, names: dict[str, str]) -> str:
+    """A JavaScript or TypeScript script with every identifier that is not a global renamed
+    (consistently, through ``names``), comments dropped and its indentation doubled: the
+    JavaScript counterpart of ``rename_and_reformat``, with tree-sitter finding the names."""
+    from fingerprints.languages import load_language
+
+    data = code.encode("utf-8", "surrogateescape")
+    tree = load_language(language).parser().parse(data)
+    edits: list[tuple[int, int, str]] = []
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.type == "comment":
+            edits.append((node.start_byte, node.end_byte, ""))
+        elif node.type in _JS_NAMES and node.child_count == 0:
+            text = data[node.start_byte : node.end_byte].decode("utf-8", "surrogateescape")
+            if text not in JS_KEEP:
+                edits.append((node.start_byte, node.end_byte,
+                              names.setdefault(text, f"r{len(names)}x")))  # fmt: skip
+        else:
+            stack.extend(node.children)
+    out = bytearray(data)
+    for start, end, new in sorted(edits, reverse=True):
+        out[start:end] = new.encode()
+    lines = []
+    for line in out.decode("utf-8", "surrogateescape").split("\n"):
+        body = line.lstrip(" \t")
+        indent = line[: len(line) - len(body)].replace("\t", "  ")
+        lines.append(indent * 2 + body if body else "")
+    return "\n".join(lines)
+
+
+def rename_component(text: str, names: dict[str, str]) -> str:
+    """A page or a component with the code of each of its ``<script>`` blocks renamed."""
+
+    def block(match: re.Match[str]) -> str:
+        typed = re.search(r"\blang\s*=\s*[\"']?(ts|typescript)\b", match.group(2), re.I)
+        code = rename_script(match.group(3), "typescript" if typed else "javascript", names)
+        return match.group(1) + code + match.group(4)
+
+    return _SCRIPT_BLOCK.sub(block, text)
+
+
+def rename_notebook(text: str, names: dict[str, str]) -> str:
+    """A notebook with each code cell renamed and reformatted (``rename_and_reformat``; a cell
+    Python's tokenizer refuses is kept) and its JSON written again with another indentation."""
+    notebook = json.loads(text)
+    for cell in notebook.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else source
+        try:
+            new = rename_and_reformat(source, names)
+        except (tokenize.TokenError, SyntaxError):
+            new = source
+        cell["source"] = new.splitlines(keepends=True)
+    return json.dumps(notebook, indent=2, ensure_ascii=False) + "\n"
 
 
 FORK_FUNCTION = '''
@@ -662,6 +741,30 @@ class Builder:
         note = f"{len(shared)} files: {', '.join(str(r) for r in shared)}"
         self.add("boilerplate", f"{spec} into {host_spec}", private, cand, note=note)
 
+    # code carried inside other files ---------------------------------------------------------
+
+    def components(self, spec: str) -> None:
+        """Private: the components or notebooks of a real package (``spec`` names their folder,
+        whatever else it holds); candidate: each of its ``.vue``, ``.svelte`` and ``.ipynb``
+        files alone, under renamed folders, the code of its scripts or cells renamed."""
+        private = release(spec)
+        cand = self._dir(f"components-{spec}") / "app"
+        names: dict[str, str] = {}
+        copied = Counter[str]()
+        for path in sorted(private.rglob("*")):
+            text = read(path) if path.suffix in COMPONENT_SUFFIXES and path.is_file() else None
+            if text is None:
+                continue
+            renamed = (rename_notebook if path.suffix == ".ipynb" else rename_component)(
+                text, names)  # fmt: skip
+            rel = path.relative_to(private)
+            put(cand / "src" / Path(*[f"{part}_ui" for part in rel.parent.parts]) / rel.name,
+                renamed)  # fmt: skip
+            copied[path.suffix] += 1
+        files = ", ".join(f"{count} {suffix}" for suffix, count in sorted(copied.items()))
+        self.add("components", spec, private, cand.parent,
+                 note=f"{files} files alone, {len(names)} identifiers renamed")  # fmt: skip
+
     # public code with provenance (issue 10) ----------------------------------------------------
 
     def compose(self, name: str, parts: dict[str, str]) -> Path:
@@ -934,6 +1037,26 @@ def build_cases(work: Path, only: set[str]) -> list[Case]:
     ):
         step("boilerplate", b.boilerplate, spec, pkg, host, extra)
 
+    for spec in (
+        "npm:element-ui-2.15.14:packages",
+        "npm:view-design-4.7.0:src/components",
+        "npm:carbon-components-svelte-0.85.0:src",
+        "npm:svelte-select-5.8.3",
+        "emcee-3.1.6:emcee-3.1.6/docs/tutorials",
+        "xarray-2024.6.0:xarray-2024.6.0/doc/examples",
+    ):
+        step("components", b.components, spec)
+    for spec, cand in (
+        # not element-ui against view-design: element-ui's upload/src/ajax.js is view-design's
+        # upload/ajax.js (a real copy, found on main through the .js files)
+        ("npm:element-ui-2.15.14:packages", "npm:vue-good-table-2.21.11:src"),
+        ("npm:view-design-4.7.0:src/components", "npm:vue-select-3.20.4:src"),
+        ("npm:carbon-components-svelte-0.85.0:src", "npm:svelte-select-5.8.3"),
+        ("npm:svelte-select-5.8.3", "npm:carbon-components-svelte-0.85.0:src"),
+        ("emcee-3.1.6:emcee-3.1.6/docs/tutorials", "xarray-2024.6.0:xarray-2024.6.0/doc/examples"),
+        ("xarray-2024.6.0:xarray-2024.6.0/doc/examples", "nbsphinx-0.9.4:nbsphinx-0.9.4/doc"),
+    ):
+        step("components-unrelated", b.pair, "components-unrelated", spec, cand)
     steps += reference_steps(b)
     if "undeclared+leak" in only:  # built from the undeclared-copy cases
         only = only | {"undeclared-copy"}

@@ -1,0 +1,198 @@
+"""The private side reads what the scan reads: the ``<script>`` blocks of a company's Vue and
+Svelte components and pages, and the code cells of its notebooks, are fingerprinted, so a public
+copy of them is found. Built from real published files (vue-select's ``Select.vue``, emcee's
+``line.ipynb`` tutorial; ``tests.real_packages``), fingerprinted and scanned through the CLI."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from fingerprints import embedded_code, open_store
+from scanner.cli import app
+from tests.benchmarks.bench_accuracy import rename_component, rename_notebook
+from tests.benchmarks.corpus import pypi_sdist
+from tests.real_packages import npm_tarball
+from tests.test_carriers import evidence, scan
+
+runner = CliRunner()
+
+
+def select_vue() -> Path:
+    return npm_tarball("vue-select", "3.20.4")[1] / "src" / "components" / "Select.vue"
+
+
+def line_notebook() -> Path:
+    return pypi_sdist("emcee", "3.1.6") / "emcee-3.1.6" / "docs" / "tutorials" / "line.ipynb"
+
+
+def fingerprint(tmp_path: Path, files: dict[str, Path | bytes]) -> tuple[Path, str]:
+    """A private folder of ``files`` fingerprinted into a new store; the store and stderr."""
+    private = tmp_path / "private"
+    for name, source in files.items():
+        (private / name).parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(source, Path):
+            shutil.copyfile(source, private / name)
+        else:
+            (private / name).write_bytes(source)
+    store = tmp_path / "store.db"
+    done = runner.invoke(app, ["fingerprint", str(private), "--store", str(store), "-v"])
+    assert done.exit_code == 0, done.output
+    return store, done.stderr
+
+
+def candidate(tmp_path: Path, name: str, files: dict[str, str]) -> Path:
+    folder = tmp_path / name
+    for path, text in files.items():
+        (folder / path).parent.mkdir(parents=True, exist_ok=True)
+        (folder / path).write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_a_leaked_vue_component_is_found_on_the_components_own_lines(tmp_path):
+    """A component's ``<script>`` is fingerprinted in its language on the file's own lines: a
+    copy with every identifier renamed is derivative, and the evidence points into the
+    component (its script starts on line 139); an unrelated component is clear."""
+    store, _ = fingerprint(tmp_path, {"web/src/components/Select.vue": select_vue()})
+    renamed = rename_component(select_vue().read_text(encoding="utf-8"), {})
+    copy = candidate(tmp_path, "copy", {"ui/Picker.vue": renamed})
+    code, found, stderr = scan(store, copy)
+    assert code == 1 and found["verdict"] == "derivative", stderr
+    assert evidence(found) == {"ui/Picker.vue!/script.js"}
+    [pair] = found["files"]
+    assert pair["private_path"] == "web/src/components/Select.vue"
+    assert min(start for start, _ in pair["private_lines"]) >= 139
+    assert max(end for _, end in pair["private_lines"]) <= 1374
+
+    other = npm_tarball("vue-good-table", "2.21.11")[1] / "src" / "components" / "Table.vue"
+    unrelated = candidate(tmp_path, "unrelated", {"Table.vue": other.read_text(encoding="utf-8")})
+    code, found, stderr = scan(store, unrelated)
+    assert code == 0 and found["verdict"] == "clear", stderr
+    assert found["complete"] is True
+
+
+def test_a_leaked_notebook_is_found_on_the_notebooks_own_lines(tmp_path):
+    """A notebook's code cells are fingerprinted in its kernel's language, each line pointing
+    at the line of the ``.ipynb`` file that holds it: a copy with its cells renamed and its
+    JSON written again is derivative, and each private line range starts on a line of the
+    notebook that holds a code cell's source; an unrelated notebook is clear."""
+    notebook = line_notebook()
+    store, _ = fingerprint(tmp_path, {"notebooks/line.ipynb": notebook})
+    copy = candidate(tmp_path, "copy", {
+        "fit.ipynb": rename_notebook(notebook.read_text(encoding="utf-8"), {})})  # fmt: skip
+    code, found, stderr = scan(store, copy)
+    assert code == 1 and found["verdict"] == "derivative", stderr
+    assert found["files"] and {pair["private_path"] for pair in found["files"]} == {
+        "notebooks/line.ipynb"}  # fmt: skip
+    lines = notebook.read_text(encoding="utf-8").split("\n")
+    sources = set()  # the notebook's lines that hold a code cell's source
+    for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
+        if cell["cell_type"] == "code":
+            sources |= {i + 1 for i, text in enumerate(lines)
+                        for piece in cell["source"] if text.strip() == json.dumps(piece) + ","
+                        or text.strip() == json.dumps(piece)}  # fmt: skip
+    for pair in found["files"]:
+        for start, end in pair["private_lines"]:
+            assert start in sources and end in sources, (start, end)
+
+    other = pypi_sdist("xarray", "2024.6.0") / "xarray-2024.6.0" / "doc" / "examples"
+    unrelated = candidate(tmp_path, "unrelated", {
+        "weather.ipynb": (other / "weather-data.ipynb").read_text(encoding="utf-8")})  # fmt: skip
+    code, found, stderr = scan(store, unrelated)
+    assert code == 0 and found["verdict"] == "clear", stderr
+
+
+def test_a_carrier_that_is_malformed_is_one_line_and_not_fingerprinted(tmp_path):
+    """A notebook that is no JSON, one in a language not read, and a component that is not
+    text: one line each naming the file, counted as skipped; the rest is fingerprinted, a page
+    without a script is no source, and a second run changes nothing."""
+    julia = {"cells": [{"cell_type": "code", "source": "1 + 1"}],
+             "metadata": {"kernelspec": {"language": "julia"}}, "nbformat": 4}  # fmt: skip
+    files: dict[str, Path | bytes] = {
+        "web/Select.vue": select_vue(),
+        "web/Broken.vue": b"\x00\x01<script>binary</script>",
+        "notes/cut.ipynb": line_notebook().read_bytes()[:5000],
+        "notes/julia.ipynb": json.dumps(julia).encode(),
+        "site/index.html": b"<html><body><p>no code here</p></body></html>\n",
+    }
+    store, stderr = fingerprint(tmp_path, files)
+    said = " ".join(stderr.split())
+    assert "web/Broken.vue: binary file (NUL byte)" in said
+    assert "notes/cut.ipynb: not a valid notebook (" in said
+    assert "notes/julia.ipynb: notebook cells in a language leaktrace does not read (.julia)" in (
+        said)  # fmt: skip
+    assert "1 file(s) fingerprinted, 0 unchanged, 0 removed, 3 skipped, 1 not source" in said
+    with open_store(store) as opened:
+        [stored] = [f for f in opened.known_files(1)]
+        before = opened.digest()
+    assert stored == "web/Select.vue"
+    done = runner.invoke(app, ["fingerprint", str(tmp_path / "private"), "--store", str(store)])
+    assert done.exit_code == 0, done.output
+    assert "0 file(s) fingerprinted, 1 unchanged" in " ".join(done.stderr.split())
+    with open_store(store) as opened:
+        assert opened.digest() == before
+
+
+def test_a_notebooks_lines_point_into_the_notebook_file():
+    """Each line of code maps to the notebook's line that holds it, whether a cell's source
+    is a list of lines (as Jupyter writes it) or one string."""
+    notebook = {"cells": [
+        {"cell_type": "markdown", "source": ["# Notes\n"]},
+        {"cell_type": "code", "source": ["import os\n", "%time x = 1\n", "def f(a):\n",
+                                         "    return a"]},
+        {"cell_type": "code", "source": "y = 2\nz = 3\n"}],
+        "metadata": {"kernelspec": {"language": "python"}}, "nbformat": 4}  # fmt: skip
+    text = json.dumps(notebook, indent=1)
+    found = embedded_code("notebook", text)
+    assert found is not None and found.language == "python" and found.lines is not None
+    code = found.code.decode().split("\n")[:-1]
+    assert code == ["import os", "#%time x = 1", "def f(a):", "    return a", "y = 2", "z = 3"]
+    held = [text.split("\n")[line - 1].strip() for line in found.lines]
+    assert held[:4] == ['"import os\\n",', '"%time x = 1\\n",', '"def f(a):\\n",',
+                        '"    return a"']  # fmt: skip
+    assert held[4] == held[5] == '"source": "y = 2\\nz = 3\\n"'
+
+
+def test_a_page_of_two_languages_is_read_in_the_one_with_the_most_code():
+    """A page's blocks of one language on the page's own lines; a block in another language is
+    said, not read as the first (one language a file)."""
+    page = ("<html>\n<script>\nlet total = 0\nfor (const x of xs) total += x\n</script>\n"
+            "<p/>\n<script type='text/python'>\nprint(1)\n</script>\n")  # fmt: skip
+    found = embedded_code("markup", page)
+    assert found is not None and found.language == "javascript" and found.lines is None
+    code = found.code.decode().split("\n")
+    assert code[2:4] == ["let total = 0", "for (const x of xs) total += x"]
+    assert found.not_read == ("its python <script> blocks are not read (one language a file: "
+                              "javascript is)",)  # fmt: skip
+    assert embedded_code("markup", "<template><div/></template>\n") is None
+
+
+def test_a_public_component_copied_into_the_private_folder_is_learned_from_a_folder(tmp_path):
+    """A private app that copied vue-select's ``Select.vue`` into its own folder holds public
+    code: ``background`` given the unpacked package as a folder reads its components as
+    ``fingerprint`` reads the private ones, so the copy is public code, and a public project
+    shipping vue-select is clear; the app's own component, copied, is still derivative."""
+    own = candidate(tmp_path, "own", {"App.vue": "<script>\n" + (
+        "export default {\n  data() { return { ledger: [], total: 0 } },\n  methods: {\n"
+        + "".join(f"    post{i}(entry) {{\n      const amount = entry.amount * {i + 2}\n"
+                  f"      if (amount > {i * 10}) {{ this.ledger.push({{ ...entry, amount }}) }}\n"
+                  f"      this.total += amount - {i}\n      return this.total\n    }},\n"
+                  for i in range(12))
+        + "  }\n}\n") + "</script>\n"})  # fmt: skip
+    store, _ = fingerprint(tmp_path, {"web/ui/Select.vue": select_vue(),
+                                      "web/App.vue": own / "App.vue"})  # fmt: skip
+    shipping = candidate(tmp_path, "shipping", {
+        "src/Select.vue": select_vue().read_text(encoding="utf-8")})  # fmt: skip
+    assert scan(store, shipping)[1]["verdict"] == "derivative"  # the false flag
+    package = npm_tarball("vue-select", "3.20.4")[1]
+    done = runner.invoke(app, ["background", str(package), "--store", str(store)])
+    assert done.exit_code == 0, done.output
+    assert "public code in private: web/ui/" in " ".join(done.stdout.split())
+    code, found, stderr = scan(store, shipping)
+    assert code == 0 and found["verdict"] == "clear", stderr
+    assert [c["private_path"] for c in found["public_code"]] == ["web/ui/Select.vue"]
+    code, found, stderr = scan(store, own)
+    assert code == 1 and found["verdict"] == "derivative", stderr
