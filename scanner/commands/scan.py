@@ -21,6 +21,7 @@ from scanner.commands import (
     PARSE_SECONDS_OPTION,
     RESULTS_OPTION,
     SCHEDULER_OPTION,
+    store_path,
 )
 from scanner.commands.exits import EXIT_INPUT, FAIL_ON, exit_code
 from scanner.commands.shared import progress as _progress
@@ -187,7 +188,10 @@ def _needs_network(targets: list[str], from_file: Path | None, *more: object) ->
 
 def scan(
     store: Annotated[
-        Path, typer.Option("--store", "-s", help="Fingerprint store to match against.")
+        Path,
+        typer.Option(
+            "--store", "-s", help="Fingerprint store to match against.", parser=store_path
+        ),
     ],
     targets: Annotated[
         list[str] | None,
