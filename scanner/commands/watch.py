@@ -300,8 +300,8 @@ def _feeds(settings: Settings, crawler: Crawler, state: WatchState, limits: Limi
                               max_size=settings.max_size))  # fmt: skip
     if "github" in settings.feeds:
         feeds.append(GitHubFeed(crawler.github, limits, state.checkpoint("github"),
-                                settings.gharchive_url, settings.gharchive_from,
-                                say=_say))  # fmt: skip
+                                settings.gharchive_url, settings.gharchive_from, say=_say,
+                                from_beginning=settings.from_beginning))  # fmt: skip
     return feeds
 
 
