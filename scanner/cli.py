@@ -16,6 +16,7 @@ from scanner.commands.calibrate import calibrate
 from scanner.commands.demo import demo
 from scanner.commands.exits import EXIT_INPUT
 from scanner.commands.exits import guarded as _guarded
+from scanner.commands.exits import interruptible as _interruptible
 from scanner.commands.fingerprint import fingerprint
 from scanner.commands.guard import guard
 from scanner.commands.inventory import inventory
@@ -43,22 +44,26 @@ app = typer.Typer(
 
 
 # The commands, in the order --help lists them; each lives in its module under scanner/commands/
-# (guarded: its LeaktraceError is one line on stderr and exit code 2).
-app.command()(fingerprint)
-app.command()(scan)
-app.command()(_guarded(report))
-app.command("review")(_guarded(review))
-app.command()(_guarded(notice))
-app.command()(demo)
-app.command()(calibrate)
-app.command("seeds")(_guarded(list_seeds))
-app.command("repos")(_guarded(repos))
-app.command("background")(_guarded(background))
-app.command("reference", help="The same as 'background'.")(_guarded(background))
-app.command("inventory")(_guarded(inventory))
-app.command("serve")(_guarded(serve))
-app.command("guard")(_guarded(guard))
-app.command("watch")(watch)
+# (guarded: its LeaktraceError is one line on stderr and exit code 2; interruptible: Ctrl-C is
+# one line saying what is kept, and exit code 130; scan says its run and how to resume it).
+_GUARD_STOPPED = "guard interrupted: not everything was checked; nothing passed (run it again)"
+_WATCH_STOPPED = ("watch interrupted; every feed's checkpoint is kept: the same command goes on "
+                  "after them")  # fmt: skip
+app.command()(_interruptible(fingerprint))
+app.command()(_interruptible(scan))
+app.command()(_interruptible(_guarded(report)))
+app.command("review")(_interruptible(_guarded(review)))
+app.command()(_interruptible(_guarded(notice)))
+app.command()(_interruptible(demo))
+app.command()(_interruptible(calibrate))
+app.command("seeds")(_interruptible(_guarded(list_seeds)))
+app.command("repos")(_interruptible(_guarded(repos)))
+app.command("background")(_interruptible(_guarded(background)))
+app.command("reference", help="The same as 'background'.")(_interruptible(_guarded(background)))
+app.command("inventory")(_interruptible(_guarded(inventory)))
+app.command("serve")(_interruptible(_guarded(serve)))
+app.command("guard")(_interruptible(_guarded(guard), _GUARD_STOPPED))
+app.command("watch")(_interruptible(watch, _WATCH_STOPPED))
 app.command()(version)
 
 

@@ -320,9 +320,9 @@ class Http:
                 attempt = again
                 continue
             if response.status_code >= 400:
-                message = self._message(response)
-                raise FetchError(f"{self.redact(full)}: HTTP {response.status_code} {message}",
-                                 response.status_code)  # fmt: skip
+                message = self._message(response)  # often none: then no trailing space
+                status = " ".join(filter(None, (f"HTTP {response.status_code}", message)))
+                raise FetchError(f"{self.redact(full)}: {status}", response.status_code)
             etag = response.headers.get("etag")
             if etag and conditional:
                 self.cache.put(full, etag, response.content)

@@ -659,6 +659,7 @@ class ResultsDB:
         state["history"] = [
             {"path": d.path, "decision": d.decision, "reason": d.reason, "by": d.decided_by,
              "at": d.decided_at, "scope": d.scope, "batch": d.batch, "target": d.target,
+             "sha256": d.sha256,
              "undone": None if d.undone is None else
              {"by": d.undone[0], "at": d.undone[1], "reason": d.undone[2]}}
             for d in history

@@ -82,6 +82,9 @@ def _install(context: Any, parent: int | None = None) -> None:
     has one: a scan's starts the worker's parser process) is run at once."""
     global _CONTEXT
     _CONTEXT = context
+    # Ctrl-C reaches the whole process group: it is the scan's to handle (its one line), not a
+    # traceback from each worker waiting for work
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if parent is not None:
         _die_with(parent)
     warm = getattr(context, "warm", None)

@@ -138,6 +138,34 @@ def test_input_errors_exit_two(tmp_path):
     assert runner.invoke(app, ["scan"]).exit_code == 2
 
 
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["guard", ".", "--store", ""], "'--store'"),
+        (["scan", ".", "--store", ""], "'--store'"),
+        (["fingerprint", ".", "--store", ""], "'--store'"),
+        (["watch", "--once", "--store", ""], "'--store'"),
+        (["background", "x.tar.gz", "--store", ""], "'--store'"),
+        (["inventory", ""], "'STORE'"),
+    ],
+)
+def test_an_empty_store_is_refused_by_name_not_read_as_the_current_folder(tmp_path, args, named):
+    """``--store "$STORE"`` with STORE unset in CI: the empty value was ``Path("")``, which is
+    ``.``, and the refusal named the folder (``.: is a folder, not a leaktrace store``)."""
+    (tmp_path / "a.py").write_text("x = 1\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "scanner", *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert f"Invalid value for {named}" in done.stderr
+    assert "is empty" in done.stderr and "is a folder" not in done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.py"]  # nothing made or written
+
+
 def test_archive_target_and_console_script(tree, store, tmp_path):
     leak = tree("leak", {"pkg/book.py": RENAMED})
     archive = tmp_path / "leak.tar.gz"

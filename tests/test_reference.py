@@ -472,3 +472,21 @@ def test_a_source_without_private_code_says_so_once(copied_library, tree):
     said = cli("background", str(folder), "--store", str(copied_library))
     [line] = said.splitlines()
     assert line.endswith("(folder): public code; no private file is in it"), line
+
+
+def test_a_package_the_registry_does_not_have_is_one_line_each(copied_library):
+    """A 404 from the registry is the target's one line, the URL and the status with no trailing
+    space; not followed by a second line that it held "no source files to learn from"."""
+    with FakeRegistry() as registry:
+        done = runner.invoke(app, ["background", "pypi:nosuchpkg==1.0", "npm:nosuchpkg@1.0.0",
+                                   "--store", str(copied_library), "--pypi-url", registry.url,
+                                   "--npm-registry", registry.url])  # fmt: skip
+        url = registry.url
+    assert done.exit_code == 2
+    assert done.stderr.splitlines() == [
+        f"leaktrace: pypi:nosuchpkg==1.0: not learned ({url}/pypi/nosuchpkg/1.0/json: HTTP 404 "
+        "Not Found)",  # the registry's message, when it gives one
+        f"leaktrace: npm:nosuchpkg@1.0.0: not learned ({url}/nosuchpkg: HTTP 404)",
+        "leaktrace: 2 of 2 source(s) could not be learned (see above)",
+    ]
+    assert open_store(copied_library).reference_sources() == []

@@ -379,3 +379,40 @@ def test_the_json_report_is_whole_through_a_stream_that_takes_part_of_each_write
     out = io.TextIOWrapper(raw, encoding="utf-8")  # type: ignore[arg-type]
     write(report, out, Sources())
     assert raw.got.decode("ascii") == json.dumps(report, indent=2) + "\n"
+
+
+def test_the_notice_names_the_confirmations_that_cover_each_file(store, tmp_path):
+    """A location confirmed file by file (--files) by one person, and one of its files' content
+    confirmed elsewhere (--everywhere, as serve confirms) by another: each file's record names
+    the confirmation that covers it, and a file both cover is under both. Before, the latest
+    content confirmation was named for every file of the location, whatever it covered."""
+    import shutil
+
+    copy = tmp_path / "suspects" / "acme-copy"
+    shutil.copytree(SAMPLES / "private" / "acme-ledger" / "acme_ledger", copy / "acme_ledger")
+    subset = tmp_path / "subset-copy"
+    shutil.copytree(SAMPLES / "candidates" / "subset-copy", subset)
+    results = str(tmp_path / "results.db")
+
+    def cli(*args: str) -> str:
+        done = runner.invoke(app, [*args, "--results", results])
+        assert done.exit_code in (0, 1), done.output
+        return done.stdout
+
+    cli("scan", str(subset), str(copy), "--store", str(store))
+    cli("review", "latest", str(copy), "--confirm", "--reason", "checked", "--by", "alice",
+        "--files", "acme_ledger/**/*.py")  # fmt: skip
+    shared = "acme_ledger/money.py"  # byte-identical to subset-copy's core/money.py
+    assert (copy / shared).read_bytes() == (subset / "invoicer_lite/core/money.py").read_bytes()
+    cli("review", "latest", str(subset), "--confirm", "--everywhere", "--by", "bob",
+        "--reason", "same code as bankmatch", "--files", "invoicer_lite/core/money.py")  # fmt: skip
+    text = cli("notice", "latest")
+    section = text[text.index(f"`{copy}`") : text.index("## 3.")]
+    listed = re.findall(r"^- `(acme_ledger/[^`]+)`, lines", section, re.MULTILINE)
+    assert len(listed) == 10
+    [alice] = [line for line in section.splitlines() if "Confirmed by `alice`" in line]
+    [bob] = [line for line in section.splitlines() if "Confirmed by `bob`" in line]
+    assert alice.endswith(": checked") and ", here, for " in alice
+    assert re.findall(r"`(acme_ledger/[^`]+)`", alice) == listed  # every file, by path
+    assert bob.endswith(": same code as bankmatch") and "wherever it appears" in bob
+    assert re.findall(r"`(acme_ledger/[^`]+)`", bob) == [shared]  # only the file it matches

@@ -178,7 +178,7 @@ def test_github_events_revalidate_with_etag_and_read_poll_interval():
         feeds.push("a/b", {"y.js": b"var y = 2;\n"})
         feeds.show()
         api = GitHubAPI(_http(), feeds.url)
-        feed = GitHubFeed(api, Limits(), None, None, say=lambda _: None)
+        feed = GitHubFeed(api, Limits(), None, None, say=lambda _: None, from_beginning=True)
         assert [p.target.split("@")[0] for p in feed.poll()] == ["github:a/b"]
         assert feed.interval == 7
         assert list(feed.poll()) == []  # nothing new: a 304
@@ -534,7 +534,8 @@ def test_a_lagging_live_feed_is_backfilled_from_gh_archive_once():
         feeds.show(2)  # the first two events (hour 0) are done live
         said: list[str] = []
         feed = GitHubFeed(GitHubAPI(_http(), feeds.url), Limits(), None,
-                          f"{feeds.url}/gharchive", say=said.append)  # fmt: skip
+                          f"{feeds.url}/gharchive", say=said.append,
+                          from_beginning=True)  # fmt: skip
         first = [p for p in feed.poll() if p.open]
         assert len(first) == 2 and json.loads(feed.cursor)["id"] == ids[1]
         feeds.show()  # four more, while the live feed shows only the newest two
@@ -1004,13 +1005,15 @@ def test_a_compare_answer_with_a_file_that_has_no_filename_is_malformed(store, t
                  {"sha": sha, "status": "added", "additions": 1, "changes": 1}]  # fmt: skip
         feeds.faults.add("/compare/", "body", times=None, body={"status": "ahead", "files": files})
         api = GitHubAPI(_http(), feeds.url)
-        [push] = GitHubFeed(api, Limits(), None, None, say=lambda _: None).poll()
+        [push] = GitHubFeed(
+            api, Limits(), None, None, say=lambda _: None, from_beginning=True
+        ).poll()
         assert push.open is not None
         with pytest.raises(FetchError, match=r"files\[1\]\.filename should be a path"):
             push.open()
         done = CliRunner().invoke(app, [
             "watch", "--store", str(store), "--results", str(tmp_path / "r.db"), "--feed",
-            "github", "--once", "--api-url", feeds.url])  # fmt: skip
+            "github", "--once", "--from-beginning", "--api-url", feeds.url])  # fmt: skip
     assert done.exit_code == 3, done.output
     assert "malformed answer: files[1].filename should be a path" in done.output
     assert "0 flagged, 1 incomplete" in done.output
@@ -1304,3 +1307,38 @@ def test_a_slack_alert_of_long_names_is_still_delivered(store, tmp_path):
     assert len(shown) == 5 and all(len(s) <= SLACK_NAME_MAX for s in shown), text
     assert all(s.startswith("package/lib/&lt;&lt;") and s.endswith("…") for s in shown), text
     assert "<" not in text  # no raw "<" of a name: no link, no mention
+
+
+def test_github_starts_at_the_live_feeds_end_unless_from_the_beginning(store, tmp_path):
+    """Without --from-beginning the GitHub feed starts where npm and PyPI do, at the current
+    end: the newest event is its checkpoint and none of the events already in the live window
+    is read; the next watch reads only what came after. With it, the window is read."""
+    from typer.testing import CliRunner
+
+    from scanner.cli import app
+
+    def watch(results: Path, *extra: str) -> str:
+        done = CliRunner().invoke(app, [
+            "watch", "--store", str(store), "--results", str(results), "--feed", "github",
+            "--once", "--api-url", feeds.url, *extra])  # fmt: skip
+        assert done.exit_code == 0, done.output
+        return done.output
+
+    def checkpoint(results: Path) -> int:
+        with sqlite3.connect(results) as db:
+            [(cursor,)] = db.execute("SELECT cursor FROM watch_checkpoints WHERE feed = 'github'")
+        return int(json.loads(cursor)["id"])
+
+    with FakeFeeds() as feeds:
+        feeds.create_repo("a/b", {"x.js": b"var x = 1;\n"})
+        old = [feeds.push("a/b", {f"o{n}.js": f"var o{n} = {n};\n".encode()}) for n in range(3)]
+        feeds.show()
+        now = tmp_path / "now.db"
+        assert "0 publication(s) scanned" in watch(now)
+        assert checkpoint(now) == int(feeds.entries[old[-1]].data["event"]["id"])
+        new = feeds.push("a/b", {"n.js": b"var n = 9;\n"})
+        feeds.show()
+        assert "1 publication(s) scanned" in watch(now)  # only the push after the first watch
+        assert checkpoint(now) == int(feeds.entries[new].data["event"]["id"])
+        everything = watch(tmp_path / "all.db", "--from-beginning")
+    assert "4 publication(s) scanned" in everything

@@ -4,6 +4,8 @@ registers them; exit codes: ``exits``), the helpers several commands share besid
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 RESULTS_OPTION = typer.Option(
@@ -14,7 +16,17 @@ RESULTS_OPTION = typer.Option(
 BY_OPTION = typer.Option("--by", help="Who decides (default: your login name).")
 """``--by``, shared by the commands that record decisions (``review``, ``serve``)."""
 
-STORE_OPTION = typer.Option("--store", "-s", help="Fingerprint store.")
+
+def store_path(value: str) -> Path:
+    """The ``parser`` of every store option and argument: a store named by an empty value (an
+    unset variable in CI: ``--store "$STORE"``) is refused by name, exit 2, not read as
+    ``Path("")``, which is ``.``, the current folder."""
+    if not value:
+        raise typer.BadParameter("is empty (an unset variable?): name the store file")
+    return Path(value)
+
+
+STORE_OPTION = typer.Option("--store", "-s", help="Fingerprint store.", parser=store_path)
 """``--store`` of the commands that read a store someone made (``calibrate``, ``seeds``,
 ``background``)."""
 

@@ -203,8 +203,11 @@ def _learn(store: SQLiteStore, sources: Iterable[_Source], trust: dict[str, str]
             )  # fmt: skip
         except LeaktraceError as exc:
             failed += 1
-            _problems(source)
-            problem(target, f"not learned ({exc})")
+            # a target that could not be read at all (a 404, a refused download) is why:
+            # its one line, not a second one that it held "no source files"
+            whole = [found.message for found in source.candidate.problems if not found.path]
+            _problems(source, files_only=bool(whole))
+            problem(target, f"not learned ({'; '.join(whole) or exc})")
             continue
         _problems(source)
         learned = summary.source
@@ -228,8 +231,10 @@ def _learn(store: SQLiteStore, sources: Iterable[_Source], trust: dict[str, str]
     return failed
 
 
-def _problems(source: _Source) -> None:
+def _problems(source: _Source, files_only: bool = False) -> None:
     for found in source.candidate.problems:
+        if files_only and not found.path:
+            continue
         problem(f"{source.target}:{found.path}" if found.path else source.target, found.message)
 
 

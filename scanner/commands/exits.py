@@ -4,6 +4,7 @@
 - 1: at least one candidate is ``derivative`` (or ``review`` with ``--fail-on review``)
 - 3: nothing flagged, but at least one candidate is ``incomplete``: part of it (or all of it: a
   target that could not be fetched) was not read, so its absence of evidence proves nothing
+- 130: interrupted (Ctrl-C), with one line on stderr saying what is kept and how to go on
 - 2: usage or input error (bad option, unusable store, no target), and any unexpected internal
   error; a derivative found in the other targets still gives 1, since that is the finding that
   matters.
@@ -24,6 +25,8 @@ from scanner.console import error as _error
 from scanner.verdict import Verdict
 
 EXIT_CLEAR, EXIT_DERIVATIVE, EXIT_INPUT, EXIT_INCOMPLETE = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130
+INTERRUPTED = "interrupted; everything stored so far is kept"
 FAIL_ON = ("derivative", "review")
 
 
@@ -50,5 +53,20 @@ def guarded(command: Callable[..., None]) -> Callable[..., None]:
         except LeaktraceError as exc:
             _error(exc)
             raise typer.Exit(EXIT_INPUT) from None
+
+    return run
+
+
+def interruptible(command: Callable[..., None], said: str = INTERRUPTED) -> Callable[..., None]:
+    """A command that says on Ctrl-C what it was doing (``leaktrace: <said>``, one line on
+    stderr) and exits 130; typer would otherwise end it with 130 and nothing said."""
+
+    @functools.wraps(command)
+    def run(*args: object, **kwargs: object) -> None:
+        try:
+            command(*args, **kwargs)
+        except KeyboardInterrupt:
+            _error(said)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
 
     return run

@@ -17,6 +17,7 @@ from scanner.commands import (
     PARSE_MEMORY_OPTION,
     PARSE_SECONDS_OPTION,
     SCHEDULER_OPTION,
+    store_path,
 )
 from scanner.commands.background import refresh as refresh_index
 from scanner.commands.exits import EXIT_INPUT
@@ -168,7 +169,10 @@ def _fingerprint(
 
 
 def fingerprint(
-    store: Annotated[Path, typer.Option("--store", "-s", help="Store file (created if missing).")],
+    store: Annotated[
+        Path,
+        typer.Option("--store", "-s", help="Store file (created if missing).", parser=store_path),
+    ],
     src: Annotated[
         list[str] | None,
         typer.Argument(

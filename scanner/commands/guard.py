@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from scanner.commands import store_path
 from scanner.console import problem, say
 from scanner.errors import InputError
 
@@ -132,7 +133,12 @@ def guard(
     ],
     store: Annotated[
         Path | None,
-        typer.Option("--store", "-s", help="Fingerprint store (without it: source maps only)."),
+        typer.Option(
+            "--store",
+            "-s",
+            help="Fingerprint store (without it: source maps only).",
+            parser=store_path,
+        ),
     ] = None,
     json_out: Annotated[
         str | None, typer.Option("--json", help="Write the JSON report to FILE ('-': stdout).")

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from scanner.commands import store_path
 from scanner.commands.background import source_line
 from scanner.console import out, say
 from scanner.verdict import KIND_NAMES
@@ -95,7 +96,9 @@ def _file_line(entry: dict[str, Any]) -> str:
 
 
 def inventory(
-    store: Annotated[Path, typer.Argument(metavar="STORE", help="Fingerprint store.")],
+    store: Annotated[
+        Path, typer.Argument(metavar="STORE", help="Fingerprint store.", parser=store_path)
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List the public code inside the private repositories (files mostly found in a learned

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from scanner.commands import store_path
 from scanner.errors import InputError
 
 if TYPE_CHECKING:
@@ -22,10 +23,14 @@ if TYPE_CHECKING:
 
 def repos(
     store_arg: Annotated[
-        Path | None, typer.Argument(metavar="STORE", help="Fingerprint store.", show_default=False)
+        Path | None,
+        typer.Argument(
+            metavar="STORE", help="Fingerprint store.", show_default=False, parser=store_path
+        ),
     ] = None,
     store_opt: Annotated[
-        Path | None, typer.Option("--store", "-s", help="Fingerprint store (or as STORE).")
+        Path | None,
+        typer.Option("--store", "-s", help="Fingerprint store (or as STORE).", parser=store_path),
     ] = None,
     remove: Annotated[
         str | None, typer.Option("--remove", help="Remove this repository and its files.")

@@ -21,8 +21,9 @@ from scanner.commands import (
     PARSE_SECONDS_OPTION,
     RESULTS_OPTION,
     SCHEDULER_OPTION,
+    store_path,
 )
-from scanner.commands.exits import EXIT_INPUT, FAIL_ON, exit_code
+from scanner.commands.exits import EXIT_INPUT, EXIT_INTERRUPTED, FAIL_ON, exit_code
 from scanner.commands.shared import progress as _progress
 from scanner.commands.shared import require_private_code as _require_private_code
 from scanner.commands.shared import thresholds_for as _thresholds
@@ -156,10 +157,23 @@ def run_scan(targets: Iterable[str | Candidate], store_path: Path, thresholds: T
                         results.add_candidate(run_id, recorded, excerpts)
                     progress.advance(task)
             status = "done"
+        except KeyboardInterrupt:
+            if run_id is None:
+                raise
+            raise ScanInterrupted(run_id) from None
         finally:
             if results is not None and run_id is not None:
                 results.finish_run(run_id, status)
     return result, run_id
+
+
+class ScanInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a recorded run (marked ``interrupted``): which run, so that ``scan`` can
+    say it and how to resume it."""
+
+    def __init__(self, run_id: int) -> None:
+        super().__init__(run_id)
+        self.run_id = run_id
 
 
 def _tail_imports() -> None:
@@ -187,7 +201,10 @@ def _needs_network(targets: list[str], from_file: Path | None, *more: object) ->
 
 def scan(
     store: Annotated[
-        Path, typer.Option("--store", "-s", help="Fingerprint store to match against.")
+        Path,
+        typer.Option(
+            "--store", "-s", help="Fingerprint store to match against.", parser=store_path
+        ),
     ],
     targets: Annotated[
         list[str] | None,
@@ -352,6 +369,14 @@ def scan(
         message = crawler.http.redact(str(exc)) if crawler else str(exc)
         _error(message)
         raise typer.Exit(EXIT_INPUT) from None
+    except ScanInterrupted as stopped:
+        import shlex
+        import sys
+
+        again = shlex.join(["leaktrace", *sys.argv[1:]])  # the command as given (no password:
+        _error(f"run {stopped.run_id} interrupted; its verdicts so far are kept in "  # _error)
+               f"{results_path}; to resume it, run the same command: {again}")  # fmt: skip
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     finally:
         runner.close()
         if crawler is not None:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from scanner.commands import RESULTS_OPTION
+from scanner.commands import RESULTS_OPTION, store_path
 from scanner.console import err, error, say
 from scanner.endpoints import DEFAULT_API, DEFAULT_RESULTS, NPM_REGISTRY, PYPI_URL
 from scanner.errors import ConfigError, LeaktraceError
@@ -42,7 +42,9 @@ EXIT_CLEAR, EXIT_FLAGGED, EXIT_INPUT, EXIT_INCOMPLETE = 0, 1, 2, 3
 
 
 def watch(
-    store: Annotated[Path, typer.Option("--store", "-s", help="Fingerprint store to match.")],
+    store: Annotated[
+        Path, typer.Option("--store", "-s", help="Fingerprint store to match.", parser=store_path)
+    ],
     feed: Annotated[
         list[str] | None,
         typer.Option("--feed", help="npm, pypi or github (repeatable; default: all three)."),
@@ -298,8 +300,8 @@ def _feeds(settings: Settings, crawler: Crawler, state: WatchState, limits: Limi
                               max_size=settings.max_size))  # fmt: skip
     if "github" in settings.feeds:
         feeds.append(GitHubFeed(crawler.github, limits, state.checkpoint("github"),
-                                settings.gharchive_url, settings.gharchive_from,
-                                say=_say))  # fmt: skip
+                                settings.gharchive_url, settings.gharchive_from, say=_say,
+                                from_beginning=settings.from_beginning))  # fmt: skip
     return feeds
 
 

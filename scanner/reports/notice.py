@@ -53,18 +53,42 @@ def _checked(candidate: dict[str, Any]) -> str:
             "work, and only the files listed for it are part of this notice.")  # fmt: skip
 
 
-def _confirmation(candidate: dict[str, Any]) -> dict[str, Any] | None:
-    """The latest confirmation, not undone, covering this candidate's files (taken on it, or
-    on the same content elsewhere)."""
-    found = None
+def _covers(entry: dict[str, Any], candidate: dict[str, Any], pair: dict[str, Any]) -> bool:
+    """Whether a confirmation, not undone, covers this file: taken on it (this candidate, this
+    path and content), or on its content wherever it appears (``content`` scope, as ``serve``
+    and ``review --everywhere`` confirm)."""
+    if entry["decision"] != "confirmed" or entry.get("undone"):
+        return False
+    sha = pair.get("candidate_sha256")
+    if entry.get("scope") == "content":
+        return bool(sha) and entry.get("sha256") == sha
+    return (entry.get("target", candidate["target"]) == candidate["target"]
+            and entry.get("path") == pair["candidate_path"]
+            and entry.get("sha256") in (None, sha))  # fmt: skip
+
+
+def _confirmations(candidate: dict[str, Any], pairs: list[dict[str, Any]]) -> list[str]:
+    """The true record of why each listed file is confirmed: every confirmation that covers
+    one of them (who, when, why), in the order taken, each with the files it covers here; a
+    file that several cover is under each. The decisions of one batch (``--files`` over many
+    files) that read alike are one item."""
+    groups: dict[tuple[Any, ...], tuple[dict[str, Any], list[str]]] = {}
     for entry in candidate.get("review", {}).get("history", []):
-        if entry["decision"] != "confirmed" or entry.get("undone"):
+        paths = [p["candidate_path"] for p in pairs if _covers(entry, candidate, p)]
+        if not paths:
             continue
-        if entry.get("target", candidate["target"]) == candidate["target"] or (
-            entry.get("scope") == "content"
-        ):
-            found = entry
-    return found
+        key = (entry.get("batch"), entry.get("scope"), entry.get("target"), entry["by"],
+               entry["at"], entry["reason"])  # fmt: skip
+        _, covered = groups.setdefault(key, (entry, []))
+        covered += [p for p in paths if p not in covered]
+    lines = []
+    for entry, paths in groups.values():
+        where = ("for that content wherever it appears" if entry.get("scope") == "content"
+                 else "here")  # fmt: skip
+        lines.append(f"- Confirmed by {md_code(entry['by'])} on {entry['at']}, {where}, for "
+                     f"{', '.join(md_code(p) for p in paths)}: "
+                     f"{md_text(entry['reason'])}")  # fmt: skip
+    return lines
 
 
 def draft_notice(report: dict[str, Any]) -> str:
@@ -112,10 +136,8 @@ def draft_notice(report: dict[str, Any]) -> str:
                 lines.append(location)
         lines.append("")
         lines.append(_checked(candidate))
-        last = _confirmation(candidate)
-        if last:
-            lines.append(f"\nConfirmed by {md_code(last['by'])} on {last['at']}: "
-                         f"{md_text(last['reason'])}")  # fmt: skip
+        if confirmations := _confirmations(candidate, pairs):
+            lines += ["", *confirmations]
         lines.append("")
     forks = [c for c, _ in items if c.get("network")]
     lines += [

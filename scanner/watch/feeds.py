@@ -330,20 +330,27 @@ class GitHubChanges:
 class GitHubFeed:
     """Live events, with GH Archive hours for backfill. The cursor is JSON: ``id`` (the newest
     event done), ``at`` (its time), and while backfilling ``hour``, ``line`` and, when the live
-    feed lagged, ``after`` (the events up to it were done live)."""
+    feed lagged, ``after`` (the events up to it were done live).
+
+    With no cursor and no backfill, the feed starts at the live feed's current end, as npm's
+    and PyPI's do: the newest event becomes the cursor and none of the events already in the
+    window are read; ``from_beginning`` reads that window (``--from-beginning``)."""
 
     name = "github"
 
     def __init__(self, api: GitHubAPI, limits: Limits, cursor: str | None,
                  gharchive_url: str | None, backfill_from: str | None = None, *,
-                 say: Callable[[str], None] = print) -> None:  # fmt: skip
+                 say: Callable[[str], None] = print,
+                 from_beginning: bool = False) -> None:  # fmt: skip
         self.api = api
+        self.from_beginning = from_beginning
         self.http = api.http
         self.limits = limits
         self.state: dict[str, Any] = json.loads(cursor) if cursor else {}
         self.archive = gharchive_url.rstrip("/") if gharchive_url else None
         if backfill_from and "hour" not in self.state and not cursor:
             self.state["hour"], self.state["line"] = backfill_from, 0
+        self.backfilling = "hour" in self.state  # the live feed then goes on from it
         self.say = say
         self.interval = 0.0
 
@@ -402,6 +409,7 @@ class GitHubFeed:
 
     def _live(self) -> Iterator[Publication]:
         last = int(self.state.get("id", 0))
+        at_end = not (last or self.from_beginning or self.backfilling)  # first poll: from now
         events: list[dict[str, Any]] = []
         url: str | None = f"{self.api.api}/events"
         params: dict[str, Any] | None = {"per_page": 100}
@@ -413,6 +421,10 @@ class GitHubFeed:
             if not isinstance(page, list):
                 raise _malformed(url, "expected a list of events")
             ids = [_event_id(e) for e in page]
+            if at_end:  # the newest event is the cursor; the window is not read
+                if any(i is not None for i in ids):
+                    self._advance(max(page, key=lambda e: _event_id(e) or 0))
+                return
             events += [e for e, i in zip(page, ids, strict=True) if i is not None and i > last]
             if not page or min((i for i in ids if i is not None), default=0) <= last:
                 reached = True
@@ -436,13 +448,17 @@ class GitHubFeed:
         with contextlib.suppress(ValueError):
             self.interval = float(header) if header else self.interval
 
-    def _publication(self, event: Any, archived: bool) -> Publication:
+    def _advance(self, event: Any) -> None:
+        """The cursor moved past ``event`` (when it is newer than the cursor)."""
         event_id = _event_id(event)
         if event_id is not None and event_id > int(self.state.get("id", 0)):
             self.state["id"] = event_id
             at = event.get("created_at")
             if isinstance(at, str) and len(at) < 64:
                 self.state["at"] = at
+
+    def _publication(self, event: Any, archived: bool) -> Publication:
+        self._advance(event)
         cursor = self.cursor
         if not isinstance(event, dict) or event.get("type") not in WATCHED_EVENTS:
             return Publication(self.name, cursor, "", "github:?")
