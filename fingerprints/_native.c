@@ -75,6 +75,13 @@ static int vec_reserve(Vec *vec, size_t wanted) {
     return 0;
 }
 
+#pragma pack(push, 1)
+typedef struct {
+    uint64_t hash, raw;
+    uint32_t pos, line_start, line_end;
+} Fingerprint; /* FINGERPRINT_DTYPE */
+#pragma pack(pop)
+
 /* -- one file's tokens ---------------------------------------------------------------------- */
 
 typedef struct {
@@ -1304,26 +1311,40 @@ static int64_t *newline_positions(const uint8_t *source, size_t length, size_t *
     return positions;
 }
 
-static PyObject *tokenizer_tokenize(Tokenizer *self, PyObject *args) {
-    Py_buffer parse_view, source_view;
-    int want_structure = 1;
+/* One file's tokens with their raw hashes and lines, and its structure: what ``tokenize`` and
+ * ``fingerprint`` return, kept in C until the caller made its result (``tokenized_free``). */
+typedef struct {
+    Tokens tokens;
+    uint64_t *raw;
+    uint32_t *line_start, *line_end;
+    size_t lines;         /* ``count_lines(source)`` */
+    PyObject *structure;  /* bytes, or None when not asked for (a new reference) */
+} Tokenized;
+
+static void tokenized_free(Tokenized *out) {
+    tokens_free(&out->tokens);
+    free(out->raw);
+    free(out->line_start);
+    free(out->line_end);
+    Py_CLEAR(out->structure);
+}
+
+/* Parse ``parse_view`` and collect ``source_view``'s tokens (the two differ only where the
+ * parsed copy was prepared: ``normalize._BLANKED_COMMENTS``) into ``out``: 0, or -1 with a
+ * Python error set (``out`` freed either way by ``tokenized_free``). */
+static int tokenize_source(Tokenizer *self, const Py_buffer *parse_view, const Py_buffer *source_view,
+                           int want_structure, Tokenized *out) {
+    Extraction extraction = {{NULL, 0, 0, sizeof(Unit)}, NULL, NULL, {NULL, 0, 0, sizeof(Text)}, 0};
+    int64_t *newlines = NULL;
+    int result = -1;
     if (self->language == NULL || self->grammar.function_mask == NULL || self->grammar.anchors == NULL ||
         self->codes == NULL) {
         PyErr_SetString(PyExc_RuntimeError, "the Tokenizer was not initialised");
-        return NULL;
+        return -1;
     }
-    if (!PyArg_ParseTuple(args, "y*y*|p", &parse_view, &source_view, &want_structure)) return NULL;
-    PyObject *result = NULL, *structure = NULL;
-    Tokens tokens = {{NULL, 0, 0, sizeof(uint64_t)}, {NULL, 0, 0, sizeof(int64_t)},
-                     {NULL, 0, 0, sizeof(int64_t)}, {NULL, 0, 0, FUNCTION_FIELDS * sizeof(int64_t)},
-                     0};
-    Extraction extraction = {{NULL, 0, 0, sizeof(Unit)}, NULL, NULL, {NULL, 0, 0, sizeof(Text)}, 0};
-    uint64_t *raw = NULL;
-    uint32_t *line_start = NULL, *line_end = NULL;
-    int64_t *newlines = NULL;
-    if (parse_view.len != source_view.len || parse_view.len > UINT32_MAX) {
+    if (parse_view->len != source_view->len || parse_view->len > UINT32_MAX) {
         PyErr_SetString(PyExc_ValueError, "the parsed and the original source differ in length");
-        goto done;
+        return -1;
     }
     TSParser *parser = self->parser;
     if (self->busy) {
@@ -1334,23 +1355,25 @@ static PyObject *tokenizer_tokenize(Tokenizer *self, PyObject *args) {
     }
     int failed;
     size_t newline_count = 0;
-    const uint8_t *source = source_view.buf;
-    size_t length = (size_t)source_view.len;
+    const uint8_t *source = source_view->buf;
+    size_t length = (size_t)source_view->len;
+    Tokens *tokens = &out->tokens;
     PyThreadState *released = python_allocator ? NULL : PyEval_SaveThread();
-    failed = tokenize_file(parser, &self->grammar, parse_view.buf, (uint32_t)length, want_structure,
-                           &tokens);
+    failed = tokenize_file(parser, &self->grammar, parse_view->buf, (uint32_t)length, want_structure,
+                           tokens);
     if (!failed) {
-        size_t count = tokens.values.count ? tokens.values.count : 1;
-        raw = malloc(count * sizeof(uint64_t));
-        line_start = malloc(count * sizeof(uint32_t));
-        line_end = malloc(count * sizeof(uint32_t));
+        size_t count = tokens->values.count ? tokens->values.count : 1;
+        out->raw = malloc(count * sizeof(uint64_t));
+        out->line_start = malloc(count * sizeof(uint32_t));
+        out->line_end = malloc(count * sizeof(uint32_t));
         newlines = newline_positions(source, length, &newline_count);
-        if (!raw || !line_start || !line_end || !newlines)
+        if (!out->raw || !out->line_start || !out->line_end || !newlines)
             failed = -1;
         else
-            raw_and_lines(source, length, &tokens, raw, line_start, line_end, newlines, newline_count);
+            raw_and_lines(source, length, tokens, out->raw, out->line_start, out->line_end, newlines,
+                          newline_count);
     }
-    if (!failed && want_structure) failed = extract_texts(&self->structure, &tokens, raw, &extraction);
+    if (!failed && want_structure) failed = extract_texts(&self->structure, tokens, out->raw, &extraction);
     if (released) PyEval_RestoreThread(released);
     if (parser == self->parser)
         self->busy = 0;
@@ -1368,32 +1391,86 @@ static PyObject *tokenizer_tokenize(Tokenizer *self, PyObject *args) {
         if (extraction.texts.count &&
             resolve_texts(&self->cache, self->codes, source, length, &extraction) < 0)
             goto done;
-        if ((structure = structure_bytes(&self->structure, &tokens, &extraction)) == NULL) goto done;
+        if ((out->structure = structure_bytes(&self->structure, tokens, &extraction)) == NULL) goto done;
     } else {
-        structure = Py_NewRef(Py_None);
+        out->structure = Py_NewRef(Py_None);
     }
-    size_t count = tokens.values.count;
     /* ``count_lines``: the newlines, and one more for a last line without one */
-    size_t lines = newline_count + (length && source[length - 1] != '\n');
-    PyObject *error_line = tokens.error_line ? PyLong_FromLongLong(tokens.error_line) : Py_NewRef(Py_None);
-    result = Py_BuildValue(
-        "(NNNNNNNNn)", bytearray_of(tokens.values.data, count * sizeof(uint64_t)),
-        bytearray_of(raw, count * sizeof(uint64_t)), bytearray_of(line_start, count * sizeof(uint32_t)),
-        bytearray_of(line_end, count * sizeof(uint32_t)),
-        bytearray_of(tokens.starts.data, count * sizeof(int64_t)),
-        bytearray_of(tokens.ends.data, count * sizeof(int64_t)), error_line, structure,
-        (Py_ssize_t)lines);
-    structure = NULL; /* the tuple's now */
+    out->lines = newline_count + (length && source[length - 1] != '\n');
+    result = 0;
 done:
-    Py_XDECREF(structure);
     extraction_free(&extraction);
-    tokens_free(&tokens);
-    free(raw);
-    free(line_start);
-    free(line_end);
     free(newlines);
+    return result;
+}
+
+static PyObject *error_line_of(const Tokens *tokens) {
+    return tokens->error_line ? PyLong_FromLongLong(tokens->error_line) : Py_NewRef(Py_None);
+}
+
+static PyObject *tokenizer_tokenize(Tokenizer *self, PyObject *args) {
+    Py_buffer parse_view, source_view;
+    int want_structure = 1;
+    if (!PyArg_ParseTuple(args, "y*y*|p", &parse_view, &source_view, &want_structure)) return NULL;
+    PyObject *result = NULL;
+    Tokenized out = {{{NULL, 0, 0, sizeof(uint64_t)}, {NULL, 0, 0, sizeof(int64_t)},
+                      {NULL, 0, 0, sizeof(int64_t)}, {NULL, 0, 0, FUNCTION_FIELDS * sizeof(int64_t)}, 0},
+                     NULL, NULL, NULL, 0, NULL};
+    if (tokenize_source(self, &parse_view, &source_view, want_structure, &out) == 0) {
+        size_t count = out.tokens.values.count;
+        result = Py_BuildValue(
+            "(NNNNNNNOn)", bytearray_of(out.tokens.values.data, count * sizeof(uint64_t)),
+            bytearray_of(out.raw, count * sizeof(uint64_t)), bytearray_of(out.line_start, count * sizeof(uint32_t)),
+            bytearray_of(out.line_end, count * sizeof(uint32_t)),
+            bytearray_of(out.tokens.starts.data, count * sizeof(int64_t)),
+            bytearray_of(out.tokens.ends.data, count * sizeof(int64_t)), error_line_of(&out.tokens),
+            out.structure, (Py_ssize_t)out.lines);
+    }
+    tokenized_free(&out);
     PyBuffer_Release(&parse_view);
     PyBuffer_Release(&source_view);
+    return result;
+}
+
+static PyObject *select_fingerprints(const uint64_t *values, const uint64_t *raw, const uint32_t *line_start,
+                                     const uint32_t *line_end, size_t n, size_t k, size_t w);
+static int minima_into(PyObject **result, const uint8_t *hashes, size_t count, size_t stride,
+                       const Py_buffer *a, const Py_buffer *b);
+
+/* ``fingerprinter.fingerprint_file``'s native work in one call: ``tokenize`` then ``select`` and
+ * ``minima`` of the selected hashes, without handing the token arrays to Python (the parser
+ * process needs only what the store keeps). */
+static PyObject *tokenizer_fingerprint(Tokenizer *self, PyObject *args) {
+    Py_buffer parse_view, source_view, a, b;
+    Py_ssize_t k, w;
+    if (!PyArg_ParseTuple(args, "y*y*nny*y*", &parse_view, &source_view, &k, &w, &a, &b)) return NULL;
+    PyObject *result = NULL, *selected = NULL, *minima = NULL;
+    Tokenized out = {{{NULL, 0, 0, sizeof(uint64_t)}, {NULL, 0, 0, sizeof(int64_t)},
+                      {NULL, 0, 0, sizeof(int64_t)}, {NULL, 0, 0, FUNCTION_FIELDS * sizeof(int64_t)}, 0},
+                     NULL, NULL, NULL, 0, NULL};
+    if (k < 1 || w < 1) {
+        PyErr_SetString(PyExc_ValueError, "k or w below 1");
+        goto done;
+    }
+    if (tokenize_source(self, &parse_view, &source_view, 1, &out) < 0) goto done;
+    size_t count = out.tokens.values.count;
+    selected = select_fingerprints(out.tokens.values.data, out.raw, out.line_start, out.line_end, count,
+                                   (size_t)k, (size_t)w);
+    if (selected == NULL ||
+        minima_into(&minima, (const uint8_t *)PyByteArray_AS_STRING(selected),
+                    (size_t)PyByteArray_GET_SIZE(selected) / sizeof(Fingerprint), sizeof(Fingerprint),
+                    &a, &b) < 0)
+        goto done;
+    result = Py_BuildValue("(OONOnn)", selected, minima, error_line_of(&out.tokens), out.structure,
+                           (Py_ssize_t)out.lines, (Py_ssize_t)count);
+done:
+    Py_XDECREF(selected);
+    Py_XDECREF(minima);
+    tokenized_free(&out);
+    PyBuffer_Release(&parse_view);
+    PyBuffer_Release(&source_view);
+    PyBuffer_Release(&a);
+    PyBuffer_Release(&b);
     return result;
 }
 
@@ -1401,6 +1478,9 @@ static PyMethodDef tokenizer_methods[] = {
     {"tokenize", (PyCFunction)tokenizer_tokenize, METH_VARARGS,
      "tokenize(parse_source, source, structure=True) -> (values, raw, line_start, line_end, "
      "start_byte, end_byte, error_line, structure bytes or None, lines)"},
+    {"fingerprint", (PyCFunction)tokenizer_fingerprint, METH_VARARGS,
+     "fingerprint(parse_source, source, k, w, a, b) -> (FINGERPRINT_DTYPE bytes of select, "
+     "minima bytes of their hashes, error_line, structure bytes, lines, tokens)"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1454,40 +1534,20 @@ static PyObject *native_rolling_hash(PyObject *module, PyObject *args) {
     return result;
 }
 
-#pragma pack(push, 1)
-typedef struct {
-    uint64_t hash, raw;
-    uint32_t pos, line_start, line_end;
-} Fingerprint; /* FINGERPRINT_DTYPE */
-#pragma pack(pop)
-
-/* ``shingles.kgrams`` then ``winnow`` then ``KGrams.select``: in every window of ``w`` k-gram
- * hashes the rightmost minimum, each position once, in order. */
-static PyObject *native_select(PyObject *module, PyObject *args) {
-    Py_buffer views[4];
-    Py_ssize_t k, w;
-    if (!PyArg_ParseTuple(args, "y*y*y*y*nn", &views[0], &views[1], &views[2], &views[3], &k, &w))
-        return NULL;
+/* ``shingles.kgrams`` then ``winnow`` then ``KGrams.select`` of ``n`` tokens' arrays: the
+ * FINGERPRINT_DTYPE bytes (a bytearray), or NULL with a Python error set. */
+static PyObject *select_fingerprints(const uint64_t *values, const uint64_t *raw, const uint32_t *line_start,
+                                     const uint32_t *line_end, size_t n, size_t k, size_t w) {
     PyObject *result = NULL;
-    uint64_t *hashes = NULL;
-    Fingerprint *selected = NULL;
-    size_t n = (size_t)views[0].len / sizeof(uint64_t);
-    if (k < 1 || w < 1 || views[1].len != views[0].len || views[2].len != (Py_ssize_t)(n * 4) ||
-        views[3].len != (Py_ssize_t)(n * 4)) {
-        PyErr_SetString(PyExc_ValueError, "arrays of different lengths, or k or w below 1");
-        goto done;
-    }
-    const uint64_t *values = views[0].buf, *raw = views[1].buf;
-    const uint32_t *line_start = views[2].buf, *line_end = views[3].buf;
-    size_t count = n >= (size_t)k ? n - (size_t)k + 1 : 0, chosen = 0;
-    hashes = malloc((count ? count : 1) * sizeof(uint64_t));
-    selected = malloc((count ? count : 1) * sizeof(Fingerprint));
+    size_t count = n >= k ? n - k + 1 : 0, chosen = 0;
+    uint64_t *hashes = malloc((count ? count : 1) * sizeof(uint64_t));
+    Fingerprint *selected = malloc((count ? count : 1) * sizeof(Fingerprint));
     if (!hashes || !selected) {
         PyErr_NoMemory();
         goto done;
     }
-    rolling_hashes(values, count, (size_t)k, hashes);
-    size_t window = (size_t)w < count ? (size_t)w : count, best = SIZE_MAX;
+    rolling_hashes(values, count, k, hashes);
+    size_t window = w < count ? w : count, best = SIZE_MAX;
     for (size_t first = 0; count && first + window <= count; first++) {
         size_t last = first + window - 1;
         if (best == SIZE_MAX || best < first) { /* the minimum left the window: look again */
@@ -1500,15 +1560,33 @@ static PyObject *native_select(PyObject *module, PyObject *args) {
         if (chosen && selected[chosen - 1].pos == best) continue;
         Fingerprint *fp = &selected[chosen++];
         fp->hash = hashes[best];
-        fp->raw = mix(kgram(raw, best, (size_t)k));
+        fp->raw = mix(kgram(raw, best, k));
         fp->pos = (uint32_t)best;
         fp->line_start = line_start[best];
-        fp->line_end = line_end[best + (size_t)k - 1];
+        fp->line_end = line_end[best + k - 1];
     }
     result = bytearray_of(selected, chosen * sizeof(Fingerprint));
 done:
     free(hashes);
     free(selected);
+    return result;
+}
+
+/* ``shingles.kgrams`` then ``winnow`` then ``KGrams.select``: in every window of ``w`` k-gram
+ * hashes the rightmost minimum, each position once, in order. */
+static PyObject *native_select(PyObject *module, PyObject *args) {
+    Py_buffer views[4];
+    Py_ssize_t k, w;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*nn", &views[0], &views[1], &views[2], &views[3], &k, &w))
+        return NULL;
+    PyObject *result = NULL;
+    size_t n = (size_t)views[0].len / sizeof(uint64_t);
+    if (k < 1 || w < 1 || views[1].len != views[0].len || views[2].len != (Py_ssize_t)(n * 4) ||
+        views[3].len != (Py_ssize_t)(n * 4))
+        PyErr_SetString(PyExc_ValueError, "arrays of different lengths, or k or w below 1");
+    else
+        result = select_fingerprints(views[0].buf, views[1].buf, views[2].buf, views[3].buf, n,
+                                     (size_t)k, (size_t)w);
     for (int i = 0; i < 4; i++) PyBuffer_Release(&views[i]);
     return result;
 }
@@ -1542,24 +1620,25 @@ permute_into(uint32_t *restrict minima, const uint32_t *restrict mul, const uint
 }
 
 /* ``signature.signature_bytes``'s minima: per permutation the least ``a * fmix32(h) + b``
- * (uint32 arithmetic) over the hashes, each folded to 32 bits (a minimum needs no ``unique``). */
-static PyObject *native_minima(PyObject *module, PyObject *args) {
-    Py_buffer hashes, a, b;
-    if (!PyArg_ParseTuple(args, "y*y*y*", &hashes, &a, &b)) return NULL;
-    PyObject *result = NULL;
-    size_t count = (size_t)hashes.len / sizeof(uint64_t), perms = (size_t)a.len / sizeof(uint32_t);
-    if (a.len != b.len || a.len % sizeof(uint32_t) || hashes.len % sizeof(uint64_t)) {
+ * (uint32 arithmetic) over the ``count`` hashes at ``hashes``, ``stride`` bytes apart, each
+ * folded to 32 bits (a minimum needs no ``unique``), into a new bytearray: 0, or -1 with a
+ * Python error set. */
+static int minima_into(PyObject **result, const uint8_t *hashes, size_t count, size_t stride,
+                       const Py_buffer *a, const Py_buffer *b) {
+    size_t perms = (size_t)a->len / sizeof(uint32_t);
+    if (a->len != b->len || a->len % sizeof(uint32_t)) {
         PyErr_SetString(PyExc_ValueError, "permutations of different lengths");
-        goto done;
+        return -1;
     }
-    result = PyByteArray_FromStringAndSize(NULL, (Py_ssize_t)(perms * sizeof(uint32_t)));
-    if (result == NULL) goto done;
-    uint32_t *minima = (uint32_t *)PyByteArray_AS_STRING(result);
-    const uint64_t *values = hashes.buf;
-    const uint32_t *mul = a.buf, *add = b.buf;
+    *result = PyByteArray_FromStringAndSize(NULL, (Py_ssize_t)(perms * sizeof(uint32_t)));
+    if (*result == NULL) return -1;
+    uint32_t *minima = (uint32_t *)PyByteArray_AS_STRING(*result);
+    const uint32_t *mul = a->buf, *add = b->buf;
     for (size_t j = 0; j < perms; j++) minima[j] = 0xFFFFFFFFu;
     for (size_t i = 0; i < count; i++) {
-        uint32_t h = (uint32_t)((values[i] ^ (values[i] >> 32)) & 0xFFFFFFFFu);
+        uint64_t value;
+        memcpy(&value, hashes + i * stride, sizeof(value)); /* a packed record's: unaligned */
+        uint32_t h = (uint32_t)((value ^ (value >> 32)) & 0xFFFFFFFFu);
         h ^= h >> 16;
         h *= 0x85EBCA6Bu;
         h ^= h >> 13;
@@ -1567,7 +1646,18 @@ static PyObject *native_minima(PyObject *module, PyObject *args) {
         h ^= h >> 16;
         permute_into(minima, mul, add, perms, h);
     }
-done:
+    return 0;
+}
+
+static PyObject *native_minima(PyObject *module, PyObject *args) {
+    Py_buffer hashes, a, b;
+    if (!PyArg_ParseTuple(args, "y*y*y*", &hashes, &a, &b)) return NULL;
+    PyObject *result = NULL;
+    if (hashes.len % sizeof(uint64_t))
+        PyErr_SetString(PyExc_ValueError, "hashes are uint64");
+    else if (minima_into(&result, hashes.buf, (size_t)hashes.len / sizeof(uint64_t), sizeof(uint64_t),
+                         &a, &b) < 0)
+        Py_CLEAR(result);
     PyBuffer_Release(&hashes);
     PyBuffer_Release(&a);
     PyBuffer_Release(&b);

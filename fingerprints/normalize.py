@@ -153,6 +153,13 @@ def _blank_python_comment_lines(source: bytes) -> bytes:
 _BLANKED_COMMENTS = {"python": _blank_python_comment_lines}
 
 
+def parsed_source(source: bytes, language: str) -> bytes:
+    """What the parser of ``language`` is given for ``source`` (``_BLANKED_COMMENTS``): the
+    same length, the same lines; tokens are still taken from ``source``."""
+    prepare = _BLANKED_COMMENTS.get(language)
+    return source if prepare is None else prepare(source)
+
+
 def count_lines(source: bytes) -> int:
     if not source:
         return 0
@@ -173,8 +180,7 @@ def tokenize(
     used; ``error_line`` tells where the first error is. The native tokenizer does it all in C
     when it runs (``native``; ``parser`` is the Python path's), with the same result.
     """
-    prepared = _BLANKED_COMMENTS[language.name](source) if language.name in \
-        _BLANKED_COMMENTS else source  # fmt: skip
+    prepared = parsed_source(source, language.name)
     native = tokenizer(language.name)
     if native is not None:
         return _native_stream(source, prepared, native, structure)

@@ -97,6 +97,12 @@ def _fmix32(values: np.ndarray) -> np.ndarray:
     return values ^ (values >> np.uint32(16))
 
 
+def signature_head(num_perm: int, seed: int) -> bytes:
+    """The bytes ``LeanMinHash.serialize`` writes before the values (``signature_bytes``): the
+    native ``qiB`` header, padded as ``qiB{num_perm}I`` pads it ("0I": no value)."""
+    return struct.pack("@qiB0I", seed, -num_perm, 1)
+
+
 def signature_bytes(hashes: np.ndarray, num_perm: int, seed: int) -> bytes:
     """``to_bytes(minhash(hashes, num_perm, seed))`` without importing datasketch.
 
@@ -106,8 +112,7 @@ def signature_bytes(hashes: np.ndarray, num_perm: int, seed: int) -> bytes:
     blocks of rows, so a huge file never makes a huge matrix.
     """
     a, b = _permutations(num_perm, seed)
-    # the header padded as ``qiB{num_perm}I`` pads it before the values ("0I": no value)
-    head = struct.pack("@qiB0I", seed, -num_perm, 1)
+    head = signature_head(num_perm, seed)
     found = native.minima(np.ascontiguousarray(hashes, dtype=np.uint64), a, b)
     if found is not None:  # the values already as native uint32 bytes
         return head + found

@@ -28,6 +28,7 @@ from fingerprints.fingerprinter import fingerprint_file
 from fingerprints.isolation import ParseLimits, isolated_tokenize
 from fingerprints.languages import LANGUAGES, language_for_path, load_language
 from fingerprints.normalize import TokenStream, tokenize
+from fingerprints.signature import _permutations
 from fingerprints.structure import LOCAL
 from scanner.cli import app
 from tests.benchmarks.corpus import npm_package, pypi_sdist
@@ -50,6 +51,9 @@ def test_a_tokenizer_used_outside_its_one_initialisation_is_an_error_not_a_crash
     bare = module.Tokenizer.__new__(module.Tokenizer)
     with pytest.raises(RuntimeError, match="not initialised"):
         bare.tokenize(b"x = 1\n", b"x = 1\n")
+    a, b = _permutations(PARAMS.num_perm, PARAMS.seed)
+    with pytest.raises(RuntimeError, match="not initialised"):
+        bare.fingerprint(b"x = 1\n", b"x = 1\n", PARAMS.k, PARAMS.w, a, b)
     working = native.tokenizer("python")
     assert working is not None
     with pytest.raises(RuntimeError, match="initialised once"):
