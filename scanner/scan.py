@@ -60,9 +60,12 @@ class ScanContext:
 
     def warm(self) -> None:
         """Start this process's parser process now (a pool worker, as it is forked: the fork
-        from the zygote overlaps the scan's walk to the first files)."""
+        from the zygote overlaps the scan's walk to the first files), and import what judging
+        a file imports on first use (rapidfuzz, for ``match_structure``: some 10 ms of each
+        worker's CPU), while the worker still waits for its first files."""
         if self.parse_limits is not None:
             start_parser(self.parse_limits)
+        import rapidfuzz.distance  # noqa: F401
 
 
 @dataclass(frozen=True, slots=True)
