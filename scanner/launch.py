@@ -34,4 +34,18 @@ def main() -> None:
         start_zygote_early()
     from scanner.cli import main as run
 
-    run()
+    try:
+        run()
+    finally:
+        _exit_without_collecting()
+
+
+def _exit_without_collecting() -> None:
+    """Freeze what is left (``gc.freeze``) as the command ends: the interpreter's exit then
+    frees it by reference counts and the system takes the rest, without its full collections
+    walking every object first (a scan of a large tree: some 50 ms of CPU at load 7 after its
+    reports were written, while the other core idled). The process ends anyway: nothing left
+    has to be collected."""
+    import gc
+
+    gc.freeze()

@@ -316,6 +316,7 @@ def scan_candidate(
     on_unread: Callable[[tuple[str, str], FileOutcome], None] | None = None,
     meanwhile: Callable[[], object] | None = None,
     digests: Callable[[CandidateFile], str | None] | None = None,
+    at_tail: Callable[[], object] | None = None,
 ) -> CandidateResult:
     """Fingerprint every file of ``candidate`` and judge it against the context's index.
 
@@ -327,7 +328,8 @@ def scan_candidate(
     have the next files, and this process waits for them (what the caller will need after the
     run, done then, is not done alone at its end).
     ``digests`` gives the SHA-256 (hex) of a file's bytes already worked out (None: hashed
-    here), asked once per file as it is read.
+    here), asked once per file as it is read. ``at_tail`` is called once, when the last file's
+    outcome is in, before the candidate is combined and judged.
     """
     started = time.perf_counter()
     fetched_at = now()
@@ -426,6 +428,8 @@ def scan_candidate(
         discounts.add(outcome.discounts)
         lines += outcome.lines
         tokens += outcome.tokens
+    if at_tail is not None:
+        at_tail()
     match = combine(fragments, context.index, discounts, files, lines, tokens, functions, idioms,
                     context.thresholds.structural_min_events)  # fmt: skip
     verdict, checks, reasons = decide(match, context.thresholds)
