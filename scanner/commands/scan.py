@@ -315,7 +315,7 @@ def scan(
         runner = make_runner(jobs, scheduler)
         if isinstance(runner, Serial):  # parsing happens here: let the parser start meanwhile
             start_parser(limits.parse_limits())
-        with ResultsDB(results_path, create=True) as results:
+        with ResultsDB(results_path, create=True, wait_for_disk=False) as results:
             if _needs_network(targets or [], from_file, forks, github_search, github_repos,
                               seeds, history):  # fmt: skip
                 from scanner.crawl import make_crawler, read_token
