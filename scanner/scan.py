@@ -60,9 +60,12 @@ class ScanContext:
 
     def warm(self) -> None:
         """Start this process's parser process now (a pool worker, as it is forked: the fork
-        from the zygote overlaps the scan's walk to the first files)."""
+        from the zygote overlaps the scan's walk to the first files), and import what judging
+        a file imports on first use (rapidfuzz, for ``match_structure``: some 10 ms of each
+        worker's CPU), while the worker still waits for its first files."""
         if self.parse_limits is not None:
             start_parser(self.parse_limits)
+        import rapidfuzz.distance  # noqa: F401
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,6 +316,7 @@ def scan_candidate(
     on_unread: Callable[[tuple[str, str], FileOutcome], None] | None = None,
     meanwhile: Callable[[], object] | None = None,
     digests: Callable[[CandidateFile], str | None] | None = None,
+    at_tail: Callable[[], object] | None = None,
 ) -> CandidateResult:
     """Fingerprint every file of ``candidate`` and judge it against the context's index.
 
@@ -324,7 +328,8 @@ def scan_candidate(
     have the next files, and this process waits for them (what the caller will need after the
     run, done then, is not done alone at its end).
     ``digests`` gives the SHA-256 (hex) of a file's bytes already worked out (None: hashed
-    here), asked once per file as it is read.
+    here), asked once per file as it is read. ``at_tail`` is called once, when the last file's
+    outcome is in, before the candidate is combined and judged.
     """
     started = time.perf_counter()
     fetched_at = now()
@@ -423,6 +428,8 @@ def scan_candidate(
         discounts.add(outcome.discounts)
         lines += outcome.lines
         tokens += outcome.tokens
+    if at_tail is not None:
+        at_tail()
     match = combine(fragments, context.index, discounts, files, lines, tokens, functions, idioms,
                     context.thresholds.structural_min_events)  # fmt: skip
     verdict, checks, reasons = decide(match, context.thresholds)

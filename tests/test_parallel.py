@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sqlite3
@@ -66,6 +67,7 @@ def test_every_core_gives_the_same_store_and_verdicts(tmp_path):
     serial = run(tmp_path, "serial", "--jobs", "1")
     parallel = run(tmp_path, "parallel", "--jobs", "2")
     assert serial == parallel  # the same store digest, reports, and index, array for array
+    assert gc.get_freeze_count() == 0  # each candidate's tail froze the heap; the run unfroze it
     verdicts = {c["target"].rsplit("/", 1)[-1]: c["verdict"] for c in serial[1]}
     assert verdicts == {k: v["verdict"] for k, v in EXPECTED["candidates"].items()}
 
@@ -161,6 +163,25 @@ def test_a_pool_started_ahead_forks_and_warms_every_worker_before_any_item(tmp_p
         warmed = {int(p.name) for p in tmp_path.iterdir()}
         assert len(warmed) == 2 and os.getpid() not in warmed  # no item was sent
         assert set(pool.map(_pid, range(20), context)) <= warmed
+    finally:
+        pool.close()
+
+
+def _frozen(item: int, context: Warmed) -> int:
+    return gc.get_freeze_count()
+
+
+def test_the_workers_inherit_the_callers_objects_frozen(tmp_path):
+    """The pool's workers are forked with every object of this process frozen (``gc.freeze``):
+    a worker's full collections never walk what it inherited (the index, the imports), nor write
+    to those pages; this process collects its own objects as before (none left frozen)."""
+    held = [[index] for index in range(10_000)]  # containers every worker inherits
+    pool = runners.Processes(2)
+    context = Warmed(tmp_path)
+    try:
+        pool.start(context)
+        assert gc.get_freeze_count() == 0
+        assert min(pool.map(_frozen, range(8), context)) >= len(held)
     finally:
         pool.close()
 

@@ -214,10 +214,32 @@ def write(report: dict[str, Any], out: TextIO, sources: Sources) -> None:
         out.write("\n")
         return
     out.flush()  # the text layer's buffer goes first
-    for piece in _pieces(report):
+    for piece in _joined(_pieces(report)):
         _write_all(binary, piece)
     _write_all(binary, b"\n")
     binary.flush()
+
+
+WRITE_BYTES = 1 << 20
+"""Consecutive pieces are written together up to this many bytes: the large tree's report is
+8,352 pieces (its 4,175 runs of characters beyond ASCII escaped between them), and a write
+each was a third of writing it, in the scan's tail, alone on one core."""
+
+
+def _joined(pieces: Iterator[bytes | memoryview]) -> Iterator[bytes | memoryview]:
+    """``pieces`` in the same order, consecutive small ones joined up to ``WRITE_BYTES`` (one
+    larger than that passes as it is)."""
+    held: list[bytes | memoryview] = []
+    size = 0
+    for piece in pieces:
+        length = len(piece)
+        if held and size + length > WRITE_BYTES:
+            yield held[0] if len(held) == 1 else b"".join(held)
+            held, size = [], 0
+        held.append(piece)
+        size += length
+    if held:
+        yield held[0] if len(held) == 1 else b"".join(held)
 
 
 def _write_all(binary: BinaryIO, piece: bytes | memoryview) -> None:
