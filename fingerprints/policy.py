@@ -97,8 +97,24 @@ def is_minified(path: PurePosixPath, data: bytes) -> bool:
         return False
     if len(data) / (data.count(b"\n") + 1) > 300:
         return True
-    # the longest line, counted in C (a generator over 130,000 lines cost pip 0.05 s)
-    return len(data) > 5000 and max(map(len, data.split(b"\n"))) > 5000
+    return len(data) > 5000 and longest_line(data) > 5000
+
+
+def longest_line(data: bytes) -> int:
+    """The length in bytes of ``data``'s longest line (its newline not counted), from the
+    newlines' positions in one vectorized pass: ``max(map(len, data.split(b"\\n")))`` copied
+    every line into a bytes object of its own first (0.34 ms of CPU against 0.10 ms on the
+    watch benchmark's JavaScript files, 157 KB on average; every scanned file is asked)."""
+    import numpy as np  # here: ``fingerprint`` imports this module (its walk) and sends its
+    # first file to the parser before numpy is imported (``test_package``)
+
+    newlines = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+    if not newlines.shape[0]:
+        return len(data)
+    longest = max(int(newlines[0]), len(data) - 1 - int(newlines[-1]))  # the first, the last
+    if newlines.shape[0] > 1:
+        longest = max(longest, int(np.diff(newlines).max()) - 1)
+    return longest
 
 
 def third_party_reason(path: PurePosixPath, data: bytes | None = None) -> str | None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 import pytest
@@ -151,6 +151,26 @@ def test_private_side_skips_what_the_company_did_not_write(tree, tmp_path):
     assert reasons["api_pb2.py"].startswith("generated")
     assert reasons["gen.go"].startswith("generated")
     assert reasons["static/app.min.js"] == reasons["static/bundle.js"] == "minified file"
+
+
+def test_longest_line_is_the_longest_of_the_split_lines():
+    """``policy.longest_line`` (newline positions, vectorized) gives what splitting the lines
+    gives, on every file of the samples and on the edges: no newline, newlines first and last,
+    CRLF, a long line first, in the middle or last."""
+    from fingerprints.policy import is_minified, longest_line
+    from tests.conftest import SAMPLES
+
+    long = b"x=1;" * 1300
+    edges = [b"", b"\n", b"\n\n", b"a", b"a\n", b"\na", long, long + b"\n", b"\n" + long,
+             long + b"\nshort\n", b"short\n" + long, b"a\r\nbc\r\n" * 2000 + long + b"\r\n",
+             b"a\n" * 3000 + long, b"a\n" * 3000 + long + b"\n" + b"b\n" * 3000]  # fmt: skip
+    files = [path.read_bytes() for path in sorted(SAMPLES.rglob("*")) if path.is_file()]
+    assert len(files) > 20
+    for data in [*edges, *files]:
+        assert longest_line(data) == max(map(len, data.split(b"\n"))), data[:40]
+        split = len(data) > 5000 and max(map(len, data.split(b"\n"))) > 5000
+        ratio = len(data) > 2000 and len(data) / (data.count(b"\n") + 1) > 300
+        assert is_minified(PurePosixPath("a.js"), data) == (len(data) > 2000 and (ratio or split))
 
 
 def test_bad_files_get_one_line_each_and_the_run_goes_on(tree, tmp_path):
