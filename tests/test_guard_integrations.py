@@ -173,18 +173,29 @@ def readme_block(after: str, language: str) -> str:
 
 
 @pytest.mark.skipif(shutil.which("npm") is None, reason="npm is not on PATH")
-def test_the_readme_prepublish_snippet_stops_a_leaky_publish(tmp_path, store):
+def test_the_readme_npm_snippet_stops_a_leak_its_own_build_makes(tmp_path, store):
+    """The README's scripts as they are, in a real ``npm pack``: the build (``prepack``) writes
+    the map embedding the private sources, and the guard (``postpack``) runs after it, so it
+    reads that map and stops with exit 1; with the maps left out by ``files``, the pack goes on.
+    A guard in ``prepublishOnly`` ran before the build and passed the map (npm 11)."""
     snippet = json.loads("{" + readme_block("**npm** (`package.json`", "json") + "}")
+    assert "prepublishOnly" not in snippet["scripts"]
     package = build_package(tmp_path / "ui", files=["dist/"])
+    (package / "build").mkdir()
+    (package / "dist" / "app.min.js.map").rename(package / "build" / "app.min.js.map")
     manifest = json.loads((package / "package.json").read_text())
-    manifest["scripts"] = snippet["scripts"]
+    copy = "require('fs').copyFileSync('build/app.min.js.map', 'dist/app.min.js.map')"
+    manifest["scripts"] = {**snippet["scripts"], "build": f'node -e "{copy}"'}
     (package / "package.json").write_text(json.dumps(manifest))
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
            "LEAKTRACE_STORE": str(store)}  # fmt: skip
-    npm = ["npm", "run", "--silent", "prepublishOnly"]
+    out = tmp_path / "packed"
+    out.mkdir()
+    npm = ["npm", "pack", "--foreground-scripts", "--pack-destination", str(out)]
     done = subprocess.run(npm, cwd=package, env=env, capture_output=True, text=True, check=False)
-    assert done.returncode == 1, done.stdout + done.stderr
-    assert "FAIL private-code" in done.stdout
+    assert done.returncode != 0, done.stdout + done.stderr
+    assert "FAIL private-code" in done.stdout + done.stderr
+    assert (package / "dist" / "app.min.js.map").exists()  # the build ran before the guard
     manifest["files"] = ["dist/*.js"]
     (package / "package.json").write_text(json.dumps(manifest))
     done = subprocess.run(npm, cwd=package, env=env, capture_output=True, text=True, check=False)
@@ -195,5 +206,7 @@ def test_the_readme_gitlab_snippet_runs_guard_with_the_store(tmp_path):
     job = yaml.safe_load(readme_block("**GitLab CI**", "yaml"))["guard"]
     (command,) = [line for line in job["script"] if line.startswith("leaktrace guard")]
     argv = shlex.split(command)
-    assert argv[argv.index("--store") + 1] == "$LEAKTRACE_STORE"
+    store = argv[argv.index("--store") + 1]
+    (decrypt,) = [line for line in job["script"] if line.startswith("gpg ")]
+    assert shlex.split(decrypt)[shlex.split(decrypt).index("--output") + 1] == store
     assert job["artifacts"]["paths"] == [argv[argv.index("--sarif") + 1]]
