@@ -196,3 +196,17 @@ def test_a_public_component_copied_into_the_private_folder_is_learned_from_a_fol
     assert [c["private_path"] for c in found["public_code"]] == ["web/ui/Select.vue"]
     code, found, stderr = scan(store, own)
     assert code == 1 and found["verdict"] == "derivative", stderr
+
+
+def test_background_says_which_script_blocks_of_a_page_it_did_not_learn(tmp_path):
+    """``background`` reads a folder's page in one language, as ``fingerprint`` does, and says
+    the blocks in another language it did not learn, one line naming the page (they were
+    dropped without a word: public code not learned is later taken for private)."""
+    store, _ = fingerprint(tmp_path, {"web/App.vue": b"<script>\nexport default {}\n</script>\n"})
+    public = candidate(tmp_path, "public", {"page.html": (
+        "<html>\n<script>\nlet total = 0\nfor (const x of xs) total += x\n</script>\n"
+        "<script type='text/python'>\nprint(1)\n</script>\n")})  # fmt: skip
+    done = runner.invoke(app, ["background", str(public), "--store", str(store)])
+    assert done.exit_code == 0, done.output
+    assert ("page.html: its python <script> blocks are not read (one language a file: "
+            "javascript is)") in " ".join(done.stderr.split())  # fmt: skip

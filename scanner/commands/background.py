@@ -115,6 +115,7 @@ class _Source:
                 self.candidate.problems.append(make_problem(entry.path, str(exc)))
                 continue
             if held is not None:
+                self.candidate.problems += [make_problem(entry.path, n) for n in held.not_read]
                 yield SourceFile(entry.path, held.code, held.language)
 
     def meta(self) -> SourceMeta:
