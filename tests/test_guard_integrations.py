@@ -132,10 +132,9 @@ def test_the_action_passes_a_clean_release_and_works_without_a_store(tmp_path, s
 
 
 def test_the_pre_commit_hook_is_valid_and_its_entry_runs(tmp_path):
-    from pre_commit.clientlib import load_manifest
 
-    (hook,) = load_manifest(str(REPO / ".pre-commit-hooks.yaml"))
-    assert hook["id"] == "leaktrace-guard" and hook["pass_filenames"]
+    hook = hooks()["leaktrace-guard"]
+    assert hook["pass_filenames"]
     repo = write_tree(tmp_path / "repo", {
         "web/dist/app.js": "export const a = 1;\n//# sourceMappingURL=app.js.map\n",
         "web/dist/app.js.map": source_map(["src/a.ts"], ["export const a = 1;\n"]),
@@ -157,6 +156,44 @@ def test_the_pre_commit_hook_is_valid_and_its_entry_runs(tmp_path):
     # a map alone: where its package starts is not known, so ../src/a.ts is not "outside" it
     assert "private-paths" not in done.stdout
     done = entry(["web/dist/app.js"])
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def hooks() -> dict[str, dict[str, Any]]:
+    """``.pre-commit-hooks.yaml`` as pre-commit reads it (validated), by hook id."""
+    from pre_commit.clientlib import load_manifest
+
+    return {hook["id"]: hook for hook in load_manifest(str(REPO / ".pre-commit-hooks.yaml"))}
+
+
+def test_the_source_hook_stops_a_private_python_file_the_bundle_hook_is_not_given(tmp_path, store):
+    """A published repository's commit adding a copy of a private ``.py``: the bundle hook is
+    never given it (its ``files`` pattern); the source hook is (pre-commit's own ``identify``
+    tags it ``text``) and its entry, with the store, fails ``private-code``."""
+    from identify.identify import tags_from_path
+
+    private = (REPO / "samples/private/acme-ledger/acme_ledger/reconciliation.py").read_text()
+    repo = write_tree(tmp_path / "repo", {
+        "sdk/ledger_tools.py": private,
+        "sdk/hello.py": "def hello(name):\n    return f'hello {name}'\n",
+        "README.md": "# sdk\n",
+    })  # fmt: skip
+    staged = ["README.md", "sdk/hello.py", "sdk/ledger_tools.py"]
+    found = hooks()
+    bundles, source = found["leaktrace-guard"], found["leaktrace-guard-source"]
+    assert not [f for f in staged if re.search(bundles["files"], f)]
+    chosen = [f for f in staged if set(source["types"]) <= tags_from_path(str(repo / f))]
+    assert chosen == staged
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+
+    def entry(files: list[str]) -> subprocess.CompletedProcess[str]:
+        argv = [*shlex.split(source["entry"]), *source["args"], "--store", str(store), *files]
+        return subprocess.run(argv, cwd=repo, env=env, capture_output=True, text=True, check=False)
+
+    done = entry(chosen)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "FAIL private-code" in done.stdout and "ledger_tools.py" in done.stdout
+    done = entry(["README.md", "sdk/hello.py"])
     assert done.returncode == 0, done.stdout + done.stderr
 
 
