@@ -81,6 +81,7 @@ if TYPE_CHECKING:  # the names below, imported on first use (``__getattr__``)
         boilerplate_reason,
         content_problem,
         is_minified,
+        licence_reason,
         third_party_reason,
     )
     from fingerprints.reference import (
@@ -233,6 +234,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "boilerplate_reason",
         "content_problem",
         "is_minified",
+        "licence_reason",
         "third_party_reason",
     ),
     "fingerprints.reference": (
@@ -381,6 +383,7 @@ __all__ = [
     "language_for_path",
     "language_for_shebang",
     "learn_reference",
+    "licence_reason",
     "load_language",
     "markup_scripts",
     "matching_sources",

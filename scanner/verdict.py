@@ -200,7 +200,10 @@ def decide(match: CandidateMatch, thresholds: Thresholds) -> tuple[Verdict, list
         (d.reference, f"public code ({sources_named(match.public_code)})"),
         (d.template, f"private templates (at more than {t.max_fanout} private places)"),
         (d.common, f"common code (in {t.background_files}+ files of the legacy background)"),
-        (d.boilerplate, "private boilerplate (manifests, re-export files, fixtures)"),
+        (
+            d.boilerplate,
+            "private boilerplate (manifests, re-export files, fixtures, open-source files)",
+        ),
         (d.data, f"data literals (k-grams of fewer than {t.min_distinct_tokens} token kinds)"),
         (d.short, f"fragments shorter than {t.min_fragment_tokens} tokens"),
     ):
