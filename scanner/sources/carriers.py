@@ -57,7 +57,6 @@ from fingerprints import (
     markup_scripts,
     notebook_cells,
     notebook_extension,
-    printable,
     without_magics,
 )
 from scanner.sources.base import (
@@ -841,7 +840,7 @@ class Unpacker:
         language = language_for_path("cell" + extension)
         if language is None:
             self._unread(path, "notebook cells in a language leaktrace does not read "
-                               f"({printable(extension)})")  # fmt: skip
+                               f"({extension})")  # fmt: skip
             return
         for number, cell in enumerate(cells, start=1):
             if isinstance(cell, dict) and cell.get("cell_type") == "markdown":
