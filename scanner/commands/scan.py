@@ -382,10 +382,9 @@ def scan(
         _error(message)
         raise typer.Exit(EXIT_INPUT) from None
     except ScanInterrupted as stopped:
-        import shlex
-        import sys
+        from scanner.commands.shared import invoked_as
 
-        again = shlex.join(["leaktrace", *sys.argv[1:]])  # the command as given (no password:
+        again = invoked_as()  # the command as given (no password:
         _error(f"run {stopped.run_id} interrupted; its verdicts so far are kept in "  # _error)
                f"{results_path}; to resume it, run the same command: {again}")  # fmt: skip
         raise typer.Exit(EXIT_INTERRUPTED) from None
