@@ -282,6 +282,7 @@ class _Ingest:
         self.known = store.known_files(existing.id) if existing else {}
         if existing and not summary.public and store.file_policy(existing.id) < FILE_POLICY:
             self.known = {}  # stored before a reason a file may have (a licence): read again
+        self.current = existing is None  # every file it stores is read under FILE_POLICY
         self.present: set[str] = set()
         self.batch: list[FileFingerprint] = []
         self.skips: list[tuple[str, str]] = []
@@ -437,6 +438,8 @@ class _Ingest:
             self.repo_id = self.store.claim_repo(
                 summary.name, self.root, self.origin, summary.public
             )
+            if self.current and not summary.public:  # so an interrupted first run resumes
+                self.store.set_file_policy(self.repo_id, FILE_POLICY)
         return self.repo_id
 
     def flush(self) -> None:
