@@ -21,6 +21,7 @@ from json import scanner as json_scanner
 from typing import Any
 
 from fingerprints.extensions import language_for_path
+from fingerprints.names import printable
 
 MARKUP_SUFFIXES = (".html", ".htm", ".xhtml", ".vue", ".svelte")
 """Pages and single-file components (Vue, Svelte): code in ``<script>`` blocks. Pages are read
@@ -201,7 +202,7 @@ def notebook_code(text: str) -> Embedded | None:
     language = language_for_path("cell" + extension)
     if language is None:
         raise CarrierError("notebook cells in a language leaktrace does not read "
-                           f"({extension})")  # fmt: skip
+                           f"({printable(extension)})")  # fmt: skip
     newlines = [match.start() for match in re.finditer("\n", text)]
     parts: list[str] = []
     lines: list[int] = []

@@ -57,6 +57,7 @@ from fingerprints import (
     markup_scripts,
     notebook_cells,
     notebook_extension,
+    printable,
     without_magics,
 )
 from scanner.sources.base import (
@@ -840,7 +841,7 @@ class Unpacker:
         language = language_for_path("cell" + extension)
         if language is None:
             self._unread(path, "notebook cells in a language leaktrace does not read "
-                               f"({extension})")  # fmt: skip
+                               f"({printable(extension)})")  # fmt: skip
             return
         for number, cell in enumerate(cells, start=1):
             if isinstance(cell, dict) and cell.get("cell_type") == "markdown":
