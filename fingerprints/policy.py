@@ -183,8 +183,13 @@ LICENCE_PHRASES = (
     ("Zlib", "permission is granted to anyone to use this software for any purpose"),
 )  # fmt: skip
 #: Lower-cased bytes one of which every phrase above holds: a head holding none is not searched.
-_LICENCE_GATES = (b"licen", b"permission", b"redistribution", b"unencumbered")
-_LEADER = re.compile(r"^[ \t]*(?:#+|//+|/\*+|\*+/?|--|;+|!)?", re.MULTILINE)
+_LICENCE_GATES = (
+    b"licen",
+    b"permission is",
+    b"permission to use",
+    b"redistribution and use",
+    b"unencumbered",
+)
 _SPDX = re.compile(rb"SPDX-License-Identifier:[ \t]*([A-Za-z0-9.+() -]{1,80})")
 _COPYRIGHT = re.compile(rb"^\W{0,6}(copyright\b[^\n]{1,120})", re.IGNORECASE | re.MULTILINE)
 
@@ -207,7 +212,11 @@ def licence_reason(data: bytes) -> str | None:
         if named and not named.upper().startswith(("LICENSEREF", "NONE", "NOASSERTION")):
             licence = named
     if licence is None:
-        text = " ".join(_LEADER.sub("", lowered.decode("utf-8", "replace")).split())
+        # comment leaders out (a lone "/" stays: "and/or"), white space folded: 6 us, where a
+        # regular expression over the lines took 230 us (a gated 4 KiB head)
+        text = b" ".join(
+            lowered.translate(None, b"#*;!").replace(b"//", b" ").replace(b"--", b" ").split()
+        ).decode("utf-8", "replace")
         licence = next((name for name, phrase in LICENCE_PHRASES if phrase in text), None)
     if licence is None:
         return None
