@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # the names below, imported on first use (``__getattr__``)
         DamagedStoreError,
         InputError,
         LeaktraceError,
+        NativeBuildError,
         NotAStoreError,
         ParseFailure,
         RepoConflictError,
@@ -70,7 +71,7 @@ if TYPE_CHECKING:  # the names below, imported on first use (``__getattr__``)
     )
     from fingerprints.languages import LANGUAGES, load_language
     from fingerprints.names import carried_name, printable
-    from fingerprints.native import native_status
+    from fingerprints.native import check_native_build, native_status
     from fingerprints.normalize import TokenStream, count_lines, tokenize
     from fingerprints.params import FingerprintParams
     from fingerprints.policy import (
@@ -81,6 +82,7 @@ if TYPE_CHECKING:  # the names below, imported on first use (``__getattr__``)
         boilerplate_reason,
         content_problem,
         is_minified,
+        licence_reason,
         third_party_reason,
     )
     from fingerprints.reference import (
@@ -175,6 +177,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "DamagedStoreError",
         "InputError",
         "LeaktraceError",
+        "NativeBuildError",
         "NotAStoreError",
         "ParseFailure",
         "RepoConflictError",
@@ -211,7 +214,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "carried_name",
         "printable",
     ),
-    "fingerprints.native": ("native_status",),
+    "fingerprints.native": ("check_native_build", "native_status"),
     "fingerprints.normalize": (
         "TokenStream",
         "count_lines",
@@ -233,6 +236,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "boilerplate_reason",
         "content_problem",
         "is_minified",
+        "licence_reason",
         "third_party_reason",
     ),
     "fingerprints.reference": (
@@ -321,6 +325,7 @@ __all__ = [
     "Mapper",
     "NOTEBOOK_SUFFIX",
     "NO_PRIVATE_FILE",
+    "NativeBuildError",
     "NotAStoreError",
     "Overlap",
     "PUBLIC",
@@ -355,6 +360,7 @@ __all__ = [
     "carried_name",
     "carrier_kind",
     "cell_text",
+    "check_native_build",
     "commit_dates",
     "containment",
     "content_problem",
@@ -381,6 +387,7 @@ __all__ = [
     "language_for_path",
     "language_for_shebang",
     "learn_reference",
+    "licence_reason",
     "load_language",
     "markup_scripts",
     "matching_sources",

@@ -46,6 +46,10 @@
 #include "tree.h"
 
 #define FUNCTION_FIELDS 8
+/* What the Python side calls here: bumped, with ``fingerprints/native.py``'s ``ABI``, whenever a
+ * function, a method or their arguments change, so that an in-place build of an older
+ * _native.c is refused by name at import instead of failing on a missing method. */
+#define LEAKTRACE_NATIVE_ABI 1
 #define CONTROL_CODES 256 /* ``structure.CONTROL_CODES``: hashes are moved above it */
 #define RAW_BASE 0x100000001B3ULL
 #define KGRAM_BASE 0x9E3779B97F4A7C15ULL
@@ -1719,7 +1723,8 @@ PyMODINIT_FUNC PyInit__native(void) {
     if (PyType_Ready(&TokenizerType) < 0) return NULL;
     PyObject *module = PyModule_Create(&native_module);
     if (module == NULL) return NULL;
-    if (PyModule_AddIntConstant(module, "FUNCTION_FIELDS", FUNCTION_FIELDS) < 0 ||
+    if (PyModule_AddIntConstant(module, "ABI", LEAKTRACE_NATIVE_ABI) < 0 ||
+        PyModule_AddIntConstant(module, "FUNCTION_FIELDS", FUNCTION_FIELDS) < 0 ||
         PyModule_AddIntConstant(module, "VERSION", TREE_SITTER_LANGUAGE_VERSION) < 0 ||
         PyModule_AddIntConstant(module, "CONTROL_CODES", CONTROL_CODES) < 0 ||
         PyModule_AddObjectRef(module, "Tokenizer", (PyObject *)&TokenizerType) < 0) {

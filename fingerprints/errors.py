@@ -2,6 +2,7 @@
 
     LeaktraceError                 base of everything below
     ├── ConfigError                a setting is out of range or unknown (names the key)
+    ├── NativeBuildError           the native extension was built from another _native.c
     ├── StoreError                 the store file cannot be used
     │   ├── NotAStoreError         the file is not a leaktrace store
     │   ├── StoreVersionError      schema or fingerprint parameters do not match
@@ -27,6 +28,11 @@ class ConfigError(LeaktraceError):
     def __init__(self, key: str, message: str) -> None:
         super().__init__(f"{key}: {message}")
         self.key = key
+
+
+class NativeBuildError(LeaktraceError):
+    """The native extension found is out of date (built in place from an older
+    ``_native.c``): the message names the file and the command that rebuilds it."""
 
 
 class StoreError(LeaktraceError):

@@ -14,7 +14,12 @@ Two steps, at two places:
   Actions takes ``##[command]`` anywhere in a line and ``::command::`` at its start (after
   spaces), Azure Pipelines ``##vso[...]``, TeamCity ``##teamcity[...]`` (an output set, a
   secret mask, a fake annotation, a variable or the PATH of later steps). Their second ``#``
-  is shown ``\\x23``, the first ``:`` of a line's ``::`` ``\\x3a``.
+  is shown ``\\x23``, the first ``:`` of a line's ``::`` ``\\x3a``. A backslash of the name
+  itself is shown ``\\\\``, so a shown name reads back as one name (``a\\x1b.py`` holds an
+  escape character, ``a\\\\x1b.py`` the four characters), except where it starts a carried
+  byte (``\\x80`` to ``\\xff``), shown as ``carried_name`` wrote it. So ``\\xNN`` below 80 is a
+  control character, ``\\xNN`` from 80 a byte that was not UTF-8, and the characters U+0080 to
+  U+00FF that print as nothing are ``\\u0080`` to ``\\u00ff``.
 """
 
 from __future__ import annotations
@@ -46,7 +51,7 @@ def _escape(char: str) -> str:
         return _SHORT[char]
     if 0xD800 <= code <= 0xDFFF:
         return _surrogate(char)
-    if code < 0x100:
+    if code < 0x80:
         return f"\\x{code:02x}"
     return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
@@ -56,11 +61,19 @@ _CI_COMMAND = re.compile(r"(?<=#)#(?=[A-Za-z]*\[)")
 a line (written ``\\x23``, no line holds ``##`` before such a word and its ``[``)."""
 
 
+_OWN_BACKSLASH = re.compile(r"\\(?!x[89a-f][0-9a-f])")
+"""A backslash that does not start a carried byte (``carried_name``'s ``\\x80`` to ``\\xff``)."""
+
+
 def printable(text: str) -> str:
     """``text`` fit for one line of a terminal, a CI log or a text file: every character that is
     not printable (controls, line and paragraph separators, format characters such as bidi
     overrides, surrogates, spaces other than the plain space) is shown as an escape, and so is
-    what a CI runner would take for a command (``##[``, ``::`` starting a line)."""
+    what a CI runner would take for a command (``##[``, ``::`` starting a line). The text's own
+    backslashes are doubled (but one starting a carried byte), so two texts never look the
+    same: apply it once, to the line as it is printed, never to text that went through it."""
+    if "\\" in text:
+        text = _OWN_BACKSLASH.sub(r"\\\\", text)
     if not text.isprintable():
         text = "".join(c if c.isprintable() else _escape(c) for c in text)
     if "##" in text:

@@ -8,7 +8,9 @@ the event code of a text it has not seen yet comes from ``structure.text_codes``
 ``shingles.rolling_hash`` does, and ``minima`` a MinHash signature's
 values (``signature.signature_bytes``): the same arrays, bit for bit (tests/test_native.py).
 Without the extension, or with ``LEAKTRACE_NATIVE=0`` in the environment (read once per
-process), the Python path runs instead.
+process), the Python path runs instead. An extension built from another ``_native.c`` (an
+editable install's in-place build, left behind when the checkout moved on) is refused at import,
+by name, with the command that rebuilds it (``ABI``, ``NativeBuildError``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import contextlib
 import functools
 import importlib
 import os
+import sys
 from collections.abc import Iterator
 from types import ModuleType
 from typing import TYPE_CHECKING
@@ -26,8 +29,14 @@ if TYPE_CHECKING:  # numpy and the grammars are imported when a file is tokenize
 
     from fingerprints._native import Tokenizer  # type: ignore[import-not-found]
 
+from fingerprints.errors import NativeBuildError
+
 ENVIRONMENT = "LEAKTRACE_NATIVE"
 """Set to ``0`` to run the Python path although the extension is there."""
+ABI = 1
+"""The ``LEAKTRACE_NATIVE_ABI`` that ``_native.c`` compiles in: what this side calls there.
+Bumped with it; an extension carrying another number (or none: built before it had one) is out
+of date, and importing it raises ``NativeBuildError``."""
 
 
 _off = False
@@ -37,14 +46,52 @@ def _module() -> ModuleType | None:
     return None if _off else _loaded()
 
 
-@functools.cache
 def _loaded() -> ModuleType | None:
     if os.environ.get(ENVIRONMENT, "1") == "0":
         return None
+    return _checked()
+
+
+@functools.cache
+def _imported() -> ModuleType | None:
     try:
         return importlib.import_module("fingerprints._native")
     except ImportError:
         return None
+
+
+def _checked() -> ModuleType | None:
+    """The extension, or None when it was not built; ``NativeBuildError`` when it is out of
+    date (each call: the error is not cached away)."""
+    module = _imported()
+    if module is not None and getattr(module, "ABI", 0) != ABI:
+        raise NativeBuildError(out_of_date(module))
+    return module
+
+
+def out_of_date(module: ModuleType) -> str:
+    """One line: the extension's file, that it is out of date, and the command that builds it
+    again (an editable install's own checkout, with this interpreter's pip)."""
+    import shlex
+    from pathlib import Path
+
+    found = getattr(module, "ABI", None)
+    built_as = f"ABI {found}" if found is not None else "no ABI number"
+    checkout = Path(__file__).resolve().parents[1]
+    python = shlex.quote(sys.executable)
+    rebuild = (f"{python} -m pip install -e {shlex.quote(str(checkout))}"
+               if (checkout / "setup.py").is_file() and (checkout / "pyproject.toml").is_file()
+               else f"{python} -m pip install --force-reinstall --no-deps leaktrace")  # fmt: skip
+    return (f"{module.__file__}: native extension out of date (built from an older "
+            f"fingerprints/_native.c: {built_as}, this leaktrace needs ABI {ABI}); rebuild it: "
+            f"{rebuild}")  # fmt: skip
+
+
+def check_native_build() -> None:
+    """Raise ``NativeBuildError`` when the extension is out of date (nothing when it is
+    current, not built, or turned off with ``LEAKTRACE_NATIVE=0``): called before a command
+    starts parsing, so that the line is the command's, not a parser process's."""
+    _loaded()
 
 
 @contextlib.contextmanager
@@ -59,12 +106,8 @@ def disabled() -> Iterator[None]:
 
 
 def built() -> bool:
-    """Whether the extension was built (whatever ``LEAKTRACE_NATIVE`` says)."""
-    try:
-        importlib.import_module("fingerprints._native")
-    except ImportError:
-        return False
-    return True
+    """Whether the extension was built (whatever ``LEAKTRACE_NATIVE`` says), current or not."""
+    return _imported() is not None
 
 
 def active() -> bool:
@@ -74,8 +117,11 @@ def active() -> bool:
 
 def native_status() -> str:
     """``yes``, or ``no`` and why (what ``leaktrace version`` prints)."""
-    if active():
-        return "yes"
+    try:
+        if active():
+            return "yes"
+    except NativeBuildError as exc:
+        return f"no ({exc})"
     if not built():
         return "no (not built at install: the Python path runs, with the same results)"
     return f"no ({ENVIRONMENT}=0)"

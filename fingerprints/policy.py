@@ -8,10 +8,14 @@ A candidate is not filtered that way: a leak may well sit under ``node_modules``
 
 from __future__ import annotations
 
+import re
 from pathlib import PurePosixPath
 
 from fingerprints.generated import BANNER_HEAD_BYTES, GATE, generator_of
 
+FILE_POLICY = 2
+"""What a private file's stored reasons (``boilerplate_reason``) know; a repository stored under
+an older number is read again whole at its next ``fingerprint``. 2: licence notices."""
 VENDORED_DIRS = frozenset(
     {"node_modules", "vendor", "vendors", "third_party", "third-party", "thirdparty", "_vendor",
      "site-packages", "dist-packages", "bower_components", "jspm_packages", "Pods", "external"}
@@ -142,8 +146,12 @@ def boilerplate_reason(path: PurePosixPath, tokens: int, data: bytes) -> str | N
     """Why a file's matches can never make a verdict on their own, or None.
 
     Manifests and build scripts, small re-export files, generated files (on the candidate side
-    they are not skipped), and test fixtures.
+    they are not skipped), test fixtures, and code whose header grants an open-source licence
+    (``licence_reason``).
     """
+    licensed = licence_reason(data)
+    if licensed:
+        return licensed
     if path.name in MANIFEST_FILES:
         return "manifest or build script"
     if path.name in REEXPORT_FILES and tokens <= REEXPORT_MAX_TOKENS:
@@ -151,6 +159,70 @@ def boilerplate_reason(path: PurePosixPath, tokens: int, data: bytes) -> str | N
     if any(part in FIXTURE_DIRS for part in path.parts[:-1]):
         return "test fixture"
     return generated_reason(data)
+
+
+OPEN_SOURCE = "open-source code under"
+"""How every ``licence_reason`` starts."""
+#: Bytes of a file's head searched for a licence notice: a notice sits above the code, after a
+#: shebang, an encoding line or a "copied from" note (iso8601's MIT text ends at byte 1,300).
+LICENCE_HEAD_BYTES = 4096
+#: A licence's own words, as every copy of its notice or header says them (lower case, runs of
+#: white space and comment leaders folded to one space), and the licence's SPDX name.
+LICENCE_PHRASES = (
+    ("MIT", "permission is hereby granted, free of charge, to any person obtaining a copy"),
+    ("BSD", "redistribution and use in source and binary forms, with or without modification"),
+    ("Apache-2.0", "licensed under the apache license"),
+    ("ISC", "permission to use, copy, modify, and/or distribute this software for any purpose"),
+    ("ISC", "permission to use, copy, modify, and distribute this software for any purpose"),
+    ("MPL-2.0", "subject to the terms of the mozilla public license"),
+    ("LGPL", "gnu lesser general public license"),
+    ("LGPL", "gnu library general public license"),
+    ("AGPL", "gnu affero general public license"),
+    ("GPL", "gnu general public license"),
+    ("Unlicense", "this is free and unencumbered software released into the public domain"),
+    ("Zlib", "permission is granted to anyone to use this software for any purpose"),
+)  # fmt: skip
+#: Lower-cased bytes one of which every phrase above holds: a head holding none is not searched.
+_LICENCE_GATES = (
+    b"licen",
+    b"permission is",
+    b"permission to use",
+    b"redistribution and use",
+    b"unencumbered",
+)
+_SPDX = re.compile(rb"SPDX-License-Identifier:[ \t]*([A-Za-z0-9.+() -]{1,80})")
+_COPYRIGHT = re.compile(rb"^\W{0,6}(copyright\b[^\n]{1,120})", re.IGNORECASE | re.MULTILINE)
+
+
+def licence_reason(data: bytes) -> str | None:
+    """Why a file is open-source code, or None: its head grants an open-source licence (the
+    licence's own words, or an SPDX identifier naming one), so a copy of it elsewhere is the
+    licence at work, never evidence of a leak, and a notice must never claim it. Named with the
+    licence and the notice's copyright line (``under the MIT licence (Copyright (c) 2007 - 2022
+    Michael Twomey)``). A proprietary notice ("All rights reserved", ``LicenseRef-*``) is not one.
+    """
+    head = data[:LICENCE_HEAD_BYTES]
+    lowered = head.lower()
+    if not any(gate in lowered for gate in _LICENCE_GATES) and b"spdx" not in lowered:
+        return None
+    licence = None
+    spdx = _SPDX.search(head)
+    if spdx:
+        named = spdx.group(1).decode("ascii").strip()
+        if named and not named.upper().startswith(("LICENSEREF", "NONE", "NOASSERTION")):
+            licence = named
+    if licence is None:
+        # comment leaders out (a lone "/" stays: "and/or"), white space folded: 6 us, where a
+        # regular expression over the lines took 230 us (a gated 4 KiB head)
+        text = b" ".join(
+            lowered.translate(None, b"#*;!").replace(b"//", b" ").replace(b"--", b" ").split()
+        ).decode("utf-8", "replace")
+        licence = next((name for name, phrase in LICENCE_PHRASES if phrase in text), None)
+    if licence is None:
+        return None
+    holder = _COPYRIGHT.search(head)
+    by = f" ({holder.group(1).decode('utf-8', 'replace').strip()})" if holder else ""
+    return f"{OPEN_SOURCE} the {licence} licence{by}"
 
 
 def generated_reason(data: bytes) -> str | None:

@@ -32,6 +32,8 @@ from fingerprints.isolation import FINGERPRINT, ParseLimits, isolated_map
 from fingerprints.names import carried_name
 from fingerprints.params import FingerprintParams
 from fingerprints.policy import (
+    FILE_POLICY,
+    OPEN_SOURCE,
     VCS_DIRS,
     boilerplate_reason,
     content_problem,
@@ -173,6 +175,9 @@ class TreeSummary:
     seconds: float = 0.0
     identical: list[tuple[RepoInfo, int]] = field(default_factory=list)
     """Other stored repositories holding files identical to this one's, and how many."""
+    open_source: list[tuple[str, str]] = field(default_factory=list)
+    """Private files fingerprinted whose header grants an open-source licence, and which
+    (``policy.licence_reason``): never evidence."""
     dated: int = 0
     """Files whose first and last commit dates were recorded (a git checkout's history)."""
 
@@ -275,6 +280,9 @@ class _Ingest:
         existing = store.check_repo(summary.name, origin, summary.public)
         self.repo_id: int | None = None
         self.known = store.known_files(existing.id) if existing else {}
+        if existing and not summary.public and store.file_policy(existing.id) < FILE_POLICY:
+            self.known = {}  # stored before a reason a file may have (a licence): read again
+        self.current = existing is None  # every file it stores is read under FILE_POLICY
         self.present: set[str] = set()
         self.batch: list[FileFingerprint] = []
         self.skips: list[tuple[str, str]] = []
@@ -414,6 +422,8 @@ class _Ingest:
             return
         if result.warning:
             self.problem(result.path, result.warning)
+        if not self.summary.public and (result.boilerplate or "").startswith(OPEN_SOURCE):
+            self.summary.open_source.append((result.path, result.boilerplate or ""))
         self.summary.fingerprinted += 1
         self.summary.lines += result.lines
         self.summary.tokens += result.tokens
@@ -428,6 +438,8 @@ class _Ingest:
             self.repo_id = self.store.claim_repo(
                 summary.name, self.root, self.origin, summary.public
             )
+            if self.current and not summary.public:  # so an interrupted first run resumes
+                self.store.set_file_policy(self.repo_id, FILE_POLICY)
         return self.repo_id
 
     def flush(self) -> None:
@@ -448,6 +460,8 @@ class _Ingest:
         if self.seed_words is not None:
             self.store.put_seeds(repo_id, rank(self.seed_words, SEEDS_PER_REPO))
         summary.removed = self.store.forget_missing(repo_id, self.present)
+        if not summary.public:
+            self.store.set_file_policy(repo_id, FILE_POLICY)
         summary.identical = self.store.identical_files(repo_id)
         summary.seconds = time.perf_counter() - started
         return summary

@@ -23,9 +23,13 @@ PARSING = frozenset({"fingerprint", "scan", "guard", "watch"})
 def parses_here(args: list[str]) -> bool:
     """Whether the command line ``args`` (without the program name) will parse files on this
     machine: its command parses, and it runs on no cluster."""
-    words = [arg for arg in args if not arg.startswith("-")]
     away = {"--scheduler", "--help"} & set(args)  # a cluster parses, or nothing is run
-    return bool(words) and words[0] in PARSING and not away
+    return _command(args) in PARSING and not away
+
+
+NATIVE = PARSING | {"background", "reference", "calibrate", "demo"}
+"""The commands that tokenize files, here or in parser processes: an out-of-date native
+extension stops them with one line before they start (``native.check_native_build``)."""
 
 
 def main() -> None:
@@ -33,12 +37,33 @@ def main() -> None:
         from fingerprints import start_zygote_early
 
         start_zygote_early()
+    if _command(sys.argv[1:]) in NATIVE and "--help" not in sys.argv:
+        _check_native()
     from scanner.cli import main as run
 
     try:
         run()
     finally:
         _exit_without_collecting()
+
+
+def _command(args: list[str]) -> str | None:
+    words = [arg for arg in args if not arg.startswith("-")]
+    return words[0] if words else None
+
+
+def _check_native() -> None:
+    """One line and exit 2 when the native extension is out of date, before the command
+    starts: its parser processes would otherwise stop on a missing method, in their words."""
+    from fingerprints import NativeBuildError, check_native_build
+
+    try:
+        check_native_build()
+    except NativeBuildError as exc:
+        from scanner.console import err, printable
+
+        err.print(printable(f"leaktrace: {exc}"), markup=False)
+        sys.exit(2)  # a usage or input error (scanner.commands.exits)
 
 
 def _exit_without_collecting() -> None:

@@ -75,6 +75,9 @@ CREATE TABLE IF NOT EXISTS http_cache (
     url TEXT PRIMARY KEY, etag TEXT NOT NULL, body BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS jobs (run_id INTEGER PRIMARY KEY, job TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS searches (
+    job TEXT NOT NULL, name TEXT NOT NULL, targets TEXT NOT NULL, PRIMARY KEY (job, name)
+);
 """
 
 
@@ -382,6 +385,24 @@ class ResultsDB:
         with self._db:
             self._db.execute("INSERT OR REPLACE INTO jobs VALUES (?, ?)", (run_id, job))
             self._db.execute("UPDATE runs SET status = 'running' WHERE id = ?", (run_id,))
+
+    # -- code searches of an unfinished run (``listings.SearchLog``) -------------------------------
+
+    def searched(self, job: str, name: str) -> list[str] | None:
+        """The repositories a code search of this job listed before, or None: not done."""
+        row = self._db.execute("SELECT targets FROM searches WHERE job = ? AND name = ?",
+                               (job, name)).fetchone()  # fmt: skip
+        return list(json.loads(row[0])) if row else None
+
+    def record_search(self, job: str, name: str, targets: list[str]) -> None:
+        with self._db:
+            self._db.execute("INSERT OR REPLACE INTO searches VALUES (?, ?, ?)",
+                             (job, name, json.dumps(targets)))  # fmt: skip
+
+    def forget_searches(self, job: str) -> None:
+        """A new run of the job searches again (what is published changes)."""
+        with self._db:
+            self._db.execute("DELETE FROM searches WHERE job = ?", (job,))
 
     def judged(self, run_id: int) -> set[str]:
         """Targets of the run that already have a verdict."""

@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from fingerprints import printable
-
 if TYPE_CHECKING:
     from scanner.matcher import CandidateMatch, PublicCode
     from scanner.structural import StructuralFile
@@ -120,7 +118,7 @@ def sources_named(public_code: list[PublicCode], most: int = 3) -> str:
     ``reference`` discount, most tokens first."""
     tokens: dict[tuple[str, str], int] = {}
     for code in public_code:
-        label = printable(f"{code.source} {code.version}".strip())  # from package metadata
+        label = f"{code.source} {code.version}".strip()  # shown through printable, once
         key = (label, KIND_NAMES.get(code.kind, code.kind))
         tokens[key] = tokens.get(key, 0) + code.tokens
     named = sorted(tokens, key=lambda key: (-tokens[key], key))
@@ -138,8 +136,8 @@ def structural_reason(match: CandidateMatch, t: Thresholds, *, alone: bool) -> s
     """The structural evidence in words; ``alone``: the only evidence (a rewritten copy)."""
     best = best_structural_file(match, t)
     assert best is not None
-    found = (f"{best.pairs} function(s) of private file {printable(best.private_path)} "
-             f"({printable(best.private_repo)}) are matched by candidate functions that keep "
+    found = (f"{best.pairs} function(s) of private file {best.private_path} "
+             f"({best.private_repo}) are matched by candidate functions that keep "
              f"their calls, constants and control flow: {best.events:,} of its {best.total:,} "
              f"events lined up, {best.share} % (structural_review_pairs "
              f"{t.structural_review_pairs}, structural_review_events "
@@ -200,7 +198,10 @@ def decide(match: CandidateMatch, thresholds: Thresholds) -> tuple[Verdict, list
         (d.reference, f"public code ({sources_named(match.public_code)})"),
         (d.template, f"private templates (at more than {t.max_fanout} private places)"),
         (d.common, f"common code (in {t.background_files}+ files of the legacy background)"),
-        (d.boilerplate, "private boilerplate (manifests, re-export files, fixtures)"),
+        (
+            d.boilerplate,
+            "private boilerplate (manifests, re-export files, fixtures, open-source files)",
+        ),
         (d.data, f"data literals (k-grams of fewer than {t.min_distinct_tokens} token kinds)"),
         (d.short, f"fragments shorter than {t.min_fragment_tokens} tokens"),
     ):

@@ -323,6 +323,56 @@ def test_seeds_drive_code_search_and_are_opt_in(tmp_path):
     assert "github:other/unrelated" not in found
 
 
+def test_seed_searches_are_said_and_a_resumed_run_does_not_search_again(tmp_path):
+    """``scan --seeds 5``: a line per code search on stderr (by number, never the seed's text);
+    killed while a hit is being read, the same command resumes without searching again what
+    the run searched (it searched every seed again before)."""
+    seeded = tmp_path / "seeded.db"
+    done = runner.invoke(app, ["fingerprint", str(PRIVATE), "--store", str(seeded), "--seeds"])
+    assert done.exit_code == 0, done.output
+    seeds = runner.invoke(
+        app, ["seeds", "--store", str(seeded), "--limit", "5"]
+    ).stdout.splitlines()
+    with FakeGitHub(token=TOKEN) as gh:
+        gh.add_repo("someone", "finance-tools", {
+            "lib/match.py": (PRIVATE / "acme_ledger" / "reconciliation.py").read_bytes(),
+            "lib/book.py": (PRIVATE / "acme_ledger" / "journal.py").read_bytes()})  # fmt: skip
+        gh.faults.add(path_regex=r"/repos/someone/finance-tools", kind="hang", seconds=60)
+        command = [sys.executable, "-m", "scanner", "scan", "--seeds", "5", "--store",
+                   str(seeded), "--api-url", gh.url,
+                   "--results", str(tmp_path / "res.db")]  # fmt: skip
+        env = {**os.environ, "GITHUB_TOKEN": TOKEN}
+        with (tmp_path / "first.err").open("w") as first_err:
+            process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                                       stderr=first_err)  # fmt: skip
+            deadline = time.monotonic() + 90
+            while not gh.requests_matching(r"/repos/someone/finance-tools"):
+                assert time.monotonic() < deadline and process.poll() is None
+                time.sleep(0.05)
+            process.send_signal(signal.SIGKILL)  # reading the first hit: a crash
+            process.wait()
+        first = len(gh.requests_matching(r"/search/code"))
+        said = (tmp_path / "first.err").read_text()
+        done_first = said.count("leaktrace: code search ")  # one in flight may be cut off
+        assert 1 <= done_first <= first <= 5, said
+        assert "leaktrace: code search 1/5 (seed #1): " in said
+        gh.faults.clear()
+        again = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        assert again.returncode == 1, again.stderr
+        assert "resuming run 1" in again.stderr
+        second = len(gh.requests_matching(r"/search/code")) - first
+        kept = [line for line in again.stderr.splitlines()
+                if line.endswith("found before in this run, not searched again")]  # fmt: skip
+        assert len(kept) >= done_first and kept[0].startswith("leaktrace: code search 1/5 ")
+        assert len(kept) + second == 5, (first, second)  # what was done is not done again
+        report = runner.invoke(app, ["report", "latest", "--format", "json", "--results",
+                                     str(tmp_path / "res.db")]).stdout  # fmt: skip
+        found = {c["target"]: c["verdict"] for c in json.loads(report)["candidates"]}
+        assert found["github:someone/finance-tools"] == "derivative"
+    for seed in seeds:
+        assert seed not in said and seed not in again.stderr
+
+
 def test_notice_for_a_github_candidate_gives_permanent_links(store, tmp_path):
     import re
 

@@ -25,6 +25,8 @@ from urllib.parse import unquote, urljoin
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from typer.testing import CliRunner
 
@@ -548,3 +550,56 @@ def test_no_name_is_a_ci_command_in_a_log_line(store, tmp_path):
     assert "#\\x23vso[task.prependpath]" in guarded.output, guarded.output
     assert "     \\x3a:error file=a.py::forged" in guarded.output, guarded.output
     assert decided.output == f"confirmed {tar}: ::add-mask::FAIL.py\n"  # not a line's start
+
+
+def _unprintable(shown: str) -> str:
+    """``printable`` read back (the carried text of a name): each escape it writes, once."""
+    escapes = {"n": "\n", "r": "\r", "t": "\t", "\\": "\\"}
+
+    def one(match: re.Match[str]) -> str:
+        text = match.group(0)
+        if text[1] in escapes:
+            return escapes[text[1]]
+        code = int(text[2:], 16)
+        return text if text[1] == "x" and code >= 0x80 else chr(code)  # a carried byte stays
+
+    return re.sub(r"\\(?:[nrt\\]|x[0-9a-f]{2}|u[0-9a-f]{4}|U[0-9a-f]{8})", one, shown)
+
+
+@given(st.text(st.characters(blacklist_categories=("Cs",)), max_size=12))
+@settings(max_examples=400, deadline=None)
+def test_a_shown_name_reads_back_as_the_one_name_it_is(name):
+    """Names with backslashes, escapes, controls, bytes carried as ``\\xNN``: printable is one
+    to one (a shown name is never two names) and reads back, and an ordinary name is shown as
+    it is."""
+    name = carried_name(name)
+    shown = printable(name)
+    assert shown.isprintable()
+    assert _unprintable(shown) == name, (name, shown)
+    if name.isprintable() and "\\" not in name and "##" not in name and "::" not in name:
+        assert shown == name
+
+
+def test_a_backslash_name_and_an_escape_name_are_told_apart(store, tmp_path):
+    """``a\\x1b.py`` (four characters) and ``a<ESC>.py``: two lines in the queue, and a decision
+    pasted with either shown name takes that file only."""
+    four, escape = "a\\x1b.py", "a\x1b.py"
+    folder = tmp_path / "drop"  # a folder: an archive reads a backslash as a separator
+    folder.mkdir()
+    (folder / four).write_bytes(JOURNAL)
+    (folder / escape).write_bytes(JOURNAL)
+    results = str(tmp_path / "results.db")
+    done = runner.invoke(app, ["scan", str(folder), "--store", str(store), "--results", results])
+    assert done.exit_code == 1, done.output
+    queue = runner.invoke(app, ["review", "latest", "--results", results]).output
+    assert "\x1b" not in queue
+    assert printable(four) == "a\\\\x1b.py" and printable(escape) == "a\\x1b.py"
+    lines = {line.strip() for line in queue.splitlines()}
+    assert {"a\\\\x1b.py", "a\\x1b.py"} <= lines, queue
+    decided = runner.invoke(app, ["review", "latest", str(folder), "--confirm", "--reason", "ok",
+                                  "--files", printable(four), "--results", results])  # fmt: skip
+    assert decided.exit_code == 0, decided.output
+    assert decided.output.strip().endswith(": a\\\\x1b.py"), decided.output
+    data = json.loads(runner.invoke(app, ["report", "latest", "--format", "json",
+                                          "--results", results]).stdout)  # fmt: skip
+    assert data["candidates"][0]["review"]["confirmed"] == [four]

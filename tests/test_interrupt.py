@@ -51,10 +51,11 @@ def stalling_registry() -> Iterator[tuple[str, threading.Event]]:
         server.server_close()
 
 
-def _interrupt(args: list[str], cwd: Path, ready) -> subprocess.CompletedProcess[str]:
+def _interrupt(args: list[str], cwd: Path, ready, program: list[str] = LEAKTRACE,
+               env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:  # fmt: skip
     """Run ``leaktrace ARGS``, and once ``ready()`` send SIGINT to its process group."""
-    process = subprocess.Popen([*LEAKTRACE, *args], cwd=cwd, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True,
+    process = subprocess.Popen([*program, *args], cwd=cwd, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, env=env,
                                start_new_session=True)  # fmt: skip
     deadline = time.monotonic() + 120
     while not ready() and time.monotonic() < deadline and process.poll() is None:
@@ -66,24 +67,35 @@ def _interrupt(args: list[str], cwd: Path, ready) -> subprocess.CompletedProcess
     return subprocess.CompletedProcess(args, process.returncode, stdout, stderr)
 
 
+SCRIPT = Path(sys.executable).parent / "leaktrace"  # the installed entry point
+
+
+@pytest.mark.parametrize(
+    ("program", "typed"),
+    [(LEAKTRACE, LEAKTRACE), ([str(SCRIPT)], ["leaktrace"])],
+    ids=["python -m scanner", "leaktrace on the PATH"],
+)
 def test_an_interrupted_scan_names_its_run_and_the_command_that_resumes_it(
-    store, tmp_path, stalling_registry
+    store, tmp_path, stalling_registry, program, typed
 ):
+    """The command to resume is the one typed: ``python -m scanner ...`` when it was started so
+    (it always said ``leaktrace ...`` before), ``leaktrace ...`` when found on the PATH."""
     url, answer = stalling_registry
     args = ["scan", str(SAMPLES / "candidates" / "subset-copy"), "pypi:stalls==1.0",
             "--store", str(store), "--pypi-url", url, "--jobs", "2"]  # fmt: skip
     db = tmp_path / "leaktrace-results.db"
-    done = _interrupt(args, tmp_path, lambda: _judged(db) >= 1)
+    env = {**os.environ, "PATH": f"{SCRIPT.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    done = _interrupt(args, tmp_path, lambda: _judged(db) >= 1, program, env)
     assert done.returncode == 130, done.stderr
-    again = shlex.join(["leaktrace", *args])
+    again = shlex.join([*typed, *args])
     assert done.stderr.splitlines()[-1] == (
         f"leaktrace: run 1 interrupted; its verdicts so far are kept in leaktrace-results.db; "
         f"to resume it, run the same command: {again}"
     )
     assert "Traceback" not in done.stderr  # none from the workers either
     answer.set()  # the registry answers now (404): the same command resumes and ends the run
-    resumed = subprocess.run([*LEAKTRACE, *shlex.split(again)[1:]], cwd=tmp_path,
-                             capture_output=True, text=True, check=False)  # fmt: skip
+    resumed = subprocess.run(shlex.split(again), cwd=tmp_path, env=env, capture_output=True,
+                             text=True, check=False)  # fmt: skip
     assert resumed.returncode == 1, resumed.stderr  # subset-copy is derivative
     assert "resuming run 1: 1 candidate(s) already judged" in resumed.stderr
     assert "run 1 recorded in leaktrace-results.db" in resumed.stderr

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from fingerprints import LeaktraceError
+from fingerprints import LeaktraceError, printable
 from scanner.commands.background import learn_targets
 from scanner.commands.background import refresh as refresh_index
 from scanner.commands.exits import EXIT_INPUT
@@ -93,8 +93,8 @@ def demo(
         wrong += not ok
         attributed = [r for r in outcome.reasons[1:] if "public code (in " in r]
         out.print(
-            f"{'ok  ' if ok else 'FAIL'} {name}: {outcome.verdict.value} (expected {want}); "
-            + "; ".join([outcome.reasons[0], *attributed]),
+            printable(f"{'ok  ' if ok else 'FAIL'} {name}: {outcome.verdict.value} (expected "
+                      f"{want}); " + "; ".join([outcome.reasons[0], *attributed])),
             markup=False,
-        )
+        )  # fmt: skip
     raise typer.Exit(0 if wrong == 0 else 1)

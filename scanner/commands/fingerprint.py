@@ -51,6 +51,13 @@ def _print_tree_summary(summary: TreeSummary, verbose: bool) -> None:
             err.print(printable(f"  skipped {path}: {reason}"), markup=False)
     elif summary.skipped:
         err.print("  (--verbose lists the skipped files and why)", markup=False)
+    shown = summary.open_source if verbose else summary.open_source[:10]
+    for path, reason in shown:
+        err.print(printable(f"  {path}: {reason}; never evidence, never in a notice"),
+                  markup=False)  # fmt: skip
+    if len(shown) < len(summary.open_source):
+        err.print(f"  and {len(summary.open_source) - len(shown)} more open-source file(s) "
+                  "(--verbose lists them)", markup=False)  # fmt: skip
     for other, count in summary.identical:
         effect = ("public code is never evidence" if other.public or summary.public
                   else "the same content counts once as evidence")  # fmt: skip

@@ -100,6 +100,8 @@ def run_scan(targets: Iterable[str | Candidate], store_path: Path, thresholds: T
                           "judged", markup=False)  # fmt: skip
             else:
                 run_id = results.start_run(to_dict(result))
+                if job:
+                    results.forget_searches(job)  # a new run searches again
             if job:
                 results.set_job(run_id, job)
         status = "interrupted"
@@ -350,17 +352,17 @@ def scan(
                     found = opened.seeds(seeds)
                     if not found:
                         raise InputError(f"{store}: no seeds; fingerprint with --seeds first")
-            from scanner.listings import expand_targets
+            from scanner.listings import SearchLog, expand_targets
 
             networks: dict[str, str] = {}
-            wanted = expand_targets(targets or [], from_file, forks or [], queries,
-                                    github_repos or [], crawler, history, networks,
-                                    found)  # fmt: skip
             job = job_key({"targets": [hide_userinfo(t) for t in targets or []],
                            "from_file": str(from_file), "forks": forks, "code": queries,
                            "seeds": found, "repos": github_repos, "store": digest,
                            "thresholds": thresholds.as_dict(), "api": api_url,
                            "limits": limits, **({"history": True} if history else {})})  # fmt: skip
+            wanted = expand_targets(targets or [], from_file, forks or [], queries,
+                                    github_repos or [], crawler, history, networks, found,
+                                    SearchLog(_note, results, job))  # fmt: skip
             _, run_id = run_scan(wanted, store, thresholds, results, limits, crawler, job,
                                  runner, digest, history, index, networks)  # fmt: skip
             if isinstance(runner, Processes):  # they exit while the reports are written
@@ -380,10 +382,9 @@ def scan(
         _error(message)
         raise typer.Exit(EXIT_INPUT) from None
     except ScanInterrupted as stopped:
-        import shlex
-        import sys
+        from scanner.commands.shared import invoked_as
 
-        again = shlex.join(["leaktrace", *sys.argv[1:]])  # the command as given (no password:
+        again = invoked_as()  # the command as given (no password:
         _error(f"run {stopped.run_id} interrupted; its verdicts so far are kept in "  # _error)
                f"{results_path}; to resume it, run the same command: {again}")  # fmt: skip
         raise typer.Exit(EXIT_INTERRUPTED) from None

@@ -21,6 +21,27 @@ if TYPE_CHECKING:
     from scanner.thresholds import Thresholds
 
 
+def invoked_as(argv: list[str] | None = None, orig_argv: list[str] | None = None) -> str:
+    """The command line this process was started with, to be typed again: ``leaktrace ...``
+    when the program was found on the PATH by that name, its path as typed otherwise, and
+    ``python -m scanner ...`` (the interpreter and its options as given) when run as a module."""
+    import os
+    import shlex
+    import shutil
+
+    argv = sys.argv if argv is None else argv
+    orig_argv = sys.orig_argv if orig_argv is None else orig_argv
+    program = argv[0] if argv else "leaktrace"
+    if os.path.basename(program) == "__main__.py" and "-m" in orig_argv[: -len(argv) + 1 or None]:
+        prefix = orig_argv[: len(orig_argv) - len(argv) + 1]  # python [options] -m scanner
+    else:
+        name = os.path.basename(program)
+        found = shutil.which(name)
+        on_path = found is not None and os.path.exists(program) and os.path.samefile(found, program)
+        prefix = [name if on_path else program]
+    return shlex.join([*prefix, *argv[1:]])
+
+
 def progress() -> Progress:
     """A progress line on a terminal; elsewhere one that shows nothing and imports nothing
     (rich's progress and console cost 30 ms of start-up before the first file)."""

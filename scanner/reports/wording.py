@@ -104,7 +104,8 @@ def set_aside(candidate: dict[str, Any]) -> list[str]:
         f"{_limit(candidate, 'max_fanout')} places in the private code",
         "common": "common code: in "
         f"{_limit(candidate, 'background_files')} or more files of the background corpus",
-        "boilerplate": "private boilerplate (manifests, re-export files, fixtures)",
+        "boilerplate": "private boilerplate (manifests, re-export files, fixtures) and open-source "
+        "files (their header grants an open-source licence)",
         "data": "data (tables, literals): runs of fewer than "
         f"{_limit(candidate, 'min_distinct_tokens')} kinds of token",
         "short": "shared fragments shorter than "

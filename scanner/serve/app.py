@@ -140,7 +140,7 @@ class Workspace:
             candidate = db.candidate(run, target)
             if candidate is None:
                 return self._page("error.html", 404, message=f"run {run} has no candidate "
-                                  f"{printable(target)}")  # fmt: skip
+                                  f"{target}")  # fmt: skip
             excerpts = db.excerpts(run, target)
             groups = group_candidate(candidate)
             every = [(f"g{g}c{c}", group, copy) for g, group in enumerate(groups)
@@ -264,7 +264,7 @@ class Workspace:
             with self._db() as db:
                 candidate = db.candidate(run, target)
                 if candidate is None:
-                    raise InputError(f"run {run} has no candidate {printable(target)}")
+                    raise InputError(f"run {run} has no candidate {target}")
                 # a confirmation covers the content wherever it appears; a dismissal stays on
                 # this candidate (its reason is about this place: it must never silently
                 # dismiss the same leak in another fork)

@@ -173,7 +173,7 @@ class Outbox:
             except Exception as exc:  # the thread must outlive any error
                 text = _hide(f"{type(exc).__name__}: {exc}", self.url, self.shown)
                 if text != failing:
-                    self.say(f"webhook {self.shown}: delivery failed ({printable(text)}); "
+                    self.say(f"webhook {self.shown}: delivery failed ({text}); "
                              "the alerts stay in the outbox, retried in "
                              f"{RESTART_SECONDS:g} s")  # fmt: skip
                     failing = text

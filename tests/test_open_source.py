@@ -1,0 +1,120 @@
+"""Open-source code in a private tree: a file whose header grants an open-source licence (the
+sample's MIT ``acme_ledger/compat/iso8601.py``) is never evidence and never in a notice, even
+when no reference source was learned (the README's counsel flow: fingerprint, scan, confirm,
+notice)."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path, PurePosixPath
+
+import pytest
+from typer.testing import CliRunner
+
+from fingerprints.policy import boilerplate_reason, licence_reason
+from scanner.cli import app
+from tests.conftest import SAMPLES
+
+runner = CliRunner()
+PRIVATE = SAMPLES / "private" / "acme-ledger"
+ISO8601 = "acme_ledger/compat/iso8601.py"
+
+
+def cli(*args: str) -> str:
+    done = runner.invoke(app, list(args))
+    assert done.exit_code in (0, 1), done.output
+    return done.stdout + done.stderr
+
+
+def test_counsel_flow_notice_never_lists_open_source_code(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    copy = shutil.copytree(PRIVATE, tmp_path / "acme-copy")  # a whole leak, iso8601 included
+    said = cli("fingerprint", str(PRIVATE), "--store", "acme.db",
+               "--public", str(SAMPLES / "public" / "acme-pay-sdk"))  # fmt: skip
+    assert f"{ISO8601}: open-source code under the MIT licence (Copyright (c) 2007 - 2022 " \
+           "Michael Twomey); never evidence, never in a notice" in said  # fmt: skip
+    cli("scan", "./acme-copy", "--store", "acme.db")
+    cli("review", "latest", "./acme-copy", "--confirm", "--reason", "checked", "--files", "**")
+    cli("notice", "latest", "--out", "notice.md")
+    notice = (tmp_path / "notice.md").read_text()
+    assert "acme_ledger/money.py" in notice and "iso8601" not in notice
+    report = cli("report", "latest", "--format", "md")
+    assert "open\\-source files \\(their header grants an open\\-source licence\\)" in report
+    assert copy.exists()
+
+
+def test_a_store_written_before_reads_its_files_again(tmp_path):
+    """A store fingerprinted by a leaktrace that did not know licences: its next ``fingerprint``
+    reads every private file again (unchanged ones too) and marks the open-source one."""
+    db = tmp_path / "acme.db"
+    cli("fingerprint", str(PRIVATE), "--store", str(db))
+    with sqlite3.connect(db) as con:  # as an older leaktrace left it
+        con.execute("UPDATE files SET boilerplate = NULL WHERE path = ?", (ISO8601,))
+        con.execute("DELETE FROM meta WHERE key LIKE 'file_policy:%'")
+    said = cli("fingerprint", str(PRIVATE), "--store", str(db))
+    assert f"{ISO8601}: open-source code under the MIT licence" in said
+    with sqlite3.connect(db) as con:
+        row = con.execute("SELECT boilerplate FROM files WHERE path = ?", (ISO8601,)).fetchone()
+    reason = row[0]
+    assert reason.startswith("open-source code under the MIT licence")
+    again = cli("fingerprint", str(PRIVATE), "--store", str(db))  # now recorded: not read again
+    assert "0 file(s) fingerprinted" in again and ISO8601 not in again
+
+
+@pytest.mark.parametrize(
+    ("head", "licence"),
+    [
+        (
+            "// SPDX-License-Identifier: Apache-2.0\n// Copyright 2021 The Go Authors\n",
+            "Apache-2.0",
+        ),
+        (
+            "/*\n * Copyright 2019 Google LLC\n *\n"
+            ' * Licensed under the Apache License, Version 2.0 (the "License");\n',
+            "Apache-2.0",
+        ),
+        (
+            "# Copyright (c) 2010, Ann\n# All rights reserved.\n#\n"
+            "# Redistribution and use in source\n"
+            "# and binary forms, with or without modification, are permitted\n",
+            "BSD",
+        ),
+        (
+            "/* This program is free software: you can redistribute it and/or modify it under the\n"
+            " * terms of the GNU General Public License as published by\n",
+            "GPL",
+        ),
+        (
+            "// Permission to use, copy, modify, and/or distribute this software for any\n"
+            "// purpose with or without fee is hereby granted\n",
+            "ISC",
+        ),
+        (
+            "# This Source Code Form is subject to the terms of the Mozilla Public\n"
+            "# License, v. 2.0.",
+            "MPL-2.0",
+        ),
+    ],
+)
+def test_licences_are_named(head, licence):
+    reason = licence_reason(head.encode() + b"x = 1\n")
+    assert reason is not None and reason.startswith(f"open-source code under the {licence} ")
+    assert boilerplate_reason(PurePosixPath("a.py"), 500, head.encode()) == reason
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["native/fxfmt.c", "acme_ledger/money.py", "LICENSE", "acme_ledger/journal.py"],
+)
+def test_the_company_s_own_notices_are_not_open_source(path):
+    """A proprietary LICENSE, "All rights reserved", a comment that mentions a licence."""
+    assert licence_reason((PRIVATE / path).read_bytes()) is None
+    assert licence_reason(b"// SPDX-License-Identifier: LicenseRef-Acme-Proprietary\n") is None
+
+
+def test_sample_iso8601_is_named():
+    reason = licence_reason((PRIVATE / ISO8601).read_bytes())
+    assert reason == ("open-source code under the MIT licence "
+                      "(Copyright (c) 2007 - 2022 Michael Twomey)")  # fmt: skip
+    assert Path(PRIVATE / ISO8601).exists()
