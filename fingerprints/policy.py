@@ -9,6 +9,7 @@ A candidate is not filtered that way: a leak may well sit under ``node_modules``
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import PurePosixPath
 
 from fingerprints.generated import BANNER_HEAD_BYTES, GATE, generator_of
@@ -223,6 +224,33 @@ def licence_reason(data: bytes) -> str | None:
     holder = _COPYRIGHT.search(head)
     by = f" ({holder.group(1).decode('utf-8', 'replace').strip()})" if holder else ""
     return f"{OPEN_SOURCE} the {licence} licence{by}"
+
+
+#: A repository's own licence files: their copyright lines name the company (``tree``).
+#: Whose files under an open-source header naming it stay evidence.
+LICENCE_FILES = ("LICENSE", "LICENCE", "COPYING", "NOTICE")
+_YEARS = re.compile(r"^(?:copyright\b|\(c\)|©|[\d\s,\-\u2013]+)+", re.IGNORECASE)
+_RESERVED = re.compile(r"(?:\.?\s*all rights reserved)?[\s.,;]*$", re.IGNORECASE)
+
+
+def copyright_holders(data: bytes) -> list[str]:
+    """Who the copyright lines in ``data``'s head name, without "Copyright", "(c)", years and
+    "All rights reserved" (``Copyright (c) 2019-2024 Acme Pay Inc. All rights reserved.`` ->
+    ``Acme Pay Inc``); names shorter than three characters are left out."""
+    found = []
+    for line in _COPYRIGHT.findall(data[:LICENCE_HEAD_BYTES]):
+        text = _YEARS.sub("", line.decode("utf-8", "replace").strip())
+        name = _RESERVED.sub("", text).strip()
+        if len(name) >= 3 and name not in found:
+            found.append(name)
+    return found
+
+
+def owned(reason: str, owners: Iterable[str]) -> bool:
+    """Whether an open-source ``licence_reason`` names one of ``owners`` (case folded) as the
+    copyright holder: the company's own file under a licence header, which stays evidence."""
+    holder = reason.partition(" licence (")[2].casefold()
+    return bool(holder) and any(owner.casefold() in holder for owner in owners if owner.strip())
 
 
 def generated_reason(data: bytes) -> str | None:

@@ -721,19 +721,20 @@ class SQLiteStore:
         )
         return {path: KnownFile(sha, size, mtime, bool(s)) for path, sha, size, mtime, s in rows}
 
-    def file_policy(self, repo_id: int) -> int:
-        """The ``policy.FILE_POLICY`` the repository's files were last read under (0: before
-        it was recorded): files read under an older one are read again, even unchanged."""
+    def file_policy(self, repo_id: int) -> str:
+        """What the repository's files were last read under (``tree._Ingest.policy``: the
+        ``policy.FILE_POLICY`` number and the company's copyright holders; "" before it was
+        recorded): files read under another are read again, even unchanged."""
         row = self._db.execute(
             "SELECT value FROM meta WHERE key = ?", (f"file_policy:{repo_id}",)
         ).fetchone()
-        return int(row[0]) if row and str(row[0]).isdigit() else 0
+        return str(row[0]) if row else ""
 
-    def set_file_policy(self, repo_id: int, policy: int) -> None:
+    def set_file_policy(self, repo_id: int, policy: str) -> None:
         with self._db:
             self._db.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
-                (f"file_policy:{repo_id}", str(policy)),
+                (f"file_policy:{repo_id}", policy),
             )
 
     def repos(self) -> list[RepoInfo]:

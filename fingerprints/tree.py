@@ -14,7 +14,7 @@ import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -33,10 +33,13 @@ from fingerprints.names import carried_name
 from fingerprints.params import FingerprintParams
 from fingerprints.policy import (
     FILE_POLICY,
+    LICENCE_FILES,
     OPEN_SOURCE,
     VCS_DIRS,
     boilerplate_reason,
     content_problem,
+    copyright_holders,
+    owned,
     skipped_dir_reason,
     third_party_reason,
 )
@@ -178,6 +181,11 @@ class TreeSummary:
     open_source: list[tuple[str, str]] = field(default_factory=list)
     """Private files fingerprinted whose header grants an open-source licence, and which
     (``policy.licence_reason``): never evidence."""
+    owned: list[tuple[str, str]] = field(default_factory=list)
+    """Private files under an open-source licence header naming the company's own copyright
+    holder (``--owner``, the repository's licence file): evidence like any other."""
+    owners: tuple[str, ...] = ()
+    """The company's copyright holders the files were read with."""
     dated: int = 0
     """Files whose first and last commit dates were recorded (a git checkout's history)."""
 
@@ -270,8 +278,14 @@ class _Ingest:
         origin: str,
         on_problem: Callable[[str, str], None] | None,
         parse_limits: ParseLimits | None = None,
+        owners: Iterable[str] = (),
     ) -> None:
         self.store = store
+        self.owners = tuple(sorted({o.strip() for o in owners if o.strip()}))
+        """The company's copyright holders: its files under an open-source licence header
+        naming one stay evidence (``policy.owned``)."""
+        self.policy = "|".join((str(FILE_POLICY), *self.owners))
+        summary.owners = self.owners
         self.parse_limits = parse_limits
         self.summary = summary
         self.root = root
@@ -280,8 +294,9 @@ class _Ingest:
         existing = store.check_repo(summary.name, origin, summary.public)
         self.repo_id: int | None = None
         self.known = store.known_files(existing.id) if existing else {}
-        if existing and not summary.public and store.file_policy(existing.id) < FILE_POLICY:
-            self.known = {}  # stored before a reason a file may have (a licence): read again
+        if existing and not summary.public and store.file_policy(existing.id) != self.policy:
+            self.known = {}  # stored before a reason a file may have (a licence), or for
+            # other owners: read again
         self.current = existing is None  # every file it stores is read under FILE_POLICY
         self.present: set[str] = set()
         self.batch: list[FileFingerprint] = []
@@ -422,8 +437,13 @@ class _Ingest:
             return
         if result.warning:
             self.problem(result.path, result.warning)
-        if not self.summary.public and (result.boilerplate or "").startswith(OPEN_SOURCE):
-            self.summary.open_source.append((result.path, result.boilerplate or ""))
+        licensed = result.boilerplate or ""
+        if not self.summary.public and licensed.startswith(OPEN_SOURCE):
+            if owned(licensed, self.owners):  # the company's own header: still evidence
+                result = replace(result, boilerplate=None)
+                self.summary.owned.append((result.path, licensed))
+            else:
+                self.summary.open_source.append((result.path, licensed))
         self.summary.fingerprinted += 1
         self.summary.lines += result.lines
         self.summary.tokens += result.tokens
@@ -439,7 +459,7 @@ class _Ingest:
                 summary.name, self.root, self.origin, summary.public
             )
             if self.current and not summary.public:  # so an interrupted first run resumes
-                self.store.set_file_policy(self.repo_id, FILE_POLICY)
+                self.store.set_file_policy(self.repo_id, self.policy)
         return self.repo_id
 
     def flush(self) -> None:
@@ -461,7 +481,7 @@ class _Ingest:
             self.store.put_seeds(repo_id, rank(self.seed_words, SEEDS_PER_REPO))
         summary.removed = self.store.forget_missing(repo_id, self.present)
         if not summary.public:
-            self.store.set_file_policy(repo_id, FILE_POLICY)
+            self.store.set_file_policy(repo_id, self.policy)
         summary.identical = self.store.identical_files(repo_id)
         summary.seconds = time.perf_counter() - started
         return summary
@@ -480,6 +500,24 @@ def _nothing_to_fingerprint(summary: TreeSummary) -> str:
     )
 
 
+def repository_owners(root: Path) -> list[str]:
+    """The copyright holders named by the licence files at ``root`` (``LICENSE``, ``COPYING``,
+    ``NOTICE``, with any suffix): the company's own name, for a private repository."""
+    found: list[str] = []
+    try:
+        entries = sorted(root.iterdir())
+    except OSError:
+        return found
+    for entry in entries:
+        if entry.name.upper().startswith(LICENCE_FILES) and entry.is_file():
+            try:
+                with entry.open("rb") as licence:
+                    found += copyright_holders(licence.read(8192))
+            except OSError:
+                continue
+    return found
+
+
 def fingerprint_tree(
     root: Path,
     store: SQLiteStore,
@@ -491,6 +529,7 @@ def fingerprint_tree(
     seeds: bool = False,
     mapper: Mapper = map,
     parse_limits: ParseLimits | None = None,
+    owners: Iterable[str] = (),
 ) -> TreeSummary:
     """Fingerprint every source file below ``root`` into ``store`` as repository ``name``.
 
@@ -503,7 +542,8 @@ def fingerprint_tree(
     started = time.perf_counter()
     root = root.resolve()
     summary = TreeSummary(name=name or root.name, public=public)
-    ingest = _Ingest(store, summary, str(root), str(root), on_problem, parse_limits)
+    owners = (*owners, *repository_owners(root))
+    ingest = _Ingest(store, summary, str(root), str(root), on_problem, parse_limits, owners)
     if seeds and not public:
         ingest.seed_words = []
 
@@ -538,6 +578,7 @@ def fingerprint_files(
     seeds: bool = False,
     mapper: Mapper = map,
     parse_limits: ParseLimits | None = None,
+    owners: Iterable[str] = (),
 ) -> TreeSummary:
     """Fingerprint a stream of files (from an archive, a clone, a registry) as repository ``name``.
 
@@ -547,7 +588,7 @@ def fingerprint_files(
     """
     started = time.perf_counter()
     summary = TreeSummary(name=name, public=public)
-    ingest = _Ingest(store, summary, root or origin, origin, on_problem, parse_limits)
+    ingest = _Ingest(store, summary, root or origin, origin, on_problem, parse_limits, owners)
     if seeds and not public:
         ingest.seed_words = []
 

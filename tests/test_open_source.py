@@ -118,3 +118,61 @@ def test_sample_iso8601_is_named():
     assert reason == ("open-source code under the MIT licence "
                       "(Copyright (c) 2007 - 2022 Michael Twomey)")  # fmt: skip
     assert Path(PRIVATE / ISO8601).exists()
+
+
+APACHE_HEADER = (
+    "# Copyright 2024 {holder}\n#\n# Licensed under the Apache License, Version 2.0 (the "
+    '"License");\n# you may not use this file except in compliance with the License.\n\n'
+)
+
+
+def _verdicts(tmp_path: Path, db: Path, copy_of: str) -> str:
+    """The verdict of a scan of a copy of the one private file ``copy_of`` (path in PRIVATE)."""
+    leak = tmp_path / "leak"
+    leak.mkdir(exist_ok=True)
+    shutil.copy(tmp_path / "private" / copy_of, leak / Path(copy_of).name)
+    return cli("scan", str(leak), "--store", str(db))
+
+
+def test_the_company_s_own_file_under_an_open_source_header_stays_evidence(tmp_path):
+    """A private repository whose licence file names the company (the sample's proprietary
+    ``LICENSE``, Acme Pay Inc.), and whose reconciliation module carries an Apache header of
+    Acme Pay's own: a copy of it is still derivative; iso8601 (Michael Twomey's MIT) is not
+    evidence. fingerprint says which is which."""
+    private = shutil.copytree(PRIVATE, tmp_path / "private")
+    module = private / "acme_ledger" / "reconciliation.py"
+    module.write_text(APACHE_HEADER.format(holder="Acme Pay Inc.") + module.read_text())
+    db = tmp_path / "acme.db"
+    said = cli("fingerprint", str(private), "--store", str(db))
+    assert "acme_ledger/reconciliation.py: open-source code under the Apache-2.0 licence " \
+           "(Copyright 2024 Acme Pay Inc.); the company's own" in said  # fmt: skip
+    assert f"{ISO8601}: open-source code under the MIT licence" in said
+    with sqlite3.connect(db) as con:
+        kept = dict(con.execute("SELECT path, boilerplate FROM files"))
+    assert kept["acme_ledger/reconciliation.py"] is None
+    assert kept[ISO8601].startswith("open-source code under the MIT licence")
+    assert "derivative" in _verdicts(tmp_path, db, "acme_ledger/reconciliation.py")
+
+
+def test_owner_names_the_company_where_no_licence_file_does(tmp_path):
+    """No licence file: an Initech file under an MIT header is taken for open-source code (and
+    fingerprint says how to keep it evidence); ``--owner Initech`` reads the repository again
+    and keeps it evidence, so its copy is derivative."""
+    private = shutil.copytree(PRIVATE, tmp_path / "private")
+    (private / "LICENSE").unlink()
+    module = private / "acme_ledger" / "reconciliation.py"
+    mit = (
+        "# Copyright (c) 2025 Initech LLC\n#\n# Permission is hereby granted, free of charge, "
+        "to any person obtaining a copy\n# of this software...\n\n"
+    )
+    module.write_text(mit + module.read_text())
+    db = tmp_path / "acme.db"
+    said = cli("fingerprint", str(private), "--store", str(db))
+    assert "acme_ledger/reconciliation.py: open-source code under the MIT licence " \
+           "(Copyright (c) 2025 Initech LLC); never evidence" in said  # fmt: skip
+    assert "--owner NAME, its copyright holder, keeps it evidence" in said
+    assert "derivative" not in _verdicts(tmp_path, db, "acme_ledger/reconciliation.py")
+    said = cli("fingerprint", str(private), "--store", str(db), "--owner", "initech")
+    assert "reconciliation.py: open-source code under the MIT licence (Copyright (c) 2025 " \
+           "Initech LLC); the company's own" in said  # fmt: skip
+    assert "derivative" in _verdicts(tmp_path, db, "acme_ledger/reconciliation.py")

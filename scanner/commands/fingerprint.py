@@ -5,7 +5,7 @@ and exit code 2."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -58,6 +58,12 @@ def _print_tree_summary(summary: TreeSummary, verbose: bool) -> None:
     if len(shown) < len(summary.open_source):
         err.print(f"  and {len(summary.open_source) - len(shown)} more open-source file(s) "
                   "(--verbose lists them)", markup=False)  # fmt: skip
+    if summary.open_source and not summary.owners:
+        err.print("  (a file of the company's own under such a header: --owner NAME, its "
+                  "copyright holder, keeps it evidence)", markup=False)  # fmt: skip
+    for path, reason in summary.owned[:10] if not verbose else summary.owned:
+        err.print(printable(f"  {path}: {reason}; the company's own (--owner or the "
+                            "repository's licence file): evidence"), markup=False)  # fmt: skip
     for other, count in summary.identical:
         effect = ("public code is never evidence" if other.public or summary.public
                   else "the same content counts once as evidence")  # fmt: skip
@@ -73,6 +79,7 @@ def _ingest(
     seeds: bool = False,
     runner: Runner | None = None,
     parse_limits: ParseLimits | None = None,
+    owners: Sequence[str] = (),
 ) -> TreeSummary:
     """Fingerprint one source (folder, archive or git URL) into the store."""
     from fingerprints import fingerprint_files, fingerprint_tree
@@ -90,6 +97,7 @@ def _ingest(
             seeds=seeds,
             mapper=_mapper(runner, parse_limits),
             parse_limits=parse_limits,
+            owners=owners,
         )
     from scanner.commands.sources import unwrapped
     from scanner.sources.git import is_git_url
@@ -108,6 +116,7 @@ def _ingest(
         seeds=seeds,
         mapper=_mapper(runner, parse_limits),
         parse_limits=parse_limits,
+        owners=owners,
     )
     _report_problems(target, candidate)
     return summary
@@ -158,6 +167,7 @@ def _fingerprint(
     seeds: bool = False,
     runner: Runner | None = None,
     parse_limits: ParseLimits | None = None,
+    owners: Sequence[str] = (),
 ) -> None:
     from fingerprints import open_store
     from scanner.commands.sources import check_sources, plan_sources
@@ -167,7 +177,7 @@ def _fingerprint(
         check_sources(store, planned)
         task = progress.add_task("fingerprinting", total=None, item="")
         for source in planned:
-            summary = _ingest(source, store, progress, task, seeds, runner, parse_limits)
+            summary = _ingest(source, store, progress, task, seeds, runner, parse_limits, owners)
             _print_tree_summary(summary, verbose)
         refresh_index(store)
         if seeds:
@@ -213,6 +223,15 @@ def fingerprint(
     scheduler: Annotated[str | None, SCHEDULER_OPTION] = None,
     max_parse_seconds: Annotated[int | None, PARSE_SECONDS_OPTION] = None,
     max_parse_memory: Annotated[int | None, PARSE_MEMORY_OPTION] = None,
+    owner: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--owner",
+            help="The company's copyright holder (repeatable; the repository's LICENSE, COPYING "
+            "or NOTICE names one too): its files under an open-source licence header naming "
+            "it stay evidence.",
+        ),
+    ] = None,
 ) -> None:
     """Fingerprint private repositories into a store (only changed files are redone)."""
     from fingerprints import FingerprintParams, start_parser
@@ -231,7 +250,7 @@ def fingerprint(
             start_parser(parse.parse_limits(), runner.workers)
         try:
             _fingerprint(src or [], store, name, public or [], params, verbose, seeds, runner,
-                         parse.parse_limits())  # fmt: skip
+                         parse.parse_limits(), owner or [])  # fmt: skip
         finally:
             runner.close()
     except LeaktraceError as exc:
