@@ -35,7 +35,9 @@ limit fails however late its caller looked); and a file that kills its child fai
 calls behind it go to the replacement.
 
 Children are not started as new interpreters: a *zygote* (``_Zygote``), a fresh interpreter that
-imports numpy, tree-sitter and the fingerprinting modules once, has tree-sitter allocate from
+imports tree-sitter and the fingerprinting modules once (natively without numpy: ``lean``, whose
+answers are bytes; numpy was half of its start-up, 0.07 s of CPU before it could fork the first
+child, and a child that needs it imports it then), has tree-sitter allocate from
 Python's allocator (``native.use_python_allocator``: its children parse one file at a time) and
 parses a line to warm them, forks each of them from itself. A child is then ready in about a
 millisecond instead of importing them again (0.1 s of CPU: once per job and once per replacement
@@ -218,6 +220,10 @@ class IsolatedParser:
             raise
         if kind == "ok":
             return value
+        if kind == _FIELDS:  # a file fingerprinted natively (``lean.native_fields``)
+            from fingerprints.fingerprinter import from_fields
+
+            return from_fields(value)
         raise value  # an ordinary exception of tokenize, raised as if it happened here
 
     def _answer(self, replies: Connection) -> tuple[str, Any]:
@@ -651,7 +657,7 @@ def _parser(limits: ParseLimits, slot: int = 0) -> IsolatedParser:
 
 def start_parser(limits: ParseLimits, processes: int = 1) -> None:
     """Start this thread's parser processes now (``processes`` of them: ``isolated_map``'s), so
-    that their start-up (importing numpy and tree-sitter: a tenth of a second of CPU each)
+    that their start-up (the zygote's imports, then a fork and a warm-up parse)
     overlaps whatever the caller does before it parses."""
     for slot in range(processes):
         _parser(limits, slot).spawn()
@@ -788,12 +794,15 @@ def serve_forks(fd: int) -> None:
     are closed (``_Zygote``). A parser whose requester closed its socket without reaping it
     (a pool worker ends at once) is reaped here once it has ended."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the calling process's to handle
-    from fingerprints import native
-    from fingerprints.fingerprinter import fingerprint_file
+    from fingerprints import lean, native
     from fingerprints.params import FingerprintParams
 
     native.use_python_allocator()  # before its first parser: see there
-    fingerprint_file("warm.py", b"x = 1\n", "python", FingerprintParams())  # imports, caches
+    # imports and caches (Python's tokenizer): natively, without numpy (``lean``), else all
+    if lean.native_fields("warm.py", b"x = 1\n", "python", FingerprintParams()) is None:
+        from fingerprints.fingerprinter import fingerprint_file
+
+        fingerprint_file("warm.py", b"x = 1\n", "python", FingerprintParams())
     connections = {fd: socket.socket(fileno=fd)}
     forked: dict[int, int] = {}  # parser pid -> the connection that asked for it
     orphans: set[int] = set()  # parsers of closed connections, not reaped yet
@@ -890,13 +899,9 @@ def serve(inbox: int, outbox: int, memory_bytes: int, stack_bytes: int = STACK_B
 
 
 def _serve(inbox: int, outbox: int, memory_bytes: int) -> None:
-    from fingerprints.fingerprinter import _parser, fingerprint_file
-    from fingerprints.languages import load_language
-    from fingerprints.normalize import tokenize
-
     requests = Connection(inbox, writable=False)
     replies = Connection(outbox, readable=False)
-    tokenize(b"x = 1\n", load_language("python"))  # warm up this thread's allocator and caches
+    _tokenize(b"x = 1\n", "python")  # warm up this thread's allocator and caches
     _limit_address_space(memory_bytes)
     replies.send(("ready", _address_space(os.getpid()) or 0))
     while True:
@@ -906,11 +911,10 @@ def _serve(inbox: int, outbox: int, memory_bytes: int) -> None:
             return
         try:  # each answer ends with when this file's work ended (``_MARK``)
             if call == FINGERPRINT:
-                _send_answer(outbox, ("ok", fingerprint_file(*args)))
+                _send_answer(outbox, _fingerprint(args))
             else:
-                language, data = args  # one parser per grammar, shared with FINGERPRINT
-                tokens = tokenize(data, load_language(language), _parser(language))
-                _send_tokens(replies, tokens)
+                language, data = args
+                _send_tokens(replies, _tokenize(data, language))
         except MemoryError:
             _send_answer(outbox, ("memory", None))
             return  # a fresh child for the next file
@@ -919,6 +923,34 @@ def _serve(inbox: int, outbox: int, memory_bytes: int) -> None:
                 _send_answer(outbox, ("raise", exc))
             except Exception:
                 _send_answer(outbox, ("raise", RuntimeError(f"{type(exc).__name__}: {exc}")))
+
+
+def _fingerprint(args: tuple[Any, ...]) -> tuple[str, Any]:
+    """A ``FINGERPRINT`` call's answer: natively, the fields without numpy (``lean``); else the
+    ``FileFingerprint`` (numpy and the Python path, imported the first time they are needed)."""
+    from fingerprints import lean
+
+    fields = lean.native_fields(*args)
+    if fields is not None:
+        return _FIELDS, fields
+    from fingerprints.fingerprinter import fingerprint_file
+
+    return "ok", fingerprint_file(*args)
+
+
+def _tokenize(data: bytes, language: str) -> TokenStream | tuple[Any, ...]:
+    """A ``TOKENIZE`` call's stream: the native tokenizer's as it gives it (``lean``), else a
+    ``TokenStream`` (the Python path, one parser per grammar, shared with ``FINGERPRINT``)."""
+    from fingerprints import lean
+
+    found = lean.native_tokens(data, language)
+    if found is not None:
+        return found
+    from fingerprints.fingerprinter import _parser
+    from fingerprints.languages import load_language
+    from fingerprints.normalize import tokenize
+
+    return tokenize(data, load_language(language), _parser(language))
 
 
 # -- the hand-off ---------------------------------------------------------------------------------
@@ -930,6 +962,8 @@ def _serve(inbox: int, outbox: int, memory_bytes: int) -> None:
 # answer ends with its ``_MARK``, in the same message: a mark written on its own after the answer
 # and not read in time (a child stopped between the two) was read later as the next answer.
 
+_FIELDS = "fields"
+"""The kind of an answer that is ``lean.native_fields``'s tuple."""
 _DATA = 1
 """Where the file's bytes are in a call's arguments (``TOKENIZE``'s and ``FINGERPRINT``'s)."""
 _TOKENS = b"LTTOKEN1"
@@ -1011,17 +1045,29 @@ def _receive_call(requests: Connection) -> tuple[str, tuple[Any, ...]]:
     return call, (*args[:_DATA], data, *args[_DATA + 1 :])
 
 
-def _send_tokens(replies: Connection, tokens: TokenStream) -> None:
+def _send_tokens(replies: Connection, tokens: TokenStream | tuple[Any, ...]) -> None:
     """Send ``tokens`` packed (the child's side of ``_unpack_tokens``): written straight from
     the arrays with ``writev``, in ``Connection``'s framing (a big-endian length first), so no
-    buffer holds the whole message."""
-    import numpy as np
+    buffer holds the whole message. ``tokens`` is a ``TokenStream`` or the native tokenizer's
+    tuple (``lean.native_tokens``: its arrays' bytes, already in ``_ARRAYS``'s types)."""
+    if isinstance(tokens, tuple):
+        values, raw, line_start, line_end, starts, ends, error_line, blob, lines = tokens
+        arrays = [values, raw, starts, ends, line_start, line_end]
+        counts = [
+            len(array) // int(dtype[-1]) for array, (_, dtype) in zip(arrays, _ARRAYS, strict=True)
+        ]
+        # a structure of no function is sent as none, as a ``TokenStream``'s empty one is
+        blob = blob if blob and int.from_bytes(blob[1:5], "little") else b""
+    else:
+        import numpy as np
 
-    arrays = [np.ascontiguousarray(getattr(tokens, name), dtype=dtype) for name, dtype in _ARRAYS]
-    blob = tokens.structure.to_bytes() if len(tokens.structure) else b""
-    error_line = -1 if tokens.error_line is None else tokens.error_line
-    header = _HEADER.pack(_TOKENS, *(a.shape[0] for a in arrays), tokens.lines, error_line,
-                          len(blob))  # fmt: skip
+        arrays = [np.ascontiguousarray(getattr(tokens, name), dtype=dtype)
+                  for name, dtype in _ARRAYS]  # fmt: skip
+        counts = [array.shape[0] for array in arrays]
+        blob = tokens.structure.to_bytes() if len(tokens.structure) else b""
+        error_line, lines = tokens.error_line, tokens.lines
+    error_line = -1 if error_line is None else error_line
+    header = _HEADER.pack(_TOKENS, *counts, lines, error_line, len(blob))
     _send_frame(replies.fileno(), [header, *arrays, blob])
 
 

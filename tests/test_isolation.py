@@ -711,6 +711,50 @@ def test_parsers_are_forked_by_one_zygote_and_outlive_it():
     second.close()
 
 
+def _maps_numpy(pid: int | None) -> bool:
+    """Whether process ``pid`` has numpy's extension mapped (it imported numpy)."""
+    assert pid
+    return "_multiarray_umath" in Path(f"/proc/{pid}/maps").read_text()
+
+
+def test_the_zygote_and_its_parsers_never_import_numpy_when_they_tokenize_natively():
+    """numpy was half of the zygote's start-up, before any parser could be forked, and a parser
+    process's answer is bytes anyway: natively, neither imports it, and what they answer is
+    what this process computes (fingerprints, tokens, structures, warnings, in both calls)."""
+    from fingerprints import native
+
+    assert native.active()  # built at install (tests/test_native.py says so when it is not)
+    limits = ParseLimits()
+    files = [("journal.py", JOURNAL.encode(), "python"), ("broken.py", b"def f(:\n", "python"),
+             ("web.js", b"function f(a) { if (a) { return g(a) + 1; } return 0; }\n" * 30,
+              "javascript")]  # fmt: skip
+    params = FingerprintParams()
+    calls = [(isolation.FINGERPRINT, (path, data, language, params)) for path, data, language
+             in files]  # fmt: skip
+    answers = list(isolation.isolated_map(calls, limits))
+    functions = 0
+    for (path, data, language), answer in zip(files, answers, strict=True):
+        expected = fingerprint_file(path, data, language, params)
+        assert isinstance(answer, FileFingerprint) and answer.fingerprints.flags.writeable
+        for field in dataclasses.fields(FileFingerprint):
+            mine, theirs = getattr(answer, field.name), getattr(expected, field.name)
+            if field.name == "fingerprints":
+                assert mine.dtype == FINGERPRINT_DTYPE and np.array_equal(mine, theirs)
+            else:
+                assert mine == theirs, field.name
+        streamed = isolated_tokenize(data, language, limits)
+        local = tokenize(data, load_language(language))
+        for name in ("values", "raw", "line_start", "line_end", "start_byte", "end_byte"):
+            assert np.array_equal(getattr(streamed, name), getattr(local, name)), name
+        assert (streamed.lines, streamed.error_line) == (local.lines, local.error_line)
+        assert streamed.structure.to_bytes() == local.structure.to_bytes()
+        functions += len(streamed.structure)
+    assert answers[1].warning and functions  # a syntax error, and functions sent
+    parser = isolation._parser(limits)
+    assert not _maps_numpy(isolation.zygote().process.pid)
+    assert not _maps_numpy(parser._pid)
+
+
 def test_a_caller_gone_before_its_answer_does_not_end_the_shared_zygote():
     parser = isolation.IsolatedParser(ParseLimits())
     assert len(parser.tokenize(b"x = 1\n", "python")) == 3
