@@ -477,6 +477,7 @@ def fingerprint_tree(
     seeds: bool = False,
     mapper: Mapper = map,
     parse_limits: ParseLimits | None = None,
+    settle_later: bool = False,
 ) -> TreeSummary:
     """Fingerprint every source file below ``root`` into ``store`` as repository ``name``.
 
@@ -485,6 +486,7 @@ def fingerprint_tree(
     ``parse_limits``, each parse runs in a separate process under them, and a file that crashes,
     hangs or blows up the parser is one problem and a skip. When ``root`` is in a git checkout
     with its history, each file's first and last commit dates are recorded too (``history``).
+    ``settle_later``: the batches are made durable while the caller goes on (``store.bulk``).
     """
     started = time.perf_counter()
     root = root.resolve()
@@ -501,7 +503,7 @@ def fingerprint_tree(
             if job is not None:
                 yield job
 
-    with store.bulk():
+    with store.bulk(settle_later=settle_later):
         for result in mapper(run_job, jobs()):
             ingest.accept(result)
         summary = ingest.finish(started)
@@ -524,12 +526,14 @@ def fingerprint_files(
     seeds: bool = False,
     mapper: Mapper = map,
     parse_limits: ParseLimits | None = None,
+    settle_later: bool = False,
 ) -> TreeSummary:
     """Fingerprint a stream of files (from an archive, a clone, a registry) as repository ``name``.
 
     ``origin`` says where they come from, the repository's identity (an archive's absolute
     path, a git URL without its ref); ``root`` what exactly was read (default: ``origin``).
-    Unchanged files are recognized by their content hash; ``parse_limits`` as above.
+    Unchanged files are recognized by their content hash; ``parse_limits`` and
+    ``settle_later`` as above.
     """
     started = time.perf_counter()
     summary = TreeSummary(name=name, public=public)
@@ -548,7 +552,7 @@ def fingerprint_files(
             if job is not None:
                 yield job
 
-    with store.bulk():
+    with store.bulk(settle_later=settle_later):
         for result in mapper(run_job, jobs()):
             ingest.accept(result)
         return ingest.finish(started)

@@ -292,6 +292,58 @@ def test_bulk_syncs_the_wal_even_when_a_reader_keeps_the_checkpoint_from_copying
     assert any(path.endswith("s.db-wal") for path in synced), synced
 
 
+def test_fingerprint_builds_the_index_while_the_wal_is_synced_and_publishes_it_after(
+        tree, tmp_path, monkeypatch):  # fmt: skip
+    """``settle_later``: the run's batches are checkpointed and synced on a thread while the
+    index is built from them (the sync is mostly a wait for the disk, 25 to 35 ms of pip's
+    tail); the index is published only once they are durable, and a sync that fails is the
+    same error, raised where the index would have been published, with no index left."""
+    import errno
+    import threading
+
+    from scanner import index_file
+
+    repo = tree("repo", {"a.py": PYTHON})
+    building = threading.Event()
+    order: list[str] = []
+    fsync, build, replace = os.fsync, index_file._build, os.replace
+
+    def syncing(fd: int) -> None:
+        if os.readlink(f"/proc/self/fd/{fd}").endswith("s.db-wal"):
+            assert building.wait(10), "the index was not built while the WAL was synced"
+            order.append("WAL synced")
+        fsync(fd)
+
+    def building_index(*args: object) -> object:
+        building.set()
+        return build(*args)
+
+    def publishing(source: object, target: object) -> None:
+        order.append(f"published {Path(str(target)).name}")
+        replace(source, target)
+
+    monkeypatch.setattr(os, "fsync", syncing)
+    monkeypatch.setattr(index_file, "_build", building_index)
+    monkeypatch.setattr(os, "replace", publishing)
+    with open_store(tmp_path / "s.db", create=True) as store:
+        fingerprint_tree(repo, store, settle_later=True)
+        index_file.write_index(store)
+    assert order == ["WAL synced", "published s.db.index"]
+
+    def failing(fd: int) -> None:
+        if os.readlink(f"/proc/self/fd/{fd}").endswith("t.db-wal"):
+            raise OSError(errno.EIO, "Input/output error")
+        fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", failing)
+    store = open_store(tmp_path / "t.db", create=True)
+    fingerprint_tree(repo, store, settle_later=True)
+    with pytest.raises(StoreError, match="could not make the stored batches durable"):
+        index_file.write_index(store)
+    store.close()  # the failure was said once
+    assert not (tmp_path / "t.db.index").exists()
+
+
 def test_bulk_says_when_its_batches_could_not_be_made_durable(tree, tmp_path, monkeypatch):
     """A failed sync of the WAL at the end of ``bulk`` (EIO) is an error naming the store, not
     swallowed into a run that ends 0 with its batches maybe not on disk; when the run itself

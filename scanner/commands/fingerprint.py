@@ -83,6 +83,7 @@ def _ingest(
             seeds=seeds,
             mapper=_mapper(runner, parse_limits),
             parse_limits=parse_limits,
+            settle_later=True,  # while the next source is read, or the index built
         )
     from scanner.commands.sources import unwrapped
     from scanner.sources.git import is_git_url
@@ -101,6 +102,7 @@ def _ingest(
         seeds=seeds,
         mapper=_mapper(runner, parse_limits),
         parse_limits=parse_limits,
+        settle_later=True,
     )
     _report_problems(target, candidate)
     return summary
