@@ -902,6 +902,7 @@ def _serve(inbox: int, outbox: int, memory_bytes: int) -> None:
     requests = Connection(inbox, writable=False)
     replies = Connection(outbox, readable=False)
     _tokenize(b"x = 1\n", "python")  # warm up this thread's allocator and caches
+    _LIMIT[0] = memory_bytes
     _limit_address_space(memory_bytes)
     replies.send(("ready", _address_space(os.getpid()) or 0))
     while True:
@@ -933,6 +934,7 @@ def _fingerprint(args: tuple[Any, ...]) -> tuple[str, Any]:
     fields = lean.native_fields(*args)
     if fields is not None:
         return _FIELDS, fields
+    _import_python_path()
     from fingerprints.fingerprinter import fingerprint_file
 
     return "ok", fingerprint_file(*args)
@@ -946,11 +948,31 @@ def _tokenize(data: bytes, language: str) -> TokenStream | tuple[Any, ...]:
     found = lean.native_tokens(data, language)
     if found is not None:
         return found
+    _import_python_path()
     from fingerprints.fingerprinter import _parser
     from fingerprints.languages import load_language
     from fingerprints.normalize import tokenize
 
     return tokenize(data, load_language(language), _parser(language))
+
+
+_LIMIT = [0]
+"""This parser process's ``memory_bytes`` (``_serve``)."""
+
+
+def _import_python_path() -> None:
+    """Import the Python path (numpy, 83 MiB of address space) in a parser process whose zygote
+    did not, with its memory limit lifted meanwhile and then set again from its new size: what
+    the limit is given to bound is a file's parse, not these imports (a notebook under a
+    64 MiB limit was read before numpy left the zygote)."""
+    if "fingerprints.fingerprinter" in sys.modules:
+        return
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
+    try:
+        import fingerprints.fingerprinter  # noqa: F401
+    finally:
+        _limit_address_space(_LIMIT[0])
 
 
 # -- the hand-off ---------------------------------------------------------------------------------

@@ -755,6 +755,27 @@ def test_the_zygote_and_its_parsers_never_import_numpy_when_they_tokenize_native
     assert not _maps_numpy(parser._pid)
 
 
+def test_a_parser_imports_numpy_when_it_needs_it_outside_the_file_s_memory_limit():
+    """A notebook's code (its lines moved to the notebook's) takes the Python path, numpy's,
+    which the zygote no longer imported: the parser process imports it then, with its memory
+    limit lifted (numpy alone is 83 MiB of address space), and the file is read under a limit
+    it fit in when the zygote imported numpy (16 MiB)."""
+    limits = ParseLimits(memory_bytes=16 * 1024**2)
+    data = JOURNAL.encode()
+    lines = list(range(3, data.count(b"\n") + 4))  # as if after a notebook's two first lines
+    args = ("nb.ipynb", data, "python", FingerprintParams(), 0, None, None, 9_999, lines)
+    [answer] = list(isolation.isolated_map([(isolation.FINGERPRINT, args)], limits))
+    expected = fingerprint_file(*args)
+    assert isinstance(answer, FileFingerprint), answer
+    assert np.array_equal(answer.fingerprints, expected.fingerprints)
+    assert (answer.size, answer.lines, answer.structure) == (9_999, expected.lines,
+                                                            expected.structure)  # fmt: skip
+    assert answer.fingerprints["line_start"].min() >= 3
+    assert _maps_numpy(isolation._parser(limits)._pid)
+    with pytest.raises(ParseFailure, match=r"^parser used more than 16 MiB$"):  # still bounded
+        isolated_tokenize(b"x = [" + b"1, " * 2_000_000 + b"]\n", "python", limits)
+
+
 def test_a_caller_gone_before_its_answer_does_not_end_the_shared_zygote():
     parser = isolation.IsolatedParser(ParseLimits())
     assert len(parser.tokenize(b"x = 1\n", "python")) == 3
