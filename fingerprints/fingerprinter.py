@@ -161,8 +161,8 @@ def fingerprint_file(
 
 
 def from_fields(fields: tuple[Any, ...]) -> FileFingerprint:
-    """The ``FileFingerprint`` of ``lean.native_fields``'s tuple (a parser process's answer),
-    its fingerprints an array over their bytes (not copied: a bytearray, as the native
+    """The ``FileFingerprint`` of a ``NativeFile`` (``lean.native_fields``, a parser process's
+    answer), its fingerprints an array over their bytes (not copied: a bytearray, as the native
     tokenizer gives them and as an answer unpickles them, makes it writable)."""
     found = list(fields)
     found[_FINGERPRINTS] = np.frombuffer(found[_FINGERPRINTS], dtype=FINGERPRINT_DTYPE)

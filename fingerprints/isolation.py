@@ -74,7 +74,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from fingerprints import spawn
 from fingerprints.errors import LeaktraceError, ParseFailure
@@ -100,6 +100,37 @@ WALL_FACTOR = 30
 """A parse is stopped past this many times its CPU limit in wall time, whatever its CPU."""
 STALL_SECONDS = 2.0
 """A busy child that gets no CPU time for this long (or its limit, if longer) is stopped."""
+
+
+class NativeFile(NamedTuple):
+    """A file a parser process fingerprinted natively (``lean.native_fields``): the fields of
+    ``fingerprinter.FileFingerprint``, in its order, with the fingerprints as the bytes of their
+    ``FINGERPRINT_DTYPE`` records. It needs no numpy: the calling process stores it as it is
+    (``SQLiteStore.put_files``), and numpy, which only makes arrays of these bytes, is imported
+    on a thread meanwhile instead of stopping it at its first answer (``from_fields`` makes the
+    ``FileFingerprint``)."""
+
+    path: str
+    language: str
+    size: int
+    sha256: str
+    mtime_ns: int
+    tokens: int
+    lines: int
+    fingerprints: bytearray
+    signature: bytes
+    warning: str | None
+    boilerplate: str | None
+    structure: bytes | None
+
+    @property
+    def count(self) -> int:
+        """How many fingerprints it holds."""
+        return len(self.fingerprints) // FINGERPRINT_BYTES
+
+
+FINGERPRINT_BYTES = 28
+"""``shingles.FINGERPRINT_DTYPE``'s size, which a test checks (hash, raw, pos, lines)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,10 +251,8 @@ class IsolatedParser:
             raise
         if kind == "ok":
             return value
-        if kind == _FIELDS:  # a file fingerprinted natively (``lean.native_fields``)
-            from fingerprints.fingerprinter import from_fields
-
-            return from_fields(value)
+        if kind == _FIELDS:  # a file fingerprinted natively: a ``NativeFile``, as it came
+            return value
         raise value  # an ordinary exception of tokenize, raised as if it happened here
 
     def _answer(self, replies: Connection) -> tuple[str, Any]:
@@ -670,7 +699,11 @@ def isolated_tokenize(data: bytes, language: str, limits: ParseLimits) -> TokenS
 
 
 def isolated_map(
-    calls: Iterable[tuple[str, tuple[Any, ...]]], limits: ParseLimits, processes: int = 1
+    calls: Iterable[tuple[str, tuple[Any, ...]]],
+    limits: ParseLimits,
+    processes: int = 1,
+    *,
+    native_files: bool = False,
 ) -> Iterator[Any]:
     """Each call's answer (``ParseFailure`` values for the files given up), in order, from
     ``processes`` parser processes working at once.
@@ -685,7 +718,8 @@ def isolated_map(
     next; its limits still count from the moment it started that file, and a file it fails on
     fails alone (``IsolatedParser.collect``). Left before the end (the caller raised, or Ctrl-C
     while an answer was read), the children still holding a call are stopped, so no late answer
-    is taken for a later one.
+    is taken for a later one. A file fingerprinted natively is a ``FileFingerprint``, or with
+    ``native_files`` the ``NativeFile`` it came as (no numpy needed to take it).
     """
     children = [_parser(limits, slot) for slot in range(processes)]
     for child in children:
@@ -712,6 +746,13 @@ def isolated_map(
                 if child.room(size) and child.queued < BEHIND_BYTES]  # fmt: skip
         return min(free, key=lambda child: (len(child._calls), child.queued), default=None)
 
+    def given(answer: Any) -> Any:
+        if native_files or not isinstance(answer, NativeFile):
+            return answer
+        from fingerprints.fingerprinter import from_fields
+
+        return from_fields(answer)
+
     try:
         for call, args in calls:
             size = _call_size(args)
@@ -727,13 +768,13 @@ def isolated_map(
             # them overlaps this parse (with one process, an answer taken and given out before
             # the next call was sent left the parser idle while the caller worked)
             while boxes and boxes[0]:
-                yield boxes.popleft()[0]
+                yield given(boxes.popleft()[0])
             take(block=False)
         while boxes:
             if not boxes[0]:
                 take(block=True)
             while boxes and boxes[0]:
-                yield boxes.popleft()[0]
+                yield given(boxes.popleft()[0])
     finally:  # ``_calls`` too: a call whose ``collect`` raised (Ctrl-C) is no longer held
         for child in children:
             if held[child] or child._calls:
@@ -985,7 +1026,7 @@ def _import_python_path() -> None:
 # and not read in time (a child stopped between the two) was read later as the next answer.
 
 _FIELDS = "fields"
-"""The kind of an answer that is ``lean.native_fields``'s tuple."""
+"""The kind of an answer that is a ``NativeFile`` (``lean.native_fields``)."""
 _DATA = 1
 """Where the file's bytes are in a call's arguments (``TOKENIZE``'s and ``FINGERPRINT``'s)."""
 _TOKENS = b"LTTOKEN1"

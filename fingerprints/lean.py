@@ -23,6 +23,7 @@ from typing import Any
 
 from fingerprints import native
 from fingerprints.grammars import parsed_source
+from fingerprints.isolation import NativeFile
 from fingerprints.params import FingerprintParams
 from fingerprints.policy import boilerplate_reason
 
@@ -37,10 +38,10 @@ def native_fields(
     sha256: str | None = None,
     size: int | None = None,
     lines: Sequence[int] | None = None,
-) -> tuple[Any, ...] | None:
-    """``fingerprinter.fingerprint_file``'s fields, in its order, with the fingerprints as their
-    ``FINGERPRINT_DTYPE`` bytes: tokens, selected fingerprints and signature in one native call
-    (its arguments are ``fingerprint_file``'s). None when the native tokenizer does not run for
+) -> NativeFile | None:
+    """``fingerprinter.fingerprint_file``'s fields (``isolation.NativeFile``: the fingerprints as
+    their ``FINGERPRINT_DTYPE`` bytes): tokens, selected fingerprints and signature in one native
+    call (its arguments are ``fingerprint_file``'s). None when the native tokenizer does not run for
     ``language``, under ``limits`` (the caller isolates the parse) or with ``lines``."""
     tokenizer = native.tokenizer(language) if limits is None and lines is None else None
     if tokenizer is None:
@@ -53,7 +54,7 @@ def native_fields(
     found, minima, error_line, structure, line_count, count = tokenizer.fingerprint(
         parsed_source(data, language), data, params.k, params.w, a, b
     )
-    return (
+    return NativeFile(
         path,
         language,
         len(data) if size is None else size,

@@ -41,6 +41,7 @@ if TYPE_CHECKING:  # imported where used: a run sends its first file before it n
     import numpy as np
 
     from fingerprints.fingerprinter import FileFingerprint
+    from fingerprints.isolation import NativeFile
 
 FORMAT = "leaktrace-store"
 SCHEMA_VERSION = 7
@@ -595,7 +596,7 @@ class SQLiteStore:
     def put_files(
         self,
         repo_id: int,
-        files: Iterable[FileFingerprint],
+        files: Iterable[FileFingerprint | NativeFile],
         skipped: Iterable[tuple[str, str]] = (),
         touched: Iterable[tuple[str, int]] = (),
     ) -> None:
@@ -624,7 +625,7 @@ class SQLiteStore:
                             f.mtime_ns,
                             f.tokens,
                             f.lines,
-                            f.fingerprints.tobytes(),
+                            _blob(f.fingerprints),
                             f.signature,
                             f.boilerplate,
                             f.structure,
@@ -1222,6 +1223,11 @@ class SQLiteStore:
         if row is None:
             raise StoreError(f"{self.path}: no file with id {file_id}")
         return bytes(row[0])
+
+
+def _blob(fingerprints: np.ndarray | bytearray) -> bytes | bytearray:
+    """A file's fingerprints as stored: the array's bytes, or the bytes a ``NativeFile`` holds."""
+    return fingerprints if isinstance(fingerprints, bytearray) else fingerprints.tobytes()
 
 
 class _Settling(threading.Thread):

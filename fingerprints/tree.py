@@ -28,7 +28,7 @@ from fingerprints.embedded import (
 from fingerprints.errors import InputError, ParseFailure
 from fingerprints.extensions import language_for_path
 from fingerprints.history import commit_dates
-from fingerprints.isolation import FINGERPRINT, ParseLimits, isolated_map
+from fingerprints.isolation import FINGERPRINT, NativeFile, ParseLimits, isolated_map
 from fingerprints.names import carried_name
 from fingerprints.params import FingerprintParams
 from fingerprints.policy import (
@@ -219,7 +219,7 @@ def run_job(job: Job) -> FileFingerprint | Unparsed:
 #: cluster's workers from the scanner's runners). Results must come back in the jobs' order.
 Mapper = Callable[
     [Callable[[Job], "FileFingerprint | Unparsed"], Iterable[Job]],
-    Iterable["FileFingerprint | Unparsed"],
+    Iterable["FileFingerprint | NativeFile | Unparsed"],
 ]
 
 
@@ -227,10 +227,12 @@ def isolated_mapper(limits: ParseLimits, processes: int = 1) -> Mapper:
     """A ``Mapper`` for ``run_job`` that runs each job whole, parse, k-grams, winnowing and
     signature, in ``processes`` parser processes under ``limits`` (``isolation.isolated_map``),
     with no process in between: this process reads the next file and stores the last while
-    they work. The same fingerprints as ``run_job`` here, file for file."""
+    they work. The same fingerprints as ``run_job`` here, file for file (a file fingerprinted
+    natively comes as a ``NativeFile``, which is stored as it is, without numpy)."""
 
-    def mapper(fn: Callable[[Job], FileFingerprint | Unparsed],
-               jobs: Iterable[Job]) -> Iterator[FileFingerprint | Unparsed]:  # fmt: skip
+    def mapper(
+        fn: Callable[[Job], FileFingerprint | Unparsed], jobs: Iterable[Job]
+    ) -> Iterator[FileFingerprint | NativeFile | Unparsed]:
         assert fn is run_job, "only run_job runs in the parser processes"
         queued: deque[Job] = deque()
 
@@ -240,7 +242,7 @@ def isolated_mapper(limits: ParseLimits, processes: int = 1) -> Mapper:
                 yield FINGERPRINT, (job.path, job.data, job.language, job.params, job.mtime_ns,
                                     None, job.sha256, job.size, job.lines)  # fmt: skip
 
-        for answer in isolated_map(calls(), limits, processes):
+        for answer in isolated_map(calls(), limits, processes, native_files=True):
             job = queued.popleft()
             if isinstance(answer, ParseFailure):
                 yield Unparsed(job.path, f"{answer}; not read")
@@ -276,7 +278,7 @@ class _Ingest:
         self.repo_id: int | None = None
         self.known = store.known_files(existing.id) if existing else {}
         self.present: set[str] = set()
-        self.batch: list[FileFingerprint] = []
+        self.batch: list[FileFingerprint | NativeFile] = []
         self.skips: list[tuple[str, str]] = []
         self.seed_words: list[set[str]] | None = None
         self.touched: list[tuple[str, int]] = []
@@ -405,7 +407,7 @@ class _Ingest:
         assert entry.language is not None
         return self.prepare(entry.path, data, entry.language, stat.st_mtime_ns)
 
-    def accept(self, result: FileFingerprint | Unparsed) -> None:
+    def accept(self, result: FileFingerprint | NativeFile | Unparsed) -> None:
         """Queue one fingerprinted file for the store (one that could not be parsed is a
         problem and a skip)."""
         if isinstance(result, Unparsed):
@@ -417,7 +419,8 @@ class _Ingest:
         self.summary.fingerprinted += 1
         self.summary.lines += result.lines
         self.summary.tokens += result.tokens
-        self.summary.fingerprints += int(result.fingerprints.shape[0])
+        self.summary.fingerprints += (result.count if isinstance(result, NativeFile)
+                                      else int(result.fingerprints.shape[0]))  # fmt: skip
         self.batch.append(result)
         if len(self.batch) >= BATCH_FILES:
             self.flush()

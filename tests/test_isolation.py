@@ -30,7 +30,7 @@ from fingerprints import (
     open_store,
     tokenize,
 )
-from fingerprints.fingerprinter import FileFingerprint
+from fingerprints.fingerprinter import FileFingerprint, from_fields
 from fingerprints.shingles import FINGERPRINT_DTYPE
 from scanner.cli import app
 from scanner.commands.exits import EXIT_CLEAR, EXIT_DERIVATIVE, EXIT_INCOMPLETE
@@ -720,7 +720,8 @@ def _maps_numpy(pid: int | None) -> bool:
 def test_the_zygote_and_its_parsers_never_import_numpy_when_they_tokenize_natively():
     """numpy was half of the zygote's start-up, before any parser could be forked, and a parser
     process's answer is bytes anyway: natively, neither imports it, and what they answer is
-    what this process computes (fingerprints, tokens, structures, warnings, in both calls)."""
+    what this process computes (fingerprints, tokens, structures, warnings, in both calls): a
+    ``NativeFile``, whose bytes ``from_fields`` makes the ``FileFingerprint`` of."""
     from fingerprints import native
 
     assert native.active()  # built at install (tests/test_native.py says so when it is not)
@@ -731,11 +732,15 @@ def test_the_zygote_and_its_parsers_never_import_numpy_when_they_tokenize_native
     params = FingerprintParams()
     calls = [(isolation.FINGERPRINT, (path, data, language, params)) for path, data, language
              in files]  # fmt: skip
-    answers = list(isolation.isolated_map(calls, limits))
+    answers = list(isolation.isolated_map(calls, limits, native_files=True))
+    assert isinstance(next(isolation.isolated_map(calls[:1], limits)), FileFingerprint)
     functions = 0
-    for (path, data, language), answer in zip(files, answers, strict=True):
+    for (path, data, language), native_file in zip(files, answers, strict=True):
         expected = fingerprint_file(path, data, language, params)
-        assert isinstance(answer, FileFingerprint) and answer.fingerprints.flags.writeable
+        assert isinstance(native_file, isolation.NativeFile)  # stored as it is, without numpy
+        assert native_file.count * FINGERPRINT_DTYPE.itemsize == len(native_file.fingerprints)
+        answer = from_fields(native_file)
+        assert answer.fingerprints.flags.writeable
         for field in dataclasses.fields(FileFingerprint):
             mine, theirs = getattr(answer, field.name), getattr(expected, field.name)
             if field.name == "fingerprints":
@@ -750,6 +755,7 @@ def test_the_zygote_and_its_parsers_never_import_numpy_when_they_tokenize_native
         assert streamed.structure.to_bytes() == local.structure.to_bytes()
         functions += len(streamed.structure)
     assert answers[1].warning and functions  # a syntax error, and functions sent
+    assert FINGERPRINT_DTYPE.itemsize == isolation.FINGERPRINT_BYTES
     parser = isolation._parser(limits)
     assert not _maps_numpy(isolation.zygote().process.pid)
     assert not _maps_numpy(parser._pid)

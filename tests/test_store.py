@@ -173,6 +173,33 @@ def test_longest_line_is_the_longest_of_the_split_lines():
         assert is_minified(PurePosixPath("a.js"), data) == (len(data) > 2000 and (ratio or split))
 
 
+def test_a_line_over_the_limit_is_found_without_numpy_where_every_block_has_a_newline():
+    """``policy.has_line_over`` answers what ``longest_line`` says, a line of any length at any
+    offset around its blocks' edges; and code, whose every block holds a newline, is judged not
+    minified without numpy (the calling process of ``fingerprint`` asks before numpy is
+    imported, on a thread it then waited for)."""
+    import subprocess
+    import sys
+
+    from fingerprints.policy import has_line_over, longest_line
+
+    for limit in (1, 2, 7, 5000):
+        for length in {0, 1, limit - 1, limit, limit + 1, limit + 2, 2 * limit, 3 * limit + 1}:
+            for before in (0, 1, limit // 2, limit // 2 + 1, limit):
+                for data in (b"a\n" * before + b"x" * length, b"\n" * before + b"x" * length
+                             + b"\nyz\n" * 3):  # fmt: skip
+                    assert has_line_over(data, limit) == (longest_line(data) > limit), (
+                        limit, length, before)  # fmt: skip
+    code = ("import sys\nfrom pathlib import PurePosixPath\n"
+            "from fingerprints.policy import is_minified\n"
+            f"data = {PYTHON!r}.encode() * 20\n"
+            "assert len(data) > 5000 and not is_minified(PurePosixPath('a.py'), data)\n"
+            "print('numpy' in sys.modules)")  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)  # fmt: skip
+    assert done.stdout.split() == ["False"]
+
+
 def test_bad_files_get_one_line_each_and_the_run_goes_on(tree, tmp_path):
     repo = tree("repo", {
         "good.py": PYTHON,
