@@ -13,14 +13,14 @@ from typing import Any
 import numpy as np
 import tree_sitter
 
-from fingerprints import native
 from fingerprints.isolation import ParseLimits, isolated_tokenize
 from fingerprints.languages import load_language
-from fingerprints.normalize import TokenStream, parsed_source, tokenize
+from fingerprints.lean import error_warning, native_fields
+from fingerprints.normalize import TokenStream, tokenize
 from fingerprints.params import FingerprintParams
 from fingerprints.policy import boilerplate_reason
 from fingerprints.shingles import FINGERPRINT_DTYPE, KGrams, kgrams, winnowed
-from fingerprints.signature import _permutations, signature_bytes, signature_head
+from fingerprints.signature import signature_bytes
 from fingerprints.structure import Structure
 
 
@@ -53,13 +53,7 @@ class Analysis:
 
 def syntax_warning(tokens: TokenStream) -> str | None:
     """The line that says a file did not parse cleanly, or None."""
-    return _error_warning(tokens.error_line)
-
-
-def _error_warning(error_line: int | None) -> str | None:
-    if error_line is not None:
-        return f"syntax error near line {error_line}; fingerprinted what parsed"
-    return None
+    return error_warning(tokens.error_line)
 
 
 def _tokens(data: bytes, language: str, limits: ParseLimits | None,
@@ -142,41 +136,37 @@ def fingerprint_file(
     holds (``embedded``), ``sha256`` and ``size`` are the carrier's, and ``lines`` gives the
     carrier's line holding each line of ``data`` (a notebook's): every line range stored is
     one of the carrier's."""
-    tokenizer = native.tokenizer(language) if limits is None and lines is None else None
-    if tokenizer is not None:
-        # one native call: the tokens, their selected fingerprints and the signature's minima,
-        # the token arrays never made Python objects (the six arrays copied out and wrapped,
-        # then the selection's hashes copied again for the signature, were 1.7% of a parser
-        # process's work on pip 24.2, callgrind); the same fields, tests/test_native.py
-        a, b = _permutations(params.num_perm, params.seed)
-        found, minima, error_line, structure, line_count, count = tokenizer.fingerprint(
-            parsed_source(data, language), data, params.k, params.w, a, b
-        )
-        selected = np.frombuffer(found, dtype=FINGERPRINT_DTYPE)
-        signature = signature_head(params.num_perm, params.seed) + minima
-    else:
-        tokens = _tokens(data, language, limits)
-        selected = winnowed(tokens, params.k, params.w)
-        shaped = tokens.structure
-        if lines is not None:
-            selected, shaped, tokens = _on_lines(lines, selected, shaped, tokens)
-        signature = signature_bytes(selected["hash"], params.num_perm, params.seed)
-        error_line, structure = tokens.error_line, shaped.to_bytes()
-        line_count, count = tokens.lines, len(tokens)
+    fields = native_fields(path, data, language, params, mtime_ns, limits, sha256, size, lines)
+    if fields is not None:  # the native path: ``lean``'s, the parser processes' own
+        return from_fields(fields)
+    tokens = _tokens(data, language, limits)
+    selected = winnowed(tokens, params.k, params.w)
+    shaped = tokens.structure
+    if lines is not None:
+        selected, shaped, tokens = _on_lines(lines, selected, shaped, tokens)
     return FileFingerprint(
         path=path,
         language=language,
         size=len(data) if size is None else size,
         sha256=sha256 or hashlib.sha256(data).hexdigest(),
         mtime_ns=mtime_ns,
-        tokens=count,
-        lines=line_count,
+        tokens=len(tokens),
+        lines=tokens.lines,
         fingerprints=selected,
-        signature=signature,
-        warning=_error_warning(error_line),
-        boilerplate=boilerplate_reason(PurePosixPath(path), count, data),
-        structure=structure,
+        signature=signature_bytes(selected["hash"], params.num_perm, params.seed),
+        warning=error_warning(tokens.error_line),
+        boilerplate=boilerplate_reason(PurePosixPath(path), len(tokens), data),
+        structure=shaped.to_bytes(),
     )
+
+
+def from_fields(fields: tuple[Any, ...]) -> FileFingerprint:
+    """The ``FileFingerprint`` of a ``NativeFile`` (``lean.native_fields``, a parser process's
+    answer), its fingerprints an array over their bytes (not copied: a bytearray, as the native
+    tokenizer gives them and as an answer unpickles them, makes it writable)."""
+    found = list(fields)
+    found[_FINGERPRINTS] = np.frombuffer(found[_FINGERPRINTS], dtype=FINGERPRINT_DTYPE)
+    return FileFingerprint(*found)
 
 
 def _on_lines(lines: Sequence[int], selected: np.ndarray, structure: Structure,

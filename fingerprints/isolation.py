@@ -35,7 +35,9 @@ limit fails however late its caller looked); and a file that kills its child fai
 calls behind it go to the replacement.
 
 Children are not started as new interpreters: a *zygote* (``_Zygote``), a fresh interpreter that
-imports numpy, tree-sitter and the fingerprinting modules once, has tree-sitter allocate from
+imports tree-sitter and the fingerprinting modules once (natively without numpy: ``lean``, whose
+answers are bytes; numpy was half of its start-up, 0.07 s of CPU before it could fork the first
+child, and a child that needs it imports it then), has tree-sitter allocate from
 Python's allocator (``native.use_python_allocator``: its children parse one file at a time) and
 parses a line to warm them, forks each of them from itself. A child is then ready in about a
 millisecond instead of importing them again (0.1 s of CPU: once per job and once per replacement
@@ -72,7 +74,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from fingerprints import spawn
 from fingerprints.errors import LeaktraceError, ParseFailure
@@ -98,6 +100,37 @@ WALL_FACTOR = 30
 """A parse is stopped past this many times its CPU limit in wall time, whatever its CPU."""
 STALL_SECONDS = 2.0
 """A busy child that gets no CPU time for this long (or its limit, if longer) is stopped."""
+
+
+class NativeFile(NamedTuple):
+    """A file a parser process fingerprinted natively (``lean.native_fields``): the fields of
+    ``fingerprinter.FileFingerprint``, in its order, with the fingerprints as the bytes of their
+    ``FINGERPRINT_DTYPE`` records. It needs no numpy: the calling process stores it as it is
+    (``SQLiteStore.put_files``), and numpy, which only makes arrays of these bytes, is imported
+    on a thread meanwhile instead of stopping it at its first answer (``from_fields`` makes the
+    ``FileFingerprint``)."""
+
+    path: str
+    language: str
+    size: int
+    sha256: str
+    mtime_ns: int
+    tokens: int
+    lines: int
+    fingerprints: bytearray
+    signature: bytes
+    warning: str | None
+    boilerplate: str | None
+    structure: bytes | None
+
+    @property
+    def count(self) -> int:
+        """How many fingerprints it holds."""
+        return len(self.fingerprints) // FINGERPRINT_BYTES
+
+
+FINGERPRINT_BYTES = 28
+"""``shingles.FINGERPRINT_DTYPE``'s size, which a test checks (hash, raw, pos, lines)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +250,8 @@ class IsolatedParser:
                 self.submit(call, args)
             raise
         if kind == "ok":
+            return value
+        if kind == _FIELDS:  # a file fingerprinted natively: a ``NativeFile``, as it came
             return value
         raise value  # an ordinary exception of tokenize, raised as if it happened here
 
@@ -651,7 +686,7 @@ def _parser(limits: ParseLimits, slot: int = 0) -> IsolatedParser:
 
 def start_parser(limits: ParseLimits, processes: int = 1) -> None:
     """Start this thread's parser processes now (``processes`` of them: ``isolated_map``'s), so
-    that their start-up (importing numpy and tree-sitter: a tenth of a second of CPU each)
+    that their start-up (the zygote's imports, then a fork and a warm-up parse)
     overlaps whatever the caller does before it parses."""
     for slot in range(processes):
         _parser(limits, slot).spawn()
@@ -664,7 +699,11 @@ def isolated_tokenize(data: bytes, language: str, limits: ParseLimits) -> TokenS
 
 
 def isolated_map(
-    calls: Iterable[tuple[str, tuple[Any, ...]]], limits: ParseLimits, processes: int = 1
+    calls: Iterable[tuple[str, tuple[Any, ...]]],
+    limits: ParseLimits,
+    processes: int = 1,
+    *,
+    native_files: bool = False,
 ) -> Iterator[Any]:
     """Each call's answer (``ParseFailure`` values for the files given up), in order, from
     ``processes`` parser processes working at once.
@@ -679,7 +718,8 @@ def isolated_map(
     next; its limits still count from the moment it started that file, and a file it fails on
     fails alone (``IsolatedParser.collect``). Left before the end (the caller raised, or Ctrl-C
     while an answer was read), the children still holding a call are stopped, so no late answer
-    is taken for a later one.
+    is taken for a later one. A file fingerprinted natively is a ``FileFingerprint``, or with
+    ``native_files`` the ``NativeFile`` it came as (no numpy needed to take it).
     """
     children = [_parser(limits, slot) for slot in range(processes)]
     for child in children:
@@ -706,6 +746,13 @@ def isolated_map(
                 if child.room(size) and child.queued < BEHIND_BYTES]  # fmt: skip
         return min(free, key=lambda child: (len(child._calls), child.queued), default=None)
 
+    def given(answer: Any) -> Any:
+        if native_files or not isinstance(answer, NativeFile):
+            return answer
+        from fingerprints.fingerprinter import from_fields
+
+        return from_fields(answer)
+
     try:
         for call, args in calls:
             size = _call_size(args)
@@ -721,13 +768,13 @@ def isolated_map(
             # them overlaps this parse (with one process, an answer taken and given out before
             # the next call was sent left the parser idle while the caller worked)
             while boxes and boxes[0]:
-                yield boxes.popleft()[0]
+                yield given(boxes.popleft()[0])
             take(block=False)
         while boxes:
             if not boxes[0]:
                 take(block=True)
             while boxes and boxes[0]:
-                yield boxes.popleft()[0]
+                yield given(boxes.popleft()[0])
     finally:  # ``_calls`` too: a call whose ``collect`` raised (Ctrl-C) is no longer held
         for child in children:
             if held[child] or child._calls:
@@ -788,12 +835,15 @@ def serve_forks(fd: int) -> None:
     are closed (``_Zygote``). A parser whose requester closed its socket without reaping it
     (a pool worker ends at once) is reaped here once it has ended."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the calling process's to handle
-    from fingerprints import native
-    from fingerprints.fingerprinter import fingerprint_file
+    from fingerprints import lean, native
     from fingerprints.params import FingerprintParams
 
     native.use_python_allocator()  # before its first parser: see there
-    fingerprint_file("warm.py", b"x = 1\n", "python", FingerprintParams())  # imports, caches
+    # imports and caches (Python's tokenizer): natively, without numpy (``lean``), else all
+    if lean.native_fields("warm.py", b"x = 1\n", "python", FingerprintParams()) is None:
+        from fingerprints.fingerprinter import fingerprint_file
+
+        fingerprint_file("warm.py", b"x = 1\n", "python", FingerprintParams())
     connections = {fd: socket.socket(fileno=fd)}
     forked: dict[int, int] = {}  # parser pid -> the connection that asked for it
     orphans: set[int] = set()  # parsers of closed connections, not reaped yet
@@ -890,13 +940,10 @@ def serve(inbox: int, outbox: int, memory_bytes: int, stack_bytes: int = STACK_B
 
 
 def _serve(inbox: int, outbox: int, memory_bytes: int) -> None:
-    from fingerprints.fingerprinter import _parser, fingerprint_file
-    from fingerprints.languages import load_language
-    from fingerprints.normalize import tokenize
-
     requests = Connection(inbox, writable=False)
     replies = Connection(outbox, readable=False)
-    tokenize(b"x = 1\n", load_language("python"))  # warm up this thread's allocator and caches
+    _tokenize(b"x = 1\n", "python")  # warm up this thread's allocator and caches
+    _LIMIT[0] = memory_bytes
     _limit_address_space(memory_bytes)
     replies.send(("ready", _address_space(os.getpid()) or 0))
     while True:
@@ -906,11 +953,10 @@ def _serve(inbox: int, outbox: int, memory_bytes: int) -> None:
             return
         try:  # each answer ends with when this file's work ended (``_MARK``)
             if call == FINGERPRINT:
-                _send_answer(outbox, ("ok", fingerprint_file(*args)))
+                _send_answer(outbox, _fingerprint(args))
             else:
-                language, data = args  # one parser per grammar, shared with FINGERPRINT
-                tokens = tokenize(data, load_language(language), _parser(language))
-                _send_tokens(replies, tokens)
+                language, data = args
+                _send_tokens(replies, _tokenize(data, language))
         except MemoryError:
             _send_answer(outbox, ("memory", None))
             return  # a fresh child for the next file
@@ -919,6 +965,55 @@ def _serve(inbox: int, outbox: int, memory_bytes: int) -> None:
                 _send_answer(outbox, ("raise", exc))
             except Exception:
                 _send_answer(outbox, ("raise", RuntimeError(f"{type(exc).__name__}: {exc}")))
+
+
+def _fingerprint(args: tuple[Any, ...]) -> tuple[str, Any]:
+    """A ``FINGERPRINT`` call's answer: natively, the fields without numpy (``lean``); else the
+    ``FileFingerprint`` (numpy and the Python path, imported the first time they are needed)."""
+    from fingerprints import lean
+
+    fields = lean.native_fields(*args)
+    if fields is not None:
+        return _FIELDS, fields
+    _import_python_path()
+    from fingerprints.fingerprinter import fingerprint_file
+
+    return "ok", fingerprint_file(*args)
+
+
+def _tokenize(data: bytes, language: str) -> TokenStream | tuple[Any, ...]:
+    """A ``TOKENIZE`` call's stream: the native tokenizer's as it gives it (``lean``), else a
+    ``TokenStream`` (the Python path, one parser per grammar, shared with ``FINGERPRINT``)."""
+    from fingerprints import lean
+
+    found = lean.native_tokens(data, language)
+    if found is not None:
+        return found
+    _import_python_path()
+    from fingerprints.fingerprinter import _parser
+    from fingerprints.languages import load_language
+    from fingerprints.normalize import tokenize
+
+    return tokenize(data, load_language(language), _parser(language))
+
+
+_LIMIT = [0]
+"""This parser process's ``memory_bytes`` (``_serve``)."""
+
+
+def _import_python_path() -> None:
+    """Import the Python path (numpy, 83 MiB of address space) in a parser process whose zygote
+    did not, with its memory limit lifted meanwhile and then set again from its new size: what
+    the limit is given to bound is a file's parse, not these imports (a notebook under a
+    64 MiB limit was read before numpy left the zygote)."""
+    if "fingerprints.fingerprinter" in sys.modules:
+        return
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
+    try:
+        import fingerprints.fingerprinter  # noqa: F401
+    finally:
+        _limit_address_space(_LIMIT[0])
 
 
 # -- the hand-off ---------------------------------------------------------------------------------
@@ -930,6 +1025,8 @@ def _serve(inbox: int, outbox: int, memory_bytes: int) -> None:
 # answer ends with its ``_MARK``, in the same message: a mark written on its own after the answer
 # and not read in time (a child stopped between the two) was read later as the next answer.
 
+_FIELDS = "fields"
+"""The kind of an answer that is a ``NativeFile`` (``lean.native_fields``)."""
 _DATA = 1
 """Where the file's bytes are in a call's arguments (``TOKENIZE``'s and ``FINGERPRINT``'s)."""
 _TOKENS = b"LTTOKEN1"
@@ -1011,17 +1108,29 @@ def _receive_call(requests: Connection) -> tuple[str, tuple[Any, ...]]:
     return call, (*args[:_DATA], data, *args[_DATA + 1 :])
 
 
-def _send_tokens(replies: Connection, tokens: TokenStream) -> None:
+def _send_tokens(replies: Connection, tokens: TokenStream | tuple[Any, ...]) -> None:
     """Send ``tokens`` packed (the child's side of ``_unpack_tokens``): written straight from
     the arrays with ``writev``, in ``Connection``'s framing (a big-endian length first), so no
-    buffer holds the whole message."""
-    import numpy as np
+    buffer holds the whole message. ``tokens`` is a ``TokenStream`` or the native tokenizer's
+    tuple (``lean.native_tokens``: its arrays' bytes, already in ``_ARRAYS``'s types)."""
+    if isinstance(tokens, tuple):
+        values, raw, line_start, line_end, starts, ends, error_line, blob, lines = tokens
+        arrays = [values, raw, starts, ends, line_start, line_end]
+        counts = [
+            len(array) // int(dtype[-1]) for array, (_, dtype) in zip(arrays, _ARRAYS, strict=True)
+        ]
+        # a structure of no function is sent as none, as a ``TokenStream``'s empty one is
+        blob = blob if blob and int.from_bytes(blob[1:5], "little") else b""
+    else:
+        import numpy as np
 
-    arrays = [np.ascontiguousarray(getattr(tokens, name), dtype=dtype) for name, dtype in _ARRAYS]
-    blob = tokens.structure.to_bytes() if len(tokens.structure) else b""
-    error_line = -1 if tokens.error_line is None else tokens.error_line
-    header = _HEADER.pack(_TOKENS, *(a.shape[0] for a in arrays), tokens.lines, error_line,
-                          len(blob))  # fmt: skip
+        arrays = [np.ascontiguousarray(getattr(tokens, name), dtype=dtype)
+                  for name, dtype in _ARRAYS]  # fmt: skip
+        counts = [array.shape[0] for array in arrays]
+        blob = tokens.structure.to_bytes() if len(tokens.structure) else b""
+        error_line, lines = tokens.error_line, tokens.lines
+    error_line = -1 if error_line is None else error_line
+    header = _HEADER.pack(_TOKENS, *counts, lines, error_line, len(blob))
     _send_frame(replies.fileno(), [header, *arrays, blob])
 
 

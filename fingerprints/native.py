@@ -140,33 +140,35 @@ def _tokenizer(module: ModuleType, name: str) -> Tokenizer:
 
 def new_tokenizer(module: ModuleType, name: str, seed: int | None = None) -> Tokenizer:
     """A native tokenizer of a language; ``seed`` keys its hash tables (random when None: the
-    outputs are the same whatever it is, tests/test_native.py)."""
-    import numpy as np
+    outputs are the same whatever it is, tests/test_native.py). Built from ``grammars`` and
+    ``events`` alone: no numpy (the parser's zygote builds Python's before it forks)."""
+    from fingerprints import events as e
+    from fingerprints.grammars import IDENT, NUMBER, STRING, grammar_pointer, token_table
 
-    from fingerprints import structure as s
-    from fingerprints.languages import _GRAMMARS, IDENT, NUMBER, STRING, load_language
-
-    grammar_module, function = _GRAMMARS[name]
-    capsule = getattr(importlib.import_module(grammar_module), function)()
-    table = load_language(name).token_table
-    kinds, body, params, named = s._grammar(name)
-    # the names ``structure._name`` maps, and the calls that are syntax: "alias\0canonical\0"
+    table = token_table(name)
+    kinds, body, params, named = e._grammar(name)
+    # the names ``events._name`` maps, and the calls that are syntax: "alias\0canonical\0"
     # each, "\0", "call\0" each (the event codes of ASCII names, worked out in C)
-    pairs = "".join(f"{alias}\0{canonical}\0" for alias, canonical in s.CALL_ALIASES.items())
-    module.set_names((pairs + "\0" + "".join(f"{c}\0" for c in sorted(s.SYNTAX_CALLS))).encode())
-    mask = np.zeros(table.shape[0], dtype=np.uint8)
-    mask[sorted(kinds)] = 1
+    pairs = "".join(f"{alias}\0{canonical}\0" for alias, canonical in e.CALL_ALIASES.items())
+    module.set_names((pairs + "\0" + "".join(f"{c}\0" for c in sorted(e.SYNTAX_CALLS))).encode())
+    mask = bytearray(len(table) // 8)
+    for kind in kinds:
+        mask[kind] = 1
     return module.Tokenizer(  # type: ignore[no-any-return]
-        capsule, table.astype("<u8").tobytes(), mask.tobytes(), body, params, named,
-        int(STRING), s._ANCHORS.astype("<u8").tobytes(), int(s._OPEN_BRACE), int(s._CLOSE_PAREN),
+        grammar_pointer(name), table, bytes(mask), body, params, named, STRING,
+        _words(e.ANCHORS), e.OPEN_BRACE, e.CLOSE_PAREN,
         # what ``structure.extract`` needs: control codes by token value (sorted), the tokens
         # that define a function or a type, four token values, its limits, and the event
-        # codes of texts (``structure.text_codes``)
-        s._CONTROL_KEYS.astype("<u8").tobytes(), s._CONTROL_VALUES.astype(np.uint8).tobytes(),
-        s._DEFINERS.astype("<u8").tobytes(), s._TYPE_DEFINERS.astype("<u8").tobytes(),
-        int(IDENT), int(NUMBER), int(s._DOT), int(s._OPEN_PAREN), s.MIN_FUNCTION_TOKENS,
-        s.PAINT_BUDGET, s.MIN_EVENTS, s.FORMAT, s.LOCAL, s.text_codes, seed,
+        # codes of texts (``events.text_codes``)
+        _words(e.CONTROL_KEYS), bytes(e.CONTROL_VALUES), _words(e.DEFINERS),
+        _words(e.TYPE_DEFINERS), IDENT, NUMBER, e.DOT, e.OPEN_PAREN, e.MIN_FUNCTION_TOKENS,
+        e.PAINT_BUDGET, e.MIN_EVENTS, e.FORMAT, e.LOCAL, e.text_codes, seed,
     )  # fmt: skip
+
+
+def _words(values: tuple[int, ...]) -> bytes:
+    """``values`` as little-endian uint64 bytes (what the tokenizer reads its tables from)."""
+    return b"".join(value.to_bytes(8, "little") for value in values)
 
 
 def use_python_allocator() -> None:

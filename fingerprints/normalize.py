@@ -15,7 +15,6 @@ walk is vectorized numpy.
 
 from __future__ import annotations
 
-import re
 from array import array
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -23,8 +22,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 import tree_sitter
 
+# re-exported: what the parser is given, without numpy (``grammars``: a parser process's)
+from fingerprints.grammars import (  # noqa: F401
+    _BLANKED_COMMENTS,
+    _COMMENT_LINE,
+    _blank_python_comment_lines,
+    parsed_source,
+)
 from fingerprints.languages import STRING, Language
-from fingerprints.native import blank_comment_lines, tokenizer
+from fingerprints.native import tokenizer
 from fingerprints.structure import EMPTY, Structure, extract, function_rows
 
 if TYPE_CHECKING:
@@ -128,36 +134,6 @@ class Powers:
 
 
 _powers = Powers(_RAW_BASE)
-
-
-_COMMENT_LINE = re.compile(rb"(?m)^[ \t]*#[^\n]*")
-
-
-def _blank_python_comment_lines(source: bytes) -> bytes:
-    """``source`` with every comment-only line turned into spaces of the same length.
-
-    tree-sitter-python's external scanner takes time quadratic in a run of comment lines after
-    code (20 MB of ``#`` lines padding a copy never finishes; upstream tree-sitter-python #242,
-    #245), while lines of spaces parse in linear time. Comments are not tokens, byte offsets and
-    line numbers stay the same, and raw token hashes are taken from the original bytes.
-    """
-    if b"#" not in source:
-        return source
-    blanked = blank_comment_lines(source)  # natively, when the extension runs
-    if blanked is not None:
-        return blanked
-    return _COMMENT_LINE.sub(lambda m: b" " * len(m.group()), source)
-
-
-#: Grammars whose parser needs the source prepared (language name -> preparation).
-_BLANKED_COMMENTS = {"python": _blank_python_comment_lines}
-
-
-def parsed_source(source: bytes, language: str) -> bytes:
-    """What the parser of ``language`` is given for ``source`` (``_BLANKED_COMMENTS``): the
-    same length, the same lines; tokens are still taken from ``source``."""
-    prepare = _BLANKED_COMMENTS.get(language)
-    return source if prepare is None else prepare(source)
 
 
 def count_lines(source: bytes) -> int:

@@ -17,14 +17,12 @@ reference.
 from __future__ import annotations
 
 import functools
-import random
-import struct
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from fingerprints import native
+from fingerprints.lean import permutations, signature_head
 
 if TYPE_CHECKING:
     from datasketch import LeanMinHash
@@ -61,31 +59,11 @@ def from_bytes(data: bytes) -> LeanMinHash:
 
 @functools.cache
 def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """datasketch's ``MinHash._init_permutations`` for ``affine32``: odd ``a``, any ``b``, drawn
-    by ``np.random.RandomState(seed)``, from the same Mersenne Twister without importing
-    ``numpy.random`` (10 ms of CPU, before the first parse: the zygote warms this). Given an
-    integer, ``RandomState`` seeds MT19937 with ``init_genrand``; ``randint`` of 32-bit values
-    below 2**31 takes one output each, masked to 31 bits, below 2**32 one output each (a test
-    checks them against numpy's)."""
-    words = _mt19937(seed)
-    a = np.array([next(words) & 0x7FFFFFFF for _ in range(num_perm)], dtype=np.uint32)
-    b = np.array([next(words) for _ in range(num_perm)], dtype=np.uint32)
-    return a * np.uint32(2) + np.uint32(1), b
-
-
-def _mt19937(seed: int) -> Iterator[int]:
-    """The 32-bit outputs of MT19937 seeded with ``init_genrand(seed)``, as numpy's legacy
-    ``RandomState(seed)`` gives them (Python's ``random`` runs the same generator, from a state
-    set here: its own seeding differs)."""
-    if not 0 <= seed < 1 << 32:
-        raise ValueError(f"Seed must be between 0 and 2**32 - 1, not {seed}")
-    state = [seed]
-    for i in range(1, 624):
-        state.append((1812433253 * (state[-1] ^ (state[-1] >> 30)) + i) & 0xFFFFFFFF)
-    generator = random.Random()
-    generator.setstate((3, (*state, 624), None))
-    while True:
-        yield generator.getrandbits(32)
+    """``lean.permutations`` as numpy arrays: datasketch's ``affine32`` permutations, odd
+    ``a`` and any ``b``, as ``np.random.RandomState(seed)`` draws them (``ValueError`` for a
+    seed out of its range, as there)."""
+    a, b = permutations.__wrapped__(num_perm, seed)
+    return np.array(a, dtype=np.uint32), np.array(b, dtype=np.uint32)
 
 
 def _fmix32(values: np.ndarray) -> np.ndarray:
@@ -95,12 +73,6 @@ def _fmix32(values: np.ndarray) -> np.ndarray:
     values = values ^ (values >> np.uint32(13))
     values = values * np.uint32(0xC2B2AE35)
     return values ^ (values >> np.uint32(16))
-
-
-def signature_head(num_perm: int, seed: int) -> bytes:
-    """The bytes ``LeanMinHash.serialize`` writes before the values (``signature_bytes``): the
-    native ``qiB`` header, padded as ``qiB{num_perm}I`` pads it ("0I": no value)."""
-    return struct.pack("@qiB0I", seed, -num_perm, 1)
 
 
 def signature_bytes(hashes: np.ndarray, num_perm: int, seed: int) -> bytes:

@@ -1,7 +1,8 @@
 """Starting the parser's zygote (``isolation._Zygote``) before anything else is imported.
 
-The first parse waits for the zygote's imports (numpy, tree-sitter, the grammars: most of its
-0.1 s of CPU), and the zygote starts only once its starter got as far as starting it. So
+The first parse waits for the zygote's imports (tree-sitter, the grammars, the native
+tokenizer: most of its 0.07 s of CPU), and the zygote starts only once its starter got as far
+as starting it. So
 ``leaktrace`` starts it first thing (``scanner.launch``: ``start_zygote_early``) with this
 module alone: ``socket`` and ``subprocess`` (5 ms), not ``isolation`` (20 ms more:
 multiprocessing, tempfile, dataclasses), and ``isolation.zygote`` later takes the one started
@@ -34,9 +35,9 @@ sys.modules["fingerprints"] = package
 from fingerprints.isolation import serve_forks
 serve_forks({fd})
 """
-"""The zygote's program: it imports only ``isolation`` and what the children need (numpy,
-tree-sitter, the grammars), not the whole package: a stand-in ``fingerprints`` package skips
-its ``__init__``."""
+"""The zygote's program: it imports only ``isolation`` and what the children need
+(tree-sitter, the grammars, the native tokenizer: ``lean``), not the whole package: a stand-in
+``fingerprints`` package skips its ``__init__``."""
 
 Started = tuple[socket.socket, "subprocess.Popen[bytes]", IO[bytes]]
 """A zygote just started: the socket to it, its process, the file its last words go to."""

@@ -28,7 +28,7 @@ from fingerprints.embedded import (
 from fingerprints.errors import InputError, ParseFailure
 from fingerprints.extensions import language_for_path
 from fingerprints.history import commit_dates
-from fingerprints.isolation import FINGERPRINT, ParseLimits, isolated_map
+from fingerprints.isolation import FINGERPRINT, NativeFile, ParseLimits, isolated_map
 from fingerprints.names import carried_name
 from fingerprints.params import FingerprintParams
 from fingerprints.policy import (
@@ -232,7 +232,7 @@ def run_job(job: Job) -> FileFingerprint | Unparsed:
 #: cluster's workers from the scanner's runners). Results must come back in the jobs' order.
 Mapper = Callable[
     [Callable[[Job], "FileFingerprint | Unparsed"], Iterable[Job]],
-    Iterable["FileFingerprint | Unparsed"],
+    Iterable["FileFingerprint | NativeFile | Unparsed"],
 ]
 
 
@@ -240,10 +240,12 @@ def isolated_mapper(limits: ParseLimits, processes: int = 1) -> Mapper:
     """A ``Mapper`` for ``run_job`` that runs each job whole, parse, k-grams, winnowing and
     signature, in ``processes`` parser processes under ``limits`` (``isolation.isolated_map``),
     with no process in between: this process reads the next file and stores the last while
-    they work. The same fingerprints as ``run_job`` here, file for file."""
+    they work. The same fingerprints as ``run_job`` here, file for file (a file fingerprinted
+    natively comes as a ``NativeFile``, which is stored as it is, without numpy)."""
 
-    def mapper(fn: Callable[[Job], FileFingerprint | Unparsed],
-               jobs: Iterable[Job]) -> Iterator[FileFingerprint | Unparsed]:  # fmt: skip
+    def mapper(
+        fn: Callable[[Job], FileFingerprint | Unparsed], jobs: Iterable[Job]
+    ) -> Iterator[FileFingerprint | NativeFile | Unparsed]:
         assert fn is run_job, "only run_job runs in the parser processes"
         queued: deque[Job] = deque()
 
@@ -253,7 +255,7 @@ def isolated_mapper(limits: ParseLimits, processes: int = 1) -> Mapper:
                 yield FINGERPRINT, (job.path, job.data, job.language, job.params, job.mtime_ns,
                                     None, job.sha256, job.size, job.lines)  # fmt: skip
 
-        for answer in isolated_map(calls(), limits, processes):
+        for answer in isolated_map(calls(), limits, processes, native_files=True):
             job = queued.popleft()
             if isinstance(answer, ParseFailure):
                 yield Unparsed(job.path, f"{answer}; not read")
@@ -299,7 +301,7 @@ class _Ingest:
             # other owners: read again
         self.current = existing is None  # every file it stores is read under FILE_POLICY
         self.present: set[str] = set()
-        self.batch: list[FileFingerprint] = []
+        self.batch: list[FileFingerprint | NativeFile] = []
         self.skips: list[tuple[str, str]] = []
         self.seed_words: list[set[str]] | None = None
         self.touched: list[tuple[str, int]] = []
@@ -428,7 +430,7 @@ class _Ingest:
         assert entry.language is not None
         return self.prepare(entry.path, data, entry.language, stat.st_mtime_ns)
 
-    def accept(self, result: FileFingerprint | Unparsed) -> None:
+    def accept(self, result: FileFingerprint | NativeFile | Unparsed) -> None:
         """Queue one fingerprinted file for the store (one that could not be parsed is a
         problem and a skip)."""
         if isinstance(result, Unparsed):
@@ -440,14 +442,16 @@ class _Ingest:
         licensed = result.boilerplate or ""
         if not self.summary.public and licensed.startswith(OPEN_SOURCE):
             if owned(licensed, self.owners):  # the company's own header: still evidence
-                result = replace(result, boilerplate=None)
+                result = (result._replace(boilerplate=None) if isinstance(result, NativeFile)
+                          else replace(result, boilerplate=None))  # fmt: skip
                 self.summary.owned.append((result.path, licensed))
             else:
                 self.summary.open_source.append((result.path, licensed))
         self.summary.fingerprinted += 1
         self.summary.lines += result.lines
         self.summary.tokens += result.tokens
-        self.summary.fingerprints += int(result.fingerprints.shape[0])
+        self.summary.fingerprints += (result.count if isinstance(result, NativeFile)
+                                      else int(result.fingerprints.shape[0]))  # fmt: skip
         self.batch.append(result)
         if len(self.batch) >= BATCH_FILES:
             self.flush()
@@ -530,6 +534,7 @@ def fingerprint_tree(
     mapper: Mapper = map,
     parse_limits: ParseLimits | None = None,
     owners: Iterable[str] = (),
+    settle_later: bool = False,
 ) -> TreeSummary:
     """Fingerprint every source file below ``root`` into ``store`` as repository ``name``.
 
@@ -538,6 +543,7 @@ def fingerprint_tree(
     ``parse_limits``, each parse runs in a separate process under them, and a file that crashes,
     hangs or blows up the parser is one problem and a skip. When ``root`` is in a git checkout
     with its history, each file's first and last commit dates are recorded too (``history``).
+    ``settle_later``: the batches are made durable while the caller goes on (``store.bulk``).
     """
     started = time.perf_counter()
     root = root.resolve()
@@ -555,7 +561,7 @@ def fingerprint_tree(
             if job is not None:
                 yield job
 
-    with store.bulk():
+    with store.bulk(settle_later=settle_later):
         for result in mapper(run_job, jobs()):
             ingest.accept(result)
         summary = ingest.finish(started)
@@ -579,12 +585,14 @@ def fingerprint_files(
     mapper: Mapper = map,
     parse_limits: ParseLimits | None = None,
     owners: Iterable[str] = (),
+    settle_later: bool = False,
 ) -> TreeSummary:
     """Fingerprint a stream of files (from an archive, a clone, a registry) as repository ``name``.
 
     ``origin`` says where they come from, the repository's identity (an archive's absolute
     path, a git URL without its ref); ``root`` what exactly was read (default: ``origin``).
-    Unchanged files are recognized by their content hash; ``parse_limits`` as above.
+    Unchanged files are recognized by their content hash; ``parse_limits`` and
+    ``settle_later`` as above.
     """
     started = time.perf_counter()
     summary = TreeSummary(name=name, public=public)
@@ -603,7 +611,7 @@ def fingerprint_files(
             if job is not None:
                 yield job
 
-    with store.bulk():
+    with store.bulk(settle_later=settle_later):
         for result in mapper(run_job, jobs()):
             ingest.accept(result)
         return ingest.finish(started)

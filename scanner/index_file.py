@@ -295,6 +295,7 @@ def write_index(store: SQLiteStore, path: Path | None = None, *, update: bool = 
     try:
         with store.snapshot():
             stats = _build(store, temporary, _previous(store, path) if update else None)
+        store.settled()  # the store's last batches durable before an index of them is seen
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)

@@ -1,8 +1,8 @@
 """The ``leaktrace`` entry point: start the parser's zygote first, then the command.
 
 A command that parses files (``fingerprint``, ``scan``, ``guard``, ``watch``) needs the zygote of
-``fingerprints.isolation``, a second interpreter that imports numpy, tree-sitter and the grammars
-(about 0.1 s of CPU) and forks the parser processes: this process's, and those of a scan's pool
+``fingerprints.isolation``, a second interpreter that imports tree-sitter and the grammars
+(about 0.07 s of CPU) and forks the parser processes: this process's, and those of a scan's pool
 workers, which join it. Started before this process imports typer, rich and the command's own
 modules, or even ``fingerprints.isolation`` (``fingerprints.spawn``: 5 ms of imports), its
 imports run on the other core meanwhile instead of after them. Only the command

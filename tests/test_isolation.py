@@ -30,7 +30,7 @@ from fingerprints import (
     open_store,
     tokenize,
 )
-from fingerprints.fingerprinter import FileFingerprint
+from fingerprints.fingerprinter import FileFingerprint, from_fields
 from fingerprints.shingles import FINGERPRINT_DTYPE
 from scanner.cli import app
 from scanner.commands.exits import EXIT_CLEAR, EXIT_DERIVATIVE, EXIT_INCOMPLETE
@@ -709,6 +709,77 @@ def test_parsers_are_forked_by_one_zygote_and_outlive_it():
     assert isolation.zygote() is not zygote  # a new one forks the replacement
     assert len(second.tokenize(b"x = 1\n", "python")) == 3
     second.close()
+
+
+def _maps_numpy(pid: int | None) -> bool:
+    """Whether process ``pid`` has numpy's extension mapped (it imported numpy)."""
+    assert pid
+    return "_multiarray_umath" in Path(f"/proc/{pid}/maps").read_text()
+
+
+def test_the_zygote_and_its_parsers_never_import_numpy_when_they_tokenize_natively():
+    """numpy was half of the zygote's start-up, before any parser could be forked, and a parser
+    process's answer is bytes anyway: natively, neither imports it, and what they answer is
+    what this process computes (fingerprints, tokens, structures, warnings, in both calls): a
+    ``NativeFile``, whose bytes ``from_fields`` makes the ``FileFingerprint`` of."""
+    from fingerprints import native
+
+    assert native.active()  # built at install (tests/test_native.py says so when it is not)
+    limits = ParseLimits()
+    files = [("journal.py", JOURNAL.encode(), "python"), ("broken.py", b"def f(:\n", "python"),
+             ("web.js", b"function f(a) { if (a) { return g(a) + 1; } return 0; }\n" * 30,
+              "javascript")]  # fmt: skip
+    params = FingerprintParams()
+    calls = [(isolation.FINGERPRINT, (path, data, language, params)) for path, data, language
+             in files]  # fmt: skip
+    answers = list(isolation.isolated_map(calls, limits, native_files=True))
+    assert isinstance(next(isolation.isolated_map(calls[:1], limits)), FileFingerprint)
+    functions = 0
+    for (path, data, language), native_file in zip(files, answers, strict=True):
+        expected = fingerprint_file(path, data, language, params)
+        assert isinstance(native_file, isolation.NativeFile)  # stored as it is, without numpy
+        assert native_file.count * FINGERPRINT_DTYPE.itemsize == len(native_file.fingerprints)
+        answer = from_fields(native_file)
+        assert answer.fingerprints.flags.writeable
+        for field in dataclasses.fields(FileFingerprint):
+            mine, theirs = getattr(answer, field.name), getattr(expected, field.name)
+            if field.name == "fingerprints":
+                assert mine.dtype == FINGERPRINT_DTYPE and np.array_equal(mine, theirs)
+            else:
+                assert mine == theirs, field.name
+        streamed = isolated_tokenize(data, language, limits)
+        local = tokenize(data, load_language(language))
+        for name in ("values", "raw", "line_start", "line_end", "start_byte", "end_byte"):
+            assert np.array_equal(getattr(streamed, name), getattr(local, name)), name
+        assert (streamed.lines, streamed.error_line) == (local.lines, local.error_line)
+        assert streamed.structure.to_bytes() == local.structure.to_bytes()
+        functions += len(streamed.structure)
+    assert answers[1].warning and functions  # a syntax error, and functions sent
+    assert FINGERPRINT_DTYPE.itemsize == isolation.FINGERPRINT_BYTES
+    parser = isolation._parser(limits)
+    assert not _maps_numpy(isolation.zygote().process.pid)
+    assert not _maps_numpy(parser._pid)
+
+
+def test_a_parser_imports_numpy_when_it_needs_it_outside_the_file_s_memory_limit():
+    """A notebook's code (its lines moved to the notebook's) takes the Python path, numpy's,
+    which the zygote no longer imported: the parser process imports it then, with its memory
+    limit lifted (numpy alone is 83 MiB of address space), and the file is read under a limit
+    it fit in when the zygote imported numpy (16 MiB)."""
+    limits = ParseLimits(memory_bytes=16 * 1024**2)
+    data = JOURNAL.encode()
+    lines = list(range(3, data.count(b"\n") + 4))  # as if after a notebook's two first lines
+    args = ("nb.ipynb", data, "python", FingerprintParams(), 0, None, None, 9_999, lines)
+    [answer] = list(isolation.isolated_map([(isolation.FINGERPRINT, args)], limits))
+    expected = fingerprint_file(*args)
+    assert isinstance(answer, FileFingerprint), answer
+    assert np.array_equal(answer.fingerprints, expected.fingerprints)
+    assert (answer.size, answer.lines, answer.structure) == (9_999, expected.lines,
+                                                            expected.structure)  # fmt: skip
+    assert answer.fingerprints["line_start"].min() >= 3
+    assert _maps_numpy(isolation._parser(limits)._pid)
+    with pytest.raises(ParseFailure, match=r"^parser used more than 16 MiB$"):  # still bounded
+        isolated_tokenize(b"x = [" + b"1, " * 2_000_000 + b"]\n", "python", limits)
 
 
 def test_a_caller_gone_before_its_answer_does_not_end_the_shared_zygote():

@@ -425,11 +425,10 @@ def test_the_hash_tables_seed_changes_no_output(real):
 def test_a_string_token_cannot_be_an_anchor(monkeypatch):
     """The walk finds an anchor's function when it meets the token; a string token's range
     may still grow after that, so a Tokenizer whose anchors hold it is refused."""
-    from fingerprints import structure
-    from fingerprints.languages import STRING
+    from fingerprints import events
+    from fingerprints.grammars import STRING
 
-    anchors = np.append(structure._ANCHORS, np.uint64(STRING))
-    monkeypatch.setattr(structure, "_ANCHORS", anchors)
+    monkeypatch.setattr(events, "ANCHORS", (*events.ANCHORS, STRING))
     with pytest.raises(ValueError, match="string token cannot be an anchor"):
         native.new_tokenizer(native._module(), "python")
 

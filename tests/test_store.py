@@ -173,6 +173,33 @@ def test_longest_line_is_the_longest_of_the_split_lines():
         assert is_minified(PurePosixPath("a.js"), data) == (len(data) > 2000 and (ratio or split))
 
 
+def test_a_line_over_the_limit_is_found_without_numpy_where_every_block_has_a_newline():
+    """``policy.has_line_over`` answers what ``longest_line`` says, a line of any length at any
+    offset around its blocks' edges; and code, whose every block holds a newline, is judged not
+    minified without numpy (the calling process of ``fingerprint`` asks before numpy is
+    imported, on a thread it then waited for)."""
+    import subprocess
+    import sys
+
+    from fingerprints.policy import has_line_over, longest_line
+
+    for limit in (1, 2, 7, 5000):
+        for length in {0, 1, limit - 1, limit, limit + 1, limit + 2, 2 * limit, 3 * limit + 1}:
+            for before in (0, 1, limit // 2, limit // 2 + 1, limit):
+                for data in (b"a\n" * before + b"x" * length, b"\n" * before + b"x" * length
+                             + b"\nyz\n" * 3):  # fmt: skip
+                    assert has_line_over(data, limit) == (longest_line(data) > limit), (
+                        limit, length, before)  # fmt: skip
+    code = ("import sys\nfrom pathlib import PurePosixPath\n"
+            "from fingerprints.policy import is_minified\n"
+            f"data = {PYTHON!r}.encode() * 20\n"
+            "assert len(data) > 5000 and not is_minified(PurePosixPath('a.py'), data)\n"
+            "print('numpy' in sys.modules)")  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)  # fmt: skip
+    assert done.stdout.split() == ["False"]
+
+
 def test_bad_files_get_one_line_each_and_the_run_goes_on(tree, tmp_path):
     repo = tree("repo", {
         "good.py": PYTHON,
@@ -290,6 +317,58 @@ def test_bulk_syncs_the_wal_even_when_a_reader_keeps_the_checkpoint_from_copying
         reader.rollback()
         reader.close()
     assert any(path.endswith("s.db-wal") for path in synced), synced
+
+
+def test_fingerprint_builds_the_index_while_the_wal_is_synced_and_publishes_it_after(
+        tree, tmp_path, monkeypatch):  # fmt: skip
+    """``settle_later``: the run's batches are checkpointed and synced on a thread while the
+    index is built from them (the sync is mostly a wait for the disk, 25 to 35 ms of pip's
+    tail); the index is published only once they are durable, and a sync that fails is the
+    same error, raised where the index would have been published, with no index left."""
+    import errno
+    import threading
+
+    from scanner import index_file
+
+    repo = tree("repo", {"a.py": PYTHON})
+    building = threading.Event()
+    order: list[str] = []
+    fsync, build, replace = os.fsync, index_file._build, os.replace
+
+    def syncing(fd: int) -> None:
+        if os.readlink(f"/proc/self/fd/{fd}").endswith("s.db-wal"):
+            assert building.wait(10), "the index was not built while the WAL was synced"
+            order.append("WAL synced")
+        fsync(fd)
+
+    def building_index(*args: object) -> object:
+        building.set()
+        return build(*args)
+
+    def publishing(source: object, target: object) -> None:
+        order.append(f"published {Path(str(target)).name}")
+        replace(source, target)
+
+    monkeypatch.setattr(os, "fsync", syncing)
+    monkeypatch.setattr(index_file, "_build", building_index)
+    monkeypatch.setattr(os, "replace", publishing)
+    with open_store(tmp_path / "s.db", create=True) as store:
+        fingerprint_tree(repo, store, settle_later=True)
+        index_file.write_index(store)
+    assert order == ["WAL synced", "published s.db.index"]
+
+    def failing(fd: int) -> None:
+        if os.readlink(f"/proc/self/fd/{fd}").endswith("t.db-wal"):
+            raise OSError(errno.EIO, "Input/output error")
+        fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", failing)
+    store = open_store(tmp_path / "t.db", create=True)
+    fingerprint_tree(repo, store, settle_later=True)
+    with pytest.raises(StoreError, match="could not make the stored batches durable"):
+        index_file.write_index(store)
+    store.close()  # the failure was said once
+    assert not (tmp_path / "t.db.index").exists()
 
 
 def test_bulk_says_when_its_batches_could_not_be_made_durable(tree, tmp_path, monkeypatch):

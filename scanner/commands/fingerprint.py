@@ -98,6 +98,7 @@ def _ingest(
             mapper=_mapper(runner, parse_limits),
             parse_limits=parse_limits,
             owners=owners,
+            settle_later=True,  # while the next source is read, or the index built
         )
     from scanner.commands.sources import unwrapped
     from scanner.sources.git import is_git_url
@@ -117,6 +118,7 @@ def _ingest(
         mapper=_mapper(runner, parse_limits),
         parse_limits=parse_limits,
         owners=owners,
+        settle_later=True,
     )
     _report_problems(target, candidate)
     return summary
@@ -137,9 +139,11 @@ def _mapper(runner: Runner | None, parse_limits: ParseLimits | None = None) -> M
 
 
 _LATER = ("numpy", "scanner.index")
-"""What this process imports once the parser processes work: their answers hold numpy arrays,
-and the index is built at the end (``scanner.index`` brings ``index_file`` and the
-fingerprinting modules the answers' ``FileFingerprint`` needs: tree-sitter, the shingles)."""
+"""What this process imports once the parser processes work: the index is built at the end
+(``scanner.index`` brings ``index_file`` and the fingerprinting modules), and a large file's
+lines or a file fingerprinted here may need numpy; the answers (``NativeFile``) are stored
+without it, so this process never waits for these imports to take an answer and send the
+next file (at the first answers, it did: the parser idled for the whole import)."""
 
 
 def _prefetching(jobs: Iterable[Job]) -> Iterator[Job]:
