@@ -417,14 +417,13 @@ def scan_candidate(
             skip = token_offset.get(file.path, 0)
             fragments.extend(_placed(f, file.path, piece, skip) for f in outcome.fragments)
         shift = piece.first_line - 1
-        functions.extend(
-            replaced(
-                f,
-                candidate_path=file.path,
+        for f in outcome.functions:  # placed, and its private file named (not by ``combine``,
+            private = context.index.files[f.private_file]  # in the tail that runs alone)
+            functions.append(replaced(
+                f, candidate_path=file.path, private_repo=private.repo,
+                private_path=private.path,
                 candidate_lines=(f.candidate_lines[0] + shift, f.candidate_lines[1] + shift),
-            )
-            for f in outcome.functions
-        )
+            ))  # fmt: skip
         idioms += outcome.idioms
         for number in {f.private_file for f in (*outcome.fragments, *outcome.functions)} - named:
             named.add(number)  # the file's details read from the store now, while the workers
