@@ -432,8 +432,10 @@ def combine(
     public_code.sort(key=lambda c: (-c.tokens, c.source, c.private_repo, c.private_path))
     matched = []
     for pair in one_to_one(functions or []):
-        private = index.files[pair.private_file]
-        matched.append(replaced(pair, private_repo=private.repo, private_path=private.path))
+        if not pair.private_repo:  # not yet named (a scan names them as they come)
+            private = index.files[pair.private_file]
+            pair = replaced(pair, private_repo=private.repo, private_path=private.path)
+        matched.append(pair)
     return CandidateMatch(
         pairs=pairs,
         matched_tokens=matched_tokens,

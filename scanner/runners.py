@@ -264,14 +264,19 @@ BATCH_BYTES = 4 << 20
 
 
 def _batches(items: Iterable[Any], most_items: int | None = None,
-             most_bytes: int | None = None, tail: int = 0) -> Iterator[Any]:  # fmt: skip
+             most_bytes: int | None = None, tail: int = 0, first: int | None = None
+             ) -> Iterator[Any]:  # fmt: skip
     """Consecutive items in lists of at most ``most_items`` (``BATCH_ITEMS``) items or about
     ``most_bytes`` (``BATCH_BYTES``) bytes (an item's ``data``, when it has some); a ``Ready``
     item closes the batch before it and passes through alone, as ``Ready([(True, value)])``, so
-    the order is kept. The last ``tail`` items are batches of one item each (read that many
-    ahead), so that no worker is left with a whole batch while the others are done."""
+    the order is kept. With ``first``, the first batch holds at most that many items and each
+    next one twice as many, up to ``most_items``: the workers get their first items while the
+    caller still reads the next ones. The last ``tail`` items are batches of one item each
+    (read that many ahead), so that no worker is left with a whole batch while the others are
+    done."""
     most_items = BATCH_ITEMS if most_items is None else most_items
     most_bytes = BATCH_BYTES if most_bytes is None else most_bytes
+    limit = most_items if first is None else min(first, most_items)
     batch: list[Any] = []
     size = 0
     ahead: deque[Any] = deque()
@@ -280,14 +285,16 @@ def _batches(items: Iterable[Any], most_items: int | None = None,
             if batch:
                 yield batch
                 batch, size = [], 0
+                limit = min(2 * limit, most_items)
             yield Ready([(True, item.value)])
             continue
         batch.append(item)
         data = getattr(item, "data", None)
         size += len(data) if isinstance(data, bytes | bytearray) else 0
-        if len(batch) >= most_items or size >= most_bytes:
+        if len(batch) >= limit or size >= most_bytes:
             yield batch
             batch, size = [], 0
+            limit = min(2 * limit, most_items)
     if batch:
         yield batch
     for item in ahead:  # the last ones, one by one

@@ -3,6 +3,8 @@ candidate's latest run holds it."""
 
 from __future__ import annotations
 
+import json
+
 from scanner.resultsdb import Placement, ResultsDB
 
 
@@ -55,3 +57,34 @@ def test_many_contents_are_asked_for_in_chunks(tmp_path):
         judged(db, run, "npm:leak@1.0.0", {f"f{n}.py": f"{n:064x}" for n in range(1500)})
         places = db.placements_elsewhere([f"{n:064x}" for n in range(1500)], "other")
         assert sorted(p.path for p in places) == sorted(f"f{n}.py" for n in range(1500))
+
+
+def test_a_candidate_reads_back_as_recorded_whoever_writes_its_text(tmp_path):
+    """A candidate's text is orjson's where it can write it, ``json.dumps``'s where it cannot
+    (a key that is not a string, an integer beyond 64 bits, a lone surrogate): read back by
+    another connection, each is the tree that was recorded (as JSON reads it), stored as text."""
+    path = tmp_path / "results.db"
+    files = [
+        {
+            "candidate_path": "sr\u00e7/\u65e5\u672c.py",
+            "candidate_sha256": "a" * 64,
+            "containment": 0.1234,
+            "fragments": [{"fingerprint_hashes": ["00ff" * 4]}],
+        }
+    ]
+    candidates = [
+        {"target": "plain", "verdict": "derivative", "score": 1e-05, "files": files},
+        {"target": "int key", "verdict": "clear", "counts": {1: 2}, "files": []},
+        {"target": "big int", "verdict": "clear", "tokens": 1 << 70, "files": []},
+        {"target": "surrogate", "verdict": "clear", "reasons": ["bad \udc80 name"], "files": []},
+    ]
+    with ResultsDB(path, create=True) as db:
+        run = db.start_run({})
+        for candidate in candidates:
+            db.add_candidate(run, candidate, {})
+    with ResultsDB(path) as db:
+        report = db.report(run)
+        kinds = db._db.execute("SELECT DISTINCT typeof(data) FROM candidates").fetchall()
+    assert kinds == [("text",)]
+    read = [{k: v for k, v in c.items() if k != "review"} for c in report["candidates"]]
+    assert read == [json.loads(json.dumps(c)) for c in candidates]

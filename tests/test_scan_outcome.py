@@ -11,10 +11,10 @@ import pytest
 from fingerprints import fingerprint_tree, open_store
 from scanner.index import FingerprintIndex
 from scanner.matcher import replaced
-from scanner.runners import Processes, Ready
+from scanner.runners import Processes, Ready, _batches
 from scanner.scan import (
-    BATCH_BYTES,
     BATCH_FILES,
+    FIRST_FILES,
     TAIL_FILES,
     FileOutcome,
     ScanContext,
@@ -61,28 +61,30 @@ def test_a_fragment_or_pair_placed_is_what_replace_gives(tree):
 
 
 def test_batches_keep_order_ready_items_and_exceptions_in_place():
-    """Files go to the pool in batches (``BATCH_FILES``, ``BATCH_BYTES``), the last
-    ``TAIL_FILES`` one by one; a ``Ready`` item closes the batch before it and passes through;
-    a file that raised raises at its place, after every outcome before it."""
-    small = [CandidateFile(f"{n}.py", b"x = 1\n", "python") for n in range(BATCH_FILES + 3)]
-    large = CandidateFile("big.py", b"#" * BATCH_BYTES, "python")
-    last = [CandidateFile(f"last{n}.py", b"x = 1\n", "python") for n in range(TAIL_FILES - 1)]
-    items = [*small[:3], Ready("memo"), *small[3:], large, small[0], *last[:2], Ready("again"),
-             *last[2:]]  # fmt: skip
-    batches = list(_batched(items))
-    assert (
-        [b.value if isinstance(b, Ready) else [f.path for f in b] for b in batches]
-        == [
-            ["0.py", "1.py", "2.py"],
-            [(True, "memo")],
-            [f"{n}.py" for n in range(3, 3 + BATCH_FILES)],
-            ["big.py"],  # the bytes limit closes a batch at the file that reaches it
-            ["0.py"],  # the last TAIL_FILES items (files or ready) one by one:
-            *[[f.path] for f in last[:2]],
-            [(True, "again")],
-            *[[f.path] for f in last[2:]],
-        ]
-    )
+    """Files go to the pool in batches (at most ``most_items`` files or ``most_bytes`` bytes),
+    the first of ``first`` files and each next one twice as large, the last ``tail`` one by
+    one; a ``Ready`` item closes the batch before it and passes through; a file that raised
+    raises at its place, after every outcome before it."""
+    files = [CandidateFile(f"{n}.py", b"x = 1\n" + b"#" * 3, "python") for n in range(12)]
+    big = CandidateFile("big.py", b"#" * 100, "python")
+    last = [CandidateFile(f"last{n}.py", b"x = 1\n", "python") for n in range(2)]
+    items = [*files[:3], Ready("memo"), *files[3:8], big, *files[8:], last[0], Ready("again"),
+             last[1]]  # fmt: skip
+    batches = _batches(items, most_items=4, most_bytes=100, tail=3, first=1)
+    assert [b.value if isinstance(b, Ready) else [f.path for f in b] for b in batches] == [
+        ["0.py"],  # the first batch: one file, then twice as many each time, up to 4
+        ["1.py", "2.py"],
+        [(True, "memo")],
+        ["3.py", "4.py", "5.py", "6.py"],
+        ["7.py", "big.py"],  # the bytes limit closes a batch at the file that reaches it
+        ["8.py", "9.py", "10.py", "11.py"],
+        ["last0.py"],  # the last 3 items (files or ready) one by one
+        [(True, "again")],
+        ["last1.py"],
+    ]
+    scanned = [CandidateFile(f"{n}.py", b"x = 1\n", "python") for n in range(4 * BATCH_FILES)]
+    sizes = [len(b) for b in _batched(scanned)][:-TAIL_FILES]  # a scan's: from FIRST_FILES
+    assert sizes[0] == FIRST_FILES and max(sizes) == BATCH_FILES
     results = [[(True, 1), (True, 2)], [(True, 3), (False, ValueError("bad")), (True, 5)]]
     got = []
     with pytest.raises(ValueError, match="bad"):

@@ -78,9 +78,10 @@ def _pair(pair: FilePair, result: CandidateResult) -> dict[str, Any]:
 
 def _hex(hashes: tuple[int, ...]) -> list[str]:
     """Each 64-bit hash as 16 hex digits, as ``f"{h:016x}"`` writes it, with one ``hex`` call
-    for all (51,601 hashes of the large tree: 14 -> 8 ms in the scan's tail, which runs alone)."""
-    digits = struct.pack(f">{len(hashes)}Q", *hashes).hex()
-    return [digits[i : i + 16] for i in range(0, len(digits), 16)]
+    for all, a space after every 8 bytes to split on (51,601 hashes of the large tree: 14 -> 8
+    ms in the scan's tail, which runs alone, with one hex call; a slice per hash in Python
+    then, 20.7 -> 10.5 ms in a loop at load 10 with ``split``)."""
+    return struct.pack(f">{len(hashes)}Q", *hashes).hex(" ", 8).split()
 
 
 def candidate_dict(result: CandidateResult) -> dict[str, Any]:
