@@ -58,7 +58,7 @@ def _fetched(feeds: FakeFeeds, paths: set[str]) -> Counter[str]:
 
 def _npm_checkpoint(results: Path) -> int:
     with sqlite3.connect(results) as db:
-        row = db.execute("SELECT cursor FROM watch_checkpoints WHERE feed = 'npm'").fetchone()
+        row = db.execute("SELECT cursor FROM watch_checkpoints WHERE feed LIKE 'npm %'").fetchone()
     return int(row[0]) if row else 0
 
 
@@ -640,7 +640,7 @@ def test_sigterm_commits_what_was_read_and_stops(store, tmp_path):
         tarballs = {r["path"] for r in feeds.requests_matching(r"\.tgz$")}
     assert watch.returncode in (0, 1), stderr
     with sqlite3.connect(results) as db:
-        done = db.execute("SELECT publications FROM watch_checkpoints WHERE feed = 'npm'")
+        done = db.execute("SELECT publications FROM watch_checkpoints WHERE feed LIKE 'npm %'")
         status = db.execute("SELECT status FROM runs").fetchone()[0]
         assert status == "stopped"
         assert 0 < done.fetchone()[0] <= len(tarballs) + 1  # what it read, and no more
@@ -1326,7 +1326,9 @@ def test_github_starts_at_the_live_feeds_end_unless_from_the_beginning(store, tm
 
     def checkpoint(results: Path) -> int:
         with sqlite3.connect(results) as db:
-            [(cursor,)] = db.execute("SELECT cursor FROM watch_checkpoints WHERE feed = 'github'")
+            [(cursor,)] = db.execute(
+                "SELECT cursor FROM watch_checkpoints WHERE feed LIKE 'github %'"
+            )
         return int(json.loads(cursor)["id"])
 
     with FakeFeeds() as feeds:
@@ -1342,3 +1344,37 @@ def test_github_starts_at_the_live_feeds_end_unless_from_the_beginning(store, tm
         assert checkpoint(now) == int(feeds.entries[new].data["event"]["id"])
         everything = watch(tmp_path / "all.db", "--from-beginning")
     assert "4 publication(s) scanned" in everything
+
+
+def test_a_watch_with_other_filters_keeps_a_checkpoint_of_its_own(store, tmp_path):
+    """Two watches of npm in one results database: the first with ``--scope @acme``, the
+    second with no filter. The second has its own checkpoint (``--from-beginning`` obeyed) and
+    run, and reads the package the first filtered out; before, it resumed after the first's
+    checkpoint, in the first's run, and never read it (exit 0)."""
+    from typer.testing import CliRunner
+
+    from scanner.cli import app
+
+    rng = random.Random(31)
+    results = tmp_path / "r.db"
+    leaked = {"lib/reconciliation.py": _private_file("acme_ledger/reconciliation.py")}
+    with FakeFeeds() as feeds:
+        feeds.publish_npm("@acme/ui", "1.0.0", {"index.js": js_module(rng, 3)})
+        feeds.publish_npm("unrelated-pkg", "1.0.0", leaked)
+        feeds.show()
+        first = CliRunner().invoke(app, _npm_watch(store, results, feeds, "--from-beginning",
+                                                   "--scope", "@acme"))  # fmt: skip
+        second = CliRunner().invoke(app, _npm_watch(store, results, feeds, "--from-beginning"))
+        again = CliRunner().invoke(app, _npm_watch(store, results, feeds, "--scope", "@acme"))
+    assert first.exit_code == 0 and "1 filtered out" in first.output, first.output
+    assert second.exit_code == 1, second.output
+    assert "resuming" not in second.output
+    assert "2 publication(s) scanned, 0 filtered out, 1 flagged" in second.output
+    assert "npm: resuming after 2 publication(s)" in again.output  # the first's own checkpoint
+    assert again.exit_code == 0 and "0 publication(s) scanned" in again.output
+    runs = [int(re.search(r"run (\d+) in", done.output).group(1))
+            for done in (first, second, again)]  # fmt: skip
+    assert runs[0] == runs[2] != runs[1]
+    with sqlite3.connect(results) as db:
+        flagged = db.execute("SELECT run_id, target FROM candidates WHERE verdict = 'derivative'")
+        assert flagged.fetchall() == [(runs[1], "npm:unrelated-pkg@1.0.0")]

@@ -9,6 +9,7 @@ resumes from each feed's checkpoint in the results database; see ``scanner.watch
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import signal
 import threading
@@ -112,6 +113,14 @@ def watch(
     set_: Annotated[
         list[str] | None, typer.Option("--set", help="Override a threshold: NAME=VALUE.")
     ] = None,
+    name: Annotated[
+        str | None,
+        typer.Option(
+            "--name",
+            help="The watch's name: its checkpoints are kept under it "
+            "(default: one per feed, filters and store).",
+        ),
+    ] = None,
 ) -> None:
     """Follow npm, PyPI and GitHub as they publish, and scan each new publication."""
     settings = Settings(
@@ -122,7 +131,7 @@ def watch(
         from_beginning=from_beginning, gharchive_from=gharchive_from, once=once, poll=poll,
         prefetch=prefetch, jobs=jobs, npm_changes=npm_changes, npm_registry=npm_registry,
         pypi_url=pypi_url, api_url=api_url, gharchive_url=gharchive_url, token_file=token_file,
-        config=config, assignments=tuple(set_ or ()),
+        config=config, assignments=tuple(set_ or ()), name=name,
     )  # fmt: skip
     try:
         code = run_watch(settings)
@@ -162,6 +171,7 @@ class Settings:
     token_file: Path | None
     config: Path | None
     assignments: tuple[str, ...]
+    name: str | None = None
 
     def check(self) -> None:
         """A ``ConfigError`` naming the first bad option."""
@@ -171,6 +181,8 @@ class Settings:
         for name in self.feeds:
             if name not in FEEDS:
                 raise ConfigError("--feed", f"{name!r}: expected one of {', '.join(FEEDS)}")
+        if self.name is not None and not self.name.strip():
+            raise ConfigError("--name", "must not be empty")
         if self.jobs < 1:
             raise ConfigError("--jobs", f"must be at least 1, got {self.jobs}")
         if self.webhook_format not in FORMATS:
@@ -225,8 +237,15 @@ def run_watch(settings: Settings) -> int:
     outbox = watcher = None
     try:
         with ResultsDB(settings.results, create=True) as results:
-            state = WatchState(results)
-            run_id = _run_id(results, settings, index, params, thresholds, digest)
+            keys = watch_keys(settings)
+            state = WatchState(results, keys)
+            for name in settings.feeds:
+                if state.adopt_legacy(name):
+                    _say(
+                        f"{name}: this watch takes over the checkpoint an earlier leaktrace kept "
+                        "for every watch of the feed (which filters it had is not recorded)"
+                    )
+            run_id = _run_id(results, settings, index, params, thresholds, digest, keys)
             feeds = _feeds(settings, crawler, state, limits)
             for name, (_, count, at) in state.checkpoints().items():
                 _say(f"{name}: resuming after {count:,} publication(s) (checkpoint of {at})")
@@ -261,16 +280,40 @@ def run_watch(settings: Settings) -> int:
     return EXIT_INCOMPLETE if counts.incomplete or counts.feed_failures else EXIT_CLEAR
 
 
+def watch_keys(settings: Settings) -> dict[str, str]:
+    """Each feed's checkpoint key: ``--name`` when given, else what was watched (the feed's
+    URLs, the filters that apply to it, the store file), so that a watch with other filters, of
+    another store or mirror, in the same results database, has a checkpoint of its own."""
+    store = str(settings.store.resolve())
+    packages = {"packages": sorted(settings.packages), "scopes": sorted(settings.scopes),
+                "max_size": settings.max_size}  # fmt: skip
+    what = {
+        "npm": {"changes": settings.npm_changes, "registry": settings.npm_registry, **packages},
+        "pypi": {"url": settings.pypi_url, **packages},
+        "github": {"api": settings.api_url, "orgs": sorted(o.lower() for o in settings.orgs),
+                   "keywords": sorted(k.lower() for k in settings.keywords)},
+    }  # fmt: skip
+    keys = {}
+    for feed in settings.feeds:
+        if settings.name:
+            keys[feed] = f"{feed} {settings.name}"
+            continue
+        text = json.dumps({"store": store, **what[feed]}, sort_keys=True)
+        keys[feed] = f"{feed} {hashlib.sha256(text.encode()).hexdigest()[:16]}"
+    return keys
+
+
 def _run_id(results: ResultsDB, settings: Settings, index: FingerprintIndex,
-            params: FingerprintParams, thresholds: Thresholds, digest: str) -> int:  # fmt: skip
-    """The watch's run in the results database: one per store, feeds and thresholds, carried
-    on across restarts (``review latest`` shows its findings)."""
+            params: FingerprintParams, thresholds: Thresholds, digest: str,
+            keys: dict[str, str]) -> int:  # fmt: skip
+    """The watch's run in the results database: one per store, watch (its feeds' checkpoint
+    keys) and thresholds, carried on across restarts (``review latest`` shows its findings)."""
     from fingerprints import __version__
     from scanner.reports.json_report import to_dict
     from scanner.results import ScanResult
     from scanner.scan import now
 
-    job = "watch " + json.dumps({"store": digest, "feeds": sorted(settings.feeds),
+    job = "watch " + json.dumps({"store": digest, "feeds": sorted(keys.values()),
                                  "thresholds": thresholds.as_dict()},
                                 sort_keys=True, default=str)  # fmt: skip
     run_id = results.resumable_run(job)
