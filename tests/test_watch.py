@@ -540,10 +540,17 @@ def test_a_lagging_live_feed_is_backfilled_from_gh_archive_once():
         assert len(first) == 2 and json.loads(feed.cursor)["id"] == ids[1]
         feeds.show()  # four more, while the live feed shows only the newest two
         second = [p for p in feed.poll() if p.open]
-    assert len(second) == 4 and json.loads(feed.cursor)["id"] == ids[5]
-    assert "after" not in json.loads(feed.cursor)
-    heads = [p.target for p in first + second]
-    assert len(set(heads)) == 6  # each push once, none twice
+        # hour 1 from the archive; hour 2 is not archived yet and the live feed's oldest event
+        # may not be the next one (event ids are not consecutive): hour 2 is waited for
+        assert len(second) == 2 and json.loads(feed.cursor)["id"] == ids[3]
+        assert any("wait for GH Archive hour 2026-12-01-2" in line for line in said)
+        pushes.append(feeds.push("a/b", {"f6.js": b"var v6 = 6;\n"}))  # 03:00: hour 2 archived
+        feeds.show()
+        third = [p for p in feed.poll() if p.open]
+    assert len(third) == 3 and json.loads(feed.cursor)["id"] == ids[5] + 1
+    assert "after" not in json.loads(feed.cursor) and "hour" not in json.loads(feed.cursor)
+    heads = [p.target for p in first + second + third]
+    assert len(set(heads)) == 7  # each push once, none twice
     assert any("no longer reaches back" in line for line in said)
     assert feeds.requests_matching(r"^/gharchive/2026-12-01-0\.json\.gz$")
 
@@ -1378,3 +1385,38 @@ def test_a_watch_with_other_filters_keeps_a_checkpoint_of_its_own(store, tmp_pat
     with sqlite3.connect(results) as db:
         flagged = db.execute("SELECT run_id, target FROM candidates WHERE verdict = 'derivative'")
         assert flagged.fetchall() == [(runs[1], "npm:unrelated-pkg@1.0.0")]
+
+
+def test_a_gap_no_archive_holds_yet_keeps_the_checkpoint_before_it():
+    """``--gharchive-from``: the hours archived are read, then the current hour is not archived
+    yet and the live feed (5 events) no longer reaches back to its first events. The checkpoint
+    stays before them, one line says what is pending, and once the hour is archived the next
+    watch (from the checkpoint) reads both pushes of that hour, once each; before, the live
+    feed took over, the checkpoint moved past the gap and the push at 02:10 was never read."""
+    with FakeFeeds(live_window=5, seconds_per_entry=60) as feeds:
+        for name in ("acme/app", "acme/ledger", "other/x"):
+            feeds.create_repo(name, {"README.md": b"# x\n"})
+        for _ in range(130):  # 00:00 - 02:09
+            feeds.other_event("WatchEvent", "other/x")
+        feeds.push("acme/app", {"a.js": b"var a = 1;\n"})  # 02:10
+        for _ in range(10):
+            feeds.other_event("WatchEvent", "other/x")
+        feeds.push("acme/ledger", {"d.js": b"var d = 2;\n"})  # 02:21
+        feeds.show()
+        said: list[str] = []
+
+        def watch(cursor: str | None) -> tuple[list[str], str]:
+            feed = GitHubFeed(GitHubAPI(_http(), feeds.url), Limits(), cursor,
+                              f"{feeds.url}/gharchive", "2026-12-01-0",
+                              say=said.append)  # fmt: skip
+            return [p.name for p in feed.poll() if p.open], feed.cursor
+
+        first, cursor = watch(None)
+        assert first == [] and json.loads(cursor)["hour"] == "2026-12-01-2", cursor
+        assert any("wait for GH Archive hour 2026-12-01-2" in line for line in said), said
+        for _ in range(60):  # 02:22 - 03:21: hour 2 is archived now
+            feeds.other_event("WatchEvent", "other/x")
+        feeds.show()
+        second, cursor = watch(cursor)
+        assert second == ["acme/app", "acme/ledger"], said
+        assert json.loads(cursor)["hour"] == "2026-12-01-3"  # the live feed misses 03:00-03:16
