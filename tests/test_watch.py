@@ -1420,3 +1420,71 @@ def test_a_gap_no_archive_holds_yet_keeps_the_checkpoint_before_it():
         second, cursor = watch(cursor)
         assert second == ["acme/app", "acme/ledger"], said
         assert json.loads(cursor)["hour"] == "2026-12-01-3"  # the live feed misses 03:00-03:16
+
+
+def _wait_for_rows(results: Path, count: int, process: subprocess.Popen, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "watch made no progress"
+        if results.exists():
+            with sqlite3.connect(results) as db:
+                tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
+                if "watch_checkpoints" in tables:
+                    row = db.execute("SELECT sum(publications) FROM watch_checkpoints").fetchone()
+                    if (row[0] or 0) >= count:
+                        return
+        time.sleep(0.1)
+
+
+def test_a_store_fingerprinted_again_while_watch_runs_is_reopened(tmp_path):
+    """The private side fingerprints a new file into the store while watch runs, after watch
+    matched a leak (its readers of the store are open). The next publications are judged
+    against the store as it is now: a copy of the new file is flagged, a copy of the old one
+    still is, and one line says the store was reopened. Before, the first was judged against
+    the old index and committed ``clear``, the second made watch exit 2 (``the store changed
+    during the scan``)."""
+    private = tmp_path / "private"
+    private.mkdir()
+    old_file = _private_file("acme_ledger/reconciliation.py")
+    new_file = _private_file("acme_ledger/invoicing.py")
+    (private / "reconciliation.py").write_bytes(old_file)
+    store = tmp_path / "s.db"
+
+    def fingerprint() -> None:
+        done = subprocess.run([sys.executable, "-m", "scanner", "fingerprint", str(private),
+                               "--store", str(store)], env=_env(), capture_output=True,
+                              text=True, timeout=300)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+
+    fingerprint()
+    results = tmp_path / "r.db"
+    with FakeFeeds() as feeds:
+        feeds.publish_npm("first-leak", "1.0.0", {"lib/r.py": old_file})
+        feeds.show()
+        command = _npm_watch(store, results, feeds, "--from-beginning", "--poll", "0.2")
+        command.remove("--once")  # it runs until the SIGTERM
+        watch = subprocess.Popen(
+            [sys.executable, "-m", "scanner", *command],
+            env=_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            _wait_for_rows(results, 1, watch, 120)
+            (private / "invoicing.py").write_bytes(new_file)
+            fingerprint()
+            feeds.publish_npm("new-leak", "1.0.0", {"lib/i.py": new_file})
+            feeds.publish_npm("old-leak", "1.0.0", {"lib/r.py": old_file})
+            feeds.show()
+            _wait_for_rows(results, 3, watch, 120)
+        finally:
+            watch.send_signal(signal.SIGTERM)
+            _, stderr = watch.communicate(timeout=60)
+    assert watch.returncode == 1, stderr
+    assert stderr.count("the store changed; its index reopened") == 1, stderr
+    with sqlite3.connect(results) as db:
+        verdicts = dict(db.execute("SELECT target, verdict FROM candidates"))
+    assert verdicts == {f"npm:{name}@1.0.0": "derivative"
+                        for name in ("first-leak", "new-leak", "old-leak")}, stderr  # fmt: skip

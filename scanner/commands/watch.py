@@ -26,7 +26,7 @@ from scanner.endpoints import DEFAULT_API, DEFAULT_RESULTS, NPM_REGISTRY, PYPI_U
 from scanner.errors import ConfigError, LeaktraceError
 
 if TYPE_CHECKING:
-    from fingerprints import FingerprintParams
+    from fingerprints import FingerprintParams, SQLiteStore
     from scanner.crawl import Crawler
     from scanner.index import FingerprintIndex
     from scanner.resultsdb import ResultsDB
@@ -210,24 +210,31 @@ def run_watch(settings: Settings) -> int:
     from scanner.scan import ScanContext
     from scanner.thresholds import parse_assignments
     from scanner.watch.engine import BoundedCache, Filters, Watcher
+    from scanner.watch.reopen import FollowedStore
     from scanner.watch.state import WatchState
 
     settings.check()
     thresholds = load_thresholds(settings.config).with_overrides(
         parse_assignments(list(settings.assignments)), "command line")  # fmt: skip
     limits = load_limits(settings.config)
-    with open_store(settings.store, read_only=True) as opened:
-        if not opened.has_private_files():  # one row, not every file of the store
-            raise ConfigError("--store", f"{settings.store} holds no private files; fingerprint "
-                              "the private code into it first")  # fmt: skip
-        index = FingerprintIndex.from_store(opened, _say)
-        params = opened.params
-        digest = index.store_digest or opened.digest()
     # every publication is a stranger's: each file is parsed in an isolated parser process,
     # under the time and memory limits, as in 'scan' (a parser crash is one line, not the end);
     # the watcher's read-ahead threads start theirs (--jobs of them)
     parse = limits.parse_limits()
-    context = ScanContext(index, params, thresholds, limits.max_file_bytes, parse)
+
+    def build(opened: SQLiteStore) -> ScanContext:
+        index = FingerprintIndex.from_store(opened, _say)
+        return ScanContext(index, opened.params, thresholds, limits.max_file_bytes, parse)
+
+    with open_store(settings.store, read_only=True) as opened:
+        if not opened.has_private_files():  # one row, not every file of the store
+            raise ConfigError("--store", f"{settings.store} holds no private files; fingerprint "
+                              "the private code into it first")  # fmt: skip
+        stamp = opened.stamp()
+        context = build(opened)
+        index, params = context.index, context.params
+        digest = index.store_digest or opened.digest()
+    followed = FollowedStore(settings.store, build, _say, stamp)
     filters = Filters(settings.packages, settings.scopes, settings.orgs, settings.keywords)
     crawler = make_crawler(token=read_token(settings.token_file), api_url=settings.api_url,
                            npm_registry=settings.npm_registry, pypi_url=settings.pypi_url,
@@ -254,7 +261,7 @@ def run_watch(settings: Settings) -> int:
                               alert_review=settings.alert_review, prefetch=settings.prefetch,
                               jobs=settings.jobs,
                               on_alert=outbox.poke if outbox else None, say=_say,
-                              redact=crawler.http.redact)  # fmt: skip
+                              redact=crawler.http.redact, store=followed)  # fmt: skip
             previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
             try:
                 watcher.run(once=settings.once, poll=settings.poll, stop=stop.is_set)
@@ -274,6 +281,7 @@ def run_watch(settings: Settings) -> int:
             watcher.close()
         if outbox is not None:
             outbox.stop()
+        followed.close()
         crawler.close()
     if counts.flagged:
         return EXIT_FLAGGED
