@@ -27,6 +27,7 @@ from scanner.sources.base import Limits
 from scanner.sources.github import GitHubAPI
 from scanner.watch import Filters, GitHubFeed, NpmFeed, Publication, render
 from scanner.watch.alerts import SLACK_BACKTICK, check_webhook
+from scanner.watch.state import alert_destination
 from tests.servers import FakeFeeds, FakeWebhook
 from tests.watch_stream import PRIVATE, build, js_module, write_store
 
@@ -256,7 +257,7 @@ def test_outbox_keeps_alerts_while_the_webhook_is_down_and_honours_retry_after(t
     path = tmp_path / "results.db"
     with FakeWebhook() as hook, ResultsDB(path, create=True) as results:
         hook.down, hook.retry_after = True, 1
-        state = WatchState(results)
+        state = WatchState(results, destination=alert_destination(f"{hook.url}/secret", "json"))
         state.commit("npm", "7", 1, alert=("a1", {"id": "a1", "target": "npm:x@1"}))
         said: list[str] = []
         outbox = Outbox(path, Http(httpx.Client(timeout=5)), f"{hook.url}/secret", "json",
@@ -303,7 +304,7 @@ def test_the_outbox_outlives_any_error_and_loses_no_alert(tmp_path, monkeypatch)
     good = {"id": "a2", "feed": "npm", "target": "npm:x@1", "verdict": "derivative",
             "matched_tokens": 90, "files": []}  # fmt: skip
     with FakeWebhook() as hook, ResultsDB(path, create=True) as results:
-        state = WatchState(results)
+        state = WatchState(results, destination=alert_destination(f"{hook.url}/secret", "slack"))
         state.commit("npm", "1", 1, alert=("a1", {"id": "a1"}))  # no fields to render: KeyError
         state.commit("npm", "2", 1, alert=("a2", good))
         said: list[str] = []
@@ -354,8 +355,31 @@ def test_results_database_schema_3_gains_the_watch_tables(tmp_path):
         version = results.connection.execute(
             "SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]  # fmt: skip
         tables = {r[0] for r in results.connection.execute("SELECT name FROM sqlite_master")}
-    assert version == "5"
+    assert version == "6"
     assert {"watch_checkpoints", "watch_outbox", "watch_versions", "watch_since"} <= tables
+
+
+def test_results_database_schema_5_keeps_its_undelivered_alerts_for_any_webhook(tmp_path):
+    """Schema 6 records each alert's webhook; an alert written before (schema 5, which did not)
+    is still delivered, by the next watch with a webhook, as it was before."""
+    from scanner.resultsdb import ResultsDB
+    from scanner.watch import WatchState
+
+    path = tmp_path / "old.db"
+    ResultsDB(path, create=True).close()
+    with sqlite3.connect(path) as db:
+        db.execute("DROP TABLE watch_outbox")
+        db.execute("CREATE TABLE watch_outbox (id INTEGER PRIMARY KEY, alert TEXT NOT NULL"
+                   " UNIQUE, payload TEXT NOT NULL, created_at REAL NOT NULL, attempts INTEGER"
+                   " NOT NULL DEFAULT 0, next_at REAL NOT NULL, delivered_at REAL,"
+                   " last_error TEXT)")  # fmt: skip
+        db.execute("INSERT INTO watch_outbox (alert, payload, created_at, next_at)"
+                   " VALUES ('a1', '{}', 0, 0)")  # fmt: skip
+        db.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
+    with ResultsDB(path) as results:
+        anyone = WatchState(results, destination=alert_destination("https://x.example/h", "json"))
+        assert [alert.alert for alert in anyone.due()] == ["a1"]
+        assert WatchState(results).pending() == 1
 
 
 def test_a_malformed_feed_answer_is_one_line_and_the_other_feeds_go_on(store, tmp_path):
@@ -1488,3 +1512,49 @@ def test_a_store_fingerprinted_again_while_watch_runs_is_reopened(tmp_path):
         verdicts = dict(db.execute("SELECT target, verdict FROM candidates"))
     assert verdicts == {f"npm:{name}@1.0.0": "derivative"
                         for name in ("first-leak", "new-leak", "old-leak")}, stderr  # fmt: skip
+
+
+def test_an_alert_goes_only_to_the_webhook_and_format_it_was_made_for(store, tmp_path):
+    """Watch A (npm, a Slack webhook that is down) is stopped with its alert in the outbox;
+    watch B (PyPI, another webhook, JSON) on the same results database delivers only its own
+    alert and says nothing of npm; A, started again with its webhook up, delivers its alert as
+    Slack text. Before, B delivered A's alert to B's webhook as JSON, and said 'npm: resuming'
+    for a feed it does not read."""
+    from typer.testing import CliRunner
+
+    from scanner.cli import app
+
+    results = tmp_path / "r.db"
+    with FakeFeeds() as feeds, FakeWebhook(slack=True) as x, FakeWebhook() as y:
+        feeds.publish_npm("@acme/ui", "1.0.0", {"lib/r.py": _private_file(
+            "acme_ledger/reconciliation.py")})  # fmt: skip
+        feeds.publish_pypi("acme-x", "1.0", {"acme_x/i.py": _private_file(
+            "acme_ledger/invoicing.py")})  # fmt: skip
+        feeds.show()
+        x.down = True
+        a = [sys.executable, "-m", "scanner", *_npm_watch(store, results, feeds,
+             "--from-beginning", "--poll", "0.2", "--webhook", f"{x.url}/services/T/B/X",
+             "--webhook-format", "slack")]  # fmt: skip
+        a.remove("--once")
+        first = subprocess.Popen(a, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 text=True)  # fmt: skip
+        try:
+            _wait_for_rows(results, 1, first, 120)
+        finally:
+            first.send_signal(signal.SIGTERM)
+            first.communicate(timeout=60)
+        assert not x.alerts()
+        b = CliRunner().invoke(app, [
+            "watch", "--store", str(store), "--results", str(results), "--feed", "pypi",
+            "--pypi-url", feeds.url, "--from-beginning", "--once", "--webhook",
+            f"{y.url}/hook", "--webhook-format", "json"])  # fmt: skip
+        x.down = False
+        again = CliRunner().invoke(app, [*_npm_watch(store, results, feeds), "--webhook",
+                                         f"{x.url}/services/T/B/X", "--webhook-format",
+                                         "slack"])  # fmt: skip
+    assert b.exit_code == 1, b.output
+    assert [alert["target"] for alert in y.alerts()] == ["pypi:acme-x==1.0/acme-x-1.0.tar.gz"]
+    assert "npm" not in b.output.replace('"npm"', ""), b.output
+    assert again.exit_code == 0 and "1 alert(s) waiting in the outbox" in again.output
+    [slack] = x.alerts()
+    assert "@acme/ui" in slack["text"] and "blocks" in slack, slack

@@ -211,7 +211,7 @@ def run_watch(settings: Settings) -> int:
     from scanner.thresholds import parse_assignments
     from scanner.watch.engine import BoundedCache, Filters, Watcher
     from scanner.watch.reopen import FollowedStore
-    from scanner.watch.state import WatchState
+    from scanner.watch.state import WatchState, alert_destination
 
     settings.check()
     thresholds = load_thresholds(settings.config).with_overrides(
@@ -245,7 +245,8 @@ def run_watch(settings: Settings) -> int:
     try:
         with ResultsDB(settings.results, create=True) as results:
             keys = watch_keys(settings)
-            state = WatchState(results, keys)
+            destination = alert_destination(settings.webhook, settings.webhook_format)
+            state = WatchState(results, keys, destination)
             for name in settings.feeds:
                 if state.adopt_legacy(name):
                     _say(

@@ -28,7 +28,7 @@ from fingerprints import printable
 from scanner.errors import ConfigError
 from scanner.http import FetchError, Http, is_loopback, origin
 from scanner.resultsdb import ResultsDB
-from scanner.watch.state import WatchState
+from scanner.watch.state import WatchState, alert_destination
 
 FORMATS = ("json", "slack")
 BACKOFF_FIRST = 1.0
@@ -143,6 +143,7 @@ class Outbox:
         self.fmt = fmt
         self.say = say
         self.shown = check_webhook(url)
+        self.destination = alert_destination(url, fmt)  # only this webhook's alerts
         self.delivered = 0
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -168,7 +169,7 @@ class Outbox:
         while not self._stop.is_set():
             try:
                 with ResultsDB(self.results_path) as results:
-                    self._deliver(WatchState(results))
+                    self._deliver(WatchState(results, destination=self.destination))
                 return
             except Exception as exc:  # the thread must outlive any error
                 text = _hide(f"{type(exc).__name__}: {exc}", self.url, self.shown)

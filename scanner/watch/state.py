@@ -28,6 +28,7 @@ every package ever seen. A version with no publication time has a row of its own
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import threading
@@ -67,6 +68,14 @@ def _undated_key(package: str, version: str) -> str:
     return f"{package} {version}"
 
 
+def alert_destination(webhook: str | None, fmt: str) -> str:
+    """What the outbox keeps of the webhook and format an alert is made for: a hash (the URL is
+    a secret), or "" for a watch with no webhook (its alerts are delivered by none)."""
+    if not webhook:
+        return ""
+    return hashlib.sha256(f"{fmt}\0{webhook}".encode()).hexdigest()[:32]
+
+
 @dataclass(frozen=True)
 class Alert:
     id: int
@@ -80,10 +89,14 @@ class WatchState:
     key its checkpoint, ``since`` and marks are kept under (``watch_key``): a checkpoint belongs
     to what was watched, so two watches of one feed with different filters, stores or feed URLs
     in one results database each read the feed from their own place. Without ``keys`` a feed's
-    rows are keyed by its bare name (as an earlier leaktrace kept them; the outbox needs none)."""
+    rows are keyed by its bare name (as an earlier leaktrace kept them; the outbox needs none).
+    ``destination`` (``alert_destination``): the webhook this watch's alerts are made for and
+    the only one its outbox delivers to."""
 
-    def __init__(self, results: ResultsDB, keys: dict[str, str] | None = None) -> None:
+    def __init__(self, results: ResultsDB, keys: dict[str, str] | None = None,
+                 destination: str = "") -> None:  # fmt: skip
         self.results = results
+        self.destination = destination
         self.db: sqlite3.Connection = results.connection
         self.db.execute("PRAGMA synchronous = NORMAL")
         self.keys = dict(keys or {})
@@ -171,9 +184,10 @@ class WatchState:
                                 for path, (sha, text) in (excerpts or {}).items()])  # fmt: skip
             if alert is not None:
                 stamp = time.time()
-                db.execute("INSERT OR IGNORE INTO watch_outbox (alert, payload, created_at,"
-                           " next_at) VALUES (?, ?, ?, ?)",
-                           (alert[0], json.dumps(alert[1]), stamp, stamp))  # fmt: skip
+                db.execute("INSERT OR IGNORE INTO watch_outbox (alert, destination, payload,"
+                           " created_at, next_at) VALUES (?, ?, ?, ?, ?)",
+                           (alert[0], self.destination, json.dumps(alert[1]), stamp,
+                            stamp))  # fmt: skip
 
     # -- npm versions ----------------------------------------------------------------------------
 
@@ -261,15 +275,16 @@ class WatchState:
     # -- the outbox ------------------------------------------------------------------------------
 
     def known_alert(self, alert: str) -> bool:
-        return self.db.execute("SELECT 1 FROM watch_outbox WHERE alert = ?",
-                               (alert,)).fetchone() is not None  # fmt: skip
+        row = self.db.execute("SELECT 1 FROM watch_outbox WHERE alert = ? AND destination = ?",
+                              (alert, self.destination)).fetchone()  # fmt: skip
+        return row is not None
 
     def due(self, limit: int = 20, at: float | None = None) -> list[Alert]:
         """Undelivered alerts whose next attempt is due, oldest first."""
         rows = self.db.execute(
-            "SELECT id, alert, payload, attempts FROM watch_outbox"
-            " WHERE delivered_at IS NULL AND next_at <= ? ORDER BY id LIMIT ?",
-            (time.time() if at is None else at, limit),
+            "SELECT id, alert, payload, attempts FROM watch_outbox WHERE delivered_at IS NULL"
+            " AND next_at <= ? AND destination IN (?, '*') ORDER BY id LIMIT ?",
+            (time.time() if at is None else at, self.destination, limit),
         )
         return [Alert(i, a, json.loads(p), n) for i, a, p, n in rows]
 
@@ -284,10 +299,12 @@ class WatchState:
                             " next_at = ? WHERE id = ?", (error, next_at, alert_id))  # fmt: skip
 
     def pending(self) -> int:
-        return int(self.db.execute("SELECT count(*) FROM watch_outbox"
-                                   " WHERE delivered_at IS NULL").fetchone()[0])  # fmt: skip
+        return int(self.db.execute("SELECT count(*) FROM watch_outbox WHERE delivered_at"
+                                   " IS NULL AND destination IN (?, '*')",
+                                   (self.destination,)).fetchone()[0])  # fmt: skip
 
     def next_due(self) -> float | None:
-        row = self.db.execute("SELECT min(next_at) FROM watch_outbox"
-                              " WHERE delivered_at IS NULL").fetchone()  # fmt: skip
+        row = self.db.execute("SELECT min(next_at) FROM watch_outbox WHERE delivered_at IS"
+                              " NULL AND destination IN (?, '*')",
+                              (self.destination,)).fetchone()  # fmt: skip
         return row[0] if row and row[0] is not None else None
