@@ -1558,3 +1558,22 @@ def test_an_alert_goes_only_to_the_webhook_and_format_it_was_made_for(store, tmp
     assert again.exit_code == 0 and "1 alert(s) waiting in the outbox" in again.output
     [slack] = x.alerts()
     assert "@acme/ui" in slack["text"] and "blocks" in slack, slack
+
+
+def test_a_package_pattern_matches_pypi_names_as_pypi_does(store, tmp_path):
+    """PEP 503: ``Acme-Billing`` and ``acme_payroll`` are the projects ``acme-billing`` and
+    ``acme-payroll``, so ``--package 'acme-*'`` reads them; before, they were filtered out."""
+    from typer.testing import CliRunner
+
+    from scanner.cli import app
+
+    with FakeFeeds() as feeds:
+        for name in ("acme-ledger", "Acme-Billing", "acme_payroll", "acme.tax", "other"):
+            feeds.publish_pypi(name, "1.0", {"pkg/__init__.py": b"X = 1\n"})
+        feeds.show()
+        done = CliRunner().invoke(app, [
+            "watch", "--store", str(store), "--results", str(tmp_path / "r.db"), "--feed", "pypi",
+            "--package", "ACME_*", "--from-beginning", "--once",
+            "--pypi-url", feeds.url])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert "4 publication(s) scanned, 1 filtered out" in done.output

@@ -399,4 +399,7 @@ def _drain(state: WatchState, outbox: Outbox, seconds: float = 30.0) -> None:
         outbox.poke()
         time.sleep(0.1)
     if state.pending():
-        _say(f"{state.pending()} alert(s) still in the outbox; the next watch delivers them")
+        _say(
+            f"{state.pending()} alert(s) still in the outbox; the next watch with this webhook "
+            "delivers them"
+        )

@@ -26,6 +26,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from packaging.utils import canonicalize_name
+
 from fingerprints import LeaktraceError, StoreError, carried_name
 from scanner.http import FetchError
 from scanner.reports.json_report import candidate_dict
@@ -80,7 +82,10 @@ class Filters:
                 k.lower() in name.lower() for k in self.keywords)  # fmt: skip
         if not (self.packages or self.scopes):
             return True
-        return any(fnmatch.fnmatchcase(name, p) for p in self.packages) or any(
+        packages = self.packages
+        if publication.feed == "pypi":  # PEP 503: Acme_Billing is the project acme-billing
+            name, packages = canonicalize_name(name), tuple(map(canonicalize_name, packages))
+        return any(fnmatch.fnmatchcase(name, p) for p in packages) or any(
             name.startswith(s.rstrip("/") + "/") for s in self.scopes)  # fmt: skip
 
 
