@@ -1577,3 +1577,28 @@ def test_a_package_pattern_matches_pypi_names_as_pypi_does(store, tmp_path):
             "--pypi-url", feeds.url])  # fmt: skip
     assert done.exit_code == 0, done.output
     assert "4 publication(s) scanned, 1 filtered out" in done.output
+
+
+def test_a_slack_alert_names_each_candidate_file_once(store, tmp_path):
+    """One published file holding two private files matches both: the Slack text names it
+    once (before: once per private file matched)."""
+    from typer.testing import CliRunner
+
+    from scanner.cli import app
+
+    both = _private_file("acme_ledger/reconciliation.py") + b"\n\n" + _private_file(
+        "acme_ledger/invoicing.py")  # fmt: skip
+    with FakeFeeds() as feeds, FakeWebhook(slack=True) as hook:
+        feeds.publish_npm("bundle", "1.0.0", {"lib/all.py": both})
+        feeds.show()
+        done = CliRunner().invoke(app, [*_npm_watch(store, tmp_path / "r.db", feeds,
+                                                    "--from-beginning"), "--webhook",
+                                        f"{hook.url}/services/T/B/X", "--webhook-format",
+                                        "slack"])  # fmt: skip
+    assert done.exit_code == 1, done.output
+    with sqlite3.connect(tmp_path / "r.db") as db:
+        [(data,)] = db.execute("SELECT data FROM candidates")
+    private = {f["private_path"] for f in json.loads(data)["files"]}
+    assert len(private) >= 2, private  # it matched both
+    [alert] = hook.alerts()
+    assert alert["text"].count("`package/lib/all.py`") == 1, alert["text"]

@@ -113,7 +113,9 @@ def _slack_escape(text: str, limit: int = SLACK_NAME_MAX) -> str:
 def render(payload: dict[str, Any], fmt: str) -> bytes:
     if fmt == "json":
         return json.dumps(payload, ensure_ascii=True).encode()
-    files = ", ".join(f"`{_slack_escape(str(f['candidate_path']))}`" for f in payload["files"][:5])
+    paths = dict.fromkeys(str(f["candidate_path"]) for f in payload["files"])  # one per path,
+    # not one per private file it matched
+    files = ", ".join(f"`{_slack_escape(path)}`" for path in list(paths)[:5])
     text = (f"leaktrace: *{payload['verdict']}* in `{_slack_escape(payload['target'])}` "
             f"({payload['feed']}): {payload['matched_tokens']:,} private tokens"
             + (f" in {files}" if files else ""))  # fmt: skip
