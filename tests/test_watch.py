@@ -1602,3 +1602,35 @@ def test_a_slack_alert_names_each_candidate_file_once(store, tmp_path):
     assert len(private) >= 2, private  # it matched both
     [alert] = hook.alerts()
     assert alert["text"].count("`package/lib/all.py`") == 1, alert["text"]
+
+
+def test_a_checkpoint_of_an_earlier_leaktrace_is_taken_over_once(store, tmp_path):
+    """A results database whose checkpoints an earlier leaktrace kept per feed (no filters
+    recorded): the first watch takes them over, in one line, and goes on from there; a watch
+    with other filters then has its own."""
+    from typer.testing import CliRunner
+
+    from scanner.cli import app
+
+    rng = random.Random(41)
+    results = tmp_path / "r.db"
+    with FakeFeeds() as feeds:
+        for name in ("a", "b", "c"):
+            feeds.publish_npm(name, "1.0.0", {"index.js": js_module(rng, 2)})
+        feeds.show()
+        first = CliRunner().invoke(app, _npm_watch(store, results, feeds, "--from-beginning"))
+        assert first.exit_code == 0, first.output
+        with sqlite3.connect(results) as db:  # as an earlier leaktrace left it, after "a"
+            db.execute("UPDATE watch_checkpoints SET feed = 'npm', cursor = '1'")
+            db.execute("UPDATE watch_since SET feed = 'npm'")
+            db.execute("DELETE FROM watch_versions WHERE package != 'a'")
+            db.execute("UPDATE watch_versions SET feed = 'npm'")
+        taken = CliRunner().invoke(app, _npm_watch(store, results, feeds))
+        other = CliRunner().invoke(app, _npm_watch(store, results, feeds, "--package", "x*"))
+    assert "takes over the checkpoint an earlier leaktrace kept" in taken.output, taken.output
+    assert "3 feed entries, 2 publication(s) scanned" not in taken.output
+    assert "2 feed entries, 2 publication(s) scanned" in taken.output, taken.output
+    assert "takes over" not in other.output and "resuming" not in other.output
+    with sqlite3.connect(results) as db:
+        feeds_kept = [f for (f,) in db.execute("SELECT feed FROM watch_checkpoints")]
+    assert len(feeds_kept) == 2 and all(f.startswith("npm ") for f in feeds_kept)  # no "npm"

@@ -388,7 +388,6 @@ class Watcher:
         while True:
             if self.store is not None and self.store.changed():
                 self._reopen()
-            stamp = self.store.stamp if self.store is not None else None
             try:
                 if ahead is None:
                     outcome = self._judge(feed, candidate, None)
@@ -396,10 +395,10 @@ class Watcher:
                     prepared = Prepared(candidate, ahead)
                     outcome = self._judge(feed, prepared, Parsed(prepared))
             except StoreError:
-                if self.store is None or self.store.current() == stamp:
+                if self.store is None or not self.store.changed():
                     raise  # not a change of the store: the store itself is at fault
                 outcome = None
-            if self.store is None or self.store.current() == stamp:
+            if self.store is None or not self.store.changed():
                 return outcome
             ahead = None
 

@@ -10,6 +10,7 @@ stale index is never committed, and a store that changed is never matched agains
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,17 +35,21 @@ class FollowedStore:
         self.build = build
         self.say = say
         self._store = open_store(path, read_only=True)
+        self._file = _identity(path)
         self.stamp: Stamp = stamp
 
     def current(self) -> Stamp:
         return self._store.stamp()
 
     def changed(self) -> bool:
-        return self.current() != self.stamp
+        """The store's stamp moved, or another file took its path (a store written aside and
+        moved over it: the connection kept would go on reading the old file)."""
+        return self.current() != self.stamp or _identity(self.path) != self._file
 
     def reopen(self) -> ScanContext:
         """The store opened again and its index (rebuilt if stale): the new context."""
         self._store.close()
+        self._file = _identity(self.path)
         self._store = open_store(self.path, read_only=True)
         stamp = self._store.stamp()
         context = self.build(self._store)
@@ -55,3 +60,11 @@ class FollowedStore:
 
     def close(self) -> None:
         self._store.close()
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
