@@ -28,7 +28,7 @@ from scanner.errors import InputError, LeaktraceError
 from scanner.verdict import Verdict
 
 FORMAT = "leaktrace-results"
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 DEFAULT_PATH = DEFAULT_RESULTS
 
 _SCHEMA = """
@@ -188,12 +188,33 @@ def _migrate_4_to_5(db: sqlite3.Connection) -> None:
     db.execute("CREATE TABLE watch_since (feed TEXT PRIMARY KEY, since TEXT NOT NULL)")
 
 
+def _migrate_5_to_6(db: sqlite3.Connection) -> None:
+    """v6: each alert of the outbox names the webhook and format it was made for
+    (``destination``, a hash: the URL is a secret), and is delivered only by a watch with that
+    webhook; an alert id is unique per destination. Alerts written before have ``*``: any
+    watch with a webhook delivers them, as before."""
+    db.execute(
+        "CREATE TABLE watch_outbox_6 (id INTEGER PRIMARY KEY, alert TEXT NOT NULL,"
+        " destination TEXT NOT NULL, payload TEXT NOT NULL, created_at REAL NOT NULL,"
+        " attempts INTEGER NOT NULL DEFAULT 0, next_at REAL NOT NULL, delivered_at REAL,"
+        " last_error TEXT, UNIQUE (alert, destination))"
+    )
+    db.execute(
+        "INSERT INTO watch_outbox_6 SELECT id, alert, '*', payload, created_at, attempts,"
+        " next_at, delivered_at, last_error FROM watch_outbox"
+    )
+    db.execute("DROP TABLE watch_outbox")
+    db.execute("ALTER TABLE watch_outbox_6 RENAME TO watch_outbox")
+    db.execute("CREATE INDEX watch_outbox_due ON watch_outbox (delivered_at, next_at)")
+
+
 #: Numbered migrations: MIGRATIONS[n] upgrades a results database from schema n to n + 1.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _migrate_1_to_2,
     2: _migrate_2_to_3,
     3: _migrate_3_to_4,
     4: _migrate_4_to_5,
+    5: _migrate_5_to_6,
 }
 
 #: What a decision covers (``decisions.scope``, schema 3).

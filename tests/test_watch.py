@@ -27,6 +27,7 @@ from scanner.sources.base import Limits
 from scanner.sources.github import GitHubAPI
 from scanner.watch import Filters, GitHubFeed, NpmFeed, Publication, render
 from scanner.watch.alerts import SLACK_BACKTICK, check_webhook
+from scanner.watch.state import alert_destination
 from tests.servers import FakeFeeds, FakeWebhook
 from tests.watch_stream import PRIVATE, build, js_module, write_store
 
@@ -58,7 +59,7 @@ def _fetched(feeds: FakeFeeds, paths: set[str]) -> Counter[str]:
 
 def _npm_checkpoint(results: Path) -> int:
     with sqlite3.connect(results) as db:
-        row = db.execute("SELECT cursor FROM watch_checkpoints WHERE feed = 'npm'").fetchone()
+        row = db.execute("SELECT cursor FROM watch_checkpoints WHERE feed LIKE 'npm %'").fetchone()
     return int(row[0]) if row else 0
 
 
@@ -256,7 +257,7 @@ def test_outbox_keeps_alerts_while_the_webhook_is_down_and_honours_retry_after(t
     path = tmp_path / "results.db"
     with FakeWebhook() as hook, ResultsDB(path, create=True) as results:
         hook.down, hook.retry_after = True, 1
-        state = WatchState(results)
+        state = WatchState(results, destination=alert_destination(f"{hook.url}/secret", "json"))
         state.commit("npm", "7", 1, alert=("a1", {"id": "a1", "target": "npm:x@1"}))
         said: list[str] = []
         outbox = Outbox(path, Http(httpx.Client(timeout=5)), f"{hook.url}/secret", "json",
@@ -303,7 +304,7 @@ def test_the_outbox_outlives_any_error_and_loses_no_alert(tmp_path, monkeypatch)
     good = {"id": "a2", "feed": "npm", "target": "npm:x@1", "verdict": "derivative",
             "matched_tokens": 90, "files": []}  # fmt: skip
     with FakeWebhook() as hook, ResultsDB(path, create=True) as results:
-        state = WatchState(results)
+        state = WatchState(results, destination=alert_destination(f"{hook.url}/secret", "slack"))
         state.commit("npm", "1", 1, alert=("a1", {"id": "a1"}))  # no fields to render: KeyError
         state.commit("npm", "2", 1, alert=("a2", good))
         said: list[str] = []
@@ -354,8 +355,31 @@ def test_results_database_schema_3_gains_the_watch_tables(tmp_path):
         version = results.connection.execute(
             "SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]  # fmt: skip
         tables = {r[0] for r in results.connection.execute("SELECT name FROM sqlite_master")}
-    assert version == "5"
+    assert version == "6"
     assert {"watch_checkpoints", "watch_outbox", "watch_versions", "watch_since"} <= tables
+
+
+def test_results_database_schema_5_keeps_its_undelivered_alerts_for_any_webhook(tmp_path):
+    """Schema 6 records each alert's webhook; an alert written before (schema 5, which did not)
+    is still delivered, by the next watch with a webhook, as it was before."""
+    from scanner.resultsdb import ResultsDB
+    from scanner.watch import WatchState
+
+    path = tmp_path / "old.db"
+    ResultsDB(path, create=True).close()
+    with sqlite3.connect(path) as db:
+        db.execute("DROP TABLE watch_outbox")
+        db.execute("CREATE TABLE watch_outbox (id INTEGER PRIMARY KEY, alert TEXT NOT NULL"
+                   " UNIQUE, payload TEXT NOT NULL, created_at REAL NOT NULL, attempts INTEGER"
+                   " NOT NULL DEFAULT 0, next_at REAL NOT NULL, delivered_at REAL,"
+                   " last_error TEXT)")  # fmt: skip
+        db.execute("INSERT INTO watch_outbox (alert, payload, created_at, next_at)"
+                   " VALUES ('a1', '{}', 0, 0)")  # fmt: skip
+        db.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
+    with ResultsDB(path) as results:
+        anyone = WatchState(results, destination=alert_destination("https://x.example/h", "json"))
+        assert [alert.alert for alert in anyone.due()] == ["a1"]
+        assert WatchState(results).pending() == 1
 
 
 def test_a_malformed_feed_answer_is_one_line_and_the_other_feeds_go_on(store, tmp_path):
@@ -540,10 +564,17 @@ def test_a_lagging_live_feed_is_backfilled_from_gh_archive_once():
         assert len(first) == 2 and json.loads(feed.cursor)["id"] == ids[1]
         feeds.show()  # four more, while the live feed shows only the newest two
         second = [p for p in feed.poll() if p.open]
-    assert len(second) == 4 and json.loads(feed.cursor)["id"] == ids[5]
-    assert "after" not in json.loads(feed.cursor)
-    heads = [p.target for p in first + second]
-    assert len(set(heads)) == 6  # each push once, none twice
+        # hour 1 from the archive; hour 2 is not archived yet and the live feed's oldest event
+        # may not be the next one (event ids are not consecutive): hour 2 is waited for
+        assert len(second) == 2 and json.loads(feed.cursor)["id"] == ids[3]
+        assert any("wait for GH Archive hour 2026-12-01-2" in line for line in said)
+        pushes.append(feeds.push("a/b", {"f6.js": b"var v6 = 6;\n"}))  # 03:00: hour 2 archived
+        feeds.show()
+        third = [p for p in feed.poll() if p.open]
+    assert len(third) == 3 and json.loads(feed.cursor)["id"] == ids[5] + 1
+    assert "after" not in json.loads(feed.cursor) and "hour" not in json.loads(feed.cursor)
+    heads = [p.target for p in first + second + third]
+    assert len(set(heads)) == 7  # each push once, none twice
     assert any("no longer reaches back" in line for line in said)
     assert feeds.requests_matching(r"^/gharchive/2026-12-01-0\.json\.gz$")
 
@@ -640,7 +671,7 @@ def test_sigterm_commits_what_was_read_and_stops(store, tmp_path):
         tarballs = {r["path"] for r in feeds.requests_matching(r"\.tgz$")}
     assert watch.returncode in (0, 1), stderr
     with sqlite3.connect(results) as db:
-        done = db.execute("SELECT publications FROM watch_checkpoints WHERE feed = 'npm'")
+        done = db.execute("SELECT publications FROM watch_checkpoints WHERE feed LIKE 'npm %'")
         status = db.execute("SELECT status FROM runs").fetchone()[0]
         assert status == "stopped"
         assert 0 < done.fetchone()[0] <= len(tarballs) + 1  # what it read, and no more
@@ -1326,7 +1357,9 @@ def test_github_starts_at_the_live_feeds_end_unless_from_the_beginning(store, tm
 
     def checkpoint(results: Path) -> int:
         with sqlite3.connect(results) as db:
-            [(cursor,)] = db.execute("SELECT cursor FROM watch_checkpoints WHERE feed = 'github'")
+            [(cursor,)] = db.execute(
+                "SELECT cursor FROM watch_checkpoints WHERE feed LIKE 'github %'"
+            )
         return int(json.loads(cursor)["id"])
 
     with FakeFeeds() as feeds:
@@ -1342,3 +1375,262 @@ def test_github_starts_at_the_live_feeds_end_unless_from_the_beginning(store, tm
         assert checkpoint(now) == int(feeds.entries[new].data["event"]["id"])
         everything = watch(tmp_path / "all.db", "--from-beginning")
     assert "4 publication(s) scanned" in everything
+
+
+def test_a_watch_with_other_filters_keeps_a_checkpoint_of_its_own(store, tmp_path):
+    """Two watches of npm in one results database: the first with ``--scope @acme``, the
+    second with no filter. The second has its own checkpoint (``--from-beginning`` obeyed) and
+    run, and reads the package the first filtered out; before, it resumed after the first's
+    checkpoint, in the first's run, and never read it (exit 0)."""
+    from typer.testing import CliRunner
+
+    from scanner.cli import app
+
+    rng = random.Random(31)
+    results = tmp_path / "r.db"
+    leaked = {"lib/reconciliation.py": _private_file("acme_ledger/reconciliation.py")}
+    with FakeFeeds() as feeds:
+        feeds.publish_npm("@acme/ui", "1.0.0", {"index.js": js_module(rng, 3)})
+        feeds.publish_npm("unrelated-pkg", "1.0.0", leaked)
+        feeds.show()
+        first = CliRunner().invoke(app, _npm_watch(store, results, feeds, "--from-beginning",
+                                                   "--scope", "@acme"))  # fmt: skip
+        second = CliRunner().invoke(app, _npm_watch(store, results, feeds, "--from-beginning"))
+        again = CliRunner().invoke(app, _npm_watch(store, results, feeds, "--scope", "@acme"))
+    assert first.exit_code == 0 and "1 filtered out" in first.output, first.output
+    assert second.exit_code == 1, second.output
+    assert "resuming" not in second.output
+    assert "2 publication(s) scanned, 0 filtered out, 1 flagged" in second.output
+    assert "npm: resuming after 2 publication(s)" in again.output  # the first's own checkpoint
+    assert again.exit_code == 0 and "0 publication(s) scanned" in again.output
+    runs = [int(re.search(r"run (\d+) in", done.output).group(1))
+            for done in (first, second, again)]  # fmt: skip
+    assert runs[0] == runs[2] != runs[1]
+    with sqlite3.connect(results) as db:
+        flagged = db.execute("SELECT run_id, target FROM candidates WHERE verdict = 'derivative'")
+        assert flagged.fetchall() == [(runs[1], "npm:unrelated-pkg@1.0.0")]
+
+
+def test_a_gap_no_archive_holds_yet_keeps_the_checkpoint_before_it():
+    """``--gharchive-from``: the hours archived are read, then the current hour is not archived
+    yet and the live feed (5 events) no longer reaches back to its first events. The checkpoint
+    stays before them, one line says what is pending, and once the hour is archived the next
+    watch (from the checkpoint) reads both pushes of that hour, once each; before, the live
+    feed took over, the checkpoint moved past the gap and the push at 02:10 was never read."""
+    with FakeFeeds(live_window=5, seconds_per_entry=60) as feeds:
+        for name in ("acme/app", "acme/ledger", "other/x"):
+            feeds.create_repo(name, {"README.md": b"# x\n"})
+        for _ in range(130):  # 00:00 - 02:09
+            feeds.other_event("WatchEvent", "other/x")
+        feeds.push("acme/app", {"a.js": b"var a = 1;\n"})  # 02:10
+        for _ in range(10):
+            feeds.other_event("WatchEvent", "other/x")
+        feeds.push("acme/ledger", {"d.js": b"var d = 2;\n"})  # 02:21
+        feeds.show()
+        said: list[str] = []
+
+        def watch(cursor: str | None) -> tuple[list[str], str]:
+            feed = GitHubFeed(GitHubAPI(_http(), feeds.url), Limits(), cursor,
+                              f"{feeds.url}/gharchive", "2026-12-01-0",
+                              say=said.append)  # fmt: skip
+            return [p.name for p in feed.poll() if p.open], feed.cursor
+
+        first, cursor = watch(None)
+        assert first == [] and json.loads(cursor)["hour"] == "2026-12-01-2", cursor
+        assert any("wait for GH Archive hour 2026-12-01-2" in line for line in said), said
+        for _ in range(60):  # 02:22 - 03:21: hour 2 is archived now
+            feeds.other_event("WatchEvent", "other/x")
+        feeds.show()
+        second, cursor = watch(cursor)
+        assert second == ["acme/app", "acme/ledger"], said
+        assert json.loads(cursor)["hour"] == "2026-12-01-3"  # the live feed misses 03:00-03:16
+
+
+def _wait_for_rows(results: Path, count: int, process: subprocess.Popen, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "watch made no progress"
+        if results.exists():
+            with sqlite3.connect(results) as db:
+                tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
+                if "watch_checkpoints" in tables:
+                    row = db.execute("SELECT sum(publications) FROM watch_checkpoints").fetchone()
+                    if (row[0] or 0) >= count:
+                        return
+        time.sleep(0.1)
+
+
+def test_a_store_fingerprinted_again_while_watch_runs_is_reopened(tmp_path):
+    """The private side fingerprints a new file into the store while watch runs, after watch
+    matched a leak (its readers of the store are open). The next publications are judged
+    against the store as it is now: a copy of the new file is flagged, a copy of the old one
+    still is, and one line says the store was reopened. Before, the first was judged against
+    the old index and committed ``clear``, the second made watch exit 2 (``the store changed
+    during the scan``)."""
+    private = tmp_path / "private"
+    private.mkdir()
+    old_file = _private_file("acme_ledger/reconciliation.py")
+    new_file = _private_file("acme_ledger/invoicing.py")
+    (private / "reconciliation.py").write_bytes(old_file)
+    store = tmp_path / "s.db"
+
+    def fingerprint() -> None:
+        done = subprocess.run([sys.executable, "-m", "scanner", "fingerprint", str(private),
+                               "--store", str(store)], env=_env(), capture_output=True,
+                              text=True, timeout=300)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+
+    fingerprint()
+    results = tmp_path / "r.db"
+    with FakeFeeds() as feeds:
+        feeds.publish_npm("first-leak", "1.0.0", {"lib/r.py": old_file})
+        feeds.show()
+        command = _npm_watch(store, results, feeds, "--from-beginning", "--poll", "0.2")
+        command.remove("--once")  # it runs until the SIGTERM
+        watch = subprocess.Popen(
+            [sys.executable, "-m", "scanner", *command],
+            env=_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            _wait_for_rows(results, 1, watch, 120)
+            (private / "invoicing.py").write_bytes(new_file)
+            fingerprint()
+            feeds.publish_npm("new-leak", "1.0.0", {"lib/i.py": new_file})
+            feeds.publish_npm("old-leak", "1.0.0", {"lib/r.py": old_file})
+            feeds.show()
+            _wait_for_rows(results, 3, watch, 120)
+        finally:
+            watch.send_signal(signal.SIGTERM)
+            _, stderr = watch.communicate(timeout=60)
+    assert watch.returncode == 1, stderr
+    assert stderr.count("the store changed; its index reopened") == 1, stderr
+    with sqlite3.connect(results) as db:
+        verdicts = dict(db.execute("SELECT target, verdict FROM candidates"))
+    assert verdicts == {f"npm:{name}@1.0.0": "derivative"
+                        for name in ("first-leak", "new-leak", "old-leak")}, stderr  # fmt: skip
+
+
+def test_an_alert_goes_only_to_the_webhook_and_format_it_was_made_for(store, tmp_path):
+    """Watch A (npm, a Slack webhook that is down) is stopped with its alert in the outbox;
+    watch B (PyPI, another webhook, JSON) on the same results database delivers only its own
+    alert and says nothing of npm; A, started again with its webhook up, delivers its alert as
+    Slack text. Before, B delivered A's alert to B's webhook as JSON, and said 'npm: resuming'
+    for a feed it does not read."""
+    from typer.testing import CliRunner
+
+    from scanner.cli import app
+
+    results = tmp_path / "r.db"
+    with FakeFeeds() as feeds, FakeWebhook(slack=True) as x, FakeWebhook() as y:
+        feeds.publish_npm("@acme/ui", "1.0.0", {"lib/r.py": _private_file(
+            "acme_ledger/reconciliation.py")})  # fmt: skip
+        feeds.publish_pypi("acme-x", "1.0", {"acme_x/i.py": _private_file(
+            "acme_ledger/invoicing.py")})  # fmt: skip
+        feeds.show()
+        x.down = True
+        a = [sys.executable, "-m", "scanner", *_npm_watch(store, results, feeds,
+             "--from-beginning", "--poll", "0.2", "--webhook", f"{x.url}/services/T/B/X",
+             "--webhook-format", "slack")]  # fmt: skip
+        a.remove("--once")
+        first = subprocess.Popen(a, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 text=True)  # fmt: skip
+        try:
+            _wait_for_rows(results, 1, first, 120)
+        finally:
+            first.send_signal(signal.SIGTERM)
+            first.communicate(timeout=60)
+        assert not x.alerts()
+        b = CliRunner().invoke(app, [
+            "watch", "--store", str(store), "--results", str(results), "--feed", "pypi",
+            "--pypi-url", feeds.url, "--from-beginning", "--once", "--webhook",
+            f"{y.url}/hook", "--webhook-format", "json"])  # fmt: skip
+        x.down = False
+        again = CliRunner().invoke(app, [*_npm_watch(store, results, feeds), "--webhook",
+                                         f"{x.url}/services/T/B/X", "--webhook-format",
+                                         "slack"])  # fmt: skip
+    assert b.exit_code == 1, b.output
+    assert [alert["target"] for alert in y.alerts()] == ["pypi:acme-x==1.0/acme-x-1.0.tar.gz"]
+    assert "npm" not in b.output.replace('"npm"', ""), b.output
+    assert again.exit_code == 0 and "1 alert(s) waiting in the outbox" in again.output
+    [slack] = x.alerts()
+    assert "@acme/ui" in slack["text"] and "blocks" in slack, slack
+
+
+def test_a_package_pattern_matches_pypi_names_as_pypi_does(store, tmp_path):
+    """PEP 503: ``Acme-Billing`` and ``acme_payroll`` are the projects ``acme-billing`` and
+    ``acme-payroll``, so ``--package 'acme-*'`` reads them; before, they were filtered out."""
+    from typer.testing import CliRunner
+
+    from scanner.cli import app
+
+    with FakeFeeds() as feeds:
+        for name in ("acme-ledger", "Acme-Billing", "acme_payroll", "acme.tax", "other"):
+            feeds.publish_pypi(name, "1.0", {"pkg/__init__.py": b"X = 1\n"})
+        feeds.show()
+        done = CliRunner().invoke(app, [
+            "watch", "--store", str(store), "--results", str(tmp_path / "r.db"), "--feed", "pypi",
+            "--package", "ACME_*", "--from-beginning", "--once",
+            "--pypi-url", feeds.url])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert "4 publication(s) scanned, 1 filtered out" in done.output
+
+
+def test_a_slack_alert_names_each_candidate_file_once(store, tmp_path):
+    """One published file holding two private files matches both: the Slack text names it
+    once (before: once per private file matched)."""
+    from typer.testing import CliRunner
+
+    from scanner.cli import app
+
+    both = _private_file("acme_ledger/reconciliation.py") + b"\n\n" + _private_file(
+        "acme_ledger/invoicing.py")  # fmt: skip
+    with FakeFeeds() as feeds, FakeWebhook(slack=True) as hook:
+        feeds.publish_npm("bundle", "1.0.0", {"lib/all.py": both})
+        feeds.show()
+        done = CliRunner().invoke(app, [*_npm_watch(store, tmp_path / "r.db", feeds,
+                                                    "--from-beginning"), "--webhook",
+                                        f"{hook.url}/services/T/B/X", "--webhook-format",
+                                        "slack"])  # fmt: skip
+    assert done.exit_code == 1, done.output
+    with sqlite3.connect(tmp_path / "r.db") as db:
+        [(data,)] = db.execute("SELECT data FROM candidates")
+    private = {f["private_path"] for f in json.loads(data)["files"]}
+    assert len(private) >= 2, private  # it matched both
+    [alert] = hook.alerts()
+    assert alert["text"].count("`package/lib/all.py`") == 1, alert["text"]
+
+
+def test_a_checkpoint_of_an_earlier_leaktrace_is_taken_over_once(store, tmp_path):
+    """A results database whose checkpoints an earlier leaktrace kept per feed (no filters
+    recorded): the first watch takes them over, in one line, and goes on from there; a watch
+    with other filters then has its own."""
+    from typer.testing import CliRunner
+
+    from scanner.cli import app
+
+    rng = random.Random(41)
+    results = tmp_path / "r.db"
+    with FakeFeeds() as feeds:
+        for name in ("a", "b", "c"):
+            feeds.publish_npm(name, "1.0.0", {"index.js": js_module(rng, 2)})
+        feeds.show()
+        first = CliRunner().invoke(app, _npm_watch(store, results, feeds, "--from-beginning"))
+        assert first.exit_code == 0, first.output
+        with sqlite3.connect(results) as db:  # as an earlier leaktrace left it, after "a"
+            db.execute("UPDATE watch_checkpoints SET feed = 'npm', cursor = '1'")
+            db.execute("UPDATE watch_since SET feed = 'npm'")
+            db.execute("DELETE FROM watch_versions WHERE package != 'a'")
+            db.execute("UPDATE watch_versions SET feed = 'npm'")
+        taken = CliRunner().invoke(app, _npm_watch(store, results, feeds))
+        other = CliRunner().invoke(app, _npm_watch(store, results, feeds, "--package", "x*"))
+    assert "takes over the checkpoint an earlier leaktrace kept" in taken.output, taken.output
+    assert "3 feed entries, 2 publication(s) scanned" not in taken.output
+    assert "2 feed entries, 2 publication(s) scanned" in taken.output, taken.output
+    assert "takes over" not in other.output and "resuming" not in other.output
+    with sqlite3.connect(results) as db:
+        feeds_kept = [f for (f,) in db.execute("SELECT feed FROM watch_checkpoints")]
+    assert len(feeds_kept) == 2 and all(f.startswith("npm ") for f in feeds_kept)  # no "npm"

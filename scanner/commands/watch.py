@@ -9,6 +9,7 @@ resumes from each feed's checkpoint in the results database; see ``scanner.watch
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import signal
 import threading
@@ -25,7 +26,7 @@ from scanner.endpoints import DEFAULT_API, DEFAULT_RESULTS, NPM_REGISTRY, PYPI_U
 from scanner.errors import ConfigError, LeaktraceError
 
 if TYPE_CHECKING:
-    from fingerprints import FingerprintParams
+    from fingerprints import FingerprintParams, SQLiteStore
     from scanner.crawl import Crawler
     from scanner.index import FingerprintIndex
     from scanner.resultsdb import ResultsDB
@@ -112,6 +113,14 @@ def watch(
     set_: Annotated[
         list[str] | None, typer.Option("--set", help="Override a threshold: NAME=VALUE.")
     ] = None,
+    name: Annotated[
+        str | None,
+        typer.Option(
+            "--name",
+            help="The watch's name: its checkpoints are kept under it "
+            "(default: one per feed, filters and store).",
+        ),
+    ] = None,
 ) -> None:
     """Follow npm, PyPI and GitHub as they publish, and scan each new publication."""
     settings = Settings(
@@ -122,7 +131,7 @@ def watch(
         from_beginning=from_beginning, gharchive_from=gharchive_from, once=once, poll=poll,
         prefetch=prefetch, jobs=jobs, npm_changes=npm_changes, npm_registry=npm_registry,
         pypi_url=pypi_url, api_url=api_url, gharchive_url=gharchive_url, token_file=token_file,
-        config=config, assignments=tuple(set_ or ()),
+        config=config, assignments=tuple(set_ or ()), name=name,
     )  # fmt: skip
     try:
         code = run_watch(settings)
@@ -162,6 +171,7 @@ class Settings:
     token_file: Path | None
     config: Path | None
     assignments: tuple[str, ...]
+    name: str | None = None
 
     def check(self) -> None:
         """A ``ConfigError`` naming the first bad option."""
@@ -171,6 +181,8 @@ class Settings:
         for name in self.feeds:
             if name not in FEEDS:
                 raise ConfigError("--feed", f"{name!r}: expected one of {', '.join(FEEDS)}")
+        if self.name is not None and not self.name.strip():
+            raise ConfigError("--name", "must not be empty")
         if self.jobs < 1:
             raise ConfigError("--jobs", f"must be at least 1, got {self.jobs}")
         if self.webhook_format not in FORMATS:
@@ -198,24 +210,31 @@ def run_watch(settings: Settings) -> int:
     from scanner.scan import ScanContext
     from scanner.thresholds import parse_assignments
     from scanner.watch.engine import BoundedCache, Filters, Watcher
-    from scanner.watch.state import WatchState
+    from scanner.watch.reopen import FollowedStore
+    from scanner.watch.state import WatchState, alert_destination
 
     settings.check()
     thresholds = load_thresholds(settings.config).with_overrides(
         parse_assignments(list(settings.assignments)), "command line")  # fmt: skip
     limits = load_limits(settings.config)
-    with open_store(settings.store, read_only=True) as opened:
-        if not opened.has_private_files():  # one row, not every file of the store
-            raise ConfigError("--store", f"{settings.store} holds no private files; fingerprint "
-                              "the private code into it first")  # fmt: skip
-        index = FingerprintIndex.from_store(opened, _say)
-        params = opened.params
-        digest = index.store_digest or opened.digest()
     # every publication is a stranger's: each file is parsed in an isolated parser process,
     # under the time and memory limits, as in 'scan' (a parser crash is one line, not the end);
     # the watcher's read-ahead threads start theirs (--jobs of them)
     parse = limits.parse_limits()
-    context = ScanContext(index, params, thresholds, limits.max_file_bytes, parse)
+
+    def build(opened: SQLiteStore) -> ScanContext:
+        index = FingerprintIndex.from_store(opened, _say)
+        return ScanContext(index, opened.params, thresholds, limits.max_file_bytes, parse)
+
+    with open_store(settings.store, read_only=True) as opened:
+        if not opened.has_private_files():  # one row, not every file of the store
+            raise ConfigError("--store", f"{settings.store} holds no private files; fingerprint "
+                              "the private code into it first")  # fmt: skip
+        stamp = opened.stamp()
+        context = build(opened)
+        index, params = context.index, context.params
+        digest = index.store_digest or opened.digest()
+    followed = FollowedStore(settings.store, build, _say, stamp)
     filters = Filters(settings.packages, settings.scopes, settings.orgs, settings.keywords)
     crawler = make_crawler(token=read_token(settings.token_file), api_url=settings.api_url,
                            npm_registry=settings.npm_registry, pypi_url=settings.pypi_url,
@@ -225,8 +244,16 @@ def run_watch(settings: Settings) -> int:
     outbox = watcher = None
     try:
         with ResultsDB(settings.results, create=True) as results:
-            state = WatchState(results)
-            run_id = _run_id(results, settings, index, params, thresholds, digest)
+            keys = watch_keys(settings)
+            destination = alert_destination(settings.webhook, settings.webhook_format)
+            state = WatchState(results, keys, destination)
+            for name in settings.feeds:
+                if state.adopt_legacy(name):
+                    _say(
+                        f"{name}: this watch takes over the checkpoint an earlier leaktrace kept "
+                        "for every watch of the feed (which filters it had is not recorded)"
+                    )
+            run_id = _run_id(results, settings, index, params, thresholds, digest, keys)
             feeds = _feeds(settings, crawler, state, limits)
             for name, (_, count, at) in state.checkpoints().items():
                 _say(f"{name}: resuming after {count:,} publication(s) (checkpoint of {at})")
@@ -235,7 +262,7 @@ def run_watch(settings: Settings) -> int:
                               alert_review=settings.alert_review, prefetch=settings.prefetch,
                               jobs=settings.jobs,
                               on_alert=outbox.poke if outbox else None, say=_say,
-                              redact=crawler.http.redact)  # fmt: skip
+                              redact=crawler.http.redact, store=followed)  # fmt: skip
             previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
             try:
                 watcher.run(once=settings.once, poll=settings.poll, stop=stop.is_set)
@@ -255,22 +282,47 @@ def run_watch(settings: Settings) -> int:
             watcher.close()
         if outbox is not None:
             outbox.stop()
+        followed.close()
         crawler.close()
     if counts.flagged:
         return EXIT_FLAGGED
     return EXIT_INCOMPLETE if counts.incomplete or counts.feed_failures else EXIT_CLEAR
 
 
+def watch_keys(settings: Settings) -> dict[str, str]:
+    """Each feed's checkpoint key: ``--name`` when given, else what was watched (the feed's
+    URLs, the filters that apply to it, the store file), so that a watch with other filters, of
+    another store or mirror, in the same results database, has a checkpoint of its own."""
+    store = str(settings.store.resolve())
+    packages = {"packages": sorted(settings.packages), "scopes": sorted(settings.scopes),
+                "max_size": settings.max_size}  # fmt: skip
+    what = {
+        "npm": {"changes": settings.npm_changes, "registry": settings.npm_registry, **packages},
+        "pypi": {"url": settings.pypi_url, **packages},
+        "github": {"api": settings.api_url, "orgs": sorted(o.lower() for o in settings.orgs),
+                   "keywords": sorted(k.lower() for k in settings.keywords)},
+    }  # fmt: skip
+    keys = {}
+    for feed in settings.feeds:
+        if settings.name:
+            keys[feed] = f"{feed} {settings.name}"
+            continue
+        text = json.dumps({"store": store, **what[feed]}, sort_keys=True)
+        keys[feed] = f"{feed} {hashlib.sha256(text.encode()).hexdigest()[:16]}"
+    return keys
+
+
 def _run_id(results: ResultsDB, settings: Settings, index: FingerprintIndex,
-            params: FingerprintParams, thresholds: Thresholds, digest: str) -> int:  # fmt: skip
-    """The watch's run in the results database: one per store, feeds and thresholds, carried
-    on across restarts (``review latest`` shows its findings)."""
+            params: FingerprintParams, thresholds: Thresholds, digest: str,
+            keys: dict[str, str]) -> int:  # fmt: skip
+    """The watch's run in the results database: one per store, watch (its feeds' checkpoint
+    keys) and thresholds, carried on across restarts (``review latest`` shows its findings)."""
     from fingerprints import __version__
     from scanner.reports.json_report import to_dict
     from scanner.results import ScanResult
     from scanner.scan import now
 
-    job = "watch " + json.dumps({"store": digest, "feeds": sorted(settings.feeds),
+    job = "watch " + json.dumps({"store": digest, "feeds": sorted(keys.values()),
                                  "thresholds": thresholds.as_dict()},
                                 sort_keys=True, default=str)  # fmt: skip
     run_id = results.resumable_run(job)
@@ -347,4 +399,7 @@ def _drain(state: WatchState, outbox: Outbox, seconds: float = 30.0) -> None:
         outbox.poke()
         time.sleep(0.1)
     if state.pending():
-        _say(f"{state.pending()} alert(s) still in the outbox; the next watch delivers them")
+        _say(
+            f"{state.pending()} alert(s) still in the outbox; the next watch with this webhook "
+            "delivers them"
+        )

@@ -28,7 +28,7 @@ from fingerprints import printable
 from scanner.errors import ConfigError
 from scanner.http import FetchError, Http, is_loopback, origin
 from scanner.resultsdb import ResultsDB
-from scanner.watch.state import WatchState
+from scanner.watch.state import WatchState, alert_destination
 
 FORMATS = ("json", "slack")
 BACKOFF_FIRST = 1.0
@@ -113,7 +113,9 @@ def _slack_escape(text: str, limit: int = SLACK_NAME_MAX) -> str:
 def render(payload: dict[str, Any], fmt: str) -> bytes:
     if fmt == "json":
         return json.dumps(payload, ensure_ascii=True).encode()
-    files = ", ".join(f"`{_slack_escape(str(f['candidate_path']))}`" for f in payload["files"][:5])
+    paths = dict.fromkeys(str(f["candidate_path"]) for f in payload["files"])  # one per path,
+    # not one per private file it matched
+    files = ", ".join(f"`{_slack_escape(path)}`" for path in list(paths)[:5])
     text = (f"leaktrace: *{payload['verdict']}* in `{_slack_escape(payload['target'])}` "
             f"({payload['feed']}): {payload['matched_tokens']:,} private tokens"
             + (f" in {files}" if files else ""))  # fmt: skip
@@ -143,6 +145,7 @@ class Outbox:
         self.fmt = fmt
         self.say = say
         self.shown = check_webhook(url)
+        self.destination = alert_destination(url, fmt)  # only this webhook's alerts
         self.delivered = 0
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -168,7 +171,7 @@ class Outbox:
         while not self._stop.is_set():
             try:
                 with ResultsDB(self.results_path) as results:
-                    self._deliver(WatchState(results))
+                    self._deliver(WatchState(results, destination=self.destination))
                 return
             except Exception as exc:  # the thread must outlive any error
                 text = _hide(f"{type(exc).__name__}: {exc}", self.url, self.shown)

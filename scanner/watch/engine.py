@@ -26,7 +26,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from fingerprints import LeaktraceError, carried_name
+from packaging.utils import canonicalize_name
+
+from fingerprints import LeaktraceError, StoreError, carried_name
 from scanner.http import FetchError
 from scanner.reports.json_report import candidate_dict
 from scanner.scan import FileOutcome, ScanContext, scan_candidate
@@ -35,6 +37,7 @@ from scanner.verdict import Verdict
 from scanner.watch.alerts import alert_payload
 from scanner.watch.feeds import Opened, Publication, Versions
 from scanner.watch.pipeline import FileStream, Parsed, Prepared, ReadAhead
+from scanner.watch.reopen import FollowedStore
 from scanner.watch.state import Mark, WatchState, undated_mark
 
 MEMO_ENTRIES = 10_000
@@ -79,7 +82,10 @@ class Filters:
                 k.lower() in name.lower() for k in self.keywords)  # fmt: skip
         if not (self.packages or self.scopes):
             return True
-        return any(fnmatch.fnmatchcase(name, p) for p in self.packages) or any(
+        packages = self.packages
+        if publication.feed == "pypi":  # PEP 503: Acme_Billing is the project acme-billing
+            name, packages = canonicalize_name(name), tuple(map(canonicalize_name, packages))
+        return any(fnmatch.fnmatchcase(name, p) for p in packages) or any(
             name.startswith(s.rstrip("/") + "/") for s in self.scopes)  # fmt: skip
 
 
@@ -162,8 +168,10 @@ class Watcher:
                  filters: Filters, run_id: int, *, alert_review: bool = False,
                  prefetch: int = 4, jobs: int = 1, on_alert: Callable[[], None] | None = None,
                  say: Callable[[str], None] = print,
-                 redact: Callable[[str], str] = lambda s: s) -> None:  # fmt: skip
+                 redact: Callable[[str], str] = lambda s: s,
+                 store: FollowedStore | None = None) -> None:  # fmt: skip
         self.feeds = feeds
+        self.store = store  # reopened when it changes (``_judged``)
         self.state = state
         self.context = context
         self.filters = filters
@@ -368,13 +376,38 @@ class Watcher:
             if mark is not None:
                 self.state.commit(publication.feed, None, 0, mark=mark)
             return False
-        if ahead is None:
-            outcome = self._judge(publication.feed, opened.candidate, None)
-        else:
-            candidate = Prepared(opened.candidate, ahead)
-            outcome = self._judge(publication.feed, candidate, Parsed(candidate))
+        outcome = self._judged(publication.feed, opened.candidate, ahead)
         self._record(publication, outcome, done, mark=mark, moves=moves)
         return True
+
+    def _judged(self, feed: str, candidate: Any, ahead: FileStream | None) -> Any:
+        """The outcome of ``candidate`` (its files from ``ahead`` when read ahead), judged
+        against the store as it is now: when the store changed before or while it was judged,
+        the store and its index are opened again and it is judged again (from the candidate;
+        the files read ahead were taken), so no verdict of a stale index is committed."""
+        while True:
+            if self.store is not None and self.store.changed():
+                self._reopen()
+            try:
+                if ahead is None:
+                    outcome = self._judge(feed, candidate, None)
+                else:
+                    prepared = Prepared(candidate, ahead)
+                    outcome = self._judge(feed, prepared, Parsed(prepared))
+            except StoreError:
+                if self.store is None or not self.store.changed():
+                    raise  # not a change of the store: the store itself is at fault
+                outcome = None
+            if self.store is None or not self.store.changed():
+                return outcome
+            ahead = None
+
+    def _reopen(self) -> None:
+        """The store changed: its index opened again, the memo (outcomes of the old index)
+        emptied."""
+        assert self.store is not None
+        self.context = self._ahead.context = self.store.reopen()
+        self.memo = {}
 
     def _opened(self, target: str, feed: str, fetch: Callable[[], Opened]) -> Opened:
         """What ``fetch`` gave, or, when it failed, an unread candidate saying why."""

@@ -353,6 +353,7 @@ class GitHubFeed:
         self.backfilling = "hour" in self.state  # the live feed then goes on from it
         self.say = say
         self.interval = 0.0
+        self._waiting: str | None = None  # the hour not archived yet said to be waited for
 
     @property
     def cursor(self) -> str:
@@ -361,6 +362,8 @@ class GitHubFeed:
     def poll(self) -> Iterator[Publication]:
         if self.state.get("hour") and self.archive:
             yield from self._backfill()
+            if self.state.get("hour"):  # an hour not archived yet, which the live feed misses
+                return
         yield from self._live()
 
     # GH Archive
@@ -372,12 +375,19 @@ class GitHubFeed:
             try:
                 data = self.http.download(url, self.limits.max_total_bytes, kind="gharchive")
             except FetchError as exc:
-                if exc.status == 404:  # not published yet: the live feed takes over
+                if exc.status != 404:
+                    raise
+                if self._live_covers(hour):  # not published yet: the live feed takes over
                     self.say(f"github: GH Archive has no {hour} yet; following the live feed")
                     for key in ("hour", "line", "after"):
                         self.state.pop(key, None)
-                    return
-                raise
+                    self._waiting = None
+                elif self._waiting != hour:  # the checkpoint stays before the gap
+                    self.say(f"github: the events after {self.state.get('at') or hour} wait for "
+                             f"GH Archive hour {hour} (not archived yet; the live feed no "
+                             "longer reaches back to them): read once it is")  # fmt: skip
+                    self._waiting = hour
+                return
             skip = int(self.state.get("line", 0))
             yield from self._hour_file(url, data, skip)
             self.state["hour"] = _next_hour(hour)
@@ -410,10 +420,30 @@ class GitHubFeed:
     def _live(self) -> Iterator[Publication]:
         last = int(self.state.get("id", 0))
         at_end = not (last or self.from_beginning or self.backfilling)  # first poll: from now
+        events, reached = self._live_events(last, at_end)
+        if at_end:
+            return
+        if last and not reached and events and self.archive:
+            oldest = min(events, key=lambda e: _event_id(e) or 0)
+            hour = _hour_of(self.state.get("at")) or _hour_of(oldest.get("created_at"))
+            if hour:
+                self.say(f"github: the live feed no longer reaches back to event {last}; "
+                         f"backfilling from GH Archive hour {hour}")  # fmt: skip
+                self.state.update(hour=hour, line=0, after=last)
+                yield from self._backfill()
+                if self.state.get("hour"):  # a gap no archive holds yet: the live events wait
+                    return
+                last = int(self.state.get("id", 0))
+        for event in sorted(events, key=lambda e: _event_id(e) or 0):
+            if (_event_id(event) or 0) > last:
+                yield self._publication(event, archived=False)
+
+    def _live_events(self, last: int, at_end: bool = False) -> tuple[list[dict[str, Any]], bool]:
+        """The live feed's events newer than ``last``, and whether it reached back to ``last``
+        (``at_end``: only the newest event, which becomes the cursor)."""
         events: list[dict[str, Any]] = []
         url: str | None = f"{self.api.api}/events"
         params: dict[str, Any] | None = {"per_page": 100}
-        reached = False
         while url:
             response = self.http.get(url, params=params, kind="events")
             self._poll_interval(response.headers.get("x-poll-interval"))
@@ -424,25 +454,30 @@ class GitHubFeed:
             if at_end:  # the newest event is the cursor; the window is not read
                 if any(i is not None for i in ids):
                     self._advance(max(page, key=lambda e: _event_id(e) or 0))
-                return
+                return [], True
             events += [e for e, i in zip(page, ids, strict=True) if i is not None and i > last]
             if not page or min((i for i in ids if i is not None), default=0) <= last:
-                reached = True
-                break
+                return events, True
             url = response.links.get("next", {}).get("url")
             params = None
-        if last and not reached and events and self.archive:
-            oldest = min(events, key=lambda e: _event_id(e) or 0)
-            hour = _hour_of(self.state.get("at")) or _hour_of(oldest.get("created_at"))
-            if hour:
-                self.say(f"github: the live feed no longer reaches back to event {last}; "
-                         f"backfilling from GH Archive hour {hour}")  # fmt: skip
-                self.state.update(hour=hour, line=0, after=last)
-                yield from self._backfill()
-                last = int(self.state.get("id", 0))
-        for event in sorted(events, key=lambda e: _event_id(e) or 0):
-            if (_event_id(event) or 0) > last:
-                yield self._publication(event, archived=False)
+        return events, False
+
+    def _live_covers(self, hour: str) -> bool:
+        """Whether the live feed holds every event after the checkpoint, so that ``hour``, not
+        archived yet, need not be waited for: it reaches back to the checkpoint's event, or to
+        an event of an hour before ``hour`` (every hour before it was read from the archive).
+        Event ids are not consecutive, so a live feed whose oldest event is newer than both
+        may have missed some: the hour is waited for."""
+        events, reached = self._live_events(int(self.state.get("id", 0)))
+        if reached:
+            return True
+        start = parse_hour(hour)
+        for event in events:
+            at = event.get("created_at")
+            with contextlib.suppress(ValueError, TypeError, AttributeError):
+                if datetime.fromisoformat(at.replace("Z", "+00:00")) < start:
+                    return True
+        return False
 
     def _poll_interval(self, header: str | None) -> None:
         with contextlib.suppress(ValueError):

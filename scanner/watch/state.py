@@ -28,6 +28,7 @@ every package ever seen. A version with no publication time has a row of its own
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import threading
@@ -67,6 +68,14 @@ def _undated_key(package: str, version: str) -> str:
     return f"{package} {version}"
 
 
+def alert_destination(webhook: str | None, fmt: str) -> str:
+    """What the outbox keeps of the webhook and format an alert is made for: a hash (the URL is
+    a secret), or "" for a watch with no webhook (its alerts are delivered by none)."""
+    if not webhook:
+        return ""
+    return hashlib.sha256(f"{fmt}\0{webhook}".encode()).hexdigest()[:32]
+
+
 @dataclass(frozen=True)
 class Alert:
     id: int
@@ -76,25 +85,60 @@ class Alert:
 
 
 class WatchState:
-    def __init__(self, results: ResultsDB) -> None:
+    """A watch's rows in the results database. ``keys`` maps each feed the watch reads to the
+    key its checkpoint, ``since`` and marks are kept under (``watch_key``): a checkpoint belongs
+    to what was watched, so two watches of one feed with different filters, stores or feed URLs
+    in one results database each read the feed from their own place. Without ``keys`` a feed's
+    rows are keyed by its bare name (as an earlier leaktrace kept them; the outbox needs none).
+    ``destination`` (``alert_destination``): the webhook this watch's alerts are made for and
+    the only one its outbox delivers to."""
+
+    def __init__(self, results: ResultsDB, keys: dict[str, str] | None = None,
+                 destination: str = "") -> None:  # fmt: skip
         self.results = results
+        self.destination = destination
         self.db: sqlite3.Connection = results.connection
         self.db.execute("PRAGMA synchronous = NORMAL")
+        self.keys = dict(keys or {})
         self._ahead = threading.local()
         self._uncounted: dict[str, int] = {}  # scanned before the feed had a checkpoint row
+
+    def _k(self, feed: str) -> str:
+        return self.keys.get(feed, feed)
+
+    def adopt_legacy(self, feed: str) -> bool:
+        """Take over the rows a watch of an earlier leaktrace kept under the feed's bare name
+        (which filters it had is not recorded), when this watch has none of its own: True when
+        it did. A database that one watch followed goes on where it was."""
+        key = self._k(feed)
+        if key == feed or self.checkpoint(feed) is not None:
+            return False
+        db = self.db
+        with db:
+            moved = db.execute("UPDATE watch_checkpoints SET feed = ? WHERE feed = ?",
+                               (key, feed)).rowcount  # fmt: skip
+            if moved:
+                db.execute("DELETE FROM watch_since WHERE feed = ?", (key,))
+                db.execute("DELETE FROM watch_versions WHERE feed = ?", (key,))
+                db.execute("UPDATE watch_since SET feed = ? WHERE feed = ?", (key, feed))
+                db.execute("UPDATE watch_versions SET feed = ? WHERE feed = ?", (key, feed))
+        return bool(moved)
 
     # -- checkpoints -----------------------------------------------------------------------------
 
     def checkpoint(self, feed: str) -> str | None:
         row = self.db.execute("SELECT cursor FROM watch_checkpoints WHERE feed = ?",
-                              (feed,)).fetchone()  # fmt: skip
+                              (self._k(feed),)).fetchone()  # fmt: skip
         return row[0] if row else None
 
     def checkpoints(self) -> dict[str, tuple[str, int, str]]:
-        """feed -> (cursor, publications done, when)."""
+        """feed -> (cursor, publications done, when): with ``keys``, only this watch's."""
         rows = self.db.execute("SELECT feed, cursor, publications, updated_at "
                                "FROM watch_checkpoints ORDER BY feed")  # fmt: skip
-        return {feed: (cursor, count, at) for feed, cursor, count, at in rows}
+        found = {feed: (cursor, count, at) for feed, cursor, count, at in rows}
+        if not self.keys:
+            return found
+        return {feed: found[key] for feed, key in sorted(self.keys.items()) if key in found}
 
     def commit(self, feed: str, cursor: str | None, done: int, run_id: int | None = None,
                candidate: dict[str, Any] | None = None,
@@ -104,7 +148,7 @@ class WatchState:
         """Move ``feed``'s checkpoint past ``done`` more publications (``cursor`` None: count
         them, the checkpoint stays), move the package's ``mark``, and record the finding and its
         alert, all or nothing."""
-        db = self.db
+        db, feed = self.db, self._k(feed)
         with db:
             if cursor is not None:
                 db.execute(
@@ -140,9 +184,10 @@ class WatchState:
                                 for path, (sha, text) in (excerpts or {}).items()])  # fmt: skip
             if alert is not None:
                 stamp = time.time()
-                db.execute("INSERT OR IGNORE INTO watch_outbox (alert, payload, created_at,"
-                           " next_at) VALUES (?, ?, ?, ?)",
-                           (alert[0], json.dumps(alert[1]), stamp, stamp))  # fmt: skip
+                db.execute("INSERT OR IGNORE INTO watch_outbox (alert, destination, payload,"
+                           " created_at, next_at) VALUES (?, ?, ?, ?, ?)",
+                           (alert[0], self.destination, json.dumps(alert[1]), stamp,
+                            stamp))  # fmt: skip
 
     # -- npm versions ----------------------------------------------------------------------------
 
@@ -152,7 +197,7 @@ class WatchState:
         return (
             self.db.execute(
                 "SELECT 1 FROM watch_versions WHERE feed = ? AND package = ?",
-                (feed, _undated_key(package, version)),
+                (self._k(feed), _undated_key(package, version)),
             ).fetchone()
             is not None
         )
@@ -165,7 +210,7 @@ class WatchState:
         last changed (``answers.npm_modified``), if it says."""
         db = db or self.db
         row = db.execute("SELECT published, version FROM watch_versions WHERE feed = ?"
-                         " AND package = ?", (feed, package)).fetchone()  # fmt: skip
+                         " AND package = ?", (self._k(feed), package)).fetchone()  # fmt: skip
         if row is not None:
             newest = (row[0], row[1])
             return [d for d in dated if d > newest]
@@ -197,7 +242,7 @@ class WatchState:
 
     def since(self, feed: str, db: sqlite3.Connection | None = None) -> str | None:
         row = (db or self.db).execute("SELECT since FROM watch_since WHERE feed = ?",
-                                      (feed,)).fetchone()  # fmt: skip
+                                      (self._k(feed),)).fetchone()  # fmt: skip
         return row[0] if row else None
 
     def start_since(self, feed: str, since: str) -> None:
@@ -208,7 +253,8 @@ class WatchState:
         conflict = "UPDATE SET since = excluded.since" if never_committed else "NOTHING"
         with self.db:
             self.db.execute("INSERT INTO watch_since (feed, since) VALUES (?, ?)"
-                            f" ON CONFLICT (feed) DO {conflict}", (feed, since))  # fmt: skip
+                            f" ON CONFLICT (feed) DO {conflict}",
+                            (self._k(feed), since))  # fmt: skip
 
     def caught_up(self, feed: str, polled_at: float) -> None:
         """The feed's checkpoint reached the end of a poll that began at ``polled_at``: every
@@ -220,7 +266,7 @@ class WatchState:
         moment = datetime.fromtimestamp(polled_at, UTC) - SINCE_MARGIN
         if utc_text(moment - SINCE_STEP) < current:
             return
-        since = utc_text(moment)
+        since, feed = utc_text(moment), self._k(feed)
         with self.db:
             self.db.execute("UPDATE watch_since SET since = ? WHERE feed = ?", (since, feed))
             self.db.execute("DELETE FROM watch_versions WHERE feed = ? AND published <= ?",
@@ -229,15 +275,16 @@ class WatchState:
     # -- the outbox ------------------------------------------------------------------------------
 
     def known_alert(self, alert: str) -> bool:
-        return self.db.execute("SELECT 1 FROM watch_outbox WHERE alert = ?",
-                               (alert,)).fetchone() is not None  # fmt: skip
+        row = self.db.execute("SELECT 1 FROM watch_outbox WHERE alert = ? AND destination = ?",
+                              (alert, self.destination)).fetchone()  # fmt: skip
+        return row is not None
 
     def due(self, limit: int = 20, at: float | None = None) -> list[Alert]:
         """Undelivered alerts whose next attempt is due, oldest first."""
         rows = self.db.execute(
-            "SELECT id, alert, payload, attempts FROM watch_outbox"
-            " WHERE delivered_at IS NULL AND next_at <= ? ORDER BY id LIMIT ?",
-            (time.time() if at is None else at, limit),
+            "SELECT id, alert, payload, attempts FROM watch_outbox WHERE delivered_at IS NULL"
+            " AND next_at <= ? AND destination IN (?, '*') ORDER BY id LIMIT ?",
+            (time.time() if at is None else at, self.destination, limit),
         )
         return [Alert(i, a, json.loads(p), n) for i, a, p, n in rows]
 
@@ -252,10 +299,12 @@ class WatchState:
                             " next_at = ? WHERE id = ?", (error, next_at, alert_id))  # fmt: skip
 
     def pending(self) -> int:
-        return int(self.db.execute("SELECT count(*) FROM watch_outbox"
-                                   " WHERE delivered_at IS NULL").fetchone()[0])  # fmt: skip
+        return int(self.db.execute("SELECT count(*) FROM watch_outbox WHERE delivered_at"
+                                   " IS NULL AND destination IN (?, '*')",
+                                   (self.destination,)).fetchone()[0])  # fmt: skip
 
     def next_due(self) -> float | None:
-        row = self.db.execute("SELECT min(next_at) FROM watch_outbox"
-                              " WHERE delivered_at IS NULL").fetchone()  # fmt: skip
+        row = self.db.execute("SELECT min(next_at) FROM watch_outbox WHERE delivered_at IS"
+                              " NULL AND destination IN (?, '*')",
+                              (self.destination,)).fetchone()  # fmt: skip
         return row[0] if row and row[0] is not None else None
