@@ -12,6 +12,7 @@ import pytest
 
 from scanner.sources import sourcemap
 from scanner.sources.sourcemap import inline_maps
+from tests.servers.registry import build_tar_gz
 
 MAP = json.dumps({"version": 3, "sources": ["src/a.ts"], "sourcesContent": ["let a = 1;\n"],
                   "mappings": "AAAA"}).encode()  # fmt: skip
@@ -66,3 +67,38 @@ def test_every_form_of_inline_map_is_decoded():
             + b"\n//# sourceMappingURL=data:,%ZZ'")  # fmt: skip
     assert list(inline_maps(data, "javascript")) == [MAP, MAP, MAP, b"%ZZ"]
     assert list(inline_maps(data, "python")) == []
+
+
+BUILDS_MAPS = (
+    b"if (sourceMap === 'inline') {\n"
+    b"  code += `\\n/*# sourceMappingURL=data:application/json;base64,"
+    b"${Buffer.from(concat.sourceMap, 'utf8').toString('base64')}*/`;\n"
+    b"} else if (sourceMap === 'uri') {\n"
+    b"  code += `\\n//# sourceMappingURL=data:application/json,${encodeURIComponent(map)}`;\n"
+    b"}\n"
+)
+"""A bundler plugin's code that writes inline maps into the bundles it makes (as
+``rollup-plugin-postcss-umi@2.0.3``'s ``dist/index.js``, line 801, does): a template, not a map."""
+
+
+def test_code_that_builds_an_inline_map_is_not_taken_for_one():
+    inline = b"\n//# sourceMappingURL=data:application/json;base64," + base64.b64encode(MAP)
+    assert list(inline_maps(BUILDS_MAPS, "javascript")) == []
+    assert list(inline_maps(BUILDS_MAPS + inline, "javascript")) == [MAP]
+    # a map in a string literal, cut where the literal's escape starts
+    escaped = b"s = '//# sourceMappingURL=data:;base64," + base64.b64encode(MAP) + b"\\n';"
+    assert list(inline_maps(escaped, "javascript")) == [MAP]
+
+
+def test_an_npm_package_whose_code_builds_inline_maps_is_read_whole(store, tmp_path):
+    """The plugin's package was ``incomplete`` ("not a valid source map") in ``watch`` and
+    ``scan``: its template was decoded as a map."""
+    from tests.test_carriers import scan
+
+    package = tmp_path / "rollup-plugin-x-2.0.3.tgz"
+    package.write_bytes(build_tar_gz({"package.json": b'{"name": "rollup-plugin-x"}',
+                                      "dist/index.js": BUILDS_MAPS},
+                                     prefix="package/", mtime=0))  # fmt: skip
+    code, candidate, stderr = scan(store, package)
+    assert candidate["unread"] == [] and "source map" not in stderr
+    assert (code, candidate["verdict"]) == (0, "clear")

@@ -4,13 +4,16 @@ source map, one pushed to a GitHub fork, one found only by the GH Archive backfi
 
 ``size`` picks the ordinary publications' size: ``small`` (one short file, for the test) or
 ``npm`` (for the benchmark): a README, a licence and JavaScript of a log-normal size, whose
-compressed tarball has a median near 20 KB, like npm's.
+compressed tarball has a median near 20 KB, like npm's. ``tarballs`` (real npm tarballs, for
+``bench_watch --stream real``) replaces the ordinary npm publications' content: each is
+published in turn under the stream's name, from the first again once all were.
 """
 
 from __future__ import annotations
 
 import json
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,6 +72,8 @@ class Stream:
     """What each leak is, -> the target watch reports."""
     publications: int = 0
     tarball_sizes: list[int] = field(default_factory=list)
+    repeats: int = 0
+    """Ordinary npm publications that publish a real tarball again (all were published)."""
 
 
 def _private(path: str) -> bytes:
@@ -144,8 +149,8 @@ def _leak(feeds: FakeFeeds, leak: str, rng: random.Random) -> tuple[int, str]:
     return index, f"github:{repo}@{feeds.head(repo)}"
 
 
-def build(feeds: FakeFeeds, total: int = 10_000, *, size: str = "small",
-          seed: int = 13) -> Stream:  # fmt: skip
+def build(feeds: FakeFeeds, total: int = 10_000, *, size: str = "small", seed: int = 13,
+          tarballs: Sequence[bytes] = ()) -> Stream:  # fmt: skip
     """Fill ``feeds`` with ``total`` publications, five of them leaky, in stream order."""
     rng = random.Random(seed)
     stream = Stream()
@@ -169,7 +174,13 @@ def build(feeds: FakeFeeds, total: int = 10_000, *, size: str = "small",
             feeds.fork("octo/public-sdk", "someone/public-sdk")
         else:
             roll = rng.random()
-            if roll < 0.80:
+            if roll < 0.80 and tarballs:
+                done = len(stream.tarball_sizes)
+                stream.repeats += done >= len(tarballs)
+                real = tarballs[done % len(tarballs)]
+                feeds.publish_npm(f"pkg-{n}", f"1.0.{n % 7}", {}, tarball=real)
+                stream.tarball_sizes.append(feeds.entries[-1].data["size"])
+            elif roll < 0.80:
                 files = {"index.js": js_module(rng, _functions(rng, size))}
                 if size == "npm":
                     files |= {"README.md": readme(rng), "LICENSE": MIT}

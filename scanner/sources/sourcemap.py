@@ -138,6 +138,8 @@ many ``sourceMappingURL=data:`` with no comma after them (a hostile bundle) read
 of the file from each, quadratic (232 KB took 43 s); here each byte is examined a bounded
 number of times."""
 _INLINE_LANGUAGES = {"javascript", "typescript", "tsx"}
+_NOT_BASE64 = re.compile(rb"[^A-Za-z0-9+/=]")
+"""A base64 payload ends at the first byte outside its alphabet (a string literal's ``\\n``)."""
 
 
 def inline_maps(data: bytes, language: str) -> Iterator[bytes]:
@@ -154,10 +156,14 @@ def inline_maps(data: bytes, language: str) -> Iterator[bytes]:
         if found is None:
             continue
         at, payload = found.end(), found.group()
+        encoded = data[match.end() : comma].endswith(b";base64")
+        if encoded and (cut := _NOT_BASE64.search(payload)) is not None:
+            payload = payload[: cut.start()]
+        if not payload or payload.startswith(b"${"):
+            continue  # code that writes a map into what it builds (`base64,${...}`), not a map
         try:
             yield (base64.b64decode(payload + b"=" * (-len(payload) % 4))
-                   if data[match.end() : comma].endswith(b";base64")
-                   else unquote_to_bytes(payload))  # fmt: skip
+                   if encoded else unquote_to_bytes(payload))  # fmt: skip
         except (binascii.Error, ValueError):
             yield b"\0not a data URL"  # reported as a map that is not valid
 

@@ -3,16 +3,24 @@
     .venv/bin/python -m tests.benchmarks.bench_watch [--total 10000] [--paced 3000] [--rate 2000]
     .venv/bin/python -m tests.benchmarks.bench_watch --jobs 2   # watch --jobs 2: both cores
     .venv/bin/python -m tests.benchmarks.bench_watch --total 0 --paced 600 --rate 300  # delay only
+    .venv/bin/python -m tests.benchmarks.bench_watch --stream real --total 2000 --paced 0
 
 1. **Throughput**: ``--total`` publications (80 % npm, 12 % PyPI, 8 % GitHub events, five
-   leaks; npm tarballs of generated JavaScript, log-normal sizes with a median near 20 KB
-   compressed) all in the feeds at once; ``watch --once`` takes them as fast as it can.
+   leaks) all in the feeds at once; ``watch --once`` takes them as fast as it can. The npm
+   tarballs are, with ``--stream generated`` (the default), generated JavaScript beside a README
+   and a licence, log-normal sizes with a median near 20 KB compressed; with ``--stream real``,
+   real npm tarballs (``tests/benchmarks/npm_real.py``: a seeded random sample of the registry's
+   packages, pinned with their integrity, fetched once into a cache), each published once under
+   the stream's names until all were (then again: said, since watch's memo makes a repeat
+   cheap). The stream's sizes are printed (compressed and unpacked; the share of unpacked bytes
+   that watch parses as source).
    Prints publications per minute per core (CPU time of the watch process and of its isolated
    parser process, from ``/proc``), per minute of wall time, and the peak resident memory of
    both together over the first and the second half of the stream (sampled from ``/proc``
    every 50 ms, halves by publications done).
    Beside it, the CPU of a bare tree-sitter parse of the stream's source files: the floor
-   no watch can go below (``parse_floor``).
+   no watch can go below (``parse_floor``). After it, the verdicts watch gave the stream's
+   ordinary publications and each reason it gave for a file it could not read.
 2. **Alert delay**: ``--paced`` publications appearing at ``--rate`` per minute; watch polls
    every 2 s; the delay of each leak is from the moment it appeared in the feed to the moment
    the webhook server received its alert.
@@ -23,8 +31,12 @@ Targets (issue 13): >= 2,000 publications/min/core, delay < 10 s, memory flat wi
 from __future__ import annotations
 
 import argparse
+import hashlib
 import io
+import json
 import os
+import re
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -32,8 +44,16 @@ import tarfile
 import tempfile
 import threading
 import time
+from collections import Counter
+from contextlib import closing
 from pathlib import Path
 
+from fingerprints import SourceFile as CandidateFile
+from fingerprints.languages import load_language
+from scanner.scan import windows
+from scanner.sources.archive import Archive
+from scanner.sources.base import Limits
+from tests.benchmarks import npm_real
 from tests.servers import FakeFeeds, FakeWebhook
 from tests.watch_stream import build, write_store
 
@@ -142,58 +162,123 @@ def _sizes(sizes: list[int]) -> str:
             f" total {sum(kib) / 1024:.0f} MiB")  # fmt: skip
 
 
-def parse_floor(feeds: FakeFeeds) -> float:
-    """CPU seconds of a bare tree-sitter parse (py-tree-sitter, in this process) of every
-    JavaScript and Python file in the stream's npm and PyPI archives: what no watch can go
-    below, whatever else it does."""
-    import tree_sitter
-    import tree_sitter_javascript
-    import tree_sitter_python
-
-    parsers = {suffix: tree_sitter.Parser(tree_sitter.Language(grammar.language()))
-               for suffix, grammar in ((".js", tree_sitter_javascript),
-                                       (".py", tree_sitter_python))}  # fmt: skip
-    sources = []
+def _archives(feeds: FakeFeeds) -> list[tuple[str, bytes]]:
+    """The stream's npm tarballs and PyPI sdists, (served path, body), in stream order."""
     with feeds.lock:
-        archives = [body for path, (body, _) in feeds._files.items()
-                    if path.endswith((".tgz", ".tar.gz"))]  # fmt: skip
-    for body in archives:
-        with tarfile.open(fileobj=io.BytesIO(body), mode="r:gz") as archive:
-            for member in archive.getmembers():
-                parser = parsers.get(Path(member.name).suffix)
-                extracted = archive.extractfile(member) if parser is not None else None
-                if extracted is not None:
-                    sources.append((parser, extracted.read()))
-    start = time.process_time()
-    for parser, data in sources:
-        parser.parse(data)
-    return time.process_time() - start
+        return [(path, body) for path, (body, _) in feeds._files.items()
+                if path.endswith((".tgz", ".tar.gz"))]  # fmt: skip
 
 
-def throughput(store: Path, folder: Path, total: int, jobs: int) -> None:
+def _parsed(path: str, body: bytes) -> list[CandidateFile]:
+    """What watch parses in one archive: its files (and the sources embedded in them, source
+    maps' ``sourcesContent``, scripts in pages) that have a language."""
+    archive = Archive(Path(path.rsplit("/", 1)[-1]), data=body, history=False)
+    return [file for file in archive.iter_files() if file.language]
+
+
+def unpacked(feeds: FakeFeeds) -> str:
+    """The npm tarballs' unpacked sizes and the share of their bytes watch parses as source."""
+    whole, parsed = [], []
+    for path, body in _archives(feeds):
+        if path.endswith(".tgz"):
+            with tarfile.open(fileobj=io.BytesIO(body), mode="r:gz") as tar:
+                whole.append(sum(m.size for m in tar.getmembers() if m.isfile()))
+            parsed.append(sum(len(file.data) for file in _parsed(path, body)))
+    q = statistics.quantiles(whole, n=10)
+    return (f"unpacked: median {statistics.median(whole) / 1024:.1f} KB, p10 {q[0] / 1024:.1f} "
+            f"KB, p90 {q[-1] / 1024:.1f} KB, max {max(whole) / 1024:.0f} KB, total "
+            f"{sum(whole) / 2**20:.0f} MiB; parsed as source (files with a language, with the "
+            f"sources embedded in maps and pages): {sum(parsed) / 2**20:.0f} MiB, "
+            f"{sum(parsed) / sum(whole):.0%} of the unpacked bytes; median a tarball "
+            f"{statistics.median(parsed) / 1024:.1f} KB")  # fmt: skip
+
+
+def parse_floor(feeds: FakeFeeds) -> float:
+    """CPU seconds of a bare tree-sitter parse (py-tree-sitter, in this process) of exactly
+    the files watch parses in the stream's npm and PyPI archives (each distinct content in a
+    language once, as watch's memo does; a file over the parse window in windows): what no
+    watch can go below, whatever else it does. Only the parse calls are timed."""
+    import tree_sitter
+
+    parsers: dict[str, tree_sitter.Parser | None] = {}
+    seen: set[tuple[bytes, str]] = set()
+    window = Limits().max_file_bytes
+    spent = 0.0
+    for path, body in _archives(feeds):
+        for file in _parsed(path, body):
+            key = (hashlib.sha256(file.data).digest(), file.language)
+            if key in seen:
+                continue
+            seen.add(key)
+            if file.language not in parsers:
+                try:
+                    language = load_language(file.language).ts_language
+                    parsers[file.language] = tree_sitter.Parser(language)
+                except (ImportError, OSError) as exc:  # said, and that language left out
+                    print(f"parse floor: no {file.language} grammar ({exc}); left out")
+                    parsers[file.language] = None
+            parser = parsers[file.language]
+            for *_, data in windows(file.data, window) if parser is not None else ():
+                start = time.process_time()
+                parser.parse(data)
+                spent += time.process_time() - start
+    return spent
+
+
+def outcomes(results: Path, leaks: set[str]) -> None:
+    """What watch said of the stream's ordinary publications: each verdict but ``clear`` (which
+    it does not record), and each reason it gave for a file it could not read."""
+    with closing(sqlite3.connect(results)) as db:
+        rows = db.execute("SELECT target, verdict, data FROM candidates").fetchall()
+    ordinary = [(t, v, json.loads(d)) for t, v, d in rows if t.rsplit("@", 1)[0] not in leaks]
+    verdicts = Counter(v for _, v, _ in ordinary)
+    print(f"ordinary publications not clear: {len(ordinary)} "
+          f"({', '.join(f'{n} {v}' for v, n in verdicts.most_common()) or 'none'})")  # fmt: skip
+    reasons = Counter()
+    for target, _, data in ordinary:
+        for problem in data["unread"]:
+            reasons[re.sub(r"\d[\d,.]*", "N", problem["message"])[:100]] += 1
+            print(f"  {target} {problem['path']}: {problem['message'][:160]}")
+    for reason, count in reasons.most_common():
+        print(f"  unread x{count}: {reason}")
+
+
+def throughput(store: Path, folder: Path, total: int, jobs: int,
+               tarballs: list[bytes]) -> None:  # fmt: skip
     with FakeFeeds() as feeds, FakeWebhook() as hook:
         t = time.monotonic()
-        stream = build(feeds, total, size="npm")
+        stream = build(feeds, total, size="npm", tarballs=tarballs)
         built = time.monotonic() - t
         print(f"stream: {stream.publications:,} publications built in {built:.0f} s; "
               f"{_sizes(stream.tarball_sizes)}", flush=True)  # fmt: skip
+        if tarballs:
+            print(f"real npm tarballs: {len(stream.tarball_sizes) - stream.repeats:,} distinct "
+                  f"of the {len(tarballs):,} pinned, {stream.repeats:,} published again "
+                  "(watch's memo makes a repeat cheap)")  # fmt: skip
+        print(unpacked(feeds), flush=True)
         feeds.show()
         command = _command(store, folder / "a.db", feeds, hook, "--once", "--jobs", str(jobs))
         got = _run(command, feeds, total)
         found = {a["target"].split("@")[0] for a in hook.alerts()}
         expected = {t.split("@")[0] for t in stream.leaky_targets.values()}
+        _report(stream.publications, got, found, expected)
+        outcomes(folder / "a.db", {t.rsplit("@", 1)[0] for t in stream.leaky_targets.values()})
         floor = parse_floor(feeds)
-    rate_core = stream.publications / (got["cpu"] / 60)
-    rate_wall = stream.publications / (got["wall"] / 60)
-    growth = (got["second_kib"] - got["first_kib"]) / max(1, got["first_kib"]) * 100
-    print(f"throughput: {stream.publications:,} publications in {got['wall']:.1f} s wall, "
-          f"{got['cpu']:.1f} s CPU ({got['parser_cpu']:.1f} s of it in the isolated parser): "
-          f"{rate_core:,.0f} publications/min/core "
-          f"(target >= 2,000), {rate_wall:,.0f}/min wall")  # fmt: skip
     print(f"bare tree-sitter parse of the stream's source files: {floor:.1f} s CPU, "
           f"{floor / stream.publications * 1000:.1f} ms a publication: the parse alone allows "
           f"at most {stream.publications / (floor / 60):,.0f} publications/min/core; watch used "
           f"{got['cpu'] / floor:.2f}x the bare parse")  # fmt: skip
+
+
+def _report(publications: int, got: dict[str, float], found: set[str],
+            expected: set[str]) -> None:  # fmt: skip
+    rate_core = publications / (got["cpu"] / 60)
+    rate_wall = publications / (got["wall"] / 60)
+    growth = (got["second_kib"] - got["first_kib"]) / max(1, got["first_kib"]) * 100
+    print(f"throughput: {publications:,} publications in {got['wall']:.1f} s wall, "
+          f"{got['cpu']:.1f} s CPU ({got['parser_cpu']:.1f} s of it in the isolated parser): "
+          f"{rate_core:,.0f} publications/min/core "
+          f"(target >= 2,000), {rate_wall:,.0f}/min wall")  # fmt: skip
     print(f"memory: peak RSS first half {got['first_kib'] / 1024:.0f} MiB, second half "
           f"{got['second_kib'] / 1024:.0f} MiB ({growth:+.1f} %, target within 10 %)")  # fmt: skip
     print(f"alerts: {len(found)} of {len(expected)} leaks "
@@ -237,14 +322,21 @@ def main() -> None:
     parser.add_argument("--paced", type=int, default=3_000)
     parser.add_argument("--rate", type=float, default=2_000.0, help="publications per minute")
     parser.add_argument("--jobs", type=int, default=1, help="watch --jobs (parser processes)")
+    parser.add_argument("--stream", choices=("generated", "real"), default="generated",
+                        help="the npm tarballs: generated JavaScript or real packages")  # fmt: skip
     args = parser.parse_args()
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
-          f"watch --jobs {args.jobs}", flush=True)  # fmt: skip
+          f"watch --jobs {args.jobs}; --stream {args.stream}", flush=True)  # fmt: skip
+    tarballs = []
+    if args.stream == "real" and args.total:
+        pinned = npm_real.sample()
+        tarballs = npm_real.tarballs(pinned)
+        print(f"{len(tarballs):,} real npm tarballs pinned, integrity checked", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         store = write_store(folder / "acme.db")
         if args.total:
-            throughput(store, folder, args.total, args.jobs)
+            throughput(store, folder, args.total, args.jobs, tarballs)
         if args.paced:
             delay(store, folder, args.paced, args.rate, args.jobs)
     print(f"load average at end: {os.getloadavg()[0]:.1f}")

@@ -115,10 +115,12 @@ class FakeFeeds(FakeRegistry):
         self.visible = max(self.visible, due)
 
     def publish_npm(self, name: str, version: str, files: dict[str, bytes],
-                    dated: datetime | None = None) -> int:  # fmt: skip
+                    dated: datetime | None = None,
+                    tarball: bytes | None = None) -> int:  # fmt: skip
         """``name@version`` in the registry and, once visible, in the changes feed, dated now
         (a second after the last npm publication at the earliest: each has its own time), or
-        ``dated`` (a version published long ago whose change the feed shows now)."""
+        ``dated`` (a version published long ago whose change the feed shows now). ``tarball``
+        (a real npm tarball) is served instead of one made of ``files``."""
         manifest = dict(self._manifest, name=name, version=version)
         if dated is None:
             moment = datetime.now(UTC).replace(microsecond=0)
@@ -126,7 +128,7 @@ class FakeFeeds(FakeRegistry):
                 moment, self._npm_time + timedelta(seconds=1))  # fmt: skip
         published = (dated or self._npm_time).strftime("%Y-%m-%dT%H:%M:%S")
         package = {"package.json": json.dumps(manifest).encode(), **files}
-        artifact = self.add_npm(name, version, package, published=published)
+        artifact = self.add_npm(name, version, package, published=published, tarball=tarball)
         index = self._add(
             Entry(
                 "npm",
