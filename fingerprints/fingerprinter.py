@@ -16,7 +16,7 @@ import tree_sitter
 from fingerprints import native
 from fingerprints.isolation import ParseLimits, isolated_tokenize
 from fingerprints.languages import load_language
-from fingerprints.normalize import TokenStream, parsed_source, tokenize
+from fingerprints.normalize import TokenStream, line_ended, parsed_source, tokenize
 from fingerprints.params import FingerprintParams
 from fingerprints.policy import boilerplate_reason
 from fingerprints.shingles import FINGERPRINT_DTYPE, KGrams, kgrams, winnowed
@@ -149,8 +149,9 @@ def fingerprint_file(
         # then the selection's hashes copied again for the signature, were 1.7% of a parser
         # process's work on pip 24.2, callgrind); the same fields, tests/test_native.py
         a, b = _permutations(params.num_perm, params.seed)
+        read = line_ended(data)  # lone CRs are line ends (``tokenize`` reads them so too)
         found, minima, error_line, structure, line_count, count = tokenizer.fingerprint(
-            parsed_source(data, language), data, params.k, params.w, a, b
+            parsed_source(read, language), read, params.k, params.w, a, b
         )
         selected = np.frombuffer(found, dtype=FINGERPRINT_DTYPE)
         signature = signature_head(params.num_perm, params.seed) + minima

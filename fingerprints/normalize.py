@@ -153,6 +153,24 @@ def _blank_python_comment_lines(source: bytes) -> bytes:
 _BLANKED_COMMENTS = {"python": _blank_python_comment_lines}
 
 
+_LONE_CR = re.compile(rb"\r(?!\n)")
+
+
+def line_ended(source: bytes) -> bytes:
+    """``source`` with each lone CR made a LF: what both sides read, private and candidate.
+
+    A lone CR ends a line for Python, for editors and for JavaScript engines (classic Mac OS
+    line ends, which a copy can be rewritten to), but tree-sitter counts rows by LF only and
+    the Python grammar needs its newlines: rich's ``console.py`` with every LF made a CR parsed
+    as one line of errors, 137 tokens of 10,267, and a verbatim copy came out ``clear``. Same
+    length, same byte offsets; a CR-only line counts as a line, as an editor shows it. CRLF
+    files (two counts, no copy) and files without a CR (one search) are returned as they are.
+    """
+    if b"\r" not in source or source.count(b"\r") == source.count(b"\r\n"):
+        return source
+    return _LONE_CR.sub(b"\n", source)
+
+
 def parsed_source(source: bytes, language: str) -> bytes:
     """What the parser of ``language`` is given for ``source`` (``_BLANKED_COMMENTS``): the
     same length, the same lines; tokens are still taken from ``source``."""
@@ -180,6 +198,7 @@ def tokenize(
     used; ``error_line`` tells where the first error is. The native tokenizer does it all in C
     when it runs (``native``; ``parser`` is the Python path's), with the same result.
     """
+    source = line_ended(source)
     prepared = parsed_source(source, language.name)
     native = tokenizer(language.name)
     if native is not None:

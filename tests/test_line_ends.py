@@ -1,0 +1,62 @@
+"""Lone CR line ends (classic Mac OS; Python, editors and JavaScript engines read them as line
+ends) are read as line ends on both sides: a copy of real code rewritten so is still a copy."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+from typer.testing import CliRunner
+
+from fingerprints import FingerprintParams
+from fingerprints.fingerprinter import analyze, fingerprint_file
+from scanner.cli import app
+from tests.benchmarks.corpus import npm_package, pypi_sdist
+
+runner = CliRunner()
+
+
+def _cr_only(data: bytes) -> bytes:
+    return data.replace(b"\r\n", b"\n").replace(b"\n", b"\r")
+
+
+def test_a_cr_only_file_has_the_tokens_and_lines_of_its_lf_original():
+    rich = pypi_sdist("rich", "13.4.2") / "rich-13.4.2" / "rich"
+    reaction = npm_package("mobx", "6.13.5") / "src" / "core" / "reaction.ts"
+    params = FingerprintParams()
+    for path, language in ((rich / "console.py", "python"), (reaction, "typescript")):
+        original = path.read_bytes()
+        lf = fingerprint_file(path.name, original, language, params)
+        cr = fingerprint_file(path.name, _cr_only(original), language, params)
+        assert cr.warning is None, cr.warning
+        assert (cr.tokens, cr.lines) == (lf.tokens, lf.lines) and lf.tokens > 1000
+        assert cr.fingerprints.tobytes() == lf.fingerprints.tobytes()
+        lf_tokens = analyze(original, language, params).tokens  # the candidate side's reading
+        cr_tokens = analyze(_cr_only(original), language, params).tokens
+        assert (len(cr_tokens), cr_tokens.lines) == (lf.tokens, lf.lines)
+        assert cr_tokens.error_line is None
+        assert (cr_tokens.line_start == lf_tokens.line_start).all()
+
+
+def test_a_cr_only_copy_of_private_code_is_derivative_and_guard_fails(tmp_path):
+    rich = pypi_sdist("rich", "13.4.2") / "rich-13.4.2" / "rich"
+    private, leak = tmp_path / "acme-console", tmp_path / "leak"
+    for name in ("console.py", "table.py", "progress.py"):
+        (private / "acme_console").mkdir(parents=True, exist_ok=True)
+        shutil.copy(rich / name, private / "acme_console" / name)
+        (leak / "pkg").mkdir(parents=True, exist_ok=True)
+        (leak / "pkg" / name).write_bytes(_cr_only((rich / name).read_bytes()))
+    store = tmp_path / "acme.db"
+    done = runner.invoke(app, ["fingerprint", str(private), "--store", str(store)])
+    assert done.exit_code == 0, done.output
+    report = tmp_path / "r.json"
+    done = runner.invoke(app, ["scan", str(leak), "--store", str(store), "--json", str(report)])
+    assert done.exit_code == 1, done.output
+    [candidate] = json.loads(report.read_text())["candidates"]
+    assert candidate["verdict"] == "derivative"
+    assert {f["candidate_path"] for f in candidate["files"]} == {
+        "pkg/console.py", "pkg/table.py", "pkg/progress.py"}  # fmt: skip
+    assert "syntax error" not in done.output
+    done = runner.invoke(app, ["guard", str(leak), "--store", str(store)])
+    assert done.exit_code == 1, done.output
+    assert "private-code" in done.output
