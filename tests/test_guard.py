@@ -255,6 +255,27 @@ def add(tar: tarfile.TarFile, name: str, data: bytes) -> None:
     tar.addfile(info, io.BytesIO(data))
 
 
+@pytest.mark.parametrize("prefix", [")]}'\n", ")]}'", "\ufeff)]}' xssi\r\n"])
+def test_a_map_with_the_specs_xssi_prefix_is_audited_and_scanned(tmp_path, store, prefix):
+    """The source map spec lets a map start with a ``)]}'`` line (against cross-site script
+    inclusion); such a map was passed over without a line (0 maps audited, exit 0)."""
+    themap = source_map(SOURCES, [(WEB / s).read_text() for s in SOURCES])
+    folder = write_tree(tmp_path / "site", {"dist/app.min.js.map": prefix + themap})
+    sdist = tmp_path / "acme_ui-2.9.0.tar.gz"
+    with tarfile.open(sdist, "w:gz") as tar:  # under another name too, told by what it holds
+        add(tar, "acme_ui-2.9.0/static/bundle.json", (prefix + themap).encode())
+    code, output = guard(folder, sdist, "--store", store)
+    assert code == 1, output
+    assert f"{folder}: 2 source file(s) read, 1 source map(s) audited" in output
+    assert f"FAIL embedded-sources      {folder}:dist/app.min.js.map: embeds 2 source" in output
+    assert f"{sdist}:acme_ui-2.9.0/static/bundle.json: embeds 2 source file(s)" in output
+    assert "dist/app.min.js.map!/src/api/ledgerClient.ts = acme-ledger/" in output
+    out = tmp_path / "scan.json"
+    done = runner.invoke(app, ["scan", str(folder), "--store", str(store), "--json", str(out)])
+    assert done.exit_code == 1, done.output
+    assert report(out)["candidates"][0]["verdict"] == "derivative"
+
+
 def test_an_inline_map_is_audited_and_its_sources_scanned(tmp_path, store):
     package = build_package(tmp_path / "ui", files=["dist/"], inline=True)
     code, output = guard(package, "--store", store)

@@ -76,6 +76,7 @@ from scanner.sources.sourcemap import (
     expand_inline_maps,
     expand_source_map,
     is_source_map,
+    without_xssi,
 )
 
 HEAD = 512
@@ -136,11 +137,12 @@ def sniff(head: bytes, name: str = "") -> str | None:
         return "markdown"
     if lower.endswith(".br"):  # brotli has no magic bytes: a precompressed asset, by its name
         return "brotli"
-    if is_source_map(lower) and stripped[:1] in (b"{", b"["):  # a JSON array is a bad map
+    mapped = without_xssi(stripped).lstrip()  # a map may start with the spec's ``)]}'`` line
+    if is_source_map(lower) and mapped[:1] in (b"{", b"["):  # a JSON array is a bad map
         return "sourcemap"
-    if stripped.startswith(b"{") and b'"version"' in head and b'"mappings"' in head:
+    if mapped.startswith(b"{") and b'"version"' in head and b'"mappings"' in head:
         return "sourcemap"
-    if stripped.startswith(b"{"):
+    if mapped.startswith(b"{"):
         return "json"
     return None
 
