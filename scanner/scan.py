@@ -57,6 +57,9 @@ class ScanContext:
     """The most one parse sees: a larger file is scanned in windows (``windows``)."""
     parse_limits: ParseLimits | None = None
     """Parse each file in a separate process under these limits (None: in the worker itself)."""
+    store_gaps: tuple[str, ...] = ()
+    """What the store was never given (a private repository no fingerprint run finished): a
+    candidate it would clear is ``incomplete`` (``commands.shared.store_gaps``)."""
 
     def warm(self) -> None:
         """Start this process's parser process now (a pool worker, as it is forked: the fork
@@ -434,6 +437,10 @@ def scan_candidate(
                     context.thresholds.structural_min_events)  # fmt: skip
     verdict, checks, reasons = decide(match, context.thresholds)
     verdict, reasons = coverage(verdict, reasons, [*candidate.problems, *stopped, *unread])
+    gaps = [Problem("", gap) for gap in context.store_gaps]
+    if gaps and verdict is not Verdict.DERIVATIVE:  # not read against all of the private code
+        reasons = [f"incomplete: {context.store_gaps[0]}", *reasons]
+        verdict = Verdict.INCOMPLETE
     pin = getattr(candidate, "pin", None)
     if verdict is not Verdict.CLEAR and callable(pin):
         pin()
@@ -443,7 +450,7 @@ def scan_candidate(
         match=match,
         checks=checks,
         reasons=reasons,
-        problems=[*candidate.problems, *stopped, *windowed, *unread, *warnings],
+        problems=[*candidate.problems, *stopped, *windowed, *unread, *warnings, *gaps],
         seconds=time.perf_counter() - started,
         kind=candidate.kind,
         revision=candidate.revision,

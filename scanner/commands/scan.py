@@ -27,6 +27,7 @@ from scanner.commands import (
 from scanner.commands.exits import EXIT_INPUT, EXIT_INTERRUPTED, FAIL_ON, exit_code
 from scanner.commands.shared import progress as _progress
 from scanner.commands.shared import require_private_code as _require_private_code
+from scanner.commands.shared import store_gaps
 from scanner.commands.shared import thresholds_for as _thresholds
 from scanner.commands.shared import write_reports as _write_reports
 from scanner.commands.verdict_table import verdict_table as _verdict_table
@@ -78,7 +79,8 @@ def run_scan(targets: Iterable[str | Candidate], store_path: Path, thresholds: T
         index = index or FingerprintIndex.from_store(store, _note)
         limits = limits or Limits()
         parse = limits.parse_limits()
-        context = ScanContext(index, store.params, thresholds, limits.max_file_bytes, parse)
+        gaps = store_gaps(store, _note)
+        context = ScanContext(index, store.params, thresholds, limits.max_file_bytes, parse, gaps)
         if isinstance(runner, Processes):  # its workers start while the run is recorded and
             runner.start(context)  # walked
         result = ScanResult(

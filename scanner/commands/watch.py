@@ -191,6 +191,7 @@ def _say(text: str) -> None:
 def run_watch(settings: Settings) -> int:
     """Watch until stopped (``--once``: until caught up); the exit code."""
     from fingerprints import open_store
+    from scanner.commands.shared import store_gaps
     from scanner.config import load_limits, load_thresholds
     from scanner.crawl import make_crawler, read_token
     from scanner.index import FingerprintIndex
@@ -208,6 +209,7 @@ def run_watch(settings: Settings) -> int:
         if not opened.has_private_files():  # one row, not every file of the store
             raise ConfigError("--store", f"{settings.store} holds no private files; fingerprint "
                               "the private code into it first")  # fmt: skip
+        gaps = store_gaps(opened, _say)  # said once at start; each clear is incomplete
         index = FingerprintIndex.from_store(opened, _say)
         params = opened.params
         digest = index.store_digest or opened.digest()
@@ -215,7 +217,7 @@ def run_watch(settings: Settings) -> int:
     # under the time and memory limits, as in 'scan' (a parser crash is one line, not the end);
     # the watcher's read-ahead threads start theirs (--jobs of them)
     parse = limits.parse_limits()
-    context = ScanContext(index, params, thresholds, limits.max_file_bytes, parse)
+    context = ScanContext(index, params, thresholds, limits.max_file_bytes, parse, gaps)
     filters = Filters(settings.packages, settings.scopes, settings.orgs, settings.keywords)
     crawler = make_crawler(token=read_token(settings.token_file), api_url=settings.api_url,
                            npm_registry=settings.npm_registry, pypi_url=settings.pypi_url,
