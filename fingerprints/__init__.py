@@ -75,6 +75,7 @@ if TYPE_CHECKING:  # the names below, imported on first use (``__getattr__``)
     from fingerprints.params import FingerprintParams
     from fingerprints.policy import (
         FIXTURE_DIRS,
+        INCLUDABLE_DIRS,
         MANIFEST_FILES,
         REEXPORT_FILES,
         VCS_DIRS,
@@ -227,6 +228,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ),
     "fingerprints.policy": (
         "FIXTURE_DIRS",
+        "INCLUDABLE_DIRS",
         "MANIFEST_FILES",
         "REEXPORT_FILES",
         "VCS_DIRS",
@@ -309,6 +311,7 @@ __all__ = [
     "FileFingerprint",
     "FingerprintParams",
     "HOLDS_PRIVATE_CODE",
+    "INCLUDABLE_DIRS",
     "IN_SOURCE",
     "InputError",
     "Job",
