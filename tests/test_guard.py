@@ -511,3 +511,30 @@ def test_a_source_path_in_a_sarif_message_is_no_embedded_link(tmp_path):
     texts = [r["message"]["text"] for r in report(sarif)["runs"][0]["results"]]
     assert len(texts) == 2 and not any(re.search(r"(?<!\\)\]\(", t) for t in texts), texts
     assert any("\\[click\\](https://evil.example/a).ts" in t for t in texts), texts
+
+
+def test_a_match_of_many_line_ranges_says_how_many_more_it_does_not_name(tmp_path):
+    """rich's console.py, cut every 300 lines by 60 of pip's: one pair of many ranges; the
+    finding names the first three and counts the rest (it stopped at three, saying nothing)."""
+    from tests.benchmarks.corpus import pypi_sdist
+
+    console = pypi_sdist("rich", "13.4.2") / "rich-13.4.2" / "rich" / "console.py"
+    pip = pypi_sdist("pip", "24.0") / "pip-24.0" / "src" / "pip" / "_internal"
+    other = (pip / "req" / "req_install.py").read_text().splitlines(keepends=True)
+    lines = console.read_text().splitlines(keepends=True)
+    cut = [line for at in range(0, len(lines), 300)
+           for line in lines[at : at + 300] + other[at // 5 : at // 5 + 60]]  # fmt: skip
+    private = write_tree(tmp_path / "acme", {"acme/console.py": console.read_text()})
+    leak = write_tree(tmp_path / "leak", {"console.py": "".join(cut)})
+    store = tmp_path / "s.db"
+    done = runner.invoke(app, ["fingerprint", str(private), "--store", str(store)])
+    assert done.exit_code == 0, done.output
+    out = tmp_path / "g.json"
+    code, output = guard(leak, "--store", store, "--json", out)
+    assert code == 1, output
+    [pair] = report(out)["artifacts"][0]["scan"]["files"]
+    ranges = pair["candidate_lines"]
+    assert len(ranges) > 3
+    named = ", ".join(f"{a}-{b}" for a, b in ranges[:3])
+    more = f"lines {named} and {len(ranges) - 3:,} more (--json lists them all))"
+    assert more in " ".join(output.split())
