@@ -45,7 +45,9 @@ def _fingerprint(source: Path, store: Path, *options: str) -> str:
 
 
 @pytest.mark.parametrize("kind", ["folder", "archive"])
-def test_vendored_folders_are_named_and_include_dir_fingerprints_them(erp, tmp_path, kind):
+def test_vendored_folders_are_named_and_include_dir_fingerprints_them(erp, tmp_path, kind,
+                                                                      monkeypatch):  # fmt: skip
+    monkeypatch.chdir(tmp_path)  # the results database
     private, archive, leak = erp
     source = private if kind == "folder" else archive  # its acme-erp/ folder unwrapped
     skipped = tmp_path / "skipped.db"

@@ -38,7 +38,8 @@ def test_a_cr_only_file_has_the_tokens_and_lines_of_its_lf_original():
         assert (cr_tokens.line_start == lf_tokens.line_start).all()
 
 
-def test_a_cr_only_copy_of_private_code_is_derivative_and_guard_fails(tmp_path):
+def test_a_cr_only_copy_of_private_code_is_derivative_and_guard_fails(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the results database
     rich = pypi_sdist("rich", "13.4.2") / "rich-13.4.2" / "rich"
     private, leak = tmp_path / "acme-console", tmp_path / "leak"
     for name in ("console.py", "table.py", "progress.py"):

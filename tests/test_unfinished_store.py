@@ -68,9 +68,9 @@ def killed(tmp_path_factory) -> tuple[Path, Path, Path]:
     return private, store, leak
 
 
-def _run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+def _run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*LEAKTRACE, *map(str, args)], capture_output=True, text=True,
-                          check=False, timeout=600)  # fmt: skip
+                          check=False, timeout=600, cwd=cwd)  # fmt: skip
 
 
 def test_scan_and_guard_say_the_run_never_finished_and_clear_nothing(killed, tmp_path):
@@ -78,14 +78,14 @@ def test_scan_and_guard_say_the_run_never_finished_and_clear_nothing(killed, tmp
     line = (f"{store}: repository 'acme-tools' was never fully fingerprinted ({BATCH_FILES} "
             "file(s) stored by a run that did not finish)")  # fmt: skip
     report = tmp_path / "r.json"
-    done = _run("scan", leak, "--store", store, "--json", report)
+    done = _run("scan", leak, "--store", store, "--json", report, cwd=tmp_path)
     assert done.returncode == 3, done.stdout + done.stderr
     assert line in done.stderr
     assert f"'leaktrace fingerprint {private} --store {store} --name acme-tools'" in done.stderr
     [candidate] = json.loads(report.read_text())["candidates"]
     assert candidate["verdict"] == "incomplete"
     assert "never fully fingerprinted" in candidate["reasons"][0]
-    done = _run("guard", leak, "--store", store)
+    done = _run("guard", leak, "--store", store, cwd=tmp_path)
     assert done.returncode == 3, done.stdout + done.stderr
     assert "FAIL unread" in done.stdout + done.stderr
     assert line in done.stdout + done.stderr
@@ -95,8 +95,8 @@ def test_once_the_run_is_finished_the_copy_is_found_and_nothing_is_said(killed, 
     private, store, leak = killed
     finished = tmp_path / "acme.db"
     shutil.copy(store, finished)
-    done = _run("fingerprint", private, "--store", finished, "--jobs", "1")
+    done = _run("fingerprint", private, "--store", finished, "--jobs", "1", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    done = _run("scan", leak, "--store", finished)
+    done = _run("scan", leak, "--store", finished, cwd=tmp_path)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "never fully fingerprinted" not in done.stdout + done.stderr
