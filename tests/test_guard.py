@@ -256,9 +256,11 @@ def add(tar: tarfile.TarFile, name: str, data: bytes) -> None:
 
 
 @pytest.mark.parametrize("prefix", [")]}'\n", ")]}'", "\ufeff)]}' xssi\r\n"])
-def test_a_map_with_the_specs_xssi_prefix_is_audited_and_scanned(tmp_path, store, prefix):
+def test_a_map_with_the_specs_xssi_prefix_is_audited_and_scanned(tmp_path, store, prefix,
+                                                                  monkeypatch):  # fmt: skip
     """The source map spec lets a map start with a ``)]}'`` line (against cross-site script
     inclusion); such a map was passed over without a line (0 maps audited, exit 0)."""
+    monkeypatch.chdir(tmp_path)  # the scan's results database
     themap = source_map(SOURCES, [(WEB / s).read_text() for s in SOURCES])
     folder = write_tree(tmp_path / "site", {"dist/app.min.js.map": prefix + themap})
     sdist = tmp_path / "acme_ui-2.9.0.tar.gz"
