@@ -18,7 +18,8 @@
 
 Maps are audited wherever they are found: in the package's files, inside archives, packages and
 image layers (``Unpacker`` reports each map it reads), and inline in JavaScript
-(``//# sourceMappingURL=data:application/json;base64,...``, which the bundle carries in itself).
+(``//# sourceMappingURL=data:application/json;base64,...``, which the bundle carries in itself)
+and in CSS (``/*# sourceMappingURL=data:...*/``).
 The embedded sources of an inline map are scanned like those of a map file, named
 ``dist/app.js!/inline-source-map!/src/x.ts``.
 """

@@ -278,6 +278,24 @@ def test_a_map_with_the_specs_xssi_prefix_is_audited_and_scanned(tmp_path, store
     assert report(out)["candidates"][0]["verdict"] == "derivative"
 
 
+def test_a_stylesheets_inline_map_is_audited_and_its_sources_scanned(tmp_path, store):
+    """sass, less and postcss write a stylesheet's map inline as ``/*# sourceMappingURL=data:
+    ...*/``; its embedded sources were never read (only scripts' inline maps were)."""
+    themap = source_map(SOURCES, [(WEB / s).read_text() for s in SOURCES])
+    encoded = base64.b64encode(themap.encode()).decode()
+    css = f"body{{margin:0}}\n/*# sourceMappingURL=data:application/json;base64,{encoded} */\n"
+    folder = write_tree(tmp_path / "site", {"dist/app.css": css})
+    sdist = tmp_path / "acme_ui-2.9.0.tar.gz"
+    with tarfile.open(sdist, "w:gz") as tar:
+        add(tar, "acme_ui-2.9.0/static/app.css", css.encode())
+    code, output = guard(folder, sdist, "--store", store)
+    assert code == 1, output
+    assert f"{folder}: 2 source file(s) read, 1 source map(s) audited" in output
+    assert f"{folder}:dist/app.css!/inline-source-map: embeds 2 source file(s)" in output
+    assert f"{sdist}:acme_ui-2.9.0/static/app.css!/inline-source-map: embeds 2" in output
+    assert "dist/app.css!/inline-source-map!/src/api/ledgerClient.ts = acme-ledger/" in output
+
+
 def test_an_inline_map_is_audited_and_its_sources_scanned(tmp_path, store):
     package = build_package(tmp_path / "ui", files=["dist/"], inline=True)
     code, output = guard(package, "--store", store)

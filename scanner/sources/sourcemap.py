@@ -154,11 +154,13 @@ all the same). Scanned in three steps, not one pattern: ``data:[^,\\s]*?,`` trie
 many ``sourceMappingURL=data:`` with no comma after them (a hostile bundle) read on to the end
 of the file from each, quadratic (232 KB took 43 s); here each byte is examined a bounded
 number of times."""
-_INLINE_LANGUAGES = {"javascript", "typescript", "tsx"}
+_INLINE_LANGUAGES = {"javascript", "typescript", "tsx", "css"}
+"""Where inline maps are read: scripts (``//# sourceMappingURL=data:...``) and stylesheets
+(``/*# sourceMappingURL=data:...*/``, which sass, less and postcss write; ``carriers``)."""
 
 
 def inline_maps(data: bytes, language: str) -> Iterator[bytes]:
-    """The source maps a JavaScript file carries inline (data: URLs), decoded."""
+    """The source maps a script or a stylesheet carries inline (data: URLs), decoded."""
     if language not in _INLINE_LANGUAGES or b"sourceMappingURL=data:" not in data:
         return
     at, comma = 0, -1  # where the next search starts; the next comma or space known
