@@ -71,7 +71,7 @@ if TYPE_CHECKING:  # the names below, imported on first use (``__getattr__``)
     from fingerprints.languages import LANGUAGES, load_language
     from fingerprints.names import carried_name, printable
     from fingerprints.native import native_status
-    from fingerprints.normalize import TokenStream, count_lines, tokenize
+    from fingerprints.normalize import TokenStream, count_lines, line_ended, tokenize
     from fingerprints.params import FingerprintParams
     from fingerprints.policy import (
         FIXTURE_DIRS,
@@ -216,6 +216,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "fingerprints.normalize": (
         "TokenStream",
         "count_lines",
+        "line_ended",
         "tokenize",
     ),
     "fingerprints.params": ("FingerprintParams",),
@@ -384,6 +385,7 @@ __all__ = [
     "language_for_path",
     "language_for_shebang",
     "learn_reference",
+    "line_ended",
     "load_language",
     "markup_scripts",
     "matching_sources",

@@ -179,8 +179,10 @@ def parsed_source(source: bytes, language: str) -> bytes:
 
 
 def count_lines(source: bytes) -> int:
+    """Lines as the tokens count them: LF, CRLF or a lone CR ends one (``line_ended``)."""
     if not source:
         return 0
+    source = line_ended(source)
     return source.count(b"\n") + (0 if source.endswith(b"\n") else 1)
 
 
