@@ -61,3 +61,33 @@ def test_a_cr_only_copy_of_private_code_is_derivative_and_guard_fails(tmp_path, 
     done = runner.invoke(app, ["guard", str(leak), "--store", str(store)])
     assert done.exit_code == 1, done.output
     assert "private-code" in done.output
+
+
+def test_a_candidate_file_mostly_not_read_is_unread_and_says_so(tmp_path, monkeypatch):
+    """rich's console.py with U+2028 line ends (JavaScript's line separator, not Python's):
+    the first comment runs to the end of the file, 137 tokens of 10,267 cover 1 % of it. The
+    candidate was ``clear`` (one syntax-error warning, the rest passed as read); it is
+    ``incomplete`` now with one line, and a file read whole beside it is not the reason."""
+    monkeypatch.chdir(tmp_path)  # the results database
+    rich = pypi_sdist("rich", "13.4.2") / "rich-13.4.2" / "rich"
+    private = tmp_path / "acme"
+    (private / "acme").mkdir(parents=True)
+    shutil.copy(rich / "console.py", private / "acme" / "console.py")
+    store = tmp_path / "acme.db"
+    done = runner.invoke(app, ["fingerprint", str(private), "--store", str(store)])
+    assert done.exit_code == 0, done.output
+    leak = tmp_path / "leak"
+    leak.mkdir()
+    (leak / "console.py").write_bytes((rich / "console.py").read_bytes().replace(
+        b"\n", "\u2028".encode()))  # fmt: skip
+    shutil.copy(rich / "markup.py", leak / "markup.py")
+    report = tmp_path / "r.json"
+    done = runner.invoke(app, ["scan", str(leak), "--store", str(store), "--json", str(report)])
+    assert done.exit_code == 3, done.output
+    [candidate] = json.loads(report.read_text())["candidates"]
+    assert candidate["verdict"] == "incomplete"
+    assert [u["path"] for u in candidate["unread"]] == ["console.py"]
+    said = " ".join(done.output.split())
+    assert "console.py: syntax error near line 1, and its tokens cover 1% of its text" in said
+    done = runner.invoke(app, ["guard", str(leak), "--store", str(store)])
+    assert done.exit_code == 3, done.output

@@ -71,7 +71,7 @@ def run_scan(targets: Iterable[str | Candidate], store_path: Path, thresholds: T
     from scanner.reports.json_report import candidate_dict, to_dict
     from scanner.results import ScanResult
     from scanner.runners import Processes
-    from scanner.scan import ScanContext, now, scan_candidate, unparsed
+    from scanner.scan import MOSTLY_UNREAD, ScanContext, now, scan_candidate, unparsed
     from scanner.sources import Limits, Unreadable
     from scanner.targets import resolve, target_kind
 
@@ -115,8 +115,9 @@ def run_scan(targets: Iterable[str | Candidate], store_path: Path, thresholds: T
 
             def remember(key: tuple[str, str], outcome: FileOutcome,
                          db: ResultsDB = results) -> None:  # fmt: skip
-                if outcome.unread_kind == "stall":
-                    return  # stopped for want of CPU, the machine's doing: another run may read it
+                if outcome.unread_kind in ("stall", MOSTLY_UNREAD):
+                    return  # stopped for want of CPU, the machine's doing: another run may read
+                    # it; or parsed, mostly into errors: its fragments stand (no parse failure)
                 db.remember_parse_failure(*key, outcome.unread or "", parse.seconds,
                                           parse.memory_bytes, __version__)  # fmt: skip
 
