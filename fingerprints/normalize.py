@@ -161,12 +161,14 @@ def line_ended(source: bytes) -> bytes:
 
     A lone CR ends a line for Python, for editors and for JavaScript engines (classic Mac OS
     line ends, which a copy can be rewritten to), but tree-sitter counts rows by LF only and
-    the Python grammar needs its newlines: rich's ``console.py`` with every LF made a CR parsed
-    as one line of errors, 137 tokens of 10,267, and a verbatim copy came out ``clear``. Same
-    length, same byte offsets; a CR-only line counts as a line, as an editor shows it. CRLF
-    files (two counts, no copy) and files without a CR (one search) are returned as they are.
+    the Python grammar needs its newlines: rich's ``console.py`` with every LF made a CR was
+    one line whose first comment ran to its end, 137 tokens of 10,267, and a verbatim copy came
+    out ``clear``. Same length, same byte offsets; a CR-only line counts as a line, as an editor
+    shows it. CRLF files (one search for a lone CR: 0.19 ms on that file in CRLF, where counting
+    CRs and CRLFs took 0.53, against 24 ms to fingerprint it) and files without a CR (one byte
+    search) are returned as they are.
     """
-    if b"\r" not in source or source.count(b"\r") == source.count(b"\r\n"):
+    if b"\r" not in source or _LONE_CR.search(source) is None:
         return source
     return _LONE_CR.sub(b"\n", source)
 
