@@ -9,12 +9,9 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from scanner.cli import app
 from tests.benchmarks.corpus import pypi_sdist
-
-runner = CliRunner()
+from tests.conftest import leaktrace
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +36,7 @@ def erp(tmp_path_factory) -> tuple[Path, Path, Path]:
 
 
 def _fingerprint(source: Path, store: Path, *options: str) -> str:
-    done = runner.invoke(app, ["fingerprint", str(source), "--store", str(store), *options])
+    done = leaktrace("fingerprint", str(source), "--store", str(store), *options)
     assert done.exit_code == 0, done.output
     return " ".join(done.output.split())  # one line however the console wrapped it
 
@@ -55,19 +52,19 @@ def test_vendored_folders_are_named_and_include_dir_fingerprints_them(erp, tmp_p
     assert ("skipped vendored folder vendors/: 2 file(s) not fingerprinted "
             "(--include-dir vendors reads it") in output  # fmt: skip
     assert "skipped vendored folder external/: 1 file(s) not fingerprinted" in output
-    done = runner.invoke(app, ["scan", str(leak), "--store", str(skipped)])
+    done = leaktrace("scan", str(leak), "--store", str(skipped))
     assert done.exit_code == 0, done.output  # what was never fingerprinted cannot be found
     included = tmp_path / "included.db"
     output = _fingerprint(source, included, "--include-dir", "vendors",
                           "--include-dir", "external")  # fmt: skip
     assert "4 file(s) fingerprinted" in output and "vendored folder" not in output
-    done = runner.invoke(app, ["scan", str(leak), "--store", str(included)])
+    done = leaktrace("scan", str(leak), "--store", str(included))
     assert done.exit_code == 1, done.output
 
 
 def test_include_dir_takes_only_names_the_private_side_skips(erp, tmp_path):
     private, _, _ = erp
-    done = runner.invoke(app, ["fingerprint", str(private), "--store", str(tmp_path / "s.db"),
+    done = leaktrace(*["fingerprint", str(private), "--store", str(tmp_path / "s.db"),
                                "--include-dir", "src"])  # fmt: skip
     assert done.exit_code == 2
     assert "--include-dir src: not a folder name fingerprint skips" in done.output

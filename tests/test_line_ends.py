@@ -6,14 +6,10 @@ from __future__ import annotations
 import json
 import shutil
 
-from typer.testing import CliRunner
-
 from fingerprints import FingerprintParams
 from fingerprints.fingerprinter import analyze, fingerprint_file
-from scanner.cli import app
 from tests.benchmarks.corpus import npm_package, pypi_sdist
-
-runner = CliRunner()
+from tests.conftest import leaktrace
 
 
 def _cr_only(data: bytes) -> bytes:
@@ -48,17 +44,17 @@ def test_a_cr_only_copy_of_private_code_is_derivative_and_guard_fails(tmp_path, 
         (leak / "pkg").mkdir(parents=True, exist_ok=True)
         (leak / "pkg" / name).write_bytes(_cr_only((rich / name).read_bytes()))
     store = tmp_path / "acme.db"
-    done = runner.invoke(app, ["fingerprint", str(private), "--store", str(store)])
+    done = leaktrace("fingerprint", str(private), "--store", str(store))
     assert done.exit_code == 0, done.output
     report = tmp_path / "r.json"
-    done = runner.invoke(app, ["scan", str(leak), "--store", str(store), "--json", str(report)])
+    done = leaktrace("scan", str(leak), "--store", str(store), "--json", str(report))
     assert done.exit_code == 1, done.output
     [candidate] = json.loads(report.read_text())["candidates"]
     assert candidate["verdict"] == "derivative"
     assert {f["candidate_path"] for f in candidate["files"]} == {
         "pkg/console.py", "pkg/table.py", "pkg/progress.py"}  # fmt: skip
     assert "syntax error" not in done.output
-    done = runner.invoke(app, ["guard", str(leak), "--store", str(store)])
+    done = leaktrace("guard", str(leak), "--store", str(store))
     assert done.exit_code == 1, done.output
     assert "private-code" in done.output
 
@@ -74,7 +70,7 @@ def test_a_candidate_file_mostly_not_read_is_unread_and_says_so(tmp_path, monkey
     (private / "acme").mkdir(parents=True)
     shutil.copy(rich / "console.py", private / "acme" / "console.py")
     store = tmp_path / "acme.db"
-    done = runner.invoke(app, ["fingerprint", str(private), "--store", str(store)])
+    done = leaktrace("fingerprint", str(private), "--store", str(store))
     assert done.exit_code == 0, done.output
     leak = tmp_path / "leak"
     leak.mkdir()
@@ -82,12 +78,12 @@ def test_a_candidate_file_mostly_not_read_is_unread_and_says_so(tmp_path, monkey
         b"\n", "\u2028".encode()))  # fmt: skip
     shutil.copy(rich / "markup.py", leak / "markup.py")
     report = tmp_path / "r.json"
-    done = runner.invoke(app, ["scan", str(leak), "--store", str(store), "--json", str(report)])
+    done = leaktrace("scan", str(leak), "--store", str(store), "--json", str(report))
     assert done.exit_code == 3, done.output
     [candidate] = json.loads(report.read_text())["candidates"]
     assert candidate["verdict"] == "incomplete"
     assert [u["path"] for u in candidate["unread"]] == ["console.py"]
     said = " ".join(done.output.split())
     assert "console.py: syntax error near line 1, and its tokens cover 1% of its text" in said
-    done = runner.invoke(app, ["guard", str(leak), "--store", str(store)])
+    done = leaktrace("guard", str(leak), "--store", str(store))
     assert done.exit_code == 3, done.output
