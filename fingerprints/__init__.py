@@ -71,7 +71,7 @@ if TYPE_CHECKING:  # the names below, imported on first use (``__getattr__``)
     from fingerprints.languages import LANGUAGES, load_language
     from fingerprints.names import carried_name, printable
     from fingerprints.native import native_status
-    from fingerprints.normalize import TokenStream, count_lines, line_ended, tokenize
+    from fingerprints.normalize import TokenStream, count_lines, tokenize
     from fingerprints.params import FingerprintParams
     from fingerprints.policy import (
         FIXTURE_DIRS,
@@ -121,7 +121,7 @@ if TYPE_CHECKING:  # the names below, imported on first use (``__getattr__``)
         event_code,
         event_texts,
     )
-    from fingerprints.text import BinaryContent, decode_source
+    from fingerprints.text import BinaryContent, decode_source, line_ended
     from fingerprints.tree import (
         MAX_TREE_DEPTH,
         UNKNOWN_LANGUAGE,
@@ -216,7 +216,6 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "fingerprints.normalize": (
         "TokenStream",
         "count_lines",
-        "line_ended",
         "tokenize",
     ),
     "fingerprints.params": ("FingerprintParams",),
@@ -271,6 +270,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "fingerprints.text": (
         "BinaryContent",
         "decode_source",
+        "line_ended",
     ),
     "fingerprints.tree": (
         "MAX_TREE_DEPTH",

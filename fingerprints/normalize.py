@@ -26,6 +26,7 @@ import tree_sitter
 from fingerprints.languages import STRING, Language
 from fingerprints.native import blank_comment_lines, tokenizer
 from fingerprints.structure import EMPTY, Structure, extract, function_rows
+from fingerprints.text import line_ended
 
 if TYPE_CHECKING:
     from fingerprints.native import Tokenizer
@@ -151,26 +152,6 @@ def _blank_python_comment_lines(source: bytes) -> bytes:
 
 #: Grammars whose parser needs the source prepared (language name -> preparation).
 _BLANKED_COMMENTS = {"python": _blank_python_comment_lines}
-
-
-_LONE_CR = re.compile(rb"\r(?!\n)")
-
-
-def line_ended(source: bytes) -> bytes:
-    """``source`` with each lone CR made a LF: what both sides read, private and candidate.
-
-    A lone CR ends a line for Python, for editors and for JavaScript engines (classic Mac OS
-    line ends, which a copy can be rewritten to), but tree-sitter counts rows by LF only and
-    the Python grammar needs its newlines: rich's ``console.py`` with every LF made a CR was
-    one line whose first comment ran to its end, 137 tokens of 10,267, and a verbatim copy came
-    out ``clear``. Same length, same byte offsets; a CR-only line counts as a line, as an editor
-    shows it. CRLF files (one search for a lone CR: 0.19 ms on that file in CRLF, where counting
-    CRs and CRLFs took 0.53, against 24 ms to fingerprint it) and files without a CR (one byte
-    search) are returned as they are.
-    """
-    if b"\r" not in source or _LONE_CR.search(source) is None:
-        return source
-    return _LONE_CR.sub(b"\n", source)
 
 
 def parsed_source(source: bytes, language: str) -> bytes:
