@@ -76,6 +76,7 @@ if TYPE_CHECKING:  # the names below, imported on first use (``__getattr__``)
     from fingerprints.params import FingerprintParams
     from fingerprints.policy import (
         FIXTURE_DIRS,
+        INCLUDABLE_DIRS,
         MANIFEST_FILES,
         REEXPORT_FILES,
         VCS_DIRS,
@@ -122,7 +123,7 @@ if TYPE_CHECKING:  # the names below, imported on first use (``__getattr__``)
         event_code,
         event_texts,
     )
-    from fingerprints.text import BinaryContent, decode_source
+    from fingerprints.text import BinaryContent, decode_source, line_ended
     from fingerprints.tree import (
         MAX_TREE_DEPTH,
         UNKNOWN_LANGUAGE,
@@ -230,6 +231,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ),
     "fingerprints.policy": (
         "FIXTURE_DIRS",
+        "INCLUDABLE_DIRS",
         "MANIFEST_FILES",
         "REEXPORT_FILES",
         "VCS_DIRS",
@@ -272,6 +274,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "fingerprints.text": (
         "BinaryContent",
         "decode_source",
+        "line_ended",
     ),
     "fingerprints.tree": (
         "MAX_TREE_DEPTH",
@@ -313,6 +316,7 @@ __all__ = [
     "FileFingerprint",
     "FingerprintParams",
     "HOLDS_PRIVATE_CODE",
+    "INCLUDABLE_DIRS",
     "IN_SOURCE",
     "InputError",
     "Job",
@@ -388,6 +392,7 @@ __all__ = [
     "language_for_shebang",
     "learn_reference",
     "licence_reason",
+    "line_ended",
     "load_language",
     "markup_scripts",
     "matching_sources",

@@ -26,6 +26,7 @@ from fingerprints.grammars import parsed_source
 from fingerprints.isolation import NativeFile
 from fingerprints.params import FingerprintParams
 from fingerprints.policy import boilerplate_reason
+from fingerprints.text import line_ended
 
 
 def native_fields(
@@ -51,8 +52,9 @@ def native_fields(
     # then the selection's hashes copied again for the signature, were 1.7% of a parser
     # process's work on pip 24.2, callgrind); the same fields, tests/test_native.py
     a, b = permutations(params.num_perm, params.seed)
+    read = line_ended(data)  # lone CRs are line ends (``normalize.tokenize`` reads them so)
     found, minima, error_line, structure, line_count, count = tokenizer.fingerprint(
-        parsed_source(data, language), data, params.k, params.w, a, b
+        parsed_source(read, language), read, params.k, params.w, a, b
     )
     return NativeFile(
         path,

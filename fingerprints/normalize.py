@@ -32,6 +32,7 @@ from fingerprints.grammars import (  # noqa: F401
 from fingerprints.languages import STRING, Language
 from fingerprints.native import tokenizer
 from fingerprints.structure import EMPTY, Structure, extract, function_rows
+from fingerprints.text import line_ended
 
 if TYPE_CHECKING:
     from fingerprints.native import Tokenizer
@@ -137,8 +138,10 @@ _powers = Powers(_RAW_BASE)
 
 
 def count_lines(source: bytes) -> int:
+    """Lines as the tokens count them: LF, CRLF or a lone CR ends one (``line_ended``)."""
     if not source:
         return 0
+    source = line_ended(source)
     return source.count(b"\n") + (0 if source.endswith(b"\n") else 1)
 
 
@@ -156,6 +159,7 @@ def tokenize(
     used; ``error_line`` tells where the first error is. The native tokenizer does it all in C
     when it runs (``native``; ``parser`` is the Python path's), with the same result.
     """
+    source = line_ended(source)
     prepared = parsed_source(source, language.name)
     native = tokenizer(language.name)
     if native is not None:

@@ -72,12 +72,21 @@ FIXTURE_DIRS = frozenset(
 TOOL_OUTPUT_DIRS = frozenset({"_static", "_build", "_site", "site-packages"})
 
 
-def skipped_dir_reason(name: str) -> str | None:
-    """Why a folder of this name is not walked on the private side, or None."""
+VENDORED = "vendored third-party folder"
+INCLUDABLE_DIRS = VENDORED_DIRS | TOOL_OUTPUT_DIRS
+"""Folder names skipped on the private side that ``fingerprint --include-dir NAME`` walks
+after all: company code kept under ``vendors/`` or ``external/`` is the company's."""
+
+
+def skipped_dir_reason(name: str, included: frozenset[str] = frozenset()) -> str | None:
+    """Why a folder of this name is not walked on the private side, or None (``included``:
+    names of ``INCLUDABLE_DIRS`` walked all the same)."""
     if name in NOT_SOURCE_DIRS:
         return "not source (tool or version-control folder)"
+    if name in included:
+        return None
     if name in VENDORED_DIRS:
-        return "vendored third-party folder"
+        return VENDORED
     if name in TOOL_OUTPUT_DIRS:
         return "documentation or build tool output"
     return None
@@ -136,13 +145,14 @@ def longest_line(data: bytes) -> int:
     return longest
 
 
-def third_party_reason(path: PurePosixPath, data: bytes | None = None) -> str | None:
+def third_party_reason(path: PurePosixPath, data: bytes | None = None,
+                       included: frozenset[str] = frozenset()) -> str | None:  # fmt: skip
     """Why a private-side file is not the company's own code, or None.
 
-    ``data`` may be None for a check on the path alone.
+    ``data`` may be None for a check on the path alone; ``included`` as ``skipped_dir_reason``.
     """
     for part in path.parts[:-1]:
-        reason = skipped_dir_reason(part)
+        reason = skipped_dir_reason(part, included)
         if reason:
             return reason
     if path.name in LOCK_FILES:

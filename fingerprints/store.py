@@ -790,6 +790,16 @@ class SQLiteStore:
         return found[0] if found else None
 
     @_reading("its repositories")
+    def unfinished_repos(self) -> list[tuple[str, str, int]]:
+        """Each private repository no fingerprint run ever finished (a run killed before its
+        end: ``updated_at`` is set only then), as (name, root, files stored): the rest of its
+        files were never fingerprinted, so a copy of one of them cannot be found."""
+        return [(str(name), str(root), int(files)) for name, root, files in self._db.execute(
+            "SELECT r.name, r.root, (SELECT count(*) FROM files f WHERE f.repo_id = r.id)"
+            " FROM repos r WHERE r.public = 0 AND r.updated_at IS NULL ORDER BY r.id"
+        )]  # fmt: skip
+
+    @_reading("its repositories")
     def has_private_files(self) -> bool:
         """Whether any private repository holds a file (one row read, through the index on
         ``files (repo_id, path)``)."""

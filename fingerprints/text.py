@@ -16,6 +16,7 @@ What still holds NUL bytes after that is binary.
 from __future__ import annotations
 
 import codecs
+import re
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le", "UTF-32 LE"),
@@ -101,3 +102,23 @@ def decode_source(data: bytes) -> tuple[bytes, str | None]:
     if "\0" in text:
         raise BinaryContent("binary file (NUL byte)")
     return text.encode("utf-8"), f"not UTF-8: decoded as {encoding}"
+
+
+_LONE_CR = re.compile(rb"\r(?!\n)")
+
+
+def line_ended(source: bytes) -> bytes:
+    """``source`` with each lone CR made a LF: what both sides read, private and candidate.
+
+    A lone CR ends a line for Python, for editors and for JavaScript engines (classic Mac OS
+    line ends, which a copy can be rewritten to), but tree-sitter counts rows by LF only and
+    the Python grammar needs its newlines: rich's ``console.py`` with every LF made a CR was
+    one line whose first comment ran to its end, 137 tokens of 10,267, and a verbatim copy came
+    out ``clear``. Same length, same byte offsets; a CR-only line counts as a line, as an editor
+    shows it. CRLF files (one search for a lone CR: 0.19 ms on that file in CRLF, where counting
+    CRs and CRLFs took 0.53, against 24 ms to fingerprint it) and files without a CR (one byte
+    search) are returned as they are.
+    """
+    if b"\r" not in source or _LONE_CR.search(source) is None:
+        return source
+    return _LONE_CR.sub(b"\n", source)

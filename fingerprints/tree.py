@@ -36,6 +36,8 @@ from fingerprints.policy import (
     LICENCE_FILES,
     OPEN_SOURCE,
     VCS_DIRS,
+    VENDORED,
+    VENDORED_DIRS,
     boilerplate_reason,
     content_problem,
     copyright_holders,
@@ -65,18 +67,22 @@ class TreeEntry:
     skip: str | None = None
     problem: bool = False
     """True when the skip is bad input worth a line of its own (an unreadable folder)."""
+    files: int = 0
+    """A skipped vendored folder's: the files below it (``TreeSummary.vendored``)."""
 
 
 MAX_TREE_DEPTH = 256
 """Folders nested deeper than this below a root are not entered (one problem entry says so)."""
 
 
-def walk_tree(root: Path, *, private: bool, max_depth: int = MAX_TREE_DEPTH) -> Iterator[TreeEntry]:
+def walk_tree(root: Path, *, private: bool, max_depth: int = MAX_TREE_DEPTH,
+              included: frozenset[str] = frozenset()) -> Iterator[TreeEntry]:  # fmt: skip
     """Every file below ``root`` in a stable order (each folder's entries sorted, folders
     depth-first), without following links and without recursion: an explicit stack of
     folders, so a tree thousands of levels deep costs no Python stack.
 
-    On the private side, vendored and tool folders are not entered (one entry says why);
+    On the private side, vendored and tool folders are not entered (one entry says why, with
+    the files below a vendored one counted), but those named in ``included``;
     elsewhere only version-control and tool folders are left out. A folder more than
     ``max_depth`` levels below the root is not entered: one problem entry says so. Names that
     are not UTF-8 are carried as ``\\xNN`` text (``carried_name``); ``absolute`` opens the file.
@@ -96,12 +102,13 @@ def walk_tree(root: Path, *, private: bool, max_depth: int = MAX_TREE_DEPTH) -> 
         below = []
         for entry in (e for e in entries if _is_dir(e)):
             rel = _join(rel_here, entry.name)
-            reason = (skipped_dir_reason(entry.name) if private
+            reason = (skipped_dir_reason(entry.name, included) if private
                       else _VCS if entry.name in VCS_DIRS else None)  # fmt: skip
             if entry.is_symlink():  # a link first, whatever its name (a ``.git`` link outside)
                 yield TreeEntry(rel, here / entry.name, None, "symbolic link, not followed")
             elif reason:
-                yield TreeEntry(rel + "/", here / entry.name, None, reason)
+                files = _files_below(here / entry.name) if reason == VENDORED else 0
+                yield TreeEntry(rel + "/", here / entry.name, None, reason, files=files)
             elif depth + 1 > max_depth:
                 yield TreeEntry(rel + "/", here / entry.name, None,
                                 f"folder nested more than {max_depth} levels deep; not read",
@@ -115,6 +122,12 @@ def walk_tree(root: Path, *, private: bool, max_depth: int = MAX_TREE_DEPTH) -> 
 
 
 _VCS = "version-control metadata (scan --history reads a repository's history)"
+
+
+def _files_below(folder: Path) -> int:
+    """How many files a folder holds at any depth (links not followed, unreadable folders
+    passed over): what a skipped vendored folder's line counts."""
+    return sum(len(files) for _, _, files in os.walk(folder))
 
 
 def _is_dir(entry: os.DirEntry[str]) -> bool:
@@ -188,6 +201,16 @@ class TreeSummary:
     """The company's copyright holders the files were read with."""
     dated: int = 0
     """Files whose first and last commit dates were recorded (a git checkout's history)."""
+    vendored: dict[str, int] = field(default_factory=dict)
+    """Each vendored folder not fingerprinted (``policy.VENDORED_DIRS``) and the files in it:
+    one line each, never a silent skip (``fingerprint --include-dir NAME`` reads one)."""
+
+    def vendored_skip(self, path: str, files: int = 1) -> None:
+        """Count ``files`` of the vendored folder ``path`` holds (its first vendored part)."""
+        parts = path.rstrip("/").split("/")
+        at = next((i for i, part in enumerate(parts) if part in VENDORED_DIRS), len(parts) - 1)
+        folder = "/".join(parts[: at + 1]) + "/"
+        self.vendored[folder] = self.vendored.get(folder, 0) + files
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,8 +304,10 @@ class _Ingest:
         on_problem: Callable[[str, str], None] | None,
         parse_limits: ParseLimits | None = None,
         owners: Iterable[str] = (),
+        included: frozenset[str] = frozenset(),
     ) -> None:
         self.store = store
+        self.included = included
         self.owners = tuple(sorted({o.strip() for o in owners if o.strip()}))
         """The company's copyright holders: its files under an open-source licence header
         naming one stay evidence (``policy.owned``)."""
@@ -311,9 +336,11 @@ class _Ingest:
         if self.on_problem:
             self.on_problem(path, message)
 
-    def skip(self, path: str, reason: str) -> None:
+    def skip(self, path: str, reason: str, files: int = 1) -> None:
         self.summary.skipped.append((path, reason))
         self.skips.append((path, reason))
+        if reason == VENDORED:
+            self.summary.vendored_skip(path, files)
 
     def prepare(self, path: str, data: bytes, language: str, mtime_ns: int = 0,
                 carrier: str | None = None) -> Job | None:  # fmt: skip
@@ -341,7 +368,7 @@ class _Ingest:
             self.skip(path, reason)
             return None
         if not self.summary.public:
-            reason = third_party_reason(PurePosixPath(path), data)
+            reason = third_party_reason(PurePosixPath(path), data, self.included)
             if reason:
                 self.skip(path, reason)
                 return None
@@ -402,9 +429,10 @@ class _Ingest:
         if entry.problem:
             self.problem(entry.path, entry.skip or "cannot read")
         if entry.skip and carrier is None:
-            self.skip(entry.path, entry.skip)
+            self.skip(entry.path, entry.skip, entry.files)
             return None
-        reason = None if summary.public else third_party_reason(PurePosixPath(entry.path))
+        where = PurePosixPath(entry.path)
+        reason = None if summary.public else third_party_reason(where, None, self.included)
         if reason:
             self.skip(entry.path, reason)
             return None
@@ -535,6 +563,7 @@ def fingerprint_tree(
     parse_limits: ParseLimits | None = None,
     owners: Iterable[str] = (),
     settle_later: bool = False,
+    included: frozenset[str] = frozenset(),
 ) -> TreeSummary:
     """Fingerprint every source file below ``root`` into ``store`` as repository ``name``.
 
@@ -544,17 +573,20 @@ def fingerprint_tree(
     hangs or blows up the parser is one problem and a skip. When ``root`` is in a git checkout
     with its history, each file's first and last commit dates are recorded too (``history``).
     ``settle_later``: the batches are made durable while the caller goes on (``store.bulk``).
+    Folders named in ``included`` are fingerprinted although vendored (``policy``).
     """
     started = time.perf_counter()
     root = root.resolve()
     summary = TreeSummary(name=name or root.name, public=public)
     owners = (*owners, *repository_owners(root))
-    ingest = _Ingest(store, summary, str(root), str(root), on_problem, parse_limits, owners)
+    ingest = _Ingest(
+        store, summary, str(root), str(root), on_problem, parse_limits, owners, included
+    )
     if seeds and not public:
         ingest.seed_words = []
 
     def jobs() -> Iterator[Job]:
-        for entry in walk_tree(root, private=not public):
+        for entry in walk_tree(root, private=not public, included=included):
             if on_file:
                 on_file(entry.path)
             job = ingest.entry(entry)
@@ -586,24 +618,28 @@ def fingerprint_files(
     parse_limits: ParseLimits | None = None,
     owners: Iterable[str] = (),
     settle_later: bool = False,
+    included: frozenset[str] = frozenset(),
 ) -> TreeSummary:
     """Fingerprint a stream of files (from an archive, a clone, a registry) as repository ``name``.
 
     ``origin`` says where they come from, the repository's identity (an archive's absolute
     path, a git URL without its ref); ``root`` what exactly was read (default: ``origin``).
-    Unchanged files are recognized by their content hash; ``parse_limits`` and
-    ``settle_later`` as above.
+    Unchanged files are recognized by their content hash; ``parse_limits``, ``settle_later``
+    and ``included`` as above.
     """
     started = time.perf_counter()
     summary = TreeSummary(name=name, public=public)
-    ingest = _Ingest(store, summary, root or origin, origin, on_problem, parse_limits, owners)
+    ingest = _Ingest(
+        store, summary, root or origin, origin, on_problem, parse_limits, owners, included
+    )
     if seeds and not public:
         ingest.seed_words = []
 
     def jobs() -> Iterator[Job]:
         for file in files:
             ingest.present.add(file.path)
-            reason = None if public else third_party_reason(PurePosixPath(file.path))
+            where = PurePosixPath(file.path)
+            reason = None if public else third_party_reason(where, None, included)
             if reason:
                 ingest.skip(file.path, reason)
                 continue

@@ -18,7 +18,8 @@
 
 Maps are audited wherever they are found: in the package's files, inside archives, packages and
 image layers (``Unpacker`` reports each map it reads), and inline in JavaScript
-(``//# sourceMappingURL=data:application/json;base64,...``, which the bundle carries in itself).
+(``//# sourceMappingURL=data:application/json;base64,...``, which the bundle carries in itself)
+and in CSS (``/*# sourceMappingURL=data:...*/``).
 The embedded sources of an inline map are scanned like those of a map file, named
 ``dist/app.js!/inline-source-map!/src/x.ts``.
 """
@@ -148,9 +149,16 @@ def package_folder(path: str, in_archive: bool = False) -> str:
     return posixpath.dirname("/".join(parts))
 
 
+SHOWN_RANGES = 3
+"""The line ranges a pair's line names; the rest are counted (the JSON report has them all)."""
+
+
 def pair_line(pair: dict[str, Any]) -> str:
     """One matched file pair of the JSON report, as one line."""
-    lines = ", ".join(f"{a}-{b}" for a, b in pair["candidate_lines"][:3])
+    ranges = pair["candidate_lines"]
+    lines = ", ".join(f"{a}-{b}" for a, b in ranges[:SHOWN_RANGES])
+    if len(ranges) > SHOWN_RANGES:
+        lines += f" and {len(ranges) - SHOWN_RANGES:,} more (--json lists them all)"
     return (f"{pair['candidate_path']} = {pair['private_repo']}/{pair['private_path']} "
             f"({pair['matched_tokens']:,} tokens; lines {lines})")  # fmt: skip
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -41,3 +43,14 @@ def tree(tmp_path: Path):
         return write_tree(tmp_path / name, files)
 
     return make
+
+
+def leaktrace(*args: str) -> subprocess.CompletedProcess[str]:
+    """A real ``leaktrace`` process in the current folder, its ``output`` (stdout then stderr)
+    and ``exit_code`` named as ``CliRunner``'s: not run inside the suite's process, where each
+    in-process run keeps descriptors until ``select`` runs out of them."""
+    done = subprocess.run([sys.executable, "-m", "scanner", *args], capture_output=True,
+                          text=True, check=False, timeout=600)  # fmt: skip
+    done.output = done.stdout + done.stderr  # type: ignore[attr-defined]
+    done.exit_code = done.returncode  # type: ignore[attr-defined]
+    return done

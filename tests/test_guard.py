@@ -255,6 +255,47 @@ def add(tar: tarfile.TarFile, name: str, data: bytes) -> None:
     tar.addfile(info, io.BytesIO(data))
 
 
+@pytest.mark.parametrize("prefix", [")]}'\n", ")]}'", "\ufeff)]}' xssi\r\n"])
+def test_a_map_with_the_specs_xssi_prefix_is_audited_and_scanned(tmp_path, store, prefix,
+                                                                  monkeypatch):  # fmt: skip
+    """The source map spec lets a map start with a ``)]}'`` line (against cross-site script
+    inclusion); such a map was passed over without a line (0 maps audited, exit 0)."""
+    monkeypatch.chdir(tmp_path)  # the scan's results database
+    themap = source_map(SOURCES, [(WEB / s).read_text() for s in SOURCES])
+    folder = write_tree(tmp_path / "site", {"dist/app.min.js.map": prefix + themap})
+    sdist = tmp_path / "acme_ui-2.9.0.tar.gz"
+    with tarfile.open(sdist, "w:gz") as tar:  # under another name too, told by what it holds
+        add(tar, "acme_ui-2.9.0/static/bundle.json", (prefix + themap).encode())
+    code, output = guard(folder, sdist, "--store", store)
+    assert code == 1, output
+    assert f"{folder}: 2 source file(s) read, 1 source map(s) audited" in output
+    assert f"FAIL embedded-sources      {folder}:dist/app.min.js.map: embeds 2 source" in output
+    assert f"{sdist}:acme_ui-2.9.0/static/bundle.json: embeds 2 source file(s)" in output
+    assert "dist/app.min.js.map!/src/api/ledgerClient.ts = acme-ledger/" in output
+    out = tmp_path / "scan.json"
+    done = runner.invoke(app, ["scan", str(folder), "--store", str(store), "--json", str(out)])
+    assert done.exit_code == 1, done.output
+    assert report(out)["candidates"][0]["verdict"] == "derivative"
+
+
+def test_a_stylesheets_inline_map_is_audited_and_its_sources_scanned(tmp_path, store):
+    """sass, less and postcss write a stylesheet's map inline as ``/*# sourceMappingURL=data:
+    ...*/``; its embedded sources were never read (only scripts' inline maps were)."""
+    themap = source_map(SOURCES, [(WEB / s).read_text() for s in SOURCES])
+    encoded = base64.b64encode(themap.encode()).decode()
+    css = f"body{{margin:0}}\n/*# sourceMappingURL=data:application/json;base64,{encoded} */\n"
+    folder = write_tree(tmp_path / "site", {"dist/app.css": css})
+    sdist = tmp_path / "acme_ui-2.9.0.tar.gz"
+    with tarfile.open(sdist, "w:gz") as tar:
+        add(tar, "acme_ui-2.9.0/static/app.css", css.encode())
+    code, output = guard(folder, sdist, "--store", store)
+    assert code == 1, output
+    assert f"{folder}: 2 source file(s) read, 1 source map(s) audited" in output
+    assert f"{folder}:dist/app.css!/inline-source-map: embeds 2 source file(s)" in output
+    assert f"{sdist}:acme_ui-2.9.0/static/app.css!/inline-source-map: embeds 2" in output
+    assert "dist/app.css!/inline-source-map!/src/api/ledgerClient.ts = acme-ledger/" in output
+
+
 def test_an_inline_map_is_audited_and_its_sources_scanned(tmp_path, store):
     package = build_package(tmp_path / "ui", files=["dist/"], inline=True)
     code, output = guard(package, "--store", store)
@@ -490,3 +531,30 @@ def test_a_source_path_in_a_sarif_message_is_no_embedded_link(tmp_path):
     texts = [r["message"]["text"] for r in report(sarif)["runs"][0]["results"]]
     assert len(texts) == 2 and not any(re.search(r"(?<!\\)\]\(", t) for t in texts), texts
     assert any("\\[click\\](https://evil.example/a).ts" in t for t in texts), texts
+
+
+def test_a_match_of_many_line_ranges_says_how_many_more_it_does_not_name(tmp_path):
+    """rich's console.py, cut every 300 lines by 60 of pip's: one pair of many ranges; the
+    finding names the first three and counts the rest (it stopped at three, saying nothing)."""
+    from tests.benchmarks.corpus import pypi_sdist
+
+    console = pypi_sdist("rich", "13.4.2") / "rich-13.4.2" / "rich" / "console.py"
+    pip = pypi_sdist("pip", "24.0") / "pip-24.0" / "src" / "pip" / "_internal"
+    other = (pip / "req" / "req_install.py").read_text().splitlines(keepends=True)
+    lines = console.read_text().splitlines(keepends=True)
+    cut = [line for at in range(0, len(lines), 300)
+           for line in lines[at : at + 300] + other[at // 5 : at // 5 + 60]]  # fmt: skip
+    private = write_tree(tmp_path / "acme", {"acme/console.py": console.read_text()})
+    leak = write_tree(tmp_path / "leak", {"console.py": "".join(cut)})
+    store = tmp_path / "s.db"
+    done = runner.invoke(app, ["fingerprint", str(private), "--store", str(store)])
+    assert done.exit_code == 0, done.output
+    out = tmp_path / "g.json"
+    code, output = guard(leak, "--store", store, "--json", out)
+    assert code == 1, output
+    [pair] = report(out)["artifacts"][0]["scan"]["files"]
+    ranges = pair["candidate_lines"]
+    assert len(ranges) > 3
+    named = ", ".join(f"{a}-{b}" for a, b in ranges[:3])
+    more = f"lines {named} and {len(ranges) - 3:,} more (--json lists them all))"
+    assert more in " ".join(output.split())

@@ -200,3 +200,34 @@ def test_hits_give_each_fanout_and_the_entries_of_the_ranges_within_it(tree, cap
         weight = int(index.places[owners].sum()) if counts[r] <= cap else int(counts[r])
         assert hits.fanout[r] == weight
     store.close()
+
+
+def test_the_short_discount_counts_each_candidate_token_once(tmp_path):
+    """Three real copies of rich (13.4.2, pip 24.0's vendored one, pip 24.2's bundled one) as
+    three private repositories, rich's table.py as the candidate: a short snippet matched at
+    several private places was counted once per place (5,148 "short" tokens of 4,483)."""
+    from tests.benchmarks.corpus import CACHE, pypi_sdist
+
+    pypi_sdist("pip", "24.0")
+    rich = pypi_sdist("rich", "13.4.2") / "rich-13.4.2" / "rich"
+    copies = [rich, CACHE / "pypi" / "pip-24.0" / "pip-24.0" / "src" / "pip" / "_vendor" / "rich"]
+    bundled = CACHE / "pip-wheel" / "pip-24.2" / "pip" / "bundled" / "rich"
+    copies += [bundled] if bundled.is_dir() else []
+    store = open_store(":memory:", create=True)
+    for number, folder in enumerate(copies):
+        repo = tmp_path / f"acme{number}" / "rich"
+        repo.mkdir(parents=True)
+        for name in ("table.py", "console.py", "text.py"):
+            (repo / name).write_bytes((folder / name).read_bytes())
+        fingerprint_tree(repo.parent, store, name=f"acme{number}")
+    index = FingerprintIndex.from_store(store)
+    thresholds = Thresholds()
+    analysis = analyze((rich / "table.py").read_bytes(), "python", PARAMS)
+    found, discounted = match_file("table.py", analysis, index, thresholds)
+    tokens = len(analysis.tokens)
+    assert found and 0 < discounted.short <= tokens
+    covered = np.zeros(tokens, dtype=bool)  # candidate tokens of the fragments kept
+    for fragment in found:
+        covered[fragment.candidate_tokens[0] : fragment.candidate_tokens[1]] = True
+    assert discounted.short <= tokens - int(covered.sum())  # none of them counted as short
+    store.close()

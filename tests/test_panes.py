@@ -15,7 +15,7 @@ from scanner.serve.app import _environment
 
 SOURCE = (
     "first = 1\r\n"  # a Windows line end
-    "second = 2\rthird = 3\u2028fourth = 4\n"  # a lone CR and a line separator: one line
+    "second = 2\rthird = 3\u2028fourth = 4\n"  # a lone CR ends a line, a line separator not
     "\x1b[2J = 5\u202e\n"  # a terminal escape and an RTL override
     "shared_total = compute(first, second)\n"
 )
@@ -23,13 +23,14 @@ SOURCE = (
 
 def test_lines_are_split_as_the_matcher_counts_them():
     lines = split_lines(SOURCE)
-    assert len(lines) == count_lines(SOURCE.encode()) == 4
-    assert lines[0] == b"first = 1" and lines[1].startswith(b"second = 2\r")
+    assert len(lines) == count_lines(SOURCE.encode()) == 5
+    assert lines[0] == b"first = 1" and lines[1] == b"second = 2"
+    assert lines[2].startswith(b"third = 3\xe2\x80\xa8fourth")
     data = SOURCE.encode()
     stream = tokenize(data, load_language("python"))
     line_of = dict(zip(stream.start_byte.tolist(), stream.line_start.tolist(), strict=True))
-    assert line_of[data.index(b"shared_total")] == 4  # the line the evidence names
-    assert line_of[data.index(b"fourth")] == 2
+    assert line_of[data.index(b"shared_total")] == 5  # the line the evidence names
+    assert line_of[data.index(b"fourth")] == 3
     assert split_lines("a\n\nb") == [b"a", b"", b"b"] and split_lines("") == []
 
 
@@ -41,17 +42,18 @@ def _shown(markup: str) -> dict[int, str]:
 
 
 def test_the_html_report_and_serve_show_the_same_lines():
-    pair = {"fragments": [{"candidate_lines": [4, 4], "private_lines": [4, 4]}]}
-    rows = code_rows(SOURCE, [Mark(0, 4, 4)])
-    assert [row.number for row in rows] == [1, 2, 3, 4]
+    pair = {"fragments": [{"candidate_lines": [4, 5], "private_lines": [4, 5]}]}
+    rows = code_rows(SOURCE, [Mark(0, 4, 5)])
+    assert [row.number for row in rows] == [1, 2, 3, 4, 5]
     texts = {row.number: "".join(p.text for p in row.pieces) for row in rows}
     assert texts == {
         1: "first = 1",
-        2: "second = 2\\rthird = 3\\u2028fourth = 4",
-        3: "\\x1b[2J = 5\\u202e",
-        4: "shared_total = compute(first, second)",
+        2: "second = 2",
+        3: "third = 3\\u2028fourth = 4",
+        4: "\\x1b[2J = 5\\u202e",
+        5: "shared_total = compute(first, second)",
     }
-    assert [p.fragment for p in rows[3].pieces] == [0]
+    assert [p.fragment for p in rows[3].pieces] == [p.fragment for p in rows[4].pieces] == [0]
     report = _code(SOURCE, pair, "candidate", "c0")
     served = str(_environment().get_template("_pane.html").module.pane(rows))
     assert _shown(report) == _shown(served) == texts

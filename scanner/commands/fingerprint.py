@@ -46,6 +46,11 @@ def _print_tree_summary(summary: TreeSummary, verbose: bool) -> None:
         f"{summary.lines:,} lines in {summary.seconds:.2f} s ({rate:,.0f} lines/s)",
         markup=False,
     )
+    for folder, count in summary.vendored.items():  # never a silent skip: company code may be
+        name = folder.rstrip("/").rsplit("/", 1)[-1]  # kept there (--include-dir reads it)
+        err.print(printable(f"  skipped vendored folder {folder}: {count:,} file(s) not "
+                            f"fingerprinted (--include-dir {name} reads it, if it is the "
+                            "company's own code)"), markup=False)  # fmt: skip
     if verbose:
         for path, reason in summary.skipped:
             err.print(printable(f"  skipped {path}: {reason}"), markup=False)
@@ -80,6 +85,7 @@ def _ingest(
     runner: Runner | None = None,
     parse_limits: ParseLimits | None = None,
     owners: Sequence[str] = (),
+    included: frozenset[str] = frozenset(),
 ) -> TreeSummary:
     """Fingerprint one source (folder, archive or git URL) into the store."""
     from fingerprints import fingerprint_files, fingerprint_tree
@@ -99,6 +105,7 @@ def _ingest(
             parse_limits=parse_limits,
             owners=owners,
             settle_later=True,  # while the next source is read, or the index built
+            included=included,
         )
     from scanner.commands.sources import unwrapped
     from scanner.sources.git import is_git_url
@@ -119,6 +126,7 @@ def _ingest(
         parse_limits=parse_limits,
         owners=owners,
         settle_later=True,
+        included=included,
     )
     _report_problems(target, candidate)
     return summary
@@ -172,6 +180,7 @@ def _fingerprint(
     runner: Runner | None = None,
     parse_limits: ParseLimits | None = None,
     owners: Sequence[str] = (),
+    included: frozenset[str] = frozenset(),
 ) -> None:
     from fingerprints import open_store
     from scanner.commands.sources import check_sources, plan_sources
@@ -181,7 +190,8 @@ def _fingerprint(
         check_sources(store, planned)
         task = progress.add_task("fingerprinting", total=None, item="")
         for source in planned:
-            summary = _ingest(source, store, progress, task, seeds, runner, parse_limits, owners)
+            summary = _ingest(source, store, progress, task, seeds, runner, parse_limits,
+                              owners, included)  # fmt: skip
             _print_tree_summary(summary, verbose)
         refresh_index(store)
         if seeds:
@@ -223,6 +233,14 @@ def fingerprint(
             "code search ('scan --seeds').",
         ),
     ] = False,
+    include_dir: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--include-dir",
+            help="Fingerprint folders of this name although they look vendored (vendors, "
+            "external, third_party, ...): the company's own code kept there. Repeatable.",
+        ),
+    ] = None,
     jobs: Annotated[int | None, JOBS_OPTION] = None,
     scheduler: Annotated[str | None, SCHEDULER_OPTION] = None,
     max_parse_seconds: Annotated[int | None, PARSE_SECONDS_OPTION] = None,
@@ -249,14 +267,27 @@ def fingerprint(
             params = FingerprintParams(k=k or defaults.k, w=w or defaults.w)
         parse = load_limits(overrides={"max_parse_seconds": max_parse_seconds,
                                        "max_parse_memory": max_parse_memory})  # fmt: skip
+        included = _included(include_dir or [])
         runner = make_runner(jobs, scheduler)
         if not isinstance(runner, DaskRunner):  # they start while the store opens
             start_parser(parse.parse_limits(), runner.workers)
         try:
             _fingerprint(src or [], store, name, public or [], params, verbose, seeds, runner,
-                         parse.parse_limits(), owner or [])  # fmt: skip
+                         parse.parse_limits(), owner or [], included)  # fmt: skip
         finally:
             runner.close()
     except LeaktraceError as exc:
         _error(exc)
         raise typer.Exit(EXIT_INPUT) from None
+
+
+def _included(names: list[str]) -> frozenset[str]:
+    """``--include-dir``'s folder names, each one the private side skips (a usage error
+    otherwise: a name it reads anyway, or a path, would silently change nothing)."""
+    from fingerprints import INCLUDABLE_DIRS, InputError
+
+    for name in names:
+        if name not in INCLUDABLE_DIRS:
+            raise InputError(f"--include-dir {name}: not a folder name fingerprint skips (give "
+                             f"one of {', '.join(sorted(INCLUDABLE_DIRS))})")  # fmt: skip
+    return frozenset(names)

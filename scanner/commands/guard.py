@@ -200,6 +200,7 @@ def _scan(artifacts: list[str], candidates: list[Candidate], store: Path, config
     ``outcomes``; the scan report's header (thresholds, provenance) and its candidates."""
     from fingerprints import __version__, open_store, start_parser
     from scanner.commands.shared import require_private_code as _require_private_code
+    from scanner.commands.shared import store_gaps
     from scanner.commands.shared import thresholds_for as _thresholds
     from scanner.console import note
     from scanner.index import FingerprintIndex
@@ -211,9 +212,10 @@ def _scan(artifacts: list[str], candidates: list[Candidate], store: Path, config
     start_parser(limits.parse_limits())  # the parser child starts while the index is opened
     with open_store(store, read_only=True) as opened:
         _require_private_code(opened)
+        gaps = store_gaps(opened, note)
         index = FingerprintIndex.from_store(opened, note)
         context = ScanContext(index, opened.params, thresholds, limits.max_file_bytes,
-                              limits.parse_limits())  # fmt: skip
+                              limits.parse_limits(), gaps)  # fmt: skip
         header = ScanResult(__version__, thresholds, opened.params.identity(), str(store),
                             store_digest=index.store_digest or opened.digest(),
                             background=index.background_info, started_at=now(),

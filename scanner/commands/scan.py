@@ -27,6 +27,7 @@ from scanner.commands import (
 from scanner.commands.exits import EXIT_INPUT, EXIT_INTERRUPTED, FAIL_ON, exit_code
 from scanner.commands.shared import progress as _progress
 from scanner.commands.shared import require_private_code as _require_private_code
+from scanner.commands.shared import store_gaps
 from scanner.commands.shared import thresholds_for as _thresholds
 from scanner.commands.shared import write_reports as _write_reports
 from scanner.commands.verdict_table import verdict_table as _verdict_table
@@ -70,7 +71,7 @@ def run_scan(targets: Iterable[str | Candidate], store_path: Path, thresholds: T
     from scanner.reports.json_report import candidate_dict, to_dict
     from scanner.results import ScanResult
     from scanner.runners import Processes
-    from scanner.scan import ScanContext, now, scan_candidate, unparsed
+    from scanner.scan import MOSTLY_UNREAD, ScanContext, now, scan_candidate, unparsed
     from scanner.sources import Limits, Unreadable
     from scanner.targets import resolve, target_kind
 
@@ -78,7 +79,8 @@ def run_scan(targets: Iterable[str | Candidate], store_path: Path, thresholds: T
         index = index or FingerprintIndex.from_store(store, _note)
         limits = limits or Limits()
         parse = limits.parse_limits()
-        context = ScanContext(index, store.params, thresholds, limits.max_file_bytes, parse)
+        gaps = store_gaps(store, _note)
+        context = ScanContext(index, store.params, thresholds, limits.max_file_bytes, parse, gaps)
         if isinstance(runner, Processes):  # its workers start while the run is recorded and
             runner.start(context)  # walked
         result = ScanResult(
@@ -115,8 +117,9 @@ def run_scan(targets: Iterable[str | Candidate], store_path: Path, thresholds: T
 
             def remember(key: tuple[str, str], outcome: FileOutcome,
                          db: ResultsDB = results) -> None:  # fmt: skip
-                if outcome.unread_kind == "stall":
-                    return  # stopped for want of CPU, the machine's doing: another run may read it
+                if outcome.unread_kind in ("stall", MOSTLY_UNREAD):
+                    return  # stopped for want of CPU, the machine's doing: another run may read
+                    # it; or parsed, mostly into errors: its fragments stand (no parse failure)
                 db.remember_parse_failure(*key, outcome.unread or "", parse.seconds,
                                           parse.memory_bytes, __version__)  # fmt: skip
 

@@ -13,6 +13,8 @@ from scanner.console import problem as _problem
 from scanner.errors import InputError, ReportError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from rich.progress import Progress
 
     from fingerprints import SQLiteStore
@@ -99,6 +101,22 @@ def require_private_code(store: SQLiteStore) -> None:
         raise InputError(f"{store.path}: the store holds no private files, so nothing could be "
                          "found; fingerprint the private code into it first (leaktrace "
                          f"fingerprint SRC --store {store.path})")  # fmt: skip
+
+
+def store_gaps(store: SQLiteStore, say: Callable[[str], object]) -> tuple[str, ...]:
+    """What the store was never given, one line each, said now (``say``) and returned for the
+    scan's context (``ScanContext.store_gaps``): each private repository no fingerprint run
+    finished (killed before its end), and how to finish it."""
+    gaps = tuple(
+        f"{store.path}: repository {name!r} was never fully fingerprinted ({files:,} file(s) "
+        f"stored by a run that did not finish), so a copy of a file it did not reach cannot be "
+        f"found; finish it with 'leaktrace fingerprint {root} --store {store.path} --name "
+        f"{name}'"
+        for name, root, files in store.unfinished_repos()
+    )
+    for gap in gaps:
+        say(gap)
+    return gaps
 
 
 def write_reports(results: ResultsDB, run_id: int, outputs: dict[str, str | None],

@@ -203,6 +203,7 @@ def _say(text: str) -> None:
 def run_watch(settings: Settings) -> int:
     """Watch until stopped (``--once``: until caught up); the exit code."""
     from fingerprints import open_store
+    from scanner.commands.shared import store_gaps
     from scanner.config import load_limits, load_thresholds
     from scanner.crawl import make_crawler, read_token
     from scanner.index import FingerprintIndex
@@ -223,8 +224,9 @@ def run_watch(settings: Settings) -> int:
     parse = limits.parse_limits()
 
     def build(opened: SQLiteStore) -> ScanContext:
+        gaps = store_gaps(opened, _say)  # said at start (and reopening); each clear is incomplete
         index = FingerprintIndex.from_store(opened, _say)
-        return ScanContext(index, opened.params, thresholds, limits.max_file_bytes, parse)
+        return ScanContext(index, opened.params, thresholds, limits.max_file_bytes, parse, gaps)
 
     with open_store(settings.store, read_only=True) as opened:
         if not opened.has_private_files():  # one row, not every file of the store

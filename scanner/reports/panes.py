@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from fingerprints import printable
+from fingerprints import line_ended, printable
 
 CONTEXT_LINES = 3
 LONG_LINE = 400  # characters: a line longer than this is shown around its marks only
@@ -112,9 +112,10 @@ def _text(data: bytes) -> str:
 
 def split_lines(text: str) -> list[bytes]:
     """The lines of ``text`` as the matcher counts them (``fingerprints.count_lines``): split at
-    ``\n`` only, each without a ``\r`` that ends it; none after a final ``\n``."""
+    ``\n`` and at a lone ``\r`` (``line_ended``), each without a ``\r`` that ends it; none
+    after a final line end."""
     data = text.encode("utf-8", errors="surrogateescape")
-    lines = data.split(b"\n")
+    lines = line_ended(data).split(b"\n")
     if lines and not lines[-1]:
         lines.pop()
     return [line[:-1] if line.endswith(b"\r") else line for line in lines]

@@ -76,6 +76,7 @@ from scanner.sources.sourcemap import (
     expand_inline_maps,
     expand_source_map,
     is_source_map,
+    without_xssi,
 )
 
 HEAD = 512
@@ -101,7 +102,8 @@ def might_be_carrier(name: str) -> bool:
 
 def sniff(head: bytes, name: str = "") -> str | None:
     """What kind of carrier starts with ``head``: zip, tar, ar, gzip, xz, bzip2, zstd, notebook,
-    sourcemap, ``brotli`` (by its name ``.br``: it has no magic bytes), ``markup`` (a page or a
+    sourcemap, ``brotli`` (by its name ``.br``: it has no magic bytes), ``stylesheet`` (a
+    ``.css`` file, for the maps it carries inline), ``markup`` (a page or a
     component, by its name: its ``<script>`` blocks are code), ``markdown`` (its fenced code
     blocks, by its name), ``json`` (any other JSON object:
     a map or a notebook under another name, told by what it holds), ``unopened`` (an archive
@@ -136,11 +138,14 @@ def sniff(head: bytes, name: str = "") -> str | None:
         return "markdown"
     if lower.endswith(".br"):  # brotli has no magic bytes: a precompressed asset, by its name
         return "brotli"
-    if is_source_map(lower) and stripped[:1] in (b"{", b"["):  # a JSON array is a bad map
+    if lower.endswith(".css"):  # its inline source map (``/*# sourceMappingURL=data:...*/``)
+        return "stylesheet"
+    mapped = without_xssi(stripped).lstrip()  # a map may start with the spec's ``)]}'`` line
+    if is_source_map(lower) and mapped[:1] in (b"{", b"["):  # a JSON array is a bad map
         return "sourcemap"
-    if stripped.startswith(b"{") and b'"version"' in head and b'"mappings"' in head:
+    if mapped.startswith(b"{") and b'"version"' in head and b'"mappings"' in head:
         return "sourcemap"
-    if stripped.startswith(b"{"):
+    if mapped.startswith(b"{"):
         return "json"
     return None
 
@@ -681,9 +686,13 @@ class Unpacker:
                 reason = f"corrupt or unreadable {kind} data ({_one_line(exc)})"
                 self.problems.append(problem("" if top else path, reason))
             return
-        if kind in ("notebook", "sourcemap", "markup", "markdown", "json"):
+        if kind in ("notebook", "sourcemap", "markup", "markdown", "json", "stylesheet"):
             data = self._read(path, stream, head, json_object=kind == "json")
             if data is None:
+                return
+            if kind == "stylesheet":  # not code: only the maps it carries inline
+                yield from expand_inline_maps(path, data, "css", self.problems, self.on_map,
+                                              self._embedded(depth))  # fmt: skip
                 return
             if kind == "json":  # a map or a notebook, whatever its name and first bytes
                 kind = _json_kind(data)

@@ -28,6 +28,23 @@ def is_source_map(path: str) -> bool:
     return path.endswith(".map")
 
 
+XSSI_PREFIX = b")]}'"
+"""What the source map spec lets a map start with, against cross-site script inclusion: a
+first line starting ``)]}'`` is skipped by the browsers' and Mozilla's readers."""
+
+
+def without_xssi(data: bytes) -> bytes:
+    """A map's bytes (after any BOM and white space) without the ``XSSI_PREFIX`` line: the
+    prefix, and the rest of its line unless the JSON starts on it (``)]}'{"version":3,...``)."""
+    if not data.startswith(XSSI_PREFIX):
+        return data
+    rest = data[len(XSSI_PREFIX) :]
+    if rest.lstrip(b" \t")[:1] in (b"{", b"["):
+        return rest
+    end = rest.find(b"\n")
+    return b"" if end < 0 else rest[end + 1 :]
+
+
 def embedded_name(source: str, root: str = "") -> str:
     """A clean relative path for a ``sources`` entry (``webpack:///./src/a.ts`` -> ``src/a.ts``)."""
     name = _SCHEME.sub("", carried_name(f"{root.rstrip('/')}/{source}" if root else source))
@@ -89,7 +106,7 @@ def expand_source_map(path: str, data: bytes, problems: list[Problem],
     ``other`` the rest (what they carry: a component's scripts); ``on_map`` also hears of the
     parsed map (once its shape is known to be a map's)."""
     try:
-        parsed = json.loads(data)
+        parsed = json.loads(without_xssi(data.removeprefix(b"\xef\xbb\xbf").lstrip()))
     except (ValueError, UnicodeDecodeError) as exc:
         problems.append(problem(path, f"not a valid source map ({exc})"))
         return
@@ -137,13 +154,15 @@ all the same). Scanned in three steps, not one pattern: ``data:[^,\\s]*?,`` trie
 many ``sourceMappingURL=data:`` with no comma after them (a hostile bundle) read on to the end
 of the file from each, quadratic (232 KB took 43 s); here each byte is examined a bounded
 number of times."""
-_INLINE_LANGUAGES = {"javascript", "typescript", "tsx"}
+_INLINE_LANGUAGES = {"javascript", "typescript", "tsx", "css"}
+"""Where inline maps are read: scripts (``//# sourceMappingURL=data:...``) and stylesheets
+(``/*# sourceMappingURL=data:...*/``, which sass, less and postcss write; ``carriers``)."""
 _NOT_BASE64 = re.compile(rb"[^A-Za-z0-9+/=]")
 """A base64 payload ends at the first byte outside its alphabet (a string literal's ``\\n``)."""
 
 
 def inline_maps(data: bytes, language: str) -> Iterator[bytes]:
-    """The source maps a JavaScript file carries inline (data: URLs), decoded."""
+    """The source maps a script or a stylesheet carries inline (data: URLs), decoded."""
     if language not in _INLINE_LANGUAGES or b"sourceMappingURL=data:" not in data:
         return
     at, comma = 0, -1  # where the next search starts; the next comma or space known

@@ -1,0 +1,102 @@
+"""A store left by a fingerprint run killed before its end (the repository's first run never
+finished: ``repos`` says "last fingerprinted: never") says so on every scan and guard, and a
+candidate it would clear is ``incomplete``: a copy of a file the run never reached is not
+``clear``. The run is a real ``leaktrace fingerprint`` process, held on a named pipe in the
+tree after its first batch is stored, and killed."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from fingerprints.tree import BATCH_FILES
+from tests.benchmarks.corpus import pypi_sdist
+
+LEAKTRACE = [sys.executable, "-m", "scanner"]
+
+
+def _stored_files(db: Path) -> int:
+    if not db.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as connection:
+            return int(connection.execute("SELECT count(*) FROM files").fetchone()[0])
+    except sqlite3.Error:
+        return 0
+
+
+@pytest.fixture(scope="module")
+def killed(tmp_path_factory) -> tuple[Path, Path, Path]:
+    """(the private tree, its store left by the killed run, a copy of an unreached file)."""
+    root = tmp_path_factory.mktemp("unfinished")
+    private = root / "acme-tools"
+    sources = sorted((pypi_sdist("pip", "24.0") / "pip-24.0" / "src" / "pip")
+                     .rglob("*.py"))  # fmt: skip
+    sources = [p for p in sources if p.stat().st_size > 400][: BATCH_FILES + 20]
+    assert len(sources) > BATCH_FILES
+    (private / "a").mkdir(parents=True)
+    for number, path in enumerate(sources):
+        shutil.copy(path, private / "a" / f"m{number:04d}.py")
+    os.mkfifo(private / "a" / "zz_pipe.py")  # read last in a/: the run waits on it forever
+    console = pypi_sdist("rich", "13.4.2") / "rich-13.4.2" / "rich" / "console.py"
+    (private / "b").mkdir()
+    shutil.copy(console, private / "b" / "late.py")  # never reached by the killed run
+    store = root / "acme.db"
+    process = subprocess.Popen([*LEAKTRACE, "fingerprint", str(private), "--store", str(store),
+                                "--jobs", "1"], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+    deadline = time.monotonic() + 300
+    while _stored_files(store) < BATCH_FILES and time.monotonic() < deadline:
+        assert process.poll() is None, "the run ended before it could be killed"
+        time.sleep(0.2)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    assert _stored_files(store) == BATCH_FILES
+    leak = root / "leak"
+    leak.mkdir()
+    shutil.copy(console, leak / "console.py")
+    (private / "a" / "zz_pipe.py").unlink()
+    return private, store, leak
+
+
+def _run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*LEAKTRACE, *map(str, args)], capture_output=True, text=True,
+                          check=False, timeout=600, cwd=cwd)  # fmt: skip
+
+
+def test_scan_and_guard_say_the_run_never_finished_and_clear_nothing(killed, tmp_path):
+    private, store, leak = killed
+    line = (f"{store}: repository 'acme-tools' was never fully fingerprinted ({BATCH_FILES} "
+            "file(s) stored by a run that did not finish)")  # fmt: skip
+    report = tmp_path / "r.json"
+    done = _run("scan", leak, "--store", store, "--json", report, cwd=tmp_path)
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert line in done.stderr
+    assert f"'leaktrace fingerprint {private} --store {store} --name acme-tools'" in done.stderr
+    [candidate] = json.loads(report.read_text())["candidates"]
+    assert candidate["verdict"] == "incomplete"
+    assert "never fully fingerprinted" in candidate["reasons"][0]
+    done = _run("guard", leak, "--store", store, cwd=tmp_path)
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "FAIL unread" in done.stdout + done.stderr
+    assert line in done.stdout + done.stderr
+
+
+def test_once_the_run_is_finished_the_copy_is_found_and_nothing_is_said(killed, tmp_path):
+    private, store, leak = killed
+    finished = tmp_path / "acme.db"
+    shutil.copy(store, finished)
+    done = _run("fingerprint", private, "--store", finished, "--jobs", "1", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    done = _run("scan", leak, "--store", finished, cwd=tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "never fully fingerprinted" not in done.stdout + done.stderr
