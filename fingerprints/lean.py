@@ -80,7 +80,8 @@ def native_tokens(data: bytes, language: str) -> tuple[Any, ...] | None:
     tokenizer = native.tokenizer(language)
     if tokenizer is None:
         return None
-    return tokenizer.tokenize(parsed_source(data, language), data, True)  # type: ignore[no-any-return]
+    read = line_ended(data)  # lone CRs are line ends, as ``normalize.tokenize`` reads them
+    return tokenizer.tokenize(parsed_source(read, language), read, True)  # type: ignore[no-any-return]
 
 
 def error_warning(error_line: int | None) -> str | None:
