@@ -243,9 +243,22 @@ def outcomes(results: Path, leaks: set[str]) -> None:
         print(f"  unread x{count}: {reason}")
 
 
+STREAM_SPAN = 5400
+"""Seconds of event time the stream spans at least: GH Archive holds its first hour, and its
+last, current hour (never archived) is reached back to by the live feed. A stream of a few
+thousand events a second apart lies wholly in the current hour: watch's GitHub feed, backfilling
+from ``--gharchive-from``, then rightly waits for that hour to be archived (the live feed cannot
+show it holds every event since the hour began), and a ``--once`` run ends before it is."""
+
+
+def stream_feeds(total: int) -> FakeFeeds:
+    """The feeds server for a stream of ``total`` publications spanning ``STREAM_SPAN``."""
+    return FakeFeeds(seconds_per_entry=max(1, -(-STREAM_SPAN // max(total, 1))))
+
+
 def throughput(store: Path, folder: Path, total: int, jobs: int,
                tarballs: list[bytes]) -> None:  # fmt: skip
-    with FakeFeeds() as feeds, FakeWebhook() as hook:
+    with stream_feeds(total) as feeds, FakeWebhook() as hook:
         t = time.monotonic()
         stream = build(feeds, total, size="npm", tarballs=tarballs)
         built = time.monotonic() - t
@@ -286,7 +299,7 @@ def _report(publications: int, got: dict[str, float], found: set[str],
 
 
 def delay(store: Path, folder: Path, total: int, rate: float, jobs: int) -> None:
-    with FakeFeeds() as feeds, FakeWebhook() as hook:
+    with stream_feeds(total) as feeds, FakeWebhook() as hook:
         stream = build(feeds, total, size="npm", seed=14)
         feeds.pace(rate / 60)
         env = {k: v for k, v in os.environ.items() if k != "GITHUB_TOKEN"}

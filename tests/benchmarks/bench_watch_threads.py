@@ -28,8 +28,8 @@ import threading
 import time
 from pathlib import Path
 
-from tests.benchmarks.bench_watch import _command, _tree, parse_floor
-from tests.servers import FakeFeeds, FakeWebhook
+from tests.benchmarks.bench_watch import _command, _tree, parse_floor, stream_feeds
+from tests.servers import FakeWebhook
 from tests.watch_stream import build, write_store
 
 PR_SET_NAME = 15
@@ -65,7 +65,7 @@ def _threads(root: int) -> dict[tuple[int, int], tuple[str, float]]:
 
 
 def measure(total: int) -> None:
-    with tempfile.TemporaryDirectory() as tmp, FakeFeeds() as feeds, FakeWebhook() as hook:
+    with tempfile.TemporaryDirectory() as tmp, stream_feeds(total) as feeds, FakeWebhook() as hook:
         folder = Path(tmp)
         store = write_store(folder / "acme.db")
         stream = build(feeds, total, size="npm")
