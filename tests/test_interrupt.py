@@ -51,12 +51,20 @@ def stalling_registry() -> Iterator[tuple[str, threading.Event]]:
         server.server_close()
 
 
+def _terminal_sigint() -> None:
+    """In the child, before leaktrace starts: Ctrl-C as a terminal's foreground command gets it.
+    A suite started in the background of a non-interactive shell (``.ci/run &``) has SIGINT
+    ignored, every child inherits that, and Python then never installs its handler: the
+    command would ignore the test's Ctrl-C as it rightly ignores one sent to a background job."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _interrupt(args: list[str], cwd: Path, ready, program: list[str] = LEAKTRACE,
                env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:  # fmt: skip
     """Run ``leaktrace ARGS``, and once ``ready()`` send SIGINT to its process group."""
     process = subprocess.Popen([*program, *args], cwd=cwd, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, env=env,
-                               start_new_session=True)  # fmt: skip
+                               start_new_session=True, preexec_fn=_terminal_sigint)  # fmt: skip
     deadline = time.monotonic() + 120
     while not ready() and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.05)
