@@ -112,8 +112,8 @@ def _unpickled(*fields: Any) -> FileFingerprint:
     pickled array comes back)."""
     found = list(fields)
     # a copy into a bytearray (a copy of the array itself goes field by field: 10 times slower)
-    found[_FINGERPRINTS] = np.frombuffer(bytearray(found[_FINGERPRINTS]), dtype=FINGERPRINT_DTYPE)
-    return FileFingerprint(*found)
+    found[_FINGERPRINTS] = bytearray(found[_FINGERPRINTS])
+    return from_fields(found)
 
 
 _FIELDS = tuple(field.name for field in dataclasses.fields(FileFingerprint))
@@ -160,7 +160,7 @@ def fingerprint_file(
     )
 
 
-def from_fields(fields: tuple[Any, ...]) -> FileFingerprint:
+def from_fields(fields: Sequence[Any]) -> FileFingerprint:
     """The ``FileFingerprint`` of a ``NativeFile`` (``lean.native_fields``, a parser process's
     answer), its fingerprints an array over their bytes (not copied: a bytearray, as the native
     tokenizer gives them and as an answer unpickles them, makes it writable)."""

@@ -18,6 +18,7 @@ from array import array
 import tree_sitter
 
 from fingerprints.native import blank_comment_lines
+from fingerprints.text import line_ended
 
 # name -> (module, function returning the grammar pointer)
 GRAMMARS: dict[str, tuple[str, str]] = {
@@ -148,3 +149,10 @@ def parsed_source(source: bytes, language: str) -> bytes:
     same length, the same lines; tokens are still taken from ``source``."""
     prepare = _BLANKED_COMMENTS.get(language)
     return source if prepare is None else prepare(source)
+
+
+def read_and_parsed(data: bytes, language: str) -> tuple[bytes, bytes]:
+    """``data`` as every tokenizer reads it (``text.line_ended``: a lone CR ends a line) and
+    what the parser is given for it (``parsed_source``): both sides, every path, read alike."""
+    read = line_ended(data)
+    return read, parsed_source(read, language)

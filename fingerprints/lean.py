@@ -22,11 +22,10 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from fingerprints import native
-from fingerprints.grammars import parsed_source
+from fingerprints.grammars import read_and_parsed
 from fingerprints.isolation import NativeFile
 from fingerprints.params import FingerprintParams
 from fingerprints.policy import boilerplate_reason
-from fingerprints.text import line_ended
 
 
 def native_fields(
@@ -52,9 +51,9 @@ def native_fields(
     # then the selection's hashes copied again for the signature, were 1.7% of a parser
     # process's work on pip 24.2, callgrind); the same fields, tests/test_native.py
     a, b = permutations(params.num_perm, params.seed)
-    read = line_ended(data)  # lone CRs are line ends (``normalize.tokenize`` reads them so)
+    read, parsed = read_and_parsed(data, language)
     found, minima, error_line, structure, line_count, count = tokenizer.fingerprint(
-        parsed_source(read, language), read, params.k, params.w, a, b
+        parsed, read, params.k, params.w, a, b
     )
     return NativeFile(
         path,
@@ -80,8 +79,8 @@ def native_tokens(data: bytes, language: str) -> tuple[Any, ...] | None:
     tokenizer = native.tokenizer(language)
     if tokenizer is None:
         return None
-    read = line_ended(data)  # lone CRs are line ends, as ``normalize.tokenize`` reads them
-    return tokenizer.tokenize(parsed_source(read, language), read, True)  # type: ignore[no-any-return]
+    read, parsed = read_and_parsed(data, language)
+    return tokenizer.tokenize(parsed, read, True)  # type: ignore[no-any-return]
 
 
 def error_warning(error_line: int | None) -> str | None:

@@ -28,6 +28,7 @@ from fingerprints.grammars import (  # noqa: F401
     _COMMENT_LINE,
     _blank_python_comment_lines,
     parsed_source,
+    read_and_parsed,
 )
 from fingerprints.languages import STRING, Language
 from fingerprints.native import tokenizer
@@ -159,8 +160,7 @@ def tokenize(
     used; ``error_line`` tells where the first error is. The native tokenizer does it all in C
     when it runs (``native``; ``parser`` is the Python path's), with the same result.
     """
-    source = line_ended(source)
-    prepared = parsed_source(source, language.name)
+    source, prepared = read_and_parsed(source, language.name)
     native = tokenizer(language.name)
     if native is not None:
         return _native_stream(source, prepared, native, structure)

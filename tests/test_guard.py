@@ -255,6 +255,15 @@ def add(tar: tarfile.TarFile, name: str, data: bytes) -> None:
     tar.addfile(info, io.BytesIO(data))
 
 
+def site_and_sdist(tmp_path: Path, in_site: str, in_sdist: str, text: str) -> tuple[Path, Path]:
+    """A site folder holding ``text`` at ``in_site``, and an sdist holding it at ``in_sdist``."""
+    folder = write_tree(tmp_path / "site", {in_site: text})
+    sdist = tmp_path / "acme_ui-2.9.0.tar.gz"
+    with tarfile.open(sdist, "w:gz") as tar:
+        add(tar, f"acme_ui-2.9.0/{in_sdist}", text.encode())
+    return folder, sdist
+
+
 @pytest.mark.parametrize("prefix", [")]}'\n", ")]}'", "\ufeff)]}' xssi\r\n"])
 def test_a_map_with_the_specs_xssi_prefix_is_audited_and_scanned(tmp_path, store, prefix,
                                                                   monkeypatch):  # fmt: skip
@@ -262,10 +271,9 @@ def test_a_map_with_the_specs_xssi_prefix_is_audited_and_scanned(tmp_path, store
     inclusion); such a map was passed over without a line (0 maps audited, exit 0)."""
     monkeypatch.chdir(tmp_path)  # the scan's results database
     themap = source_map(SOURCES, [(WEB / s).read_text() for s in SOURCES])
-    folder = write_tree(tmp_path / "site", {"dist/app.min.js.map": prefix + themap})
-    sdist = tmp_path / "acme_ui-2.9.0.tar.gz"
-    with tarfile.open(sdist, "w:gz") as tar:  # under another name too, told by what it holds
-        add(tar, "acme_ui-2.9.0/static/bundle.json", (prefix + themap).encode())
+    # in the sdist under another name too, told by what it holds
+    folder, sdist = site_and_sdist(tmp_path, "dist/app.min.js.map", "static/bundle.json",
+                                   prefix + themap)  # fmt: skip
     code, output = guard(folder, sdist, "--store", store)
     assert code == 1, output
     assert f"{folder}: 2 source file(s) read, 1 source map(s) audited" in output
@@ -284,10 +292,7 @@ def test_a_stylesheets_inline_map_is_audited_and_its_sources_scanned(tmp_path, s
     themap = source_map(SOURCES, [(WEB / s).read_text() for s in SOURCES])
     encoded = base64.b64encode(themap.encode()).decode()
     css = f"body{{margin:0}}\n/*# sourceMappingURL=data:application/json;base64,{encoded} */\n"
-    folder = write_tree(tmp_path / "site", {"dist/app.css": css})
-    sdist = tmp_path / "acme_ui-2.9.0.tar.gz"
-    with tarfile.open(sdist, "w:gz") as tar:
-        add(tar, "acme_ui-2.9.0/static/app.css", css.encode())
+    folder, sdist = site_and_sdist(tmp_path, "dist/app.css", "static/app.css", css)
     code, output = guard(folder, sdist, "--store", store)
     assert code == 1, output
     assert f"{folder}: 2 source file(s) read, 1 source map(s) audited" in output

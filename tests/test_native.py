@@ -300,6 +300,17 @@ def test_deep_nesting_in_a_thread_with_a_big_stack():
     assert len(results[0]) == 300_000 and results[0].error_line == 1
 
 
+def test_a_native_answer_has_the_fields_of_a_file_fingerprint_in_their_order():
+    """``from_fields`` makes a ``FileFingerprint`` of a ``NativeFile`` by position: the two
+    field lists are written apart (the parser processes import no numpy) and must stay one."""
+    import dataclasses
+
+    from fingerprints.fingerprinter import FileFingerprint
+
+    names = tuple(field.name for field in dataclasses.fields(FileFingerprint))
+    assert isolation.NativeFile._fields == names
+
+
 def test_the_isolated_child_tokenizes_natively():
     """The parser process imports the extension through its stand-in package."""
     isolation.close_parsers()
