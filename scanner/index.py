@@ -31,7 +31,9 @@ evidence, and would double the fanout of all its fingerprints, pushing them towa
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sqlite3
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -160,6 +162,15 @@ class FingerprintIndex:
 
     def __len__(self) -> int:
         return len(self.table)
+
+    def close(self) -> None:
+        """Close the store connections its readers opened (an index built from a file reads
+        the files' details, fingerprints and structures from the store when a match needs
+        them); a reader used again opens its store again."""
+        for reader in (self.files, self.fingerprints, self.structure.structures,
+                       self.public_structure.structures):  # fmt: skip
+            if isinstance(reader, _StoreReader):
+                reader.close()
 
     def not_evidence(self) -> np.ndarray:
         """bool per file: private boilerplate, or public code copied into the private tree (the
@@ -440,6 +451,16 @@ class _StoreReader:
                 raise StoreError(f"{self.path}: the store changed during the scan; scan again")
             self._store, self._pid = store, os.getpid()
         return self._store
+
+    def close(self) -> None:
+        """Close the store opened here (a forked worker's copy of the parent's is left to the
+        parent). Never left to the garbage collector: a ``sqlite3.Connection`` is in a reference
+        cycle with its statement cache, so an unclosed one keeps its descriptors until a full
+        collection, and a watch that reopens the store would hold three more each time."""
+        store, self._store = self._store, None
+        if store is not None and self._pid == os.getpid():
+            with contextlib.suppress(sqlite3.ProgrammingError):  # opened by another thread:
+                store.close()  # left to the collector
 
     def __getstate__(self) -> dict[str, Any]:
         return {"path": self.path, "file_ids": np.asarray(self.file_ids), "stamp": self.stamp}

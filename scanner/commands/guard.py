@@ -221,8 +221,11 @@ def _scan(artifacts: list[str], candidates: list[Candidate], store: Path, config
                             background=index.background_info, started_at=now(),
                             references=index.reference_info)  # fmt: skip
         memo: Memo = {}
-        for artifact, candidate in zip(artifacts, candidates, strict=True):
-            outcomes.append(check_artifact(artifact, candidate, context, memo))
+        try:
+            for artifact, candidate in zip(artifacts, candidates, strict=True):
+                outcomes.append(check_artifact(artifact, candidate, context, memo))
+        finally:
+            index.close()
     report = to_dict(header)
     report["candidates"] = [o.scan for o in outcomes]
     return report

@@ -197,6 +197,7 @@ class Watcher:
             reader.join(2.0)
         self._ahead.close()
         self._fetch.shutdown(wait=False, cancel_futures=True)
+        self.context.index.close()
 
     def run(self, *, once: bool = False, poll: float = 5.0,
             stop: Callable[[], bool] = lambda: False) -> None:  # fmt: skip
@@ -406,8 +407,10 @@ class Watcher:
         """The store changed: its index opened again, the memo (outcomes of the old index)
         emptied."""
         assert self.store is not None
-        self.context = self._ahead.context = self.store.reopen()
+        old, self.context = self.context, self.store.reopen()
+        self._ahead.context = self.context
         self.memo = {}
+        old.index.close()  # its store connections: not left until a full collection
 
     def _opened(self, target: str, feed: str, fetch: Callable[[], Opened]) -> Opened:
         """What ``fetch`` gave, or, when it failed, an unread candidate saying why."""
