@@ -1634,3 +1634,35 @@ def test_a_checkpoint_of_an_earlier_leaktrace_is_taken_over_once(store, tmp_path
     with sqlite3.connect(results) as db:
         feeds_kept = [f for (f,) in db.execute("SELECT feed FROM watch_checkpoints")]
     assert len(feeds_kept) == 2 and all(f.startswith("npm ") for f in feeds_kept)  # no "npm"
+
+
+def test_a_second_watch_records_a_finding_the_first_already_alerted_on(store, tmp_path):
+    """Two watches with no webhook (the second under another ``--name``, so with a checkpoint of
+    its own) in one results database read the same leaking package: the first alerts; the
+    second makes no new alert but still records the finding in its own run, so that ``review``
+    of that run shows it. Before, the second committed only its checkpoint: its run held
+    nothing, as if the package were clear."""
+    from typer.testing import CliRunner
+
+    from scanner.cli import app
+
+    results = tmp_path / "r.db"
+    with FakeFeeds() as feeds:
+        feeds.publish_npm("@acme/ui", "1.0.0", {"lib/r.py": _private_file(
+            "acme_ledger/reconciliation.py")})  # fmt: skip
+        feeds.show()
+        first = CliRunner().invoke(app, _npm_watch(store, results, feeds, "--from-beginning"))
+        second = CliRunner().invoke(app, _npm_watch(store, results, feeds, "--from-beginning",
+                                                    "--name", "second"))  # fmt: skip
+    assert first.exit_code == 1, first.output
+    assert second.exit_code == 1 and "already reported; no new alert" in second.output, (
+        second.output
+    )
+    with sqlite3.connect(results) as db:
+        rows = db.execute("SELECT run_id, target, verdict FROM candidates ORDER BY run_id")
+        runs, found = zip(*[(run, (target, verdict)) for run, target, verdict in rows], strict=True)
+        [alerts] = db.execute("SELECT count(*) FROM watch_outbox").fetchone()
+    assert len(set(runs)) == 2 and list(found) == [(found[0][0], "derivative")] * 2, found
+    assert "@acme/ui" in found[0][0] and alerts == 1
+    shown = CliRunner().invoke(app, ["review", "latest", "--results", str(results)])
+    assert "@acme/ui" in shown.output and "derivative" in shown.output, shown.output

@@ -458,17 +458,22 @@ class Watcher:
             excerpts = {path: (outcome.file_hashes[path], text)
                         for path, text in outcome.excerpts.items()}  # fmt: skip
             if verdict in self.alerting:
-                alert_id = _alert_id(publication, outcome)
-                if self.state.known_alert(alert_id):  # the same files in the same repository
+                alert_id = data["watch"]["alert"] = _alert_id(publication, outcome)
+                known = self.state.known_alert(alert_id)  # the same files in the same repository
+                if known:
                     self.say(f"{outcome.target}: the same files were already reported; no new "
                              "alert")  # fmt: skip
-                    self.state.commit(publication.feed, cursor, done, mark=mark)
-                    return
+                    if self.state.recorded(self.run_id, alert_id):  # in this run: once
+                        self.state.commit(publication.feed, cursor, done, mark=mark)
+                        return
+                    # alerted by another watch with the same webhook (or none): its finding is
+                    # still recorded in this run, for 'review'
+                else:
+                    alert = (alert_id, alert_payload(data, publication.feed, publication.seen,
+                                                     alert_id))  # fmt: skip
+                    self.say(f"{verdict}: {outcome.target} ({outcome.match.matched_tokens:,} "
+                             "private tokens)")  # fmt: skip
                 self.counts.flagged += 1
-                alert = (alert_id, alert_payload(data, publication.feed, publication.seen,
-                                                 alert_id))  # fmt: skip
-                self.say(f"{verdict}: {outcome.target} ({outcome.match.matched_tokens:,} private "
-                         "tokens)")  # fmt: skip
             elif verdict == Verdict.INCOMPLETE.value:
                 self.counts.incomplete += 1
         self.state.commit(publication.feed, cursor, done, self.run_id, data,
