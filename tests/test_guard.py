@@ -428,18 +428,24 @@ def test_an_npm_folder_nested_too_deep_for_npms_rules_is_unread(tmp_path):
 
 def test_a_version_control_folder_in_an_artifact_is_reported_never_passed_over(tmp_path):
     """A site folder that is a git checkout, and an sdist that packed its ``.git``: the most
-    common way a whole history is published. Each is a ``version-control`` finding (warn by
-    default, fail when so configured) saying its history was not read; a file named ``.git``
-    (a worktree's pointer) holds no history and is no finding."""
+    common way a whole history is published. Each is a ``version-control`` finding (fail by
+    default, exit 1, as ``scan`` calls the same folder ``incomplete``; warn when so configured)
+    saying its history was not read; a file named ``.git`` (a worktree's pointer) holds no
+    history and is no finding. Before, it only warned: guard passed (exit 0) an artifact that
+    publishes a whole history."""
     site = write_tree(tmp_path / "site", {"index.html": "<html></html>", "app.js": "let a = 1\n"})
     subprocess.run(["git", "init", "-q", str(site)], check=True)
     code, output = guard(site, "--json", tmp_path / "site.json")
-    assert code == 0, output
-    assert f"warn {'version-control':<21} {site}:.git/: version-control metadata" in output
+    assert code == 1, output
+    assert f"FAIL {'version-control':<21} {site}:.git/: version-control metadata" in output
     assert "history is not read by guard" in output
     [finding] = report(tmp_path / "site.json")["artifacts"][0]["findings"]
     assert (finding["class"], finding["path"], finding["action"]) == ("version-control", ".git/",
-                                                                      "warn")  # fmt: skip
+                                                                      "fail")  # fmt: skip
+    config = tmp_path / "leaktrace.toml"
+    config.write_text('[guard]\nversion_control = "warn"\n')
+    code, output = guard(site, "--config", config)
+    assert code == 0 and f"warn {'version-control':<21} {site}:.git/: " in output, output
 
     sdist = tmp_path / "acme_ui-2.9.0.tar.gz"
     with tarfile.open(sdist, "w:gz") as tar:
@@ -447,10 +453,8 @@ def test_a_version_control_folder_in_an_artifact_is_reported_never_passed_over(t
         add(tar, "acme_ui-2.9.0/.git/HEAD", b"ref: refs/heads/main\n")
         add(tar, "acme_ui-2.9.0/.git/objects/ab/cdef", b"x\x01\x00")
         add(tar, "acme_ui-2.9.0/vendor/lib/.git", b"gitdir: ../../.git/modules/lib\n")
-    config = tmp_path / "leaktrace.toml"
-    config.write_text('[guard]\nversion_control = "fail"\n')
     sarif = tmp_path / "guard.sarif"
-    code, output = guard(sdist, "--config", config, "--sarif", sarif)
+    code, output = guard(sdist, "--sarif", sarif)
     assert code == 1, output
     lines = [line for line in output.splitlines() if "version-control " in line]
     assert lines == [f"FAIL {'version-control':<21} {sdist}:acme_ui-2.9.0/.git/: version-control "
@@ -518,8 +522,8 @@ def test_a_version_control_folder_in_an_archive_an_npm_package_packs_is_reported
         add(tar, "repo/index.js", b"module.exports = 1\n")
         add(tar, "repo/.git/HEAD", b"ref: refs/heads/main\n")
     code, output = guard(package, "--no-npm")
-    assert code == 0, output
-    assert f"warn {'version-control':<21} {package}:vendor/bundle.tgz!/repo/.git/: " in output
+    assert code == 1, output
+    assert f"FAIL {'version-control':<21} {package}:vendor/bundle.tgz!/repo/.git/: " in output
 
 
 def test_a_source_path_in_a_sarif_message_is_no_embedded_link(tmp_path):
