@@ -567,3 +567,17 @@ def test_a_match_of_many_line_ranges_says_how_many_more_it_does_not_name(tmp_pat
     named = ", ".join(f"{a}-{b}" for a, b in ranges[:3])
     more = f"lines {named} and {len(ranges) - 3:,} more (--json lists them all))"
     assert more in " ".join(output.split())
+
+
+def test_when_npm_pack_fails_its_error_is_shown_not_where_it_kept_its_log(tmp_path):
+    """npm 11.19 refuses a package.json with no name and version (exit 1): the line says npm's
+    reason, never only 'A complete log of this run can be found in: ...' (npm's last line on
+    stderr, which was all that was shown), and the files are listed by npm's rules instead."""
+    if shutil.which("npm") is None:
+        pytest.skip("npm is not installed")
+    package = write_tree(tmp_path / "p", {"package.json": "{}", "index.js": "let a = 1\n"})
+    code, output = guard(package, "--npm")
+    assert code == 0, output
+    [line] = [line for line in output.splitlines() if "npm pack --dry-run failed" in line]
+    assert "(exit 1: Invalid package, must have name and version); using npm's rules" in line
+    assert "complete log" not in output and "_logs" not in output, output
