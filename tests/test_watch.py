@@ -401,6 +401,9 @@ def test_a_malformed_feed_answer_is_one_line_and_the_other_feeds_go_on(store, tm
 
 
 def test_filtered_publications_are_never_fetched(store, tmp_path):
+    """Publications the filters leave out are never fetched; one of ours over ``--max-size`` is
+    not downloaded either, but it is ``incomplete`` (recorded, exit 3), never 'filtered out' as
+    if it were someone else's: before, the watch ended clear (exit 0) without reading it."""
     from typer.testing import CliRunner
 
     from scanner.cli import app
@@ -416,12 +419,16 @@ def test_filtered_publications_are_never_fetched(store, tmp_path):
             "--scope", "@acme", "--max-size", "20000", "--from-beginning", "--once",
             "--npm-changes", feeds.url, "--npm-registry", feeds.url])  # fmt: skip
         fetched = {r["path"] for r in feeds.requests}
-    assert done.exit_code == 0, done.output
+    assert done.exit_code == 3, done.output
     assert feeds.entries[wanted].data["path"] in fetched
     assert feeds.entries[other].data["path"] not in fetched
     assert "/@other/ui" not in fetched  # not even its document
     assert feeds.entries[big].data["path"] not in fetched  # over --max-size: document only
-    assert "1 publication(s) scanned, 2 filtered out" in done.output
+    assert "2 publication(s) scanned, 1 filtered out, 0 flagged, 1 incomplete" in done.output
+    with sqlite3.connect(tmp_path / "r.db") as db:
+        [(target, verdict, data)] = db.execute("SELECT target, verdict, data FROM candidates")
+    assert (target, verdict) == ("npm:@acme/huge@1.0.0", "incomplete")
+    assert "over --max-size; not downloaded, not read" in data
 
 
 def test_a_malformed_packument_is_unread_not_filtered(store, tmp_path):

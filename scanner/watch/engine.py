@@ -373,7 +373,6 @@ class Watcher:
         commit it with its ``mark`` (None: not npm); False when there
         was nothing to scan (the mark still moves)."""
         if opened.candidate is None:
-            self.counts.filtered += opened.filtered
             if mark is not None:
                 self.state.commit(publication.feed, None, 0, mark=mark)
             return False
