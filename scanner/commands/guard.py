@@ -84,7 +84,8 @@ def check_artifact(artifact: str, candidate: Candidate, context: ScanContext | N
     outcome.listed_by = getattr(candidate, "listed_by", "")
     outcome.maps = audit.maps
     for found in problems:
-        problem(f"{artifact}:{found.path}" if found.path else artifact, found.message)
+        if context is None or not context.said_apart(found):  # a store's gap: its finding says it
+            problem(f"{artifact}:{found.path}" if found.path else artifact, found.message)
     outcome.findings += audit.findings
     outcome.findings += unread_findings(artifact, problems)
     outcome.findings += version_control_findings(
@@ -212,7 +213,7 @@ def _scan(artifacts: list[str], candidates: list[Candidate], store: Path, config
     start_parser(limits.parse_limits())  # the parser child starts while the index is opened
     with open_store(store, read_only=True) as opened:
         _require_private_code(opened)
-        gaps = store_gaps(opened, note)
+        gaps = store_gaps(opened, lambda _: None)  # said once per artifact: its unread finding
         index = FingerprintIndex.from_store(opened, note)
         context = ScanContext(index, opened.params, thresholds, limits.max_file_bytes,
                               limits.parse_limits(), gaps)  # fmt: skip

@@ -162,6 +162,8 @@ def run_scan(targets: Iterable[str | Candidate], store_path: Path, thresholds: T
                         outcome = scan_candidate(candidate, context, memo=memo, runner=runner)
                     outcome.target = carried_name(outcome.target)  # a name not UTF-8: \xNN
                     for problem in outcome.problems:
+                        if context.said_apart(problem):  # said when the store was opened
+                            continue
                         where = f"{target}:{problem.path}" if problem.path else target
                         _problem(where, problem.message)
                     result.candidates.append(outcome)

@@ -445,7 +445,7 @@ class Watcher:
         self.counts.by_feed[publication.feed] = self.counts.by_feed.get(publication.feed, 0) + 1
         outcome.target = carried_name(outcome.target)
         for problem in outcome.problems:
-            if problem.partial:
+            if problem.partial and not self.context.said_apart(problem):  # said at the start
                 where = f"{outcome.target}:{problem.path}" if problem.path else outcome.target
                 self.say(f"{where}: {self.redact(problem.message)}")
         verdict = outcome.verdict.value
