@@ -51,6 +51,12 @@ class Problem:
 EMPTY = "empty file"
 
 
+def first_few(names: list[str], shown: int = 3) -> str:
+    """The first ``shown`` names, and how many more: ``a, b, c and 1,021 more``."""
+    more = len(names) - shown
+    return ", ".join(names[:shown]) + (f" and {more:,} more" if more > 0 else "")
+
+
 def problem(path: str, message: str) -> Problem:
     """A problem line; an empty file is reported but does not make the candidate partial."""
     return Problem(path, message, partial=message != EMPTY)

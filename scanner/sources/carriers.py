@@ -65,6 +65,7 @@ from scanner.sources.base import (
     CandidateFile,
     Limits,
     Problem,
+    first_few,
     problem,
     unexpected,
     unique_name,
@@ -883,36 +884,52 @@ class Unpacker:
 
     def _tar(self, prefix: str, stream: IO[bytes], level: int) -> Iterator[CandidateFile]:
         seen: dict[str, int] = {}
+        links: list[tuple[str, str]] = []  # (path, target): one line for the tar, not one each
         with tarfile.open(fileobj=_reader(stream), mode="r|", errors="surrogateescape",
                           tarinfo=_BoundedTarInfo) as archive:  # fmt: skip
-            while True:
-                member = archive.next()
-                if member is None:
-                    self._bytecode_without_source(prefix, seen)
-                    return
-                archive.members.clear()  # stream mode: do not keep every header in memory
-                self._count_entry()
-                name = _clean(member.name)
-                self._check_name(prefix + name, name)
-                self._version_control(prefix, name, member.isdir())
-                if member.isdir() or posixpath.basename(name).startswith(".wh."):
-                    continue  # folders and image-layer whiteouts hold no content
-                path = prefix + unique_name(name, seen)
-                if member.issym() or member.islnk():
-                    self._note(path, f"link to {carried_name(member.linkname)!r}; not followed")
-                    continue
-                if not member.isfile():
-                    self._note(path, "device, FIFO or special file; not read")
-                    continue
-                cap = self.limits.max_read_bytes
-                if member.size > cap:
-                    self._unread(path, f"{member.size:,} bytes, over max_read_bytes {cap:,}")
-                    continue
-                handle = archive.extractfile(member)
-                if handle is None:
-                    continue
-                with self._reading(path):
-                    yield from self._stream(path, handle, level, name=posixpath.basename(name))
+            try:
+                while True:
+                    member = archive.next()
+                    if member is None:
+                        self._bytecode_without_source(prefix, seen)
+                        return
+                    archive.members.clear()  # stream mode: do not keep every header in memory
+                    self._count_entry()
+                    name = _clean(member.name)
+                    self._check_name(prefix + name, name)
+                    self._version_control(prefix, name, member.isdir())
+                    if member.isdir() or posixpath.basename(name).startswith(".wh."):
+                        continue  # folders and image-layer whiteouts hold no content
+                    path = prefix + unique_name(name, seen)
+                    if member.issym() or member.islnk():
+                        links.append((path, carried_name(member.linkname)))
+                        continue
+                    if not member.isfile():
+                        self._note(path, "device, FIFO or special file; not read")
+                        continue
+                    cap = self.limits.max_read_bytes
+                    if member.size > cap:
+                        self._unread(path, f"{member.size:,} bytes, over max_read_bytes {cap:,}")
+                        continue
+                    handle = archive.extractfile(member)
+                    if handle is None:
+                        continue
+                    with self._reading(path):
+                        yield from self._stream(path, handle, level,
+                                                name=posixpath.basename(name))  # fmt: skip
+            finally:
+                self._links(prefix, links)
+
+    def _links(self, prefix: str, links: list[tuple[str, str]]) -> None:
+        """The links a tar holds, never followed: one line (a ``docker save`` layer holds
+        thousands, in ``/usr/lib`` alone), naming the first few; a lone link is its own line."""
+        if len(links) == 1:
+            [(path, target)] = links
+            self._note(path, f"link to {target!r}; not followed")
+        elif links:
+            named = [f"{path.removeprefix(prefix)!r} -> {target!r}" for path, target in links]
+            self._note(prefix.removesuffix(SEPARATOR),
+                       f"{len(links):,} links, not followed: {first_few(named)}")  # fmt: skip
 
     def _ar(self, prefix: str, stream: io.BufferedReader, level: int) -> Iterator[CandidateFile]:
         """The members of an ar archive (ar(5): a ``.deb``, whose ``data.tar.*`` holds the
