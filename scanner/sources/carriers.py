@@ -28,7 +28,6 @@ import contextlib
 import dataclasses
 import gzip
 import io
-import json
 import lzma
 import os
 import posixpath
@@ -69,6 +68,7 @@ from scanner.sources.base import (
     unexpected,
     unique_name,
 )
+from scanner.sources.jsoncost import TooCostly, loads_within
 from scanner.sources.sourcemap import (
     SEPARATOR,
     MapObserver,
@@ -356,17 +356,20 @@ _ESCAPE = b"\\u"
 of ``_CARRIER_KEYS`` would not find."""
 
 
-def _json_kind(data: bytes) -> str:
+def _json_kind(data: bytes, memory: int) -> str:
     """What a JSON file is by what it holds: ``sourcemap``, ``json-notebook`` or ``""``. Its
     keys are looked for as bytes, and where it holds a ``\\u`` escape (a key may be spelled
-    with them) as the decoded object's keys too."""
+    with them) as the decoded object's keys too, parsed within ``memory`` bytes (else
+    ``TooCostly``: what it is cannot be told)."""
     if _CARRIER_KEYS[0] in data:
         return "sourcemap"
     if _CARRIER_KEYS[1] in data:
         return "json-notebook"
     if _ESCAPE in data:
         try:
-            value = json.loads(data)
+            value = loads_within(data, memory)
+        except TooCostly:  # a ValueError, but not one that says it is no map
+            raise
         except (ValueError, UnicodeDecodeError, RecursionError):
             return ""
         if isinstance(value, dict) and "sourcesContent" in value:
@@ -690,19 +693,24 @@ class Unpacker:
             data = self._read(path, stream, head, json_object=kind == "json")
             if data is None:
                 return
+            memory = self.limits.max_parse_memory
             if kind == "stylesheet":  # not code: only the maps it carries inline
                 yield from expand_inline_maps(path, data, "css", self.problems, self.on_map,
-                                              self._embedded(depth))  # fmt: skip
+                                              self._embedded(depth), memory)  # fmt: skip
                 return
             if kind == "json":  # a map or a notebook, whatever its name and first bytes
-                kind = _json_kind(data)
+                try:
+                    kind = _json_kind(data, memory)
+                except TooCostly as exc:
+                    self._unread(path, f"what it is cannot be told: {exc}")
+                    return
             if kind in ("notebook", "json-notebook"):
                 yield from self._notebook(path, data, depth, named=kind == "notebook")
             elif kind in ("markup", "markdown"):
                 yield from self._markup(path, data, depth, kind == "markdown")
             elif kind == "sourcemap":
                 yield from expand_source_map(path, data, self.problems, self.on_map,
-                                             self._embedded(depth))  # fmt: skip
+                                             self._embedded(depth), memory)  # fmt: skip
             return
         level = depth if top else depth + 1
         if level > self.limits.max_depth:
@@ -788,7 +796,8 @@ class Unpacker:
             self._note(path, note)  # still scanned
         yield CandidateFile(path, text, language)
         yield from expand_inline_maps(path, text, language, self.problems, self.on_map,
-                                      self._embedded(depth))  # fmt: skip
+                                      self._embedded(depth),
+                                      self.limits.max_parse_memory)  # fmt: skip
 
     def _embedded(self, depth: int) -> OtherReader:
         """How a map at ``depth`` reads an embedded source whose name tells no language: as a
@@ -835,7 +844,10 @@ class Unpacker:
         else no line: it holds no cells to read; but one that does not decode is a line, as it
         may be a notebook."""
         try:
-            notebook = json.loads(data)
+            notebook = loads_within(data, self.limits.max_parse_memory)
+        except TooCostly as exc:
+            self._unread(path, str(exc))
+            return
         except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             # named or not: JSON naming nbformat that does not decode may be a notebook
             self.problems.append(problem(path, f"not a valid notebook ({_one_line(exc)})"))

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import posixpath
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-from fingerprints import carried_name, language_for_path
+from fingerprints import DEFAULT_PARSE_MEMORY, carried_name, language_for_path
 from scanner.sources.base import CandidateFile, Problem, problem, unique_name
+from scanner.sources.jsoncost import TooCostly, loads_within
 
 SEPARATOR = "!/"
 _SCHEME = re.compile(r"^[a-zA-Z][\w+.-]*:/*")
@@ -100,13 +100,17 @@ OtherReader = Callable[[str, str, bytes], Iterator[CandidateFile]]
 
 
 def expand_source_map(path: str, data: bytes, problems: list[Problem],
-                      on_map: MapObserver | None = None,
-                      other: OtherReader | None = None) -> Iterator[CandidateFile]:  # fmt: skip
+                      on_map: MapObserver | None = None, other: OtherReader | None = None,
+                      memory: int = DEFAULT_PARSE_MEMORY) -> Iterator[CandidateFile]:  # fmt: skip
     """The embedded sources of the map at ``path`` that are in a known language, and through
     ``other`` the rest (what they carry: a component's scripts); ``on_map`` also hears of the
-    parsed map (once its shape is known to be a map's)."""
+    parsed map (once its shape is known to be a map's). A map whose JSON would take more than
+    ``memory`` bytes to parse is not read (``jsoncost``): one line."""
     try:
-        parsed = json.loads(without_xssi(data.removeprefix(b"\xef\xbb\xbf").lstrip()))
+        parsed = loads_within(without_xssi(data.removeprefix(b"\xef\xbb\xbf").lstrip()), memory)
+    except TooCostly as exc:
+        problems.append(problem(path, f"not read: {exc}"))
+        return
     except (ValueError, UnicodeDecodeError) as exc:
         problems.append(problem(path, f"not a valid source map ({exc})"))
         return
@@ -188,13 +192,13 @@ def inline_maps(data: bytes, language: str) -> Iterator[bytes]:
 
 
 def expand_inline_maps(path: str, data: bytes, language: str, problems: list[Problem],
-                       on_map: MapObserver | None = None,
-                       other: OtherReader | None = None) -> Iterator[CandidateFile]:  # fmt: skip
+                       on_map: MapObserver | None = None, other: OtherReader | None = None,
+                       memory: int = DEFAULT_PARSE_MEMORY) -> Iterator[CandidateFile]:  # fmt: skip
     """The embedded sources of the maps a bundle carries inline, as those of a map file named
     ``PATH!/inline-source-map`` (``-2``, ``-3``, ... for the next ones)."""
     for number, found in enumerate(inline_maps(data, language), start=1):
         where = f"{path}{SEPARATOR}{INLINE_MAP}" + (f"-{number}" if number > 1 else "")
-        yield from expand_source_map(where, found, problems, on_map, other)
+        yield from expand_source_map(where, found, problems, on_map, other, memory)
 
 
 # -- what a map's ``sources`` reveal (guard) ---------------------------------------------------
