@@ -33,6 +33,7 @@ import os
 import posixpath
 import re
 import stat
+import struct
 import sys
 import tarfile
 import tempfile
@@ -1043,6 +1044,10 @@ class Unpacker:
                     continue
                 with self._reading(entry), archive.open(info) as handle:
                     yield from self._stream(entry, handle, level, name=posixpath.basename(name))
+            for offset, name in unlisted_entries(stream, archive):
+                self._unread(path, f"a zip entry at byte {offset:,} ({name!r}) that its central "
+                                   "directory does not list (unzip does not extract it; a "
+                                   "streaming reader does)")  # fmt: skip
         self._bytecode_without_source(prefix, seen)
 
     def _bytecode_without_source(self, prefix: str, names: dict[str, int]) -> None:
@@ -1205,6 +1210,76 @@ def _zip_start(data: bytes) -> int | None:
             return min([archive.start_dir, *headers])
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError):
         return None
+
+
+_LOCAL = struct.Struct("<4s5H3I2H")
+"""A zip entry's local header (APPNOTE 4.3.7): signature, version, flags, method, time, date,
+CRC, compressed and uncompressed sizes, name and extra field lengths."""
+_METHODS = {0, 1, 6, 8, 9, 12, 14, 19, 93, 95, 96, 97, 98, 99}
+"""Compression methods APPNOTE names (and 99, AES): a local header's must be one of them."""
+_SCAN = 1 << 20
+
+
+def unlisted_entries(stream: IO[bytes], archive: zipfile.ZipFile) -> Iterator[tuple[int, str]]:
+    """Each local header (its offset and name) in the bytes of a zip before its central
+    directory that no entry of the directory spans: an entry a streaming reader extracts and
+    unzip never lists. Only one whose fields hold together counts (a known method, a name, its
+    data inside the gap): a self-extractor's stub may hold the signature as a constant."""
+    spans = []
+    for info in archive.infolist():
+        stream.seek(info.header_offset)
+        header = stream.read(_LOCAL.size)
+        if len(header) == _LOCAL.size and header.startswith(_LOCAL_HEADER):
+            names, extra = _LOCAL.unpack(header)[-2:]
+            end = info.header_offset + _LOCAL.size + names + extra + info.compress_size
+            if info.flag_bits & 0x08:  # a data descriptor: signature, CRC, two sizes (zip64: 8)
+                end += 24 if max(info.file_size, info.compress_size) >= 0xFFFFFFFF else 16
+            spans.append((info.header_offset, end))
+    at = 0
+    for start, end in [*sorted(spans), (archive.start_dir, archive.start_dir)]:
+        if start > at:
+            yield from _local_headers(stream, at, start)
+        at = max(at, end)
+
+
+def _local_headers(stream: IO[bytes], start: int, end: int) -> Iterator[tuple[int, str]]:
+    """The local headers whose fields hold together between ``start`` and ``end``, read in
+    blocks of ``_SCAN`` bytes (each byte looked at once, however many signatures there are)."""
+    at = start
+    while at < end:
+        stream.seek(at)
+        block = stream.read(min(_SCAN, end - at))
+        if not block:
+            return
+        last = at + len(block) >= end
+        next_at = end if last else at + len(block) - len(_LOCAL_HEADER) + 1
+        found = block.find(_LOCAL_HEADER)
+        while found >= 0:
+            entry = _local_entry(stream, at + found, end)
+            if entry is None:
+                found = block.find(_LOCAL_HEADER, found + 1)
+                continue
+            yield at + found, entry[1]
+            if entry[0] - at >= len(block):
+                next_at = entry[0]
+                break
+            found = block.find(_LOCAL_HEADER, entry[0] - at)
+        at = next_at
+
+
+def _local_entry(stream: IO[bytes], offset: int, end: int) -> tuple[int, str] | None:
+    """Where the entry whose local header is at ``offset`` ends and its name, if its fields
+    hold together (a known method, a name, its data before ``end``); else None."""
+    stream.seek(offset)
+    header = stream.read(_LOCAL.size)
+    if len(header) < _LOCAL.size:
+        return None
+    fields = _LOCAL.unpack(header)
+    method, size, names, extra = fields[3], fields[7], fields[9], fields[10]
+    entry_end = offset + _LOCAL.size + names + extra + size
+    if method not in _METHODS or not names or entry_end > end:
+        return None
+    return entry_end, carried_name(stream.read(names).decode("utf-8", "replace"))
 
 
 _LFS_POINTER = (
