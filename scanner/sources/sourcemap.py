@@ -57,15 +57,15 @@ class _WrongShape(ValueError):
 
 
 def map_sources(data: dict[str, Any]) -> Iterator[tuple[str | None, str, str | None]]:
-    """Each embedded source of a parsed map (indexed maps' ``sections`` followed): the source
-    as written in ``sources`` (None when it has none: the entry is not a non-empty string, or
-    ``sourcesContent`` is longer than ``sources``), the map's ``sourceRoot`` and its
+    """Each embedded source of a parsed map (indexed maps' ``sections`` followed, and sources
+    beside them too: the spec gives an indexed map none, but what is in its bytes is read):
+    the source as written in ``sources`` (None when it has none: the entry is not a non-empty
+    string, or ``sourcesContent`` is longer than ``sources``), the map's ``sourceRoot`` and its
     ``sourcesContent`` entry (None when absent)."""
     if isinstance(data.get("sections"), list):
         for section in data["sections"]:
             if isinstance(section, dict) and isinstance(section.get("map"), dict):
                 yield from map_sources(section["map"])
-        return
     sources, contents = data.get("sources"), data.get("sourcesContent")
     if contents is None and not isinstance(sources, list):
         return  # no sources named: nothing embedded, nothing to audit

@@ -1,0 +1,34 @@
+"""A copy of private code inside a source map where the map's reader did not look: beside an
+indexed map's ``sections``, as a ``sourcesContent`` entry that is no string, in the first of two
+keys of one name. Each is read, or one line says it was not: never ``clear``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from scanner.sources.sourcemap import expand_source_map
+from tests.test_hostile import JOURNAL, scan
+
+SECTION = {"offset": {"line": 0, "column": 0},
+           "map": {"version": 3, "mappings": "", "sources": ["src/a.js"],
+                   "sourcesContent": ["var a = 1;\n"]}}  # fmt: skip
+
+
+def write_map(tmp_path: Path, text: str) -> Path:
+    folder = tmp_path / "dist"
+    folder.mkdir()
+    (folder / "app.js.map").write_text(text)
+    return folder
+
+
+def test_sources_beside_sections_are_read(store, tmp_path):
+    """An indexed map holds ``sections``; sources of its own beside them are in its bytes all
+    the same (and in guard's audit of what it embeds)."""
+    source_map = {"version": 3, "sections": [SECTION], "sources": ["src/journal.py"],
+                  "sourcesContent": [JOURNAL]}  # fmt: skip
+    files = list(expand_source_map("app.js.map", json.dumps(source_map).encode(), []))
+    assert [f.path for f in files] == ["app.js.map!/src/a.js", "app.js.map!/src/journal.py"]
+    done, report, _ = scan(store, write_map(tmp_path, json.dumps(source_map)))
+    assert done.returncode == 1, done.stderr
+    assert [c["verdict"] for c in report["candidates"]] == ["derivative"]
