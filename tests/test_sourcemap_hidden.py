@@ -7,6 +7,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
+from scanner.sources.base import Problem
 from scanner.sources.sourcemap import expand_source_map
 from tests.test_hostile import JOURNAL, scan
 
@@ -32,3 +35,19 @@ def test_sources_beside_sections_are_read(store, tmp_path):
     done, report, _ = scan(store, write_map(tmp_path, json.dumps(source_map)))
     assert done.returncode == 1, done.stderr
     assert [c["verdict"] for c in report["candidates"]] == ["derivative"]
+
+
+@pytest.mark.parametrize("content", [JOURNAL.splitlines(keepends=True), {"text": JOURNAL}, 7],
+                         ids=["lines", "object", "number"])  # fmt: skip
+def test_content_that_is_no_string_is_one_line(store, tmp_path, content):
+    source_map = {"version": 3, "mappings": "", "sources": ["src/journal.py", "src/a.js"],
+                  "sourcesContent": [content, "var a = 1;\n"]}  # fmt: skip
+    problems: list[Problem] = []
+    files = list(expand_source_map("app.js.map", json.dumps(source_map).encode(), problems))
+    assert [f.path for f in files] == ["app.js.map!/src/a.js"]
+    [found] = problems
+    assert found.partial and found.path == "app.js.map"
+    assert found.message.startswith("embedded source #1 (src/journal.py): its content is not")
+    done, report, _ = scan(store, write_map(tmp_path, json.dumps(source_map)))
+    assert done.returncode == 3, done.stderr
+    assert [c["verdict"] for c in report["candidates"]] == ["incomplete"]

@@ -56,12 +56,13 @@ class _WrongShape(ValueError):
     """A map whose embedded sources cannot be read: not the JSON shape of a source map."""
 
 
-def map_sources(data: dict[str, Any]) -> Iterator[tuple[str | None, str, str | None]]:
+def map_sources(data: dict[str, Any]) -> Iterator[tuple[str | None, str, Any]]:
     """Each embedded source of a parsed map (indexed maps' ``sections`` followed, and sources
     beside them too: the spec gives an indexed map none, but what is in its bytes is read):
     the source as written in ``sources`` (None when it has none: the entry is not a non-empty
     string, or ``sourcesContent`` is longer than ``sources``), the map's ``sourceRoot`` and its
-    ``sourcesContent`` entry (None when absent)."""
+    ``sourcesContent`` entry as it is (None when absent; not always a string: a list of lines
+    or an object holds no source a browser takes, but may hold a copy)."""
     if isinstance(data.get("sections"), list):
         for section in data["sections"]:
             if isinstance(section, dict) and isinstance(section.get("map"), dict):
@@ -77,12 +78,12 @@ def map_sources(data: dict[str, Any]) -> Iterator[tuple[str | None, str, str | N
     for i in range(max(len(sources), len(contents))):
         source = sources[i] if i < len(sources) else None
         content = contents[i] if i < len(contents) else None
-        yield (source if isinstance(source, str) and source else None, root,
-               content if isinstance(content, str) else None)  # fmt: skip
+        yield source if isinstance(source, str) and source else None, root, content
 
 
-def _sources(data: dict[str, Any]) -> Iterator[tuple[str | None, str]]:
-    """(name, content) of each embedded source with content; name None: it has none."""
+def _sources(data: dict[str, Any]) -> Iterator[tuple[str | None, Any]]:
+    """(name, content) of each embedded source with content (a string, or another JSON value
+    that holds something); name None: it has none."""
     for source, root, content in map_sources(data):
         if content:
             yield None if source is None else embedded_name(source, root), content
@@ -90,6 +91,9 @@ def _sources(data: dict[str, Any]) -> Iterator[tuple[str | None, str]]:
 
 NAMELESS = ("embedded source #{} has no name (its 'sources' entry is missing or not a string), "
             "so its language cannot be told; not read")  # fmt: skip
+NOT_TEXT = ("embedded source #{} ({}): its content is not text but a JSON {} (no reader takes "
+            "source from it, but it may hold a copy); not read")  # fmt: skip
+_JSON_TYPES = {list: "array", dict: "object", bool: "boolean", int: "number", float: "number"}
 
 
 #: Hears of every source map read, parsed: its path and its JSON object (guard audits it).
@@ -135,6 +139,10 @@ def expand_source_map(path: str, data: bytes, problems: list[Problem],
     for number, (name, content) in enumerate(entries, 1):
         if name is None:  # what it is cannot be told: said, never passed over
             problems.append(problem(path, NAMELESS.format(number)))
+            continue
+        if not isinstance(content, str):
+            what = _JSON_TYPES.get(type(content), "value")
+            problems.append(problem(path, NOT_TEXT.format(number, name, what)))
             continue
         language = language_for_path(name)
         if (language is None and other is None) or (name, content) in read:
