@@ -51,3 +51,34 @@ def test_content_that_is_no_string_is_one_line(store, tmp_path, content):
     done, report, _ = scan(store, write_map(tmp_path, json.dumps(source_map)))
     assert done.returncode == 3, done.stderr
     assert [c["verdict"] for c in report["candidates"]] == ["incomplete"]
+
+
+@pytest.mark.parametrize("twice", ["sourcesContent", "sources"])
+def test_a_key_named_twice_is_one_line(store, tmp_path, twice):
+    """JSON readers keep one of two keys of one name (Python's and browsers' the last): the
+    other's value is in the file, not read."""
+    values = {"sources": ['["src/journal.py"]', '["README"]'],
+              "sourcesContent": [f"[{json.dumps(JOURNAL)}]", "[null]"]}  # fmt: skip
+    first, last = values[twice]
+    other = next(k for k in values if k != twice)
+    text = (f'{{"version":3,"mappings":"","{other}":{values[other][0]},'
+            f'"{twice}":{first},"{twice}":{last}}}')  # fmt: skip
+    done, report, _ = scan(store, write_map(tmp_path, text))
+    assert done.returncode == 3, done.stderr
+    assert [c["verdict"] for c in report["candidates"]] == ["incomplete"]
+    [line] = [line for line in done.stderr.splitlines() if "app.js.map" in line]
+    assert f"'{twice}'" in line and "not read" in line, line
+
+
+def test_a_notebook_key_named_twice_is_one_line(store, tmp_path):
+    cells = [json.dumps({"cell_type": "code", "metadata": {}, "outputs": [], "source": source})
+             for source in (JOURNAL, "x = 1")]  # fmt: skip
+    text = (f'{{"nbformat":4,"nbformat_minor":5,"metadata":{{}},"cells":[{cells[0]}],'
+            f'"cells":[{cells[1]}]}}')  # fmt: skip
+    folder = tmp_path / "nb"
+    folder.mkdir()
+    (folder / "work.ipynb").write_text(text)
+    done, _, _ = scan(store, folder)
+    assert done.returncode == 3, done.stderr
+    [line] = [line for line in done.stderr.splitlines() if "work.ipynb" in line]
+    assert "'cells'" in line and "not read" in line, line

@@ -69,7 +69,7 @@ from scanner.sources.base import (
     unexpected,
     unique_name,
 )
-from scanner.sources.jsoncost import TooCostly, loads_within
+from scanner.sources.jsoncost import TooCostly, loads_within, named_twice
 from scanner.sources.sourcemap import (
     SEPARATOR,
     MapObserver,
@@ -844,8 +844,9 @@ class Unpacker:
         notebook only when it is an object with a ``cells`` list (or v3 ``worksheets``), and
         else no line: it holds no cells to read; but one that does not decode is a line, as it
         may be a notebook."""
+        twice: list[str] = []
         try:
-            notebook = loads_within(data, self.limits.max_parse_memory)
+            notebook = loads_within(data, self.limits.max_parse_memory, twice)
         except TooCostly as exc:
             self._unread(path, str(exc))
             return
@@ -853,6 +854,8 @@ class Unpacker:
             # named or not: JSON naming nbformat that does not decode may be a notebook
             self.problems.append(problem(path, f"not a valid notebook ({_one_line(exc)})"))
             return
+        if twice:
+            self.problems.append(problem(path, named_twice(twice)))
         cells = notebook_cells(notebook)
         if cells is None:
             worksheets = notebook.get("worksheets") if isinstance(notebook, dict) else None

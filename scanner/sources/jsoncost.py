@@ -32,11 +32,33 @@ def parse_cost(data: bytes) -> int:
     return len(data) + VALUE_BYTES * sum(outside.count(c) for c in b",[{:")
 
 
-def loads_within(data: bytes, memory: int) -> Any:
+def loads_within(data: bytes, memory: int, twice: list[str] | None = None) -> Any:
     """``json.loads(data)``, or ``TooCostly`` (saying how much it would take) when that is
     more than ``memory`` bytes. A document too small to reach it whatever it holds is parsed
-    without being counted (under 13 MB at the default 1 GiB)."""
+    without being counted (under 13 MB at the default 1 GiB). Given ``twice``, each key an
+    object names more than once is added to it: ``json.loads`` keeps the last value (as
+    browsers do), and what the others hold is in the file but not in what is returned."""
     if len(data) * (VALUE_BYTES + 1) > memory and (cost := parse_cost(data)) > memory:
         raise TooCostly(f"parsing its JSON would take about {cost:,} bytes, over "
                         f"max_parse_memory ({memory:,})")  # fmt: skip
-    return json.loads(data)
+    if twice is None:
+        return json.loads(data)
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        found = dict(items)
+        if len(found) < len(items):
+            seen: set[str] = set()
+            for key, _ in items:
+                if key in seen:
+                    twice.append(key)
+                seen.add(key)
+        return found
+
+    return json.loads(data, object_pairs_hook=pairs)
+
+
+def named_twice(keys: list[str]) -> str:
+    """The unread line for the keys ``loads_within`` found named twice."""
+    shown = ", ".join(repr(key[:40]) for key in sorted(set(keys))[:3])
+    return (f"not read: {shown} named twice in one object (a JSON reader keeps one of the "
+            "values; what the other holds is not read)")  # fmt: skip

@@ -18,7 +18,7 @@ from urllib.parse import unquote_to_bytes
 
 from fingerprints import DEFAULT_PARSE_MEMORY, carried_name, language_for_path
 from scanner.sources.base import CandidateFile, Problem, problem, unique_name
-from scanner.sources.jsoncost import TooCostly, loads_within
+from scanner.sources.jsoncost import TooCostly, loads_within, named_twice
 
 SEPARATOR = "!/"
 _SCHEME = re.compile(r"^[a-zA-Z][\w+.-]*:/*")
@@ -110,8 +110,10 @@ def expand_source_map(path: str, data: bytes, problems: list[Problem],
     ``other`` the rest (what they carry: a component's scripts); ``on_map`` also hears of the
     parsed map (once its shape is known to be a map's). A map whose JSON would take more than
     ``memory`` bytes to parse is not read (``jsoncost``): one line."""
+    twice: list[str] = []
     try:
-        parsed = loads_within(without_xssi(data.removeprefix(b"\xef\xbb\xbf").lstrip()), memory)
+        parsed = loads_within(without_xssi(data.removeprefix(b"\xef\xbb\xbf").lstrip()), memory,
+                              twice)  # fmt: skip
     except TooCostly as exc:
         problems.append(problem(path, f"not read: {exc}"))
         return
@@ -132,6 +134,8 @@ def expand_source_map(path: str, data: bytes, problems: list[Problem],
     except _WrongShape as exc:
         problems.append(problem(path, f"not a valid source map ({exc})"))
         return
+    if twice:
+        problems.append(problem(path, named_twice(twice)))
     if on_map is not None:
         on_map(path, parsed)
     names: dict[str, int] = {}
