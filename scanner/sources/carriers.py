@@ -899,12 +899,14 @@ class Unpacker:
 
     def _tar(self, prefix: str, stream: IO[bytes], level: int) -> Iterator[CandidateFile]:
         seen: dict[str, int] = {}
+        links = _Links()
         with tarfile.open(fileobj=_reader(stream), mode="r|", errors="surrogateescape",
                           tarinfo=_BoundedTarInfo) as archive:  # fmt: skip
             while True:
                 member = archive.next()
                 if member is None:
                     self._bytecode_without_source(prefix, seen)
+                    self._links_to_unread(links)
                     return
                 archive.members.clear()  # stream mode: do not keep every header in memory
                 self._count_entry()
@@ -916,10 +918,12 @@ class Unpacker:
                 path = prefix + unique_name(name, seen)
                 if member.issym() or member.islnk():
                     self._note(path, f"link to {carried_name(member.linkname)!r}; not followed")
+                    links.link(path, name, member.linkname, hard=member.islnk())
                     continue
                 if not member.isfile():
                     self._note(path, "device, FIFO or special file; not read")
                     continue
+                links.files.add(name)
                 cap = self.limits.max_read_bytes
                 if member.size > cap:
                     self._unread(path, f"{member.size:,} bytes, over max_read_bytes {cap:,}")
@@ -1016,6 +1020,7 @@ class Unpacker:
     def _zip(self, path: str, prefix: str, stream: IO[bytes],
              level: int) -> Iterator[CandidateFile]:  # fmt: skip
         seen: dict[str, int] = {}
+        links = _Links()
         cap = self.limits.max_read_bytes
         with zipfile.ZipFile(stream) as archive:
             for info in archive.infolist():
@@ -1035,6 +1040,12 @@ class Unpacker:
                     # only a claim: zipfile (pip) writes its bytes as a regular file, unzip too
                     self._note(entry, f"{what} by its mode, holding {info.file_size:,} bytes: "
                                       "read as the regular file zip tools extract")  # fmt: skip
+                    if stat.S_ISLNK(mode) and info.file_size <= MAX_LONG_NAME:  # unzip's link
+                        with contextlib.suppress(*_corrupt(), RuntimeError):
+                            target = archive.read(info).decode("utf-8", "surrogateescape")
+                            links.link(entry, name, target, hard=False)
+                else:
+                    links.files.add(name)
                 if info.file_size > cap:
                     self._unread(entry, f"{info.file_size:,} bytes, over max_read_bytes {cap:,}")
                     continue
@@ -1047,6 +1058,7 @@ class Unpacker:
                     continue
                 with self._reading(entry), archive.open(info) as handle:
                     yield from self._stream(entry, handle, level, name=posixpath.basename(name))
+            self._links_to_unread(links)
             for offset, name in unlisted_entries(stream, archive):
                 self._unread(path, f"a zip entry at byte {offset:,} ({name!r}) that its central "
                                    "directory does not list (unzip does not extract it; a "
@@ -1061,6 +1073,16 @@ class Unpacker:
         for name in names:
             if name.lower().endswith((".pyc", ".pyo")) and source_of(name) not in names:
                 self._unread(prefix + name, BYTECODE_ONLY)
+
+    def _links_to_unread(self, links: _Links) -> None:
+        """One unread line for each link of an archive named as source (``journal.py``) whose
+        target is a file of the archive not read as that language (``notes.txt``): extracted,
+        the link is that file under a name that makes it code, and its content was not read
+        as code here. A link to a file read as its own language loses nothing."""
+        for path, language, target in links.links:
+            if target in links.files and language_for_path(target) != language:
+                self._unread(path, f"a link to {target!r}, which is not read as {language}; "
+                                   f"extracted, it is a {language} file")  # fmt: skip
 
     @contextlib.contextmanager
     def _reading(self, path: str, ends: bool = False) -> Iterator[None]:
@@ -1108,6 +1130,28 @@ class Unpacker:
     def _unread(self, path: str, message: str) -> None:
         """Something that may hold code was not read: the candidate cannot be ``clear``."""
         self.problems.append(problem(path, f"not read: {message}"))
+
+
+class _Links:
+    """An archive's links named as source, and its regular files' names (``_links_to_unread``)."""
+
+    def __init__(self) -> None:
+        self.files: set[str] = set()
+        self.links: list[tuple[str, str, str]] = []
+        """(path shown, the language the link's name says, its target's name in the archive)."""
+
+    def link(self, path: str, name: str, target: str, hard: bool) -> None:
+        """A link at ``name`` to ``target`` (a hard link's is from the archive's top, a
+        symbolic link's from the link's folder); one named as no source, or leading out of the
+        archive, is not kept: it is no code of the archive."""
+        language = language_for_path(name)
+        if language is None:
+            return
+        target = _clean(target)
+        if not hard:
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(name), target))
+        if not target.startswith(("/", "../")) and target != "..":
+            self.links.append((path, language, target))
 
 
 @contextlib.contextmanager
