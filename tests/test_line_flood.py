@@ -36,3 +36,17 @@ def test_a_map_of_many_nameless_sources_gives_a_bounded_number_of_lines(store, t
     lines = [line for line in done.stderr.splitlines() if "app.js.map" in line]
     assert 1 < len(lines) <= 25, len(lines)
     assert f"{COPIES - len(lines) + 1:,} more" in lines[-1], lines[-1]
+
+
+def test_a_notebook_of_many_cells_whose_source_is_no_text_gives_a_bounded_number_of_lines(
+    store, tmp_path
+):
+    folder = tmp_path / "nb"
+    folder.mkdir()
+    cells = [{"cell_type": "code", "source": 1, "outputs": []}] * COPIES
+    (folder / "work.ipynb").write_text(json.dumps({"nbformat": 4, "metadata": {}, "cells": cells}))
+    done, _, _ = scan(store, folder)
+    assert done.returncode == 3, done.stderr[-2000:]
+    lines = [line for line in done.stderr.splitlines() if "work.ipynb" in line]
+    assert 1 < len(lines) <= 25, len(lines)
+    assert f"{COPIES - len(lines) + 1:,} more" in lines[-1], lines[-1]

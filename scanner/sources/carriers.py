@@ -63,6 +63,7 @@ from fingerprints import (
 from scanner.sources.base import (
     EMPTY,
     CandidateFile,
+    Capped,
     Limits,
     Problem,
     problem,
@@ -868,6 +869,15 @@ class Unpacker:
             self._unread(path, "notebook cells in a language leaktrace does not read "
                                f"({printable(extension)})")  # fmt: skip
             return
+        capped = Capped(self.problems, path, "its cells")
+        try:
+            yield from self._cells(path, cells, extension, language, depth, capped)
+        finally:
+            capped.close()
+
+    def _cells(self, path: str, cells: list[Any], extension: str, language: str, depth: int,
+               lines: Capped) -> Iterator[CandidateFile]:  # fmt: skip
+        """The files of a notebook's cells (``_notebook``); the lines about them to ``lines``."""
         for number, cell in enumerate(cells, start=1):
             if isinstance(cell, dict) and cell.get("cell_type") == "markdown":
                 text = cell_text(cell.get("source")) or ""
@@ -880,7 +890,8 @@ class Unpacker:
             source = cell_text(cell.get("source", cell.get("input", "")))
             where = f"{path}{SEPARATOR}cell-{number}"
             if source is None:
-                self._unread(where + extension, "a code cell whose source is not text")
+                lines.append(problem(where + extension, "not read: a code cell whose source is "
+                                                        "not text"))  # fmt: skip
             elif source.strip():
                 yield CandidateFile(where + extension,
                                     without_magics(source).encode("utf-8", "surrogatepass"),

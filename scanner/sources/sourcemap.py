@@ -13,11 +13,11 @@ import binascii
 import posixpath
 import re
 from collections.abc import Callable, Iterator
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from fingerprints import DEFAULT_PARSE_MEMORY, carried_name, language_for_path
-from scanner.sources.base import CandidateFile, Problem, problem, unique_name
+from scanner.sources.base import CandidateFile, Capped, Lines, problem, unique_name
 from scanner.sources.jsoncost import TooCostly, loads_within, named_twice
 
 SEPARATOR = "!/"
@@ -103,43 +103,6 @@ MapObserver = Callable[[str, dict[str, Any]], None]
 OtherReader = Callable[[str, str, bytes], Iterator[CandidateFile]]
 
 
-class Lines(Protocol):
-    """Where the lines about a map go: a candidate's problem list, or a ``_Capped`` one."""
-
-    def append(self, found: Problem, /) -> None: ...
-
-
-MAX_LINES = 20
-"""Lines one map gives about its embedded sources, and the inline maps of one file about
-themselves; past them one line counts the rest (36,000 inline maps that were no maps in a 1 MB
-bundle gave 36,000 lines; 10 MB of them a 117 MB JSON report and 547 MB of peak memory)."""
-
-
-class _Capped:
-    """The first ``MAX_LINES`` lines appended, passed on to ``problems``; the rest counted, and
-    one line saying how many once ``close``d (not read, if any of them was)."""
-
-    def __init__(self, problems: Lines, path: str, what: str) -> None:
-        self.problems, self.path, self.what = problems, path, what
-        self.shown = self.more = 0
-        self.partial = False
-
-    def append(self, found: Problem, /) -> None:
-        if self.shown < MAX_LINES:
-            self.problems.append(found)
-            self.shown += 1
-        else:
-            self.more += 1
-            self.partial = self.partial or found.partial
-
-    def close(self) -> None:
-        if self.more:
-            self.problems.append(Problem(self.path, f"{self.more:,} more lines about {self.what} "
-                                         f"not shown (the first {MAX_LINES} are)",
-                                         self.partial))  # fmt: skip
-            self.more = 0
-
-
 def expand_source_map(path: str, data: bytes, problems: Lines,
                       on_map: MapObserver | None = None, other: OtherReader | None = None,
                       memory: int = DEFAULT_PARSE_MEMORY) -> Iterator[CandidateFile]:  # fmt: skip
@@ -175,7 +138,7 @@ def expand_source_map(path: str, data: bytes, problems: Lines,
         problems.append(problem(path, named_twice(twice)))
     if on_map is not None:
         on_map(path, parsed)
-    capped = _Capped(problems, path, "its embedded sources")
+    capped = Capped(problems, path, "its embedded sources")
     try:
         yield from _embedded(path, entries, capped, other)
     finally:
@@ -255,7 +218,7 @@ def expand_inline_maps(path: str, data: bytes, language: str, problems: Lines,
                        memory: int = DEFAULT_PARSE_MEMORY) -> Iterator[CandidateFile]:  # fmt: skip
     """The embedded sources of the maps a bundle carries inline, as those of a map file named
     ``PATH!/inline-source-map`` (``-2``, ``-3``, ... for the next ones)."""
-    capped = _Capped(problems, path, "its inline source maps")
+    capped = Capped(problems, path, "its inline source maps")
     try:
         for number, found in enumerate(inline_maps(data, language), start=1):
             where = f"{path}{SEPARATOR}{INLINE_MAP}" + (f"-{number}" if number > 1 else "")
