@@ -294,9 +294,38 @@ class HeaderTooLarge(tarfile.HeaderError):
     """A tar header that declares more bytes than any real one needs."""
 
 
+class _Skipped:
+    """The blocks a tar read as ``ignore_zeros`` passes over where a header should be: each
+    counted against the candidate's byte budget (``count``: gigabytes of zeros after the end
+    compress to nothing), those that are not zeros (a damaged header, the data of its member,
+    other bytes) kept as ``junk``."""
+
+    def __init__(self, count: Any) -> None:
+        self.count = count
+        self.junk = 0
+
+
+SKIPPED = ("{:,} bytes that are no tar member (a damaged header and what follows it up to the "
+           "next one); skipped")  # fmt: skip
+
+
 class _BoundedTarInfo(tarfile.TarInfo):
     """tarfile reads a long-name or PAX header whole into memory, whatever size it declares (a
-    400 MB long name in a 411 KB .tar.gz): these refuse sizes past the caps before reading."""
+    400 MB long name in a 411 KB .tar.gz): these refuse sizes past the caps before reading.
+    Each header block read is counted against the byte budget, and what is passed over is kept
+    (``_Skipped``, set on the archive as ``leaktrace_skipped``)."""
+
+    @classmethod
+    def fromtarfile(cls, tarfile_: tarfile.TarFile) -> tarfile.TarInfo:
+        skipped: _Skipped | None = getattr(tarfile_, "leaktrace_skipped", None)
+        if skipped is not None:
+            skipped.count(tarfile.BLOCKSIZE)
+        try:
+            return super().fromtarfile(tarfile_)
+        except tarfile.InvalidHeaderError:
+            if skipped is not None:
+                skipped.junk += tarfile.BLOCKSIZE
+            raise
 
     def _proc_gnulong(self, tarfile_: tarfile.TarFile) -> tarfile.TarInfo:  # type: ignore[override]
         if self.size > MAX_LONG_NAME:
@@ -911,13 +940,19 @@ class Unpacker:
     def _tar(self, prefix: str, stream: IO[bytes], level: int) -> Iterator[CandidateFile]:
         seen: dict[str, int] = {}
         links = _Links()
+        # ignore_zeros: read on past the end-of-archive blocks (a tar after a tar, as GNU tar
+        # -i does) and past a damaged header (as GNU tar does): never a silent end
         with tarfile.open(fileobj=_reader(stream), mode="r|", errors="surrogateescape",
-                          tarinfo=_BoundedTarInfo) as archive:  # fmt: skip
+                          tarinfo=_BoundedTarInfo, ignore_zeros=True) as archive:  # fmt: skip
+            skipped = _Skipped(self._count_bytes)
+            archive.leaktrace_skipped = skipped  # type: ignore[attr-defined]
             while True:
                 member = archive.next()
                 if member is None:
                     self._bytecode_without_source(prefix, seen)
                     self._links_to_unread(links)
+                    if skipped.junk:
+                        self._unread(prefix.removesuffix(SEPARATOR), SKIPPED.format(skipped.junk))
                     return
                 archive.members.clear()  # stream mode: do not keep every header in memory
                 self._count_entry()
