@@ -28,6 +28,7 @@ import contextlib
 import dataclasses
 import gzip
 import io
+import json
 import lzma
 import os
 import posixpath
@@ -131,7 +132,7 @@ def sniff(head: bytes, name: str = "") -> str | None:
     if language_for_shebang(head) is not None:
         return "script"
     lower = name.lower()
-    stripped = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    stripped = as_utf8(head).removeprefix(b"\xef\xbb\xbf").lstrip()
     if lower.endswith(".ipynb") and stripped.startswith(b"{"):
         return "notebook"
     if lower.endswith(MARKUP_SUFFIXES):
@@ -150,6 +151,17 @@ def sniff(head: bytes, name: str = "") -> str | None:
     if mapped.startswith(b"{"):
         return "json"
     return None
+
+
+def as_utf8(data: bytes) -> bytes:
+    """JSON in UTF-16 or UTF-32 (by its BOM, or the NULs around its first ASCII characters, as
+    ``json`` tells it: RFC 4627 allows them) re-encoded in UTF-8, so that its first bytes and
+    its keys read as they do in UTF-8; any other bytes as they are. What does not decode is
+    replaced (a head of 512 bytes may cut a character)."""
+    encoding = json.detect_encoding(data)
+    if encoding in ("utf-8", "utf-8-sig"):
+        return data
+    return data.decode(encoding, "replace").encode("utf-8", "surrogatepass")
 
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
@@ -383,6 +395,13 @@ def _rewound(head: bytes, stream: IO[bytes]) -> IO[bytes]:
 
 _CARRIER_KEYS = (b'"sourcesContent"', b'"nbformat"')
 _ESCAPE = b"\\u"
+_WORDS = tuple(
+    word.decode().encode(encoding)
+    for word in (*_CARRIER_KEYS, _ESCAPE)
+    for encoding in ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
+)
+"""The keys and the escape in every encoding JSON may come in: what a JSON file too large to
+hold is searched for, read in chunks (``_names_a_carrier_key``)."""
 """A JSON ``\\u`` escape: a key may be spelled with them (``"\\u006ebformat"``), which the bytes
 of ``_CARRIER_KEYS`` would not find."""
 
@@ -609,9 +628,9 @@ class Unpacker:
         """Whether ``data`` and the rest of ``stream`` (read in chunks, counted against the
         candidate's byte budget) name a source map's or a notebook's key, the words a JSON
         object is told one by."""
-        overlap = max(map(len, _CARRIER_KEYS)) - 1
+        overlap = max(map(len, _WORDS)) - 1
         while data:
-            if any(key in data for key in _CARRIER_KEYS) or _ESCAPE in data:
+            if any(word in data for word in _WORDS):
                 return True  # an escape may spell a key: not read, so not decided
             more = stream.read(_CHUNK)
             self._count_bytes(len(more))
@@ -724,6 +743,8 @@ class Unpacker:
             data = self._read(path, stream, head, json_object=kind == "json")
             if data is None:
                 return
+            if kind in ("notebook", "sourcemap", "json"):
+                data = as_utf8(data)
             memory = self.limits.max_parse_memory
             if kind == "stylesheet":  # not code: only the maps it carries inline
                 yield from expand_inline_maps(path, data, "css", self.problems, self.on_map,
