@@ -49,12 +49,16 @@ finally:
 """
 
 
-def scan(store: Path, *targets: Path) -> tuple[subprocess.CompletedProcess[str], dict, int]:
-    """A scan in a child process: its result, its JSON report and its own peak memory (MiB)."""
+Scanned = tuple[subprocess.CompletedProcess[str], dict, int]
+
+
+def scan(store: Path, *targets: Path, options: tuple[str, ...] = ()) -> Scanned:
+    """A scan in a child process (given ``options`` too): its result, its JSON report and its
+    own peak memory (MiB)."""
     out, peak = store.parent / "report.json", store.parent / "peak"
     done = subprocess.run([sys.executable, "-c", _MEASURED, str(peak), "scan",
                            *map(str, targets), "--store", str(store), "--json", str(out),
-                           "--results", str(store.parent / "r.db"), "--jobs", "1"],
+                           "--results", str(store.parent / "r.db"), "--jobs", "1", *options],
                           capture_output=True, text=True, timeout=300)  # fmt: skip
     return done, json.loads(out.read_text()), int(peak.read_text()) // 1024
 
