@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -331,10 +332,35 @@ def test_usage_errors_exit_2(tmp_path, store):
     code, output = guard(tmp_path / "missing.tgz")
     assert code == 2 and "no such file or folder" in output
     plain = write_tree(tmp_path / "x", {"notes.txt": "hello"})
-    code, output = guard(plain / "notes.txt")
-    assert code == 2
     code, output = guard(plain, "--store", tmp_path / "nostore.db")
     assert code == 2
+
+
+def test_a_plain_file_is_an_artifact_of_its_own_never_an_abort_of_the_others(tmp_path, store):
+    """What pre-commit's source hook gives guard: every staged text file. One that is no code
+    and no carrier (``.gitignore``, ``NOTICE``, ``.toml``) is read as a folder's file is, and
+    holds nothing to check; a pipe is never opened (one ``unread`` line); the private copy
+    beside them still fails."""
+    private = (PRIVATE / "acme_ledger" / "reconciliation.py").read_text()
+    repo = write_tree(tmp_path / "repo", {
+        ".gitignore": "*.pyc\nci/acme.db.index\n", "NOTICE": "Copyright Acme\n",
+        "pyproject.toml": "[project]\nname = 'sdk'\n", "ci.yaml": "a: 1\n",
+        "notes.txt": "see ledger.py\n", "logo.png": b"\x89PNG\r\n\x1a\n" + bytes(range(256)),
+        "sdk/ledger.py": private,
+    })  # fmt: skip
+    plain = [".gitignore", "NOTICE", "pyproject.toml", "ci.yaml", "notes.txt", "logo.png"]
+    os.mkfifo(repo / "pipe")
+    names = [str(repo / n) for n in [*plain, "sdk/ledger.py"]]
+    code, output = guard(*names, "--store", store)
+    assert code == 1, output
+    assert "FAIL private-code" in output and "sdk/ledger.py: derivative" in output
+    for name in plain:
+        assert f"{repo / name}: 0 source file(s) read" in output
+    assert "unread" not in output and "in 7 artifact(s)" in output
+    code, output = guard(repo / "NOTICE", repo / "pipe", repo / "notes.txt")
+    assert code == 3, output
+    assert f"FAIL unread                {repo / 'pipe'}: not a regular file" in output
+    assert f"{repo / 'notes.txt'}: 0 source file(s) read" in output
 
 
 def test_hostile_names_are_escaped(tmp_path):

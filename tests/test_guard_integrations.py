@@ -177,8 +177,9 @@ def test_the_source_hook_stops_a_private_python_file_the_bundle_hook_is_not_give
         "sdk/ledger_tools.py": private,
         "sdk/hello.py": "def hello(name):\n    return f'hello {name}'\n",
         "README.md": "# sdk\n",
+        ".gitignore": "ci/acme.db.index\n", "NOTICE": "Copyright Acme\n", "ci.yaml": "a: 1\n",
     })  # fmt: skip
-    staged = ["README.md", "sdk/hello.py", "sdk/ledger_tools.py"]
+    staged = [".gitignore", "NOTICE", "README.md", "ci.yaml", "sdk/hello.py", "sdk/ledger_tools.py"]
     found = hooks()
     bundles, source = found["leaktrace-guard"], found["leaktrace-guard-source"]
     assert not [f for f in staged if re.search(bundles["files"], f)]
@@ -193,7 +194,7 @@ def test_the_source_hook_stops_a_private_python_file_the_bundle_hook_is_not_give
     done = entry(chosen)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "FAIL private-code" in done.stdout and "ledger_tools.py" in done.stdout
-    done = entry(["README.md", "sdk/hello.py"])
+    done = entry([".gitignore", "NOTICE", "README.md", "ci.yaml", "sdk/hello.py"])
     assert done.returncode == 0, done.stdout + done.stderr
 
 
