@@ -32,6 +32,7 @@ evidence, and would double the fanout of all its fingerprints, pushing them towa
 from __future__ import annotations
 
 import os
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -425,7 +426,10 @@ class InMemoryFingerprints:
 
 class _StoreReader:
     """A read-only store opened on first use in each process (a forked worker opens its own),
-    checked to be the store the index was built from."""
+    checked to be the store the index was built from; closed by the process that opened it when
+    the reader goes, or at the latest as that process exits: SQLite removes a WAL store's
+    ``-wal`` and ``-shm`` files only when its last connection closes, and these connections,
+    left open to the end, left both beside the store after every ``scan`` and ``guard``."""
 
     def __init__(self, path: str, file_ids: np.ndarray, stamp: tuple[str, int]) -> None:
         self.path, self.file_ids, self.stamp = path, file_ids, stamp
@@ -439,6 +443,7 @@ class _StoreReader:
                 store.close()
                 raise StoreError(f"{self.path}: the store changed during the scan; scan again")
             self._store, self._pid = store, os.getpid()
+            weakref.finalize(self, _close_in, store, self._pid)
         return self._store
 
     def __getstate__(self) -> dict[str, Any]:
@@ -446,6 +451,13 @@ class _StoreReader:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(state["path"], state["file_ids"], state["stamp"])  # type: ignore[misc]
+
+
+def _close_in(store: SQLiteStore, pid: int) -> None:
+    """Close ``store`` in the process that opened it only: a forked child holds a copy of its
+    parent's connection, which is the parent's to close."""
+    if os.getpid() == pid:
+        store.close()
 
 
 class _CachedReader(_StoreReader):

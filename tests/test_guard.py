@@ -363,6 +363,22 @@ def test_a_plain_file_is_an_artifact_of_its_own_never_an_abort_of_the_others(tmp
     assert f"{repo / 'notes.txt'}: 0 source file(s) read" in output
 
 
+@pytest.mark.parametrize("command", ["guard", "scan"])
+def test_reading_a_store_leaves_nothing_but_its_index_beside_it(tmp_path, store, command):
+    """``git add -A`` in a repository holding ``ci/acme.db`` staged the ``-wal`` and ``-shm``
+    files every guard and scan left beside it (the index readers' connections were never
+    closed, and SQLite removes them at the last close); the source hook then exited 2 on them."""
+    ci = tmp_path / "ci"
+    ci.mkdir()
+    shutil.copy(store, ci / "acme.db")
+    leak = write_tree(tmp_path / "repo", {"leak.py": (PRIVATE / "acme_ledger/reconciliation.py")
+                                          .read_text()})  # fmt: skip
+    done = subprocess.run([str(LEAKTRACE), command, "leak.py", "--store", str(ci / "acme.db")],
+                          cwd=leak, capture_output=True, text=True, check=False)  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert sorted(p.name for p in ci.iterdir()) == ["acme.db", "acme.db.index"]
+
+
 def test_hostile_names_are_escaped(tmp_path):
     evil = "src/\x1b[2Jevil\nFAIL fake.ts"
     site = write_tree(tmp_path / "site", {"app.js.map": source_map([evil], ["let a = 1;\n"])})
