@@ -124,7 +124,7 @@ def test_the_action_passes_a_clean_release_and_works_without_a_store(tmp_path, s
     assert run.failed is None and run.outputs["guard"] == {"exit-code": "0"}
     (clean / "dist/app.min.js.map").unlink()
     leaky = build_package(tmp_path / "repo/other", files=["dist/"])
-    run = ActionRun({"path": "ui other", "sarif": "out/guard.sarif", "upload-sarif": "false"},
+    run = ActionRun({"path": "ui\nother\n", "sarif": "out/guard.sarif", "upload-sarif": "false"},
                     tmp_path / "repo", tmp_path)  # fmt: skip
     (tmp_path / "repo/out").mkdir()
     run.run()
@@ -133,6 +133,33 @@ def test_the_action_passes_a_clean_release_and_works_without_a_store(tmp_path, s
     assert run.upload()["sarif_file"] == "out/guard.sarif"
     assert (tmp_path / "repo/out/guard.sarif").is_file()
     assert leaky.is_dir()
+
+
+def test_the_actions_path_is_a_path_or_a_glob_a_line_and_never_run(tmp_path, store):
+    """``path``: one per line, a path with its spaces or a glob (``dist/*.whl``, as in the
+    README's GitLab snippet), expanded by the step; ``read -r -a`` split on spaces and expanded
+    nothing (``dist/*.whl: no such file or folder``, exit 2). What the input holds is never run
+    (command substitutions, backquotes), and a line starting with ``-`` is no option."""
+    private = (REPO / "samples/private/acme-ledger/acme_ledger/reconciliation.py").read_text()
+    repo = write_tree(tmp_path / "repo", {"my pkg/ledger.py": private, "notes.txt": "x\n"})
+    (repo / "dist").mkdir()
+    for name in ["acme-1.0-py3-none-any.whl", "acme_cli-1.0-py3-none-any.whl"]:
+        with zipfile.ZipFile(repo / "dist" / name, "w") as wheel:
+            wheel.writestr("acme/ledger.py", private)
+    path = "dist/*.whl\n  my pkg  \r\n\n**/*.txt\n"
+    run = ActionRun({"path": path, "store": str(store), "upload-sarif": "false"}, repo, tmp_path)
+    run.run()
+    assert run.outputs["guard"] == {"exit-code": "1"}, run.logs
+    for artifact in ["dist/acme-1.0-py3-none-any.whl", "dist/acme_cli-1.0-py3-none-any.whl",
+                     "my pkg"]:  # fmt: skip
+        assert f"FAIL private-code          {artifact}: derivative" in run.logs[1], run.logs
+    assert "notes.txt: 0 source file(s) read" in run.logs[1]
+    assert "in 4 artifact(s)" in run.logs[1]
+    hostile = "$(touch pwned)\n`touch pwned`\n;touch pwned\n--help\n*.none\n"
+    run = ActionRun({"path": hostile, "upload-sarif": "false"}, repo, tmp_path).run()
+    assert run.outputs["guard"] == {"exit-code": "2"}, run.logs
+    assert "leaktrace: $(touch pwned): no such file or folder" in run.logs[1]
+    assert "Usage" not in run.logs[1] and not (repo / "pwned").exists()
 
 
 def test_the_pre_commit_hook_is_valid_and_its_entry_runs(tmp_path):
