@@ -34,6 +34,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -436,11 +437,15 @@ class InMemoryFingerprints:
 
 class _StoreReader:
     """A read-only store opened on first use in each process (a forked worker opens its own),
-    checked to be the store the index was built from."""
+    checked to be the store the index was built from; closed by the process that opened it when
+    the reader goes, or at the latest as that process exits: SQLite removes a WAL store's
+    ``-wal`` and ``-shm`` files only when its last connection closes, and these connections,
+    left open to the end, left both beside the store after every ``scan`` and ``guard``."""
 
     def __init__(self, path: str, file_ids: np.ndarray, stamp: tuple[str, int]) -> None:
         self.path, self.file_ids, self.stamp = path, file_ids, stamp
         self._store: SQLiteStore | None = None
+        self._closer: weakref.finalize | None = None
         self._pid = 0
 
     def store(self) -> SQLiteStore:
@@ -450,6 +455,7 @@ class _StoreReader:
                 store.close()
                 raise StoreError(f"{self.path}: the store changed during the scan; scan again")
             self._store, self._pid = store, os.getpid()
+            self._closer = weakref.finalize(self, _close_in, store, self._pid)
         return self._store
 
     def close(self) -> None:
@@ -457,16 +463,24 @@ class _StoreReader:
         parent). Never left to the garbage collector: a ``sqlite3.Connection`` is in a reference
         cycle with its statement cache, so an unclosed one keeps its descriptors until a full
         collection, and a watch that reopens the store would hold three more each time."""
-        store, self._store = self._store, None
-        if store is not None and self._pid == os.getpid():
-            with contextlib.suppress(sqlite3.ProgrammingError):  # opened by another thread:
-                store.close()  # left to the collector
+        self._store = None
+        closer, self._closer = self._closer, None
+        if closer is not None:
+            closer()  # once: the finalizer then does nothing
 
     def __getstate__(self) -> dict[str, Any]:
         return {"path": self.path, "file_ids": np.asarray(self.file_ids), "stamp": self.stamp}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(state["path"], state["file_ids"], state["stamp"])  # type: ignore[misc]
+
+
+def _close_in(store: SQLiteStore, pid: int) -> None:
+    """Close ``store`` in the process that opened it only: a forked child holds a copy of its
+    parent's connection, which is the parent's to close."""
+    if os.getpid() == pid:
+        with contextlib.suppress(sqlite3.ProgrammingError):  # opened by another thread:
+            store.close()  # left to the collector
 
 
 class _CachedReader(_StoreReader):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -331,10 +332,51 @@ def test_usage_errors_exit_2(tmp_path, store):
     code, output = guard(tmp_path / "missing.tgz")
     assert code == 2 and "no such file or folder" in output
     plain = write_tree(tmp_path / "x", {"notes.txt": "hello"})
-    code, output = guard(plain / "notes.txt")
-    assert code == 2
     code, output = guard(plain, "--store", tmp_path / "nostore.db")
     assert code == 2
+
+
+def test_a_plain_file_is_an_artifact_of_its_own_never_an_abort_of_the_others(tmp_path, store):
+    """What pre-commit's source hook gives guard: every staged text file. One that is no code
+    and no carrier (``.gitignore``, ``NOTICE``, ``.toml``) is read as a folder's file is, and
+    holds nothing to check; a pipe is never opened (one ``unread`` line); the private copy
+    beside them still fails."""
+    private = (PRIVATE / "acme_ledger" / "reconciliation.py").read_text()
+    repo = write_tree(tmp_path / "repo", {
+        ".gitignore": "*.pyc\nci/acme.db.index\n", "NOTICE": "Copyright Acme\n",
+        "pyproject.toml": "[project]\nname = 'sdk'\n", "ci.yaml": "a: 1\n",
+        "notes.txt": "see ledger.py\n", "logo.png": b"\x89PNG\r\n\x1a\n" + bytes(range(256)),
+        "sdk/ledger.py": private,
+    })  # fmt: skip
+    plain = [".gitignore", "NOTICE", "pyproject.toml", "ci.yaml", "notes.txt", "logo.png"]
+    os.mkfifo(repo / "pipe")
+    names = [str(repo / n) for n in [*plain, "sdk/ledger.py"]]
+    code, output = guard(*names, "--store", store)
+    assert code == 1, output
+    assert "FAIL private-code" in output and "sdk/ledger.py: derivative" in output
+    for name in plain:
+        assert f"{repo / name}: 0 source file(s) read" in output
+    assert "unread" not in output and "in 7 artifact(s)" in output
+    code, output = guard(repo / "NOTICE", repo / "pipe", repo / "notes.txt")
+    assert code == 3, output
+    assert f"FAIL unread                {repo / 'pipe'}: not a regular file" in output
+    assert f"{repo / 'notes.txt'}: 0 source file(s) read" in output
+
+
+@pytest.mark.parametrize("command", ["guard", "scan"])
+def test_reading_a_store_leaves_nothing_but_its_index_beside_it(tmp_path, store, command):
+    """``git add -A`` in a repository holding ``ci/acme.db`` staged the ``-wal`` and ``-shm``
+    files every guard and scan left beside it (the index readers' connections were never
+    closed, and SQLite removes them at the last close); the source hook then exited 2 on them."""
+    ci = tmp_path / "ci"
+    ci.mkdir()
+    shutil.copy(store, ci / "acme.db")
+    leak = write_tree(tmp_path / "repo", {"leak.py": (PRIVATE / "acme_ledger/reconciliation.py")
+                                          .read_text()})  # fmt: skip
+    done = subprocess.run([str(LEAKTRACE), command, "leak.py", "--store", str(ci / "acme.db")],
+                          cwd=leak, capture_output=True, text=True, check=False)  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert sorted(p.name for p in ci.iterdir()) == ["acme.db", "acme.db.index"]
 
 
 def test_hostile_names_are_escaped(tmp_path):

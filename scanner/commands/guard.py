@@ -34,7 +34,7 @@ SHOWN_ITEMS = 20
 def open_artifact(artifact: str, limits: Limits, use_npm: bool) -> Candidate:
     """The candidate for one artifact: an npm package folder, a folder, or one file."""
     from fingerprints import language_for_path
-    from scanner.sources import Archive, LocalTree, is_archive
+    from scanner.sources import Archive, LocalTree, Unreadable, is_archive
     from scanner.sources.carriers import might_be_carrier
     from scanner.sources.npm_folder import NpmFolder, is_npm_folder
 
@@ -43,12 +43,11 @@ def open_artifact(artifact: str, limits: Limits, use_npm: bool) -> Candidate:
         return NpmFolder(path, artifact, limits, use_npm)
     if path.is_dir():
         return LocalTree(path, artifact, limits)
-    if path.is_file() and (
-        is_archive(path) or might_be_carrier(path.name) or language_for_path(path.name)
-    ):
-        return Archive(path, artifact, limits)  # a bundle alone may carry an inline map
-    if path.exists():
-        raise InputError(f"{artifact}: not a folder, a package, an archive or an image")
+    if path.is_file():  # a bundle alone may carry an inline map; a plain file is read as one
+        known = is_archive(path) or might_be_carrier(path.name) or language_for_path(path.name)
+        return Archive(path, artifact, limits, plain=not known)
+    if path.exists():  # a pipe, a socket, a device: never opened (reading one may not end)
+        return Unreadable(artifact, "file", "not a regular file, a folder or a package; not read")
     raise InputError(f"{artifact}: no such file or folder")
 
 

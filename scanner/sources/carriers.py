@@ -640,11 +640,14 @@ class Unpacker:
 
     # -- entry points -------------------------------------------------------------------------
 
-    def top(self, name: str, stream: IO[bytes]) -> Iterator[CandidateFile]:
+    def top(self, name: str, stream: IO[bytes], plain: bool = False) -> Iterator[CandidateFile]:
         """The files of a candidate that is one file (an archive, an image, a notebook, ...):
-        entries of a top-level container are named without a prefix."""
+        entries of a top-level container are named without a prefix. ``plain``: a file that is
+        no carrier by its name or its first bytes (``.gitignore``, ``NOTICE``, a ``.toml``),
+        read as a folder's file is: nothing in it to read is no problem (of a file meant as an
+        archive it is: corrupt)."""
         with self._reading("", ends=True):
-            yield from self._stream(carried_name(name), stream, depth=0, top=True)
+            yield from self._stream(carried_name(name), stream, depth=0, top=True, plain=plain)
 
     def file(self, path: str, stream: IO[bytes], depth: int = 0) -> Iterator[CandidateFile]:
         """The files held by one file of a folder or a remote tree (itself, if it is source)."""
@@ -684,8 +687,8 @@ class Unpacker:
     # -- dispatch -----------------------------------------------------------------------------
 
     def _stream(self, path: str, stream: IO[bytes], depth: int, top: bool = False,
-                layers: int = 0, name: str | None = None,
-                unwrapped: bool = False) -> Iterator[CandidateFile]:  # fmt: skip
+                layers: int = 0, name: str | None = None, unwrapped: bool = False,
+                plain: bool = False) -> Iterator[CandidateFile]:  # fmt: skip
         """Everything readable in one stream. ``path`` names the file where it is stored;
         ``name`` decides what it is when that differs from the path's last part (``a.py#2``,
         the second entry of that name, is still Python); ``unwrapped`` says the stream is the
@@ -717,7 +720,7 @@ class Unpacker:
         if kind is None:
             whole = self._appended_zip("" if top else path, head, stream)
             if whole is None:
-                if top and layers == 0:
+                if top and layers == 0 and not plain:
                     reason = "its bytes are no archive, package or notebook format"
                     self.problems.append(problem("", f"corrupt or unreadable archive ({reason})"))
                 return  # not code, not a carrier: nothing to read
