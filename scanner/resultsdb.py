@@ -49,6 +49,7 @@ def legacy_reasons(reasons: list[str]) -> list[str]:
 
     return [_ESCAPED.sub(one, reason) if "\\" in reason else reason for reason in reasons]
 
+
 FORMAT = "leaktrace-results"
 SCHEMA_VERSION = 6
 DEFAULT_PATH = DEFAULT_RESULTS
@@ -377,7 +378,9 @@ class ResultsDB:
                 for statement in _statements(_CRAWL):
                     db.execute(statement)
                 if RAW_REASONS not in meta:  # every run so far was stored by an earlier one
-                    first = db.execute("SELECT coalesce(max(id), 0) + 1 FROM runs").fetchone()[0]
+                    runs = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'runs'").fetchone()
+                    first = (db.execute("SELECT coalesce(max(id), 0) + 1 FROM runs").fetchone()[0]
+                             if runs else 1)  # fmt: skip
                     db.execute("INSERT INTO meta VALUES (?, ?)", (RAW_REASONS, str(first)))
                     meta[RAW_REASONS] = str(first)
             db.execute("COMMIT")
