@@ -550,6 +550,14 @@ def _inner_name(name: str) -> str:
     return name
 
 
+MAX_NOTES = 200
+"""Notes (lines that lose nothing: links, unsafe names, decoded encodings) one candidate shows:
+199,000 links named ``../lN.py`` in a 935 KB .tgz gave 398,000 lines, a 54 MB JSON report and
+340 MB of peak memory."""
+MORE_NOTES = (f"more notes (links, unsafe names, decoded encodings: nothing of them is lost) "
+              f"past the first {MAX_NOTES:,} are not shown")  # fmt: skip
+
+
 class Unpacker:
     """Opens every carrier of one candidate, sharing the candidate's caps and problem list."""
 
@@ -567,6 +575,8 @@ class Unpacker:
         """A folder's subfolders counted (``folder_entry``)."""
         self.bytes_read = 0
         self.stopped = False
+        self.notes = 0
+        """Notes given (``_note``)."""
 
     # -- accounting ---------------------------------------------------------------------------
 
@@ -1212,8 +1222,13 @@ class Unpacker:
                 return
 
     def _note(self, path: str, message: str) -> None:
-        """A line worth showing that loses nothing (a link, a device, a decoded encoding)."""
-        self.problems.append(Problem(path, message, partial=False))
+        """A line worth showing that loses nothing (a link, a device, a decoded encoding); past
+        ``MAX_NOTES`` of one candidate, one line says the rest are not shown."""
+        self.notes += 1
+        if self.notes <= MAX_NOTES:
+            self.problems.append(Problem(path, message, partial=False))
+        elif self.notes == MAX_NOTES + 1:
+            self.problems.append(Problem("", MORE_NOTES, partial=False))
 
     def _unread(self, path: str, message: str) -> None:
         """Something that may hold code was not read: the candidate cannot be ``clear``."""
