@@ -26,9 +26,11 @@ nothing). The evidence, in the order it is weighed:
      cannot tell either, and one source is enough to call code public by default.
    - ``none``: no private file is mostly in the source: only common snippets are shared.
 
-3. **Independent sources.** Another source of a different name (not distrusted, not itself a
-   package holding a private repository) that holds the same private files: code found in two
-   unrelated public packages is public code.
+3. **Independent sources.** Other sources of different names that hold every private file this
+   one holds, each public on its own evidence (trusted, or public with no other source counted:
+   ``reference._vouching``): code found in an unrelated public package is public code. Sources
+   holding private code with no public origin never vouch (mirrors of one leak would clear each
+   other), and one holding some of the files says nothing of the others.
 4. **Dates**, when the source's publish dates and the matched files' first commit dates are both
    known. Publication of this version before the company first committed any of the files
    supports "public". A first commit before the package *first existed* (its first release)

@@ -1,0 +1,82 @@
+"""Which way a copy went, on evidence that must not vouch for itself: mirrors of one leak, a
+source holding only some of the files, the user's word changing other decisions. Real stores,
+real sample code, the CLI."""
+
+from __future__ import annotations
+
+import pytest
+
+from fingerprints import HOLDS_PRIVATE_CODE, PUBLIC, open_store
+from tests.test_reference import (
+    INVOICING,
+    ISO8601,
+    ISO_ARCHIVE,
+    JOURNAL,
+    MONEY,
+    RECONCILE,
+    TAX,
+    cli,
+    scan,
+)
+
+OWN = {"ledger/journal.py": JOURNAL, "ledger/money.py": MONEY, "ledger/tax.py": TAX,
+       "ledger/reconciliation.py": RECONCILE, "ledger/invoicing.py": INVOICING}  # fmt: skip
+
+
+def decisions(store) -> dict[str, str]:
+    with open_store(store) as opened:
+        return {s.label: s.decision for s in opened.reference_sources()}
+
+
+@pytest.fixture
+def billing(tree, tmp_path):
+    """A private repository of the company's own code with a library copied apart into it."""
+    private = tree("acme-billing", {**OWN, "ledger/compat/isodates/parse.py": ISO8601})
+    store = tmp_path / "s.db"
+    cli("fingerprint", str(private), "--store", str(store))
+    return store
+
+
+def leaked(tree, name: str) -> object:
+    """The whole private package published under another name."""
+    package = name.rsplit("-", 1)[0].replace("-", "_")
+    files = {**OWN, "ledger/compat/isodates/parse.py": ISO8601}
+    return tree(name, {f"{package}/{p.removeprefix('ledger/')}": t for p, t in files.items()})
+
+
+def test_mirrors_of_one_leak_never_vouch_for_each_other(billing, tree, tmp_path):
+    first, second = leaked(tree, "billing-utils-1.0"), leaked(tree, "acme-mirror-0.1")
+    said = cli("background", str(first), str(second), "--store", str(billing))
+    assert "now public" not in said
+    assert decisions(billing) == {"billing-utils 1.0": HOLDS_PRIVATE_CODE,
+                                  "acme-mirror 0.1": HOLDS_PRIVATE_CODE}  # fmt: skip
+    copy = tree("leak1", {f"x/{p}": t for p, t in OWN.items()})
+    assert scan(copy, billing, tmp_path)["verdict"] == "derivative"
+
+
+def test_a_source_holding_some_of_the_files_vouches_for_none_of_the_others(billing, tree, tmp_path):
+    said = cli("background", str(ISO_ARCHIVE), "--store", str(billing))
+    assert "iso8601 2.1.0 (archive): public code in acme-billing: ledger/compat/isodates/" in said
+    said = cli("background", str(leaked(tree, "billing-utils-1.0")), "--store", str(billing))
+    assert "billing-utils 1.0 (folder): HOLDS PRIVATE CODE" in said
+    assert "public sources (iso8601 2.1.0) hold 1 of its 6 private files" in said
+    assert decisions(billing)["billing-utils 1.0"] == HOLDS_PRIVATE_CODE
+    copy = tree("leak1", {f"x/{p}": t for p, t in OWN.items()})
+    assert scan(copy, billing, tmp_path)["verdict"] == "derivative"
+
+
+def test_the_users_word_prints_every_decision_it_changes(billing, tree):
+    first, second = leaked(tree, "billing-utils-1.0"), leaked(tree, "acme-mirror-0.1")
+    cli("background", str(first), str(second), "--store", str(billing))
+    said = cli("background", "--trust", "acme-mirror", "--store", str(billing))
+    assert "acme-mirror 0.1 (folder): public code" in said
+    assert "now public (was holds-private-code): billing-utils 1.0 (folder): public code" in said
+    assert decisions(billing)["billing-utils 1.0"] == PUBLIC
+    said = cli("background", "--distrust", "acme-mirror", "--store", str(billing))
+    assert "acme-mirror 0.1 (folder): DISTRUSTED" in said
+    assert "now holds-private-code (was public): billing-utils 1.0 (folder): HOLDS PRIVATE" in said
+    # learning with the word at once says the change on the other source too
+    third = leaked(tree, "acme-copy-2.0")
+    said = cli("background", str(third), "--trust", "acme-copy", "--store", str(billing))
+    assert "now public (was holds-private-code): billing-utils 1.0" in said
+    assert "now public (was holds-private-code): acme-mirror" not in said  # distrusted: stays
