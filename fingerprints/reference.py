@@ -308,6 +308,7 @@ def _overlap(
         inside = [i for i in mine if share[i] >= IN_SOURCE and shared[i] >= MIN_RECORDED]
         if not inside:
             continue
+        folder = _folder([private.files[i].path for i in inside])
         firsts = [dates[(repo_id, private.files[i].path)][0] for i in inside
                   if (repo_id, private.files[i].path) in dates]  # fmt: skip
         repos.append(RepoOverlap(
@@ -316,9 +317,11 @@ def _overlap(
             in_source_tokens=sum(private.files[i].tokens for i in inside),
             files=len(inside),
             lines=sum(private.files[i].lines for i in inside),
-            folder=_folder([private.files[i].path for i in inside]),
+            folder=folder,
             first_commit=min(firsts, key=second_key) if firsts else None,
             dated_files=len(firsts),
+            folder_tokens=sum(private.files[i].tokens for i in mine
+                              if private.files[i].path.startswith(f"{folder}/")),
         ))  # fmt: skip
     return Overlap(totals["tokens"], totals["covered"], totals["files"], totals["matched"],
                    tuple(repos), totals["third_party"])  # fmt: skip

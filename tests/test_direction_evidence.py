@@ -1,6 +1,6 @@
 """Which way a copy went, on evidence that must not vouch for itself: mirrors of one leak, a
-source holding only some of the files, the user's word changing other decisions. Real stores,
-real sample code, the CLI."""
+source holding only some of the files, the user's word changing other decisions, and files of
+the company's main package published as a package. Real stores, real sample code, the CLI."""
 
 from __future__ import annotations
 
@@ -80,3 +80,19 @@ def test_the_users_word_prints_every_decision_it_changes(billing, tree):
     said = cli("background", str(third), "--trust", "acme-copy", "--store", str(billing))
     assert "now public (was holds-private-code): billing-utils 1.0" in said
     assert "now public (was holds-private-code): acme-mirror" not in said  # distrusted: stays
+
+
+def test_files_of_the_main_package_published_are_no_vendored_library(billing, tree, tmp_path):
+    """Two files of the company's main package, beside its own code there, published as a
+    package: not a library the company vendored, whatever share of the package they are."""
+    fmtkit = tree("fmtkit-0.3", {"fmtkit/journal.py": JOURNAL, "fmtkit/money.py": MONEY})
+    said = cli("background", str(fmtkit), "--store", str(billing))
+    assert "fmtkit 0.3 (folder): HOLDS PRIVATE CODE" in said
+    assert "keeps the shared files among code of its own at ledger/, not apart" in said
+    copy = tree("leak2", {"journal.py": JOURNAL, "money.py": MONEY})
+    assert scan(copy, billing, tmp_path)["verdict"] == "derivative"
+    # a library kept apart in a folder of its own stays a vendored library
+    iso = tree("isodates-1.0", {"isodates/parse.py": ISO8601})
+    said = cli("background", str(iso), "--store", str(billing))
+    assert "isodates 1.0 (folder): public code in acme-billing: ledger/compat/isodates/" in said
+    assert "a vendored library" in said
