@@ -15,6 +15,7 @@ from tests.test_reference import (
     MONEY,
     RECONCILE,
     TAX,
+    UNRELATED,
     cli,
     scan,
 )
@@ -96,3 +97,24 @@ def test_files_of_the_main_package_published_are_no_vendored_library(billing, tr
     said = cli("background", str(iso), "--store", str(billing))
     assert "isodates 1.0 (folder): public code in acme-billing: ledger/compat/isodates/" in said
     assert "a vendored library" in said
+
+
+def test_code_the_company_added_to_a_copied_file_stays_evidence(tree, tmp_path):
+    """The library's file, copied, with the company's own code appended: the library's part is
+    public code, the appended part is not (the source never held it), so a candidate holding
+    only the appended code is derivative and nothing of it is attributed to the library."""
+    # 43 lines of real code (a class, 2 methods): less than the library's file, so the whole
+    # file is still "in" the source (IN_SOURCE) and was discounted whole before
+    added = "".join((UNRELATED / "cache.py").read_text().splitlines(True)[57:100])
+    private = tree("private", {**OWN, "ledger/compat/isodates/parse.py": f"{ISO8601}\n{added}"})
+    store = tmp_path / "s.db"
+    cli("fingerprint", str(private), "--store", str(store))
+    cli("background", str(ISO_ARCHIVE), "--store", str(store))
+    found = scan(tree("additions", {"ext.py": added}), store, tmp_path)
+    assert found["verdict"] == "derivative"
+    assert found["public_code"] == []
+    assert found["discounted_tokens"]["reference"] == 0
+    # the library itself, shipped by a public project, is still clear
+    found = scan(tree("feedstamp", {"feedstamp/iso8601.py": ISO8601}), store, tmp_path)
+    assert found["verdict"] == "clear"
+    assert found["discounted_tokens"]["reference"] == 494
