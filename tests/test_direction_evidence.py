@@ -5,8 +5,10 @@ the company's main package published as a package. Real stores, real sample code
 from __future__ import annotations
 
 import pytest
+from typer.testing import CliRunner
 
 from fingerprints import HOLDS_PRIVATE_CODE, PUBLIC, open_store
+from scanner.cli import app
 from tests.test_reference import (
     INVOICING,
     ISO8601,
@@ -19,6 +21,8 @@ from tests.test_reference import (
     cli,
     scan,
 )
+
+runner = CliRunner()
 
 OWN = {"ledger/journal.py": JOURNAL, "ledger/money.py": MONEY, "ledger/tax.py": TAX,
        "ledger/reconciliation.py": RECONCILE, "ledger/invoicing.py": INVOICING}  # fmt: skip
@@ -118,3 +122,30 @@ def test_code_the_company_added_to_a_copied_file_stays_evidence(tree, tmp_path):
     found = scan(tree("feedstamp", {"feedstamp/iso8601.py": ISO8601}), store, tmp_path)
     assert found["verdict"] == "clear"
     assert found["discounted_tokens"]["reference"] == 494
+
+
+def test_reports_say_why_a_source_was_decided_and_the_terminal_names_the_discount(
+    billing, tree, tmp_path
+):
+    """HTML and Markdown give each source's decision with its reasons (escaped: the source's
+    name is whoever published it); the scan's table says what public code it discounted."""
+    source = tree("iso<b>x-1.0", {"iso/parse.py": ISO8601})
+    said = cli("background", str(source), "--store", str(billing))
+    assert "a vendored library" in said
+    candidate = tree("feedstamp", {"feedstamp/iso8601.py": ISO8601})
+    results = tmp_path / "results.db"
+    done = runner.invoke(app, ["scan", str(candidate), "--store", str(billing),
+                               "--results", str(results)], terminal_width=200)  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert "494 tokens of public code discounted in 1 candidate(s), never evidence (in " in (
+        done.stdout
+    )
+    md, html = tmp_path / "r.md", tmp_path / "r.html"
+    cli("report", "latest", "--out", str(md), "--results", str(results))
+    cli("report", "latest", "--out", str(html), "--results", str(results))
+    text = md.read_text()
+    assert "## Reference sources (the decision on each, and why)" in text
+    assert "**public**: the whole package sits inside a larger private tree: a vendored" in text
+    page = html.read_text()
+    assert "iso&lt;b&gt;x 1.0 (folder, sha256 " in page and "iso<b>x" not in page
+    assert "public (the whole package sits inside a larger private tree: a vendored" in page
