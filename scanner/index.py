@@ -389,6 +389,34 @@ class FingerprintIndex:
             fanout[small] = np.add.reduceat(self.places[owners], np.cumsum(sizes) - sizes)
         return Hits(fanout, small, sizes, places, owners)
 
+    def added(self, places: np.ndarray, owner: np.ndarray, span: int) -> np.ndarray:
+        """bool per place (``entry_places``, in files numbered ``owner``): the fingerprint sits in
+        a stretch of at least ``span`` tokens of its file that no public source holds. In a file
+        copied from a public source (``file_reference``) that is code the company added to it:
+        evidence like any private code, never discounted nor attributed to the library."""
+        out = np.zeros(places.shape[0], dtype=bool)
+        within = places - self.starts[owner]
+        for number in np.unique(owner).tolist():
+            at = owner == number
+            out[at] = self._added(number, span)[within[at]]
+        return out
+
+    def _added(self, number: int, span: int) -> np.ndarray:
+        cache = self.__dict__.setdefault("_added_by_file", {})
+        found = cache.get((number, span))
+        if found is None:
+            records = self.fingerprints(number)
+            pos = records["pos"].astype(np.int64)
+            held = _member(self.reference_hashes, records["hash"])
+            held_pos = np.unique(pos[held])
+            end = int(pos.max()) + self.k if pos.shape[0] else 0
+            i = np.searchsorted(held_pos, pos, side="left")
+            last = held_pos.shape[0] - 1
+            before = np.where(i > 0, held_pos[np.clip(i - 1, 0, max(last, 0))] + self.k, 0)
+            after = np.where(i <= last, held_pos[np.clip(i, 0, max(last, 0))], end)
+            found = cache[(number, span)] = ~held & (after - before >= span)
+        return found  # type: ignore[no-any-return]
+
     def records(self, places: np.ndarray, owner: np.ndarray) -> np.ndarray:
         """The stored fingerprint record (hash, raw, pos, lines) at each of ``places``
         (``entry_places``), whose file numbers are ``owner``: each file's array is read once."""
