@@ -105,3 +105,12 @@ def test_a_report_imports_no_candidate_reader(results, tmp_path):
                                  "try:\n    main()\nexcept SystemExit as stop:\n"
                                  "    assert not stop.code, stop.code")  # fmt: skip
         assert "scanner.resultsdb" in loaded and not readers & loaded, out
+
+
+def test_a_report_module_imports_no_other_format():
+    """``json_report`` (a scan imports it before its workers are forked) does not bring the
+    HTML, Markdown and SARIF writers: each is imported when its report is written."""
+    from tests.conftest import loaded_modules
+
+    loaded = loaded_modules("import scanner.reports.json_report", "scanner.reports.")
+    assert [m for m in loaded if m.endswith("_report")] == ["scanner.reports.json_report"]
