@@ -144,3 +144,12 @@ def test_reasons_an_earlier_leaktrace_stored_escaped_are_shown_as_meant(store, t
     assert again.exit_code == 3, again.output
     second = runner.invoke(app, ["report", "2", "--format", "json", "--results", str(old)])
     assert json.loads(second.stdout)["candidates"][0]["reasons"] == made  # stored as made
+
+
+def test_a_report_module_imports_no_other_format():
+    """``json_report`` (a scan imports it before its workers are forked) does not bring the
+    HTML, Markdown and SARIF writers: each is imported when its report is written."""
+    from tests.conftest import loaded_modules
+
+    loaded = loaded_modules("import scanner.reports.json_report", "scanner.reports.")
+    assert [m for m in loaded if m.endswith("_report")] == ["scanner.reports.json_report"]
