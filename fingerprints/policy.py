@@ -246,7 +246,10 @@ _LICENCE_GATES = (
     b"unencumbered",
 )
 _SPDX = re.compile(rb"SPDX-License-Identifier:[ \t]*([A-Za-z0-9.+() -]{1,80})")
-_COPYRIGHT = re.compile(rb"^\W{0,6}(copyright\b[^\n]{1,120})", re.IGNORECASE | re.MULTILINE)
+#: A copyright line: ``Copyright ...``, or a REUSE header's ``SPDX-FileCopyrightText: ...``.
+_COPYRIGHT = re.compile(
+    rb"^\W{0,6}((?:copyright\b|spdx-filecopyrighttext:)[^\n]{1,120})", re.IGNORECASE | re.MULTILINE
+)
 
 
 def licence_reason(data: bytes) -> str | None:
@@ -283,7 +286,9 @@ def licence_reason(data: bytes) -> str | None:
 #: A repository's own licence files: their copyright lines name the company (``tree``).
 #: Whose files under an open-source header naming it stay evidence.
 LICENCE_FILES = ("LICENSE", "LICENCE", "COPYING", "NOTICE")
-_YEARS = re.compile(r"^(?:copyright\b|\(c\)|©|[\d\s,\-\u2013]+)+", re.IGNORECASE)
+_YEARS = re.compile(
+    r"^(?:spdx-filecopyrighttext:|copyright\b|\(c\)|©|[\d\s,\-\u2013]+)+", re.IGNORECASE
+)
 _RESERVED = re.compile(r"(?:\.?\s*all rights reserved)?[\s.,;]*$", re.IGNORECASE)
 
 
@@ -300,11 +305,16 @@ def copyright_holders(data: bytes) -> list[str]:
     return found
 
 
-def owned(reason: str, owners: Iterable[str]) -> bool:
+def owned(reason: str, owners: Iterable[str], declared: bool = False) -> bool:
     """Whether an open-source ``licence_reason`` names one of ``owners`` (case folded) as the
-    copyright holder: the company's own file under a licence header, which stays evidence."""
+    copyright holder: the company's own file under a licence header, which stays evidence.
+    A header that names no holder at all (``SPDX-License-Identifier: MIT`` alone) is the
+    company's when it ``declared`` owners itself (``fingerprint --owner``): it said its own code
+    carries open-source headers, and nothing in this one names anybody else."""
     holder = reason.partition(" licence (")[2].casefold()
-    return bool(holder) and any(owner.casefold() in holder for owner in owners if owner.strip())
+    if not holder:
+        return declared
+    return any(owner.casefold() in holder for owner in owners if owner.strip())
 
 
 def generated_reason(data: bytes) -> str | None:

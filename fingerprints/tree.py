@@ -305,13 +305,17 @@ class _Ingest:
         parse_limits: ParseLimits | None = None,
         owners: Iterable[str] = (),
         included: frozenset[str] = frozenset(),
+        declared: bool = False,
     ) -> None:
         self.store = store
         self.included = included
         self.owners = tuple(sorted({o.strip() for o in owners if o.strip()}))
         """The company's copyright holders: its files under an open-source licence header
         naming one stay evidence (``policy.owned``)."""
-        self.policy = "|".join((str(FILE_POLICY), *self.owners))
+        self.declared = declared
+        """Whether the user named owners (``--owner``): a header naming no holder is then
+        the company's own too."""
+        self.policy = "|".join((str(FILE_POLICY), *self.owners, *(["--owner"] * declared)))
         summary.owners = self.owners
         self.parse_limits = parse_limits
         self.summary = summary
@@ -469,7 +473,7 @@ class _Ingest:
             self.problem(result.path, result.warning)
         licensed = result.boilerplate or ""
         if not self.summary.public and licensed.startswith(OPEN_SOURCE):
-            if owned(licensed, self.owners):  # the company's own header: still evidence
+            if owned(licensed, self.owners, self.declared):  # the company's own: evidence
                 result = (result._replace(boilerplate=None) if isinstance(result, NativeFile)
                           else replace(result, boilerplate=None))  # fmt: skip
                 self.summary.owned.append((result.path, licensed))
@@ -578,10 +582,11 @@ def fingerprint_tree(
     started = time.perf_counter()
     root = root.resolve()
     summary = TreeSummary(name=name or root.name, public=public)
-    owners = (*owners, *repository_owners(root))
+    declared = [owner for owner in owners if owner.strip()]
     ingest = _Ingest(
-        store, summary, str(root), str(root), on_problem, parse_limits, owners, included
-    )
+        store, summary, str(root), str(root), on_problem, parse_limits,
+        (*declared, *repository_owners(root)), included, declared=bool(declared),
+    )  # fmt: skip
     if seeds and not public:
         ingest.seed_words = []
 
@@ -629,9 +634,11 @@ def fingerprint_files(
     """
     started = time.perf_counter()
     summary = TreeSummary(name=name, public=public)
+    owners = [owner for owner in owners if owner.strip()]
     ingest = _Ingest(
-        store, summary, root or origin, origin, on_problem, parse_limits, owners, included
-    )
+        store, summary, root or origin, origin, on_problem, parse_limits, owners, included,
+        declared=bool(owners),
+    )  # fmt: skip
     if seeds and not public:
         ingest.seed_words = []
 

@@ -176,3 +176,50 @@ def test_owner_names_the_company_where_no_licence_file_does(tmp_path):
     assert "reconciliation.py: open-source code under the MIT licence (Copyright (c) 2025 " \
            "Initech LLC); the company's own" in said  # fmt: skip
     assert "derivative" in _verdicts(tmp_path, db, "acme_ledger/reconciliation.py")
+
+
+REUSE_HEADER = "# SPDX-FileCopyrightText: 2025 {holder}\n# SPDX-License-Identifier: MIT\n\n"
+
+
+def test_a_reuse_header_names_its_holder(tmp_path):
+    """A REUSE-style header (``SPDX-FileCopyrightText:`` and ``SPDX-License-Identifier:``, as
+    tomli's files carry) names its copyright holder as a ``Copyright`` line does: the
+    company's own file under it stays evidence (its licence file names Acme Pay Inc.), and the
+    same header naming somebody else is open-source code. Before, the holder was not read: the
+    company's own REUSE files were never evidence, even with ``--owner``."""
+    private = shutil.copytree(PRIVATE, tmp_path / "private")
+    module = private / "acme_ledger" / "reconciliation.py"
+    body = module.read_text()
+    module.write_text(REUSE_HEADER.format(holder="Acme Pay Inc. <oss@acme.example>") + body)
+    db = tmp_path / "acme.db"
+    said = cli("fingerprint", str(private), "--store", str(db))
+    assert "acme_ledger/reconciliation.py: open-source code under the MIT licence " \
+           "(SPDX-FileCopyrightText: 2025 Acme Pay Inc. <oss@acme.example>); the company's own" \
+           in said  # fmt: skip
+    assert "derivative" in _verdicts(tmp_path, db, "acme_ledger/reconciliation.py")
+    module.write_text(REUSE_HEADER.format(holder="Taneli Hukkinen") + body)
+    said = cli("fingerprint", str(private), "--store", str(db))
+    assert "(SPDX-FileCopyrightText: 2025 Taneli Hukkinen); never evidence" in said
+    assert "derivative" not in _verdicts(tmp_path, db, "acme_ledger/reconciliation.py")
+
+
+def test_a_header_naming_no_holder_is_the_company_s_when_it_says_owner(tmp_path):
+    """``SPDX-License-Identifier: MIT`` alone (attrs' files) names nobody: without ``--owner``
+    it is taken for open-source code; with ``--owner`` (the company said its own code carries
+    open-source headers) it is the company's own and stays evidence, while a header naming
+    another holder stays open-source code."""
+    private = shutil.copytree(PRIVATE, tmp_path / "private")
+    (private / "LICENSE").unlink()
+    module = private / "acme_ledger" / "reconciliation.py"
+    module.write_text("# SPDX-License-Identifier: MIT\n\n" + module.read_text())
+    db = tmp_path / "acme.db"
+    said = cli("fingerprint", str(private), "--store", str(db))
+    assert "acme_ledger/reconciliation.py: open-source code under the MIT licence; never " \
+           "evidence" in said  # fmt: skip
+    assert "derivative" not in _verdicts(tmp_path, db, "acme_ledger/reconciliation.py")
+    said = cli("fingerprint", str(private), "--store", str(db), "--owner", "Initech")
+    assert "acme_ledger/reconciliation.py: open-source code under the MIT licence; the " \
+           "company's own" in said  # fmt: skip
+    assert f"{ISO8601}: open-source code under the MIT licence (Copyright (c) 2007 - 2022 " \
+           "Michael Twomey); never evidence" in said  # fmt: skip
+    assert "derivative" in _verdicts(tmp_path, db, "acme_ledger/reconciliation.py")

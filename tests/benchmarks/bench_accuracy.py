@@ -8,6 +8,9 @@ and npm tarballs (``corpus``, cached in ``~/.cache/leaktrace-bench``, never comm
 subsets, renamed and restructured copies, pasted functions, pip's real vendoring, and the
 look-alikes that must stay clear (unrelated code, independent implementations of the same thing,
 a library vendored by both sides, a fork of the company's own public code, shared boilerplate).
+A private tree is fingerprinted with ``--owner`` naming its package's authors (``package_authors``):
+the stand-in company says who it is, as a company whose own files carry open-source licence
+headers does; without it, tomli's, attrs', tenacity's and distro's files were never evidence.
 
 leaktrace runs through its CLI (``fingerprint``, ``background`` when the CLI has it, ``scan --json
 -``); a case is flagged when its verdict is ``derivative``. copydetect 0.5.0 (``pip install
@@ -26,6 +29,7 @@ from __future__ import annotations
 import argparse
 import ast
 import builtins
+import contextlib
 import hashlib
 import io
 import json
@@ -211,6 +215,31 @@ def package_dir(root: Path, name: str) -> Path:
     """The importable package ``name`` inside a release, or its top folder for single modules."""
     found = [p.parent for p in root.rglob("__init__.py") if p.parent.name == name]
     return min(found, key=lambda p: len(p.parts)) if found else top(root)
+
+
+def package_authors(private: Path) -> list[str]:
+    """The authors a private tree's package metadata names (``PKG-INFO``'s ``Author`` and
+    ``Author-email`` names, ``package.json``'s ``author``), at its top or one folder down: the
+    company a stand-in package plays, declared to ``fingerprint --owner`` as a company whose own
+    files carry open-source headers would (tomli's REUSE headers, attrs' bare SPDX lines)."""
+    import email.parser
+    import email.utils
+
+    found: list[str] = []
+    for folder in (private, top(private)):
+        info = folder / "PKG-INFO"
+        if info.is_file():
+            meta = email.parser.Parser().parsestr(info.read_text(errors="replace"), True)
+            found += [a.strip() for a in (meta.get("Author") or "").split(",")]
+            found += [n for n, _ in email.utils.getaddresses([meta.get("Author-email") or ""])]
+        manifest = folder / "package.json"
+        if manifest.is_file():
+            with contextlib.suppress(ValueError):
+                author = json.loads(manifest.read_text(errors="replace")).get("author")
+                name = author.get("name") if isinstance(author, dict) else author
+                if isinstance(name, str):
+                    found.append(re.sub(r"\s*[<(].*$", "", name))
+    return sorted({a for a in found if len(a.strip()) >= 3})
 
 
 def link_tree(src: Path, dst: Path) -> Path:
@@ -1195,6 +1224,8 @@ class Leaktrace:
         ``background`` command: each target is one source); an error message, or ''."""
         t0 = time.perf_counter()
         cmd = [*self.cli, "fingerprint", str(private), "--store", str(db), "--name", private.name]
+        for owner in package_authors(private):
+            cmd += ["--owner", owner]
         for path in public:
             cmd += ["--public", str(path)]
         proc = _run(cmd, db.parent)
