@@ -516,6 +516,26 @@ def test_a_git_link_with_a_nul_byte_is_one_unread_line_and_the_run_goes_on(store
         assert code == (1 if history else 3)
 
 
+def test_a_git_link_to_nothing_is_a_line_that_loses_nothing(store, tmp_path):
+    """A ``.git`` file naming a git folder that is not there (tomlkit 0.12.5's sdist ships its
+    submodule's tests/toml-test/.git without the superproject's .git/modules): the candidate
+    holds no history, so it is one line and no reason for incomplete, with or without
+    ``--history``; the leak beside it is still found. Before, the release was incomplete."""
+    folder = tmp_path / "sdist"
+    (folder / "tests" / "toml-test").mkdir(parents=True)
+    (folder / "tests" / "toml-test" / ".git").write_bytes(b"gitdir: ../../.git/modules/t\n")
+    (folder / "app.py").write_bytes(b"def main():\n    return 0\n")
+    for history in ((), ("--history",)):
+        code, report = scan(store, tmp_path, str(folder), *history)
+        [candidate] = report["candidates"]
+        assert (code, candidate["verdict"], candidate["unread"]) == (0, "clear", []), history
+        assert "naming a git folder that is not there" in json.dumps(candidate), candidate
+    (folder / "lib").mkdir()
+    (folder / "lib" / "recon.py").write_bytes(LEAKED)
+    code, report = scan(store, tmp_path, str(folder))
+    assert (code, report["candidates"][0]["verdict"]) == (1, "derivative")
+
+
 def test_with_history_every_ref_reflog_index_and_git_folder_of_a_folder_is_read(store, tmp_path):
     """A leak only on a remote-tracking branch never checked out, only in the stash, only in
     the reflog, only in the index, or a file put inside ``.git/``: ``scan --history`` of the

@@ -315,7 +315,9 @@ class LocalTree:
             return  # met before under another name (a link to it, the folder, a worktree of it)
         if common is not None:
             self._git_folders.add(common)
-        if outside == _LINKED_OUTSIDE:
+        if outside == _LINK_TO_NOTHING:
+            self.problems.append(Problem(path, outside, partial=False))
+        elif outside == _LINKED_OUTSIDE:
             self.problems.append(problem(path, outside))
         elif not self.with_history:
             self.problems.append(problem(path, f"{what}: {_UNREAD_HISTORY}"))
@@ -619,6 +621,10 @@ def _common_dir(git_folder: Path) -> Path:
 
 _LINKED_OUTSIDE = ("git folder linked (a worktree's or submodule's gitdir, or its commondir) to "
                    "one outside the folder, or missing: its history is not read")  # fmt: skip
+_LINK_TO_NOTHING = ("a .git file (a submodule's or worktree's) naming a git folder that is not "
+                    "there: the candidate holds no history to read")  # fmt: skip
+"""A line that loses nothing: an sdist that ships a submodule's ``.git`` file without the
+superproject's ``.git/modules`` (tomlkit 0.12.5's tests/toml-test) was incomplete."""
 
 
 def _where_git_reads(git_folder: Path, root: Path) -> tuple[Path | None, Path | None, str | None]:
@@ -636,6 +642,10 @@ def _where_git_reads(git_folder: Path, root: Path) -> tuple[Path | None, Path | 
                 and common.is_relative_to(root)):  # fmt: skip
             return resolved, common, _LINKED_OUTSIDE
         lent = _objects_outside(common, root)
+    except FileNotFoundError:
+        if not os.path.lexists(git_folder):  # nothing there, not even a dangling link
+            return None, None, _LINK_TO_NOTHING
+        return None, None, _LINKED_OUTSIDE
     except (OSError, RuntimeError, ValueError):  # ValueError: a NUL in a .git file's gitdir
         return None, None, _LINKED_OUTSIDE
     if not lent:
