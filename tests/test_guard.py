@@ -322,6 +322,8 @@ def test_unread_content_fails_with_3_unless_set_to_warn(tmp_path):
     code, output = guard(site)
     assert code == 3, output
     assert "FAIL unread" in output and "assets/bundle.tgz" in output
+    assert output.count("corrupt or unreadable gzip data") == 1, output  # said once, as FAIL
+    assert "1 failing finding(s)" in output
     config = tmp_path / "leaktrace.toml"
     config.write_text('[guard]\nunread = "warn"\n')
     code, output = guard(site, "--config", config)
