@@ -97,7 +97,11 @@ def check_artifact(artifact: str, candidate: Candidate, context: ScanContext | N
 def _print(outcomes: list[ArtifactOutcome], policy: GuardPolicy, code: int,
            to_stderr: bool) -> None:  # fmt: skip
     """One line per finding (``FAIL``/``warn``, class, where, what), its items indented below,
-    and a summary line; every name escaped."""
+    one ``note discounted`` line per discount of recognized code (why a match did not count:
+    the company's published code, a reference package, boilerplate...), and a summary line;
+    every name escaped."""
+    from scanner.reports.wording import RECOGNIZED, set_aside
+
     failing = warned = 0
     for outcome in outcomes:
         how = f", listed by {outcome.listed_by}" if outcome.listed_by else ""
@@ -108,6 +112,9 @@ def _print(outcomes: list[ArtifactOutcome], policy: GuardPolicy, code: int,
             failing += fails
             warned += not fails
             _print_finding(finding, fails, to_stderr)
+        for line in set_aside(outcome.scan, RECOGNIZED) if outcome.scan else ():
+            say(f"note {'discounted':<21} {outcome.artifact}: {line}; never evidence",
+                to_stderr=to_stderr)  # fmt: skip
     say(f"guard: {failing} failing finding(s), {warned} warning(s) in {len(outcomes)} "
         f"artifact(s); exit {code}", to_stderr=to_stderr)  # fmt: skip
 

@@ -94,8 +94,15 @@ def _limit(candidate: dict[str, Any], name: str) -> str:
     return "?"
 
 
-def set_aside(candidate: dict[str, Any]) -> list[str]:
-    """Each discount as the amount of code set aside and why, largest first (never evidence)."""
+RECOGNIZED = ("public", "reference", "template", "common", "boilerplate")
+"""The discounts of code recognized as something other than private code (published, in a
+reference package, a private template, common, boilerplate): what keeps a sizeable match from
+counting, where ``data`` and ``short`` set aside runs too small or too plain to count."""
+
+
+def set_aside(candidate: dict[str, Any], kinds: tuple[str, ...] | None = None) -> list[str]:
+    """Each discount (of ``kinds``, or all) as the amount of code set aside and why, largest
+    first (never evidence)."""
     public_code = [SimpleNamespace(**code) for code in candidate.get("public_code") or []]
     why = {
         "public": "code the company has published itself (fingerprinted with --public)",
@@ -112,8 +119,9 @@ def set_aside(candidate: dict[str, Any]) -> list[str]:
         f"{_limit(candidate, 'min_fragment_tokens')} tokens, too short to count",
     }
     amounts = candidate.get("discounted_tokens") or {}
-    kinds = sorted((k for k in amounts if amounts[k] and k in why), key=lambda k: -amounts[k])
-    return [f"{amounts[k]:,} tokens set aside as {why[k]}" for k in kinds]
+    wanted = why.keys() if kinds is None else why.keys() & set(kinds)
+    shown = sorted((k for k in amounts if amounts[k] and k in wanted), key=lambda k: -amounts[k])
+    return [f"{amounts[k]:,} tokens set aside as {why[k]}" for k in shown]
 
 
 def copy_kind(pair: dict[str, Any]) -> str:
@@ -157,6 +165,7 @@ def verdict_sentence(candidate: dict[str, Any]) -> str:
 
 __all__ = [
     "Decided",
+    "RECOGNIZED",
     "copy_kind",
     "decisive_checks",
     "is_complete",
