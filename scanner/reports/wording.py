@@ -124,6 +124,21 @@ def set_aside(candidate: dict[str, Any], kinds: tuple[str, ...] | None = None) -
     return [f"{amounts[k]:,} tokens set aside as {why[k]}" for k in shown]
 
 
+NO_REFERENCE_FILE = ("no one file of it named: too few fingerprints in common to name one (a "
+                     "snippet common to both), or the private file changed since the source was "
+                     "learned (learning it again names the file)")
+"""Why a public-code entry names no reference file (``reference_path`` null): the inventory
+names a file only for a private file sharing a few fingerprints with the source, recorded with
+that file's content at the time (``fingerprints.reference.MIN_RECORDED``)."""
+
+
+def reference_file(code: dict[str, Any]) -> tuple[str, bool]:
+    """Where in its reference source a public-code entry was found: (the reference file's path,
+    True), or (why none is named, False); never a bare ``?``."""
+    path = code.get("reference_path")
+    return (str(path), True) if path else (NO_REFERENCE_FILE, False)
+
+
 def copy_kind(pair: dict[str, Any]) -> str:
     """How a candidate file relates to the private file it matched, from its fragments.
 
@@ -169,6 +184,7 @@ __all__ = [
     "copy_kind",
     "decisive_checks",
     "is_complete",
+    "reference_file",
     "set_aside",
     "shown_verdict",
     "verdict_sentence",
