@@ -124,9 +124,11 @@ def set_aside(candidate: dict[str, Any], kinds: tuple[str, ...] | None = None) -
     return [f"{amounts[k]:,} tokens set aside as {why[k]}" for k in shown]
 
 
-NO_REFERENCE_FILE = ("no one file of it named: too few fingerprints in common to name one (a "
-                     "snippet common to both), or the private file changed since the source was "
-                     "learned (learning it again names the file)")
+NO_REFERENCE_FILE = (
+    "no one file of it named: too few fingerprints in common to name one (a "
+    "snippet common to both), or the private file changed since the source was "
+    "learned (learning it again names the file)"
+)
 """Why a public-code entry names no reference file (``reference_path`` null): the inventory
 names a file only for a private file sharing a few fingerprints with the source, recorded with
 that file's content at the time (``fingerprints.reference.MIN_RECORDED``)."""
