@@ -420,3 +420,24 @@ def test_code_in_raw_cells_html_outputs_and_input_keys_of_a_notebook_is_read(sto
     }  # fmt: skip
     assert not candidate["complete"] and "cell-8.py: not read: a raw cell whose source is not " \
         "text" in stderr  # fmt: skip
+
+
+def test_typescript_shipped_under_a_js_name_is_read_as_typescript(store, tmp_path):
+    """A build that only renames (``.ts`` to ``.js``, types left in) ships TypeScript the
+    JavaScript grammar reads as errors at every type: read as TypeScript (TSX for a component),
+    its copy is found as the ``.ts`` original is, never a ``review`` of what JavaScript read."""
+    component = (PRIVATE / "web/src/components/InvoiceTable.tsx").read_text()
+    site = tmp_path / "dist"
+    site.mkdir()
+    (site / "ledgerClient.js").write_text(CLIENT)
+    (site / "InvoiceTable.js").write_text(component)
+    code, candidate, stderr = scan(store, site)
+    assert code == 1 and candidate["verdict"] == "derivative", stderr
+    assert evidence(candidate) == {"ledgerClient.js", "InvoiceTable.js"}
+    original = tmp_path / "original"
+    original.mkdir()
+    (original / "ledgerClient.ts").write_text(CLIENT)
+    _, as_ts, _ = scan(store, original)
+    [renamed] = [f for f in candidate["files"] if f["candidate_path"] == "ledgerClient.js"]
+    assert renamed["matched_tokens"] == as_ts["files"][0]["matched_tokens"]
+    assert "syntax error" not in stderr
