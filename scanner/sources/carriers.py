@@ -1519,7 +1519,7 @@ def html_text(page: str, language: str) -> dict[str, str]:
         at = len(page) if closed < 0 else closed + len("</script")
     kept.append(page[at:])
     text = html.unescape(_TAG.sub("", "".join(kept)))
-    return {language: text + read.pop(language, ""), **read}
+    return {language: "\n".join(filter(None, (text, read.pop(language, "")))), **read}
 
 
 def _raw_cell(cell: dict[str, Any], text: str, language: str) -> tuple[str, str]:
