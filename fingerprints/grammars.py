@@ -151,6 +151,22 @@ def parsed_source(source: bytes, language: str) -> bytes:
     return source if prepare is None else prepare(source)
 
 
+DIALECT_MAX_BYTES = 1 << 20
+"""The largest JavaScript file read again as TypeScript (``dialects``): TypeScript sources are
+far smaller; a bundle over it with a syntax error is not parsed two more times."""
+
+
+def dialects(language: str, error_line: int | None, size: int) -> tuple[str, ...]:
+    """The grammars to read a file with, in order, after its own parse found a syntax error: a
+    ``.js`` file holding TypeScript (a ``.ts`` or ``.tsx`` source shipped under a ``.js`` name,
+    as a build that only renames leaves it) gives errors at every type, and is read as the
+    first of TypeScript and TSX that parses it without one. Every tokenizer (both sides, every
+    path) asks this, so a private file and its copy are read alike; none for anything else."""
+    if language != "javascript" or error_line is None or size > DIALECT_MAX_BYTES:
+        return ()
+    return ("typescript", "tsx")
+
+
 def read_and_parsed(data: bytes, language: str) -> tuple[bytes, bytes]:
     """``data`` as every tokenizer reads it (``text.line_ended``: a lone CR ends a line) and
     what the parser is given for it (``parsed_source``): both sides, every path, read alike."""

@@ -22,7 +22,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from fingerprints import native
-from fingerprints.grammars import read_and_parsed
+from fingerprints.grammars import dialects, read_and_parsed
 from fingerprints.isolation import NativeFile
 from fingerprints.params import FingerprintParams
 from fingerprints.policy import boilerplate_reason
@@ -55,6 +55,10 @@ def native_fields(
     found, minima, error_line, structure, line_count, count = tokenizer.fingerprint(
         parsed, read, params.k, params.w, a, b
     )
+    for dialect in dialects(language, error_line, len(data)):  # TypeScript under a .js name
+        fields = native_fields(path, data, dialect, params, mtime_ns, limits, sha256, size)
+        if fields is not None and fields.warning is None:
+            return fields._replace(language=language)
     return NativeFile(
         path,
         language,
@@ -80,7 +84,12 @@ def native_tokens(data: bytes, language: str) -> tuple[Any, ...] | None:
     if tokenizer is None:
         return None
     read, parsed = read_and_parsed(data, language)
-    return tokenizer.tokenize(parsed, read, True)  # type: ignore[no-any-return]
+    found = tokenizer.tokenize(parsed, read, True)
+    for dialect in dialects(language, found[6], len(data)):  # TypeScript under a .js name
+        other = native_tokens(data, dialect)
+        if other is not None and other[6] is None:
+            return other
+    return found  # type: ignore[no-any-return]
 
 
 def error_warning(error_line: int | None) -> str | None:

@@ -27,10 +27,11 @@ from fingerprints.grammars import (  # noqa: F401
     _BLANKED_COMMENTS,
     _COMMENT_LINE,
     _blank_python_comment_lines,
+    dialects,
     parsed_source,
     read_and_parsed,
 )
-from fingerprints.languages import STRING, Language
+from fingerprints.languages import STRING, Language, load_language
 from fingerprints.native import tokenizer
 from fingerprints.structure import EMPTY, Structure, extract, function_rows
 from fingerprints.text import line_ended
@@ -158,8 +159,20 @@ def tokenize(
 
     A file with syntax errors still gets tokens: tree-sitter recovers and the leaves it found are
     used; ``error_line`` tells where the first error is. The native tokenizer does it all in C
-    when it runs (``native``; ``parser`` is the Python path's), with the same result.
+    when it runs (``native``; ``parser`` is the Python path's), with the same result. A
+    JavaScript file that holds TypeScript is read as TypeScript (``grammars.dialects``).
     """
+    stream = _tokenize(source, language, parser, structure)
+    for dialect in dialects(language.name, stream.error_line, len(source)):
+        found = _tokenize(source, load_language(dialect), None, structure)
+        if found.error_line is None:
+            return found
+    return stream
+
+
+def _tokenize(source: bytes, language: Language, parser: tree_sitter.Parser | None,
+              structure: bool) -> TokenStream:  # fmt: skip
+    """``tokenize`` with ``language``'s grammar alone."""
     source, prepared = read_and_parsed(source, language.name)
     native = tokenizer(language.name)
     if native is not None:

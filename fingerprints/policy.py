@@ -14,9 +14,10 @@ from pathlib import PurePosixPath
 
 from fingerprints.generated import BANNER_HEAD_BYTES, generator_of
 
-FILE_POLICY = 2
-"""What a private file's stored reasons (``boilerplate_reason``) know; a repository stored under
-an older number is read again whole at its next ``fingerprint``. 2: licence notices."""
+FILE_POLICY = 3
+"""What a private file's stored reasons (``boilerplate_reason``) and reading know; a repository
+stored under an older number is read again whole at its next ``fingerprint``. 2: licence
+notices. 3: a ``.js`` file holding TypeScript read as TypeScript (``grammars.dialects``)."""
 VENDORED_DIRS = frozenset(
     {"node_modules", "vendor", "vendors", "third_party", "third-party", "thirdparty", "_vendor",
      "site-packages", "dist-packages", "bower_components", "jspm_packages", "Pods", "external"}

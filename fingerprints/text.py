@@ -21,10 +21,12 @@ import re
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le", "UTF-32 LE"),
     (codecs.BOM_UTF32_BE, "utf-32-be", "UTF-32 BE"),
-    (codecs.BOM_UTF8, "utf-8", "UTF-8 with a BOM"),
+    (codecs.BOM_UTF8, "utf-8", "UTF-8"),
     (codecs.BOM_UTF16_LE, "utf-16-le", "UTF-16 LE"),
     (codecs.BOM_UTF16_BE, "utf-16-be", "UTF-16 BE"),
 )
+"""Each byte-order mark, its codec and the encoding's name, as messages say it ("starts with a
+UTF-8 BOM", "UTF-8 with a BOM, decoded")."""
 _PROBE = 8192
 _CONTROL = {chr(c) for c in range(32)} - {"\t", "\n", "\r", "\f", "\v"}
 
@@ -80,7 +82,7 @@ def decode_source(data: bytes) -> tuple[bytes, str | None]:
             except UnicodeDecodeError as exc:
                 reason = f"starts with a {name} BOM but does not decode ({exc.reason})"
                 raise BinaryContent(reason) from None
-            return text.encode("utf-8"), f"{name}, decoded"
+            return text.encode("utf-8"), f"{name} with a BOM, decoded"
     probe = data[:_PROBE]
     if b"\0" in probe:
         guess = _wide_guess(probe)

@@ -268,6 +268,24 @@ def test_wide_encodings_are_decoded_never_called_binary(store, tmp_path, encoded
     assert "decoded" in stderr and "binary" not in stderr
 
 
+@pytest.mark.parametrize(
+    ("bom", "name"),
+    [(b"\xef\xbb\xbf", "UTF-8"), (b"\xff\xfe", "UTF-16 LE")],
+    ids=["utf-8", "utf-16-le"],
+)
+def test_a_bom_that_does_not_decode_is_named_once(store, tmp_path, bom, name):
+    """Its line names the encoding once ("starts with a UTF-8 BOM"), never "UTF-8 with a BOM
+    BOM"; one that decodes says so ("UTF-8 with a BOM, decoded")."""
+    folder = tmp_path / "bom"
+    folder.mkdir()
+    (folder / "broken.py").write_bytes(bom + JOURNAL.decode().encode(name.replace(" ", "-"))
+                                       + b"\x00\xdc")  # fmt: skip
+    (folder / "journal.py").write_bytes(bom + JOURNAL.decode().encode(name.replace(" ", "-")))
+    _, _, stderr = scan(store, folder)
+    assert f"starts with a {name} BOM but does not decode" in stderr
+    assert f"{name} with a BOM, decoded" in stderr and "BOM BOM" not in stderr
+
+
 def test_a_copy_padded_with_megabytes_of_comments_is_found(store, tmp_path):
     """tree-sitter-python is quadratic in a run of comment lines after code: 5 MB of them would
     take hours; comment-only lines are blanked before parsing, so this takes seconds."""

@@ -322,10 +322,30 @@ def test_unread_content_fails_with_3_unless_set_to_warn(tmp_path):
     code, output = guard(site)
     assert code == 3, output
     assert "FAIL unread" in output and "assets/bundle.tgz" in output
+    assert output.count("corrupt or unreadable gzip data") == 1, output  # said once, as FAIL
+    assert "1 failing finding(s)" in output
     config = tmp_path / "leaktrace.toml"
     config.write_text('[guard]\nunread = "warn"\n')
     code, output = guard(site, "--config", config)
     assert code == 0 and "warn unread" in output
+
+
+@pytest.mark.parametrize(
+    ("sample", "why"),
+    [
+        ("fork-of-public-sdk", "set aside as code the company has published itself"),
+        ("vendors-iso8601", "set aside as private boilerplate"),
+    ],
+)
+def test_a_discount_that_kept_a_match_from_failing_is_said(store, sample, why):
+    """A match passed over as public, reference, common or boilerplate code is said with its
+    amount and why, as scan's reports say it: a release engineer sees why it did not fail."""
+    artifact = SAMPLES / "candidates" / sample
+    code, output = guard(artifact, "--store", store)
+    assert code == 0, output
+    [line] = [line for line in output.splitlines() if line.startswith("note discounted")]
+    assert f"{artifact}: " in line and why in line and "never evidence" in line
+    assert re.search(r": [1-9][0-9,]* tokens set aside", line)
 
 
 def test_usage_errors_exit_2(tmp_path, store):

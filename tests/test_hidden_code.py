@@ -368,3 +368,76 @@ def test_source_with_a_zip_appended_is_read_as_source_and_as_a_zip(store, tmp_pa
     wheel.write_bytes(zip_bytes({"acme/journal.py": JOURNAL + empty_zip}))
     done = runner.invoke(app, ["guard", "-s", str(store), str(wheel)])
     assert done.exit_code == 1, done.output
+
+
+def test_code_in_raw_cells_html_outputs_and_input_keys_of_a_notebook_is_read(store, tmp_path):
+    """Each place a notebook publishes text is read: a raw cell (nbconvert passes it on as it
+    is) in the language its ``raw_mimetype`` or ``#!`` names, else the notebook's; an output's
+    HTML (``IPython.display.Code`` highlights code in spans), Markdown and v3 ``html``; a code
+    cell's ``input`` (v3's key, also where a hand-made cell has an empty ``source``); a cell
+    of a type nbformat does not know. A cell whose text is not text is named, never passed
+    over: the candidate is not called complete."""
+    import html
+
+    text = JOURNAL.decode()
+    highlighted = "<div class='highlight'><pre>" + "".join(
+        f"<span class='n'>{html.escape(line)}</span>" for line in text.splitlines(keepends=True)
+    ) + "</pre></div>"  # fmt: skip
+
+    def output(data: dict) -> dict:
+        return {"output_type": "display_data", "metadata": {}, "data": data}
+
+    def code(source: str = "show()", **more: object) -> dict:
+        return {"cell_type": "code", "metadata": {}, "source": source, "outputs": [], **more}
+
+    cells = [
+        {"cell_type": "raw", "metadata": {}, "source": text.splitlines(keepends=True)},
+        {"cell_type": "raw", "metadata": {"raw_mimetype": "text/html"}, "source": highlighted},
+        {"cell_type": "raw", "metadata": {}, "source": "#!/usr/bin/env node\n" + CLIENT},
+        code(outputs=[output({"text/html": highlighted})]),
+        code(outputs=[output({"text/markdown": f"```python\n{text}```\n"})]),
+        code("", input=text),
+        {"cell_type": "sql", "metadata": {}, "source": text},
+        {"cell_type": "raw", "metadata": {}, "source": {"not": "text"}},
+        code(outputs=[output({"text/html": f"<div id='plot'></div><script>{CLIENT}</script>"})]),
+    ]
+    v3 = {"worksheets": [{"cells": [{"cell_type": "code", "input": "show()", "language": "python",
+                                     "outputs": [{"output_type": "pyout", "html": highlighted}]}]}],
+          "metadata": {}, "nbformat": 3}  # fmt: skip
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "explore.ipynb").write_text(json.dumps(
+        {"cells": cells, "metadata": {"kernelspec": {"language": "python"}}, "nbformat": 4,
+         "nbformat_minor": 5}))  # fmt: skip
+    (folder / "old.ipynb").write_text(json.dumps(v3))
+    code_, candidate, stderr = scan(store, folder)
+    assert code_ == 1 and candidate["verdict"] == "derivative", stderr
+    assert evidence(candidate) == {
+        "explore.ipynb!/cell-1.py", "explore.ipynb!/cell-2.py", "explore.ipynb!/cell-3.js",
+        "explore.ipynb!/cell-4-output-1.py", "explore.ipynb!/cell-5-output-1.py",
+        "explore.ipynb!/cell-6.py", "explore.ipynb!/cell-7.py", "old.ipynb!/cell-1-output-1.py",
+        "explore.ipynb!/cell-9-output-1.js",  # an output's script, read once, as JavaScript
+    }  # fmt: skip
+    assert not candidate["complete"] and "cell-8.py: not read: a raw cell whose source is not " \
+        "text" in stderr  # fmt: skip
+
+
+def test_typescript_shipped_under_a_js_name_is_read_as_typescript(store, tmp_path):
+    """A build that only renames (``.ts`` to ``.js``, types left in) ships TypeScript the
+    JavaScript grammar reads as errors at every type: read as TypeScript (TSX for a component),
+    its copy is found as the ``.ts`` original is, never a ``review`` of what JavaScript read."""
+    component = (PRIVATE / "web/src/components/InvoiceTable.tsx").read_text()
+    site = tmp_path / "dist"
+    site.mkdir()
+    (site / "ledgerClient.js").write_text(CLIENT)
+    (site / "InvoiceTable.js").write_text(component)
+    code, candidate, stderr = scan(store, site)
+    assert code == 1 and candidate["verdict"] == "derivative", stderr
+    assert evidence(candidate) == {"ledgerClient.js", "InvoiceTable.js"}
+    original = tmp_path / "original"
+    original.mkdir()
+    (original / "ledgerClient.ts").write_text(CLIENT)
+    _, as_ts, _ = scan(store, original)
+    [renamed] = [f for f in candidate["files"] if f["candidate_path"] == "ledgerClient.js"]
+    assert renamed["matched_tokens"] == as_ts["files"][0]["matched_tokens"]
+    assert "syntax error" not in stderr

@@ -481,3 +481,24 @@ def test_the_allocator_is_not_changed_under_a_tokenizer():
     assert native.tokenizer("python") is not None
     with pytest.raises(RuntimeError, match="before the first parser"):
         native.use_python_allocator()
+
+
+def test_typescript_under_a_js_name_is_read_as_typescript_on_every_path(real):
+    """A ``.ts`` or ``.tsx`` source shipped as ``.js`` gives the JavaScript grammar an error at
+    every type; it is read as TypeScript (or TSX), natively and not, as its ``.ts`` original is:
+    the same tokens. JavaScript with a real syntax error stays JavaScript, its error said."""
+    for path in real["typescript"][:10]:
+        data = path.read_bytes()
+        original = tokenize(data, load_language("typescript"))
+        if original.error_line is not None:
+            continue
+        renamed = assert_same(data, "javascript", str(path))
+        assert renamed.error_line is None and np.array_equal(renamed.values, original.values)
+        private = fingerprint_file(str(path), data, "javascript", PARAMS)  # the private side
+        as_ts = fingerprint_file(str(path), data, "typescript", PARAMS)
+        assert private.language == "javascript" and private.warning is None
+        assert private.fingerprints.tobytes() == as_ts.fingerprints.tobytes()
+    tsx = b"export const Row = ({ id }: { id: number }) => <tr key={id}><td>{id}</td></tr>;\n"
+    assert assert_same(tsx * 20, "javascript", "tsx").error_line is None
+    broken = b"function f(a, {\n  return a + 1;\n}\n" * 20
+    assert assert_same(broken, "javascript", "broken").error_line == 1

@@ -11,6 +11,7 @@ import subprocess
 import tarfile
 from pathlib import Path
 
+import httpx
 import numpy as np
 import pytest
 from typer.testing import CliRunner
@@ -497,3 +498,35 @@ def test_a_package_the_registry_does_not_have_is_one_line_each(copied_library):
         "leaktrace: 2 of 2 source(s) could not be learned (see above)",
     ]
     assert open_store(copied_library).reference_sources() == []
+
+
+def test_public_code_whose_reference_file_is_not_known_says_why_never_a_question_mark(
+    copied_library, tree, tmp_path
+):
+    """A private file changed since its reference source was learned keeps its discount (the
+    source's fingerprints are in it still) but no recorded row names its reference file: the
+    JSON has ``reference_path: null`` and every report says why, never ``?`` or ``None``."""
+    from scanner.serve import ServeConfig
+    from tests.test_serve import serving
+
+    store = copied_library
+    cli("background", str(ISO_ARCHIVE), "--store", str(store))
+    private = tmp_path / "private"
+    with (private / "internal/compat/isodates/parse.py").open("a") as changed:
+        changed.write("\n\ndef extra_thing(a, b):\n    return a * b + 17\n")
+    cli("fingerprint", str(private), "--store", str(store))
+    leak = tree("feedstamp", {"feedstamp/iso8601.py": ISO8601, "feedstamp/books.py": JOURNAL})
+    found = scan(leak, store, tmp_path)
+    [code] = found["public_code"]
+    assert code["reference_path"] is None and code["tokens"] > 0
+    md, html = tmp_path / "r.md", tmp_path / "r.html"
+    results = tmp_path / "results.db"
+    cli("report", "latest", "--out", str(md), "--results", str(results))
+    cli("report", "latest", "--out", str(html), "--results", str(results))
+    why = "no one file of it named: too few fingerprints in common"
+    assert f"also in `iso8601 2.1.0` (archive) ({why}" in md.read_text()
+    assert "`?`" not in md.read_text()
+    assert f"<td>{why}" in html.read_text() and "<code>?</code>" not in html.read_text()
+    with serving(ServeConfig(results, "ana")) as url:
+        page = httpx.get(url + "/candidate", params={"run": 1, "target": found["target"]}).text
+    assert f"(archive) ({why}" in page and "<code>None</code>" not in page

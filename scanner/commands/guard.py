@@ -54,8 +54,9 @@ def open_artifact(artifact: str, limits: Limits, use_npm: bool) -> Candidate:
 def check_artifact(artifact: str, candidate: Candidate, context: ScanContext | None,
                    memo: Memo | None = None) -> ArtifactOutcome:  # fmt: skip
     """Read one artifact whole: the map audit always, the scan against the store when there is
-    one (``memo``: contents already scanned, shared by the artifacts of one run). Each problem is
-    one line on stderr."""
+    one (``memo``: contents already scanned, shared by the artifacts of one run). What was not
+    read is an ``unread`` finding (printed with the others); any other problem (a note that
+    loses no evidence: an empty file, a decoded encoding) is one line on stderr."""
     from fingerprints import language_for_path
     from scanner.guard import MapAudit, scan_findings, unread_findings, version_control_findings
     from scanner.reports.guard_report import ArtifactOutcome
@@ -82,8 +83,8 @@ def check_artifact(artifact: str, candidate: Candidate, context: ScanContext | N
         problems = candidate.problems
     outcome.listed_by = getattr(candidate, "listed_by", "")
     outcome.maps = audit.maps
-    for found in problems:
-        if context is None or not context.said_apart(found):  # a store's gap: its finding says it
+    for found in problems:  # what was not read is its unread finding, said once with the rest
+        if not found.partial and (context is None or not context.said_apart(found)):
             problem(f"{artifact}:{found.path}" if found.path else artifact, found.message)
     outcome.findings += audit.findings
     outcome.findings += unread_findings(artifact, problems)
@@ -96,7 +97,11 @@ def check_artifact(artifact: str, candidate: Candidate, context: ScanContext | N
 def _print(outcomes: list[ArtifactOutcome], policy: GuardPolicy, code: int,
            to_stderr: bool) -> None:  # fmt: skip
     """One line per finding (``FAIL``/``warn``, class, where, what), its items indented below,
-    and a summary line; every name escaped."""
+    one ``note discounted`` line per discount of recognized code (why a match did not count:
+    the company's published code, a reference package, boilerplate...), and a summary line;
+    every name escaped."""
+    from scanner.reports.wording import RECOGNIZED, set_aside
+
     failing = warned = 0
     for outcome in outcomes:
         how = f", listed by {outcome.listed_by}" if outcome.listed_by else ""
@@ -107,6 +112,9 @@ def _print(outcomes: list[ArtifactOutcome], policy: GuardPolicy, code: int,
             failing += fails
             warned += not fails
             _print_finding(finding, fails, to_stderr)
+        for line in set_aside(outcome.scan, RECOGNIZED) if outcome.scan else ():
+            say(f"note {'discounted':<21} {outcome.artifact}: {line}; never evidence",
+                to_stderr=to_stderr)  # fmt: skip
     say(f"guard: {failing} failing finding(s), {warned} warning(s) in {len(outcomes)} "
         f"artifact(s); exit {code}", to_stderr=to_stderr)  # fmt: skip
 

@@ -30,6 +30,7 @@ from scanner.reports.text import safe_link
 from scanner.reports.wording import (
     copy_kind,
     decisive_checks,
+    reference_file,
     set_aside,
     shown_verdict,
     verdict_sentence,
@@ -496,7 +497,7 @@ def _public_code(candidate: dict[str, Any]) -> str:
         return ""
     rows = "".join(
         f"<tr><td>{escape(c['source'])} {escape(c['version'])} ({escape(c['kind'])})</td>"
-        f"<td><code>{escape(c['reference_path'] or '?')}</code></td>"
+        f"<td>{_reference_file(c)}</td>"
         f"<td><code>{escape(c['private_repo'])}/{escape(c['private_path'])}</code></td>"
         f'<td class="num">{c["tokens"]:,}</td></tr>'
         for c in found[:MAX_ROWS]
@@ -506,6 +507,11 @@ def _public_code(candidate: dict[str, Any]) -> str:
         "<table><thead><tr><th>reference source</th><th>reference file</th><th>also in private"
         f'</th><th class="num">tokens</th></tr></thead><tbody>{rows}</tbody></table></details>'
     )
+
+
+def _reference_file(code: dict[str, Any]) -> str:
+    where, named = reference_file(code)
+    return f"<code>{escape(where)}</code>" if named else escape(where)
 
 
 def _cleared(candidates: list[dict[str, Any]]) -> str:

@@ -12,7 +12,13 @@ from scanner.reports.columns import columns_text, ranges_text
 from scanner.reports.grouping import Copy, distinct_contents, group_candidate
 from scanner.reports.locations import legend, locate, registry_page
 from scanner.reports.text import md_code, md_text, safe_link
-from scanner.reports.wording import copy_kind, decisive_checks, set_aside, shown_verdict
+from scanner.reports.wording import (
+    copy_kind,
+    decisive_checks,
+    reference_file,
+    set_aside,
+    shown_verdict,
+)
 from scanner.verdict import VERDICT_ORDER
 
 if TYPE_CHECKING:
@@ -73,10 +79,11 @@ def write(report: dict[str, Any], out: TextIO, sources: Sources) -> None:
             for code in c["public_code"][:10]:
                 source = md_code(f"{code['source']} {code['version']}".strip())
                 private = f"{code['private_repo']}/{code['private_path']}"
+                where, named = reference_file(code)
                 out.write(f"- {md_code(c['target'])}: {code['tokens']:,} tokens of public code, "
-                          f"also in {source} ({md_text(code['kind'])}) at "
-                          f"{md_code(code['reference_path'] or '?')}, matched at "
-                          f"{md_code(private)}\n")  # fmt: skip
+                          f"also in {source} ({md_text(code['kind'])}) "
+                          + (f"at {md_code(where)}" if named else f"({md_text(where)})")
+                          + f", matched at {md_code(private)}\n")  # fmt: skip
             if len(c["public_code"]) > 10:
                 out.write(f"- … and {len(c['public_code']) - 10} more (see the JSON report)\n")
     references = report["provenance"].get("references") or []

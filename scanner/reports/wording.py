@@ -94,8 +94,15 @@ def _limit(candidate: dict[str, Any], name: str) -> str:
     return "?"
 
 
-def set_aside(candidate: dict[str, Any]) -> list[str]:
-    """Each discount as the amount of code set aside and why, largest first (never evidence)."""
+RECOGNIZED = ("public", "reference", "template", "common", "boilerplate")
+"""The discounts of code recognized as something other than private code (published, in a
+reference package, a private template, common, boilerplate): what keeps a sizeable match from
+counting, where ``data`` and ``short`` set aside runs too small or too plain to count."""
+
+
+def set_aside(candidate: dict[str, Any], kinds: tuple[str, ...] | None = None) -> list[str]:
+    """Each discount (of ``kinds``, or all) as the amount of code set aside and why, largest
+    first (never evidence)."""
     public_code = [SimpleNamespace(**code) for code in candidate.get("public_code") or []]
     why = {
         "public": "code the company has published itself (fingerprinted with --public)",
@@ -112,8 +119,26 @@ def set_aside(candidate: dict[str, Any]) -> list[str]:
         f"{_limit(candidate, 'min_fragment_tokens')} tokens, too short to count",
     }
     amounts = candidate.get("discounted_tokens") or {}
-    kinds = sorted((k for k in amounts if amounts[k] and k in why), key=lambda k: -amounts[k])
-    return [f"{amounts[k]:,} tokens set aside as {why[k]}" for k in kinds]
+    wanted = why.keys() if kinds is None else why.keys() & set(kinds)
+    shown = sorted((k for k in amounts if amounts[k] and k in wanted), key=lambda k: -amounts[k])
+    return [f"{amounts[k]:,} tokens set aside as {why[k]}" for k in shown]
+
+
+NO_REFERENCE_FILE = (
+    "no one file of it named: too few fingerprints in common to name one (a "
+    "snippet common to both), or the private file changed since the source was "
+    "learned (learning it again names the file)"
+)
+"""Why a public-code entry names no reference file (``reference_path`` null): the inventory
+names a file only for a private file sharing a few fingerprints with the source, recorded with
+that file's content at the time (``fingerprints.reference.MIN_RECORDED``)."""
+
+
+def reference_file(code: dict[str, Any]) -> tuple[str, bool]:
+    """Where in its reference source a public-code entry was found: (the reference file's path,
+    True), or (why none is named, False); never a bare ``?``."""
+    path = code.get("reference_path")
+    return (str(path), True) if path else (NO_REFERENCE_FILE, False)
 
 
 def copy_kind(pair: dict[str, Any]) -> str:
@@ -157,9 +182,11 @@ def verdict_sentence(candidate: dict[str, Any]) -> str:
 
 __all__ = [
     "Decided",
+    "RECOGNIZED",
     "copy_kind",
     "decisive_checks",
     "is_complete",
+    "reference_file",
     "set_aside",
     "shown_verdict",
     "verdict_sentence",

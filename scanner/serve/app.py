@@ -30,7 +30,13 @@ from scanner.reports.locations import legend, locate
 from scanner.reports.notice import draft_notice
 from scanner.reports.panes import candidate_marks, code_rows, private_marks
 from scanner.reports.text import safe_link
-from scanner.reports.wording import copy_kind, decisive_checks, set_aside, shown_verdict
+from scanner.reports.wording import (
+    copy_kind,
+    decisive_checks,
+    reference_file,
+    set_aside,
+    shown_verdict,
+)
 from scanner.resultsdb import Placement, ResultsDB, row_number
 from scanner.serve.queue import KINDS, STATES, VERDICTS, Filters, build_queue, kind_of, state_of
 from scanner.serve.security import (
@@ -75,6 +81,7 @@ def _environment() -> Environment:
                       autoescape=select_autoescape(default=True), trim_blocks=True,
                       lstrip_blocks=True)  # fmt: skip
     env.filters["shown"] = lambda text: printable(str(text))
+    env.globals["reference_file"] = reference_file
     env.filters["num"] = lambda n: f"{n:,}"
     env.filters["https"] = safe_link
     env.filters["field"] = form_value

@@ -27,6 +27,7 @@ import bz2
 import contextlib
 import dataclasses
 import gzip
+import html
 import io
 import json
 import lzma
@@ -45,6 +46,7 @@ from pathlib import PurePosixPath
 from typing import IO, Any
 
 from fingerprints import (
+    LANGUAGES,
     MARKUP_SUFFIXES,
     VCS_DIRS,
     BinaryContent,
@@ -941,34 +943,50 @@ class Unpacker:
 
     def _cells(self, path: str, cells: list[Any], extension: str, language: str, depth: int,
                lines: Capped) -> Iterator[CandidateFile]:  # fmt: skip
-        """The files of a notebook's cells (``_notebook``); the lines about them to ``lines``."""
+        """The files of a notebook's cells (``_notebook``); the lines about them to ``lines``.
+
+        A code cell is read in the notebook's language: its ``source`` and its ``input`` (v3's
+        key; a cell holding both has both read, the second as ``cell-N-input.EXT``). A raw cell
+        (``nbconvert`` passes it on as it is: a leak pasted there is published) in the language
+        its ``raw_mimetype`` or a ``#!`` line names, else the notebook's; a Markdown (or v3
+        heading) cell for its fenced code; a cell of any other type as code of the notebook's
+        language. What any cell shows in its outputs is read too (``_output_texts``). A cell or
+        a text that is not text is a line, never passed over."""
         for number, cell in enumerate(cells, start=1):
-            if isinstance(cell, dict) and cell.get("cell_type") == "markdown":
-                text = cell_text(cell.get("source")) or ""
-                if "```" in text or "~~~" in text:
-                    page = f"{path}{SEPARATOR}cell-{number}.md"
-                    yield from self._markup(page, text.encode("utf-8", "surrogatepass"), depth,
-                                            markdown=True)  # fmt: skip
-            if not isinstance(cell, dict) or cell.get("cell_type") != "code":
-                continue
-            source = cell_text(cell.get("source", cell.get("input", "")))
             where = f"{path}{SEPARATOR}cell-{number}"
-            if source is None:
-                lines.append(problem(where + extension, "not read: a code cell whose source is "
-                                                        "not text"))  # fmt: skip
-            elif source.strip():
-                yield CandidateFile(where + extension,
-                                    without_magics(source).encode("utf-8", "surrogatepass"),
-                                    language)  # fmt: skip
+            if not isinstance(cell, dict):
+                lines.append(problem(where + extension, "not read: a cell that is no JSON object"))
+                continue
+            kind = cell.get("cell_type")
+            shown_kind = printable(str(kind))[:40]
+            texts: list[str] = []
+            for key in ("source", "input"):
+                text = cell_text(cell.get(key)) if key in cell else ""
+                if text is None:
+                    lines.append(problem(where + extension, f"not read: a {shown_kind} cell whose "
+                                                            f"{key} is not text"))  # fmt: skip
+                elif text.strip() and text not in texts:
+                    texts.append(text)
+            for at, text in enumerate(texts):
+                name = where + ("-input" if at else "")
+                if kind in ("markdown", "heading"):
+                    if "```" in text or "~~~" in text:
+                        yield from self._markup(f"{name}.md", text.encode("utf-8", "surrogatepass"),
+                                                depth, markdown=True)  # fmt: skip
+                    continue
+                read_as = language
+                if kind == "code":
+                    text = without_magics(text)
+                elif kind == "raw":
+                    read_as, text = _raw_cell(cell, text, language)
+                ending = extension if read_as == language else extension_for_language(read_as)
+                yield CandidateFile(name + ending, text.encode("utf-8", "surrogatepass"), read_as)
             outputs = cell.get("outputs")
             for at, output in enumerate(outputs if isinstance(outputs, list) else [], start=1):
-                shown = _output_text(output)
-                if shown.strip():
-                    yield CandidateFile(
-                        f"{where}-output-{at}{extension}",
-                        shown.encode("utf-8", "surrogatepass"),
-                        language,
-                    )
+                for read_as, shown in _output_texts(output, language).items():
+                    ending = extension if read_as == language else extension_for_language(read_as)
+                    code = shown.encode("utf-8", "surrogatepass")
+                    yield CandidateFile(f"{where}-output-{at}{ending}", code, read_as)
 
     # -- containers ---------------------------------------------------------------------------
 
@@ -1447,18 +1465,77 @@ _ENCRYPTED = 0x1
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
-def _output_text(output: Any) -> str:
-    """The text a code cell's output shows (what ``!cat x.py`` printed, the source ``func??``
-    displayed, a traceback's lines), terminal colours taken out; "" for none. Outputs are
-    published with the notebook, so code in them is code in it."""
+_V3_OUTPUT_KEYS = {"html": "text/html", "latex": "text/latex", "markdown": "text/markdown",
+                   "javascript": "application/javascript", "json": "application/json"}  # fmt: skip
+"""nbformat 3 keeps an output's representations under these keys (v4: under ``data``, by
+media type); ``text`` is the same key in both."""
+_NOT_CODE = ("image/", "video/", "audio/", "application/pdf")
+_JAVASCRIPT = ("application/javascript", "text/javascript")
+_TAG = re.compile(r"<[^>]*>")
+
+
+def _output_texts(output: Any, language: str) -> dict[str, str]:
+    """The text a code cell's output shows, by the language it is read in: what ``!cat x.py``
+    printed, the source ``func??`` displayed (terminal colours taken out), a traceback's
+    lines, an HTML or Markdown representation (HTML as its text: tags out, entities decoded,
+    where ``IPython.display.Code`` puts highlighted code) and LaTeX in the notebook's
+    ``language``; JavaScript as JavaScript. Images, and JSON data (no text), are not read.
+    Outputs are published with the notebook, so code in them is code in it."""
     if not isinstance(output, dict):
-        return ""
+        return {}
     data = output.get("data") if isinstance(output.get("data"), dict) else {}
-    parts = [cell_text(output.get("text")), cell_text(data.get("text/plain"))]
+    shown = {_V3_OUTPUT_KEYS[key]: value for key, value in output.items()
+             if key in _V3_OUTPUT_KEYS}  # fmt: skip
+    shown.update(data)
+    parts: dict[str, list[str]] = {}
     traceback = output.get("traceback")
     if isinstance(traceback, list) and all(isinstance(line, str) for line in traceback):
-        parts.append("\n".join(traceback))
-    return _ANSI.sub("", "\n".join(part for part in parts if part))
+        traceback = "\n".join(traceback)
+    for mime, value in [("text/plain", output.get("text")), *shown.items(),
+                        ("text/plain", traceback)]:  # fmt: skip
+        text = cell_text(value)
+        if not text or not isinstance(mime, str) or mime.startswith(_NOT_CODE):
+            continue
+        read: dict[str, str] = {language: text}
+        if mime.split(";")[0] == "text/html":
+            read = html_text(text, language)
+        elif mime.split(";")[0] in _JAVASCRIPT:
+            read = {"javascript": text}
+        for read_as, text in read.items():
+            if text.strip() and text not in parts.get(read_as, []):
+                parts.setdefault(read_as, []).append(text)
+    return {read_as: _ANSI.sub("", "\n".join(texts)) for read_as, texts in parts.items()}
+
+
+def html_text(page: str, language: str) -> dict[str, str]:
+    """What an HTML fragment shows, by the language it is read in: its text (tags out, entities
+    decoded: code highlighted in spans reads as code) in ``language``, its ``<script>`` blocks
+    in theirs (a plot's output carries its library's script: read once, as JavaScript)."""
+    read = by_language(markup_scripts(page))
+    lower, kept, at = page.lower(), [], 0
+    while (opened := lower.find("<script", at)) >= 0:  # linear: each block found once
+        kept.append(page[at:opened])
+        closed = lower.find("</script", opened)
+        at = len(page) if closed < 0 else closed + len("</script")
+    kept.append(page[at:])
+    text = html.unescape(_TAG.sub("", "".join(kept)))
+    return {language: "\n".join(filter(None, (text, read.pop(language, "")))), **read}
+
+
+def _raw_cell(cell: dict[str, Any], text: str, language: str) -> tuple[str, str]:
+    """The language a raw cell is read in, and its text: the one its ``raw_mimetype`` (v4) or
+    ``format`` (v3) names (``text/x-python``, ``application/javascript``; HTML as its text), or
+    a ``#!`` line's, else the notebook's ``language``."""
+    meta = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
+    mime = meta.get("raw_mimetype") or meta.get("format") or ""
+    mime = mime.split(";")[0].strip().lower() if isinstance(mime, str) else ""
+    if mime == "text/html":
+        text = "\n".join(html_text(text, language).values())
+    named = mime.rpartition("/")[2].removeprefix("x-")
+    for read_as in (named, language_for_shebang(text[:200].encode("utf-8", "surrogatepass"))):
+        if read_as in LANGUAGES:
+            return read_as, text
+    return language, text
 
 
 ARCHIVED_HISTORY = "version-control metadata inside an archive: its history is not read"
