@@ -65,6 +65,8 @@ class Opened:
     skipped: str | None = None  # filtered out (size), or nothing left to read (all unpublished)
     filtered: bool = False  # skipped by a filter (--max-size), counted as filtered out
     versions: Versions | None = None  # npm: the package's versions; this one is the newest
+    later: Opener | None = None  # too big to fetch ahead (``big`` says why): the big lane does
+    big: str = ""
 
 
 @dataclass(frozen=True)
@@ -119,8 +121,13 @@ class NpmFeed:
 
     def __init__(self, http: Http, changes_url: str, registry: str, limits: Limits,
                  cursor: str | None, batch: int = 1000, max_size: int | None = None,
-                 unread: Unread | None = None) -> None:  # fmt: skip
+                 unread: Unread | None = None,
+                 lane: tuple[int, int] | None = None) -> None:  # fmt: skip
         self.http = http
+        self.lane = lane
+        """Unpacked bytes and files (``dist.unpackedSize``, ``dist.fileCount``) past which a
+        version's tarball is not fetched ahead: the watch's big lane fetches and judges it
+        (``scanner.watch.lane``)."""
         self.unread = unread
         """Which of a package's versions the watch has not read (``WatchState.unread_ahead``):
         none, and the newest tarball is not fetched ahead."""
@@ -182,14 +189,21 @@ class NpmFeed:
         opened.versions = listing
         return opened
 
-    def _version(self, name: str, doc: Any, url: str, version: str) -> Opened:
+    def _version(self, name: str, doc: Any, url: str, version: str,
+                 ahead: bool = True) -> Opened:  # fmt: skip
         release = npm_release(doc, url, version)
         if release is None:
             raise _malformed(url, f"versions has no {version[:64]!r}")
         target = f"npm:{name}@{release.version}"
-        size = _npm_size(doc, release.version)
+        size = _npm_dist(doc, release.version, "unpackedSize")
         if self.max_size is not None and size is not None and size > self.max_size:
             return Opened(skipped=f"{size:,} bytes unpacked, over --max-size", filtered=True)
+        files = _npm_dist(doc, release.version, "fileCount")
+        if ahead and self.lane is not None and ((size or 0) > self.lane[0]
+                                                or (files or 0) > self.lane[1]):  # fmt: skip
+            later = functools.partial(self._version, name, doc, url, version, False)
+            return Opened(later=later, big=f"{size or 0:,} bytes unpacked in {files or 0:,} "
+                                           "files (its packument)")  # fmt: skip
         data = self.http.download(release.url, self.limits.max_total_bytes, kind="tarball")
         filename = release.url.rsplit("/", 1)[-1].split("?", 1)[0] or "package.tgz"
         archive = Archive(Path(filename), target=target, limits=self.limits, data=data,
@@ -203,9 +217,10 @@ def _seq_text(seq: Any) -> str:
     return seq if isinstance(seq, str) else json.dumps(seq)
 
 
-def _npm_size(doc: dict[str, Any], version: str) -> int | None:
+def _npm_dist(doc: dict[str, Any], version: str, key: str) -> int | None:
+    """A number of a version's ``dist`` (``unpackedSize``, ``fileCount``), if it says."""
     dist = (doc.get("versions") or {}).get(version, {}).get("dist")
-    size = dist.get("unpackedSize") if isinstance(dist, dict) else None
+    size = dist.get(key) if isinstance(dist, dict) else None
     return size if isinstance(size, int) and not isinstance(size, bool) else None
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -31,6 +32,7 @@ from scanner.runners import Ready
 from scanner.scan import Memo, ScanContext, scan_tokens
 from scanner.sources import CandidateFile
 from scanner.watch.feeds import Opened
+from scanner.watch.lane import LANE_AFTER, LANE_BYTES, ToLane
 
 Parse = TokenStream | ParseFailure | None
 """What a file's parse ahead gave: its tokens, why the parser could not read it, or None (not
@@ -102,13 +104,16 @@ class FileStream:
         self._cancelled = False
         self._owned: list[Ahead] = []  # parses made for this stream, let go when it is done
         self._changed = threading.Condition()
+        self.waited = 0.0  # seconds the reading thread waited for the scan (``put``)
 
     def put(self, file: CandidateFile, parse: Handle, digest: str | None = None) -> bool:
         """Hand one file over (waits while the stream is full), with its SHA-256 (hex) when it
         was worked out; False once nobody reads it."""
         with self._changed:
+            began = time.monotonic()
             while not self._cancelled and self._full(len(file.data)):
                 self._changed.wait()
+            self.waited += time.monotonic() - began
             if isinstance(parse, Ahead):
                 self._owned.append(parse)
             if self._cancelled:
@@ -219,9 +224,12 @@ class ReadAhead:
     """``jobs`` threads, each with its own isolated parser process, reading and parsing the
     publications handed to ``submit`` in that order."""
 
-    def __init__(self, context: ScanContext, jobs: int, memo: Callable[[], Memo]) -> None:
+    def __init__(self, context: ScanContext, jobs: int, memo: Callable[[], Memo],
+                 lane_bytes: int = LANE_BYTES, lane_after: float = LANE_AFTER) -> None:  # fmt: skip
         self.context = context
         self.memo = memo
+        self.lane_bytes = lane_bytes
+        self.lane_after = lane_after
         limits = context.parse_limits
         self._pool = ThreadPoolExecutor(
             max(1, jobs),
@@ -233,9 +241,18 @@ class ReadAhead:
         self._lock = threading.Lock()
 
     def submit(self, opened: Future[Opened]) -> FileStream:
+        """Read ``opened``'s files once it is fetched: a reading thread never waits for a
+        fetch (one a server trickles would hold every publication's reading behind it)."""
         stream = FileStream()
         self._streams.add(stream)
-        self._pool.submit(self._read, opened, stream)
+
+        def read(_: Future[Opened]) -> None:
+            try:
+                self._pool.submit(self._read, opened, stream)
+            except RuntimeError:  # closed meanwhile
+                stream.end()
+
+        opened.add_done_callback(read)
         return stream
 
     def done(self, stream: FileStream) -> None:
@@ -257,8 +274,16 @@ class ReadAhead:
             stream.end()
             return
         seen: set[tuple[str, str]] = set()
+        started, read = time.monotonic(), 0
         try:
             for file in candidate.iter_files():
+                read += len(file.data)
+                if read > self.lane_bytes:  # found while reading: the lane reads it all
+                    stream.end(ToLane(f"over {self.lane_bytes:,} bytes of files"))
+                    return
+                if time.monotonic() - started - stream.waited > self.lane_after:
+                    stream.end(ToLane(f"still being read after {self.lane_after:g} s"))
+                    return
                 digest = hashlib.sha256(file.data).hexdigest()  # once: the scan is handed it
                 if not stream.put(file, self._parse(file, seen, digest), digest):
                     return
