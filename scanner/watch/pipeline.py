@@ -24,7 +24,7 @@ import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
 from fingerprints import ParseFailure, TokenStream, isolated_tokenize, start_parser
@@ -123,6 +123,10 @@ class FileStream:
             self._bytes += len(file.data)
             self._changed.notify_all()
             return True
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled
 
     def _full(self, size: int) -> bool:
         return bool(self._items) and (len(self._items) >= self.max_files
@@ -241,18 +245,9 @@ class ReadAhead:
         self._lock = threading.Lock()
 
     def submit(self, opened: Future[Opened]) -> FileStream:
-        """Read ``opened``'s files once it is fetched: a reading thread never waits for a
-        fetch (one a server trickles would hold every publication's reading behind it)."""
         stream = FileStream()
         self._streams.add(stream)
-
-        def read(_: Future[Opened]) -> None:
-            try:
-                self._pool.submit(self._read, opened, stream)
-            except RuntimeError:  # closed meanwhile
-                stream.end()
-
-        opened.add_done_callback(read)
+        self._pool.submit(self._read, opened, stream)
         return stream
 
     def done(self, stream: FileStream) -> None:
@@ -266,6 +261,13 @@ class ReadAhead:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     def _read(self, opened: Future[Opened], stream: FileStream) -> None:
+        """Read the publications in the window's order (the scan's thread waits for the oldest
+        one's files), each once it is fetched; one whose fetch is handed to the big lane
+        (its stream cancelled) is no longer waited for."""
+        while not opened.done():
+            if stream.cancelled:
+                return
+            wait([opened], timeout=0.2)
         try:
             candidate = opened.result().candidate
         except BaseException:  # the scan's thread takes the error from the future itself
