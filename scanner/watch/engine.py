@@ -557,7 +557,7 @@ class Watcher:
                 if ahead is None:
                     outcome = self._judge(feed, candidate, None)
                 else:
-                    prepared = Prepared(candidate, ahead)
+                    prepared = Prepared(candidate, ahead, self.lane_after)
                     outcome = self._judge(feed, prepared, Parsed(prepared))
             except StoreError:
                 if self.store is None or not self.store.changed():

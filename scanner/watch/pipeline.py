@@ -173,9 +173,11 @@ class Prepared:
     """A candidate whose files were read (and parsed) ahead: everything but ``iter_files`` is
     the candidate's own (its problems, complete once the files are)."""
 
-    def __init__(self, candidate: Any, stream: FileStream) -> None:
+    def __init__(self, candidate: Any, stream: FileStream, bound: float | None = None) -> None:
+        """``bound``: seconds its scan may take before it goes to the big lane (``ToLane``)."""
         self._candidate = candidate
         self._stream = stream
+        self._bound = bound
         self.parsed: dict[int, tuple[CandidateFile, Ahead | Copy]] = {}
         self._digests: dict[int, tuple[CandidateFile, str]] = {}
 
@@ -183,7 +185,10 @@ class Prepared:
         return getattr(self._candidate, name)
 
     def iter_files(self) -> Iterator[CandidateFile]:
+        started = time.monotonic()
         for file, parse, digest in self._stream:
+            if self._bound is not None and time.monotonic() - started > self._bound:
+                raise ToLane(f"still being judged after {self._bound:g} s")
             if parse is not None:
                 self.parsed[id(file)] = (file, parse)
             if digest is not None:
