@@ -55,7 +55,6 @@ class Step:
 
     publication: Any
     outcome: Any
-    filtered: int = 0
     done: int = 1
     mark: Any = None
     moves: bool = True
