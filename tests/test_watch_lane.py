@@ -122,3 +122,30 @@ def test_a_kill_while_a_big_publication_is_pending_skips_none_and_reads_none_twi
     assert _rows(results, "SELECT count(*) FROM watch_outbox") == [(2,)]
     assert _rows(results, "SELECT cursor FROM watch_checkpoints") == [("6",)]
     assert _rows(results, "SELECT * FROM watch_done") == []
+
+
+def test_a_leak_in_the_lane_and_leaks_after_it_are_all_alerted(store, tmp_path):
+    """The lane judges on a thread of its own against the watch's index: a leak there and a
+    leak on the watch's thread both read the store (the matched files' fingerprints). They
+    shared one SQLite connection, usable only by the thread that made it: the second to read
+    stopped the watch as a 'damaged store', and every feed after the big one was never read
+    (bench_watch --stream real: the PyPI and GitHub leaks after the big packages, no alert)."""
+    rng = random.Random(43)
+    results = tmp_path / "r.db"
+    big_files = {f"lib/part{i}.js": js_module(rng, 40) for i in range(8)}
+    big_files |= {f"lib/{n}.py": _private_file(f"acme_ledger/{n}.py") for n in ("tax", "accounts")}
+    with FakeFeeds() as feeds, FakeWebhook() as hook:  # each leak its own private files
+        feeds.publish_npm("big", "1.0.0", big_files)
+        feeds.publish_npm("leaky", "1.0.0", {"index.js": js_module(rng, 3), **LEAKED})
+        feeds.publish_pypi("ledger-mirror", "0.1", {
+            "ledger_mirror/invoicing.py": _private_file("acme_ledger/invoicing.py")})  # fmt: skip
+        feeds.show()
+        command = watch_command(store, results, feeds, hook, "--feed", "npm", "--feed", "pypi",
+                                "--once", "--lane-bytes", "20000")  # fmt: skip
+        done = subprocess.run(command, env=_env(), capture_output=True, text=True, timeout=180)
+    assert "damaged store" not in done.stderr, done.stderr
+    assert done.returncode == 1, done.stderr
+    assert "npm:big: " in done.stderr and "judged in the big lane" in done.stderr
+    assert "big lane: 1 done, 0 pending" in done.stderr
+    assert {a["target"].split("@")[0].split("==")[0] for a in hook.alerts()} == {
+        "npm:big", "npm:leaky", "pypi:ledger-mirror"}  # fmt: skip

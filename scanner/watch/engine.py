@@ -192,7 +192,7 @@ class Watcher:
         self._fetch = ThreadPoolExecutor(self.prefetch, thread_name_prefix="watch-fetch")
         self._ahead = ReadAhead(context, self.jobs, lambda: self.memo, lane_bytes, lane_after)
         self.lane_after = lane_after
-        self._lane = Lane(self._lane_work, context.parse_limits)
+        self._lane = Lane(self._lane_work, context.parse_limits, self._lane_end)
         self._lane_memo: dict[tuple[str, str], FileOutcome] = {}
         self._lane_for: ScanContext | None = None  # the context the lane's memo is of
         self._lane_names: Counter[tuple[str, str]] = Counter()  # packages with a job pending
@@ -400,8 +400,20 @@ class Watcher:
         thread commits it, or, if the context changed meanwhile, hands it back)."""
         job.context = self.context
         if len(self._lane_memo) > MEMO_ENTRIES or self._lane_for is not job.context:
+            if self._lane_for is not job.context:
+                self._lane_end()  # the store connections this thread opened for the old index
             self._lane_memo, self._lane_for = {}, job.context
-        self._scan(job.slot, 0, job)
+        try:
+            self._scan(job.slot, 0, job)
+        except StoreError:
+            if self.store is None or not self.store.changed():
+                raise  # not a change of the store: the store itself is at fault
+            job.steps = []  # the watch's thread reopens the store and hands it back
+
+    def _lane_end(self) -> None:
+        """On the lane's thread: close the store connections it opened for its index."""
+        if self._lane_for is not None:
+            self._lane_for.index.close()
 
     def _collect(self) -> None:
         """Commit what the lane judged, in the order it judged it."""

@@ -112,8 +112,11 @@ class Lane:
     the next job starts only once it did (``applied``): a package's second publication sees the
     first one's mark."""
 
-    def __init__(self, work: Callable[[Job], None], limits: ParseLimits | None) -> None:
+    def __init__(self, work: Callable[[Job], None], limits: ParseLimits | None,
+                 end: Callable[[], None] = lambda: None) -> None:  # fmt: skip
+        """``end``: run on the lane's thread as it stops (what it opened is closed there)."""
         self.work = work
+        self.end = end
         self.limits = limits
         self.results: queue.Queue[Job] = queue.Queue()
         self._jobs: deque[Job] = deque()
@@ -160,13 +163,24 @@ class Lane:
             self._jobs.appendleft(job)
             self._changed.notify_all()
 
-    def close(self) -> None:
+    def close(self, wait: float = 2.0) -> None:
+        """Stop the lane; ``wait`` seconds for its thread to close what it opened (one still
+        judging a publication is left: the process's end closes it)."""
         with self._changed:
             self._quit = True
             self._jobs.clear()
             self._changed.notify_all()
+            thread = self._thread
+        if thread is not None:
+            thread.join(wait)
 
     def _run(self) -> None:
+        try:
+            self._serve()
+        finally:
+            self.end()
+
+    def _serve(self) -> None:
         if self.limits is not None:
             start_parser(self.limits)
         while True:

@@ -346,15 +346,22 @@ def delay(store: Path, folder: Path, total: int, rate: float, jobs: int,
         try:
             deadline = time.monotonic() + total / (rate / 60) + 900
             while len(hook.alerts()) < len(stream.leaky) and time.monotonic() < deadline:
+                if process.poll() is not None:  # stopped: no alert is coming (not a stall)
+                    break
                 time.sleep(0.5)
         finally:
             sampler.stop()
+            exited = process.poll()
             process.terminate()
             stderr = process.communicate(timeout=60)[1]
         print(sampler.memory())
-        for line in stderr.splitlines():
-            if "big lane" in line or os.environ.get("BENCH_WATCH_STDERR"):
-                print(f"watch: {line[:200]}")
+        lines = stderr.splitlines()
+        if exited is not None:
+            print(f"watch EXITED ({exited}) before every leak was alerted; its last lines:")
+        for n, line in enumerate(lines):
+            if ("big lane" in line or os.environ.get("BENCH_WATCH_STDERR")
+                    or (exited is not None and n >= len(lines) - 5)):  # fmt: skip
+                print(f"watch: {line[:300]}")
         received = {p["target"].split("@")[0]: at for at, p in hook.received}
         each: dict[str, float] = {}
         for leak, index in stream.leaky.items():
