@@ -62,8 +62,9 @@ def test_a_slow_publication_does_not_hold_back_the_leak_after_it(store, tmp_path
     assert not slow_sent, "the leak waited for the slow tarball"
     assert [a["target"] for a in hook.alerts()] == ["npm:leaky@1.0.0"]
     assert watch.returncode == 1, stderr
-    assert "npm:slow: still being fetched after 1 s; judged in the big lane" in stderr
-    assert "3 publication(s) scanned" in stderr and "big lane: 1 done, 0 pending" in stderr
+    assert "npm:slow: still being fetched after 1 s; judged in the slow lane" in stderr
+    assert "3 publication(s) scanned" in stderr
+    assert "big lane: 0 done, 0 pending; slow lane: 1 done, 0 pending" in stderr
     assert tarballs == {"slow-1.0.0.tgz": 1, "leaky-1.0.0.tgz": 1, "after-1.0.0.tgz": 1}
     assert _rows(results, "SELECT cursor FROM watch_checkpoints") == [("3",)]
     assert _rows(results, "SELECT * FROM watch_done") == []
@@ -149,3 +150,35 @@ def test_a_leak_in_the_lane_and_leaks_after_it_are_all_alerted(store, tmp_path):
     assert "big lane: 1 done, 0 pending" in done.stderr
     assert {a["target"].split("@")[0].split("==")[0] for a in hook.alerts()} == {
         "npm:big", "npm:leaky", "pypi:ledger-mirror"}  # fmt: skip
+
+
+def test_a_slow_publication_never_waits_behind_a_big_one(store, tmp_path):
+    """A big package hangs in the big lane; a leaky one after it is slow (its tarball held back
+    3 s, past --lane-after 1): it goes to the slow lane and is alerted while the big one still
+    hangs. In the one lane it waited behind the big one, however little there was in it (under
+    load, any publication slower than --lane-after did)."""
+    rng = random.Random(44)
+    results = tmp_path / "r.db"
+    with FakeFeeds() as feeds, FakeWebhook() as hook:
+        feeds.publish_npm("big", "1.0.0", {f"lib/part{i}.js": js_module(rng, 40)
+                                           for i in range(8)})  # fmt: skip
+        feeds.publish_npm("slowleak", "1.0.0", {"index.js": js_module(rng, 3), **LEAKED})
+        feeds.show()
+        feeds.faults.add(r"/big-1\.0\.0\.tgz$", "hang", seconds=300)
+        feeds.faults.add(r"/slowleak-1\.0\.0\.tgz$", "hang", seconds=3)
+        command = watch_command(store, results, feeds, hook, "--feed", "npm",
+                                "--lane-bytes", "20000", "--lane-after", "1")  # fmt: skip
+        watch = subprocess.Popen(command, env=_env(), stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)  # fmt: skip
+        try:
+            deadline = time.monotonic() + 60
+            while not hook.alerts() and time.monotonic() < deadline:
+                assert watch.poll() is None, watch.communicate()
+                time.sleep(0.05)
+            big_sent = feeds.requests_matching(r"/big-1\.0\.0\.tgz$")
+        finally:
+            watch.kill()
+            _, stderr = watch.communicate()
+    assert [a["target"] for a in hook.alerts()] == ["npm:slowleak@1.0.0"], stderr
+    assert not big_sent  # still hanging
+    assert "npm:slowleak: still being fetched after 1 s; judged in the slow lane" in stderr

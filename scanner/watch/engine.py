@@ -36,7 +36,7 @@ from scanner.sources import Unreadable
 from scanner.verdict import Verdict
 from scanner.watch.alerts import alert_payload
 from scanner.watch.feeds import Opened, Publication, Versions
-from scanner.watch.lane import LANE_AFTER, LANE_BYTES, Job, Lane, Ledger, Step, ToLane
+from scanner.watch.lane import LANE_AFTER, LANE_BYTES, Job, Lane, Ledger, Slow, Step, ToLane
 from scanner.watch.pipeline import FileStream, Parsed, Prepared, ReadAhead
 from scanner.watch.reopen import FollowedStore
 from scanner.watch.state import Mark, WatchState, undated_mark
@@ -192,13 +192,13 @@ class Watcher:
         self._fetch = ThreadPoolExecutor(self.prefetch, thread_name_prefix="watch-fetch")
         self._ahead = ReadAhead(context, self.jobs, lambda: self.memo, lane_bytes, lane_after)
         self.lane_after = lane_after
-        self._lane = Lane(self._lane_work, context.parse_limits, self._lane_end)
-        self._lane_memo: dict[tuple[str, str], FileOutcome] = {}
-        self._lane_for: ScanContext | None = None  # the context the lane's memo is of
+        self._big, self._slow = (Lane(name, self._lane_work, context.parse_limits,
+                                      self._lane_end) for name in ("big", "slow"))  # fmt: skip
+        self._lanes = [self._big, self._slow]
         self._lane_names: Counter[tuple[str, str]] = Counter()  # packages with a job pending
+        self._lane_of: dict[tuple[str, str], Lane] = {}  # and the lane it is in
         self._ledgers: dict[str, Ledger] = {}
         self._applying = False  # committing a lane job's steps
-        self.lane_done = 0
         self._inbox: queue.Queue[_Slot] = queue.Queue(maxsize=INBOX)
         self._quit = threading.Event()  # the readers stop
         self._readers: list[threading.Thread] = []
@@ -207,7 +207,8 @@ class Watcher:
         self._quit.set()
         for reader in self._readers:
             reader.join(2.0)
-        self._lane.close()
+        for lane in self._lanes:
+            lane.close()
         self._ahead.close()
         self._fetch.shutdown(wait=False, cancel_futures=True)
         self.context.index.close()
@@ -241,15 +242,15 @@ class Watcher:
                     slot = window.popleft()
                     ahead -= slot.opened is not None
                     self._finish(slot, skipped, last, running)
-                elif stopping or not (running or self._lane.busy):
+                elif stopping or not (running or any(lane.busy for lane in self._lanes)):
                     break
             for name, count in skipped.items():  # entries passed over since the last commit
                 cursor = last[name]
                 if count and cursor is not None:
                     self._commit(name, cursor, count, row=False)
-            left = self._lane.waiting()
+            left = [job for lane in self._lanes for job in lane.waiting()]
             if left:
-                self.say(f"{len(left)} publication(s) pending in the big lane are not done "
+                self.say(f"{len(left)} publication(s) pending in the lanes are not done "
                          "(judged at the next start): "
                          + ", ".join(self.redact(j.target) for j in left[:5]))  # fmt: skip
         finally:
@@ -340,12 +341,16 @@ class Watcher:
                 self._advance(name, skipped[name])
                 skipped[name] = 0
                 return
+            key = (name, slot.publication.name)
             try:
-                if (name, slot.publication.name) in self._lane_names:
-                    raise ToLane("a publication of its package is pending in the big lane")
+                if key in self._lane_names:
+                    raise ToLane(f"a publication of its package is pending in the "
+                                 f"{self._lane_of[key].name} lane")  # fmt: skip
                 scanned = self._scan(slot, skipped[name])
             except ToLane as moved:
-                self._to_lane(slot, skipped[name], str(moved))
+                slow = isinstance(moved, Slow)
+                lane = self._lane_of.get(key) or (self._slow if slow else self._big)
+                self._to_lane(slot, skipped[name], str(moved), lane)
                 scanned = True
             if not scanned and self._ledgers.get(name) and slot.opened is not None:
                 self._commit(name, cursor, skipped[name] + 1)  # fetched: not again at a restart
@@ -377,8 +382,8 @@ class Watcher:
         elif done:
             self.state.commit(feed, None, done)
 
-    def _to_lane(self, slot: _Slot, before: int, why: str) -> None:
-        """Hand the window's oldest publication to the lane; the feed goes on."""
+    def _to_lane(self, slot: _Slot, before: int, why: str, lane: Lane) -> None:
+        """Hand the window's oldest publication to ``lane``; the feed goes on."""
         publication = slot.publication
         assert publication is not None
         if before:  # the entries passed over before it
@@ -386,23 +391,26 @@ class Watcher:
         if slot.stream is not None:
             self._ahead.done(slot.stream)
             slot.stream = None
-        if self._lane.busy:
+        if lane.busy:
             slot.opened = None  # it waits as a feed entry: fetched again when its turn comes
         job = Job(slot, why)
         self._ledger(publication.feed).add(publication.cursor, True, job)
-        self._lane_names[publication.feed, publication.name] += 1
-        self._lane.submit(job)
-        self.say(f"{self.redact(publication.target)}: {why}; judged in the big lane, the feed "
-                 f"goes on ({len(self._lane.waiting())} pending there)")  # fmt: skip
+        key = (publication.feed, publication.name)
+        self._lane_names[key] += 1
+        self._lane_of[key] = lane
+        lane.submit(job)
+        self.say(f"{self.redact(publication.target)}: {why}; judged in the {lane.name} lane, "
+                 f"the feed goes on ({len(lane.waiting())} pending there)")  # fmt: skip
 
-    def _lane_work(self, job: Job) -> None:
-        """The lane's thread: judge ``job`` against the context as it is now (the watch's
+    def _lane_work(self, lane: Lane, job: Job) -> None:
+        """A lane's thread: judge ``job`` against the context as it is now (the watch's
         thread commits it, or, if the context changed meanwhile, hands it back)."""
         job.context = self.context
-        if len(self._lane_memo) > MEMO_ENTRIES or self._lane_for is not job.context:
-            if self._lane_for is not job.context:
-                self._lane_end()  # the store connections this thread opened for the old index
-            self._lane_memo, self._lane_for = {}, job.context
+        if len(lane.memo) > MEMO_ENTRIES or lane.context is not job.context:
+            if lane.context is not job.context:
+                self._lane_end(lane)  # the store connections this thread opened for the old one
+            lane.memo, lane.context = {}, job.context
+        job.memo = lane.memo
         try:
             self._scan(job.slot, 0, job)
         except StoreError:
@@ -410,16 +418,21 @@ class Watcher:
                 raise  # not a change of the store: the store itself is at fault
             job.steps = []  # the watch's thread reopens the store and hands it back
 
-    def _lane_end(self) -> None:
-        """On the lane's thread: close the store connections it opened for its index."""
-        if self._lane_for is not None:
-            self._lane_for.index.close()
+    @staticmethod
+    def _lane_end(lane: Lane) -> None:
+        """On ``lane``'s thread: close the store connections it opened for its index."""
+        if lane.context is not None:
+            lane.context.index.close()
 
     def _collect(self) -> None:
-        """Commit what the lane judged, in the order it judged it."""
+        """Commit what each lane judged, in the order it judged it."""
+        for lane in self._lanes:
+            self._collect_from(lane)
+
+    def _collect_from(self, lane: Lane) -> None:
         while True:
             try:
-                job = self._lane.results.get_nowait()
+                job = lane.results.get_nowait()
             except queue.Empty:
                 return
             if job.error is not None:
@@ -427,7 +440,7 @@ class Watcher:
             if self.store is not None and self.store.changed():
                 self._reopen()
             if job.context is not self.context:  # judged against an index since replaced
-                self._lane.again(job)
+                lane.again(job)
                 continue
             publication = job.slot.publication
             self._applying = True
@@ -437,21 +450,26 @@ class Watcher:
             finally:
                 self._applying = False
             job.finished = True
-            self.lane_done += 1
+            lane.done += 1
             key = (publication.feed, publication.name)
             self._lane_names[key] -= 1
             if not self._lane_names[key]:
-                del self._lane_names[key]
-            self._lane.applied(job)
+                del self._lane_names[key], self._lane_of[key]
+            lane.applied(job)
             self._advance(publication.feed)
 
     def lane_status(self) -> str:
-        """What the big lane did and holds, for the summary line."""
-        waiting = self._lane.waiting()
-        names = ", ".join(self.redact(j.target) for j in waiting[:3])
-        more = f" and {len(waiting) - 3} more" if len(waiting) > 3 else ""
-        return (f"big lane: {self.lane_done:,} done, {len(waiting):,} pending"
-                + (f" ({names}{more})" if waiting else ""))  # fmt: skip
+        """What the big lane (and the slow one, when used) did and holds, for the summary."""
+        said = []
+        for lane in self._lanes:
+            waiting = lane.waiting()
+            if lane.name != "big" and not (waiting or lane.done):
+                continue
+            names = ", ".join(self.redact(j.target) for j in waiting[:3])
+            more = f" and {len(waiting) - 3} more" if len(waiting) > 3 else ""
+            said.append(f"{lane.name} lane: {lane.done:,} done, {len(waiting):,} pending"
+                        + (f" ({names}{more})" if waiting else ""))  # fmt: skip
+        return "; ".join(said)
 
     def _scan(self, slot: _Slot, before: int, job: Job | None = None) -> bool:
         """Scan one publication and commit it with the ``before`` entries passed over since
@@ -475,7 +493,7 @@ class Watcher:
                     future.result(timeout=max(0.0, slot.started + self.lane_after
                                               - time.monotonic()))  # fmt: skip
                 except TimeoutError:
-                    raise ToLane(f"still being fetched after {self.lane_after:g} s") from None
+                    raise Slow(f"still being fetched after {self.lane_after:g} s") from None
                 except Exception:  # the fetch's own error: taken below
                     pass
             fetch = future.result if future is not None else publication.open
@@ -540,7 +558,7 @@ class Watcher:
             step = Step(publication, outcome, done, mark, moves)
         else:
             outcome = self._judge(publication.feed, opened.candidate, None, job.context,
-                                  self._lane_memo)  # fmt: skip
+                                  job.memo)  # fmt: skip
             step = Step(publication, outcome, done, mark, moves)
         if job is None:
             self._apply(step)

@@ -21,6 +21,11 @@ nothing pending before it, and those rows go (``Ledger``). Killed at any time, a
 the feed from the checkpoint, judges again what was pending (never committed) and passes over
 the entries recorded done (no fetch). A backlog of big publications waits as identities (the
 feed entry; its tarball is fetched again when its turn comes), not as tarballs in memory.
+
+A publication moved only by time (``Slow``: its fetch or reading outlasted ``LANE_AFTER``,
+which a trickling server, or a loaded machine, does) goes to a **slow lane** of its own, never
+behind the big ones: in the big lane it waited for every big publication before it (minutes
+each), though nothing in it was big.
 """
 
 from __future__ import annotations
@@ -48,6 +53,11 @@ class ToLane(BaseException):
     Exception`` (what a hostile input raises) takes it for a broken input."""
 
 
+class Slow(ToLane):
+    """A publication in progress longer than ``LANE_AFTER``, not known to be big: the slow
+    lane."""
+
+
 @dataclass
 class Step:
     """One commit a judgement asks for: a publication's outcome (None: nothing to scan, only
@@ -68,6 +78,7 @@ class Job:
     slot: Any
     why: str
     context: Any = None  # the matching context it was judged against
+    memo: Any = None  # its lane's memo
     steps: list[Step] = field(default_factory=list)
     error: BaseException | None = None
     finished: bool = False  # committed
@@ -112,11 +123,15 @@ class Lane:
     the next job starts only once it did (``applied``): a package's second publication sees the
     first one's mark."""
 
-    def __init__(self, work: Callable[[Job], None], limits: ParseLimits | None,
-                 end: Callable[[], None] = lambda: None) -> None:  # fmt: skip
+    def __init__(self, name: str, work: Callable[[Lane, Job], None], limits: ParseLimits | None,
+                 end: Callable[[Lane], None] = lambda lane: None) -> None:  # fmt: skip
         """``end``: run on the lane's thread as it stops (what it opened is closed there)."""
+        self.name = name
         self.work = work
         self.end = end
+        self.done = 0  # jobs committed
+        self.memo: dict[Any, Any] = {}  # outcomes by content, of ``context``'s index
+        self.context: Any = None
         self.limits = limits
         self.results: queue.Queue[Job] = queue.Queue()
         self._jobs: deque[Job] = deque()
@@ -139,7 +154,8 @@ class Lane:
         """Queue ``job`` (``first``: ahead of the others, to be judged again)."""
         with self._changed:
             if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="watch-lane", daemon=True)
+                self._thread = threading.Thread(target=self._run, name=f"watch-{self.name}-lane",
+                                                daemon=True)  # fmt: skip
                 self._thread.start()
             if first:
                 self._jobs.appendleft(job)
@@ -178,7 +194,7 @@ class Lane:
         try:
             self._serve()
         finally:
-            self.end()
+            self.end(self)
 
     def _serve(self) -> None:
         if self.limits is not None:
@@ -191,7 +207,7 @@ class Lane:
                     return
                 job = self._current = self._jobs.popleft()
             try:
-                self.work(job)
+                self.work(self, job)
             except BaseException as exc:  # a bug: the watch's thread raises it
                 job.error = exc
             self.results.put(job)

@@ -32,7 +32,7 @@ from scanner.runners import Ready
 from scanner.scan import Memo, ScanContext, scan_tokens
 from scanner.sources import CandidateFile
 from scanner.watch.feeds import Opened
-from scanner.watch.lane import LANE_AFTER, LANE_BYTES, ToLane
+from scanner.watch.lane import LANE_AFTER, LANE_BYTES, Slow, ToLane
 
 Parse = TokenStream | ParseFailure | None
 """What a file's parse ahead gave: its tokens, why the parser could not read it, or None (not
@@ -188,7 +188,7 @@ class Prepared:
         started = time.monotonic()
         for file, parse, digest in self._stream:
             if self._bound is not None and time.monotonic() - started > self._bound:
-                raise ToLane(f"still being judged after {self._bound:g} s")
+                raise Slow(f"still being judged after {self._bound:g} s")
             if parse is not None:
                 self.parsed[id(file)] = (file, parse)
             if digest is not None:
@@ -289,7 +289,7 @@ class ReadAhead:
                     stream.end(ToLane(f"over {self.lane_bytes:,} bytes of files"))
                     return
                 if time.monotonic() - started - stream.waited > self.lane_after:
-                    stream.end(ToLane(f"still being read after {self.lane_after:g} s"))
+                    stream.end(Slow(f"still being read after {self.lane_after:g} s"))
                     return
                 digest = hashlib.sha256(file.data).hexdigest()  # once: the scan is handed it
                 if not stream.put(file, self._parse(file, seen, digest), digest):
