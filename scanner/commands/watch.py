@@ -24,7 +24,7 @@ from scanner.commands import RESULTS_OPTION, store_path
 from scanner.console import err, error, say
 from scanner.endpoints import DEFAULT_API, DEFAULT_RESULTS, NPM_REGISTRY, PYPI_URL
 from scanner.errors import ConfigError, LeaktraceError
-from scanner.watch.lane import LANE_AFTER, LANE_BYTES, LANE_FILES
+from scanner.lane_limits import LANE_AFTER, LANE_BYTES, LANE_FILES
 
 if TYPE_CHECKING:
     from fingerprints import FingerprintParams, SQLiteStore

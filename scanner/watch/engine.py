@@ -30,13 +30,14 @@ from packaging.utils import canonicalize_name
 
 from fingerprints import LeaktraceError, StoreError, carried_name
 from scanner.http import FetchError
+from scanner.lane_limits import LANE_AFTER, LANE_BYTES
 from scanner.reports.json_report import candidate_dict
 from scanner.scan import FileOutcome, ScanContext, scan_candidate
 from scanner.sources import Unreadable
 from scanner.verdict import Verdict
 from scanner.watch.alerts import alert_payload
 from scanner.watch.feeds import Opened, Publication, Versions
-from scanner.watch.lane import LANE_AFTER, LANE_BYTES, Job, Lane, Ledger, Slow, Step, ToLane
+from scanner.watch.lane import Job, Lane, Ledger, Slow, Step, ToLane
 from scanner.watch.pipeline import FileStream, Parsed, Prepared, ReadAhead
 from scanner.watch.reopen import FollowedStore
 from scanner.watch.state import Mark, WatchState, undated_mark

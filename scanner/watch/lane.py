@@ -20,7 +20,8 @@ once the oldest pending publication is done, the checkpoint moves to the newest 
 nothing pending before it, and those rows go (``Ledger``). Killed at any time, a restart reads
 the feed from the checkpoint, judges again what was pending (never committed) and passes over
 the entries recorded done (no fetch). A backlog of big publications waits as identities (the
-feed entry; its tarball is fetched again when its turn comes), not as tarballs in memory.
+feed entry; its tarball is fetched again when its turn comes), not as tarballs in memory. The
+three bounds are in ``scanner.lane_limits``.
 
 A publication moved only by time (``Slow``: its fetch or reading outlasted ``LANE_AFTER``,
 which a trickling server, or a loaded machine, does) goes to a **slow lane** of its own, never
@@ -38,13 +39,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fingerprints import ParseLimits, start_parser
-
-LANE_BYTES = 64 * 1024 * 1024
-"""Bytes of files (unpacked) past which a publication is judged in the lane."""
-LANE_FILES = 10_000
-"""Files (npm's ``dist.fileCount``) past which a publication is judged in the lane."""
-LANE_AFTER = 30.0
-"""Seconds a publication may be fetched or read before it goes to the lane."""
 
 
 class ToLane(BaseException):

@@ -28,11 +28,12 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
 from fingerprints import ParseFailure, TokenStream, isolated_tokenize, start_parser
+from scanner.lane_limits import LANE_AFTER, LANE_BYTES
 from scanner.runners import Ready
 from scanner.scan import Memo, ScanContext, scan_tokens
 from scanner.sources import CandidateFile
 from scanner.watch.feeds import Opened
-from scanner.watch.lane import LANE_AFTER, LANE_BYTES, Slow, ToLane
+from scanner.watch.lane import Slow, ToLane
 
 Parse = TokenStream | ParseFailure | None
 """What a file's parse ahead gave: its tokens, why the parser could not read it, or None (not
