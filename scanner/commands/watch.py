@@ -118,7 +118,7 @@ def watch(
         float,
         typer.Option(
             "--lane-after",
-            help="Seconds a publication may be fetched or read before it goes to the big lane.",
+            help="Seconds a publication may be fetched or read before it goes to the slow lane.",
         ),
     ] = LANE_AFTER,
     npm_changes: Annotated[str, typer.Option(help="npm replication feed.")] = NPM_CHANGES,
