@@ -34,6 +34,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -464,37 +465,40 @@ class InMemoryFingerprints:
 
 
 class _StoreReader:
-    """A read-only store opened on first use in each process (a forked worker opens its own),
-    checked to be the store the index was built from; closed by the process that opened it when
-    the reader goes, or at the latest as that process exits: SQLite removes a WAL store's
-    ``-wal`` and ``-shm`` files only when its last connection closes, and these connections,
-    left open to the end, left both beside the store after every ``scan`` and ``guard``."""
+    """A read-only store opened on first use in each process and each thread (a forked worker
+    opens its own; so does the watch's big lane, which judges on a thread of its own against
+    the same index: a SQLite connection may be used only by the thread that made it, and the
+    lane's first use of the watch thread's connection stopped the watch as a 'damaged store'),
+    checked to be the store the index was built from; closed by the thread that opened it when
+    it calls ``close``, or when the reader goes, or at the latest as that process exits: SQLite
+    removes a WAL store's ``-wal`` and ``-shm`` files only when its last connection closes, and
+    these connections, left open to the end, left both beside the store after every ``scan``
+    and ``guard``."""
 
     def __init__(self, path: str, file_ids: np.ndarray, stamp: tuple[str, int]) -> None:
         self.path, self.file_ids, self.stamp = path, file_ids, stamp
-        self._store: SQLiteStore | None = None
-        self._closer: weakref.finalize | None = None
-        self._pid = 0
+        self._stores: dict[tuple[int, int], tuple[SQLiteStore, weakref.finalize]] = {}
 
     def store(self) -> SQLiteStore:
-        if self._store is None or self._pid != os.getpid():
+        key = (os.getpid(), threading.get_ident())
+        found = self._stores.get(key)
+        if found is None:
             store = open_store(self.path, read_only=True)
             if store.stamp() != self.stamp:
                 store.close()
                 raise StoreError(f"{self.path}: the store changed during the scan; scan again")
-            self._store, self._pid = store, os.getpid()
-            self._closer = weakref.finalize(self, _close_in, store, self._pid)
-        return self._store
+            found = self._stores[key] = (store, weakref.finalize(self, _close_in, store, key))
+        return found[0]
 
     def close(self) -> None:
-        """Close the store opened here (a forked worker's copy of the parent's is left to the
-        parent). Never left to the garbage collector: a ``sqlite3.Connection`` is in a reference
-        cycle with its statement cache, so an unclosed one keeps its descriptors until a full
-        collection, and a watch that reopens the store would hold three more each time."""
-        self._store = None
-        closer, self._closer = self._closer, None
-        if closer is not None:
-            closer()  # once: the finalizer then does nothing
+        """Close the store this thread opened here (a forked worker's copy of the parent's is
+        left to the parent, another thread's to that thread: it may be using it). Never left to
+        the garbage collector: a ``sqlite3.Connection`` is in a reference cycle with its
+        statement cache, so an unclosed one keeps its descriptors until a full collection, and
+        a watch that reopens the store would hold three more each time."""
+        found = self._stores.pop((os.getpid(), threading.get_ident()), None)
+        if found is not None:
+            found[1]()  # once: the finalizer then does nothing
 
     def __getstate__(self) -> dict[str, Any]:
         return {"path": self.path, "file_ids": np.asarray(self.file_ids), "stamp": self.stamp}
@@ -503,12 +507,12 @@ class _StoreReader:
         self.__init__(state["path"], state["file_ids"], state["stamp"])  # type: ignore[misc]
 
 
-def _close_in(store: SQLiteStore, pid: int) -> None:
-    """Close ``store`` in the process that opened it only: a forked child holds a copy of its
-    parent's connection, which is the parent's to close."""
-    if os.getpid() == pid:
-        with contextlib.suppress(sqlite3.ProgrammingError):  # opened by another thread:
-            store.close()  # left to the collector
+def _close_in(store: SQLiteStore, key: tuple[int, int]) -> None:
+    """Close ``store`` in the process that opened it only (``key``: its pid and thread): a
+    forked child holds a copy of its parent's connection, which is the parent's to close."""
+    if os.getpid() == key[0]:
+        with contextlib.suppress(sqlite3.ProgrammingError):  # at exit, opened by another
+            store.close()  # thread: left to the process's end
 
 
 class _CachedReader(_StoreReader):
@@ -521,6 +525,7 @@ class _CachedReader(_StoreReader):
         super().__init__(path, file_ids, stamp)
         self._cache: OrderedDict[int, Any] = OrderedDict()
         self._bytes = 0
+        self._lock = threading.Lock()  # the watch's thread and its big lane share the cache
 
     def _read(self, number: int) -> Any:
         raise NotImplementedError
@@ -530,16 +535,19 @@ class _CachedReader(_StoreReader):
         raise NotImplementedError
 
     def _cached(self, number: int) -> Any:
-        found = self._cache.get(number)
-        if found is not None:
-            self._cache.move_to_end(number)
-            return found
-        found = self._read(number)
-        self._cache[number] = found
-        self._bytes += self._size(found)
-        while self._bytes > self.CACHE_BYTES and len(self._cache) > 1:
-            _, dropped = self._cache.popitem(last=False)
-            self._bytes -= self._size(dropped)
+        with self._lock:
+            found = self._cache.get(number)
+            if found is not None:
+                self._cache.move_to_end(number)
+                return found
+        found = self._read(number)  # on this thread's connection, the lock not held
+        with self._lock:
+            if number not in self._cache:
+                self._cache[number] = found
+                self._bytes += self._size(found)
+            while self._bytes > self.CACHE_BYTES and len(self._cache) > 1:
+                _, dropped = self._cache.popitem(last=False)
+                self._bytes -= self._size(dropped)
         return found
 
 

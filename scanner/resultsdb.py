@@ -51,7 +51,7 @@ def legacy_reasons(reasons: list[str]) -> list[str]:
 
 
 FORMAT = "leaktrace-results"
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 DEFAULT_PATH = DEFAULT_RESULTS
 
 _SCHEMA = """
@@ -231,6 +231,16 @@ def _migrate_5_to_6(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX watch_outbox_due ON watch_outbox (delivered_at, next_at)")
 
 
+def _migrate_6_to_7(db: sqlite3.Connection) -> None:
+    """v7: the feed entries ``watch`` did while a publication before them was pending in its
+    big lane (the checkpoint stays before the pending one): a restart reads the feed from the
+    checkpoint and passes these over (``scanner.watch.lane``)."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS watch_done (feed TEXT NOT NULL, cursor TEXT NOT NULL,"
+        " PRIMARY KEY (feed, cursor)) WITHOUT ROWID"
+    )
+
+
 #: Numbered migrations: MIGRATIONS[n] upgrades a results database from schema n to n + 1.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _migrate_1_to_2,
@@ -238,6 +248,7 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     3: _migrate_3_to_4,
     4: _migrate_4_to_5,
     5: _migrate_5_to_6,
+    6: _migrate_6_to_7,
 }
 
 #: What a decision covers (``decisions.scope``, schema 3).

@@ -238,7 +238,7 @@ def test_a_version_2_database_is_migrated_with_its_decisions(results, tmp_path):
         assert db.decisions(first["target"])[0].scope == "location"
     version = sqlite3.connect(old).execute(
         "SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]  # fmt: skip
-    assert int(version) == SCHEMA_VERSION == 6  # every migration ran
+    assert int(version) == SCHEMA_VERSION == 7  # every migration ran
 
 
 # -- security -------------------------------------------------------------------------------------

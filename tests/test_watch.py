@@ -350,13 +350,15 @@ def test_results_database_schema_3_gains_the_watch_tables(tmp_path):
         db.execute("DROP TABLE watch_outbox")
         db.execute("DROP TABLE watch_versions")
         db.execute("DROP TABLE watch_since")
+        db.execute("DROP TABLE watch_done")
         db.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
     with ResultsDB(path) as results:
         version = results.connection.execute(
             "SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]  # fmt: skip
         tables = {r[0] for r in results.connection.execute("SELECT name FROM sqlite_master")}
-    assert version == "6"
-    assert {"watch_checkpoints", "watch_outbox", "watch_versions", "watch_since"} <= tables
+    assert version == "7"
+    assert {"watch_checkpoints", "watch_outbox", "watch_versions", "watch_since",
+            "watch_done"} <= tables  # fmt: skip
 
 
 def test_results_database_schema_5_keeps_its_undelivered_alerts_for_any_webhook(tmp_path):

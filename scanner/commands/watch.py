@@ -24,6 +24,7 @@ from scanner.commands import RESULTS_OPTION, store_path
 from scanner.console import err, error, say
 from scanner.endpoints import DEFAULT_API, DEFAULT_RESULTS, NPM_REGISTRY, PYPI_URL
 from scanner.errors import ConfigError, LeaktraceError
+from scanner.lane_limits import LANE_AFTER, LANE_BYTES, LANE_FILES
 
 if TYPE_CHECKING:
     from fingerprints import FingerprintParams, SQLiteStore
@@ -105,6 +106,21 @@ def watch(
         int,
         typer.Option("--jobs", "-j", help="Parser processes working at once (2: both cores)."),
     ] = 1,
+    lane_bytes: Annotated[
+        int,
+        typer.Option(
+            "--lane-bytes",
+            help="Judge a publication of more bytes of files than "
+            "this (npm: unpacked) in the big lane, beside the feed.",
+        ),
+    ] = LANE_BYTES,
+    lane_after: Annotated[
+        float,
+        typer.Option(
+            "--lane-after",
+            help="Seconds a publication may be fetched or read before it goes to the slow lane.",
+        ),
+    ] = LANE_AFTER,
     npm_changes: Annotated[str, typer.Option(help="npm replication feed.")] = NPM_CHANGES,
     npm_registry: Annotated[str, typer.Option(help="npm registry base URL.")] = NPM_REGISTRY,
     pypi_url: Annotated[str, typer.Option(help="PyPI base URL.")] = PYPI_URL,
@@ -133,7 +149,8 @@ def watch(
         packages=tuple(package or ()), scopes=tuple(scope or ()),
         orgs=tuple(github_org or ()), keywords=tuple(keyword or ()), max_size=max_size,
         from_beginning=from_beginning, gharchive_from=gharchive_from, once=once, poll=poll,
-        prefetch=prefetch, jobs=jobs, npm_changes=npm_changes, npm_registry=npm_registry,
+        prefetch=prefetch, jobs=jobs, lane_bytes=lane_bytes, lane_after=lane_after,
+        npm_changes=npm_changes, npm_registry=npm_registry,
         pypi_url=pypi_url, api_url=api_url, gharchive_url=gharchive_url, token_file=token_file,
         config=config, assignments=tuple(set_ or ()), name=name,
     )  # fmt: skip
@@ -176,6 +193,8 @@ class Settings:
     config: Path | None
     assignments: tuple[str, ...]
     name: str | None = None
+    lane_bytes: int = LANE_BYTES
+    lane_after: float = LANE_AFTER
 
     def check(self) -> None:
         """A ``ConfigError`` naming the first bad option."""
@@ -268,7 +287,9 @@ def run_watch(settings: Settings) -> int:
                               alert_review=settings.alert_review, prefetch=settings.prefetch,
                               jobs=settings.jobs,
                               on_alert=outbox.poke if outbox else None, say=_say,
-                              redact=crawler.http.redact, store=followed)  # fmt: skip
+                              redact=crawler.http.redact, store=followed,
+                              lane_bytes=settings.lane_bytes,
+                              lane_after=settings.lane_after)  # fmt: skip
             previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
             try:
                 watcher.run(once=settings.once, poll=settings.poll, stop=stop.is_set)
@@ -281,7 +302,8 @@ def run_watch(settings: Settings) -> int:
             err.print(f"watch: {counts.seen:,} feed entries, {counts.scanned:,} publication(s) "
                       f"scanned, {counts.filtered:,} filtered out, {counts.flagged:,} flagged, "
                       f"{counts.incomplete:,} incomplete; by feed: "
-                      f"{json.dumps(counts.by_feed, sort_keys=True)}; run {run_id} in "
+                      f"{json.dumps(counts.by_feed, sort_keys=True)}; "
+                      f"{watcher.lane_status()}; run {run_id} in "
                       f"{settings.results}", markup=False)  # fmt: skip
     finally:
         if watcher is not None:
@@ -351,7 +373,8 @@ def _feeds(settings: Settings, crawler: Crawler, state: WatchState, limits: Limi
         state.start_since("npm", _npm_since(settings, state))
         feeds.append(NpmFeed(crawler.http, settings.npm_changes, settings.npm_registry, limits,
                              state.checkpoint("npm") or start, max_size=settings.max_size,
-                             unread=functools.partial(state.unread_ahead, "npm")))  # fmt: skip
+                             unread=functools.partial(state.unread_ahead, "npm"),
+                             lane=(settings.lane_bytes, LANE_FILES)))  # fmt: skip
     if "pypi" in settings.feeds:
         feeds.append(PyPIFeed(crawler.http, settings.pypi_url, limits,
                               state.checkpoint("pypi") or start,

@@ -64,6 +64,8 @@ class Opened:
     candidate: Any = None  # a scanner.sources.Candidate
     skipped: str | None = None  # nothing left to read (all unpublished)
     versions: Versions | None = None  # npm: the package's versions; this one is the newest
+    later: Opener | None = None  # too big to fetch ahead (``big`` says why): the big lane does
+    big: str = ""
 
 
 def over_max_size(target: str, feed: str, size: str) -> Opened:
@@ -125,8 +127,13 @@ class NpmFeed:
 
     def __init__(self, http: Http, changes_url: str, registry: str, limits: Limits,
                  cursor: str | None, batch: int = 1000, max_size: int | None = None,
-                 unread: Unread | None = None) -> None:  # fmt: skip
+                 unread: Unread | None = None,
+                 lane: tuple[int, int] | None = None) -> None:  # fmt: skip
         self.http = http
+        self.lane = lane
+        """Unpacked bytes and files (``dist.unpackedSize``, ``dist.fileCount``) past which a
+        version's tarball is not fetched ahead: the watch's big lane fetches and judges it
+        (``scanner.watch.lane``)."""
         self.unread = unread
         """Which of a package's versions the watch has not read (``WatchState.unread_ahead``):
         none, and the newest tarball is not fetched ahead."""
@@ -188,14 +195,21 @@ class NpmFeed:
         opened.versions = listing
         return opened
 
-    def _version(self, name: str, doc: Any, url: str, version: str) -> Opened:
+    def _version(self, name: str, doc: Any, url: str, version: str,
+                 ahead: bool = True) -> Opened:  # fmt: skip
         release = npm_release(doc, url, version)
         if release is None:
             raise _malformed(url, f"versions has no {version[:64]!r}")
         target = f"npm:{name}@{release.version}"
-        size = _npm_size(doc, release.version)
+        size = _npm_dist(doc, release.version, "unpackedSize")
         if self.max_size is not None and size is not None and size > self.max_size:
             return over_max_size(target, "npm", f"{size:,} bytes unpacked")
+        files = _npm_dist(doc, release.version, "fileCount")
+        if ahead and self.lane is not None and ((size or 0) > self.lane[0]
+                                                or (files or 0) > self.lane[1]):  # fmt: skip
+            later = functools.partial(self._version, name, doc, url, version, False)
+            return Opened(later=later, big=f"{size or 0:,} bytes unpacked in {files or 0:,} "
+                                           "files (its packument)")  # fmt: skip
         data = self.http.download(release.url, self.limits.max_total_bytes, kind="tarball")
         filename = release.url.rsplit("/", 1)[-1].split("?", 1)[0] or "package.tgz"
         archive = Archive(Path(filename), target=target, limits=self.limits, data=data,
@@ -209,9 +223,10 @@ def _seq_text(seq: Any) -> str:
     return seq if isinstance(seq, str) else json.dumps(seq)
 
 
-def _npm_size(doc: dict[str, Any], version: str) -> int | None:
+def _npm_dist(doc: dict[str, Any], version: str, key: str) -> int | None:
+    """A number of a version's ``dist`` (``unpackedSize``, ``fileCount``), if it says."""
     dist = (doc.get("versions") or {}).get(version, {}).get("dist")
-    size = dist.get("unpackedSize") if isinstance(dist, dict) else None
+    size = dist.get(key) if isinstance(dist, dict) else None
     return size if isinstance(size, int) and not isinstance(size, bool) else None
 
 

@@ -21,16 +21,19 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
 from fingerprints import ParseFailure, TokenStream, isolated_tokenize, start_parser
+from scanner.lane_limits import LANE_AFTER, LANE_BYTES
 from scanner.runners import Ready
 from scanner.scan import Memo, ScanContext, scan_tokens
 from scanner.sources import CandidateFile
 from scanner.watch.feeds import Opened
+from scanner.watch.lane import Slow, ToLane
 
 Parse = TokenStream | ParseFailure | None
 """What a file's parse ahead gave: its tokens, why the parser could not read it, or None (not
@@ -102,13 +105,16 @@ class FileStream:
         self._cancelled = False
         self._owned: list[Ahead] = []  # parses made for this stream, let go when it is done
         self._changed = threading.Condition()
+        self.waited = 0.0  # seconds the reading thread waited for the scan (``put``)
 
     def put(self, file: CandidateFile, parse: Handle, digest: str | None = None) -> bool:
         """Hand one file over (waits while the stream is full), with its SHA-256 (hex) when it
         was worked out; False once nobody reads it."""
         with self._changed:
+            began = time.monotonic()
             while not self._cancelled and self._full(len(file.data)):
                 self._changed.wait()
+            self.waited += time.monotonic() - began
             if isinstance(parse, Ahead):
                 self._owned.append(parse)
             if self._cancelled:
@@ -118,6 +124,10 @@ class FileStream:
             self._bytes += len(file.data)
             self._changed.notify_all()
             return True
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled
 
     def _full(self, size: int) -> bool:
         return bool(self._items) and (len(self._items) >= self.max_files
@@ -164,9 +174,11 @@ class Prepared:
     """A candidate whose files were read (and parsed) ahead: everything but ``iter_files`` is
     the candidate's own (its problems, complete once the files are)."""
 
-    def __init__(self, candidate: Any, stream: FileStream) -> None:
+    def __init__(self, candidate: Any, stream: FileStream, bound: float | None = None) -> None:
+        """``bound``: seconds its scan may take before it goes to the big lane (``ToLane``)."""
         self._candidate = candidate
         self._stream = stream
+        self._bound = bound
         self.parsed: dict[int, tuple[CandidateFile, Ahead | Copy]] = {}
         self._digests: dict[int, tuple[CandidateFile, str]] = {}
 
@@ -174,7 +186,10 @@ class Prepared:
         return getattr(self._candidate, name)
 
     def iter_files(self) -> Iterator[CandidateFile]:
+        started = time.monotonic()
         for file, parse, digest in self._stream:
+            if self._bound is not None and time.monotonic() - started > self._bound:
+                raise Slow(f"still being judged after {self._bound:g} s")
             if parse is not None:
                 self.parsed[id(file)] = (file, parse)
             if digest is not None:
@@ -219,9 +234,12 @@ class ReadAhead:
     """``jobs`` threads, each with its own isolated parser process, reading and parsing the
     publications handed to ``submit`` in that order."""
 
-    def __init__(self, context: ScanContext, jobs: int, memo: Callable[[], Memo]) -> None:
+    def __init__(self, context: ScanContext, jobs: int, memo: Callable[[], Memo],
+                 lane_bytes: int = LANE_BYTES, lane_after: float = LANE_AFTER) -> None:  # fmt: skip
         self.context = context
         self.memo = memo
+        self.lane_bytes = lane_bytes
+        self.lane_after = lane_after
         limits = context.parse_limits
         self._pool = ThreadPoolExecutor(
             max(1, jobs),
@@ -249,6 +267,13 @@ class ReadAhead:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     def _read(self, opened: Future[Opened], stream: FileStream) -> None:
+        """Read the publications in the window's order (the scan's thread waits for the oldest
+        one's files), each once it is fetched; one whose fetch is handed to the big lane
+        (its stream cancelled) is no longer waited for."""
+        while not opened.done():
+            if stream.cancelled:
+                return
+            wait([opened], timeout=0.2)
         try:
             candidate = opened.result().candidate
         except BaseException:  # the scan's thread takes the error from the future itself
@@ -257,8 +282,16 @@ class ReadAhead:
             stream.end()
             return
         seen: set[tuple[str, str]] = set()
+        started, read = time.monotonic(), 0
         try:
             for file in candidate.iter_files():
+                read += len(file.data)
+                if read > self.lane_bytes:  # found while reading: the lane reads it all
+                    stream.end(ToLane(f"over {self.lane_bytes:,} bytes of files"))
+                    return
+                if time.monotonic() - started - stream.waited > self.lane_after:
+                    stream.end(Slow(f"still being read after {self.lane_after:g} s"))
+                    return
                 digest = hashlib.sha256(file.data).hexdigest()  # once: the scan is handed it
                 if not stream.put(file, self._parse(file, seen, digest), digest):
                     return

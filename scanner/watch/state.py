@@ -144,22 +144,20 @@ class WatchState:
                candidate: dict[str, Any] | None = None,
                excerpts: dict[str, tuple[str, str]] | None = None,
                alert: tuple[str, dict[str, Any]] | None = None,
-               mark: Mark | None = None) -> None:  # fmt: skip
+               mark: Mark | None = None, ahead: bool = False) -> None:  # fmt: skip
         """Move ``feed``'s checkpoint past ``done`` more publications (``cursor`` None: count
-        them, the checkpoint stays), move the package's ``mark``, and record the finding and its
-        alert, all or nothing."""
+        them, the checkpoint stays; ``ahead``: a publication before ``cursor`` is still pending
+        in the big lane, so the checkpoint stays and ``cursor`` is recorded done,
+        ``done_ahead``), move the package's ``mark``, and record the finding and its alert, all
+        or nothing."""
         db, feed = self.db, self._k(feed)
         with db:
+            if cursor is not None and ahead:  # a publication before it is still pending
+                db.execute("INSERT OR IGNORE INTO watch_done (feed, cursor) VALUES (?, ?)",
+                           (feed, cursor))  # fmt: skip
+                cursor = None
             if cursor is not None:
-                db.execute(
-                    "INSERT INTO watch_checkpoints (feed, cursor, publications, updated_at)"
-                    " VALUES (?, ?, ?, ?) ON CONFLICT (feed) DO UPDATE SET"
-                    " cursor = excluded.cursor,"
-                    " publications = publications + excluded.publications,"
-                    " updated_at = excluded.updated_at",
-                    (feed, cursor, done + self._uncounted.get(feed, 0), now()),
-                )
-                self._uncounted.pop(feed, None)
+                self._move(feed, cursor, done)
             elif done:
                 counted = db.execute("UPDATE watch_checkpoints SET publications = publications"
                                      " + ?, updated_at = ? WHERE feed = ?",
@@ -189,18 +187,47 @@ class WatchState:
                            (alert[0], self.destination, json.dumps(alert[1]), stamp,
                             stamp))  # fmt: skip
 
+    def _move(self, feed: str, cursor: str, done: int) -> None:
+        """The checkpoint row's move (in the caller's transaction; ``feed`` is its key)."""
+        self.db.execute(
+            "INSERT INTO watch_checkpoints (feed, cursor, publications, updated_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (feed) DO UPDATE SET"
+            " cursor = excluded.cursor,"
+            " publications = publications + excluded.publications,"
+            " updated_at = excluded.updated_at",
+            (feed, cursor, done + self._uncounted.get(feed, 0), now()),
+        )
+        self._uncounted.pop(feed, None)
+
+    # -- publications done past the checkpoint (the big lane) ------------------------------------
+
+    def done_ahead(self, feed: str, cursor: str) -> bool:
+        """Whether the entry before ``cursor`` was done while a publication before it was
+        pending in the big lane (so the checkpoint stayed before it): not read again."""
+        row = self.db.execute("SELECT 1 FROM watch_done WHERE feed = ? AND cursor = ?",
+                              (self._k(feed), cursor)).fetchone()  # fmt: skip
+        return row is not None
+
+    def advance(self, feed: str, cursor: str, passed: list[str], done: int = 0) -> None:
+        """The publications pending before ``cursor`` are done: the checkpoint moves there (past
+        ``done`` more publications) and the done rows of the entries it passed (``passed``) go,
+        in one transaction."""
+        key = self._k(feed)
+        with self.db:
+            self._move(key, cursor, done)
+            self.db.executemany("DELETE FROM watch_done WHERE feed = ? AND cursor = ?",
+                                [(key, c) for c in passed])  # fmt: skip
+
     # -- npm versions ----------------------------------------------------------------------------
 
-    def undated_read(self, feed: str, package: str, version: str) -> bool:
+    def undated_read(self, feed: str, package: str, version: str,
+                     db: sqlite3.Connection | None = None) -> bool:  # fmt: skip
         """Whether a version of ``package`` with no publication time was read lately (its
         ``undated_mark`` is not yet pruned)."""
-        return (
-            self.db.execute(
-                "SELECT 1 FROM watch_versions WHERE feed = ? AND package = ?",
-                (self._k(feed), _undated_key(package, version)),
-            ).fetchone()
-            is not None
-        )
+        return (db or self.db).execute(
+            "SELECT 1 FROM watch_versions WHERE feed = ? AND package = ?",
+            (self._k(feed), _undated_key(package, version)),
+        ).fetchone() is not None
 
     def unread_versions(self, feed: str, package: str, dated: Sequence[Dated],
                         db: sqlite3.Connection | None = None,
@@ -234,11 +261,15 @@ class WatchState:
         tarball of a change that published nothing new), on a read-only connection of its own.
         It may lag behind the watch's commits, never run ahead of them: marks and ``since``
         only move on, so what it finds read is read."""
+        return self.unread_versions(feed, package, dated, self.reader(), modified)
+
+    def reader(self) -> sqlite3.Connection:
+        """This thread's read-only connection (a thread fetching ahead, the big lane)."""
         db = getattr(self._ahead, "db", None)
         if db is None:
             path = self.results.path.resolve().as_uri()
             db = self._ahead.db = sqlite3.connect(f"{path}?mode=ro", uri=True, timeout=60)
-        return self.unread_versions(feed, package, dated, db, modified)
+        return db
 
     def since(self, feed: str, db: sqlite3.Connection | None = None) -> str | None:
         row = (db or self.db).execute("SELECT since FROM watch_since WHERE feed = ?",

@@ -115,30 +115,49 @@ def _command(store: Path, results: Path, feeds: FakeFeeds, hook: FakeWebhook,
             "--gharchive-url", f"{feeds.url}/gharchive", *extra]  # fmt: skip
 
 
+class Sampler:
+    """The peak resident memory of a watch and its parsers over the first and the second half
+    of the stream (halves by publications read, ``_done``) and each process's CPU, sampled from
+    ``/proc`` every 50 ms."""
+
+    def __init__(self, pid: int, feeds: FakeFeeds, total: int) -> None:
+        self.peaks = {"first": 0, "second": 0}
+        self.cpu: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, args=(pid, feeds, total),
+                                        daemon=True)  # fmt: skip
+        self._thread.start()
+
+    def _sample(self, pid: int, feeds: FakeFeeds, total: int) -> None:
+        while not self._stop.is_set():
+            half = "first" if _done(feeds) < total / 2 else "second"
+            pids = _tree(pid)
+            self.peaks[half] = max(self.peaks[half], _rss_kib(pids))
+            for each, seconds in _cpu_seconds(pids).items():
+                self.cpu[each] = max(self.cpu.get(each, 0.0), seconds)
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def memory(self) -> str:
+        first, second = self.peaks["first"], self.peaks["second"]
+        growth = (second - first) / max(1, first) * 100
+        return (f"memory: peak RSS first half {first / 1024:.0f} MiB, second half "
+                f"{second / 1024:.0f} MiB ({growth:+.1f} %, target within 10 %)")  # fmt: skip
+
+
 def _run(command: list[str], feeds: FakeFeeds, total: int) -> dict[str, float]:
     env = {k: v for k, v in os.environ.items() if k != "GITHUB_TOKEN"}
     started = time.monotonic()
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, text=True)  # fmt: skip
-    peaks = {"first": 0, "second": 0}
-    cpu: dict[int, float] = {}
-    stop = threading.Event()
-
-    def sample() -> None:
-        while not stop.is_set():
-            half = "first" if _done(feeds) < total / 2 else "second"
-            pids = _tree(process.pid)
-            peaks[half] = max(peaks[half], _rss_kib(pids))
-            for pid, seconds in _cpu_seconds(pids).items():
-                cpu[pid] = max(cpu.get(pid, 0.0), seconds)
-            time.sleep(0.05)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
+    sampler = Sampler(process.pid, feeds, total)
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.monotonic() - started
-    stop.set()
-    sampler.join()
+    sampler.stop()
+    peaks, cpu = sampler.peaks, sampler.cpu
     stderr = process.stderr.read() if process.stderr else ""
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode not in (0, 1):
@@ -243,6 +262,10 @@ def outcomes(results: Path, leaks: set[str]) -> None:
         print(f"  unread x{count}: {reason}")
 
 
+BIG_BYTES = 64 * 2**20
+"""``--stream real``: a package of more bytes unpacked than this is a big one (``--big-at``,
+``--no-big``); watch's big lane takes it (``scanner.watch.lane.LANE_BYTES``)."""
+
 STREAM_SPAN = 5400
 """Seconds of event time the stream spans at least: GH Archive holds its first hour, and its
 last, current hour (never archived) is reached back to by the live feed. A stream of a few
@@ -298,22 +321,47 @@ def _report(publications: int, got: dict[str, float], found: set[str],
           f"({'all' if found == expected else 'MISSING ' + str(expected - found)})")  # fmt: skip
 
 
-def delay(store: Path, folder: Path, total: int, rate: float, jobs: int) -> None:
+def delay(store: Path, folder: Path, total: int, rate: float, jobs: int,
+          tarballs: list[bytes], big: list[int]) -> None:  # fmt: skip
+    """The alert delay of each leak in a stream paced at ``rate`` a minute (``tarballs``: real
+    npm tarballs, ``big`` the stream indexes of the big ones), and the memory of its halves."""
     with stream_feeds(total) as feeds, FakeWebhook() as hook:
-        stream = build(feeds, total, size="npm", seed=14)
+        stream = build(feeds, total, size="npm", seed=14, tarballs=tarballs)
+        npm = [i for i, e in enumerate(feeds.entries) if e.key.startswith("npm:pkg-")]
+        for index in big:
+            if index < len(npm):
+                at = npm[index]
+                print(f"big publication at stream entry {at:,} ({at / total:.0%}): "
+                      f"{feeds.entries[at].key}, {feeds.entries[at].data['size'] / 2**20:.0f} "
+                      "MiB compressed")  # fmt: skip
+        print("leaks at: " + ", ".join(f"{leak} {i:,} ({i / total:.0%})"
+                                       for leak, i in stream.leaky.items()))  # fmt: skip
         feeds.pace(rate / 60)
         env = {k: v for k, v in os.environ.items() if k != "GITHUB_TOKEN"}
         command = _command(store, folder / "b.db", feeds, hook, "--poll", "2", "--jobs", str(jobs))
         process = subprocess.Popen(command,
                                    env=env, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)  # fmt: skip
+                                   stderr=subprocess.PIPE, text=True)  # fmt: skip
+        sampler = Sampler(process.pid, feeds, total)
         try:
-            deadline = time.monotonic() + total / (rate / 60) + 120
+            deadline = time.monotonic() + total / (rate / 60) + 900
             while len(hook.alerts()) < len(stream.leaky) and time.monotonic() < deadline:
+                if process.poll() is not None:  # stopped: no alert is coming (not a stall)
+                    break
                 time.sleep(0.5)
         finally:
+            sampler.stop()
+            exited = process.poll()
             process.terminate()
-            process.wait(30)
+            stderr = process.communicate(timeout=60)[1]
+        print(sampler.memory())
+        lines = stderr.splitlines()
+        if exited is not None:
+            print(f"watch EXITED ({exited}) before every leak was alerted; its last lines:")
+        for n, line in enumerate(lines):
+            if ("big lane" in line or os.environ.get("BENCH_WATCH_STDERR")
+                    or (exited is not None and n >= len(lines) - 5)):  # fmt: skip
+                print(f"watch: {line[:300]}")
         received = {p["target"].split("@")[0]: at for at, p in hook.received}
         each: dict[str, float] = {}
         for leak, index in stream.leaky.items():
@@ -337,21 +385,40 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=1, help="watch --jobs (parser processes)")
     parser.add_argument("--stream", choices=("generated", "real"), default="generated",
                         help="the npm tarballs: generated JavaScript or real packages")  # fmt: skip
+    parser.add_argument("--big-at", type=float, default=None,
+                        help="--stream real: the big packages (over BIG_BYTES unpacked) moved to "
+                        "this share of the stream (0.3: before the last three leaks)")  # fmt: skip
+    parser.add_argument(
+        "--no-big",
+        action="store_true",
+        help="--stream real: the big packages left out (memory without them)",
+    )
     args = parser.parse_args()
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
           f"watch --jobs {args.jobs}; --stream {args.stream}", flush=True)  # fmt: skip
-    tarballs = []
-    if args.stream == "real" and args.total:
+    tarballs: list[bytes] = []
+    big: list[int] = []  # indexes in ``tarballs`` of the big ones
+    if args.stream == "real":
         pinned = npm_real.sample()
+        huge = [p for p in pinned if p.unpacked > BIG_BYTES]
+        rest = [p for p in pinned if p.unpacked <= BIG_BYTES]
+        if args.no_big:
+            pinned = rest
+        elif args.big_at is not None:
+            at = int(args.big_at * max(args.total, args.paced) * 0.8)  # npm: 80 % of the stream
+            pinned = rest[:at] + huge + rest[at:]
+        big = [i for i, p in enumerate(pinned) if p.unpacked > BIG_BYTES]
         tarballs = npm_real.tarballs(pinned)
-        print(f"{len(tarballs):,} real npm tarballs pinned, integrity checked", flush=True)
+        print(f"{len(tarballs):,} real npm tarballs pinned, integrity checked; big (over "
+              f"{BIG_BYTES / 2**20:.0f} MiB unpacked): "
+              + (", ".join(pinned[i].spec for i in big) or "none"), flush=True)  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         store = write_store(folder / "acme.db")
         if args.total:
             throughput(store, folder, args.total, args.jobs, tarballs)
         if args.paced:
-            delay(store, folder, args.paced, args.rate, args.jobs)
+            delay(store, folder, args.paced, args.rate, args.jobs, tarballs, big)
     print(f"load average at end: {os.getloadavg()[0]:.1f}")
 
 

@@ -158,9 +158,10 @@ class FakeRegistry(LocalHTTPServer):
         artifact = Artifact(name, version, filename, f"/{name}/-/{filename}", body, self)
         manifest.update(name=name, version=version)
         manifest.setdefault("description", description)
-        entry = _NpmVersion(
-            artifact, manifest, len(data), sum(len(d) for d in data.values()), published
-        )
+        count, size = len(data), sum(len(d) for d in data.values())
+        if tarball is not None:  # a real tarball: its own files, as the registry's packument says
+            count, size = _tar_sizes(tarball)
+        entry = _NpmVersion(artifact, manifest, count, size, published)
         with self.lock:
             self._npm.setdefault(name, {})[version] = entry
             if tag is not None:
@@ -340,3 +341,13 @@ class FakeRegistry(LocalHTTPServer):
         body["urls"] = [self._pypi_file(release)]
         body["vulnerabilities"] = []
         return 200, body
+
+
+def _tar_sizes(tarball: bytes) -> tuple[int, int]:
+    """The files of a .tgz and their bytes (npm's ``dist.fileCount`` and ``unpackedSize``)."""
+    import io
+    import tarfile
+
+    with tarfile.open(fileobj=io.BytesIO(tarball), mode="r:gz") as tar:
+        files = [member.size for member in tar.getmembers() if member.isfile()]
+    return len(files), sum(files)
