@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
-from fingerprints.direction import PUBLIC
 from fingerprints.errors import (
     DamagedStoreError,
     LeaktraceError,
@@ -321,6 +320,9 @@ class ReferenceSource:
 
     @property
     def public(self) -> bool:
+        from fingerprints.direction import PUBLIC  # here: its dataclasses cost ``fingerprint``
+        # 17 million instructions (about 5 ms) before its first file, for one constant
+
         return self.decision == PUBLIC
 
 

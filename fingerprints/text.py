@@ -82,7 +82,7 @@ def decode_source(data: bytes) -> tuple[bytes, str | None]:
                 raise BinaryContent(reason) from None
             return text.encode("utf-8"), f"{name}, decoded"
     probe = data[:_PROBE]
-    if b"\0" in probe:
+    if probe.find(b"\0") >= 0:
         guess = _wide_guess(probe)
         if guess is not None:
             codec, name = guess
