@@ -9,7 +9,6 @@ the store consistent; the next run picks up where this one stopped.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import time
 from collections import deque
@@ -377,6 +376,9 @@ class _Ingest:
         if self.seed_words is not None and not boilerplate_reason(PurePosixPath(path), 0, data):
             self.seed_words.append(words(data))
         previous = self.known.get(path)
+        if embedded or (previous and previous.structured):
+            import hashlib  # here: a new store's files are hashed by the parser processes,
+            # and OpenSSL's load is 10 million instructions before the first file is sent
         digest = (hashlib.sha256(carried).hexdigest()
                   if embedded or (previous and previous.structured) else None)  # fmt: skip
         if previous and previous.structured and previous.sha256 == digest:
