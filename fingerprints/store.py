@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import json
 import os
 import sqlite3
@@ -26,7 +25,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
-from fingerprints.direction import PUBLIC
 from fingerprints.errors import (
     DamagedStoreError,
     LeaktraceError,
@@ -321,6 +319,9 @@ class ReferenceSource:
 
     @property
     def public(self) -> bool:
+        from fingerprints.direction import PUBLIC  # here: its dataclasses cost ``fingerprint``
+        # 17 million instructions (about 5 ms) before its first file, for one constant
+
         return self.decision == PUBLIC
 
 
@@ -940,6 +941,10 @@ class SQLiteStore:
         that is 1, so a file fingerprinted again at a new structure format is changed). A file
         whose key is unchanged has unchanged fingerprints and structure, so an index can keep
         them without reading them again (``scanner/index_file.py``)."""
+        # hashlib here, as in ``digest``: OpenSSL's load is 10 million instructions of
+        # ``fingerprint``'s start-up, and neither is needed before the index is built
+        import hashlib
+
         import numpy as np
 
         wanted = [int(i) for i in ids]
@@ -1041,6 +1046,8 @@ class SQLiteStore:
     def digest(self) -> str:
         """SHA-256 of everything a verdict depends on: parameters, and every repository's files,
         content hashes and fingerprints (not timestamps). Equal stores give equal digests."""
+        import hashlib
+
         digest = hashlib.sha256(json.dumps(self.params.identity(), sort_keys=True).encode())
         rows = self._db.execute(
             "SELECT r.name, r.public, f.path, f.sha256, f.fingerprints FROM files f"

@@ -9,7 +9,6 @@ the store consistent; the next run picks up where this one stopped.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import time
 from collections import deque
@@ -153,10 +152,14 @@ def _file_entry(entry: os.DirEntry[str], here: Path, rel_here: str) -> TreeEntry
     return TreeEntry(rel, absolute, language)
 
 
-def read_source(path: Path, max_bytes: int) -> tuple[bytes | None, str | None]:
-    """The bytes of a file, or None and a one-line reason it cannot be used."""
+def read_source(path: Path, max_bytes: int,
+                size: int | None = None) -> tuple[bytes | None, str | None]:  # fmt: skip
+    """The bytes of a file, or None and a one-line reason it cannot be used. ``size``: its
+    size when the caller has just read it (``os.stat``), else it is read here (a file that grew
+    past ``max_bytes`` in between is still refused, by its bytes' length)."""
     try:
-        size = path.stat().st_size
+        if size is None:
+            size = path.stat().st_size
         if size > max_bytes:
             return None, f"larger than the size cap ({size:,} > {max_bytes:,} bytes)"
         data = path.read_bytes()
@@ -381,6 +384,9 @@ class _Ingest:
         if self.seed_words is not None and not boilerplate_reason(PurePosixPath(path), 0, data):
             self.seed_words.append(words(data))
         previous = self.known.get(path)
+        if embedded or (previous and previous.structured):
+            import hashlib  # here: a new store's files are hashed by the parser processes,
+            # and OpenSSL's load is 10 million instructions before the first file is sent
         digest = (hashlib.sha256(carried).hexdigest()
                   if embedded or (previous and previous.structured) else None)  # fmt: skip
         if previous and previous.structured and previous.sha256 == digest:
@@ -452,7 +458,7 @@ class _Ingest:
             summary.unchanged += 1
             return None
         cap = MAX_CARRIER_BYTES if carrier else self.store.params.max_file_bytes
-        data, reason = read_source(entry.absolute, cap)
+        data, reason = read_source(entry.absolute, cap, stat.st_size)
         if data is None:
             self.problem(entry.path, reason or "cannot read")
             self.skip(entry.path, reason or "cannot read")

@@ -16,9 +16,9 @@ from fingerprints.generated import BANNER_HEAD_BYTES, BANNERS, generator_of
 from fingerprints.policy import (
     _HEAD_BYTES,
     _MARKERS,
-    GENERATED_MARKER,
     MARKER_GATE,
     boilerplate_reason,
+    generated_marker,
     generated_reason,
     third_party_reason,
 )
@@ -153,7 +153,7 @@ def every_row(data: bytes) -> str | None:
     for banner in BANNERS:
         if banner.literal in head and banner.pattern.search(head):
             return f"generated file ({banner.generator} banner)"
-    if GENERATED_MARKER.search(data[:_HEAD_BYTES]):
+    if generated_marker().search(data[:_HEAD_BYTES]):
         return "generated file (header says so)"
     return None
 

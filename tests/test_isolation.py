@@ -903,3 +903,22 @@ def test_scan_on_one_core_parses_the_next_file_while_it_judges_one(store, tmp_pa
     assert events.count(("parse", b"a = 1\n")) == 1  # d.py is a.py's content: parsed once
     assert [data for what, data in events if what == "judge"] == [
         b"a = 1\n", JOURNAL.encode(), b"c = 3\n"]  # fmt: skip
+
+
+def test_parameters_cross_to_a_parser_process_whole():
+    """``FingerprintParams`` go with every file as their five numbers (``__reduce__``), and a
+    parser process fingerprints with the caller's values, not the defaults."""
+    import pickle
+    from multiprocessing.reduction import ForkingPickler
+
+    params = FingerprintParams(k=25, w=7, num_perm=64, seed=3, max_file_bytes=2048)
+    for dumped in (pickle.dumps(params), bytes(ForkingPickler.dumps(params))):
+        assert pickle.loads(dumped) == params
+    data = b"def f(a, b):\n    return [a + b * i for i in range(a) if i % b]\n" * 20
+    here = fingerprint_file("f.py", data, "python", params)
+    call = (isolation.FINGERPRINT, ("f.py", data, "python", params))
+    there = next(isolation.isolated_map([call], ParseLimits()))
+    default = fingerprint_file("f.py", data, "python", FingerprintParams())
+    assert there.signature == here.signature != default.signature
+    assert np.array_equal(there.fingerprints, here.fingerprints)
+    assert not np.array_equal(there.fingerprints, default.fingerprints)
