@@ -497,3 +497,20 @@ def test_a_package_the_registry_does_not_have_is_one_line_each(copied_library):
         "leaktrace: 2 of 2 source(s) could not be learned (see above)",
     ]
     assert open_store(copied_library).reference_sources() == []
+
+
+def test_a_whole_private_repository_padded_with_other_code_holds_private_code(tree, tmp_path):
+    """The leak republished with more than its size of other files: most of a private repository
+    (*P* near 1) in a package mostly of other code (*S* under ``MOST``) is ``inside``, never
+    ``small``'s "a few files in common" that made it public and cleared a copy of the leak."""
+    ledger = {f"acme_ledger/{p.name}": p.read_text() for p in sorted(LEDGER.glob("*.py"))}
+    private = tree("ledger", ledger)
+    store = tmp_path / "s.db"
+    cli("fingerprint", str(private), "--store", str(store))
+    padded = tree("helpers-1.0", {**ledger, **unrelated_files()})
+    said = cli("background", str(padded), "--store", str(store))
+    [source] = open_store(store).reference_sources()
+    assert source.evidence["containment"] == "inside", said
+    assert source.decision == HOLDS_PRIVATE_CODE, said
+    copy = tree("copy", {"pkg/journal.py": JOURNAL, "pkg/money.py": MONEY})
+    assert scan(copy, store, tmp_path)["verdict"] == "derivative"
