@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import struct
 import zipfile
+import zlib
 
 from tests.test_hostile import JOURNAL, scan
 
@@ -98,3 +99,36 @@ def test_a_stub_before_a_zip_that_holds_the_signature_is_no_entry(store, tmp_pat
     done, _, _ = scan(store, *targets)
     assert "central directory" not in done.stderr, done.stderr
     assert done.returncode == 0, done.stderr
+
+
+def local_header(name: str, data: bytes) -> bytes:
+    """A stored entry's local header, its sizes those of ``data``."""
+    crc, encoded = zlib.crc32(data), name.encode()
+    return struct.pack("<4s5H3I2H", b"PK\x03\x04", 20, 0, 0, 0, 0, crc, len(data), len(data),
+                       len(encoded), 0) + encoded  # fmt: skip
+
+
+def test_an_entry_inside_what_the_directory_counts_as_a_listed_one_is_said_not_read(
+    store, tmp_path
+):
+    """The local header of the one listed entry says 4 bytes, the directory 4 and a whole entry
+    more: unzip and zipfile read ``pkg/data.bin`` as all of it, a streaming reader (Java's
+    ZipInputStream) 4 bytes of it, then the next local header, ``pkg/journal.py``."""
+    hidden = local_header("pkg/journal.py", JOURNAL.encode()) + JOURNAL.encode()
+    data = b"\0\1\2\3" + hidden
+    entries = local_header("pkg/data.bin", data[:4]) + data
+    name = b"pkg/data.bin"
+    directory = struct.pack("<4s6H3I5H2I", _CENTRAL, 20, 20, 0, 0, 0, 0, zlib.crc32(data),
+                            len(data), len(data), len(name), 0, 0, 0, 0, 0, 0) + name  # fmt: skip
+    end = struct.pack("<4s4H2IH", b"PK\x05\x06", 0, 0, 1, 1, len(directory), len(entries), 0)
+    path = tmp_path / "lib.jar"
+    path.write_bytes(entries + directory + end)
+    with zipfile.ZipFile(path) as archive:
+        assert [(i.filename, len(archive.read(i))) for i in archive.infolist()] == [
+            ("pkg/data.bin", len(data))
+        ]
+    done, report, _ = scan(store, path)
+    assert done.returncode == 3, done.stderr
+    assert [c["verdict"] for c in report["candidates"]] == ["incomplete"]
+    [line] = [line for line in done.stderr.splitlines() if "central directory" in line]
+    assert "lib.jar: not read: " in line and "'pkg/journal.py'" in line, line

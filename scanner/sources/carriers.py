@@ -1374,14 +1374,20 @@ def unlisted_entries(stream: IO[bytes], archive: zipfile.ZipFile) -> Iterator[tu
     """Each local header (its offset and name) in the bytes of a zip before its central
     directory that no entry of the directory spans: an entry a streaming reader extracts and
     unzip never lists. Only one whose fields hold together counts (a known method, a name, its
-    data inside the gap): a self-extractor's stub may hold the signature as a constant."""
+    data inside the gap): a self-extractor's stub may hold the signature as a constant. An
+    entry spans what its local header says when that is less than the directory says: a
+    streaming reader reads that much of it, then the next local header, which may be inside
+    what the directory counts as the entry's data."""
     spans = []
     for info in archive.infolist():
         stream.seek(info.header_offset)
         header = stream.read(_LOCAL.size)
         if len(header) == _LOCAL.size and header.startswith(_LOCAL_HEADER):
-            names, extra = _LOCAL.unpack(header)[-2:]
-            end = info.header_offset + _LOCAL.size + names + extra + info.compress_size
+            fields = _LOCAL.unpack(header)
+            flags, size, names, extra = fields[2], fields[7], fields[9], fields[10]
+            if flags & 0x08 or size >= min(info.compress_size, 0xFFFFFFFF):  # sizes after the
+                size = info.compress_size  # data, or in zip64's extra field
+            end = info.header_offset + _LOCAL.size + names + extra + size
             if info.flag_bits & 0x08:  # a data descriptor: signature, CRC, two sizes (zip64: 8)
                 end += 24 if max(info.file_size, info.compress_size) >= 0xFFFFFFFF else 16
             spans.append((info.header_offset, end))
