@@ -19,6 +19,8 @@ MEMORY = 256 * 1024 * 1024
 """``--max-parse-memory`` of these scans: 256 MiB, so the bombs stay small."""
 VALUES = b"{}," * (16 * 1024 * 1024 // 3) + b"{}"
 """16 MiB of empty objects, each a Python dict once parsed."""
+WIDE = "\U0001f600".encode() + b"a" * (48 * 1024 * 1024)
+"""48 MiB of one string holding an emoji: 4 bytes a character once decoded (336 MiB)."""
 STRINGS = b'"",' * (16 * 1024 * 1024 // 3) + b'""'
 """16 MiB of empty strings: counting them must not take what parsing them would (``re.sub``
 holds a piece for each stretch between two strings)."""
@@ -28,6 +30,7 @@ BOMBS = {
     "nb.ipynb": b'{"nbformat":4,"metadata":{},"cells":[],"x":[' + VALUES + b"]}",
     "data.json": b'{"note":"\\u0041","x":[' + VALUES + b"]}",  # an escape: parsed to tell
     "dist/strings.js.map": b'{"version":3,"sources":[],"sourcesContent":[],"x":[' + STRINGS + b"]}",
+    "dist/wide.js.map": b'{"version":3,"sources":["a.js"],"sourcesContent":["' + WIDE + b'"]}',
 }
 
 

@@ -27,13 +27,33 @@ _CHUNK = 1 << 20
 piece for each stretch between two strings, 40 bytes and more each (``"",`` are 3 bytes)."""
 
 
+_WIDE = ((4, re.compile(rb"[\xf0-\xf4]")), (2, re.compile(rb"[\xc4-\xef]")))
+_WIDE_ESCAPE = ((4, re.compile(rb"\\u[dD][89abAB]")), (2, re.compile(rb"\\u(?!00)")))
+"""What makes a character of 4 or 2 bytes in a Python string: its UTF-8 lead byte (U+10000 and
+up; U+0100 and up), or a ``\\u`` escape of a surrogate or of U+0100 and up. One such character
+makes the whole string that holds it that wide."""
+
+
+def _width(data: bytes) -> int:
+    """How many times its size a document of mostly one-byte characters takes once decoded and
+    parsed: ``json.loads`` decodes all of it to one string as wide as its widest character, and
+    each string it holds is as wide as its own. One emoji in 64 MiB of ASCII: 448 MiB (7), one
+    U+0100: 191 MiB (3), one ``\\ud83d\\ude00`` escape: 256 MiB (4)."""
+    raw = 1 if data.isascii() else next((w for w, wide in _WIDE if wide.search(data)), 1)
+    escaped = raw
+    if b"\\u" in data:
+        escaped = max(raw, next((w for w, wide in _WIDE_ESCAPE if wide.search(data)), 1))
+    return raw + escaped - 1
+
+
 class TooCostly(ValueError):
     """A JSON document whose parse would take more than the memory allowed."""
 
 
 def parse_cost(data: bytes) -> int:
     """About how many bytes ``json.loads(data)`` takes (at least what it does, by the
-    measured shapes: empty objects, one-key objects, numbers, short strings, nesting)."""
+    measured shapes: empty objects, one-key objects, numbers, short strings, nesting, and wide
+    characters: ``_width``)."""
     values, start = 0, 0
     plain = data.replace(b"\\\\", b"").replace(b'\\"', b"")  # a backslash is only in a string
     while start < len(plain):
@@ -43,7 +63,7 @@ def parse_cost(data: bytes) -> int:
         outside = _STRING.sub(b"", plain[start:end])
         values += sum(outside.count(c) for c in b",[{:")
         start = end
-    return len(data) + VALUE_BYTES * values
+    return len(data) * _width(data) + VALUE_BYTES * values
 
 
 def loads_within(data: bytes, memory: int, twice: list[str] | None = None) -> Any:
