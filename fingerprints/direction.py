@@ -30,7 +30,10 @@ nothing). The evidence, in the order it is weighed:
    - ``same`` (both >= ``MOST``): the package and a private repository are the same code;
      containment cannot tell which came first.
    - ``small`` (both < ``MOST``): a few files in common (one ``debounce.js``); containment
-     cannot tell either, and one source is enough to call code public by default.
+     cannot tell either, and one source is enough to call code public by default; but not
+     when they are at least ``SUBSTANTIAL`` of a private repository kept among its own code
+     (not apart, rule 5): ``fmtkit`` with twice its size of other files (*P* = 43 %, *S* =
+     40 %) was public, and a copy of those files clear.
    - ``none``: no private file is mostly in the source: only common snippets are shared.
 
 3. **Independent sources.** Other sources of different names that hold every private file this
@@ -324,6 +327,12 @@ def decide(overlap: Overlap, dates: Dates, trust: str = "auto", independent: int
     if dated == HOLDS_PRIVATE_CODE:
         return Decision(HOLDS_PRIVATE_CODE, kind,
                         ("the dates say the company had it first", *reasons))  # fmt: skip
+    if kind == "small" and top is not None and top.share >= SUBSTANTIAL and not apart:
+        where = f"{top.folder}/" if top.folder else "its root"
+        return Decision(HOLDS_PRIVATE_CODE, kind,
+                        (f"a substantial part of a private repository, kept among its own code "
+                         f"at {where}, is in the package: nothing shows it is a library the "
+                         "company copied", *reasons))  # fmt: skip
     if kind == "small":
         return Decision(PUBLIC, kind, ("a few files in common and nothing says they are the "
                                        "company's: one source is enough to call code public",

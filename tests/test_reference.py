@@ -514,3 +514,23 @@ def test_a_whole_private_repository_padded_with_other_code_holds_private_code(tr
     assert source.decision == HOLDS_PRIVATE_CODE, said
     copy = tree("copy", {"pkg/journal.py": JOURNAL, "pkg/money.py": MONEY})
     assert scan(copy, store, tmp_path)["verdict"] == "derivative"
+
+
+def test_files_kept_among_the_private_code_padded_with_other_code_hold_private_code(tree, tmp_path):
+    """Three modules of the private main package (over a quarter of the repository, beside its
+    other modules) published with more than their size of other files: ``small`` by the
+    shares, but nothing shows a library the company copied, as unpadded (``vendored`` kept
+    among its own code); public, it cleared a copy of them."""
+    billing = {f"billing/{p.name}": p.read_text() for p in sorted(LEDGER.glob("*.py"))}
+    private = tree("priv", billing)
+    store = tmp_path / "s.db"
+    cli("fingerprint", str(private), "--store", str(store))
+    shared = {
+        f"fmtkit/{name}.py": billing[f"billing/{name}.py"] for name in ("journal", "money", "tax")
+    }
+    said = cli("background", str(tree("fmtkit-1.0", {**shared, **unrelated_files()})),
+               "--store", str(store))  # fmt: skip
+    [source] = open_store(store).reference_sources()
+    assert source.evidence["containment"] == "small", said
+    assert source.decision == HOLDS_PRIVATE_CODE, said
+    assert scan(tree("copy", shared), store, tmp_path)["verdict"] == "derivative"
