@@ -18,16 +18,22 @@ nothing). The evidence, in the order it is weighed:
      Files kept among the company's own code (two modules of its main package published as
      ``fmtkit``) are no vendored library: that package holds private code unless the dates or
      independent sources say it was public first.
-   - ``inside`` (*P* >= ``SUBSTANTIAL`` and *P* >= ``LOPSIDED`` x *S*): a substantial part of a
-     private repository sits inside a package that holds much other code: the source holds
-     private code. Measured on the real case: requests 2.31.0 as the private repository and pip
-     24.0 as the source give *P* = 42 % (pip vendors the whole ``requests/`` package, 14 files;
-     the sdist's tests and docs are the rest of the repository) and *S* = 2 %. "Most of the
-     repository" (*P* >= 50 %) would have missed it.
+   - ``inside`` (*P* >= ``SUBSTANTIAL`` and *P* >= ``LOPSIDED`` x *S*, or *P* >= ``MOST``
+     and *S* < ``MOST``): a substantial part of a private repository sits inside a package
+     that holds much other code: the source holds private code. Most of a repository in a
+     package mostly of other code is never ``small``: a whole private repository republished
+     with twice its size of other files (*P* = 99 %, *S* = 32 %) was "a few files in common",
+     public, and cleared a copy of the leak. Measured on the real case: requests 2.31.0 as the
+     private repository and pip 24.0 as the source give *P* = 42 % (pip vendors the whole
+     ``requests/`` package, 14 files; the sdist's tests and docs are the rest of the
+     repository) and *S* = 2 %. "Most of the repository" (*P* >= 50 %) would have missed it.
    - ``same`` (both >= ``MOST``): the package and a private repository are the same code;
      containment cannot tell which came first.
    - ``small`` (both < ``MOST``): a few files in common (one ``debounce.js``); containment
-     cannot tell either, and one source is enough to call code public by default.
+     cannot tell either, and one source is enough to call code public by default; but not
+     when they are at least ``SUBSTANTIAL`` of a private repository kept among its own code
+     (not apart, rule 5): ``fmtkit`` with twice its size of other files (*P* = 43 %, *S* =
+     40 %) was public, and a copy of those files clear.
    - ``none``: no private file is mostly in the source: only common snippets are shared.
 
 3. **Independent sources.** Other sources of different names that hold every private file this
@@ -193,7 +199,7 @@ def containment(overlap: Overlap) -> str:
     source, repo = overlap.share, top.share
     if source >= MOST:
         return "same" if repo >= MOST else "vendored"
-    if repo >= SUBSTANTIAL and repo >= LOPSIDED * source:
+    if repo >= MOST or (repo >= SUBSTANTIAL and repo >= LOPSIDED * source):
         return "inside"
     return "small"
 
@@ -321,6 +327,12 @@ def decide(overlap: Overlap, dates: Dates, trust: str = "auto", independent: int
     if dated == HOLDS_PRIVATE_CODE:
         return Decision(HOLDS_PRIVATE_CODE, kind,
                         ("the dates say the company had it first", *reasons))  # fmt: skip
+    if kind == "small" and top is not None and top.share >= SUBSTANTIAL and not apart:
+        where = f"{top.folder}/" if top.folder else "its root"
+        return Decision(HOLDS_PRIVATE_CODE, kind,
+                        (f"a substantial part of a private repository, kept among its own code "
+                         f"at {where}, is in the package: nothing shows it is a library the "
+                         "company copied", *reasons))  # fmt: skip
     if kind == "small":
         return Decision(PUBLIC, kind, ("a few files in common and nothing says they are the "
                                        "company's: one source is enough to call code public",

@@ -19,11 +19,18 @@ MEMORY = 256 * 1024 * 1024
 """``--max-parse-memory`` of these scans: 256 MiB, so the bombs stay small."""
 VALUES = b"{}," * (16 * 1024 * 1024 // 3) + b"{}"
 """16 MiB of empty objects, each a Python dict once parsed."""
+WIDE = "\U0001f600".encode() + b"a" * (48 * 1024 * 1024)
+"""48 MiB of one string holding an emoji: 4 bytes a character once decoded (336 MiB)."""
+STRINGS = b'"",' * (16 * 1024 * 1024 // 3) + b'""'
+"""16 MiB of empty strings: counting them must not take what parsing them would (``re.sub``
+holds a piece for each stretch between two strings)."""
 
 BOMBS = {
     "dist/app.js.map": b'{"version":3,"sources":[],"sourcesContent":[],"x":[' + VALUES + b"]}",
     "nb.ipynb": b'{"nbformat":4,"metadata":{},"cells":[],"x":[' + VALUES + b"]}",
     "data.json": b'{"note":"\\u0041","x":[' + VALUES + b"]}",  # an escape: parsed to tell
+    "dist/strings.js.map": b'{"version":3,"sources":[],"sourcesContent":[],"x":[' + STRINGS + b"]}",
+    "dist/wide.js.map": b'{"version":3,"sources":["a.js"],"sourcesContent":["' + WIDE + b'"]}',
 }
 
 
@@ -61,3 +68,17 @@ def test_a_large_map_of_few_values_is_still_read(store, tmp_path):
     assert done.returncode == 1, done.stderr
     assert [c["verdict"] for c in report["candidates"]] == ["derivative"]
     assert "max_parse_memory" not in done.stderr
+
+
+def test_a_map_of_many_escapes_is_counted_in_little_memory(store, tmp_path):
+    """16 MiB of ``\\n`` in one string of a map: 8 MiB once parsed, under the limit. Its count
+    took 1 GB: the pattern of a string with its escapes kept a mark for each escape."""
+    copied = (leak(tmp_path) / "journal.py").read_text()
+    source_map = {"version": 3, "mappings": "", "sources": ["src/a.js", "src/journal.py"],
+                  "sourcesContent": ["\n" * (8 * 1024 * 1024), copied]}  # fmt: skip
+    bomb = tarball(tmp_path / "lines.tgz", "dist/app.js.map", json.dumps(source_map).encode())
+    assert bomb.stat().st_size < 1024 * 1024
+    done, report, peak = scan(store, bomb, options=("--max-parse-memory", str(MEMORY)))
+    assert done.returncode == 1, done.stderr
+    assert [c["verdict"] for c in report["candidates"]] == ["derivative"]
+    assert peak < MEMORY // (1024 * 1024), f"{peak} MiB"

@@ -530,3 +530,40 @@ def test_public_code_whose_reference_file_is_not_known_says_why_never_a_question
     with serving(ServeConfig(results, "ana")) as url:
         page = httpx.get(url + "/candidate", params={"run": 1, "target": found["target"]}).text
     assert f"(archive) ({why}" in page and "<code>None</code>" not in page
+
+
+def test_a_whole_private_repository_padded_with_other_code_holds_private_code(tree, tmp_path):
+    """The leak republished with more than its size of other files: most of a private repository
+    (*P* near 1) in a package mostly of other code (*S* under ``MOST``) is ``inside``, never
+    ``small``'s "a few files in common" that made it public and cleared a copy of the leak."""
+    ledger = {f"acme_ledger/{p.name}": p.read_text() for p in sorted(LEDGER.glob("*.py"))}
+    private = tree("ledger", ledger)
+    store = tmp_path / "s.db"
+    cli("fingerprint", str(private), "--store", str(store))
+    padded = tree("helpers-1.0", {**ledger, **unrelated_files()})
+    said = cli("background", str(padded), "--store", str(store))
+    [source] = open_store(store).reference_sources()
+    assert source.evidence["containment"] == "inside", said
+    assert source.decision == HOLDS_PRIVATE_CODE, said
+    copy = tree("copy", {"pkg/journal.py": JOURNAL, "pkg/money.py": MONEY})
+    assert scan(copy, store, tmp_path)["verdict"] == "derivative"
+
+
+def test_files_kept_among_the_private_code_padded_with_other_code_hold_private_code(tree, tmp_path):
+    """Three modules of the private main package (over a quarter of the repository, beside its
+    other modules) published with more than their size of other files: ``small`` by the
+    shares, but nothing shows a library the company copied, as unpadded (``vendored`` kept
+    among its own code); public, it cleared a copy of them."""
+    billing = {f"billing/{p.name}": p.read_text() for p in sorted(LEDGER.glob("*.py"))}
+    private = tree("priv", billing)
+    store = tmp_path / "s.db"
+    cli("fingerprint", str(private), "--store", str(store))
+    shared = {
+        f"fmtkit/{name}.py": billing[f"billing/{name}.py"] for name in ("journal", "money", "tax")
+    }
+    said = cli("background", str(tree("fmtkit-1.0", {**shared, **unrelated_files()})),
+               "--store", str(store))  # fmt: skip
+    [source] = open_store(store).reference_sources()
+    assert source.evidence["containment"] == "small", said
+    assert source.decision == HOLDS_PRIVATE_CODE, said
+    assert scan(tree("copy", shared), store, tmp_path)["verdict"] == "derivative"

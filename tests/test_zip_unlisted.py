@@ -7,12 +7,15 @@ sees: it is one line naming the zip and the entry, and the candidate is ``incomp
 from __future__ import annotations
 
 import io
+import random
 import struct
 import zipfile
+import zlib
 
 from tests.test_hostile import JOURNAL, scan
 
 _CENTRAL = b"PK\x01\x02"
+_LOCAL_SIZE = 30
 
 
 def zip_bytes(entries: dict[str, str]) -> bytes:
@@ -98,3 +101,82 @@ def test_a_stub_before_a_zip_that_holds_the_signature_is_no_entry(store, tmp_pat
     done, _, _ = scan(store, *targets)
     assert "central directory" not in done.stderr, done.stderr
     assert done.returncode == 0, done.stderr
+
+
+def local_header(name: str, data: bytes) -> bytes:
+    """A stored entry's local header, its sizes those of ``data``."""
+    crc, encoded = zlib.crc32(data), name.encode()
+    return struct.pack("<4s5H3I2H", b"PK\x03\x04", 20, 0, 0, 0, 0, crc, len(data), len(data),
+                       len(encoded), 0) + encoded  # fmt: skip
+
+
+HIDDEN = local_header("pkg/journal.py", JOURNAL.encode()) + JOURNAL.encode()
+
+
+def one_entry(local: bytes, data: bytes, crc: int, size: int, flags: int, method: int = 0) -> bytes:
+    """A zip of one entry, ``local`` (its local header) then ``data``, all of which its
+    directory record counts as the entry's (compressed; ``size`` once inflated)."""
+    name = local[_LOCAL_SIZE:]
+    directory = struct.pack("<4s6H3I5H2I", _CENTRAL, 20, 20, flags, method, 0, 0, crc,
+                            len(data), size, len(name), 0, 0, 0, 0, 0, 0) + name  # fmt: skip
+    entries = local + data
+    end = struct.pack("<4s4H2IH", b"PK\x05\x06", 0, 0, 1, 1, len(directory), len(entries), 0)
+    return entries + directory + end
+
+
+def said_hidden(stderr: str, zip_name: str) -> None:
+    [line] = [line for line in stderr.splitlines() if "central directory" in line]
+    assert f"{zip_name}: not read: " in line and "'pkg/journal.py'" in line, line
+
+
+def test_an_entry_inside_what_the_directory_counts_as_a_listed_one_is_said_not_read(
+    store, tmp_path
+):
+    """The local header of the one listed entry says 4 bytes, the directory 4 and a whole entry
+    more: unzip and zipfile read ``pkg/data.bin`` as all of it, a streaming reader (Java's
+    ZipInputStream) 4 bytes of it, then the next local header, ``pkg/journal.py``."""
+    data = b"\0\1\2\3" + HIDDEN
+    path = tmp_path / "lib.jar"
+    path.write_bytes(
+        one_entry(local_header("pkg/data.bin", data[:4]), data, zlib.crc32(data), len(data), 0)
+    )
+    with zipfile.ZipFile(path) as archive:
+        assert [(i.filename, len(archive.read(i))) for i in archive.infolist()] == [
+            ("pkg/data.bin", len(data))
+        ]
+    done, report, _ = scan(store, path)
+    assert done.returncode == 3, done.stderr
+    assert [c["verdict"] for c in report["candidates"]] == ["incomplete"]
+    said_hidden(done.stderr, "lib.jar")
+
+
+def test_an_entry_after_a_deflate_stream_the_directory_counts_on_is_said_not_read(store, tmp_path):
+    """A deflated entry whose sizes come after its data (a data descriptor): a streaming reader
+    inflates to the stream's end, reads the descriptor, then the next local header, which the
+    directory counts as more of the entry's data. A streamed zip holding a wheel (whose local
+    headers its deflate stream keeps as they are: a stored block) gives no line."""
+    plain = b"hello world\n" * 10
+    deflater = zlib.compressobj(9, zlib.DEFLATED, -15)
+    packed = deflater.compress(plain) + deflater.flush()
+    descriptor = struct.pack("<4s3I", b"PK\x07\x08", zlib.crc32(plain), len(packed), len(plain))
+    data = packed + descriptor + HIDDEN
+    name = b"pkg/readme.txt"
+    local = struct.pack("<4s5H3I2H", b"PK\x03\x04", 20, 0x08, 8, 0, 0, 0, 0, 0, len(name), 0)
+    path = tmp_path / "lib.zip"
+    path.write_bytes(one_entry(local + name, data, zlib.crc32(plain), len(plain), 0x08, 8))
+    with zipfile.ZipFile(path) as archive:
+        assert archive.read("pkg/readme.txt") == plain and archive.testzip() is None
+    wheel = io.BytesIO()
+    with zipfile.ZipFile(wheel, "w") as archive:  # stored noise: deflate keeps it as it is
+        archive.writestr("lib/data.bin", random.Random(7).randbytes(1 << 16))
+        archive.writestr("lib/a.py", "x = 1\n")
+    streamed = Unseekable()
+    with zipfile.ZipFile(streamed, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("dist/lib.whl", wheel.getvalue())
+    assert streamed.getvalue().count(b"PK\x03\x04") >= 2  # the wheel's own, as it is
+    (tmp_path / "artifact.zip").write_bytes(streamed.getvalue())
+    done, report, _ = scan(store, path, tmp_path / "artifact.zip")
+    assert done.returncode == 3, done.stderr
+    verdicts = {c["target"].rsplit("/", 1)[-1]: c["verdict"] for c in report["candidates"]}
+    assert verdicts == {"lib.zip": "incomplete", "artifact.zip": "clear"}
+    said_hidden(done.stderr, "lib.zip")

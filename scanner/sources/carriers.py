@@ -1392,15 +1392,24 @@ def unlisted_entries(stream: IO[bytes], archive: zipfile.ZipFile) -> Iterator[tu
     """Each local header (its offset and name) in the bytes of a zip before its central
     directory that no entry of the directory spans: an entry a streaming reader extracts and
     unzip never lists. Only one whose fields hold together counts (a known method, a name, its
-    data inside the gap): a self-extractor's stub may hold the signature as a constant."""
+    data inside the gap): a self-extractor's stub may hold the signature as a constant. An
+    entry spans what its local header says when that is less than the directory says: a
+    streaming reader reads that much of it, then the next local header, which may be inside
+    what the directory counts as the entry's data."""
     spans = []
     for info in archive.infolist():
         stream.seek(info.header_offset)
         header = stream.read(_LOCAL.size)
         if len(header) == _LOCAL.size and header.startswith(_LOCAL_HEADER):
-            names, extra = _LOCAL.unpack(header)[-2:]
-            end = info.header_offset + _LOCAL.size + names + extra + info.compress_size
-            if info.flag_bits & 0x08:  # a data descriptor: signature, CRC, two sizes (zip64: 8)
+            fields = _LOCAL.unpack(header)
+            flags, method, size, names, extra = fields[2], fields[3], fields[7], *fields[9:]
+            if flags & 0x08 or size >= min(info.compress_size, 0xFFFFFFFF):  # sizes after the
+                size = info.compress_size  # data, or in zip64's extra field
+            start = info.header_offset + _LOCAL.size + names + extra
+            end = start + size
+            if flags & 0x08 and method == zipfile.ZIP_DEFLATED:
+                end = _deflate_end(stream, start, end)
+            elif info.flag_bits & 0x08:  # a data descriptor: signature, CRC, two sizes (zip64: 8)
                 end += 24 if max(info.file_size, info.compress_size) >= 0xFFFFFFFF else 16
             spans.append((info.header_offset, end))
     at = 0
@@ -1408,6 +1417,30 @@ def unlisted_entries(stream: IO[bytes], archive: zipfile.ZipFile) -> Iterator[tu
         if start > at:
             yield from _local_headers(stream, at, start)
         at = max(at, end)
+
+
+def _deflate_end(stream: IO[bytes], start: int, end: int) -> int:
+    """Where a streaming reader takes the next local header to be after a deflated entry whose
+    sizes come after its data (at ``start``; the directory says it ends at ``end``): where its
+    deflate stream ends. Inflated only when a local header whose fields hold together is in its
+    bytes at all (else ``end``): one hidden there after the stream's end and its descriptor is
+    extracted by a streaming reader; one inside the stream (a stored block) is its data."""
+    if next(_local_headers(stream, start, end), None) is None:
+        return end
+    inflater, at = zlib.decompressobj(-zlib.MAX_WBITS), start
+    stream.seek(start)
+    try:
+        while not inflater.eof and at < end:
+            block = stream.read(min(_SCAN, end - at))
+            if not block:
+                return end
+            at += len(block)
+            while block and not inflater.eof:  # what it inflates to is not kept
+                inflater.decompress(block, _SCAN)
+                block = inflater.unconsumed_tail
+    except zlib.error:
+        return end
+    return at - len(inflater.unused_data) if inflater.eof else end
 
 
 def _local_headers(stream: IO[bytes], start: int, end: int) -> Iterator[tuple[int, str]]:

@@ -18,7 +18,32 @@ from typing import Any
 VALUE_BYTES = 80
 """What one JSON value outside a string (each ``,``, ``[``, ``{`` or ``:`` counted) takes at
 most once parsed, with its place in its list or dict: measured on CPython 3.12."""
-_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_STRING = re.compile(rb'"[^"]*"')
+"""A string, once its escaped backslashes and quotes are cut (``parse_cost``). Not a string
+with its escapes (``"[^"\\]*(?:\\.[^"\\]*)*"``), whose group ``re`` keeps a mark for at each
+repetition: 16 MiB of ``\\n`` in one string took 1 GB to count."""
+_CHUNK = 1 << 20
+"""What ``_STRING`` cuts from at once (and the end of a string it opens): ``re.sub`` holds a
+piece for each stretch between two strings, 40 bytes and more each (``"",`` are 3 bytes)."""
+
+
+_WIDE = ((4, re.compile(rb"[\xf0-\xf4]")), (2, re.compile(rb"[\xc4-\xef]")))
+_WIDE_ESCAPE = ((4, re.compile(rb"\\u[dD][89abAB]")), (2, re.compile(rb"\\u(?!00)")))
+"""What makes a character of 4 or 2 bytes in a Python string: its UTF-8 lead byte (U+10000 and
+up; U+0100 and up), or a ``\\u`` escape of a surrogate or of U+0100 and up. One such character
+makes the whole string that holds it that wide."""
+
+
+def _width(data: bytes) -> int:
+    """How many times its size a document of mostly one-byte characters takes once decoded and
+    parsed: ``json.loads`` decodes all of it to one string as wide as its widest character, and
+    each string it holds is as wide as its own. One emoji in 64 MiB of ASCII: 448 MiB (7), one
+    U+0100: 191 MiB (3), one ``\\ud83d\\ude00`` escape: 256 MiB (4)."""
+    raw = 1 if data.isascii() else next((w for w, wide in _WIDE if wide.search(data)), 1)
+    escaped = raw
+    if b"\\u" in data:
+        escaped = max(raw, next((w for w, wide in _WIDE_ESCAPE if wide.search(data)), 1))
+    return raw + escaped - 1
 
 
 class TooCostly(ValueError):
@@ -27,9 +52,18 @@ class TooCostly(ValueError):
 
 def parse_cost(data: bytes) -> int:
     """About how many bytes ``json.loads(data)`` takes (at least what it does, by the
-    measured shapes: empty objects, one-key objects, numbers, short strings, nesting)."""
-    outside = _STRING.sub(b"", data)
-    return len(data) + VALUE_BYTES * sum(outside.count(c) for c in b",[{:")
+    measured shapes: empty objects, one-key objects, numbers, short strings, nesting, and wide
+    characters: ``_width``)."""
+    values, start = 0, 0
+    plain = data.replace(b"\\\\", b"").replace(b'\\"', b"")  # a backslash is only in a string
+    while start < len(plain):
+        end = min(start + _CHUNK, len(plain))
+        if plain.count(b'"', start, end) % 2:  # a string goes on past the chunk: up to its end
+            end = plain.find(b'"', end) + 1 or len(plain)
+        outside = _STRING.sub(b"", plain[start:end])
+        values += sum(outside.count(c) for c in b",[{:")
+        start = end
+    return len(data) * _width(data) + VALUE_BYTES * values
 
 
 def loads_within(data: bytes, memory: int, twice: list[str] | None = None) -> Any:
