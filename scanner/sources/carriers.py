@@ -27,6 +27,7 @@ import bz2
 import contextlib
 import dataclasses
 import gzip
+import importlib.util
 import io
 import json
 import lzma
@@ -39,7 +40,7 @@ import tarfile
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import PurePosixPath
 from typing import IO, Any
 
@@ -52,9 +53,12 @@ from fingerprints import (
     cell_text,
     decode_source,
     extension_for_language,
+    language_for_backup,
     language_for_path,
     language_for_shebang,
+    language_for_text,
     markup_scripts,
+    may_be_unnamed_code,
     notebook_cells,
     notebook_extension,
     printable,
@@ -80,6 +84,9 @@ from scanner.sources.sourcemap import (
 )
 
 HEAD = 512
+SNIFF_BYTES = 8192
+"""What of a file whose name tells nothing is looked at to tell whether it is code."""
+COMPRESSED = ("gzip", "xz", "bzip2", "zstd", "brotli")
 _SPOOL_IN_MEMORY = 64 * 1024 * 1024
 _MAX_COMPRESSION_LAYERS = 4
 _COMPRESSED_SUFFIXES = {".gz": "", ".tgz": ".tar", ".xz": "", ".txz": ".tar", ".bz2": "",
@@ -513,6 +520,9 @@ class Unpacker:
         """A folder's subfolders counted (``folder_entry``)."""
         self.bytes_read = 0
         self.stopped = False
+        self.skipped = 0
+        """Files passed over: no language by name, and neither code nor a carrier by content
+        (``skipped_note``)."""
 
     # -- accounting ---------------------------------------------------------------------------
 
@@ -638,16 +648,22 @@ class Unpacker:
         decompressed content of ``path`` (``a.py.gz`` holds ``a.py``, named ``a.py.gz!/a.py``
         in the evidence)."""
         name = name or PurePosixPath(path).name
-        language = language_for_path(name)
-        head = kind = None
+        language = language_for_path(name) or language_for_backup(name)
+        head = stream.read(HEAD)
+        kind = sniff(head, name)
         if language is None:
-            head = stream.read(HEAD)
-            kind = sniff(head, name)
             language = language_for_shebang(head) if kind == "script" else None
+        elif kind in COMPRESSED:  # a source file stored compressed under its own name, as a
+            language = None  # bucket serves one with Content-Encoding: gzip: what it holds
+        else:
+            kind = None
         whole = None  # the file in memory, when it is a zip after other bytes
-        if language is not None:  # source, by its name or by its #! line
-            where = (name if top else path + SEPARATOR + name) if unwrapped else path
-            data = self._read(where, stream, head or b"")
+        where = (name if top else path + SEPARATOR + name) if unwrapped else path
+        if kind is None and language is None and may_be_unnamed_code(name):
+            head += stream.read(SNIFF_BYTES - len(head))  # a name that tells nothing: its text
+            language = language_for_text(head)
+        if language is not None:  # source, by its name, its #! line or its text
+            data = self._read(where, stream, head)
             if data is None:
                 return
             start = _zip_start(data)
@@ -666,13 +682,15 @@ class Unpacker:
                 if top and layers == 0:
                     reason = "its bytes are no archive, package or notebook format"
                     self.problems.append(problem("", f"corrupt or unreadable archive ({reason})"))
+                else:
+                    self.skipped += 1
                 return  # not code, not a carrier: nothing to read
             head, kind = b"", "zip"
         if kind == "unopened":
             what = unopened_format(head)
             self._unread("" if top else path, f"{what}, a format leaktrace does not open")
             return
-        if kind in ("gzip", "xz", "bzip2", "zstd", "brotli"):
+        if kind in COMPRESSED:
             if layers >= _MAX_COMPRESSION_LAYERS:
                 self._unread(path, f"compressed more than {_MAX_COMPRESSION_LAYERS} times")
                 return
@@ -883,12 +901,13 @@ class Unpacker:
 
     def _tar(self, prefix: str, stream: IO[bytes], level: int) -> Iterator[CandidateFile]:
         seen: dict[str, int] = {}
+        compiled: dict[str, _Facts | bytes] = {}
         with tarfile.open(fileobj=_reader(stream), mode="r|", errors="surrogateescape",
                           tarinfo=_BoundedTarInfo) as archive:  # fmt: skip
             while True:
                 member = archive.next()
                 if member is None:
-                    self._bytecode_without_source(prefix, seen)
+                    self._bytecode_without_source(prefix, seen, compiled)
                     return
                 archive.members.clear()  # stream mode: do not keep every header in memory
                 self._count_entry()
@@ -912,7 +931,9 @@ class Unpacker:
                 if handle is None:
                     continue
                 with self._reading(path):
-                    yield from self._stream(path, handle, level, name=posixpath.basename(name))
+                    stream = _compiled_facts(path[len(prefix) :], member.size, member.mtime,
+                                             handle, compiled)  # fmt: skip
+                    yield from self._stream(path, stream, level, name=posixpath.basename(name))
 
     def _ar(self, prefix: str, stream: io.BufferedReader, level: int) -> Iterator[CandidateFile]:
         """The members of an ar archive (ar(5): a ``.deb``, whose ``data.tar.*`` holds the
@@ -1000,6 +1021,7 @@ class Unpacker:
     def _zip(self, path: str, prefix: str, stream: IO[bytes],
              level: int) -> Iterator[CandidateFile]:  # fmt: skip
         seen: dict[str, int] = {}
+        compiled: dict[str, _Facts | bytes] = {}
         cap = self.limits.max_read_bytes
         with zipfile.ZipFile(stream) as archive:
             for info in archive.infolist():
@@ -1030,17 +1052,34 @@ class Unpacker:
                     self._unread(entry, "encrypted (a password is needed)")
                     continue
                 with self._reading(entry), archive.open(info) as handle:
-                    yield from self._stream(entry, handle, level, name=posixpath.basename(name))
-        self._bytecode_without_source(prefix, seen)
+                    # a zip's times are local, of no known zone: the sizes are compared
+                    stream = _compiled_facts(entry[len(prefix) :], info.file_size, None,
+                                             handle, compiled)  # fmt: skip
+                    yield from self._stream(entry, stream, level, name=posixpath.basename(name))
+        self._bytecode_without_source(prefix, seen, compiled)
 
-    def _bytecode_without_source(self, prefix: str, names: dict[str, int]) -> None:
+    def _bytecode_without_source(
+        self,
+        prefix: str,
+        names: dict[str, int],
+        compiled: dict[str, _Facts | bytes],
+    ) -> None:
         """One unread line for each compiled Python module (``.pyc``) among an archive's entry
         ``names`` whose source is not among them (``m.py`` beside ``m.pyc``, or above
-        ``__pycache__/m.cpython-311.pyc``): a package that ships its code only compiled holds it
-        in a form no parser here reads. Bytecode beside its source loses nothing."""
+        ``__pycache__/m.cpython-311.pyc``), or is not the source it was compiled from (its
+        header records the source's size and time: ``compiled``, from ``_compiled_facts``): a
+        package that ships its code only compiled holds it in a form no parser here reads, and
+        a decoy ``m.py`` beside it must not pass for its source. Bytecode beside its source
+        loses nothing."""
         for name in names:
-            if name.lower().endswith((".pyc", ".pyo")) and source_of(name) not in names:
+            if not name.lower().endswith((".pyc", ".pyo")):
+                continue
+            header, facts = compiled.get(name), compiled.get(source_of(name))
+            if source_of(name) not in names:
                 self._unread(prefix + name, BYTECODE_ONLY)
+            elif not (isinstance(header, bytes) and isinstance(facts, tuple)
+                      and compiled_from(header, *facts)):  # fmt: skip
+                self._unread(prefix + name, BYTECODE_ELSEWHERE)
 
     @contextlib.contextmanager
     def _reading(self, path: str, ends: bool = False) -> Iterator[None]:
@@ -1081,6 +1120,21 @@ class Unpacker:
                     self.version_control.append(where)
                 return
 
+    def skipped_note(self) -> list[Problem]:
+        """One line counting the files passed over as neither code nor a carrier (a licence, a
+        ``.po`` catalogue, an image), when there are any: a candidate says what it did not
+        read as code, and one with no file read is never a silent ``clear``."""
+        if not self.skipped:
+            return []
+        return [
+            Problem(
+                "",
+                f"{self.skipped:,} file(s) skipped: no language leaktrace reads by "
+                "name, and neither code nor an archive by content",
+                partial=False,
+            )
+        ]
+
     def _note(self, path: str, message: str) -> None:
         """A line worth showing that loses nothing (a link, a device, a decoded encoding)."""
         self.problems.append(Problem(path, message, partial=False))
@@ -1108,6 +1162,68 @@ def _spooled(path: str, head: bytes, stream: IO[bytes], cap: int) -> Iterator[IO
 
 BYTECODE_ONLY = ("compiled Python with no source beside it (its code is bytecode, which "
                   "leaktrace does not read)")  # fmt: skip
+
+
+BYTECODE_ELSEWHERE = ("compiled Python whose header does not record the source beside it (its "
+                      "size or time differ, or it cannot be checked): its code is bytecode, "
+                      "which leaktrace does not read")  # fmt: skip
+_PYC_HEADER = 16
+
+
+_Facts = tuple[int, int | None, bytes]
+"""A source's size, time (None: not known exactly) and hash as a compiled module records it."""
+
+
+def _compiled_facts(
+    name: str,
+    size: int,
+    mtime: int | None,
+    handle: IO[bytes],
+    compiled: dict[str, _Facts | bytes],
+) -> IO[bytes]:
+    """Keep what checking a compiled module against its source needs of an archive's entry
+    (its size is within ``max_read_bytes``): a source's size, time and hash (``_Facts``), a
+    compiled module's header; ``handle`` is given back whole (read here, into memory)."""
+    lower = name.lower()
+    if lower.endswith(".py"):
+        data = handle.read()
+        compiled[name] = (size, mtime, importlib.util.source_hash(data))
+        return io.BytesIO(data)
+    if lower.endswith((".pyc", ".pyo")):
+        header = handle.read(_PYC_HEADER)
+        compiled[name] = header
+        return _reader(_Chain(header, handle))
+    return handle
+
+
+def compiled_from(header: bytes, size: int, mtime: int | None,
+                  source_hash: bytes | Callable[[], bytes | None]) -> bool:  # fmt: skip
+    """Whether a compiled module's ``header`` (its first 16 bytes) records a source of ``size``
+    bytes changed at ``mtime`` (None: not known exactly, then only the size is compared), as
+    Python's import checks it before using the bytecode: magic, then (3.7+, PEP 552) flags
+    and the source's time and size, or its hash (``source_hash``, or how to get it, asked only
+    then: ``importlib.util``'s, keyed by this Python's magic, so checked only for bytecode of
+    this Python). Python 2 and 3.0-3.2 record no size; a header that is no such header cannot
+    be checked: False."""
+    version = int.from_bytes(header[:2], "little")
+    if len(header) < _PYC_HEADER or header[2:4] != b"\r\n" or not 3230 <= version < 10000:
+        return False
+    fields = header[4:]
+    if version >= 3390:  # PEP 552: a flags word first
+        flags = int.from_bytes(header[4:8], "little")
+        if flags & 1:  # hash-based
+            if header[:4] != importlib.util.MAGIC_NUMBER:
+                return False
+            known = source_hash if isinstance(source_hash, bytes) else source_hash()
+            return known == header[8:16]
+        if flags:
+            return False
+        fields = header[8:]
+    recorded_time = int.from_bytes(fields[:4], "little")
+    recorded_size = int.from_bytes(fields[4:8], "little")
+    if recorded_size != size & 0xFFFFFFFF:
+        return False
+    return mtime is None or recorded_time == mtime & 0xFFFFFFFF
 
 
 def source_of(compiled: str) -> str:
