@@ -13,7 +13,11 @@ nothing). The evidence, in the order it is weighed:
    that sits in files mostly found in the source (``IN_SOURCE``):
 
    - ``vendored`` (*S* >= ``MOST``, *P* < ``MOST``): the package lies whole inside a larger
-     private tree: a vendored library, public.
+     private tree: a vendored library, public, when the private repository keeps it apart
+     (rule 5: in a subfolder most of which is the package's files, or one named after it).
+     Files kept among the company's own code (two modules of its main package published as
+     ``fmtkit``) are no vendored library: that package holds private code unless the dates or
+     independent sources say it was public first.
    - ``inside`` (*P* >= ``SUBSTANTIAL`` and *P* >= ``LOPSIDED`` x *S*): a substantial part of a
      private repository sits inside a package that holds much other code: the source holds
      private code. Measured on the real case: requests 2.31.0 as the private repository and pip
@@ -26,9 +30,11 @@ nothing). The evidence, in the order it is weighed:
      cannot tell either, and one source is enough to call code public by default.
    - ``none``: no private file is mostly in the source: only common snippets are shared.
 
-3. **Independent sources.** Another source of a different name (not distrusted, not itself a
-   package holding a private repository) that holds the same private files: code found in two
-   unrelated public packages is public code.
+3. **Independent sources.** Other sources of different names that hold every private file this
+   one holds, each public on its own evidence (trusted, or public with no other source counted:
+   ``reference._vouching``): code found in an unrelated public package is public code. Sources
+   holding private code with no public origin never vouch (mirrors of one leak would clear each
+   other), and one holding some of the files says nothing of the others.
 4. **Dates**, when the source's publish dates and the matched files' first commit dates are both
    known. Publication of this version before the company first committed any of the files
    supports "public". A first commit before the package *first existed* (its first release)
@@ -50,8 +56,9 @@ whole private repository published as a package is the worst leak to clear silen
 ``inside`` is public when the package holds the code as its own and the private repository keeps
 it apart the same way (``x/net`` holding ``http2/hpack``, copied to ``pkg/hpack``), unless the
 dates say the company had it first; else it stands unless independent sources *and* dates both
-say public. ``vendored`` stands unless the company had the code before the package first
-existed.
+say public. ``vendored`` kept apart stands unless the company had the code before the package
+first existed. "Apart" is a subfolder at least ``MOST`` of whose private tokens are the shared
+files (``RepoOverlap.apart``), for ``same`` and ``inside`` too.
 """
 
 from __future__ import annotations
@@ -92,6 +99,17 @@ class RepoOverlap:
     folder: str  # the deepest folder holding all of those files ("" for the root)
     first_commit: str | None = None  # the earliest first commit of those files, when known
     dated_files: int = 0  # how many of them have commit dates
+    folder_tokens: int | None = None
+    """Tokens of all the repository's files under ``folder`` (None: evidence stored before it
+    was counted). A library copied apart is most of its folder; files in the company's main
+    package sit among its own code."""
+
+    @property
+    def apart(self) -> bool:
+        """Whether the repository keeps the shared files apart, in a subfolder mostly theirs."""
+        if not self.folder:
+            return False
+        return self.folder_tokens is None or self.in_source_tokens >= MOST * self.folder_tokens
 
     @property
     def share(self) -> float:
@@ -136,7 +154,8 @@ class Overlap:
             "repos": [
                 {"repo": r.repo, "tokens": r.tokens, "in_source_tokens": r.in_source_tokens,
                  "files": r.files, "lines": r.lines, "folder": r.folder,
-                 "first_commit": r.first_commit, "dated_files": r.dated_files}
+                 "first_commit": r.first_commit, "dated_files": r.dated_files,
+                 "folder_tokens": r.folder_tokens}
                 for r in self.repos
             ],
         }  # fmt: skip
@@ -244,17 +263,30 @@ def decide(overlap: Overlap, dates: Dates, trust: str = "auto", independent: int
         return Decision(HOLDS_PRIVATE_CODE, kind, ("distrusted by the user (--distrust)", *reasons))
     if kind == "none":
         return Decision(PUBLIC, kind, tuple(reasons))
+    top = overlap.top
+    named_after = top is not None and _same_name(top.folder, name) and top.share < ALL
+    apart = top is not None and (top.apart or named_after)
     if kind == "vendored":
         if dated == HOLDS_PRIVATE_CODE:
             return Decision(HOLDS_PRIVATE_CODE, kind,
                             ("the package sits inside a larger private tree, but the company "
                              "had its code before the package existed", *reasons))  # fmt: skip
-        return Decision(PUBLIC, kind, ("the whole package sits inside a larger private tree: a "
-                                       "vendored library", *reasons))  # fmt: skip
-    top = overlap.top
-    in_subfolder = top is not None and bool(top.folder)
-    named_after = top is not None and _same_name(top.folder, name) and top.share < ALL
-    copied_apart = (in_subfolder and top is not None and (top.share < WHOLE or named_after)
+        if apart:
+            return Decision(PUBLIC, kind, ("the whole package sits inside a larger private "
+                                           "tree: a vendored library", *reasons))  # fmt: skip
+        where = f"{top.folder}/" if top is not None and top.folder else "its root"
+        reasons.append(f"the private repository keeps the shared files among code of its own "
+                       f"at {where}, not apart in a folder of their own")  # fmt: skip
+        if dated == PUBLIC:
+            return Decision(PUBLIC, kind, ("the dates say it was published first", *reasons))
+        if independent:
+            return Decision(PUBLIC, kind, ("other independent sources hold the same code",
+                                           *reasons))  # fmt: skip
+        return Decision(HOLDS_PRIVATE_CODE, kind,
+                        ("the package is made of files of a private repository, kept among its "
+                         "own code: nothing shows it is a library the company copied",
+                         *reasons))  # fmt: skip
+    copied_apart = (apart and top is not None and (top.share < WHOLE or named_after)
                     and overlap.third_party_share < MOST)  # fmt: skip
     if named_after and top is not None:
         reasons.append(f"the private repository keeps it in a folder named after the package "

@@ -6,7 +6,10 @@ Two steps, at two places:
 - ``carried_name`` where a name enters (a folder listing, an archive entry, a source map): bytes
   that are not UTF-8 (Python hands them over as lone surrogates, ``surrogateescape``) become the
   text ``\\xff``, so every name is valid Unicode that JSON, SQLite TEXT and UTF-8 files take as
-  it is. Nothing else changes: a name stays the name the candidate gave.
+  it is. A backslash of the name that would read as such an escape (``\\xff``, ``\\ud800``,
+  or ``\\x5c`` itself: a file named with those four or six characters) is written ``\\x5c``,
+  so two files never share a carried name (a byte 0xff and the text ``\\xff`` were one stored
+  name). Nothing else changes: a name stays the name the candidate gave.
 - ``printable`` where a name leaves for a terminal or a line of text: control characters, line
   breaks, escapes, bidirectional overrides and other characters that print as nothing are shown
   as escapes (``\\n``, ``\\x1b``, ``\\u202e``), so a name can neither forge a line nor drive the
@@ -36,8 +39,16 @@ def _surrogate(char: str) -> str:
     return f"\\u{code:04x}"
 
 
+_READS_AS_CARRIED = re.compile(r"\\(?=x[89a-f][0-9a-f]|x5c|ud[89a-f][0-9a-f]{2})")
+"""A backslash of the name itself that starts what reads as a carried byte or surrogate (or as
+the ``\\x5c`` that writes such a backslash)."""
+
+
 def carried_name(name: str) -> str:
-    """``name`` with every lone surrogate (an undecodable byte) written as ``\\xNN`` text."""
+    """``name`` with every lone surrogate (an undecodable byte) written as ``\\xNN`` text, and
+    each backslash of its own that would read as one written ``\\x5c``: one to one."""
+    if "\\" in name:
+        name = _READS_AS_CARRIED.sub(r"\\x5c", name)
     try:
         name.encode("utf-8")
     except UnicodeEncodeError:

@@ -308,6 +308,7 @@ def _overlap(
         inside = [i for i in mine if share[i] >= IN_SOURCE and shared[i] >= MIN_RECORDED]
         if not inside:
             continue
+        folder = _folder([private.files[i].path for i in inside])
         firsts = [dates[(repo_id, private.files[i].path)][0] for i in inside
                   if (repo_id, private.files[i].path) in dates]  # fmt: skip
         repos.append(RepoOverlap(
@@ -316,9 +317,11 @@ def _overlap(
             in_source_tokens=sum(private.files[i].tokens for i in inside),
             files=len(inside),
             lines=sum(private.files[i].lines for i in inside),
-            folder=_folder([private.files[i].path for i in inside]),
+            folder=folder,
             first_commit=min(firsts, key=second_key) if firsts else None,
             dated_files=len(firsts),
+            folder_tokens=sum(private.files[i].tokens for i in mine
+                              if private.files[i].path.startswith(f"{folder}/")),
         ))  # fmt: skip
     return Overlap(totals["tokens"], totals["covered"], totals["files"], totals["matched"],
                    tuple(repos), totals["third_party"])  # fmt: skip
@@ -329,16 +332,36 @@ def _decide(
     overlap: Overlap,
     others: list[ReferenceSource],
     inside_keys: dict[int, set[tuple[int, str]]],
+    vouching: set[int] | None = None,
 ) -> Decision:
+    """The decision on ``source``, with the other sources as independent evidence.
+
+    Only a source public on its own evidence (``vouching``: trusted, or decided public with no
+    other source counted) can vouch: mirrors of one leak, each holding private code with no
+    public origin, never vouch for each other. And independence is per file: the sources that
+    vouch must hold every private file this one holds, since one holding some of them (a public
+    library bundled beside the company's files) says nothing of the rest."""
     mine = inside_keys.get(source.id, set())
-    independent = len({
-        other.name for other in others
-        if other.name != source.name and other.trust != "distrusted"
-        and other.evidence.get("containment") != "inside"
-        and mine & inside_keys.get(other.id, set())
-    })  # fmt: skip
+    vouchers = [other for other in others
+                if other.name != source.name and other.id in (vouching or set())
+                and mine & inside_keys.get(other.id, set())]  # fmt: skip
+    held = set().union(*(mine & inside_keys.get(other.id, set()) for other in vouchers))
+    independent = len({other.name for other in vouchers}) if held == mine else 0
     dates = Dates(source.evidence.get("published_at"), source.evidence.get("first_published_at"))
-    return decide(overlap, dates, source.trust, independent, source.name)
+    decision = decide(overlap, dates, source.trust, independent, source.name)
+    if held and held != mine:
+        names = ", ".join(sorted({other.label for other in vouchers}))
+        return replace(decision, reasons=(
+            *decision.reasons, f"public sources ({names}) hold {len(held)} of its {len(mine)} "
+            "private files: no evidence for the others"))  # fmt: skip
+    return decision
+
+
+def _vouching(sources: list[ReferenceSource]) -> set[int]:
+    """The sources that are public on their own evidence, the other sources left out."""
+    return {source.id for source in sources
+            if source.trust == "trusted" or (source.trust == "auto" and _decide(
+                source, Overlap.from_dict(source.evidence["overlap"]), [], {}).public)}  # fmt: skip
 
 
 def redecide(store: SQLiteStore) -> list[tuple[ReferenceSource, str]]:
@@ -349,10 +372,11 @@ def redecide(store: SQLiteStore) -> list[tuple[ReferenceSource, str]]:
     for row in store.reference_files():
         if row.share >= IN_SOURCE:
             inside_keys.setdefault(row.source_id, set()).add((row.repo_id, row.path))
+    vouching = _vouching(sources)
     changed = []
     for source in sources:
         overlap = Overlap.from_dict(source.evidence["overlap"])
-        decision = _decide(source, overlap, sources, inside_keys)
+        decision = _decide(source, overlap, sources, inside_keys, vouching)
         if (decision.decision, decision.reasons) != (source.decision, source.reasons):
             store.set_reference_decision(source.id, decision.decision, decision.reasons)
             if decision.decision != source.decision:
@@ -375,18 +399,22 @@ def matching_sources(store: SQLiteStore, name: str) -> list[ReferenceSource]:
     return found
 
 
-def set_trust(store: SQLiteStore, name: str, trust: str) -> list[ReferenceSource]:
+def set_trust(
+    store: SQLiteStore, name: str, trust: str
+) -> tuple[list[ReferenceSource], list[tuple[ReferenceSource, str]]]:
     """Record the user's word on the sources ``name`` designates and decide again; returns
-    them as now decided. Raises ``InputError`` when no source has that name."""
+    them as now decided, and the other sources whose decision this changed (with their former
+    decision: said, never changed silently). Raises ``InputError`` when no source has that
+    name."""
     targets = matching_sources(store, name)
     if not targets:
         known = ", ".join(sorted({s.label for s in store.reference_sources()})) or "none"
         raise InputError(f"no reference source named {name!r} (sources: {known})")
     for source in targets:
         store.set_reference_decision(source.id, source.decision, source.reasons, trust)
-    redecide(store)
     ids = {s.id for s in targets}
-    return [s for s in store.reference_sources() if s.id in ids]
+    changed = [(s, old) for s, old in redecide(store) if s.id not in ids]
+    return [s for s in store.reference_sources() if s.id in ids], changed
 
 
 def _now() -> str:

@@ -11,24 +11,9 @@ from typing import Any
 import typer
 
 from fingerprints import printable
-from scanner.commands.background import background
-from scanner.commands.calibrate import calibrate
-from scanner.commands.demo import demo
 from scanner.commands.exits import EXIT_INPUT
 from scanner.commands.exits import guarded as _guarded
 from scanner.commands.exits import interruptible as _interruptible
-from scanner.commands.fingerprint import fingerprint
-from scanner.commands.guard import guard
-from scanner.commands.inventory import inventory
-from scanner.commands.notice import notice
-from scanner.commands.report import report
-from scanner.commands.repos import repos
-from scanner.commands.review import review
-from scanner.commands.scan import scan
-from scanner.commands.seeds import list_seeds
-from scanner.commands.serve import serve
-from scanner.commands.version import version
-from scanner.commands.watch import watch
 from scanner.console import err
 
 _SETTINGS: dict[str, Any] = {
@@ -36,11 +21,7 @@ _SETTINGS: dict[str, Any] = {
     "pretty_exceptions_enable": False,
     "rich_markup_mode": None,  # plain help: importing rich's help formatter costs over 0.1 s
 }
-app = typer.Typer(
-    **_SETTINGS,
-    no_args_is_help=True,
-    help="Find public copies of private source code, and prove them.",
-)
+_HELP = "Find public copies of private source code, and prove them."
 
 
 # The commands, in the order --help lists them; each lives in its module under scanner/commands/
@@ -49,22 +30,64 @@ app = typer.Typer(
 _GUARD_STOPPED = "guard interrupted: not everything was checked; nothing passed (run it again)"
 _WATCH_STOPPED = ("watch interrupted; every feed's checkpoint is kept: the same command goes on "
                   "after them")  # fmt: skip
-app.command()(_interruptible(fingerprint))
-app.command()(_interruptible(scan))
-app.command()(_interruptible(_guarded(report)))
-app.command("review")(_interruptible(_guarded(review)))
-app.command()(_interruptible(_guarded(notice)))
-app.command()(_interruptible(demo))
-app.command()(_interruptible(calibrate))
-app.command("seeds")(_interruptible(_guarded(list_seeds)))
-app.command("repos")(_interruptible(_guarded(repos)))
-app.command("background")(_interruptible(_guarded(background)))
-app.command("reference", help="The same as 'background'.")(_interruptible(_guarded(background)))
-app.command("inventory")(_interruptible(_guarded(inventory)))
-app.command("serve")(_interruptible(_guarded(serve)))
-app.command("guard")(_interruptible(_guarded(guard), _GUARD_STOPPED))
-app.command("watch")(_interruptible(watch, _WATCH_STOPPED))
-app.command()(version)
+_COMMANDS: tuple[tuple[str, str, str, str, dict[str, Any]], ...] = (
+    # name, module under scanner.commands, function, wrapping ("i": interruptible, "g":
+    # guarded, "": none; a ``stopped`` line for interruptible), app.command's other arguments
+    ("fingerprint", "fingerprint", "fingerprint", "i", {}),
+    ("scan", "scan", "scan", "i", {}),
+    ("report", "report", "report", "ig", {}),
+    ("review", "review", "review", "ig", {}),
+    ("notice", "notice", "notice", "ig", {}),
+    ("demo", "demo", "demo", "i", {}),
+    ("calibrate", "calibrate", "calibrate", "i", {}),
+    ("seeds", "seeds", "list_seeds", "ig", {}),
+    ("repos", "repos", "repos", "ig", {}),
+    ("background", "background", "background", "ig", {}),
+    ("reference", "background", "background", "ig", {"help": "The same as 'background'."}),
+    ("inventory", "inventory", "inventory", "ig", {}),
+    ("serve", "serve", "serve", "ig", {}),
+    ("guard", "guard", "guard", "ig", {"stopped": _GUARD_STOPPED}),
+    ("watch", "watch", "watch", "i", {"stopped": _WATCH_STOPPED}),
+    ("version", "version", "version", "", {}),
+)
+"""Each command's module is imported only when its app is built (``_app_for``): a command line
+imports its own command's module, not the fifteen others (32 million instructions, about 7 ms,
+before a ``fingerprint`` sent its first file or a ``scan`` forked its workers, alone on its
+core)."""
+
+
+def _register(app: typer.Typer, name: str, module: str, function: str, wrap: str,
+              options: dict[str, Any]) -> None:  # fmt: skip
+    import importlib
+
+    command = getattr(importlib.import_module(f"scanner.commands.{module}"), function)
+    settings = dict(options)
+    stopped = settings.pop("stopped", None)
+    if "g" in wrap:
+        command = _guarded(command)
+    if "i" in wrap:
+        command = _interruptible(command, stopped) if stopped else _interruptible(command)
+    app.command(name, **settings)(command)
+
+
+def _whole() -> typer.Typer:
+    """The app with every command (``--help``, no or an unknown command, the tests)."""
+    whole = typer.Typer(**_SETTINGS, no_args_is_help=True, help=_HELP)
+    for row in _COMMANDS:
+        _register(whole, *row)
+    return whole
+
+
+_APPS: dict[str, typer.Typer] = {}
+
+
+def __getattr__(name: str) -> Any:
+    """``app``, the whole app, built on first use."""
+    if name == "app":
+        if "app" not in _APPS:
+            _APPS["app"] = _whole()
+        return _APPS["app"]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 #: Set before numpy is first imported (no command imports it at module level). leaktrace does
@@ -77,20 +100,15 @@ _SINGLE_THREADED_BLAS = {"OPENBLAS_NUM_THREADS": "1"}
 def _app_for(args: list[str]) -> typer.Typer:
     """The app that runs ``args``: for ``leaktrace COMMAND ...``, one holding only COMMAND, since
     typer builds the click command of every command an app holds before running one (all of
-    them: about 25 ms; one: 2 ms); for anything else (``--help``, no or an unknown command),
-    ``app``. COMMAND's options, help, usage lines and errors are the same in both."""
-    from typer.main import get_command_name
-
+    them: about 25 ms; one: 2 ms), and only COMMAND's module is imported; for anything else
+    (``--help``, no or an unknown command), ``app``. COMMAND's options, help, usage lines and
+    errors are the same in both."""
     word = args[0] if args else None
-    named = [
-        info
-        for info in app.registered_commands
-        if info.callback and (info.name or get_command_name(info.callback.__name__)) == word
-    ]
+    named = [row for row in _COMMANDS if row[0] == word]
     if len(named) != 1:
-        return app
+        return __getattr__("app")
     only = typer.Typer(**_SETTINGS)
-    only.registered_commands = named
+    _register(only, *named[0])
     only.callback()(_no_options)  # with one command and no callback, typer runs it ungrouped
     return only
 

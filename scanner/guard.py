@@ -14,7 +14,9 @@
   fully checked; fails by default with its own exit code, 3.
 - ``version-control``: a version-control folder (``.git/``, ``.hg/``, ``.svn/``) in the artifact:
   the most common way a repository's whole history is published. Guard does not read a history
-  (``scan --history`` does), and says so; warns by default.
+  (``scan --history`` does), and says so; fails by default (exit 1): publishing the folder
+  publishes every past version and every secret ever committed, which guard cannot vouch for,
+  and ``scan`` calls the same folder ``incomplete``, never ``clear``; a release never needs it.
 
 Maps are audited wherever they are found: in the package's files, inside archives, packages and
 image layers (``Unpacker`` reports each map it reads), and inline in JavaScript
@@ -58,7 +60,7 @@ class GuardPolicy:
     embedded_sources: str = FAIL
     private_paths: str = WARN
     unread: str = FAIL
-    version_control: str = WARN
+    version_control: str = FAIL
 
     def action(self, finding_class: str) -> str:
         return str(getattr(self, finding_class.replace("-", "_")))

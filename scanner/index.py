@@ -31,7 +31,10 @@ evidence, and would double the fanout of all its fingerprints, pushing them towa
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sqlite3
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -160,6 +163,15 @@ class FingerprintIndex:
 
     def __len__(self) -> int:
         return len(self.table)
+
+    def close(self) -> None:
+        """Close the store connections its readers opened (an index built from a file reads
+        the files' details, fingerprints and structures from the store when a match needs
+        them); a reader used again opens its store again."""
+        for reader in (self.files, self.fingerprints, self.structure.structures,
+                       self.public_structure.structures):  # fmt: skip
+            if isinstance(reader, _StoreReader):
+                reader.close()
 
     def not_evidence(self) -> np.ndarray:
         """bool per file: private boilerplate, or public code copied into the private tree (the
@@ -377,6 +389,34 @@ class FingerprintIndex:
             fanout[small] = np.add.reduceat(self.places[owners], np.cumsum(sizes) - sizes)
         return Hits(fanout, small, sizes, places, owners)
 
+    def added(self, places: np.ndarray, owner: np.ndarray, span: int) -> np.ndarray:
+        """bool per place (``entry_places``, in files numbered ``owner``): the fingerprint sits in
+        a stretch of at least ``span`` tokens of its file that no public source holds. In a file
+        copied from a public source (``file_reference``) that is code the company added to it:
+        evidence like any private code, never discounted nor attributed to the library."""
+        out = np.zeros(places.shape[0], dtype=bool)
+        within = places - self.starts[owner]
+        for number in np.unique(owner).tolist():
+            at = owner == number
+            out[at] = self._added(number, span)[within[at]]
+        return out
+
+    def _added(self, number: int, span: int) -> np.ndarray:
+        cache = self.__dict__.setdefault("_added_by_file", {})
+        found = cache.get((number, span))
+        if found is None:
+            records = self.fingerprints(number)
+            pos = records["pos"].astype(np.int64)
+            held = _member(self.reference_hashes, records["hash"])
+            held_pos = np.unique(pos[held])
+            end = int(pos.max()) + self.k if pos.shape[0] else 0
+            i = np.searchsorted(held_pos, pos, side="left")
+            last = held_pos.shape[0] - 1
+            before = np.where(i > 0, held_pos[np.clip(i - 1, 0, max(last, 0))] + self.k, 0)
+            after = np.where(i <= last, held_pos[np.clip(i, 0, max(last, 0))], end)
+            found = cache[(number, span)] = ~held & (after - before >= span)
+        return found  # type: ignore[no-any-return]
+
     def records(self, places: np.ndarray, owner: np.ndarray) -> np.ndarray:
         """The stored fingerprint record (hash, raw, pos, lines) at each of ``places``
         (``entry_places``), whose file numbers are ``owner``: each file's array is read once."""
@@ -425,11 +465,15 @@ class InMemoryFingerprints:
 
 class _StoreReader:
     """A read-only store opened on first use in each process (a forked worker opens its own),
-    checked to be the store the index was built from."""
+    checked to be the store the index was built from; closed by the process that opened it when
+    the reader goes, or at the latest as that process exits: SQLite removes a WAL store's
+    ``-wal`` and ``-shm`` files only when its last connection closes, and these connections,
+    left open to the end, left both beside the store after every ``scan`` and ``guard``."""
 
     def __init__(self, path: str, file_ids: np.ndarray, stamp: tuple[str, int]) -> None:
         self.path, self.file_ids, self.stamp = path, file_ids, stamp
         self._store: SQLiteStore | None = None
+        self._closer: weakref.finalize | None = None
         self._pid = 0
 
     def store(self) -> SQLiteStore:
@@ -439,13 +483,32 @@ class _StoreReader:
                 store.close()
                 raise StoreError(f"{self.path}: the store changed during the scan; scan again")
             self._store, self._pid = store, os.getpid()
+            self._closer = weakref.finalize(self, _close_in, store, self._pid)
         return self._store
+
+    def close(self) -> None:
+        """Close the store opened here (a forked worker's copy of the parent's is left to the
+        parent). Never left to the garbage collector: a ``sqlite3.Connection`` is in a reference
+        cycle with its statement cache, so an unclosed one keeps its descriptors until a full
+        collection, and a watch that reopens the store would hold three more each time."""
+        self._store = None
+        closer, self._closer = self._closer, None
+        if closer is not None:
+            closer()  # once: the finalizer then does nothing
 
     def __getstate__(self) -> dict[str, Any]:
         return {"path": self.path, "file_ids": np.asarray(self.file_ids), "stamp": self.stamp}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(state["path"], state["file_ids"], state["stamp"])  # type: ignore[misc]
+
+
+def _close_in(store: SQLiteStore, pid: int) -> None:
+    """Close ``store`` in the process that opened it only: a forked child holds a copy of its
+    parent's connection, which is the parent's to close."""
+    if os.getpid() == pid:
+        with contextlib.suppress(sqlite3.ProgrammingError):  # opened by another thread:
+            store.close()  # left to the collector
 
 
 class _CachedReader(_StoreReader):

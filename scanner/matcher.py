@@ -220,6 +220,10 @@ def look_up(
     if index.file_reference.shape[0]:
         copied = index.file_reference[owner]
         inventoried = copied >= 0
+        if inventoried.any():  # what the company added to a copied file stays evidence
+            at = np.flatnonzero(inventoried)
+            span = thresholds.min_fragment_tokens
+            inventoried[at[index.added(places[at], owner[at], span)]] = False
         if inventoried.any():  # public code copied into the private tree: never evidence
             evidence_at = distinct(cand_pos[~inventoried])
             only = inventoried & ~within(cand_pos, evidence_at)

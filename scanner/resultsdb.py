@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sqlite3
 import time
 import zlib
@@ -26,6 +27,28 @@ from fingerprints import printable
 from scanner.endpoints import DEFAULT_RESULTS
 from scanner.errors import InputError, LeaktraceError
 from scanner.verdict import Verdict
+
+RAW_REASONS = "raw_reasons_from_run"
+"""The meta key holding the first run whose reasons were stored as made (the runs before it were
+stored by an earlier leaktrace, which escaped a name in a reason when it made it)."""
+
+_ESCAPED = re.compile(r"\\(?:[nrt]|x[0-7][0-9a-f]|u[0-9a-f]{4}|U[0-9a-f]{8})")
+_SHORT = {"n": "\n", "r": "\r", "t": "\t"}
+
+
+def legacy_reasons(reasons: list[str]) -> list[str]:
+    """Reasons as an earlier leaktrace stored them, each name in them already through its
+    ``printable`` (controls as ``\\n``, ``\\x1b``, ``\\u202e``; a backslash left single), read
+    back to the text they show, so that the ``printable`` of every report and the review queue
+    shows them as they were meant, not with each backslash doubled (``a\\\\x1b.py``). A carried
+    byte (``\\x80`` to ``\\xff``) stays as it is: it is a name's, not an escape."""
+
+    def one(match: re.Match[str]) -> str:
+        text = match.group(0)
+        return _SHORT.get(text[1]) or chr(int(text[2:], 16))
+
+    return [_ESCAPED.sub(one, reason) if "\\" in reason else reason for reason in reasons]
+
 
 FORMAT = "leaktrace-results"
 SCHEMA_VERSION = 6
@@ -306,6 +329,9 @@ class ResultsDB:
             raise ResultsError(f"{path}: written by a newer leaktrace; upgrade leaktrace")
         if version < SCHEMA_VERSION:
             self._migrate()
+        self._escaped_before = int(meta.get(RAW_REASONS) or 0)
+        """Runs before this one were stored by a leaktrace that wrote their reasons already
+        escaped (``legacy_reasons``)."""
         self._last: tuple[int, int, int, dict[str, Any]] | None = None
         """The last candidate this connection recorded: (run, seq, ``PRAGMA data_version``
         after it, itself). A report of the run read while no other connection has written
@@ -351,6 +377,12 @@ class ResultsDB:
             if meta.get("format") == FORMAT:
                 for statement in _statements(_CRAWL):
                     db.execute(statement)
+                if RAW_REASONS not in meta:  # every run so far was stored by an earlier one
+                    runs = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'runs'").fetchone()
+                    first = (db.execute("SELECT coalesce(max(id), 0) + 1 FROM runs").fetchone()[0]
+                             if runs else 1)  # fmt: skip
+                    db.execute("INSERT INTO meta VALUES (?, ?)", (RAW_REASONS, str(first)))
+                    meta[RAW_REASONS] = str(first)
             db.execute("COMMIT")
         except BaseException:
             if db.in_transaction:
@@ -535,7 +567,7 @@ class ResultsDB:
             # scan's reports are those ``leaktrace report`` writes again)
             candidate = dict(last[3]) if last is not None and seq == mine else json.loads(data)
             candidate["review"] = self.review_state(candidate)
-            report["candidates"].append(candidate)
+            report["candidates"].append(self._as_meant(run_id, candidate))
         return report
 
     def excerpts(self, run_id: int, target: str) -> dict[str, str]:
@@ -552,6 +584,14 @@ class ResultsDB:
             return None
         candidate: dict[str, Any] = json.loads(row[0])
         candidate["review"] = self.review_state(candidate)
+        return self._as_meant(run_id, candidate)
+
+    def _as_meant(self, run_id: int, candidate: dict[str, Any]) -> dict[str, Any]:
+        """``candidate`` with its reasons as they were meant: a run stored by a leaktrace that
+        escaped them when it made them has them read back (``legacy_reasons``), as they are
+        escaped once where they are shown (their backslashes were shown doubled)."""
+        if run_id < self._escaped_before and candidate.get("reasons"):
+            candidate["reasons"] = legacy_reasons(candidate["reasons"])
         return candidate
 
     def flagged(self, run_id: int | None = None) -> list[tuple[int, dict[str, Any]]]:
@@ -570,7 +610,7 @@ class ResultsDB:
         for run, data in rows.fetchall():
             candidate = json.loads(data)
             candidate["review"] = self.review_state(candidate)
-            found.append((int(run), candidate))
+            found.append((int(run), self._as_meant(int(run), candidate)))
         return found
 
     def placements(self, sha256: str) -> list[Placement]:

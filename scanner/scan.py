@@ -61,6 +61,12 @@ class ScanContext:
     """What the store was never given (a private repository no fingerprint run finished): a
     candidate it would clear is ``incomplete`` (``commands.shared.store_gaps``)."""
 
+    def said_apart(self, problem: Problem) -> bool:
+        """Whether ``problem`` is one of the store's gaps, which every candidate carries: said
+        once when the store is opened (scan, watch) or as each artifact's finding (guard), never
+        again as each candidate's problem line."""
+        return not problem.path and problem.message in self.store_gaps
+
     def warm(self) -> None:
         """Start this process's parser process now (a pool worker, as it is forked: the fork
         from the zygote overlaps the scan's walk to the first files), and import what judging

@@ -54,3 +54,13 @@ def leaktrace(*args: str) -> subprocess.CompletedProcess[str]:
     done.output = done.stdout + done.stderr  # type: ignore[attr-defined]
     done.exit_code = done.returncode  # type: ignore[attr-defined]
     return done
+
+
+def loaded_modules(setup: str, prefix: str) -> list[str]:
+    """The modules named ``prefix...`` a fresh interpreter holds after running ``setup``: what
+    an import or a call brings in, whatever the suite's own process imported before."""
+    script = (f"import sys\n{setup}\n"
+              f"print(*sorted(m for m in sys.modules if m.startswith({prefix!r})))\n")  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True, timeout=120)  # fmt: skip
+    return done.stdout.split()

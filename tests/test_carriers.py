@@ -176,6 +176,45 @@ def test_a_docker_image_is_read_layer_by_layer_deleted_files_included(store, tmp
     assert where.endswith("/layer.tar!/app/journal.py")
 
 
+def test_the_links_of_an_image_layer_are_one_line_counted_first_names_given(store, tmp_path):
+    """A ``docker save`` layer holds thousands of links (``/usr/lib`` alone): one line for the
+    layer, counting them and naming the first three; before, one line each. A tar with a
+    single link still names it on its own line."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as layer:
+        for number in range(40):
+            info = tarfile.TarInfo(f"usr/lib/libz.so.{number}")
+            info.type, info.linkname = tarfile.SYMTYPE, f"libz.so.{number}.0"
+            layer.addfile(info)
+        info = tarfile.TarInfo("app/main.py")
+        info.size = len(b"print('hello')\n")
+        layer.addfile(info, io.BytesIO(b"print('hello')\n"))
+    path = tmp_path / "app-image.tar"
+    manifest = json.dumps([{"Config": "c.json", "Layers": ["0123abcd/layer.tar"]}]).encode()
+    path.write_bytes(tar_bytes({"0123abcd/layer.tar": buffer.getvalue(),
+                                "manifest.json": manifest}))  # fmt: skip
+    _, candidate, stderr = scan(store, path)
+    lines = [line for line in stderr.splitlines() if "not followed" in line]
+    assert lines == [
+        f"leaktrace: {path}:0123abcd/layer.tar: 40 links, not followed: 'usr/lib/libz.so.0' -> "
+        "'libz.so.0.0', 'usr/lib/libz.so.1' -> 'libz.so.1.0', 'usr/lib/libz.so.2' -> "
+        "'libz.so.2.0' and 37 more"
+    ], stderr
+    assert candidate["verdict"] == "clear"
+
+
+def test_a_tar_with_one_link_names_it_on_its_own_line(store, tmp_path):
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        info = tarfile.TarInfo("lib/current")
+        info.type, info.linkname = tarfile.SYMTYPE, "v2"
+        archive.addfile(info)
+    path = tmp_path / "one.tar"
+    path.write_bytes(buffer.getvalue())
+    _, _, stderr = scan(store, path)
+    assert f"leaktrace: {path}:lib/current: link to 'v2'; not followed" in stderr, stderr
+
+
 def test_an_oci_layout_reads_its_nameless_gzip_blobs(store, tmp_path):
     layer = tar_bytes({"srv/ledger/journal.py": JOURNAL}, "w:gz")
     digest = hashlib.sha256(layer).hexdigest()

@@ -326,7 +326,10 @@ def test_seeds_drive_code_search_and_are_opt_in(tmp_path):
 def test_seed_searches_are_said_and_a_resumed_run_does_not_search_again(tmp_path):
     """``scan --seeds 5``: a line per code search on stderr (by number, never the seed's text);
     killed while a hit is being read, the same command resumes without searching again what
-    the run searched (it searched every seed again before)."""
+    the run searched (it searched every seed again before). The kill comes while the hit's
+    first request hangs (``arrived``): the server logs a request once answered, so waiting for
+    the log waited out the hang (or the client's timeout and retry) and the first run went on,
+    under load sometimes to its end (``done``), and the rerun was a new run 2."""
     seeded = tmp_path / "seeded.db"
     done = runner.invoke(app, ["fingerprint", str(PRIVATE), "--store", str(seeded), "--seeds"])
     assert done.exit_code == 0, done.output
@@ -346,11 +349,12 @@ def test_seed_searches_are_said_and_a_resumed_run_does_not_search_again(tmp_path
             process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
                                        stderr=first_err)  # fmt: skip
             deadline = time.monotonic() + 90
-            while not gh.requests_matching(r"/repos/someone/finance-tools"):
+            while not gh.arrived_matching(r"/repos/someone/finance-tools"):
                 assert time.monotonic() < deadline and process.poll() is None
                 time.sleep(0.05)
-            process.send_signal(signal.SIGKILL)  # reading the first hit: a crash
+            process.send_signal(signal.SIGKILL)  # reading the first hit (it hangs): a crash
             process.wait()
+        assert not gh.requests_matching(r"/repos/someone/finance-tools")  # killed mid-request
         first = len(gh.requests_matching(r"/search/code"))
         said = (tmp_path / "first.err").read_text()
         done_first = said.count("leaktrace: code search ")  # one in flight may be cut off

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -331,10 +332,51 @@ def test_usage_errors_exit_2(tmp_path, store):
     code, output = guard(tmp_path / "missing.tgz")
     assert code == 2 and "no such file or folder" in output
     plain = write_tree(tmp_path / "x", {"notes.txt": "hello"})
-    code, output = guard(plain / "notes.txt")
-    assert code == 2
     code, output = guard(plain, "--store", tmp_path / "nostore.db")
     assert code == 2
+
+
+def test_a_plain_file_is_an_artifact_of_its_own_never_an_abort_of_the_others(tmp_path, store):
+    """What pre-commit's source hook gives guard: every staged text file. One that is no code
+    and no carrier (``.gitignore``, ``NOTICE``, ``.toml``) is read as a folder's file is, and
+    holds nothing to check; a pipe is never opened (one ``unread`` line); the private copy
+    beside them still fails."""
+    private = (PRIVATE / "acme_ledger" / "reconciliation.py").read_text()
+    repo = write_tree(tmp_path / "repo", {
+        ".gitignore": "*.pyc\nci/acme.db.index\n", "NOTICE": "Copyright Acme\n",
+        "pyproject.toml": "[project]\nname = 'sdk'\n", "ci.yaml": "a: 1\n",
+        "notes.txt": "see ledger.py\n", "logo.png": b"\x89PNG\r\n\x1a\n" + bytes(range(256)),
+        "sdk/ledger.py": private,
+    })  # fmt: skip
+    plain = [".gitignore", "NOTICE", "pyproject.toml", "ci.yaml", "notes.txt", "logo.png"]
+    os.mkfifo(repo / "pipe")
+    names = [str(repo / n) for n in [*plain, "sdk/ledger.py"]]
+    code, output = guard(*names, "--store", store)
+    assert code == 1, output
+    assert "FAIL private-code" in output and "sdk/ledger.py: derivative" in output
+    for name in plain:
+        assert f"{repo / name}: 0 source file(s) read" in output
+    assert "unread" not in output and "in 7 artifact(s)" in output
+    code, output = guard(repo / "NOTICE", repo / "pipe", repo / "notes.txt")
+    assert code == 3, output
+    assert f"FAIL unread                {repo / 'pipe'}: not a regular file" in output
+    assert f"{repo / 'notes.txt'}: 0 source file(s) read" in output
+
+
+@pytest.mark.parametrize("command", ["guard", "scan"])
+def test_reading_a_store_leaves_nothing_but_its_index_beside_it(tmp_path, store, command):
+    """``git add -A`` in a repository holding ``ci/acme.db`` staged the ``-wal`` and ``-shm``
+    files every guard and scan left beside it (the index readers' connections were never
+    closed, and SQLite removes them at the last close); the source hook then exited 2 on them."""
+    ci = tmp_path / "ci"
+    ci.mkdir()
+    shutil.copy(store, ci / "acme.db")
+    leak = write_tree(tmp_path / "repo", {"leak.py": (PRIVATE / "acme_ledger/reconciliation.py")
+                                          .read_text()})  # fmt: skip
+    done = subprocess.run([str(LEAKTRACE), command, "leak.py", "--store", str(ci / "acme.db")],
+                          cwd=leak, capture_output=True, text=True, check=False)  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert sorted(p.name for p in ci.iterdir()) == ["acme.db", "acme.db.index"]
 
 
 def test_hostile_names_are_escaped(tmp_path):
@@ -428,18 +470,24 @@ def test_an_npm_folder_nested_too_deep_for_npms_rules_is_unread(tmp_path):
 
 def test_a_version_control_folder_in_an_artifact_is_reported_never_passed_over(tmp_path):
     """A site folder that is a git checkout, and an sdist that packed its ``.git``: the most
-    common way a whole history is published. Each is a ``version-control`` finding (warn by
-    default, fail when so configured) saying its history was not read; a file named ``.git``
-    (a worktree's pointer) holds no history and is no finding."""
+    common way a whole history is published. Each is a ``version-control`` finding (fail by
+    default, exit 1, as ``scan`` calls the same folder ``incomplete``; warn when so configured)
+    saying its history was not read; a file named ``.git`` (a worktree's pointer) holds no
+    history and is no finding. Before, it only warned: guard passed (exit 0) an artifact that
+    publishes a whole history."""
     site = write_tree(tmp_path / "site", {"index.html": "<html></html>", "app.js": "let a = 1\n"})
     subprocess.run(["git", "init", "-q", str(site)], check=True)
     code, output = guard(site, "--json", tmp_path / "site.json")
-    assert code == 0, output
-    assert f"warn {'version-control':<21} {site}:.git/: version-control metadata" in output
+    assert code == 1, output
+    assert f"FAIL {'version-control':<21} {site}:.git/: version-control metadata" in output
     assert "history is not read by guard" in output
     [finding] = report(tmp_path / "site.json")["artifacts"][0]["findings"]
     assert (finding["class"], finding["path"], finding["action"]) == ("version-control", ".git/",
-                                                                      "warn")  # fmt: skip
+                                                                      "fail")  # fmt: skip
+    config = tmp_path / "leaktrace.toml"
+    config.write_text('[guard]\nversion_control = "warn"\n')
+    code, output = guard(site, "--config", config)
+    assert code == 0 and f"warn {'version-control':<21} {site}:.git/: " in output, output
 
     sdist = tmp_path / "acme_ui-2.9.0.tar.gz"
     with tarfile.open(sdist, "w:gz") as tar:
@@ -447,10 +495,8 @@ def test_a_version_control_folder_in_an_artifact_is_reported_never_passed_over(t
         add(tar, "acme_ui-2.9.0/.git/HEAD", b"ref: refs/heads/main\n")
         add(tar, "acme_ui-2.9.0/.git/objects/ab/cdef", b"x\x01\x00")
         add(tar, "acme_ui-2.9.0/vendor/lib/.git", b"gitdir: ../../.git/modules/lib\n")
-    config = tmp_path / "leaktrace.toml"
-    config.write_text('[guard]\nversion_control = "fail"\n')
     sarif = tmp_path / "guard.sarif"
-    code, output = guard(sdist, "--config", config, "--sarif", sarif)
+    code, output = guard(sdist, "--sarif", sarif)
     assert code == 1, output
     lines = [line for line in output.splitlines() if "version-control " in line]
     assert lines == [f"FAIL {'version-control':<21} {sdist}:acme_ui-2.9.0/.git/: version-control "
@@ -518,8 +564,8 @@ def test_a_version_control_folder_in_an_archive_an_npm_package_packs_is_reported
         add(tar, "repo/index.js", b"module.exports = 1\n")
         add(tar, "repo/.git/HEAD", b"ref: refs/heads/main\n")
     code, output = guard(package, "--no-npm")
-    assert code == 0, output
-    assert f"warn {'version-control':<21} {package}:vendor/bundle.tgz!/repo/.git/: " in output
+    assert code == 1, output
+    assert f"FAIL {'version-control':<21} {package}:vendor/bundle.tgz!/repo/.git/: " in output
 
 
 def test_a_source_path_in_a_sarif_message_is_no_embedded_link(tmp_path):
@@ -563,3 +609,17 @@ def test_a_match_of_many_line_ranges_says_how_many_more_it_does_not_name(tmp_pat
     named = ", ".join(f"{a}-{b}" for a, b in ranges[:3])
     more = f"lines {named} and {len(ranges) - 3:,} more (--json lists them all))"
     assert more in " ".join(output.split())
+
+
+def test_when_npm_pack_fails_its_error_is_shown_not_where_it_kept_its_log(tmp_path):
+    """npm 11.19 refuses a package.json with no name and version (exit 1): the line says npm's
+    reason, never only 'A complete log of this run can be found in: ...' (npm's last line on
+    stderr, which was all that was shown), and the files are listed by npm's rules instead."""
+    if shutil.which("npm") is None:
+        pytest.skip("npm is not installed")
+    package = write_tree(tmp_path / "p", {"package.json": "{}", "index.js": "let a = 1\n"})
+    code, output = guard(package, "--npm")
+    assert code == 0, output
+    [line] = [line for line in output.splitlines() if "npm pack --dry-run failed" in line]
+    assert "(exit 1: Invalid package, must have name and version); using npm's rules" in line
+    assert "complete log" not in output and "_logs" not in output, output

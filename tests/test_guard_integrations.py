@@ -4,6 +4,8 @@ pre-commit itself and its entry run on the files it would be given."""
 
 from __future__ import annotations
 
+import base64
+import gzip
 import json
 import os
 import re
@@ -11,6 +13,8 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tarfile
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +23,7 @@ import pytest
 import yaml
 
 from tests.conftest import REPO, write_tree
-from tests.test_guard import build_package, source_map
+from tests.test_guard import SOURCES, WEB, build_package, source_map
 from tests.test_guard import store as store  # the module's fixture: a store from the samples
 
 BIN = str(Path(sys.executable).parent)
@@ -120,7 +124,7 @@ def test_the_action_passes_a_clean_release_and_works_without_a_store(tmp_path, s
     assert run.failed is None and run.outputs["guard"] == {"exit-code": "0"}
     (clean / "dist/app.min.js.map").unlink()
     leaky = build_package(tmp_path / "repo/other", files=["dist/"])
-    run = ActionRun({"path": "ui other", "sarif": "out/guard.sarif", "upload-sarif": "false"},
+    run = ActionRun({"path": "ui\nother\n", "sarif": "out/guard.sarif", "upload-sarif": "false"},
                     tmp_path / "repo", tmp_path)  # fmt: skip
     (tmp_path / "repo/out").mkdir()
     run.run()
@@ -129,6 +133,33 @@ def test_the_action_passes_a_clean_release_and_works_without_a_store(tmp_path, s
     assert run.upload()["sarif_file"] == "out/guard.sarif"
     assert (tmp_path / "repo/out/guard.sarif").is_file()
     assert leaky.is_dir()
+
+
+def test_the_actions_path_is_a_path_or_a_glob_a_line_and_never_run(tmp_path, store):
+    """``path``: one per line, a path with its spaces or a glob (``dist/*.whl``, as in the
+    README's GitLab snippet), expanded by the step; ``read -r -a`` split on spaces and expanded
+    nothing (``dist/*.whl: no such file or folder``, exit 2). What the input holds is never run
+    (command substitutions, backquotes), and a line starting with ``-`` is no option."""
+    private = (REPO / "samples/private/acme-ledger/acme_ledger/reconciliation.py").read_text()
+    repo = write_tree(tmp_path / "repo", {"my pkg/ledger.py": private, "notes.txt": "x\n"})
+    (repo / "dist").mkdir()
+    for name in ["acme-1.0-py3-none-any.whl", "acme_cli-1.0-py3-none-any.whl"]:
+        with zipfile.ZipFile(repo / "dist" / name, "w") as wheel:
+            wheel.writestr("acme/ledger.py", private)
+    path = "dist/*.whl\n  my pkg  \r\n\n**/*.txt\n"
+    run = ActionRun({"path": path, "store": str(store), "upload-sarif": "false"}, repo, tmp_path)
+    run.run()
+    assert run.outputs["guard"] == {"exit-code": "1"}, run.logs
+    for artifact in ["dist/acme-1.0-py3-none-any.whl", "dist/acme_cli-1.0-py3-none-any.whl",
+                     "my pkg"]:  # fmt: skip
+        assert f"FAIL private-code          {artifact}: derivative" in run.logs[1], run.logs
+    assert "notes.txt: 0 source file(s) read" in run.logs[1]
+    assert "in 4 artifact(s)" in run.logs[1]
+    hostile = "$(touch pwned)\n`touch pwned`\n;touch pwned\n--help\n*.none\n"
+    run = ActionRun({"path": hostile, "upload-sarif": "false"}, repo, tmp_path).run()
+    assert run.outputs["guard"] == {"exit-code": "2"}, run.logs
+    assert "leaktrace: $(touch pwned): no such file or folder" in run.logs[1]
+    assert "Usage" not in run.logs[1] and not (repo / "pwned").exists()
 
 
 def test_the_pre_commit_hook_is_valid_and_its_entry_runs(tmp_path):
@@ -143,7 +174,7 @@ def test_the_pre_commit_hook_is_valid_and_its_entry_runs(tmp_path):
     })  # fmt: skip
     staged = ["README.md", "web/dist/app.js", "web/dist/app.js.map", "web/src/a.ts"]
     chosen = [f for f in staged if re.search(hook["files"], f)]
-    assert chosen == ["web/dist/app.js", "web/dist/app.js.map"]
+    assert chosen == ["README.md", "web/dist/app.js", "web/dist/app.js.map"]  # Markdown: fences
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
 
     def entry(files: list[str]) -> subprocess.CompletedProcess[str]:
@@ -177,11 +208,12 @@ def test_the_source_hook_stops_a_private_python_file_the_bundle_hook_is_not_give
         "sdk/ledger_tools.py": private,
         "sdk/hello.py": "def hello(name):\n    return f'hello {name}'\n",
         "README.md": "# sdk\n",
+        ".gitignore": "ci/acme.db.index\n", "NOTICE": "Copyright Acme\n", "ci.yaml": "a: 1\n",
     })  # fmt: skip
-    staged = ["README.md", "sdk/hello.py", "sdk/ledger_tools.py"]
+    staged = [".gitignore", "NOTICE", "README.md", "ci.yaml", "sdk/hello.py", "sdk/ledger_tools.py"]
     found = hooks()
     bundles, source = found["leaktrace-guard"], found["leaktrace-guard-source"]
-    assert not [f for f in staged if re.search(bundles["files"], f)]
+    assert [f for f in staged if re.search(bundles["files"], f)] == ["README.md"]  # its fences
     chosen = [f for f in staged if set(source["types"]) <= tags_from_path(str(repo / f))]
     assert chosen == staged
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
@@ -193,8 +225,65 @@ def test_the_source_hook_stops_a_private_python_file_the_bundle_hook_is_not_give
     done = entry(chosen)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "FAIL private-code" in done.stdout and "ledger_tools.py" in done.stdout
-    done = entry(["README.md", "sdk/hello.py"])
+    done = entry([".gitignore", "NOTICE", "README.md", "ci.yaml", "sdk/hello.py"])
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def given_by_pre_commit(hook: dict[str, Any], repo: Path, names: list[str]) -> list[str]:
+    """The staged ``names`` pre-commit hands ``hook``, by its own filters (``files`` and
+    ``exclude`` regexes, then ``identify``'s tags against ``types``), run in ``repo``."""
+    from pre_commit.commands.run import Classifier, filter_by_include_exclude
+
+    cwd = Path.cwd()
+    os.chdir(repo)
+    try:
+        named = filter_by_include_exclude(names, hook["files"], hook["exclude"])
+        return list(Classifier(names).by_types(
+            named, hook["types"], hook["types_or"], hook["exclude_types"]
+        ))  # fmt: skip
+    finally:
+        os.chdir(cwd)
+
+
+def test_the_bundle_hook_is_given_every_carrier_guard_reads(tmp_path, store):
+    """Every name guard opens as a carrier (the code's own lists) is given to the bundle hook,
+    whatever its case; and real ones, each holding the private file or a map embedding it, are
+    given and each fails (a ``.tar.xz``, ``.jar`` or ``numbers.py.gz`` was skipped)."""
+    from fingerprints.embedded import MARKUP_SUFFIXES
+    from scanner.sources.carriers import CARRIER_SUFFIXES, MARKDOWN_SUFFIXES
+
+    hook = hooks()["leaktrace-guard"]
+    read = {*CARRIER_SUFFIXES, *MARKUP_SUFFIXES, *MARKDOWN_SUFFIXES, ".css", ".js", ".mjs", ".cjs"}
+    names = sorted(f"x{suffix}" for suffix in read) + sorted(f"X{s.upper()}" for s in read)
+    write_tree(tmp_path / "names", dict.fromkeys(names, "x"))
+    assert given_by_pre_commit(hook, tmp_path / "names", names) == names
+    assert given_by_pre_commit(hook, tmp_path / "names", ["a.py", "NOTICE", "a.mapx"]) == []
+    private = (REPO / "samples/private/acme-ledger/acme_ledger/reconciliation.py").read_bytes()
+    themap = source_map(SOURCES, [(WEB / s).read_text() for s in SOURCES])
+    inline = "sourceMappingURL=data:application/json;base64," + base64.b64encode(
+        themap.encode()).decode()  # fmt: skip
+    repo = write_tree(tmp_path / "repo", {
+        "rel/numbers.py.gz": gzip.compress(private),
+        "site/app.css": f"body{{margin:0}}\n/*# {inline} */\n",
+        "site/index.html": f"<html><script>var a = 1;\n//# {inline}\n</script></html>\n",
+    })  # fmt: skip
+    for name, mode in [("leak.tar.xz", "w:xz"), ("leak.tar.bz2", "w:bz2")]:
+        with tarfile.open(repo / "rel" / name, mode) as tar:
+            tar.add(REPO / "samples/private/acme-ledger/acme_ledger", "leak")
+    for name in ["leak.jar", "leak.egg"]:
+        with zipfile.ZipFile(repo / "rel" / name, "w") as archive:
+            archive.writestr("acme/reconciliation.py", private)
+    staged = sorted(str(p.relative_to(repo)) for p in repo.rglob("*") if p.is_file())
+    assert given_by_pre_commit(hook, repo, staged) == staged
+    argv = [*shlex.split(hook["entry"]), *hook["args"], "--store", str(store), *staged]
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    done = subprocess.run(argv, cwd=repo, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 1, done.stdout + done.stderr
+    failing = {line.split()[2].split(":")[0] for line in done.stdout.splitlines()
+               if line.startswith("FAIL private-code")}  # fmt: skip
+    assert failing == set(staged), done.stdout
+    assert "FAIL embedded-sources      site/app.css:app.css!/inline-source-map" in done.stdout
+    assert "FAIL embedded-sources      site/index.html:index.html!/script" in done.stdout
 
 
 @pytest.mark.parametrize("name", ["action.yml", ".pre-commit-hooks.yaml"])

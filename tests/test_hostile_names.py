@@ -603,3 +603,44 @@ def test_a_backslash_name_and_an_escape_name_are_told_apart(store, tmp_path):
     data = json.loads(runner.invoke(app, ["report", "latest", "--format", "json",
                                           "--results", results]).stdout)  # fmt: skip
     assert data["candidates"][0]["review"]["confirmed"] == [four]
+
+
+def _uncarried(carried: str) -> str:
+    """The name ``carried_name`` was given, read back from what it wrote."""
+
+    def one(match: re.Match[str]) -> str:
+        text = match.group(0)
+        if text == "\\x5c":
+            return "\\"
+        return chr(0xDC00 + int(text[2:], 16)) if text[1] == "x" else chr(int(text[2:], 16))
+
+    return re.sub(r"\\(?:x5c|x[89a-f][0-9a-f]|ud[89a-f][0-9a-f]{2})", one, carried)
+
+
+_NAME_PIECES = st.sampled_from(["\\", "\\x", "\\xff", "\\x5c", "\\ud800", "x", "5", "c", "f",
+                                "u", "d8", "00", "\udcff", "\udc80", "\ud800", "a"])  # fmt: skip
+
+
+@given(st.lists(_NAME_PIECES, max_size=14).map("".join))
+@settings(max_examples=600, deadline=None)
+def test_two_names_never_share_a_carried_name(name):
+    """A byte 0xff (``\\udcff``) and the text ``\\xff``, a lone surrogate and the text
+    ``\\ud800``, and ``\\x5c`` itself: every name is read back from its carried name, so two
+    different names never carry (nor are stored as) one. Before, ``b<0xff>.py`` and the
+    five characters ``b\\xff.py`` were one stored name."""
+    carried = carried_name(name)
+    carried.encode("utf-8")  # valid Unicode, as JSON and SQLite TEXT take it
+    assert _uncarried(carried) == name, (name, carried)
+
+
+def test_a_byte_and_its_escape_text_are_two_stored_files(tmp_path):
+    folder = tmp_path / "repo"
+    folder.mkdir()
+    (folder / os.fsdecode(b"b\xff.py")).write_text("def byte():\n    return 255\n")
+    (folder / "b\\xff.py").write_text("def text():\n    return '\\\\xff'\n")
+    store = tmp_path / "s.db"
+    done = runner.invoke(app, ["fingerprint", str(folder), "--store", str(store)])
+    assert done.exit_code == 0, done.output
+    with sqlite3.connect(store) as db:
+        paths = sorted(path for (path,) in db.execute("SELECT path FROM files"))
+    assert paths == ["b\\x5cxff.py", "b\\xff.py"], paths

@@ -95,3 +95,15 @@ def test_the_exit_leaves_the_objects_to_the_process_end_and_keeps_output_and_cod
                           check=False)  # fmt: skip
     assert done.returncode == code, done.stderr[-2000:]
     assert said in done.stdout + done.stderr and "FROZEN True" in done.stderr
+
+
+def test_a_command_line_imports_only_its_command_module():
+    """Building the app of ``leaktrace scan ...`` imports scan's command module, none of the
+    other commands' (about 7 ms before a scan forked its workers, or before a fingerprint run
+    sent its first file)."""
+    from tests.conftest import loaded_modules
+
+    setup = "from scanner.cli import _app_for\n_app_for(['scan', 'x', '--store', 's.db'])"
+    others = ("watch", "serve", "demo", "inventory", "fingerprint", "guard", "scan")
+    loaded = loaded_modules(setup, "scanner.commands.")
+    assert [m for m in loaded if m.rsplit(".", 1)[1] in others] == ["scanner.commands.scan"]

@@ -84,7 +84,9 @@ def test_public_code_from_an_archive_and_a_git_url(tmp_path):
 def test_a_reference_source_makes_shared_code_public(tree, tmp_path):
     money = (PRIVATE / "acme_ledger" / "money.py").read_text()
     journal = (PRIVATE / "acme_ledger" / "journal.py").read_text()
-    private = tree("private", {"money.py": money, "journal.py": journal})
+    # money.py kept apart in a folder of its own, as a copied library is (beside journal.py it
+    # would be the company's own file published, and a package of it holds private code)
+    private = tree("private", {"compat/money.py": money, "journal.py": journal})
     db = tmp_path / "s.db"
     assert runner.invoke(app, ["fingerprint", str(private), "--store", str(db)]).exit_code == 0
     leak = tree("leak", {"vendor/money.py": money})
@@ -95,7 +97,7 @@ def test_a_reference_source_makes_shared_code_public(tree, tmp_path):
     corpus = tree("corpus", {"lib/money_utils.py": money, "c/other.py": "print('hello')\n"})
     done = runner.invoke(app, ["background", str(corpus), "--store", str(db)])
     assert done.exit_code == 0, done.output
-    assert "corpus (folder): public code in private: (root) (1 file(s))" in done.stdout
+    assert "corpus (folder): public code in private: compat/ (1 file(s))" in done.stdout
     code, after = scan_json(str(leak), "--store", str(db))
     [candidate] = after["candidates"]
     assert code == 0 and candidate["verdict"] == "clear"

@@ -281,8 +281,10 @@ def test_containment_classes_and_independent_sources():
     assert decide(vendored, Dates(), trust="distrusted").decision == HOLDS_PRIVATE_CODE
 
 
-def test_two_independent_packages_make_ambiguous_code_public(tree, tmp_path):
-    """A private repo that is one library, also in two unrelated packages: public code."""
+def test_two_packages_make_ambiguous_code_public_only_from_a_public_origin(tree, tmp_path):
+    """A private repo that is one library, also in two unrelated packages: neither has a public
+    origin of its own (both are the same code as the repo, nothing dated), so neither vouches
+    for the other (they may be mirrors of one leak); a third the user trusts vouches for both."""
     private = tree("isodates", {"isodates/parse.py": ISO8601})
     store = tmp_path / "s.db"
     cli("fingerprint", str(private), "--store", str(store))
@@ -293,8 +295,13 @@ def test_two_independent_packages_make_ambiguous_code_public(tree, tmp_path):
     )
     second = tree("beta-2.0", {"beta/_iso8601.py": ISO8601, "beta/run.py": "y = 2\n"})
     said = cli("background", str(second), "--store", str(store))
-    assert "beta 2.0 (folder): public code in isodates" in said
+    assert "beta 2.0 (folder): HOLDS PRIVATE CODE" in said
+    assert "now public" not in said
+    third = tree("gamma-3.0", {"gamma/iso.py": ISO8601})
+    said = cli("background", str(third), "--trust", "gamma", "--store", str(store))
+    assert "gamma 3.0 (folder): public code in isodates" in said
     assert "now public (was holds-private-code): alpha 1.0 (folder): public code" in said
+    assert "now public (was holds-private-code): beta 2.0 (folder): public code" in said
 
 
 def test_split_learns_each_package_folder_as_its_own_source(tree, tmp_path, copied_library):

@@ -105,3 +105,51 @@ def test_a_report_imports_no_candidate_reader(results, tmp_path):
                                  "try:\n    main()\nexcept SystemExit as stop:\n"
                                  "    assert not stop.code, stop.code")  # fmt: skip
         assert "scanner.resultsdb" in loaded and not readers & loaded, out
+
+
+def test_reasons_an_earlier_leaktrace_stored_escaped_are_shown_as_meant(store, tmp_path):
+    """A results database written before reasons were stored as made (an earlier leaktrace put
+    each name in a reason through ``printable`` as it made it: ``a\\x1bb.py``) gives the same
+    reports as one that stored them as made: the escape shown once, not its backslash doubled
+    (``a\\\\x1bb.py``), and JSON gives the reason itself. A run stored now is left as it is."""
+    import sqlite3
+
+    from fingerprints import printable
+
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    (folder / "a\x1bb.py").write_bytes(b"x\x00\x01")  # binary: an incomplete reason names it
+    now = tmp_path / "now.db"
+    done = runner.invoke(app, ["scan", str(folder), "--store", str(store), "--results", str(now)])
+    assert done.exit_code == 3, done.output
+    old = tmp_path / "old.db"
+    shutil.copy(now, old)
+    with sqlite3.connect(old) as db:  # as the earlier leaktrace left it
+        db.execute("DELETE FROM meta WHERE key = 'raw_reasons_from_run'")
+        [(data,)] = db.execute("SELECT data FROM candidates")
+        candidate = json.loads(data)
+        made = candidate["reasons"]
+        assert "a\x1bb.py" in made[0]
+        candidate["reasons"] = [printable(reason) for reason in made]
+        db.execute("UPDATE candidates SET data = ?", (json.dumps(candidate),))
+    for fmt in ("md", "html"):
+        shown = [runner.invoke(app, ["report", "1", "--format", fmt, "--results", str(db)]).stdout
+                 for db in (now, old)]  # fmt: skip
+        assert shown[0].replace(str(now), "") == shown[1].replace(str(old), ""), fmt
+    reasons = [json.loads(runner.invoke(app, ["report", "1", "--format", "json", "--results",
+                                              str(db)]).stdout)["candidates"][0]["reasons"]
+               for db in (now, old)]  # fmt: skip
+    assert reasons == [made, made]
+    again = runner.invoke(app, ["scan", str(folder), "--store", str(store), "--results", str(old)])
+    assert again.exit_code == 3, again.output
+    second = runner.invoke(app, ["report", "2", "--format", "json", "--results", str(old)])
+    assert json.loads(second.stdout)["candidates"][0]["reasons"] == made  # stored as made
+
+
+def test_a_report_module_imports_no_other_format():
+    """``json_report`` (a scan imports it before its workers are forked) does not bring the
+    HTML, Markdown and SARIF writers: each is imported when its report is written."""
+    from tests.conftest import loaded_modules
+
+    loaded = loaded_modules("import scanner.reports.json_report", "scanner.reports.")
+    assert [m for m in loaded if m.endswith("_report")] == ["scanner.reports.json_report"]

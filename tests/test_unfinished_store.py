@@ -80,15 +80,39 @@ def test_scan_and_guard_say_the_run_never_finished_and_clear_nothing(killed, tmp
     report = tmp_path / "r.json"
     done = _run("scan", leak, "--store", store, "--json", report, cwd=tmp_path)
     assert done.returncode == 3, done.stdout + done.stderr
-    assert line in done.stderr
+    assert done.stderr.count(line) == 1, done.stderr  # when the store is opened, not again
     assert f"'leaktrace fingerprint {private} --store {store} --name acme-tools'" in done.stderr
     [candidate] = json.loads(report.read_text())["candidates"]
     assert candidate["verdict"] == "incomplete"
     assert "never fully fingerprinted" in candidate["reasons"][0]
     done = _run("guard", leak, "--store", store, cwd=tmp_path)
     assert done.returncode == 3, done.stdout + done.stderr
-    assert "FAIL unread" in done.stdout + done.stderr
-    assert line in done.stdout + done.stderr
+    assert f"FAIL unread                {leak}: {line}" in done.stdout
+    assert (done.stdout + done.stderr).count(line) == 1  # once per artifact (it was 3 times)
+
+
+def test_watch_says_the_run_never_finished_and_records_what_it_would_clear(killed, tmp_path):
+    """watch on the same store says it once when it starts, and a publication it would clear is
+    ``incomplete``, recorded with the reason (exit 3)."""
+    from tests.servers import FakeFeeds
+
+    private, store, _ = killed
+    line = (f"{store}: repository 'acme-tools' was never fully fingerprinted ({BATCH_FILES} "
+            "file(s) stored by a run that did not finish)")  # fmt: skip
+    results = tmp_path / "r.db"
+    with FakeFeeds() as feeds:
+        feeds.publish_npm("unrelated", "1.0.0", {"index.js": b"module.exports = 1 + 1\n"})
+        feeds.show()
+        done = _run("watch", "--store", store, "--results", results, "--feed", "npm", "--once",
+                    "--from-beginning", "--npm-changes", feeds.url, "--npm-registry", feeds.url,
+                    cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert done.stderr.count(line) == 1, done.stderr
+    assert f"'leaktrace fingerprint {private} --store {store} --name acme-tools'" in done.stderr
+    with sqlite3.connect(results) as db:
+        [(target, verdict, data)] = db.execute("SELECT target, verdict, data FROM candidates")
+    assert (target, verdict) == ("npm:unrelated@1.0.0", "incomplete")
+    assert "never fully fingerprinted" in json.loads(data)["reasons"][0]
 
 
 def test_once_the_run_is_finished_the_copy_is_found_and_nothing_is_said(killed, tmp_path):

@@ -401,6 +401,9 @@ def test_a_malformed_feed_answer_is_one_line_and_the_other_feeds_go_on(store, tm
 
 
 def test_filtered_publications_are_never_fetched(store, tmp_path):
+    """Publications the filters leave out are never fetched; one of ours over ``--max-size`` is
+    not downloaded either, but it is ``incomplete`` (recorded, exit 3), never 'filtered out' as
+    if it were someone else's: before, the watch ended clear (exit 0) without reading it."""
     from typer.testing import CliRunner
 
     from scanner.cli import app
@@ -416,12 +419,16 @@ def test_filtered_publications_are_never_fetched(store, tmp_path):
             "--scope", "@acme", "--max-size", "20000", "--from-beginning", "--once",
             "--npm-changes", feeds.url, "--npm-registry", feeds.url])  # fmt: skip
         fetched = {r["path"] for r in feeds.requests}
-    assert done.exit_code == 0, done.output
+    assert done.exit_code == 3, done.output
     assert feeds.entries[wanted].data["path"] in fetched
     assert feeds.entries[other].data["path"] not in fetched
     assert "/@other/ui" not in fetched  # not even its document
     assert feeds.entries[big].data["path"] not in fetched  # over --max-size: document only
-    assert "1 publication(s) scanned, 2 filtered out" in done.output
+    assert "2 publication(s) scanned, 1 filtered out, 0 flagged, 1 incomplete" in done.output
+    with sqlite3.connect(tmp_path / "r.db") as db:
+        [(target, verdict, data)] = db.execute("SELECT target, verdict, data FROM candidates")
+    assert (target, verdict) == ("npm:@acme/huge@1.0.0", "incomplete")
+    assert "over --max-size; not downloaded, not read" in data
 
 
 def test_a_malformed_packument_is_unread_not_filtered(store, tmp_path):
@@ -1634,3 +1641,35 @@ def test_a_checkpoint_of_an_earlier_leaktrace_is_taken_over_once(store, tmp_path
     with sqlite3.connect(results) as db:
         feeds_kept = [f for (f,) in db.execute("SELECT feed FROM watch_checkpoints")]
     assert len(feeds_kept) == 2 and all(f.startswith("npm ") for f in feeds_kept)  # no "npm"
+
+
+def test_a_second_watch_records_a_finding_the_first_already_alerted_on(store, tmp_path):
+    """Two watches with no webhook (the second under another ``--name``, so with a checkpoint of
+    its own) in one results database read the same leaking package: the first alerts; the
+    second makes no new alert but still records the finding in its own run, so that ``review``
+    of that run shows it. Before, the second committed only its checkpoint: its run held
+    nothing, as if the package were clear."""
+    from typer.testing import CliRunner
+
+    from scanner.cli import app
+
+    results = tmp_path / "r.db"
+    with FakeFeeds() as feeds:
+        feeds.publish_npm("@acme/ui", "1.0.0", {"lib/r.py": _private_file(
+            "acme_ledger/reconciliation.py")})  # fmt: skip
+        feeds.show()
+        first = CliRunner().invoke(app, _npm_watch(store, results, feeds, "--from-beginning"))
+        second = CliRunner().invoke(app, _npm_watch(store, results, feeds, "--from-beginning",
+                                                    "--name", "second"))  # fmt: skip
+    assert first.exit_code == 1, first.output
+    assert second.exit_code == 1 and "already reported; no new alert" in second.output, (
+        second.output
+    )
+    with sqlite3.connect(results) as db:
+        rows = db.execute("SELECT run_id, target, verdict FROM candidates ORDER BY run_id")
+        runs, found = zip(*[(run, (target, verdict)) for run, target, verdict in rows], strict=True)
+        [alerts] = db.execute("SELECT count(*) FROM watch_outbox").fetchone()
+    assert len(set(runs)) == 2 and list(found) == [(found[0][0], "derivative")] * 2, found
+    assert "@acme/ui" in found[0][0] and alerts == 1
+    shown = CliRunner().invoke(app, ["review", "latest", "--results", str(results)])
+    assert "@acme/ui" in shown.output and "derivative" in shown.output, shown.output

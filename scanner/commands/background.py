@@ -213,9 +213,12 @@ def _learn(store: SQLiteStore, sources: Iterable[_Source], trust: dict[str, str]
         _problems(source)
         learned = summary.source
         told = False
+        changed = list(summary.changed)
         for name, word in trust.items():
             if learned in matching_sources(store, name):
-                learned = next(s for s in set_trust(store, name, word) if s.id == learned.id)
+                now, others = set_trust(store, name, word)
+                learned = next(s for s in now if s.id == learned.id)
+                changed += others
                 told = True
         if summary.kept_trust and not told:
             spelled = f"{learned.name}=={learned.version}" if learned.version else learned.name
@@ -227,9 +230,17 @@ def _learn(store: SQLiteStore, sources: Iterable[_Source], trust: dict[str, str]
             f"{len(summary.inventory)} private file(s) in it ({summary.seconds:.1f} s, "
             f"{rate:,.0f} lines/s)", to_stderr=True)  # fmt: skip
         say(source_line(learned, target))
-        for changed, old in summary.changed:
-            say(f"  now {changed.decision} (was {old}): " + source_line(changed))
+        _say_changed(changed)
     return failed
+
+
+def _say_changed(changed: list[tuple[ReferenceSource, str]]) -> None:
+    """A line for each other source whose decision changed (the last word on each)."""
+    last = {source.id: (source, old) for source, old in changed}
+    first = {source.id: old for source, old in reversed(changed)}
+    for source, _ in last.values():
+        if source.decision != first[source.id]:
+            say(f"  now {source.decision} (was {first[source.id]}): " + source_line(source))
 
 
 def _problems(source: _Source, files_only: bool = False) -> None:
@@ -289,8 +300,10 @@ def background(
     with open_store(store) as opened:
         if not targets:
             for name, word in words.items():
-                for source in set_trust(opened, name, word):
+                now, changed = set_trust(opened, name, word)
+                for source in now:
                     say(source_line(source))
+                _say_changed(changed)
             refresh(opened)
             return
         expanded = split_targets(targets, split)

@@ -5,6 +5,7 @@ exit code 2."""
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Annotated
 
@@ -61,7 +62,7 @@ def calibrate(
             _require_private_code(opened)
             index = FingerprintIndex.from_store(opened, _note)
             rows = []
-            with _progress() as progress:
+            with contextlib.closing(index), _progress() as progress:
                 task = progress.add_task("calibrating", total=len(targets), item="")
                 for target in targets:
                     progress.update(task, item=target)

@@ -34,7 +34,7 @@ SHOWN_ITEMS = 20
 def open_artifact(artifact: str, limits: Limits, use_npm: bool) -> Candidate:
     """The candidate for one artifact: an npm package folder, a folder, or one file."""
     from fingerprints import language_for_path
-    from scanner.sources import Archive, LocalTree, is_archive
+    from scanner.sources import Archive, LocalTree, Unreadable, is_archive
     from scanner.sources.carriers import might_be_carrier
     from scanner.sources.npm_folder import NpmFolder, is_npm_folder
 
@@ -43,12 +43,11 @@ def open_artifact(artifact: str, limits: Limits, use_npm: bool) -> Candidate:
         return NpmFolder(path, artifact, limits, use_npm)
     if path.is_dir():
         return LocalTree(path, artifact, limits)
-    if path.is_file() and (
-        is_archive(path) or might_be_carrier(path.name) or language_for_path(path.name)
-    ):
-        return Archive(path, artifact, limits)  # a bundle alone may carry an inline map
-    if path.exists():
-        raise InputError(f"{artifact}: not a folder, a package, an archive or an image")
+    if path.is_file():  # a bundle alone may carry an inline map; a plain file is read as one
+        known = is_archive(path) or might_be_carrier(path.name) or language_for_path(path.name)
+        return Archive(path, artifact, limits, plain=not known)
+    if path.exists():  # a pipe, a socket, a device: never opened (reading one may not end)
+        return Unreadable(artifact, "file", "not a regular file, a folder or a package; not read")
     raise InputError(f"{artifact}: no such file or folder")
 
 
@@ -84,7 +83,8 @@ def check_artifact(artifact: str, candidate: Candidate, context: ScanContext | N
     outcome.listed_by = getattr(candidate, "listed_by", "")
     outcome.maps = audit.maps
     for found in problems:
-        problem(f"{artifact}:{found.path}" if found.path else artifact, found.message)
+        if context is None or not context.said_apart(found):  # a store's gap: its finding says it
+            problem(f"{artifact}:{found.path}" if found.path else artifact, found.message)
     outcome.findings += audit.findings
     outcome.findings += unread_findings(artifact, problems)
     outcome.findings += version_control_findings(
@@ -212,7 +212,7 @@ def _scan(artifacts: list[str], candidates: list[Candidate], store: Path, config
     start_parser(limits.parse_limits())  # the parser child starts while the index is opened
     with open_store(store, read_only=True) as opened:
         _require_private_code(opened)
-        gaps = store_gaps(opened, note)
+        gaps = store_gaps(opened, lambda _: None)  # said once per artifact: its unread finding
         index = FingerprintIndex.from_store(opened, note)
         context = ScanContext(index, opened.params, thresholds, limits.max_file_bytes,
                               limits.parse_limits(), gaps)  # fmt: skip
@@ -221,8 +221,11 @@ def _scan(artifacts: list[str], candidates: list[Candidate], store: Path, config
                             background=index.background_info, started_at=now(),
                             references=index.reference_info)  # fmt: skip
         memo: Memo = {}
-        for artifact, candidate in zip(artifacts, candidates, strict=True):
-            outcomes.append(check_artifact(artifact, candidate, context, memo))
+        try:
+            for artifact, candidate in zip(artifacts, candidates, strict=True):
+                outcomes.append(check_artifact(artifact, candidate, context, memo))
+        finally:
+            index.close()
     report = to_dict(header)
     report["candidates"] = [o.scan for o in outcomes]
     return report

@@ -6,6 +6,7 @@ is known (``run_scan``; an unfinished run of the same job resumes). Exit codes:
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 from collections.abc import Callable, Iterable
@@ -75,8 +76,10 @@ def run_scan(targets: Iterable[str | Candidate], store_path: Path, thresholds: T
     from scanner.sources import Limits, Unreadable
     from scanner.targets import resolve, target_kind
 
-    with open_store(store_path, read_only=True) as store:
-        index = index or FingerprintIndex.from_store(store, _note)
+    with open_store(store_path, read_only=True) as store, contextlib.ExitStack() as built:
+        if index is None:  # closed with the run (the caller closes an index it gave)
+            opened = FingerprintIndex.from_store(store, _note)
+            index = built.enter_context(contextlib.closing(opened))
         limits = limits or Limits()
         parse = limits.parse_limits()
         gaps = store_gaps(store, _note)
@@ -159,6 +162,8 @@ def run_scan(targets: Iterable[str | Candidate], store_path: Path, thresholds: T
                         outcome = scan_candidate(candidate, context, memo=memo, runner=runner)
                     outcome.target = carried_name(outcome.target)  # a name not UTF-8: \xNN
                     for problem in outcome.problems:
+                        if context.said_apart(problem):  # said when the store was opened
+                            continue
                         where = f"{target}:{problem.path}" if problem.path else target
                         _problem(where, problem.message)
                     result.candidates.append(outcome)
@@ -318,7 +323,7 @@ def scan(
     from scanner.resultsdb import ResultsDB
     from scanner.runners import Processes, Serial, make_runner
 
-    crawler = None
+    crawler = index = None
     runner: Runner = Serial()
     try:
         if fail_on not in FAIL_ON:
@@ -395,6 +400,8 @@ def scan(
         runner.close()
         if crawler is not None:
             crawler.close()
+        if index is not None:
+            index.close()
     console = err if "-" in (json_out, md_out, sarif_out) else out
     console.print(_verdict_table(recorded, console.width))
     if crawler is not None and crawler.http.stats.requests:

@@ -52,4 +52,20 @@ def verdict_table(candidates: list[dict], width: int) -> Table:
                          max_width=words if narrow else None)  # fmt: skip
     for name, *rest in rows:
         table.add_row(escape(name), *rest)
+    discounted = discount_line(candidates)
+    if discounted:
+        table.caption, table.caption_justify = escape(discounted), "left"
     return table
+
+
+def discount_line(candidates: list[dict]) -> str:
+    """One line saying how much public code was discounted and whose (reference sources'), or
+    "": a clear verdict that rests on a discount says so where it is read."""
+    tokens = sum(c.get("discounted_tokens", {}).get("reference", 0) for c in candidates)
+    if not tokens:
+        return ""
+    sources = sorted({printable(f"{code['source']} {code['version']}".strip())
+                      for c in candidates for code in c.get("public_code") or []})  # fmt: skip
+    held = sum(bool(c.get("discounted_tokens", {}).get("reference")) for c in candidates)
+    return (f"{tokens:,} tokens of public code discounted in {held} candidate(s), never evidence"
+            + (f" (in {', '.join(sources)})" if sources else ""))  # fmt: skip

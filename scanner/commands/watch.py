@@ -72,7 +72,11 @@ def watch(
     ] = None,
     max_size: Annotated[
         int | None,
-        typer.Option("--max-size", help="Skip packages larger than this (bytes; npm unpacked)."),
+        typer.Option(
+            "--max-size",
+            help="Download no package larger than this (bytes; npm "
+            "unpacked): it is incomplete, not read.",
+        ),
     ] = None,
     from_beginning: Annotated[
         bool,

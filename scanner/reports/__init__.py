@@ -9,6 +9,7 @@ side only when ``--include-private-source`` named a checkout.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import sys
 import tempfile
@@ -17,14 +18,27 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from scanner.errors import ConfigError, ReportError
-from scanner.reports import html_report, json_report, md_report, sarif_report
 
 Writer = Callable[[dict[str, Any], TextIO, "Sources"], None]
+
+
+def _writer(module: str) -> Writer:
+    """The ``write`` of ``scanner.reports.MODULE``, imported when a report of its format is
+    written: any module of this package imports this one first (a scan's ``json_report``,
+    before its pool's workers are forked), and the HTML writer and its panes were two thirds
+    of that import, in a process the scan's workers wait on."""
+
+    def write(report: dict[str, Any], out: TextIO, sources: Sources) -> None:
+        importlib.import_module(f"scanner.reports.{module}").write(report, out, sources)
+
+    return write
+
+
 WRITERS: dict[str, Writer] = {
-    "json": json_report.write,
-    "html": html_report.write,
-    "md": md_report.write,
-    "sarif": sarif_report.write,
+    "json": _writer("json_report"),
+    "html": _writer("html_report"),
+    "md": _writer("md_report"),
+    "sarif": _writer("sarif_report"),
 }
 _SUFFIXES = {".json": "json", ".html": "html", ".htm": "html", ".md": "md", ".sarif": "sarif"}
 

@@ -541,6 +541,7 @@ def write(report: dict[str, Any], out: TextIO, sources: Sources) -> None:
     learned = ", ".join(f"{s.get('label')} ({str(s.get('digest', ''))[:12]})" for s in sources_bg)
     references = "; ".join(
         f"{r['name']} {r['version']} ({r['kind']}, sha256 {str(r['sha256'])[:12]}): {r['decision']}"
+        + (f" ({'; '.join(r.get('reasons') or [])})" if r.get("reasons") else "")
         for r in provenance.get("references") or []
     )
     out.write(

@@ -79,6 +79,15 @@ def write(report: dict[str, Any], out: TextIO, sources: Sources) -> None:
                           f"{md_code(private)}\n")  # fmt: skip
             if len(c["public_code"]) > 10:
                 out.write(f"- … and {len(c['public_code']) - 10} more (see the JSON report)\n")
+    references = report["provenance"].get("references") or []
+    if references:
+        out.write("\n## Reference sources (the decision on each, and why)\n\n")
+        for r in references:
+            label = md_code(f"{r['name']} {r['version']}".strip())
+            why = "; ".join(r.get("reasons") or [])
+            out.write(f"- {label} ({md_text(r['kind'])}, sha256 {md_code(str(r['sha256'])[:12])}): "
+                      f"**{md_text(r['decision'])}**" + (f": {md_text(why)}" if why else "")
+                      + "\n")  # fmt: skip
 
 
 def _candidate(c: dict[str, Any], out: TextIO) -> None:

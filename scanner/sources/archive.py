@@ -42,8 +42,10 @@ class Archive:
 
     def __init__(self, path: Path, target: str | None = None, limits: Limits | None = None,
                  data: bytes | None = None, revision: str | None = None, *,
-                 history: bool | None = None) -> None:  # fmt: skip
+                 history: bool | None = None, plain: bool = False) -> None:  # fmt: skip
         self.path = path
+        self.plain = plain
+        """A file that is no archive, read as a folder's file is (``Unpacker.top``)."""
         self.with_history = history
         """Not None (``scan``): each version-control folder inside is an unread line."""
         self.data = data
@@ -87,7 +89,7 @@ class Archive:
             self.problems.append(problem("", f"cannot read ({exc.strerror})"))
             return
         with handle:
-            yield from unpacker.top(self.path.name, handle)
+            yield from unpacker.top(self.path.name, handle, self.plain)
         self.problems += unpacker.skipped_note()
 
 

@@ -35,6 +35,7 @@ import os
 import posixpath
 import re
 import stat
+import struct
 import sys
 import tarfile
 import tempfile
@@ -67,12 +68,15 @@ from fingerprints import (
 from scanner.sources.base import (
     EMPTY,
     CandidateFile,
+    Capped,
     Limits,
     Problem,
+    first_few,
     problem,
     unexpected,
     unique_name,
 )
+from scanner.sources.jsoncost import TooCostly, loads_within, named_twice
 from scanner.sources.sourcemap import (
     SEPARATOR,
     MapObserver,
@@ -136,7 +140,7 @@ def sniff(head: bytes, name: str = "") -> str | None:
     if language_for_shebang(head) is not None:
         return "script"
     lower = name.lower()
-    stripped = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    stripped = as_utf8(head).removeprefix(b"\xef\xbb\xbf").lstrip()
     if lower.endswith(".ipynb") and stripped.startswith(b"{"):
         return "notebook"
     if lower.endswith(MARKUP_SUFFIXES):
@@ -155,6 +159,17 @@ def sniff(head: bytes, name: str = "") -> str | None:
     if mapped.startswith(b"{"):
         return "json"
     return None
+
+
+def as_utf8(data: bytes) -> bytes:
+    """JSON in UTF-16 or UTF-32 (by its BOM, or the NULs around its first ASCII characters, as
+    ``json`` tells it: RFC 4627 allows them) re-encoded in UTF-8, so that its first bytes and
+    its keys read as they do in UTF-8; any other bytes as they are. What does not decode is
+    replaced (a head of 512 bytes may cut a character)."""
+    encoding = json.detect_encoding(data)
+    if encoding in ("utf-8", "utf-8-sig"):
+        return data
+    return data.decode(encoding, "replace").encode("utf-8", "surrogatepass")
 
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
@@ -299,9 +314,38 @@ class HeaderTooLarge(tarfile.HeaderError):
     """A tar header that declares more bytes than any real one needs."""
 
 
+class _Skipped:
+    """The blocks a tar read as ``ignore_zeros`` passes over where a header should be: each
+    counted against the candidate's byte budget (``count``: gigabytes of zeros after the end
+    compress to nothing), those that are not zeros (a damaged header, the data of its member,
+    other bytes) kept as ``junk``."""
+
+    def __init__(self, count: Any) -> None:
+        self.count = count
+        self.junk = 0
+
+
+SKIPPED = ("{:,} bytes that are no tar member (a damaged header and what follows it up to the "
+           "next one); skipped")  # fmt: skip
+
+
 class _BoundedTarInfo(tarfile.TarInfo):
     """tarfile reads a long-name or PAX header whole into memory, whatever size it declares (a
-    400 MB long name in a 411 KB .tar.gz): these refuse sizes past the caps before reading."""
+    400 MB long name in a 411 KB .tar.gz): these refuse sizes past the caps before reading.
+    Each header block read is counted against the byte budget, and what is passed over is kept
+    (``_Skipped``, set on the archive as ``leaktrace_skipped``)."""
+
+    @classmethod
+    def fromtarfile(cls, tarfile_: tarfile.TarFile) -> tarfile.TarInfo:
+        skipped: _Skipped | None = getattr(tarfile_, "leaktrace_skipped", None)
+        if skipped is not None:
+            skipped.count(tarfile.BLOCKSIZE)
+        try:
+            return super().fromtarfile(tarfile_)
+        except tarfile.InvalidHeaderError:
+            if skipped is not None:
+                skipped.junk += tarfile.BLOCKSIZE
+            raise
 
     def _proc_gnulong(self, tarfile_: tarfile.TarFile) -> tarfile.TarInfo:  # type: ignore[override]
         if self.size > MAX_LONG_NAME:
@@ -359,21 +403,31 @@ def _rewound(head: bytes, stream: IO[bytes]) -> IO[bytes]:
 
 _CARRIER_KEYS = (b'"sourcesContent"', b'"nbformat"')
 _ESCAPE = b"\\u"
+_WORDS = tuple(
+    word.decode().encode(encoding)
+    for word in (*_CARRIER_KEYS, _ESCAPE)
+    for encoding in ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
+)
+"""The keys and the escape in every encoding JSON may come in: what a JSON file too large to
+hold is searched for, read in chunks (``_names_a_carrier_key``)."""
 """A JSON ``\\u`` escape: a key may be spelled with them (``"\\u006ebformat"``), which the bytes
 of ``_CARRIER_KEYS`` would not find."""
 
 
-def _json_kind(data: bytes) -> str:
+def _json_kind(data: bytes, memory: int) -> str:
     """What a JSON file is by what it holds: ``sourcemap``, ``json-notebook`` or ``""``. Its
     keys are looked for as bytes, and where it holds a ``\\u`` escape (a key may be spelled
-    with them) as the decoded object's keys too."""
+    with them) as the decoded object's keys too, parsed within ``memory`` bytes (else
+    ``TooCostly``: what it is cannot be told)."""
     if _CARRIER_KEYS[0] in data:
         return "sourcemap"
     if _CARRIER_KEYS[1] in data:
         return "json-notebook"
     if _ESCAPE in data:
         try:
-            value = json.loads(data)
+            value = loads_within(data, memory)
+        except TooCostly:  # a ValueError, but not one that says it is no map
+            raise
         except (ValueError, UnicodeDecodeError, RecursionError):
             return ""
         if isinstance(value, dict) and "sourcesContent" in value:
@@ -503,6 +557,14 @@ def _inner_name(name: str) -> str:
     return name
 
 
+MAX_NOTES = 200
+"""Notes (lines that lose nothing: links, unsafe names, decoded encodings) one candidate shows:
+199,000 links named ``../lN.py`` in a 935 KB .tgz gave 398,000 lines, a 54 MB JSON report and
+340 MB of peak memory."""
+MORE_NOTES = (f"more notes (links, unsafe names, decoded encodings: nothing of them is lost) "
+              f"past the first {MAX_NOTES:,} are not shown")  # fmt: skip
+
+
 class Unpacker:
     """Opens every carrier of one candidate, sharing the candidate's caps and problem list."""
 
@@ -523,6 +585,8 @@ class Unpacker:
         self.skipped = 0
         """Files passed over: no language by name, and neither code nor a carrier by content
         (``skipped_note``)."""
+        self.notes = 0
+        """Notes given (``_note``)."""
 
     # -- accounting ---------------------------------------------------------------------------
 
@@ -585,9 +649,9 @@ class Unpacker:
         """Whether ``data`` and the rest of ``stream`` (read in chunks, counted against the
         candidate's byte budget) name a source map's or a notebook's key, the words a JSON
         object is told one by."""
-        overlap = max(map(len, _CARRIER_KEYS)) - 1
+        overlap = max(map(len, _WORDS)) - 1
         while data:
-            if any(key in data for key in _CARRIER_KEYS) or _ESCAPE in data:
+            if any(word in data for word in _WORDS):
                 return True  # an escape may spell a key: not read, so not decided
             more = stream.read(_CHUNK)
             self._count_bytes(len(more))
@@ -596,11 +660,14 @@ class Unpacker:
 
     # -- entry points -------------------------------------------------------------------------
 
-    def top(self, name: str, stream: IO[bytes]) -> Iterator[CandidateFile]:
+    def top(self, name: str, stream: IO[bytes], plain: bool = False) -> Iterator[CandidateFile]:
         """The files of a candidate that is one file (an archive, an image, a notebook, ...):
-        entries of a top-level container are named without a prefix."""
+        entries of a top-level container are named without a prefix. ``plain``: a file that is
+        no carrier by its name or its first bytes (``.gitignore``, ``NOTICE``, a ``.toml``),
+        read as a folder's file is: nothing in it to read is no problem (of a file meant as an
+        archive it is: corrupt)."""
         with self._reading("", ends=True):
-            yield from self._stream(carried_name(name), stream, depth=0, top=True)
+            yield from self._stream(carried_name(name), stream, depth=0, top=True, plain=plain)
 
     def file(self, path: str, stream: IO[bytes], depth: int = 0) -> Iterator[CandidateFile]:
         """The files held by one file of a folder or a remote tree (itself, if it is source)."""
@@ -640,8 +707,8 @@ class Unpacker:
     # -- dispatch -----------------------------------------------------------------------------
 
     def _stream(self, path: str, stream: IO[bytes], depth: int, top: bool = False,
-                layers: int = 0, name: str | None = None,
-                unwrapped: bool = False) -> Iterator[CandidateFile]:  # fmt: skip
+                layers: int = 0, name: str | None = None, unwrapped: bool = False,
+                plain: bool = False) -> Iterator[CandidateFile]:  # fmt: skip
         """Everything readable in one stream. ``path`` names the file where it is stored;
         ``name`` decides what it is when that differs from the path's last part (``a.py#2``,
         the second entry of that name, is still Python); ``unwrapped`` says the stream is the
@@ -679,7 +746,7 @@ class Unpacker:
         if kind is None:
             whole = self._appended_zip("" if top else path, head, stream)
             if whole is None:
-                if top and layers == 0:
+                if top and layers == 0 and not plain:
                     reason = "its bytes are no archive, package or notebook format"
                     self.problems.append(problem("", f"corrupt or unreadable archive ({reason})"))
                 else:
@@ -708,19 +775,26 @@ class Unpacker:
             data = self._read(path, stream, head, json_object=kind == "json")
             if data is None:
                 return
+            if kind in ("notebook", "sourcemap", "json"):
+                data = as_utf8(data)
+            memory = self.limits.max_parse_memory
             if kind == "stylesheet":  # not code: only the maps it carries inline
                 yield from expand_inline_maps(path, data, "css", self.problems, self.on_map,
-                                              self._embedded(depth))  # fmt: skip
+                                              self._embedded(depth), memory)  # fmt: skip
                 return
             if kind == "json":  # a map or a notebook, whatever its name and first bytes
-                kind = _json_kind(data)
+                try:
+                    kind = _json_kind(data, memory)
+                except TooCostly as exc:
+                    self._unread(path, f"what it is cannot be told: {exc}")
+                    return
             if kind in ("notebook", "json-notebook"):
                 yield from self._notebook(path, data, depth, named=kind == "notebook")
             elif kind in ("markup", "markdown"):
                 yield from self._markup(path, data, depth, kind == "markdown")
             elif kind == "sourcemap":
                 yield from expand_source_map(path, data, self.problems, self.on_map,
-                                             self._embedded(depth))  # fmt: skip
+                                             self._embedded(depth), memory)  # fmt: skip
             return
         level = depth if top else depth + 1
         if level > self.limits.max_depth:
@@ -806,7 +880,8 @@ class Unpacker:
             self._note(path, note)  # still scanned
         yield CandidateFile(path, text, language)
         yield from expand_inline_maps(path, text, language, self.problems, self.on_map,
-                                      self._embedded(depth))  # fmt: skip
+                                      self._embedded(depth),
+                                      self.limits.max_parse_memory)  # fmt: skip
 
     def _embedded(self, depth: int) -> OtherReader:
         """How a map at ``depth`` reads an embedded source whose name tells no language: as a
@@ -852,12 +927,18 @@ class Unpacker:
         notebook only when it is an object with a ``cells`` list (or v3 ``worksheets``), and
         else no line: it holds no cells to read; but one that does not decode is a line, as it
         may be a notebook."""
+        twice: list[str] = []
         try:
-            notebook = json.loads(data)
+            notebook = loads_within(data, self.limits.max_parse_memory, twice)
+        except TooCostly as exc:
+            self._unread(path, str(exc))
+            return
         except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             # named or not: JSON naming nbformat that does not decode may be a notebook
             self.problems.append(problem(path, f"not a valid notebook ({_one_line(exc)})"))
             return
+        if twice:
+            self.problems.append(problem(path, named_twice(twice)))
         cells = notebook_cells(notebook)
         if cells is None:
             worksheets = notebook.get("worksheets") if isinstance(notebook, dict) else None
@@ -870,6 +951,15 @@ class Unpacker:
             self._unread(path, "notebook cells in a language leaktrace does not read "
                                f"({printable(extension)})")  # fmt: skip
             return
+        capped = Capped(self.problems, path, "its cells")
+        try:
+            yield from self._cells(path, cells, extension, language, depth, capped)
+        finally:
+            capped.close()
+
+    def _cells(self, path: str, cells: list[Any], extension: str, language: str, depth: int,
+               lines: Capped) -> Iterator[CandidateFile]:  # fmt: skip
+        """The files of a notebook's cells (``_notebook``); the lines about them to ``lines``."""
         for number, cell in enumerate(cells, start=1):
             if isinstance(cell, dict) and cell.get("cell_type") == "markdown":
                 text = cell_text(cell.get("source")) or ""
@@ -882,7 +972,8 @@ class Unpacker:
             source = cell_text(cell.get("source", cell.get("input", "")))
             where = f"{path}{SEPARATOR}cell-{number}"
             if source is None:
-                self._unread(where + extension, "a code cell whose source is not text")
+                lines.append(problem(where + extension, "not read: a code cell whose source is "
+                                                        "not text"))  # fmt: skip
             elif source.strip():
                 yield CandidateFile(where + extension,
                                     without_magics(source).encode("utf-8", "surrogatepass"),
@@ -902,38 +993,65 @@ class Unpacker:
     def _tar(self, prefix: str, stream: IO[bytes], level: int) -> Iterator[CandidateFile]:
         seen: dict[str, int] = {}
         compiled: dict[str, _Facts | bytes] = {}
+        links = _Links()
+        noted: list[tuple[str, str]] = []  # (path, target): one line for the tar, not one each
+        # ignore_zeros: read on past the end-of-archive blocks (a tar after a tar, as GNU tar
+        # -i does) and past a damaged header (as GNU tar does): never a silent end
         with tarfile.open(fileobj=_reader(stream), mode="r|", errors="surrogateescape",
-                          tarinfo=_BoundedTarInfo) as archive:  # fmt: skip
-            while True:
-                member = archive.next()
-                if member is None:
-                    self._bytecode_without_source(prefix, seen, compiled)
-                    return
-                archive.members.clear()  # stream mode: do not keep every header in memory
-                self._count_entry()
-                name = _clean(member.name)
-                self._check_name(prefix + name, name)
-                self._version_control(prefix, name, member.isdir())
-                if member.isdir() or posixpath.basename(name).startswith(".wh."):
-                    continue  # folders and image-layer whiteouts hold no content
-                path = prefix + unique_name(name, seen)
-                if member.issym() or member.islnk():
-                    self._note(path, f"link to {carried_name(member.linkname)!r}; not followed")
-                    continue
-                if not member.isfile():
-                    self._note(path, "device, FIFO or special file; not read")
-                    continue
-                cap = self.limits.max_read_bytes
-                if member.size > cap:
-                    self._unread(path, f"{member.size:,} bytes, over max_read_bytes {cap:,}")
-                    continue
-                handle = archive.extractfile(member)
-                if handle is None:
-                    continue
-                with self._reading(path):
-                    stream = _compiled_facts(path[len(prefix) :], member.size, member.mtime,
-                                             handle, compiled)  # fmt: skip
-                    yield from self._stream(path, stream, level, name=posixpath.basename(name))
+                          tarinfo=_BoundedTarInfo, ignore_zeros=True) as archive:  # fmt: skip
+            skipped = _Skipped(self._count_bytes)
+            archive.leaktrace_skipped = skipped  # type: ignore[attr-defined]
+            try:
+                while True:
+                    member = archive.next()
+                    if member is None:
+                        self._bytecode_without_source(prefix, seen, compiled)
+                        self._links_to_unread(links)
+                        if skipped.junk:
+                            top = prefix.removesuffix(SEPARATOR)
+                            self._unread(top, SKIPPED.format(skipped.junk))
+                        return
+                    archive.members.clear()  # stream mode: do not keep every header in memory
+                    self._count_entry()
+                    name = _clean(member.name)
+                    self._check_name(prefix + name, name)
+                    self._version_control(prefix, name, member.isdir())
+                    if member.isdir() or posixpath.basename(name).startswith(".wh."):
+                        continue  # folders and image-layer whiteouts hold no content
+                    path = prefix + unique_name(name, seen)
+                    if member.issym() or member.islnk():
+                        noted.append((path, carried_name(member.linkname)))
+                        links.link(path, name, member.linkname, hard=member.islnk())
+                        continue
+                    if not member.isfile():
+                        self._note(path, "device, FIFO or special file; not read")
+                        continue
+                    links.files.add(name)
+                    cap = self.limits.max_read_bytes
+                    if member.size > cap:
+                        self._unread(path, f"{member.size:,} bytes, over max_read_bytes {cap:,}")
+                        continue
+                    handle = archive.extractfile(member)
+                    if handle is None:
+                        continue
+                    with self._reading(path):
+                        body = _compiled_facts(path[len(prefix) :], member.size, member.mtime,
+                                               handle, compiled)  # fmt: skip
+                        yield from self._stream(path, body, level,
+                                                name=posixpath.basename(name))  # fmt: skip
+            finally:
+                self._links(prefix, noted)
+
+    def _links(self, prefix: str, links: list[tuple[str, str]]) -> None:
+        """The links a tar holds, never followed: one line (a ``docker save`` layer holds
+        thousands, in ``/usr/lib`` alone), naming the first few; a lone link is its own line."""
+        if len(links) == 1:
+            [(path, target)] = links
+            self._note(path, f"link to {target!r}; not followed")
+        elif links:
+            named = [f"{path.removeprefix(prefix)!r} -> {target!r}" for path, target in links]
+            self._note(prefix.removesuffix(SEPARATOR),
+                       f"{len(links):,} links, not followed: {first_few(named)}")  # fmt: skip
 
     def _ar(self, prefix: str, stream: io.BufferedReader, level: int) -> Iterator[CandidateFile]:
         """The members of an ar archive (ar(5): a ``.deb``, whose ``data.tar.*`` holds the
@@ -1022,6 +1140,7 @@ class Unpacker:
              level: int) -> Iterator[CandidateFile]:  # fmt: skip
         seen: dict[str, int] = {}
         compiled: dict[str, _Facts | bytes] = {}
+        links = _Links()
         cap = self.limits.max_read_bytes
         with zipfile.ZipFile(stream) as archive:
             for info in archive.infolist():
@@ -1041,6 +1160,12 @@ class Unpacker:
                     # only a claim: zipfile (pip) writes its bytes as a regular file, unzip too
                     self._note(entry, f"{what} by its mode, holding {info.file_size:,} bytes: "
                                       "read as the regular file zip tools extract")  # fmt: skip
+                    if stat.S_ISLNK(mode) and info.file_size <= MAX_LONG_NAME:  # unzip's link
+                        with contextlib.suppress(*_corrupt(), RuntimeError):
+                            target = archive.read(info).decode("utf-8", "surrogateescape")
+                            links.link(entry, name, target, hard=False)
+                else:
+                    links.files.add(name)
                 if info.file_size > cap:
                     self._unread(entry, f"{info.file_size:,} bytes, over max_read_bytes {cap:,}")
                     continue
@@ -1053,9 +1178,14 @@ class Unpacker:
                     continue
                 with self._reading(entry), archive.open(info) as handle:
                     # a zip's times are local, of no known zone: the sizes are compared
-                    stream = _compiled_facts(entry[len(prefix) :], info.file_size, None,
-                                             handle, compiled)  # fmt: skip
-                    yield from self._stream(entry, stream, level, name=posixpath.basename(name))
+                    body = _compiled_facts(entry[len(prefix) :], info.file_size, None,
+                                           handle, compiled)  # fmt: skip
+                    yield from self._stream(entry, body, level, name=posixpath.basename(name))
+            self._links_to_unread(links)
+            for offset, name in unlisted_entries(stream, archive):
+                self._unread(path, f"a zip entry at byte {offset:,} ({name!r}) that its central "
+                                   "directory does not list (unzip does not extract it; a "
+                                   "streaming reader does)")  # fmt: skip
         self._bytecode_without_source(prefix, seen, compiled)
 
     def _bytecode_without_source(
@@ -1080,6 +1210,16 @@ class Unpacker:
             elif not (isinstance(header, bytes) and isinstance(facts, tuple)
                       and compiled_from(header, *facts)):  # fmt: skip
                 self._unread(prefix + name, BYTECODE_ELSEWHERE)
+
+    def _links_to_unread(self, links: _Links) -> None:
+        """One unread line for each link of an archive named as source (``journal.py``) whose
+        target is a file of the archive not read as that language (``notes.txt``): extracted,
+        the link is that file under a name that makes it code, and its content was not read
+        as code here. A link to a file read as its own language loses nothing."""
+        for path, language, target in links.links:
+            if target in links.files and language_for_path(target) != language:
+                self._unread(path, f"a link to {target!r}, which is not read as {language}; "
+                                   f"extracted, it is a {language} file")  # fmt: skip
 
     @contextlib.contextmanager
     def _reading(self, path: str, ends: bool = False) -> Iterator[None]:
@@ -1136,12 +1276,39 @@ class Unpacker:
         ]
 
     def _note(self, path: str, message: str) -> None:
-        """A line worth showing that loses nothing (a link, a device, a decoded encoding)."""
-        self.problems.append(Problem(path, message, partial=False))
+        """A line worth showing that loses nothing (a link, a device, a decoded encoding); past
+        ``MAX_NOTES`` of one candidate, one line says the rest are not shown."""
+        self.notes += 1
+        if self.notes <= MAX_NOTES:
+            self.problems.append(Problem(path, message, partial=False))
+        elif self.notes == MAX_NOTES + 1:
+            self.problems.append(Problem("", MORE_NOTES, partial=False))
 
     def _unread(self, path: str, message: str) -> None:
         """Something that may hold code was not read: the candidate cannot be ``clear``."""
         self.problems.append(problem(path, f"not read: {message}"))
+
+
+class _Links:
+    """An archive's links named as source, and its regular files' names (``_links_to_unread``)."""
+
+    def __init__(self) -> None:
+        self.files: set[str] = set()
+        self.links: list[tuple[str, str, str]] = []
+        """(path shown, the language the link's name says, its target's name in the archive)."""
+
+    def link(self, path: str, name: str, target: str, hard: bool) -> None:
+        """A link at ``name`` to ``target`` (a hard link's is from the archive's top, a
+        symbolic link's from the link's folder); one named as no source, or leading out of the
+        archive, is not kept: it is no code of the archive."""
+        language = language_for_path(name)
+        if language is None:
+            return
+        target = _clean(target)
+        if not hard:
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(name), target))
+        if not target.startswith(("/", "../")) and target != "..":
+            self.links.append((path, language, target))
 
 
 @contextlib.contextmanager
@@ -1309,6 +1476,76 @@ def _zip_start(data: bytes) -> int | None:
             return min([archive.start_dir, *headers])
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError):
         return None
+
+
+_LOCAL = struct.Struct("<4s5H3I2H")
+"""A zip entry's local header (APPNOTE 4.3.7): signature, version, flags, method, time, date,
+CRC, compressed and uncompressed sizes, name and extra field lengths."""
+_METHODS = {0, 1, 6, 8, 9, 12, 14, 19, 93, 95, 96, 97, 98, 99}
+"""Compression methods APPNOTE names (and 99, AES): a local header's must be one of them."""
+_SCAN = 1 << 20
+
+
+def unlisted_entries(stream: IO[bytes], archive: zipfile.ZipFile) -> Iterator[tuple[int, str]]:
+    """Each local header (its offset and name) in the bytes of a zip before its central
+    directory that no entry of the directory spans: an entry a streaming reader extracts and
+    unzip never lists. Only one whose fields hold together counts (a known method, a name, its
+    data inside the gap): a self-extractor's stub may hold the signature as a constant."""
+    spans = []
+    for info in archive.infolist():
+        stream.seek(info.header_offset)
+        header = stream.read(_LOCAL.size)
+        if len(header) == _LOCAL.size and header.startswith(_LOCAL_HEADER):
+            names, extra = _LOCAL.unpack(header)[-2:]
+            end = info.header_offset + _LOCAL.size + names + extra + info.compress_size
+            if info.flag_bits & 0x08:  # a data descriptor: signature, CRC, two sizes (zip64: 8)
+                end += 24 if max(info.file_size, info.compress_size) >= 0xFFFFFFFF else 16
+            spans.append((info.header_offset, end))
+    at = 0
+    for start, end in [*sorted(spans), (archive.start_dir, archive.start_dir)]:
+        if start > at:
+            yield from _local_headers(stream, at, start)
+        at = max(at, end)
+
+
+def _local_headers(stream: IO[bytes], start: int, end: int) -> Iterator[tuple[int, str]]:
+    """The local headers whose fields hold together between ``start`` and ``end``, read in
+    blocks of ``_SCAN`` bytes (each byte looked at once, however many signatures there are)."""
+    at = start
+    while at < end:
+        stream.seek(at)
+        block = stream.read(min(_SCAN, end - at))
+        if not block:
+            return
+        last = at + len(block) >= end
+        next_at = end if last else at + len(block) - len(_LOCAL_HEADER) + 1
+        found = block.find(_LOCAL_HEADER)
+        while found >= 0:
+            entry = _local_entry(stream, at + found, end)
+            if entry is None:
+                found = block.find(_LOCAL_HEADER, found + 1)
+                continue
+            yield at + found, entry[1]
+            if entry[0] - at >= len(block):
+                next_at = entry[0]
+                break
+            found = block.find(_LOCAL_HEADER, entry[0] - at)
+        at = next_at
+
+
+def _local_entry(stream: IO[bytes], offset: int, end: int) -> tuple[int, str] | None:
+    """Where the entry whose local header is at ``offset`` ends and its name, if its fields
+    hold together (a known method, a name, its data before ``end``); else None."""
+    stream.seek(offset)
+    header = stream.read(_LOCAL.size)
+    if len(header) < _LOCAL.size:
+        return None
+    fields = _LOCAL.unpack(header)
+    method, size, names, extra = fields[3], fields[7], fields[9], fields[10]
+    entry_end = offset + _LOCAL.size + names + extra + size
+    if method not in _METHODS or not names or entry_end > end:
+        return None
+    return entry_end, carried_name(stream.read(names).decode("utf-8", "replace"))
 
 
 _LFS_POINTER = (

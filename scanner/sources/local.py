@@ -27,7 +27,7 @@ from fingerprints import (
     may_be_unnamed_code,
     walk_tree,
 )
-from scanner.sources.base import CandidateFile, Limits, Problem, problem
+from scanner.sources.base import CandidateFile, Limits, Problem, first_few, problem
 from scanner.sources.carriers import (
     BYTECODE_ELSEWHERE,
     BYTECODE_ONLY,
@@ -650,10 +650,9 @@ def _where_git_reads(git_folder: Path, root: Path) -> tuple[Path | None, Path | 
         return None, None, _LINKED_OUTSIDE
     if not lent:
         return resolved, common, None
-    named = ", ".join(lent[:3]) + (f" and {len(lent) - 3:,} more" if len(lent) > 3 else "")
-    return resolved, common, (f"alternates outside the folder ({named}): git would read another "
-                              "repository's objects as this one's history; its history is not "
-                              "read")  # fmt: skip
+    return resolved, common, (f"alternates outside the folder ({first_few(lent)}): git would "
+                              "read another repository's objects as this one's history; its "
+                              "history is not read")  # fmt: skip
 
 
 def history_outside(folder: Path) -> str | None:

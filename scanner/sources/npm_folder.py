@@ -41,14 +41,43 @@ def npm_pack_list(folder: Path, npm: str | None = None) -> list[str]:
         cwd=folder, env=env, capture_output=True, text=True, timeout=NPM_SECONDS, check=False,
     )  # fmt: skip
     if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
-        raise OSError(f"npm pack --dry-run failed (exit {done.returncode}: {last})")
+        raise OSError(f"npm pack --dry-run failed (exit {done.returncode}: "
+                      f"{npm_error(done.stdout, done.stderr)})")  # fmt: skip
     answer = json.loads(done.stdout)
     if not (isinstance(answer, list) and answer and isinstance(answer[0], dict)
             and isinstance(answer[0].get("files"), list)):  # fmt: skip
         raise ValueError("npm pack --dry-run --json gave no file list")
     paths = [f.get("path") for f in answer[0]["files"] if isinstance(f, dict)]
     return sorted(p for p in paths if isinstance(p, str))
+
+
+def npm_error(stdout: str, stderr: str) -> str:
+    """npm's own words for a failure: with ``--json`` its ``error`` object on stdout (code,
+    summary, detail), else its ``npm error`` lines on stderr, never the line that only says
+    where npm kept its log (npm's last line, which was all that was shown)."""
+    try:
+        answer = json.loads(stdout)
+    except ValueError:
+        answer = None
+    error = answer.get("error") if isinstance(answer, dict) else None
+    if isinstance(error, dict):
+        words = [" ".join(error[key].split()) for key in ("code", "summary", "detail")
+                 if isinstance(error.get(key), str) and error[key].strip()]  # fmt: skip
+        if words:
+            return _shortened("; ".join(words))
+    lines = []
+    for line in stderr.splitlines():
+        line = line.strip().removeprefix("npm error").removeprefix("npm ERR!").strip()
+        if line and not line.startswith(_LOG_LINES):
+            lines.append(line)
+    return _shortened("; ".join(lines)) if lines else "npm gave no reason"
+
+
+_LOG_LINES = ("A complete log of this run can be found in", "Log files were not written")
+
+
+def _shortened(text: str, most: int = 400) -> str:
+    return text if len(text) <= most else f"{text[:most]}..."
 
 
 class NpmFolder:

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import posixpath
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-from fingerprints import carried_name, language_for_path
-from scanner.sources.base import CandidateFile, Problem, problem, unique_name
+from fingerprints import DEFAULT_PARSE_MEMORY, carried_name, language_for_path
+from scanner.sources.base import CandidateFile, Capped, Lines, problem, unique_name
+from scanner.sources.jsoncost import TooCostly, loads_within, named_twice
 
 SEPARATOR = "!/"
 _SCHEME = re.compile(r"^[a-zA-Z][\w+.-]*:/*")
@@ -56,16 +56,17 @@ class _WrongShape(ValueError):
     """A map whose embedded sources cannot be read: not the JSON shape of a source map."""
 
 
-def map_sources(data: dict[str, Any]) -> Iterator[tuple[str | None, str, str | None]]:
-    """Each embedded source of a parsed map (indexed maps' ``sections`` followed): the source
-    as written in ``sources`` (None when it has none: the entry is not a non-empty string, or
-    ``sourcesContent`` is longer than ``sources``), the map's ``sourceRoot`` and its
-    ``sourcesContent`` entry (None when absent)."""
+def map_sources(data: dict[str, Any]) -> Iterator[tuple[str | None, str, Any]]:
+    """Each embedded source of a parsed map (indexed maps' ``sections`` followed, and sources
+    beside them too: the spec gives an indexed map none, but what is in its bytes is read):
+    the source as written in ``sources`` (None when it has none: the entry is not a non-empty
+    string, or ``sourcesContent`` is longer than ``sources``), the map's ``sourceRoot`` and its
+    ``sourcesContent`` entry as it is (None when absent; not always a string: a list of lines
+    or an object holds no source a browser takes, but may hold a copy)."""
     if isinstance(data.get("sections"), list):
         for section in data["sections"]:
             if isinstance(section, dict) and isinstance(section.get("map"), dict):
                 yield from map_sources(section["map"])
-        return
     sources, contents = data.get("sources"), data.get("sourcesContent")
     if contents is None and not isinstance(sources, list):
         return  # no sources named: nothing embedded, nothing to audit
@@ -77,12 +78,12 @@ def map_sources(data: dict[str, Any]) -> Iterator[tuple[str | None, str, str | N
     for i in range(max(len(sources), len(contents))):
         source = sources[i] if i < len(sources) else None
         content = contents[i] if i < len(contents) else None
-        yield (source if isinstance(source, str) and source else None, root,
-               content if isinstance(content, str) else None)  # fmt: skip
+        yield source if isinstance(source, str) and source else None, root, content
 
 
-def _sources(data: dict[str, Any]) -> Iterator[tuple[str | None, str]]:
-    """(name, content) of each embedded source with content; name None: it has none."""
+def _sources(data: dict[str, Any]) -> Iterator[tuple[str | None, Any]]:
+    """(name, content) of each embedded source with content (a string, or another JSON value
+    that holds something); name None: it has none."""
     for source, root, content in map_sources(data):
         if content:
             yield None if source is None else embedded_name(source, root), content
@@ -90,6 +91,9 @@ def _sources(data: dict[str, Any]) -> Iterator[tuple[str | None, str]]:
 
 NAMELESS = ("embedded source #{} has no name (its 'sources' entry is missing or not a string), "
             "so its language cannot be told; not read")  # fmt: skip
+NOT_TEXT = ("embedded source #{} ({}): its content is not text but a JSON {} (no reader takes "
+            "source from it, but it may hold a copy); not read")  # fmt: skip
+_JSON_TYPES = {list: "array", dict: "object", bool: "boolean", int: "number", float: "number"}
 
 
 #: Hears of every source map read, parsed: its path and its JSON object (guard audits it).
@@ -99,14 +103,20 @@ MapObserver = Callable[[str, dict[str, Any]], None]
 OtherReader = Callable[[str, str, bytes], Iterator[CandidateFile]]
 
 
-def expand_source_map(path: str, data: bytes, problems: list[Problem],
-                      on_map: MapObserver | None = None,
-                      other: OtherReader | None = None) -> Iterator[CandidateFile]:  # fmt: skip
+def expand_source_map(path: str, data: bytes, problems: Lines,
+                      on_map: MapObserver | None = None, other: OtherReader | None = None,
+                      memory: int = DEFAULT_PARSE_MEMORY) -> Iterator[CandidateFile]:  # fmt: skip
     """The embedded sources of the map at ``path`` that are in a known language, and through
     ``other`` the rest (what they carry: a component's scripts); ``on_map`` also hears of the
-    parsed map (once its shape is known to be a map's)."""
+    parsed map (once its shape is known to be a map's). A map whose JSON would take more than
+    ``memory`` bytes to parse is not read (``jsoncost``): one line."""
+    twice: list[str] = []
     try:
-        parsed = json.loads(without_xssi(data.removeprefix(b"\xef\xbb\xbf").lstrip()))
+        parsed = loads_within(without_xssi(data.removeprefix(b"\xef\xbb\xbf").lstrip()), memory,
+                              twice)  # fmt: skip
+    except TooCostly as exc:
+        problems.append(problem(path, f"not read: {exc}"))
+        return
     except (ValueError, UnicodeDecodeError) as exc:
         problems.append(problem(path, f"not a valid source map ({exc})"))
         return
@@ -124,13 +134,29 @@ def expand_source_map(path: str, data: bytes, problems: list[Problem],
     except _WrongShape as exc:
         problems.append(problem(path, f"not a valid source map ({exc})"))
         return
+    if twice:
+        problems.append(problem(path, named_twice(twice)))
     if on_map is not None:
         on_map(path, parsed)
+    capped = Capped(problems, path, "its embedded sources")
+    try:
+        yield from _embedded(path, entries, capped, other)
+    finally:
+        capped.close()
+
+
+def _embedded(path: str, entries: list[tuple[str | None, Any]], problems: Lines,
+              other: OtherReader | None) -> Iterator[CandidateFile]:  # fmt: skip
+    """The files of a map's embedded sources (``expand_source_map``)."""
     names: dict[str, int] = {}
     read: set[tuple[str, str]] = set()
     for number, (name, content) in enumerate(entries, 1):
         if name is None:  # what it is cannot be told: said, never passed over
             problems.append(problem(path, NAMELESS.format(number)))
+            continue
+        if not isinstance(content, str):
+            what = _JSON_TYPES.get(type(content), "value")
+            problems.append(problem(path, NOT_TEXT.format(number, name, what)))
             continue
         language = language_for_path(name)
         if (language is None and other is None) or (name, content) in read:
@@ -187,14 +213,18 @@ def inline_maps(data: bytes, language: str) -> Iterator[bytes]:
             yield b"\0not a data URL"  # reported as a map that is not valid
 
 
-def expand_inline_maps(path: str, data: bytes, language: str, problems: list[Problem],
-                       on_map: MapObserver | None = None,
-                       other: OtherReader | None = None) -> Iterator[CandidateFile]:  # fmt: skip
+def expand_inline_maps(path: str, data: bytes, language: str, problems: Lines,
+                       on_map: MapObserver | None = None, other: OtherReader | None = None,
+                       memory: int = DEFAULT_PARSE_MEMORY) -> Iterator[CandidateFile]:  # fmt: skip
     """The embedded sources of the maps a bundle carries inline, as those of a map file named
     ``PATH!/inline-source-map`` (``-2``, ``-3``, ... for the next ones)."""
-    for number, found in enumerate(inline_maps(data, language), start=1):
-        where = f"{path}{SEPARATOR}{INLINE_MAP}" + (f"-{number}" if number > 1 else "")
-        yield from expand_source_map(where, found, problems, on_map, other)
+    capped = Capped(problems, path, "its inline source maps")
+    try:
+        for number, found in enumerate(inline_maps(data, language), start=1):
+            where = f"{path}{SEPARATOR}{INLINE_MAP}" + (f"-{number}" if number > 1 else "")
+            yield from expand_source_map(where, found, capped, on_map, other, memory)
+    finally:
+        capped.close()
 
 
 # -- what a map's ``sources`` reveal (guard) ---------------------------------------------------

@@ -197,6 +197,7 @@ class Watcher:
             reader.join(2.0)
         self._ahead.close()
         self._fetch.shutdown(wait=False, cancel_futures=True)
+        self.context.index.close()
 
     def run(self, *, once: bool = False, poll: float = 5.0,
             stop: Callable[[], bool] = lambda: False) -> None:  # fmt: skip
@@ -372,7 +373,6 @@ class Watcher:
         commit it with its ``mark`` (None: not npm); False when there
         was nothing to scan (the mark still moves)."""
         if opened.candidate is None:
-            self.counts.filtered += opened.filtered
             if mark is not None:
                 self.state.commit(publication.feed, None, 0, mark=mark)
             return False
@@ -406,8 +406,10 @@ class Watcher:
         """The store changed: its index opened again, the memo (outcomes of the old index)
         emptied."""
         assert self.store is not None
-        self.context = self._ahead.context = self.store.reopen()
+        old, self.context = self.context, self.store.reopen()
+        self._ahead.context = self.context
         self.memo = {}
+        old.index.close()  # its store connections: not left until a full collection
 
     def _opened(self, target: str, feed: str, fetch: Callable[[], Opened]) -> Opened:
         """What ``fetch`` gave, or, when it failed, an unread candidate saying why."""
@@ -443,7 +445,7 @@ class Watcher:
         self.counts.by_feed[publication.feed] = self.counts.by_feed.get(publication.feed, 0) + 1
         outcome.target = carried_name(outcome.target)
         for problem in outcome.problems:
-            if problem.partial:
+            if problem.partial and not self.context.said_apart(problem):  # said at the start
                 where = f"{outcome.target}:{problem.path}" if problem.path else outcome.target
                 self.say(f"{where}: {self.redact(problem.message)}")
         verdict = outcome.verdict.value
@@ -455,17 +457,22 @@ class Watcher:
             excerpts = {path: (outcome.file_hashes[path], text)
                         for path, text in outcome.excerpts.items()}  # fmt: skip
             if verdict in self.alerting:
-                alert_id = _alert_id(publication, outcome)
-                if self.state.known_alert(alert_id):  # the same files in the same repository
+                alert_id = data["watch"]["alert"] = _alert_id(publication, outcome)
+                known = self.state.known_alert(alert_id)  # the same files in the same repository
+                if known:
                     self.say(f"{outcome.target}: the same files were already reported; no new "
                              "alert")  # fmt: skip
-                    self.state.commit(publication.feed, cursor, done, mark=mark)
-                    return
+                    if self.state.recorded(self.run_id, alert_id):  # in this run: once
+                        self.state.commit(publication.feed, cursor, done, mark=mark)
+                        return
+                    # alerted by another watch with the same webhook (or none): its finding is
+                    # still recorded in this run, for 'review'
+                else:
+                    alert = (alert_id, alert_payload(data, publication.feed, publication.seen,
+                                                     alert_id))  # fmt: skip
+                    self.say(f"{verdict}: {outcome.target} ({outcome.match.matched_tokens:,} "
+                             "private tokens)")  # fmt: skip
                 self.counts.flagged += 1
-                alert = (alert_id, alert_payload(data, publication.feed, publication.seen,
-                                                 alert_id))  # fmt: skip
-                self.say(f"{verdict}: {outcome.target} ({outcome.match.matched_tokens:,} private "
-                         "tokens)")  # fmt: skip
             elif verdict == Verdict.INCOMPLETE.value:
                 self.counts.incomplete += 1
         self.state.commit(publication.feed, cursor, done, self.run_id, data,

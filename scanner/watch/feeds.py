@@ -62,9 +62,15 @@ class Opened:
     """A publication made ready: a candidate to scan, or why there is nothing to scan."""
 
     candidate: Any = None  # a scanner.sources.Candidate
-    skipped: str | None = None  # filtered out (size), or nothing left to read (all unpublished)
-    filtered: bool = False  # skipped by a filter (--max-size), counted as filtered out
+    skipped: str | None = None  # nothing left to read (all unpublished)
     versions: Versions | None = None  # npm: the package's versions; this one is the newest
+
+
+def over_max_size(target: str, feed: str, size: str) -> Opened:
+    """A publication over ``--max-size``: not downloaded, and ``incomplete`` (recorded, exit 3),
+    never passed over as filtered out: size says nothing of whose code it holds, and a leak is
+    often the biggest package (2026's was a 59.8 MB source map)."""
+    return Opened(Unreadable(target, feed, f"{size}, over --max-size; not downloaded, not read"))
 
 
 @dataclass(frozen=True)
@@ -189,7 +195,7 @@ class NpmFeed:
         target = f"npm:{name}@{release.version}"
         size = _npm_size(doc, release.version)
         if self.max_size is not None and size is not None and size > self.max_size:
-            return Opened(skipped=f"{size:,} bytes unpacked, over --max-size", filtered=True)
+            return over_max_size(target, "npm", f"{size:,} bytes unpacked")
         data = self.http.download(release.url, self.limits.max_total_bytes, kind="tarball")
         filename = release.url.rsplit("/", 1)[-1].split("?", 1)[0] or "package.tgz"
         archive = Archive(Path(filename), target=target, limits=self.limits, data=data,
@@ -277,10 +283,10 @@ class PyPIFeed:
         link, size = chosen.get("url"), chosen.get("size")
         if not isinstance(link, str) or not link.startswith(("https://", "http://")):
             raise _malformed(url, f"{filename}: url should be an http(s) URL")
-        if self.max_size is not None and isinstance(size, int) and size > self.max_size:
-            return Opened(skipped=f"{size:,} bytes, over --max-size", filtered=True)
-        data = self.http.download(link, self.limits.max_total_bytes, kind="pypi_file")
         target = f"pypi:{name}=={version}/{filename}"
+        if self.max_size is not None and isinstance(size, int) and size > self.max_size:
+            return over_max_size(target, "pypi", f"{size:,} bytes")
+        data = self.http.download(link, self.limits.max_total_bytes, kind="pypi_file")
         archive = Archive(Path(filename), target=target, limits=self.limits, data=data,
                           revision=f"{version} sha256:{_sha256(data)}", history=False)  # fmt: skip
         archive.kind = "pypi"

@@ -279,6 +279,14 @@ class WatchState:
                               (alert, self.destination)).fetchone()  # fmt: skip
         return row is not None
 
+    def recorded(self, run_id: int, alert: str) -> bool:
+        """Whether run ``run_id`` already recorded the finding of ``alert`` (its candidate's
+        ``watch.alert``)."""
+        row = self.db.execute("SELECT 1 FROM candidates WHERE run_id = ? AND"
+                              " json_extract(data, '$.watch.alert') = ? LIMIT 1",
+                              (run_id, alert)).fetchone()  # fmt: skip
+        return row is not None
+
     def due(self, limit: int = 20, at: float | None = None) -> list[Alert]:
         """Undelivered alerts whose next attempt is due, oldest first."""
         rows = self.db.execute(

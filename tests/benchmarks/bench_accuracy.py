@@ -146,12 +146,17 @@ CATEGORIES: dict[str, tuple[bool, str]] = {
     "undeclared+leak": (True, "the same candidates with 2 private files copied in"),
     "generated": (False, "unrelated projects shipping output of the same generator"),
     "leak-in-reference": (True, "the reference set holds the private code; a copy is scanned"),
+    # Evidence that vouched for itself (trial defects): the reference set holds the leak too.
+    "self-vouching": (True, "the leak published twice, or beside a public library; a copy"),
+    "own-files-package": (True, "2 modules of the private main package published as a package"),
+    "added-to-copy": (True, "code the company appended to a vendored file, alone"),
     # Code carried inside other files (the <script> blocks of components, notebook code cells).
     "components": (True, "Vue/Svelte components or notebooks copied, their code renamed"),
     "components-unrelated": (False, "other component libraries or notebooks of the same kind"),
 }
 #: The categories whose cases learn a reference set of their own (``Case.references``).
-REFERENCE_CATEGORIES = ("undeclared-copy", "undeclared+leak", "generated", "leak-in-reference")
+REFERENCE_CATEGORIES = ("undeclared-copy", "undeclared+leak", "generated", "leak-in-reference",
+                        "self-vouching", "own-files-package", "added-to-copy")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -836,6 +841,63 @@ class Builder:
             references=refs, note=note,
         )  # fmt: skip
 
+    def published_leak(self) -> None:
+        """The trial's private repository: humanize 4.9.0's own code with tomli 2.0.1 copied
+        apart (``acme_billing/cfg/``), undeclared, its SPDX header dropped. Wrong ways its
+        reference set can clear a copy of it: the whole package published twice under other
+        names (mirrors vouching for each other), once beside tomli's own package (tomli holds 2
+        of its files), two of its modules published as ``fmtkit``; and 250 lines of tabulate
+        0.9.0 appended to the copied ``_parser.py``, scanned alone, with tomli learned. Built
+        once for its three categories."""
+        if any(c.category == "self-vouching" for c in self.cases):
+            return
+        humanize = top(release("humanize-4.9.0")) / "src" / "humanize"
+        tomli = release("tomli-2.0.1") / "tomli-2.0.1" / "src" / "tomli"
+        private = self.work / "private" / "acme-billing"
+        link_tree(humanize, private / "acme_billing")
+        for path in tomli.glob("*.py"):  # its 3-line SPDX header dropped, as undeclared copies do
+            lines = path.read_text(encoding="utf-8").splitlines(True)
+            put(private / "acme_billing" / "cfg" / path.name, "".join(lines[3:]))
+        refs = self._dir("published-leak")
+        mirrors = [link_tree(private / "acme_billing", refs / f"{name}/billing_utils")
+                   for name in ("billing-utils-1.0", "acme-mirror-0.1")]  # fmt: skip
+        mirrors = [m.parent for m in mirrors]
+        copy = link_tree(private / "acme_billing", self._dir("self-vouching-copy") / "leak1")
+        library = release("tomli-2.0.1")
+        self.add(
+            "self-vouching",
+            "two mirrors of the leak",
+            private,
+            copy,
+            references=tuple(mirrors),
+            note="billing-utils 1.0 and acme-mirror 0.1",
+        )
+        self.add(
+            "self-vouching",
+            "the leak beside tomli",
+            private,
+            copy,
+            references=(library, mirrors[0]),
+            note="tomli 2.0.1 holds 2 of its files",
+        )
+        fmtkit = refs / "fmtkit-0.3"
+        leak2 = self._dir("own-files-package") / "leak2"
+        for name in ("time.py", "filesize.py"):
+            put(fmtkit / "fmtkit" / name, (humanize / name).read_text(encoding="utf-8"))
+            put(leak2 / name, (humanize / name).read_text(encoding="utf-8"))
+        self.add("own-files-package", "humanize's time.py and filesize.py as fmtkit", private,
+                 leak2, references=(fmtkit,), note="beside the package's own modules")  # fmt: skip
+        lines = (top(release("tabulate-0.9.0")) / "tabulate" / "__init__.py").read_text(
+            encoding="utf-8").splitlines(True)[900:1150]  # fmt: skip
+        added = self.work / "private" / "acme-billing-added"
+        link_tree(private, added)
+        parser = added / "acme_billing" / "cfg" / "_parser.py"
+        put(parser, parser.read_text(encoding="utf-8") + "\n" + "".join(lines))
+        block = self._dir("added-to-copy") / "additions"
+        put(block / "acme_ext.py", "".join(lines))
+        self.add("added-to-copy", "tabulate lines 901-1150 appended to the copied _parser.py",
+                 added, block, references=(library,), note="the block alone")  # fmt: skip
+
 
 def reference_steps(b: Builder) -> list[tuple[str, Callable[[], None]]]:
     """The cases of issue 10's categories, as (category, build) steps."""
@@ -894,6 +956,8 @@ def reference_steps(b: Builder) -> list[tuple[str, Callable[[], None]]]:
         ("tomli-2.0.1", ("pip-24.0", "setuptools-69.5.1")),
     ):
         steps.append(("leak-in-reference", lambda s=spec, r=refs: b.leak_in_reference(s, r)))
+    for category in ("self-vouching", "own-files-package", "added-to-copy"):
+        steps.append((category, b.published_leak))  # one build makes all three
     return steps
 
 

@@ -354,7 +354,9 @@ class LocalHTTPServer:
     dict with ``method``, ``path`` (raw, without query), ``query`` (dict), ``headers`` (dict,
     lower-case names), ``status`` (None when the connection was dropped), ``fault`` (the fault
     kind served, or None), ``time`` (epoch seconds) and ``error`` (a traceback if the fake
-    itself crashed), plus whatever ``describe()`` adds.
+    itself crashed), plus whatever ``describe()`` adds. A request is logged once answered (a
+    ``hang`` after its wait); ``arrived`` holds each request's raw path as it arrives, so that a
+    test can act while one is in flight.
 
     ``tls``: a server-side ``ssl.SSLContext`` makes it serve HTTPS (``url`` is then https).
     """
@@ -362,6 +364,7 @@ class LocalHTTPServer:
     def __init__(self, *, tls: ssl.SSLContext | None = None) -> None:
         self.tls = tls
         self.requests: list[dict[str, Any]] = []
+        self.arrived: list[str] = []
         self.faults = FaultPlan()
         self.errors: list[str] = []
         self._httpd: _ThreadingServer | None = None
@@ -467,6 +470,11 @@ class LocalHTTPServer:
         with self._log_lock:
             return [entry for entry in self.requests if re.search(path_regex, entry["path"])]
 
+    def arrived_matching(self, path_regex: str) -> list[str]:
+        """Raw paths of the requests that arrived (answered or not) matching ``path_regex``."""
+        with self._log_lock:
+            return [path for path in self.arrived if re.search(path_regex, path)]
+
     def _record(self, entry: dict[str, Any]) -> None:
         with self._log_lock:
             self.requests.append(entry)
@@ -480,6 +488,8 @@ class LocalHTTPServer:
             length = int(handler.headers.get("content-length") or 0)
             request.body = handler.rfile.read(min(length, 64 * 1024 * 1024))
         self.observe(request)
+        with self._log_lock:
+            self.arrived.append(request.path)
         entry: dict[str, Any] = {
             "method": request.method,
             "path": request.path,
