@@ -111,34 +111,46 @@ _CODE_LINE = re.compile(
     r"|continue|var|let|const|end)\b"
 )
 """A line that looks like code in any language read here (as a commit message's is told)."""
-_MARKS: dict[str, re.Pattern[str]] = {
-    language: re.compile(pattern, re.MULTILINE)
-    for language, pattern in {
-        "python": r"^\s*(?:def \w+\(.*\)(?: -> .+)?:$|class \w+(?:\(.*\))?:$|import [\w.]+$"
-                  r"|from [\w.]+ import |if __name__ == |elif .+:$|@\w[\w.]*(?:\(.*\))?$"
-                  r"|(?:try|else|finally):$|except\b.*:$)",
-        "javascript": r"^\s*(?:function\*? ?\w*\s*\(|(?:const|let|var) [\w{}\[\], ]+ = "
-                      r"|module\.exports\b|exports\.\w+ = |import .+ from ['\"]"
-                      r"|export (?:default|const|function|class) )|\brequire\(['\"]|=> \{",
-        "typescript": r"^\s*(?:(?:export )?(?:interface|type) \w+(?:<.*>)? ?[={]"
-                      r"|(?:public|private|readonly) \w+: )|\w\): (?:string|number|boolean"
-                      r"|void|Promise<)",
-        "go": r"^(?:package \w+$|func (?:\(\w+ \*?\w+\) )?\w+\(|import \($)|\w+ := ",
-        "java": r"^\s*(?:import java[x]?\.|package [\w.]+;$|(?:public|private|protected) "
-                r"(?:static )?(?:final )?(?:class|void|[\w<>\[\]]+ \w+\())|System\.out\.",
-        "c": r"^\s*(?:#include [<\"]|#define \w|#ifn?def \w|typedef struct|static \w+ \*?\w+\()"
-             r"|\bprintf\(|\bmalloc\(",
-        "cpp": r"^\s*(?:#include <\w+>$|namespace \w+ \{|template ?<|using namespace )|std::",
-        "csharp": r"^\s*(?:using System[\w.]*;|namespace [\w.]+|public (?:sealed |static )?"
-                  r"(?:class|interface) )|\bvar \w+ = new ",
-        "rust": r"^\s*(?:(?:pub )?fn \w+[<(]|use \w+::|impl\b|let mut |#\[derive|(?:pub )?"
-                r"(?:struct|enum|mod) \w+)",
-        "ruby": r"^\s*(?:require(?:_relative)? ['\"]|module [A-Z]\w*$|def \w+[?!]?(?:\(.*\))?$"
-                r"|end$|attr_(?:reader|accessor) :)|\.each do \|",
-        "php": r"<\?php|^\s*(?:namespace [\w\\\\]+;|use [\w\\\\]+;)|\$this->",
-        "kotlin": r"^\s*(?:fun \w+\(|(?:val|var) \w+(?:: \w+)? = |data class |package [\w.]+$)",
+_MARKS: dict[str, tuple[re.Pattern[str], ...]] = {
+    language: tuple(re.compile(pattern, re.MULTILINE) for pattern in patterns)
+    for language, patterns in {
+        "python": (r"^\s*def \w+\(.*\)(?: -> .+)?:$", r"^\s*class \w+(?:\(.*\))?:$",
+                   r"^\s*import [\w.]+$", r"^\s*from [\w.]+ import ", r"^\s*if __name__ == ",
+                   r"^\s*elif .+:$", r"^\s*@\w[\w.]*(?:\(.*\))?$",
+                   r"^\s*(?:try|else|finally):$", r"^\s*except\b.*:$"),
+        "javascript": (r"^\s*function\*? ?\w*\s*\(", r"^\s*(?:const|let|var) [\w{}\[\], ]+ = ",
+                       r"^\s*module\.exports\b|^\s*exports\.\w+ = ", r"^\s*import .+ from ['\"]",
+                       r"^\s*export (?:default|const|function|class) ", r"\brequire\(['\"]",
+                       r"=> \{"),
+        "typescript": (r"^\s*(?:export )?(?:interface|type) \w+(?:<.*>)? ?[={]",
+                       r"^\s*(?:public|private|readonly) \w+: ",
+                       r"\w\): (?:string|number|boolean|void|Promise<)"),
+        "go": (r"^package \w+$", r"^func (?:\(\w+ \*?\w+\) )?\w+\(", r"^import \($",
+               r"\w+ := "),
+        "java": (r"^\s*import java[x]?\.", r"^\s*package [\w.]+;$",
+                 r"^\s*(?:public|private|protected) (?:static )?(?:final )?class ",
+                 r"^\s*(?:public|private|protected) (?:static )?(?:final )?"
+                 r"(?:void|[\w<>\[\]]+ \w+\()", r"System\.out\."),
+        "c": (r"^\s*#include [<\"]", r"^\s*#define \w", r"^\s*#ifn?def \w", r"^\s*typedef struct",
+              r"^\s*static \w+ \*?\w+\(", r"\bprintf\(", r"\bmalloc\("),
+        "cpp": (r"^\s*#include <\w+>$", r"^\s*namespace \w+ \{", r"^\s*template ?<",
+                r"^\s*using namespace ", r"std::"),
+        "csharp": (r"^\s*using System[\w.]*;", r"^\s*namespace [\w.]+",
+                   r"^\s*public (?:sealed |static )?(?:class|interface) ", r"\bvar \w+ = new "),
+        "rust": (r"^\s*(?:pub )?fn \w+[<(]", r"^\s*use \w+::", r"^\s*impl\b", r"^\s*let mut ",
+                 r"^\s*#\[derive", r"^\s*(?:pub )?(?:struct|enum|mod) \w+"),
+        "ruby": (r"^\s*require(?:_relative)? ['\"]", r"^\s*module [A-Z]\w*$",
+                 r"^\s*def \w+[?!]?(?:\(.*\))?$", r"^\s*end$", r"^\s*attr_(?:reader|accessor) :",
+                 r"\.each do \|"),
+        "php": (r"<\?php", r"^\s*namespace [\w\\\\]+;", r"^\s*use [\w\\\\]+;", r"\$this->"),
+        "kotlin": (r"^\s*fun \w+\(", r"^\s*(?:val|var) \w+(?:: \w+)? = ", r"^\s*data class ",
+                   r"^\s*package \w+(?:\.\w+)+$"),  # a Go package's name has no dot
     }.items()
 }  # fmt: skip
+"""Lines only one language read here writes so, each kind of line its own pattern: text is
+told code in a language when two kinds of them are there (``language_for_text``), not one
+repeated (pygments' sample files: ``x := y`` of Coq and Raku is no Go, ``end`` of MATLAB no
+Ruby, ``var x: T = `` of TypeScript no Kotlin)."""
 
 
 def language_for_text(data: bytes) -> str | None:
@@ -157,10 +169,13 @@ def language_for_text(data: bytes) -> str | None:
     if code < 3 or code * 3 < len(body):
         return None
     sample = "\n".join(lines)
-    counts = {language: len(mark.findall(sample)) for language, mark in _MARKS.items()}
-    language, marks = max(counts.items(), key=lambda item: item[1])
-    if marks < 2:
+    found = {language: [len(mark.findall(sample)) for mark in marks]
+             for language, marks in _MARKS.items()}  # fmt: skip
+    counts = {language: sum(found[language]) for language in found}
+    told = [language for language, kinds in found.items() if sum(map(bool, kinds)) >= 2]
+    if not told:
         return None
+    language = max(told, key=counts.__getitem__)
     if language == "c" and counts["cpp"]:
         return "cpp"
     if language == "javascript" and counts["typescript"] >= 2:

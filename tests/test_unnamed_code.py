@@ -87,6 +87,47 @@ def test_prose_and_data_do_not_look_like_code():
     assert language_for_text(JOURNAL) == "python"
 
 
+def test_one_kind_of_line_repeated_is_no_language():
+    """Lines of one kind that one language writes so, repeated, are not enough: pygments' and
+    Go's fixtures (Coq's ``x := y``, MATLAB's ``end``, TypeScript's ``var x: T = ``, a Go
+    package taken for Kotlin) were guessed code, then parsed mostly as errors."""
+    coq = b"".join(b"Definition rec%d := fun x => x.\n  intros; auto.\n" % i for i in range(9))
+    assert language_for_text(coq) is None
+    matlab = b"function y = f%d(x)\n  y = x + 1;\nend\n" % 1 * 9
+    assert language_for_text(matlab) is None
+    typescript = b'var tom: Animal = new Horse("Tommy");\nalert(tom.name);\n' * 9
+    assert language_for_text(typescript) is None
+    go = b"package main\n\nfunc main() {\n    var s = []int{1, 2, 3}\n    println(s)\n}\n"
+    assert language_for_text(go) == "go"
+
+
+# a txtar of commands and a file: its Kotlin-looking lines told Kotlin, the parse all errors
+_NOT_KOTLIN = (b"# notes\n\ncd m\nstderr ' -lang=go1.16'\n-- m/main.kt --\n"
+               b"package com.acme.notes\n\nfun main() {\n    var s = listOf(1, 2, 3)\n"
+               b"    var pa = (*[2]int)(s[1:])\n    println(pa[1])\n}\n")  # fmt: skip
+
+
+def test_text_guessed_code_that_parses_mostly_as_errors_is_skipped(store, tmp_path):
+    """A package's fixture under a name that tells nothing, taken for code by its text and
+    mostly errors to the parser, is one skipped line naming it: the guess was wrong, nothing
+    was lost, and the package stays ``clear`` (it was ``incomplete``); the leak under such a
+    name beside it is still read."""
+    assert language_for_text(_NOT_KOTLIN) == "kotlin"
+    folder = tmp_path / "pkg"
+    (folder / "testdata").mkdir(parents=True)
+    (folder / "testdata" / "build_order").write_bytes(_NOT_KOTLIN)
+    code, candidate, stderr = scan(store, folder)
+    assert (code, candidate["verdict"], candidate["unread"]) == (0, "clear", []), stderr
+    [line] = [p for p in candidate["problems"] if "taken for code" in p["message"]]
+    assert line["message"].startswith("1 file(s) skipped: taken for code by their text alone")
+    assert "'testdata/build_order'" in line["message"], line
+    assert "syntax error" not in stderr
+    (folder / "PASTE").write_bytes(JOURNAL)
+    code, candidate, stderr = scan(store, folder)
+    assert (code, candidate["verdict"]) == (1, "derivative"), stderr
+    assert evidence(candidate) == {"PASTE"}
+
+
 def compile_to(source: Path, cfile: Path, source_bytes: bytes, **how: object) -> bytes:
     """The bytecode CPython writes for ``source_bytes`` at ``source`` (its size and time, or
     its hash, recorded in the header)."""

@@ -726,16 +726,18 @@ class Unpacker:
             kind = None
         whole = None  # the file in memory, when it is a zip after other bytes
         where = (name if top else path + SEPARATOR + name) if unwrapped else path
+        guessed = False
         if kind is None and language is None and may_be_unnamed_code(name):
             head += stream.read(SNIFF_BYTES - len(head))  # a name that tells nothing: its text
             language = language_for_text(head)
+            guessed = language is not None
         if language is not None:  # source, by its name, its #! line or its text
             data = self._read(where, stream, head)
             if data is None:
                 return
             start = _zip_start(data)
             if start is None:
-                yield from self._source(where, data, language, depth)
+                yield from self._source(where, data, language, depth, guessed)
                 return
             # a zip after source (a Python zipapp's #! launcher line, or a source file with a
             # zip appended): the bytes before the zip are read as source, the zip as a zip
@@ -862,8 +864,8 @@ class Unpacker:
 
     # -- what is finally read -----------------------------------------------------------------
 
-    def _source(self, path: str, data: bytes, language: str,
-                depth: int = 0) -> Iterator[CandidateFile]:  # fmt: skip
+    def _source(self, path: str, data: bytes, language: str, depth: int = 0,
+                guessed: bool = False) -> Iterator[CandidateFile]:  # fmt: skip
         if not data.strip():
             self.problems.append(problem(path, EMPTY))
             return
@@ -878,7 +880,7 @@ class Unpacker:
             return
         if note:
             self._note(path, note)  # still scanned
-        yield CandidateFile(path, text, language)
+        yield CandidateFile(path, text, language, guessed)
         yield from expand_inline_maps(path, text, language, self.problems, self.on_map,
                                       self._embedded(depth),
                                       self.limits.max_parse_memory)  # fmt: skip
