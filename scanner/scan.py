@@ -205,16 +205,24 @@ def mostly_unread(tokens: TokenStream, data: bytes) -> str | None:
     )
 
 
-def not_guessed(paths: list[str]) -> list[Problem]:
-    """One line naming the files taken for code by their text alone whose parse was mostly
-    errors (``mostly_unread``), when there are any: skipped, as a file whose name tells no
-    language and whose text no code is; their fragments, if any, still count."""
-    if not paths:
-        return []
-    names = [repr(path) for path in dict.fromkeys(paths)]
-    return [Problem("", f"{len(names):,} file(s) skipped: taken for code by their text alone "
-                        f"(no name said so), and mostly not code to the parser: "
-                        f"{first_few(names)}", partial=False)]  # fmt: skip
+def guessed_lines(not_code: list[str], with_errors: list[str]) -> list[Problem]:
+    """What the files taken for code by their text alone (``CandidateFile.guessed``) gave, in
+    at most two lines: those whose parse was mostly errors (``mostly_unread``), skipped as a
+    file whose name tells no language and whose text is no code (their fragments, if any,
+    still count); and those read with a syntax error, counted in one line, not one each (Go's
+    cmd/go/testdata: 210 scripts with Go inside, 210 lines before)."""
+    lines = []
+    for paths, what in (
+        (not_code, "skipped: taken for code by their text alone (no name said so), and mostly "
+                   "not code to the parser"),
+        (with_errors, "taken for code by their text alone (no name said so) with a syntax "
+                      "error: fingerprinted what parsed"),
+    ):  # fmt: skip
+        names = [repr(path) for path in dict.fromkeys(paths)]
+        if names:
+            lines.append(Problem("", f"{len(names):,} file(s) {what}: {first_few(names)}",
+                                 partial=False))  # fmt: skip
+    return lines
 
 
 @dataclass(frozen=True, slots=True)
@@ -433,6 +441,7 @@ def scan_candidate(
     warned: set[str] = set()
     unread: list[Problem] = []
     not_code: list[str] = []  # guessed code (``CandidateFile.guessed``) the parser refuted
+    guessed_errors: list[str] = []  # guessed code read with a syntax error
     fragments: list[Fragment] = []
     functions: list[FunctionPair] = []
     discounts = Discounts()
@@ -471,7 +480,9 @@ def scan_candidate(
             if problem not in unread:  # once per file, not once per window
                 unread.append(problem)
         text = (_shift_line(outcome.warning, piece.first_line - 1)
-                if outcome.warning and not (file.guessed and not_read) else None)  # fmt: skip
+                if outcome.warning and not file.guessed else None)  # fmt: skip
+        if outcome.warning and file.guessed and not not_read:
+            guessed_errors.append(file.path)
         warning = Problem(file.path, text, partial=False) if text else None
         if warning and file.path not in warned:  # the first per file, not one per window
             warned.add(file.path)
@@ -521,7 +532,7 @@ def scan_candidate(
         reasons=reasons,
         problems=[
             *candidate.problems,
-            *not_guessed(not_code),
+            *guessed_lines(not_code, guessed_errors),
             *stopped,
             *windowed,
             *unread,

@@ -121,11 +121,28 @@ def test_text_guessed_code_that_parses_mostly_as_errors_is_skipped(store, tmp_pa
     [line] = [p for p in candidate["problems"] if "taken for code" in p["message"]]
     assert line["message"].startswith("1 file(s) skipped: taken for code by their text alone")
     assert "'testdata/build_order'" in line["message"], line
-    assert "syntax error" not in stderr
+    assert "near line" not in stderr
     (folder / "PASTE").write_bytes(JOURNAL)
     code, candidate, stderr = scan(store, folder)
     assert (code, candidate["verdict"]) == (1, "derivative"), stderr
     assert evidence(candidate) == {"PASTE"}
+
+
+def test_text_guessed_code_with_syntax_errors_is_one_line(store, tmp_path):
+    """Scripts with Go inside (Go's cmd/go/testdata), taken for Go by their text, read with a
+    syntax error each: one line counts them, not a line each (210 lines for Go's sources)."""
+    script = (b"go build -n\nstderr 'ok'\n-- go.mod --\nmodule example.com\n-- main.go --\n"
+              b"package main\n\nfunc main() {\n    n := %d\n    println(n)\n}\n")  # fmt: skip
+    folder = tmp_path / "testdata"
+    folder.mkdir()
+    for i in range(5):
+        assert language_for_text(script % i) == "go"
+        (folder / f"build_{i}.txt").write_bytes(script % i)
+    code, candidate, stderr = scan(store, folder)
+    assert (code, candidate["verdict"], candidate["unread"]) == (0, "clear", []), stderr
+    [line] = [p for p in candidate["problems"] if "syntax error" in p["message"]]
+    assert line["message"].startswith("5 file(s) taken for code by their text alone"), line
+    assert "near line" not in stderr
 
 
 def compile_to(source: Path, cfile: Path, source_bytes: bytes, **how: object) -> bytes:
