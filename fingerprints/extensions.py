@@ -156,10 +156,12 @@ Ruby, ``var x: T = `` of TypeScript no Kotlin)."""
 def language_for_text(data: bytes) -> str | None:
     """The language of text whose name tells none (``PASTE.log``, ``numbers``, a bucket's
     object named by its hash), when its first ``_SNIFF_LINES`` lines look like code: at least
-    three code-like lines, a third of the lines that are not blank or a comment, and lines only
-    one of the languages read here writes so (``def f():``, ``func main(``, ``#include``) —
-    the language with the most of them; None for prose, data and binary (a NUL byte). A
-    cheap test, made once per such file: a README or a licence has few code-like lines."""
+    three code-like lines, a third of the lines that are not blank or a comment, and lines of
+    two kinds (``_MARKS``) only one of the languages read here writes so (``def f():`` and
+    ``import os``; ``package main`` and ``func main(``) — of those languages, the one with the
+    most such lines; None for prose, data and binary (a NUL byte). A cheap test, made once per
+    such file: a README or a licence has few code-like lines. A guess: the parse checks it
+    (``SourceFile.guessed``)."""
     if b"\0" in data or data.startswith(b"#!"):  # a script of another language (perl, sh)
         return None
     text = data.decode("utf-8", "replace")
