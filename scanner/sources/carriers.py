@@ -587,6 +587,9 @@ class Unpacker:
         (``skipped_note``)."""
         self.notes = 0
         """Notes given (``_note``)."""
+        self.guessed: dict[str, str] = {}
+        """Files read in the language their text told (``language_for_text``), by path: a link
+        to one of them loses nothing (``_links_to_unread``)."""
 
     # -- accounting ---------------------------------------------------------------------------
 
@@ -880,6 +883,8 @@ class Unpacker:
             return
         if note:
             self._note(path, note)  # still scanned
+        if guessed:
+            self.guessed[path] = language
         yield CandidateFile(path, text, language, guessed)
         yield from expand_inline_maps(path, text, language, self.problems, self.on_map,
                                       self._embedded(depth),
@@ -1008,7 +1013,7 @@ class Unpacker:
                     member = archive.next()
                     if member is None:
                         self._bytecode_without_source(prefix, seen, compiled)
-                        self._links_to_unread(links)
+                        self._links_to_unread(prefix, links)
                         if skipped.junk:
                             top = prefix.removesuffix(SEPARATOR)
                             self._unread(top, SKIPPED.format(skipped.junk))
@@ -1183,7 +1188,7 @@ class Unpacker:
                     body = _compiled_facts(entry[len(prefix) :], info.file_size, None,
                                            handle, compiled)  # fmt: skip
                     yield from self._stream(entry, body, level, name=posixpath.basename(name))
-            self._links_to_unread(links)
+            self._links_to_unread(prefix, links)
             for offset, name in unlisted_entries(stream, archive):
                 self._unread(path, f"a zip entry at byte {offset:,} ({name!r}) that its central "
                                    "directory does not list (unzip does not extract it; a "
@@ -1213,13 +1218,14 @@ class Unpacker:
                       and compiled_from(header, *facts)):  # fmt: skip
                 self._unread(prefix + name, BYTECODE_ELSEWHERE)
 
-    def _links_to_unread(self, links: _Links) -> None:
+    def _links_to_unread(self, prefix: str, links: _Links) -> None:
         """One unread line for each link of an archive named as source (``journal.py``) whose
         target is a file of the archive not read as that language (``notes.txt``): extracted,
         the link is that file under a name that makes it code, and its content was not read
         as code here. A link to a file read as its own language loses nothing."""
         for path, language, target in links.links:
-            if target in links.files and language_for_path(target) != language:
+            read_as = self.guessed.get(prefix + target) or language_for_path(target)
+            if target in links.files and read_as != language:
                 self._unread(path, f"a link to {target!r}, which is not read as {language}; "
                                    f"extracted, it is a {language} file")  # fmt: skip
 
