@@ -46,8 +46,11 @@ if TYPE_CHECKING:  # the names below, imported on first use (``__getattr__``)
     )
     from fingerprints.extensions import (
         extension_for_language,
+        language_for_backup,
         language_for_path,
         language_for_shebang,
+        language_for_text,
+        may_be_unnamed_code,
     )
     from fingerprints.fingerprinter import (
         Analysis,
@@ -207,8 +210,11 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ),
     "fingerprints.extensions": (
         "extension_for_language",
+        "language_for_backup",
         "language_for_path",
         "language_for_shebang",
+        "language_for_text",
+        "may_be_unnamed_code",
     ),
     "fingerprints.languages": ("LANGUAGES", "load_language"),
     "fingerprints.names": (
@@ -388,14 +394,17 @@ __all__ = [
     "isolated_mapper",
     "isolated_tokenize",
     "kgrams",
+    "language_for_backup",
     "language_for_path",
     "language_for_shebang",
+    "language_for_text",
     "learn_reference",
     "licence_reason",
     "line_ended",
     "load_language",
     "markup_scripts",
     "matching_sources",
+    "may_be_unnamed_code",
     "minhash",
     "native_status",
     "notebook_cells",

@@ -31,6 +31,10 @@ class SourceFile:
     path: str  # POSIX, relative to its tree's root
     data: bytes
     language: str
+    guessed: bool = False
+    """Its language was told by its text alone (``language_for_text``: no name, no ``#!``
+    line said it): a guess, which a parse that is mostly errors proves wrong (a test fixture
+    of a language not read here) rather than the file unread (``scanner.scan``)."""
 
 
 @functools.cache

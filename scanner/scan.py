@@ -40,7 +40,7 @@ from scanner.matcher import (
 from scanner.results import CandidateResult
 from scanner.runners import Processes, Ready, Runner, Serial, _batches, _run_batch
 from scanner.sources import Candidate, CandidateFile, Limits, Problem
-from scanner.sources.base import read_through
+from scanner.sources.base import first_few, read_through
 from scanner.structural import Excluded, FunctionPair, match_structure
 from scanner.thresholds import Thresholds
 from scanner.verdict import Verdict, decide
@@ -203,6 +203,26 @@ def mostly_unread(tokens: TokenStream, data: bytes) -> str | None:
         f"syntax error near line {tokens.error_line}, and its tokens cover {share:.0%} of "
         "its text (the rest in error nodes or one unclosed comment or string); not read"
     )
+
+
+def guessed_lines(not_code: list[str], with_errors: list[str]) -> list[Problem]:
+    """What the files taken for code by their text alone (``CandidateFile.guessed``) gave, in
+    at most two lines: those whose parse was mostly errors (``mostly_unread``), skipped as a
+    file whose name tells no language and whose text is no code (their fragments, if any,
+    still count); and those read with a syntax error, counted in one line, not one each (Go's
+    cmd/go/testdata: 210 scripts with Go inside, 210 lines before)."""
+    lines = []
+    for paths, what in (
+        (not_code, "skipped: taken for code by their text alone (no name said so), and mostly "
+                   "not code to the parser"),
+        (with_errors, "taken for code by their text alone (no name said so) with a syntax "
+                      "error: fingerprinted what parsed"),
+    ):  # fmt: skip
+        names = [repr(path) for path in dict.fromkeys(paths)]
+        if names:
+            lines.append(Problem("", f"{len(names):,} file(s) {what}: {first_few(names)}",
+                                 partial=False))  # fmt: skip
+    return lines
 
 
 @dataclass(frozen=True, slots=True)
@@ -403,7 +423,7 @@ def scan_candidate(
                         f"{context.window_bytes:,} bytes")  # fmt: skip
                 windowed.append(Problem(file.path, note, partial=False))
             for first_line, first_column, data in pieces:
-                piece = file if len(pieces) == 1 else CandidateFile(file.path, data, file.language)
+                piece = file if len(pieces) == 1 else replaced(file, data=data)
                 digest = whole if len(pieces) == 1 else hashlib.sha256(data).hexdigest()
                 key = (digest, file.language)
                 files_in_order.append(
@@ -420,6 +440,8 @@ def scan_candidate(
     warnings: list[Problem] = []
     warned: set[str] = set()
     unread: list[Problem] = []
+    not_code: list[str] = []  # guessed code (``CandidateFile.guessed``) the parser refuted
+    guessed_errors: list[str] = []  # guessed code read with a syntax error
     fragments: list[Fragment] = []
     functions: list[FunctionPair] = []
     discounts = Discounts()
@@ -449,11 +471,18 @@ def scan_candidate(
         # its low share is the cut's doing, not the file's (``mostly_unread``)
         not_read = outcome.unread and not (
             piece.windowed and outcome.unread_kind == MOSTLY_UNREAD)  # fmt: skip
-        if not_read:
+        if not_read and file.guessed and outcome.unread_kind == MOSTLY_UNREAD:
+            # taken for code by its text alone, and mostly not code to the parser: the guess
+            # was wrong (a fixture of a language not read here), not the file unread
+            not_code.append(file.path)
+        elif not_read:
             problem = Problem(file.path, outcome.unread)
             if problem not in unread:  # once per file, not once per window
                 unread.append(problem)
-        text = _shift_line(outcome.warning, piece.first_line - 1) if outcome.warning else None
+        text = (_shift_line(outcome.warning, piece.first_line - 1)
+                if outcome.warning and not file.guessed else None)  # fmt: skip
+        if outcome.warning and file.guessed and not not_read:
+            guessed_errors.append(file.path)
         warning = Problem(file.path, text, partial=False) if text else None
         if warning and file.path not in warned:  # the first per file, not one per window
             warned.add(file.path)
@@ -501,7 +530,15 @@ def scan_candidate(
         match=match,
         checks=checks,
         reasons=reasons,
-        problems=[*candidate.problems, *stopped, *windowed, *unread, *warnings, *gaps],
+        problems=[
+            *candidate.problems,
+            *guessed_lines(not_code, guessed_errors),
+            *stopped,
+            *windowed,
+            *unread,
+            *warnings,
+            *gaps,
+        ],
         seconds=time.perf_counter() - started,
         kind=candidate.kind,
         revision=candidate.revision,

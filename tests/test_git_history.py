@@ -148,6 +148,23 @@ def test_leaks_only_on_a_branch_or_in_a_tag_are_found_with_history(store, tmp_pa
     assert candidate["files"][0]["history"]["at_tip"] is True
 
 
+def test_a_git_url_scanned_without_its_history_is_not_clear(store, tmp_path):
+    """One commit of a repository is read without ``--history``: a leak committed then
+    removed is in the others, so the URL is ``incomplete`` with one line saying how to read
+    them; ``--history`` finds it. A commit SHA names all it asks for: no such line."""
+    repo, leak = deleted_leak(tmp_path / "repo")
+    for target in (f"file://{repo}", f"file://{repo}@main"):
+        code, report = scan(store, tmp_path, target)
+        [candidate] = report["candidates"]
+        assert (code, candidate["verdict"], candidate["complete"]) == (3, "incomplete", False)
+        [line] = candidate["unread"]
+        assert line["path"] == "" and "scan --history reads it" in line["message"], line
+    code, report = scan(store, tmp_path, f"file://{repo}", "--history")
+    assert (code, report["candidates"][0]["verdict"]) == (1, "derivative")
+    code, report = scan(store, tmp_path, f"file://{repo}@{leak}")
+    assert report["candidates"][0]["unread"] == []
+
+
 @pytest.mark.parametrize("ref", ["no-such-branch", "deadbeef", "0" * 40])
 def test_a_bad_ref_is_a_problem_line(store, tmp_path, ref):
     repo, _ = deleted_leak(tmp_path / "repo")

@@ -135,7 +135,7 @@ def test_compiled_python_without_its_source_is_unread(store, tmp_path):
     (folder / "acme-1.0-py3-none-any.whl").write_bytes(zip_bytes({
         "acme/__init__.py": b"",
         "acme/journal.pyc": pyc,
-        "acme/__pycache__/__init__.cpython-311.pyc": compiled(tmp_path, b"x = 1\n"),
+        "acme/__pycache__/__init__.cpython-311.pyc": compiled(tmp_path, b""),  # its source
     }))  # fmt: skip
     (folder / "acme-1.0.tar.gz").write_bytes(tar_bytes({
         "acme-1.0/acme/__pycache__/journal.cpython-311.opt-1.pyc": pyc,
@@ -331,12 +331,16 @@ def test_a_folders_own_image_with_a_zip_appended_is_read(store, tmp_path):
 
 def test_a_folders_own_compiled_python_without_its_source_is_unread(store, tmp_path):
     """``.pyc`` files directly in a folder are decided as in an archive: one with no source
-    beside it (``m.py``, or above ``__pycache__/``) is one unread line; one beside it is not."""
+    beside it (``m.py``, or above ``__pycache__/``) is one unread line; one compiled from the
+    source beside it is not."""
     pyc = compiled(tmp_path, JOURNAL)
     folder = tmp_path / "app"
     (folder / "acme" / "__pycache__").mkdir(parents=True)
     (folder / "acme" / "__init__.py").write_text("x = 1\n")
-    (folder / "acme" / "__pycache__" / "__init__.cpython-311.pyc").write_bytes(pyc)
+    py_compile.compile(
+        str(folder / "acme" / "__init__.py"),
+        cfile=str(folder / "acme" / "__pycache__" / "__init__.cpython-311.pyc"),
+    )
     (folder / "acme" / "__pycache__" / "journal.cpython-311.pyc").write_bytes(pyc)
     (folder / "acme" / "ledger.pyc").write_bytes(pyc)
     code, candidate, stderr = scan(store, folder)

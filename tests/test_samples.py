@@ -88,6 +88,11 @@ def test_fork_of_public_code_is_clear_because_public(results):
 def test_an_empty_file_is_reported_but_loses_no_evidence(results):
     result = results["subset-copy"]
     assert [(p.path, p.message) for p in result.problems] == [
-        ("invoicer_lite/core/__init__.py", "empty file")
+        ("invoicer_lite/core/__init__.py", "empty file"),
+        (
+            "",
+            "1 file(s) skipped: no language leaktrace reads by name, and neither code nor an "
+            "archive by content",
+        ),  # pyproject.toml
     ]
     assert not result.partial

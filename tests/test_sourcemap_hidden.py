@@ -57,7 +57,7 @@ def test_content_that_is_no_string_is_one_line(store, tmp_path, content):
 def test_a_key_named_twice_is_one_line(store, tmp_path, twice):
     """JSON readers keep one of two keys of one name (Python's and browsers' the last): the
     other's value is in the file, not read."""
-    values = {"sources": ['["src/journal.py"]', '["README"]'],
+    values = {"sources": ['["src/journal.py"]', '["README.rst"]'],
               "sourcesContent": [f"[{json.dumps(JOURNAL)}]", "[null]"]}  # fmt: skip
     first, last = values[twice]
     other = next(k for k in values if k != twice)

@@ -81,6 +81,7 @@ class Archive:
         unpacker = Unpacker(self.limits, self.problems, self.on_map, self.version_control)
         if self.data is not None:
             yield from unpacker.top(self.path.name, io.BytesIO(self.data))
+            self.problems += unpacker.skipped_note()
             return
         try:
             handle = self.path.open("rb")
@@ -89,6 +90,7 @@ class Archive:
             return
         with handle:
             yield from unpacker.top(self.path.name, handle, self.plain)
+        self.problems += unpacker.skipped_note()
 
 
 def open_archive(path: Path, limits: Limits | None = None) -> Archive:

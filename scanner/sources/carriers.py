@@ -28,6 +28,7 @@ import contextlib
 import dataclasses
 import gzip
 import html
+import importlib.util
 import io
 import json
 import lzma
@@ -41,7 +42,7 @@ import tarfile
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import PurePosixPath
 from typing import IO, Any
 
@@ -55,9 +56,12 @@ from fingerprints import (
     cell_text,
     decode_source,
     extension_for_language,
+    language_for_backup,
     language_for_path,
     language_for_shebang,
+    language_for_text,
     markup_scripts,
+    may_be_unnamed_code,
     notebook_cells,
     notebook_extension,
     printable,
@@ -86,6 +90,9 @@ from scanner.sources.sourcemap import (
 )
 
 HEAD = 512
+SNIFF_BYTES = 8192
+"""What of a file whose name tells nothing is looked at to tell whether it is code."""
+COMPRESSED = ("gzip", "xz", "bzip2", "zstd", "brotli")
 _SPOOL_IN_MEMORY = 64 * 1024 * 1024
 _MAX_COMPRESSION_LAYERS = 4
 _COMPRESSED_SUFFIXES = {".gz": "", ".tgz": ".tar", ".xz": "", ".txz": ".tar", ".bz2": "",
@@ -577,8 +584,14 @@ class Unpacker:
         """A folder's subfolders counted (``folder_entry``)."""
         self.bytes_read = 0
         self.stopped = False
+        self.skipped = 0
+        """Files passed over: no language by name, and neither code nor a carrier by content
+        (``skipped_note``)."""
         self.notes = 0
         """Notes given (``_note``)."""
+        self.guessed: dict[str, str] = {}
+        """Files read in the language their text told (``language_for_text``), by path: a link
+        to one of them loses nothing (``_links_to_unread``)."""
 
     # -- accounting ---------------------------------------------------------------------------
 
@@ -707,21 +720,29 @@ class Unpacker:
         decompressed content of ``path`` (``a.py.gz`` holds ``a.py``, named ``a.py.gz!/a.py``
         in the evidence)."""
         name = name or PurePosixPath(path).name
-        language = language_for_path(name)
-        head = kind = None
+        language = language_for_path(name) or language_for_backup(name)
+        head = stream.read(HEAD)
+        kind = sniff(head, name)
         if language is None:
-            head = stream.read(HEAD)
-            kind = sniff(head, name)
             language = language_for_shebang(head) if kind == "script" else None
+        elif kind in COMPRESSED:  # a source file stored compressed under its own name, as a
+            language = None  # bucket serves one with Content-Encoding: gzip: what it holds
+        else:
+            kind = None
         whole = None  # the file in memory, when it is a zip after other bytes
-        if language is not None:  # source, by its name or by its #! line
-            where = (name if top else path + SEPARATOR + name) if unwrapped else path
-            data = self._read(where, stream, head or b"")
+        where = (name if top else path + SEPARATOR + name) if unwrapped else path
+        guessed = False
+        if kind is None and language is None and may_be_unnamed_code(name):
+            head += stream.read(SNIFF_BYTES - len(head))  # a name that tells nothing: its text
+            language = language_for_text(head)
+            guessed = language is not None
+        if language is not None:  # source, by its name, its #! line or its text
+            data = self._read(where, stream, head)
             if data is None:
                 return
             start = _zip_start(data)
             if start is None:
-                yield from self._source(where, data, language, depth)
+                yield from self._source(where, data, language, depth, guessed)
                 return
             # a zip after source (a Python zipapp's #! launcher line, or a source file with a
             # zip appended): the bytes before the zip are read as source, the zip as a zip
@@ -735,13 +756,15 @@ class Unpacker:
                 if top and layers == 0 and not plain:
                     reason = "its bytes are no archive, package or notebook format"
                     self.problems.append(problem("", f"corrupt or unreadable archive ({reason})"))
+                else:
+                    self.skipped += 1
                 return  # not code, not a carrier: nothing to read
             head, kind = b"", "zip"
         if kind == "unopened":
             what = unopened_format(head)
             self._unread("" if top else path, f"{what}, a format leaktrace does not open")
             return
-        if kind in ("gzip", "xz", "bzip2", "zstd", "brotli"):
+        if kind in COMPRESSED:
             if layers >= _MAX_COMPRESSION_LAYERS:
                 self._unread(path, f"compressed more than {_MAX_COMPRESSION_LAYERS} times")
                 return
@@ -846,8 +869,8 @@ class Unpacker:
 
     # -- what is finally read -----------------------------------------------------------------
 
-    def _source(self, path: str, data: bytes, language: str,
-                depth: int = 0) -> Iterator[CandidateFile]:  # fmt: skip
+    def _source(self, path: str, data: bytes, language: str, depth: int = 0,
+                guessed: bool = False) -> Iterator[CandidateFile]:  # fmt: skip
         if not data.strip():
             self.problems.append(problem(path, EMPTY))
             return
@@ -862,7 +885,9 @@ class Unpacker:
             return
         if note:
             self._note(path, note)  # still scanned
-        yield CandidateFile(path, text, language)
+        if guessed:
+            self.guessed[path] = language
+        yield CandidateFile(path, text, language, guessed)
         yield from expand_inline_maps(path, text, language, self.problems, self.on_map,
                                       self._embedded(depth),
                                       self.limits.max_parse_memory)  # fmt: skip
@@ -992,6 +1017,7 @@ class Unpacker:
 
     def _tar(self, prefix: str, stream: IO[bytes], level: int) -> Iterator[CandidateFile]:
         seen: dict[str, int] = {}
+        compiled: dict[str, _Facts | bytes] = {}
         links = _Links()
         noted: list[tuple[str, str]] = []  # (path, target): one line for the tar, not one each
         # ignore_zeros: read on past the end-of-archive blocks (a tar after a tar, as GNU tar
@@ -1004,8 +1030,8 @@ class Unpacker:
                 while True:
                     member = archive.next()
                     if member is None:
-                        self._bytecode_without_source(prefix, seen)
-                        self._links_to_unread(links)
+                        self._bytecode_without_source(prefix, seen, compiled)
+                        self._links_to_unread(prefix, links)
                         if skipped.junk:
                             top = prefix.removesuffix(SEPARATOR)
                             self._unread(top, SKIPPED.format(skipped.junk))
@@ -1034,7 +1060,9 @@ class Unpacker:
                     if handle is None:
                         continue
                     with self._reading(path):
-                        yield from self._stream(path, handle, level,
+                        body = _compiled_facts(path[len(prefix) :], member.size, member.mtime,
+                                               handle, compiled)  # fmt: skip
+                        yield from self._stream(path, body, level,
                                                 name=posixpath.basename(name))  # fmt: skip
             finally:
                 self._links(prefix, noted)
@@ -1136,6 +1164,7 @@ class Unpacker:
     def _zip(self, path: str, prefix: str, stream: IO[bytes],
              level: int) -> Iterator[CandidateFile]:  # fmt: skip
         seen: dict[str, int] = {}
+        compiled: dict[str, _Facts | bytes] = {}
         links = _Links()
         cap = self.limits.max_read_bytes
         with zipfile.ZipFile(stream) as archive:
@@ -1173,30 +1202,48 @@ class Unpacker:
                     self._unread(entry, "encrypted (a password is needed)")
                     continue
                 with self._reading(entry), archive.open(info) as handle:
-                    yield from self._stream(entry, handle, level, name=posixpath.basename(name))
-            self._links_to_unread(links)
+                    # a zip's times are local, of no known zone: the sizes are compared
+                    body = _compiled_facts(entry[len(prefix) :], info.file_size, None,
+                                           handle, compiled)  # fmt: skip
+                    yield from self._stream(entry, body, level, name=posixpath.basename(name))
+            self._links_to_unread(prefix, links)
             for offset, name in unlisted_entries(stream, archive):
                 self._unread(path, f"a zip entry at byte {offset:,} ({name!r}) that its central "
                                    "directory does not list (unzip does not extract it; a "
                                    "streaming reader does)")  # fmt: skip
-        self._bytecode_without_source(prefix, seen)
+        self._bytecode_without_source(prefix, seen, compiled)
 
-    def _bytecode_without_source(self, prefix: str, names: dict[str, int]) -> None:
+    def _bytecode_without_source(
+        self,
+        prefix: str,
+        names: dict[str, int],
+        compiled: dict[str, _Facts | bytes],
+    ) -> None:
         """One unread line for each compiled Python module (``.pyc``) among an archive's entry
         ``names`` whose source is not among them (``m.py`` beside ``m.pyc``, or above
-        ``__pycache__/m.cpython-311.pyc``): a package that ships its code only compiled holds it
-        in a form no parser here reads. Bytecode beside its source loses nothing."""
+        ``__pycache__/m.cpython-311.pyc``), or is not the source it was compiled from (its
+        header records the source's size and time: ``compiled``, from ``_compiled_facts``): a
+        package that ships its code only compiled holds it in a form no parser here reads, and
+        a decoy ``m.py`` beside it must not pass for its source. Bytecode beside its source
+        loses nothing."""
         for name in names:
-            if name.lower().endswith((".pyc", ".pyo")) and source_of(name) not in names:
+            if not name.lower().endswith((".pyc", ".pyo")):
+                continue
+            header, facts = compiled.get(name), compiled.get(source_of(name))
+            if source_of(name) not in names:
                 self._unread(prefix + name, BYTECODE_ONLY)
+            elif not (isinstance(header, bytes) and isinstance(facts, tuple)
+                      and compiled_from(header, *facts)):  # fmt: skip
+                self._unread(prefix + name, BYTECODE_ELSEWHERE)
 
-    def _links_to_unread(self, links: _Links) -> None:
+    def _links_to_unread(self, prefix: str, links: _Links) -> None:
         """One unread line for each link of an archive named as source (``journal.py``) whose
         target is a file of the archive not read as that language (``notes.txt``): extracted,
         the link is that file under a name that makes it code, and its content was not read
         as code here. A link to a file read as its own language loses nothing."""
         for path, language, target in links.links:
-            if target in links.files and language_for_path(target) != language:
+            read_as = self.guessed.get(prefix + target) or language_for_path(target)
+            if target in links.files and read_as != language:
                 self._unread(path, f"a link to {target!r}, which is not read as {language}; "
                                    f"extracted, it is a {language} file")  # fmt: skip
 
@@ -1238,6 +1285,21 @@ class Unpacker:
                 if where not in self.version_control:
                     self.version_control.append(where)
                 return
+
+    def skipped_note(self) -> list[Problem]:
+        """One line counting the files passed over as neither code nor a carrier (a licence, a
+        ``.po`` catalogue, an image), when there are any: a candidate says what it did not
+        read as code, and one with no file read is never a silent ``clear``."""
+        if not self.skipped:
+            return []
+        return [
+            Problem(
+                "",
+                f"{self.skipped:,} file(s) skipped: no language leaktrace reads by "
+                "name, and neither code nor an archive by content",
+                partial=False,
+            )
+        ]
 
     def _note(self, path: str, message: str) -> None:
         """A line worth showing that loses nothing (a link, a device, a decoded encoding); past
@@ -1293,6 +1355,68 @@ def _spooled(path: str, head: bytes, stream: IO[bytes], cap: int) -> Iterator[IO
 
 BYTECODE_ONLY = ("compiled Python with no source beside it (its code is bytecode, which "
                   "leaktrace does not read)")  # fmt: skip
+
+
+BYTECODE_ELSEWHERE = ("compiled Python whose header does not record the source beside it (its "
+                      "size or time differ, or it cannot be checked): its code is bytecode, "
+                      "which leaktrace does not read")  # fmt: skip
+_PYC_HEADER = 16
+
+
+_Facts = tuple[int, int | None, bytes]
+"""A source's size, time (None: not known exactly) and hash as a compiled module records it."""
+
+
+def _compiled_facts(
+    name: str,
+    size: int,
+    mtime: int | None,
+    handle: IO[bytes],
+    compiled: dict[str, _Facts | bytes],
+) -> IO[bytes]:
+    """Keep what checking a compiled module against its source needs of an archive's entry
+    (its size is within ``max_read_bytes``): a source's size, time and hash (``_Facts``), a
+    compiled module's header; ``handle`` is given back whole (read here, into memory)."""
+    lower = name.lower()
+    if lower.endswith(".py"):
+        data = handle.read()
+        compiled[name] = (size, mtime, importlib.util.source_hash(data))
+        return io.BytesIO(data)
+    if lower.endswith((".pyc", ".pyo")):
+        header = handle.read(_PYC_HEADER)
+        compiled[name] = header
+        return _reader(_Chain(header, handle))
+    return handle
+
+
+def compiled_from(header: bytes, size: int, mtime: int | None,
+                  source_hash: bytes | Callable[[], bytes | None]) -> bool:  # fmt: skip
+    """Whether a compiled module's ``header`` (its first 16 bytes) records a source of ``size``
+    bytes changed at ``mtime`` (None: not known exactly, then only the size is compared), as
+    Python's import checks it before using the bytecode: magic, then (3.7+, PEP 552) flags
+    and the source's time and size, or its hash (``source_hash``, or how to get it, asked only
+    then: ``importlib.util``'s, keyed by this Python's magic, so checked only for bytecode of
+    this Python). Python 2 and 3.0-3.2 record no size; a header that is no such header cannot
+    be checked: False."""
+    version = int.from_bytes(header[:2], "little")
+    if len(header) < _PYC_HEADER or header[2:4] != b"\r\n" or not 3230 <= version < 10000:
+        return False
+    fields = header[4:]
+    if version >= 3390:  # PEP 552: a flags word first
+        flags = int.from_bytes(header[4:8], "little")
+        if flags & 1:  # hash-based
+            if header[:4] != importlib.util.MAGIC_NUMBER:
+                return False
+            known = source_hash if isinstance(source_hash, bytes) else source_hash()
+            return known == header[8:16]
+        if flags:
+            return False
+        fields = header[8:]
+    recorded_time = int.from_bytes(fields[:4], "little")
+    recorded_size = int.from_bytes(fields[4:8], "little")
+    if recorded_size != size & 0xFFFFFFFF:
+        return False
+    return mtime is None or recorded_time == mtime & 0xFFFFFFFF
 
 
 def source_of(compiled: str) -> str:

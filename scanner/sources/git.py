@@ -43,6 +43,11 @@ def is_git_url(target: str) -> bool:
     return bool(_GIT_URL.match(target)) and not Path(target).is_dir()
 
 
+def pins_a_commit(ref: str | None) -> bool:
+    """Whether ``@REF`` names a commit by its SHA (full or abbreviated), not a branch or tag."""
+    return ref is not None and bool(_SHA.match(ref))
+
+
 def is_git_folder(path: Path) -> bool:
     """A work tree with its ``.git``, or a bare repository."""
     if (path / ".git").exists():
@@ -179,7 +184,7 @@ class GitRepo:
         return self._object_format
 
     def _needs_full_fetch(self) -> bool:
-        return self.ref is not None and bool(_SHA.match(self.ref))
+        return pins_a_commit(self.ref)
 
     # -- one commit ---------------------------------------------------------------------------
 
@@ -201,6 +206,10 @@ class GitRepo:
         if commit is None:
             raise GitError("nothing to read (an empty repository?)")
         self.commit = commit
+        if self.with_history is False and not pins_a_commit(self.ref):
+            # ``scan`` of a repository (or a branch, a tag): one commit of it is read, and a
+            # leak committed then deleted is in the others; a commit SHA names all it asks for
+            self.problems.append(problem("", f"git repository: {UNREAD_HISTORY}"))
         listed = list(store.tree(commit))
         told = self._told(store, {e.blob: [e.path] for e in listed if not is_wanted(e.path)})
         entries = sorted((e for e in listed if is_wanted(e.path) or e.blob in told),
@@ -549,6 +558,9 @@ class GitRepo:
         return self._unpacker.data(carried_name(name), data, real=real)
 
 
+UNREAD_HISTORY = (
+    "its history (every commit, deleted files too) is not read; scan --history reads it"
+)
 _CODE_LINE = re.compile(rb"(?m)^.*(?:\w\(|\s(?:[-+*/<>!=:]?=|[<>]|=>|->)\s|[{};:]\s*$).*$")
 """A line that looks like code in any language read here: a call or definition (a name
 right before ``(``), an assignment, comparison or arrow between spaces, or a line ending in a

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import hashlib
+import importlib.util
 import io
 import os
 import re
@@ -20,20 +21,26 @@ from fingerprints import (
     VCS_DIRS,
     TreeEntry,
     carried_name,
+    language_for_backup,
     language_for_path,
+    language_for_text,
+    may_be_unnamed_code,
     walk_tree,
 )
 from scanner.sources.base import CandidateFile, Limits, Problem, first_few, problem
 from scanner.sources.carriers import (
+    BYTECODE_ELSEWHERE,
     BYTECODE_ONLY,
     HEAD,
+    SNIFF_BYTES,
     Unpacker,
+    compiled_from,
     ends_like_zip,
     sniff,
     source_of,
     unread_histories,
 )
-from scanner.sources.git import FileHistory, GitRepo, is_bare_repository
+from scanner.sources.git import UNREAD_HISTORY, FileHistory, GitRepo, is_bare_repository
 from scanner.sources.gitobjects import SHA1, ObjectStore
 from scanner.sources.sourcemap import MapObserver
 
@@ -123,12 +130,15 @@ class LocalTree:
             yield from read_file(unpacker, entry.path, entry.absolute,
                                  entry.skip == UNKNOWN_LANGUAGE, self.problems,
                                  self._blobs if algorithm else None, algorithm or SHA1)  # fmt: skip
+        skipped = unpacker.skipped  # git's own files (config, hooks' samples) are no news
         for path, folder in self._met:  # grows while read: a .git/ met inside a .git/
             self._submodules(path, folder)
             if self.with_history:
                 yield from self._git_folder_files(unpacker, path, folder, walked)
+        unpacker.skipped = skipped
         if self.with_history is not None:  # those met inside archives
             self.problems += unread_histories([f for f in self.version_control if f not in walked])
+        self.problems += unpacker.skipped_note()
         if self.with_history:
             yield from self._histories()
 
@@ -204,8 +214,11 @@ class LocalTree:
                 if not loose:
                     break  # past max_total_bytes
             elif (own := gits_own(parts, entry.absolute)) is None:
+                # git's own text (COMMIT_EDITMSG, hooks' samples) is not looked at for code:
+                # what it holds of code is the history's, read with it
                 yield from read_file(unpacker, where, entry.absolute,
-                                     entry.skip == UNKNOWN_LANGUAGE, self.problems)  # fmt: skip
+                                     entry.skip == UNKNOWN_LANGUAGE, self.problems,
+                                     text=False)  # fmt: skip
             elif self._count_read(unpacker, entry.absolute):
                 yield from _reflog_messages(unpacker, where, parts, own)
         for (store, what), count in sorted(counted.items()):
@@ -320,7 +333,7 @@ class LocalTree:
         elif outside == _LINKED_OUTSIDE:
             self.problems.append(problem(path, outside))
         elif not self.with_history:
-            self.problems.append(problem(path, f"{what}: {_UNREAD_HISTORY}"))
+            self.problems.append(problem(path, f"{what}: {UNREAD_HISTORY}"))
         elif outside:
             self.problems.append(problem(path, outside))
         else:
@@ -384,9 +397,6 @@ class LocalTree:
 
 LINK = "symbolic link, not followed"
 """What ``walk_tree`` says of a link (to a file or a folder)."""
-_UNREAD_HISTORY = (
-    "its history (every commit, deleted files too) is not read; scan --history reads it"
-)
 _GIT_LINK_BYTES = 4096
 _GIT_NAMES = frozenset({".git", "HEAD"})
 _HEX = "0123456789abcdef"
@@ -726,7 +736,7 @@ def _first_bytes(path: Path, most: int) -> bytes:
 
 def read_file(unpacker: Unpacker, path: str, absolute: Path, sniff_first: bool,
               problems: list[Problem], hashed: dict[str, str] | None = None,
-              algorithm: str = SHA1) -> Iterator[CandidateFile]:  # fmt: skip
+              algorithm: str = SHA1, text: bool = True) -> Iterator[CandidateFile]:  # fmt: skip
     """What one file on disk holds (itself if it is source, else what it carries); a file of no
     known language is read only if it is a carrier (``sniff_first``), decided as an archive's
     member is: by its first bytes, or by a zip's end record in its last 64 KiB (an image with a
@@ -745,12 +755,11 @@ def read_file(unpacker: Unpacker, path: str, absolute: Path, sniff_first: bool,
             return
         with handle:
             if sniff_first:
-                if absolute.name.lower().endswith((".pyc", ".pyo")) and not os.path.lexists(
-                    source_of(absolute.as_posix())
-                ):
-                    problems.append(problem(path, f"not read: {BYTECODE_ONLY}"))
-                head = handle.read(HEAD)
-                if sniff(head, absolute.name) is None and not ends_like_zip(handle):
+                if absolute.name.lower().endswith((".pyc", ".pyo")):
+                    _check_bytecode(handle, absolute, path, problems, unpacker.limits)
+                    handle.seek(0)
+                if not _told(handle, absolute.name, text):
+                    unpacker.skipped += 1
                     return  # not source, not a carrier
                 handle.seek(0)
                 if hashed is not None:
@@ -770,6 +779,49 @@ def read_file(unpacker: Unpacker, path: str, absolute: Path, sniff_first: bool,
                 hashed[path] = through.digest.hexdigest()
     except OSError as exc:
         problems.append(problem(path, f"cannot read ({exc.strerror})"))
+
+
+def _check_bytecode(handle: BinaryIO, absolute: Path, path: str, problems: list[Problem],
+                    limits: Limits) -> None:  # fmt: skip
+    """A compiled module (``.pyc``) is one unread line unless the source beside it is the one
+    its header records (size and time, or hash: ``compiled_from``): a lone one, or one beside
+    a decoy ``m.py``, holds code only as bytecode."""
+    source = Path(source_of(absolute.as_posix()))
+    try:
+        facts = os.lstat(source)
+    except OSError:
+        problems.append(problem(path, f"not read: {BYTECODE_ONLY}"))
+        return
+    if not stat.S_ISREG(facts.st_mode):
+        problems.append(problem(path, f"not read: {BYTECODE_ELSEWHERE}"))
+        return
+    header = handle.read(_PYC_HEADER)
+
+    def hashed() -> bytes | None:
+        data = _first_bytes(source, limits.max_read_bytes + 1)
+        return importlib.util.source_hash(data) if len(data) == facts.st_size else None
+
+    if not compiled_from(header, facts.st_size, int(facts.st_mtime), hashed):
+        problems.append(problem(path, f"not read: {BYTECODE_ELSEWHERE}"))
+
+
+_PYC_HEADER = 16
+
+
+def _told(handle: BinaryIO, name: str, text: bool) -> bool:
+    """Whether a file whose name tells no language is read: a carrier or a script by its
+    first bytes, a zip by its end, a copy of a source kept under its name with a suffix
+    (``x.py.bak``), or text that looks like code under a name that tells nothing
+    (``language_for_text``: ``PASTE.log``, ``numbers``), unless not ``text``."""
+    head = handle.read(HEAD)
+    if sniff(head, name) is not None or language_for_backup(name) is not None:
+        return True
+    if ends_like_zip(handle):
+        return True
+    if not (text and may_be_unnamed_code(name)):
+        return False
+    handle.seek(len(head))
+    return language_for_text(head + handle.read(SNIFF_BYTES - len(head))) is not None
 
 
 class _Hashing(io.RawIOBase):
