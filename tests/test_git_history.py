@@ -553,6 +553,22 @@ def test_a_git_link_to_nothing_is_a_line_that_loses_nothing(store, tmp_path):
     assert (code, report["candidates"][0]["verdict"]) == (1, "derivative")
 
 
+def test_a_git_file_holding_more_than_its_gitdir_line_is_read(store, tmp_path):
+    """git reads a ``.git`` file's first line only: a leak after a ``gitdir:`` line (naming
+    nothing, or a real git folder) is a file like any other, read, never passed over as
+    repository metadata (it came out clear, exit 0, behind a line that loses nothing)."""
+    for gitdir in (b"../.git/modules/t", b"../real/.git"):
+        folder = tmp_path / f"hidden-{len(gitdir)}"
+        (folder / "sub").mkdir(parents=True)
+        if gitdir.startswith(b"../real"):
+            new_repo(folder / "real")
+        (folder / "sub" / ".git").write_bytes(b"gitdir: " + gitdir + b"\n" + LEAKED)
+        for history in ((), ("--history",)):
+            code, report = scan(store, tmp_path, str(folder), *history)
+            assert report["candidates"][0]["verdict"] == "derivative", (gitdir, history)
+            assert code == 1, (gitdir, history)
+
+
 def test_with_history_every_ref_reflog_index_and_git_folder_of_a_folder_is_read(store, tmp_path):
     """A leak only on a remote-tracking branch never checked out, only in the stash, only in
     the reflog, only in the index, or a file put inside ``.git/``: ``scan --history`` of the

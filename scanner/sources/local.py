@@ -613,9 +613,12 @@ def _code_kept_apart(parts: list[str]) -> tuple[str, str] | None:
 
 def _git_link(path: Path) -> Path | None:
     """The git folder a ``.git`` file names (``gitdir: PATH``, relative to its folder), if it is
-    one."""
-    first = _first_line(path)
-    if not first.startswith(b"gitdir:"):
+    one: a file holding that line alone, as git writes it. One holding more is no git link but
+    a file like any other, read as such: git reads its first line only, so code after it (a
+    leak behind a ``gitdir:`` line naming nothing) was passed over as repository metadata."""
+    data = _first_bytes(path, _GIT_LINK_BYTES)
+    first, _, rest = data.partition(b"\n")
+    if not first.startswith(b"gitdir:") or rest.strip() or len(data) >= _GIT_LINK_BYTES:
         return None
     return path.parent / os.fsdecode(first.removeprefix(b"gitdir:").strip())
 
