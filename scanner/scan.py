@@ -17,8 +17,10 @@ from fingerprints import (
     TOKENIZE,
     Analysis,
     FingerprintParams,
+    LeaktraceError,
     ParseFailure,
     ParseLimits,
+    StoreError,
     TokenStream,
     analyze,
     event_texts,
@@ -347,6 +349,10 @@ def _unbatched(results: Iterable[list[tuple[bool, Any]]]) -> Iterator[FileOutcom
 
 #: Content hash and language -> what scanning it gave.
 Memo = dict[tuple[str, str], FileOutcome]
+#: Told of each content (hash, language) the parser newly could not read.
+OnUnread = Callable[[tuple[str, str], FileOutcome], None]
+#: A file's SHA-256 (hex) already worked out, or None.
+Digests = Callable[[CandidateFile], str | None]
 
 
 def parsed_ahead(items: Iterable[CandidateFile | Ready],
@@ -378,94 +384,191 @@ def parsed_ahead(items: Iterable[CandidateFile | Ready],
     yield from ready()
 
 
-def scan_candidate(
-    candidate: Candidate,
+def scan_candidate(candidate: Candidate, context: ScanContext, **options: Any) -> CandidateResult:
+    """Fingerprint every file of ``candidate`` and judge it against the context's index
+    (``scan_candidates``, whose keyword arguments it takes, of this one candidate). An error
+    reading the candidate (``LeaktraceError``) is raised to the caller."""
+    (result,) = scan_candidates([candidate], context, **options)  # to the stream's end
+    return result
+
+
+def scan_candidates(
+    candidates: Iterable[Candidate | None],
     context: ScanContext,
     *,
     memo: Memo | None = None,
     runner: Runner | None = None,
-    on_unread: Callable[[tuple[str, str], FileOutcome], None] | None = None,
+    on_unread: OnUnread | None = None,
     meanwhile: Callable[[], object] | None = None,
-    digests: Callable[[CandidateFile], str | None] | None = None,
+    digests: Digests | None = None,
     at_tail: Callable[[], object] | None = None,
-) -> CandidateResult:
-    """Fingerprint every file of ``candidate`` and judge it against the context's index.
+    on_failure: Callable[[Candidate, LeaktraceError], Candidate] | None = None,
+) -> Iterator[CandidateResult]:
+    """Fingerprint every file of each of ``candidates`` and judge it against the context's
+    index, in order, the candidates' files one stream: the next candidate is taken
+    (``candidates`` may unpack it) and its first files are parsed and judged while the one
+    before is combined, judged and recorded by the caller (each result is yielded as soon as
+    its last file's outcome is in). One candidate at a time, a
+    pool's workers idled through each candidate's start and end: many small candidates (npm
+    packages, a fork network) kept both cores busy a third of the time or less.
 
-    ``memo`` (shared across candidates, e.g. a fork network) keeps what each distinct content
-    gave, so it is fingerprinted once; ``runner`` runs the per-file work (in this process by
-    default), in order, so the result is the same wherever it ran. ``on_unread`` hears of each
-    content (hash, language) the parser newly could not read, as soon as that is known.
-    ``meanwhile`` is called once, when the first file's outcome is in: a pool's workers then
-    have the next files, and this process waits for them (what the caller will need after the
-    run, done then, is not done alone at its end).
-    ``digests`` gives the SHA-256 (hex) of a file's bytes already worked out (None: hashed
-    here), asked once per file as it is read. ``at_tail`` is called once, when the last file's
-    outcome is in, before the candidate is combined and judged.
+    A None among ``candidates`` is a barrier: every candidate before it is judged (and the
+    caller has recorded it) before the next is taken. The caller puts one before a candidate
+    whose taking or reading may wait on the network, so that a stalled download never holds
+    back the verdicts already reached (nor loses them to a Ctrl-C while it waits).
+
+    ``memo`` (shared across candidates and runs, e.g. a fork network) keeps what each distinct
+    content gave, so it is fingerprinted once; ``runner`` runs the per-file work (in this
+    process by default), in order, so the result is the same wherever it ran. ``on_unread``
+    hears of each content (hash, language) the parser newly could not read, as soon as that is
+    known. ``meanwhile`` is called once, when the first file's outcome is in: a pool's workers
+    then have the next files, and this process waits for them (what the caller will need
+    after the run, done then, is not done alone at its end). ``digests`` gives the SHA-256
+    (hex) of a file's bytes already worked out (None: hashed here), asked once per file as it
+    is read. ``at_tail`` is called when each candidate's last outcome is in, before it is
+    combined and judged.
+
+    ``on_failure`` turns a candidate whose reading raised ``LeaktraceError`` (a refused fetch)
+    into the candidate to judge instead (an ``Unreadable`` one: no files); without it the
+    error is raised. ``StoreError`` is always raised: no verdict can be trusted then.
     """
-    started = time.perf_counter()
-    fetched_at = now()
     runner = runner or Serial()
     memo = memo if memo is not None else {}
-    in_flight: set[tuple[str, str]] = set()
-    files_in_order: deque[_Piece] = deque()
-    windowed: list[Problem] = []
-    stopped: list[Problem] = []  # an error that ended the candidate's files early
+    in_flight: set[tuple[str, str]] = set()  # shared: a content one candidate sent is not
+    # sent again by the next, which takes its outcome from ``memo`` in order
+    route: deque[_CandidateScan | _Done] = deque()
+    taken = iter(candidates)
+    more = [True]  # candidates left after the last barrier
 
     def work() -> Iterator[CandidateFile | Ready]:
-        """Each file (or window of a large file) to scan, or a placeholder for content already
-        done or under way."""
-        for file in read_through(candidate, stopped):
-            whole = digests(file) if digests is not None else None
-            whole = whole or hashlib.sha256(file.data).hexdigest()
-            pieces = list(windows(file.data, context.window_bytes))
-            if len(pieces) > 1:
-                note = (f"{len(file.data):,} bytes: scanned in {len(pieces)} windows of at most "
-                        f"{context.window_bytes:,} bytes")  # fmt: skip
-                windowed.append(Problem(file.path, note, partial=False))
-            for first_line, first_column, data in pieces:
-                piece = file if len(pieces) == 1 else replaced(file, data=data)
-                digest = whole if len(pieces) == 1 else hashlib.sha256(data).hexdigest()
-                key = (digest, file.language)
-                files_in_order.append(
-                    _Piece(file, whole, key, first_line, first_column, len(pieces) > 1)
-                )
-                if key in memo or key in in_flight:
-                    yield Ready(None)
-                else:
-                    in_flight.add(key)
-                    yield piece
+        """The files of the candidates up to the next barrier, one stream."""
+        for candidate in taken:
+            if candidate is None:
+                return
+            scan = _CandidateScan(candidate, context, memo, in_flight, digests, on_unread)
+            for item in scan.work(on_failure is not None):
+                route.append(scan)
+                yield item
+            route.append(_Done(scan))
+        more[0] = False
 
-    file_hashes: dict[str, str] = {}
-    excerpts: dict[str, str] = {}
-    warnings: list[Problem] = []
-    warned: set[str] = set()
-    unread: list[Problem] = []
-    not_code: list[str] = []  # guessed code (``CandidateFile.guessed``) the parser refuted
-    guessed_errors: list[str] = []  # guessed code read with a syntax error
-    fragments: list[Fragment] = []
-    functions: list[FunctionPair] = []
-    discounts = Discounts()
-    files = lines = tokens = idioms = 0
-    token_offset: dict[str, int] = {}  # tokens of the earlier windows of a windowed file
-    named: set[int] = set()  # private files whose details were read
-    if isinstance(runner, Serial):
-        results = (parsed_ahead(work(), context) if context.parse_limits is not None
-                   else runner.map(scan_file, work(), context))  # fmt: skip
-    elif isinstance(runner, Processes):
-        results = _unbatched(runner.map(_SCAN_BATCH, _batched(work()), context))
-    else:  # a cluster's runner batches by itself
-        results = runner.map(scan_file, work(), context)
-    for result in results:
-        if meanwhile is not None:
-            meanwhile()
-            meanwhile = None
-        piece = files_in_order.popleft()
+    def done() -> Iterator[CandidateResult]:
+        while route and isinstance(route[0], _Done):
+            scan = route.popleft().scan  # type: ignore[union-attr]
+            if at_tail is not None:
+                at_tail()
+            if scan.failed is not None and on_failure is not None:
+                replaced_by = _CandidateScan(on_failure(scan.candidate, scan.failed), context,
+                                             memo, in_flight, digests, on_unread)  # fmt: skip
+                for _ in replaced_by.work(False):  # no files: nothing to judge
+                    raise AssertionError("a failed candidate's stand-in has no files")
+                scan = replaced_by
+            yield scan.finish()
+
+    while more[0]:
+        results: Iterable[FileOutcome | None]
+        if isinstance(runner, Serial):
+            results = (parsed_ahead(work(), context) if context.parse_limits is not None
+                       else runner.map(scan_file, work(), context))  # fmt: skip
+        elif isinstance(runner, Processes):
+            results = _unbatched(runner.map(_SCAN_BATCH, _batched(work()), context))
+        else:  # a cluster's runner batches by itself
+            results = runner.map(scan_file, work(), context)
+        for result in results:
+            if meanwhile is not None:
+                meanwhile()
+                meanwhile = None
+            yield from done()
+            scan = route.popleft()
+            assert isinstance(scan, _CandidateScan)
+            scan.take(result)
+            yield from done()
+        yield from done()
+
+
+@dataclass(slots=True)
+class _Done:
+    """In ``scan_candidates``' order of work: every file of ``scan`` was sent before this."""
+
+    scan: _CandidateScan
+
+
+class _CandidateScan:
+    """One candidate of ``scan_candidates``: its files to send (``work``), each outcome in
+    order (``take``), and its result once the last is in (``finish``)."""
+
+    def __init__(self, candidate: Candidate, context: ScanContext, memo: Memo,
+                 in_flight: set[tuple[str, str]], digests: Digests | None,
+                 on_unread: OnUnread | None) -> None:  # fmt: skip
+        self.candidate, self.context = candidate, context
+        self.memo, self.in_flight = memo, in_flight
+        self.digests, self.on_unread = digests, on_unread
+        self.started = time.perf_counter()
+        self.fetched_at = now()
+        self.failed: LeaktraceError | None = None
+        self.files_in_order: deque[_Piece] = deque()
+        self.windowed: list[Problem] = []
+        self.stopped: list[Problem] = []  # an error that ended the candidate's files early
+        self.file_hashes: dict[str, str] = {}
+        self.excerpts: dict[str, str] = {}
+        self.warnings: list[Problem] = []
+        self.warned: set[str] = set()
+        self.unread: list[Problem] = []
+        self.not_code: list[str] = []  # guessed code (``CandidateFile.guessed``) the parser refuted
+        self.guessed_errors: list[str] = []  # guessed code read with a syntax error
+        self.fragments: list[Fragment] = []
+        self.functions: list[FunctionPair] = []
+        self.discounts = Discounts()
+        self.files = self.lines = self.tokens = self.idioms = 0
+        self.token_offset: dict[str, int] = {}  # tokens of the earlier windows of a windowed file
+        self.named: set[int] = set()  # private files whose details were read
+
+    def work(self, keep_going: bool) -> Iterator[CandidateFile | Ready]:
+        """Each file (or window of a large file) to scan, or a placeholder for content already
+        done or under way. ``keep_going``: an error reading the candidate (``LeaktraceError``,
+        not ``StoreError``) ends its files and is kept in ``failed``, not raised."""
+        context, memo, in_flight = self.context, self.memo, self.in_flight
+        try:
+            for file in read_through(self.candidate, self.stopped):
+                whole = self.digests(file) if self.digests is not None else None
+                whole = whole or hashlib.sha256(file.data).hexdigest()
+                pieces = list(windows(file.data, context.window_bytes))
+                if len(pieces) > 1:
+                    note = (f"{len(file.data):,} bytes: scanned in {len(pieces)} windows of at "
+                            f"most {context.window_bytes:,} bytes")  # fmt: skip
+                    self.windowed.append(Problem(file.path, note, partial=False))
+                for first_line, first_column, data in pieces:
+                    piece = file if len(pieces) == 1 else replaced(file, data=data)
+                    digest = whole if len(pieces) == 1 else hashlib.sha256(data).hexdigest()
+                    key = (digest, file.language)
+                    self.files_in_order.append(
+                        _Piece(file, whole, key, first_line, first_column, len(pieces) > 1)
+                    )
+                    if key in memo or key in in_flight:
+                        yield Ready(None)
+                    else:
+                        in_flight.add(key)
+                        yield piece
+        except StoreError:
+            raise
+        except LeaktraceError as exc:
+            if not keep_going:
+                raise
+            self.failed = exc
+
+    def take(self, result: FileOutcome | None) -> None:
+        """The outcome of the next piece ``work`` gave (None: a placeholder's)."""
+        context, memo = self.context, self.memo
+        piece = self.files_in_order.popleft()
         file, key = piece.file, piece.key
-        if key in in_flight:  # the first file with this content: its result is the real one
+        if key in self.in_flight:  # the first file with this content: its result is the real one
+            assert result is not None
             memo[key] = result
-            in_flight.discard(key)
-            if result.unread and on_unread is not None:
-                on_unread(key, result)
+            self.in_flight.discard(key)
+            if result.unread and self.on_unread is not None:
+                self.on_unread(key, result)
+        if self.failed is not None:
+            return  # its stand-in is judged instead; the content's outcome is kept (above)
         outcome = memo[key]
         # a window of a large file may start inside a string or comment left open by the cut:
         # its low share is the cut's doing, not the file's (``mostly_unread``)
@@ -474,80 +577,87 @@ def scan_candidate(
         if not_read and file.guessed and outcome.unread_kind == MOSTLY_UNREAD:
             # taken for code by its text alone, and mostly not code to the parser: the guess
             # was wrong (a fixture of a language not read here), not the file unread
-            not_code.append(file.path)
+            self.not_code.append(file.path)
         elif not_read:
             problem = Problem(file.path, outcome.unread)
-            if problem not in unread:  # once per file, not once per window
-                unread.append(problem)
+            if problem not in self.unread:  # once per file, not once per window
+                self.unread.append(problem)
         text = (_shift_line(outcome.warning, piece.first_line - 1)
                 if outcome.warning and not file.guessed else None)  # fmt: skip
         if outcome.warning and file.guessed and not not_read:
-            guessed_errors.append(file.path)
+            self.guessed_errors.append(file.path)
         warning = Problem(file.path, text, partial=False) if text else None
-        if warning and file.path not in warned:  # the first per file, not one per window
-            warned.add(file.path)
-            warnings.append(warning)
+        if warning and file.path not in self.warned:  # the first per file, not one per window
+            self.warned.add(file.path)
+            self.warnings.append(warning)
         if outcome.fragments:
-            file_hashes[file.path] = piece.whole
-            if file.path not in excerpts:  # a windowed file: decoded once, not per window
-                excerpts[file.path] = file.data.decode("utf-8", errors="replace")
-            skip = token_offset.get(file.path, 0)
-            fragments.extend(_placed(f, file.path, piece, skip) for f in outcome.fragments)
+            self.file_hashes[file.path] = piece.whole
+            if file.path not in self.excerpts:  # a windowed file: decoded once, not per window
+                self.excerpts[file.path] = file.data.decode("utf-8", errors="replace")
+            skip = self.token_offset.get(file.path, 0)
+            self.fragments.extend(_placed(f, file.path, piece, skip) for f in outcome.fragments)
         shift = piece.first_line - 1
         for f in outcome.functions:  # placed, and its private file named (not by ``combine``,
             private = context.index.files[f.private_file]  # in the tail that runs alone)
-            functions.append(replaced(
+            self.functions.append(replaced(
                 f, candidate_path=file.path, private_repo=private.repo,
                 private_path=private.path,
                 candidate_lines=(f.candidate_lines[0] + shift, f.candidate_lines[1] + shift),
             ))  # fmt: skip
-        idioms += outcome.idioms
-        for number in {f.private_file for f in (*outcome.fragments, *outcome.functions)} - named:
-            named.add(number)  # the file's details read from the store now, while the workers
-            context.index.files[number]  # work, not by ``combine`` in the tail that runs alone
+        self.idioms += outcome.idioms
+        for number in ({f.private_file for f in (*outcome.fragments, *outcome.functions)}
+                       - self.named):  # fmt: skip
+            self.named.add(number)  # the file's details read from the store now, while the
+            context.index.files[number]  # workers work, not by ``combine`` in the tail
         if piece.windowed:
-            token_offset[file.path] = token_offset.get(file.path, 0) + outcome.tokens
-        files += (not piece.windowed or piece.first_line == 1) and not not_read
-        discounts.add(outcome.discounts)
-        lines += outcome.lines
-        tokens += outcome.tokens
-    if at_tail is not None:
-        at_tail()
-    match = combine(fragments, context.index, discounts, files, lines, tokens, functions, idioms,
-                    context.thresholds.structural_min_events)  # fmt: skip
-    verdict, checks, reasons = decide(match, context.thresholds)
-    verdict, reasons = coverage(verdict, reasons, [*candidate.problems, *stopped, *unread])
-    gaps = [Problem("", gap) for gap in context.store_gaps]
-    if gaps and verdict is not Verdict.DERIVATIVE:  # not read against all of the private code
-        reasons = [f"incomplete: {context.store_gaps[0]}", *reasons]
-        verdict = Verdict.INCOMPLETE
-    pin = getattr(candidate, "pin", None)
-    if verdict is not Verdict.CLEAR and callable(pin):
-        pin()
-    return CandidateResult(
-        target=candidate.target,
-        verdict=verdict,
-        match=match,
-        checks=checks,
-        reasons=reasons,
-        problems=[
-            *candidate.problems,
-            *guessed_lines(not_code, guessed_errors),
-            *stopped,
-            *windowed,
-            *unread,
-            *warnings,
-            *gaps,
-        ],
-        seconds=time.perf_counter() - started,
-        kind=candidate.kind,
-        revision=candidate.revision,
-        fetched_at=fetched_at,
-        scanned_at=now(),
-        file_hashes=file_hashes,
-        excerpts=excerpts,
-        history={p: h for p, h in getattr(candidate, "history", {}).items() if p in file_hashes},
-    )
+            self.token_offset[file.path] = self.token_offset.get(file.path, 0) + outcome.tokens
+        self.files += (not piece.windowed or piece.first_line == 1) and not not_read
+        self.discounts.add(outcome.discounts)
+        self.lines += outcome.lines
+        self.tokens += outcome.tokens
+
+    def finish(self) -> CandidateResult:
+        """The candidate combined and judged, once every outcome of its files is in."""
+        context, candidate = self.context, self.candidate
+        match = combine(self.fragments, context.index, self.discounts, self.files, self.lines,
+                        self.tokens, self.functions, self.idioms,
+                        context.thresholds.structural_min_events)  # fmt: skip
+        verdict, checks, reasons = decide(match, context.thresholds)
+        verdict, reasons = coverage(verdict, reasons,
+                                    [*candidate.problems, *self.stopped, *self.unread])  # fmt: skip
+        gaps = [Problem("", gap) for gap in context.store_gaps]
+        if gaps and verdict is not Verdict.DERIVATIVE:  # not read against all of the private code
+            reasons = [f"incomplete: {context.store_gaps[0]}", *reasons]
+            verdict = Verdict.INCOMPLETE
+        pin = getattr(candidate, "pin", None)
+        if verdict is not Verdict.CLEAR and callable(pin):
+            pin()
+        return CandidateResult(
+            target=candidate.target,
+            verdict=verdict,
+            match=match,
+            checks=checks,
+            reasons=reasons,
+            problems=[
+                *candidate.problems,
+                *guessed_lines(self.not_code, self.guessed_errors),
+                *self.stopped,
+                *self.windowed,
+                *self.unread,
+                *self.warnings,
+                *gaps,
+            ],
+            seconds=time.perf_counter() - self.started,
+            kind=candidate.kind,
+            revision=candidate.revision,
+            fetched_at=self.fetched_at,
+            scanned_at=now(),
+            file_hashes=self.file_hashes,
+            excerpts=self.excerpts,
+            history={
+                p: h for p, h in getattr(candidate, "history", {}).items() if p in self.file_hashes
+            },
+        )
 
 
 def coverage(verdict: Verdict, reasons: list[str],

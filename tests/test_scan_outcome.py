@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from fingerprints import fingerprint_tree, open_store
+from fingerprints import LeaktraceError, fingerprint_tree, open_store
 from scanner.index import FingerprintIndex
 from scanner.matcher import replaced
 from scanner.runners import Processes, Ready, _batches
@@ -21,11 +21,13 @@ from scanner.scan import (
     _batched,
     _unbatched,
     scan_candidate,
+    scan_candidates,
     scan_file,
 )
-from scanner.sources import CandidateFile, Limits
+from scanner.sources import CandidateFile, Limits, Unreadable
 from scanner.targets import resolve
 from scanner.thresholds import Thresholds
+from scanner.verdict import Verdict
 from tests.code import PYTHON, PYTHON_RENAMED
 
 
@@ -134,3 +136,87 @@ def test_a_file_judged_from_its_tokens_is_judged_as_scan_file_judges_it(tree):
         assert judged == scan_file(file, context)
         assert bool(judged.fragments) is hit
     store.close()
+
+
+def _pipelined(tree, events: list[str], barrier: bool, runner=None):
+    """Three local candidates through ``scan_candidates``, each taking and each verdict
+    recorded in ``events`` (with a barrier before the third, when ``barrier``)."""
+    repo = tree("private", {"ledger/journal.py": PYTHON})
+    store = open_store(":memory:", create=True)
+    fingerprint_tree(repo, store, name="acme")
+    context = ScanContext(FingerprintIndex.from_store(store), store.params, Thresholds())
+    folders = [tree(f"cand{i}", {"x.py": PYTHON_RENAMED, f"own{i}.py": f"n = {i}\n"})
+               for i in range(3)]  # fmt: skip
+
+    def candidates():
+        for i, folder in enumerate(folders):
+            if barrier and i == 2:
+                yield None
+            events.append(f"take {i}")
+            yield resolve(str(folder), Limits())
+
+    results = []
+    for result in scan_candidates(candidates(), context, runner=runner):
+        events.append(f"judged {len(results)}")
+        results.append(result)
+    store.close()
+    return results
+
+
+def test_the_next_candidate_is_read_while_the_one_before_is_judged_but_not_past_a_barrier(tree):
+    """Candidates are one stream of files: the next is taken (and its files sent) before the one
+    before has its verdict; a barrier (the scan puts one before what may wait on the network)
+    lets every verdict before it out first. The verdicts are those of one at a time."""
+    events: list[str] = []
+    streamed = _pipelined(tree, events, barrier=False)
+    assert events.index("take 1") < events.index("judged 0")
+    assert events.index("take 2") < events.index("judged 1")
+    events = []
+    settled = _pipelined(tree, events, barrier=True)
+    assert events.index("take 1") < events.index("judged 0")
+    assert events.index("judged 1") < events.index("take 2")  # the barrier
+    assert [r.verdict for r in streamed] == [r.verdict for r in settled]
+    assert [r.match.matched_tokens for r in streamed] == [r.match.matched_tokens for r in settled]
+    assert all(r.match.matched_tokens > 0 for r in streamed)
+
+
+class _RefusedHalfway:
+    """A candidate whose reading stops with a refusal after its first file."""
+
+    target, kind, revision = "npm:refused@1.0.0", "npm", None
+
+    def __init__(self) -> None:
+        self.problems: list = []
+
+    def iter_files(self):
+        yield CandidateFile("copied.py", PYTHON_RENAMED.encode(), "python")
+        raise LeaktraceError("npm:refused@1.0.0: 403 Forbidden")
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_candidate_whose_reading_is_refused_is_judged_as_its_stand_in(tree, jobs):
+    """In the stream, a candidate whose reading raised is judged as what ``on_failure`` makes of
+    it (``incomplete``, with no evidence from the files read before the refusal), and the next
+    candidate, which holds the same content, still gets its outcome; without ``on_failure``
+    the error is raised, as ``scan_candidate`` always did."""
+    repo = tree("private", {"ledger/journal.py": PYTHON})
+    store = open_store(str(repo.parent / "store.db"), create=True)
+    fingerprint_tree(repo, store, name="acme")
+    context = ScanContext(FingerprintIndex.from_store(store), store.params, Thresholds())
+    after = resolve(str(tree("after", {"x.py": PYTHON_RENAMED})), Limits())
+    pool = Processes(2) if jobs == 2 else None
+    try:
+        judged = list(scan_candidates(
+            [_RefusedHalfway(), after], context, runner=pool,
+            on_failure=lambda c, exc: Unreadable(c.target, c.kind, str(exc))))  # fmt: skip
+        with pytest.raises(LeaktraceError, match="403"):
+            scan_candidate(_RefusedHalfway(), context, runner=pool)
+        alone = scan_candidate(resolve(str(after.target), Limits()), context)
+    finally:
+        if pool is not None:
+            pool.close()
+        store.close()
+    assert [r.verdict for r in judged] == [Verdict.INCOMPLETE, alone.verdict]
+    assert judged[1].match == alone.match and alone.match.matched_tokens > 0
+    assert not judged[0].match.pairs
+    assert [p.message for p in judged[0].problems] == ["npm:refused@1.0.0: 403 Forbidden"]

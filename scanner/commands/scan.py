@@ -9,7 +9,8 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -72,7 +73,7 @@ def run_scan(targets: Iterable[str | Candidate], store_path: Path, thresholds: T
     from scanner.reports.json_report import candidate_dict, to_dict
     from scanner.results import ScanResult
     from scanner.runners import Processes
-    from scanner.scan import MOSTLY_UNREAD, ScanContext, now, scan_candidate, unparsed
+    from scanner.scan import MOSTLY_UNREAD, ScanContext, now, scan_candidates, unparsed
     from scanner.sources import Limits, Unreadable
     from scanner.targets import resolve, target_kind
 
@@ -110,7 +111,6 @@ def run_scan(targets: Iterable[str | Candidate], store_path: Path, thresholds: T
             if job:
                 results.set_job(run_id, job)
         status = "interrupted"
-        tail: list[Callable[[], object]] = [_tail_imports]  # for the first candidate's wait
         memo: dict[tuple[str, str], FileOutcome] = {}
         on_unread: Callable[[tuple[str, str], FileOutcome], None] | None = None
         if results is not None:
@@ -130,36 +130,51 @@ def run_scan(targets: Iterable[str | Candidate], store_path: Path, thresholds: T
         try:
             with _progress() as progress:
                 task = progress.add_task("scanning", total=None, item="")
-                for wanted in targets:
-                    gc.unfreeze()  # the last candidate's tail froze the heap (below)
-                    typed = wanted if isinstance(wanted, str) else wanted.target
-                    target = hide_userinfo(typed)  # the name shown and recorded: no password
-                    if carried_name(target) in done_before:
-                        continue
-                    progress.update(task, item=target)
-                    candidate: Candidate
-                    try:
-                        candidate = (resolve(typed, limits, crawler, history)
-                                     if isinstance(wanted, str) else wanted)  # fmt: skip
-                        meanwhile = tail.pop() if tail else None
-                        # the candidate's tail (combining, judging, its report's dictionary,
-                        # recording it) runs alone once the workers are done and makes tens of
-                        # thousands of containers: enough for a full collection, which walked
-                        # every object, index, memo and outcomes included (35 ms of CPU at load
-                        # 9, the large tree). Frozen (``gc.freeze``) when the last outcome is in,
-                        # until the next candidate or the run's end, its collections walk only
-                        # what the tail makes
-                        outcome = scan_candidate(candidate, context, memo=memo, runner=runner,
-                                                 on_unread=on_unread, meanwhile=meanwhile,
-                                                 at_tail=gc.freeze)  # fmt: skip
-                    except StoreError:
-                        raise  # the store, not this candidate: no verdict can be trusted
-                    except LeaktraceError as exc:
-                        message = hide_userinfo(str(exc)).removeprefix(f"{target}: ")
-                        if crawler is not None:
-                            message = crawler.http.redact(message)
-                        candidate = Unreadable(target, target_kind(target), message)
-                        outcome = scan_candidate(candidate, context, memo=memo, runner=runner)
+
+                def unreadable(target: str, exc: LeaktraceError) -> Candidate:
+                    message = hide_userinfo(str(exc)).removeprefix(f"{target}: ")
+                    if crawler is not None:
+                        message = crawler.http.redact(message)
+                    return Unreadable(target, target_kind(target), message)
+
+                names: deque[str] = deque()  # of the candidates taken and not yet judged
+
+                def candidates() -> Iterator[Candidate | None]:
+                    """Each target to judge, opened as the scan reaches it, while the one
+                    before is judged and recorded; but when the scan may use the network (a
+                    listing, a download), only once every verdict before it is recorded
+                    (None: ``scan_candidates``' barrier), so that no stalled request holds
+                    them back."""
+                    for wanted in _barriers(targets, crawler is not None):
+                        if wanted is None:
+                            yield None
+                            continue
+                        typed = wanted if isinstance(wanted, str) else wanted.target
+                        target = hide_userinfo(typed)  # shown and recorded: no password
+                        if carried_name(target) in done_before:
+                            continue
+                        progress.update(task, item=target)
+                        names.append(target)
+                        try:
+                            yield (resolve(typed, limits, crawler, history)
+                                   if isinstance(wanted, str) else wanted)  # fmt: skip
+                        except StoreError:
+                            raise  # the store, not this candidate: no verdict can be trusted
+                        except LeaktraceError as exc:
+                            yield unreadable(target, exc)
+
+                # each candidate's tail (combining, judging, its report's dictionary,
+                # recording it) makes tens of thousands of containers: enough for a full
+                # collection, which walked every object, index, memo and outcomes included (35
+                # ms of CPU at load 9, the large tree). Frozen (``gc.freeze``) when its last
+                # outcome is in, until it is recorded, its collections walk only what it makes
+                judged = scan_candidates(
+                    candidates(), context, memo=memo, runner=runner, on_unread=on_unread,
+                    meanwhile=_tail_imports, at_tail=gc.freeze,
+                    on_failure=lambda _, exc: unreadable(names[0], exc),  # judged in order
+                )  # fmt: skip
+                for outcome in judged:
+                    target = names.popleft()
                     outcome.target = carried_name(outcome.target)  # a name not UTF-8: \xNN
                     for problem in outcome.problems:
                         if context.said_apart(problem):  # said when the store was opened
@@ -174,6 +189,7 @@ def run_scan(targets: Iterable[str | Candidate], store_path: Path, thresholds: T
                         if networks and target in networks:
                             recorded["network"] = networks[target]
                         results.add_candidate(run_id, recorded, excerpts)
+                    gc.unfreeze()
                     progress.advance(task)
             status = "done"
         except KeyboardInterrupt:
@@ -185,6 +201,21 @@ def run_scan(targets: Iterable[str | Candidate], store_path: Path, thresholds: T
             if results is not None and run_id is not None:
                 results.finish_run(run_id, status)
     return result, run_id
+
+
+def _barriers(targets: Iterable[str | Candidate], each: bool) -> Iterator[str | Candidate | None]:
+    """``targets``, with a None before each one (``each``) before it is taken: taking the next
+    may itself wait on the network (a listing's next page)."""
+    if not each:
+        yield from targets
+        return
+    remaining = iter(targets)
+    while True:
+        yield None
+        wanted = next(remaining, None)
+        if wanted is None:
+            return
+        yield wanted
 
 
 class ScanInterrupted(KeyboardInterrupt):
