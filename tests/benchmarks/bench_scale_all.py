@@ -296,6 +296,45 @@ def scan_section(work: Path, pip: Path, repeats: int) -> dict[str, Run]:
     return {f"scan{j}": r for j, r in runs.items()}
 
 
+SMALL_CANDIDATES = 120
+"""Real npm packages of ``npm_real``'s pinned sample scanned as one candidate each."""
+
+
+def many_section(work: Path, repeats: int) -> None:
+    """The analyst's common run: many small candidates (the first ``SMALL_CANDIDATES`` real npm
+    tarballs of the pinned sample under 1 MB, each its own candidate) against pip's store,
+    ``--jobs 2`` against one core's ``--jobs 1``. Each candidate has a start (opening it) and an
+    end (combining, judging, recording) of its own, which a run of one large tree has once."""
+    from tests.benchmarks.npm_real import sample, tarball
+
+    folder = work / "many-npm"
+    if not folder.is_dir():
+        partial = work / "many-npm.partial"
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir()
+        chosen = [e for e in sample() if e.size < 1 << 20][:SMALL_CANDIDATES]
+        for entry in chosen:
+            (partial / entry.path.name).write_bytes(tarball(entry))
+        partial.rename(folder)
+    targets = sorted(str(p) for p in folder.iterdir())
+    size = sum(p.stat().st_size for p in folder.iterdir())
+    print(f"\n== scan {len(targets)} real npm packages, one candidate each ({size / 2**20:.1f} MiB "
+          f"compressed), against pip {PIP_VERSION}'s store, best of {repeats} ==")  # fmt: skip
+    store = work / "pip-jobs1.db"
+    runs, reports = {}, {}
+    for name, prefix, jobs in (("one core", ONE_CORE, 1), ("--jobs 2", [], 2)):
+        report, results = work / f"many-{jobs}.json", work / f"many-{jobs}.db"
+        argv = [*prefix, *LEAKTRACE, "scan", *targets, "--store", str(store), "--jobs",
+                str(jobs), "--json", str(report), "--results", str(results)]  # fmt: skip
+        runs[name] = timed(argv, work, repeats, allowed=(0, 1, 3), before=results)
+        reports[name] = [stable(c) for c in json.loads(report.read_text())["candidates"]]
+        print(f"scan {name:<9} {runs[name].wall:6.2f} s{runs[name].cpu_text()}; "
+              f"{len(targets) / runs[name].wall:,.1f} candidates/s")  # fmt: skip
+    speedup = runs["one core"].wall / runs["--jobs 2"].wall
+    print(f"  --jobs 2: {speedup:.2f}x one core's --jobs 1; same report: "
+          f"{reports['one core'] == reports['--jobs 2']}; {load()}")  # fmt: skip
+
+
 def stable(candidate: dict[str, Any]) -> dict[str, Any]:
     """A report's candidate without the times, which differ from run to run."""
     kept = {k: v for k, v in candidate.items() if k not in ("fetched_at", "scanned_at")}
@@ -518,7 +557,7 @@ def dask_section(work: Path, pip: Path, lines: int | None = None) -> None:
               f"the index build; the workers' share divides by their number")  # fmt: skip
 
 
-SECTIONS = ("startup", "fingerprint", "scan", "peers", "dask", "stores")
+SECTIONS = ("startup", "fingerprint", "scan", "many", "peers", "dask", "stores")
 
 
 def main() -> None:
@@ -540,11 +579,13 @@ def main() -> None:
     if "startup" in sections:
         startup_section(work)
     pip = pip_tree()
-    if sections & {"fingerprint", "scan"}:  # the scan section scans against pip's store
+    if sections & {"fingerprint", "scan", "many"}:  # the scans are against pip's store
         fingerprint_section(work, pip, args.repeats)
     if "scan" in sections:
         fingerprint_large_section(work, pip, args.repeats)
         scan_section(work, pip, args.repeats)
+    if "many" in sections:
+        many_section(work, args.repeats)
     if "peers" in sections:
         peers_section(work, pip)
     if "dask" in sections:
