@@ -75,6 +75,7 @@ from scanner.sources.base import (
     Problem,
     first_few,
     problem,
+    read_at_most,
     unexpected,
     unique_name,
 )
@@ -640,7 +641,7 @@ class Unpacker:
         as under the cap, and gives ``b""`` and no line (a 4 MB ``package-lock.json``)."""
         cap = self.limits.max_read_bytes
         left = self.limits.max_total_bytes - self.bytes_read
-        data = head + stream.read(max(0, min(cap, left) + 1 - len(head)))
+        data = head + read_at_most(stream, max(0, min(cap, left) + 1 - len(head)))
         if len(data) > cap:
             self._count_bytes(len(data))
             if json_object and not self._names_a_carrier_key(data, stream):

@@ -27,7 +27,14 @@ from fingerprints import (
     may_be_unnamed_code,
     walk_tree,
 )
-from scanner.sources.base import CandidateFile, Limits, Problem, first_few, problem
+from scanner.sources.base import (
+    CandidateFile,
+    Limits,
+    Problem,
+    first_few,
+    problem,
+    read_at_most,
+)
 from scanner.sources.carriers import (
     BYTECODE_ELSEWHERE,
     BYTECODE_ONLY,
@@ -732,7 +739,7 @@ def _first_bytes(path: Path, most: int) -> bytes:
         if handle is None:
             return b""
         with handle:
-            return handle.read(most)
+            return read_at_most(handle, most)
     except OSError:
         return b""
 
