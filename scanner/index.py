@@ -113,6 +113,51 @@ def _no_references() -> np.ndarray:
     return np.zeros(0, dtype=np.int32)
 
 
+ADDED_CACHE_BYTES = 16 * 2**20
+"""What ``FingerprintIndex.added`` keeps of its answers (a bool per fingerprint of a file):
+kept without a bound, they grew with every private file a long ``watch`` matched."""
+
+
+class RecentCache:
+    """Key -> value, the recently used ones kept, at most ``most_bytes`` of them by ``size``
+    (and always the last); shared by the threads of one process (the watch and its big lane),
+    never sent to another process (a pickled copy starts empty; a forked one with what its
+    parent kept)."""
+
+    def __init__(self, most_bytes: int, size: Callable[[Any], int] | None = None) -> None:
+        self.most_bytes, self.size = most_bytes, size or _nbytes
+        self._kept: OrderedDict[Any, Any] = OrderedDict()
+        self.bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: Any, make: Callable[[], Any]) -> Any:
+        """The value kept under ``key``, else ``make()``'s, kept."""
+        with self._lock:
+            found = self._kept.get(key)
+            if found is not None:
+                self._kept.move_to_end(key)
+                return found
+        found = make()  # the lock not held: ``make`` may read the store
+        with self._lock:
+            if key not in self._kept:
+                self._kept[key] = found
+                self.bytes += self.size(found)
+            while self.bytes > self.most_bytes and len(self._kept) > 1:
+                _, dropped = self._kept.popitem(last=False)
+                self.bytes -= self.size(dropped)
+        return found
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"most_bytes": self.most_bytes, "size": self.size}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["most_bytes"], state["size"])  # type: ignore[misc]
+
+
+def _nbytes(array: np.ndarray) -> int:
+    return int(array.nbytes)
+
+
 def _no_hashes() -> np.ndarray:
     return np.zeros(0, dtype=np.uint64)
 
@@ -158,6 +203,9 @@ class FingerprintIndex:
     """Every learned source with its decision, for the report's provenance."""
     structure: StructureIndex = EMPTY_INDEX
     """The indexed files' functions, for the structural signal (``structural``)."""
+    added_cache: RecentCache = field(default_factory=lambda: RecentCache(ADDED_CACHE_BYTES),
+                                     compare=False, repr=False)  # fmt: skip
+    """(file number, span) -> ``added``'s answer for that file, the recent ones kept."""
     public_structure: StructureIndex = EMPTY_INDEX
     """The public code's functions (``--public``): a candidate function that is one of them is
     never structural evidence."""
@@ -403,20 +451,19 @@ class FingerprintIndex:
         return out
 
     def _added(self, number: int, span: int) -> np.ndarray:
-        cache = self.__dict__.setdefault("_added_by_file", {})
-        found = cache.get((number, span))
-        if found is None:
-            records = self.fingerprints(number)
-            pos = records["pos"].astype(np.int64)
-            held = _member(self.reference_hashes, records["hash"])
-            held_pos = np.unique(pos[held])
-            end = int(pos.max()) + self.k if pos.shape[0] else 0
-            i = np.searchsorted(held_pos, pos, side="left")
-            last = held_pos.shape[0] - 1
-            before = np.where(i > 0, held_pos[np.clip(i - 1, 0, max(last, 0))] + self.k, 0)
-            after = np.where(i <= last, held_pos[np.clip(i, 0, max(last, 0))], end)
-            found = cache[(number, span)] = ~held & (after - before >= span)
-        return found  # type: ignore[no-any-return]
+        return self.added_cache.get((number, span), lambda: self._added_anew(number, span))
+
+    def _added_anew(self, number: int, span: int) -> np.ndarray:
+        records = self.fingerprints(number)
+        pos = records["pos"].astype(np.int64)
+        held = _member(self.reference_hashes, records["hash"])
+        held_pos = np.unique(pos[held])
+        end = int(pos.max()) + self.k if pos.shape[0] else 0
+        i = np.searchsorted(held_pos, pos, side="left")
+        last = held_pos.shape[0] - 1
+        before = np.where(i > 0, held_pos[np.clip(i - 1, 0, max(last, 0))] + self.k, 0)
+        after = np.where(i <= last, held_pos[np.clip(i, 0, max(last, 0))], end)
+        return ~held & (after - before >= span)  # type: ignore[no-any-return]
 
     def records(self, places: np.ndarray, owner: np.ndarray) -> np.ndarray:
         """The stored fingerprint record (hash, raw, pos, lines) at each of ``places``
@@ -523,9 +570,7 @@ class _CachedReader(_StoreReader):
 
     def __init__(self, path: str, file_ids: np.ndarray, stamp: tuple[str, int]) -> None:
         super().__init__(path, file_ids, stamp)
-        self._cache: OrderedDict[int, Any] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()  # the watch's thread and its big lane share the cache
+        self._cache = RecentCache(self.CACHE_BYTES, self._size)
 
     def _read(self, number: int) -> Any:
         raise NotImplementedError
@@ -535,20 +580,8 @@ class _CachedReader(_StoreReader):
         raise NotImplementedError
 
     def _cached(self, number: int) -> Any:
-        with self._lock:
-            found = self._cache.get(number)
-            if found is not None:
-                self._cache.move_to_end(number)
-                return found
-        found = self._read(number)  # on this thread's connection, the lock not held
-        with self._lock:
-            if number not in self._cache:
-                self._cache[number] = found
-                self._bytes += self._size(found)
-            while self._bytes > self.CACHE_BYTES and len(self._cache) > 1:
-                _, dropped = self._cache.popitem(last=False)
-                self._bytes -= self._size(dropped)
-        return found
+        # read on this thread's connection, the cache's lock not held
+        return self._cache.get(number, lambda: self._read(number))
 
 
 class StoredFingerprints(_CachedReader):

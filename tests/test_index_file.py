@@ -312,3 +312,25 @@ def test_schema_4_and_5_stores_migrate_to_the_current_schema(tmp_path, version):
         index = FingerprintIndex.from_store(store)
         assert [r.name for r in index.references][-1] == "iso8601"
     assert fresh(path)
+
+
+def test_what_added_keeps_is_bounded_and_its_answers_unchanged(store_path):
+    """``FingerprintIndex.added`` keeps its answers per file in a bounded cache (it grew with
+    every private file a long watch matched); a copy sent elsewhere carries none of it."""
+    from scanner.index import RecentCache
+
+    with open_store(store_path, read_only=True) as store:
+        index = FingerprintIndex.from_store(store)
+        copied = [int(n) for n in np.flatnonzero(index.file_reference >= 0)]  # iso8601's files
+        keys = [(n, span) for n in copied for span in (20, 40, 80, 160)]
+        unbounded = {key: index._added_anew(*key) for key in keys}
+        index.added_cache.most_bytes = max(a.nbytes for a in unbounded.values())  # one at most
+        for _ in range(2):
+            for key in keys:
+                assert np.array_equal(index._added(*key), unbounded[key])
+                assert index.added_cache.bytes <= index.added_cache.most_bytes
+        assert index.added_cache.bytes > 0
+        sent = pickle.loads(pickle.dumps(index.added_cache))
+        assert isinstance(sent, RecentCache) and sent.bytes == 0
+        assert sent.most_bytes == index.added_cache.most_bytes
+        index.close()
