@@ -105,7 +105,7 @@ def test_python_and_javascript_imports_are_read_as_places():
     text = b"""from ..exceptions import NotFound, BadHost as B
 from . import (converters,
     rules)
-import pip._internal.req as req, os
+import pip._internal.req as req, os  # two imports
   from acme import core
 x = "from . import not_an_import"
 """
