@@ -118,7 +118,8 @@ class RepoOverlap:
     package sit among its own code."""
     outside_imports: tuple[str, ...] = ()
     """Private files of the repository, outside ``folder`` and not in the source, that the
-    source's copies of the shared files import (``fingerprints.imports``): the first few."""
+    source's copies of the shared files import (``fingerprints.imports``), sorted, at most
+    ``reference.MAX_NAMED_IMPORTS``; ``outside_import_count`` counts them all."""
     outside_import_count: int = 0
 
     @property
