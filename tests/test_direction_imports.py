@@ -79,6 +79,8 @@ def test_the_companys_subfolder_published_as_a_package_holds_private_code(ledger
            "acme-ledger that it does not hold (acme_ledger/journal.py, acme_ledger/money.py)" \
            in said  # fmt: skip
     assert "a vendored library" not in said
+    listed = cli("inventory", str(store))
+    assert "billing 1.0 (folder): HOLDS PRIVATE CODE: the package's code imports modules" in listed
     copy = tree("leak", {f"shop/{name}": text for name, text in billing.items()})
     assert scan(copy, store, tmp_path)["verdict"] == "derivative"
     # the user's word still wins
