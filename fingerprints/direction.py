@@ -51,7 +51,14 @@ nothing). The evidence, in the order it is weighed:
 5. **Where each side keeps the shared code.** A package that keeps it in a third-party folder of
    its own (``pip/_vendor/requests/``, ``node_modules/semver/``) says it took it from elsewhere:
    it is not the code's origin. A private repository that keeps the package apart in a subfolder
-   (``internal/semver/``, ``pkg/hpack/``) beside code of its own has copied a library.
+   (``internal/semver/``, ``pkg/hpack/``) beside code of its own has copied a library, unless
+   the package's code imports the rest of that repository (``RepoOverlap.outside_imports``):
+   files of it outside that subfolder that the package does not hold (``from ..core import``,
+   ``from acme.core import``, ``require('../npm')``; ``fingerprints.imports``), files a public
+   source holds left out. A library written elsewhere never names the company's modules; the
+   company's own subfolder, published by a leaker as a package, still imports them. Such a
+   package holds private code in every class (``IMPORTS_PRIVATE``) unless dates or independent
+   sources say public.
 
 Ambiguous containment (``same``, ``small``) is settled by independent sources, then by dates,
 then by where the code is kept (``same`` with the package in a private subfolder beside at least
@@ -109,6 +116,11 @@ class RepoOverlap:
     """Tokens of all the repository's files under ``folder`` (None: evidence stored before it
     was counted). A library copied apart is most of its folder; files in the company's main
     package sit among its own code."""
+    outside_imports: tuple[str, ...] = ()
+    """Private files of the repository, outside ``folder`` and not in the source, that the
+    source's copies of the shared files import (``fingerprints.imports``), sorted, at most
+    ``reference.MAX_NAMED_IMPORTS``; ``outside_import_count`` counts them all."""
+    outside_import_count: int = 0
 
     @property
     def apart(self) -> bool:
@@ -161,14 +173,16 @@ class Overlap:
                 {"repo": r.repo, "tokens": r.tokens, "in_source_tokens": r.in_source_tokens,
                  "files": r.files, "lines": r.lines, "folder": r.folder,
                  "first_commit": r.first_commit, "dated_files": r.dated_files,
-                 "folder_tokens": r.folder_tokens}
+                 "folder_tokens": r.folder_tokens, "outside_imports": list(r.outside_imports),
+                 "outside_import_count": r.outside_import_count}
                 for r in self.repos
             ],
         }  # fmt: skip
 
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> Overlap:
-        repos = tuple(RepoOverlap(**r) for r in data.get("repos", []))  # type: ignore[arg-type, union-attr]
+        repos = tuple(RepoOverlap(**{**r, "outside_imports": tuple(r.get("outside_imports", ()))})  # type: ignore[arg-type]
+                      for r in data.get("repos", []))  # type: ignore[union-attr]  # fmt: skip
         return cls(int(data["source_tokens"]), int(data["covered_tokens"]),  # type: ignore[call-overload]
                    int(data["source_files"]), int(data["matched_files"]), repos,  # type: ignore[call-overload]
                    int(data.get("third_party_tokens", 0)))  # type: ignore[call-overload]  # fmt: skip
@@ -242,6 +256,22 @@ def describe(overlap: Overlap) -> str:
             f"it, and {_pct(overlap.share)} of it is private code")  # fmt: skip
 
 
+IMPORTS_PRIVATE = (
+    "the package's code imports modules of a private repository that the package "
+    "does not hold: the company's own code, kept apart and published, not a "
+    "library it copied"
+)
+
+
+def _imports_reason(repo: RepoOverlap) -> str:
+    """The import evidence in words: which private files the package's code imports."""
+    named = ", ".join(repo.outside_imports[:3])
+    more = repo.outside_import_count - min(3, len(repo.outside_imports))
+    return (f"its copies of files at {repo.folder}/ import {repo.outside_import_count} other "
+            f"file(s) of private repo {repo.repo} that it does not hold ({named}"
+            + (f" and {more} more" if more > 0 else "") + ")")  # fmt: skip
+
+
 def _same_name(folder: str, name: str) -> bool:
     """Whether a private folder is named after the package (``internal/idna`` and ``idna``,
     ``vendor/left_pad`` and ``left-pad``, ``x/@scope/pkg`` and ``@scope/pkg``)."""
@@ -271,7 +301,12 @@ def decide(overlap: Overlap, dates: Dates, trust: str = "auto", independent: int
         return Decision(PUBLIC, kind, tuple(reasons))
     top = overlap.top
     named_after = top is not None and _same_name(top.folder, name) and top.share < ALL
-    apart = top is not None and (top.apart or named_after)
+    importer = next((r for r in overlap.repos if r.outside_imports), None)
+    if importer is not None:
+        reasons.append(_imports_reason(importer))
+    # A package whose code imports the rest of a private tree is no library kept apart in it.
+    apart = top is not None and (top.apart or named_after) and importer is None
+    own_code = IMPORTS_PRIVATE if importer is not None else None
     if kind == "vendored":
         if dated == HOLDS_PRIVATE_CODE:
             return Decision(HOLDS_PRIVATE_CODE, kind,
@@ -280,18 +315,19 @@ def decide(overlap: Overlap, dates: Dates, trust: str = "auto", independent: int
         if apart:
             return Decision(PUBLIC, kind, ("the whole package sits inside a larger private "
                                            "tree: a vendored library", *reasons))  # fmt: skip
-        where = f"{top.folder}/" if top is not None and top.folder else "its root"
-        reasons.append(f"the private repository keeps the shared files among code of its own "
-                       f"at {where}, not apart in a folder of their own")  # fmt: skip
+        if importer is None:
+            where = f"{top.folder}/" if top is not None and top.folder else "its root"
+            reasons.append(f"the private repository keeps the shared files among code of its "
+                           f"own at {where}, not apart in a folder of their own")  # fmt: skip
         if dated == PUBLIC:
             return Decision(PUBLIC, kind, ("the dates say it was published first", *reasons))
         if independent:
             return Decision(PUBLIC, kind, ("other independent sources hold the same code",
                                            *reasons))  # fmt: skip
         return Decision(HOLDS_PRIVATE_CODE, kind,
-                        ("the package is made of files of a private repository, kept among its "
-                         "own code: nothing shows it is a library the company copied",
-                         *reasons))  # fmt: skip
+                        (own_code or "the package is made of files of a private repository, "
+                         "kept among its own code: nothing shows it is a library the company "
+                         "copied", *reasons))  # fmt: skip
     copied_apart = (apart and top is not None and (top.share < WHOLE or named_after)
                     and overlap.third_party_share < MOST)  # fmt: skip
     if named_after and top is not None:
@@ -317,8 +353,8 @@ def decide(overlap: Overlap, dates: Dates, trust: str = "auto", independent: int
                                            "packages hold it too and it was published first",
                                            *reasons))  # fmt: skip
         return Decision(HOLDS_PRIVATE_CODE, kind,
-                        ("a substantial part of a private repository sits inside a package "
-                         "that holds much other code", *reasons))  # fmt: skip
+                        (own_code or "a substantial part of a private repository sits inside a "
+                         "package that holds much other code", *reasons))  # fmt: skip
     # same, small: containment cannot tell
     if independent:
         return Decision(PUBLIC, kind, ("other independent sources hold the same code", *reasons))
@@ -327,6 +363,8 @@ def decide(overlap: Overlap, dates: Dates, trust: str = "auto", independent: int
     if dated == HOLDS_PRIVATE_CODE:
         return Decision(HOLDS_PRIVATE_CODE, kind,
                         ("the dates say the company had it first", *reasons))  # fmt: skip
+    if own_code:
+        return Decision(HOLDS_PRIVATE_CODE, kind, (own_code, *reasons))
     if kind == "small" and top is not None and top.share >= SUBSTANTIAL and not apart:
         where = f"{top.folder}/" if top.folder else "its root"
         return Decision(HOLDS_PRIVATE_CODE, kind,

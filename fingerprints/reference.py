@@ -42,6 +42,7 @@ from fingerprints.direction import (
 )
 from fingerprints.errors import InputError
 from fingerprints.fingerprinter import SourceFile, analyze
+from fingerprints.imports import ModuleRef, module_imports, outside_imports
 from fingerprints.instants import second_key
 from fingerprints.params import FingerprintParams
 from fingerprints.policy import VENDORED_DIRS, content_problem
@@ -98,13 +99,14 @@ class RefFile:
     lines: int
     hashes: np.ndarray  # uint64, every k-gram
     values: np.ndarray  # the normalized token values (to tell data k-grams apart)
+    imports: tuple[ModuleRef, ...] = ()  # the imports that name a place (``imports``)
 
 
 def analyze_reference(job: RefJob) -> RefFile:
     analysis = analyze(job.data, job.language, job.params, structure=False)  # never read
     return RefFile(job.path, hashlib.sha256(job.data).hexdigest(), len(analysis.tokens),
                    analysis.tokens.lines, analysis.kgrams.hashes,
-                   analysis.tokens.values)  # fmt: skip
+                   analysis.tokens.values, module_imports(job.data, job.language))  # fmt: skip
 
 
 @dataclass
@@ -184,6 +186,7 @@ def learn_reference(
     best_count = np.zeros(len(private.files), dtype=np.int64)
     best_ref = np.full(len(private.files), -1, dtype=np.int64)
     ref_paths: list[str] = []
+    ref_imports: dict[str, tuple[ModuleRef, ...]] = {}
     digest_lines: list[str] = []
     seeds = set(store.seeds())
     seen_words: set[str] = set()
@@ -214,6 +217,8 @@ def learn_reference(
         where = np.flatnonzero(hit)
         hit[where[distinct_kinds(ref.values, where, k) < MIN_DISTINCT_KINDS]] = False
         present[at[hit]] = True
+        if ref.imports:
+            ref_imports[ref.path] = ref.imports
         covered = covered_tokens(np.flatnonzero(hit), k, ref.tokens)
         totals["covered"] += covered
         totals["matched"] += covered * 2 >= ref.tokens
@@ -240,7 +245,9 @@ def learn_reference(
         private.owner[present[private.entry_unique]], minlength=len(private.files)
     )
     rows, inventory = _inventory(private, shared_per_file, best_count, best_ref, ref_paths)
-    overlap = _overlap(store, private, shared_per_file, totals)
+    sources = SourceSide(frozenset(line.split("\0", 1)[0] for line in digest_lines), ref_imports,
+                         [ref_paths[i] if i >= 0 else None for i in best_ref.tolist()])  # fmt: skip
+    overlap = _overlap(store, private, shared_per_file, totals, sources)
     sha = meta.sha256 or hashlib.sha256("".join(sorted(digest_lines)).encode()).hexdigest()
     earlier = next((s for s in store.reference_sources()
                     if (s.name, s.version) == (meta.name, meta.version)), None)  # fmt: skip
@@ -297,8 +304,22 @@ def _inventory(
     return rows, inside
 
 
+@dataclass(frozen=True, slots=True)
+class SourceSide:
+    """What ``_overlap`` needs of the source's files: every path, the imports of those sharing
+    fingerprints with private code, and the source file holding most of each private file."""
+
+    paths: frozenset[str]
+    imports: dict[str, tuple[ModuleRef, ...]]
+    best: list[str | None]  # per private file (``PrivateSide.files``)
+
+
 def _overlap(
-    store: SQLiteStore, private: PrivateSide, shared: np.ndarray, totals: dict[str, int]
+    store: SQLiteStore,
+    private: PrivateSide,
+    shared: np.ndarray,
+    totals: dict[str, int],
+    source: SourceSide | None = None,
 ) -> Overlap:
     dates = store.commit_dates()
     share = np.divide(shared, np.maximum(private.distinct, 1))
@@ -311,6 +332,7 @@ def _overlap(
         folder = _folder([private.files[i].path for i in inside])
         firsts = [dates[(repo_id, private.files[i].path)][0] for i in inside
                   if (repo_id, private.files[i].path) in dates]  # fmt: skip
+        outside = _outside_imports(private, mine, inside, folder, source) if source else []
         repos.append(RepoOverlap(
             repo=name,
             tokens=sum(private.files[i].tokens for i in mine),
@@ -322,9 +344,30 @@ def _overlap(
             dated_files=len(firsts),
             folder_tokens=sum(private.files[i].tokens for i in mine
                               if private.files[i].path.startswith(f"{folder}/")),
+            outside_imports=tuple(outside[:MAX_NAMED_IMPORTS]),
+            outside_import_count=len(outside),
         ))  # fmt: skip
     return Overlap(totals["tokens"], totals["covered"], totals["files"], totals["matched"],
                    tuple(repos), totals["third_party"])  # fmt: skip
+
+
+MAX_NAMED_IMPORTS = 200
+"""Private files named in a source's evidence as imported by its shared files (all counted)."""
+
+
+def _outside_imports(
+    private: PrivateSide, mine: list[int], inside: list[int], folder: str, source: SourceSide
+) -> list[str]:
+    """The repository's private files, outside ``folder`` and not in the source, that the
+    source's copies of the shared files import (``imports.outside_imports``)."""
+    pairs = [(private.files[i].path, best) for i in inside
+             if (best := source.best[i]) is not None and best in source.imports]  # fmt: skip
+    if not pairs:
+        return []
+    held = {private.files[i].path for i in inside}
+    paths = {private.files[i].path for i in mine} - held
+    return outside_imports(pairs, lambda path: source.imports.get(path, ()), paths, folder,
+                           source.paths)  # fmt: skip
 
 
 def _decide(
@@ -333,6 +376,7 @@ def _decide(
     others: list[ReferenceSource],
     inside_keys: dict[int, set[tuple[int, str]]],
     vouching: set[int] | None = None,
+    public_code: set[tuple[str, str]] | None = None,
 ) -> Decision:
     """The decision on ``source``, with the other sources as independent evidence.
 
@@ -348,6 +392,8 @@ def _decide(
     held = set().union(*(mine & inside_keys.get(other.id, set()) for other in vouchers))
     independent = len({other.name for other in vouchers}) if held == mine else 0
     dates = Dates(source.evidence.get("published_at"), source.evidence.get("first_published_at"))
+    if public_code:
+        overlap = _without_public_imports(overlap, public_code)
     decision = decide(overlap, dates, source.trust, independent, source.name)
     if held and held != mine:
         names = ", ".join(sorted({other.label for other in vouchers}))
@@ -355,6 +401,18 @@ def _decide(
             *decision.reasons, f"public sources ({names}) hold {len(held)} of its {len(mine)} "
             "private files: no evidence for the others"))  # fmt: skip
     return decision
+
+
+def _without_public_imports(overlap: Overlap, public_code: set[tuple[str, str]]) -> Overlap:
+    """The overlap without imports of private files that public sources hold: public code
+    (a framework the company forked, a plugin of it copied inside) is no company module."""
+    repos = []
+    for repo in overlap.repos:
+        kept = tuple(p for p in repo.outside_imports if (repo.repo, p) not in public_code)
+        dropped = len(repo.outside_imports) - len(kept)
+        repos.append(replace(repo, outside_imports=kept,
+                             outside_import_count=repo.outside_import_count - dropped))  # fmt: skip
+    return replace(overlap, repos=tuple(repos))
 
 
 def _vouching(sources: list[ReferenceSource]) -> set[int]:
@@ -373,10 +431,13 @@ def redecide(store: SQLiteStore) -> list[tuple[ReferenceSource, str]]:
         if row.share >= IN_SOURCE:
             inside_keys.setdefault(row.source_id, set()).add((row.repo_id, row.path))
     vouching = _vouching(sources)
+    names = {repo.id: repo.name for repo in store.repos()}
+    public_code = {(names.get(repo_id, ""), path) for source_id in vouching
+                   for repo_id, path in inside_keys.get(source_id, ())}  # fmt: skip
     changed = []
     for source in sources:
         overlap = Overlap.from_dict(source.evidence["overlap"])
-        decision = _decide(source, overlap, sources, inside_keys, vouching)
+        decision = _decide(source, overlap, sources, inside_keys, vouching, public_code)
         if (decision.decision, decision.reasons) != (source.decision, source.reasons):
             store.set_reference_decision(source.id, decision.decision, decision.reasons)
             if decision.decision != source.decision:

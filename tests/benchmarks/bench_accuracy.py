@@ -154,6 +154,9 @@ CATEGORIES: dict[str, tuple[bool, str]] = {
     "self-vouching": (True, "the leak published twice, or beside a public library; a copy"),
     "own-files-package": (True, "2 modules of the private main package published as a package"),
     "added-to-copy": (True, "code the company appended to a vendored file, alone"),
+    # A subfolder kept apart: a library copied in, or the company's own published by a leaker.
+    "apart-leak": (True, "a subfolder importing its host published as a package; a copy"),
+    "apart-vendored": (False, "a real vendored library kept apart, never importing its host"),
     # Code carried inside other files (the <script> blocks of components, notebook code cells).
     "components": (True, "Vue/Svelte components or notebooks copied, their code renamed"),
     "components-unrelated": (False, "other component libraries or notebooks of the same kind"),
@@ -166,7 +169,8 @@ CATEGORIES: dict[str, tuple[bool, str]] = {
 MUST_BE_CLEAR = ("fixtures",)
 #: The categories whose cases learn a reference set of their own (``Case.references``).
 REFERENCE_CATEGORIES = ("undeclared-copy", "undeclared+leak", "generated", "leak-in-reference",
-                        "self-vouching", "own-files-package", "added-to-copy")  # fmt: skip
+                        "self-vouching", "own-files-package", "added-to-copy", "apart-leak",
+                        "apart-vendored")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -933,6 +937,34 @@ class Builder:
         self.add("added-to-copy", "tabulate lines 901-1150 appended to the copied _parser.py",
                  added, block, references=(library,), note="the block alone")  # fmt: skip
 
+    def apart_leak(self, spec: str, folder: str, package: str) -> None:
+        """A real project as the private tree, one of its subfolders kept apart (``folder``, of
+        the project's own code: it imports the rest of the project, which imports it) published
+        whole by a leaker as the package ``package`` (``name-version``), its imports as they
+        were. The reference set holds that package; a copy of the subfolder must be found."""
+        private = release(spec)
+        source = private / folder
+        name = package.rsplit("-", 1)[0].replace("-", "_")
+        ref = link_tree(source, self._dir(f"apart-leak-{package}") / package / name)
+        copy = link_tree(source, self._dir(f"apart-leak-copy-{package}") / "leak" / source.name)
+        note = f"{folder} published as {package}; reference set {package}"
+        self.add("apart-leak", f"{spec}:{folder} as {package}", private, copy.parent,
+                 references=(ref.parent,), note=note)  # fmt: skip
+
+    def apart_vendored(self, spec: str, vendored: str, kept: str, library: str) -> None:
+        """The control: a real project's real vendored tree (``vendored``, pip's ``_vendor``),
+        kept apart under ``kept`` (a name the private side reads: it skips ``_vendor``). The
+        reference set is one vendored library's own release, which never imports the project;
+        that release, as any project shipping the library, stays clear."""
+        private = self.work / "private" / re.sub(r"\W+", "_", f"{spec}+{kept}")
+        if not private.exists():
+            link_tree(release(spec), private)
+            (private / kept).parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(private / vendored, private / kept)
+        lib = release(library)
+        self.add("apart-vendored", f"{spec} with {vendored} at {kept} vs {library}", private,
+                 lib, references=(lib,), note=f"{library} vendored at {kept}")  # fmt: skip
+
 
 def reference_steps(b: Builder) -> list[tuple[str, Callable[[], None]]]:
     """The cases of issue 10's categories, as (category, build) steps."""
@@ -993,6 +1025,19 @@ def reference_steps(b: Builder) -> list[tuple[str, Callable[[], None]]]:
         steps.append(("leak-in-reference", lambda s=spec, r=refs: b.leak_in_reference(s, r)))
     for category in ("self-vouching", "own-files-package", "added-to-copy"):
         steps.append((category, b.published_leak))  # one build makes all three
+    for spec, folder, package in (
+        ("pip-24.0", "pip-24.0/src/pip/_internal/resolution", "pip-resolve-1.0"),  # absolute
+        ("werkzeug-3.0.3", "werkzeug-3.0.3/src/werkzeug/routing", "wzroute-0.1"),  # relative
+        ("npm:npm-10.8.2", "lib/utils", "npm-utils-1.0"),  # require('../npm')
+    ):
+        steps.append(("apart-leak", lambda s=spec, f=folder, p=package: b.apart_leak(s, f, p)))
+    for spec, vendored, kept, library in (
+        ("pip-24.0", "pip-24.0/src/pip/_vendor", "pip-24.0/src/pip/_bundled", "requests-2.31.0"),
+        ("pip-24.0", "pip-24.0/src/pip/_vendor", "pip-24.0/src/pip/_bundled", "tomli-2.0.1"),
+        ("npm:npm-10.8.2", "node_modules/semver", "lib/bundled/semver", "npm:semver-7.6.2"),
+    ):
+        build = lambda s=spec, v=vendored, k=kept, lib=library: b.apart_vendored(s, v, k, lib)  # noqa: E731
+        steps.append(("apart-vendored", build))
     return steps
 
 
