@@ -522,8 +522,8 @@ def scan_candidate(
         reasons = [f"incomplete: {context.store_gaps[0]}", *reasons]
         verdict = Verdict.INCOMPLETE
     pin = getattr(candidate, "pin", None)
-    if verdict is not Verdict.CLEAR and callable(pin):
-        pin()
+    if (match.pairs or match.functions) and verdict is not Verdict.CLEAR and callable(pin):
+        pin()  # a request per candidate with evidence, whose links name the commit
     return CandidateResult(
         target=candidate.target,
         verdict=verdict,
