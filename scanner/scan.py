@@ -630,8 +630,8 @@ class _CandidateScan:
             reasons = [f"incomplete: {context.store_gaps[0]}", *reasons]
             verdict = Verdict.INCOMPLETE
         pin = getattr(candidate, "pin", None)
-        if verdict is not Verdict.CLEAR and callable(pin):
-            pin()
+        if (match.pairs or match.functions) and verdict is not Verdict.CLEAR and callable(pin):
+            pin()  # a request per candidate with evidence, whose links name the commit
         return CandidateResult(
             target=candidate.target,
             verdict=verdict,

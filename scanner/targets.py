@@ -27,7 +27,8 @@ def resolve(target: str, limits: Limits | None = None, crawler: Crawler | None =
     With ``history``, git repositories (URLs, GitHub, and every repository in a folder, a bare
     one given as the folder too, beside its files) are read commit by commit, every branch and
     tag (every ref of a repository on disk); a crawler lends one object store to them all.
-    ``history=False`` (``scan``) makes a folder's repositories unread lines; ``None`` (the
+    ``history=False`` (``scan``) makes the history of a folder's repositories, of a git URL and
+    of a GitHub repository unread lines (not of one pinned to a commit SHA); ``None`` (the
     default: corpora, ``calibrate``) only lists them.
     """
     limits = limits or (crawler.limits if crawler else None)

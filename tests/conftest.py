@@ -64,3 +64,16 @@ def loaded_modules(setup: str, prefix: str) -> list[str]:
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           check=True, timeout=120)  # fmt: skip
     return done.stdout.split()
+
+
+UNREAD_HISTORY = ("git repository: its history (every commit, deleted files too) is not read; "
+                  "scan --history reads it")  # fmt: skip
+"""The line of a git URL or a ``github:`` target read as one commit, without ``--history``."""
+
+
+def one_commit_clear(candidate: dict) -> bool:
+    """Whether a git or GitHub candidate read as one commit (no ``--history``) was read whole
+    and nothing was found in it: ``incomplete`` only because its history was not read."""
+    return candidate["verdict"] == "incomplete" and candidate["unread"] == [
+        {"path": "", "message": UNREAD_HISTORY}
+    ]

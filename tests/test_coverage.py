@@ -104,7 +104,7 @@ def test_a_fifo_in_a_candidate_folder_is_never_opened(store, tmp_path):
     done = runner.invoke(app, ["scan", str(folder), "--store", str(store),
                                "--results", str(tmp_path / "r.db")])  # fmt: skip
     assert done.exit_code == EXIT_DERIVATIVE
-    assert f"leaktrace: {folder}:pipe.py: not a regular file" in done.stderr
+    assert f"leaktrace: {folder}:pipe.py: a FIFO: not opened" in done.stderr
 
 
 def test_tool_folders_of_a_candidate_are_read(store, tmp_path):

@@ -27,7 +27,7 @@ from scanner.http import Http
 from scanner.sources import Limits
 from scanner.sources.git import GitRepo
 from scanner.sources.local import LocalTree
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, UNREAD_HISTORY
 from tests.servers import FakeGitHub, FakeRegistry
 from tests.servers.git_http import GitHTTPServer
 
@@ -214,6 +214,36 @@ def test_a_github_repository_is_cloned_from_its_clone_url(store, tmp_path, monke
         assert git_server.requests and not any(r["authorization"] for r in git_server.requests)
 
 
+def test_a_github_repository_read_through_the_api_without_its_history_is_not_clear(store, tmp_path):
+    """A ``github:`` target without ``--history`` is one commit's tree, read through the API,
+    as a git URL without it is one commit: a leak committed then deleted is in the others, so
+    it is ``incomplete`` with the same line (exit 3); a fork network's forks too. ``--history``
+    finds the leak; a commit SHA names all it asks for: no line, ``clear``. Before, each came
+    out ``clear``, exit 0."""
+    source, _ = deleted_leak(tmp_path / "work")
+    served = tmp_path / "served"
+    bare(served / "someone" / "tools.git", source)
+    with GitHTTPServer(served) as git_server, FakeGitHub() as gh:
+        gh.html_base = git_server.url
+        tools = gh.add_repo("someone", "tools", {"app.py": b"def main():\n    print('hello')\n"})
+        gh.add_repo("other", "tools", {"app.py": b"x = 1\n"}, fork_of=("someone", "tools"))
+        for target in ("github:someone/tools", "github:someone/tools@main",
+                       "https://github.com/someone/tools/tree/main"):  # fmt: skip
+            code, report = scan(store, tmp_path, target, "--api-url", gh.url)
+            [candidate] = report["candidates"]
+            assert (code, candidate["verdict"], candidate["kind"]) == (3, "incomplete", "github")
+            assert unread(candidate) == {"": UNREAD_HISTORY}, candidate["unread"]
+        code, report = scan(store, tmp_path, "--forks", "someone/tools", "--api-url", gh.url)
+        assert code == 3 and [unread(c) for c in report["candidates"]] == [{"": UNREAD_HISTORY}]
+        code, report = scan(store, tmp_path, f"github:someone/tools@{tools.commit_sha}",
+                            "--api-url", gh.url)  # fmt: skip
+        assert (code, report["candidates"][0]["verdict"]) == (0, "clear")
+        assert report["candidates"][0]["unread"] == []
+        code, report = scan(store, tmp_path, "github:someone/tools", "--history",
+                            "--api-url", gh.url)  # fmt: skip
+        assert (code, report["candidates"][0]["verdict"]) == (1, "derivative")
+
+
 def test_the_token_goes_only_to_the_api_host_over_https():
     http = Http(None, token="s3cret", api_url="https://api.github.com")  # type: ignore[arg-type]
     assert http.git_header("https://github.com/o/r.git") is not None
@@ -273,8 +303,6 @@ def unread(candidate: dict) -> dict[str, str]:
     return {u["path"]: u["message"] for u in candidate["unread"]}
 
 
-UNREAD_HISTORY = ("git repository: its history (every commit, deleted files too) is not read; "
-                  "scan --history reads it")  # fmt: skip
 DANGLING = ("blob(s) in the repository that no commit, reflog or index reaches (dangling) "
             "and that no tree names: no language to read them as (no #! line, no archive): "
             "not read")  # fmt: skip
@@ -477,7 +505,8 @@ def test_a_repository_inside_an_archive_in_a_history_or_on_github_is_unread(stor
     with FakeGitHub() as gh:
         gh.add_repo("someone", "tools", {"inner.tgz": buffer.read_bytes()})
         code, report = scan(store, tmp_path, "github:someone/tools", "--api-url", gh.url)
-        assert (code, unread(report["candidates"][0])) == (3, {"inner.tgz!/inner/.git/": message})
+        assert (code, unread(report["candidates"][0])) == (
+            3, {"inner.tgz!/inner/.git/": message, "": UNREAD_HISTORY})  # fmt: skip
 
 
 def test_a_nested_bare_repository_and_a_linked_git_folder_are_repositories(store, tmp_path):

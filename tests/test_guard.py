@@ -10,9 +10,11 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tarfile
+import threading
 import zipfile
 from pathlib import Path
 
@@ -643,3 +645,46 @@ def test_when_npm_pack_fails_its_error_is_shown_not_where_it_kept_its_log(tmp_pa
     [line] = [line for line in output.splitlines() if "npm pack --dry-run failed" in line]
     assert "(exit 1: Invalid package, must have name and version); using npm's rules" in line
     assert "complete log" not in output and "_logs" not in output, output
+
+
+def test_a_fifo_or_a_socket_in_a_folder_is_one_note_never_opened_and_loses_nothing(tmp_path, store):
+    """A FIFO or a socket holds no content of its own, and nothing that publishes a folder
+    publishes any: npm pack 11.19 leaves both out of the tarball, setuptools' sdist skips them
+    (``not a regular file -- skipping``), tar keeps a name only. Guard and scan never open one
+    (a writer waiting on the FIFO is never let through: opening it would be reading what a
+    process writes, not the folder) and say each once, a note: guard exits 0, scan is clear.
+    A socket was opened, failed (ENXIO) and was ``unread``: exit 3."""
+    site = write_tree(tmp_path / "site", {"app.js": "let a = 1\n"})
+    os.mkfifo(site / "feed.py")
+    listening = socket.socket(socket.AF_UNIX)
+    listening.bind(str(site / "agent.sock"))
+    let_through = threading.Event()
+
+    def writer() -> None:  # blocks until something opens the FIFO to read it
+        os.close(os.open(site / "feed.py", os.O_WRONLY))
+        let_through.set()
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    out = tmp_path / "out.json"
+    try:
+        guarded = subprocess.run([str(LEAKTRACE), "guard", str(site), "--store", str(store),
+                                  "--json", str(out)], capture_output=True, text=True,
+                                 timeout=120)  # fmt: skip
+        assert guarded.returncode == 0, guarded.stdout + guarded.stderr
+        [artifact] = report(out)["artifacts"]
+        assert artifact["findings"] == [] and artifact["files"] == 1
+        scanned = subprocess.run([str(LEAKTRACE), "scan", str(site), "--store", str(store),
+                                  "--json", str(out), "--results", str(tmp_path / "r.db")],
+                                 capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert scanned.returncode == 0, scanned.stdout + scanned.stderr
+        assert [c["verdict"] for c in report(out)["candidates"]] == ["clear"]
+        assert not let_through.is_set()
+    finally:
+        os.close(os.open(site / "feed.py", os.O_RDONLY | os.O_NONBLOCK))  # lets it through
+        thread.join(timeout=10)
+        listening.close()
+    for done in (guarded, scanned):
+        output = done.stdout + done.stderr
+        assert output.count(f"{site}:feed.py: a FIFO: not opened") == 1, output
+        assert output.count(f"{site}:agent.sock: a socket: not opened") == 1, output

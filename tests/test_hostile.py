@@ -255,7 +255,7 @@ def test_a_character_device_in_a_candidate_folder_is_never_read(store, tmp_path)
         pytest.skip("cannot make a device node here")
     done, _, peak = scan(store, folder)
     assert done.returncode == 1
-    assert "zero.py: not a regular file" in done.stderr
+    assert "zero.py: a character device: not opened" in done.stderr
     assert peak < 512
 
 

@@ -28,12 +28,15 @@ from scanner.reports.panes import Mark, code_rows
 from scanner.resultsdb import SCHEMA_VERSION, ResultsDB
 from scanner.serve import ServeConfig, check_bind
 from scanner.serve.server import address, bind, make_server
+from tests.conftest import one_commit_clear
 from tests.servers import FakeGitHub
 from tests.test_crawler import PRIVATE, PUBLIC, TOKEN, tree_files
 
 runner = CliRunner()
 LEAKY = ("user1", "user3", "user4")
 LOOKALIKE = "user5"
+UNREAD_ONLY = ("user0", "user2")
+"""Forks holding nothing private: ``incomplete`` all the same, their history not read."""
 HOSTILE = '<img src=x onerror="document.title=1">"><script>document.title=2</script>'
 
 
@@ -117,8 +120,10 @@ def csrf_of(page: str) -> str:
 def test_a_fork_network_run_names_its_network(results):
     with ResultsDB(results) as db:
         flagged = {c["target"].split("@")[0]: c for _, c in db.flagged()}
-    assert sorted(flagged) == [f"github:{o}/pay-sdk" for o in (*LEAKY, LOOKALIKE)]
+    assert sorted(flagged) == [f"github:user{i}/pay-sdk" for i in range(6)]
     assert {c.get("network") for c in flagged.values()} == {"acme/pay-sdk"}
+    # the other two: one commit read, clear of private code, their history not read
+    assert all(one_commit_clear(flagged[f"github:{o}/pay-sdk"]) for o in UNREAD_ONLY)
 
 
 def test_a_decision_on_a_content_applies_everywhere_and_undo_is_recorded(results):
@@ -197,7 +202,7 @@ def test_review_everywhere_decides_once_for_every_fork(results):
     with ResultsDB(results) as db:
         states = {c["target"].split("/")[0]: c["review"]["confirmed"] for _, c in db.flagged()}
     assert states == {**{f"github:{owner}": ["internal/export.go"] for owner in LEAKY},
-                      f"github:{LOOKALIKE}": []}  # fmt: skip
+                      **{f"github:{owner}": [] for owner in (LOOKALIKE, *UNREAD_ONLY)}}  # fmt: skip
 
 
 def test_a_version_2_database_is_migrated_with_its_decisions(results, tmp_path):

@@ -21,7 +21,15 @@ from scanner.resultsdb import ResultsDB
 from scanner.serve import ServeConfig
 from tests.test_browser import CHROMEDRIVER, CHROMIUM, assert_injected_markup_runs_nothing
 from tests.test_crawler import PRIVATE
-from tests.test_serve import HOSTILE, LEAKY, LOOKALIKE, results, scanned, serving  # noqa: F401
+from tests.test_serve import (  # noqa: F401
+    HOSTILE,
+    LEAKY,
+    LOOKALIKE,
+    UNREAD_ONLY,
+    results,
+    scanned,
+    serving,
+)
 
 if not (CHROMIUM and CHROMEDRIVER):  # tests.test_browser skips or fails the module already
     pytest.skip("needs Debian's chromium and chromium-driver", allow_module_level=True)
@@ -107,17 +115,20 @@ def test_a_whole_review_of_a_fork_network(browser, results):  # noqa: F811
         flagged = {"candidates": [candidate for _, candidate in db.flagged()]}
     private = load_private_source(flagged, str(PRIVATE)).texts  # side by side, as --private-source
     with serving(ServeConfig(results, "ana", private=private)) as url:
-        # The queue: four forks await a decision, strongest first, counts at the top.
+        # The queue: six forks await a decision, strongest first, counts at the top (the
+        # last two hold nothing private, but their history was not read: incomplete).
         browser.get(url)
         rows = browser.find_elements(By.CSS_SELECTOR, "#queue tbody tr")
-        assert len(rows) == 4
+        assert len(rows) == 6
         assert all("fork network" in row.text for row in rows)
         sharing = [row.find_element(By.CSS_SELECTOR, "td.sharing").text for row in rows]
-        assert sharing == ["2 others", "2 others", "2 others", ""]  # three forks, one blob pair
-        assert rows[-1].find_element(By.CSS_SELECTOR, "a.target").text.startswith(
+        assert sharing == ["2 others"] * 3 + [""] * 3  # three forks, one blob pair
+        assert rows[3].find_element(By.CSS_SELECTOR, "a.target").text.startswith(
             f"github:{LOOKALIKE}/")  # the partial copy has the least evidence  # fmt: skip
+        assert {row.find_element(By.CSS_SELECTOR, "a.target").text.split("/")[0]
+                for row in rows[4:]} == {f"github:{o}" for o in UNREAD_ONLY}  # fmt: skip
         counts = browser.find_element(By.ID, "counts").text
-        assert "4 awaiting, 0 confirmed, 0 dismissed" in counts
+        assert "6 awaiting, 0 confirmed, 0 dismissed" in counts
         Select(browser.find_element(By.NAME, "kind")).select_by_value("network")
         Select(browser.find_element(By.NAME, "verdict")).select_by_visible_text("derivative")
         submitted(browser, browser.find_element(By.CSS_SELECTOR, "#filters button").click)
@@ -170,7 +181,8 @@ def test_a_whole_review_of_a_fork_network(browser, results):  # noqa: F811
             assert "that content everywhere; decided on github:user1/" in history
         assert queue_states(browser, url) == {
             "github:user1": "confirmed", "github:user3": "confirmed",
-            "github:user4": "confirmed", f"github:{LOOKALIKE}": "awaiting"}  # fmt: skip
+            "github:user4": "confirmed", f"github:{LOOKALIKE}": "awaiting",
+            **{f"github:{o}": "awaiting" for o in UNREAD_ONLY}}  # fmt: skip
 
         # The look-alike is dismissed, with a reason.
         open_candidate(browser, url, LOOKALIKE)

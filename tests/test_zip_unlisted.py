@@ -12,6 +12,8 @@ import struct
 import zipfile
 import zlib
 
+import pytest
+
 from tests.test_hostile import JOURNAL, scan
 
 _CENTRAL = b"PK\x01\x02"
@@ -180,3 +182,45 @@ def test_an_entry_after_a_deflate_stream_the_directory_counts_on_is_said_not_rea
     verdicts = {c["target"].rsplit("/", 1)[-1]: c["verdict"] for c in report["candidates"]}
     assert verdicts == {"lib.zip": "incomplete", "artifact.zip": "clear"}
     said_hidden(done.stderr, "lib.zip")
+
+
+def deflated_zeros(size: int) -> bytes:
+    """A raw deflate stream of ``size`` zero bytes, not closed (a sync flush: byte-aligned), so
+    that more blocks may follow it."""
+    deflater = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return deflater.compress(bytes(size)) + deflater.flush(zlib.Z_SYNC_FLUSH)
+
+
+@pytest.mark.parametrize(("options", "bound"), [
+    ((), "max_ratio 200 times"),
+    (("--max-total-bytes", str(8 << 20)), "what is left of max_total_bytes"),
+])  # fmt: skip
+def test_a_deflate_bomb_whose_end_is_looked_for_is_said_not_read_not_inflated_to_its_end(
+    store, tmp_path, options, bound
+):
+    """A deflated entry whose sizes come after its data, and whose bytes hold a local header
+    (in a stored block: its data, as a streaming reader sees it): its stream is inflated to find
+    where it ends, but 64 MiB of zeros (a 64 KiB stream) is past ``max_ratio`` times its size:
+    inflated no further, one unread line naming the entry (whether an entry is hidden after it
+    is not known), never its end taken silently. Its directory record claims 1,000 bytes, which
+    zipfile reads with a good CRC: the entry itself is read, clear before. What is inflated
+    counts against ``max_total_bytes``, and stops there too."""
+    inner = local_header("pad.bin", b"\0" * 16) + b"\0" * 16
+    stored = b"\x01" + struct.pack("<2H", len(inner), 0xFFFF ^ len(inner)) + inner  # final block
+    data = deflated_zeros(64 << 20) + stored
+    claimed = 1000
+    crc = zlib.crc32(bytes(claimed))
+    data += struct.pack("<4s3I", b"PK\x07\x08", crc, len(data), claimed)
+    name = b"pkg/zeros.bin"
+    local = struct.pack("<4s5H3I2H", b"PK\x03\x04", 20, 0x08, 8, 0, 0, 0, 0, 0, len(name), 0)
+    path = tmp_path / "bomb.zip"
+    path.write_bytes(one_entry(local + name, data, crc, claimed, 0x08, 8))
+    with zipfile.ZipFile(path) as archive:
+        assert archive.read("pkg/zeros.bin") == bytes(claimed)
+    inflater = zlib.decompressobj(-15)
+    assert len(inflater.decompress(data)) == (64 << 20) + len(inner) and inflater.eof
+    done, report, _ = scan(store, path, options=options)
+    assert done.returncode == 3, done.stderr
+    assert [c["verdict"] for c in report["candidates"]] == ["incomplete"]
+    [line] = [line for line in done.stderr.splitlines() if "deflate stream" in line]
+    assert "bomb.zip:pkg/zeros.bin: not read: " in line and bound in line, line

@@ -1167,6 +1167,7 @@ class Unpacker:
         seen: dict[str, int] = {}
         compiled: dict[str, _Facts | bytes] = {}
         links = _Links()
+        shown: dict[zipfile.ZipInfo, str] = {}
         cap = self.limits.max_read_bytes
         with zipfile.ZipFile(stream) as archive:
             for info in archive.infolist():
@@ -1177,6 +1178,7 @@ class Unpacker:
                 if info.is_dir():
                     continue
                 entry = prefix + unique_name(name, seen)
+                shown[info] = entry
                 mode = info.external_attr >> 16
                 if info.create_system == 3 and stat.S_IFMT(mode) not in (0, stat.S_IFREG):
                     what = "a link" if stat.S_ISLNK(mode) else "a device, FIFO or special file"
@@ -1196,7 +1198,7 @@ class Unpacker:
                     self._unread(entry, f"{info.file_size:,} bytes, over max_read_bytes {cap:,}")
                     continue
                 ratio = info.file_size / info.compress_size if info.compress_size else 0
-                if ratio > self.limits.max_ratio and info.file_size > (1 << 20):
+                if ratio > self.limits.max_ratio and info.file_size > _BOMB_SIZE:
                     self._unread(entry, f"compression ratio over {self.limits.max_ratio} (bomb?)")
                     continue
                 if info.flag_bits & _ENCRYPTED:
@@ -1208,10 +1210,18 @@ class Unpacker:
                                            handle, compiled)  # fmt: skip
                     yield from self._stream(entry, body, level, name=posixpath.basename(name))
             self._links_to_unread(prefix, links)
-            for offset, name in unlisted_entries(stream, archive):
+            budget = Inflation(self.limits.max_total_bytes - self.bytes_read,
+                               self.limits.max_ratio)  # fmt: skip
+            for offset, name in unlisted_entries(stream, archive, budget):
                 self._unread(path, f"a zip entry at byte {offset:,} ({name!r}) that its central "
                                    "directory does not list (unzip does not extract it; a "
                                    "streaming reader does)")  # fmt: skip
+            for info, bound in budget.unchecked:
+                self._unread(shown.get(info, prefix + _clean(info.filename)),
+                             f"its deflate stream inflates past {bound}, so whether a zip "
+                             "entry is hidden after it (a streaming reader extracts one, unzip "
+                             "does not) is not known")  # fmt: skip
+            self._count_bytes(budget.inflated)
         self._bytecode_without_source(prefix, seen, compiled)
 
     def _bytecode_without_source(
@@ -1513,14 +1523,45 @@ _METHODS = {0, 1, 6, 8, 9, 12, 14, 19, 93, 95, 96, 97, 98, 99}
 _SCAN = 1 << 20
 
 
-def unlisted_entries(stream: IO[bytes], archive: zipfile.ZipFile) -> Iterator[tuple[int, str]]:
+_BOMB_SIZE = 1 << 20
+"""A zip entry over this size whose ratio is over ``max_ratio`` is taken for a bomb."""
+
+
+@dataclasses.dataclass
+class Inflation:
+    """What ``unlisted_entries`` may inflate to find where deflate streams end: ``room`` bytes
+    in all (what is left of the candidate's ``max_total_bytes``: they count as read), and for
+    one stream ``max_ratio`` times its compressed size (or ``_BOMB_SIZE``), as a listed entry
+    may hold before it is a bomb. An honest stream never passes the ratio: its entry, whose
+    sizes say so, is refused first. ``unchecked``: each entry whose stream was not inflated to
+    its end, and which bound stopped it."""
+
+    room: int
+    max_ratio: int
+    inflated: int = 0
+    unchecked: list[tuple[zipfile.ZipInfo, str]] = dataclasses.field(default_factory=list)
+
+    def bound(self, compressed: int) -> tuple[int, str]:
+        """(bytes one stream of ``compressed`` bytes may inflate to, that bound told)."""
+        by_ratio = max(_BOMB_SIZE, self.max_ratio * compressed)
+        left = self.room - self.inflated
+        if left < by_ratio:
+            left = max(0, left)
+            return left, f"{left:,} bytes (what is left of max_total_bytes)"
+        return by_ratio, (f"{by_ratio:,} bytes (max_ratio {self.max_ratio} times its "
+                          f"{compressed:,} compressed bytes: a bomb?)")  # fmt: skip
+
+
+def unlisted_entries(stream: IO[bytes], archive: zipfile.ZipFile,
+                     budget: Inflation) -> Iterator[tuple[int, str]]:  # fmt: skip
     """Each local header (its offset and name) in the bytes of a zip before its central
     directory that no entry of the directory spans: an entry a streaming reader extracts and
     unzip never lists. Only one whose fields hold together counts (a known method, a name, its
     data inside the gap): a self-extractor's stub may hold the signature as a constant. An
     entry spans what its local header says when that is less than the directory says: a
     streaming reader reads that much of it, then the next local header, which may be inside
-    what the directory counts as the entry's data."""
+    what the directory counts as the entry's data. A deflate stream is inflated within
+    ``budget``: one past it is taken to end where the directory says (``budget.unchecked``)."""
     spans = []
     for info in archive.infolist():
         stream.seek(info.header_offset)
@@ -1533,7 +1574,12 @@ def unlisted_entries(stream: IO[bytes], archive: zipfile.ZipFile) -> Iterator[tu
             start = info.header_offset + _LOCAL.size + names + extra
             end = start + size
             if flags & 0x08 and method == zipfile.ZIP_DEFLATED:
-                end = _deflate_end(stream, start, end)
+                limit, told = budget.bound(end - start)
+                stream_end, inflated = _deflate_end(stream, start, end, limit)
+                budget.inflated += inflated
+                if stream_end is None:
+                    budget.unchecked.append((info, told))
+                end = end if stream_end is None else stream_end
             elif info.flag_bits & 0x08:  # a data descriptor: signature, CRC, two sizes (zip64: 8)
                 end += 24 if max(info.file_size, info.compress_size) >= 0xFFFFFFFF else 16
             spans.append((info.header_offset, end))
@@ -1544,28 +1590,31 @@ def unlisted_entries(stream: IO[bytes], archive: zipfile.ZipFile) -> Iterator[tu
         at = max(at, end)
 
 
-def _deflate_end(stream: IO[bytes], start: int, end: int) -> int:
+def _deflate_end(stream: IO[bytes], start: int, end: int, limit: int) -> tuple[int | None, int]:
     """Where a streaming reader takes the next local header to be after a deflated entry whose
     sizes come after its data (at ``start``; the directory says it ends at ``end``): where its
-    deflate stream ends. Inflated only when a local header whose fields hold together is in its
-    bytes at all (else ``end``): one hidden there after the stream's end and its descriptor is
-    extracted by a streaming reader; one inside the stream (a stored block) is its data."""
+    deflate stream ends, and how many bytes were inflated to tell. Inflated only when a local
+    header whose fields hold together is in its bytes at all (else ``end``): one hidden there
+    after the stream's end and its descriptor is extracted by a streaming reader; one inside
+    the stream (a stored block) is its data. None when it inflates past ``limit`` bytes."""
     if next(_local_headers(stream, start, end), None) is None:
-        return end
-    inflater, at = zlib.decompressobj(-zlib.MAX_WBITS), start
+        return end, 0
+    inflater, at, inflated = zlib.decompressobj(-zlib.MAX_WBITS), start, 0
     stream.seek(start)
     try:
         while not inflater.eof and at < end:
             block = stream.read(min(_SCAN, end - at))
             if not block:
-                return end
+                return end, inflated
             at += len(block)
             while block and not inflater.eof:  # what it inflates to is not kept
-                inflater.decompress(block, _SCAN)
+                inflated += len(inflater.decompress(block, _SCAN))
+                if inflated > limit:
+                    return None, inflated
                 block = inflater.unconsumed_tail
     except zlib.error:
-        return end
-    return at - len(inflater.unused_data) if inflater.eof else end
+        return end, inflated
+    return (at - len(inflater.unused_data) if inflater.eof else end), inflated
 
 
 def _local_headers(stream: IO[bytes], start: int, end: int) -> Iterator[tuple[int, str]]:

@@ -35,7 +35,7 @@ from scanner.sources.answers import (
 )
 from scanner.sources.base import CandidateFile, Limits, Problem, problem
 from scanner.sources.carriers import Unpacker, might_be_carrier, unread_histories
-from scanner.sources.git import GitRepo
+from scanner.sources.git import UNREAD_HISTORY, GitRepo, pins_a_commit
 from scanner.sources.gitobjects import Auth, GitError, ObjectStore
 
 T = TypeVar("T")
@@ -207,14 +207,19 @@ class GitHubAPI:
 
 
 class GitHubRepo:
-    """The source files of one repository at one ref (default branch when None)."""
+    """The source files of one repository at one ref (default branch when None). With
+    ``history=False`` (``scan`` without ``--history``) the history not read is one unread line,
+    as for a git URL (``GitRepo``), unless ``ref`` is a commit SHA, all it asks for; ``None``
+    (corpora, a publication ``watch`` reads) says nothing of it."""
 
     kind = "github"
 
     def __init__(self, api: GitHubAPI, owner: str, repo: str, ref: str | None = None,
-                 target: str | None = None, limits: Limits | None = None) -> None:  # fmt: skip
+                 target: str | None = None, limits: Limits | None = None, *,
+                 history: bool | None = None) -> None:  # fmt: skip
         self.api = api
         self.owner, self.repo, self.ref = owner, repo, ref
+        self.with_history = history
         self.target = target or f"github:{owner}/{repo}" + (f"@{ref}" if ref else "")
         self.limits = limits or Limits()
         self.problems: list[Problem] = []
@@ -239,6 +244,8 @@ class GitHubRepo:
         except FetchError as exc:
             self.problems.append(problem("", str(exc)))
             return
+        if self.with_history is False and not pins_a_commit(self.ref):
+            self.problems.append(problem("", f"git repository: {UNREAD_HISTORY}"))
         wanted = [(e.path, e.sha, e.size) for e in sorted(entries, key=lambda e: e.path)
                   if language_for_path(e.path) is not None or might_be_carrier(e.path)]  # fmt: skip
         yield from read_blobs(self.api, self.owner, self.repo, wanted, self.limits, self.problems)
@@ -294,9 +301,10 @@ class GitHubHistory(GitRepo):
 
 
 def github_candidate(api: GitHubAPI | None, target: str, limits: Limits | None = None, *,
-                     history: bool = False,
+                     history: bool | None = None,
                      store: ObjectStore | None = None) -> GitHubRepo | GitHubHistory:  # fmt: skip
-    """Read through the REST API; with ``history``, every commit, cloned with git."""
+    """Read through the REST API; with ``history``, every commit, cloned with git; with
+    ``history=False``, one commit, and its history is said not read (``GitHubRepo``)."""
     parsed = parse_github_target(target)
     if parsed is None:
         raise TargetError(f"{target}: not a GitHub repository (github:OWNER/REPO[@REF])")
@@ -305,4 +313,4 @@ def github_candidate(api: GitHubAPI | None, target: str, limits: Limits | None =
     owner, repo, ref = parsed
     if history:
         return GitHubHistory(api, owner, repo, ref, target, limits, store)
-    return GitHubRepo(api, owner, repo, ref, target=target, limits=limits)
+    return GitHubRepo(api, owner, repo, ref, target=target, limits=limits, history=history)

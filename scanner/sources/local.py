@@ -761,7 +761,8 @@ def read_file(unpacker: Unpacker, path: str, absolute: Path, sniff_first: bool,
     try:
         handle = _open_regular(absolute)
         if handle is None:
-            problems.append(Problem(path, _NOT_REGULAR, partial=False))
+            what = _special(absolute) or "not a regular file"
+            problems.append(Problem(path, f"{what}: {_NOT_REGULAR}", partial=False))
             return
         with handle:
             if sniff_first:
@@ -853,13 +854,29 @@ class _Hashing(io.RawIOBase):
         return len(data)
 
 
-_NOT_REGULAR = "not a regular file (FIFO, device or socket); not opened"
+_NOT_REGULAR = (
+    "not opened: it holds no content of its own, and none is published (npm pack "
+    "and setuptools leave it out, tar keeps its name only)"
+)
+_SPECIAL = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
+            (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))  # fmt: skip
+
+
+def _special(path: Path) -> str | None:
+    """What a file is when it is a FIFO, a socket or a device, else None (a regular file, a
+    link: opened as ever, without following it)."""
+    mode = os.lstat(path).st_mode
+    return next((what for test, what in _SPECIAL if test(mode)), None)
 
 
 def _open_regular(path: Path) -> BinaryIO | None:
-    """The file opened for reading, or None when it is not a regular file. Opened without
-    blocking and without following a link, then checked on the open descriptor, so a FIFO or a
-    device swapped in after the folder was listed is never read."""
+    """The file opened for reading, or None when it is not a regular file. A FIFO, a socket or
+    a device is never opened (a FIFO's waiting writer would be let through, a device opened, a
+    socket refuses); any other file is opened without blocking and without following a link,
+    then checked on the open descriptor, so a FIFO or a device swapped in after it was looked
+    at is never read."""
+    if _special(path) is not None:
+        return None
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
