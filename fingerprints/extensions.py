@@ -24,6 +24,10 @@ _EXTENSIONS: dict[str, str] = {
 }  # fmt: skip
 
 
+READ_LANGUAGES = frozenset(_EXTENSIONS.values())
+"""The languages read here (``languages.LANGUAGES``, without importing the grammars)."""
+
+
 def language_for_path(path: str | PurePosixPath) -> str | None:
     """The language name for a file name, or None when it is not source we understand."""
     return _EXTENSIONS.get(PurePosixPath(path).suffix.lower())

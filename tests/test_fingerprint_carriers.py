@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -210,3 +211,50 @@ def test_background_says_which_script_blocks_of_a_page_it_did_not_learn(tmp_path
     assert done.exit_code == 0, done.output
     assert ("page.html: its python <script> blocks are not read (one language a file: "
             "javascript is)") in " ".join(done.stderr.split())  # fmt: skip
+
+
+def venv_module(name: str) -> str:
+    """A real module of a package installed beside leaktrace (markdown-it-py's block rules)."""
+    import markdown_it
+
+    return (Path(markdown_it.__file__).parent / "rules_block" / name).read_text(encoding="utf-8")
+
+
+def test_code_only_in_a_private_notebooks_raw_cell_or_output_is_found(tmp_path):
+    """A private notebook publishes its raw cells and what its cells print, as a scan reads
+    them: code kept only in a raw cell (markdown-it-py's ``blockquote.py``) or printed by
+    ``!cat`` (its ``table.py``) is fingerprinted, each line pointing into the notebook, so a
+    ``.py`` holding it is derivative (both were clear: the store held only the code cells).
+    What looks like no code (a training log) is not claimed: a log alone is clear."""
+    log = "".join(f"Epoch {i}/40 - loss: 0.{900 - i * 7} - accuracy: 0.{400 + i * 9}\n"
+                  for i in range(1, 41))  # fmt: skip
+    raw, printed = venv_module("blockquote.py"), venv_module("table.py")
+    cells = [
+        {"cell_type": "code", "metadata": {}, "source": "import markdown_it\n", "outputs": []},
+        {"cell_type": "raw", "metadata": {}, "source": raw.splitlines(keepends=True)},
+        {"cell_type": "code", "metadata": {}, "source": "!cat rules_block/table.py\n",
+         "outputs": [{"output_type": "stream", "name": "stdout",
+                      "text": printed.splitlines(keepends=True)}]},
+        {"cell_type": "code", "metadata": {}, "source": "model.fit(x, y)\n",
+         "outputs": [{"output_type": "stream", "name": "stdout", "text": log}]},
+    ]  # fmt: skip
+    notebook = json.dumps({"cells": cells, "metadata": {"kernelspec": {"language": "python"}},
+                           "nbformat": 4, "nbformat_minor": 5}, indent=1)  # fmt: skip
+    store, _ = fingerprint(tmp_path, {"notes/parsing.ipynb": notebook.encode()})
+    held = notebook.split("\n")
+    for name, text in (("quotes.py", raw), ("tables.py", printed)):
+        code, found, stderr = scan(store, candidate(tmp_path, name[:-3], {name: text}))
+        assert code == 1 and found["verdict"] == "derivative", stderr
+        [pair] = found["files"]
+        assert pair["private_path"] == "notes/parsing.ipynb"
+        pieces = {json.dumps(piece) for piece in text.splitlines(keepends=True)}
+        inside = {i + 1 for i, line in enumerate(held) if line.strip().rstrip(",") in pieces}
+        for start, end in pair["private_lines"]:
+            assert start in inside and end in inside, (name, start, end)
+    code, found, stderr = scan(store, candidate(tmp_path, "log", {"train.log.py": log}))
+    assert code == 0 and found["verdict"] == "clear", stderr
+
+    with sqlite3.connect(store) as con:  # as a leaktrace that read code cells only left it
+        con.execute("UPDATE meta SET value = '3' WHERE key LIKE 'file_policy:%'")
+    again = runner.invoke(app, ["fingerprint", str(tmp_path / "private"), "--store", str(store)])
+    assert "1 file(s) fingerprinted, 0 unchanged" in " ".join(again.stderr.split())

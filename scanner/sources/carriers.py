@@ -27,7 +27,6 @@ import bz2
 import contextlib
 import dataclasses
 import gzip
-import html
 import importlib.util
 import io
 import json
@@ -47,13 +46,12 @@ from pathlib import PurePosixPath
 from typing import IO, Any
 
 from fingerprints import (
-    LANGUAGES,
     MARKUP_SUFFIXES,
     VCS_DIRS,
     BinaryContent,
     by_language,
     carried_name,
-    cell_text,
+    cell_texts,
     decode_source,
     extension_for_language,
     language_for_backup,
@@ -64,7 +62,9 @@ from fingerprints import (
     may_be_unnamed_code,
     notebook_cells,
     notebook_extension,
+    output_texts,
     printable,
+    raw_cell,
     without_magics,
 )
 from scanner.sources.base import (
@@ -984,15 +984,11 @@ class Unpacker:
                 continue
             kind = cell.get("cell_type")
             shown_kind = printable(str(kind))[:40]
-            texts: list[str] = []
-            for key in ("source", "input"):
-                text = cell_text(cell.get(key)) if key in cell else ""
-                if text is None:
-                    lines.append(problem(where + extension, f"not read: a {shown_kind} cell whose "
-                                                            f"{key} is not text"))  # fmt: skip
-                elif text.strip() and text not in texts:
-                    texts.append(text)
-            for at, text in enumerate(texts):
+            texts, not_text = cell_texts(cell)
+            for key in not_text:
+                lines.append(problem(where + extension, f"not read: a {shown_kind} cell whose "
+                                                        f"{key} is not text"))  # fmt: skip
+            for at, (_, text) in enumerate(texts):
                 name = where + ("-input" if at else "")
                 if kind in ("markdown", "heading"):
                     if "```" in text or "~~~" in text:
@@ -1003,7 +999,8 @@ class Unpacker:
                 if kind == "code":
                     text = without_magics(text)
                 elif kind == "raw":
-                    read_as, text = _raw_cell(cell, text, language)
+                    named, text = raw_cell(cell, text, language)
+                    read_as = named or language
                 ending = extension if read_as == language else extension_for_language(read_as)
                 yield CandidateFile(name + ending, text.encode("utf-8", "surrogatepass"), read_as)
             outputs = cell.get("outputs")
@@ -1619,80 +1616,14 @@ _ENCRYPTED = 0x1
 """Bit 0 of a zip entry's general purpose flags (APPNOTE 4.4.4): its data is encrypted."""
 
 
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-
-
-_V3_OUTPUT_KEYS = {"html": "text/html", "latex": "text/latex", "markdown": "text/markdown",
-                   "javascript": "application/javascript", "json": "application/json"}  # fmt: skip
-"""nbformat 3 keeps an output's representations under these keys (v4: under ``data``, by
-media type); ``text`` is the same key in both."""
-_NOT_CODE = ("image/", "video/", "audio/", "application/pdf")
-_JAVASCRIPT = ("application/javascript", "text/javascript")
-_TAG = re.compile(r"<[^>]*>")
-
-
 def _output_texts(output: Any, language: str) -> dict[str, str]:
-    """The text a code cell's output shows, by the language it is read in: what ``!cat x.py``
-    printed, the source ``func??`` displayed (terminal colours taken out), a traceback's
-    lines, an HTML or Markdown representation (HTML as its text: tags out, entities decoded,
-    where ``IPython.display.Code`` puts highlighted code) and LaTeX in the notebook's
-    ``language``; JavaScript as JavaScript. Images, and JSON data (no text), are not read.
-    Outputs are published with the notebook, so code in them is code in it."""
-    if not isinstance(output, dict):
-        return {}
-    data = output.get("data") if isinstance(output.get("data"), dict) else {}
-    shown = {_V3_OUTPUT_KEYS[key]: value for key, value in output.items()
-             if key in _V3_OUTPUT_KEYS}  # fmt: skip
-    shown.update(data)
+    """The text a code cell's output shows (``output_texts``), that of one language together,
+    each text once."""
     parts: dict[str, list[str]] = {}
-    traceback = output.get("traceback")
-    if isinstance(traceback, list) and all(isinstance(line, str) for line in traceback):
-        traceback = "\n".join(traceback)
-    for mime, value in [("text/plain", output.get("text")), *shown.items(),
-                        ("text/plain", traceback)]:  # fmt: skip
-        text = cell_text(value)
-        if not text or not isinstance(mime, str) or mime.startswith(_NOT_CODE):
-            continue
-        read: dict[str, str] = {language: text}
-        if mime.split(";")[0] == "text/html":
-            read = html_text(text, language)
-        elif mime.split(";")[0] in _JAVASCRIPT:
-            read = {"javascript": text}
-        for read_as, text in read.items():
-            if text.strip() and text not in parts.get(read_as, []):
-                parts.setdefault(read_as, []).append(text)
-    return {read_as: _ANSI.sub("", "\n".join(texts)) for read_as, texts in parts.items()}
-
-
-def html_text(page: str, language: str) -> dict[str, str]:
-    """What an HTML fragment shows, by the language it is read in: its text (tags out, entities
-    decoded: code highlighted in spans reads as code) in ``language``, its ``<script>`` blocks
-    in theirs (a plot's output carries its library's script: read once, as JavaScript)."""
-    read = by_language(markup_scripts(page))
-    lower, kept, at = page.lower(), [], 0
-    while (opened := lower.find("<script", at)) >= 0:  # linear: each block found once
-        kept.append(page[at:opened])
-        closed = lower.find("</script", opened)
-        at = len(page) if closed < 0 else closed + len("</script")
-    kept.append(page[at:])
-    text = html.unescape(_TAG.sub("", "".join(kept)))
-    return {language: "\n".join(filter(None, (text, read.pop(language, "")))), **read}
-
-
-def _raw_cell(cell: dict[str, Any], text: str, language: str) -> tuple[str, str]:
-    """The language a raw cell is read in, and its text: the one its ``raw_mimetype`` (v4) or
-    ``format`` (v3) names (``text/x-python``, ``application/javascript``; HTML as its text), or
-    a ``#!`` line's, else the notebook's ``language``."""
-    meta = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
-    mime = meta.get("raw_mimetype") or meta.get("format") or ""
-    mime = mime.split(";")[0].strip().lower() if isinstance(mime, str) else ""
-    if mime == "text/html":
-        text = "\n".join(html_text(text, language).values())
-    named = mime.rpartition("/")[2].removeprefix("x-")
-    for read_as in (named, language_for_shebang(text[:200].encode("utf-8", "surrogatepass"))):
-        if read_as in LANGUAGES:
-            return read_as, text
-    return language, text
+    for shown in output_texts(output, language):
+        if shown.text not in parts.setdefault(shown.language, []):
+            parts[shown.language].append(shown.text)
+    return {read_as: "\n".join(texts) for read_as, texts in parts.items()}
 
 
 ARCHIVED_HISTORY = "version-control metadata inside an archive: its history is not read"
