@@ -77,6 +77,7 @@ if TYPE_CHECKING:  # the names below, imported on first use (``__getattr__``)
         start_zygote,
     )
     from fingerprints.languages import LANGUAGES, load_language
+    from fingerprints.markdown import MarkdownTooCostly, code_blocks
     from fingerprints.names import carried_name, printable
     from fingerprints.native import check_native_build, native_status
     from fingerprints.normalize import TokenStream, count_lines, tokenize
@@ -184,6 +185,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "raw_cell",
         "without_magics",
     ),
+    "fingerprints.markdown": ("MarkdownTooCostly", "code_blocks"),
     "fingerprints.errors": (
         "ConfigError",
         "DamagedStoreError",
@@ -341,6 +343,7 @@ __all__ = [
     "MARKUP_SUFFIXES",
     "MAX_TREE_DEPTH",
     "Mapper",
+    "MarkdownTooCostly",
     "NOTEBOOK_SUFFIX",
     "NO_PRIVATE_FILE",
     "NativeBuildError",
@@ -381,6 +384,7 @@ __all__ = [
     "cell_text",
     "cell_texts",
     "check_native_build",
+    "code_blocks",
     "commit_dates",
     "containment",
     "content_problem",

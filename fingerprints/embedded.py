@@ -27,6 +27,8 @@ from fingerprints.extensions import (
     language_for_shebang,
     language_for_text,
 )
+from fingerprints.isolation import DEFAULT_PARSE_MEMORY
+from fingerprints.markdown import MarkdownTooCostly, code_blocks
 from fingerprints.names import printable
 
 MARKUP_SUFFIXES = (".html", ".htm", ".xhtml", ".vue", ".svelte")
@@ -304,15 +306,16 @@ def notebook_code(text: str) -> Embedded | None:
 
     As the scan reads it (the same functions): a code cell's ``source`` and ``input``, IPython
     magics commented out; a raw cell (nbconvert publishes it as it is) and a cell of a type
-    nbformat does not know; what a code cell's outputs show (``output_texts``). One language a
-    file: text in another is a ``not_read`` line. Where the scan reads a text whatever it
-    holds, this side takes only what is code, as the scan tells a file its name says nothing
-    of (``language_for_text``): a raw cell that names no language, a cell of an unknown type
-    and an output are fingerprinted only when they look like code, so the training log, table
-    or LaTeX a private notebook shows is not claimed as the company's code (a public notebook
-    printing the same log would share its fingerprints). A traceback is not read here: it
-    shows the cell's own code (read already) and the frames of the libraries it called (not
-    the company's)."""
+    nbformat does not know; the code blocks of a Markdown cell (``markdown.code_blocks``:
+    fenced, and indented when they look like code); what a code cell's outputs show
+    (``output_texts``). One language a file: text in another is a ``not_read`` line. Where the
+    scan reads a text whatever it holds, this side takes only what is code, as the scan tells
+    a file its name says nothing of (``language_for_text``): a raw cell that names no
+    language, a cell of an unknown type and an output are fingerprinted only when they look
+    like code, so the training log, table or LaTeX a private notebook shows is not claimed as
+    the company's code (a public notebook printing the same log would share its
+    fingerprints). A traceback is not read here: it shows the cell's own code (read already)
+    and the frames of the libraries it called (not the company's)."""
     try:
         notebook = _located_json(text)
     except (ValueError, RecursionError) as exc:
@@ -362,7 +365,22 @@ def notebook_code(text: str) -> Embedded | None:
                                     f"file: {language} is)")  # fmt: skip
                 elif named is not None or told(f"cell {number}", shown):
                     add(shown, value, shown is source)
-            elif kind not in ("markdown", "heading") and told(f"cell {number}", source):
+            elif kind in ("markdown", "heading"):
+                held = _held(value, source, newlines, True)
+                try:
+                    blocks = list(code_blocks(source, DEFAULT_PARSE_MEMORY))
+                except MarkdownTooCostly as exc:
+                    not_read.append(f"cell {number}: {exc}")
+                    continue
+                for line, block_language, block in blocks:
+                    if block_language != language:
+                        not_read.append(f"cell {number}: its {block_language} code block is not "
+                                        f"read (one language a file: {language} is)")  # fmt: skip
+                        continue
+                    lines_of = held[line - 1 : line - 1 + block.count("\n")] or held[-1:]
+                    parts.append(block)
+                    lines.extend(lines_of + lines_of[-1:] * (block.count("\n") - len(lines_of)))
+            elif told(f"cell {number}", source):
                 add(source, value)
         outputs = cell.get("outputs")
         for at, output in enumerate(outputs if isinstance(outputs, list) else [], start=1):

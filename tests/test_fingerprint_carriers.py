@@ -258,3 +258,34 @@ def test_code_only_in_a_private_notebooks_raw_cell_or_output_is_found(tmp_path):
         con.execute("UPDATE meta SET value = '3' WHERE key LIKE 'file_policy:%'")
     again = runner.invoke(app, ["fingerprint", str(tmp_path / "private"), "--store", str(store)])
     assert "1 file(s) fingerprinted, 0 unchanged" in " ".join(again.stderr.split())
+
+
+def test_code_in_a_private_notebooks_markdown_cell_is_found(tmp_path):
+    """A private notebook's Markdown cells are read for their code blocks as the scan reads a
+    page's (``code_blocks``): an indented block that looks like code (markdown-it-py's
+    ``reference.py``) is fingerprinted on the notebook's lines, so a ``.py`` copy is derivative
+    (it was clear: neither side read indented blocks, and this side no Markdown cell); a block
+    in another language is a line, not read as the notebook's."""
+    from tests.test_carriers_misread import indented
+
+    code = venv_module("reference.py")
+    cells = [
+        {"cell_type": "markdown", "metadata": {},
+         "source": ("## How references are parsed\n\n" + indented("    ", code)).splitlines(
+             keepends=True)},
+        {"cell_type": "markdown", "metadata": {},
+         "source": "```js\nconst total = items.reduce((a, b) => a + b, 0)\n```\n"},
+        {"cell_type": "code", "metadata": {}, "source": "import markdown_it\n", "outputs": []},
+    ]  # fmt: skip
+    notebook = json.dumps({"cells": cells, "metadata": {"kernelspec": {"language": "python"}},
+                           "nbformat": 4, "nbformat_minor": 5}, indent=1)  # fmt: skip
+    store, stderr = fingerprint(tmp_path, {"notes/refs.ipynb": notebook.encode()})
+    code_, found, said = scan(store, candidate(tmp_path, "copy", {"refs.py": code}))
+    assert code_ == 1 and found["verdict"] == "derivative", said
+    assert "notes/refs.ipynb: cell 2: its javascript code block is not read (one language a " \
+        "file: python is)" in " ".join(stderr.split())  # fmt: skip
+    [pair] = found["files"]
+    held = notebook.split("\n")
+    inside = {i + 1 for i, line in enumerate(held) if line.strip().startswith('"    ')}
+    for start, end in pair["private_lines"]:
+        assert start in inside and end in inside, (start, end)

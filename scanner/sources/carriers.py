@@ -33,7 +33,6 @@ import json
 import lzma
 import os
 import posixpath
-import re
 import stat
 import struct
 import sys
@@ -49,9 +48,11 @@ from fingerprints import (
     MARKUP_SUFFIXES,
     VCS_DIRS,
     BinaryContent,
+    MarkdownTooCostly,
     by_language,
     carried_name,
     cell_texts,
+    code_blocks,
     decode_source,
     extension_for_language,
     language_for_backup,
@@ -175,95 +176,9 @@ def as_utf8(data: bytes) -> bytes:
 
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
-"""Markdown pages, read for their fenced code where their bytes are at hand (folders, archives,
-packages), but not named in ``CARRIER_SUFFIXES``: a remote tree's READMEs are not fetched for
-it (a fork network's 200 READMEs would be 200 more downloads)."""
-_FENCE = re.compile(r"((?:[ \t>]|[-+*][ \t]|[0-9]{1,9}[.)][ \t])*)(`{3,}|~{3,})[ \t]*([^\s`{]*)")
-"""An opening fence, after what puts it in a container: blockquote markers (``> ``), list
-markers (``- ``, ``1. ``) and indentation, at any depth (each alternative starts with its own
-character: matched in linear time)."""
-_LINE_END = re.compile(r"\r\n?|\n")
-_FENCE_LANGUAGES = {"python": "python", "py": "python", "python3": "python", "pycon": "python",
-                    "javascript": "javascript", "js": "javascript", "jsx": "javascript",
-                    "node": "javascript", "typescript": "typescript", "ts": "typescript",
-                    "tsx": "tsx", "golang": "go", "rust": "rust", "c++": "cpp", "c#": "csharp",
-                    "csharp": "csharp", "ruby": "ruby", "kotlin": "kotlin"}  # fmt: skip
-"""Info strings of a fenced code block (GitHub's names), else an extension (``rs``, ``kt``)."""
-
-
-def fenced_code(text: str) -> Iterator[tuple[int, str, str]]:
-    """Each fenced code block of a Markdown page (CommonMark) whose info string names a language
-    read here: the line its code starts on (1-based), its language and its code. Lines end at
-    LF, CRLF or CR, as CommonMark says. A fence inside blockquotes or list items (at any depth)
-    is read too, with its container's prefix taken off its lines; a block ends at its closing
-    fence, at the first line out of its container, or else at the end of the page (a block
-    left open, as CommonMark says). Never later: a block in a language not read here must not
-    swallow the blocks after it."""
-    lines = _LINE_END.split(text)
-    at = 0
-    while at < len(lines):
-        opened = _FENCE.match(lines[at])
-        at += 1
-        if opened is None or (opened.group(2)[0] == "`" and "`" in lines[at - 1][opened.end() :]):
-            continue
-        fence, info = opened.group(2), opened.group(3).lower()
-        block = _Block(opened.group(1), fence)
-        start, code = at, []
-        while at < len(lines):
-            line = block.inside(lines[at])
-            if line is None:
-                break  # out of its container: read again as a line of the page
-            at += 1
-            if block.closes(line):
-                break
-            code.append(line)
-        language = _FENCE_LANGUAGES.get(info) or language_for_path("code." + info)
-        if language is not None:
-            yield start + 1, language, "\n".join(code) + "\n"
-
-
-_MARKERS = re.compile(r"[ \t]|>|[-+*][ \t]|[0-9]{1,9}[.)][ \t]")
-_TAB = 4
-"""Columns to a tab stop in a Markdown line's indentation (CommonMark)."""
-
-
-class _Block:
-    """The container of a fenced block, from what comes before its opening fence: the part up
-    to its last marker (``>`` or a list marker) must be there on each line, as indentation and
-    as many ``>``; the indentation after it (the fence's own, or a list item's continuation
-    whose marker is on an earlier line) is taken off where present."""
-
-    def __init__(self, prefix: str, fence: str) -> None:
-        prefix = prefix.expandtabs(_TAB)
-        end = max((m.end() for m in _MARKERS.finditer(prefix) if not m.group().isspace()),
-                  default=0)  # fmt: skip
-        self.width, self.quotes = end, prefix.count(">")
-        self.indent = len(prefix) - end
-        self.closing = re.compile(rf"{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$")
-
-    def inside(self, line: str) -> str | None:
-        """The line with its container's prefix taken off, or None when it is out of it. Tabs
-        before its text count to the next tab stop (CommonMark's 4 columns) when a prefix is
-        taken off, so ``\\tcode`` in a list item's block is code, not a line out of the item."""
-        if self.width or self.indent:
-            lead = len(line) - len(line.lstrip(" \t>"))
-            if "\t" in line[:lead]:
-                line = line[:lead].expandtabs(_TAB) + line[lead:]
-        head, rest = line[: self.width], line[self.width :]
-        if head.strip(" \t>") or head.count(">") != self.quotes:
-            return "" if self.quotes == 0 and not line.strip() else None
-        text = rest.lstrip(" \t")
-        spaces = len(rest) - len(text)
-        if not text:
-            return ""
-        fence = _FENCE.match(text) if spaces < self.indent else None
-        if spaces < self.indent - 3 or (fence is not None and fence.group(3)):
-            return None  # less indented than the fence: a fence of the page after a list item
-        return rest[min(spaces, self.indent) :]
-
-    def closes(self, line: str) -> bool:
-        text = line.lstrip(" ")
-        return len(line) - len(text) <= 3 and self.closing.match(text) is not None
+"""Markdown pages, read for their code blocks (``code_blocks``) where their bytes are at hand
+(folders, archives, packages), but not named in ``CARRIER_SUFFIXES``: a remote tree's READMEs
+are not fetched for it (a fork network's 200 READMEs would be 200 more downloads)."""
 
 
 _UNOPENED: tuple[tuple[bytes, str], ...] = (
@@ -918,8 +833,13 @@ class Unpacker:
             return
         if note:
             self._note(path, note)
-        blocks = (fenced_code if markdown else markup_scripts)(
-            text.decode("utf-8", "surrogateescape"))  # fmt: skip
+        page = text.decode("utf-8", "surrogateescape")
+        try:
+            blocks = (list(code_blocks(page, self.limits.max_parse_memory)) if markdown
+                      else markup_scripts(page))  # fmt: skip
+        except MarkdownTooCostly as exc:
+            self._unread(path, str(exc))
+            return
         stem = "code" if markdown else "script"
         for language, code in by_language(blocks).items():
             where = f"{path}{SEPARATOR}{stem}{extension_for_language(language)}"
@@ -991,9 +911,8 @@ class Unpacker:
             for at, (_, text) in enumerate(texts):
                 name = where + ("-input" if at else "")
                 if kind in ("markdown", "heading"):
-                    if "```" in text or "~~~" in text:
-                        yield from self._markup(f"{name}.md", text.encode("utf-8", "surrogatepass"),
-                                                depth, markdown=True)  # fmt: skip
+                    yield from self._markup(f"{name}.md", text.encode("utf-8", "surrogatepass"),
+                                            depth, markdown=True)  # fmt: skip
                     continue
                 read_as = language
                 if kind == "code":
