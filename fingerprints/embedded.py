@@ -25,7 +25,7 @@ from fingerprints.extensions import (
     READ_LANGUAGES,
     language_for_path,
     language_for_shebang,
-    language_for_text,
+    sniffed,
 )
 from fingerprints.isolation import DEFAULT_PARSE_MEMORY
 from fingerprints.markdown import MarkdownTooCostly, code_blocks
@@ -104,6 +104,14 @@ def notebook_cells(notebook: Any) -> list[Any] | None:
     if isinstance(worksheets, list) and worksheets and isinstance(worksheets[0], dict):
         cells = worksheets[0].get("cells")
     return cells if isinstance(cells, list) else None
+
+
+def notebook_widgets(notebook: Any) -> Any:
+    """What a notebook keeps of its widgets' state (``metadata.widgets``: under
+    ``application/vnd.jupyter.widget-state+json``, each widget's values, a text area's text
+    among them; shown again when the notebook is opened), or None."""
+    meta = notebook.get("metadata") if isinstance(notebook, dict) else None
+    return meta.get("widgets") if isinstance(meta, dict) else None
 
 
 def notebook_extension(notebook: Any) -> str:
@@ -189,8 +197,10 @@ def output_texts(output: Any, language: str) -> list[Shown]:
     displayed (terminal colours taken out), a traceback's lines, an HTML or Markdown
     representation (HTML as its text: tags out, entities decoded, where
     ``IPython.display.Code`` puts highlighted code) and LaTeX in the notebook's ``language``;
-    JavaScript as JavaScript. Images, and JSON data (no text), are not read. Outputs are
-    published with the notebook, so code in them is code in it."""
+    JavaScript as JavaScript; the texts JSON data holds (``application/json``, a widget's or a
+    plot's ``+json``) that look like code, in the language they look like (``json_texts``).
+    Images are not read. Outputs are published with the notebook, so code in them is code in
+    it."""
     if not isinstance(output, dict):
         return []
     data = output.get("data") if isinstance(output.get("data"), dict) else {}
@@ -202,6 +212,11 @@ def output_texts(output: Any, language: str) -> list[Shown]:
         traceback = "\n".join(traceback)
     found: list[Shown] = []
     for key, value in [("text", output.get("text")), *shown.items(), ("traceback", traceback)]:
+        json_valued = isinstance(key, str) and _JSON_VALUED.fullmatch(
+            key.split(";")[0].strip().lower())  # fmt: skip
+        if json_valued and not isinstance(value, str):  # a string is a text, as it is kept
+            found += [Shown(key, *told) for told in json_texts(value)]
+            continue
         text = cell_text(value)
         if not text or not isinstance(key, str) or key.startswith(_NOT_CODE):
             continue
@@ -214,6 +229,40 @@ def output_texts(output: Any, language: str) -> list[Shown]:
         for read_as, part in read.items():
             if part.strip():
                 found.append(Shown(key, read_as, _ANSI.sub("", part), value, plain))
+    return found
+
+
+_JSON_VALUED = re.compile(r"application/(?:json|[^/\s]+\+json)")
+"""Media types whose data is a JSON value, not a text (``application/json``, a widget's
+``application/vnd.jupyter.widget-view+json``, Plotly's and Vega's ``+json``)."""
+
+
+_NUMBERS = frozenset({int, float, bool, type(None)})
+
+
+def json_texts(value: Any) -> list[tuple[str, str, Any, bool]]:
+    """The texts a JSON value holds that look like code (``sniffed``), in document order: its
+    strings, and its lists of strings joined (the way a notebook keeps lines; the way a leak
+    printed as JSON keeps them too), each with the language it looks like, the JSON value it
+    comes from, and whether the text's lines are that value's (``Shown.plain``). A text of
+    fewer than three lines is never code to read. Walked without recursion: the value may be
+    as deep as the JSON parser allowed."""
+    found: list[tuple[str, str, Any, bool]] = []
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        text, plain = None, True
+        if isinstance(item, dict):
+            stack.extend(reversed(item.values()))
+        elif isinstance(item, list) and item and all(isinstance(line, str) for line in item):
+            plain = all(line.endswith("\n") for line in item[:-1])
+            text = ("" if plain else "\n").join(item)
+        elif isinstance(item, list) and not all(type(x) in _NUMBERS for x in item):
+            stack.extend(reversed(item))  # a plot's numbers: one pass, never pushed
+        elif isinstance(item, str):
+            text = item
+        if text is not None and text.count("\n") >= 2 and (language := sniffed(text)):
+            found.append((language, _ANSI.sub("", text), item, plain))
     return found
 
 
@@ -340,11 +389,11 @@ def notebook_code(text: str) -> Embedded | None:
     def told(where: str, code: str) -> bool:
         """Whether ``code`` looks like code of the notebook's language; code of another is
         a line."""
-        sniffed = language_for_text(code[:SNIFF_CHARS].encode("utf-8", "surrogatepass"))
-        if sniffed is not None and sniffed != language:
-            not_read.append(f"{where}: it looks like {sniffed}, not read (one language a "
+        looks = sniffed(code)
+        if looks is not None and looks != language:
+            not_read.append(f"{where}: it looks like {looks}, not read (one language a "
                             f"file: {language} is)")  # fmt: skip
-        return sniffed == language
+        return looks == language
 
     for number, cell in enumerate(cells, start=1):
         if not isinstance(cell, dict):
@@ -387,15 +436,15 @@ def notebook_code(text: str) -> Embedded | None:
             for shown in output_texts(output, language):
                 if shown.key != "traceback" and told(f"cell {number} output {at}", shown.text):
                     add(shown.text, shown.value, shown.plain)
+    for _, shown, value, plain in json_texts(notebook_widgets(notebook)):
+        if told("its widgets' state", shown):
+            add(shown, value, plain)
     if not parts:
         return None
     code = "".join(parts).encode("utf-8", "surrogatepass")
     return Embedded(language, code, tuple(lines), _capped(not_read))
 
 
-SNIFF_CHARS = 8192
-"""What of a notebook's text that names no language is looked at to tell whether it is code
-(as the scan looks at a file whose name tells nothing)."""
 _NOT_READ_LINES = 20
 
 

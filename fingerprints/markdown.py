@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from fingerprints.extensions import language_for_path, language_for_text
+from fingerprints.extensions import language_for_path, sniffed
 
 LINE_COST = 200
 """Bytes the parser keeps for each line of a page (its five per-line arrays; measured 103 to
@@ -35,9 +35,6 @@ _PARSER_NESTING = MAX_NESTING + 16
 """markdown-it's own ``maxNesting``: past it, it skips the rest of the page silently; the
 budget rule refuses the page while it is still ``MAX_NESTING`` deep, well before that (a list
 item opens two levels at once)."""
-SNIFF_CHARS = 8192
-"""What of a block that names no language is looked at to tell whether it is code (as the
-scan looks at a file whose name tells nothing)."""
 _FENCE_LANGUAGES = {"python": "python", "py": "python", "python3": "python", "pycon": "python",
                     "javascript": "javascript", "js": "javascript", "jsx": "javascript",
                     "node": "javascript", "typescript": "typescript", "ts": "typescript",
@@ -51,12 +48,6 @@ _INFO = re.compile(r"[^\s`{]*")
 
 class MarkdownTooCostly(ValueError):
     """A page whose parse would take more memory than allowed, or is nested too deep."""
-
-
-def sniffed(code: str) -> str | None:
-    """The language ``code`` that names none is in, when it looks like code (its first
-    ``SNIFF_CHARS``), else None."""
-    return language_for_text(code[:SNIFF_CHARS].encode("utf-8", "surrogatepass"))
 
 
 def code_blocks(text: str, budget: int) -> Iterator[tuple[int, str, str]]:

@@ -289,3 +289,22 @@ def test_code_in_a_private_notebooks_markdown_cell_is_found(tmp_path):
     inside = {i + 1 for i, line in enumerate(held) if line.strip().startswith('"    ')}
     for start, end in pair["private_lines"]:
         assert start in inside and end in inside, (start, end)
+
+
+def test_code_a_private_notebook_keeps_in_json_data_is_found(tmp_path):
+    """A private notebook's JSON-valued output (a leak printed as a JSON string:
+    markdown-it-py's ``lheading.py`` under ``application/json``) is read as the scan reads it
+    (``json_texts``), so a ``.py`` copy is derivative; it was clear."""
+    code = venv_module("lheading.py")
+    cells = [{"cell_type": "code", "metadata": {}, "source": "show(rules)\n", "outputs": [
+        {"output_type": "execute_result", "metadata": {}, "execution_count": 1,
+         "data": {"application/json": {"rule": "lheading", "source": code}}}]}]  # fmt: skip
+    notebook = json.dumps({"cells": cells, "metadata": {"kernelspec": {"language": "python"}},
+                           "nbformat": 4, "nbformat_minor": 5}, indent=1)  # fmt: skip
+    store, _ = fingerprint(tmp_path, {"notes/rules.ipynb": notebook.encode()})
+    code_, found, said = scan(store, candidate(tmp_path, "copy", {"lheading.py": code}))
+    assert code_ == 1 and found["verdict"] == "derivative", said
+    [pair] = found["files"]
+    lines = notebook.split("\n")
+    where = next(i + 1 for i, line in enumerate(lines) if json.dumps(code) in line)
+    assert {tuple(span) for span in pair["private_lines"]} == {(where, where)}

@@ -487,6 +487,48 @@ def test_code_in_raw_cells_html_outputs_and_input_keys_of_a_notebook_is_read(sto
         "text" in stderr  # fmt: skip
 
 
+def test_code_a_notebook_keeps_in_json_data_is_read(store, tmp_path):
+    """JSON-valued outputs (``application/json``, any ``+json``) and the widgets' saved state
+    (``metadata.widgets``) are no text, and were passed over: a leak printed as a JSON string
+    came out clear. Their strings, and lists of strings joined as a notebook keeps lines, are
+    read when they look like code, in the language they look like; a widget's view (its model
+    id) or a plot's numbers are no code and give no line: the notebook is complete."""
+    text = JOURNAL.decode()
+
+    def shows(data: dict) -> dict:
+        return {"cell_type": "code", "metadata": {}, "source": "show()", "outputs": [
+            {"output_type": "display_data", "metadata": {}, "data": data}]}  # fmt: skip
+
+    state = {
+        "application/vnd.jupyter.widget-state+json": {
+            "version_major": 2,
+            "state": {
+                "a1": {"model_name": "TextareaModel", "state": {"value": CLIENT, "rows": 30}}
+            },
+        }
+    }
+    cells = [
+        shows({"application/json": {"module": "journal", "source": text}}),
+        shows({"application/vnd.acme.report+json; charset=utf-8": {
+            "files": [{"lines": text.splitlines(keepends=True)}]}}),
+        shows({"application/vnd.jupyter.widget-view+json": {"model_id": "a1",
+               "version_major": 2, "version_minor": 0}, "text/plain": "Textarea()"}),
+        shows({"application/vnd.plotly.v1+json": {"data": [{"x": [1, 2, 3], "y": [4, 1, 2],
+               "type": "scatter", "name": "totals\nby\nday"}]}}),
+    ]  # fmt: skip
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "report.ipynb").write_text(json.dumps(
+        {"cells": cells, "metadata": {"kernelspec": {"language": "python"}, "widgets": state},
+         "nbformat": 4, "nbformat_minor": 5}))  # fmt: skip
+    got, candidate, stderr = scan(store, folder)
+    assert got == 1 and candidate["verdict"] == "derivative", stderr
+    assert evidence(candidate) == {"report.ipynb!/cell-1-output-1.py",
+                                   "report.ipynb!/cell-2-output-1.py",
+                                   "report.ipynb!/widgets.ts"}  # fmt: skip
+    assert candidate["complete"] is True, candidate["unread"]
+
+
 def test_typescript_shipped_under_a_js_name_is_read_as_typescript(store, tmp_path):
     """A build that only renames (``.ts`` to ``.js``, types left in) ships TypeScript the
     JavaScript grammar reads as errors at every type: read as TypeScript (TSX for a component),

@@ -40,7 +40,7 @@ import tarfile
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import PurePosixPath
 from typing import IO, Any
 
@@ -55,6 +55,7 @@ from fingerprints import (
     code_blocks,
     decode_source,
     extension_for_language,
+    json_texts,
     language_for_backup,
     language_for_path,
     language_for_shebang,
@@ -63,6 +64,7 @@ from fingerprints import (
     may_be_unnamed_code,
     notebook_cells,
     notebook_extension,
+    notebook_widgets,
     output_texts,
     printable,
     raw_cell,
@@ -885,6 +887,11 @@ class Unpacker:
             yield from self._cells(path, cells, extension, language, depth, capped)
         finally:
             capped.close()
+        widgets = json_texts(notebook_widgets(notebook))  # the widgets' saved state
+        for read_as, text in _together(found[:2] for found in widgets).items():
+            ending = extension if read_as == language else extension_for_language(read_as)
+            yield CandidateFile(f"{path}{SEPARATOR}widgets{ending}",
+                                text.encode("utf-8", "surrogatepass"), read_as)  # fmt: skip
 
     def _cells(self, path: str, cells: list[Any], extension: str, language: str, depth: int,
                lines: Capped) -> Iterator[CandidateFile]:  # fmt: skip
@@ -1538,11 +1545,16 @@ _ENCRYPTED = 0x1
 def _output_texts(output: Any, language: str) -> dict[str, str]:
     """The text a code cell's output shows (``output_texts``), that of one language together,
     each text once."""
+    return _together((shown.language, shown.text) for shown in output_texts(output, language))
+
+
+def _together(texts: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Texts (language, text), those of one language joined on new lines, each text once."""
     parts: dict[str, list[str]] = {}
-    for shown in output_texts(output, language):
-        if shown.text not in parts.setdefault(shown.language, []):
-            parts[shown.language].append(shown.text)
-    return {read_as: "\n".join(texts) for read_as, texts in parts.items()}
+    for language, text in texts:
+        if text not in parts.setdefault(language, []):
+            parts[language].append(text)
+    return {language: "\n".join(texts) for language, texts in parts.items()}
 
 
 ARCHIVED_HISTORY = "version-control metadata inside an archive: its history is not read"
