@@ -11,8 +11,9 @@ depth) are the parser's: their prefixes are taken off the code's lines.
 
 The parser keeps five numbers a line and a few hundred bytes a token: on a hostile page
 (``- a\\n\\n    b\\n`` repeated, 280 bytes of memory a byte of page) that is counted against
-a budget as it parses (``MarkdownTooCostly``), and a page nested deeper than ``MAX_NESTING`` is
-refused, never cut short silently (markdown-it stops reading a page past its ``maxNesting``).
+a budget as it parses, and its time goes with its lines and tokens, counted too (``MAX_PARTS``);
+a page nested deeper than ``MAX_NESTING`` is refused, never cut short silently (markdown-it
+stops reading a page past its ``maxNesting``). Each is ``MarkdownTooCostly``: a line, not read.
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ LINE_COST = 200
 181 bytes a line on pages of blank, short and indented lines)."""
 TOKEN_COST = 400
 """Bytes the parser keeps for each token (measured about 320 on a page of list items)."""
+MAX_PARTS = 2_000_000
+"""Lines and tokens one page may make: the parser's time goes with them (4.5 to 5 us each on
+pages of list items and of lazy quote lines, load 4), so about 10 s at most, as a parse's
+default time limit. A real page makes far fewer (the benchmark's Markdown: 50 a KB)."""
 MAX_NESTING = 64
 """Containers inside containers a page may open; deeper is refused (``MarkdownTooCostly``)."""
 _PARSER_NESTING = MAX_NESTING + 16
@@ -54,13 +59,18 @@ def code_blocks(text: str, budget: int) -> Iterator[tuple[int, str, str]]:
     """Each code block of a Markdown page read here: the line its code starts on (1-based;
     lines end at LF, CRLF or CR, as CommonMark says), its language and its code. A fenced
     block left open runs to the end of its container or of the page, as CommonMark says.
-    ``MarkdownTooCostly`` when parsing it would keep more than ``budget`` bytes, or it is
-    nested over ``MAX_NESTING`` deep."""
+    ``MarkdownTooCostly`` when parsing it would keep more than ``budget`` bytes, make over
+    ``MAX_PARTS`` lines and tokens, or it is nested over ``MAX_NESTING`` deep."""
     lines = text.count("\n") + text.count("\r") + 1  # a CRLF counts twice: over, never under
     left = budget - len(text) * 4 - lines * LINE_COST  # its normalized copy, up to 4 a character
     if left < 0:
         raise MarkdownTooCostly(_over(budget))
-    env: dict[str, Any] = {"leaktrace_tokens": left // TOKEN_COST, "leaktrace_budget": budget}
+    if lines > MAX_PARTS:
+        raise MarkdownTooCostly(_too_long())
+    tokens = left // TOKEN_COST  # the tokens it may make, by memory and by time
+    why = _over(budget) if tokens < MAX_PARTS - lines else _too_long()
+    env: dict[str, Any] = {"leaktrace_tokens": min(tokens, MAX_PARTS - lines),
+                           "leaktrace_why": why}  # fmt: skip
     try:
         tokens = _parser().parse(text, env)
     except RecursionError as exc:
@@ -83,10 +93,15 @@ def _over(budget: int) -> str:
     return f"parsing its Markdown would take over max_parse_memory ({budget:,} bytes)"
 
 
+def _too_long() -> str:
+    return (f"its Markdown makes over {MAX_PARTS:,} lines and blocks, more than one page is "
+            "parsed for (about 10 s): its code blocks are not read")  # fmt: skip
+
+
 @functools.cache
 def _parser() -> Any:
     """CommonMark's block rules, with a first rule that counts the tokens against the page's
-    budget and refuses a page nested too deep (it runs before every block the parser tries;
+    budgets and refuses a page nested too deep (it runs before every block the parser tries;
     it never matches). Made at its first use: importing markdown-it costs every process."""
     from markdown_it import MarkdownIt
 
@@ -94,9 +109,8 @@ def _parser() -> Any:
     parser.disable(["inline", "text_join"], ignoreInvalid=True)
 
     def budget(state: Any, start: int, end: int, silent: bool) -> bool:
-        allowed = state.env["leaktrace_tokens"]
-        if len(state.tokens) > allowed:
-            raise MarkdownTooCostly(_over(state.env["leaktrace_budget"]))
+        if len(state.tokens) > state.env["leaktrace_tokens"]:
+            raise MarkdownTooCostly(state.env["leaktrace_why"])
         if state.level >= MAX_NESTING:
             raise MarkdownTooCostly(f"Markdown nested over {MAX_NESTING} deep (containers in "
                             "containers): its code blocks are not read")  # fmt: skip

@@ -9,6 +9,8 @@ import json
 import py_compile
 from pathlib import Path
 
+import pytest
+
 from scanner.cli import app
 from tests.test_carriers import (
     JOURNAL,
@@ -358,8 +360,9 @@ def test_code_indented_in_markdown_is_read_when_it_looks_like_code(store, tmp_pa
 
 def test_markdown_nested_too_deep_or_too_costly_to_parse_is_unread(store, tmp_path):
     """A page whose code sits under more containers than the parser reads (markdown-it skips
-    the rest of a page past its nesting limit, silently), or whose parse would keep more than
-    ``--max-parse-memory``: one unread line, never clear."""
+    the rest of a page past its nesting limit, silently), whose parse would keep more than
+    ``--max-parse-memory``, or make more lines and tokens than ``MAX_PARTS`` (its time): one
+    unread line, never clear."""
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "deep.md").write_text(
@@ -374,6 +377,10 @@ def test_markdown_nested_too_deep_or_too_costly_to_parse_is_unread(store, tmp_pa
     assert reasons["deep.md"].startswith("not read: Markdown nested over 64 deep"), reasons
     assert "parsing its Markdown would take over max_parse_memory (67,108,864 bytes)" in (
         reasons["items.md"])  # fmt: skip
+    from fingerprints import MarkdownTooCostly, code_blocks
+
+    with pytest.raises(MarkdownTooCostly, match="makes over 2,000,000 lines and blocks"):
+        list(code_blocks("\n" * 2_000_000 + "    " + JOURNAL.decode(), 1 << 30))  # 10 s of parse
 
 
 def test_a_folders_own_image_with_a_zip_appended_is_read(store, tmp_path):
