@@ -315,8 +315,9 @@ class Embedded:
     code: bytes
     lines: tuple[int, ...] | None = None
     not_read: tuple[str, ...] = ()
-    """What of the carrier's code is not in ``code``, one line each (blocks in another language
-    than the file's: one language a file; a code cell whose source is not text)."""
+    """What of the carrier's code is not in ``code``, one line each (blocks, cells or outputs
+    in another language than the file's: one language a file; a cell whose source is not text;
+    a Markdown cell too costly to parse), at most ``_NOT_READ_LINES``."""
 
 
 def carrier_kind(name: str) -> str | None:
