@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from json import decoder as json_decoder
 from json import scanner as json_scanner
+from pathlib import PurePosixPath
 from typing import Any
 
 from fingerprints.extensions import (
@@ -30,6 +31,7 @@ from fingerprints.extensions import (
 from fingerprints.isolation import DEFAULT_PARSE_MEMORY
 from fingerprints.markdown import MarkdownTooCostly, code_blocks
 from fingerprints.names import printable
+from fingerprints.policy import third_party_reason
 
 MARKUP_SUFFIXES = (".html", ".htm", ".xhtml", ".vue", ".svelte")
 """Pages and single-file components (Vue, Svelte): code in ``<script>`` blocks. Pages are read
@@ -365,7 +367,8 @@ def notebook_code(text: str) -> Embedded | None:
     like code, so the training log, table or LaTeX a private notebook shows is not claimed as
     the company's code (a public notebook printing the same log would share its
     fingerprints). A traceback is not read here: it shows the cell's own code (read already)
-    and the frames of the libraries it called (not the company's)."""
+    and the frames of the libraries it called (not the company's); nor the source of a
+    library's file that ``obj??`` displayed (``shown_library``)."""
     try:
         notebook = _located_json(text)
     except (ValueError, RecursionError) as exc:
@@ -435,7 +438,12 @@ def notebook_code(text: str) -> Embedded | None:
         outputs = cell.get("outputs")
         for at, output in enumerate(outputs if isinstance(outputs, list) else [], start=1):
             for shown in output_texts(output, language):
-                if shown.key != "traceback" and told(f"cell {number} output {at}", shown.text):
+                library = shown_library(shown.text)
+                if library is not None:
+                    not_read.append(f"cell {number} output {at}: the source of a third-party "
+                                    f"file ({printable(library)[:200]}), not the company's: "
+                                    "not fingerprinted")  # fmt: skip
+                elif shown.key != "traceback" and told(f"cell {number} output {at}", shown.text):
                     add(shown.text, shown.value, shown.plain)
     for _, shown, value, plain in json_texts(notebook_widgets(notebook)):
         if told("its widgets' state", shown):
@@ -444,6 +452,23 @@ def notebook_code(text: str) -> Embedded | None:
         return None
     code = "".join(parts).encode("utf-8", "surrogatepass")
     return Embedded(language, code, tuple(lines), _capped(not_read))
+
+
+_SHOWN_FILE = re.compile(r"^File:[ \t]+(\S[^\n]*)$", re.MULTILINE)
+"""The line IPython's ``obj??`` (and ``obj?``) ends its help with: the file the source is from."""
+
+
+def shown_library(text: str) -> str | None:
+    """The third-party file an output shows the source of (IPython's ``pd.read_csv??``: its
+    ``File:`` line names a path under ``site-packages`` or another vendored folder,
+    ``policy.third_party_reason``), or None. Such source is not the company's, however private
+    the notebook that displayed it: fingerprinted, it would make every copy of the library
+    derivative."""
+    for match in _SHOWN_FILE.finditer(text):
+        path = match.group(1).strip()
+        if third_party_reason(PurePosixPath(path.replace("\\", "/"))):
+            return path
+    return None
 
 
 _NOT_READ_LINES = 20

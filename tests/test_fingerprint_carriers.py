@@ -308,3 +308,32 @@ def test_code_a_private_notebook_keeps_in_json_data_is_found(tmp_path):
     lines = notebook.split("\n")
     where = next(i + 1 for i, line in enumerate(lines) if json.dumps(code) in line)
     assert {tuple(span) for span in pair["private_lines"]} == {(where, where)}
+
+
+def test_a_librarys_source_a_private_notebook_displayed_is_not_claimed(tmp_path):
+    """``func??`` in a private notebook displays a library's source, its ``File:`` line under
+    ``site-packages``: not the company's code, so not fingerprinted (a line says so), and a
+    public copy of that library is clear; the notebook's own code is still found. Outputs were
+    fingerprinted (raw cells and outputs, earlier on this branch) and this copy was
+    derivative."""
+    library, own = venv_module("list.py"), venv_module("blockquote.py")
+    help_text = ("\x1b[0;31mSignature:\x1b[0m skipOrderedListMarker(state, startLine)\n"
+                 "\x1b[0;31mSource:\x1b[0m   \n" + library + "\x1b[0;31mFile:\x1b[0m      "
+                 "~/.venv/lib/python3.11/site-packages/markdown_it/rules_block/list.py\n"
+                 "\x1b[0;31mType:\x1b[0m      function\n")  # fmt: skip
+    cells = [
+        {"cell_type": "raw", "metadata": {}, "source": own},
+        {"cell_type": "code", "metadata": {}, "source": "skipOrderedListMarker??\n",
+         "outputs": [{"output_type": "display_data", "metadata": {},
+                      "data": {"text/plain": help_text}}]},
+    ]  # fmt: skip
+    notebook = json.dumps({"cells": cells, "metadata": {"kernelspec": {"language": "python"}},
+                           "nbformat": 4, "nbformat_minor": 5})  # fmt: skip
+    store, stderr = fingerprint(tmp_path, {"notes/lists.ipynb": notebook.encode()})
+    code, found, said = scan(store, candidate(tmp_path, "library", {"list.py": library}))
+    assert code == 0 and found["verdict"] == "clear", said
+    assert "notes/lists.ipynb: cell 2 output 1: the source of a third-party file (~/.venv/lib/" \
+        "python3.11/site-packages/markdown_it/rules_block/list.py), not the company's: not " \
+        "fingerprinted" in " ".join(stderr.split())  # fmt: skip
+    code, found, said = scan(store, candidate(tmp_path, "own", {"quotes.py": own}))
+    assert code == 1 and found["verdict"] == "derivative", said
