@@ -24,6 +24,10 @@ _EXTENSIONS: dict[str, str] = {
 }  # fmt: skip
 
 
+READ_LANGUAGES = frozenset(_EXTENSIONS.values())
+"""The languages read here (``languages.LANGUAGES``, without importing the grammars)."""
+
+
 def language_for_path(path: str | PurePosixPath) -> str | None:
     """The language name for a file name, or None when it is not source we understand."""
     return _EXTENSIONS.get(PurePosixPath(path).suffix.lower())
@@ -183,3 +187,14 @@ def language_for_text(data: bytes) -> str | None:
     if language == "javascript" and counts["typescript"] >= 2:
         return "typescript"
     return language
+
+
+SNIFF_CHARS = 8192
+"""What of a text that names no language is looked at to tell whether it is code (as the scan
+looks at the first 8 KiB of a file whose name tells nothing)."""
+
+
+def sniffed(text: str) -> str | None:
+    """The language of ``text`` that names none (a notebook's output, a Markdown block with no
+    info string), when its first ``SNIFF_CHARS`` look like code (``language_for_text``)."""
+    return language_for_text(text[:SNIFF_CHARS].encode("utf-8", "surrogatepass"))

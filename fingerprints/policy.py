@@ -15,10 +15,14 @@ from pathlib import PurePosixPath
 
 from fingerprints.generated import BANNER_HEAD_BYTES, generator_of
 
-FILE_POLICY = 3
+FILE_POLICY = 6
 """What a private file's stored reasons (``boilerplate_reason``) and reading know; a repository
 stored under an older number is read again whole at its next ``fingerprint``. 2: licence
-notices. 3: a ``.js`` file holding TypeScript read as TypeScript (``grammars.dialects``)."""
+notices. 3: a ``.js`` file holding TypeScript read as TypeScript (``grammars.dialects``). 4: a
+notebook's raw cells, cells of unknown types and outputs that look like code, and a code
+cell's ``input`` beside an empty ``source`` (``embedded.notebook_code``). 5: a notebook's
+Markdown cells' code blocks, fenced and indented (``markdown.code_blocks``). 6: the code a
+notebook's JSON-valued outputs and widget state hold (``embedded.json_texts``)."""
 VENDORED_DIRS = frozenset(
     {"node_modules", "vendor", "vendors", "third_party", "third-party", "thirdparty", "_vendor",
      "site-packages", "dist-packages", "bower_components", "jspm_packages", "Pods", "external"}

@@ -187,11 +187,12 @@ def test_a_central_directory_naming_offset_zero_does_not_hide_the_source_before_
 def test_tab_indented_code_in_a_list_items_fence_is_read(store, tmp_path):
     """CommonMark counts a tab to the next 4-column stop: ``\tcode`` under ``- ```python`` is
     the block's code (it was cut by characters: the block ended empty and the page was clear)."""
-    from scanner.sources.carriers import fenced_code
+    from fingerprints import code_blocks
 
-    assert list(fenced_code("- ```python\n\tx = compute(a, b)\n\t```\n")) == [
+    assert list(code_blocks("- ```python\n\tx = compute(a, b)\n\t```\n", 1 << 30)) == [
         (2, "python", "  x = compute(a, b)\n")]  # fmt: skip
-    assert list(fenced_code("```python\n\tx = 1\n```\n")) == [(2, "python", "\tx = 1\n")]
+    assert list(code_blocks("```python\n\tx = 1\n```\n", 1 << 30)) == [
+        (2, "python", "\tx = 1\n")]  # fmt: skip
     folder = tmp_path / "docs"
     folder.mkdir()
     (folder / "README.md").write_text(

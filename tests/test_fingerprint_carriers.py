@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -210,3 +211,129 @@ def test_background_says_which_script_blocks_of_a_page_it_did_not_learn(tmp_path
     assert done.exit_code == 0, done.output
     assert ("page.html: its python <script> blocks are not read (one language a file: "
             "javascript is)") in " ".join(done.stderr.split())  # fmt: skip
+
+
+def venv_module(name: str) -> str:
+    """A real module of a package installed beside leaktrace (markdown-it-py's block rules)."""
+    import markdown_it
+
+    return (Path(markdown_it.__file__).parent / "rules_block" / name).read_text(encoding="utf-8")
+
+
+def test_code_only_in_a_private_notebooks_raw_cell_or_output_is_found(tmp_path):
+    """A private notebook publishes its raw cells and what its cells print, as a scan reads
+    them: code kept only in a raw cell (markdown-it-py's ``blockquote.py``) or printed by
+    ``!cat`` (its ``table.py``) is fingerprinted, each line pointing into the notebook, so a
+    ``.py`` holding it is derivative (both were clear: the store held only the code cells).
+    What looks like no code (a training log) is not claimed: a log alone is clear."""
+    log = "".join(f"Epoch {i}/40 - loss: 0.{900 - i * 7} - accuracy: 0.{400 + i * 9}\n"
+                  for i in range(1, 41))  # fmt: skip
+    raw, printed = venv_module("blockquote.py"), venv_module("table.py")
+    cells = [
+        {"cell_type": "code", "metadata": {}, "source": "import markdown_it\n", "outputs": []},
+        {"cell_type": "raw", "metadata": {}, "source": raw.splitlines(keepends=True)},
+        {"cell_type": "code", "metadata": {}, "source": "!cat rules_block/table.py\n",
+         "outputs": [{"output_type": "stream", "name": "stdout",
+                      "text": printed.splitlines(keepends=True)}]},
+        {"cell_type": "code", "metadata": {}, "source": "model.fit(x, y)\n",
+         "outputs": [{"output_type": "stream", "name": "stdout", "text": log}]},
+    ]  # fmt: skip
+    notebook = json.dumps({"cells": cells, "metadata": {"kernelspec": {"language": "python"}},
+                           "nbformat": 4, "nbformat_minor": 5}, indent=1)  # fmt: skip
+    store, _ = fingerprint(tmp_path, {"notes/parsing.ipynb": notebook.encode()})
+    held = notebook.split("\n")
+    for name, text in (("quotes.py", raw), ("tables.py", printed)):
+        code, found, stderr = scan(store, candidate(tmp_path, name[:-3], {name: text}))
+        assert code == 1 and found["verdict"] == "derivative", stderr
+        [pair] = found["files"]
+        assert pair["private_path"] == "notes/parsing.ipynb"
+        pieces = {json.dumps(piece) for piece in text.splitlines(keepends=True)}
+        inside = {i + 1 for i, line in enumerate(held) if line.strip().rstrip(",") in pieces}
+        for start, end in pair["private_lines"]:
+            assert start in inside and end in inside, (name, start, end)
+    code, found, stderr = scan(store, candidate(tmp_path, "log", {"train.log.py": log}))
+    assert code == 0 and found["verdict"] == "clear", stderr
+
+    with sqlite3.connect(store) as con:  # as a leaktrace that read code cells only left it
+        con.execute("UPDATE meta SET value = '3' WHERE key LIKE 'file_policy:%'")
+    again = runner.invoke(app, ["fingerprint", str(tmp_path / "private"), "--store", str(store)])
+    assert "1 file(s) fingerprinted, 0 unchanged" in " ".join(again.stderr.split())
+
+
+def test_code_in_a_private_notebooks_markdown_cell_is_found(tmp_path):
+    """A private notebook's Markdown cells are read for their code blocks as the scan reads a
+    page's (``code_blocks``): an indented block that looks like code (markdown-it-py's
+    ``reference.py``) is fingerprinted on the notebook's lines, so a ``.py`` copy is derivative
+    (it was clear: neither side read indented blocks, and this side no Markdown cell); a block
+    in another language is a line, not read as the notebook's."""
+    from tests.test_carriers_misread import indented
+
+    code = venv_module("reference.py")
+    cells = [
+        {"cell_type": "markdown", "metadata": {},
+         "source": ("## How references are parsed\n\n" + indented("    ", code)).splitlines(
+             keepends=True)},
+        {"cell_type": "markdown", "metadata": {},
+         "source": "```js\nconst total = items.reduce((a, b) => a + b, 0)\n```\n"},
+        {"cell_type": "code", "metadata": {}, "source": "import markdown_it\n", "outputs": []},
+    ]  # fmt: skip
+    notebook = json.dumps({"cells": cells, "metadata": {"kernelspec": {"language": "python"}},
+                           "nbformat": 4, "nbformat_minor": 5}, indent=1)  # fmt: skip
+    store, stderr = fingerprint(tmp_path, {"notes/refs.ipynb": notebook.encode()})
+    code_, found, said = scan(store, candidate(tmp_path, "copy", {"refs.py": code}))
+    assert code_ == 1 and found["verdict"] == "derivative", said
+    assert "notes/refs.ipynb: cell 2: its javascript code block is not read (one language a " \
+        "file: python is)" in " ".join(stderr.split())  # fmt: skip
+    [pair] = found["files"]
+    held = notebook.split("\n")
+    inside = {i + 1 for i, line in enumerate(held) if line.strip().startswith('"    ')}
+    for start, end in pair["private_lines"]:
+        assert start in inside and end in inside, (start, end)
+
+
+def test_code_a_private_notebook_keeps_in_json_data_is_found(tmp_path):
+    """A private notebook's JSON-valued output (a leak printed as a JSON string:
+    markdown-it-py's ``lheading.py`` under ``application/json``) is read as the scan reads it
+    (``json_texts``), so a ``.py`` copy is derivative; it was clear."""
+    code = venv_module("lheading.py")
+    cells = [{"cell_type": "code", "metadata": {}, "source": "show(rules)\n", "outputs": [
+        {"output_type": "execute_result", "metadata": {}, "execution_count": 1,
+         "data": {"application/json": {"rule": "lheading", "source": code}}}]}]  # fmt: skip
+    notebook = json.dumps({"cells": cells, "metadata": {"kernelspec": {"language": "python"}},
+                           "nbformat": 4, "nbformat_minor": 5}, indent=1)  # fmt: skip
+    store, _ = fingerprint(tmp_path, {"notes/rules.ipynb": notebook.encode()})
+    code_, found, said = scan(store, candidate(tmp_path, "copy", {"lheading.py": code}))
+    assert code_ == 1 and found["verdict"] == "derivative", said
+    [pair] = found["files"]
+    lines = notebook.split("\n")
+    where = next(i + 1 for i, line in enumerate(lines) if json.dumps(code) in line)
+    assert {tuple(span) for span in pair["private_lines"]} == {(where, where)}
+
+
+def test_a_librarys_source_a_private_notebook_displayed_is_not_claimed(tmp_path):
+    """``func??`` in a private notebook displays a library's source, its ``File:`` line under
+    ``site-packages``: not the company's code, so not fingerprinted (a line says so), and a
+    public copy of that library is clear; the notebook's own code is still found. Outputs were
+    fingerprinted (raw cells and outputs, earlier on this branch) and this copy was
+    derivative."""
+    library, own = venv_module("list.py"), venv_module("blockquote.py")
+    help_text = ("\x1b[0;31mSignature:\x1b[0m skipOrderedListMarker(state, startLine)\n"
+                 "\x1b[0;31mSource:\x1b[0m   \n" + library + "\x1b[0;31mFile:\x1b[0m      "
+                 "~/.venv/lib/python3.11/site-packages/markdown_it/rules_block/list.py\n"
+                 "\x1b[0;31mType:\x1b[0m      function\n")  # fmt: skip
+    cells = [
+        {"cell_type": "raw", "metadata": {}, "source": own},
+        {"cell_type": "code", "metadata": {}, "source": "skipOrderedListMarker??\n",
+         "outputs": [{"output_type": "display_data", "metadata": {},
+                      "data": {"text/plain": help_text}}]},
+    ]  # fmt: skip
+    notebook = json.dumps({"cells": cells, "metadata": {"kernelspec": {"language": "python"}},
+                           "nbformat": 4, "nbformat_minor": 5})  # fmt: skip
+    store, stderr = fingerprint(tmp_path, {"notes/lists.ipynb": notebook.encode()})
+    code, found, said = scan(store, candidate(tmp_path, "library", {"list.py": library}))
+    assert code == 0 and found["verdict"] == "clear", said
+    assert "notes/lists.ipynb: cell 2 output 1: the source of a third-party file (~/.venv/lib/" \
+        "python3.11/site-packages/markdown_it/rules_block/list.py), not the company's: not " \
+        "fingerprinted" in " ".join(stderr.split())  # fmt: skip
+    code, found, said = scan(store, candidate(tmp_path, "own", {"quotes.py": own}))
+    assert code == 1 and found["verdict"] == "derivative", said

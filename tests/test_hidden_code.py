@@ -9,6 +9,8 @@ import json
 import py_compile
 from pathlib import Path
 
+import pytest
+
 from scanner.cli import app
 from tests.test_carriers import (
     JOURNAL,
@@ -315,6 +317,72 @@ def test_code_fenced_in_a_notebooks_markdown_cell_is_read(store, tmp_path):
     assert evidence(candidate) == {"walkthrough.ipynb!/cell-1.md!/code.py"}
 
 
+def test_code_indented_in_markdown_is_read_when_it_looks_like_code(store, tmp_path):
+    """CommonMark's other code block, four spaces or a tab in, read by a CommonMark parser in a
+    README (at the top, in a list item, in a quote) and in a notebook's Markdown cell, as a
+    fenced block naming no language is: when it looks like code (``language_for_text``), in
+    the language it looks like. Indented prose and a shell session stay no code. Each was
+    clear: only fenced blocks naming a language were read."""
+    from fingerprints import code_blocks
+    from tests.test_carriers_misread import indented
+
+    code = JOURNAL.decode()
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "top.md").write_text("# Ledger\n\nThe posting code:\n\n" + indented("    ", code)
+                                 + "\n    pip install acme\n    acme post --dry-run\n")  # fmt: skip
+    (docs / "item.md").write_text("# Setup\n\n- Post with:\n\n" + indented("\t  ", code))
+    (docs / "quote.md").write_text("> Our helper:\n>\n" + indented(">     ", code))
+    (docs / "bare.md").write_text(f"Notes\n\n```\n{code}```\n")
+    (docs / "prose.md").write_text(
+        "# Notes\n\n"
+        + indented(
+            "    ",
+            "We post entries daily,\nthen reconcile them by hand\nif the totals differ.\n" * 9,
+        )
+    )
+    cell = {
+        "cell_type": "markdown",
+        "metadata": {},
+        "source": "Posting:\n\n" + indented("\t", code),
+    }
+    (docs / "walkthrough.ipynb").write_text(json.dumps(
+        {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))  # fmt: skip
+    assert list(code_blocks((docs / "prose.md").read_text(), 1 << 30)) == []
+    got, candidate, stderr = scan(store, docs)
+    assert got == 1 and candidate["verdict"] == "derivative", stderr
+    pages = ("top.md", "item.md", "quote.md", "bare.md", "walkthrough.ipynb!/cell-1.md")
+    assert evidence(candidate) == {f"{page}!/code.py" for page in pages}
+    assert candidate["complete"] is True, candidate["unread"]
+    starts = {f["candidate_path"]: f["candidate_lines"][0][0] for f in candidate["files"]}
+    assert starts["top.md!/code.py"] >= 5 and starts["quote.md!/code.py"] >= 3
+
+
+def test_markdown_nested_too_deep_or_too_costly_to_parse_is_unread(store, tmp_path):
+    """A page whose code sits under more containers than the parser reads (markdown-it skips
+    the rest of a page past its nesting limit, silently), whose parse would keep more than
+    ``--max-parse-memory``, or make more lines and tokens than ``MAX_PARTS`` (its time): one
+    unread line, never clear."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "deep.md").write_text(
+        "> " * 70
+        + "\n"
+        + "".join("> " * 70 + "    " + line for line in JOURNAL.decode().splitlines(keepends=True))
+    )
+    (docs / "items.md").write_text("- a\n\n    b\n" * 20_000)  # 280 bytes a byte to parse
+    got, candidate, stderr = scan(store, docs, "--max-parse-memory", str(64 << 20))
+    assert got == 3 and candidate["verdict"] == "incomplete", stderr
+    reasons = {u["path"]: u["message"] for u in candidate["unread"]}
+    assert reasons["deep.md"].startswith("not read: Markdown nested over 64 deep"), reasons
+    assert "parsing its Markdown would take over max_parse_memory (67,108,864 bytes)" in (
+        reasons["items.md"])  # fmt: skip
+    from fingerprints import MarkdownTooCostly, code_blocks
+
+    with pytest.raises(MarkdownTooCostly, match="makes over 2,000,000 lines and blocks"):
+        list(code_blocks("\n" * 2_000_000 + "    " + JOURNAL.decode(), 1 << 30))  # 10 s of parse
+
+
 def test_a_folders_own_image_with_a_zip_appended_is_read(store, tmp_path):
     """A polyglot directly in a scanned folder is decided as one inside an archive is: by the
     end record a zip is read from, not by its first bytes; an image with no zip stays silent."""
@@ -424,6 +492,48 @@ def test_code_in_raw_cells_html_outputs_and_input_keys_of_a_notebook_is_read(sto
     }  # fmt: skip
     assert not candidate["complete"] and "cell-8.py: not read: a raw cell whose source is not " \
         "text" in stderr  # fmt: skip
+
+
+def test_code_a_notebook_keeps_in_json_data_is_read(store, tmp_path):
+    """JSON-valued outputs (``application/json``, any ``+json``) and the widgets' saved state
+    (``metadata.widgets``) are no text, and were passed over: a leak printed as a JSON string
+    came out clear. Their strings, and lists of strings joined as a notebook keeps lines, are
+    read when they look like code, in the language they look like; a widget's view (its model
+    id) or a plot's numbers are no code and give no line: the notebook is complete."""
+    text = JOURNAL.decode()
+
+    def shows(data: dict) -> dict:
+        return {"cell_type": "code", "metadata": {}, "source": "show()", "outputs": [
+            {"output_type": "display_data", "metadata": {}, "data": data}]}  # fmt: skip
+
+    state = {
+        "application/vnd.jupyter.widget-state+json": {
+            "version_major": 2,
+            "state": {
+                "a1": {"model_name": "TextareaModel", "state": {"value": CLIENT, "rows": 30}}
+            },
+        }
+    }
+    cells = [
+        shows({"application/json": {"module": "journal", "source": text}}),
+        shows({"application/vnd.acme.report+json; charset=utf-8": {
+            "files": [{"lines": text.splitlines(keepends=True)}]}}),
+        shows({"application/vnd.jupyter.widget-view+json": {"model_id": "a1",
+               "version_major": 2, "version_minor": 0}, "text/plain": "Textarea()"}),
+        shows({"application/vnd.plotly.v1+json": {"data": [{"x": [1, 2, 3], "y": [4, 1, 2],
+               "type": "scatter", "name": "totals\nby\nday"}]}}),
+    ]  # fmt: skip
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "report.ipynb").write_text(json.dumps(
+        {"cells": cells, "metadata": {"kernelspec": {"language": "python"}, "widgets": state},
+         "nbformat": 4, "nbformat_minor": 5}))  # fmt: skip
+    got, candidate, stderr = scan(store, folder)
+    assert got == 1 and candidate["verdict"] == "derivative", stderr
+    assert evidence(candidate) == {"report.ipynb!/cell-1-output-1.py",
+                                   "report.ipynb!/cell-2-output-1.py",
+                                   "report.ipynb!/widgets.ts"}  # fmt: skip
+    assert candidate["complete"] is True, candidate["unread"]
 
 
 def test_typescript_shipped_under_a_js_name_is_read_as_typescript(store, tmp_path):

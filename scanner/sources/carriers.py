@@ -27,14 +27,12 @@ import bz2
 import contextlib
 import dataclasses
 import gzip
-import html
 import importlib.util
 import io
 import json
 import lzma
 import os
 import posixpath
-import re
 import stat
 import struct
 import sys
@@ -42,20 +40,22 @@ import tarfile
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import PurePosixPath
 from typing import IO, Any
 
 from fingerprints import (
-    LANGUAGES,
     MARKUP_SUFFIXES,
     VCS_DIRS,
     BinaryContent,
+    MarkdownTooCostly,
     by_language,
     carried_name,
-    cell_text,
+    cell_texts,
+    code_blocks,
     decode_source,
     extension_for_language,
+    json_texts,
     language_for_backup,
     language_for_path,
     language_for_shebang,
@@ -64,7 +64,10 @@ from fingerprints import (
     may_be_unnamed_code,
     notebook_cells,
     notebook_extension,
+    notebook_widgets,
+    output_texts,
     printable,
+    raw_cell,
     without_magics,
 )
 from scanner.sources.base import (
@@ -176,95 +179,9 @@ def as_utf8(data: bytes) -> bytes:
 
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
-"""Markdown pages, read for their fenced code where their bytes are at hand (folders, archives,
-packages), but not named in ``CARRIER_SUFFIXES``: a remote tree's READMEs are not fetched for
-it (a fork network's 200 READMEs would be 200 more downloads)."""
-_FENCE = re.compile(r"((?:[ \t>]|[-+*][ \t]|[0-9]{1,9}[.)][ \t])*)(`{3,}|~{3,})[ \t]*([^\s`{]*)")
-"""An opening fence, after what puts it in a container: blockquote markers (``> ``), list
-markers (``- ``, ``1. ``) and indentation, at any depth (each alternative starts with its own
-character: matched in linear time)."""
-_LINE_END = re.compile(r"\r\n?|\n")
-_FENCE_LANGUAGES = {"python": "python", "py": "python", "python3": "python", "pycon": "python",
-                    "javascript": "javascript", "js": "javascript", "jsx": "javascript",
-                    "node": "javascript", "typescript": "typescript", "ts": "typescript",
-                    "tsx": "tsx", "golang": "go", "rust": "rust", "c++": "cpp", "c#": "csharp",
-                    "csharp": "csharp", "ruby": "ruby", "kotlin": "kotlin"}  # fmt: skip
-"""Info strings of a fenced code block (GitHub's names), else an extension (``rs``, ``kt``)."""
-
-
-def fenced_code(text: str) -> Iterator[tuple[int, str, str]]:
-    """Each fenced code block of a Markdown page (CommonMark) whose info string names a language
-    read here: the line its code starts on (1-based), its language and its code. Lines end at
-    LF, CRLF or CR, as CommonMark says. A fence inside blockquotes or list items (at any depth)
-    is read too, with its container's prefix taken off its lines; a block ends at its closing
-    fence, at the first line out of its container, or else at the end of the page (a block
-    left open, as CommonMark says). Never later: a block in a language not read here must not
-    swallow the blocks after it."""
-    lines = _LINE_END.split(text)
-    at = 0
-    while at < len(lines):
-        opened = _FENCE.match(lines[at])
-        at += 1
-        if opened is None or (opened.group(2)[0] == "`" and "`" in lines[at - 1][opened.end() :]):
-            continue
-        fence, info = opened.group(2), opened.group(3).lower()
-        block = _Block(opened.group(1), fence)
-        start, code = at, []
-        while at < len(lines):
-            line = block.inside(lines[at])
-            if line is None:
-                break  # out of its container: read again as a line of the page
-            at += 1
-            if block.closes(line):
-                break
-            code.append(line)
-        language = _FENCE_LANGUAGES.get(info) or language_for_path("code." + info)
-        if language is not None:
-            yield start + 1, language, "\n".join(code) + "\n"
-
-
-_MARKERS = re.compile(r"[ \t]|>|[-+*][ \t]|[0-9]{1,9}[.)][ \t]")
-_TAB = 4
-"""Columns to a tab stop in a Markdown line's indentation (CommonMark)."""
-
-
-class _Block:
-    """The container of a fenced block, from what comes before its opening fence: the part up
-    to its last marker (``>`` or a list marker) must be there on each line, as indentation and
-    as many ``>``; the indentation after it (the fence's own, or a list item's continuation
-    whose marker is on an earlier line) is taken off where present."""
-
-    def __init__(self, prefix: str, fence: str) -> None:
-        prefix = prefix.expandtabs(_TAB)
-        end = max((m.end() for m in _MARKERS.finditer(prefix) if not m.group().isspace()),
-                  default=0)  # fmt: skip
-        self.width, self.quotes = end, prefix.count(">")
-        self.indent = len(prefix) - end
-        self.closing = re.compile(rf"{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$")
-
-    def inside(self, line: str) -> str | None:
-        """The line with its container's prefix taken off, or None when it is out of it. Tabs
-        before its text count to the next tab stop (CommonMark's 4 columns) when a prefix is
-        taken off, so ``\\tcode`` in a list item's block is code, not a line out of the item."""
-        if self.width or self.indent:
-            lead = len(line) - len(line.lstrip(" \t>"))
-            if "\t" in line[:lead]:
-                line = line[:lead].expandtabs(_TAB) + line[lead:]
-        head, rest = line[: self.width], line[self.width :]
-        if head.strip(" \t>") or head.count(">") != self.quotes:
-            return "" if self.quotes == 0 and not line.strip() else None
-        text = rest.lstrip(" \t")
-        spaces = len(rest) - len(text)
-        if not text:
-            return ""
-        fence = _FENCE.match(text) if spaces < self.indent else None
-        if spaces < self.indent - 3 or (fence is not None and fence.group(3)):
-            return None  # less indented than the fence: a fence of the page after a list item
-        return rest[min(spaces, self.indent) :]
-
-    def closes(self, line: str) -> bool:
-        text = line.lstrip(" ")
-        return len(line) - len(text) <= 3 and self.closing.match(text) is not None
+"""Markdown pages, read for their code blocks (``code_blocks``) where their bytes are at hand
+(folders, archives, packages), but not named in ``CARRIER_SUFFIXES``: a remote tree's READMEs
+are not fetched for it (a fork network's 200 READMEs would be 200 more downloads)."""
 
 
 _UNOPENED: tuple[tuple[bytes, str], ...] = (
@@ -919,8 +836,13 @@ class Unpacker:
             return
         if note:
             self._note(path, note)
-        blocks = (fenced_code if markdown else markup_scripts)(
-            text.decode("utf-8", "surrogateescape"))  # fmt: skip
+        page = text.decode("utf-8", "surrogateescape")
+        try:
+            blocks = (list(code_blocks(page, self.limits.max_parse_memory)) if markdown
+                      else markup_scripts(page))  # fmt: skip
+        except MarkdownTooCostly as exc:
+            self._unread(path, str(exc))
+            return
         stem = "code" if markdown else "script"
         for language, code in by_language(blocks).items():
             where = f"{path}{SEPARATOR}{stem}{extension_for_language(language)}"
@@ -966,6 +888,11 @@ class Unpacker:
             yield from self._cells(path, cells, extension, language, depth, capped)
         finally:
             capped.close()
+        widgets = json_texts(notebook_widgets(notebook))  # the widgets' saved state
+        for read_as, text in _together(found[:2] for found in widgets).items():
+            ending = extension if read_as == language else extension_for_language(read_as)
+            yield CandidateFile(f"{path}{SEPARATOR}widgets{ending}",
+                                text.encode("utf-8", "surrogatepass"), read_as)  # fmt: skip
 
     def _cells(self, path: str, cells: list[Any], extension: str, language: str, depth: int,
                lines: Capped) -> Iterator[CandidateFile]:  # fmt: skip
@@ -985,26 +912,22 @@ class Unpacker:
                 continue
             kind = cell.get("cell_type")
             shown_kind = printable(str(kind))[:40]
-            texts: list[str] = []
-            for key in ("source", "input"):
-                text = cell_text(cell.get(key)) if key in cell else ""
-                if text is None:
-                    lines.append(problem(where + extension, f"not read: a {shown_kind} cell whose "
-                                                            f"{key} is not text"))  # fmt: skip
-                elif text.strip() and text not in texts:
-                    texts.append(text)
-            for at, text in enumerate(texts):
+            texts, not_text = cell_texts(cell)
+            for key in not_text:
+                lines.append(problem(where + extension, f"not read: a {shown_kind} cell whose "
+                                                        f"{key} is not text"))  # fmt: skip
+            for at, (_, text) in enumerate(texts):
                 name = where + ("-input" if at else "")
                 if kind in ("markdown", "heading"):
-                    if "```" in text or "~~~" in text:
-                        yield from self._markup(f"{name}.md", text.encode("utf-8", "surrogatepass"),
-                                                depth, markdown=True)  # fmt: skip
+                    yield from self._markup(f"{name}.md", text.encode("utf-8", "surrogatepass"),
+                                            depth, markdown=True)  # fmt: skip
                     continue
                 read_as = language
                 if kind == "code":
                     text = without_magics(text)
                 elif kind == "raw":
-                    read_as, text = _raw_cell(cell, text, language)
+                    named, text = raw_cell(cell, text, language)
+                    read_as = named or language
                 ending = extension if read_as == language else extension_for_language(read_as)
                 yield CandidateFile(name + ending, text.encode("utf-8", "surrogatepass"), read_as)
             outputs = cell.get("outputs")
@@ -1669,80 +1592,19 @@ _ENCRYPTED = 0x1
 """Bit 0 of a zip entry's general purpose flags (APPNOTE 4.4.4): its data is encrypted."""
 
 
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-
-
-_V3_OUTPUT_KEYS = {"html": "text/html", "latex": "text/latex", "markdown": "text/markdown",
-                   "javascript": "application/javascript", "json": "application/json"}  # fmt: skip
-"""nbformat 3 keeps an output's representations under these keys (v4: under ``data``, by
-media type); ``text`` is the same key in both."""
-_NOT_CODE = ("image/", "video/", "audio/", "application/pdf")
-_JAVASCRIPT = ("application/javascript", "text/javascript")
-_TAG = re.compile(r"<[^>]*>")
-
-
 def _output_texts(output: Any, language: str) -> dict[str, str]:
-    """The text a code cell's output shows, by the language it is read in: what ``!cat x.py``
-    printed, the source ``func??`` displayed (terminal colours taken out), a traceback's
-    lines, an HTML or Markdown representation (HTML as its text: tags out, entities decoded,
-    where ``IPython.display.Code`` puts highlighted code) and LaTeX in the notebook's
-    ``language``; JavaScript as JavaScript. Images, and JSON data (no text), are not read.
-    Outputs are published with the notebook, so code in them is code in it."""
-    if not isinstance(output, dict):
-        return {}
-    data = output.get("data") if isinstance(output.get("data"), dict) else {}
-    shown = {_V3_OUTPUT_KEYS[key]: value for key, value in output.items()
-             if key in _V3_OUTPUT_KEYS}  # fmt: skip
-    shown.update(data)
+    """The text a code cell's output shows (``output_texts``), that of one language together,
+    each text once."""
+    return _together((shown.language, shown.text) for shown in output_texts(output, language))
+
+
+def _together(texts: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Texts (language, text), those of one language joined on new lines, each text once."""
     parts: dict[str, list[str]] = {}
-    traceback = output.get("traceback")
-    if isinstance(traceback, list) and all(isinstance(line, str) for line in traceback):
-        traceback = "\n".join(traceback)
-    for mime, value in [("text/plain", output.get("text")), *shown.items(),
-                        ("text/plain", traceback)]:  # fmt: skip
-        text = cell_text(value)
-        if not text or not isinstance(mime, str) or mime.startswith(_NOT_CODE):
-            continue
-        read: dict[str, str] = {language: text}
-        if mime.split(";")[0] == "text/html":
-            read = html_text(text, language)
-        elif mime.split(";")[0] in _JAVASCRIPT:
-            read = {"javascript": text}
-        for read_as, text in read.items():
-            if text.strip() and text not in parts.get(read_as, []):
-                parts.setdefault(read_as, []).append(text)
-    return {read_as: _ANSI.sub("", "\n".join(texts)) for read_as, texts in parts.items()}
-
-
-def html_text(page: str, language: str) -> dict[str, str]:
-    """What an HTML fragment shows, by the language it is read in: its text (tags out, entities
-    decoded: code highlighted in spans reads as code) in ``language``, its ``<script>`` blocks
-    in theirs (a plot's output carries its library's script: read once, as JavaScript)."""
-    read = by_language(markup_scripts(page))
-    lower, kept, at = page.lower(), [], 0
-    while (opened := lower.find("<script", at)) >= 0:  # linear: each block found once
-        kept.append(page[at:opened])
-        closed = lower.find("</script", opened)
-        at = len(page) if closed < 0 else closed + len("</script")
-    kept.append(page[at:])
-    text = html.unescape(_TAG.sub("", "".join(kept)))
-    return {language: "\n".join(filter(None, (text, read.pop(language, "")))), **read}
-
-
-def _raw_cell(cell: dict[str, Any], text: str, language: str) -> tuple[str, str]:
-    """The language a raw cell is read in, and its text: the one its ``raw_mimetype`` (v4) or
-    ``format`` (v3) names (``text/x-python``, ``application/javascript``; HTML as its text), or
-    a ``#!`` line's, else the notebook's ``language``."""
-    meta = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
-    mime = meta.get("raw_mimetype") or meta.get("format") or ""
-    mime = mime.split(";")[0].strip().lower() if isinstance(mime, str) else ""
-    if mime == "text/html":
-        text = "\n".join(html_text(text, language).values())
-    named = mime.rpartition("/")[2].removeprefix("x-")
-    for read_as in (named, language_for_shebang(text[:200].encode("utf-8", "surrogatepass"))):
-        if read_as in LANGUAGES:
-            return read_as, text
-    return language, text
+    for language, text in texts:
+        if text not in parts.setdefault(language, []):
+            parts[language].append(text)
+    return {language: "\n".join(texts) for language, texts in parts.items()}
 
 
 ARCHIVED_HISTORY = "version-control metadata inside an archive: its history is not read"
