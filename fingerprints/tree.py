@@ -15,6 +15,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
+from stat import S_ISREG
 from typing import TYPE_CHECKING
 
 from fingerprints.embedded import (
@@ -158,14 +159,25 @@ def read_source(path: Path, max_bytes: int,
     size when the caller has just read it (``os.stat``), else it is read here (a file that grew
     past ``max_bytes`` in between is still refused, by its bytes' length)."""
     try:
-        if size is None:
-            size = path.stat().st_size
-        if size > max_bytes:
-            return None, f"larger than the size cap ({size:,} > {max_bytes:,} bytes)"
-        data = path.read_bytes()
+        if not S_ISREG(os.stat(path).st_mode):
+            return None, NOT_REGULAR  # never opened: a FIFO's reader waits for a writer
+        # opened without blocking and checked again on the descriptor: a FIFO swapped in
+        # since is never read (reading one blocked the run forever)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as handle:
+            if not S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return None, NOT_REGULAR
+            if size is None:
+                size = os.fstat(handle.fileno()).st_size
+            if size > max_bytes:
+                return None, f"larger than the size cap ({size:,} > {max_bytes:,} bytes)"
+            data = handle.read()
     except OSError as exc:
         return None, f"cannot read ({exc.strerror or exc})"
     return data, content_problem(data, max_bytes)
+
+
+NOT_REGULAR = "not a regular file (a FIFO, a socket or a device): no content of its own; not read"
 
 
 def encoding_warning(data: bytes) -> str | None:

@@ -1,7 +1,12 @@
 from __future__ import annotations
 
+import contextlib
+import os
+import socket
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -77,3 +82,27 @@ def one_commit_clear(candidate: dict) -> bool:
     return candidate["verdict"] == "incomplete" and candidate["unread"] == [
         {"path": "", "message": UNREAD_HISTORY}
     ]
+
+
+@contextlib.contextmanager
+def fifo_and_socket(fifo: Path, sock: Path) -> Iterator[threading.Event]:
+    """A FIFO at ``fifo`` whose writer waits for a reader (the event is set once something
+    opened it to read) and a listening socket at ``sock``; the writer let go and the socket
+    closed after."""
+    os.mkfifo(fifo)
+    listening = socket.socket(socket.AF_UNIX)
+    listening.bind(str(sock))
+    let_through = threading.Event()
+
+    def writer() -> None:  # blocks until something opens the FIFO to read it
+        os.close(os.open(fifo, os.O_WRONLY))
+        let_through.set()
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    try:
+        yield let_through
+    finally:
+        os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))  # lets it through
+        thread.join(timeout=10)
+        listening.close()

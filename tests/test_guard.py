@@ -10,11 +10,9 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tarfile
-import threading
 import zipfile
 from pathlib import Path
 
@@ -24,7 +22,7 @@ from typer.testing import CliRunner
 
 from scanner.cli import app
 from scanner.sources.sourcemap import inline_maps, private_path
-from tests.conftest import REPO, SAMPLES, write_tree
+from tests.conftest import REPO, SAMPLES, fifo_and_socket, write_tree
 
 PRIVATE = SAMPLES / "private" / "acme-ledger"
 WEB = PRIVATE / "web"
@@ -655,19 +653,8 @@ def test_a_fifo_or_a_socket_in_a_folder_is_one_note_never_opened_and_loses_nothi
     process writes, not the folder) and say each once, a note: guard exits 0, scan is clear.
     A socket was opened, failed (ENXIO) and was ``unread``: exit 3."""
     site = write_tree(tmp_path / "site", {"app.js": "let a = 1\n"})
-    os.mkfifo(site / "feed.py")
-    listening = socket.socket(socket.AF_UNIX)
-    listening.bind(str(site / "agent.sock"))
-    let_through = threading.Event()
-
-    def writer() -> None:  # blocks until something opens the FIFO to read it
-        os.close(os.open(site / "feed.py", os.O_WRONLY))
-        let_through.set()
-
-    thread = threading.Thread(target=writer, daemon=True)
-    thread.start()
     out = tmp_path / "out.json"
-    try:
+    with fifo_and_socket(site / "feed.py", site / "agent.sock") as let_through:
         guarded = subprocess.run([str(LEAKTRACE), "guard", str(site), "--store", str(store),
                                   "--json", str(out)], capture_output=True, text=True,
                                  timeout=120)  # fmt: skip
@@ -680,10 +667,6 @@ def test_a_fifo_or_a_socket_in_a_folder_is_one_note_never_opened_and_loses_nothi
         assert scanned.returncode == 0, scanned.stdout + scanned.stderr
         assert [c["verdict"] for c in report(out)["candidates"]] == ["clear"]
         assert not let_through.is_set()
-    finally:
-        os.close(os.open(site / "feed.py", os.O_RDONLY | os.O_NONBLOCK))  # lets it through
-        thread.join(timeout=10)
-        listening.close()
     for done in (guarded, scanned):
         output = done.stdout + done.stderr
         assert output.count(f"{site}:feed.py: a FIFO: not opened") == 1, output

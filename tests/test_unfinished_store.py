@@ -1,8 +1,8 @@
 """A store left by a fingerprint run killed before its end (the repository's first run never
 finished: ``repos`` says "last fingerprinted: never") says so on every scan and guard, and a
 candidate it would clear is ``incomplete``: a copy of a file the run never reached is not
-``clear``. The run is a real ``leaktrace fingerprint`` process, held on a named pipe in the
-tree after its first batch is stored, and killed."""
+``clear``. The run is a real ``leaktrace fingerprint`` process, killed once its first batch is
+stored, while it works on hundreds of large files (seconds) before its second."""
 
 from __future__ import annotations
 
@@ -41,12 +41,18 @@ def killed(tmp_path_factory) -> tuple[Path, Path, Path]:
     private = root / "acme-tools"
     sources = sorted((pypi_sdist("pip", "24.0") / "pip-24.0" / "src" / "pip")
                      .rglob("*.py"))  # fmt: skip
-    sources = [p for p in sources if p.stat().st_size > 400][: BATCH_FILES + 20]
+    sources = [p for p in sources if p.stat().st_size > 400]
     assert len(sources) > BATCH_FILES
     (private / "a").mkdir(parents=True)
-    for number, path in enumerate(sources):
+    for number, path in enumerate(sources[:BATCH_FILES]):
         shutil.copy(path, private / "a" / f"m{number:04d}.py")
-    os.mkfifo(private / "a" / "zz_pipe.py")  # read last in a/: the run waits on it forever
+    # after the first batch, files that take the run seconds before its second batch is
+    # stored: the largest of pip, each many times, each copy its own content (a line of its
+    # own), so each is parsed (the run is killed once the first batch is in)
+    large = [p.read_bytes() for p in sorted(sources, key=lambda p: p.stat().st_size)[-8:]]
+    for number in range(2 * BATCH_FILES):
+        data = large[number % len(large)] + f"\n# copy {number}\n".encode()
+        (private / "a" / f"n{number:04d}.py").write_bytes(data)
     console = pypi_sdist("rich", "13.4.2") / "rich-13.4.2" / "rich" / "console.py"
     (private / "b").mkdir()
     shutil.copy(console, private / "b" / "late.py")  # never reached by the killed run
@@ -57,14 +63,13 @@ def killed(tmp_path_factory) -> tuple[Path, Path, Path]:
     deadline = time.monotonic() + 300
     while _stored_files(store) < BATCH_FILES and time.monotonic() < deadline:
         assert process.poll() is None, "the run ended before it could be killed"
-        time.sleep(0.2)
+        time.sleep(0.01)
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     assert _stored_files(store) == BATCH_FILES
     leak = root / "leak"
     leak.mkdir()
     shutil.copy(console, leak / "console.py")
-    (private / "a" / "zz_pipe.py").unlink()
     return private, store, leak
 
 
