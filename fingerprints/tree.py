@@ -165,10 +165,10 @@ def read_source(path: Path, max_bytes: int,
         # since is never read (reading one blocked the run forever)
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
         with os.fdopen(fd, "rb") as handle:
-            if not S_ISREG(os.fstat(handle.fileno()).st_mode):
+            opened = os.fstat(handle.fileno())
+            if not S_ISREG(opened.st_mode):
                 return None, NOT_REGULAR
-            if size is None:
-                size = os.fstat(handle.fileno()).st_size
+            size = opened.st_size if size is None else size
             if size > max_bytes:
                 return None, f"larger than the size cap ({size:,} > {max_bytes:,} bytes)"
             data = handle.read()

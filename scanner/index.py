@@ -119,39 +119,58 @@ kept without a bound, they grew with every private file a long ``watch`` matched
 
 
 class RecentCache:
-    """Key -> value, the recently used ones kept, at most ``most_bytes`` of them by ``size``
-    (and always the last); shared by the threads of one process (the watch and its big lane),
-    never sent to another process (a pickled copy starts empty; a forked one with what its
-    parent kept)."""
+    """Key -> value, the recently used ones kept: at most ``most_bytes`` of them by ``size``
+    (and ``most_entries`` of them, when given), the oldest dropped first, the last one put
+    always kept; shared by the threads of one process (the watch and its big lane), never sent
+    to another process (a pickled copy starts empty; a forked one with what its parent kept).
+    The index's ``added`` answers, the store readers' arrays and the watch's HTTP answers and
+    blobs (``watch.engine.BoundedCache``) are kept in one."""
 
-    def __init__(self, most_bytes: int, size: Callable[[Any], int] | None = None) -> None:
-        self.most_bytes, self.size = most_bytes, size or _nbytes
-        self._kept: OrderedDict[Any, Any] = OrderedDict()
+    def __init__(self, most_bytes: int, size: Callable[[Any], int] | None = None,
+                 most_entries: int | None = None) -> None:  # fmt: skip
+        self.most_bytes, self.size, self.most_entries = most_bytes, size or _nbytes, most_entries
+        self._kept: OrderedDict[Any, tuple[Any, int]] = OrderedDict()
         self.bytes = 0
         self._lock = threading.Lock()
 
-    def get(self, key: Any, make: Callable[[], Any]) -> Any:
-        """The value kept under ``key``, else ``make()``'s, kept."""
+    def peek(self, key: Any) -> Any:
+        """The value kept under ``key`` (now the most recent), else None."""
         with self._lock:
             found = self._kept.get(key)
-            if found is not None:
-                self._kept.move_to_end(key)
-                return found
-        found = make()  # the lock not held: ``make`` may read the store
+            if found is None:
+                return None
+            self._kept.move_to_end(key)
+            return found[0]
+
+    def put(self, key: Any, value: Any, size: int | None = None) -> None:
+        """Keep ``value`` under ``key`` (``size``: its size, else ``size(value)``)."""
+        size = self.size(value) if size is None else size
         with self._lock:
-            if key not in self._kept:
-                self._kept[key] = found
-                self.bytes += self.size(found)
-            while self.bytes > self.most_bytes and len(self._kept) > 1:
-                _, dropped = self._kept.popitem(last=False)
-                self.bytes -= self.size(dropped)
+            old = self._kept.pop(key, None)
+            self.bytes += size - (old[1] if old else 0)
+            self._kept[key] = (value, size)
+            while len(self._kept) > 1 and (
+                self.bytes > self.most_bytes
+                or (self.most_entries is not None and len(self._kept) > self.most_entries)
+            ):
+                _, (_, dropped) = self._kept.popitem(last=False)
+                self.bytes -= dropped
+
+    def get(self, key: Any, make: Callable[[], Any]) -> Any:
+        """The value kept under ``key``, else ``make()``'s, kept (made without the lock held:
+        ``make`` may read the store)."""
+        found = self.peek(key)
+        if found is None:
+            found = make()
+            self.put(key, found)
         return found
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"most_bytes": self.most_bytes, "size": self.size}
+        return {"most_bytes": self.most_bytes, "size": self.size,
+                "most_entries": self.most_entries}  # fmt: skip
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["most_bytes"], state["size"])  # type: ignore[misc]
+        self.__init__(state["most_bytes"], state["size"], state["most_entries"])  # type: ignore[misc]
 
 
 def _nbytes(array: np.ndarray) -> int:

@@ -438,10 +438,11 @@ def scan_candidates(
     # sent again by the next, which takes its outcome from ``memo`` in order
     route: deque[_CandidateScan | _Done] = deque()
     taken = iter(candidates)
-    more = [True]  # candidates left after the last barrier
+    ended = False  # no candidate left after the last barrier
 
     def work() -> Iterator[CandidateFile | Ready]:
         """The files of the candidates up to the next barrier, one stream."""
+        nonlocal ended
         for candidate in taken:
             if candidate is None:
                 return
@@ -450,22 +451,19 @@ def scan_candidates(
                 route.append(scan)
                 yield item
             route.append(_Done(scan))
-        more[0] = False
+        ended = True
 
     def done() -> Iterator[CandidateResult]:
         while route and isinstance(route[0], _Done):
             scan = route.popleft().scan  # type: ignore[union-attr]
             if at_tail is not None:
                 at_tail()
-            if scan.failed is not None and on_failure is not None:
-                replaced_by = _CandidateScan(on_failure(scan.candidate, scan.failed), context,
-                                             memo, in_flight, digests, on_unread)  # fmt: skip
-                for _ in replaced_by.work(False):  # no files: nothing to judge
-                    raise AssertionError("a failed candidate's stand-in has no files")
-                scan = replaced_by
+            if scan.failed is not None and on_failure is not None:  # its stand-in, no files
+                scan = _CandidateScan(on_failure(scan.candidate, scan.failed), context, memo,
+                                      in_flight, digests, on_unread)  # fmt: skip
             yield scan.finish()
 
-    while more[0]:
+    while not ended:
         results: Iterable[FileOutcome | None]
         if isinstance(runner, Serial):
             results = (parsed_ahead(work(), context) if context.parse_limits is not None

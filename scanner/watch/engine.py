@@ -20,7 +20,7 @@ import hashlib
 import queue
 import threading
 import time
-from collections import Counter, OrderedDict, deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -30,6 +30,7 @@ from packaging.utils import canonicalize_name
 
 from fingerprints import LeaktraceError, StoreError, carried_name
 from scanner.http import FetchError
+from scanner.index import RecentCache
 from scanner.lane_limits import LANE_AFTER, LANE_BYTES
 from scanner.reports.json_report import candidate_dict
 from scanner.scan import FileOutcome, ScanContext, scan_candidate
@@ -104,40 +105,31 @@ class Counts:
 
 class BoundedCache:
     """An LRU of ETag answers (``ResponseCache``) or blobs (``BlobCache``), at most ``entries``
-    and ``max_bytes`` of bodies: the live events page is revalidated, a package document seen
-    again may be, and nothing grows with time."""
+    and ``max_bytes`` of bodies (``index.RecentCache``; a body larger than that is not kept):
+    the live events page is revalidated, a package document seen again may be, and nothing
+    grows with time."""
 
     def __init__(self, entries: int = 256, max_bytes: int = 64 * 1024 * 1024) -> None:
         self.entries = entries
         self.max_bytes = max_bytes
-        self.bytes = 0
-        self._data: OrderedDict[str, tuple[Any, int]] = OrderedDict()
+        self._kept = RecentCache(max_bytes, most_entries=entries)
 
-    def _get(self, key: str) -> Any:
-        found = self._data.get(key)
-        if found is None:
-            return None
-        self._data.move_to_end(key)
-        return found[0]
+    @property
+    def bytes(self) -> int:
+        return self._kept.bytes
 
     def _put(self, key: str, value: Any, size: int) -> None:
-        if size > self.max_bytes:
-            return
-        old = self._data.pop(key, None)
-        self.bytes += size - (old[1] if old else 0)
-        self._data[key] = (value, size)
-        while len(self._data) > self.entries or self.bytes > self.max_bytes:
-            _, (_, dropped) = self._data.popitem(last=False)
-            self.bytes -= dropped
+        if size <= self.max_bytes:
+            self._kept.put(key, value, size)
 
     def get(self, url: str) -> tuple[str, bytes] | None:
-        return self._get(url)  # type: ignore[no-any-return]
+        return self._kept.peek(url)  # type: ignore[no-any-return]
 
     def put(self, url: str, etag: str, body: bytes) -> None:
         self._put(url, (etag, body), len(body))
 
     def get_blob(self, sha: str) -> bytes | None:
-        return self._get(sha)  # type: ignore[no-any-return]
+        return self._kept.peek(sha)  # type: ignore[no-any-return]
 
     def put_blob(self, sha: str, data: bytes) -> None:
         self._put(sha, data, len(data))
